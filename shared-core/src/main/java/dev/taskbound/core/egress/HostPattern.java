@@ -1,0 +1,183 @@
+package dev.taskbound.core.egress;
+
+import java.net.IDN;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * The host part of an egress rule, canonicalised: an exact name ({@code api.github.com}), a strict
+ * subdomain wildcard ({@code *.npmjs.org}: any name below, not the apex), an apex-and-subdomains
+ * wildcard ({@code **.npmjs.org}), or an IP literal ({@code 127.0.0.1}, {@code [::1]}).
+ *
+ * <p>Names are lower-cased, lose a trailing dot and are converted from IDN to ASCII. A wildcard is
+ * only accepted as the whole leftmost label, and never over a top-level domain alone, so {@code *},
+ * {@code *.com} and {@code api.*.com} are refused. Instances are immutable and compare by value;
+ * {@link #toString()} gives back a string that {@link #parse} accepts.
+ */
+public final class HostPattern {
+  /** How a pattern matches names. */
+  public enum Kind {
+    EXACT,
+    SUBDOMAINS,
+    APEX_AND_SUBDOMAINS,
+    IP
+  }
+
+  static final String ACCEPTED =
+      "accepted: host.example.com, *.example.com (subdomains only), **.example.com (apex and"
+          + " subdomains), an IPv4 address or a bracketed IPv6 address";
+
+  private static final Pattern LABEL = Pattern.compile("[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?");
+
+  private final Kind kind;
+  private final String value;
+
+  private HostPattern(Kind kind, String value) {
+    this.kind = kind;
+    this.value = value;
+  }
+
+  /**
+   * Parses and canonicalises a host pattern.
+   *
+   * @throws EgressRuleException if the text is not one of the accepted forms; the message quotes it
+   */
+  public static HostPattern parse(String text) {
+    Objects.requireNonNull(text, "text");
+    String trimmed = text.strip();
+    if (trimmed.isEmpty()) {
+      throw new EgressRuleException("empty host pattern; " + ACCEPTED);
+    }
+    IpLiteral ip = IpLiteral.tryParse(trimmed);
+    if (ip != null) {
+      return new HostPattern(Kind.IP, ip.toString());
+    }
+    if (trimmed.startsWith("**.")) {
+      return new HostPattern(Kind.APEX_AND_SUBDOMAINS, wildcardBase(text, trimmed.substring(3)));
+    }
+    if (trimmed.startsWith("*.")) {
+      return new HostPattern(Kind.SUBDOMAINS, wildcardBase(text, trimmed.substring(2)));
+    }
+    if (trimmed.contains("*")) {
+      throw new EgressRuleException(
+          "host pattern '" + text + "': a wildcard may only be the whole leftmost label; " + ACCEPTED);
+    }
+    return new HostPattern(Kind.EXACT, canonicalName(text, trimmed));
+  }
+
+  private static String wildcardBase(String original, String base) {
+    String name = canonicalName(original, base);
+    if (!name.contains(".")) {
+      throw new EgressRuleException(
+          "host pattern '"
+              + original
+              + "' matches a whole top-level domain; name at least a registrable domain such as"
+              + " *.example.com");
+    }
+    return name;
+  }
+
+  /**
+   * Canonicalises a host name the way every rule and request is compared: lower case, no trailing
+   * dot, IDN converted to ASCII, each label checked.
+   *
+   * @throws EgressRuleException if the name is malformed
+   */
+  public static String canonicalName(String original, String name) {
+    String n = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+    if (n.isEmpty() || n.contains("*")) {
+      throw new EgressRuleException("host '" + original + "' is not a valid name; " + ACCEPTED);
+    }
+    String ascii;
+    try {
+      ascii = IDN.toASCII(n, IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
+    } catch (IllegalArgumentException e) {
+      throw new EgressRuleException(
+          "host '" + original + "' is not a valid internationalised name (" + e.getMessage() + ")");
+    }
+    if (ascii.length() > 253) {
+      throw new EgressRuleException("host '" + original + "' is longer than 253 characters");
+    }
+    for (String label : ascii.split("\\.", -1)) {
+      if (!LABEL.matcher(label).matches()) {
+        throw new EgressRuleException(
+            "host '"
+                + original
+                + "' has an invalid label '"
+                + label
+                + "'; labels are 1-63 of a-z, 0-9, '-', '_' and do not start or end with '-'");
+      }
+    }
+    return ascii;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The canonical name, wildcard base, or IP literal (IPv6 without brackets). */
+  public String value() {
+    return value;
+  }
+
+  /** Whether a canonical host (as produced by {@link #canonicalName} or an IP literal) matches. */
+  public boolean matches(String canonicalHost) {
+    switch (kind) {
+      case EXACT:
+      case IP:
+        return value.equals(canonicalHost);
+      case SUBDOMAINS:
+        return canonicalHost.endsWith("." + value);
+      case APEX_AND_SUBDOMAINS:
+        return canonicalHost.equals(value) || canonicalHost.endsWith("." + value);
+      default:
+        throw new AssertionError(kind);
+    }
+  }
+
+  /**
+   * Whether this pattern matches every host that {@code narrower} matches, which is what narrowing
+   * requires of a rule written below a ceiling.
+   */
+  public boolean covers(HostPattern narrower) {
+    String b = narrower.value;
+    boolean atOrBelow = b.equals(value) || b.endsWith("." + value);
+    switch (narrower.kind) {
+      case EXACT:
+      case IP:
+        return matches(b);
+      case SUBDOMAINS:
+        return (kind == Kind.SUBDOMAINS || kind == Kind.APEX_AND_SUBDOMAINS) && atOrBelow;
+      case APEX_AND_SUBDOMAINS:
+        return kind == Kind.APEX_AND_SUBDOMAINS && atOrBelow
+            || kind == Kind.SUBDOMAINS && b.endsWith("." + value);
+      default:
+        throw new AssertionError(narrower.kind);
+    }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof HostPattern && ((HostPattern) o).kind == kind && ((HostPattern) o).value.equals(value);
+  }
+
+  @Override
+  public int hashCode() {
+    return kind.hashCode() * 31 + value.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    switch (kind) {
+      case SUBDOMAINS:
+        return "*." + value;
+      case APEX_AND_SUBDOMAINS:
+        return "**." + value;
+      case IP:
+        return value.contains(":") ? "[" + value + "]" : value;
+      default:
+        return value;
+    }
+  }
+}

@@ -1,10 +1,15 @@
 package dev.taskbound.core.cli;
 
-/** Process entry point: runs the CLI and exits with its status. All logic lives in {@link TaskboundCli}. */
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+
+/** Process entry point: runs {@link TaskboundCli} and exits with its status. */
 public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
-    System.exit(0);
+    PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+    PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+    System.exit(TaskboundCli.execute(args, out, err, System.getenv()));
   }
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Overhead of a whole task envelope: `taskbound run -- true` against plain `true`, measured side by
+# side in one run (interleaved, so machine noise hits both alike), plus where the time goes
+# (taskbound's own --timings, medians per phase). Loopback only; no network service needed.
+#
+#   bench/session-overhead.sh [RUNS]      (default 15; at least 10)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-15}
+[ "$runs" -ge 10 ] || { echo "RUNS must be at least 10" >&2; exit 2; }
+
+jar=shared-core/target/taskbound.jar
+[ -f "$jar" ] || ./mvnw -B -q -Djenkins.skip -DskipTests package
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export TASKBOUND_HOME="$work/home" TASKBOUND_RUNTIME_DIR="$work/rt"
+mkdir -p "$TASKBOUND_RUNTIME_DIR"
+cat > "$work/policy.yml" <<'YAML'
+apiVersion: taskbound.dev/v1
+kind: Task
+spec:
+  ttl: 5m
+  sandbox:
+    backends: [netns]
+YAML
+
+now() { date +%s%N; }
+: > "$work/plain.txt"; : > "$work/envelope.txt"; : > "$work/phases.txt"
+for i in $(seq 1 "$runs"); do
+  t0=$(now); true; t1=$(now)
+  echo $(( (t1 - t0) / 1000 )) >> "$work/plain.txt"
+  t0=$(now)
+  java -jar "$jar" run --task BENCH --policy "$work/policy.yml" --out "$work/out" --timings -- true 2> "$work/err.txt"
+  t1=$(now)
+  echo $(( (t1 - t0) / 1000 )) >> "$work/envelope.txt"
+  grep -E '^  timing ' "$work/err.txt" | awk '{print $2, $3}' >> "$work/phases.txt"
+done
+
+median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+plain=$(median "$work/plain.txt"); envelope=$(median "$work/envelope.txt")
+echo "runs: $runs (interleaved)"
+awk -v p="$plain" -v e="$envelope" 'BEGIN {
+  printf "plain true:              median %8.1f ms\n", p / 1000
+  printf "taskbound run -- true:   median %8.1f ms\n", e / 1000
+  printf "overhead:                median %8.1f ms\n", (e - p) / 1000
+}'
+echo "phases (median of $runs, ms; the rest of the total is JVM start-up and exit):"
+for phase in $(awk '{print $1}' "$work/phases.txt" | awk '!seen[$0]++'); do
+  awk -v p="$phase" '$1==p {print $2}' "$work/phases.txt" > "$work/p.txt"
+  printf '  %-28s %8.1f\n' "$phase" "$(median "$work/p.txt")"
+done

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Makes sure the programs the tests drive for real are installed: namespaces (util-linux, iproute2),
+# clients (curl, git), and a headless browser for the HTML report test. Run by the Maven build
+# before the tests (skipped with -DskipTests); installs with apt-get when run as root, otherwise
+# says exactly what to install.
+set -euo pipefail
+
+declare -A package_of=(
+  [unshare]=util-linux
+  [ip]=iproute2
+  [curl]=curl
+  [git]=git
+  [chromium]=chromium
+  [keytool]=openjdk-17-jdk-headless
+)
+
+missing=()
+for tool in "${!package_of[@]}"; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("${package_of[$tool]}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "test prerequisites: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  exit 0
+fi
+echo "test prerequisites missing: ${missing[*]}; install them (e.g. sudo apt-get install ${missing[*]}) and run again" >&2
+exit 1

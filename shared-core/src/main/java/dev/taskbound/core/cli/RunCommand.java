@@ -1,0 +1,183 @@
+package dev.taskbound.core.cli;
+
+import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.identity.TaskId;
+import dev.taskbound.core.policy.SandboxBackend;
+import dev.taskbound.core.session.Session;
+import dev.taskbound.core.session.SessionSpec;
+import dev.taskbound.core.session.TeardownReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code taskbound run}: wraps one agent command in a task envelope and tears it down afterwards. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs COMMAND inside a task envelope: a task-bound identity, a sandbox whose only way out is the",
+      "egress gateway, and a signed evidence bundle. Teardown runs on success, failure, SIGINT/SIGTERM",
+      "and TTL expiry. Returns the agent's exit status, or one of Taskbound's own codes (see 'taskbound --help')."
+    })
+final class RunCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--task", required = true, paramLabel = "ID", description = "The approved task, e.g. FIX-123 ([A-Za-z0-9._-]).")
+  String task;
+
+  @Option(
+      names = "--policy",
+      paramLabel = "FILE",
+      description = "A policy file (Task, and/or Ceiling documents); repeatable. Without one, the built-in default applies.")
+  List<Path> policies = new ArrayList<>();
+
+  @Option(
+      names = "--ceiling",
+      paramLabel = "FILE",
+      description = "The org ceiling policy (default: $TASKBOUND_CEILING if set).")
+  Path ceiling;
+
+  @Option(names = "--profile", paramLabel = "NAME", description = "The agent profile defined by the ceiling, e.g. coding-agent.")
+  String profile;
+
+  @Option(
+      names = "--sandbox",
+      paramLabel = "BACKEND",
+      description = "netns, container or proxy; must be allowed by the policy (default: the policy's first).")
+  String sandbox;
+
+  @Option(names = "--ttl", paramLabel = "DURATION", description = "A TTL shorter than the policy's, e.g. 15m.")
+  String ttl;
+
+  @Option(
+      names = "--out",
+      paramLabel = "DIR",
+      description = "Where the evidence bundle and reports go (default: ./taskbound-evidence).")
+  Path out = Path.of("taskbound-evidence");
+
+  @Option(
+      names = "--session-root",
+      paramLabel = "DIR",
+      description = {
+        "Where session state lives (default: $TASKBOUND_HOME/sessions or ~/.taskbound/sessions).",
+        "The gateway socket goes under $TASKBOUND_RUNTIME_DIR (default: the JVM's temp directory)."
+      })
+  Path sessionRoot;
+
+  @Option(
+      names = "--claim",
+      paramLabel = "NAME=VALUE",
+      description = "An extra identity claim, e.g. repository=acme/app or run_url=...; repeatable.")
+  Map<String, String> claims = Map.of();
+
+  @Option(names = "--timings", description = "Print how long each open/run/close phase took.")
+  boolean timings;
+
+  @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The agent command and its arguments (after --).")
+  List<String> command;
+
+  private final Map<String, String> env;
+
+  RunCommand(Map<String, String> env) {
+    this.env = env;
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PrintWriter err = spec.commandLine().getErr();
+    SessionSpec sessionSpec = buildSpec();
+    Session session = Session.open(sessionSpec);
+    err.printf(
+        "taskbound: task %s, session %s, %s sandbox, ttl %s%n  identity: %s%n  session:  %s%n",
+        sessionSpec.task().value(),
+        session.id().value(),
+        session.policy().backend().name().toLowerCase(Locale.ROOT),
+        RunSummary.duration(session.policy().ttl()),
+        session.identity().spiffeId(),
+        session.stateDirectory());
+    err.flush();
+    int status;
+    try (SignalRelay relay = SignalRelay.install(session::stop)) {
+      status = session.runAgent();
+    } catch (RuntimeException | InterruptedException e) {
+      TeardownReport report = session.close();
+      RunSummary.printTeardown(err, report);
+      throw e;
+    }
+    TeardownReport report = session.close();
+    RunSummary.print(err, session, status, report);
+    if (timings) {
+      session.timings().forEach(p -> err.printf("  timing %-28s %8.1f ms%n", p.name(), p.millis()));
+      err.flush();
+    }
+    return report.ok() ? status : ExitCodes.TEARDOWN;
+  }
+
+  private SessionSpec buildSpec() {
+    SessionSpec.Builder b = SessionSpec.builder(TaskId.parse(task), command);
+    Path ceilingFile = ceiling != null ? ceiling : envPath("TASKBOUND_CEILING");
+    if (ceilingFile != null) {
+      b.policyFile(ceilingFile);
+    }
+    policies.forEach(b::policyFile);
+    if (profile != null) {
+      b.profile(profile);
+    }
+    if (sandbox != null) {
+      b.backend(CliValues.backend(sandbox));
+    }
+    if (ttl != null) {
+      b.ttl(CliValues.duration("--ttl", ttl));
+    }
+    Path home = envPath("TASKBOUND_HOME");
+    if (sessionRoot != null) {
+      b.sessionRoot(sessionRoot);
+    } else if (home != null) {
+      b.sessionRoot(home.resolve("sessions"));
+    }
+    Path runtime = envPath("TASKBOUND_RUNTIME_DIR");
+    if (runtime != null) {
+      b.runtimeRoot(runtime);
+    }
+    claims.forEach(b::identityClaim);
+    return b.outDir(out).hostEnvironment(env).build();
+  }
+
+  private Path envPath(String name) {
+    String value = env.get(name);
+    return value == null || value.isBlank() ? null : Path.of(value);
+  }
+
+  /** Converts command-line strings to policy values with messages that name the option. */
+  static final class CliValues {
+    private CliValues() {}
+
+    static SandboxBackend backend(String value) {
+      for (SandboxBackend b : SandboxBackend.values()) {
+        if (b.name().equalsIgnoreCase(value)) {
+          return b;
+        }
+      }
+      throw new CommandLine.ParameterException(
+          new CommandLine(RunCommand.class), "--sandbox: '" + value + "' is not a backend; accepted: netns, container, proxy");
+    }
+
+    static Duration duration(String option, String value) {
+      try {
+        return dev.taskbound.core.policy.Durations.parse(value);
+      } catch (RuntimeException e) {
+        throw new CommandLine.ParameterException(
+            new CommandLine(RunCommand.class), option + ": '" + value + "' is not a duration; accepted: e.g. 90s, 15m, 1h30m");
+      }
+    }
+  }
+}

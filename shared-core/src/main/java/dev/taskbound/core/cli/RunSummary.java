@@ -1,0 +1,54 @@
+package dev.taskbound.core.cli;
+
+import dev.taskbound.core.session.EgressTally;
+import dev.taskbound.core.session.Session;
+import dev.taskbound.core.session.StepResult;
+import dev.taskbound.core.session.TeardownReport;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.time.Duration;
+
+/** The short end-of-run report printed to stderr: outcome, egress by host, teardown, bundle. */
+final class RunSummary {
+  private RunSummary() {}
+
+  static void print(PrintWriter err, Session session, int status, TeardownReport report) {
+    err.printf(
+        "taskbound: task %s finished: exit %d, teardown %s%n",
+        session.record().taskId(), status, report.ok() ? "ok" : "FAILED");
+    EgressTally tally = session.egress();
+    err.printf("  egress: %d allowed, %d denied%n", tally.total(true), tally.total(false));
+    for (EgressTally.Line line : tally.lines()) {
+      if (line.denied() > 0) {
+        err.printf(
+            "    denied %s (%dx): to allow it, add \"%s\" to spec.egress.allow%n",
+            line.destination(), line.denied(), line.ruleToAdd());
+      }
+    }
+    printTeardown(err, report);
+    if (Files.exists(session.record().bundle())) {
+      err.printf("  evidence: %s%n", session.record().bundle());
+      err.printf("  summary:  %s%n", session.record().summary());
+      err.printf("  verify:   taskbound verify %s%n", session.record().bundle());
+    }
+    err.flush();
+  }
+
+  static void printTeardown(PrintWriter err, TeardownReport report) {
+    for (StepResult step : report.steps()) {
+      err.printf(
+          "  teardown %-22s %s%s%n",
+          step.step(),
+          step.outcome(),
+          step.error().map(e -> " (" + e + ")").orElse(""));
+    }
+    if (!report.ok()) {
+      err.println("  teardown failed; retry with: taskbound teardown --session <the session directory printed above>");
+    }
+    err.flush();
+  }
+
+  static String duration(Duration d) {
+    return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+  }
+}

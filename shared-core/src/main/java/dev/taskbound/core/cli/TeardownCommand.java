@@ -1,0 +1,35 @@
+package dev.taskbound.core.cli;
+
+import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.session.Session;
+import dev.taskbound.core.session.TeardownReport;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code taskbound teardown --session DIR}: finishes the journal of a session whose process died. */
+@Command(
+    name = "teardown",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Finishes the teardown of a session whose taskbound process died (SIGKILL, a lost agent):",
+      "stops what is left of its sandbox, seals its evidence into the bundle and removes its private state.",
+      "Safe to run more than once; a session still held by a live process is refused."
+    },
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:every pending step succeeded", "123:a step failed (listed); run again to retry"})
+final class TeardownCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--session", required = true, paramLabel = "DIR", description = "The session's state directory.")
+  Path session;
+
+  @Override
+  public Integer call() {
+    TeardownReport report = Session.finish(session);
+    RunSummary.printTeardown(spec.commandLine().getErr(), report);
+    return report.ok() ? 0 : ExitCodes.TEARDOWN;
+  }
+}

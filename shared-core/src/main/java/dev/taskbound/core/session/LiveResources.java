@@ -1,0 +1,20 @@
+package dev.taskbound.core.session;
+
+import dev.taskbound.core.egress.Gateway;
+import dev.taskbound.core.evidence.EvidenceLog;
+import dev.taskbound.core.evidence.SealingKey;
+import dev.taskbound.core.sandbox.SandboxProcess;
+import java.util.OptionalInt;
+
+/**
+ * What a running session holds in memory. When teardown runs in a new process (after the session's
+ * own process died) every field is empty and each undo works from the journal's handles alone.
+ */
+final class LiveResources {
+  volatile Gateway gateway;
+  volatile SandboxProcess agent;
+  volatile EvidenceLog evidence;
+  volatile SealingKey sealingKey;
+  volatile OptionalInt exitCode = OptionalInt.empty();
+  volatile String endReason = "finished by taskbound teardown after the session's process died";
+}

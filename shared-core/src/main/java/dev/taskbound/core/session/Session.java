@@ -1,0 +1,473 @@
+package dev.taskbound.core.session;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.egress.EgressDecision;
+import dev.taskbound.core.egress.Gateway;
+import dev.taskbound.core.egress.GatewayConfig;
+import dev.taskbound.core.egress.RuleSet;
+import dev.taskbound.core.evidence.EvidenceLog;
+import dev.taskbound.core.evidence.SealingKey;
+import dev.taskbound.core.identity.IdentityIssuer;
+import dev.taskbound.core.identity.IdentityRequest;
+import dev.taskbound.core.identity.SessionId;
+import dev.taskbound.core.identity.TaskIdentity;
+import dev.taskbound.core.policy.EffectivePolicy;
+import dev.taskbound.core.policy.Enforcement;
+import dev.taskbound.core.policy.PolicyResolver;
+import dev.taskbound.core.policy.SandboxBackend;
+import dev.taskbound.core.sandbox.NetnsSandbox;
+import dev.taskbound.core.sandbox.ProxySandbox;
+import dev.taskbound.core.sandbox.Sandbox;
+import dev.taskbound.core.sandbox.SandboxException;
+import dev.taskbound.core.sandbox.SandboxLaunch;
+import dev.taskbound.core.sandbox.SandboxProcess;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One task envelope. {@link #open} resolves the policy, mints the task identity, starts the gateway
+ * and prepares the sandbox, journalling each undo before it creates anything; {@link #runAgent}
+ * runs the agent inside the sandbox under the TTL watchdog; {@link #close} replays the journal in
+ * reverse and seals the evidence. If {@code open} fails part-way, it undoes what it created before
+ * rethrowing.
+ *
+ * <p>{@code close} is idempotent and thread-safe: a signal handler may call {@link #stop} while
+ * {@code runAgent} waits, and the caller then closes as usual.
+ */
+public final class Session implements AutoCloseable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final SessionSpec spec;
+  private final EffectivePolicy policy;
+  private final SessionId id;
+  private final SessionLayout layout;
+  private final SessionRecord record;
+  private final LiveResources live = new LiveResources();
+  private final EgressTally tally = new EgressTally();
+  private final PhaseTimer timer;
+  private TeardownJournal journal;
+  private TaskIdentity identity;
+  private Sandbox sandbox;
+  private volatile String stopCause;
+  private volatile int stopExitCode;
+  private TeardownReport report;
+
+  private Session(SessionSpec spec, EffectivePolicy policy, PhaseTimer timer) {
+    this.spec = spec;
+    this.timer = timer;
+    this.policy = policy;
+    this.id = SessionId.random();
+    this.layout = SessionLayout.of(spec.sessionRoot(), spec.runtimeRoot(), id.value());
+    this.record = new SessionRecord(id.value(), spec.task().value(), spec.outDir(), layout.runtimeDir());
+  }
+
+  /**
+   * Opens a session: resolves the effective policy (nothing is created if it is invalid), then
+   * creates the session directory, evidence log, identity, gateway and sandbox preparation.
+   *
+   * @throws dev.taskbound.core.TaskboundException for an invalid policy, an unavailable sandbox or
+   *     a failed issue; whatever was created before the failure has been torn down
+   */
+  public static Session open(SessionSpec spec) {
+    PhaseTimer timer = new PhaseTimer();
+    EffectivePolicy policy = PolicyResolver.resolve(spec.policyFiles(), spec.profile());
+    if (spec.ttl().isPresent()) {
+      policy = policy.narrowTtl(spec.ttl().get());
+    }
+    if (spec.backend().isPresent()) {
+      policy = policy.narrowBackend(spec.backend().get());
+    }
+    timer.mark("open.policy");
+    Session session = new Session(spec, policy, timer);
+    try {
+      session.openSteps();
+      return session;
+    } catch (RuntimeException | Error e) {
+      session.recordOpenFailure(e);
+      try {
+        session.close();
+      } catch (RuntimeException teardown) {
+        e.addSuppressed(teardown);
+      }
+      throw e;
+    }
+  }
+
+  private void openSteps() {
+    createStateDirectory();
+    journal.register(TeardownRunner.REMOVE_PRIVATE_STATE, Map.of("state_dir", layout.stateDir().toString()));
+    record.write(layout.sessionFile());
+    timer.mark("open.state-dir");
+
+    journal.register(TeardownRunner.SEAL_EVIDENCE, Map.of("events", layout.events().toString()));
+    live.sealingKey = SealingKey.generate();
+    live.sealingKey.writeTo(layout.sealingKey());
+    live.evidence = EvidenceLog.create(layout.events(), id.value(), spec.clock());
+    writePrivate(layout.effectivePolicy(), policy.toCanonicalJson());
+    timer.mark("open.evidence");
+
+    IdentityIssuer issuer = IdentityIssuer.generate(spec.clock());
+    Instant expiresAt = spec.clock().instant().plus(policy.ttl());
+    Map<String, Object> claims = new LinkedHashMap<>(spec.identityClaims());
+    policy.profile().ifPresent(p -> claims.put("profile", p));
+    claims.put("policy_digest", policy.digest());
+    identity =
+        issuer.mint(new IdentityRequest(policy.trustDomain(), spec.task(), id, policy.audience(), expiresAt, claims));
+    writePrivate(layout.jwks(), mergeJwks(issuer.jwksJson(), live.sealingKey.publicJwkSetJson()));
+    writePrivate(layout.identityClaims(), toJson(identity.claims()));
+    event("session.opened", sessionOpenedData());
+    event(
+        "identity.minted",
+        Map.of(
+            "spiffe_id", identity.spiffeId().toString(),
+            "kid", identity.keyId(),
+            "audience", policy.audience(),
+            "expires_at", identity.expiresAt().toString(),
+            "fingerprint", identity.fingerprint()));
+    timer.mark("open.identity");
+
+    journal.register(TeardownRunner.STOP_GATEWAY, Map.of("socket", layout.gatewaySocket().toString()));
+    createRuntimeDirectory();
+    live.gateway =
+        Gateway.start(
+            new GatewayConfig(
+                layout.gatewaySocket(), RuleSet.of(policy.allow(), policy.deny()), policy.hosts(), this::onEgress));
+    event("gateway.started", Map.of("socket", layout.gatewaySocket().toString()));
+    timer.mark("open.gateway");
+
+    sandbox = sandboxFor(policy.backend());
+    timer.mark("open.sandbox-preflight");
+  }
+
+  private Map<String, Object> sessionOpenedData() {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("task", spec.task().value());
+    data.put("session", id.value());
+    data.put("spiffe_id", identity.spiffeId().toString());
+    data.put("profile", policy.profile().orElse(null));
+    data.put("policy_digest", policy.digest());
+    data.put("backend", policy.backend().name().toLowerCase(java.util.Locale.ROOT));
+    data.put("enforcement", policy.enforcement().name().toLowerCase(java.util.Locale.ROOT));
+    data.put("ttl_seconds", policy.ttl().toSeconds());
+    if (policy.enforcement() == Enforcement.COOPERATIVE) {
+      data.put("warning", "cooperative enforcement: egress is not enforced by the kernel");
+    }
+    return data;
+  }
+
+  private Sandbox sandboxFor(SandboxBackend backend) {
+    switch (backend) {
+      case NETNS:
+        NetnsSandbox.preflight();
+        return new NetnsSandbox();
+      case PROXY:
+        return new ProxySandbox();
+      case CONTAINER:
+      default:
+        throw new SandboxException(
+            "sandbox backend '"
+                + backend.name().toLowerCase(java.util.Locale.ROOT)
+                + "' is not available in this version; accepted here: netns, or proxy with enforcement: cooperative");
+    }
+  }
+
+  /**
+   * Runs the agent command inside the sandbox and waits for it, stopping its whole process tree when
+   * the TTL expires or {@link #stop} is called.
+   *
+   * @return the agent's exit status; {@link ExitCodes#TTL_EXPIRED} after a TTL expiry; 128+N when
+   *     stopped by signal N
+   * @throws SandboxException if the agent could not be started in the sandbox
+   */
+  public int runAgent() throws InterruptedException {
+    int entry = journal.register(TeardownRunner.STOP_SANDBOX, Map.of("marker", layout.runtimeDir().toString()));
+    Map<String, String> env =
+        AgentEnvironment.build(
+            spec.hostEnvironment(),
+            Map.of(
+                "TASKBOUND_TASK", spec.task().value(),
+                "TASKBOUND_SESSION", id.value(),
+                "TASKBOUND_SPIFFE_ID", identity.spiffeId().toString(),
+                "TASKBOUND_SVID", identity.token()));
+    SandboxProcess agent =
+        sandbox.start(
+            new SandboxLaunch(
+                spec.command(),
+                spec.workDir(),
+                env,
+                layout.gatewaySocket(),
+                List.of(layout.sessionRoot()),
+                Duration.ofSeconds(30)));
+    live.agent = agent;
+    Map<String, Object> handle = new LinkedHashMap<>();
+    handle.put("pid", agent.pid());
+    agent.startTime().ifPresent(t -> handle.put("start", t.toString()));
+    journal.updateHandle(entry, handle);
+    event("agent.started", Map.of("command", spec.command(), "pid", agent.pid()));
+    timer.mark("run.sandbox-start");
+
+    long started = System.nanoTime();
+    ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(daemon("taskbound-ttl"));
+    ScheduledFuture<?> expiry =
+        watchdog.schedule(this::expire, Math.max(1, policy.ttl().toMillis()), TimeUnit.MILLISECONDS);
+    int status;
+    try {
+      status = agent.waitFor();
+    } finally {
+      expiry.cancel(false);
+      watchdog.shutdownNow();
+    }
+    Map<String, Object> exited = new LinkedHashMap<>();
+    exited.put("exit_code", status);
+    exited.put("duration_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    if (stopCause != null) {
+      exited.put("stopped_by", stopCause);
+      status = stopExitCode;
+    }
+    event("agent.exited", exited);
+    timer.mark("run.agent");
+    live.exitCode = OptionalInt.of(status);
+    live.endReason = stopCause == null ? "agent exited" : "agent stopped: " + stopCause;
+    return status;
+  }
+
+  private void expire() {
+    event("session.ttl_expired", Map.of("ttl_seconds", policy.ttl().toSeconds()));
+    stopAgent("ttl expired", ExitCodes.TTL_EXPIRED);
+  }
+
+  /**
+   * Stops the agent because the host received a signal: records it, sends SIGTERM to the agent's
+   * tree and SIGKILL after the grace period. {@link #runAgent} then returns 128+signal.
+   */
+  public void stop(String signalName, int signalNumber) {
+    event("session.signal", Map.of("signal", signalName));
+    stopAgent("signal " + signalName, ExitCodes.SIGNAL_BASE + signalNumber);
+  }
+
+  private void stopAgent(String cause, int exitCode) {
+    if (stopCause != null) {
+      return;
+    }
+    stopExitCode = exitCode;
+    stopCause = cause;
+    SandboxProcess agent = live.agent;
+    if (agent == null) {
+      return;
+    }
+    agent.terminate();
+    try {
+      if (!agent.waitFor(spec.stopGrace())) {
+        agent.destroyTree();
+      }
+    } catch (InterruptedException e) {
+      agent.destroyTree();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void onEgress(EgressDecision decision, String method, Optional<InetAddress> dialled) {
+    tally.record(decision);
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("host", decision.host());
+    data.put("port", decision.port());
+    data.put("method", method);
+    data.put("rule", decision.rule().map(Object::toString).orElse(null));
+    data.put("reason", decision.reason());
+    if (decision.allowed()) {
+      dialled.ifPresent(a -> data.put("address", a.getHostAddress()));
+    } else {
+      data.put("rule_to_add", decision.ruleToAdd());
+    }
+    event(decision.allowed() ? "egress.allowed" : "egress.denied", data);
+  }
+
+  private void event(String type, Map<String, ?> data) {
+    EvidenceLog log = live.evidence;
+    if (log != null) {
+      log.append(type, data);
+    }
+  }
+
+  private void recordOpenFailure(Throwable e) {
+    live.endReason = "open failed: " + TeardownRunner.describe(e);
+    if (e instanceof dev.taskbound.core.TaskboundException) {
+      live.exitCode = OptionalInt.of(((dev.taskbound.core.TaskboundException) e).exitCode());
+    }
+    event("session.open_failed", Map.of("error", TeardownRunner.describe(e)));
+  }
+
+  /**
+   * Tears the session down: replays the journal newest first (stop the agent's tree, stop the
+   * gateway, seal the evidence and write the bundle, remove private state), writes the teardown
+   * report next to the bundle, and returns it. Calling it again returns the same report.
+   */
+  @Override
+  public synchronized TeardownReport close() {
+    if (report != null) {
+      return report;
+    }
+    if (journal == null) {
+      report = new TeardownReport(id.value(), List.of());
+      return report;
+    }
+    report = new TeardownRunner(layout, record, live, new Retry(3, Duration.ofMillis(200)), spec.clock(), timer).run(journal);
+    journal.close();
+    writeReports(record, report);
+    timer.mark("close.reports");
+    return report;
+  }
+
+  static void writeReports(SessionRecord record, TeardownReport report) {
+    try {
+      Files.createDirectories(record.outDir());
+      Files.writeString(record.teardownReport(), report.toJson());
+      if (Files.exists(record.bundle())) {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(record.bundle().toFile())) {
+          java.util.zip.ZipEntry summary = zip.getEntry("summary.md");
+          if (summary != null) {
+            Files.write(record.summary(), zip.getInputStream(summary).readAllBytes());
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the teardown report to " + record.outDir(), e);
+    }
+  }
+
+  /**
+   * Finishes the teardown of a session whose process died (SIGKILL, a lost node): reads its journal
+   * and runs every undo that is still pending, working from the recorded handles alone.
+   *
+   * @param stateDir the session's state directory, as printed when the session opened
+   * @throws SessionException if the directory is not a session's, or the session's own process
+   *     still holds it
+   */
+  public static TeardownReport finish(Path stateDir) {
+    Path sessionFile = stateDir.resolve("session.json");
+    if (!Files.isRegularFile(sessionFile)) {
+      throw SessionException.teardown(
+          "'" + stateDir + "' is not a session directory (no session.json); pass the directory printed as 'session:' when the run started");
+    }
+    SessionRecord record = SessionRecord.read(sessionFile);
+    SessionLayout layout = SessionLayout.ofStateDir(stateDir, record.runtimeDir());
+    TeardownReport report;
+    try (TeardownJournal journal = TeardownJournal.read(layout.journal())) {
+      report =
+          new TeardownRunner(
+                  layout, record, new LiveResources(), new Retry(3, Duration.ofMillis(200)), java.time.Clock.systemUTC(), new PhaseTimer())
+              .run(journal);
+    }
+    writeReports(record, report);
+    return report;
+  }
+
+  public SessionId id() {
+    return id;
+  }
+
+  public EffectivePolicy policy() {
+    return policy;
+  }
+
+  public TaskIdentity identity() {
+    return identity;
+  }
+
+  /** The session's private state directory; {@code taskbound teardown --session} takes it. */
+  public Path stateDirectory() {
+    return layout.stateDir();
+  }
+
+  public SessionRecord record() {
+    return record;
+  }
+
+  /** How long each phase took so far (open.*, run.*, close.*). */
+  public List<PhaseTimer.Phase> timings() {
+    return timer.phases();
+  }
+
+  public EgressTally egress() {
+    return tally;
+  }
+
+  private void createStateDirectory() {
+    try {
+      Files.createDirectories(layout.sessionRoot());
+      Files.createDirectory(layout.stateDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } catch (IOException e) {
+      throw new SessionException(
+          "cannot create the session directory " + layout.stateDir() + ": " + e.getMessage()
+              + "; set --session-root to a writable directory",
+          ExitCodes.SANDBOX,
+          e);
+    }
+    journal = TeardownJournal.create(layout.journal());
+  }
+
+  private void createRuntimeDirectory() {
+    try {
+      Files.createDirectory(layout.runtimeDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } catch (IOException e) {
+      throw new SessionException(
+          "cannot create the runtime directory " + layout.runtimeDir() + ": " + e.getMessage(), ExitCodes.SANDBOX, e);
+    }
+  }
+
+  private static void writePrivate(Path file, String content) {
+    try {
+      Files.writeString(
+          Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))), content);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  private static String toJson(Object value) {
+    try {
+      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String mergeJwks(String... sets) {
+    try {
+      ObjectNode merged = JSON.createObjectNode();
+      ArrayNode keys = merged.putArray("keys");
+      for (String set : sets) {
+        JSON.readTree(set).path("keys").forEach(keys::add);
+      }
+      return toJson(merged);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

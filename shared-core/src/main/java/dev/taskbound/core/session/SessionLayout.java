@@ -1,0 +1,72 @@
+package dev.taskbound.core.session;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Where one session keeps its files. The state directory (journal, evidence, keys) lives under the
+ * session root and is hidden from the agent; the runtime directory holds only the gateway's socket
+ * and sits on a short path because Unix socket paths are limited to about 100 bytes.
+ *
+ * <pre>
+ * &lt;sessionRoot&gt;/&lt;session-id&gt;/          0700, hidden inside the sandbox
+ *     session.json    what teardown needs to know (task, out dir, runtime dir)
+ *     journal.jsonl   the teardown journal
+ *     events.jsonl    the evidence log
+ *     sealing-key.jwk the evidence sealing key (0600)
+ *     effective-policy.json, identity.json
+ * &lt;runtimeRoot&gt;/tb-&lt;session-id&gt;/gateway.sock
+ * </pre>
+ */
+public record SessionLayout(Path sessionRoot, Path stateDir, Path runtimeDir) {
+  public SessionLayout {
+    Objects.requireNonNull(sessionRoot, "sessionRoot");
+    Objects.requireNonNull(stateDir, "stateDir");
+    Objects.requireNonNull(runtimeDir, "runtimeDir");
+  }
+
+  /** The layout of session {@code sessionId} under the given roots. */
+  public static SessionLayout of(Path sessionRoot, Path runtimeRoot, String sessionId) {
+    Path root = sessionRoot.toAbsolutePath().normalize();
+    return new SessionLayout(
+        root, root.resolve(sessionId), runtimeRoot.toAbsolutePath().normalize().resolve("tb-" + sessionId));
+  }
+
+  /** The layout recorded in an existing state directory (for {@code taskbound teardown}). */
+  public static SessionLayout ofStateDir(Path stateDir, Path runtimeDir) {
+    Path state = stateDir.toAbsolutePath().normalize();
+    return new SessionLayout(state.getParent(), state, runtimeDir);
+  }
+
+  public Path sessionFile() {
+    return stateDir.resolve("session.json");
+  }
+
+  public Path journal() {
+    return stateDir.resolve("journal.jsonl");
+  }
+
+  public Path events() {
+    return stateDir.resolve("events.jsonl");
+  }
+
+  public Path sealingKey() {
+    return stateDir.resolve("sealing-key.jwk");
+  }
+
+  public Path effectivePolicy() {
+    return stateDir.resolve("effective-policy.json");
+  }
+
+  public Path identityClaims() {
+    return stateDir.resolve("identity.json");
+  }
+
+  public Path jwks() {
+    return stateDir.resolve("jwks.json");
+  }
+
+  public Path gatewaySocket() {
+    return runtimeDir.resolve("gateway.sock");
+  }
+}

@@ -1,0 +1,214 @@
+package dev.taskbound.core.session;
+
+import dev.taskbound.core.identity.TaskId;
+import dev.taskbound.core.policy.SandboxBackend;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything needed to open a session: which task, which policy files, which command, and where to
+ * keep files. Immutable; built with {@link #builder}. Host adapters read their inputs, fill a
+ * builder and hand the result to {@link Session#open}.
+ */
+public final class SessionSpec {
+  private final TaskId task;
+  private final List<Path> policyFiles;
+  private final Optional<String> profile;
+  private final Optional<SandboxBackend> backend;
+  private final Optional<Duration> ttl;
+  private final List<String> command;
+  private final Path workDir;
+  private final Path sessionRoot;
+  private final Path runtimeRoot;
+  private final Path outDir;
+  private final Map<String, String> hostEnvironment;
+  private final Map<String, Object> identityClaims;
+  private final Clock clock;
+  private final Duration stopGrace;
+
+  private SessionSpec(Builder b) {
+    this.task = b.task;
+    this.policyFiles = List.copyOf(b.policyFiles);
+    this.profile = b.profile;
+    this.backend = b.backend;
+    this.ttl = b.ttl;
+    this.command = List.copyOf(b.command);
+    this.workDir = b.workDir;
+    this.sessionRoot = b.sessionRoot;
+    this.runtimeRoot = b.runtimeRoot;
+    this.outDir = b.outDir;
+    this.hostEnvironment = Map.copyOf(b.hostEnvironment);
+    this.identityClaims = Map.copyOf(b.identityClaims);
+    this.clock = b.clock;
+    this.stopGrace = b.stopGrace;
+  }
+
+  /** A builder for the given task and agent command. */
+  public static Builder builder(TaskId task, List<String> command) {
+    return new Builder(task, command);
+  }
+
+  public TaskId task() {
+    return task;
+  }
+
+  public List<Path> policyFiles() {
+    return policyFiles;
+  }
+
+  public Optional<String> profile() {
+    return profile;
+  }
+
+  public Optional<SandboxBackend> backend() {
+    return backend;
+  }
+
+  public Optional<Duration> ttl() {
+    return ttl;
+  }
+
+  public List<String> command() {
+    return command;
+  }
+
+  public Path workDir() {
+    return workDir;
+  }
+
+  public Path sessionRoot() {
+    return sessionRoot;
+  }
+
+  public Path runtimeRoot() {
+    return runtimeRoot;
+  }
+
+  public Path outDir() {
+    return outDir;
+  }
+
+  public Map<String, String> hostEnvironment() {
+    return hostEnvironment;
+  }
+
+  public Map<String, Object> identityClaims() {
+    return identityClaims;
+  }
+
+  public Clock clock() {
+    return clock;
+  }
+
+  public Duration stopGrace() {
+    return stopGrace;
+  }
+
+  /** Builds a {@link SessionSpec}. Defaults: no policy file (built-in default), cwd, ~/.taskbound. */
+  public static final class Builder {
+    private final TaskId task;
+    private final List<String> command;
+    private final List<Path> policyFiles = new ArrayList<>();
+    private Optional<String> profile = Optional.empty();
+    private Optional<SandboxBackend> backend = Optional.empty();
+    private Optional<Duration> ttl = Optional.empty();
+    private Path workDir = Path.of("").toAbsolutePath();
+    private Path sessionRoot = Path.of(System.getProperty("user.home"), ".taskbound", "sessions");
+    private Path runtimeRoot = Path.of(System.getProperty("java.io.tmpdir"));
+    private Path outDir = Path.of("taskbound-evidence").toAbsolutePath();
+    private Map<String, String> hostEnvironment = Map.of();
+    private final Map<String, Object> identityClaims = new LinkedHashMap<>();
+    private Clock clock = Clock.systemUTC();
+    private Duration stopGrace = Duration.ofSeconds(5);
+
+    private Builder(TaskId task, List<String> command) {
+      this.task = Objects.requireNonNull(task, "task");
+      Objects.requireNonNull(command, "command");
+      if (command.isEmpty()) {
+        throw new IllegalArgumentException("command must not be empty");
+      }
+      this.command = command;
+    }
+
+    public Builder policyFile(Path file) {
+      policyFiles.add(Objects.requireNonNull(file, "file"));
+      return this;
+    }
+
+    public Builder profile(String name) {
+      this.profile = Optional.of(name);
+      return this;
+    }
+
+    /** Asks for a backend; it must be one the effective policy allows. */
+    public Builder backend(SandboxBackend backend) {
+      this.backend = Optional.of(backend);
+      return this;
+    }
+
+    /** Asks for a shorter TTL than the policy's; a longer one is an error at open. */
+    public Builder ttl(Duration ttl) {
+      if (ttl.isNegative() || ttl.isZero()) {
+        throw new IllegalArgumentException("ttl must be positive: " + ttl);
+      }
+      this.ttl = Optional.of(ttl);
+      return this;
+    }
+
+    public Builder workDir(Path dir) {
+      this.workDir = dir.toAbsolutePath();
+      return this;
+    }
+
+    public Builder sessionRoot(Path dir) {
+      this.sessionRoot = dir.toAbsolutePath();
+      return this;
+    }
+
+    /** Where the short-lived runtime directory with the gateway socket goes (default: java.io.tmpdir). */
+    public Builder runtimeRoot(Path dir) {
+      this.runtimeRoot = dir.toAbsolutePath();
+      return this;
+    }
+
+    /** Where the evidence bundle and teardown report are written. */
+    public Builder outDir(Path dir) {
+      this.outDir = dir.toAbsolutePath();
+      return this;
+    }
+
+    /** The host's environment, read once at the host edge; the agent gets a scrubbed copy. */
+    public Builder hostEnvironment(Map<String, String> env) {
+      this.hostEnvironment = Map.copyOf(env);
+      return this;
+    }
+
+    /** Extra identity claims such as {@code repository} or {@code run_url}. */
+    public Builder identityClaim(String name, Object value) {
+      identityClaims.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+      return this;
+    }
+
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** How long a stopped agent gets between SIGTERM and SIGKILL. */
+    public Builder stopGrace(Duration grace) {
+      this.stopGrace = Objects.requireNonNull(grace, "grace");
+      return this;
+    }
+
+    public SessionSpec build() {
+      return new SessionSpec(this);
+    }
+  }
+}

@@ -1,0 +1,256 @@
+package dev.taskbound.core.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.taskbound.core.evidence.BundleVerifier;
+import dev.taskbound.core.evidence.VerificationResult;
+import dev.taskbound.core.testing.CliProcess;
+import dev.taskbound.core.testing.FileGrep;
+import dev.taskbound.core.testing.ProcessScan;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code taskbound run} as a user runs it: a real child JVM, real namespaces, real signals. */
+@Timeout(120)
+class RunCommandProcessTest {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir Path work;
+  private HttpServer api;
+  private Path home;
+  private Path runtime;
+  private Path out;
+  private final String marker = "tb-test-" + UUID.randomUUID();
+
+  @BeforeEach
+  void startLocalApi() throws IOException {
+    api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+    api.createContext(
+        "/",
+        exchange -> {
+          byte[] body = "api says hello\n".getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    api.start();
+    home = Files.createDirectories(work.resolve("home"));
+    runtime = Files.createDirectories(work.resolve("rt"));
+    out = work.resolve("evidence");
+  }
+
+  @AfterEach
+  void stopLocalApi() {
+    api.stop(0);
+  }
+
+  @Test
+  void runsTheAgentInTheEnvelopeReturnsItsStatusAndLeavesAVerifiableBundle() throws Exception {
+    Path policy = policy("10m");
+
+    try (CliProcess run =
+        taskbound(
+            "run", "--task", "T-1", "--policy", policy.toString(), "--out", out.toString(), "--",
+            "sh", "-c",
+            "curl -sS --max-time 10 http://api.test:" + port() + "/ok;"
+                + " curl -sS --max-time 10 https://blocked.test/ 2>&1 | head -c 300; echo;"
+                + " printf 'svid=%s\\n' \"$TASKBOUND_SVID\"; exit 7")) {
+
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).isEqualTo(7);
+      assertThat(run.stdout()).contains("api says hello");
+      assertThat(run.stderr()).contains("teardown ok").contains("denied blocked.test:443").contains("add \"blocked.test\"");
+      VerificationResult verified = BundleVerifier.verify(onlyBundle());
+      assertThat(verified.valid()).as(verified.message()).isTrue();
+      assertThat(sessionDirectories()).isEmpty();
+      String svid = run.stdout().lines().filter(l -> l.startsWith("svid=")).findFirst().orElseThrow().substring(5);
+      assertThat(svid).hasSizeGreaterThan(100);
+      assertThat(FileGrep.filesContaining(svid, work)).isEmpty();
+    }
+  }
+
+  @Test
+  void sigtermMidRunStillSealsAVerifiableBundleAndLeavesNoProcessBehind() throws Exception {
+    Path policy = policy("10m");
+    try (CliProcess run = taskbound(
+        "run", "--task", "T-2", "--policy", policy.toString(), "--out", out.toString(), "--",
+        "sh", "-c", "sleep 600 & echo agent-ready; wait", marker)) {
+      run.awaitLine(l -> l.equals("agent-ready"), WAIT);
+
+      run.process().destroy(); // SIGTERM to taskbound itself
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).isEqualTo(128 + 15);
+      assertThat(BundleVerifier.verify(onlyBundle()).valid()).isTrue();
+      assertThat(ProcessScan.withArgument(marker)).isEmpty();
+      assertThat(sessionDirectories()).isEmpty();
+      assertThat(bundleText("events.jsonl")).contains("\"session.signal\"").contains("TERM");
+    }
+  }
+
+  @Test
+  void sigkillFollowedByTeardownSessionCompletesTheJournal() throws Exception {
+    Path policy = policy("10m");
+    Path stateDir;
+    try (CliProcess run = taskbound(
+        "run", "--task", "T-3", "--policy", policy.toString(), "--out", out.toString(), "--",
+        "sh", "-c", "sleep 600 & echo agent-ready; wait", marker)) {
+      stateDir = Path.of(run.awaitLine(l -> l.startsWith("  session:"), WAIT).substring("  session:".length()).strip());
+      run.awaitLine(l -> l.equals("agent-ready"), WAIT);
+      run.process().destroyForcibly(); // SIGKILL: no teardown can run in that process
+      run.waitFor(WAIT);
+    }
+    assertThat(Files.exists(stateDir.resolve("journal.jsonl"))).isTrue();
+
+    try (CliProcess teardown = taskbound("teardown", "--session", stateDir.toString())) {
+      int status = teardown.waitFor(WAIT);
+
+      assertThat(status).as(teardown.stderr()).isZero();
+      assertThat(ProcessScan.withArgument(marker)).isEmpty();
+      assertThat(Files.exists(stateDir)).isFalse();
+      VerificationResult verified = BundleVerifier.verify(onlyBundle());
+      assertThat(verified.valid()).as(verified.message()).isTrue();
+      assertThat(bundleText("teardown.json")).contains("stop-sandbox").contains("seal-evidence");
+    }
+  }
+
+  @Test
+  void ttlExpiryStopsTheWholeAgentTreeWithItsOwnExitCode() throws Exception {
+    Path policy = policy("2s");
+    try (CliProcess run = taskbound(
+        "run", "--task", "T-4", "--policy", policy.toString(), "--out", out.toString(), "--",
+        "sh", "-c", "sleep 600 & sleep 600", marker)) {
+
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).isEqualTo(124);
+      assertThat(ProcessScan.withArgument(marker)).isEmpty();
+      assertThat(bundleText("events.jsonl")).contains("\"session.ttl_expired\"");
+    }
+  }
+
+  @Test
+  void anInvalidPolicyFailsBeforeAnythingIsCreated() throws Exception {
+    Path policy = Files.writeString(work.resolve("bad.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  tll: 5m\n");
+    try (CliProcess run = taskbound("run", "--task", "T-5", "--policy", policy.toString(), "--", "true")) {
+
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).isEqualTo(120);
+      assertThat(run.stderr()).contains("bad.yml:4").contains("tll");
+      assertThat(sessionDirectories()).isEmpty();
+      assertThat(Files.exists(out)).isFalse();
+    }
+  }
+
+  @Test
+  void aFailureHalfwayThroughOpenUndoesWhatWasAlreadyCreated() throws Exception {
+    Path policy = Files.writeString(
+        work.resolve("container.yml"),
+        "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  sandbox:\n    backends: [container]\n");
+    try (CliProcess run = taskbound(
+        "run", "--task", "T-6", "--policy", policy.toString(), "--out", out.toString(), "--", "true")) {
+
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).as(run.stderr()).isEqualTo(121);
+      assertThat(run.stderr()).contains("container");
+      assertThat(sessionDirectories()).isEmpty();
+      try (Stream<Path> left = Files.list(runtime)) {
+        assertThat(left).isEmpty();
+      }
+      assertThat(BundleVerifier.verify(onlyBundle()).valid()).isTrue();
+    }
+  }
+
+  @Test
+  void aFailedTeardownStepFailsTheRunAndCanBeRetried() throws Exception {
+    Path policy = policy("10m");
+    Files.writeString(out, "not a directory"); // the bundle cannot be written here
+    Path stateDir;
+    try (CliProcess run = taskbound(
+        "run", "--task", "T-7", "--policy", policy.toString(), "--out", out.toString(), "--", "true")) {
+      stateDir = Path.of(run.awaitLine(l -> l.startsWith("  session:"), WAIT).substring("  session:".length()).strip());
+
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).isEqualTo(123);
+      assertThat(run.stderr()).contains("seal-evidence").contains("failed").contains("taskbound teardown --session");
+      assertThat(Files.exists(stateDir.resolve("journal.jsonl"))).isTrue();
+    }
+    Files.delete(out);
+    try (CliProcess retry = taskbound("teardown", "--session", stateDir.toString())) {
+
+      assertThat(retry.waitFor(WAIT)).as(retry.stderr()).isZero();
+      assertThat(BundleVerifier.verify(onlyBundle()).valid()).isTrue();
+      assertThat(Files.exists(stateDir)).isFalse();
+    }
+  }
+
+  private CliProcess taskbound(String... args) throws IOException {
+    return CliProcess.start(
+        work, Map.of("TASKBOUND_HOME", home.toString(), "TASKBOUND_RUNTIME_DIR", runtime.toString()), args);
+  }
+
+  private int port() {
+    return api.getAddress().getPort();
+  }
+
+  private Path policy(String ttl) throws IOException {
+    return Files.writeString(
+        work.resolve("task-" + ttl + ".yml"),
+        String.join(
+            "\n",
+            "apiVersion: taskbound.dev/v1",
+            "kind: Task",
+            "spec:",
+            "  ttl: " + ttl,
+            "  sandbox:",
+            "    backends: [netns]",
+            "  egress:",
+            "    allow: [\"api.test:" + port() + "\"]",
+            "    hosts:",
+            "      api.test: 127.0.0.1",
+            ""));
+  }
+
+  private List<Path> sessionDirectories() throws IOException {
+    Path sessions = home.resolve("sessions");
+    if (!Files.exists(sessions)) {
+      return List.of();
+    }
+    try (Stream<Path> s = Files.list(sessions)) {
+      return s.toList();
+    }
+  }
+
+  private Path onlyBundle() throws IOException {
+    try (Stream<Path> s = Files.list(out)) {
+      List<Path> zips = s.filter(p -> p.toString().endsWith(".zip")).toList();
+      assertThat(zips).hasSize(1);
+      return zips.get(0);
+    }
+  }
+
+  private String bundleText(String entry) throws IOException {
+    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(onlyBundle().toFile())) {
+      return new String(zip.getInputStream(zip.getEntry(entry)).readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+}

@@ -206,8 +206,8 @@ final class PolicyBinder {
       if (id.containsKey("trustDomain")) {
         NodeTuple t = id.get("trustDomain");
         if (!ceiling) {
-          throw fail(t.getKeyNode(), p + ".trustDomain", "only accepted in the Ceiling's spec; the trust domain is the"
-              + " organisation's, so a profile or Task cannot set it");
+          throw fail(t.getKeyNode(), p + ".trustDomain", describe(t.getValueNode()) + " is only accepted in the"
+              + " Ceiling's spec; the trust domain is the organisation's, so a profile or Task cannot set it");
         }
         trustDomain = scalar(t, p + ".trustDomain", (n, f) -> matching(n, f, TRUST_DOMAIN,
             "a SPIFFE trust domain of 1-255 of a-z, 0-9, '.', '_', '-' such as acme.dev"));
@@ -347,8 +347,8 @@ final class PolicyBinder {
     Map<String, Located<String>> pins = new LinkedHashMap<>();
     for (Map.Entry<String, NodeTuple> e : mapping(t.getValueNode(), field, null).entrySet()) {
       Node keyNode = e.getValue().getKeyNode();
-      String f = field + "[" + e.getKey() + "]";
-      String name = hostName(keyNode, f, e.getKey());
+      String name = hostName(keyNode, field + "[" + e.getKey() + "]", e.getKey());
+      String f = field + "[" + name + "]";
       Node vn = e.getValue().getValueNode();
       String ip = ipLiteral(vn, f);
       Located<String> previous = pins.put(name, new Located<>(ip, at(keyNode), f));
@@ -433,7 +433,8 @@ final class PolicyBinder {
   private <T> Located<List<Located<T>>> list(NodeTuple t, String field, BiFunction<Node, String, T> element) {
     Node n = t.getValueNode();
     if (!(n instanceof SequenceNode)) {
-      throw fail(n, field, "expected a list, got " + describe(n));
+      throw fail(n, field, "expected a list of " + (field.endsWith(".rules") ? "rules" : "strings") + ", got "
+          + describe(n));
     }
     List<Located<T>> out = new ArrayList<>();
     List<Node> items = ((SequenceNode) n).getValue();

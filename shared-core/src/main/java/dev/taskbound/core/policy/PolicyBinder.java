@@ -303,16 +303,18 @@ final class PolicyBinder {
   }
 
   private Duration duration(Node n, String field) {
+    String text = string(n, field);
     try {
-      return DurationFormat.parse(string(n, field));
+      return DurationFormat.parse(text);
     } catch (PolicyException e) {
       throw fail(n, field, e.getMessage());
     }
   }
 
   private EgressRule rule(Node n, String field) {
+    String text = string(n, field);
     try {
-      return EgressRule.parse(string(n, field));
+      return EgressRule.parse(text);
     } catch (EgressRuleException e) {
       throw fail(n, field, e.getMessage());
     }

@@ -35,6 +35,27 @@ public final class PolicyCommand implements Callable<Integer> {
     return ExitCodes.USAGE;
   }
 
+  /** What a subcommand does with its output; a {@link PolicyException} ends it. */
+  private interface Body {
+    void run(PrintWriter out);
+  }
+
+  /** Runs {@code body}; a policy error prints as one line on stderr and gives its exit code. */
+  private static int report(CommandSpec spec, Body body) {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      body.run(out);
+      return 0;
+    } catch (PolicyException e) {
+      err.println("error: " + e.getMessage());
+      return e.exitCode();
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
   /** {@code taskbound policy check FILE...}. */
   @Command(
       name = "check",
@@ -48,9 +69,7 @@ public final class PolicyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      PrintWriter out = spec.commandLine().getOut();
-      PrintWriter err = spec.commandLine().getErr();
-      try {
+      return report(spec, out -> {
         for (Path f : files) {
           List<String> kinds = PolicyResolver.check(f);
           out.println("ok: " + f + " (" + String.join(", ", kinds) + ")");
@@ -60,14 +79,7 @@ public final class PolicyCommand implements Callable<Integer> {
         if (files.size() > 1) {
           out.println("ok: merge of " + files.size() + " files, " + merged.digest());
         }
-        return 0;
-      } catch (PolicyException e) {
-        err.println("error: " + e.getMessage());
-        return e.exitCode();
-      } finally {
-        out.flush();
-        err.flush();
-      }
+      });
     }
   }
 
@@ -90,19 +102,10 @@ public final class PolicyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-      PrintWriter out = spec.commandLine().getOut();
-      PrintWriter err = spec.commandLine().getErr();
-      try {
+      return report(spec, out -> {
         EffectivePolicy p = PolicyResolver.resolve(files, Optional.ofNullable(profile));
         out.print(json ? p.toCanonicalJson() + "\n" : PolicyExplainer.render(p));
-        return 0;
-      } catch (PolicyException e) {
-        err.println("error: " + e.getMessage());
-        return e.exitCode();
-      } finally {
-        out.flush();
-        err.flush();
-      }
+      });
     }
   }
 }

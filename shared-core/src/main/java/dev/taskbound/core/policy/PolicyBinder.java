@@ -1,5 +1,6 @@
 package dev.taskbound.core.policy;
 
+import dev.taskbound.core.TaskboundException;
 import dev.taskbound.core.egress.EgressRule;
 import dev.taskbound.core.egress.EgressRuleException;
 import dev.taskbound.core.egress.HostPattern;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -206,7 +208,7 @@ final class PolicyBinder {
       if (id.containsKey("trustDomain")) {
         NodeTuple t = id.get("trustDomain");
         if (!ceiling) {
-          throw fail(t.getKeyNode(), p + ".trustDomain", describe(t.getValueNode()) + " is only accepted in the"
+          throw fail(t.getKeyNode(), p + ".trustDomain", shown(t.getValueNode()) + " is only accepted in the"
               + " Ceiling's spec; the trust domain is the organisation's, so a profile or Task cannot set it");
         }
         trustDomain = scalar(t, p + ".trustDomain", (n, f) -> matching(n, f, TRUST_DOMAIN,
@@ -303,19 +305,19 @@ final class PolicyBinder {
   }
 
   private Duration duration(Node n, String field) {
-    String text = string(n, field);
-    try {
-      return DurationFormat.parse(text);
-    } catch (PolicyException e) {
-      throw fail(n, field, e.getMessage());
-    }
+    return parsed(n, field, DurationFormat::parse);
   }
 
   private EgressRule rule(Node n, String field) {
+    return parsed(n, field, EgressRule::parse);
+  }
+
+  /** Parses a string scalar with a value parser, prefixing its one-line error with the location. */
+  private <T> T parsed(Node n, String field, Function<String, T> parser) {
     String text = string(n, field);
     try {
-      return EgressRule.parse(text);
-    } catch (EgressRuleException e) {
+      return parser.apply(text);
+    } catch (TaskboundException e) {
       throw fail(n, field, e.getMessage());
     }
   }
@@ -406,12 +408,7 @@ final class PolicyBinder {
   }
 
   private <E extends Enum<E>> E enumValue(Node n, String field, Class<E> type) {
-    String text = string(n, field);
-    try {
-      return PolicyEnums.parse(type, text);
-    } catch (PolicyException e) {
-      throw fail(n, field, e.getMessage());
-    }
+    return parsed(n, field, text -> PolicyEnums.parse(type, text));
   }
 
   private String name(Node n, String field) {
@@ -489,6 +486,11 @@ final class PolicyBinder {
       throw fail(n, field, "expected a string, got " + describe(n));
     }
     return ((ScalarNode) n).getValue();
+  }
+
+  /** A scalar's text, or what kind of node it is. */
+  private static String shown(Node n) {
+    return n instanceof ScalarNode && !n.getTag().equals(Tag.NULL) ? ((ScalarNode) n).getValue() : describe(n);
   }
 
   private static String describe(Node n) {

@@ -53,7 +53,7 @@ class PolicyRejectionTest {
             "task.yml:3: profiles: only accepted in a Ceiling, not in kind: Task"),
         Arguments.of("trust domain outside the ceiling", CEILING + "spec:\n  identity:\n    trustDomain: acme.dev\n",
             TASK + "spec:\n  identity:\n    trustDomain: evil.dev\n",
-            "task.yml:5: spec.identity.trustDomain: the scalar 'evil.dev' is only accepted in the Ceiling's spec;"
+            "task.yml:5: spec.identity.trustDomain: evil.dev is only accepted in the Ceiling's spec;"
                 + " the trust domain is the organisation's, so a profile or Task cannot set it"),
         Arguments.of("duplicate key", null, TASK + "spec:\n  ttl: 10m\n  ttl: 8h\n",
             "task.yml:5: spec.ttl: duplicate key (first at line 4)"),

@@ -5,6 +5,7 @@ import dev.taskbound.core.egress.EgressRule;
 import dev.taskbound.core.egress.EgressRuleException;
 import dev.taskbound.core.egress.HostPattern;
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -14,8 +15,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -112,7 +115,7 @@ final class PolicyBinder {
     options.setMaxAliasesForCollections(10);
     List<Node> roots = new ArrayList<>();
     try {
-      for (Node n : new Yaml(options).composeAll(new java.io.StringReader(text))) {
+      for (Node n : new Yaml(options).composeAll(new StringReader(text))) {
         if (n != null) {
           roots.add(n);
         }
@@ -324,7 +327,7 @@ final class PolicyBinder {
 
   private String repository(Node n, String field) {
     String text = string(n, field);
-    String lower = text.toLowerCase(java.util.Locale.ROOT);
+    String lower = text.toLowerCase(Locale.ROOT);
     if (!REPOSITORY.matcher(lower).matches() || lower.endsWith("/.") || lower.endsWith("/..")) {
       throw fail(n, field, "'" + text + "' is not a repository; accepted: owner/name such as acme/app, or owner/*"
           + " for every repository of the owner");
@@ -520,7 +523,7 @@ final class PolicyBinder {
 
   /** All keys of {@link #acceptedKeys()}, flattened. */
   static Set<String> allAcceptedKeys() {
-    Set<String> all = new java.util.TreeSet<>();
+    Set<String> all = new TreeSet<>();
     acceptedKeys().values().forEach(all::addAll);
     return all;
   }

@@ -150,10 +150,10 @@ class PolicyRejectionTest {
                 + " the Ceiling at org.yml:1 pins no address for api.demo.test; accepted: only pins the ceiling"
                 + " sets identically)"),
         Arguments.of("hosts pin to another address",
-            CEILING + "spec:\n  egress:\n    hosts: {api.demo.test: 10.0.0.1}\n",
-            TASK + "spec:\n  egress:\n    hosts: {API.demo.test.: 10.0.0.2}\n",
-            "task.yml:5: spec.egress.hosts[api.demo.test]: 10.0.0.2 widens the ceiling (org.yml:5 pins"
-                + " api.demo.test to 10.0.0.1)"),
+            CEILING + "spec:\n  egress:\n    hosts: {api.demo.test: 127.0.0.2}\n",
+            TASK + "spec:\n  egress:\n    hosts: {API.demo.test.: 127.0.0.3}\n",
+            "task.yml:5: spec.egress.hosts[api.demo.test]: 127.0.0.3 widens the ceiling (org.yml:5 pins"
+                + " api.demo.test to 127.0.0.2)"),
         Arguments.of("github repository not in the ceiling",
             CEILING + "spec:\n  github:\n    repositories: [acme/app, tools/*]\n",
             TASK + "spec:\n  github:\n    repositories: [tools/x, acme/other]\n",

@@ -11,9 +11,4 @@ public enum Enforcement {
   public String yamlName() {
     return PolicyEnums.yamlName(this);
   }
-
-  /** Whether this is at least as strict as {@code other}. */
-  public boolean atLeastAsStrictAs(Enforcement other) {
-    return this == STRICT || other == COOPERATIVE;
-  }
 }

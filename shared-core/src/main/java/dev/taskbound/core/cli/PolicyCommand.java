@@ -1,0 +1,111 @@
+package dev.taskbound.core.cli;
+
+import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.policy.EffectivePolicy;
+import dev.taskbound.core.policy.PolicyException;
+import dev.taskbound.core.policy.PolicyExplainer;
+import dev.taskbound.core.policy.PolicyResolver;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code taskbound policy}: checks policy files and explains the effective policy. A thin adapter
+ * over {@link PolicyResolver}; errors print as one line on stderr and exit with {@link
+ * ExitCodes#POLICY}.
+ */
+@Command(
+    name = "policy",
+    description = "Check policy files and explain the effective policy they give.",
+    mixinStandardHelpOptions = true,
+    subcommands = {PolicyCommand.Check.class, PolicyCommand.Explain.class})
+public final class PolicyCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getErr());
+    return ExitCodes.USAGE;
+  }
+
+  /** What a subcommand does with its output; a {@link PolicyException} ends it. */
+  private interface Body {
+    void run(PrintWriter out);
+  }
+
+  /** Runs {@code body}; a policy error prints as one line on stderr and gives its exit code. */
+  private static int report(CommandSpec spec, Body body) {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      body.run(out);
+      return 0;
+    } catch (PolicyException e) {
+      err.println("error: " + e.getMessage());
+      return e.exitCode();
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
+  /** {@code taskbound policy check FILE...}. */
+  @Command(
+      name = "check",
+      description = "Validate each file, then the merge of all of them (at most one Ceiling and one Task).",
+      mixinStandardHelpOptions = true)
+  public static final class Check implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Policy files (YAML, one or more documents each).")
+    List<Path> files;
+
+    @Override
+    public Integer call() {
+      return report(spec, out -> {
+        for (Path f : files) {
+          List<String> kinds = PolicyResolver.check(f);
+          out.println("ok: " + f + " (" + String.join(", ", kinds) + ")");
+        }
+        // Narrowing needs every layer at once.
+        EffectivePolicy merged = PolicyResolver.resolve(files, Optional.empty());
+        if (files.size() > 1) {
+          out.println("ok: merge of " + files.size() + " files, " + merged.digest());
+        }
+      });
+    }
+  }
+
+  /** {@code taskbound policy explain [--profile NAME] [--json] FILE...}. */
+  @Command(
+      name = "explain",
+      description = "Print the effective policy, each value with the file and line it came from, and its digest.",
+      mixinStandardHelpOptions = true)
+  public static final class Explain implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--profile", paramLabel = "NAME", description = "Profile to select (wins over the Task's).")
+    String profile;
+
+    @Option(names = "--json", description = "Print the canonical JSON (as stored in evidence) instead.")
+    boolean json;
+
+    @Parameters(arity = "0..*", paramLabel = "FILE", description = "Policy files; none gives the built-in default.")
+    List<Path> files = List.of();
+
+    @Override
+    public Integer call() {
+      return report(spec, out -> {
+        EffectivePolicy p = PolicyResolver.resolve(files, Optional.ofNullable(profile));
+        out.print(json ? p.toCanonicalJson() + "\n" : PolicyExplainer.render(p));
+      });
+    }
+  }
+}

@@ -1,0 +1,234 @@
+package dev.taskbound.core.policy;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.taskbound.core.egress.EgressRule;
+import dev.taskbound.core.egress.RuleSet;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * The policy a session runs under: org ceiling ∩ profile ∩ task request (see {@link
+ * PolicyResolver}), possibly narrowed further by command-line overrides. Immutable and thread-safe;
+ * collections are unmodifiable copies.
+ *
+ * @param trustDomain the SPIFFE trust domain of the task identity
+ * @param audience the single {@code aud} of the task identity
+ * @param ttl the session's time to live, positive, at most 8h
+ * @param profile the selected profile, if any
+ * @param backends the sandbox backends allowed, in preference order; never empty; contains {@link
+ *     SandboxBackend#PROXY} only when {@code enforcement} is {@link Enforcement#COOPERATIVE}
+ * @param enforcement whether isolation must be kernel-enforced
+ * @param allow egress allow rules (default-deny: nothing else is reachable)
+ * @param deny egress deny rules, which beat allow rules
+ * @param hosts static pins, canonical host name to IP literal (IPv6 without brackets)
+ * @param repositories GitHub repositories ({@code owner/name} lower case, or {@code owner/*})
+ *     credentials may cover
+ * @param permissions GitHub App permissions credentials may carry, by GitHub's permission name
+ * @param gateRules runtime gate rules; for an action, the strictest matching rule applies
+ * @param provenance where each value came from, by field path: {@code ceiling}, {@code
+ *     identity.trustDomain}, {@code identity.audience}, {@code ttl}, {@code profile}, {@code
+ *     sandbox.backends}, {@code sandbox.enforcement}, {@code egress.allow} and {@code
+ *     egress.allow[i]}, {@code egress.deny} and {@code egress.deny[i]}, {@code egress.hosts} and
+ *     {@code egress.hosts[name]}, {@code github.repositories} and {@code github.repositories[i]},
+ *     {@code github.permissions} and {@code github.permissions.<name>}, {@code gate.rules} and
+ *     {@code gate.rules[i]}
+ */
+public record EffectivePolicy(
+    String trustDomain,
+    String audience,
+    Duration ttl,
+    Optional<String> profile,
+    List<SandboxBackend> backends,
+    Enforcement enforcement,
+    List<EgressRule> allow,
+    List<EgressRule> deny,
+    Map<String, String> hosts,
+    List<String> repositories,
+    Map<String, Permission> permissions,
+    List<GateRule> gateRules,
+    Map<String, Provenance> provenance) {
+
+  public EffectivePolicy {
+    Objects.requireNonNull(trustDomain, "trustDomain");
+    Objects.requireNonNull(audience, "audience");
+    Objects.requireNonNull(ttl, "ttl");
+    Objects.requireNonNull(profile, "profile");
+    Objects.requireNonNull(enforcement, "enforcement");
+    backends = List.copyOf(backends);
+    if (backends.isEmpty()) {
+      throw new IllegalArgumentException("backends must not be empty");
+    }
+    if (enforcement == Enforcement.STRICT && backends.contains(SandboxBackend.PROXY)) {
+      throw new IllegalArgumentException("proxy backend with strict enforcement");
+    }
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw new IllegalArgumentException("ttl must be positive: " + ttl);
+    }
+    allow = List.copyOf(allow);
+    deny = List.copyOf(deny);
+    hosts = Collections.unmodifiableMap(new LinkedHashMap<>(hosts));
+    repositories = List.copyOf(repositories);
+    permissions = Collections.unmodifiableMap(new LinkedHashMap<>(permissions));
+    gateRules = List.copyOf(gateRules);
+    provenance = Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
+  }
+
+  /** The preferred sandbox backend: the first of {@link #backends()}. */
+  public SandboxBackend backend() {
+    return backends.get(0);
+  }
+
+  /** The egress rule set the gateway enforces. */
+  public RuleSet ruleSet() {
+    return RuleSet.of(allow, deny);
+  }
+
+  /** Where {@code field} came from (see the {@code provenance} component for the keys). */
+  public Optional<Provenance> provenanceOf(String field) {
+    return Optional.ofNullable(provenance.get(field));
+  }
+
+  /**
+   * The same policy with only {@code backend}, for the session once it has chosen which of the
+   * allowed backends this host can provide. Provenance is unchanged.
+   *
+   * @throws IllegalArgumentException if {@code backend} is not one of {@link #backends()} (choosing
+   *     outside the list is a programming error; user choices go through {@link #narrowBackend})
+   */
+  public EffectivePolicy withBackend(SandboxBackend backend) {
+    if (!backends.contains(Objects.requireNonNull(backend, "backend"))) {
+      throw new IllegalArgumentException(backend.yamlName() + " is not one of " + backends);
+    }
+    return withBackends(backend, provenance.get("sandbox.backends"));
+  }
+
+  /**
+   * Applies {@code --sandbox BACKEND}: the policy then allows only {@code backend}. Under the
+   * built-in default ceiling, when nothing set the backends, any backend the built-in ceiling allows
+   * may be chosen.
+   *
+   * @throws PolicyException naming {@code --sandbox}, the value and the allowed backends, if the
+   *     backend is not allowed, or is {@code proxy} while enforcement is strict
+   */
+  public EffectivePolicy narrowBackend(SandboxBackend backend) {
+    Objects.requireNonNull(backend, "backend");
+    Provenance at = provenance.getOrDefault("sandbox.backends", Provenance.BUILT_IN);
+    List<SandboxBackend> allowed = underBuiltIn("sandbox.backends") ? List.of(SandboxBackend.values()) : backends;
+    if (!allowed.contains(backend)) {
+      throw new PolicyException("--sandbox " + backend.yamlName() + " widens the policy (" + at + " allows "
+          + allowed.stream().map(SandboxBackend::yamlName).collect(Collectors.joining(", ")) + ")");
+    }
+    if (backend == SandboxBackend.PROXY && enforcement == Enforcement.STRICT) {
+      throw new PolicyException("--sandbox proxy requires enforcement: cooperative, but enforcement is strict ("
+          + provenance.getOrDefault("sandbox.enforcement", Provenance.BUILT_IN) + "); accepted: netns, container");
+    }
+    return withBackends(backend, Provenance.commandLine("--sandbox"));
+  }
+
+  /**
+   * Applies {@code --ttl DURATION}: the policy's TTL becomes {@code ttl}. Under the built-in default
+   * ceiling, when nothing set the TTL, up to the built-in maximum of 8h may be asked for.
+   *
+   * @throws PolicyException naming {@code --ttl}, both values and where the limit comes from, if
+   *     {@code ttl} is longer than the policy allows; or if it is not positive
+   */
+  public EffectivePolicy narrowTtl(Duration ttl) {
+    Objects.requireNonNull(ttl, "ttl");
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw new PolicyException("--ttl " + DurationFormat.format(ttl) + " is not positive; accepted: "
+          + DurationFormat.ACCEPTED);
+    }
+    boolean builtIn = underBuiltIn("ttl");
+    Duration limit = builtIn ? Narrowing.MAX_TTL : this.ttl;
+    if (ttl.compareTo(limit) > 0) {
+      throw new PolicyException("--ttl " + DurationFormat.format(ttl) + " widens the policy ("
+          + (builtIn ? Provenance.BUILT_IN : provenance.getOrDefault("ttl", Provenance.BUILT_IN))
+          + " allows at most " + DurationFormat.format(limit) + ")");
+    }
+    Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
+    prov.put("ttl", Provenance.commandLine("--ttl"));
+    return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts,
+        repositories, permissions, gateRules, prov);
+  }
+
+  /** Whether {@code field} still holds the built-in default ceiling's value, whose limit is looser. */
+  private boolean underBuiltIn(String field) {
+    return provenance.getOrDefault("ceiling", Provenance.BUILT_IN).isBuiltIn()
+        && provenance.getOrDefault(field, Provenance.BUILT_IN).isBuiltIn();
+  }
+
+  private EffectivePolicy withBackends(SandboxBackend backend, Provenance at) {
+    Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
+    prov.put("sandbox.backends", at);
+    return new EffectivePolicy(trustDomain, audience, ttl, profile, List.of(backend), enforcement, allow, deny,
+        hosts, repositories, permissions, gateRules, prov);
+  }
+
+  /**
+   * The policy as canonical JSON, for the evidence bundle ({@code effective-policy.json}) and the
+   * digest: keys in alphabetical order, no whitespace, sets (allow, deny, repositories, gate rules)
+   * sorted, {@code backends} in preference order; provenance is not included, so the same values
+   * written in a different order or file give the same JSON.
+   */
+  public String toCanonicalJson() {
+    Map<String, Object> root = new TreeMap<>();
+    root.put("apiVersion", PolicyBinder.API_VERSION);
+    root.put("trustDomain", trustDomain);
+    root.put("audience", audience);
+    root.put("ttl", DurationFormat.format(ttl));
+    root.put("ttlSeconds", ttl.getSeconds());
+    root.put("profile", profile.orElse(null));
+    root.put("backends", backends.stream().map(SandboxBackend::yamlName).collect(Collectors.toList()));
+    root.put("enforcement", enforcement.yamlName());
+    root.put("allow", sorted(allow));
+    root.put("deny", sorted(deny));
+    root.put("hosts", new TreeMap<>(hosts));
+    root.put("repositories", sorted(repositories));
+    Map<String, String> perms = new TreeMap<>();
+    permissions.forEach((k, v) -> perms.put(k, v.yamlName()));
+    root.put("permissions", perms);
+    List<Map<String, String>> rules = new ArrayList<>();
+    gateRules.stream().sorted(Comparator.comparing(GateRule::action)).forEach(r -> {
+      Map<String, String> m = new TreeMap<>();
+      m.put("action", r.action());
+      m.put("decision", r.decision().yamlName());
+      rules.add(m);
+    });
+    root.put("gateRules", rules);
+    try {
+      return JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build()
+          .writeValueAsString(root);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise a map of strings", e);
+    }
+  }
+
+  private static List<String> sorted(List<?> items) {
+    return items.stream().map(Object::toString).sorted().distinct().collect(Collectors.toList());
+  }
+
+  /** {@code sha256:} and the lower-case hex SHA-256 of {@link #toCanonicalJson()} (UTF-8). */
+  public String digest() {
+    try {
+      byte[] hash = MessageDigest.getInstance("SHA-256").digest(toCanonicalJson().getBytes(StandardCharsets.UTF_8));
+      return "sha256:" + HexFormat.of().formatHex(hash);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+}

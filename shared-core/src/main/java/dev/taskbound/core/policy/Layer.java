@@ -1,0 +1,27 @@
+package dev.taskbound.core.policy;
+
+import dev.taskbound.core.egress.EgressRule;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One {@code spec} as written in a Ceiling, a profile or a Task. A {@code null} component means the
+ * layer does not mention the field and inherits it from the layer above.
+ */
+record Layer(
+    Located<String> trustDomain,
+    Located<String> audience,
+    Located<List<Located<String>>> audiences,
+    Located<Duration> ttl,
+    Located<List<Located<SandboxBackend>>> backends,
+    Located<Enforcement> enforcement,
+    Located<List<Located<EgressRule>>> allow,
+    Located<List<Located<EgressRule>>> deny,
+    Located<Map<String, Located<String>>> hosts,
+    Located<List<Located<String>>> repositories,
+    Located<Map<String, Located<Permission>>> permissions,
+    Located<List<Located<GateRule>>> gateRules) {
+
+  static final Layer EMPTY = new Layer(null, null, null, null, null, null, null, null, null, null, null, null);
+}

@@ -1,0 +1,361 @@
+package dev.taskbound.core.policy;
+
+import dev.taskbound.core.egress.EgressRule;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * The effective values while layers are merged, each with where it came from, and the narrowing
+ * checks a layer must pass to be applied. Starts as the built-in default ceiling, whose limits are
+ * looser than its values ("open"); once an org Ceiling is applied (or any layer under the built-in
+ * ceiling), every current value is also the limit for the layers below. Mutable, confined to one
+ * {@link PolicyResolver#resolve} call.
+ */
+final class Narrowing {
+  /** The longest TTL anything may ask for. */
+  static final Duration MAX_TTL = Duration.ofHours(8);
+  static final Duration DEFAULT_TTL = Duration.ofHours(1);
+  static final String DEFAULT_TRUST_DOMAIN = "taskbound.local";
+  static final String DEFAULT_AUDIENCE = "taskbound";
+  static final List<SandboxBackend> DEFAULT_BACKENDS = List.of(SandboxBackend.NETNS, SandboxBackend.CONTAINER);
+
+  private Provenance ceiling = Provenance.BUILT_IN;
+  /** True while the values are the built-in default ceiling's and its looser limits apply. */
+  private boolean open = true;
+
+  private Located<String> trustDomain = Located.builtIn(DEFAULT_TRUST_DOMAIN, "identity.trustDomain");
+  private Located<String> audience = Located.builtIn(DEFAULT_AUDIENCE, "identity.audience");
+  /** The audiences a lower layer may pick; only meaningful when not open. */
+  private Located<List<Located<String>>> audiences = builtInList(List.of(DEFAULT_AUDIENCE), "identity.audiences");
+  private Located<Duration> ttl = Located.builtIn(DEFAULT_TTL, "ttl");
+  private Located<List<Located<SandboxBackend>>> backends = builtInList(DEFAULT_BACKENDS, "sandbox.backends");
+  private Located<Enforcement> enforcement = Located.builtIn(Enforcement.STRICT, "sandbox.enforcement");
+  private Located<List<Located<EgressRule>>> allow = builtInList(List.of(), "egress.allow");
+  private Located<List<Located<EgressRule>>> deny = builtInList(List.of(), "egress.deny");
+  private Located<Map<String, Located<String>>> hosts = Located.builtIn(Map.of(), "egress.hosts");
+  private Located<List<Located<String>>> repositories = builtInList(List.of(), "github.repositories");
+  private Located<Map<String, Located<Permission>>> permissions = Located.builtIn(Map.of(), "github.permissions");
+  private Located<List<Located<GateRule>>> gateRules = builtInList(List.of(), "gate.rules");
+
+  private static <T> Located<List<Located<T>>> builtInList(List<T> values, String field) {
+    List<Located<T>> items = new ArrayList<>();
+    for (int i = 0; i < values.size(); i++) {
+      items.add(Located.builtIn(values.get(i), field + "[" + i + "]"));
+    }
+    return Located.builtIn(Collections.unmodifiableList(items), field);
+  }
+
+  /** A copy, so each profile can be checked against the same ceiling independently. */
+  Narrowing copy() {
+    Narrowing c = new Narrowing();
+    c.ceiling = ceiling;
+    c.open = open;
+    c.trustDomain = trustDomain;
+    c.audience = audience;
+    c.audiences = audiences;
+    c.ttl = ttl;
+    c.backends = backends;
+    c.enforcement = enforcement;
+    c.allow = allow;
+    c.deny = deny;
+    c.hosts = hosts;
+    c.repositories = repositories;
+    c.permissions = permissions;
+    c.gateRules = gateRules;
+    return c;
+  }
+
+  /** Applies the org Ceiling: checked against the built-in limits, then its values become the limits. */
+  void applyCeiling(Provenance at, Layer layer) {
+    apply(layer);
+    ceiling = at;
+    if (layer.audiences() == null && layer.audience() == null) {
+      audiences = singleton(audience);
+    }
+    open = false;
+  }
+
+  /** Applies a profile or Task layer, which must only narrow the current values. */
+  void apply(Layer layer) {
+    if (layer.trustDomain() != null) {
+      trustDomain = layer.trustDomain();
+    }
+    applyAudience(layer);
+    applyTtl(layer.ttl());
+    applySandbox(layer);
+    applyEgress(layer);
+    applyGithub(layer);
+    applyGate(layer.gateRules());
+    // Whatever this layer set is now the limit for the layers below it.
+    open = false;
+  }
+
+  private void applyAudience(Layer layer) {
+    if (layer.audiences() != null) {
+      // Ceiling only (the binder refuses it elsewhere); the built-in ceiling accepts any list.
+      audiences = layer.audiences();
+      if (layer.audience() == null) {
+        audience = layer.audiences().value().get(0);
+      }
+    }
+    Located<String> a = layer.audience();
+    if (a == null) {
+      return;
+    }
+    // A Ceiling's own audience must be one of its audiences; below it, one of the ceiling's.
+    boolean limited = layer.audiences() != null || !open;
+    if (limited && audiences.value().stream().noneMatch(x -> x.value().equals(a.value()))) {
+      throw widens(a, a.value(), limitAt(audiences) + " allows " + join(audiences.value(), Function.identity()));
+    }
+    audience = a;
+    audiences = singleton(a);
+  }
+
+  private static <T> Located<List<Located<T>>> singleton(Located<T> value) {
+    return new Located<>(List.of(value), value.at(), value.field());
+  }
+
+  private void applyTtl(Located<Duration> t) {
+    if (t == null) {
+      return;
+    }
+    Located<Duration> limit = open ? Located.builtIn(MAX_TTL, "ttl") : ttl;
+    if (t.value().compareTo(limit.value()) > 0) {
+      throw widens(t, DurationFormat.format(t.value()),
+          limitAt(limit) + " allows at most " + DurationFormat.format(limit.value()));
+    }
+    ttl = t;
+  }
+
+  private void applySandbox(Layer layer) {
+    Located<Enforcement> e = layer.enforcement();
+    if (e != null) {
+      if (!open && e.value() == Enforcement.COOPERATIVE && enforcement.value() == Enforcement.STRICT) {
+        throw widens(e, "cooperative", limitAt(enforcement) + " allows only strict");
+      }
+      enforcement = e;
+    }
+    Located<List<Located<SandboxBackend>>> b = layer.backends();
+    if (b != null) {
+      if (!open) {
+        for (Located<SandboxBackend> item : b.value()) {
+          if (backends.value().stream().noneMatch(x -> x.value() == item.value())) {
+            throw widens(item, item.value().yamlName(),
+                limitAt(backends) + " allows " + join(backends.value(), SandboxBackend::yamlName));
+          }
+        }
+      }
+      backends = b;
+    }
+    if (enforcement.value() == Enforcement.STRICT) {
+      refuseProxyUnderStrict(b != null);
+    }
+  }
+
+  /**
+   * {@code proxy} is not isolation, so it cannot serve {@code strict}. A list this layer wrote is an
+   * error; an inherited one loses {@code proxy} (which only narrows it).
+   */
+  private void refuseProxyUnderStrict(boolean listedHere) {
+    List<Located<SandboxBackend>> kept = new ArrayList<>();
+    for (Located<SandboxBackend> item : backends.value()) {
+      if (item.value() != SandboxBackend.PROXY) {
+        kept.add(item);
+      } else if (listedHere) {
+        throw new PolicyException(item.where() + ": proxy requires enforcement: cooperative, but enforcement is"
+            + " strict (" + enforcement.at() + "); accepted with strict: netns, container");
+      }
+    }
+    if (kept.isEmpty()) {
+      throw new PolicyException(enforcement.where() + ": strict leaves no sandbox backend, since the inherited"
+          + " backends (" + backends.at() + ") are only proxy; accepted: also set sandbox.backends to netns or"
+          + " container");
+    }
+    if (kept.size() != backends.value().size()) {
+      backends = new Located<>(Collections.unmodifiableList(kept), backends.at(), backends.field());
+    }
+  }
+
+  private void applyEgress(Layer layer) {
+    Located<List<Located<EgressRule>>> a = layer.allow();
+    if (a != null) {
+      if (!open) {
+        for (Located<EgressRule> rule : a.value()) {
+          if (allow.value().stream().noneMatch(u -> u.value().covers(rule.value()))) {
+            throw widens(rule, rule.value().toString(), allow.value().isEmpty()
+                ? limitAt(allow) + " allows no egress"
+                : "no rule of " + limitAt(allow) + " covers it; allowed: " + join(allow.value(), EgressRule::toString));
+          }
+        }
+      }
+      allow = distinct(a);
+    }
+    Located<List<Located<EgressRule>>> d = layer.deny();
+    if (d != null) {
+      // Denies only ever add up.
+      List<Located<EgressRule>> union = new ArrayList<>(deny.value());
+      union.addAll(d.value());
+      deny = distinct(new Located<>(union, d.at(), d.field()));
+    }
+    Located<Map<String, Located<String>>> h = layer.hosts();
+    if (h != null) {
+      if (!open) {
+        for (Map.Entry<String, Located<String>> e : h.value().entrySet()) {
+          String name = e.getKey();
+          Located<String> pin = e.getValue();
+          Located<String> upper = hosts.value().get(name);
+          if (upper == null || !upper.value().equals(pin.value())) {
+            throw widens(pin, pin.value(), upper == null
+                ? limitAt(hosts) + " pins no address for " + name + "; accepted: only pins the ceiling sets identically"
+                : limitAt(upper) + " pins " + name + " to " + upper.value());
+          }
+        }
+      }
+      hosts = h;
+    }
+  }
+
+  private void applyGithub(Layer layer) {
+    Located<List<Located<String>>> r = layer.repositories();
+    if (r != null) {
+      if (!open) {
+        for (Located<String> repo : r.value()) {
+          if (repositories.value().stream().noneMatch(u -> repositoryCovers(u.value(), repo.value()))) {
+            throw widens(repo, repo.value(), repositories.value().isEmpty()
+                ? limitAt(repositories) + " allows no repository"
+                : limitAt(repositories) + " allows " + join(repositories.value(), Function.identity()));
+          }
+        }
+      }
+      repositories = distinct(r);
+    }
+    Located<Map<String, Located<Permission>>> p = layer.permissions();
+    if (p != null) {
+      if (!open) {
+        for (Map.Entry<String, Located<Permission>> e : p.value().entrySet()) {
+          Located<Permission> upper = permissions.value().get(e.getKey());
+          Located<Permission> lower = e.getValue();
+          if (upper == null) {
+            throw widens(lower, lower.value().yamlName(), limitAt(permissions) + " grants no " + e.getKey()
+                + " permission; grantable: " + (permissions.value().isEmpty() ? "none"
+                : String.join(", ", permissions.value().keySet())));
+          }
+          if (lower.value().compareTo(upper.value()) > 0) {
+            throw widens(lower, lower.value().yamlName(),
+                limitAt(upper) + " allows at most " + upper.value().yamlName());
+          }
+        }
+      }
+      permissions = p;
+    }
+  }
+
+  static boolean repositoryCovers(String upper, String lower) {
+    if (upper.equals(lower)) {
+      return true;
+    }
+    return upper.endsWith("/*") && lower.startsWith(upper.substring(0, upper.length() - 1));
+  }
+
+  private void applyGate(Located<List<Located<GateRule>>> rules) {
+    if (rules == null) {
+      return;
+    }
+    List<Located<GateRule>> merged = new ArrayList<>(gateRules.value());
+    for (Located<GateRule> lower : rules.value()) {
+      GateRule l = lower.value();
+      if (!open) {
+        Optional<Located<GateRule>> strictest = gateRules.value().stream()
+            .filter(u -> GateRule.covers(u.value().action(), l.action()))
+            .max((x, y) -> x.value().decision().compareTo(y.value().decision()));
+        if (strictest.isEmpty() && l.decision() != GateDecision.DENY) {
+          throw new PolicyException(lower.where() + ".decision: " + l.decision().yamlName() + " for " + l.action()
+              + ", which the ceiling (" + limitAt(gateRules) + ") does not name; accepted for a new action: deny");
+        }
+        if (strictest.isPresent() && l.decision().compareTo(strictest.get().value().decision()) < 0) {
+          Located<GateRule> u = strictest.get();
+          throw new PolicyException(lower.where() + ".decision: " + l.decision().yamlName() + " loosens "
+              + l.action() + " (" + limitAt(u) + " requires at least " + u.value().decision().yamlName() + " for "
+              + u.value().action() + ")");
+        }
+      }
+      merged.removeIf(u -> u.value().action().equals(l.action()));
+      merged.add(lower);
+    }
+    gateRules = new Located<>(Collections.unmodifiableList(merged), rules.at(), rules.field());
+  }
+
+  private static <T> Located<List<Located<T>>> distinct(Located<List<Located<T>>> list) {
+    Map<T, Located<T>> seen = new LinkedHashMap<>();
+    for (Located<T> item : list.value()) {
+      seen.putIfAbsent(item.value(), item);
+    }
+    return new Located<>(List.copyOf(seen.values()), list.at(), list.field());
+  }
+
+  /**
+   * Where a limit comes from. A built-in value under an org Ceiling (one the Ceiling omits) is
+   * limited by the Ceiling, which says so.
+   */
+  private String limitAt(Located<?> limit) {
+    return limit.at().isBuiltIn() && !ceiling.isBuiltIn()
+        ? "built-in default under the Ceiling at " + ceiling
+        : limit.at().toString();
+  }
+
+  private static PolicyException widens(Located<?> lower, String value, String limit) {
+    return new PolicyException(lower.where() + ": " + value + " widens the ceiling (" + limit + ")");
+  }
+
+  private static <T> String join(List<Located<T>> items, Function<T, String> show) {
+    return items.stream().map(i -> show.apply(i.value())).collect(Collectors.joining(", "));
+  }
+
+  /** The merged result. */
+  EffectivePolicy toPolicy(Optional<Located<String>> profile) {
+    Map<String, Provenance> prov = new LinkedHashMap<>();
+    prov.put("ceiling", ceiling);
+    prov.put("identity.trustDomain", trustDomain.at());
+    prov.put("identity.audience", audience.at());
+    prov.put("ttl", ttl.at());
+    profile.ifPresent(p -> prov.put("profile", p.at()));
+    prov.put("sandbox.backends", backends.at());
+    prov.put("sandbox.enforcement", enforcement.at());
+    List<EgressRule> allowed = values(allow, "egress.allow", prov);
+    List<EgressRule> denied = values(deny, "egress.deny", prov);
+    prov.put("egress.hosts", hosts.at());
+    Map<String, String> pins = new LinkedHashMap<>();
+    hosts.value().forEach((name, ip) -> {
+      pins.put(name, ip.value());
+      prov.put("egress.hosts[" + name + "]", ip.at());
+    });
+    List<String> repos = values(repositories, "github.repositories", prov);
+    prov.put("github.permissions", permissions.at());
+    Map<String, Permission> perms = new LinkedHashMap<>();
+    permissions.value().forEach((name, level) -> {
+      perms.put(name, level.value());
+      prov.put("github.permissions." + name, level.at());
+    });
+    List<GateRule> rules = values(gateRules, "gate.rules", prov);
+    return new EffectivePolicy(trustDomain.value(), audience.value(), ttl.value(), profile.map(Located::value),
+        backends.value().stream().map(Located::value).collect(Collectors.toList()), enforcement.value(),
+        allowed, denied, pins, repos, perms, rules, prov);
+  }
+
+  private static <T> List<T> values(Located<List<Located<T>>> list, String key, Map<String, Provenance> prov) {
+    prov.put(key, list.at());
+    List<T> out = new ArrayList<>();
+    for (Located<T> item : list.value()) {
+      prov.put(key + "[" + out.size() + "]", item.at());
+      out.add(item.value());
+    }
+    return out;
+  }
+}

@@ -1,0 +1,530 @@
+package dev.taskbound.core.policy;
+
+import dev.taskbound.core.TaskboundException;
+import dev.taskbound.core.egress.EgressRule;
+import dev.taskbound.core.egress.EgressRuleException;
+import dev.taskbound.core.egress.HostPattern;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+/**
+ * Binds policy YAML to {@link PolicyDocument}s by hand over SnakeYAML's node API, so that every
+ * error carries the file, the line and the field path. Strict: unknown and duplicate keys, wrong
+ * node types and malformed values are errors. One instance binds one file; not thread-safe.
+ */
+final class PolicyBinder {
+  static final String API_VERSION = "taskbound.dev/v1";
+  static final long MAX_FILE_BYTES = 1 << 20;
+
+  static final List<String> DOCUMENT_KEYS = List.of("apiVersion", "kind", "metadata", "profile", "profiles", "spec");
+  static final List<String> METADATA_KEYS = List.of("name");
+  static final List<String> SPEC_KEYS = List.of("identity", "ttl", "sandbox", "egress", "github", "gate");
+  static final List<String> IDENTITY_KEYS = List.of("trustDomain", "audience", "audiences");
+  static final List<String> SANDBOX_KEYS = List.of("backends", "enforcement");
+  static final List<String> EGRESS_KEYS = List.of("allow", "deny", "hosts");
+  static final List<String> GITHUB_KEYS = List.of("repositories", "permissions");
+  static final List<String> GATE_KEYS = List.of("rules");
+  static final List<String> RULE_KEYS = List.of("action", "decision");
+
+  private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
+  private static final String NAME_ACCEPTED = "1-63 of a-z, 0-9, '-', not starting or ending with '-'";
+  private static final Pattern TRUST_DOMAIN = Pattern.compile("[a-z0-9._-]{1,255}");
+  private static final Pattern AUDIENCE = Pattern.compile("[\\x21-\\x7e]{1,256}");
+  private static final Pattern REPOSITORY =
+      Pattern.compile("[a-z0-9]([a-z0-9-]{0,38})/(\\*|[a-z0-9._-]{1,100})");
+  private static final Pattern PERMISSION_NAME = Pattern.compile("[a-z_]{1,64}");
+
+  private final String file;
+
+  private PolicyBinder(String file) {
+    this.file = file;
+  }
+
+  /** The keys the binder accepts, by object: for checking the JSON Schema against the parser. */
+  static Map<String, List<String>> acceptedKeys() {
+    Map<String, List<String>> keys = new LinkedHashMap<>();
+    keys.put("document", DOCUMENT_KEYS);
+    keys.put("metadata", METADATA_KEYS);
+    keys.put("spec", SPEC_KEYS);
+    keys.put("identity", IDENTITY_KEYS);
+    keys.put("sandbox", SANDBOX_KEYS);
+    keys.put("egress", EGRESS_KEYS);
+    keys.put("github", GITHUB_KEYS);
+    keys.put("gate", GATE_KEYS);
+    keys.put("rule", RULE_KEYS);
+    return Collections.unmodifiableMap(keys);
+  }
+
+  /**
+   * Reads and binds every document of {@code path}; the path as given names the file in messages.
+   *
+   * @throws PolicyException if the file cannot be read, is not YAML, or any document is malformed
+   */
+  static List<PolicyDocument> load(Path path) {
+    String name = path.toString();
+    String text;
+    try {
+      if (Files.size(path) > MAX_FILE_BYTES) {
+        throw new PolicyException(name + ": larger than " + MAX_FILE_BYTES + " bytes; policy files are small");
+      }
+      text = Files.readString(path);
+    } catch (NoSuchFileException e) {
+      throw new PolicyException(name + ": no such file");
+    } catch (CharacterCodingException e) {
+      throw new PolicyException(name + ": not UTF-8 text");
+    } catch (IOException e) {
+      throw new PolicyException(name + ": cannot read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
+    }
+    return parse(name, text);
+  }
+
+  /** Binds every document of {@code text}, naming it {@code file} in messages. */
+  static List<PolicyDocument> parse(String file, String text) {
+    return new PolicyBinder(file).bindAll(text);
+  }
+
+  private List<PolicyDocument> bindAll(String text) {
+    LoaderOptions options = new LoaderOptions();
+    options.setAllowRecursiveKeys(false);
+    options.setMaxAliasesForCollections(10);
+    List<Node> roots = new ArrayList<>();
+    try {
+      for (Node n : new Yaml(options).composeAll(new StringReader(text))) {
+        if (n != null) {
+          roots.add(n);
+        }
+      }
+    } catch (MarkedYAMLException e) {
+      int line = e.getProblemMark() != null ? e.getProblemMark().getLine() + 1 : 1;
+      throw new PolicyException(file + ":" + line + ": not valid YAML: " + e.getProblem());
+    } catch (YAMLException e) {
+      throw new PolicyException(file + ": not valid YAML: " + e.getMessage());
+    }
+    if (roots.isEmpty()) {
+      throw new PolicyException(
+          file + ":1: no YAML document; accepted: one or more documents with apiVersion: " + API_VERSION);
+    }
+    List<PolicyDocument> docs = new ArrayList<>();
+    for (Node root : roots) {
+      docs.add(document(root));
+    }
+    return docs;
+  }
+
+  private PolicyDocument document(Node root) {
+    Map<String, NodeTuple> m = mapping(root, "", DOCUMENT_KEYS);
+    Provenance at = at(root);
+    NodeTuple api = m.get("apiVersion");
+    if (api == null) {
+      throw fail(root, "apiVersion", "missing; accepted: " + API_VERSION);
+    }
+    String version = string(api.getValueNode(), "apiVersion");
+    if (!version.equals(API_VERSION)) {
+      throw fail(api.getValueNode(), "apiVersion", "'" + version + "' is not supported; accepted: " + API_VERSION);
+    }
+    NodeTuple kindNode = m.get("kind");
+    if (kindNode == null) {
+      throw fail(root, "kind", "missing; accepted: Ceiling, Task");
+    }
+    String kindText = string(kindNode.getValueNode(), "kind");
+    PolicyDocument.Kind kind = null;
+    for (PolicyDocument.Kind k : PolicyDocument.Kind.values()) {
+      if (k.yaml.equals(kindText)) {
+        kind = k;
+      }
+    }
+    if (kind == null) {
+      throw fail(kindNode.getValueNode(), "kind", "'" + kindText + "' is not a kind; accepted: Ceiling, Task");
+    }
+    if (m.containsKey("metadata")) {
+      Map<String, NodeTuple> meta = mapping(m.get("metadata").getValueNode(), "metadata", METADATA_KEYS);
+      if (meta.containsKey("name")) {
+        name(meta.get("name").getValueNode(), "metadata.name");
+      }
+    }
+    Located<String> profile = null;
+    Map<String, Located<Layer>> profiles = new LinkedHashMap<>();
+    if (kind == PolicyDocument.Kind.CEILING) {
+      onlyIn(m, "profile", "a Task", kindText);
+      if (m.containsKey("profiles")) {
+        Node pn = m.get("profiles").getValueNode();
+        for (Map.Entry<String, NodeTuple> e : mapping(pn, "profiles", null).entrySet()) {
+          String field = "profiles." + e.getKey();
+          name(e.getValue().getKeyNode(), field);
+          Layer layer = spec(e.getValue().getValueNode(), field, false);
+          profiles.put(e.getKey(), new Located<>(layer, at(e.getValue().getKeyNode()), field));
+        }
+      }
+    } else {
+      onlyIn(m, "profiles", "a Ceiling", kindText);
+      if (m.containsKey("profile")) {
+        Node pn = m.get("profile").getValueNode();
+        profile = new Located<>(name(pn, "profile"), at(pn), "profile");
+      }
+    }
+    Layer spec = m.containsKey("spec")
+        ? spec(m.get("spec").getValueNode(), "spec", kind == PolicyDocument.Kind.CEILING)
+        : Layer.EMPTY;
+    return new PolicyDocument(at, kind, profile, spec, Collections.unmodifiableMap(profiles));
+  }
+
+  private void onlyIn(Map<String, NodeTuple> m, String key, String where, String kind) {
+    if (m.containsKey(key)) {
+      throw fail(m.get(key).getKeyNode(), key, "only accepted in " + where + ", not in kind: " + kind);
+    }
+  }
+
+  private Layer spec(Node node, String path, boolean ceiling) {
+    Map<String, NodeTuple> m = mapping(node, path, SPEC_KEYS);
+    Located<String> trustDomain = null;
+    Located<String> audience = null;
+    Located<List<Located<String>>> audiences = null;
+    if (m.containsKey("identity")) {
+      String p = path + ".identity";
+      Map<String, NodeTuple> id = mapping(m.get("identity").getValueNode(), p, IDENTITY_KEYS);
+      if (id.containsKey("trustDomain")) {
+        NodeTuple t = id.get("trustDomain");
+        if (!ceiling) {
+          throw fail(t.getKeyNode(), p + ".trustDomain", shown(t.getValueNode()) + " is only accepted in the"
+              + " Ceiling's spec; the trust domain is the organisation's, so a profile or Task cannot set it");
+        }
+        trustDomain = scalar(t, p + ".trustDomain", (n, f) -> matching(n, f, TRUST_DOMAIN,
+            "a SPIFFE trust domain of 1-255 of a-z, 0-9, '.', '_', '-' such as acme.dev"));
+      }
+      if (id.containsKey("audience")) {
+        audience = scalar(id.get("audience"), p + ".audience", this::audience);
+      }
+      if (id.containsKey("audiences")) {
+        NodeTuple t = id.get("audiences");
+        if (!ceiling) {
+          throw fail(t.getKeyNode(), p + ".audiences", "only accepted in the Ceiling's spec; a profile or Task picks"
+              + " one with audience");
+        }
+        audiences = list(t, p + ".audiences", this::audience);
+        if (audiences.value().isEmpty()) {
+          throw fail(t.getValueNode(), p + ".audiences", "empty; accepted: a non-empty list of audiences");
+        }
+      }
+    }
+    Located<Duration> ttl = null;
+    if (m.containsKey("ttl")) {
+      ttl = scalar(m.get("ttl"), path + ".ttl", this::duration);
+    }
+    Located<List<Located<SandboxBackend>>> backends = null;
+    Located<Enforcement> enforcement = null;
+    if (m.containsKey("sandbox")) {
+      String p = path + ".sandbox";
+      Map<String, NodeTuple> sb = mapping(m.get("sandbox").getValueNode(), p, SANDBOX_KEYS);
+      if (sb.containsKey("backends")) {
+        backends = list(sb.get("backends"), p + ".backends", (n, f) -> enumValue(n, f, SandboxBackend.class));
+        if (backends.value().isEmpty()) {
+          throw fail(sb.get("backends").getValueNode(), p + ".backends",
+              "empty; accepted: a non-empty list of " + PolicyEnums.accepted(SandboxBackend.class));
+        }
+        noDuplicates(backends);
+      }
+      if (sb.containsKey("enforcement")) {
+        enforcement = scalar(sb.get("enforcement"), p + ".enforcement", (n, f) -> enumValue(n, f, Enforcement.class));
+      }
+    }
+    Located<List<Located<EgressRule>>> allow = null;
+    Located<List<Located<EgressRule>>> deny = null;
+    Located<Map<String, Located<String>>> hosts = null;
+    if (m.containsKey("egress")) {
+      String p = path + ".egress";
+      Map<String, NodeTuple> eg = mapping(m.get("egress").getValueNode(), p, EGRESS_KEYS);
+      if (eg.containsKey("allow")) {
+        allow = list(eg.get("allow"), p + ".allow", this::rule);
+      }
+      if (eg.containsKey("deny")) {
+        deny = list(eg.get("deny"), p + ".deny", this::rule);
+      }
+      if (eg.containsKey("hosts")) {
+        hosts = hosts(eg.get("hosts"), p + ".hosts");
+      }
+    }
+    Located<List<Located<String>>> repositories = null;
+    Located<Map<String, Located<Permission>>> permissions = null;
+    if (m.containsKey("github")) {
+      String p = path + ".github";
+      Map<String, NodeTuple> gh = mapping(m.get("github").getValueNode(), p, GITHUB_KEYS);
+      if (gh.containsKey("repositories")) {
+        repositories = list(gh.get("repositories"), p + ".repositories", this::repository);
+      }
+      if (gh.containsKey("permissions")) {
+        permissions = permissions(gh.get("permissions"), p + ".permissions");
+      }
+    }
+    Located<List<Located<GateRule>>> gateRules = null;
+    if (m.containsKey("gate")) {
+      String p = path + ".gate";
+      Map<String, NodeTuple> gate = mapping(m.get("gate").getValueNode(), p, GATE_KEYS);
+      if (gate.containsKey("rules")) {
+        gateRules = list(gate.get("rules"), p + ".rules", this::gateRule);
+        Map<String, Located<GateRule>> seen = new LinkedHashMap<>();
+        for (Located<GateRule> r : gateRules.value()) {
+          Located<GateRule> first = seen.putIfAbsent(r.value().action(), r);
+          if (first != null) {
+            throw new PolicyException(r.where() + ".action: " + r.value().action() + " is named twice (first at "
+                + first.at() + "); accepted: one rule per action");
+          }
+        }
+      }
+    }
+    return new Layer(trustDomain, audience, audiences, ttl, backends, enforcement, allow, deny, hosts,
+        repositories, permissions, gateRules);
+  }
+
+  // ---- value parsers: (node, field) -> value, failing with the location ----
+
+  private String audience(Node n, String field) {
+    return matching(n, field, AUDIENCE, "1-256 printable ASCII characters without spaces, such as taskbound");
+  }
+
+  private Duration duration(Node n, String field) {
+    return parsed(n, field, DurationFormat::parse);
+  }
+
+  private EgressRule rule(Node n, String field) {
+    return parsed(n, field, EgressRule::parse);
+  }
+
+  /** Parses a string scalar with a value parser, prefixing its one-line error with the location. */
+  private <T> T parsed(Node n, String field, Function<String, T> parser) {
+    String text = string(n, field);
+    try {
+      return parser.apply(text);
+    } catch (TaskboundException e) {
+      throw fail(n, field, e.getMessage());
+    }
+  }
+
+  private String repository(Node n, String field) {
+    String text = string(n, field);
+    String lower = text.toLowerCase(Locale.ROOT);
+    if (!REPOSITORY.matcher(lower).matches() || lower.endsWith("/.") || lower.endsWith("/..")) {
+      throw fail(n, field, "'" + text + "' is not a repository; accepted: owner/name such as acme/app, or owner/*"
+          + " for every repository of the owner");
+    }
+    return lower;
+  }
+
+  private GateRule gateRule(Node n, String field) {
+    Map<String, NodeTuple> m = mapping(n, field, RULE_KEYS);
+    for (String key : RULE_KEYS) {
+      if (!m.containsKey(key)) {
+        throw fail(n, field + "." + key, "missing; a rule needs action and decision");
+      }
+    }
+    Node an = m.get("action").getValueNode();
+    String action = string(an, field + ".action");
+    if (!GateRule.isValidAction(action)) {
+      throw fail(an, field + ".action", "'" + action + "' is not an action; accepted: " + GateRule.ACCEPTED_ACTIONS);
+    }
+    return new GateRule(action, enumValue(m.get("decision").getValueNode(), field + ".decision", GateDecision.class));
+  }
+
+  private Located<Map<String, Located<String>>> hosts(NodeTuple t, String field) {
+    Map<String, Located<String>> pins = new LinkedHashMap<>();
+    for (Map.Entry<String, NodeTuple> e : mapping(t.getValueNode(), field, null).entrySet()) {
+      Node keyNode = e.getValue().getKeyNode();
+      String name = hostName(keyNode, field + "[" + e.getKey() + "]", e.getKey());
+      String f = field + "[" + name + "]";
+      Node vn = e.getValue().getValueNode();
+      String ip = ipLiteral(vn, f);
+      Located<String> previous = pins.put(name, new Located<>(ip, at(keyNode), f));
+      if (previous != null) {
+        throw fail(keyNode, f, "pins " + name + " a second time (first at " + previous.at() + ")");
+      }
+    }
+    return new Located<>(Collections.unmodifiableMap(pins), at(t.getKeyNode()), field);
+  }
+
+  private String hostName(Node keyNode, String field, String text) {
+    HostPattern p;
+    try {
+      p = HostPattern.parse(text);
+    } catch (EgressRuleException e) {
+      throw fail(keyNode, field, e.getMessage());
+    }
+    if (p.kind() != HostPattern.Kind.EXACT) {
+      throw fail(keyNode, field, "'" + text + "' is not a host name; accepted: an exact name such as api.demo.test"
+          + " (no wildcard, no IP literal)");
+    }
+    return p.value();
+  }
+
+  private String ipLiteral(Node n, String field) {
+    String text = string(n, field);
+    String reason = "is not an IP literal";
+    try {
+      HostPattern p = HostPattern.parse(text);
+      if (p.kind() == HostPattern.Kind.IP) {
+        return p.value();
+      }
+    } catch (EgressRuleException e) {
+      reason = "is not a valid IP literal";
+    }
+    throw fail(n, field, "'" + text + "' " + reason + "; accepted: an IPv4 address such as 127.0.0.1 or an IPv6"
+        + " address such as ::1");
+  }
+
+  private Located<Map<String, Located<Permission>>> permissions(NodeTuple t, String field) {
+    Map<String, Located<Permission>> perms = new LinkedHashMap<>();
+    for (Map.Entry<String, NodeTuple> e : mapping(t.getValueNode(), field, null).entrySet()) {
+      Node keyNode = e.getValue().getKeyNode();
+      String f = field + "." + e.getKey();
+      if (!PERMISSION_NAME.matcher(e.getKey()).matches()) {
+        throw fail(keyNode, f, "'" + e.getKey() + "' is not a permission name; accepted: lower-case GitHub App"
+            + " permission names with '_', such as contents, pull_requests");
+      }
+      Permission p = enumValue(e.getValue().getValueNode(), f, Permission.class);
+      perms.put(e.getKey(), new Located<>(p, at(keyNode), f));
+    }
+    return new Located<>(Collections.unmodifiableMap(perms), at(t.getKeyNode()), field);
+  }
+
+  private <E extends Enum<E>> E enumValue(Node n, String field, Class<E> type) {
+    return parsed(n, field, text -> PolicyEnums.parse(type, text));
+  }
+
+  private String name(Node n, String field) {
+    return matching(n, field, NAME, NAME_ACCEPTED);
+  }
+
+  private String matching(Node n, String field, Pattern pattern, String accepted) {
+    String text = string(n, field);
+    if (!pattern.matcher(text).matches()) {
+      throw fail(n, field, "'" + text + "' is not accepted; accepted: " + accepted);
+    }
+    return text;
+  }
+
+  // ---- structure ----
+
+  private <T> Located<T> scalar(NodeTuple t, String field, BiFunction<Node, String, T> parser) {
+    return new Located<>(parser.apply(t.getValueNode(), field), at(t.getKeyNode()), field);
+  }
+
+  private <T> Located<List<Located<T>>> list(NodeTuple t, String field, BiFunction<Node, String, T> element) {
+    Node n = t.getValueNode();
+    if (!(n instanceof SequenceNode)) {
+      throw fail(n, field, "expected a list of " + (field.endsWith(".rules") ? "rules" : "strings") + ", got "
+          + describe(n));
+    }
+    List<Located<T>> out = new ArrayList<>();
+    List<Node> items = ((SequenceNode) n).getValue();
+    for (int i = 0; i < items.size(); i++) {
+      String f = field + "[" + i + "]";
+      out.add(new Located<>(element.apply(items.get(i), f), at(items.get(i)), f));
+    }
+    return new Located<>(Collections.unmodifiableList(out), at(t.getKeyNode()), field);
+  }
+
+  private static <T> void noDuplicates(Located<List<Located<T>>> list) {
+    Map<T, Located<T>> seen = new LinkedHashMap<>();
+    for (Located<T> item : list.value()) {
+      Located<T> first = seen.putIfAbsent(item.value(), item);
+      if (first != null) {
+        throw new PolicyException(item.where() + ": listed twice (first as " + first.field() + ")");
+      }
+    }
+  }
+
+  /**
+   * The entries of a mapping node, in order, rejecting non-string keys, duplicate keys and (when
+   * {@code accepted} is not null) keys outside {@code accepted}.
+   */
+  private Map<String, NodeTuple> mapping(Node n, String path, List<String> accepted) {
+    if (!(n instanceof MappingNode)) {
+      throw fail(n, path.isEmpty() ? "(document)" : path, "expected a mapping, got " + describe(n));
+    }
+    Map<String, NodeTuple> out = new LinkedHashMap<>();
+    for (NodeTuple t : ((MappingNode) n).getValue()) {
+      Node k = t.getKeyNode();
+      String field0 = path.isEmpty() ? "" : path + ".";
+      if (!(k instanceof ScalarNode) || k.getTag().equals(Tag.NULL)) {
+        throw fail(k, path.isEmpty() ? "(document)" : path, "expected a string key, got " + describe(k));
+      }
+      String key = ((ScalarNode) k).getValue();
+      if (accepted != null && !accepted.contains(key)) {
+        throw fail(k, field0 + key, "unknown key; accepted: " + String.join(", ", accepted));
+      }
+      NodeTuple first = out.putIfAbsent(key, t);
+      if (first != null) {
+        throw fail(k, field0 + key, "duplicate key (first at line " + line(first.getKeyNode()) + ")");
+      }
+    }
+    return out;
+  }
+
+  private String string(Node n, String field) {
+    if (!(n instanceof ScalarNode) || n.getTag().equals(Tag.NULL)) {
+      throw fail(n, field, "expected a string, got " + describe(n));
+    }
+    return ((ScalarNode) n).getValue();
+  }
+
+  /** A scalar's text, or what kind of node it is. */
+  private static String shown(Node n) {
+    return n instanceof ScalarNode && !n.getTag().equals(Tag.NULL) ? ((ScalarNode) n).getValue() : describe(n);
+  }
+
+  private static String describe(Node n) {
+    if (n instanceof MappingNode) {
+      return "a mapping";
+    }
+    if (n instanceof SequenceNode) {
+      return "a list";
+    }
+    if (n.getTag().equals(Tag.NULL)) {
+      return "nothing (null)";
+    }
+    return "the scalar '" + ((ScalarNode) n).getValue() + "'";
+  }
+
+  private PolicyException fail(Node n, String field, String message) {
+    return new PolicyException(at(n) + ": " + field + ": " + message);
+  }
+
+  private Provenance at(Node n) {
+    return new Provenance(file, line(n));
+  }
+
+  private static int line(Node n) {
+    return n.getStartMark().getLine() + 1;
+  }
+
+  /** All keys of {@link #acceptedKeys()}, flattened. */
+  static Set<String> allAcceptedKeys() {
+    Set<String> all = new TreeSet<>();
+    acceptedKeys().values().forEach(all::addAll);
+    return all;
+  }
+}

@@ -1,0 +1,195 @@
+package io.jenkins.plugins.taskbound;
+
+import dev.taskbound.core.cli.Main;
+import hudson.AbortException;
+import hudson.EnvVars;
+import hudson.FilePath;
+import hudson.Launcher;
+import hudson.LauncherDecorator;
+import hudson.model.Run;
+import hudson.model.TaskListener;
+import hudson.remoting.Which;
+import hudson.slaves.WorkspaceList;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import jenkins.security.MasterToSlaveCallable;
+import org.jenkinsci.plugins.workflow.steps.BodyInvoker;
+import org.jenkinsci.plugins.workflow.steps.GeneralNonBlockingStepExecution;
+import org.jenkinsci.plugins.workflow.steps.StepContext;
+
+/**
+ * Runs one {@code taskbound} step. Off the CPS thread it copies the core CLI to the agent, writes
+ * the ceiling there, runs {@code taskbound policy check} (so bad input fails the step with the
+ * core's one-line message before any command runs), records a {@link TaskboundAction} and starts
+ * the body with an {@link EnvelopeDecorator}. When the body ends, successfully or not, the tail
+ * call records the bundles the block wrote and prints one summary line.
+ *
+ * <p>Each command of the block is its own envelope, opened and torn down by the core around it;
+ * this execution holds no session and so has nothing to tear down itself.
+ */
+final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
+  private static final long serialVersionUID = 1L;
+
+  /** Where bundles go, relative to the workspace (archive it with {@code archiveArtifacts}). */
+  static final String EVIDENCE_DIR = "taskbound-evidence";
+
+  private final transient TaskboundStep step;
+
+  TaskboundStepExecution(TaskboundStep step, StepContext context) {
+    super(context);
+    this.step = step;
+  }
+
+  @Override
+  public boolean start() {
+    run(this::doStart);
+    return false;
+  }
+
+  private void doStart() throws Exception {
+    StepContext context = getContext();
+    FilePath workspace = context.get(FilePath.class);
+    Launcher launcher = context.get(Launcher.class);
+    EnvVars env = context.get(EnvVars.class);
+    TaskListener listener = context.get(TaskListener.class);
+    Run<?, ?> run = context.get(Run.class);
+
+    String task = step.getTask();
+    if (task == null) {
+      throw new AbortException("taskbound: 'task' is required: give the approved task ID, e.g. taskbound(task: 'FIX-123') { ... }");
+    }
+    String sandbox = step.getSandbox();
+    if (sandbox != null && !TaskboundStep.SANDBOXES.contains(sandbox)) {
+      throw new AbortException(
+          "taskbound: 'sandbox' is '" + sandbox + "': accepted values are " + String.join(", ", TaskboundStep.SANDBOXES)
+              + ", or leave it out for the policy's choice");
+    }
+    if (!launcher.isUnix()) {
+      throw new AbortException("taskbound: the agent is not a Unix machine; task envelopes need a Linux agent");
+    }
+    FilePath tmp = WorkspaceList.tempDir(workspace);
+    if (tmp == null) {
+      throw new AbortException("taskbound: the workspace " + workspace.getRemote() + " has no temporary sibling directory");
+    }
+    FilePath toolDir = tmp.child("taskbound");
+    toolDir.mkdirs();
+    FilePath jar = installCli(toolDir);
+    String ceilingText = TaskboundGlobalConfiguration.get().getCeilingPolicy();
+    FilePath ceiling = ceilingText == null ? null : toolDir.createTextTempFile("ceiling-", ".yml", ceilingText, true);
+    FilePath evidence = workspace.child(EVIDENCE_DIR);
+    evidence.mkdirs();
+
+    EnvelopeCommand command =
+        new EnvelopeCommand(
+            workspace.act(new AgentJava()),
+            jar.getRemote(),
+            task,
+            step.policyFiles(),
+            ceiling == null ? null : ceiling.getRemote(),
+            step.getProfile(),
+            sandbox,
+            step.getTtl(),
+            evidence.getRemote());
+    check(command, workspace, launcher, env, listener);
+
+    String id = UUID.randomUUID().toString();
+    String node = env.get("NODE_NAME", "unknown");
+    run.addAction(new TaskboundAction(id, task, node, evidence.getRemote()));
+    run.save();
+    listener.getLogger().println("taskbound: task " + task + ": each command in this block runs in its own envelope; evidence goes to " + evidence.getRemote());
+
+    context
+        .newBodyInvoker()
+        .withContext(BodyInvoker.mergeLauncherDecorators(context.get(LauncherDecorator.class), new EnvelopeDecorator(command.runPrefix())))
+        .withCallback(new Finish(id, task, bundleNames(evidence, task), ceiling == null ? null : ceiling.getRemote()))
+        .start();
+  }
+
+  /** Copies the core CLI jar to the agent atomically, so a concurrent step never runs a half-written jar. */
+  private static FilePath installCli(FilePath toolDir) throws Exception {
+    FilePath jar = toolDir.child("taskbound.jar");
+    FilePath partial = toolDir.createTempFile("taskbound-", ".jar.part");
+    partial.copyFrom(Which.jarFile(Main.class).toURI().toURL());
+    partial.renameTo(jar);
+    return jar;
+  }
+
+  /** Runs {@code taskbound policy check} and fails the step with the core's one-line message if it objects. */
+  private static void check(EnvelopeCommand command, FilePath workspace, Launcher launcher, EnvVars env, TaskListener listener)
+      throws Exception {
+    ByteArrayOutputStream output = new ByteArrayOutputStream();
+    int status =
+        launcher.launch().cmds(command.policyCheck()).envs(env).pwd(workspace).stdout(output).stderr(output).quiet(true).join();
+    List<String> lines =
+        output.toString(StandardCharsets.UTF_8).lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
+    if (status != 0) {
+      throw new AbortException(
+          lines.isEmpty() ? "taskbound: policy check failed with status " + status + " and no message" : lines.get(lines.size() - 1));
+    }
+    lines.forEach(listener.getLogger()::println);
+  }
+
+  private static Set<String> bundleNames(FilePath evidence, String task) throws Exception {
+    Set<String> names = new TreeSet<>();
+    if (evidence.isDirectory()) {
+      for (FilePath bundle : evidence.list(task + "-*.zip")) {
+        names.add(bundle.getName());
+      }
+    }
+    return names;
+  }
+
+  /** Records the block's bundles and removes the ceiling copy; runs off the CPS thread. */
+  private final class Finish extends TailCall {
+    private static final long serialVersionUID = 1L;
+
+    private final String actionId;
+    private final String task;
+    private final TreeSet<String> before;
+    private final String ceiling;
+
+    Finish(String actionId, String task, Set<String> before, String ceiling) {
+      this.actionId = actionId;
+      this.task = task;
+      this.before = new TreeSet<>(before);
+      this.ceiling = ceiling;
+    }
+
+    @Override
+    protected void finished(StepContext context) throws Exception {
+      FilePath workspace = context.get(FilePath.class);
+      Run<?, ?> run = context.get(Run.class);
+      TaskListener listener = context.get(TaskListener.class);
+      if (ceiling != null) {
+        new FilePath(workspace.getChannel(), ceiling).delete();
+      }
+      FilePath evidence = workspace.child(EVIDENCE_DIR);
+      List<String> written = new ArrayList<>(bundleNames(evidence, task));
+      written.removeAll(before);
+      TaskboundAction action = TaskboundAction.find(run, actionId);
+      if (action != null) {
+        action.addBundles(written);
+        run.save();
+      }
+      listener.getLogger().println(
+          "taskbound: task " + task + ": " + written.size() + " evidence bundle(s) in " + evidence.getRemote()
+              + (written.isEmpty() ? "" : ": " + String.join(", ", written)));
+    }
+  }
+
+  /** The {@code java} that runs the agent itself: the core needs Java 17, which every supported agent has. */
+  private static final class AgentJava extends MasterToSlaveCallable<String, RuntimeException> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String call() {
+      return String.join(java.io.File.separator, Arrays.asList(System.getProperty("java.home"), "bin", "java"));
+    }
+  }
+}

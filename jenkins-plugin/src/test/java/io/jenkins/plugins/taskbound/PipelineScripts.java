@@ -1,0 +1,29 @@
+package io.jenkins.plugins.taskbound;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+/** Builds the Pipeline scripts the tests run: a node that writes the test policy, then the step. */
+final class PipelineScripts {
+  private PipelineScripts() {}
+
+  /** {@code node { writeFile p.yml; taskbound(ARGS) { BODY } }}, with the minimal test policy as p.yml. */
+  static String withPolicy(String stepArguments, String body) throws IOException {
+    return "node {\n"
+        + "  writeFile file: 'p.yml', text: '''" + minimalPolicy() + "'''\n"
+        + "  taskbound(" + stepArguments + ") {\n"
+        + "    " + body + "\n"
+        + "  }\n"
+        + "}\n";
+  }
+
+  private static String minimalPolicy() throws IOException {
+    try (InputStream in = PipelineScripts.class.getResourceAsStream("minimal-policy.yml")) {
+      if (in == null) {
+        throw new IOException("minimal-policy.yml is missing from the test resources");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+}

@@ -1,0 +1,91 @@
+package io.jenkins.plugins.taskbound;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import hudson.model.Result;
+import java.util.List;
+import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
+import org.jenkinsci.plugins.workflow.job.WorkflowJob;
+import org.jenkinsci.plugins.workflow.job.WorkflowRun;
+import org.jenkinsci.plugins.workflow.steps.StepConfigTester;
+import org.junit.jupiter.api.Test;
+import org.jvnet.hudson.test.JenkinsRule;
+import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
+
+/**
+ * Runs real Pipelines on the built-in node with the real core CLI. Needs a Linux controller that
+ * can create network namespaces (root, or unprivileged user namespaces allowed).
+ */
+@WithJenkins
+class TaskboundStepTest {
+
+  @Test
+  void runsShellCommandInsideAnEnvelopeAndRecordsItsBundle(JenkinsRule r) throws Exception {
+    WorkflowJob job = r.createProject(WorkflowJob.class, "envelope");
+    job.setDefinition(new CpsFlowDefinition(PipelineScripts.withPolicy("task: 'T-1', policy: 'p.yml'", "sh 'echo hi'"), true));
+
+    WorkflowRun build = r.buildAndAssertSuccess(job);
+
+    r.assertLogContains("hi", build);
+    r.assertLogContains("taskbound: task T-1: each command in this block runs in its own envelope", build);
+    r.assertLogContains("taskbound: task T-1: 1 evidence bundle(s) in ", build);
+    List<TaskboundAction> actions = build.getActions(TaskboundAction.class);
+    assertEquals(1, actions.size());
+    assertEquals("T-1", actions.get(0).getTask());
+    assertEquals(1, actions.get(0).getBundles().size());
+    assertTrue(actions.get(0).getBundles().get(0).matches("T-1-.+\\.zip"), actions.get(0).getBundles().toString());
+  }
+
+  @Test
+  void failsBeforeTheBlockWithTheCoreMessageForABadTaskId(JenkinsRule r) throws Exception {
+    WorkflowJob job = r.createProject(WorkflowJob.class, "bad-task");
+    job.setDefinition(
+        new CpsFlowDefinition(PipelineScripts.withPolicy("task: 'FIX 123', policy: 'p.yml'", "sh 'echo block-ran'"), true));
+
+    WorkflowRun build = r.buildAndAssertStatus(Result.FAILURE, job);
+
+    r.assertLogContains("'FIX 123'", build);
+    r.assertLogNotContains("block-ran", build);
+    r.assertLogNotContains("\tat ", build);
+    assertTrue(build.getActions(TaskboundAction.class).isEmpty());
+  }
+
+  @Test
+  void rejectsUnknownSandboxNamingTheAcceptedValues(JenkinsRule r) throws Exception {
+    WorkflowJob job = r.createProject(WorkflowJob.class, "bad-sandbox");
+    job.setDefinition(
+        new CpsFlowDefinition(
+            PipelineScripts.withPolicy("task: 'T-2', policy: 'p.yml', sandbox: 'docker'", "sh 'echo block-ran'"), true));
+
+    WorkflowRun build = r.buildAndAssertStatus(Result.FAILURE, job);
+
+    r.assertLogContains(
+        "taskbound: 'sandbox' is 'docker': accepted values are netns, container, proxy, or leave it out for the policy's choice",
+        build);
+    r.assertLogNotContains("block-ran", build);
+  }
+
+  @Test
+  void keepsEveryArgumentThroughTheSnippetGenerator(JenkinsRule r) throws Exception {
+    TaskboundStep step = new TaskboundStep("FIX-123");
+    step.setPolicy("org.yml, taskbound/policy.yml");
+    step.setProfile("coding-agent");
+    step.setSandbox("netns");
+    step.setTtl("45m");
+
+    TaskboundStep after = new StepConfigTester(r).configRoundTrip(step);
+
+    r.assertEqualDataBoundBeans(step, after);
+  }
+
+  @Test
+  void keepsOnlyTheTaskWhenNothingElseIsGiven(JenkinsRule r) throws Exception {
+    TaskboundStep step = new TaskboundStep("FIX-123");
+
+    TaskboundStep after = new StepConfigTester(r).configRoundTrip(step);
+
+    r.assertEqualDataBoundBeans(step, after);
+    assertEquals(List.of(TaskboundStep.DEFAULT_POLICY), after.policyFiles());
+  }
+}

@@ -2,6 +2,7 @@ package io.jenkins.plugins.taskbound;
 
 import edu.umd.cs.findbugs.annotations.CheckForNull;
 import edu.umd.cs.findbugs.annotations.NonNull;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import hudson.model.Run;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ public final class TaskboundAction implements RunAction2, Serializable {
   private final String node;
   private final String evidenceDir;
   private final List<String> bundles = new ArrayList<>();
+  @SuppressFBWarnings(value = "SE_TRANSIENT_FIELD_NOT_RESTORED", justification = "set again by onLoad")
   private transient Run<?, ?> run;
 
   TaskboundAction(@NonNull String id, @NonNull String task, @NonNull String node, @NonNull String evidenceDir) {

@@ -16,7 +16,7 @@ import org.kohsuke.stapler.DataBoundSetter;
  */
 @Extension
 @Symbol("taskbound")
-public class TaskboundGlobalConfiguration extends GlobalConfiguration {
+public final class TaskboundGlobalConfiguration extends GlobalConfiguration {
   private String ceilingPolicy;
 
   public TaskboundGlobalConfiguration() {

@@ -1,6 +1,6 @@
 package io.jenkins.plugins.taskbound;
 
-import dev.taskbound.core.cli.Main;
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import hudson.AbortException;
 import hudson.EnvVars;
 import hudson.FilePath;
@@ -8,9 +8,9 @@ import hudson.Launcher;
 import hudson.LauncherDecorator;
 import hudson.model.Run;
 import hudson.model.TaskListener;
-import hudson.remoting.Which;
 import hudson.slaves.WorkspaceList;
 import java.io.ByteArrayOutputStream;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -36,9 +36,16 @@ import org.jenkinsci.plugins.workflow.steps.StepContext;
 final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * The runnable core CLI, bundled in the plugin as a resource (not a library: it never runs on the
+   * controller). The build copies the core's {@code cli} artifact here.
+   */
+  static final String CLI_RESOURCE = "taskbound-cli.jar";
+
   /** Where bundles go, relative to the workspace (archive it with {@code archiveArtifacts}). */
   static final String EVIDENCE_DIR = "taskbound-evidence";
 
+  @SuppressFBWarnings(value = "SE_TRANSIENT_FIELD_NOT_RESTORED", justification = "only read in start(), before any serialization")
   private final transient TaskboundStep step;
 
   TaskboundStepExecution(TaskboundStep step, StepContext context) {
@@ -113,9 +120,13 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
 
   /** Copies the core CLI jar to the agent atomically, so a concurrent step never runs a half-written jar. */
   private static FilePath installCli(FilePath toolDir) throws Exception {
+    URL cli = TaskboundStepExecution.class.getResource(CLI_RESOURCE);
+    if (cli == null) {
+      throw new IllegalStateException(CLI_RESOURCE + " is missing from the plugin; it was built without the core CLI");
+    }
     FilePath jar = toolDir.child("taskbound.jar");
     FilePath partial = toolDir.createTempFile("taskbound-", ".jar.part");
-    partial.copyFrom(Which.jarFile(Main.class).toURI().toURL());
+    partial.copyFrom(cli);
     partial.renameTo(jar);
     return jar;
   }

@@ -42,6 +42,12 @@ public record EnvelopeCommand(
     Objects.requireNonNull(evidenceDir, "evidenceDir");
   }
 
+  /** This command with other policy files (e.g. snapshots of the checked ones). */
+  @NonNull
+  public EnvelopeCommand withPolicies(@NonNull List<String> files) {
+    return new EnvelopeCommand(java, jar, task, files, ceiling, profile, sandbox, ttl, evidenceDir);
+  }
+
   /**
    * The prefix put in front of every command launched inside the step's block:
    * {@code java -jar JAR run --task T --policy P... [--ceiling C] [--profile X] [--sandbox S] [--ttl D]

@@ -10,7 +10,6 @@ import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.slaves.WorkspaceList;
 import java.io.ByteArrayOutputStream;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,21 +25,17 @@ import org.jenkinsci.plugins.workflow.steps.StepContext;
 /**
  * Runs one {@code taskbound} step. Off the CPS thread it copies the core CLI to the agent, writes
  * the ceiling there, runs {@code taskbound policy check} (so bad input fails the step with the
- * core's one-line message before any command runs), records a {@link TaskboundAction} and starts
- * the body with an {@link EnvelopeDecorator}. When the body ends, successfully or not, the tail
- * call records the bundles the block wrote and prints one summary line.
+ * core's one-line message before any command runs), snapshots the checked policies
+ * ({@link EnvelopeInputs}), records a {@link TaskboundAction} and starts the body with an
+ * {@link EnvelopeDecorator}. When the body ends, successfully or not, the tail call records the
+ * bundles the block wrote, prints one summary line, and fails the step if any envelope input was
+ * rewritten while the block ran.
  *
  * <p>Each command of the block is its own envelope, opened and torn down by the core around it;
  * this execution holds no session and so has nothing to tear down itself.
  */
 final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
   private static final long serialVersionUID = 1L;
-
-  /**
-   * The runnable core CLI, bundled in the plugin as a resource (not a library: it never runs on the
-   * controller). The build copies the core's {@code cli} artifact here.
-   */
-  static final String CLI_RESOURCE = "taskbound-cli.jar";
 
   /** Where bundles go, relative to the workspace (archive it with {@code archiveArtifacts}). */
   static final String EVIDENCE_DIR = "taskbound-evidence";
@@ -84,26 +79,26 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     if (tmp == null) {
       throw new AbortException("taskbound: the workspace " + workspace.getRemote() + " has no temporary sibling directory");
     }
-    FilePath toolDir = tmp.child("taskbound");
-    toolDir.mkdirs();
-    FilePath jar = installCli(toolDir);
-    String ceilingText = TaskboundGlobalConfiguration.get().getCeilingPolicy();
-    FilePath ceiling = ceilingText == null ? null : toolDir.createTextTempFile("ceiling-", ".yml", ceilingText, true);
+    EnvelopeInputs inputs = EnvelopeInputs.install(tmp.child("taskbound"), TaskboundGlobalConfiguration.get().getCeilingPolicy());
     FilePath evidence = workspace.child(EVIDENCE_DIR);
     evidence.mkdirs();
 
-    EnvelopeCommand command =
+    // Checked against the workspace's files, so the core's messages name the user's paths; the
+    // envelopes then read snapshots taken right after the check.
+    EnvelopeCommand checked =
         new EnvelopeCommand(
             workspace.act(new AgentJava()),
-            jar.getRemote(),
+            inputs.jar(),
             task,
             step.policyFiles(),
-            ceiling == null ? null : ceiling.getRemote(),
+            inputs.ceiling(),
             step.getProfile(),
             sandbox,
             step.getTtl(),
             evidence.getRemote());
-    check(command, workspace, launcher, env, listener);
+    check(checked, workspace, launcher, env, listener);
+    inputs = inputs.withPolicySnapshots(workspace, step.policyFiles());
+    EnvelopeCommand command = checked.withPolicies(inputs.policies());
 
     String id = UUID.randomUUID().toString();
     String node = env.get("NODE_NAME", "unknown");
@@ -114,21 +109,8 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     context
         .newBodyInvoker()
         .withContext(BodyInvoker.mergeLauncherDecorators(context.get(LauncherDecorator.class), new EnvelopeDecorator(command.runPrefix())))
-        .withCallback(new Finish(id, task, bundleNames(evidence, task), ceiling == null ? null : ceiling.getRemote()))
+        .withCallback(new Finish(id, task, bundleNames(evidence, task), inputs))
         .start();
-  }
-
-  /** Copies the core CLI jar to the agent atomically, so a concurrent step never runs a half-written jar. */
-  private static FilePath installCli(FilePath toolDir) throws Exception {
-    URL cli = TaskboundStepExecution.class.getResource(CLI_RESOURCE);
-    if (cli == null) {
-      throw new IllegalStateException(CLI_RESOURCE + " is missing from the plugin; it was built without the core CLI");
-    }
-    FilePath jar = toolDir.child("taskbound.jar");
-    FilePath partial = toolDir.createTempFile("taskbound-", ".jar.part");
-    partial.copyFrom(cli);
-    partial.renameTo(jar);
-    return jar;
   }
 
   /** Runs {@code taskbound policy check} and fails the step with the core's one-line message if it objects. */
@@ -156,20 +138,20 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     return names;
   }
 
-  /** Records the block's bundles and removes the ceiling copy; runs off the CPS thread. */
+  /** Records the block's bundles, verifies and removes the envelope inputs; runs off the CPS thread. */
   private final class Finish extends TailCall {
     private static final long serialVersionUID = 1L;
 
     private final String actionId;
     private final String task;
     private final TreeSet<String> before;
-    private final String ceiling;
+    private final EnvelopeInputs inputs;
 
-    Finish(String actionId, String task, Set<String> before, String ceiling) {
+    Finish(String actionId, String task, Set<String> before, EnvelopeInputs inputs) {
       this.actionId = actionId;
       this.task = task;
       this.before = new TreeSet<>(before);
-      this.ceiling = ceiling;
+      this.inputs = inputs;
     }
 
     @Override
@@ -177,9 +159,6 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
       FilePath workspace = context.get(FilePath.class);
       Run<?, ?> run = context.get(Run.class);
       TaskListener listener = context.get(TaskListener.class);
-      if (ceiling != null) {
-        new FilePath(workspace.getChannel(), ceiling).delete();
-      }
       FilePath evidence = workspace.child(EVIDENCE_DIR);
       List<String> written = new ArrayList<>(bundleNames(evidence, task));
       written.removeAll(before);
@@ -191,6 +170,11 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
       listener.getLogger().println(
           "taskbound: task " + task + ": " + written.size() + " evidence bundle(s) in " + evidence.getRemote()
               + (written.isEmpty() ? "" : ": " + String.join(", ", written)));
+      try {
+        inputs.verify(workspace.getChannel());
+      } finally {
+        inputs.cleanUp(workspace.getChannel());
+      }
     }
   }
 

@@ -41,6 +41,15 @@ class EnvelopeCommandTest {
   }
 
   @Test
+  void swapsPolicyFilesAndKeepsEverythingElse() {
+    EnvelopeCommand snapshots = FULL.withPolicies(List.of("/ws@tmp/taskbound/policy-1-org.yml"));
+
+    assertEquals(List.of("/ws@tmp/taskbound/policy-1-org.yml"), snapshots.policies());
+    assertEquals(FULL.withPolicies(FULL.policies()), FULL);
+    assertEquals(FULL.ceiling(), snapshots.ceiling());
+  }
+
+  @Test
   void refusesToBuildWithoutAPolicy() {
     assertThrows(
         IllegalArgumentException.class,

@@ -67,6 +67,42 @@ class TaskboundStepTest {
   }
 
   @Test
+  void laterCommandsReadThePolicyAsCheckedNotAsTheAgentEditedIt(JenkinsRule r) throws Exception {
+    WorkflowJob job = r.createProject(WorkflowJob.class, "edited-policy");
+    job.setDefinition(
+        new CpsFlowDefinition(
+            PipelineScripts.withPolicy(
+                "task: 'T-3', policy: 'p.yml'", "sh 'echo not-a-policy > p.yml'; sh 'true'"),
+            true));
+
+    WorkflowRun build = r.buildAndAssertSuccess(job);
+
+    // Had the second command read the edited p.yml, its envelope would have refused it (status 120).
+    r.assertLogContains("taskbound: task T-3: 2 evidence bundle(s)", build);
+  }
+
+  @Test
+  void failsTheStepWhenAnEnvelopeInputIsRewrittenDuringTheBlock(JenkinsRule r) throws Exception {
+    WorkflowJob job = r.createProject(WorkflowJob.class, "tampered-input");
+    job.setDefinition(
+        new CpsFlowDefinition(
+            PipelineScripts.withPolicy(
+                "task: 'T-4', policy: 'p.yml'",
+                "sh 'for f in \"$WORKSPACE@tmp\"/taskbound/policy-*; do [ -f \"$f\" ] && echo widened >> \"$f\" && echo rewrote-input; done; true'"),
+            true));
+
+    WorkflowRun build = job.scheduleBuild2(0).get();
+
+    // Either the sandbox kept the input read-only, or the step noticed the rewrite; never a silent success.
+    if (JenkinsRule.getLog(build).contains("rewrote-input")) {
+      r.assertBuildStatus(Result.FAILURE, build);
+      r.assertLogContains("changed on the agent while the block ran", build);
+    } else {
+      r.assertBuildStatusSuccess(build);
+    }
+  }
+
+  @Test
   void keepsEveryArgumentThroughTheSnippetGenerator(JenkinsRule r) throws Exception {
     TaskboundStep step = new TaskboundStep("FIX-123");
     step.setPolicy("org.yml, taskbound/policy.yml");

@@ -12,7 +12,6 @@ import hudson.slaves.WorkspaceList;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -96,8 +95,13 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
             sandbox,
             step.getTtl(),
             evidence.getRemote());
-    check(checked, workspace, launcher, env, listener);
-    inputs = inputs.withPolicySnapshots(workspace, step.policyFiles());
+    try {
+      check(checked, workspace, launcher, env, listener);
+      inputs = inputs.withPolicySnapshots(workspace, step.policyFiles());
+    } catch (Exception e) {
+      inputs.cleanUp(workspace.getChannel());
+      throw e;
+    }
     EnvelopeCommand command = checked.withPolicies(inputs.policies());
 
     String id = UUID.randomUUID().toString();
@@ -178,13 +182,13 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     }
   }
 
-  /** The {@code java} that runs the agent itself: the core needs Java 17, which every supported agent has. */
+  /** The {@code java} that runs the (Unix) agent itself: the core needs Java 17, which every supported agent has. */
   private static final class AgentJava extends MasterToSlaveCallable<String, RuntimeException> {
     private static final long serialVersionUID = 1L;
 
     @Override
     public String call() {
-      return String.join(java.io.File.separator, Arrays.asList(System.getProperty("java.home"), "bin", "java"));
+      return System.getProperty("java.home") + "/bin/java";
     }
   }
 }

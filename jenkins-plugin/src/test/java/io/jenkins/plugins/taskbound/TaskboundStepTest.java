@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import hudson.model.Result;
 import java.util.List;
-import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
 import org.jenkinsci.plugins.workflow.steps.StepConfigTester;
@@ -22,8 +21,7 @@ class TaskboundStepTest {
 
   @Test
   void runsShellCommandInsideAnEnvelopeAndRecordsItsBundle(JenkinsRule r) throws Exception {
-    WorkflowJob job = r.createProject(WorkflowJob.class, "envelope");
-    job.setDefinition(new CpsFlowDefinition(PipelineScripts.withPolicy("task: 'T-1', policy: 'p.yml'", "sh 'echo hi'"), true));
+    WorkflowJob job = PipelineScripts.job(r, "envelope", "task: 'T-1', policy: 'p.yml'", "sh 'echo hi'");
 
     WorkflowRun build = r.buildAndAssertSuccess(job);
 
@@ -39,9 +37,7 @@ class TaskboundStepTest {
 
   @Test
   void failsBeforeTheBlockWithTheCoreMessageForABadTaskId(JenkinsRule r) throws Exception {
-    WorkflowJob job = r.createProject(WorkflowJob.class, "bad-task");
-    job.setDefinition(
-        new CpsFlowDefinition(PipelineScripts.withPolicy("task: 'FIX 123', policy: 'p.yml'", "sh 'echo block-ran'"), true));
+    WorkflowJob job = PipelineScripts.job(r, "bad-task", "task: 'FIX 123', policy: 'p.yml'", "sh 'echo block-ran'");
 
     WorkflowRun build = r.buildAndAssertStatus(Result.FAILURE, job);
 
@@ -53,10 +49,7 @@ class TaskboundStepTest {
 
   @Test
   void rejectsUnknownSandboxNamingTheAcceptedValues(JenkinsRule r) throws Exception {
-    WorkflowJob job = r.createProject(WorkflowJob.class, "bad-sandbox");
-    job.setDefinition(
-        new CpsFlowDefinition(
-            PipelineScripts.withPolicy("task: 'T-2', policy: 'p.yml', sandbox: 'docker'", "sh 'echo block-ran'"), true));
+    WorkflowJob job = PipelineScripts.job(r, "bad-sandbox", "task: 'T-2', policy: 'p.yml', sandbox: 'docker'", "sh 'echo block-ran'");
 
     WorkflowRun build = r.buildAndAssertStatus(Result.FAILURE, job);
 
@@ -68,12 +61,7 @@ class TaskboundStepTest {
 
   @Test
   void laterCommandsReadThePolicyAsCheckedNotAsTheAgentEditedIt(JenkinsRule r) throws Exception {
-    WorkflowJob job = r.createProject(WorkflowJob.class, "edited-policy");
-    job.setDefinition(
-        new CpsFlowDefinition(
-            PipelineScripts.withPolicy(
-                "task: 'T-3', policy: 'p.yml'", "sh 'echo not-a-policy > p.yml'; sh 'true'"),
-            true));
+    WorkflowJob job = PipelineScripts.job(r, "edited-policy", "task: 'T-3', policy: 'p.yml'", "sh 'echo not-a-policy > p.yml'; sh 'true'");
 
     WorkflowRun build = r.buildAndAssertSuccess(job);
 
@@ -83,13 +71,12 @@ class TaskboundStepTest {
 
   @Test
   void failsTheStepWhenAnEnvelopeInputIsRewrittenDuringTheBlock(JenkinsRule r) throws Exception {
-    WorkflowJob job = r.createProject(WorkflowJob.class, "tampered-input");
-    job.setDefinition(
-        new CpsFlowDefinition(
-            PipelineScripts.withPolicy(
-                "task: 'T-4', policy: 'p.yml'",
-                "sh 'for f in \"$WORKSPACE@tmp\"/taskbound/policy-*; do [ -f \"$f\" ] && echo widened >> \"$f\" && echo rewrote-input; done; true'"),
-            true));
+    WorkflowJob job =
+        PipelineScripts.job(
+            r,
+            "tampered-input",
+            "task: 'T-4', policy: 'p.yml'",
+            "sh 'for f in \"$WORKSPACE@tmp\"/taskbound/policy-*; do [ -f \"$f\" ] && echo widened >> \"$f\" && echo rewrote-input; done; true'");
 
     WorkflowRun build = job.scheduleBuild2(0).get();
 

@@ -1,0 +1,124 @@
+package dev.taskbound.action;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The Action's inputs, read from the environment the runner gives a Docker container action and
+ * checked for presence and form. Format checks that belong to the core (task ID syntax, policy
+ * content, TTL syntax) are left to the core so that every host gives the same answer.
+ *
+ * @param task the approved task ID, never blank
+ * @param policyFiles workspace-relative policy files in the order given, never empty
+ * @param profile the policy profile to apply, if any
+ * @param command the agent command, run with {@code sh -c}, never blank
+ * @param sandbox the sandbox backend, one of {@link #SANDBOXES}, if given
+ * @param ttl the session TTL as the core's duration syntax, if given
+ * @param evidenceDir the workspace-relative directory the evidence bundle is written to
+ */
+public record ActionInputs(
+    String task,
+    List<String> policyFiles,
+    Optional<String> profile,
+    String command,
+    Optional<String> sandbox,
+    Optional<String> ttl,
+    String evidenceDir) {
+
+  /** The sandbox backends the core offers. */
+  public static final List<String> SANDBOXES = List.of("netns", "container", "proxy");
+
+  /** Where the evidence bundle goes when the {@code evidence-dir} input is empty. */
+  public static final String DEFAULT_EVIDENCE_DIR = "taskbound-evidence";
+
+  private static final Pattern LIST_SEPARATOR = Pattern.compile("[,\\r\\n]+");
+
+  public ActionInputs {
+    Objects.requireNonNull(task, "task");
+    policyFiles = List.copyOf(policyFiles);
+    Objects.requireNonNull(profile, "profile");
+    Objects.requireNonNull(command, "command");
+    Objects.requireNonNull(sandbox, "sandbox");
+    Objects.requireNonNull(ttl, "ttl");
+    Objects.requireNonNull(evidenceDir, "evidenceDir");
+  }
+
+  /**
+   * The environment variable the runner sets for an input: {@code INPUT_} plus the name upper-cased
+   * with spaces turned into underscores. Hyphens are kept ({@code INPUT_POLICY-FILE}), which is why
+   * inputs are read from the environment map and never through a shell.
+   */
+  public static String variableFor(String inputName) {
+    return "INPUT_" + inputName.toUpperCase(Locale.ROOT).replace(' ', '_');
+  }
+
+  /**
+   * Reads and checks the inputs. Values are trimmed, as {@code @actions/core} does; an empty value
+   * counts as not given.
+   *
+   * @param env the container's environment; not modified
+   * @throws ActionInputException listing every missing or invalid input, one line each
+   */
+  public static ActionInputs parse(Map<String, String> env) {
+    List<String> problems = new ArrayList<>();
+    Optional<String> task = input(env, "task");
+    if (task.isEmpty()) {
+      problems.add("input 'task' is required: set it to the approved task ID, e.g. 'task: FIX-123'");
+    }
+    List<String> policies =
+        input(env, "policy-file").stream()
+            .flatMap(LIST_SEPARATOR::splitAsStream)
+            .map(String::strip)
+            .filter(s -> !s.isEmpty())
+            .toList();
+    if (policies.isEmpty()) {
+      problems.add(
+          "input 'policy-file' is required: set it to one or more workspace-relative policy files,"
+              + " one per line or comma-separated");
+    }
+    Optional<String> command = input(env, "command");
+    if (command.isEmpty()) {
+      problems.add(
+          "input 'command' is required: set it to the agent command, which runs with 'sh -c'");
+    }
+    Optional<String> sandbox = input(env, "sandbox");
+    if (sandbox.isPresent() && !SANDBOXES.contains(sandbox.get())) {
+      problems.add(
+          "input 'sandbox' is '"
+              + sandbox.get()
+              + "': accepted values are "
+              + String.join(", ", SANDBOXES)
+              + ", or empty for the policy's choice");
+    }
+    String evidenceDir = input(env, "evidence-dir").orElse(DEFAULT_EVIDENCE_DIR);
+    if (Path.of(evidenceDir).isAbsolute()) {
+      problems.add(
+          "input 'evidence-dir' is '"
+              + evidenceDir
+              + "': give a path relative to the workspace, e.g. '"
+              + DEFAULT_EVIDENCE_DIR
+              + "'");
+    }
+    if (!problems.isEmpty()) {
+      throw new ActionInputException(problems);
+    }
+    return new ActionInputs(
+        task.get(),
+        policies,
+        input(env, "profile"),
+        command.get(),
+        sandbox,
+        input(env, "ttl"),
+        evidenceDir);
+  }
+
+  private static Optional<String> input(Map<String, String> env, String name) {
+    return Optional.ofNullable(env.get(variableFor(name))).map(String::strip).filter(s -> !s.isEmpty());
+  }
+}

@@ -1,0 +1,214 @@
+package dev.taskbound.action;
+
+import dev.taskbound.core.ExitCodes;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/**
+ * The Docker container action's entry point. With no argument it is the main step: it reads the
+ * inputs, runs {@code taskbound run} once around the agent command, and reports {@code exit-code}
+ * and {@code bundle} outputs and the bundle's summary. With the argument {@code post} it is the
+ * post step ({@code post-entrypoint}), which finishes the teardown of any session whose main step
+ * died. The action decides nothing about policy: it translates inputs and maps results.
+ *
+ * <p>Instances are immutable and hold no state between calls.
+ */
+public final class ActionMain {
+  /** The {@code $GITHUB_STATE} name under which the main step leaves the session root for post. */
+  static final String SESSION_ROOT_STATE = "session-root";
+
+  /** Tells the core where to keep session directories (journals), so the post step can find them. */
+  static final String SESSION_ROOT_VARIABLE = "TASKBOUND_SESSION_ROOT";
+
+  private final CoreCli core;
+  private final FileCommands fileCommands;
+
+  /** An action that drives {@code core} and writes file commands with random delimiters. */
+  public ActionMain(CoreCli core) {
+    this(core, new FileCommands());
+  }
+
+  ActionMain(CoreCli core, FileCommands fileCommands) {
+    this.core = Objects.requireNonNull(core, "core");
+    this.fileCommands = Objects.requireNonNull(fileCommands, "fileCommands");
+  }
+
+  /** Runs the step named by {@code args} ({@code post} or nothing) and exits with its status. */
+  public static void main(String[] args) {
+    System.exit(run(List.of(args), System.getenv(), System.out, System.err));
+  }
+
+  /** Runs the main step with the production core; see {@link #runMain}. */
+  public static int run(Map<String, String> env, PrintStream out, PrintStream err) {
+    return run(List.of(), env, out, err);
+  }
+
+  static int run(List<String> args, Map<String, String> env, PrintStream out, PrintStream err) {
+    ActionMain action = new ActionMain(productionCore());
+    if (args.isEmpty()) {
+      return action.runMain(env, out, err);
+    }
+    if (args.equals(List.of("post"))) {
+      return action.runPost(env, out, err);
+    }
+    out.println(WorkflowCommands.error("unexpected entrypoint arguments " + args + ": accepted are none (main step) or 'post'"));
+    return ExitCodes.USAGE;
+  }
+
+  /**
+   * The production core: the core CLI in a child process started from this action's own jar, which
+   * shades the core in.
+   */
+  static CoreCli productionCore() {
+    // LEAD: the one wiring line. A child process keeps runner tokens out of the core's JVM; an
+    // in-process alternative is (args, env, cwd, out, err) -> new CommandLine(new TaskboundCli(env, cwd))...
+    return new ProcessCoreCli(List.of(javaExecutable(), "-cp", ownJar(), dev.taskbound.core.cli.Main.class.getName()));
+  }
+
+  /**
+   * The main step. Prints {@code ::error::} lines and returns {@link ExitCodes#USAGE} for bad inputs
+   * without starting anything; otherwise returns the status of {@code taskbound run}, which is the
+   * agent command's status or one of Taskbound's own (120-125).
+   *
+   * @param env the container's environment, as the runner set it; not modified
+   */
+  public int runMain(Map<String, String> env, PrintStream out, PrintStream err) {
+    Optional<Path> outputFile = runnerFile(env, "GITHUB_OUTPUT");
+    ActionInputs inputs;
+    try {
+      inputs = ActionInputs.parse(env);
+    } catch (ActionInputException e) {
+      e.problems().forEach(problem -> out.println(WorkflowCommands.error(problem)));
+      outputFile.ifPresent(f -> fileCommands.append(f, "exit-code", Integer.toString(e.exitCode())));
+      return e.exitCode();
+    }
+    Path workspace = workspace(env);
+    Path sessionRoot = Path.of(env.getOrDefault("HOME", "/github/home"), ".taskbound", "sessions");
+    try {
+      runnerFile(env, "GITHUB_STATE").ifPresent(f -> fileCommands.append(f, SESSION_ROOT_STATE, sessionRoot.toString()));
+      Path evidenceDir = workspace.resolve(inputs.evidenceDir());
+      Set<Path> before = EvidenceBundles.list(evidenceDir, inputs.task());
+
+      int status = core.execute(toRunArguments(inputs), coreEnvironment(env, sessionRoot), workspace, out, err);
+
+      Optional<Path> bundle = EvidenceBundles.written(evidenceDir, inputs.task(), before);
+      if (outputFile.isPresent()) {
+        fileCommands.append(outputFile.get(), "exit-code", Integer.toString(status));
+        fileCommands.append(outputFile.get(), "bundle", bundle.map(b -> workspace.relativize(b).toString()).orElse(""));
+      }
+      Optional<Path> summaryFile = runnerFile(env, "GITHUB_STEP_SUMMARY");
+      if (bundle.isPresent() && summaryFile.isPresent()) {
+        EvidenceBundles.summary(bundle.get()).ifPresent(markdown -> appendSummary(summaryFile.get(), markdown));
+      }
+      return status;
+    } catch (UncheckedIOException e) {
+      out.println(WorkflowCommands.error(e.getMessage() + ": " + e.getCause().getMessage()));
+      return ExitCodes.USAGE;
+    }
+  }
+
+  /**
+   * The post step: runs {@code taskbound teardown --session DIR} for every session directory the
+   * main step's core left under its session root. Teardown is idempotent, so sessions the main step
+   * already closed are no-ops. Returns 0 when there is nothing to do, else the first non-zero status.
+   *
+   * @param env the container's environment, with {@code STATE_session-root} if the main step got as
+   *     far as starting the core
+   */
+  public int runPost(Map<String, String> env, PrintStream out, PrintStream err) {
+    String root = env.get("STATE_" + SESSION_ROOT_STATE);
+    if (root == null || root.isBlank() || !Files.isDirectory(Path.of(root))) {
+      out.println("taskbound: no session to tear down");
+      return 0;
+    }
+    List<Path> sessions;
+    try (Stream<Path> children = Files.list(Path.of(root))) {
+      sessions = children.filter(Files::isDirectory).sorted().toList();
+    } catch (IOException e) {
+      out.println(WorkflowCommands.error("cannot list the session root " + root + ": " + e.getMessage()));
+      return ExitCodes.TEARDOWN;
+    }
+    int first = 0;
+    for (Path session : sessions) {
+      int status =
+          core.execute(
+              List.of("teardown", "--session", session.toString()),
+              coreEnvironment(env, Path.of(root)),
+              workspace(env),
+              out,
+              err);
+      if (status != 0 && first == 0) {
+        first = status;
+      }
+    }
+    return first;
+  }
+
+  /**
+   * The {@code taskbound run} arguments for {@code inputs}: task, each policy file, the optional
+   * profile, sandbox and TTL, the evidence directory, then {@code -- sh -c COMMAND}. Paths stay
+   * workspace-relative; the core runs in the workspace.
+   */
+  public static List<String> toRunArguments(ActionInputs inputs) {
+    List<String> args = new ArrayList<>(List.of("run", "--task", inputs.task()));
+    for (String policy : inputs.policyFiles()) {
+      args.add("--policy");
+      args.add(policy);
+    }
+    inputs.profile().ifPresent(p -> args.addAll(List.of("--profile", p)));
+    inputs.sandbox().ifPresent(s -> args.addAll(List.of("--sandbox", s)));
+    inputs.ttl().ifPresent(t -> args.addAll(List.of("--ttl", t)));
+    args.addAll(List.of("--out", inputs.evidenceDir(), "--", "sh", "-c", inputs.command()));
+    return List.copyOf(args);
+  }
+
+  private static Map<String, String> coreEnvironment(Map<String, String> env, Path sessionRoot) {
+    Map<String, String> coreEnv = new TreeMap<>(RunnerEnvironment.withoutRunnerSecrets(env));
+    coreEnv.put(SESSION_ROOT_VARIABLE, sessionRoot.toString());
+    return coreEnv;
+  }
+
+  private static Path workspace(Map<String, String> env) {
+    String workspace = env.get("GITHUB_WORKSPACE");
+    return (workspace == null || workspace.isBlank() ? Path.of("") : Path.of(workspace)).toAbsolutePath();
+  }
+
+  private static Optional<Path> runnerFile(Map<String, String> env, String variable) {
+    return Optional.ofNullable(env.get(variable)).filter(s -> !s.isBlank()).map(Path::of);
+  }
+
+  private static void appendSummary(Path summaryFile, String markdown) {
+    String text = markdown.endsWith("\n") ? markdown : markdown + "\n";
+    try {
+      Files.writeString(summaryFile, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot append to " + summaryFile, e);
+    }
+  }
+
+  private static String javaExecutable() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static String ownJar() {
+    try {
+      return Path.of(ActionMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException("cannot locate the action's own jar", e);
+    }
+  }
+}

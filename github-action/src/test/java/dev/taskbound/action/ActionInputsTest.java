@@ -1,0 +1,121 @@
+package dev.taskbound.action;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.taskbound.core.ExitCodes;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ActionInputsTest {
+
+  private static final Map<String, String> MINIMAL =
+      Map.of("INPUT_TASK", "FIX-123", "INPUT_POLICY-FILE", "taskbound/policy.yml", "INPUT_COMMAND", "make test");
+
+  @Test
+  void readsHyphenatedInputNamesAsTheRunnerSetsThem() {
+    Map<String, String> env =
+        Map.of(
+            "INPUT_TASK", " FIX-123 ",
+            "INPUT_POLICY-FILE", "taskbound/policy.yml",
+            "INPUT_PROFILE", "coding-agent",
+            "INPUT_COMMAND", "claude -p 'fix it'",
+            "INPUT_SANDBOX", "netns",
+            "INPUT_TTL", "45m",
+            "INPUT_EVIDENCE-DIR", "out/evidence");
+
+    ActionInputs inputs = ActionInputs.parse(env);
+
+    assertThat(inputs)
+        .isEqualTo(
+            new ActionInputs(
+                "FIX-123",
+                List.of("taskbound/policy.yml"),
+                Optional.of("coding-agent"),
+                "claude -p 'fix it'",
+                Optional.of("netns"),
+                Optional.of("45m"),
+                "out/evidence"));
+  }
+
+  @Test
+  void ignoresUnderscoreSpellingOfHyphenatedInput() {
+    Map<String, String> env = Map.of("INPUT_TASK", "FIX-1", "INPUT_POLICY_FILE", "p.yml", "INPUT_COMMAND", "true");
+
+    assertThatThrownBy(() -> ActionInputs.parse(env))
+        .isInstanceOf(ActionInputException.class)
+        .hasMessageStartingWith("input 'policy-file' is required");
+  }
+
+  @Test
+  void namesInputVariablesUpperCasedWithSpacesAsUnderscoresAndHyphensKept() {
+    assertThat(ActionInputs.variableFor("policy-file")).isEqualTo("INPUT_POLICY-FILE");
+    assertThat(ActionInputs.variableFor("my input")).isEqualTo("INPUT_MY_INPUT");
+  }
+
+  @Test
+  void splitsPolicyFilesOnLinesAndCommasDroppingBlanks() {
+    Map<String, String> env = new HashMap<>(MINIMAL);
+    env.put("INPUT_POLICY-FILE", "org/base.yml\n\n  team.yml , task.yml\r\n");
+
+    ActionInputs inputs = ActionInputs.parse(env);
+
+    assertThat(inputs.policyFiles()).containsExactly("org/base.yml", "team.yml", "task.yml");
+  }
+
+  @Test
+  void leavesOptionalInputsEmptyAndDefaultsEvidenceDir() {
+    Map<String, String> env = new HashMap<>(MINIMAL);
+    env.put("INPUT_PROFILE", "   ");
+    env.put("INPUT_SANDBOX", "");
+
+    ActionInputs inputs = ActionInputs.parse(env);
+
+    assertThat(inputs.profile()).isEmpty();
+    assertThat(inputs.sandbox()).isEmpty();
+    assertThat(inputs.ttl()).isEmpty();
+    assertThat(inputs.evidenceDir()).isEqualTo("taskbound-evidence");
+  }
+
+  @ParameterizedTest
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
+          INPUT_TASK        | ''          | input 'task' is required: set it to the approved task ID, e.g. 'task: FIX-123'
+          INPUT_POLICY-FILE | ' , \n '    | input 'policy-file' is required: set it to one or more workspace-relative policy files, one per line or comma-separated
+          INPUT_COMMAND     | '  '        | input 'command' is required: set it to the agent command, which runs with 'sh -c'
+          INPUT_SANDBOX     | docker      | input 'sandbox' is 'docker': accepted values are netns, container, proxy, or empty for the policy's choice
+          INPUT_SANDBOX     | NETNS       | input 'sandbox' is 'NETNS': accepted values are netns, container, proxy, or empty for the policy's choice
+          INPUT_EVIDENCE-DIR| /tmp/ev     | input 'evidence-dir' is '/tmp/ev': give a path relative to the workspace, e.g. 'taskbound-evidence'
+          """)
+  void rejectsBadInputNamingItAndWhatIsAccepted(String variable, String value, String message) {
+    Map<String, String> env = new HashMap<>(MINIMAL);
+    env.put(variable, value.replace("\\n", "\n"));
+
+    ActionInputException thrown = assertThrows(ActionInputException.class, () -> ActionInputs.parse(env));
+
+    assertThat(thrown.problems()).containsExactly(message);
+    assertThat(thrown.getMessage()).isEqualTo(message);
+    assertThat(thrown.exitCode()).isEqualTo(ExitCodes.USAGE);
+  }
+
+  @Test
+  void reportsEveryBadInputAtOnce() {
+    Map<String, String> env = Map.of("INPUT_SANDBOX", "gvisor");
+
+    ActionInputException thrown = assertThrows(ActionInputException.class, () -> ActionInputs.parse(env));
+
+    assertThat(thrown.problems())
+        .hasSize(4)
+        .allSatisfy(p -> assertThat(p).startsWith("input '"))
+        .extracting(p -> p.substring(0, p.indexOf("' ") + 1))
+        .containsExactly("input 'task'", "input 'policy-file'", "input 'command'", "input 'sandbox'");
+  }
+}

@@ -1,0 +1,229 @@
+package dev.taskbound.action;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.taskbound.core.ExitCodes;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Drives the action against a real child process standing in for the core CLI: a shell script
+ * that records its arguments, environment and working directory, writes a bundle where the core
+ * would, and exits with a chosen status.
+ */
+class ActionMainTest {
+
+  private static final String FAKE_CORE =
+      """
+      printf '%s\\n' "$@" > "$CAPTURE_DIR/args"
+      printf '%s ' "$@" >> "$CAPTURE_DIR/calls"; echo >> "$CAPTURE_DIR/calls"
+      env > "$CAPTURE_DIR/env"
+      pwd > "$CAPTURE_DIR/cwd"
+      if [ -n "$FAKE_BUNDLE" ]; then mkdir -p taskbound-evidence && cp "$FAKE_BUNDLE" taskbound-evidence/FIX-7-s1.zip; fi
+      echo "taskbound: FIX-7 finished"
+      exit "${FAKE_STATUS:-0}"
+      """;
+
+  @TempDir Path dir;
+  private Path workspace;
+  private Path capture;
+  private Path fileCommands;
+  private Map<String, String> env;
+  private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+  private ActionMain action;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    workspace = Files.createDirectories(dir.resolve("workspace"));
+    capture = Files.createDirectories(dir.resolve("capture"));
+    fileCommands = Files.createDirectories(dir.resolve("file_commands"));
+    Path script = Files.writeString(dir.resolve("fake-core.sh"), FAKE_CORE);
+    action = new ActionMain(new ProcessCoreCli(List.of("sh", script.toString())), new FileCommands(() -> "EOF_TEST"));
+    env = new HashMap<>();
+    env.put("PATH", System.getenv("PATH"));
+    env.put("CAPTURE_DIR", capture.toString());
+    env.put("GITHUB_WORKSPACE", workspace.toString());
+    env.put("HOME", dir.resolve("home").toString());
+    env.put("GITHUB_OUTPUT", fileCommands.resolve("output").toString());
+    env.put("GITHUB_STATE", fileCommands.resolve("state").toString());
+    env.put("GITHUB_STEP_SUMMARY", fileCommands.resolve("summary").toString());
+    env.put("INPUT_TASK", "FIX-7");
+    env.put("INPUT_POLICY-FILE", "taskbound/policy.yml");
+    env.put("INPUT_COMMAND", "make test && echo done");
+  }
+
+  @Test
+  void translatesInputsIntoOneRunCommandLine() {
+    ActionInputs inputs =
+        new ActionInputs(
+            "FIX-123",
+            List.of("org.yml", "task.yml"),
+            Optional.of("coding-agent"),
+            "aider --yes",
+            Optional.of("netns"),
+            Optional.of("30m"),
+            "taskbound-evidence");
+
+    List<String> args = ActionMain.toRunArguments(inputs);
+
+    assertThat(args)
+        .containsExactly(
+            "run", "--task", "FIX-123", "--policy", "org.yml", "--policy", "task.yml", "--profile", "coding-agent",
+            "--sandbox", "netns", "--ttl", "30m", "--out", "taskbound-evidence", "--", "sh", "-c", "aider --yes");
+  }
+
+  @Test
+  void leavesOutOptionsWhoseInputsAreEmpty() {
+    ActionInputs inputs =
+        new ActionInputs("T-1", List.of("p.yml"), Optional.empty(), "true", Optional.empty(), Optional.empty(), "ev");
+
+    assertThat(ActionMain.toRunArguments(inputs))
+        .containsExactly("run", "--task", "T-1", "--policy", "p.yml", "--out", "ev", "--", "sh", "-c", "true");
+  }
+
+  @Test
+  void runsCoreInWorkspaceAndReportsItsStatusAndBundle() throws IOException {
+    env.put("FAKE_STATUS", "3");
+    env.put("FAKE_BUNDLE", bundleWithSummary("## Taskbound FIX-7\n\n3 egress decisions").toString());
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isEqualTo(3);
+    assertThat(Files.readAllLines(capture.resolve("args")))
+        .containsExactly(
+            "run", "--task", "FIX-7", "--policy", "taskbound/policy.yml", "--out", "taskbound-evidence",
+            "--", "sh", "-c", "make test && echo done");
+    assertThat(Files.readString(capture.resolve("cwd")).strip()).isEqualTo(workspace.toString());
+    assertThat(Files.readString(fileCommands.resolve("output")))
+        .isEqualTo("exit-code=3\nbundle=taskbound-evidence/FIX-7-s1.zip\n");
+    assertThat(Files.readString(fileCommands.resolve("summary"))).isEqualTo("## Taskbound FIX-7\n\n3 egress decisions\n");
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("taskbound: FIX-7 finished");
+  }
+
+  @Test
+  void reportsEmptyBundleWhenCoreWroteNone() throws IOException {
+    Path evidence = Files.createDirectories(workspace.resolve("taskbound-evidence"));
+    Files.write(evidence.resolve("FIX-7-older.zip"), new byte[0]);
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isZero();
+    assertThat(Files.readString(fileCommands.resolve("output"))).isEqualTo("exit-code=0\nbundle=\n");
+    assertThat(fileCommands.resolve("summary")).doesNotExist();
+  }
+
+  @Test
+  void keepsRunnerTokensFromTheCore() throws IOException {
+    env.put("ACTIONS_RUNTIME_TOKEN", "sentinel-runtime-4c1f");
+    env.put("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "sentinel-oidc-9b2e");
+    env.put("ACTIONS_ID_TOKEN_REQUEST_URL", "https://pipelines.example/sentinel-url-77aa");
+    env.put("GITHUB_REPOSITORY", "acme/app");
+
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    String coreEnv = Files.readString(capture.resolve("env"));
+    assertThat(coreEnv).contains("GITHUB_REPOSITORY=acme/app");
+    assertThat(coreEnv).doesNotContain("ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST", "sentinel-");
+  }
+
+  @Test
+  void leavesSessionRootForPostStepBeforeStartingCore() throws IOException {
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    String root = dir.resolve("home/.taskbound/sessions").toString();
+    assertThat(Files.readString(fileCommands.resolve("state"))).isEqualTo("session-root=" + root + "\n");
+    assertThat(Files.readString(capture.resolve("env"))).contains("TASKBOUND_SESSION_ROOT=" + root + "\n");
+  }
+
+  @Test
+  void rejectsBadInputsWithErrorLinesAndStartsNothing() throws IOException {
+    env.remove("INPUT_TASK");
+    env.put("INPUT_SANDBOX", "docker");
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isEqualTo(ExitCodes.USAGE);
+    assertThat(stdout.toString(StandardCharsets.UTF_8).lines())
+        .containsExactly(
+            "::error::input 'task' is required: set it to the approved task ID, e.g. 'task: FIX-123'",
+            "::error::input 'sandbox' is 'docker': accepted values are netns, container, proxy, or empty for the policy's choice");
+    assertThat(Files.readString(fileCommands.resolve("output"))).isEqualTo("exit-code=125\n");
+    assertThat(capture.resolve("args")).doesNotExist();
+    assertThat(fileCommands.resolve("state")).doesNotExist();
+  }
+
+  @Test
+  void postTearsDownEverySessionLeftUnderTheRoot() throws IOException {
+    Path root = dir.resolve("home/.taskbound/sessions");
+    Files.createDirectories(root.resolve("s2"));
+    Files.createDirectories(root.resolve("s1"));
+    Files.writeString(root.resolve("not-a-session.txt"), "x");
+    env.put("STATE_session-root", root.toString());
+    env.put("ACTIONS_RUNTIME_TOKEN", "sentinel-runtime-4c1f");
+
+    int status = action.runPost(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isZero();
+    assertThat(Files.readAllLines(capture.resolve("calls")))
+        .containsExactly("teardown --session " + root.resolve("s1") + " ", "teardown --session " + root.resolve("s2") + " ");
+    assertThat(Files.readString(capture.resolve("env"))).doesNotContain("sentinel-");
+  }
+
+  @Test
+  void postReportsFirstFailedTeardown() throws IOException {
+    Path root = Files.createDirectories(dir.resolve("sessions/s1"));
+    env.put("STATE_session-root", root.getParent().toString());
+    env.put("FAKE_STATUS", "123");
+
+    int status = action.runPost(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isEqualTo(ExitCodes.TEARDOWN);
+  }
+
+  @Test
+  void postDoesNothingWhenMainNeverStartedTheCore() {
+    int status = action.runPost(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isZero();
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).isEqualTo("taskbound: no session to tear down\n");
+    assertThat(capture.resolve("calls")).doesNotExist();
+  }
+
+  @Test
+  void refusesUnknownEntrypointArguments() {
+    int status = ActionMain.run(List.of("pre"), env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isEqualTo(ExitCodes.USAGE);
+    assertThat(stdout.toString(StandardCharsets.UTF_8))
+        .isEqualTo("::error::unexpected entrypoint arguments [pre]: accepted are none (main step) or 'post'\n");
+  }
+
+  private Path bundleWithSummary(String markdown) throws IOException {
+    Path zip = dir.resolve("bundle.zip");
+    try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip))) {
+      out.putNextEntry(new ZipEntry("events.jsonl"));
+      out.write("{}\n".getBytes(StandardCharsets.UTF_8));
+      out.putNextEntry(new ZipEntry("report/summary.md"));
+      out.write(markdown.getBytes(StandardCharsets.UTF_8));
+    }
+    return zip;
+  }
+
+  private static PrintStream print(OutputStream out) {
+    return new PrintStream(out, true, StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,98 @@
+package io.jenkins.plugins.taskbound;
+
+import edu.umd.cs.findbugs.annotations.CheckForNull;
+import edu.umd.cs.findbugs.annotations.NonNull;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The core CLI command lines one {@code taskbound} step runs on its agent. Pure translation of step
+ * arguments into {@code taskbound} flags: nothing here interprets a policy.
+ *
+ * @param java the agent's {@code java} executable
+ * @param jar the core CLI jar on the agent
+ * @param task the task ID as the user gave it (the core validates it)
+ * @param policies policy files, workspace-relative or absolute, at least one
+ * @param ceiling the organisation ceiling file on the agent, if configured
+ * @param profile the profile to apply, if any
+ * @param sandbox the sandbox backend, if chosen
+ * @param ttl the session TTL, if given
+ * @param evidenceDir where bundles go, absolute on the agent
+ */
+public record EnvelopeCommand(
+    @NonNull String java,
+    @NonNull String jar,
+    @NonNull String task,
+    @NonNull List<String> policies,
+    @CheckForNull String ceiling,
+    @CheckForNull String profile,
+    @CheckForNull String sandbox,
+    @CheckForNull String ttl,
+    @NonNull String evidenceDir) {
+
+  public EnvelopeCommand {
+    Objects.requireNonNull(java, "java");
+    Objects.requireNonNull(jar, "jar");
+    Objects.requireNonNull(task, "task");
+    policies = List.copyOf(policies);
+    if (policies.isEmpty()) {
+      throw new IllegalArgumentException("at least one policy file is needed");
+    }
+    Objects.requireNonNull(evidenceDir, "evidenceDir");
+  }
+
+  /** This command with other policy files (e.g. snapshots of the checked ones). */
+  @NonNull
+  public EnvelopeCommand withPolicies(@NonNull List<String> files) {
+    return new EnvelopeCommand(java, jar, task, files, ceiling, profile, sandbox, ttl, evidenceDir);
+  }
+
+  /**
+   * The prefix put in front of every command launched inside the step's block:
+   * {@code java -jar JAR run --task T --policy P... [--ceiling C] [--profile X] [--sandbox S] [--ttl D]
+   * --out DIR --}.
+   */
+  @NonNull
+  public List<String> runPrefix() {
+    List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar, "run", "--task", task));
+    for (String policy : policies) {
+      cmd.add("--policy");
+      cmd.add(policy);
+    }
+    addOptions(cmd, true);
+    cmd.add("--out");
+    cmd.add(evidenceDir);
+    cmd.add("--");
+    return List.copyOf(cmd);
+  }
+
+  /**
+   * The check run once before the block: {@code java -jar JAR policy check --task T [--ceiling C]
+   * [--profile X] P...}. It validates everything {@code run} would validate about the inputs without
+   * starting anything, so a bad task ID or policy fails the step before any command runs.
+   */
+  @NonNull
+  public List<String> policyCheck() {
+    List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar, "policy", "check", "--task", task));
+    addOptions(cmd, false);
+    cmd.addAll(policies);
+    return List.copyOf(cmd);
+  }
+
+  private void addOptions(List<String> cmd, boolean runOnly) {
+    addIfSet(cmd, "--ceiling", ceiling);
+    addIfSet(cmd, "--profile", profile);
+    if (runOnly) {
+      addIfSet(cmd, "--sandbox", sandbox);
+      addIfSet(cmd, "--ttl", ttl);
+    }
+  }
+
+  private static void addIfSet(List<String> cmd, String flag, String value) {
+    if (value != null) {
+      cmd.add(flag);
+      cmd.add(value);
+    }
+  }
+}

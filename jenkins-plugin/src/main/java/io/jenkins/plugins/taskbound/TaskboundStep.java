@@ -1,0 +1,135 @@
+package io.jenkins.plugins.taskbound;
+
+import edu.umd.cs.findbugs.annotations.CheckForNull;
+import edu.umd.cs.findbugs.annotations.NonNull;
+import hudson.EnvVars;
+import hudson.Extension;
+import hudson.FilePath;
+import hudson.Launcher;
+import hudson.Util;
+import hudson.model.Run;
+import hudson.model.TaskListener;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import org.jenkinsci.Symbol;
+import org.jenkinsci.plugins.workflow.steps.Step;
+import org.jenkinsci.plugins.workflow.steps.StepContext;
+import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
+import org.jenkinsci.plugins.workflow.steps.StepExecution;
+import org.kohsuke.stapler.DataBoundConstructor;
+import org.kohsuke.stapler.DataBoundSetter;
+
+/**
+ * {@code taskbound(task: 'FIX-123', policy: 'taskbound/policy.yml', profile: 'coding-agent') { sh '...' }}:
+ * runs every command launched in the block inside its own Taskbound task envelope on the current
+ * agent. The step only translates its arguments into core CLI flags; the core validates them.
+ */
+public final class TaskboundStep extends Step {
+  /** The policy file used when {@code policy} is not given. */
+  public static final String DEFAULT_POLICY = "taskbound/policy.yml";
+
+  /** The sandbox backends the core offers. */
+  public static final List<String> SANDBOXES = List.of("netns", "container", "proxy");
+
+  private final String task;
+  private String policy;
+  private String profile;
+  private String sandbox;
+  private String ttl;
+
+  /** @param task the approved task ID, e.g. {@code FIX-123}; the core checks its syntax */
+  @DataBoundConstructor
+  public TaskboundStep(String task) {
+    this.task = Util.fixEmptyAndTrim(task);
+  }
+
+  @CheckForNull
+  public String getTask() {
+    return task;
+  }
+
+  /** Workspace-relative policy files, comma-separated, as given; {@code null} means {@link #DEFAULT_POLICY}. */
+  @CheckForNull
+  public String getPolicy() {
+    return policy;
+  }
+
+  @DataBoundSetter
+  public void setPolicy(@CheckForNull String policy) {
+    this.policy = Util.fixEmptyAndTrim(policy);
+  }
+
+  @CheckForNull
+  public String getProfile() {
+    return profile;
+  }
+
+  @DataBoundSetter
+  public void setProfile(@CheckForNull String profile) {
+    this.profile = Util.fixEmptyAndTrim(profile);
+  }
+
+  /** One of {@link #SANDBOXES}, or {@code null} for the policy's choice. */
+  @CheckForNull
+  public String getSandbox() {
+    return sandbox;
+  }
+
+  @DataBoundSetter
+  public void setSandbox(@CheckForNull String sandbox) {
+    this.sandbox = Util.fixEmptyAndTrim(sandbox);
+  }
+
+  /** The session TTL in the core's duration syntax (e.g. {@code 45m}), or {@code null} for the policy's. */
+  @CheckForNull
+  public String getTtl() {
+    return ttl;
+  }
+
+  @DataBoundSetter
+  public void setTtl(@CheckForNull String ttl) {
+    this.ttl = Util.fixEmptyAndTrim(ttl);
+  }
+
+  /** The policy files to pass to the core: {@link #getPolicy} split on commas, or the default. */
+  @NonNull
+  List<String> policyFiles() {
+    List<String> files =
+        policy == null
+            ? List.of()
+            : Arrays.stream(policy.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+    return files.isEmpty() ? List.of(DEFAULT_POLICY) : files;
+  }
+
+  @Override
+  public StepExecution start(StepContext context) {
+    return new TaskboundStepExecution(this, context);
+  }
+
+  /** Registers the {@code taskbound} Pipeline step. */
+  @Extension
+  @Symbol("taskbound")
+  public static final class DescriptorImpl extends StepDescriptor {
+    @Override
+    public String getFunctionName() {
+      return "taskbound";
+    }
+
+    @NonNull
+    @Override
+    public String getDisplayName() {
+      return "Run the block's commands in Taskbound task envelopes";
+    }
+
+    @Override
+    public boolean takesImplicitBlockArgument() {
+      return true;
+    }
+
+    @Override
+    public Set<? extends Class<?>> getRequiredContext() {
+      return Set.of(FilePath.class, Launcher.class, EnvVars.class, TaskListener.class, Run.class);
+    }
+  }
+}

@@ -1,0 +1,194 @@
+package io.jenkins.plugins.taskbound;
+
+import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
+import hudson.AbortException;
+import hudson.EnvVars;
+import hudson.FilePath;
+import hudson.Launcher;
+import hudson.LauncherDecorator;
+import hudson.model.Run;
+import hudson.model.TaskListener;
+import hudson.slaves.WorkspaceList;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import jenkins.security.MasterToSlaveCallable;
+import org.jenkinsci.plugins.workflow.steps.BodyInvoker;
+import org.jenkinsci.plugins.workflow.steps.GeneralNonBlockingStepExecution;
+import org.jenkinsci.plugins.workflow.steps.StepContext;
+
+/**
+ * Runs one {@code taskbound} step. Off the CPS thread it copies the core CLI to the agent, writes
+ * the ceiling there, runs {@code taskbound policy check} (so bad input fails the step with the
+ * core's one-line message before any command runs), snapshots the checked policies
+ * ({@link EnvelopeInputs}), records a {@link TaskboundAction} and starts the body with an
+ * {@link EnvelopeDecorator}. When the body ends, successfully or not, the tail call records the
+ * bundles the block wrote, prints one summary line, and fails the step if any envelope input was
+ * rewritten while the block ran.
+ *
+ * <p>Each command of the block is its own envelope, opened and torn down by the core around it;
+ * this execution holds no session and so has nothing to tear down itself.
+ */
+final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
+  private static final long serialVersionUID = 1L;
+
+  /** Where bundles go, relative to the workspace (archive it with {@code archiveArtifacts}). */
+  static final String EVIDENCE_DIR = "taskbound-evidence";
+
+  @SuppressFBWarnings(value = "SE_TRANSIENT_FIELD_NOT_RESTORED", justification = "only read in start(), before any serialization")
+  private final transient TaskboundStep step;
+
+  TaskboundStepExecution(TaskboundStep step, StepContext context) {
+    super(context);
+    this.step = step;
+  }
+
+  @Override
+  public boolean start() {
+    run(this::doStart);
+    return false;
+  }
+
+  private void doStart() throws Exception {
+    StepContext context = getContext();
+    FilePath workspace = context.get(FilePath.class);
+    Launcher launcher = context.get(Launcher.class);
+    EnvVars env = context.get(EnvVars.class);
+    TaskListener listener = context.get(TaskListener.class);
+    Run<?, ?> run = context.get(Run.class);
+
+    String task = step.getTask();
+    if (task == null) {
+      throw new AbortException("taskbound: 'task' is required: give the approved task ID, e.g. taskbound(task: 'FIX-123') { ... }");
+    }
+    String sandbox = step.getSandbox();
+    if (sandbox != null && !TaskboundStep.SANDBOXES.contains(sandbox)) {
+      throw new AbortException(
+          "taskbound: 'sandbox' is '" + sandbox + "': accepted values are " + String.join(", ", TaskboundStep.SANDBOXES)
+              + ", or leave it out for the policy's choice");
+    }
+    if (!launcher.isUnix()) {
+      throw new AbortException("taskbound: the agent is not a Unix machine; task envelopes need a Linux agent");
+    }
+    FilePath tmp = WorkspaceList.tempDir(workspace);
+    if (tmp == null) {
+      throw new AbortException("taskbound: the workspace " + workspace.getRemote() + " has no temporary sibling directory");
+    }
+    EnvelopeInputs inputs = EnvelopeInputs.install(tmp.child("taskbound"), TaskboundGlobalConfiguration.get().getCeilingPolicy());
+    FilePath evidence = workspace.child(EVIDENCE_DIR);
+    evidence.mkdirs();
+
+    // Checked against the workspace's files, so the core's messages name the user's paths; the
+    // envelopes then read snapshots taken right after the check.
+    EnvelopeCommand checked =
+        new EnvelopeCommand(
+            workspace.act(new AgentJava()),
+            inputs.jar(),
+            task,
+            step.policyFiles(),
+            inputs.ceiling(),
+            step.getProfile(),
+            sandbox,
+            step.getTtl(),
+            evidence.getRemote());
+    try {
+      check(checked, workspace, launcher, env, listener);
+      inputs = inputs.withPolicySnapshots(workspace, step.policyFiles());
+    } catch (Exception e) {
+      inputs.cleanUp(workspace.getChannel());
+      throw e;
+    }
+    EnvelopeCommand command = checked.withPolicies(inputs.policies());
+
+    String id = UUID.randomUUID().toString();
+    String node = env.get("NODE_NAME", "unknown");
+    run.addAction(new TaskboundAction(id, task, node, evidence.getRemote()));
+    run.save();
+    listener.getLogger().println("taskbound: task " + task + ": each command in this block runs in its own envelope; evidence goes to " + evidence.getRemote());
+
+    context
+        .newBodyInvoker()
+        .withContext(BodyInvoker.mergeLauncherDecorators(context.get(LauncherDecorator.class), new EnvelopeDecorator(command.runPrefix())))
+        .withCallback(new Finish(id, task, bundleNames(evidence, task), inputs))
+        .start();
+  }
+
+  /** Runs {@code taskbound policy check} and fails the step with the core's one-line message if it objects. */
+  private static void check(EnvelopeCommand command, FilePath workspace, Launcher launcher, EnvVars env, TaskListener listener)
+      throws Exception {
+    ByteArrayOutputStream output = new ByteArrayOutputStream();
+    int status =
+        launcher.launch().cmds(command.policyCheck()).envs(env).pwd(workspace).stdout(output).stderr(output).quiet(true).join();
+    List<String> lines =
+        output.toString(StandardCharsets.UTF_8).lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
+    if (status != 0) {
+      throw new AbortException(
+          lines.isEmpty() ? "taskbound: policy check failed with status " + status + " and no message" : lines.get(lines.size() - 1));
+    }
+    lines.forEach(listener.getLogger()::println);
+  }
+
+  private static Set<String> bundleNames(FilePath evidence, String task) throws Exception {
+    Set<String> names = new TreeSet<>();
+    if (evidence.isDirectory()) {
+      for (FilePath bundle : evidence.list(task + "-*.zip")) {
+        names.add(bundle.getName());
+      }
+    }
+    return names;
+  }
+
+  /** Records the block's bundles, verifies and removes the envelope inputs; runs off the CPS thread. */
+  private final class Finish extends TailCall {
+    private static final long serialVersionUID = 1L;
+
+    private final String actionId;
+    private final String task;
+    private final TreeSet<String> before;
+    private final EnvelopeInputs inputs;
+
+    Finish(String actionId, String task, Set<String> before, EnvelopeInputs inputs) {
+      this.actionId = actionId;
+      this.task = task;
+      this.before = new TreeSet<>(before);
+      this.inputs = inputs;
+    }
+
+    @Override
+    protected void finished(StepContext context) throws Exception {
+      FilePath workspace = context.get(FilePath.class);
+      Run<?, ?> run = context.get(Run.class);
+      TaskListener listener = context.get(TaskListener.class);
+      FilePath evidence = workspace.child(EVIDENCE_DIR);
+      List<String> written = new ArrayList<>(bundleNames(evidence, task));
+      written.removeAll(before);
+      TaskboundAction action = TaskboundAction.find(run, actionId);
+      if (action != null) {
+        action.addBundles(written);
+        run.save();
+      }
+      listener.getLogger().println(
+          "taskbound: task " + task + ": " + written.size() + " evidence bundle(s) in " + evidence.getRemote()
+              + (written.isEmpty() ? "" : ": " + String.join(", ", written)));
+      try {
+        inputs.verify(workspace.getChannel());
+      } finally {
+        inputs.cleanUp(workspace.getChannel());
+      }
+    }
+  }
+
+  /** The {@code java} that runs the (Unix) agent itself: the core needs Java 17, which every supported agent has. */
+  private static final class AgentJava extends MasterToSlaveCallable<String, RuntimeException> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public String call() {
+      return System.getProperty("java.home") + "/bin/java";
+    }
+  }
+}

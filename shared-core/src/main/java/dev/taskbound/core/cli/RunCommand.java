@@ -173,7 +173,7 @@ final class RunCommand implements Callable<Integer> {
 
     static Duration duration(String option, String value) {
       try {
-        return dev.taskbound.core.policy.Durations.parse(value);
+        return dev.taskbound.core.policy.DurationFormat.parse(value);
       } catch (RuntimeException e) {
         throw new CommandLine.ParameterException(
             new CommandLine(RunCommand.class), option + ": '" + value + "' is not a duration; accepted: e.g. 90s, 15m, 1h30m");

@@ -242,7 +242,7 @@ public final class EvidenceLog implements AutoCloseable {
     }
   }
 
-  private static int lastNewline(byte[] bytes) {
+  static int lastNewline(byte[] bytes) {
     for (int i = bytes.length - 1; i >= 0; i--) {
       if (bytes[i] == '\n') {
         return i;
@@ -251,7 +251,7 @@ public final class EvidenceLog implements AutoCloseable {
     return -1;
   }
 
-  private static int countNewlines(byte[] bytes) {
+  static int countNewlines(byte[] bytes) {
     int n = 0;
     for (byte b : bytes) {
       if (b == '\n') {

@@ -5,9 +5,13 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -19,7 +23,13 @@ import java.util.List;
  * them. Stateless and thread-safe.
  */
 final class CanonicalJson {
-  static final ObjectMapper MAPPER = JsonMapper.builder().build();
+  /** Also writes {@code Instant}s and {@code Duration}s in data as their ISO-8601 strings. */
+  static final ObjectMapper MAPPER =
+      JsonMapper.builder()
+          .addModule(new SimpleModule("taskbound-evidence")
+              .addSerializer(Instant.class, ToStringSerializer.instance)
+              .addSerializer(Duration.class, ToStringSerializer.instance))
+          .build();
   private static final JsonFactory FACTORY = MAPPER.getFactory();
 
   private CanonicalJson() {}

@@ -11,15 +11,26 @@ import java.util.regex.Pattern;
  * epoch (so ids sort by creation time, like a ULID), the last 10 carry 50 random bits from {@link
  * SecureRandom}. Immutable, compares by value; {@link #toString()} returns the value.
  */
-public final class SessionId {
+public record SessionId(String value) {
   static final int LENGTH = 20;
   private static final String ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
   private static final Pattern FORM = Pattern.compile("[0-9a-hjkmnp-tv-z]{" + LENGTH + "}");
 
-  private final String value;
-
-  private SessionId(String value) {
-    this.value = value;
+  /**
+   * Validates like {@link #parse}.
+   *
+   * @throws IdentityInputException as {@link #parse} does
+   */
+  public SessionId {
+    Objects.requireNonNull(value, "value");
+    if (!FORM.matcher(value).matches()) {
+      throw new IdentityInputException(
+          "session id '"
+              + TaskId.abbreviate(value)
+              + "' is not accepted; expected "
+              + LENGTH
+              + " characters of 0-9 a-z without i l o u");
+    }
   }
 
   /** A new id with the current system time as prefix. Thread-safe. */
@@ -51,31 +62,7 @@ public final class SessionId {
    * @throws NullPointerException if {@code text} is null
    */
   public static SessionId parse(String text) {
-    Objects.requireNonNull(text, "text");
-    if (!FORM.matcher(text).matches()) {
-      throw new IdentityInputException(
-          "session id '"
-              + TaskId.abbreviate(text)
-              + "' is not accepted; expected "
-              + LENGTH
-              + " characters of 0-9 a-z without i l o u");
-    }
     return new SessionId(text);
-  }
-
-  /** The id as 20 lowercase characters. */
-  public String value() {
-    return value;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof SessionId other && value.equals(other.value);
-  }
-
-  @Override
-  public int hashCode() {
-    return value.hashCode();
   }
 
   @Override

@@ -8,14 +8,17 @@ import java.util.regex.Pattern;
  * {@code A-Z a-z 0-9 . _ -}, not {@code .} or {@code ..}. Case is kept. Immutable, compares by
  * value; {@link #toString()} returns the value.
  */
-public final class TaskId {
+public record TaskId(String value) {
   static final int MAX_LENGTH = 128;
   private static final Pattern CHARS = Pattern.compile("[A-Za-z0-9._-]+");
 
-  private final String value;
-
-  private TaskId(String value) {
-    this.value = value;
+  /**
+   * Validates like {@link #parse}.
+   *
+   * @throws IdentityInputException as {@link #parse} does
+   */
+  public TaskId {
+    check(value);
   }
 
   /**
@@ -26,6 +29,10 @@ public final class TaskId {
    * @throws NullPointerException if {@code text} is null
    */
   public static TaskId parse(String text) {
+    return new TaskId(text);
+  }
+
+  private static void check(String text) {
     Objects.requireNonNull(text, "text");
     if (text.isEmpty()) {
       throw new IdentityInputException("task id is empty; " + accepted());
@@ -49,22 +56,6 @@ public final class TaskId {
               + "; "
               + accepted());
     }
-    return new TaskId(text);
-  }
-
-  /** The task id as given. */
-  public String value() {
-    return value;
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof TaskId other && value.equals(other.value);
-  }
-
-  @Override
-  public int hashCode() {
-    return value.hashCode();
   }
 
   @Override

@@ -80,6 +80,17 @@ class EvidenceLogTest {
   }
 
   @Test
+  void writesInstantsAndDurationsInDataAsIsoStrings() {
+    try (EvidenceLog log = EvidenceLog.create(dir.resolve("events.jsonl"), SESSION, clock)) {
+
+      EvidenceEvent e = log.append("identity.minted", Map.of("expires_at", Instant.parse("2026-11-27T11:00:00Z"), "ttl", java.time.Duration.ofMinutes(5)));
+
+      assertThat(e.text("expires_at")).isEqualTo("2026-11-27T11:00:00Z");
+      assertThat(e.text("ttl")).isEqualTo("PT5M");
+    }
+  }
+
+  @Test
   void createRefusesAnExistingFile() throws Exception {
     Path file = dir.resolve("events.jsonl");
     Files.writeString(file, "");

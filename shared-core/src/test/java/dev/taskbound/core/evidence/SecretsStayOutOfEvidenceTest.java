@@ -61,6 +61,10 @@ class SecretsStayOutOfEvidenceTest {
     }
     assertThat(String.join("\n", texts)).contains(Fingerprint.of(SENTINEL)).contains(identity.fingerprint());
     assertThat(BundleVerifier.verify(bundle).valid()).isTrue();
+    try (ZipFile zip = new ZipFile(bundle.toFile())) {
+      String jwks = new String(zip.getInputStream(zip.getEntry("jwks.json")).readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(jwks).contains(sealingKey.keyId()).contains(issuer.keyId()).doesNotContain("\"d\"");
+    }
   }
 
   /** Every file under {@code dir} as text, with each zip member as its own text. */

@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One line of the evidence log. {@code data} is a JSON object (read-only view); {@code prev} is
+ * One line of the evidence log. {@code data} is a JSON object ({@link #data()} returns a copy); {@code prev} is
  * the previous line's {@code hash} (or {@link #GENESIS} on line 1); {@code hash} is {@code
  * "sha256:"} + hex SHA-256 of the canonical JSON of the line without {@code hash}. Timestamps have
  * millisecond precision and print as RFC 3339 UTC ({@code 2026-11-27T10:49:39.123Z}).
@@ -35,13 +35,19 @@ public record EvidenceEvent(
     data = data.deepCopy();
   }
 
+  /** The {@code data} member; a copy, so the event stays immutable. */
+  @Override
+  public JsonNode data() {
+    return data.deepCopy();
+  }
+
   /** The {@code data} member as a map of plain Java values (strings, numbers, lists, maps). */
   @SuppressWarnings("unchecked")
   public Map<String, Object> dataMap() {
     return CanonicalJson.MAPPER.convertValue(data, Map.class);
   }
 
-  /** A string member of {@code data}, or {@code null} when absent or not a string. */
+  /** A scalar member of {@code data} as text (numbers and booleans too); {@code null} when absent, null or a container. */
   public String text(String field) {
     JsonNode n = data.get(field);
     return n == null || n.isNull() || n.isContainerNode() ? null : n.asText();

@@ -1,0 +1,116 @@
+package dev.taskbound.core.evidence;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Checks a sequence of evidence lines: each parses, its hash matches its content, its prev matches
+ * the line before (the genesis value on line 1), seq runs 1..n, and every line names the same
+ * session. Stops at the first bad line. Shared by {@link EvidenceLog#resume} and {@link
+ * BundleVerifier} so both judge a chain the same way.
+ */
+final class Chain {
+  private static final Set<String> FIELDS = Set.of("seq", "ts", "type", "session", "data", "prev", "hash");
+
+  /** The lines before the first bad one, parsed, and the problem (null when all are good). */
+  record Result(List<EvidenceEvent> events, long badLine, String problem) {
+    boolean ok() {
+      return problem == null;
+    }
+
+    String lastHash() {
+      return events.isEmpty() ? EvidenceEvent.GENESIS : events.get(events.size() - 1).hash();
+    }
+  }
+
+  private Chain() {}
+
+  static Result check(List<String> lines) {
+    List<EvidenceEvent> events = new ArrayList<>(lines.size());
+    String prevHash = EvidenceEvent.GENESIS;
+    String session = null;
+    for (int i = 0; i < lines.size(); i++) {
+      long n = i + 1;
+      EvidenceEvent e;
+      try {
+        e = parse(lines.get(i));
+      } catch (IllegalArgumentException ex) {
+        return new Result(events, n, "line " + n + ": " + ex.getMessage());
+      }
+      String expected = EvidenceEvent.hashOf(EvidenceEvent.withoutHash(e.seq(), e.tsText(), e.type(), e.session(), e.data(), e.prev()));
+      if (!expected.equals(e.hash())) {
+        return new Result(events, n, "line " + n + ": hash mismatch (edited?)");
+      }
+      if (!prevHash.equals(e.prev())) {
+        String why = n == 1
+            ? "line 1: prev is not the genesis value (lines removed from the start?)"
+            : "line " + n + ": prev does not match line " + (n - 1) + " (deleted or reordered?)";
+        return new Result(events, n, why);
+      }
+      if (e.seq() != n) {
+        return new Result(events, n, "line " + n + ": seq is " + e.seq() + ", expected " + n + " (deleted, reordered or inserted?)");
+      }
+      if (session == null) {
+        session = e.session();
+      } else if (!session.equals(e.session())) {
+        return new Result(events, n, "line " + n + ": session '" + e.session() + "' differs from line 1 ('" + session + "')");
+      }
+      events.add(e);
+      prevHash = e.hash();
+    }
+    return new Result(events, 0, null);
+  }
+
+  /** Parses one line; the exception's message says what is wrong, without the line number. */
+  static EvidenceEvent parse(String line) {
+    if (line.isEmpty()) {
+      throw new IllegalArgumentException("empty line");
+    }
+    JsonNode node;
+    try {
+      node = CanonicalJson.MAPPER.readTree(line);
+    } catch (JsonProcessingException ex) {
+      throw new IllegalArgumentException("not valid JSON (edited or torn?)");
+    }
+    if (!(node instanceof ObjectNode obj)) {
+      throw new IllegalArgumentException("not a JSON object");
+    }
+    for (var it = obj.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!FIELDS.contains(f)) {
+        throw new IllegalArgumentException("unexpected field '" + f + "'");
+      }
+    }
+    JsonNode seq = obj.get("seq");
+    if (seq == null || !seq.canConvertToExactIntegral() || !seq.isIntegralNumber()) {
+      throw new IllegalArgumentException("seq is missing or not an integer");
+    }
+    String ts = textField(obj, "ts");
+    Instant instant;
+    try {
+      instant = Instant.from(EvidenceEvent.TS.parse(ts));
+    } catch (DateTimeParseException ex) {
+      throw new IllegalArgumentException("ts '" + ts + "' is not RFC 3339 UTC with milliseconds");
+    }
+    JsonNode data = obj.get("data");
+    if (data == null || !data.isObject()) {
+      throw new IllegalArgumentException("data is missing or not an object");
+    }
+    return new EvidenceEvent(
+        seq.asLong(), instant, textField(obj, "type"), textField(obj, "session"), data, textField(obj, "prev"), textField(obj, "hash"));
+  }
+
+  private static String textField(ObjectNode obj, String name) {
+    JsonNode n = obj.get(name);
+    if (n == null || !n.isTextual()) {
+      throw new IllegalArgumentException(name + " is missing or not a string");
+    }
+    return n.asText();
+  }
+}

@@ -1,0 +1,233 @@
+package dev.taskbound.core.evidence;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What the Markdown summary and the HTML report show, read once from the events and teardown.json
+ * so that both renderers agree. Tolerant: missing events leave fields null, unknown event types
+ * only appear in the timeline.
+ */
+final class SessionReport {
+  /** Egress decisions for one host. */
+  static final class HostStats {
+    final String host;
+    final Set<Integer> ports = new TreeSet<>();
+    long allowed;
+    long denied;
+    final Set<String> rulesToAdd = new LinkedHashSet<>();
+    final Set<String> reasons = new LinkedHashSet<>();
+
+    HostStats(String host) {
+      this.host = host;
+    }
+  }
+
+  /** One teardown step and its result. */
+  record Step(String name, String outcome, String attempts, String error, String detail) {
+    boolean failed() {
+      return !"ok".equals(outcome) && !"skipped".equals(outcome);
+    }
+  }
+
+  final List<EvidenceEvent> events;
+  String task;
+  String session;
+  String spiffeId;
+  String profile;
+  String policyDigest;
+  String backend;
+  String enforcement;
+  String keyId;
+  String audience;
+  String identityExpiresAt;
+  String tokenFingerprint;
+  String exitCode;
+  Boolean teardownOk;
+  boolean closed;
+  boolean ttlExpired;
+  String signal;
+  Instant start;
+  Instant end;
+  final Map<String, HostStats> egress = new LinkedHashMap<>();
+  final List<Step> steps = new ArrayList<>();
+
+  private SessionReport(List<EvidenceEvent> events) {
+    this.events = List.copyOf(events);
+  }
+
+  static SessionReport of(List<EvidenceEvent> events, String teardownJson) {
+    SessionReport r = new SessionReport(events);
+    List<Step> eventSteps = new ArrayList<>();
+    for (EvidenceEvent e : events) {
+      if (r.start == null) {
+        r.start = e.ts();
+      }
+      r.end = e.ts();
+      if (r.session == null) {
+        r.session = e.session();
+      }
+      switch (e.type()) {
+        case "session.opened" -> {
+          r.task = e.text("task");
+          r.spiffeId = first(e.text("spiffe_id"), r.spiffeId);
+          r.profile = e.text("profile");
+          r.policyDigest = e.text("policy_digest");
+          r.backend = e.text("backend");
+          r.enforcement = e.text("enforcement");
+          r.start = e.ts();
+        }
+        case "identity.minted" -> {
+          r.spiffeId = first(e.text("spiffe_id"), r.spiffeId);
+          r.keyId = e.text("kid");
+          r.audience = e.text("audience");
+          r.identityExpiresAt = e.text("expires_at");
+          r.tokenFingerprint = e.text("fingerprint");
+        }
+        case "egress.allowed", "egress.denied" -> r.egress(e);
+        case "agent.exited" -> r.exitCode = first(r.exitCode, e.text("exit_code"));
+        case "session.ttl_expired" -> r.ttlExpired = true;
+        case "session.signal" -> r.signal = e.text("signal");
+        case "teardown.step" -> eventSteps.add(step(e.data()));
+        case "session.closed" -> {
+          r.closed = true;
+          r.exitCode = first(e.text("exit_code"), r.exitCode);
+          JsonNode ok = e.data().get("teardown_ok");
+          r.teardownOk = ok != null && ok.isBoolean() ? ok.asBoolean() : null;
+          r.end = e.ts();
+        }
+        default -> {
+          // unknown types are shown in the timeline only
+        }
+      }
+    }
+    List<Step> fromFile = steps(teardownJson);
+    r.steps.addAll(fromFile != null ? fromFile : eventSteps);
+    return r;
+  }
+
+  private void egress(EvidenceEvent e) {
+    String host = first(e.text("host"), "(unknown host)");
+    HostStats s = egress.computeIfAbsent(host, HostStats::new);
+    JsonNode port = e.data().get("port");
+    if (port != null && port.canConvertToInt()) {
+      s.ports.add(port.asInt());
+    }
+    if (e.type().equals("egress.denied")) {
+      s.denied++;
+      if (e.text("rule_to_add") != null) {
+        s.rulesToAdd.add(e.text("rule_to_add"));
+      }
+      if (e.text("reason") != null) {
+        s.reasons.add(e.text("reason"));
+      }
+    } else {
+      s.allowed++;
+    }
+  }
+
+  /** Hosts with denials first, then by name. */
+  List<HostStats> hosts() {
+    List<HostStats> list = new ArrayList<>(egress.values());
+    list.sort(Comparator.comparing((HostStats h) -> h.denied == 0).thenComparing(h -> h.host));
+    return list;
+  }
+
+  /** A one-line outcome: succeeded, failed (exit N), TTL expired, teardown failed, incomplete. */
+  String outcome() {
+    if (!closed) {
+      return "incomplete (no session.closed event)";
+    }
+    String base;
+    if (ttlExpired) {
+      base = "TTL expired";
+    } else if ("0".equals(exitCode)) {
+      base = "succeeded";
+    } else {
+      base = "failed (exit " + first(exitCode, "unknown") + ")";
+    }
+    return teardownFailed() ? base + "; teardown failed" : base;
+  }
+
+  boolean teardownFailed() {
+    return Boolean.FALSE.equals(teardownOk) || steps.stream().anyMatch(Step::failed);
+  }
+
+  String duration() {
+    if (start == null || end == null) {
+      return "unknown";
+    }
+    Duration d = Duration.between(start, end);
+    long s = d.toSeconds();
+    if (s < 60) {
+      return String.format(java.util.Locale.ROOT, "%d.%03ds", s, d.toMillisPart());
+    }
+    if (s < 3600) {
+      return String.format(java.util.Locale.ROOT, "%dm %02ds", s / 60, s % 60);
+    }
+    return String.format(java.util.Locale.ROOT, "%dh %02dm %02ds", s / 3600, (s % 3600) / 60, s % 60);
+  }
+
+  /** The data of an event as compact JSON for the timeline. */
+  static String details(EvidenceEvent e) {
+    return CanonicalJson.string(e.data());
+  }
+
+  /** Steps from teardown.json, or null when it is absent or not understood. */
+  private static List<Step> steps(String teardownJson) {
+    if (teardownJson == null || teardownJson.isBlank()) {
+      return null;
+    }
+    JsonNode root;
+    try {
+      root = CanonicalJson.MAPPER.readTree(teardownJson);
+    } catch (JsonProcessingException e) {
+      return null;
+    }
+    JsonNode array = root != null && root.isArray() ? root : root == null ? null : root.get("steps");
+    if (array == null || !array.isArray()) {
+      return null;
+    }
+    List<Step> out = new ArrayList<>();
+    array.forEach(n -> out.add(step(n)));
+    return out;
+  }
+
+  private static Step step(JsonNode n) {
+    String outcome = text(n, "outcome");
+    if (outcome == null) {
+      outcome = text(n, "status");
+    }
+    if (outcome == null && n.has("ok")) {
+      outcome = n.get("ok").asBoolean() ? "ok" : "failed";
+    }
+    return new Step(
+        first(text(n, "step"), first(text(n, "name"), "(unnamed)")),
+        first(outcome, "unknown"),
+        text(n, "attempts"),
+        text(n, "error"),
+        text(n, "detail"));
+  }
+
+  private static String text(JsonNode n, String field) {
+    JsonNode v = n == null ? null : n.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    return v.isValueNode() ? v.asText() : CanonicalJson.string(v);
+  }
+
+  private static String first(String a, String b) {
+    return a != null ? a : b;
+  }
+}

@@ -1,0 +1,123 @@
+package dev.taskbound.core.evidence;
+
+import java.util.List;
+
+/**
+ * Renders the Markdown summary of a session ({@code summary.md}, also fit for {@code
+ * $GITHUB_STEP_SUMMARY}): task, session, outcome, exit code, duration, identity, egress by host
+ * with the rule to add for each blocked host, and teardown steps with failures flagged. Values from
+ * events are escaped so that they cannot inject Markdown or HTML. Unknown event types are ignored.
+ */
+public final class SummaryRenderer {
+  private SummaryRenderer() {}
+
+  /**
+   * Renders the summary. Pure function, thread-safe.
+   *
+   * @param events the session's events, in order
+   * @param teardownJson the teardown report, or null to take the steps from {@code teardown.step}
+   *     events
+   */
+  public static String markdown(List<EvidenceEvent> events, String teardownJson) {
+    SessionReport r = SessionReport.of(events, teardownJson);
+    StringBuilder md = new StringBuilder();
+    md.append("## Taskbound session ").append(esc(r.session)).append("\n\n");
+    md.append("| | |\n|---|---|\n");
+    row(md, "Task", esc(r.task));
+    row(md, "Session", esc(r.session));
+    row(md, "Outcome", (r.teardownFailed() || !"0".equals(r.exitCode) ? "**" + esc(r.outcome()) + "**" : esc(r.outcome())));
+    row(md, "Exit code", esc(r.exitCode));
+    row(md, "Duration", esc(r.duration()));
+    row(md, "Sandbox", esc(r.backend) + (r.enforcement == null ? "" : " (" + esc(r.enforcement) + ")"));
+    row(md, "Profile", esc(r.profile));
+    md.append("\n### Identity\n\n| | |\n|---|---|\n");
+    row(md, "SPIFFE ID", code(r.spiffeId));
+    row(md, "Key id (kid)", code(r.keyId));
+    row(md, "Audience", code(r.audience));
+    row(md, "Expires", esc(r.identityExpiresAt));
+    row(md, "Token fingerprint", code(r.tokenFingerprint));
+    row(md, "Policy digest", code(r.policyDigest));
+
+    md.append("\n### Egress\n\n");
+    List<SessionReport.HostStats> hosts = r.hosts();
+    if (hosts.isEmpty()) {
+      md.append("No egress decisions were recorded.\n");
+    } else {
+      md.append("| Host | Ports | Allowed | Denied | Rule to add |\n|---|---|---:|---:|---|\n");
+      for (SessionReport.HostStats h : hosts) {
+        md.append("| ").append(esc(h.host)).append(" | ").append(esc(ports(h))).append(" | ").append(h.allowed)
+            .append(" | ").append(h.denied).append(" | ")
+            .append(h.rulesToAdd.isEmpty() ? "" : String.join(", ", h.rulesToAdd.stream().map(SummaryRenderer::code).toList()))
+            .append(" |\n");
+      }
+      List<SessionReport.HostStats> blocked = hosts.stream().filter(h -> h.denied > 0).toList();
+      if (!blocked.isEmpty()) {
+        md.append("\n**Blocked hosts.** To allow one, add its rule to the policy's egress allow list:\n\n");
+        for (SessionReport.HostStats h : blocked) {
+          md.append("- ").append(esc(h.host)).append(": ");
+          md.append(h.rulesToAdd.isEmpty() ? "no rule can allow it" : String.join(", ", h.rulesToAdd.stream().map(SummaryRenderer::code).toList()));
+          if (!h.reasons.isEmpty()) {
+            md.append(" (").append(esc(String.join("; ", h.reasons))).append(")");
+          }
+          md.append("\n");
+        }
+      }
+    }
+
+    md.append("\n### Teardown\n\n");
+    if (r.steps.isEmpty()) {
+      md.append("No teardown steps were recorded.\n");
+    } else {
+      md.append("| Step | Result | Attempts | Error / detail |\n|---|---|---:|---|\n");
+      for (SessionReport.Step s : r.steps) {
+        String result = s.failed() ? "**FAILED** (" + esc(s.outcome()) + ")" : esc(s.outcome());
+        String note = s.error() != null ? esc(s.error()) : esc(s.detail());
+        md.append("| ").append(esc(s.name())).append(" | ").append(result).append(" | ").append(esc(s.attempts()))
+            .append(" | ").append(note).append(" |\n");
+      }
+      if (r.teardownFailed()) {
+        md.append("\n**At least one teardown step failed**: a credential or resource may still be live.\n");
+      }
+    }
+    md.append("\n").append(r.events.size()).append(" evidence events.\n");
+    return md.toString();
+  }
+
+  private static void row(StringBuilder md, String key, String value) {
+    md.append("| ").append(key).append(" | ").append(value).append(" |\n");
+  }
+
+  static String ports(SessionReport.HostStats h) {
+    return String.join(", ", h.ports.stream().map(String::valueOf).toList());
+  }
+
+  /** Escapes text for a Markdown table cell: no HTML, no emphasis, links or cell breaks. */
+  static String esc(String text) {
+    if (text == null) {
+      return "";
+    }
+    StringBuilder out = new StringBuilder(text.length());
+    for (char c : text.toCharArray()) {
+      switch (c) {
+        case '&' -> out.append("&amp;");
+        case '<' -> out.append("&lt;");
+        case '>' -> out.append("&gt;");
+        case '\n', '\r', '\t' -> out.append(' ');
+        case '\\', '`', '*', '_', '[', ']', '|', '#', '~', '!' -> out.append('\\').append(c);
+        default -> out.append(c);
+      }
+    }
+    return out.toString();
+  }
+
+  /** A code span; values with a backtick or bar fall back to escaped text. */
+  static String code(String text) {
+    if (text == null) {
+      return "";
+    }
+    if (text.indexOf('`') >= 0 || text.indexOf('|') >= 0 || text.indexOf('\n') >= 0 || text.indexOf('<') >= 0) {
+      return esc(text);
+    }
+    return "`" + text + "`";
+  }
+}

@@ -1,0 +1,227 @@
+package dev.taskbound.core.evidence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.Payload;
+import com.nimbusds.jose.crypto.ECDSASigner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BundleVerifierTest {
+  @TempDir Path tmp;
+
+  @Test
+  void acceptsAnIntactZipBundleAndNamesTheSealingKey() throws Exception {
+    SampleSession s = SampleSession.write(tmp.resolve("session"));
+    Path zip = s.zip(tmp.resolve("bundle.zip"));
+
+    VerificationResult result = BundleVerifier.verify(zip);
+
+    assertThat(result.valid()).isTrue();
+    assertThat(result.events()).isEqualTo(17);
+    assertThat(result.firstBadLine()).isEmpty();
+    assertThat(result.message()).isEqualTo("ok: 17 events, sealed by kid " + s.key.keyId() + " (key from the bundle)");
+    try (ZipFile z = new ZipFile(zip.toFile())) {
+      assertThat(Collections.list(z.entries()).stream().map(e -> e.getName()))
+          .containsExactly("events.jsonl", "seal.json", "jwks.json", "effective-policy.json", "identity.json",
+              "teardown.json", "summary.md", "report.html");
+    }
+  }
+
+  @Test
+  void acceptsAnIntactDirectoryBundleAgainstATrustedJwks() {
+    SampleSession s = SampleSession.write(tmp);
+
+    VerificationResult result = BundleVerifier.verify(tmp, s.key.publicJwkSetJson());
+
+    assertThat(result.valid()).isTrue();
+    assertThat(result.message()).isEqualTo("ok: 17 events, sealed by kid " + s.key.keyId() + " (trusted JWKS)");
+  }
+
+  @Test
+  void detectsAnEditedLine() throws Exception {
+    SampleSession s = SampleSession.write(tmp);
+    List<String> lines = s.lines();
+    lines.set(6, lines.get(6).replace("registry.npmjs.org", "registry.npmjs.com"));
+    s.writeLines(lines);
+
+    VerificationResult result = BundleVerifier.verify(tmp);
+
+    assertThat(result).isEqualTo(new VerificationResult(false, 17, OptionalLong.of(7), "line 7: hash mismatch (edited?)"));
+  }
+
+  @Test
+  void detectsADeletedLine() throws Exception {
+    SampleSession s = SampleSession.write(tmp);
+    List<String> lines = s.lines();
+    lines.remove(4);
+    s.writeLines(lines);
+
+    VerificationResult result = BundleVerifier.verify(tmp);
+
+    assertThat(result).isEqualTo(new VerificationResult(false, 16, OptionalLong.of(5), "line 5: prev does not match line 4 (deleted or reordered?)"));
+  }
+
+  @Test
+  void detectsTwoReorderedLines() throws Exception {
+    SampleSession s = SampleSession.write(tmp);
+    List<String> lines = s.lines();
+    Collections.swap(lines, 9, 10);
+    s.writeLines(lines);
+
+    VerificationResult result = BundleVerifier.verify(tmp);
+
+    assertThat(result).isEqualTo(new VerificationResult(false, 17, OptionalLong.of(10), "line 10: prev does not match line 9 (deleted or reordered?)"));
+  }
+
+  @Test
+  void detectsACorrectlyChainedLineAppendedAfterSealing() {
+    SampleSession s = SampleSession.write(tmp);
+    try (EvidenceLog log = EvidenceLog.resume(s.events, SampleSession.SESSION, Clock.systemUTC())) {
+      log.append("egress.allowed", Map.of("host", "exfil.example.net", "port", 443));
+    }
+
+    VerificationResult result = BundleVerifier.verify(tmp);
+
+    assertThat(result).isEqualTo(new VerificationResult(false, 18, OptionalLong.of(18), "seal: count 17 but bundle has 18 lines (appended?)"));
+  }
+
+  @Test
+  void detectsTruncatedEvents() throws Exception {
+    SampleSession s = SampleSession.write(tmp);
+    List<String> lines = s.lines();
+    s.writeLines(lines.subList(0, 15));
+
+    VerificationResult result = BundleVerifier.verify(tmp);
+
+    assertThat(result).isEqualTo(new VerificationResult(false, 15, OptionalLong.of(16), "seal: count 17 but bundle has 15 lines (truncated?)"));
+  }
+
+  @Test
+  void detectsALastLineCutMidway() throws Exception {
+    SampleSession s = SampleSession.write(tmp);
+    byte[] bytes = Files.readAllBytes(s.events);
+    Files.write(s.events, Arrays.copyOf(bytes, bytes.length - 20));
+
+    VerificationResult result = BundleVerifier.verify(tmp);
+
+    assertThat(result).isEqualTo(new VerificationResult(false, 17, OptionalLong.of(17), "line 17: incomplete line (no trailing newline; torn or truncated?)"));
+  }
+
+  @Test
+  void detectsALineEditedAndTheChainRebuiltAfterIt() throws Exception {
+    // The attacker rewrites the whole chain from an edited line onwards but cannot re-sign the seal.
+    SampleSession s = SampleSession.write(tmp.resolve("original"));
+    List<Map<String, Object>> edited = SampleSession.script();
+    edited.set(8, SampleSession.event("egress.allowed", "host", "evil.example.com", "port", 443));
+    SampleSession forged = SampleSession.write(tmp.resolve("forged"), edited, SealingKey.generate());
+    Files.copy(forged.events, s.events, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+    VerificationResult result = BundleVerifier.verify(s.dir);
+
+    assertThat(result).isEqualTo(new VerificationResult(false, 17, OptionalLong.of(17), "seal: final hash does not match line 17 (edited and re-chained?)"));
+  }
+
+  @Test
+  void detectsABadSealSignature() throws Exception {
+    SampleSession s = SampleSession.write(tmp);
+    ObjectNode seal = (ObjectNode) CanonicalJson.MAPPER.readTree(s.seal.toFile());
+    String jws = seal.get("jws").asText();
+    char last = jws.charAt(jws.length() - 5);
+    seal.put("jws", jws.substring(0, jws.length() - 5) + (last == 'A' ? 'B' : 'A') + jws.substring(jws.length() - 4));
+    CanonicalJson.MAPPER.writeValue(s.seal.toFile(), seal);
+
+    VerificationResult result = BundleVerifier.verify(tmp);
+
+    assertThat(result).isEqualTo(new VerificationResult(false, 17, OptionalLong.empty(), "seal: bad signature"));
+  }
+
+  @Test
+  void detectsASealMadeWithAnotherKey() {
+    SampleSession s = SampleSession.write(tmp);
+    SealingKey other = SealingKey.generate();
+    try (EvidenceLog log = EvidenceLog.resume(s.events, SampleSession.SESSION, Clock.systemUTC())) {
+      Sealer.seal(log, other, s.seal);
+    }
+
+    VerificationResult result = BundleVerifier.verify(tmp);
+
+    assertThat(result).isEqualTo(new VerificationResult(false, 17, OptionalLong.empty(),
+        "seal: kid " + other.keyId() + " is not in the bundle's jwks.json"));
+  }
+
+  @Test
+  void detectsASealMadeWithAnotherKeyUnderTheBundlesKid() throws Exception {
+    SampleSession s = SampleSession.write(tmp);
+    SealingKey other = SealingKey.generate();
+    ObjectNode seal = (ObjectNode) CanonicalJson.MAPPER.readTree(s.seal.toFile());
+    JWSObject original = JWSObject.parse(seal.get("jws").asText());
+    JWSObject forged = new JWSObject(
+        new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(s.key.keyId()).type(new JOSEObjectType(Sealer.TYPE)).build(),
+        new Payload(original.getPayload().toBytes()));
+    forged.sign(new ECDSASigner(other.privateKey()));
+    seal.put("jws", forged.serialize());
+    CanonicalJson.MAPPER.writeValue(s.seal.toFile(), seal);
+
+    VerificationResult result = BundleVerifier.verify(tmp);
+
+    assertThat(result).isEqualTo(new VerificationResult(false, 17, OptionalLong.empty(), "seal: bad signature"));
+  }
+
+  @Test
+  void aBundleRemadeWithANewKeyPassesOnItsOwnKeyButNotAgainstTheTrustedJwks() throws Exception {
+    SampleSession s = SampleSession.write(tmp.resolve("original"));
+    List<Map<String, Object>> edited = SampleSession.script();
+    edited.remove(9);
+    SampleSession remade = SampleSession.write(tmp.resolve("remade"), edited, SealingKey.generate());
+
+    VerificationResult own = BundleVerifier.verify(remade.dir);
+    VerificationResult trusted = BundleVerifier.verify(remade.dir, s.key.publicJwkSetJson());
+
+    assertThat(own.valid()).isTrue();
+    assertThat(trusted).isEqualTo(new VerificationResult(false, 16, OptionalLong.empty(),
+        "seal: kid " + remade.key.keyId() + " is not in the trusted JWKS"));
+  }
+
+  @Test
+  void reportsAMissingSeal() throws Exception {
+    SampleSession s = SampleSession.write(tmp);
+    Files.delete(s.seal);
+
+    VerificationResult result = BundleVerifier.verify(tmp);
+
+    assertThat(result.valid()).isFalse();
+    assertThat(result.message()).isEqualTo("seal: seal.json is missing from the bundle (never sealed, or removed?)");
+  }
+
+  @Test
+  void refusesAnUnreadableBundle() throws Exception {
+    SampleSession s = SampleSession.write(tmp.resolve("session"));
+    Path zip = s.zip(tmp.resolve("bundle.zip"));
+    byte[] bytes = Files.readAllBytes(zip);
+    Path cut = tmp.resolve("cut.zip");
+    Files.write(cut, Arrays.copyOf(bytes, bytes.length / 2));
+
+    assertThatThrownBy(() -> BundleVerifier.verify(cut))
+        .isExactlyInstanceOf(EvidenceException.class)
+        .hasMessageStartingWith("cannot read bundle " + cut + " (expected a zip file or a directory)");
+    assertThatThrownBy(() -> BundleVerifier.verify(tmp.resolve("absent.zip")))
+        .isExactlyInstanceOf(EvidenceException.class)
+        .hasMessage("bundle " + tmp.resolve("absent.zip") + " does not exist");
+  }
+}

@@ -1,0 +1,94 @@
+package dev.taskbound.core.evidence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportRendererTest {
+  @TempDir Path tmp;
+
+  private List<EvidenceEvent> sampleEvents() {
+    SampleSession s = SampleSession.write(tmp.resolve("s"));
+    return EvidenceLog.read(s.events);
+  }
+
+  @Test
+  void summaryNamesTaskOutcomeIdentityBlockedHostsAndFailedTeardown() {
+    List<EvidenceEvent> events = sampleEvents();
+
+    String md = SummaryRenderer.markdown(events, SampleSession.TEARDOWN_JSON);
+
+    assertThat(md)
+        .contains("| Task | JIRA-42 |")
+        .contains("| Session | " + SampleSession.SESSION + " |")
+        .contains("| Outcome | **failed (exit 123); teardown failed** |")
+        .contains("| Exit code | 123 |")
+        .contains("| Duration | 4.000s |")
+        .contains("| SPIFFE ID | `" + SampleSession.SPIFFE_ID + "` |")
+        .contains("| Key id (kid) | `kid-identity-1` |")
+        .contains("| evil.example.com | 443 | 0 | 2 | `evil.example.com:443` |")
+        .contains("| registry.npmjs.org | 443 | 3 | 0 |  |")
+        .contains("- evil.example.com: `evil.example.com:443` (no rule allows it)")
+        .contains("| revoke-github-token | **FAILED** (failed) | 3 | HTTP 500 from DELETE /installation/token |")
+        .contains("| kill-agent | ok | 1 |  |")
+        .contains("| remove-namespace | skipped | 0 | backend proxy |")
+        .contains("**At least one teardown step failed**");
+  }
+
+  @Test
+  void teardownStepsComeFromEventsWhenThereIsNoTeardownReport() {
+    List<EvidenceEvent> events = sampleEvents();
+
+    String md = SummaryRenderer.markdown(events, null);
+
+    assertThat(md).contains("| revoke-github-token | **FAILED** (failed) | 3 |").contains("| stop-gateway | ok | 1 |");
+  }
+
+  @Test
+  void valuesCannotInjectMarkupIntoEitherReport() {
+    Path file = tmp.resolve("events.jsonl");
+    try (EvidenceLog log = EvidenceLog.create(file, "s1", Clock.systemUTC())) {
+      log.append("session.opened", Map.of("task", "<img src=x onerror=alert(1)>"));
+      log.append("egress.denied", Map.of("host", "a.example|b](javascript:x)", "port", 443, "rule_to_add", "`x`</code><script>"));
+    }
+    List<EvidenceEvent> events = EvidenceLog.read(file);
+
+    String md = SummaryRenderer.markdown(events, null);
+    String html = HtmlReportRenderer.html(events, null);
+
+    assertThat(md).doesNotContain("<img").doesNotContain("<script").doesNotContain("b](javascript").contains("b\\](javascript").contains("&lt;img");
+    assertThat(html).doesNotContain("<img").doesNotContain("<script").contains("&lt;img src=x onerror=alert(1)&gt;")
+        .contains("&lt;/code&gt;&lt;script&gt;");
+  }
+
+  @Test
+  void unknownAndMissingEventsStillRender() {
+    Path file = tmp.resolve("events.jsonl");
+    try (EvidenceLog log = EvidenceLog.create(file, "s1", SampleSession.steppingClock(Instant.EPOCH))) {
+      log.append("future.event_type", Map.of("anything", List.of(1, 2)));
+    }
+    List<EvidenceEvent> events = EvidenceLog.read(file);
+
+    String md = SummaryRenderer.markdown(events, "not json");
+    String html = HtmlReportRenderer.html(events, "");
+
+    assertThat(md).contains("| Outcome | **incomplete (no session.closed event)** |").contains("No egress decisions were recorded.")
+        .contains("No teardown steps were recorded.");
+    assertThat(html).contains("future.event_type").contains("{&quot;anything&quot;:[1,2]}");
+    assertThat(SummaryRenderer.markdown(List.of(), null)).contains("0 evidence events.");
+  }
+
+  @Test
+  void htmlReportIsSelfContained() {
+    String html = HtmlReportRenderer.html(sampleEvents(), SampleSession.TEARDOWN_JSON);
+
+    assertThat(html).startsWith("<!DOCTYPE html>").contains("<style>").doesNotContain("<script").doesNotContain("<link")
+        .doesNotContain("src=").doesNotContain("http://").doesNotContain("url(");
+  }
+}

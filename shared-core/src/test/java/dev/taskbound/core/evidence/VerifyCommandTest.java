@@ -1,0 +1,83 @@
+package dev.taskbound.core.evidence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.taskbound.core.cli.VerifyCommand;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class VerifyCommandTest {
+  @TempDir Path tmp;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int run(String... args) {
+    return new CommandLine(new VerifyCommand()).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true)).execute(args);
+  }
+
+  @Test
+  void exitsZeroAndCountsEventsForAnIntactBundle() {
+    SampleSession s = SampleSession.write(tmp.resolve("s"));
+    Path zip = s.zip(tmp.resolve("bundle.zip"));
+
+    int code = run(zip.toString());
+
+    assertThat(code).isZero();
+    assertThat(out.toString()).isEqualTo("ok: 17 events, sealed by kid " + s.key.keyId() + " (key from the bundle)" + System.lineSeparator());
+  }
+
+  @Test
+  void exitsZeroAgainstTheTrustedJwksFile() throws Exception {
+    SampleSession s = SampleSession.write(tmp.resolve("s"));
+    Path jwks = Files.writeString(tmp.resolve("trusted.json"), s.key.publicJwkSetJson());
+
+    int code = run(s.dir.toString(), "--jwks", jwks.toString());
+
+    assertThat(code).isZero();
+    assertThat(out.toString()).contains("(trusted JWKS)");
+  }
+
+  @Test
+  void exitsOneAndNamesTheFirstBadLine() throws Exception {
+    SampleSession s = SampleSession.write(tmp.resolve("s"));
+    List<String> lines = s.lines();
+    lines.set(2, lines.get(2).replace("gateway.sock", "gateway.sock2"));
+    s.writeLines(lines);
+
+    int code = run(s.dir.toString());
+
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString()).isEqualTo("invalid: line 3: hash mismatch (edited?)" + System.lineSeparator());
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
+  void exitsTwoForATruncatedZip() throws Exception {
+    SampleSession s = SampleSession.write(tmp.resolve("s"));
+    byte[] zip = Files.readAllBytes(s.zip(tmp.resolve("bundle.zip")));
+    Path cut = Files.write(tmp.resolve("cut.zip"), Arrays.copyOf(zip, zip.length - 30));
+
+    int code = run(cut.toString());
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).startsWith("taskbound verify: cannot read bundle " + cut);
+  }
+
+  @Test
+  void exitsTwoForAnUnreadableJwksFile() {
+    SampleSession s = SampleSession.write(tmp.resolve("s"));
+
+    int code = run(s.dir.toString(), "--jwks", tmp.resolve("missing.json").toString());
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).startsWith("taskbound verify: cannot read --jwks " + tmp.resolve("missing.json"));
+  }
+}

@@ -1,14 +1,13 @@
 package dev.taskbound.core.session;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.egress.EgressDecision;
 import dev.taskbound.core.egress.Gateway;
 import dev.taskbound.core.egress.GatewayConfig;
 import dev.taskbound.core.egress.RuleSet;
 import dev.taskbound.core.evidence.EvidenceLog;
+import dev.taskbound.core.evidence.JwkSets;
 import dev.taskbound.core.evidence.SealingKey;
 import dev.taskbound.core.identity.IdentityIssuer;
 import dev.taskbound.core.identity.IdentityRequest;
@@ -131,8 +130,8 @@ public final class Session implements AutoCloseable {
     claims.put("policy_digest", policy.digest());
     identity =
         issuer.mint(new IdentityRequest(policy.trustDomain(), spec.task(), id, policy.audience(), expiresAt, claims));
-    writePrivate(layout.jwks(), mergeJwks(issuer.jwksJson(), live.sealingKey.publicJwkSetJson()));
-    writePrivate(layout.identityClaims(), toJson(identity.claims()));
+    writePrivate(layout.jwks(), JwkSets.merge(issuer.jwksJson(), live.sealingKey.publicJwkSetJson()));
+    writePrivate(layout.identityClaims(), identity.claimsJson());
     event("session.opened", sessionOpenedData());
     event(
         "identity.minted",
@@ -445,19 +444,6 @@ public final class Session implements AutoCloseable {
   private static String toJson(Object value) {
     try {
       return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n";
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static String mergeJwks(String... sets) {
-    try {
-      ObjectNode merged = JSON.createObjectNode();
-      ArrayNode keys = merged.putArray("keys");
-      for (String set : sets) {
-        JSON.readTree(set).path("keys").forEach(keys::add);
-      }
-      return toJson(merged);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -96,7 +96,7 @@ final class TeardownRunner {
     }
   }
 
-  private void stopSandbox(TeardownJournal.Entry entry) throws InterruptedException {
+  private void stopSandbox(TeardownJournal.Entry entry) throws InterruptedException, IOException {
     if (live.agent != null) {
       live.agent.destroyTree();
       live.agent.waitFor();
@@ -110,7 +110,7 @@ final class TeardownRunner {
     }
     // A process started after the journal entry but before its pid was recorded still names the
     // session's runtime directory on its command line.
-    ProcessTree.killMatching(record.runtimeDir().toString());
+    OrphanSweeper.killMatching(record.runtimeDir().toString());
   }
 
   private void stopGateway() throws IOException {

@@ -1,0 +1,49 @@
+package dev.taskbound.core.egress;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+
+/** Blocking byte copy between channels; no busy loops: every read blocks until data or end. */
+final class Pipe {
+  private static final int BUFFER = 16 * 1024;
+
+  private Pipe() {}
+
+  /**
+   * Writes {@code initial}, then copies from {@code src} to {@code dst} until {@code src} ends or
+   * {@code limit} bytes in total have been written.
+   *
+   * @return whether {@code src} reached its end (rather than the limit)
+   */
+  static boolean copy(ByteBuffer initial, ReadableByteChannel src, WritableByteChannel dst, long limit) throws IOException {
+    long left = limit;
+    ByteBuffer first = initial.duplicate();
+    if (first.remaining() > left) {
+      first.limit(first.position() + (int) left);
+    }
+    left -= writeFully(first, dst);
+    ByteBuffer buf = ByteBuffer.allocateDirect(BUFFER);
+    while (left > 0) {
+      buf.clear();
+      if (left < BUFFER) {
+        buf.limit((int) left);
+      }
+      if (src.read(buf) < 0) {
+        return true;
+      }
+      buf.flip();
+      left -= writeFully(buf, dst);
+    }
+    return false;
+  }
+
+  private static int writeFully(ByteBuffer buf, WritableByteChannel dst) throws IOException {
+    int n = buf.remaining();
+    while (buf.hasRemaining()) {
+      dst.write(buf);
+    }
+    return n;
+  }
+}

@@ -41,6 +41,7 @@ final class ProxyConnection implements Runnable {
     } catch (ProxyRequestException e) {
       ctx.counters().malformed.incrementAndGet();
       respondQuietly(e.status(), "taskbound: bad proxy request: " + e.getMessage() + "\n", false);
+      discardUnread();
     } catch (IOException | RuntimeException e) {
       // The client or upstream went away mid-relay, or the gateway is closing: nothing to tell.
     } finally {
@@ -270,6 +271,23 @@ final class ProxyConnection implements Runnable {
     ByteBuffer b = ByteBuffer.wrap(bytes);
     while (b.hasRemaining()) {
       client.write(b);
+    }
+  }
+
+  /**
+   * Reads and drops what the client already sent, so that closing does not reset the connection
+   * before the client has read our error response. Non-blocking, so a client cannot hold us here.
+   */
+  private void discardUnread() {
+    try {
+      client.shutdownOutput();
+      client.configureBlocking(false);
+      ByteBuffer sink = ByteBuffer.allocate(8192);
+      for (int i = 0; i < 64 && client.read(sink) > 0; i++) {
+        sink.clear();
+      }
+    } catch (IOException | RuntimeException e) {
+      // the client is gone
     }
   }
 

@@ -5,8 +5,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 
-/** Blocking byte copy between channels; no busy loops: every read blocks until data or end. */
-final class Pipe {
+/**
+ * Blocking byte copy between channels, shared by the gateway and the sandbox's forwarder. No busy
+ * loops: every read blocks until data or end of stream. Stateless and thread-safe.
+ */
+public final class Pipe {
   private static final int BUFFER = 16 * 1024;
 
   private Pipe() {}
@@ -16,8 +19,9 @@ final class Pipe {
    * {@code limit} bytes in total have been written.
    *
    * @return whether {@code src} reached its end (rather than the limit)
+   * @throws IOException if reading or writing fails (including when another thread closes a channel)
    */
-  static boolean copy(ByteBuffer initial, ReadableByteChannel src, WritableByteChannel dst, long limit) throws IOException {
+  public static boolean copy(ByteBuffer initial, ReadableByteChannel src, WritableByteChannel dst, long limit) throws IOException {
     long left = limit;
     ByteBuffer first = initial.duplicate();
     if (first.remaining() > left) {

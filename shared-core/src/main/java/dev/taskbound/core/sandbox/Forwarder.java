@@ -8,15 +8,25 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Relays each TCP connection accepted on the sandbox's loopback port to the gateway's Unix socket,
  * byte for byte in both directions, passing each end on as a half-close. Daemon threads: two per
- * open connection, one for accepting; they die with the process.
+ * open connection, one for accepting.
+ *
+ * <p>{@link #close()} before the JVM exits: the JVM waits up to 300 ms at exit for threads blocked
+ * in native I/O, which would add that much to every sandbox's run time.
  */
-final class Forwarder {
+final class Forwarder implements AutoCloseable {
+  private static final long JOIN_MILLIS = 200;
+
   private final ServerSocketChannel listener;
   private final UnixDomainSocketAddress gateway;
+  private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
+  private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
 
   /** @param listener an already bound TCP listener (bound before the agent starts) */
   Forwarder(ServerSocketChannel listener, Path gatewaySocket) {
@@ -36,6 +46,7 @@ final class Forwarder {
       } catch (IOException e) {
         return;
       }
+      open.add(client);
       daemon("taskbound-forward", () -> relay(client)).start();
     }
   }
@@ -43,6 +54,7 @@ final class Forwarder {
   private void relay(SocketChannel client) {
     try (client;
         SocketChannel upstream = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      open.add(upstream);
       upstream.connect(gateway);
       Thread up = daemon("taskbound-forward-up", () -> oneWay(client, upstream));
       up.start();
@@ -52,10 +64,32 @@ final class Forwarder {
       // the gateway is gone: the client sees the connection close
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } finally {
+      open.remove(client);
     }
   }
 
-  private static void oneWay(SocketChannel from, SocketChannel to) {
+  /** Stops accepting, closes every relayed connection and waits briefly for the threads to end. */
+  @Override
+  public void close() {
+    closeQuietly(listener);
+    open.forEach(Forwarder::closeQuietly);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_MILLIS);
+    for (Thread t : threads) {
+      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      if (left <= 0) {
+        return;
+      }
+      try {
+        t.join(left);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  private void oneWay(SocketChannel from, SocketChannel to) {
     try {
       Pipe.copy(ByteBuffer.allocate(0), from, to, Long.MAX_VALUE);
       to.shutdownOutput();
@@ -65,7 +99,7 @@ final class Forwarder {
     }
   }
 
-  private static void closeQuietly(SocketChannel ch) {
+  private static void closeQuietly(java.nio.channels.Channel ch) {
     try {
       ch.close();
     } catch (IOException e) {
@@ -73,9 +107,19 @@ final class Forwarder {
     }
   }
 
-  private static Thread daemon(String name, Runnable r) {
-    Thread t = new Thread(r, name);
+  private Thread daemon(String name, Runnable r) {
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                r.run();
+              } finally {
+                threads.remove(Thread.currentThread());
+              }
+            },
+            name);
     t.setDaemon(true);
+    threads.add(t);
     return t;
   }
 }

@@ -1,9 +1,12 @@
 package dev.taskbound.core.sandbox;
 
+import java.io.File;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.Collectors;
 
 /**
  * How to start {@link SandboxInit}: a java binary, a class path and JVM flags chosen for a fast
@@ -20,7 +23,10 @@ public record InitCommand(Path javaBinary, String classPath, List<String> jvmFla
     jvmFlags = List.copyOf(jvmFlags);
   }
 
-  /** The running JVM's own binary and class path, so the sandbox runs exactly this code. */
+  /**
+   * The running JVM's own binary and class path, so the sandbox runs exactly this code. Class path
+   * entries are made absolute: the sandbox starts in the agent's working directory.
+   */
   public static InitCommand current() {
     Path java =
         ProcessHandle.current()
@@ -28,7 +34,12 @@ public record InitCommand(Path javaBinary, String classPath, List<String> jvmFla
             .command()
             .map(Path::of)
             .orElse(Path.of(System.getProperty("java.home"), "bin", "java"));
-    return new InitCommand(java, System.getProperty("java.class.path"), FAST_START);
+    String classPath =
+        Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+            .filter(e -> !e.isEmpty())
+            .map(e -> Path.of(e).toAbsolutePath().toString())
+            .collect(Collectors.joining(File.pathSeparator));
+    return new InitCommand(java, classPath, FAST_START);
   }
 
   /** The command line that runs {@link SandboxInit} with the given arguments. */

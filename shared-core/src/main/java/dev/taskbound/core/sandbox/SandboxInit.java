@@ -45,6 +45,7 @@ public final class SandboxInit {
 
   private static int run(Path control) throws IOException, InterruptedException {
     Process agent;
+    Forwarder forwarder;
     try (SocketChannel ctl = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       ctl.connect(UnixDomainSocketAddress.of(control));
       DataInputStream in = new DataInputStream(Channels.newInputStream(ctl));
@@ -54,7 +55,8 @@ public final class SandboxInit {
       ServerSocketChannel listener = ServerSocketChannel.open();
       listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
-      new Forwarder(listener, req.gatewaySocket()).start();
+      forwarder = new Forwarder(listener, req.gatewaySocket());
+      forwarder.start();
 
       ProcessBuilder pb = new ProcessBuilder(req.command()).directory(req.workDir().toFile()).inheritIO();
       pb.environment().clear();
@@ -70,7 +72,11 @@ public final class SandboxInit {
       relaySignals(agent);
       InitProtocol.write(out, new InitProtocol.Reply(port, agent.pid()));
     }
-    return agent.waitFor();
+    try {
+      return agent.waitFor();
+    } finally {
+      forwarder.close();
+    }
   }
 
   @SuppressWarnings("sunapi")

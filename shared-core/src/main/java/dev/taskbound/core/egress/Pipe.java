@@ -2,7 +2,9 @@ package dev.taskbound.core.egress;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
 import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.channels.WritableByteChannel;
 
 /**
@@ -41,6 +43,30 @@ public final class Pipe {
       left -= writeFully(buf, dst);
     }
     return false;
+  }
+
+  /**
+   * Copies {@code initial} and then {@code from} to {@code to} until {@code from} ends, then
+   * half-closes {@code to} so its peer sees the end too. On an I/O error closes both channels, so
+   * that the opposite direction ends as well. Never throws.
+   */
+  public static void relayHalfClosing(ByteBuffer initial, SocketChannel from, SocketChannel to) {
+    try {
+      copy(initial, from, to, Long.MAX_VALUE);
+      to.shutdownOutput();
+    } catch (IOException e) {
+      closeQuietly(from);
+      closeQuietly(to);
+    }
+  }
+
+  /** Closes a channel, ignoring errors: used where the channel is being abandoned anyway. */
+  public static void closeQuietly(Channel ch) {
+    try {
+      ch.close();
+    } catch (IOException e) {
+      // abandoning it anyway
+    }
   }
 
   private static int writeFully(ByteBuffer buf, WritableByteChannel dst) throws IOException {

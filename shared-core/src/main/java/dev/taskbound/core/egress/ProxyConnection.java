@@ -184,26 +184,9 @@ final class ProxyConnection implements Runnable {
   }
 
   /** Both directions until each ends, passing each end on as a half-close. */
-  private void tunnel(ByteBuffer early, SocketChannel upstream) throws IOException {
-    Future<?> down =
-        ctx.pool()
-            .submit(
-                () -> {
-                  try {
-                    Pipe.copy(ByteBuffer.allocate(0), upstream, client, Long.MAX_VALUE);
-                    client.shutdownOutput();
-                  } catch (IOException e) {
-                    closeQuietly(client);
-                    closeQuietly(upstream);
-                  }
-                });
-    try {
-      Pipe.copy(early, client, upstream, Long.MAX_VALUE);
-      upstream.shutdownOutput();
-    } catch (IOException e) {
-      closeQuietly(client);
-      closeQuietly(upstream);
-    }
+  private void tunnel(ByteBuffer early, SocketChannel upstream) {
+    Future<?> down = ctx.pool().submit(() -> Pipe.relayHalfClosing(ByteBuffer.allocate(0), upstream, client));
+    Pipe.relayHalfClosing(early, client, upstream);
     await(down);
   }
 
@@ -320,10 +303,6 @@ final class ProxyConnection implements Runnable {
   }
 
   static void closeQuietly(SocketChannel ch) {
-    try {
-      ch.close();
-    } catch (IOException e) {
-      // closing: nothing more to do
-    }
+    Pipe.closeQuietly(ch);
   }
 }

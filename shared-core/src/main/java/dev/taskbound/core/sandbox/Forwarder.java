@@ -56,9 +56,9 @@ final class Forwarder implements AutoCloseable {
         SocketChannel upstream = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       open.add(upstream);
       upstream.connect(gateway);
-      Thread up = daemon("taskbound-forward-up", () -> oneWay(client, upstream));
+      Thread up = daemon("taskbound-forward-up", () -> Pipe.relayHalfClosing(ByteBuffer.allocate(0), client, upstream));
       up.start();
-      oneWay(upstream, client);
+      Pipe.relayHalfClosing(ByteBuffer.allocate(0), upstream, client);
       up.join();
     } catch (IOException e) {
       // the gateway is gone: the client sees the connection close
@@ -72,8 +72,8 @@ final class Forwarder implements AutoCloseable {
   /** Stops accepting, closes every relayed connection and waits briefly for the threads to end. */
   @Override
   public void close() {
-    closeQuietly(listener);
-    open.forEach(Forwarder::closeQuietly);
+    Pipe.closeQuietly(listener);
+    open.forEach(Pipe::closeQuietly);
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_MILLIS);
     for (Thread t : threads) {
       long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
@@ -86,24 +86,6 @@ final class Forwarder implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       }
-    }
-  }
-
-  private void oneWay(SocketChannel from, SocketChannel to) {
-    try {
-      Pipe.copy(ByteBuffer.allocate(0), from, to, Long.MAX_VALUE);
-      to.shutdownOutput();
-    } catch (IOException e) {
-      closeQuietly(from);
-      closeQuietly(to);
-    }
-  }
-
-  private static void closeQuietly(java.nio.channels.Channel ch) {
-    try {
-      ch.close();
-    } catch (IOException e) {
-      // already failing
     }
   }
 

@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 
 /** A TCP server on 127.0.0.1 that hands each accepted socket to a handler on its own thread. */
 final class LoopbackServer implements AutoCloseable {
@@ -25,19 +26,27 @@ final class LoopbackServer implements AutoCloseable {
           while (!server.isClosed()) {
             try {
               Socket s = server.accept();
-              threads.execute(
-                  () -> {
-                    try (s) {
-                      handler.handle(s);
-                    } catch (IOException e) {
-                      // the test sees the effect on the client side
-                    }
-                  });
+              execute(s, handler);
             } catch (IOException e) {
               return;
             }
           }
         });
+  }
+
+  private void execute(Socket s, Handler handler) throws IOException {
+    try {
+      threads.execute(
+          () -> {
+            try (s) {
+              handler.handle(s);
+            } catch (IOException e) {
+              // the test sees the effect on the client side
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      s.close(); // closing down
+    }
   }
 
   int port() {

@@ -187,6 +187,46 @@ class NetnsSandboxTest {
     assertThat(r.out()).matches("http://127\\.0\\.0\\.1:[0-9]+\n\\[\\]\nlo\n[0-9]+\n");
   }
 
+  @Test
+  void agentEnvironmentReachesTheAgentButNoCommandLine() throws Exception {
+    String sentinel = "tb-sentinel-" + ThreadLocalRandom.current().nextLong(1L << 40, 1L << 41);
+    String marker = "98" + ThreadLocalRandom.current().nextInt(100_000, 999_999) + ".5";
+    SandboxProcess p =
+        sandbox.start(h.launch(List.of("sh", "-c", "echo $AGENT_TOKEN; exec sleep " + marker), List.of(), java.util.Map.of("AGENT_TOKEN", sentinel)));
+    List<String> leaks;
+    try {
+      awaitProcesses(marker, 1);
+
+      leaks = commandLinesContaining(sentinel);
+    } finally {
+      p.destroyTree();
+    }
+    SandboxHarness.Result r = h.run(p);
+
+    assertThat(r.out()).isEqualTo(sentinel + "\n");
+    assertThat(leaks).isEmpty();
+    try (Stream<Path> left = Files.list(dir)) {
+      assertThat(left.map(q -> q.getFileName().toString())).noneMatch(n -> n.startsWith(".sandbox-"));
+    }
+  }
+
+  private static List<String> commandLinesContaining(String needle) throws IOException {
+    List<String> out = new ArrayList<>();
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      for (Path proc : procs.filter(q -> q.getFileName().toString().matches("[0-9]+")).collect(Collectors.toList())) {
+        try {
+          String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
+          if (cmdline.contains(needle)) {
+            out.add(proc + ": " + cmdline.replace('\0', ' '));
+          }
+        } catch (IOException e) {
+          // exited meanwhile
+        }
+      }
+    }
+    return out;
+  }
+
   /** Host processes whose command line contains the marker, waiting (bounded) until n exist. */
   private static List<ProcessHandle> awaitProcesses(String marker, int n) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);

@@ -112,11 +112,17 @@ final class SandboxHarness implements AutoCloseable {
   }
 
   SandboxLaunch launch(List<String> command, List<Path> hidden) {
+    return launch(command, hidden, Map.of());
+  }
+
+  SandboxLaunch launch(List<String> command, List<Path> hidden, Map<String, String> extraEnv) {
     runs++;
+    Map<String, String> env = new java.util.HashMap<>(Map.of("PATH", "/usr/bin:/bin", "HOME", dir.toString()));
+    env.putAll(extraEnv);
     return new SandboxLaunch(
         command,
         dir,
-        Map.of("PATH", "/usr/bin:/bin", "HOME", dir.toString()),
+        env,
         gateway.socketPath(),
         hidden,
         Duration.ofSeconds(20),
@@ -126,11 +132,14 @@ final class SandboxHarness implements AutoCloseable {
 
   /** Runs a command to completion in a new sandbox; the sandbox is destroyed in any case. */
   Result run(Sandbox sandbox, List<String> command, List<Path> hidden) throws Exception {
-    SandboxLaunch launch = launch(command, hidden);
-    SandboxProcess p = sandbox.start(launch);
+    return run(sandbox.start(launch(command, hidden)));
+  }
+
+  /** Waits for a started sandbox and collects its output; the sandbox is destroyed in any case. */
+  Result run(SandboxProcess p) throws Exception {
     try {
       if (!p.waitFor(Duration.ofSeconds(60))) {
-        throw new AssertionError("the sandbox did not finish within 60 s: " + command);
+        throw new AssertionError("the sandbox did not finish within 60 s: pid " + p.pid());
       }
       return new Result(p.waitFor(), Files.readString(dir.resolve("out" + runs)), Files.readString(dir.resolve("err" + runs)));
     } finally {

@@ -187,6 +187,36 @@ class GatewayTest {
     assertThat(seen).singleElement().satisfies(s -> assertThat(s.method()).isEqualTo("POST"));
   }
 
+  @Test
+  void chunkedRequestBodyIsRelayedUntilTheUpstreamAnswers() throws Exception {
+    CompletableFuture<String> received = new CompletableFuture<>();
+    LoopbackServer up =
+        server(
+            s -> {
+              ByteArrayOutputStream got = new ByteArrayOutputStream();
+              InputStream in = s.getInputStream();
+              for (int b = in.read(); b >= 0; b = in.read()) {
+                got.write(b);
+                if (got.toString(StandardCharsets.ISO_8859_1).endsWith("0\r\n\r\n")) {
+                  break;
+                }
+              }
+              received.complete(got.toString(StandardCharsets.ISO_8859_1));
+              s.getOutputStream().write("HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            });
+    Gateway g = gateway(List.of("api.test:" + up.port()), List.of());
+
+    String response;
+    try (ProxyClient c = new ProxyClient(g.socketPath())) {
+      response =
+          c.send("PUT http://api.test:" + up.port() + "/up HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+              .readAll();
+    }
+
+    assertThat(response).isEqualTo("HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
+    assertThat(received.get(10, TimeUnit.SECONDS)).endsWith("Connection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  }
+
   /** Reads a request head and then exactly {@code bodyLength} bytes. */
   private static String readHeadAndBody(InputStream in, int bodyLength) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -212,18 +211,11 @@ class NetnsSandboxTest {
 
   private static List<String> commandLinesContaining(String needle) throws IOException {
     List<String> out = new ArrayList<>();
-    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-      for (Path proc : procs.filter(q -> q.getFileName().toString().matches("[0-9]+")).collect(Collectors.toList())) {
-        try {
-          String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
-          if (cmdline.contains(needle)) {
-            out.add(proc + ": " + cmdline.replace('\0', ' '));
-          }
-        } catch (IOException e) {
-          // exited meanwhile
-        }
+    scanProc((pid, cmdline) -> {
+      if (cmdline.contains(needle)) {
+        out.add(pid + ": " + cmdline.replace('\0', ' '));
       }
-    }
+    });
     return out;
   }
 
@@ -241,20 +233,24 @@ class NetnsSandboxTest {
 
   private static List<ProcessHandle> processesWith(String marker) throws IOException {
     List<ProcessHandle> out = new ArrayList<>();
+    scanProc((pid, cmdline) -> {
+      if (cmdline.startsWith("sleep\0" + marker)) {
+        ProcessHandle.of(pid).ifPresent(out::add);
+      }
+    });
+    return out;
+  }
+
+  /** Calls back with the pid and raw command line of every process on the host. */
+  private static void scanProc(java.util.function.BiConsumer<Long, String> each) throws IOException {
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
       for (Path proc : procs.filter(q -> q.getFileName().toString().matches("[0-9]+")).collect(Collectors.toList())) {
-        String cmdline;
         try {
-          cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
+          each.accept(Long.parseLong(proc.getFileName().toString()), new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8));
         } catch (IOException e) {
-          continue; // exited meanwhile
-        }
-        if (cmdline.startsWith("sleep\0" + marker)) {
-          Optional<ProcessHandle> ph = ProcessHandle.of(Long.parseLong(proc.getFileName().toString()));
-          ph.ifPresent(out::add);
+          // exited meanwhile
         }
       }
     }
-    return out;
   }
 }

@@ -1,0 +1,168 @@
+package dev.taskbound.core.egress;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The request line and headers of one HTTP/1.x request as a proxy receives it, parsed strictly:
+ * CRLF line ends only, no folded headers, token-only methods and header names. Bytes that arrived
+ * after the head are kept in {@link #rest()}.
+ */
+final class RequestHead {
+  /** One header as received. */
+  record Header(String name, String value) {}
+
+  private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+  private static final byte[] END = {'\r', '\n', '\r', '\n'};
+
+  private final String method;
+  private final String target;
+  private final String version;
+  private final List<Header> headers;
+  private final ByteBuffer rest;
+
+  private RequestHead(String method, String target, String version, List<Header> headers, ByteBuffer rest) {
+    this.method = method;
+    this.target = target;
+    this.version = version;
+    this.headers = List.copyOf(headers);
+    this.rest = rest;
+  }
+
+  /**
+   * Reads one request head from a blocking channel.
+   *
+   * @return the head, or empty if the client closed the connection before sending a byte
+   * @throws ProxyRequestException 431 if the head exceeds {@code maxBytes}, 400 if it is malformed
+   *     or the connection ends inside it
+   */
+  static Optional<RequestHead> read(ReadableByteChannel in, int maxBytes) throws IOException, ProxyRequestException {
+    ByteBuffer buf = ByteBuffer.allocate(maxBytes);
+    int scanned = 0;
+    while (true) {
+      int end = indexOfEnd(buf.array(), Math.max(0, scanned - 3), buf.position());
+      if (end >= 0) {
+        String head = new String(buf.array(), 0, end, StandardCharsets.ISO_8859_1);
+        ByteBuffer rest = ByteBuffer.wrap(buf.array(), end + END.length, buf.position() - end - END.length).slice();
+        return Optional.of(parse(head, rest));
+      }
+      scanned = buf.position();
+      if (!buf.hasRemaining()) {
+        throw new ProxyRequestException(431, "the request head is larger than " + maxBytes + " bytes");
+      }
+      if (in.read(buf) < 0) {
+        if (buf.position() == 0) {
+          return Optional.empty();
+        }
+        throw new ProxyRequestException(400, "the connection ended before the end of the request head");
+      }
+    }
+  }
+
+  private static int indexOfEnd(byte[] a, int from, int to) {
+    outer:
+    for (int i = from; i <= to - END.length; i++) {
+      for (int j = 0; j < END.length; j++) {
+        if (a[i + j] != END[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  static RequestHead parse(String head, ByteBuffer rest) throws ProxyRequestException {
+    String[] lines = head.split("\r\n", -1);
+    for (String line : lines) {
+      if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
+        throw new ProxyRequestException(400, "the request head has a bare CR or LF; lines must end with CRLF");
+      }
+    }
+    String[] parts = lines[0].split(" ", -1);
+    if (parts.length != 3) {
+      throw new ProxyRequestException(
+          400, "malformed request line '" + printable(lines[0]) + "'; expected 'METHOD target HTTP/1.1'");
+    }
+    if (!TOKEN.matcher(parts[0]).matches()) {
+      throw new ProxyRequestException(400, "malformed method '" + printable(parts[0]) + "'");
+    }
+    if (!parts[2].equals("HTTP/1.1") && !parts[2].equals("HTTP/1.0")) {
+      throw new ProxyRequestException(400, "unsupported protocol '" + printable(parts[2]) + "'; accepted: HTTP/1.1, HTTP/1.0");
+    }
+    if (parts[1].isEmpty()) {
+      throw new ProxyRequestException(400, "empty request target");
+    }
+    List<Header> headers = new ArrayList<>();
+    for (int i = 1; i < lines.length; i++) {
+      String line = lines[i];
+      int colon = line.indexOf(':');
+      if (line.startsWith(" ") || line.startsWith("\t")) {
+        throw new ProxyRequestException(400, "folded header lines are not accepted");
+      }
+      if (colon <= 0 || !TOKEN.matcher(line.substring(0, colon)).matches()) {
+        throw new ProxyRequestException(400, "malformed header line '" + printable(line) + "'; expected 'Name: value'");
+      }
+      headers.add(new Header(line.substring(0, colon), line.substring(colon + 1).strip()));
+    }
+    return new RequestHead(parts[0], parts[1], parts[2], headers, rest);
+  }
+
+  /** At most 100 characters, control characters replaced, for error messages. */
+  static String printable(String s) {
+    String t = s.length() > 100 ? s.substring(0, 100) + "..." : s;
+    return t.replaceAll("[\\x00-\\x1f\\x7f-\\xff]", "?");
+  }
+
+  String method() {
+    return method;
+  }
+
+  String target() {
+    return target;
+  }
+
+  String version() {
+    return version;
+  }
+
+  List<Header> headers() {
+    return headers;
+  }
+
+  /** Every value of a header, by case-insensitive name. */
+  List<String> values(String name) {
+    List<String> out = new ArrayList<>();
+    for (Header h : headers) {
+      if (h.name().equalsIgnoreCase(name)) {
+        out.add(h.value());
+      }
+    }
+    return out;
+  }
+
+  /** The tokens listed in {@code Connection} headers, lower case. */
+  List<String> connectionTokens() {
+    List<String> out = new ArrayList<>();
+    for (String v : values("Connection")) {
+      for (String t : v.split(",")) {
+        if (!t.isBlank()) {
+          out.add(t.strip().toLowerCase(Locale.ROOT));
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Bytes the client sent after the head (start of a body or tunnel data); read-only view. */
+  ByteBuffer rest() {
+    return rest.asReadOnlyBuffer();
+  }
+}

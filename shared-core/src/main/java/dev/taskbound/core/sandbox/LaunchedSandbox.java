@@ -1,0 +1,62 @@
+package dev.taskbound.core.sandbox;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/** A sandbox started by {@link InitLauncher}: the outermost process and its {@link SandboxInit}. */
+final class LaunchedSandbox implements SandboxProcess {
+  private final Process process;
+  private final Optional<Instant> startTime;
+  private final boolean initIsOutermost;
+  private volatile Optional<ProcessHandle> init = Optional.empty();
+
+  LaunchedSandbox(Process process, boolean initIsOutermost) {
+    this.process = process;
+    this.startTime = process.info().startInstant();
+    this.initIsOutermost = initIsOutermost;
+  }
+
+  /** Called once init has reported in, so that it is the process found. */
+  void initReportedIn() {
+    init = initIsOutermost ? Optional.of(process.toHandle()) : process.toHandle().children().findFirst();
+  }
+
+  @Override
+  public long pid() {
+    return process.pid();
+  }
+
+  @Override
+  public Optional<Instant> startTime() {
+    return startTime;
+  }
+
+  @Override
+  public int waitFor() throws InterruptedException {
+    return process.waitFor();
+  }
+
+  @Override
+  public boolean waitFor(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void terminate() {
+    init.ifPresent(ProcessHandle::destroy);
+  }
+
+  @Override
+  public void destroyTree() {
+    if (process.isAlive()) {
+      ProcessTree.kill(process.pid(), startTime);
+    }
+    try {
+      process.waitFor(5, TimeUnit.SECONDS); // reap it, so no zombie outlives the session
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package dev.taskbound.core.sandbox;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+
+/**
+ * Kills a process and everything below it, also from a process that did not start it (for
+ * {@code taskbound teardown --session} after Taskbound itself was killed). Stateless.
+ */
+public final class ProcessTree {
+  private static final long EXIT_WAIT_SECONDS = 5;
+
+  private ProcessTree() {}
+
+  /**
+   * Sends SIGKILL to {@code pid} and to every descendant it has at the time of the call, but only
+   * if the process still is the one that was recorded: when {@code startTime} is present and
+   * differs from the live process's start time, the pid was reused and nothing is killed. Waits up
+   * to 5 s for {@code pid} to exit.
+   *
+   * @param pid the outermost process, as {@link SandboxProcess#pid()} gave it
+   * @param startTime its recorded start time; empty skips the check
+   * @return whether a matching live process was found and signalled
+   */
+  public static boolean kill(long pid, Optional<Instant> startTime) {
+    Optional<ProcessHandle> found = ProcessHandle.of(pid);
+    if (found.isEmpty() || !found.get().isAlive()) {
+      return false;
+    }
+    ProcessHandle root = found.get();
+    if (startTime.isPresent()) {
+      Optional<Instant> live = root.info().startInstant();
+      if (live.isEmpty() || !live.get().equals(startTime.get())) {
+        return false;
+      }
+    }
+    // Snapshot first: once the root is gone its children are reparented and no longer found.
+    List<ProcessHandle> below = root.descendants().collect(Collectors.toList());
+    root.destroyForcibly();
+    below.forEach(ProcessHandle::destroyForcibly);
+    try {
+      root.onExit().get(EXIT_WAIT_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // still reported as signalled; the caller's journal retries
+    }
+    return true;
+  }
+}

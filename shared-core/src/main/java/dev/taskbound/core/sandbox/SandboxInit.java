@@ -1,0 +1,92 @@
+package dev.taskbound.core.sandbox;
+
+import dev.taskbound.core.ExitCodes;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+
+/**
+ * The first process inside a sandbox (PID 1 of the {@code netns} backend's PID namespace). It
+ * connects to the launcher's private control socket, receives the agent's command and
+ * environment, binds the forwarder on {@code 127.0.0.1} before anything else, starts the agent
+ * with {@link ProxyEnvironment} added, reports back, passes SIGTERM/SIGINT/SIGHUP on to the agent
+ * as SIGTERM, and exits with the agent's status (128+N for signal N; 127 if the command was not
+ * found, 126 if it could not be executed).
+ *
+ * <p>Usage: {@code java dev.taskbound.core.sandbox.SandboxInit CONTROL_SOCKET}. Not an API.
+ */
+public final class SandboxInit {
+  private SandboxInit() {}
+
+  public static void main(String[] args) {
+    if (args.length != 1) {
+      System.err.println("taskbound: usage: SandboxInit CONTROL_SOCKET");
+      System.exit(ExitCodes.USAGE);
+    }
+    int status;
+    try {
+      status = run(Path.of(args[0]));
+    } catch (IOException e) {
+      System.err.println("taskbound: the sandbox could not start the agent: " + e.getMessage());
+      status = ExitCodes.SANDBOX;
+    } catch (InterruptedException e) {
+      status = ExitCodes.SIGNAL_BASE + 15;
+    }
+    System.exit(status);
+  }
+
+  private static int run(Path control) throws IOException, InterruptedException {
+    Process agent;
+    Forwarder forwarder;
+    try (SocketChannel ctl = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      ctl.connect(UnixDomainSocketAddress.of(control));
+      DataInputStream in = new DataInputStream(Channels.newInputStream(ctl));
+      DataOutputStream out = new DataOutputStream(Channels.newOutputStream(ctl));
+      InitProtocol.Request req = InitProtocol.readRequest(in);
+
+      ServerSocketChannel listener = ServerSocketChannel.open();
+      listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
+      forwarder = new Forwarder(listener, req.gatewaySocket());
+      forwarder.start();
+
+      ProcessBuilder pb = new ProcessBuilder(req.command()).directory(req.workDir().toFile()).inheritIO();
+      pb.environment().clear();
+      pb.environment().putAll(ProxyEnvironment.forAgent(req.environment(), port));
+      try {
+        agent = pb.start();
+      } catch (IOException e) {
+        InitProtocol.write(out, new InitProtocol.Reply(port, -1));
+        String why = e.getMessage() == null ? "" : e.getMessage();
+        System.err.println("taskbound: cannot run '" + req.command().get(0) + "': " + why);
+        return why.contains("error=2,") ? ExitCodes.NOT_FOUND : ExitCodes.NOT_EXECUTABLE;
+      }
+      relaySignals(agent);
+      InitProtocol.write(out, new InitProtocol.Reply(port, agent.pid()));
+    }
+    try {
+      return agent.waitFor();
+    } finally {
+      forwarder.close();
+    }
+  }
+
+  @SuppressWarnings("sunapi")
+  private static void relaySignals(Process agent) {
+    for (String name : new String[] {"TERM", "INT", "HUP"}) {
+      try {
+        sun.misc.Signal.handle(new sun.misc.Signal(name), s -> agent.destroy());
+      } catch (IllegalArgumentException e) {
+        // the JVM reserves this signal here; the PID namespace still ends the agent
+      }
+    }
+  }
+}

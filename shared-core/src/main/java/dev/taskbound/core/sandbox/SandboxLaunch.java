@@ -1,0 +1,67 @@
+package dev.taskbound.core.sandbox;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What to run in a sandbox. Immutable.
+ *
+ * @param command the agent's command line; not empty; run without a shell
+ * @param workDir the agent's working directory
+ * @param environment the agent's environment, already scrubbed of host tokens; the proxy
+ *     variables of {@link ProxyEnvironment} are added to it. Passed to the sandbox over a private
+ *     socket, never on a command line or in a file
+ * @param gatewaySocket the gateway's Unix socket; must not lie under a hidden path
+ * @param hiddenPaths paths the agent must not see (the session's keys, journal, evidence): each
+ *     directory is covered by an empty read-only tmpfs, each file by {@code /dev/null}; missing
+ *     paths are skipped
+ * @param startTimeout how long the sandbox may take to have the agent started
+ * @param io where the agent's standard streams go
+ */
+public record SandboxLaunch(
+    List<String> command,
+    Path workDir,
+    Map<String, String> environment,
+    Path gatewaySocket,
+    List<Path> hiddenPaths,
+    Duration startTimeout,
+    SandboxIo io) {
+
+  public SandboxLaunch {
+    command = List.copyOf(command);
+    if (command.isEmpty()) {
+      throw new IllegalArgumentException("empty command");
+    }
+    Objects.requireNonNull(workDir, "workDir");
+    environment = Map.copyOf(environment);
+    Objects.requireNonNull(gatewaySocket, "gatewaySocket");
+    hiddenPaths = List.copyOf(hiddenPaths);
+    Objects.requireNonNull(startTimeout, "startTimeout");
+    if (startTimeout.isNegative() || startTimeout.isZero()) {
+      throw new IllegalArgumentException("startTimeout must be positive: " + startTimeout);
+    }
+    Objects.requireNonNull(io, "io");
+  }
+
+  /** A launch whose agent shares the caller's standard streams. */
+  public SandboxLaunch(
+      List<String> command,
+      Path workDir,
+      Map<String, String> environment,
+      Path gatewaySocket,
+      List<Path> hiddenPaths,
+      Duration startTimeout) {
+    this(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, SandboxIo.INHERIT);
+  }
+
+  /** The environment is not printed: it may hold credentials. */
+  @Override
+  public String toString() {
+    return "SandboxLaunch[command=" + command + ", workDir=" + workDir + ", environment=" + environment.keySet()
+        + " (values hidden), gatewaySocket=" + gatewaySocket + ", hiddenPaths=" + hiddenPaths
+        + ", startTimeout=" + startTimeout + "]";
+  }
+}

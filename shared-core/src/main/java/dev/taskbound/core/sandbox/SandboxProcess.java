@@ -1,0 +1,44 @@
+package dev.taskbound.core.sandbox;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * A running sandbox and the agent in it. Thread-safe: one thread may wait while another
+ * terminates or destroys.
+ */
+public interface SandboxProcess {
+  /** The outermost process Taskbound spawned: the handle the teardown journal stores. */
+  long pid();
+
+  /** That process's start time, to tell it from a later process that reuses the pid. */
+  Optional<Instant> startTime();
+
+  /**
+   * Waits for the sandbox to end.
+   *
+   * @return the agent's exit status: 0-255, or 128+N when signal N ended it (or the sandbox)
+   */
+  int waitFor() throws InterruptedException;
+
+  /**
+   * Waits at most {@code timeout} for the sandbox to end.
+   *
+   * @return whether it ended
+   */
+  boolean waitFor(Duration timeout) throws InterruptedException;
+
+  /**
+   * Asks the agent to stop: sends SIGTERM to the sandbox's init, which passes it on to the agent.
+   * Returns at once; follow with {@link #waitFor(Duration)} and {@link #destroyTree()}.
+   */
+  void terminate();
+
+  /**
+   * Kills the whole sandbox with SIGKILL: the agent, everything it started, the forwarder. For the
+   * {@code netns} backend the PID namespace ends with it, so nothing the agent started survives.
+   * Idempotent; returns once the outermost process has exited.
+   */
+  void destroyTree();
+}

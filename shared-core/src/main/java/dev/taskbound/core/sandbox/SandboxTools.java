@@ -1,0 +1,69 @@
+package dev.taskbound.core.sandbox;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The host programs the {@code netns} backend runs, located once on a search path.
+ *
+ * @param unshare util-linux {@code unshare}
+ * @param ip iproute2 {@code ip}
+ * @param mount util-linux {@code mount}
+ * @param sh a POSIX shell
+ */
+public record SandboxTools(Path unshare, Path ip, Path mount, Path sh) {
+  /** The caller's PATH followed by the system directories a non-root PATH often lacks. */
+  public static String defaultSearchPath(String pathVariable) {
+    String base = pathVariable == null ? "" : pathVariable;
+    return base + File.pathSeparator + "/usr/sbin:/usr/bin:/sbin:/bin";
+  }
+
+  public SandboxTools {
+    Objects.requireNonNull(unshare, "unshare");
+    Objects.requireNonNull(ip, "ip");
+    Objects.requireNonNull(mount, "mount");
+    Objects.requireNonNull(sh, "sh");
+  }
+
+  /**
+   * Finds every tool on {@code searchPath} ({@code :}-separated directories).
+   *
+   * @throws SandboxException naming the first missing tool, its package, the path searched and the
+   *     options
+   */
+  public static SandboxTools locate(String searchPath) {
+    return new SandboxTools(
+        find(searchPath, "unshare", "util-linux"),
+        find(searchPath, "ip", "iproute2"),
+        find(searchPath, "mount", "mount"),
+        find(searchPath, "sh", "dash"));
+  }
+
+  private static Path find(String searchPath, String name, String debianPackage) {
+    Optional<Path> found = Optional.empty();
+    for (String dir : searchPath.split(File.pathSeparator)) {
+      if (dir.isEmpty()) {
+        continue;
+      }
+      Path candidate = Path.of(dir, name);
+      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+        found = Optional.of(candidate);
+        break;
+      }
+    }
+    return found.orElseThrow(
+        () ->
+            new SandboxException(
+                "the netns sandbox needs '"
+                    + name
+                    + "' (Debian/Ubuntu package "
+                    + debianPackage
+                    + "), which is not on the search path "
+                    + searchPath
+                    + ". "
+                    + NetnsSandbox.OPTIONS));
+  }
+}

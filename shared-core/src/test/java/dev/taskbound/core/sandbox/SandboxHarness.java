@@ -1,0 +1,155 @@
+package dev.taskbound.core.sandbox;
+
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import dev.taskbound.core.egress.EgressDecision;
+import dev.taskbound.core.egress.EgressRule;
+import dev.taskbound.core.egress.Gateway;
+import dev.taskbound.core.egress.GatewayConfig;
+import dev.taskbound.core.egress.RuleSet;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.ProcessBuilder.Redirect;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+
+/**
+ * A loopback HTTPS server for {@code api.test} (self-signed, made with keytool), a gateway that
+ * pins {@code api.test} to 127.0.0.1 and allows only it, and a way to run a command in a sandbox
+ * and collect its output.
+ */
+final class SandboxHarness implements AutoCloseable {
+  record Seen(EgressDecision decision, String method, Optional<InetAddress> dialled) {}
+
+  record Result(int status, String out, String err) {}
+
+  static final String BODY = "hello from api.test\n";
+
+  final Path dir;
+  final Path certPem;
+  final Path trustStore;
+  final HttpsServer server;
+  final AtomicInteger requests = new AtomicInteger();
+  final Gateway gateway;
+  final List<Seen> seen = new CopyOnWriteArrayList<>();
+  private int runs;
+
+  SandboxHarness(Path dir) throws Exception {
+    this.dir = dir;
+    Path keyStore = dir.resolve("server.p12");
+    certPem = dir.resolve("api.pem");
+    trustStore = dir.resolve("trust.p12");
+    keytool("-genkeypair", "-keystore", keyStore.toString(), "-storetype", "PKCS12", "-storepass", "changeit",
+        "-alias", "api", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=api.test",
+        "-ext", "SAN=dns:api.test", "-validity", "2");
+    keytool("-exportcert", "-rfc", "-alias", "api", "-keystore", keyStore.toString(), "-storepass", "changeit", "-file", certPem.toString());
+    keytool("-importcert", "-noprompt", "-alias", "api", "-file", certPem.toString(), "-keystore", trustStore.toString(),
+        "-storetype", "PKCS12", "-storepass", "changeit");
+    server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.setHttpsConfigurator(new HttpsConfigurator(sslContext(keyStore)));
+    server.createContext(
+        "/hello",
+        exchange -> {
+          requests.incrementAndGet();
+          byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    server.start();
+    gateway =
+        Gateway.start(
+            new GatewayConfig(
+                dir.resolve("gw.sock"),
+                RuleSet.of(List.of(EgressRule.parse("api.test:" + port())), List.of()),
+                Map.of("api.test", "127.0.0.1"),
+                (d, m, a) -> seen.add(new Seen(d, m, a))));
+  }
+
+  int port() {
+    return server.getAddress().getPort();
+  }
+
+  String url() {
+    return "https://api.test:" + port() + "/hello";
+  }
+
+  private static SSLContext sslContext(Path keyStore) throws Exception {
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try (InputStream in = new FileInputStream(keyStore.toFile())) {
+      ks.load(in, "changeit".toCharArray());
+    }
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, "changeit".toCharArray());
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(kmf.getKeyManagers(), null, null);
+    return ctx;
+  }
+
+  private static void keytool(String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IOException("keytool failed: " + out);
+    }
+  }
+
+  SandboxLaunch launch(List<String> command, List<Path> hidden) {
+    return launch(command, hidden, Map.of());
+  }
+
+  SandboxLaunch launch(List<String> command, List<Path> hidden, Map<String, String> extraEnv) {
+    runs++;
+    Map<String, String> env = new java.util.HashMap<>(Map.of("PATH", "/usr/bin:/bin", "HOME", dir.toString()));
+    env.putAll(extraEnv);
+    return new SandboxLaunch(
+        command,
+        dir,
+        env,
+        gateway.socketPath(),
+        hidden,
+        Duration.ofSeconds(20),
+        new SandboxIo(Redirect.from(Path.of("/dev/null").toFile()),
+            Redirect.to(dir.resolve("out" + runs).toFile()), Redirect.to(dir.resolve("err" + runs).toFile())));
+  }
+
+  /** Runs a command to completion in a new sandbox; the sandbox is destroyed in any case. */
+  Result run(Sandbox sandbox, List<String> command, List<Path> hidden) throws Exception {
+    return run(sandbox.start(launch(command, hidden)));
+  }
+
+  /** Waits for a started sandbox and collects its output; the sandbox is destroyed in any case. */
+  Result run(SandboxProcess p) throws Exception {
+    try {
+      if (!p.waitFor(Duration.ofSeconds(60))) {
+        throw new AssertionError("the sandbox did not finish within 60 s: pid " + p.pid());
+      }
+      return new Result(p.waitFor(), Files.readString(dir.resolve("out" + runs)), Files.readString(dir.resolve("err" + runs)));
+    } finally {
+      p.destroyTree();
+    }
+  }
+
+  @Override
+  public void close() {
+    gateway.close();
+    server.stop(0);
+  }
+}

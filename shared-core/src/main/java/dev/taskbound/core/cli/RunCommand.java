@@ -95,31 +95,35 @@ final class RunCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     PrintWriter err = spec.commandLine().getErr();
     SessionSpec sessionSpec = buildSpec();
-    Session session = Session.open(sessionSpec);
-    err.printf(
-        "taskbound: task %s, session %s, %s sandbox, ttl %s%n  identity: %s%n  session:  %s%n",
-        sessionSpec.task().value(),
-        session.id().value(),
-        session.policy().backend().name().toLowerCase(Locale.ROOT),
-        RunSummary.duration(session.policy().ttl()),
-        session.identity().spiffeId(),
-        session.stateDirectory());
-    err.flush();
-    int status;
-    try (SignalRelay relay = SignalRelay.install(session::stop)) {
-      status = session.runAgent();
-    } catch (RuntimeException | InterruptedException e) {
-      TeardownReport report = session.close();
-      RunSummary.printTeardown(err, report);
-      throw e;
-    }
-    TeardownReport report = session.close();
-    RunSummary.print(err, session, status, report);
-    if (timings) {
-      session.timings().forEach(p -> err.printf("  timing %-28s %8.1f ms%n", p.name(), p.millis()));
+    StopSwitch stopSwitch = new StopSwitch();
+    // Signals are relayed from before open, so a SIGTERM at any point still ends in teardown.
+    try (SignalRelay relay = SignalRelay.install(stopSwitch)) {
+      Session session = Session.open(sessionSpec);
+      err.printf(
+          "taskbound: task %s, session %s, %s sandbox, ttl %s%n  identity: %s%n  session:  %s%n",
+          sessionSpec.task().value(),
+          session.id().value(),
+          session.policy().backend().name().toLowerCase(Locale.ROOT),
+          RunSummary.duration(session.policy().ttl()),
+          session.identity().spiffeId(),
+          session.stateDirectory());
       err.flush();
+      int status;
+      try {
+        stopSwitch.attach(session);
+        status = session.runAgent();
+      } catch (RuntimeException | InterruptedException e) {
+        RunSummary.printTeardown(err, session.teardown());
+        throw e;
+      }
+      TeardownReport report = session.teardown();
+      RunSummary.print(err, session, status, report);
+      if (timings) {
+        session.timings().forEach(p -> err.printf("  timing %-28s %8.1f ms%n", p.name(), p.millis()));
+        err.flush();
+      }
+      return report.ok() ? status : ExitCodes.TEARDOWN;
     }
-    return report.ok() ? status : ExitCodes.TEARDOWN;
   }
 
   private SessionSpec buildSpec() {

@@ -15,6 +15,8 @@ final class LiveResources {
   volatile SandboxProcess agent;
   volatile EvidenceLog evidence;
   volatile SealingKey sealingKey;
+  /** Set once {@code session.closed} is in the log: nothing more may be appended before the seal. */
+  volatile boolean closedRecorded;
   volatile OptionalInt exitCode = OptionalInt.empty();
   volatile String endReason = "finished by taskbound teardown after the session's process died";
 }

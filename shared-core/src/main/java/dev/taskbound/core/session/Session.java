@@ -65,6 +65,7 @@ public final class Session implements AutoCloseable {
   private TeardownJournal journal;
   private TaskIdentity identity;
   private Sandbox sandbox;
+  private final Object agentHandoff = new Object();
   private volatile String stopCause;
   private volatile int stopExitCode;
   private TeardownReport report;
@@ -102,7 +103,7 @@ public final class Session implements AutoCloseable {
     } catch (RuntimeException | Error e) {
       session.recordOpenFailure(e);
       try {
-        session.close();
+        session.teardown();
       } catch (RuntimeException teardown) {
         e.addSuppressed(teardown);
       }
@@ -197,6 +198,12 @@ public final class Session implements AutoCloseable {
    * @throws SandboxException if the agent could not be started in the sandbox
    */
   public int runAgent() throws InterruptedException {
+    if (stopCause != null) {
+      // Stopped (signal) before the agent existed: it never starts.
+      live.exitCode = OptionalInt.of(stopExitCode);
+      live.endReason = "stopped before the agent started: " + stopCause;
+      return stopExitCode;
+    }
     int entry = journal.register(TeardownRunner.STOP_SANDBOX, Map.of("marker", layout.runtimeDir().toString()));
     Map<String, String> env =
         AgentEnvironment.build(
@@ -215,7 +222,15 @@ public final class Session implements AutoCloseable {
                 layout.gatewaySocket(),
                 List.of(layout.sessionRoot()),
                 Duration.ofSeconds(30)));
-    live.agent = agent;
+    boolean stopRequested;
+    synchronized (agentHandoff) {
+      live.agent = agent;
+      stopRequested = stopCause != null;
+    }
+    if (stopRequested) {
+      // A stop arrived while the sandbox was starting (the agent may already be running).
+      terminate(agent);
+    }
     Map<String, Object> handle = new LinkedHashMap<>();
     handle.put("pid", agent.pid());
     agent.startTime().ifPresent(t -> handle.put("start", t.toString()));
@@ -263,15 +278,22 @@ public final class Session implements AutoCloseable {
   }
 
   private void stopAgent(String cause, int exitCode) {
-    if (stopCause != null) {
-      return;
+    SandboxProcess agent;
+    synchronized (agentHandoff) {
+      if (stopCause != null) {
+        return;
+      }
+      stopExitCode = exitCode;
+      stopCause = cause;
+      agent = live.agent;
     }
-    stopExitCode = exitCode;
-    stopCause = cause;
-    SandboxProcess agent = live.agent;
-    if (agent == null) {
-      return;
+    if (agent != null) {
+      terminate(agent);
     }
+  }
+
+  /** SIGTERM to the agent's tree, SIGKILL to all of it after the grace period. */
+  private void terminate(SandboxProcess agent) {
     agent.terminate();
     try {
       if (!agent.waitFor(spec.stopGrace())) {
@@ -301,7 +323,7 @@ public final class Session implements AutoCloseable {
 
   private void event(String type, Map<String, ?> data) {
     EvidenceLog log = live.evidence;
-    if (log != null) {
+    if (log != null && !live.closedRecorded) {
       log.append(type, data);
     }
   }
@@ -319,8 +341,7 @@ public final class Session implements AutoCloseable {
    * gateway, seal the evidence and write the bundle, remove private state), writes the teardown
    * report next to the bundle, and returns it. Calling it again returns the same report.
    */
-  @Override
-  public synchronized TeardownReport close() {
+  public synchronized TeardownReport teardown() {
     if (report != null) {
       return report;
     }
@@ -330,12 +351,22 @@ public final class Session implements AutoCloseable {
     }
     report = new TeardownRunner(layout, record, live, new Retry(3, Duration.ofMillis(200)), spec.clock(), timer).run(journal);
     journal.close();
-    writeReports(record, report);
+    report = writeReports(record, report);
     timer.mark("close.reports");
     return report;
   }
 
-  static void writeReports(SessionRecord record, TeardownReport report) {
+  /** Same as {@link #teardown()}, for try-with-resources. */
+  @Override
+  public void close() {
+    teardown();
+  }
+
+  /**
+   * Writes the teardown report and the summary next to the bundle. Failing to write them is itself
+   * a teardown failure: the returned report then says so.
+   */
+  static TeardownReport writeReports(SessionRecord record, TeardownReport report) {
     try {
       Files.createDirectories(record.outDir());
       Files.writeString(record.teardownReport(), report.toJson());
@@ -347,8 +378,11 @@ public final class Session implements AutoCloseable {
           }
         }
       }
+      return report;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the teardown report to " + record.outDir(), e);
+      List<StepResult> steps = new java.util.ArrayList<>(report.steps());
+      steps.add(StepResult.failed("write-reports", 1, "cannot write to " + record.outDir() + ": " + TeardownRunner.describe(e)));
+      return new TeardownReport(report.sessionId(), steps);
     }
   }
 
@@ -375,8 +409,7 @@ public final class Session implements AutoCloseable {
                   layout, record, new LiveResources(), new Retry(3, Duration.ofMillis(200)), java.time.Clock.systemUTC(), new PhaseTimer())
               .run(journal);
     }
-    writeReports(record, report);
-    return report;
+    return writeReports(record, report);
   }
 
   public SessionId id() {

@@ -49,7 +49,7 @@ public final class TeardownJournal implements AutoCloseable {
     this.channel = channel;
     this.entries = entries;
     // One owner at a time: the live session, or a later `taskbound teardown` once that process is gone.
-    this.lock = channel.tryLock();
+    this.lock = tryLock(channel);
     if (lock == null) {
       channel.close();
       throw SessionException.teardown(
@@ -90,6 +90,14 @@ public final class TeardownJournal implements AutoCloseable {
       return new TeardownJournal(file, openAppend(file), entries);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read teardown journal " + file, e);
+    }
+  }
+
+  private static FileLock tryLock(FileChannel channel) throws IOException {
+    try {
+      return channel.tryLock();
+    } catch (java.nio.channels.OverlappingFileLockException heldInThisJvm) {
+      return null;
     }
   }
 

@@ -128,11 +128,15 @@ final class TeardownRunner {
       }
       throw new IOException("the evidence log " + layout.events() + " could not be reopened");
     }
-    Map<String, Object> closed = new LinkedHashMap<>();
-    closed.put("exit_code", live.exitCode.isPresent() ? live.exitCode.getAsInt() : null);
-    closed.put("reason", live.endReason);
-    closed.put("teardown_ok", results.stream().noneMatch(StepResult::failed));
-    log.append("session.closed", closed);
+    if (!live.closedRecorded) {
+      Map<String, Object> closed = new LinkedHashMap<>();
+      closed.put("exit_code", live.exitCode.isPresent() ? live.exitCode.getAsInt() : null);
+      closed.put("reason", live.endReason);
+      closed.put("teardown_ok", results.stream().noneMatch(StepResult::failed));
+      log.append("session.closed", closed);
+      live.closedRecorded = true;
+    }
+    // Idempotent: a retry after a failed bundle write seals the same closed log again.
     log.close();
     SealingKey key = live.sealingKey != null ? live.sealingKey : SealingKey.load(layout.sealingKey());
     Path seal = layout.stateDir().resolve("seal.json");
@@ -161,7 +165,7 @@ final class TeardownRunner {
 
   private void recordInEvidence(StepResult result) {
     EvidenceLog log = live.evidence;
-    if (log == null) {
+    if (log == null || live.closedRecorded) {
       return;
     }
     Map<String, Object> data = new LinkedHashMap<>();

@@ -24,7 +24,15 @@ public final class BrokerException extends TaskboundException {
    * @param detail what went wrong; must not contain a secret value
    */
   public BrokerException(String broker, String operation, int status, String detail) {
-    super(format(broker, operation, status, detail));
+    this(broker, operation, status, detail, 1);
+  }
+
+  /**
+   * As {@link #BrokerException(String, String, int, String)}, noting {@code attempts} when more
+   * than one attempt was made.
+   */
+  public BrokerException(String broker, String operation, int status, String detail, int attempts) {
+    super(format(broker, operation, status, detail) + (attempts > 1 ? " (after " + attempts + " attempts)" : ""));
     this.broker = broker;
     this.operation = operation;
     this.status = status;

@@ -74,8 +74,7 @@ public final class Retry {
         return call.attempt();
       } catch (CallFailure failure) {
         if (!failure.isTransient() || attempt >= maxAttempts) {
-          String tries = attempt > 1 ? " (after " + attempt + " attempts)" : "";
-          throw new BrokerException(broker, operation, failure.status(), failure.getMessage() + tries);
+          throw new BrokerException(broker, operation, failure.status(), failure.getMessage(), attempt);
         }
         Duration wait = failure.retryAfter()
             .map(d -> d.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : d)

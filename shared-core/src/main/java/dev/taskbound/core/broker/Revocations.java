@@ -19,7 +19,7 @@ import java.util.Set;
  *   <tr><td>{@code revoke-vault-token}</td><td>address, namespace, accessor</td>
  *       <td>{@code POST /v1/auth/token/revoke-accessor} with a revoking token</td></tr>
  *   <tr><td>{@code revoke-vault-lease}</td><td>address, namespace, lease_id</td>
- *       <td>{@code PUT /v1/sys/leases/revoke} with a revoking token</td></tr>
+ *       <td>{@code POST /v1/sys/leases/revoke} (Vault treats PUT and POST alike) with a revoking token</td></tr>
  *   <tr><td>{@code revoke-vault-login}</td><td>address, namespace, accessor</td>
  *       <td>{@code revoke-self} with the live login token, or {@code revoke-accessor} after a
  *       fresh login</td></tr>

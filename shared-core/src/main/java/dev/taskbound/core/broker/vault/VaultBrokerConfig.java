@@ -26,7 +26,7 @@ public record VaultBrokerConfig(
     secrets = List.copyOf(secrets);
     Set<String> seen = new HashSet<>();
     for (VaultSecretSpec s : secrets) {
-      for (String key : List.of("name " + s.name(), s.env().map(e -> "env " + e).orElse("file " + s.file().orElseThrow()))) {
+      for (String key : List.of("name " + s.name(), s.env().map(e -> "env " + e).orElseGet(() -> "file " + s.file().orElseThrow()))) {
         if (!seen.add(key)) {
           throw VaultConnection.invalid("secrets: duplicate " + key);
         }

@@ -29,7 +29,7 @@ public final class VaultRevoker {
         }));
   }
 
-  /** {@code revoke-vault-lease}: {@code PUT /v1/sys/leases/revoke}; no lease id is a no-op. */
+  /** {@code revoke-vault-lease}: {@code POST /v1/sys/leases/revoke}; no lease id is a no-op. */
   public static void revokeLease(Map<String, Object> handle, RevocationContext ctx) {
     String leaseId = Handles.field(handle, "lease_id");
     if (leaseId == null) {

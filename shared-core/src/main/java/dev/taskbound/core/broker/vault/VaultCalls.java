@@ -8,6 +8,7 @@ import io.github.jopenlibs.vault.EnvironmentLoader;
 import io.github.jopenlibs.vault.Vault;
 import io.github.jopenlibs.vault.VaultConfig;
 import io.github.jopenlibs.vault.VaultException;
+import io.github.jopenlibs.vault.response.VaultResponse;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -79,7 +80,15 @@ final class VaultCalls {
 
   static <T> T call(DriverCall<T> body) throws CallFailure {
     try {
-      return body.run();
+      T result = body.run();
+      // Some driver reads return non-2xx responses instead of throwing.
+      if (result instanceof VaultResponse response && response.getRestResponse() != null
+          && response.getRestResponse().getStatus() / 100 != 2) {
+        byte[] bytes = response.getRestResponse().getBody();
+        throw CallFailure.ofStatus(response.getRestResponse().getStatus(), Optional.empty(),
+            PlainHttp.errorText(bytes == null ? "" : new String(bytes, java.nio.charset.StandardCharsets.UTF_8)));
+      }
+      return result;
     } catch (VaultException e) {
       throw failure(e);
     }
@@ -92,8 +101,9 @@ final class VaultCalls {
       return CallFailure.ofNoResponse(e);
     }
     String message = e.getMessage() == null ? "" : e.getMessage();
+    // The driver puts the body either after "Response body:" or as the whole message.
     int body = message.indexOf("Response body:");
-    String detail = body < 0 ? "" : PlainHttp.errorText(message.substring(body + "Response body:".length()));
+    String detail = PlainHttp.errorText(body < 0 ? message : message.substring(body + "Response body:".length()));
     return CallFailure.ofStatus(status, Optional.empty(), detail);
   }
 

@@ -98,12 +98,22 @@ final class VaultCalls {
   static CallFailure failure(VaultException e) {
     int status = e.getHttpStatusCode();
     if (status <= 0) {
-      return CallFailure.ofNoResponse(e);
+      Throwable root = e;
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof java.io.IOException) {
+          return CallFailure.ofNoResponse(e);
+        }
+        root = t;
+      }
+      return CallFailure.permanent("unusable response (" + root.getClass().getSimpleName() + ")");
     }
     String message = e.getMessage() == null ? "" : e.getMessage();
     // The driver puts the body either after "Response body:" or as the whole message.
     int body = message.indexOf("Response body:");
     String detail = PlainHttp.errorText(body < 0 ? message : message.substring(body + "Response body:".length()));
+    if (status / 100 == 2) {
+      detail = "unusable response (expected application/json with the documented fields)";
+    }
     return CallFailure.ofStatus(status, Optional.empty(), detail);
   }
 

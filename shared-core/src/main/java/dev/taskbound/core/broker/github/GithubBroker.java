@@ -11,8 +11,12 @@ import dev.taskbound.core.broker.Secret;
 import dev.taskbound.core.broker.UndoRecorder;
 import dev.taskbound.core.broker.internal.Handles;
 import dev.taskbound.core.broker.internal.PlainHttp;
+import dev.taskbound.core.broker.internal.TimeoutHttpClient;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import javax.net.ssl.SSLHandshakeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,6 +36,7 @@ import org.kohsuke.github.GitHubAbuseLimitHandler;
 import org.kohsuke.github.GitHubBuilder;
 import org.kohsuke.github.GitHubRateLimitHandler;
 import org.kohsuke.github.HttpException;
+import org.kohsuke.github.connector.GitHubConnector;
 import org.kohsuke.github.extras.HttpClientGitHubConnector;
 import org.kohsuke.github.extras.authorization.JWTTokenProvider;
 
@@ -186,13 +191,29 @@ public final class GithubBroker implements CredentialBroker {
       return new GitHubBuilder()
           .withEndpoint(config.apiUrl().toString())
           .withAuthorizationProvider(new JWTTokenProvider(config.appId(), config.key().privateKey()))
-          .withConnector(new HttpClientGitHubConnector(PlainHttp.client(revocation.requestTimeout())))
+          .withConnector(connector())
           .withRateLimitHandler(GitHubRateLimitHandler.FAIL)
           .withAbuseLimitHandler(GitHubAbuseLimitHandler.FAIL)
           .build();
     } catch (IOException e) {
       throw new BrokerException("github", "connect to " + config.apiUrl(), -1, CallFailure.describe(e));
     }
+  }
+
+  /**
+   * github-api's connector with a request timeout, and with connection errors wrapped so that
+   * github-api does not retry them itself (it sleeps for real); {@link Retry} retries instead.
+   */
+  private GitHubConnector connector() {
+    Duration timeout = revocation.requestTimeout();
+    GitHubConnector inner = new HttpClientGitHubConnector(new TimeoutHttpClient(PlainHttp.client(timeout), timeout));
+    return request -> {
+      try {
+        return inner.send(request);
+      } catch (SocketException | SocketTimeoutException | SSLHandshakeException e) {
+        throw new IOException("no response (" + e.getClass().getSimpleName() + ")", e);
+      }
+    };
   }
 
   @FunctionalInterface

@@ -211,6 +211,38 @@ class GithubBrokerTest {
   }
 
   @Test
+  void timeoutThenSuccessIsRetried() {
+    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).inScenario("slow")
+        .whenScenarioStateIs(Scenario.STARTED).willReturn(aResponse().withStatus(201).withFixedDelay(2500)
+            .withHeader("Content-Type", "application/json").withBody(tokenBody(TOKEN))).willSetStateTo("ok"));
+    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).inScenario("slow")
+        .whenScenarioStateIs("ok").willReturn(aResponse().withStatus(201)
+            .withHeader("Content-Type", "application/json").withBody(tokenBody(TOKEN_2))));
+    GithubBroker broker = new GithubBroker(config(TestKeys.pkcs8Pem(KEYS)), sleeper.retry(3), Duration.ofSeconds(1));
+
+    List<IssuedCredential> issued = broker.issue(new RecordingUndo());
+
+    assertThat(issued.get(0).value().reveal()).isEqualTo(TOKEN_2);
+    github.verify(2, postRequestedFor(urlEqualTo("/app/installations/42/access_tokens")));
+  }
+
+  @Test
+  void connectionRefusedFailsAfterBoundedAttempts() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = socket.getLocalPort();
+    }
+    GithubAppConfig config = new GithubAppConfig("12345", GithubAppKey.parsePem(TestKeys.pkcs8Pem(KEYS), "test"),
+        URI.create("http://127.0.0.1:" + closedPort), List.of("acme/app"), Map.of("contents", "read"));
+
+    assertThatThrownBy(() -> new GithubBroker(config, sleeper.retry(3), Duration.ofSeconds(1)).issue(new RecordingUndo()))
+        .isInstanceOf(BrokerException.class)
+        .hasMessage("github: find the App installation for acme/app failed: connection refused or unreachable"
+            + " (after 3 attempts)");
+    assertThat(sleeper.waits()).hasSize(2);
+  }
+
+  @Test
   void persistentServerErrorFailsAfterBoundedAttempts() {
     github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).willReturn(aResponse().withStatus(503)));
 

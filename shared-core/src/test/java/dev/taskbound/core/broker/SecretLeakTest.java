@@ -5,11 +5,9 @@ import static com.github.tomakehurst.wiremock.client.WireMock.delete;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.taskbound.core.broker.github.GithubAppConfig;
 import dev.taskbound.core.broker.github.GithubAppKey;
 import dev.taskbound.core.broker.github.GithubBroker;
@@ -41,10 +39,9 @@ import org.junit.jupiter.api.Test;
  * (with its suppressed ones), a toString, a Vault journal handle, or a log record of the client
  * libraries at FINE. The GitHub token is in its own journal handle by design (it revokes itself).
  */
-class SecretLeakTest {
+class SecretLeakTest extends StubServerTest {
   static final String GH_TOKEN = "ghs_SENTINELleakTOKEN0123456789abcdefghijXY";
 
-  WireMockServer server;
   final List<String> logs = new ArrayList<>();
   final List<Logger> loggers = List.of(Logger.getLogger("org.kohsuke.github"), Logger.getLogger("io.github.jopenlibs"));
   final Handler capture = new Handler() {
@@ -63,9 +60,7 @@ class SecretLeakTest {
   };
 
   @BeforeEach
-  void start() {
-    server = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-    server.start();
+  void captureLogs() {
     for (Logger logger : loggers) {
       logger.setLevel(Level.FINE);
       logger.addHandler(capture);
@@ -74,12 +69,11 @@ class SecretLeakTest {
   }
 
   @AfterEach
-  void stop() {
+  void releaseLogs() {
     for (Logger logger : loggers) {
       logger.removeHandler(capture);
       logger.setLevel(null);
     }
-    server.stop();
   }
 
   @Test

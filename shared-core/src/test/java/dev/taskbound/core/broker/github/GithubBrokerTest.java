@@ -11,11 +11,9 @@ import static com.github.tomakehurst.wiremock.client.WireMock.matching;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
@@ -23,8 +21,8 @@ import com.nimbusds.jwt.SignedJWT;
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.broker.BrokerException;
 import dev.taskbound.core.broker.IssuedCredential;
-import dev.taskbound.core.broker.RecordingSleeper;
 import dev.taskbound.core.broker.RecordingUndo;
+import dev.taskbound.core.broker.StubServerTest;
 import dev.taskbound.core.broker.RevocationContext;
 import dev.taskbound.core.broker.Revocations;
 import dev.taskbound.core.broker.Secret;
@@ -36,38 +34,28 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class GithubBrokerTest {
+class GithubBrokerTest extends StubServerTest {
   static final String TOKEN = "ghs_SENTINELgithubTOKEN0123456789abcdefXYZ";
   static final String TOKEN_2 = "ghs_SENTINELrefreshedTOKEN0123456789abcdefQ";
   static final KeyPair KEYS = TestKeys.rsa();
 
-  WireMockServer github;
-  RecordingSleeper sleeper;
 
   @BeforeEach
-  void start() {
-    github = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-    github.start();
-    sleeper = new RecordingSleeper();
-    github.stubFor(get(urlEqualTo("/app")).willReturn(okJson(
+  void stubApi() {
+    server.stubFor(get(urlEqualTo("/app")).willReturn(okJson(
         "{\"id\":12345,\"slug\":\"taskbound-test\",\"name\":\"Taskbound test\",\"owner\":{\"login\":\"acme\"}}")));
-    github.stubFor(get(urlEqualTo("/repos/acme/app/installation")).willReturn(okJson(
+    server.stubFor(get(urlEqualTo("/repos/acme/app/installation")).willReturn(okJson(
         "{\"id\":42,\"app_id\":12345,\"account\":{\"login\":\"acme\",\"type\":\"Organization\"},"
-            + "\"access_tokens_url\":\"" + github.baseUrl() + "/app/installations/42/access_tokens\","
+            + "\"access_tokens_url\":\"" + server.baseUrl() + "/app/installations/42/access_tokens\","
             + "\"repository_selection\":\"selected\",\"target_type\":\"Organization\","
             + "\"permissions\":{\"contents\":\"write\",\"metadata\":\"read\",\"pull_requests\":\"write\"}}")));
   }
 
-  @AfterEach
-  void stop() {
-    github.stop();
-  }
 
   static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder okJson(String body) {
     return aResponse().withStatus(200).withHeader("Content-Type", "application/json; charset=utf-8").withBody(body);
@@ -81,12 +69,12 @@ class GithubBrokerTest {
   }
 
   void stubMint(String token) {
-    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens"))
+    server.stubFor(post(urlEqualTo("/app/installations/42/access_tokens"))
         .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody(tokenBody(token))));
   }
 
   GithubAppConfig config(String pem) {
-    return new GithubAppConfig("12345", GithubAppKey.parsePem(pem, "test"), URI.create(github.baseUrl()),
+    return new GithubAppConfig("12345", GithubAppKey.parsePem(pem, "test"), URI.create(server.baseUrl()),
         List.of("acme/app", "acme/lib"), Map.of("contents", "read", "pull_requests", "write"));
   }
 
@@ -114,13 +102,13 @@ class GithubBrokerTest {
     assertThat(token.expiresAt()).contains(Instant.parse("2026-11-27T12:00:00Z"));
     assertThat(token.environment()).containsOnly(Map.entry("GH_TOKEN", TOKEN), Map.entry("GITHUB_TOKEN", TOKEN));
     assertThat(token.files().get(GithubBroker.GITCONFIG_FILE).reveal())
-        .contains("[credential \"https://" + URI.create(github.baseUrl()).getHost() + "\"]").doesNotContain(TOKEN);
-    github.verify(1, getRequestedFor(urlEqualTo("/repos/acme/app/installation")));
-    github.verify(1, postRequestedFor(urlEqualTo("/app/installations/42/access_tokens"))
+        .contains("[credential \"https://" + URI.create(server.baseUrl()).getHost() + "\"]").doesNotContain(TOKEN);
+    server.verify(1, getRequestedFor(urlEqualTo("/repos/acme/app/installation")));
+    server.verify(1, postRequestedFor(urlEqualTo("/app/installations/42/access_tokens"))
         .withHeader("Authorization", matching("Bearer [A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+"))
         .withRequestBody(equalToJson(
             "{\"repositories\":[\"app\",\"lib\"],\"permissions\":{\"contents\":\"read\",\"pull_requests\":\"write\"}}")));
-    LoggedRequest mint = github.findAll(postRequestedFor(urlEqualTo("/app/installations/42/access_tokens"))).get(0);
+    LoggedRequest mint = server.findAll(postRequestedFor(urlEqualTo("/app/installations/42/access_tokens"))).get(0);
     SignedJWT appJwt = SignedJWT.parse(mint.getHeader("Authorization").substring("Bearer ".length()));
     assertThat(appJwt.verify(new RSASSAVerifier((RSAPublicKey) KEYS.getPublic()))).isTrue();
     assertThat(appJwt.getJWTClaimsSet().getIssuer()).isEqualTo("12345");
@@ -129,21 +117,21 @@ class GithubBrokerTest {
   @Test
   void journalsUndoBeforeMintingAndRevokesExactlyOnceOnReplay() {
     stubMint(TOKEN);
-    github.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(204)));
+    server.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(204)));
     RecordingUndo undo = new RecordingUndo();
 
     broker(TestKeys.pkcs8Pem(KEYS)).issue(undo);
     undo.replay(ctx());
 
     assertThat(undo.entries()).containsExactly(new RecordingUndo.Entry(Revocations.REVOKE_GITHUB_TOKEN,
-        Map.of("api_url", github.baseUrl(), "token", TOKEN)));
-    github.verify(1, deleteRequestedFor(urlEqualTo("/installation/token"))
+        Map.of("api_url", server.baseUrl(), "token", TOKEN)));
+    server.verify(1, deleteRequestedFor(urlEqualTo("/installation/token"))
         .withHeader("Authorization", equalTo("token " + TOKEN)));
   }
 
   @Test
   void journalHandleWithoutTokenWhenMintingFails() {
-    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens"))
+    server.stubFor(post(urlEqualTo("/app/installations/42/access_tokens"))
         .willReturn(aResponse().withStatus(403).withBody("{\"message\":\"Resource not accessible by integration\"}")));
     RecordingUndo undo = new RecordingUndo();
 
@@ -153,19 +141,19 @@ class GithubBrokerTest {
             + " Resource not accessible by integration");
 
     assertThat(undo.entries()).containsExactly(
-        new RecordingUndo.Entry(Revocations.REVOKE_GITHUB_TOKEN, Map.of("api_url", github.baseUrl())));
+        new RecordingUndo.Entry(Revocations.REVOKE_GITHUB_TOKEN, Map.of("api_url", server.baseUrl())));
     undo.replay(ctx());
-    github.verify(0, deleteRequestedFor(urlEqualTo("/installation/token")));
+    server.verify(0, deleteRequestedFor(urlEqualTo("/installation/token")));
   }
 
   @Test
   void permissionTheInstallationLacksIsNamed() {
-    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).willReturn(aResponse().withStatus(422)
+    server.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).willReturn(aResponse().withStatus(422)
         .withHeader("Content-Type", "application/json")
         .withBody("{\"message\":\"The permissions requested are not granted to this installation.\","
             + "\"documentation_url\":\"https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app\"}")));
     GithubAppConfig config = new GithubAppConfig("12345", GithubAppKey.parsePem(TestKeys.pkcs8Pem(KEYS), "test"),
-        URI.create(github.baseUrl()), List.of("acme/app"), Map.of("contents", "read", "administration", "write"));
+        URI.create(server.baseUrl()), List.of("acme/app"), Map.of("contents", "read", "administration", "write"));
 
     BrokerException e = org.junit.jupiter.api.Assertions.assertThrows(BrokerException.class,
         () -> new GithubBroker(config, sleeper.retry(3), Duration.ofSeconds(5)).issue(new RecordingUndo()));
@@ -175,33 +163,33 @@ class GithubBrokerTest {
         + " grant it in the App's settings and have the owner accept it, or narrow the policy;"
         + " GitHub said: The permissions requested are not granted to this installation.");
     assertThat(e.exitCode()).isEqualTo(ExitCodes.CREDENTIALS);
-    github.verify(1, postRequestedFor(urlEqualTo("/app/installations/42/access_tokens")));
+    server.verify(1, postRequestedFor(urlEqualTo("/app/installations/42/access_tokens")));
   }
 
   @Test
   void serverErrorThenSuccessIsRetried() {
-    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).inScenario("flaky")
+    server.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).inScenario("flaky")
         .whenScenarioStateIs(Scenario.STARTED).willReturn(aResponse().withStatus(502)).willSetStateTo("ok"));
-    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).inScenario("flaky")
+    server.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).inScenario("flaky")
         .whenScenarioStateIs("ok").willReturn(aResponse().withStatus(201)
             .withHeader("Content-Type", "application/json").withBody(tokenBody(TOKEN))));
 
     List<IssuedCredential> issued = broker(TestKeys.pkcs8Pem(KEYS)).issue(new RecordingUndo());
 
     assertThat(issued.get(0).value().reveal()).isEqualTo(TOKEN);
-    github.verify(2, postRequestedFor(urlEqualTo("/app/installations/42/access_tokens")));
+    server.verify(2, postRequestedFor(urlEqualTo("/app/installations/42/access_tokens")));
     assertThat(sleeper.waits()).containsExactly(Duration.ofMillis(10));
   }
 
   @Test
   void tooManyRequestsHonoursRetryAfterWithinBound() {
-    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).inScenario("limited")
+    server.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).inScenario("limited")
         .whenScenarioStateIs(Scenario.STARTED).willReturn(aResponse().withStatus(429).withHeader("Retry-After", "2")
             .withBody("{\"message\":\"You have exceeded a secondary rate limit\"}")).willSetStateTo("limited-again"));
-    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).inScenario("limited")
+    server.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).inScenario("limited")
         .whenScenarioStateIs("limited-again").willReturn(aResponse().withStatus(429).withHeader("Retry-After", "3600")
             .withBody("{\"message\":\"You have exceeded a secondary rate limit\"}")).willSetStateTo("ok"));
-    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).inScenario("limited")
+    server.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).inScenario("limited")
         .whenScenarioStateIs("ok").willReturn(aResponse().withStatus(201)
             .withHeader("Content-Type", "application/json").withBody(tokenBody(TOKEN))));
 
@@ -212,10 +200,10 @@ class GithubBrokerTest {
 
   @Test
   void timeoutThenSuccessIsRetried() {
-    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).inScenario("slow")
+    server.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).inScenario("slow")
         .whenScenarioStateIs(Scenario.STARTED).willReturn(aResponse().withStatus(201).withFixedDelay(2500)
             .withHeader("Content-Type", "application/json").withBody(tokenBody(TOKEN))).willSetStateTo("ok"));
-    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).inScenario("slow")
+    server.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).inScenario("slow")
         .whenScenarioStateIs("ok").willReturn(aResponse().withStatus(201)
             .withHeader("Content-Type", "application/json").withBody(tokenBody(TOKEN_2))));
     GithubBroker broker = new GithubBroker(config(TestKeys.pkcs8Pem(KEYS)), sleeper.retry(3), Duration.ofSeconds(1));
@@ -223,7 +211,7 @@ class GithubBrokerTest {
     List<IssuedCredential> issued = broker.issue(new RecordingUndo());
 
     assertThat(issued.get(0).value().reveal()).isEqualTo(TOKEN_2);
-    github.verify(2, postRequestedFor(urlEqualTo("/app/installations/42/access_tokens")));
+    server.verify(2, postRequestedFor(urlEqualTo("/app/installations/42/access_tokens")));
   }
 
   @Test
@@ -244,42 +232,42 @@ class GithubBrokerTest {
 
   @Test
   void persistentServerErrorFailsAfterBoundedAttempts() {
-    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).willReturn(aResponse().withStatus(503)));
+    server.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).willReturn(aResponse().withStatus(503)));
 
     assertThatThrownBy(() -> broker(TestKeys.pkcs8Pem(KEYS)).issue(new RecordingUndo()))
         .isInstanceOf(BrokerException.class)
         .hasMessageStartingWith("github: create installation token for [acme/app, acme/lib] failed: HTTP 503")
         .hasMessageEndingWith("(after 3 attempts)");
 
-    github.verify(3, postRequestedFor(urlEqualTo("/app/installations/42/access_tokens")));
+    server.verify(3, postRequestedFor(urlEqualTo("/app/installations/42/access_tokens")));
   }
 
   @Test
   void revokeTreats401AsAlreadyRevoked() {
-    github.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(401)
+    server.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(401)
         .withBody("{\"message\":\"Bad credentials\"}")));
 
-    GithubRevoker.revoke(URI.create(github.baseUrl()), Secret.of(TOKEN), ctx());
+    GithubRevoker.revoke(URI.create(server.baseUrl()), Secret.of(TOKEN), ctx());
 
-    github.verify(1, deleteRequestedFor(urlEqualTo("/installation/token")));
+    server.verify(1, deleteRequestedFor(urlEqualTo("/installation/token")));
   }
 
   @Test
   void revokeFailureNamesFingerprintNotToken() {
-    github.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(500)));
+    server.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(500)));
 
-    assertThatThrownBy(() -> GithubRevoker.revoke(URI.create(github.baseUrl()), Secret.of(TOKEN), ctx()))
+    assertThatThrownBy(() -> GithubRevoker.revoke(URI.create(server.baseUrl()), Secret.of(TOKEN), ctx()))
         .isInstanceOf(BrokerException.class)
         .hasMessage("github: revoke installation token " + Secret.of(TOKEN).fingerprint()
             + " failed: HTTP 500 (after 3 attempts)");
 
-    github.verify(3, deleteRequestedFor(urlEqualTo("/installation/token")));
+    server.verify(3, deleteRequestedFor(urlEqualTo("/installation/token")));
   }
 
   @Test
   void refreshMintsSameScopeAndRevokesTheReplacedToken() {
     stubMint(TOKEN);
-    github.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(204)));
+    server.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(204)));
     GithubBroker broker = broker(TestKeys.pkcs8Pem(KEYS));
     RecordingUndo undo = new RecordingUndo();
     Secret first = broker.issue(undo).get(0).value();
@@ -289,16 +277,16 @@ class GithubBrokerTest {
     refresh.revokeOld().run();
 
     assertThat(refresh.token().value().reveal()).isEqualTo(TOKEN_2);
-    github.verify(2, postRequestedFor(urlEqualTo("/app/installations/42/access_tokens")).withRequestBody(equalToJson(
+    server.verify(2, postRequestedFor(urlEqualTo("/app/installations/42/access_tokens")).withRequestBody(equalToJson(
         "{\"repositories\":[\"app\",\"lib\"],\"permissions\":{\"contents\":\"read\",\"pull_requests\":\"write\"}}")));
-    github.verify(1, deleteRequestedFor(urlEqualTo("/installation/token")).withHeader("Authorization", equalTo("token " + TOKEN)));
-    github.verify(0, deleteRequestedFor(urlEqualTo("/installation/token")).withHeader("Authorization", equalTo("token " + TOKEN_2)));
+    server.verify(1, deleteRequestedFor(urlEqualTo("/installation/token")).withHeader("Authorization", equalTo("token " + TOKEN)));
+    server.verify(0, deleteRequestedFor(urlEqualTo("/installation/token")).withHeader("Authorization", equalTo("token " + TOKEN_2)));
     assertThat(undo.entries()).extracting(e -> e.handle().get("token")).containsExactly(TOKEN, TOKEN_2);
   }
 
   @Test
   void missingInstallationIsExplained() {
-    github.stubFor(get(urlEqualTo("/repos/acme/app/installation")).willReturn(aResponse().withStatus(404)
+    server.stubFor(get(urlEqualTo("/repos/acme/app/installation")).willReturn(aResponse().withStatus(404)
         .withBody("{\"message\":\"Not Found\"}")));
     RecordingUndo undo = new RecordingUndo();
 

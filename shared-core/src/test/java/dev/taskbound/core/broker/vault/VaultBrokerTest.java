@@ -7,15 +7,13 @@ import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static dev.taskbound.core.broker.vault.VaultStubs.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import dev.taskbound.core.broker.IssuedCredential;
-import dev.taskbound.core.broker.RecordingSleeper;
 import dev.taskbound.core.broker.RecordingUndo;
+import dev.taskbound.core.broker.StubServerTest;
 import dev.taskbound.core.broker.RevocationContext;
 import dev.taskbound.core.broker.Revocations;
 import dev.taskbound.core.broker.Secret;
@@ -29,31 +27,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class VaultBrokerTest {
+class VaultBrokerTest extends StubServerTest {
   static final Instant NOW = Instant.parse("2026-11-27T11:00:00Z");
 
-  WireMockServer vault;
-  RecordingSleeper sleeper;
 
   @BeforeEach
-  void start() {
-    vault = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-    vault.start();
-    sleeper = new RecordingSleeper();
-    stubAll(vault);
+  void stubApi() {
+    stubAll(server);
   }
 
-  @AfterEach
-  void stop() {
-    vault.stop();
-  }
 
   String address() {
-    return "http://127.0.0.1:" + vault.port();
+    return "http://127.0.0.1:" + server.port();
   }
 
   VaultConnection connection(String namespace) {
@@ -88,16 +76,16 @@ class VaultBrokerTest {
     List<IssuedCredential> issued =
         broker(new VaultAuth.Token(Secret.of(GIVEN_TOKEN)), "team-a", threeSecrets()).issue(undo);
 
-    vault.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/create"))
+    server.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/create"))
         .withHeader("X-Vault-Token", equalTo(GIVEN_TOKEN))
         .withHeader("X-Vault-Namespace", equalTo("team-a"))
         .withRequestBody(equalToJson(CHILD_REQUEST)));
     for (String path : List.of("/v1/secret/app/config", "/v1/kv/data/app/db", "/v1/database/creds/readonly")) {
-      vault.verify(1, getRequestedFor(urlEqualTo(path))
+      server.verify(1, getRequestedFor(urlEqualTo(path))
           .withHeader("X-Vault-Token", equalTo(CHILD_TOKEN))
           .withHeader("X-Vault-Namespace", equalTo("team-a")));
     }
-    vault.verify(4, anyRequestedFor(anyUrl()));
+    server.verify(4, anyRequestedFor(anyUrl()));
     assertThat(issued).extracting(IssuedCredential::name).containsExactly("vault-token", "api-key", "db-password", "db-creds");
     assertThat(issued.get(0).environment()).containsOnly(Map.entry("VAULT_ADDR", address()),
         Map.entry("VAULT_TOKEN", CHILD_TOKEN), Map.entry("VAULT_NAMESPACE", "team-a"));
@@ -121,7 +109,7 @@ class VaultBrokerTest {
     VaultBroker broker = broker(new VaultAuth.AppRole(null, "role-1234", Secret.of(SECRET_ID)), null, threeSecrets());
 
     broker.issue(undo);
-    vault.resetRequests();
+    server.resetRequests();
     undo.replay(ctx(broker.tokenSource()));
 
     assertThat(undo.entries()).extracting(RecordingUndo.Entry::step).containsExactly(
@@ -132,8 +120,8 @@ class VaultBrokerTest {
         "POST /v1/sys/leases/revoke " + LOGIN_TOKEN,
         "POST /v1/auth/token/revoke-accessor " + LOGIN_TOKEN,
         "POST /v1/auth/token/revoke-self " + LOGIN_TOKEN);
-    vault.verify(postRequestedFor(urlEqualTo("/v1/sys/leases/revoke")).withRequestBody(equalToJson("{\"lease_id\":\"" + LEASE_ID + "\"}")));
-    vault.verify(postRequestedFor(urlEqualTo("/v1/auth/token/revoke-accessor"))
+    server.verify(postRequestedFor(urlEqualTo("/v1/sys/leases/revoke")).withRequestBody(equalToJson("{\"lease_id\":\"" + LEASE_ID + "\"}")));
+    server.verify(postRequestedFor(urlEqualTo("/v1/auth/token/revoke-accessor"))
         .withRequestBody(equalToJson("{\"accessor\":\"" + CHILD_ACCESSOR + "\"}")));
   }
 
@@ -141,16 +129,16 @@ class VaultBrokerTest {
   void appRoleLoginSendsRoleIdAndSecretId() {
     broker(new VaultAuth.AppRole("approle", "role-1234", Secret.of(SECRET_ID)), null, List.of()).issue(new RecordingUndo());
 
-    vault.verify(1, postRequestedFor(urlEqualTo("/v1/auth/approle/login"))
+    server.verify(1, postRequestedFor(urlEqualTo("/v1/auth/approle/login"))
         .withRequestBody(equalToJson("{\"role_id\":\"role-1234\",\"secret_id\":\"" + SECRET_ID + "\"}")));
-    vault.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/create")).withHeader("X-Vault-Token", equalTo(LOGIN_TOKEN)));
+    server.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/create")).withHeader("X-Vault-Token", equalTo(LOGIN_TOKEN)));
   }
 
   @Test
   void jwtLoginSendsRoleAndJwtToTheMount() {
     broker(new VaultAuth.Jwt("jwt", "ci-agent", Secret.of(JWT)), "team-a", List.of()).issue(new RecordingUndo());
 
-    vault.verify(1, postRequestedFor(urlEqualTo("/v1/auth/jwt/login"))
+    server.verify(1, postRequestedFor(urlEqualTo("/v1/auth/jwt/login"))
         .withHeader("X-Vault-Namespace", equalTo("team-a"))
         .withRequestBody(equalToJson("{\"role\":\"ci-agent\",\"jwt\":\"" + JWT + "\"}")));
   }
@@ -160,7 +148,7 @@ class VaultBrokerTest {
     RecordingUndo undo = new RecordingUndo();
     VaultAuth auth = new VaultAuth.AppRole(null, "role-1234", Secret.of(SECRET_ID));
     broker(auth, null, threeSecrets()).issue(undo);
-    vault.resetRequests();
+    server.resetRequests();
     var relogin = VaultLogins.relogin(connection(null), auth, sleeper.retry(3), Duration.ofSeconds(1));
 
     undo.replay(ctx(relogin));
@@ -176,15 +164,15 @@ class VaultBrokerTest {
         "POST /v1/auth/approle/login -",
         "POST /v1/auth/token/revoke-accessor " + LOGIN_TOKEN,
         "POST /v1/auth/token/revoke-self " + LOGIN_TOKEN);
-    vault.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/revoke-accessor"))
+    server.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/revoke-accessor"))
         .withRequestBody(equalToJson("{\"accessor\":\"" + CHILD_ACCESSOR + "\"}")));
-    vault.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/revoke-accessor"))
+    server.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/revoke-accessor"))
         .withRequestBody(equalToJson("{\"accessor\":\"" + LOGIN_ACCESSOR + "\"}")));
   }
 
   @Test
   void kv2PathWithDeeperMountInsertsDataAfterTheMount() {
-    vault.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlEqualTo("/v1/team/kv/data/app"))
+    server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlEqualTo("/v1/team/kv/data/app"))
         .willReturn(json(200, "{\"data\":{\"data\":{\"token\":\"SENTINEL-deep\",\"user\":\"bot\"},\"metadata\":{\"version\":1}}}")));
     VaultSecretSpec deep = new VaultSecretSpec("deep", VaultSecretSpec.Kind.KV2, "team/kv/app", 2, Optional.empty(),
         Optional.of("DEEP"), Optional.empty(), Optional.empty());
@@ -196,7 +184,7 @@ class VaultBrokerTest {
 
   @Test
   void wrappedSecretGivesTheAgentASingleUseWrappingToken() {
-    vault.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlEqualTo("/v1/kv/data/app/db"))
+    server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlEqualTo("/v1/kv/data/app/db"))
         .withHeader("X-Vault-Wrap-TTL", equalTo("300s"))
         .willReturn(json(200, "{\"request_id\":\"r4\",\"lease_id\":\"\",\"renewable\":false,\"lease_duration\":0,"
             + "\"data\":null,\"wrap_info\":{\"token\":\"" + WRAP_TOKEN + "\",\"accessor\":\"wrap-acc\",\"ttl\":300,"
@@ -207,12 +195,12 @@ class VaultBrokerTest {
     List<IssuedCredential> issued = broker(new VaultAuth.Token(Secret.of(GIVEN_TOKEN)), null, List.of(wrapped)).issue(new RecordingUndo());
 
     assertThat(issued.get(1).environment()).containsOnly(Map.entry("DB_WRAPPED", WRAP_TOKEN));
-    vault.verify(1, getRequestedFor(urlEqualTo("/v1/kv/data/app/db")).withHeader("X-Vault-Token", equalTo(CHILD_TOKEN)));
+    server.verify(1, getRequestedFor(urlEqualTo("/v1/kv/data/app/db")).withHeader("X-Vault-Token", equalTo(CHILD_TOKEN)));
   }
 
   /** "METHOD path X-Vault-Token" of each request, in arrival order. */
   List<String> requestsInOrder() {
-    return vault.getAllServeEvents().stream()
+    return server.getAllServeEvents().stream()
         .sorted(Comparator.comparing(e -> e.getRequest().getLoggedDate()))
         .map(ServeEvent::getRequest)
         .map(r -> r.getMethod() + " " + r.getUrl() + " "

@@ -6,7 +6,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static dev.taskbound.core.broker.vault.VaultStubs.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -16,8 +15,8 @@ import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.broker.BrokerException;
-import dev.taskbound.core.broker.RecordingSleeper;
 import dev.taskbound.core.broker.RecordingUndo;
+import dev.taskbound.core.broker.StubServerTest;
 import dev.taskbound.core.broker.RevocationContext;
 import dev.taskbound.core.broker.Revocations;
 import dev.taskbound.core.broker.Secret;
@@ -31,60 +30,68 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-import org.junit.jupiter.api.AfterEach;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Faults at issue (a driver call) and at revoke (a plain-HTTP call), each with its expected outcome. */
-class VaultFaultTest {
+class VaultFaultTest extends StubServerTest {
   static final String CREATE = "/v1/auth/token/create";
   static final String OK_CHILD = auth(CHILD_TOKEN, CHILD_ACCESSOR, 900, "[\"app-read\"]");
 
-  /** A first response from Vault, and what the broker must do about it. */
-  enum IssueFault {
-    TIMEOUT_THEN_OK(json(200, OK_CHILD).withFixedDelay(2500), true, 2, List.of(Duration.ofMillis(10)), null),
-    UNAVAILABLE_THEN_OK(json(503, errors("Vault is sealed")), true, 2, List.of(Duration.ofMillis(10)), null),
-    // The driver hides response headers, so its 429s back off rather than follow Retry-After.
-    RATE_LIMITED_THEN_OK(json(429, errors("request path \"auth/token/create\": rate limit quota exceeded"))
-        .withHeader("Retry-After", "2"), true, 2, List.of(Duration.ofMillis(10)), null),
-    FORBIDDEN(json(403, errors("1 error occurred:\\n\\t* permission denied\\n\\n")), false, 1, List.of(),
-        "vault: create child token with policies [app-read] failed: HTTP 403: 1 error occurred: * permission denied"),
-    ALWAYS_UNAVAILABLE(json(503, errors("Vault is sealed")), false, 3,
-        List.of(Duration.ofMillis(10), Duration.ofMillis(20)),
-        "vault: create child token with policies [app-read] failed: HTTP 503: Vault is sealed (after 3 attempts)");
+  /** A first response from Vault, and what must follow: success or this message, after so many requests and waits. */
+  record Fault(String name, ResponseDefinitionBuilder first, boolean succeeds, int requests, List<Duration> waits,
+      String message) {
+    @Override
+    public String toString() {
+      return name;
+    }
 
-    final ResponseDefinitionBuilder first;
-    final boolean recovers;
-    final int requests;
-    final List<Duration> waits;
-    final String message;
-
-    IssueFault(ResponseDefinitionBuilder first, boolean recovers, int requests, List<Duration> waits, String message) {
-      this.first = first;
-      this.recovers = recovers;
-      this.requests = requests;
-      this.waits = waits;
-      this.message = message;
+    void assertOutcome(WireMockServer vault, String path, List<Duration> waited, BrokerException failure) {
+      vault.verify(requests, postRequestedFor(urlEqualTo(path)));
+      assertThat(waited).isEqualTo(waits);
+      if (succeeds) {
+        assertThat(failure).isNull();
+      } else {
+        assertThat(failure).isNotNull().hasMessage(message);
+        assertThat(failure.exitCode()).isEqualTo(ExitCodes.CREDENTIALS);
+      }
     }
   }
 
-  WireMockServer vault;
-  RecordingSleeper sleeper;
+  static Stream<Fault> issueFaults() {
+    String prefix = "vault: create child token with policies [app-read] failed: ";
+    return Stream.of(
+        new Fault("timeout, then ok", json(200, OK_CHILD).withFixedDelay(2500), true, 2, List.of(Duration.ofMillis(10)), null),
+        new Fault("503, then ok", json(503, errors("Vault is sealed")), true, 2, List.of(Duration.ofMillis(10)), null),
+        // The driver hides response headers, so its 429s back off rather than follow Retry-After.
+        new Fault("429, then ok", json(429, errors("request path \"auth/token/create\": rate limit quota exceeded"))
+            .withHeader("Retry-After", "2"), true, 2, List.of(Duration.ofMillis(10)), null),
+        new Fault("403 fails at once", json(403, errors("1 error occurred:\\n\\t* permission denied\\n\\n")), false, 1,
+            List.of(), prefix + "HTTP 403: 1 error occurred: * permission denied"),
+        new Fault("503 until attempts run out", json(503, errors("Vault is sealed")), false, 3,
+            List.of(Duration.ofMillis(10), Duration.ofMillis(20)), prefix + "HTTP 503: Vault is sealed (after 3 attempts)"));
+  }
+
+  static Stream<Fault> revokeFaults() {
+    return Stream.of(
+        new Fault("429 honours Retry-After", json(429, errors("rate limit quota exceeded")).withHeader("Retry-After", "2"),
+            true, 2, List.of(Duration.ofSeconds(2)), null),
+        new Fault("unknown accessor is already revoked", json(400, errors("invalid accessor")), true, 1, List.of(), null),
+        new Fault("timeout, then ok", aResponse().withStatus(204).withFixedDelay(2500), true, 2,
+            List.of(Duration.ofMillis(10)), null),
+        new Fault("403 fails at once", json(403, errors("permission denied")), false, 1, List.of(),
+            "vault: revoke token with accessor acc-child-0002 failed: HTTP 403: permission denied"));
+  }
+
 
   @BeforeEach
-  void start() {
-    vault = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-    vault.start();
-    sleeper = new RecordingSleeper();
-    stubAll(vault);
+  void stubApi() {
+    stubAll(server);
   }
 
-  @AfterEach
-  void stop() {
-    vault.stop();
-  }
 
   VaultBroker broker(URI address, VaultAuth auth, List<VaultSecretSpec> secrets) {
     VaultBrokerConfig config = new VaultBrokerConfig(VaultConnection.of(address), auth,
@@ -93,16 +100,16 @@ class VaultFaultTest {
   }
 
   URI address() {
-    return URI.create("http://127.0.0.1:" + vault.port());
+    return URI.create("http://127.0.0.1:" + server.port());
   }
 
   @ParameterizedTest
-  @EnumSource(IssueFault.class)
-  void issueFaultHasItsExpectedOutcome(IssueFault fault) {
-    vault.stubFor(post(urlEqualTo(CREATE)).inScenario("fault").whenScenarioStateIs(Scenario.STARTED)
-        .willReturn(fault.first).willSetStateTo("second"));
-    vault.stubFor(post(urlEqualTo(CREATE)).inScenario("fault").whenScenarioStateIs("second")
-        .willReturn(fault.recovers ? json(200, OK_CHILD) : fault.first.withFixedDelay(0)));
+  @MethodSource("issueFaults")
+  void issueFaultHasItsExpectedOutcome(Fault fault) {
+    server.stubFor(post(urlEqualTo(CREATE)).inScenario("fault").whenScenarioStateIs(Scenario.STARTED)
+        .willReturn(fault.first()).willSetStateTo("second"));
+    server.stubFor(post(urlEqualTo(CREATE)).inScenario("fault").whenScenarioStateIs("second")
+        .willReturn(fault.succeeds() ? json(200, OK_CHILD) : fault.first().withFixedDelay(0)));
     VaultBroker broker = broker(address(), new VaultAuth.Token(Secret.of(GIVEN_TOKEN)), List.of());
 
     BrokerException failure = null;
@@ -112,14 +119,7 @@ class VaultFaultTest {
       failure = e;
     }
 
-    vault.verify(fault.requests, postRequestedFor(urlEqualTo(CREATE)));
-    assertThat(sleeper.waits()).isEqualTo(fault.waits);
-    if (fault.recovers) {
-      assertThat(failure).isNull();
-    } else {
-      assertThat(failure).isNotNull().hasMessage(fault.message);
-      assertThat(failure.exitCode()).isEqualTo(ExitCodes.CREDENTIALS);
-    }
+    fault.assertOutcome(server, CREATE, sleeper.waits(), failure);
   }
 
   @Test
@@ -139,7 +139,7 @@ class VaultFaultTest {
 
   @Test
   void failureMidwayRevokesWhatWasAlreadyIssued() {
-    vault.stubFor(get(urlEqualTo("/v1/database/creds/readonly"))
+    server.stubFor(get(urlEqualTo("/v1/database/creds/readonly"))
         .willReturn(json(403, errors("1 error occurred:\\n\\t* permission denied\\n\\n"))));
     RecordingUndo undo = new RecordingUndo();
     VaultBroker broker = broker(address(), new VaultAuth.AppRole(null, "role-1234", Secret.of(SECRET_ID)),
@@ -150,45 +150,21 @@ class VaultFaultTest {
     assertThat(e).hasMessage("vault: read secret db at database/creds/readonly failed: HTTP 403:"
         + " 1 error occurred: * permission denied");
     assertThat(e.getSuppressed()).isEmpty();
-    vault.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/revoke-accessor"))
+    server.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/revoke-accessor"))
         .withRequestBody(equalToJson("{\"accessor\":\"" + CHILD_ACCESSOR + "\"}")));
-    vault.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/revoke-self")));
+    server.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/revoke-self")));
     assertThat(undo.entries()).extracting(RecordingUndo.Entry::step).containsExactly(
         Revocations.REVOKE_VAULT_LOGIN, Revocations.REVOKE_VAULT_TOKEN, Revocations.REVOKE_VAULT_LEASE);
     assertThat(undo.entries().get(2).handle()).doesNotContainKey("lease_id");
   }
 
-  /** A revoke-accessor answer and what revocation must do about it. */
-  enum RevokeFault {
-    RATE_LIMITED_HONOURS_RETRY_AFTER(json(429, errors("rate limit quota exceeded")).withHeader("Retry-After", "2"),
-        true, 2, List.of(Duration.ofSeconds(2)), null),
-    UNKNOWN_ACCESSOR_IS_ALREADY_REVOKED(json(400, errors("invalid accessor")), true, 1, List.of(), null),
-    TIMEOUT_THEN_OK(aResponse().withStatus(204).withFixedDelay(2500), true, 2, List.of(Duration.ofMillis(10)), null),
-    FORBIDDEN(json(403, errors("permission denied")), false, 1, List.of(),
-        "vault: revoke token with accessor acc-child-0002 failed: HTTP 403: permission denied");
-
-    final ResponseDefinitionBuilder first;
-    final boolean revoked;
-    final int requests;
-    final List<Duration> waits;
-    final String message;
-
-    RevokeFault(ResponseDefinitionBuilder first, boolean revoked, int requests, List<Duration> waits, String message) {
-      this.first = first;
-      this.revoked = revoked;
-      this.requests = requests;
-      this.waits = waits;
-      this.message = message;
-    }
-  }
-
   @ParameterizedTest
-  @EnumSource(RevokeFault.class)
-  void revokeFaultHasItsExpectedOutcome(RevokeFault fault) {
+  @MethodSource("revokeFaults")
+  void revokeFaultHasItsExpectedOutcome(Fault fault) {
     String path = "/v1/auth/token/revoke-accessor";
-    vault.stubFor(post(urlEqualTo(path)).inScenario("fault").whenScenarioStateIs(Scenario.STARTED)
-        .willReturn(fault.first).willSetStateTo("second"));
-    vault.stubFor(post(urlEqualTo(path)).inScenario("fault").whenScenarioStateIs("second")
+    server.stubFor(post(urlEqualTo(path)).inScenario("fault").whenScenarioStateIs(Scenario.STARTED)
+        .willReturn(fault.first()).willSetStateTo("second"));
+    server.stubFor(post(urlEqualTo(path)).inScenario("fault").whenScenarioStateIs("second")
         .willReturn(aResponse().withStatus(204)));
     RevocationContext ctx = RevocationContext.builder().retry(sleeper.retry(3)).requestTimeout(Duration.ofSeconds(1))
         .vaultTokens((a, ns) -> new VaultGrant(Secret.of(LOGIN_TOKEN), Optional.of(LOGIN_ACCESSOR), false)).build();
@@ -201,12 +177,6 @@ class VaultFaultTest {
       failure = e;
     }
 
-    vault.verify(fault.requests, postRequestedFor(urlEqualTo(path)));
-    assertThat(sleeper.waits()).isEqualTo(fault.waits);
-    if (fault.revoked) {
-      assertThat(failure).isNull();
-    } else {
-      assertThat(failure).isNotNull().hasMessage(fault.message);
-    }
+    fault.assertOutcome(server, path, sleeper.waits(), failure);
   }
 }

@@ -111,20 +111,21 @@ public final class GithubBroker implements CredentialBroker {
         }));
     String apiUrl = config.apiUrl().toString();
     int id = undo.register(Revocations.REVOKE_GITHUB_TOKEN, Handles.of("api_url", apiUrl));
-    GHAppInstallationToken minted;
-    String operation = "create installation token for " + config.repositories();
-    try {
-      minted = retry.run("github", operation, () -> call(() -> installation.createToken()
-          .repositories(config.repositoryNames())
-          .permissions(permissionTypes())
-          .create()));
-    } catch (BrokerException e) {
-      if (e.status().orElse(-1) == 422) {
-        throw new BrokerException("github", operation, 422, lacking(installation) + "; GitHub said: "
-            + e.getMessage().substring(e.getMessage().indexOf("HTTP 422") + "HTTP 422".length()).replaceFirst("^: ", ""));
+    GHAppInstallationToken minted = retry.run("github", "create installation token for " + config.repositories(), () -> {
+      try {
+        return call(() -> installation.createToken()
+            .repositories(config.repositoryNames())
+            .permissions(permissionTypes())
+            .create());
+      } catch (CallFailure f) {
+        if (f.status() != 422) {
+          throw f;
+        }
+        // GitHub's 422 does not say which permission; the installation's own list does.
+        String said = f.getMessage().isEmpty() ? "" : "; GitHub said: " + f.getMessage();
+        throw CallFailure.ofStatus(422, Optional.empty(), lacking(installation) + said);
       }
-      throw e;
-    }
+    });
     Secret token = Secret.of(minted.getToken());
     undo.updateHandle(id, Handles.of("api_url", apiUrl, "token", token.reveal()));
     return new IssuedCredential("github", "github-token", token, expiry(minted),

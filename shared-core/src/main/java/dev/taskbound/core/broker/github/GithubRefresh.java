@@ -1,5 +1,6 @@
 package dev.taskbound.core.broker.github;
 
+import dev.taskbound.core.broker.IssuedCredential;
 import java.util.Objects;
 
 /**
@@ -11,7 +12,7 @@ import java.util.Objects;
  * @param revokeOld revokes the replaced token; throws {@link
  *     dev.taskbound.core.broker.BrokerException} if that fails after bounded retries
  */
-public record GithubRefresh(dev.taskbound.core.broker.IssuedCredential token, Runnable revokeOld) {
+public record GithubRefresh(IssuedCredential token, Runnable revokeOld) {
   public GithubRefresh {
     Objects.requireNonNull(token, "token");
     Objects.requireNonNull(revokeOld, "revokeOld");

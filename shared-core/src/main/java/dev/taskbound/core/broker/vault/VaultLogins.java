@@ -6,6 +6,7 @@ import dev.taskbound.core.broker.VaultGrant;
 import dev.taskbound.core.broker.VaultTokenSource;
 import io.github.jopenlibs.vault.response.AuthResponse;
 import java.time.Duration;
+import dev.taskbound.core.broker.BrokerException;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -42,7 +43,7 @@ public final class VaultLogins {
     });
     String token = response.getAuthClientToken();
     if (token == null || token.isEmpty()) {
-      throw new dev.taskbound.core.broker.BrokerException("vault", operation, -1, "the response has no auth.client_token");
+      throw new BrokerException("vault", operation, -1, "the response has no auth.client_token");
     }
     return new VaultGrant(Secret.of(token), Optional.ofNullable(response.getTokenAccessor()), true);
   }
@@ -59,7 +60,7 @@ public final class VaultLogins {
     return (address, namespace) -> {
       VaultConnection wanted = new VaultConnection(java.net.URI.create(address), Optional.ofNullable(namespace));
       if (!wanted.equals(connection)) {
-        throw new dev.taskbound.core.broker.BrokerException("vault", "obtain a token to revoke with on " + address, -1,
+        throw new BrokerException("vault", "obtain a token to revoke with on " + address, -1,
             "the journal names " + describe(wanted) + " but the configured Vault is " + describe(connection));
       }
       return login(calls, auth, retry);

@@ -10,7 +10,8 @@ import java.util.OptionalLong;
  *
  * @param policies its policies, a subset of the login token's (Vault enforces it); at least one
  * @param ttl its TTL, no longer than the session's (the lead passes the session TTL's bound)
- * @param numUses how many requests it may make, empty for unlimited
+ * @param numUses how many requests it may make, empty for unlimited; the broker's own secret reads
+ *     count against it
  */
 public record VaultChildToken(List<String> policies, Duration ttl, OptionalLong numUses) {
   /** @throws dev.taskbound.core.broker.BrokerException naming the invalid field */

@@ -1,0 +1,119 @@
+package dev.taskbound.core.broker.vault;
+
+import dev.taskbound.core.broker.BrokerException;
+import dev.taskbound.core.broker.RevocationContext;
+import dev.taskbound.core.broker.VaultGrant;
+import dev.taskbound.core.broker.internal.Handles;
+import java.net.URI;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Revokes the Vault entries of the teardown journal. The handles hold accessors and lease ids, not
+ * tokens; the revoking token comes from the context's {@link dev.taskbound.core.broker.VaultTokenSource}.
+ * An ephemeral revoking token (a fresh login) is revoked ({@code revoke-self}) afterwards.
+ */
+public final class VaultRevoker {
+  private VaultRevoker() {}
+
+  /** {@code revoke-vault-token}: revoke-accessor of the child token; no accessor is a no-op. */
+  public static void revokeToken(Map<String, Object> handle, RevocationContext ctx) {
+    String accessor = Handles.field(handle, "accessor");
+    if (accessor == null) {
+      return;
+    }
+    withGrant(handle, ctx, (calls, grant) -> ctx.retry().run("vault", "revoke token with accessor " + accessor,
+        () -> {
+          calls.revokeAccessor(grant.token(), accessor);
+          return null;
+        }));
+  }
+
+  /** {@code revoke-vault-lease}: {@code POST /v1/sys/leases/revoke}; no lease id is a no-op. */
+  public static void revokeLease(Map<String, Object> handle, RevocationContext ctx) {
+    String leaseId = Handles.field(handle, "lease_id");
+    if (leaseId == null) {
+      return;
+    }
+    withGrant(handle, ctx, (calls, grant) -> ctx.retry().run("vault", "revoke lease " + leaseId, () -> {
+      var driver = calls.driver(grant.token(), 1, 1);
+      return VaultCalls.call(() -> driver.sys().leases().revoke(leaseId));
+    }));
+  }
+
+  /**
+   * {@code revoke-vault-login}: the broker's own login token. With the live login token (same
+   * accessor) it revokes itself ({@code revoke-self}; a 403 means it is already gone); with a fresh
+   * login it is revoked by accessor. No accessor is a no-op.
+   */
+  public static void revokeLogin(Map<String, Object> handle, RevocationContext ctx) {
+    String accessor = Handles.field(handle, "accessor");
+    if (accessor == null) {
+      return;
+    }
+    withGrant(handle, ctx, (calls, grant) -> {
+      if (grant.accessor().equals(Optional.of(accessor)) && !grant.ephemeral()) {
+        revokeSelf(calls, grant, ctx, "revoke the broker's login token (accessor " + accessor + ")");
+      } else {
+        ctx.retry().run("vault", "revoke the broker's login token (accessor " + accessor + ")", () -> {
+          calls.revokeAccessor(grant.token(), accessor);
+          return null;
+        });
+      }
+    });
+  }
+
+  private static void revokeSelf(VaultCalls calls, VaultGrant grant, RevocationContext ctx, String operation) {
+    ctx.retry().run("vault", operation, () -> {
+      var driver = calls.driver(grant.token(), 1, 1);
+      try {
+        VaultCalls.call(() -> {
+          driver.auth().revokeSelf();
+          return null;
+        });
+      } catch (dev.taskbound.core.broker.CallFailure f) {
+        if (f.status() != 403) {
+          throw f;
+        }
+      }
+      return null;
+    });
+  }
+
+  @FunctionalInterface
+  private interface WithGrant {
+    void run(VaultCalls calls, VaultGrant grant);
+  }
+
+  /** Runs {@code body} with a revoking token, then revokes that token if it was a fresh login. */
+  private static void withGrant(Map<String, Object> handle, RevocationContext ctx, WithGrant body) {
+    String address = Handles.field(handle, "address");
+    if (address == null) {
+      throw new BrokerException("vault", "revoke", -1, "the journal entry has no address");
+    }
+    String namespace = Handles.field(handle, "namespace");
+    VaultCalls calls = new VaultCalls(new VaultConnection(URI.create(address), Optional.ofNullable(namespace)),
+        ctx.requestTimeout());
+    VaultGrant grant = ctx.vaultTokens().acquire(address, namespace);
+    BrokerException first = null;
+    try {
+      body.run(calls, grant);
+    } catch (BrokerException e) {
+      first = e;
+    }
+    if (grant.ephemeral()) {
+      try {
+        revokeSelf(calls, grant, ctx, "revoke the teardown's own login token");
+      } catch (BrokerException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+}

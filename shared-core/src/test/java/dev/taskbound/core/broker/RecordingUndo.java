@@ -1,0 +1,37 @@
+package dev.taskbound.core.broker;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A journal in memory: what a broker registered and the handles it attached. */
+public final class RecordingUndo implements UndoRecorder {
+  /** One journal entry. */
+  public record Entry(String step, Map<String, Object> handle) {}
+
+  private final List<Entry> entries = new ArrayList<>();
+
+  @Override
+  public synchronized int register(String step, Map<String, ?> handle) {
+    entries.add(new Entry(step, new LinkedHashMap<>(handle)));
+    return entries.size() - 1;
+  }
+
+  @Override
+  public synchronized void updateHandle(int id, Map<String, ?> handle) {
+    entries.set(id, new Entry(entries.get(id).step(), new LinkedHashMap<>(handle)));
+  }
+
+  public synchronized List<Entry> entries() {
+    return List.copyOf(entries);
+  }
+
+  /** Replays the journal in reverse, as the session's teardown does. */
+  public void replay(RevocationContext ctx) {
+    List<Entry> all = entries();
+    for (int i = all.size() - 1; i >= 0; i--) {
+      Revocations.revoke(all.get(i).step(), all.get(i).handle(), ctx);
+    }
+  }
+}

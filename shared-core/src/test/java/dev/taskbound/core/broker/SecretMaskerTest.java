@@ -1,0 +1,72 @@
+package dev.taskbound.core.broker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class SecretMaskerTest {
+  static final String CLASSIC = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
+  /** The stateless JWT form: ghs_ then a JWT (header.payload.signature), ~520 characters. */
+  static final String STATELESS = "ghs_eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9." + "eyJpc3MiOiJnaXRodWIiLCJzdWIiOiJpbnN0YWxsYXRpb24"
+      + "x".repeat(300) + ".c2lnbmF0dXJlX3NpZ25hdHVyZV9zaWduYXR1cmVfc2lnbmF0dXJl" + "y".repeat(100);
+
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "token ghs_16C7e42F292c6912E7710c838347Ae178B4a end | token *** end",
+      "ghp_abcdefghijklmnopqrstuvwxyz0123456789AB | ***",
+      "gho_abcdefghijklmnopqrstuvwxyz0123456789AB, ghu_abcdefghijklmnopqrstuvwxyz0123456789AB | ***, ***",
+      "github_pat_11ABCDEFG0abcdefghijkl_mnopqrstuvwxyz0123456789 | ***",
+      "ghs_short is not a token | ghs_short is not a token"})
+  void masksUnknownGithubTokensOfEveryForm(String text, String expected) {
+    SecretMasker masker = new SecretMasker(List.of());
+
+    String masked = masker.mask(text);
+
+    assertThat(masked).isEqualTo(expected);
+  }
+
+  @Test
+  void masksTheStatelessJwtFormWholeNotJustItsPrefix() {
+    SecretMasker masker = new SecretMasker(List.of());
+
+    String masked = masker.mask("GH_TOKEN=" + STATELESS + " rest");
+
+    assertThat(STATELESS.length()).isGreaterThan(500);
+    assertThat(masked).isEqualTo("GH_TOKEN=*** rest");
+  }
+
+  @Test
+  void masksKnownSecretsWholeAndLineByLine() {
+    String pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAsecretline1\nQWERTYsecretline2\n-----END RSA PRIVATE KEY-----\n";
+    SecretMasker masker = new SecretMasker(List.of(Secret.of(pem), Secret.of("p@ss w0rd!")));
+
+    String whole = masker.mask("key:\n" + pem + "done");
+    String oneLine = masker.mask("echo QWERTYsecretline2 and p@ss w0rd!");
+
+    assertThat(whole).doesNotContain("secretline1").doesNotContain("secretline2").endsWith("done");
+    assertThat(oneLine).isEqualTo("echo *** and ***");
+  }
+
+  @Test
+  void shortLinesOfAMultiLineSecretAreNotMaskedOnTheirOwn() {
+    SecretMasker masker = new SecretMasker(List.of(Secret.of("{\n  \"password\": \"hunter2-long\"\n}")));
+
+    String masked = masker.mask("{ a }");
+
+    assertThat(masked).isEqualTo("{ a }");
+  }
+
+  @Test
+  void secretToStringShowsOnlyTheFingerprint() {
+    Secret secret = Secret.of("SENTINEL-value");
+
+    String text = secret + " " + List.of(secret);
+
+    assertThat(text).doesNotContain("SENTINEL").contains(secret.fingerprint());
+    assertThat(secret.fingerprint()).matches("sha256:[0-9a-f]{12}");
+    assertThat(Secret.of("abc").fingerprint()).isEqualTo("sha256:ba7816bf8f01");
+  }
+}

@@ -52,9 +52,12 @@ public final class NetnsSandbox implements Sandbox {
   private final Path sysctls;
   private volatile SandboxTools checkedTools; // preflight passed once for this instance
 
-  /** The default: tools on this process's PATH (plus the sbin directories), the default masks, this JVM. */
+  /**
+   * The default: tools from the system directories only (a caller's PATH must not choose the
+   * programs that build the sandbox, often as root), the default masks, this JVM.
+   */
   public NetnsSandbox() {
-    this(SandboxTools.defaultSearchPath(System.getenv("PATH")), MASKED_BY_DEFAULT, InitCommand.current());
+    this(SandboxTools.defaultSearchPath(null), MASKED_BY_DEFAULT, InitCommand.current());
   }
 
   /**
@@ -75,12 +78,13 @@ public final class NetnsSandbox implements Sandbox {
   }
 
   /**
-   * Checks, with the default tools search path, that this host can create the sandbox.
+   * Checks, with the system directories as the tools search path, that this host can create the
+   * sandbox.
    *
    * @throws SandboxException naming the cause and the options
    */
   public static void preflight() {
-    preflight(SandboxTools.defaultSearchPath(System.getenv("PATH")), Path.of("/proc/sys"), isRoot());
+    preflight(SandboxTools.defaultSearchPath(null), Path.of("/proc/sys"), isRoot());
   }
 
   /**

@@ -81,7 +81,7 @@ class PolicyCommandTest {
         .contains("identity.trustDomain: taskbound.local  (built-in default)\n")
         .contains("ttl: 10m  (" + demo + ":8)\n")
         .contains("sandbox.backends: netns  (" + demo + ":10)\n")
-        .contains("  - api.demo.test:18443  (" + demo + ":13)\n")
+        .contains("  - api.demo.test:18080  (" + demo + ":13)\n")
         .contains("  api.demo.test: 127.0.0.1  (" + demo + ":15)\n")
         .endsWith("digest: " + expectedDigest + "\n");
   }

@@ -317,7 +317,7 @@ class PolicyResolverTest {
     assertThat(demo.hosts()).containsExactly(entry("api.demo.test", "127.0.0.1"));
     assertThat(demo.backends()).containsExactly(SandboxBackend.NETNS);
     assertThat(demo.ttl()).isEqualTo(Duration.ofMinutes(10));
-    assertThat(demo.ruleSet().decide("api.demo.test", 18443).allowed()).isTrue();
+    assertThat(demo.ruleSet().decide("api.demo.test", 18080).allowed()).isTrue();
   }
 
   private Path write(String name, String text) throws IOException {

@@ -1,6 +1,8 @@
 package dev.taskbound.core.cli;
 
 import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.TaskboundException;
+import dev.taskbound.core.identity.TaskId;
 import dev.taskbound.core.policy.EffectivePolicy;
 import dev.taskbound.core.policy.PolicyException;
 import dev.taskbound.core.policy.PolicyExplainer;
@@ -47,7 +49,7 @@ public final class PolicyCommand implements Callable<Integer> {
     try {
       body.run(out);
       return 0;
-    } catch (PolicyException e) {
+    } catch (TaskboundException e) {
       err.println("error: " + e.getMessage());
       return e.exitCode();
     } finally {
@@ -56,13 +58,25 @@ public final class PolicyCommand implements Callable<Integer> {
     }
   }
 
-  /** {@code taskbound policy check FILE...}. */
+  /** {@code taskbound policy check [--ceiling FILE] [--profile NAME] [--task ID] FILE...}. */
   @Command(
       name = "check",
-      description = "Validate each file, then the merge of all of them (at most one Ceiling and one Task).",
+      description = {
+        "Validate each file, then the merge of all of them (at most one Ceiling and one Task).",
+        "With --task, --ceiling and --profile it checks exactly what 'taskbound run' would resolve, starting nothing."
+      },
       mixinStandardHelpOptions = true)
   public static final class Check implements Callable<Integer> {
     @Spec CommandSpec spec;
+
+    @Option(names = "--ceiling", paramLabel = "FILE", description = "The org ceiling, as 'taskbound run --ceiling'.")
+    Path ceiling;
+
+    @Option(names = "--profile", paramLabel = "NAME", description = "Profile to select (wins over the Task's).")
+    String profile;
+
+    @Option(names = "--task", paramLabel = "ID", description = "A task id to validate, as 'taskbound run --task'.")
+    String task;
 
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Policy files (YAML, one or more documents each).")
     List<Path> files;
@@ -70,14 +84,22 @@ public final class PolicyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       return report(spec, out -> {
-        for (Path f : files) {
+        if (task != null) {
+          TaskId.parse(task);
+        }
+        List<Path> all = new java.util.ArrayList<>();
+        if (ceiling != null) {
+          all.add(ceiling);
+        }
+        all.addAll(files);
+        for (Path f : all) {
           List<String> kinds = PolicyResolver.check(f);
           out.println("ok: " + f + " (" + String.join(", ", kinds) + ")");
         }
         // Narrowing needs every layer at once.
-        EffectivePolicy merged = PolicyResolver.resolve(files, Optional.empty());
-        if (files.size() > 1) {
-          out.println("ok: merge of " + files.size() + " files, " + merged.digest());
+        EffectivePolicy merged = PolicyResolver.resolve(all, Optional.ofNullable(profile));
+        if (all.size() > 1) {
+          out.println("ok: merge of " + all.size() + " files, " + merged.digest());
         }
       });
     }

@@ -45,6 +45,27 @@ class PolicyCommandTest {
   }
 
   @Test
+  void checkWithCeilingProfileAndTaskChecksWhatRunWouldResolve() {
+    String org = EXAMPLES.resolve("org-ceiling.yml").toString();
+    String task = EXAMPLES.resolve("task-fix-bug.yml").toString();
+
+    int code = run("check", "--ceiling", org, "--profile", "coding-agent", "--task", "FIX-123", task);
+
+    assertThat(code).isZero();
+    assertThat(out.toString()).contains("ok: " + org + " (Ceiling)").contains("ok: merge of 2 files,");
+  }
+
+  @Test
+  void checkRejectsAMalformedTaskIdWithoutStartingAnything() {
+    String task = EXAMPLES.resolve("demo.yml").toString();
+
+    int code = run("check", "--task", "FIX 123", task);
+
+    assertThat(code).isEqualTo(ExitCodes.POLICY);
+    assertThat(err.toString()).startsWith("error: ").contains("'FIX 123'");
+  }
+
+  @Test
   void checkPrintsTheOneLineErrorAndExitsWithThePolicyCode() throws IOException {
     Path bad = Files.writeString(dir.resolve("bad.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  ttl: 3x\n");
 

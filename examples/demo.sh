@@ -18,13 +18,13 @@ for _ in $(seq 1 100); do
 done
 
 set +e
-java -jar "$jar" run --task DEMO-1 --policy examples/policies/demo.yml --out taskbound-evidence \
+bin/taskbound run --task DEMO-1 --policy examples/policies/demo.yml --out taskbound-evidence \
   -- sh examples/demo-agent.sh
 status=$?
 set -e
 latest=$(ls -t taskbound-evidence/DEMO-1-*.zip 2>/dev/null | head -1 || true)
 if [ -n "$latest" ]; then
   echo
-  java -jar "$jar" verify "$latest"
+  bin/taskbound verify "$latest"
 fi
 exit $status

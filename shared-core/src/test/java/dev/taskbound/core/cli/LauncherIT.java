@@ -1,0 +1,76 @@
+package dev.taskbound.core.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shipped artefacts as a user runs them: the shaded jar through bin/taskbound. */
+@Timeout(180)
+class LauncherIT {
+  private static final Path REPO = Path.of(System.getProperty("taskbound.repo.root")).toAbsolutePath().normalize();
+  private static final Path JAR = Path.of(System.getProperty("taskbound.jar"));
+
+  @TempDir Path work;
+
+  @Test
+  void launcherRunsTheShadedJarPassesTheAgentStatusAndReusesItsClassDataArchive() throws Exception {
+    Path policy = Files.writeString(
+        work.resolve("p.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  ttl: 5m\n  sandbox: {backends: [netns]}\n");
+    Path cache = work.resolve("cache");
+    List<String> command = List.of(
+        REPO.resolve("bin/taskbound").toString(), "run", "--task", "IT-1", "--policy", policy.toString(),
+        "--out", work.resolve("out").toString(), "--", "sh", "-c", "exit 3");
+
+    Result first = run(command, cache);
+    Result second = run(command, cache);
+
+    assertThat(first.status).as(first.output).isEqualTo(3);
+    assertThat(second.status).as(second.output).isEqualTo(3);
+    try (Stream<Path> archives = Files.list(cache.resolve("taskbound"))) {
+      assertThat(archives.map(p -> p.getFileName().toString())).singleElement().asString().endsWith(".jsa");
+    }
+    assertThat(second.output).contains("teardown ok").doesNotContain("[cds]");
+  }
+
+  @Test
+  void shadedJarVerifiesTheBundleItWrote() throws Exception {
+    Path cache = work.resolve("cache");
+    Result run = run(List.of(
+        "java", "-jar", JAR.toString(), "run", "--task", "IT-2", "--out", work.resolve("out").toString(), "--", "true"), cache);
+    Path bundle;
+    try (Stream<Path> out = Files.list(work.resolve("out"))) {
+      bundle = out.filter(p -> p.toString().endsWith(".zip")).findFirst().orElseThrow();
+    }
+
+    Result verify = run(List.of("java", "-jar", JAR.toString(), "verify", bundle.toString()), cache);
+
+    assertThat(run.status).as(run.output).isZero();
+    assertThat(verify.status).as(verify.output).isZero();
+    assertThat(verify.output).startsWith("ok: ");
+  }
+
+  private record Result(int status, String output) {}
+
+  private Result run(List<String> command, Path cache) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true);
+    pb.environment().put("XDG_CACHE_HOME", cache.toString());
+    pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
+    pb.environment().put("TASKBOUND_JAR", JAR.toString());
+    Process p = pb.start();
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("timed out: " + command);
+    }
+    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+  }
+}

@@ -26,19 +26,25 @@ final class ApiHandler implements HttpHandler {
   /** Secret names: what the policy's {@code name} fields accept. */
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
-  /** A response: status, JSON body, extra headers. */
-  private record Reply(int status, Map<String, Object> body, Map<String, String> headers) {
+  /** A response: status, JSON body, extra headers, and what to run once it was sent. */
+  private record Reply(int status, Map<String, Object> body, Map<String, String> headers, Runnable after) {
+    static final Runnable NOTHING = () -> { };
+
+    Reply(int status, Map<String, Object> body) {
+      this(status, body, Map.of(), NOTHING);
+    }
+
     static Reply error(int status, String error, String message) {
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("error", error);
       body.put("message", message);
-      return new Reply(status, body, Map.of());
+      return new Reply(status, body);
     }
 
     Reply with(String header, String value) {
       Map<String, String> h = new LinkedHashMap<>(headers);
       h.put(header, value);
-      return new Reply(status, body, h);
+      return new Reply(status, body, h, after);
     }
   }
 
@@ -65,7 +71,11 @@ final class ApiHandler implements HttpHandler {
         // Never echo the exception: a provider's message is not ours to vouch for.
         reply = Reply.error(500, "internal", "the agent API failed to serve this request");
       }
-      send(exchange, reply);
+      try {
+        send(exchange, reply);
+      } finally {
+        reply.after().run();
+      }
     }
   }
 
@@ -171,7 +181,7 @@ final class ApiHandler implements HttpHandler {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("name", name);
     body.put("value", secret.get().reveal());
-    return new Reply(200, body, Map.of());
+    return new Reply(200, body);
   }
 
   private Reply refreshToken() {
@@ -193,7 +203,26 @@ final class ApiHandler implements HttpHandler {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("token", fresh.token().reveal());
     body.put("expires_at", fresh.expiresAt().map(Object::toString).orElse(null));
-    return new Reply(200, body, Map.of());
+    return new Reply(200, body, Map.of(), () -> afterServed(fresh));
+  }
+
+  /** Runs the refresher's follow-up (revoking the replaced token); its failure goes to the evidence. */
+  private void afterServed(RefreshedToken fresh) {
+    String failure;
+    try {
+      fresh.afterServed().run();
+      return;
+    } catch (TaskboundException e) {
+      failure = e.getMessage();
+    } catch (RuntimeException e) {
+      failure = e.getClass().getName();
+    }
+    try {
+      config.listener().accessed(new AccessEvent(Optional.of(AccessAction.GITHUB_TOKEN_REFRESH), "github",
+          AccessEvent.Outcome.FAILED, "after serving the fresh token: " + failure, Optional.empty()));
+    } catch (RuntimeException e) {
+      // The agent has its answer and there is nobody left to tell; the journal still holds the undo.
+    }
   }
 
   private Reply failed(AccessAction action, String name, TaskboundException e) {

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -210,6 +211,37 @@ class AgentApiTest {
     assertThat(decided).containsExactly(new AccessRequest(AccessAction.GITHUB_TOKEN_REFRESH, "github"));
     assertThat(events).containsExactly(new AccessEvent(Optional.of(AccessAction.GITHUB_TOKEN_REFRESH), "github",
         AccessEvent.Outcome.GRANTED, "", Optional.of(fresh.fingerprint())));
+  }
+
+  @Test
+  void replacedTokenIsRevokedAfterTheFreshOneWasServedAndAFailedRevocationIsRecorded() throws Exception {
+    List<String> order = new CopyOnWriteArrayList<>();
+    Secret fresh = Secret.of("ghs_servedBeforeTheOldOneIsRevoked0123");
+    CountDownLatch failureRecorded = new CountDownLatch(1);
+    api = AgentApi.start(AgentApiConfig.builder()
+        .tokens(() -> {
+          order.add("refresh");
+          return new RefreshedToken(fresh, Optional.empty(), () -> {
+            order.add("revoke-old");
+            throw new BrokerException("github", "revoke installation token", 500, "Internal Server Error");
+          });
+        })
+        .listener(e -> {
+          events.add(e);
+          if (e.outcome() == AccessEvent.Outcome.FAILED) {
+            failureRecorded.countDown();
+          }
+        })
+        .build());
+
+    HttpResponse<String> r = authed("POST", "/v1/github/token");
+    order.add("client-got-" + r.statusCode());
+    assertThat(failureRecorded.await(20, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(r.body()).isEqualTo("{\"token\":\"" + fresh.reveal() + "\",\"expires_at\":null}");
+    assertThat(order).startsWith("refresh").contains("revoke-old", "client-got-200");
+    assertThat(events).extracting(AccessEvent::outcome).containsExactly(AccessEvent.Outcome.GRANTED, AccessEvent.Outcome.FAILED);
+    assertThat(events.get(1).detail()).startsWith("after serving the fresh token: github:");
   }
 
   @Test

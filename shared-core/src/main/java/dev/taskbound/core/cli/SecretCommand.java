@@ -1,9 +1,6 @@
 package dev.taskbound.core.cli;
 
-import dev.taskbound.core.broker.Secret;
-import dev.taskbound.core.gate.AgentApiClient;
 import java.util.Map;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -21,18 +18,9 @@ import picocli.CommandLine.Parameters;
       "122:the agent API refused (401 bad capability, 403 denied or needs approval, 404 unknown name) or failed",
       "125:not inside a session (TASKBOUND_AGENT_API/TASKBOUND_AGENT_TOKEN unset), or usage error"
     })
-public final class SecretCommand implements Runnable {
-  private final Map<String, String> env;
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+public final class SecretCommand extends AgentSideCommand {
   SecretCommand(Map<String, String> env) {
-    this.env = env;
-  }
-
-  @Override
-  public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: get NAME");
+    super(env, "get NAME");
   }
 
   @Command(
@@ -46,9 +34,6 @@ public final class SecretCommand implements Runnable {
         "125:not inside a session, or an invalid NAME"
       })
   int get(@Parameters(paramLabel = "NAME", description = "the secret's name in the policy") String name) {
-    Secret secret = AgentApiClient.fromEnvironment(env).secret(name);
-    spec.commandLine().getOut().print(secret.reveal());
-    spec.commandLine().getOut().flush();
-    return 0;
+    return print(client().secret(name));
   }
 }

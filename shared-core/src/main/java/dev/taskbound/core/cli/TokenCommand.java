@@ -1,9 +1,6 @@
 package dev.taskbound.core.cli;
 
-import dev.taskbound.core.gate.AgentApiClient;
-import dev.taskbound.core.gate.RefreshedToken;
 import java.util.Map;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
@@ -20,18 +17,9 @@ import picocli.CommandLine.Command;
       "122:the agent API refused (401 bad capability, 403 denied or needs approval, 404 no GitHub token) or the refresh failed",
       "125:not inside a session (TASKBOUND_AGENT_API/TASKBOUND_AGENT_TOKEN unset), or usage error"
     })
-public final class TokenCommand implements Runnable {
-  private final Map<String, String> env;
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
+public final class TokenCommand extends AgentSideCommand {
   TokenCommand(Map<String, String> env) {
-    this.env = env;
-  }
-
-  @Override
-  public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required: refresh");
+    super(env, "refresh");
   }
 
   @Command(
@@ -48,9 +36,6 @@ public final class TokenCommand implements Runnable {
         "125:not inside a session"
       })
   int refresh() {
-    RefreshedToken fresh = AgentApiClient.fromEnvironment(env).refreshToken();
-    spec.commandLine().getOut().print(fresh.token().reveal());
-    spec.commandLine().getOut().flush();
-    return 0;
+    return print(client().refreshToken().token());
   }
 }

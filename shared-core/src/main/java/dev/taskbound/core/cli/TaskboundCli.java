@@ -21,6 +21,8 @@ import picocli.CommandLine.Command;
       PolicyCommand.class,
       VerifyCommand.class,
       TeardownCommand.class,
+      SecretCommand.class,
+      TokenCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes of 'run':%n",
@@ -91,6 +93,12 @@ public final class TaskboundCli implements Runnable {
     public <K> K create(Class<K> cls) throws Exception {
       if (cls == RunCommand.class) {
         return cls.cast(new RunCommand(env));
+      }
+      if (cls == SecretCommand.class) {
+        return cls.cast(new SecretCommand(env));
+      }
+      if (cls == TokenCommand.class) {
+        return cls.cast(new TokenCommand(env));
       }
       return fallback.create(cls);
     }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -40,7 +41,8 @@ import java.util.concurrent.TimeoutException;
  * <p>Secrets stay off command lines and out of files: each variable is passed as {@code -e NAME}
  * and the {@code docker} CLI reads its value from its own environment. Not passed: {@code PATH}
  * (the image's own applies), {@code HOSTNAME}, and {@code DOCKER_*} (the agent gets no Docker
- * access). Images are never pulled ({@code --pull never}).
+ * access). Images are never pulled ({@code --pull never}). The agent container runs under the
+ * daemon's init ({@code --init}), which passes signals on to the agent and reaps orphans.
  *
  * <p>Containers are named {@code taskbound-<random>-forwarder} / {@code -agent} and labelled
  * {@value #LABEL}{@code =<random>}; {@link SandboxProcess#handle()} records both names, and
@@ -243,7 +245,7 @@ public final class ContainerSandbox implements Sandbox {
     List<String> args = new ArrayList<>(List.of("create", "--name", name));
     args.addAll(labels(id));
     args.addAll(List.of(
-        "--pull", "never", "--network", "container:" + forwarder, "--security-opt", "no-new-privileges",
+        "--pull", "never", "--network", "container:" + forwarder, "--init", "--security-opt", "no-new-privileges",
         "--mount", "type=bind,source=" + workDir + ",target=" + workDir, "--workdir", workDir.toString()));
     for (Path hidden : launch.hiddenPaths()) {
       Path abs = hidden.toAbsolutePath().normalize();
@@ -298,7 +300,22 @@ public final class ContainerSandbox implements Sandbox {
     }
   }
 
-  /** Sends SIGTERM to the agent container's main process. */
+  /** The exit status the daemon recorded for a container that has ended, if it still exists. */
+  OptionalInt exitStatus(String container) {
+    DockerCli.Result r =
+        docker.run(CLI_TIMEOUT, List.of("container", "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", container));
+    String[] f = r.output().strip().split(" ");
+    if (!r.ok() || f.length != 2 || f[0].equals("running")) {
+      return OptionalInt.empty();
+    }
+    try {
+      return OptionalInt.of(Integer.parseInt(f[1]));
+    } catch (NumberFormatException e) {
+      return OptionalInt.empty();
+    }
+  }
+
+  /** Sends a signal to a container's main process ({@code docker kill}); a gone container is ignored. */
   void signal(String container, String signal) {
     docker.run(CLI_TIMEOUT, List.of("kill", "--signal", signal, container));
   }

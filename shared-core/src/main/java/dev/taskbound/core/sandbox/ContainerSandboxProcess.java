@@ -16,6 +16,7 @@ final class ContainerSandboxProcess implements SandboxProcess {
   private volatile Process forwarderCli;
   private volatile Process agentCli;
   private volatile Optional<Instant> startTime = Optional.empty();
+  private volatile Integer status; // once known
 
   ContainerSandboxProcess(ContainerSandbox backend, Map<String, String> handle) {
     this.backend = backend;
@@ -48,10 +49,20 @@ final class ContainerSandboxProcess implements SandboxProcess {
     return handle;
   }
 
-  /** The agent container's exit status, as {@code docker start --attach} passes it on. */
+  /**
+   * The agent container's exit status as the daemon recorded it (127 when the command was not
+   * found, 126 when it could not be executed, 128+N after signal N); the status of {@code docker
+   * start --attach} when the container is already gone.
+   */
   @Override
   public int waitFor() throws InterruptedException {
-    return agentCli.waitFor();
+    int cli = agentCli.waitFor();
+    Integer known = status;
+    if (known == null) {
+      known = backend.exitStatus(handle.get("agent")).orElse(cli);
+      status = known;
+    }
+    return known;
   }
 
   @Override

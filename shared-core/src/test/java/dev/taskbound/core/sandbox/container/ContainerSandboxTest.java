@@ -193,6 +193,107 @@ class ContainerSandboxTest {
   }
 
   @Test
+  void aCommandThatIsNotFoundExitsWith127() throws Exception {
+    runs++;
+    Path work = Files.createDirectories(dir.resolve("work"));
+    SandboxProcess p = sandbox.start(new SandboxLaunch(
+        List.of("no-such-command"), work, Map.of(), gateway.socketPath(), List.of(), Duration.ofSeconds(30),
+        new SandboxIo(Redirect.from(new File("/dev/null")), Redirect.DISCARD, Redirect.DISCARD)));
+
+    try {
+      assertThat(p.waitFor(Duration.ofSeconds(30))).isTrue();
+      assertThat(p.waitFor()).isEqualTo(127);
+    } finally {
+      p.destroyTree();
+    }
+  }
+
+  @Test
+  void terminateEndsTheAgentWithSigterm() throws Exception {
+    SandboxProcess p = start("echo started; exec sleep 600", Map.of());
+    try {
+      waitForOutput("started");
+
+      p.terminate();
+
+      assertThat(p.waitFor(Duration.ofSeconds(20))).isTrue();
+      assertThat(p.waitFor()).isEqualTo(128 + 15);
+    } finally {
+      p.destroyTree();
+    }
+  }
+
+  @Test
+  void hiddenPathsInsideTheWorkspaceAreCovered() throws Exception {
+    Path work = Files.createDirectories(dir.resolve("work"));
+    Path secrets = Files.createDirectories(work.resolve("session"));
+    Files.writeString(secrets.resolve("key.jwk"), "PRIVATE");
+    Files.writeString(work.resolve("token"), "TOKEN");
+    runs++;
+    SandboxProcess p = sandbox.start(new SandboxLaunch(
+        List.of("bash", "-c", "cat session/key.jwk token; ls -A session | wc -l; echo end"), work, Map.of(),
+        gateway.socketPath(), List.of(secrets, work.resolve("token")), Duration.ofSeconds(30),
+        new SandboxIo(Redirect.from(new File("/dev/null")), Redirect.to(dir.resolve("out" + runs).toFile()), Redirect.DISCARD)));
+
+    try {
+      assertThat(p.waitFor(Duration.ofSeconds(30))).isTrue();
+    } finally {
+      p.destroyTree();
+    }
+
+    String out = Files.readString(dir.resolve("out" + runs));
+    assertThat(out).doesNotContain("PRIVATE").doesNotContain("TOKEN").endsWith("0\nend\n");
+    assertThat(Files.readString(secrets.resolve("key.jwk"))).isEqualTo("PRIVATE");
+  }
+
+  @Test
+  void environmentValuesNeverAppearOnAnyCommandLine() throws Exception {
+    String sentinel = "sentinel-" + UUID.randomUUID();
+    SandboxProcess p = start("echo started; exec sleep 600", Map.of("AGENT_SECRET", sentinel));
+    try {
+      waitForOutput("started");
+
+      List<String> cmdlines = allCommandLines();
+
+      assertThat(cmdlines).isNotEmpty().noneMatch(c -> c.contains(sentinel));
+    } finally {
+      p.destroyTree();
+    }
+  }
+
+  private static List<String> allCommandLines() throws Exception {
+    List<String> out = new java.util.ArrayList<>();
+    try (var procs = Files.list(Path.of("/proc"))) {
+      for (Path proc : procs.filter(q -> q.getFileName().toString().matches("\\d+")).toList()) {
+        try {
+          out.add(new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+          // the process ended meanwhile
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Waits (bounded) until the current run's standard output contains {@code text}. */
+  private void waitForOutput(String text) throws Exception {
+    Path out = dir.resolve("out" + runs);
+    try (var watcher = out.getFileSystem().newWatchService()) {
+      out.getParent().register(watcher, java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!(Files.exists(out) && Files.readString(out).contains(text))) {
+        long left = deadline - System.nanoTime();
+        assertThat(left).as("'" + text + "' appeared within 30 s").isPositive();
+        var key = watcher.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
+        if (key != null) {
+          key.pollEvents();
+          key.reset();
+        }
+      }
+    }
+  }
+
+  @Test
   void destroyTreeRemovesBothContainersAndIsIdempotent() throws Exception {
     SandboxProcess p = start("sleep 600", Map.of());
     assertThat(containersOfThisRun()).hasSize(2);

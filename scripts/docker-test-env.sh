@@ -53,6 +53,17 @@ if docker info >/dev/null 2>&1; then
 else
   say "starting dockerd (--bridge=none --iptables=false --ip6tables=false, data root $DATA_ROOT, log $DOCKERD_LOG)"
   mkdir -p "$DATA_ROOT"
+  # A dockerd that was killed (e.g. at the end of an earlier CI run) leaves its pid file behind,
+  # and a new one refuses to start while it exists.
+  pidfile=/var/run/docker.pid
+  if [ -f "$pidfile" ]; then
+    old=$(cat "$pidfile" 2>/dev/null || true)
+    if [ -n "$old" ] && [ "$(cat /proc/"$old"/comm 2>/dev/null || true)" = dockerd ]; then
+      die "dockerd (pid $old) is running but does not answer; see $DOCKERD_LOG"
+    fi
+    say "removing the stale $pidfile (pid ${old:-none} is not a running dockerd)"
+    rm -f "$pidfile"
+  fi
   # setsid: the daemon outlives this script (and the CI step that ran it) in its own session.
   setsid dockerd --bridge=none --iptables=false --ip6tables=false --ip-forward=false --ip-masq=false \
     --data-root "$DATA_ROOT" --host unix:///var/run/docker.sock >>"$DOCKERD_LOG" 2>&1 </dev/null &
@@ -115,7 +126,9 @@ ENV JAVA_HOME=$java_home PATH=$java_home/bin:/usr/local/sbin:/usr/local/bin:/usr
 LABEL dev.taskbound.image=forwarder
 EOF
   # The legacy builder: no buildx plugin is needed, and --network none works with it.
-  DOCKER_BUILDKIT=0 docker build --network none -q -t "$FORWARDER_IMAGE" "$ctx" >/dev/null
+  DOCKER_BUILDKIT=0 docker build --network none -q -t "$FORWARDER_IMAGE" "$ctx" >"$ctx.log" 2>&1 \
+    || { cat "$ctx.log" >&2; die "building $FORWARDER_IMAGE failed"; }
+  rm -f "$ctx.log"
   rm -rf "$ctx"
   trap - EXIT
   docker run --rm --network none "$FORWARDER_IMAGE" java -version 2>&1 | head -n 1 | sed 's/^/docker-test-env: forwarder image runs: /' >&2

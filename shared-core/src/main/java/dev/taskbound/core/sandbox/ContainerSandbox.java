@@ -259,9 +259,7 @@ public final class ContainerSandbox implements Sandbox {
           ? List.of("--mount", "type=tmpfs,target=" + abs + ",tmpfs-size=4096,tmpfs-mode=0")
           : List.of("--mount", "type=bind,source=/dev/null,target=" + abs + ",readonly"));
     }
-    if (launch.io().stdin() != Redirect.INHERIT) {
-      args.add("--interactive");
-    }
+    args.add("--interactive"); // the agent reads the launch's stdin, as in the other backends
     env.keySet().forEach(k -> args.addAll(List.of("--env", k)));
     args.add(config.agentImage());
     args.addAll(launch.command());
@@ -284,11 +282,7 @@ public final class ContainerSandbox implements Sandbox {
   }
 
   private Process startAgent(SandboxLaunch launch, String name) {
-    List<String> args = new ArrayList<>(List.of("start", "--attach"));
-    if (launch.io().stdin() != Redirect.INHERIT) {
-      args.add("--interactive");
-    }
-    args.add(name);
+    List<String> args = List.of("start", "--attach", "--interactive", name);
     try {
       return docker.builder(args, Map.of())
           .redirectInput(launch.io().stdin())

@@ -186,6 +186,25 @@ class ContainerSandboxTest {
   }
 
   @Test
+  void agentReadsItsStandardInput() throws Exception {
+    Path work = Files.createDirectories(dir.resolve("work"));
+    Path input = Files.writeString(dir.resolve("stdin"), "line from stdin\n");
+    runs++;
+    SandboxProcess p = sandbox.start(new SandboxLaunch(
+        List.of("cat"), work, Map.of(), gateway.socketPath(), List.of(), Duration.ofSeconds(30),
+        new SandboxIo(Redirect.from(input.toFile()), Redirect.to(dir.resolve("out" + runs).toFile()), Redirect.DISCARD)));
+
+    try {
+      assertThat(p.waitFor(Duration.ofSeconds(30))).isTrue();
+      assertThat(p.waitFor()).isZero();
+    } finally {
+      p.destroyTree();
+    }
+
+    assertThat(Files.readString(dir.resolve("out" + runs))).isEqualTo("line from stdin\n");
+  }
+
+  @Test
   void exitStatusPassesThrough() throws Exception {
     Result r = run("exit 42");
 

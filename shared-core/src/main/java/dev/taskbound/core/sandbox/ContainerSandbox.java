@@ -60,8 +60,8 @@ public final class ContainerSandbox implements Sandbox {
   private static final Duration CLI_TIMEOUT = Duration.ofSeconds(30);
   private static final String GATEWAY_DIR = "/run/taskbound/gateway";
   private static final String CODE_MOUNT = "/opt/taskbound/code";
-  private static final SecureRandom RANDOM = new SecureRandom();
 
+  private final SecureRandom random = new SecureRandom();
   private final ContainerConfig config;
   private final DockerCli docker;
   private volatile boolean checked; // preflight passed once for this instance
@@ -123,7 +123,7 @@ public final class ContainerSandbox implements Sandbox {
       if (sock.toAbsolutePath().normalize().startsWith(workDir)) {
         throw new SandboxException(
             "the workspace " + workDir + " contains the Docker socket " + sock + "; the agent must never reach it."
-                + " Use a workspace directory below it");
+                + " Choose a workspace that does not contain it");
       }
     });
     String id = HexFormat.of().formatHex(randomBytes());
@@ -147,10 +147,21 @@ public final class ContainerSandbox implements Sandbox {
     }
   }
 
-  private static byte[] randomBytes() {
+  private byte[] randomBytes() {
     byte[] b = new byte[6];
-    RANDOM.nextBytes(b);
+    random.nextBytes(b);
     return b;
+  }
+
+  /** A path as a {@code --mount} value takes it: its syntax is comma-separated, so commas are refused. */
+  private static String mountable(String what, Path path) {
+    String s = path.toString();
+    if (s.indexOf(',') >= 0 || s.indexOf('"') >= 0 || s.indexOf('\n') >= 0) {
+      throw new SandboxException(
+          "the container sandbox cannot mount the " + what + " " + s + ": the path contains a comma, quote or newline;"
+              + " accepted: paths without them");
+    }
+    return s;
   }
 
   private List<String> labels(String id) {
@@ -173,8 +184,10 @@ public final class ContainerSandbox implements Sandbox {
     args.addAll(List.of(
         "--pull", "never", "--network", "none", "--read-only", "--cap-drop", "ALL",
         "--security-opt", "no-new-privileges", "--user", owner, "--tmpfs", "/tmp:size=16m",
-        "--mount", "type=bind,source=" + socket.getParent() + ",target=" + GATEWAY_DIR + ",readonly",
-        "--mount", "type=bind,source=" + config.forwarderCode().toAbsolutePath() + ",target=" + code + ",readonly",
+        "--mount", "type=bind,source=" + mountable("gateway socket's directory", socket.getParent()) + ",target="
+            + GATEWAY_DIR + ",readonly",
+        "--mount", "type=bind,source=" + mountable("forwarder code", config.forwarderCode().toAbsolutePath()) + ",target="
+            + code + ",readonly",
         "--entrypoint", config.forwarderJava(), config.forwarderImage()));
     args.addAll(InitCommand.FAST_START);
     args.addAll(List.of("-cp", code, ContainerForwarder.class.getName(),
@@ -246,7 +259,8 @@ public final class ContainerSandbox implements Sandbox {
     args.addAll(labels(id));
     args.addAll(List.of(
         "--pull", "never", "--network", "container:" + forwarder, "--init", "--security-opt", "no-new-privileges",
-        "--mount", "type=bind,source=" + workDir + ",target=" + workDir, "--workdir", workDir.toString()));
+        "--mount", "type=bind,source=" + mountable("workspace", workDir) + ",target=" + workDir,
+        "--workdir", workDir.toString()));
     for (Path hidden : launch.hiddenPaths()) {
       Path abs = hidden.toAbsolutePath().normalize();
       if (!abs.startsWith(workDir) || !Files.exists(abs)) {
@@ -256,8 +270,8 @@ public final class ContainerSandbox implements Sandbox {
         throw new SandboxException("hidden path " + hidden + " is the workspace itself; the agent needs the workspace");
       }
       args.addAll(Files.isDirectory(abs)
-          ? List.of("--mount", "type=tmpfs,target=" + abs + ",tmpfs-size=4096,tmpfs-mode=0")
-          : List.of("--mount", "type=bind,source=/dev/null,target=" + abs + ",readonly"));
+          ? List.of("--mount", "type=tmpfs,target=" + mountable("hidden path", abs) + ",tmpfs-size=4096,tmpfs-mode=0")
+          : List.of("--mount", "type=bind,source=/dev/null,target=" + mountable("hidden path", abs) + ",readonly"));
     }
     args.add("--interactive"); // the agent reads the launch's stdin, as in the other backends
     env.keySet().forEach(k -> args.addAll(List.of("--env", k)));
@@ -339,7 +353,40 @@ public final class ContainerSandbox implements Sandbox {
     }
     List<String> args = new ArrayList<>(List.of("rm", "--force", "--volumes"));
     args.addAll(names);
+    requireRemoved(names, docker.run(CLI_TIMEOUT, args));
+  }
+
+  /**
+   * Removes every container, running or not, that carries the label {@code key=value}: the undo a
+   * session can journal <em>before</em> {@link #start} when it put its own label on the containers
+   * ({@link ContainerConfig.Builder#label}), so that a Taskbound process killed during start leaves
+   * nothing behind. Idempotent.
+   *
+   * @return how many containers were removed
+   * @throws SandboxException if the daemon cannot be reached or refuses, with its message
+   */
+  public int removeLabelled(String key, String value) {
+    if (!key.matches("[a-z0-9][a-z0-9._-]{0,127}") || value.indexOf('\n') >= 0) {
+      throw new IllegalArgumentException("bad label " + key);
+    }
+    DockerCli.Result found =
+        docker.run(CLI_TIMEOUT, List.of("ps", "--all", "--quiet", "--filter", "label=" + key + "=" + value));
+    if (!found.ok()) {
+      throw new SandboxException("cannot list the containers labelled " + key + "=" + value + " at " + config.endpoint()
+          + ": " + found.oneLine());
+    }
+    List<String> ids = found.output().strip().isEmpty() ? List.of() : List.of(found.output().strip().split("\\s+"));
+    if (ids.isEmpty()) {
+      return 0;
+    }
+    List<String> args = new ArrayList<>(List.of("rm", "--force", "--volumes"));
+    args.addAll(ids);
     DockerCli.Result r = docker.run(CLI_TIMEOUT, args);
+    requireRemoved(ids, r);
+    return ids.size();
+  }
+
+  private void requireRemoved(List<String> names, DockerCli.Result r) {
     if (r.ok()) {
       return;
     }

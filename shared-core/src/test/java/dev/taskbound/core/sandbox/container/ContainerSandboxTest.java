@@ -337,6 +337,20 @@ class ContainerSandboxTest {
   }
 
   @Test
+  void removeLabelledEndsEverySandboxWithTheSessionLabelAndIsIdempotent() throws Exception {
+    SandboxProcess p = start("sleep 600", Map.of());
+
+    int removed = sandbox.removeLabelled("dev.taskbound.test", runLabel);
+    int again = sandbox.removeLabelled("dev.taskbound.test", runLabel);
+
+    assertThat(removed).isEqualTo(2);
+    assertThat(again).isZero();
+    assertThat(p.waitFor(Duration.ofSeconds(20))).isTrue();
+    assertThat(containersOfThisRun()).isEmpty();
+    p.destroyTree();
+  }
+
+  @Test
   void preflightNamesTheUnreachableDaemonAndTheOptions() {
     ContainerSandbox unreachable =
         new ContainerSandbox(ContainerConfig.builder(AGENT_IMAGE).endpoint("unix:///nonexistent/docker.sock").build());

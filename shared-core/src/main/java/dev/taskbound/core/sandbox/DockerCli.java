@@ -27,7 +27,7 @@ final class DockerCli {
 
     /** The output on one line, for messages. */
     String oneLine() {
-      String s = output.strip().replaceAll("\\s*\\n\\s*", "; ");
+      String s = output.strip().replaceAll("\\s*\\n\\s*", "; ").replaceAll("[.\\s]+$", "");
       return s.length() > 500 ? s.substring(0, 500) + "..." : s;
     }
   }

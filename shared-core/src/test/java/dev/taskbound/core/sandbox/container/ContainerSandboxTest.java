@@ -95,12 +95,17 @@ class ContainerSandboxTest {
   private record Result(int status, String out, String err) {}
 
   private SandboxProcess start(String script, Map<String, String> env) throws Exception {
+    return start(List.of("bash", "-c", script), env, List.of(dir.resolve("run")), new File("/dev/null"));
+  }
+
+  /** Starts a sandbox in {@code dir/work}; its stdout and stderr go to {@code dir/outN}, {@code dir/errN}. */
+  private SandboxProcess start(List<String> command, Map<String, String> env, List<Path> hidden, File stdin)
+      throws Exception {
     runs++;
     Path work = Files.createDirectories(dir.resolve("work"));
     return sandbox.start(new SandboxLaunch(
-        List.of("bash", "-c", script), work, env, gateway.socketPath(), List.of(dir.resolve("run")),
-        Duration.ofSeconds(30),
-        new SandboxIo(Redirect.from(new File("/dev/null")), Redirect.to(dir.resolve("out" + runs).toFile()),
+        command, work, env, gateway.socketPath(), hidden, Duration.ofSeconds(30),
+        new SandboxIo(Redirect.from(stdin), Redirect.to(dir.resolve("out" + runs).toFile()),
             Redirect.to(dir.resolve("err" + runs).toFile()))));
   }
 
@@ -187,12 +192,8 @@ class ContainerSandboxTest {
 
   @Test
   void agentReadsItsStandardInput() throws Exception {
-    Path work = Files.createDirectories(dir.resolve("work"));
     Path input = Files.writeString(dir.resolve("stdin"), "line from stdin\n");
-    runs++;
-    SandboxProcess p = sandbox.start(new SandboxLaunch(
-        List.of("cat"), work, Map.of(), gateway.socketPath(), List.of(), Duration.ofSeconds(30),
-        new SandboxIo(Redirect.from(input.toFile()), Redirect.to(dir.resolve("out" + runs).toFile()), Redirect.DISCARD)));
+    SandboxProcess p = start(List.of("cat"), Map.of(), List.of(), input.toFile());
 
     try {
       assertThat(p.waitFor(Duration.ofSeconds(30))).isTrue();
@@ -213,11 +214,7 @@ class ContainerSandboxTest {
 
   @Test
   void aCommandThatIsNotFoundExitsWith127() throws Exception {
-    runs++;
-    Path work = Files.createDirectories(dir.resolve("work"));
-    SandboxProcess p = sandbox.start(new SandboxLaunch(
-        List.of("no-such-command"), work, Map.of(), gateway.socketPath(), List.of(), Duration.ofSeconds(30),
-        new SandboxIo(Redirect.from(new File("/dev/null")), Redirect.DISCARD, Redirect.DISCARD)));
+    SandboxProcess p = start(List.of("no-such-command"), Map.of(), List.of(), new File("/dev/null"));
 
     try {
       assertThat(p.waitFor(Duration.ofSeconds(30))).isTrue();
@@ -248,11 +245,8 @@ class ContainerSandboxTest {
     Path secrets = Files.createDirectories(work.resolve("session"));
     Files.writeString(secrets.resolve("key.jwk"), "PRIVATE");
     Files.writeString(work.resolve("token"), "TOKEN");
-    runs++;
-    SandboxProcess p = sandbox.start(new SandboxLaunch(
-        List.of("bash", "-c", "cat session/key.jwk token; ls -A session | wc -l; echo end"), work, Map.of(),
-        gateway.socketPath(), List.of(secrets, work.resolve("token")), Duration.ofSeconds(30),
-        new SandboxIo(Redirect.from(new File("/dev/null")), Redirect.to(dir.resolve("out" + runs).toFile()), Redirect.DISCARD)));
+    SandboxProcess p = start(List.of("bash", "-c", "cat session/key.jwk token; ls -A session | wc -l; echo end"),
+        Map.of(), List.of(secrets, work.resolve("token")), new File("/dev/null"));
 
     try {
       assertThat(p.waitFor(Duration.ofSeconds(30))).isTrue();

@@ -2,7 +2,7 @@ package dev.taskbound.core.sandbox;
 
 /**
  * A way to run the agent so that its only way out is the session's gateway. One implementation per
- * backend ({@code netns}, {@code proxy}; {@code container} later). Implementations are
+ * backend ({@code netns}, {@code container}, {@code proxy}). Implementations are
  * thread-safe and hold no per-launch state.
  */
 public interface Sandbox {

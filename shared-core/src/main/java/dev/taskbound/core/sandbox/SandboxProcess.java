@@ -2,6 +2,7 @@ package dev.taskbound.core.sandbox;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -14,6 +15,16 @@ public interface SandboxProcess {
 
   /** That process's start time, to tell it from a later process that reuses the pid. */
   Optional<Instant> startTime();
+
+  /**
+   * What else the teardown journal must store to remove this sandbox from another process, beyond
+   * {@link #pid()} and {@link #startTime()}: for the {@code container} backend the backend name,
+   * the daemon endpoint and both container names ({@link ContainerSandbox#remove(Map)} takes it
+   * back). No secrets. Empty for backends whose process tree is the whole sandbox.
+   */
+  default Map<String, String> handle() {
+    return Map.of();
+  }
 
   /**
    * Waits for the sandbox to end.

@@ -1,0 +1,400 @@
+package dev.taskbound.core.sandbox;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The {@code container} backend: two containers that share one network namespace holding only
+ * loopback.
+ *
+ * <ol>
+ *   <li>The <b>forwarder</b> container ({@code --network none}, read-only root, no capabilities,
+ *       running as the owner of the gateway socket) runs {@link ContainerForwarder} from Taskbound's
+ *       classes (mounted read-only) on {@code 127.0.0.1:<port>}. Only the gateway socket's
+ *       directory is mounted into it, read-only.
+ *   <li>The <b>agent</b> container joins it with {@code --network container:<forwarder>}: loopback
+ *       only, no DNS, no route. It gets the workspace (at the same path), the agent's environment
+ *       plus {@link ProxyEnvironment}, and nothing of Taskbound's: never the Docker socket, never
+ *       the gateway socket.
+ * </ol>
+ *
+ * <p>Secrets stay off command lines and out of files: each variable is passed as {@code -e NAME}
+ * and the {@code docker} CLI reads its value from its own environment. Not passed: {@code PATH}
+ * (the image's own applies), {@code HOSTNAME}, and {@code DOCKER_*} (the agent gets no Docker
+ * access). Images are never pulled ({@code --pull never}). The agent container runs under the
+ * daemon's init ({@code --init}), which passes signals on to the agent and reaps orphans.
+ *
+ * <p>Containers are named {@code taskbound-<random>-forwarder} / {@code -agent} and labelled
+ * {@value #LABEL}{@code =<random>}; {@link SandboxProcess#handle()} records both names, and
+ * {@link #remove(Map)} removes them from another process. Thread-safe.
+ */
+public final class ContainerSandbox implements Sandbox {
+  /** The label on both containers of one sandbox; its value is the sandbox's random id. */
+  public static final String LABEL = "dev.taskbound.sandbox";
+
+  static final String OPTIONS =
+      "Options: start the Docker daemon (or point DOCKER_HOST at a running one), use the netns backend,"
+          + " or use the proxy backend with 'enforcement: cooperative' in the policy (proxy variables only,"
+          + " not enforced)";
+
+  private static final Duration CLI_TIMEOUT = Duration.ofSeconds(30);
+  private static final String GATEWAY_DIR = "/run/taskbound/gateway";
+  private static final String CODE_MOUNT = "/opt/taskbound/code";
+
+  private final SecureRandom random = new SecureRandom();
+  private final ContainerConfig config;
+  private final DockerCli docker;
+  private volatile boolean checked; // preflight passed once for this instance
+
+  public ContainerSandbox(ContainerConfig config) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.docker = new DockerCli(config.dockerBinary(), config.endpoint());
+  }
+
+  public ContainerConfig config() {
+    return config;
+  }
+
+  /**
+   * Checks that the {@code docker} CLI exists, the daemon answers, and both images are present
+   * locally. Never falls back to another backend.
+   *
+   * @throws SandboxException naming the cause ({@code cannot reach the Docker daemon at ENDPOINT:
+   *     ...}, a missing CLI, a missing image) and the options
+   */
+  public void preflight() {
+    if (!Files.isExecutable(config.dockerBinary())) {
+      throw new SandboxException(
+          "the container sandbox needs the docker CLI, which is not at " + config.dockerBinary()
+              + " (Debian/Ubuntu package docker.io or docker-ce-cli). " + OPTIONS);
+    }
+    DockerCli.Result version = docker.run(CLI_TIMEOUT, List.of("version", "--format", "{{.Server.Version}}"));
+    if (!version.ok()) {
+      throw new SandboxException(
+          "cannot reach the Docker daemon at " + config.endpoint() + ": " + version.oneLine() + ". " + OPTIONS);
+    }
+    for (String image : Set.copyOf(List.of(config.agentImage(), config.forwarderImage()))) {
+      DockerCli.Result found = docker.run(CLI_TIMEOUT, List.of("image", "inspect", "--format", "{{.Id}}", image));
+      if (!found.ok()) {
+        throw new SandboxException(
+            "the container sandbox needs the image '" + image + "', which the Docker daemon at " + config.endpoint()
+                + " does not have (images are never pulled): build or load it first (scripts/docker-test-env.sh"
+                + " builds " + ContainerConfig.DEFAULT_FORWARDER_IMAGE + ")");
+      }
+    }
+    checked = true;
+  }
+
+  /**
+   * Runs the preflight once per instance, starts the forwarder container, waits until it listens,
+   * creates the agent container and starts it attached. Returns once the agent container runs;
+   * on any failure both containers are removed.
+   *
+   * @throws SandboxException if preflight fails, the workspace would expose the Docker socket, a
+   *     container cannot be created, or the forwarder does not listen within the start timeout
+   */
+  @Override
+  public SandboxProcess start(SandboxLaunch launch) {
+    if (!checked) {
+      preflight();
+    }
+    Path workDir = launch.workDir().toAbsolutePath().normalize();
+    config.socketPath().ifPresent(sock -> {
+      if (sock.toAbsolutePath().normalize().startsWith(workDir)) {
+        throw new SandboxException(
+            "the workspace " + workDir + " contains the Docker socket " + sock + "; the agent must never reach it."
+                + " Choose a workspace that does not contain it");
+      }
+    });
+    String id = HexFormat.of().formatHex(randomBytes());
+    String forwarder = "taskbound-" + id + "-forwarder";
+    String agent = "taskbound-" + id + "-agent";
+    Map<String, String> handle = new LinkedHashMap<>();
+    handle.put("backend", "container");
+    handle.put("endpoint", config.endpoint());
+    handle.put("forwarder", forwarder);
+    handle.put("agent", agent);
+    ContainerSandboxProcess process = new ContainerSandboxProcess(this, handle);
+    try {
+      long deadline = System.nanoTime() + launch.startTimeout().toNanos();
+      process.forwarderStarted(startForwarder(launch, id, forwarder, deadline));
+      createAgent(launch, workDir, id, agent, forwarder);
+      process.agentStarted(startAgent(launch, agent));
+      return process;
+    } catch (RuntimeException e) {
+      process.destroyTree();
+      throw e instanceof SandboxException ? e : new SandboxException("cannot start the container sandbox: " + e.getMessage(), e);
+    }
+  }
+
+  private byte[] randomBytes() {
+    byte[] b = new byte[6];
+    random.nextBytes(b);
+    return b;
+  }
+
+  /** A path as a {@code --mount} value takes it: its syntax is comma-separated, so commas are refused. */
+  private static String mountable(String what, Path path) {
+    String s = path.toString();
+    if (s.indexOf(',') >= 0 || s.indexOf('"') >= 0 || s.indexOf('\n') >= 0) {
+      throw new SandboxException(
+          "the container sandbox cannot mount the " + what + " " + s + ": the path contains a comma, quote or newline;"
+              + " accepted: paths without them");
+    }
+    return s;
+  }
+
+  private List<String> labels(String id) {
+    List<String> a = new ArrayList<>(List.of("--label", LABEL + "=" + id));
+    config.labels().forEach((k, v) -> a.addAll(List.of("--label", k + "=" + v)));
+    return a;
+  }
+
+  private Process startForwarder(SandboxLaunch launch, String id, String name, long deadline) {
+    Path socket = launch.gatewaySocket().toAbsolutePath();
+    String owner;
+    try {
+      owner = Files.getAttribute(socket, "unix:uid") + ":" + Files.getAttribute(socket, "unix:gid");
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new SandboxException("cannot read the owner of the gateway socket " + socket + ": " + e.getMessage(), e);
+    }
+    String code = CODE_MOUNT + (Files.isDirectory(config.forwarderCode()) ? "" : ".jar");
+    List<String> args = new ArrayList<>(List.of("run", "--name", name));
+    args.addAll(labels(id));
+    args.addAll(List.of(
+        "--pull", "never", "--network", "none", "--read-only", "--cap-drop", "ALL",
+        "--security-opt", "no-new-privileges", "--user", owner, "--tmpfs", "/tmp:size=16m",
+        "--mount", "type=bind,source=" + mountable("gateway socket's directory", socket.getParent()) + ",target="
+            + GATEWAY_DIR + ",readonly",
+        "--mount", "type=bind,source=" + mountable("forwarder code", config.forwarderCode().toAbsolutePath()) + ",target="
+            + code + ",readonly",
+        "--entrypoint", config.forwarderJava(), config.forwarderImage()));
+    args.addAll(InitCommand.FAST_START);
+    args.addAll(List.of("-cp", code, ContainerForwarder.class.getName(),
+        GATEWAY_DIR + "/" + socket.getFileName(), String.valueOf(config.forwarderPort())));
+    Process p;
+    try {
+      p = docker.builder(args, Map.of()).redirectErrorStream(true).redirectInput(Redirect.from(new java.io.File("/dev/null"))).start();
+    } catch (IOException e) {
+      throw new SandboxException("cannot run " + config.dockerBinary() + ": " + e.getMessage(), e);
+    }
+    awaitReady(p, deadline);
+    return p;
+  }
+
+  /** Reads the forwarder's output until its ready line; then keeps draining it in the background. */
+  private void awaitReady(Process p, long deadline) {
+    BufferedReader reader = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    StringBuilder seen = new StringBuilder();
+    CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(() -> {
+      try {
+        String line;
+        while ((line = reader.readLine()) != null) {
+          if (line.startsWith(ContainerForwarder.READY)) {
+            return true;
+          }
+          synchronized (seen) {
+            if (seen.length() < 2000) {
+              seen.append(line.strip()).append("; ");
+            }
+          }
+        }
+      } catch (IOException e) {
+        // the CLI is gone
+      }
+      return false;
+    });
+    boolean ok;
+    try {
+      ok = ready.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      throw new SandboxException("the container sandbox's forwarder did not listen within the start timeout; it was removed");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new SandboxException("interrupted while starting the container sandbox's forwarder");
+    } catch (ExecutionException e) {
+      ok = false;
+    }
+    if (!ok) {
+      String why;
+      synchronized (seen) {
+        why = seen.toString().strip();
+      }
+      throw new SandboxException("the container sandbox's forwarder did not start: " + (why.isEmpty() ? "no output" : why));
+    }
+    CompletableFuture.runAsync(() -> {
+      try (reader) {
+        while (reader.readLine() != null) {
+          // nothing else is expected; draining keeps the CLI from blocking
+        }
+      } catch (IOException e) {
+        // gone
+      }
+    });
+  }
+
+  private void createAgent(SandboxLaunch launch, Path workDir, String id, String name, String forwarder) {
+    Map<String, String> env = agentEnvironment(launch.environment());
+    List<String> args = new ArrayList<>(List.of("create", "--name", name));
+    args.addAll(labels(id));
+    args.addAll(List.of(
+        "--pull", "never", "--network", "container:" + forwarder, "--init", "--security-opt", "no-new-privileges",
+        "--mount", "type=bind,source=" + mountable("workspace", workDir) + ",target=" + workDir,
+        "--workdir", workDir.toString()));
+    for (Path hidden : launch.hiddenPaths()) {
+      Path abs = hidden.toAbsolutePath().normalize();
+      if (!abs.startsWith(workDir) || !Files.exists(abs)) {
+        continue; // outside the workspace nothing of the host is visible
+      }
+      if (abs.equals(workDir)) {
+        throw new SandboxException("hidden path " + hidden + " is the workspace itself; the agent needs the workspace");
+      }
+      args.addAll(Files.isDirectory(abs)
+          ? List.of("--mount", "type=tmpfs,target=" + mountable("hidden path", abs) + ",tmpfs-size=4096,tmpfs-mode=0")
+          : List.of("--mount", "type=bind,source=/dev/null,target=" + mountable("hidden path", abs) + ",readonly"));
+    }
+    args.add("--interactive"); // the agent reads the launch's stdin, as in the other backends
+    env.keySet().forEach(k -> args.addAll(List.of("--env", k)));
+    args.add(config.agentImage());
+    args.addAll(launch.command());
+    DockerCli.Result created = docker.run(CLI_TIMEOUT, env, args);
+    if (!created.ok()) {
+      throw new SandboxException("cannot create the agent container from image '" + config.agentImage() + "': " + created.oneLine());
+    }
+  }
+
+  /** The variables the agent container gets: the launch's, the proxy's; see the class comment. */
+  private Map<String, String> agentEnvironment(Map<String, String> base) {
+    Map<String, String> env = new LinkedHashMap<>();
+    ProxyEnvironment.forAgent(base, config.forwarderPort()).forEach((k, v) -> {
+      String upper = k.toUpperCase(Locale.ROOT);
+      if (!k.equals("PATH") && !k.equals("HOSTNAME") && !upper.startsWith("DOCKER_") && !k.contains("=")) {
+        env.put(k, v);
+      }
+    });
+    return env;
+  }
+
+  private Process startAgent(SandboxLaunch launch, String name) {
+    List<String> args = List.of("start", "--attach", "--interactive", name);
+    try {
+      return docker.builder(args, Map.of())
+          .redirectInput(launch.io().stdin())
+          .redirectOutput(launch.io().stdout())
+          .redirectError(launch.io().stderr())
+          .start();
+    } catch (IOException e) {
+      throw new SandboxException("cannot run " + config.dockerBinary() + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The exit status the daemon recorded for a container that has ended, if it still exists. */
+  OptionalInt exitStatus(String container) {
+    DockerCli.Result r =
+        docker.run(CLI_TIMEOUT, List.of("container", "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", container));
+    String[] f = r.output().strip().split(" ");
+    if (!r.ok() || f.length != 2 || f[0].equals("running")) {
+      return OptionalInt.empty();
+    }
+    try {
+      return OptionalInt.of(Integer.parseInt(f[1]));
+    } catch (NumberFormatException e) {
+      return OptionalInt.empty();
+    }
+  }
+
+  /** Sends a signal to a container's main process ({@code docker kill}); a gone container is ignored. */
+  void signal(String container, String signal) {
+    docker.run(CLI_TIMEOUT, List.of("kill", "--signal", signal, container));
+  }
+
+  /**
+   * Removes the containers named in a handle from {@link SandboxProcess#handle()} ({@code docker rm
+   * -f}), also from a process that did not start them. Idempotent: containers already gone count as
+   * removed.
+   *
+   * @param handle the recorded handle; its {@code endpoint} must be this instance's
+   * @throws SandboxException if the daemon cannot be reached or refuses to remove a container, with
+   *     the daemon's message
+   */
+  public void remove(Map<String, String> handle) {
+    List<String> names = new ArrayList<>();
+    for (String key : List.of("agent", "forwarder")) {
+      String name = handle.get(key);
+      if (name != null) {
+        if (!name.matches("taskbound-[0-9a-f]+-(agent|forwarder)")) {
+          throw new IllegalArgumentException("not a Taskbound container name: " + name);
+        }
+        names.add(name);
+      }
+    }
+    if (names.isEmpty()) {
+      return;
+    }
+    List<String> args = new ArrayList<>(List.of("rm", "--force", "--volumes"));
+    args.addAll(names);
+    requireRemoved(names, docker.run(CLI_TIMEOUT, args));
+  }
+
+  /**
+   * Removes every container, running or not, that carries the label {@code key=value}: the undo a
+   * session can journal <em>before</em> {@link #start} when it put its own label on the containers
+   * ({@link ContainerConfig.Builder#label}), so that a Taskbound process killed during start leaves
+   * nothing behind. Idempotent.
+   *
+   * @return how many containers were removed
+   * @throws SandboxException if the daemon cannot be reached or refuses, with its message
+   */
+  public int removeLabelled(String key, String value) {
+    if (!key.matches("[a-z0-9][a-z0-9._-]{0,127}") || value.indexOf('\n') >= 0) {
+      throw new IllegalArgumentException("bad label " + key);
+    }
+    DockerCli.Result found =
+        docker.run(CLI_TIMEOUT, List.of("ps", "--all", "--quiet", "--filter", "label=" + key + "=" + value));
+    if (!found.ok()) {
+      throw new SandboxException("cannot list the containers labelled " + key + "=" + value + " at " + config.endpoint()
+          + ": " + found.oneLine());
+    }
+    List<String> ids = found.output().strip().isEmpty() ? List.of() : List.of(found.output().strip().split("\\s+"));
+    if (ids.isEmpty()) {
+      return 0;
+    }
+    List<String> args = new ArrayList<>(List.of("rm", "--force", "--volumes"));
+    args.addAll(ids);
+    DockerCli.Result r = docker.run(CLI_TIMEOUT, args);
+    requireRemoved(ids, r);
+    return ids.size();
+  }
+
+  private void requireRemoved(List<String> names, DockerCli.Result r) {
+    if (r.ok()) {
+      return;
+    }
+    for (String line : r.output().split("\n")) {
+      String l = line.strip();
+      if (!l.isEmpty() && !l.contains("No such container") && !l.contains("is already in progress")) {
+        throw new SandboxException("cannot remove the containers " + names + " at " + config.endpoint() + ": " + r.oneLine());
+      }
+    }
+  }
+}

@@ -1,0 +1,369 @@
+package dev.taskbound.core.sandbox.container;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.taskbound.core.egress.EgressDecision;
+import dev.taskbound.core.egress.EgressRule;
+import dev.taskbound.core.egress.Gateway;
+import dev.taskbound.core.egress.GatewayConfig;
+import dev.taskbound.core.egress.RuleSet;
+import dev.taskbound.core.sandbox.ContainerConfig;
+import dev.taskbound.core.sandbox.ContainerSandbox;
+import dev.taskbound.core.sandbox.SandboxException;
+import dev.taskbound.core.sandbox.SandboxIo;
+import dev.taskbound.core.sandbox.SandboxLaunch;
+import dev.taskbound.core.sandbox.SandboxProcess;
+import java.io.File;
+import java.lang.ProcessBuilder.Redirect;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code container} backend against a real Docker daemon ({@code scripts/docker-test-env.sh}
+ * starts one and builds the images). Fails, never skips, when no daemon is reachable. Containers
+ * use {@code --network none} and {@code container:<id>} only; test traffic goes to host loopback
+ * through the real gateway.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ContainerSandboxTest {
+  private static final String AGENT_IMAGE = "taskbound/debian-base:bookworm";
+  private static final String BODY = "hello from allowed.test";
+
+  private Path dir;
+  private final String runLabel = UUID.randomUUID().toString();
+  private final AtomicInteger requests = new AtomicInteger();
+  private final List<EgressDecision> decisions = new CopyOnWriteArrayList<>();
+  private HttpServer server;
+  private Gateway gateway;
+  private ContainerSandbox sandbox;
+  private int runs;
+
+  @BeforeAll
+  void startServerAndGateway(@TempDir Path tempDir) throws Exception {
+    dir = tempDir;
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/hello", exchange -> {
+      requests.incrementAndGet();
+      byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    server.start();
+    Path gatewayDir = Files.createDirectories(dir.resolve("run"));
+    gateway = Gateway.start(new GatewayConfig(
+        gatewayDir.resolve("gateway.sock"),
+        RuleSet.of(List.of(EgressRule.parse("allowed.test:" + port())), List.of()),
+        Map.of("allowed.test", "127.0.0.1", "blocked.test", "127.0.0.1"),
+        (decision, method, dialled) -> decisions.add(decision)));
+    sandbox = new ContainerSandbox(ContainerConfig.builder(AGENT_IMAGE).label("dev.taskbound.test", runLabel).build());
+  }
+
+  @AfterAll
+  void stop() {
+    if (gateway != null) {
+      gateway.close();
+    }
+    if (server != null) {
+      server.stop(0);
+    }
+  }
+
+  private int port() {
+    return server.getAddress().getPort();
+  }
+
+  private record Result(int status, String out, String err) {}
+
+  private SandboxProcess start(String script, Map<String, String> env) throws Exception {
+    return start(List.of("bash", "-c", script), env, List.of(dir.resolve("run")), new File("/dev/null"));
+  }
+
+  /** Starts a sandbox in {@code dir/work}; its stdout and stderr go to {@code dir/outN}, {@code dir/errN}. */
+  private SandboxProcess start(List<String> command, Map<String, String> env, List<Path> hidden, File stdin)
+      throws Exception {
+    runs++;
+    Path work = Files.createDirectories(dir.resolve("work"));
+    return sandbox.start(new SandboxLaunch(
+        command, work, env, gateway.socketPath(), hidden, Duration.ofSeconds(30),
+        new SandboxIo(Redirect.from(stdin), Redirect.to(dir.resolve("out" + runs).toFile()),
+            Redirect.to(dir.resolve("err" + runs).toFile()))));
+  }
+
+  private Result run(String script) throws Exception {
+    return run(script, Map.of("HOME", "/root"));
+  }
+
+  private Result run(String script, Map<String, String> env) throws Exception {
+    SandboxProcess p = start(script, env);
+    try {
+      assertThat(p.waitFor(Duration.ofSeconds(45))).as("the sandbox finished").isTrue();
+      return new Result(p.waitFor(), Files.readString(dir.resolve("out" + runs)), Files.readString(dir.resolve("err" + runs)));
+    } finally {
+      p.destroyTree();
+    }
+  }
+
+  /** A raw HTTP request through the proxy named by HTTP_PROXY, with bash's /dev/tcp only. */
+  private String proxiedGet(String host) {
+    return "p=${HTTP_PROXY##*:}; exec 3<>/dev/tcp/127.0.0.1/$p || exit 9; "
+        + "printf 'GET http://" + host + ":" + port() + "/hello HTTP/1.1\\r\\nHost: " + host + ":" + port()
+        + "\\r\\nConnection: close\\r\\n\\r\\n' >&3; cat <&3; echo; exec 3<&-; ";
+  }
+
+  private List<String> containersOfThisRun() {
+    try {
+      Process p = new ProcessBuilder("docker", "ps", "--all", "--quiet", "--filter", "label=dev.taskbound.test=" + runLabel)
+          .redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).as("docker ps: " + out).isZero();
+      return out.isEmpty() ? List.of() : List.of(out.split("\n"));
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void agentReachesAnAllowedHostThroughTheGatewayAndGets403ForABlockedOne() throws Exception {
+    int before = requests.get();
+
+    Result r = run(proxiedGet("allowed.test") + "echo ---; " + proxiedGet("blocked.test"));
+
+    String[] parts = r.out().split("---", 2);
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(parts[0].strip()).startsWith("HTTP/1.1 200").contains(BODY);
+    assertThat(parts[1].strip()).startsWith("HTTP/1.1 403").contains("egress to blocked.test:" + port() + " denied");
+    assertThat(requests.get() - before).isEqualTo(1);
+  }
+
+  @Test
+  void directTcpToAHostLoopbackServerFails() throws Exception {
+    int before = requests.get();
+
+    Result r = run("(exec 3<>/dev/tcp/127.0.0.1/" + port() + ") 2>/dev/null && echo CONNECTED || echo REFUSED");
+
+    assertThat(r.out().strip()).isEqualTo("REFUSED");
+    assertThat(requests.get()).isEqualTo(before);
+  }
+
+  @Test
+  void nameResolutionFailsInside() throws Exception {
+    Result r = run("getent ahosts allowed.test; echo status=$?; getent ahosts deb.debian.org; echo status=$?");
+
+    assertThat(r.out()).contains("status=2").doesNotContain("status=0").doesNotContain("127.0.0.1");
+  }
+
+  @Test
+  void neitherTheDockerSocketNorTheGatewaySocketIsInTheAgentContainer() throws Exception {
+    Result r = run("for f in /var/run/docker.sock /run/docker.sock /run/taskbound " + gateway.socketPath()
+        + " " + dir.resolve("run") + "; do [ -e \"$f\" ] && echo \"PRESENT $f\"; done; echo done");
+
+    assertThat(r.out().strip()).isEqualTo("done");
+  }
+
+  @Test
+  void agentGetsItsEnvironmentAndTheProxyVariables() throws Exception {
+    Result r = run("echo \"$TASK_VALUE|$HTTPS_PROXY|$NO_PROXY|${DOCKER_HOST-unset}\"",
+        Map.of("TASK_VALUE", "v1 with spaces", "DOCKER_HOST", "unix:///var/run/docker.sock"));
+
+    assertThat(r.out().strip())
+        .isEqualTo("v1 with spaces|http://127.0.0.1:" + ContainerConfig.DEFAULT_FORWARDER_PORT + "||unset");
+  }
+
+  @Test
+  void agentReadsItsStandardInput() throws Exception {
+    Path input = Files.writeString(dir.resolve("stdin"), "line from stdin\n");
+    SandboxProcess p = start(List.of("cat"), Map.of(), List.of(), input.toFile());
+
+    try {
+      assertThat(p.waitFor(Duration.ofSeconds(30))).isTrue();
+      assertThat(p.waitFor()).isZero();
+    } finally {
+      p.destroyTree();
+    }
+
+    assertThat(Files.readString(dir.resolve("out" + runs))).isEqualTo("line from stdin\n");
+  }
+
+  @Test
+  void exitStatusPassesThrough() throws Exception {
+    Result r = run("exit 42");
+
+    assertThat(r.status()).isEqualTo(42);
+  }
+
+  @Test
+  void aCommandThatIsNotFoundExitsWith127() throws Exception {
+    SandboxProcess p = start(List.of("no-such-command"), Map.of(), List.of(), new File("/dev/null"));
+
+    try {
+      assertThat(p.waitFor(Duration.ofSeconds(30))).isTrue();
+      assertThat(p.waitFor()).isEqualTo(127);
+    } finally {
+      p.destroyTree();
+    }
+  }
+
+  @Test
+  void terminateEndsTheAgentWithSigterm() throws Exception {
+    SandboxProcess p = start("echo started; exec sleep 600", Map.of());
+    try {
+      waitForOutput("started");
+
+      p.terminate();
+
+      assertThat(p.waitFor(Duration.ofSeconds(20))).isTrue();
+      assertThat(p.waitFor()).isEqualTo(128 + 15);
+    } finally {
+      p.destroyTree();
+    }
+  }
+
+  @Test
+  void hiddenPathsInsideTheWorkspaceAreCovered() throws Exception {
+    Path work = Files.createDirectories(dir.resolve("work"));
+    Path secrets = Files.createDirectories(work.resolve("session"));
+    Files.writeString(secrets.resolve("key.jwk"), "PRIVATE");
+    Files.writeString(work.resolve("token"), "TOKEN");
+    SandboxProcess p = start(List.of("bash", "-c", "cat session/key.jwk token; ls -A session | wc -l; echo end"),
+        Map.of(), List.of(secrets, work.resolve("token")), new File("/dev/null"));
+
+    try {
+      assertThat(p.waitFor(Duration.ofSeconds(30))).isTrue();
+    } finally {
+      p.destroyTree();
+    }
+
+    String out = Files.readString(dir.resolve("out" + runs));
+    assertThat(out).doesNotContain("PRIVATE").doesNotContain("TOKEN").endsWith("0\nend\n");
+    assertThat(Files.readString(secrets.resolve("key.jwk"))).isEqualTo("PRIVATE");
+  }
+
+  @Test
+  void environmentValuesNeverAppearOnAnyCommandLine() throws Exception {
+    String sentinel = "sentinel-" + UUID.randomUUID();
+    SandboxProcess p = start("echo started; exec sleep 600", Map.of("AGENT_SECRET", sentinel));
+    try {
+      waitForOutput("started");
+
+      List<String> cmdlines = allCommandLines();
+
+      assertThat(cmdlines).isNotEmpty().noneMatch(c -> c.contains(sentinel));
+    } finally {
+      p.destroyTree();
+    }
+  }
+
+  private static List<String> allCommandLines() throws Exception {
+    List<String> out = new java.util.ArrayList<>();
+    try (var procs = Files.list(Path.of("/proc"))) {
+      for (Path proc : procs.filter(q -> q.getFileName().toString().matches("\\d+")).toList()) {
+        try {
+          out.add(new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+          // the process ended meanwhile
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Waits (bounded) until the current run's standard output contains {@code text}. */
+  private void waitForOutput(String text) throws Exception {
+    Path out = dir.resolve("out" + runs);
+    try (var watcher = out.getFileSystem().newWatchService()) {
+      out.getParent().register(watcher, java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!(Files.exists(out) && Files.readString(out).contains(text))) {
+        long left = deadline - System.nanoTime();
+        assertThat(left).as("'" + text + "' appeared within 30 s").isPositive();
+        var key = watcher.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
+        if (key != null) {
+          key.pollEvents();
+          key.reset();
+        }
+      }
+    }
+  }
+
+  @Test
+  void destroyTreeRemovesBothContainersAndIsIdempotent() throws Exception {
+    SandboxProcess p = start("sleep 600", Map.of());
+    assertThat(containersOfThisRun()).hasSize(2);
+
+    p.destroyTree();
+    p.destroyTree();
+
+    assertThat(containersOfThisRun()).isEmpty();
+    assertThat(p.waitFor(Duration.ofSeconds(10))).isTrue();
+    assertThat(p.handle()).containsEntry("backend", "container").containsKeys("agent", "forwarder", "endpoint");
+  }
+
+  @Test
+  void removeFromTheHandleAloneEndsTheSandbox() throws Exception {
+    SandboxProcess p = start("sleep 600", Map.of());
+
+    new ContainerSandbox(ContainerConfig.builder(AGENT_IMAGE).build()).remove(p.handle());
+
+    assertThat(p.waitFor(Duration.ofSeconds(20))).isTrue();
+    assertThat(containersOfThisRun()).isEmpty();
+    p.destroyTree();
+  }
+
+  @Test
+  void removeLabelledEndsEverySandboxWithTheSessionLabelAndIsIdempotent() throws Exception {
+    SandboxProcess p = start("sleep 600", Map.of());
+
+    int removed = sandbox.removeLabelled("dev.taskbound.test", runLabel);
+    int again = sandbox.removeLabelled("dev.taskbound.test", runLabel);
+
+    assertThat(removed).isEqualTo(2);
+    assertThat(again).isZero();
+    assertThat(p.waitFor(Duration.ofSeconds(20))).isTrue();
+    assertThat(containersOfThisRun()).isEmpty();
+    p.destroyTree();
+  }
+
+  @Test
+  void preflightNamesTheUnreachableDaemonAndTheOptions() {
+    ContainerSandbox unreachable =
+        new ContainerSandbox(ContainerConfig.builder(AGENT_IMAGE).endpoint("unix:///nonexistent/docker.sock").build());
+
+    assertThatThrownBy(unreachable::preflight)
+        .isInstanceOf(SandboxException.class)
+        .hasMessageStartingWith("cannot reach the Docker daemon at unix:///nonexistent/docker.sock: ")
+        .hasMessageEndingWith("Options: start the Docker daemon (or point DOCKER_HOST at a running one), use the netns"
+            + " backend, or use the proxy backend with 'enforcement: cooperative' in the policy (proxy variables only,"
+            + " not enforced)");
+  }
+
+  @Test
+  void preflightNamesAMissingImage() {
+    ContainerSandbox missing = new ContainerSandbox(ContainerConfig.builder("taskbound/no-such-image:1").build());
+
+    assertThatThrownBy(missing::preflight)
+        .isInstanceOf(SandboxException.class)
+        .hasMessageStartingWith("the container sandbox needs the image 'taskbound/no-such-image:1', which the Docker"
+            + " daemon at unix:///var/run/docker.sock does not have (images are never pulled)");
+  }
+}

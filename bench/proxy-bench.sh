@@ -7,10 +7,13 @@
 # The origin is nginx with a self-signed certificate on 127.0.0.1. Taskbound's path is what an
 # agent sees: the client runs inside a real netns sandbox and reaches the gateway (a standalone
 # JVM, GatewayMain, so its RSS is its own) through the sandbox's forwarder.
+# A fifth, diagnostic path, "gw+socat", puts socat (instead of the sandbox's forwarder) in front of
+# the same gateway socket, to tell the gateway's cost from the forwarder's.
 # Loopback only. Installs squid, tinyproxy and nginx-light with apt-get when missing (root).
 # Every server it starts is stopped on exit.
 #
 #   bench/proxy-bench.sh [SIZE_MIB] [RUNS] [CONCURRENT]     (defaults 1024 3 1000)
+# Environment: SECTIONS (default 1234: which measurements to run), RATE_SECONDS (8), RATE_MAX_OPS (20000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mib=${1:-1024}
@@ -18,6 +21,7 @@ runs=${2:-3}
 concurrent=${3:-1000}
 rate_seconds=${RATE_SECONDS:-8}
 rate_max_ops=${RATE_MAX_OPS:-20000}
+sections=${SECTIONS:-1234}
 
 need=()
 command -v squid >/dev/null || need+=(squid)
@@ -25,6 +29,7 @@ command -v tinyproxy >/dev/null || need+=(tinyproxy)
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v curl >/dev/null || need+=(curl)
 command -v openssl >/dev/null || need+=(openssl)
+command -v socat >/dev/null || need+=(socat)
 if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || { echo "install ${need[*]} first (apt-get install ${need[*]})" >&2; exit 2; }
   export DEBIAN_FRONTEND=noninteractive
@@ -137,6 +142,10 @@ pids+=($!)
 gw_pid=$!
 for _ in $(seq 100); do grep -q '^ready' "$work/gateway.out" 2>/dev/null && break; sleep 0.1; done
 grep -q '^ready' "$work/gateway.out" || { cat "$work/gateway.err" >&2; exit 1; }
+socat_port=$(free_port)
+socat "TCP-LISTEN:$socat_port,bind=127.0.0.1,fork,reuseaddr,backlog=2048" "UNIX-CONNECT:$work/gw.sock" &
+pids+=($!)
+wait_port "$socat_port" socat
 in_sandbox() { java -cp "$cp" dev.taskbound.core.clients.bench.InSandbox "$work/gw.sock" "$@"; }
 
 squid_pid() { # the worker that relays (squid -N runs one process)
@@ -145,26 +154,30 @@ squid_pid() { # the worker that relays (squid -N runs one process)
 
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ); machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo);" \
   "$(java -version 2>&1 | head -1); $(curl --version | head -1 | cut -d' ' -f1-2); $(squid -v | head -1); $(tinyproxy -v); nginx $(nginx -v 2>&1 | cut -d/ -f2)"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (anything above ~0.5 on 2 cores means other work shares the CPUs)"
 
+if [[ $sections == *1* ]]; then
 # --- 1. throughput ---------------------------------------------------------------------------
 echo
 echo "1. throughput: ${size_mib} MiB over TLS through a CONNECT tunnel, curl, median of $runs (MB/s)"
 curl_args=(-sS -o /dev/null --cacert "$work/origin.pem" -w '%{speed_download}\n' "https://$origin/big")
-: > "$work/t.direct"; : > "$work/t.squid"; : > "$work/t.tinyproxy"; : > "$work/t.taskbound"
+: > "$work/t.direct"; : > "$work/t.squid"; : > "$work/t.tinyproxy"; : > "$work/t.taskbound"; : > "$work/t.gw+socat"
 for _ in $(seq "$runs"); do  # interleaved, so machine noise hits every path alike
   curl --noproxy '*' "${curl_args[@]}" >> "$work/t.direct"
   curl -x "http://127.0.0.1:$squid_port" "${curl_args[@]}" >> "$work/t.squid"
   curl -x "http://127.0.0.1:$tiny_port" "${curl_args[@]}" >> "$work/t.tinyproxy"
   in_sandbox curl "${curl_args[@]}" >> "$work/t.taskbound"
+  curl -x "http://127.0.0.1:$socat_port" "${curl_args[@]}" >> "$work/t.gw+socat"
 done
 direct_tp=$(median < "$work/t.direct")
-for path in direct squid tinyproxy taskbound; do
+for path in direct squid tinyproxy taskbound gw+socat; do
   m=$(median < "$work/t.$path")
-  eval "tp_$path=$m"
   awk -v p="$path" -v m="$m" -v d="$direct_tp" -v all="$(tr '\n' ' ' < "$work/t.$path")" \
     'BEGIN {printf "  %-10s %8.0f MB/s  %.2fx direct   (runs: %s)\n", p, m/1e6, m/d, all}'
 done
+fi
 
+if [[ $sections == *2* ]]; then
 # --- 2. tunnel rate and latency -----------------------------------------------------------------
 echo
 echo "2. new tunnels (TCP + CONNECT + TLS handshake + GET /small), ${rate_seconds} s each, at most $rate_max_ops ops"
@@ -180,9 +193,10 @@ rate_of() { # path proxy-spec threads
 }
 for threads in 1 4; do
   echo "  $threads client thread(s):"
-  for path in direct squid tinyproxy taskbound; do
+  for path in direct squid tinyproxy taskbound gw+socat; do
     case $path in
-      direct) spec=direct ;; squid) spec="127.0.0.1:$squid_port" ;; tinyproxy) spec="127.0.0.1:$tiny_port" ;; *) spec=env ;;
+      direct) spec=direct ;; squid) spec="127.0.0.1:$squid_port" ;; tinyproxy) spec="127.0.0.1:$tiny_port" ;;
+      gw+socat) spec="127.0.0.1:$socat_port" ;; *) spec=env ;;
     esac
     line=$(rate_of "$path" "$spec" "$threads" 2>"$work/rate.err" | grep '^rate') || { cat "$work/rate.err" >&2; exit 1; }
     echo "$path $line" >> "$work/rate.$threads"
@@ -198,7 +212,9 @@ for threads in 1 4; do
       }
     }' "$work/rate.$threads"
 done
+fi
 
+if [[ $sections == *3* ]]; then
 # --- 3. concurrent open tunnels -----------------------------------------------------------------
 echo
 echo "3. $concurrent tunnels open at once (TLS + one keep-alive GET each), proxy RSS while they are open"
@@ -230,8 +246,14 @@ hold_of direct direct ""
 hold_of squid "127.0.0.1:$squid_port" "$(squid_pid)"
 hold_of tinyproxy "127.0.0.1:$tiny_port" "$tiny_pid"
 hold_of taskbound env "$gw_pid"
+fi
 
+if [[ $sections == *4* ]]; then
 # --- 4. entering the sandbox ----------------------------------------------------------------------
 echo
 echo "4. per-command overhead of the netns sandbox (agent 'true'), SandboxStartBench"
 java -cp "$cp" dev.taskbound.core.sandbox.SandboxStartBench netns 20 | sed 's/^/  /'
+fi
+
+echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -12,9 +12,7 @@ import dev.taskbound.core.sandbox.NetnsSandbox;
 import dev.taskbound.core.sandbox.SandboxIo;
 import dev.taskbound.core.sandbox.SandboxLaunch;
 import dev.taskbound.core.sandbox.SandboxProcess;
-import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.ProcessBuilder.Redirect;
 import java.net.InetAddress;
@@ -181,15 +179,12 @@ final class ClientsHarness implements AutoCloseable {
   }
 
   private static SSLContext sslContext(Path keyStore) throws Exception {
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    try (InputStream in = new FileInputStream(keyStore.toFile())) {
-      ks.load(in, "changeit".toCharArray());
-    }
+    char[] password = "changeit".toCharArray();
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, "changeit".toCharArray());
-    SSLContext ctx = SSLContext.getInstance("TLS");
-    ctx.init(kmf.getKeyManagers(), null, null);
-    return ctx;
+    kmf.init(KeyStore.getInstance(keyStore.toFile(), password), password);
+    SSLContext tls = SSLContext.getInstance("TLS");
+    tls.init(kmf.getKeyManagers(), null, null);
+    return tls;
   }
 
   private static void keytool(String... args) throws Exception {

@@ -296,6 +296,16 @@ class EveryClientTest {
     assertOnlyAllowed("repo.test", h.port());
   }
 
+  /** No settings.xml proxy at all: Maven's transport takes the proxy from JAVA_TOOL_OPTIONS. */
+  @Test
+  void mavenResolvesThroughTheGatewayWithOnlyTheJavaToolOptionsProxy() throws Exception {
+    ClientsHarness.Result r = maven("repo.test", false);
+
+    assertThat(r.status()).as(r.out() + r.err()).isZero();
+    assertThat(h.served).contains("repo.test:" + h.port());
+    assertOnlyAllowed("repo.test", h.port());
+  }
+
   @Test
   void mavenResolvingFromARepositoryWithoutAnAllowRuleFailsClosed() throws Exception {
     ClientsHarness.Result r = maven(ClientsHarness.BLOCKED);
@@ -306,6 +316,10 @@ class EveryClientTest {
   }
 
   private static ClientsHarness.Result maven(String repoHost) throws Exception {
+    return maven(repoHost, true);
+  }
+
+  private static ClientsHarness.Result maven(String repoHost, boolean settingsProxy) throws Exception {
     String mvn = mavenBinary();
     Path project = Files.createTempDirectory(dir, "mvn");
     Files.writeString(project.resolve("pom.xml"),
@@ -313,8 +327,11 @@ class EveryClientTest {
             + "<artifactId>tiny-parent</artifactId><version>1.0</version><relativePath/></parent>"
             + "<artifactId>consumer</artifactId><packaging>pom</packaging></project>\n");
     Files.writeString(project.resolve("settings.tmpl"),
-        "<settings><proxies><proxy><id>taskbound</id><active>true</active><protocol>https</protocol>"
-            + "<host>127.0.0.1</host><port>@PORT@</port></proxy></proxies>"
+        "<settings>"
+            + (settingsProxy
+                ? "<proxies><proxy><id>taskbound</id><active>true</active><protocol>https</protocol>"
+                    + "<host>127.0.0.1</host><port>@PORT@</port></proxy></proxies>"
+                : "")
             + "<mirrors><mirror><id>local</id><mirrorOf>*</mirrorOf><url>https://" + repoHost + ":" + h.port()
             + "/maven</url></mirror></mirrors></settings>\n");
     // The forwarder's port is known only inside the sandbox, from the proxy variables.

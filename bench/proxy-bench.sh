@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# The egress gateway against direct, squid and tinyproxy, side by side in one run, with ratios:
+#   1. bulk throughput of a TLS download through a CONNECT tunnel (curl, median of RUNS)
+#   2. new tunnels per second and latency p50/p99 of small requests (TunnelBench, Java client)
+#   3. CONCURRENT tunnels held open at once: success and each proxy's RSS
+#   4. per-command overhead of entering the netns sandbox (SandboxStartBench)
+# The origin is nginx with a self-signed certificate on 127.0.0.1. Taskbound's path is what an
+# agent sees: the client runs inside a real netns sandbox and reaches the gateway (a standalone
+# JVM, GatewayMain, so its RSS is its own) through the sandbox's forwarder.
+# A fifth, diagnostic path, "gw+socat", puts socat (instead of the sandbox's forwarder) in front of
+# the same gateway socket, to tell the gateway's cost from the forwarder's.
+# Loopback only. Installs squid, tinyproxy and nginx-light with apt-get when missing (root).
+# Every server it starts is stopped on exit.
+#
+#   bench/proxy-bench.sh [SIZE_MIB] [RUNS] [CONCURRENT]     (defaults 1024 3 1000)
+# Environment: SECTIONS (default 1234: which measurements to run), RATE_SECONDS (8), RATE_MAX_OPS (20000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size_mib=${1:-1024}
+runs=${2:-3}
+concurrent=${3:-1000}
+rate_seconds=${RATE_SECONDS:-8}
+rate_max_ops=${RATE_MAX_OPS:-20000}
+sections=${SECTIONS:-1234}
+
+need=()
+command -v squid >/dev/null || need+=(squid)
+command -v tinyproxy >/dev/null || need+=(tinyproxy)
+command -v nginx >/dev/null || need+=(nginx-light)
+command -v curl >/dev/null || need+=(curl)
+command -v openssl >/dev/null || need+=(openssl)
+command -v socat >/dev/null || need+=(socat)
+if [ ${#need[@]} -gt 0 ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "install ${need[*]} first (apt-get install ${need[*]})" >&2; exit 2; }
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+[ -d shared-core/target/test-classes/dev/taskbound/core/clients/bench ] \
+  || ./mvnw -B -q -o -Djenkins.skip -pl shared-core test-compile
+cp="$PWD/shared-core/target/classes:$PWD/shared-core/target/test-classes"
+
+ulimit -n 20000 2>/dev/null || true
+work=$(mktemp -d /tmp/tb-proxy-bench.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  [ -f "$work/squid.pid" ] && kill "$(cat "$work/squid.pid")" 2>/dev/null || true
+  for p in "${pids[@]}"; do
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { # port, name: bounded wait for a TCP listener
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "$2 did not listen on 127.0.0.1:$1" >&2; exit 1
+}
+rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# --- origin: nginx, TLS, a SIZE_MIB file and a small response ---------------------------------
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=127.0.0.1 \
+  -addext "subjectAltName=IP:127.0.0.1" -keyout "$work/origin.key" -out "$work/origin.pem" 2>/dev/null
+mkdir -p "$work/www" "$work/nginx"
+truncate -s "${size_mib}M" "$work/www/big"
+origin_port=$(free_port)
+cat > "$work/nginx.conf" <<EOF
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx; proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx;
+  uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  keepalive_timeout 120s;
+  server {
+    listen 127.0.0.1:$origin_port ssl;
+    ssl_certificate $work/origin.pem;
+    ssl_certificate_key $work/origin.key;
+    root $work/www;
+    location = /small { return 200 "ok\n"; }
+  }
+}
+EOF
+nginx -c "$work/nginx.conf" -p "$work/nginx" -e "$work/nginx/error.log"
+wait_port "$origin_port" nginx
+origin="127.0.0.1:$origin_port"
+
+# --- squid -------------------------------------------------------------------------------------
+squid_port=$(free_port)
+chmod 777 "$work"
+cat > "$work/squid.conf" <<EOF
+http_port 127.0.0.1:$squid_port
+acl bench_dst port $origin_port
+http_access allow localhost bench_dst
+http_access deny all
+cache deny all
+cache_mem 8 MB
+access_log none
+cache_log $work/squid-cache.log
+pid_filename $work/squid.pid
+coredump_dir $work
+max_filedescriptors 16384
+shutdown_lifetime 0 seconds
+EOF
+squid -N -f "$work/squid.conf" 2>"$work/squid.err" &
+pids+=($!)
+wait_port "$squid_port" squid
+
+# --- tinyproxy ---------------------------------------------------------------------------------
+tiny_port=$(free_port)
+cat > "$work/tinyproxy.conf" <<EOF
+Port $tiny_port
+Listen 127.0.0.1
+Timeout 600
+MaxClients 4096
+Allow 127.0.0.1
+ConnectPort $origin_port
+LogLevel Critical
+PidFile "$work/tinyproxy.pid"
+EOF
+tinyproxy -d -c "$work/tinyproxy.conf" >"$work/tinyproxy.log" 2>&1 &
+pids+=($!)
+tiny_pid=$!
+wait_port "$tiny_port" tinyproxy
+
+# --- taskbound: standalone gateway on a Unix socket ----------------------------------------------
+java -cp "$cp" dev.taskbound.core.clients.bench.GatewayMain "$work/gw.sock" $((concurrent + 100)) \
+  "127.0.0.1:$origin_port" > "$work/gateway.out" 2>"$work/gateway.err" &
+pids+=($!)
+gw_pid=$!
+for _ in $(seq 100); do grep -q '^ready' "$work/gateway.out" 2>/dev/null && break; sleep 0.1; done
+grep -q '^ready' "$work/gateway.out" || { cat "$work/gateway.err" >&2; exit 1; }
+socat_port=$(free_port)
+socat "TCP-LISTEN:$socat_port,bind=127.0.0.1,fork,reuseaddr,backlog=2048" "UNIX-CONNECT:$work/gw.sock" &
+pids+=($!)
+wait_port "$socat_port" socat
+in_sandbox() { java -cp "$cp" dev.taskbound.core.clients.bench.InSandbox "$work/gw.sock" "$@"; }
+
+squid_pid() { # the worker that relays (squid -N runs one process)
+  echo "${pids[0]}"
+}
+
+echo "date: $(date -u +%Y-%m-%dT%H:%MZ); machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo);" \
+  "$(java -version 2>&1 | head -1); $(curl --version | head -1 | cut -d' ' -f1-2); $(squid -v | head -1); $(tinyproxy -v); nginx $(nginx -v 2>&1 | cut -d/ -f2)"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (anything above ~0.5 on 2 cores means other work shares the CPUs)"
+
+if [[ $sections == *1* ]]; then
+# --- 1. throughput ---------------------------------------------------------------------------
+echo
+echo "1. throughput: ${size_mib} MiB over TLS through a CONNECT tunnel, curl, median of $runs (MB/s)"
+curl_args=(-sS -o /dev/null --cacert "$work/origin.pem" -w '%{speed_download}\n' "https://$origin/big")
+: > "$work/t.direct"; : > "$work/t.squid"; : > "$work/t.tinyproxy"; : > "$work/t.taskbound"; : > "$work/t.gw+socat"
+for _ in $(seq "$runs"); do  # interleaved, so machine noise hits every path alike
+  curl --noproxy '*' "${curl_args[@]}" >> "$work/t.direct"
+  curl -x "http://127.0.0.1:$squid_port" "${curl_args[@]}" >> "$work/t.squid"
+  curl -x "http://127.0.0.1:$tiny_port" "${curl_args[@]}" >> "$work/t.tinyproxy"
+  in_sandbox curl "${curl_args[@]}" >> "$work/t.taskbound"
+  curl -x "http://127.0.0.1:$socat_port" "${curl_args[@]}" >> "$work/t.gw+socat"
+done
+direct_tp=$(median < "$work/t.direct")
+for path in direct squid tinyproxy taskbound gw+socat; do
+  m=$(median < "$work/t.$path")
+  awk -v p="$path" -v m="$m" -v d="$direct_tp" -v all="$(tr '\n' ' ' < "$work/t.$path")" \
+    'BEGIN {printf "  %-10s %8.0f MB/s  %.2fx direct   (runs: %s)\n", p, m/1e6, m/d, all}'
+done
+fi
+
+if [[ $sections == *2* ]]; then
+# --- 2. tunnel rate and latency -----------------------------------------------------------------
+echo
+echo "2. new tunnels (TCP + CONNECT + TLS handshake + GET /small), ${rate_seconds} s each, at most $rate_max_ops ops"
+rate_of() { # path proxy-spec threads
+  local label=$1 spec=$2 threads=$3
+  if [ "$label" = taskbound ]; then
+    in_sandbox java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench rate env 127.0.0.1 "$origin_port" \
+      "$work/origin.pem" "$rate_seconds" "$rate_max_ops" "$threads"
+  else
+    java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench rate "$spec" 127.0.0.1 "$origin_port" \
+      "$work/origin.pem" "$rate_seconds" "$rate_max_ops" "$threads"
+  fi
+}
+for threads in 1 4; do
+  echo "  $threads client thread(s):"
+  for path in direct squid tinyproxy taskbound gw+socat; do
+    case $path in
+      direct) spec=direct ;; squid) spec="127.0.0.1:$squid_port" ;; tinyproxy) spec="127.0.0.1:$tiny_port" ;;
+      gw+socat) spec="127.0.0.1:$socat_port" ;; *) spec=env ;;
+    esac
+    line=$(rate_of "$path" "$spec" "$threads" 2>"$work/rate.err" | grep '^rate') || { cat "$work/rate.err" >&2; exit 1; }
+    echo "$path $line" >> "$work/rate.$threads"
+  done
+  awk '
+    { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$1, kv[1]] = kv[2] } names[NR] = $1 }
+    END {
+      for (n = 1; n <= length(names); n++) {
+        p = names[n]
+        printf "    %-10s %7.0f tunnels/s (%.2fx direct, %.2fx squid)  p50 %6.3f ms  p99 %6.3f ms  added p50 %+6.3f ms  p99 %+6.3f ms  errors %d\n",
+          p, v[p, "per_second"], v[p, "per_second"] / v["direct", "per_second"], v[p, "per_second"] / v["squid", "per_second"],
+          v[p, "p50_ms"], v[p, "p99_ms"], v[p, "p50_ms"] - v["direct", "p50_ms"], v[p, "p99_ms"] - v["direct", "p99_ms"], v[p, "errors"]
+      }
+    }' "$work/rate.$threads"
+done
+fi
+
+if [[ $sections == *3* ]]; then
+# --- 3. concurrent open tunnels -----------------------------------------------------------------
+echo
+echo "3. $concurrent tunnels open at once (TLS + one keep-alive GET each), proxy RSS while they are open"
+hold_of() { # label spec pid-of-proxy
+  local label=$1 spec=$2 pid=$3 out="$work/hold.$1" before
+  before=$([ -n "$pid" ] && rss_kib "$pid" || echo 0)
+  if [ "$label" = taskbound ]; then
+    in_sandbox java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench hold env 127.0.0.1 "$origin_port" \
+      "$work/origin.pem" "$concurrent" 6 > "$out" 2>"$out.err" &
+  else
+    java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench hold "$spec" 127.0.0.1 "$origin_port" \
+      "$work/origin.pem" "$concurrent" 6 > "$out" 2>"$out.err" &
+  fi
+  local client=$!
+  for _ in $(seq 1200); do grep -q '^held' "$out" && break; kill -0 "$client" 2>/dev/null || break; sleep 0.1; done
+  local during=0
+  [ -n "$pid" ] && during=$(rss_kib "$pid")
+  local threads=""
+  [ -n "$pid" ] && threads=$(awk '/^Threads/ {print $2}' "/proc/$pid/status")
+  wait "$client" || true
+  local held alive
+  held=$(grep '^held' "$out" || echo "held ok=0 failed=? of=$concurrent")
+  alive=$(grep '^after_hold' "$out" || echo "after_hold alive=?")
+  printf "  %-10s %s  %s  RSS before %6.1f MiB, with tunnels open %6.1f MiB, threads %s\n" "$label" "$held" "$alive" \
+    "$(echo "$before/1024" | bc -l)" "$(echo "$during/1024" | bc -l)" "${threads:--}"
+  [ -s "$out.err" ] && sed 's/^/    /' "$out.err" | grep -v 'Picked up' | head -3 || true
+}
+hold_of direct direct ""
+hold_of squid "127.0.0.1:$squid_port" "$(squid_pid)"
+hold_of tinyproxy "127.0.0.1:$tiny_port" "$tiny_pid"
+hold_of taskbound env "$gw_pid"
+fi
+
+if [[ $sections == *4* ]]; then
+# --- 4. entering the sandbox ----------------------------------------------------------------------
+echo
+echo "4. per-command overhead of the netns sandbox (agent 'true'), SandboxStartBench"
+java -cp "$cp" dev.taskbound.core.sandbox.SandboxStartBench netns 20 | sed 's/^/  /'
+fi
+
+echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

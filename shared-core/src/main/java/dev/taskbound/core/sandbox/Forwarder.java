@@ -3,6 +3,7 @@ package dev.taskbound.core.sandbox;
 import dev.taskbound.core.egress.Pipe;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
@@ -43,6 +44,8 @@ final class Forwarder implements AutoCloseable {
       SocketChannel client;
       try {
         client = listener.accept();
+        // Relayed TLS handshakes are many small writes: Nagle plus delayed ACKs would add ~40 ms.
+        client.setOption(StandardSocketOptions.TCP_NODELAY, true);
       } catch (IOException e) {
         return;
       }

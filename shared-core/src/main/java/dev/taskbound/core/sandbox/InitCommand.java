@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
 public record InitCommand(Path javaBinary, String classPath, List<String> jvmFlags) {
   /** Flags that cut the JVM's start time: C1 only, serial GC, class data sharing, no perf file. */
   public static final List<String> FAST_START =
-      List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-XX:-UsePerfData", "-Xmx32m", "-Xss512k");
+      List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-XX:-UsePerfData", "-Xmx32m", "-XX:MaxDirectMemorySize=128m", "-Xss512k");
 
   public InitCommand {
     Objects.requireNonNull(javaBinary, "javaBinary");

@@ -92,6 +92,9 @@ public final class TaskboundCli implements Runnable {
       if (cls == RunCommand.class) {
         return cls.cast(new RunCommand(env));
       }
+      if (cls == TeardownCommand.class) {
+        return cls.cast(new TeardownCommand(env));
+      }
       return fallback.create(cls);
     }
   }

@@ -409,7 +409,8 @@ public final class Session implements AutoCloseable {
     handle.put("pid", agent.pid());
     agent.startTime().ifPresent(t -> handle.put("start", t.toString()));
     journal.updateHandle(entry, handle);
-    event("agent.started", Map.of("command", spec.command(), "pid", agent.pid()));
+    // The command line is the user's, but it may quote a value that was also issued: mask it.
+    event("agent.started", Map.of("command", spec.command().stream().map(masker::mask).toList(), "pid", agent.pid()));
     timer.mark("run.sandbox-start");
 
     long started = System.nanoTime();

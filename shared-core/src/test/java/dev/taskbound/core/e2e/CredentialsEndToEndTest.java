@@ -109,6 +109,10 @@ class CredentialsEndToEndTest {
           .contains("password=***")
           .contains("signing=absent");
       assertThat(run.stderr()).contains("teardown revoke-github-token").contains("teardown ok");
+      for (String secret : issuedSecrets()) {
+        assertThat(run.stdout()).as(secret).doesNotContain(secret);
+        assertThat(run.stderr()).as(secret).doesNotContain(secret);
+      }
     }
 
     github.verify(1, getRequestedFor(urlEqualTo("/installation/repositories"))
@@ -322,10 +326,13 @@ class CredentialsEndToEndTest {
 
   /** Invariant 1: no issued value in any file left under the test's directories. */
   private void assertNoSecretLeftUnder(Path root) throws IOException {
-    for (String secret : List.of(GH_TOKEN, LOGIN_TOKEN, CHILD_TOKEN, SECRET_ID, KV1_VALUE, KV2_VALUE,
-        DYNAMIC_PASSWORD)) {
+    for (String secret : issuedSecrets()) {
       assertThat(FileGrep.filesContaining(secret, root)).as(secret).isEmpty();
     }
+  }
+
+  private static List<String> issuedSecrets() {
+    return List.of(GH_TOKEN, LOGIN_TOKEN, CHILD_TOKEN, SECRET_ID, KV1_VALUE, KV2_VALUE, DYNAMIC_PASSWORD);
   }
 
   private List<Path> sessionDirectories() throws IOException {

@@ -34,6 +34,7 @@ import dev.taskbound.core.evidence.VerificationResult;
 import dev.taskbound.core.testing.CliProcess;
 import dev.taskbound.core.testing.FileGrep;
 import dev.taskbound.core.testing.ProcessScan;
+import dev.taskbound.core.testing.RunArtifacts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -127,13 +128,13 @@ class CredentialsEndToEndTest {
         .withRequestBody(equalToJson("{\"lease_id\":\"" + LEASE_ID + "\"}")));
     vault.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/revoke-self"))
         .withHeader("X-Vault-Token", equalTo(LOGIN_TOKEN)));
-    String events = bundleText("events.jsonl");
+    String events = RunArtifacts.bundleText(out, "events.jsonl");
     assertThat(events)
         .contains("\"credential.issued\"")
         .contains(Secret.of(GH_TOKEN).fingerprint())
         .contains(Secret.of(KV2_VALUE).fingerprint())
         .contains("\"on_request\":[\"signing\"]");
-    VerificationResult verified = BundleVerifier.verify(onlyBundle());
+    VerificationResult verified = BundleVerifier.verify(RunArtifacts.onlyBundle(out));
     assertThat(verified.valid()).as(verified.message()).isTrue();
     assertNoSecretLeftUnder(work);
   }
@@ -155,7 +156,7 @@ class CredentialsEndToEndTest {
     assertThat(ran).doesNotExist();
     github.verify(1, deleteRequestedFor(urlEqualTo("/installation/token"))
         .withHeader("Authorization", equalTo("token " + GH_TOKEN)));
-    assertThat(sessionDirectories()).isEmpty();
+    assertThat(RunArtifacts.sessionDirectories(home)).isEmpty();
     assertNoSecretLeftUnder(work);
   }
 
@@ -166,7 +167,7 @@ class CredentialsEndToEndTest {
     Path stateDir;
     try (CliProcess run = taskbound(hostEnv(false), "run", "--task", "T-43", "--policy", policy(false).toString(),
         "--out", out.toString(), "--", "true")) {
-      stateDir = stateDir(run);
+      stateDir = RunArtifacts.stateDir(run, WAIT);
 
       int status = run.waitFor(WAIT);
 
@@ -194,7 +195,7 @@ class CredentialsEndToEndTest {
     Path stateDir;
     try (CliProcess run = taskbound(hostEnv(true), "run", "--task", "T-44", "--policy", policy(true).toString(),
         "--out", out.toString(), "--", "sh", "-c", "sleep 600 & echo agent-ready; wait", marker)) {
-      stateDir = stateDir(run);
+      stateDir = RunArtifacts.stateDir(run, WAIT);
       run.awaitLine(l -> l.equals("agent-ready"), WAIT);
       run.process().destroyForcibly();
       run.waitFor(WAIT);
@@ -226,7 +227,7 @@ class CredentialsEndToEndTest {
       assertThat(status).isEqualTo(122);
       assertThat(run.stderr()).contains("no GitHub App is configured").contains("TASKBOUND_GITHUB_APP_ID");
     }
-    assertThat(sessionDirectories()).isEmpty();
+    assertThat(RunArtifacts.sessionDirectories(home)).isEmpty();
     assertThat(out).doesNotExist();
     github.verify(0, anyRequestedFor(com.github.tomakehurst.wiremock.client.WireMock.anyUrl()));
   }
@@ -320,10 +321,6 @@ class CredentialsEndToEndTest {
     return CliProcess.start(work, all, args);
   }
 
-  private static Path stateDir(CliProcess run) throws InterruptedException {
-    return Path.of(run.awaitLine(l -> l.startsWith("  session:"), WAIT).substring("  session:".length()).strip());
-  }
-
   /** Invariant 1: no issued value in any file left under the test's directories. */
   private void assertNoSecretLeftUnder(Path root) throws IOException {
     for (String secret : issuedSecrets()) {
@@ -335,33 +332,9 @@ class CredentialsEndToEndTest {
     return List.of(GH_TOKEN, LOGIN_TOKEN, CHILD_TOKEN, SECRET_ID, KV1_VALUE, KV2_VALUE, DYNAMIC_PASSWORD);
   }
 
-  private List<Path> sessionDirectories() throws IOException {
-    Path sessions = home.resolve("sessions");
-    if (!Files.exists(sessions)) {
-      return List.of();
-    }
-    try (Stream<Path> s = Files.list(sessions)) {
-      return s.toList();
-    }
-  }
-
-  private Path onlyBundle() throws IOException {
-    try (Stream<Path> s = Files.list(out)) {
-      List<Path> zips = s.filter(p -> p.toString().endsWith(".zip")).toList();
-      assertThat(zips).hasSize(1);
-      return zips.get(0);
-    }
-  }
-
   private String teardownReport() throws IOException {
     try (Stream<Path> s = Files.list(out)) {
       return Files.readString(s.filter(p -> p.toString().endsWith(".teardown.json")).findFirst().orElseThrow());
-    }
-  }
-
-  private String bundleText(String entry) throws IOException {
-    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(onlyBundle().toFile())) {
-      return new String(zip.getInputStream(zip.getEntry(entry)).readAllBytes(), StandardCharsets.UTF_8);
     }
   }
 

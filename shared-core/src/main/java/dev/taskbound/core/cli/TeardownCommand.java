@@ -1,6 +1,9 @@
 package dev.taskbound.core.cli;
 
 import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.broker.BrokerException;
+import dev.taskbound.core.broker.RevocationContext;
+import java.io.PrintWriter;
 import dev.taskbound.core.session.CredentialSources;
 import dev.taskbound.core.session.Session;
 import dev.taskbound.core.session.TeardownReport;
@@ -36,10 +39,25 @@ final class TeardownCommand implements Callable<Integer> {
     this.env = env;
   }
 
+  /**
+   * Vault entries are revoked after a fresh login with the same host configuration as the run. A
+   * broken configuration must not stop the rest of the teardown: GitHub tokens revoke themselves,
+   * and the Vault steps then fail naming what is missing (exit 123, retry possible).
+   */
+  private RevocationContext revocationContext() {
+    try {
+      return CredentialSources.fromEnvironment(env).revocationContext();
+    } catch (BrokerException e) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println("taskbound: warning: " + e.getMessage() + "; Vault credentials cannot be revoked by this teardown");
+      err.flush();
+      return RevocationContext.builder().build();
+    }
+  }
+
   @Override
   public Integer call() {
-    // Vault entries are revoked after a fresh login with the same host configuration as the run.
-    TeardownReport report = Session.finish(session, CredentialSources.fromEnvironment(env).revocationContext());
+    TeardownReport report = Session.finish(session, revocationContext());
     RunSummary.printTeardown(spec.commandLine().getErr(), report);
     return report.ok() ? 0 : ExitCodes.TEARDOWN;
   }

@@ -51,8 +51,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One task envelope. {@link #open} resolves the policy, mints the task identity, starts the gateway
- * and prepares the sandbox, journalling each undo before it creates anything; {@link #runAgent}
+ * One task envelope. {@link #open} resolves the policy, mints the task identity, starts the gateway,
+ * issues the policy's credentials through the brokers (GitHub App token, Vault) and prepares the
+ * sandbox, journalling each undo before it creates anything; {@link #runAgent}
  * runs the agent inside the sandbox under the TTL watchdog; {@link #close} replays the journal in
  * reverse and seals the evidence. If {@code open} fails part-way, it undoes what it created before
  * rethrowing.

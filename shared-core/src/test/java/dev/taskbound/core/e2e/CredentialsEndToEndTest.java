@@ -177,6 +177,10 @@ class CredentialsEndToEndTest {
     String report = teardownReport();
     assertThat(report).contains("revoke-github-token").contains(fingerprint).contains("HTTP 500")
         .contains("taskbound teardown --session " + stateDir);
+    try (Stream<Path> files = Files.list(out)) {
+      Path summary = files.filter(p -> p.toString().endsWith(".summary.md")).findFirst().orElseThrow();
+      assertThat(Files.readString(summary)).contains("revoke-github-token").contains(fingerprint);
+    }
     int failedDeletes = github.findAll(deleteRequestedFor(urlEqualTo("/installation/token"))).size();
 
     github.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(204)));

@@ -17,8 +17,8 @@ public interface VaultTokenSource {
   /** No Vault authentication available: every Vault revocation fails with a clear message. */
   VaultTokenSource NONE = (address, namespace) -> {
     throw new BrokerException("vault", "obtain a token to revoke with on " + address, -1,
-        "no Vault authentication configured for this teardown; give the policy's vault auth"
-            + " (token, AppRole or JWT) to 'taskbound teardown'");
+        "no Vault authentication configured for this teardown; give 'taskbound teardown' the run's"
+            + " TASKBOUND_VAULT_* environment (token, AppRole or JWT)");
   };
 
   /**

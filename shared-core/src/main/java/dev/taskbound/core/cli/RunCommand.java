@@ -3,6 +3,7 @@ package dev.taskbound.core.cli;
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.identity.TaskId;
 import dev.taskbound.core.policy.SandboxBackend;
+import dev.taskbound.core.session.CredentialSources;
 import dev.taskbound.core.session.Session;
 import dev.taskbound.core.session.SessionSpec;
 import dev.taskbound.core.session.TeardownReport;
@@ -93,12 +94,14 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws InterruptedException {
-    PrintWriter err = spec.commandLine().getErr();
+    PrintWriter hostErr = spec.commandLine().getErr();
     SessionSpec sessionSpec = buildSpec();
     StopSwitch stopSwitch = new StopSwitch();
     // Signals are relayed from before open, so a SIGTERM at any point still ends in teardown.
     try (SignalRelay relay = SignalRelay.install(stopSwitch)) {
       Session session = Session.open(sessionSpec);
+      // From here on Taskbound's own messages pass the session's masker too.
+      PrintWriter err = MaskingWriter.wrap(hostErr, session.masker());
       err.printf(
           "taskbound: task %s, session %s, %s sandbox, ttl %s%n  identity: %s%n  session:  %s%n",
           sessionSpec.task().value(),
@@ -112,9 +115,12 @@ final class RunCommand implements Callable<Integer> {
       try {
         stopSwitch.attach(session);
         status = session.runAgent();
-      } catch (RuntimeException | InterruptedException e) {
+      } catch (InterruptedException e) {
         RunSummary.printTeardown(err, session.teardown());
         throw e;
+      } catch (RuntimeException e) {
+        RunSummary.printTeardown(err, session.teardown());
+        throw masked(e, session);
       }
       TeardownReport report = session.teardown();
       RunSummary.print(err, session, status, report);
@@ -124,6 +130,16 @@ final class RunCommand implements Callable<Integer> {
       }
       return report.ok() ? status : ExitCodes.TEARDOWN;
     }
+  }
+
+  /** A Taskbound error whose message held a secret comes back with the secret masked. */
+  private static RuntimeException masked(RuntimeException e, Session session) {
+    String message = e.getMessage();
+    if (message == null || !(e instanceof dev.taskbound.core.TaskboundException t)
+        || session.masker().mask(message).equals(message)) {
+      return e;
+    }
+    return new dev.taskbound.core.session.SessionException(session.masker().mask(message), t.exitCode());
   }
 
   private SessionSpec buildSpec() {
@@ -153,6 +169,8 @@ final class RunCommand implements Callable<Integer> {
       b.runtimeRoot(runtime);
     }
     claims.forEach(b::identityClaim);
+    // Host configuration for the brokers, read once here; secrets come from the environment or files.
+    b.credentialSources(CredentialSources.fromEnvironment(env));
     return b.outDir(out).hostEnvironment(env).build();
   }
 

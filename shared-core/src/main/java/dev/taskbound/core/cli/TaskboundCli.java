@@ -100,6 +100,9 @@ public final class TaskboundCli implements Runnable {
       if (cls == TokenCommand.class) {
         return cls.cast(new TokenCommand(env));
       }
+      if (cls == TeardownCommand.class) {
+        return cls.cast(new TeardownCommand(env));
+      }
       return fallback.create(cls);
     }
   }

@@ -1,9 +1,14 @@
 package dev.taskbound.core.cli;
 
 import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.broker.BrokerException;
+import dev.taskbound.core.broker.RevocationContext;
+import java.io.PrintWriter;
+import dev.taskbound.core.session.CredentialSources;
 import dev.taskbound.core.session.Session;
 import dev.taskbound.core.session.TeardownReport;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,7 +21,9 @@ import picocli.CommandLine.Option;
     description = {
       "Finishes the teardown of a session whose taskbound process died (SIGKILL, a lost agent):",
       "stops what is left of its sandbox, seals its evidence into the bundle and removes its private state.",
-      "Safe to run more than once; a session still held by a live process is refused."
+      "Safe to run more than once; a session still held by a live process is refused.",
+      "Credentials are revoked from the journal; give the same TASKBOUND_GITHUB_*/TASKBOUND_VAULT_*",
+      "environment as the run (Vault entries need a fresh login)."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:every pending step succeeded", "123:a step failed (listed); run again to retry"})
@@ -26,9 +33,31 @@ final class TeardownCommand implements Callable<Integer> {
   @Option(names = "--session", required = true, paramLabel = "DIR", description = "The session's state directory.")
   Path session;
 
+  private final Map<String, String> env;
+
+  TeardownCommand(Map<String, String> env) {
+    this.env = env;
+  }
+
+  /**
+   * Vault entries are revoked after a fresh login with the same host configuration as the run. A
+   * broken configuration must not stop the rest of the teardown: GitHub tokens revoke themselves,
+   * and the Vault steps then fail naming what is missing (exit 123, retry possible).
+   */
+  private RevocationContext revocationContext() {
+    try {
+      return CredentialSources.fromEnvironment(env).revocationContext();
+    } catch (BrokerException e) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println("taskbound: warning: " + e.getMessage() + "; Vault credentials cannot be revoked by this teardown");
+      err.flush();
+      return RevocationContext.builder().build();
+    }
+  }
+
   @Override
   public Integer call() {
-    TeardownReport report = Session.finish(session);
+    TeardownReport report = Session.finish(session, revocationContext());
     RunSummary.printTeardown(spec.commandLine().getErr(), report);
     return report.ok() ? 0 : ExitCodes.TEARDOWN;
   }

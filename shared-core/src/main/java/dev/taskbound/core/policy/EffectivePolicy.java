@@ -46,7 +46,9 @@ import java.util.stream.Collectors;
  *     egress.allow[i]}, {@code egress.deny} and {@code egress.deny[i]}, {@code egress.hosts} and
  *     {@code egress.hosts[name]}, {@code github.repositories} and {@code github.repositories[i]},
  *     {@code github.permissions} and {@code github.permissions.<name>}, {@code gate.rules} and
- *     {@code gate.rules[i]}
+ *     {@code gate.rules[i]}, {@code vault.policies[i]}, {@code vault.ttl}, {@code vault.numUses},
+ *     {@code vault.secrets[i]}
+ * @param vault what the Vault broker may grant ({@code spec.vault}); empty when nothing
  */
 public record EffectivePolicy(
     String trustDomain,
@@ -61,7 +63,8 @@ public record EffectivePolicy(
     List<String> repositories,
     Map<String, Permission> permissions,
     List<GateRule> gateRules,
-    Map<String, Provenance> provenance) {
+    Map<String, Provenance> provenance,
+    Optional<VaultPolicy> vault) {
 
   public EffectivePolicy {
     Objects.requireNonNull(trustDomain, "trustDomain");
@@ -86,6 +89,7 @@ public record EffectivePolicy(
     permissions = Collections.unmodifiableMap(new LinkedHashMap<>(permissions));
     gateRules = List.copyOf(gateRules);
     provenance = Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
+    Objects.requireNonNull(vault, "vault");
   }
 
   /** The preferred sandbox backend: the first of {@link #backends()}. */
@@ -163,7 +167,7 @@ public record EffectivePolicy(
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("ttl", Provenance.commandLine("--ttl"));
     return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts,
-        repositories, permissions, gateRules, prov);
+        repositories, permissions, gateRules, prov, vault);
   }
 
   /** Whether {@code field} still holds the built-in default ceiling's value, whose limit is looser. */
@@ -176,7 +180,7 @@ public record EffectivePolicy(
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("sandbox.backends", at);
     return new EffectivePolicy(trustDomain, audience, ttl, profile, List.of(backend), enforcement, allow, deny,
-        hosts, repositories, permissions, gateRules, prov);
+        hosts, repositories, permissions, gateRules, prov, vault);
   }
 
   /**
@@ -210,12 +214,36 @@ public record EffectivePolicy(
       rules.add(m);
     });
     root.put("gateRules", rules);
+    vault.ifPresent(v -> root.put("vault", canonicalVault(v)));
     try {
       return JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build()
           .writeValueAsString(root);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialise a map of strings", e);
     }
+  }
+
+  /** {@code spec.vault} for the canonical JSON; present only when granted, so other digests stay put. */
+  private static Map<String, Object> canonicalVault(VaultPolicy v) {
+    Map<String, Object> m = new TreeMap<>();
+    m.put("policies", sorted(v.policies()));
+    v.ttl().ifPresent(t -> m.put("ttl", DurationFormat.format(t)));
+    v.numUses().ifPresent(n -> m.put("numUses", n));
+    List<Map<String, Object>> secrets = new ArrayList<>();
+    v.secrets().stream().sorted(Comparator.comparing(VaultSecretPolicy::name)).forEach(s -> {
+      Map<String, Object> e = new TreeMap<>();
+      e.put("name", s.name());
+      e.put("kind", s.kind().yamlName());
+      e.put("path", s.path());
+      s.field().ifPresent(f -> e.put("field", f));
+      s.env().ifPresent(f -> e.put("env", f));
+      s.file().ifPresent(f -> e.put("file", f));
+      s.wrap().ifPresent(w -> e.put("wrap", DurationFormat.format(w)));
+      e.put("access", s.access().yamlName());
+      secrets.add(e);
+    });
+    m.put("secrets", secrets);
+    return m;
   }
 
   private static List<String> sorted(List<?> items) {

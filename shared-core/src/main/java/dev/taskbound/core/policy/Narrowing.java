@@ -43,6 +43,10 @@ final class Narrowing {
   private Located<List<Located<String>>> repositories = builtInList(List.of(), "github.repositories");
   private Located<Map<String, Located<Permission>>> permissions = Located.builtIn(Map.of(), "github.permissions");
   private Located<List<Located<GateRule>>> gateRules = builtInList(List.of(), "gate.rules");
+  private Located<List<Located<String>>> vaultPolicies = builtInList(List.of(), "vault.policies");
+  private Located<Duration> vaultTtl;
+  private Located<Long> vaultNumUses;
+  private Located<List<Located<VaultSecretPolicy>>> vaultSecrets = builtInList(List.of(), "vault.secrets");
 
   private static <T> Located<List<Located<T>>> builtInList(List<T> values, String field) {
     List<Located<T>> items = new ArrayList<>();
@@ -69,6 +73,10 @@ final class Narrowing {
     c.repositories = repositories;
     c.permissions = permissions;
     c.gateRules = gateRules;
+    c.vaultPolicies = vaultPolicies;
+    c.vaultTtl = vaultTtl;
+    c.vaultNumUses = vaultNumUses;
+    c.vaultSecrets = vaultSecrets;
     return c;
   }
 
@@ -93,6 +101,7 @@ final class Narrowing {
     applyEgress(layer);
     applyGithub(layer);
     applyGate(layer.gateRules());
+    applyVault(layer.vault());
     // Whatever this layer set is now the limit for the layers below it.
     open = false;
   }
@@ -292,6 +301,76 @@ final class Narrowing {
     gateRules = new Located<>(Collections.unmodifiableList(merged), rules.at(), rules.field());
   }
 
+  /**
+   * {@code spec.vault}: policies and secrets only from the upper layer's, the TTL no longer than
+   * the upper's and the session's, no more uses, and an on-request secret stays on-request.
+   */
+  private void applyVault(Located<VaultLayer> v) {
+    if (v == null) {
+      return;
+    }
+    VaultLayer l = v.value();
+    if (l.policies() != null) {
+      if (!open) {
+        for (Located<String> p : l.policies().value()) {
+          if (vaultPolicies.value().stream().noneMatch(u -> u.value().equals(p.value()))) {
+            throw widens(p, p.value(), vaultPolicies.value().isEmpty()
+                ? limitAt(vaultPolicies) + " grants no Vault policy"
+                : limitAt(vaultPolicies) + " grants " + join(vaultPolicies.value(), Function.identity()));
+          }
+        }
+      }
+      vaultPolicies = distinct(l.policies());
+    }
+    if (l.ttl() != null) {
+      Located<Duration> t = l.ttl();
+      if (!open && vaultTtl != null && t.value().compareTo(vaultTtl.value()) > 0) {
+        throw widens(t, DurationFormat.format(t.value()),
+            limitAt(vaultTtl) + " allows at most " + DurationFormat.format(vaultTtl.value()));
+      }
+      if (t.value().compareTo(ttl.value()) > 0) {
+        throw new PolicyException(t.where() + ": " + DurationFormat.format(t.value()) + " is longer than the"
+            + " session's ttl (" + DurationFormat.format(ttl.value()) + ", " + limitAt(ttl) + "); accepted: at most "
+            + DurationFormat.format(ttl.value()));
+      }
+      vaultTtl = t;
+    }
+    if (l.numUses() != null) {
+      Located<Long> n = l.numUses();
+      if (!open && vaultNumUses != null && n.value() > vaultNumUses.value()) {
+        throw widens(n, n.value().toString(), limitAt(vaultNumUses) + " allows at most " + vaultNumUses.value());
+      }
+      vaultNumUses = n;
+    }
+    if (l.secrets() != null) {
+      if (!open) {
+        for (Located<VaultSecretPolicy> s : l.secrets().value()) {
+          checkSecret(s);
+        }
+      }
+      vaultSecrets = l.secrets();
+    }
+  }
+
+  private void checkSecret(Located<VaultSecretPolicy> lower) {
+    VaultSecretPolicy s = lower.value();
+    Optional<Located<VaultSecretPolicy>> upper = vaultSecrets.value().stream()
+        .filter(u -> u.value().name().equals(s.name()) && u.value().path().equals(s.path())
+            && u.value().kind() == s.kind())
+        .findFirst();
+    if (upper.isEmpty()) {
+      throw widens(lower, s.name() + " (" + s.kind().yamlName() + " " + s.path() + ")",
+          vaultSecrets.value().isEmpty() ? limitAt(vaultSecrets) + " grants no Vault secret"
+              : limitAt(vaultSecrets) + " grants " + join(vaultSecrets.value(),
+                  u -> u.name() + " (" + u.kind().yamlName() + " " + u.path() + ")"));
+    }
+    VaultSecretPolicy u = upper.get().value();
+    if (u.access() == VaultSecretPolicy.Access.ON_REQUEST && s.access() != VaultSecretPolicy.Access.ON_REQUEST) {
+      throw new PolicyException(lower.where() + ".access: " + s.access().yamlName() + " widens the ceiling ("
+          + limitAt(upper.get()) + " serves " + s.name() + " only on-request)");
+    }
+  }
+
   private static <T> Located<List<Located<T>>> distinct(Located<List<Located<T>>> list) {
     Map<T, Located<T>> seen = new LinkedHashMap<>();
     for (Located<T> item : list.value()) {
@@ -344,9 +423,32 @@ final class Narrowing {
       prov.put("github.permissions." + name, level.at());
     });
     List<GateRule> rules = values(gateRules, "gate.rules", prov);
+    Optional<VaultPolicy> vault = vaultPolicy(prov);
     return new EffectivePolicy(trustDomain.value(), audience.value(), ttl.value(), profile.map(Located::value),
         backends.value().stream().map(Located::value).collect(Collectors.toList()), enforcement.value(),
-        allowed, denied, pins, repos, perms, rules, prov);
+        allowed, denied, pins, repos, perms, rules, prov, vault);
+  }
+
+  /** The merged {@code spec.vault}, empty when no layer granted a Vault policy or secret. */
+  private Optional<VaultPolicy> vaultPolicy(Map<String, Provenance> prov) {
+    if (vaultPolicies.value().isEmpty()) {
+      if (!vaultSecrets.value().isEmpty()) {
+        throw new PolicyException(vaultSecrets.where() + ": secrets need a Vault token to read them, but no"
+            + " vault.policies is set; accepted: also set spec.vault.policies");
+      }
+      return Optional.empty();
+    }
+    List<String> policies = values(vaultPolicies, "vault.policies", prov);
+    List<VaultSecretPolicy> secrets = values(vaultSecrets, "vault.secrets", prov);
+    if (vaultTtl != null) {
+      prov.put("vault.ttl", vaultTtl.at());
+    }
+    if (vaultNumUses != null) {
+      prov.put("vault.numUses", vaultNumUses.at());
+    }
+    return Optional.of(new VaultPolicy(policies, Optional.ofNullable(vaultTtl).map(Located::value),
+        vaultNumUses == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(vaultNumUses.value()),
+        secrets));
   }
 
   private static <T> List<T> values(Located<List<Located<T>>> list, String key, Map<String, Provenance> prov) {

@@ -44,13 +44,16 @@ final class PolicyBinder {
 
   static final List<String> DOCUMENT_KEYS = List.of("apiVersion", "kind", "metadata", "profile", "profiles", "spec");
   static final List<String> METADATA_KEYS = List.of("name");
-  static final List<String> SPEC_KEYS = List.of("identity", "ttl", "sandbox", "egress", "github", "gate");
+  static final List<String> SPEC_KEYS = List.of("identity", "ttl", "sandbox", "egress", "github", "gate", "vault");
   static final List<String> IDENTITY_KEYS = List.of("trustDomain", "audience", "audiences");
   static final List<String> SANDBOX_KEYS = List.of("backends", "enforcement");
   static final List<String> EGRESS_KEYS = List.of("allow", "deny", "hosts");
   static final List<String> GITHUB_KEYS = List.of("repositories", "permissions");
   static final List<String> GATE_KEYS = List.of("rules");
   static final List<String> RULE_KEYS = List.of("action", "decision");
+  static final List<String> VAULT_KEYS = List.of("policies", "ttl", "numUses", "secrets");
+  static final List<String> VAULT_SECRET_KEYS =
+      List.of("name", "kind", "path", "field", "env", "file", "wrap", "access");
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
   private static final String NAME_ACCEPTED = "1-63 of a-z, 0-9, '-', not starting or ending with '-'";
@@ -78,6 +81,8 @@ final class PolicyBinder {
     keys.put("github", GITHUB_KEYS);
     keys.put("gate", GATE_KEYS);
     keys.put("rule", RULE_KEYS);
+    keys.put("vault", VAULT_KEYS);
+    keys.put("vaultSecret", VAULT_SECRET_KEYS);
     return Collections.unmodifiableMap(keys);
   }
 
@@ -297,8 +302,134 @@ final class PolicyBinder {
         }
       }
     }
+    Located<VaultLayer> vault = m.containsKey("vault") ? vault(m.get("vault"), path + ".vault") : null;
     return new Layer(trustDomain, audience, audiences, ttl, backends, enforcement, allow, deny, hosts,
-        repositories, permissions, gateRules);
+        repositories, permissions, gateRules, vault);
+  }
+
+  // ---- spec.vault ----
+
+  private static final Pattern VAULT_POLICY = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+  private static final Pattern SECRET_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  private static final Pattern VAULT_PATH = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._@-]+)+");
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+  private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+  private static final String ACCESS_ACCEPTED = "env, file, on-request";
+
+  private Located<VaultLayer> vault(NodeTuple t, String p) {
+    Map<String, NodeTuple> m = mapping(t.getValueNode(), p, VAULT_KEYS);
+    Located<List<Located<String>>> policies = null;
+    if (m.containsKey("policies")) {
+      policies = list(m.get("policies"), p + ".policies", (n, f) -> matching(n, f, VAULT_POLICY,
+          "a Vault policy name of 1-128 of A-Z, a-z, 0-9, '.', '_', '-'"));
+      if (policies.value().isEmpty()) {
+        throw fail(m.get("policies").getValueNode(), p + ".policies", "empty; accepted: a non-empty list of Vault"
+            + " policy names");
+      }
+    }
+    Located<Duration> ttl = m.containsKey("ttl") ? scalar(m.get("ttl"), p + ".ttl", this::duration) : null;
+    Located<Long> numUses = m.containsKey("numUses") ? scalar(m.get("numUses"), p + ".numUses", this::numUses) : null;
+    Located<List<Located<VaultSecretPolicy>>> secrets = null;
+    if (m.containsKey("secrets")) {
+      secrets = list(m.get("secrets"), p + ".secrets", this::vaultSecret);
+      Map<String, Located<VaultSecretPolicy>> names = new LinkedHashMap<>();
+      Map<String, Located<VaultSecretPolicy>> targets = new LinkedHashMap<>();
+      for (Located<VaultSecretPolicy> s : secrets.value()) {
+        Located<VaultSecretPolicy> first = names.putIfAbsent(s.value().name(), s);
+        if (first != null) {
+          throw new PolicyException(s.where() + ".name: " + s.value().name() + " is named twice (first at "
+              + first.at() + "); accepted: unique secret names");
+        }
+        String target = s.value().env().map(e -> "env " + e).or(() -> s.value().file().map(f -> "file " + f))
+            .orElse(null);
+        if (target != null && (first = targets.putIfAbsent(target, s)) != null) {
+          throw new PolicyException(s.where() + ": " + target + " is also used by " + first.value().name()
+              + " (" + first.at() + "); accepted: one secret per variable or file");
+        }
+      }
+    }
+    return new Located<>(new VaultLayer(policies, ttl, numUses, secrets), at(t.getKeyNode()), p);
+  }
+
+  private long numUses(Node n, String field) {
+    String text = string(n, field);
+    if (!text.matches("[1-9][0-9]{0,8}")) {
+      throw fail(n, field, "'" + text + "' is not accepted; accepted: a whole number from 1 to 999999999");
+    }
+    return Long.parseLong(text);
+  }
+
+  private VaultSecretPolicy vaultSecret(Node n, String field) {
+    Map<String, NodeTuple> m = mapping(n, field, VAULT_SECRET_KEYS);
+    for (String key : List.of("name", "kind", "path")) {
+      if (!m.containsKey(key)) {
+        throw fail(n, field + "." + key, "missing; a secret needs name, kind and path");
+      }
+    }
+    String name = matching(m.get("name").getValueNode(), field + ".name", SECRET_NAME,
+        "1-64 of A-Z, a-z, 0-9, '.', '_', '-', starting with a letter or digit");
+    VaultSecretPolicy.Kind kind = enumValue(m.get("kind").getValueNode(), field + ".kind", VaultSecretPolicy.Kind.class);
+    Node pathNode = m.get("path").getValueNode();
+    String path = matching(pathNode, field + ".path", VAULT_PATH, "a Vault path of two or more segments such as"
+        + " secret/app/config or database/creds/readonly");
+    if (path.contains("..")) {
+      throw fail(pathNode, field + ".path", "'" + path + "' contains '..'; accepted: a path without '..'");
+    }
+    java.util.Optional<String> fieldName = m.containsKey("field")
+        ? java.util.Optional.of(string(m.get("field").getValueNode(), field + ".field"))
+        : java.util.Optional.empty();
+    java.util.Optional<String> env = m.containsKey("env")
+        ? java.util.Optional.of(matching(m.get("env").getValueNode(), field + ".env", ENV_NAME,
+            "an environment variable name such as API_KEY"))
+        : java.util.Optional.empty();
+    java.util.Optional<String> file = m.containsKey("file")
+        ? java.util.Optional.of(matching(m.get("file").getValueNode(), field + ".file", FILE_NAME,
+            "a plain file name such as db.json (no directory)"))
+        : java.util.Optional.empty();
+    java.util.Optional<Duration> wrap = m.containsKey("wrap")
+        ? java.util.Optional.of(duration(m.get("wrap").getValueNode(), field + ".wrap"))
+        : java.util.Optional.empty();
+    VaultSecretPolicy.Access access = access(m, n, field, env.isPresent(), file.isPresent());
+    return new VaultSecretPolicy(name, kind, path, fieldName, env, file, wrap, access);
+  }
+
+  /** {@code access}, defaulting to how the secret is exposed; it must agree with env and file. */
+  private VaultSecretPolicy.Access access(Map<String, NodeTuple> m, Node secret, String field, boolean env,
+      boolean file) {
+    if (env && file) {
+      throw fail(m.get("file").getKeyNode(), field + ".file", "given together with env; accepted: exactly one of"
+          + " env and file, or neither with access: on-request");
+    }
+    if (!m.containsKey("access")) {
+      if (!env && !file) {
+        throw fail(secret, field, "says neither env nor file; accepted: env: NAME, file: NAME, or access:"
+            + " on-request");
+      }
+      return env ? VaultSecretPolicy.Access.ENV : VaultSecretPolicy.Access.FILE;
+    }
+    Node an = m.get("access").getValueNode();
+    String text = string(an, field + ".access");
+    VaultSecretPolicy.Access access = null;
+    for (VaultSecretPolicy.Access a : VaultSecretPolicy.Access.values()) {
+      if (a.yamlName().equals(text)) {
+        access = a;
+      }
+    }
+    if (access == null) {
+      throw fail(an, field + ".access", "'" + text + "' is not accepted; accepted: " + ACCESS_ACCEPTED);
+    }
+    boolean agrees = switch (access) {
+      case ENV -> env;
+      case FILE -> file;
+      case ON_REQUEST -> !env && !file;
+    };
+    if (!agrees) {
+      throw fail(an, field + ".access", access.yamlName() + (access == VaultSecretPolicy.Access.ON_REQUEST
+          ? " is never put into the environment or a file; accepted: remove env and file"
+          : " needs " + access.yamlName() + ": NAME; accepted: " + access.yamlName() + " with " + access.yamlName()
+              + ": NAME"));
+    }
+    return access;
   }
 
   // ---- value parsers: (node, field) -> value, failing with the location ----

@@ -27,8 +27,24 @@ public final class PolicyExplainer {
     list(b, p, "github.repositories", p.repositories(), Function.identity());
     map(b, p, "github.permissions", p.permissions(), Permission::yamlName, k -> "github.permissions." + k);
     list(b, p, "gate.rules", p.gateRules(), Object::toString);
+    vault(b, p);
     b.append("digest: ").append(p.digest()).append('\n');
     return b.toString();
+  }
+
+  private static void vault(StringBuilder b, EffectivePolicy p) {
+    if (p.vault().isEmpty()) {
+      line(b, p, "vault", "none");
+      return;
+    }
+    VaultPolicy v = p.vault().get();
+    list(b, p, "vault.policies", v.policies(), Function.identity());
+    line(b, p, "vault.ttl", DurationFormat.format(v.tokenTtl(p.ttl())));
+    if (v.numUses().isPresent()) {
+      line(b, p, "vault.numUses", Long.toString(v.numUses().getAsLong()));
+    }
+    list(b, p, "vault.secrets", v.secrets(), s -> s.name() + " (" + s.kind().yamlName() + " " + s.path() + ", "
+        + s.access().yamlName() + s.env().or(s::file).map(t -> " " + t).orElse("") + ")");
   }
 
   private static void line(StringBuilder b, EffectivePolicy p, String key, String value) {

@@ -18,5 +18,8 @@ final class LiveResources {
   /** Set once {@code session.closed} is in the log: nothing more may be appended before the seal. */
   volatile boolean closedRecorded;
   volatile OptionalInt exitCode = OptionalInt.empty();
+  /** How broker steps are revoked in this process; the default has no Vault token source. */
+  volatile dev.taskbound.core.broker.RevocationContext revocation =
+      dev.taskbound.core.broker.RevocationContext.builder().build();
   volatile String endReason = "finished by taskbound teardown after the session's process died";
 }

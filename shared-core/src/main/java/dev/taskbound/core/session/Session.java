@@ -2,6 +2,14 @@ package dev.taskbound.core.session;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.TaskboundException;
+import dev.taskbound.core.broker.CredentialBroker;
+import dev.taskbound.core.broker.IssuedCredential;
+import dev.taskbound.core.broker.RevocationContext;
+import dev.taskbound.core.broker.Secret;
+import dev.taskbound.core.broker.SecretMasker;
+import dev.taskbound.core.broker.UndoRecorder;
+import dev.taskbound.core.broker.github.GithubBroker;
 import dev.taskbound.core.egress.EgressDecision;
 import dev.taskbound.core.egress.Gateway;
 import dev.taskbound.core.egress.GatewayConfig;
@@ -21,6 +29,7 @@ import dev.taskbound.core.sandbox.NetnsSandbox;
 import dev.taskbound.core.sandbox.ProxySandbox;
 import dev.taskbound.core.sandbox.Sandbox;
 import dev.taskbound.core.sandbox.SandboxException;
+import dev.taskbound.core.sandbox.SandboxIo;
 import dev.taskbound.core.sandbox.SandboxLaunch;
 import dev.taskbound.core.sandbox.SandboxProcess;
 import java.io.IOException;
@@ -42,8 +51,9 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One task envelope. {@link #open} resolves the policy, mints the task identity, starts the gateway
- * and prepares the sandbox, journalling each undo before it creates anything; {@link #runAgent}
+ * One task envelope. {@link #open} resolves the policy, mints the task identity, starts the gateway,
+ * issues the policy's credentials through the brokers (GitHub App token, Vault) and prepares the
+ * sandbox, journalling each undo before it creates anything; {@link #runAgent}
  * runs the agent inside the sandbox under the TTL watchdog; {@link #close} replays the journal in
  * reverse and seals the evidence. If {@code open} fails part-way, it undoes what it created before
  * rethrowing.
@@ -62,6 +72,11 @@ public final class Session implements AutoCloseable {
   private final LiveResources live = new LiveResources();
   private final EgressTally tally = new EgressTally();
   private final PhaseTimer timer;
+  private final CredentialPlan plan;
+  /** Every secret issued so far; replaced (never mutated) as credentials are issued. */
+  private volatile SecretMasker masker = new SecretMasker(List.of());
+  private final Map<String, String> credentialEnv = new java.util.TreeMap<>();
+  private final Map<String, Secret> onRequest = new LinkedHashMap<>();
   private TeardownJournal journal;
   private TaskIdentity identity;
   private Sandbox sandbox;
@@ -70,8 +85,9 @@ public final class Session implements AutoCloseable {
   private volatile int stopExitCode;
   private TeardownReport report;
 
-  private Session(SessionSpec spec, EffectivePolicy policy, PhaseTimer timer) {
+  private Session(SessionSpec spec, EffectivePolicy policy, PhaseTimer timer, CredentialPlan plan) {
     this.spec = spec;
+    this.plan = plan;
     this.timer = timer;
     this.policy = policy;
     this.id = SessionId.random();
@@ -95,12 +111,14 @@ public final class Session implements AutoCloseable {
     if (spec.backend().isPresent()) {
       policy = policy.narrowBackend(spec.backend().get());
     }
+    // Policy and host configuration must agree before anything exists (exit 122 otherwise).
+    CredentialPlan plan = CredentialPlan.of(policy, spec.credentialSources(), spec.clock());
     timer.mark("open.policy");
-    Session session = new Session(spec, policy, timer);
+    Session session = new Session(spec, policy, timer, plan);
     try {
       session.openSteps();
       return session;
-    } catch (RuntimeException | Error e) {
+    } catch (Error e) {
       session.recordOpenFailure(e);
       try {
         session.teardown();
@@ -108,6 +126,14 @@ public final class Session implements AutoCloseable {
         e.addSuppressed(teardown);
       }
       throw e;
+    } catch (RuntimeException e) {
+      session.recordOpenFailure(e);
+      try {
+        session.teardown();
+      } catch (RuntimeException teardown) {
+        e.addSuppressed(teardown);
+      }
+      throw session.masked(e);
     }
   }
 
@@ -153,8 +179,131 @@ public final class Session implements AutoCloseable {
     event("gateway.started", Map.of("socket", layout.gatewaySocket().toString()));
     timer.mark("open.gateway");
 
+    issueCredentials();
+    timer.mark("open.credentials");
+
     sandbox = sandboxFor(policy.backend());
     timer.mark("open.sandbox-preflight");
+  }
+
+  /**
+   * DESIGN step 4: runs each broker with the teardown journal as its undo recorder, records a
+   * {@code credential.issued} event per credential (fingerprint, never the value), and prepares
+   * what the agent sees. A broker that fails has already revoked its own creations; the caller's
+   * teardown replays the journal for the other brokers' (exit 122).
+   */
+  private void issueCredentials() {
+    if (plan.isEmpty()) {
+      return;
+    }
+    live.revocation = plan.revocationContext();
+    UndoRecorder undo = new UndoRecorder() {
+      @Override
+      public int register(String step, Map<String, ?> handle) {
+        return journal.register(step, handle);
+      }
+
+      @Override
+      public void updateHandle(int id, Map<String, ?> handle) {
+        journal.updateHandle(id, handle);
+      }
+    };
+    List<IssuedCredential> issued = new java.util.ArrayList<>();
+    for (CredentialBroker broker : plan.brokers()) {
+      List<IssuedCredential> batch = broker.issue(undo);
+      issued.addAll(batch);
+      masker = new SecretMasker(issued.stream().map(IssuedCredential::value).toList());
+      for (IssuedCredential c : batch) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("name", c.name());
+        data.put("kind", c.kind());
+        data.put("fingerprint", c.value().fingerprint());
+        data.put("expires_at", c.expiresAt().map(Instant::toString).orElse(null));
+        data.put("scope", plan.scope(c.name(), c.kind()));
+        event("credential.issued", data);
+      }
+    }
+    exposeCredentials(issued);
+  }
+
+  /** Environment variables and 0600 files per policy; on-request secrets stay in memory only. */
+  private void exposeCredentials(List<IssuedCredential> issued) {
+    Map<String, Secret> files = new java.util.TreeMap<>();
+    for (IssuedCredential c : issued) {
+      if (plan.onRequest(c.name())) {
+        onRequest.put(c.name(), c.value());
+        continue;
+      }
+      credentialEnv.putAll(c.environment());
+      files.putAll(c.files());
+    }
+    if (!files.isEmpty()) {
+      Path dir = layout.credentialsDir();
+      // The scrub is journalled before the directory exists, so no file outlives a crash unjournalled.
+      journal.register(TeardownRunner.SCRUB_CREDENTIALS, Map.of("dir", dir.toString()));
+      try {
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (IOException e) {
+        throw new SessionException("cannot create the credentials directory " + dir + ": " + e.getMessage(),
+            ExitCodes.CREDENTIALS, e);
+      }
+      files.forEach((name, content) -> writePrivate(dir.resolve(name), content.reveal()));
+      credentialEnv.put("TASKBOUND_CREDENTIALS_DIR", dir.toString());
+      if (files.containsKey(GithubBroker.GITCONFIG_FILE)) {
+        // git reads the credential helper from an include, so the token is never in a URL or config.
+        credentialEnv.put("GIT_CONFIG_COUNT", "1");
+        credentialEnv.put("GIT_CONFIG_KEY_0", "include.path");
+        credentialEnv.put("GIT_CONFIG_VALUE_0", dir.resolve(GithubBroker.GITCONFIG_FILE).toString());
+      }
+    }
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("environment", List.copyOf(credentialEnv.keySet()));
+    data.put("files", List.copyOf(files.keySet()));
+    data.put("on_request", List.copyOf(onRequest.keySet()));
+    event("credentials.exposed", data);
+  }
+
+  /**
+   * The value of an {@code access: on-request} secret, for the gateway's secret endpoint. Each call
+   * records {@code secret.accessed} with the name and fingerprint.
+   *
+   * @throws SessionException (exit 122) if the policy serves no on-request secret of that name
+   */
+  public Secret onRequestSecret(String name) {
+    Secret secret;
+    synchronized (onRequest) {
+      secret = onRequest.get(name);
+    }
+    if (secret == null) {
+      event("secret.denied", Map.of("name", String.valueOf(name)));
+      throw new SessionException("no on-request secret named '" + name + "' in this session; available: "
+          + (onRequest.isEmpty() ? "none" : String.join(", ", onRequestSecretNames())), ExitCodes.CREDENTIALS);
+    }
+    event("secret.accessed", Map.of("name", name, "fingerprint", secret.fingerprint()));
+    return secret;
+  }
+
+  /** The names of the secrets the policy serves on request, in policy order. */
+  public List<String> onRequestSecretNames() {
+    synchronized (onRequest) {
+      return List.copyOf(onRequest.keySet());
+    }
+  }
+
+  /** Masks every secret this session issued (and any GitHub token) in text the host prints. */
+  public SecretMasker masker() {
+    return masker;
+  }
+
+  /** {@code e} with secrets masked from its message, when its message held one. */
+  private RuntimeException masked(RuntimeException e) {
+    String message = e.getMessage();
+    String masked = masker.mask(message);
+    if (message == null || masked.equals(message)) {
+      return e;
+    }
+    int code = e instanceof TaskboundException t ? t.exitCode() : ExitCodes.CREDENTIALS;
+    return new SessionException(masked, code);
   }
 
   private Map<String, Object> sessionOpenedData() {
@@ -205,14 +354,39 @@ public final class Session implements AutoCloseable {
       return stopExitCode;
     }
     int entry = journal.register(TeardownRunner.STOP_SANDBOX, Map.of("marker", layout.runtimeDir().toString()));
-    Map<String, String> env =
-        AgentEnvironment.build(
-            spec.hostEnvironment(),
-            Map.of(
-                "TASKBOUND_TASK", spec.task().value(),
-                "TASKBOUND_SESSION", id.value(),
-                "TASKBOUND_SPIFFE_ID", identity.spiffeId().toString(),
-                "TASKBOUND_SVID", identity.token()));
+    Map<String, String> sessionVariables = new LinkedHashMap<>(credentialEnv);
+    sessionVariables.put("TASKBOUND_TASK", spec.task().value());
+    sessionVariables.put("TASKBOUND_SESSION", id.value());
+    sessionVariables.put("TASKBOUND_SPIFFE_ID", identity.spiffeId().toString());
+    sessionVariables.put("TASKBOUND_SVID", identity.token());
+    Map<String, String> env = AgentEnvironment.build(spec.hostEnvironment(), sessionVariables);
+    List<MaskingPump> pumps = plan.isEmpty() ? List.of() : startPumps();
+    SandboxIo io = pumps.isEmpty()
+        ? SandboxIo.INHERIT
+        : new SandboxIo(java.lang.ProcessBuilder.Redirect.INHERIT, pumps.get(0).redirect(), pumps.get(1).redirect());
+    try {
+      return runAgent(env, entry, io);
+    } finally {
+      for (MaskingPump pump : pumps) {
+        pump.close();
+      }
+    }
+  }
+
+  /** The agent's stdout and stderr go through the masker once any credential exists. */
+  private List<MaskingPump> startPumps() {
+    java.io.OutputStream out = spec.agentStdout().orElseGet(() -> new java.io.FileOutputStream(java.io.FileDescriptor.out));
+    java.io.OutputStream err = spec.agentStderr().orElseGet(() -> new java.io.FileOutputStream(java.io.FileDescriptor.err));
+    MaskingPump stdout = MaskingPump.start(layout.outputPipe(1), out, masker, "stdout");
+    try {
+      return List.of(stdout, MaskingPump.start(layout.outputPipe(2), err, masker, "stderr"));
+    } catch (RuntimeException e) {
+      stdout.close();
+      throw e;
+    }
+  }
+
+  private int runAgent(Map<String, String> env, int entry, SandboxIo io) throws InterruptedException {
     SandboxProcess agent =
         sandbox.start(
             new SandboxLaunch(
@@ -221,7 +395,8 @@ public final class Session implements AutoCloseable {
                 env,
                 layout.gatewaySocket(),
                 List.of(layout.sessionRoot()),
-                Duration.ofSeconds(30)));
+                Duration.ofSeconds(30),
+                io));
     boolean stopRequested;
     synchronized (agentHandoff) {
       live.agent = agent;
@@ -235,7 +410,8 @@ public final class Session implements AutoCloseable {
     handle.put("pid", agent.pid());
     agent.startTime().ifPresent(t -> handle.put("start", t.toString()));
     journal.updateHandle(entry, handle);
-    event("agent.started", Map.of("command", spec.command(), "pid", agent.pid()));
+    // The command line is the user's, but it may quote a value that was also issued: mask it.
+    event("agent.started", Map.of("command", spec.command().stream().map(masker::mask).toList(), "pid", agent.pid()));
     timer.mark("run.sandbox-start");
 
     long started = System.nanoTime();
@@ -395,6 +571,18 @@ public final class Session implements AutoCloseable {
    *     still holds it
    */
   public static TeardownReport finish(Path stateDir) {
+    return finish(stateDir, RevocationContext.builder().build());
+  }
+
+  /**
+   * As {@link #finish(Path)}, revoking the session's credentials with {@code revocation}: GitHub
+   * tokens revoke themselves from the journal; Vault entries need the context's token source (for
+   * example {@link CredentialSources#revocationContext()}, a fresh login).
+   *
+   * @throws SessionException if the directory is not a session's, or the session's own process
+   *     still holds it
+   */
+  public static TeardownReport finish(Path stateDir, RevocationContext revocation) {
     Path sessionFile = stateDir.resolve("session.json");
     if (!Files.isRegularFile(sessionFile)) {
       throw SessionException.teardown(
@@ -403,10 +591,12 @@ public final class Session implements AutoCloseable {
     SessionRecord record = SessionRecord.read(sessionFile);
     SessionLayout layout = SessionLayout.ofStateDir(stateDir, record.runtimeDir());
     TeardownReport report;
+    LiveResources live = new LiveResources();
+    live.revocation = java.util.Objects.requireNonNull(revocation, "revocation");
     try (TeardownJournal journal = TeardownJournal.read(layout.journal())) {
       report =
           new TeardownRunner(
-                  layout, record, new LiveResources(), new Retry(3, Duration.ofMillis(200)), java.time.Clock.systemUTC(), new PhaseTimer())
+                  layout, record, live, new Retry(3, Duration.ofMillis(200)), java.time.Clock.systemUTC(), new PhaseTimer())
               .run(journal);
     }
     return writeReports(record, report);

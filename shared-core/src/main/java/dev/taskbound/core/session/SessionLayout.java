@@ -16,6 +16,8 @@ import java.util.Objects;
  *     sealing-key.jwk the evidence sealing key (0600)
  *     effective-policy.json, identity.json
  * &lt;runtimeRoot&gt;/tb-&lt;session-id&gt;/gateway.sock
+ * &lt;runtimeRoot&gt;/tb-&lt;session-id&gt;/credentials/   0700, files 0600; visible to the agent,
+ *     scrubbed at teardown
  * </pre>
  */
 public record SessionLayout(Path sessionRoot, Path stateDir, Path runtimeDir) {
@@ -64,6 +66,16 @@ public record SessionLayout(Path sessionRoot, Path stateDir, Path runtimeDir) {
 
   public Path jwks() {
     return stateDir.resolve("jwks.json");
+  }
+
+  /** The agent's credential files: in the runtime directory, which the sandbox does not hide. */
+  public Path credentialsDir() {
+    return runtimeDir.resolve("credentials");
+  }
+
+  /** The named pipe carrying the agent's stdout ({@code 1}) or stderr ({@code 2}) to the masker. */
+  public Path outputPipe(int fd) {
+    return stateDir.resolve("agent-" + fd + ".pipe");
   }
 
   public Path gatewaySocket() {

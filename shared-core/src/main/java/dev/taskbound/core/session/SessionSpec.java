@@ -32,6 +32,9 @@ public final class SessionSpec {
   private final Map<String, Object> identityClaims;
   private final Clock clock;
   private final Duration stopGrace;
+  private final CredentialSources credentialSources;
+  private final Optional<java.io.OutputStream> agentStdout;
+  private final Optional<java.io.OutputStream> agentStderr;
 
   private SessionSpec(Builder b) {
     this.task = b.task;
@@ -48,6 +51,9 @@ public final class SessionSpec {
     this.identityClaims = Map.copyOf(b.identityClaims);
     this.clock = b.clock;
     this.stopGrace = b.stopGrace;
+    this.credentialSources = b.credentialSources;
+    this.agentStdout = b.agentStdout;
+    this.agentStderr = b.agentStderr;
   }
 
   /** A builder for the given task and agent command. */
@@ -111,6 +117,24 @@ public final class SessionSpec {
     return stopGrace;
   }
 
+  /** How the host authenticates to GitHub and Vault; {@link CredentialSources#NONE} by default. */
+  public CredentialSources credentialSources() {
+    return credentialSources;
+  }
+
+  /**
+   * Where the agent's masked standard output goes when credentials are issued; empty means the
+   * host process's own standard output. Without credentials the agent shares the host's streams.
+   */
+  public Optional<java.io.OutputStream> agentStdout() {
+    return agentStdout;
+  }
+
+  /** As {@link #agentStdout()}, for standard error. */
+  public Optional<java.io.OutputStream> agentStderr() {
+    return agentStderr;
+  }
+
   /** Builds a {@link SessionSpec}. Defaults: no policy file (built-in default), cwd, ~/.taskbound. */
   public static final class Builder {
     private final TaskId task;
@@ -127,6 +151,9 @@ public final class SessionSpec {
     private final Map<String, Object> identityClaims = new LinkedHashMap<>();
     private Clock clock = Clock.systemUTC();
     private Duration stopGrace = Duration.ofSeconds(5);
+    private CredentialSources credentialSources = CredentialSources.NONE;
+    private Optional<java.io.OutputStream> agentStdout = Optional.empty();
+    private Optional<java.io.OutputStream> agentStderr = Optional.empty();
 
     private Builder(TaskId task, List<String> command) {
       this.task = Objects.requireNonNull(task, "task");
@@ -204,6 +231,27 @@ public final class SessionSpec {
     /** How long a stopped agent gets between SIGTERM and SIGKILL. */
     public Builder stopGrace(Duration grace) {
       this.stopGrace = Objects.requireNonNull(grace, "grace");
+      return this;
+    }
+
+    /**
+     * How the host authenticates to GitHub and Vault (read at the host edge, e.g. with {@link
+     * CredentialSources#fromEnvironment}). The policy decides what is issued; a policy that grants
+     * credentials from a service not configured here fails at open with exit 122.
+     */
+    public Builder credentialSources(CredentialSources sources) {
+      this.credentialSources = Objects.requireNonNull(sources, "sources");
+      return this;
+    }
+
+    /**
+     * Where the agent's output goes, masked, when the session issues credentials (default: this
+     * process's standard output and error). The session writes whole lines and flushes each; it
+     * does not close the streams.
+     */
+    public Builder agentOutput(java.io.OutputStream stdout, java.io.OutputStream stderr) {
+      this.agentStdout = Optional.of(Objects.requireNonNull(stdout, "stdout"));
+      this.agentStderr = Optional.of(Objects.requireNonNull(stderr, "stderr"));
       return this;
     }
 

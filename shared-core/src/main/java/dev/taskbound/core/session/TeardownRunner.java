@@ -1,5 +1,8 @@
 package dev.taskbound.core.session;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskbound.core.broker.Revocations;
 import dev.taskbound.core.evidence.BundleInputs;
 import dev.taskbound.core.evidence.BundleWriter;
 import dev.taskbound.core.evidence.EvidenceLog;
@@ -10,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,6 +33,9 @@ final class TeardownRunner {
   static final String STOP_GATEWAY = "stop-gateway";
   static final String SEAL_EVIDENCE = "seal-evidence";
   static final String REMOVE_PRIVATE_STATE = "remove-private-state";
+  static final String SCRUB_CREDENTIALS = "scrub-credentials";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final SessionLayout layout;
   private final SessionRecord record;
@@ -69,11 +76,18 @@ final class TeardownRunner {
       return new StepResult(
           entry.step(), "skipped", 0, Optional.of("kept for retry: an earlier teardown step failed"));
     }
-    Retry.Outcome outcome = retry.run(() -> undo(entry));
+    boolean broker = Revocations.handles(entry.step());
+    // Brokers retry their own calls with backoff (and honour Retry-After); do not multiply that.
+    Retry.Outcome outcome = (broker ? new Retry(1, Duration.ZERO) : retry).run(() -> undo(entry));
     if (outcome.ok()) {
       return StepResult.ok(entry.step(), outcome.attempts());
     }
-    return StepResult.failed(entry.step(), outcome.attempts(), describe(outcome.failure()));
+    String error = describe(outcome.failure());
+    if (broker) {
+      error += "; the credential stays valid until it expires; retry with: taskbound teardown --session "
+          + layout.stateDir();
+    }
+    return StepResult.failed(entry.step(), outcome.attempts(), error);
   }
 
   private void undo(TeardownJournal.Entry entry) throws Exception {
@@ -87,11 +101,19 @@ final class TeardownRunner {
       case SEAL_EVIDENCE:
         sealEvidence();
         break;
+      case SCRUB_CREDENTIALS:
+        deleteTree(Path.of(entry.handle().path("dir").asText()));
+        break;
       case REMOVE_PRIVATE_STATE:
         deleteTree(layout.stateDir());
         deleteTree(record.runtimeDir());
         break;
       default:
+        if (Revocations.handles(entry.step())) {
+          Map<String, Object> handle = JSON.convertValue(entry.handle(), new TypeReference<Map<String, Object>>() {});
+          Revocations.revoke(entry.step(), handle, live.revocation);
+          break;
+        }
         throw new IllegalStateException("unknown teardown step '" + entry.step() + "' (journal from a newer version?)");
     }
   }

@@ -28,7 +28,8 @@ class RevocationsTest {
     assertThatThrownBy(() -> Revocations.revoke(Revocations.REVOKE_VAULT_TOKEN, handle, noVault))
         .isInstanceOf(BrokerException.class)
         .hasMessage("vault: obtain a token to revoke with on https://vault.example.com failed: no Vault authentication"
-            + " configured for this teardown; give the policy's vault auth (token, AppRole or JWT) to 'taskbound teardown'");
+            + " configured for this teardown; give 'taskbound teardown' the run's TASKBOUND_VAULT_* environment (token,"
+            + " AppRole or JWT)");
   }
 
   @Test

@@ -8,6 +8,7 @@ import dev.taskbound.core.evidence.VerificationResult;
 import dev.taskbound.core.testing.CliProcess;
 import dev.taskbound.core.testing.FileGrep;
 import dev.taskbound.core.testing.ProcessScan;
+import dev.taskbound.core.testing.RunArtifacts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -76,9 +77,9 @@ class RunCommandProcessTest {
       assertThat(status).isEqualTo(7);
       assertThat(run.stdout()).contains("api says hello");
       assertThat(run.stderr()).contains("teardown ok").contains("denied blocked.test:443").contains("add \"blocked.test\"");
-      VerificationResult verified = BundleVerifier.verify(onlyBundle());
+      VerificationResult verified = BundleVerifier.verify(RunArtifacts.onlyBundle(out));
       assertThat(verified.valid()).as(verified.message()).isTrue();
-      assertThat(sessionDirectories()).isEmpty();
+      assertThat(RunArtifacts.sessionDirectories(home)).isEmpty();
       String svid = run.stdout().lines().filter(l -> l.startsWith("svid=")).findFirst().orElseThrow().substring(5);
       assertThat(svid).hasSizeGreaterThan(100);
       assertThat(FileGrep.filesContaining(svid, work)).isEmpty();
@@ -97,10 +98,10 @@ class RunCommandProcessTest {
       int status = run.waitFor(WAIT);
 
       assertThat(status).isEqualTo(128 + 15);
-      assertThat(BundleVerifier.verify(onlyBundle()).valid()).isTrue();
+      assertThat(BundleVerifier.verify(RunArtifacts.onlyBundle(out)).valid()).isTrue();
       assertThat(ProcessScan.withArgument(marker)).isEmpty();
-      assertThat(sessionDirectories()).isEmpty();
-      assertThat(bundleText("events.jsonl")).contains("\"session.signal\"").contains("TERM");
+      assertThat(RunArtifacts.sessionDirectories(home)).isEmpty();
+      assertThat(RunArtifacts.bundleText(out, "events.jsonl")).contains("\"session.signal\"").contains("TERM");
     }
   }
 
@@ -111,7 +112,7 @@ class RunCommandProcessTest {
     try (CliProcess run = taskbound(
         "run", "--task", "T-3", "--policy", policy.toString(), "--out", out.toString(), "--",
         "sh", "-c", "sleep 600 & echo agent-ready; wait", marker)) {
-      stateDir = Path.of(run.awaitLine(l -> l.startsWith("  session:"), WAIT).substring("  session:".length()).strip());
+      stateDir = RunArtifacts.stateDir(run, WAIT);
       run.awaitLine(l -> l.equals("agent-ready"), WAIT);
       run.process().destroyForcibly(); // SIGKILL: no teardown can run in that process
       run.waitFor(WAIT);
@@ -124,9 +125,9 @@ class RunCommandProcessTest {
       assertThat(status).as(teardown.stderr()).isZero();
       assertThat(ProcessScan.withArgument(marker)).isEmpty();
       assertThat(Files.exists(stateDir)).isFalse();
-      VerificationResult verified = BundleVerifier.verify(onlyBundle());
+      VerificationResult verified = BundleVerifier.verify(RunArtifacts.onlyBundle(out));
       assertThat(verified.valid()).as(verified.message()).isTrue();
-      assertThat(bundleText("teardown.json")).contains("stop-sandbox").contains("seal-evidence");
+      assertThat(RunArtifacts.bundleText(out, "teardown.json")).contains("stop-sandbox").contains("seal-evidence");
     }
   }
 
@@ -141,7 +142,7 @@ class RunCommandProcessTest {
 
       assertThat(status).isEqualTo(124);
       assertThat(ProcessScan.withArgument(marker)).isEmpty();
-      assertThat(bundleText("events.jsonl")).contains("\"session.ttl_expired\"");
+      assertThat(RunArtifacts.bundleText(out, "events.jsonl")).contains("\"session.ttl_expired\"");
     }
   }
 
@@ -154,7 +155,7 @@ class RunCommandProcessTest {
 
       assertThat(status).isEqualTo(120);
       assertThat(run.stderr()).contains("bad.yml:4").contains("tll");
-      assertThat(sessionDirectories()).isEmpty();
+      assertThat(RunArtifacts.sessionDirectories(home)).isEmpty();
       assertThat(Files.exists(out)).isFalse();
     }
   }
@@ -171,11 +172,11 @@ class RunCommandProcessTest {
 
       assertThat(status).as(run.stderr()).isEqualTo(121);
       assertThat(run.stderr()).contains("container");
-      assertThat(sessionDirectories()).isEmpty();
+      assertThat(RunArtifacts.sessionDirectories(home)).isEmpty();
       try (Stream<Path> left = Files.list(runtime)) {
         assertThat(left).isEmpty();
       }
-      assertThat(BundleVerifier.verify(onlyBundle()).valid()).isTrue();
+      assertThat(BundleVerifier.verify(RunArtifacts.onlyBundle(out)).valid()).isTrue();
     }
   }
 
@@ -186,7 +187,7 @@ class RunCommandProcessTest {
     Path stateDir;
     try (CliProcess run = taskbound(
         "run", "--task", "T-7", "--policy", policy.toString(), "--out", out.toString(), "--", "true")) {
-      stateDir = Path.of(run.awaitLine(l -> l.startsWith("  session:"), WAIT).substring("  session:".length()).strip());
+      stateDir = RunArtifacts.stateDir(run, WAIT);
 
       int status = run.waitFor(WAIT);
 
@@ -198,7 +199,7 @@ class RunCommandProcessTest {
     try (CliProcess retry = taskbound("teardown", "--session", stateDir.toString())) {
 
       assertThat(retry.waitFor(WAIT)).as(retry.stderr()).isZero();
-      assertThat(BundleVerifier.verify(onlyBundle()).valid()).isTrue();
+      assertThat(BundleVerifier.verify(RunArtifacts.onlyBundle(out)).valid()).isTrue();
       assertThat(Files.exists(stateDir)).isFalse();
     }
   }
@@ -230,27 +231,4 @@ class RunCommandProcessTest {
             ""));
   }
 
-  private List<Path> sessionDirectories() throws IOException {
-    Path sessions = home.resolve("sessions");
-    if (!Files.exists(sessions)) {
-      return List.of();
-    }
-    try (Stream<Path> s = Files.list(sessions)) {
-      return s.toList();
-    }
-  }
-
-  private Path onlyBundle() throws IOException {
-    try (Stream<Path> s = Files.list(out)) {
-      List<Path> zips = s.filter(p -> p.toString().endsWith(".zip")).toList();
-      assertThat(zips).hasSize(1);
-      return zips.get(0);
-    }
-  }
-
-  private String bundleText(String entry) throws IOException {
-    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(onlyBundle().toFile())) {
-      return new String(zip.getInputStream(zip.getEntry(entry)).readAllBytes(), StandardCharsets.UTF_8);
-    }
-  }
 }

@@ -12,27 +12,27 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 
 /** Vault API stubs whose bodies follow Vault's documented responses. */
-final class VaultStubs {
-  static final String GIVEN_TOKEN = "hvs.SENTINELgivenTOKEN";
-  static final String LOGIN_TOKEN = "hvs.SENTINELloginTOKEN";
-  static final String CHILD_TOKEN = "hvs.SENTINELchildTOKEN";
-  static final String LOGIN_ACCESSOR = "acc-login-0001";
-  static final String CHILD_ACCESSOR = "acc-child-0002";
-  static final String SECRET_ID = "SENTINEL-secret-id";
-  static final String JWT = "eyJhbGciOiJSUzI1NiJ9.SENTINELjwt.c2ln";
-  static final String KV1_VALUE = "SENTINEL-kv1-api-key";
-  static final String KV2_VALUE = "SENTINEL-kv2-password";
-  static final String DYNAMIC_PASSWORD = "SENTINEL-dynamic-password";
-  static final String LEASE_ID = "database/creds/readonly/2f6a614c-4aa2-7b19-24b9-ad944a8d4de6";
-  static final String WRAP_TOKEN = "hvs.SENTINELwrapTOKEN";
+public final class VaultStubs {
+  public static final String GIVEN_TOKEN = "hvs.SENTINELgivenTOKEN";
+  public static final String LOGIN_TOKEN = "hvs.SENTINELloginTOKEN";
+  public static final String CHILD_TOKEN = "hvs.SENTINELchildTOKEN";
+  public static final String LOGIN_ACCESSOR = "acc-login-0001";
+  public static final String CHILD_ACCESSOR = "acc-child-0002";
+  public static final String SECRET_ID = "SENTINEL-secret-id";
+  public static final String JWT = "eyJhbGciOiJSUzI1NiJ9.SENTINELjwt.c2ln";
+  public static final String KV1_VALUE = "SENTINEL-kv1-api-key";
+  public static final String KV2_VALUE = "SENTINEL-kv2-password";
+  public static final String DYNAMIC_PASSWORD = "SENTINEL-dynamic-password";
+  public static final String LEASE_ID = "database/creds/readonly/2f6a614c-4aa2-7b19-24b9-ad944a8d4de6";
+  public static final String WRAP_TOKEN = "hvs.SENTINELwrapTOKEN";
 
   private VaultStubs() {}
 
-  static ResponseDefinitionBuilder json(int status, String body) {
+  public static ResponseDefinitionBuilder json(int status, String body) {
     return aResponse().withStatus(status).withHeader("Content-Type", "application/json").withBody(body);
   }
 
-  static String auth(String token, String accessor, long ttl, String policies) {
+  public static String auth(String token, String accessor, long ttl, String policies) {
     return "{\"request_id\":\"4f2a0ef5-1c62-0f1b-3f5d-9e8c2b0d1a77\",\"lease_id\":\"\",\"renewable\":false,"
         + "\"lease_duration\":0,\"data\":null,\"wrap_info\":null,\"warnings\":null,\"auth\":{"
         + "\"client_token\":\"" + token + "\",\"accessor\":\"" + accessor + "\",\"policies\":" + policies + ","
@@ -40,12 +40,12 @@ final class VaultStubs {
         + "\"entity_id\":\"\",\"token_type\":\"service\",\"orphan\":false}}";
   }
 
-  static String errors(String... errors) {
+  public static String errors(String... errors) {
     return "{\"errors\":[\"" + String.join("\",\"", errors) + "\"]}";
   }
 
   /** Logins, child token, the three secrets, and every revoke call answering 204. */
-  static void stubAll(WireMockServer vault) {
+  public static void stubAll(WireMockServer vault) {
     vault.stubFor(post(urlEqualTo("/v1/auth/approle/login"))
         .willReturn(json(200, auth(LOGIN_TOKEN, LOGIN_ACCESSOR, 3600, "[\"default\",\"taskbound-broker\"]"))));
     vault.stubFor(post(urlEqualTo("/v1/auth/jwt/login"))

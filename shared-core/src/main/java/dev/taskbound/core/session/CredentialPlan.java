@@ -1,0 +1,165 @@
+package dev.taskbound.core.session;
+
+import dev.taskbound.core.broker.BrokerException;
+import dev.taskbound.core.broker.CredentialBroker;
+import dev.taskbound.core.broker.RevocationContext;
+import dev.taskbound.core.broker.VaultTokenSource;
+import dev.taskbound.core.broker.github.GithubAppConfig;
+import dev.taskbound.core.broker.github.GithubBroker;
+import dev.taskbound.core.broker.vault.VaultBroker;
+import dev.taskbound.core.broker.vault.VaultBrokerConfig;
+import dev.taskbound.core.broker.vault.VaultChildToken;
+import dev.taskbound.core.broker.vault.VaultSecretSpec;
+import dev.taskbound.core.broker.Retry;
+import dev.taskbound.core.policy.EffectivePolicy;
+import dev.taskbound.core.policy.VaultPolicy;
+import dev.taskbound.core.policy.VaultSecretPolicy;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Which brokers a session runs, configured from the effective policy (what may be granted) and the
+ * host's {@link CredentialSources} (how to authenticate). Built before anything is created, so a
+ * mismatch between the two fails the run with nothing to undo. Immutable once built.
+ */
+final class CredentialPlan {
+  private final Optional<GithubBroker> github;
+  private final Optional<VaultBroker> vault;
+  private final EffectivePolicy policy;
+
+  private CredentialPlan(EffectivePolicy policy, Optional<GithubBroker> github, Optional<VaultBroker> vault) {
+    this.policy = policy;
+    this.github = github;
+    this.vault = vault;
+  }
+
+  /**
+   * @throws BrokerException (exit 122) if the policy asks for GitHub or Vault credentials the host
+   *     has not configured, the host configures a service the policy grants nothing from, or the
+   *     policy's grant cannot be expressed as a token request (a wildcard repository, no permission)
+   */
+  static CredentialPlan of(EffectivePolicy policy, CredentialSources sources, Clock clock) {
+    return new CredentialPlan(policy, github(policy, sources), vault(policy, sources, clock));
+  }
+
+  boolean isEmpty() {
+    return github.isEmpty() && vault.isEmpty();
+  }
+
+  /** The brokers in issue order: GitHub, then Vault. */
+  List<CredentialBroker> brokers() {
+    List<CredentialBroker> brokers = new ArrayList<>();
+    github.ifPresent(brokers::add);
+    vault.ifPresent(brokers::add);
+    return brokers;
+  }
+
+  /** Revocation in this process: the Vault broker lends its live login token. */
+  RevocationContext revocationContext() {
+    VaultTokenSource tokens = vault.map(VaultBroker::tokenSource).orElse(VaultTokenSource.NONE);
+    return RevocationContext.builder().vaultTokens(tokens).build();
+  }
+
+  /** What evidence records as the scope of a credential the plan issued. */
+  Map<String, Object> scope(String name, String kind) {
+    Map<String, Object> scope = new LinkedHashMap<>();
+    if (kind.equals("github-token")) {
+      scope.put("repositories", policy.repositories());
+      Map<String, String> perms = new LinkedHashMap<>();
+      policy.permissions().forEach((k, v) -> perms.put(k, v.name().toLowerCase(java.util.Locale.ROOT)));
+      scope.put("permissions", perms);
+    } else if (kind.equals("vault-token")) {
+      VaultPolicy v = policy.vault().orElseThrow();
+      scope.put("policies", v.policies());
+      scope.put("ttl_seconds", v.tokenTtl(policy.ttl()).toSeconds());
+      v.numUses().ifPresent(n -> scope.put("num_uses", n));
+    } else {
+      secret(name).ifPresent(s -> {
+        scope.put("kind", s.kind().yamlName());
+        scope.put("path", s.path());
+        scope.put("access", s.access().yamlName());
+        s.wrap().ifPresent(w -> scope.put("wrapped_ttl_seconds", w.toSeconds()));
+      });
+    }
+    return scope;
+  }
+
+  /** Whether the policy serves the secret {@code name} only on request. */
+  boolean onRequest(String name) {
+    return secret(name).map(s -> s.access() == VaultSecretPolicy.Access.ON_REQUEST).orElse(false);
+  }
+
+  private Optional<VaultSecretPolicy> secret(String name) {
+    return policy.vault().flatMap(v -> v.secrets().stream().filter(s -> s.name().equals(name)).findFirst());
+  }
+
+  private static Optional<GithubBroker> github(EffectivePolicy policy, CredentialSources sources) {
+    boolean wanted = !policy.repositories().isEmpty();
+    String at = policy.provenanceOf("github.repositories").map(Object::toString).orElse("built-in default");
+    if (!wanted) {
+      if (sources.github().isPresent()) {
+        throw mismatch("github", "a GitHub App is configured (TASKBOUND_GITHUB_APP_ID) but the policy grants no"
+            + " repositories; set spec.github.repositories, or unset TASKBOUND_GITHUB_APP_* for this run");
+      }
+      return Optional.empty();
+    }
+    if (sources.github().isEmpty()) {
+      throw mismatch("github", "the policy grants repositories " + policy.repositories() + " (" + at + ") but no"
+          + " GitHub App is configured; set TASKBOUND_GITHUB_APP_ID and TASKBOUND_GITHUB_APP_KEY_FILE (or"
+          + " TASKBOUND_GITHUB_APP_KEY)");
+    }
+    for (String repo : policy.repositories()) {
+      if (repo.endsWith("/*")) {
+        throw mismatch("github", "spec.github.repositories '" + repo + "' (" + at + ") is a wildcard; a token"
+            + " is minted for named repositories: list them in the Task");
+      }
+    }
+    if (policy.permissions().isEmpty()) {
+      throw mismatch("github", "spec.github.repositories is set (" + at + ") but spec.github.permissions is"
+          + " empty; name at least one, e.g. contents: read");
+    }
+    Map<String, String> perms = new LinkedHashMap<>();
+    policy.permissions().forEach((k, v) -> perms.put(k, v.name().toLowerCase(java.util.Locale.ROOT)));
+    CredentialSources.GithubApp app = sources.github().get();
+    return Optional.of(GithubBroker.create(
+        new GithubAppConfig(app.appId(), app.key(), app.apiUrl(), policy.repositories(), perms)));
+  }
+
+  private static Optional<VaultBroker> vault(EffectivePolicy policy, CredentialSources sources, Clock clock) {
+    if (policy.vault().isEmpty()) {
+      if (sources.vault().isPresent()) {
+        throw mismatch("vault", "Vault is configured (TASKBOUND_VAULT_ADDR) but the policy grants no Vault"
+            + " access; set spec.vault, or unset TASKBOUND_VAULT_* for this run");
+      }
+      return Optional.empty();
+    }
+    if (sources.vault().isEmpty()) {
+      String at = policy.provenanceOf("vault.policies").map(Object::toString).orElse("the policy");
+      throw mismatch("vault", "the policy grants Vault policies " + policy.vault().get().policies() + " (" + at
+          + ") but Vault is not configured; set TASKBOUND_VAULT_ADDR and TASKBOUND_VAULT_AUTH with its credentials");
+    }
+    VaultPolicy v = policy.vault().get();
+    List<VaultSecretSpec> secrets = new ArrayList<>();
+    for (VaultSecretPolicy s : v.secrets()) {
+      VaultSecretSpec.Kind kind = VaultSecretSpec.Kind.valueOf(s.kind().name());
+      // An on-request secret is read like a file secret, under a name no exposed file can take; the
+      // session keeps it in memory and never writes it.
+      Optional<String> file = s.access() == VaultSecretPolicy.Access.ON_REQUEST
+          ? Optional.of(".on-request/" + s.name()) : s.file();
+      secrets.add(new VaultSecretSpec(s.name(), kind, s.path(), 1, s.field(), s.env(), file, s.wrap()));
+    }
+    CredentialSources.VaultSource source = sources.vault().get();
+    VaultBrokerConfig config = new VaultBrokerConfig(source.connection(), source.auth(),
+        new VaultChildToken(v.policies(), v.tokenTtl(policy.ttl()), v.numUses()), secrets, false);
+    return Optional.of(new VaultBroker(config, Retry.defaults(), Duration.ofSeconds(10), clock));
+  }
+
+  private static BrokerException mismatch(String broker, String detail) {
+    return new BrokerException(broker, "plan the session's credentials", -1, detail);
+  }
+}

@@ -51,6 +51,18 @@ final class CredentialPlan {
     return github.isEmpty() && vault.isEmpty();
   }
 
+  /** The GitHub broker, when the policy grants GitHub access (it also serves token refreshes). */
+  Optional<GithubBroker> github() {
+    return github;
+  }
+
+  /** Whether the agent API is needed: a GitHub token to refresh, or secrets served on request. */
+  boolean needsAgentApi() {
+    return github.isPresent()
+        || policy.vault().map(v -> v.secrets().stream().anyMatch(s -> s.access() == VaultSecretPolicy.Access.ON_REQUEST))
+            .orElse(false);
+  }
+
   /** The brokers in issue order: GitHub, then Vault. */
   List<CredentialBroker> brokers() {
     List<CredentialBroker> brokers = new ArrayList<>();

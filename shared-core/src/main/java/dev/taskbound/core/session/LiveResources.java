@@ -12,6 +12,7 @@ import java.util.OptionalInt;
  */
 final class LiveResources {
   volatile Gateway gateway;
+  volatile dev.taskbound.core.gate.AgentApi agentApi;
   volatile SandboxProcess agent;
   volatile EvidenceLog evidence;
   volatile SealingKey sealingKey;

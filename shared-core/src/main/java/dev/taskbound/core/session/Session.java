@@ -11,6 +11,8 @@ import dev.taskbound.core.broker.SecretMasker;
 import dev.taskbound.core.broker.UndoRecorder;
 import dev.taskbound.core.broker.github.GithubBroker;
 import dev.taskbound.core.egress.EgressDecision;
+import dev.taskbound.core.egress.EgressRule;
+import dev.taskbound.core.gate.AgentApi;
 import dev.taskbound.core.egress.Gateway;
 import dev.taskbound.core.egress.GatewayConfig;
 import dev.taskbound.core.egress.RuleSet;
@@ -77,6 +79,10 @@ public final class Session implements AutoCloseable {
   private volatile SecretMasker masker = new SecretMasker(List.of());
   private final Map<String, String> credentialEnv = new java.util.TreeMap<>();
   private final Map<String, Secret> onRequest = new LinkedHashMap<>();
+  private final AgentApiBinding agentApiBinding = new AgentApiBinding(onRequest, this::event, this::githubTokenRevoked);
+  /** Journal entry of each GitHub token's revocation, by the token's fingerprint. */
+  private final Map<String, Integer> githubTokenEntries = new java.util.concurrent.ConcurrentHashMap<>();
+  private final List<Secret> sessionSecrets = new java.util.ArrayList<>();
   private TeardownJournal journal;
   private TaskIdentity identity;
   private Sandbox sandbox;
@@ -172,10 +178,11 @@ public final class Session implements AutoCloseable {
 
     journal.register(TeardownRunner.STOP_GATEWAY, Map.of("socket", layout.gatewaySocket().toString()));
     createRuntimeDirectory();
+    List<EgressRule> allow = new java.util.ArrayList<>(policy.allow());
+    Map<String, String> pins = new LinkedHashMap<>(policy.hosts());
+    startAgentApi(allow, pins);
     live.gateway =
-        Gateway.start(
-            new GatewayConfig(
-                layout.gatewaySocket(), RuleSet.of(policy.allow(), policy.deny()), policy.hosts(), this::onEgress));
+        Gateway.start(new GatewayConfig(layout.gatewaySocket(), RuleSet.of(allow, policy.deny()), pins, this::onEgress));
     event("gateway.started", Map.of("socket", layout.gatewaySocket().toString()));
     timer.mark("open.gateway");
 
@@ -197,23 +204,17 @@ public final class Session implements AutoCloseable {
       return;
     }
     live.revocation = plan.revocationContext();
-    UndoRecorder undo = new UndoRecorder() {
-      @Override
-      public int register(String step, Map<String, ?> handle) {
-        return journal.register(step, handle);
-      }
-
-      @Override
-      public void updateHandle(int id, Map<String, ?> handle) {
-        journal.updateHandle(id, handle);
-      }
-    };
+    UndoRecorder undo = journalRecorder();
     List<IssuedCredential> issued = new java.util.ArrayList<>();
     for (CredentialBroker broker : plan.brokers()) {
       List<IssuedCredential> batch = broker.issue(undo);
       issued.addAll(batch);
-      masker = new SecretMasker(issued.stream().map(IssuedCredential::value).toList());
+      batch.forEach(c -> sessionSecrets.add(c.value()));
+      masker = new SecretMasker(sessionSecrets);
       for (IssuedCredential c : batch) {
+        if (c.kind().equals("github-token")) {
+          agentApiBinding.githubTokenIssued(c.value());
+        }
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("name", c.name());
         data.put("kind", c.kind());
@@ -224,6 +225,53 @@ public final class Session implements AutoCloseable {
       }
     }
     exposeCredentials(issued);
+  }
+
+  /** The teardown journal, as the brokers' undo recorder. */
+  private UndoRecorder journalRecorder() {
+    return new UndoRecorder() {
+      @Override
+      public int register(String step, Map<String, ?> handle) {
+        return journal.register(step, handle);
+      }
+
+      @Override
+      public void updateHandle(int id, Map<String, ?> handle) {
+        journal.updateHandle(id, handle);
+        Object token = handle.get("token");
+        if (token != null) {
+          githubTokenEntries.put(Secret.of(token.toString()).fingerprint(), id);
+        }
+      }
+    };
+  }
+
+  /** A token replaced by a refresh was revoked: its undo is done. */
+  private void githubTokenRevoked(Secret old) {
+    Integer id = githubTokenEntries.remove(old.fingerprint());
+    if (id != null) {
+      journal.complete(id, "ok", 1, null);
+    }
+  }
+
+  /**
+   * Starts the agent API when the agent may need it (a GitHub token to refresh, secrets served on
+   * request): reachable only through the gateway, as {@code taskbound.internal}, with a per-session
+   * capability. Its stop is journalled first.
+   */
+  private void startAgentApi(List<EgressRule> allow, Map<String, String> pins) {
+    if (!plan.needsAgentApi()) {
+      return;
+    }
+    journal.register(TeardownRunner.STOP_AGENT_API, Map.of());
+    AgentApi api = agentApiBinding.start(plan.github(), journalRecorder());
+    live.agentApi = api;
+    allow.add(EgressRule.parse(api.allowRule()));
+    pins.putAll(api.hostPin());
+    credentialEnv.putAll(api.agentEnvironment());
+    sessionSecrets.add(api.capability());
+    masker = new SecretMasker(sessionSecrets);
+    event("agent_api.started", Map.of("url", api.agentUrl()));
   }
 
   /** Environment variables and 0600 files per policy; on-request secrets stay in memory only. */

@@ -31,6 +31,7 @@ import java.util.stream.Stream;
 final class TeardownRunner {
   static final String STOP_SANDBOX = "stop-sandbox";
   static final String STOP_GATEWAY = "stop-gateway";
+  static final String STOP_AGENT_API = "stop-agent-api";
   static final String SEAL_EVIDENCE = "seal-evidence";
   static final String REMOVE_PRIVATE_STATE = "remove-private-state";
   static final String SCRUB_CREDENTIALS = "scrub-credentials";
@@ -97,6 +98,12 @@ final class TeardownRunner {
         break;
       case STOP_GATEWAY:
         stopGateway();
+        break;
+      case STOP_AGENT_API:
+        // In-process only: when the session's process died, its agent API died with it.
+        if (live.agentApi != null) {
+          live.agentApi.close();
+        }
         break;
       case SEAL_EVIDENCE:
         sealEvidence();

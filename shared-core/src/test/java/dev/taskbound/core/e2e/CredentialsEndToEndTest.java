@@ -236,6 +236,66 @@ class CredentialsEndToEndTest {
     github.verify(0, anyRequestedFor(com.github.tomakehurst.wiremock.client.WireMock.anyUrl()));
   }
 
+  @Test
+  void agentFetchesAnOnRequestSecretAndRefreshesItsTokenThroughTheGatewayAndEachTokenIsRevokedOnce() throws Exception {
+    String refreshed = "ghs_SENTINELe2eREFRESHED0123456789abcdefghij";
+    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).atPriority(1)
+        .inScenario("refresh").whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
+        .willSetStateTo("refreshed").willReturn(tokenResponse(GH_TOKEN)));
+    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).atPriority(1)
+        .inScenario("refresh").whenScenarioStateIs("refreshed").willReturn(tokenResponse(refreshed)));
+    github.stubFor(get(urlEqualTo("/installation/repositories"))
+        .withHeader("Authorization", equalTo("token " + refreshed))
+        .willReturn(okJson("{\"total_count\":1,\"repositories\":[{\"id\":1,\"full_name\":\"acme/app\"}]}")));
+    Map<String, String> env = hostEnv(true);
+    // The agent runs the same CLI inside the sandbox: `taskbound secret get` and `token refresh`.
+    env.put("CLASSPATH", System.getProperty("java.class.path"));
+    String agent = String.join("\n",
+        "tb() { java dev.taskbound.core.cli.Main \"$@\" 2>/dev/null; }",
+        "v=$(tb secret get signing) || exit 11",
+        "printf 'signing-sha=%s\\n' \"$(printf %s \"$v\" | sha256sum | cut -c1-64)\"",
+        "n=$(tb token refresh) || exit 12",
+        "[ \"$n\" != \"$GH_TOKEN\" ] && echo refreshed=new",
+        "curl -sS --max-time 10 -H \"Authorization: token $n\" http://api.github.test:" + github.port()
+            + "/installation/repositories; echo",
+        "tb secret get nope; echo \"unknown-status=$?\"",
+        "");
+
+    try (CliProcess run = taskbound(env, "run", "--task", "T-45", "--policy", policy(true).toString(),
+        "--out", out.toString(), "--", "sh", "-c", agent)) {
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).as(run.stdout() + run.stderr()).isZero();
+      assertThat(run.stdout())
+          .contains("signing-sha=" + sha256(KV2_VALUE))
+          .contains("refreshed=new")
+          .contains("\"full_name\":\"acme/app\"")
+          .contains("unknown-status=122")
+          .doesNotContain(refreshed);
+    }
+
+    github.verify(2, postRequestedFor(urlEqualTo("/app/installations/42/access_tokens")));
+    github.verify(1, deleteRequestedFor(urlEqualTo("/installation/token"))
+        .withHeader("Authorization", equalTo("token " + GH_TOKEN)));
+    github.verify(1, deleteRequestedFor(urlEqualTo("/installation/token"))
+        .withHeader("Authorization", equalTo("token " + refreshed)));
+    String events = RunArtifacts.bundleText(out, "events.jsonl");
+    assertThat(events)
+        .contains("\"secret.accessed\"").contains(Secret.of(KV2_VALUE).fingerprint())
+        .contains("\"credential.refreshed\"").contains(Secret.of(refreshed).fingerprint())
+        .contains("\"secret.denied\"")
+        .contains("\"host\":\"taskbound.internal\"");
+    assertThat(FileGrep.filesContaining(refreshed, work)).isEmpty();
+    assertNoSecretLeftUnder(work);
+  }
+
+  private static ResponseDefinitionBuilder tokenResponse(String token) {
+    return aResponse().withStatus(201).withHeader("Content-Type", "application/json")
+        .withBody("{\"token\":\"" + token + "\",\"expires_at\":\"2026-11-27T13:00:00Z\","
+            + "\"permissions\":{\"contents\":\"read\"},\"repository_selection\":\"selected\","
+            + "\"repositories\":[{\"id\":1,\"name\":\"app\",\"full_name\":\"acme/app\"}]}");
+  }
+
   private String agentScript() {
     return String.join("\n",
         "export GIT_TERMINAL_PROMPT=0",

@@ -27,6 +27,15 @@ public final class IpRange {
    *     host bits are set (the message names the network that was probably meant)
    */
   public static IpRange parse(String text) {
+    return parse(text, true);
+  }
+
+  /** For built-in tables that name blocks broader than a policy may (224.0.0.0/4). */
+  static IpRange parseAnyBreadth(String text) {
+    return parse(text, false);
+  }
+
+  private static IpRange parse(String text, boolean checkBreadth) {
     String t = text.strip();
     if (t.startsWith("[") && t.endsWith("]")) {
       t = t.substring(1, t.length() - 1);
@@ -52,7 +61,7 @@ public final class IpRange {
     if (prefix < 0 || prefix > bits) {
       throw new EgressRuleException("CIDR block '" + text + "': prefix '" + len + "' is not a number from 0 to " + bits);
     }
-    if (prefix < min) {
+    if (checkBreadth && prefix < min) {
       throw new EgressRuleException(
           "CIDR block '" + text + "' is too broad; accepted: a prefix of at least /" + min + " for "
               + (ip.isIpv6() ? "IPv6" : "IPv4"));

@@ -21,7 +21,8 @@ record Layer(
     Located<Map<String, Located<String>>> hosts,
     Located<List<Located<String>>> repositories,
     Located<Map<String, Located<Permission>>> permissions,
-    Located<List<Located<GateRule>>> gateRules) {
+    Located<List<Located<GateRule>>> gateRules,
+    Located<Boolean> allowPrivate) {
 
-  static final Layer EMPTY = new Layer(null, null, null, null, null, null, null, null, null, null, null, null);
+  static final Layer EMPTY = new Layer(null, null, null, null, null, null, null, null, null, null, null, null, null);
 }

@@ -1,6 +1,7 @@
 package dev.taskbound.core.policy;
 
 import dev.taskbound.core.TaskboundException;
+import dev.taskbound.core.egress.EgressPresets;
 import dev.taskbound.core.egress.EgressRule;
 import dev.taskbound.core.egress.EgressRuleException;
 import dev.taskbound.core.egress.HostPattern;
@@ -47,7 +48,7 @@ final class PolicyBinder {
   static final List<String> SPEC_KEYS = List.of("identity", "ttl", "sandbox", "egress", "github", "gate");
   static final List<String> IDENTITY_KEYS = List.of("trustDomain", "audience", "audiences");
   static final List<String> SANDBOX_KEYS = List.of("backends", "enforcement");
-  static final List<String> EGRESS_KEYS = List.of("allow", "deny", "hosts");
+  static final List<String> EGRESS_KEYS = List.of("allow", "deny", "hosts", "presets", "allowPrivate");
   static final List<String> GITHUB_KEYS = List.of("repositories", "permissions");
   static final List<String> GATE_KEYS = List.of("rules");
   static final List<String> RULE_KEYS = List.of("action", "decision");
@@ -61,6 +62,7 @@ final class PolicyBinder {
   private static final Pattern PERMISSION_NAME = Pattern.compile("[a-z_]{1,64}");
 
   private final String file;
+  private final EgressPresets presets = EgressPresets.builtIn();
 
   private PolicyBinder(String file) {
     this.file = file;
@@ -256,6 +258,7 @@ final class PolicyBinder {
     Located<List<Located<EgressRule>>> allow = null;
     Located<List<Located<EgressRule>>> deny = null;
     Located<Map<String, Located<String>>> hosts = null;
+    Located<Boolean> allowPrivate = null;
     if (m.containsKey("egress")) {
       String p = path + ".egress";
       Map<String, NodeTuple> eg = mapping(m.get("egress").getValueNode(), p, EGRESS_KEYS);
@@ -267,6 +270,12 @@ final class PolicyBinder {
       }
       if (eg.containsKey("hosts")) {
         hosts = hosts(eg.get("hosts"), p + ".hosts");
+      }
+      if (eg.containsKey("presets")) {
+        allow = withPresets(allow, eg.get("presets"), p + ".presets");
+      }
+      if (eg.containsKey("allowPrivate")) {
+        allowPrivate = scalar(eg.get("allowPrivate"), p + ".allowPrivate", this::bool);
       }
     }
     Located<List<Located<String>>> repositories = null;
@@ -298,7 +307,44 @@ final class PolicyBinder {
       }
     }
     return new Layer(trustDomain, audience, audiences, ttl, backends, enforcement, allow, deny, hosts,
-        repositories, permissions, gateRules);
+        repositories, permissions, gateRules, allowPrivate);
+  }
+
+  // ---- egress presets and allowPrivate (issue 3) ----
+
+  /**
+   * Expands {@code presets: [npm, github]} into allow rules appended to the layer's {@code allow}
+   * (which it creates when absent), each with the provenance {@code preset npm (file:line)}, so that
+   * narrowing checks them exactly like rules written out.
+   */
+  private Located<List<Located<EgressRule>>> withPresets(
+      Located<List<Located<EgressRule>>> allow, NodeTuple t, String field) {
+    Located<List<Located<String>>> names = list(t, field, this::presetName);
+    noDuplicates(names);
+    List<Located<EgressRule>> rules = new ArrayList<>(allow == null ? List.of() : allow.value());
+    for (Located<String> name : names.value()) {
+      Provenance from = new Provenance("preset " + name.value() + " (" + name.at() + ")", 0);
+      for (EgressRule r : presets.get(name.value()).orElseThrow().rules()) {
+        rules.add(new Located<>(r, from, name.field()));
+      }
+    }
+    return new Located<>(Collections.unmodifiableList(rules), allow == null ? names.at() : allow.at(),
+        allow == null ? names.field() : allow.field());
+  }
+
+  private String presetName(Node n, String field) {
+    String text = string(n, field);
+    if (presets.get(text).isEmpty()) {
+      throw fail(n, field, "unknown preset '" + text + "'; known: " + String.join(", ", presets.names()));
+    }
+    return text;
+  }
+
+  private Boolean bool(Node n, String field) {
+    if (n instanceof ScalarNode && n.getTag().equals(Tag.BOOL)) {
+      return Boolean.valueOf(((ScalarNode) n).getValue().toLowerCase(Locale.ROOT));
+    }
+    throw fail(n, field, "expected true or false, got " + describe(n));
   }
 
   // ---- value parsers: (node, field) -> value, failing with the location ----

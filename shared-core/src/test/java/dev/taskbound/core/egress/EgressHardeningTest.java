@@ -211,6 +211,43 @@ class EgressHardeningTest {
     assertThat(upstreamBytes).allMatch(n -> n == 0);
   }
 
+  @ParameterizedTest(name = "CONNECT {0} with SNI {1}")
+  @CsvSource({"api.test, api.test", "API.Test., Api.TEST", "127.0.0.1, ''"})
+  void passesTheClientHelloOnWhenSniMatchesOrIsAbsentForAnAddress(String target, String sni) throws Exception {
+    List<Integer> upstreamBytes = new CopyOnWriteArrayList<>();
+    CompletableFuture<Integer> received = new CompletableFuture<>();
+    LoopbackServer up = new LoopbackServer(s -> received.complete(s.getInputStream().readNBytes(5).length));
+    closeables.add(up);
+    Gateway g = gateway(List.of("api.test:" + up.port(), "127.0.0.1:" + up.port()), Map.of("api.test", "127.0.0.1"),
+        GatewayOptions.DEFAULTS.withTlsPorts(java.util.Set.of(up.port())));
+
+    tlsThrough(g, target + ":" + up.port(), sni.isEmpty() ? Optional.empty() : Optional.of(sni));
+
+    assertThat(received.get(10, TimeUnit.SECONDS)).isEqualTo(5); // the TLS record header reached the upstream
+    assertThat(events).isEmpty();
+  }
+
+  @Test
+  void stripsUpgradeH2cAndHttp2SettingsFromPlainRequests() throws Exception {
+    CompletableFuture<String> got = new CompletableFuture<>();
+    LoopbackServer up = new LoopbackServer(s -> {
+      byte[] buf = new byte[4096];
+      int n = s.getInputStream().read(buf);
+      got.complete(new String(buf, 0, Math.max(n, 0), StandardCharsets.ISO_8859_1));
+      s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    });
+    closeables.add(up);
+    Gateway g = gateway(List.of("api.test:" + up.port()), Map.of("api.test", "127.0.0.1"), GatewayOptions.DEFAULTS);
+
+    try (ProxyClient c = new ProxyClient(g.socketPath())) {
+      c.send("GET http://api.test:" + up.port() + "/ HTTP/1.1\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+          + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n").readAll();
+    }
+
+    assertThat(got.get(10, TimeUnit.SECONDS)).isEqualTo(
+        "GET / HTTP/1.1\r\nHost: api.test:" + up.port() + "\r\nConnection: close\r\n\r\n");
+  }
+
   @Test
   void refusesPlainBytesOnATlsPort() throws Exception {
     LoopbackServer up = echoServer();

@@ -70,6 +70,13 @@ class EgressHardeningTest {
     return host -> List.of(IpLiteral.parse(ip).address());
   }
 
+  /** Sends raw bytes to the gateway and reads until it closes. */
+  private static String exchange(Gateway g, String request) throws IOException {
+    try (ProxyClient c = new ProxyClient(g.socketPath())) {
+      return c.send(request).readAll();
+    }
+  }
+
   /** CONNECT, then end the client's side at once, so an established tunnel ends too. */
   private static String connect(Gateway g, String target) throws IOException {
     try (ProxyClient c = new ProxyClient(g.socketPath())) {
@@ -254,10 +261,7 @@ class EgressHardeningTest {
     Gateway g = gateway(List.of("api.test:" + up.port()), Map.of("api.test", "127.0.0.1"),
         GatewayOptions.DEFAULTS.withTlsPorts(java.util.Set.of(up.port())));
 
-    String response;
-    try (ProxyClient c = new ProxyClient(g.socketPath())) {
-      response = c.send("CONNECT api.test:" + up.port() + " HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n").readAll();
-    }
+    String response = exchange(g, "CONNECT api.test:" + up.port() + " HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n");
 
     assertThat(response).isEqualTo(ProxyClient.ESTABLISHED);
     assertThat(events).singleElement().satisfies(e -> assertThat(e.detail())
@@ -269,10 +273,7 @@ class EgressHardeningTest {
     LoopbackServer up = echoServer();
     Gateway g = gateway(List.of("api.test:" + up.port()), Map.of("api.test", "127.0.0.1"), GatewayOptions.DEFAULTS);
 
-    String response;
-    try (ProxyClient c = new ProxyClient(g.socketPath())) {
-      response = c.send("GET http://api.test:" + up.port() + "/ HTTP/1.1\r\nHost: internal.admin\r\n\r\n").readAll();
-    }
+    String response = exchange(g, "GET http://api.test:" + up.port() + "/ HTTP/1.1\r\nHost: internal.admin\r\n\r\n");
 
     assertThat(response).startsWith("HTTP/1.1 400 Bad Request\r\n").endsWith("taskbound: bad proxy request: the Host"
         + " header 'internal.admin' does not match the request target api.test:" + up.port()
@@ -285,11 +286,8 @@ class EgressHardeningTest {
     LoopbackServer up = echoServer();
     Gateway g = gateway(List.of("api.test:" + up.port()), Map.of("api.test", "127.0.0.1"), GatewayOptions.DEFAULTS);
 
-    String response;
-    try (ProxyClient c = new ProxyClient(g.socketPath())) {
-      response = c.send("POST http://api.test:" + up.port() + "/ HTTP/1.1\r\nContent-Length: 4\r\n"
-          + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n").readAll();
-    }
+    String response = exchange(g, "POST http://api.test:" + up.port() + "/ HTTP/1.1\r\nContent-Length: 4\r\n"
+        + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
 
     assertThat(response).startsWith("HTTP/1.1 400 Bad Request\r\n");
     assertThat(events).extracting(Event::type).containsExactly(GatewayEvents.SMUGGLING);
@@ -318,10 +316,7 @@ class EgressHardeningTest {
   void logsTheHeaderSizeLimitWhenHit() throws Exception {
     Gateway g = gateway(List.of("api.test"), Map.of(), GatewayOptions.DEFAULTS.withMaxHeaderBytes(512));
 
-    String response;
-    try (ProxyClient c = new ProxyClient(g.socketPath())) {
-      response = c.send("GET http://api.test/ HTTP/1.1\r\nX-Big: " + "a".repeat(600) + "\r\n\r\n").readAll();
-    }
+    String response = exchange(g, "GET http://api.test/ HTTP/1.1\r\nX-Big: " + "a".repeat(600) + "\r\n\r\n");
 
     assertThat(response).startsWith("HTTP/1.1 431 ");
     assertThat(events).extracting(Event::type).containsExactly(GatewayEvents.HEADER_TOO_LARGE);

@@ -5,8 +5,11 @@ import dev.taskbound.core.egress.EgressPresets;
 import dev.taskbound.core.egress.EgressRule;
 import dev.taskbound.core.egress.EgressRuleException;
 import dev.taskbound.core.egress.HostPattern;
+import dev.taskbound.core.egress.IpLiteral;
+import dev.taskbound.core.egress.SpecialAddresses;
 import java.io.IOException;
 import java.io.StringReader;
+import java.net.InetAddress;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -274,6 +277,7 @@ final class PolicyBinder {
       if (eg.containsKey("presets")) {
         allow = withPresets(allow, eg.get("presets"), p + ".presets");
       }
+      noMetadata(allow, hosts);
       if (eg.containsKey("allowPrivate")) {
         allowPrivate = scalar(eg.get("allowPrivate"), p + ".allowPrivate", this::bool);
       }
@@ -330,6 +334,31 @@ final class PolicyBinder {
     }
     return new Located<>(Collections.unmodifiableList(rules), allow == null ? names.at() : allow.at(),
         allow == null ? names.field() : allow.field());
+  }
+
+  /**
+   * An allow rule or pin naming a cloud metadata address can never work (the gateway always refuses
+   * them), so it is an error here rather than a surprise at run time. Deny rules may name them.
+   */
+  private static void noMetadata(Located<List<Located<EgressRule>>> allow, Located<Map<String, Located<String>>> hosts) {
+    if (allow != null) {
+      for (Located<EgressRule> r : allow.value()) {
+        if (r.value().host().kind() == HostPattern.Kind.IP) {
+          metadataCheck(r, r.value().host().value());
+        }
+      }
+    }
+    if (hosts != null) {
+      hosts.value().values().forEach(pin -> metadataCheck(pin, pin.value()));
+    }
+  }
+
+  private static void metadataCheck(Located<?> where, String ip) {
+    InetAddress a = IpLiteral.parse(ip).address();
+    if (SpecialAddresses.classify(a).filter(k -> k == SpecialAddresses.Kind.METADATA).isPresent()) {
+      throw new PolicyException(where.where() + ": " + ip + " is a cloud metadata address, which the gateway always"
+          + " refuses; accepted: any other address (see docs/egress.md#the-address-guard)");
+    }
   }
 
   private String presetName(Node n, String field) {

@@ -104,4 +104,18 @@ class EgressPresetsTest {
         .hasMessage(dir.resolve("task.yml") + ":5: spec.egress.allowPrivate: true widens the ceiling (built-in default"
             + " under the Ceiling at " + dir.resolve("org.yml") + ":1 allows only false)");
   }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+    "allow: ['169.254.169.254:80']|5|spec.egress.allow[0]: 169.254.169.254",
+    "allow: ['[::ffff:a9fe:a9fe]']|5|spec.egress.allow[0]: 169.254.169.254",
+    "hosts: {meta.test: 'fd00:ec2::254'}|5|spec.egress.hosts[meta.test]: fd00:ec2::254",
+  })
+  void refusesAllowRulesAndPinsForMetadataAddresses(String egress, int line, String where) {
+    String task = "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  egress:\n    " + egress + "\n";
+
+    assertThatThrownBy(() -> resolve(task)).isInstanceOf(PolicyException.class)
+        .hasMessage(dir.resolve("task.yml") + ":" + line + ": " + where + " is a cloud metadata address, which the"
+            + " gateway always refuses; accepted: any other address (see docs/egress.md#the-address-guard)");
+  }
 }

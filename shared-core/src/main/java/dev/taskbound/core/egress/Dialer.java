@@ -27,12 +27,60 @@ public final class Dialer {
   private final NameResolver resolver;
   private final AddressGuard guard;
   private final Duration connectTimeout;
+  private final boolean allowPrivate;
 
+  /** A dialer with the built-in address checks and no {@code allowPrivate} opt-in. */
   public Dialer(Map<String, InetAddress> pins, NameResolver resolver, AddressGuard guard, Duration connectTimeout) {
+    this(pins, resolver, guard, connectTimeout, false);
+  }
+
+  /**
+   * @param pins canonical host name to the address the policy pins it to; pinned names opt in to
+   *     special addresses (except metadata)
+   * @param resolver resolves names that are not pinned
+   * @param guard an extra check after the built-in one ({@link AddressGuard#PERMIT_ALL} for none)
+   * @param connectTimeout the time one connection attempt may take
+   * @param allowPrivate the policy's {@code egress.allowPrivate}: every allowed name may reach
+   *     loopback, private, link-local and unique-local addresses (never metadata)
+   */
+  public Dialer(
+      Map<String, InetAddress> pins, NameResolver resolver, AddressGuard guard, Duration connectTimeout, boolean allowPrivate) {
     this.pins = Map.copyOf(pins);
     this.resolver = Objects.requireNonNull(resolver, "resolver");
     this.guard = Objects.requireNonNull(guard, "guard");
     this.connectTimeout = Objects.requireNonNull(connectTimeout, "connectTimeout");
+    this.allowPrivate = allowPrivate;
+  }
+
+  /**
+   * The built-in address check, before any {@link AddressGuard}: metadata addresses are always
+   * refused; loopback, private, CGNAT, link-local, unique-local, unspecified, multicast and
+   * broadcast addresses are refused unless the request opted in: the name is pinned by the
+   * policy's {@code hosts}, the allow rule that matched is an IP or CIDR rule (the address was
+   * written out), or the policy sets {@code allowPrivate}.
+   *
+   * @return empty to permit, or the refusal, starting {@code address A is KIND}
+   */
+  public static Optional<String> builtInRefusal(
+      EgressDecision decision, InetAddress address, boolean pinned, boolean allowPrivate) {
+    Optional<SpecialAddresses.Kind> kind = SpecialAddresses.classify(address);
+    if (kind.isEmpty()) {
+      return Optional.empty();
+    }
+    String a = IpLiteral.of(address).toString();
+    if (kind.get() == SpecialAddresses.Kind.METADATA) {
+      return Optional.of("address " + a + " is " + kind.get().text() + "; always refused, even when pinned or opted in");
+    }
+    boolean literalRule =
+        decision.rule().map(r -> r.host().kind() == HostPattern.Kind.IP || r.host().kind() == HostPattern.Kind.CIDR)
+            .orElse(false);
+    if (pinned || literalRule || allowPrivate) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        "address " + a + " is " + kind.get().text() + "; a name that resolves to such an address is refused unless"
+            + " the policy pins it in spec.egress.hosts, allows the address with an IP or CIDR rule, or sets"
+            + " spec.egress.allowPrivate: true");
   }
 
   /**
@@ -48,10 +96,12 @@ public final class Dialer {
       throw new IllegalArgumentException("dial of a denied request: " + decision);
     }
     List<InetAddress> addresses = resolve(decision.host());
+    boolean pinned = pins.containsKey(decision.host());
     String refusal = null;
     IOException last = null;
     for (InetAddress address : addresses) {
-      Optional<String> refused = guard.refuse(decision, address);
+      Optional<String> refused =
+          builtInRefusal(decision, address, pinned, allowPrivate).or(() -> guard.refuse(decision, address));
       if (refused.isPresent()) {
         refusal = refused.get();
         continue;

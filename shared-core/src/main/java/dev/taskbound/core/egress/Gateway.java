@@ -63,6 +63,8 @@ public final class Gateway implements AutoCloseable {
   private final Thread acceptor;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicInteger active = new AtomicInteger();
+  private final java.util.concurrent.CompletableFuture<Throwable> failure = new java.util.concurrent.CompletableFuture<>();
+  private volatile Object socketKey;
 
   private Gateway(GatewayConfig config, ServerSocketChannel server) {
     this.socketPath = config.socketPath();
@@ -74,7 +76,7 @@ public final class Gateway implements AutoCloseable {
     this.ctx =
         new Context(
             config.rules(),
-            new Dialer(config.pinnedAddresses(), o.resolver(), o.guard(), o.connectTimeout()),
+            new Dialer(config.pinnedAddresses(), o.resolver(), o.guard(), o.connectTimeout(), o.allowPrivateAddresses()),
             config.listener(),
             o,
             Executors.newSingleThreadScheduledExecutor(daemonThreads("taskbound-gateway-timer")),
@@ -99,7 +101,9 @@ public final class Gateway implements AutoCloseable {
       server.bind(UnixDomainSocketAddress.of(config.socketPath()), 128);
       Files.setPosixFilePermissions(config.socketPath(), PosixFilePermissions.fromString("rw-------"));
       Gateway g = new Gateway(config, server);
+      g.socketKey = fileKey(config.socketPath());
       g.acceptor.start();
+      g.ctx.scheduler().scheduleWithFixedDelay(g::checkSocket, 1, 1, TimeUnit.SECONDS);
       return g;
     } catch (IOException | RuntimeException e) {
       if (server != null) {
@@ -132,20 +136,39 @@ public final class Gateway implements AutoCloseable {
   }
 
   private void acceptLoop() {
+    try {
+      acceptUntilClosed();
+    } catch (RuntimeException | Error e) {
+      fail(e);
+    }
+  }
+
+  private void acceptUntilClosed() {
+    int failuresInARow = 0;
     while (!closed.get()) {
       SocketChannel client;
       try {
         client = server.accept();
+        failuresInARow = 0;
       } catch (ClosedChannelException e) {
+        if (!closed.get()) {
+          fail(new IOException("the gateway's listening socket was closed", e));
+        }
         return;
       } catch (IOException e) {
         if (closed.get()) {
+          return;
+        }
+        if (++failuresInARow >= 100) {
+          fail(e); // a persistent accept error (e.g. out of file descriptors): stop rather than spin
           return;
         }
         continue; // e.g. the client vanished between connect and accept
       }
       ctx.counters().connections.incrementAndGet();
       if (!slots.tryAcquire()) {
+        ProxyConnection.event(ctx, GatewayEvents.TOO_MANY_CONNECTIONS, "", 0,
+            "more than " + ctx.options().maxConnections() + " connections at once; answered 503");
         refuseBusy(client);
         continue;
       }
@@ -187,11 +210,69 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
+   * Registers a callback run once, on a gateway thread, if the gateway stops serving for any reason
+   * other than {@link #close()}: the accept loop failed, or the socket file was deleted or
+   * replaced. The gateway has then already closed every connection (it fails closed: the agent's
+   * connections fail). Registered after a failure, the callback runs at once on the caller's
+   * thread. The session uses this to record the failure and fail the job.
+   *
+   * @param callback receives the cause; must not block
+   */
+  public void onFailure(java.util.function.Consumer<Throwable> callback) {
+    java.util.Objects.requireNonNull(callback, "callback");
+    failure.thenAccept(callback);
+  }
+
+  /**
+   * Whether the gateway is accepting connections: not closed, not failed, and its socket file is
+   * the one it bound.
+   */
+  public boolean isServing() {
+    return !closed.get() && !failure.isDone() && server.isOpen() && java.util.Objects.equals(socketKey, fileKey(socketPath));
+  }
+
+  /** The failure that stopped the gateway, if it failed (empty after a plain {@link #close()}). */
+  public java.util.Optional<Throwable> failure() {
+    return java.util.Optional.ofNullable(failure.getNow(null));
+  }
+
+  private void checkSocket() {
+    if (!closed.get() && !java.util.Objects.equals(socketKey, fileKey(socketPath))) {
+      fail(new IOException("the gateway's socket file " + socketPath + " was deleted or replaced"));
+    }
+  }
+
+  private void fail(Throwable cause) {
+    if (closed.get() || failure.isDone()) {
+      return;
+    }
+    ProxyConnection.event(ctx, GatewayEvents.GATEWAY_FAILED, "", 0, "the gateway stopped: " + cause);
+    Thread closer = new Thread(() -> {
+      shutdown(false);
+      failure.complete(cause);
+    }, "taskbound-gateway-failed");
+    closer.setDaemon(true);
+    closer.start();
+  }
+
+  private static Object fileKey(Path p) {
+    try {
+      return Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /**
    * Stops accepting, closes every open client and upstream connection and deletes the socket
    * file. Idempotent.
    */
   @Override
   public void close() {
+    shutdown(true);
+  }
+
+  private void shutdown(boolean deleteSocket) {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
@@ -212,7 +293,9 @@ public final class Gateway implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     try {
-      Files.deleteIfExists(socketPath);
+      if (deleteSocket || java.util.Objects.equals(socketKey, fileKey(socketPath))) {
+        Files.deleteIfExists(socketPath); // never delete a socket someone else put there
+      }
     } catch (IOException e) {
       // the directory is removed with the session anyway
     }

@@ -8,7 +8,9 @@ import java.util.regex.Pattern;
 /**
  * The host part of an egress rule, canonicalised: an exact name ({@code api.github.com}), a strict
  * subdomain wildcard ({@code *.npmjs.org}: any name below, not the apex), an apex-and-subdomains
- * wildcard ({@code **.npmjs.org}), or an IP literal ({@code 127.0.0.1}, {@code [::1]}).
+ * wildcard ({@code **.npmjs.org}), an IP literal ({@code 127.0.0.1}, {@code [::1]}) or a CIDR block
+ * ({@code 10.0.0.0/8}, {@code [fd00::/8]}). IP literals are canonicalised by {@link IpLiteral}
+ * (every IPv4 spelling, IPv4-mapped IPv6, RFC 5952).
  *
  * <p>Names are lower-cased, lose a trailing dot and are converted from IDN to ASCII. A wildcard is
  * only accepted as the whole leftmost label, and never over a top-level domain alone, so {@code *},
@@ -21,21 +23,25 @@ public final class HostPattern {
     EXACT,
     SUBDOMAINS,
     APEX_AND_SUBDOMAINS,
-    IP
+    IP,
+    /** A CIDR block such as {@code 10.0.0.0/8}: matches IP-literal requests inside it. */
+    CIDR
   }
 
   static final String ACCEPTED =
       "accepted: host.example.com, *.example.com (subdomains only), **.example.com (apex and"
-          + " subdomains), an IPv4 address or a bracketed IPv6 address";
+          + " subdomains), an IPv4 address, a bracketed IPv6 address, or a CIDR block such as 10.0.0.0/8";
 
   private static final Pattern LABEL = Pattern.compile("[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?");
 
   private final Kind kind;
   private final String value;
+  private final IpRange range;
 
   private HostPattern(Kind kind, String value) {
     this.kind = kind;
     this.value = value;
+    this.range = kind == Kind.CIDR ? IpRange.parse(value) : null;
   }
 
   /**
@@ -49,15 +55,23 @@ public final class HostPattern {
     if (trimmed.isEmpty()) {
       throw new EgressRuleException("empty host pattern; " + ACCEPTED);
     }
-    IpLiteral ip = IpLiteral.tryParse(trimmed);
-    if (ip != null) {
-      return new HostPattern(Kind.IP, ip.toString());
+    if (trimmed.equals("*") || trimmed.equals("**")) {
+      throw new EgressRuleException(
+          "host pattern '" + text + "' matches every host; name the hosts, such as *.example.com or"
+              + " **.example.com");
+    }
+    if (trimmed.contains("/")) {
+      return new HostPattern(Kind.CIDR, IpRange.parse(trimmed).toString());
     }
     if (trimmed.startsWith("**.")) {
       return new HostPattern(Kind.APEX_AND_SUBDOMAINS, wildcardBase(text, trimmed.substring(3)));
     }
     if (trimmed.startsWith("*.")) {
       return new HostPattern(Kind.SUBDOMAINS, wildcardBase(text, trimmed.substring(2)));
+    }
+    IpLiteral ip = IpLiteral.tryParse(trimmed);
+    if (ip != null) {
+      return new HostPattern(Kind.IP, ip.toString());
     }
     if (trimmed.contains("*")) {
       throw new EgressRuleException(
@@ -67,6 +81,11 @@ public final class HostPattern {
   }
 
   private static String wildcardBase(String original, String base) {
+    if (base.contains("/") || IpLiteral.tryParse(base) != null) {
+      throw new EgressRuleException(
+          "host pattern '" + original + "': a wildcard applies to names, not addresses; write an IP address or a"
+              + " CIDR block such as 10.0.0.0/8 without '*'");
+    }
     String name = canonicalName(original, base);
     if (!name.contains(".")) {
       throw new EgressRuleException(
@@ -85,6 +104,9 @@ public final class HostPattern {
    * @throws EgressRuleException if the name is malformed
    */
   public static String canonicalName(String original, String name) {
+    if (name.contains("%")) {
+      throw new EgressRuleException("address '" + original + "' has a zone id; zone ids are not accepted");
+    }
     String n = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
     if (n.isEmpty() || n.contains("*")) {
       throw new EgressRuleException("host '" + original + "' is not a valid name; " + ACCEPTED);
@@ -116,7 +138,7 @@ public final class HostPattern {
     return kind;
   }
 
-  /** The canonical name, wildcard base, or IP literal (IPv6 without brackets). */
+  /** The canonical name, wildcard base, IP literal or CIDR block (IPv6 without brackets). */
   public String value() {
     return value;
   }
@@ -124,6 +146,9 @@ public final class HostPattern {
   /** Whether a canonical host (as produced by {@link #canonicalName} or an IP literal) matches. */
   public boolean matches(String canonicalHost) {
     switch (kind) {
+      case CIDR:
+        IpLiteral ip = IpLiteral.tryParse(canonicalHost.contains(":") ? "[" + canonicalHost + "]" : canonicalHost);
+        return ip != null && range.contains(ip.address());
       case EXACT:
       case IP:
         return value.equals(canonicalHost);
@@ -145,11 +170,20 @@ public final class HostPattern {
     boolean atOrBelow = b.equals(value) || b.endsWith("." + value);
     switch (narrower.kind) {
       case EXACT:
+        return kind != Kind.CIDR && matches(b);
       case IP:
         return matches(b);
+      case CIDR:
+        return kind == Kind.CIDR && range.contains(narrower.range);
       case SUBDOMAINS:
+        if (kind == Kind.CIDR) {
+          return false;
+        }
         return (kind == Kind.SUBDOMAINS || kind == Kind.APEX_AND_SUBDOMAINS) && atOrBelow;
       case APEX_AND_SUBDOMAINS:
+        if (kind == Kind.CIDR) {
+          return false;
+        }
         return kind == Kind.APEX_AND_SUBDOMAINS && atOrBelow
             || kind == Kind.SUBDOMAINS && b.endsWith("." + value);
       default:
@@ -175,6 +209,7 @@ public final class HostPattern {
       case APEX_AND_SUBDOMAINS:
         return "**." + value;
       case IP:
+      case CIDR:
         return value.contains(":") ? "[" + value + "]" : value;
       default:
         return value;

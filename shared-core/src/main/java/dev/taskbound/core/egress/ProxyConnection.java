@@ -3,6 +3,7 @@ package dev.taskbound.core.egress;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -14,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Serves one client connection of the {@link Gateway}: reads one request head, decides, dials,
@@ -22,7 +24,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class ProxyConnection implements Runnable {
   /** Headers a proxy must not forward (RFC 9110 7.6.1), plus proxy credentials. */
   private static final Set<String> HOP_BY_HOP =
-      Set.of("connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "te", "trailer", "upgrade", "host");
+      Set.of("connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "te", "trailer", "upgrade", "http2-settings", "host");
   /** Never dropped on a client's say-so in {@code Connection}: they frame the body. */
   private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding");
 
@@ -40,6 +42,15 @@ final class ProxyConnection implements Runnable {
       serve();
     } catch (ProxyRequestException e) {
       ctx.counters().malformed.incrementAndGet();
+      if (e.status() == 431) {
+        event(ctx, GatewayEvents.HEADER_TOO_LARGE, "", 0, e.getMessage());
+      } else if (e.status() == 408) {
+        event(ctx, GatewayEvents.HEADER_TIMEOUT, "", 0, e.getMessage());
+      } else if (e.getMessage().startsWith("both Transfer-Encoding")) {
+        event(ctx, GatewayEvents.SMUGGLING, "", 0, e.getMessage());
+      } else if (e.getMessage().startsWith("the Host header")) {
+        event(ctx, GatewayEvents.HOST_MISMATCH, "", 0, e.getMessage());
+      }
       respondQuietly(e.status(), "taskbound: bad proxy request: " + e.getMessage() + "\n", false);
       discardUnread();
     } catch (IOException | RuntimeException e) {
@@ -62,6 +73,9 @@ final class ProxyConnection implements Runnable {
       decision = ctx.rules().decide(target.host(), target.port());
     } catch (EgressRuleException e) {
       throw new ProxyRequestException(400, e.getMessage());
+    }
+    if (!connect) {
+      checkHost(head, decision);
     }
     if (!decision.allowed()) {
       ctx.counters().denied.incrementAndGet();
@@ -95,7 +109,14 @@ final class ProxyConnection implements Runnable {
       ctx.counters().allowed.incrementAndGet();
       if (connect) {
         write(client, "HTTP/1.1 200 Connection Established\r\n\r\n");
-        tunnel(head.rest(), upstream);
+        ByteBuffer early = head.rest();
+        if (ctx.options().tlsPorts().contains(decision.port())) {
+          early = checkedClientHello(early, decision);
+          if (early == null) {
+            return;
+          }
+        }
+        tunnel(early, upstream);
       } else {
         write(upstream, forwardedHead(head, target));
         relay(head.rest(), upstream, bodyLength);
@@ -183,28 +204,190 @@ final class ProxyConnection implements Runnable {
     return sb.toString();
   }
 
-  /** Both directions until each ends, passing each end on as a half-close. */
+  /** Both directions until each ends, passing each end on as a half-close; closed when idle too long. */
   private void tunnel(ByteBuffer early, SocketChannel upstream) {
-    Future<?> down = ctx.pool().submit(() -> Pipe.relayHalfClosing(ByteBuffer.allocate(0), upstream, client));
-    Pipe.relayHalfClosing(early, client, upstream);
-    await(down);
+    IdleWatch idle = new IdleWatch(upstream);
+    try {
+      Future<?> down = ctx.pool().submit(() -> halfClosing(ByteBuffer.allocate(0), idle.track(upstream), upstream, client));
+      halfClosing(early, idle.track(client), client, upstream);
+      await(down);
+    } finally {
+      idle.cancel();
+    }
+  }
+
+  private static void halfClosing(ByteBuffer initial, ReadableByteChannel from, SocketChannel fromChannel, SocketChannel to) {
+    try {
+      Pipe.copy(initial, from, to, Long.MAX_VALUE);
+      to.shutdownOutput();
+    } catch (IOException e) {
+      closeQuietly(fromChannel);
+      closeQuietly(to);
+    }
+  }
+
+  /** Closes a connection pair when neither side has sent a byte for the idle timeout. */
+  private final class IdleWatch {
+    private final AtomicLong last = new AtomicLong(System.nanoTime());
+    private final ScheduledFuture<?> task;
+    private final SocketChannel upstream;
+
+    IdleWatch(SocketChannel upstream) {
+      this.upstream = upstream;
+      long period = Math.max(10, ctx.options().idleTimeout().toMillis() / 4);
+      task = ctx.scheduler().scheduleWithFixedDelay(this::check, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    ReadableByteChannel track(ReadableByteChannel ch) {
+      return new ReadableByteChannel() {
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+          int n = ch.read(dst);
+          last.set(System.nanoTime());
+          return n;
+        }
+
+        @Override
+        public boolean isOpen() {
+          return ch.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+          ch.close();
+        }
+      };
+    }
+
+    private void check() {
+      if (System.nanoTime() - last.get() >= ctx.options().idleTimeout().toNanos()) {
+        String where = upstream.socket().getInetAddress() == null ? "" : " to " + upstream.socket().getInetAddress().getHostAddress();
+        event(ctx, GatewayEvents.IDLE_TIMEOUT, "", 0,
+            "no data for " + ctx.options().idleTimeout().toMillis() + " ms on a connection" + where + "; closed");
+        closeQuietly(client);
+        closeQuietly(upstream);
+        task.cancel(false);
+      }
+    }
+
+    void cancel() {
+      task.cancel(false);
+    }
+  }
+
+  /**
+   * Reads the client's first bytes after {@code 200} until a whole TLS ClientHello is in, and checks
+   * its SNI against the CONNECT host. Names need an equal SNI; IP-literal targets need none (SNI
+   * never carries an address). On a mismatch nothing has reached the upstream: the tunnel is closed.
+   *
+   * @return the bytes read (to send upstream first), or {@code null} when the tunnel was refused
+   */
+  private ByteBuffer checkedClientHello(ByteBuffer early, EgressDecision decision) throws IOException {
+    ByteBuffer buf = ByteBuffer.allocate(ClientHello.MAX_BYTES + 8192);
+    buf.put(early.duplicate());
+    AtomicBoolean timedOut = new AtomicBoolean();
+    ScheduledFuture<?> watchdog = ctx.scheduler().schedule(() -> {
+      timedOut.set(true);
+      closeQuietly(client);
+    }, ctx.options().headerTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    ClientHello.Result r;
+    try {
+      while ((r = ClientHello.parse(buf.duplicate().flip())) instanceof ClientHello.NeedMore) {
+        if (!buf.hasRemaining() || client.read(buf) < 0) {
+          r = new ClientHello.NotTls(timedOut.get() ? "no ClientHello within " + ctx.options().headerTimeout().toMillis() + " ms" : "the client closed before a whole ClientHello");
+          break;
+        }
+      }
+    } catch (IOException e) {
+      r = new ClientHello.NotTls(timedOut.get() ? "no ClientHello within " + ctx.options().headerTimeout().toMillis() + " ms" : "the client failed before a whole ClientHello");
+    } finally {
+      watchdog.cancel(false);
+    }
+    String host = decision.host();
+    boolean ipTarget = IpLiteral.tryParse(host.contains(":") ? "[" + host + "]" : host) != null;
+    String refusal = null;
+    if (r instanceof ClientHello.NotTls n) {
+      refusal = "port " + decision.port() + " carries TLS, but " + n.why();
+    } else if (r instanceof ClientHello.Hello hello) {
+      Optional<String> sni = hello.serverName();
+      if (sni.isEmpty() && !ipTarget) {
+        refusal = "the TLS ClientHello has no SNI, but CONNECT named " + host;
+      } else if (sni.isPresent() && ipTarget) {
+        refusal = "the TLS ClientHello names '" + RequestHead.printable(sni.get()) + "', but CONNECT named the address " + host;
+      } else if (sni.isPresent() && !sniMatches(sni.get(), host)) {
+        refusal = "SNI '" + RequestHead.printable(sni.get()) + "' differs from CONNECT host " + host;
+      }
+    }
+    if (refusal == null) {
+      return buf.flip();
+    }
+    ctx.counters().denied.incrementAndGet();
+    event(ctx, GatewayEvents.SNI_MISMATCH, host, decision.port(), refusal + "; tunnel closed");
+    return null;
+  }
+
+  private static boolean sniMatches(String sni, String host) {
+    try {
+      return HostPattern.canonicalName(sni, sni).equals(host);
+    } catch (EgressRuleException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Absolute-form requests: every {@code Host} header must name the request target (same canonical
+   * host and port), so an origin that routes by {@code Host} cannot be sent somewhere the rules
+   * did not decide.
+   */
+  private static void checkHost(RequestHead head, EgressDecision decision) throws ProxyRequestException {
+    var hosts = head.values("Host");
+    if (hosts.size() > 1) {
+      throw new ProxyRequestException(400, "the Host header appears " + hosts.size() + " times; accepted: one");
+    }
+    if (hosts.isEmpty()) {
+      return;
+    }
+    String value = hosts.get(0).strip();
+    boolean ok;
+    try {
+      ProxyTarget t = ProxyTarget.parse("GET", "http://" + value + "/");
+      ok = RuleSet.canonicalHost(t.host()).equals(decision.host()) && t.port() == decision.port();
+    } catch (ProxyRequestException | EgressRuleException e) {
+      ok = false;
+    }
+    if (!ok) {
+      throw new ProxyRequestException(400, "the Host header '" + RequestHead.printable(value)
+          + "' does not match the request target " + hostPort(decision) + "; accepted: the target's host[:port]");
+    }
+  }
+
+  /** Reports a non-decision event; a failing listener is ignored (events are best-effort). */
+  static void event(Gateway.Context ctx, String type, String host, int port, String detail) {
+    try {
+      ctx.options().events().onEvent(type, host, port, detail);
+    } catch (RuntimeException e) {
+      // events must not break the gateway
+    }
   }
 
   /** The request body up, the response down; done when the upstream closes (we sent Connection: close). */
   private void relay(ByteBuffer early, SocketChannel upstream, long bodyLength) throws IOException {
+    IdleWatch idle = new IdleWatch(upstream);
+    ReadableByteChannel fromClient = idle.track(client);
     Future<?> up =
         ctx.pool()
             .submit(
                 () -> {
                   try {
-                    Pipe.copy(early, client, upstream, bodyLength);
+                    Pipe.copy(early, fromClient, upstream, bodyLength);
                   } catch (IOException e) {
                     closeQuietly(upstream);
                   }
                 });
     try {
-      Pipe.copy(ByteBuffer.allocate(0), upstream, client, Long.MAX_VALUE);
+      Pipe.copy(ByteBuffer.allocate(0), idle.track(upstream), client, Long.MAX_VALUE);
     } finally {
+      idle.cancel();
       closeQuietly(client);
       closeQuietly(upstream);
       await(up);

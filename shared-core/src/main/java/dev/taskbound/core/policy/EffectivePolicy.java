@@ -36,6 +36,9 @@ import java.util.stream.Collectors;
  * @param allow egress allow rules (default-deny: nothing else is reachable)
  * @param deny egress deny rules, which beat allow rules
  * @param hosts static pins, canonical host name to IP literal (IPv6 without brackets)
+ * @param allowPrivate {@code egress.allowPrivate}: allowed names may resolve to loopback, private,
+ *     link-local and unique-local addresses (never metadata); pass it to
+ *     {@code GatewayOptions.withAllowPrivateAddresses}
  * @param repositories GitHub repositories ({@code owner/name} lower case, or {@code owner/*})
  *     credentials may cover
  * @param permissions GitHub App permissions credentials may carry, by GitHub's permission name
@@ -60,6 +63,7 @@ public record EffectivePolicy(
     List<EgressRule> allow,
     List<EgressRule> deny,
     Map<String, String> hosts,
+    boolean allowPrivate,
     List<String> repositories,
     Map<String, Permission> permissions,
     List<GateRule> gateRules,
@@ -167,7 +171,7 @@ public record EffectivePolicy(
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("ttl", Provenance.commandLine("--ttl"));
     return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts,
-        repositories, permissions, gateRules, prov, vault);
+        allowPrivate, repositories, permissions, gateRules, prov, vault);
   }
 
   /** Whether {@code field} still holds the built-in default ceiling's value, whose limit is looser. */
@@ -180,7 +184,7 @@ public record EffectivePolicy(
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("sandbox.backends", at);
     return new EffectivePolicy(trustDomain, audience, ttl, profile, List.of(backend), enforcement, allow, deny,
-        hosts, repositories, permissions, gateRules, prov, vault);
+        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault);
   }
 
   /**
@@ -202,6 +206,9 @@ public record EffectivePolicy(
     root.put("allow", sorted(allow));
     root.put("deny", sorted(deny));
     root.put("hosts", new TreeMap<>(hosts));
+    if (allowPrivate) {
+      root.put("allowPrivate", true); // only when set, so existing digests stay as they were
+    }
     root.put("repositories", sorted(repositories));
     Map<String, String> perms = new TreeMap<>();
     permissions.forEach((k, v) -> perms.put(k, v.yamlName()));

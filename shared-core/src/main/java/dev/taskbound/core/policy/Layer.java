@@ -22,8 +22,9 @@ record Layer(
     Located<List<Located<String>>> repositories,
     Located<Map<String, Located<Permission>>> permissions,
     Located<List<Located<GateRule>>> gateRules,
-    Located<VaultLayer> vault) {
+    Located<VaultLayer> vault,
+    Located<Boolean> allowPrivate) {
 
-  static final Layer EMPTY = new Layer(null, null, null, null, null, null, null, null, null, null, null, null,
-      null);
+  static final Layer EMPTY =
+      new Layer(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 }

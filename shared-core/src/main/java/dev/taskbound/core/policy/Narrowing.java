@@ -40,6 +40,7 @@ final class Narrowing {
   private Located<List<Located<EgressRule>>> allow = builtInList(List.of(), "egress.allow");
   private Located<List<Located<EgressRule>>> deny = builtInList(List.of(), "egress.deny");
   private Located<Map<String, Located<String>>> hosts = Located.builtIn(Map.of(), "egress.hosts");
+  private Located<Boolean> allowPrivate = Located.builtIn(false, "egress.allowPrivate");
   private Located<List<Located<String>>> repositories = builtInList(List.of(), "github.repositories");
   private Located<Map<String, Located<Permission>>> permissions = Located.builtIn(Map.of(), "github.permissions");
   private Located<List<Located<GateRule>>> gateRules = builtInList(List.of(), "gate.rules");
@@ -70,6 +71,7 @@ final class Narrowing {
     c.allow = allow;
     c.deny = deny;
     c.hosts = hosts;
+    c.allowPrivate = allowPrivate;
     c.repositories = repositories;
     c.permissions = permissions;
     c.gateRules = gateRules;
@@ -99,6 +101,7 @@ final class Narrowing {
     applyTtl(layer.ttl());
     applySandbox(layer);
     applyEgress(layer);
+    applyAllowPrivate(layer.allowPrivate());
     applyGithub(layer);
     applyGate(layer.gateRules());
     applyVault(layer.vault());
@@ -229,6 +232,17 @@ final class Narrowing {
       }
       hosts = h;
     }
+  }
+
+  /** {@code egress.allowPrivate}: false is narrower; true below a layer that did not allow it widens. */
+  private void applyAllowPrivate(Located<Boolean> a) {
+    if (a == null) {
+      return;
+    }
+    if (!open && a.value() && !allowPrivate.value()) {
+      throw widens(a, "true", limitAt(allowPrivate) + " allows only false");
+    }
+    allowPrivate = a;
   }
 
   private void applyGithub(Layer layer) {
@@ -410,6 +424,7 @@ final class Narrowing {
     List<EgressRule> allowed = values(allow, "egress.allow", prov);
     List<EgressRule> denied = values(deny, "egress.deny", prov);
     prov.put("egress.hosts", hosts.at());
+    prov.put("egress.allowPrivate", allowPrivate.at());
     Map<String, String> pins = new LinkedHashMap<>();
     hosts.value().forEach((name, ip) -> {
       pins.put(name, ip.value());
@@ -426,8 +441,9 @@ final class Narrowing {
     Optional<VaultPolicy> vault = vaultPolicy(prov);
     return new EffectivePolicy(trustDomain.value(), audience.value(), ttl.value(), profile.map(Located::value),
         backends.value().stream().map(Located::value).collect(Collectors.toList()), enforcement.value(),
-        allowed, denied, pins, repos, perms, rules, prov, vault);
+        allowed, denied, pins, allowPrivate.value(), repos, perms, rules, prov, vault);
   }
+
 
   /** The merged {@code spec.vault}, empty when no layer granted a Vault policy or secret. */
   private Optional<VaultPolicy> vaultPolicy(Map<String, Provenance> prov) {

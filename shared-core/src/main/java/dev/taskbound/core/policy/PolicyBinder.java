@@ -1,11 +1,15 @@
 package dev.taskbound.core.policy;
 
 import dev.taskbound.core.TaskboundException;
+import dev.taskbound.core.egress.EgressPresets;
 import dev.taskbound.core.egress.EgressRule;
 import dev.taskbound.core.egress.EgressRuleException;
 import dev.taskbound.core.egress.HostPattern;
+import dev.taskbound.core.egress.IpLiteral;
+import dev.taskbound.core.egress.SpecialAddresses;
 import java.io.IOException;
 import java.io.StringReader;
+import java.net.InetAddress;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -47,7 +51,7 @@ final class PolicyBinder {
   static final List<String> SPEC_KEYS = List.of("identity", "ttl", "sandbox", "egress", "github", "gate", "vault");
   static final List<String> IDENTITY_KEYS = List.of("trustDomain", "audience", "audiences");
   static final List<String> SANDBOX_KEYS = List.of("backends", "enforcement");
-  static final List<String> EGRESS_KEYS = List.of("allow", "deny", "hosts");
+  static final List<String> EGRESS_KEYS = List.of("allow", "deny", "hosts", "presets", "allowPrivate");
   static final List<String> GITHUB_KEYS = List.of("repositories", "permissions");
   static final List<String> GATE_KEYS = List.of("rules");
   static final List<String> RULE_KEYS = List.of("action", "decision");
@@ -64,6 +68,7 @@ final class PolicyBinder {
   private static final Pattern PERMISSION_NAME = Pattern.compile("[a-z_]{1,64}");
 
   private final String file;
+  private final EgressPresets presets = EgressPresets.builtIn();
 
   private PolicyBinder(String file) {
     this.file = file;
@@ -261,6 +266,7 @@ final class PolicyBinder {
     Located<List<Located<EgressRule>>> allow = null;
     Located<List<Located<EgressRule>>> deny = null;
     Located<Map<String, Located<String>>> hosts = null;
+    Located<Boolean> allowPrivate = null;
     if (m.containsKey("egress")) {
       String p = path + ".egress";
       Map<String, NodeTuple> eg = mapping(m.get("egress").getValueNode(), p, EGRESS_KEYS);
@@ -272,6 +278,13 @@ final class PolicyBinder {
       }
       if (eg.containsKey("hosts")) {
         hosts = hosts(eg.get("hosts"), p + ".hosts");
+      }
+      if (eg.containsKey("presets")) {
+        allow = withPresets(allow, eg.get("presets"), p + ".presets");
+      }
+      noMetadata(allow, hosts);
+      if (eg.containsKey("allowPrivate")) {
+        allowPrivate = scalar(eg.get("allowPrivate"), p + ".allowPrivate", this::bool);
       }
     }
     Located<List<Located<String>>> repositories = null;
@@ -304,7 +317,7 @@ final class PolicyBinder {
     }
     Located<VaultLayer> vault = m.containsKey("vault") ? vault(m.get("vault"), path + ".vault") : null;
     return new Layer(trustDomain, audience, audiences, ttl, backends, enforcement, allow, deny, hosts,
-        repositories, permissions, gateRules, vault);
+        repositories, permissions, gateRules, vault, allowPrivate);
   }
 
   // ---- spec.vault ----
@@ -430,6 +443,68 @@ final class PolicyBinder {
               + ": NAME"));
     }
     return access;
+  }
+
+  // ---- egress presets and allowPrivate (issue 3) ----
+
+  /**
+   * Expands {@code presets: [npm, github]} into allow rules appended to the layer's {@code allow}
+   * (which it creates when absent), each with the provenance {@code preset npm (file:line)}, so that
+   * narrowing checks them exactly like rules written out.
+   */
+  private Located<List<Located<EgressRule>>> withPresets(
+      Located<List<Located<EgressRule>>> allow, NodeTuple t, String field) {
+    Located<List<Located<String>>> names = list(t, field, this::presetName);
+    noDuplicates(names);
+    List<Located<EgressRule>> rules = new ArrayList<>(allow == null ? List.of() : allow.value());
+    for (Located<String> name : names.value()) {
+      Provenance from = new Provenance("preset " + name.value() + " (" + name.at() + ")", 0);
+      for (EgressRule r : presets.get(name.value()).orElseThrow().rules()) {
+        rules.add(new Located<>(r, from, name.field()));
+      }
+    }
+    return new Located<>(Collections.unmodifiableList(rules), allow == null ? names.at() : allow.at(),
+        allow == null ? names.field() : allow.field());
+  }
+
+  /**
+   * An allow rule or pin naming a cloud metadata address can never work (the gateway always refuses
+   * them), so it is an error here rather than a surprise at run time. Deny rules may name them.
+   */
+  private static void noMetadata(Located<List<Located<EgressRule>>> allow, Located<Map<String, Located<String>>> hosts) {
+    if (allow != null) {
+      for (Located<EgressRule> r : allow.value()) {
+        if (r.value().host().kind() == HostPattern.Kind.IP) {
+          metadataCheck(r, r.value().host().value());
+        }
+      }
+    }
+    if (hosts != null) {
+      hosts.value().values().forEach(pin -> metadataCheck(pin, pin.value()));
+    }
+  }
+
+  private static void metadataCheck(Located<?> where, String ip) {
+    InetAddress a = IpLiteral.parse(ip).address();
+    if (SpecialAddresses.classify(a).filter(k -> k == SpecialAddresses.Kind.METADATA).isPresent()) {
+      throw new PolicyException(where.where() + ": " + ip + " is a cloud metadata address, which the gateway always"
+          + " refuses; accepted: any other address (see docs/egress.md#the-address-guard)");
+    }
+  }
+
+  private String presetName(Node n, String field) {
+    String text = string(n, field);
+    if (presets.get(text).isEmpty()) {
+      throw fail(n, field, "unknown preset '" + text + "'; known: " + String.join(", ", presets.names()));
+    }
+    return text;
+  }
+
+  private Boolean bool(Node n, String field) {
+    if (n instanceof ScalarNode && n.getTag().equals(Tag.BOOL)) {
+      return Boolean.valueOf(((ScalarNode) n).getValue().toLowerCase(Locale.ROOT));
+    }
+    throw fail(n, field, "expected true or false, got " + describe(n));
   }
 
   // ---- value parsers: (node, field) -> value, failing with the location ----

@@ -24,6 +24,7 @@ public final class PolicyExplainer {
     list(b, p, "egress.allow", p.allow(), Object::toString);
     list(b, p, "egress.deny", p.deny(), Object::toString);
     map(b, p, "egress.hosts", p.hosts(), Function.identity(), k -> "egress.hosts[" + k + "]");
+    line(b, p, "egress.allowPrivate", String.valueOf(p.allowPrivate()));
     list(b, p, "github.repositories", p.repositories(), Function.identity());
     map(b, p, "github.permissions", p.permissions(), Permission::yamlName, k -> "github.permissions." + k);
     list(b, p, "gate.rules", p.gateRules(), Object::toString);

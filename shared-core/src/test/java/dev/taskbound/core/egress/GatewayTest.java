@@ -174,7 +174,7 @@ class GatewayTest {
       response =
           c.send(
                   "POST http://api.test:" + up.port() + "/path?q=1#frag HTTP/1.1\r\n"
-                      + "Host: wrong.example\r\nProxy-Authorization: Basic c2VjcmV0\r\nProxy-Connection: keep-alive\r\n"
+                      + "Host: API.test:" + up.port() + "\r\nProxy-Authorization: Basic c2VjcmV0\r\nProxy-Connection: keep-alive\r\n"
                       + "Connection: keep-alive, X-Drop\r\nX-Drop: 1\r\nX-Keep: 2\r\nContent-Length: 5\r\n\r\nhello")
               .readAll();
     }

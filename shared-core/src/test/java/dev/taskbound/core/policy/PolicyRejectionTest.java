@@ -33,7 +33,7 @@ class PolicyRejectionTest {
         Arguments.of("unknown top-level key", null, TASK + "spce: {}\n",
             "task.yml:3: spce: unknown key; accepted: apiVersion, kind, metadata, profile, profiles, spec"),
         Arguments.of("unknown nested key", null, TASK + "spec:\n  egress:\n    allw: [a.example.com]\n",
-            "task.yml:5: spec.egress.allw: unknown key; accepted: allow, deny, hosts"),
+            "task.yml:5: spec.egress.allw: unknown key; accepted: allow, deny, hosts, presets, allowPrivate"),
         Arguments.of("unknown key in a gate rule", null,
             TASK + "spec:\n  gate:\n    rules:\n      - {action: git.push, decision: deny, why: x}\n",
             "task.yml:6: spec.gate.rules[0].why: unknown key; accepted: action, decision"),
@@ -67,9 +67,8 @@ class PolicyRejectionTest {
         Arguments.of("bad enum value", null, TASK + "spec:\n  sandbox:\n    enforcement: lax\n",
             "task.yml:5: spec.sandbox.enforcement: 'lax' is not accepted; accepted: strict, cooperative"),
         Arguments.of("rule *", null, TASK + "spec:\n  egress:\n    allow: ['*']\n",
-            "task.yml:5: spec.egress.allow[0]: rule '*': host pattern '*': a wildcard may only be the whole"
-                + " leftmost label; accepted: host.example.com, *.example.com (subdomains only), **.example.com"
-                + " (apex and subdomains), an IPv4 address or a bracketed IPv6 address"),
+            "task.yml:5: spec.egress.allow[0]: rule '*': host pattern '*' matches every host; name the hosts,"
+                + " such as *.example.com or **.example.com"),
         Arguments.of("rule *.com", null, TASK + "spec:\n  egress:\n    deny: [x.org, '*.com']\n",
             "task.yml:5: spec.egress.deny[1]: rule '*.com': host pattern '*.com' matches a whole top-level"
                 + " domain; name at least a registrable domain such as *.example.com"),
@@ -77,7 +76,7 @@ class PolicyRejectionTest {
             "task.yml:6: spec.egress.allow[0]: rule 'api.github.com:99999': port 99999 is out of range;"
                 + " accepted: 1-65535"),
         Arguments.of("bad IP in hosts", null, TASK + "spec:\n  egress:\n    hosts:\n      api.demo.test: 999.1.1.1\n",
-            "task.yml:6: spec.egress.hosts[api.demo.test]: '999.1.1.1' is not an IP literal; accepted: an IPv4"
+            "task.yml:6: spec.egress.hosts[api.demo.test]: '999.1.1.1' is not a valid IP literal; accepted: an IPv4"
                 + " address such as 127.0.0.1 or an IPv6 address such as ::1"),
         Arguments.of("wildcard as a hosts name", null, TASK + "spec:\n  egress:\n    hosts: {'*.demo.test': '::1'}\n",
             "task.yml:5: spec.egress.hosts[*.demo.test]: '*.demo.test' is not a host name; accepted: an exact"

@@ -1,0 +1,158 @@
+package dev.taskbound.core.egress;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+
+/**
+ * Reads the server name (SNI, RFC 6066) from the first bytes a client sends into a CONNECT tunnel,
+ * without decrypting or changing anything. The handshake message may span several TLS records.
+ * Stateless.
+ */
+final class ClientHello {
+  /** The most we buffer while waiting for a whole ClientHello. */
+  static final int MAX_BYTES = 64 * 1024;
+
+  /** The outcome of looking at the bytes received so far. */
+  sealed interface Result permits NeedMore, NotTls, Hello {}
+
+  /** Not enough bytes yet to decide. */
+  record NeedMore() implements Result {}
+
+  /** The bytes are not a TLS ClientHello; {@code why} says what was seen. */
+  record NotTls(String why) implements Result {}
+
+  /** A complete ClientHello; {@code serverName} is empty when it carries no SNI. */
+  record Hello(Optional<String> serverName) implements Result {}
+
+  private ClientHello() {}
+
+  /** Looks at {@code data} (position to limit, not consumed). */
+  static Result parse(ByteBuffer data) {
+    ByteBuffer in = data.duplicate();
+    ByteBuffer handshake = ByteBuffer.allocate(MAX_BYTES);
+    // Reassemble handshake bytes from consecutive handshake records.
+    while (true) {
+      if (in.remaining() < 5) {
+        return need(handshake);
+      }
+      int type = in.get(in.position()) & 0xff;
+      int major = in.get(in.position() + 1) & 0xff;
+      int length = ((in.get(in.position() + 3) & 0xff) << 8) | (in.get(in.position() + 4) & 0xff);
+      if (type != 22 || major != 3) {
+        return new NotTls(type == 22 ? "unknown TLS version" : "not a TLS handshake record");
+      }
+      if (length == 0 || length > 16384 + 2048) {
+        return new NotTls("invalid TLS record length " + length);
+      }
+      if (in.remaining() < 5 + length) {
+        return need(handshake);
+      }
+      in.position(in.position() + 5);
+      if (handshake.remaining() < length) {
+        return new NotTls("ClientHello larger than " + MAX_BYTES + " bytes");
+      }
+      ByteBuffer record = in.slice();
+      record.limit(length);
+      handshake.put(record);
+      in.position(in.position() + length);
+      Result r = hello(handshake.duplicate().flip());
+      if (!(r instanceof NeedMore)) {
+        return r;
+      }
+    }
+  }
+
+  private static Result need(ByteBuffer handshake) {
+    return handshake.position() >= MAX_BYTES ? new NotTls("ClientHello larger than " + MAX_BYTES + " bytes") : new NeedMore();
+  }
+
+  private static Result hello(ByteBuffer h) {
+    if (h.remaining() < 4) {
+      return new NeedMore();
+    }
+    if ((h.get() & 0xff) != 1) {
+      return new NotTls("the first handshake message is not a ClientHello");
+    }
+    int length = u24(h);
+    if (h.remaining() < length) {
+      return new NeedMore();
+    }
+    ByteBuffer b = h.slice();
+    b.limit(length);
+    try {
+      b.position(b.position() + 2 + 32); // version, random
+      skip(b, u8(b)); // session id
+      skip(b, u16(b)); // cipher suites
+      skip(b, u8(b)); // compression methods
+      if (!b.hasRemaining()) {
+        return new Hello(Optional.empty());
+      }
+      int extEnd = u16(b) + b.position();
+      if (extEnd > b.limit()) {
+        return new NotTls("malformed ClientHello extensions");
+      }
+      Optional<String> name = Optional.empty();
+      while (b.position() + 4 <= extEnd) {
+        int type = u16(b);
+        int len = u16(b);
+        if (b.position() + len > extEnd) {
+          return new NotTls("malformed ClientHello extension");
+        }
+        if (type == 0) {
+          if (name.isPresent()) {
+            return new NotTls("two server_name extensions");
+          }
+          name = serverName(b.slice().limit(len));
+          if (name == null) {
+            return new NotTls("malformed server_name extension");
+          }
+        }
+        skip(b, len);
+      }
+      return new Hello(name);
+    } catch (RuntimeException e) {
+      return new NotTls("malformed ClientHello");
+    }
+  }
+
+  /** The single host_name entry; {@code null} when malformed or there is more than one. */
+  private static Optional<String> serverName(ByteBuffer b) {
+    int listEnd = u16(b) + b.position();
+    String found = null;
+    while (b.position() + 3 <= listEnd) {
+      int type = u8(b);
+      int len = u16(b);
+      byte[] name = new byte[len];
+      b.get(name);
+      if (type == 0) {
+        if (found != null) {
+          return null;
+        }
+        for (byte c : name) {
+          if (c <= 0x20 || c >= 0x7f) {
+            return null;
+          }
+        }
+        found = new String(name, StandardCharsets.US_ASCII);
+      }
+    }
+    return Optional.ofNullable(found);
+  }
+
+  private static int u8(ByteBuffer b) {
+    return b.get() & 0xff;
+  }
+
+  private static int u16(ByteBuffer b) {
+    return ((b.get() & 0xff) << 8) | (b.get() & 0xff);
+  }
+
+  private static int u24(ByteBuffer b) {
+    return (u8(b) << 16) | u16(b);
+  }
+
+  private static void skip(ByteBuffer b, int n) {
+    b.position(b.position() + n);
+  }
+}

@@ -1,0 +1,87 @@
+package dev.taskbound.core.egress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIServerName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import org.junit.jupiter.api.Test;
+
+/** The SNI reader on real ClientHellos produced by the JDK's TLS stack. */
+class ClientHelloTest {
+  /** The first flight of a JDK TLS client: one or more TLS records holding its ClientHello. */
+  private static ByteBuffer clientHello(Optional<String> sni) throws Exception {
+    SSLEngine engine = SSLContext.getDefault().createSSLEngine("ignored.invalid", 443);
+    engine.setUseClientMode(true);
+    SSLParameters params = engine.getSSLParameters();
+    params.setServerNames(sni.map(s -> List.<SNIServerName>of(new SNIHostName(s))).orElse(List.of()));
+    engine.setSSLParameters(params);
+    ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+    engine.wrap(ByteBuffer.allocate(0), out);
+    return out.flip();
+  }
+
+  /** Re-frames the same handshake bytes as two TLS records, split inside the ClientHello. */
+  private static ByteBuffer splitIntoTwoRecords(ByteBuffer single) {
+    byte[] all = new byte[single.remaining()];
+    single.duplicate().get(all);
+    int length = all.length - 5;
+    int first = length / 3;
+    ByteBuffer out = ByteBuffer.allocate(all.length + 5);
+    out.put(all, 0, 3).putShort((short) first).put(all, 5, first);
+    out.put(all, 0, 3).putShort((short) (length - first)).put(all, 5 + first, length - first);
+    return out.flip();
+  }
+
+  @Test
+  void readsTheServerNameOfARealClientHello() throws Exception {
+    ByteBuffer hello = clientHello(Optional.of("api.example.com"));
+
+    ClientHello.Result r = ClientHello.parse(hello);
+
+    assertThat(r).isEqualTo(new ClientHello.Hello(Optional.of("api.example.com")));
+  }
+
+  @Test
+  void reportsAClientHelloWithoutServerName() throws Exception {
+    ByteBuffer hello = clientHello(Optional.empty());
+
+    ClientHello.Result r = ClientHello.parse(hello);
+
+    assertThat(r).isEqualTo(new ClientHello.Hello(Optional.empty()));
+  }
+
+  @Test
+  void asksForMoreBytesUntilTheWholeHelloIsIn() throws Exception {
+    ByteBuffer hello = clientHello(Optional.of("api.example.com"));
+
+    ClientHello.Result partial = ClientHello.parse(hello.duplicate().limit(hello.limit() - 1));
+    ClientHello.Result headerOnly = ClientHello.parse(hello.duplicate().limit(3));
+
+    assertThat(partial).isInstanceOf(ClientHello.NeedMore.class);
+    assertThat(headerOnly).isInstanceOf(ClientHello.NeedMore.class);
+  }
+
+  @Test
+  void reassemblesAClientHelloSpreadOverTwoRecords() throws Exception {
+    ByteBuffer split = splitIntoTwoRecords(clientHello(Optional.of("api.example.com")));
+
+    ClientHello.Result r = ClientHello.parse(split);
+
+    assertThat(r).isEqualTo(new ClientHello.Hello(Optional.of("api.example.com")));
+  }
+
+  @Test
+  void refusesBytesThatAreNotATlsHandshake() {
+    ByteBuffer http = ByteBuffer.wrap("GET / HTTP/1.1\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+
+    ClientHello.Result r = ClientHello.parse(http);
+
+    assertThat(r).isEqualTo(new ClientHello.NotTls("not a TLS handshake record"));
+  }
+}

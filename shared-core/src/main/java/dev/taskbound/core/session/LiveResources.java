@@ -19,8 +19,18 @@ final class LiveResources {
   /** Set once {@code session.closed} is in the log: nothing more may be appended before the seal. */
   volatile boolean closedRecorded;
   volatile OptionalInt exitCode = OptionalInt.empty();
-  /** How broker steps are revoked in this process; the default has no Vault token source. */
-  volatile dev.taskbound.core.broker.RevocationContext revocation =
-      dev.taskbound.core.broker.RevocationContext.builder().build();
+  /**
+   * How broker steps are revoked in this process; null until a session issues credentials, and then
+   * {@link #revocation()} makes the default (no Vault token source) only when a revocation runs: it
+   * holds an HTTP client whose selector thread a run without credentials should not pay for.
+   */
+  volatile dev.taskbound.core.broker.RevocationContext revocation;
+
+  dev.taskbound.core.broker.RevocationContext revocation() {
+    if (revocation == null) {
+      revocation = dev.taskbound.core.broker.RevocationContext.builder().build();
+    }
+    return revocation;
+  }
   volatile String endReason = "finished by taskbound teardown after the session's process died";
 }

@@ -118,7 +118,7 @@ final class TeardownRunner {
       default:
         if (Revocations.handles(entry.step())) {
           Map<String, Object> handle = JSON.convertValue(entry.handle(), new TypeReference<Map<String, Object>>() {});
-          Revocations.revoke(entry.step(), handle, live.revocation);
+          Revocations.revoke(entry.step(), handle, live.revocation());
           break;
         }
         throw new IllegalStateException("unknown teardown step '" + entry.step() + "' (journal from a newer version?)");

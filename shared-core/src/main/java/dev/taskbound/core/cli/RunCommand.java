@@ -56,6 +56,12 @@ final class RunCommand implements Callable<Integer> {
       description = "netns, container or proxy; must be allowed by the policy (default: the policy's first).")
   String sandbox;
 
+  @Option(
+      names = "--image",
+      paramLabel = "IMAGE",
+      description = "The agent's image for --sandbox container (default: $TASKBOUND_AGENT_IMAGE); it needs nothing of ours.")
+  String image;
+
   @Option(names = "--ttl", paramLabel = "DURATION", description = "A TTL shorter than the policy's, e.g. 15m.")
   String ttl;
 
@@ -69,7 +75,8 @@ final class RunCommand implements Callable<Integer> {
       names = "--session-root",
       paramLabel = "DIR",
       description = {
-        "Where session state lives (default: $TASKBOUND_HOME/sessions or ~/.taskbound/sessions).",
+        "Where session state lives (default: $TASKBOUND_SESSION_ROOT, else $TASKBOUND_HOME/sessions,",
+        "else ~/.taskbound/sessions).",
         "The gateway socket goes under $TASKBOUND_RUNTIME_DIR (default: the JVM's temp directory)."
       })
   Path sessionRoot;
@@ -155,12 +162,19 @@ final class RunCommand implements Callable<Integer> {
     if (sandbox != null) {
       b.backend(CliValues.backend(sandbox));
     }
+    String agentImage = image != null ? image : env.get("TASKBOUND_AGENT_IMAGE");
+    if (agentImage != null && !agentImage.isBlank()) {
+      b.agentImage(agentImage);
+    }
     if (ttl != null) {
       b.ttl(CliValues.duration("--ttl", ttl));
     }
     Path home = envPath("TASKBOUND_HOME");
+    Path rootFromEnv = envPath("TASKBOUND_SESSION_ROOT");
     if (sessionRoot != null) {
       b.sessionRoot(sessionRoot);
+    } else if (rootFromEnv != null) {
+      b.sessionRoot(rootFromEnv);
     } else if (home != null) {
       b.sessionRoot(home.resolve("sessions"));
     }

@@ -15,6 +15,7 @@ import dev.taskbound.core.egress.EgressRule;
 import dev.taskbound.core.gate.AgentApi;
 import dev.taskbound.core.egress.Gateway;
 import dev.taskbound.core.egress.GatewayConfig;
+import dev.taskbound.core.egress.GatewayOptions;
 import dev.taskbound.core.egress.RuleSet;
 import dev.taskbound.core.evidence.EvidenceLog;
 import dev.taskbound.core.evidence.JwkSets;
@@ -27,6 +28,8 @@ import dev.taskbound.core.policy.EffectivePolicy;
 import dev.taskbound.core.policy.Enforcement;
 import dev.taskbound.core.policy.PolicyResolver;
 import dev.taskbound.core.policy.SandboxBackend;
+import dev.taskbound.core.sandbox.ContainerConfig;
+import dev.taskbound.core.sandbox.ContainerSandbox;
 import dev.taskbound.core.sandbox.NetnsSandbox;
 import dev.taskbound.core.sandbox.ProxySandbox;
 import dev.taskbound.core.sandbox.Sandbox;
@@ -181,8 +184,13 @@ public final class Session implements AutoCloseable {
     List<EgressRule> allow = new java.util.ArrayList<>(policy.allow());
     Map<String, String> pins = new LinkedHashMap<>(policy.hosts());
     startAgentApi(allow, pins);
-    live.gateway =
-        Gateway.start(new GatewayConfig(layout.gatewaySocket(), RuleSet.of(allow, policy.deny()), pins, this::onEgress));
+    GatewayOptions options = GatewayOptions.DEFAULTS
+        .withAllowPrivateAddresses(policy.allowPrivate())
+        .withEvents(this::onGatewayEvent);
+    live.gateway = Gateway.start(
+        new GatewayConfig(layout.gatewaySocket(), RuleSet.of(allow, policy.deny()), pins, this::onEgress, options));
+    // Fail closed, loudly: a gateway that dies mid-run cuts the agent off, and the run fails.
+    live.gateway.onFailure(cause -> stopAgent("gateway failed: " + TeardownRunner.describe(cause), ExitCodes.SANDBOX));
     event("gateway.started", Map.of("socket", layout.gatewaySocket().toString()));
     timer.mark("open.gateway");
 
@@ -378,12 +386,25 @@ public final class Session implements AutoCloseable {
       case PROXY:
         return new ProxySandbox();
       case CONTAINER:
+        String image = spec.agentImage().orElseThrow(() -> new SandboxException(
+            "the container backend needs the agent's image; accepted: --image IMAGE (or TASKBOUND_AGENT_IMAGE),"
+                + " a local image such as debian:bookworm"));
+        ContainerSandbox container = new ContainerSandbox(ContainerConfig.builder(image)
+            .endpoint(dockerEndpoint())
+            .label(SESSION_LABEL, id.value())
+            .build());
+        container.preflight();
+        return container;
       default:
-        throw new SandboxException(
-            "sandbox backend '"
-                + backend.name().toLowerCase(java.util.Locale.ROOT)
-                + "' is not available in this version; accepted here: netns, or proxy with enforcement: cooperative");
+        throw new AssertionError(backend);
     }
+  }
+
+  /** Labels every container of this session, so that teardown can find them from the journal alone. */
+  static final String SESSION_LABEL = "dev.taskbound.session";
+
+  private String dockerEndpoint() {
+    return spec.hostEnvironment().getOrDefault("DOCKER_HOST", ContainerConfig.DEFAULT_ENDPOINT);
   }
 
   /**
@@ -401,7 +422,15 @@ public final class Session implements AutoCloseable {
       live.endReason = "stopped before the agent started: " + stopCause;
       return stopExitCode;
     }
-    int entry = journal.register(TeardownRunner.STOP_SANDBOX, Map.of("marker", layout.runtimeDir().toString()));
+    Map<String, Object> undo = new LinkedHashMap<>();
+    undo.put("marker", layout.runtimeDir().toString());
+    if (sandbox instanceof ContainerSandbox) {
+      // Containers outlive a killed taskbound: teardown removes them by the session's label.
+      undo.put("backend", "container");
+      undo.put("endpoint", dockerEndpoint());
+      undo.put("label", SESSION_LABEL + "=" + id.value());
+    }
+    int entry = journal.register(TeardownRunner.STOP_SANDBOX, undo);
     Map<String, String> sessionVariables = new LinkedHashMap<>(credentialEnv);
     sessionVariables.put("TASKBOUND_TASK", spec.task().value());
     sessionVariables.put("TASKBOUND_SESSION", id.value());
@@ -457,6 +486,7 @@ public final class Session implements AutoCloseable {
     Map<String, Object> handle = new LinkedHashMap<>();
     handle.put("pid", agent.pid());
     agent.startTime().ifPresent(t -> handle.put("start", t.toString()));
+    handle.putAll(agent.handle());
     journal.updateHandle(entry, handle);
     // The command line is the user's, but it may quote a value that was also issued: mask it.
     event("agent.started", Map.of("command", spec.command().stream().map(masker::mask).toList(), "pid", agent.pid()));
@@ -543,6 +573,16 @@ public final class Session implements AutoCloseable {
       data.put("rule_to_add", decision.ruleToAdd());
     }
     event(decision.allowed() ? "egress.allowed" : "egress.denied", data);
+  }
+
+  private void onGatewayEvent(String type, String host, int port, String detail) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    if (!host.isEmpty()) {
+      data.put("host", host);
+      data.put("port", port);
+    }
+    data.put("detail", detail);
+    event(type, data);
   }
 
   private void event(String type, Map<String, ?> data) {

@@ -33,6 +33,7 @@ public final class SessionSpec {
   private final Clock clock;
   private final Duration stopGrace;
   private final CredentialSources credentialSources;
+  private final Optional<String> agentImage;
   private final Optional<java.io.OutputStream> agentStdout;
   private final Optional<java.io.OutputStream> agentStderr;
 
@@ -52,6 +53,7 @@ public final class SessionSpec {
     this.clock = b.clock;
     this.stopGrace = b.stopGrace;
     this.credentialSources = b.credentialSources;
+    this.agentImage = b.agentImage;
     this.agentStdout = b.agentStdout;
     this.agentStderr = b.agentStderr;
   }
@@ -122,6 +124,11 @@ public final class SessionSpec {
     return credentialSources;
   }
 
+  /** The agent's container image, for the {@code container} backend. */
+  public Optional<String> agentImage() {
+    return agentImage;
+  }
+
   /**
    * Where the agent's masked standard output goes when credentials are issued; empty means the
    * host process's own standard output. Without credentials the agent shares the host's streams.
@@ -151,6 +158,7 @@ public final class SessionSpec {
     private final Map<String, Object> identityClaims = new LinkedHashMap<>();
     private Clock clock = Clock.systemUTC();
     private Duration stopGrace = Duration.ofSeconds(5);
+    private Optional<String> agentImage = Optional.empty();
     private CredentialSources credentialSources = CredentialSources.NONE;
     private Optional<java.io.OutputStream> agentStdout = Optional.empty();
     private Optional<java.io.OutputStream> agentStderr = Optional.empty();
@@ -252,6 +260,12 @@ public final class SessionSpec {
     public Builder agentOutput(java.io.OutputStream stdout, java.io.OutputStream stderr) {
       this.agentStdout = Optional.of(Objects.requireNonNull(stdout, "stdout"));
       this.agentStderr = Optional.of(Objects.requireNonNull(stderr, "stderr"));
+      return this;
+    }
+
+    /** The image the agent runs in with the {@code container} backend (the image needs nothing of ours). */
+    public Builder agentImage(String image) {
+      this.agentImage = Optional.of(Objects.requireNonNull(image, "image"));
       return this;
     }
 

@@ -8,6 +8,8 @@ import dev.taskbound.core.evidence.BundleWriter;
 import dev.taskbound.core.evidence.EvidenceLog;
 import dev.taskbound.core.evidence.SealingKey;
 import dev.taskbound.core.evidence.Sealer;
+import dev.taskbound.core.sandbox.ContainerConfig;
+import dev.taskbound.core.sandbox.ContainerSandbox;
 import dev.taskbound.core.sandbox.ProcessTree;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -136,6 +138,11 @@ final class TeardownRunner {
       Optional<Instant> start =
           entry.handle().hasNonNull("start") ? Optional.of(Instant.parse(entry.handle().get("start").asText())) : Optional.empty();
       ProcessTree.kill(pid, start);
+    }
+    if ("container".equals(entry.handle().path("backend").asText())) {
+      String[] label = entry.handle().get("label").asText().split("=", 2);
+      new ContainerSandbox(ContainerConfig.builder("scratch").endpoint(entry.handle().get("endpoint").asText()).build())
+          .removeLabelled(label[0], label[1]);
     }
     // A process started after the journal entry but before its pid was recorded still names the
     // session's runtime directory on its command line.

@@ -147,6 +147,23 @@ class RunCommandProcessTest {
   }
 
   @Test
+  void aGatewayThatDiesMidRunStopsTheAgentAndFailsTheRun() throws Exception {
+    Path policy = policy("10m");
+    try (CliProcess run = CliProcess.start(work,
+        Map.of("TASKBOUND_HOME", home.toString(), "TASKBOUND_RUNTIME_DIR", runtime.toString(), "TB_TEST_RT", runtime.toString()),
+        "run", "--task", "T-8", "--policy", policy.toString(), "--out", out.toString(), "--",
+        "sh", "-c", "rm \"$TB_TEST_RT\"/tb-*/gateway.sock && echo removed; sleep 120", marker)) {
+
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).as(run.stderr()).isEqualTo(121);
+      assertThat(run.stdout()).contains("removed");
+      assertThat(ProcessScan.withArgument(marker)).isEmpty();
+      assertThat(RunArtifacts.bundleText(out, "events.jsonl")).contains("\"egress.gateway.failed\"").contains("gateway failed");
+    }
+  }
+
+  @Test
   void anInvalidPolicyFailsBeforeAnythingIsCreated() throws Exception {
     Path policy = Files.writeString(work.resolve("bad.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  tll: 5m\n");
     try (CliProcess run = taskbound("run", "--task", "T-5", "--policy", policy.toString(), "--", "true")) {

@@ -16,6 +16,9 @@ final class RunSummary {
     err.printf(
         "taskbound: task %s finished: exit %d, teardown %s%n",
         session.record().taskId(), status, report.ok() ? "ok" : "FAILED");
+    if (session.policy().enforcement() == dev.taskbound.core.policy.Enforcement.COOPERATIVE) {
+      err.println("  WARNING: egress was NOT enforced (cooperative: proxy variables only); use enforcement: strict");
+    }
     EgressTally tally = session.egress();
     err.printf("  egress: %d allowed, %d denied%n", tally.total(true), tally.total(false));
     for (EgressTally.Line line : tally.lines()) {

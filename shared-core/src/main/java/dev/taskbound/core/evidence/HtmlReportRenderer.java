@@ -46,6 +46,10 @@ public final class HtmlReportRenderer {
     item(h, "Sandbox", esc(r.backend) + (r.enforcement == null ? "" : " (" + esc(r.enforcement) + ")"));
     item(h, "Profile", esc(r.profile));
     h.append("</dl>\n");
+    if (r.cooperative()) {
+      h.append("<p class=\"failed\"><strong>Warning.</strong> ").append(esc(SessionReport.COOPERATIVE_WARNING))
+          .append("</p>\n");
+    }
 
     h.append("<h2>Identity</h2>\n<dl>");
     item(h, "SPIFFE ID", "<code>" + esc(r.spiffeId) + "</code>");

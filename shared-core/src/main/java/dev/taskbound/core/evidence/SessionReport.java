@@ -48,6 +48,15 @@ final class SessionReport {
   String policyDigest;
   String backend;
   String enforcement;
+
+  /** The plain statement a cooperative run must carry: nothing in the kernel held its egress. */
+  static final String COOPERATIVE_WARNING =
+      "Egress was NOT enforced: this run used cooperative enforcement (proxy variables only), so a tool"
+          + " that ignores them could reach any host. Use enforcement: strict for a kernel-enforced sandbox.";
+
+  boolean cooperative() {
+    return "cooperative".equals(enforcement);
+  }
   String keyId;
   String audience;
   String identityExpiresAt;

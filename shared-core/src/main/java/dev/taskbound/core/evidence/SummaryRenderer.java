@@ -30,6 +30,9 @@ public final class SummaryRenderer {
     row(md, "Duration", esc(r.duration()));
     row(md, "Sandbox", esc(r.backend) + (r.enforcement == null ? "" : " (" + esc(r.enforcement) + ")"));
     row(md, "Profile", esc(r.profile));
+    if (r.cooperative()) {
+      md.append("\n> **Warning.** ").append(SessionReport.COOPERATIVE_WARNING).append("\n");
+    }
     md.append("\n### Identity\n\n| | |\n|---|---|\n");
     row(md, "SPIFFE ID", code(r.spiffeId));
     row(md, "Key id (kid)", code(r.keyId));

@@ -164,6 +164,29 @@ class RunCommandProcessTest {
   }
 
   @Test
+  void aCooperativeRunSaysPlainlyThatEgressWasNotEnforced() throws Exception {
+    Path policy = Files.writeString(work.resolve("coop.yml"), String.join("\n",
+        "apiVersion: taskbound.dev/v1",
+        "kind: Task",
+        "spec:",
+        "  sandbox:",
+        "    backends: [proxy]",
+        "    enforcement: cooperative",
+        ""));
+    try (CliProcess run = taskbound(
+        "run", "--task", "T-9", "--policy", policy.toString(), "--out", out.toString(), "--", "true")) {
+
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).as(run.stderr()).isZero();
+      assertThat(run.stderr()).contains("WARNING: egress was NOT enforced");
+      assertThat(RunArtifacts.bundleText(out, "summary.md")).contains("**Warning.** Egress was NOT enforced");
+      assertThat(RunArtifacts.bundleText(out, "report.html")).contains("Egress was NOT enforced");
+      assertThat(RunArtifacts.bundleText(out, "events.jsonl")).contains("cooperative enforcement");
+    }
+  }
+
+  @Test
   void anInvalidPolicyFailsBeforeAnythingIsCreated() throws Exception {
     Path policy = Files.writeString(work.resolve("bad.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  tll: 5m\n");
     try (CliProcess run = taskbound("run", "--task", "T-5", "--policy", policy.toString(), "--", "true")) {

@@ -50,12 +50,13 @@ public record EnvelopeCommand(
 
   /**
    * The prefix put in front of every command launched inside the step's block:
-   * {@code java -jar JAR run --task T --policy P... [--ceiling C] [--profile X] [--sandbox S] [--ttl D]
+   * {@code java -jar JAR run --task T --wait-all --policy P... [--ceiling C] [--profile X] [--sandbox S] [--ttl D]
    * --out DIR --}.
    */
   @NonNull
   public List<String> runPrefix() {
-    List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar, "run", "--task", task));
+    // --wait-all: the durable sh wrapper backgrounds the real script; the envelope must outlive it.
+    List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar, "run", "--task", task, "--wait-all"));
     for (String policy : policies) {
       cmd.add("--policy");
       cmd.add(policy);

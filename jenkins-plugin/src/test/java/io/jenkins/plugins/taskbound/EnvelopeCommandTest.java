@@ -18,7 +18,7 @@ class EnvelopeCommandTest {
   void prefixesCommandsWithAFullRunInvocationEndingInDoubleDash() {
     assertEquals(
         List.of(
-            "/opt/java/bin/java", "-jar", "/ws@tmp/taskbound/taskbound.jar", "run", "--task", "FIX-123",
+            "/opt/java/bin/java", "-jar", "/ws@tmp/taskbound/taskbound.jar", "run", "--task", "FIX-123", "--wait-all",
             "--policy", "org.yml", "--policy", "task.yml", "--ceiling", "/ws@tmp/taskbound/ceiling-1.yml",
             "--profile", "coding-agent", "--sandbox", "netns", "--ttl", "45m", "--out", "/ws/taskbound-evidence", "--"),
         FULL.runPrefix());
@@ -37,7 +37,7 @@ class EnvelopeCommandTest {
   void leavesOutOptionsThatAreNotSet() {
     EnvelopeCommand minimal = new EnvelopeCommand("java", "tb.jar", "T-1", List.of("p.yml"), null, null, null, null, "/ev");
 
-    assertEquals(List.of("java", "-jar", "tb.jar", "run", "--task", "T-1", "--policy", "p.yml", "--out", "/ev", "--"), minimal.runPrefix());
+    assertEquals(List.of("java", "-jar", "tb.jar", "run", "--task", "T-1", "--wait-all", "--policy", "p.yml", "--out", "/ev", "--"), minimal.runPrefix());
   }
 
   @Test

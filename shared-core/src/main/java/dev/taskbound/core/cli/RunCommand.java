@@ -62,6 +62,14 @@ final class RunCommand implements Callable<Integer> {
       description = "The agent's image for --sandbox container (default: $TASKBOUND_AGENT_IMAGE); it needs nothing of ours.")
   String image;
 
+  @Option(
+      names = "--wait-all",
+      description = {
+        "Keep the envelope until every process in the sandbox has exited, not only COMMAND (for hosts",
+        "whose command backgrounds the real work, such as Jenkins' durable sh). netns backend only."
+      })
+  boolean waitAll;
+
   @Option(names = "--ttl", paramLabel = "DURATION", description = "A TTL shorter than the policy's, e.g. 15m.")
   String ttl;
 
@@ -162,6 +170,7 @@ final class RunCommand implements Callable<Integer> {
     if (sandbox != null) {
       b.backend(CliValues.backend(sandbox));
     }
+    b.waitForAll(waitAll);
     String agentImage = image != null ? image : env.get("TASKBOUND_AGENT_IMAGE");
     if (agentImage != null && !agentImage.isBlank()) {
       b.agentImage(agentImage);

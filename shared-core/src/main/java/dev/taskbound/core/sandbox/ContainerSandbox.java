@@ -115,6 +115,10 @@ public final class ContainerSandbox implements Sandbox {
    */
   @Override
   public SandboxProcess start(SandboxLaunch launch) {
+    if (launch.waitForAll()) {
+      throw new SandboxException("waiting for every process of the sandbox needs its own PID namespace, which the"
+          + " container backend does not have; accepted: the netns backend, or a run that ends with its agent");
+    }
     if (!checked) {
       preflight();
     }

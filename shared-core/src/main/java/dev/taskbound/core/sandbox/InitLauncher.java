@@ -96,7 +96,8 @@ final class InitLauncher {
       DataInputStream in = new DataInputStream(Channels.newInputStream(ch));
       InitProtocol.write(
           out,
-          new InitProtocol.Request(launch.command(), launch.workDir(), launch.environment(), launch.gatewaySocket().toAbsolutePath()));
+          new InitProtocol.Request(launch.command(), launch.workDir(), launch.environment(),
+              launch.gatewaySocket().toAbsolutePath(), launch.waitForAll()));
       InitProtocol.readReply(in);
     }
   }

@@ -16,12 +16,13 @@ import java.util.Map;
  * line or into a file); init answers once the forwarder listens and the agent has been started.
  */
 final class InitProtocol {
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
   private static final int MAX_STRING = 1 << 20;
   private static final int MAX_ITEMS = 100_000;
 
   /** What to run. */
-  record Request(List<String> command, Path workDir, Map<String, String> environment, Path gatewaySocket) {}
+  record Request(
+      List<String> command, Path workDir, Map<String, String> environment, Path gatewaySocket, boolean waitForAll) {}
 
   /**
    * Init's answer.
@@ -46,6 +47,7 @@ final class InitProtocol {
       writeString(out, e.getValue());
     }
     writeString(out, r.gatewaySocket().toString());
+    out.writeBoolean(r.waitForAll());
     out.flush();
   }
 
@@ -65,7 +67,8 @@ final class InitProtocol {
     for (int i = 0; i < m; i++) {
       env.put(readString(in), readString(in));
     }
-    return new Request(command, workDir, env, Path.of(readString(in)));
+    Path gatewaySocket = Path.of(readString(in));
+    return new Request(command, workDir, env, gatewaySocket, in.readBoolean());
   }
 
   static void write(DataOutputStream out, Reply r) throws IOException {

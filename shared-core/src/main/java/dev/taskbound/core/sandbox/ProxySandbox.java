@@ -26,6 +26,10 @@ public final class ProxySandbox implements Sandbox {
    */
   @Override
   public SandboxProcess start(SandboxLaunch launch) {
+    if (launch.waitForAll()) {
+      throw new SandboxException("waiting for every process of the sandbox needs its own PID namespace, which the"
+          + " proxy backend does not have; accepted: the netns backend, or a run that ends with its agent");
+    }
     return InitLauncher.launch("proxy", launch, control -> init.argv(control.toString()), true);
   }
 }

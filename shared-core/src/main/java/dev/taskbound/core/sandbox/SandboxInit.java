@@ -44,6 +44,7 @@ public final class SandboxInit {
   }
 
   private static int run(Path control) throws IOException, InterruptedException {
+    boolean waitForAll;
     Process agent;
     Forwarder forwarder;
     try (SocketChannel ctl = SocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -51,6 +52,7 @@ public final class SandboxInit {
       DataInputStream in = new DataInputStream(Channels.newInputStream(ctl));
       DataOutputStream out = new DataOutputStream(Channels.newOutputStream(ctl));
       InitProtocol.Request req = InitProtocol.readRequest(in);
+      waitForAll = req.waitForAll();
 
       ServerSocketChannel listener = ServerSocketChannel.open();
       listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -73,9 +75,44 @@ public final class SandboxInit {
       InitProtocol.write(out, new InitProtocol.Reply(port, agent.pid()));
     }
     try {
-      return agent.waitFor();
+      int status = agent.waitFor();
+      if (waitForAll) {
+        waitForTheRest();
+      }
+      return status;
     } finally {
       forwarder.close();
+    }
+  }
+
+  /**
+   * As PID 1 of the sandbox, waits until no other live process is left in it (what the agent left
+   * running in the background). Java cannot wait for processes it did not start, so this polls the
+   * sandbox's own /proc; the session's TTL bounds it. Orphans' zombies stay until the namespace ends.
+   */
+  private static void waitForTheRest() throws InterruptedException {
+    long self = ProcessHandle.current().pid();
+    while (othersAlive(self)) {
+      Thread.sleep(100);
+    }
+  }
+
+  private static boolean othersAlive(long self) {
+    try (java.util.stream.Stream<Path> procs = java.nio.file.Files.list(Path.of("/proc"))) {
+      return procs.map(p -> p.getFileName().toString())
+          .filter(n -> !n.isEmpty() && n.chars().allMatch(Character::isDigit) && Long.parseLong(n) != self)
+          .anyMatch(SandboxInit::aliveNotZombie);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static boolean aliveNotZombie(String pid) {
+    try {
+      String stat = java.nio.file.Files.readString(Path.of("/proc", pid, "stat"));
+      return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+    } catch (IOException | RuntimeException gone) {
+      return false;
     }
   }
 

@@ -28,7 +28,8 @@ public record SandboxLaunch(
     Path gatewaySocket,
     List<Path> hiddenPaths,
     Duration startTimeout,
-    SandboxIo io) {
+    SandboxIo io,
+    boolean waitForAll) {
 
   public SandboxLaunch {
     command = List.copyOf(command);
@@ -44,6 +45,27 @@ public record SandboxLaunch(
       throw new IllegalArgumentException("startTimeout must be positive: " + startTimeout);
     }
     Objects.requireNonNull(io, "io");
+  }
+
+  /** A launch that ends when the agent itself exits (what remains in the sandbox is killed). */
+  public SandboxLaunch(
+      List<String> command,
+      Path workDir,
+      Map<String, String> environment,
+      Path gatewaySocket,
+      List<Path> hiddenPaths,
+      Duration startTimeout,
+      SandboxIo io) {
+    this(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, false);
+  }
+
+  /**
+   * This launch, but lasting until every process in the sandbox has exited, not only the agent: for
+   * hosts such as Jenkins' durable {@code sh}, whose wrapper backgrounds the real script. The exit
+   * status stays the agent's. Only backends with their own PID namespace support it.
+   */
+  public SandboxLaunch withWaitForAll() {
+    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, true);
   }
 
   /** A launch whose agent shares the caller's standard streams. */
@@ -62,6 +84,6 @@ public record SandboxLaunch(
   public String toString() {
     return "SandboxLaunch[command=" + command + ", workDir=" + workDir + ", environment=" + environment.keySet()
         + " (values hidden), gatewaySocket=" + gatewaySocket + ", hiddenPaths=" + hiddenPaths
-        + ", startTimeout=" + startTimeout + "]";
+        + ", startTimeout=" + startTimeout + ", waitForAll=" + waitForAll + "]";
   }
 }

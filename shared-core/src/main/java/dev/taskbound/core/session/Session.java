@@ -473,7 +473,8 @@ public final class Session implements AutoCloseable {
                 layout.gatewaySocket(),
                 List.of(layout.sessionRoot()),
                 Duration.ofSeconds(30),
-                io));
+                io,
+                spec.waitForAll()));
     boolean stopRequested;
     synchronized (agentHandoff) {
       live.agent = agent;

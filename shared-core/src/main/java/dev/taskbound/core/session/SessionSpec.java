@@ -34,6 +34,7 @@ public final class SessionSpec {
   private final Duration stopGrace;
   private final CredentialSources credentialSources;
   private final Optional<String> agentImage;
+  private final boolean waitForAll;
   private final Optional<java.io.OutputStream> agentStdout;
   private final Optional<java.io.OutputStream> agentStderr;
 
@@ -54,6 +55,7 @@ public final class SessionSpec {
     this.stopGrace = b.stopGrace;
     this.credentialSources = b.credentialSources;
     this.agentImage = b.agentImage;
+    this.waitForAll = b.waitForAll;
     this.agentStdout = b.agentStdout;
     this.agentStderr = b.agentStderr;
   }
@@ -124,6 +126,11 @@ public final class SessionSpec {
     return credentialSources;
   }
 
+  /** Whether the run lasts until every process in the sandbox has exited, not only the agent. */
+  public boolean waitForAll() {
+    return waitForAll;
+  }
+
   /** The agent's container image, for the {@code container} backend. */
   public Optional<String> agentImage() {
     return agentImage;
@@ -159,6 +166,7 @@ public final class SessionSpec {
     private Clock clock = Clock.systemUTC();
     private Duration stopGrace = Duration.ofSeconds(5);
     private Optional<String> agentImage = Optional.empty();
+    private boolean waitForAll;
     private CredentialSources credentialSources = CredentialSources.NONE;
     private Optional<java.io.OutputStream> agentStdout = Optional.empty();
     private Optional<java.io.OutputStream> agentStderr = Optional.empty();
@@ -266,6 +274,16 @@ public final class SessionSpec {
     /** The image the agent runs in with the {@code container} backend (the image needs nothing of ours). */
     public Builder agentImage(String image) {
       this.agentImage = Optional.of(Objects.requireNonNull(image, "image"));
+      return this;
+    }
+
+    /**
+     * Keeps the session until every process in the sandbox has exited (the agent's status is still
+     * the run's): for hosts whose command backgrounds the real work, such as Jenkins' durable
+     * {@code sh}. The TTL still bounds it. netns backend only.
+     */
+    public Builder waitForAll(boolean value) {
+      this.waitForAll = value;
       return this;
     }
 

@@ -187,6 +187,32 @@ class RunCommandProcessTest {
   }
 
   @Test
+  void waitAllKeepsTheEnvelopeUntilBackgroundedWorkFinishesWithoutItThatWorkIsCutOff() throws Exception {
+    Path policy = policy("10m");
+    // Like Jenkins' durable sh: the command backgrounds the real work and exits at once.
+    String agent = "(sleep 1; curl -sS --max-time 10 http://api.test:" + port() + "/late > \"$1\") & exit 3";
+    Path withWait = work.resolve("with-wait.txt");
+    Path without = work.resolve("without.txt");
+
+    int waited;
+    try (CliProcess run = taskbound("run", "--task", "T-10", "--wait-all", "--policy", policy.toString(),
+        "--out", out.toString(), "--", "sh", "-c", agent, marker, withWait.toString())) {
+      waited = run.waitFor(WAIT);
+    }
+    int cut;
+    try (CliProcess run = taskbound("run", "--task", "T-11", "--policy", policy.toString(),
+        "--out", work.resolve("evidence2").toString(), "--", "sh", "-c", agent, marker, without.toString())) {
+      cut = run.waitFor(WAIT);
+    }
+
+    assertThat(waited).isEqualTo(3);
+    assertThat(withWait).hasContent("api says hello");
+    assertThat(cut).isEqualTo(3);
+    assertThat(without).doesNotExist();
+    assertThat(ProcessScan.withArgument(marker)).isEmpty();
+  }
+
+  @Test
   void anInvalidPolicyFailsBeforeAnythingIsCreated() throws Exception {
     Path policy = Files.writeString(work.resolve("bad.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  tll: 5m\n");
     try (CliProcess run = taskbound("run", "--task", "T-5", "--policy", policy.toString(), "--", "true")) {

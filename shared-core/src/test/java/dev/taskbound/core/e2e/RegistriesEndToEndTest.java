@@ -78,7 +78,8 @@ class RegistriesEndToEndTest {
           .contains("git-insteadof=https://github.com/")
           .contains("inherited=none")
           .contains("//npm.pkg.github.com/:_authToken=")
-          .contains("<username>reader</username>");
+          .contains("<username>reader</username>")
+          .doesNotContain("<proxies>");
       assertThat(stdout + run.stderr()).doesNotContain(npmToken).doesNotContain(mavenToken);
     }
     Path registries = Path.of(stdout.lines().filter(l -> l.startsWith("dir=")).findFirst().orElseThrow().substring(4));

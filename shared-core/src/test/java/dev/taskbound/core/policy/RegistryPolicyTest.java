@@ -1,14 +1,11 @@
 package dev.taskbound.core.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.taskbound.core.ExitCodes;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -100,18 +97,7 @@ class RegistryPolicyTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("rejected")
   void rejectsWithSpecificMessage(String name, String org, String task, String expected) throws IOException {
-    List<Path> files = new ArrayList<>();
-    if (org != null) {
-      files.add(Files.writeString(dir.resolve("org.yml"), org));
-    }
-    files.add(Files.writeString(dir.resolve("task.yml"), task));
-
-    PolicyException e = catchThrowableOfType(
-        () -> PolicyResolver.resolve(files, Optional.empty()), PolicyException.class);
-
-    assertThat(e).as(name).isNotNull();
-    assertThat(e.getMessage().replace(dir + "/", "")).isEqualTo(expected);
-    assertThat(e.exitCode()).isEqualTo(ExitCodes.POLICY);
+    PolicyTables.assertRejected(dir, name, org, task, expected);
   }
 
   @Test

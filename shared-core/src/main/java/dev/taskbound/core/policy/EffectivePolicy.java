@@ -52,6 +52,9 @@ import java.util.stream.Collectors;
  *     {@code gate.rules[i]}, {@code vault.policies[i]}, {@code vault.ttl}, {@code vault.numUses},
  *     {@code vault.secrets[i]}
  * @param vault what the Vault broker may grant ({@code spec.vault}); empty when nothing
+ * @param registries the package-registry presets ({@code spec.registries}) the session writes
+ *     client configuration for, in policy order; empty when none. Provenance keys {@code
+ *     registries} and {@code registries[i]}
  */
 public record EffectivePolicy(
     String trustDomain,
@@ -68,7 +71,8 @@ public record EffectivePolicy(
     Map<String, Permission> permissions,
     List<GateRule> gateRules,
     Map<String, Provenance> provenance,
-    Optional<VaultPolicy> vault) {
+    Optional<VaultPolicy> vault,
+    List<RegistryPolicy> registries) {
 
   public EffectivePolicy {
     Objects.requireNonNull(trustDomain, "trustDomain");
@@ -94,6 +98,7 @@ public record EffectivePolicy(
     gateRules = List.copyOf(gateRules);
     provenance = Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
     Objects.requireNonNull(vault, "vault");
+    registries = List.copyOf(registries);
   }
 
   /** The preferred sandbox backend: the first of {@link #backends()}. */
@@ -171,7 +176,7 @@ public record EffectivePolicy(
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("ttl", Provenance.commandLine("--ttl"));
     return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts,
-        allowPrivate, repositories, permissions, gateRules, prov, vault);
+        allowPrivate, repositories, permissions, gateRules, prov, vault, registries);
   }
 
   /** Whether {@code field} still holds the built-in default ceiling's value, whose limit is looser. */
@@ -184,7 +189,7 @@ public record EffectivePolicy(
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("sandbox.backends", at);
     return new EffectivePolicy(trustDomain, audience, ttl, profile, List.of(backend), enforcement, allow, deny,
-        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault);
+        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries);
   }
 
   /**
@@ -222,6 +227,9 @@ public record EffectivePolicy(
     });
     root.put("gateRules", rules);
     vault.ifPresent(v -> root.put("vault", canonicalVault(v)));
+    if (!registries.isEmpty()) {
+      root.put("registries", canonicalRegistries(registries)); // only when set, so other digests stay put
+    }
     try {
       return JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build()
           .writeValueAsString(root);
@@ -251,6 +259,27 @@ public record EffectivePolicy(
     });
     m.put("secrets", secrets);
     return m;
+  }
+
+  /** {@code spec.registries} in policy order (the order decides nothing, but it is how they are written). */
+  private static List<Map<String, Object>> canonicalRegistries(List<RegistryPolicy> registries) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (RegistryPolicy r : registries) {
+      Map<String, Object> m = new TreeMap<>();
+      m.put("kind", r.kind().yamlName());
+      m.put("url", r.url().toString());
+      r.scope().ifPresent(s -> m.put("scope", s));
+      r.id().ifPresent(s -> m.put("id", s));
+      r.mirrorOf().ifPresent(s -> m.put("mirrorOf", s));
+      if (!r.insteadOf().isEmpty()) {
+        m.put("insteadOf", r.insteadOf());
+      }
+      r.tokenEnv().ifPresent(e -> m.put("token", Map.of("env", e)));
+      r.credentials().ifPresent(c -> m.put("credentials",
+          Map.of("username", c.username(), "password", Map.of("env", c.passwordEnv()))));
+      out.add(m);
+    }
+    return out;
   }
 
   private static List<String> sorted(List<?> items) {

@@ -23,8 +23,9 @@ record Layer(
     Located<Map<String, Located<Permission>>> permissions,
     Located<List<Located<GateRule>>> gateRules,
     Located<VaultLayer> vault,
-    Located<Boolean> allowPrivate) {
+    Located<Boolean> allowPrivate,
+    Located<List<Located<RegistryPolicy>>> registries) {
 
   static final Layer EMPTY =
-      new Layer(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+      new Layer(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 }

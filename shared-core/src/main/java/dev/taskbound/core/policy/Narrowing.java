@@ -48,6 +48,7 @@ final class Narrowing {
   private Located<Duration> vaultTtl;
   private Located<Long> vaultNumUses;
   private Located<List<Located<VaultSecretPolicy>>> vaultSecrets = builtInList(List.of(), "vault.secrets");
+  private Located<List<Located<RegistryPolicy>>> registries = builtInList(List.of(), "registries");
 
   private static <T> Located<List<Located<T>>> builtInList(List<T> values, String field) {
     List<Located<T>> items = new ArrayList<>();
@@ -79,6 +80,7 @@ final class Narrowing {
     c.vaultTtl = vaultTtl;
     c.vaultNumUses = vaultNumUses;
     c.vaultSecrets = vaultSecrets;
+    c.registries = registries;
     return c;
   }
 
@@ -105,6 +107,7 @@ final class Narrowing {
     applyGithub(layer);
     applyGate(layer.gateRules());
     applyVault(layer.vault());
+    applyRegistries(layer.registries());
     // Whatever this layer set is now the limit for the layers below it.
     open = false;
   }
@@ -385,6 +388,66 @@ final class Narrowing {
     }
   }
 
+  /**
+   * {@code spec.registries}: each lower preset must be one of the upper layer's (same kind and url,
+   * scope and id equal), with the same mirrorOf, a subset of its insteadOf prefixes, and the same
+   * credential variable or none. An absent list inherits; a lower list replaces the upper one.
+   */
+  private void applyRegistries(Located<List<Located<RegistryPolicy>>> lower) {
+    if (lower == null) {
+      return;
+    }
+    if (!open) {
+      for (Located<RegistryPolicy> r : lower.value()) {
+        checkRegistry(r);
+      }
+    }
+    registries = lower;
+  }
+
+  private void checkRegistry(Located<RegistryPolicy> lower) {
+    RegistryPolicy r = lower.value();
+    List<Located<RegistryPolicy>> sameUrl = registries.value().stream()
+        .filter(u -> u.value().kind() == r.kind() && u.value().url().equals(r.url()))
+        .collect(Collectors.toList());
+    if (sameUrl.isEmpty()) {
+      throw widens(lower, r.kind().yamlName() + " " + r.url(), registries.value().isEmpty()
+          ? limitAt(registries) + " grants no registry"
+          : limitAt(registries) + " grants " + join(registries.value(), RegistryPolicy::label));
+    }
+    Located<RegistryPolicy> upper = sameUrl.stream()
+        .filter(u -> u.value().scope().equals(r.scope()) && u.value().id().equals(r.id()))
+        .findFirst()
+        .orElse(null);
+    if (upper == null) {
+      String key = r.kind() == RegistryPolicy.Kind.MAVEN ? "id" : "scope";
+      String value = (key.equals("id") ? r.id() : r.scope()).orElse("(none)");
+      throw new PolicyException(lower.where() + "." + key + ": " + value + " widens the ceiling ("
+          + limitAt(sameUrl.get(0)) + " grants " + join(sameUrl, RegistryPolicy::label) + ")");
+    }
+    RegistryPolicy u = upper.value();
+    if (!u.mirrorOf().equals(r.mirrorOf())) {
+      throw new PolicyException(lower.where() + ".mirrorOf: " + r.mirrorOf().orElse("") + " widens the ceiling ("
+          + limitAt(upper) + " mirrors " + u.mirrorOf().orElse("") + ")");
+    }
+    for (String prefix : r.insteadOf()) {
+      if (!u.insteadOf().contains(prefix)) {
+        throw new PolicyException(lower.where() + ".insteadOf: " + prefix + " widens the ceiling (" + limitAt(upper)
+            + " rewrites " + String.join(", ", u.insteadOf()) + ")");
+      }
+    }
+    if (r.tokenEnv().isPresent() && !r.tokenEnv().equals(u.tokenEnv())) {
+      throw new PolicyException(lower.where() + ".token: env " + r.tokenEnv().get() + " widens the ceiling ("
+          + limitAt(upper) + u.tokenEnv().map(e -> " reads the token from " + e).orElse(" gives no token") + ")");
+    }
+    if (r.credentials().isPresent() && !r.credentials().equals(u.credentials())) {
+      throw new PolicyException(lower.where() + ".credentials: " + r.credentials().get().username() + " with env "
+          + r.credentials().get().passwordEnv() + " widens the ceiling (" + limitAt(upper) + u.credentials()
+              .map(c -> " logs in as " + c.username() + " with env " + c.passwordEnv()).orElse(" gives no credentials")
+          + ")");
+    }
+  }
+
   private static <T> Located<List<Located<T>>> distinct(Located<List<Located<T>>> list) {
     Map<T, Located<T>> seen = new LinkedHashMap<>();
     for (Located<T> item : list.value()) {
@@ -439,9 +502,10 @@ final class Narrowing {
     });
     List<GateRule> rules = values(gateRules, "gate.rules", prov);
     Optional<VaultPolicy> vault = vaultPolicy(prov);
+    List<RegistryPolicy> regs = values(registries, "registries", prov);
     return new EffectivePolicy(trustDomain.value(), audience.value(), ttl.value(), profile.map(Located::value),
         backends.value().stream().map(Located::value).collect(Collectors.toList()), enforcement.value(),
-        allowed, denied, pins, allowPrivate.value(), repos, perms, rules, prov, vault);
+        allowed, denied, pins, allowPrivate.value(), repos, perms, rules, prov, vault, regs);
   }
 
 

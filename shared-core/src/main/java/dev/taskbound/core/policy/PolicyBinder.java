@@ -10,6 +10,8 @@ import dev.taskbound.core.egress.SpecialAddresses;
 import java.io.IOException;
 import java.io.StringReader;
 import java.net.InetAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -48,7 +50,8 @@ final class PolicyBinder {
 
   static final List<String> DOCUMENT_KEYS = List.of("apiVersion", "kind", "metadata", "profile", "profiles", "spec");
   static final List<String> METADATA_KEYS = List.of("name");
-  static final List<String> SPEC_KEYS = List.of("identity", "ttl", "sandbox", "egress", "github", "gate", "vault");
+  static final List<String> SPEC_KEYS =
+      List.of("identity", "ttl", "sandbox", "egress", "github", "gate", "vault", "registries");
   static final List<String> IDENTITY_KEYS = List.of("trustDomain", "audience", "audiences");
   static final List<String> SANDBOX_KEYS = List.of("backends", "enforcement");
   static final List<String> EGRESS_KEYS = List.of("allow", "deny", "hosts", "presets", "allowPrivate");
@@ -58,6 +61,10 @@ final class PolicyBinder {
   static final List<String> VAULT_KEYS = List.of("policies", "ttl", "numUses", "secrets");
   static final List<String> VAULT_SECRET_KEYS =
       List.of("name", "kind", "path", "field", "env", "file", "wrap", "access");
+  static final List<String> REGISTRY_KEYS =
+      List.of("kind", "url", "scope", "id", "mirrorOf", "insteadOf", "token", "credentials");
+  static final List<String> SECRET_REF_KEYS = List.of("env");
+  static final List<String> CREDENTIALS_KEYS = List.of("username", "password");
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
   private static final String NAME_ACCEPTED = "1-63 of a-z, 0-9, '-', not starting or ending with '-'";
@@ -88,6 +95,9 @@ final class PolicyBinder {
     keys.put("rule", RULE_KEYS);
     keys.put("vault", VAULT_KEYS);
     keys.put("vaultSecret", VAULT_SECRET_KEYS);
+    keys.put("registry", REGISTRY_KEYS);
+    keys.put("secretRef", SECRET_REF_KEYS);
+    keys.put("credentials", CREDENTIALS_KEYS);
     return Collections.unmodifiableMap(keys);
   }
 
@@ -316,8 +326,10 @@ final class PolicyBinder {
       }
     }
     Located<VaultLayer> vault = m.containsKey("vault") ? vault(m.get("vault"), path + ".vault") : null;
+    Located<List<Located<RegistryPolicy>>> registries =
+        m.containsKey("registries") ? list(m.get("registries"), path + ".registries", this::registry) : null;
     return new Layer(trustDomain, audience, audiences, ttl, backends, enforcement, allow, deny, hosts,
-        repositories, permissions, gateRules, vault, allowPrivate);
+        repositories, permissions, gateRules, vault, allowPrivate, registries);
   }
 
   // ---- spec.vault ----
@@ -443,6 +455,123 @@ final class PolicyBinder {
               + ": NAME"));
     }
     return access;
+  }
+
+  // ---- spec.registries (issue 4) ----
+
+  private static final Pattern NPM_SCOPE = Pattern.compile("@[a-z0-9][a-z0-9._~-]*");
+  private static final Pattern MAVEN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  private static final Pattern MIRROR_OF = Pattern.compile("[A-Za-z0-9*!,._:-]{1,200}");
+  private static final Pattern URL_PREFIX = Pattern.compile("[\\x21-\\x7e&&[^\"\\\\]]{1,512}");
+  private static final Pattern USERNAME = Pattern.compile("[\\x21-\\x7e&&[^:]]{1,256}");
+  private static final Map<RegistryPolicy.Kind, List<String>> REGISTRY_KEYS_BY_KIND = Map.of(
+      RegistryPolicy.Kind.NPM, List.of("kind", "url", "scope", "token"),
+      RegistryPolicy.Kind.PYPI, List.of("kind", "url", "credentials"),
+      RegistryPolicy.Kind.MAVEN, List.of("kind", "url", "id", "mirrorOf", "credentials"),
+      RegistryPolicy.Kind.GIT, List.of("kind", "url", "insteadOf"));
+
+  private RegistryPolicy registry(Node n, String field) {
+    Map<String, NodeTuple> m = mapping(n, field, REGISTRY_KEYS);
+    for (String key : List.of("kind", "url")) {
+      if (!m.containsKey(key)) {
+        throw fail(n, field + "." + key, "missing; a registry needs kind and url");
+      }
+    }
+    RegistryPolicy.Kind kind = enumValue(m.get("kind").getValueNode(), field + ".kind", RegistryPolicy.Kind.class);
+    List<String> keys = REGISTRY_KEYS_BY_KIND.get(kind);
+    for (NodeTuple t : m.values()) {
+      String key = ((ScalarNode) t.getKeyNode()).getValue();
+      if (!keys.contains(key)) {
+        throw fail(t.getKeyNode(), field + "." + key, "not accepted for kind: " + kind.yamlName() + "; accepted: "
+            + String.join(", ", keys));
+      }
+    }
+    URI url = registryUrl(m.get("url").getValueNode(), field + ".url");
+    java.util.Optional<String> scope = optional(m, "scope", (v, f) -> matching(v, f, NPM_SCOPE,
+        "an npm scope in lower case such as @acme"), field);
+    java.util.Optional<String> id = optional(m, "id", (v, f) -> matching(v, f, MAVEN_ID,
+        "1-64 of A-Z, a-z, 0-9, '.', '_', '-', starting with a letter or digit"), field);
+    if (kind == RegistryPolicy.Kind.MAVEN && id.isEmpty()) {
+      throw fail(n, field + ".id", "missing; a maven registry needs an id such as corp (its mirror and server id)");
+    }
+    java.util.Optional<String> mirrorOf = optional(m, "mirrorOf", (v, f) -> matching(v, f, MIRROR_OF,
+        "repository ids, '*', 'external:*' or '!id', separated by commas, such as central"), field);
+    if (kind == RegistryPolicy.Kind.MAVEN && mirrorOf.isEmpty()) {
+      mirrorOf = java.util.Optional.of("central");
+    }
+    List<String> insteadOf = List.of();
+    if (m.containsKey("insteadOf")) {
+      Located<List<Located<String>>> prefixes = list(m.get("insteadOf"), field + ".insteadOf", (v, f) -> matching(v,
+          f, URL_PREFIX, "a URL prefix such as https://github.com/ or git@github.com: (printable, no spaces, quotes"
+              + " or backslashes)"));
+      noDuplicates(prefixes);
+      insteadOf = prefixes.value().stream().map(Located::value).toList();
+    }
+    if (kind == RegistryPolicy.Kind.GIT && insteadOf.isEmpty()) {
+      throw fail(n, field + ".insteadOf", "missing or empty; a git registry needs the URL prefixes it replaces, such"
+          + " as [https://github.com/]");
+    }
+    java.util.Optional<String> token = optional(m, "token", this::secretRef, field);
+    java.util.Optional<RegistryPolicy.Credentials> credentials = optional(m, "credentials", this::credentials, field);
+    for (String key : List.of("token", "credentials")) {
+      if (m.containsKey(key) && "http".equals(url.getScheme())) {
+        throw fail(m.get(key).getKeyNode(), field + "." + key, "would be sent in clear text to " + url
+            + "; accepted: an https:// url for a registry with a " + key);
+      }
+    }
+    return new RegistryPolicy(kind, url, scope, id, mirrorOf, insteadOf, token, credentials);
+  }
+
+  private <T> java.util.Optional<T> optional(Map<String, NodeTuple> m, String key, BiFunction<Node, String, T> parser,
+      String field) {
+    return m.containsKey(key)
+        ? java.util.Optional.of(parser.apply(m.get(key).getValueNode(), field + "." + key))
+        : java.util.Optional.empty();
+  }
+
+  private URI registryUrl(Node n, String field) {
+    String text = string(n, field);
+    URI url;
+    try {
+      url = new URI(text);
+    } catch (URISyntaxException e) {
+      url = null;
+    }
+    if (url != null && url.getRawUserInfo() != null) {
+      throw fail(n, field, "contains user info (not shown); accepted: a URL without user info, with the credential in"
+          + " token: {env: NAME} or credentials: {username: NAME, password: {env: NAME}}");
+    }
+    boolean ok = url != null && ("http".equals(url.getScheme()) || "https".equals(url.getScheme()))
+        && url.getHost() != null && url.getRawQuery() == null && url.getRawFragment() == null
+        && URL_PREFIX.matcher(text).matches() && text.chars().noneMatch(c -> c == '<' || c == '>');
+    if (!ok) {
+      throw fail(n, field, "'" + text + "' is not accepted; accepted: an http:// or https:// URL with a host, without"
+          + " user info, query or fragment, such as https://registry.npmjs.org/");
+    }
+    return url;
+  }
+
+  /** {@code {env: NAME}}: the name of the host environment variable holding a secret. */
+  private String secretRef(Node n, String field) {
+    Map<String, NodeTuple> m = mapping(n, field, SECRET_REF_KEYS);
+    if (!m.containsKey("env")) {
+      throw fail(n, field + ".env", "missing; accepted: {env: NAME}, the host environment variable holding the"
+          + " secret");
+    }
+    return matching(m.get("env").getValueNode(), field + ".env", ENV_NAME,
+        "an environment variable name such as NPM_READ_TOKEN");
+  }
+
+  private RegistryPolicy.Credentials credentials(Node n, String field) {
+    Map<String, NodeTuple> m = mapping(n, field, CREDENTIALS_KEYS);
+    for (String key : CREDENTIALS_KEYS) {
+      if (!m.containsKey(key)) {
+        throw fail(n, field + "." + key, "missing; accepted: {username: NAME, password: {env: NAME}}");
+      }
+    }
+    String username = matching(m.get("username").getValueNode(), field + ".username", USERNAME,
+        "printable ASCII without spaces or ':'");
+    return new RegistryPolicy.Credentials(username, secretRef(m.get("password").getValueNode(), field + ".password"));
   }
 
   // ---- egress presets and allowPrivate (issue 3) ----
@@ -641,8 +770,8 @@ final class PolicyBinder {
   private <T> Located<List<Located<T>>> list(NodeTuple t, String field, BiFunction<Node, String, T> element) {
     Node n = t.getValueNode();
     if (!(n instanceof SequenceNode)) {
-      throw fail(n, field, "expected a list of " + (field.endsWith(".rules") ? "rules" : "strings") + ", got "
-          + describe(n));
+      String of = field.endsWith(".rules") ? "rules" : field.endsWith(".registries") ? "registries" : "strings";
+      throw fail(n, field, "expected a list of " + of + ", got " + describe(n));
     }
     List<Located<T>> out = new ArrayList<>();
     List<Node> items = ((SequenceNode) n).getValue();

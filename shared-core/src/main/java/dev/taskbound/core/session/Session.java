@@ -10,6 +10,8 @@ import dev.taskbound.core.broker.Secret;
 import dev.taskbound.core.broker.SecretMasker;
 import dev.taskbound.core.broker.UndoRecorder;
 import dev.taskbound.core.broker.github.GithubBroker;
+import dev.taskbound.core.broker.registry.RegistryConfig;
+import dev.taskbound.core.broker.registry.RegistrySpec;
 import dev.taskbound.core.egress.EgressDecision;
 import dev.taskbound.core.egress.EgressRule;
 import dev.taskbound.core.gate.AgentApi;
@@ -93,9 +95,13 @@ public final class Session implements AutoCloseable {
   private volatile String stopCause;
   private volatile int stopExitCode;
   private TeardownReport report;
+  /** {@code spec.registries} with the credentials read from the host environment. */
+  private final List<RegistrySpec> registries;
 
-  private Session(SessionSpec spec, EffectivePolicy policy, PhaseTimer timer, CredentialPlan plan) {
+  private Session(SessionSpec spec, EffectivePolicy policy, PhaseTimer timer, CredentialPlan plan,
+      List<RegistrySpec> registries) {
     this.spec = spec;
+    this.registries = registries;
     this.plan = plan;
     this.timer = timer;
     this.policy = policy;
@@ -122,8 +128,9 @@ public final class Session implements AutoCloseable {
     }
     // Policy and host configuration must agree before anything exists (exit 122 otherwise).
     CredentialPlan plan = CredentialPlan.of(policy, spec.credentialSources(), spec.clock());
+    List<RegistrySpec> registries = RegistryFiles.resolve(policy.registries(), spec.hostEnvironment());
     timer.mark("open.policy");
-    Session session = new Session(spec, policy, timer, plan);
+    Session session = new Session(spec, policy, timer, plan, registries);
     try {
       session.openSteps();
       return session;
@@ -195,6 +202,7 @@ public final class Session implements AutoCloseable {
     timer.mark("open.gateway");
 
     issueCredentials();
+    writeRegistryConfig();
     timer.mark("open.credentials");
 
     sandbox = sandboxFor(policy.backend());
@@ -307,9 +315,7 @@ public final class Session implements AutoCloseable {
       credentialEnv.put("TASKBOUND_CREDENTIALS_DIR", dir.toString());
       if (files.containsKey(GithubBroker.GITCONFIG_FILE)) {
         // git reads the credential helper from an include, so the token is never in a URL or config.
-        credentialEnv.put("GIT_CONFIG_COUNT", "1");
-        credentialEnv.put("GIT_CONFIG_KEY_0", "include.path");
-        credentialEnv.put("GIT_CONFIG_VALUE_0", dir.resolve(GithubBroker.GITCONFIG_FILE).toString());
+        RegistryFiles.includeGitConfig(credentialEnv, dir.resolve(GithubBroker.GITCONFIG_FILE));
       }
     }
     Map<String, Object> data = new LinkedHashMap<>();
@@ -317,6 +323,37 @@ public final class Session implements AutoCloseable {
     data.put("files", List.copyOf(files.keySet()));
     data.put("on_request", List.copyOf(onRequest.keySet()));
     event("credentials.exposed", data);
+  }
+
+  /**
+   * Issue 4: the registry presets' client configuration in a 0700 directory the agent sees, its
+   * removal journalled first (paths only); the clients are pointed at it by environment.
+   */
+  private void writeRegistryConfig() {
+    if (registries.isEmpty()) {
+      return;
+    }
+    sessionSecrets.addAll(RegistryFiles.secrets(registries));
+    masker = new SecretMasker(sessionSecrets);
+    Path dir = layout.registriesDir();
+    List<String> candidates = RegistryFiles.FILE_NAMES.stream().map(n -> dir.resolve(n).toString()).toList();
+    journal.register(TeardownRunner.REMOVE_REGISTRY_CONFIG, Map.of("dir", dir.toString(), "files", candidates));
+    try {
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } catch (IOException e) {
+      throw new SessionException("cannot create the registry configuration directory " + dir + ": " + e.getMessage(),
+          ExitCodes.CREDENTIALS, e);
+    }
+    // No Maven <proxies>: the netns forwarder's port is chosen only when the sandbox starts; Maven
+    // takes the proxy from the JAVA_TOOL_OPTIONS the sandbox sets.
+    List<Path> files = RegistryConfig.write(dir, registries);
+    credentialEnv.putAll(RegistryConfig.environment(files));
+    files.stream().filter(f -> f.getFileName().toString().equals(RegistryConfig.GITCONFIG)).findFirst()
+        .ifPresent(f -> RegistryFiles.includeGitConfig(credentialEnv, f));
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("registries", registries.stream().map(r -> r.kind()).toList());
+    data.put("files", files.stream().map(f -> f.getFileName().toString()).toList());
+    event("registries.configured", data);
   }
 
   /**
@@ -436,8 +473,9 @@ public final class Session implements AutoCloseable {
     sessionVariables.put("TASKBOUND_SESSION", id.value());
     sessionVariables.put("TASKBOUND_SPIFFE_ID", identity.spiffeId().toString());
     sessionVariables.put("TASKBOUND_SVID", identity.token());
-    Map<String, String> env = AgentEnvironment.build(spec.hostEnvironment(), sessionVariables);
-    List<MaskingPump> pumps = plan.isEmpty() ? List.of() : startPumps();
+    Map<String, String> env = AgentEnvironment.build(
+        RegistryFiles.withoutCredentialVariables(spec.hostEnvironment(), policy.registries()), sessionVariables);
+    List<MaskingPump> pumps = plan.isEmpty() && sessionSecrets.isEmpty() ? List.of() : startPumps();
     SandboxIo io = pumps.isEmpty()
         ? SandboxIo.INHERIT
         : new SandboxIo(java.lang.ProcessBuilder.Redirect.INHERIT, pumps.get(0).redirect(), pumps.get(1).redirect());

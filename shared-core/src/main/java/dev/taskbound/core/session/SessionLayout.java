@@ -18,6 +18,8 @@ import java.util.Objects;
  * &lt;runtimeRoot&gt;/tb-&lt;session-id&gt;/gateway.sock
  * &lt;runtimeRoot&gt;/tb-&lt;session-id&gt;/credentials/   0700, files 0600; visible to the agent,
  *     scrubbed at teardown
+ * &lt;runtimeRoot&gt;/tb-&lt;session-id&gt;/registries/    0700: .npmrc, pip.conf, settings.xml,
+ *     .gitconfig (0600) for spec.registries; visible to the agent, removed at teardown
  * </pre>
  */
 public record SessionLayout(Path sessionRoot, Path stateDir, Path runtimeDir) {
@@ -71,6 +73,11 @@ public record SessionLayout(Path sessionRoot, Path stateDir, Path runtimeDir) {
   /** The agent's credential files: in the runtime directory, which the sandbox does not hide. */
   public Path credentialsDir() {
     return runtimeDir.resolve("credentials");
+  }
+
+  /** The package clients' configuration for {@code spec.registries}: in the runtime directory, visible to the agent. */
+  public Path registriesDir() {
+    return runtimeDir.resolve("registries");
   }
 
   /** The named pipe carrying the agent's stdout ({@code 1}) or stderr ({@code 2}) to the masker. */

@@ -3,6 +3,7 @@ package dev.taskbound.core.session;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskbound.core.broker.Revocations;
+import dev.taskbound.core.broker.registry.RegistryConfig;
 import dev.taskbound.core.evidence.BundleInputs;
 import dev.taskbound.core.evidence.BundleWriter;
 import dev.taskbound.core.evidence.EvidenceLog;
@@ -37,6 +38,7 @@ final class TeardownRunner {
   static final String SEAL_EVIDENCE = "seal-evidence";
   static final String REMOVE_PRIVATE_STATE = "remove-private-state";
   static final String SCRUB_CREDENTIALS = "scrub-credentials";
+  static final String REMOVE_REGISTRY_CONFIG = "remove-registry-config";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -112,6 +114,12 @@ final class TeardownRunner {
         break;
       case SCRUB_CREDENTIALS:
         deleteTree(Path.of(entry.handle().path("dir").asText()));
+        break;
+      case REMOVE_REGISTRY_CONFIG:
+        List<Path> files = new ArrayList<>();
+        entry.handle().path("files").forEach(f -> files.add(Path.of(f.asText())));
+        RegistryConfig.remove(files);
+        Files.deleteIfExists(Path.of(entry.handle().path("dir").asText()));
         break;
       case REMOVE_PRIVATE_STATE:
         deleteTree(layout.stateDir());

@@ -1,15 +1,9 @@
 package dev.taskbound.core.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.taskbound.core.ExitCodes;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -194,17 +188,6 @@ class PolicyRejectionTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("rejected")
   void rejectsWithSpecificMessage(String name, String org, String task, String expected) throws IOException {
-    List<Path> files = new ArrayList<>();
-    if (org != null) {
-      files.add(Files.writeString(dir.resolve("org.yml"), org));
-    }
-    files.add(Files.writeString(dir.resolve("task.yml"), task));
-
-    PolicyException e = catchThrowableOfType(
-        () -> PolicyResolver.resolve(files, Optional.empty()), PolicyException.class);
-
-    assertThat(e).as(name).isNotNull();
-    assertThat(e.getMessage().replace(dir + "/", "")).isEqualTo(expected);
-    assertThat(e.exitCode()).isEqualTo(ExitCodes.POLICY);
+    PolicyTables.assertRejected(dir, name, org, task, expected);
   }
 }

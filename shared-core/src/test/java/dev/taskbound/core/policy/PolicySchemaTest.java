@@ -61,6 +61,14 @@ class PolicySchemaTest {
       "apiVersion: taskbound.dev/v1\nkind: Ceiling\nprofile: x\n",
       "apiVersion: taskbound.dev/v1\nkind: Task\nspec: {ttl: 3x}\n",
       "apiVersion: taskbound.dev/v1\nkind: Task\nspec: {github: {permissions: {contents: all}}}\n",
+      "apiVersion: taskbound.dev/v1\nkind: Task\nspec: {registries: [{kind: cargo, url: 'https://c.example/'}]}\n",
+      "apiVersion: taskbound.dev/v1\nkind: Task\nspec: {registries: [{kind: npm}]}\n",
+      "apiVersion: taskbound.dev/v1\nkind: Task\nspec: {registries: [{kind: npm, url: 'http://n.example/',"
+          + " token: {env: T}}]}\n",
+      "apiVersion: taskbound.dev/v1\nkind: Task\nspec: {registries: [{kind: npm, url: 'https://n.example/',"
+          + " id: corp}]}\n",
+      "apiVersion: taskbound.dev/v1\nkind: Task\nspec: {registries: [{kind: maven, url: 'https://m.example/'}]}\n",
+      "apiVersion: taskbound.dev/v1\nkind: Task\nspec: {registries: [{kind: pypi, url: 'https://u:p@p.example/'}]}\n",
   })
   void schemaRejectsWhatTheParserRejects(String yaml) throws IOException {
     JsonNode doc = documents(yaml).get(0);
@@ -69,6 +77,20 @@ class PolicySchemaTest {
 
     assertThat(errors).isNotEmpty();
     assertThat(catchPolicyException(yaml)).isNotNull();
+  }
+
+  @Test
+  void registriesExampleOfPolicyMdMatchesTheSchemaAndResolves() throws IOException {
+    String doc = Files.readString(ROOT.resolve("docs/policy.md"));
+    int start = doc.indexOf("```yaml\nregistries:\n") + "```yaml\n".length();
+    String registries = doc.substring(start, doc.indexOf("```", start));
+    String yaml = "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
+        + registries.lines().map(l -> "  " + l + "\n").collect(Collectors.joining());
+
+    Set<ValidationMessage> errors = schema().validate(documents(yaml).get(0));
+
+    assertThat(errors).isEmpty();
+    assertThat(catchPolicyException(yaml)).isNull();
   }
 
   @Test

@@ -1,9 +1,7 @@
 package dev.taskbound.core.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.taskbound.core.ExitCodes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,14 +113,7 @@ class VaultPolicyTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("rejected")
   void rejectsWithSpecificMessage(String name, String org, String task, String expected) throws IOException {
-    List<Path> files = files(org, task);
-
-    PolicyException e = catchThrowableOfType(
-        () -> PolicyResolver.resolve(files, Optional.empty()), PolicyException.class);
-
-    assertThat(e).as(name).isNotNull();
-    assertThat(e.getMessage().replace(dir + "/", "")).isEqualTo(expected);
-    assertThat(e.exitCode()).isEqualTo(ExitCodes.POLICY);
+    PolicyTables.assertRejected(dir, name, org, task, expected);
   }
 
   @Test

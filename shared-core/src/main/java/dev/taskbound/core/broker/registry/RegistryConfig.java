@@ -34,6 +34,8 @@ public final class RegistryConfig {
   public static final String GITCONFIG = ".gitconfig";
 
   static final String HEADER = "written by Taskbound for one session; removed at teardown";
+  /** No {@code <proxies>} section in settings.xml. */
+  private static final int NO_PROXY = 0;
 
   private RegistryConfig() {}
 
@@ -52,11 +54,26 @@ public final class RegistryConfig {
    * @throws IllegalArgumentException if {@code proxyPort} is not within 1..65535
    */
   public static List<Path> write(Path dir, List<? extends RegistrySpec> specs, int proxyPort) {
-    Objects.requireNonNull(dir, "dir");
-    Objects.requireNonNull(specs, "specs");
     if (proxyPort < 1 || proxyPort > 65535) {
       throw new IllegalArgumentException("proxyPort must be within 1..65535, was " + proxyPort);
     }
+    return writeFiles(dir, specs, proxyPort);
+  }
+
+  /**
+   * Like {@link #write(Path, List, int)}, but Maven's {@code settings.xml} has no {@code <proxies>}:
+   * for a sandbox whose forwarder port is chosen only when it starts (netns), where Maven takes
+   * the proxy from the {@code JAVA_TOOL_OPTIONS} system properties the sandbox sets.
+   *
+   * @throws RegistryConfigException as {@link #write(Path, List, int)}
+   */
+  public static List<Path> write(Path dir, List<? extends RegistrySpec> specs) {
+    return writeFiles(dir, specs, NO_PROXY);
+  }
+
+  private static List<Path> writeFiles(Path dir, List<? extends RegistrySpec> specs, int proxyPort) {
+    Objects.requireNonNull(dir, "dir");
+    Objects.requireNonNull(specs, "specs");
     Map<String, String> files = render(specs, proxyPort);
     List<Path> written = new ArrayList<>();
     try {
@@ -217,17 +234,19 @@ public final class RegistryConfig {
     b.append("<settings xmlns=\"http://maven.apache.org/SETTINGS/1.2.0\"")
         .append(" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"")
         .append(" xsi:schemaLocation=\"http://maven.apache.org/SETTINGS/1.2.0 https://maven.apache.org/xsd/settings-1.2.0.xsd\">\n");
-    b.append("  <proxies>\n");
-    for (String protocol : List.of("http", "https")) {
-      b.append("    <proxy>\n")
-          .append("      <id>taskbound-").append(protocol).append("</id>\n")
-          .append("      <active>true</active>\n")
-          .append("      <protocol>").append(protocol).append("</protocol>\n")
-          .append("      <host>127.0.0.1</host>\n")
-          .append("      <port>").append(proxyPort).append("</port>\n")
-          .append("    </proxy>\n");
+    if (proxyPort != NO_PROXY) {
+      b.append("  <proxies>\n");
+      for (String protocol : List.of("http", "https")) {
+        b.append("    <proxy>\n")
+            .append("      <id>taskbound-").append(protocol).append("</id>\n")
+            .append("      <active>true</active>\n")
+            .append("      <protocol>").append(protocol).append("</protocol>\n")
+            .append("      <host>127.0.0.1</host>\n")
+            .append("      <port>").append(proxyPort).append("</port>\n")
+            .append("    </proxy>\n");
+      }
+      b.append("  </proxies>\n");
     }
-    b.append("  </proxies>\n");
     if (specs.stream().anyMatch(m -> m.credentials().isPresent())) {
       b.append("  <servers>\n");
       for (RegistrySpec.Maven m : specs) {

@@ -1,0 +1,66 @@
+package dev.taskbound.core.policy;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One package-registry preset of {@code spec.registries}: which registry a client is pointed at,
+ * and which host environment variables hold its read credential. The policy names the variables
+ * only; the session reads their values at the host edge. Immutable and thread-safe.
+ *
+ * @param kind which client the preset configures
+ * @param url the registry's http(s) URL, without user info, query or fragment
+ * @param scope {@code @name} whose npm packages come from this registry; empty for the default
+ *     registry and for other kinds
+ * @param id the Maven mirror's (and server's) id; present exactly for {@code maven}
+ * @param mirrorOf what the Maven mirror replaces ({@code central} when not written); empty for
+ *     other kinds
+ * @param insteadOf the URL prefixes git rewrites to {@code url}; empty for other kinds
+ * @param tokenEnv the host variable holding an npm read token ({@code token: {env: NAME}})
+ * @param credentials a username and the host variable holding the password (pypi, maven)
+ */
+public record RegistryPolicy(
+    Kind kind, URI url, Optional<String> scope, Optional<String> id, Optional<String> mirrorOf,
+    List<String> insteadOf, Optional<String> tokenEnv, Optional<Credentials> credentials) {
+
+  /** The package client a preset configures. */
+  public enum Kind {
+    NPM, PYPI, MAVEN, GIT;
+
+    /** {@code npm}, {@code pypi}, {@code maven}, {@code git}. */
+    public String yamlName() {
+      return PolicyEnums.yamlName(this);
+    }
+  }
+
+  /**
+   * A registry login: the username as written, the password by host variable name.
+   *
+   * @param username the user name, written into the client configuration
+   * @param passwordEnv the host environment variable whose value is the password or token
+   */
+  public record Credentials(String username, String passwordEnv) {
+    public Credentials {
+      Objects.requireNonNull(username, "username");
+      Objects.requireNonNull(passwordEnv, "passwordEnv");
+    }
+  }
+
+  public RegistryPolicy {
+    Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(url, "url");
+    Objects.requireNonNull(scope, "scope");
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(mirrorOf, "mirrorOf");
+    insteadOf = List.copyOf(insteadOf);
+    Objects.requireNonNull(tokenEnv, "tokenEnv");
+    Objects.requireNonNull(credentials, "credentials");
+  }
+
+  /** {@code kind url}, plus the scope or id: how messages name the preset. */
+  public String label() {
+    return kind.yamlName() + " " + url + scope.map(s -> " scope " + s).orElse("") + id.map(i -> " id " + i).orElse("");
+  }
+}

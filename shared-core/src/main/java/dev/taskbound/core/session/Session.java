@@ -3,18 +3,12 @@ package dev.taskbound.core.session;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.TaskboundException;
-import dev.taskbound.core.broker.CredentialBroker;
-import dev.taskbound.core.broker.IssuedCredential;
 import dev.taskbound.core.broker.RevocationContext;
 import dev.taskbound.core.broker.Secret;
 import dev.taskbound.core.broker.SecretMasker;
-import dev.taskbound.core.broker.UndoRecorder;
-import dev.taskbound.core.broker.github.GithubBroker;
-import dev.taskbound.core.broker.registry.RegistryConfig;
 import dev.taskbound.core.broker.registry.RegistrySpec;
 import dev.taskbound.core.egress.EgressDecision;
 import dev.taskbound.core.egress.EgressRule;
-import dev.taskbound.core.gate.AgentApi;
 import dev.taskbound.core.egress.Gateway;
 import dev.taskbound.core.egress.GatewayConfig;
 import dev.taskbound.core.egress.GatewayOptions;
@@ -80,14 +74,8 @@ public final class Session implements AutoCloseable {
   private final EgressTally tally = new EgressTally();
   private final PhaseTimer timer;
   private final CredentialPlan plan;
-  /** Every secret issued so far; replaced (never mutated) as credentials are issued. */
-  private volatile SecretMasker masker = new SecretMasker(List.of());
-  private final Map<String, String> credentialEnv = new java.util.TreeMap<>();
-  private final Map<String, Secret> onRequest = new LinkedHashMap<>();
-  private final AgentApiBinding agentApiBinding = new AgentApiBinding(onRequest, this::event, this::githubTokenRevoked);
-  /** Journal entry of each GitHub token's revocation, by the token's fingerprint. */
-  private final Map<String, Integer> githubTokenEntries = new java.util.concurrent.ConcurrentHashMap<>();
-  private final List<Secret> sessionSecrets = new java.util.ArrayList<>();
+  /** Issued credentials and what the agent sees of them; null until the journal exists. */
+  private volatile SessionCredentials credentials;
   private TeardownJournal journal;
   private TaskIdentity identity;
   private Sandbox sandbox;
@@ -155,6 +143,7 @@ public final class Session implements AutoCloseable {
 
   private void openSteps() {
     createStateDirectory();
+    credentials = new SessionCredentials(journal, layout, plan, registries, live, this::event);
     journal.register(TeardownRunner.REMOVE_PRIVATE_STATE, Map.of("state_dir", layout.stateDir().toString()));
     record.write(layout.sessionFile());
     timer.mark("open.state-dir");
@@ -190,7 +179,7 @@ public final class Session implements AutoCloseable {
     createRuntimeDirectory();
     List<EgressRule> allow = new java.util.ArrayList<>(policy.allow());
     Map<String, String> pins = new LinkedHashMap<>(policy.hosts());
-    startAgentApi(allow, pins);
+    credentials.startAgentApi(allow, pins);
     GatewayOptions options = GatewayOptions.DEFAULTS
         .withAllowPrivateAddresses(policy.allowPrivate())
         .withEvents(this::onGatewayEvent);
@@ -201,8 +190,8 @@ public final class Session implements AutoCloseable {
     event("gateway.started", Map.of("socket", layout.gatewaySocket().toString()));
     timer.mark("open.gateway");
 
-    issueCredentials();
-    writeRegistryConfig();
+    credentials.issue();
+    credentials.writeRegistryConfig();
     timer.mark("open.credentials");
 
     sandbox = sandboxFor(policy.backend());
@@ -210,188 +199,34 @@ public final class Session implements AutoCloseable {
   }
 
   /**
-   * DESIGN step 4: runs each broker with the teardown journal as its undo recorder, records a
-   * {@code credential.issued} event per credential (fingerprint, never the value), and prepares
-   * what the agent sees. A broker that fails has already revoked its own creations; the caller's
-   * teardown replays the journal for the other brokers' (exit 122).
-   */
-  private void issueCredentials() {
-    if (plan.isEmpty()) {
-      return;
-    }
-    live.revocation = plan.revocationContext();
-    UndoRecorder undo = journalRecorder();
-    List<IssuedCredential> issued = new java.util.ArrayList<>();
-    for (CredentialBroker broker : plan.brokers()) {
-      List<IssuedCredential> batch = broker.issue(undo);
-      issued.addAll(batch);
-      batch.forEach(c -> sessionSecrets.add(c.value()));
-      masker = new SecretMasker(sessionSecrets);
-      for (IssuedCredential c : batch) {
-        if (c.kind().equals("github-token")) {
-          agentApiBinding.githubTokenIssued(c.value());
-        }
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("name", c.name());
-        data.put("kind", c.kind());
-        data.put("fingerprint", c.value().fingerprint());
-        data.put("expires_at", c.expiresAt().map(Instant::toString).orElse(null));
-        data.put("scope", plan.scope(c.name(), c.kind()));
-        event("credential.issued", data);
-      }
-    }
-    exposeCredentials(issued);
-  }
-
-  /** The teardown journal, as the brokers' undo recorder. */
-  private UndoRecorder journalRecorder() {
-    return new UndoRecorder() {
-      @Override
-      public int register(String step, Map<String, ?> handle) {
-        return journal.register(step, handle);
-      }
-
-      @Override
-      public void updateHandle(int id, Map<String, ?> handle) {
-        journal.updateHandle(id, handle);
-        Object token = handle.get("token");
-        if (token != null) {
-          githubTokenEntries.put(Secret.of(token.toString()).fingerprint(), id);
-        }
-      }
-    };
-  }
-
-  /** A token replaced by a refresh was revoked: its undo is done. */
-  private void githubTokenRevoked(Secret old) {
-    Integer id = githubTokenEntries.remove(old.fingerprint());
-    if (id != null) {
-      journal.complete(id, "ok", 1, null);
-    }
-  }
-
-  /**
-   * Starts the agent API when the agent may need it (a GitHub token to refresh, secrets served on
-   * request): reachable only through the gateway, as {@code taskbound.internal}, with a per-session
-   * capability. Its stop is journalled first.
-   */
-  private void startAgentApi(List<EgressRule> allow, Map<String, String> pins) {
-    if (!plan.needsAgentApi()) {
-      return;
-    }
-    journal.register(TeardownRunner.STOP_AGENT_API, Map.of());
-    AgentApi api = agentApiBinding.start(plan.github(), journalRecorder());
-    live.agentApi = api;
-    allow.add(EgressRule.parse(api.allowRule()));
-    pins.putAll(api.hostPin());
-    credentialEnv.putAll(api.agentEnvironment());
-    sessionSecrets.add(api.capability());
-    masker = new SecretMasker(sessionSecrets);
-    event("agent_api.started", Map.of("url", api.agentUrl()));
-  }
-
-  /** Environment variables and 0600 files per policy; on-request secrets stay in memory only. */
-  private void exposeCredentials(List<IssuedCredential> issued) {
-    Map<String, Secret> files = new java.util.TreeMap<>();
-    for (IssuedCredential c : issued) {
-      if (plan.onRequest(c.name())) {
-        onRequest.put(c.name(), c.value());
-        continue;
-      }
-      credentialEnv.putAll(c.environment());
-      files.putAll(c.files());
-    }
-    if (!files.isEmpty()) {
-      Path dir = layout.credentialsDir();
-      // The scrub is journalled before the directory exists, so no file outlives a crash unjournalled.
-      journal.register(TeardownRunner.SCRUB_CREDENTIALS, Map.of("dir", dir.toString()));
-      try {
-        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      } catch (IOException e) {
-        throw new SessionException("cannot create the credentials directory " + dir + ": " + e.getMessage(),
-            ExitCodes.CREDENTIALS, e);
-      }
-      files.forEach((name, content) -> writePrivate(dir.resolve(name), content.reveal()));
-      credentialEnv.put("TASKBOUND_CREDENTIALS_DIR", dir.toString());
-      if (files.containsKey(GithubBroker.GITCONFIG_FILE)) {
-        // git reads the credential helper from an include, so the token is never in a URL or config.
-        RegistryFiles.includeGitConfig(credentialEnv, dir.resolve(GithubBroker.GITCONFIG_FILE));
-      }
-    }
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("environment", List.copyOf(credentialEnv.keySet()));
-    data.put("files", List.copyOf(files.keySet()));
-    data.put("on_request", List.copyOf(onRequest.keySet()));
-    event("credentials.exposed", data);
-  }
-
-  /**
-   * Issue 4: the registry presets' client configuration in a 0700 directory the agent sees, its
-   * removal journalled first (paths only); the clients are pointed at it by environment.
-   */
-  private void writeRegistryConfig() {
-    if (registries.isEmpty()) {
-      return;
-    }
-    sessionSecrets.addAll(RegistryFiles.secrets(registries));
-    masker = new SecretMasker(sessionSecrets);
-    Path dir = layout.registriesDir();
-    List<String> candidates = RegistryFiles.FILE_NAMES.stream().map(n -> dir.resolve(n).toString()).toList();
-    journal.register(TeardownRunner.REMOVE_REGISTRY_CONFIG, Map.of("dir", dir.toString(), "files", candidates));
-    try {
-      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    } catch (IOException e) {
-      throw new SessionException("cannot create the registry configuration directory " + dir + ": " + e.getMessage(),
-          ExitCodes.CREDENTIALS, e);
-    }
-    // No Maven <proxies>: the netns forwarder's port is chosen only when the sandbox starts; Maven
-    // takes the proxy from the JAVA_TOOL_OPTIONS the sandbox sets.
-    List<Path> files = RegistryConfig.write(dir, registries);
-    credentialEnv.putAll(RegistryConfig.environment(files));
-    files.stream().filter(f -> f.getFileName().toString().equals(RegistryConfig.GITCONFIG)).findFirst()
-        .ifPresent(f -> RegistryFiles.includeGitConfig(credentialEnv, f));
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("registries", registries.stream().map(r -> r.kind()).toList());
-    data.put("files", files.stream().map(f -> f.getFileName().toString()).toList());
-    event("registries.configured", data);
-  }
-
-  /**
-   * The value of an {@code access: on-request} secret, for the gateway's secret endpoint. Each call
-   * records {@code secret.accessed} with the name and fingerprint.
+   * The value of an {@code access: on-request} secret. Each call records {@code secret.accessed}
+   * with the name and fingerprint.
    *
-   * @throws SessionException (exit 122) if the policy serves no on-request secret of that name
+   * @throws SessionException (exit 122) if the policy serves no on-request secret of that name, or
+   *     the session has not opened its credentials
    */
   public Secret onRequestSecret(String name) {
-    Secret secret;
-    synchronized (onRequest) {
-      secret = onRequest.get(name);
+    if (credentials == null) {
+      throw new SessionException("the session has no credentials yet", ExitCodes.CREDENTIALS);
     }
-    if (secret == null) {
-      event("secret.denied", Map.of("name", String.valueOf(name)));
-      throw new SessionException("no on-request secret named '" + name + "' in this session; available: "
-          + (onRequest.isEmpty() ? "none" : String.join(", ", onRequestSecretNames())), ExitCodes.CREDENTIALS);
-    }
-    event("secret.accessed", Map.of("name", name, "fingerprint", secret.fingerprint()));
-    return secret;
+    return credentials.onRequestSecret(name);
   }
 
   /** The names of the secrets the policy serves on request, in policy order. */
   public List<String> onRequestSecretNames() {
-    synchronized (onRequest) {
-      return List.copyOf(onRequest.keySet());
-    }
+    return credentials == null ? List.of() : credentials.onRequestSecretNames();
   }
 
   /** Masks every secret this session issued (and any GitHub token) in text the host prints. */
   public SecretMasker masker() {
-    return masker;
+    SessionCredentials c = credentials;
+    return c == null ? new SecretMasker(List.of()) : c.masker();
   }
 
   /** {@code e} with secrets masked from its message, when its message held one. */
   private RuntimeException masked(RuntimeException e) {
     String message = e.getMessage();
-    String masked = masker.mask(message);
+    String masked = masker().mask(message);
     if (message == null || masked.equals(message)) {
       return e;
     }
@@ -468,14 +303,14 @@ public final class Session implements AutoCloseable {
       undo.put("label", SESSION_LABEL + "=" + id.value());
     }
     int entry = journal.register(TeardownRunner.STOP_SANDBOX, undo);
-    Map<String, String> sessionVariables = new LinkedHashMap<>(credentialEnv);
+    Map<String, String> sessionVariables = new LinkedHashMap<>(credentials.agentEnvironment());
     sessionVariables.put("TASKBOUND_TASK", spec.task().value());
     sessionVariables.put("TASKBOUND_SESSION", id.value());
     sessionVariables.put("TASKBOUND_SPIFFE_ID", identity.spiffeId().toString());
     sessionVariables.put("TASKBOUND_SVID", identity.token());
     Map<String, String> env = AgentEnvironment.build(
         RegistryFiles.withoutCredentialVariables(spec.hostEnvironment(), policy.registries()), sessionVariables);
-    List<MaskingPump> pumps = plan.isEmpty() && sessionSecrets.isEmpty() ? List.of() : startPumps();
+    List<MaskingPump> pumps = credentials.needsMasking() ? startPumps() : List.of();
     SandboxIo io = pumps.isEmpty()
         ? SandboxIo.INHERIT
         : new SandboxIo(java.lang.ProcessBuilder.Redirect.INHERIT, pumps.get(0).redirect(), pumps.get(1).redirect());
@@ -492,9 +327,9 @@ public final class Session implements AutoCloseable {
   private List<MaskingPump> startPumps() {
     java.io.OutputStream out = spec.agentStdout().orElseGet(() -> new java.io.FileOutputStream(java.io.FileDescriptor.out));
     java.io.OutputStream err = spec.agentStderr().orElseGet(() -> new java.io.FileOutputStream(java.io.FileDescriptor.err));
-    MaskingPump stdout = MaskingPump.start(layout.outputPipe(1), out, masker, "stdout");
+    MaskingPump stdout = MaskingPump.start(layout.outputPipe(1), out, masker(), "stdout");
     try {
-      return List.of(stdout, MaskingPump.start(layout.outputPipe(2), err, masker, "stderr"));
+      return List.of(stdout, MaskingPump.start(layout.outputPipe(2), err, masker(), "stderr"));
     } catch (RuntimeException e) {
       stdout.close();
       throw e;
@@ -528,7 +363,7 @@ public final class Session implements AutoCloseable {
     handle.putAll(agent.handle());
     journal.updateHandle(entry, handle);
     // The command line is the user's, but it may quote a value that was also issued: mask it.
-    event("agent.started", Map.of("command", spec.command().stream().map(masker::mask).toList(), "pid", agent.pid()));
+    event("agent.started", Map.of("command", spec.command().stream().map(masker()::mask).toList(), "pid", agent.pid()));
     timer.mark("run.sandbox-start");
 
     long started = System.nanoTime();
@@ -782,7 +617,7 @@ public final class Session implements AutoCloseable {
     }
   }
 
-  private static void writePrivate(Path file, String content) {
+  static void writePrivate(Path file, String content) {
     try {
       Files.writeString(
           Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))), content);

@@ -1,0 +1,247 @@
+package dev.taskbound.core.session;
+
+import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.broker.CredentialBroker;
+import dev.taskbound.core.broker.IssuedCredential;
+import dev.taskbound.core.broker.Secret;
+import dev.taskbound.core.broker.SecretMasker;
+import dev.taskbound.core.broker.UndoRecorder;
+import dev.taskbound.core.broker.github.GithubBroker;
+import dev.taskbound.core.broker.registry.RegistryConfig;
+import dev.taskbound.core.broker.registry.RegistrySpec;
+import dev.taskbound.core.egress.EgressRule;
+import dev.taskbound.core.gate.AgentApi;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * A session's credentials (DESIGN lifecycle step 4): issues them through the brokers with the
+ * teardown journal as their undo recorder, decides what the agent sees (variables, 0600 files,
+ * registry configuration, on-request secrets through the agent API), and keeps the masker that
+ * hides every issued value. Each creation is journalled before it happens. Thread-safe where the
+ * agent API calls in (on-request secrets, token refresh); the rest runs once, during open.
+ */
+final class SessionCredentials {
+  private final TeardownJournal journal;
+  private final SessionLayout layout;
+  private final CredentialPlan plan;
+  /** {@code spec.registries} with the credentials read from the host environment. */
+  private final List<RegistrySpec> registries;
+  private final LiveResources live;
+  private final BiConsumer<String, Map<String, ?>> events;
+  /** Every secret issued so far; the masker is replaced (never mutated) as credentials are issued. */
+  private final List<Secret> sessionSecrets = new java.util.ArrayList<>();
+  private volatile SecretMasker masker = new SecretMasker(List.of());
+  private final Map<String, String> credentialEnv = new java.util.TreeMap<>();
+  private final Map<String, Secret> onRequest = new LinkedHashMap<>();
+  private final AgentApiBinding agentApiBinding;
+  /** Journal entry of each GitHub token's revocation, by the token's fingerprint. */
+  private final Map<String, Integer> githubTokenEntries = new java.util.concurrent.ConcurrentHashMap<>();
+
+  SessionCredentials(TeardownJournal journal, SessionLayout layout, CredentialPlan plan, List<RegistrySpec> registries,
+      LiveResources live, BiConsumer<String, Map<String, ?>> events) {
+    this.journal = journal;
+    this.layout = layout;
+    this.plan = plan;
+    this.registries = registries;
+    this.live = live;
+    this.events = events;
+    this.agentApiBinding = new AgentApiBinding(onRequest, events, this::githubTokenRevoked);
+  }
+
+  /** The variables the agent gets for its credentials and registries (values may be secret). */
+  Map<String, String> agentEnvironment() {
+    return Map.copyOf(credentialEnv);
+  }
+
+  /** Whether the agent's output must pass through the masker: anything secret was issued. */
+  boolean needsMasking() {
+    return !plan.isEmpty() || !sessionSecrets.isEmpty();
+  }
+
+  /**
+   * DESIGN step 4: runs each broker with the teardown journal as its undo recorder, records a
+   * {@code credential.issued} event per credential (fingerprint, never the value), and prepares
+   * what the agent sees. A broker that fails has already revoked its own creations; the caller's
+   * teardown replays the journal for the other brokers' (exit 122).
+   */
+  void issue() {
+    if (plan.isEmpty()) {
+      return;
+    }
+    live.revocation = plan.revocationContext();
+    UndoRecorder undo = journalRecorder();
+    List<IssuedCredential> issued = new java.util.ArrayList<>();
+    for (CredentialBroker broker : plan.brokers()) {
+      List<IssuedCredential> batch = broker.issue(undo);
+      issued.addAll(batch);
+      batch.forEach(c -> sessionSecrets.add(c.value()));
+      masker = new SecretMasker(sessionSecrets);
+      for (IssuedCredential c : batch) {
+        if (c.kind().equals("github-token")) {
+          agentApiBinding.githubTokenIssued(c.value());
+        }
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("name", c.name());
+        data.put("kind", c.kind());
+        data.put("fingerprint", c.value().fingerprint());
+        data.put("expires_at", c.expiresAt().map(Instant::toString).orElse(null));
+        data.put("scope", plan.scope(c.name(), c.kind()));
+        events.accept("credential.issued", data);
+      }
+    }
+    exposeCredentials(issued);
+  }
+
+  /** The teardown journal, as the brokers' undo recorder. */
+  private UndoRecorder journalRecorder() {
+    return new UndoRecorder() {
+      @Override
+      public int register(String step, Map<String, ?> handle) {
+        return journal.register(step, handle);
+      }
+
+      @Override
+      public void updateHandle(int id, Map<String, ?> handle) {
+        journal.updateHandle(id, handle);
+        Object token = handle.get("token");
+        if (token != null) {
+          githubTokenEntries.put(Secret.of(token.toString()).fingerprint(), id);
+        }
+      }
+    };
+  }
+
+  /** A token replaced by a refresh was revoked: its undo is done. */
+  private void githubTokenRevoked(Secret old) {
+    Integer id = githubTokenEntries.remove(old.fingerprint());
+    if (id != null) {
+      journal.complete(id, "ok", 1, null);
+    }
+  }
+
+  /**
+   * Starts the agent API when the agent may need it (a GitHub token to refresh, secrets served on
+   * request): reachable only through the gateway, as {@code taskbound.internal}, with a per-session
+   * capability. Its stop is journalled first.
+   */
+  void startAgentApi(List<EgressRule> allow, Map<String, String> pins) {
+    if (!plan.needsAgentApi()) {
+      return;
+    }
+    journal.register(TeardownRunner.STOP_AGENT_API, Map.of());
+    AgentApi api = agentApiBinding.start(plan.github(), journalRecorder());
+    live.agentApi = api;
+    allow.add(EgressRule.parse(api.allowRule()));
+    pins.putAll(api.hostPin());
+    credentialEnv.putAll(api.agentEnvironment());
+    sessionSecrets.add(api.capability());
+    masker = new SecretMasker(sessionSecrets);
+    events.accept("agent_api.started", Map.of("url", api.agentUrl()));
+  }
+
+  /** Environment variables and 0600 files per policy; on-request secrets stay in memory only. */
+  private void exposeCredentials(List<IssuedCredential> issued) {
+    Map<String, Secret> files = new java.util.TreeMap<>();
+    for (IssuedCredential c : issued) {
+      if (plan.onRequest(c.name())) {
+        onRequest.put(c.name(), c.value());
+        continue;
+      }
+      credentialEnv.putAll(c.environment());
+      files.putAll(c.files());
+    }
+    if (!files.isEmpty()) {
+      Path dir = layout.credentialsDir();
+      // The scrub is journalled before the directory exists, so no file outlives a crash unjournalled.
+      journal.register(TeardownRunner.SCRUB_CREDENTIALS, Map.of("dir", dir.toString()));
+      try {
+        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      } catch (IOException e) {
+        throw new SessionException("cannot create the credentials directory " + dir + ": " + e.getMessage(),
+            ExitCodes.CREDENTIALS, e);
+      }
+      files.forEach((name, content) -> Session.writePrivate(dir.resolve(name), content.reveal()));
+      credentialEnv.put("TASKBOUND_CREDENTIALS_DIR", dir.toString());
+      if (files.containsKey(GithubBroker.GITCONFIG_FILE)) {
+        // git reads the credential helper from an include, so the token is never in a URL or config.
+        RegistryFiles.includeGitConfig(credentialEnv, dir.resolve(GithubBroker.GITCONFIG_FILE));
+      }
+    }
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("environment", List.copyOf(credentialEnv.keySet()));
+    data.put("files", List.copyOf(files.keySet()));
+    data.put("on_request", List.copyOf(onRequest.keySet()));
+    events.accept("credentials.exposed", data);
+  }
+
+  /**
+   * Issue 4: the registry presets' client configuration in a 0700 directory the agent sees, its
+   * removal journalled first (paths only); the clients are pointed at it by environment.
+   */
+  void writeRegistryConfig() {
+    if (registries.isEmpty()) {
+      return;
+    }
+    sessionSecrets.addAll(RegistryFiles.secrets(registries));
+    masker = new SecretMasker(sessionSecrets);
+    Path dir = layout.registriesDir();
+    List<String> candidates = RegistryFiles.FILE_NAMES.stream().map(n -> dir.resolve(n).toString()).toList();
+    journal.register(TeardownRunner.REMOVE_REGISTRY_CONFIG, Map.of("dir", dir.toString(), "files", candidates));
+    try {
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } catch (IOException e) {
+      throw new SessionException("cannot create the registry configuration directory " + dir + ": " + e.getMessage(),
+          ExitCodes.CREDENTIALS, e);
+    }
+    // No Maven <proxies>: the netns forwarder's port is chosen only when the sandbox starts; Maven
+    // takes the proxy from the JAVA_TOOL_OPTIONS the sandbox sets.
+    List<Path> files = RegistryConfig.write(dir, registries);
+    credentialEnv.putAll(RegistryConfig.environment(files));
+    files.stream().filter(f -> f.getFileName().toString().equals(RegistryConfig.GITCONFIG)).findFirst()
+        .ifPresent(f -> RegistryFiles.includeGitConfig(credentialEnv, f));
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("registries", registries.stream().map(r -> r.kind()).toList());
+    data.put("files", files.stream().map(f -> f.getFileName().toString()).toList());
+    events.accept("registries.configured", data);
+  }
+
+  /**
+   * The value of an {@code access: on-request} secret, for the gateway's secret endpoint. Each call
+   * records {@code secret.accessed} with the name and fingerprint.
+   *
+   * @throws SessionException (exit 122) if the policy serves no on-request secret of that name
+   */
+  Secret onRequestSecret(String name) {
+    Secret secret;
+    synchronized (onRequest) {
+      secret = onRequest.get(name);
+    }
+    if (secret == null) {
+      events.accept("secret.denied", Map.of("name", String.valueOf(name)));
+      throw new SessionException("no on-request secret named '" + name + "' in this session; available: "
+          + (onRequest.isEmpty() ? "none" : String.join(", ", onRequestSecretNames())), ExitCodes.CREDENTIALS);
+    }
+    events.accept("secret.accessed", Map.of("name", name, "fingerprint", secret.fingerprint()));
+    return secret;
+  }
+
+  /** The names of the secrets the policy serves on request, in policy order. */
+  List<String> onRequestSecretNames() {
+    synchronized (onRequest) {
+      return List.copyOf(onRequest.keySet());
+    }
+  }
+
+  /** Masks every secret this session issued (and any GitHub token) in text the host prints. */
+  SecretMasker masker() {
+    return masker;
+  }
+}

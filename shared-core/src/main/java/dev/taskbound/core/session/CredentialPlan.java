@@ -41,7 +41,8 @@ final class CredentialPlan {
   /**
    * @throws BrokerException (exit 122) if the policy asks for GitHub or Vault credentials the host
    *     has not configured, the host configures a service the policy grants nothing from, or the
-   *     policy's grant cannot be expressed as a token request (a wildcard repository, no permission)
+   *     policy's grant cannot be expressed as a token request ({@code owner/*} beside other entries, no
+   *     permission)
    */
   static CredentialPlan of(EffectivePolicy policy, CredentialSources sources, Clock clock) {
     return new CredentialPlan(policy, github(policy, sources), vault(policy, sources, clock));
@@ -126,9 +127,9 @@ final class CredentialPlan {
           + " TASKBOUND_GITHUB_APP_KEY)");
     }
     for (String repo : policy.repositories()) {
-      if (repo.endsWith("/*")) {
-        throw mismatch("github", "spec.github.repositories '" + repo + "' (" + at + ") is a wildcard; a token"
-            + " is minted for named repositories: list them in the Task");
+      if (repo.endsWith("/*") && policy.repositories().size() > 1) {
+        throw mismatch("github", "spec.github.repositories '" + repo + "' (" + at + ") grants every repository of"
+            + " its owner; a token is minted for one owner: list 'owner/*' alone, or name the repositories");
       }
     }
     if (policy.permissions().isEmpty()) {

@@ -28,7 +28,7 @@ public record GithubAppConfig(
   public static final URI GITHUB_COM = URI.create("https://api.github.com");
 
   private static final Pattern APP_ID = Pattern.compile("[A-Za-z0-9.]+");
-  private static final Pattern REPOSITORY = Pattern.compile("([A-Za-z0-9-]+)/([A-Za-z0-9._-]+)");
+  private static final Pattern REPOSITORY = Pattern.compile("([A-Za-z0-9-]+)/([A-Za-z0-9._-]+|\\*)");
   private static final Pattern PERMISSION = Pattern.compile("[a-z][a-z_]*");
   private static final Set<String> LEVELS = Set.of("read", "write", "admin");
   private static final Set<String> LOOPBACK = Set.of("127.0.0.1", "localhost", "[::1]", "::1");
@@ -50,7 +50,11 @@ public record GithubAppConfig(
     for (int i = 0; i < repositories.size(); i++) {
       var m = REPOSITORY.matcher(repositories.get(i));
       if (!m.matches()) {
-        throw invalid("repositories[" + i + "] '" + repositories.get(i) + "' is not 'owner/name'");
+        throw invalid("repositories[" + i + "] '" + repositories.get(i) + "' is not 'owner/name' or 'owner/*'");
+      }
+      if (m.group(2).equals("*") && repositories.size() > 1) {
+        throw invalid("repositories[" + i + "] '" + repositories.get(i) + "' grants every repository of the owner;"
+            + " list it alone, or name repositories instead");
       }
       if (owner == null) {
         owner = m.group(1);
@@ -75,6 +79,14 @@ public record GithubAppConfig(
     permissions = Map.copyOf(copy);
   }
 
+  /**
+   * Whether the grant is {@code owner/*}: every repository the owner's installation can reach. The
+   * installation is then found by organization and the token is not narrowed to named repositories.
+   */
+  public boolean wholeOwner() {
+    return repositories.get(0).endsWith("/*");
+  }
+
   /** The common owner of {@link #repositories}. */
   public String owner() {
     return repositories.get(0).substring(0, repositories.get(0).indexOf('/'));
@@ -82,6 +94,9 @@ public record GithubAppConfig(
 
   /** The repository names without owner, in order. */
   public List<String> repositoryNames() {
+    if (wholeOwner()) {
+      return List.of();
+    }
     return repositories.stream().map(r -> r.substring(r.indexOf('/') + 1)).toList();
   }
 

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.kohsuke.github.GHApp;
+import org.kohsuke.github.GHAppCreateTokenBuilder;
 import org.kohsuke.github.GHAppInstallation;
 import org.kohsuke.github.GHAppInstallationToken;
 import org.kohsuke.github.GHIOException;
@@ -107,16 +108,19 @@ public final class GithubBroker implements CredentialBroker {
     GHAppInstallation installation = retry.run("github", "find the App installation for " + firstRepo,
         () -> call(() -> {
           GHApp app = github.getApp();
-          return app.getInstallationByRepository(config.owner(), config.repositoryNames().get(0));
+          // owner/*: GET /orgs/{org}/installation; otherwise GET /repos/{owner}/{repo}/installation.
+          return config.wholeOwner()
+              ? app.getInstallationByOrganization(config.owner())
+              : app.getInstallationByRepository(config.owner(), config.repositoryNames().get(0));
         }));
     String apiUrl = config.apiUrl().toString();
     int id = undo.register(Revocations.REVOKE_GITHUB_TOKEN, Handles.of("api_url", apiUrl));
     GHAppInstallationToken minted = retry.run("github", "create installation token for " + config.repositories(), () -> {
       try {
-        return call(() -> installation.createToken()
-            .repositories(config.repositoryNames())
-            .permissions(permissionTypes())
-            .create());
+        return call(() -> {
+          GHAppCreateTokenBuilder request = installation.createToken().permissions(permissionTypes());
+          return (config.wholeOwner() ? request : request.repositories(config.repositoryNames())).create();
+        });
       } catch (CallFailure f) {
         if (f.status() != 422) {
           throw f;

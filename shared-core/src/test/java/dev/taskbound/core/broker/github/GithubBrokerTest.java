@@ -115,6 +115,34 @@ class GithubBrokerTest extends StubServerTest {
   }
 
   @Test
+  void wholeOwnerGrantFindsTheOrganizationInstallationAndMintsWithoutARepositoryList() {
+    server.stubFor(get(urlEqualTo("/orgs/acme/installation")).willReturn(okJson(
+        "{\"id\":42,\"app_id\":12345,\"account\":{\"login\":\"acme\",\"type\":\"Organization\"},"
+            + "\"access_tokens_url\":\"" + server.baseUrl() + "/app/installations/42/access_tokens\","
+            + "\"repository_selection\":\"all\",\"target_type\":\"Organization\","
+            + "\"permissions\":{\"contents\":\"write\",\"metadata\":\"read\"}}")));
+    stubMint(TOKEN);
+    GithubAppConfig config = new GithubAppConfig("12345", GithubAppKey.parsePem(TestKeys.pkcs8Pem(KEYS), "test"),
+        URI.create(server.baseUrl()), List.of("acme/*"), Map.of("contents", "read"));
+
+    List<IssuedCredential> issued = new GithubBroker(config, sleeper.retry(3), Duration.ofSeconds(5)).issue(new RecordingUndo());
+
+    assertThat(issued.get(0).value().reveal()).isEqualTo(TOKEN);
+    server.verify(1, getRequestedFor(urlEqualTo("/orgs/acme/installation")));
+    server.verify(0, getRequestedFor(urlEqualTo("/repos/acme/app/installation")));
+    server.verify(1, postRequestedFor(urlEqualTo("/app/installations/42/access_tokens"))
+        .withRequestBody(equalToJson("{\"permissions\":{\"contents\":\"read\"}}")));
+  }
+
+  @Test
+  void wholeOwnerGrantBesideNamedRepositoriesIsRefused() {
+    assertThatThrownBy(() -> new GithubAppConfig("12345", GithubAppKey.parsePem(TestKeys.pkcs8Pem(KEYS), "test"),
+        URI.create(server.baseUrl()), List.of("acme/app", "acme/*"), Map.of("contents", "read")))
+        .isInstanceOf(BrokerException.class)
+        .hasMessageContaining("repositories[1] 'acme/*' grants every repository of the owner; list it alone");
+  }
+
+  @Test
   void journalsUndoBeforeMintingAndRevokesExactlyOnceOnReplay() {
     stubMint(TOKEN);
     server.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(204)));

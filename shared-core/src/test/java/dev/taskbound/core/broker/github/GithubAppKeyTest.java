@@ -69,7 +69,7 @@ class GithubAppKeyTest {
           + " (http only for a loopback host)",
       "https://api.github.com | acme/app,other/lib | contents=read | repositories[1] 'other/lib' has owner 'other',"
           + " expected 'acme' (one token covers one owner's installation)",
-      "https://api.github.com | acme | contents=read | repositories[0] 'acme' is not 'owner/name'",
+      "https://api.github.com | acme | contents=read | repositories[0] 'acme' is not 'owner/name' or 'owner/*'",
       "https://api.github.com | acme/app | contents=owner | permissions.contents 'owner' is not one of read, write, admin",
       "https://api.github.com | acme/app | Pull-Requests=read | permissions key 'Pull-Requests' is not a permission"
           + " name (lowercase, '_' between words)"})

@@ -136,7 +136,8 @@ tiny_pid=$!
 wait_port "$tiny_port" tinyproxy
 
 # --- taskbound: standalone gateway on a Unix socket ----------------------------------------------
-java -cp "$cp" dev.taskbound.core.clients.bench.GatewayMain "$work/gw.sock" $((concurrent + 100)) \
+# GATEWAY_JVM_FLAGS (default none): e.g. "-XX:+UseSerialGC -Xmx128m -Xss256k" to measure a sized gateway.
+java ${GATEWAY_JVM_FLAGS:-} -cp "$cp" dev.taskbound.core.clients.bench.GatewayMain "$work/gw.sock" $((concurrent + 100)) \
   "127.0.0.1:$origin_port" > "$work/gateway.out" 2>"$work/gateway.err" &
 pids+=($!)
 gw_pid=$!

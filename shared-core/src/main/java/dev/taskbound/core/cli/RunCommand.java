@@ -25,7 +25,8 @@ import picocli.CommandLine.Parameters;
     name = "run",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs COMMAND inside a task envelope: a task-bound identity, a sandbox whose only way out is the",
+      "Runs COMMAND in a task envelope, then tears it down.",
+      "The envelope: a task-bound identity, a sandbox whose only way out is the",
       "egress gateway, and a signed evidence bundle. Teardown runs on success, failure, SIGINT/SIGTERM",
       "and TTL expiry. Returns the agent's exit status, or one of Taskbound's own codes (see 'taskbound --help')."
     })

@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
     name = "teardown",
     mixinStandardHelpOptions = true,
     description = {
-      "Finishes the teardown of a session whose taskbound process died (SIGKILL, a lost agent):",
+      "Finishes the teardown of a session whose taskbound process died.",
+      "For a session killed with SIGKILL or lost with its agent:",
       "stops what is left of its sandbox, seals its evidence into the bundle and removes its private state.",
       "Safe to run more than once; a session still held by a live process is refused.",
       "Credentials are revoked from the journal; give the same TASKBOUND_GITHUB_*/TASKBOUND_VAULT_*",

@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
     name = "verify",
     mixinStandardHelpOptions = true,
     description = {
-      "Verify an evidence bundle: every line's hash and prev link, seq continuity, and the seal's",
+      "Verifies an evidence bundle and names its first bad line.",
+      "Checks every line's hash and prev link, seq continuity, and the seal's",
       "signature, count and final hash. Names the first bad line.",
       "Without --jwks the key comes from the bundle (proves integrity); with --jwks, from FILE",
       "(also proves who sealed it)."

@@ -52,4 +52,25 @@ public final class ProcessTree {
     }
     return true;
   }
+
+  /**
+   * Kills every process tree whose command line contains {@code marker}, other than this process:
+   * for a sandbox started after its journal entry but before its pid was recorded. Every sandbox
+   * process carries the session's runtime directory on its command line, which nothing else does.
+   *
+   * @return how many matching processes were signalled
+   */
+  public static int killWithArgument(String marker) {
+    long self = ProcessHandle.current().pid();
+    List<ProcessHandle> matching = ProcessHandle.allProcesses()
+        .filter(p -> p.pid() != self && p.info().commandLine().map(c -> c.contains(marker)).orElse(false))
+        .collect(Collectors.toList());
+    int killed = 0;
+    for (ProcessHandle p : matching) {
+      if (kill(p.pid(), Optional.empty())) {
+        killed++;
+      }
+    }
+    return killed;
+  }
 }

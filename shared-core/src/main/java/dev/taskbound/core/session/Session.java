@@ -1,6 +1,5 @@
 package dev.taskbound.core.session;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.TaskboundException;
 import dev.taskbound.core.broker.RevocationContext;
@@ -63,8 +62,6 @@ import java.util.concurrent.TimeUnit;
  * {@code runAgent} waits, and the caller then closes as usual.
  */
 public final class Session implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final SessionSpec spec;
   private final EffectivePolicy policy;
   private final SessionId id;
@@ -623,14 +620,6 @@ public final class Session implements AutoCloseable {
           Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))), content);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
-    }
-  }
-
-  private static String toJson(Object value) {
-    try {
-      return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n";
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

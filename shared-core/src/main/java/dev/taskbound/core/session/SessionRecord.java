@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The facts about a session that a later {@code taskbound teardown} needs and cannot derive: which
@@ -43,9 +42,7 @@ public record SessionRecord(String sessionId, String taskId, Path outDir, Path r
             .put("out_dir", outDir.toString())
             .put("runtime_dir", runtimeDir.toString());
     try {
-      Files.writeString(
-          Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
-          JSON.writeValueAsString(node) + "\n");
+      Session.writePrivate(file, JSON.writeValueAsString(node) + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
     }

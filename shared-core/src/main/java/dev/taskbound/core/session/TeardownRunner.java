@@ -154,7 +154,7 @@ final class TeardownRunner {
     }
     // A process started after the journal entry but before its pid was recorded still names the
     // session's runtime directory on its command line.
-    OrphanSweeper.killMatching(record.runtimeDir().toString());
+    ProcessTree.killWithArgument(record.runtimeDir().toString());
   }
 
   private void stopGateway() throws IOException {

@@ -32,6 +32,29 @@ class ProcessTreeTest {
   }
 
   @Test
+  void killsEveryProcessTreeThatCarriesTheMarkerAndNothingElse() throws Exception {
+    String marker = "tb-marker-" + java.util.UUID.randomUUID();
+    Process marked = new ProcessBuilder("sh", "-c", "sleep 600 & wait", marker).start();
+    Process other = new ProcessBuilder("sh", "-c", "sleep 600 & wait", "unrelated").start();
+    try {
+      List<ProcessHandle> markedChildren = awaitChildren(marked, 1);
+
+      int killed = ProcessTree.killWithArgument(marker);
+
+      assertThat(killed).isEqualTo(1);
+      assertThat(marked.waitFor(10, TimeUnit.SECONDS)).isTrue();
+      for (ProcessHandle c : markedChildren) {
+        c.onExit().get(10, TimeUnit.SECONDS);
+        assertThat(c.isAlive()).isFalse();
+      }
+      assertThat(other.isAlive()).isTrue();
+    } finally {
+      other.descendants().forEach(ProcessHandle::destroyForcibly);
+      other.destroyForcibly();
+    }
+  }
+
+  @Test
   void leavesAReusedPidAlone() throws Exception {
     Process p = new ProcessBuilder("sleep", "1000").start();
     try {

@@ -7,8 +7,8 @@
 # The origin is nginx with a self-signed certificate on 127.0.0.1. Taskbound's path is what an
 # agent sees: the client runs inside a real netns sandbox and reaches the gateway (a standalone
 # JVM, GatewayMain, so its RSS is its own) through the sandbox's forwarder.
-# A fifth, diagnostic path, "gw+socat", puts socat (instead of the sandbox's forwarder) in front of
-# the same gateway socket, to tell the gateway's cost from the forwarder's.
+# A fifth, diagnostic path, "gw+fwd", runs the same forwarder code on the host (ContainerForwarder,
+# default JVM flags) in front of the same gateway socket: it tells the sandbox's cost from the relays'.
 # Loopback only. Installs squid, tinyproxy and nginx-light with apt-get when missing (root).
 # Every server it starts is stopped on exit.
 #
@@ -29,7 +29,6 @@ command -v tinyproxy >/dev/null || need+=(tinyproxy)
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v curl >/dev/null || need+=(curl)
 command -v openssl >/dev/null || need+=(openssl)
-command -v socat >/dev/null || need+=(socat)
 if [ ${#need[@]} -gt 0 ]; then
   [ "$(id -u)" -eq 0 ] || { echo "install ${need[*]} first (apt-get install ${need[*]})" >&2; exit 2; }
   export DEBIAN_FRONTEND=noninteractive
@@ -143,10 +142,10 @@ pids+=($!)
 gw_pid=$!
 for _ in $(seq 100); do grep -q '^ready' "$work/gateway.out" 2>/dev/null && break; sleep 0.1; done
 grep -q '^ready' "$work/gateway.out" || { cat "$work/gateway.err" >&2; exit 1; }
-socat_port=$(free_port)
-socat "TCP-LISTEN:$socat_port,bind=127.0.0.1,fork,reuseaddr,backlog=2048" "UNIX-CONNECT:$work/gw.sock" &
+fwd_port=$(free_port)
+java -cp "$cp" dev.taskbound.core.sandbox.ContainerForwarder "$work/gw.sock" "$fwd_port" > "$work/fwd.out" 2>&1 &
 pids+=($!)
-wait_port "$socat_port" socat
+wait_port "$fwd_port" forwarder
 in_sandbox() { java -cp "$cp" dev.taskbound.core.clients.bench.InSandbox "$work/gw.sock" "$@"; }
 
 squid_pid() { # the worker that relays (squid -N runs one process)
@@ -162,16 +161,16 @@ if [[ $sections == *1* ]]; then
 echo
 echo "1. throughput: ${size_mib} MiB over TLS through a CONNECT tunnel, curl, median of $runs (MB/s)"
 curl_args=(-sS -o /dev/null --cacert "$work/origin.pem" -w '%{speed_download}\n' "https://$origin/big")
-: > "$work/t.direct"; : > "$work/t.squid"; : > "$work/t.tinyproxy"; : > "$work/t.taskbound"; : > "$work/t.gw+socat"
+: > "$work/t.direct"; : > "$work/t.squid"; : > "$work/t.tinyproxy"; : > "$work/t.taskbound"; : > "$work/t.gw+fwd"
 for _ in $(seq "$runs"); do  # interleaved, so machine noise hits every path alike
   curl --noproxy '*' "${curl_args[@]}" >> "$work/t.direct"
   curl -x "http://127.0.0.1:$squid_port" "${curl_args[@]}" >> "$work/t.squid"
   curl -x "http://127.0.0.1:$tiny_port" "${curl_args[@]}" >> "$work/t.tinyproxy"
   in_sandbox curl "${curl_args[@]}" >> "$work/t.taskbound"
-  curl -x "http://127.0.0.1:$socat_port" "${curl_args[@]}" >> "$work/t.gw+socat"
+  curl -x "http://127.0.0.1:$fwd_port" "${curl_args[@]}" >> "$work/t.gw+fwd"
 done
 direct_tp=$(median < "$work/t.direct")
-for path in direct squid tinyproxy taskbound gw+socat; do
+for path in direct squid tinyproxy taskbound gw+fwd; do
   m=$(median < "$work/t.$path")
   awk -v p="$path" -v m="$m" -v d="$direct_tp" -v all="$(tr '\n' ' ' < "$work/t.$path")" \
     'BEGIN {printf "  %-10s %8.0f MB/s  %.2fx direct   (runs: %s)\n", p, m/1e6, m/d, all}'
@@ -194,10 +193,10 @@ rate_of() { # path proxy-spec threads
 }
 for threads in 1 4; do
   echo "  $threads client thread(s):"
-  for path in direct squid tinyproxy taskbound gw+socat; do
+  for path in direct squid tinyproxy taskbound gw+fwd; do
     case $path in
       direct) spec=direct ;; squid) spec="127.0.0.1:$squid_port" ;; tinyproxy) spec="127.0.0.1:$tiny_port" ;;
-      gw+socat) spec="127.0.0.1:$socat_port" ;; *) spec=env ;;
+      gw+fwd) spec="127.0.0.1:$fwd_port" ;; *) spec=env ;;
     esac
     line=$(rate_of "$path" "$spec" "$threads" 2>"$work/rate.err" | grep '^rate') || { cat "$work/rate.err" >&2; exit 1; }
     echo "$path $line" >> "$work/rate.$threads"

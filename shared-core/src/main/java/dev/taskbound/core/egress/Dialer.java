@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
@@ -147,17 +145,12 @@ public final class Dialer {
     try {
       // Tunnels relay handshakes of small records: Nagle with delayed ACKs would add ~40 ms each.
       channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
-      channel.configureBlocking(false);
-      if (!channel.connect(target)) {
-        try (Selector selector = Selector.open()) {
-          channel.register(selector, SelectionKey.OP_CONNECT);
-          if (selector.select(Math.max(1, connectTimeout.toMillis())) == 0) {
-            throw new IOException("timed out after " + connectTimeout.toMillis() + " ms");
-          }
-          channel.finishConnect();
-        }
+      // The socket adaptor's timed connect polls the one socket: no selector per dial.
+      try {
+        channel.socket().connect(target, (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis())));
+      } catch (java.net.SocketTimeoutException e) {
+        throw new IOException("timed out after " + connectTimeout.toMillis() + " ms", e);
       }
-      channel.configureBlocking(true);
       return channel;
     } catch (IOException | RuntimeException e) {
       channel.close();

@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * first, then DNS) and dials exactly the address it checked. Every decision goes to the
  * {@link EgressListener}. A denied request gets {@code 403} with a body naming the rule to add.
  *
- * <p>Threading: one blocking thread per connection, plus one more per connection while it relays
- * in both directions, from a pool bounded by {@code 2 * maxConnections}; connections beyond
+ * <p>Threading: a pooled thread reads a connection's request head, decides, dials and checks the
+ * ClientHello with blocking I/O (bounded by the header timeout); then the {@link Relay}'s selector
+ * thread copies the bytes, so an open tunnel holds no thread. Connections beyond
  * {@code maxConnections} get {@code 503}. One request per connection (responses carry
  * {@code Connection: close}). Thread-safe; {@link #close()} may be called from any thread.
  */
@@ -45,6 +46,7 @@ public final class Gateway implements AutoCloseable {
       GatewayOptions options,
       ScheduledExecutorService scheduler,
       ThreadPoolExecutor pool,
+      Relay relay,
       Set<SocketChannel> open,
       Counters counters) {}
 
@@ -66,13 +68,13 @@ public final class Gateway implements AutoCloseable {
   private final java.util.concurrent.CompletableFuture<Throwable> failure = new java.util.concurrent.CompletableFuture<>();
   private volatile Object socketKey;
 
-  private Gateway(GatewayConfig config, ServerSocketChannel server) {
+  private Gateway(GatewayConfig config, ServerSocketChannel server, Relay relay) {
     this.socketPath = config.socketPath();
     this.server = server;
     GatewayOptions o = config.options();
     ThreadFactory threads = daemonThreads("taskbound-gateway");
     ThreadPoolExecutor pool =
-        new ThreadPoolExecutor(0, 2 * o.maxConnections(), 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threads);
+        new ThreadPoolExecutor(0, o.maxConnections(), 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threads);
     this.ctx =
         new Context(
             config.rules(),
@@ -81,6 +83,7 @@ public final class Gateway implements AutoCloseable {
             o,
             Executors.newSingleThreadScheduledExecutor(daemonThreads("taskbound-gateway-timer")),
             pool,
+            relay,
             ConcurrentHashMap.newKeySet(),
             new Counters());
     this.slots = new Semaphore(o.maxConnections());
@@ -96,16 +99,21 @@ public final class Gateway implements AutoCloseable {
    */
   public static Gateway start(GatewayConfig config) {
     ServerSocketChannel server = null;
+    Relay relay = null;
     try {
       server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
       server.bind(UnixDomainSocketAddress.of(config.socketPath()), 128);
       Files.setPosixFilePermissions(config.socketPath(), PosixFilePermissions.fromString("rw-------"));
-      Gateway g = new Gateway(config, server);
+      relay = Relay.start("taskbound-gateway-relay", Relay.defaultThreads());
+      Gateway g = new Gateway(config, server, relay);
       g.socketKey = fileKey(config.socketPath());
       g.acceptor.start();
       g.ctx.scheduler().scheduleWithFixedDelay(g::checkSocket, 1, 1, TimeUnit.SECONDS);
       return g;
     } catch (IOException | RuntimeException e) {
+      if (relay != null) {
+        relay.close();
+      }
       if (server != null) {
         try {
           server.close();
@@ -184,11 +192,7 @@ public final class Gateway implements AutoCloseable {
   }
 
   private void serve(SocketChannel client) {
-    try {
-      new ProxyConnection(client, ctx).run();
-    } finally {
-      release(client);
-    }
+    new ProxyConnection(client, ctx, () -> release(client)).run();
   }
 
   private void release(SocketChannel client) {
@@ -281,6 +285,7 @@ public final class Gateway implements AutoCloseable {
     } catch (IOException e) {
       // closing anyway
     }
+    ctx.relay().close();
     for (SocketChannel ch : ctx.open()) {
       ProxyConnection.closeQuietly(ch);
     }

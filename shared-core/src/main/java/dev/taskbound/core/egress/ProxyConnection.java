@@ -3,23 +3,19 @@ package dev.taskbound.core.egress;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Serves one client connection of the {@link Gateway}: reads one request head, decides, dials,
- * and relays. One request per connection; the connection is closed afterwards.
+ * Serves one client connection of the {@link Gateway}: reads one request head, decides and dials
+ * on a gateway thread, then hands the client and upstream channels to the gateway's {@link Relay},
+ * which owns them from then on. One request per connection; the connection is closed afterwards.
  */
 final class ProxyConnection implements Runnable {
   /** Headers a proxy must not forward (RFC 9110 7.6.1), plus proxy credentials. */
@@ -30,10 +26,15 @@ final class ProxyConnection implements Runnable {
 
   private final SocketChannel client;
   private final Gateway.Context ctx;
+  private final Runnable done;
+  /** Set once the relay owns both channels and will call {@link #done}. */
+  private boolean relayed;
 
-  ProxyConnection(SocketChannel client, Gateway.Context ctx) {
+  /** @param done run exactly once when the connection is over (the gateway frees its slot) */
+  ProxyConnection(SocketChannel client, Gateway.Context ctx, Runnable done) {
     this.client = client;
     this.ctx = ctx;
+    this.done = done;
   }
 
   @Override
@@ -54,9 +55,12 @@ final class ProxyConnection implements Runnable {
       respondQuietly(e.status(), "taskbound: bad proxy request: " + e.getMessage() + "\n", false);
       discardUnread();
     } catch (IOException | RuntimeException e) {
-      // The client or upstream went away mid-relay, or the gateway is closing: nothing to tell.
+      // The client or upstream went away, or the gateway is closing: nothing to tell.
     } finally {
-      closeQuietly(client);
+      if (!relayed) {
+        closeQuietly(client);
+        done.run();
+      }
     }
   }
 
@@ -116,15 +120,31 @@ final class ProxyConnection implements Runnable {
             return;
           }
         }
-        tunnel(early, upstream);
+        handOff(upstream, up.address(), new Relay.Options(early, Long.MAX_VALUE, true, ctx.options().idleTimeout()));
       } else {
         write(upstream, forwardedHead(head, target));
-        relay(head.rest(), upstream, bodyLength);
+        // The request body up, the response down; over when the upstream closes (we sent Connection: close).
+        handOff(upstream, up.address(), new Relay.Options(head.rest(), bodyLength, false, ctx.options().idleTimeout()));
       }
     } finally {
-      ctx.open().remove(upstream);
-      closeQuietly(upstream);
+      if (!relayed) {
+        ctx.open().remove(upstream);
+        closeQuietly(upstream);
+      }
     }
+  }
+
+  /** From here on the relay owns both channels; it frees the slot when the pair ends. */
+  private void handOff(SocketChannel upstream, InetAddress address, Relay.Options options) {
+    relayed = true;
+    ctx.relay().relay(client, upstream, options, end -> {
+      if (end == Relay.End.IDLE) {
+        event(ctx, GatewayEvents.IDLE_TIMEOUT, "", 0, "no data for " + ctx.options().idleTimeout().toMillis()
+            + " ms on a connection to " + address.getHostAddress() + "; closed");
+      }
+      ctx.open().remove(upstream);
+      done.run();
+    });
   }
 
   private Optional<RequestHead> readHead() throws IOException, ProxyRequestException {
@@ -202,77 +222,6 @@ final class ProxyConnection implements Runnable {
     }
     sb.append("Connection: close\r\n\r\n");
     return sb.toString();
-  }
-
-  /** Both directions until each ends, passing each end on as a half-close; closed when idle too long. */
-  private void tunnel(ByteBuffer early, SocketChannel upstream) {
-    IdleWatch idle = new IdleWatch(upstream);
-    try {
-      Future<?> down = ctx.pool().submit(() -> halfClosing(ByteBuffer.allocate(0), idle.track(upstream), upstream, client));
-      halfClosing(early, idle.track(client), client, upstream);
-      await(down);
-    } finally {
-      idle.cancel();
-    }
-  }
-
-  private static void halfClosing(ByteBuffer initial, ReadableByteChannel from, SocketChannel fromChannel, SocketChannel to) {
-    try {
-      Pipe.copy(initial, from, to, Long.MAX_VALUE);
-      to.shutdownOutput();
-    } catch (IOException e) {
-      closeQuietly(fromChannel);
-      closeQuietly(to);
-    }
-  }
-
-  /** Closes a connection pair when neither side has sent a byte for the idle timeout. */
-  private final class IdleWatch {
-    private final AtomicLong last = new AtomicLong(System.nanoTime());
-    private final ScheduledFuture<?> task;
-    private final SocketChannel upstream;
-
-    IdleWatch(SocketChannel upstream) {
-      this.upstream = upstream;
-      long period = Math.max(10, ctx.options().idleTimeout().toMillis() / 4);
-      task = ctx.scheduler().scheduleWithFixedDelay(this::check, period, period, TimeUnit.MILLISECONDS);
-    }
-
-    ReadableByteChannel track(ReadableByteChannel ch) {
-      return new ReadableByteChannel() {
-        @Override
-        public int read(ByteBuffer dst) throws IOException {
-          int n = ch.read(dst);
-          last.set(System.nanoTime());
-          return n;
-        }
-
-        @Override
-        public boolean isOpen() {
-          return ch.isOpen();
-        }
-
-        @Override
-        public void close() throws IOException {
-          ch.close();
-        }
-      };
-    }
-
-    private void check() {
-      if (System.nanoTime() - last.get() >= ctx.options().idleTimeout().toNanos()) {
-        String where = upstream.socket().getInetAddress() == null ? "" : " to " + upstream.socket().getInetAddress().getHostAddress();
-        event(ctx, GatewayEvents.IDLE_TIMEOUT, "", 0,
-            "no data for " + ctx.options().idleTimeout().toMillis() + " ms on a connection" + where + "; closed");
-        closeQuietly(client);
-        closeQuietly(upstream);
-        task.cancel(false);
-      }
-    }
-
-    void cancel() {
-      task.cancel(false);
-    }
   }
 
   /**
@@ -370,40 +319,6 @@ final class ProxyConnection implements Runnable {
     }
   }
 
-  /** The request body up, the response down; done when the upstream closes (we sent Connection: close). */
-  private void relay(ByteBuffer early, SocketChannel upstream, long bodyLength) throws IOException {
-    IdleWatch idle = new IdleWatch(upstream);
-    ReadableByteChannel fromClient = idle.track(client);
-    Future<?> up =
-        ctx.pool()
-            .submit(
-                () -> {
-                  try {
-                    Pipe.copy(early, fromClient, upstream, bodyLength);
-                  } catch (IOException e) {
-                    closeQuietly(upstream);
-                  }
-                });
-    try {
-      Pipe.copy(ByteBuffer.allocate(0), idle.track(upstream), client, Long.MAX_VALUE);
-    } finally {
-      idle.cancel();
-      closeQuietly(client);
-      closeQuietly(upstream);
-      await(up);
-    }
-  }
-
-  private static void await(Future<?> f) {
-    try {
-      f.get();
-    } catch (ExecutionException e) {
-      // the task handles its own I/O errors
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   static String hostPort(EgressDecision d) {
     return (d.host().contains(":") ? "[" + d.host() + "]" : d.host()) + ":" + d.port();
   }
@@ -486,6 +401,6 @@ final class ProxyConnection implements Runnable {
   }
 
   static void closeQuietly(SocketChannel ch) {
-    Pipe.closeQuietly(ch);
+    Relay.closeQuietly(ch);
   }
 }

@@ -1,22 +1,18 @@
 package dev.taskbound.core.sandbox;
 
-import dev.taskbound.core.egress.Pipe;
+import dev.taskbound.core.egress.Relay;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Relays each TCP connection accepted on the sandbox's loopback port to the gateway's Unix socket,
- * byte for byte in both directions, passing each end on as a half-close. Daemon threads: two per
- * open connection, one for accepting.
+ * byte for byte in both directions, passing each end on as a half-close. One daemon thread accepts
+ * and connects; a {@link Relay} thread copies, so an open connection holds no thread of its own.
  *
  * <p>{@link #close()} before the JVM exits: the JVM waits up to 300 ms at exit for threads blocked
  * in native I/O, which would add that much to every sandbox's run time.
@@ -26,17 +22,23 @@ final class Forwarder implements AutoCloseable {
 
   private final ServerSocketChannel listener;
   private final UnixDomainSocketAddress gateway;
-  private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
-  private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
+  private final Relay relay;
+  private final Thread acceptor;
 
-  /** @param listener an already bound TCP listener (bound before the agent starts) */
-  Forwarder(ServerSocketChannel listener, Path gatewaySocket) {
+  /**
+   * @param listener an already bound TCP listener (bound before the agent starts)
+   * @throws IOException if the relay's selector cannot be opened
+   */
+  Forwarder(ServerSocketChannel listener, Path gatewaySocket) throws IOException {
     this.listener = listener;
     this.gateway = UnixDomainSocketAddress.of(gatewaySocket);
+    this.relay = Relay.start("taskbound-forward", 1);
+    this.acceptor = new Thread(this::acceptLoop, "taskbound-forwarder");
+    acceptor.setDaemon(true);
   }
 
   void start() {
-    daemon("taskbound-forwarder", this::acceptLoop).start();
+    acceptor.start();
   }
 
   private void acceptLoop() {
@@ -44,67 +46,36 @@ final class Forwarder implements AutoCloseable {
       SocketChannel client;
       try {
         client = listener.accept();
-        // Relayed TLS handshakes are many small writes: Nagle plus delayed ACKs would add ~40 ms.
-        client.setOption(StandardSocketOptions.TCP_NODELAY, true);
       } catch (IOException e) {
         return;
       }
-      open.add(client);
-      daemon("taskbound-forward", () -> relay(client)).start();
-    }
-  }
-
-  private void relay(SocketChannel client) {
-    try (client;
-        SocketChannel upstream = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-      open.add(upstream);
-      upstream.connect(gateway);
-      Thread up = daemon("taskbound-forward-up", () -> Pipe.relayHalfClosing(ByteBuffer.allocate(0), client, upstream));
-      up.start();
-      Pipe.relayHalfClosing(ByteBuffer.allocate(0), upstream, client);
-      up.join();
-    } catch (IOException e) {
-      // the gateway is gone: the client sees the connection close
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      open.remove(client);
+      SocketChannel upstream = null;
+      try {
+        // Relayed TLS handshakes are many small writes: Nagle plus delayed ACKs would add ~40 ms.
+        client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        upstream = SocketChannel.open(StandardProtocolFamily.UNIX);
+        upstream.connect(gateway);
+      } catch (IOException e) {
+        // the gateway is gone: the client sees the connection close
+        Relay.closeQuietly(client);
+        if (upstream != null) {
+          Relay.closeQuietly(upstream);
+        }
+        continue;
+      }
+      relay.relay(client, upstream, Relay.Options.TUNNEL, end -> {});
     }
   }
 
   /** Stops accepting, closes every relayed connection and waits briefly for the threads to end. */
   @Override
   public void close() {
-    Pipe.closeQuietly(listener);
-    open.forEach(Pipe::closeQuietly);
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(JOIN_MILLIS);
-    for (Thread t : threads) {
-      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-      if (left <= 0) {
-        return;
-      }
-      try {
-        t.join(left);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
+    Relay.closeQuietly(listener);
+    relay.close();
+    try {
+      acceptor.join(JOIN_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
-  }
-
-  private Thread daemon(String name, Runnable r) {
-    Thread t =
-        new Thread(
-            () -> {
-              try {
-                r.run();
-              } finally {
-                threads.remove(Thread.currentThread());
-              }
-            },
-            name);
-    t.setDaemon(true);
-    threads.add(t);
-    return t;
   }
 }

@@ -1,5 +1,9 @@
 package dev.taskbound.core.sandbox;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -21,7 +25,7 @@ public final class ProcessTree {
    * Sends SIGKILL to {@code pid} and to every descendant it has at the time of the call, but only
    * if the process still is the one that was recorded: when {@code startTime} is present and
    * differs from the live process's start time, the pid was reused and nothing is killed. Waits up
-   * to 5 s for {@code pid} to exit.
+   * to 5 s in all for the process and those descendants to exit.
    *
    * @param pid the outermost process, as {@link SandboxProcess#pid()} gave it
    * @param startTime its recorded start time; empty skips the check
@@ -43,8 +47,14 @@ public final class ProcessTree {
     List<ProcessHandle> below = root.descendants().collect(Collectors.toList());
     root.destroyForcibly();
     below.forEach(ProcessHandle::destroyForcibly);
+    // Wait for the whole tree, not just the root: SIGKILL is delivered asynchronously, and a
+    // caller that checks right after must not find a process of the tree still running.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(EXIT_WAIT_SECONDS);
     try {
       root.onExit().get(EXIT_WAIT_SECONDS, TimeUnit.SECONDS);
+      for (ProcessHandle p : below) {
+        p.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {
@@ -63,7 +73,7 @@ public final class ProcessTree {
   public static int killWithArgument(String marker) {
     long self = ProcessHandle.current().pid();
     List<ProcessHandle> matching = ProcessHandle.allProcesses()
-        .filter(p -> p.pid() != self && p.info().commandLine().map(c -> c.contains(marker)).orElse(false))
+        .filter(p -> p.pid() != self && commandLineContains(p, marker))
         .collect(Collectors.toList());
     int killed = 0;
     for (ProcessHandle p : matching) {
@@ -72,5 +82,18 @@ public final class ProcessTree {
       }
     }
     return killed;
+  }
+
+  /**
+   * {@link ProcessHandle.Info#commandLine()} stops at 4,096 bytes (a JDK limit), and a sandbox's
+   * marker comes after a class path that can be longer: read the whole {@code /proc} entry.
+   */
+  private static boolean commandLineContains(ProcessHandle p, String marker) {
+    try {
+      byte[] raw = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline"));
+      return new String(raw, StandardCharsets.UTF_8).contains(marker);
+    } catch (IOException e) {
+      return false; // gone, or not ours to read
+    }
   }
 }

@@ -55,6 +55,23 @@ class ProcessTreeTest {
   }
 
   @Test
+  void findsTheMarkerAfterALongClassPath() throws Exception {
+    // The JDK's ProcessHandle.Info#commandLine() stops at 4,096 bytes; a test JVM's class path is longer.
+    String marker = "tb-marker-" + java.util.UUID.randomUUID();
+    String longArgument = "x".repeat(6000);
+    Process marked = new ProcessBuilder("sh", "-c", "sleep 600 & wait", longArgument, marker).start();
+    try {
+      awaitChildren(marked, 1);
+
+      assertThat(ProcessTree.killWithArgument(marker)).isEqualTo(1);
+      assertThat(marked.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      marked.descendants().forEach(ProcessHandle::destroyForcibly);
+      marked.destroyForcibly();
+    }
+  }
+
+  @Test
   void leavesAReusedPidAlone() throws Exception {
     Process p = new ProcessBuilder("sleep", "1000").start();
     try {

@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
  * @param profile the policy profile to apply, if any
  * @param command the agent command, run with {@code sh -c}, never blank
  * @param sandbox the sandbox backend, one of {@link #SANDBOXES}, if given
+ * @param agentImage the image the agent command runs in with the {@code container} backend, if
+ *     given; a reference the runner's Docker daemon already has (it is never pulled)
  * @param ttl the session TTL as the core's duration syntax, if given
  * @param evidenceDir the workspace-relative directory the evidence bundle is written to
  */
@@ -28,6 +30,7 @@ public record ActionInputs(
     Optional<String> profile,
     String command,
     Optional<String> sandbox,
+    Optional<String> agentImage,
     Optional<String> ttl,
     String evidenceDir) {
 
@@ -37,6 +40,12 @@ public record ActionInputs(
   /** Where the evidence bundle goes when the {@code evidence-dir} input is empty. */
   public static final String DEFAULT_EVIDENCE_DIR = "taskbound-evidence";
 
+  /**
+   * An image reference as {@code docker run} takes it (name[:tag][@digest], with a registry host
+   * and port); the leading character also keeps it from being read as an option.
+   */
+  private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}");
+
   private static final Pattern LIST_SEPARATOR = Pattern.compile("[,\\r\\n]+");
 
   public ActionInputs {
@@ -45,6 +54,7 @@ public record ActionInputs(
     Objects.requireNonNull(profile, "profile");
     Objects.requireNonNull(command, "command");
     Objects.requireNonNull(sandbox, "sandbox");
+    Objects.requireNonNull(agentImage, "agentImage");
     Objects.requireNonNull(ttl, "ttl");
     Objects.requireNonNull(evidenceDir, "evidenceDir");
   }
@@ -96,6 +106,20 @@ public record ActionInputs(
               + String.join(", ", SANDBOXES)
               + ", or empty for the policy's choice");
     }
+    Optional<String> agentImage = input(env, "agent-image");
+    if (agentImage.isPresent() && !IMAGE.matcher(agentImage.get()).matches()) {
+      problems.add(
+          "input 'agent-image' is '"
+              + agentImage.get()
+              + "': give an image reference the runner's Docker daemon has, e.g. 'node:20-bookworm' or"
+              + " 'ghcr.io/acme/agent@sha256:...' (letters, digits and . _ / : @ -)");
+    } else if (agentImage.isPresent() && sandbox.filter(SANDBOXES::contains).filter(s -> !s.equals("container")).isPresent()) {
+      problems.add(
+          "input 'agent-image' is set but 'sandbox' is '"
+              + sandbox.get()
+              + "': the agent image is used only by the container backend; set 'sandbox: container'"
+              + " (or leave it empty for the policy's choice) or remove 'agent-image'");
+    }
     String evidenceDir = input(env, "evidence-dir").orElse(DEFAULT_EVIDENCE_DIR);
     if (Path.of(evidenceDir).isAbsolute()) {
       problems.add(
@@ -114,6 +138,7 @@ public record ActionInputs(
         input(env, "profile"),
         command.get(),
         sandbox,
+        agentImage,
         input(env, "ttl"),
         evidenceDir);
   }

@@ -34,17 +34,31 @@ public final class ActionMain {
   /** Tells the core where to keep session directories (journals), so the post step can find them. */
   static final String SESSION_ROOT_VARIABLE = "TASKBOUND_SESSION_ROOT";
 
+  /**
+   * Tells the core the id of the container it runs in, so that the container backend can map its
+   * paths to the host's through that container's bind mounts and use its image for the forwarder.
+   */
+  static final String DOCKER_SELF_VARIABLE = "TASKBOUND_DOCKER_SELF";
+
+  /** Where the core puts the gateway socket; it must be on a bind mount for sibling containers. */
+  static final String RUNTIME_DIR_VARIABLE = "TASKBOUND_RUNTIME_DIR";
+
   private final CoreCli core;
   private final FileCommands fileCommands;
+  private final ContainerSelf self;
 
-  /** An action that drives {@code core} and writes file commands with random delimiters. */
+  /**
+   * An action that drives {@code core}, writes file commands with random delimiters and finds its
+   * own container from this process's {@code /proc} and {@code /etc}.
+   */
   public ActionMain(CoreCli core) {
-    this(core, new FileCommands());
+    this(core, new FileCommands(), new ContainerSelf(Path.of("/")));
   }
 
-  ActionMain(CoreCli core, FileCommands fileCommands) {
+  ActionMain(CoreCli core, FileCommands fileCommands, ContainerSelf self) {
     this.core = Objects.requireNonNull(core, "core");
     this.fileCommands = Objects.requireNonNull(fileCommands, "fileCommands");
+    this.self = Objects.requireNonNull(self, "self");
   }
 
   /** Runs the step named by {@code args} ({@code post} or nothing) and exits with its status. */
@@ -160,7 +174,7 @@ public final class ActionMain {
 
   /**
    * The {@code taskbound run} arguments for {@code inputs}: task, each policy file, the optional
-   * profile, sandbox and TTL, the evidence directory, then {@code -- sh -c COMMAND}. Paths stay
+   * profile, sandbox, agent image and TTL, the evidence directory, then {@code -- sh -c COMMAND}. Paths stay
    * workspace-relative; the core runs in the workspace.
    */
   public static List<String> toRunArguments(ActionInputs inputs) {
@@ -171,14 +185,25 @@ public final class ActionMain {
     }
     inputs.profile().ifPresent(p -> args.addAll(List.of("--profile", p)));
     inputs.sandbox().ifPresent(s -> args.addAll(List.of("--sandbox", s)));
+    inputs.agentImage().ifPresent(i -> args.addAll(List.of("--image", i)));
     inputs.ttl().ifPresent(t -> args.addAll(List.of("--ttl", t)));
     args.addAll(List.of("--out", inputs.evidenceDir(), "--", "sh", "-c", inputs.command()));
     return List.copyOf(args);
   }
 
-  private static Map<String, String> coreEnvironment(Map<String, String> env, Path sessionRoot) {
+  /**
+   * The core's environment: the runner's without its tokens, plus the session root and, inside a
+   * container, this container's id and a runtime directory beside the session root, under the
+   * mounted home: the container backend's forwarder mounts the gateway socket's directory from the
+   * host, and the container's own /tmp is on no host path.
+   */
+  private Map<String, String> coreEnvironment(Map<String, String> env, Path sessionRoot) {
     Map<String, String> coreEnv = new TreeMap<>(RunnerEnvironment.withoutRunnerSecrets(env));
     coreEnv.put(SESSION_ROOT_VARIABLE, sessionRoot.toString());
+    self.id().ifPresent(id -> {
+      coreEnv.put(DOCKER_SELF_VARIABLE, id);
+      coreEnv.putIfAbsent(RUNTIME_DIR_VARIABLE, sessionRoot.resolveSibling("run").toString());
+    });
     return coreEnv;
   }
 

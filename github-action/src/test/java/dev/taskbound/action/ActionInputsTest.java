@@ -26,7 +26,8 @@ class ActionInputsTest {
             "INPUT_POLICY-FILE", "taskbound/policy.yml",
             "INPUT_PROFILE", "coding-agent",
             "INPUT_COMMAND", "claude -p 'fix it'",
-            "INPUT_SANDBOX", "netns",
+            "INPUT_SANDBOX", "container",
+            "INPUT_AGENT-IMAGE", "ghcr.io/acme/agent:1.2@sha256:0a1b",
             "INPUT_TTL", "45m",
             "INPUT_EVIDENCE-DIR", "out/evidence");
 
@@ -39,7 +40,8 @@ class ActionInputsTest {
                 List.of("taskbound/policy.yml"),
                 Optional.of("coding-agent"),
                 "claude -p 'fix it'",
-                Optional.of("netns"),
+                Optional.of("container"),
+                Optional.of("ghcr.io/acme/agent:1.2@sha256:0a1b"),
                 Optional.of("45m"),
                 "out/evidence"));
   }
@@ -79,6 +81,7 @@ class ActionInputsTest {
 
     assertThat(inputs.profile()).isEmpty();
     assertThat(inputs.sandbox()).isEmpty();
+    assertThat(inputs.agentImage()).isEmpty();
     assertThat(inputs.ttl()).isEmpty();
     assertThat(inputs.evidenceDir()).isEqualTo("taskbound-evidence");
   }
@@ -93,6 +96,8 @@ class ActionInputsTest {
           INPUT_COMMAND     | '  '        | input 'command' is required: set it to the agent command, which runs with 'sh -c'
           INPUT_SANDBOX     | docker      | input 'sandbox' is 'docker': accepted values are netns, container, proxy, or empty for the policy's choice
           INPUT_SANDBOX     | NETNS       | input 'sandbox' is 'NETNS': accepted values are netns, container, proxy, or empty for the policy's choice
+          INPUT_AGENT-IMAGE | '-v /:/host'| input 'agent-image' is '-v /:/host': give an image reference the runner's Docker daemon has, e.g. 'node:20-bookworm' or 'ghcr.io/acme/agent@sha256:...' (letters, digits and . _ / : @ -)
+          INPUT_AGENT-IMAGE | node 20     | input 'agent-image' is 'node 20': give an image reference the runner's Docker daemon has, e.g. 'node:20-bookworm' or 'ghcr.io/acme/agent@sha256:...' (letters, digits and . _ / : @ -)
           INPUT_EVIDENCE-DIR| /tmp/ev     | input 'evidence-dir' is '/tmp/ev': give a path relative to the workspace, e.g. 'taskbound-evidence'
           """)
   void rejectsBadInputNamingItAndWhatIsAccepted(String variable, String value, String message) {
@@ -104,6 +109,28 @@ class ActionInputsTest {
     assertThat(thrown.problems()).containsExactly(message);
     assertThat(thrown.getMessage()).isEqualTo(message);
     assertThat(thrown.exitCode()).isEqualTo(ExitCodes.USAGE);
+  }
+
+  @Test
+  void rejectsAgentImageForBackendsThatRunNoContainer() {
+    Map<String, String> env = new HashMap<>(MINIMAL);
+    env.put("INPUT_SANDBOX", "netns");
+    env.put("INPUT_AGENT-IMAGE", "node:20");
+
+    ActionInputException thrown = assertThrows(ActionInputException.class, () -> ActionInputs.parse(env));
+
+    assertThat(thrown.problems())
+        .containsExactly(
+            "input 'agent-image' is set but 'sandbox' is 'netns': the agent image is used only by the container"
+                + " backend; set 'sandbox: container' (or leave it empty for the policy's choice) or remove 'agent-image'");
+  }
+
+  @Test
+  void acceptsAgentImageWhenThePolicyChoosesTheBackend() {
+    Map<String, String> env = new HashMap<>(MINIMAL);
+    env.put("INPUT_AGENT-IMAGE", " taskbound/escape-agent:bookworm ");
+
+    assertThat(ActionInputs.parse(env).agentImage()).contains("taskbound/escape-agent:bookworm");
   }
 
   @Test

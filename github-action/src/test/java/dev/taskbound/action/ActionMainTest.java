@@ -52,7 +52,7 @@ class ActionMainTest {
     capture = Files.createDirectories(dir.resolve("capture"));
     fileCommands = Files.createDirectories(dir.resolve("file_commands"));
     Path script = Files.writeString(dir.resolve("fake-core.sh"), FAKE_CORE);
-    action = new ActionMain(new ProcessCoreCli(List.of("sh", script.toString())), new FileCommands(() -> "EOF_TEST"));
+    action = actionIn(Files.createDirectories(dir.resolve("host-root")));
     env = new HashMap<>();
     env.put("PATH", System.getenv("PATH"));
     env.put("CAPTURE_DIR", capture.toString());
@@ -74,7 +74,8 @@ class ActionMainTest {
             List.of("org.yml", "task.yml"),
             Optional.of("coding-agent"),
             "aider --yes",
-            Optional.of("netns"),
+            Optional.of("container"),
+            Optional.of("node:20"),
             Optional.of("30m"),
             "taskbound-evidence");
 
@@ -83,13 +84,14 @@ class ActionMainTest {
     assertThat(args)
         .containsExactly(
             "run", "--task", "FIX-123", "--policy", "org.yml", "--policy", "task.yml", "--profile", "coding-agent",
-            "--sandbox", "netns", "--ttl", "30m", "--out", "taskbound-evidence", "--", "sh", "-c", "aider --yes");
+            "--sandbox", "container", "--image", "node:20", "--ttl", "30m", "--out", "taskbound-evidence", "--", "sh", "-c", "aider --yes");
   }
 
   @Test
   void leavesOutOptionsWhoseInputsAreEmpty() {
     ActionInputs inputs =
-        new ActionInputs("T-1", List.of("p.yml"), Optional.empty(), "true", Optional.empty(), Optional.empty(), "ev");
+        new ActionInputs(
+            "T-1", List.of("p.yml"), Optional.empty(), "true", Optional.empty(), Optional.empty(), Optional.empty(), "ev");
 
     assertThat(ActionMain.toRunArguments(inputs))
         .containsExactly("run", "--task", "T-1", "--policy", "p.yml", "--out", "ev", "--", "sh", "-c", "true");
@@ -210,6 +212,45 @@ class ActionMainTest {
     assertThat(status).isEqualTo(ExitCodes.USAGE);
     assertThat(stdout.toString(StandardCharsets.UTF_8))
         .isEqualTo("::error::unexpected entrypoint arguments [pre]: accepted are none (main step) or 'post'\n");
+  }
+
+  @Test
+  void tellsCoreItsContainerAndPutsGatewaySocketUnderMountedHome() throws IOException {
+    String id = "8751f4e498eaef31ee68c9c72319fbf869aaf0e6c2ced5c83a87c08bac40bd75";
+    Path containerRoot = Files.createDirectories(dir.resolve("container-root/proc/self")).getParent().getParent();
+    Files.writeString(
+        containerRoot.resolve("proc/self/mountinfo"),
+        "121 103 254:0 /var/lib/docker/containers/" + id + "/hostname /etc/hostname rw,relatime - ext4 /dev/vda1 rw\n");
+
+    actionIn(containerRoot).runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(Files.readAllLines(capture.resolve("env")))
+        .contains("TASKBOUND_DOCKER_SELF=" + id, "TASKBOUND_RUNTIME_DIR=" + dir.resolve("home/.taskbound/run"));
+  }
+
+  @Test
+  void leavesContainerSettingsUnsetOutsideAContainer() throws IOException {
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(Files.readString(capture.resolve("env"))).doesNotContain("TASKBOUND_DOCKER_SELF", "TASKBOUND_RUNTIME_DIR");
+  }
+
+  @Test
+  void passesAgentImageToCore() throws IOException {
+    env.put("INPUT_SANDBOX", "container");
+    env.put("INPUT_AGENT-IMAGE", "taskbound/escape-agent:bookworm");
+
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(Files.readAllLines(capture.resolve("args")))
+        .containsSubsequence("--sandbox", "container", "--image", "taskbound/escape-agent:bookworm", "--out");
+  }
+
+  /** An action whose core is the fake script and whose filesystem root (for ContainerSelf) is {@code root}. */
+  private ActionMain actionIn(Path root) {
+    Path script = dir.resolve("fake-core.sh");
+    return new ActionMain(
+        new ProcessCoreCli(List.of("sh", script.toString())), new FileCommands(() -> "EOF_TEST"), new ContainerSelf(root));
   }
 
   private Path bundleWithSummary(String markdown) throws IOException {

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -117,7 +118,12 @@ public final class ActionMain {
       Path evidenceDir = workspace.resolve(inputs.evidenceDir());
       Set<Path> before = EvidenceBundles.list(evidenceDir, inputs.task());
 
-      int status = core.execute(toRunArguments(inputs), coreEnvironment(env, sessionRoot), workspace, out, err);
+      Map<String, String> coreEnv = coreEnvironment(env, sessionRoot);
+      if (coreEnv.containsKey(RUNTIME_DIR_VARIABLE)) {
+        createPrivateDirectories(Path.of(coreEnv.get(RUNTIME_DIR_VARIABLE)));
+      }
+
+      int status = core.execute(toRunArguments(inputs), coreEnv, workspace, out, err);
 
       Optional<Path> bundle = EvidenceBundles.written(evidenceDir, inputs.task(), before);
       if (outputFile.isPresent()) {
@@ -205,6 +211,15 @@ public final class ActionMain {
       coreEnv.putIfAbsent(RUNTIME_DIR_VARIABLE, sessionRoot.resolveSibling("run").toString());
     });
     return coreEnv;
+  }
+
+  /** The core makes its session's directory inside the runtime directory, not the directory itself. */
+  private static void createPrivateDirectories(Path dir) {
+    try {
+      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the runtime directory " + dir, e);
+    }
   }
 
   private static Path workspace(Map<String, String> env) {

@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -226,6 +227,9 @@ class ActionMainTest {
 
     assertThat(Files.readAllLines(capture.resolve("env")))
         .contains("TASKBOUND_DOCKER_SELF=" + id, "TASKBOUND_RUNTIME_DIR=" + dir.resolve("home/.taskbound/run"));
+    assertThat(dir.resolve("home/.taskbound/run")).isDirectory();
+    assertThat(Files.getPosixFilePermissions(dir.resolve("home/.taskbound/run")))
+        .isEqualTo(PosixFilePermissions.fromString("rwx------"));
   }
 
   @Test

@@ -1,0 +1,281 @@
+package dev.taskbound.action;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.taskbound.core.evidence.BundleVerifier;
+import dev.taskbound.core.evidence.VerificationResult;
+import java.io.File;
+import java.io.IOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The action end to end, run the way the GitHub runner runs a Docker container action: the image
+ * built from {@code github-action/Dockerfile}, {@code docker run} with the runner's mounts (the
+ * Docker socket, workspace, home, file commands), inputs as {@code INPUT_*} variables with hyphens
+ * kept, and runner tokens set to canaries. With {@code sandbox: container} the core inside starts
+ * the forwarder and agent as sibling containers through the mounted socket.
+ *
+ * <p>The action container uses {@code --network host} as on a runner, so its gateway reaches this
+ * test's server on 127.0.0.1; the agent's containers have loopback only. Skips only when no Docker
+ * daemon answers. Needs {@code taskbound/debian-base:bookworm} ({@code scripts/docker-test-env.sh})
+ * and builds {@code taskbound/escape-agent:bookworm} ({@code scripts/docker-escape-image.sh}) and the
+ * action image when missing; the action image is tagged with a hash of the jar and the Dockerfile,
+ * so an unchanged action is not rebuilt. The build uses {@code --network host} for apt only.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class ActionContainerIT {
+  private static final String BASE_IMAGE = "taskbound/debian-base:bookworm";
+  private static final String AGENT_IMAGE = "taskbound/escape-agent:bookworm";
+  private static final String ACTION_REPOSITORY = "taskbound/action";
+  private static final String SANDBOX_LABEL = "dev.taskbound.sandbox";
+  private static final String BODY = "hello from api.test";
+  private static final Map<String, String> CANARIES =
+      Map.of(
+          "ACTIONS_RUNTIME_TOKEN", "canary-runtime-5d1e",
+          "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "canary-oidc-token-a93c",
+          "ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:9/canary-oidc-url-7f20");
+
+  @TempDir Path dir;
+  private Path workspace;
+  private Path home;
+  private Path fileCommands;
+  private HttpServer server;
+  private final List<String> requests = new CopyOnWriteArrayList<>();
+  private final List<String> containers = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() throws IOException {
+    Assumptions.assumeTrue(
+        docker(Duration.ofSeconds(30), "version", "--format", "{{.Server.Version}}").ok(),
+        "no Docker daemon answers (scripts/docker-test-env.sh starts one)");
+    workspace = Files.createDirectories(dir.resolve("workspace"));
+    home = Files.createDirectories(dir.resolve("home"));
+    fileCommands = Files.createDirectories(dir.resolve("file_commands"));
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext(
+        "/",
+        exchange -> {
+          requests.add(
+              exchange.getRequestMethod() + " " + exchange.getRequestURI() + " host=" + exchange.getRequestHeaders().getFirst("Host"));
+          byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    server.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (server != null) {
+      server.stop(0);
+    }
+    for (String name : containers) {
+      docker(Duration.ofSeconds(30), "rm", "--force", name);
+    }
+  }
+
+  @Test
+  void runsAgentInSiblingContainersWithEnforcedEgressAndVerifiableEvidence() throws Exception {
+    String actionImage = actionImage();
+    requireAgentImage();
+    int port = server.getAddress().getPort();
+    Files.createDirectories(workspace.resolve("taskbound"));
+    Files.writeString(
+        workspace.resolve("taskbound/policy.yml"),
+        """
+        apiVersion: taskbound.dev/v1
+        kind: Task
+        metadata:
+          name: action-e2e
+        spec:
+          ttl: 5m
+          sandbox: {backends: [container], enforcement: strict}
+          egress:
+            allow: ["api.test:%d"]
+            hosts: {api.test: 127.0.0.1}
+        """
+            .formatted(port));
+    String command =
+        "mkdir -p out"
+            + " && curl -sS --max-time 30 -o out/allowed.txt http://api.test:" + port + "/hello?from=agent"
+            + "; curl -s --max-time 30 -o /dev/null -w '%{http_code}' http://example.com/ > out/denied.txt"
+            + "; if [ -e /var/run/docker.sock ]; then echo present; else echo absent; fi > out/docker-sock.txt"
+            + "; env > out/env.txt";
+    Map<String, String> inputs = new LinkedHashMap<>();
+    inputs.put("INPUT_TASK", "E2E-1");
+    inputs.put("INPUT_POLICY-FILE", "taskbound/policy.yml");
+    inputs.put("INPUT_COMMAND", command);
+    inputs.put("INPUT_SANDBOX", "container");
+    inputs.put("INPUT_AGENT-IMAGE", AGENT_IMAGE);
+    inputs.putAll(CANARIES);
+
+    Result main = runAction(actionImage, "main", List.of(), inputs);
+
+    assertThat(main.status()).as("main step status; output:%n%s", main.output()).isZero();
+    Map<String, String> outputs = keyValues(fileCommands.resolve("output"));
+    assertThat(outputs).containsEntry("exit-code", "0");
+    assertThat(Files.readString(workspace.resolve("out/allowed.txt"))).isEqualTo(BODY);
+    assertThat(requests).containsExactly("GET /hello?from=agent host=api.test:" + port);
+    assertThat(Files.readString(workspace.resolve("out/denied.txt")).strip()).isEqualTo("403");
+    assertThat(Files.readString(workspace.resolve("out/docker-sock.txt")).strip()).isEqualTo("absent");
+    String agentEnv = Files.readString(workspace.resolve("out/env.txt"));
+    assertThat(agentEnv).contains("http_proxy=http://127.0.0.1:");
+    assertThat(agentEnv).doesNotContain("canary-", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST");
+    Path bundle = workspace.resolve(outputs.get("bundle"));
+    assertThat(bundle.getFileName().toString()).startsWith("E2E-1-").endsWith(".zip");
+    VerificationResult verified = BundleVerifier.verify(bundle);
+    assertThat(verified.valid()).as(verified.message()).isTrue();
+    assertThat(docker(Duration.ofSeconds(30), "ps", "--all", "--quiet", "--filter", "label=" + SANDBOX_LABEL).output())
+        .isBlank();
+
+    Map<String, String> state = keyValues(fileCommands.resolve("state"));
+    Map<String, String> postEnv = new LinkedHashMap<>(CANARIES);
+    state.forEach((name, value) -> postEnv.put("STATE_" + name, value));
+    Result post = runAction(actionImage, "post", List.of("--entrypoint", "/usr/local/bin/taskbound-action-post"), postEnv);
+
+    assertThat(post.status()).as("post step status; output:%n%s", post.output()).isZero();
+  }
+
+  /** {@code docker run --rm} of the action image as the runner does it, bounded; returns status and output. */
+  private Result runAction(String image, String step, List<String> options, Map<String, String> stepEnv) {
+    String name = "taskbound-action-it-" + UUID.randomUUID().toString().substring(0, 8) + "-" + step;
+    containers.add(name);
+    List<String> args = new ArrayList<>(List.of("run", "--rm", "--name", name, "--network", "host"));
+    args.addAll(List.of("-v", "/var/run/docker.sock:/var/run/docker.sock"));
+    args.addAll(List.of("-v", workspace + ":/github/workspace"));
+    args.addAll(List.of("-v", home + ":/github/home"));
+    args.addAll(List.of("-v", fileCommands + ":/github/file_commands"));
+    args.addAll(List.of("--workdir", "/github/workspace"));
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("GITHUB_ACTIONS", "true");
+    env.put("GITHUB_WORKSPACE", "/github/workspace");
+    env.put("HOME", "/github/home");
+    env.put("GITHUB_OUTPUT", "/github/file_commands/output");
+    env.put("GITHUB_STATE", "/github/file_commands/state");
+    env.put("GITHUB_STEP_SUMMARY", "/github/file_commands/summary");
+    env.putAll(stepEnv);
+    // -e NAME: the docker CLI reads the value from its own environment, as the runner passes them.
+    env.keySet().forEach(k -> args.addAll(List.of("-e", k)));
+    args.addAll(options);
+    args.add(image);
+    return docker(Duration.ofMinutes(4), env, args);
+  }
+
+  /**
+   * The action image for the current jar: {@code taskbound/action:<hash>}, built from
+   * {@code github-action/} unless an image with that tag exists. Prints how long it took.
+   */
+  private static String actionImage() throws IOException, NoSuchAlgorithmException {
+    Path jar = Path.of(System.getProperty("taskbound.action.jar", "target/taskbound-action.jar"));
+    assertThat(jar).as("the shaded jar; run in the failsafe phase, after package").isRegularFile();
+    Path context = jar.toAbsolutePath().getParent().getParent();
+    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+    sha.update(Files.readAllBytes(jar));
+    sha.update(Files.readAllBytes(context.resolve("Dockerfile")));
+    String image = ACTION_REPOSITORY + ":" + HexFormat.of().formatHex(sha.digest()).substring(0, 16);
+    long started = System.nanoTime();
+    if (docker(Duration.ofSeconds(30), "image", "inspect", "--format", "{{.Id}}", image).ok()) {
+      System.out.printf("ActionContainerIT: %s exists (checked in %d ms)%n", image, millisSince(started));
+      return image;
+    }
+    assertThat(docker(Duration.ofSeconds(30), "image", "inspect", "--format", "{{.Id}}", BASE_IMAGE).ok())
+        .as("%s must exist: run scripts/docker-test-env.sh as root", BASE_IMAGE)
+        .isTrue();
+    Result built =
+        docker(
+            Duration.ofMinutes(8),
+            Map.of("DOCKER_BUILDKIT", "0"),
+            List.of("build", "--quiet", "--network", "host", "--build-arg", "BASE=" + BASE_IMAGE, "--tag", image, context.toString()));
+    assertThat(built.ok()).as("docker build of %s:%n%s", context, built.output()).isTrue();
+    System.out.printf("ActionContainerIT: built %s in %d ms%n", image, millisSince(started));
+    return image;
+  }
+
+  /** Builds the agent image with scripts/docker-escape-image.sh when it is missing (a no-op otherwise). */
+  private static void requireAgentImage() {
+    Path script = Path.of(System.getProperty("taskbound.repo.root", "..")).resolve("scripts/docker-escape-image.sh");
+    Result r = run(Duration.ofMinutes(8), Map.of(), List.of("bash", script.toString(), AGENT_IMAGE));
+    assertThat(r.ok()).as("%s:%n%s", script, r.output()).isTrue();
+  }
+
+  /** The single-line {@code name=value} entries of a runner file command file (all the action writes here). */
+  private static Map<String, String> keyValues(Path file) throws IOException {
+    Map<String, String> entries = new LinkedHashMap<>();
+    for (String line : Files.readAllLines(file)) {
+      int eq = line.indexOf('=');
+      assertThat(eq).as("a name=value line in %s: %s", file, line).isPositive();
+      entries.put(line.substring(0, eq), line.substring(eq + 1));
+    }
+    return entries;
+  }
+
+  private static long millisSince(long nanos) {
+    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
+  }
+
+  private record Result(int status, String output) {
+    boolean ok() {
+      return status == 0;
+    }
+  }
+
+  private static Result docker(Duration timeout, String... args) {
+    return docker(timeout, Map.of(), List.of(args));
+  }
+
+  private static Result docker(Duration timeout, Map<String, String> env, List<String> args) {
+    List<String> command = new ArrayList<>();
+    command.add("docker");
+    command.addAll(args);
+    return run(timeout, env, command);
+  }
+
+  /** Runs a command with extra environment, output and errors merged into a file, bounded by {@code timeout}. */
+  private static Result run(Duration timeout, Map<String, String> env, List<String> command) {
+    try {
+      Path log = Files.createTempFile("action-it", ".log");
+      try {
+        ProcessBuilder builder =
+            new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(Redirect.from(new File("/dev/null")));
+        builder.environment().putAll(env);
+        Process p = builder.start();
+        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+          p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+          return new Result(-1, "timed out after " + timeout + ": " + command + "\n" + Files.readString(log));
+        }
+        return new Result(p.exitValue(), Files.readString(log));
+      } finally {
+        Files.deleteIfExists(log);
+      }
+    } catch (IOException e) {
+      return new Result(-1, "cannot run " + command + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Result(-1, "interrupted: " + command);
+    }
+  }
+}

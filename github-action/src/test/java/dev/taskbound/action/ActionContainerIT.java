@@ -149,7 +149,12 @@ class ActionContainerIT {
     assertThat(bundle.getFileName().toString()).startsWith("E2E-1-").endsWith(".zip");
     VerificationResult verified = BundleVerifier.verify(bundle);
     assertThat(verified.valid()).as(verified.message()).isTrue();
-    assertThat(docker(Duration.ofSeconds(30), "ps", "--all", "--quiet", "--filter", "label=" + SANDBOX_LABEL).output())
+    // This session's sandbox containers only: other tests may use the same daemon at the same time.
+    String session = bundle.getFileName().toString().replaceFirst("^E2E-1-(.+)\\.zip$", "$1");
+    assertThat(
+            docker(Duration.ofSeconds(30), "ps", "--all", "--quiet", "--filter", "label=" + SANDBOX_LABEL,
+                    "--filter", "label=dev.taskbound.session=" + session)
+                .output())
         .isBlank();
 
     Map<String, String> state = keyValues(fileCommands.resolve("state"));

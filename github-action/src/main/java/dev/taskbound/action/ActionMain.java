@@ -180,8 +180,8 @@ public final class ActionMain {
 
   /**
    * The {@code taskbound run} arguments for {@code inputs}: task, each policy file, the optional
-   * profile, sandbox, agent image and TTL, the evidence directory, then {@code -- sh -c COMMAND}. Paths stay
-   * workspace-relative; the core runs in the workspace.
+   * profile, sandbox, agent image and TTL, the evidence directory, then {@code -- sh -c COMMAND}.
+   * Paths stay workspace-relative; the core runs in the workspace.
    */
   public static List<String> toRunArguments(ActionInputs inputs) {
     List<String> args = new ArrayList<>(List.of("run", "--task", inputs.task()));

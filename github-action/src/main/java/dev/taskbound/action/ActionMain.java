@@ -46,17 +46,17 @@ public final class ActionMain {
 
   private final CoreCli core;
   private final FileCommands fileCommands;
-  private final ContainerSelf self;
+  private final OwnContainerId self;
 
   /**
    * An action that drives {@code core}, writes file commands with random delimiters and finds its
    * own container from this process's {@code /proc} and {@code /etc}.
    */
   public ActionMain(CoreCli core) {
-    this(core, new FileCommands(), new ContainerSelf(Path.of("/")));
+    this(core, new FileCommands(), new OwnContainerId(Path.of("/")));
   }
 
-  ActionMain(CoreCli core, FileCommands fileCommands, ContainerSelf self) {
+  ActionMain(CoreCli core, FileCommands fileCommands, OwnContainerId self) {
     this.core = Objects.requireNonNull(core, "core");
     this.fileCommands = Objects.requireNonNull(fileCommands, "fileCommands");
     this.self = Objects.requireNonNull(self, "self");

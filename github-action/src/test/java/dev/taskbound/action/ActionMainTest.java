@@ -250,11 +250,11 @@ class ActionMainTest {
         .containsSubsequence("--sandbox", "container", "--image", "taskbound/escape-agent:bookworm", "--out");
   }
 
-  /** An action whose core is the fake script and whose filesystem root (for ContainerSelf) is {@code root}. */
+  /** An action whose core is the fake script and whose filesystem root (for OwnContainerId) is {@code root}. */
   private ActionMain actionIn(Path root) {
     Path script = dir.resolve("fake-core.sh");
     return new ActionMain(
-        new ProcessCoreCli(List.of("sh", script.toString())), new FileCommands(() -> "EOF_TEST"), new ContainerSelf(root));
+        new ProcessCoreCli(List.of("sh", script.toString())), new FileCommands(() -> "EOF_TEST"), new OwnContainerId(root));
   }
 
   private Path bundleWithSummary(String markdown) throws IOException {

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  *
  * <p>Immutable and thread-safe; reads the files on each call.
  */
-public final class ContainerSelf {
+public final class OwnContainerId {
   private static final Pattern CONTAINER_DIR = Pattern.compile("/containers/([0-9a-f]{64})/");
   /** The mount points Docker itself fills from the container's directory; preferred over any other. */
   private static final Set<String> DOCKER_FILES = Set.of("/etc/hostname", "/etc/hosts", "/etc/resolv.conf");
@@ -30,7 +30,7 @@ public final class ContainerSelf {
   private final Path root;
 
   /** Reads the files of the filesystem whose root is {@code root} ({@code /} in production). */
-  public ContainerSelf(Path root) {
+  public OwnContainerId(Path root) {
     this.root = Objects.requireNonNull(root, "root");
   }
 
@@ -40,7 +40,7 @@ public final class ContainerSelf {
    * and when neither gives a usable name. Unreadable files count as absent.
    */
   public Optional<String> id() {
-    Optional<String> fromMounts = read("proc/self/mountinfo").flatMap(ContainerSelf::idFromMountinfo);
+    Optional<String> fromMounts = read("proc/self/mountinfo").flatMap(OwnContainerId::idFromMountinfo);
     if (fromMounts.isPresent() || !Files.exists(root.resolve(".dockerenv"))) {
       return fromMounts;
     }

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ContainerSelfTest {
+class OwnContainerIdTest {
 
   private static final String ID = "8751f4e498eaef31ee68c9c72319fbf869aaf0e6c2ced5c83a87c08bac40bd75";
   private static final String OTHER = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -29,7 +29,7 @@ class ContainerSelfTest {
 
   @Test
   void findsIdInDockersOwnFileMounts() {
-    assertThat(ContainerSelf.idFromMountinfo(DOCKER_MOUNTINFO)).contains(ID);
+    assertThat(OwnContainerId.idFromMountinfo(DOCKER_MOUNTINFO)).contains(ID);
   }
 
   @Test
@@ -37,7 +37,7 @@ class ContainerSelfTest {
     // /var/lib/docker on its own device: the root field starts at that filesystem's root.
     String mountinfo = "1234 1200 254:1 /containers/" + ID + "/hostname /etc/hostname rw,relatime - ext4 /dev/vdb rw\n";
 
-    assertThat(ContainerSelf.idFromMountinfo(mountinfo)).contains(ID);
+    assertThat(OwnContainerId.idFromMountinfo(mountinfo)).contains(ID);
   }
 
   @Test
@@ -45,7 +45,7 @@ class ContainerSelfTest {
     String mountinfo =
         "200 103 254:0 /var/lib/docker/containers/" + OTHER + "/logs /mnt/logs rw - ext4 /dev/vda rw\n" + DOCKER_MOUNTINFO;
 
-    assertThat(ContainerSelf.idFromMountinfo(mountinfo)).contains(ID);
+    assertThat(OwnContainerId.idFromMountinfo(mountinfo)).contains(ID);
   }
 
   @Test
@@ -59,10 +59,10 @@ class ContainerSelfTest {
         "300 290 0:50 /containers/storage/overlay-containers/" + ID + "/userdata/hostname /etc/hostname rw - tmpfs tmpfs rw\n";
     String shortId = "121 103 254:0 /var/lib/docker/containers/8751f4e498ea/hostname /etc/hostname rw - ext4 /dev/vda rw\n";
 
-    assertThat(ContainerSelf.idFromMountinfo(host)).isEmpty();
-    assertThat(ContainerSelf.idFromMountinfo(podman)).isEmpty();
-    assertThat(ContainerSelf.idFromMountinfo(shortId)).isEmpty();
-    assertThat(ContainerSelf.idFromMountinfo("garbage\n\n- - -\n")).isEmpty();
+    assertThat(OwnContainerId.idFromMountinfo(host)).isEmpty();
+    assertThat(OwnContainerId.idFromMountinfo(podman)).isEmpty();
+    assertThat(OwnContainerId.idFromMountinfo(shortId)).isEmpty();
+    assertThat(OwnContainerId.idFromMountinfo("garbage\n\n- - -\n")).isEmpty();
   }
 
   @Test
@@ -70,7 +70,7 @@ class ContainerSelfTest {
     write("proc/self/mountinfo", DOCKER_MOUNTINFO);
     write("etc/hostname", "custom-name\n");
 
-    assertThat(new ContainerSelf(root).id()).contains(ID);
+    assertThat(new OwnContainerId(root).id()).contains(ID);
   }
 
   @Test
@@ -79,7 +79,7 @@ class ContainerSelfTest {
     write(".dockerenv", "");
     write("etc/hostname", "8751f4e498ea\n");
 
-    assertThat(new ContainerSelf(root).id()).contains("8751f4e498ea");
+    assertThat(new OwnContainerId(root).id()).contains("8751f4e498ea");
   }
 
   @Test
@@ -87,7 +87,7 @@ class ContainerSelfTest {
     write("proc/self/mountinfo", "22 1 254:0 / / rw - ext4 /dev/vda rw\n");
     write("etc/hostname", "build-host\n");
 
-    assertThat(new ContainerSelf(root).id()).isEmpty();
+    assertThat(new OwnContainerId(root).id()).isEmpty();
   }
 
   @Test
@@ -95,7 +95,7 @@ class ContainerSelfTest {
     write(".dockerenv", "");
     write("etc/hostname", "-H tcp://evil\n");
 
-    assertThat(new ContainerSelf(root).id()).isEmpty();
+    assertThat(new OwnContainerId(root).id()).isEmpty();
   }
 
   private void write(String relative, String text) throws IOException {

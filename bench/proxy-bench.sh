@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The egress gateway against direct, squid and tinyproxy, side by side in one run, with ratios:
 #   1. bulk throughput of a TLS download through a CONNECT tunnel (curl, median of RUNS)
-#   2. new tunnels per second and latency p50/p99 of small requests (TunnelBench, Java client)
+#   2. latency p50/p90/p99 of a new tunnel + small request (1 client thread, paths interleaved), and
+#      new tunnels per second with 4 client threads (rounds, paths interleaved round by round)
 #   3. CONCURRENT tunnels held open at once: success and each proxy's RSS
 #   4. per-command overhead of entering the netns sandbox (SandboxStartBench)
 # The origin is nginx with a self-signed certificate on 127.0.0.1. Taskbound's path is what an
@@ -13,13 +14,17 @@
 # Every server it starts is stopped on exit.
 #
 #   bench/proxy-bench.sh [SIZE_MIB] [RUNS] [CONCURRENT]     (defaults 1024 3 1000)
-# Environment: SECTIONS (default 1234: which measurements to run), RATE_SECONDS (8), RATE_MAX_OPS (20000).
+# Environment: SECTIONS (default 1234: which measurements to run), LATENCY_OPS (1000 per path),
+#   RATE_THREADS (4), RATE_SECONDS (4 per path and round), RATE_ROUNDS (3), RATE_MAX_OPS (20000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mib=${1:-1024}
 runs=${2:-3}
 concurrent=${3:-1000}
-rate_seconds=${RATE_SECONDS:-8}
+rate_seconds=${RATE_SECONDS:-4}
+rate_rounds=${RATE_ROUNDS:-3}
+rate_threads=${RATE_THREADS:-4}
+latency_ops=${LATENCY_OPS:-1000}
 rate_max_ops=${RATE_MAX_OPS:-20000}
 sections=${SECTIONS:-1234}
 
@@ -64,6 +69,7 @@ wait_port() { # port, name: bounded wait for a TCP listener
   done
   echo "$2 did not listen on 127.0.0.1:$1" >&2; exit 1
 }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # user + system time, in clock ticks
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
@@ -135,16 +141,19 @@ tiny_pid=$!
 wait_port "$tiny_port" tinyproxy
 
 # --- taskbound: standalone gateway on a Unix socket ----------------------------------------------
-# GATEWAY_JVM_FLAGS (default none): e.g. "-XX:+UseSerialGC -Xmx128m -Xss256k" to measure a sized gateway.
-java ${GATEWAY_JVM_FLAGS:-} -cp "$cp" dev.taskbound.core.clients.bench.GatewayMain "$work/gw.sock" $((concurrent + 100)) \
+# GATEWAY_JVM_FLAGS: by default those of bin/taskbound, whose JVM runs the gateway in a real session.
+java ${GATEWAY_JVM_FLAGS--XX:TieredStopAtLevel=1} -cp "$cp" dev.taskbound.core.clients.bench.GatewayMain "$work/gw.sock" $((concurrent + 100)) \
   "127.0.0.1:$origin_port" > "$work/gateway.out" 2>"$work/gateway.err" &
 pids+=($!)
 gw_pid=$!
 for _ in $(seq 100); do grep -q '^ready' "$work/gateway.out" 2>/dev/null && break; sleep 0.1; done
 grep -q '^ready' "$work/gateway.out" || { cat "$work/gateway.err" >&2; exit 1; }
 fwd_port=$(free_port)
-java -cp "$cp" dev.taskbound.core.sandbox.ContainerForwarder "$work/gw.sock" "$fwd_port" > "$work/fwd.out" 2>&1 &
+# The flags of the sandbox's own forwarder JVM (InitCommand).
+java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xmx32m -XX:MaxDirectMemorySize=128m -Xss512k \
+  -cp "$cp" dev.taskbound.core.sandbox.ContainerForwarder "$work/gw.sock" "$fwd_port" > "$work/fwd.out" 2>&1 &
 pids+=($!)
+fwd_pid=$!
 wait_port "$fwd_port" forwarder
 in_sandbox() { java -cp "$cp" dev.taskbound.core.clients.bench.InSandbox "$work/gw.sock" "$@"; }
 
@@ -164,10 +173,14 @@ curl_args=(-sS -o /dev/null --cacert "$work/origin.pem" -w '%{speed_download}\n'
 : > "$work/t.direct"; : > "$work/t.squid"; : > "$work/t.tinyproxy"; : > "$work/t.taskbound"; : > "$work/t.gw+fwd"
 for _ in $(seq "$runs"); do  # interleaved, so machine noise hits every path alike
   curl --noproxy '*' "${curl_args[@]}" >> "$work/t.direct"
+  before=$(cpu_ticks "${pids[0]}")
   curl -x "http://127.0.0.1:$squid_port" "${curl_args[@]}" >> "$work/t.squid"
+  echo $(( $(cpu_ticks "${pids[0]}") - before )) >> "$work/cpu.squid"
   curl -x "http://127.0.0.1:$tiny_port" "${curl_args[@]}" >> "$work/t.tinyproxy"
   in_sandbox curl "${curl_args[@]}" >> "$work/t.taskbound"
+  before=$(( $(cpu_ticks "$gw_pid") + $(cpu_ticks "$fwd_pid") ))
   curl -x "http://127.0.0.1:$fwd_port" "${curl_args[@]}" >> "$work/t.gw+fwd"
+  echo $(( $(cpu_ticks "$gw_pid") + $(cpu_ticks "$fwd_pid") - before )) >> "$work/cpu.gw+fwd"
 done
 direct_tp=$(median < "$work/t.direct")
 for path in direct squid tinyproxy taskbound gw+fwd; do
@@ -175,43 +188,77 @@ for path in direct squid tinyproxy taskbound gw+fwd; do
   awk -v p="$path" -v m="$m" -v d="$direct_tp" -v all="$(tr '\n' ' ' < "$work/t.$path")" \
     'BEGIN {printf "  %-10s %8.0f MB/s  %.2fx direct   (runs: %s)\n", p, m/1e6, m/d, all}'
 done
+ticks=$(getconf CLK_TCK)
+for path in squid gw+fwd; do  # the CPU a relay costs: squid is one hop, gw+fwd two
+  awk -v p="$path" -v t="$ticks" -v mib="$size_mib" '{ s += $1 } END { printf "  CPU of the %s relay process(es): %.2f s per GiB relayed\n", p, s / t / NR / (mib / 1024) }' "$work/cpu.$path"
+done
 fi
 
 if [[ $sections == *2* ]]; then
-# --- 2. tunnel rate and latency -----------------------------------------------------------------
+# --- 2. latency and tunnel rate -----------------------------------------------------------------
+# One operation = new TCP connection + CONNECT + TLS handshake + GET /small (Connection: close).
 echo
-echo "2. new tunnels (TCP + CONNECT + TLS handshake + GET /small), ${rate_seconds} s each, at most $rate_max_ops ops"
-rate_of() { # path proxy-spec threads
-  local label=$1 spec=$2 threads=$3
-  if [ "$label" = taskbound ]; then
+echo "2a. latency, 1 client thread, $latency_ops operations per path; direct, squid and gw+fwd are taken in"
+echo "    turn, operation by operation, in one client JVM (so noise and the client's warm-up hit them alike)"
+java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench latency \
+  "direct=direct,squid=127.0.0.1:$squid_port,gw+fwd=127.0.0.1:$fwd_port" \
+  127.0.0.1 "$origin_port" "$work/origin.pem" "$latency_ops" 300 > "$work/latency" 2>"$work/latency.err" \
+  || { cat "$work/latency.err" >&2; exit 1; }
+# tinyproxy takes ~45 ms an operation; interleaved, its idle gaps would slow the others' wake-ups.
+java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench latency "tinyproxy=127.0.0.1:$tiny_port" \
+  127.0.0.1 "$origin_port" "$work/origin.pem" $((latency_ops / 4)) 300 >> "$work/latency" 2>"$work/latency.err" \
+  || { cat "$work/latency.err" >&2; exit 1; }
+# The client inside the sandbox reaches only the sandbox's forwarder: its own client JVM.
+in_sandbox java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench latency "taskbound=env" \
+  127.0.0.1 "$origin_port" "$work/origin.pem" "$latency_ops" 300 >> "$work/latency" 2>"$work/latency.err" \
+  || { cat "$work/latency.err" >&2; exit 1; }
+awk '
+  { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } p = v["path"]; names[NR] = p
+    p50[p] = v["p50_ms"]; p90[p] = v["p90_ms"]; p99[p] = v["p99_ms"]; err[p] = v["errors"] }
+  END {
+    for (n = 1; n <= length(names); n++) {
+      p = names[n]
+      printf "    %-10s p50 %6.3f ms  p90 %6.3f ms  p99 %6.3f ms   added to direct: p50 %+6.3f ms  p99 %+6.3f ms  errors %d\n",
+        p, p50[p], p90[p], p99[p], p50[p] - p50["direct"], p99[p] - p99["direct"], err[p]
+    }
+  }' "$work/latency"
+
+echo
+echo "2b. new tunnels per second, $rate_threads client threads, ${rate_seconds} s per path per round, $rate_rounds rounds"
+echo "    (paths interleaved round by round; medians over rounds)"
+rate_of() { # label proxy-spec
+  if [ "$1" = taskbound ]; then
     in_sandbox java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench rate env 127.0.0.1 "$origin_port" \
-      "$work/origin.pem" "$rate_seconds" "$rate_max_ops" "$threads"
+      "$work/origin.pem" "$rate_seconds" "$rate_max_ops" "$rate_threads"
   else
-    java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench rate "$spec" 127.0.0.1 "$origin_port" \
-      "$work/origin.pem" "$rate_seconds" "$rate_max_ops" "$threads"
+    java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench rate "$2" 127.0.0.1 "$origin_port" \
+      "$work/origin.pem" "$rate_seconds" "$rate_max_ops" "$rate_threads"
   fi
 }
-for threads in 1 4; do
-  echo "  $threads client thread(s):"
+: > "$work/rate"
+for _ in $(seq "$rate_rounds"); do
   for path in direct squid tinyproxy taskbound gw+fwd; do
     case $path in
       direct) spec=direct ;; squid) spec="127.0.0.1:$squid_port" ;; tinyproxy) spec="127.0.0.1:$tiny_port" ;;
       gw+fwd) spec="127.0.0.1:$fwd_port" ;; *) spec=env ;;
     esac
-    line=$(rate_of "$path" "$spec" "$threads" 2>"$work/rate.err" | grep '^rate') || { cat "$work/rate.err" >&2; exit 1; }
-    echo "$path $line" >> "$work/rate.$threads"
+    line=$(rate_of "$path" "$spec" 2>"$work/rate.err" | grep '^rate') || { cat "$work/rate.err" >&2; exit 1; }
+    echo "$path $line" >> "$work/rate"
   done
-  awk '
-    { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[$1, kv[1]] = kv[2] } names[NR] = $1 }
-    END {
-      for (n = 1; n <= length(names); n++) {
-        p = names[n]
-        printf "    %-10s %7.0f tunnels/s (%.2fx direct, %.2fx squid)  p50 %6.3f ms  p99 %6.3f ms  added p50 %+6.3f ms  p99 %+6.3f ms  errors %d\n",
-          p, v[p, "per_second"], v[p, "per_second"] / v["direct", "per_second"], v[p, "per_second"] / v["squid", "per_second"],
-          v[p, "p50_ms"], v[p, "p99_ms"], v[p, "p50_ms"] - v["direct", "p50_ms"], v[p, "p99_ms"] - v["direct", "p99_ms"], v[p, "errors"]
-      }
-    }' "$work/rate.$threads"
 done
+for path in direct squid tinyproxy taskbound gw+fwd; do
+  rates=$(awk -v p="$path" '$1 == p { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "per_second") print kv[2] } }' "$work/rate")
+  errors=$(awk -v p="$path" '$1 == p { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "errors") e += kv[2] } } END { print e + 0 }' "$work/rate")
+  echo "$path $(echo "$rates" | median) $errors $(echo $rates)"
+done > "$work/rate.median"
+awk '{ r[$1] = $2; line[NR] = $0 }
+  END {
+    for (n = 1; n <= NR; n++) {
+      split(line[n], f, " "); p = f[1]
+      rounds = ""; for (i = 4; i <= length(f); i++) rounds = rounds " " sprintf("%.0f", f[i])
+      printf "    %-10s %6.0f tunnels/s  %.2fx direct  %.2fx squid   errors %d   (rounds:%s)\n", p, r[p], r[p] / r["direct"], r[p] / r["squid"], f[3], rounds
+    }
+  }' "$work/rate.median"
 fi
 
 if [[ $sections == *3* ]]; then

@@ -120,6 +120,10 @@ final class ProxyConnection implements Runnable {
             return;
           }
         }
+        // Sent from this thread, so the origin starts its handshake while the relay takes over.
+        while (early.hasRemaining()) {
+          upstream.write(early);
+        }
         handOff(upstream, up.address(), new Relay.Options(early, Long.MAX_VALUE, true, ctx.options().idleTimeout()));
       } else {
         write(upstream, forwardedHead(head, target));

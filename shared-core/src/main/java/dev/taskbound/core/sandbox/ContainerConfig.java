@@ -23,6 +23,9 @@ import java.util.regex.Pattern;
  *     read-only into the forwarder container
  * @param forwarderPort the forwarder's port on the shared loopback ({@code HTTP_PROXY} points there)
  * @param labels extra labels put on both containers (e.g. the session id)
+ * @param runningIn the id or name of the container Taskbound itself runs in, when it drives the
+ *     daemon from inside one: paths are then translated through that container's mounts, and the
+ *     forwarder runs from its image unless the classes are on a mount ({@link ContainerSelf})
  */
 public record ContainerConfig(
     Path dockerBinary,
@@ -32,7 +35,8 @@ public record ContainerConfig(
     String forwarderJava,
     Path forwarderCode,
     int forwarderPort,
-    Map<String, String> labels) {
+    Map<String, String> labels,
+    Optional<String> runningIn) {
   /** The daemon's usual socket. */
   public static final String DEFAULT_ENDPOINT = "unix:///var/run/docker.sock";
   /** The forwarder image that {@code scripts/docker-test-env.sh} builds. */
@@ -57,6 +61,12 @@ public record ContainerConfig(
       throw new IllegalArgumentException("forwarderPort out of range: " + forwarderPort);
     }
     labels = Map.copyOf(labels);
+    Objects.requireNonNull(runningIn, "runningIn");
+    runningIn.ifPresent(c -> {
+      if (!c.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")) {
+        throw new IllegalArgumentException("not a container id or name: " + c);
+      }
+    });
     labels.forEach((k, v) -> {
       if (!LABEL_KEY.matcher(k).matches() || v.indexOf('\n') >= 0) {
         throw new IllegalArgumentException("bad label " + k);
@@ -95,6 +105,7 @@ public record ContainerConfig(
     b.forwarderCode = forwarderCode;
     b.forwarderPort = forwarderPort;
     b.labels.putAll(labels);
+    b.runningIn = runningIn.orElse(null);
     return b;
   }
 
@@ -108,6 +119,7 @@ public record ContainerConfig(
     private Path forwarderCode;
     private int forwarderPort = DEFAULT_FORWARDER_PORT;
     private final Map<String, String> labels = new LinkedHashMap<>();
+    private String runningIn;
 
     private Builder(String agentImage) {
       requireImage("agentImage", agentImage);
@@ -154,10 +166,20 @@ public record ContainerConfig(
       return this;
     }
 
+    /**
+     * Taskbound runs inside this container (its id or name on the same daemon); see {@link
+     * ContainerSelf}. Read {@code TASKBOUND_DOCKER_SELF} at the host edge and pass it here.
+     */
+    public Builder runningIn(String container) {
+      this.runningIn = Objects.requireNonNull(container, "container");
+      return this;
+    }
+
     public ContainerConfig build() {
       Path docker = dockerBinary != null ? dockerBinary : findDocker();
       Path code = forwarderCode != null ? forwarderCode : ownCode();
-      return new ContainerConfig(docker, endpoint, agentImage, forwarderImage, forwarderJava, code, forwarderPort, labels);
+      return new ContainerConfig(
+          docker, endpoint, agentImage, forwarderImage, forwarderJava, code, forwarderPort, labels, Optional.ofNullable(runningIn));
     }
 
     private static Path findDocker() {

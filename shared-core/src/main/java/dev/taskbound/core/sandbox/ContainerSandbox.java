@@ -44,6 +44,12 @@ import java.util.concurrent.TimeoutException;
  * access). Images are never pulled ({@code --pull never}). The agent container runs under the
  * daemon's init ({@code --init}), which passes signals on to the agent and reaps orphans.
  *
+ * <p>When Taskbound itself runs in a container ({@link ContainerConfig#runningIn()}, e.g. the GitHub
+ * Action), the daemon still resolves mount sources on the host: every mounted path goes through
+ * that container's own mounts ({@link ContainerSelf}), and the forwarder runs from that container's
+ * image, which has a Java runtime and Taskbound's classes (mounted instead only when they sit on one
+ * of its mounts).
+ *
  * <p>Containers are named {@code taskbound-<random>-forwarder} / {@code -agent} and labelled
  * {@value #LABEL}{@code =<random>}; {@link SandboxProcess#handle()} records both names, and
  * {@link #remove(Map)} removes them from another process. Thread-safe.
@@ -65,6 +71,7 @@ public final class ContainerSandbox implements Sandbox {
   private final ContainerConfig config;
   private final DockerCli docker;
   private volatile boolean checked; // preflight passed once for this instance
+  private volatile ContainerSelf self; // set by preflight when Taskbound runs in a container
 
   public ContainerSandbox(ContainerConfig config) {
     this.config = Objects.requireNonNull(config, "config");
@@ -93,7 +100,9 @@ public final class ContainerSandbox implements Sandbox {
       throw new SandboxException(
           "cannot reach the Docker daemon at " + config.endpoint() + ": " + version.oneLine() + ". " + OPTIONS);
     }
-    for (String image : Set.copyOf(List.of(config.agentImage(), config.forwarderImage()))) {
+    ContainerSelf inspected = config.runningIn().map(c -> ContainerSelf.inspect(docker, c, CLI_TIMEOUT)).orElse(null);
+    String forwarderImage = inspected != null ? inspected.image() : config.forwarderImage();
+    for (String image : Set.copyOf(List.of(config.agentImage(), forwarderImage))) {
       DockerCli.Result found = docker.run(CLI_TIMEOUT, List.of("image", "inspect", "--format", "{{.Id}}", image));
       if (!found.ok()) {
         throw new SandboxException(
@@ -102,7 +111,14 @@ public final class ContainerSandbox implements Sandbox {
                 + " builds " + ContainerConfig.DEFAULT_FORWARDER_IMAGE + ")");
       }
     }
+    self = inspected;
     checked = true;
+  }
+
+  /** A path of ours as the daemon must name it in a mount: the host path when we run in a container. */
+  private String hostPath(String what, Path path) {
+    ContainerSelf s = self;
+    return mountable(what, s == null ? path : s.requireHostPath(what, path));
   }
 
   /**
@@ -130,6 +146,7 @@ public final class ContainerSandbox implements Sandbox {
                 + " Choose a workspace that does not contain it");
       }
     });
+    hostPath("workspace", workDir); // fails here, before any container exists, if the daemon cannot mount it
     String id = HexFormat.of().formatHex(randomBytes());
     String forwarder = "taskbound-" + id + "-forwarder";
     String agent = "taskbound-" + id + "-agent";
@@ -182,17 +199,23 @@ public final class ContainerSandbox implements Sandbox {
     } catch (IOException | UnsupportedOperationException e) {
       throw new SandboxException("cannot read the owner of the gateway socket " + socket + ": " + e.getMessage(), e);
     }
-    String code = CODE_MOUNT + (Files.isDirectory(config.forwarderCode()) ? "" : ".jar");
     List<String> args = new ArrayList<>(List.of("run", "--name", name));
     args.addAll(labels(id));
     args.addAll(List.of(
         "--pull", "never", "--network", "none", "--read-only", "--cap-drop", "ALL",
         "--security-opt", "no-new-privileges", "--user", owner, "--tmpfs", "/tmp:size=16m",
-        "--mount", "type=bind,source=" + mountable("gateway socket's directory", socket.getParent()) + ",target="
-            + GATEWAY_DIR + ",readonly",
-        "--mount", "type=bind,source=" + mountable("forwarder code", config.forwarderCode().toAbsolutePath()) + ",target="
-            + code + ",readonly",
-        "--entrypoint", config.forwarderJava(), config.forwarderImage()));
+        "--mount", "type=bind,source=" + hostPath("gateway socket's directory", socket.getParent()) + ",target="
+            + GATEWAY_DIR + ",readonly"));
+    Path ownCode = config.forwarderCode().toAbsolutePath();
+    ContainerSelf s = self;
+    String code;
+    if (s != null && s.hostPath(ownCode).isEmpty()) {
+      code = mountable("forwarder code", ownCode); // in the image we run from, which the forwarder runs too
+    } else {
+      code = CODE_MOUNT + (Files.isDirectory(ownCode) ? "" : ".jar");
+      args.addAll(List.of("--mount", "type=bind,source=" + hostPath("forwarder code", ownCode) + ",target=" + code + ",readonly"));
+    }
+    args.addAll(List.of("--entrypoint", config.forwarderJava(), s != null ? s.image() : config.forwarderImage()));
     args.addAll(InitCommand.FAST_START);
     args.addAll(List.of("-cp", code, ContainerForwarder.class.getName(),
         GATEWAY_DIR + "/" + socket.getFileName(), String.valueOf(config.forwarderPort())));
@@ -263,7 +286,7 @@ public final class ContainerSandbox implements Sandbox {
     args.addAll(labels(id));
     args.addAll(List.of(
         "--pull", "never", "--network", "container:" + forwarder, "--init", "--security-opt", "no-new-privileges",
-        "--mount", "type=bind,source=" + mountable("workspace", workDir) + ",target=" + workDir,
+        "--mount", "type=bind,source=" + hostPath("workspace", workDir) + ",target=" + mountable("workspace", workDir),
         "--workdir", workDir.toString()));
     for (Path hidden : launch.hiddenPaths()) {
       Path abs = hidden.toAbsolutePath().normalize();

@@ -258,10 +258,18 @@ public final class Session implements AutoCloseable {
         String image = spec.agentImage().orElseThrow(() -> new SandboxException(
             "the container backend needs the agent's image; accepted: --image IMAGE (or TASKBOUND_AGENT_IMAGE),"
                 + " a local image such as debian:bookworm"));
-        ContainerSandbox container = new ContainerSandbox(ContainerConfig.builder(image)
-            .endpoint(dockerEndpoint())
-            .label(SESSION_LABEL, id.value())
-            .build());
+        ContainerConfig.Builder config = ContainerConfig.builder(image).endpoint(dockerEndpoint()).label(SESSION_LABEL, id.value());
+        String self = spec.hostEnvironment().get("TASKBOUND_DOCKER_SELF");
+        if (self != null && !self.isBlank()) {
+          config.runningIn(self.strip()); // e.g. the GitHub Action's own container
+        }
+        ContainerSandbox container;
+        try {
+          container = new ContainerSandbox(config.build());
+        } catch (IllegalArgumentException e) {
+          throw new SandboxException("TASKBOUND_DOCKER_SELF is '" + self + "': " + e.getMessage()
+              + "; accepted: the id or name of the container taskbound runs in", e);
+        }
         container.preflight();
         return container;
       default:

@@ -34,6 +34,9 @@ import javax.net.ssl.TrustManagerFactory;
  *     new tunnels per second and per-operation latency p50/p99 (after a 2 s / 500 op warm-up)
  * TunnelBench hold PROXY HOST PORT CA_PEM COUNT HOLD_SECONDS
  *     opens COUNT tunnels (one keep-alive GET each), keeps them open HOLD_SECONDS, closes them
+ * TunnelBench latency LABEL=PROXY[,LABEL=PROXY...] HOST PORT CA_PEM OPS_PER_PATH MAX_SECONDS
+ *     one thread, the paths taken in turn operation by operation (so machine noise and the
+ *     client's own warm-up hit every path alike); p50/p90/p99 per path
  * PROXY: direct | HOST:PORT | env (from HTTPS_PROXY)
  * </pre>
  */
@@ -53,8 +56,13 @@ public final class TunnelBench {
   public static void main(String[] args) throws Exception {
     if (args.length != 8 && args.length != 7) {
       System.err.println("usage: TunnelBench rate PROXY HOST PORT CA_PEM SECONDS MAX_OPS THREADS"
-          + " | hold PROXY HOST PORT CA_PEM COUNT HOLD_SECONDS");
+          + " | hold PROXY HOST PORT CA_PEM COUNT HOLD_SECONDS"
+          + " | latency LABEL=PROXY[,LABEL=PROXY...] HOST PORT CA_PEM OPS_PER_PATH MAX_SECONDS");
       System.exit(2);
+    }
+    if (args[0].equals("latency")) {
+      latency(args, Integer.parseInt(args[5]), Integer.parseInt(args[6]));
+      System.exit(0);
     }
     TunnelBench b = new TunnelBench(proxy(args[1]), args[2], Integer.parseInt(args[3]), sslFactory(Path.of(args[4])));
     if (args[0].equals("rate")) {
@@ -174,6 +182,44 @@ public final class TunnelBench {
       }
     }
     return 0;
+  }
+
+  private static void latency(String[] args, int opsPerPath, int maxSeconds) throws Exception {
+    String[] specs = args[1].split(",");
+    SSLSocketFactory tls = sslFactory(Path.of(args[4]));
+    List<String> labels = new ArrayList<>();
+    List<TunnelBench> paths = new ArrayList<>();
+    for (String spec : specs) {
+      String[] kv = spec.split("=", 2);
+      labels.add(kv[0]);
+      paths.add(new TunnelBench(proxy(kv[1]), args[2], Integer.parseInt(args[3]), tls));
+    }
+    long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    for (int i = 0; i < 300 && System.nanoTime() < warmEnd; i++) {
+      paths.get(i % paths.size()).open(false).close();
+    }
+    long[][] lat = new long[paths.size()][opsPerPath];
+    int[] errors = new int[paths.size()];
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(maxSeconds);
+    int done = 0;
+    for (; done < opsPerPath && System.nanoTime() < deadline; done++) {
+      for (int p = 0; p < paths.size(); p++) {
+        long t0 = System.nanoTime();
+        try {
+          paths.get(p).open(false).close();
+        } catch (IOException e) {
+          errors[p]++;
+        }
+        lat[p][done] = System.nanoTime() - t0;
+      }
+    }
+    for (int p = 0; p < paths.size(); p++) {
+      long[] sorted = Arrays.copyOf(lat[p], done);
+      Arrays.sort(sorted);
+      System.out.printf("latency path=%s ops=%d errors=%d p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f mean_ms=%.3f%n",
+          labels.get(p), done, errors[p], pct(sorted, 0.50), pct(sorted, 0.90), pct(sorted, 0.99),
+          Arrays.stream(sorted).average().orElse(Double.NaN) / 1e6);
+    }
   }
 
   private void rate(int seconds, int maxOps, int threads) throws Exception {

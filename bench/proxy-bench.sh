@@ -142,7 +142,9 @@ wait_port "$tiny_port" tinyproxy
 
 # --- taskbound: standalone gateway on a Unix socket ----------------------------------------------
 # GATEWAY_JVM_FLAGS: by default those of bin/taskbound, whose JVM runs the gateway in a real session.
-java ${GATEWAY_JVM_FLAGS--XX:TieredStopAtLevel=1} -cp "$cp" dev.taskbound.core.clients.bench.GatewayMain "$work/gw.sock" $((concurrent + 100)) \
+gateway_flags=${GATEWAY_JVM_FLAGS-$(sed -n 's/^jvm_flags="\(.*\)"$/\1/p' bin/taskbound)}
+[ -n "${GATEWAY_JVM_FLAGS+set}" ] || [ -n "$gateway_flags" ] || { echo "no jvm_flags line in bin/taskbound" >&2; exit 1; }
+java $gateway_flags -cp "$cp" dev.taskbound.core.clients.bench.GatewayMain "$work/gw.sock" $((concurrent + 100)) \
   "127.0.0.1:$origin_port" > "$work/gateway.out" 2>"$work/gateway.err" &
 pids+=($!)
 gw_pid=$!

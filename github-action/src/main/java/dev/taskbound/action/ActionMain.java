@@ -1,6 +1,7 @@
 package dev.taskbound.action;
 
 import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.sandbox.OwnContainerId;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;

@@ -3,6 +3,7 @@ package dev.taskbound.action;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.sandbox.OwnContainerId;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

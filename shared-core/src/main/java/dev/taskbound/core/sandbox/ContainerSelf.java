@@ -50,8 +50,9 @@ public record ContainerSelf(String container, String image, List<Mount> mounts) 
         List.of("container", "inspect", "--format", "{\"image\":{{json .Image}},\"mounts\":{{json .Mounts}}}", container));
     if (!r.ok()) {
       throw new SandboxException("cannot inspect the container Taskbound runs in ('" + container + "', from"
-          + " TASKBOUND_DOCKER_SELF) at " + docker.endpoint() + ": " + r.oneLine()
-          + "; accepted: the id or name of this container on that daemon");
+          + " TASKBOUND_DOCKER_SELF or, when unset, /proc/self/mountinfo) at " + docker.endpoint() + ": " + r.oneLine()
+          + "; accepted: TASKBOUND_DOCKER_SELF=<the id or name of this container on that daemon>, or"
+          + " TASKBOUND_DOCKER_SELF=none when the daemon sees this container's paths unchanged");
     }
     return parse(container, r.output());
   }

@@ -26,6 +26,7 @@ import dev.taskbound.core.policy.SandboxBackend;
 import dev.taskbound.core.sandbox.ContainerConfig;
 import dev.taskbound.core.sandbox.ContainerSandbox;
 import dev.taskbound.core.sandbox.NetnsSandbox;
+import dev.taskbound.core.sandbox.OwnContainerId;
 import dev.taskbound.core.sandbox.ProxySandbox;
 import dev.taskbound.core.sandbox.Sandbox;
 import dev.taskbound.core.sandbox.SandboxException;
@@ -259,10 +260,10 @@ public final class Session implements AutoCloseable {
             "the container backend needs the agent's image; accepted: --image IMAGE (or TASKBOUND_AGENT_IMAGE),"
                 + " a local image such as debian:bookworm"));
         ContainerConfig.Builder config = ContainerConfig.builder(image).endpoint(dockerEndpoint()).label(SESSION_LABEL, id.value());
+        // Inside a container (the GitHub Action, a Jenkins agent with the host's socket) the daemon
+        // must get host paths: translate through this container's mounts, named or detected.
         String self = spec.hostEnvironment().get("TASKBOUND_DOCKER_SELF");
-        if (self != null && !self.isBlank()) {
-          config.runningIn(self.strip()); // e.g. the GitHub Action's own container
-        }
+        new OwnContainerId(Path.of("/")).resolve(self).ifPresent(config::runningIn);
         ContainerSandbox container;
         try {
           container = new ContainerSandbox(config.build());

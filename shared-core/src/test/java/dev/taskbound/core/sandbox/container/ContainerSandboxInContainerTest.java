@@ -146,8 +146,9 @@ class ContainerSandboxInContainerTest {
     assertThatThrownBy(sandbox::preflight)
         .isInstanceOf(SandboxException.class)
         .hasMessageStartingWith("cannot inspect the container Taskbound runs in ('tb-no-such-container', from"
-            + " TASKBOUND_DOCKER_SELF) at unix:///var/run/docker.sock: ")
-        .hasMessageEndingWith("; accepted: the id or name of this container on that daemon");
+            + " TASKBOUND_DOCKER_SELF or, when unset, /proc/self/mountinfo) at unix:///var/run/docker.sock: ")
+        .hasMessageEndingWith("; accepted: TASKBOUND_DOCKER_SELF=<the id or name of this container on that daemon>,"
+            + " or TASKBOUND_DOCKER_SELF=none when the daemon sees this container's paths unchanged");
   }
 
   /** The sandbox containers of this test (the stand-in self container carries no sandbox label). */

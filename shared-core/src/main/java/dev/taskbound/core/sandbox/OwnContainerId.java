@@ -1,4 +1,4 @@
-package dev.taskbound.action;
+package dev.taskbound.core.sandbox;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,8 +12,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Finds the id of the Docker container this process runs in, so that the core can {@code docker
- * inspect} it (its bind mounts and image) to start sibling containers. Docker bind-mounts
+ * Finds the id of the Docker container this process runs in, so that the {@code container} backend
+ * can {@code docker inspect} it (its bind mounts and image) to start sibling containers
+ * ({@link ContainerSelf}). Docker bind-mounts
  * {@code /etc/hostname}, {@code /etc/hosts} and {@code /etc/resolv.conf} from
  * {@code <data-root>/containers/<64 hex id>/}, which {@code /proc/self/mountinfo} shows whatever the
  * cgroup layout; failing that, Docker's default hostname is the id's first 12 characters.
@@ -76,6 +77,26 @@ public final class OwnContainerId {
     Matcher m = CONTAINER_DIR.matcher(path);
     return m.find() ? Optional.of(m.group(1)) : Optional.empty();
   }
+
+  /**
+   * The container to translate paths through for the {@code container} backend, from the setting
+   * {@code TASKBOUND_DOCKER_SELF}: unset or blank means detect it from the mounts alone (as
+   * {@link #id()} does, without its hostname fallback); {@value #NONE}
+   * means none (the daemon sees this process's paths unchanged, e.g. a Docker-in-Docker daemon
+   * sharing them); anything else names the container.
+   */
+  public Optional<String> resolve(String setting) {
+    if (setting == null || setting.isBlank()) {
+      // Only the mounts are evidence enough to act on unasked: a /.dockerenv and a hostname are
+      // also found on machines built from container images that are not containers of this daemon.
+      return read("proc/self/mountinfo").flatMap(OwnContainerId::idFromMountinfo);
+    }
+    String s = setting.strip();
+    return s.equals(NONE) ? Optional.empty() : Optional.of(s);
+  }
+
+  /** The {@code TASKBOUND_DOCKER_SELF} value that turns path translation off. */
+  public static final String NONE = "none";
 
   private Optional<String> read(String relative) {
     try {

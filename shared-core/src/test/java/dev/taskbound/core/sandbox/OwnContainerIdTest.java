@@ -1,4 +1,4 @@
-package dev.taskbound.action;
+package dev.taskbound.core.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -96,6 +96,27 @@ class OwnContainerIdTest {
     write("etc/hostname", "-H tcp://evil\n");
 
     assertThat(new OwnContainerId(root).id()).isEmpty();
+  }
+
+  @Test
+  void theSettingNamesTheContainerTurnsTranslationOffOrLeavesItToDetection() throws IOException {
+    write("proc/self/mountinfo", DOCKER_MOUNTINFO);
+    OwnContainerId detector = new OwnContainerId(root);
+
+    assertThat(detector.resolve(null)).contains(ID);
+    assertThat(detector.resolve("  ")).contains(ID);
+    assertThat(detector.resolve(" my-action ")).contains("my-action");
+    assertThat(detector.resolve("none")).isEmpty();
+  }
+
+  @Test
+  void anUnsetSettingTrustsTheMountsOnlyNotADockerenvAndAHostname() throws IOException {
+    // A VM built from a container image can keep /.dockerenv; its hostname names no container.
+    write("proc/self/mountinfo", "22 1 254:0 / / rw - ext4 /dev/vda rw\n");
+    write(".dockerenv", "");
+    write("etc/hostname", "vm\n");
+
+    assertThat(new OwnContainerId(root).resolve(null)).isEmpty();
   }
 
   private void write(String relative, String text) throws IOException {

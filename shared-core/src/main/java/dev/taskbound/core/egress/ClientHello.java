@@ -30,7 +30,8 @@ final class ClientHello {
   /** Looks at {@code data} (position to limit, not consumed). */
   static Result parse(ByteBuffer data) {
     ByteBuffer in = data.duplicate();
-    ByteBuffer handshake = ByteBuffer.allocate(MAX_BYTES);
+    // The handshake bytes are a subset of the data: no need for the whole limit on every call.
+    ByteBuffer handshake = ByteBuffer.allocate(Math.min(MAX_BYTES, in.remaining()));
     // Reassemble handshake bytes from consecutive handshake records.
     while (true) {
       if (in.remaining() < 5) {

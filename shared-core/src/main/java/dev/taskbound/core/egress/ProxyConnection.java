@@ -24,6 +24,9 @@ final class ProxyConnection implements Runnable {
   /** Never dropped on a client's say-so in {@code Connection}: they frame the body. */
   private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding");
 
+  /** The most bytes read while waiting for a whole ClientHello: its limit plus record headers. */
+  private static final int CLIENT_HELLO_BUFFER = ClientHello.MAX_BYTES + 8192;
+
   private final SocketChannel client;
   private final Gateway.Context ctx;
   private final Runnable done;
@@ -236,7 +239,8 @@ final class ProxyConnection implements Runnable {
    * @return the bytes read (to send upstream first), or {@code null} when the tunnel was refused
    */
   private ByteBuffer checkedClientHello(ByteBuffer early, EgressDecision decision) throws IOException {
-    ByteBuffer buf = ByteBuffer.allocate(ClientHello.MAX_BYTES + 8192);
+    // Most ClientHellos are under 2 KiB: start small and grow up to the limit only when needed.
+    ByteBuffer buf = ByteBuffer.allocate(Math.max(4096, early.remaining()));
     buf.put(early.duplicate());
     AtomicBoolean timedOut = new AtomicBoolean();
     ScheduledFuture<?> watchdog = ctx.scheduler().schedule(() -> {
@@ -246,6 +250,9 @@ final class ProxyConnection implements Runnable {
     ClientHello.Result r;
     try {
       while ((r = ClientHello.parse(buf.duplicate().flip())) instanceof ClientHello.NeedMore) {
+        if (!buf.hasRemaining() && buf.capacity() < CLIENT_HELLO_BUFFER) {
+          buf = ByteBuffer.allocate(Math.min(CLIENT_HELLO_BUFFER, 2 * buf.capacity())).put(buf.flip());
+        }
         if (!buf.hasRemaining() || client.read(buf) < 0) {
           r = new ClientHello.NotTls(timedOut.get() ? "no ClientHello within " + ctx.options().headerTimeout().toMillis() + " ms" : "the client closed before a whole ClientHello");
           break;

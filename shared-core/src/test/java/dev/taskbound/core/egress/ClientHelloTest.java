@@ -84,4 +84,26 @@ class ClientHelloTest {
 
     assertThat(r).isEqualTo(new ClientHello.NotTls("not a TLS handshake record"));
   }
+
+  /** A handshake message of type ClientHello claiming {@code length} bytes, in full 16 KiB records. */
+  static ByteBuffer oversizedHello(int length) {
+    byte[] message = new byte[4 + length];
+    message[0] = 1; // ClientHello
+    message[1] = (byte) (length >>> 16);
+    message[2] = (byte) (length >>> 8);
+    message[3] = (byte) length;
+    ByteBuffer out = ByteBuffer.allocate(message.length + 5 * (message.length / 16384 + 1));
+    for (int off = 0; off < message.length; off += 16384) {
+      int n = Math.min(16384, message.length - off);
+      out.put((byte) 22).put((byte) 3).put((byte) 1).putShort((short) n).put(message, off, n);
+    }
+    return out.flip();
+  }
+
+  @Test
+  void refusesAClientHelloLargerThanTheLimit() {
+    ClientHello.Result r = ClientHello.parse(oversizedHello(70_000));
+
+    assertThat(r).isEqualTo(new ClientHello.NotTls("ClientHello larger than 65536 bytes"));
+  }
 }

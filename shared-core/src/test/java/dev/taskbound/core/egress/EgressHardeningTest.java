@@ -12,6 +12,7 @@ import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -266,6 +267,30 @@ class EgressHardeningTest {
     assertThat(response).isEqualTo(ProxyClient.ESTABLISHED);
     assertThat(events).singleElement().satisfies(e -> assertThat(e.detail())
         .isEqualTo("port " + up.port() + " carries TLS, but not a TLS handshake record; tunnel closed"));
+  }
+
+  @Test
+  void readsAClientHelloUpToItsLimitAndClosesTheTunnelBeyond() throws Exception {
+    List<Integer> upstreamBytes = new CopyOnWriteArrayList<>();
+    LoopbackServer up = new LoopbackServer(s -> upstreamBytes.add(s.getInputStream().readAllBytes().length));
+    closeables.add(up);
+    Gateway g = gateway(List.of("api.test:" + up.port()), Map.of("api.test", "127.0.0.1"),
+        GatewayOptions.DEFAULTS.withTlsPorts(java.util.Set.of(up.port())));
+    ByteBuffer hello = ClientHelloTest.oversizedHello(70_000);
+    byte[] bytes = new byte[hello.remaining()];
+    hello.get(bytes);
+
+    String response;
+    try (ProxyClient c = new ProxyClient(g.socketPath())) {
+      c.send("CONNECT api.test:" + up.port() + " HTTP/1.1\r\n\r\n");
+      c.send(new String(bytes, StandardCharsets.ISO_8859_1));
+      response = c.readAll();
+    }
+
+    assertThat(response).isEqualTo(ProxyClient.ESTABLISHED);
+    assertThat(events).singleElement().satisfies(e -> assertThat(e.detail())
+        .isEqualTo("port " + up.port() + " carries TLS, but ClientHello larger than 65536 bytes; tunnel closed"));
+    assertThat(upstreamBytes).allMatch(n -> n == 0);
   }
 
   @Test

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -22,7 +24,8 @@ import java.util.concurrent.CountDownLatch;
  *     SOCKET MAX_CONNECTIONS RULE... [--pin NAME=IP]...
  * </pre>
  *
- * Prints {@code ready <pid>} on stdout once the socket accepts connections.
+ * Prints {@code ready <pid>} on stdout once the socket accepts connections. The ports of the rules
+ * are TLS ports: the gateway checks each tunnel's ClientHello there, as it does on 443 in a session.
  */
 public final class GatewayMain {
   private GatewayMain() {}
@@ -42,7 +45,9 @@ public final class GatewayMain {
         allow.add(EgressRule.parse(args[i]));
       }
     }
-    GatewayOptions options = GatewayOptions.DEFAULTS.withMaxConnections(Integer.parseInt(args[1]));
+    // Every benchmark origin speaks TLS: check its ClientHello as a session does on port 443.
+    Set<Integer> tlsPorts = allow.stream().map(EgressRule::port).collect(Collectors.toSet());
+    GatewayOptions options = GatewayOptions.DEFAULTS.withMaxConnections(Integer.parseInt(args[1])).withTlsPorts(tlsPorts);
     Gateway gateway =
         Gateway.start(new GatewayConfig(Path.of(args[0]), RuleSet.of(allow, List.of()), pins, EgressListener.NONE, options));
     CountDownLatch done = new CountDownLatch(1);

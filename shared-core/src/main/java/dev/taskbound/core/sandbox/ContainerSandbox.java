@@ -33,9 +33,10 @@ import java.util.concurrent.TimeoutException;
  *       classes (mounted read-only) on {@code 127.0.0.1:<port>}. Only the gateway socket's
  *       directory is mounted into it, read-only.
  *   <li>The <b>agent</b> container joins it with {@code --network container:<forwarder>}: loopback
- *       only, no DNS, no route. It gets the workspace (at the same path), the agent's environment
- *       plus {@link ProxyEnvironment}, and nothing of Taskbound's: never the Docker socket, never
- *       the gateway socket.
+ *       only, no DNS, no route. It gets the workspace (at the same path), the launch's agent paths
+ *       (read-only, at the same path: the session's credential and registry files), the agent's
+ *       environment plus {@link ProxyEnvironment}, and nothing else of Taskbound's: never the
+ *       Docker socket, never the gateway socket.
  * </ol>
  *
  * <p>Secrets stay off command lines and out of files: each variable is passed as {@code -e NAME}
@@ -288,6 +289,13 @@ public final class ContainerSandbox implements Sandbox {
         "--pull", "never", "--network", "container:" + forwarder, "--init", "--security-opt", "no-new-privileges",
         "--mount", "type=bind,source=" + hostPath("workspace", workDir) + ",target=" + mountable("workspace", workDir),
         "--workdir", workDir.toString()));
+    for (Path shared : launch.agentPaths()) {
+      Path abs = shared.toAbsolutePath().normalize();
+      if (Files.exists(abs)) { // the session's credential and registry files, where the variables point
+        args.addAll(List.of("--mount", "type=bind,source=" + hostPath("agent's file", abs) + ",target="
+            + mountable("agent's file", abs) + ",readonly"));
+      }
+    }
     for (Path hidden : launch.hiddenPaths()) {
       Path abs = hidden.toAbsolutePath().normalize();
       if (!abs.startsWith(workDir) || !Files.exists(abs)) {

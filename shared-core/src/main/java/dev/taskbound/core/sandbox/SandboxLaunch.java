@@ -20,6 +20,11 @@ import java.util.Objects;
  *     paths are skipped
  * @param startTimeout how long the sandbox may take to have the agent started
  * @param io where the agent's standard streams go
+ * @param waitForAll whether the sandbox lasts until every process in it has exited ({@link #withWaitForAll()})
+ * @param agentPaths host paths the agent must see at the same path, read-only: the session's
+ *     credential and registry files that its variables point at. The {@code netns} and {@code proxy}
+ *     backends show the host's filesystem anyway; the {@code container} backend mounts each one
+ *     that exists; none may lie under a hidden path
  */
 public record SandboxLaunch(
     List<String> command,
@@ -29,7 +34,8 @@ public record SandboxLaunch(
     List<Path> hiddenPaths,
     Duration startTimeout,
     SandboxIo io,
-    boolean waitForAll) {
+    boolean waitForAll,
+    List<Path> agentPaths) {
 
   public SandboxLaunch {
     command = List.copyOf(command);
@@ -45,6 +51,7 @@ public record SandboxLaunch(
       throw new IllegalArgumentException("startTimeout must be positive: " + startTimeout);
     }
     Objects.requireNonNull(io, "io");
+    agentPaths = List.copyOf(agentPaths);
   }
 
   /** A launch that ends when the agent itself exits (what remains in the sandbox is killed). */
@@ -56,7 +63,7 @@ public record SandboxLaunch(
       List<Path> hiddenPaths,
       Duration startTimeout,
       SandboxIo io) {
-    this(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, false);
+    this(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, false, List.of());
   }
 
   /**
@@ -65,7 +72,12 @@ public record SandboxLaunch(
    * status stays the agent's. Only backends with their own PID namespace support it.
    */
   public SandboxLaunch withWaitForAll() {
-    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, true);
+    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, true, agentPaths);
+  }
+
+  /** This launch, with {@code paths} shown to the agent read-only at the same path ({@link #agentPaths()}). */
+  public SandboxLaunch withAgentPaths(List<Path> paths) {
+    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, paths);
   }
 
   /** A launch whose agent shares the caller's standard streams. */

@@ -353,7 +353,9 @@ public final class Session implements AutoCloseable {
                 List.of(layout.sessionRoot()),
                 Duration.ofSeconds(30),
                 io,
-                spec.waitForAll()));
+                spec.waitForAll(),
+                // what the agent's variables point at; a container sees nothing of the host otherwise
+                List.of(layout.credentialsDir(), layout.registriesDir())));
     boolean stopRequested;
     synchronized (agentHandoff) {
       live.agent = agent;

@@ -31,6 +31,8 @@ class ContainerRunTest {
   private static final String IMAGE = "taskbound/debian-base:bookworm";
 
   @TempDir Path work;
+  /** Outside the workspace: the agent container sees nothing of it but what the session mounts. */
+  @TempDir Path runtime;
   private HttpServer api;
 
   @BeforeEach
@@ -63,6 +65,8 @@ class ContainerRunTest {
         "  egress:",
         "    allow: [\"api.test:" + port + "\"]",
         "    hosts: {api.test: 127.0.0.1}",
+        "  registries:",
+        "    - {kind: npm, url: 'https://npm.mirror.example/'}",
         ""));
     // bash's /dev/tcp speaks plain HTTP to the proxy the sandbox names: no client of ours in the image.
     String agent = String.join("\n",
@@ -72,17 +76,18 @@ class ContainerRunTest {
             + " cat <&3; exec 3<&-; }",
         "ask api.test:" + port,
         "ask blocked.test:80 | head -1",
+        "sed 's/^/npmrc: /' \"$NPM_CONFIG_USERCONFIG\"", // the session's npm configuration, mounted for the agent
         "exit 7",
         "");
     Map<String, String> env = Map.of(
-        "TASKBOUND_HOME", work.resolve("home").toString(), "TASKBOUND_RUNTIME_DIR", Files.createDirectories(work.resolve("rt")).toString());
+        "TASKBOUND_HOME", work.resolve("home").toString(), "TASKBOUND_RUNTIME_DIR", runtime.toString());
 
     try (CliProcess run = CliProcess.start(work, env, "run", "--task", "C-1", "--policy", policy.toString(),
         "--sandbox", "container", "--image", IMAGE, "--out", work.resolve("out").toString(), "--", "bash", "-c", agent)) {
       int status = run.waitFor(Duration.ofSeconds(120));
 
       assertThat(status).as(run.stdout() + run.stderr()).isEqualTo(7);
-      assertThat(run.stdout()).contains("api says hello").contains("403");
+      assertThat(run.stdout()).contains("api says hello").contains("403").contains("npmrc: registry=https://npm.mirror.example/");
       assertThat(run.stderr()).contains("container sandbox").contains("denied blocked.test:80");
       assertThat(BundleVerifier.verify(RunArtifacts.onlyBundle(work.resolve("out"))).valid()).isTrue();
       assertThat(containersLabelled()).isEmpty();

@@ -182,6 +182,29 @@ class ContainerSandboxTest {
   }
 
   @Test
+  void agentSeesTheSessionsFilesForItReadOnlyAndNothingElseOfTheHost() throws Exception {
+    Path shared = Files.createDirectories(dir.resolve("agent-files"));
+    Files.writeString(shared.resolve(".npmrc"), "registry=http://registry.test/\n");
+    Path missing = dir.resolve("not-created");
+    runs++;
+    Path work = Files.createDirectories(dir.resolve("work"));
+    SandboxProcess p = sandbox.start(new SandboxLaunch(
+        List.of("bash", "-c", "cat " + shared + "/.npmrc; echo x > " + shared + "/new 2>/dev/null && echo WRITABLE;"
+            + " [ -e " + missing + " ] && echo MISSING-PRESENT; [ -e " + dir.resolve("run") + " ] && echo RUN-PRESENT; echo done"),
+        work, Map.of(), gateway.socketPath(), List.of(), Duration.ofSeconds(30),
+        new SandboxIo(Redirect.from(new File("/dev/null")), Redirect.to(dir.resolve("out" + runs).toFile()),
+            Redirect.to(dir.resolve("err" + runs).toFile()))).withAgentPaths(List.of(shared, missing)));
+    try {
+      assertThat(p.waitFor(Duration.ofSeconds(45))).isTrue();
+    } finally {
+      p.destroyTree();
+    }
+
+    assertThat(Files.readString(dir.resolve("out" + runs))).isEqualTo("registry=http://registry.test/\ndone\n");
+    assertThat(shared.resolve("new")).doesNotExist();
+  }
+
+  @Test
   void agentGetsItsEnvironmentAndTheProxyVariables() throws Exception {
     Result r = run("echo \"$TASK_VALUE|$HTTPS_PROXY|$NO_PROXY|${DOCKER_HOST-unset}\"",
         Map.of("TASK_VALUE", "v1 with spaces", "DOCKER_HOST", "unix:///var/run/docker.sock"));

@@ -2,7 +2,6 @@ package dev.taskbound.core.egress;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.CancelledKeyException;
 import java.nio.channels.Channel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -198,7 +197,7 @@ public final class Relay implements AutoCloseable {
           long timeout = nextIdleCheck == Long.MAX_VALUE ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextIdleCheck - System.nanoTime()));
           selector.select(this::ready, timeout);
           admit();
-          if (System.nanoTime() - nextIdleCheck >= 0) {
+          if (nextIdleCheck != Long.MAX_VALUE && System.nanoTime() - nextIdleCheck >= 0) {
             closeIdle();
           }
         }
@@ -234,17 +233,23 @@ public final class Relay implements AutoCloseable {
           idleCheckNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), p.idleNanos / 4);
           nextIdleCheck = System.nanoTime() + idleCheckNanos;
         }
-        p.pump();
+        Pair admitted = p;
+        guarded(admitted, admitted::pump);
+      }
+    }
+
+    /** Runs one pair's step; whatever goes wrong ends that pair only, never the thread and its other pairs. */
+    private void guarded(Pair p, Runnable step) {
+      try {
+        step.run();
+      } catch (RuntimeException e) { // e.g. a cancelled key: a channel was closed from elsewhere
+        p.end(End.FAILED);
       }
     }
 
     private void ready(SelectionKey key) {
       Pair p = (Pair) key.attachment();
-      try {
-        p.ready(key);
-      } catch (CancelledKeyException e) {
-        p.end(End.FAILED); // a channel was closed from elsewhere
-      }
+      guarded(p, () -> p.ready(key));
     }
 
     private void closeIdle() {

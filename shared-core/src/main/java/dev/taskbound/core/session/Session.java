@@ -618,10 +618,14 @@ public final class Session implements AutoCloseable {
 
   private void createRuntimeDirectory() {
     try {
+      Files.createDirectories(layout.runtimeDir().getParent()); // like the session root: made when missing
       Files.createDirectory(layout.runtimeDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     } catch (IOException e) {
       throw new SessionException(
-          "cannot create the runtime directory " + layout.runtimeDir() + ": " + e.getMessage(), ExitCodes.SANDBOX, e);
+          "cannot create the runtime directory " + layout.runtimeDir() + ": " + e.getMessage()
+              + "; set TASKBOUND_RUNTIME_DIR to a writable directory",
+          ExitCodes.SANDBOX,
+          e);
     }
   }
 

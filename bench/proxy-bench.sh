@@ -244,8 +244,15 @@ for _ in $(seq "$rate_rounds"); do
       direct) spec=direct ;; squid) spec="127.0.0.1:$squid_port" ;; tinyproxy) spec="127.0.0.1:$tiny_port" ;;
       gw+fwd) spec="127.0.0.1:$fwd_port" ;; *) spec=env ;;
     esac
+    case $path in squid) relay_pids="${pids[0]}" ;; gw+fwd) relay_pids="$gw_pid $fwd_pid" ;; *) relay_pids="" ;; esac
+    before=0; for p in $relay_pids; do before=$((before + $(cpu_ticks "$p"))); done
     line=$(rate_of "$path" "$spec" 2>"$work/rate.err" | grep '^rate') || { cat "$work/rate.err" >&2; exit 1; }
     echo "$path $line" >> "$work/rate"
+    if [ -n "$relay_pids" ]; then  # relay CPU per tunnel: the ops of this round against the ticks it took
+      after=0; for p in $relay_pids; do after=$((after + $(cpu_ticks "$p"))); done
+      ops=$(echo "$line" | sed -n 's/.*ops=\([0-9]*\).*/\1/p')
+      echo "$((after - before)) $ops" >> "$work/rate-cpu.$path"
+    fi
   done
 done
 for path in direct squid tinyproxy taskbound gw+fwd; do
@@ -261,6 +268,9 @@ awk '{ r[$1] = $2; line[NR] = $0 }
       printf "    %-10s %6.0f tunnels/s  %.2fx direct  %.2fx squid   errors %d   (rounds:%s)\n", p, r[p], r[p] / r["direct"], r[p] / r["squid"], f[3], rounds
     }
   }' "$work/rate.median"
+for path in squid gw+fwd; do  # the CPU the relay process(es) spent per tunnel (warm-up included in the ticks)
+  awk -v p="$path" -v t="$(getconf CLK_TCK)" '{ ticks += $1; ops += $2 } END { printf "    CPU of the %s relay process(es): %.0f us per tunnel (the client warm-up is in the ticks, not the count: compare, do not read alone)\n", p, ticks / t / ops * 1e6 }' "$work/rate-cpu.$path"
+done
 fi
 
 if [[ $sections == *3* ]]; then

@@ -127,7 +127,7 @@ final class ProxyConnection implements Runnable {
         while (early.hasRemaining()) {
           upstream.write(early);
         }
-        handOff(upstream, up.address(), new Relay.Options(early, Long.MAX_VALUE, true, ctx.options().idleTimeout()));
+        handOff(upstream, up.address(), new Relay.Options(ByteBuffer.allocate(0), Long.MAX_VALUE, true, ctx.options().idleTimeout()));
       } else {
         write(upstream, forwardedHead(head, target));
         // The request body up, the response down; over when the upstream closes (we sent Connection: close).

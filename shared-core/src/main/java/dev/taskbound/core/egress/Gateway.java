@@ -173,25 +173,44 @@ public final class Gateway implements AutoCloseable {
         }
         continue; // e.g. the client vanished between connect and accept
       }
-      ctx.counters().connections.incrementAndGet();
-      if (!slots.tryAcquire()) {
-        ProxyConnection.event(ctx, GatewayEvents.TOO_MANY_CONNECTIONS, "", 0,
-            "more than " + ctx.options().maxConnections() + " connections at once; answered 503");
-        refuseBusy(client);
-        continue;
-      }
-      ctx.open().add(client);
-      active.incrementAndGet();
-      try {
-        ctx.pool().execute(() -> serve(client));
-      } catch (RuntimeException e) {
-        release(client);
-        refuseBusy(client);
-      }
+      admit(client);
     }
   }
 
-  private void serve(SocketChannel client) {
+  /**
+   * Serves a client connection accepted somewhere other than the gateway's own socket, exactly as
+   * if it had arrived there (limits, decisions, relay): for a sandbox that hands the agent's
+   * connections over directly, and for the benchmark's one-hop path. The gateway owns the channel
+   * from now on; after {@link #close()} it is closed at once.
+   */
+  public void serve(SocketChannel client) {
+    java.util.Objects.requireNonNull(client, "client");
+    if (closed.get()) {
+      ProxyConnection.closeQuietly(client);
+      return;
+    }
+    admit(client);
+  }
+
+  private void admit(SocketChannel client) {
+    ctx.counters().connections.incrementAndGet();
+    if (!slots.tryAcquire()) {
+      ProxyConnection.event(ctx, GatewayEvents.TOO_MANY_CONNECTIONS, "", 0,
+          "more than " + ctx.options().maxConnections() + " connections at once; answered 503");
+      refuseBusy(client);
+      return;
+    }
+    ctx.open().add(client);
+    active.incrementAndGet();
+    try {
+      ctx.pool().execute(() -> handle(client));
+    } catch (RuntimeException e) {
+      release(client);
+      refuseBusy(client);
+    }
+  }
+
+  private void handle(SocketChannel client) {
     new ProxyConnection(client, ctx, () -> release(client)).run();
   }
 

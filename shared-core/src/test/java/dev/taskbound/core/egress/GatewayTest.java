@@ -77,6 +77,41 @@ class GatewayTest {
   }
 
   @Test
+  void servesAConnectionAcceptedElsewhereLikeOneOnItsSocket() throws Exception {
+    LoopbackServer up = server(echo());
+    Gateway g = gateway(List.of("api.test:" + up.port()), List.of());
+    try (java.nio.channels.ServerSocketChannel elsewhere = java.nio.channels.ServerSocketChannel.open()
+            .bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        java.nio.channels.SocketChannel client = java.nio.channels.SocketChannel.open(elsewhere.getLocalAddress())) {
+      g.serve(elsewhere.accept());
+      java.io.InputStream in = java.nio.channels.Channels.newInputStream(client);
+
+      client.write(java.nio.ByteBuffer.wrap(("CONNECT api.test:" + up.port() + " HTTP/1.1\r\n\r\nping")
+          .getBytes(StandardCharsets.ISO_8859_1)));
+      String reply = new String(in.readNBytes(ProxyClient.ESTABLISHED.length() + 4), StandardCharsets.ISO_8859_1);
+
+      assertThat(reply).isEqualTo(ProxyClient.ESTABLISHED + "ping");
+    }
+    assertThat(seen).singleElement().satisfies(s -> assertThat(s.decision().allowed()).isTrue());
+  }
+
+  @Test
+  void aConnectionHandedToAClosedGatewayIsClosed() throws Exception {
+    Gateway g = gateway(List.of("api.test:443"), List.of());
+    g.close();
+    try (java.nio.channels.ServerSocketChannel elsewhere = java.nio.channels.ServerSocketChannel.open()
+            .bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        java.nio.channels.SocketChannel client = java.nio.channels.SocketChannel.open(elsewhere.getLocalAddress())) {
+      java.nio.channels.SocketChannel accepted = elsewhere.accept();
+
+      g.serve(accepted);
+
+      assertThat(accepted.isOpen()).isFalse();
+      assertThat(client.read(java.nio.ByteBuffer.allocate(1))).isEqualTo(-1);
+    }
+  }
+
+  @Test
   void connectToAllowedHostTunnelsBytesToThePinnedAddress() throws Exception {
     LoopbackServer up = server(echo());
     Gateway g = gateway(List.of("api.test:" + up.port()), List.of());

@@ -13,8 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
@@ -81,7 +81,7 @@ public final class Gateway implements AutoCloseable {
             new Dialer(config.pinnedAddresses(), o.resolver(), o.guard(), o.connectTimeout(), o.allowPrivateAddresses()),
             config.listener(),
             o,
-            Executors.newSingleThreadScheduledExecutor(daemonThreads("taskbound-gateway-timer")),
+            timer(),
             pool,
             relay,
             ConcurrentHashMap.newKeySet(),
@@ -323,6 +323,17 @@ public final class Gateway implements AutoCloseable {
     } catch (IOException e) {
       // the directory is removed with the session anyway
     }
+  }
+
+  /**
+   * The timer for per-connection watchdogs. Nearly every watchdog is cancelled long before it is
+   * due; removing it at once keeps the timer thread from waking for each one at its deadline.
+   */
+  private static ScheduledThreadPoolExecutor timer() {
+    ScheduledThreadPoolExecutor timer =
+        new ScheduledThreadPoolExecutor(1, daemonThreads("taskbound-gateway-timer"));
+    timer.setRemoveOnCancelPolicy(true);
+    return timer;
   }
 
   private static ThreadFactory daemonThreads(String name) {

@@ -41,7 +41,7 @@ public final class OwnContainerId {
    * and when neither gives a usable name. Unreadable files count as absent.
    */
   public Optional<String> id() {
-    Optional<String> fromMounts = read("proc/self/mountinfo").flatMap(OwnContainerId::idFromMountinfo);
+    Optional<String> fromMounts = fromMounts();
     if (fromMounts.isPresent() || !Files.exists(root.resolve(".dockerenv"))) {
       return fromMounts;
     }
@@ -89,7 +89,7 @@ public final class OwnContainerId {
     if (setting == null || setting.isBlank()) {
       // Only the mounts are evidence enough to act on unasked: a /.dockerenv and a hostname are
       // also found on machines built from container images that are not containers of this daemon.
-      return read("proc/self/mountinfo").flatMap(OwnContainerId::idFromMountinfo);
+      return fromMounts();
     }
     String s = setting.strip();
     return s.equals(NONE) ? Optional.empty() : Optional.of(s);
@@ -97,6 +97,10 @@ public final class OwnContainerId {
 
   /** The {@code TASKBOUND_DOCKER_SELF} value that turns path translation off. */
   public static final String NONE = "none";
+
+  private Optional<String> fromMounts() {
+    return read("proc/self/mountinfo").flatMap(OwnContainerId::idFromMountinfo);
+  }
 
   private Optional<String> read(String relative) {
     try {

@@ -8,7 +8,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,13 +85,13 @@ class GatewayTest {
   void servesAConnectionAcceptedElsewhereLikeOneOnItsSocket() throws Exception {
     LoopbackServer up = server(echo());
     Gateway g = gateway(List.of("api.test:" + up.port()), List.of());
-    try (java.nio.channels.ServerSocketChannel elsewhere = java.nio.channels.ServerSocketChannel.open()
-            .bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        java.nio.channels.SocketChannel client = java.nio.channels.SocketChannel.open(elsewhere.getLocalAddress())) {
+    try (ServerSocketChannel elsewhere = ServerSocketChannel.open()
+            .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        SocketChannel client = SocketChannel.open(elsewhere.getLocalAddress())) {
       g.serve(elsewhere.accept());
-      java.io.InputStream in = java.nio.channels.Channels.newInputStream(client);
+      InputStream in = Channels.newInputStream(client);
 
-      client.write(java.nio.ByteBuffer.wrap(("CONNECT api.test:" + up.port() + " HTTP/1.1\r\n\r\nping")
+      client.write(ByteBuffer.wrap(("CONNECT api.test:" + up.port() + " HTTP/1.1\r\n\r\nping")
           .getBytes(StandardCharsets.ISO_8859_1)));
       String reply = new String(in.readNBytes(ProxyClient.ESTABLISHED.length() + 4), StandardCharsets.ISO_8859_1);
 
@@ -99,15 +104,15 @@ class GatewayTest {
   void aConnectionHandedToAClosedGatewayIsClosed() throws Exception {
     Gateway g = gateway(List.of("api.test:443"), List.of());
     g.close();
-    try (java.nio.channels.ServerSocketChannel elsewhere = java.nio.channels.ServerSocketChannel.open()
-            .bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        java.nio.channels.SocketChannel client = java.nio.channels.SocketChannel.open(elsewhere.getLocalAddress())) {
-      java.nio.channels.SocketChannel accepted = elsewhere.accept();
+    try (ServerSocketChannel elsewhere = ServerSocketChannel.open()
+            .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        SocketChannel client = SocketChannel.open(elsewhere.getLocalAddress())) {
+      SocketChannel accepted = elsewhere.accept();
 
       g.serve(accepted);
 
       assertThat(accepted.isOpen()).isFalse();
-      assertThat(client.read(java.nio.ByteBuffer.allocate(1))).isEqualTo(-1);
+      assertThat(client.read(ByteBuffer.allocate(1))).isEqualTo(-1);
     }
   }
 

@@ -6,12 +6,15 @@
 #   3. CONCURRENT tunnels held open at once: success and each proxy's RSS
 #   4. per-command overhead of entering the netns sandbox (SandboxStartBench)
 # The origin is nginx with a self-signed certificate on 127.0.0.1. Taskbound's path is what an
-# agent sees: the client runs inside a real netns sandbox and reaches the gateway (a standalone
-# JVM, GatewayMain, so its RSS is its own) through the sandbox's forwarder.
-# Two diagnostic paths: "gw+fwd" runs the same forwarder code on the host (ContainerForwarder, the
-# sandbox JVM's flags) in front of the same gateway socket: it tells the sandbox's cost from the
-# relays'. "gw-1hop" hands TCP connections straight to the same gateway (Gateway.serve): one hop,
-# what passing the agent's sockets to the gateway would give; not a way Taskbound runs.
+# agent sees: the client runs inside a real netns sandbox whose listening socket was handed to the
+# gateway (a standalone JVM, GatewayMain, so its RSS and CPU are its own), so the gateway accepts
+# the client's connections itself: one relay hop.
+# "gw+fwd" is the forwarding fallback (the container backend, or a JVM that cannot hand the socket
+# over): the same forwarder code on the host (ContainerForwarder, the sandbox JVM's flags) in front
+# of the same gateway socket, two relay hops; a host client reaches it, so it is interleaved.
+# "gw-1hop" (throughput only, diagnostic): the same gateway serving a listener on the host's
+# loopback (GatewayMain --tcp, Gateway.serveFrom), i.e. taskbound's relay path for a client
+# outside any sandbox.
 # Loopback only. Installs squid, tinyproxy and nginx-light with apt-get when missing (root).
 # Every server it starts is stopped on exit.
 #
@@ -45,7 +48,10 @@ fi
 
 [ -d shared-core/target/test-classes/dev/taskbound/core/clients/bench ] \
   || ./mvnw -B -q -o -Djenkins.skip -pl shared-core test-compile
-cp="$PWD/shared-core/target/classes:$PWD/shared-core/target/test-classes"
+# The sandbox hands its listening socket to the gateway through junixsocket: its jars are needed.
+junixsocket=$(./mvnw -q -Djenkins.skip -pl shared-core dependency:build-classpath \
+  -DincludeArtifactIds=junixsocket-common,junixsocket-native-common -Dmdep.outputFile=/dev/stdout)
+cp="$PWD/shared-core/target/classes:$PWD/shared-core/target/test-classes:$junixsocket"
 
 ulimit -n 20000 2>/dev/null || true
 work=$(mktemp -d /tmp/tb-proxy-bench.XXXXXX)
@@ -146,9 +152,11 @@ wait_port "$tiny_port" tinyproxy
 # GATEWAY_JVM_FLAGS: by default those of bin/taskbound, whose JVM runs the gateway in a real session.
 gateway_flags=${GATEWAY_JVM_FLAGS-$(sed -n 's/^jvm_flags="\(.*\)"$/\1/p' bin/taskbound)}
 [ -n "${GATEWAY_JVM_FLAGS+set}" ] || [ -n "$gateway_flags" ] || { echo "no jvm_flags line in bin/taskbound" >&2; exit 1; }
+# Both JVMs open the JDK's channel internals, as the jar's manifest does (ListenerHandoff).
+opens="--add-opens java.base/sun.nio.ch=ALL-UNNAMED"
 onehop_port=$(free_port)
-java $gateway_flags -cp "$cp" dev.taskbound.core.clients.bench.GatewayMain "$work/gw.sock" $((concurrent + 100)) \
-  "127.0.0.1:$origin_port" --tcp "$onehop_port" > "$work/gateway.out" 2>"$work/gateway.err" &
+java $gateway_flags $opens -cp "$cp" dev.taskbound.core.clients.bench.GatewayMain "$work/gw.sock" $((concurrent + 100)) \
+  "127.0.0.1:$origin_port" --handoff "$work/gw-handoff.sock" --tcp "$onehop_port" > "$work/gateway.out" 2>"$work/gateway.err" &
 pids+=($!)
 gw_pid=$!
 for _ in $(seq 100); do grep -q '^ready' "$work/gateway.out" 2>/dev/null && break; sleep 0.1; done
@@ -160,7 +168,7 @@ java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xmx32m -XX:MaxDi
 pids+=($!)
 fwd_pid=$!
 wait_port "$fwd_port" forwarder
-in_sandbox() { java -cp "$cp" dev.taskbound.core.clients.bench.InSandbox "$work/gw.sock" "$@"; }
+in_sandbox() { java $opens -cp "$cp" dev.taskbound.core.clients.bench.InSandbox "$work/gw.sock" --handoff "$work/gw-handoff.sock" "$@"; }
 
 squid_pid() { # the worker that relays (squid -N runs one process)
   echo "${pids[0]}"
@@ -173,31 +181,40 @@ echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (anything above ~0
 if [[ $sections == *1* ]]; then
 # --- 1. throughput ---------------------------------------------------------------------------
 echo
-echo "1. throughput: ${size_mib} MiB over TLS through a CONNECT tunnel, curl, median of $runs (MB/s)"
-curl_args=(-sS -o /dev/null --cacert "$work/origin.pem" -w '%{speed_download}\n' "https://$origin/big")
+echo "1. throughput: ${size_mib} MiB over TLS through a CONNECT tunnel, curl, median of $runs (MB/s after the first byte)"
+curl_args=(-sS -o /dev/null --cacert "$work/origin.pem" -w '%{size_download} %{time_starttransfer} %{time_total}\n' "https://$origin/big")
+# Bulk rate = bytes / (total time - time to the first byte): the relay's throughput, without the
+# set-up (connect, CONNECT, TLS), which section 2 measures. The time to the first byte is kept too:
+# inside a fresh sandbox it includes the wait for the gateway to take the sandbox's listener.
+record() { awk -v f="$work/t.$1" '{ printf "%.0f\n", $1 / ($3 - $2) >> f; printf "%.1f\n", $2 * 1000 >> (f ".ttfb"); printf "%.0f\n", $1 / $3 >> (f ".whole") }'; }
 : > "$work/t.direct"; : > "$work/t.squid"; : > "$work/t.tinyproxy"; : > "$work/t.taskbound"; : > "$work/t.gw+fwd"; : > "$work/t.gw-1hop"
+rm -f "$work"/t.*.ttfb "$work"/t.*.whole
 for _ in $(seq "$runs"); do  # interleaved, so machine noise hits every path alike
-  curl --noproxy '*' "${curl_args[@]}" >> "$work/t.direct"
+  curl --noproxy '*' "${curl_args[@]}" | record direct
   before=$(cpu_ticks "${pids[0]}")
-  curl -x "http://127.0.0.1:$squid_port" "${curl_args[@]}" >> "$work/t.squid"
+  curl -x "http://127.0.0.1:$squid_port" "${curl_args[@]}" | record squid
   echo $(( $(cpu_ticks "${pids[0]}") - before )) >> "$work/cpu.squid"
-  curl -x "http://127.0.0.1:$tiny_port" "${curl_args[@]}" >> "$work/t.tinyproxy"
-  in_sandbox curl "${curl_args[@]}" >> "$work/t.taskbound"
+  curl -x "http://127.0.0.1:$tiny_port" "${curl_args[@]}" | record tinyproxy
+  before=$(cpu_ticks "$gw_pid")
+  in_sandbox curl "${curl_args[@]}" | record taskbound
+  echo $(( $(cpu_ticks "$gw_pid") - before )) >> "$work/cpu.taskbound"
   before=$(( $(cpu_ticks "$gw_pid") + $(cpu_ticks "$fwd_pid") ))
-  curl -x "http://127.0.0.1:$fwd_port" "${curl_args[@]}" >> "$work/t.gw+fwd"
+  curl -x "http://127.0.0.1:$fwd_port" "${curl_args[@]}" | record gw+fwd
   echo $(( $(cpu_ticks "$gw_pid") + $(cpu_ticks "$fwd_pid") - before )) >> "$work/cpu.gw+fwd"
   before=$(cpu_ticks "$gw_pid")
-  curl -x "http://127.0.0.1:$onehop_port" "${curl_args[@]}" >> "$work/t.gw-1hop"
+  curl -x "http://127.0.0.1:$onehop_port" "${curl_args[@]}" | record gw-1hop
   echo $(( $(cpu_ticks "$gw_pid") - before )) >> "$work/cpu.gw-1hop"
 done
 direct_tp=$(median < "$work/t.direct")
 for path in direct squid tinyproxy taskbound gw+fwd gw-1hop; do
   m=$(median < "$work/t.$path")
   awk -v p="$path" -v m="$m" -v d="$direct_tp" -v all="$(tr '\n' ' ' < "$work/t.$path")" \
-    'BEGIN {printf "  %-10s %8.0f MB/s  %.2fx direct   (runs: %s)\n", p, m/1e6, m/d, all}'
+    -v ttfb="$(median < "$work/t.$path.ttfb")" -v whole="$(median < "$work/t.$path.whole")" \
+    -v dwhole="$(median < "$work/t.direct.whole")" \
+    'BEGIN {printf "  %-10s %8.0f MB/s  %.2fx direct   first byte after %6.1f ms; counting it: %4.0f MB/s, %.2fx   (runs: %s)\n", p, m/1e6, m/d, ttfb, whole/1e6, whole/dwhole, all}'
 done
 ticks=$(getconf CLK_TCK)
-for path in squid gw+fwd gw-1hop; do  # the CPU a relay costs: squid and gw-1hop are one hop, gw+fwd two
+for path in squid taskbound gw+fwd gw-1hop; do  # the CPU a relay costs: gw+fwd is two hops, the others one
   awk -v p="$path" -v t="$ticks" -v mib="$size_mib" '{ s += $1 } END { printf "  CPU of the %s relay process(es): %.2f s per GiB relayed\n", p, s / t / NR / (mib / 1024) }' "$work/cpu.$path"
 done
 fi
@@ -206,17 +223,17 @@ if [[ $sections == *2* ]]; then
 # --- 2. latency and tunnel rate -----------------------------------------------------------------
 # One operation = new TCP connection + CONNECT + TLS handshake + GET /small (Connection: close).
 echo
-echo "2a. latency, 1 client thread, $latency_ops operations per path; direct, squid, gw+fwd and gw-1hop are taken in"
+echo "2a. latency, 1 client thread, $latency_ops operations per path; direct, squid and gw+fwd are taken in"
 echo "    turn, operation by operation, in one client JVM (so noise and the client's warm-up hit them alike)"
 java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench latency \
-  "direct=direct,squid=127.0.0.1:$squid_port,gw+fwd=127.0.0.1:$fwd_port,gw-1hop=127.0.0.1:$onehop_port" \
+  "direct=direct,squid=127.0.0.1:$squid_port,gw+fwd=127.0.0.1:$fwd_port" \
   127.0.0.1 "$origin_port" "$work/origin.pem" "$latency_ops" 300 > "$work/latency" 2>"$work/latency.err" \
   || { cat "$work/latency.err" >&2; exit 1; }
 # tinyproxy takes ~45 ms an operation; interleaved, its idle gaps would slow the others' wake-ups.
 java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench latency "tinyproxy=127.0.0.1:$tiny_port" \
   127.0.0.1 "$origin_port" "$work/origin.pem" $((latency_ops / 4)) 300 >> "$work/latency" 2>"$work/latency.err" \
   || { cat "$work/latency.err" >&2; exit 1; }
-# The client inside the sandbox reaches only the sandbox's forwarder: its own client JVM.
+# The client inside the sandbox reaches only the sandbox's loopback: its own client JVM.
 in_sandbox java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench latency "taskbound=env" \
   127.0.0.1 "$origin_port" "$work/origin.pem" "$latency_ops" 300 >> "$work/latency" 2>"$work/latency.err" \
   || { cat "$work/latency.err" >&2; exit 1; }
@@ -245,12 +262,12 @@ rate_of() { # label proxy-spec
 }
 : > "$work/rate"
 for _ in $(seq "$rate_rounds"); do
-  for path in direct squid tinyproxy taskbound gw+fwd gw-1hop; do
+  for path in direct squid tinyproxy taskbound gw+fwd; do
     case $path in
       direct) spec=direct ;; squid) spec="127.0.0.1:$squid_port" ;; tinyproxy) spec="127.0.0.1:$tiny_port" ;;
-      gw+fwd) spec="127.0.0.1:$fwd_port" ;; gw-1hop) spec="127.0.0.1:$onehop_port" ;; *) spec=env ;;
+      gw+fwd) spec="127.0.0.1:$fwd_port" ;; *) spec=env ;;
     esac
-    case $path in squid) relay_pids="${pids[0]}" ;; gw+fwd) relay_pids="$gw_pid $fwd_pid" ;; gw-1hop) relay_pids="$gw_pid" ;; *) relay_pids="" ;; esac
+    case $path in squid) relay_pids="${pids[0]}" ;; gw+fwd) relay_pids="$gw_pid $fwd_pid" ;; taskbound) relay_pids="$gw_pid" ;; *) relay_pids="" ;; esac
     before=0; for p in $relay_pids; do before=$((before + $(cpu_ticks "$p"))); done
     line=$(rate_of "$path" "$spec" 2>"$work/rate.err" | grep '^rate') || { cat "$work/rate.err" >&2; exit 1; }
     echo "$path $line" >> "$work/rate"
@@ -261,7 +278,7 @@ for _ in $(seq "$rate_rounds"); do
     fi
   done
 done
-for path in direct squid tinyproxy taskbound gw+fwd gw-1hop; do
+for path in direct squid tinyproxy taskbound gw+fwd; do
   rates=$(awk -v p="$path" '$1 == p { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "per_second") print kv[2] } }' "$work/rate")
   errors=$(awk -v p="$path" '$1 == p { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "errors") e += kv[2] } } END { print e + 0 }' "$work/rate")
   echo "$path $(echo "$rates" | median) $errors $(echo $rates)"
@@ -274,7 +291,7 @@ awk '{ r[$1] = $2; line[NR] = $0 }
       printf "    %-10s %6.0f tunnels/s  %.2fx direct  %.2fx squid   errors %d   (rounds:%s)\n", p, r[p], r[p] / r["direct"], r[p] / r["squid"], f[3], rounds
     }
   }' "$work/rate.median"
-for path in squid gw+fwd gw-1hop; do  # the CPU the relay process(es) spent per tunnel (warm-up included in the ticks)
+for path in squid taskbound gw+fwd; do  # the CPU the relay process(es) spent per tunnel (warm-up included in the ticks)
   awk -v p="$path" -v t="$(getconf CLK_TCK)" '{ ticks += $1; ops += $2 } END { printf "    CPU of the %s relay process(es): %.0f us per tunnel (the client warm-up is in the ticks, not the count: compare, do not read alone)\n", p, ticks / t / ops * 1e6 }' "$work/rate-cpu.$path"
 done
 fi
@@ -317,7 +334,7 @@ if [[ $sections == *4* ]]; then
 # --- 4. entering the sandbox ----------------------------------------------------------------------
 echo
 echo "4. per-command overhead of the netns sandbox (agent 'true'), SandboxStartBench"
-java -cp "$cp" dev.taskbound.core.sandbox.SandboxStartBench netns 20 | sed 's/^/  /'
+java $opens -cp "$cp" dev.taskbound.core.sandbox.SandboxStartBench netns 20 | sed 's/^/  /'
 fi
 
 echo

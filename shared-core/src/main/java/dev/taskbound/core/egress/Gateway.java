@@ -63,6 +63,8 @@ public final class Gateway implements AutoCloseable {
   private final Context ctx;
   private final Semaphore slots;
   private final Thread acceptor;
+  private final ThreadFactory threads;
+  private final Set<ServerSocketChannel> sandboxListeners = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicInteger active = new AtomicInteger();
   private final java.util.concurrent.CompletableFuture<Throwable> failure = new java.util.concurrent.CompletableFuture<>();
@@ -72,7 +74,7 @@ public final class Gateway implements AutoCloseable {
     this.socketPath = config.socketPath();
     this.server = server;
     GatewayOptions o = config.options();
-    ThreadFactory threads = daemonThreads("taskbound-gateway");
+    this.threads = daemonThreads("taskbound-gateway");
     ThreadPoolExecutor pool =
         new ThreadPoolExecutor(0, o.maxConnections(), 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threads);
     this.ctx =
@@ -87,7 +89,7 @@ public final class Gateway implements AutoCloseable {
             ConcurrentHashMap.newKeySet(),
             new Counters());
     this.slots = new Semaphore(o.maxConnections());
-    this.acceptor = threads.newThread(this::acceptLoop);
+    this.acceptor = threads.newThread(() -> acceptLoop(server, true));
   }
 
   /**
@@ -143,23 +145,27 @@ public final class Gateway implements AutoCloseable {
         c.connections.get(), c.allowed.get(), c.denied.get(), c.malformed.get(), c.upstreamFailures.get(), active.get());
   }
 
-  private void acceptLoop() {
+  /**
+   * Accepts until {@code listener} or the gateway is closed. {@code ownSocket}: the gateway's own
+   * socket closing under it is a failure; a sandbox's listener closes when its sandbox ends.
+   */
+  private void acceptLoop(ServerSocketChannel listener, boolean ownSocket) {
     try {
-      acceptUntilClosed();
+      acceptUntilClosed(listener, ownSocket);
     } catch (RuntimeException | Error e) {
       fail(e);
     }
   }
 
-  private void acceptUntilClosed() {
+  private void acceptUntilClosed(ServerSocketChannel listener, boolean ownSocket) {
     int failuresInARow = 0;
     while (!closed.get()) {
       SocketChannel client;
       try {
-        client = server.accept();
+        client = listener.accept();
         failuresInARow = 0;
       } catch (ClosedChannelException e) {
-        if (!closed.get()) {
+        if (ownSocket && !closed.get()) {
           fail(new IOException("the gateway's listening socket was closed", e));
         }
         return;
@@ -173,15 +179,59 @@ public final class Gateway implements AutoCloseable {
         }
         continue; // e.g. the client vanished between connect and accept
       }
+      if (!ownSocket) {
+        noDelay(client);
+      }
       admit(client);
     }
   }
 
   /**
-   * Serves a client connection accepted somewhere other than the gateway's own socket, exactly as
-   * if it had arrived there (limits, decisions, relay): for a sandbox that hands the agent's
-   * connections over directly, and for the benchmark's one-hop path. The gateway owns the channel
-   * from now on; after {@link #close()} it is closed at once.
+   * Serves every connection accepted on {@code listener} as if it had arrived on the gateway's own
+   * socket, on a thread of its own, until the listener or the gateway is closed: a sandbox hands
+   * its listening socket over this way, so the agent's connections reach the gateway without a
+   * relay in between. The listener's owner closes it when its sandbox ends; the gateway closes it
+   * when the gateway closes (at once, if it already has).
+   */
+  public void serveFrom(ServerSocketChannel listener) {
+    java.util.Objects.requireNonNull(listener, "listener");
+    sandboxListeners.add(listener);
+    if (closed.get()) {
+      closeListener(listener);
+      return;
+    }
+    threads.newThread(() -> {
+      try {
+        acceptLoop(listener, false);
+      } finally {
+        closeListener(listener);
+      }
+    }).start();
+  }
+
+  /** TLS handshakes are many small writes: Nagle plus delayed ACKs would add ~40 ms to each. */
+  private static void noDelay(SocketChannel tcpClient) {
+    try {
+      tcpClient.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+    } catch (IOException e) {
+      // the client is already gone; serving it fails on its own
+    }
+  }
+
+  private void closeListener(ServerSocketChannel listener) {
+    sandboxListeners.remove(listener);
+    try {
+      listener.close();
+    } catch (IOException e) {
+      // closing anyway
+    }
+  }
+
+  /**
+   * Serves one client connection accepted somewhere other than the gateway's own socket, exactly
+   * as if it had arrived there (limits, decisions, relay); {@link #serveFrom} does so for every
+   * connection on a listener. The gateway owns the channel from now on; after {@link #close()} it
+   * is closed at once.
    */
   public void serve(SocketChannel client) {
     java.util.Objects.requireNonNull(client, "client");
@@ -304,6 +354,7 @@ public final class Gateway implements AutoCloseable {
     } catch (IOException e) {
       // closing anyway
     }
+    sandboxListeners.forEach(this::closeListener);
     ctx.relay().close();
     for (SocketChannel ch : ctx.open()) {
       ProxyConnection.closeQuietly(ch);

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -45,7 +46,9 @@ final class InitLauncher {
       throw new SandboxException("cannot create the " + backend + " sandbox's control socket next to " + launch.gatewaySocket() + ": " + e, e);
     }
     Path control = controlDir.resolve("init.sock");
+    ListenerReceiver handoff = null;
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      handoff = ListenerReceiver.offer(launch, controlDir.resolve("listener.sock"));
       server.bind(UnixDomainSocketAddress.of(control), 1);
       ProcessBuilder pb =
           new ProcessBuilder(argv.apply(control))
@@ -63,7 +66,7 @@ final class InitLauncher {
       }
       LaunchedSandbox sandbox = new LaunchedSandbox(process, initIsOutermost);
       try {
-        handshake(backend, launch, server, process);
+        handshake(backend, launch, server, process, handoff);
         sandbox.initReportedIn();
         return sandbox;
       } catch (IOException | RuntimeException e) {
@@ -74,6 +77,9 @@ final class InitLauncher {
     } catch (IOException e) {
       throw new SandboxException("cannot create the " + backend + " sandbox's control socket " + control + ": " + e, e);
     } finally {
+      if (handoff != null) {
+        handoff.close();
+      }
       try {
         Files.deleteIfExists(control);
         Files.deleteIfExists(controlDir);
@@ -83,7 +89,8 @@ final class InitLauncher {
     }
   }
 
-  private static void handshake(String backend, SandboxLaunch launch, ServerSocketChannel server, Process process)
+  private static void handshake(
+      String backend, SandboxLaunch launch, ServerSocketChannel server, Process process, ListenerReceiver handoff)
       throws IOException {
     long deadline = System.nanoTime() + launch.startTimeout().toNanos();
     SocketChannel ch = accept(backend, launch, server, process, deadline);
@@ -97,8 +104,12 @@ final class InitLauncher {
       InitProtocol.write(
           out,
           new InitProtocol.Request(launch.command(), launch.workDir(), launch.environment(),
-              launch.gatewaySocket().toAbsolutePath(), launch.waitForAll()));
+              launch.gatewaySocket().toAbsolutePath(), launch.waitForAll(),
+              Optional.ofNullable(handoff).map(ListenerReceiver::path)));
       InitProtocol.readReply(in);
+      if (handoff != null) {
+        handoff.collect(process, launch.startTimeout());
+      }
     }
   }
 

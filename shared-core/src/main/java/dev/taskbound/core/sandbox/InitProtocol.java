@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The one exchange between the launcher and {@link SandboxInit} over a private Unix socket: the
@@ -16,13 +17,23 @@ import java.util.Map;
  * line or into a file); init answers once the forwarder listens and the agent has been started.
  */
 final class InitProtocol {
-  private static final int VERSION = 2;
+  private static final int VERSION = 3;
   private static final int MAX_STRING = 1 << 20;
   private static final int MAX_ITEMS = 100_000;
 
-  /** What to run. */
+  /**
+   * What to run.
+   *
+   * @param handoffSocket where to send the listening socket ({@link ListenerHandoff}); empty, or
+   *     when the hand-off fails: run the forwarder to {@code gatewaySocket} instead
+   */
   record Request(
-      List<String> command, Path workDir, Map<String, String> environment, Path gatewaySocket, boolean waitForAll) {}
+      List<String> command,
+      Path workDir,
+      Map<String, String> environment,
+      Path gatewaySocket,
+      boolean waitForAll,
+      Optional<Path> handoffSocket) {}
 
   /**
    * Init's answer.
@@ -48,6 +59,7 @@ final class InitProtocol {
     }
     writeString(out, r.gatewaySocket().toString());
     out.writeBoolean(r.waitForAll());
+    writeString(out, r.handoffSocket().map(Path::toString).orElse(""));
     out.flush();
   }
 
@@ -68,7 +80,9 @@ final class InitProtocol {
       env.put(readString(in), readString(in));
     }
     Path gatewaySocket = Path.of(readString(in));
-    return new Request(command, workDir, env, gatewaySocket, in.readBoolean());
+    boolean waitForAll = in.readBoolean();
+    String handoff = readString(in);
+    return new Request(command, workDir, env, gatewaySocket, waitForAll, handoff.isEmpty() ? Optional.empty() : Optional.of(Path.of(handoff)));
   }
 
   static void write(DataOutputStream out, Reply r) throws IOException {

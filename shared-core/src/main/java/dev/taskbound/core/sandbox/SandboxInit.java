@@ -4,22 +4,19 @@ import dev.taskbound.core.ExitCodes;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 
 /**
  * The first process inside a sandbox (PID 1 of the {@code netns} backend's PID namespace). It
  * connects to the launcher's private control socket, receives the agent's command and
- * environment, binds the forwarder on {@code 127.0.0.1} before anything else, starts the agent
- * with {@link ProxyEnvironment} added, reports back, passes SIGTERM/SIGINT/SIGHUP on to the agent
- * as SIGTERM, and exits with the agent's status (128+N for signal N; 127 if the command was not
- * found, 126 if it could not be executed).
+ * environment, binds the agent's proxy port ({@link AgentProxyPort}) before anything else, starts
+ * the agent with {@link ProxyEnvironment} added, reports back, passes SIGTERM/SIGINT/SIGHUP on to
+ * the agent as SIGTERM, and exits with the agent's status (128+N for signal N; 127 if the command
+ * was not found, 126 if it could not be executed).
  *
  * <p>Usage: {@code java dev.taskbound.core.sandbox.SandboxInit CONTROL_SOCKET}. Not an API.
  */
@@ -46,19 +43,15 @@ public final class SandboxInit {
   private static int run(Path control) throws IOException, InterruptedException {
     boolean waitForAll;
     Process agent;
-    Forwarder forwarder;
+    AgentProxyPort proxyPort;
     try (SocketChannel ctl = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       ctl.connect(UnixDomainSocketAddress.of(control));
       DataInputStream in = new DataInputStream(Channels.newInputStream(ctl));
       DataOutputStream out = new DataOutputStream(Channels.newOutputStream(ctl));
       InitProtocol.Request req = InitProtocol.readRequest(in);
       waitForAll = req.waitForAll();
-
-      ServerSocketChannel listener = ServerSocketChannel.open();
-      listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-      int port = ((InetSocketAddress) listener.getLocalAddress()).getPort();
-      forwarder = new Forwarder(listener, req.gatewaySocket());
-      forwarder.start();
+      proxyPort = AgentProxyPort.open(req.gatewaySocket(), req.handoffSocket());
+      int port = proxyPort.port();
 
       ProcessBuilder pb = new ProcessBuilder(req.command()).directory(req.workDir().toFile()).inheritIO();
       pb.environment().clear();
@@ -81,7 +74,7 @@ public final class SandboxInit {
       }
       return status;
     } finally {
-      forwarder.close();
+      proxyPort.close();
     }
   }
 

@@ -1,10 +1,12 @@
 package dev.taskbound.core.sandbox;
 
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * What to run in a sandbox. Immutable.
@@ -25,6 +27,10 @@ import java.util.Objects;
  *     credential and registry files that its variables point at. The {@code netns} and {@code proxy}
  *     backends show the host's filesystem anyway; the {@code container} backend mounts each one
  *     that exists; none may lie under a hidden path
+ * @param listenerSink who takes over the sandbox's listening socket and serves the agent's
+ *     connections on it directly (the gateway, {@code Gateway::serveFrom}), saving a relay per
+ *     connection; {@code null}, or a backend or JVM that cannot hand the socket over
+ *     ({@link NetnsSandbox} only, see ListenerHandoff), relays each connection to {@code gatewaySocket}
  */
 public record SandboxLaunch(
     List<String> command,
@@ -35,7 +41,8 @@ public record SandboxLaunch(
     Duration startTimeout,
     SandboxIo io,
     boolean waitForAll,
-    List<Path> agentPaths) {
+    List<Path> agentPaths,
+    Consumer<ServerSocketChannel> listenerSink) {
 
   public SandboxLaunch {
     command = List.copyOf(command);
@@ -52,6 +59,20 @@ public record SandboxLaunch(
     }
     Objects.requireNonNull(io, "io");
     agentPaths = List.copyOf(agentPaths);
+  }
+
+  /** A launch whose connections are relayed to {@code gatewaySocket} ({@link #withListenerSink}). */
+  public SandboxLaunch(
+      List<String> command,
+      Path workDir,
+      Map<String, String> environment,
+      Path gatewaySocket,
+      List<Path> hiddenPaths,
+      Duration startTimeout,
+      SandboxIo io,
+      boolean waitForAll,
+      List<Path> agentPaths) {
+    this(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, agentPaths, null);
   }
 
   /** A launch that ends when the agent itself exits (what remains in the sandbox is killed). */
@@ -72,12 +93,17 @@ public record SandboxLaunch(
    * status stays the agent's. Only backends with their own PID namespace support it.
    */
   public SandboxLaunch withWaitForAll() {
-    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, true, agentPaths);
+    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, true, agentPaths, listenerSink);
   }
 
   /** This launch, with {@code paths} shown to the agent read-only at the same path ({@link #agentPaths()}). */
   public SandboxLaunch withAgentPaths(List<Path> paths) {
-    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, paths);
+    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, paths, listenerSink);
+  }
+
+  /** This launch, with the sandbox's listening socket handed to {@code sink} ({@link #listenerSink()}). */
+  public SandboxLaunch withListenerSink(Consumer<ServerSocketChannel> sink) {
+    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, agentPaths, sink);
   }
 
   /** A launch whose agent shares the caller's standard streams. */
@@ -96,6 +122,6 @@ public record SandboxLaunch(
   public String toString() {
     return "SandboxLaunch[command=" + command + ", workDir=" + workDir + ", environment=" + environment.keySet()
         + " (values hidden), gatewaySocket=" + gatewaySocket + ", hiddenPaths=" + hiddenPaths
-        + ", startTimeout=" + startTimeout + ", waitForAll=" + waitForAll + "]";
+        + ", startTimeout=" + startTimeout + ", waitForAll=" + waitForAll + ", listenerSink=" + (listenerSink != null) + "]";
   }
 }

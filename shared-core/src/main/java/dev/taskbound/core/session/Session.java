@@ -355,7 +355,9 @@ public final class Session implements AutoCloseable {
                 io,
                 spec.waitForAll(),
                 // what the agent's variables point at; a container sees nothing of the host otherwise
-                List.of(layout.credentialsDir(), layout.registriesDir())));
+                List.of(layout.credentialsDir(), layout.registriesDir()))
+                // the gateway accepts the agent's connections itself where the backend allows
+                .withListenerSink(live.gateway::serveFrom));
     boolean stopRequested;
     synchronized (agentHandoff) {
       live.agent = agent;

@@ -117,6 +117,41 @@ class GatewayTest {
   }
 
   @Test
+  void servesEveryConnectionOnAHandedListenerAndClosesItWhenTheGatewayCloses() throws Exception {
+    LoopbackServer up = server(echo());
+    Gateway g = gateway(List.of("api.test:" + up.port()), List.of("evil.test"));
+    ServerSocketChannel sandboxPort = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+
+    g.serveFrom(sandboxPort);
+    try (SocketChannel allowed = SocketChannel.open(sandboxPort.getLocalAddress());
+        SocketChannel denied = SocketChannel.open(sandboxPort.getLocalAddress())) {
+      allowed.write(ByteBuffer.wrap(("CONNECT api.test:" + up.port() + " HTTP/1.1\r\n\r\nping")
+          .getBytes(StandardCharsets.ISO_8859_1)));
+      denied.write(ByteBuffer.wrap("CONNECT evil.test:443 HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
+
+      assertThat(new String(Channels.newInputStream(allowed).readNBytes(ProxyClient.ESTABLISHED.length() + 4), StandardCharsets.ISO_8859_1))
+          .isEqualTo(ProxyClient.ESTABLISHED + "ping");
+      assertThat(new String(Channels.newInputStream(denied).readAllBytes(), StandardCharsets.ISO_8859_1))
+          .startsWith("HTTP/1.1 403 Forbidden");
+    }
+    g.close();
+
+    assertThat(sandboxPort.isOpen()).as("a gateway that stops leaves no way in").isFalse();
+    assertThat(seen).extracting(s -> s.decision().allowed()).containsExactlyInAnyOrder(true, false);
+  }
+
+  @Test
+  void aListenerHandedToAClosedGatewayIsClosed() throws Exception {
+    Gateway g = gateway(List.of("api.test:443"), List.of());
+    g.close();
+    ServerSocketChannel sandboxPort = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+
+    g.serveFrom(sandboxPort);
+
+    assertThat(sandboxPort.isOpen()).isFalse();
+  }
+
+  @Test
   void connectToAllowedHostTunnelsBytesToThePinnedAddress() throws Exception {
     LoopbackServer up = server(echo());
     Gateway g = gateway(List.of("api.test:" + up.port()), List.of());

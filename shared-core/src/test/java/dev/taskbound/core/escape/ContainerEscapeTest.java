@@ -79,6 +79,11 @@ class ContainerEscapeTest extends EscapeSuite {
     return false;
   }
 
+  @Override
+  boolean gatewayHoldsTheAgentsPort() {
+    return false;
+  }
+
   @AfterEach
   void removeLeftoverContainers() {
     if (containers != null) {

@@ -15,6 +15,7 @@ import dev.taskbound.core.sandbox.Sandbox;
 import dev.taskbound.core.sandbox.SandboxIo;
 import dev.taskbound.core.sandbox.SandboxLaunch;
 import dev.taskbound.core.sandbox.SandboxProcess;
+import dev.taskbound.core.sandbox.SandboxScripts;
 import dev.taskbound.core.session.AgentEnvironment;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
@@ -96,6 +97,12 @@ abstract class EscapeSuite {
 
   /** Whether the agent can see the gateway's socket file (netns: yes, by design; container: no). */
   abstract boolean gatewaySocketVisible();
+
+  /**
+   * Whether the gateway holds the agent's proxy port (netns: the sandbox hands its listener over),
+   * rather than a forwarder in the sandbox relaying to the gateway's socket (container).
+   */
+  abstract boolean gatewayHoldsTheAgentsPort();
 
   @BeforeAll
   void start(@TempDir Path tempDir) throws Exception {
@@ -198,7 +205,8 @@ abstract class EscapeSuite {
     SandboxLaunch launch = new SandboxLaunch(List.of("/bin/bash", "-c", "P=${HTTP_PROXY##*:}; " + script), workspace(dir), env,
         gateway.socketPath(), hidden, Duration.ofSeconds(20),
         new SandboxIo(Redirect.from(Path.of("/dev/null").toFile()), Redirect.to(dir.resolve("out" + n).toFile()),
-            Redirect.to(dir.resolve("err" + n).toFile())));
+            Redirect.to(dir.resolve("err" + n).toFile())))
+        .withListenerSink(gateway::serveFrom); // as a session: the netns gateway holds the agent's port
     SandboxProcess p = sandbox.start(launch);
     try {
       if (!p.waitFor(Duration.ofSeconds(60))) {
@@ -439,13 +447,16 @@ abstract class EscapeSuite {
     dying.onFailure(failures::add);
     int n = ++runs;
     String url = "http://api.test:" + httpPort() + "/";
-    SandboxLaunch launch = new SandboxLaunch(List.of("/bin/bash", "-c",
-        "for i in 1 2 3; do curl -sS -o /dev/null -w 'before %{http_code}\\n' " + url + "; done; echo ready > " + ready
+    // Held by the gateway, the port is checked once the sandbox's init has let go of it.
+    String handedOver = gatewayHoldsTheAgentsPort() ? SandboxScripts.LISTENER_COUNTS + SandboxScripts.AWAIT_HAND_OVER : "";
+    SandboxLaunch launch = new SandboxLaunch(List.of("/bin/bash", "-c", handedOver
+        + "for i in 1 2 3; do curl -sS -o /dev/null -w 'before %{http_code}\\n' " + url + "; done; echo ready > " + ready
             + "; read x < " + goOn + "; for i in 1 2 3; do curl -sS --max-time 10 -o /dev/null -w 'after %{http_code}\\n' "
             + url + "; echo exit=$?; done"),
         workspace(dir), Map.of("PATH", "/usr/bin:/bin"), dying.socketPath(), List.of(), Duration.ofSeconds(20),
         new SandboxIo(Redirect.from(Path.of("/dev/null").toFile()), Redirect.to(dir.resolve("out" + n).toFile()),
-            Redirect.to(dir.resolve("err" + n).toFile())));
+            Redirect.to(dir.resolve("err" + n).toFile())))
+        .withListenerSink(dying::serveFrom);
     SandboxProcess p = sandbox.start(launch);
     String out;
     try {
@@ -459,8 +470,10 @@ abstract class EscapeSuite {
     }
 
     assertThat(out).contains("before 200\nbefore 200\nbefore 200\n");
-    // 52 (empty reply) or 56 (connection reset), depending on when the forwarder sees the socket go
-    assertThat(out).doesNotContain("after 200").containsPattern("(after 000\nexit=5[26]\n){3}");
+    // Held by the gateway, the port's listener closed with it: refused (curl exit 7). Behind a
+    // forwarder: 52 (empty reply) or 56 (reset), depending on when it sees the socket go.
+    String exit = gatewayHoldsTheAgentsPort() ? "7" : "5[26]";
+    assertThat(out).doesNotContain("after 200").containsPattern("(after 000\nexit=" + exit + "\n){3}");
     assertThat(dying.isServing()).isFalse();
   }
 

@@ -35,4 +35,9 @@ class NetnsEscapeTest extends EscapeSuite {
   boolean gatewaySocketVisible() {
     return true;
   }
+
+  @Override
+  boolean gatewayHoldsTheAgentsPort() {
+    return true;
+  }
 }

@@ -3,12 +3,14 @@ package dev.taskbound.core.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -113,6 +115,67 @@ class NetnsSandboxTest {
       assertThat(s.decision().allowed()).isFalse();
       assertThat(s.decision().host()).isEqualTo("evil.test");
     });
+  }
+
+  @Test
+  void theGatewayTakesOverTheAgentsListeningSocketSoNothingInTheSandboxHoldsIt() throws Exception {
+    List<ServerSocketChannel> handed = new CopyOnWriteArrayList<>();
+    SandboxLaunch launch = h.launch(curlThenCountListeners(true), List.of()).withListenerSink(ch -> {
+      handed.add(ch);
+      h.gateway.serveFrom(ch);
+    });
+
+    SandboxHarness.Result r = h.run(sandbox.start(launch));
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo(SandboxHarness.BODY + "listeners: 1, held by init: 0\n");
+    assertThat(handed).singleElement();
+    awaitClosed(handed.get(0)); // the socket (and with it the namespace) goes with the sandbox
+  }
+
+  @Test
+  void withoutAListenerSinkInitForwardsEachConnectionToTheGatewaySocket() throws Exception {
+    SandboxLaunch launch = h.launch(curlThenCountListeners(false), List.of()).withListenerSink(null);
+
+    SandboxHarness.Result r = h.run(sandbox.start(launch));
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo(SandboxHarness.BODY + "listeners: 1, held by init: 1\n");
+  }
+
+  @Test
+  void aSandboxJvmThatCannotHandItsListenerOverForwardsInstead() throws Exception {
+    InitCommand current = InitCommand.current();
+    List<String> withoutOpens = current.jvmFlags().stream().filter(f -> !f.startsWith("--add-opens")).toList();
+    NetnsSandbox closedJdk =
+        new NetnsSandbox(SandboxTools.defaultSearchPath(System.getenv("PATH")), List.of(dockerSocket),
+            new InitCommand(current.javaBinary(), current.classPath(), withoutOpens));
+    List<ServerSocketChannel> handed = new CopyOnWriteArrayList<>();
+    SandboxLaunch launch = h.launch(curlThenCountListeners(false), List.of()).withListenerSink(handed::add);
+
+    SandboxHarness.Result r = h.run(closedJdk.start(launch));
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo(SandboxHarness.BODY + "listeners: 1, held by init: 1\n");
+    assertThat(handed).isEmpty();
+  }
+
+  /**
+   * Fetches through the proxy; then, after waiting for the hand-off if asked to, counts the TCP
+   * listeners in the sandbox and those its init holds.
+   */
+  private static List<String> curlThenCountListeners(boolean awaitHandOver) {
+    return List.of("sh", "-c", SandboxScripts.LISTENER_COUNTS + " curl -sS --fail --cacert " + h.certPem + " " + h.url()
+        + " && " + (awaitHandOver ? SandboxScripts.AWAIT_HAND_OVER : "")
+        + " echo \"listeners: $(listeners), held by init: $(heldByInit)\"");
+  }
+
+  private static void awaitClosed(ServerSocketChannel ch) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    for (int i = 0; i < 1000 && ch.isOpen() && System.nanoTime() < deadline; i++) {
+      TimeUnit.MILLISECONDS.sleep(10); // closed by the sandbox process's exit callback, on another thread
+    }
+    assertThat(ch.isOpen()).as("the listener is closed once its sandbox has ended").isFalse();
   }
 
   @Test

@@ -127,7 +127,8 @@ final class SandboxHarness implements AutoCloseable {
         hidden,
         Duration.ofSeconds(20),
         new SandboxIo(Redirect.from(Path.of("/dev/null").toFile()),
-            Redirect.to(dir.resolve("out" + runs).toFile()), Redirect.to(dir.resolve("err" + runs).toFile())));
+            Redirect.to(dir.resolve("out" + runs).toFile()), Redirect.to(dir.resolve("err" + runs).toFile())))
+        .withListenerSink(gateway::serveFrom); // as the session does
   }
 
   /** Runs a command to completion in a new sandbox; the sandbox is destroyed in any case. */

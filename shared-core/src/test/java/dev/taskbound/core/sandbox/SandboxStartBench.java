@@ -28,7 +28,8 @@ public final class SandboxStartBench {
       Sandbox sandbox = backend.equals("proxy") ? new ProxySandbox() : new NetnsSandbox();
       SandboxLaunch launch =
           new SandboxLaunch(List.of("true"), dir, Map.of("PATH", "/usr/bin:/bin"), g.socketPath(), List.of(dir.resolve("hidden")),
-              Duration.ofSeconds(20), new SandboxIo(Redirect.INHERIT, Redirect.INHERIT, Redirect.INHERIT));
+              Duration.ofSeconds(20), new SandboxIo(Redirect.INHERIT, Redirect.INHERIT, Redirect.INHERIT))
+              .withListenerSink(g::serveFrom); // as a session does (needs --add-opens java.base/sun.nio.ch=ALL-UNNAMED)
       Files.createDirectories(dir.resolve("hidden"));
       sandbox.start(launch).waitFor(); // warm-up: preflight, class loading in this JVM
       long[] sandboxed = new long[runs];

@@ -6,12 +6,10 @@ import dev.taskbound.core.egress.Gateway;
 import dev.taskbound.core.egress.GatewayConfig;
 import dev.taskbound.core.egress.GatewayOptions;
 import dev.taskbound.core.egress.RuleSet;
-import java.io.IOException;
+import dev.taskbound.core.sandbox.HandoffAcrossJvms;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,12 +25,13 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * java -cp target/classes:target/test-classes dev.taskbound.core.clients.bench.GatewayMain \
- *     SOCKET MAX_CONNECTIONS RULE... [--pin NAME=IP]... [--tcp PORT]
+ *     SOCKET MAX_CONNECTIONS RULE... [--pin NAME=IP]... [--handoff PATH] [--tcp PORT]
  * </pre>
  *
- * {@code --tcp PORT} also accepts on 127.0.0.1:PORT and hands each connection to
- * {@link Gateway#serve}: the one-hop path the benchmark compares with (what a sandbox that passed
- * the agent's sockets to the gateway would give), not a way Taskbound runs.
+ * {@code --handoff PATH} takes sandboxes' listening sockets from {@link InSandbox} in another JVM
+ * ({@link HandoffAcrossJvms}) and serves them with {@link Gateway#serveFrom}, as a session's
+ * gateway does with its own sandbox's. {@code --tcp PORT} also serves a listener on the host's
+ * 127.0.0.1:PORT the same way: one hop for a client outside any sandbox (a diagnostic path).
  *
  * Prints {@code ready <pid>} on stdout once the socket accepts connections. The ports of the rules
  * are TLS ports: the gateway checks each tunnel's ClientHello there, as it does on 443 in a session.
@@ -42,15 +41,18 @@ public final class GatewayMain {
 
   public static void main(String[] args) throws Exception {
     if (args.length < 3) {
-      System.err.println("usage: GatewayMain SOCKET MAX_CONNECTIONS RULE... [--pin NAME=IP]... [--tcp PORT]");
+      System.err.println("usage: GatewayMain SOCKET MAX_CONNECTIONS RULE... [--pin NAME=IP]... [--handoff PATH] [--tcp PORT]");
       System.exit(2);
     }
     List<EgressRule> allow = new ArrayList<>();
     Map<String, String> pins = new LinkedHashMap<>();
+    Path handoff = null;
     int tcpPort = -1;
     for (int i = 2; i < args.length; i++) {
       if (args[i].equals("--tcp")) {
         tcpPort = Integer.parseInt(args[++i]);
+      } else if (args[i].equals("--handoff")) {
+        handoff = Path.of(args[++i]);
       } else if (args[i].equals("--pin")) {
         String[] kv = args[++i].split("=", 2);
         pins.put(kv[0], kv[1]);
@@ -63,21 +65,11 @@ public final class GatewayMain {
     GatewayOptions options = GatewayOptions.DEFAULTS.withMaxConnections(Integer.parseInt(args[1])).withTlsPorts(tlsPorts);
     Gateway gateway =
         Gateway.start(new GatewayConfig(Path.of(args[0]), RuleSet.of(allow, List.of()), pins, EgressListener.NONE, options));
+    if (handoff != null) {
+      HandoffAcrossJvms.serve(handoff, gateway::serveFrom);
+    }
     if (tcpPort >= 0) {
-      ServerSocketChannel tcp = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), tcpPort), 2048);
-      Thread acceptor = new Thread(() -> {
-        while (tcp.isOpen()) {
-          try {
-            SocketChannel client = tcp.accept();
-            client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            gateway.serve(client);
-          } catch (IOException e) {
-            return;
-          }
-        }
-      }, "one-hop-acceptor");
-      acceptor.setDaemon(true);
-      acceptor.start();
+      gateway.serveFrom(ServerSocketChannel.open(java.net.StandardProtocolFamily.INET).bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), tcpPort), 2048));
     }
     CountDownLatch done = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

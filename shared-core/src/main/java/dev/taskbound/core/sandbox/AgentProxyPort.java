@@ -12,7 +12,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The sandbox's side of the agent's proxy port, run by {@link SandboxInit}: a listener on
+ * The sandbox's side of the agent's proxy port, run by {@link SandboxInit} (and by
+ * {@link ContainerForwarder} for the {@code container} backend): a listener on
  * {@code 127.0.0.1} inside the sandbox whose connections reach the gateway one of two ways. Where
  * the launcher offers a hand-off socket, the listener goes to the gateway ({@link ListenerHandoff})
  * and nothing in the sandbox holds it or relays; otherwise, or if the hand-off fails, a
@@ -44,19 +45,24 @@ final class AgentProxyPort implements AutoCloseable {
    * @throws IOException if the port cannot be bound or the forwarder not started
    */
   static AgentProxyPort open(Path gatewaySocket, Optional<Path> handoffSocket) throws IOException {
+    return open(gatewaySocket, handoffSocket, 0);
+  }
+
+  /** As {@link #open(Path, Optional)}, on a given port (0: any free one). */
+  static AgentProxyPort open(Path gatewaySocket, Optional<Path> handoffSocket, int port) throws IOException {
     ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.INET);
     try {
-      listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
       SocketChannel handoff = handoffSocket.isPresent() && ListenerHandoff.unavailable().isEmpty() ? connect(handoffSocket.get()) : null;
-      AgentProxyPort port = new AgentProxyPort(listener, gatewaySocket, handoff);
+      AgentProxyPort proxyPort = new AgentProxyPort(listener, gatewaySocket, handoff);
       if (handoff == null) {
-        port.forward();
+        proxyPort.forward();
       } else {
-        Thread sender = new Thread(port::handOver, "taskbound-handoff");
+        Thread sender = new Thread(proxyPort::handOver, "taskbound-handoff");
         sender.setDaemon(true);
         sender.start();
       }
-      return port;
+      return proxyPort;
     } catch (IOException | RuntimeException e) {
       listener.close();
       throw e;

@@ -2,21 +2,20 @@ package dev.taskbound.core.sandbox;
 
 import dev.taskbound.core.ExitCodes;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 /**
  * The forwarder of the {@code container} backend, run as the only process of the forwarder
- * container ({@code --network none}): binds {@code 127.0.0.1:PORT}, relays each connection to the
- * gateway's Unix socket (bind-mounted into the container), prints {@link #READY} and the port on
- * standard output once it listens, and runs until the container is removed. The agent container
- * joins its network namespace, so the forwarder is the agent's only way out.
+ * container ({@code --network none}): binds {@code 127.0.0.1:PORT} and hands that listening socket
+ * to the gateway through HANDOFF_SOCKET, or relays each connection to the gateway's Unix socket
+ * (both bind-mounted into the container; {@link AgentProxyPort}), prints {@link #READY} and the
+ * port on standard output once it listens, and runs until the container is removed. The agent
+ * container joins its network namespace, so this port is the agent's only way out.
  *
- * <p>Usage: {@code java dev.taskbound.core.sandbox.ContainerForwarder GATEWAY_SOCKET PORT}. Not an
- * API.
+ * <p>Usage: {@code java dev.taskbound.core.sandbox.ContainerForwarder GATEWAY_SOCKET PORT
+ * [HANDOFF_SOCKET]}. Not an API.
  */
 public final class ContainerForwarder {
   /** The line prefix that tells the launcher the forwarder listens. */
@@ -25,16 +24,16 @@ public final class ContainerForwarder {
   private ContainerForwarder() {}
 
   public static void main(String[] args) throws InterruptedException {
-    if (args.length != 2) {
-      System.err.println("taskbound: usage: ContainerForwarder GATEWAY_SOCKET PORT");
+    if (args.length != 2 && args.length != 3) {
+      System.err.println("taskbound: usage: ContainerForwarder GATEWAY_SOCKET PORT [HANDOFF_SOCKET]");
       System.exit(ExitCodes.USAGE);
     }
     int port;
     try {
       port = Integer.parseInt(args[1]);
-      ServerSocketChannel listener = ServerSocketChannel.open();
-      listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-      new Forwarder(listener, Path.of(args[0])).start();
+      // Keeps the process, and with it the network namespace, alive; the port itself goes to the
+      // gateway when a hand-off socket is given (AgentProxyPort), else this process forwards.
+      AgentProxyPort.open(Path.of(args[0]), args.length == 3 ? Optional.of(Path.of(args[2])) : Optional.empty(), port);
     } catch (IOException | RuntimeException e) {
       System.err.println("taskbound: the forwarder cannot listen on 127.0.0.1:" + args[1] + ": " + e.getMessage());
       System.exit(ExitCodes.SANDBOX);

@@ -204,7 +204,8 @@ public final class ContainerSandbox implements Sandbox {
     args.addAll(labels(id));
     args.addAll(List.of(
         "--pull", "never", "--network", "none", "--read-only", "--cap-drop", "ALL",
-        "--security-opt", "no-new-privileges", "--user", owner, "--tmpfs", "/tmp:size=16m",
+        // exec: junixsocket loads its native code from a file it writes to /tmp (ListenerHandoff)
+        "--security-opt", "no-new-privileges", "--user", owner, "--tmpfs", "/tmp:size=16m,exec",
         "--mount", "type=bind,source=" + hostPath("gateway socket's directory", socket.getParent()) + ",target="
             + GATEWAY_DIR + ",readonly"));
     Path ownCode = config.forwarderCode().toAbsolutePath();
@@ -216,18 +217,72 @@ public final class ContainerSandbox implements Sandbox {
       code = CODE_MOUNT + (Files.isDirectory(ownCode) ? "" : ".jar");
       args.addAll(List.of("--mount", "type=bind,source=" + hostPath("forwarder code", ownCode) + ",target=" + code + ",readonly"));
     }
+    // junixsocket hands the listener over; in a build its jars are not inside Taskbound's own code.
+    List<String> classPath = new ArrayList<>(List.of(code));
+    boolean canHandOver = mountLibraries(args, ownCode, classPath);
     args.addAll(List.of("--entrypoint", config.forwarderJava(), s != null ? s.image() : config.forwarderImage()));
     args.addAll(InitCommand.FAST_START);
-    args.addAll(List.of("-cp", code, ContainerForwarder.class.getName(),
+    args.addAll(List.of("-cp", String.join(":", classPath), ContainerForwarder.class.getName(),
         GATEWAY_DIR + "/" + socket.getFileName(), String.valueOf(config.forwarderPort())));
-    Process p;
-    try {
-      p = docker.builder(args, Map.of()).redirectErrorStream(true).redirectInput(Redirect.from(new java.io.File("/dev/null"))).start();
-    } catch (IOException e) {
-      throw new SandboxException("cannot run " + config.dockerBinary() + ": " + e.getMessage(), e);
+    // The hand-off socket sits next to the gateway's, in the directory the forwarder has mounted.
+    Path handoffPath = socket.getParent().resolve("handoff-" + id + ".sock");
+    try (ListenerReceiver handoff = canHandOver ? offerHandoff(launch, handoffPath) : null) {
+      if (handoff != null) {
+        args.add(GATEWAY_DIR + "/" + handoff.path().getFileName());
+      }
+      Process p;
+      try {
+        p = docker.builder(args, Map.of()).redirectErrorStream(true).redirectInput(Redirect.from(new java.io.File("/dev/null"))).start();
+      } catch (IOException e) {
+        throw new SandboxException("cannot run " + config.dockerBinary() + ": " + e.getMessage(), e);
+      }
+      awaitReady(p, deadline);
+      if (handoff != null) {
+        collect(handoff, p, launch);
+      }
+      return p;
     }
-    awaitReady(p, deadline);
-    return p;
+  }
+
+  /**
+   * Mounts junixsocket's jars into the forwarder where they are not part of {@code ownCode} (a
+   * build's class path rather than the shaded jar), adding them to {@code classPath}.
+   *
+   * @return false if one cannot be mounted: the forwarder then only forwards
+   */
+  private boolean mountLibraries(List<String> args, Path ownCode, List<String> classPath) {
+    List<String> mounts = new ArrayList<>();
+    int n = 0;
+    for (Path jar : ListenerHandoff.libraryLocations()) {
+      if (jar.equals(ownCode)) {
+        continue;
+      }
+      String target = CODE_MOUNT + "-lib" + (n++) + ".jar";
+      try {
+        mounts.addAll(List.of("--mount", "type=bind,source=" + hostPath("junixsocket library", jar) + ",target=" + target + ",readonly"));
+      } catch (SandboxException notMountable) {
+        return false;
+      }
+      classPath.add(target);
+    }
+    args.addAll(mounts);
+    return true;
+  }
+
+  private static ListenerReceiver offerHandoff(SandboxLaunch launch, Path path) {
+    try {
+      return ListenerReceiver.offer(launch, path);
+    } catch (IOException e) {
+      return null; // the forwarder forwards
+    }
+  }
+
+  private static void collect(ListenerReceiver handoff, Process forwarder, SandboxLaunch launch) {
+    try {
+      handoff.collect(forwarder, launch.startTimeout());
+    } catch (IOException e) {
+      // nothing was taken: the forwarder forwards
+    }
   }
 
   /** Reads the forwarder's output until its ready line; then keeps draining it in the background. */

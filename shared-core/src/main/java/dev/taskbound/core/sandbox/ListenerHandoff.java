@@ -10,6 +10,7 @@ import java.net.StandardProtocolFamily;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.channels.spi.SelectorProvider;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import org.newsclub.net.unix.AFUNIXSocket;
@@ -47,6 +48,22 @@ final class ListenerHandoff {
     } catch (ReflectiveOperationException | RuntimeException e) {
       return Optional.of("the JVM does not open java.base/" + JDK_CHANNELS + " to Taskbound (" + e + ")");
     }
+  }
+
+  /**
+   * Where junixsocket's classes and native code come from: the jars (or Taskbound's own shaded
+   * jar) that a JVM needs on its class path to hand a listener over.
+   */
+  static java.util.Set<Path> libraryLocations() {
+    java.util.Set<Path> out = new java.util.LinkedHashSet<>();
+    for (Class<?> c : new Class<?>[] {AFUNIXSocket.class, org.newsclub.lib.junixsocket.common.NarMetadata.class}) {
+      try {
+        out.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toAbsolutePath());
+      } catch (java.net.URISyntaxException | RuntimeException e) {
+        // not from a file: nothing to mount
+      }
+    }
+    return out;
   }
 
   /**

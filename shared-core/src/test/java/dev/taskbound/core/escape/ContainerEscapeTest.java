@@ -81,7 +81,7 @@ class ContainerEscapeTest extends EscapeSuite {
 
   @Override
   boolean gatewayHoldsTheAgentsPort() {
-    return false;
+    return true; // the forwarder container hands its listening socket over, as SandboxInit does
   }
 
   @AfterEach

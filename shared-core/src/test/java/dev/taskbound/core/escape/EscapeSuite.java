@@ -99,8 +99,8 @@ abstract class EscapeSuite {
   abstract boolean gatewaySocketVisible();
 
   /**
-   * Whether the gateway holds the agent's proxy port (netns: the sandbox hands its listener over),
-   * rather than a forwarder in the sandbox relaying to the gateway's socket (container).
+   * Whether the gateway holds the agent's proxy port (the sandbox hands its listener over), rather
+   * than a forwarder in the sandbox relaying to the gateway's socket.
    */
   abstract boolean gatewayHoldsTheAgentsPort();
 

@@ -19,6 +19,7 @@ import java.io.File;
 import java.lang.ProcessBuilder.Redirect;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -94,6 +95,9 @@ class ContainerSandboxTest {
 
   private record Result(int status, String out, String err) {}
 
+  private final List<ServerSocketChannel> handed = new CopyOnWriteArrayList<>();
+  private volatile boolean handOver = true;
+
   private SandboxProcess start(String script, Map<String, String> env) throws Exception {
     return start(List.of("bash", "-c", script), env, List.of(dir.resolve("run")), new File("/dev/null"));
   }
@@ -106,7 +110,14 @@ class ContainerSandboxTest {
     return sandbox.start(new SandboxLaunch(
         command, work, env, gateway.socketPath(), hidden, Duration.ofSeconds(30),
         new SandboxIo(Redirect.from(stdin), Redirect.to(dir.resolve("out" + runs).toFile()),
-            Redirect.to(dir.resolve("err" + runs).toFile()))));
+            Redirect.to(dir.resolve("err" + runs).toFile())))
+        .withListenerSink(handOver ? this::serveHanded : null));
+  }
+
+  /** As a session does: the gateway serves the forwarder container's listening socket. */
+  private void serveHanded(ServerSocketChannel listener) {
+    handed.add(listener);
+    gateway.serveFrom(listener);
   }
 
   private Result run(String script) throws Exception {
@@ -154,6 +165,40 @@ class ContainerSandboxTest {
     assertThat(parts[0].strip()).startsWith("HTTP/1.1 200").contains(BODY);
     assertThat(parts[1].strip()).startsWith("HTTP/1.1 403").contains("egress to blocked.test:" + port() + " denied");
     assertThat(requests.get() - before).isEqualTo(1);
+  }
+
+  @Test
+  void theGatewayTakesOverTheForwardersListeningSocketAndReleasesItWithTheSandbox() throws Exception {
+    handed.clear();
+
+    Result r = run(proxiedGet("allowed.test"));
+
+    assertThat(r.out().strip()).as(r.err()).startsWith("HTTP/1.1 200").contains(BODY);
+    assertThat(handed).singleElement();
+    awaitClosed(handed.get(0)); // the forwarder container is gone, and with it the namespace
+  }
+
+  @Test
+  void withoutAListenerSinkTheForwarderRelaysEachConnection() throws Exception {
+    handed.clear();
+    handOver = false;
+    Result r;
+    try {
+      r = run(proxiedGet("allowed.test"));
+    } finally {
+      handOver = true;
+    }
+
+    assertThat(r.out().strip()).as(r.err()).startsWith("HTTP/1.1 200").contains(BODY);
+    assertThat(handed).isEmpty();
+  }
+
+  private static void awaitClosed(ServerSocketChannel ch) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    for (int i = 0; i < 2000 && ch.isOpen() && System.nanoTime() < deadline; i++) {
+      TimeUnit.MILLISECONDS.sleep(10); // closed by the forwarder's exit callback, on another thread
+    }
+    assertThat(ch.isOpen()).as("the listener is closed once its sandbox has ended").isFalse();
   }
 
   @Test

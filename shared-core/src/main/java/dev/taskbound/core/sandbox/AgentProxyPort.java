@@ -102,16 +102,10 @@ final class AgentProxyPort implements AutoCloseable {
     }
   }
 
+  /** The hand-off connection, or {@code null} when the launcher's socket cannot be reached (forward). */
   private static SocketChannel connect(Path socket) {
     try {
-      SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-      try {
-        ch.connect(UnixDomainSocketAddress.of(socket));
-        return ch;
-      } catch (IOException e) {
-        ch.close();
-        return null;
-      }
+      return SocketChannel.open(UnixDomainSocketAddress.of(socket));
     } catch (IOException e) {
       return null;
     }

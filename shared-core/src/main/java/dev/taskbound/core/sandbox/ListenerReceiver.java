@@ -12,9 +12,9 @@ import java.time.Duration;
 import java.util.function.Consumer;
 
 /**
- * The launcher's end of {@link ListenerHandoff}: a private socket next to the control socket that
- * {@link SandboxInit} connects to before it starts the agent, so the one connection waiting there
- * once init has reported in is init's. The listener itself is received on a daemon thread and
+ * The launcher's end of {@link ListenerHandoff}: a private socket that the sandbox's side
+ * ({@link SandboxInit}, or the container backend's {@link ContainerForwarder}) connects to before
+ * the agent starts, so the one connection waiting there once that side has reported in is its own. The listener itself is received on a daemon thread and
  * given to the launch's sink; it is closed when the sandbox's process exits, since the socket
  * would otherwise keep the sandbox's network namespace alive.
  */
@@ -31,7 +31,7 @@ final class ListenerReceiver implements AutoCloseable {
 
   /**
    * A receiver at {@code path} when the launch has a sink and this JVM can take a listener;
-   * {@code null} otherwise (init then forwards).
+   * {@code null} otherwise (the sandbox then forwards).
    */
   static ListenerReceiver offer(SandboxLaunch launch, Path path) throws IOException {
     if (launch.listenerSink() == null || ListenerHandoff.unavailable().isPresent()) {
@@ -41,7 +41,7 @@ final class ListenerReceiver implements AutoCloseable {
     try {
       server.bind(UnixDomainSocketAddress.of(path), 1);
       server.configureBlocking(false);
-      ListenerHandoff.warmUpInBackground(); // ready by the time init has started and sends
+      ListenerHandoff.warmUpInBackground(); // ready by the time the sandbox has started and sends
       return new ListenerReceiver(path, server, launch.listenerSink());
     } catch (IOException | RuntimeException e) {
       server.close();
@@ -54,20 +54,20 @@ final class ListenerReceiver implements AutoCloseable {
   }
 
   /**
-   * Once init has reported in: takes init's hand-off connection, if it made one, and receives the
-   * listener from it in the background within {@code timeout}. If that fails, init forwards
-   * instead (it could not send) or the agent's connections are refused (the listener was lost in
-   * transit): either way nothing is left open.
+   * Once the sandbox's side has reported in: takes its hand-off connection, if it made one, and
+   * receives the listener from it in the background within {@code timeout}. If that fails, the
+   * sandbox forwards instead (it could not send) or the agent's connections are refused (the
+   * listener was lost in transit): either way nothing is left open.
    */
   void collect(Process sandbox, Duration timeout) throws IOException {
-    SocketChannel fromInit = server.accept();
-    if (fromInit == null) {
-      return; // init did not connect: it forwards
+    SocketChannel fromSandbox = server.accept();
+    if (fromSandbox == null) {
+      return; // the sandbox did not connect: it forwards
     }
     Thread receiver = new Thread(() -> {
-      try (fromInit) {
-        fromInit.configureBlocking(true);
-        ServerSocketChannel listener = ListenerHandoff.receive(fromInit, timeout);
+      try (fromSandbox) {
+        fromSandbox.configureBlocking(true);
+        ServerSocketChannel listener = ListenerHandoff.receive(fromSandbox, timeout);
         sandbox.onExit().thenRun(() -> Relay.closeQuietly(listener));
         sink.accept(listener);
       } catch (IOException | RuntimeException e) {

@@ -61,6 +61,19 @@ class EgressHardeningTest {
     return g;
   }
 
+  /** A gateway allowing {@code api.test} (pinned to loopback) on {@code up}'s port, checked as a TLS port. */
+  private Gateway tlsGateway(LoopbackServer up) {
+    return gateway(List.of("api.test:" + up.port()), Map.of("api.test", "127.0.0.1"),
+        GatewayOptions.DEFAULTS.withTlsPorts(java.util.Set.of(up.port())));
+  }
+
+  /** An upstream that records how many bytes each connection sent it. */
+  private LoopbackServer countingUpstream(List<Integer> bytesPerConnection) throws IOException {
+    LoopbackServer s = new LoopbackServer(sock -> bytesPerConnection.add(sock.getInputStream().readAllBytes().length));
+    closeables.add(s);
+    return s;
+  }
+
   private LoopbackServer echoServer() throws IOException {
     LoopbackServer s = new LoopbackServer(sock -> sock.getInputStream().transferTo(sock.getOutputStream()));
     closeables.add(s);
@@ -203,10 +216,8 @@ class EgressHardeningTest {
   @Test
   void closesTheTunnelWhenSniDiffersFromTheConnectHostBeforeAnyByteGoesUpstream() throws Exception {
     List<Integer> upstreamBytes = new CopyOnWriteArrayList<>();
-    LoopbackServer up = new LoopbackServer(s -> upstreamBytes.add(s.getInputStream().readAllBytes().length));
-    closeables.add(up);
-    Gateway g = gateway(List.of("api.test:" + up.port()), Map.of("api.test", "127.0.0.1"),
-        GatewayOptions.DEFAULTS.withTlsPorts(java.util.Set.of(up.port())));
+    LoopbackServer up = countingUpstream(upstreamBytes);
+    Gateway g = tlsGateway(up);
 
     String mismatch = tlsThrough(g, "api.test:" + up.port(), Optional.of("evil.example.com"));
     String none = tlsThrough(g, "api.test:" + up.port(), Optional.empty());
@@ -222,7 +233,6 @@ class EgressHardeningTest {
   @ParameterizedTest(name = "CONNECT {0} with SNI {1}")
   @CsvSource({"api.test, api.test", "API.Test., Api.TEST", "127.0.0.1, ''"})
   void passesTheClientHelloOnWhenSniMatchesOrIsAbsentForAnAddress(String target, String sni) throws Exception {
-    List<Integer> upstreamBytes = new CopyOnWriteArrayList<>();
     CompletableFuture<Integer> received = new CompletableFuture<>();
     LoopbackServer up = new LoopbackServer(s -> received.complete(s.getInputStream().readNBytes(5).length));
     closeables.add(up);
@@ -259,8 +269,7 @@ class EgressHardeningTest {
   @Test
   void refusesPlainBytesOnATlsPort() throws Exception {
     LoopbackServer up = echoServer();
-    Gateway g = gateway(List.of("api.test:" + up.port()), Map.of("api.test", "127.0.0.1"),
-        GatewayOptions.DEFAULTS.withTlsPorts(java.util.Set.of(up.port())));
+    Gateway g = tlsGateway(up);
 
     String response = exchange(g, "CONNECT api.test:" + up.port() + " HTTP/1.1\r\n\r\nGET / HTTP/1.1\r\n\r\n");
 
@@ -272,10 +281,8 @@ class EgressHardeningTest {
   @Test
   void readsAClientHelloUpToItsLimitAndClosesTheTunnelBeyond() throws Exception {
     List<Integer> upstreamBytes = new CopyOnWriteArrayList<>();
-    LoopbackServer up = new LoopbackServer(s -> upstreamBytes.add(s.getInputStream().readAllBytes().length));
-    closeables.add(up);
-    Gateway g = gateway(List.of("api.test:" + up.port()), Map.of("api.test", "127.0.0.1"),
-        GatewayOptions.DEFAULTS.withTlsPorts(java.util.Set.of(up.port())));
+    LoopbackServer up = countingUpstream(upstreamBytes);
+    Gateway g = tlsGateway(up);
     ByteBuffer hello = ClientHelloTest.oversizedHello(70_000);
     byte[] bytes = new byte[hello.remaining()];
     hello.get(bytes);

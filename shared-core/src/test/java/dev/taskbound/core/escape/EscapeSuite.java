@@ -14,8 +14,8 @@ import dev.taskbound.core.egress.RuleSet;
 import dev.taskbound.core.sandbox.Sandbox;
 import dev.taskbound.core.sandbox.SandboxIo;
 import dev.taskbound.core.sandbox.SandboxLaunch;
+import dev.taskbound.core.sandbox.SandboxProbes;
 import dev.taskbound.core.sandbox.SandboxProcess;
-import dev.taskbound.core.sandbox.SandboxScripts;
 import dev.taskbound.core.session.AgentEnvironment;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
@@ -448,7 +448,7 @@ abstract class EscapeSuite {
     int n = ++runs;
     String url = "http://api.test:" + httpPort() + "/";
     // Held by the gateway, the port is checked once the sandbox's init has let go of it.
-    String handedOver = gatewayHoldsTheAgentsPort() ? SandboxScripts.LISTENER_COUNTS + SandboxScripts.AWAIT_HAND_OVER : "";
+    String handedOver = gatewayHoldsTheAgentsPort() ? SandboxProbes.LISTENER_COUNTS + SandboxProbes.AWAIT_HAND_OVER : "";
     SandboxLaunch launch = new SandboxLaunch(List.of("/bin/bash", "-c", handedOver
         + "for i in 1 2 3; do curl -sS -o /dev/null -w 'before %{http_code}\\n' " + url + "; done; echo ready > " + ready
             + "; read x < " + goOn + "; for i in 1 2 3; do curl -sS --max-time 10 -o /dev/null -w 'after %{http_code}\\n' "

@@ -130,7 +130,7 @@ class NetnsSandboxTest {
     assertThat(r.status()).as(r.err()).isZero();
     assertThat(r.out()).isEqualTo(SandboxHarness.BODY + "listeners: 1, held by init: 0\n");
     assertThat(handed).singleElement();
-    awaitClosed(handed.get(0)); // the socket (and with it the namespace) goes with the sandbox
+    SandboxProbes.awaitClosed(handed.get(0)); // the socket (and with it the namespace) goes with the sandbox
   }
 
   @Test
@@ -165,17 +165,9 @@ class NetnsSandboxTest {
    * listeners in the sandbox and those its init holds.
    */
   private static List<String> curlThenCountListeners(boolean awaitHandOver) {
-    return List.of("sh", "-c", SandboxScripts.LISTENER_COUNTS + " curl -sS --fail --cacert " + h.certPem + " " + h.url()
-        + " && " + (awaitHandOver ? SandboxScripts.AWAIT_HAND_OVER : "")
+    return List.of("sh", "-c", SandboxProbes.LISTENER_COUNTS + " curl -sS --fail --cacert " + h.certPem + " " + h.url()
+        + " && " + (awaitHandOver ? SandboxProbes.AWAIT_HAND_OVER : "")
         + " echo \"listeners: $(listeners), held by init: $(heldByInit)\"");
-  }
-
-  private static void awaitClosed(ServerSocketChannel ch) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    for (int i = 0; i < 1000 && ch.isOpen() && System.nanoTime() < deadline; i++) {
-      TimeUnit.MILLISECONDS.sleep(10); // closed by the sandbox process's exit callback, on another thread
-    }
-    assertThat(ch.isOpen()).as("the listener is closed once its sandbox has ended").isFalse();
   }
 
   @Test

@@ -14,6 +14,7 @@ import dev.taskbound.core.sandbox.ContainerSandbox;
 import dev.taskbound.core.sandbox.SandboxException;
 import dev.taskbound.core.sandbox.SandboxIo;
 import dev.taskbound.core.sandbox.SandboxLaunch;
+import dev.taskbound.core.sandbox.SandboxProbes;
 import dev.taskbound.core.sandbox.SandboxProcess;
 import java.io.File;
 import java.lang.ProcessBuilder.Redirect;
@@ -175,7 +176,7 @@ class ContainerSandboxTest {
 
     assertThat(r.out().strip()).as(r.err()).startsWith("HTTP/1.1 200").contains(BODY);
     assertThat(handed).singleElement();
-    awaitClosed(handed.get(0)); // the forwarder container is gone, and with it the namespace
+    SandboxProbes.awaitClosed(handed.get(0)); // the forwarder container is gone, and with it the namespace
   }
 
   @Test
@@ -191,14 +192,6 @@ class ContainerSandboxTest {
 
     assertThat(r.out().strip()).as(r.err()).startsWith("HTTP/1.1 200").contains(BODY);
     assertThat(handed).isEmpty();
-  }
-
-  private static void awaitClosed(ServerSocketChannel ch) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    for (int i = 0; i < 2000 && ch.isOpen() && System.nanoTime() < deadline; i++) {
-      TimeUnit.MILLISECONDS.sleep(10); // closed by the forwarder's exit callback, on another thread
-    }
-    assertThat(ch.isOpen()).as("the listener is closed once its sandbox has ended").isFalse();
   }
 
   @Test

@@ -149,6 +149,10 @@ class ActionContainerIT {
     assertThat(bundle.getFileName().toString()).startsWith("E2E-1-").endsWith(".zip");
     VerificationResult verified = BundleVerifier.verify(bundle);
     assertThat(verified.valid()).as(verified.message()).isTrue();
+    // The action's JVM took the forwarder container's listening socket: one relay hop, not two.
+    assertThat(entryText(bundle, "events.jsonl"))
+        .contains("\"gateway.sandbox_port_taken\"")
+        .doesNotContain("gateway.sandbox_port_forwarded");
     // This session's sandbox containers only: other tests may use the same daemon at the same time.
     String session = bundle.getFileName().toString().replaceFirst("^E2E-1-(.+)\\.zip$", "$1");
     assertThat(
@@ -240,6 +244,12 @@ class ActionContainerIT {
 
   private static long millisSince(long nanos) {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - nanos);
+  }
+
+  private static String entryText(Path zip, String entry) throws IOException {
+    try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(zip.toFile())) {
+      return new String(z.getInputStream(z.getEntry(entry)).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
   }
 
   private record Result(int status, String output) {

@@ -13,8 +13,9 @@ import java.util.regex.Pattern;
  * (every IPv4 spelling, IPv4-mapped IPv6, RFC 5952).
  *
  * <p>Names are lower-cased, lose a trailing dot and are converted from IDN to ASCII. A wildcard is
- * only accepted as the whole leftmost label, and never over a top-level domain alone, so {@code *},
- * {@code *.com} and {@code api.*.com} are refused. Instances are immutable and compare by value;
+ * only accepted as the whole leftmost label, and never over a top-level domain or another public
+ * suffix alone ({@link PublicSuffixes}), so {@code *}, {@code *.com}, {@code *.co.uk} and
+ * {@code api.*.com} are refused. Instances are immutable and compare by value;
  * {@link #toString()} gives back a string that {@link #parse} accepts.
  */
 public final class HostPattern {
@@ -93,6 +94,15 @@ public final class HostPattern {
               + original
               + "' matches a whole top-level domain; name at least a registrable domain such as"
               + " *.example.com");
+    }
+    if (PublicSuffixes.isIcannSuffix(name)) {
+      throw new EgressRuleException(
+          "host pattern '"
+              + original
+              + "' matches every domain under the public suffix "
+              + name
+              + ", where anyone can register one; name at least a registrable domain such as *.example."
+              + name);
     }
     return name;
   }

@@ -29,8 +29,10 @@ import java.util.function.Consumer;
  *     that exists; none may lie under a hidden path
  * @param listenerSink who takes over the sandbox's listening socket and serves the agent's
  *     connections on it directly (the gateway, {@code Gateway::serveFrom}), saving a relay per
- *     connection; {@code null}, or a backend or JVM that cannot hand the socket over
- *     ({@link NetnsSandbox} only, see ListenerHandoff), relays each connection to {@code gatewaySocket}
+ *     connection; called on a background thread, at most once, usually within ~150 ms of the
+ *     start. With {@code null}, the {@code proxy} backend, or a JVM that cannot take the socket
+ *     ({@link #listenerSinkUnavailable()}), the sandbox relays each connection to
+ *     {@code gatewaySocket} instead
  */
 public record SandboxLaunch(
     List<String> command,
@@ -104,6 +106,15 @@ public record SandboxLaunch(
   /** This launch, with the sandbox's listening socket handed to {@code sink} ({@link #listenerSink()}). */
   public SandboxLaunch withListenerSink(Consumer<ServerSocketChannel> sink) {
     return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, agentPaths, sink);
+  }
+
+  /**
+   * Why a {@link #listenerSink()} would never be called in this JVM, or empty when it can take a
+   * sandbox's listening socket: it needs {@code --add-opens java.base/sun.nio.ch=ALL-UNNAMED}
+   * (the shaded jar's manifest gives it). The sandbox then relays each connection instead.
+   */
+  public static java.util.Optional<String> listenerSinkUnavailable() {
+    return ListenerHandoff.unavailable();
   }
 
   /** A launch whose agent shares the caller's standard streams. */

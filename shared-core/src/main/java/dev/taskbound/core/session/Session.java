@@ -343,6 +343,10 @@ public final class Session implements AutoCloseable {
   }
 
   private int runAgent(Map<String, String> env, int entry, SandboxIo io) throws InterruptedException {
+    if (policy.backend() != SandboxBackend.PROXY) {
+      SandboxLaunch.listenerSinkUnavailable().ifPresent(why -> event("gateway.sandbox_port_forwarded", Map.of(
+          "detail", "the sandbox relays each connection to the gateway (two relay hops, same rules): " + why)));
+    }
     SandboxProcess agent =
         sandbox.start(
             new SandboxLaunch(
@@ -357,7 +361,7 @@ public final class Session implements AutoCloseable {
                 // what the agent's variables point at; a container sees nothing of the host otherwise
                 List.of(layout.credentialsDir(), layout.registriesDir()))
                 // the gateway accepts the agent's connections itself where the backend allows
-                .withListenerSink(live.gateway::serveFrom));
+                .withListenerSink(this::serveSandboxPort));
     boolean stopRequested;
     synchronized (agentHandoff) {
       live.agent = agent;
@@ -440,6 +444,28 @@ public final class Session implements AutoCloseable {
     } catch (InterruptedException e) {
       agent.destroyTree();
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Called once the sandbox's listening socket has reached this JVM: from now on one relay hop.
+   * Recorded first, so the evidence shows the socket taken before any request served on it (the
+   * agent's waiting connections wait for an unsynced append).
+   */
+  private void serveSandboxPort(java.nio.channels.ServerSocketChannel port) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    try {
+      if (port.getLocalAddress() instanceof java.net.InetSocketAddress a) {
+        data.put("address", a.getAddress().getHostAddress() + ":" + a.getPort());
+      }
+    } catch (java.io.IOException e) {
+      // closed already (the sandbox ended): the event still says the socket was taken
+    }
+    data.put("detail", "the gateway accepts the agent's connections on the sandbox's own port (one relay hop)");
+    try {
+      event("gateway.sandbox_port_taken", data);
+    } finally {
+      live.gateway.serveFrom(port); // an evidence failure shows in the gateway's own decisions
     }
   }
 

@@ -90,6 +90,10 @@ class ContainerRunTest {
       assertThat(run.stdout()).contains("api says hello").contains("403").contains("npmrc: registry=https://npm.mirror.example/");
       assertThat(run.stderr()).contains("container sandbox").contains("denied blocked.test:80");
       assertThat(BundleVerifier.verify(RunArtifacts.onlyBundle(work.resolve("out"))).valid()).isTrue();
+      // CliProcess runs the CLI without --add-opens: its sandbox forwards, and the evidence says why.
+      assertThat(RunArtifacts.bundleText(work.resolve("out"), "events.jsonl"))
+          .contains("\"gateway.sandbox_port_forwarded\"", "java.base/sun.nio.ch")
+          .doesNotContain("gateway.sandbox_port_taken");
       assertThat(containersLabelled()).isEmpty();
     }
   }

@@ -2,7 +2,11 @@ package dev.taskbound.core.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
+import dev.taskbound.core.testing.RunArtifacts;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,6 +60,36 @@ class LauncherIT {
     assertThat(run.status).as(run.output).isZero();
     assertThat(verify.status).as(verify.output).isZero();
     assertThat(verify.output).startsWith("ok: ");
+  }
+
+  @Test
+  void launcherHandsTheSandboxsPortToTheGatewayAndRecordsIt() throws Exception {
+    HttpServer api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    api.createContext("/", exchange -> {
+      byte[] body = "launcher api\n".getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    api.start();
+    try {
+      int port = api.getAddress().getPort();
+      Path policy = Files.writeString(work.resolve("p.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  ttl: 5m\n"
+          + "  sandbox: {backends: [netns]}\n  egress:\n    allow: [\"api.test:" + port + "\"]\n    hosts: {api.test: 127.0.0.1}\n");
+      Result run = run(List.of(
+          REPO.resolve("bin/taskbound").toString(), "run", "--task", "IT-3", "--policy", policy.toString(),
+          "--out", work.resolve("out").toString(), "--", "curl", "-sS", "--max-time", "30", "http://api.test:" + port + "/"),
+          work.resolve("cache"));
+
+      assertThat(run.status).as(run.output).isZero();
+      assertThat(run.output).contains("launcher api");
+      // The jar's manifest opens the JDK's channels, so the gateway took the sandbox's listening socket.
+      String events = RunArtifacts.bundleText(work.resolve("out"), "events.jsonl");
+      assertThat(events).contains("\"gateway.sandbox_port_taken\"").doesNotContain("gateway.sandbox_port_forwarded");
+      assertThat(events.indexOf("gateway.sandbox_port_taken")).isLessThan(events.indexOf("\"egress.allowed\""));
+    } finally {
+      api.stop(0);
+    }
   }
 
   private record Result(int status, String output) {}

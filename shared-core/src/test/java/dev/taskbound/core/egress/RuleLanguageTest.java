@@ -69,6 +69,17 @@ class RuleLanguageTest {
             + " such as *.example.com",
         "**.com|rule '**.com': host pattern '**.com' matches a whole top-level domain; name at least a registrable"
             + " domain such as *.example.com",
+        "*.co.uk|rule '*.co.uk': host pattern '*.co.uk' matches every domain under the public suffix co.uk, where"
+            + " anyone can register one; name at least a registrable domain such as *.example.co.uk",
+        "**.Com.AU.:8443|rule '**.Com.AU.:8443': host pattern '**.Com.AU.' matches every domain under the public"
+            + " suffix com.au, where anyone can register one; name at least a registrable domain such as"
+            + " *.example.com.au",
+        "*.pvt.k12.ma.us|rule '*.pvt.k12.ma.us': host pattern '*.pvt.k12.ma.us' matches every domain under the"
+            + " public suffix pvt.k12.ma.us, where anyone can register one; name at least a registrable domain such"
+            + " as *.example.pvt.k12.ma.us",
+        "*.anything.ck|rule '*.anything.ck': host pattern '*.anything.ck' matches every domain under the public"
+            + " suffix anything.ck, where anyone can register one; name at least a registrable domain such as"
+            + " *.example.anything.ck",
         "api.*.com|rule 'api.*.com': host pattern 'api.*.com': a wildcard may only be the whole leftmost label;"
             + " accepted: host.example.com, *.example.com (subdomains only), **.example.com (apex and subdomains),"
             + " an IPv4 address, a bracketed IPv6 address, or a CIDR block such as 10.0.0.0/8",
@@ -96,6 +107,13 @@ class RuleLanguageTest {
       })
   void refusesBadRulesWithExactMessages(String text, String message) {
     assertThatThrownBy(() -> EgressRule.parse(text)).isInstanceOf(EgressRuleException.class).hasMessage(message);
+  }
+
+  /** The list's private section names one company's platform: a rule may name it on purpose. */
+  @ParameterizedTest(name = "{0}")
+  @CsvSource({"*.example.co.uk", "**.github.io", "**.githubusercontent.com", "*.s3.amazonaws.com", "*.npmjs.org", "*.www.ck"})
+  void acceptsWildcardsBelowAPublicSuffixOrOverAPrivateOne(String text) {
+    assertThat(EgressRule.parse(text).toString()).isEqualTo(text + ":443");
   }
 
   @ParameterizedTest(name = "{0} allows {1}:{2}")

@@ -12,9 +12,9 @@
 # "gw+fwd" is the forwarding fallback (the container backend, or a JVM that cannot hand the socket
 # over): the same forwarder code on the host (ContainerForwarder, the sandbox JVM's flags) in front
 # of the same gateway socket, two relay hops; a host client reaches it, so it is interleaved.
-# "gw-1hop" (throughput only, diagnostic): the same gateway serving a listener on the host's
+# "gw-1hop" (throughput and latency, diagnostic): the same gateway serving a listener on the host's
 # loopback (GatewayMain --tcp, Gateway.serveFrom), i.e. taskbound's relay path for a client
-# outside any sandbox.
+# outside any sandbox; its latency is interleaved with direct's and squid's in one client JVM.
 # Loopback only. Installs squid, tinyproxy and nginx-light with apt-get when missing (root).
 # Every server it starts is stopped on exit.
 #
@@ -223,10 +223,11 @@ if [[ $sections == *2* ]]; then
 # --- 2. latency and tunnel rate -----------------------------------------------------------------
 # One operation = new TCP connection + CONNECT + TLS handshake + GET /small (Connection: close).
 echo
-echo "2a. latency, 1 client thread, $latency_ops operations per path; direct, squid and gw+fwd are taken in"
-echo "    turn, operation by operation, in one client JVM (so noise and the client's warm-up hit them alike)"
+echo "2a. latency, 1 client thread, $latency_ops operations per path; direct, squid, gw-1hop and gw+fwd are taken"
+echo "    in turn, operation by operation, in one client JVM (so noise and the client's warm-up hit them alike);"
+echo "    gw-1hop is taskbound's relay path for a host client, so it compares with squid like for like"
 java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench latency \
-  "direct=direct,squid=127.0.0.1:$squid_port,gw+fwd=127.0.0.1:$fwd_port" \
+  "direct=direct,squid=127.0.0.1:$squid_port,gw-1hop=127.0.0.1:$onehop_port,gw+fwd=127.0.0.1:$fwd_port" \
   127.0.0.1 "$origin_port" "$work/origin.pem" "$latency_ops" 300 > "$work/latency" 2>"$work/latency.err" \
   || { cat "$work/latency.err" >&2; exit 1; }
 # tinyproxy takes ~45 ms an operation; interleaved, its idle gaps would slow the others' wake-ups.

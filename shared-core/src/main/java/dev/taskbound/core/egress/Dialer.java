@@ -93,42 +93,33 @@ public final class Dialer {
     if (!decision.allowed()) {
       throw new IllegalArgumentException("dial of a denied request: " + decision);
     }
-    List<InetAddress> addresses = resolve(decision.host());
-    boolean pinned = pins.containsKey(decision.host());
-    String refusal = null;
-    IOException last = null;
-    for (InetAddress address : addresses) {
-      Optional<String> refused =
-          builtInRefusal(decision, address, pinned, allowPrivate).or(() -> guard.refuse(decision, address));
-      if (refused.isPresent()) {
-        refusal = refused.get();
-        continue;
-      }
+    Optional<List<InetAddress>> known = knownAddresses(decision.host());
+    Attempts attempts = attempts(decision, known.isPresent() ? known.get() : lookUp(decision.host()));
+    for (Optional<InetSocketAddress> target = attempts.next(); target.isPresent(); target = attempts.next()) {
       try {
-        return new Dialed(connect(new InetSocketAddress(address, decision.port())), address);
+        return new Dialed(connect(target.get()), target.get().getAddress());
       } catch (IOException e) {
-        last = e;
+        attempts.failed(e);
       }
     }
-    if (last == null && refusal != null) {
-      throw new DialException(DialException.Kind.REFUSED, refusal, null);
-    }
-    String why = last == null ? "no address" : last.getMessage() == null ? last.getClass().getSimpleName() : last.getMessage();
-    throw new DialException(
-        DialException.Kind.UNREACHABLE,
-        "could not connect to " + decision.host() + ":" + decision.port() + " at " + addresses + " (" + why + ")",
-        last);
+    throw attempts.failure();
   }
 
-  private List<InetAddress> resolve(String host) throws DialException {
+  /**
+   * The addresses of {@code host} that need no lookup: a policy pin or an IP literal. Empty when
+   * the name has to be looked up ({@link #lookUp}, which may block).
+   */
+  Optional<List<InetAddress>> knownAddresses(String host) {
     InetAddress pinned = pins.get(host);
     if (pinned != null) {
-      return List.of(pinned);
+      return Optional.of(List.of(pinned));
     }
     IpLiteral literal = IpLiteral.tryParse(host);
-    if (literal != null) {
-      return List.of(literal.address());
-    }
+    return literal == null ? Optional.empty() : Optional.of(List.of(literal.address()));
+  }
+
+  /** Looks a name up with the resolver; blocks for as long as the resolver does. */
+  List<InetAddress> lookUp(String host) throws DialException {
     try {
       List<InetAddress> found = resolver.resolve(host);
       if (found.isEmpty()) {
@@ -137,6 +128,71 @@ public final class Dialer {
       return found;
     } catch (UnknownHostException e) {
       throw new DialException(DialException.Kind.UNRESOLVED, "the name " + host + " does not resolve", e);
+    }
+  }
+
+  /** How long one connection attempt may take. */
+  Duration connectTimeout() {
+    return connectTimeout;
+  }
+
+  /** The addresses of an allowed decision to try in turn, each put to the guards as it comes up. */
+  Attempts attempts(EgressDecision decision, List<InetAddress> addresses) {
+    if (!decision.allowed()) {
+      throw new IllegalArgumentException("dial of a denied request: " + decision);
+    }
+    return new Attempts(decision, addresses, pins.containsKey(decision.host()));
+  }
+
+  /**
+   * One dial's way through its addresses: {@link #next()} gives the next one the guards permit,
+   * {@link #failed} records a connection that did not succeed, {@link #failure()} says why none
+   * did. Used by {@link #dial} and by the gateway's non-blocking dial alike. Not thread-safe.
+   */
+  final class Attempts {
+    private final EgressDecision decision;
+    private final List<InetAddress> addresses;
+    private final boolean pinned;
+    private int next;
+    private String refusal;
+    private IOException last;
+
+    private Attempts(EgressDecision decision, List<InetAddress> addresses, boolean pinned) {
+      this.decision = decision;
+      this.addresses = addresses;
+      this.pinned = pinned;
+    }
+
+    Optional<InetSocketAddress> next() {
+      while (next < addresses.size()) {
+        InetAddress address = addresses.get(next++);
+        Optional<String> refused =
+            builtInRefusal(decision, address, pinned, allowPrivate).or(() -> guard.refuse(decision, address));
+        if (refused.isPresent()) {
+          refusal = refused.get();
+          continue;
+        }
+        return Optional.of(new InetSocketAddress(address, decision.port()));
+      }
+      return Optional.empty();
+    }
+
+    void failed(IOException e) {
+      last = e;
+    }
+
+    /**
+     * @return {@code REFUSED} if the guards refused every address, else {@code UNREACHABLE}
+     */
+    DialException failure() {
+      if (last == null && refusal != null) {
+        return new DialException(DialException.Kind.REFUSED, refusal, null);
+      }
+      String why = last == null ? "no address" : last.getMessage() == null ? last.getClass().getSimpleName() : last.getMessage();
+      return new DialException(
+          DialException.Kind.UNREACHABLE,
+          "could not connect to " + decision.host() + ":" + decision.port() + " at " + addresses + " (" + why + ")",
+          last);
     }
   }
 

@@ -31,11 +31,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * first, then DNS) and dials exactly the address it checked. Every decision goes to the
  * {@link EgressListener}. A denied request gets {@code 403} with a body naming the rule to add.
  *
- * <p>Threading: a pooled thread reads a connection's request head, decides, dials and checks the
- * ClientHello with blocking I/O (bounded by the header timeout); then the {@link Relay}'s selector
- * thread copies the bytes, so an open tunnel holds no thread. Connections beyond
- * {@code maxConnections} get {@code 503}. One request per connection (responses carry
- * {@code Connection: close}). Thread-safe; {@link #close()} may be called from any thread.
+ * <p>Threading: a thread per listening socket accepts; everything after that happens on one of the
+ * {@link Relay}'s selector threads without blocking ({@link ProxyConnection}): the request head,
+ * the decision, the dial, the ClientHello check and then the copying, so a new tunnel crosses one
+ * thread boundary and an open tunnel holds no thread. Only a name lookup runs on a pooled thread.
+ * Connections beyond {@code maxConnections} get {@code 503}. One request per connection (responses
+ * carry {@code Connection: close}). Thread-safe; {@link #close()} may be called from any thread.
  */
 public final class Gateway implements AutoCloseable {
   /** What a connection needs from its gateway. */
@@ -75,6 +76,7 @@ public final class Gateway implements AutoCloseable {
     this.server = server;
     GatewayOptions o = config.options();
     this.threads = daemonThreads("taskbound-gateway");
+    // For name lookups only, which block; at most one per connection.
     ThreadPoolExecutor pool =
         new ThreadPoolExecutor(0, o.maxConnections(), 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threads);
     this.ctx =
@@ -109,6 +111,8 @@ public final class Gateway implements AutoCloseable {
       relay = Relay.start("taskbound-gateway-relay", Relay.defaultThreads());
       Gateway g = new Gateway(config, server, relay);
       g.socketKey = fileKey(config.socketPath());
+      // A relay thread that dies leaves its connections unserved: fail, so they are refused.
+      relay.onThreadFailure(e -> g.fail(new IOException("a gateway relay thread failed", e)));
       g.acceptor.start();
       g.ctx.scheduler().scheduleWithFixedDelay(g::checkSocket, 1, 1, TimeUnit.SECONDS);
       return g;
@@ -252,16 +256,18 @@ public final class Gateway implements AutoCloseable {
     }
     ctx.open().add(client);
     active.incrementAndGet();
-    try {
-      ctx.pool().execute(() -> handle(client));
-    } catch (RuntimeException e) {
-      release(client);
-      refuseBusy(client);
-    }
-  }
+    ctx.relay().execute(new Relay.Task() {
+      @Override
+      public void run(Relay.Loop loop) {
+        new ProxyConnection(client, ctx, loop, () -> release(client)).start();
+      }
 
-  private void handle(SocketChannel client) {
-    new ProxyConnection(client, ctx, () -> release(client)).run();
+      @Override
+      public void rejected() {
+        release(client); // the gateway is closing
+        ProxyConnection.closeQuietly(client);
+      }
+    });
   }
 
   private void release(SocketChannel client) {

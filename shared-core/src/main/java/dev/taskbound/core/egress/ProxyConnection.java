@@ -1,23 +1,27 @@
 package dev.taskbound.core.egress;
 
 import java.io.IOException;
-import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
- * Serves one client connection of the {@link Gateway}: reads one request head, decides and dials
- * on a gateway thread, then hands the client and upstream channels to the gateway's {@link Relay},
- * which owns them from then on. One request per connection; the connection is closed afterwards.
+ * Serves one client connection of the {@link Gateway} on a relay thread, without blocking: reads
+ * one request head, decides, dials the checked address, checks the ClientHello of a TLS tunnel,
+ * then relays the pair on the same thread ({@link Relay.Loop}), which owns both channels from then
+ * on. Only a name that must be looked up leaves the thread, for the lookup alone (the gateway's
+ * pool), and comes back for the dial. One request per connection; the connection is closed
+ * afterwards. Every method runs on the relay thread.
  */
-final class ProxyConnection implements Runnable {
+final class ProxyConnection implements Relay.Handler {
   /** Headers a proxy must not forward (RFC 9110 7.6.1), plus proxy credentials. */
   private static final Set<String> HOP_BY_HOP =
       Set.of("connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "te", "trailer", "upgrade", "http2-settings", "host");
@@ -26,56 +30,151 @@ final class ProxyConnection implements Runnable {
 
   /** The most bytes read while waiting for a whole ClientHello: its limit plus record headers. */
   private static final int CLIENT_HELLO_BUFFER = ClientHello.MAX_BYTES + 8192;
+  /** Most request heads and ClientHellos fit; the buffer grows up to its limit when one does not. */
+  private static final int FIRST_BUFFER = 4096;
+
+  private enum Phase { HEAD, RESOLVING, CONNECTING, CLIENT_HELLO, RESPONDING, RELAYED, OVER }
 
   private final SocketChannel client;
   private final Gateway.Context ctx;
+  private final Relay.Loop loop;
   private final Runnable done;
-  /** Set once the relay owns both channels and will call {@link #done}. */
-  private boolean relayed;
+  private Phase phase = Phase.HEAD;
+  /** Bumped on every phase change, so that a timer set for an earlier phase does nothing. */
+  private int timerEpoch;
+  private SelectionKey clientKey;
+  /** The request head as it arrives, then the ClientHello; then a response being written. */
+  private ByteBuffer in;
+  private int scanned;
+  private RequestHead head;
+  private ProxyTarget target;
+  private EgressDecision decision;
+  private long bodyLength;
+  private Dialer.Attempts attempts;
+  private InetSocketAddress dialling;
+  private SocketChannel upstream;
+  private SelectionKey upstreamKey;
+  private ByteBuffer response;
 
   /** @param done run exactly once when the connection is over (the gateway frees its slot) */
-  ProxyConnection(SocketChannel client, Gateway.Context ctx, Runnable done) {
+  ProxyConnection(SocketChannel client, Gateway.Context ctx, Relay.Loop loop, Runnable done) {
     this.client = client;
     this.ctx = ctx;
+    this.loop = loop;
     this.done = done;
+    this.in = ByteBuffer.allocate(Math.min(FIRST_BUFFER, ctx.options().maxHeaderBytes()));
+  }
+
+  /** Registers the client and reads what it already sent. */
+  void start() {
+    try {
+      clientKey = loop.register(client, SelectionKey.OP_READ, this);
+    } catch (IOException | RuntimeException e) {
+      finish();
+      return;
+    }
+    after(ctx.options().headerTimeout(), this::headTimedOut);
+    step(this::readHead);
   }
 
   @Override
-  public void run() {
+  public void ready(SelectionKey key) {
+    switch (phase) {
+      case HEAD -> step(this::readHead);
+      case CONNECTING -> step(this::finishConnect);
+      case CLIENT_HELLO -> step(this::readClientHello);
+      case RESPONDING -> flushResponse();
+      default -> { }
+    }
+  }
+
+  @Override
+  public void abandon() {
+    finish();
+  }
+
+  private interface Step {
+    void run() throws IOException, ProxyRequestException;
+  }
+
+  /** Runs a step; a bad request is answered, and anything else that fails ends the connection. */
+  private void step(Step step) {
     try {
-      serve();
+      step.run();
     } catch (ProxyRequestException e) {
-      ctx.counters().malformed.incrementAndGet();
-      if (e.status() == 431) {
-        event(ctx, GatewayEvents.HEADER_TOO_LARGE, "", 0, e.getMessage());
-      } else if (e.status() == 408) {
-        event(ctx, GatewayEvents.HEADER_TIMEOUT, "", 0, e.getMessage());
-      } else if (e.getMessage().startsWith("both Transfer-Encoding")) {
-        event(ctx, GatewayEvents.SMUGGLING, "", 0, e.getMessage());
-      } else if (e.getMessage().startsWith("the Host header")) {
-        event(ctx, GatewayEvents.HOST_MISMATCH, "", 0, e.getMessage());
-      }
-      respondQuietly(e.status(), "taskbound: bad proxy request: " + e.getMessage() + "\n", false);
-      discardUnread();
+      refuse(e);
     } catch (IOException | RuntimeException e) {
       // The client or upstream went away, or the gateway is closing: nothing to tell.
-    } finally {
-      if (!relayed) {
-        closeQuietly(client);
-        done.run();
+      finish();
+    }
+  }
+
+  private void enter(Phase next) {
+    phase = next;
+    timerEpoch++;
+  }
+
+  /** Runs {@code action} after {@code delay} if the connection is still in the phase it is in now. */
+  private void after(Duration delay, Runnable action) {
+    int epoch = timerEpoch;
+    loop.schedule(delay, () -> {
+      if (epoch == timerEpoch && phase != Phase.OVER) {
+        action.run();
+      }
+    });
+  }
+
+  // --- the request head ------------------------------------------------------------------------
+
+  private void readHead() throws IOException, ProxyRequestException {
+    while (true) {
+      RequestHead found = RequestHead.find(in, scanned);
+      if (found != null) {
+        decide(found);
+        return;
+      }
+      scanned = in.position();
+      if (!in.hasRemaining()) {
+        int max = ctx.options().maxHeaderBytes();
+        if (in.capacity() >= max) {
+          throw new ProxyRequestException(431, "the request head is larger than " + max + " bytes");
+        }
+        in = grow(in, max);
+      }
+      int n = client.read(in);
+      if (n == 0) {
+        return; // the rest comes with the next readiness
+      }
+      if (n < 0) {
+        if (in.position() == 0) {
+          finish(); // closed before sending a byte
+          return;
+        }
+        throw new ProxyRequestException(400, "the connection ended before the end of the request head");
       }
     }
   }
 
-  private void serve() throws IOException, ProxyRequestException {
-    RequestHead head = readHead().orElse(null);
-    if (head == null) {
-      return;
+  private void headTimedOut() {
+    if (phase == Phase.HEAD) {
+      refuse(new ProxyRequestException(
+          408, "the request head did not arrive within " + ctx.options().headerTimeout().toMillis() + " ms"));
     }
-    ProxyTarget target = ProxyTarget.parse(head.method(), head.target());
-    boolean connect = head.method().equals("CONNECT");
-    long bodyLength = connect ? 0 : bodyLength(head);
-    EgressDecision decision;
+  }
+
+  private static ByteBuffer grow(ByteBuffer buf, int max) {
+    return ByteBuffer.allocate((int) Math.min(max, 2L * buf.capacity())).put(buf.flip());
+  }
+
+  // --- deciding and dialling -------------------------------------------------------------------
+
+  private void decide(RequestHead found) throws IOException, ProxyRequestException {
+    head = found;
+    enter(Phase.RESOLVING);
+    clientKey.interestOps(0);
+    target = ProxyTarget.parse(head.method(), head.target());
+    boolean connect = isConnect();
+    bodyLength = connect ? 0 : bodyLength(head);
     try {
       decision = ctx.rules().decide(target.host(), target.port());
     } catch (EgressRuleException e) {
@@ -90,104 +189,312 @@ final class ProxyConnection implements Runnable {
       respond(403, denialText(decision, decision.reason()), true);
       return;
     }
-    Dialer.Dialed up;
-    try {
-      up = ctx.dialer().dial(decision);
-    } catch (DialException e) {
-      ctx.listener().onDecision(decision, head.method(), Optional.empty());
-      if (e.kind() == DialException.Kind.REFUSED) {
-        ctx.counters().denied.incrementAndGet();
-        respond(403, denialText(decision, e.getMessage()), true);
-      } else {
-        ctx.counters().upstreamFailures.incrementAndGet();
-        respond(502, "taskbound: egress to " + hostPort(decision) + " allowed, but " + e.getMessage() + "\n", false);
-      }
+    Optional<List<java.net.InetAddress>> known = ctx.dialer().knownAddresses(decision.host());
+    if (known.isPresent()) {
+      dial(known.get());
       return;
     }
-    SocketChannel upstream = up.channel();
-    ctx.open().add(upstream);
+    lookUpElsewhere();
+  }
+
+  /** A lookup may block: it runs on the gateway's pool, and the dial comes back to this thread. */
+  private void lookUpElsewhere() throws IOException {
+    String host = decision.host();
     try {
-      try {
-        ctx.listener().onDecision(decision, head.method(), Optional.<InetAddress>of(up.address()));
-      } catch (RuntimeException e) {
-        respond(500, "taskbound: the egress decision could not be recorded, so the request was not relayed\n", false);
-        return;
-      }
-      ctx.counters().allowed.incrementAndGet();
-      if (connect) {
-        write(client, "HTTP/1.1 200 Connection Established\r\n\r\n");
-        ByteBuffer early = head.rest();
-        if (ctx.options().tlsPorts().contains(decision.port())) {
-          early = checkedClientHello(early, decision);
-          if (early == null) {
-            return;
+      ctx.pool().execute(() -> {
+        List<java.net.InetAddress> found;
+        DialException failed = null;
+        try {
+          found = ctx.dialer().lookUp(host);
+        } catch (DialException e) {
+          found = null;
+          failed = e;
+        }
+        List<java.net.InetAddress> addresses = found;
+        DialException failure = failed;
+        loop.execute(() -> {
+          if (phase == Phase.RESOLVING) {
+            step(() -> {
+              if (failure != null) {
+                dialFailed(failure);
+              } else {
+                dial(addresses);
+              }
+            });
           }
-        }
-        // Sent from this thread, so the origin starts its handshake while the relay takes over.
-        while (early.hasRemaining()) {
-          upstream.write(early);
-        }
-        handOff(upstream, up.address(), new Relay.Options(ByteBuffer.allocate(0), Long.MAX_VALUE, true, ctx.options().idleTimeout()));
-      } else {
-        write(upstream, forwardedHead(head, target));
-        // The request body up, the response down; over when the upstream closes (we sent Connection: close).
-        handOff(upstream, up.address(), new Relay.Options(head.rest(), bodyLength, false, ctx.options().idleTimeout()));
-      }
-    } finally {
-      if (!relayed) {
-        ctx.open().remove(upstream);
-        closeQuietly(upstream);
-      }
+        });
+      });
+    } catch (RejectedExecutionException e) {
+      ctx.counters().upstreamFailures.incrementAndGet();
+      respond(503, "taskbound: the gateway is busy; try again\n", false);
     }
   }
 
+  private void dial(List<java.net.InetAddress> addresses) throws IOException {
+    attempts = ctx.dialer().attempts(decision, addresses);
+    dialNext();
+  }
+
+  private void dialNext() throws IOException {
+    Optional<InetSocketAddress> next = attempts.next();
+    if (next.isEmpty()) {
+      dialFailed(attempts.failure());
+      return;
+    }
+    dialling = next.get();
+    upstream = SocketChannel.open();
+    ctx.open().add(upstream);
+    // Tunnels relay handshakes of small records: Nagle with delayed ACKs would add ~40 ms each.
+    upstream.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+    upstream.configureBlocking(false);
+    enter(Phase.CONNECTING);
+    boolean connected;
+    try {
+      connected = upstream.connect(dialling);
+    } catch (IOException e) {
+      connectFailed(e);
+      return;
+    }
+    if (connected) {
+      connected();
+      return;
+    }
+    upstreamKey = loop.register(upstream, SelectionKey.OP_CONNECT, this);
+    Duration timeout = ctx.dialer().connectTimeout();
+    after(timeout, () -> step(() -> connectFailed(new IOException("timed out after " + timeout.toMillis() + " ms"))));
+  }
+
+  private void finishConnect() throws IOException {
+    boolean connected;
+    try {
+      connected = upstream.finishConnect();
+    } catch (IOException e) {
+      connectFailed(e);
+      return;
+    }
+    if (connected) {
+      upstreamKey.interestOps(0); // a connected socket is always writable: OP_CONNECT would spin
+      connected();
+    }
+  }
+
+  /** That address did not take the connection: on to the next one. */
+  private void connectFailed(IOException e) throws IOException {
+    attempts.failed(e);
+    dropUpstream();
+    dialNext();
+  }
+
+  private void dropUpstream() {
+    if (upstream != null) {
+      ctx.open().remove(upstream);
+      closeQuietly(upstream);
+      upstream = null;
+      upstreamKey = null;
+    }
+  }
+
+  private void dialFailed(DialException e) throws IOException {
+    ctx.listener().onDecision(decision, head.method(), Optional.empty());
+    if (e.kind() == DialException.Kind.REFUSED) {
+      ctx.counters().denied.incrementAndGet();
+      respond(403, denialText(decision, e.getMessage()), true);
+    } else {
+      ctx.counters().upstreamFailures.incrementAndGet();
+      respond(502, "taskbound: egress to " + hostPort(decision) + " allowed, but " + e.getMessage() + "\n", false);
+    }
+  }
+
+  private void connected() throws IOException {
+    try {
+      ctx.listener().onDecision(decision, head.method(), Optional.of(dialling.getAddress()));
+    } catch (RuntimeException e) {
+      respond(500, "taskbound: the egress decision could not be recorded, so the request was not relayed\n", false);
+      return;
+    }
+    ctx.counters().allowed.incrementAndGet();
+    if (!isConnect()) {
+      // The rewritten head, then the request body up; the response down, until the upstream closes
+      // (we sent Connection: close).
+      byte[] forwarded = forwardedHead(head, target).getBytes(StandardCharsets.ISO_8859_1);
+      ByteBuffer rest = head.rest();
+      ByteBuffer first = ByteBuffer.allocate(forwarded.length + rest.remaining()).put(forwarded).put(rest).flip();
+      long limit = bodyLength > Long.MAX_VALUE - forwarded.length ? Long.MAX_VALUE : forwarded.length + bodyLength;
+      handOff(new Relay.Options(first, limit, false, ctx.options().idleTimeout()));
+      return;
+    }
+    writeAll(ByteBuffer.wrap("HTTP/1.1 200 Connection Established\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
+    if (!ctx.options().tlsPorts().contains(decision.port())) {
+      handOff(new Relay.Options(head.rest(), Long.MAX_VALUE, true, ctx.options().idleTimeout()));
+      return;
+    }
+    ByteBuffer early = head.rest();
+    in = ByteBuffer.allocate(Math.max(FIRST_BUFFER, early.remaining())).put(early);
+    enter(Phase.CLIENT_HELLO);
+    clientKey.interestOps(SelectionKey.OP_READ);
+    after(ctx.options().headerTimeout(), () -> refuseTunnel(
+        notTls("no ClientHello within " + ctx.options().headerTimeout().toMillis() + " ms")));
+    readClientHello();
+  }
+
+  // --- the ClientHello of a TLS tunnel ---------------------------------------------------------
+
+  /**
+   * Reads the client's first bytes after {@code 200} until a whole TLS ClientHello is in, and checks
+   * its SNI against the CONNECT host. Names need an equal SNI; IP-literal targets need none (SNI
+   * never carries an address). On a mismatch nothing has reached the upstream: the tunnel is closed.
+   */
+  private void readClientHello() throws IOException {
+    ClientHello.Result r;
+    while ((r = ClientHello.parse(in.duplicate().flip())) instanceof ClientHello.NeedMore) {
+      if (!in.hasRemaining()) {
+        if (in.capacity() >= CLIENT_HELLO_BUFFER) {
+          r = new ClientHello.NotTls("the ClientHello does not end within " + CLIENT_HELLO_BUFFER + " bytes");
+          break;
+        }
+        in = grow(in, CLIENT_HELLO_BUFFER);
+      }
+      int n = client.read(in);
+      if (n == 0) {
+        return;
+      }
+      if (n < 0) {
+        r = new ClientHello.NotTls("the client closed before a whole ClientHello");
+        break;
+      }
+    }
+    Optional<String> refusal = sniRefusal(r);
+    if (refusal.isPresent()) {
+      refuseTunnel(refusal.get());
+      return;
+    }
+    handOff(new Relay.Options(in.flip(), Long.MAX_VALUE, true, ctx.options().idleTimeout()));
+  }
+
+  private Optional<String> sniRefusal(ClientHello.Result r) {
+    String host = decision.host();
+    boolean ipTarget = IpLiteral.tryParse(host.contains(":") ? "[" + host + "]" : host) != null;
+    if (r instanceof ClientHello.NotTls n) {
+      return Optional.of(notTls(n.why()));
+    }
+    Optional<String> sni = ((ClientHello.Hello) r).serverName();
+    if (sni.isEmpty() && !ipTarget) {
+      return Optional.of("the TLS ClientHello has no SNI, but CONNECT named " + host);
+    } else if (sni.isPresent() && ipTarget) {
+      return Optional.of("the TLS ClientHello names '" + RequestHead.printable(sni.get()) + "', but CONNECT named the address " + host);
+    } else if (sni.isPresent() && !sniMatches(sni.get(), host)) {
+      return Optional.of("SNI '" + RequestHead.printable(sni.get()) + "' differs from CONNECT host " + host);
+    }
+    return Optional.empty();
+  }
+
+  private void refuseTunnel(String why) {
+    ctx.counters().denied.incrementAndGet();
+    event(ctx, GatewayEvents.SNI_MISMATCH, decision.host(), decision.port(), why + "; tunnel closed");
+    finish();
+  }
+
+  private String notTls(String why) {
+    return "port " + decision.port() + " carries TLS, but " + why;
+  }
+
+  // --- the end of the handshake ----------------------------------------------------------------
+
   /** From here on the relay owns both channels; it frees the slot when the pair ends. */
-  private void handOff(SocketChannel upstream, InetAddress address, Relay.Options options) {
-    relayed = true;
-    ctx.relay().relay(client, upstream, options, end -> {
+  private void handOff(Relay.Options options) {
+    enter(Phase.RELAYED);
+    loop.forget(this);
+    SocketChannel up = upstream;
+    InetSocketAddress address = dialling;
+    loop.relay(client, up, options, end -> {
       if (end == Relay.End.IDLE) {
         event(ctx, GatewayEvents.IDLE_TIMEOUT, "", 0, "no data for " + ctx.options().idleTimeout().toMillis()
-            + " ms on a connection to " + address.getHostAddress() + "; closed");
+            + " ms on a connection to " + address.getAddress().getHostAddress() + "; closed");
       }
-      ctx.open().remove(upstream);
+      ctx.open().remove(up);
       done.run();
     });
   }
 
-  private Optional<RequestHead> readHead() throws IOException, ProxyRequestException {
-    AtomicBoolean timedOut = new AtomicBoolean();
-    ScheduledFuture<?> watchdog =
-        ctx.scheduler()
-            .schedule(
-                () -> {
-                  timedOut.set(true);
-                  try {
-                    client.shutdownInput(); // wakes the blocked read with end-of-stream
-                  } catch (IOException e) {
-                    closeQuietly(client);
-                  }
-                },
-                ctx.options().headerTimeout().toMillis(),
-                TimeUnit.MILLISECONDS);
+  private void refuse(ProxyRequestException e) {
+    ctx.counters().malformed.incrementAndGet();
+    if (e.status() == 431) {
+      event(ctx, GatewayEvents.HEADER_TOO_LARGE, "", 0, e.getMessage());
+    } else if (e.status() == 408) {
+      event(ctx, GatewayEvents.HEADER_TIMEOUT, "", 0, e.getMessage());
+    } else if (e.getMessage().startsWith("both Transfer-Encoding")) {
+      event(ctx, GatewayEvents.SMUGGLING, "", 0, e.getMessage());
+    } else if (e.getMessage().startsWith("the Host header")) {
+      event(ctx, GatewayEvents.HOST_MISMATCH, "", 0, e.getMessage());
+    }
     try {
-      Optional<RequestHead> head = RequestHead.read(client, ctx.options().maxHeaderBytes());
-      if (timedOut.get()) {
-        throw timeout();
-      }
-      return head;
-    } catch (ProxyRequestException | IOException e) {
-      if (timedOut.get()) {
-        throw timeout();
-      }
-      throw e;
-    } finally {
-      watchdog.cancel(false);
+      respond(e.status(), "taskbound: bad proxy request: " + e.getMessage() + "\n", false);
+    } catch (IOException | RuntimeException gone) {
+      finish();
     }
   }
 
-  private ProxyRequestException timeout() {
-    return new ProxyRequestException(
-        408, "the request head did not arrive within " + ctx.options().headerTimeout().toMillis() + " ms");
+  /**
+   * Answers and closes: writes the response (waiting for the client to take it, within the header
+   * timeout), then drops what the client already sent, so that closing does not reset the
+   * connection before the client has read the answer.
+   */
+  private void respond(int status, String body, boolean decisionHeader) throws IOException {
+    dropUpstream();
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    String head =
+        "HTTP/1.1 " + status + " " + reasonPhrase(status) + "\r\n"
+            + "Content-Type: text/plain; charset=utf-8\r\n"
+            + "Content-Length: " + bytes.length + "\r\n"
+            + (decisionHeader ? "X-Taskbound-Decision: denied\r\n" : "")
+            + "Connection: close\r\n\r\n";
+    byte[] h = head.getBytes(StandardCharsets.ISO_8859_1);
+    response = ByteBuffer.allocate(h.length + bytes.length).put(h).put(bytes).flip();
+    enter(Phase.RESPONDING);
+    after(ctx.options().headerTimeout(), this::finish);
+    flushResponse();
+  }
+
+  private void flushResponse() {
+    try {
+      client.write(response);
+      if (response.hasRemaining()) {
+        clientKey.interestOps(SelectionKey.OP_WRITE);
+        return;
+      }
+      client.shutdownOutput();
+      ByteBuffer sink = ByteBuffer.allocate(8192);
+      for (int i = 0; i < 64 && client.read(sink) > 0; i++) {
+        sink.clear();
+      }
+    } catch (IOException | RuntimeException e) {
+      // the client is gone
+    }
+    finish();
+  }
+
+  /** Writes a short answer at once: a fresh connection's send buffer takes it whole. */
+  private void writeAll(ByteBuffer b) throws IOException {
+    client.write(b);
+    if (b.hasRemaining()) {
+      throw new IOException("the client does not take a " + b.limit() + "-byte answer");
+    }
+  }
+
+  /** Closes what this connection still owns and frees its slot; once. */
+  private void finish() {
+    if (phase == Phase.OVER || phase == Phase.RELAYED) {
+      return;
+    }
+    enter(Phase.OVER);
+    loop.forget(this);
+    dropUpstream();
+    closeQuietly(client);
+    done.run();
+  }
+
+  private boolean isConnect() {
+    return head.method().equals("CONNECT");
   }
 
   /** The number of body bytes to relay for a non-CONNECT request; {@code Long.MAX_VALUE} for chunked. */
@@ -229,61 +536,6 @@ final class ProxyConnection implements Runnable {
     }
     sb.append("Connection: close\r\n\r\n");
     return sb.toString();
-  }
-
-  /**
-   * Reads the client's first bytes after {@code 200} until a whole TLS ClientHello is in, and checks
-   * its SNI against the CONNECT host. Names need an equal SNI; IP-literal targets need none (SNI
-   * never carries an address). On a mismatch nothing has reached the upstream: the tunnel is closed.
-   *
-   * @return the bytes read (to send upstream first), or {@code null} when the tunnel was refused
-   */
-  private ByteBuffer checkedClientHello(ByteBuffer early, EgressDecision decision) throws IOException {
-    // Most ClientHellos are under 2 KiB: start small and grow up to the limit only when needed.
-    ByteBuffer buf = ByteBuffer.allocate(Math.max(4096, early.remaining()));
-    buf.put(early.duplicate());
-    AtomicBoolean timedOut = new AtomicBoolean();
-    ScheduledFuture<?> watchdog = ctx.scheduler().schedule(() -> {
-      timedOut.set(true);
-      closeQuietly(client);
-    }, ctx.options().headerTimeout().toMillis(), TimeUnit.MILLISECONDS);
-    ClientHello.Result r;
-    try {
-      while ((r = ClientHello.parse(buf.duplicate().flip())) instanceof ClientHello.NeedMore) {
-        if (!buf.hasRemaining() && buf.capacity() < CLIENT_HELLO_BUFFER) {
-          buf = ByteBuffer.allocate(Math.min(CLIENT_HELLO_BUFFER, 2 * buf.capacity())).put(buf.flip());
-        }
-        if (!buf.hasRemaining() || client.read(buf) < 0) {
-          r = new ClientHello.NotTls(timedOut.get() ? "no ClientHello within " + ctx.options().headerTimeout().toMillis() + " ms" : "the client closed before a whole ClientHello");
-          break;
-        }
-      }
-    } catch (IOException e) {
-      r = new ClientHello.NotTls(timedOut.get() ? "no ClientHello within " + ctx.options().headerTimeout().toMillis() + " ms" : "the client failed before a whole ClientHello");
-    } finally {
-      watchdog.cancel(false);
-    }
-    String host = decision.host();
-    boolean ipTarget = IpLiteral.tryParse(host.contains(":") ? "[" + host + "]" : host) != null;
-    String refusal = null;
-    if (r instanceof ClientHello.NotTls n) {
-      refusal = "port " + decision.port() + " carries TLS, but " + n.why();
-    } else if (r instanceof ClientHello.Hello hello) {
-      Optional<String> sni = hello.serverName();
-      if (sni.isEmpty() && !ipTarget) {
-        refusal = "the TLS ClientHello has no SNI, but CONNECT named " + host;
-      } else if (sni.isPresent() && ipTarget) {
-        refusal = "the TLS ClientHello names '" + RequestHead.printable(sni.get()) + "', but CONNECT named the address " + host;
-      } else if (sni.isPresent() && !sniMatches(sni.get(), host)) {
-        refusal = "SNI '" + RequestHead.printable(sni.get()) + "' differs from CONNECT host " + host;
-      }
-    }
-    if (refusal == null) {
-      return buf.flip();
-    }
-    ctx.counters().denied.incrementAndGet();
-    event(ctx, GatewayEvents.SNI_MISMATCH, host, decision.port(), refusal + "; tunnel closed");
-    return null;
   }
 
   private static boolean sniMatches(String sni, String host) {
@@ -351,46 +603,6 @@ final class ProxyConnection implements Runnable {
     return base + " To allow it, add \"" + d.ruleToAdd() + "\" to spec.egress.allow in your policy.\n";
   }
 
-  private void respond(int status, String body, boolean decisionHeader) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    String head =
-        "HTTP/1.1 " + status + " " + reasonPhrase(status) + "\r\n"
-            + "Content-Type: text/plain; charset=utf-8\r\n"
-            + "Content-Length: " + bytes.length + "\r\n"
-            + (decisionHeader ? "X-Taskbound-Decision: denied\r\n" : "")
-            + "Connection: close\r\n\r\n";
-    write(client, head);
-    ByteBuffer b = ByteBuffer.wrap(bytes);
-    while (b.hasRemaining()) {
-      client.write(b);
-    }
-  }
-
-  /**
-   * Reads and drops what the client already sent, so that closing does not reset the connection
-   * before the client has read our error response. Non-blocking, so a client cannot hold us here.
-   */
-  private void discardUnread() {
-    try {
-      client.shutdownOutput();
-      client.configureBlocking(false);
-      ByteBuffer sink = ByteBuffer.allocate(8192);
-      for (int i = 0; i < 64 && client.read(sink) > 0; i++) {
-        sink.clear();
-      }
-    } catch (IOException | RuntimeException e) {
-      // the client is gone
-    }
-  }
-
-  private void respondQuietly(int status, String body, boolean decisionHeader) {
-    try {
-      respond(status, body, decisionHeader);
-    } catch (IOException | RuntimeException e) {
-      // the client is gone
-    }
-  }
-
   static String reasonPhrase(int status) {
     switch (status) {
       case 400: return "Bad Request";
@@ -401,13 +613,6 @@ final class ProxyConnection implements Runnable {
       case 502: return "Bad Gateway";
       case 503: return "Service Unavailable";
       default: return "Error";
-    }
-  }
-
-  private static void write(SocketChannel ch, String s) throws IOException {
-    ByteBuffer b = ByteBuffer.wrap(s.getBytes(StandardCharsets.ISO_8859_1));
-    while (b.hasRemaining()) {
-      ch.write(b);
     }
   }
 

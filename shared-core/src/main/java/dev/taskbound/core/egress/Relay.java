@@ -3,6 +3,7 @@ package dev.taskbound.core.egress;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channel;
+import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -12,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +30,11 @@ import java.util.function.Consumer;
  *
  * <p>Back-pressure is the kernel's: a direction whose destination is full stops reading its source
  * until the destination drains. Thread-safe; {@link #close()} may be called from any thread.
+ *
+ * <p>Within the package, a relay thread also runs other non-blocking work on its selector
+ * ({@link #execute}, {@link Loop}): the gateway serves a connection's request head, dial and
+ * ClientHello there and then relays the pair on the same thread, so a new tunnel crosses no thread
+ * after it is accepted.
  */
 public final class Relay implements AutoCloseable {
   /** How a pair ended, as told to its callback. */
@@ -69,12 +76,55 @@ public final class Relay implements AutoCloseable {
     }
   }
 
+  /** What a relay thread's selector reports to: a pair being relayed, or work run on a {@link Loop}. */
+  interface Handler {
+    /** One of the handler's keys is ready. Runs on the relay thread; must not block. */
+    void ready(SelectionKey key);
+
+    /** The relay closed or its thread failed: let go of everything, without blocking. */
+    void abandon();
+  }
+
+  /**
+   * A relay thread, for non-blocking work that runs on it ({@link #execute}). Only
+   * {@link #execute(Runnable)} may be called from other threads.
+   */
+  interface Loop {
+    /**
+     * Registers {@code channel} (switched to non-blocking) with this thread's selector for
+     * {@code handler}, which is abandoned if the relay closes before {@link #forget} is called.
+     */
+    SelectionKey register(SelectableChannel channel, int ops, Handler handler) throws IOException;
+
+    /** The handler is done: it owns nothing on this thread any more. */
+    void forget(Handler handler);
+
+    /** Runs {@code action} on this thread once {@code delay} has passed; a stale action must check its own state. */
+    void schedule(Duration delay, Runnable action);
+
+    /** Relays a pair on this thread, as {@link Relay#relay} does; the channels may already be registered here. */
+    void relay(SocketChannel a, SocketChannel b, Options options, Consumer<End> onEnd);
+
+    /** Runs {@code task} on this thread soon; from any thread. Dropped if the relay has closed. */
+    void execute(Runnable task);
+  }
+
+  /** Work handed to a relay thread from outside: run there, or told that it never will be. */
+  interface Task {
+    void run(Loop loop);
+
+    /** The relay closed first; called on any thread. */
+    void rejected();
+  }
+
   /** Bytes per read: large enough that a bulk download costs few system calls. */
   static final int BUFFER_BYTES = 64 * 1024;
   /** Buffers a thread may lend out at once before falling back to heap buffers (16 MiB direct). */
   private static final int MAX_DIRECT_BUFFERS = 256;
   /** Idle buffers a thread keeps for reuse. */
   private static final int MAX_FREE_BUFFERS = 16;
+  /** The resolution of {@link Loop#schedule}: at most this many timer wake-ups per second, 20. */
+  private static final long TIMER_GRID_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
   /** Reads per readiness event before moving on, so one fast pair cannot starve the rest. */
   private static final int READS_PER_TURN = 16;
 
@@ -82,6 +132,7 @@ public final class Relay implements AutoCloseable {
   private final AtomicInteger next = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicInteger active = new AtomicInteger();
+  private final java.util.concurrent.CompletableFuture<Throwable> threadFailure = new java.util.concurrent.CompletableFuture<>();
 
   private Relay() {}
 
@@ -128,7 +179,42 @@ public final class Relay implements AutoCloseable {
     }
     active.incrementAndGet();
     pair.counted = true;
-    workers.get(Math.floorMod(next.getAndIncrement(), workers.size())).add(pair);
+    nextWorker().submit(new Task() {
+      @Override
+      public void run(Loop loop) {
+        ((Worker) loop).adopt(pair);
+      }
+
+      @Override
+      public void rejected() {
+        pair.end(End.CLOSED);
+      }
+    });
+  }
+
+  /**
+   * Runs {@code task} on one of the relay's threads (in turn); if the relay is closed, or closes
+   * before the task runs, {@link Task#rejected()} is called instead.
+   */
+  void execute(Task task) {
+    Objects.requireNonNull(task, "task");
+    if (closed.get()) {
+      task.rejected();
+      return;
+    }
+    nextWorker().submit(task);
+  }
+
+  /**
+   * Registers a callback run once if a relay thread stops for any reason other than
+   * {@link #close()} (a selector failure): its pairs and handlers have then been abandoned.
+   */
+  void onThreadFailure(Consumer<Throwable> callback) {
+    threadFailure.thenAccept(callback);
+  }
+
+  private Worker nextWorker() {
+    return workers.get(Math.floorMod(next.getAndIncrement(), workers.size()));
   }
 
   /** Pairs handed over and not yet ended. */
@@ -165,12 +251,24 @@ public final class Relay implements AutoCloseable {
     }
   }
 
-  /** One selector thread and the pairs it serves. */
-  private final class Worker implements Runnable {
+  /** A {@link Loop#schedule} action, ordered by when it is due. */
+  private record Timer(long due, long seq, Runnable action) implements Comparable<Timer> {
+    @Override
+    public int compareTo(Timer o) {
+      int c = Long.compare(due - o.due, 0);
+      return c != 0 ? c : Long.compare(seq, o.seq);
+    }
+  }
+
+  /** One selector thread and the pairs and handlers it serves. */
+  private final class Worker implements Runnable, Loop {
     final Selector selector;
     final Thread thread;
-    final ConcurrentLinkedQueue<Pair> incoming = new ConcurrentLinkedQueue<>();
+    final ConcurrentLinkedQueue<Task> incoming = new ConcurrentLinkedQueue<>();
     final Set<Pair> pairs = new HashSet<>();
+    final Set<Handler> handlers = new HashSet<>();
+    final PriorityQueue<Timer> timers = new PriorityQueue<>();
+    long timerSeq;
     final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
     int directLent;
     long idleCheckNanos = Long.MAX_VALUE;
@@ -182,74 +280,164 @@ public final class Relay implements AutoCloseable {
       thread.setDaemon(true);
     }
 
-    void add(Pair pair) {
-      incoming.add(pair);
+    void submit(Task task) {
+      incoming.add(task);
       selector.wakeup();
-      if (closed.get() && incoming.remove(pair)) {
-        pair.end(End.CLOSED); // raced with close(): the thread may already have drained the queue
+      if (closed.get() && incoming.remove(task)) {
+        task.rejected(); // raced with close(): the thread may already have drained the queue
       }
     }
 
     @Override
+    public void execute(Runnable task) {
+      submit(new Task() {
+        @Override
+        public void run(Loop loop) {
+          task.run();
+        }
+
+        @Override
+        public void rejected() {
+          // the relay closed: whatever the task was for has been abandoned already
+        }
+      });
+    }
+
+    @Override
+    public SelectionKey register(SelectableChannel channel, int ops, Handler handler) throws IOException {
+      channel.configureBlocking(false);
+      SelectionKey key = channel.register(selector, ops, handler);
+      handlers.add(handler);
+      return key;
+    }
+
+    @Override
+    public void forget(Handler handler) {
+      handlers.remove(handler);
+    }
+
+    @Override
+    public void schedule(Duration delay, Runnable action) {
+      // Due times are rounded up to a coarse grid: most timers are stale by then (the connection
+      // moved on) and cost nothing, but each distinct due time would wake the thread.
+      long due = Math.floorDiv(System.nanoTime() + delay.toNanos() + TIMER_GRID_NANOS - 1, TIMER_GRID_NANOS) * TIMER_GRID_NANOS;
+      timers.add(new Timer(due, timerSeq++, action));
+    }
+
+    @Override
+    public void relay(SocketChannel a, SocketChannel b, Options options, Consumer<End> onEnd) {
+      Pair pair = new Pair(a, b, options, onEnd);
+      active.incrementAndGet();
+      pair.counted = true;
+      adopt(pair);
+    }
+
+    @Override
     public void run() {
+      Throwable failure = null;
       try {
         while (!closed.get()) {
-          long timeout = nextIdleCheck == Long.MAX_VALUE ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(nextIdleCheck - System.nanoTime()));
-          selector.select(this::ready, timeout);
-          admit();
+          selector.select(this::ready, selectTimeoutMillis());
+          runTasks();
+          runDueTimers();
           if (nextIdleCheck != Long.MAX_VALUE && System.nanoTime() - nextIdleCheck >= 0) {
             closeIdle();
           }
         }
       } catch (IOException | RuntimeException e) {
-        // A selector failure: nothing relays any more, so every pair ends (fail closed).
+        failure = e; // a selector failure: nothing relays any more, so everything ends (fail closed)
       } finally {
         for (Pair p : new ArrayList<>(pairs)) {
           p.end(End.CLOSED);
         }
-        Pair p;
-        while ((p = incoming.poll()) != null) {
-          p.end(End.CLOSED);
+        for (Handler h : new ArrayList<>(handlers)) {
+          abandonQuietly(h);
+        }
+        handlers.clear();
+        Task t;
+        while ((t = incoming.poll()) != null) {
+          t.rejected();
         }
         try {
           selector.close();
         } catch (IOException e) {
           // exiting anyway
         }
+        if (failure != null) {
+          threadFailure.complete(failure);
+        }
       }
     }
 
-    private void admit() {
-      Pair p;
-      while ((p = incoming.poll()) != null) {
+    /** Until the next timer or idle check is due; 0 (no limit) when neither is pending. */
+    private long selectTimeoutMillis() {
+      long due = nextIdleCheck;
+      Timer first = timers.peek();
+      if (first != null && (due == Long.MAX_VALUE || first.due() - due < 0)) {
+        due = first.due();
+      }
+      return due == Long.MAX_VALUE ? 0 : Math.max(1, TimeUnit.NANOSECONDS.toMillis(due - System.nanoTime()));
+    }
+
+    private void runTasks() {
+      Task t;
+      while ((t = incoming.poll()) != null) {
         try {
-          p.register(this);
-        } catch (IOException | RuntimeException e) {
-          p.end(End.FAILED);
-          continue;
+          t.run(this);
+        } catch (RuntimeException e) {
+          // a task's own failure is its business; the thread and its other work go on
         }
-        pairs.add(p);
-        if (p.idleNanos > 0 && p.idleNanos / 4 < idleCheckNanos) {
-          idleCheckNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), p.idleNanos / 4);
-          nextIdleCheck = System.nanoTime() + idleCheckNanos;
-        }
-        Pair admitted = p;
-        guarded(admitted, admitted::pump);
       }
     }
 
-    /** Runs one pair's step; whatever goes wrong ends that pair only, never the thread and its other pairs. */
-    private void guarded(Pair p, Runnable step) {
+    private void runDueTimers() {
+      long now = System.nanoTime();
+      Timer t;
+      while ((t = timers.peek()) != null && now - t.due() >= 0) {
+        timers.poll();
+        try {
+          t.action().run();
+        } catch (RuntimeException e) {
+          // as for tasks
+        }
+      }
+    }
+
+    void adopt(Pair p) {
+      try {
+        p.register(this);
+      } catch (IOException | RuntimeException e) {
+        p.end(End.FAILED);
+        return;
+      }
+      pairs.add(p);
+      if (p.idleNanos > 0 && p.idleNanos / 4 < idleCheckNanos) {
+        idleCheckNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(10), p.idleNanos / 4);
+        nextIdleCheck = System.nanoTime() + idleCheckNanos;
+      }
+      guarded(p, p::pump);
+    }
+
+    /** Runs one handler's step; whatever goes wrong ends that handler only, never the thread and its other work. */
+    private void guarded(Handler h, Runnable step) {
       try {
         step.run();
       } catch (RuntimeException e) { // e.g. a cancelled key: a channel was closed from elsewhere
-        p.end(End.FAILED);
+        abandonQuietly(h);
+      }
+    }
+
+    private void abandonQuietly(Handler h) {
+      try {
+        h.abandon();
+      } catch (RuntimeException e) {
+        // letting go anyway
       }
     }
 
     private void ready(SelectionKey key) {
-      Pair p = (Pair) key.attachment();
-      guarded(p, () -> p.ready(key));
+      Handler h = (Handler) key.attachment();
+      guarded(h, () -> h.ready(key));
     }
 
     private void closeIdle() {
@@ -315,7 +503,7 @@ public final class Relay implements AutoCloseable {
   }
 
   /** Two channels and the two flows between them. */
-  private final class Pair {
+  private final class Pair implements Handler {
     final SocketChannel a;
     final SocketChannel b;
     final Flow toB;
@@ -351,7 +539,13 @@ public final class Relay implements AutoCloseable {
       keyB = b.register(w.selector, 0, this);
     }
 
-    void ready(SelectionKey key) {
+    @Override
+    public void abandon() {
+      end(End.FAILED);
+    }
+
+    @Override
+    public void ready(SelectionKey key) {
       if (over) {
         return;
       }

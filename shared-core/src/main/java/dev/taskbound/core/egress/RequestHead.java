@@ -2,12 +2,10 @@ package dev.taskbound.core.egress;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ReadableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -37,33 +35,21 @@ final class RequestHead {
   }
 
   /**
-   * Reads one request head from a blocking channel.
+   * Looks for a whole request head at the start of what {@code buf} holds (its bytes up to its
+   * position, as a channel read left them), so a head can be read a little at a time.
    *
-   * @return the head, or empty if the client closed the connection before sending a byte
-   * @throws ProxyRequestException 431 if the head exceeds {@code maxBytes}, 400 if it is malformed
-   *     or the connection ends inside it
+   * @param scanned how many of those bytes an earlier call already searched without finding the end
+   * @return the head, with the bytes after it in {@link #rest()}, or {@code null} if it is not yet complete
+   * @throws ProxyRequestException 400 if the head is malformed
    */
-  static Optional<RequestHead> read(ReadableByteChannel in, int maxBytes) throws IOException, ProxyRequestException {
-    ByteBuffer buf = ByteBuffer.allocate(maxBytes);
-    int scanned = 0;
-    while (true) {
-      int end = indexOfEnd(buf.array(), Math.max(0, scanned - 3), buf.position());
-      if (end >= 0) {
-        String head = new String(buf.array(), 0, end, StandardCharsets.ISO_8859_1);
-        ByteBuffer rest = ByteBuffer.wrap(buf.array(), end + END.length, buf.position() - end - END.length).slice();
-        return Optional.of(parse(head, rest));
-      }
-      scanned = buf.position();
-      if (!buf.hasRemaining()) {
-        throw new ProxyRequestException(431, "the request head is larger than " + maxBytes + " bytes");
-      }
-      if (in.read(buf) < 0) {
-        if (buf.position() == 0) {
-          return Optional.empty();
-        }
-        throw new ProxyRequestException(400, "the connection ended before the end of the request head");
-      }
+  static RequestHead find(ByteBuffer buf, int scanned) throws ProxyRequestException {
+    int end = indexOfEnd(buf.array(), Math.max(0, scanned - 3), buf.position());
+    if (end < 0) {
+      return null;
     }
+    String head = new String(buf.array(), 0, end, StandardCharsets.ISO_8859_1);
+    byte[] rest = java.util.Arrays.copyOfRange(buf.array(), end + END.length, buf.position());
+    return parse(head, ByteBuffer.wrap(rest));
   }
 
   private static int indexOfEnd(byte[] a, int from, int to) {

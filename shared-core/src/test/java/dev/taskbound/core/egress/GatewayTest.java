@@ -386,6 +386,58 @@ class GatewayTest {
   }
 
   @Test
+  void looksANameUpOffTheRelayThreadThenTriesTheNextAddressWhenOneRefuses() throws Exception {
+    LoopbackServer up = server(echo());
+    List<String> lookupThreads = new CopyOnWriteArrayList<>();
+    NameResolver twoAddresses = host -> {
+      lookupThreads.add(Thread.currentThread().getName());
+      // nothing listens on 127.0.0.2 at that port: refused, so the gateway goes on to 127.0.0.1
+      return List.of(InetAddress.getByName("127.0.0.2"), InetAddress.getByName("127.0.0.1"));
+    };
+    Gateway g = gateway(List.of("multi.test:" + up.port()), List.of(),
+        GatewayOptions.DEFAULTS.withResolver(twoAddresses).withAllowPrivateAddresses(true));
+
+    String reply;
+    try (ProxyClient c = new ProxyClient(g.socketPath())) {
+      reply = c.send("CONNECT multi.test:" + up.port() + " HTTP/1.1\r\n\r\nping").read(ProxyClient.ESTABLISHED.length() + 4);
+    }
+
+    assertThat(reply).isEqualTo(ProxyClient.ESTABLISHED + "ping");
+    assertThat(lookupThreads).singleElement().asString().doesNotContain("relay");
+    assertThat(seen).singleElement().satisfies(s -> assertThat(s.dialled()).contains(InetAddress.getByName("127.0.0.1")));
+  }
+
+  @Test
+  void upstreamThatDoesNotAnswerWithinTheConnectTimeoutGets502() throws Exception {
+    // A listener whose accept queue is full drops new SYNs: a connection to it neither succeeds
+    // nor fails until the gateway's connect timeout.
+    try (ServerSocketChannel full = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1)) {
+      int port = ((InetSocketAddress) full.getLocalAddress()).getPort();
+      List<SocketChannel> fillers = new ArrayList<>();
+      try {
+        for (int i = 0; i < 4; i++) {
+          SocketChannel filler = SocketChannel.open();
+          fillers.add(filler);
+          filler.configureBlocking(false);
+          filler.connect(full.getLocalAddress());
+        }
+        Gateway g = gateway(List.of("api.test:" + port), List.of(), GatewayOptions.DEFAULTS.withConnectTimeout(Duration.ofMillis(300)));
+
+        String response;
+        try (ProxyClient c = new ProxyClient(g.socketPath())) {
+          response = c.send("CONNECT api.test:" + port + " HTTP/1.1\r\n\r\n").readAll();
+        }
+
+        assertThat(response).startsWith("HTTP/1.1 502 Bad Gateway\r\n").contains("(timed out after 300 ms)");
+      } finally {
+        for (SocketChannel f : fillers) {
+          f.close();
+        }
+      }
+    }
+  }
+
+  @Test
   void nameThatDoesNotResolveGets502() throws Exception {
     NameResolver nothing = host -> {
       throw new UnknownHostException(host);

@@ -242,6 +242,82 @@ class RelayTest {
     }
   }
 
+  @Test
+  void runsTasksAndTheirTimersOnARelayThreadInOrder() throws Exception {
+    List<String> ran = new java.util.concurrent.CopyOnWriteArrayList<>();
+    CompletableFuture<Void> last = new CompletableFuture<>();
+
+    relay.execute(new Relay.Task() {
+      @Override
+      public void run(Relay.Loop loop) {
+        ran.add("task on " + Thread.currentThread().getName());
+        loop.schedule(Duration.ofMillis(200), () -> {
+          ran.add("later");
+          last.complete(null);
+        });
+        loop.schedule(Duration.ZERO, () -> ran.add("sooner"));
+        loop.execute(() -> ran.add("executed"));
+      }
+
+      @Override
+      public void rejected() {
+        ran.add("rejected");
+      }
+    });
+    last.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+    assertThat(ran).containsExactly("task on relay-test-1", "executed", "sooner", "later");
+  }
+
+  @Test
+  void abandonsWhatATaskRegisteredAndRejectsTasksOnceClosed() throws Exception {
+    CompletableFuture<Void> registered = new CompletableFuture<>();
+    CompletableFuture<Void> abandoned = new CompletableFuture<>();
+    SocketChannel a = connection()[1];
+    relay.execute(new Relay.Task() {
+      @Override
+      public void run(Relay.Loop loop) {
+        try {
+          loop.register(a, java.nio.channels.SelectionKey.OP_READ, new Relay.Handler() {
+            @Override
+            public void ready(java.nio.channels.SelectionKey key) {}
+
+            @Override
+            public void abandon() {
+              abandoned.complete(null);
+            }
+          });
+          registered.complete(null);
+        } catch (IOException e) {
+          registered.completeExceptionally(e);
+        }
+      }
+
+      @Override
+      public void rejected() {
+        registered.completeExceptionally(new AssertionError("rejected while open"));
+      }
+    });
+    registered.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+    relay.close();
+    CompletableFuture<String> late = new CompletableFuture<>();
+    relay.execute(new Relay.Task() {
+      @Override
+      public void run(Relay.Loop loop) {
+        late.complete("ran");
+      }
+
+      @Override
+      public void rejected() {
+        late.complete("rejected");
+      }
+    });
+
+    abandoned.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    assertThat(late.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("rejected");
+  }
+
   private static byte[] readExactly(SocketChannel ch, int n) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(n);
     while (b.hasRemaining()) {

@@ -5,8 +5,9 @@ import java.util.Optional;
 
 /**
  * Receives every egress decision the {@link Gateway} makes, once per proxied request, before any
- * byte is relayed. Called on the connection's own thread, possibly from many threads at once:
- * implementations must be thread-safe and quick.
+ * byte is relayed. Called on one of the gateway's selector threads, which serve many connections
+ * (possibly from several threads at once): implementations must be thread-safe and must not block
+ * for long.
  *
  * <p>If the listener throws, the gateway does not relay the request (the decision could not be
  * recorded, so the request fails closed with {@code 500}).

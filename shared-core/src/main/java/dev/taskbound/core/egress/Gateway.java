@@ -31,10 +31,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * first, then DNS) and dials exactly the address it checked. Every decision goes to the
  * {@link EgressListener}. A denied request gets {@code 403} with a body naming the rule to add.
  *
- * <p>Threading: a thread per listening socket accepts; everything after that happens on one of the
- * {@link Relay}'s selector threads without blocking ({@link ProxyConnection}): the request head,
- * the decision, the dial, the ClientHello check and then the copying, so a new tunnel crosses one
- * thread boundary and an open tunnel holds no thread. Only a name lookup runs on a pooled thread.
+ * <p>Threading: each listening socket is served by one of the {@link Relay}'s selector threads,
+ * which accepts ({@link Acceptor}) and then, without blocking, reads the request head, decides,
+ * dials, checks the ClientHello and copies the bytes ({@link ProxyConnection}), as squid's event
+ * loop does: a new tunnel wakes one thread, and an open tunnel holds none. Only a name lookup runs
+ * on a pooled thread.
  * Connections beyond {@code maxConnections} get {@code 503}. One request per connection (responses
  * carry {@code Connection: close}). Thread-safe; {@link #close()} may be called from any thread.
  */
@@ -63,7 +64,6 @@ public final class Gateway implements AutoCloseable {
   private final ServerSocketChannel server;
   private final Context ctx;
   private final Semaphore slots;
-  private final Thread acceptor;
   private final ThreadFactory threads;
   private final Set<ServerSocketChannel> sandboxListeners = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -91,7 +91,6 @@ public final class Gateway implements AutoCloseable {
             ConcurrentHashMap.newKeySet(),
             new Counters());
     this.slots = new Semaphore(o.maxConnections());
-    this.acceptor = threads.newThread(() -> acceptLoop(server, true));
   }
 
   /**
@@ -113,7 +112,7 @@ public final class Gateway implements AutoCloseable {
       g.socketKey = fileKey(config.socketPath());
       // A relay thread that dies leaves its connections unserved: fail, so they are refused.
       relay.onThreadFailure(e -> g.fail(new IOException("a gateway relay thread failed", e)));
-      g.acceptor.start();
+      g.accept(server);
       g.ctx.scheduler().scheduleWithFixedDelay(g::checkSocket, 1, 1, TimeUnit.SECONDS);
       return g;
     } catch (IOException | RuntimeException e) {
@@ -149,53 +148,57 @@ public final class Gateway implements AutoCloseable {
         c.connections.get(), c.allowed.get(), c.denied.get(), c.malformed.get(), c.upstreamFailures.get(), active.get());
   }
 
-  /**
-   * Accepts until {@code listener} or the gateway is closed. {@code ownSocket}: the gateway's own
-   * socket closing under it is a failure; a sandbox's listener closes when its sandbox ends.
-   */
-  private void acceptLoop(ServerSocketChannel listener, boolean ownSocket) {
+  /** Accepts on {@code listener} from a relay thread until it or the gateway is closed. */
+  private void accept(ServerSocketChannel listener) {
+    boolean tcp;
     try {
-      acceptUntilClosed(listener, ownSocket);
-    } catch (RuntimeException | Error e) {
-      fail(e);
+      tcp = listener.getLocalAddress() instanceof java.net.InetSocketAddress;
+    } catch (IOException e) {
+      closeListener(listener); // closed already
+      return;
     }
-  }
+    Acceptor acceptor = new Acceptor(listener, tcp, new Acceptor.Sink() {
+      @Override
+      public void accepted(SocketChannel client, Relay.Loop loop) {
+        admit(client, loop);
+      }
 
-  private void acceptUntilClosed(ServerSocketChannel listener, boolean ownSocket) {
-    int failuresInARow = 0;
-    while (!closed.get()) {
-      SocketChannel client;
-      try {
-        client = listener.accept();
-        failuresInARow = 0;
-      } catch (ClosedChannelException e) {
-        if (ownSocket && !closed.get()) {
-          fail(new IOException("the gateway's listening socket was closed", e));
+      @Override
+      public void closed(ServerSocketChannel which) {
+        if (which == server) {
+          if (!closed.get()) {
+            fail(new IOException("the gateway's listening socket was closed"));
+          }
+        } else {
+          closeListener(which); // its sandbox ended
         }
-        return;
-      } catch (IOException e) {
-        if (closed.get()) {
-          return;
-        }
-        if (++failuresInARow >= 100) {
-          fail(e); // a persistent accept error (e.g. out of file descriptors): stop rather than spin
-          return;
-        }
-        continue; // e.g. the client vanished between connect and accept
       }
-      if (!ownSocket) {
-        noDelay(client);
+
+      @Override
+      public void failed(ServerSocketChannel which, IOException cause) {
+        fail(cause); // a persistent accept error (e.g. out of file descriptors): stop rather than spin
       }
-      admit(client);
-    }
+    });
+    ctx.relay().execute(new Relay.Task() {
+      @Override
+      public void run(Relay.Loop loop) {
+        acceptor.start(loop);
+      }
+
+      @Override
+      public void rejected() {
+        closeListener(listener); // the gateway is closing
+      }
+    });
   }
 
   /**
    * Serves every connection accepted on {@code listener} as if it had arrived on the gateway's own
-   * socket, on a thread of its own, until the listener or the gateway is closed: a sandbox hands
-   * its listening socket over this way, so the agent's connections reach the gateway without a
-   * relay in between. The listener's owner closes it when its sandbox ends; the gateway closes it
-   * when the gateway closes (at once, if it already has).
+   * socket, until the listener or the gateway is closed: a sandbox hands its listening socket over
+   * this way, so the agent's connections reach the gateway without a relay in between. The
+   * listener's owner closes it when its sandbox ends (the gateway lets go of it within
+   * {@code Acceptor.CHECK_EVERY}, 500 ms); the gateway closes it when the gateway closes (at once,
+   * if it already has).
    */
   public void serveFrom(ServerSocketChannel listener) {
     java.util.Objects.requireNonNull(listener, "listener");
@@ -204,25 +207,13 @@ public final class Gateway implements AutoCloseable {
       closeListener(listener);
       return;
     }
-    threads.newThread(() -> {
-      try {
-        acceptLoop(listener, false);
-      } finally {
-        closeListener(listener);
-      }
-    }).start();
-  }
-
-  /** TLS handshakes are many small writes: Nagle plus delayed ACKs would add ~40 ms to each. */
-  private static void noDelay(SocketChannel tcpClient) {
-    try {
-      tcpClient.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
-    } catch (IOException e) {
-      // the client is already gone; serving it fails on its own
-    }
+    accept(listener);
   }
 
   private void closeListener(ServerSocketChannel listener) {
+    if (listener == server) {
+      return; // closed by shutdown
+    }
     sandboxListeners.remove(listener);
     try {
       listener.close();
@@ -243,10 +234,21 @@ public final class Gateway implements AutoCloseable {
       ProxyConnection.closeQuietly(client);
       return;
     }
-    admit(client);
+    ctx.relay().execute(new Relay.Task() {
+      @Override
+      public void run(Relay.Loop loop) {
+        admit(client, loop);
+      }
+
+      @Override
+      public void rejected() {
+        ProxyConnection.closeQuietly(client); // the gateway is closing
+      }
+    });
   }
 
-  private void admit(SocketChannel client) {
+  /** On a relay thread: takes a slot (or answers 503) and serves the connection there. */
+  private void admit(SocketChannel client, Relay.Loop loop) {
     ctx.counters().connections.incrementAndGet();
     if (!slots.tryAcquire()) {
       ProxyConnection.event(ctx, GatewayEvents.TOO_MANY_CONNECTIONS, "", 0,
@@ -256,18 +258,7 @@ public final class Gateway implements AutoCloseable {
     }
     ctx.open().add(client);
     active.incrementAndGet();
-    ctx.relay().execute(new Relay.Task() {
-      @Override
-      public void run(Relay.Loop loop) {
-        new ProxyConnection(client, ctx, loop, () -> release(client)).start();
-      }
-
-      @Override
-      public void rejected() {
-        release(client); // the gateway is closing
-        ProxyConnection.closeQuietly(client);
-      }
-    });
+    new ProxyConnection(client, ctx, loop, () -> release(client)).start();
   }
 
   private void release(SocketChannel client) {
@@ -368,7 +359,6 @@ public final class Gateway implements AutoCloseable {
     ctx.pool().shutdownNow();
     ctx.scheduler().shutdownNow();
     try {
-      acceptor.join(2000);
       ctx.pool().awaitTermination(2, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -141,6 +141,61 @@ class GatewayTest {
   }
 
   @Test
+  void aHandedListenerThatItsOwnerClosesIsReleasedWhileTheGatewayServesOn() throws Exception {
+    LoopbackServer up = server(echo());
+    Gateway g = gateway(List.of("api.test:" + up.port()), List.of());
+    ServerSocketChannel sandboxPort = ServerSocketChannel.open(java.net.StandardProtocolFamily.INET).bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    InetSocketAddress address = (InetSocketAddress) sandboxPort.getLocalAddress();
+    g.serveFrom(sandboxPort);
+    try (SocketChannel first = SocketChannel.open(address)) {
+      first.write(ByteBuffer.wrap(("CONNECT api.test:" + up.port() + " HTTP/1.1\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1)));
+      assertThat(new String(Channels.newInputStream(first).readNBytes(ProxyClient.ESTABLISHED.length()), StandardCharsets.ISO_8859_1))
+          .isEqualTo(ProxyClient.ESTABLISHED);
+    }
+
+    String socket = "socket:[" + listeningInode(address.getPort()) + "]";
+    assertThat(openDescriptors()).contains(socket);
+
+    sandboxPort.close(); // as the launcher does when the sandbox ends; the gateway's selector holds it
+
+    // A channel registered with a selector keeps its descriptor until the selector next wakes; the
+    // gateway wakes every 500 ms to let go of closed listeners, even when nothing connects.
+    // Bounded: 5 s at most, well before the served connection's own 10 s timers would wake it.
+    for (int i = 0; i < 100 && openDescriptors().contains(socket); i++) {
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
+    assertThat(openDescriptors()).as("the closed listener's socket is released").doesNotContain(socket);
+    assertThat(g.isServing()).isTrue();
+  }
+
+  /** The inode of the TCP socket listening on 127.0.0.1:port, from /proc/net/tcp. */
+  private static String listeningInode(int port) throws IOException {
+    String local = String.format("0100007F:%04X", port);
+    for (String line : Files.readAllLines(Path.of("/proc/net/tcp"))) {
+      String[] f = line.trim().split("\\s+");
+      if (f.length > 9 && f[1].equals(local) && f[3].equals("0A")) {
+        return f[9];
+      }
+    }
+    throw new AssertionError("no listener on 127.0.0.1:" + port + " in /proc/net/tcp");
+  }
+
+  /** What this JVM's file descriptors point at. */
+  private static List<String> openDescriptors() throws IOException {
+    List<String> out = new ArrayList<>();
+    try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path fd : (Iterable<Path>) fds::iterator) {
+        try {
+          out.add(Files.readSymbolicLink(fd).toString());
+        } catch (IOException e) {
+          // closed while listing
+        }
+      }
+    }
+    return out;
+  }
+
+  @Test
   void aListenerHandedToAClosedGatewayIsClosed() throws Exception {
     Gateway g = gateway(List.of("api.test:443"), List.of());
     g.close();

@@ -112,6 +112,15 @@ final class ProxyConnection implements Relay.Handler {
   private void enter(Phase next) {
     phase = next;
     timerEpoch++;
+    if (next == Phase.RELAYED || next == Phase.OVER) {
+      // Timers of earlier phases still refer to this object until they are due (seconds at most):
+      // let the buffers and the request go now, so that a busy gateway does not keep them too.
+      in = null;
+      head = null;
+      target = null;
+      attempts = null;
+      response = null;
+    }
   }
 
   /** Runs {@code action} after {@code delay} if the connection is still in the phase it is in now. */

@@ -20,14 +20,14 @@
 #
 #   bench/proxy-bench.sh [SIZE_MIB] [RUNS] [CONCURRENT]     (defaults 1024 3 1000)
 # Environment: SECTIONS (default 1234: which measurements to run), LATENCY_OPS (1000 per path),
-#   RATE_THREADS (4), RATE_SECONDS (4 per path and round), RATE_ROUNDS (3), RATE_MAX_OPS (20000).
+#   RATE_THREADS (4), RATE_SECONDS (4 per path and round), RATE_ROUNDS (5), RATE_MAX_OPS (20000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mib=${1:-1024}
 runs=${2:-3}
 concurrent=${3:-1000}
 rate_seconds=${RATE_SECONDS:-4}
-rate_rounds=${RATE_ROUNDS:-3}
+rate_rounds=${RATE_ROUNDS:-5}
 rate_threads=${RATE_THREADS:-4}
 latency_ops=${LATENCY_OPS:-1000}
 rate_max_ops=${RATE_MAX_OPS:-20000}

@@ -1,6 +1,7 @@
 package dev.taskbound.core.egress;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -8,9 +9,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
@@ -22,12 +21,6 @@ import java.util.concurrent.RejectedExecutionException;
  * afterwards. Every method runs on the relay thread.
  */
 final class ProxyConnection implements Relay.Handler {
-  /** Headers a proxy must not forward (RFC 9110 7.6.1), plus proxy credentials. */
-  private static final Set<String> HOP_BY_HOP =
-      Set.of("connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "te", "trailer", "upgrade", "http2-settings", "host");
-  /** Never dropped on a client's say-so in {@code Connection}: they frame the body. */
-  private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding");
-
   /** The most bytes read while waiting for a whole ClientHello: its limit plus record headers. */
   private static final int CLIENT_HELLO_BUFFER = ClientHello.MAX_BYTES + 8192;
   /** Most request heads and ClientHellos fit; the buffer grows up to its limit when one does not. */
@@ -183,14 +176,14 @@ final class ProxyConnection implements Relay.Handler {
     clientKey.interestOps(0);
     target = ProxyTarget.parse(head.method(), head.target());
     boolean connect = isConnect();
-    bodyLength = connect ? 0 : bodyLength(head);
+    bodyLength = connect ? 0 : PlainRequest.bodyLength(head);
     try {
       decision = ctx.rules().decide(target.host(), target.port());
     } catch (EgressRuleException e) {
       throw new ProxyRequestException(400, e.getMessage());
     }
     if (!connect) {
-      checkHost(head, decision);
+      PlainRequest.checkHost(head, decision);
     }
     if (!decision.allowed()) {
       ctx.counters().denied.incrementAndGet();
@@ -198,7 +191,7 @@ final class ProxyConnection implements Relay.Handler {
       respond(403, denialText(decision, decision.reason()), true);
       return;
     }
-    Optional<List<java.net.InetAddress>> known = ctx.dialer().knownAddresses(decision.host());
+    Optional<List<InetAddress>> known = ctx.dialer().knownAddresses(decision.host());
     if (known.isPresent()) {
       dial(known.get());
       return;
@@ -211,7 +204,7 @@ final class ProxyConnection implements Relay.Handler {
     String host = decision.host();
     try {
       ctx.pool().execute(() -> {
-        List<java.net.InetAddress> found;
+        List<InetAddress> found;
         DialException failed = null;
         try {
           found = ctx.dialer().lookUp(host);
@@ -219,7 +212,7 @@ final class ProxyConnection implements Relay.Handler {
           found = null;
           failed = e;
         }
-        List<java.net.InetAddress> addresses = found;
+        List<InetAddress> addresses = found;
         DialException failure = failed;
         loop.execute(() -> {
           if (phase == Phase.RESOLVING) {
@@ -239,7 +232,7 @@ final class ProxyConnection implements Relay.Handler {
     }
   }
 
-  private void dial(List<java.net.InetAddress> addresses) throws IOException {
+  private void dial(List<InetAddress> addresses) throws IOException {
     attempts = ctx.dialer().attempts(decision, addresses);
     dialNext();
   }
@@ -325,7 +318,7 @@ final class ProxyConnection implements Relay.Handler {
     if (!isConnect()) {
       // The rewritten head, then the request body up; the response down, until the upstream closes
       // (we sent Connection: close).
-      byte[] forwarded = forwardedHead(head, target).getBytes(StandardCharsets.ISO_8859_1);
+      byte[] forwarded = PlainRequest.forwardedHead(head, target).getBytes(StandardCharsets.ISO_8859_1);
       ByteBuffer rest = head.rest();
       ByteBuffer first = ByteBuffer.allocate(forwarded.length + rest.remaining()).put(forwarded).put(rest).flip();
       long limit = bodyLength > Long.MAX_VALUE - forwarded.length ? Long.MAX_VALUE : forwarded.length + bodyLength;
@@ -506,79 +499,11 @@ final class ProxyConnection implements Relay.Handler {
     return head.method().equals("CONNECT");
   }
 
-  /** The number of body bytes to relay for a non-CONNECT request; {@code Long.MAX_VALUE} for chunked. */
-  private static long bodyLength(RequestHead head) throws ProxyRequestException {
-    var te = head.values("Transfer-Encoding");
-    var cl = head.values("Content-Length");
-    if (!te.isEmpty() && !cl.isEmpty()) {
-      throw new ProxyRequestException(400, "both Transfer-Encoding and Content-Length are present");
-    }
-    if (!te.isEmpty()) {
-      if (te.size() != 1 || !te.get(0).equalsIgnoreCase("chunked")) {
-        throw new ProxyRequestException(400, "unsupported Transfer-Encoding '" + RequestHead.printable(String.join(", ", te)) + "'; accepted: chunked");
-      }
-      return Long.MAX_VALUE;
-    }
-    if (cl.isEmpty()) {
-      return 0;
-    }
-    String first = cl.get(0);
-    for (String v : cl) {
-      if (!v.equals(first) || v.isEmpty() || v.length() > 18 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
-        throw new ProxyRequestException(400, "invalid Content-Length '" + RequestHead.printable(String.join(", ", cl)) + "'");
-      }
-    }
-    return Long.parseLong(first);
-  }
-
-  private static String forwardedHead(RequestHead head, ProxyTarget target) {
-    var dropped = head.connectionTokens();
-    StringBuilder sb = new StringBuilder();
-    sb.append(head.method()).append(' ').append(target.originForm()).append(' ').append(head.version()).append("\r\n");
-    sb.append("Host: ").append(target.authority()).append("\r\n");
-    for (RequestHead.Header h : head.headers()) {
-      String name = h.name().toLowerCase(Locale.ROOT);
-      if (HOP_BY_HOP.contains(name) || dropped.contains(name) && !FRAMING.contains(name)) {
-        continue;
-      }
-      sb.append(h.name()).append(": ").append(h.value()).append("\r\n");
-    }
-    sb.append("Connection: close\r\n\r\n");
-    return sb.toString();
-  }
-
   private static boolean sniMatches(String sni, String host) {
     try {
       return HostPattern.canonicalName(sni, sni).equals(host);
     } catch (EgressRuleException e) {
       return false;
-    }
-  }
-
-  /**
-   * Absolute-form requests: every {@code Host} header must name the request target (same canonical
-   * host and port), so an origin that routes by {@code Host} cannot be sent somewhere the rules
-   * did not decide.
-   */
-  private static void checkHost(RequestHead head, EgressDecision decision) throws ProxyRequestException {
-    var hosts = head.values("Host");
-    if (hosts.size() > 1) {
-      throw new ProxyRequestException(400, "the Host header appears " + hosts.size() + " times; accepted: one");
-    }
-    if (hosts.isEmpty()) {
-      return;
-    }
-    String value = hosts.get(0).strip();
-    boolean ok;
-    try {
-      ProxyTarget t = ProxyTarget.parse("GET", "http://" + value + "/");
-      ok = RuleSet.canonicalHost(t.host()).equals(decision.host()) && t.port() == decision.port();
-    } catch (ProxyRequestException | EgressRuleException e) {
-      ok = false;
-    }
-    if (!ok) {
-      throw new ProxyRequestException(400, "the Host header '" + RequestHead.printable(value)
-          + "' does not match the request target " + hostPort(decision) + "; accepted: the target's host[:port]");
     }
   }
 

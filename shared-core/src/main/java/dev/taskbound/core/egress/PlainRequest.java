@@ -1,0 +1,87 @@
+package dev.taskbound.core.egress;
+
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * What the gateway checks and rewrites in an absolute-form plain-HTTP request
+ * ({@code GET http://host/path}) before it goes upstream: one {@code Host} naming the target, body
+ * framing that cannot be read two ways, no hop-by-hop headers. Stateless.
+ */
+final class PlainRequest {
+  /** Headers a proxy must not forward (RFC 9110 7.6.1), plus proxy credentials. */
+  private static final Set<String> HOP_BY_HOP =
+      Set.of("connection", "proxy-connection", "keep-alive", "proxy-authorization", "proxy-authenticate", "te", "trailer", "upgrade", "http2-settings", "host");
+  /** Never dropped on a client's say-so in {@code Connection}: they frame the body. */
+  private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding");
+
+  /** The number of body bytes to relay for a non-CONNECT request; {@code Long.MAX_VALUE} for chunked. */
+  static long bodyLength(RequestHead head) throws ProxyRequestException {
+    var te = head.values("Transfer-Encoding");
+    var cl = head.values("Content-Length");
+    if (!te.isEmpty() && !cl.isEmpty()) {
+      throw new ProxyRequestException(400, "both Transfer-Encoding and Content-Length are present");
+    }
+    if (!te.isEmpty()) {
+      if (te.size() != 1 || !te.get(0).equalsIgnoreCase("chunked")) {
+        throw new ProxyRequestException(400, "unsupported Transfer-Encoding '" + RequestHead.printable(String.join(", ", te)) + "'; accepted: chunked");
+      }
+      return Long.MAX_VALUE;
+    }
+    if (cl.isEmpty()) {
+      return 0;
+    }
+    String first = cl.get(0);
+    for (String v : cl) {
+      if (!v.equals(first) || v.isEmpty() || v.length() > 18 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        throw new ProxyRequestException(400, "invalid Content-Length '" + RequestHead.printable(String.join(", ", cl)) + "'");
+      }
+    }
+    return Long.parseLong(first);
+  }
+
+  static String forwardedHead(RequestHead head, ProxyTarget target) {
+    var dropped = head.connectionTokens();
+    StringBuilder sb = new StringBuilder();
+    sb.append(head.method()).append(' ').append(target.originForm()).append(' ').append(head.version()).append("\r\n");
+    sb.append("Host: ").append(target.authority()).append("\r\n");
+    for (RequestHead.Header h : head.headers()) {
+      String name = h.name().toLowerCase(Locale.ROOT);
+      if (HOP_BY_HOP.contains(name) || dropped.contains(name) && !FRAMING.contains(name)) {
+        continue;
+      }
+      sb.append(h.name()).append(": ").append(h.value()).append("\r\n");
+    }
+    sb.append("Connection: close\r\n\r\n");
+    return sb.toString();
+  }
+
+  /**
+   * Absolute-form requests: every {@code Host} header must name the request target (same canonical
+   * host and port), so an origin that routes by {@code Host} cannot be sent somewhere the rules
+   * did not decide.
+   */
+  static void checkHost(RequestHead head, EgressDecision decision) throws ProxyRequestException {
+    var hosts = head.values("Host");
+    if (hosts.size() > 1) {
+      throw new ProxyRequestException(400, "the Host header appears " + hosts.size() + " times; accepted: one");
+    }
+    if (hosts.isEmpty()) {
+      return;
+    }
+    String value = hosts.get(0).strip();
+    boolean ok;
+    try {
+      ProxyTarget t = ProxyTarget.parse("GET", "http://" + value + "/");
+      ok = RuleSet.canonicalHost(t.host()).equals(decision.host()) && t.port() == decision.port();
+    } catch (ProxyRequestException | EgressRuleException e) {
+      ok = false;
+    }
+    if (!ok) {
+      throw new ProxyRequestException(400, "the Host header '" + RequestHead.printable(value)
+          + "' does not match the request target " + ProxyConnection.hostPort(decision) + "; accepted: the target's host[:port]");
+    }
+  }
+
+  private PlainRequest() {}
+}

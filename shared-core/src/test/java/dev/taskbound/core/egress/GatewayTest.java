@@ -396,6 +396,30 @@ class GatewayTest {
   }
 
   @Test
+  void aHeadLargerThanTheFirstBufferArrivingInPiecesIsForwardedWhole() throws Exception {
+    CompletableFuture<String> received = new CompletableFuture<>();
+    LoopbackServer up = server(s -> {
+      received.complete(readHeadAndBody(s.getInputStream(), 0));
+      s.getOutputStream().write("HTTP/1.1 204 No Content\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+    });
+    Gateway g = gateway(List.of("api.test:" + up.port()), List.of());
+    char[] big = new char[10_000]; // the head is read into 4 KiB first, grown up to maxHeaderBytes
+    Arrays.fill(big, 'b');
+    String head = "GET http://api.test:" + up.port() + "/ HTTP/1.1\r\nX-Big: " + new String(big) + "\r\n\r\n";
+
+    String response;
+    try (ProxyClient c = new ProxyClient(g.socketPath())) {
+      for (int i = 0; i < head.length(); i += 1500) {
+        c.send(head.substring(i, Math.min(head.length(), i + 1500)));
+      }
+      response = c.readAll();
+    }
+
+    assertThat(response).isEqualTo("HTTP/1.1 204 No Content\r\n\r\n");
+    assertThat(received.get(10, TimeUnit.SECONDS)).contains("\r\nX-Big: " + new String(big) + "\r\n");
+  }
+
+  @Test
   void oversizedRequestHeadGets431() throws Exception {
     Gateway g = gateway(List.of("api.test"), List.of(), GatewayOptions.DEFAULTS.withMaxHeaderBytes(1024));
     char[] big = new char[2000];

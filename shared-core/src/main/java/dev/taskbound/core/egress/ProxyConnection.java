@@ -70,6 +70,7 @@ final class ProxyConnection implements Relay.Handler {
     step(this::readHead);
   }
 
+  /** Only one of the connection's keys has interest at a time, so the phase says which one fired. */
   @Override
   public void ready(SelectionKey key) {
     switch (phase) {
@@ -113,6 +114,8 @@ final class ProxyConnection implements Relay.Handler {
       target = null;
       attempts = null;
       response = null;
+      clientKey = null;
+      upstreamKey = null;
     }
   }
 
@@ -199,18 +202,27 @@ final class ProxyConnection implements Relay.Handler {
     lookUpElsewhere();
   }
 
-  /** A lookup may block: it runs on the gateway's pool, and the dial comes back to this thread. */
+  /**
+   * A lookup may block: it runs on the gateway's pool, and the dial comes back to this thread.
+   * Whatever the resolver does, an answer comes back; one that takes longer than the header
+   * timeout ends the connection with 502.
+   */
   private void lookUpElsewhere() throws IOException {
     String host = decision.host();
+    Duration limit = ctx.options().headerTimeout();
+    after(limit, () -> step(() -> dialFailed(new DialException(
+        DialException.Kind.UNRESOLVED, "the name " + host + " was not resolved within " + limit.toMillis() + " ms", null))));
     try {
       ctx.pool().execute(() -> {
-        List<InetAddress> found;
-        DialException failed = null;
+        List<InetAddress> found = null;
+        DialException failed;
         try {
           found = ctx.dialer().lookUp(host);
+          failed = null;
         } catch (DialException e) {
-          found = null;
           failed = e;
+        } catch (RuntimeException e) { // a resolver's own bug must not leave the client waiting
+          failed = new DialException(DialException.Kind.UNRESOLVED, "the name " + host + " could not be resolved (" + e + ")", e);
         }
         List<InetAddress> addresses = found;
         DialException failure = failed;
@@ -244,24 +256,26 @@ final class ProxyConnection implements Relay.Handler {
       return;
     }
     dialling = next.get();
-    upstream = SocketChannel.open();
-    ctx.open().add(upstream);
-    // Tunnels relay handshakes of small records: Nagle with delayed ACKs would add ~40 ms each.
-    upstream.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
-    upstream.configureBlocking(false);
     enter(Phase.CONNECTING);
     boolean connected;
     try {
+      upstream = SocketChannel.open();
+      ctx.open().add(upstream);
+      // Tunnels relay handshakes of small records: Nagle with delayed ACKs would add ~40 ms each.
+      upstream.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+      upstream.configureBlocking(false);
       connected = upstream.connect(dialling);
-    } catch (IOException e) {
-      connectFailed(e);
+      if (!connected) {
+        upstreamKey = loop.register(upstream, SelectionKey.OP_CONNECT, this);
+      }
+    } catch (IOException | RuntimeException e) { // out of descriptors, an address family the JVM lacks, ...
+      connectFailed(e instanceof IOException io ? io : new IOException(e.toString(), e));
       return;
     }
     if (connected) {
       connected();
       return;
     }
-    upstreamKey = loop.register(upstream, SelectionKey.OP_CONNECT, this);
     Duration timeout = ctx.dialer().connectTimeout();
     after(timeout, () -> step(() -> connectFailed(new IOException("timed out after " + timeout.toMillis() + " ms"))));
   }

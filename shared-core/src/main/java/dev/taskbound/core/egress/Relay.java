@@ -269,6 +269,8 @@ public final class Relay implements AutoCloseable {
     final Set<Handler> handlers = new HashSet<>();
     final PriorityQueue<Timer> timers = new PriorityQueue<>();
     long timerSeq;
+    /** Set as the thread exits: what is submitted after that is rejected, never queued for nobody. */
+    volatile boolean exited;
     final ArrayDeque<ByteBuffer> free = new ArrayDeque<>();
     int directLent;
     long idleCheckNanos = Long.MAX_VALUE;
@@ -283,8 +285,8 @@ public final class Relay implements AutoCloseable {
     void submit(Task task) {
       incoming.add(task);
       selector.wakeup();
-      if (closed.get() && incoming.remove(task)) {
-        task.rejected(); // raced with close(): the thread may already have drained the queue
+      if ((closed.get() || exited) && incoming.remove(task)) {
+        task.rejected(); // raced with close() or the thread's end: it may already have drained the queue
       }
     }
 
@@ -344,9 +346,12 @@ public final class Relay implements AutoCloseable {
             closeIdle();
           }
         }
-      } catch (IOException | RuntimeException e) {
-        failure = e; // a selector failure: nothing relays any more, so everything ends (fail closed)
+      } catch (IOException | RuntimeException | Error e) {
+        // A selector failure, or the JVM out of memory: nothing relays any more, so everything
+        // ends (fail closed) and the owner hears of it.
+        failure = e;
       } finally {
+        exited = true;
         for (Pair p : new ArrayList<>(pairs)) {
           p.end(End.CLOSED);
         }
@@ -363,7 +368,7 @@ public final class Relay implements AutoCloseable {
         } catch (IOException e) {
           // exiting anyway
         }
-        if (failure != null) {
+        if (failure != null && !closed.get()) {
           threadFailure.complete(failure);
         }
       }

@@ -532,6 +532,47 @@ class GatewayTest {
   }
 
   @Test
+  void aResolverThatThrowsGets502AndFreesTheSlot() throws Exception {
+    NameResolver broken = host -> {
+      throw new IllegalStateException("resolver bug");
+    };
+    Gateway g = gateway(List.of("other.test"), List.of(), GatewayOptions.DEFAULTS.withResolver(broken));
+
+    String response;
+    try (ProxyClient c = new ProxyClient(g.socketPath())) {
+      response = c.send("CONNECT other.test:443 HTTP/1.1\r\n\r\n").readAll();
+    }
+
+    assertThat(response).startsWith("HTTP/1.1 502 Bad Gateway\r\n")
+        .contains("the name other.test could not be resolved (java.lang.IllegalStateException: resolver bug)");
+    assertThat(seen).singleElement().satisfies(s -> assertThat(s.dialled()).isEmpty());
+  }
+
+  @Test
+  void aLookupThatOutlastsTheHeaderTimeoutGets502() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    NameResolver stuck = host -> {
+      try {
+        release.await(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return List.of(InetAddress.getLoopbackAddress());
+    };
+    Gateway g = gateway(List.of("other.test"), List.of(),
+        GatewayOptions.DEFAULTS.withResolver(stuck).withHeaderTimeout(Duration.ofMillis(300)));
+
+    String response;
+    try (ProxyClient c = new ProxyClient(g.socketPath())) {
+      response = c.send("CONNECT other.test:443 HTTP/1.1\r\n\r\n").readAll();
+    } finally {
+      release.countDown();
+    }
+
+    assertThat(response).startsWith("HTTP/1.1 502 Bad Gateway\r\n").endsWith("the name other.test was not resolved within 300 ms\n");
+  }
+
+  @Test
   void addressRefusedByTheGuardIsForbiddenAndNeverDialled() throws Exception {
     List<String> accepted = new CopyOnWriteArrayList<>();
     LoopbackServer up = server(s -> accepted.add("connection"));

@@ -20,6 +20,7 @@
 #
 #   bench/proxy-bench.sh [SIZE_MIB] [RUNS] [CONCURRENT]     (defaults 1024 3 1000)
 # Environment: SECTIONS (default 1234: which measurements to run), LATENCY_OPS (1000 per path),
+#   LATENCY_ROUNDS (4: rounds of own-JVM latency clients, 2a'),
 #   RATE_THREADS (4), RATE_SECONDS (4 per path and round), RATE_ROUNDS (5), RATE_MAX_OPS (20000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -248,6 +249,31 @@ awk '
         p, p50[p], p90[p], p99[p], p50[p] - p50["direct"], p99[p] - p99["direct"], err[p]
     }
   }' "$work/latency"
+
+echo
+latency_rounds=${LATENCY_ROUNDS:-4}
+echo "2a'. latency as the sandboxed client sees it, like for like: direct, squid and taskbound each in a client"
+echo "    JVM of its own (as taskbound's must be, inside the sandbox), $latency_rounds rounds in turn, samples pooled"
+mkdir -p "$work/samples"
+export TUNNELBENCH_SAMPLES_DIR="$work/samples"
+per_round=$(( latency_ops / latency_rounds ))
+for _ in $(seq "$latency_rounds"); do
+  java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench latency "direct=direct" \
+    127.0.0.1 "$origin_port" "$work/origin.pem" "$per_round" 300 > /dev/null 2>"$work/latency.err" || { cat "$work/latency.err" >&2; exit 1; }
+  java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench latency "squid=127.0.0.1:$squid_port" \
+    127.0.0.1 "$origin_port" "$work/origin.pem" "$per_round" 300 > /dev/null 2>"$work/latency.err" || { cat "$work/latency.err" >&2; exit 1; }
+  in_sandbox java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench latency "taskbound=env" \
+    127.0.0.1 "$origin_port" "$work/origin.pem" "$per_round" 300 > /dev/null 2>"$work/latency.err" || { cat "$work/latency.err" >&2; exit 1; }
+done
+unset TUNNELBENCH_SAMPLES_DIR
+pct() { sort -g "$1" | awk -v q="$2" '{a[NR]=$1} END {i=int(q*NR+0.999999); if (i<1) i=1; print a[i]}'; }
+d50=$(pct "$work/samples/direct.samples" 0.5); d99=$(pct "$work/samples/direct.samples" 0.99)
+for path in direct squid taskbound; do
+  f="$work/samples/$path.samples"
+  p50=$(pct "$f" 0.5); p99=$(pct "$f" 0.99)
+  awk -v p="$path" -v n="$(wc -l < "$f")" -v a="$p50" -v b="$p99" -v da="$d50" -v db="$d99" \
+    'BEGIN { printf "    %-10s p50 %6.3f ms  p99 %6.3f ms   added to direct: p50 %+6.3f ms  p99 %+6.3f ms  (%d samples)\n", p, a, b, a - da, b - db, n }'
+done
 
 echo
 echo "2b. new tunnels per second, $rate_threads client threads, ${rate_seconds} s per path per round, $rate_rounds rounds"

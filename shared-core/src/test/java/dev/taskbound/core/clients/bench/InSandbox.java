@@ -34,6 +34,10 @@ public final class InSandbox {
     Map<String, String> env = new HashMap<>();
     env.put("PATH", "/usr/local/bin:/usr/bin:/bin");
     env.put("HOME", System.getProperty("java.io.tmpdir"));
+    String samples = System.getenv("TUNNELBENCH_SAMPLES_DIR"); // TunnelBench's, passed on to the client
+    if (samples != null) {
+      env.put("TUNNELBENCH_SAMPLES_DIR", samples);
+    }
     boolean handOff = args[1].equals("--handoff");
     List<String> command = Arrays.asList(args).subList(handOff ? 3 : 1, args.length);
     SandboxLaunch launch =

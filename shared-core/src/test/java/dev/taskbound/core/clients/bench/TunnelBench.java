@@ -36,7 +36,9 @@ import javax.net.ssl.TrustManagerFactory;
  *     opens COUNT tunnels (one keep-alive GET each), keeps them open HOLD_SECONDS, closes them
  * TunnelBench latency LABEL=PROXY[,LABEL=PROXY...] HOST PORT CA_PEM OPS_PER_PATH MAX_SECONDS
  *     one thread, the paths taken in turn operation by operation (so machine noise and the
- *     client's own warm-up hit every path alike); p50/p90/p99 per path
+ *     client's own warm-up hit every path alike); p50/p90/p99 per path. With
+ *     TUNNELBENCH_SAMPLES_DIR set, each path's samples (ms, one a line) are appended to
+ *     LABEL.samples there, for pooling across client JVMs
  * PROXY: direct | HOST:PORT | env (from HTTPS_PROXY)
  * </pre>
  */
@@ -213,8 +215,17 @@ public final class TunnelBench {
         lat[p][done] = System.nanoTime() - t0;
       }
     }
+    String samplesDir = System.getenv("TUNNELBENCH_SAMPLES_DIR"); // pooled across client JVMs by the script
     for (int p = 0; p < paths.size(); p++) {
       long[] sorted = Arrays.copyOf(lat[p], done);
+      if (samplesDir != null) {
+        StringBuilder lines = new StringBuilder();
+        for (long ns : sorted) {
+          lines.append(String.format(java.util.Locale.ROOT, "%.4f%n", ns / 1e6));
+        }
+        java.nio.file.Files.writeString(Path.of(samplesDir, labels.get(p) + ".samples"), lines,
+            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+      }
       Arrays.sort(sorted);
       System.out.printf("latency path=%s ops=%d errors=%d p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f mean_ms=%.3f%n",
           labels.get(p), done, errors[p], pct(sorted, 0.50), pct(sorted, 0.90), pct(sorted, 0.99),

@@ -12,12 +12,21 @@ import java.util.Optional;
 final class ClientHello {
   /** The most we buffer while waiting for a whole ClientHello. */
   static final int MAX_BYTES = 64 * 1024;
+  /**
+   * The most TLS records a ClientHello may be split into. Clients send it in one or two; a limit
+   * keeps a client that sends it in tiny records from making each parse longer than the last.
+   */
+  static final int MAX_RECORDS = 64;
 
   /** The outcome of looking at the bytes received so far. */
   sealed interface Result permits NeedMore, NotTls, Hello {}
 
-  /** Not enough bytes yet to decide. */
-  record NeedMore() implements Result {}
+  /**
+   * Not enough bytes yet to decide; nothing can change before the data holds {@code until} bytes
+   * (counted from its position), so a caller reading a little at a time need not parse again
+   * sooner.
+   */
+  record NeedMore(int until) implements Result {}
 
   /** The bytes are not a TLS ClientHello; {@code why} says what was seen. */
   record NotTls(String why) implements Result {}
@@ -30,12 +39,16 @@ final class ClientHello {
   /** Looks at {@code data} (position to limit, not consumed). */
   static Result parse(ByteBuffer data) {
     ByteBuffer in = data.duplicate();
+    int start = in.position();
     // The handshake bytes are a subset of the data: no need for the whole limit on every call.
     ByteBuffer handshake = ByteBuffer.allocate(Math.min(MAX_BYTES, in.remaining()));
     // Reassemble handshake bytes from consecutive handshake records.
-    while (true) {
+    for (int records = 0; ; records++) {
       if (in.remaining() < 5) {
-        return need(handshake);
+        return need(handshake, in.position() - start + 5);
+      }
+      if (records == MAX_RECORDS) {
+        return new NotTls("the ClientHello spans more than " + MAX_RECORDS + " TLS records");
       }
       int type = in.get(in.position()) & 0xff;
       int major = in.get(in.position() + 1) & 0xff;
@@ -47,7 +60,7 @@ final class ClientHello {
         return new NotTls("invalid TLS record length " + length);
       }
       if (in.remaining() < 5 + length) {
-        return need(handshake);
+        return need(handshake, in.position() - start + 5 + length);
       }
       in.position(in.position() + 5);
       if (handshake.remaining() < length) {
@@ -57,27 +70,39 @@ final class ClientHello {
       record.limit(length);
       handshake.put(record);
       in.position(in.position() + length);
-      Result r = hello(handshake.duplicate().flip());
-      if (!(r instanceof NeedMore)) {
-        return r;
+      if (handshakeReady(handshake)) {
+        Result r = hello(handshake.duplicate().flip());
+        if (!(r instanceof NeedMore)) {
+          return r;
+        }
       }
     }
   }
 
-  private static Result need(ByteBuffer handshake) {
-    return handshake.position() >= MAX_BYTES ? new NotTls("ClientHello larger than " + MAX_BYTES + " bytes") : new NeedMore();
+  /** Whether the handshake bytes so far can decide: a whole message, or a first one that is no ClientHello. */
+  private static boolean handshakeReady(ByteBuffer handshake) {
+    if (handshake.position() < 4) {
+      return false;
+    }
+    int length = ((handshake.get(1) & 0xff) << 16) | ((handshake.get(2) & 0xff) << 8) | (handshake.get(3) & 0xff);
+    return (handshake.get(0) & 0xff) != 1 || handshake.position() >= 4 + length;
   }
 
+  private static Result need(ByteBuffer handshake, int until) {
+    return handshake.position() >= MAX_BYTES ? new NotTls("ClientHello larger than " + MAX_BYTES + " bytes") : new NeedMore(until);
+  }
+
+  /** Parses a ClientHello message; {@link #handshakeReady} has checked that it is all there. */
   private static Result hello(ByteBuffer h) {
     if (h.remaining() < 4) {
-      return new NeedMore();
+      return new NeedMore(0);
     }
     if ((h.get() & 0xff) != 1) {
       return new NotTls("the first handshake message is not a ClientHello");
     }
     int length = u24(h);
     if (h.remaining() < length) {
-      return new NeedMore();
+      return new NeedMore(0);
     }
     ByteBuffer b = h.slice();
     b.limit(length);

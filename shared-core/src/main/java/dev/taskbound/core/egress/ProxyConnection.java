@@ -39,6 +39,8 @@ final class ProxyConnection implements Relay.Handler {
   /** The request head as it arrives, then the ClientHello; then a response being written. */
   private ByteBuffer in;
   private int scanned;
+  /** How many ClientHello bytes must be in before parsing again can tell more. */
+  private int helloNeeds;
   private RequestHead head;
   private ProxyTarget target;
   private EgressDecision decision;
@@ -362,7 +364,16 @@ final class ProxyConnection implements Relay.Handler {
    */
   private void readClientHello() throws IOException {
     ClientHello.Result r;
-    while ((r = ClientHello.parse(in.duplicate().flip())) instanceof ClientHello.NeedMore) {
+    while (true) {
+      // Parsed again only once the bytes it asked for are in: a client that sends its hello a
+      // byte at a time costs one parse per TLS record, not one per read.
+      if (in.position() >= helloNeeds) {
+        r = ClientHello.parse(in.duplicate().flip());
+        if (!(r instanceof ClientHello.NeedMore more)) {
+          break;
+        }
+        helloNeeds = more.until();
+      }
       if (!in.hasRemaining()) {
         if (in.capacity() >= CLIENT_HELLO_BUFFER) {
           r = new ClientHello.NotTls("the ClientHello does not end within " + CLIENT_HELLO_BUFFER + " bytes");

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** The SNI reader on real ClientHellos produced by the JDK's TLS stack. */
 class ClientHelloTest {
   /** The first flight of a JDK TLS client: one or more TLS records holding its ClientHello. */
-  private static ByteBuffer clientHello(Optional<String> sni) throws Exception {
+  static ByteBuffer clientHello(Optional<String> sni) throws Exception {
     SSLEngine engine = SSLContext.getDefault().createSSLEngine("ignored.invalid", 443);
     engine.setUseClientMode(true);
     SSLParameters params = engine.getSSLParameters();
@@ -35,6 +35,20 @@ class ClientHelloTest {
     ByteBuffer out = ByteBuffer.allocate(all.length + 5);
     out.put(all, 0, 3).putShort((short) first).put(all, 5, first);
     out.put(all, 0, 3).putShort((short) (length - first)).put(all, 5 + first, length - first);
+    return out.flip();
+  }
+
+  /** Re-frames the handshake bytes of one record as {@code records} records of near-equal size. */
+  private static ByteBuffer splitInto(ByteBuffer single, int records) {
+    byte[] all = new byte[single.remaining()];
+    single.duplicate().get(all);
+    int length = all.length - 5;
+    ByteBuffer out = ByteBuffer.allocate(all.length + 5 * records);
+    for (int i = 0, from = 0; i < records; i++) {
+      int to = (int) ((long) length * (i + 1) / records);
+      out.put(all, 0, 3).putShort((short) (to - from)).put(all, 5 + from, to - from);
+      from = to;
+    }
     return out.flip();
   }
 
@@ -63,8 +77,20 @@ class ClientHelloTest {
     ClientHello.Result partial = ClientHello.parse(hello.duplicate().limit(hello.limit() - 1));
     ClientHello.Result headerOnly = ClientHello.parse(hello.duplicate().limit(3));
 
-    assertThat(partial).isInstanceOf(ClientHello.NeedMore.class);
-    assertThat(headerOnly).isInstanceOf(ClientHello.NeedMore.class);
+    // each says how much must be in before parsing again can tell more
+    assertThat(partial).isEqualTo(new ClientHello.NeedMore(hello.limit()));
+    assertThat(headerOnly).isEqualTo(new ClientHello.NeedMore(5));
+  }
+
+  @Test
+  void readsAHelloInAsManyRecordsAsTheLimitAndRefusesOneMore() throws Exception {
+    ByteBuffer hello = clientHello(Optional.of("api.example.com"));
+
+    ClientHello.Result atLimit = ClientHello.parse(splitInto(hello, ClientHello.MAX_RECORDS));
+    ClientHello.Result beyond = ClientHello.parse(splitInto(hello, ClientHello.MAX_RECORDS + 1));
+
+    assertThat(atLimit).isEqualTo(new ClientHello.Hello(Optional.of("api.example.com")));
+    assertThat(beyond).isEqualTo(new ClientHello.NotTls("the ClientHello spans more than 64 TLS records"));
   }
 
   @Test

@@ -279,6 +279,30 @@ class EgressHardeningTest {
   }
 
   @Test
+  void passesOnAClientHelloThatArrivesAByteAtATime() throws Exception {
+    List<Integer> upstreamBytes = new CopyOnWriteArrayList<>();
+    LoopbackServer up = countingUpstream(upstreamBytes);
+    Gateway g = tlsGateway(up);
+    ByteBuffer hello = ClientHelloTest.clientHello(Optional.of("api.test"));
+    byte[] bytes = new byte[hello.remaining()];
+    hello.get(bytes);
+
+    String response;
+    try (ProxyClient c = new ProxyClient(g.socketPath())) {
+      response = c.send("CONNECT api.test:" + up.port() + " HTTP/1.1\r\n\r\n").read(ProxyClient.ESTABLISHED.length());
+      for (byte b : bytes) {
+        c.send(new String(new byte[] {b}, StandardCharsets.ISO_8859_1));
+      }
+      c.shutdownOutput();
+      c.readAll();
+    }
+
+    assertThat(response).isEqualTo(ProxyClient.ESTABLISHED);
+    assertThat(events).isEmpty();
+    assertThat(upstreamBytes).containsExactly(bytes.length);
+  }
+
+  @Test
   void readsAClientHelloUpToItsLimitAndClosesTheTunnelBeyond() throws Exception {
     List<Integer> upstreamBytes = new CopyOnWriteArrayList<>();
     LoopbackServer up = countingUpstream(upstreamBytes);

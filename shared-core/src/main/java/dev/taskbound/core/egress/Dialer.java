@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -12,15 +11,13 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Resolves an allowed host and connects to it, in one place so that the address that was checked
- * is the address that is dialled: names are resolved once (static pins first, then the
- * {@link NameResolver}), each address is put to the {@link AddressGuard}, and the connection is
- * made to that {@link InetAddress} itself, never to the name again. Thread-safe.
+ * Where an allowed host may be dialled, in one place so that the address that was checked is the
+ * address that is dialled: names are resolved once (static pins first, then the
+ * {@link NameResolver}), each address is put to the {@link AddressGuard} as its turn comes
+ * ({@link Attempts}), and the gateway connects to that {@link InetAddress} itself, never to the
+ * name again. Thread-safe.
  */
 public final class Dialer {
-  /** A connected upstream and the address it was dialled at. */
-  public record Dialed(SocketChannel channel, InetAddress address) {}
-
   private final Map<String, InetAddress> pins;
   private final NameResolver resolver;
   private final AddressGuard guard;
@@ -82,30 +79,6 @@ public final class Dialer {
   }
 
   /**
-   * Connects to the host of an allowed decision. Tries the resolved addresses in order; the first
-   * that the guard permits and that accepts a connection wins.
-   *
-   * @return a connected, blocking channel (the caller closes it) and its address
-   * @throws DialException {@code UNRESOLVED} if the name does not resolve, {@code REFUSED} if the
-   *     guard refused every address, {@code UNREACHABLE} if no permitted address accepted in time
-   */
-  public Dialed dial(EgressDecision decision) throws DialException {
-    if (!decision.allowed()) {
-      throw new IllegalArgumentException("dial of a denied request: " + decision);
-    }
-    Optional<List<InetAddress>> known = knownAddresses(decision.host());
-    Attempts attempts = attempts(decision, known.isPresent() ? known.get() : lookUp(decision.host()));
-    for (Optional<InetSocketAddress> target = attempts.next(); target.isPresent(); target = attempts.next()) {
-      try {
-        return new Dialed(connect(target.get()), target.get().getAddress());
-      } catch (IOException e) {
-        attempts.failed(e);
-      }
-    }
-    throw attempts.failure();
-  }
-
-  /**
    * The addresses of {@code host} that need no lookup: a policy pin or an IP literal. Empty when
    * the name has to be looked up ({@link #lookUp}, which may block).
    */
@@ -147,7 +120,7 @@ public final class Dialer {
   /**
    * One dial's way through its addresses: {@link #next()} gives the next one the guards permit,
    * {@link #failed} records a connection that did not succeed, {@link #failure()} says why none
-   * did. Used by {@link #dial} and by the gateway's non-blocking dial alike. Not thread-safe.
+   * did. Not thread-safe.
    */
   final class Attempts {
     private final EgressDecision decision;
@@ -193,24 +166,6 @@ public final class Dialer {
           DialException.Kind.UNREACHABLE,
           "could not connect to " + decision.host() + ":" + decision.port() + " at " + addresses + " (" + why + ")",
           last);
-    }
-  }
-
-  private SocketChannel connect(InetSocketAddress target) throws IOException {
-    SocketChannel channel = SocketChannel.open();
-    try {
-      // Tunnels relay handshakes of small records: Nagle with delayed ACKs would add ~40 ms each.
-      channel.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
-      // The socket adaptor's timed connect polls the one socket: no selector per dial.
-      try {
-        channel.socket().connect(target, (int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis())));
-      } catch (java.net.SocketTimeoutException e) {
-        throw new IOException("timed out after " + connectTimeout.toMillis() + " ms", e);
-      }
-      return channel;
-    } catch (IOException | RuntimeException e) {
-      channel.close();
-      throw e;
     }
   }
 }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -13,8 +12,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
@@ -46,7 +45,6 @@ public final class Gateway implements AutoCloseable {
       Dialer dialer,
       EgressListener listener,
       GatewayOptions options,
-      ScheduledExecutorService scheduler,
       ThreadPoolExecutor pool,
       Relay relay,
       Set<SocketChannel> open,
@@ -65,6 +63,8 @@ public final class Gateway implements AutoCloseable {
   private final Context ctx;
   private final Semaphore slots;
   private final ThreadFactory threads;
+  /** Checks once a second that the socket file is still the one bound. */
+  private final ScheduledExecutorService socketCheck;
   private final Set<ServerSocketChannel> sandboxListeners = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final AtomicInteger active = new AtomicInteger();
@@ -76,6 +76,7 @@ public final class Gateway implements AutoCloseable {
     this.server = server;
     GatewayOptions o = config.options();
     this.threads = daemonThreads("taskbound-gateway");
+    this.socketCheck = Executors.newSingleThreadScheduledExecutor(daemonThreads("taskbound-gateway-check"));
     // For name lookups only, which block; at most one per connection.
     ThreadPoolExecutor pool =
         new ThreadPoolExecutor(0, o.maxConnections(), 30, TimeUnit.SECONDS, new SynchronousQueue<>(), threads);
@@ -85,7 +86,6 @@ public final class Gateway implements AutoCloseable {
             new Dialer(config.pinnedAddresses(), o.resolver(), o.guard(), o.connectTimeout(), o.allowPrivateAddresses()),
             config.listener(),
             o,
-            timer(),
             pool,
             relay,
             ConcurrentHashMap.newKeySet(),
@@ -113,7 +113,7 @@ public final class Gateway implements AutoCloseable {
       // A relay thread that dies leaves its connections unserved: fail, so they are refused.
       relay.onThreadFailure(e -> g.fail(new IOException("a gateway relay thread failed", e)));
       g.accept(server);
-      g.ctx.scheduler().scheduleWithFixedDelay(g::checkSocket, 1, 1, TimeUnit.SECONDS);
+      g.socketCheck.scheduleWithFixedDelay(g::checkSocket, 1, 1, TimeUnit.SECONDS);
       return g;
     } catch (IOException | RuntimeException e) {
       if (relay != null) {
@@ -357,7 +357,7 @@ public final class Gateway implements AutoCloseable {
       ProxyConnection.closeQuietly(ch);
     }
     ctx.pool().shutdownNow();
-    ctx.scheduler().shutdownNow();
+    socketCheck.shutdownNow();
     try {
       ctx.pool().awaitTermination(2, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
@@ -370,17 +370,6 @@ public final class Gateway implements AutoCloseable {
     } catch (IOException e) {
       // the directory is removed with the session anyway
     }
-  }
-
-  /**
-   * The timer for per-connection watchdogs. Nearly every watchdog is cancelled long before it is
-   * due; removing it at once keeps the timer thread from waking for each one at its deadline.
-   */
-  private static ScheduledThreadPoolExecutor timer() {
-    ScheduledThreadPoolExecutor timer =
-        new ScheduledThreadPoolExecutor(1, daemonThreads("taskbound-gateway-timer"));
-    timer.setRemoveOnCancelPolicy(true);
-    return timer;
   }
 
   private static ThreadFactory daemonThreads(String name) {

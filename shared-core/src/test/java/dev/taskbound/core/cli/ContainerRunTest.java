@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import dev.taskbound.core.evidence.BundleVerifier;
 import dev.taskbound.core.testing.CliProcess;
+import dev.taskbound.core.testing.LocalApi;
 import dev.taskbound.core.testing.RunArtifacts;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,14 +36,7 @@ class ContainerRunTest {
 
   @BeforeEach
   void startLocalApi() throws IOException {
-    api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-    api.createContext("/", exchange -> {
-      byte[] body = "api says hello\n".getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
-    api.start();
+    api = LocalApi.serving("api says hello\n");
   }
 
   @AfterEach

@@ -3,10 +3,9 @@ package dev.taskbound.core.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.taskbound.core.testing.LocalApi;
 import dev.taskbound.core.testing.RunArtifacts;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,14 +63,7 @@ class LauncherIT {
 
   @Test
   void launcherHandsTheSandboxsPortToTheGatewayAndRecordsIt() throws Exception {
-    HttpServer api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    api.createContext("/", exchange -> {
-      byte[] body = "launcher api\n".getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
-    api.start();
+    HttpServer api = LocalApi.serving("launcher api\n");
     try {
       int port = api.getAddress().getPort();
       Path policy = Files.writeString(work.resolve("p.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  ttl: 5m\n"

@@ -7,12 +7,10 @@ import dev.taskbound.core.evidence.BundleVerifier;
 import dev.taskbound.core.evidence.VerificationResult;
 import dev.taskbound.core.testing.CliProcess;
 import dev.taskbound.core.testing.FileGrep;
+import dev.taskbound.core.testing.LocalApi;
 import dev.taskbound.core.testing.ProcessScan;
 import dev.taskbound.core.testing.RunArtifacts;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,16 +38,7 @@ class RunCommandProcessTest {
 
   @BeforeEach
   void startLocalApi() throws IOException {
-    api = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-    api.createContext(
-        "/",
-        exchange -> {
-          byte[] body = "api says hello\n".getBytes(StandardCharsets.UTF_8);
-          exchange.sendResponseHeaders(200, body.length);
-          exchange.getResponseBody().write(body);
-          exchange.close();
-        });
-    api.start();
+    api = LocalApi.serving("api says hello\n");
     home = Files.createDirectories(work.resolve("home"));
     runtime = Files.createDirectories(work.resolve("rt"));
     out = work.resolve("evidence");

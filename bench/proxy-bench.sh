@@ -176,7 +176,7 @@ squid_pid() { # the worker that relays (squid -N runs one process)
 }
 
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ); machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo);" \
-  "$(java -version 2>&1 | head -1); $(curl --version | head -1 | cut -d' ' -f1-2); $(squid -v | head -1); $(tinyproxy -v); nginx $(nginx -v 2>&1 | cut -d/ -f2)"
+  "$(java -version 2>&1 | sed -n 1p); $(curl --version | sed -n 1p | cut -d' ' -f1-2); $(squid -v | sed -n 1p); $(tinyproxy -v); nginx $(nginx -v 2>&1 | cut -d/ -f2)"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (anything above ~0.5 on 2 cores means other work shares the CPUs)"
 
 if [[ $sections == *1* ]]; then
@@ -349,7 +349,7 @@ hold_of() { # label spec pid-of-proxy
   alive=$(grep '^after_hold' "$out" || echo "after_hold alive=?")
   printf "  %-10s %s  %s  RSS before %6.1f MiB, with tunnels open %6.1f MiB, threads %s\n" "$label" "$held" "$alive" \
     "$(echo "$before/1024" | bc -l)" "$(echo "$during/1024" | bc -l)" "${threads:--}"
-  [ -s "$out.err" ] && sed 's/^/    /' "$out.err" | grep -v 'Picked up' | head -3 || true
+  [ -s "$out.err" ] && grep -v 'Picked up' "$out.err" | sed -n 's/^/    /; 1,3p' || true
 }
 hold_of direct direct ""
 hold_of squid "127.0.0.1:$squid_port" "$(squid_pid)"

@@ -22,7 +22,8 @@ bin/taskbound run --task DEMO-1 --policy examples/policies/demo.yml --out taskbo
   -- sh examples/demo-agent.sh
 status=$?
 set -e
-latest=$(ls -t taskbound-evidence/DEMO-1-*.zip 2>/dev/null | head -1 || true)
+# sed -n 1p reads to the end: an early-exiting head would SIGPIPE ls under pipefail.
+latest=$(ls -t taskbound-evidence/DEMO-1-*.zip 2>/dev/null | sed -n 1p || true)
 if [ -n "$latest" ]; then
   echo
   bin/taskbound verify "$latest"

@@ -14,12 +14,19 @@
 #
 # Idempotent: each step is skipped when its result exists. Prints what it does and how long it took.
 # Must run as root (it starts a daemon and installs packages).
+#
+# Overridable, so a check can run it from an empty state without touching the suite's images
+# (.ci/run does, with a scratch cache and a tag prefix of its own): TASKBOUND_CACHE_DIR (the rootfs
+# cache), TASKBOUND_BASE_IMAGE, TASKBOUND_FORWARDER_IMAGE (the two image names, with their tags).
+#
+# No pipeline here may end in (or contain) a reader that exits before its input ends (head, grep -q,
+# ...): under pipefail the writer's SIGPIPE fails the script (exit 141), on the first run only.
 set -euo pipefail
 
 CACHE_DIR=${TASKBOUND_CACHE_DIR:-/var/cache/taskbound}
 SUITE=bookworm
-BASE_IMAGE=taskbound/debian-base:$SUITE
-FORWARDER_IMAGE=taskbound/forwarder:17
+BASE_IMAGE=${TASKBOUND_BASE_IMAGE:-taskbound/debian-base:$SUITE}
+FORWARDER_IMAGE=${TASKBOUND_FORWARDER_IMAGE:-taskbound/forwarder:17}
 ROOTFS_TAR=$CACHE_DIR/debian-$SUITE-minbase.tar
 DOCKERD_LOG=/var/log/taskbound-dockerd.log
 DATA_ROOT=/var/lib/docker
@@ -82,9 +89,18 @@ if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
 else
   if [ ! -s "$ROOTFS_TAR" ]; then
     command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap
-    # The first deb URI apt uses for Debian (deb822 sources or the classic sources.list).
-    mirror=$(grep -hsE '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v -- '-security' | head -n 1 || true)
-    [ -n "$mirror" ] || mirror=$(grep -hsE '^deb ' /etc/apt/sources.list | awk '{print $2}' | grep -v -- '-security' | head -n 1 || true)
+    # The first deb URI apt uses for Debian (deb822 sources or the classic sources.list). One awk
+    # reads the files itself and stops at the first match: no pipe for an early exit to break.
+    first_uri() { # KEY FILE...: the first URI on a KEY line that is not the security archive
+      local key=$1; shift
+      [ $# -gt 0 ] || return 0 # awk with no file would read stdin
+      awk -v key="$key" '$1 == key { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\// && $i !~ /-security/) { print $i; exit } }' \
+        "$@" 2>/dev/null || true
+    }
+    shopt -s nullglob
+    mirror=$(first_uri URIs: /etc/apt/sources.list.d/*.sources)
+    [ -n "$mirror" ] || mirror=$(first_uri deb /etc/apt/sources.list)
+    shopt -u nullglob
     [ -n "$mirror" ] || die "cannot find apt's Debian mirror in /etc/apt/sources.list{,.d}"
     rootfs=$(mktemp -d /var/tmp/taskbound-rootfs.XXXXXX)
     trap 'rm -rf "$rootfs"' EXIT
@@ -131,7 +147,10 @@ EOF
   rm -f "$ctx.log"
   rm -rf "$ctx"
   trap - EXIT
-  docker run --rm --network none "$FORWARDER_IMAGE" java -version 2>&1 | head -n 1 | sed 's/^/docker-test-env: forwarder image runs: /' >&2
+  # Captured whole, then cut: `| head -n 1` here killed the script with SIGPIPE (exit 141).
+  version=$(docker run --rm --network none "$FORWARDER_IMAGE" java -version 2>&1) \
+    || { echo "$version" >&2; die "$FORWARDER_IMAGE does not run java"; }
+  say "forwarder image runs: ${version%%$'\n'*}"
 fi
 
 say "ready in $((SECONDS - started))s: $BASE_IMAGE, $FORWARDER_IMAGE"

@@ -7,7 +7,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.delete;
 import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
-import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
@@ -25,9 +24,9 @@ import static dev.taskbound.core.broker.vault.VaultStubs.SECRET_ID;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import dev.taskbound.core.broker.Secret;
 import dev.taskbound.core.broker.TestKeys;
+import dev.taskbound.core.broker.github.GithubStubs;
 import dev.taskbound.core.broker.vault.VaultStubs;
 import dev.taskbound.core.evidence.BundleVerifier;
 import dev.taskbound.core.evidence.VerificationResult;
@@ -61,7 +60,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(180)
 class CredentialsEndToEndTest {
   private static final Duration WAIT = Duration.ofSeconds(90);
-  static final String GH_TOKEN = "ghs_SENTINELe2eTOKEN0123456789abcdefghijXYZ";
+  static final String GH_TOKEN = GithubStubs.TOKEN;
   private static final String PEM = TestKeys.pkcs1Pem(TestKeys.rsa());
 
   @TempDir Path work;
@@ -78,7 +77,7 @@ class CredentialsEndToEndTest {
     github.start();
     vault = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
     vault.start();
-    stubGithub();
+    GithubStubs.stubApp(github);
     VaultStubs.stubAll(vault);
     home = Files.createDirectories(work.resolve("home"));
     runtime = Files.createDirectories(work.resolve("rt"));
@@ -238,15 +237,8 @@ class CredentialsEndToEndTest {
 
   @Test
   void agentFetchesAnOnRequestSecretAndRefreshesItsTokenThroughTheGatewayAndEachTokenIsRevokedOnce() throws Exception {
-    String refreshed = "ghs_SENTINELe2eREFRESHED0123456789abcdefghij";
-    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).atPriority(1)
-        .inScenario("refresh").whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
-        .willSetStateTo("refreshed").willReturn(tokenResponse(GH_TOKEN)));
-    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).atPriority(1)
-        .inScenario("refresh").whenScenarioStateIs("refreshed").willReturn(tokenResponse(refreshed)));
-    github.stubFor(get(urlEqualTo("/installation/repositories"))
-        .withHeader("Authorization", equalTo("token " + refreshed))
-        .willReturn(okJson("{\"total_count\":1,\"repositories\":[{\"id\":1,\"full_name\":\"acme/app\"}]}")));
+    String refreshed = GithubStubs.REFRESHED_TOKEN;
+    GithubStubs.stubRefresh(github);
     Map<String, String> env = hostEnv(true);
     // The agent runs the same CLI inside the sandbox: `taskbound secret get` and `token refresh`.
     env.put("CLASSPATH", System.getProperty("java.class.path"));
@@ -289,12 +281,6 @@ class CredentialsEndToEndTest {
     assertNoSecretLeftUnder(work);
   }
 
-  private static ResponseDefinitionBuilder tokenResponse(String token) {
-    return aResponse().withStatus(201).withHeader("Content-Type", "application/json")
-        .withBody("{\"token\":\"" + token + "\",\"expires_at\":\"2026-11-27T13:00:00Z\","
-            + "\"permissions\":{\"contents\":\"read\"},\"repository_selection\":\"selected\","
-            + "\"repositories\":[{\"id\":1,\"name\":\"app\",\"full_name\":\"acme/app\"}]}");
-  }
 
   private String agentScript() {
     return String.join("\n",
@@ -311,28 +297,6 @@ class CredentialsEndToEndTest {
         "");
   }
 
-  private void stubGithub() {
-    github.stubFor(get(urlEqualTo("/app")).willReturn(okJson(
-        "{\"id\":12345,\"slug\":\"taskbound-test\",\"name\":\"Taskbound test\",\"owner\":{\"login\":\"acme\"}}")));
-    github.stubFor(get(urlEqualTo("/repos/acme/app/installation")).willReturn(okJson(
-        "{\"id\":42,\"app_id\":12345,\"account\":{\"login\":\"acme\",\"type\":\"Organization\"},"
-            + "\"access_tokens_url\":\"" + github.baseUrl() + "/app/installations/42/access_tokens\","
-            + "\"repository_selection\":\"selected\",\"target_type\":\"Organization\","
-            + "\"permissions\":{\"contents\":\"write\",\"metadata\":\"read\"}}")));
-    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).willReturn(aResponse().withStatus(201)
-        .withHeader("Content-Type", "application/json")
-        .withBody("{\"token\":\"" + GH_TOKEN + "\",\"expires_at\":\"2026-11-27T13:00:00Z\","
-            + "\"permissions\":{\"contents\":\"read\"},\"repository_selection\":\"selected\","
-            + "\"repositories\":[{\"id\":1,\"name\":\"app\",\"full_name\":\"acme/app\"}]}")));
-    github.stubFor(get(urlEqualTo("/installation/repositories"))
-        .withHeader("Authorization", equalTo("token " + GH_TOKEN))
-        .willReturn(okJson("{\"total_count\":1,\"repositories\":[{\"id\":1,\"full_name\":\"acme/app\"}]}")));
-    github.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(204)));
-  }
-
-  private static ResponseDefinitionBuilder okJson(String body) {
-    return aResponse().withStatus(200).withHeader("Content-Type", "application/json; charset=utf-8").withBody(body);
-  }
 
   private Map<String, String> hostEnv(boolean withVault) {
     Map<String, String> env = new LinkedHashMap<>();

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,6 +44,37 @@ public final class CliProcess implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
     pb.environment().putAll(env);
     return new CliProcess(pb.start());
+  }
+
+  /**
+   * Starts {@code bin/taskbound ARGS...} in {@code workDir}, the shipped launcher with the shaded jar
+   * of system property {@code taskbound.jar} (set by failsafe: for {@code *IT} tests, after
+   * {@code package}). Its class-data archive goes to {@code workDir/cache} unless {@code env} sets
+   * {@code XDG_CACHE_HOME}.
+   */
+  public static CliProcess startLauncher(Path workDir, Map<String, String> env, String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(launcher().toString());
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
+    pb.environment().put("TASKBOUND_JAR", shadedJar().toString());
+    pb.environment().put("XDG_CACHE_HOME", workDir.resolve("cache").toString());
+    pb.environment().putAll(env);
+    return new CliProcess(pb.start());
+  }
+
+  /** {@code bin/taskbound} of this checkout. */
+  public static Path launcher() {
+    return Path.of(System.getProperty("taskbound.repo.root", "..")).toAbsolutePath().normalize().resolve("bin/taskbound");
+  }
+
+  /** The shaded jar under test; fails when not run by failsafe after {@code package}. */
+  public static Path shadedJar() {
+    String jar = System.getProperty("taskbound.jar");
+    if (jar == null || !Files.isRegularFile(Path.of(jar))) {
+      throw new AssertionError("no shaded jar (taskbound.jar=" + jar + "): run as an *IT test, after package");
+    }
+    return Path.of(jar).toAbsolutePath();
   }
 
   private void pump(InputStream in, List<String> sink, String name) {

@@ -127,7 +127,7 @@ public final class Dialer {
     private final List<InetAddress> addresses;
     private final boolean pinned;
     private int next;
-    private String refusal;
+    private AddressRefusal refusal;
     private IOException last;
 
     private Attempts(EgressDecision decision, List<InetAddress> addresses, boolean pinned) {
@@ -142,7 +142,7 @@ public final class Dialer {
         Optional<String> refused =
             builtInRefusal(decision, address, pinned, allowPrivate).or(() -> guard.refuse(decision, address));
         if (refused.isPresent()) {
-          refusal = refused.get();
+          refusal = new AddressRefusal(address, SpecialAddresses.classify(address), refused.get());
           continue;
         }
         return Optional.of(new InetSocketAddress(address, decision.port()));
@@ -154,12 +154,17 @@ public final class Dialer {
       last = e;
     }
 
+    /** The last address the checks refused, if any. */
+    Optional<AddressRefusal> refusal() {
+      return Optional.ofNullable(refusal);
+    }
+
     /**
      * @return {@code REFUSED} if the guards refused every address, else {@code UNREACHABLE}
      */
     DialException failure() {
       if (last == null && refusal != null) {
-        return new DialException(DialException.Kind.REFUSED, refusal, null);
+        return new DialException(DialException.Kind.REFUSED, refusal.reason(), null);
       }
       String why = last == null ? "no address" : last.getMessage() == null ? last.getClass().getSimpleName() : last.getMessage();
       return new DialException(

@@ -48,7 +48,8 @@ public final class Gateway implements AutoCloseable {
       ThreadPoolExecutor pool,
       Relay relay,
       Set<SocketChannel> open,
-      Counters counters) {}
+      Counters counters,
+      java.util.function.Consumer<Throwable> fail) {}
 
   static final class Counters {
     final AtomicLong connections = new AtomicLong();
@@ -67,6 +68,7 @@ public final class Gateway implements AutoCloseable {
   private final ScheduledExecutorService socketCheck;
   private final Set<ServerSocketChannel> sandboxListeners = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicBoolean failing = new AtomicBoolean();
   private final AtomicInteger active = new AtomicInteger();
   private final java.util.concurrent.CompletableFuture<Throwable> failure = new java.util.concurrent.CompletableFuture<>();
   private volatile Object socketKey;
@@ -89,7 +91,8 @@ public final class Gateway implements AutoCloseable {
             pool,
             relay,
             ConcurrentHashMap.newKeySet(),
-            new Counters());
+            new Counters(),
+            this::fail);
     this.slots = new Semaphore(o.maxConnections());
   }
 
@@ -313,7 +316,8 @@ public final class Gateway implements AutoCloseable {
   }
 
   private void fail(Throwable cause) {
-    if (closed.get() || failure.isDone()) {
+    // Once: recording the failure may itself fail, and would come back here.
+    if (closed.get() || failure.isDone() || !failing.compareAndSet(false, true)) {
       return;
     }
     ProxyConnection.event(ctx, GatewayEvents.GATEWAY_FAILED, "", 0, "the gateway stopped: " + cause);

@@ -3,30 +3,54 @@ package dev.taskbound.core.egress;
 /**
  * Receives what the {@link Gateway} does that is not a rule decision: a limit hit, a protocol
  * check failed, the gateway itself failed. Called on gateway threads, possibly many at once:
- * implementations must be thread-safe, quick, and must not throw (a thrown exception is ignored).
- * The session writes these to the evidence log.
+ * implementations must be thread-safe and quick. The session writes these to the evidence log.
+ *
+ * <p>Nothing is dropped: if the receiver throws (the event could not be recorded), the connection
+ * concerned is closed and the gateway fails, as if its socket had gone ({@link
+ * Gateway#onFailure}): it fails closed.
  */
 @FunctionalInterface
 public interface GatewayEvents {
   /** Records nothing. */
-  GatewayEvents NONE = (type, host, port, detail) -> {};
+  GatewayEvents NONE = (kind, host, port, detail) -> {};
 
-  /** Event types, as they appear in the evidence. */
-  String SNI_MISMATCH = "egress.denied.sni-mismatch";
-  String HOST_MISMATCH = "egress.denied.host-mismatch";
-  String SMUGGLING = "egress.denied.smuggling";
-  String HEADER_TOO_LARGE = "egress.limit.header-size";
-  String HEADER_TIMEOUT = "egress.limit.header-timeout";
-  String TOO_MANY_CONNECTIONS = "egress.limit.connections";
-  String IDLE_TIMEOUT = "egress.limit.idle";
-  String GATEWAY_FAILED = "egress.gateway.failed";
+  /** What happened. The session maps each to its evidence event type. */
+  enum Kind {
+    /** A TLS tunnel's ClientHello named another host than its CONNECT, or was not TLS. */
+    SNI_MISMATCH,
+    /** A plain HTTP request's Host header differs from its target. */
+    HOST_MISMATCH,
+    /** A request's framing is ambiguous. */
+    SMUGGLING,
+    /** A request head exceeded the size limit. */
+    HEADER_TOO_LARGE,
+    /** A request head did not arrive in time. */
+    HEADER_TIMEOUT,
+    /** The connection limit was reached. */
+    TOO_MANY_CONNECTIONS,
+    /** A relayed connection was idle too long. */
+    IDLE_TIMEOUT,
+    /** The gateway stopped serving. */
+    GATEWAY_FAILED
+  }
+
+  /** Shorthands for the kinds. */
+  Kind SNI_MISMATCH = Kind.SNI_MISMATCH;
+  Kind HOST_MISMATCH = Kind.HOST_MISMATCH;
+  Kind SMUGGLING = Kind.SMUGGLING;
+  Kind HEADER_TOO_LARGE = Kind.HEADER_TOO_LARGE;
+  Kind HEADER_TIMEOUT = Kind.HEADER_TIMEOUT;
+  Kind TOO_MANY_CONNECTIONS = Kind.TOO_MANY_CONNECTIONS;
+  Kind IDLE_TIMEOUT = Kind.IDLE_TIMEOUT;
+  Kind GATEWAY_FAILED = Kind.GATEWAY_FAILED;
 
   /**
-   * @param type one of the constants above
+   * @param kind what happened
    * @param host the canonical host concerned, or {@code ""} when none is known yet
    * @param port the port concerned, or 0 when none is known
    * @param detail one human line, e.g. {@code "SNI 'evil.test' differs from CONNECT host api.test"};
    *     never a secret (request headers are not included)
+   * @throws RuntimeException if the event could not be recorded: the gateway then fails closed
    */
-  void onEvent(String type, String host, int port, String detail);
+  void onEvent(Kind kind, String host, int port, String detail);
 }

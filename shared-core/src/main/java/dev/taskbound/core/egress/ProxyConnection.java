@@ -192,8 +192,9 @@ final class ProxyConnection implements Relay.Handler {
     }
     if (!decision.allowed()) {
       ctx.counters().denied.incrementAndGet();
-      ctx.listener().onDecision(decision, head.method(), Optional.empty());
-      respond(403, denialText(decision, decision.reason()), true);
+      if (recorded(() -> ctx.listener().onDecision(decision, head.method(), Optional.empty()))) {
+        respond(403, denialText(decision, decision.reason()), true);
+      }
       return;
     }
     Optional<List<InetAddress>> known = ctx.dialer().knownAddresses(decision.host());
@@ -313,21 +314,23 @@ final class ProxyConnection implements Relay.Handler {
   }
 
   private void dialFailed(DialException e) throws IOException {
-    ctx.listener().onDecision(decision, head.method(), Optional.empty());
     if (e.kind() == DialException.Kind.REFUSED) {
+      // The rule allowed it, the address guard did not: a denial, with the class of the address.
       ctx.counters().denied.incrementAndGet();
-      respond(403, denialText(decision, e.getMessage()), true);
-    } else {
+      AddressRefusal refusal = attempts.refusal().orElseThrow();
+      if (recorded(() -> ctx.listener().onAddressRefused(decision, head.method(), refusal))) {
+        respond(403, denialText(decision, e.getMessage()), true);
+      }
+      return;
+    }
+    if (recorded(() -> ctx.listener().onDecision(decision, head.method(), Optional.empty()))) {
       ctx.counters().upstreamFailures.incrementAndGet();
       respond(502, "taskbound: egress to " + hostPort(decision) + " allowed, but " + e.getMessage() + "\n", false);
     }
   }
 
   private void connected() throws IOException {
-    try {
-      ctx.listener().onDecision(decision, head.method(), Optional.of(dialling.getAddress()));
-    } catch (RuntimeException e) {
-      respond(500, "taskbound: the egress decision could not be recorded, so the request was not relayed\n", false);
+    if (!recorded(() -> ctx.listener().onDecision(decision, head.method(), Optional.of(dialling.getAddress())))) {
       return;
     }
     ctx.counters().allowed.incrementAndGet();
@@ -445,14 +448,17 @@ final class ProxyConnection implements Relay.Handler {
 
   private void refuse(ProxyRequestException e) {
     ctx.counters().malformed.incrementAndGet();
+    // The host, once the request named one, so that the evidence counts the refusal against it.
+    String host = decision == null ? "" : decision.host();
+    int port = decision == null ? 0 : decision.port();
     if (e.status() == 431) {
-      event(ctx, GatewayEvents.HEADER_TOO_LARGE, "", 0, e.getMessage());
+      event(ctx, GatewayEvents.HEADER_TOO_LARGE, host, port, e.getMessage());
     } else if (e.status() == 408) {
-      event(ctx, GatewayEvents.HEADER_TIMEOUT, "", 0, e.getMessage());
+      event(ctx, GatewayEvents.HEADER_TIMEOUT, host, port, e.getMessage());
     } else if (e.getMessage().startsWith("both Transfer-Encoding")) {
-      event(ctx, GatewayEvents.SMUGGLING, "", 0, e.getMessage());
+      event(ctx, GatewayEvents.SMUGGLING, host, port, e.getMessage());
     } else if (e.getMessage().startsWith("the Host header")) {
-      event(ctx, GatewayEvents.HOST_MISMATCH, "", 0, e.getMessage());
+      event(ctx, GatewayEvents.HOST_MISMATCH, host, port, e.getMessage());
     }
     try {
       respond(e.status(), "taskbound: bad proxy request: " + e.getMessage() + "\n", false);
@@ -532,12 +538,35 @@ final class ProxyConnection implements Relay.Handler {
     }
   }
 
-  /** Reports a non-decision event; a failing listener is ignored (events are best-effort). */
-  static void event(Gateway.Context ctx, String type, String host, int port, String detail) {
+  /**
+   * Reports a decision to the listener. Nothing is dropped: if it cannot be recorded, the gateway
+   * fails (closing this connection with every other) and this returns false.
+   */
+  private boolean recorded(Runnable report) {
     try {
-      ctx.options().events().onEvent(type, host, port, detail);
+      report.run();
+      return true;
     } catch (RuntimeException e) {
-      // events must not break the gateway
+      ctx.fail().accept(new IOException("an egress decision for " + hostPort(decision) + " could not be recorded: " + e, e));
+      try {
+        respond(500, "taskbound: the egress decision could not be recorded, so the request was not relayed"
+            + " and the gateway stopped\n", false);
+      } catch (IOException | RuntimeException gone) {
+        finish();
+      }
+      return false;
+    }
+  }
+
+  /**
+   * Reports a non-decision event. Nothing is dropped: if it cannot be recorded, the gateway fails
+   * closed (every connection is closed, and the session stops the agent).
+   */
+  static void event(Gateway.Context ctx, GatewayEvents.Kind kind, String host, int port, String detail) {
+    try {
+      ctx.options().events().onEvent(kind, host, port, detail);
+    } catch (RuntimeException e) {
+      ctx.fail().accept(new IOException("a gateway event (" + kind + ") could not be recorded: " + e, e));
     }
   }
 

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * The append-only, hash-chained evidence log of one session (JSON Lines; format in
@@ -30,8 +29,6 @@ import java.util.regex.Pattern;
  * name a credential by {@link Fingerprint#of}.
  */
 public final class EvidenceLog implements AutoCloseable {
-  private static final Pattern TYPE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*");
-
   private final Path file;
   private final String session;
   private final Clock clock;
@@ -141,19 +138,41 @@ public final class EvidenceLog implements AutoCloseable {
   /**
    * Appends one event stamped with the clock's time and returns it.
    *
-   * @param type dotted lowercase name such as {@code egress.denied}
+   * @param type the event's type; never null
    * @param data JSON-serialisable values (strings, numbers, booleans, lists, maps, records); null
    *     means an empty object. Never secrets.
-   * @throws IllegalArgumentException if {@code type} is not dotted lowercase or {@code data} does
-   *     not serialise to a JSON object
+   * @throws IllegalArgumentException if {@code data} does not serialise to a JSON object
    * @throws IllegalStateException if the log is closed
    * @throws EvidenceException if the write fails
    */
+  public EvidenceEvent append(EventType type, Map<String, ?> data) {
+    return appendChecked(Objects.requireNonNull(type, "type").wireName(), data);
+  }
+
+  /**
+   * Appends one event of the type with this wire name, as {@link #append(EventType, Map)}.
+   *
+   * @throws IllegalArgumentException if {@code type} is not an {@link EventType}'s wire name (a
+   *     programming error: every type is defined there and documented in docs/evidence.md)
+   */
   public EvidenceEvent append(String type, Map<String, ?> data) {
     Objects.requireNonNull(type, "type");
-    if (!TYPE.matcher(type).matches()) {
-      throw new IllegalArgumentException("event type '" + type + "' is not dotted lowercase such as egress.denied");
+    if (EventType.fromWireName(type).isEmpty()) {
+      throw new IllegalArgumentException("event type '" + type + "' is not defined in " + EventType.class.getName()
+          + "; every type the evidence holds is defined there and listed in docs/evidence.md");
     }
+    return appendChecked(type, data);
+  }
+
+  /**
+   * Appends an event of a type this version does not define: only for tests of readers, which must
+   * accept the types of newer versions. Production code appends {@link EventType}s only.
+   */
+  EvidenceEvent appendOfUndefinedTypeForTests(String type, Map<String, ?> data) {
+    return appendChecked(type, data);
+  }
+
+  private EvidenceEvent appendChecked(String type, Map<String, ?> data) {
     JsonNode node = CanonicalJson.MAPPER.valueToTree(data == null ? Map.of() : data);
     if (!node.isObject()) {
       throw new IllegalArgumentException("event data must serialise to a JSON object");

@@ -74,6 +74,7 @@ public final class HtmlReportRenderer {
         for (String rule : s.rulesToAdd) {
           h.append("<code>").append(esc(rule)).append("</code> ");
         }
+        h.append(esc(String.join("; ", s.hints)));
         h.append("</td><td>").append(esc(String.join("; ", s.reasons))).append("</td></tr>\n");
       }
       h.append("</tbody></table>\n");
@@ -97,7 +98,7 @@ public final class HtmlReportRenderer {
     h.append("<h2>Timeline</h2>\n<table><thead><tr><th>#</th><th>Time (UTC)</th><th>Event</th><th>Data</th></tr>")
         .append("</thead><tbody>\n");
     for (EvidenceEvent e : r.events) {
-      h.append(e.type().equals("egress.denied") ? "<tr class=\"denied\">" : "<tr>")
+      h.append(SessionReport.isDenial(e.type()) ? "<tr class=\"denied\">" : "<tr>")
           .append("<td>").append(e.seq()).append("</td><td>").append(esc(e.tsText())).append("</td><td>")
           .append(esc(e.type())).append("</td><td><code>").append(esc(SessionReport.details(e))).append("</code></td></tr>\n");
     }

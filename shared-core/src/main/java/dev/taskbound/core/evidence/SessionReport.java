@@ -27,6 +27,8 @@ final class SessionReport {
     long denied;
     final Set<String> rulesToAdd = new LinkedHashSet<>();
     final Set<String> reasons = new LinkedHashSet<>();
+    /** What to do about denials no added rule would lift (address refusals, refused requests). */
+    final Set<String> hints = new LinkedHashSet<>();
 
     HostStats(String host) {
       this.host = host;
@@ -104,6 +106,12 @@ final class SessionReport {
           r.tokenFingerprint = e.text("fingerprint");
         }
         case "egress.allowed", "egress.denied" -> r.egress(e);
+        case "egress.denied.address", "egress.denied.sni_mismatch", "egress.denied.host_mismatch",
+            "egress.denied.smuggling" -> {
+          if (e.text("host") != null) {
+            r.egress(e); // a refusal after the rules allowed the destination: a denial too
+          }
+        }
         case "agent.exited" -> r.exitCode = first(r.exitCode, e.text("exit_code"));
         case "session.ttl_expired" -> r.ttlExpired = true;
         case "session.signal" -> r.signal = e.text("signal");
@@ -132,17 +140,26 @@ final class SessionReport {
     if (port != null && port.canConvertToInt()) {
       s.ports.add(port.asInt());
     }
-    if (e.type().equals("egress.denied")) {
+    if (isDenial(e.type())) {
       s.denied++;
       if (e.text("rule_to_add") != null) {
         s.rulesToAdd.add(e.text("rule_to_add"));
       }
-      if (e.text("reason") != null) {
-        s.reasons.add(e.text("reason"));
+      String reason = first(e.text("reason"), e.text("detail"));
+      if (reason != null) {
+        s.reasons.add(reason);
+      }
+      if (e.text("hint") != null) {
+        s.hints.add(e.text("hint"));
       }
     } else {
       s.allowed++;
     }
+  }
+
+  /** {@code egress.denied} and its refinements ({@code egress.denied.address}, ...). */
+  static boolean isDenial(String type) {
+    return type.equals("egress.denied") || type.startsWith("egress.denied.");
   }
 
   /** Hosts with denials first, then by name. */

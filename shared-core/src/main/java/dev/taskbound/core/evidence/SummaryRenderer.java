@@ -58,7 +58,9 @@ public final class SummaryRenderer {
         md.append("\n**Blocked hosts.** To allow one, add its rule to the policy's egress allow list:\n\n");
         for (SessionReport.HostStats h : blocked) {
           md.append("- ").append(esc(h.host)).append(": ");
-          md.append(h.rulesToAdd.isEmpty() ? "no rule can allow it" : String.join(", ", h.rulesToAdd.stream().map(SummaryRenderer::code).toList()));
+          List<String> todo = new java.util.ArrayList<>(h.rulesToAdd.stream().map(SummaryRenderer::code).toList());
+          h.hints.forEach(hint -> todo.add(esc(hint)));
+          md.append(todo.isEmpty() ? "no rule can allow it" : String.join("; ", todo));
           if (!h.reasons.isEmpty()) {
             md.append(" (").append(esc(String.join("; ", h.reasons))).append(")");
           }

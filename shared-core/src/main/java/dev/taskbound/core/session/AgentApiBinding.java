@@ -4,10 +4,14 @@ import dev.taskbound.core.broker.Secret;
 import dev.taskbound.core.broker.UndoRecorder;
 import dev.taskbound.core.broker.github.GithubBroker;
 import dev.taskbound.core.broker.github.GithubRefresh;
+import dev.taskbound.core.evidence.EventType;
 import dev.taskbound.core.gate.AccessAction;
 import dev.taskbound.core.gate.AccessEvent;
 import dev.taskbound.core.gate.AgentApi;
+import dev.taskbound.core.gate.AccessRequest;
 import dev.taskbound.core.gate.AgentApiConfig;
+import dev.taskbound.core.gate.Decision;
+import dev.taskbound.core.gate.GateRules;
 import dev.taskbound.core.gate.RefreshedToken;
 import dev.taskbound.core.gate.SecretProvider;
 import java.util.LinkedHashMap;
@@ -21,12 +25,14 @@ import java.util.function.Consumer;
 
 /**
  * Connects a session to its {@link AgentApi}: the on-request secrets it serves, the GitHub token
- * refresh, and an evidence event for every request, granted or not. The secrets and the current
+ * refresh, the runtime gate's rules that decide each request ({@code gate.decided}), and an
+ * evidence event for every request, granted or not. The secrets and the current
  * token are looked up when the agent asks, because the API starts (with the gateway) before the
  * brokers issue anything.
  */
 final class AgentApiBinding {
   private final Map<String, Secret> onRequest;
+  private final GateRules gate;
   private final AtomicReference<Secret> githubToken = new AtomicReference<>();
   private final BiConsumer<String, Map<String, ?>> events;
   private final Consumer<Secret> revoked;
@@ -35,15 +41,18 @@ final class AgentApiBinding {
    * @param revoked told when a replaced GitHub token was revoked, so that its journal entry is
    *     completed and teardown does not revoke it a second time
    */
-  AgentApiBinding(Map<String, Secret> onRequest, BiConsumer<String, Map<String, ?>> events, Consumer<Secret> revoked) {
+  AgentApiBinding(Map<String, Secret> onRequest, GateRules gate, BiConsumer<String, Map<String, ?>> events,
+      Consumer<Secret> revoked) {
     this.onRequest = onRequest;
+    this.gate = gate;
     this.events = events;
     this.revoked = revoked;
   }
 
   /** Starts the API; the refresh endpoint exists only when the session issues a GitHub token. */
   AgentApi start(Optional<GithubBroker> github, UndoRecorder undo) {
-    AgentApiConfig.Builder config = AgentApiConfig.builder().secrets(secrets()).listener(this::record);
+    AgentApiConfig.Builder config =
+        AgentApiConfig.builder().secrets(secrets()).policy(this::decide).listener(this::record);
     if (github.isPresent()) {
       config.tokens(() -> refresh(github.get(), undo));
     } else {
@@ -89,6 +98,39 @@ final class AgentApiBinding {
     return new RefreshedToken(fresh.token().value(), fresh.token().expiresAt(), revokeOld);
   }
 
+  /**
+   * The runtime gate: the effective {@code gate.rules} decide each authenticated request, and the
+   * decision is recorded (with the rule that made it, or the default) before anything is served.
+   */
+  Decision decide(AccessRequest request) {
+    GateRules.Verdict verdict = gate.decide(request.action().wireName());
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("action", verdict.action());
+    data.put("name", request.name());
+    data.put("decision", verdict.decision().yamlName());
+    data.put("rule", verdict.ruleName());
+    verdict.source().ifPresent(s -> data.put("rule_source", s));
+    events.accept(EventType.GATE_DECIDED.wireName(), data);
+    switch (verdict.decision()) {
+      case ALLOW:
+        return Decision.ALLOW;
+      case DENY:
+        return Decision.deny("denied by " + verdict.describe());
+      case APPROVE:
+        return Decision.needsApproval(approvalRefusal(verdict));
+      default:
+        throw new AssertionError(verdict.decision());
+    }
+  }
+
+  /** What the agent (and the evidence) is told when a rule asks for an approval it cannot get yet. */
+  static String approvalRefusal(GateRules.Verdict verdict) {
+    return verdict.describe() + " requires a person's approval, and approvals are not available yet, so the request"
+        + " is refused. Approvals will be given by a person outside the sandbox, through the host that runs the session"
+        + " (the taskbound CLI, the Jenkins step or the GitHub Action), never by the agent; until then the policy must"
+        + " allow or deny " + verdict.action();
+  }
+
   private void record(AccessEvent e) {
     boolean refresh = e.action().map(a -> a == AccessAction.GITHUB_TOKEN_REFRESH).orElse(false);
     Map<String, Object> data = new LinkedHashMap<>();
@@ -104,13 +146,13 @@ final class AgentApiBinding {
   private static String eventType(AccessEvent.Outcome outcome, boolean refresh) {
     switch (outcome) {
       case GRANTED:
-        return refresh ? "credential.refreshed" : "secret.accessed";
+        return (refresh ? EventType.CREDENTIAL_REFRESHED : EventType.SECRET_ACCESSED).wireName();
       case FAILED:
-        return refresh ? "credential.refresh_failed" : "secret.failed";
+        return (refresh ? EventType.CREDENTIAL_REFRESH_FAILED : EventType.SECRET_FAILED).wireName();
       case UNAUTHENTICATED:
-        return "agent_api.unauthenticated";
+        return EventType.AGENT_API_UNAUTHENTICATED.wireName();
       default:
-        return refresh ? "credential.refresh_denied" : "secret.denied";
+        return (refresh ? EventType.CREDENTIAL_REFRESH_DENIED : EventType.SECRET_DENIED).wireName();
     }
   }
 }

@@ -11,7 +11,10 @@ import dev.taskbound.core.broker.vault.VaultBrokerConfig;
 import dev.taskbound.core.broker.vault.VaultChildToken;
 import dev.taskbound.core.broker.vault.VaultSecretSpec;
 import dev.taskbound.core.broker.Retry;
+import dev.taskbound.core.gate.AccessAction;
+import dev.taskbound.core.gate.GateRules;
 import dev.taskbound.core.policy.EffectivePolicy;
+import dev.taskbound.core.policy.GateDecision;
 import dev.taskbound.core.policy.VaultPolicy;
 import dev.taskbound.core.policy.VaultSecretPolicy;
 import java.time.Clock;
@@ -50,6 +53,11 @@ final class CredentialPlan {
 
   boolean isEmpty() {
     return github.isEmpty() && vault.isEmpty();
+  }
+
+  /** The runtime gate's rules, which decide the agent API's actions. */
+  GateRules gateRules() {
+    return GateRules.of(policy);
   }
 
   /** The GitHub broker, when the policy grants GitHub access (it also serves token refreshes). */
@@ -158,7 +166,11 @@ final class CredentialPlan {
     }
     VaultPolicy v = policy.vault().get();
     List<VaultSecretSpec> secrets = new ArrayList<>();
+    boolean served = GateRules.of(policy).decide(AccessAction.SECRET_READ.wireName()).decision() == GateDecision.ALLOW;
     for (VaultSecretPolicy s : v.secrets()) {
+      if (s.access() == VaultSecretPolicy.Access.ON_REQUEST && !served) {
+        continue; // the gate would never hand it out: never fetch it
+      }
       VaultSecretSpec.Kind kind = VaultSecretSpec.Kind.valueOf(s.kind().name());
       // An on-request secret is read like a file secret, under a name no exposed file can take; the
       // session keeps it in memory and never writes it.

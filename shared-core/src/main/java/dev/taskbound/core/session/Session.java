@@ -6,7 +6,6 @@ import dev.taskbound.core.broker.RevocationContext;
 import dev.taskbound.core.broker.Secret;
 import dev.taskbound.core.broker.SecretMasker;
 import dev.taskbound.core.broker.registry.RegistrySpec;
-import dev.taskbound.core.egress.EgressDecision;
 import dev.taskbound.core.egress.EgressRule;
 import dev.taskbound.core.egress.Gateway;
 import dev.taskbound.core.egress.GatewayConfig;
@@ -35,7 +34,6 @@ import dev.taskbound.core.sandbox.SandboxLaunch;
 import dev.taskbound.core.sandbox.SandboxProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -44,7 +42,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -178,11 +175,12 @@ public final class Session implements AutoCloseable {
     List<EgressRule> allow = new java.util.ArrayList<>(policy.allow());
     Map<String, String> pins = new LinkedHashMap<>(policy.hosts());
     credentials.startAgentApi(allow, pins);
+    EgressEvidence egress = new EgressEvidence(tally, this::event);
     GatewayOptions options = GatewayOptions.DEFAULTS
         .withAllowPrivateAddresses(policy.allowPrivate())
-        .withEvents(this::onGatewayEvent);
+        .withEvents(egress);
     live.gateway = Gateway.start(
-        new GatewayConfig(layout.gatewaySocket(), RuleSet.of(allow, policy.deny()), pins, this::onEgress, options));
+        new GatewayConfig(layout.gatewaySocket(), RuleSet.of(allow, policy.deny()), pins, egress, options));
     // Fail closed, loudly: a gateway that dies mid-run cuts the agent off, and the run fails.
     live.gateway.onFailure(cause -> stopAgent("gateway failed: " + TeardownRunner.describe(cause), ExitCodes.SANDBOX));
     event("gateway.started", Map.of("socket", layout.gatewaySocket().toString()));
@@ -469,36 +467,40 @@ public final class Session implements AutoCloseable {
     }
   }
 
-  private void onEgress(EgressDecision decision, String method, Optional<InetAddress> dialled) {
-    tally.record(decision);
-    Map<String, Object> data = new LinkedHashMap<>();
-    data.put("host", decision.host());
-    data.put("port", decision.port());
-    data.put("method", method);
-    data.put("rule", decision.rule().map(Object::toString).orElse(null));
-    data.put("reason", decision.reason());
-    if (decision.allowed()) {
-      dialled.ifPresent(a -> data.put("address", a.getHostAddress()));
-    } else {
-      data.put("rule_to_add", decision.ruleToAdd());
-    }
-    event(decision.allowed() ? "egress.allowed" : "egress.denied", data);
-  }
-
-  private void onGatewayEvent(String type, String host, int port, String detail) {
-    Map<String, Object> data = new LinkedHashMap<>();
-    if (!host.isEmpty()) {
-      data.put("host", host);
-      data.put("port", port);
-    }
-    data.put("detail", detail);
-    event(type, data);
-  }
-
+  /**
+   * Appends an event. Nothing is dropped: an append that fails stops the agent, as a gateway failure
+   * does (exit 121), and is rethrown, so whatever wanted it recorded does not happen.
+   */
   private void event(String type, Map<String, ?> data) {
     EvidenceLog log = live.evidence;
     if (log != null && !live.closedRecorded) {
-      log.append(type, data);
+      try {
+        log.append(type, data);
+      } catch (RuntimeException e) {
+        evidenceFailed("the evidence log failed: " + TeardownRunner.describe(e));
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * Fails the run as a gateway failure does (exit 121): the cause is set at once, the agent is
+   * stopped on a thread of its own, since the caller may be the gateway's selector thread.
+   */
+  private void evidenceFailed(String cause) {
+    SandboxProcess agent;
+    synchronized (agentHandoff) {
+      if (stopCause != null) {
+        return;
+      }
+      stopExitCode = ExitCodes.SANDBOX;
+      stopCause = cause;
+      agent = live.agent;
+    }
+    if (agent != null) {
+      Thread stopper = new Thread(() -> terminate(agent), "taskbound-evidence-failed");
+      stopper.setDaemon(true);
+      stopper.start();
     }
   }
 
@@ -507,7 +509,11 @@ public final class Session implements AutoCloseable {
     if (e instanceof dev.taskbound.core.TaskboundException) {
       live.exitCode = OptionalInt.of(((dev.taskbound.core.TaskboundException) e).exitCode());
     }
-    event("session.open_failed", Map.of("error", TeardownRunner.describe(e)));
+    try {
+      event("session.open_failed", Map.of("error", TeardownRunner.describe(e)));
+    } catch (RuntimeException unrecorded) {
+      e.addSuppressed(unrecorded); // the teardown must still run
+    }
   }
 
   /**

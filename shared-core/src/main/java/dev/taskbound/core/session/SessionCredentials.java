@@ -10,7 +10,11 @@ import dev.taskbound.core.broker.github.GithubBroker;
 import dev.taskbound.core.broker.registry.RegistryConfig;
 import dev.taskbound.core.broker.registry.RegistrySpec;
 import dev.taskbound.core.egress.EgressRule;
+import dev.taskbound.core.evidence.EventType;
+import dev.taskbound.core.gate.AccessAction;
+import dev.taskbound.core.gate.AccessRequest;
 import dev.taskbound.core.gate.AgentApi;
+import dev.taskbound.core.gate.Decision;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +57,7 @@ final class SessionCredentials {
     this.registries = registries;
     this.live = live;
     this.events = events;
-    this.agentApiBinding = new AgentApiBinding(onRequest, events, this::githubTokenRevoked);
+    this.agentApiBinding = new AgentApiBinding(onRequest, plan.gateRules(), events, this::githubTokenRevoked);
   }
 
   /** The variables the agent gets for its credentials and registries (values may be secret). */
@@ -94,7 +98,7 @@ final class SessionCredentials {
         data.put("fingerprint", c.value().fingerprint());
         data.put("expires_at", c.expiresAt().map(Instant::toString).orElse(null));
         data.put("scope", plan.scope(c.name(), c.kind()));
-        events.accept("credential.issued", data);
+        events.accept(EventType.CREDENTIAL_ISSUED.wireName(), data);
       }
     }
     exposeCredentials(issued);
@@ -144,7 +148,7 @@ final class SessionCredentials {
     credentialEnv.putAll(api.agentEnvironment());
     sessionSecrets.add(api.capability());
     masker = new SecretMasker(sessionSecrets);
-    events.accept("agent_api.started", Map.of("url", api.agentUrl()));
+    events.accept(EventType.AGENT_API_STARTED.wireName(), Map.of("url", api.agentUrl()));
   }
 
   /** Environment variables and 0600 files per policy; on-request secrets stay in memory only. */
@@ -179,7 +183,7 @@ final class SessionCredentials {
     data.put("environment", List.copyOf(credentialEnv.keySet()));
     data.put("files", List.copyOf(files.keySet()));
     data.put("on_request", List.copyOf(onRequest.keySet()));
-    events.accept("credentials.exposed", data);
+    events.accept(EventType.CREDENTIALS_EXPOSED.wireName(), data);
   }
 
   /**
@@ -210,7 +214,7 @@ final class SessionCredentials {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("registries", registries.stream().map(r -> r.kind()).toList());
     data.put("files", files.stream().map(f -> f.getFileName().toString()).toList());
-    events.accept("registries.configured", data);
+    events.accept(EventType.REGISTRIES_CONFIGURED.wireName(), data);
   }
 
   /**
@@ -220,16 +224,22 @@ final class SessionCredentials {
    * @throws SessionException (exit 122) if the policy serves no on-request secret of that name
    */
   Secret onRequestSecret(String name) {
+    Decision decision = agentApiBinding.decide(new AccessRequest(AccessAction.SECRET_READ, String.valueOf(name)));
+    if (!(decision instanceof Decision.Allow)) {
+      String why = decision instanceof Decision.Deny d ? d.reason() : ((Decision.NeedsApproval) decision).reason();
+      events.accept(EventType.SECRET_DENIED.wireName(), Map.of("name", String.valueOf(name), "detail", why));
+      throw new SessionException("the on-request secret '" + name + "' is refused: " + why, ExitCodes.CREDENTIALS);
+    }
     Secret secret;
     synchronized (onRequest) {
       secret = onRequest.get(name);
     }
     if (secret == null) {
-      events.accept("secret.denied", Map.of("name", String.valueOf(name)));
+      events.accept(EventType.SECRET_DENIED.wireName(), Map.of("name", String.valueOf(name)));
       throw new SessionException("no on-request secret named '" + name + "' in this session; available: "
           + (onRequest.isEmpty() ? "none" : String.join(", ", onRequestSecretNames())), ExitCodes.CREDENTIALS);
     }
-    events.accept("secret.accessed", Map.of("name", name, "fingerprint", secret.fingerprint()));
+    events.accept(EventType.SECRET_ACCESSED.wireName(), Map.of("name", name, "fingerprint", secret.fingerprint()));
     return secret;
   }
 

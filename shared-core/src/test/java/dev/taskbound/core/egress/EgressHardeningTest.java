@@ -39,7 +39,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Issue 3: the address guard, SNI and Host checks, limits that are logged, and the failure signal. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class EgressHardeningTest {
-  record Event(String type, String host, int port, String detail) {}
+  record Event(GatewayEvents.Kind type, String host, int port, String detail) {}
 
   @TempDir Path dir;
   private final List<EgressDecision> decisions = new CopyOnWriteArrayList<>();
@@ -335,6 +335,31 @@ class EgressHardeningTest {
         + " header 'internal.admin' does not match the request target api.test:" + up.port()
         + "; accepted: the target's host[:port]\n");
     assertThat(events).extracting(Event::type).containsExactly(GatewayEvents.HOST_MISMATCH);
+    // Issue 10: the refusal names the destination, so the summary counts it against that host.
+    assertThat(events.get(0).host()).isEqualTo("api.test");
+    assertThat(events.get(0).port()).isEqualTo(up.port());
+  }
+
+  /** Issue 10: no event is dropped; one that cannot be recorded fails the gateway closed. */
+  @Test
+  void anEventThatCannotBeRecordedFailsTheGateway() throws Exception {
+    LoopbackServer up = echoServer();
+    RuleSet rules = RuleSet.of(List.of(EgressRule.parse("api.test:" + up.port())), List.of());
+    Gateway g = Gateway.start(new GatewayConfig(dir.resolve("gw.sock"), rules, Map.of("api.test", "127.0.0.1"),
+        (d, m, a) -> decisions.add(d), GatewayOptions.DEFAULTS.withEvents((t, h, p, d) -> {
+          throw new IllegalStateException("cannot append to evidence log: No space left on device");
+        })));
+    closeables.add(g);
+    CompletableFuture<Throwable> failed = new CompletableFuture<>();
+    g.onFailure(failed::complete);
+
+    String response = exchange(g, "GET http://api.test:" + up.port() + "/ HTTP/1.1\r\nHost: internal.admin\r\n\r\n");
+
+    assertThat(response).doesNotContain("200 OK");
+    assertThat(failed.get(10, TimeUnit.SECONDS))
+        .hasMessageContaining("a gateway event (HOST_MISMATCH) could not be recorded")
+        .hasMessageContaining("No space left on device");
+    assertThat(g.isServing()).isFalse();
   }
 
   @Test

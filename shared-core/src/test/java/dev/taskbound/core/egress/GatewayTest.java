@@ -586,10 +586,16 @@ class GatewayTest {
 
     assertThat(response).startsWith("HTTP/1.1 403 Forbidden\r\n").contains("denied (loopback address 127.0.0.1)");
     assertThat(accepted).isEmpty();
+    // Issue 10: the listener hears a denial, not the rules' allow.
+    assertThat(seen).singleElement().satisfies(s -> {
+      assertThat(s.decision().allowed()).isFalse();
+      assertThat(s.decision().reason()).isEqualTo("loopback address 127.0.0.1");
+    });
   }
 
   @Test
-  void listenerThatFailsStopsTheRequestFromBeingRelayed() throws Exception {
+  /** Issue 10: no decision goes unrecorded; a listener that cannot record fails the gateway closed. */
+  void listenerThatFailsStopsTheRequestFromBeingRelayedAndFailsTheGateway() throws Exception {
     LoopbackServer up = server(echo());
     Gateway g =
         Gateway.start(
@@ -601,13 +607,20 @@ class GatewayTest {
                   throw new IllegalStateException("evidence log is full");
                 }));
     closeables.add(g);
+    java.util.concurrent.CompletableFuture<Throwable> failed = new java.util.concurrent.CompletableFuture<>();
+    g.onFailure(failed::complete);
 
     String response;
     try (ProxyClient c = new ProxyClient(g.socketPath())) {
       response = c.send("CONNECT api.test:" + up.port() + " HTTP/1.1\r\n\r\nping").readAll();
     }
 
-    assertThat(response).startsWith("HTTP/1.1 500 Internal Server Error\r\n").doesNotContain("ping");
+    // The 500 races the gateway's shutdown, which closes every connection: either way, no relay.
+    assertThat(response).doesNotContain("ping").doesNotContain("200 Connection Established");
+    assertThat(failed.get(30, java.util.concurrent.TimeUnit.SECONDS))
+        .hasMessageContaining("an egress decision for api.test:" + up.port() + " could not be recorded")
+        .hasMessageContaining("evidence log is full");
+    assertThat(g.isServing()).isFalse();
   }
 
   @Test

@@ -64,7 +64,7 @@ abstract class EscapeSuite {
   /** TEST-NET-1: only ever addressed from inside the sandbox, where no route exists. */
   static final String UNROUTED = "192.0.2.1";
 
-  record Event(String type, String host, int port, String detail) {}
+  record Event(GatewayEvents.Kind type, String host, int port, String detail) {}
 
   record Run(int status, String out, String err) {}
 

@@ -151,11 +151,13 @@ class EvidenceLogTest {
   }
 
   @Test
-  void rejectsEventTypesThatAreNotDottedLowercase() {
+  void rejectsEventTypesThatAreNotDefined() {
     try (EvidenceLog log = EvidenceLog.create(dir.resolve("events.jsonl"), SESSION, clock)) {
-      assertThatThrownBy(() -> log.append("Egress Denied", Map.of()))
+      assertThatThrownBy(() -> log.append("egress.denied.sni-mismatch", Map.of()))
           .isExactlyInstanceOf(IllegalArgumentException.class)
-          .hasMessage("event type 'Egress Denied' is not dotted lowercase such as egress.denied");
+          .hasMessage("event type 'egress.denied.sni-mismatch' is not defined in dev.taskbound.core.evidence.EventType;"
+              + " every type the evidence holds is defined there and listed in docs/evidence.md");
+      assertThat(log.count()).isZero();
     }
   }
 
@@ -173,7 +175,7 @@ class EvidenceLogTest {
         futures.add(pool.submit(() -> {
           start.await();
           for (int i = 0; i < perThread; i++) {
-            log.append("test.concurrent", Map.of("thread", thread, "i", i));
+            log.append(EventType.EGRESS_ALLOWED, Map.of("thread", thread, "i", i));
           }
           return null;
         }));

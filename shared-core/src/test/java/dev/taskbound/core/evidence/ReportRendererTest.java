@@ -71,7 +71,7 @@ class ReportRendererTest {
   void unknownAndMissingEventsStillRender() {
     Path file = tmp.resolve("events.jsonl");
     try (EvidenceLog log = EvidenceLog.create(file, "s1", SampleSession.steppingClock(Instant.EPOCH))) {
-      log.append("future.event_type", Map.of("anything", List.of(1, 2)));
+      log.appendOfUndefinedTypeForTests("future.event_type", Map.of("anything", List.of(1, 2)));
     }
     List<EvidenceEvent> events = EvidenceLog.read(file);
 

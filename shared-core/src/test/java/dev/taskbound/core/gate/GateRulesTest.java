@@ -1,0 +1,68 @@
+package dev.taskbound.core.gate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.taskbound.core.policy.EffectivePolicy;
+import dev.taskbound.core.policy.GateDecision;
+import dev.taskbound.core.policy.PolicyResolver;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 10: the effective gate rules decide an action: the strictest match, else the default. */
+class GateRulesTest {
+  @TempDir Path dir;
+
+  private GateRules rules(String... lines) throws IOException {
+    Path task = Files.writeString(dir.resolve("task.yml"), String.join("\n",
+        "apiVersion: taskbound.dev/v1",
+        "kind: Task",
+        "spec:",
+        "  gate:",
+        "    rules:") + "\n" + String.join("\n", lines) + "\n");
+    EffectivePolicy policy = PolicyResolver.resolve(List.of(task), Optional.empty());
+    return GateRules.of(policy);
+  }
+
+  @Test
+  void theStrictestMatchingRuleDecidesAndIsNamedWithWhereItWasWritten() throws IOException {
+    GateRules gate = rules(
+        "      - {action: \"*\", decision: approve}",
+        "      - {action: secret.read, decision: deny}",
+        "      - {action: github.token.refresh, decision: allow}");
+
+    GateRules.Verdict secret = gate.decide("secret.read");
+    GateRules.Verdict refresh = gate.decide("github.token.refresh");
+
+    assertThat(secret.decision()).isEqualTo(GateDecision.DENY);
+    assertThat(secret.ruleName()).isEqualTo("secret.read: deny");
+    assertThat(secret.describe()).isEqualTo("gate rule 'secret.read: deny' (" + dir.resolve("task.yml") + ":7)");
+    assertThat(refresh.decision()).isEqualTo(GateDecision.APPROVE);
+    assertThat(refresh.ruleName()).isEqualTo("*: approve");
+  }
+
+  @Test
+  void anActionNoRuleMatchesGetsTheDefaultAllowNamedAsSuch() throws IOException {
+    GateRules gate = rules("      - {action: \"git.*\", decision: deny}");
+
+    GateRules.Verdict verdict = gate.decide("secret.read");
+
+    assertThat(verdict.decision()).isEqualTo(GateRules.DEFAULT).isEqualTo(GateDecision.ALLOW);
+    assertThat(verdict.rule()).isEmpty();
+    assertThat(verdict.ruleName()).isEqualTo("default");
+    assertThat(verdict.describe()).isEqualTo("the gate's default (no gate rule matches secret.read)");
+    assertThat(GateRules.none().decide("github.token.refresh").ruleName()).isEqualTo("default");
+  }
+
+  @Test
+  void aWildcardRuleCoversTheActionsBelowIt() throws IOException {
+    GateRules gate = rules("      - {action: \"github.*\", decision: deny}");
+
+    assertThat(gate.decide("github.token.refresh").decision()).isEqualTo(GateDecision.DENY);
+    assertThat(gate.decide("secret.read").decision()).isEqualTo(GateDecision.ALLOW);
+  }
+}

@@ -23,9 +23,7 @@ final class RunSummary {
     err.printf("  egress: %d allowed, %d denied%n", tally.total(true), tally.total(false));
     for (EgressTally.Line line : tally.lines()) {
       if (line.denied() > 0) {
-        err.printf(
-            "    denied %s (%dx): to allow it, add \"%s\" to spec.egress.allow%n",
-            line.destination(), line.denied(), line.ruleToAdd());
+        err.printf("    denied %s (%dx): %s%n", line.destination(), line.denied(), line.advice());
       }
     }
     printTeardown(err, report);

@@ -70,6 +70,8 @@ public final class Session implements AutoCloseable {
   private final SessionRecord record;
   private final LiveResources live = new LiveResources();
   private final EgressTally tally = new EgressTally();
+  /** One line on Taskbound's stderr per newly denied destination, if the host asked for them. */
+  private final java.util.Optional<DenialNotices> notices;
   private final PhaseTimer timer;
   private final CredentialPlan plan;
   /** Issued credentials and what the agent sees of them; null until the journal exists. */
@@ -94,6 +96,7 @@ public final class Session implements AutoCloseable {
     this.id = SessionId.random();
     this.layout = SessionLayout.of(spec.sessionRoot(), spec.runtimeRoot(), id.value());
     this.record = new SessionRecord(id.value(), spec.task().value(), spec.outDir(), layout.runtimeDir());
+    this.notices = spec.denialNotices().map(out -> new DenialNotices(out, text -> masker().mask(text)));
   }
 
   /**
@@ -471,6 +474,7 @@ public final class Session implements AutoCloseable {
 
   private void onEgress(EgressDecision decision, String method, Optional<InetAddress> dialled) {
     tally.record(decision);
+    notices.ifPresent(n -> n.onDecision(decision));
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("host", decision.host());
     data.put("port", decision.port());

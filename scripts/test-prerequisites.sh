@@ -31,12 +31,45 @@ docker_env() {
   fi
 }
 
+# ---------------------------------------------------------------------------------------------
+# Real coding agents for the end-to-end tests (ClaudeCodeIT) and bench/agent-overhead.sh: pinned
+# versions from the npm registry, each in its own fixed prefix so nothing else on the machine is
+# touched. Skipped when that version is already there; installed only as root; anything else fails
+# loudly. Claude Code ships as a native binary per platform (an optional dependency its postinstall
+# links into bin/claude.exe), so the install needs no Node.js at run time.
+AGENT_PREFIX=/opt/taskbound-test
+CLAUDE_CODE_VERSION=2.1.328
+agent_clis() {
+  local prefix="$AGENT_PREFIX/claude-code" bin
+  bin="$prefix/bin/claude"
+  if [ -x "$bin" ] && "$bin" --version 2>/dev/null | grep -q "^$CLAUDE_CODE_VERSION "; then
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test prerequisites: Claude Code $CLAUDE_CODE_VERSION missing from $prefix; as root run scripts/test-prerequisites.sh" >&2
+    exit 1
+  fi
+  echo "test prerequisites: installing @anthropic-ai/claude-code@$CLAUDE_CODE_VERSION into $prefix" >&2
+  rm -rf "$prefix"
+  mkdir -p "$prefix"
+  if ! npm install --global --prefix "$prefix" --no-fund --no-audit --loglevel=error \
+      "@anthropic-ai/claude-code@$CLAUDE_CODE_VERSION" >&2 \
+      || ! "$bin" --version 2>/dev/null | grep -q "^$CLAUDE_CODE_VERSION "; then
+    echo "test prerequisites: installing @anthropic-ai/claude-code@$CLAUDE_CODE_VERSION into $prefix failed" \
+      "(needs the npm registry and the native package for $(uname -m))" >&2
+    rm -rf "$prefix"
+    exit 1
+  fi
+}
+# ---------------------------------------------------------------------------------------------
+
 missing=()
 for tool in "${!package_of[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${package_of[$tool]}")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   docker_env
+  agent_clis
   exit 0
 fi
 
@@ -46,6 +79,7 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   docker_env
+  agent_clis
   exit 0
 fi
 echo "test prerequisites missing: ${missing[*]}; install them (e.g. sudo apt-get install ${missing[*]}) and run again" >&2

@@ -195,6 +195,7 @@ final class RunCommand implements Callable<Integer> {
     claims.forEach(b::identityClaim);
     // Host configuration for the brokers, read once here; secrets come from the environment or files.
     b.credentialSources(CredentialSources.fromEnvironment(env));
+    b.denialNotices(spec.commandLine().getErr()); // a forgotten allow rule shows the moment it bites
     return b.outDir(out).hostEnvironment(env).build();
   }
 

@@ -574,21 +574,12 @@ final class ProxyConnection implements Relay.Handler {
     return (d.host().contains(":") ? "[" + d.host() + "]" : d.host()) + ":" + d.port();
   }
 
-  /** The 403 body: the host, why, and the exact policy change that would allow it. */
+  /** The 403 body: the host, why, and the exact policy change that would allow it ({@link DenialHint}). */
   static String denialText(EgressDecision d, String reason) {
-    String base = "taskbound: egress to " + hostPort(d) + " denied (" + reason + ").";
-    if (d.rule().isPresent() && !d.allowed()) {
-      return base
-          + " Deny rules beat allow rules: to allow it, remove \""
-          + d.rule().get()
-          + "\" from spec.egress.deny and add \""
-          + d.ruleToAdd()
-          + "\" to spec.egress.allow in your policy.\n";
-    }
-    if (d.allowed()) {
-      return base + " The address was refused after name resolution; see docs/egress.md.\n";
-    }
-    return base + " To allow it, add \"" + d.ruleToAdd() + "\" to spec.egress.allow in your policy.\n";
+    String advice = DenialHint.advice(d);
+    return "taskbound: egress to " + hostPort(d) + " denied (" + reason + "). "
+        + Character.toUpperCase(advice.charAt(0)) + advice.substring(1)
+        + (advice.contains("spec.egress.allow") ? " in your policy.\n" : ".\n");
   }
 
   static String reasonPhrase(int status) {

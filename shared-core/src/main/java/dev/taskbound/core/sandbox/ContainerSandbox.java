@@ -156,7 +156,8 @@ public final class ContainerSandbox implements Sandbox {
     handle.put("endpoint", config.endpoint());
     handle.put("forwarder", forwarder);
     handle.put("agent", agent);
-    ContainerSandboxProcess process = new ContainerSandboxProcess(this, handle);
+    ContainerSandboxProcess process =
+        new ContainerSandboxProcess(this, handle, status -> explainNotFound(status, agent, launch));
     try {
       long deadline = System.nanoTime() + launch.startTimeout().toNanos();
       process.forwarderStarted(startForwarder(launch, id, forwarder, deadline));
@@ -410,6 +411,38 @@ public final class ContainerSandbox implements Sandbox {
       return OptionalInt.of(Integer.parseInt(f[1]));
     } catch (NumberFormatException e) {
       return OptionalInt.empty();
+    }
+  }
+
+  /**
+   * After exit 127 of a bare command name, adds one line naming the {@code PATH} the agent container
+   * searched. The container's init ({@code --init}) looks the command up in the image's {@code PATH}
+   * as a shell would ({@code execvp}) and names the command in its own line; the host's {@code PATH}
+   * never applies there, which is what a user coming from the other backends needs to know.
+   */
+  private void explainNotFound(int status, String container, SandboxLaunch launch) {
+    String command = launch.command().get(0);
+    if (status != 127 || command.contains("/")) {
+      return;
+    }
+    DockerCli.Result env = docker.run(
+        CLI_TIMEOUT, List.of("container", "inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", container));
+    String path = env.ok()
+        ? env.output().lines().filter(l -> l.startsWith("PATH=")).map(l -> l.substring(5)).findFirst()
+            .orElse(ExecutableLookup.DEFAULT_PATH)
+        : "(unknown: " + env.oneLine() + ")";
+    String line = "taskbound: the agent exited 127; if '" + ExecutableLookup.Printable.of(command)
+        + "' was not found: the agent container searched the image's PATH=" + ExecutableLookup.Printable.of(path)
+        + " (the host's PATH does not apply in the container backend)" + System.lineSeparator();
+    Redirect err = launch.io().stderr();
+    try {
+      if (err.file() != null) {
+        Files.writeString(err.file().toPath(), line, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+      } else if (err == Redirect.INHERIT) {
+        System.err.print(line);
+      }
+    } catch (IOException e) {
+      // the hint is a courtesy; the exit status already says 127
     }
   }
 

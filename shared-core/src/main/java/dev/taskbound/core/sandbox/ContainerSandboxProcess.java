@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 
 /**
  * A running {@code container} sandbox: the attached {@code docker start} of the agent container
@@ -16,11 +17,13 @@ final class ContainerSandboxProcess implements SandboxProcess {
   private volatile Process forwarderCli;
   private volatile Process agentCli;
   private volatile Optional<Instant> startTime = Optional.empty();
+  private final IntConsumer onExit;
   private volatile Integer status; // once known
 
-  ContainerSandboxProcess(ContainerSandbox backend, Map<String, String> handle) {
+  ContainerSandboxProcess(ContainerSandbox backend, Map<String, String> handle, IntConsumer onExit) {
     this.backend = backend;
     this.handle = Map.copyOf(handle);
+    this.onExit = onExit;
   }
 
   void forwarderStarted(Process cli) {
@@ -61,6 +64,7 @@ final class ContainerSandboxProcess implements SandboxProcess {
     if (known == null) {
       known = backend.exitStatus(handle.get("agent")).orElse(cli);
       status = known;
+      onExit.accept(known);
     }
     return known;
   }

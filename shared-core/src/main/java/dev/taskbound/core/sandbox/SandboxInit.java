@@ -9,6 +9,9 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The first process inside a sandbox (PID 1 of the {@code netns} backend's PID namespace). It
@@ -16,7 +19,7 @@ import java.nio.file.Path;
  * environment, binds the agent's proxy port ({@link AgentProxyPort}) before anything else, starts
  * the agent with {@link ProxyEnvironment} added, reports back, passes SIGTERM/SIGINT/SIGHUP on to
  * the agent as SIGTERM, and exits with the agent's status (128+N for signal N; 127 if the command
- * was not found, 126 if it could not be executed).
+ * was not found in the agent's {@code PATH} ({@link ExecutableLookup}), 126 if it could not be executed).
  *
  * <p>Usage: {@code java dev.taskbound.core.sandbox.SandboxInit CONTROL_SOCKET}. Not an API.
  */
@@ -53,9 +56,18 @@ public final class SandboxInit {
       proxyPort = AgentProxyPort.open(req.gatewaySocket(), req.handoffSocket());
       int port = proxyPort.port();
 
-      ProcessBuilder pb = new ProcessBuilder(req.command()).directory(req.workDir().toFile()).inheritIO();
+      Map<String, String> environment = ProxyEnvironment.forAgent(req.environment(), port);
+      List<String> command = new ArrayList<>(req.command());
+      ExecutableLookup.Result found = ExecutableLookup.resolve(command.get(0), environment, req.workDir());
+      if (found.program().isEmpty()) {
+        InitProtocol.write(out, new InitProtocol.Reply(port, -1));
+        System.err.println(found.notFound(command.get(0)));
+        return ExitCodes.NOT_FOUND;
+      }
+      command.set(0, found.program().get()); // the agent's PATH, not this JVM's, as a shell would
+      ProcessBuilder pb = new ProcessBuilder(command).directory(req.workDir().toFile()).inheritIO();
       pb.environment().clear();
-      pb.environment().putAll(ProxyEnvironment.forAgent(req.environment(), port));
+      pb.environment().putAll(environment);
       try {
         agent = pb.start();
       } catch (IOException e) {

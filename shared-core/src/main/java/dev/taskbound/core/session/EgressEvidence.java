@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Writes what the session's gateway decides and does to the evidence, and counts it for the
@@ -22,10 +23,16 @@ import java.util.function.BiConsumer;
 final class EgressEvidence implements EgressListener, GatewayEvents {
   private final EgressTally tally;
   private final BiConsumer<String, Map<String, ?>> events;
+  private final Consumer<EgressDecision> ruleDenials;
 
-  EgressEvidence(EgressTally tally, BiConsumer<String, Map<String, ?>> events) {
+  /**
+   * @param ruleDenials told of each decision the rules denied, once recorded (the live notices)
+   */
+  EgressEvidence(
+      EgressTally tally, BiConsumer<String, Map<String, ?>> events, Consumer<EgressDecision> ruleDenials) {
     this.tally = tally;
     this.events = events;
+    this.ruleDenials = ruleDenials;
   }
 
   @Override
@@ -43,6 +50,9 @@ final class EgressEvidence implements EgressListener, GatewayEvents {
     }
     events.accept((decision.allowed() ? EventType.EGRESS_ALLOWED : EventType.EGRESS_DENIED).wireName(), data);
     tally.record(decision);
+    if (!decision.allowed()) {
+      ruleDenials.accept(decision);
+    }
   }
 
   /** Recorded with the class of the address, not the address: the reason names it already. */

@@ -1,5 +1,6 @@
 package dev.taskbound.core.session;
 
+import dev.taskbound.core.egress.DenialHint;
 import dev.taskbound.core.egress.EgressDecision;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -33,7 +34,7 @@ public final class EgressTally {
     c[decision.allowed() ? 0 : 1]++;
     if (!decision.allowed()) {
       rulesToAdd.put(key, decision.ruleToAdd());
-      hint(key, "to allow it, add \"" + decision.ruleToAdd() + "\" to spec.egress.allow");
+      hint(key, DenialHint.advice(decision));
     }
   }
 

@@ -67,6 +67,8 @@ public final class Session implements AutoCloseable {
   private final SessionRecord record;
   private final LiveResources live = new LiveResources();
   private final EgressTally tally = new EgressTally();
+  /** One line on Taskbound's stderr per newly denied destination, if the host asked for them. */
+  private final java.util.Optional<DenialNotices> notices;
   private final PhaseTimer timer;
   private final CredentialPlan plan;
   /** Issued credentials and what the agent sees of them; null until the journal exists. */
@@ -91,6 +93,7 @@ public final class Session implements AutoCloseable {
     this.id = SessionId.random();
     this.layout = SessionLayout.of(spec.sessionRoot(), spec.runtimeRoot(), id.value());
     this.record = new SessionRecord(id.value(), spec.task().value(), spec.outDir(), layout.runtimeDir());
+    this.notices = spec.denialNotices().map(out -> new DenialNotices(out, text -> masker().mask(text)));
   }
 
   /**
@@ -175,7 +178,7 @@ public final class Session implements AutoCloseable {
     List<EgressRule> allow = new java.util.ArrayList<>(policy.allow());
     Map<String, String> pins = new LinkedHashMap<>(policy.hosts());
     credentials.startAgentApi(allow, pins);
-    EgressEvidence egress = new EgressEvidence(tally, this::event);
+    EgressEvidence egress = new EgressEvidence(tally, this::event, d -> notices.ifPresent(n -> n.onDecision(d)));
     GatewayOptions options = GatewayOptions.DEFAULTS
         .withAllowPrivateAddresses(policy.allowPrivate())
         .withEvents(egress);

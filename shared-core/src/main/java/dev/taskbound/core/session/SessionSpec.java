@@ -37,6 +37,7 @@ public final class SessionSpec {
   private final boolean waitForAll;
   private final Optional<java.io.OutputStream> agentStdout;
   private final Optional<java.io.OutputStream> agentStderr;
+  private final Optional<java.io.PrintWriter> denialNotices;
 
   private SessionSpec(Builder b) {
     this.task = b.task;
@@ -58,6 +59,7 @@ public final class SessionSpec {
     this.waitForAll = b.waitForAll;
     this.agentStdout = b.agentStdout;
     this.agentStderr = b.agentStderr;
+    this.denialNotices = b.denialNotices;
   }
 
   /** A builder for the given task and agent command. */
@@ -149,6 +151,11 @@ public final class SessionSpec {
     return agentStderr;
   }
 
+  /** Where live denial notices go (Taskbound's own standard error); empty means none are printed. */
+  public Optional<java.io.PrintWriter> denialNotices() {
+    return denialNotices;
+  }
+
   /** Builds a {@link SessionSpec}. Defaults: no policy file (built-in default), cwd, ~/.taskbound. */
   public static final class Builder {
     private final TaskId task;
@@ -170,6 +177,7 @@ public final class SessionSpec {
     private CredentialSources credentialSources = CredentialSources.NONE;
     private Optional<java.io.OutputStream> agentStdout = Optional.empty();
     private Optional<java.io.OutputStream> agentStderr = Optional.empty();
+    private Optional<java.io.PrintWriter> denialNotices = Optional.empty();
 
     private Builder(TaskId task, List<String> command) {
       this.task = Objects.requireNonNull(task, "task");
@@ -268,6 +276,17 @@ public final class SessionSpec {
     public Builder agentOutput(java.io.OutputStream stdout, java.io.OutputStream stderr) {
       this.agentStdout = Optional.of(Objects.requireNonNull(stdout, "stdout"));
       this.agentStderr = Optional.of(Objects.requireNonNull(stderr, "stderr"));
+      return this;
+    }
+
+    /**
+     * Prints the first denial of each destination to {@code err} as it happens, one masked line
+     * with the rule to add (at most 20 destinations per session, then one line saying the rest are
+     * in the summary). The session writes from the gateway's threads, synchronising on {@code err};
+     * it does not close it. Default: no notices.
+     */
+    public Builder denialNotices(java.io.PrintWriter err) {
+      this.denialNotices = Optional.of(Objects.requireNonNull(err, "err"));
       return this;
     }
 

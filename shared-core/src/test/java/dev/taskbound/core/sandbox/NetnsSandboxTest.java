@@ -231,7 +231,7 @@ class NetnsSandboxTest {
     assertThat(run("sh", "-c", "kill -9 $$").status()).isEqualTo(128 + 9);
     SandboxHarness.Result missing = run("no-such-agent-command");
     assertThat(missing.status()).isEqualTo(127);
-    assertThat(missing.err()).contains("taskbound: cannot run 'no-such-agent-command'");
+    assertThat(missing.err()).contains("taskbound: command not found: 'no-such-agent-command'");
   }
 
   @Test

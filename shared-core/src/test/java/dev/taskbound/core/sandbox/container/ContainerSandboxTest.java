@@ -274,8 +274,8 @@ class ContainerSandboxTest {
   }
 
   @Test
-  void aCommandThatIsNotFoundExitsWith127() throws Exception {
-    SandboxProcess p = start(List.of("no-such-command"), Map.of(), List.of(), new File("/dev/null"));
+  void aCommandThatIsNotFoundExitsWith127NamingTheImagesPathSearched() throws Exception {
+    SandboxProcess p = start(List.of("no-such-command"), Map.of("PATH", "/host/only/bin"), List.of(), new File("/dev/null"));
 
     try {
       assertThat(p.waitFor(Duration.ofSeconds(30))).isTrue();
@@ -283,6 +283,10 @@ class ContainerSandboxTest {
     } finally {
       p.destroyTree();
     }
+    assertThat(Files.readString(dir.resolve("err" + runs))).contains("exec no-such-command failed")
+        .contains("taskbound: the agent exited 127; if 'no-such-command' was not found: the agent container searched"
+            + " the image's PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin (the host's PATH does not"
+            + " apply in the container backend)\n");
   }
 
   @Test

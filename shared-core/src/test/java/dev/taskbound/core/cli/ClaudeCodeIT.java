@@ -1,0 +1,103 @@
+package dev.taskbound.core.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.taskbound.core.testing.MessagesApiStandIn;
+import dev.taskbound.core.testing.RunArtifacts;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 19: the real Claude Code CLI ({@code @anthropic-ai/claude-code}, pinned, installed by
+ * {@code scripts/test-prerequisites.sh} into {@value #CLAUDE_PREFIX}) runs in the netns sandbox
+ * through {@code bin/taskbound} and the shaded jar, exactly as the README's wrap example: a bare
+ * {@code claude} found on the agent's PATH. The model is {@link MessagesApiStandIn} on loopback over
+ * TLS ({@code api.anthropic.com} pinned to 127.0.0.1, its test CA trusted through
+ * {@code NODE_EXTRA_CA_CERTS}), scripted to have the Bash tool write a workspace file and curl a
+ * host the policy does not allow.
+ *
+ * <p>As root, Claude Code refuses {@code --dangerously-skip-permissions}; {@code -p} with
+ * {@code --allowedTools Bash} lets the tool run without a prompt (docs/agents.md).
+ */
+@Timeout(300)
+class ClaudeCodeIT {
+  static final String CLAUDE_PREFIX = "/opt/taskbound-test/claude-code";
+  private static final Path REPO = Path.of(System.getProperty("taskbound.repo.root")).toAbsolutePath().normalize();
+  private static final Path JAR = Path.of(System.getProperty("taskbound.jar"));
+
+  @TempDir Path work;
+
+  @Test
+  void claudeCodeConversationCompletesInTheSandboxWithModelCallsAllowedAndABlockedHostDeniedAndNamed() throws Exception {
+    Path claudeBin = Path.of(CLAUDE_PREFIX, "bin");
+    assertThat(claudeBin.resolve("claude")).as("Claude Code is installed by scripts/test-prerequisites.sh").isExecutable();
+    Path workspace = Files.createDirectories(work.resolve("workspace"));
+    Path out = work.resolve("evidence");
+    int port;
+    try (MessagesApiStandIn api = MessagesApiStandIn.start(Files.createDirectories(work.resolve("api")), 0)) {
+      port = api.port();
+      Path policy = Files.writeString(work.resolve("claude.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
+          + "  ttl: 5m\n  sandbox: {backends: [netns]}\n  egress:\n    allow: [\"api.anthropic.com:" + api.port() + "\"]\n"
+          + "    hosts: {api.anthropic.com: 127.0.0.1}\n");
+      Map<String, String> env = Map.of(
+          "PATH", claudeBin + ":" + System.getenv("PATH"),
+          "HOME", Files.createDirectories(work.resolve("home")).toString(),
+          "ANTHROPIC_API_KEY", "sk-ant-api03-stand-in-key-not-a-real-one",
+          "ANTHROPIC_BASE_URL", "https://api.anthropic.com:" + api.port(),
+          "NODE_EXTRA_CA_CERTS", api.caPem().toString(),
+          "DISABLE_AUTOUPDATER", "1",
+          "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
+
+      Result run = run(workspace, env, List.of(REPO.resolve("bin/taskbound").toString(), "run", "--task", "CLAUDE-1",
+          "--policy", policy.toString(), "--out", out.toString(), "--",
+          "claude", "-p", "Write agent-wrote.txt and try blocked.test", "--allowedTools", "Bash"));
+
+      // What Claude Code called, for docs/agents.md and the anthropic preset.
+      System.out.println("stand-in requests: " + api.requests());
+      assertThat(run.status).as(run.output).isZero();
+      assertThat(run.output).contains(MessagesApiStandIn.FINAL_TEXT)
+          .contains("taskbound: denied blocked.test:443 — to allow it, add \"blocked.test\" to spec.egress.allow\n");
+      assertThat(api.toolUses()).as(api.requests().toString()).isEqualTo(1);
+      assertThat(api.finals()).as(api.requests().toString()).isEqualTo(1);
+      assertThat(api.requests()).contains("POST /v1/messages");
+    }
+    assertThat(workspace.resolve("agent-wrote.txt")).hasContent("written by the agent");
+    assertThat(RunArtifacts.bundleText(out, "events.jsonl"))
+        .containsPattern("\\{\"data\":\\{\"address\":\"127\\.0\\.0\\.1\",\"host\":\"api\\.anthropic\\.com\",[^\\n]*\"port\":"
+            + port + ",[^\\n]*\"type\":\"egress\\.allowed\"")
+        .containsPattern("\\{\"data\":\\{\"host\":\"blocked\\.test\",[^\\n]*\"type\":\"egress\\.denied\"");
+    Path bundle;
+    try (Stream<Path> files = Files.list(out)) {
+      bundle = files.filter(p -> p.toString().endsWith(".zip")).findFirst().orElseThrow();
+    }
+    Result verify = run(work, Map.of(), List.of("java", "-jar", JAR.toString(), "verify", bundle.toString()));
+    assertThat(verify.status).as(verify.output).isZero();
+    assertThat(verify.output).startsWith("ok: ");
+  }
+
+  private record Result(int status, String output) {}
+
+  private Result run(Path dir, Map<String, String> env, List<String> command) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    pb.environment().put("XDG_CACHE_HOME", work.resolve("cache").toString());
+    pb.environment().put("TASKBOUND_HOME", work.resolve("tbhome").toString());
+    pb.environment().put("TASKBOUND_JAR", JAR.toString());
+    Process p = pb.start();
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(240, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("timed out: " + command);
+    }
+    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+  }
+}

@@ -78,10 +78,18 @@ final class PolicyBinder {
   private static final Pattern PERMISSION_NAME = Pattern.compile("[a-z_]{1,64}");
 
   private final String file;
-  private final EgressPresets presets = EgressPresets.builtIn();
+  /** Loaded on first use: reading presets.yml costs more than binding a small policy. */
+  private EgressPresets presets;
 
   private PolicyBinder(String file) {
     this.file = file;
+  }
+
+  private EgressPresets presets() {
+    if (presets == null) {
+      presets = EgressPresets.builtIn();
+    }
+    return presets;
   }
 
   /** The keys the binder accepts, by object: for checking the JSON Schema against the parser. */
@@ -648,7 +656,7 @@ final class PolicyBinder {
     List<Located<EgressRule>> rules = new ArrayList<>(allow == null ? List.of() : allow.value());
     for (Located<String> name : names.value()) {
       Provenance from = new Provenance("preset " + name.value() + " (" + name.at() + ")", 0);
-      for (EgressRule r : presets.get(name.value()).orElseThrow().rules()) {
+      for (EgressRule r : presets().get(name.value()).orElseThrow().rules()) {
         rules.add(new Located<>(r, from, name.field()));
       }
     }
@@ -691,8 +699,8 @@ final class PolicyBinder {
 
   private String presetName(Node n, String field) {
     String text = string(n, field);
-    if (presets.get(text).isEmpty()) {
-      throw fail(n, field, "unknown preset " + SafeText.quoted(text) + "; known: " + String.join(", ", presets.names()));
+    if (presets().get(text).isEmpty()) {
+      throw fail(n, field, "unknown preset " + SafeText.quoted(text) + "; known: " + String.join(", ", presets().names()));
     }
     return text;
   }

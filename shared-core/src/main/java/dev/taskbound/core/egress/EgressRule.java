@@ -1,5 +1,6 @@
 package dev.taskbound.core.egress;
 
+import dev.taskbound.core.SafeText;
 import java.util.Objects;
 
 /**
@@ -11,6 +12,9 @@ import java.util.Objects;
 public final class EgressRule {
   /** The port a rule without {@code :port} applies to. */
   public static final int DEFAULT_PORT = 443;
+
+  /** A host pattern's limit plus room for {@code :port}. */
+  static final int MAX_RULE_LENGTH = HostPattern.MAX_PATTERN_LENGTH + 6;
 
   private final HostPattern host;
   private final int port;
@@ -34,6 +38,10 @@ public final class EgressRule {
   public static EgressRule parse(String text) {
     Objects.requireNonNull(text, "text");
     String t = text.strip();
+    if (t.length() > MAX_RULE_LENGTH) {
+      throw new EgressRuleException("rule " + SafeText.quoted(text) + " is " + t.length() + " characters long;"
+          + " accepted: at most " + MAX_RULE_LENGTH);
+    }
     String hostPart = t;
     int port = DEFAULT_PORT;
     int colon = t.lastIndexOf(':');
@@ -41,13 +49,13 @@ public final class EgressRule {
     if (bracketed) {
       int close = t.indexOf(']');
       if (close < 0) {
-        throw new EgressRuleException("rule '" + text + "': missing ']' after the IPv6 address");
+        throw new EgressRuleException("rule " + SafeText.quoted(text) + ": missing ']' after the IPv6 address");
       }
       hostPart = t.substring(0, close + 1);
       String rest = t.substring(close + 1);
       if (!rest.isEmpty()) {
         if (!rest.startsWith(":")) {
-          throw new EgressRuleException("rule '" + text + "': expected ':port' after ']'");
+          throw new EgressRuleException("rule " + SafeText.quoted(text) + ": expected ':port' after ']'");
         }
         port = parsePort(text, rest.substring(1));
       }
@@ -56,12 +64,12 @@ public final class EgressRule {
       port = parsePort(text, t.substring(colon + 1));
     } else if (colon >= 0) {
       throw new EgressRuleException(
-          "rule '" + text + "': write IPv6 addresses in brackets, as in [2001:db8::1]:443");
+          "rule " + SafeText.quoted(text) + ": write IPv6 addresses in brackets, as in [2001:db8::1]:443");
     }
     try {
       return new EgressRule(HostPattern.parse(hostPart), port);
     } catch (EgressRuleException e) {
-      throw new EgressRuleException("rule '" + text + "': " + e.getMessage());
+      throw new EgressRuleException("rule " + SafeText.quoted(text) + ": " + e.getMessage());
     }
   }
 
@@ -71,7 +79,7 @@ public final class EgressRule {
       port = Integer.parseInt(text);
     } catch (NumberFormatException e) {
       throw new EgressRuleException(
-          "rule '" + rule + "': port '" + text + "' is not a number; accepted: 1-65535");
+          "rule " + SafeText.quoted(rule) + ": port " + SafeText.quoted(text) + " is not a number; accepted: 1-65535");
     }
     checkPort(rule, port);
     return port;
@@ -79,7 +87,7 @@ public final class EgressRule {
 
   private static void checkPort(String rule, int port) {
     if (port < 1 || port > 65535) {
-      throw new EgressRuleException("rule '" + rule + "': port " + port + " is out of range; accepted: 1-65535");
+      throw new EgressRuleException("rule " + SafeText.quoted(rule) + ": port " + port + " is out of range; accepted: 1-65535");
     }
   }
 

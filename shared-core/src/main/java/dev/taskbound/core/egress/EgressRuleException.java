@@ -1,6 +1,7 @@
 package dev.taskbound.core.egress;
 
 import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.SafeText;
 import dev.taskbound.core.TaskboundException;
 
 /** An egress rule or host name that does not parse. The message quotes it and lists the accepted forms. */
@@ -8,7 +9,7 @@ public final class EgressRuleException extends TaskboundException {
   private static final long serialVersionUID = 1L;
 
   public EgressRuleException(String message) {
-    super(message);
+    super(SafeText.line(message));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.taskbound.core.egress;
 
+import dev.taskbound.core.SafeText;
 import java.net.IDN;
 import java.util.Locale;
 import java.util.Objects;
@@ -33,6 +34,9 @@ public final class HostPattern {
       "accepted: host.example.com, *.example.com (subdomains only), **.example.com (apex and"
           + " subdomains), an IPv4 address, a bracketed IPv6 address, or a CIDR block such as 10.0.0.0/8";
 
+  /** Longer than any name (253), IPv6 literal or CIDR block; checked before any other work. */
+  static final int MAX_PATTERN_LENGTH = 300;
+
   private static final Pattern LABEL = Pattern.compile("[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?");
 
   private final Kind kind;
@@ -53,12 +57,16 @@ public final class HostPattern {
   public static HostPattern parse(String text) {
     Objects.requireNonNull(text, "text");
     String trimmed = text.strip();
+    if (trimmed.length() > MAX_PATTERN_LENGTH) {
+      throw new EgressRuleException("host pattern " + SafeText.quoted(text) + " is " + trimmed.length()
+          + " characters long; accepted: at most " + MAX_PATTERN_LENGTH);
+    }
     if (trimmed.isEmpty()) {
       throw new EgressRuleException("empty host pattern; " + ACCEPTED);
     }
     if (trimmed.equals("*") || trimmed.equals("**")) {
       throw new EgressRuleException(
-          "host pattern '" + text + "' matches every host; name the hosts, such as *.example.com or"
+          "host pattern " + SafeText.quoted(text) + " matches every host; name the hosts, such as *.example.com or"
               + " **.example.com");
     }
     if (trimmed.contains("/")) {
@@ -76,7 +84,7 @@ public final class HostPattern {
     }
     if (trimmed.contains("*")) {
       throw new EgressRuleException(
-          "host pattern '" + text + "': a wildcard may only be the whole leftmost label; " + ACCEPTED);
+          "host pattern " + SafeText.quoted(text) + ": a wildcard may only be the whole leftmost label; " + ACCEPTED);
     }
     return new HostPattern(Kind.EXACT, canonicalName(text, trimmed));
   }
@@ -84,7 +92,7 @@ public final class HostPattern {
   private static String wildcardBase(String original, String base) {
     if (base.contains("/") || IpLiteral.tryParse(base) != null) {
       throw new EgressRuleException(
-          "host pattern '" + original + "': a wildcard applies to names, not addresses; write an IP address or a"
+          "host pattern " + SafeText.quoted(original) + ": a wildcard applies to names, not addresses; write an IP address or a"
               + " CIDR block such as 10.0.0.0/8 without '*'");
     }
     String name = canonicalName(original, base);
@@ -115,23 +123,30 @@ public final class HostPattern {
    */
   public static String canonicalName(String original, String name) {
     if (name.contains("%")) {
-      throw new EgressRuleException("address '" + original + "' has a zone id; zone ids are not accepted");
+      throw new EgressRuleException("address " + SafeText.quoted(original) + " has a zone id; zone ids are not accepted");
+    }
+    if (name.length() > MAX_PATTERN_LENGTH) {
+      throw new EgressRuleException("host " + SafeText.quoted(original) + " is longer than 253 characters");
     }
     String n = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
     if (n.isEmpty() || n.contains("*")) {
-      throw new EgressRuleException("host '" + original + "' is not a valid name; " + ACCEPTED);
+      throw new EgressRuleException("host " + SafeText.quoted(original) + " is not a valid name; " + ACCEPTED);
     }
+    refuseInvisible(original, n);
     String ascii;
     try {
       ascii = IDN.toASCII(n, IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
     } catch (IllegalArgumentException e) {
       throw new EgressRuleException(
-          "host '" + original + "' is not a valid internationalised name (" + e.getMessage() + ")");
+          "host " + SafeText.quoted(original) + " is not a valid internationalised name (" + e.getMessage() + ")");
     }
     if (ascii.length() > 253) {
-      throw new EgressRuleException("host '" + original + "' is longer than 253 characters");
+      throw new EgressRuleException("host " + SafeText.quoted(original) + " is longer than 253 characters");
     }
     for (String label : ascii.split("\\.", -1)) {
+      if (label.startsWith("xn--")) {
+        checkPunycode(original, label);
+      }
       if (!LABEL.matcher(label).matches()) {
         throw new EgressRuleException(
             "host '"
@@ -142,6 +157,53 @@ public final class HostPattern {
       }
     }
     return ascii;
+  }
+
+  /**
+   * IDNA's nameprep silently deletes some characters (zero-width joiner and non-joiner, soft hyphen,
+   * variation selectors, byte order mark), so {@code a\u200db.example.com} would become
+   * {@code ab.example.com}: a rule that reads as one name would match another. They are refused.
+   */
+  private static void refuseInvisible(String original, String name) {
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      int type = Character.getType(c);
+      boolean invisible = type == Character.FORMAT || type == Character.CONTROL || type == Character.SPACE_SEPARATOR
+          || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
+          || c == '\u034f' || c == '\u1806' || c >= '\u180b' && c <= '\u180d' || c >= '\ufe00' && c <= '\ufe0f'
+          || Character.isSurrogate(c) && Character.isHighSurrogate(c) && i + 1 < name.length()
+              && isVariationSelectorSupplement(name.codePointAt(i));
+      if (invisible) {
+        throw new EgressRuleException("host " + SafeText.quoted(original) + " contains the invisible or control"
+            + " character " + String.format("U+%04X", name.codePointAt(i)) + " at position " + (i + 1)
+            + "; accepted: visible characters only");
+      }
+    }
+  }
+
+  private static boolean isVariationSelectorSupplement(int codePoint) {
+    return codePoint >= 0xe0100 && codePoint <= 0xe01ef || codePoint >= 0xe0000 && codePoint <= 0xe007f;
+  }
+
+  /**
+   * An {@code xn--} label must be valid Punycode that decodes to a name whose encoding is the label
+   * again; {@link IDN#toUnicode} returns its input unchanged exactly when that fails.
+   */
+  private static void checkPunycode(String original, String label) {
+    String unicode = IDN.toUnicode(label, IDN.USE_STD3_ASCII_RULES);
+    boolean valid = !unicode.equals(label);
+    if (valid) {
+      try {
+        valid = IDN.toASCII(unicode, IDN.USE_STD3_ASCII_RULES).equalsIgnoreCase(label);
+      } catch (IllegalArgumentException e) {
+        valid = false;
+      }
+    }
+    if (!valid) {
+      throw new EgressRuleException("host " + SafeText.quoted(original) + " has the label " + SafeText.quoted(label)
+          + ", which is not valid Punycode; accepted: an xn-- label that decodes to a Unicode name, or the Unicode"
+          + " name itself");
+    }
   }
 
   public Kind kind() {

@@ -1,5 +1,6 @@
 package dev.taskbound.core.egress;
 
+import dev.taskbound.core.SafeText;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -46,16 +47,16 @@ public final class IpLiteral {
       t = t.substring(1, t.length() - 1);
     }
     if (t.contains("%")) {
-      throw new EgressRuleException("address '" + text + "' has a zone id; zone ids are not accepted");
+      throw new EgressRuleException("address " + SafeText.quoted(text) + " has a zone id; zone ids are not accepted");
     }
     if (t.contains(":")) {
       if (!IPV6_CHARS.matcher(t).matches()) {
-        throw new EgressRuleException("'" + text + "' is not a valid IPv6 address");
+        throw new EgressRuleException(SafeText.quoted(text) + " is not a valid IPv6 address");
       }
       return new IpLiteral(forIpv6(text, t));
     }
     if (bracketed) {
-      throw new EgressRuleException("'" + text + "' is not a valid IPv6 address");
+      throw new EgressRuleException(SafeText.quoted(text) + " is not a valid IPv6 address");
     }
     String v4 = t.endsWith(".") ? t.substring(0, t.length() - 1) : t;
     String[] parts = v4.split("\\.", -1);
@@ -74,7 +75,7 @@ public final class IpLiteral {
     IpLiteral ip = tryParse(text.strip());
     if (ip == null) {
       throw new EgressRuleException(
-          "'" + text + "' is not an IP address; accepted: an IPv4 address such as 127.0.0.1 or an IPv6 address"
+          SafeText.quoted(text) + " is not an IP address; accepted: an IPv4 address such as 127.0.0.1 or an IPv6 address"
               + " such as ::1");
     }
     return ip;
@@ -94,7 +95,7 @@ public final class IpLiteral {
     for (int i = 0; i < parts.length; i++) {
       String p = parts[i];
       if (!IPV4_PART.matcher(p).matches()) {
-        throw notIpv4(text, "part '" + p + "' is not a number");
+        throw notIpv4(text, "part " + SafeText.quoted(p) + " is not a number");
       }
       try {
         if (p.length() > 2 && (p.startsWith("0x") || p.startsWith("0X"))) {
@@ -107,7 +108,7 @@ public final class IpLiteral {
           values[i] = Long.parseLong(p);
         }
       } catch (NumberFormatException e) {
-        throw notIpv4(text, "part '" + p + "' is not a valid number");
+        throw notIpv4(text, "part " + SafeText.quoted(p) + " is not a valid number");
       }
     }
     long value = 0;
@@ -128,7 +129,7 @@ public final class IpLiteral {
 
   private static EgressRuleException notIpv4(String text, String why) {
     return new EgressRuleException(
-        "'" + text + "' is not a valid IPv4 address (" + why + "); a host whose last label is a number must be an"
+        SafeText.quoted(text) + " is not a valid IPv4 address (" + why + "); a host whose last label is a number must be an"
             + " IPv4 address such as 127.0.0.1");
   }
 
@@ -137,7 +138,7 @@ public final class IpLiteral {
       // getByName does not resolve when given a literal; IPV6_CHARS guarantees one.
       return fromBytes(InetAddress.getByName("[" + literal + "]").getAddress());
     } catch (UnknownHostException e) {
-      throw new EgressRuleException("'" + text + "' is not a valid IPv6 address");
+      throw new EgressRuleException(SafeText.quoted(text) + " is not a valid IPv6 address");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.taskbound.core.egress;
 
+import dev.taskbound.core.SafeText;
 import java.net.InetAddress;
 import java.util.Arrays;
 
@@ -42,13 +43,13 @@ public final class IpRange {
     }
     int slash = t.indexOf('/');
     if (slash < 0) {
-      throw new EgressRuleException("'" + text + "' is not a CIDR block; accepted: address/prefix such as 10.0.0.0/8");
+      throw new EgressRuleException(SafeText.quoted(text) + " is not a CIDR block; accepted: address/prefix such as 10.0.0.0/8");
     }
     String addr = t.substring(0, slash);
     String len = t.substring(slash + 1);
     IpLiteral ip = addr.isEmpty() ? null : IpLiteral.tryParse(addr.contains(":") ? "[" + addr + "]" : addr);
     if (ip == null) {
-      throw new EgressRuleException("CIDR block '" + text + "': '" + addr + "' is not an IP address");
+      throw new EgressRuleException("CIDR block " + SafeText.quoted(text) + ": " + SafeText.quoted(addr) + " is not an IP address");
     }
     int bits = ip.isIpv6() ? 128 : 32;
     int min = ip.isIpv6() ? MIN_IPV6_PREFIX : MIN_IPV4_PREFIX;
@@ -59,18 +60,18 @@ public final class IpRange {
       prefix = -1;
     }
     if (prefix < 0 || prefix > bits) {
-      throw new EgressRuleException("CIDR block '" + text + "': prefix '" + len + "' is not a number from 0 to " + bits);
+      throw new EgressRuleException("CIDR block " + SafeText.quoted(text) + ": prefix " + SafeText.quoted(len) + " is not a number from 0 to " + bits);
     }
     if (checkBreadth && prefix < min) {
       throw new EgressRuleException(
-          "CIDR block '" + text + "' is too broad; accepted: a prefix of at least /" + min + " for "
+          "CIDR block " + SafeText.quoted(text) + " is too broad; accepted: a prefix of at least /" + min + " for "
               + (ip.isIpv6() ? "IPv6" : "IPv4"));
     }
     byte[] masked = mask(ip.address().getAddress(), prefix);
     IpLiteral network = IpLiteral.of(address(masked));
     if (!Arrays.equals(masked, ip.address().getAddress())) {
       throw new EgressRuleException(
-          "CIDR block '" + text + "' has host bits set; write the network address, as in " + network + "/" + prefix);
+          "CIDR block " + SafeText.quoted(text) + " has host bits set; write the network address, as in " + network + "/" + prefix);
     }
     return new IpRange(network, prefix);
   }

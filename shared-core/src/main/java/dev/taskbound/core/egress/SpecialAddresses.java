@@ -97,6 +97,39 @@ public final class SpecialAddresses {
     return Optional.empty();
   }
 
+  /**
+   * A metadata address inside {@code range}, or empty. For an IPv6 block this includes the IPv6
+   * forms that carry a metadata IPv4 address and that {@link #classify} treats as it
+   * (IPv4-compatible {@code ::a.b.c.d}, NAT64 {@code 64:ff9b::a.b.c.d}, 6to4
+   * {@code 2002:aabb:ccdd::/48}), so {@code [64:ff9b::/96]} names 169.254.169.254 too. Two CIDR
+   * blocks either nest or are disjoint, so overlap is containment one way or the other.
+   */
+  public static Optional<IpLiteral> metadataIn(IpRange range) {
+    for (IpLiteral m : METADATA) {
+      if (range.contains(m.address())) {
+        return Optional.of(m);
+      }
+      if (!m.isIpv6() && range.network().isIpv6()) {
+        for (IpRange carrier : carriersOf(m.address().getAddress())) {
+          if (range.contains(carrier) || carrier.contains(range)) {
+            return Optional.of(m);
+          }
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The IPv6 blocks whose addresses {@link #classify} reads as the IPv4 address {@code v4}. */
+  private static List<IpRange> carriersOf(byte[] v4) {
+    String dotted = (v4[0] & 0xff) + "." + (v4[1] & 0xff) + "." + (v4[2] & 0xff) + "." + (v4[3] & 0xff);
+    String sixToFour = String.format("2002:%02x%02x:%02x%02x::", v4[0] & 0xff, v4[1] & 0xff, v4[2] & 0xff, v4[3] & 0xff);
+    return List.of(
+        IpRange.parseAnyBreadth("[::" + dotted + "/128]"),
+        IpRange.parseAnyBreadth("[64:ff9b::" + dotted + "/128]"),
+        IpRange.parseAnyBreadth("[" + sixToFour + "/48]"));
+  }
+
   private static Optional<Kind> classifyOne(InetAddress a) {
     IpLiteral ip = IpLiteral.of(a);
     if (METADATA.contains(ip)) {

@@ -1,6 +1,7 @@
 package dev.taskbound.core.identity;
 
 import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.SafeText;
 import dev.taskbound.core.TaskboundException;
 
 /**
@@ -12,7 +13,7 @@ public final class IdentityInputException extends TaskboundException {
   private static final long serialVersionUID = 1L;
 
   public IdentityInputException(String message) {
-    super(message);
+    super(SafeText.line(message));
   }
 
   @Override

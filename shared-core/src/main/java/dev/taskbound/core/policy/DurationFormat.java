@@ -1,5 +1,6 @@
 package dev.taskbound.core.policy;
 
+import dev.taskbound.core.SafeText;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.regex.Matcher;
@@ -28,11 +29,11 @@ public final class DurationFormat {
     Objects.requireNonNull(text, "text");
     Matcher m = FORM.matcher(text);
     if (text.isEmpty() || !m.matches()) {
-      throw new PolicyException("'" + text + "' is not a duration; accepted: " + ACCEPTED);
+      throw new PolicyException(SafeText.quoted(text) + " is not a duration; accepted: " + ACCEPTED);
     }
     Duration d = Duration.ofHours(group(m, 1)).plusMinutes(group(m, 2)).plusSeconds(group(m, 3));
     if (d.isZero()) {
-      throw new PolicyException("'" + text + "' is zero; accepted: a positive duration, " + ACCEPTED);
+      throw new PolicyException(SafeText.quoted(text) + " is zero; accepted: a positive duration, " + ACCEPTED);
     }
     return d;
   }

@@ -1,7 +1,6 @@
 package dev.taskbound.core.policy;
 
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * One gate rule: an action name ({@code git.push}, {@code secret.read}), a prefix wildcard
@@ -12,12 +11,13 @@ import java.util.regex.Pattern;
  * @param decision what the gate does with matching actions
  */
 public record GateRule(String action, GateDecision decision) {
+  /** The longest action name accepted; real ones are a few labels long. */
+  public static final int MAX_ACTION_LENGTH = 256;
+
   /** The accepted forms of an action, for error messages. */
   public static final String ACCEPTED_ACTIONS =
-      "dot-separated lower-case names such as git.push, optionally ending in .* (git.*), or * alone";
-
-  private static final Pattern ACTION =
-      Pattern.compile("\\*|[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)*(\\.\\*)?");
+      "dot-separated lower-case names such as git.push, optionally ending in .* (git.*), or * alone; at most "
+          + MAX_ACTION_LENGTH + " characters";
 
   public GateRule {
     Objects.requireNonNull(decision, "decision");
@@ -26,9 +26,35 @@ public record GateRule(String action, GateDecision decision) {
     }
   }
 
-  /** Whether {@code action} is an accepted action name or wildcard. */
+  /**
+   * Whether {@code action} is an accepted action name or wildcard: {@code *}, or labels of
+   * {@code [a-z][a-z0-9_-]*} joined by '.', optionally ending in {@code .*}. One pass over at most
+   * {@link #MAX_ACTION_LENGTH} characters, with no regex: a repeated regex group recursed once per
+   * label and overflowed the stack on long actions.
+   */
   public static boolean isValidAction(String action) {
-    return ACTION.matcher(action).matches();
+    if (action.equals("*")) {
+      return true;
+    }
+    if (action.isEmpty() || action.length() > MAX_ACTION_LENGTH) {
+      return false;
+    }
+    String names = action.endsWith(".*") ? action.substring(0, action.length() - 2) : action;
+    boolean labelStart = true;
+    for (int i = 0; i < names.length(); i++) {
+      char c = names.charAt(i);
+      if (labelStart) {
+        if (c < 'a' || c > 'z') {
+          return false;
+        }
+        labelStart = false;
+      } else if (c == '.') {
+        labelStart = true;
+      } else if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-')) {
+        return false;
+      }
+    }
+    return !labelStart;
   }
 
   /** Whether this rule applies to the concrete action {@code name}. */

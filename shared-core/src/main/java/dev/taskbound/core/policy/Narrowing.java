@@ -4,10 +4,12 @@ import dev.taskbound.core.egress.EgressRule;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -202,8 +204,10 @@ final class Narrowing {
     Located<List<Located<EgressRule>>> a = layer.allow();
     if (a != null) {
       if (!open) {
+        // O(U + L·k) through the index rather than O(U·L) (see EgressCoverIndex).
+        EgressCoverIndex upper = EgressCoverIndex.of(allow.value());
         for (Located<EgressRule> rule : a.value()) {
-          if (allow.value().stream().noneMatch(u -> u.value().covers(rule.value()))) {
+          if (!upper.covers(rule.value())) {
             throw widens(rule, rule.value().toString(), allow.value().isEmpty()
                 ? limitAt(allow) + " allows no egress"
                 : "no rule of " + limitAt(allow) + " covers it; allowed: " + join(allow.value(), EgressRule::toString));
@@ -252,8 +256,10 @@ final class Narrowing {
     Located<List<Located<String>>> r = layer.repositories();
     if (r != null) {
       if (!open) {
+        Set<String> upper = new HashSet<>();
+        repositories.value().forEach(u -> upper.add(u.value()));
         for (Located<String> repo : r.value()) {
-          if (repositories.value().stream().noneMatch(u -> repositoryCovers(u.value(), repo.value()))) {
+          if (!upper.contains(repo.value()) && !upper.contains(ownerWildcard(repo.value()))) {
             throw widens(repo, repo.value(), repositories.value().isEmpty()
                 ? limitAt(repositories) + " allows no repository"
                 : limitAt(repositories) + " allows " + join(repositories.value(), Function.identity()));
@@ -283,6 +289,11 @@ final class Narrowing {
     }
   }
 
+  /** {@code owner/*} for {@code owner/name}: the only pattern besides itself that can cover a repository. */
+  private static String ownerWildcard(String repository) {
+    return repository.substring(0, repository.indexOf('/') + 1) + "*";
+  }
+
   static boolean repositoryCovers(String upper, String lower) {
     if (upper.equals(lower)) {
       return true;
@@ -294,12 +305,17 @@ final class Narrowing {
     if (rules == null) {
       return;
     }
-    List<Located<GateRule>> merged = new ArrayList<>(gateRules.value());
+    // The upper rules by action; a lower action is covered only by itself, "*" and the "p.*" of
+    // its dot prefixes, so each check is O(length of the action) lookups, not O(upper rules).
+    Map<String, Located<GateRule>> upper = new LinkedHashMap<>();
+    gateRules.value().forEach(u -> upper.put(u.value().action(), u));
+    Map<String, Located<GateRule>> merged = new LinkedHashMap<>(upper);
     for (Located<GateRule> lower : rules.value()) {
       GateRule l = lower.value();
       if (!open) {
-        Optional<Located<GateRule>> strictest = gateRules.value().stream()
-            .filter(u -> GateRule.covers(u.value().action(), l.action()))
+        Optional<Located<GateRule>> strictest = coveringActions(l.action()).stream()
+            .map(upper::get)
+            .filter(u -> u != null && GateRule.covers(u.value().action(), l.action()))
             .max((x, y) -> x.value().decision().compareTo(y.value().decision()));
         if (strictest.isEmpty() && l.decision() != GateDecision.DENY) {
           throw new PolicyException(lower.where() + ".decision: " + l.decision().yamlName() + " for " + l.action()
@@ -312,10 +328,21 @@ final class Narrowing {
               + u.value().action() + ")");
         }
       }
-      merged.removeIf(u -> u.value().action().equals(l.action()));
-      merged.add(lower);
+      merged.remove(l.action());
+      merged.put(l.action(), lower);
     }
-    gateRules = new Located<>(Collections.unmodifiableList(merged), rules.at(), rules.field());
+    gateRules = new Located<>(List.copyOf(merged.values()), rules.at(), rules.field());
+  }
+
+  /** The actions that may cover {@code action}: itself, {@code *} and {@code p.*} for each dot prefix p. */
+  private static List<String> coveringActions(String action) {
+    List<String> out = new ArrayList<>();
+    out.add(action);
+    out.add("*");
+    for (int i = action.indexOf('.'); i >= 0; i = action.indexOf('.', i + 1)) {
+      out.add(action.substring(0, i + 1) + "*");
+    }
+    return out;
   }
 
   /**
@@ -329,8 +356,10 @@ final class Narrowing {
     VaultLayer l = v.value();
     if (l.policies() != null) {
       if (!open) {
+        Set<String> upper = new HashSet<>();
+        vaultPolicies.value().forEach(u -> upper.add(u.value()));
         for (Located<String> p : l.policies().value()) {
-          if (vaultPolicies.value().stream().noneMatch(u -> u.value().equals(p.value()))) {
+          if (!upper.contains(p.value())) {
             throw widens(p, p.value(), vaultPolicies.value().isEmpty()
                 ? limitAt(vaultPolicies) + " grants no Vault policy"
                 : limitAt(vaultPolicies) + " grants " + join(vaultPolicies.value(), Function.identity()));
@@ -470,9 +499,13 @@ final class Narrowing {
     return new PolicyException(lower.where() + ": " + value + " widens the ceiling (" + limit + ")");
   }
 
+  /** The first {@link #JOIN_LIMIT} values, then how many more: a 20k-rule ceiling must not make a 1 MB message. */
   private static <T> String join(List<Located<T>> items, Function<T, String> show) {
-    return items.stream().map(i -> show.apply(i.value())).collect(Collectors.joining(", "));
+    String shown = items.stream().limit(JOIN_LIMIT).map(i -> show.apply(i.value())).collect(Collectors.joining(", "));
+    return items.size() > JOIN_LIMIT ? shown + " and " + (items.size() - JOIN_LIMIT) + " more" : shown;
   }
+
+  private static final int JOIN_LIMIT = 10;
 
   /** The merged result. */
   EffectivePolicy toPolicy(Optional<Located<String>> profile) {

@@ -1,20 +1,18 @@
 package dev.taskbound.core.policy;
 
+import dev.taskbound.core.SafeText;
 import dev.taskbound.core.TaskboundException;
 import dev.taskbound.core.egress.EgressPresets;
 import dev.taskbound.core.egress.EgressRule;
 import dev.taskbound.core.egress.EgressRuleException;
 import dev.taskbound.core.egress.HostPattern;
 import dev.taskbound.core.egress.IpLiteral;
+import dev.taskbound.core.egress.IpRange;
 import dev.taskbound.core.egress.SpecialAddresses;
-import java.io.IOException;
 import java.io.StringReader;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,8 +26,10 @@ import java.util.TreeSet;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
@@ -38,6 +38,7 @@ import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.representer.Representer;
 
 /**
  * Binds policy YAML to {@link PolicyDocument}s by hand over SnakeYAML's node API, so that every
@@ -47,6 +48,8 @@ import org.yaml.snakeyaml.nodes.Tag;
 final class PolicyBinder {
   static final String API_VERSION = "taskbound.dev/v1";
   static final long MAX_FILE_BYTES = 1 << 20;
+  /** The longest line accepted (see {@link #checkLineLengths}). */
+  static final int MAX_LINE_CHARS = 16 * 1024;
 
   static final List<String> DOCUMENT_KEYS = List.of("apiVersion", "kind", "metadata", "profile", "profiles", "spec");
   static final List<String> METADATA_KEYS = List.of("name");
@@ -75,10 +78,18 @@ final class PolicyBinder {
   private static final Pattern PERMISSION_NAME = Pattern.compile("[a-z_]{1,64}");
 
   private final String file;
-  private final EgressPresets presets = EgressPresets.builtIn();
+  /** Loaded on first use: reading presets.yml costs more than binding a small policy. */
+  private EgressPresets presets;
 
   private PolicyBinder(String file) {
     this.file = file;
+  }
+
+  private EgressPresets presets() {
+    if (presets == null) {
+      presets = EgressPresets.builtIn();
+    }
+    return presets;
   }
 
   /** The keys the binder accepts, by object: for checking the JSON Schema against the parser. */
@@ -107,21 +118,7 @@ final class PolicyBinder {
    * @throws PolicyException if the file cannot be read, is not YAML, or any document is malformed
    */
   static List<PolicyDocument> load(Path path) {
-    String name = path.toString();
-    String text;
-    try {
-      if (Files.size(path) > MAX_FILE_BYTES) {
-        throw new PolicyException(name + ": larger than " + MAX_FILE_BYTES + " bytes; policy files are small");
-      }
-      text = Files.readString(path);
-    } catch (NoSuchFileException e) {
-      throw new PolicyException(name + ": no such file");
-    } catch (CharacterCodingException e) {
-      throw new PolicyException(name + ": not UTF-8 text");
-    } catch (IOException e) {
-      throw new PolicyException(name + ": cannot read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
-    }
-    return parse(name, text);
+    return parse(path.toString(), PolicyFileReader.read(path, MAX_FILE_BYTES));
   }
 
   /** Binds every document of {@code text}, naming it {@code file} in messages. */
@@ -130,12 +127,15 @@ final class PolicyBinder {
   }
 
   private List<PolicyDocument> bindAll(String text) {
+    checkLineLengths(text);
     LoaderOptions options = new LoaderOptions();
     options.setAllowRecursiveKeys(false);
     options.setMaxAliasesForCollections(10);
     List<Node> roots = new ArrayList<>();
     try {
-      for (Node n : new Yaml(options).composeAll(new StringReader(text))) {
+      Yaml yaml = new Yaml(new SafeConstructor(options), new Representer(new DumperOptions()), new DumperOptions(),
+          options, new Yaml12Resolver());
+      for (Node n : yaml.composeAll(new StringReader(text))) {
         if (n != null) {
           roots.add(n);
         }
@@ -157,6 +157,26 @@ final class PolicyBinder {
     return docs;
   }
 
+  /**
+   * SnakeYAML's reader copies the unread part of its window each time it reads ahead, so one token
+   * of n characters costs O(n^2 / 1024): a 1 MiB line took seconds. Lines are therefore bounded
+   * before parsing, in one O(n) pass.
+   */
+  private void checkLineLengths(String text) {
+    int line = 1;
+    int start = 0;
+    for (int i = 0; i <= text.length(); i++) {
+      if (i == text.length() || text.charAt(i) == '\n') {
+        if (i - start > MAX_LINE_CHARS) {
+          throw new PolicyException(file + ":" + line + ": line is " + (i - start) + " characters long; accepted: lines"
+              + " of at most " + MAX_LINE_CHARS + " characters");
+        }
+        line++;
+        start = i + 1;
+      }
+    }
+  }
+
   private PolicyDocument document(Node root) {
     Map<String, NodeTuple> m = mapping(root, "", DOCUMENT_KEYS);
     Provenance at = at(root);
@@ -166,7 +186,7 @@ final class PolicyBinder {
     }
     String version = string(api.getValueNode(), "apiVersion");
     if (!version.equals(API_VERSION)) {
-      throw fail(api.getValueNode(), "apiVersion", "'" + version + "' is not supported; accepted: " + API_VERSION);
+      throw fail(api.getValueNode(), "apiVersion", SafeText.quoted(version) + " is not supported; accepted: " + API_VERSION);
     }
     NodeTuple kindNode = m.get("kind");
     if (kindNode == null) {
@@ -180,7 +200,7 @@ final class PolicyBinder {
       }
     }
     if (kind == null) {
-      throw fail(kindNode.getValueNode(), "kind", "'" + kindText + "' is not a kind; accepted: Ceiling, Task");
+      throw fail(kindNode.getValueNode(), "kind", SafeText.quoted(kindText) + " is not a kind; accepted: Ceiling, Task");
     }
     if (m.containsKey("metadata")) {
       Map<String, NodeTuple> meta = mapping(m.get("metadata").getValueNode(), "metadata", METADATA_KEYS);
@@ -336,9 +356,11 @@ final class PolicyBinder {
 
   private static final Pattern VAULT_POLICY = Pattern.compile("[A-Za-z0-9._-]{1,128}");
   private static final Pattern SECRET_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-  private static final Pattern VAULT_PATH = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._@-]+)+");
+  /** Vault paths are short; a longer one is refused before its segments are looked at. */
+  static final int MAX_VAULT_PATH = 1024;
   private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
   private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9._-]{1,128}");
+  private static final Pattern NUM_USES = Pattern.compile("[1-9][0-9]{0,8}");
   private static final String ACCESS_ACCEPTED = "env, file, on-request";
 
   private Located<VaultLayer> vault(NodeTuple t, String p) {
@@ -377,9 +399,13 @@ final class PolicyBinder {
   }
 
   private long numUses(Node n, String field) {
-    String text = string(n, field);
-    if (!text.matches("[1-9][0-9]{0,8}")) {
-      throw fail(n, field, "'" + text + "' is not accepted; accepted: a whole number from 1 to 999999999");
+    if (!(n instanceof ScalarNode) || !n.getTag().equals(Tag.INT)) {
+      throw fail(n, field, "expected a whole number, got " + describe(n) + "; accepted: a whole number from 1 to"
+          + " 999999999 (unquoted)");
+    }
+    String text = ((ScalarNode) n).getValue();
+    if (!NUM_USES.matcher(text).matches()) {
+      throw fail(n, field, SafeText.quoted(text) + " is not accepted; accepted: a whole number from 1 to 999999999");
     }
     return Long.parseLong(text);
   }
@@ -395,10 +421,9 @@ final class PolicyBinder {
         "1-64 of A-Z, a-z, 0-9, '.', '_', '-', starting with a letter or digit");
     VaultSecretPolicy.Kind kind = enumValue(m.get("kind").getValueNode(), field + ".kind", VaultSecretPolicy.Kind.class);
     Node pathNode = m.get("path").getValueNode();
-    String path = matching(pathNode, field + ".path", VAULT_PATH, "a Vault path of two or more segments such as"
-        + " secret/app/config or database/creds/readonly");
+    String path = vaultPath(pathNode, field + ".path");
     if (path.contains("..")) {
-      throw fail(pathNode, field + ".path", "'" + path + "' contains '..'; accepted: a path without '..'");
+      throw fail(pathNode, field + ".path", SafeText.quoted(path) + " contains '..'; accepted: a path without '..'");
     }
     java.util.Optional<String> fieldName = m.containsKey("field")
         ? java.util.Optional.of(string(m.get("field").getValueNode(), field + ".field"))
@@ -416,6 +441,40 @@ final class PolicyBinder {
         : java.util.Optional.empty();
     VaultSecretPolicy.Access access = access(m, n, field, env.isPresent(), file.isPresent());
     return new VaultSecretPolicy(name, kind, path, fieldName, env, file, wrap, access);
+  }
+
+  /**
+   * Two or more non-empty segments separated by '/': the first of A-Z, a-z, 0-9, '.', '_', '-', the
+   * others also '@'. Checked in one pass (a repeated regex group recursed once per segment and
+   * overflowed the stack on long paths); O(n), n at most {@link #MAX_VAULT_PATH}.
+   */
+  private String vaultPath(Node n, String field) {
+    String text = string(n, field);
+    String accepted = "; accepted: a Vault path of two or more segments such as secret/app/config or"
+        + " database/creds/readonly";
+    if (text.length() > MAX_VAULT_PATH) {
+      throw fail(n, field, SafeText.quoted(text) + " is " + text.length() + " characters long; at most "
+          + MAX_VAULT_PATH + accepted);
+    }
+    int segments = 1;
+    int segmentLength = 0;
+    boolean ok = !text.isEmpty();
+    for (int i = 0; i < text.length() && ok; i++) {
+      char c = text.charAt(i);
+      if (c == '/') {
+        ok = segmentLength > 0;
+        segments++;
+        segmentLength = 0;
+      } else {
+        ok = c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
+            || c == '@' && segments > 1;
+        segmentLength++;
+      }
+    }
+    if (!ok || segments < 2 || segmentLength == 0) {
+      throw fail(n, field, SafeText.quoted(text) + " is not accepted" + accepted);
+    }
+    return text;
   }
 
   /** {@code access}, defaulting to how the secret is exposed; it must agree with env and file. */
@@ -441,7 +500,7 @@ final class PolicyBinder {
       }
     }
     if (access == null) {
-      throw fail(an, field + ".access", "'" + text + "' is not accepted; accepted: " + ACCESS_ACCEPTED);
+      throw fail(an, field + ".access", SafeText.quoted(text) + " is not accepted; accepted: " + ACCESS_ACCEPTED);
     }
     boolean agrees = switch (access) {
       case ENV -> env;
@@ -463,6 +522,7 @@ final class PolicyBinder {
   private static final Pattern MAVEN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   private static final Pattern MIRROR_OF = Pattern.compile("[A-Za-z0-9*!,._:-]{1,200}");
   private static final Pattern URL_PREFIX = Pattern.compile("[\\x21-\\x7e&&[^\"\\\\]]{1,512}");
+  private static final int MAX_URL = 512;
   private static final Pattern USERNAME = Pattern.compile("[\\x21-\\x7e&&[^:]]{1,256}");
   private static final Map<RegistryPolicy.Kind, List<String>> REGISTRY_KEYS_BY_KIND = Map.of(
       RegistryPolicy.Kind.NPM, List.of("kind", "url", "scope", "token"),
@@ -531,6 +591,10 @@ final class PolicyBinder {
 
   private URI registryUrl(Node n, String field) {
     String text = string(n, field);
+    if (text.length() > MAX_URL) {
+      throw fail(n, field, SafeText.quoted(text) + " is " + text.length() + " characters long; accepted: at most "
+          + MAX_URL);
+    }
     URI url;
     try {
       url = new URI(text);
@@ -545,8 +609,12 @@ final class PolicyBinder {
         && url.getHost() != null && url.getRawQuery() == null && url.getRawFragment() == null
         && URL_PREFIX.matcher(text).matches() && text.chars().noneMatch(c -> c == '<' || c == '>');
     if (!ok) {
-      throw fail(n, field, "'" + text + "' is not accepted; accepted: an http:// or https:// URL with a host, without"
+      throw fail(n, field, SafeText.quoted(text) + " is not accepted; accepted: an http:// or https:// URL with a host, without"
           + " user info, query or fragment, such as https://registry.npmjs.org/");
+    }
+    if (url.getPort() != -1 && (url.getPort() < 1 || url.getPort() > 65535)) {
+      throw fail(n, field, SafeText.quoted(text) + ": port " + url.getPort() + " is out of range; accepted: 1-65535"
+          + " or no port");
     }
     return url;
   }
@@ -588,7 +656,7 @@ final class PolicyBinder {
     List<Located<EgressRule>> rules = new ArrayList<>(allow == null ? List.of() : allow.value());
     for (Located<String> name : names.value()) {
       Provenance from = new Provenance("preset " + name.value() + " (" + name.at() + ")", 0);
-      for (EgressRule r : presets.get(name.value()).orElseThrow().rules()) {
+      for (EgressRule r : presets().get(name.value()).orElseThrow().rules()) {
         rules.add(new Located<>(r, from, name.field()));
       }
     }
@@ -603,8 +671,16 @@ final class PolicyBinder {
   private static void noMetadata(Located<List<Located<EgressRule>>> allow, Located<Map<String, Located<String>>> hosts) {
     if (allow != null) {
       for (Located<EgressRule> r : allow.value()) {
-        if (r.value().host().kind() == HostPattern.Kind.IP) {
-          metadataCheck(r, r.value().host().value());
+        HostPattern host = r.value().host();
+        if (host.kind() == HostPattern.Kind.IP) {
+          metadataCheck(r, host.value());
+        } else if (host.kind() == HostPattern.Kind.CIDR) {
+          IpRange range = IpRange.parse(host.value());
+          SpecialAddresses.metadataIn(range).ifPresent(m -> {
+            throw new PolicyException(r.where() + ": CIDR block " + host + " contains the cloud metadata address " + m
+                + ", which the gateway always refuses; accepted: blocks that leave out every metadata address"
+                + " (see docs/egress.md#the-address-guard)");
+          });
         }
       }
     }
@@ -623,18 +699,28 @@ final class PolicyBinder {
 
   private String presetName(Node n, String field) {
     String text = string(n, field);
-    if (presets.get(text).isEmpty()) {
-      throw fail(n, field, "unknown preset '" + text + "'; known: " + String.join(", ", presets.names()));
+    if (presets().get(text).isEmpty()) {
+      throw fail(n, field, "unknown preset " + SafeText.quoted(text) + "; known: " + String.join(", ", presets().names()));
     }
     return text;
   }
 
+  /** YAML 1.2 booleans only: {@code true} or {@code false}, never {@code yes}, {@code on} or {@code True}. */
   private Boolean bool(Node n, String field) {
     if (n instanceof ScalarNode && n.getTag().equals(Tag.BOOL)) {
-      return Boolean.valueOf(((ScalarNode) n).getValue().toLowerCase(Locale.ROOT));
+      String v = ((ScalarNode) n).getValue();
+      if (v.equals("true") || v.equals("false")) {
+        return Boolean.valueOf(v);
+      }
     }
-    throw fail(n, field, "expected true or false, got " + describe(n));
+    String hint = n instanceof ScalarNode && YAML11_BOOLEANS.contains(((ScalarNode) n).getValue())
+        ? " (YAML 1.2 has no other booleans; yes, no, on, off and capitalised forms are not booleans here)"
+        : "";
+    throw fail(n, field, "expected true or false, got " + describe(n) + hint);
   }
+
+  private static final Set<String> YAML11_BOOLEANS = Set.of("y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+      "True", "TRUE", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF");
 
   // ---- value parsers: (node, field) -> value, failing with the location ----
 
@@ -664,7 +750,7 @@ final class PolicyBinder {
     String text = string(n, field);
     String lower = text.toLowerCase(Locale.ROOT);
     if (!REPOSITORY.matcher(lower).matches() || lower.endsWith("/.") || lower.endsWith("/..")) {
-      throw fail(n, field, "'" + text + "' is not a repository; accepted: owner/name such as acme/app, or owner/*"
+      throw fail(n, field, SafeText.quoted(text) + " is not a repository; accepted: owner/name such as acme/app, or owner/*"
           + " for every repository of the owner");
     }
     return lower;
@@ -680,7 +766,7 @@ final class PolicyBinder {
     Node an = m.get("action").getValueNode();
     String action = string(an, field + ".action");
     if (!GateRule.isValidAction(action)) {
-      throw fail(an, field + ".action", "'" + action + "' is not an action; accepted: " + GateRule.ACCEPTED_ACTIONS);
+      throw fail(an, field + ".action", SafeText.quoted(action) + " is not an action; accepted: " + GateRule.ACCEPTED_ACTIONS);
     }
     return new GateRule(action, enumValue(m.get("decision").getValueNode(), field + ".decision", GateDecision.class));
   }
@@ -709,7 +795,7 @@ final class PolicyBinder {
       throw fail(keyNode, field, e.getMessage());
     }
     if (p.kind() != HostPattern.Kind.EXACT) {
-      throw fail(keyNode, field, "'" + text + "' is not a host name; accepted: an exact name such as api.demo.test"
+      throw fail(keyNode, field, SafeText.quoted(text) + " is not a host name; accepted: an exact name such as api.demo.test"
           + " (no wildcard, no IP literal)");
     }
     return p.value();
@@ -726,7 +812,7 @@ final class PolicyBinder {
     } catch (EgressRuleException e) {
       reason = "is not a valid IP literal";
     }
-    throw fail(n, field, "'" + text + "' " + reason + "; accepted: an IPv4 address such as 127.0.0.1 or an IPv6"
+    throw fail(n, field, SafeText.quoted(text) + " " + reason + "; accepted: an IPv4 address such as 127.0.0.1 or an IPv6"
         + " address such as ::1");
   }
 
@@ -736,7 +822,7 @@ final class PolicyBinder {
       Node keyNode = e.getValue().getKeyNode();
       String f = field + "." + e.getKey();
       if (!PERMISSION_NAME.matcher(e.getKey()).matches()) {
-        throw fail(keyNode, f, "'" + e.getKey() + "' is not a permission name; accepted: lower-case GitHub App"
+        throw fail(keyNode, f, SafeText.quoted(e.getKey()) + " is not a permission name; accepted: lower-case GitHub App"
             + " permission names with '_', such as contents, pull_requests");
       }
       Permission p = enumValue(e.getValue().getValueNode(), f, Permission.class);
@@ -756,7 +842,7 @@ final class PolicyBinder {
   private String matching(Node n, String field, Pattern pattern, String accepted) {
     String text = string(n, field);
     if (!pattern.matcher(text).matches()) {
-      throw fail(n, field, "'" + text + "' is not accepted; accepted: " + accepted);
+      throw fail(n, field, SafeText.quoted(text) + " is not accepted; accepted: " + accepted);
     }
     return text;
   }
@@ -819,11 +905,24 @@ final class PolicyBinder {
     return out;
   }
 
+  /**
+   * A string scalar: plain text that YAML 1.2 does not read as a boolean, number or null, or any
+   * quoted text. {@code name: 42} and {@code action: true} are errors naming the field, not the
+   * strings "42" and "true".
+   */
   private String string(Node n, String field) {
-    if (!(n instanceof ScalarNode) || n.getTag().equals(Tag.NULL)) {
-      throw fail(n, field, "expected a string, got " + describe(n));
+    if (!(n instanceof ScalarNode) || !n.getTag().equals(Tag.STR)) {
+      String hint = n instanceof ScalarNode && isImplicitNonString(n)
+          ? "; accepted: a string (quote it, as in '" + SafeText.value(((ScalarNode) n).getValue()) + "', to mean the text)"
+          : "";
+      throw fail(n, field, "expected a string, got " + describe(n) + hint);
     }
     return ((ScalarNode) n).getValue();
+  }
+
+  private static boolean isImplicitNonString(Node n) {
+    Tag t = n.getTag();
+    return t.equals(Tag.BOOL) || t.equals(Tag.INT) || t.equals(Tag.FLOAT);
   }
 
   /** A scalar's text, or what kind of node it is. */
@@ -838,10 +937,21 @@ final class PolicyBinder {
     if (n instanceof SequenceNode) {
       return "a list";
     }
-    if (n.getTag().equals(Tag.NULL)) {
+    Tag tag = n.getTag();
+    String value = ((ScalarNode) n).getValue();
+    if (tag.equals(Tag.NULL)) {
       return "nothing (null)";
     }
-    return "the scalar '" + ((ScalarNode) n).getValue() + "'";
+    if (tag.equals(Tag.BOOL)) {
+      return "the boolean " + SafeText.value(value);
+    }
+    if (tag.equals(Tag.INT) || tag.equals(Tag.FLOAT)) {
+      return "the number " + SafeText.value(value);
+    }
+    if (!tag.equals(Tag.STR)) {
+      return "a value tagged " + SafeText.value(tag.getValue());
+    }
+    return "the string " + SafeText.quoted(value);
   }
 
   private PolicyException fail(Node n, String field, String message) {

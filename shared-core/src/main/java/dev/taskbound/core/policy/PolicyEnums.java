@@ -1,5 +1,6 @@
 package dev.taskbound.core.policy;
 
+import dev.taskbound.core.SafeText;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -23,6 +24,6 @@ final class PolicyEnums {
         return e;
       }
     }
-    throw new PolicyException("'" + text + "' is not accepted; accepted: " + accepted(type));
+    throw new PolicyException(SafeText.quoted(text) + " is not accepted; accepted: " + accepted(type));
   }
 }

@@ -1,6 +1,7 @@
 package dev.taskbound.core.policy;
 
 import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.SafeText;
 import dev.taskbound.core.TaskboundException;
 
 /**
@@ -12,11 +13,11 @@ public final class PolicyException extends TaskboundException {
   private static final long serialVersionUID = 1L;
 
   public PolicyException(String message) {
-    super(message);
+    super(SafeText.line(message));
   }
 
   public PolicyException(String message, Throwable cause) {
-    super(message, cause);
+    super(SafeText.line(message), cause);
   }
 
   @Override

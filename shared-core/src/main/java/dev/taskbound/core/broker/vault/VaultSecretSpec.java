@@ -31,6 +31,7 @@ public record VaultSecretSpec(
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
   private static final Pattern ENV = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  private static final int MAX_PATH = 1024;
   private static final Pattern PATH = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._@-]+)+");
 
   /** @throws dev.taskbound.core.broker.BrokerException naming the field that is invalid */
@@ -44,6 +45,10 @@ public record VaultSecretSpec(
       throw VaultConnection.invalid("secrets name '" + name + "' must match " + NAME);
     }
     String where = "secrets." + name;
+    if (path != null && path.length() > MAX_PATH) {
+      // Bounded before the regexes below, whose cost grows with the input.
+      throw VaultConnection.invalid(where + ".path is " + path.length() + " characters long; at most " + MAX_PATH);
+    }
     path = path == null ? null : path.strip().replaceAll("^/+|/+$", "");
     if (path == null || !PATH.matcher(path).matches() || path.contains("..")) {
       throw VaultConnection.invalid(where + ".path '" + path + "' is not a Vault path like secret/app/db");

@@ -14,7 +14,13 @@ public interface GatewayEvents {
   /** Event types, as they appear in the evidence. */
   String SNI_MISMATCH = "egress.denied.sni-mismatch";
   String HOST_MISMATCH = "egress.denied.host-mismatch";
+  /**
+   * Body framing that could be read two ways: Transfer-Encoding with Content-Length, a coding other
+   * than exactly {@code chunked}, differing Content-Lengths, a malformed chunked body, bytes after the body.
+   */
   String SMUGGLING = "egress.denied.smuggling";
+  /** A request head with a control character (NUL, VT, ...) or a request target that is not printable ASCII. */
+  String MALFORMED = "egress.denied.malformed";
   String HEADER_TOO_LARGE = "egress.limit.header-size";
   String HEADER_TIMEOUT = "egress.limit.header-timeout";
   String TOO_MANY_CONNECTIONS = "egress.limit.connections";

@@ -20,8 +20,14 @@ public interface GatewayEvents {
     SNI_MISMATCH,
     /** A plain HTTP request's Host header differs from its target. */
     HOST_MISMATCH,
-    /** A request's framing is ambiguous. */
+    /**
+     * Body framing that could be read two ways: Transfer-Encoding with Content-Length, a coding
+     * other than exactly {@code chunked}, differing Content-Lengths, a malformed chunked body, bytes
+     * after the body.
+     */
     SMUGGLING,
+    /** A request head with a control character (NUL, VT, ...) or a target that is not printable ASCII. */
+    MALFORMED,
     /** A request head exceeded the size limit. */
     HEADER_TOO_LARGE,
     /** A request head did not arrive in time. */
@@ -38,6 +44,7 @@ public interface GatewayEvents {
   Kind SNI_MISMATCH = Kind.SNI_MISMATCH;
   Kind HOST_MISMATCH = Kind.HOST_MISMATCH;
   Kind SMUGGLING = Kind.SMUGGLING;
+  Kind MALFORMED = Kind.MALFORMED;
   Kind HEADER_TOO_LARGE = Kind.HEADER_TOO_LARGE;
   Kind HEADER_TIMEOUT = Kind.HEADER_TIMEOUT;
   Kind TOO_MANY_CONNECTIONS = Kind.TOO_MANY_CONNECTIONS;

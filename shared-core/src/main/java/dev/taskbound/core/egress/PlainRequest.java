@@ -1,5 +1,6 @@
 package dev.taskbound.core.egress;
 
+import java.nio.ByteBuffer;
 import java.util.Locale;
 import java.util.Set;
 
@@ -15,16 +16,29 @@ final class PlainRequest {
   /** Never dropped on a client's say-so in {@code Connection}: they frame the body. */
   private static final Set<String> FRAMING = Set.of("content-length", "transfer-encoding");
 
-  /** The number of body bytes to relay for a non-CONNECT request; {@code Long.MAX_VALUE} for chunked. */
+  /**
+   * The number of body bytes to relay for a non-CONNECT request; {@code Long.MAX_VALUE} for chunked
+   * (whose end {@link ChunkedBody} finds). One reading only (RFC 9112 6.1-6.3): exactly one
+   * {@code Transfer-Encoding} whose value is {@code chunked} (case-insensitive, no list), never with
+   * {@code Content-Length} nor in HTTP/1.0, and {@code Content-Length} values that are all the same
+   * digits.
+   *
+   * @throws ProxyRequestException 400, recorded as {@link GatewayEvents#SMUGGLING}, for anything else
+   */
   static long bodyLength(RequestHead head) throws ProxyRequestException {
     var te = head.values("Transfer-Encoding");
     var cl = head.values("Content-Length");
     if (!te.isEmpty() && !cl.isEmpty()) {
-      throw new ProxyRequestException(400, "both Transfer-Encoding and Content-Length are present");
+      throw new ProxyRequestException(400, "both Transfer-Encoding and Content-Length are present", GatewayEvents.SMUGGLING);
     }
     if (!te.isEmpty()) {
       if (te.size() != 1 || !te.get(0).equalsIgnoreCase("chunked")) {
-        throw new ProxyRequestException(400, "unsupported Transfer-Encoding '" + RequestHead.printable(String.join(", ", te)) + "'; accepted: chunked");
+        throw new ProxyRequestException(400, "unsupported Transfer-Encoding '" + RequestHead.printable(String.join(", ", te))
+            + "'; accepted: chunked", GatewayEvents.SMUGGLING);
+      }
+      if (head.version().equals("HTTP/1.0")) {
+        throw new ProxyRequestException(400, "Transfer-Encoding in an HTTP/1.0 request; accepted: Content-Length",
+            GatewayEvents.SMUGGLING);
       }
       return Long.MAX_VALUE;
     }
@@ -34,10 +48,33 @@ final class PlainRequest {
     String first = cl.get(0);
     for (String v : cl) {
       if (!v.equals(first) || v.isEmpty() || v.length() > 18 || !v.chars().allMatch(c -> c >= '0' && c <= '9')) {
-        throw new ProxyRequestException(400, "invalid Content-Length '" + RequestHead.printable(String.join(", ", cl)) + "'");
+        throw new ProxyRequestException(400, "invalid Content-Length '" + RequestHead.printable(String.join(", ", cl))
+            + "'; accepted: one decimal number of at most 18 digits", GatewayEvents.SMUGGLING);
       }
     }
     return Long.parseLong(first);
+  }
+
+  /**
+   * Checks the body bytes that came with the head, before anything goes upstream.
+   *
+   * @param bodyLength as {@link #bodyLength} found it
+   * @return for a chunked body that is not yet whole, what checks the rest as it streams; else {@code null}
+   * @throws ProxyRequestException 400, recorded as {@link GatewayEvents#SMUGGLING}, if they break the
+   *     framing or go on after the body ends
+   */
+  static ChunkedBody checkEarlyBody(RequestHead head, long bodyLength) throws ProxyRequestException {
+    ByteBuffer early = head.rest();
+    if (bodyLength != Long.MAX_VALUE) {
+      if (early.remaining() > bodyLength) {
+        throw new ProxyRequestException(400, (early.remaining() - bodyLength) + " bytes after the body of " + bodyLength
+            + " bytes (Content-Length); the gateway relays one request per connection", GatewayEvents.SMUGGLING);
+      }
+      return null;
+    }
+    ChunkedBody body = new ChunkedBody();
+    body.check(early);
+    return body.complete() ? null : body;
   }
 
   static String forwardedHead(RequestHead head, ProxyTarget target) {

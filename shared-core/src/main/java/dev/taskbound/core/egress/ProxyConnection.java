@@ -45,6 +45,8 @@ final class ProxyConnection implements Relay.Handler {
   private ProxyTarget target;
   private EgressDecision decision;
   private long bodyLength;
+  /** A chunked body still to be checked as it streams upstream; {@code null} for any other body. */
+  private ChunkedBody chunked;
   private Dialer.Attempts attempts;
   private InetSocketAddress dialling;
   private SocketChannel upstream;
@@ -182,6 +184,14 @@ final class ProxyConnection implements Relay.Handler {
     target = ProxyTarget.parse(head.method(), head.target());
     boolean connect = isConnect();
     bodyLength = connect ? 0 : PlainRequest.bodyLength(head);
+    if (!connect) {
+      // What came with the head is checked before anything is dialled: a request whose bad
+      // framing is already here is refused whole, and nothing reaches the upstream.
+      chunked = PlainRequest.checkEarlyBody(head, bodyLength);
+      if (chunked == null && bodyLength == Long.MAX_VALUE) {
+        bodyLength = head.rest().remaining(); // the whole chunked body came with the head
+      }
+    }
     try {
       decision = ctx.rules().decide(target.host(), target.port());
     } catch (EgressRuleException e) {
@@ -341,7 +351,7 @@ final class ProxyConnection implements Relay.Handler {
       ByteBuffer rest = head.rest();
       ByteBuffer first = ByteBuffer.allocate(forwarded.length + rest.remaining()).put(forwarded).put(rest).flip();
       long limit = bodyLength > Long.MAX_VALUE - forwarded.length ? Long.MAX_VALUE : forwarded.length + bodyLength;
-      handOff(new Relay.Options(first, limit, false, ctx.options().idleTimeout()));
+      handOff(new Relay.Options(first, limit, false, ctx.options().idleTimeout()), chunked);
       return;
     }
     writeAll(ByteBuffer.wrap("HTTP/1.1 200 Connection Established\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
@@ -432,11 +442,26 @@ final class ProxyConnection implements Relay.Handler {
 
   /** From here on the relay owns both channels; it frees the slot when the pair ends. */
   private void handOff(Relay.Options options) {
+    handOff(options, null);
+  }
+
+  /**
+   * As {@link #handOff(Relay.Options)}, with the rest of a chunked body checked as it streams
+   * ({@code null} for none). A fault found there closes both connections: the head and the checked
+   * bytes before the fault have gone upstream, so the upstream sees a body cut short (never a whole
+   * request built on bad framing), and the client gets no answer of ours.
+   */
+  private void handOff(Relay.Options options, ChunkedBody body) {
     enter(Phase.RELAYED);
     loop.forget(this);
     SocketChannel up = upstream;
     InetSocketAddress address = dialling;
-    loop.relay(client, up, options, end -> {
+    EgressDecision decided = decision;
+    loop.relay(client, up, options, body, end -> {
+      if (body != null && body.failure() != null) {
+        ctx.counters().malformed.incrementAndGet();
+        event(ctx, GatewayEvents.SMUGGLING, decided.host(), decided.port(), body.failure() + "; both connections closed");
+      }
       if (end == Relay.End.IDLE) {
         event(ctx, GatewayEvents.IDLE_TIMEOUT, "", 0, "no data for " + ctx.options().idleTimeout().toMillis()
             + " ms on a connection to " + address.getAddress().getHostAddress() + "; closed");
@@ -451,7 +476,9 @@ final class ProxyConnection implements Relay.Handler {
     // The host, once the request named one, so that the evidence counts the refusal against it.
     String host = decision == null ? "" : decision.host();
     int port = decision == null ? 0 : decision.port();
-    if (e.status() == 431) {
+    if (e.event() != null) { // a framing or syntax refusal names its own event
+      event(ctx, e.event(), host, port, e.getMessage());
+    } else if (e.status() == 431) {
       event(ctx, GatewayEvents.HEADER_TOO_LARGE, host, port, e.getMessage());
     } else if (e.status() == 408) {
       event(ctx, GatewayEvents.HEADER_TIMEOUT, host, port, e.getMessage());

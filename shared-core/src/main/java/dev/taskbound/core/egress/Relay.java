@@ -76,6 +76,28 @@ public final class Relay implements AutoCloseable {
     }
   }
 
+  /**
+   * Looks at what a pair reads from {@code a} before it goes to {@code b}: the gateway checks a
+   * chunked request body this way as it streams. Runs on the relay thread once per read, so it
+   * must be quick. Pairs without one (every tunnel) pay nothing for this.
+   */
+  interface Guard {
+    /**
+     * @param bytes what was just read (position to limit); must be left unchanged
+     * @return whether more may follow: {@code false} once these bytes end what {@code a} may send,
+     *     after which {@code a} is no longer read
+     * @throws IOException to refuse them: none of them go to {@code b}, and the pair ends ({@link End#FAILED})
+     */
+    boolean admit(ByteBuffer bytes) throws IOException;
+
+    /**
+     * {@code a} ended before {@link #admit} returned {@code false}.
+     *
+     * @throws IOException to end the pair ({@link End#FAILED}) rather than wait for {@code b}
+     */
+    void ended() throws IOException;
+  }
+
   /** What a relay thread's selector reports to: a pair being relayed, or work run on a {@link Loop}. */
   interface Handler {
     /** One of the handler's keys is ready. Runs on the relay thread; must not block. */
@@ -103,7 +125,12 @@ public final class Relay implements AutoCloseable {
     void schedule(Duration delay, Runnable action);
 
     /** Relays a pair on this thread, as {@link Relay#relay} does; the channels may already be registered here. */
-    void relay(SocketChannel a, SocketChannel b, Options options, Consumer<End> onEnd);
+    default void relay(SocketChannel a, SocketChannel b, Options options, Consumer<End> onEnd) {
+      relay(a, b, options, null, onEnd);
+    }
+
+    /** As {@link #relay(SocketChannel, SocketChannel, Options, Consumer)}, with what {@code a} sends after {@code firstToB} checked by {@code guard} ({@code null} for none). */
+    void relay(SocketChannel a, SocketChannel b, Options options, Guard guard, Consumer<End> onEnd);
 
     /** Runs {@code task} on this thread soon; from any thread. Dropped if the relay has closed. */
     void execute(Runnable task);
@@ -172,7 +199,7 @@ public final class Relay implements AutoCloseable {
    */
   public void relay(SocketChannel a, SocketChannel b, Options options, Consumer<End> onEnd) {
     Objects.requireNonNull(onEnd, "onEnd");
-    Pair pair = new Pair(a, b, options, onEnd);
+    Pair pair = new Pair(a, b, options, null, onEnd);
     if (closed.get()) {
       pair.end(End.CLOSED);
       return;
@@ -327,8 +354,8 @@ public final class Relay implements AutoCloseable {
     }
 
     @Override
-    public void relay(SocketChannel a, SocketChannel b, Options options, Consumer<End> onEnd) {
-      Pair pair = new Pair(a, b, options, onEnd);
+    public void relay(SocketChannel a, SocketChannel b, Options options, Guard guard, Consumer<End> onEnd) {
+      Pair pair = new Pair(a, b, options, guard, onEnd);
       active.incrementAndGet();
       pair.counted = true;
       adopt(pair);
@@ -483,14 +510,17 @@ public final class Relay implements AutoCloseable {
   private static final class Flow {
     final SocketChannel src;
     final SocketChannel dst;
+    /** Checks each read before it is written; {@code null} for none. */
+    final Guard guard;
     /** Bytes read and not yet written (flipped), or {@code null} when nothing is waiting. */
     ByteBuffer pending;
     long left;
     boolean ended;
 
-    Flow(SocketChannel src, SocketChannel dst, ByteBuffer first, long limit) {
+    Flow(SocketChannel src, SocketChannel dst, ByteBuffer first, long limit, Guard guard) {
       this.src = src;
       this.dst = dst;
+      this.guard = guard;
       this.left = limit;
       if (first.hasRemaining() && limit > 0) {
         ByteBuffer f = first.duplicate();
@@ -523,11 +553,11 @@ public final class Relay implements AutoCloseable {
     boolean counted;
     boolean over;
 
-    Pair(SocketChannel a, SocketChannel b, Options o, Consumer<End> onEnd) {
+    Pair(SocketChannel a, SocketChannel b, Options o, Guard guard, Consumer<End> onEnd) {
       this.a = Objects.requireNonNull(a, "a");
       this.b = Objects.requireNonNull(b, "b");
-      this.toB = new Flow(a, b, o.firstToB(), o.limitToB());
-      this.toA = new Flow(b, a, ByteBuffer.allocate(0), Long.MAX_VALUE);
+      this.toB = new Flow(a, b, o.firstToB(), o.limitToB(), guard);
+      this.toA = new Flow(b, a, ByteBuffer.allocate(0), Long.MAX_VALUE, null);
       this.halfClose = o.halfClose();
       this.idleNanos = o.idleTimeout().toNanos();
       this.onEnd = onEnd;
@@ -611,6 +641,10 @@ public final class Relay implements AutoCloseable {
         lastActive = System.nanoTime();
         f.left -= n;
         f.pending = buf.flip();
+        // A refusal (IOException) ends the pair before any of these bytes are written.
+        if (f.guard != null && !f.guard.admit(f.pending)) {
+          f.left = 0; // the guarded stream is whole: its source is no longer read
+        }
         if (!flush(f)) {
           return;
         }
@@ -634,6 +668,9 @@ public final class Relay implements AutoCloseable {
 
     private void srcEnded(Flow f) throws IOException {
       f.ended = true;
+      if (f.guard != null) {
+        f.guard.ended();
+      }
       if (halfClose) {
         f.dst.shutdownOutput();
       }

@@ -9,9 +9,11 @@ import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
- * The request line and headers of one HTTP/1.x request as a proxy receives it, parsed strictly:
- * CRLF line ends only, no folded headers, token-only methods and header names. Bytes that arrived
- * after the head are kept in {@link #rest()}.
+ * The request line and headers of one HTTP/1.x request as a proxy receives it, parsed strictly
+ * (RFC 9112): CRLF line ends only, no folded headers, token-only methods and header names, a
+ * request target of printable ASCII, and no control characters (NUL, CR, LF, VT, ...; tab only
+ * inside header values) anywhere. Bytes that arrived after the head are kept in {@link #rest()}.
+ * Parsing takes time linear in the head's length, however it arrives.
  */
 final class RequestHead {
   /** One header as received. */
@@ -72,6 +74,9 @@ final class RequestHead {
         throw new ProxyRequestException(400, "the request head has a bare CR or LF; lines must end with CRLF");
       }
     }
+    for (int i = 0; i < lines.length; i++) {
+      checkControlCharacters(lines[i], i);
+    }
     String[] parts = lines[0].split(" ", -1);
     if (parts.length != 3) {
       throw new ProxyRequestException(
@@ -86,6 +91,13 @@ final class RequestHead {
     if (parts[1].isEmpty()) {
       throw new ProxyRequestException(400, "empty request target");
     }
+    for (int i = 0; i < parts[1].length(); i++) {
+      char c = parts[1].charAt(i);
+      if (c <= 0x20 || c >= 0x7f) {
+        throw new ProxyRequestException(400, "byte " + hex(c) + " at position " + i + " of the request target '"
+            + printable(parts[1]) + "'; accepted: printable ASCII (percent-encode the rest)", GatewayEvents.MALFORMED);
+      }
+    }
     List<Header> headers = new ArrayList<>();
     for (int i = 1; i < lines.length; i++) {
       String line = lines[i];
@@ -96,9 +108,42 @@ final class RequestHead {
       if (colon <= 0 || !TOKEN.matcher(line.substring(0, colon)).matches()) {
         throw new ProxyRequestException(400, "malformed header line '" + printable(line) + "'; expected 'Name: value'");
       }
-      headers.add(new Header(line.substring(0, colon), line.substring(colon + 1).strip()));
+      headers.add(new Header(line.substring(0, colon), trimOws(line.substring(colon + 1))));
     }
     return new RequestHead(parts[0], parts[1], parts[2], headers, rest);
+  }
+
+  /**
+   * Control characters (RFC 5234 CTL, NUL included) are refused wherever they are: a recipient
+   * that drops or folds them would read the request differently from us. Tab is allowed in header
+   * values only. CR and LF were split on already.
+   */
+  private static void checkControlCharacters(String line, int index) throws ProxyRequestException {
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if (c < 0x20 && !(c == '\t' && index > 0) || c == 0x7f) {
+        String where = index == 0 ? "the request line" : "header line " + index;
+        throw new ProxyRequestException(400, "control character " + hex(c) + " at position " + i + " of " + where + " '"
+            + printable(line) + "'; accepted: none (tab only inside header values)", GatewayEvents.MALFORMED);
+      }
+    }
+  }
+
+  /** Optional whitespace is spaces and tabs only (RFC 9110 5.6.3); {@link String#strip} would also take VT, FF and more. */
+  private static String trimOws(String s) {
+    int from = 0;
+    int to = s.length();
+    while (from < to && (s.charAt(from) == ' ' || s.charAt(from) == '\t')) {
+      from++;
+    }
+    while (to > from && (s.charAt(to - 1) == ' ' || s.charAt(to - 1) == '\t')) {
+      to--;
+    }
+    return s.substring(from, to);
+  }
+
+  private static String hex(char c) {
+    return String.format(Locale.ROOT, "0x%02x", (int) c);
   }
 
   /** At most 100 characters, control characters replaced, for error messages. */

@@ -39,6 +39,8 @@ public enum EventType {
       "egress.denied.sni_mismatch", "a TLS tunnel's ClientHello named another host than its CONNECT (or was not TLS); closed"),
   EGRESS_DENIED_HOST_MISMATCH("egress.denied.host_mismatch", "a plain HTTP request's Host header differs from its target; 400"),
   EGRESS_DENIED_SMUGGLING("egress.denied.smuggling", "a request's framing is ambiguous (request smuggling); 400"),
+  EGRESS_DENIED_MALFORMED(
+      "egress.denied.malformed", "a request head held a control character or a target that is not printable ASCII; 400"),
   EGRESS_LIMIT_HEADER_SIZE("egress.limit.header_size", "a request head exceeded the gateway's size limit; 431"),
   EGRESS_LIMIT_HEADER_TIMEOUT("egress.limit.header_timeout", "a request head did not arrive in time; 408"),
   EGRESS_LIMIT_CONNECTIONS("egress.limit.connections", "the gateway's connection limit was reached; 503"),

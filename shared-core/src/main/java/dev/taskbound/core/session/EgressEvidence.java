@@ -95,6 +95,7 @@ final class EgressEvidence implements EgressListener, GatewayEvents {
       case SNI_MISMATCH: return EventType.EGRESS_DENIED_SNI_MISMATCH;
       case HOST_MISMATCH: return EventType.EGRESS_DENIED_HOST_MISMATCH;
       case SMUGGLING: return EventType.EGRESS_DENIED_SMUGGLING;
+      case MALFORMED: return EventType.EGRESS_DENIED_MALFORMED;
       case HEADER_TOO_LARGE: return EventType.EGRESS_LIMIT_HEADER_SIZE;
       case HEADER_TIMEOUT: return EventType.EGRESS_LIMIT_HEADER_TIMEOUT;
       case TOO_MANY_CONNECTIONS: return EventType.EGRESS_LIMIT_CONNECTIONS;
@@ -106,7 +107,8 @@ final class EgressEvidence implements EgressListener, GatewayEvents {
 
   /** Whether the gateway refused the request (counted as a denial), rather than hit a limit. */
   static boolean isDenial(Kind kind) {
-    return kind == Kind.SNI_MISMATCH || kind == Kind.HOST_MISMATCH || kind == Kind.SMUGGLING;
+    return kind == Kind.SNI_MISMATCH || kind == Kind.HOST_MISMATCH || kind == Kind.SMUGGLING
+        || kind == Kind.MALFORMED;
   }
 
   /** {@code loopback}, {@code private}, {@code metadata}, ...; {@code guard} for an extra guard's refusal. */

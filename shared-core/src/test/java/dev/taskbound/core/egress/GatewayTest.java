@@ -378,7 +378,7 @@ class GatewayTest {
         "CONNECT api.test:443 HTTP/2.0           | unsupported protocol 'HTTP/2.0'; accepted: HTTP/1.1, HTTP/1.0",
         "POST http://api.test/ HTTP/1.1\\r\\nX-Bad : 1 | malformed header line 'X-Bad : 1'; expected 'Name: value'",
         "POST http://api.test/ HTTP/1.1\\r\\nContent-Length: 1\\r\\nTransfer-Encoding: chunked | both Transfer-Encoding and Content-Length are present",
-        "POST http://api.test/ HTTP/1.1\\r\\nContent-Length: 1\\r\\nContent-Length: 2 | invalid Content-Length '1, 2'",
+        "POST http://api.test/ HTTP/1.1\\r\\nContent-Length: 1\\r\\nContent-Length: 2 | invalid Content-Length '1, 2'; accepted: one decimal number of at most 18 digits",
         "POST http://api.test/ HTTP/1.1\\r\\nTransfer-Encoding: gzip | unsupported Transfer-Encoding 'gzip'; accepted: chunked",
         "POST http://api.test/ HTTP/1.1\\r\\n Folded: 1 | folded header lines are not accepted",
       })

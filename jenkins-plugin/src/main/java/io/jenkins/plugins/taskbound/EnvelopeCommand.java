@@ -17,6 +17,7 @@ import java.util.Objects;
  * @param ceiling the organisation ceiling file on the agent, if configured
  * @param profile the profile to apply, if any
  * @param sandbox the sandbox backend, if chosen
+ * @param image the agent's image for the {@code container} backend, if given
  * @param ttl the session TTL, if given
  * @param evidenceDir where bundles go, absolute on the agent
  */
@@ -28,6 +29,7 @@ public record EnvelopeCommand(
     @CheckForNull String ceiling,
     @CheckForNull String profile,
     @CheckForNull String sandbox,
+    @CheckForNull String image,
     @CheckForNull String ttl,
     @NonNull String evidenceDir) {
 
@@ -45,18 +47,20 @@ public record EnvelopeCommand(
   /** This command with other policy files (e.g. snapshots of the checked ones). */
   @NonNull
   public EnvelopeCommand withPolicies(@NonNull List<String> files) {
-    return new EnvelopeCommand(java, jar, task, files, ceiling, profile, sandbox, ttl, evidenceDir);
+    return new EnvelopeCommand(java, jar, task, files, ceiling, profile, sandbox, image, ttl, evidenceDir);
   }
 
   /**
    * The prefix put in front of every command launched inside the step's block:
-   * {@code java -jar JAR run --task T --wait-all --policy P... [--ceiling C] [--profile X] [--sandbox S] [--ttl D]
-   * --out DIR --}.
+   * {@code java -jar JAR run --task T --policy P... [--ceiling C] [--profile X] [--sandbox S] [--image I]
+   * [--ttl D] --out DIR --}.
+   *
+   * <p>No {@code --wait-all}: the container and proxy backends refuse it, and none needs it, because
+   * {@link DurableShellLaunch} runs durable-task's wrapper in the foreground inside the envelope.
    */
   @NonNull
   public List<String> runPrefix() {
-    // --wait-all: the durable sh wrapper backgrounds the real script; the envelope must outlive it.
-    List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar, "run", "--task", task, "--wait-all"));
+    List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar, "run", "--task", task));
     for (String policy : policies) {
       cmd.add("--policy");
       cmd.add(policy);
@@ -86,6 +90,7 @@ public record EnvelopeCommand(
     addIfSet(cmd, "--profile", profile);
     if (runOnly) {
       addIfSet(cmd, "--sandbox", sandbox);
+      addIfSet(cmd, "--image", image);
       addIfSet(cmd, "--ttl", ttl);
     }
   }

@@ -10,20 +10,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
 import java.net.URL;
-import java.nio.file.Files;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import jenkins.MasterToSlaveFileCallable;
 
 /**
- * The files every envelope of one step reads on the agent: the core CLI jar, the ceiling and
- * snapshots of the job's policy files, all in {@code <workspace>@tmp/taskbound}. Policies are
+ * The files every envelope of one step reads on the agent: the core CLI jar (one copy per node,
+ * see {@link CoreJarCache}), and the ceiling and snapshots of the job's policy files in
+ * {@code <workspace>@tmp/taskbound}, unique to the step. Policies are
  * snapshotted once, after they were checked, so an agent that edits {@code taskbound/policy.yml} in
  * the workspace cannot widen the envelopes of the block's later commands. The SHA-256 of each file
  * is recorded so that {@link #verify} can tell, when the block ends, whether anything rewrote them
@@ -48,23 +45,42 @@ final class EnvelopeInputs implements Serializable {
   }
 
   /**
-   * Copies the core CLI into {@code toolDir} (atomically: a concurrent step never runs a half-written
-   * jar) and writes the ceiling there if one is configured. Policies are not snapshotted yet.
+   * Makes sure the node has the plugin's core CLI in its digest-keyed cache under {@code nodeRoot}
+   * (see {@link CoreJarCache}; copied only when absent or altered) and writes the ceiling into
+   * {@code toolDir} if one is configured. Policies are not snapshotted yet.
+   *
+   * @param nodeRoot the node's root directory, where the cache lives across builds
+   * @param toolDir the step's own directory for the ceiling and policy snapshots
    */
   @NonNull
-  static EnvelopeInputs install(@NonNull FilePath toolDir, @CheckForNull String ceilingText)
+  static EnvelopeInputs install(@NonNull FilePath nodeRoot, @NonNull FilePath toolDir, @CheckForNull String ceilingText)
       throws IOException, InterruptedException {
-    URL cli = EnvelopeInputs.class.getResource(CLI_RESOURCE);
-    if (cli == null) {
-      throw new IllegalStateException(CLI_RESOURCE + " is missing from the plugin; it was built without the core CLI");
-    }
+    FilePath jar = cachedJar(nodeRoot);
     toolDir.mkdirs();
-    FilePath jar = toolDir.child("taskbound.jar");
-    FilePath partial = toolDir.createTempFile("taskbound-", ".jar.part");
-    partial.copyFrom(cli);
-    partial.renameTo(jar);
     FilePath ceiling = ceilingText == null ? null : toolDir.createTextTempFile("ceiling-", ".yml", ceilingText, true);
     return new EnvelopeInputs(jar.getRemote(), ceiling == null ? null : ceiling.getRemote(), List.of(), Map.of());
+  }
+
+  /** The node's copy of the bundled core CLI, copied from the controller only if the node lacks it. */
+  private static FilePath cachedJar(FilePath nodeRoot) throws IOException, InterruptedException {
+    String sha256 = Bundled.sha256();
+    FilePath jar = new FilePath(nodeRoot.getChannel(), nodeRoot.act(new JarPath(sha256)));
+    if (jar.act(new IsCurrent(sha256))) {
+      return jar;
+    }
+    FilePath dir = jar.getParent();
+    dir.mkdirs();
+    FilePath partial = dir.createTempFile("taskbound-", ".jar.part");
+    try {
+      partial.copyFrom(Bundled.url());
+      partial.act(new Publish(jar.getRemote(), sha256));
+    } finally {
+      // Publish removes it; this covers a copy that failed half-way.
+      if (partial.exists()) {
+        partial.delete();
+      }
+    }
+    return jar;
   }
 
   /**
@@ -151,19 +167,79 @@ final class EnvelopeInputs implements Serializable {
 
     @Override
     public String invoke(File file, VirtualChannel channel) throws IOException {
-      if (!file.isFile()) {
-        return "missing";
+      return file.isFile() ? CoreJarCache.sha256(file.toPath()) : "missing";
+    }
+  }
+
+  /** The cached jar's path for a digest, under the node root this runs on. */
+  private static final class JarPath extends MasterToSlaveFileCallable<String> {
+    private static final long serialVersionUID = 1L;
+    private final String sha256;
+
+    JarPath(String sha256) {
+      this.sha256 = sha256;
+    }
+
+    @Override
+    public String invoke(File nodeRoot, VirtualChannel channel) {
+      return CoreJarCache.jarPath(nodeRoot.toPath(), sha256).toString();
+    }
+  }
+
+  /** Whether the cached jar is there with the expected digest. */
+  private static final class IsCurrent extends MasterToSlaveFileCallable<Boolean> {
+    private static final long serialVersionUID = 1L;
+    private final String sha256;
+
+    IsCurrent(String sha256) {
+      this.sha256 = sha256;
+    }
+
+    @Override
+    public Boolean invoke(File jar, VirtualChannel channel) throws IOException {
+      return CoreJarCache.isCurrent(jar.toPath(), sha256);
+    }
+  }
+
+  /** Publishes a complete copy as the cached jar (see {@link CoreJarCache#publish}). */
+  private static final class Publish extends MasterToSlaveFileCallable<Void> {
+    private static final long serialVersionUID = 1L;
+    private final String jar;
+    private final String sha256;
+
+    Publish(String jar, String sha256) {
+      this.jar = jar;
+      this.sha256 = sha256;
+    }
+
+    @Override
+    public Void invoke(File partial, VirtualChannel channel) throws IOException {
+      CoreJarCache.publish(partial.toPath(), Path.of(jar), sha256);
+      return null;
+    }
+  }
+
+  /** The core CLI bundled in the plugin, and its digest, computed once per controller start. */
+  private static final class Bundled {
+    private static volatile String sha256;
+
+    static URL url() {
+      URL cli = EnvelopeInputs.class.getResource(CLI_RESOURCE);
+      if (cli == null) {
+        throw new IllegalStateException(CLI_RESOURCE + " is missing from the plugin; it was built without the core CLI");
       }
-      MessageDigest sha256;
-      try {
-        sha256 = MessageDigest.getInstance("SHA-256");
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException("every JDK has SHA-256", e);
+      return cli;
+    }
+
+    static String sha256() throws IOException {
+      String known = sha256;
+      if (known == null) {
+        try (InputStream in = url().openStream()) {
+          known = CoreJarCache.sha256(in);
+        }
+        sha256 = known;
       }
-      try (InputStream in = new DigestInputStream(Files.newInputStream(file.toPath()), sha256)) {
-        in.transferTo(java.io.OutputStream.nullOutputStream());
-      }
-      return HexFormat.of().formatHex(sha256.digest());
+      return known;
     }
   }
 }

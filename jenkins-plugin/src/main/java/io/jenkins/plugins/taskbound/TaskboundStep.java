@@ -36,6 +36,7 @@ public final class TaskboundStep extends Step {
   private String policy;
   private String profile;
   private String sandbox;
+  private String image;
   private String ttl;
 
   /** @param task the approved task ID, e.g. {@code FIX-123}; the core checks its syntax */
@@ -79,6 +80,17 @@ public final class TaskboundStep extends Step {
   @DataBoundSetter
   public void setSandbox(@CheckForNull String sandbox) {
     this.sandbox = Util.fixEmptyAndTrim(sandbox);
+  }
+
+  /** The agent's image for the {@code container} sandbox (the core's {@code --image}), or {@code null}. */
+  @CheckForNull
+  public String getImage() {
+    return image;
+  }
+
+  @DataBoundSetter
+  public void setImage(@CheckForNull String image) {
+    this.image = Util.fixEmptyAndTrim(image);
   }
 
   /** The session TTL in the core's duration syntax (e.g. {@code 45m}), or {@code null} for the policy's. */

@@ -6,6 +6,9 @@ import hudson.EnvVars;
 import hudson.FilePath;
 import hudson.Launcher;
 import hudson.LauncherDecorator;
+import hudson.console.ConsoleLogFilter;
+import hudson.model.Computer;
+import hudson.model.Node;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.slaves.WorkspaceList;
@@ -26,7 +29,7 @@ import org.jenkinsci.plugins.workflow.steps.StepContext;
  * the ceiling there, runs {@code taskbound policy check} (so bad input fails the step with the
  * core's one-line message before any command runs), snapshots the checked policies
  * ({@link EnvelopeInputs}), records a {@link TaskboundAction} and starts the body with an
- * {@link EnvelopeDecorator}. When the body ends, successfully or not, the tail call records the
+ * {@link EnvelopeDecorator} and a {@link MaskingConsoleLogFilter}. When the body ends, successfully or not, the tail call records the
  * bundles the block wrote, prints one summary line, and fails the step if any envelope input was
  * rewritten while the block ran.
  *
@@ -71,6 +74,12 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
           "taskbound: 'sandbox' is '" + sandbox + "': accepted values are " + String.join(", ", TaskboundStep.SANDBOXES)
               + ", or leave it out for the policy's choice");
     }
+    String image = step.getImage();
+    if (image != null && sandbox != null && !sandbox.equals("container")) {
+      throw new AbortException(
+          "taskbound: 'image' is set but 'sandbox' is '" + sandbox + "': the image is only used by the container sandbox;"
+              + " set sandbox: 'container' or leave image out");
+    }
     if (!launcher.isUnix()) {
       throw new AbortException("taskbound: the agent is not a Unix machine; task envelopes need a Linux agent");
     }
@@ -78,7 +87,8 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     if (tmp == null) {
       throw new AbortException("taskbound: the workspace " + workspace.getRemote() + " has no temporary sibling directory");
     }
-    EnvelopeInputs inputs = EnvelopeInputs.install(tmp.child("taskbound"), TaskboundGlobalConfiguration.get().getCeilingPolicy());
+    EnvelopeInputs inputs =
+        EnvelopeInputs.install(nodeRoot(context, tmp), tmp.child("taskbound"), TaskboundGlobalConfiguration.get().getCeilingPolicy());
     FilePath evidence = workspace.child(EVIDENCE_DIR);
     evidence.mkdirs();
 
@@ -93,6 +103,7 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
             inputs.ceiling(),
             step.getProfile(),
             sandbox,
+            image,
             step.getTtl(),
             evidence.getRemote());
     try {
@@ -112,9 +123,21 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
 
     context
         .newBodyInvoker()
-        .withContext(BodyInvoker.mergeLauncherDecorators(context.get(LauncherDecorator.class), new EnvelopeDecorator(command.runPrefix())))
+        .withContext(BodyInvoker.mergeLauncherDecorators(context.get(LauncherDecorator.class), new EnvelopeDecorator(command.runPrefix(), sandbox)))
+        .withContext(BodyInvoker.mergeConsoleLogFilters(context.get(ConsoleLogFilter.class), new MaskingConsoleLogFilter(run.getCharset())))
         .withCallback(new Finish(id, task, bundleNames(evidence, task), inputs))
         .start();
+  }
+
+  /**
+   * Where the node keeps its copy of the core across builds: its root directory (the agent's remote
+   * FS root, {@code JENKINS_HOME} for the built-in node), else the workspace's temporary sibling.
+   */
+  private static FilePath nodeRoot(StepContext context, FilePath tmp) throws Exception {
+    Computer computer = context.get(Computer.class);
+    Node node = computer == null ? null : computer.getNode();
+    FilePath root = node == null ? null : node.getRootPath();
+    return root != null ? root : tmp;
   }
 
   /** Runs {@code taskbound policy check} and fails the step with the core's one-line message if it objects. */
@@ -127,7 +150,8 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
         output.toString(StandardCharsets.UTF_8).lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
     if (status != 0) {
       throw new AbortException(
-          lines.isEmpty() ? "taskbound: policy check failed with status " + status + " and no message" : lines.get(lines.size() - 1));
+          "taskbound: policy check refused the step (exit " + status + "): "
+              + (lines.isEmpty() ? "no message" : lines.get(lines.size() - 1)));
     }
     lines.forEach(listener.getLogger()::println);
   }

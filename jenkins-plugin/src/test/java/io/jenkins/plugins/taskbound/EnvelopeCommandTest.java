@@ -1,6 +1,7 @@
 package io.jenkins.plugins.taskbound;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
@@ -12,16 +13,26 @@ class EnvelopeCommandTest {
   private static final EnvelopeCommand FULL =
       new EnvelopeCommand(
           "/opt/java/bin/java", "/ws@tmp/taskbound/taskbound.jar", "FIX-123", List.of("org.yml", "task.yml"),
-          "/ws@tmp/taskbound/ceiling-1.yml", "coding-agent", "netns", "45m", "/ws/taskbound-evidence");
+          "/ws@tmp/taskbound/ceiling-1.yml", "coding-agent", "container", "node:22", "45m", "/ws/taskbound-evidence");
 
   @Test
   void prefixesCommandsWithAFullRunInvocationEndingInDoubleDash() {
     assertEquals(
         List.of(
-            "/opt/java/bin/java", "-jar", "/ws@tmp/taskbound/taskbound.jar", "run", "--task", "FIX-123", "--wait-all",
+            "/opt/java/bin/java", "-jar", "/ws@tmp/taskbound/taskbound.jar", "run", "--task", "FIX-123",
             "--policy", "org.yml", "--policy", "task.yml", "--ceiling", "/ws@tmp/taskbound/ceiling-1.yml",
-            "--profile", "coding-agent", "--sandbox", "netns", "--ttl", "45m", "--out", "/ws/taskbound-evidence", "--"),
+            "--profile", "coding-agent", "--sandbox", "container", "--image", "node:22", "--ttl", "45m",
+            "--out", "/ws/taskbound-evidence", "--"),
         FULL.runPrefix());
+  }
+
+  @Test
+  void neverAsksToWaitForTheWholeSandboxWhichContainerAndProxyRefuse() {
+    for (String sandbox : TaskboundStep.SANDBOXES) {
+      EnvelopeCommand command = new EnvelopeCommand("java", "tb.jar", "T-1", List.of("p.yml"), null, null, sandbox, null, null, "/ev");
+
+      assertFalse(command.runPrefix().contains("--wait-all"), sandbox);
+    }
   }
 
   @Test
@@ -35,9 +46,9 @@ class EnvelopeCommandTest {
 
   @Test
   void leavesOutOptionsThatAreNotSet() {
-    EnvelopeCommand minimal = new EnvelopeCommand("java", "tb.jar", "T-1", List.of("p.yml"), null, null, null, null, "/ev");
+    EnvelopeCommand minimal = new EnvelopeCommand("java", "tb.jar", "T-1", List.of("p.yml"), null, null, null, null, null, "/ev");
 
-    assertEquals(List.of("java", "-jar", "tb.jar", "run", "--task", "T-1", "--wait-all", "--policy", "p.yml", "--out", "/ev", "--"), minimal.runPrefix());
+    assertEquals(List.of("java", "-jar", "tb.jar", "run", "--task", "T-1", "--policy", "p.yml", "--out", "/ev", "--"), minimal.runPrefix());
   }
 
   @Test
@@ -53,7 +64,7 @@ class EnvelopeCommandTest {
   void refusesToBuildWithoutAPolicy() {
     assertThrows(
         IllegalArgumentException.class,
-        () -> new EnvelopeCommand("java", "tb.jar", "T-1", List.of(), null, null, null, null, "/ev"));
+        () -> new EnvelopeCommand("java", "tb.jar", "T-1", List.of(), null, null, null, null, null, "/ev"));
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.jenkins.plugins.taskbound;
 
+import hudson.model.Descriptor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -11,8 +12,13 @@ import org.jvnet.hudson.test.JenkinsRule;
 final class PipelineScripts {
   private PipelineScripts() {}
 
-  /** A sandboxed Pipeline job running {@link #withPolicy}. */
-  static WorkflowJob job(JenkinsRule r, String name, String stepArguments, String body) throws IOException {
+  /**
+   * A sandboxed Pipeline job running {@link #withPolicy}.
+   *
+   * @throws Descriptor.FormException as {@link CpsFlowDefinition} does for a script it refuses
+   */
+  static WorkflowJob job(JenkinsRule r, String name, String stepArguments, String body)
+      throws IOException, Descriptor.FormException {
     WorkflowJob job = r.createProject(WorkflowJob.class, name);
     job.setDefinition(new CpsFlowDefinition(withPolicy(stepArguments, body), true));
     return job;
@@ -28,12 +34,17 @@ final class PipelineScripts {
         + "}\n";
   }
 
-  private static String minimalPolicy() throws IOException {
-    try (InputStream in = PipelineScripts.class.getResourceAsStream("minimal-policy.yml")) {
+  /** A test resource of this package as text: the policy fixtures, which the core's tests check. */
+  static String resource(String name) throws IOException {
+    try (InputStream in = PipelineScripts.class.getResourceAsStream(name)) {
       if (in == null) {
-        throw new IOException("minimal-policy.yml is missing from the test resources");
+        throw new IOException(name + " is missing from the test resources");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
+  }
+
+  private static String minimalPolicy() throws IOException {
+    return resource("minimal-policy.yml");
   }
 }

@@ -10,17 +10,16 @@ import org.jvnet.hudson.test.junit.jupiter.WithJenkins;
 @WithJenkins
 class TaskboundGlobalConfigurationTest {
 
-  private static final String CEILING =
-      "apiVersion: taskbound.dev/v1\nkind: Policy\negress:\n  allow:\n    - api.github.com\n";
-
   @Test
   void keepsCeilingPolicyThroughTheConfigFormAndOnDisk(JenkinsRule r) throws Exception {
-    TaskboundGlobalConfiguration.get().setCeilingPolicy(CEILING);
+    // A ceiling the core accepts (shared-core PluginPolicyFixturesTest runs policy check on it).
+    String ceiling = PipelineScripts.resource("ceiling-policy.yml");
+    TaskboundGlobalConfiguration.get().setCeilingPolicy(ceiling);
 
     r.configRoundtrip();
 
-    assertEquals(CEILING, TaskboundGlobalConfiguration.get().getCeilingPolicy());
-    assertEquals(CEILING, new TaskboundGlobalConfiguration().getCeilingPolicy());
+    assertEquals(ceiling, TaskboundGlobalConfiguration.get().getCeilingPolicy());
+    assertEquals(ceiling, new TaskboundGlobalConfiguration().getCeilingPolicy());
   }
 
   @Test

@@ -1,0 +1,178 @@
+package io.jenkins.plugins.taskbound;
+
+import edu.umd.cs.findbugs.annotations.CheckForNull;
+import edu.umd.cs.findbugs.annotations.NonNull;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The command line that runs one launched process of a {@code taskbound} block in its envelope.
+ *
+ * <p>durable-task's {@code sh} launches {@code nohup sh -c '(WRAPPER) >&- 2>&- &'}: the wrapper runs
+ * the script in the background with its output in {@code <control dir>/jenkins-log.txt} and its
+ * status in {@code jenkins-result.txt}, and the launched process returns at once, its own output
+ * discarded. Prefixing that with {@code taskbound run} would let the envelope end (or refuse to
+ * start) unseen. So for that command this class builds, instead:
+ *
+ * <pre>nohup sh -c '(REPORTER) &gt;&amp;- 2&gt;&amp;- &amp;' taskbound-envelope LOG RESULT INNER taskbound run ... -- sh -c WRAPPER'</pre>
+ *
+ * where {@code WRAPPER'} is durable-task's wrapper run in the foreground inside the envelope,
+ * appending to the log and writing its status to {@code INNER} instead of the real result file,
+ * and {@code REPORTER} (outside the envelope) appends the core's own lines to the log, then writes
+ * the step's status to the real result file: the core's own exit code (120-125) with one line saying
+ * what it means, else the script's status. So a refused envelope fails the {@code sh} step within
+ * durable-task's polling interval with the core's message in the build log; a TTL expiry fails it
+ * with 124; a failed teardown (123) fails it although the script succeeded.
+ *
+ * <p>Any other command (one that does not have durable-task's shape) is prefixed as it is: it runs
+ * in its own envelope, and its caller reads the core's lines from its standard error. No Jenkins
+ * types; the arguments are in the form {@code Launcher} takes, where {@code $$} stands for {@code $}.
+ */
+final class DurableShellLaunch {
+  /** The file the wrapper inside the envelope writes the script's status to, in the control dir. */
+  static final String INNER_RESULT = "taskbound-result.txt";
+
+  private static final Pattern BACKGROUNDED = Pattern.compile("\\((.*)\\) >&- 2>&- &", Pattern.DOTALL);
+  private static final Pattern HEARTBEAT =
+      Pattern.compile("while \\[ -d '([^']+)' -a \\\\! -f '\\1/jenkins-result\\.txt' \\]");
+
+  private final String controlDir;
+  private final String wrapper;
+
+  private DurableShellLaunch(String controlDir, String wrapper) {
+    this.controlDir = controlDir;
+    this.wrapper = wrapper;
+  }
+
+  /**
+   * The command to launch for {@code command} inside the envelope that {@code envelope} starts
+   * ({@code taskbound run ... --}, plain strings).
+   *
+   * @param sandbox the backend the step asked for, or null for the policy's choice
+   */
+  @NonNull
+  static List<String> command(@NonNull List<String> envelope, @NonNull List<String> command, @CheckForNull String sandbox) {
+    DurableShellLaunch durable = recognise(command);
+    if (durable == null) {
+      List<String> prefixed = new ArrayList<>(escaped(envelope));
+      prefixed.addAll(command);
+      return List.copyOf(prefixed);
+    }
+    return "container".equals(sandbox) ? durable.refusal(containerRefusal(durable.controlDir)) : durable.enveloped(envelope);
+  }
+
+  /** durable-task's shell wrapper in {@code command}, or null if it does not have that shape. */
+  @CheckForNull
+  static DurableShellLaunch recognise(@NonNull List<String> command) {
+    int start = command.size() == 4 && command.get(0).equals("nohup") ? 1 : 0;
+    if (command.size() - start != 3 || !command.get(start).equals("sh") || !command.get(start + 1).equals("-c")) {
+      return null;
+    }
+    Matcher background = BACKGROUNDED.matcher(command.get(start + 2));
+    if (!background.matches()) {
+      return null;
+    }
+    String wrapper = background.group(1);
+    Matcher heartbeat = HEARTBEAT.matcher(wrapper);
+    if (!heartbeat.find()) {
+      return null;
+    }
+    String dir = heartbeat.group(1);
+    // The log must be appended to (the reporter adds the core's lines to it); the status must go where
+    // only the reporter reads it.
+    if (!wrapper.contains("> '" + dir + "/jenkins-log.txt'") || !wrapper.contains("mv '" + dir + "/jenkins-result.txt.tmp'")) {
+      return null;
+    }
+    return new DurableShellLaunch(dir, wrapper);
+  }
+
+  /** durable-task's control directory, as it appears in the command. */
+  @NonNull
+  String controlDir() {
+    return controlDir;
+  }
+
+  /** durable-task's wrapper rewritten to run inside the envelope: in the foreground, appending, status to {@link #INNER_RESULT}. */
+  @NonNull
+  String innerWrapper() {
+    return wrapper
+        .replace("'" + controlDir + "/jenkins-result.txt", "'" + controlDir + "/" + INNER_RESULT)
+        .replace("> '" + controlDir + "/jenkins-log.txt'", ">> '" + controlDir + "/jenkins-log.txt'");
+  }
+
+  private List<String> enveloped(List<String> envelope) {
+    List<String> cmd = new ArrayList<>(List.of("nohup", "sh", "-c", escape(reporter()), "taskbound-envelope"));
+    cmd.add(controlDir + "/jenkins-log.txt");
+    cmd.add(controlDir + "/jenkins-result.txt");
+    cmd.add(controlDir + "/" + INNER_RESULT);
+    cmd.addAll(escaped(envelope));
+    cmd.addAll(List.of("sh", "-c", innerWrapper()));
+    return List.copyOf(cmd);
+  }
+
+  /** A command that only reports {@code message} and fails the step with {@link EnvelopeExit#SANDBOX}. */
+  private List<String> refusal(String message) {
+    String script = "(echo " + quote(message) + " >>\"$1\"; echo " + EnvelopeExit.SANDBOX + " >\"$2.tmp\" && mv \"$2.tmp\" \"$2\")"
+        + " >&- 2>&- </dev/null &";
+    return List.of("sh", "-c", escape(script), "taskbound-envelope", controlDir + "/jenkins-log.txt", controlDir + "/jenkins-result.txt");
+  }
+
+  private static String containerRefusal(String controlDir) {
+    return "taskbound: the container sandbox cannot run this step yet: durable-task keeps the step's script, log and"
+        + " exit status in " + controlDir + ", outside the workspace, and the container backend mounts only the workspace;"
+        + " use sandbox: netns or proxy for sh steps (docs/jenkins.md)";
+  }
+
+  /**
+   * The script that runs outside the envelope: {@code $1} log, {@code $2} result, {@code $3} the inner
+   * result, then the envelope command. It returns at once, as durable-task's own launch does.
+   */
+  static String reporter() {
+    StringBuilder own = new StringBuilder();
+    for (Map.Entry<Integer, String> code : EnvelopeExit.messages().entrySet()) {
+      own.append("      ").append(code.getKey()).append(") echo ").append(quote(code.getValue())).append(" ;;\n");
+    }
+    return "log=\"$1\" result=\"$2\" inner=\"$3\"\n"
+        + "shift 3\n"
+        + "(\n"
+        + "  \"$@\" >>\"$log\" 2>&1 </dev/null\n"
+        + "  envelope=$?\n"
+        + "  own=\n"
+        + "  if [ -f \"$inner\" ]; then own=$(cat \"$inner\"); rm -f \"$inner\"; fi\n"
+        + "  if [ \"$envelope\" -ge " + EnvelopeExit.FIRST + " ] && [ \"$envelope\" -le " + EnvelopeExit.LAST + " ]; then\n"
+        + "    status=$envelope\n"
+        + "    {\n"
+        + "    case $envelope in\n"
+        + own
+        + "    esac\n"
+        + "    if [ -n \"$own\" ]; then echo \"taskbound: the command itself ended with status $own\"; fi\n"
+        + "    } >>\"$log\"\n"
+        + "  elif [ -n \"$own\" ]; then\n"
+        + "    status=$own\n"
+        + "  else\n"
+        + "    status=$envelope\n"
+        + "    if [ \"$status\" -eq 0 ]; then status=1; fi\n"
+        + "    echo \"taskbound: the command left no exit status; the envelope ended with status $envelope\" >>\"$log\"\n"
+        + "  fi\n"
+        + "  echo \"$status\" >\"$result.tmp\" && mv \"$result.tmp\" \"$result\"\n"
+        + ") >&- 2>&- </dev/null &\n";
+  }
+
+  /** {@code text} as one shell word, single-quoted ({@code '} written as {@code '\''}). */
+  static String quote(String text) {
+    return "'" + text.replace("'", "'\\''") + "'";
+  }
+
+  /** {@code $} doubled: the agent's launcher expands {@code $NAME} in every argument and turns {@code $$} into {@code $}. */
+  static String escape(String arg) {
+    return arg.replace("$", "$$");
+  }
+
+  private static List<String> escaped(List<String> args) {
+    return args.stream().map(a -> escape(Objects.requireNonNull(a, "argument"))).toList();
+  }
+}

@@ -1,0 +1,50 @@
+package io.jenkins.plugins.taskbound;
+
+import edu.umd.cs.findbugs.annotations.CheckForNull;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * What the core's own exit codes of {@code taskbound run} mean to a pipeline author (docs/cli.md,
+ * "Exit codes"; {@code dev.taskbound.core.ExitCodes}). The agent's own status passes through the
+ * core unchanged; these are the codes the envelope itself ends with. No Jenkins types.
+ */
+final class EnvelopeExit {
+  /** The first and last of the core's own codes. */
+  static final int FIRST = 120;
+
+  static final int LAST = 125;
+
+  /** The sandbox or gateway could not be set up. */
+  static final int SANDBOX = 121;
+
+  private static final Map<Integer, String> MEANINGS = new TreeMap<>(Map.of(
+      120, "the envelope refused the policy or an option (--sandbox, --ttl, --image) before starting anything",
+      121, "the sandbox or gateway could not be set up as the policy demands; the command never started",
+      122, "identity or credentials could not be issued; the command never started",
+      123, "a teardown step of the envelope failed (the lines above name it; the session can be torn down with"
+          + " taskbound teardown --session DIR); the step fails because a credential may still be live",
+      124, "the session's TTL expired and the command's whole process tree was stopped",
+      125, "the envelope was started with a bad command line or hit an internal error"));
+
+  private EnvelopeExit() {}
+
+  /** Whether {@code status} is one of the core's own codes rather than the command's. */
+  static boolean isEnvelopes(int status) {
+    return status >= FIRST && status <= LAST;
+  }
+
+  /** The one line the build log gets for the core's own code {@code status}, or null for another status. */
+  @CheckForNull
+  static String message(int status) {
+    String meaning = MEANINGS.get(status);
+    return meaning == null ? null : "taskbound: envelope exit " + status + ": " + meaning;
+  }
+
+  /** Every code with its message line, in order. */
+  static Map<Integer, String> messages() {
+    Map<Integer, String> all = new TreeMap<>();
+    MEANINGS.keySet().forEach(code -> all.put(code, message(code)));
+    return all;
+  }
+}

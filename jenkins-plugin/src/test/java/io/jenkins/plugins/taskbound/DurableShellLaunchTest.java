@@ -1,0 +1,171 @@
+package io.jenkins.plugins.taskbound;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * How a launched command is put in its envelope. The wrapped commands run for real with
+ * {@code sh}; a small shell script stands in for {@code taskbound run}, ending as the core does.
+ */
+class DurableShellLaunchTest {
+  /** Stands in for {@code taskbound run ... --}: runs the command, prints a line, ends with the command's status. */
+  private static final List<String> PASSING_ENVELOPE =
+      List.of("sh", "-c", "\"$@\"; s=$?; echo 'taskbound: session closed' >&2; exit $s", "stub-core");
+
+  @TempDir Path ws;
+
+  @Test
+  void recognisesDurableTasksShellWrapperAndFindsItsControlDirectory() {
+    Durable durable = durable("echo hi");
+
+    DurableShellLaunch launch = DurableShellLaunch.recognise(durable.command());
+
+    assertNotNull(launch);
+    assertEquals(durable.controlDir().toString(), launch.controlDir());
+  }
+
+  @Test
+  void prefixesAnyOtherCommandAsItIsWithDollarSignsEscapedForTheLauncher() {
+    List<String> command = DurableShellLaunch.command(List.of("java", "-jar", "/n/$x/tb.jar", "run", "--"), List.of("git", "fetch"), null);
+
+    assertEquals(List.of("java", "-jar", "/n/$$x/tb.jar", "run", "--", "git", "fetch"), command);
+    assertNull(DurableShellLaunch.recognise(List.of("nohup", "sh", "-c", "(echo hi) >&- 2>&- &")));
+  }
+
+  @Test
+  void runsTheWrapperInTheForegroundAppendingToTheLogAndWritingItsOwnResultFile() {
+    Durable durable = durable("echo hi");
+
+    String inner = DurableShellLaunch.recognise(durable.command()).innerWrapper();
+
+    String dir = durable.controlDir().toString();
+    assertTrue(inner.contains(">> '" + dir + "/jenkins-log.txt' 2>&1"), inner);
+    assertTrue(inner.contains("mv '" + dir + "/taskbound-result.txt.tmp' '" + dir + "/taskbound-result.txt'"), inner);
+    assertFalse(inner.contains("jenkins-result.txt"), inner);
+    assertFalse(inner.endsWith("&"), inner);
+  }
+
+  @Test
+  void passesTheScriptsOutputAndStatusThroughAndAddsTheEnvelopesLines() throws Exception {
+    Durable durable = durable("echo from-the-script; exit 3");
+
+    String result = launch(durable, PASSING_ENVELOPE, null);
+
+    assertEquals("3", result);
+    String log = durable.log();
+    assertTrue(log.contains("from-the-script\n"), log);
+    assertTrue(log.contains("taskbound: session closed\n"), log);
+    assertFalse(Files.exists(durable.controlDir().resolve(DurableShellLaunch.INNER_RESULT)));
+  }
+
+  @Test
+  void failsTheStepWithTheCoresMessageAndCodeWhenTheEnvelopeRefusesToOpen() throws Exception {
+    Durable durable = durable("echo block-ran");
+    List<String> refusing = List.of("sh", "-c", "echo 'error: --ttl 9h is longer than the policy allows (2h)' >&2; exit 120", "stub-core");
+
+    String result = launch(durable, refusing, null);
+
+    assertEquals("120", result);
+    String log = durable.log();
+    assertTrue(log.contains("error: --ttl 9h is longer than the policy allows (2h)\n"), log);
+    assertTrue(log.contains(EnvelopeExit.message(120) + "\n"), log);
+    assertFalse(log.contains("block-ran"), log);
+  }
+
+  @Test
+  void failsTheStepWith124WhenTheTtlExpires() throws Exception {
+    Durable durable = durable("echo started");
+    List<String> expiring = List.of("sh", "-c", "\"$@\"; echo 'taskbound: ttl expired' >&2; exit 124", "stub-core");
+
+    String result = launch(durable, expiring, null);
+
+    assertEquals("124", result);
+    assertTrue(durable.log().contains(EnvelopeExit.message(124) + "\n"), durable.log());
+  }
+
+  @Test
+  void failsTheStepWith123WhenTeardownFailsThoughTheScriptSucceeded() throws Exception {
+    Durable durable = durable("true");
+    List<String> teardownFails =
+        List.of("sh", "-c", "\"$@\"; echo 'taskbound: teardown: github token revoke failed' >&2; exit 123", "stub-core");
+
+    String result = launch(durable, teardownFails, null);
+
+    assertEquals("123", result);
+    String log = durable.log();
+    assertTrue(log.contains("taskbound: teardown: github token revoke failed\n"), log);
+    assertTrue(log.contains(EnvelopeExit.message(123) + "\n"), log);
+    assertTrue(log.contains("taskbound: the command itself ended with status 0\n"), log);
+  }
+
+  @Test
+  void refusesShStepsUnderTheContainerSandboxAtOnceSayingWhy() throws Exception {
+    Durable durable = durable("echo block-ran");
+
+    String result = launch(durable, PASSING_ENVELOPE, "container");
+
+    assertEquals(String.valueOf(EnvelopeExit.SANDBOX), result);
+    String log = durable.log();
+    assertTrue(log.contains("taskbound: the container sandbox cannot run this step yet"), log);
+    assertFalse(log.contains("block-ran"), log);
+  }
+
+  /** Launches as the agent's launcher would ($$ becomes $) and waits for the result file the step polls. */
+  private static String launch(Durable durable, List<String> envelope, String sandbox) throws Exception {
+    List<String> command = new ArrayList<>();
+    for (String arg : DurableShellLaunch.command(envelope, durable.command(), sandbox)) {
+      command.add(arg.replace("$$", "$"));
+    }
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the launch returns at once, as durable-task's does");
+    Path result = durable.controlDir().resolve("jenkins-result.txt");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!Files.exists(result)) {
+      assertTrue(System.nanoTime() < deadline, "no " + result + " within 60 s; log: " + durable.log());
+      TimeUnit.MILLISECONDS.sleep(50); // polling the file, as durable-task does
+    }
+    return Files.readString(result, StandardCharsets.UTF_8).strip();
+  }
+
+  /** A script and the command durable-task's shell step launches for it, in the shape its wrapper has. */
+  private Durable durable(String script) {
+    try {
+      Path dir = Files.createDirectories(ws.resolve("ws@tmp").resolve("durable-0c1d2e3f"));
+      Path scriptFile = Files.writeString(dir.resolve("script.sh"), script + "\n");
+      String copy = scriptFile + ".copy";
+      String log = dir.resolve("jenkins-log.txt").toString();
+      String result = dir.resolve("jenkins-result.txt").toString();
+      String wrapper = "cp '" + scriptFile + "' '" + copy + "'; "
+          + "{ while [ -d '" + dir + "' -a \\! -f '" + result + "' ]; do touch '" + log + "'; sleep 3; done } & "
+          + "jsc=durable-cookie; JENKINS_SERVER_COOKIE=$jsc 'sh' -xe '" + copy + "' > '" + log + "' 2>&1; "
+          + "echo $? > '" + result + ".tmp'; mv '" + result + ".tmp' '" + result + "'; wait";
+      return new Durable(dir, List.of("nohup", "sh", "-c", "(" + wrapper.replace("$", "$$") + ") >&- 2>&- &"));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private record Durable(Path controlDir, List<String> command) {
+    String log() {
+      try {
+        Path log = controlDir.resolve("jenkins-log.txt");
+        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
+}

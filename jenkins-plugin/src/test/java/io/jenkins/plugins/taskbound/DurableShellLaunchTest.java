@@ -46,13 +46,14 @@ class DurableShellLaunchTest {
   }
 
   @Test
-  void runsTheWrapperInTheForegroundAppendingToTheLogAndWritingItsOwnResultFile() {
+  void runsTheWrapperInTheForegroundWithTheScriptsOutputToTheEnvelopeAndItsOwnResultFile() {
     Durable durable = durable("echo hi");
 
     String inner = DurableShellLaunch.recognise(durable.command()).innerWrapper();
 
     String dir = durable.controlDir().toString();
-    assertTrue(inner.contains(">> '" + dir + "/jenkins-log.txt' 2>&1"), inner);
+    assertTrue(inner.contains("'sh' -xe '" + dir + "/script.sh.copy' 2>&1;"), inner);
+    assertFalse(inner.contains("> '" + dir + "/jenkins-log.txt'"), inner);
     assertTrue(inner.contains("mv '" + dir + "/taskbound-result.txt.tmp' '" + dir + "/taskbound-result.txt'"), inner);
     assertFalse(inner.contains("jenkins-result.txt"), inner);
     assertFalse(inner.endsWith("&"), inner);
@@ -69,6 +70,19 @@ class DurableShellLaunchTest {
     assertTrue(log.contains("from-the-script\n"), log);
     assertTrue(log.contains("taskbound: session closed\n"), log);
     assertFalse(Files.exists(durable.controlDir().resolve(DurableShellLaunch.INNER_RESULT)));
+  }
+
+  @Test
+  void letsTheEnvelopeMaskTheScriptsOutputBeforeItReachesTheLog() throws Exception {
+    Durable durable = durable("echo issued=s3cr3t-value");
+    // Stands in for the core's masker, which knows the values the session issued.
+    List<String> masking = List.of("sh", "-c", "\"$@\" | sed 's/s3cr3t-value/****/'", "stub-core");
+
+    String result = launch(durable, masking, null);
+
+    assertEquals("0", result);
+    assertTrue(durable.log().contains("issued=****\n"), durable.log());
+    assertFalse(durable.log().contains("s3cr3t-value"), durable.log());
   }
 
   @Test

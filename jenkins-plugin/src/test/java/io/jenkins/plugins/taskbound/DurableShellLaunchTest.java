@@ -56,6 +56,20 @@ class DurableShellLaunchTest {
   }
 
   @Test
+  void keepsReturnStdoutsOutputFileAndSendsOnlyStderrToTheEnvelope() {
+    DurableFixture durable = durable("echo hi");
+    String dir = durable.controlDir().toString();
+    List<String> capturing = durable.command().stream()
+        .map(arg -> arg.replace(" > '" + dir + "/jenkins-log.txt' 2>&1", " > '" + dir + "/output.txt' 2> '" + dir + "/jenkins-log.txt'"))
+        .toList();
+
+    String inner = DurableShellLaunch.recognise(capturing).innerWrapper();
+
+    assertTrue(inner.contains("'sh' -xe '" + dir + "/script.sh.copy' > '" + dir + "/output.txt';"), inner);
+    assertFalse(inner.contains("2> '" + dir + "/jenkins-log.txt'"), inner);
+  }
+
+  @Test
   void passesTheScriptsOutputAndStatusThroughAndAddsTheEnvelopesLines() throws Exception {
     DurableFixture durable = durable("echo from-the-script; exit 3");
 

@@ -23,6 +23,9 @@ import java.util.regex.Pattern;
  * is read-only once published. No Jenkins types: the agent-side callables delegate here.
  */
 final class CoreJarCache {
+  /** The runnable core CLI, bundled in the plugin as a resource of this package; it never runs on the controller. */
+  static final String BUNDLED_RESOURCE = "taskbound-cli.jar";
+
   /** The file name of the cached jar. */
   static final String JAR = "taskbound.jar";
 

@@ -20,9 +20,10 @@ import java.util.regex.Pattern;
  *
  * <pre>nohup sh -c '(REPORTER) &gt;&amp;- 2&gt;&amp;- &amp;' taskbound-envelope LOG RESULT INNER taskbound run ... -- sh -c WRAPPER'</pre>
  *
- * where {@code WRAPPER'} is durable-task's wrapper run in the foreground inside the envelope,
- * appending to the log and writing its status to {@code INNER} instead of the real result file,
- * and {@code REPORTER} (outside the envelope) appends the core's own lines to the log, then writes
+ * where {@code WRAPPER'} is durable-task's wrapper run in the foreground inside the envelope, the
+ * script's output going to the envelope (whose masker hides the credentials it issued) and its
+ * status to {@code INNER} instead of the real result file, and {@code REPORTER} (outside the
+ * envelope) appends everything the core prints, its own lines and the script's, to the log, then writes
  * the step's status to the real result file: the core's own exit code (120-125) with one line saying
  * what it means, else the script's status. So a refused envelope fails the {@code sh} step within
  * durable-task's polling interval with the core's message in the build log; a TTL expiry fails it
@@ -82,9 +83,9 @@ final class DurableShellLaunch {
       return null;
     }
     String dir = heartbeat.group(1);
-    // The log must be appended to (the reporter adds the core's lines to it); the status must go where
-    // only the reporter reads it.
-    if (!wrapper.contains("> '" + dir + "/jenkins-log.txt'") || !wrapper.contains("mv '" + dir + "/jenkins-result.txt.tmp'")) {
+    // The script's output must be redirectable to the envelope, and its status to where only the reporter reads it.
+    if (!wrapper.contains(logRedirect(dir)) && !wrapper.contains(stderrRedirect(dir))
+        || !wrapper.contains("mv '" + dir + "/jenkins-result.txt.tmp'")) {
       return null;
     }
     return new DurableShellLaunch(dir, wrapper);
@@ -96,12 +97,29 @@ final class DurableShellLaunch {
     return controlDir;
   }
 
-  /** durable-task's wrapper rewritten to run inside the envelope: in the foreground, appending, status to {@link #INNER_RESULT}. */
+  /**
+   * durable-task's wrapper rewritten to run inside the envelope: in the foreground, the script's
+   * output (its stderr, when {@code returnStdout} captures its stdout) going to the envelope instead
+   * of the log, and its status to {@link #INNER_RESULT}. The core passes the agent's output through
+   * its masker, which knows the exact values the session issued, on to the reporter, which appends
+   * it to the log.
+   */
   @NonNull
   String innerWrapper() {
     return wrapper
         .replace("'" + controlDir + "/jenkins-result.txt", "'" + controlDir + "/" + INNER_RESULT)
-        .replace("> '" + controlDir + "/jenkins-log.txt'", ">> '" + controlDir + "/jenkins-log.txt'");
+        .replace(logRedirect(controlDir), " 2>&1")
+        .replace(stderrRedirect(controlDir), "");
+  }
+
+  /** How the wrapper sends the script's output to the log. */
+  private static String logRedirect(String dir) {
+    return " > '" + dir + "/jenkins-log.txt' 2>&1";
+  }
+
+  /** How the wrapper sends the script's stderr to the log when {@code returnStdout} captures stdout. */
+  private static String stderrRedirect(String dir) {
+    return " 2> '" + dir + "/jenkins-log.txt'";
   }
 
   private List<String> enveloped(List<String> envelope) {

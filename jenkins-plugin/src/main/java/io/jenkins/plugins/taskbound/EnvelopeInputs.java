@@ -29,9 +29,6 @@ import jenkins.MasterToSlaveFileCallable;
 final class EnvelopeInputs implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** The runnable core CLI, bundled in the plugin as a resource; it never runs on the controller. */
-  static final String CLI_RESOURCE = "taskbound-cli.jar";
-
   private final String jar;
   private final String ceiling;
   private final List<String> policies;
@@ -224,9 +221,9 @@ final class EnvelopeInputs implements Serializable {
     private static volatile String sha256;
 
     static URL url() {
-      URL cli = EnvelopeInputs.class.getResource(CLI_RESOURCE);
+      URL cli = EnvelopeInputs.class.getResource(CoreJarCache.BUNDLED_RESOURCE);
       if (cli == null) {
-        throw new IllegalStateException(CLI_RESOURCE + " is missing from the plugin; it was built without the core CLI");
+        throw new IllegalStateException(CoreJarCache.BUNDLED_RESOURCE + " is missing from the plugin; it was built without the core CLI");
       }
       return cli;
     }

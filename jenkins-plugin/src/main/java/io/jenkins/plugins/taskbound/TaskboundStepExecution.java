@@ -145,7 +145,9 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
       throws Exception {
     ByteArrayOutputStream output = new ByteArrayOutputStream();
     int status =
-        launcher.launch().cmds(command.policyCheck()).envs(env).pwd(workspace).stdout(output).stderr(output).quiet(true).join();
+        launcher.launch()
+            .cmds(command.policyCheck().stream().map(DurableShellLaunch::escape).toList()) // the launcher expands $NAME
+            .envs(env).pwd(workspace).stdout(output).stderr(output).quiet(true).join();
     List<String> lines =
         output.toString(StandardCharsets.UTF_8).lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
     if (status != 0) {

@@ -6,13 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +25,7 @@ class DurableShellLaunchTest {
 
   @Test
   void recognisesDurableTasksShellWrapperAndFindsItsControlDirectory() {
-    Durable durable = durable("echo hi");
+    DurableFixture durable = durable("echo hi");
 
     DurableShellLaunch launch = DurableShellLaunch.recognise(durable.command());
 
@@ -46,23 +42,38 @@ class DurableShellLaunchTest {
   }
 
   @Test
-  void runsTheWrapperInTheForegroundAppendingToTheLogAndWritingItsOwnResultFile() {
-    Durable durable = durable("echo hi");
+  void runsTheWrapperInTheForegroundWithTheScriptsOutputToTheEnvelopeAndItsOwnResultFile() {
+    DurableFixture durable = durable("echo hi");
 
     String inner = DurableShellLaunch.recognise(durable.command()).innerWrapper();
 
     String dir = durable.controlDir().toString();
-    assertTrue(inner.contains(">> '" + dir + "/jenkins-log.txt' 2>&1"), inner);
+    assertTrue(inner.contains("'sh' -xe '" + dir + "/script.sh.copy' 2>&1;"), inner);
+    assertFalse(inner.contains("> '" + dir + "/jenkins-log.txt'"), inner);
     assertTrue(inner.contains("mv '" + dir + "/taskbound-result.txt.tmp' '" + dir + "/taskbound-result.txt'"), inner);
     assertFalse(inner.contains("jenkins-result.txt"), inner);
     assertFalse(inner.endsWith("&"), inner);
   }
 
   @Test
-  void passesTheScriptsOutputAndStatusThroughAndAddsTheEnvelopesLines() throws Exception {
-    Durable durable = durable("echo from-the-script; exit 3");
+  void keepsReturnStdoutsOutputFileAndSendsOnlyStderrToTheEnvelope() {
+    DurableFixture durable = durable("echo hi");
+    String dir = durable.controlDir().toString();
+    List<String> capturing = durable.command().stream()
+        .map(arg -> arg.replace(" > '" + dir + "/jenkins-log.txt' 2>&1", " > '" + dir + "/output.txt' 2> '" + dir + "/jenkins-log.txt'"))
+        .toList();
 
-    String result = launch(durable, PASSING_ENVELOPE, null);
+    String inner = DurableShellLaunch.recognise(capturing).innerWrapper();
+
+    assertTrue(inner.contains("'sh' -xe '" + dir + "/script.sh.copy' > '" + dir + "/output.txt';"), inner);
+    assertFalse(inner.contains("2> '" + dir + "/jenkins-log.txt'"), inner);
+  }
+
+  @Test
+  void passesTheScriptsOutputAndStatusThroughAndAddsTheEnvelopesLines() throws Exception {
+    DurableFixture durable = durable("echo from-the-script; exit 3");
+
+    String result = durable.launch(PASSING_ENVELOPE, null);
 
     assertEquals("3", result);
     String log = durable.log();
@@ -72,11 +83,24 @@ class DurableShellLaunchTest {
   }
 
   @Test
+  void letsTheEnvelopeMaskTheScriptsOutputBeforeItReachesTheLog() throws Exception {
+    DurableFixture durable = durable("echo issued=s3cr3t-value");
+    // Stands in for the core's masker, which knows the values the session issued.
+    List<String> masking = List.of("sh", "-c", "\"$@\" | sed 's/s3cr3t-value/****/'", "stub-core");
+
+    String result = durable.launch(masking, null);
+
+    assertEquals("0", result);
+    assertTrue(durable.log().contains("issued=****\n"), durable.log());
+    assertFalse(durable.log().contains("s3cr3t-value"), durable.log());
+  }
+
+  @Test
   void failsTheStepWithTheCoresMessageAndCodeWhenTheEnvelopeRefusesToOpen() throws Exception {
-    Durable durable = durable("echo block-ran");
+    DurableFixture durable = durable("echo block-ran");
     List<String> refusing = List.of("sh", "-c", "echo 'error: --ttl 9h is longer than the policy allows (2h)' >&2; exit 120", "stub-core");
 
-    String result = launch(durable, refusing, null);
+    String result = durable.launch(refusing, null);
 
     assertEquals("120", result);
     String log = durable.log();
@@ -87,10 +111,10 @@ class DurableShellLaunchTest {
 
   @Test
   void failsTheStepWith124WhenTheTtlExpires() throws Exception {
-    Durable durable = durable("echo started");
+    DurableFixture durable = durable("echo started");
     List<String> expiring = List.of("sh", "-c", "\"$@\"; echo 'taskbound: ttl expired' >&2; exit 124", "stub-core");
 
-    String result = launch(durable, expiring, null);
+    String result = durable.launch(expiring, null);
 
     assertEquals("124", result);
     assertTrue(durable.log().contains(EnvelopeExit.message(124) + "\n"), durable.log());
@@ -98,11 +122,11 @@ class DurableShellLaunchTest {
 
   @Test
   void failsTheStepWith123WhenTeardownFailsThoughTheScriptSucceeded() throws Exception {
-    Durable durable = durable("true");
+    DurableFixture durable = durable("true");
     List<String> teardownFails =
         List.of("sh", "-c", "\"$@\"; echo 'taskbound: teardown: github token revoke failed' >&2; exit 123", "stub-core");
 
-    String result = launch(durable, teardownFails, null);
+    String result = durable.launch(teardownFails, null);
 
     assertEquals("123", result);
     String log = durable.log();
@@ -113,9 +137,9 @@ class DurableShellLaunchTest {
 
   @Test
   void refusesShStepsUnderTheContainerSandboxAtOnceSayingWhy() throws Exception {
-    Durable durable = durable("echo block-ran");
+    DurableFixture durable = durable("echo block-ran");
 
-    String result = launch(durable, PASSING_ENVELOPE, "container");
+    String result = durable.launch(PASSING_ENVELOPE, "container");
 
     assertEquals(String.valueOf(EnvelopeExit.SANDBOX), result);
     String log = durable.log();
@@ -123,49 +147,7 @@ class DurableShellLaunchTest {
     assertFalse(log.contains("block-ran"), log);
   }
 
-  /** Launches as the agent's launcher would ($$ becomes $) and waits for the result file the step polls. */
-  private static String launch(Durable durable, List<String> envelope, String sandbox) throws Exception {
-    List<String> command = new ArrayList<>();
-    for (String arg : DurableShellLaunch.command(envelope, durable.command(), sandbox)) {
-      command.add(arg.replace("$$", "$"));
-    }
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the launch returns at once, as durable-task's does");
-    Path result = durable.controlDir().resolve("jenkins-result.txt");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!Files.exists(result)) {
-      assertTrue(System.nanoTime() < deadline, "no " + result + " within 60 s; log: " + durable.log());
-      TimeUnit.MILLISECONDS.sleep(50); // polling the file, as durable-task does
-    }
-    return Files.readString(result, StandardCharsets.UTF_8).strip();
-  }
-
-  /** A script and the command durable-task's shell step launches for it, in the shape its wrapper has. */
-  private Durable durable(String script) {
-    try {
-      Path dir = Files.createDirectories(ws.resolve("ws@tmp").resolve("durable-0c1d2e3f"));
-      Path scriptFile = Files.writeString(dir.resolve("script.sh"), script + "\n");
-      String copy = scriptFile + ".copy";
-      String log = dir.resolve("jenkins-log.txt").toString();
-      String result = dir.resolve("jenkins-result.txt").toString();
-      String wrapper = "cp '" + scriptFile + "' '" + copy + "'; "
-          + "{ while [ -d '" + dir + "' -a \\! -f '" + result + "' ]; do touch '" + log + "'; sleep 3; done } & "
-          + "jsc=durable-cookie; JENKINS_SERVER_COOKIE=$jsc 'sh' -xe '" + copy + "' > '" + log + "' 2>&1; "
-          + "echo $? > '" + result + ".tmp'; mv '" + result + ".tmp' '" + result + "'; wait";
-      return new Durable(dir, List.of("nohup", "sh", "-c", "(" + wrapper.replace("$", "$$") + ") >&- 2>&- &"));
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
-
-  private record Durable(Path controlDir, List<String> command) {
-    String log() {
-      try {
-        Path log = controlDir.resolve("jenkins-log.txt");
-        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }
+  private DurableFixture durable(String script) {
+    return DurableFixture.of(ws, script);
   }
 }

@@ -24,13 +24,17 @@ final class PipelineScripts {
     return job;
   }
 
-  /** {@code node { writeFile p.yml; taskbound(ARGS) { BODY } }}, with the minimal test policy as p.yml. */
-  static String withPolicy(String stepArguments, String body) throws IOException {
+  /**
+   * {@code node { writeFile p.yml; taskbound(ARGS) { BODY }; AFTER... }}, with the minimal test policy
+   * as p.yml; {@code after} are further lines of the same node block.
+   */
+  static String withPolicy(String stepArguments, String body, String... after) throws IOException {
     return "node {\n"
         + "  writeFile file: 'p.yml', text: '''" + minimalPolicy() + "'''\n"
         + "  taskbound(" + stepArguments + ") {\n"
         + "    " + body + "\n"
         + "  }\n"
+        + String.join("", java.util.Arrays.stream(after).map(line -> "  " + line + "\n").toList())
         + "}\n";
   }
 

@@ -3,8 +3,10 @@ package io.jenkins.plugins.taskbound;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import hudson.FilePath;
 import hudson.model.Result;
 import java.util.List;
+import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
 import org.jenkinsci.plugins.workflow.steps.StepConfigTester;
@@ -41,10 +43,76 @@ class TaskboundStepTest {
 
     WorkflowRun build = r.buildAndAssertStatus(Result.FAILURE, job);
 
-    r.assertLogContains("'FIX 123'", build);
+    // The policy is valid (PluginPolicyFixturesTest), so the only thing the core can refuse is the task ID.
+    r.assertLogContains("taskbound: policy check refused the step (exit 120): error: task id 'FIX 123' has character", build);
     r.assertLogNotContains("block-ran", build);
     r.assertLogNotContains("\tat ", build);
     assertTrue(build.getActions(TaskboundAction.class).isEmpty());
+  }
+
+  @Test
+  void rejectsAnImageForAnotherSandboxBeforeAnythingRuns(JenkinsRule r) throws Exception {
+    WorkflowJob job =
+        PipelineScripts.job(r, "image-netns", "task: 'T-5', policy: 'p.yml', sandbox: 'netns', image: 'node:22'", "sh 'echo block-ran'");
+
+    WorkflowRun build = r.buildAndAssertStatus(Result.FAILURE, job);
+
+    r.assertLogContains("taskbound: 'image' is set but 'sandbox' is 'netns': the image is only used by the container sandbox", build);
+    r.assertLogNotContains("block-ran", build);
+  }
+
+  @Test
+  void runsTheNextBuildAndASecondBlockOnTheSameNodeWithOneCachedCore(JenkinsRule r) throws Exception {
+    WorkflowJob job = PipelineScripts.job(r, "twice", "task: 'T-6', policy: 'p.yml'", "sh 'echo first-block'");
+    r.buildAndAssertSuccess(job);
+    job.setDefinition(new CpsFlowDefinition(
+        PipelineScripts.withPolicy(
+            "task: 'T-6', policy: 'p.yml'", "sh 'echo first-block'", "taskbound(task: 'T-6', policy: 'p.yml') { sh 'echo second-block' }"),
+        true));
+
+    WorkflowRun second = r.buildAndAssertSuccess(job);
+
+    r.assertLogContains("second-block", second);
+    r.assertLogNotContains("FileAlreadyExistsException", second);
+    FilePath cache = r.jenkins.getRootPath().child("taskbound");
+    assertEquals(1, cache.listDirectories().size(), "one digest directory for one plugin build");
+    assertEquals(0, cache.list("**/*.part").length, "no partial copy left behind");
+  }
+
+  @Test
+  void failsTheShStepWithTheEnvelopesMessageWhenRunRefusesWhatCheckAccepted(JenkinsRule r) throws Exception {
+    // policy check does not see --ttl; run refuses a TTL longer than the policy's. Without the
+    // reporter, durable-task would wait for its heartbeat check (300 s) and say the process never started.
+    WorkflowJob job = PipelineScripts.job(r, "ttl-too-long", "task: 'T-7', policy: 'p.yml', ttl: '999h'", "sh 'echo block-ran'");
+
+    WorkflowRun build = r.buildAndAssertStatus(Result.FAILURE, job);
+
+    r.assertLogContains(EnvelopeExit.message(120), build);
+    r.assertLogContains("script returned exit code 120", build);
+    r.assertLogNotContains("block-ran", build);
+    r.assertLogNotContains("process apparently never started", build);
+  }
+
+  @Test
+  void failsWith124WhenTheTtlExpires(JenkinsRule r) throws Exception {
+    WorkflowJob job = PipelineScripts.job(r, "ttl-expiry", "task: 'T-8', policy: 'p.yml', ttl: '3s'", "sh 'sleep 60; echo slept'");
+
+    WorkflowRun build = r.buildAndAssertStatus(Result.FAILURE, job);
+
+    r.assertLogContains(EnvelopeExit.message(124), build);
+    r.assertLogContains("script returned exit code 124", build);
+    r.assertLogNotContains("slept", build);
+  }
+
+  @Test
+  void masksAnInstallationTokenTheBlockPrints(JenkinsRule r) throws Exception {
+    String token = "ghs_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
+    WorkflowJob job = PipelineScripts.job(r, "masking", "task: 'T-9', policy: 'p.yml'", "sh 'echo token=" + token + "'");
+
+    WorkflowRun build = r.buildAndAssertSuccess(job);
+
+    r.assertLogContains("token=" + TokenMasker.MASK, build);
+    r.assertLogNotContains(token, build);
   }
 
   @Test
@@ -78,15 +146,12 @@ class TaskboundStepTest {
             "task: 'T-4', policy: 'p.yml'",
             "sh 'for f in \"$WORKSPACE@tmp\"/taskbound/policy-*; do [ -f \"$f\" ] && echo widened >> \"$f\" && echo rewrote-input; done; true'");
 
-    WorkflowRun build = job.scheduleBuild2(0).get();
+    WorkflowRun build = r.buildAndAssertStatus(Result.FAILURE, job);
 
-    // Either the sandbox kept the input read-only, or the step noticed the rewrite; never a silent success.
-    if (JenkinsRule.getLog(build).contains("rewrote-input")) {
-      r.assertBuildStatus(Result.FAILURE, build);
-      r.assertLogContains("changed on the agent while the block ran", build);
-    } else {
-      r.assertBuildStatusSuccess(build);
-    }
+    // The snapshots sit outside the workspace but are writable by the agent's user (the netns sandbox
+    // shares the file system): the rewrite succeeds, and the step must notice it.
+    r.assertLogContains("rewrote-input", build);
+    r.assertLogContains("changed on the agent while the block ran", build);
   }
 
   @Test
@@ -94,7 +159,8 @@ class TaskboundStepTest {
     TaskboundStep step = new TaskboundStep("FIX-123");
     step.setPolicy("org.yml, taskbound/policy.yml");
     step.setProfile("coding-agent");
-    step.setSandbox("netns");
+    step.setSandbox("container");
+    step.setImage("node:22-bookworm");
     step.setTtl("45m");
 
     TaskboundStep after = new StepConfigTester(r).configRoundTrip(step);

@@ -214,7 +214,7 @@ class ActionContainerIT {
     String command =
         "mkdir -p out"
             + " && curl -sS --max-time 30 -o out/allowed.txt http://api.test:" + port + "/hello?from=agent"
-            + "; curl -s --max-time 30 -o /dev/null -w '%{http_code}' http://example.com/ > out/denied.txt"
+            + "; curl -s --max-time 30 -o /dev/null -w '%{http_code}' http://denied.test/ > out/denied.txt"
             + "; curl -sS --max-time 30 -o out/repositories.txt -H \"Authorization: token $GH_TOKEN\""
             + " http://api.github.test:" + githubPort + "/installation/repositories"
             + "; if [ -e /var/run/docker.sock ]; then echo present; else echo absent; fi > out/docker-sock.txt"

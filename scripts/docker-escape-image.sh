@@ -5,10 +5,11 @@
 # test containers get --network none / container:<id> from ContainerSandbox like any other.
 #
 # Idempotent: does nothing when the image exists. Needs a Docker engine and the base image
-# (scripts/docker-test-env.sh). Prints what it does and how long it took.
+# (scripts/docker-test-env.sh; TASKBOUND_BASE_IMAGE names another, as there). Prints what it does and
+# how long it took.
 set -euo pipefail
 
-BASE_IMAGE=taskbound/debian-base:bookworm
+BASE_IMAGE=${TASKBOUND_BASE_IMAGE:-taskbound/debian-base:bookworm}
 IMAGE=${1:-taskbound/escape-agent:bookworm}
 started=$SECONDS
 say() { echo "docker-escape-image: $*" >&2; }

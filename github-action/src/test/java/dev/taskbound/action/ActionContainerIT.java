@@ -2,6 +2,10 @@ package dev.taskbound.action;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.crypto.RSASSAVerifier;
+import com.nimbusds.jwt.SignedJWT;
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.taskbound.core.evidence.BundleVerifier;
 import dev.taskbound.core.evidence.VerificationResult;
@@ -13,10 +17,15 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.interfaces.RSAPublicKey;
+import java.text.ParseException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,7 +45,10 @@ import org.junit.jupiter.api.io.TempDir;
  * built from {@code github-action/Dockerfile}, {@code docker run} with the runner's mounts (the
  * Docker socket, workspace, home, file commands), inputs as {@code INPUT_*} variables with hyphens
  * kept, and runner tokens set to canaries. With {@code sandbox: container} the core inside starts
- * the forwarder and agent as sibling containers through the mounted socket.
+ * the forwarder and agent as sibling containers through the mounted socket. The policy grants a
+ * GitHub App token (the App configured as a workflow would, through {@code TASKBOUND_GITHUB_*}
+ * variables), minted by the core inside the image from a stub of the GitHub API on loopback, used by
+ * the agent and revoked at teardown (issue 10: the shipped jar crashed on every GitHub grant).
  *
  * <p>The action container uses {@code --network host} as on a runner, so its gateway reaches this
  * test's server on 127.0.0.1; the agent's containers have loopback only. Skips only when no Docker
@@ -58,12 +70,18 @@ class ActionContainerIT {
           "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "canary-oidc-token-a93c",
           "ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:9/canary-oidc-url-7f20");
 
+  private static final String APP_ID = "12345";
+  private static final String INSTALLATION_TOKEN = "ghs_SENTINELactionTOKEN0123456789abcdefghijXY";
+  private static final KeyPair APP_KEY = rsaKey();
+
   @TempDir Path dir;
   private Path workspace;
   private Path home;
   private Path fileCommands;
   private HttpServer server;
+  private HttpServer githubApi;
   private final List<String> requests = new CopyOnWriteArrayList<>();
+  private final List<String> githubRequests = new CopyOnWriteArrayList<>();
   private final List<String> containers = new ArrayList<>();
 
   @BeforeEach
@@ -86,6 +104,73 @@ class ActionContainerIT {
           exchange.close();
         });
     server.start();
+    githubApi = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    githubApi.createContext("/", this::serveGithub);
+    githubApi.start();
+  }
+
+  /**
+   * A GitHub App installed on acme/app, answering as GitHub documents: the App, its installation,
+   * a created installation token, the token's repositories, the token's revocation (204). Records
+   * each request as method, path and which credential it carried.
+   */
+  private void serveGithub(HttpExchange exchange) throws IOException {
+    String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+    String credential = isAppJwt(authorization) ? "app-jwt"
+        : ("token " + INSTALLATION_TOKEN).equals(authorization) ? "token" : authorization == null ? "none" : "other";
+    String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+    String request = exchange.getRequestMethod() + " " + exchange.getRequestURI();
+    githubRequests.add(request + " " + credential + (body.isEmpty() ? "" : " " + body.replaceAll("\\s", "")));
+    String base = "http://127.0.0.1:" + githubApi.getAddress().getPort();
+    String answer = switch (request) {
+      case "GET /app" -> "{\"id\":" + APP_ID + ",\"slug\":\"taskbound-test\",\"owner\":{\"login\":\"acme\"}}";
+      case "GET /repos/acme/app/installation" -> "{\"id\":42,\"app_id\":" + APP_ID
+          + ",\"account\":{\"login\":\"acme\",\"type\":\"Organization\"},\"access_tokens_url\":\"" + base
+          + "/app/installations/42/access_tokens\",\"repository_selection\":\"selected\","
+          + "\"permissions\":{\"contents\":\"write\",\"metadata\":\"read\"}}";
+      case "POST /app/installations/42/access_tokens" -> "{\"token\":\"" + INSTALLATION_TOKEN
+          + "\",\"expires_at\":\"2026-11-27T13:00:00Z\",\"permissions\":{\"contents\":\"read\"},"
+          + "\"repository_selection\":\"selected\",\"repositories\":[{\"id\":1,\"name\":\"app\",\"full_name\":\"acme/app\"}]}";
+      case "GET /installation/repositories" -> "{\"total_count\":1,\"repositories\":[{\"id\":1,\"full_name\":\"acme/app\"}]}";
+      default -> null;
+    };
+    int status = answer == null ? (request.equals("DELETE /installation/token") ? 204 : 404)
+        : request.startsWith("POST") ? 201 : 200;
+    exchange.getResponseHeaders().set("Content-Type", "application/json");
+    byte[] bytes = answer == null ? new byte[0] : answer.getBytes(StandardCharsets.UTF_8);
+    exchange.sendResponseHeaders(status, status == 204 ? -1 : bytes.length);
+    exchange.getResponseBody().write(bytes);
+    exchange.close();
+  }
+
+  /** {@code Bearer} + an RS256 JWT signed with the App's key and issued by the App. */
+  private static boolean isAppJwt(String authorization) {
+    if (authorization == null || !authorization.startsWith("Bearer ")) {
+      return false;
+    }
+    try {
+      SignedJWT jwt = SignedJWT.parse(authorization.substring("Bearer ".length()));
+      return jwt.verify(new RSASSAVerifier((RSAPublicKey) APP_KEY.getPublic()))
+          && APP_ID.equals(jwt.getJWTClaimsSet().getIssuer());
+    } catch (ParseException | JOSEException e) {
+      return false;
+    }
+  }
+
+  private static KeyPair rsaKey() {
+    try {
+      KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+      generator.initialize(2048);
+      return generator.generateKeyPair();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String pkcs8Pem(KeyPair pair) {
+    return "-----BEGIN PRIVATE KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(pair.getPrivate().getEncoded())
+        + "\n-----END PRIVATE KEY-----\n";
   }
 
   @AfterEach
@@ -93,16 +178,20 @@ class ActionContainerIT {
     if (server != null) {
       server.stop(0);
     }
+    if (githubApi != null) {
+      githubApi.stop(0);
+    }
     for (String name : containers) {
       docker(Duration.ofSeconds(30), "rm", "--force", name);
     }
   }
 
   @Test
-  void runsAgentInSiblingContainersWithEnforcedEgressAndVerifiableEvidence() throws Exception {
+  void runsAgentInSiblingContainersWithEnforcedEgressAGithubAppTokenAndVerifiableEvidence() throws Exception {
     String actionImage = actionImage();
     requireAgentImage();
     int port = server.getAddress().getPort();
+    int githubPort = githubApi.getAddress().getPort();
     Files.createDirectories(workspace.resolve("taskbound"));
     Files.writeString(
         workspace.resolve("taskbound/policy.yml"),
@@ -115,14 +204,19 @@ class ActionContainerIT {
           ttl: 5m
           sandbox: {backends: [container], enforcement: strict}
           egress:
-            allow: ["api.test:%d"]
-            hosts: {api.test: 127.0.0.1}
+            allow: ["api.test:%d", "api.github.test:%d"]
+            hosts: {api.test: 127.0.0.1, api.github.test: 127.0.0.1}
+          github:
+            repositories: [acme/app]
+            permissions: {contents: read}
         """
-            .formatted(port));
+            .formatted(port, githubPort));
     String command =
         "mkdir -p out"
             + " && curl -sS --max-time 30 -o out/allowed.txt http://api.test:" + port + "/hello?from=agent"
-            + "; curl -s --max-time 30 -o /dev/null -w '%{http_code}' http://example.com/ > out/denied.txt"
+            + "; curl -s --max-time 30 -o /dev/null -w '%{http_code}' http://denied.test/ > out/denied.txt"
+            + "; curl -sS --max-time 30 -o out/repositories.txt -H \"Authorization: token $GH_TOKEN\""
+            + " http://api.github.test:" + githubPort + "/installation/repositories"
             + "; if [ -e /var/run/docker.sock ]; then echo present; else echo absent; fi > out/docker-sock.txt"
             + "; env > out/env.txt";
     Map<String, String> inputs = new LinkedHashMap<>();
@@ -132,6 +226,10 @@ class ActionContainerIT {
     inputs.put("INPUT_SANDBOX", "container");
     inputs.put("INPUT_AGENT-IMAGE", AGENT_IMAGE);
     inputs.putAll(CANARIES);
+    // The App, as a workflow configures it: step-level env from secrets.
+    inputs.put("TASKBOUND_GITHUB_APP_ID", APP_ID);
+    inputs.put("TASKBOUND_GITHUB_APP_KEY", pkcs8Pem(APP_KEY));
+    inputs.put("TASKBOUND_GITHUB_API_URL", "http://127.0.0.1:" + githubPort);
 
     Result main = runAction(actionImage, "main", List.of(), inputs);
 
@@ -142,9 +240,20 @@ class ActionContainerIT {
     assertThat(requests).containsExactly("GET /hello?from=agent host=api.test:" + port);
     assertThat(Files.readString(workspace.resolve("out/denied.txt")).strip()).isEqualTo("403");
     assertThat(Files.readString(workspace.resolve("out/docker-sock.txt")).strip()).isEqualTo("absent");
+    // The token: minted as the App inside the image, used by the agent, revoked once at teardown by itself.
+    assertThat(Files.readString(workspace.resolve("out/repositories.txt"))).contains("\"full_name\":\"acme/app\"");
+    assertThat(githubRequests).containsExactly(
+        "GET /app app-jwt",
+        "GET /repos/acme/app/installation app-jwt",
+        "POST /app/installations/42/access_tokens app-jwt {\"repositories\":[\"app\"],\"permissions\":{\"contents\":\"read\"}}",
+        "GET /installation/repositories token",
+        "DELETE /installation/token token");
+    assertThat(main.output()).doesNotContain(INSTALLATION_TOKEN).doesNotContain("Exception");
     String agentEnv = Files.readString(workspace.resolve("out/env.txt"));
     assertThat(agentEnv).contains("http_proxy=http://127.0.0.1:");
-    assertThat(agentEnv).doesNotContain("canary-", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST");
+    assertThat(agentEnv).doesNotContain("canary-", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST", "PRIVATE KEY",
+        "TASKBOUND_GITHUB_APP");
+    assertThat(agentEnv).contains("GH_TOKEN=" + INSTALLATION_TOKEN);
     Path bundle = workspace.resolve(outputs.get("bundle"));
     assertThat(bundle.getFileName().toString()).startsWith("E2E-1-").endsWith(".zip");
     VerificationResult verified = BundleVerifier.verify(bundle);

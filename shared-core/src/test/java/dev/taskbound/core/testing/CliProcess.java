@@ -26,6 +26,7 @@ public final class CliProcess implements AutoCloseable {
   private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
   private final List<String> stdout = new CopyOnWriteArrayList<>();
   private final List<String> stderr = new CopyOnWriteArrayList<>();
+  private final List<Thread> pumps = new CopyOnWriteArrayList<>();
 
   private CliProcess(Process process) {
     this.process = process;
@@ -92,19 +93,31 @@ public final class CliProcess implements AutoCloseable {
             },
             name);
     t.setDaemon(true);
+    pumps.add(t);
     t.start();
   }
 
-  /** Blocks until a line (stdout or stderr) matches, or fails after {@code timeout}. */
+  /**
+   * Blocks until a line (stdout or stderr) matches; fails after {@code timeout}, or as soon as the
+   * process has ended and all its output was read without a match.
+   */
   public String awaitLine(Predicate<String> match, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     for (long left; (left = deadline - System.nanoTime()) > 0; ) {
-      String line = lines.poll(left, TimeUnit.NANOSECONDS);
+      String line = lines.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(250)), TimeUnit.NANOSECONDS);
       if (line != null && match.test(line)) {
         return line;
       }
+      if (line == null && !process.isAlive() && outputRead() && lines.isEmpty()) {
+        throw new AssertionError("taskbound exited with " + process.exitValue() + " before a matching line; stdout="
+            + stdout + " stderr=" + stderr);
+      }
     }
     throw new AssertionError("no matching line within " + timeout + "; stdout=" + stdout + " stderr=" + stderr);
+  }
+
+  private boolean outputRead() {
+    return pumps.stream().noneMatch(Thread::isAlive);
   }
 
   /** Waits for the process to end and returns its exit status. */

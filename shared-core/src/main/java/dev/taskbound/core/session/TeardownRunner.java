@@ -60,6 +60,9 @@ final class TeardownRunner {
     this.clock = clock;
   }
 
+  /** The first failure to record a teardown step in the evidence log, if any. */
+  private RuntimeException unrecorded;
+
   TeardownReport run(TeardownJournal journal) {
     List<TeardownJournal.Entry> pending = journal.pending();
     if (live.evidence == null && pending.stream().anyMatch(e -> e.step().equals(SEAL_EVIDENCE))) {
@@ -69,7 +72,12 @@ final class TeardownRunner {
       StepResult result = runOne(entry);
       journal.complete(entry.id(), result.outcome(), result.attempts(), result.error().orElse(null));
       results.add(result);
-      recordInEvidence(result);
+      try {
+        recordInEvidence(result);
+      } catch (RuntimeException e) {
+        // Every undo still runs; the seal then fails, since the log lacks this step (issue 10).
+        unrecorded = unrecorded == null ? e : unrecorded;
+      }
       timer.mark("close." + entry.step());
     }
     return new TeardownReport(record.sessionId(), results);
@@ -165,6 +173,9 @@ final class TeardownRunner {
   }
 
   private void sealEvidence() throws IOException {
+    if (unrecorded != null) {
+      throw new IOException("a teardown step could not be recorded in the evidence log: " + describe(unrecorded), unrecorded);
+    }
     EvidenceLog log = live.evidence;
     if (log == null) {
       if (!Files.exists(layout.events())) {

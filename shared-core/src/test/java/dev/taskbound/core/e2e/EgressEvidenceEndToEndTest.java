@@ -177,6 +177,90 @@ class EgressEvidenceEndToEndTest {
     assertVerifies();
   }
 
+  /**
+   * Issue 10: no event is ever dropped. The session's events.jsonl is made immutable ({@code chattr
+   * +i}: every write to it fails) before the agent's request: the decision cannot be recorded, so
+   * the request is not relayed, the gateway fails and the agent is stopped. The log stays unwritable
+   * until the run ends, so it cannot be sealed (exit 123, one line); once it is writable again,
+   * {@code taskbound teardown --session} seals what was recorded.
+   */
+  @Test
+  void aDecisionThatCannotBeRecordedStopsTheAgentAndIsNeverRelayed() throws Exception {
+    AtomicInteger served = new AtomicInteger();
+    HttpServer stub = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 8);
+    stub.createContext("/", exchange -> {
+      served.incrementAndGet();
+      exchange.sendResponseHeaders(204, -1);
+      exchange.close();
+    });
+    stub.start();
+    closeables.add(() -> stub.stop(0));
+    int port = stub.getAddress().getPort();
+    Path policy = policy("example.test:" + port, "example.test: 127.0.0.1", false);
+    String agent = String.join("\n",
+        "echo agent-ready",
+        waitFor("go"),
+        "curl -s -o /dev/null -w 'status=%{http_code}\\n' http://example.test:" + port + "/",
+        "sleep 120",
+        "echo survived",
+        "");
+
+    Path stateDir;
+    Path events = null;
+    try {
+      try (CliProcess run = taskbound("run", "--task", "T-10-2", "--policy", policy.toString(), "--out",
+          out.toString(), "--", "sh", "-c", agent)) {
+        stateDir = RunArtifacts.stateDir(run, WAIT);
+        events = stateDir.resolve("events.jsonl");
+        run.awaitLine("agent-ready"::equals, WAIT);
+        awaitRecorded(events, "\"agent.started\"");
+        chattr("+i", events);
+        Files.createFile(work.resolve("go"));
+
+        int status = run.waitFor(WAIT);
+
+        assertThat(status).as(run.stderr()).isEqualTo(123);
+        assertThat(run.stdout()).doesNotContain("status=204").doesNotContain("survived");
+        assertThat(run.stderr()).contains("taskbound: error: cannot append to evidence log " + events
+            + ": Operation not permitted").contains("teardown stop-gateway").contains("teardown seal-evidence")
+            .doesNotContain("\tat ");
+      }
+      assertThat(served).hasValue(0);
+      chattr("-i", events);
+
+      try (CliProcess retry = taskbound("teardown", "--session", stateDir.toString())) {
+        assertThat(retry.waitFor(WAIT)).as(retry.stderr()).isZero();
+      }
+    } finally {
+      if (events != null && Files.exists(events)) {
+        chattr("-i", events);
+      }
+    }
+
+    assertVerifies();
+    assertThat(events()).extracting(e -> e.get("type").asText())
+        .contains("agent.started", "session.closed").doesNotContain("egress.allowed", "agent.exited");
+  }
+
+  /** Waits until the log holds {@code text}: the run records asynchronously to the agent's output. */
+  private static void awaitRecorded(Path log, String text) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!Files.readString(log).contains(text)) {
+      assertThat(System.nanoTime()).as("%s never recorded %s", log, text).isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+
+  private static String waitFor(String file) {
+    return "i=0; while [ ! -e " + file + " ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i+1)); done";
+  }
+
+  private static void chattr(String flag, Path file) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("chattr", flag, file.toString()).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as("chattr " + flag + " " + file + ": " + output).isZero();
+  }
+
   /** A listener on 127.0.0.N:443 (a free N), recording how many bytes each connection sent. */
   private String tlsUpstream(List<Integer> bytesPerConnection) throws IOException {
     IOException last = null;

@@ -69,4 +69,48 @@ class OnRequestSecretTest extends StubServerTest {
           .doesNotContain(VaultStubs.KV2_VALUE);
     }
   }
+
+  /** Issue 10: the host's own way to an on-request secret obeys the gate rules too. */
+  @Test
+  void aSecretTheGateDeniesIsNeitherFetchedNorServedToTheHost() throws IOException {
+    VaultStubs.stubAll(server);
+    Path policy = Files.writeString(dir.resolve("task.yml"), String.join("\n",
+        "apiVersion: taskbound.dev/v1",
+        "kind: Task",
+        "spec:",
+        "  gate:",
+        "    rules:",
+        "      - {action: secret.read, decision: deny}",
+        "  vault:",
+        "    policies: [app-read]",
+        "    secrets:",
+        "      - {name: signing, kind: kv2, path: kv/app/db, field: password, access: on-request}",
+        ""));
+    SessionSpec spec = SessionSpec.builder(TaskId.parse("T-10"), List.of("true"))
+        .policyFile(policy)
+        .sessionRoot(dir.resolve("sessions"))
+        .runtimeRoot(dir.resolve("rt"))
+        .outDir(dir.resolve("out"))
+        .credentialSources(CredentialSources.fromEnvironment(Map.of(
+            "TASKBOUND_VAULT_ADDR", server.baseUrl(), "TASKBOUND_VAULT_TOKEN", VaultStubs.GIVEN_TOKEN)))
+        .build();
+    Files.createDirectories(dir.resolve("rt"));
+
+    Path bundle;
+    try (Session session = Session.open(spec)) {
+      SessionException denied = catchThrowableOfType(() -> session.onRequestSecret("signing"), SessionException.class);
+
+      assertThat(denied.getMessage()).isEqualTo("the on-request secret 'signing' is refused: denied by gate rule"
+          + " 'secret.read: deny' (" + policy + ":6)");
+      assertThat(denied.exitCode()).isEqualTo(ExitCodes.CREDENTIALS);
+      bundle = session.record().bundle();
+    }
+
+    server.verify(0, getRequestedFor(urlEqualTo("/v1/kv/data/app/db")));
+    try (ZipFile zip = new ZipFile(bundle.toFile())) {
+      String events = new String(zip.getInputStream(zip.getEntry("events.jsonl")).readAllBytes());
+      assertThat(events).contains("\"type\":\"gate.decided\"").contains("\"rule\":\"secret.read: deny\"")
+          .contains("\"secret.denied\"").doesNotContain("\"secret.accessed\"");
+    }
+  }
 }

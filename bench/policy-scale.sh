@@ -6,15 +6,16 @@
 # The base build (c3ced25, before the fix, built from a git worktree in a temp dir) and this build
 # run in the same invocation, interleaved, through the same launcher and JVM flags.
 #
-# Usage: bench/policy-scale.sh [RUNS]   (default 3 runs per case for this build; the base build
-# runs once per case, bounded by BASE_TIMEOUT seconds, default 150, since it is quadratic)
+# Usage: bench/policy-scale.sh [RUNS]   (default 3 runs per case for this build, medians shown; the base build
+# runs once per case, bounded by BASE_TIMEOUT seconds of wall time, default 120, since it is
+# quadratic; a base run cut short shows its CPU time so far as a lower bound)
 # Env: BASE_JAR=path skips building the base; BASE_COMMIT (default c3ced25).
 # No network; files under a temp dir, removed at exit.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-3}
 base_commit=${BASE_COMMIT:-c3ced25}
-base_timeout=${BASE_TIMEOUT:-150}
+base_timeout=${BASE_TIMEOUT:-120}
 new_jar=$here/shared-core/target/taskbound.jar
 work=$(mktemp -d /tmp/policy-scale.XXXXXX)
 cleanup() {
@@ -25,6 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+start="$(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 [ -f "$new_jar" ] || { echo "build first: ./mvnw -q -Djenkins.skip -DskipTests package" >&2; exit 2; }
 base_jar=${BASE_JAR:-}
 if [ -z "$base_jar" ]; then
@@ -35,43 +37,48 @@ if [ -z "$base_jar" ]; then
   base_jar=$work/base.jar
 fi
 
-# One measurement: "seconds peak-KiB exit-code" (time -v's figures; a timeout shows as exit 124).
+# One measurement: "wall-s cpu-s peak-KiB exit-code" (time -v's figures; cpu = user + system, the
+# figure that machine load moves least; a timeout shows as exit 124).
 measure() { # jar timeout args...
   local jar=$1 limit=$2; shift 2
   local out=$work/time.txt
   set +e
-  TASKBOUND_JAR=$jar timeout "$limit" /usr/bin/time -v "$here/bin/taskbound" policy check "$@" \
+  # time outside timeout, so a run cut short still reports the CPU and memory it had used.
+  TASKBOUND_JAR=$jar /usr/bin/time -v timeout "$limit" "$here/bin/taskbound" policy check "$@" \
     >/dev/null 2>"$out"
   local rc=$?
   set -e
-  local wall rss
+  local wall cpu rss
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$out")
+  cpu=$(awk -F': ' '/User time|System time/ {s+=$2} END {printf "%.2f", s}' "$out")
   rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$out")
   if grep -q "Command exited with non-zero status" "$out"; then
     rc=$(awk -F'status ' '/Command exited with non-zero status/ {print $2}' "$out")
   fi
-  echo "${wall:-$limit} ${rss:-0} $rc"
+  echo "${wall:-$limit} ${cpu:-0} ${rss:-0} $rc"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-printf '| case | base s | base MiB | base exit | new s (median of %s) | new MiB (max) | new exit | time ratio |\n' "$runs"
-printf '|---|---:|---:|---:|---:|---:|---:|---:|\n'
+printf '| case | base wall s | base CPU s | base MiB | base exit | new wall s | new CPU s | new MiB (max) | new exit | CPU ratio |\n'
+printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 run_case() { # label args...
   local label=$1; shift
-  local b; b=$(measure "$base_jar" "$base_timeout" "$@")
-  local times=() rss_max=0 rc=0 one
+  local bw bc brss brc nw nc nrss nrc
+  read -r bw bc brss brc <<<"$(measure "$base_jar" "$base_timeout" "$@")"
+  local walls=() cpus=() rss_max=0 one
   for _ in $(seq "$runs"); do
-    one=$(measure "$new_jar" 60 "$@")
-    times+=("$(echo "$one" | cut -d' ' -f1)")
-    local r; r=$(echo "$one" | cut -d' ' -f2); [ "$r" -gt "$rss_max" ] && rss_max=$r
-    rc=$(echo "$one" | cut -d' ' -f3)
+    read -r nw nc nrss nrc <<<"$(measure "$new_jar" 120 "$@")"
+    walls+=("$nw"); cpus+=("$nc")
+    [ "$nrss" -gt "$rss_max" ] && rss_max=$nrss
   done
-  local med; med=$(printf '%s\n' "${times[@]}" | median)
-  local bs brss brc; read -r bs brss brc <<<"$b"
-  local shown_bs=$bs; [ "$brc" = 124 ] && shown_bs=">$base_timeout (timeout)"
-  printf '| %s | %s | %d | %s | %s | %d | %s | %s |\n' "$label" "$shown_bs" $((brss / 1024)) "$brc" "$med" \
-    $((rss_max / 1024)) "$rc" "$(awk -v b="$bs" -v n="$med" 'BEGIN {printf "%.1fx", b / n}')"
+  local mw mc
+  mw=$(printf '%s\n' "${walls[@]}" | median)
+  mc=$(printf '%s\n' "${cpus[@]}" | median)
+  local shown_bw=$bw shown_bc=$bc cmp=""
+  if [ "$brc" = 124 ]; then shown_bw=">$base_timeout (timeout)"; shown_bc=">$bc"; cmp=">"; fi
+  printf '| %s | %s | %s | %d | %s | %s | %s | %d | %s | %s |\n' "$label" "$shown_bw" "$shown_bc" $((brss / 1024)) "$brc" \
+    "$mw" "$mc" $((rss_max / 1024)) "$nrc" "$cmp$(awk -v b="$bc" -v n="$mc" 'BEGIN {printf "%.1fx", b / n}')"
 }
 
 for n in 1000 10000 20000; do
@@ -83,4 +90,4 @@ python3 "$here/bench/policy-scale-gen.py" "$work/c" comment
 run_case "1 MiB, one comment line" "$work/c/one-line.yml"
 run_case "1 MiB of 64-byte comment lines" "$work/c/lines.yml"
 echo
-echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(java -version 2>&1 | head -1)"
+echo "Start: $start. End: $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg). $(nproc) cores, $(java -version 2>&1 | head -1)."

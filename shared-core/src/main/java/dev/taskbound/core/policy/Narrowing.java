@@ -4,6 +4,7 @@ import dev.taskbound.core.egress.EgressRule;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -390,20 +391,23 @@ final class Narrowing {
     }
     if (l.secrets() != null) {
       if (!open) {
+        // The first upper secret per (name, path, kind): one lookup per lower secret.
+        Map<List<Object>, Located<VaultSecretPolicy>> upper = new HashMap<>();
+        vaultSecrets.value().forEach(u -> upper.putIfAbsent(secretKey(u.value()), u));
         for (Located<VaultSecretPolicy> s : l.secrets().value()) {
-          checkSecret(s);
+          checkSecret(s, Optional.ofNullable(upper.get(secretKey(s.value()))));
         }
       }
       vaultSecrets = l.secrets();
     }
   }
 
-  private void checkSecret(Located<VaultSecretPolicy> lower) {
+  private static List<Object> secretKey(VaultSecretPolicy s) {
+    return List.of(s.name(), s.path(), s.kind());
+  }
+
+  private void checkSecret(Located<VaultSecretPolicy> lower, Optional<Located<VaultSecretPolicy>> upper) {
     VaultSecretPolicy s = lower.value();
-    Optional<Located<VaultSecretPolicy>> upper = vaultSecrets.value().stream()
-        .filter(u -> u.value().name().equals(s.name()) && u.value().path().equals(s.path())
-            && u.value().kind() == s.kind())
-        .findFirst();
     if (upper.isEmpty()) {
       throw widens(lower, s.name() + " (" + s.kind().yamlName() + " " + s.path() + ")",
           vaultSecrets.value().isEmpty() ? limitAt(vaultSecrets) + " grants no Vault secret"

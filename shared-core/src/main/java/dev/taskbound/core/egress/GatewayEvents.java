@@ -19,7 +19,10 @@ public interface GatewayEvents {
    * than exactly {@code chunked}, differing Content-Lengths, a malformed chunked body, bytes after the body.
    */
   String SMUGGLING = "egress.denied.smuggling";
-  /** A request head with a control character (NUL, VT, ...) or a request target that is not printable ASCII. */
+  /**
+   * A request head that can be read only one way and is not: a control character (NUL, VT, ...), a
+   * request target that is not printable ASCII, a bare CR or LF, a folded or malformed header line.
+   */
   String MALFORMED = "egress.denied.malformed";
   String HEADER_TOO_LARGE = "egress.limit.header-size";
   String HEADER_TIMEOUT = "egress.limit.header-timeout";

@@ -71,7 +71,7 @@ final class RequestHead {
     String[] lines = head.split("\r\n", -1);
     for (String line : lines) {
       if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
-        throw new ProxyRequestException(400, "the request head has a bare CR or LF; lines must end with CRLF");
+        throw new ProxyRequestException(400, "the request head has a bare CR or LF; lines must end with CRLF", GatewayEvents.MALFORMED);
       }
     }
     for (int i = 0; i < lines.length; i++) {
@@ -80,16 +80,16 @@ final class RequestHead {
     String[] parts = lines[0].split(" ", -1);
     if (parts.length != 3) {
       throw new ProxyRequestException(
-          400, "malformed request line '" + printable(lines[0]) + "'; expected 'METHOD target HTTP/1.1'");
+          400, "malformed request line '" + printable(lines[0]) + "'; expected 'METHOD target HTTP/1.1'", GatewayEvents.MALFORMED);
     }
     if (!TOKEN.matcher(parts[0]).matches()) {
-      throw new ProxyRequestException(400, "malformed method '" + printable(parts[0]) + "'");
+      throw new ProxyRequestException(400, "malformed method '" + printable(parts[0]) + "'", GatewayEvents.MALFORMED);
     }
     if (!parts[2].equals("HTTP/1.1") && !parts[2].equals("HTTP/1.0")) {
-      throw new ProxyRequestException(400, "unsupported protocol '" + printable(parts[2]) + "'; accepted: HTTP/1.1, HTTP/1.0");
+      throw new ProxyRequestException(400, "unsupported protocol '" + printable(parts[2]) + "'; accepted: HTTP/1.1, HTTP/1.0", GatewayEvents.MALFORMED);
     }
     if (parts[1].isEmpty()) {
-      throw new ProxyRequestException(400, "empty request target");
+      throw new ProxyRequestException(400, "empty request target", GatewayEvents.MALFORMED);
     }
     for (int i = 0; i < parts[1].length(); i++) {
       char c = parts[1].charAt(i);
@@ -103,10 +103,10 @@ final class RequestHead {
       String line = lines[i];
       int colon = line.indexOf(':');
       if (line.startsWith(" ") || line.startsWith("\t")) {
-        throw new ProxyRequestException(400, "folded header lines are not accepted");
+        throw new ProxyRequestException(400, "folded header lines are not accepted", GatewayEvents.MALFORMED);
       }
       if (colon <= 0 || !TOKEN.matcher(line.substring(0, colon)).matches()) {
-        throw new ProxyRequestException(400, "malformed header line '" + printable(line) + "'; expected 'Name: value'");
+        throw new ProxyRequestException(400, "malformed header line '" + printable(line) + "'; expected 'Name: value'", GatewayEvents.MALFORMED);
       }
       headers.add(new Header(line.substring(0, colon), trimOws(line.substring(colon + 1))));
     }

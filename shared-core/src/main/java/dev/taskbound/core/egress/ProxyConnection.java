@@ -471,7 +471,7 @@ final class ProxyConnection implements Relay.Handler {
   private void refuse(ProxyRequestException e) {
     ctx.counters().malformed.incrementAndGet();
     if (e.event() != null) { // a framing or syntax refusal names its own event
-      event(ctx, e.event(), "", 0, e.getMessage());
+      event(ctx, e.event(), "", 0, e.evidence());
     } else if (e.status() == 431) {
       event(ctx, GatewayEvents.HEADER_TOO_LARGE, "", 0, e.getMessage());
     } else if (e.status() == 408) {

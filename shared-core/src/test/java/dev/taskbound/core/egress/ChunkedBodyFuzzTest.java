@@ -15,6 +15,7 @@ import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.Tag;
 import net.jqwik.api.Tuple;
 
@@ -73,6 +74,7 @@ class ChunkedBodyFuzzTest {
     Optional<byte[]> reference = ReferenceChunkedDecoder.decode(body);
 
     String cut = outcome(body, cuts);
+    Statistics.label("outcome").collect(whole.startsWith("refused") ? "refused" : whole); // printed by bench/fuzz.sh
 
     assertThat(whole.equals("complete")).as("%s, reference %s", whole, reference.isPresent() ? "decodes" : "refuses")
         .isEqualTo(reference.isPresent());

@@ -259,9 +259,27 @@ class PlainHttpFramingTest {
     String response = exchange(request);
 
     assertThat(response).startsWith("HTTP/1.1 400 Bad Request\r\n").endsWith("\r\n\r\ntaskbound: bad proxy request: " + why + "\n");
-    assertThat(events).containsExactly(new Event(event, "", 0, why));
+    assertThat(events).containsExactly(new Event(event, "", 0, recorded(why)));
     assertThat(gateway.stats().malformed()).isEqualTo(1);
     assertThat(upstream.accepted).as("connections the upstream accepted").hasValue(0);
+  }
+
+  /** The event names a refused request line, target or header line by position, without quoting it. */
+  private static String recorded(String reason) {
+    if (reason.startsWith("control character") || reason.startsWith("byte 0x")) {
+      return reason.replaceFirst(" '.*'; accepted", "; accepted");
+    }
+    return reason.replaceFirst("^malformed header line '.*';", "malformed header line 1;");
+  }
+
+  @Test
+  void aRefusedHeaderLineNeverReachesTheEvidence() throws Exception {
+    String response = exchange(requestLine("GET") + "Authorization: Bearer s3cret\u0001\r\n\r\n");
+
+    assertThat(response).startsWith("HTTP/1.1 400 Bad Request\r\n");
+    assertThat(events).containsExactly(new Event(GatewayEvents.MALFORMED, "", 0,
+        "control character 0x01 at position 28 of header line 1; accepted: none (tab only inside header values)"));
+    assertThat(upstream.accepted).hasValue(0);
   }
 
   /**

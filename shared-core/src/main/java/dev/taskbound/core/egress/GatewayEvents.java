@@ -26,7 +26,10 @@ public interface GatewayEvents {
      * after the body.
      */
     SMUGGLING,
-    /** A request head with a control character (NUL, VT, ...) or a target that is not printable ASCII. */
+    /**
+     * A request head that can be read only one way and is not: a control character (NUL, VT, ...), a
+     * request target that is not printable ASCII, a bare CR or LF, a folded or malformed header line.
+     */
     MALFORMED,
     /** A request head exceeded the size limit. */
     HEADER_TOO_LARGE,

@@ -477,7 +477,7 @@ final class ProxyConnection implements Relay.Handler {
     String host = decision == null ? "" : decision.host();
     int port = decision == null ? 0 : decision.port();
     if (e.event() != null) { // a framing or syntax refusal names its own event
-      event(ctx, e.event(), host, port, e.getMessage());
+      event(ctx, e.event(), host, port, e.evidence());
     } else if (e.status() == 431) {
       event(ctx, GatewayEvents.HEADER_TOO_LARGE, host, port, e.getMessage());
     } else if (e.status() == 408) {

@@ -71,7 +71,7 @@ final class RequestHead {
     String[] lines = head.split("\r\n", -1);
     for (String line : lines) {
       if (line.indexOf('\n') >= 0 || line.indexOf('\r') >= 0) {
-        throw new ProxyRequestException(400, "the request head has a bare CR or LF; lines must end with CRLF");
+        throw new ProxyRequestException(400, "the request head has a bare CR or LF; lines must end with CRLF", GatewayEvents.MALFORMED);
       }
     }
     for (int i = 0; i < lines.length; i++) {
@@ -79,23 +79,24 @@ final class RequestHead {
     }
     String[] parts = lines[0].split(" ", -1);
     if (parts.length != 3) {
-      throw new ProxyRequestException(
-          400, "malformed request line '" + printable(lines[0]) + "'; expected 'METHOD target HTTP/1.1'");
+      throw new ProxyRequestException(400, "malformed request line '" + printable(lines[0]) + "'; expected 'METHOD target HTTP/1.1'",
+          GatewayEvents.MALFORMED, "malformed request line (" + parts.length + " parts); expected 'METHOD target HTTP/1.1'");
     }
     if (!TOKEN.matcher(parts[0]).matches()) {
-      throw new ProxyRequestException(400, "malformed method '" + printable(parts[0]) + "'");
+      throw new ProxyRequestException(400, "malformed method '" + printable(parts[0]) + "'", GatewayEvents.MALFORMED);
     }
     if (!parts[2].equals("HTTP/1.1") && !parts[2].equals("HTTP/1.0")) {
-      throw new ProxyRequestException(400, "unsupported protocol '" + printable(parts[2]) + "'; accepted: HTTP/1.1, HTTP/1.0");
+      throw new ProxyRequestException(400, "unsupported protocol '" + printable(parts[2]) + "'; accepted: HTTP/1.1, HTTP/1.0", GatewayEvents.MALFORMED);
     }
     if (parts[1].isEmpty()) {
-      throw new ProxyRequestException(400, "empty request target");
+      throw new ProxyRequestException(400, "empty request target", GatewayEvents.MALFORMED);
     }
     for (int i = 0; i < parts[1].length(); i++) {
       char c = parts[1].charAt(i);
       if (c <= 0x20 || c >= 0x7f) {
-        throw new ProxyRequestException(400, "byte " + hex(c) + " at position " + i + " of the request target '"
-            + printable(parts[1]) + "'; accepted: printable ASCII (percent-encode the rest)", GatewayEvents.MALFORMED);
+        String what = "byte " + hex(c) + " at position " + i + " of the request target";
+        String accepted = "; accepted: printable ASCII (percent-encode the rest)";
+        throw new ProxyRequestException(400, what + " '" + printable(parts[1]) + "'" + accepted, GatewayEvents.MALFORMED, what + accepted);
       }
     }
     List<Header> headers = new ArrayList<>();
@@ -103,10 +104,11 @@ final class RequestHead {
       String line = lines[i];
       int colon = line.indexOf(':');
       if (line.startsWith(" ") || line.startsWith("\t")) {
-        throw new ProxyRequestException(400, "folded header lines are not accepted");
+        throw new ProxyRequestException(400, "folded header lines are not accepted", GatewayEvents.MALFORMED);
       }
       if (colon <= 0 || !TOKEN.matcher(line.substring(0, colon)).matches()) {
-        throw new ProxyRequestException(400, "malformed header line '" + printable(line) + "'; expected 'Name: value'");
+        throw new ProxyRequestException(400, "malformed header line '" + printable(line) + "'; expected 'Name: value'",
+            GatewayEvents.MALFORMED, "malformed header line " + i + "; expected 'Name: value'");
       }
       headers.add(new Header(line.substring(0, colon), trimOws(line.substring(colon + 1))));
     }
@@ -122,9 +124,9 @@ final class RequestHead {
     for (int i = 0; i < line.length(); i++) {
       char c = line.charAt(i);
       if (c < 0x20 && !(c == '\t' && index > 0) || c == 0x7f) {
-        String where = index == 0 ? "the request line" : "header line " + index;
-        throw new ProxyRequestException(400, "control character " + hex(c) + " at position " + i + " of " + where + " '"
-            + printable(line) + "'; accepted: none (tab only inside header values)", GatewayEvents.MALFORMED);
+        String what = "control character " + hex(c) + " at position " + i + " of " + (index == 0 ? "the request line" : "header line " + index);
+        String accepted = "; accepted: none (tab only inside header values)";
+        throw new ProxyRequestException(400, what + " '" + printable(line) + "'" + accepted, GatewayEvents.MALFORMED, what + accepted);
       }
     }
   }

@@ -40,9 +40,11 @@ docker_env() {
 AGENT_PREFIX=/opt/taskbound-test
 CLAUDE_CODE_VERSION=2.1.328
 agent_clis() {
-  local prefix="$AGENT_PREFIX/claude-code" bin
+  local prefix="$AGENT_PREFIX/claude-code" bin manifest
   bin="$prefix/bin/claude"
-  if [ -x "$bin" ] && "$bin" --version 2>/dev/null | grep -q "^$CLAUDE_CODE_VERSION "; then
+  manifest="$prefix/lib/node_modules/@anthropic-ai/claude-code/package.json"
+  # Cheap check on every build (starting the 370 MB binary is not): the pinned version is installed.
+  if [ -x "$bin" ] && grep -q "\"version\": *\"$CLAUDE_CODE_VERSION\"" "$manifest" 2>/dev/null; then
     return 0
   fi
   if [ "$(id -u)" -ne 0 ]; then

@@ -209,7 +209,7 @@ class IdentityIssuerTest {
       value = {
         "\"\"                     | audience is empty; " + AUD_ACCEPTED,
         "\"vault example\"        | audience 'vault example' has whitespace or a control character (U+0020) at position 6; " + AUD_ACCEPTED,
-        "\"vault\texample\"       | audience 'vault\texample' has whitespace or a control character (U+0009) at position 6; " + AUD_ACCEPTED,
+        "\"vault\texample\"       | audience 'vault\\texample' has whitespace or a control character (U+0009) at position 6; " + AUD_ACCEPTED,
         "\" vault\"               | audience ' vault' has whitespace or a control character (U+0020) at position 1; " + AUD_ACCEPTED,
       })
   void rejectsBadAudiences(String audience, String message) {

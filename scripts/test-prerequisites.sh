@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure the programs the tests drive for real are installed: namespaces (util-linux, iproute2),
+# Makes sure the programs the tests drive for real are installed: namespaces (util-linux, iproute2,
+# bubblewrap: the netns sandbox's runtime requirement),
 # clients (curl, git), and a headless browser for the HTML report test. Run by the Maven build
 # before the tests (skipped with -DskipTests); installs with apt-get when run as root, otherwise
 # says exactly what to install.
@@ -7,6 +8,8 @@ set -euo pipefail
 
 declare -A package_of=(
   [unshare]=util-linux
+  [setpriv]=util-linux
+  [bwrap]=bubblewrap
   [ip]=iproute2
   [curl]=curl
   [git]=git

@@ -27,6 +27,8 @@ public enum EventType {
   CREDENTIAL_ISSUED("credential.issued", "a broker issued a credential: name, kind, fingerprint, expiry, scope"),
   CREDENTIALS_EXPOSED("credentials.exposed", "which variables, files and on-request secrets the agent gets (names only)"),
   REGISTRIES_CONFIGURED("registries.configured", "the package registries' client configuration was written"),
+  SANDBOX_STARTED(
+      "sandbox.started", "the netns sandbox's confinement: the agent's uid/gid, namespaces, capabilities, filesystem view"),
   AGENT_STARTED("agent.started", "the agent's command started in the sandbox"),
   AGENT_EXITED("agent.exited", "the agent's process ended: exit code, duration, what stopped it"),
   SESSION_TTL_EXPIRED("session.ttl_expired", "the TTL expired; the agent is being stopped"),

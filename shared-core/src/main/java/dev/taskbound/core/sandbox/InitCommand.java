@@ -45,6 +45,26 @@ public record InitCommand(Path javaBinary, String classPath, List<String> jvmFla
     return new InitCommand(java, classPath, FAST_START);
   }
 
+  /**
+   * What the sandbox must show read-only for this command to run: the class path's entries and the
+   * JDK the binary belongs to (either may sit under a directory the sandbox otherwise hides).
+   */
+  List<Path> hostPaths() {
+    List<Path> out = new ArrayList<>();
+    for (String e : classPath.split(File.pathSeparator)) {
+      if (!e.isEmpty()) {
+        out.add(Path.of(e).toAbsolutePath());
+      }
+    }
+    try {
+      Path real = javaBinary.toRealPath();
+      out.add(real.getParent().getParent()); // JAVA_HOME: bin/java's grandparent
+    } catch (java.io.IOException | NullPointerException e) {
+      // a missing binary fails the start with its own message
+    }
+    return out;
+  }
+
   /** The command line that runs {@link SandboxInit} with the given arguments. */
   List<String> argv(String... args) {
     List<String> out = new ArrayList<>();

@@ -32,9 +32,13 @@ final class InitLauncher {
   /**
    * @param backend the backend's name, for messages
    * @param argv the command line of the chain, given the control socket's path
-   * @param initIsOutermost whether the spawned process is init itself (else init is its child)
+   * @param initDepth how many first-child steps below the spawned process init is (0: init itself)
+   * @param socketOwner the unprivileged user init runs as when this JVM is root: the control and
+   *     hand-off sockets become theirs (their directory stays root's, traversable only)
+   * @param confinement what the started sandbox reports as its confinement
    */
-  static SandboxProcess launch(String backend, SandboxLaunch launch, Function<Path, List<String>> argv, boolean initIsOutermost) {
+  static SandboxProcess launch(String backend, SandboxLaunch launch, Function<Path, List<String>> argv, int initDepth,
+      Optional<AgentUser> socketOwner, java.util.Map<String, Object> confinement) {
     Path controlDir;
     try {
       controlDir =
@@ -50,6 +54,9 @@ final class InitLauncher {
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       handoff = ListenerReceiver.offer(launch, controlDir.resolve("listener.sock"));
       server.bind(UnixDomainSocketAddress.of(control), 1);
+      if (socketOwner.isPresent()) {
+        RuntimeAccess.grant(controlDir, socketOwner.get());
+      }
       ProcessBuilder pb =
           new ProcessBuilder(argv.apply(control))
               .directory(launch.workDir().toFile())
@@ -64,7 +71,7 @@ final class InitLauncher {
       } catch (IOException e) {
         throw new SandboxException("cannot start the " + backend + " sandbox: " + e.getMessage(), e);
       }
-      LaunchedSandbox sandbox = new LaunchedSandbox(process, initIsOutermost);
+      LaunchedSandbox sandbox = new LaunchedSandbox(process, initDepth, confinement);
       try {
         handshake(backend, launch, server, process, handoff);
         sandbox.initReportedIn();
@@ -82,6 +89,7 @@ final class InitLauncher {
       }
       try {
         Files.deleteIfExists(control);
+        Files.deleteIfExists(controlDir.resolve("empty"));
         Files.deleteIfExists(controlDir);
       } catch (IOException e) {
         // a leftover empty directory in the session directory is removed with it

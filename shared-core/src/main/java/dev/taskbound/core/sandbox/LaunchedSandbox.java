@@ -2,6 +2,7 @@ package dev.taskbound.core.sandbox;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -9,18 +10,33 @@ import java.util.concurrent.TimeUnit;
 final class LaunchedSandbox implements SandboxProcess {
   private final Process process;
   private final Optional<Instant> startTime;
-  private final boolean initIsOutermost;
+  private final int initDepth;
+  private final Map<String, Object> confinement;
   private volatile Optional<ProcessHandle> init = Optional.empty();
 
-  LaunchedSandbox(Process process, boolean initIsOutermost) {
+  /**
+   * @param initDepth how many first-child steps below {@code process} init is (0: it is init)
+   * @param confinement what {@link #confinement()} reports
+   */
+  LaunchedSandbox(Process process, int initDepth, Map<String, Object> confinement) {
     this.process = process;
     this.startTime = process.info().startInstant();
-    this.initIsOutermost = initIsOutermost;
+    this.initDepth = initDepth;
+    this.confinement = Map.copyOf(confinement);
   }
 
   /** Called once init has reported in, so that it is the process found. */
   void initReportedIn() {
-    init = initIsOutermost ? Optional.of(process.toHandle()) : process.toHandle().children().findFirst();
+    Optional<ProcessHandle> found = Optional.of(process.toHandle());
+    for (int i = 0; i < initDepth && found.isPresent(); i++) {
+      found = found.get().children().findFirst();
+    }
+    init = found;
+  }
+
+  @Override
+  public Map<String, Object> confinement() {
+    return confinement;
   }
 
   @Override

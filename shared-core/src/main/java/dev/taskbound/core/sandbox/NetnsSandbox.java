@@ -5,51 +5,54 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The {@code netns} backend: the agent runs in new user, network, PID and mount namespaces. The
- * network namespace has only loopback; {@link SandboxInit} forwards {@code 127.0.0.1:<port>} to
- * the gateway's Unix socket, and nothing else leaves (no route, no DNS). The session's private
- * paths, the Docker socket and {@code /etc/resolv.conf} are covered in a mount namespace made
- * before the user namespace, so the mounts are locked: the agent, root in its user namespace,
- * cannot unmount them. When the outermost process dies, {@code --kill-child} ends the PID
- * namespace and with it every process the agent started.
+ * The {@code netns} backend: the agent runs confined by bubblewrap in new user, network, PID,
+ * mount, IPC, UTS and cgroup namespaces, as an unprivileged host user, with every capability
+ * dropped from its bounding set and {@code no_new_privs} set. The network namespace has only
+ * loopback; {@link SandboxInit} binds the agent's proxy port there and hands it to the gateway,
+ * and nothing else leaves (no route, no DNS). The filesystem view is built from an allow-list
+ * ({@link FilesystemView}): the host read-only, the workspace writable, a private {@code /tmp} and
+ * home, an empty tmpfs over homes, runtime sockets and container engines' state, a minimal
+ * {@code /dev}, a fresh {@code /proc}; only this session's runtime directory, read-only.
  *
- * <p>The process chain: {@code unshare --mount} (plus {@code --user --map-root-user} when not
- * root) → {@code sh} mounting over the hidden paths → {@code exec unshare --user --map-root-user
- * --net --pid --fork --kill-child --mount-proc} → {@code sh} bringing {@code lo} up → {@code exec
- * java SandboxInit} as PID 1 → the agent. Thread-safe.
+ * <p>Run as root, Taskbound never lets the agent be root: bwrap builds the namespaces and mounts
+ * with root's privileges, then the agent's identity is applied inside ({@link #agentIdentity}): the
+ * launch's {@link Confinement#user()}, else the workspace's owner; never uid 0. Run as an ordinary
+ * user, the agent is that user, and bwrap's own user namespace holds the mounts.
+ *
+ * <p>The process chain: {@code bwrap} (outside) → {@code bwrap} (PID 1 inside, reaping) → [as root:
+ * {@code setpriv} → {@code bwrap} (the agent's user namespace)] → {@code java SandboxInit} → the
+ * agent. No one in the sandbox can make another user namespace ({@code --disable-userns}). When the outermost process dies,
+ * {@code --die-with-parent} ends the PID namespace and with it every process the agent started.
+ * Thread-safe.
  */
 public final class NetnsSandbox implements Sandbox {
   /** What a user can do when the backend is unavailable; ends every preflight message. */
   static final String OPTIONS =
-      "Options: run taskbound as root, allow unprivileged user namespaces on this host, use the container"
-          + " backend, or use the proxy backend with 'enforcement: cooperative' in the policy (proxy"
-          + " variables only, not enforced)";
+      "Options: install bubblewrap and allow unprivileged user namespaces on this host (needed as root too: the agent"
+          + " runs as an unprivileged user), use the container backend, or use the proxy backend with 'enforcement:"
+          + " cooperative' in the policy (proxy variables only, not enforced)";
 
   /** Files always covered with {@code /dev/null}: the Docker socket and the resolver configuration. */
   public static final List<Path> MASKED_BY_DEFAULT =
       List.of(Path.of("/var/run/docker.sock"), Path.of("/run/docker.sock"), Path.of("/etc/resolv.conf"));
 
-  private static final String STAGE1 =
-      "m=$1; n=$2; shift 2\n"
-          + "while [ \"$n\" -gt 0 ]; do\n"
-          + "  if [ \"$1\" = dir ]; then \"$m\" -t tmpfs -o ro,nosuid,nodev,noexec,mode=000,size=4k taskbound-hidden \"$2\"\n"
-          + "  else \"$m\" --bind /dev/null \"$2\"; fi || { echo \"taskbound: cannot hide $2\" >&2; exit 121; }\n"
-          + "  shift 2; n=$((n-1))\n"
-          + "done\n"
-          + "exec \"$@\"\n";
-  private static final String STAGE2 =
-      "\"$1\" link set lo up || { echo 'taskbound: cannot bring up lo' >&2; exit 121; }; shift; exec \"$@\"";
+  /** The namespaces every agent gets, as recorded in the evidence. */
+  static final List<String> NAMESPACES = List.of("user", "mount", "pid", "net", "ipc", "uts", "cgroup");
 
   private final String searchPath;
   private final List<Path> masked;
   private final InitCommand init;
   private final Path sysctls;
+  private final Path passwd;
   private volatile SandboxTools checkedTools; // preflight passed once for this instance
 
   /**
@@ -61,7 +64,7 @@ public final class NetnsSandbox implements Sandbox {
   }
 
   /**
-   * @param searchPath where to look for {@code unshare}, {@code ip}, {@code mount}, {@code sh}
+   * @param searchPath where to look for {@code bwrap} and {@code setpriv}
    * @param masked files to cover with {@code /dev/null} in every sandbox, in addition to each
    *     launch's hidden paths (missing ones are skipped)
    * @param init how to start {@link SandboxInit}
@@ -75,6 +78,7 @@ public final class NetnsSandbox implements Sandbox {
     this.masked = List.copyOf(masked);
     this.init = Objects.requireNonNull(init, "init");
     this.sysctls = sysctls;
+    this.passwd = Path.of("/etc/passwd");
   }
 
   /**
@@ -99,15 +103,12 @@ public final class NetnsSandbox implements Sandbox {
    */
   static SandboxTools preflight(String searchPath, Path sysctls, boolean root) {
     SandboxTools tools = SandboxTools.locate(searchPath);
-    if (!root) {
-      refuseIf(sysctls, "kernel/apparmor_restrict_unprivileged_userns", "1",
-          "AppArmor restricts unprivileged user namespaces on this host (sysctl kernel.apparmor_restrict_unprivileged_userns=1)");
-      refuseIf(sysctls, "kernel/unprivileged_userns_clone", "0",
-          "unprivileged user namespaces are disabled on this host (sysctl kernel.unprivileged_userns_clone=0)");
-    }
+    // Root too: bwrap makes the user namespace after setpriv has become the unprivileged agent user.
+    refuseIf(sysctls, "kernel/unprivileged_userns_clone", "0",
+        "unprivileged user namespaces are disabled on this host (sysctl kernel.unprivileged_userns_clone=0)");
     refuseIf(sysctls, "user/max_user_namespaces", "0",
         "user namespaces are disabled on this host (sysctl user.max_user_namespaces=0)");
-    probe(tools);
+    probe(tools, root);
     return tools;
   }
 
@@ -122,9 +123,13 @@ public final class NetnsSandbox implements Sandbox {
     }
   }
 
-  private static void probe(SandboxTools tools) {
-    List<String> cmd =
-        List.of(tools.unshare().toString(), "--user", "--map-root-user", "--net", "--mount", "--pid", "--fork", "true");
+  private static void probe(SandboxTools tools, boolean root) {
+    List<String> cmd = bwrap(tools, root);
+    cmd.addAll(List.of("--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--"));
+    if (root) {
+      cmd.addAll(agentIdentity(tools, 65534, 65534)); // nobody: the user namespace is made unprivileged, as for the agent
+    }
+    cmd.add("true");
     String error;
     try {
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();
@@ -165,8 +170,9 @@ public final class NetnsSandbox implements Sandbox {
   /**
    * Runs the preflight, then starts the agent as described in the class comment.
    *
-   * @throws SandboxException if preflight fails, a hidden path would hide the gateway socket, the
-   *     setup fails, or the agent is not started within the start timeout
+   * @throws SandboxException if preflight fails, the agent's user would be root or cannot be
+   *     applied, a hidden path would hide the gateway socket, the setup fails (bwrap's own message
+   *     is on the job's stderr), or the agent is not started within the start timeout
    */
   @Override
   public SandboxProcess start(SandboxLaunch launch) {
@@ -178,47 +184,117 @@ public final class NetnsSandbox implements Sandbox {
     }
     Path socket = launch.gatewaySocket().toAbsolutePath();
     for (Path hidden : launch.hiddenPaths()) {
-      if (socket.startsWith(hidden.toAbsolutePath())) {
-        throw new SandboxException(
-            "hidden path " + hidden + " contains the gateway socket " + socket + "; the agent must reach the socket");
+      if (socket.equals(hidden.toAbsolutePath())) {
+        throw new SandboxException("hidden path " + hidden + " is the gateway socket; the agent must reach the socket");
       }
     }
-    List<String> covers = new ArrayList<>();
-    addCovers(covers, launch.hiddenPaths());
-    addCovers(covers, masked);
+    Path workDir = launch.workDir().toAbsolutePath().normalize();
+    AgentUser user = root ? launch.confinement().user().orElseGet(() -> AgentUser.ownerOf(workDir, passwd)) : currentUser();
+    if (root) {
+      // the gateway socket and the files the agent's variables point at become the agent user's
+      List<Path> granted = new ArrayList<>(launch.agentPaths());
+      granted.add(socket);
+      RuntimeAccess.grant(granted, user);
+    }
+    List<Path> readOnly = new ArrayList<>(launch.confinement().readOnly());
+    readOnly.addAll(launch.agentPaths());
+    readOnly.add(socket); // of this session's runtime directory, only the socket and the files above
+    readOnly.addAll(init.hostPaths());
+    List<Path> hidden = new ArrayList<>(launch.hiddenPaths());
+    hidden.addAll(masked);
+    List<Path> readWrite = launch.confinement().readWrite();
+    FilesystemView view = FilesystemView.build(Path.of("/"), workDir, readWrite, readOnly, hidden, Path.of("/dev/null"));
+    Map<String, String> env = new TreeMap<>(launch.environment());
+    env.put("HOME", FilesystemView.AGENT_HOME.toString());
+    env.put("USER", user.name());
+    env.put("LOGNAME", user.name());
+    Map<String, Object> described = new LinkedHashMap<>();
+    described.put("uid", user.uid());
+    described.put("gid", user.gid());
+    described.put("user", user.name());
+    described.put("namespaces", NAMESPACES);
+    described.put("capabilities", "none (bounding set empty)");
+    described.put("no_new_privs", true);
+    described.put("filesystem", view.describe());
     SandboxTools located = tools;
-    return InitLauncher.launch("netns", launch, control -> argv(located, root, covers, control), false);
+    return InitLauncher.launch("netns", launch.withEnvironment(env),
+        control -> {
+          List<Path> withControl = new ArrayList<>(readOnly);
+          withControl.add(control.getParent()); // the launcher's private sockets, made just now
+          Path empty = emptyFile(control.getParent());
+          return argv(located, root, user, FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty), workDir, control);
+        }, root ? 3 : 2, root ? Optional.of(user) : Optional.empty(), described);
   }
 
-  private static void addCovers(List<String> covers, List<Path> paths) {
-    for (Path p : paths) {
-      Path abs = p.toAbsolutePath();
-      kind(abs).ifPresent(k -> {
-        covers.add(k);
-        covers.add(abs.toString());
-      });
+  /** An empty read-only file in the launch's private directory, to cover hidden files with. */
+  private static Path emptyFile(Path dir) {
+    try {
+      Path empty = Files.createFile(dir.resolve("empty"));
+      Files.setPosixFilePermissions(empty, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+      return empty;
+    } catch (IOException e) {
+      throw new SandboxException("cannot create the empty file that covers hidden files in " + dir + ": " + e.getMessage());
     }
   }
 
-  private static Optional<String> kind(Path p) {
-    if (Files.isDirectory(p)) {
-      return Optional.of("dir");
-    }
-    return Files.exists(p) ? Optional.of("file") : Optional.empty();
+  /** The user this process runs as: the agent's user when Taskbound is not root. */
+  private AgentUser currentUser() {
+    int[] ids = ids();
+    return AgentUser.resolve(ids[0] + ":" + ids[1], "the user running taskbound", passwd);
   }
 
-  private List<String> argv(SandboxTools tools, boolean root, List<String> covers, Path control) {
-    List<String> a = new ArrayList<>();
-    a.add(tools.unshare().toString());
+  private static int[] ids() {
+    int uid = -1;
+    int gid = -1;
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Uid:")) {
+          uid = Integer.parseInt(line.split("\\s+")[1]);
+        } else if (line.startsWith("Gid:")) {
+          gid = Integer.parseInt(line.split("\\s+")[1]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new SandboxException("cannot read this process's uid and gid from /proc/self/status: " + e.getMessage());
+    }
+    return new int[] {uid, gid};
+  }
+
+  /** bwrap's namespaces: as root it makes no user namespace of its own (see {@link #agentIdentity}). */
+  private static List<String> bwrap(SandboxTools tools, boolean root) {
+    List<String> a = new ArrayList<>(List.of(tools.bwrap().toString()));
     if (!root) {
-      a.addAll(List.of("--user", "--map-root-user")); // lets an unprivileged user mount in stage 1
+      a.addAll(List.of("--unshare-user", "--disable-userns"));
     }
-    a.addAll(List.of("--mount", "--propagation", "private", "--", tools.sh().toString(), "-c", STAGE1, "taskbound-sandbox"));
-    a.add(tools.mount().toString());
-    a.add(String.valueOf(covers.size() / 2));
-    a.addAll(covers);
-    a.addAll(List.of(tools.unshare().toString(), "--user", "--map-root-user", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--"));
-    a.addAll(List.of(tools.sh().toString(), "-c", STAGE2, "taskbound-init", tools.ip().toString()));
+    a.addAll(List.of("--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup", "--die-with-parent"));
+    if (!root) {
+      a.addAll(List.of("--cap-drop", "ALL"));
+    }
+    return a;
+  }
+
+  /**
+   * As root, bwrap builds everything with the host's privileges (so the mounts, {@code /proc}
+   * included, belong to the initial user namespace and are locked for the agent, and paths under
+   * root's home can be bound); then the agent's identity is made inside: {@code setpriv} becomes the
+   * agent's user, and a second, unprivileged bwrap gives it a user namespace mapping only that user
+   * to itself, in which it may create no further one, with every capability dropped and
+   * {@code no_new_privs}. Each step execs the next; the inner bwrap forks init once more.
+   */
+  private static List<String> agentIdentity(SandboxTools tools, int uid, int gid) {
+    return List.of(tools.setpriv().toString(), "--reuid=" + uid, "--regid=" + gid, "--clear-groups", "--",
+        tools.bwrap().toString(), "--unshare-user", "--disable-userns", "--dev-bind", "/", "/", "--die-with-parent",
+        "--cap-drop", "ALL", "--");
+  }
+
+  private List<String> argv(SandboxTools tools, boolean root, AgentUser user, FilesystemView view, Path workDir, Path control) {
+    List<String> a = bwrap(tools, root);
+    a.addAll(List.of("--hostname", "taskbound"));
+    a.addAll(view.args());
+    a.addAll(List.of("--chdir", workDir.toString(), "--"));
+    if (root) {
+      a.addAll(agentIdentity(tools, user.uid(), user.gid()));
+    }
     a.addAll(init.argv(control.toString()));
     return a;
   }

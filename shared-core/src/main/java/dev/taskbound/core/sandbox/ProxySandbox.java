@@ -30,6 +30,6 @@ public final class ProxySandbox implements Sandbox {
       throw new SandboxException("waiting for every process of the sandbox needs its own PID namespace, which the"
           + " proxy backend does not have; accepted: the netns backend, or a run that ends with its agent");
     }
-    return InitLauncher.launch("proxy", launch, control -> init.argv(control.toString()), true);
+    return InitLauncher.launch("proxy", launch, control -> init.argv(control.toString()), 0, java.util.Optional.empty(), java.util.Map.of());
   }
 }

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The first process inside a sandbox (PID 1 of the {@code netns} backend's PID namespace). It
+ * The first process inside a sandbox (in the {@code netns} backend, the child of bwrap's reaper, PID 1 of the PID namespace). It
  * connects to the launcher's private control socket, receives the agent's command and
  * environment, binds the agent's proxy port ({@link AgentProxyPort}) before anything else, starts
  * the agent with {@link ProxyEnvironment} added, reports back, passes SIGTERM/SIGINT/SIGHUP on to
@@ -97,15 +97,21 @@ public final class SandboxInit {
    */
   private static void waitForTheRest() throws InterruptedException {
     long self = ProcessHandle.current().pid();
-    while (othersAlive(self)) {
+    // the processes that started this init (bwrap's reaper, PID 1, and under a root Taskbound the
+    // bwrap that made the agent's user namespace) live as long as init does
+    java.util.Set<Long> ancestors = new java.util.HashSet<>();
+    for (java.util.Optional<ProcessHandle> p = ProcessHandle.current().parent(); p.isPresent(); p = p.get().parent()) {
+      ancestors.add(p.get().pid());
+    }
+    while (othersAlive(self, ancestors)) {
       Thread.sleep(100);
     }
   }
 
-  private static boolean othersAlive(long self) {
+  private static boolean othersAlive(long self, java.util.Set<Long> ancestors) {
     try (java.util.stream.Stream<Path> procs = java.nio.file.Files.list(Path.of("/proc"))) {
       return procs.map(p -> p.getFileName().toString())
-          .filter(n -> !n.isEmpty() && n.chars().allMatch(Character::isDigit) && Long.parseLong(n) != self)
+          .filter(n -> !n.isEmpty() && n.chars().allMatch(Character::isDigit) && Long.parseLong(n) != self && !ancestors.contains(Long.parseLong(n)))
           .anyMatch(SandboxInit::aliveNotZombie);
     } catch (IOException e) {
       return false;

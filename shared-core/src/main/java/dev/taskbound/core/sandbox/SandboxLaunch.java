@@ -33,6 +33,8 @@ import java.util.function.Consumer;
  *     start. With {@code null}, the {@code proxy} backend, or a JVM that cannot take the socket
  *     ({@link #listenerSinkUnavailable()}), the sandbox relays each connection to
  *     {@code gatewaySocket} instead
+ * @param confinement who the agent runs as and which extra host paths it sees ({@link Confinement});
+ *     the {@code netns} backend applies it, the others ignore what they cannot express
  */
 public record SandboxLaunch(
     List<String> command,
@@ -44,7 +46,8 @@ public record SandboxLaunch(
     SandboxIo io,
     boolean waitForAll,
     List<Path> agentPaths,
-    Consumer<ServerSocketChannel> listenerSink) {
+    Consumer<ServerSocketChannel> listenerSink,
+    Confinement confinement) {
 
   public SandboxLaunch {
     command = List.copyOf(command);
@@ -61,6 +64,7 @@ public record SandboxLaunch(
     }
     Objects.requireNonNull(io, "io");
     agentPaths = List.copyOf(agentPaths);
+    Objects.requireNonNull(confinement, "confinement");
   }
 
   /** A launch whose connections are relayed to {@code gatewaySocket} ({@link #withListenerSink}). */
@@ -74,7 +78,7 @@ public record SandboxLaunch(
       SandboxIo io,
       boolean waitForAll,
       List<Path> agentPaths) {
-    this(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, agentPaths, null);
+    this(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, agentPaths, null, Confinement.DEFAULT);
   }
 
   /** A launch that ends when the agent itself exits (what remains in the sandbox is killed). */
@@ -95,17 +99,27 @@ public record SandboxLaunch(
    * status stays the agent's. Only backends with their own PID namespace support it.
    */
   public SandboxLaunch withWaitForAll() {
-    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, true, agentPaths, listenerSink);
+    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, true, agentPaths, listenerSink, confinement);
   }
 
   /** This launch, with {@code paths} shown to the agent read-only at the same path ({@link #agentPaths()}). */
   public SandboxLaunch withAgentPaths(List<Path> paths) {
-    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, paths, listenerSink);
+    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, paths, listenerSink, confinement);
   }
 
   /** This launch, with the sandbox's listening socket handed to {@code sink} ({@link #listenerSink()}). */
   public SandboxLaunch withListenerSink(Consumer<ServerSocketChannel> sink) {
-    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, agentPaths, sink);
+    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, agentPaths, sink, confinement);
+  }
+
+  /** This launch, with the host confinement's user and extra paths ({@link #confinement()}). */
+  public SandboxLaunch withConfinement(Confinement c) {
+    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, agentPaths, listenerSink, c);
+  }
+
+  /** This launch with another environment (a backend sets the agent's home and user). */
+  SandboxLaunch withEnvironment(Map<String, String> env) {
+    return new SandboxLaunch(command, workDir, env, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, agentPaths, listenerSink, confinement);
   }
 
   /**
@@ -133,6 +147,7 @@ public record SandboxLaunch(
   public String toString() {
     return "SandboxLaunch[command=" + command + ", workDir=" + workDir + ", environment=" + environment.keySet()
         + " (values hidden), gatewaySocket=" + gatewaySocket + ", hiddenPaths=" + hiddenPaths
-        + ", startTimeout=" + startTimeout + ", waitForAll=" + waitForAll + ", listenerSink=" + (listenerSink != null) + "]";
+        + ", startTimeout=" + startTimeout + ", waitForAll=" + waitForAll + ", listenerSink=" + (listenerSink != null)
+        + ", confinement=" + confinement + "]";
   }
 }

@@ -27,6 +27,16 @@ public interface SandboxProcess {
   }
 
   /**
+   * How the agent is confined, for the {@code sandbox.started} evidence event: the uid and gid it
+   * runs as, its namespaces, capabilities, the filesystem view (read-only, read-write, hidden and
+   * private paths), the seccomp profile and the limits, where the backend applies them. No secrets.
+   * Empty for a backend that does not confine the host.
+   */
+  default Map<String, Object> confinement() {
+    return Map.of();
+  }
+
+  /**
    * Waits for the sandbox to end.
    *
    * @return the agent's exit status: 0-255, or 128+N when signal N ended it (or the sandbox)

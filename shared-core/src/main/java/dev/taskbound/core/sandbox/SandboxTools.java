@@ -9,12 +9,10 @@ import java.util.Optional;
 /**
  * The host programs the {@code netns} backend runs, located once on a search path.
  *
- * @param unshare util-linux {@code unshare}
- * @param ip iproute2 {@code ip}
- * @param mount util-linux {@code mount}
- * @param sh a POSIX shell
+ * @param bwrap bubblewrap, which builds the namespaces and the agent's filesystem view
+ * @param setpriv util-linux {@code setpriv}, which, under a root Taskbound, becomes the agent's user
  */
-public record SandboxTools(Path unshare, Path ip, Path mount, Path sh) {
+public record SandboxTools(Path bwrap, Path setpriv) {
   /** The caller's PATH followed by the system directories a non-root PATH often lacks. */
   public static String defaultSearchPath(String pathVariable) {
     String base = pathVariable == null ? "" : pathVariable;
@@ -22,10 +20,8 @@ public record SandboxTools(Path unshare, Path ip, Path mount, Path sh) {
   }
 
   public SandboxTools {
-    Objects.requireNonNull(unshare, "unshare");
-    Objects.requireNonNull(ip, "ip");
-    Objects.requireNonNull(mount, "mount");
-    Objects.requireNonNull(sh, "sh");
+    Objects.requireNonNull(bwrap, "bwrap");
+    Objects.requireNonNull(setpriv, "setpriv");
   }
 
   /**
@@ -35,11 +31,7 @@ public record SandboxTools(Path unshare, Path ip, Path mount, Path sh) {
    *     options
    */
   public static SandboxTools locate(String searchPath) {
-    return new SandboxTools(
-        find(searchPath, "unshare", "util-linux"),
-        find(searchPath, "ip", "iproute2"),
-        find(searchPath, "mount", "mount"),
-        find(searchPath, "sh", "dash"));
+    return new SandboxTools(find(searchPath, "bwrap", "bubblewrap"), find(searchPath, "setpriv", "util-linux"));
   }
 
   private static Path find(String searchPath, String name, String debianPackage) {

@@ -30,6 +30,7 @@ import dev.taskbound.core.sandbox.ProxySandbox;
 import dev.taskbound.core.sandbox.Sandbox;
 import dev.taskbound.core.sandbox.SandboxException;
 import dev.taskbound.core.sandbox.SandboxIo;
+import dev.taskbound.core.sandbox.Confinement;
 import dev.taskbound.core.sandbox.SandboxLaunch;
 import dev.taskbound.core.sandbox.SandboxProcess;
 import java.io.IOException;
@@ -355,14 +356,16 @@ public final class Session implements AutoCloseable {
                 spec.workDir(),
                 env,
                 layout.gatewaySocket(),
-                List.of(layout.sessionRoot()),
+                SandboxPaths.hidden(layout.sessionRoot(), layout.runtimeDir().getParent(), spec.hostEnvironment()),
                 Duration.ofSeconds(30),
                 io,
                 spec.waitForAll(),
                 // what the agent's variables point at; a container sees nothing of the host otherwise
                 List.of(layout.credentialsDir(), layout.registriesDir()))
                 // the gateway accepts the agent's connections itself where the backend allows
-                .withListenerSink(this::serveSandboxPort));
+                .withListenerSink(this::serveSandboxPort)
+                // the policy files stay read-only even inside the workspace
+                .withConfinement(new Confinement(Optional.empty(), spec.policyFiles(), List.of())));
     boolean stopRequested;
     synchronized (agentHandoff) {
       live.agent = agent;
@@ -377,6 +380,9 @@ public final class Session implements AutoCloseable {
     agent.startTime().ifPresent(t -> handle.put("start", t.toString()));
     handle.putAll(agent.handle());
     journal.updateHandle(entry, handle);
+    if (!agent.confinement().isEmpty()) {
+      event("sandbox.started", agent.confinement());
+    }
     // The command line is the user's, but it may quote a value that was also issued: mask it.
     event("agent.started", Map.of("command", spec.command().stream().map(masker()::mask).toList(), "pid", agent.pid()));
     timer.mark("run.sandbox-start");

@@ -3,6 +3,7 @@ package dev.taskbound.core.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.taskbound.core.testing.AgentOwner;
 import dev.taskbound.core.testing.LocalApi;
 import dev.taskbound.core.testing.RunArtifacts;
 import java.io.IOException;
@@ -87,6 +88,7 @@ class LauncherIT {
   private record Result(int status, String output) {}
 
   private Result run(List<String> command, Path cache) throws IOException, InterruptedException {
+    AgentOwner.own(work); // the agent runs as the workspace's owner, never root
     ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true);
     pb.environment().put("XDG_CACHE_HOME", cache.toString());
     pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());

@@ -12,6 +12,7 @@ import dev.taskbound.core.sandbox.NetnsSandbox;
 import dev.taskbound.core.sandbox.SandboxIo;
 import dev.taskbound.core.sandbox.SandboxLaunch;
 import dev.taskbound.core.sandbox.SandboxProcess;
+import dev.taskbound.core.testing.AgentOwner;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.ProcessBuilder.Redirect;
@@ -138,6 +139,7 @@ final class ClientsHarness implements AutoCloseable {
     env.putAll(extraEnv);
     Path out = dir.resolve("out" + n);
     Path err = dir.resolve("err" + n);
+    AgentOwner.own(workDir); // the agent runs as the workspace's owner, never root
     SandboxProcess p =
         sandbox.start(
             new SandboxLaunch(command, workDir, env, gateway.socketPath(), List.of(), Duration.ofSeconds(20),

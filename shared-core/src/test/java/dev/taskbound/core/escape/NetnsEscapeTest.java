@@ -4,6 +4,7 @@ import dev.taskbound.core.sandbox.InitCommand;
 import dev.taskbound.core.sandbox.NetnsSandbox;
 import dev.taskbound.core.sandbox.Sandbox;
 import dev.taskbound.core.sandbox.SandboxTools;
+import dev.taskbound.core.testing.AgentOwner;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +24,7 @@ class NetnsEscapeTest extends EscapeSuite {
 
   @Override
   Path workspace(Path dir) {
-    return dir;
+    return AgentOwner.own(dir); // the agent runs as the workspace's owner, never root
   }
 
   @Override

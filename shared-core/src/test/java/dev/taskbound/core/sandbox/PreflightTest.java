@@ -19,8 +19,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PreflightTest {
   private static final String OPTIONS =
-      "Options: run taskbound as root, allow unprivileged user namespaces on this host, use the container backend,"
-          + " or use the proxy backend with 'enforcement: cooperative' in the policy (proxy variables only, not enforced)";
+      "Options: install bubblewrap and allow unprivileged user namespaces on this host (needed as root too: the agent"
+          + " runs as an unprivileged user), use the container backend, or use the proxy backend with 'enforcement:"
+          + " cooperative' in the policy (proxy variables only, not enforced)";
   private static final String SYSTEM = SandboxTools.defaultSearchPath("");
 
   @TempDir Path dir;
@@ -29,7 +30,7 @@ class PreflightTest {
   private String toolsWithout(String missing) throws Exception {
     SandboxTools real = SandboxTools.locate(SYSTEM);
     Path bin = Files.createDirectories(dir.resolve("bin"));
-    for (Path tool : List.of(real.unshare(), real.ip(), real.mount(), real.sh())) {
+    for (Path tool : List.of(real.bwrap(), real.setpriv())) {
       if (!tool.getFileName().toString().equals(missing)) {
         wrap(bin, tool);
       }
@@ -45,7 +46,7 @@ class PreflightTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"unshare, util-linux", "ip, iproute2", "mount, mount", "sh, dash"})
+  @CsvSource({"bwrap, bubblewrap", "setpriv, util-linux"})
   void missingToolIsNamedWithItsPackageAndTheOptions(String tool, String pkg) throws Exception {
     String path = toolsWithout(tool);
 
@@ -59,7 +60,6 @@ class PreflightTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "kernel/apparmor_restrict_unprivileged_userns | 1 | AppArmor restricts unprivileged user namespaces on this host (sysctl kernel.apparmor_restrict_unprivileged_userns=1)",
         "kernel/unprivileged_userns_clone             | 0 | unprivileged user namespaces are disabled on this host (sysctl kernel.unprivileged_userns_clone=0)",
         "user/max_user_namespaces                     | 0 | user namespaces are disabled on this host (sysctl user.max_user_namespaces=0)",
       })
@@ -73,56 +73,55 @@ class PreflightTest {
         .hasMessage("the netns sandbox cannot be created: " + cause + ". " + OPTIONS);
   }
 
+  /** As root too: bwrap makes the user namespace as the unprivileged agent user. */
   @Test
-  void appArmorSysctlDoesNotConcernRoot() throws Exception {
+  void disabledUnprivilegedUserNamespacesStopRootToo() throws Exception {
     Path sys = dir.resolve("sys");
     Files.createDirectories(sys.resolve("kernel"));
-    Files.writeString(sys.resolve("kernel/apparmor_restrict_unprivileged_userns"), "1\n");
+    Files.writeString(sys.resolve("kernel/unprivileged_userns_clone"), "0\n");
 
-    SandboxTools tools = NetnsSandbox.preflight(SYSTEM, sys, true);
-
-    assertThat(tools.unshare()).isExecutable();
+    assertThatThrownBy(() -> NetnsSandbox.preflight(SYSTEM, sys, true))
+        .isInstanceOf(SandboxException.class)
+        .hasMessageContaining("unprivileged user namespaces are disabled on this host");
   }
 
   @Test
   void failingProbeIsReportedWithItsOutput() throws Exception {
     Path bin = Files.createDirectories(dir.resolve("fake"));
     SandboxTools real = SandboxTools.locate(SYSTEM);
-    for (Path tool : List.of(real.ip(), real.mount(), real.sh())) {
-      wrap(bin, tool);
-    }
-    Path unshare = bin.resolve("unshare");
-    Files.writeString(unshare, "#!/bin/sh\necho 'unshare: unshare failed: Operation not permitted' >&2\nexit 1\n");
-    unshare.toFile().setExecutable(true);
+    wrap(bin, real.setpriv());
+    Path bwrap = bin.resolve("bwrap");
+    Files.writeString(bwrap, "#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n");
+    bwrap.toFile().setExecutable(true);
 
-    assertThatThrownBy(() -> NetnsSandbox.preflight(bin.toString(), Path.of("/proc/sys"), true))
+    assertThatThrownBy(() -> NetnsSandbox.preflight(bin.toString(), Path.of("/proc/sys"), false))
         .isInstanceOf(SandboxException.class)
-        .hasMessage("the netns sandbox cannot be created: the probe '" + unshare + " --user --map-root-user --net --mount --pid"
-            + " --fork true' failed (it exited with status 1: unshare: unshare failed: Operation not permitted). " + OPTIONS);
+        .hasMessage("the netns sandbox cannot be created: the probe '" + bwrap + " --unshare-user --disable-userns --unshare-ipc --unshare-pid"
+            + " --unshare-net --unshare-uts --unshare-cgroup --die-with-parent --cap-drop ALL --ro-bind / / --proc /proc"
+            + " --dev /dev -- true' failed (it exited with status 1: bwrap: No permissions to create new namespace). " + OPTIONS);
   }
 
   @Test
   void startRunsThePreflightAndNeverFallsBack() throws Exception {
-    String path = toolsWithout("unshare");
+    String path = toolsWithout("bwrap");
     NetnsSandbox sandbox = new NetnsSandbox(path, List.of(), InitCommand.current());
     SandboxLaunch launch =
         new SandboxLaunch(List.of("true"), dir, Map.of(), dir.resolve("gw.sock"), List.of(), Duration.ofSeconds(5));
 
     assertThatThrownBy(() -> sandbox.start(launch))
         .isInstanceOf(SandboxException.class)
-        .hasMessageStartingWith("the netns sandbox needs 'unshare'")
+        .hasMessageStartingWith("the netns sandbox needs 'bwrap'")
         .satisfies(e -> assertThat(((SandboxException) e).exitCode()).isEqualTo(ExitCodes.SANDBOX));
   }
 
   @Test
-  void hiddenPathThatContainsTheGatewaySocketIsRefused() {
+  void hiddenPathThatIsTheGatewaySocketIsRefused() {
     NetnsSandbox sandbox = new NetnsSandbox(SYSTEM, List.of(), InitCommand.current());
     SandboxLaunch launch =
-        new SandboxLaunch(List.of("true"), dir, Map.of(), dir.resolve("run/gw.sock"), List.of(dir.resolve("run")), Duration.ofSeconds(5));
+        new SandboxLaunch(List.of("true"), dir, Map.of(), dir.resolve("gw.sock"), List.of(dir.resolve("gw.sock")), Duration.ofSeconds(5));
 
     assertThatThrownBy(() -> sandbox.start(launch))
         .isInstanceOf(SandboxException.class)
-        .hasMessage("hidden path " + dir.resolve("run") + " contains the gateway socket " + dir.resolve("run/gw.sock")
-            + "; the agent must reach the socket");
+        .hasMessage("hidden path " + dir.resolve("gw.sock") + " is the gateway socket; the agent must reach the socket");
   }
 }

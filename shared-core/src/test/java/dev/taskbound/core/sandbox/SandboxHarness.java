@@ -7,6 +7,7 @@ import dev.taskbound.core.egress.EgressRule;
 import dev.taskbound.core.egress.Gateway;
 import dev.taskbound.core.egress.GatewayConfig;
 import dev.taskbound.core.egress.RuleSet;
+import dev.taskbound.core.testing.AgentOwner;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -78,6 +79,7 @@ final class SandboxHarness implements AutoCloseable {
                 RuleSet.of(List.of(EgressRule.parse("api.test:" + port())), List.of()),
                 Map.of("api.test", "127.0.0.1"),
                 (d, m, a) -> seen.add(new Seen(d, m, a))));
+    AgentOwner.own(dir); // the agent runs as the workspace's owner, never root
   }
 
   int port() {
@@ -140,7 +142,8 @@ final class SandboxHarness implements AutoCloseable {
   Result run(SandboxProcess p) throws Exception {
     try {
       if (!p.waitFor(Duration.ofSeconds(60))) {
-        throw new AssertionError("the sandbox did not finish within 60 s: pid " + p.pid());
+        throw new AssertionError("the sandbox did not finish within 60 s: pid " + p.pid() + "; out so far: "
+            + Files.readString(dir.resolve("out" + runs)) + "; err so far: " + Files.readString(dir.resolve("err" + runs)));
       }
       return new Result(p.waitFor(), Files.readString(dir.resolve("out" + runs)), Files.readString(dir.resolve("err" + runs)));
     } finally {

@@ -9,15 +9,15 @@ import java.util.concurrent.TimeUnit;
 public final class SandboxProbes {
   /**
    * Defines {@code listeners} (TCP listeners in the sandbox's network namespace) and
-   * {@code heldByInit} (how many of them PID 1 holds).
+   * {@code heldByInit} (how many of them a process in the sandbox holds: init, bwrap's reaper, any).
    */
   public static final String LISTENER_COUNTS =
       "listeners() { awk '$4 == \"0A\"' /proc/net/tcp | wc -l; };"
           + " heldByInit() { h=0; for i in $(awk '$4 == \"0A\" {print $10}' /proc/net/tcp); do"
-          + " ls -l /proc/1/fd | grep -q \"socket:\\[$i\\]\" && h=$((h+1)); done; echo $h; };";
+          + " ls -l /proc/[0-9]*/fd 2>/dev/null | grep -q \"socket:\\[$i\\]\" && h=$((h+1)); done; echo $h; };";
 
   /**
-   * Waits (at most 20 s) until PID 1 holds no listener: the hand-off to the gateway has completed.
+   * Waits (at most 20 s) until nothing in the sandbox holds a listener: the hand-off to the gateway has completed.
    * Needs {@link #LISTENER_COUNTS}.
    */
   public static final String AWAIT_HAND_OVER =

@@ -42,6 +42,7 @@ public final class CliProcess implements AutoCloseable {
     command.add(System.getProperty("java.class.path"));
     command.add("dev.taskbound.core.cli.Main");
     command.addAll(List.of(args));
+    AgentOwner.own(workDir); // the agent runs as the workspace's owner, never root
     ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
     pb.environment().putAll(env);
     return new CliProcess(pb.start());

@@ -1,0 +1,211 @@
+package dev.taskbound.core.sandbox;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The agent's view of the host's files in the {@code netns} sandbox, built from an allow-list as
+ * {@code bwrap} arguments: the host's top-level directories read-only (never its {@code /proc},
+ * {@code /sys} writable, {@code /dev} or {@code /tmp}); an empty tmpfs over the places that hold
+ * other users' and daemons' secrets and sockets; a private {@code /tmp}; a minimal {@code /dev};
+ * a fresh {@code /proc}; then the workspace, the extra writable and the read-only paths, the most
+ * specific path winning (a policy file or the Taskbound jar inside the workspace stays read-only),
+ * then the hidden paths on top of everything. Immutable once built.
+ */
+final class FilesystemView {
+  /** The agent's fresh home inside the sandbox (on the private tmpfs over {@code /home}). */
+  static final Path AGENT_HOME = Path.of("/home/agent");
+
+  /** Covered by an empty tmpfs: other users' homes, runtime sockets, container engines' state. */
+  static final List<Path> EMPTY =
+      List.of(Path.of("/root"), Path.of("/home"), Path.of("/run"), Path.of("/var/run"), Path.of("/var/tmp"),
+          Path.of("/var/lib/docker"), Path.of("/var/lib/containerd"), Path.of("/var/lib/jenkins"));
+
+  /** Top-level entries that are never bound from the host: each has its own mount below. */
+  private static final Set<String> OWN_MOUNTS = Set.of("proc", "dev", "tmp", "run", "root", "home", "lost+found");
+
+  private final List<String> args = new ArrayList<>();
+  private final List<String> readOnly = new ArrayList<>();
+  private final List<String> readWrite = new ArrayList<>();
+  private final List<String> hidden = new ArrayList<>();
+  private final Set<Path> made = new java.util.HashSet<>();
+  private final Set<Path> privateRoots = new java.util.HashSet<>();
+
+  /**
+   * @param hostRoot normally {@code /}; the top-level entries bound read-only
+   * @param workspace the agent's working directory, writable
+   * @param writable further writable paths (missing ones skipped)
+   * @param readOnlyPaths paths bound read-only over everything before (missing ones skipped)
+   * @param hiddenPaths covered last: a directory by an empty read-only tmpfs, a file by
+   *     {@code emptyFile} (missing ones skipped)
+   * @param emptyFile an empty host file (not {@code /dev/null}: a bound device node cannot be
+   *     opened on bwrap's {@code nodev} mounts, and the agent must read the covered file as empty)
+   */
+  static FilesystemView build(Path hostRoot, Path workspace, List<Path> writable, List<Path> readOnlyPaths, List<Path> hiddenPaths,
+      Path emptyFile) {
+    FilesystemView v = new FilesystemView();
+    v.hostRoot(hostRoot);
+    v.args.addAll(List.of("--dev", "/dev", "--proc", "/proc", "--perms", "01777", "--tmpfs", "/tmp"));
+    for (Path p : EMPTY) {
+      if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+        v.args.addAll(List.of("--perms", "0755", "--tmpfs", p.toString()));
+        v.hidden.add(p.toString());
+      }
+    }
+    List<Path> shown = new ArrayList<>();
+    shown.add(workspace.toAbsolutePath().normalize());
+    writable.forEach(p -> shown.add(p.toAbsolutePath().normalize()));
+    readOnlyPaths.forEach(p -> shown.add(p.toAbsolutePath().normalize()));
+    // Mounts in order of depth, the most specific path winning: a read-only file inside the
+    // workspace stays read-only, a workspace inside a read-only directory stays writable, and a
+    // hidden directory that holds something shown (a runtime root holding this session's socket,
+    // a home holding the workspace) is emptied before what it holds is bound back.
+    List<Map.Entry<String, Path>> mounts = new ArrayList<>();
+    List<Path> hiddenLast = new ArrayList<>();
+    for (Path p : hiddenPaths) {
+      Path abs = real(p);
+      if (abs.getNameCount() == 0) {
+        continue; // never the whole host: the allow-list already decides what of / is seen
+      }
+      boolean holdsShown = shown.stream().anyMatch(x -> x.startsWith(abs) && !x.equals(abs));
+      if (holdsShown && alreadyInvisible(abs, shown)) {
+        v.hidden.add(abs.toString()); // already empty inside; what it holds is bound back below
+      } else if (holdsShown && Files.isDirectory(abs)) {
+        mounts.add(Map.entry("--tmpfs", abs));
+      } else {
+        hiddenLast.add(p);
+      }
+    }
+    // writable by the agent's user whichever user made it (as root, bwrap makes it as root)
+    v.args.addAll(List.of("--perms", "0777", "--dir", AGENT_HOME.toString()));
+    mounts.add(Map.entry("--bind", workspace.toAbsolutePath().normalize()));
+    writable.forEach(p -> mounts.add(Map.entry("--bind", p.toAbsolutePath().normalize())));
+    readOnlyPaths.forEach(p -> mounts.add(Map.entry("--ro-bind", p.toAbsolutePath().normalize())));
+    mounts.sort(java.util.Comparator.comparingInt(b -> b.getValue().getNameCount()));
+    for (Map.Entry<String, Path> m : mounts) {
+      if (m.getKey().equals("--tmpfs")) {
+        v.traversable(m.getValue());
+        v.args.addAll(List.of("--perms", "0755", "--tmpfs", m.getValue().toString()));
+        v.hidden.add(m.getValue().toString());
+        v.privateRoots.add(m.getValue());
+      } else {
+        v.bind(m.getKey(), m.getValue(), m.getKey().equals("--bind") ? v.readWrite : v.readOnly);
+      }
+    }
+    for (Path p : hiddenLast) {
+      Path abs = real(p);
+      if (alreadyInvisible(abs, shown)) {
+        v.hidden.add(abs.toString());
+      } else if (Files.isDirectory(abs)) {
+        v.args.addAll(List.of("--perms", "0000", "--tmpfs", abs.toString(), "--remount-ro", abs.toString()));
+        v.hidden.add(abs.toString());
+      } else if (Files.exists(abs)) {
+        v.args.addAll(List.of("--ro-bind", emptyFile.toString(), abs.toString()));
+        v.hidden.add(abs.toString());
+      }
+    }
+    return v;
+  }
+
+  /** The path with symbolic links resolved as far as it exists (the sandbox sees the same links). */
+  private static Path real(Path p) {
+    Path abs = p.toAbsolutePath().normalize();
+    try {
+      return abs.toRealPath();
+    } catch (IOException e) {
+      return abs;
+    }
+  }
+
+  /** Under a private or empty mount and under nothing bound from the host: nothing to cover. */
+  private static boolean alreadyInvisible(Path p, List<Path> shown) {
+    return isPrivate(p) && shown.stream().noneMatch(p::startsWith);
+  }
+
+  /** At or under a mount that starts empty in every sandbox ({@code /tmp}, {@link #EMPTY}, ...). */
+  private static boolean isPrivate(Path p) {
+    if (p.startsWith("/tmp") || p.startsWith("/proc") || p.startsWith("/dev")) {
+      return true;
+    }
+    for (Path e : EMPTY) {
+      if (p.startsWith(real(e))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void hostRoot(Path hostRoot) {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(hostRoot)) {
+      List<Path> sorted = new ArrayList<>();
+      entries.forEach(sorted::add);
+      sorted.sort(null);
+      for (Path e : sorted) {
+        String name = e.getFileName().toString();
+        Path inside = Path.of("/").resolve(name);
+        if (OWN_MOUNTS.contains(name)) {
+          continue;
+        }
+        if (Files.isSymbolicLink(e)) {
+          args.addAll(List.of("--symlink", Files.readSymbolicLink(e).toString(), inside.toString()));
+        } else if (Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS) || Files.isRegularFile(e, LinkOption.NOFOLLOW_LINKS)) {
+          args.addAll(List.of("--ro-bind", e.toString(), inside.toString()));
+          readOnly.add(inside.toString());
+        }
+      }
+    } catch (IOException e) {
+      throw new SandboxException("cannot list the host's root directory " + hostRoot + " to build the agent's view: " + e.getMessage());
+    }
+  }
+
+  private void bind(String how, Path p, List<String> record) {
+    Path abs = p.toAbsolutePath().normalize();
+    if (Files.exists(abs)) {
+      traversable(abs);
+      args.addAll(List.of(how, abs.toString(), abs.toString()));
+      record.add(abs.toString());
+    }
+  }
+
+  /**
+   * Creates the directories leading to a bind inside a private tmpfs as {@code 0755} (bwrap would
+   * make them {@code 0700}, owned by the namespace's root, which the agent's user cannot enter).
+   */
+  private void traversable(Path abs) {
+    boolean underPrivate = false;
+    Path at = Path.of("/");
+    for (int i = 0; i < abs.getNameCount() - 1; i++) {
+      at = at.resolve(abs.getName(i));
+      if (!underPrivate) {
+        underPrivate = at.equals(Path.of("/tmp")) || EMPTY.contains(at) || privateRoots.contains(at);
+        continue;
+      }
+      if (made.add(at)) {
+        args.addAll(List.of("--perms", "0755", "--dir", at.toString()));
+      }
+    }
+  }
+
+  /** The {@code bwrap} arguments, in order. */
+  List<String> args() {
+    return List.copyOf(args);
+  }
+
+  /** The view for the evidence: read-only, read-write and hidden paths. */
+  Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("read_only", List.copyOf(readOnly));
+    m.put("read_write", List.copyOf(readWrite));
+    m.put("hidden", List.copyOf(hidden));
+    m.put("private", List.of("/tmp", "/dev (null, zero, full, random, urandom, tty, pts, shm)", "/proc (own PID namespace)"));
+    return m;
+  }
+}

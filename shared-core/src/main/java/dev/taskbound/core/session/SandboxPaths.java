@@ -1,0 +1,55 @@
+package dev.taskbound.core.session;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The host paths a sandbox hides from the agent beyond its own floor: the session's private state,
+ * every file a Taskbound host setting names (the GitHub App key, the Vault JWT; the ceiling is
+ * shown read-only, as a policy file), the CI runner's own directories, the launcher's cache, the
+ * invoking user's credential files, and the runtime root that holds other sessions' sockets.
+ */
+final class SandboxPaths {
+  /** Host variables that name a file or directory the agent must never read. */
+  static final List<String> HIDDEN_BY_VARIABLE =
+      List.of("TASKBOUND_GITHUB_APP_KEY_FILE", "TASKBOUND_VAULT_JWT_FILE", "RUNNER_TEMP", "JENKINS_HOME");
+
+  /** Files and directories in the invoking user's home that hold credentials. */
+  static final List<String> HOME_CREDENTIALS =
+      List.of(".ssh", ".docker", ".m2/settings.xml", ".m2/settings-security.xml", ".npmrc", ".netrc", ".git-credentials",
+          ".aws", ".azure", ".kube", ".config/gcloud", ".config/gh", ".gnupg", ".taskbound", ".vault-token", ".pypirc");
+
+  private SandboxPaths() {}
+
+  static List<Path> hidden(Path sessionRoot, Path runtimeRoot, Map<String, String> host) {
+    List<Path> out = new ArrayList<>();
+    out.add(sessionRoot);
+    out.add(runtimeRoot); // this session's socket and files are bound back in, read-only
+    for (String name : HIDDEN_BY_VARIABLE) {
+      String value = host.get(name);
+      if (value != null && !value.isBlank() && value.startsWith("/")) {
+        out.add(Path.of(value));
+      }
+    }
+    out.add(launcherCache(host));
+    String home = host.get("HOME");
+    if (home != null && home.startsWith("/")) {
+      // credentials in a home the sandbox does not cover by itself (not under /root or /home)
+      for (String f : HOME_CREDENTIALS) {
+        out.add(Path.of(home, f));
+      }
+    }
+    return out;
+  }
+
+  /** Where {@code bin/taskbound} keeps its class-data archive: {@code $XDG_CACHE_HOME/taskbound}, else {@code ~/.cache/taskbound}. */
+  static Path launcherCache(Map<String, String> host) {
+    String xdg = host.get("XDG_CACHE_HOME");
+    if (xdg != null && xdg.startsWith("/")) {
+      return Path.of(xdg, "taskbound");
+    }
+    return Path.of(host.getOrDefault("HOME", System.getProperty("user.home")), ".cache", "taskbound");
+  }
+}

@@ -1,0 +1,285 @@
+package dev.taskbound.core.escape;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.taskbound.core.sandbox.Confinement;
+import dev.taskbound.core.sandbox.InitCommand;
+import dev.taskbound.core.sandbox.NetnsSandbox;
+import dev.taskbound.core.sandbox.SandboxException;
+import dev.taskbound.core.sandbox.SandboxIo;
+import dev.taskbound.core.sandbox.SandboxLaunch;
+import dev.taskbound.core.sandbox.SandboxProcess;
+import dev.taskbound.core.sandbox.SandboxTools;
+import dev.taskbound.core.session.AgentEnvironment;
+import dev.taskbound.core.testing.AgentOwner;
+import java.io.IOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 11: the netns sandbox confines the host, not only the network. Each case is an agent trying
+ * to reach beyond its workspace, checked from inside (the attempt fails) and from the host (no
+ * marker file, no secret in the output). As root (as CI runs), the agent is the workspace's
+ * unprivileged owner. Nothing here writes outside the test's temporary directory: the host-side
+ * checks only look for markers the agent would have made, and {@code /proc/sys} is only ever
+ * checked with {@code test -w}, never written.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class HostEscapeTest {
+  static final String SECRET = "sentinel-secret-4b1d";
+  static final String MARKER = "tb-escape-marker-4b1d";
+
+  Path dir;
+  Path workspace;
+  Path appKey;
+  Path policy;
+  Path runtime;
+  Path otherSession;
+  ServerSocketChannel otherGateway;
+  Process hostSentinel;
+  NetnsSandbox sandbox;
+  int runs;
+
+  record Run(int status, String out, String err) {}
+
+  @BeforeAll
+  void start(@TempDir Path tempDir) throws Exception {
+    dir = tempDir;
+    workspace = AgentOwner.own(Files.createDirectories(dir.resolve("ws")));
+    // the worst cases: a secret file of root's and the App key inside the workspace itself
+    Files.writeString(workspace.resolve("root-only.txt"), SECRET + "-root\n");
+    Files.setPosixFilePermissions(workspace.resolve("root-only.txt"), PosixFilePermissions.fromString("rw-------"));
+    appKey = Files.writeString(workspace.resolve("app-key.pem"), SECRET + "-key\n");
+    policy = Files.writeString(workspace.resolve("taskbound.yml"), "apiVersion: taskbound.dev/v1\n");
+    if (AgentOwner.root()) {
+      for (Path p : List.of(appKey, policy)) {
+        Files.setAttribute(p, "unix:uid", AgentOwner.UID, LinkOption.NOFOLLOW_LINKS); // even the agent's own
+      }
+    }
+    // this session's runtime directory and another live session's, side by side
+    runtime = Files.createDirectories(dir.resolve("run/tb-this"));
+    otherSession = Files.createDirectories(dir.resolve("run/tb-other"));
+    Files.writeString(otherSession.resolve(".npmrc"), "//npm.test/:_authToken=" + SECRET + "-npm\n");
+    otherGateway = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    otherGateway.bind(UnixDomainSocketAddress.of(otherSession.resolve("gateway.sock")));
+    hostSentinel = new ProcessBuilder("sleep", "300").start();
+    sandbox = new NetnsSandbox(SandboxTools.defaultSearchPath(System.getenv("PATH")), NetnsSandbox.MASKED_BY_DEFAULT,
+        InitCommand.current());
+  }
+
+  @AfterAll
+  void stop() throws IOException {
+    if (hostSentinel != null) {
+      hostSentinel.destroyForcibly();
+    }
+    if (otherGateway != null) {
+      otherGateway.close();
+    }
+  }
+
+  private Run bash(String script) throws Exception {
+    return bash(script, Map.of("PATH", "/usr/local/bin:/usr/bin:/bin"));
+  }
+
+  private Run bash(String script, Map<String, String> env) throws Exception {
+    int n = ++runs;
+    SandboxLaunch launch = new SandboxLaunch(List.of("/bin/bash", "-c", script), workspace, env,
+        runtime.resolve("gateway.sock"), List.of(appKey, dir.resolve("run")), Duration.ofSeconds(20),
+        new SandboxIo(Redirect.from(Path.of("/dev/null").toFile()), Redirect.to(dir.resolve("out" + n).toFile()),
+            Redirect.to(dir.resolve("err" + n).toFile())))
+        .withConfinement(new Confinement(Optional.empty(), List.of(policy), List.of()));
+    SandboxProcess p = sandbox.start(launch);
+    try {
+      if (!p.waitFor(Duration.ofSeconds(60))) {
+        throw new AssertionError("the sandbox did not finish within 60 s");
+      }
+      Run r = new Run(p.waitFor(), Files.readString(dir.resolve("out" + n)), Files.readString(dir.resolve("err" + n)));
+      assertThat(r.out() + r.err()).as("no secret ever reaches the agent's output").doesNotContain(SECRET);
+      return r;
+    } finally {
+      p.destroyTree();
+    }
+  }
+
+  @Test
+  void theAgentIsNeverRootAndHoldsNoCapability() throws Exception {
+    Run r = bash("id -u; grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status; echo done");
+
+    int expected = AgentOwner.root() ? AgentOwner.UID : (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    assertThat(r.out()).isEqualTo(expected + "\nCapEff:\t0000000000000000\nCapBnd:\t0000000000000000\nNoNewPrivs:\t1\ndone\n");
+  }
+
+  @Test
+  void secretsOfRootTheAppKeyAndShadowCannotBeRead() throws Exception {
+    Run r = bash("for f in root-only.txt app-key.pem /etc/shadow; do cat $f; echo \"$f=$?\"; done; wc -c < app-key.pem");
+
+    assertThat(r.out()).contains("root-only.txt=1\n", "/etc/shadow=1\n", "app-key.pem=0\n").endsWith("\n0\n");
+  }
+
+  /** Host paths are checked with {@code test -w} only, so a broken sandbox would still write nothing there. */
+  @Test
+  void hostDirectoriesThePolicyAndTheTaskboundJarCannotBeWritten() throws Exception {
+    List<Path> targets = new ArrayList<>(List.of(Path.of("/etc"), Path.of("/etc/cron.d"), Path.of("/root"),
+        Path.of("/usr/local/bin"), Path.of(System.getProperty("user.home"), ".cache/taskbound")));
+    for (String entry : InitCommand.current().classPath().split(":")) {
+      targets.add(Path.of(entry));
+    }
+    StringBuilder script = new StringBuilder();
+    for (Path t : targets) {
+      script.append("test -w '").append(t).append("' && echo WRITABLE ").append(t).append("; ");
+    }
+    script.append("echo x >> taskbound.yml 2>/dev/null && echo WROTE policy; touch /root/" + MARKER + " 2>/dev/null; echo done");
+
+    Run r = bash(script.toString());
+
+    assertThat(r.out()).isEqualTo("done\n");
+    assertThat(Path.of("/root", MARKER)).doesNotExist();
+    assertThat(policy).hasContent("apiVersion: taskbound.dev/v1");
+  }
+
+  @Test
+  void noSetuidFileOfRootAppearsOnTheHost() throws Exception {
+    Run r = bash("cp /bin/true ./suid && chmod 4755 ./suid; cp /bin/true /tmp/suid && chmod 4755 /tmp/suid; ls -ln ./suid | cut -d' ' -f3");
+
+    assertThat(r.out().strip()).isNotEqualTo("0");
+    try (Stream<Path> all = Files.walk(dir)) {
+      assertThat(all.filter(Files::isRegularFile).filter(HostEscapeTest::setuidRoot).toList()).isEmpty();
+    }
+    assertThat(Path.of("/tmp/suid")).as("the agent's /tmp is its own").doesNotExist();
+  }
+
+  @Test
+  void kernelSettingsAndTheHostnameAreNotWritable() throws Exception {
+    // check only: never write to /proc/sys
+    Run r = bash("for f in /proc/sys/kernel/core_pattern /proc/sys/kernel/hostname /sys/kernel/uevent_helper; do"
+        + " test -w $f && echo \"WRITABLE $f\"; done; hostname; echo done");
+
+    assertThat(r.out()).isEqualTo("taskbound\ndone\n");
+  }
+
+  @Test
+  void unmountingProcInAChildNamespaceShowsNoHostProcess() throws Exception {
+    Run r = bash("unshare --mount --propagation private sh -c 'umount -l /proc; ls /proc' 2>/dev/null;"
+        + " unshare -Urm sh -c 'umount -l /proc; ls /proc' 2>/dev/null; ls /proc; echo done");
+
+    assertThat(r.out()).endsWith("done\n").doesNotContain("\n" + hostSentinel.pid() + "\n");
+  }
+
+  @Test
+  void mountUnshareAndSetnsAreRefused() throws Exception {
+    Run r = bash("mount -t tmpfs x /mnt 2>/dev/null && echo MOUNTED; unshare -U true 2>/dev/null && echo USERNS;"
+        + " unshare -m true 2>/dev/null && echo MOUNTNS; nsenter -t 1 -m true 2>/dev/null && echo SETNS; echo done");
+
+    assertThat(r.out()).isEqualTo("done\n");
+  }
+
+  @Test
+  void containerEngineAndRuntimeSocketsCannotBeReached() throws Exception {
+    Run r = bash("for s in /var/run/docker.sock /run/docker.sock /run/containerd/containerd.sock"
+        + " /var/run/docker/containerd/containerd.sock; do test -S $s && echo \"SOCKET $s\"; done;"
+        + " find /run /var/run -type s 2>/dev/null; echo done");
+
+    assertThat(r.out()).isEqualTo("done\n");
+  }
+
+  @Test
+  void anotherSessionsRuntimeDirectoryIsInvisible() throws Exception {
+    Run r = bash("ls " + otherSession + " 2>&1; cat " + otherSession.resolve(".npmrc") + " 2>/dev/null;"
+        + " test -S " + otherSession.resolve("gateway.sock") + " && echo SOCKET; echo done");
+
+    assertThat(r.out()).endsWith("done\n").doesNotContain("SOCKET").contains("No such file or directory");
+  }
+
+  @Test
+  void noBlockDeviceExistsInside() throws Exception {
+    Run r = bash("find / -xdev -type b 2>/dev/null; find /dev -type b 2>/dev/null; ls /dev | tr '\\n' ' '; echo");
+
+    assertThat(r.out().strip()).isEqualTo("core fd full null ptmx pts random shm stderr stdin stdout tty urandom zero");
+  }
+
+  @Test
+  void hsperfdataAndTheHostsTmpAreNotShared() throws Exception {
+    Run r = bash("ls /tmp | grep -c hsperfdata; echo done");
+
+    assertThat(r.out()).isEqualTo("0\ndone\n");
+  }
+
+  @Test
+  void aWorkspaceOwnedByRootIsRefusedBeforeTheAgentStarts() throws Exception {
+    assumeThat(AgentOwner.root()).as("only root can own a workspace for someone else").isTrue();
+    Path rootOwned = Files.createDirectories(dir.resolve("root-ws"));
+    SandboxLaunch launch = new SandboxLaunch(List.of("touch", MARKER), rootOwned, Map.of(), runtime.resolve("gateway.sock"),
+        List.of(), Duration.ofSeconds(20));
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> sandbox.start(launch))
+        .isInstanceOf(SandboxException.class)
+        .hasMessageStartingWith("the workspace " + rootOwned + " belongs to root, and the agent never runs as root.");
+    assertThat(rootOwned.resolve(MARKER)).doesNotExist();
+  }
+
+  // positive controls
+
+  @Test
+  void filesTheAgentWritesInTheWorkspaceBelongToTheWorkspaceOwner() throws Exception {
+    Run r = bash("mkdir -p out && echo made > out/file && git init -q repo && git -C repo config user.email a@b"
+        + " && git -C repo config user.name a && git -C repo commit -q --allow-empty -m one && echo git-ok;"
+        + " python3 -c 'print(\"python-ok\")'; node -e 'console.log(\"node-ok\")'; npm --version >/dev/null && echo npm-ok;"
+        + " echo $HOME; touch $HOME/x && echo home-ok");
+
+    assertThat(r.out()).isEqualTo("git-ok\npython-ok\nnode-ok\nnpm-ok\n/home/agent\nhome-ok\n");
+    int owner = (Integer) Files.getAttribute(workspace, "unix:uid");
+    assertThat((Integer) Files.getAttribute(workspace.resolve("out/file"), "unix:uid")).isEqualTo(owner);
+    assertThat((Integer) Files.getAttribute(workspace.resolve("repo/.git/HEAD"), "unix:uid")).isEqualTo(owner);
+  }
+
+  @Test
+  void aJvmToolRunsInside() throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+
+    Run r = bash("'" + java + "' -XX:-UsePerfData -version 2>&1 | grep -c ' version '");
+
+    assertThat(r.status()).isZero();
+    assertThat(r.out()).isEqualTo("1\n");
+  }
+
+  @Test
+  void hostVariablesOffTheAllowListNeverAppear() throws Exception {
+    Map<String, String> host = Map.of("PATH", "/usr/bin:/bin", "AWS_SECRET_ACCESS_KEY", SECRET + "-aws", "NPM_TOKEN",
+        SECRET + "-npm", "GOOGLE_APPLICATION_CREDENTIALS", "/" + SECRET, "GITHUB_RUN_ID", "42");
+
+    Run r = bash("env; echo done", AgentEnvironment.build(host, Map.of()));
+
+    assertThat(r.out()).contains("GITHUB_RUN_ID=42\n").endsWith("done\n"); // and no secret: checked by bash()
+  }
+
+  private static boolean setuidRoot(Path p) {
+    try {
+      int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+      int uid = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      return uid == 0 && (mode & 04000) != 0;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

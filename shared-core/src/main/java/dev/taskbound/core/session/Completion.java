@@ -6,18 +6,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Optional;
 
 /**
  * The record that a session's teardown completed, kept after its private state is gone so that
  * {@code taskbound teardown --session DIR} run again (an always-run post step) exits 0 and says so:
- * {@code <sessionRoot>/.completed/<session-id>.json} (directory 0700, file 0600), holding the
- * session and task ids, when it completed and where the evidence went; no secrets.
+ * {@code <sessionRoot>/<session-id>.completed} (a file, 0600, beside the session directories so that
+ * hosts listing session directories do not take it for one), holding the session and task ids,
+ * when it completed and where the evidence went; no secrets.
  */
 final class Completion {
-  static final String DIRECTORY = ".completed";
+  static final String SUFFIX = ".completed";
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Completion() {}
@@ -31,14 +31,11 @@ final class Completion {
   }
 
   static Path file(Path sessionRoot, String sessionId) {
-    return sessionRoot.resolve(DIRECTORY).resolve(sessionId + ".json");
+    return sessionRoot.resolve(sessionId + SUFFIX);
   }
 
   static void write(SessionLayout layout, SessionRecord record, Instant at) throws IOException {
-    Path dir = layout.sessionRoot().resolve(DIRECTORY);
-    if (!Files.isDirectory(dir)) {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    }
+    Path dir = layout.sessionRoot();
     ObjectNode node = JSON.createObjectNode()
         .put("session", record.sessionId())
         .put("task", record.taskId())

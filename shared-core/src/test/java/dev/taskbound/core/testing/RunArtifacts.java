@@ -16,8 +16,8 @@ public final class RunArtifacts {
   private RunArtifacts() {}
 
   /**
-   * The session directories under {@code home/sessions} (none once teardown finished). The
-   * {@code .completed} records of finished teardowns are not session directories.
+   * The session directories under {@code home/sessions} (none once teardown finished), and any
+   * other file there except the {@code <id>.completed} records of finished teardowns.
    */
   public static List<Path> sessionDirectories(Path home) throws IOException {
     Path sessions = home.resolve("sessions");
@@ -25,7 +25,7 @@ public final class RunArtifacts {
       return List.of();
     }
     try (Stream<Path> s = Files.list(sessions)) {
-      return s.filter(p -> !p.getFileName().toString().equals(".completed")).toList();
+      return s.filter(p -> !(Files.isRegularFile(p) && p.getFileName().toString().endsWith(".completed"))).toList();
     }
   }
 

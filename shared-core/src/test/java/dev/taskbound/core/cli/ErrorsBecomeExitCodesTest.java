@@ -132,6 +132,19 @@ class ErrorsBecomeExitCodesTest {
     assertThat(TaskboundCli.debugWanted(new String[] {"verify", "b.zip"}, Map.of("TASKBOUND_DEBUG", "1"))).isTrue();
   }
 
+  @Test
+  void debugIsAnOptionOfEveryCommand() {
+    StringWriter err = new StringWriter();
+
+    int before = TaskboundCli.execute(new String[] {"--debug", "verify", work.resolve("none.zip").toString()},
+        new PrintWriter(new StringWriter()), new PrintWriter(err), Map.of());
+    int after = TaskboundCli.execute(new String[] {"verify", "--debug", work.resolve("none.zip").toString()},
+        new PrintWriter(new StringWriter()), new PrintWriter(err), Map.of());
+
+    assertThat(before).as(err.toString()).isEqualTo(VerifyCommand.UNREADABLE);
+    assertThat(after).as(err.toString()).isEqualTo(VerifyCommand.UNREADABLE);
+  }
+
   private Path policy() throws IOException {
     return Files.writeString(work.resolve("task.yml"), String.join("\n",
         "apiVersion: taskbound.dev/v1",

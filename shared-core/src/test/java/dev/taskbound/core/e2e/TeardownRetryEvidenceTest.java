@@ -102,6 +102,7 @@ class TeardownRetryEvidenceTest {
 
     Path addendum = out.resolve(bundle.getFileName().toString().replace(".zip", ".addendum-2.zip"));
     assertThat(addendum).exists();
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(addendum))).isEqualTo("rw-r--r--");
     assertThat(Files.readAllBytes(bundle)).isEqualTo(sealedFirst); // the sealed first attempt stays as it was
     VerificationResult verified = BundleVerifier.verify(bundle);
     assertThat(verified.valid()).as(verified.message()).isTrue();

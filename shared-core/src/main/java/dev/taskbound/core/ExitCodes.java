@@ -16,12 +16,18 @@ public final class ExitCodes {
   public static final int TEARDOWN = 123;
   /** The session's TTL expired and the agent's process tree was stopped. */
   public static final int TTL_EXPIRED = 124;
-  /** Bad command-line usage or an internal error. */
+  /** Bad command-line usage (an unknown option, a missing {@code --task}). */
   public static final int USAGE = 125;
   /** The agent command exists but could not be executed. */
   public static final int NOT_EXECUTABLE = 126;
   /** The agent command was not found. */
   public static final int NOT_FOUND = 127;
+  /**
+   * An unexpected internal error (a bug in Taskbound: a JVM {@code Error} or an exception that is not
+   * a {@link TaskboundException}) outside the open phases, which map to their own codes. 128 is never
+   * a signal's status: signals give 128+N with N of at least 1.
+   */
+  public static final int INTERNAL = 128;
   /** Added to a signal number when a signal ended the agent or Taskbound itself. */
   public static final int SIGNAL_BASE = 128;
 

@@ -10,6 +10,12 @@ public final class Main {
   public static void main(String[] args) {
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
-    System.exit(TaskboundCli.execute(args, out, err, System.getenv()));
+    int status;
+    try {
+      status = TaskboundCli.execute(args, out, err, System.getenv());
+    } catch (Throwable e) { // execute reports everything; this is the last line of defence
+      status = dev.taskbound.core.ExitCodes.INTERNAL;
+    }
+    System.exit(status);
   }
 }

@@ -3,7 +3,10 @@ package dev.taskbound.core.cli;
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.identity.TaskId;
 import dev.taskbound.core.policy.SandboxBackend;
+import dev.taskbound.core.TaskboundException;
 import dev.taskbound.core.session.CredentialSources;
+import dev.taskbound.core.session.OpenPhase;
+import dev.taskbound.core.session.SessionException;
 import dev.taskbound.core.session.Session;
 import dev.taskbound.core.session.SessionSpec;
 import dev.taskbound.core.session.TeardownReport;
@@ -103,9 +106,11 @@ final class RunCommand implements Callable<Integer> {
   List<String> command;
 
   private final Map<String, String> env;
+  private final OpenPhase.Listener openListener;
 
-  RunCommand(Map<String, String> env) {
+  RunCommand(Map<String, String> env, OpenPhase.Listener openListener) {
     this.env = env;
+    this.openListener = openListener;
   }
 
   @Override
@@ -118,24 +123,29 @@ final class RunCommand implements Callable<Integer> {
       Session session = Session.open(sessionSpec);
       // From here on Taskbound's own messages pass the session's masker too.
       PrintWriter err = MaskingWriter.wrap(hostErr, session.masker());
-      err.printf(
-          "taskbound: task %s, session %s, %s sandbox, ttl %s%n  identity: %s%n  session:  %s%n",
-          sessionSpec.task().value(),
-          session.id().value(),
-          session.policy().backend().name().toLowerCase(Locale.ROOT),
-          RunSummary.duration(session.policy().ttl()),
-          session.identity().spiffeId(),
-          session.stateDirectory());
-      err.flush();
       int status;
       try {
+        err.printf(
+            "taskbound: task %s, session %s, %s sandbox, ttl %s%n  identity: %s%n  session:  %s%n",
+            sessionSpec.task().value(),
+            session.id().value(),
+            session.policy().backend().name().toLowerCase(Locale.ROOT),
+            RunSummary.duration(session.policy().ttl()),
+            session.identity().spiffeId(),
+            session.stateDirectory());
+        err.flush();
         stopSwitch.attach(session);
         status = session.runAgent();
       } catch (InterruptedException e) {
         RunSummary.printTeardown(err, session.teardown());
         throw e;
-      } catch (RuntimeException e) {
-        RunSummary.printTeardown(err, session.teardown());
+      } catch (RuntimeException | Error e) {
+        // Whatever ended the run, Errors included, the session is closed before the error is reported.
+        try {
+          RunSummary.printTeardown(err, session.teardown());
+        } catch (RuntimeException | Error teardown) {
+          e.addSuppressed(teardown);
+        }
         throw masked(e, session);
       }
       TeardownReport report = session.teardown();
@@ -148,14 +158,23 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  /** A Taskbound error whose message held a secret comes back with the secret masked. */
-  private static RuntimeException masked(RuntimeException e, Session session) {
-    String message = e.getMessage();
-    if (message == null || !(e instanceof dev.taskbound.core.TaskboundException t)
-        || session.masker().mask(message).equals(message)) {
-      return e;
+  /**
+   * The error to report, its message passed through the session's masker. The copy keeps the stack
+   * trace (for {@code --debug}) but not the cause, whose message nothing has masked.
+   */
+  private static RuntimeException masked(Throwable e, Session session) {
+    int code = e instanceof TaskboundException t ? t.exitCode() : ExitCodes.INTERNAL;
+    String message = e instanceof TaskboundException
+        ? e.getMessage()
+        : "internal error: " + e.getClass().getName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
+            + "; this is a bug in taskbound, please report it";
+    String text = session.masker().mask(message == null ? "" : message);
+    if (e instanceof TaskboundException t && text.equals(message) && e.getCause() == null) {
+      return t;
     }
-    return new dev.taskbound.core.session.SessionException(session.masker().mask(message), t.exitCode());
+    SessionException copy = new SessionException(text, code);
+    copy.setStackTrace(e.getStackTrace());
+    return copy;
   }
 
   private SessionSpec buildSpec() {
@@ -196,7 +215,7 @@ final class RunCommand implements Callable<Integer> {
     // Host configuration for the brokers, read once here; secrets come from the environment or files.
     b.credentialSources(CredentialSources.fromEnvironment(env));
     b.denialNotices(spec.commandLine().getErr()); // a forgotten allow rule shows the moment it bites
-    return b.outDir(out).hostEnvironment(env).build();
+    return b.outDir(out).hostEnvironment(env).openListener(openListener).build();
   }
 
   private Path envPath(String name) {

@@ -2,6 +2,7 @@ package dev.taskbound.core.cli;
 
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.TaskboundException;
+import dev.taskbound.core.session.OpenPhase;
 import java.io.PrintWriter;
 import java.util.Map;
 import picocli.CommandLine;
@@ -35,10 +36,17 @@ import picocli.CommandLine.Command;
       "124:the session's TTL expired",
       "125:usage error",
       "126/127:the agent command is not executable / not found",
+      "128:an unexpected internal error (a bug; --debug prints its stack trace)",
       "128+N:the agent or taskbound was ended by signal N"
     })
 public final class TaskboundCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @CommandLine.Option(
+      names = "--debug",
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "Print the stack trace of an unexpected error (also TASKBOUND_DEBUG=1).")
+  boolean debug;
 
   @Override
   public void run() {
@@ -46,53 +54,104 @@ public final class TaskboundCli implements Runnable {
   }
 
   /**
-   * Runs {@code taskbound} with the given arguments and returns its exit status. Errors that are
-   * the user's (a {@link TaskboundException}) print one line without a stack trace.
+   * Runs {@code taskbound} with the given arguments and returns its exit status. Whatever leaves a
+   * command, {@code Error}s included, ends as one line on {@code err} (control characters escaped)
+   * and an exit code: a {@link TaskboundException}'s own, {@link ExitCodes#INTERNAL} for anything
+   * else. The stack trace follows only with {@code --debug} or {@code TASKBOUND_DEBUG=1}.
    *
    * @param env the host environment, read once by the caller
    */
   public static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
-    CommandLine cli = new CommandLine(new TaskboundCli(), new Factory(env));
-    cli.setOut(out);
-    cli.setErr(err);
-    cli.setExitCodeExceptionMapper(
-        e -> e instanceof TaskboundException ? ((TaskboundException) e).exitCode() : ExitCodes.USAGE);
-    cli.setExecutionExceptionHandler(
-        (e, commandLine, parseResult) -> {
-          if (e instanceof TaskboundException) {
-            commandLine.getErr().println("taskbound: error: " + e.getMessage());
-            commandLine.getErr().flush();
-            return ((TaskboundException) e).exitCode();
-          }
-          throw e;
-        });
-    cli.setParameterExceptionHandler(
-        (e, a) -> {
-          CommandLine c = e.getCommandLine();
-          c.getErr().println("taskbound: " + e.getMessage());
-          c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
-          c.getErr().flush();
-          return ExitCodes.USAGE;
-        });
-    int code = cli.execute(args);
-    out.flush();
-    err.flush();
+    return execute(args, out, err, env, OpenPhase.Listener.NONE);
+  }
+
+  /** As {@link #execute(String[], PrintWriter, PrintWriter, Map)}, telling {@code listener} of each open phase. */
+  static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, OpenPhase.Listener listener) {
+    boolean debug = debugWanted(args, env);
+    try {
+      CommandLine cli = new CommandLine(new TaskboundCli(), new Factory(env, listener));
+      cli.setOut(out);
+      cli.setErr(err);
+      cli.setExitCodeExceptionMapper(
+          e -> e instanceof TaskboundException ? ((TaskboundException) e).exitCode() : ExitCodes.INTERNAL);
+      cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, commandLine.getErr(), debug));
+      cli.setParameterExceptionHandler(
+          (e, a) -> {
+            CommandLine c = e.getCommandLine();
+            c.getErr().println("taskbound: " + ErrorLine.of(e.getMessage()));
+            c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
+            c.getErr().flush();
+            return ExitCodes.USAGE;
+          });
+      return cli.execute(args);
+    } catch (Throwable e) { // picocli hands only Exceptions to the handler: Errors arrive here
+      return report(e, err, debug);
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
+  /**
+   * Prints {@code e} as one line and returns its exit code. Our own errors say what, where and what
+   * is accepted; anything else is a bug, and says so.
+   */
+  static int report(Throwable e, PrintWriter err, boolean debug) {
+    int code;
+    String text;
+    if (e instanceof TaskboundException t) {
+      code = t.exitCode();
+      text = t.getMessage();
+    } else {
+      code = ExitCodes.INTERNAL;
+      String message = e.getMessage();
+      text = "internal error: " + e.getClass().getName() + (message == null || message.isBlank() ? "" : ": " + message)
+          + "; this is a bug in taskbound, please report it" + (debug ? "" : " (--debug prints the stack trace)");
+    }
+    try {
+      err.println("taskbound: error: " + ErrorLine.of(text));
+      if (debug) {
+        e.printStackTrace(err);
+      }
+      err.flush();
+    } catch (Throwable ignored) { // NOPMD: even printing failed (out of memory): the exit code still tells
+      // nothing more can be said
+    }
     return code;
+  }
+
+  /** {@code --debug} anywhere before {@code --}, or {@code TASKBOUND_DEBUG} set to 1 or true. */
+  static boolean debugWanted(String[] args, Map<String, String> env) {
+    String fromEnv = env.get("TASKBOUND_DEBUG");
+    if (fromEnv != null && (fromEnv.equals("1") || fromEnv.equalsIgnoreCase("true"))) {
+      return true;
+    }
+    for (String a : args) {
+      if (a.equals("--")) {
+        return false;
+      }
+      if (a.equals("--debug")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Creates commands, giving those that need it the host environment. */
   private static final class Factory implements CommandLine.IFactory {
     private final Map<String, String> env;
+    private final OpenPhase.Listener listener;
     private final CommandLine.IFactory fallback = CommandLine.defaultFactory();
 
-    Factory(Map<String, String> env) {
+    Factory(Map<String, String> env, OpenPhase.Listener listener) {
       this.env = Map.copyOf(env);
+      this.listener = listener;
     }
 
     @Override
     public <K> K create(Class<K> cls) throws Exception {
       if (cls == RunCommand.class) {
-        return cls.cast(new RunCommand(env));
+        return cls.cast(new RunCommand(env, listener));
       }
       if (cls == SecretCommand.class) {
         return cls.cast(new SecretCommand(env));

@@ -22,12 +22,18 @@ import picocli.CommandLine.Option;
       "Finishes the teardown of a session whose taskbound process died.",
       "For a session killed with SIGKILL or lost with its agent:",
       "stops what is left of its sandbox, seals its evidence into the bundle and removes its private state.",
-      "Safe to run more than once; a session still held by a live process is refused.",
+      "Safe to run more than once: on a finished session it says so and exits 0;",
+      "a session still held by a live process is refused.",
+      "A retry after the bundle was sealed (a failed revocation) continues the same hash chain and",
+      "seals it into <bundle>.addendum-N.zip next to the bundle, which 'verify' checks with it.",
       "Credentials are revoked from the journal; give the same TASKBOUND_GITHUB_*/TASKBOUND_VAULT_*",
       "environment as the run (Vault entries need a fresh login)."
     },
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:every pending step succeeded", "123:a step failed (listed); run again to retry"})
+    exitCodeList = {
+      "0:every pending step succeeded, or the teardown had already completed",
+      "123:a step failed (listed); run again to retry"
+    })
 final class TeardownCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -58,6 +64,12 @@ final class TeardownCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    java.util.Optional<String> done = Session.completedTeardown(session);
+    if (done.isPresent()) {
+      spec.commandLine().getErr().println("taskbound: " + done.get());
+      spec.commandLine().getErr().flush();
+      return 0;
+    }
     TeardownReport report = Session.finish(session, revocationContext());
     RunSummary.printTeardown(spec.commandLine().getErr(), report);
     return report.ok() ? 0 : ExitCodes.TEARDOWN;

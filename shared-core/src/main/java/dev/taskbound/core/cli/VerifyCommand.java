@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code taskbound verify BUNDLE [--jwks FILE]}: checks an evidence bundle's hash chain and seal.
+ * {@code taskbound verify BUNDLE [--jwks FILE]}: checks an evidence bundle's hash chain and seal,
+ * and its sealed addenda (a teardown retried after the seal) with it.
  * Exit 0 when valid ({@code ok: N events, sealed by kid K}), 1 when not (the first bad line and
  * why, on stderr), 2 when the bundle or the JWKS cannot be read.
  */
@@ -27,7 +28,9 @@ import picocli.CommandLine.Spec;
       "Checks every line's hash and prev link, seq continuity, and the seal's",
       "signature, count and final hash. Names the first bad line.",
       "Without --jwks the key comes from the bundle (proves integrity); with --jwks, from FILE",
-      "(also proves who sealed it)."
+      "(also proves who sealed it). The sealed addenda of a teardown retried later",
+      "(BUNDLE.addendum-N.zip, next to it) are checked with the bundle: the chain must continue",
+      "across them and each must be sealed by the bundle's key; the result names every attempt."
     },
     exitCodeListHeading = "Exit codes:%n",
     exitCodeList = {"0:bundle is intact", "1:bundle was tampered with or is incomplete", "2:bundle or JWKS unreadable"})

@@ -20,6 +20,8 @@ final class Bundle {
   static final String TEARDOWN = "teardown.json";
   static final String SUMMARY = "summary.md";
   static final String REPORT = "report.html";
+  /** In an addendum only: which bundle it continues, after which line. */
+  static final String ADDENDUM = "addendum.json";
   /** Bundles are small; this bounds what a hostile zip can make us hold. */
   private static final long MAX_MEMBER = 256L * 1024 * 1024;
 

@@ -47,6 +47,7 @@ public final class BundleWriter {
           put(zip, Bundle.SUMMARY, SummaryRenderer.markdown(parsed, in.teardownJson()));
           put(zip, Bundle.REPORT, HtmlReportRenderer.html(parsed, in.teardownJson()));
         }
+        EvidenceFiles.makeReadable(tmp);
         Files.move(tmp, zipFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } finally {
         Files.deleteIfExists(tmp);
@@ -54,6 +55,62 @@ public final class BundleWriter {
       return zipFile;
     } catch (IOException e) {
       throw new EvidenceException("cannot write evidence bundle " + zipFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes the sealed addendum of a bundle (see {@link Addenda}): the lines of {@code fullEvents}
+   * after the first {@code baseCount} (which the bundle holds), {@code seal} over the whole chain,
+   * the retry's teardown report, {@code addendum.json} naming the bundle it continues, and a summary
+   * and report rendered from the whole chain, so they show the final state and every teardown
+   * attempt. Written to a temporary file and renamed into place.
+   *
+   * @throws EvidenceException if an input cannot be read, the log has no more than {@code
+   *     baseCount} lines, or the zip cannot be written
+   */
+  public static Path writeAddendum(Path fullEvents, long baseCount, Path seal, String teardownJson, Path bundleZip, Path zipFile) {
+    try {
+      byte[] events = Files.readAllBytes(fullEvents);
+      int end = EvidenceLog.lastNewline(events) + 1;
+      List<EvidenceEvent> parsed = Chain.check(EvidenceLog.splitLines(events, end)).events();
+      if (parsed.size() <= baseCount) {
+        throw new EvidenceException("cannot write addendum " + zipFile + ": the log has no events after line " + baseCount);
+      }
+      int from = 0;
+      for (long line = 0; line < baseCount; line++) {
+        while (events[from] != '\n') {
+          from++;
+        }
+        from++;
+      }
+      EvidenceEvent last = parsed.get((int) baseCount - 1);
+      String addendum = CanonicalJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(
+          CanonicalJson.MAPPER.createObjectNode()
+              .put("format", "taskbound-addendum/v1")
+              .put("bundle", bundleZip.getFileName().toString())
+              .put("continues_after", baseCount)
+              .put("prev", last.hash())
+              .put("count", parsed.size()));
+      Path dir = zipFile.toAbsolutePath().getParent();
+      Path tmp = Files.createTempFile(dir, ".addendum.", ".tmp");
+      try {
+        try (OutputStream out = Files.newOutputStream(tmp);
+            ZipOutputStream zip = new ZipOutputStream(out, StandardCharsets.UTF_8)) {
+          put(zip, Bundle.EVENTS, java.util.Arrays.copyOfRange(events, from, end));
+          put(zip, Bundle.SEAL, Files.readAllBytes(seal));
+          put(zip, Bundle.ADDENDUM, addendum);
+          put(zip, Bundle.TEARDOWN, teardownJson);
+          put(zip, Bundle.SUMMARY, SummaryRenderer.markdown(parsed, teardownJson));
+          put(zip, Bundle.REPORT, HtmlReportRenderer.html(parsed, teardownJson));
+        }
+        EvidenceFiles.makeReadable(tmp);
+        Files.move(tmp, zipFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
+      return zipFile;
+    } catch (IOException e) {
+      throw new EvidenceException("cannot write addendum " + zipFile + ": " + e.getMessage(), e);
     }
   }
 

@@ -27,9 +27,12 @@ public enum EventType {
   CREDENTIAL_ISSUED("credential.issued", "a broker issued a credential: name, kind, fingerprint, expiry, scope"),
   CREDENTIALS_EXPOSED("credentials.exposed", "which variables, files and on-request secrets the agent gets (names only)"),
   REGISTRIES_CONFIGURED("registries.configured", "the package registries' client configuration was written"),
+  SANDBOX_PREPARED("sandbox.prepared", "the sandbox is about to start: backend and gateway socket (written before it starts)"),
   SANDBOX_STARTED(
       "sandbox.started", "the netns sandbox's confinement: the agent's uid/gid, namespaces, capabilities, filesystem view"),
-  AGENT_STARTED("agent.started", "the agent's command started in the sandbox"),
+  AGENT_STARTED("agent.started", "the agent's command is being started (written before it starts, masked)"),
+  AGENT_RUNNING("agent.running", "the agent's process exists: its pid"),
+  AGENT_START_FAILED("agent.start_failed", "the sandbox could not start the agent"),
   AGENT_EXITED("agent.exited", "the agent's process ended: exit code, duration, what stopped it"),
   SESSION_TTL_EXPIRED("session.ttl_expired", "the TTL expired; the agent is being stopped"),
   SESSION_SIGNAL("session.signal", "Taskbound received a signal; the agent is being stopped"),
@@ -56,7 +59,9 @@ public enum EventType {
   CREDENTIAL_REFRESH_DENIED("credential.refresh_denied", "a GitHub token refresh was refused: none to refresh, denied or awaiting approval"),
   CREDENTIAL_REFRESH_FAILED("credential.refresh_failed", "a GitHub token refresh, or the old token's revocation, failed"),
   AGENT_API_UNAUTHENTICATED("agent_api.unauthenticated", "a request to the agent API lacked this session's capability; 401"),
-  TEARDOWN_STEP("teardown.step", "one teardown step ran: step, outcome, attempts, error"),
+  TEARDOWN_STEP("teardown.step", "one teardown step ran (or is scheduled to run after sealing): step, outcome, attempts, error"),
+  TEARDOWN_RESUMED("teardown.resumed", "a teardown retried after the bundle was sealed continues the chain"),
+  TEARDOWN_COMPLETED("teardown.completed", "the end of a retried teardown, sealed into an addendum"),
   SESSION_CLOSED("session.closed", "the last event before the seal: exit code, reason, whether teardown succeeded");
 
   private static final Pattern WIRE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*");

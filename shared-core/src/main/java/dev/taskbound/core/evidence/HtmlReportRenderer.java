@@ -80,19 +80,16 @@ public final class HtmlReportRenderer {
       h.append("</tbody></table>\n");
     }
 
-    h.append("<h2>Teardown</h2>\n");
+    List<List<SessionReport.Step>> earlier = r.earlierAttempts();
+    h.append(earlier.isEmpty() ? "<h2>Teardown</h2>\n" : "<h2>Teardown (attempt " + (earlier.size() + 1) + ", final)</h2>\n");
     if (r.steps.isEmpty()) {
       h.append("<p class=\"muted\">No teardown steps were recorded.</p>\n");
     } else {
-      h.append("<table><thead><tr><th>Step</th><th>Result</th><th>Attempts</th><th>Error / detail</th></tr></thead><tbody>\n");
-      for (SessionReport.Step s : r.steps) {
-        h.append(s.failed() ? "<tr class=\"failed\">" : "<tr>")
-            .append("<td>").append(esc(s.name())).append("</td><td>")
-            .append(s.failed() ? "FAILED (" + esc(s.outcome()) + ")" : esc(s.outcome()))
-            .append("</td><td>").append(esc(s.attempts())).append("</td><td>")
-            .append(esc(s.error() != null ? s.error() : s.detail())).append("</td></tr>\n");
-      }
-      h.append("</tbody></table>\n");
+      steps(h, r.steps);
+    }
+    for (int i = 0; i < earlier.size(); i++) {
+      h.append("<h2>Teardown attempt ").append(i + 1).append(" (earlier)</h2>\n");
+      steps(h, earlier.get(i));
     }
 
     h.append("<h2>Timeline</h2>\n<table><thead><tr><th>#</th><th>Time (UTC)</th><th>Event</th><th>Data</th></tr>")
@@ -104,6 +101,18 @@ public final class HtmlReportRenderer {
     }
     h.append("</tbody></table>\n</body></html>\n");
     return h.toString();
+  }
+
+  private static void steps(StringBuilder h, List<SessionReport.Step> steps) {
+    h.append("<table><thead><tr><th>Step</th><th>Result</th><th>Attempts</th><th>Error / detail</th></tr></thead><tbody>\n");
+    for (SessionReport.Step s : steps) {
+      h.append(s.failed() ? "<tr class=\"failed\">" : "<tr>")
+          .append("<td>").append(esc(s.name())).append("</td><td>")
+          .append(s.failed() ? "FAILED (" + esc(s.outcome()) + ")" : esc(s.outcome()))
+          .append("</td><td>").append(esc(s.attempts())).append("</td><td>")
+          .append(esc(s.error() != null ? s.error() : s.detail())).append("</td></tr>\n");
+    }
+    h.append("</tbody></table>\n");
   }
 
   private static void item(StringBuilder h, String key, String valueHtml) {

@@ -38,7 +38,7 @@ final class SessionReport {
   /** One teardown step and its result. */
   record Step(String name, String outcome, String attempts, String error, String detail) {
     boolean failed() {
-      return !"ok".equals(outcome) && !"skipped".equals(outcome);
+      return !"ok".equals(outcome) && !"skipped".equals(outcome) && !"scheduled".equals(outcome);
     }
   }
 
@@ -72,6 +72,11 @@ final class SessionReport {
   Instant end;
   final Map<String, HostStats> egress = new LinkedHashMap<>();
   final List<Step> steps = new ArrayList<>();
+  /**
+   * Every teardown attempt's steps as the events record them, oldest first: the first teardown, then
+   * one per retry ({@code teardown.resumed}) after the bundle was sealed.
+   */
+  final List<List<Step>> attempts = new ArrayList<>();
 
   private SessionReport(List<EvidenceEvent> events) {
     this.events = List.copyOf(events);
@@ -80,6 +85,7 @@ final class SessionReport {
   static SessionReport of(List<EvidenceEvent> events, String teardownJson) {
     SessionReport r = new SessionReport(events);
     List<Step> eventSteps = new ArrayList<>();
+    r.attempts.add(eventSteps);
     for (EvidenceEvent e : events) {
       if (r.start == null) {
         r.start = e.ts();
@@ -115,7 +121,13 @@ final class SessionReport {
         case "agent.exited" -> r.exitCode = first(r.exitCode, e.text("exit_code"));
         case "session.ttl_expired" -> r.ttlExpired = true;
         case "session.signal" -> r.signal = e.text("signal");
-        case "teardown.step" -> eventSteps.add(step(e.data()));
+        case "teardown.step" -> r.attempts.get(r.attempts.size() - 1).add(step(e.data()));
+        case "teardown.resumed" -> r.attempts.add(new ArrayList<>());
+        case "teardown.completed" -> {
+          JsonNode ok = e.data().get("teardown_ok");
+          r.teardownOk = ok != null && ok.isBoolean() ? ok.asBoolean() : null;
+          r.end = e.ts();
+        }
         case "session.closed" -> {
           r.closed = true;
           r.exitCode = first(e.text("exit_code"), r.exitCode);
@@ -129,7 +141,7 @@ final class SessionReport {
       }
     }
     List<Step> fromFile = steps(teardownJson);
-    r.steps.addAll(fromFile != null ? fromFile : eventSteps);
+    r.steps.addAll(fromFile != null ? fromFile : r.attempts.get(r.attempts.size() - 1));
     return r;
   }
 
@@ -183,6 +195,11 @@ final class SessionReport {
       base = "failed (exit " + first(exitCode, "unknown") + ")";
     }
     return teardownFailed() ? base + "; teardown failed" : base;
+  }
+
+  /** The attempts before the last, when the teardown was retried after the seal; else empty. */
+  List<List<Step>> earlierAttempts() {
+    return attempts.size() < 2 ? List.of() : attempts.subList(0, attempts.size() - 1);
   }
 
   boolean teardownFailed() {

@@ -69,23 +69,32 @@ public final class SummaryRenderer {
       }
     }
 
-    md.append("\n### Teardown\n\n");
+    List<List<SessionReport.Step>> earlier = r.earlierAttempts();
+    md.append(earlier.isEmpty() ? "\n### Teardown\n\n" : "\n### Teardown (attempt " + (earlier.size() + 1) + ", final)\n\n");
     if (r.steps.isEmpty()) {
       md.append("No teardown steps were recorded.\n");
     } else {
-      md.append("| Step | Result | Attempts | Error / detail |\n|---|---|---:|---|\n");
-      for (SessionReport.Step s : r.steps) {
-        String result = s.failed() ? "**FAILED** (" + esc(s.outcome()) + ")" : esc(s.outcome());
-        String note = s.error() != null ? esc(s.error()) : esc(s.detail());
-        md.append("| ").append(esc(s.name())).append(" | ").append(result).append(" | ").append(esc(s.attempts()))
-            .append(" | ").append(note).append(" |\n");
-      }
+      steps(md, r.steps);
       if (r.teardownFailed()) {
         md.append("\n**At least one teardown step failed**: a credential or resource may still be live.\n");
       }
     }
+    for (int i = 0; i < earlier.size(); i++) {
+      md.append("\n### Teardown attempt ").append(i + 1).append(" (earlier)\n\n");
+      steps(md, earlier.get(i));
+    }
     md.append("\n").append(r.events.size()).append(" evidence events.\n");
     return md.toString();
+  }
+
+  private static void steps(StringBuilder md, List<SessionReport.Step> steps) {
+    md.append("| Step | Result | Attempts | Error / detail |\n|---|---|---:|---|\n");
+    for (SessionReport.Step s : steps) {
+      String result = s.failed() ? "**FAILED** (" + esc(s.outcome()) + ")" : esc(s.outcome());
+      String note = s.error() != null ? esc(s.error()) : esc(s.detail());
+      md.append("| ").append(esc(s.name())).append(" | ").append(result).append(" | ").append(esc(s.attempts()))
+          .append(" | ").append(note).append(" |\n");
+    }
   }
 
   private static void row(StringBuilder md, String key, String value) {

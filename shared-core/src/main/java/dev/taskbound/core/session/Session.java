@@ -11,6 +11,8 @@ import dev.taskbound.core.egress.Gateway;
 import dev.taskbound.core.egress.GatewayConfig;
 import dev.taskbound.core.egress.GatewayOptions;
 import dev.taskbound.core.egress.RuleSet;
+import dev.taskbound.core.evidence.Addenda;
+import dev.taskbound.core.evidence.EvidenceFiles;
 import dev.taskbound.core.evidence.EvidenceLog;
 import dev.taskbound.core.evidence.JwkSets;
 import dev.taskbound.core.evidence.SealingKey;
@@ -82,6 +84,8 @@ public final class Session implements AutoCloseable {
   private volatile String stopCause;
   private volatile int stopExitCode;
   private TeardownReport report;
+  /** The open phase under way, for reporting an unexpected failure as that phase's. */
+  private volatile OpenPhase phase = OpenPhase.STATE;
   /** {@code spec.registries} with the credentials read from the host environment. */
   private final List<RegistrySpec> registries;
 
@@ -107,41 +111,74 @@ public final class Session implements AutoCloseable {
    */
   public static Session open(SessionSpec spec) {
     PhaseTimer timer = new PhaseTimer();
-    EffectivePolicy policy = PolicyResolver.resolve(spec.policyFiles(), spec.profile());
-    if (spec.ttl().isPresent()) {
-      policy = policy.narrowTtl(spec.ttl().get());
+    EffectivePolicy policy;
+    CredentialPlan plan;
+    List<RegistrySpec> registries;
+    try {
+      spec.openListener().entering(OpenPhase.POLICY);
+      EffectivePolicy resolved = PolicyResolver.resolve(spec.policyFiles(), spec.profile());
+      if (spec.ttl().isPresent()) {
+        resolved = resolved.narrowTtl(spec.ttl().get());
+      }
+      if (spec.backend().isPresent()) {
+        resolved = resolved.narrowBackend(spec.backend().get());
+      }
+      policy = resolved;
+      // Policy and host configuration must agree before anything exists (exit 122 otherwise).
+      plan = CredentialPlan.of(policy, spec.credentialSources(), spec.clock());
+      registries = RegistryFiles.resolve(policy.registries(), spec.hostEnvironment());
+    } catch (TaskboundException e) {
+      throw e;
+    } catch (RuntimeException | Error e) {
+      throw unexpected(OpenPhase.POLICY, e); // nothing exists yet: nothing to undo
     }
-    if (spec.backend().isPresent()) {
-      policy = policy.narrowBackend(spec.backend().get());
-    }
-    // Policy and host configuration must agree before anything exists (exit 122 otherwise).
-    CredentialPlan plan = CredentialPlan.of(policy, spec.credentialSources(), spec.clock());
-    List<RegistrySpec> registries = RegistryFiles.resolve(policy.registries(), spec.hostEnvironment());
     timer.mark("open.policy");
     Session session = new Session(spec, policy, timer, plan, registries);
     try {
       session.openSteps();
       return session;
-    } catch (Error e) {
-      session.recordOpenFailure(e);
+    } catch (RuntimeException | Error e) {
+      // Errors too (a StackOverflowError, a NoSuchMethodError): what was created must not outlive them.
+      try {
+        session.recordOpenFailure(e);
+      } catch (RuntimeException | Error record) {
+        e.addSuppressed(record);
+      }
       try {
         session.teardown();
-      } catch (RuntimeException teardown) {
+      } catch (RuntimeException | Error teardown) {
         e.addSuppressed(teardown);
       }
-      throw e;
-    } catch (RuntimeException e) {
-      session.recordOpenFailure(e);
-      try {
-        session.teardown();
-      } catch (RuntimeException teardown) {
-        e.addSuppressed(teardown);
-      }
-      throw session.masked(e);
+      throw session.masked(e instanceof TaskboundException t ? t : unexpected(session.phase, e));
     }
   }
 
+  /**
+   * An unexpected failure (a bug, not bad input) as a failure of the phase it happened in: one line
+   * naming the phase and the error, the phase's exit code, the original as the cause.
+   */
+  static SessionException unexpected(OpenPhase phase, Throwable e) {
+    String message = e.getMessage();
+    SessionException wrapped = new SessionException(
+        "could not " + phase.action() + ": unexpected " + e.getClass().getName()
+            + (message == null || message.isBlank() ? "" : ": " + message)
+            + " (a bug in taskbound; --debug prints the stack trace)",
+        phase.exitCode(),
+        e);
+    for (Throwable s : e.getSuppressed()) {
+      wrapped.addSuppressed(s);
+    }
+    return wrapped;
+  }
+
+  /** Enters {@code next}: unexpected failures from here on are reported as that phase's. */
+  private void enter(OpenPhase next) {
+    phase = next;
+    spec.openListener().entering(next);
+  }
+
   private void openSteps() {
+    enter(OpenPhase.STATE);
     createStateDirectory();
     credentials = new SessionCredentials(journal, layout, plan, registries, live, this::event);
     journal.register(TeardownRunner.REMOVE_PRIVATE_STATE, Map.of("state_dir", layout.stateDir().toString()));
@@ -155,6 +192,7 @@ public final class Session implements AutoCloseable {
     writePrivate(layout.effectivePolicy(), policy.toCanonicalJson());
     timer.mark("open.evidence");
 
+    enter(OpenPhase.IDENTITY);
     IdentityIssuer issuer = IdentityIssuer.generate(spec.clock());
     Instant expiresAt = spec.clock().instant().plus(policy.ttl());
     Map<String, Object> claims = new LinkedHashMap<>(spec.identityClaims());
@@ -175,6 +213,7 @@ public final class Session implements AutoCloseable {
             "fingerprint", identity.fingerprint()));
     timer.mark("open.identity");
 
+    enter(OpenPhase.GATEWAY);
     journal.register(TeardownRunner.STOP_GATEWAY, Map.of("socket", layout.gatewaySocket().toString()));
     createRuntimeDirectory();
     List<EgressRule> allow = new java.util.ArrayList<>(policy.allow());
@@ -191,10 +230,12 @@ public final class Session implements AutoCloseable {
     event("gateway.started", Map.of("socket", layout.gatewaySocket().toString()));
     timer.mark("open.gateway");
 
+    enter(OpenPhase.CREDENTIALS);
     credentials.issue();
     credentials.writeRegistryConfig();
     timer.mark("open.credentials");
 
+    enter(OpenPhase.SANDBOX_PREFLIGHT);
     sandbox = sandboxFor(policy.backend());
     timer.mark("open.sandbox-preflight");
   }
@@ -297,6 +338,21 @@ public final class Session implements AutoCloseable {
    * @throws SandboxException if the agent could not be started in the sandbox
    */
   public int runAgent() throws InterruptedException {
+    try {
+      return startAndWait();
+    } catch (TaskboundException e) {
+      live.endReason = "run failed: " + TeardownRunner.describe(e);
+      throw e;
+    } catch (RuntimeException | Error e) {
+      SessionException wrapped = unexpected(phase, e);
+      live.endReason = "run failed: " + TeardownRunner.describe(e);
+      live.exitCode = OptionalInt.of(wrapped.exitCode());
+      throw wrapped;
+    }
+  }
+
+  private int startAndWait() throws InterruptedException {
+    enter(OpenPhase.AGENT_START);
     if (stopCause != null) {
       // Stopped (signal) before the agent existed: it never starts.
       live.exitCode = OptionalInt.of(stopExitCode);
@@ -350,7 +406,16 @@ public final class Session implements AutoCloseable {
       SandboxLaunch.listenerSinkUnavailable().ifPresent(why -> event("gateway.sandbox_port_forwarded", Map.of(
           "detail", "the sandbox relays each connection to the gateway (two relay hops, same rules): " + why)));
     }
-    SandboxProcess agent =
+    // Written before the agent can exist, so a SIGKILL of this process right after cannot erase that
+    // it ran; agent.running adds the pid once known, agent.start_failed says when it never came up.
+    event("sandbox.prepared", Map.of(
+        "backend", policy.backend().name().toLowerCase(java.util.Locale.ROOT),
+        "gateway_socket", layout.gatewaySocket().toString()));
+    // The command line is the user's, but it may quote a value that was also issued: mask it.
+    event("agent.started", Map.of("command", spec.command().stream().map(masker()::mask).toList()));
+    SandboxProcess agent;
+    try {
+      agent =
         sandbox.start(
             new SandboxLaunch(
                 spec.command(),
@@ -367,6 +432,10 @@ public final class Session implements AutoCloseable {
                 .withListenerSink(this::serveSandboxPort)
                 // the policy files stay read-only even inside the workspace
                 .withConfinement(new Confinement(Optional.empty(), spec.policyFiles(), List.of())));
+    } catch (RuntimeException | Error e) {
+      event("agent.start_failed", Map.of("error", TeardownRunner.describe(e)));
+      throw e;
+    }
     boolean stopRequested;
     synchronized (agentHandoff) {
       live.agent = agent;
@@ -384,9 +453,9 @@ public final class Session implements AutoCloseable {
     if (!agent.confinement().isEmpty()) {
       event("sandbox.started", agent.confinement());
     }
-    // The command line is the user's, but it may quote a value that was also issued: mask it.
-    event("agent.started", Map.of("command", spec.command().stream().map(masker()::mask).toList(), "pid", agent.pid()));
+    event("agent.running", Map.of("pid", agent.pid()));
     timer.mark("run.sandbox-start");
+    enter(OpenPhase.AGENT_RUNNING);
 
     long started = System.nanoTime();
     ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(daemon("taskbound-ttl"));
@@ -559,21 +628,56 @@ public final class Session implements AutoCloseable {
   static TeardownReport writeReports(SessionRecord record, TeardownReport report) {
     try {
       Files.createDirectories(record.outDir());
-      Files.writeString(record.teardownReport(), report.toJson());
-      if (Files.exists(record.bundle())) {
-        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(record.bundle().toFile())) {
+      EvidenceFiles.publish(record.teardownReport(), report.toJson());
+      // The summary of the latest sealed state: the newest addendum's, else the bundle's.
+      List<Path> addenda = Addenda.of(record.bundle());
+      Path latest = addenda.isEmpty() ? record.bundle() : addenda.get(addenda.size() - 1);
+      if (Files.exists(latest)) {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(latest.toFile())) {
           java.util.zip.ZipEntry summary = zip.getEntry("summary.md");
           if (summary != null) {
-            Files.write(record.summary(), zip.getInputStream(summary).readAllBytes());
+            EvidenceFiles.publish(record.summary(), zip.getInputStream(summary).readAllBytes());
           }
         }
       }
       return report;
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       List<StepResult> steps = new java.util.ArrayList<>(report.steps());
       steps.add(StepResult.failed("write-reports", 1, "cannot write to " + record.outDir() + ": " + TeardownRunner.describe(e)));
-      return new TeardownReport(report.sessionId(), steps);
+      return new TeardownReport(report.sessionId(), steps, report.earlier());
     }
+  }
+
+  /** The report of the teardown attempt before this one: the one next to the bundle, else the bundle's own. */
+  private static Optional<TeardownReport> previousReport(SessionRecord record) {
+    try {
+      if (Files.isRegularFile(record.teardownReport())) {
+        return TeardownReport.parse(Files.readString(record.teardownReport()));
+      }
+      if (Files.isRegularFile(record.bundle())) {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(record.bundle().toFile())) {
+          java.util.zip.ZipEntry entry = zip.getEntry("teardown.json");
+          if (entry != null) {
+            return TeardownReport.parse(new String(zip.getInputStream(entry).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+          }
+        }
+      }
+    } catch (IOException e) {
+      // no history then: the sealed chain still holds every attempt's steps
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Whether the teardown of the session whose state directory was {@code stateDir} already
+   * completed: a one-line description (when, where the evidence went) if so. The private state is
+   * gone by then; the record of completion stays in the session root.
+   */
+  public static Optional<String> completedTeardown(Path stateDir) {
+    if (Files.isRegularFile(stateDir.resolve("session.json"))) {
+      return Optional.empty();
+    }
+    return Completion.of(stateDir).map(Completion.Record::describe);
   }
 
   /**
@@ -598,6 +702,12 @@ public final class Session implements AutoCloseable {
    */
   public static TeardownReport finish(Path stateDir, RevocationContext revocation) {
     Path sessionFile = stateDir.resolve("session.json");
+    Optional<Completion.Record> completed = Files.isRegularFile(sessionFile) ? Optional.empty() : Completion.of(stateDir);
+    if (completed.isPresent()) {
+      // Idempotent: a second teardown of a finished session has nothing to do, and says so.
+      return new TeardownReport(completed.get().sessionId(), List.of(
+          new StepResult("teardown", "skipped", 0, Optional.of(completed.get().describe()))));
+    }
     if (!Files.isRegularFile(sessionFile)) {
       throw SessionException.teardown(
           "'" + stateDir + "' is not a session directory (no session.json); pass the directory printed as 'session:' when the run started");
@@ -607,11 +717,12 @@ public final class Session implements AutoCloseable {
     TeardownReport report;
     LiveResources live = new LiveResources();
     live.revocation = java.util.Objects.requireNonNull(revocation, "revocation");
+    Optional<TeardownReport> previous = previousReport(record);
     try (TeardownJournal journal = TeardownJournal.read(layout.journal())) {
-      report =
-          new TeardownRunner(
-                  layout, record, live, new Retry(3, Duration.ofMillis(200)), java.time.Clock.systemUTC(), new PhaseTimer())
-              .run(journal);
+      TeardownRunner runner = new TeardownRunner(
+          layout, record, live, new Retry(3, Duration.ofMillis(200)), java.time.Clock.systemUTC(), new PhaseTimer());
+      previous.ifPresent(runner::after);
+      report = runner.run(journal);
     }
     return writeReports(record, report);
   }

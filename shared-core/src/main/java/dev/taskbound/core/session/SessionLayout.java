@@ -29,6 +29,31 @@ public record SessionLayout(Path sessionRoot, Path stateDir, Path runtimeDir) {
     Objects.requireNonNull(runtimeDir, "runtimeDir");
   }
 
+  /**
+   * The session root when none is configured: {@code ~/.taskbound/sessions} of the JVM's home
+   * directory, else of {@code $HOME}, else {@code $XDG_STATE_HOME/taskbound/sessions}. A uid without
+   * a passwd entry has no home ({@code user.home} is {@code ?}): a relative or unknown home is never
+   * used, since the session root would land in the working directory, which the agent can write.
+   *
+   * @throws SessionException (exit 121) if none of them is an absolute path
+   */
+  public static Path defaultSessionRoot(java.util.Map<String, String> env, String userHome) {
+    for (String home : new String[] {userHome, env.get("HOME")}) {
+      if (home != null && !home.isBlank() && !home.equals("?") && Path.of(home).isAbsolute()) {
+        return Path.of(home, ".taskbound", "sessions");
+      }
+    }
+    String state = env.get("XDG_STATE_HOME");
+    if (state != null && !state.isBlank() && Path.of(state).isAbsolute()) {
+      return Path.of(state, "taskbound", "sessions");
+    }
+    throw new SessionException(
+        "cannot choose a session root: this user has no home directory (user.home is '" + userHome
+            + "', as for a uid without a passwd entry) and neither HOME nor XDG_STATE_HOME is an absolute path;"
+            + " accepted: --session-root DIR, TASKBOUND_SESSION_ROOT or TASKBOUND_HOME",
+        dev.taskbound.core.ExitCodes.SANDBOX);
+  }
+
   /** The layout of session {@code sessionId} under the given roots. */
   public static SessionLayout of(Path sessionRoot, Path runtimeRoot, String sessionId) {
     Path root = sessionRoot.toAbsolutePath().normalize();

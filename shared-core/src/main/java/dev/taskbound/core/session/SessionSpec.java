@@ -27,6 +27,7 @@ public final class SessionSpec {
   private final Path workDir;
   private final Path sessionRoot;
   private final Path runtimeRoot;
+  private final OpenPhase.Listener openListener;
   private final Path outDir;
   private final Map<String, String> hostEnvironment;
   private final Map<String, Object> identityClaims;
@@ -60,6 +61,12 @@ public final class SessionSpec {
     this.agentStdout = b.agentStdout;
     this.agentStderr = b.agentStderr;
     this.denialNotices = b.denialNotices;
+    this.openListener = b.openListener;
+  }
+
+  /** Told as each phase of {@link Session#open} and of starting the agent begins. */
+  public OpenPhase.Listener openListener() {
+    return openListener;
   }
 
   /** A builder for the given task and agent command. */
@@ -165,7 +172,9 @@ public final class SessionSpec {
     private Optional<SandboxBackend> backend = Optional.empty();
     private Optional<Duration> ttl = Optional.empty();
     private Path workDir = Path.of("").toAbsolutePath();
-    private Path sessionRoot = Path.of(System.getProperty("user.home"), ".taskbound", "sessions");
+    /** Null until set: {@link #build} then picks {@link SessionLayout#defaultSessionRoot}. */
+    private Path sessionRoot;
+    private OpenPhase.Listener openListener = OpenPhase.Listener.NONE;
     private Path runtimeRoot = Path.of(System.getProperty("java.io.tmpdir"));
     private Path outDir = Path.of("taskbound-evidence").toAbsolutePath();
     private Map<String, String> hostEnvironment = Map.of();
@@ -306,7 +315,25 @@ public final class SessionSpec {
       return this;
     }
 
+    /**
+     * Tells {@code listener} as each phase of opening the session and starting its agent begins (for
+     * tracing and timing); what it throws fails that phase.
+     */
+    public Builder openListener(OpenPhase.Listener listener) {
+      this.openListener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * Builds the spec.
+     *
+     * @throws SessionException (exit 121) if no session root was set and no usable default exists
+     *     (a uid without a home directory, no {@code HOME}): set one with {@link #sessionRoot}
+     */
     public SessionSpec build() {
+      if (sessionRoot == null) {
+        sessionRoot = SessionLayout.defaultSessionRoot(hostEnvironment, System.getProperty("user.home"));
+      }
       return new SessionSpec(this);
     }
   }

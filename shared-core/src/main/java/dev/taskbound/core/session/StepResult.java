@@ -7,9 +7,11 @@ import java.util.Optional;
  * The outcome of one teardown step.
  *
  * @param step the step's name, e.g. {@code stop-sandbox}
- * @param outcome {@code ok}, {@code failed} or {@code skipped}
+ * @param outcome {@code ok}, {@code failed}, {@code skipped}, or {@code scheduled} (in the bundle's own
+ *     report, for a step that runs after the seal: its result is in the report next to the bundle)
  * @param attempts how many times the undo was tried
- * @param error for a failure, a one-line description free of secret values
+ * @param error for a failure, a one-line description free of secret values (for a skipped or
+ *     scheduled step, why)
  */
 public record StepResult(String step, String outcome, int attempts, Optional<String> error) {
   public StepResult {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskbound.core.broker.Revocations;
 import dev.taskbound.core.broker.registry.RegistryConfig;
+import dev.taskbound.core.evidence.Addenda;
 import dev.taskbound.core.evidence.BundleInputs;
 import dev.taskbound.core.evidence.BundleWriter;
 import dev.taskbound.core.evidence.EvidenceLog;
@@ -39,6 +40,8 @@ final class TeardownRunner {
   static final String REMOVE_PRIVATE_STATE = "remove-private-state";
   static final String SCRUB_CREDENTIALS = "scrub-credentials";
   static final String REMOVE_REGISTRY_CONFIG = "remove-registry-config";
+  /** Not journalled: a retry after the seal seals the continued chain into an addendum. */
+  static final String SEAL_ADDENDUM = "seal-addendum";
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -49,6 +52,10 @@ final class TeardownRunner {
   private final Clock clock;
   private final PhaseTimer timer;
   private final List<StepResult> results = new ArrayList<>();
+  /** The report of the attempt before this one, when this is a retry; null otherwise. */
+  private TeardownReport previous;
+  /** Whether remove-private-state is among this run's steps (it runs last, after the seal). */
+  private boolean removalPending;
 
   TeardownRunner(
       SessionLayout layout, SessionRecord record, LiveResources live, Retry retry, Clock clock, PhaseTimer timer) {
@@ -63,12 +70,38 @@ final class TeardownRunner {
   /** The first failure to record a teardown step in the evidence log, if any. */
   private RuntimeException unrecorded;
 
+  /** Makes this run a retry of the attempt {@code earlier} reported: the new report carries it as history. */
+  TeardownRunner after(TeardownReport earlier) {
+    this.previous = earlier;
+    return this;
+  }
+
   TeardownReport run(TeardownJournal journal) {
-    List<TeardownJournal.Entry> pending = journal.pending();
-    if (live.evidence == null && pending.stream().anyMatch(e -> e.step().equals(SEAL_EVIDENCE))) {
+    List<TeardownJournal.Entry> pending = sandboxFirst(journal.pending());
+    removalPending = pending.stream().anyMatch(e -> e.step().equals(REMOVE_PRIVATE_STATE));
+    boolean sealPending = pending.stream().anyMatch(e -> e.step().equals(SEAL_EVIDENCE));
+    boolean sealedBefore = journal.entries().stream().anyMatch(e -> e.step().equals(SEAL_EVIDENCE) && e.done());
+    // A retry after the bundle was sealed (a revocation had failed): the chain goes on from the
+    // sealed head and is sealed again into an addendum; the bundle itself is never rewritten.
+    boolean reseal = !sealPending && sealedBefore && Files.exists(layout.events())
+        && pending.stream().anyMatch(e -> !e.step().equals(REMOVE_PRIVATE_STATE));
+    if (live.evidence == null && (sealPending || reseal)) {
       resumeEvidence();
     }
+    int attempt = 1;
+    if (reseal && live.evidence != null) {
+      attempt = attemptsRecorded() + 1;
+      Map<String, Object> resumed = new LinkedHashMap<>();
+      resumed.put("attempt", attempt);
+      resumed.put("pending", pending.stream().map(TeardownJournal.Entry::step).toList());
+      live.evidence.append("teardown.resumed", resumed);
+    }
     for (TeardownJournal.Entry entry : pending) {
+      if (entry.step().equals(REMOVE_PRIVATE_STATE) && reseal) {
+        StepResult sealed = sealAddendum(attempt);
+        results.add(sealed);
+        timer.mark("close.seal-addendum");
+      }
       StepResult result = runOne(entry);
       journal.complete(entry.id(), result.outcome(), result.attempts(), result.error().orElse(null));
       results.add(result);
@@ -80,14 +113,90 @@ final class TeardownRunner {
       }
       timer.mark("close." + entry.step());
     }
-    return new TeardownReport(record.sessionId(), results);
+    TeardownReport report = new TeardownReport(record.sessionId(), results);
+    return previous == null ? report : report.after(previous);
+  }
+
+  /**
+   * The pending undos in the order they run: the sandbox first, so that the agent is gone before any
+   * of its credentials is revoked (a token refreshed during the run was journalled after the
+   * sandbox), then the rest newest first.
+   */
+  static List<TeardownJournal.Entry> sandboxFirst(List<TeardownJournal.Entry> newestFirst) {
+    List<TeardownJournal.Entry> ordered = new ArrayList<>();
+    newestFirst.stream().filter(e -> e.step().equals(STOP_SANDBOX)).forEach(ordered::add);
+    newestFirst.stream().filter(e -> !e.step().equals(STOP_SANDBOX)).forEach(ordered::add);
+    return ordered;
+  }
+
+  /** How many teardown attempts the log records: {@code session.closed}, then a {@code teardown.completed} per retry. */
+  private int attemptsRecorded() {
+    int n = 0;
+    for (var e : EvidenceLog.read(layout.events())) {
+      if (e.type().equals("session.closed") || e.type().equals("teardown.completed")) {
+        n++;
+      }
+    }
+    return Math.max(n, 1);
+  }
+
+  /**
+   * What remove-private-state will do, known before the seal so that the sealed report lists every
+   * step: skipped when a step failed (the state is kept for a retry), else scheduled.
+   */
+  private StepResult plannedRemoval() {
+    if (results.stream().anyMatch(StepResult::failed)) {
+      return new StepResult(REMOVE_PRIVATE_STATE, "skipped", 0, Optional.of(KEPT_FOR_RETRY));
+    }
+    return new StepResult(REMOVE_PRIVATE_STATE, "scheduled", 0, Optional.of(
+        "runs after the seal: removes the session's keys, journal and runtime directory; its result is in "
+            + record.teardownReport().getFileName()));
+  }
+
+  private static final String KEPT_FOR_RETRY = "kept for retry: an earlier teardown step failed";
+
+  /**
+   * Seals the continued chain into the bundle's addendum for this attempt: records what
+   * remove-private-state will do and {@code teardown.completed}, seals with the session's key into
+   * {@code seal-<attempt>.json}, and writes the addendum next to the bundle.
+   */
+  private StepResult sealAddendum(int attempt) {
+    try {
+      EvidenceLog log = live.evidence;
+      if (log == null) {
+        throw new IOException("the evidence log " + layout.events() + " could not be reopened");
+      }
+      boolean ok = results.stream().noneMatch(StepResult::failed);
+      StepResult planned = plannedRemoval();
+      List<StepResult> soFar = new ArrayList<>(results);
+      soFar.add(StepResult.ok(SEAL_ADDENDUM, 1));
+      soFar.add(planned);
+      recordInEvidence(planned);
+      Map<String, Object> completed = new LinkedHashMap<>();
+      completed.put("attempt", attempt);
+      completed.put("teardown_ok", ok);
+      log.append("teardown.completed", completed);
+      live.closedRecorded = true;
+      log.close();
+      SealingKey key = live.sealingKey != null ? live.sealingKey : SealingKey.load(layout.sealingKey());
+      Path seal = layout.stateDir().resolve("seal-" + attempt + ".json");
+      Sealer.seal(log, key, seal);
+      long baseCount = JSON.readTree(layout.stateDir().resolve("seal.json").toFile()).path("count").asLong();
+      TeardownReport report = new TeardownReport(record.sessionId(), soFar);
+      String teardownJson = (previous == null ? report : report.after(previous)).toJson();
+      BundleWriter.writeAddendum(
+          layout.events(), baseCount, seal, teardownJson, record.bundle(), Addenda.path(record.bundle(), attempt));
+      live.evidence = null;
+      return StepResult.ok(SEAL_ADDENDUM, 1);
+    } catch (IOException | RuntimeException e) {
+      return StepResult.failed(SEAL_ADDENDUM, 1, describe(e));
+    }
   }
 
   private StepResult runOne(TeardownJournal.Entry entry) {
     if (entry.step().equals(REMOVE_PRIVATE_STATE) && results.stream().anyMatch(StepResult::failed)) {
       // Keep the journal and keys so that `taskbound teardown --session` can retry what failed.
-      return new StepResult(
-          entry.step(), "skipped", 0, Optional.of("kept for retry: an earlier teardown step failed"));
+      return new StepResult(entry.step(), "skipped", 0, Optional.of(KEPT_FOR_RETRY));
     }
     boolean broker = Revocations.handles(entry.step());
     // Brokers retry their own calls with backoff (and honour Retry-After); do not multiply that.
@@ -132,6 +241,9 @@ final class TeardownRunner {
       case REMOVE_PRIVATE_STATE:
         deleteTree(layout.stateDir());
         deleteTree(record.runtimeDir());
+        // What survives the private state: a record that the teardown is complete, so that a second
+        // `taskbound teardown --session` (an always-run post step) can say so and exit 0.
+        Completion.write(layout, record, clock.instant());
         break;
       default:
         if (Revocations.handles(entry.step())) {
@@ -183,7 +295,12 @@ final class TeardownRunner {
       }
       throw new IOException("the evidence log " + layout.events() + " could not be reopened");
     }
+    StepResult planned = null;
     if (!live.closedRecorded) {
+      if (removalPending) {
+        planned = plannedRemoval();
+        recordInEvidence(planned);
+      }
       Map<String, Object> closed = new LinkedHashMap<>();
       closed.put("exit_code", live.exitCode.isPresent() ? live.exitCode.getAsInt() : null);
       closed.put("reason", live.endReason);
@@ -198,13 +315,17 @@ final class TeardownRunner {
     Sealer.seal(log, key, seal);
     List<StepResult> soFar = new ArrayList<>(results);
     soFar.add(StepResult.ok(SEAL_EVIDENCE, 1));
+    if (planned != null) {
+      soFar.add(planned);
+    }
     String teardownJson = new TeardownReport(record.sessionId(), soFar).toJson();
     Files.createDirectories(record.outDir());
     BundleWriter.write(
         new BundleInputs(
             layout.events(),
             seal,
-            readOr(layout.jwks(), "{\"keys\":[]}"),
+            // open may have failed before the identity's keys were published: the sealing key still verifies
+            readOr(layout.jwks(), key.publicJwkSetJson()),
             readOr(layout.effectivePolicy(), "{}"),
             readOr(layout.identityClaims(), "{}"),
             teardownJson),

@@ -15,14 +15,17 @@ import java.util.zip.ZipFile;
 public final class RunArtifacts {
   private RunArtifacts() {}
 
-  /** The session directories under {@code home/sessions} (none once teardown finished). */
+  /**
+   * The session directories under {@code home/sessions} (none once teardown finished), and any
+   * other file there except the {@code <id>.completed} records of finished teardowns.
+   */
   public static List<Path> sessionDirectories(Path home) throws IOException {
     Path sessions = home.resolve("sessions");
     if (!Files.exists(sessions)) {
       return List.of();
     }
     try (Stream<Path> s = Files.list(sessions)) {
-      return s.toList();
+      return s.filter(p -> !(Files.isRegularFile(p) && p.getFileName().toString().endsWith(".completed"))).toList();
     }
   }
 

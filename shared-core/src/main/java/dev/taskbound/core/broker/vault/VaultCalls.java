@@ -143,6 +143,19 @@ final class VaultCalls {
     throw PlainHttp.failure(response);
   }
 
+  /**
+   * {@code POST /v1/sys/leases/revoke {lease_id}} (Vault takes POST as PUT). Plain HTTP rather than
+   * the driver, whose error for this call drops the response body: a failure keeps Vault's {@code
+   * errors} text, as the token and login revocations do.
+   */
+  void revokeLease(Secret token, String leaseId) throws CallFailure {
+    HttpResponse<String> response = send("POST", "sys/leases/revoke", token, Map.of("lease_id", leaseId), Map.of());
+    if (response.statusCode() / 100 == 2) {
+      return;
+    }
+    throw PlainHttp.failure(response);
+  }
+
   /** A wrapped read: the single-use wrapping token of {@code GET /v1/<apiPath>}. */
   Secret readWrapped(Secret token, String apiPath, Duration ttl) throws CallFailure {
     HttpResponse<String> response = send("GET", apiPath, token, null, Map.of("X-Vault-Wrap-TTL", ttl.toSeconds() + "s"));

@@ -36,8 +36,8 @@ public final class VaultRevoker {
       return;
     }
     withGrant(handle, ctx, (calls, grant) -> ctx.retry().run("vault", "revoke lease " + leaseId, () -> {
-      var driver = calls.driver(grant.token(), 1, 1);
-      return VaultCalls.call(() -> driver.sys().leases().revoke(leaseId));
+      calls.revokeLease(grant.token(), leaseId);
+      return null;
     }));
   }
 

@@ -179,4 +179,21 @@ class VaultFaultTest extends StubServerTest {
 
     fault.assertOutcome(server, path, sleeper.waits(), failure);
   }
+
+  @Test
+  void aFailedLeaseRevocationKeepsVaultsErrorTextLikeTheTokenAndLoginRevocations() {
+    server.stubFor(post(urlEqualTo("/v1/sys/leases/revoke"))
+        .willReturn(json(403, errors("1 error occurred:\\n\\t* permission denied on sys/leases/revoke\\n\\n"))));
+    RevocationContext ctx = RevocationContext.builder().retry(sleeper.retry(3)).requestTimeout(Duration.ofSeconds(1))
+        .vaultTokens((a, ns) -> new VaultGrant(Secret.of(LOGIN_TOKEN), Optional.of(LOGIN_ACCESSOR), false)).build();
+    Map<String, Object> handle = Map.of("address", address().toString(), "lease_id", LEASE_ID);
+
+    BrokerException e = catchThrowableOfType(BrokerException.class,
+        () -> Revocations.revoke(Revocations.REVOKE_VAULT_LEASE, handle, ctx));
+
+    assertThat(e).hasMessage("vault: revoke lease " + LEASE_ID + " failed: HTTP 403:"
+        + " 1 error occurred: * permission denied on sys/leases/revoke");
+    server.verify(1, postRequestedFor(urlEqualTo("/v1/sys/leases/revoke"))
+        .withRequestBody(equalToJson("{\"lease_id\":\"" + LEASE_ID + "\"}")));
+  }
 }

@@ -145,6 +145,10 @@ class ErrorsBecomeExitCodesTest {
     assertThat(after).as(err.toString()).isEqualTo(VerifyCommand.UNREADABLE);
   }
 
+  /**
+   * The phases are the session's, whatever the backend: the cooperative one runs the agent in the
+   * test's own working directory, which the netns sandbox refuses while it belongs to root (CI).
+   */
   private Path policy() throws IOException {
     return Files.writeString(work.resolve("task.yml"), String.join("\n",
         "apiVersion: taskbound.dev/v1",
@@ -152,7 +156,8 @@ class ErrorsBecomeExitCodesTest {
         "spec:",
         "  ttl: 10m",
         "  sandbox:",
-        "    backends: [netns]",
+        "    backends: [proxy]",
+        "    enforcement: cooperative",
         ""));
   }
 }

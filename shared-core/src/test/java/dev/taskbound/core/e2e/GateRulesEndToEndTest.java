@@ -58,7 +58,7 @@ class GateRulesEndToEndTest {
 
   /** The agent: one secret read, one token refresh, each with its exit status. */
   private static final String AGENT = String.join("\n",
-      "tb() { java dev.taskbound.core.cli.Main \"$@\"; }",
+      "tb() { java -cp '" + System.getProperty("java.class.path") + "' dev.taskbound.core.cli.Main \"$@\"; }",
       "v=$(tb secret get signing); echo \"secret-status=$?\"",
       "[ -n \"$v\" ] && printf 'signing-sha=%s\\n' \"$(printf %s \"$v\" | sha256sum | cut -c1-64)\"",
       "n=$(tb token refresh); echo \"refresh-status=$?\"",
@@ -176,7 +176,7 @@ class GateRulesEndToEndTest {
     env.put("TASKBOUND_VAULT_ROLE_ID", "role-0001");
     env.put("TASKBOUND_VAULT_SECRET_ID", SECRET_ID);
     // The agent runs the same CLI inside the sandbox.
-    env.put("CLASSPATH", System.getProperty("java.class.path"));
+    // the class path on the command line: host variables such as CLASSPATH do not reach the agent
     return CliProcess.start(work, env, "run", "--task", task, "--policy", policy(rules).toString(),
         "--out", out.toString(), "--", "sh", "-c", AGENT);
   }

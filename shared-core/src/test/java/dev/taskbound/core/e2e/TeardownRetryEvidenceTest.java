@@ -154,10 +154,10 @@ class TeardownRetryEvidenceTest {
     github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).atPriority(1)
         .inScenario("refresh").whenScenarioStateIs("refreshed").willReturn(token(refreshed)));
     Map<String, String> env = env(true);
-    env.put("CLASSPATH", System.getProperty("java.class.path"));
+    // the class path on the command line: host variables such as CLASSPATH do not reach the agent
 
     try (CliProcess run = CliProcess.start(work, env, "run", "--task", "T-O", "--policy", policy(true).toString(),
-        "--out", out.toString(), "--", "sh", "-c", "java dev.taskbound.core.cli.Main token refresh > /dev/null || exit 12")) {
+        "--out", out.toString(), "--", "sh", "-c", "java -cp '" + System.getProperty("java.class.path") + "' dev.taskbound.core.cli.Main token refresh > /dev/null || exit 12")) {
       assertThat(run.waitFor(WAIT)).as(run.stderr()).isZero();
     }
 

@@ -249,9 +249,9 @@ class CredentialsEndToEndTest {
         .willReturn(okJson("{\"total_count\":1,\"repositories\":[{\"id\":1,\"full_name\":\"acme/app\"}]}")));
     Map<String, String> env = hostEnv(true);
     // The agent runs the same CLI inside the sandbox: `taskbound secret get` and `token refresh`.
-    env.put("CLASSPATH", System.getProperty("java.class.path"));
+    // (the class path on the command line: host variables such as CLASSPATH do not reach the agent)
     String agent = String.join("\n",
-        "tb() { java dev.taskbound.core.cli.Main \"$@\" 2>/dev/null; }",
+        "tb() { java -cp '" + System.getProperty("java.class.path") + "' dev.taskbound.core.cli.Main \"$@\" 2>/dev/null; }",
         "v=$(tb secret get signing) || exit 11",
         "printf 'signing-sha=%s\\n' \"$(printf %s \"$v\" | sha256sum | cut -c1-64)\"",
         "n=$(tb token refresh) || exit 12",

@@ -140,10 +140,13 @@ final class ClientsHarness implements AutoCloseable {
     Path out = dir.resolve("out" + n);
     Path err = dir.resolve("err" + n);
     AgentOwner.own(workDir); // the agent runs as the workspace's owner, never root
+    // it reads the fixtures here (certificates, tool jar): traversable, still root's (git serves them)
+    java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
     SandboxProcess p =
         sandbox.start(
             new SandboxLaunch(command, workDir, env, gateway.socketPath(), List.of(), Duration.ofSeconds(20),
-                new SandboxIo(Redirect.from(Path.of("/dev/null").toFile()), Redirect.to(out.toFile()), Redirect.to(err.toFile()))));
+                new SandboxIo(Redirect.from(Path.of("/dev/null").toFile()), Redirect.to(out.toFile()), Redirect.to(err.toFile())))
+                .withAgentPaths(List.of(dir))); // the certificates, the tool jar, the git and Maven fixtures
     try {
       if (!p.waitFor(Duration.ofSeconds(90))) {
         throw new AssertionError("the sandbox did not finish within 90 s: " + command);

@@ -154,7 +154,7 @@ class EveryClientTest {
 
   private static Map<String, String> npmEnv() {
     return Map.of("npm_config_update_notifier", "false", "npm_config_audit", "false", "npm_config_fund", "false",
-        "npm_config_fetch_retries", "0", "npm_config_cache", dir.resolve("npm-cache").toString());
+        "npm_config_fetch_retries", "0", "npm_config_cache", "/tmp/npm-cache"); // the sandbox's private /tmp
   }
 
   // the JDK: HttpClient and a plain java -jar tool, both with the proxy from JAVA_TOOL_OPTIONS only

@@ -16,6 +16,7 @@ import dev.taskbound.core.sandbox.SandboxIo;
 import dev.taskbound.core.sandbox.SandboxLaunch;
 import dev.taskbound.core.sandbox.SandboxProcess;
 import dev.taskbound.core.sandbox.SandboxTools;
+import dev.taskbound.core.testing.AgentOwner;
 import java.io.ByteArrayOutputStream;
 import java.lang.ProcessBuilder.Redirect;
 import java.net.StandardProtocolFamily;
@@ -191,6 +192,7 @@ class AgentApiGatewayTest {
     env.putAll(agentEnv);
     Path out = dir.resolve("out" + n);
     Path err = dir.resolve("err" + n);
+    AgentOwner.own(dir); // the agent runs as the workspace's owner, never root
     SandboxProcess p = sandbox.start(new SandboxLaunch(command, dir, env, gw.socketPath(), List.of(), Duration.ofSeconds(30),
         new SandboxIo(Redirect.from(Path.of("/dev/null").toFile()), Redirect.to(out.toFile()), Redirect.to(err.toFile()))));
     try {

@@ -10,12 +10,13 @@ import java.util.stream.Stream;
 
 /**
  * The unprivileged owner tests give a workspace when they run as root (as CI does): the netns
- * sandbox runs the agent as the workspace's owner and refuses a root-owned one. A bare uid without
- * a passwd entry, so tests create no account; nothing on the machine runs as it.
+ * sandbox runs the agent as the workspace's owner and refuses a root-owned one. {@code nobody}
+ * (65534), which every Debian system has (ssh, for one, wants the uid to have an entry), so tests
+ * create no account.
  */
 public final class AgentOwner {
   /** The test workspaces' owner when the tests run as root. */
-  public static final int UID = 61113;
+  public static final int UID = 65534;
 
   private AgentOwner() {}
 

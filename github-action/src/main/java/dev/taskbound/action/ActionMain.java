@@ -18,6 +18,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -30,8 +32,22 @@ import java.util.stream.Stream;
  * <p>Instances are immutable and hold no state between calls.
  */
 public final class ActionMain {
-  /** The {@code $GITHUB_STATE} name under which the main step leaves the session root for post. */
-  static final String SESSION_ROOT_STATE = "session-root";
+  /**
+   * The {@code $GITHUB_STATE} name under which the main step leaves the session root for post. No
+   * {@code -}: the runner hands it to post as {@code STATE_session_root}, and a name with a dash is
+   * one that shells such as dash silently drop from the environment they pass on.
+   */
+  static final String SESSION_ROOT_STATE = "session_root";
+
+  /** The name releases before 0.2 used; still read, so a post step of a newer image finds their sessions. */
+  static final String LEGACY_SESSION_ROOT_STATE = "session-root";
+
+  /**
+   * The image's {@code post-entrypoint}: a file whose first line makes the kernel start this jar with
+   * {@code post} through {@code env -S} (which passes the environment on untouched), and the file's
+   * path as the last argument.
+   */
+  static final String POST_ENTRYPOINT = "/opt/taskbound/post";
 
   /** Tells the core where to keep session directories (journals), so the post step can find them. */
   static final String SESSION_ROOT_VARIABLE = "TASKBOUND_SESSION_ROOT";
@@ -44,6 +60,12 @@ public final class ActionMain {
 
   /** Where the core puts the gateway socket; it must be on a bind mount for sibling containers. */
   static final String RUNTIME_DIR_VARIABLE = "TASKBOUND_RUNTIME_DIR";
+
+  /**
+   * How long a stopping JVM (the runner cancelled the job: SIGINT, then SIGTERM) waits for the main
+   * step to write its outputs, summary and bundle; longer than the core's own teardown grace.
+   */
+  private static final long RESULTS_GRACE_SECONDS = 90;
 
   private final CoreCli core;
   private final FileCommands fileCommands;
@@ -78,7 +100,7 @@ public final class ActionMain {
     if (args.isEmpty()) {
       return action.runMain(env, out, err);
     }
-    if (args.equals(List.of("post"))) {
+    if (args.equals(List.of("post")) || args.equals(List.of("post", POST_ENTRYPOINT))) {
       return action.runPost(env, out, err);
     }
     out.println(WorkflowCommands.error("unexpected entrypoint arguments " + args + ": accepted are none (main step) or 'post'"));
@@ -116,6 +138,21 @@ public final class ActionMain {
       outputFile.ifPresent(f -> fileCommands.append(f, "exit-code", Integer.toString(e.exitCode())));
       return e.exitCode();
     }
+    // A cancel stops the JVM; its shutdown hooks (ProcessCoreCli's stops the core, which tears the
+    // session down) run while this thread goes on, and the JVM halts when they return. This hook
+    // returns only once the results below are written, so a cancelled run keeps them.
+    CountDownLatch resultsWritten = new CountDownLatch(1);
+    Thread keepResults = new Thread(() -> awaitQuietly(resultsWritten), "taskbound-keep-results");
+    Runtime.getRuntime().addShutdownHook(keepResults);
+    try {
+      return runCore(inputs, env, outputFile, out, err);
+    } finally {
+      resultsWritten.countDown();
+      removeHook(keepResults);
+    }
+  }
+
+  private int runCore(ActionInputs inputs, Map<String, String> env, Optional<Path> outputFile, PrintStream out, PrintStream err) {
     Path workspace = workspace(env);
     Path sessionRoot = Path.of(env.getOrDefault("HOME", "/github/home"), ".taskbound", "sessions");
     try {
@@ -151,11 +188,11 @@ public final class ActionMain {
    * main step's core left under its session root. Teardown is idempotent, so sessions the main step
    * already closed are no-ops. Returns 0 when there is nothing to do, else the first non-zero status.
    *
-   * @param env the container's environment, with {@code STATE_session-root} if the main step got as
+   * @param env the container's environment, with {@code STATE_session_root} if the main step got as
    *     far as starting the core
    */
   public int runPost(Map<String, String> env, PrintStream out, PrintStream err) {
-    String root = env.get("STATE_" + SESSION_ROOT_STATE);
+    String root = env.getOrDefault("STATE_" + SESSION_ROOT_STATE, env.get("STATE_" + LEGACY_SESSION_ROOT_STATE));
     if (root == null || root.isBlank() || !Files.isDirectory(Path.of(root))) {
       out.println("taskbound: no session to tear down");
       return 0;
@@ -224,6 +261,22 @@ public final class ActionMain {
       Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the runtime directory " + dir, e);
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await(RESULTS_GRACE_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException alreadyStopping) {
+      // The JVM is stopping and the hook is running; it returns now that the results are written.
     }
   }
 

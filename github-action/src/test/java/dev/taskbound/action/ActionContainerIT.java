@@ -60,28 +60,28 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class ActionContainerIT {
   private static final String BASE_IMAGE = "taskbound/debian-base:bookworm";
-  private static final String AGENT_IMAGE = "taskbound/escape-agent:bookworm";
+  static final String AGENT_IMAGE = "taskbound/escape-agent:bookworm";
   private static final String ACTION_REPOSITORY = "taskbound/action";
-  private static final String SANDBOX_LABEL = "dev.taskbound.sandbox";
+  static final String SANDBOX_LABEL = "dev.taskbound.sandbox";
   private static final String BODY = "hello from api.test";
-  private static final Map<String, String> CANARIES =
+  static final Map<String, String> CANARIES =
       Map.of(
           "ACTIONS_RUNTIME_TOKEN", "canary-runtime-5d1e",
           "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "canary-oidc-token-a93c",
           "ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:9/canary-oidc-url-7f20");
 
-  private static final String APP_ID = "12345";
-  private static final String INSTALLATION_TOKEN = "ghs_SENTINELactionTOKEN0123456789abcdefghijXY";
-  private static final KeyPair APP_KEY = rsaKey();
+  static final String APP_ID = "12345";
+  static final String INSTALLATION_TOKEN = "ghs_SENTINELactionTOKEN0123456789abcdefghijXY";
+  static final KeyPair APP_KEY = rsaKey();
 
   @TempDir Path dir;
-  private Path workspace;
-  private Path home;
-  private Path fileCommands;
+  Path workspace;
+  Path home;
+  Path fileCommands;
   private HttpServer server;
-  private HttpServer githubApi;
+  HttpServer githubApi;
   private final List<String> requests = new CopyOnWriteArrayList<>();
-  private final List<String> githubRequests = new CopyOnWriteArrayList<>();
+  final List<String> githubRequests = new CopyOnWriteArrayList<>();
   private final List<String> containers = new ArrayList<>();
 
   @BeforeEach
@@ -167,7 +167,7 @@ class ActionContainerIT {
     }
   }
 
-  private static String pkcs8Pem(KeyPair pair) {
+  static String pkcs8Pem(KeyPair pair) {
     return "-----BEGIN PRIVATE KEY-----\n"
         + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(pair.getPrivate().getEncoded())
         + "\n-----END PRIVATE KEY-----\n";
@@ -273,13 +273,21 @@ class ActionContainerIT {
     Map<String, String> state = keyValues(fileCommands.resolve("state"));
     Map<String, String> postEnv = new LinkedHashMap<>(CANARIES);
     state.forEach((name, value) -> postEnv.put("STATE_" + name, value));
-    Result post = runAction(actionImage, "post", List.of("--entrypoint", "/usr/local/bin/taskbound-action-post"), postEnv);
+    Result post = runAction(actionImage, "post", List.of("--entrypoint", ActionMain.POST_ENTRYPOINT), postEnv);
 
     assertThat(post.status()).as("post step status; output:%n%s", post.output()).isZero();
   }
 
   /** {@code docker run --rm} of the action image as the runner does it, bounded; returns status and output. */
-  private Result runAction(String image, String step, List<String> options, Map<String, String> stepEnv) {
+  Result runAction(String image, String step, List<String> options, Map<String, String> stepEnv) {
+    RunnerStep runnerStep = runnerStep(image, step, options, stepEnv);
+    return docker(Duration.ofMinutes(4), runnerStep.env(), runnerStep.args());
+  }
+
+  /** The docker CLI arguments and environment of one runner step; the container's name is {@code args[3]}. */
+  record RunnerStep(List<String> args, Map<String, String> env) {}
+
+  RunnerStep runnerStep(String image, String step, List<String> options, Map<String, String> stepEnv) {
     String name = "taskbound-action-it-" + UUID.randomUUID().toString().substring(0, 8) + "-" + step;
     containers.add(name);
     List<String> args = new ArrayList<>(List.of("run", "--rm", "--name", name, "--network", "host"));
@@ -300,14 +308,14 @@ class ActionContainerIT {
     env.keySet().forEach(k -> args.addAll(List.of("-e", k)));
     args.addAll(options);
     args.add(image);
-    return docker(Duration.ofMinutes(4), env, args);
+    return new RunnerStep(args, env);
   }
 
   /**
    * The action image for the current jar: {@code taskbound/action:<hash>}, built from
    * {@code github-action/} unless an image with that tag exists. Prints how long it took.
    */
-  private static String actionImage() throws IOException, NoSuchAlgorithmException {
+  static String actionImage() throws IOException, NoSuchAlgorithmException {
     Path jar = Path.of(System.getProperty("taskbound.action.jar", "target/taskbound-action.jar"));
     assertThat(jar).as("the shaded jar; run in the failsafe phase, after package").isRegularFile();
     Path context = jar.toAbsolutePath().getParent().getParent();
@@ -334,14 +342,14 @@ class ActionContainerIT {
   }
 
   /** Builds the agent image with scripts/docker-escape-image.sh when it is missing (a no-op otherwise). */
-  private static void requireAgentImage() {
+  static void requireAgentImage() {
     Path script = Path.of(System.getProperty("taskbound.repo.root", "..")).resolve("scripts/docker-escape-image.sh");
     Result r = run(Duration.ofMinutes(8), Map.of(), List.of("bash", script.toString(), AGENT_IMAGE));
     assertThat(r.ok()).as("%s:%n%s", script, r.output()).isTrue();
   }
 
   /** The single-line {@code name=value} entries of a runner file command file (all the action writes here). */
-  private static Map<String, String> keyValues(Path file) throws IOException {
+  static Map<String, String> keyValues(Path file) throws IOException {
     Map<String, String> entries = new LinkedHashMap<>();
     for (String line : Files.readAllLines(file)) {
       int eq = line.indexOf('=');
@@ -361,13 +369,13 @@ class ActionContainerIT {
     }
   }
 
-  private record Result(int status, String output) {
+  record Result(int status, String output) {
     boolean ok() {
       return status == 0;
     }
   }
 
-  private static Result docker(Duration timeout, String... args) {
+  static Result docker(Duration timeout, String... args) {
     return docker(timeout, Map.of(), List.of(args));
   }
 

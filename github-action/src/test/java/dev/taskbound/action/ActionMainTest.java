@@ -149,7 +149,7 @@ class ActionMainTest {
     action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
     String root = dir.resolve("home/.taskbound/sessions").toString();
-    assertThat(Files.readString(fileCommands.resolve("state"))).isEqualTo("session-root=" + root + "\n");
+    assertThat(Files.readString(fileCommands.resolve("state"))).isEqualTo("session_root=" + root + "\n");
     assertThat(Files.readString(capture.resolve("env"))).contains("TASKBOUND_SESSION_ROOT=" + root + "\n");
   }
 
@@ -176,7 +176,7 @@ class ActionMainTest {
     Files.createDirectories(root.resolve("s2"));
     Files.createDirectories(root.resolve("s1"));
     Files.writeString(root.resolve("not-a-session.txt"), "x");
-    env.put("STATE_session-root", root.toString());
+    env.put("STATE_session_root", root.toString());
     env.put("ACTIONS_RUNTIME_TOKEN", "sentinel-runtime-4c1f");
 
     int status = action.runPost(env, print(stdout), print(OutputStream.nullOutputStream()));

@@ -138,6 +138,12 @@ public final class ActionMain {
       outputFile.ifPresent(f -> fileCommands.append(f, "exit-code", Integer.toString(e.exitCode())));
       return e.exitCode();
     }
+    Optional<String> local = LocalActionGuard.refusal(env);
+    if (local.isPresent()) {
+      out.println(WorkflowCommands.error(local.get()));
+      outputFile.ifPresent(f -> fileCommands.append(f, "exit-code", Integer.toString(ExitCodes.USAGE)));
+      return ExitCodes.USAGE;
+    }
     // A cancel stops the JVM; its shutdown hooks (ProcessCoreCli's stops the core, which tears the
     // session down) run while this thread goes on, and the JVM halts when they return. This hook
     // returns only once the results below are written, so a cancelled run keeps them.

@@ -298,6 +298,7 @@ class ActionContainerIT {
     args.addAll(List.of("--workdir", "/github/workspace"));
     Map<String, String> env = new LinkedHashMap<>();
     env.put("GITHUB_ACTIONS", "true");
+    env.put("GITHUB_ACTION_REPOSITORY", "acme/taskbound"); // a downloaded action, not 'uses: ./'
     env.put("GITHUB_WORKSPACE", "/github/workspace");
     env.put("HOME", "/github/home");
     env.put("GITHUB_OUTPUT", "/github/file_commands/output");

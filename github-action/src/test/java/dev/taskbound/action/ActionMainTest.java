@@ -171,6 +171,19 @@ class ActionMainTest {
   }
 
   @Test
+  void refusesToStartWhenLoadedFromTheWorkspace() throws IOException {
+    env.put("GITHUB_ACTIONS", "true");
+    env.put("GITHUB_ACTION_REPOSITORY", "");
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isEqualTo(ExitCodes.USAGE);
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).startsWith("::error::Taskbound was loaded from the workspace");
+    assertThat(capture.resolve("args")).doesNotExist();
+    assertThat(fileCommands.resolve("state")).doesNotExist();
+  }
+
+  @Test
   void postTearsDownEverySessionLeftUnderTheRoot() throws IOException {
     Path root = dir.resolve("home/.taskbound/sessions");
     Files.createDirectories(root.resolve("s2"));

@@ -171,7 +171,18 @@ public final class ActionMain {
         createPrivateDirectories(Path.of(coreEnv.get(RUNTIME_DIR_VARIABLE)));
       }
 
-      int status = core.execute(toRunArguments(inputs), coreEnv, workspace, out, err);
+      // The agent's output reaches the runner log through the core: fenced, so nothing it prints
+      // (::warning::, ::add-mask::, ::set-output::, ::stop-commands::) is run as a workflow command.
+      String fence = WorkflowCommands.stopToken();
+      out.println(WorkflowCommands.stopCommands(fence));
+      int status;
+      try {
+        status = core.execute(toRunArguments(inputs), coreEnv, workspace, out, err);
+      } finally {
+        out.flush();
+        err.flush();
+        out.println(WorkflowCommands.resumeCommands(fence));
+      }
 
       Optional<Path> bundle = EvidenceBundles.written(evidenceDir, inputs.task(), before);
       if (outputFile.isPresent()) {

@@ -36,6 +36,7 @@ class ActionMainTest {
       env > "$CAPTURE_DIR/env"
       pwd > "$CAPTURE_DIR/cwd"
       if [ -n "$FAKE_BUNDLE" ]; then mkdir -p taskbound-evidence && cp "$FAKE_BUNDLE" taskbound-evidence/FIX-7-s1.zip; fi
+      if [ -n "$FAKE_PRINT" ]; then printf '%s\\n' "$FAKE_PRINT"; fi
       echo "taskbound: FIX-7 finished"
       exit "${FAKE_STATUS:-0}"
       """;
@@ -168,6 +169,24 @@ class ActionMainTest {
     assertThat(Files.readString(fileCommands.resolve("output"))).isEqualTo("exit-code=125\n");
     assertThat(capture.resolve("args")).doesNotExist();
     assertThat(fileCommands.resolve("state")).doesNotExist();
+  }
+
+  @Test
+  void fencesTheCoresOutputSoTheAgentCannotIssueWorkflowCommands() {
+    env.put("FAKE_PRINT", "::warning::x\n::add-mask::taskbound\n::stop-commands::guess\n::guess::");
+
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    List<String> lines = stdout.toString(StandardCharsets.UTF_8).lines().toList();
+    ByteArrayOutputStream second = new ByteArrayOutputStream();
+    action.runMain(env, print(second), print(OutputStream.nullOutputStream()));
+
+    assertThat(lines).hasSize(7);
+    String token = lines.get(0).substring("::stop-commands::".length());
+    assertThat(lines.get(0)).matches("::stop-commands::[0-9a-f]{32}");
+    assertThat(lines.subList(1, 6)).containsExactly(
+        "::warning::x", "::add-mask::taskbound", "::stop-commands::guess", "::guess::", "taskbound: FIX-7 finished");
+    assertThat(lines.get(6)).isEqualTo("::" + token + "::");
+    assertThat(second.toString(StandardCharsets.UTF_8)).as("a fresh token per run").doesNotContain(token);
   }
 
   @Test

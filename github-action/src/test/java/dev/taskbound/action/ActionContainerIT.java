@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The action end to end, run the way the GitHub runner runs a Docker container action: the image
- * built from {@code github-action/Dockerfile}, {@code docker run} with the runner's mounts (the
+ * built from the repository's {@code Dockerfile}, {@code docker run} with the runner's mounts (the
  * Docker socket, workspace, home, file commands), inputs as {@code INPUT_*} variables with hyphens
  * kept, and runner tokens set to canaries. With {@code sandbox: container} the core inside starts
  * the forwarder and agent as sibling containers through the mounted socket. The policy grants a
@@ -52,14 +52,17 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The action container uses {@code --network host} as on a runner, so its gateway reaches this
  * test's server on 127.0.0.1; the agent's containers have loopback only. Skips only when no Docker
- * daemon answers. Needs {@code taskbound/debian-base:bookworm} ({@code scripts/docker-test-env.sh})
- * and builds {@code taskbound/escape-agent:bookworm} ({@code scripts/docker-escape-image.sh}) and the
- * action image when missing; the action image is tagged with a hash of the jar and the Dockerfile,
- * so an unchanged action is not rebuilt. The build uses {@code --network host} for apt only.
+ * daemon answers. Needs {@code taskbound/debian-base:bookworm} and {@code taskbound/forwarder:17}
+ * ({@code scripts/docker-test-env.sh}) and builds {@code taskbound/escape-agent:bookworm}
+ * ({@code scripts/docker-escape-image.sh}), a docker CLI image and the action image when missing; the
+ * action image is tagged with a hash of the jar and the Dockerfile, so an unchanged action is not
+ * rebuilt. Only the docker CLI image's build uses {@code --network host} (for apt).
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class ActionContainerIT {
   private static final String BASE_IMAGE = "taskbound/debian-base:bookworm";
+  /** Debian with a JRE, made by scripts/docker-test-env.sh: the stand-in for eclipse-temurin:17-jre. */
+  private static final String RUNTIME_IMAGE = "taskbound/forwarder:17";
   static final String AGENT_IMAGE = "taskbound/escape-agent:bookworm";
   private static final String ACTION_REPOSITORY = "taskbound/action";
   static final String SANDBOX_LABEL = "dev.taskbound.sandbox";
@@ -313,16 +316,18 @@ class ActionContainerIT {
   }
 
   /**
-   * The action image for the current jar: {@code taskbound/action:<hash>}, built from
-   * {@code github-action/} unless an image with that tag exists. Prints how long it took.
+   * The action image for the current jar: {@code taskbound/action:<hash>}, built from the repository's
+   * {@code Dockerfile} with the repository as the context, as the runner builds it, unless an image
+   * with that tag exists. No registry is reachable here, so the build arguments name local images
+   * and the jar Maven built (the default build compiles from source). Prints how long it took.
    */
   static String actionImage() throws IOException, NoSuchAlgorithmException {
     Path jar = Path.of(System.getProperty("taskbound.action.jar", "target/taskbound-action.jar"));
     assertThat(jar).as("the shaded jar; run in the failsafe phase, after package").isRegularFile();
-    Path context = jar.toAbsolutePath().getParent().getParent();
+    Path root = Path.of(System.getProperty("taskbound.repo.root", "..")).toAbsolutePath().normalize();
     MessageDigest sha = MessageDigest.getInstance("SHA-256");
     sha.update(Files.readAllBytes(jar));
-    sha.update(Files.readAllBytes(context.resolve("Dockerfile")));
+    sha.update(Files.readAllBytes(root.resolve("Dockerfile")));
     String image = ACTION_REPOSITORY + ":" + HexFormat.of().formatHex(sha.digest()).substring(0, 16);
     long started = System.nanoTime();
     if (docker(Duration.ofSeconds(30), "image", "inspect", "--format", "{{.Id}}", image).ok()) {
@@ -332,14 +337,32 @@ class ActionContainerIT {
     assertThat(docker(Duration.ofSeconds(30), "image", "inspect", "--format", "{{.Id}}", BASE_IMAGE).ok())
         .as("%s must exist: run scripts/docker-test-env.sh as root", BASE_IMAGE)
         .isTrue();
+    String cli = dockerCliImage(root);
     Result built =
         docker(
             Duration.ofMinutes(8),
             Map.of("DOCKER_BUILDKIT", "0"),
-            List.of("build", "--quiet", "--network", "host", "--build-arg", "BASE=" + BASE_IMAGE, "--tag", image, context.toString()));
-    assertThat(built.ok()).as("docker build of %s:%n%s", context, built.output()).isTrue();
+            List.of("build", "--quiet", "--file", root.resolve("Dockerfile").toString(),
+                "--build-arg", "BUILD_IMAGE=" + BASE_IMAGE, "--build-arg", "RUNTIME_IMAGE=" + RUNTIME_IMAGE,
+                "--build-arg", "DOCKER_CLI_IMAGE=" + cli, "--build-arg", "DOCKER_CLI_PATH=/usr/bin/docker",
+                "--build-arg", "PREBUILT_JAR=" + root.relativize(jar.toAbsolutePath().normalize()),
+                "--tag", image, root.toString()));
+    assertThat(built.ok()).as("docker build of %s:%n%s", root, built.output()).isTrue();
     System.out.printf("ActionContainerIT: built %s in %d ms%n", image, millisSince(started));
     return image;
+  }
+
+  /** A local image holding the docker CLI (src/test/docker/docker-cli.Dockerfile), built once; apt needs the host network. */
+  private static String dockerCliImage(Path root) {
+    String cli = "taskbound/docker-cli:bookworm";
+    if (!docker(Duration.ofSeconds(30), "image", "inspect", "--format", "{{.Id}}", cli).ok()) {
+      Path dockerfile = root.resolve("github-action/src/test/docker/docker-cli.Dockerfile");
+      Result built = docker(Duration.ofMinutes(8), Map.of("DOCKER_BUILDKIT", "0"), List.of("build", "--quiet",
+          "--network", "host", "--build-arg", "BASE=" + BASE_IMAGE, "--file", dockerfile.toString(), "--tag", cli,
+          dockerfile.getParent().toString()));
+      assertThat(built.ok()).as("docker build of %s:%n%s", dockerfile, built.output()).isTrue();
+    }
+    return cli;
   }
 
   /** Builds the agent image with scripts/docker-escape-image.sh when it is missing (a no-op otherwise). */

@@ -171,17 +171,18 @@ public final class ActionMain {
         createPrivateDirectories(Path.of(coreEnv.get(RUNTIME_DIR_VARIABLE)));
       }
 
-      // The agent's output reaches the runner log through the core: fenced, so nothing it prints
-      // (::warning::, ::add-mask::, ::set-output::, ::stop-commands::) is run as a workflow command.
-      String fence = WorkflowCommands.stopToken();
-      out.println(WorkflowCommands.stopCommands(fence));
+      // The core hands over the issued values before the agent starts: the runner masks them (and
+      // their encodings) from then on. The agent's output then reaches the runner log fenced, so
+      // nothing it prints (::warning::, ::add-mask::, ::stop-commands::) is run as a command.
+      MaskHandoff handoff = new MaskHandoff(out, WorkflowCommands.stopToken());
+      coreEnv.put(MaskHandoff.VARIABLE, "stdout");
       int status;
-      try {
-        status = core.execute(toRunArguments(inputs), coreEnv, workspace, out, err);
-      } finally {
-        out.flush();
+      try (PrintStream coreOut = new PrintStream(handoff, true, StandardCharsets.UTF_8)) {
+        status = core.execute(toRunArguments(inputs), coreEnv, workspace, coreOut, err);
         err.flush();
-        out.println(WorkflowCommands.resumeCommands(fence));
+        handoff.finish();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the step's log", e);
       }
 
       Optional<Path> bundle = EvidenceBundles.written(evidenceDir, inputs.task(), before);

@@ -251,7 +251,9 @@ class ActionContainerIT {
         "POST /app/installations/42/access_tokens app-jwt {\"repositories\":[\"app\"],\"permissions\":{\"contents\":\"read\"}}",
         "GET /installation/repositories token",
         "DELETE /installation/token token");
-    assertThat(main.output()).doesNotContain(INSTALLATION_TOKEN).doesNotContain("Exception");
+    // The token reaches the log only as the runner's ::add-mask:: command, before the agent's fenced output.
+    assertThat(main.output()).contains("::add-mask::" + INSTALLATION_TOKEN);
+    assertThat(main.output().replace("::add-mask::" + INSTALLATION_TOKEN, "")).doesNotContain(INSTALLATION_TOKEN).doesNotContain("Exception");
     String agentEnv = Files.readString(workspace.resolve("out/env.txt"));
     assertThat(agentEnv).contains("http_proxy=http://127.0.0.1:");
     assertThat(agentEnv).doesNotContain("canary-", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST", "PRIVATE KEY",

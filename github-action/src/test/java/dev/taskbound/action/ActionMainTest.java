@@ -36,6 +36,9 @@ class ActionMainTest {
       env > "$CAPTURE_DIR/env"
       pwd > "$CAPTURE_DIR/cwd"
       if [ -n "$FAKE_BUNDLE" ]; then mkdir -p taskbound-evidence && cp "$FAKE_BUNDLE" taskbound-evidence/FIX-7-s1.zip; fi
+      if [ "$TASKBOUND_MASK_HANDOFF" = stdout ] && [ -n "$FAKE_MASK" ]; then
+        printf 'taskbound-mask: %s\\n' "$(printf '%s' "$FAKE_MASK" | base64 -w0)"; echo taskbound-mask-end
+      fi
       if [ -n "$FAKE_PRINT" ]; then printf '%s\\n' "$FAKE_PRINT"; fi
       echo "taskbound: FIX-7 finished"
       exit "${FAKE_STATUS:-0}"
@@ -172,21 +175,33 @@ class ActionMainTest {
   }
 
   @Test
-  void fencesTheCoresOutputSoTheAgentCannotIssueWorkflowCommands() {
-    env.put("FAKE_PRINT", "::warning::x\n::add-mask::taskbound\n::stop-commands::guess\n::guess::");
+  void masksEveryIssuedLineThenFencesTheAgentSoItCannotIssueWorkflowCommands() {
+    env.put("FAKE_MASK", "ghs_issuedTOKEN0123456789\n-----BEGIN KEY-----\nkeyline0123");
+    env.put("FAKE_PRINT", "::warning::x\n::add-mask::taskbound\n::stop-commands::guess\n::guess::\ntaskbound-mask-end");
 
     action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
     List<String> lines = stdout.toString(StandardCharsets.UTF_8).lines().toList();
     ByteArrayOutputStream second = new ByteArrayOutputStream();
     action.runMain(env, print(second), print(OutputStream.nullOutputStream()));
 
-    assertThat(lines).hasSize(7);
-    String token = lines.get(0).substring("::stop-commands::".length());
-    assertThat(lines.get(0)).matches("::stop-commands::[0-9a-f]{32}");
-    assertThat(lines.subList(1, 6)).containsExactly(
-        "::warning::x", "::add-mask::taskbound", "::stop-commands::guess", "::guess::", "taskbound: FIX-7 finished");
-    assertThat(lines.get(6)).isEqualTo("::" + token + "::");
+    assertThat(lines.subList(0, 3)).containsExactly(
+        "::add-mask::ghs_issuedTOKEN0123456789", "::add-mask::-----BEGIN KEY-----", "::add-mask::keyline0123");
+    assertThat(lines.get(3)).matches("::stop-commands::[0-9a-f]{32}");
+    String token = lines.get(3).substring("::stop-commands::".length());
+    assertThat(lines.subList(4, 10)).containsExactly(
+        "::warning::x", "::add-mask::taskbound", "::stop-commands::guess", "::guess::", "taskbound-mask-end",
+        "taskbound: FIX-7 finished");
+    assertThat(lines.subList(10, lines.size())).containsExactly("", "::" + token + "::");
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).doesNotContain("taskbound-mask: ");
     assertThat(second.toString(StandardCharsets.UTF_8)).as("a fresh token per run").doesNotContain(token);
+  }
+
+  @Test
+  void aCoreThatEndsBeforeTheAgentLeavesNoFenceOpen() {
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isZero();
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).isEqualTo("taskbound: FIX-7 finished\n");
   }
 
   @Test

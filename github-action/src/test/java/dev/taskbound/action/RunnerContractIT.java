@@ -77,7 +77,17 @@ class RunnerContractIT extends ActionContainerIT {
     String session = outputs.get("bundle").replaceFirst("^taskbound-evidence/KILL-1-(.+)\\.zip$", "$1");
     assertThat(Files.readString(fileCommands.resolve("summary"))).contains(session);
     assertSealedBundle(session);
-    assertThat(log).doesNotContain("Exception", "Stream closed", "\tat ", INSTALLATION_TOKEN);
+    assertThat(log).doesNotContain("Exception", "Stream closed", "\tat ");
+    // Masks first (the token only there), then the agent's output inside a fence it cannot end.
+    String mask = "::add-mask::" + INSTALLATION_TOKEN;
+    assertThat(log.replace(mask, "")).doesNotContain(INSTALLATION_TOKEN);
+    List<String> lines = log.lines().toList();
+    int fence = indexOfPrefix(lines, "::stop-commands::");
+    assertThat(lines.indexOf(mask)).as("log:%n%s", log).isNotNegative().isLessThan(fence);
+    String token = lines.get(fence).substring("::stop-commands::".length());
+    assertThat(token).matches("[0-9a-f]{32}");
+    assertThat(lines.indexOf("::warning::from-the-agent")).isGreaterThan(fence).isLessThan(lines.indexOf("::" + token + "::"));
+    assertThat(lines.indexOf("::stop-commands::guess")).isGreaterThan(fence).isLessThan(lines.indexOf("::" + token + "::"));
     assertThat(sandboxContainers(session)).isBlank();
     assertThat(githubRequests.stream().filter(REVOCATION::equals)).hasSize(1);
   }
@@ -113,6 +123,7 @@ class RunnerContractIT extends ActionContainerIT {
     inputs.put("INPUT_COMMAND",
         "mkdir -p out && curl -sS --max-time 30 -o out/repositories.txt -H \"Authorization: token $GH_TOKEN\""
             + " http://api.github.test:" + githubPort + "/installation/repositories"
+            + " && echo '::warning::from-the-agent' && echo '::add-mask::the' && echo '::stop-commands::guess'"
             + " && touch out/started && exec sleep 600");
     inputs.put("INPUT_SANDBOX", "container");
     inputs.put("INPUT_AGENT-IMAGE", AGENT_IMAGE);
@@ -138,6 +149,15 @@ class RunnerContractIT extends ActionContainerIT {
       process.waitFor(200, TimeUnit.MILLISECONDS);
     }
     return started;
+  }
+
+  private static int indexOfPrefix(List<String> lines, String prefix) {
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).startsWith(prefix)) {
+        return i;
+      }
+    }
+    throw new AssertionError("no line starts with " + prefix + " in:\n" + String.join("\n", lines));
   }
 
   /** The one session directory the main step's core made under the session root it left in state. */

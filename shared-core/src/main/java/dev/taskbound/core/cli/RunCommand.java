@@ -102,10 +102,32 @@ final class RunCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The agent command and its arguments (after --).")
   List<String> command;
 
+  /** The variable a host sets to {@code stdout} to be handed the issued values before the agent starts. */
+  static final String MASK_HANDOFF = "TASKBOUND_MASK_HANDOFF";
+
   private final Map<String, String> env;
 
   RunCommand(Map<String, String> env) {
     this.env = env;
+  }
+
+  /**
+   * Asked for by a host that masks on its own side ({@value #MASK_HANDOFF}{@code =stdout}, set by
+   * the GitHub Action, which turns the lines into {@code ::add-mask::}): after the credentials are
+   * issued and before the agent starts, one {@code taskbound-mask: <base64>} line per issued value
+   * on standard output, then {@code taskbound-mask-end}. Only the host reads these lines; anything
+   * after the end line is the agent's.
+   */
+  private void handOffMasks(Session session) {
+    if (!"stdout".equals(env.get(MASK_HANDOFF))) {
+      return;
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    for (String value : session.masker().values()) {
+      out.println("taskbound-mask: " + java.util.Base64.getEncoder().encodeToString(value.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+    out.println("taskbound-mask-end");
+    out.flush();
   }
 
   @Override
@@ -127,6 +149,7 @@ final class RunCommand implements Callable<Integer> {
           session.identity().spiffeId(),
           session.stateDirectory());
       err.flush();
+      handOffMasks(session);
       int status;
       try {
         stopSwitch.attach(session);

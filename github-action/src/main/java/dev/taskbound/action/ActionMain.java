@@ -67,6 +67,9 @@ public final class ActionMain {
    */
   private static final long RESULTS_GRACE_SECONDS = 90;
 
+  /** The title of the annotations the action adds (core errors, blocked hosts). */
+  static final String ANNOTATION_TITLE = "Taskbound";
+
   private final CoreCli core;
   private final FileCommands fileCommands;
   private final OwnContainerId self;
@@ -186,9 +189,18 @@ public final class ActionMain {
       }
 
       Optional<Path> bundle = EvidenceBundles.written(evidenceDir, inputs.task(), before);
+      Map<String, String> blocked = bundle.map(EvidenceBundles::blockedHosts).orElse(Map.of());
       if (outputFile.isPresent()) {
         fileCommands.append(outputFile.get(), "exit-code", Integer.toString(status));
         fileCommands.append(outputFile.get(), "bundle", bundle.map(b -> workspace.relativize(b).toString()).orElse(""));
+        fileCommands.append(outputFile.get(), "session-id", bundle.map(b -> EvidenceBundles.sessionId(b, inputs.task())).orElse(""));
+        fileCommands.append(outputFile.get(), "blocked-hosts", String.join(",", blocked.keySet()));
+      }
+      blocked.forEach((host, rule) -> out.println(WorkflowCommands.warning(ANNOTATION_TITLE,
+          "egress to " + host + " was blocked; if the agent needs it, add '" + rule + "' to spec.egress.allow in the policy")));
+      if (status >= ExitCodes.POLICY && status <= ExitCodes.USAGE) {
+        out.println(WorkflowCommands.error(ANNOTATION_TITLE, "Taskbound ended the run with exit code " + status
+            + " (120 policy, 121 sandbox, 122 credentials, 123 teardown, 124 TTL expired, 125 usage); the reason is in the step's log"));
       }
       Optional<Path> summaryFile = runnerFile(env, "GITHUB_STEP_SUMMARY");
       if (bundle.isPresent() && summaryFile.isPresent()) {

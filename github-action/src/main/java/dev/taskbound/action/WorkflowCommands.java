@@ -30,6 +30,21 @@ public final class WorkflowCommands {
         .toList();
   }
 
+  /** An {@code ::error title=TITLE::} annotation; {@code title} is escaped as a property. */
+  public static String error(String title, String message) {
+    return "::error title=" + escapeProperty(title) + "::" + escapeData(Objects.requireNonNull(message, "message"));
+  }
+
+  /** A {@code ::warning title=TITLE::} annotation; {@code title} is escaped as a property. */
+  public static String warning(String title, String message) {
+    return "::warning title=" + escapeProperty(title) + "::" + escapeData(Objects.requireNonNull(message, "message"));
+  }
+
+  /** Escapes a command property value as {@code @actions/core}'s {@code escapeProperty} does. */
+  static String escapeProperty(String value) {
+    return escapeData(value).replace(":", "%3A").replace(",", "%2C");
+  }
+
   /** An {@code ::error::} line carrying {@code message} as one escaped line. */
   public static String error(String message) {
     return "::error::" + escapeData(Objects.requireNonNull(message, "message"));

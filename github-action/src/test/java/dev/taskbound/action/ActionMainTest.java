@@ -117,7 +117,7 @@ class ActionMainTest {
             "--", "sh", "-c", "make test && echo done");
     assertThat(Files.readString(capture.resolve("cwd")).strip()).isEqualTo(workspace.toString());
     assertThat(Files.readString(fileCommands.resolve("output")))
-        .isEqualTo("exit-code=3\nbundle=taskbound-evidence/FIX-7-s1.zip\n");
+        .isEqualTo("exit-code=3\nbundle=taskbound-evidence/FIX-7-s1.zip\nsession-id=s1\nblocked-hosts=\n");
     assertThat(Files.readString(fileCommands.resolve("summary"))).isEqualTo("## Taskbound FIX-7\n\n3 egress decisions\n");
     assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("taskbound: FIX-7 finished");
   }
@@ -130,7 +130,7 @@ class ActionMainTest {
     int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
     assertThat(status).isZero();
-    assertThat(Files.readString(fileCommands.resolve("output"))).isEqualTo("exit-code=0\nbundle=\n");
+    assertThat(Files.readString(fileCommands.resolve("output"))).isEqualTo("exit-code=0\nbundle=\nsession-id=\nblocked-hosts=\n");
     assertThat(fileCommands.resolve("summary")).doesNotExist();
   }
 
@@ -202,6 +202,35 @@ class ActionMainTest {
 
     assertThat(status).isZero();
     assertThat(stdout.toString(StandardCharsets.UTF_8)).isEqualTo("taskbound: FIX-7 finished\n");
+  }
+
+  @Test
+  void reportsEachBlockedHostOnceAsAWarningWithTheRuleToAddAndAsAnOutput() throws IOException {
+    String denied = "{\"type\":\"egress.denied\",\"data\":{\"host\":\"%s\",\"port\":443,\"rule_to_add\":\"%s:443\"}}\n";
+    env.put("FAKE_BUNDLE", bundleWith(
+        denied.formatted("evil.example", "evil.example") + "{\"type\":\"egress.allowed\",\"data\":{\"host\":\"ok.example\"}}\n"
+            + denied.formatted("evil.example", "evil.example") + denied.formatted("cdn.example", "cdn.example"),
+        "## s").toString());
+
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(stdout.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("::warning")))
+        .containsExactly(
+            "::warning title=Taskbound::egress to evil.example:443 was blocked; if the agent needs it, add 'evil.example:443' to spec.egress.allow in the policy",
+            "::warning title=Taskbound::egress to cdn.example:443 was blocked; if the agent needs it, add 'cdn.example:443' to spec.egress.allow in the policy");
+    assertThat(Files.readString(fileCommands.resolve("output"))).contains("blocked-hosts=evil.example:443,cdn.example:443\n");
+  }
+
+  @Test
+  void annotatesTaskboundsOwnExitCodesAsErrorsButNotTheAgents() {
+    env.put("FAKE_STATUS", "121");
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    ByteArrayOutputStream agentFailure = new ByteArrayOutputStream();
+    env.put("FAKE_STATUS", "1");
+    action.runMain(env, print(agentFailure), print(OutputStream.nullOutputStream()));
+
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("::error title=Taskbound::Taskbound ended the run with exit code 121 (");
+    assertThat(agentFailure.toString(StandardCharsets.UTF_8)).doesNotContain("::error");
   }
 
   @Test
@@ -306,10 +335,14 @@ class ActionMainTest {
   }
 
   private Path bundleWithSummary(String markdown) throws IOException {
+    return bundleWith("{}\n", markdown);
+  }
+
+  private Path bundleWith(String events, String markdown) throws IOException {
     Path zip = dir.resolve("bundle.zip");
     try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip))) {
       out.putNextEntry(new ZipEntry("events.jsonl"));
-      out.write("{}\n".getBytes(StandardCharsets.UTF_8));
+      out.write(events.getBytes(StandardCharsets.UTF_8));
       out.putNextEntry(new ZipEntry("report/summary.md"));
       out.write(markdown.getBytes(StandardCharsets.UTF_8));
     }

@@ -67,6 +67,12 @@ public final class ActionMain {
    */
   private static final long RESULTS_GRACE_SECONDS = 90;
 
+  /** Inputs that configure the core's GitHub App, and the core variable each becomes. */
+  static final Map<String, String> GITHUB_APP_INPUTS = Map.of(
+      "github-app-id", "TASKBOUND_GITHUB_APP_ID",
+      "github-app-private-key", "TASKBOUND_GITHUB_APP_KEY",
+      "github-api-url", "TASKBOUND_GITHUB_API_URL");
+
   /** The title of the annotations the action adds (core errors, blocked hosts). */
   static final String ANNOTATION_TITLE = "Taskbound";
 
@@ -277,6 +283,14 @@ public final class ActionMain {
    */
   private Map<String, String> coreEnvironment(Map<String, String> env, Path sessionRoot) {
     Map<String, String> coreEnv = new TreeMap<>(RunnerEnvironment.withoutRunnerSecrets(env));
+    // The GitHub App inputs become the core's configuration variables, which never reach the agent;
+    // the INPUT_ variables themselves (the private key among them) are not passed on at all.
+    GITHUB_APP_INPUTS.forEach((input, variable) -> {
+      String value = coreEnv.remove(ActionInputs.variableFor(input));
+      if (value != null && !value.isBlank()) {
+        coreEnv.put(variable, value.strip());
+      }
+    });
     coreEnv.put(SESSION_ROOT_VARIABLE, sessionRoot.toString());
     self.id().ifPresent(id -> {
       coreEnv.put(DOCKER_SELF_VARIABLE, id);

@@ -234,6 +234,20 @@ class ActionMainTest {
   }
 
   @Test
+  void handsTheGithubAppInputsToTheCoreAsItsVariablesAndDropsTheInputs() throws IOException {
+    env.put("INPUT_GITHUB-APP-ID", "12345");
+    env.put("INPUT_GITHUB-APP-PRIVATE-KEY", "-----BEGIN PRIVATE KEY-----\nsentinel-key\n-----END PRIVATE KEY-----\n");
+    env.put("INPUT_GITHUB-API-URL", "https://ghe.example/api/v3");
+
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    String coreEnv = Files.readString(capture.resolve("env"));
+    assertThat(coreEnv).contains("TASKBOUND_GITHUB_APP_ID=12345\n", "TASKBOUND_GITHUB_API_URL=https://ghe.example/api/v3\n",
+        "TASKBOUND_GITHUB_APP_KEY=-----BEGIN PRIVATE KEY-----\nsentinel-key\n-----END PRIVATE KEY-----\n");
+    assertThat(coreEnv).doesNotContain("INPUT_GITHUB-");
+  }
+
+  @Test
   void refusesToStartWhenLoadedFromTheWorkspace() throws IOException {
     env.put("GITHUB_ACTIONS", "true");
     env.put("GITHUB_ACTION_REPOSITORY", "");

@@ -78,6 +78,7 @@ class RunnerContractIT extends ActionContainerIT {
     assertThat(Files.readString(fileCommands.resolve("summary"))).contains(session);
     assertSealedBundle(session);
     assertThat(log).doesNotContain("Exception", "Stream closed", "\tat ");
+    assertThat(Files.readString(workspace.resolve("out/env.txt"))).doesNotContain("PRIVATE KEY", "INPUT_GITHUB-", "canary-");
     // Masks first (the token only there), then the agent's output inside a fence it cannot end.
     String mask = "::add-mask::" + INSTALLATION_TOKEN;
     assertThat(log.replace(mask, "")).doesNotContain(INSTALLATION_TOKEN);
@@ -124,13 +125,14 @@ class RunnerContractIT extends ActionContainerIT {
         "mkdir -p out && curl -sS --max-time 30 -o out/repositories.txt -H \"Authorization: token $GH_TOKEN\""
             + " http://api.github.test:" + githubPort + "/installation/repositories"
             + " && echo '::warning::from-the-agent' && echo '::add-mask::the' && echo '::stop-commands::guess'"
-            + " && touch out/started && exec sleep 600");
+            + " && env > out/env.txt && touch out/started && exec sleep 600");
     inputs.put("INPUT_SANDBOX", "container");
     inputs.put("INPUT_AGENT-IMAGE", AGENT_IMAGE);
     inputs.putAll(CANARIES);
-    inputs.put("TASKBOUND_GITHUB_APP_ID", APP_ID);
-    inputs.put("TASKBOUND_GITHUB_APP_KEY", pkcs8Pem(APP_KEY));
-    inputs.put("TASKBOUND_GITHUB_API_URL", "http://127.0.0.1:" + githubPort);
+    // The App as the action's inputs (ActionContainerIT configures it through variables).
+    inputs.put("INPUT_GITHUB-APP-ID", APP_ID);
+    inputs.put("INPUT_GITHUB-APP-PRIVATE-KEY", pkcs8Pem(APP_KEY));
+    inputs.put("INPUT_GITHUB-API-URL", "http://127.0.0.1:" + githubPort);
     RunnerStep step = runnerStep(image, "main", List.of(), inputs);
 
     List<String> command = new ArrayList<>(List.of("docker"));

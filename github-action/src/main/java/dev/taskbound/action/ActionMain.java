@@ -67,6 +67,9 @@ public final class ActionMain {
    */
   private static final long RESULTS_GRACE_SECONDS = 90;
 
+  /** The core's Vault JWT login reads the token from this file (the action's OIDC token). */
+  static final String OIDC_TOKEN_FILE_VARIABLE = "TASKBOUND_VAULT_JWT_FILE";
+
   /** Inputs that configure the core's GitHub App, and the core variable each becomes. */
   static final Map<String, String> GITHUB_APP_INPUTS = Map.of(
       "github-app-id", "TASKBOUND_GITHUB_APP_ID",
@@ -180,6 +183,7 @@ public final class ActionMain {
         createPrivateDirectories(Path.of(coreEnv.get(RUNTIME_DIR_VARIABLE)));
       }
 
+      Optional<Path> oidcFile = oidcTokenFile(env, sessionRoot, coreEnv, out);
       // The core hands over the issued values before the agent starts: the runner masks them (and
       // their encodings) from then on. The agent's output then reaches the runner log fenced, so
       // nothing it prints (::warning::, ::add-mask::, ::stop-commands::) is run as a command.
@@ -192,6 +196,8 @@ public final class ActionMain {
         handoff.finish();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write the step's log", e);
+      } finally {
+        oidcFile.ifPresent(ActionMain::deleteQuietly);
       }
 
       Optional<Path> bundle = EvidenceBundles.written(evidenceDir, inputs.task(), before);
@@ -216,6 +222,39 @@ public final class ActionMain {
     } catch (UncheckedIOException e) {
       out.println(WorkflowCommands.error(e.getMessage() + ": " + e.getCause().getMessage()));
       return ExitCodes.USAGE;
+    } catch (ActionInputException e) {
+      e.problems().forEach(problem -> out.println(WorkflowCommands.error(problem)));
+      outputFile.ifPresent(f -> fileCommands.append(f, "exit-code", Integer.toString(e.exitCode())));
+      return e.exitCode();
+    }
+  }
+
+  /**
+   * With input {@code oidc-audience}: the job's OIDC token for it, masked, in a 0600 file under the
+   * runner's home (not the workspace, so not the agent's), named to the core as the Vault JWT file.
+   */
+  private static Optional<Path> oidcTokenFile(Map<String, String> env, Path sessionRoot, Map<String, String> coreEnv, PrintStream out) {
+    Optional<String> audience = Optional.ofNullable(env.get(ActionInputs.variableFor("oidc-audience")))
+        .map(String::strip).filter(a -> !a.isEmpty());
+    if (audience.isEmpty()) {
+      return Optional.empty();
+    }
+    String token = OidcToken.fetch(env, audience.get());
+    WorkflowCommands.addMask(token).forEach(out::println);
+    try {
+      Path file = OidcToken.write(sessionRoot.resolveSibling("oidc"), token);
+      coreEnv.put(OIDC_TOKEN_FILE_VARIABLE, file.toString());
+      return Optional.of(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the OIDC token file", e);
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // Under the runner's home, which the runner removes with the job.
     }
   }
 

@@ -39,6 +39,7 @@ class ActionMainTest {
       if [ "$TASKBOUND_MASK_HANDOFF" = stdout ] && [ -n "$FAKE_MASK" ]; then
         printf 'taskbound-mask: %s\\n' "$(printf '%s' "$FAKE_MASK" | base64 -w0)"; echo taskbound-mask-end
       fi
+      if [ -n "$TASKBOUND_VAULT_JWT_FILE" ]; then cat "$TASKBOUND_VAULT_JWT_FILE" > "$CAPTURE_DIR/jwt"; stat -c %a "$TASKBOUND_VAULT_JWT_FILE" > "$CAPTURE_DIR/jwt-mode"; fi
       if [ -n "$FAKE_PRINT" ]; then printf '%s\\n' "$FAKE_PRINT"; fi
       echo "taskbound: FIX-7 finished"
       exit "${FAKE_STATUS:-0}"
@@ -245,6 +246,54 @@ class ActionMainTest {
     assertThat(coreEnv).contains("TASKBOUND_GITHUB_APP_ID=12345\n", "TASKBOUND_GITHUB_API_URL=https://ghe.example/api/v3\n",
         "TASKBOUND_GITHUB_APP_KEY=-----BEGIN PRIVATE KEY-----\nsentinel-key\n-----END PRIVATE KEY-----\n");
     assertThat(coreEnv).doesNotContain("INPUT_GITHUB-");
+  }
+
+  @Test
+  void fetchesTheOidcTokenForTheAudienceAndHandsItToTheCoreAsAPrivateFile() throws IOException {
+    List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer runner = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    runner.createContext("/", exchange -> {
+      requests.add(exchange.getRequestURI() + " " + exchange.getRequestHeaders().getFirst("Authorization"));
+      byte[] body = "{\"count\":1,\"value\":\"eyJ.oidc-jwt.sig\"}".getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    runner.start();
+    try {
+      env.put("ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:" + runner.getAddress().getPort() + "/token?api-version=2.0");
+      env.put("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "sentinel-request-token");
+      env.put("INPUT_OIDC-AUDIENCE", "https://vault.example");
+
+      int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+      assertThat(status).isZero();
+      assertThat(requests).containsExactly("/token?api-version=2.0&audience=https%3A%2F%2Fvault.example bearer sentinel-request-token");
+      assertThat(Files.readString(capture.resolve("jwt"))).isEqualTo("eyJ.oidc-jwt.sig");
+      assertThat(Files.readString(capture.resolve("jwt-mode")).strip()).isEqualTo("600");
+      assertThat(Files.readString(capture.resolve("env")))
+          .contains("TASKBOUND_VAULT_JWT_FILE=" + dir.resolve("home/.taskbound/oidc"))
+          .doesNotContain("sentinel-request-token");
+      assertThat(stdout.toString(StandardCharsets.UTF_8)).startsWith("::add-mask::eyJ.oidc-jwt.sig\n");
+      try (java.util.stream.Stream<Path> left = Files.list(dir.resolve("home/.taskbound/oidc"))) {
+        assertThat(left).as("the token file is removed after the run").isEmpty();
+      }
+    } finally {
+      runner.stop(0);
+    }
+  }
+
+  @Test
+  void refusesAnOidcAudienceWithoutTheJobsIdTokenPermission() {
+    env.put("INPUT_OIDC-AUDIENCE", "https://vault.example");
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isEqualTo(ExitCodes.USAGE);
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("::error::input 'oidc-audience' is set but the job has no OIDC token")
+        .contains("permissions: id-token: write");
+    assertThat(capture.resolve("args")).doesNotExist();
   }
 
   @Test

@@ -18,6 +18,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -30,8 +32,22 @@ import java.util.stream.Stream;
  * <p>Instances are immutable and hold no state between calls.
  */
 public final class ActionMain {
-  /** The {@code $GITHUB_STATE} name under which the main step leaves the session root for post. */
-  static final String SESSION_ROOT_STATE = "session-root";
+  /**
+   * The {@code $GITHUB_STATE} name under which the main step leaves the session root for post. No
+   * {@code -}: the runner hands it to post as {@code STATE_session_root}, and a name with a dash is
+   * one that shells such as dash silently drop from the environment they pass on.
+   */
+  static final String SESSION_ROOT_STATE = "session_root";
+
+  /** The name releases before 0.2 used; still read, so a post step of a newer image finds their sessions. */
+  static final String LEGACY_SESSION_ROOT_STATE = "session-root";
+
+  /**
+   * The image's {@code post-entrypoint}: a file whose first line makes the kernel start this jar with
+   * {@code post} through {@code env -S} (which passes the environment on untouched), and the file's
+   * path as the last argument.
+   */
+  static final String POST_ENTRYPOINT = "/opt/taskbound/post";
 
   /** Tells the core where to keep session directories (journals), so the post step can find them. */
   static final String SESSION_ROOT_VARIABLE = "TASKBOUND_SESSION_ROOT";
@@ -44,6 +60,24 @@ public final class ActionMain {
 
   /** Where the core puts the gateway socket; it must be on a bind mount for sibling containers. */
   static final String RUNTIME_DIR_VARIABLE = "TASKBOUND_RUNTIME_DIR";
+
+  /**
+   * How long a stopping JVM (the runner cancelled the job: SIGINT, then SIGTERM) waits for the main
+   * step to write its outputs, summary and bundle; longer than the core's own teardown grace.
+   */
+  private static final long RESULTS_GRACE_SECONDS = 90;
+
+  /** The core's Vault JWT login reads the token from this file (the action's OIDC token). */
+  static final String OIDC_TOKEN_FILE_VARIABLE = "TASKBOUND_VAULT_JWT_FILE";
+
+  /** Inputs that configure the core's GitHub App, and the core variable each becomes. */
+  static final Map<String, String> GITHUB_APP_INPUTS = Map.of(
+      "github-app-id", "TASKBOUND_GITHUB_APP_ID",
+      "github-app-private-key", "TASKBOUND_GITHUB_APP_KEY",
+      "github-api-url", "TASKBOUND_GITHUB_API_URL");
+
+  /** The title of the annotations the action adds (core errors, blocked hosts). */
+  static final String ANNOTATION_TITLE = "Taskbound";
 
   private final CoreCli core;
   private final FileCommands fileCommands;
@@ -78,7 +112,7 @@ public final class ActionMain {
     if (args.isEmpty()) {
       return action.runMain(env, out, err);
     }
-    if (args.equals(List.of("post"))) {
+    if (args.equals(List.of("post")) || args.equals(List.of("post", POST_ENTRYPOINT))) {
       return action.runPost(env, out, err);
     }
     out.println(WorkflowCommands.error("unexpected entrypoint arguments " + args + ": accepted are none (main step) or 'post'"));
@@ -116,6 +150,27 @@ public final class ActionMain {
       outputFile.ifPresent(f -> fileCommands.append(f, "exit-code", Integer.toString(e.exitCode())));
       return e.exitCode();
     }
+    Optional<String> local = LocalActionGuard.refusal(env);
+    if (local.isPresent()) {
+      out.println(WorkflowCommands.error(local.get()));
+      outputFile.ifPresent(f -> fileCommands.append(f, "exit-code", Integer.toString(ExitCodes.USAGE)));
+      return ExitCodes.USAGE;
+    }
+    // A cancel stops the JVM; its shutdown hooks (ProcessCoreCli's stops the core, which tears the
+    // session down) run while this thread goes on, and the JVM halts when they return. This hook
+    // returns only once the results below are written, so a cancelled run keeps them.
+    CountDownLatch resultsWritten = new CountDownLatch(1);
+    Thread keepResults = new Thread(() -> awaitQuietly(resultsWritten), "taskbound-keep-results");
+    Runtime.getRuntime().addShutdownHook(keepResults);
+    try {
+      return runCore(inputs, env, outputFile, out, err);
+    } finally {
+      resultsWritten.countDown();
+      removeHook(keepResults);
+    }
+  }
+
+  private int runCore(ActionInputs inputs, Map<String, String> env, Optional<Path> outputFile, PrintStream out, PrintStream err) {
     Path workspace = workspace(env);
     Path sessionRoot = Path.of(env.getOrDefault("HOME", "/github/home"), ".taskbound", "sessions");
     try {
@@ -128,12 +183,36 @@ public final class ActionMain {
         createPrivateDirectories(Path.of(coreEnv.get(RUNTIME_DIR_VARIABLE)));
       }
 
-      int status = core.execute(toRunArguments(inputs), coreEnv, workspace, out, err);
+      Optional<Path> oidcFile = oidcTokenFile(env, sessionRoot, coreEnv, out);
+      // The core hands over the issued values before the agent starts: the runner masks them (and
+      // their encodings) from then on. The agent's output then reaches the runner log fenced, so
+      // nothing it prints (::warning::, ::add-mask::, ::stop-commands::) is run as a command.
+      MaskHandoff handoff = new MaskHandoff(out, WorkflowCommands.stopToken());
+      coreEnv.put(MaskHandoff.VARIABLE, "stdout");
+      int status;
+      try (PrintStream coreOut = new PrintStream(handoff, true, StandardCharsets.UTF_8)) {
+        status = core.execute(toRunArguments(inputs), coreEnv, workspace, coreOut, err);
+        err.flush();
+        handoff.finish();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the step's log", e);
+      } finally {
+        oidcFile.ifPresent(ActionMain::deleteQuietly);
+      }
 
       Optional<Path> bundle = EvidenceBundles.written(evidenceDir, inputs.task(), before);
+      Map<String, String> blocked = bundle.map(EvidenceBundles::blockedHosts).orElse(Map.of());
       if (outputFile.isPresent()) {
         fileCommands.append(outputFile.get(), "exit-code", Integer.toString(status));
         fileCommands.append(outputFile.get(), "bundle", bundle.map(b -> workspace.relativize(b).toString()).orElse(""));
+        fileCommands.append(outputFile.get(), "session-id", bundle.map(b -> EvidenceBundles.sessionId(b, inputs.task())).orElse(""));
+        fileCommands.append(outputFile.get(), "blocked-hosts", String.join(",", blocked.keySet()));
+      }
+      blocked.forEach((host, rule) -> out.println(WorkflowCommands.warning(ANNOTATION_TITLE,
+          "egress to " + host + " was blocked; if the agent needs it, add '" + rule + "' to spec.egress.allow in the policy")));
+      if (status >= ExitCodes.POLICY && status <= ExitCodes.USAGE) {
+        out.println(WorkflowCommands.error(ANNOTATION_TITLE, "Taskbound ended the run with exit code " + status
+            + " (120 policy, 121 sandbox, 122 credentials, 123 teardown, 124 TTL expired, 125 usage); the reason is in the step's log"));
       }
       Optional<Path> summaryFile = runnerFile(env, "GITHUB_STEP_SUMMARY");
       if (bundle.isPresent() && summaryFile.isPresent()) {
@@ -143,6 +222,39 @@ public final class ActionMain {
     } catch (UncheckedIOException e) {
       out.println(WorkflowCommands.error(e.getMessage() + ": " + e.getCause().getMessage()));
       return ExitCodes.USAGE;
+    } catch (ActionInputException e) {
+      e.problems().forEach(problem -> out.println(WorkflowCommands.error(problem)));
+      outputFile.ifPresent(f -> fileCommands.append(f, "exit-code", Integer.toString(e.exitCode())));
+      return e.exitCode();
+    }
+  }
+
+  /**
+   * With input {@code oidc-audience}: the job's OIDC token for it, masked, in a 0600 file under the
+   * runner's home (not the workspace, so not the agent's), named to the core as the Vault JWT file.
+   */
+  private static Optional<Path> oidcTokenFile(Map<String, String> env, Path sessionRoot, Map<String, String> coreEnv, PrintStream out) {
+    Optional<String> audience = Optional.ofNullable(env.get(ActionInputs.variableFor("oidc-audience")))
+        .map(String::strip).filter(a -> !a.isEmpty());
+    if (audience.isEmpty()) {
+      return Optional.empty();
+    }
+    String token = OidcToken.fetch(env, audience.get());
+    WorkflowCommands.addMask(token).forEach(out::println);
+    try {
+      Path file = OidcToken.write(sessionRoot.resolveSibling("oidc"), token);
+      coreEnv.put(OIDC_TOKEN_FILE_VARIABLE, file.toString());
+      return Optional.of(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the OIDC token file", e);
+    }
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      // Under the runner's home, which the runner removes with the job.
     }
   }
 
@@ -151,11 +263,11 @@ public final class ActionMain {
    * main step's core left under its session root. Teardown is idempotent, so sessions the main step
    * already closed are no-ops. Returns 0 when there is nothing to do, else the first non-zero status.
    *
-   * @param env the container's environment, with {@code STATE_session-root} if the main step got as
+   * @param env the container's environment, with {@code STATE_session_root} if the main step got as
    *     far as starting the core
    */
   public int runPost(Map<String, String> env, PrintStream out, PrintStream err) {
-    String root = env.get("STATE_" + SESSION_ROOT_STATE);
+    String root = env.getOrDefault("STATE_" + SESSION_ROOT_STATE, env.get("STATE_" + LEGACY_SESSION_ROOT_STATE));
     if (root == null || root.isBlank() || !Files.isDirectory(Path.of(root))) {
       out.println("taskbound: no session to tear down");
       return 0;
@@ -210,6 +322,14 @@ public final class ActionMain {
    */
   private Map<String, String> coreEnvironment(Map<String, String> env, Path sessionRoot) {
     Map<String, String> coreEnv = new TreeMap<>(RunnerEnvironment.withoutRunnerSecrets(env));
+    // The GitHub App inputs become the core's configuration variables, which never reach the agent;
+    // the INPUT_ variables themselves (the private key among them) are not passed on at all.
+    GITHUB_APP_INPUTS.forEach((input, variable) -> {
+      String value = coreEnv.remove(ActionInputs.variableFor(input));
+      if (value != null && !value.isBlank()) {
+        coreEnv.put(variable, value.strip());
+      }
+    });
     coreEnv.put(SESSION_ROOT_VARIABLE, sessionRoot.toString());
     self.id().ifPresent(id -> {
       coreEnv.put(DOCKER_SELF_VARIABLE, id);
@@ -224,6 +344,22 @@ public final class ActionMain {
       Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the runtime directory " + dir, e);
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await(RESULTS_GRACE_SECONDS, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException alreadyStopping) {
+      // The JVM is stopping and the hook is running; it returns now that the results are written.
     }
   }
 

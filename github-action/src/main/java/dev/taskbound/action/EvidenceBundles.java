@@ -1,5 +1,10 @@
 package dev.taskbound.action;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -71,6 +76,43 @@ public final class EvidenceBundles {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read evidence bundle " + bundle, e);
     }
+  }
+
+  /**
+   * The hosts the gateway blocked, in first-blocked order, each as {@code host:port} with the exact
+   * rule that would allow it ({@code egress.denied} events' {@code rule_to_add}).
+   *
+   * @throws UncheckedIOException if the bundle is not a readable zip file
+   */
+  public static Map<String, String> blockedHosts(Path bundle) {
+    Map<String, String> blocked = new LinkedHashMap<>();
+    try (ZipFile zip = new ZipFile(bundle.toFile())) {
+      ZipEntry events = zip.getEntry("events.jsonl");
+      if (events == null) {
+        return blocked;
+      }
+      ObjectMapper json = new ObjectMapper();
+      for (String line : new String(zip.getInputStream(events).readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode event = json.readTree(line);
+        JsonNode data = event.path("data");
+        if ("egress.denied".equals(event.path("type").asText()) && data.hasNonNull("host")) {
+          String host = data.get("host").asText() + (data.hasNonNull("port") ? ":" + data.get("port").asText() : "");
+          blocked.putIfAbsent(host, data.path("rule_to_add").asText(host));
+        }
+      }
+      return blocked;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read evidence bundle " + bundle, e);
+    }
+  }
+
+  /** The session id in a bundle's name, {@code <task>-<session>.zip}. */
+  public static String sessionId(Path bundle, String task) {
+    String name = bundle.getFileName().toString();
+    return name.substring(task.length() + 1, name.length() - ".zip".length());
   }
 
   private static boolean isBundleOf(Path file, String task) {

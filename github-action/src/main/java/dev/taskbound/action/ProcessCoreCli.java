@@ -4,7 +4,6 @@ import dev.taskbound.core.ExitCodes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,9 +103,11 @@ public final class ProcessCoreCli implements CoreCli {
             () -> {
               try (from) {
                 from.transferTo(to);
+              } catch (IOException streamClosed) {
+                // A stopping child's pipe closes under the reader ("Stream closed"): the output
+                // ends there. Its teardown's status is what counts, not a stack trace in the log.
+              } finally {
                 to.flush();
-              } catch (IOException e) {
-                throw new UncheckedIOException(e);
               }
             },
             name);

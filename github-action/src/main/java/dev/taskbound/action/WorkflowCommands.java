@@ -1,6 +1,8 @@
 package dev.taskbound.action;
 
+import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 
@@ -10,6 +12,8 @@ import java.util.Objects;
  * a value can never end a command early or start another one. Stateless and thread-safe.
  */
 public final class WorkflowCommands {
+  private static final SecureRandom RANDOM = new SecureRandom();
+
   private WorkflowCommands() {}
 
   /**
@@ -26,9 +30,51 @@ public final class WorkflowCommands {
         .toList();
   }
 
+  /** An {@code ::error title=TITLE::} annotation; {@code title} is escaped as a property. */
+  public static String error(String title, String message) {
+    return "::error title=" + escapeProperty(title) + "::" + escapeData(Objects.requireNonNull(message, "message"));
+  }
+
+  /** A {@code ::warning title=TITLE::} annotation; {@code title} is escaped as a property. */
+  public static String warning(String title, String message) {
+    return "::warning title=" + escapeProperty(title) + "::" + escapeData(Objects.requireNonNull(message, "message"));
+  }
+
+  /** Escapes a command property value as {@code @actions/core}'s {@code escapeProperty} does. */
+  static String escapeProperty(String value) {
+    return escapeData(value).replace(":", "%3A").replace(",", "%2C");
+  }
+
   /** An {@code ::error::} line carrying {@code message} as one escaped line. */
   public static String error(String message) {
     return "::error::" + escapeData(Objects.requireNonNull(message, "message"));
+  }
+
+  /**
+   * A fresh random token for {@link #stopCommands}: 128 bits from a {@link SecureRandom}, hex, so
+   * output that did not see it cannot end the fence.
+   */
+  public static String stopToken() {
+    byte[] bytes = new byte[16];
+    RANDOM.nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+
+  /** The line after which the runner runs no workflow command until {@link #resumeCommands}. */
+  public static String stopCommands(String token) {
+    return "::stop-commands::" + requireToken(token);
+  }
+
+  /** The line that ends the fence {@link #stopCommands} began. */
+  public static String resumeCommands(String token) {
+    return "::" + requireToken(token) + "::";
+  }
+
+  private static String requireToken(String token) {
+    if (!token.matches("[0-9a-f]{32,}")) {
+      throw new IllegalArgumentException("a stop-commands token is at least 32 hex digits");
+    }
+    return token;
   }
 
   /** Escapes workflow command data the way {@code @actions/core}'s {@code escapeData} does. */

@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The action end to end, run the way the GitHub runner runs a Docker container action: the image
- * built from {@code github-action/Dockerfile}, {@code docker run} with the runner's mounts (the
+ * built from the repository's {@code Dockerfile}, {@code docker run} with the runner's mounts (the
  * Docker socket, workspace, home, file commands), inputs as {@code INPUT_*} variables with hyphens
  * kept, and runner tokens set to canaries. With {@code sandbox: container} the core inside starts
  * the forwarder and agent as sibling containers through the mounted socket. The policy grants a
@@ -52,36 +52,39 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The action container uses {@code --network host} as on a runner, so its gateway reaches this
  * test's server on 127.0.0.1; the agent's containers have loopback only. Skips only when no Docker
- * daemon answers. Needs {@code taskbound/debian-base:bookworm} ({@code scripts/docker-test-env.sh})
- * and builds {@code taskbound/escape-agent:bookworm} ({@code scripts/docker-escape-image.sh}) and the
- * action image when missing; the action image is tagged with a hash of the jar and the Dockerfile,
- * so an unchanged action is not rebuilt. The build uses {@code --network host} for apt only.
+ * daemon answers. Needs {@code taskbound/debian-base:bookworm} and {@code taskbound/forwarder:17}
+ * ({@code scripts/docker-test-env.sh}) and builds {@code taskbound/escape-agent:bookworm}
+ * ({@code scripts/docker-escape-image.sh}), a docker CLI image and the action image when missing; the
+ * action image is tagged with a hash of the jar and the Dockerfile, so an unchanged action is not
+ * rebuilt. Only the docker CLI image's build uses {@code --network host} (for apt).
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class ActionContainerIT {
   private static final String BASE_IMAGE = "taskbound/debian-base:bookworm";
-  private static final String AGENT_IMAGE = "taskbound/escape-agent:bookworm";
+  /** Debian with a JRE, made by scripts/docker-test-env.sh: the stand-in for eclipse-temurin:17-jre. */
+  private static final String RUNTIME_IMAGE = "taskbound/forwarder:17";
+  static final String AGENT_IMAGE = "taskbound/escape-agent:bookworm";
   private static final String ACTION_REPOSITORY = "taskbound/action";
-  private static final String SANDBOX_LABEL = "dev.taskbound.sandbox";
+  static final String SANDBOX_LABEL = "dev.taskbound.sandbox";
   private static final String BODY = "hello from api.test";
-  private static final Map<String, String> CANARIES =
+  static final Map<String, String> CANARIES =
       Map.of(
           "ACTIONS_RUNTIME_TOKEN", "canary-runtime-5d1e",
           "ACTIONS_ID_TOKEN_REQUEST_TOKEN", "canary-oidc-token-a93c",
           "ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:9/canary-oidc-url-7f20");
 
-  private static final String APP_ID = "12345";
-  private static final String INSTALLATION_TOKEN = "ghs_SENTINELactionTOKEN0123456789abcdefghijXY";
-  private static final KeyPair APP_KEY = rsaKey();
+  static final String APP_ID = "12345";
+  static final String INSTALLATION_TOKEN = "ghs_SENTINELactionTOKEN0123456789abcdefghijXY";
+  static final KeyPair APP_KEY = rsaKey();
 
   @TempDir Path dir;
-  private Path workspace;
-  private Path home;
-  private Path fileCommands;
+  Path workspace;
+  Path home;
+  Path fileCommands;
   private HttpServer server;
-  private HttpServer githubApi;
+  HttpServer githubApi;
   private final List<String> requests = new CopyOnWriteArrayList<>();
-  private final List<String> githubRequests = new CopyOnWriteArrayList<>();
+  final List<String> githubRequests = new CopyOnWriteArrayList<>();
   private final List<String> containers = new ArrayList<>();
 
   @BeforeEach
@@ -167,7 +170,7 @@ class ActionContainerIT {
     }
   }
 
-  private static String pkcs8Pem(KeyPair pair) {
+  static String pkcs8Pem(KeyPair pair) {
     return "-----BEGIN PRIVATE KEY-----\n"
         + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(pair.getPrivate().getEncoded())
         + "\n-----END PRIVATE KEY-----\n";
@@ -248,7 +251,9 @@ class ActionContainerIT {
         "POST /app/installations/42/access_tokens app-jwt {\"repositories\":[\"app\"],\"permissions\":{\"contents\":\"read\"}}",
         "GET /installation/repositories token",
         "DELETE /installation/token token");
-    assertThat(main.output()).doesNotContain(INSTALLATION_TOKEN).doesNotContain("Exception");
+    // The token reaches the log only as the runner's ::add-mask:: command, before the agent's fenced output.
+    assertThat(main.output()).contains("::add-mask::" + INSTALLATION_TOKEN);
+    assertThat(main.output().replace("::add-mask::" + INSTALLATION_TOKEN, "")).doesNotContain(INSTALLATION_TOKEN).doesNotContain("Exception");
     String agentEnv = Files.readString(workspace.resolve("out/env.txt"));
     assertThat(agentEnv).contains("http_proxy=http://127.0.0.1:");
     assertThat(agentEnv).doesNotContain("canary-", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST", "PRIVATE KEY",
@@ -273,13 +278,21 @@ class ActionContainerIT {
     Map<String, String> state = keyValues(fileCommands.resolve("state"));
     Map<String, String> postEnv = new LinkedHashMap<>(CANARIES);
     state.forEach((name, value) -> postEnv.put("STATE_" + name, value));
-    Result post = runAction(actionImage, "post", List.of("--entrypoint", "/usr/local/bin/taskbound-action-post"), postEnv);
+    Result post = runAction(actionImage, "post", List.of("--entrypoint", ActionMain.POST_ENTRYPOINT), postEnv);
 
     assertThat(post.status()).as("post step status; output:%n%s", post.output()).isZero();
   }
 
   /** {@code docker run --rm} of the action image as the runner does it, bounded; returns status and output. */
-  private Result runAction(String image, String step, List<String> options, Map<String, String> stepEnv) {
+  Result runAction(String image, String step, List<String> options, Map<String, String> stepEnv) {
+    RunnerStep runnerStep = runnerStep(image, step, options, stepEnv);
+    return docker(Duration.ofMinutes(4), runnerStep.env(), runnerStep.args());
+  }
+
+  /** The docker CLI arguments and environment of one runner step; the container's name is {@code args[3]}. */
+  record RunnerStep(List<String> args, Map<String, String> env) {}
+
+  RunnerStep runnerStep(String image, String step, List<String> options, Map<String, String> stepEnv) {
     String name = "taskbound-action-it-" + UUID.randomUUID().toString().substring(0, 8) + "-" + step;
     containers.add(name);
     List<String> args = new ArrayList<>(List.of("run", "--rm", "--name", name, "--network", "host"));
@@ -290,6 +303,7 @@ class ActionContainerIT {
     args.addAll(List.of("--workdir", "/github/workspace"));
     Map<String, String> env = new LinkedHashMap<>();
     env.put("GITHUB_ACTIONS", "true");
+    env.put("GITHUB_ACTION_REPOSITORY", "acme/taskbound"); // a downloaded action, not 'uses: ./'
     env.put("GITHUB_WORKSPACE", "/github/workspace");
     env.put("HOME", "/github/home");
     env.put("GITHUB_OUTPUT", "/github/file_commands/output");
@@ -300,20 +314,22 @@ class ActionContainerIT {
     env.keySet().forEach(k -> args.addAll(List.of("-e", k)));
     args.addAll(options);
     args.add(image);
-    return docker(Duration.ofMinutes(4), env, args);
+    return new RunnerStep(args, env);
   }
 
   /**
-   * The action image for the current jar: {@code taskbound/action:<hash>}, built from
-   * {@code github-action/} unless an image with that tag exists. Prints how long it took.
+   * The action image for the current jar: {@code taskbound/action:<hash>}, built from the repository's
+   * {@code Dockerfile} with the repository as the context, as the runner builds it, unless an image
+   * with that tag exists. No registry is reachable here, so the build arguments name local images
+   * and the jar Maven built (the default build compiles from source). Prints how long it took.
    */
-  private static String actionImage() throws IOException, NoSuchAlgorithmException {
+  static String actionImage() throws IOException, NoSuchAlgorithmException {
     Path jar = Path.of(System.getProperty("taskbound.action.jar", "target/taskbound-action.jar"));
     assertThat(jar).as("the shaded jar; run in the failsafe phase, after package").isRegularFile();
-    Path context = jar.toAbsolutePath().getParent().getParent();
+    Path root = Path.of(System.getProperty("taskbound.repo.root", "..")).toAbsolutePath().normalize();
     MessageDigest sha = MessageDigest.getInstance("SHA-256");
     sha.update(Files.readAllBytes(jar));
-    sha.update(Files.readAllBytes(context.resolve("Dockerfile")));
+    sha.update(Files.readAllBytes(root.resolve("Dockerfile")));
     String image = ACTION_REPOSITORY + ":" + HexFormat.of().formatHex(sha.digest()).substring(0, 16);
     long started = System.nanoTime();
     if (docker(Duration.ofSeconds(30), "image", "inspect", "--format", "{{.Id}}", image).ok()) {
@@ -323,25 +339,43 @@ class ActionContainerIT {
     assertThat(docker(Duration.ofSeconds(30), "image", "inspect", "--format", "{{.Id}}", BASE_IMAGE).ok())
         .as("%s must exist: run scripts/docker-test-env.sh as root", BASE_IMAGE)
         .isTrue();
+    String cli = dockerCliImage(root);
     Result built =
         docker(
             Duration.ofMinutes(8),
             Map.of("DOCKER_BUILDKIT", "0"),
-            List.of("build", "--quiet", "--network", "host", "--build-arg", "BASE=" + BASE_IMAGE, "--tag", image, context.toString()));
-    assertThat(built.ok()).as("docker build of %s:%n%s", context, built.output()).isTrue();
+            List.of("build", "--quiet", "--file", root.resolve("Dockerfile").toString(),
+                "--build-arg", "BUILD_IMAGE=" + BASE_IMAGE, "--build-arg", "RUNTIME_IMAGE=" + RUNTIME_IMAGE,
+                "--build-arg", "DOCKER_CLI_IMAGE=" + cli, "--build-arg", "DOCKER_CLI_PATH=/usr/bin/docker",
+                "--build-arg", "PREBUILT_JAR=" + root.relativize(jar.toAbsolutePath().normalize()),
+                "--tag", image, root.toString()));
+    assertThat(built.ok()).as("docker build of %s:%n%s", root, built.output()).isTrue();
     System.out.printf("ActionContainerIT: built %s in %d ms%n", image, millisSince(started));
     return image;
   }
 
+  /** A local image holding the docker CLI (src/test/docker/docker-cli.Dockerfile), built once; apt needs the host network. */
+  private static String dockerCliImage(Path root) {
+    String cli = "taskbound/docker-cli:bookworm";
+    if (!docker(Duration.ofSeconds(30), "image", "inspect", "--format", "{{.Id}}", cli).ok()) {
+      Path dockerfile = root.resolve("github-action/src/test/docker/docker-cli.Dockerfile");
+      Result built = docker(Duration.ofMinutes(8), Map.of("DOCKER_BUILDKIT", "0"), List.of("build", "--quiet",
+          "--network", "host", "--build-arg", "BASE=" + BASE_IMAGE, "--file", dockerfile.toString(), "--tag", cli,
+          dockerfile.getParent().toString()));
+      assertThat(built.ok()).as("docker build of %s:%n%s", dockerfile, built.output()).isTrue();
+    }
+    return cli;
+  }
+
   /** Builds the agent image with scripts/docker-escape-image.sh when it is missing (a no-op otherwise). */
-  private static void requireAgentImage() {
+  static void requireAgentImage() {
     Path script = Path.of(System.getProperty("taskbound.repo.root", "..")).resolve("scripts/docker-escape-image.sh");
     Result r = run(Duration.ofMinutes(8), Map.of(), List.of("bash", script.toString(), AGENT_IMAGE));
     assertThat(r.ok()).as("%s:%n%s", script, r.output()).isTrue();
   }
 
   /** The single-line {@code name=value} entries of a runner file command file (all the action writes here). */
-  private static Map<String, String> keyValues(Path file) throws IOException {
+  static Map<String, String> keyValues(Path file) throws IOException {
     Map<String, String> entries = new LinkedHashMap<>();
     for (String line : Files.readAllLines(file)) {
       int eq = line.indexOf('=');
@@ -361,13 +395,13 @@ class ActionContainerIT {
     }
   }
 
-  private record Result(int status, String output) {
+  record Result(int status, String output) {
     boolean ok() {
       return status == 0;
     }
   }
 
-  private static Result docker(Duration timeout, String... args) {
+  static Result docker(Duration timeout, String... args) {
     return docker(timeout, Map.of(), List.of(args));
   }
 

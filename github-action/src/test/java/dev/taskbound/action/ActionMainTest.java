@@ -36,6 +36,11 @@ class ActionMainTest {
       env > "$CAPTURE_DIR/env"
       pwd > "$CAPTURE_DIR/cwd"
       if [ -n "$FAKE_BUNDLE" ]; then mkdir -p taskbound-evidence && cp "$FAKE_BUNDLE" taskbound-evidence/FIX-7-s1.zip; fi
+      if [ "$TASKBOUND_MASK_HANDOFF" = stdout ] && [ -n "$FAKE_MASK" ]; then
+        printf 'taskbound-mask: %s\\n' "$(printf '%s' "$FAKE_MASK" | base64 -w0)"; echo taskbound-mask-end
+      fi
+      if [ -n "$TASKBOUND_VAULT_JWT_FILE" ]; then cat "$TASKBOUND_VAULT_JWT_FILE" > "$CAPTURE_DIR/jwt"; stat -c %a "$TASKBOUND_VAULT_JWT_FILE" > "$CAPTURE_DIR/jwt-mode"; fi
+      if [ -n "$FAKE_PRINT" ]; then printf '%s\\n' "$FAKE_PRINT"; fi
       echo "taskbound: FIX-7 finished"
       exit "${FAKE_STATUS:-0}"
       """;
@@ -113,7 +118,7 @@ class ActionMainTest {
             "--", "sh", "-c", "make test && echo done");
     assertThat(Files.readString(capture.resolve("cwd")).strip()).isEqualTo(workspace.toString());
     assertThat(Files.readString(fileCommands.resolve("output")))
-        .isEqualTo("exit-code=3\nbundle=taskbound-evidence/FIX-7-s1.zip\n");
+        .isEqualTo("exit-code=3\nbundle=taskbound-evidence/FIX-7-s1.zip\nsession-id=s1\nblocked-hosts=\n");
     assertThat(Files.readString(fileCommands.resolve("summary"))).isEqualTo("## Taskbound FIX-7\n\n3 egress decisions\n");
     assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("taskbound: FIX-7 finished");
   }
@@ -126,7 +131,7 @@ class ActionMainTest {
     int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
     assertThat(status).isZero();
-    assertThat(Files.readString(fileCommands.resolve("output"))).isEqualTo("exit-code=0\nbundle=\n");
+    assertThat(Files.readString(fileCommands.resolve("output"))).isEqualTo("exit-code=0\nbundle=\nsession-id=\nblocked-hosts=\n");
     assertThat(fileCommands.resolve("summary")).doesNotExist();
   }
 
@@ -149,7 +154,7 @@ class ActionMainTest {
     action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
     String root = dir.resolve("home/.taskbound/sessions").toString();
-    assertThat(Files.readString(fileCommands.resolve("state"))).isEqualTo("session-root=" + root + "\n");
+    assertThat(Files.readString(fileCommands.resolve("state"))).isEqualTo("session_root=" + root + "\n");
     assertThat(Files.readString(capture.resolve("env"))).contains("TASKBOUND_SESSION_ROOT=" + root + "\n");
   }
 
@@ -171,12 +176,146 @@ class ActionMainTest {
   }
 
   @Test
+  void masksEveryIssuedLineThenFencesTheAgentSoItCannotIssueWorkflowCommands() {
+    env.put("FAKE_MASK", "ghs_issuedTOKEN0123456789\n-----BEGIN KEY-----\nkeyline0123");
+    env.put("FAKE_PRINT", "::warning::x\n::add-mask::taskbound\n::stop-commands::guess\n::guess::\ntaskbound-mask-end");
+
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    List<String> lines = stdout.toString(StandardCharsets.UTF_8).lines().toList();
+    ByteArrayOutputStream second = new ByteArrayOutputStream();
+    action.runMain(env, print(second), print(OutputStream.nullOutputStream()));
+
+    assertThat(lines.subList(0, 3)).containsExactly(
+        "::add-mask::ghs_issuedTOKEN0123456789", "::add-mask::-----BEGIN KEY-----", "::add-mask::keyline0123");
+    assertThat(lines.get(3)).matches("::stop-commands::[0-9a-f]{32}");
+    String token = lines.get(3).substring("::stop-commands::".length());
+    assertThat(lines.subList(4, 10)).containsExactly(
+        "::warning::x", "::add-mask::taskbound", "::stop-commands::guess", "::guess::", "taskbound-mask-end",
+        "taskbound: FIX-7 finished");
+    assertThat(lines.subList(10, lines.size())).containsExactly("", "::" + token + "::");
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).doesNotContain("taskbound-mask: ");
+    assertThat(second.toString(StandardCharsets.UTF_8)).as("a fresh token per run").doesNotContain(token);
+  }
+
+  @Test
+  void aCoreThatEndsBeforeTheAgentLeavesNoFenceOpen() {
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isZero();
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).isEqualTo("taskbound: FIX-7 finished\n");
+  }
+
+  @Test
+  void reportsEachBlockedHostOnceAsAWarningWithTheRuleToAddAndAsAnOutput() throws IOException {
+    String denied = "{\"type\":\"egress.denied\",\"data\":{\"host\":\"%s\",\"port\":443,\"rule_to_add\":\"%s:443\"}}\n";
+    env.put("FAKE_BUNDLE", bundleWith(
+        denied.formatted("evil.example", "evil.example") + "{\"type\":\"egress.allowed\",\"data\":{\"host\":\"ok.example\"}}\n"
+            + denied.formatted("evil.example", "evil.example") + denied.formatted("cdn.example", "cdn.example"),
+        "## s").toString());
+
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(stdout.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("::warning")))
+        .containsExactly(
+            "::warning title=Taskbound::egress to evil.example:443 was blocked; if the agent needs it, add 'evil.example:443' to spec.egress.allow in the policy",
+            "::warning title=Taskbound::egress to cdn.example:443 was blocked; if the agent needs it, add 'cdn.example:443' to spec.egress.allow in the policy");
+    assertThat(Files.readString(fileCommands.resolve("output"))).contains("blocked-hosts=evil.example:443,cdn.example:443\n");
+  }
+
+  @Test
+  void annotatesTaskboundsOwnExitCodesAsErrorsButNotTheAgents() {
+    env.put("FAKE_STATUS", "121");
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    ByteArrayOutputStream agentFailure = new ByteArrayOutputStream();
+    env.put("FAKE_STATUS", "1");
+    action.runMain(env, print(agentFailure), print(OutputStream.nullOutputStream()));
+
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("::error title=Taskbound::Taskbound ended the run with exit code 121 (");
+    assertThat(agentFailure.toString(StandardCharsets.UTF_8)).doesNotContain("::error");
+  }
+
+  @Test
+  void handsTheGithubAppInputsToTheCoreAsItsVariablesAndDropsTheInputs() throws IOException {
+    env.put("INPUT_GITHUB-APP-ID", "12345");
+    env.put("INPUT_GITHUB-APP-PRIVATE-KEY", "-----BEGIN PRIVATE KEY-----\nsentinel-key\n-----END PRIVATE KEY-----\n");
+    env.put("INPUT_GITHUB-API-URL", "https://ghe.example/api/v3");
+
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    String coreEnv = Files.readString(capture.resolve("env"));
+    assertThat(coreEnv).contains("TASKBOUND_GITHUB_APP_ID=12345\n", "TASKBOUND_GITHUB_API_URL=https://ghe.example/api/v3\n",
+        "TASKBOUND_GITHUB_APP_KEY=-----BEGIN PRIVATE KEY-----\nsentinel-key\n-----END PRIVATE KEY-----\n");
+    assertThat(coreEnv).doesNotContain("INPUT_GITHUB-");
+  }
+
+  @Test
+  void fetchesTheOidcTokenForTheAudienceAndHandsItToTheCoreAsAPrivateFile() throws IOException {
+    List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer runner = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    runner.createContext("/", exchange -> {
+      requests.add(exchange.getRequestURI() + " " + exchange.getRequestHeaders().getFirst("Authorization"));
+      byte[] body = "{\"count\":1,\"value\":\"eyJ.oidc-jwt.sig\"}".getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    runner.start();
+    try {
+      env.put("ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:" + runner.getAddress().getPort() + "/token?api-version=2.0");
+      env.put("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "sentinel-request-token");
+      env.put("INPUT_OIDC-AUDIENCE", "https://vault.example");
+
+      int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+      assertThat(status).isZero();
+      assertThat(requests).containsExactly("/token?api-version=2.0&audience=https%3A%2F%2Fvault.example bearer sentinel-request-token");
+      assertThat(Files.readString(capture.resolve("jwt"))).isEqualTo("eyJ.oidc-jwt.sig");
+      assertThat(Files.readString(capture.resolve("jwt-mode")).strip()).isEqualTo("600");
+      assertThat(Files.readString(capture.resolve("env")))
+          .contains("TASKBOUND_VAULT_JWT_FILE=" + dir.resolve("home/.taskbound/oidc"))
+          .doesNotContain("sentinel-request-token");
+      assertThat(stdout.toString(StandardCharsets.UTF_8)).startsWith("::add-mask::eyJ.oidc-jwt.sig\n");
+      try (java.util.stream.Stream<Path> left = Files.list(dir.resolve("home/.taskbound/oidc"))) {
+        assertThat(left).as("the token file is removed after the run").isEmpty();
+      }
+    } finally {
+      runner.stop(0);
+    }
+  }
+
+  @Test
+  void refusesAnOidcAudienceWithoutTheJobsIdTokenPermission() {
+    env.put("INPUT_OIDC-AUDIENCE", "https://vault.example");
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isEqualTo(ExitCodes.USAGE);
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("::error::input 'oidc-audience' is set but the job has no OIDC token")
+        .contains("permissions: id-token: write");
+    assertThat(capture.resolve("args")).doesNotExist();
+  }
+
+  @Test
+  void refusesToStartWhenLoadedFromTheWorkspace() throws IOException {
+    env.put("GITHUB_ACTIONS", "true");
+    env.put("GITHUB_ACTION_REPOSITORY", "");
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isEqualTo(ExitCodes.USAGE);
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).startsWith("::error::Taskbound was loaded from the workspace");
+    assertThat(capture.resolve("args")).doesNotExist();
+    assertThat(fileCommands.resolve("state")).doesNotExist();
+  }
+
+  @Test
   void postTearsDownEverySessionLeftUnderTheRoot() throws IOException {
     Path root = dir.resolve("home/.taskbound/sessions");
     Files.createDirectories(root.resolve("s2"));
     Files.createDirectories(root.resolve("s1"));
     Files.writeString(root.resolve("not-a-session.txt"), "x");
-    env.put("STATE_session-root", root.toString());
+    env.put("STATE_session_root", root.toString());
     env.put("ACTIONS_RUNTIME_TOKEN", "sentinel-runtime-4c1f");
 
     int status = action.runPost(env, print(stdout), print(OutputStream.nullOutputStream()));
@@ -259,10 +398,14 @@ class ActionMainTest {
   }
 
   private Path bundleWithSummary(String markdown) throws IOException {
+    return bundleWith("{}\n", markdown);
+  }
+
+  private Path bundleWith(String events, String markdown) throws IOException {
     Path zip = dir.resolve("bundle.zip");
     try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip))) {
       out.putNextEntry(new ZipEntry("events.jsonl"));
-      out.write("{}\n".getBytes(StandardCharsets.UTF_8));
+      out.write(events.getBytes(StandardCharsets.UTF_8));
       out.putNextEntry(new ZipEntry("report/summary.md"));
       out.write(markdown.getBytes(StandardCharsets.UTF_8));
     }

@@ -46,6 +46,15 @@ public final class SecretMasker {
     this.needles = List.copyOf(sorted);
   }
 
+  /**
+   * The strings this masker hides (each secret, and each line of a multi-line one), longest first:
+   * for a host that must also mask on its own side, such as the GitHub runner's {@code ::add-mask::}.
+   * Secret values: never log them.
+   */
+  public List<String> values() {
+    return needles;
+  }
+
   /** The text with every secret replaced by {@code ***}; null gives null. */
   public String mask(String text) {
     if (text == null) {

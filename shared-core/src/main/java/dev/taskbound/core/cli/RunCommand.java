@@ -105,12 +105,34 @@ final class RunCommand implements Callable<Integer> {
   @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The agent command and its arguments (after --).")
   List<String> command;
 
+  /** The variable a host sets to {@code stdout} to be handed the issued values before the agent starts. */
+  static final String MASK_HANDOFF = "TASKBOUND_MASK_HANDOFF";
+
   private final Map<String, String> env;
   private final OpenPhase.Listener openListener;
 
   RunCommand(Map<String, String> env, OpenPhase.Listener openListener) {
     this.env = env;
     this.openListener = openListener;
+  }
+
+  /**
+   * Asked for by a host that masks on its own side ({@value #MASK_HANDOFF}{@code =stdout}, set by
+   * the GitHub Action, which turns the lines into {@code ::add-mask::}): after the credentials are
+   * issued and before the agent starts, one {@code taskbound-mask: <base64>} line per issued value
+   * on standard output, then {@code taskbound-mask-end}. Only the host reads these lines; anything
+   * after the end line is the agent's.
+   */
+  private void handOffMasks(Session session) {
+    if (!"stdout".equals(env.get(MASK_HANDOFF))) {
+      return;
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    for (String value : session.masker().values()) {
+      out.println("taskbound-mask: " + java.util.Base64.getEncoder().encodeToString(value.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+    out.println("taskbound-mask-end");
+    out.flush();
   }
 
   @Override
@@ -134,6 +156,7 @@ final class RunCommand implements Callable<Integer> {
             session.identity().spiffeId(),
             session.stateDirectory());
         err.flush();
+        handOffMasks(session);
         stopSwitch.attach(session);
         status = session.runAgent();
       } catch (InterruptedException e) {

@@ -89,7 +89,7 @@ class ChunkedBodyFuzzTest {
           .isEqualTo(reference.isPresent());
       assertThat(cut).isEqualTo(whole);
     });
-    System.out.println("fuzz statistics: outcomes " + outcomes); // shown by bench/fuzz.sh
+    Fuzz.report("outcomes " + outcomes);
   }
 
   /** "complete", "incomplete" or "refused: message", after feeding the body in pieces cut at {@code cuts}. */

@@ -21,6 +21,7 @@ public final class Fuzz {
   private Fuzz() {}
 
   public static QuickTheory qt() {
+    report(examples() + " examples");
     QuickTheory qt = QuickTheory.qt().withExamples(examples());
     String seed = System.getProperty(SEED_PROPERTY, "").strip();
     return seed.isEmpty() ? qt : qt.withFixedSeed(Long.parseLong(seed));
@@ -37,6 +38,16 @@ public final class Fuzz {
       throw new IllegalArgumentException(EXAMPLES_PROPERTY + " must be a positive number, got " + value);
     }
     return n;
+  }
+
+  /**
+   * Prints {@code "fuzz: " + line} for bench/fuzz.sh's table, only when the number of examples was set
+   * on the command line: the normal suite stays quiet.
+   */
+  public static void report(String line) {
+    if (!System.getProperty(EXAMPLES_PROPERTY, "").isBlank()) {
+      System.out.println("fuzz: " + line);
+    }
   }
 
   /** Any byte value. */

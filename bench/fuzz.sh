@@ -1,53 +1,69 @@
 #!/usr/bin/env bash
-# Runs every fuzz test (shared-core's *FuzzTest classes: jqwik properties) with far more tries than
-# the normal suite gives them (junit-platform.properties: 300), and prints, per property, how many
-# tries ran, how long it took and whether it held. A failing property prints jqwik's shrunk sample
-# and seed; add the sample to that class's corpus (@Example) once it is fixed.
+# Runs every fuzz test (shared-core's *FuzzTest classes: QuickTheories properties in JUnit tests)
+# with far more examples than the normal suite gives them (dev.taskbound.core.testing.Fuzz: 300),
+# and prints, per test, how many examples ran, how long it took and whether it held. A failing
+# property prints its smallest falsifying value and "Seed was S"; replay it with
+# -Dtaskbound.fuzz.seed=S, and add the value to that class's corpus once it is fixed.
 #
-# Usage: bench/fuzz.sh [TRIES]      TRIES per property, default 20000 (about 5 minutes on 2 cores)
+# Usage: bench/fuzz.sh [EXAMPLES]   EXAMPLES per property, default 20000
 #   FUZZ_TESTS='ChunkedBodyFuzzTest'  only these classes (surefire -Dtest syntax), default *FuzzTest
 #   FUZZ_MAVEN_FLAGS='-o'             extra Maven flags (e.g. offline)
+#   FUZZ_SEED=S                       one fixed seed for every property (replays a failure)
 # No network, no servers: the properties call the parsers in-process.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-tries=${1:-20000}
+examples=${1:-20000}
 tests=${FUZZ_TESTS:-*FuzzTest}
-if ! [[ $tries =~ ^[0-9]+$ ]] || (( tries < 1 )); then
-  echo "usage: bench/fuzz.sh [TRIES]; TRIES must be a positive number, got '$tries'" >&2
+seed=${FUZZ_SEED:-}
+if ! [[ $examples =~ ^[0-9]+$ ]] || (( examples < 1 )); then
+  echo "usage: bench/fuzz.sh [EXAMPLES]; EXAMPLES must be a positive number, got '$examples'" >&2
+  exit 2
+fi
+if [[ -n $seed && ! $seed =~ ^-?[0-9]+$ ]]; then
+  echo "bench/fuzz.sh: FUZZ_SEED must be a number (a failure's 'Seed was S'), got '$seed'" >&2
   exit 2
 fi
 log=$(mktemp /tmp/taskbound-fuzz.XXXXXX.log)
 reports=shared-core/target/surefire-reports
 
-echo "fuzz: $tests, $tries tries per property; log $log"
+echo "fuzz: $tests, $examples examples per property${seed:+, seed $seed}; log $log"
+rm -f "$reports"/TEST-*FuzzTest.xml # the table shows this run only
 start=$(date +%s)
 status=0
-# A system property beats junit-platform.properties; the failure database stays in target/.
+# surefire forwards both properties to the test JVM (shared-core/pom.xml, systemPropertyVariables).
 # shellcheck disable=SC2086
 ./mvnw -B ${FUZZ_MAVEN_FLAGS:-} -Djenkins.skip -pl shared-core test \
   -Dtest="$tests" -Dsurefire.failIfNoSpecifiedTests=false \
-  -Djqwik.tries.default="$tries" -Djqwik.reporting.onlyfailures=false >"$log" 2>&1 || status=$?
+  -Dtaskbound.fuzz.examples="$examples" -Dtaskbound.fuzz.seed="$seed" >"$log" 2>&1 || status=$?
 end=$(date +%s)
 
-# Per property: class, name, time (surefire's XML), tries actually run (jqwik's report in system-out).
+# Per test: class, name, time (surefire's XML); examples run: "fuzz: N examples" (Fuzz.qt() in
+# system-out) or, for a falsified property, "falsified after N example(s)"; "-" for a corpus case.
 python3 - "$reports" <<'PY'
 import glob, re, sys, xml.etree.ElementTree as ET
-rows = []
+rows, notes = [], []
 for f in sorted(glob.glob(sys.argv[1] + "/TEST-*FuzzTest.xml")):
     for tc in ET.parse(f).getroot().iter("testcase"):
+        cls = tc.get("classname").split(".")[-1]
         out = "".join(e.text or "" for e in tc.iter("system-out"))
-        tries = re.findall(r"tries = (\d+)", out)
-        failed = tc.find("failure") is not None or tc.find("error") is not None
-        rows.append((tc.get("classname").split(".")[-1], tc.get("name"), tries[-1] if tries else "-",
-                     float(tc.get("time")), "FAILED" if failed else "held"))
+        bad = [e for e in list(tc.iter("failure")) + list(tc.iter("error"))]
+        msg = "".join((e.get("message") or "") + (e.text or "") for e in bad)
+        falsified = re.findall(r"falsified after (\d+) example", msg)
+        ran = re.findall(r"^fuzz: (\d+) examples$", out, re.M)
+        examples = falsified[0] if falsified else (ran[-1] if ran else "-")
+        rows.append((cls, tc.get("name"), examples, float(tc.get("time")), "FAILED" if bad else "held"))
+        notes += [f"{cls}.{tc.get('name')}: {n}" for n in re.findall(r"^fuzz: (?!\d+ examples$)(.*)$", out, re.M)]
 w = max([len(c) + len(n) + 1 for c, n, *_ in rows] + [8])
-print(f"{'property':<{w}}  {'tries':>8}  {'seconds':>8}  result")
+print(f"{'test':<{w}}  {'examples':>8}  {'seconds':>8}  result")
 for c, n, t, s, r in rows:
     print(f"{c + '.' + n:<{w}}  {t:>8}  {s:8.1f}  {r}")
+for n in notes:
+    print(n)
 PY
 echo "fuzz: $((end - start)) s in all (Maven included); exit $status"
 if (( status != 0 )); then
-  grep -E "Shrunk Sample|Original Sample|seed = |Tests run:.*Fail" "$log" | head -40 >&2 || true
+  grep -E -A1 "Property falsified|Smallest found" "$log" | awk '!seen[$0]++' | head -30 >&2 || true
+  grep -E "Seed was |Tests run:.*Fail" "$log" | awk '!seen[$0]++' | head -10 >&2 || true
 fi
 exit "$status"

@@ -2,20 +2,16 @@ package dev.taskbound.core.egress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.taskbound.core.testing.Fuzz;
+import dev.taskbound.core.testing.Fuzz.Edit;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tag;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.api.Pair;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
+import org.quicktheories.generators.SourceDSL;
 
 /**
  * Fuzzing the ClientHello reader (issue 18) with real JDK hellos, re-framed, cut short and
@@ -40,7 +36,7 @@ class ClientHelloFuzzTest {
   }
 
   /** Past findings and edge cases kept as regression inputs, with what each must give. */
-  @Example
+  @Test
   void edgeCasesGiveTheirDocumentedResults() {
     assertThat(ClientHello.parse(ByteBuffer.wrap(new byte[0]))).isEqualTo(new ClientHello.NeedMore(5));
     assertThat(ClientHello.parse(ByteBuffer.wrap(new byte[] {22, 3, 1, 0, 0}))).isInstanceOf(ClientHello.NotTls.class);
@@ -53,50 +49,57 @@ class ClientHelloFuzzTest {
         .isEqualTo(new ClientHello.NotTls("not a TLS handshake record"));
   }
 
-  @Property
-  void aValidHelloInAnyNumberOfRecordsUpToTheLimitReadsTheSame(@ForAll @IntRange(min = 1, max = ClientHello.MAX_RECORDS) int records,
-      @ForAll boolean withSni) {
-    byte[] hello = withSni ? WITH_SNI : WITHOUT_SNI;
+  /** Every case (1 to {@link ClientHello#MAX_RECORDS} records, with and without a name): few enough to try all. */
+  @Test
+  void aValidHelloInAnyNumberOfRecordsUpToTheLimitReadsTheSame() {
+    for (int records = 1; records <= ClientHello.MAX_RECORDS; records++) {
+      for (boolean withSni : new boolean[] {true, false}) {
+        byte[] hello = withSni ? WITH_SNI : WITHOUT_SNI;
 
-    ClientHello.Result r = ClientHello.parse(ByteBuffer.wrap(reframe(hello, records)));
+        ClientHello.Result r = ClientHello.parse(ByteBuffer.wrap(reframe(hello, records)));
 
-    assertThat(r).isEqualTo(new ClientHello.Hello(withSni ? Optional.of("api.example.com") : Optional.empty()));
-  }
-
-  @Property
-  void everyPrefixOfAValidHelloAsksForMoreThanItHasAndNoMoreThanTheWhole(@ForAll @IntRange(min = 1, max = 8) int records,
-      @ForAll int at) {
-    byte[] whole = reframe(WITH_SNI, records);
-    int length = Math.floorMod(at, whole.length);
-
-    ClientHello.Result r = ClientHello.parse(ByteBuffer.wrap(whole, 0, length).slice());
-
-    assertThat(r).isInstanceOfSatisfying(ClientHello.NeedMore.class,
-        more -> assertThat(more.until()).isGreaterThan(length).isLessThanOrEqualTo(whole.length));
-  }
-
-  @Property
-  void anyBytesGiveAResultThatKeepsItsPromises(@ForAll("hellos") byte[] input) {
-    ClientHello.Result r = ClientHello.parse(ByteBuffer.wrap(input));
-
-    if (r instanceof ClientHello.NeedMore more) {
-      assertThat(more.until()).isGreaterThan(input.length);
-    } else if (r instanceof ClientHello.Hello h) {
-      h.serverName().ifPresent(n -> assertThat(n).matches("[\\x21-\\x7e]+"));
-    } else {
-      assertThat(((ClientHello.NotTls) r).why()).isNotBlank();
+        assertThat(r).as("%d records, %s", records, withSni ? "with SNI" : "without SNI")
+            .isEqualTo(new ClientHello.Hello(withSni ? Optional.of("api.example.com") : Optional.empty()));
+      }
     }
+  }
+
+  @Test
+  void everyPrefixOfAValidHelloAsksForMoreThanItHasAndNoMoreThanTheWhole() {
+    Fuzz.qt().forAll(SourceDSL.integers().between(1, 8), SourceDSL.integers().all()).checkAssert((records, at) -> {
+      byte[] whole = reframe(WITH_SNI, records);
+      int length = Math.floorMod(at, whole.length);
+
+      ClientHello.Result r = ClientHello.parse(ByteBuffer.wrap(whole, 0, length).slice());
+
+      assertThat(r).isInstanceOfSatisfying(ClientHello.NeedMore.class,
+          more -> assertThat(more.until()).isGreaterThan(length).isLessThanOrEqualTo(whole.length));
+    });
+  }
+
+  @Test
+  void anyBytesGiveAResultThatKeepsItsPromises() {
+    Fuzz.qt().forAll(hellos()).checkAssert(input -> {
+      ClientHello.Result r = ClientHello.parse(ByteBuffer.wrap(input));
+
+      if (r instanceof ClientHello.NeedMore more) {
+        assertThat(more.until()).isGreaterThan(input.length);
+      } else if (r instanceof ClientHello.Hello h) {
+        h.serverName().ifPresent(n -> assertThat(n).matches("[\\x21-\\x7e]+"));
+      } else {
+        assertThat(((ClientHello.NotTls) r).why()).isNotBlank();
+      }
+    });
   }
 
   // --- generators ------------------------------------------------------------------------------
 
-  @Provide
-  Arbitrary<byte[]> hellos() {
-    Arbitrary<byte[]> framed = Combinators.combine(Arbitraries.of(WITH_SNI, WITHOUT_SNI), Arbitraries.integers().between(1, 70))
-        .as(ClientHelloFuzzTest::reframe);
-    Arbitrary<byte[]> random = Arbitraries.bytes().array(byte[].class).ofMaxSize(600)
-        .map(a -> a.length > 5 ? withRecordHeader(a) : a);
-    return Arbitraries.oneOf(mutated(framed), mutated(framed).map(a -> java.util.Arrays.copyOf(a, a.length / 2)), random);
+  private static Gen<byte[]> hellos() {
+    Gen<byte[]> framed = Fuzz.oneOfValues(WITH_SNI, WITHOUT_SNI)
+        .zip(SourceDSL.integers().between(1, 70), ClientHelloFuzzTest::reframe);
+    Gen<byte[]> random = Fuzz.byteArrays(Fuzz.anyByte(), 0, 600).map(a -> a.length > 5 ? withRecordHeader(a) : a);
+    return Generate.oneOf(mutated(framed), mutated(framed).map(a -> java.util.Arrays.copyOf(a, a.length / 2)), random)
+        .describedAs(Fuzz::printable);
   }
 
   /** The same handshake bytes as {@code records} TLS records of near-equal size. */
@@ -124,29 +127,11 @@ class ClientHelloFuzzTest {
   }
 
   /** A few random edits: a byte replaced (lengths and types most often, where parsers go wrong) or inserted. */
-  private static Arbitrary<byte[]> mutated(Arbitrary<byte[]> base) {
-    Arbitrary<List<Tuple.Tuple3<Integer, Integer, Byte>>> edits = Combinators.combine(
-        Arbitraries.integers().between(0, 3), Arbitraries.integers().between(0, 100_000),
-        Arbitraries.frequencyOf(Tuple.of(5, Arbitraries.bytes()), Tuple.of(5, Arbitraries.of((byte) 0, (byte) 0xff, (byte) 1))))
-        .as(Tuple::of).list().ofMinSize(1).ofMaxSize(4);
-    return Combinators.combine(base, edits).as((hello, es) -> {
-      List<Byte> out = new ArrayList<>();
-      for (byte x : hello) {
-        out.add(x);
-      }
-      for (var e : es) {
-        int at = Math.floorMod(e.get2(), out.size());
-        if (e.get1() == 0) {
-          out.add(at, e.get3());
-        } else {
-          out.set(at, e.get3());
-        }
-      }
-      byte[] a = new byte[out.size()];
-      for (int i = 0; i < a.length; i++) {
-        a[i] = out.get(i);
-      }
-      return a;
-    });
+  private static Gen<byte[]> mutated(Gen<byte[]> base) {
+    Gen<Edit.Kind> kind = Generate.frequency(Pair.of(1, Generate.constant(Edit.Kind.INSERT)),
+        Pair.of(3, Generate.constant(Edit.Kind.REPLACE)));
+    Gen<Byte> value = Generate.frequency(Pair.of(5, Fuzz.anyByte()), Pair.of(5, Fuzz.oneOfValues((byte) 0, (byte) 0xff, (byte) 1)));
+    Gen<Edit> edit = kind.zip(SourceDSL.integers().between(0, 100_000), value, Edit::new);
+    return base.zip(SourceDSL.lists().of(edit).ofSizeBetween(1, 4), Fuzz::edit);
   }
 }

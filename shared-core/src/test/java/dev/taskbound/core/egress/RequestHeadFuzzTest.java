@@ -2,18 +2,20 @@ package dev.taskbound.core.egress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.taskbound.core.testing.Fuzz;
+import dev.taskbound.core.testing.Fuzz.Edit;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tag;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.quicktheories.api.Pair;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
+import org.quicktheories.generators.SourceDSL;
 
 /**
  * Fuzzing the gateway's request-head parser (issue 18): whatever bytes a client sends, and however
@@ -33,40 +35,47 @@ class RequestHeadFuzzTest {
       "GET http://api.test/ HTTP/1.1\r\nX-A: \u001b[2J\r\n\r\n",
       "PUT http://api.test/ HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n");
 
-  @Example
-  void pastFindingsAreRefused() {
-    for (String input : CORPUS) {
-      Outcome o = outcome(bytes(input));
-
-      assertThat(o.refusal).as(printable(input)).isNotNull();
-    }
+  static List<String> corpus() {
+    return CORPUS;
   }
 
-  @Property
-  void anyBytesGiveAHeadThatKeepsItsPromisesOrTheDocumentedRefusal(@ForAll("heads") byte[] input) {
-    Outcome o = outcome(input);
+  @ParameterizedTest
+  @MethodSource("corpus")
+  void pastFindingsAreRefused(String input) {
+    Outcome o = outcome(bytes(input));
 
-    if (o.head != null) {
-      assertKeepsItsPromises(o.head);
-    } else if (o.refusal != null) {
-      assertThat(o.refusal.status()).isIn(400);
-      assertThat(o.refusal.getMessage()).isNotBlank().doesNotContain("\r", "\n");
-    }
+    assertThat(o.refusal).as(printable(input)).isNotNull();
   }
 
-  @Property
-  void aHeadCutIntoReadsAnywhereIsReadAsWhenItArrivesWhole(@ForAll("heads") byte[] input, @ForAll("cuts") List<Integer> cuts) {
-    Outcome whole = outcome(input);
+  @Test
+  void anyBytesGiveAHeadThatKeepsItsPromisesOrTheDocumentedRefusal() {
+    Fuzz.qt().forAll(heads()).checkAssert(input -> {
+      Outcome o = outcome(input);
 
-    Outcome dribbled = dribble(input, cuts);
+      if (o.head != null) {
+        assertKeepsItsPromises(o.head);
+      } else if (o.refusal != null) {
+        assertThat(o.refusal.status()).isIn(400);
+        assertThat(o.refusal.getMessage()).isNotBlank().doesNotContain("\r", "\n");
+      }
+    });
+  }
 
-    assertThat(dribbled.describe()).isEqualTo(whole.describe());
-    if (whole.head != null) { // what came after the head so far: a part of what came with it whole
-      byte[] all = array(whole.head.rest());
-      byte[] some = array(dribbled.head.rest());
-      assertThat(some.length).isLessThanOrEqualTo(all.length);
-      assertThat(java.util.Arrays.copyOf(all, some.length)).isEqualTo(some);
-    }
+  @Test
+  void aHeadCutIntoReadsAnywhereIsReadAsWhenItArrivesWhole() {
+    Fuzz.qt().forAll(heads(), cuts()).checkAssert((input, cuts) -> {
+      Outcome whole = outcome(input);
+
+      Outcome dribbled = dribble(input, cuts);
+
+      assertThat(dribbled.describe()).isEqualTo(whole.describe());
+      if (whole.head != null) { // what came after the head so far: a part of what came with it whole
+        byte[] all = array(whole.head.rest());
+        byte[] some = array(dribbled.head.rest());
+        assertThat(some.length).isLessThanOrEqualTo(all.length);
+        assertThat(java.util.Arrays.copyOf(all, some.length)).isEqualTo(some);
+      }
+    });
   }
 
   /** The parse, plus what the gateway asks of a parsed head next: its body framing. */
@@ -142,22 +151,23 @@ class RequestHeadFuzzTest {
 
   // --- generators ------------------------------------------------------------------------------
 
-  @Provide
-  Arbitrary<byte[]> heads() {
-    return Arbitraries.oneOf(mutated(realistic()), realistic().map(RequestHeadFuzzTest::bytes), anyBytes());
+  private static Gen<byte[]> heads() {
+    return Generate.oneOf(mutated(realistic()), realistic().map(RequestHeadFuzzTest::bytes), anyBytes())
+        .describedAs(Fuzz::printable);
   }
 
-  @Provide
-  Arbitrary<List<Integer>> cuts() {
-    return Arbitraries.integers().between(0, 100_000).list().ofMaxSize(12);
+  private static Gen<List<Integer>> cuts() {
+    return SourceDSL.lists().of(SourceDSL.integers().between(0, 100_000)).ofSizeBetween(0, 12);
+  }
+
+  /** Any byte, or (by weight) one of a head's punctuation and control characters. */
+  private static Gen<Byte> headByte(int anyWeight, int interestingWeight) {
+    return Generate.frequency(Pair.of(anyWeight, Fuzz.anyByte()), Pair.of(interestingWeight, Fuzz.oneOfValues(INTERESTING)));
   }
 
   /** Bytes with a head's punctuation and every control character over-represented. */
-  private static Arbitrary<byte[]> anyBytes() {
-    Arbitrary<Byte> b = Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(6, Arbitraries.bytes()),
-        net.jqwik.api.Tuple.of(4, Arbitraries.of(INTERESTING)));
-    return b.array(byte[].class).ofMaxSize(300).map(a -> {
+  private static Gen<byte[]> anyBytes() {
+    return Fuzz.byteArrays(headByte(6, 4), 0, 300).map(a -> {
       // most random inputs never end their head: half of them get an end
       return a.length % 2 == 0 ? concat(a, bytes("\r\n\r\n")) : a;
     });
@@ -166,17 +176,17 @@ class RequestHeadFuzzTest {
   private static final Byte[] INTERESTING = {
     0, 9, 10, 11, 12, 13, 27, 31, 32, 127, (byte) 0x80, (byte) 0xff, ':', ',', ';', '/', '"', '\\', '0', 'a'};
 
-  private static Arbitrary<String> realistic() {
-    Arbitrary<String> method = Arbitraries.of("GET", "PUT", "POST", "CONNECT", "HEAD", "G@T");
-    Arbitrary<String> target = Arbitraries.of("http://api.test/", "http://api.test:80/a?b=c", "api.test:443", "/", "*",
+  private static Gen<String> realistic() {
+    Gen<String> method = Fuzz.oneOfValues("GET", "PUT", "POST", "CONNECT", "HEAD", "G@T");
+    Gen<String> target = Fuzz.oneOfValues("http://api.test/", "http://api.test:80/a?b=c", "api.test:443", "/", "*",
         "http://[::1]:8080/", "http://api.test/%00");
-    Arbitrary<String> version = Arbitraries.of("HTTP/1.1", "HTTP/1.0", "HTTP/2", "http/1.1");
-    Arbitrary<String> header = Arbitraries.of(
+    Gen<String> version = Fuzz.oneOfValues("HTTP/1.1", "HTTP/1.0", "HTTP/2", "http/1.1");
+    Gen<String> header = Fuzz.oneOfValues(
         "Host: api.test", "Transfer-Encoding: chunked", "Transfer-Encoding: Chunked ", "Transfer-Encoding: gzip, chunked",
         "Content-Length: 5", "Content-Length: 05", "Content-Length: -1", "Content-Length: 99999999999999999999",
         "Connection: close, Content-Length", "X-Empty:", "X-Tab:\ta\tb", "Expect: 100-continue", "X: \u00e9");
-    Arbitrary<List<String>> headers = header.list().ofMaxSize(5);
-    return Combinators.combine(method, target, version, headers).as((m, t, v, hs) -> {
+    Gen<List<String>> headers = SourceDSL.lists().of(header).ofSizeBetween(0, 5);
+    return method.zip(target, version, headers, (m, t, v, hs) -> {
       StringBuilder sb = new StringBuilder(m).append(' ').append(t).append(' ').append(v).append("\r\n");
       hs.forEach(h -> sb.append(h).append("\r\n"));
       return sb.append("\r\n").append("0\r\n\r\n").toString();
@@ -184,39 +194,10 @@ class RequestHeadFuzzTest {
   }
 
   /** A realistic head with a few random edits: a byte inserted, replaced or deleted. */
-  private static Arbitrary<byte[]> mutated(Arbitrary<String> base) {
-    Arbitrary<Byte> b = Arbitraries.frequencyOf(
-        net.jqwik.api.Tuple.of(3, Arbitraries.bytes()),
-        net.jqwik.api.Tuple.of(7, Arbitraries.of(INTERESTING)));
-    Arbitrary<List<int[]>> edits = Combinators.combine(Arbitraries.integers().between(0, 2),
-        Arbitraries.integers().between(0, 1000), b).as((kind, at, v) -> new int[] {kind, at, v}).list().ofMinSize(1).ofMaxSize(4);
-    return Combinators.combine(base, edits).as((s, es) -> {
-      List<Byte> out = new ArrayList<>();
-      for (byte x : bytes(s)) {
-        out.add(x);
-      }
-      for (int[] e : es) {
-        int at = Math.floorMod(e[1], out.size() + 1);
-        switch (e[0]) {
-          case 0 -> out.add(at, (byte) e[2]);
-          case 1 -> {
-            if (at < out.size()) {
-              out.set(at, (byte) e[2]);
-            }
-          }
-          default -> {
-            if (at < out.size()) {
-              out.remove(at);
-            }
-          }
-        }
-      }
-      byte[] a = new byte[out.size()];
-      for (int i = 0; i < a.length; i++) {
-        a[i] = out.get(i);
-      }
-      return a;
-    });
+  private static Gen<byte[]> mutated(Gen<String> base) {
+    Gen<Edit> edit = Generate.enumValues(Edit.Kind.class)
+        .zip(SourceDSL.integers().between(0, 1000), headByte(3, 7), Edit::new);
+    return base.map(RequestHeadFuzzTest::bytes).zip(SourceDSL.lists().of(edit).ofSizeBetween(1, 4), Fuzz::edit);
   }
 
   private static byte[] array(ByteBuffer b) {

@@ -3,21 +3,21 @@ package dev.taskbound.core.policy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskbound.core.SafeText;
+import dev.taskbound.core.testing.Fuzz;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.api.Pair;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
+import org.quicktheories.generators.SourceDSL;
 
 /**
  * Issue 18: the policy binder under random input. Whatever the text, binding either succeeds or
  * throws a {@link PolicyException} (nothing else: no StackOverflowError, no YAMLException, no
  * NumberFormatException) whose message is one line of printable characters of bounded length.
  * Random YAML-ish documents built from the binder's own keys, and random byte-level mutations of
- * valid policies. Past crashes are kept as {@link Example}s.
+ * valid policies. Past crashes are kept as regression cases.
  */
 class PolicyBinderFuzzTest {
   private static final List<String> VALID = List.of(
@@ -34,35 +34,35 @@ class PolicyBinderFuzzTest {
   /** Longest message: the whole-message cut plus its ellipsis and length note. */
   private static final int MAX_MESSAGE = SafeText.MAX_LINE_CHARS + 32;
 
-  @Property
-  void randomDocumentsGiveABoundedOneLineErrorOrAPolicy(@ForAll("documents") String text) {
-    assertBindsOrRefusesInOneLine(text);
+  @Test
+  void randomDocumentsGiveABoundedOneLineErrorOrAPolicy() {
+    Fuzz.qt().forAll(documents()).checkAssert(PolicyBinderFuzzTest::assertBindsOrRefusesInOneLine);
   }
 
-  @Property
-  void mutatedPoliciesGiveABoundedOneLineErrorOrAPolicy(@ForAll("mutations") String text) {
-    assertBindsOrRefusesInOneLine(text);
+  @Test
+  void mutatedPoliciesGiveABoundedOneLineErrorOrAPolicy() {
+    Fuzz.qt().forAll(mutations()).checkAssert(PolicyBinderFuzzTest::assertBindsOrRefusesInOneLine);
   }
 
-  @Example
+  @Test
   void regressionGateActionOf1400Labels() {
     assertBindsOrRefusesInOneLine("apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  gate:\n    rules:\n"
         + "      - {action: " + "a.".repeat(1400) + "a, decision: deny}\n");
   }
 
-  @Example
+  @Test
   void regressionVaultPathOfManySegments() {
     assertBindsOrRefusesInOneLine("apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  vault:\n    policies: [a]\n"
         + "    secrets:\n      - {name: x, kind: kv1, env: X, path: " + "a/".repeat(8000) + "a}\n");
   }
 
-  @Example
+  @Test
   void regressionForgedSecondLine() {
     assertBindsOrRefusesInOneLine("apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  ttl: \"1h\\nok: forged.yml"
         + " (Task)\\e\\a\\0\"\n");
   }
 
-  @Example
+  @Test
   void regressionDeepNesting() {
     assertBindsOrRefusesInOneLine("[".repeat(5000) + "]".repeat(5000));
   }
@@ -78,37 +78,45 @@ class PolicyBinderFuzzTest {
     }
   }
 
-  @Provide
-  Arbitrary<String> documents() {
-    Arbitrary<String> keys = Arbitraries.of(PolicyBinder.allAcceptedKeys().toArray(new String[0]))
-        .injectDuplicates(0.1);
-    Arbitrary<String> scalars = Arbitraries.oneOf(
-        Arbitraries.of("true", "false", "yes", "on", "True", "~", "null", "42", "-1", "0x1f", "1.5e3", ".inf", "''",
+  /** Strings of {@code min} to {@code max} characters drawn from {@code chars}. */
+  private static Gen<String> strings(Gen<Character> chars, int min, int max) {
+    return SourceDSL.lists().of(chars).ofSizeBetween(min, max)
+        .map(l -> l.stream().map(String::valueOf).collect(Collectors.joining()));
+  }
+
+  private static Gen<Character> anyChar() {
+    return Generate.characters(Character.MIN_VALUE, Character.MAX_VALUE);
+  }
+
+  private static Gen<String> documents() {
+    List<String> allKeys = List.copyOf(PolicyBinder.allAcceptedKeys());
+    // Duplicate keys in one document, one draw in ten: a few keys drawn far more often than the rest.
+    Gen<String> keys = Generate.frequency(Pair.of(9, Generate.pick(allKeys)),
+        Pair.of(1, Generate.pick(allKeys.subList(0, Math.min(4, allKeys.size())))));
+    Gen<String> scalars = Generate.oneOf(
+        Fuzz.oneOfValues("true", "false", "yes", "on", "True", "~", "null", "42", "-1", "0x1f", "1.5e3", ".inf", "''",
             "taskbound.dev/v1", "Task", "Ceiling", "deny", "allow", "git.*", "*", "api.github.com", "10.0.0.0/8",
             "169.254.169.254", "[::1]:443", "xn--zz.example.com", "1h", "!!binary aGk=", "&a x", "*a", "<<: *a",
             "{}", "[]", "|\n  text", ">\n  text"),
-        Arbitraries.strings().all().ofMaxLength(40).map(s -> "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"")
-            + "\""),
-        Arbitraries.strings().withCharRange(' ', '~').ofMaxLength(40));
-    Arbitrary<String> entries = Combinators.combine(keys, scalars, Arbitraries.integers().between(0, 3))
-        .as((k, v, depth) -> "  ".repeat(depth) + k + ": " + v);
-    Arbitrary<String> lines = Arbitraries.oneOf(entries, entries.map(e -> "- " + e.strip()),
-        Arbitraries.of("---", "...", "# comment", "apiVersion: taskbound.dev/v1", "kind: Task", "spec:"));
-    return lines.list().ofMaxSize(30).map(l -> String.join("\n", l) + "\n");
+        strings(anyChar(), 0, 40).map(s -> "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\""),
+        strings(Generate.characters(' ', '~'), 0, 40));
+    Gen<String> entries = keys.zip(scalars, SourceDSL.integers().between(0, 3),
+        (k, v, depth) -> "  ".repeat(depth) + k + ": " + v);
+    Gen<String> lines = Generate.oneOf(entries, entries.map(e -> "- " + e.strip()),
+        Fuzz.oneOfValues("---", "...", "# comment", "apiVersion: taskbound.dev/v1", "kind: Task", "spec:"));
+    return SourceDSL.lists().of(lines).ofSizeBetween(0, 30).map(l -> String.join("\n", l) + "\n");
   }
 
-  @Provide
-  Arbitrary<String> mutations() {
-    Arbitrary<String> base = Arbitraries.of(VALID);
-    Arbitrary<Character> inserted = Arbitraries.oneOf(
-        Arbitraries.of('\n', '\t', '\0', '\u001b', '\u0007', '\u200d', '\u202e', ':', '-', '[', ']', '{', '}', '*',
+  private static Gen<String> mutations() {
+    Gen<String> base = Generate.pick(VALID);
+    Gen<Character> inserted = Generate.oneOf(
+        Fuzz.oneOfValues('\n', '\t', '\0', '\u001b', '\u0007', '\u200d', '\u202e', ':', '-', '[', ']', '{', '}', '*',
             '&', '!', '|', '>', '"', '\'', '#', '%', '@', '`', ' ', '.', '/'),
-        Arbitraries.chars().all());
-    Arbitrary<List<Integer>> positions = Arbitraries.integers().between(0, Integer.MAX_VALUE).list().ofMinSize(1)
-        .ofMaxSize(8);
-    return Combinators.combine(base, positions, inserted.list().ofSize(8), Arbitraries.integers().between(0, 2).list()
-            .ofSize(8))
-        .as((text, at, chars, ops) -> {
+        anyChar());
+    Gen<List<Integer>> positions = SourceDSL.lists().of(SourceDSL.integers().between(0, Integer.MAX_VALUE))
+        .ofSizeBetween(1, 8);
+    return base.zip(positions, SourceDSL.lists().of(inserted).ofSize(8),
+        SourceDSL.lists().of(SourceDSL.integers().between(0, 2)).ofSize(8), (text, at, chars, ops) -> {
           StringBuilder b = new StringBuilder(text);
           for (int i = 0; i < at.size(); i++) {
             int p = b.length() == 0 ? 0 : at.get(i) % b.length();

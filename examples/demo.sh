@@ -17,9 +17,23 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
+# The agent never runs as root: it runs as the owner of its workspace (docs/sandbox.md). Run as root
+# in a root-owned checkout (a CI machine, a container), the demo gives the agent a scratch
+# workspace of its own, owned by nobody (uid 65534), as a CI user's checkout would be.
+root=$PWD
+workspace=$root
+if [ "$(id -u)" -eq 0 ] && [ "$(stat -c %u .)" -eq 0 ]; then
+  workspace=$(mktemp -d /tmp/taskbound-demo.XXXXXX)
+  trap 'kill "$server" 2>/dev/null || true; rm -rf "$workspace"' EXIT
+  mkdir -p "$workspace/examples"
+  cp examples/demo-agent.sh "$workspace/examples/"
+  chown -R 65534:65534 "$workspace"
+  echo "demo: running as root in a root-owned checkout; the agent's workspace is $workspace (owned by uid 65534)"
+fi
+
 set +e
-bin/taskbound run --task DEMO-1 --policy examples/policies/demo.yml --out taskbound-evidence \
-  -- sh examples/demo-agent.sh
+(cd "$workspace" && "$root/bin/taskbound" run --task DEMO-1 --policy "$root/examples/policies/demo.yml" \
+  --out "$root/taskbound-evidence" -- sh examples/demo-agent.sh)
 status=$?
 set -e
 # sed -n 1p reads to the end: an early-exiting head would SIGPIPE ls under pipefail.

@@ -58,6 +58,7 @@ public final class CliProcess implements AutoCloseable {
     List<String> command = new ArrayList<>();
     command.add(launcher().toString());
     command.addAll(List.of(args));
+    AgentOwner.own(workDir); // the agent runs as the workspace's owner, never root
     ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
     pb.environment().put("TASKBOUND_JAR", shadedJar().toString());
     pb.environment().put("XDG_CACHE_HOME", workDir.resolve("cache").toString());

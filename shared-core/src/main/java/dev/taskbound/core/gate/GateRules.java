@@ -78,10 +78,27 @@ public final class GateRules {
    * @param action a concrete action name such as {@code secret.read}
    */
   public Verdict decide(String action) {
+    return decide(action, "");
+  }
+
+  /**
+   * Decides an action on a named target: rules for the action itself and rules for
+   * {@code action.target} ({@code secret.read.db}, or {@code secret.read.*}) both apply, the
+   * strictest deciding, so a rule written for one secret is never silently ignored.
+   *
+   * @param action a concrete action name such as {@code secret.read}
+   * @param target the target's name ({@code db}); a name that is no action label ({@code ""},
+   *     upper case, dots) only has the action's own rules
+   */
+  public Verdict decide(String action, String target) {
     Objects.requireNonNull(action, "action");
+    Objects.requireNonNull(target, "target");
+    String named = action + "." + target;
+    boolean byName = !target.isEmpty() && !target.contains(".") && GateRule.isValidAction(named);
     Sourced decider = null;
     for (Sourced r : rules) {
-      if (r.rule().matches(action) && (decider == null || r.rule().decision().compareTo(decider.rule().decision()) > 0)) {
+      boolean matches = r.rule().matches(action) || byName && r.rule().matches(named);
+      if (matches && (decider == null || r.rule().decision().compareTo(decider.rule().decision()) > 0)) {
         decider = r;
       }
     }

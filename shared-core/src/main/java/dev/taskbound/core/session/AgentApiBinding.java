@@ -103,7 +103,7 @@ final class AgentApiBinding {
    * decision is recorded (with the rule that made it, or the default) before anything is served.
    */
   Decision decide(AccessRequest request) {
-    GateRules.Verdict verdict = gate.decide(request.action().wireName());
+    GateRules.Verdict verdict = gate.decide(request.action().wireName(), request.name());
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("action", verdict.action());
     data.put("name", request.name());

@@ -65,4 +65,23 @@ class GateRulesTest {
     assertThat(gate.decide("github.token.refresh").decision()).isEqualTo(GateDecision.DENY);
     assertThat(gate.decide("secret.read").decision()).isEqualTo(GateDecision.ALLOW);
   }
+
+  /** Review finding (issue 10): a rule for one secret was accepted and then never matched. */
+  @Test
+  void aRuleForOneNamedSecretDecidesThatSecretAndNoOther() throws IOException {
+    GateRules gate = rules(
+        "      - {action: secret.read.db, decision: deny}",
+        "      - {action: \"secret.read.*\", decision: approve}");
+
+    GateRules.Verdict db = gate.decide("secret.read", "db");
+    GateRules.Verdict signing = gate.decide("secret.read", "signing");
+    GateRules.Verdict unnamed = gate.decide("secret.read", "");
+    GateRules.Verdict notALabel = gate.decide("secret.read", "DB");
+
+    assertThat(db.decision()).isEqualTo(GateDecision.DENY);
+    assertThat(db.ruleName()).isEqualTo("secret.read.db: deny");
+    assertThat(signing.decision()).isEqualTo(GateDecision.APPROVE);
+    assertThat(unnamed.decision()).isEqualTo(GateDecision.ALLOW);
+    assertThat(notALabel.decision()).isEqualTo(GateDecision.ALLOW);
+  }
 }

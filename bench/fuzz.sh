@@ -63,7 +63,7 @@ for n in notes:
 PY
 echo "fuzz: $((end - start)) s in all (Maven included); exit $status"
 if (( status != 0 )); then
-  grep -E -A1 "Property falsified|Smallest found" "$log" | awk '!seen[$0]++' | head -30 >&2 || true
-  grep -E "Seed was |Tests run:.*Fail" "$log" | awk '!seen[$0]++' | head -10 >&2 || true
+  grep -E -A1 "Property falsified|Smallest found" "$log" | awk '!seen[$0]++ && n++ < 30' >&2 || true
+  grep -E "Seed was |Tests run:.*Fail" "$log" | awk '!seen[$0]++ && n++ < 10' >&2 || true
 fi
 exit "$status"

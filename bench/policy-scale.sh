@@ -90,4 +90,4 @@ python3 "$here/bench/policy-scale-gen.py" "$work/c" comment
 run_case "1 MiB, one comment line" "$work/c/one-line.yml"
 run_case "1 MiB of 64-byte comment lines" "$work/c/lines.yml"
 echo
-echo "Start: $start. End: $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg). $(nproc) cores, $(java -version 2>&1 | head -1)."
+echo "Start: $start. End: $(date -u '+%Y-%m-%d %H:%M UTC'), load $(cut -d' ' -f1-3 /proc/loadavg). $(nproc) cores, $(java -version 2>&1 | sed -n 1p)."

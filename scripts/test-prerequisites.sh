@@ -59,7 +59,7 @@ agent_clis() {
   mkdir -p "$prefix"
   if ! npm install --global --prefix "$prefix" --no-fund --no-audit --loglevel=error \
       "@anthropic-ai/claude-code@$CLAUDE_CODE_VERSION" >&2 \
-      || ! "$bin" --version 2>/dev/null | grep -q "^$CLAUDE_CODE_VERSION "; then
+      || [[ "$("$bin" --version 2>/dev/null)" != "$CLAUDE_CODE_VERSION "* ]]; then
     echo "test prerequisites: installing @anthropic-ai/claude-code@$CLAUDE_CODE_VERSION into $prefix failed" \
       "(needs the npm registry and the native package for $(uname -m))" >&2
     rm -rf "$prefix"

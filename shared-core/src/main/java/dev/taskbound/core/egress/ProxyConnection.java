@@ -486,6 +486,12 @@ final class ProxyConnection implements Relay.Handler {
       event(ctx, GatewayEvents.SMUGGLING, host, port, e.getMessage());
     } else if (e.getMessage().startsWith("the Host header")) {
       event(ctx, GatewayEvents.HOST_MISMATCH, host, port, e.getMessage());
+    } else {
+      // Nothing the gateway refuses goes unrecorded (an unparsable target, a rule-evaluation error).
+      // The message may quote the target, which can carry a credential: the evidence gets the status.
+      event(ctx, GatewayEvents.MALFORMED, host, port,
+          "request refused with " + e.status() + " before any rule decided (its target or head is not accepted);"
+              + " the client was told why");
     }
     try {
       respond(e.status(), "taskbound: bad proxy request: " + e.getMessage() + "\n", false);

@@ -67,6 +67,16 @@ final class RunCommand implements Callable<Integer> {
   String image;
 
   @Option(
+      names = "--pass-env",
+      paramLabel = "NAME",
+      split = ",",
+      description = {
+        "Give the agent this host variable too (repeatable or comma-separated), e.g. ANTHROPIC_API_KEY:",
+        "the agent's environment is otherwise an allow-list. Not masked: it is the host's value, not one issued."
+      })
+  List<String> passEnv = new java.util.ArrayList<>();
+
+  @Option(
       names = "--wait-all",
       description = {
         "Keep the envelope until every process in the sandbox has exited, not only COMMAND (for hosts",
@@ -214,6 +224,7 @@ final class RunCommand implements Callable<Integer> {
       b.backend(CliValues.backend(sandbox));
     }
     b.waitForAll(waitAll);
+    passEnv.forEach(name -> b.passEnv(CliValues.variableName(name)));
     String agentImage = image != null ? image : env.get("TASKBOUND_AGENT_IMAGE");
     if (agentImage != null && !agentImage.isBlank()) {
       b.agentImage(agentImage);
@@ -250,6 +261,14 @@ final class RunCommand implements Callable<Integer> {
   static final class CliValues {
     private CliValues() {}
 
+    /**
+     * What a value error is reported against. Not {@code new CommandLine(RunCommand.class)}: picocli
+     * cannot build a RunCommand without its host environment, and the error became an internal one.
+     */
+    private static CommandLine usage() {
+      return new CommandLine(CommandLine.Model.CommandSpec.create().name("taskbound run"));
+    }
+
     static SandboxBackend backend(String value) {
       for (SandboxBackend b : SandboxBackend.values()) {
         if (b.name().equalsIgnoreCase(value)) {
@@ -257,7 +276,24 @@ final class RunCommand implements Callable<Integer> {
         }
       }
       throw new CommandLine.ParameterException(
-          new CommandLine(RunCommand.class), "--sandbox: '" + value + "' is not a backend; accepted: netns, container, proxy");
+          usage(), "--sandbox: '" + value + "' is not a backend; accepted: netns, container, proxy");
+    }
+
+    /**
+     * A host variable the user gives the agent: a shell name, never one of Taskbound's own (they hold
+     * the host's credential configuration: the App key, the Vault login).
+     */
+    static String variableName(String value) {
+      if (!value.matches("[A-Za-z_][A-Za-z0-9_]{0,127}")) {
+        throw new CommandLine.ParameterException(usage(), "--pass-env: "
+            + dev.taskbound.core.SafeText.quoted(value) + " is not a variable name; accepted: letters, digits and _, not"
+            + " starting with a digit");
+      }
+      if (value.startsWith("TASKBOUND_")) {
+        throw new CommandLine.ParameterException(usage(), "--pass-env: " + value
+            + " is Taskbound's own host configuration and never reaches the agent; accepted: any other variable");
+      }
+      return value;
     }
 
     static Duration duration(String option, String value) {
@@ -265,7 +301,7 @@ final class RunCommand implements Callable<Integer> {
         return dev.taskbound.core.policy.DurationFormat.parse(value);
       } catch (RuntimeException e) {
         throw new CommandLine.ParameterException(
-            new CommandLine(RunCommand.class), option + ": '" + value + "' is not a duration; accepted: e.g. 90s, 15m, 1h30m");
+            usage(), option + ": '" + value + "' is not a duration; accepted: e.g. 90s, 15m, 1h30m");
       }
     }
   }

@@ -374,7 +374,8 @@ public final class Session implements AutoCloseable {
     sessionVariables.put("TASKBOUND_SPIFFE_ID", identity.spiffeId().toString());
     sessionVariables.put("TASKBOUND_SVID", identity.token());
     Map<String, String> env = AgentEnvironment.build(
-        RegistryFiles.withoutCredentialVariables(spec.hostEnvironment(), policy.registries()), sessionVariables);
+        RegistryFiles.withoutCredentialVariables(spec.hostEnvironment(), policy.registries()), sessionVariables,
+        spec.passEnv());
     List<MaskingPump> pumps = credentials.needsMasking() ? startPumps() : List.of();
     SandboxIo io = pumps.isEmpty()
         ? SandboxIo.INHERIT

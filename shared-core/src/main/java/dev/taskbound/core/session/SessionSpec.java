@@ -39,6 +39,7 @@ public final class SessionSpec {
   private final Optional<java.io.OutputStream> agentStdout;
   private final Optional<java.io.OutputStream> agentStderr;
   private final Optional<java.io.PrintWriter> denialNotices;
+  private final List<String> passEnv;
 
   private SessionSpec(Builder b) {
     this.task = b.task;
@@ -61,7 +62,13 @@ public final class SessionSpec {
     this.agentStdout = b.agentStdout;
     this.agentStderr = b.agentStderr;
     this.denialNotices = b.denialNotices;
+    this.passEnv = List.copyOf(b.passEnv);
     this.openListener = b.openListener;
+  }
+
+  /** Host variables the user gives the agent besides the allow-list ({@code --pass-env}). */
+  public List<String> passEnv() {
+    return passEnv;
   }
 
   /** Told as each phase of {@link Session#open} and of starting the agent begins. */
@@ -187,6 +194,7 @@ public final class SessionSpec {
     private Optional<java.io.OutputStream> agentStdout = Optional.empty();
     private Optional<java.io.OutputStream> agentStderr = Optional.empty();
     private Optional<java.io.PrintWriter> denialNotices = Optional.empty();
+    private final List<String> passEnv = new java.util.ArrayList<>();
 
     private Builder(TaskId task, List<String> command) {
       this.task = Objects.requireNonNull(task, "task");
@@ -296,6 +304,16 @@ public final class SessionSpec {
      */
     public Builder denialNotices(java.io.PrintWriter err) {
       this.denialNotices = Optional.of(Objects.requireNonNull(err, "err"));
+      return this;
+    }
+
+    /**
+     * Gives the agent the host variable {@code name} as well (the agent's environment is otherwise an
+     * allow-list, {@link AgentEnvironment}). The value is the host's own, not an issued one, so the
+     * masker does not know it. Default: none.
+     */
+    public Builder passEnv(String name) {
+      passEnv.add(Objects.requireNonNull(name, "name"));
       return this;
     }
 

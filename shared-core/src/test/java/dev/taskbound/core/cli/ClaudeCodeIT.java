@@ -43,7 +43,10 @@ class ClaudeCodeIT {
     Path workspace = Files.createDirectories(work.resolve("workspace"));
     Path out = work.resolve("evidence");
     int port;
-    try (MessagesApiStandIn api = MessagesApiStandIn.start(Files.createDirectories(work.resolve("api")), 0)) {
+    // The stand-in's CA goes in the workspace: the sandbox has a private /tmp, so the agent sees no
+    // other path of this test's; the agent runs as the workspace's (unprivileged) owner.
+    try (MessagesApiStandIn api = MessagesApiStandIn.start(Files.createDirectories(workspace.resolve(".stand-in")), 0)) {
+      dev.taskbound.core.testing.AgentOwner.own(workspace);
       port = api.port();
       Path policy = Files.writeString(work.resolve("claude.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
           + "  ttl: 5m\n  sandbox: {backends: [netns]}\n  egress:\n    allow: [\"api.anthropic.com:" + api.port() + "\"]\n"
@@ -58,7 +61,10 @@ class ClaudeCodeIT {
           "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
 
       Result run = run(workspace, env, List.of(REPO.resolve("bin/taskbound").toString(), "run", "--task", "CLAUDE-1",
-          "--policy", policy.toString(), "--out", out.toString(), "--",
+          "--policy", policy.toString(), "--out", out.toString(),
+          // the agent's environment is an allow-list: Claude Code's own settings are passed by name
+          "--pass-env", "ANTHROPIC_API_KEY,ANTHROPIC_BASE_URL,NODE_EXTRA_CA_CERTS,DISABLE_AUTOUPDATER",
+          "--pass-env", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "--",
           "claude", "-p", "Write agent-wrote.txt and try blocked.test", "--allowedTools", "Bash"));
 
       // What Claude Code called, for docs/agents.md and the anthropic preset.

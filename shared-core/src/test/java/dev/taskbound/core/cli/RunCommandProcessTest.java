@@ -135,6 +135,28 @@ class RunCommandProcessTest {
     }
   }
 
+  /** Issue 11/19: the environment is an allow-list; a variable the user names reaches the agent. */
+  @Test
+  void onlyTheVariablesPassedByNameReachTheAgent() throws Exception {
+    Path policy = policy("10m");
+    Map<String, String> env = Map.of("TASKBOUND_HOME", home.toString(), "TASKBOUND_RUNTIME_DIR", runtime.toString(),
+        "TB_TEST_MODEL_KEY", "key-passed-by-name", "TB_TEST_OTHER_SECRET", "secret-never-passed");
+
+    try (CliProcess run = CliProcess.start(work, env,
+        "run", "--task", "T-E", "--policy", policy.toString(), "--out", out.toString(), "--pass-env", "TB_TEST_MODEL_KEY",
+        "--", "sh", "-c", "printf 'model=%s other=%s\\n' \"$TB_TEST_MODEL_KEY\" \"${TB_TEST_OTHER_SECRET:-unset}\"")) {
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).as(run.stderr()).isZero();
+      assertThat(run.stdout()).contains("model=key-passed-by-name other=unset");
+    }
+    try (CliProcess refused = CliProcess.start(work, env,
+        "run", "--task", "T-E", "--policy", policy.toString(), "--pass-env", "TASKBOUND_GITHUB_APP_KEY", "--", "true")) {
+      assertThat(refused.waitFor(WAIT)).isEqualTo(125);
+      assertThat(refused.stderr()).contains("--pass-env: TASKBOUND_GITHUB_APP_KEY is Taskbound's own host configuration");
+    }
+  }
+
   /** The socket is removed from the host side: inside the sandbox it is bound read-only (issue 11). */
   @Test
   void aGatewayThatDiesMidRunStopsTheAgentAndFailsTheRun() throws Exception {

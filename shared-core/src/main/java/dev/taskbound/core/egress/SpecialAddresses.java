@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Classifies addresses the gateway must not dial by default. IPv4-mapped, IPv4-compatible, NAT64
- * ({@code 64:ff9b::/96}) and 6to4 ({@code 2002::/16}) IPv6 addresses are classified by the IPv4
+ * Classifies addresses the gateway must not dial by default. IPv4-mapped, IPv4-compatible, SIIT
+ * ({@code ::ffff:0:0:0/96}), NAT64 ({@code 64:ff9b::/96}, and the local-use {@code 64:ff9b:1::/48}
+ * under every layout it allows) and 6to4 ({@code 2002::/16}) IPv6 addresses are classified by the IPv4
  * address they carry, so {@code ::ffff:169.254.169.254} is a metadata address too. Stateless.
  */
 public final class SpecialAddresses {
@@ -94,7 +95,33 @@ public final class SpecialAddresses {
       int off = b[0] == 0x20 && b[1] == 0x02 ? 2 : 12;
       return classifyOne(IpLiteral.of(v4(b[off], b[off + 1], b[off + 2], b[off + 3])).address());
     }
+    if (b.length == 16 && localUseNat64(b)) {
+      return localUseCarried(b);
+    }
     return Optional.empty();
+  }
+
+  /** The local-use NAT64 prefix 64:ff9b:1::/48 (RFC 8215), whose operator picks the layout. */
+  private static boolean localUseNat64(byte[] b) {
+    return b[0] == 0 && b[1] == 0x64 && b[2] == (byte) 0xff && b[3] == (byte) 0x9b && b[4] == 0 && b[5] == 1;
+  }
+
+  /**
+   * The strictest reading of a local-use NAT64 address: the IPv4 address it carries under each
+   * RFC 6052 layout a /48 allows (prefix /48, /56, /64, /96; byte 8 is the reserved u-octet), the
+   * metadata kind first, so no layout can smuggle 169.254.169.254 past the guard.
+   */
+  private static Optional<Kind> localUseCarried(byte[] b) {
+    int[][] layouts = {{6, 7, 9, 10}, {7, 9, 10, 11}, {9, 10, 11, 12}, {12, 13, 14, 15}};
+    Optional<Kind> found = Optional.empty();
+    for (int[] at : layouts) {
+      Optional<Kind> k = classifyOne(IpLiteral.of(v4(b[at[0]], b[at[1]], b[at[2]], b[at[3]])).address());
+      if (k.filter(kind -> kind == Kind.METADATA).isPresent()) {
+        return k;
+      }
+      found = found.or(() -> k);
+    }
+    return found;
   }
 
   /**
@@ -126,7 +153,9 @@ public final class SpecialAddresses {
     String sixToFour = String.format("2002:%02x%02x:%02x%02x::", v4[0] & 0xff, v4[1] & 0xff, v4[2] & 0xff, v4[3] & 0xff);
     return List.of(
         IpRange.parseAnyBreadth("[::" + dotted + "/128]"),
+        IpRange.parseAnyBreadth("[::ffff:0:" + dotted + "/128]"), // SIIT IPv4-translated (RFC 7915)
         IpRange.parseAnyBreadth("[64:ff9b::" + dotted + "/128]"),
+        IpRange.parseAnyBreadth("[64:ff9b:1::" + dotted + "/128]"), // local-use NAT64, /96 layout
         IpRange.parseAnyBreadth("[" + sixToFour + "/48]"));
   }
 
@@ -143,14 +172,15 @@ public final class SpecialAddresses {
     return Optional.empty();
   }
 
-  /** IPv4-compatible ::a.b.c.d, NAT64 64:ff9b::/96, or 6to4 2002::/16. */
+  /** IPv4-compatible ::a.b.c.d, SIIT ::ffff:0:a.b.c.d, NAT64 64:ff9b::/96, or 6to4 2002::/16. */
   private static boolean embedsIpv4(byte[] b) {
     if (b[0] == 0x20 && b[1] == 0x02) {
       return true;
     }
     boolean nat64 = b[0] == 0 && b[1] == 0x64 && b[2] == (byte) 0xff && b[3] == (byte) 0x9b;
+    boolean siit = !nat64 && b[8] == (byte) 0xff && b[9] == (byte) 0xff;
     for (int i = nat64 ? 4 : 0; i < 12; i++) {
-      if (b[i] != 0) {
+      if (b[i] != 0 && !(siit && (i == 8 || i == 9))) {
         return false;
       }
     }

@@ -131,6 +131,8 @@ class EgressHardeningTest {
   @ParameterizedTest(name = "{0}")
   @CsvSource({
     "169.254.169.254", "fd00:ec2::254", "100.100.100.200", "168.63.129.16", "169.254.170.2", "::ffff:169.254.169.254",
+    // review finding: SIIT and local-use NAT64 (RFC 8215) in its /96 and /48 layouts
+    "::ffff:0:a9fe:a9fe", "64:ff9b:1::a9fe:a9fe", "64:ff9b:1:a9fe:a9:fe00::",
   })
   void alwaysRefusesMetadataAddressesEvenWhenPinnedOrOptedIn(String address) throws Exception {
     Gateway g = gateway(List.of("meta.test", "0xa9fea9fe", "[fd00:ec2::254]", "168.63.129.16"),

@@ -58,6 +58,10 @@ class HostileInputTest {
             "task.yml:5: spec.egress.allow[0]: CIDR block [64:ff9b::/96] contains the cloud metadata address"
                 + " 169.254.169.254, which the gateway always refuses; accepted: blocks that leave out every metadata"
                 + " address (see docs/egress.md#the-address-guard)"),
+        Arguments.of("local-use NAT64 block carrying the metadata address", EGRESS + "    allow: ['[64:ff9b:1::/48]']\n",
+            "task.yml:5: spec.egress.allow[0]: CIDR block [64:ff9b:1::/48] contains the cloud metadata address"
+                + " 169.254.169.254, which the gateway always refuses; accepted: blocks that leave out every metadata"
+                + " address (see docs/egress.md#the-address-guard)"),
         Arguments.of("6to4 block carrying the metadata address", EGRESS + "    allow: ['[2002:a9fe:a9fe:1::/64]']\n",
             "task.yml:5: spec.egress.allow[0]: CIDR block [2002:a9fe:a9fe:1::/64] contains the cloud metadata address"
                 + " 169.254.169.254, which the gateway always refuses; accepted: blocks that leave out every metadata"

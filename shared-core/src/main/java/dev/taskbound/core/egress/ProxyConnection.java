@@ -473,9 +473,10 @@ final class ProxyConnection implements Relay.Handler {
 
   private void refuse(ProxyRequestException e) {
     ctx.counters().malformed.incrementAndGet();
-    // The host, once the request named one, so that the evidence counts the refusal against it.
-    String host = decision == null ? "" : decision.host();
-    int port = decision == null ? 0 : decision.port();
+    // The host, once the request named one (framing is checked before the rules decide), so that
+    // the evidence counts the refusal against it.
+    String host = decision != null ? decision.host() : target != null ? target.host() : "";
+    int port = decision != null ? decision.port() : target != null ? target.port() : 0;
     if (e.event() != null) { // a framing or syntax refusal names its own event
       event(ctx, e.event(), host, port, e.evidence());
     } else if (e.status() == 431) {

@@ -113,7 +113,7 @@ final class SessionReport {
         }
         case "egress.allowed", "egress.denied" -> r.egress(e);
         case "egress.denied.address", "egress.denied.sni_mismatch", "egress.denied.host_mismatch",
-            "egress.denied.smuggling" -> {
+            "egress.denied.smuggling", "egress.denied.malformed" -> {
           if (e.text("host") != null) {
             r.egress(e); // a refusal after the rules allowed the destination: a denial too
           }

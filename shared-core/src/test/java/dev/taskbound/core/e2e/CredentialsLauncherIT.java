@@ -90,7 +90,11 @@ class CredentialsLauncherIT {
   @Test
   void agentUsesTheMintedTokenRefreshesItReadsAnOnRequestSecretAndTeardownRevokesEachCredentialOnce() throws Exception {
     GithubStubs.stubRefresh(github);
-    String tb = "TASKBOUND_JAR='" + CliProcess.shadedJar() + "' '" + CliProcess.launcher() + "'";
+    // The agent runs the same launcher from its workspace: the sandbox shows it the jar Taskbound
+    // runs from, but not this checkout (which may sit under the host's /tmp, private inside).
+    Path launcher = java.nio.file.Files.copy(CliProcess.launcher(), work.resolve("taskbound"));
+    java.nio.file.Files.setPosixFilePermissions(launcher, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    String tb = "TASKBOUND_JAR='" + CliProcess.shadedJar() + "' '" + launcher + "'";
     String api = "http://api.github.test:" + github.port() + "/installation/repositories";
     String agent = String.join("\n",
         "curl -sS --max-time 10 -H \"Authorization: token $GH_TOKEN\" " + api + "; echo",

@@ -5,6 +5,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The netns sandbox is built by bubblewrap: on a fresh Debian/Ubuntu machine, as root, install it.
+if ! command -v bwrap >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "demo: installing bubblewrap (the netns sandbox's runtime requirement)" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap >/dev/null
+  else
+    echo "demo: bubblewrap (bwrap) is missing; install it, e.g. sudo apt-get install bubblewrap" >&2
+    exit 1
+  fi
+fi
+
 jar=shared-core/target/taskbound.jar
 [ -f "$jar" ] || ./mvnw -B -q -Djenkins.skip -DskipTests package
 

@@ -31,28 +31,18 @@ public final class BundleWriter {
       byte[] events = Files.readAllBytes(in.events());
       int end = EvidenceLog.lastNewline(events) + 1;
       List<EvidenceEvent> parsed = Chain.check(EvidenceLog.splitLines(events, end)).events();
-      Path dir = zipFile.toAbsolutePath().getParent();
-      Path tmp = Files.createTempFile(dir, ".bundle.", ".tmp");
-      try {
-        try (OutputStream out = Files.newOutputStream(tmp);
-            ZipOutputStream zip = new ZipOutputStream(out, StandardCharsets.UTF_8)) {
-          put(zip, Bundle.EVENTS, events);
-          if (in.seal() != null) {
-            put(zip, Bundle.SEAL, Files.readAllBytes(in.seal()));
-          }
-          put(zip, Bundle.JWKS, in.jwksJson());
-          put(zip, Bundle.POLICY, in.effectivePolicyJson());
-          put(zip, Bundle.IDENTITY, in.identityClaimsJson());
-          put(zip, Bundle.TEARDOWN, in.teardownJson());
-          put(zip, Bundle.SUMMARY, SummaryRenderer.markdown(parsed, in.teardownJson()));
-          put(zip, Bundle.REPORT, HtmlReportRenderer.html(parsed, in.teardownJson()));
+      return writeAtomically(zipFile, ".bundle.", zip -> {
+        put(zip, Bundle.EVENTS, events);
+        if (in.seal() != null) {
+          put(zip, Bundle.SEAL, Files.readAllBytes(in.seal()));
         }
-        EvidenceFiles.makeReadable(tmp);
-        Files.move(tmp, zipFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
-      return zipFile;
+        put(zip, Bundle.JWKS, in.jwksJson());
+        put(zip, Bundle.POLICY, in.effectivePolicyJson());
+        put(zip, Bundle.IDENTITY, in.identityClaimsJson());
+        put(zip, Bundle.TEARDOWN, in.teardownJson());
+        put(zip, Bundle.SUMMARY, SummaryRenderer.markdown(parsed, in.teardownJson()));
+        put(zip, Bundle.REPORT, HtmlReportRenderer.html(parsed, in.teardownJson()));
+      });
     } catch (IOException e) {
       throw new EvidenceException("cannot write evidence bundle " + zipFile + ": " + e.getMessage(), e);
     }
@@ -91,27 +81,43 @@ public final class BundleWriter {
               .put("continues_after", baseCount)
               .put("prev", last.hash())
               .put("count", parsed.size()));
-      Path dir = zipFile.toAbsolutePath().getParent();
-      Path tmp = Files.createTempFile(dir, ".addendum.", ".tmp");
-      try {
-        try (OutputStream out = Files.newOutputStream(tmp);
-            ZipOutputStream zip = new ZipOutputStream(out, StandardCharsets.UTF_8)) {
-          put(zip, Bundle.EVENTS, java.util.Arrays.copyOfRange(events, from, end));
-          put(zip, Bundle.SEAL, Files.readAllBytes(seal));
-          put(zip, Bundle.ADDENDUM, addendum);
-          put(zip, Bundle.TEARDOWN, teardownJson);
-          put(zip, Bundle.SUMMARY, SummaryRenderer.markdown(parsed, teardownJson));
-          put(zip, Bundle.REPORT, HtmlReportRenderer.html(parsed, teardownJson));
-        }
-        EvidenceFiles.makeReadable(tmp);
-        Files.move(tmp, zipFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
-      return zipFile;
+      byte[] added = java.util.Arrays.copyOfRange(events, from, end);
+      return writeAtomically(zipFile, ".addendum.", zip -> {
+        put(zip, Bundle.EVENTS, added);
+        put(zip, Bundle.SEAL, Files.readAllBytes(seal));
+        put(zip, Bundle.ADDENDUM, addendum);
+        put(zip, Bundle.TEARDOWN, teardownJson);
+        put(zip, Bundle.SUMMARY, SummaryRenderer.markdown(parsed, teardownJson));
+        put(zip, Bundle.REPORT, HtmlReportRenderer.html(parsed, teardownJson));
+      });
     } catch (IOException e) {
       throw new EvidenceException("cannot write addendum " + zipFile + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The entries of one zip. */
+  @FunctionalInterface
+  private interface Entries {
+    void write(ZipOutputStream zip) throws IOException;
+  }
+
+  /**
+   * Writes a zip to a temporary file beside {@code zipFile}, makes it readable by the evidence rule
+   * ({@link EvidenceFiles}) and renames it into place, so a reader never sees half of one.
+   */
+  private static Path writeAtomically(Path zipFile, String tmpPrefix, Entries entries) throws IOException {
+    Path tmp = Files.createTempFile(zipFile.toAbsolutePath().getParent(), tmpPrefix, ".tmp");
+    try {
+      try (OutputStream out = Files.newOutputStream(tmp);
+          ZipOutputStream zip = new ZipOutputStream(out, StandardCharsets.UTF_8)) {
+        entries.write(zip);
+      }
+      EvidenceFiles.makeReadable(tmp);
+      Files.move(tmp, zipFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+    return zipFile;
   }
 
   private static void put(ZipOutputStream zip, String name, String text) throws IOException {

@@ -84,7 +84,11 @@ public final class IpRange {
     }
   }
 
-  private static byte[] mask(byte[] address, int prefix) {
+  /**
+   * The network of {@code address} under a {@code prefix}-bit mask (the bits past the prefix
+   * cleared), as a new array; used where building a range per lookup would cost too much.
+   */
+  public static byte[] mask(byte[] address, int prefix) {
     byte[] out = address.clone();
     for (int i = 0; i < out.length; i++) {
       int keep = Math.max(0, Math.min(8, prefix - 8 * i));

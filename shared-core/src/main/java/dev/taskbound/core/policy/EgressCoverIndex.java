@@ -108,7 +108,7 @@ final class EgressCoverIndex {
     }
     int limit = prefix < 0 ? address.length * 8 : prefix;
     for (int p : used.headSet(limit, true)) {
-      if (blocks.contains(blockKey(port, p, mask(address, p)))) {
+      if (blocks.contains(blockKey(port, p, IpRange.mask(address, p)))) {
         return true;
       }
     }
@@ -121,14 +121,5 @@ final class EgressCoverIndex {
 
   private static String blockKey(int port, int prefix, byte[] network) {
     return port + "/" + prefix + "/" + new String(network, StandardCharsets.ISO_8859_1);
-  }
-
-  private static byte[] mask(byte[] address, int prefix) {
-    byte[] out = address.clone();
-    for (int i = 0; i < out.length; i++) {
-      int keep = Math.max(0, Math.min(8, prefix - 8 * i));
-      out[i] = (byte) (out[i] & (0xff << (8 - keep)));
-    }
-    return out;
   }
 }

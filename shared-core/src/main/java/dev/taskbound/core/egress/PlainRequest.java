@@ -26,6 +26,7 @@ final class PlainRequest {
    * @throws ProxyRequestException 400, recorded as {@link GatewayEvents#SMUGGLING}, for anything else
    */
   static long bodyLength(RequestHead head) throws ProxyRequestException {
+    refuseUnderscoreLookalikes(head);
     var te = head.values("Transfer-Encoding");
     var cl = head.values("Content-Length");
     if (!te.isEmpty() && !cl.isEmpty()) {
@@ -53,6 +54,24 @@ final class PlainRequest {
       }
     }
     return Long.parseLong(first);
+  }
+
+  /**
+   * Some servers and CGI gateways read {@code _} in a header name as {@code -} (nginx with
+   * {@code underscores_in_headers}, anything mapping headers to {@code HTTP_*} variables), so
+   * {@code Transfer_Encoding} could frame the body there while we ignore it.
+   */
+  private static void refuseUnderscoreLookalikes(RequestHead head) throws ProxyRequestException {
+    for (RequestHead.Header h : head.headers()) {
+      if (h.name().indexOf('_') < 0) {
+        continue;
+      }
+      String reads = h.name().replace('_', '-').toLowerCase(Locale.ROOT);
+      if (FRAMING.contains(reads) || HOP_BY_HOP.contains(reads)) {
+        throw new ProxyRequestException(400, "header name '" + RequestHead.printable(h.name()) + "' reads as '" + reads
+            + "' to servers that map '_' to '-'; accepted: the name with '-'", GatewayEvents.SMUGGLING);
+      }
+    }
   }
 
   /**

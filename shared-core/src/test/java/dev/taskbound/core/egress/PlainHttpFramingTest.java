@@ -226,6 +226,10 @@ class PlainHttpFramingTest {
         + " | egress.denied.smuggling | unsupported Transfer-Encoding 'chunked, chunked'; accepted: chunked",
     "two Transfer-Encoding headers | PUT | Transfer-Encoding: chunked\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n"
         + " | egress.denied.smuggling | unsupported Transfer-Encoding 'chunked, chunked'; accepted: chunked",
+    "Transfer_Encoding with an underscore | PUT | Transfer_Encoding: chunked\\r\\nContent-Length: 5\\r\\n\\r\\nhello"
+        + " | egress.denied.smuggling | header name 'Transfer_Encoding' reads as 'transfer-encoding' to servers that map '_' to '-'; accepted: the name with '-'",
+    "Content_Length with an underscore | PUT | Content_Length: 5\\r\\n\\r\\nhello"
+        + " | egress.denied.smuggling | header name 'Content_Length' reads as 'content-length' to servers that map '_' to '-'; accepted: the name with '-'",
     "Transfer-Encoding identity | PUT | Transfer-Encoding: identity\\r\\n\\r\\n"
         + " | egress.denied.smuggling | unsupported Transfer-Encoding 'identity'; accepted: chunked",
     "Transfer-Encoding and Content-Length | PUT | Content-Length: 5\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n0\\r\\n\\r\\n"

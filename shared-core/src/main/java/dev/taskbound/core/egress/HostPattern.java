@@ -133,6 +133,7 @@ public final class HostPattern {
       throw new EgressRuleException("host " + SafeText.quoted(original) + " is not a valid name; " + ACCEPTED);
     }
     refuseInvisible(original, n);
+    refuseDeviations(original, n);
     String ascii;
     try {
       ascii = IDN.toASCII(n, IDN.USE_STD3_ASCII_RULES).toLowerCase(Locale.ROOT);
@@ -179,6 +180,31 @@ public final class HostPattern {
             + "; accepted: visible characters only");
       }
     }
+  }
+
+  /**
+   * IDNA2003 (what {@link IDN} implements) maps {@code ß} to {@code ss} and {@code ς} to {@code σ};
+   * IDNA2008, which browsers, curl and registries use, keeps them: {@code faß.de} is
+   * {@code xn--fa-hia.de} there and {@code fass.de} here, two different domains. A rule naming one
+   * must not allow the other, so names with these characters are refused. (Their IDNA2008 A-labels
+   * fail {@link #checkPunycode}'s round trip, so they are refused in that form too.)
+   */
+  private static void refuseDeviations(String original, String name) {
+    int at = indexOfDeviation(name);
+    if (at >= 0) {
+      throw new EgressRuleException("host " + SafeText.quoted(original) + " contains "
+          + String.format("U+%04X", name.codePointAt(at)) + " ('" + name.charAt(at) + "'), which IDNA2003 and"
+          + " IDNA2008 encode as different domains; accepted: names without U+00DF (\u00df) and U+03C2 (\u03c2)");
+    }
+  }
+
+  private static int indexOfDeviation(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) == '\u00df' || s.charAt(i) == '\u03c2') {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static boolean isVariationSelectorSupplement(int codePoint) {

@@ -77,6 +77,14 @@ class HostileInputTest {
             "task.yml:5: spec.egress.allow[0]: rule 'xn--zz.example.com': host 'xn--zz.example.com' has the label"
                 + " 'xn--zz', which is not valid Punycode; accepted: an xn-- label that decodes to a Unicode name, or the"
                 + " Unicode name itself"),
+        Arguments.of("sharp s, which IDNA2003 reads as ss", EGRESS + "    allow: [\"fa\u00DF.example.com\"]\n",
+            "task.yml:5: spec.egress.allow[0]: rule 'fa\u00df.example.com': host 'fa\u00df.example.com' contains U+00DF"
+                + " ('\u00df'), which IDNA2003 and IDNA2008 encode as different domains; accepted: names without U+00DF (\u00df)"
+                + " and U+03C2 (\u03c2)"),
+        Arguments.of("the IDNA2008 A-label of a name with sharp s", EGRESS + "    allow: [xn--fa-hia.example.com]\n",
+            "task.yml:5: spec.egress.allow[0]: rule 'xn--fa-hia.example.com': host 'xn--fa-hia.example.com' has the label"
+                + " 'xn--fa-hia', which is not valid Punycode; accepted: an xn-- label that decodes to a Unicode name, or the"
+                + " Unicode name itself"),
         Arguments.of("zero-width joiner inside a name", EGRESS + "    allow: [\"a\\u200Db.example.com\"]\n",
             "task.yml:5: spec.egress.allow[0]: rule 'a\\u200db.example.com': host 'a\\u200db.example.com' contains the"
                 + " invisible or control character U+200D at position 2; accepted: visible characters only"),

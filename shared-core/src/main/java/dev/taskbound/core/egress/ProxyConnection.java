@@ -324,12 +324,15 @@ final class ProxyConnection implements Relay.Handler {
   }
 
   private void dialFailed(DialException e) throws IOException {
-    if (e.kind() == DialException.Kind.REFUSED) {
-      // The rule allowed it, the address guard did not: a denial, with the class of the address.
+    Optional<AddressRefusal> refused = attempts == null ? Optional.empty() : attempts.refusal();
+    if (refused.isPresent()) {
+      // The rule allowed it, the address guard did not (for some address, even if the others were
+      // only unreachable): a denial, with the class of the address, so the evidence shows the try.
       ctx.counters().denied.incrementAndGet();
-      AddressRefusal refusal = attempts.refusal().orElseThrow();
-      if (recorded(() -> ctx.listener().onAddressRefused(decision, head.method(), refusal))) {
-        respond(403, denialText(decision, e.getMessage()), true);
+      String why = e.kind() == DialException.Kind.REFUSED ? e.getMessage()
+          : refused.get().reason() + "; the other addresses: " + e.getMessage();
+      if (recorded(() -> ctx.listener().onAddressRefused(decision, head.method(), refused.get()))) {
+        respond(403, denialText(decision, why), true);
       }
       return;
     }

@@ -594,6 +594,28 @@ class GatewayTest {
   }
 
   @Test
+  void addressRefusedByTheGuardIsRecordedAsADenialEvenWhenTheOtherAddressIsUnreachable() throws Exception {
+    int closed = LoopbackServer.closedPort();
+    NameResolver twoAddresses = host -> List.of(InetAddress.getByName("127.0.0.2"), InetAddress.getByName("127.0.0.1"));
+    AddressGuard not2 = (d, a) -> a.getHostAddress().equals("127.0.0.2") ? Optional.of("address 127.0.0.2 is on the block list") : Optional.empty();
+    Gateway g = gateway(List.of("multi.test:" + closed), List.of(),
+        GatewayOptions.DEFAULTS.withResolver(twoAddresses).withAllowPrivateAddresses(true).withGuard(not2));
+
+    String response;
+    try (ProxyClient c = new ProxyClient(g.socketPath())) {
+      response = c.send("CONNECT multi.test:" + closed + " HTTP/1.1\r\n\r\n").readAll();
+    }
+
+    // Review finding F4: the refused address used to vanish behind the unreachable one's 502.
+    assertThat(response).startsWith("HTTP/1.1 403 Forbidden\r\n")
+        .contains("address 127.0.0.2 is on the block list; the other addresses: could not connect to multi.test:" + closed);
+    assertThat(seen).singleElement().satisfies(s -> {
+      assertThat(s.decision().allowed()).isFalse();
+      assertThat(s.decision().reason()).isEqualTo("address 127.0.0.2 is on the block list");
+    });
+  }
+
+  @Test
   /** Issue 10: no decision goes unrecorded; a listener that cannot record fails the gateway closed. */
   void listenerThatFailsStopsTheRequestFromBeingRelayedAndFailsTheGateway() throws Exception {
     LoopbackServer up = server(echo());

@@ -35,36 +35,42 @@ docker_env() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# Real coding agents for the end-to-end tests (ClaudeCodeIT) and bench/agent-overhead.sh: pinned
-# versions from the npm registry, each in its own fixed prefix so nothing else on the machine is
-# touched. Skipped when that version is already there; installed only as root; anything else fails
-# loudly. Claude Code ships as a native binary per platform (an optional dependency its postinstall
-# links into bin/claude.exe), so the install needs no Node.js at run time.
+# Real coding agents for the end-to-end tests (ClaudeCodeIT, CodexCliIT) and
+# bench/agent-overhead.sh: pinned versions from the npm registry, each in its own fixed prefix so
+# nothing else on the machine is touched. Skipped when that version is already there; installed
+# only as root; anything else fails loudly. Both ship a native binary per platform (an optional
+# dependency); Claude Code's postinstall links it into bin/claude.exe, Codex's bin/codex.js is a
+# Node launcher that finds it.
 AGENT_PREFIX=/opt/taskbound-test
 CLAUDE_CODE_VERSION=2.1.328
-agent_clis() {
-  local prefix="$AGENT_PREFIX/claude-code" bin manifest
-  bin="$prefix/bin/claude"
-  manifest="$prefix/lib/node_modules/@anthropic-ai/claude-code/package.json"
-  # Cheap check on every build (starting the 370 MB binary is not): the pinned version is installed.
-  if [ -x "$bin" ] && grep -q "\"version\": *\"$CLAUDE_CODE_VERSION\"" "$manifest" 2>/dev/null; then
+CODEX_VERSION=0.169.0
+# npm_agent DIR PACKAGE VERSION BIN VERSION_PREFIX: installs PACKAGE@VERSION into $AGENT_PREFIX/DIR
+# and checks that `BIN --version` starts with VERSION_PREFIX.
+npm_agent() {
+  local prefix="$AGENT_PREFIX/$1" package="$2" version="$3" bin="$AGENT_PREFIX/$1/bin/$4" expect="$5" manifest
+  manifest="$prefix/lib/node_modules/$package/package.json"
+  # Cheap check on every build (starting a 100+ MB binary is not): the pinned version is installed.
+  if [ -x "$bin" ] && grep -q "\"version\": *\"$version\"" "$manifest" 2>/dev/null; then
     return 0
   fi
   if [ "$(id -u)" -ne 0 ]; then
-    echo "test prerequisites: Claude Code $CLAUDE_CODE_VERSION missing from $prefix; as root run scripts/test-prerequisites.sh" >&2
+    echo "test prerequisites: $package $version missing from $prefix; as root run scripts/test-prerequisites.sh" >&2
     exit 1
   fi
-  echo "test prerequisites: installing @anthropic-ai/claude-code@$CLAUDE_CODE_VERSION into $prefix" >&2
+  echo "test prerequisites: installing $package@$version into $prefix" >&2
   rm -rf "$prefix"
   mkdir -p "$prefix"
-  if ! npm install --global --prefix "$prefix" --no-fund --no-audit --loglevel=error \
-      "@anthropic-ai/claude-code@$CLAUDE_CODE_VERSION" >&2 \
-      || [[ "$("$bin" --version 2>/dev/null)" != "$CLAUDE_CODE_VERSION "* ]]; then
-    echo "test prerequisites: installing @anthropic-ai/claude-code@$CLAUDE_CODE_VERSION into $prefix failed" \
+  if ! npm install --global --prefix "$prefix" --no-fund --no-audit --loglevel=error "$package@$version" >&2 \
+      || [[ "$("$bin" --version 2>/dev/null)" != "$expect"* ]]; then
+    echo "test prerequisites: installing $package@$version into $prefix failed" \
       "(needs the npm registry and the native package for $(uname -m))" >&2
     rm -rf "$prefix"
     exit 1
   fi
+}
+agent_clis() {
+  npm_agent claude-code @anthropic-ai/claude-code "$CLAUDE_CODE_VERSION" claude "$CLAUDE_CODE_VERSION "
+  npm_agent codex @openai/codex "$CODEX_VERSION" codex "codex-cli $CODEX_VERSION"
 }
 # ---------------------------------------------------------------------------------------------
 

@@ -2,15 +2,15 @@ package dev.taskbound.core.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.taskbound.core.testing.AgentCliRun;
+import dev.taskbound.core.testing.AgentCliRun.Result;
 import dev.taskbound.core.testing.MessagesApiStandIn;
 import dev.taskbound.core.testing.RunArtifacts;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -25,8 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code NODE_EXTRA_CA_CERTS}), scripted to have the Bash tool write a workspace file and curl a
  * host the policy does not allow.
  *
- * <p>As root, Claude Code refuses {@code --dangerously-skip-permissions}; {@code -p} with
- * {@code --allowedTools Bash} lets the tool run without a prompt (docs/agents.md).
+ * <p>Claude Code refuses {@code --dangerously-skip-permissions} to uid 0; the envelope runs the
+ * agent as the workspace's unprivileged owner, so the flag works here even though the test runs as
+ * root (issue 19 item 3; the narrower {@code --allowedTools} works too, docs/agents.md).
  */
 @Timeout(300)
 class ClaudeCodeIT {
@@ -65,12 +66,12 @@ class ClaudeCodeIT {
           // the agent's environment is an allow-list: Claude Code's own settings are passed by name
           "--pass-env", "ANTHROPIC_API_KEY,ANTHROPIC_BASE_URL,NODE_EXTRA_CA_CERTS,DISABLE_AUTOUPDATER",
           "--pass-env", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "--",
-          "claude", "-p", "Write agent-wrote.txt and try blocked.test", "--allowedTools", "Bash"));
+          "claude", "-p", "Write agent-wrote.txt and try blocked.test", "--dangerously-skip-permissions"));
 
       // What Claude Code called, for docs/agents.md and the anthropic preset.
       System.out.println("stand-in requests: " + api.requests());
-      assertThat(run.status).as(run.output).isZero();
-      assertThat(run.output).contains(MessagesApiStandIn.FINAL_TEXT)
+      assertThat(run.status()).as(run.output()).isZero();
+      assertThat(run.output()).contains(MessagesApiStandIn.FINAL_TEXT)
           .contains("taskbound: denied blocked.test:443 — to allow it, add \"blocked.test\" to spec.egress.allow\n");
       assertThat(api.toolUses()).as(api.requests().toString()).isEqualTo(1);
       assertThat(api.finals()).as(api.requests().toString()).isEqualTo(1);
@@ -86,24 +87,11 @@ class ClaudeCodeIT {
       bundle = files.filter(p -> p.toString().endsWith(".zip")).findFirst().orElseThrow();
     }
     Result verify = run(work, Map.of(), List.of("java", "-jar", JAR.toString(), "verify", bundle.toString()));
-    assertThat(verify.status).as(verify.output).isZero();
-    assertThat(verify.output).startsWith("ok: ");
+    assertThat(verify.status()).as(verify.output()).isZero();
+    assertThat(verify.output()).startsWith("ok: ");
   }
 
-  private record Result(int status, String output) {}
-
   private Result run(Path dir, Map<String, String> env, List<String> command) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-    pb.environment().putAll(env);
-    pb.environment().put("XDG_CACHE_HOME", work.resolve("cache").toString());
-    pb.environment().put("TASKBOUND_HOME", work.resolve("tbhome").toString());
-    pb.environment().put("TASKBOUND_JAR", JAR.toString());
-    Process p = pb.start();
-    byte[] out = p.getInputStream().readAllBytes();
-    if (!p.waitFor(240, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("timed out: " + command);
-    }
-    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    return AgentCliRun.run(work, JAR, dir, env, command);
   }
 }

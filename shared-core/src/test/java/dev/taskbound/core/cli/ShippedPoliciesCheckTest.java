@@ -32,7 +32,7 @@ class ShippedPoliciesCheckTest {
             .filter(ShippedPoliciesCheckTest::isPolicy).sorted().forEach(found::add);
       }
     }
-    assertThat(found).contains(ROOT.resolve("examples/policies/claude-code.yml"));
+    assertThat(found).contains(ROOT.resolve("examples/policies/claude-code.yml"), ROOT.resolve("examples/policies/codex.yml"));
     return found.stream();
   }
 

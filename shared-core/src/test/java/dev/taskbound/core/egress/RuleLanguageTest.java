@@ -80,6 +80,9 @@ class RuleLanguageTest {
         "*.anything.ck|rule '*.anything.ck': host pattern '*.anything.ck' matches every domain under the public"
             + " suffix anything.ck, where anyone can register one; name at least a registrable domain such as"
             + " *.example.anything.ck",
+        "*.xn--4pvxs.jp|rule '*.xn--4pvxs.jp': host pattern '*.xn--4pvxs.jp' matches every domain under the public"
+            + " suffix xn--4pvxs.jp, where anyone can register one; name at least a registrable domain such as"
+            + " *.example.xn--4pvxs.jp",
         "api.*.com|rule 'api.*.com': host pattern 'api.*.com': a wildcard may only be the whole leftmost label;"
             + " accepted: host.example.com, *.example.com (subdomains only), **.example.com (apex and subdomains),"
             + " an IPv4 address, a bracketed IPv6 address, or a CIDR block such as 10.0.0.0/8",

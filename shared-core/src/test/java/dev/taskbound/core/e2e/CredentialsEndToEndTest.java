@@ -11,7 +11,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static dev.taskbound.core.broker.vault.VaultStubs.CHILD_ACCESSOR;
 import static dev.taskbound.core.broker.vault.VaultStubs.CHILD_TOKEN;
 import static dev.taskbound.core.broker.vault.VaultStubs.DYNAMIC_PASSWORD;
@@ -46,9 +45,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,6 +63,7 @@ class CredentialsEndToEndTest {
   private static final String PEM = TestKeys.pkcs1Pem(TestKeys.rsa());
 
   @TempDir Path work;
+  @RegisterExtension final CredentialApis apis = new CredentialApis();
   private WireMockServer github;
   private WireMockServer vault;
   private Path home;
@@ -73,21 +73,13 @@ class CredentialsEndToEndTest {
 
   @BeforeEach
   void startStubs() throws IOException {
-    github = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-    github.start();
-    vault = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-    vault.start();
+    github = apis.github();
+    vault = apis.vault();
     GithubStubs.stubApp(github);
     VaultStubs.stubAll(vault);
     home = Files.createDirectories(work.resolve("home"));
     runtime = Files.createDirectories(work.resolve("rt"));
     out = work.resolve("evidence");
-  }
-
-  @AfterEach
-  void stopStubs() {
-    github.stop();
-    vault.stop();
   }
 
   @Test
@@ -325,21 +317,7 @@ class CredentialsEndToEndTest {
         "      - {name: db, kind: dynamic, path: database/creds/readonly, field: password, file: db.txt}",
         "      - {name: signing, kind: kv2, path: kv/app/db, field: password, access: on-request}",
         "");
-    return Files.writeString(work.resolve(withVault ? "task-vault.yml" : "task.yml"), String.join("\n",
-        "apiVersion: taskbound.dev/v1",
-        "kind: Task",
-        "spec:",
-        "  ttl: 10m",
-        "  sandbox:",
-        "    backends: [netns]",
-        "  egress:",
-        "    allow: [\"api.github.test:" + github.port() + "\"]",
-        "    hosts:",
-        "      api.github.test: 127.0.0.1",
-        "  github:",
-        "    repositories: [acme/app]",
-        "    permissions: {contents: read}",
-        "") + vaultSpec);
+    return apis.writeTask(work.resolve(withVault ? "task-vault.yml" : "task.yml"), vaultSpec);
   }
 
   private CliProcess taskbound(Map<String, String> env, String... args) throws IOException {

@@ -8,7 +8,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static dev.taskbound.core.broker.github.GithubStubs.ACCESS_TOKENS_PATH;
 import static dev.taskbound.core.broker.github.GithubStubs.CREATE_BODY;
 import static dev.taskbound.core.broker.github.GithubStubs.REFRESHED_TOKEN;
@@ -44,9 +43,9 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,6 +63,7 @@ class CredentialsLauncherIT {
   private static final KeyPair APP_KEY = TestKeys.rsa();
 
   @TempDir Path work;
+  @RegisterExtension final CredentialApis apis = new CredentialApis();
   private WireMockServer github;
   private WireMockServer vault;
   private Path home;
@@ -71,20 +71,12 @@ class CredentialsLauncherIT {
 
   @BeforeEach
   void startStubs() throws IOException {
-    github = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-    github.start();
-    vault = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-    vault.start();
+    github = apis.github();
+    vault = apis.vault();
     GithubStubs.stubApp(github);
     VaultStubs.stubAll(vault);
     home = Files.createDirectories(work.resolve("home"));
     out = work.resolve("evidence");
-  }
-
-  @AfterEach
-  void stopStubs() {
-    github.stop();
-    vault.stop();
   }
 
   @Test
@@ -254,21 +246,7 @@ class CredentialsLauncherIT {
         "      - {name: db, kind: dynamic, path: database/creds/readonly, field: password, file: db.txt}",
         "      - {name: signing, kind: kv2, path: kv/app/db, field: password, access: on-request}",
         "");
-    return Files.writeString(work.resolve(withVault ? "task-vault.yml" : "task.yml"), String.join("\n",
-        "apiVersion: taskbound.dev/v1",
-        "kind: Task",
-        "spec:",
-        "  ttl: 10m",
-        "  sandbox:",
-        "    backends: [netns]",
-        "  egress:",
-        "    allow: [\"api.github.test:" + github.port() + "\"]",
-        "    hosts:",
-        "      api.github.test: 127.0.0.1",
-        "  github:",
-        "    repositories: [acme/app]",
-        "    permissions: {contents: read}",
-        "") + vaultSpec);
+    return apis.writeTask(work.resolve(withVault ? "task-vault.yml" : "task.yml"), vaultSpec);
   }
 
   private CliProcess taskbound(Map<String, String> env, String... args) throws IOException {

@@ -7,7 +7,6 @@ import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static dev.taskbound.core.broker.vault.VaultStubs.KV2_VALUE;
 import static dev.taskbound.core.broker.vault.VaultStubs.SECRET_ID;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,9 +32,9 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -67,25 +66,18 @@ class GateRulesEndToEndTest {
       "");
 
   @TempDir Path work;
+  @RegisterExtension final CredentialApis apis = new CredentialApis();
   private WireMockServer github;
   private WireMockServer vault;
   private Path out;
 
   @BeforeEach
   void startStubs() {
-    github = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-    github.start();
-    vault = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-    vault.start();
+    github = apis.github();
+    vault = apis.vault();
     stubGithub();
     VaultStubs.stubAll(vault);
     out = work.resolve("evidence");
-  }
-
-  @AfterEach
-  void stopStubs() {
-    github.stop();
-    vault.stop();
   }
 
   @Test

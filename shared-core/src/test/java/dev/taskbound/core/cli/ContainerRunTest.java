@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.taskbound.core.evidence.BundleVerifier;
+import dev.taskbound.core.testing.AgentOwner;
 import dev.taskbound.core.testing.CliProcess;
 import dev.taskbound.core.testing.LocalApi;
 import dev.taskbound.core.testing.RunArtifacts;
@@ -47,6 +48,7 @@ class ContainerRunTest {
   @Test
   void agentContainerReachesOnlyWhatThePolicyAllowsAndLeavesNoContainer() throws Exception {
     int port = api.getAddress().getPort();
+    AgentOwner.own(work); // the agent runs as the workspace's owner, never root
     Path policy = Files.writeString(work.resolve("p.yml"), String.join("\n",
         "apiVersion: taskbound.dev/v1",
         "kind: Task",

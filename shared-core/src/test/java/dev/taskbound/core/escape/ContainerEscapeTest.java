@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.taskbound.core.sandbox.ContainerConfig;
 import dev.taskbound.core.sandbox.ContainerSandbox;
 import dev.taskbound.core.sandbox.Sandbox;
+import dev.taskbound.core.testing.AgentOwner;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
@@ -66,7 +67,8 @@ class ContainerEscapeTest extends EscapeSuite {
 
   @Override
   Path workspace(Path dir) throws IOException {
-    return Files.createDirectories(dir.resolve("work"));
+    // the agent runs as the workspace's owner, never root
+    return AgentOwner.own(Files.createDirectories(dir.resolve("work")));
   }
 
   @Override

@@ -26,8 +26,9 @@ record Layer(
     Located<Boolean> allowPrivate,
     Located<List<Located<RegistryPolicy>>> registries,
     Located<Integer> pids,
-    Located<Long> memory) {
+    Located<Long> memory,
+    Located<String> containerRuntime) {
 
   static final Layer EMPTY =
-      new Layer(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+      new Layer(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 }

@@ -55,6 +55,8 @@ final class Narrowing {
   private Located<Integer> pids = Located.builtIn(SandboxLimits.DEFAULT_PIDS, "sandbox.limits.pids");
   /** {@code null}: no memory limit. */
   private Located<Long> memory;
+  /** {@code null}: the Docker daemon's default runtime. */
+  private Located<String> containerRuntime;
 
   private static <T> Located<List<Located<T>>> builtInList(List<T> values, String field) {
     List<Located<T>> items = new ArrayList<>();
@@ -89,6 +91,7 @@ final class Narrowing {
     c.registries = registries;
     c.pids = pids;
     c.memory = memory;
+    c.containerRuntime = containerRuntime;
     return c;
   }
 
@@ -111,6 +114,7 @@ final class Narrowing {
     applyTtl(layer.ttl());
     applySandbox(layer);
     applyLimits(layer);
+    applyContainerRuntime(layer.containerRuntime());
     applyEgress(layer);
     applyAllowPrivate(layer.allowPrivate());
     applyGithub(layer);
@@ -200,6 +204,23 @@ final class Narrowing {
       }
       memory = m;
     }
+  }
+
+  /**
+   * Below the built-in ceiling, only the runtime an upper layer names: a runtime decides how the
+   * agent container is isolated, so a lower layer cannot pick one the ceiling did not.
+   */
+  private void applyContainerRuntime(Located<String> r) {
+    if (r == null) {
+      return;
+    }
+    if (!open && (containerRuntime == null || !containerRuntime.value().equals(r.value()))) {
+      throw widens(r, r.value(), containerRuntime == null
+          ? ceiling + " names no runtime (the daemon's default); accepted: leave sandbox.container.runtime unset,"
+              + " or name it in the Ceiling"
+          : limitAt(containerRuntime) + " allows only " + containerRuntime.value());
+    }
+    containerRuntime = r;
   }
 
   /**
@@ -550,6 +571,9 @@ final class Narrowing {
     if (memory != null) {
       prov.put("sandbox.limits.memory", memory.at());
     }
+    if (containerRuntime != null) {
+      prov.put("sandbox.container.runtime", containerRuntime.at());
+    }
     SandboxLimits limits = new SandboxLimits(java.util.OptionalInt.of(pids.value()),
         memory == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(memory.value()));
     List<EgressRule> allowed = values(allow, "egress.allow", prov);
@@ -573,7 +597,8 @@ final class Narrowing {
     List<RegistryPolicy> regs = values(registries, "registries", prov);
     return new EffectivePolicy(trustDomain.value(), audience.value(), ttl.value(), profile.map(Located::value),
         backends.value().stream().map(Located::value).collect(Collectors.toList()), enforcement.value(),
-        allowed, denied, pins, allowPrivate.value(), repos, perms, rules, prov, vault, regs, limits);
+        allowed, denied, pins, allowPrivate.value(), repos, perms, rules, prov, vault, regs, limits,
+        Optional.ofNullable(containerRuntime).map(Located::value));
   }
 
 

@@ -56,7 +56,10 @@ final class PolicyBinder {
   static final List<String> SPEC_KEYS =
       List.of("identity", "ttl", "sandbox", "egress", "github", "gate", "vault", "registries");
   static final List<String> IDENTITY_KEYS = List.of("trustDomain", "audience", "audiences");
-  static final List<String> SANDBOX_KEYS = List.of("backends", "enforcement", "limits");
+  static final List<String> SANDBOX_KEYS = List.of("backends", "enforcement", "limits", "container");
+  static final List<String> CONTAINER_KEYS = List.of("runtime");
+  /** A runtime name as dockerd registers it ({@code runc}, {@code runsc}, {@code io.containerd.runc.v2}). */
+  private static final Pattern CONTAINER_RUNTIME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   static final List<String> LIMITS_KEYS = List.of("pids", "memory");
   static final List<String> EGRESS_KEYS = List.of("allow", "deny", "hosts", "presets", "allowPrivate");
   static final List<String> GITHUB_KEYS = List.of("repositories", "permissions");
@@ -102,6 +105,7 @@ final class PolicyBinder {
     keys.put("identity", IDENTITY_KEYS);
     keys.put("sandbox", SANDBOX_KEYS);
     keys.put("limits", LIMITS_KEYS);
+    keys.put("container", CONTAINER_KEYS);
     keys.put("egress", EGRESS_KEYS);
     keys.put("github", GITHUB_KEYS);
     keys.put("gate", GATE_KEYS);
@@ -282,6 +286,7 @@ final class PolicyBinder {
     Located<Enforcement> enforcement = null;
     Located<Integer> pids = null;
     Located<Long> memory = null;
+    Located<String> containerRuntime = null;
     if (m.containsKey("sandbox")) {
       String p = path + ".sandbox";
       Map<String, NodeTuple> sb = mapping(m.get("sandbox").getValueNode(), p, SANDBOX_KEYS);
@@ -303,6 +308,14 @@ final class PolicyBinder {
         }
         if (lim.containsKey("memory")) {
           memory = scalar(lim.get("memory"), p + ".limits.memory", this::memory);
+        }
+      }
+      if (sb.containsKey("container")) {
+        Map<String, NodeTuple> c = mapping(sb.get("container").getValueNode(), p + ".container", CONTAINER_KEYS);
+        if (c.containsKey("runtime")) {
+          containerRuntime = scalar(c.get("runtime"), p + ".container.runtime", (n, f) -> matching(n, f,
+              CONTAINER_RUNTIME, "a runtime name the Docker daemon registers (1-128 of A-Z, a-z, 0-9, '.', '_', '-')"
+                  + " such as runsc"));
         }
       }
     }
@@ -362,7 +375,7 @@ final class PolicyBinder {
     Located<List<Located<RegistryPolicy>>> registries =
         m.containsKey("registries") ? list(m.get("registries"), path + ".registries", this::registry) : null;
     return new Layer(trustDomain, audience, audiences, ttl, backends, enforcement, allow, deny, hosts,
-        repositories, permissions, gateRules, vault, allowPrivate, registries, pids, memory);
+        repositories, permissions, gateRules, vault, allowPrivate, registries, pids, memory, containerRuntime);
   }
 
   // ---- spec.sandbox.limits ----

@@ -277,6 +277,25 @@ class PolicyResolverTest {
   }
 
   @Test
+  void aTaskMayNameTheContainerRuntimeTheCeilingNamesAndItIsRecordedInTheDigest() throws IOException {
+    Path org = write("org.yml", "apiVersion: taskbound.dev/v1\nkind: Ceiling\nspec:\n"
+        + "  sandbox: {container: {runtime: runsc}}\n");
+    Path task = write("task.yml", "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
+        + "  sandbox:\n    container: {runtime: runsc}\n");
+
+    EffectivePolicy p = PolicyResolver.resolve(List.of(org, task), Optional.empty());
+    EffectivePolicy none = PolicyResolver.resolve(List.of(), Optional.empty());
+
+    assertThat(p.containerRuntime()).hasValue("runsc");
+    assertThat(p.provenanceOf("sandbox.container.runtime")).contains(new Provenance(task.toString(), 5));
+    assertThat(p.toCanonicalJson()).contains("\"containerRuntime\":\"runsc\"");
+    assertThat(PolicyExplainer.render(p)).contains("sandbox.container.runtime: runsc  (" + task + ":5)\n");
+    assertThat(none.containerRuntime()).isEmpty();
+    assertThat(none.toCanonicalJson()).doesNotContain("containerRuntime");
+    assertThat(PolicyExplainer.render(none)).doesNotContain("sandbox.container.runtime");
+  }
+
+  @Test
   void defaultsToFourThousandPidsAndNoMemoryLimitWithoutAffectingTheDigest() {
     EffectivePolicy p = PolicyResolver.resolve(List.of(), Optional.empty());
 

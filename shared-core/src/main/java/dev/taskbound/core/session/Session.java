@@ -436,7 +436,7 @@ public final class Session implements AutoCloseable {
                 // the gateway accepts the agent's connections itself where the backend allows
                 .withListenerSink(this::serveSandboxPort)
                 // the policy files stay read-only even inside the workspace
-                .withConfinement(new Confinement(Optional.empty(), spec.policyFiles(), List.of())));
+                .withConfinement(new Confinement(Optional.empty(), spec.policyFiles(), List.of()).withLimits(policy.limits())));
     } catch (RuntimeException | Error e) {
       event("agent.start_failed", Map.of("error", TeardownRunner.describe(e)));
       throw e;

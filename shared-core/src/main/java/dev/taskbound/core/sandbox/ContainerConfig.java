@@ -29,9 +29,6 @@ import java.util.regex.Pattern;
  * @param runtime the OCI runtime of the agent container ({@code docker run --runtime}, for example
  *     gVisor's {@code runsc}); empty: the daemon's default. Preflight refuses one the daemon does not
  *     offer
- * @param pidsLimit at most this many processes in the agent container ({@code --pids-limit}), above 0
- * @param memoryBytes the agent container's memory limit in bytes ({@code --memory}, swap included);
- *     empty: none
  */
 public record ContainerConfig(
     Path dockerBinary,
@@ -43,22 +40,13 @@ public record ContainerConfig(
     int forwarderPort,
     Map<String, String> labels,
     Optional<String> runningIn,
-    Optional<String> runtime,
-    long pidsLimit,
-    java.util.OptionalLong memoryBytes) {
+    Optional<String> runtime) {
   /** The daemon's usual socket. */
   public static final String DEFAULT_ENDPOINT = "unix:///var/run/docker.sock";
   /** The forwarder image that {@code scripts/docker-test-env.sh} builds. */
   public static final String DEFAULT_FORWARDER_IMAGE = "taskbound/forwarder:17";
   /** An unprivileged port; the network namespace is the sandbox's own, so nothing else uses it. */
   public static final int DEFAULT_FORWARDER_PORT = 3128;
-  /**
-   * The agent container's process limit when nothing else is set: Docker's own default is none, so
-   * a fork bomb would reach the host's limits.
-   */
-  public static final long DEFAULT_PIDS_LIMIT = 4096;
-  /** The smallest memory limit Docker accepts (6 MiB). */
-  public static final long MIN_MEMORY_BYTES = 6L * 1024 * 1024;
 
   private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}");
   private static final Pattern LABEL_KEY = Pattern.compile("[a-z0-9][a-z0-9._-]{0,127}");
@@ -92,13 +80,6 @@ public record ContainerConfig(
     });
     Objects.requireNonNull(runtime, "runtime");
     runtime.ifPresent(ContainerConfig::requireRuntime);
-    if (pidsLimit < 1) {
-      throw new IllegalArgumentException("pidsLimit must be above 0: " + pidsLimit);
-    }
-    Objects.requireNonNull(memoryBytes, "memoryBytes");
-    if (memoryBytes.isPresent() && memoryBytes.getAsLong() < MIN_MEMORY_BYTES) {
-      throw new IllegalArgumentException("memoryBytes must be at least " + MIN_MEMORY_BYTES + ": " + memoryBytes.getAsLong());
-    }
   }
 
   private static void requireRuntime(String runtime) {
@@ -140,8 +121,6 @@ public record ContainerConfig(
     b.labels.putAll(labels);
     b.runningIn = runningIn.orElse(null);
     b.runtime = runtime.orElse(null);
-    b.pidsLimit = pidsLimit;
-    b.memoryBytes = memoryBytes;
     return b;
   }
 
@@ -157,8 +136,6 @@ public record ContainerConfig(
     private final Map<String, String> labels = new LinkedHashMap<>();
     private String runningIn;
     private String runtime;
-    private long pidsLimit = DEFAULT_PIDS_LIMIT;
-    private java.util.OptionalLong memoryBytes = java.util.OptionalLong.empty();
 
     private Builder(String agentImage) {
       requireImage("agentImage", agentImage);
@@ -226,38 +203,11 @@ public record ContainerConfig(
       return this;
     }
 
-    /**
-     * At most {@code limit} processes in the agent container; the default is {@value
-     * #DEFAULT_PIDS_LIMIT}.
-     *
-     * @throws IllegalArgumentException if not above 0
-     */
-    public Builder pidsLimit(long limit) {
-      if (limit < 1) {
-        throw new IllegalArgumentException("pidsLimit must be above 0: " + limit);
-      }
-      this.pidsLimit = limit;
-      return this;
-    }
-
-    /**
-     * The agent container's memory limit in bytes, swap included; the default is none.
-     *
-     * @throws IllegalArgumentException if below {@value #MIN_MEMORY_BYTES} (Docker's minimum)
-     */
-    public Builder memoryBytes(long bytes) {
-      if (bytes < MIN_MEMORY_BYTES) {
-        throw new IllegalArgumentException("memoryBytes must be at least " + MIN_MEMORY_BYTES + ": " + bytes);
-      }
-      this.memoryBytes = java.util.OptionalLong.of(bytes);
-      return this;
-    }
-
     public ContainerConfig build() {
       Path docker = dockerBinary != null ? dockerBinary : findDocker();
       Path code = forwarderCode != null ? forwarderCode : ownCode();
       return new ContainerConfig(docker, endpoint, agentImage, forwarderImage, forwarderJava, code, forwarderPort, labels,
-          Optional.ofNullable(runningIn), Optional.ofNullable(runtime), pidsLimit, memoryBytes);
+          Optional.ofNullable(runningIn), Optional.ofNullable(runtime));
     }
 
     private static Path findDocker() {

@@ -1,5 +1,6 @@
 package dev.taskbound.core.sandbox;
 
+import dev.taskbound.core.policy.SandboxLimits;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,12 +21,19 @@ import java.util.Objects;
  * @param runtime the runtime the daemon runs the agent with (the policy's, or the daemon's default)
  * @param image the agent image as named
  * @param imageDigest the image's content digest ({@code sha256:...}, Docker's image id)
- * @param config the backend's settings (limits)
+ * @param config the backend's settings (the runtime)
+ * @param limits the launch's resource limits ({@code sandbox.limits})
  * @param userNamespace whether the daemon remaps users ({@code userns-remap}): the agent's uid is
  *     then a different host uid
  */
 record ContainerFloor(
-    AgentUser user, String runtime, String image, String imageDigest, ContainerConfig config, boolean userNamespace) {
+    AgentUser user,
+    String runtime,
+    String image,
+    String imageDigest,
+    ContainerConfig config,
+    SandboxLimits limits,
+    boolean userNamespace) {
   /** The agent's fresh home: an empty tmpfs owned by the agent's user. */
   static final String HOME = "/home/agent";
 
@@ -35,6 +43,7 @@ record ContainerFloor(
     Objects.requireNonNull(image, "image");
     Objects.requireNonNull(imageDigest, "imageDigest");
     Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(limits, "limits");
   }
 
   /** The {@code docker create} flags of the floor. */
@@ -46,9 +55,9 @@ record ContainerFloor(
         "--read-only",
         // exec: build tools run what they unpack there; nosuid, nodev as for every tmpfs of Docker's
         "--tmpfs", "/tmp:rw,nosuid,nodev,exec,mode=1777",
-        "--tmpfs", HOME + ":rw,nosuid,nodev,exec,mode=0700,uid=" + user.uid() + ",gid=" + user.gid(),
-        "--pids-limit", String.valueOf(config.pidsLimit())));
-    config.memoryBytes().ifPresent(m -> a.addAll(List.of(
+        "--tmpfs", HOME + ":rw,nosuid,nodev,exec,mode=0700,uid=" + user.uid() + ",gid=" + user.gid()));
+    limits.pids().ifPresent(n -> a.addAll(List.of("--pids-limit", String.valueOf(n))));
+    limits.memoryBytes().ifPresent(m -> a.addAll(List.of(
         "--memory", String.valueOf(m), "--memory-swap", String.valueOf(m)))); // no swap beyond the limit
     config.runtime().ifPresent(r -> a.addAll(List.of("--runtime", r)));
     return a;
@@ -78,7 +87,10 @@ record ContainerFloor(
     m.put("namespaces", ns);
     m.put("capabilities", "none (--cap-drop ALL)");
     m.put("no_new_privs", true);
-    m.put("seccomp", "docker default profile");
+    Map<String, Object> seccomp = new LinkedHashMap<>();
+    seccomp.put("profile", "docker default");
+    seccomp.put("refused_with", "EPERM");
+    m.put("seccomp", seccomp);
     m.put("read_only_root", true);
     Map<String, Object> fs = new LinkedHashMap<>();
     List<String> ro = new ArrayList<>(List.of("/ (the image " + image + ")"));
@@ -88,10 +100,11 @@ record ContainerFloor(
     fs.put("hidden", List.copyOf(hidden));
     fs.put("private", List.of("/tmp", HOME, "/dev (Docker's minimal set)", "/proc (own PID namespace)"));
     m.put("filesystem", fs);
-    Map<String, Object> limits = new LinkedHashMap<>();
-    limits.put("pids", config.pidsLimit());
-    limits.put("memory_bytes", config.memoryBytes().isPresent() ? config.memoryBytes().getAsLong() : "none");
-    m.put("limits", limits);
+    Map<String, Object> applied = new LinkedHashMap<>();
+    applied.put("pids", limits.pids().isPresent() ? (Object) limits.pids().getAsInt() : "none");
+    applied.put("memory", limits.memoryText());
+    applied.put("applied_by", "docker --pids-limit/--memory (the container's cgroup)");
+    m.put("limits", applied);
     m.put("runtime", runtime);
     m.put("image", image);
     m.put("image_digest", imageDigest);

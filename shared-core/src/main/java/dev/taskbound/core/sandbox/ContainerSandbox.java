@@ -44,8 +44,8 @@ import java.util.concurrent.TimeoutException;
  * as the launch's {@link Confinement#user()}, else the workspace's owner, never uid 0 (a workspace
  * owned by root is refused before any container exists); every capability dropped,
  * {@code no-new-privileges}, Docker's default seccomp profile (preflight refuses a daemon without
- * one), a read-only root with a private {@code /tmp} and a fresh {@code HOME} on tmpfs, a process
- * limit and the configured memory limit, and the configured OCI runtime (preflight refuses one the
+ * one), a read-only root with a private {@code /tmp} and a fresh {@code HOME} on tmpfs, the
+ * launch's process and memory limits ({@link Confinement#limits()}), and the configured OCI runtime (preflight refuses one the
  * daemon does not offer, naming those it does). Run as root, Taskbound gives the session's files the
  * agent's variables point at to the agent's user, as the netns backend does ({@link RuntimeAccess}).
  *
@@ -183,7 +183,7 @@ public final class ContainerSandbox implements Sandbox {
       RuntimeAccess.grant(launch.agentPaths(), user); // the session's files its variables point at
     }
     ContainerFloor floor = new ContainerFloor(user, daemon.effectiveRuntime(config.runtime()), config.agentImage(),
-        agentImageDigest, config, daemon.remapsUsers());
+        agentImageDigest, config, launch.confinement().limits(), daemon.remapsUsers());
     String id = HexFormat.of().formatHex(randomBytes());
     String forwarder = "taskbound-" + id + "-forwarder";
     String agent = "taskbound-" + id + "-agent";

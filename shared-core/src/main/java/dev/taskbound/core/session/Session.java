@@ -304,10 +304,8 @@ public final class Session implements AutoCloseable {
             "the container backend needs the agent's image; accepted: --image IMAGE (or TASKBOUND_AGENT_IMAGE),"
                 + " a local image such as debian:bookworm"));
         ContainerConfig.Builder config = ContainerConfig.builder(image).endpoint(dockerEndpoint()).label(SESSION_LABEL, id.value());
-        // the floor's policy-set parts: the runtime (gVisor's runsc, ...) and the limits
+        // the agent container's runtime (gVisor's runsc, ...); the limits come with the launch
         policy.containerRuntime().ifPresent(config::runtime);
-        policy.limits().pids().ifPresent(config::pidsLimit);
-        policy.limits().memoryBytes().ifPresent(config::memoryBytes);
         // Inside a container (the GitHub Action, a Jenkins agent with the host's socket) the daemon
         // must get host paths: translate through this container's mounts, named or detected.
         String self = spec.hostEnvironment().get("TASKBOUND_DOCKER_SELF");

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.AfterEach;
  * agent cannot even see it; the Docker socket and the stand-in are outside anything mounted.
  */
 class ContainerEscapeTest extends EscapeSuite {
-  static final String IMAGE = "taskbound/escape-agent:bookworm";
+  static final String IMAGE = "taskbound/escape-agent:bookworm-2";
   private static final String LABEL = "dev.taskbound.test";
 
   private final String runLabel = UUID.randomUUID().toString();

@@ -9,6 +9,8 @@ import dev.taskbound.core.egress.EgressRule;
 import dev.taskbound.core.egress.Gateway;
 import dev.taskbound.core.egress.GatewayConfig;
 import dev.taskbound.core.egress.RuleSet;
+import dev.taskbound.core.policy.SandboxLimits;
+import dev.taskbound.core.sandbox.Confinement;
 import dev.taskbound.core.sandbox.ContainerConfig;
 import dev.taskbound.core.sandbox.ContainerSandbox;
 import dev.taskbound.core.sandbox.SandboxException;
@@ -28,6 +30,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -428,12 +432,13 @@ class ContainerSandboxTest {
   }
 
   @Test
-  void theAgentContainerHasThePidsLimitAndTheMemoryLimitAsCreated() throws Exception {
-    ContainerSandbox limited = new ContainerSandbox(ContainerConfig.builder(AGENT_IMAGE).label("dev.taskbound.test", runLabel)
-        .pidsLimit(64).memoryBytes(256L * 1024 * 1024).build());
-    ContainerSandbox saved = sandbox;
-    sandbox = limited;
-    SandboxProcess p = start("echo started; exec sleep 600", Map.of());
+  void theAgentContainerHasTheLaunchsPidsAndMemoryLimitsAsCreated() throws Exception {
+    runs++;
+    SandboxProcess p = sandbox.start(new SandboxLaunch(List.of("bash", "-c", "echo started; exec sleep 600"),
+        dir.resolve("work"), Map.of(), gateway.socketPath(), List.of(), Duration.ofSeconds(30),
+        new SandboxIo(Redirect.from(new File("/dev/null")), Redirect.to(dir.resolve("out" + runs).toFile()),
+            Redirect.to(dir.resolve("err" + runs).toFile())))
+        .withConfinement(Confinement.DEFAULT.withLimits(new SandboxLimits(OptionalInt.of(64), OptionalLong.of(256L << 20)))));
     try {
       waitForOutput("started");
 
@@ -442,9 +447,9 @@ class ContainerSandboxTest {
               + " {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}} {{.HostConfig.Privileged}} {{.HostConfig.Binds}}");
 
       assertThat(created).isEqualTo("64 268435456 268435456 true [ALL] [no-new-privileges] false []");
-      assertThat(p.confinement()).containsEntry("limits", Map.of("pids", 64L, "memory_bytes", 268435456L));
+      assertThat(p.confinement().get("limits")).isEqualTo(
+          Map.of("pids", 64, "memory", "256Mi", "applied_by", "docker --pids-limit/--memory (the container's cgroup)"));
     } finally {
-      sandbox = saved;
       p.destroyTree();
     }
   }
@@ -462,10 +467,12 @@ class ContainerSandboxTest {
 
     assertThat(c).containsEntry("uid", Files.getAttribute(dir.resolve("work"), "unix:uid"))
         .containsEntry("capabilities", "none (--cap-drop ALL)").containsEntry("no_new_privs", true)
-        .containsEntry("seccomp", "docker default profile").containsEntry("read_only_root", true)
+        .containsEntry("seccomp", Map.of("profile", "docker default", "refused_with", "EPERM"))
+        .containsEntry("read_only_root", true)
         .containsEntry("runtime", "runc").containsEntry("image", AGENT_IMAGE)
         .containsEntry("image_digest", dockerImageId(AGENT_IMAGE))
-        .containsEntry("limits", Map.of("pids", ContainerConfig.DEFAULT_PIDS_LIMIT, "memory_bytes", "none"));
+        .containsEntry("limits", Map.of("pids", SandboxLimits.DEFAULT_PIDS, "memory", "none",
+            "applied_by", "docker --pids-limit/--memory (the container's cgroup)"));
     assertThat(c.get("filesystem").toString()).contains("read_write=[" + dir.resolve("work") + "]");
   }
 

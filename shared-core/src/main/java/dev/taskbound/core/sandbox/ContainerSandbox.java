@@ -45,9 +45,10 @@ import java.util.concurrent.TimeoutException;
  * owned by root is refused before any container exists); every capability dropped,
  * {@code no-new-privileges}, Docker's default seccomp profile (preflight refuses a daemon without
  * one), a read-only root with a private {@code /tmp} and a fresh {@code HOME} on tmpfs, the
- * launch's process and memory limits ({@link Confinement#limits()}), and the configured OCI runtime (preflight refuses one the
- * daemon does not offer, naming those it does). Run as root, Taskbound gives the session's files the
- * agent's variables point at to the agent's user, as the netns backend does ({@link RuntimeAccess}).
+ * launch's process and memory limits ({@link Confinement#limits()}), and the configured OCI
+ * runtime (preflight refuses one the daemon does not offer, naming those it does). Run as root,
+ * Taskbound gives the session's files the agent's variables point at to the agent's user, as the
+ * netns backend does ({@link RuntimeAccess}).
  *
  * <p>Secrets stay off command lines and out of files: each variable is passed as {@code -e NAME}
  * and the {@code docker} CLI reads its value from its own environment. Not passed: {@code PATH}

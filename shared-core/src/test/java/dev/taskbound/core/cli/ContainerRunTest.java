@@ -87,6 +87,9 @@ class ContainerRunTest {
       // CliProcess runs the CLI without --add-opens: its sandbox forwards, and the evidence says why.
       assertThat(RunArtifacts.bundleText(work.resolve("out"), "events.jsonl"))
           .contains("\"gateway.sandbox_port_forwarded\"", "java.base/sun.nio.ch")
+          // the agent container's floor (issue 11, item 6)
+          .contains("\"sandbox.started\"", "\"read_only_root\":true", "\"capabilities\":\"none (--cap-drop ALL)\"",
+              "\"uid\":" + Files.getAttribute(work, "unix:uid"), "\"image_digest\":\"sha256:", "\"pids\":4096")
           .doesNotContain("gateway.sandbox_port_taken");
       assertThat(containersLabelled()).isEmpty();
     }

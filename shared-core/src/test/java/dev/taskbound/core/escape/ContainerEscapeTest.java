@@ -44,7 +44,7 @@ class ContainerEscapeTest extends EscapeSuite {
   }
 
   /** Runs scripts/docker-escape-image.sh (a no-op when the image exists), bounded. */
-  private static void buildImageIfMissing() throws Exception {
+  static void buildImageIfMissing() throws Exception {
     Path script = repositoryRoot().resolve("scripts/docker-escape-image.sh");
     Process p = new ProcessBuilder("bash", script.toString(), IMAGE).redirectOutput(Redirect.DISCARD)
         .redirectError(Redirect.INHERIT).start();

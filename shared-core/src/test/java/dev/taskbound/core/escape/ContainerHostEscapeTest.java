@@ -107,6 +107,7 @@ class ContainerHostEscapeTest {
     otherGateway = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     otherGateway.bind(UnixDomainSocketAddress.of(otherSession.resolve("gateway.sock")));
     otherGateway.configureBlocking(false);
+    ContainerEscapeTest.buildImageIfMissing(); // a fresh machine may run this class first
     sandbox = new ContainerSandbox(ContainerConfig.builder(ContainerEscapeTest.IMAGE).label(LABEL, runLabel).build());
     sandbox.preflight();
   }

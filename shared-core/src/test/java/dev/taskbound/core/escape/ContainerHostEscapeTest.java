@@ -322,6 +322,23 @@ class ContainerHostEscapeTest {
     assertThat(new ProcessBuilder("true").start().waitFor()).as("the host still forks").isZero();
   }
 
+  /** Bounded: 200 MiB asked for under a 64 MiB limit (swap included); the container lives on. */
+  @Test
+  void anAllocationPastTheMemoryLimitIsKilledInsideTheContainer() throws Exception {
+    SandboxProcess p = startBash("( x=$(head -c 200m /dev/zero | tr '\\0' a); echo \"HELD ${#x}\" ) 2>/dev/null; echo status=$?; echo alive",
+        Map.of(), new SandboxLimits(OptionalInt.empty(), OptionalLong.of(SandboxLimits.MIN_MEMORY)));
+    Run r;
+    try {
+      assertThat(p.waitFor(Duration.ofSeconds(90))).as("the sandbox finished").isTrue();
+      r = finished(p);
+    } finally {
+      p.destroyTree();
+    }
+
+    assertThat(r.out()).isEqualTo("status=137\nalive\n"); // SIGKILL by the container's OOM killer, not HELD
+    assertThat(r.status()).isZero();
+  }
+
   @Test
   void aWorkspaceOwnedByRootIsRefusedBeforeAnyContainerExists() throws Exception {
     assumeThat(AgentOwner.root()).as("only root can own a workspace for someone else").isTrue();

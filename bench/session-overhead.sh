@@ -4,6 +4,12 @@
 # (taskbound's own --timings, medians per phase). Loopback only; no network service needed.
 #
 #   bench/session-overhead.sh [RUNS]      (default 15; at least 10)
+#
+# With BASE_REF (a commit; or BASE_JAR, a jar) it also runs that build's jar interleaved with this
+# one and compares their sandbox start alone (the run.sandbox-start phase): for the kernel-surface
+# stop, BASE_REF=b41159c (before the seccomp filter and the limits) against the confined start.
+# BASE_REF is exported with git archive and built offline in the scratch directory; the repository
+# itself is not touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-15}
@@ -25,6 +31,14 @@ spec:
     backends: [netns]
 YAML
 
+base_jar=${BASE_JAR:-}
+if [ -z "$base_jar" ] && [ -n "${BASE_REF:-}" ]; then
+  mkdir -p "$work/base"
+  git archive "$BASE_REF" | tar -x -C "$work/base"
+  (cd "$work/base" && ./mvnw -B -q -o -Djenkins.skip -pl shared-core -DskipTests package >/dev/null)
+  base_jar="$work/base/shared-core/target/taskbound.jar"
+fi
+
 now() { date +%s%N; }
 export XDG_CACHE_HOME="$work/cache"
 run() { "$@" run --task BENCH --policy "$work/policy.yml" --out "$work/out" --timings -- true 2> "$work/err.txt"; }
@@ -38,6 +52,12 @@ for i in $(seq 1 "$runs"); do
   t0=$(now); run bin/taskbound; t1=$(now)
   echo $(( (t1 - t0) / 1000 )) >> "$work/envelope.txt"
   grep -E '^  timing ' "$work/err.txt" | awk '{print $2, $3}' >> "$work/phases.txt"
+  if [ -n "$base_jar" ]; then
+    run java -jar "$base_jar"
+    grep -E '^  timing run.sandbox-start ' "$work/err.txt" | awk '{print $3}' >> "$work/start-base.txt"
+    run java -jar "$jar"
+    grep -E '^  timing run.sandbox-start ' "$work/err.txt" | awk '{print $3}' >> "$work/start-ours.txt"
+  fi
 done
 
 median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -53,3 +73,11 @@ for phase in $(awk '{print $1}' "$work/phases.txt" | awk '!seen[$0]++'); do
   awk -v p="$phase" '$1==p {print $2}' "$work/phases.txt" > "$work/p.txt"
   printf '  %-28s %8.1f\n' "$phase" "$(median "$work/p.txt")"
 done
+if [ -n "$base_jar" ]; then
+  base=$(median "$work/start-base.txt"); ours=$(median "$work/start-ours.txt")
+  echo "sandbox start alone (run.sandbox-start, java -jar, interleaved, median of $runs, ms):"
+  awk -v b="$base" -v o="$ours" 'BEGIN {
+    printf "  base %-28s %8.1f\n", "", b
+    printf "  this build %-22s %8.1f  (%+.1f ms, ratio %.2f)\n", "", o, o - b, o / b
+  }'
+fi

@@ -78,6 +78,9 @@ missing=()
 for tool in "${!package_of[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${package_of[$tool]}")
 done
+# libseccomp's Python binding for the system python3: SeccompProfileTest regenerates the seccomp
+# programs with scripts/seccomp-profile.py, KernelSurfaceEscapeTest's probe resolves call numbers.
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import seccomp' >/dev/null 2>&1 || missing+=(python3-seccomp)
 if [ ${#missing[@]} -eq 0 ]; then
   docker_env
   agent_clis

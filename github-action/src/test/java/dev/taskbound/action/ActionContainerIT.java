@@ -64,6 +64,8 @@ class ActionContainerIT {
   /** Debian with a JRE, made by scripts/docker-test-env.sh: the stand-in for eclipse-temurin:17-jre. */
   private static final String RUNTIME_IMAGE = "taskbound/forwarder:17";
   static final String AGENT_IMAGE = "taskbound/escape-agent:bookworm";
+  /** The uid (and gid) of the user GitHub's hosted runners run jobs as. */
+  static final int RUNNER_UID = 1001;
   private static final String ACTION_REPOSITORY = "taskbound/action";
   static final String SANDBOX_LABEL = "dev.taskbound.sandbox";
   private static final String BODY = "hello from api.test";
@@ -93,6 +95,12 @@ class ActionContainerIT {
         docker(Duration.ofSeconds(30), "version", "--format", "{{.Server.Version}}").ok(),
         "no Docker daemon answers (scripts/docker-test-env.sh starts one)");
     workspace = Files.createDirectories(dir.resolve("workspace"));
+    // As on a GitHub runner, the workspace belongs to the runner's user (1001), never root: the
+    // container backend runs the agent as the workspace's owner and refuses a root-owned one.
+    if ((Integer) Files.getAttribute(workspace, "unix:uid") == 0) {
+      Files.setAttribute(workspace, "unix:gid", RUNNER_UID);
+      Files.setAttribute(workspace, "unix:uid", RUNNER_UID);
+    }
     home = Files.createDirectories(dir.resolve("home"));
     fileCommands = Files.createDirectories(dir.resolve("file_commands"));
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);

@@ -29,7 +29,7 @@ public enum EventType {
   REGISTRIES_CONFIGURED("registries.configured", "the package registries' client configuration was written"),
   SANDBOX_PREPARED("sandbox.prepared", "the sandbox is about to start: backend and gateway socket (written before it starts)"),
   SANDBOX_STARTED(
-      "sandbox.started", "the netns sandbox's confinement: the agent's uid/gid, namespaces, capabilities, filesystem view"),
+      "sandbox.started", "the sandbox's confinement: the agent's uid/gid, namespaces, capabilities, filesystem view"),
   AGENT_STARTED("agent.started", "the agent's command is being started (written before it starts, masked)"),
   AGENT_RUNNING("agent.running", "the agent's process exists: its pid"),
   AGENT_START_FAILED("agent.start_failed", "the sandbox could not start the agent"),

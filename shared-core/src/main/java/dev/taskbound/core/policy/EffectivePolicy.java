@@ -55,6 +55,11 @@ import java.util.stream.Collectors;
  * @param registries the package-registry presets ({@code spec.registries}) the session writes
  *     client configuration for, in policy order; empty when none. Provenance keys {@code
  *     registries} and {@code registries[i]}
+ * @param containerRuntime {@code sandbox.container.runtime}: the OCI runtime of the {@code container}
+ *     backend's agent container (for example gVisor's {@code runsc}); empty: the daemon's default.
+ *     Provenance key {@code sandbox.container.runtime} (only when set)
+ * @param limits the sandbox's resource limits ({@code spec.sandbox.limits}); provenance keys {@code
+ *     sandbox.limits.pids} and {@code sandbox.limits.memory} (the latter only when set)
  */
 public record EffectivePolicy(
     String trustDomain,
@@ -72,7 +77,9 @@ public record EffectivePolicy(
     List<GateRule> gateRules,
     Map<String, Provenance> provenance,
     Optional<VaultPolicy> vault,
-    List<RegistryPolicy> registries) {
+    List<RegistryPolicy> registries,
+    SandboxLimits limits,
+    Optional<String> containerRuntime) {
 
   public EffectivePolicy {
     Objects.requireNonNull(trustDomain, "trustDomain");
@@ -99,6 +106,8 @@ public record EffectivePolicy(
     provenance = Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
     Objects.requireNonNull(vault, "vault");
     registries = List.copyOf(registries);
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(containerRuntime, "containerRuntime");
   }
 
   /** The preferred sandbox backend: the first of {@link #backends()}. */
@@ -176,7 +185,7 @@ public record EffectivePolicy(
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("ttl", Provenance.commandLine("--ttl"));
     return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts,
-        allowPrivate, repositories, permissions, gateRules, prov, vault, registries);
+        allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime);
   }
 
   /** Whether {@code field} still holds the built-in default ceiling's value, whose limit is looser. */
@@ -189,7 +198,7 @@ public record EffectivePolicy(
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("sandbox.backends", at);
     return new EffectivePolicy(trustDomain, audience, ttl, profile, List.of(backend), enforcement, allow, deny,
-        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries);
+        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime);
   }
 
   /**
@@ -230,6 +239,10 @@ public record EffectivePolicy(
     if (!registries.isEmpty()) {
       root.put("registries", canonicalRegistries(registries)); // only when set, so other digests stay put
     }
+    if (!limits.equals(SandboxLimits.DEFAULT)) {
+      root.put("limits", canonicalLimits(limits)); // only when not the default, so other digests stay put
+    }
+    containerRuntime.ifPresent(r -> root.put("containerRuntime", r)); // only when set, so other digests stay put
     try {
       return JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build()
           .writeValueAsString(root);
@@ -280,6 +293,13 @@ public record EffectivePolicy(
       out.add(m);
     }
     return out;
+  }
+
+  private static Map<String, Object> canonicalLimits(SandboxLimits l) {
+    Map<String, Object> m = new TreeMap<>();
+    l.pids().ifPresent(p -> m.put("pids", p));
+    l.memoryBytes().ifPresent(b -> m.put("memoryBytes", b));
+    return m;
   }
 
   private static List<String> sorted(List<?> items) {

@@ -52,6 +52,11 @@ final class Narrowing {
   private Located<Long> vaultNumUses;
   private Located<List<Located<VaultSecretPolicy>>> vaultSecrets = builtInList(List.of(), "vault.secrets");
   private Located<List<Located<RegistryPolicy>>> registries = builtInList(List.of(), "registries");
+  private Located<Integer> pids = Located.builtIn(SandboxLimits.DEFAULT_PIDS, "sandbox.limits.pids");
+  /** {@code null}: no memory limit. */
+  private Located<Long> memory;
+  /** {@code null}: the Docker daemon's default runtime. */
+  private Located<String> containerRuntime;
 
   private static <T> Located<List<Located<T>>> builtInList(List<T> values, String field) {
     List<Located<T>> items = new ArrayList<>();
@@ -84,6 +89,9 @@ final class Narrowing {
     c.vaultNumUses = vaultNumUses;
     c.vaultSecrets = vaultSecrets;
     c.registries = registries;
+    c.pids = pids;
+    c.memory = memory;
+    c.containerRuntime = containerRuntime;
     return c;
   }
 
@@ -105,6 +113,8 @@ final class Narrowing {
     applyAudience(layer);
     applyTtl(layer.ttl());
     applySandbox(layer);
+    applyLimits(layer);
+    applyContainerRuntime(layer.containerRuntime());
     applyEgress(layer);
     applyAllowPrivate(layer.allowPrivate());
     applyGithub(layer);
@@ -175,6 +185,42 @@ final class Narrowing {
     if (enforcement.value() == Enforcement.STRICT) {
       refuseProxyUnderStrict(b != null);
     }
+  }
+
+  /** A limit only goes down: a lower layer may ask for fewer pids or less memory, never more. */
+  private void applyLimits(Layer layer) {
+    Located<Integer> p = layer.pids();
+    if (p != null) {
+      if (!open && p.value() > pids.value()) {
+        throw widens(p, p.value().toString(), limitAt(pids) + " allows at most " + pids.value());
+      }
+      pids = p;
+    }
+    Located<Long> m = layer.memory();
+    if (m != null) {
+      if (!open && memory != null && m.value() > memory.value()) {
+        throw widens(m, SandboxLimits.formatMemory(m.value()),
+            limitAt(memory) + " allows at most " + SandboxLimits.formatMemory(memory.value()));
+      }
+      memory = m;
+    }
+  }
+
+  /**
+   * Below the built-in ceiling, only the runtime an upper layer names: a runtime decides how the
+   * agent container is isolated, so a lower layer cannot pick one the ceiling did not.
+   */
+  private void applyContainerRuntime(Located<String> r) {
+    if (r == null) {
+      return;
+    }
+    if (!open && (containerRuntime == null || !containerRuntime.value().equals(r.value()))) {
+      throw widens(r, r.value(), containerRuntime == null
+          ? ceiling + " names no runtime (the daemon's default); accepted: leave sandbox.container.runtime unset,"
+              + " or name it in the Ceiling"
+          : limitAt(containerRuntime) + " allows only " + containerRuntime.value());
+    }
+    containerRuntime = r;
   }
 
   /**
@@ -521,6 +567,15 @@ final class Narrowing {
     profile.ifPresent(p -> prov.put("profile", p.at()));
     prov.put("sandbox.backends", backends.at());
     prov.put("sandbox.enforcement", enforcement.at());
+    prov.put("sandbox.limits.pids", pids.at());
+    if (memory != null) {
+      prov.put("sandbox.limits.memory", memory.at());
+    }
+    if (containerRuntime != null) {
+      prov.put("sandbox.container.runtime", containerRuntime.at());
+    }
+    SandboxLimits limits = new SandboxLimits(java.util.OptionalInt.of(pids.value()),
+        memory == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(memory.value()));
     List<EgressRule> allowed = values(allow, "egress.allow", prov);
     List<EgressRule> denied = values(deny, "egress.deny", prov);
     prov.put("egress.hosts", hosts.at());
@@ -542,7 +597,8 @@ final class Narrowing {
     List<RegistryPolicy> regs = values(registries, "registries", prov);
     return new EffectivePolicy(trustDomain.value(), audience.value(), ttl.value(), profile.map(Located::value),
         backends.value().stream().map(Located::value).collect(Collectors.toList()), enforcement.value(),
-        allowed, denied, pins, allowPrivate.value(), repos, perms, rules, prov, vault, regs);
+        allowed, denied, pins, allowPrivate.value(), repos, perms, rules, prov, vault, regs, limits,
+        Optional.ofNullable(containerRuntime).map(Located::value));
   }
 
 

@@ -56,7 +56,11 @@ final class PolicyBinder {
   static final List<String> SPEC_KEYS =
       List.of("identity", "ttl", "sandbox", "egress", "github", "gate", "vault", "registries");
   static final List<String> IDENTITY_KEYS = List.of("trustDomain", "audience", "audiences");
-  static final List<String> SANDBOX_KEYS = List.of("backends", "enforcement");
+  static final List<String> SANDBOX_KEYS = List.of("backends", "enforcement", "limits", "container");
+  static final List<String> CONTAINER_KEYS = List.of("runtime");
+  /** A runtime name as dockerd registers it ({@code runc}, {@code runsc}, {@code io.containerd.runc.v2}). */
+  private static final Pattern CONTAINER_RUNTIME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+  static final List<String> LIMITS_KEYS = List.of("pids", "memory");
   static final List<String> EGRESS_KEYS = List.of("allow", "deny", "hosts", "presets", "allowPrivate");
   static final List<String> GITHUB_KEYS = List.of("repositories", "permissions");
   static final List<String> GATE_KEYS = List.of("rules");
@@ -100,6 +104,8 @@ final class PolicyBinder {
     keys.put("spec", SPEC_KEYS);
     keys.put("identity", IDENTITY_KEYS);
     keys.put("sandbox", SANDBOX_KEYS);
+    keys.put("limits", LIMITS_KEYS);
+    keys.put("container", CONTAINER_KEYS);
     keys.put("egress", EGRESS_KEYS);
     keys.put("github", GITHUB_KEYS);
     keys.put("gate", GATE_KEYS);
@@ -278,6 +284,9 @@ final class PolicyBinder {
     }
     Located<List<Located<SandboxBackend>>> backends = null;
     Located<Enforcement> enforcement = null;
+    Located<Integer> pids = null;
+    Located<Long> memory = null;
+    Located<String> containerRuntime = null;
     if (m.containsKey("sandbox")) {
       String p = path + ".sandbox";
       Map<String, NodeTuple> sb = mapping(m.get("sandbox").getValueNode(), p, SANDBOX_KEYS);
@@ -291,6 +300,23 @@ final class PolicyBinder {
       }
       if (sb.containsKey("enforcement")) {
         enforcement = scalar(sb.get("enforcement"), p + ".enforcement", (n, f) -> enumValue(n, f, Enforcement.class));
+      }
+      if (sb.containsKey("limits")) {
+        Map<String, NodeTuple> lim = mapping(sb.get("limits").getValueNode(), p + ".limits", LIMITS_KEYS);
+        if (lim.containsKey("pids")) {
+          pids = scalar(lim.get("pids"), p + ".limits.pids", this::pids);
+        }
+        if (lim.containsKey("memory")) {
+          memory = scalar(lim.get("memory"), p + ".limits.memory", this::memory);
+        }
+      }
+      if (sb.containsKey("container")) {
+        Map<String, NodeTuple> c = mapping(sb.get("container").getValueNode(), p + ".container", CONTAINER_KEYS);
+        if (c.containsKey("runtime")) {
+          containerRuntime = scalar(c.get("runtime"), p + ".container.runtime", (n, f) -> matching(n, f,
+              CONTAINER_RUNTIME, "a runtime name the Docker daemon registers (1-128 of A-Z, a-z, 0-9, '.', '_', '-')"
+                  + " such as runsc"));
+        }
       }
     }
     Located<List<Located<EgressRule>>> allow = null;
@@ -349,7 +375,34 @@ final class PolicyBinder {
     Located<List<Located<RegistryPolicy>>> registries =
         m.containsKey("registries") ? list(m.get("registries"), path + ".registries", this::registry) : null;
     return new Layer(trustDomain, audience, audiences, ttl, backends, enforcement, allow, deny, hosts,
-        repositories, permissions, gateRules, vault, allowPrivate, registries);
+        repositories, permissions, gateRules, vault, allowPrivate, registries, pids, memory, containerRuntime);
+  }
+
+  // ---- spec.sandbox.limits ----
+
+  private static final Pattern PIDS = Pattern.compile("[1-9][0-9]{0,6}");
+
+  private int pids(Node n, String field) {
+    String accepted = "; accepted: a whole number from " + SandboxLimits.MIN_PIDS + " to " + SandboxLimits.MAX_PIDS
+        + " (unquoted)";
+    if (!(n instanceof ScalarNode) || !n.getTag().equals(Tag.INT)) {
+      throw fail(n, field, "expected a whole number, got " + describe(n) + accepted);
+    }
+    String text = ((ScalarNode) n).getValue();
+    if (!PIDS.matcher(text).matches() || Integer.parseInt(text) < SandboxLimits.MIN_PIDS
+        || Integer.parseInt(text) > SandboxLimits.MAX_PIDS) {
+      throw fail(n, field, SafeText.quoted(text) + " is not accepted" + accepted);
+    }
+    return Integer.parseInt(text);
+  }
+
+  private long memory(Node n, String field) {
+    if (!(n instanceof ScalarNode) || !n.getTag().equals(Tag.STR)) {
+      throw fail(n, field, "expected a size, got " + describe(n) + "; accepted: " + SandboxLimits.MEMORY_ACCEPTED);
+    }
+    String text = ((ScalarNode) n).getValue();
+    return SandboxLimits.parseMemory(text).orElseThrow(() ->
+        fail(n, field, SafeText.quoted(text) + " is not accepted; accepted: " + SandboxLimits.MEMORY_ACCEPTED));
   }
 
   // ---- spec.vault ----

@@ -21,6 +21,9 @@ public final class PolicyExplainer {
     line(b, p, "ttl", DurationFormat.format(p.ttl()));
     line(b, p, "sandbox.backends", String.join(", ", p.backends().stream().map(SandboxBackend::yamlName).toList()));
     line(b, p, "sandbox.enforcement", p.enforcement().yamlName());
+    line(b, p, "sandbox.limits.pids", p.limits().pidsText());
+    line(b, p, "sandbox.limits.memory", p.limits().memoryText());
+    p.containerRuntime().ifPresent(r -> line(b, p, "sandbox.container.runtime", r));
     list(b, p, "egress.allow", p.allow(), Object::toString);
     list(b, p, "egress.deny", p.deny(), Object::toString);
     map(b, p, "egress.hosts", p.hosts(), Function.identity(), k -> "egress.hosts[" + k + "]");

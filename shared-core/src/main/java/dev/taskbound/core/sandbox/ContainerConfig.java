@@ -26,6 +26,9 @@ import java.util.regex.Pattern;
  * @param runningIn the id or name of the container Taskbound itself runs in, when it drives the
  *     daemon from inside one: paths are then translated through that container's mounts, and the
  *     forwarder runs from its image unless the classes are on a mount ({@link ContainerSelf})
+ * @param runtime the OCI runtime of the agent container ({@code docker run --runtime}, for example
+ *     gVisor's {@code runsc}); empty: the daemon's default. Preflight refuses one the daemon does not
+ *     offer
  */
 public record ContainerConfig(
     Path dockerBinary,
@@ -36,7 +39,8 @@ public record ContainerConfig(
     Path forwarderCode,
     int forwarderPort,
     Map<String, String> labels,
-    Optional<String> runningIn) {
+    Optional<String> runningIn,
+    Optional<String> runtime) {
   /** The daemon's usual socket. */
   public static final String DEFAULT_ENDPOINT = "unix:///var/run/docker.sock";
   /** The forwarder image that {@code scripts/docker-test-env.sh} builds. */
@@ -46,6 +50,8 @@ public record ContainerConfig(
 
   private static final Pattern IMAGE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}");
   private static final Pattern LABEL_KEY = Pattern.compile("[a-z0-9][a-z0-9._-]{0,127}");
+  /** A runtime name as dockerd registers it; also keeps it from being read as a docker option. */
+  static final Pattern RUNTIME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
   public ContainerConfig {
     Objects.requireNonNull(dockerBinary, "dockerBinary");
@@ -72,6 +78,14 @@ public record ContainerConfig(
         throw new IllegalArgumentException("bad label " + k);
       }
     });
+    Objects.requireNonNull(runtime, "runtime");
+    runtime.ifPresent(ContainerConfig::requireRuntime);
+  }
+
+  private static void requireRuntime(String runtime) {
+    if (!RUNTIME.matcher(runtime).matches()) {
+      throw new IllegalArgumentException("not a container runtime name: " + runtime);
+    }
   }
 
   private static void requireImage(String field, String image) {
@@ -106,6 +120,7 @@ public record ContainerConfig(
     b.forwarderPort = forwarderPort;
     b.labels.putAll(labels);
     b.runningIn = runningIn.orElse(null);
+    b.runtime = runtime.orElse(null);
     return b;
   }
 
@@ -120,6 +135,7 @@ public record ContainerConfig(
     private int forwarderPort = DEFAULT_FORWARDER_PORT;
     private final Map<String, String> labels = new LinkedHashMap<>();
     private String runningIn;
+    private String runtime;
 
     private Builder(String agentImage) {
       requireImage("agentImage", agentImage);
@@ -175,11 +191,23 @@ public record ContainerConfig(
       return this;
     }
 
+    /**
+     * The agent container's OCI runtime ({@code runsc} for gVisor), as the policy names it in
+     * {@code sandbox.container.runtime}; the default is the daemon's.
+     *
+     * @throws IllegalArgumentException if it is not a runtime name
+     */
+    public Builder runtime(String name) {
+      requireRuntime(Objects.requireNonNull(name, "runtime"));
+      this.runtime = name;
+      return this;
+    }
+
     public ContainerConfig build() {
       Path docker = dockerBinary != null ? dockerBinary : findDocker();
       Path code = forwarderCode != null ? forwarderCode : ownCode();
-      return new ContainerConfig(
-          docker, endpoint, agentImage, forwarderImage, forwarderJava, code, forwarderPort, labels, Optional.ofNullable(runningIn));
+      return new ContainerConfig(docker, endpoint, agentImage, forwarderImage, forwarderJava, code, forwarderPort, labels,
+          Optional.ofNullable(runningIn), Optional.ofNullable(runtime));
     }
 
     private static Path findDocker() {

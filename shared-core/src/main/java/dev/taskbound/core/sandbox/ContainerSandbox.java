@@ -34,10 +34,21 @@ import java.util.concurrent.TimeoutException;
  *       directory is mounted into it, read-only.
  *   <li>The <b>agent</b> container joins it with {@code --network container:<forwarder>}: loopback
  *       only, no DNS, no route. It gets the workspace (at the same path), the launch's agent paths
- *       (read-only, at the same path: the session's credential and registry files), the agent's
- *       environment plus {@link ProxyEnvironment}, and nothing else of Taskbound's: never the
- *       Docker socket, never the gateway socket.
+ *       (read-only, at the same path: the session's credential and registry files), the launch's
+ *       read-only paths inside the workspace (the policy files), the agent's environment plus
+ *       {@link ProxyEnvironment}, and nothing else of the host's or Taskbound's: never the Docker or
+ *       containerd socket, never the gateway socket.
  * </ol>
+ *
+ * <p>The agent container has the same floor as the netns backend ({@link ContainerFloor}): it runs
+ * as the launch's {@link Confinement#user()}, else the workspace's owner, never uid 0 (a workspace
+ * owned by root is refused before any container exists); every capability dropped,
+ * {@code no-new-privileges}, Docker's default seccomp profile (preflight refuses a daemon without
+ * one), a read-only root with a private {@code /tmp} and a fresh {@code HOME} on tmpfs, the
+ * launch's process and memory limits ({@link Confinement#limits()}), and the configured OCI
+ * runtime (preflight refuses one the daemon does not offer, naming those it does). Run as root,
+ * Taskbound gives the session's files the agent's variables point at to the agent's user, as the
+ * netns backend does ({@link RuntimeAccess}).
  *
  * <p>Secrets stay off command lines and out of files: each variable is passed as {@code -e NAME}
  * and the {@code docker} CLI reads its value from its own environment. Not passed: {@code PATH}
@@ -73,6 +84,9 @@ public final class ContainerSandbox implements Sandbox {
   private final DockerCli docker;
   private volatile boolean checked; // preflight passed once for this instance
   private volatile ContainerSelf self; // set by preflight when Taskbound runs in a container
+  private volatile DaemonFacts daemon; // set by preflight
+  private volatile String agentImageDigest; // set by preflight
+  private final Path passwd = Path.of("/etc/passwd");
 
   public ContainerSandbox(ContainerConfig config) {
     this.config = Objects.requireNonNull(config, "config");
@@ -101,8 +115,11 @@ public final class ContainerSandbox implements Sandbox {
       throw new SandboxException(
           "cannot reach the Docker daemon at " + config.endpoint() + ": " + version.oneLine() + ". " + OPTIONS);
     }
+    DaemonFacts facts = DaemonFacts.query(docker, CLI_TIMEOUT);
+    facts.requireFloor(config.runtime(), config.endpoint());
     ContainerSelf inspected = config.runningIn().map(c -> ContainerSelf.inspect(docker, c, CLI_TIMEOUT)).orElse(null);
     String forwarderImage = inspected != null ? inspected.image() : config.forwarderImage();
+    String digest = null;
     for (String image : Set.copyOf(List.of(config.agentImage(), forwarderImage))) {
       DockerCli.Result found = docker.run(CLI_TIMEOUT, List.of("image", "inspect", "--format", "{{.Id}}", image));
       if (!found.ok()) {
@@ -111,8 +128,13 @@ public final class ContainerSandbox implements Sandbox {
                 + " does not have (images are never pulled): build or load it first (scripts/docker-test-env.sh"
                 + " builds " + ContainerConfig.DEFAULT_FORWARDER_IMAGE + ")");
       }
+      if (image.equals(config.agentImage())) {
+        digest = found.output().strip();
+      }
     }
     self = inspected;
+    daemon = facts;
+    agentImageDigest = digest;
     checked = true;
   }
 
@@ -147,7 +169,22 @@ public final class ContainerSandbox implements Sandbox {
                 + " Choose a workspace that does not contain it");
       }
     });
+    if (self == null) {
+      for (Path engine : ContainerFloor.ENGINE_PATHS) {
+        if (engine.startsWith(workDir)) {
+          throw new SandboxException("the workspace " + workDir + " contains the container engine's " + engine
+              + "; the agent must never reach it. Choose a workspace that does not contain it");
+        }
+      }
+    }
     hostPath("workspace", workDir); // fails here, before any container exists, if the daemon cannot mount it
+    // Never root: the policy's user, else the workspace's owner (whose files the agent's then are).
+    AgentUser user = launch.confinement().user().orElseGet(() -> AgentUser.ownerOf(workDir, passwd));
+    if (NetnsSandbox.isRoot()) {
+      RuntimeAccess.grant(launch.agentPaths(), user); // the session's files its variables point at
+    }
+    ContainerFloor floor = new ContainerFloor(user, daemon.effectiveRuntime(config.runtime()), config.agentImage(),
+        agentImageDigest, config, launch.confinement().limits(), daemon.remapsUsers());
     String id = HexFormat.of().formatHex(randomBytes());
     String forwarder = "taskbound-" + id + "-forwarder";
     String agent = "taskbound-" + id + "-agent";
@@ -161,7 +198,7 @@ public final class ContainerSandbox implements Sandbox {
     try {
       long deadline = System.nanoTime() + launch.startTimeout().toNanos();
       process.forwarderStarted(startForwarder(launch, id, forwarder, deadline));
-      createAgent(launch, workDir, id, agent, forwarder);
+      process.confined(createAgent(launch, workDir, id, agent, forwarder, floor));
       process.agentStarted(startAgent(launch, agent));
       return process;
     } catch (RuntimeException e) {
@@ -337,19 +374,35 @@ public final class ContainerSandbox implements Sandbox {
     });
   }
 
-  private void createAgent(SandboxLaunch launch, Path workDir, String id, String name, String forwarder) {
+  /** Creates the agent container under the floor; returns its description for the evidence. */
+  private Map<String, Object> createAgent(SandboxLaunch launch, Path workDir, String id, String name, String forwarder,
+      ContainerFloor floor) {
     Map<String, String> env = agentEnvironment(launch.environment());
+    env.putAll(floor.environment());
     List<String> args = new ArrayList<>(List.of("create", "--name", name));
     args.addAll(labels(id));
+    args.addAll(List.of("--pull", "never", "--network", "container:" + forwarder, "--init"));
+    args.addAll(floor.args());
     args.addAll(List.of(
-        "--pull", "never", "--network", "container:" + forwarder, "--init", "--security-opt", "no-new-privileges",
         "--mount", "type=bind,source=" + hostPath("workspace", workDir) + ",target=" + mountable("workspace", workDir),
         "--workdir", workDir.toString()));
+    List<String> readOnly = new ArrayList<>();
+    List<String> hiddenSeen = new ArrayList<>();
     for (Path shared : launch.agentPaths()) {
       Path abs = shared.toAbsolutePath().normalize();
       if (Files.exists(abs)) { // the session's credential and registry files, where the variables point
         args.addAll(List.of("--mount", "type=bind,source=" + hostPath("agent's file", abs) + ",target="
             + mountable("agent's file", abs) + ",readonly"));
+        readOnly.add(abs.toString());
+      }
+    }
+    for (Path ro : launch.confinement().readOnly()) {
+      Path abs = ro.toAbsolutePath().normalize();
+      if (abs.startsWith(workDir) && !abs.equals(workDir) && Files.exists(abs)) {
+        // the policy files inside the workspace stay read-only; outside it the agent sees nothing anyway
+        args.addAll(List.of("--mount", "type=bind,source=" + hostPath("read-only path", abs) + ",target="
+            + mountable("read-only path", abs) + ",readonly"));
+        readOnly.add(abs.toString());
       }
     }
     for (Path hidden : launch.hiddenPaths()) {
@@ -363,6 +416,7 @@ public final class ContainerSandbox implements Sandbox {
       args.addAll(Files.isDirectory(abs)
           ? List.of("--mount", "type=tmpfs,target=" + mountable("hidden path", abs) + ",tmpfs-size=4096,tmpfs-mode=0")
           : List.of("--mount", "type=bind,source=/dev/null,target=" + mountable("hidden path", abs) + ",readonly"));
+      hiddenSeen.add(abs.toString());
     }
     args.add("--interactive"); // the agent reads the launch's stdin, as in the other backends
     env.keySet().forEach(k -> args.addAll(List.of("--env", k)));
@@ -372,6 +426,7 @@ public final class ContainerSandbox implements Sandbox {
     if (!created.ok()) {
       throw new SandboxException("cannot create the agent container from image '" + config.agentImage() + "': " + created.oneLine());
     }
+    return floor.describe(readOnly, List.of(workDir.toString()), hiddenSeen);
   }
 
   /** The variables the agent container gets: the launch's, the proxy's; see the class comment. */

@@ -19,6 +19,7 @@ final class ContainerSandboxProcess implements SandboxProcess {
   private volatile Optional<Instant> startTime = Optional.empty();
   private final IntConsumer onExit;
   private volatile Integer status; // once known
+  private volatile Map<String, Object> confinement = Map.of();
 
   ContainerSandboxProcess(ContainerSandbox backend, Map<String, String> handle, IntConsumer onExit) {
     this.backend = backend;
@@ -28,6 +29,16 @@ final class ContainerSandboxProcess implements SandboxProcess {
 
   void forwarderStarted(Process cli) {
     forwarderCli = cli;
+  }
+
+  void confined(Map<String, Object> described) {
+    confinement = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(described));
+  }
+
+  /** The agent container's floor ({@link ContainerFloor#describe}). */
+  @Override
+  public Map<String, Object> confinement() {
+    return confinement;
   }
 
   void agentStarted(Process cli) {

@@ -90,6 +90,7 @@ final class InitLauncher {
       try {
         Files.deleteIfExists(control);
         Files.deleteIfExists(controlDir.resolve("empty"));
+        Files.deleteIfExists(controlDir.resolve("seccomp.bpf"));
         Files.deleteIfExists(controlDir);
       } catch (IOException e) {
         // a leftover empty directory in the session directory is removed with it

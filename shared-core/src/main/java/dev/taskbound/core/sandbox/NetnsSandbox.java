@@ -53,6 +53,8 @@ public final class NetnsSandbox implements Sandbox {
   private final InitCommand init;
   private final Path sysctls;
   private final Path passwd;
+  private final String osArch;
+  private final Path cgroupRoot;
   private volatile SandboxTools checkedTools; // preflight passed once for this instance
 
   /**
@@ -79,6 +81,8 @@ public final class NetnsSandbox implements Sandbox {
     this.init = Objects.requireNonNull(init, "init");
     this.sysctls = sysctls;
     this.passwd = Path.of("/etc/passwd");
+    this.osArch = System.getProperty("os.arch");
+    this.cgroupRoot = Path.of("/sys/fs/cgroup");
   }
 
   /**
@@ -188,6 +192,7 @@ public final class NetnsSandbox implements Sandbox {
         throw new SandboxException("hidden path " + hidden + " is the gateway socket; the agent must reach the socket");
       }
     }
+    SeccompProfile seccomp = SeccompProfile.forArchitecture(osArch); // no profile: fail closed
     Path workDir = launch.workDir().toAbsolutePath().normalize();
     AgentUser user = root ? launch.confinement().user().orElseGet(() -> AgentUser.ownerOf(workDir, passwd)) : currentUser();
     if (root) {
@@ -216,15 +221,52 @@ public final class NetnsSandbox implements Sandbox {
     described.put("capabilities", "none (bounding set empty)");
     described.put("no_new_privs", true);
     described.put("filesystem", view.describe());
+    Map<String, Object> filter = new LinkedHashMap<>();
+    filter.put("profile", seccomp.digest());
+    filter.put("architecture", seccomp.architecture());
+    filter.put("refused_with", "EPERM");
+    described.put("seccomp", filter);
+    AgentLimits limits = AgentLimits.apply(launch.confinement().limits(), cgroupRoot, Path.of("/proc/self/cgroup"),
+        "taskbound-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()));
+    described.put("limits", limits.describe());
     SandboxTools located = tools;
-    return InitLauncher.launch("netns", launch.withEnvironment(env),
-        control -> {
-          List<Path> withControl = new ArrayList<>(readOnly);
-          withControl.add(control.getParent()); // the launcher's private sockets, made just now
-          Path empty = emptyFile(control.getParent());
-          return argv(located, root, user, FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty), workDir, control);
-        }, root ? 3 : 2, root ? Optional.of(user) : Optional.empty(), described);
+    SandboxProcess started;
+    try {
+      started = InitLauncher.launch("netns", launch.withEnvironment(env),
+          control -> {
+            List<Path> withControl = new ArrayList<>(readOnly);
+            withControl.add(control.getParent()); // the launcher's private sockets, made just now
+            Path empty = emptyFile(control.getParent());
+            List<String> a = setup(seccomp.writeTo(control.getParent()), limits);
+            a.addAll(argv(located, root, user, FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty), workDir, control));
+            return a;
+          }, root ? 3 : 2, root ? Optional.of(user) : Optional.empty(), described);
+    } catch (RuntimeException | Error e) {
+      limits.remove();
+      throw e;
+    }
+    ProcessHandle.of(started.pid()).ifPresentOrElse(h -> h.onExit().thenRun(limits::remove), limits::remove);
+    return started;
   }
+
+  /**
+   * What runs first, as the user Taskbound runs as: a POSIX shell that joins the agent's cgroups,
+   * opens the seccomp profile on descriptor 3 (bwrap's {@code --seccomp 3} reads it; Java cannot
+   * hand a child a descriptor of its choosing) and execs the rest; then {@code prlimit} when pids are
+   * limited by rlimit. Values travel as arguments, never inside the script.
+   */
+  private List<String> setup(Path profile, AgentLimits limits) {
+    List<String> a = new ArrayList<>(List.of(SandboxTools.find(searchPath, "sh", "dash").toString(), "-c", SETUP_SCRIPT,
+        "taskbound-setup", profile.toString(), Integer.toString(limits.joinFiles().size())));
+    limits.joinFiles().forEach(f -> a.add(f.toString()));
+    a.addAll(limits.prlimit(searchPath));
+    return a;
+  }
+
+  /** {@code $1}: the profile; {@code $2}: how many cgroup.procs files follow; then the command. */
+  static final String SETUP_SCRIPT = "profile=$1; n=$2; shift 2; "
+      + "while [ \"$n\" -gt 0 ]; do echo $$ > \"$1\" || exit 121; shift; n=$((n - 1)); done; "
+      + "exec 3< \"$profile\"; exec \"$@\"";
 
   /** An empty read-only file in the launch's private directory, to cover hidden files with. */
   private static Path emptyFile(Path dir) {
@@ -287,13 +329,21 @@ public final class NetnsSandbox implements Sandbox {
         "--cap-drop", "ALL", "--");
   }
 
+  /** bwrap reads the seccomp program from descriptor 3, opened by {@link #SETUP_SCRIPT}, and closes it. */
+  private static final List<String> SECCOMP_FD = List.of("--seccomp", "3");
+
   private List<String> argv(SandboxTools tools, boolean root, AgentUser user, FilesystemView view, Path workDir, Path control) {
     List<String> a = bwrap(tools, root);
+    if (!root) {
+      a.addAll(SECCOMP_FD); // the agent's own bwrap applies the filter (as root: the inner one)
+    }
     a.addAll(List.of("--hostname", "taskbound"));
     a.addAll(view.args());
     a.addAll(List.of("--chdir", workDir.toString(), "--"));
     if (root) {
-      a.addAll(agentIdentity(tools, user.uid(), user.gid()));
+      List<String> identity = new ArrayList<>(agentIdentity(tools, user.uid(), user.gid()));
+      identity.addAll(identity.size() - 1, SECCOMP_FD); // before the inner bwrap's "--"
+      a.addAll(identity);
     }
     a.addAll(init.argv(control.toString()));
     return a;

@@ -34,7 +34,7 @@ public record SandboxTools(Path bwrap, Path setpriv) {
     return new SandboxTools(find(searchPath, "bwrap", "bubblewrap"), find(searchPath, "setpriv", "util-linux"));
   }
 
-  private static Path find(String searchPath, String name, String debianPackage) {
+  static Path find(String searchPath, String name, String debianPackage) {
     Optional<Path> found = Optional.empty();
     for (String dir : searchPath.split(File.pathSeparator)) {
       if (dir.isEmpty()) {

@@ -304,6 +304,8 @@ public final class Session implements AutoCloseable {
             "the container backend needs the agent's image; accepted: --image IMAGE (or TASKBOUND_AGENT_IMAGE),"
                 + " a local image such as debian:bookworm"));
         ContainerConfig.Builder config = ContainerConfig.builder(image).endpoint(dockerEndpoint()).label(SESSION_LABEL, id.value());
+        // the agent container's runtime (gVisor's runsc, ...); the limits come with the launch
+        policy.containerRuntime().ifPresent(config::runtime);
         // Inside a container (the GitHub Action, a Jenkins agent with the host's socket) the daemon
         // must get host paths: translate through this container's mounts, named or detected.
         String self = spec.hostEnvironment().get("TASKBOUND_DOCKER_SELF");
@@ -432,7 +434,7 @@ public final class Session implements AutoCloseable {
                 // the gateway accepts the agent's connections itself where the backend allows
                 .withListenerSink(this::serveSandboxPort)
                 // the policy files stay read-only even inside the workspace
-                .withConfinement(new Confinement(Optional.empty(), spec.policyFiles(), List.of())));
+                .withConfinement(new Confinement(Optional.empty(), spec.policyFiles(), List.of()).withLimits(policy.limits())));
     } catch (RuntimeException | Error e) {
       event("agent.start_failed", Map.of("error", TeardownRunner.describe(e)));
       throw e;

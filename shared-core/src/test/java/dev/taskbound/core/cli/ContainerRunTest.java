@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.taskbound.core.evidence.BundleVerifier;
+import dev.taskbound.core.testing.AgentOwner;
 import dev.taskbound.core.testing.CliProcess;
 import dev.taskbound.core.testing.LocalApi;
 import dev.taskbound.core.testing.RunArtifacts;
@@ -47,6 +48,7 @@ class ContainerRunTest {
   @Test
   void agentContainerReachesOnlyWhatThePolicyAllowsAndLeavesNoContainer() throws Exception {
     int port = api.getAddress().getPort();
+    AgentOwner.own(work); // the agent runs as the workspace's owner, never root
     Path policy = Files.writeString(work.resolve("p.yml"), String.join("\n",
         "apiVersion: taskbound.dev/v1",
         "kind: Task",
@@ -85,6 +87,9 @@ class ContainerRunTest {
       // CliProcess runs the CLI without --add-opens: its sandbox forwards, and the evidence says why.
       assertThat(RunArtifacts.bundleText(work.resolve("out"), "events.jsonl"))
           .contains("\"gateway.sandbox_port_forwarded\"", "java.base/sun.nio.ch")
+          // the agent container's floor (issue 11, item 6)
+          .contains("\"sandbox.started\"", "\"read_only_root\":true", "\"capabilities\":\"none (--cap-drop ALL)\"",
+              "\"uid\":" + Files.getAttribute(work, "unix:uid"), "\"image_digest\":\"sha256:", "\"pids\":4096")
           .doesNotContain("gateway.sandbox_port_taken");
       assertThat(containersLabelled()).isEmpty();
     }

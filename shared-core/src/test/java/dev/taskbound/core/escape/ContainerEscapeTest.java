@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.taskbound.core.sandbox.ContainerConfig;
 import dev.taskbound.core.sandbox.ContainerSandbox;
 import dev.taskbound.core.sandbox.Sandbox;
+import dev.taskbound.core.testing.AgentOwner;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.AfterEach;
  * agent cannot even see it; the Docker socket and the stand-in are outside anything mounted.
  */
 class ContainerEscapeTest extends EscapeSuite {
-  static final String IMAGE = "taskbound/escape-agent:bookworm";
+  static final String IMAGE = "taskbound/escape-agent:bookworm-2";
   private static final String LABEL = "dev.taskbound.test";
 
   private final String runLabel = UUID.randomUUID().toString();
@@ -43,7 +44,7 @@ class ContainerEscapeTest extends EscapeSuite {
   }
 
   /** Runs scripts/docker-escape-image.sh (a no-op when the image exists), bounded. */
-  private static void buildImageIfMissing() throws Exception {
+  static void buildImageIfMissing() throws Exception {
     Path script = repositoryRoot().resolve("scripts/docker-escape-image.sh");
     Process p = new ProcessBuilder("bash", script.toString(), IMAGE).redirectOutput(Redirect.DISCARD)
         .redirectError(Redirect.INHERIT).start();
@@ -66,7 +67,8 @@ class ContainerEscapeTest extends EscapeSuite {
 
   @Override
   Path workspace(Path dir) throws IOException {
-    return Files.createDirectories(dir.resolve("work"));
+    // the agent runs as the workspace's owner, never root
+    return AgentOwner.own(Files.createDirectories(dir.resolve("work")));
   }
 
   @Override

@@ -112,6 +112,43 @@ class PolicyRejectionTest {
             "task.yml:4: spec.ttl: 3h widens the ceiling (org.yml:4 allows at most 1h)"),
         Arguments.of("ttl over the built-in maximum", null, TASK + "spec:\n  ttl: 9h\n",
             "task.yml:4: spec.ttl: 9h widens the ceiling (built-in default allows at most 8h)"),
+        Arguments.of("pids above the ceiling's", CEILING + "spec:\n  sandbox: {limits: {pids: 256}}\n",
+            TASK + "spec:\n  sandbox:\n    limits: {pids: 512}\n",
+            "task.yml:5: spec.sandbox.limits.pids: 512 widens the ceiling (org.yml:4 allows at most 256)"),
+        Arguments.of("pids above the built-in default under a Ceiling", CEILING, TASK + "spec:\n  sandbox:\n    limits: {pids: 5000}\n",
+            "task.yml:5: spec.sandbox.limits.pids: 5000 widens the ceiling (built-in default under the Ceiling at"
+                + " org.yml:1 allows at most 4096)"),
+        Arguments.of("memory above the ceiling's", CEILING + "spec:\n  sandbox: {limits: {memory: 2Gi}}\n",
+            TASK + "spec:\n  sandbox:\n    limits: {memory: 2049Mi}\n",
+            "task.yml:5: spec.sandbox.limits.memory: 2049Mi widens the ceiling (org.yml:4 allows at most 2Gi)"),
+        Arguments.of("pids below the floor", null, TASK + "spec:\n  sandbox:\n    limits: {pids: 10}\n",
+            "task.yml:5: spec.sandbox.limits.pids: '10' is not accepted; accepted: a whole number from 64 to 4194304"
+                + " (unquoted)"),
+        Arguments.of("pids as a string", null, TASK + "spec:\n  sandbox:\n    limits: {pids: '100'}\n",
+            "task.yml:5: spec.sandbox.limits.pids: expected a whole number, got the string '100'; accepted: a whole number"
+                + " from 64 to 4194304 (unquoted)"),
+        Arguments.of("memory without a binary unit", null, TASK + "spec:\n  sandbox:\n    limits: {memory: 512M}\n",
+            "task.yml:5: spec.sandbox.limits.memory: '512M' is not accepted; accepted: " + SandboxLimits.MEMORY_ACCEPTED),
+        Arguments.of("memory as a number", null, TASK + "spec:\n  sandbox:\n    limits: {memory: 1073741824}\n",
+            "task.yml:5: spec.sandbox.limits.memory: expected a size, got the number 1073741824; accepted: "
+                + SandboxLimits.MEMORY_ACCEPTED),
+        Arguments.of("memory over 1Ti", null, TASK + "spec:\n  sandbox:\n    limits: {memory: 2Ti}\n",
+            "task.yml:5: spec.sandbox.limits.memory: '2Ti' is not accepted; accepted: " + SandboxLimits.MEMORY_ACCEPTED),
+        Arguments.of("a container runtime other than the ceiling's", CEILING + "spec:\n  sandbox: {container: {runtime: runsc}}\n",
+            TASK + "spec:\n  sandbox:\n    container: {runtime: runc}\n",
+            "task.yml:5: spec.sandbox.container.runtime: runc widens the ceiling (org.yml:4 allows only runsc)"),
+        Arguments.of("a container runtime under a Ceiling that names none", CEILING,
+            TASK + "spec:\n  sandbox:\n    container: {runtime: runsc}\n",
+            "task.yml:5: spec.sandbox.container.runtime: runsc widens the ceiling (org.yml:1 names no runtime (the"
+                + " daemon's default); accepted: leave sandbox.container.runtime unset, or name it in the Ceiling)"),
+        Arguments.of("a container runtime that could be an option", null,
+            TASK + "spec:\n  sandbox:\n    container: {runtime: --privileged}\n",
+            "task.yml:5: spec.sandbox.container.runtime: '--privileged' is not accepted; accepted: a runtime name the"
+                + " Docker daemon registers (1-128 of A-Z, a-z, 0-9, '.', '_', '-') such as runsc"),
+        Arguments.of("unknown container key", null, TASK + "spec:\n  sandbox:\n    container: {image: x}\n",
+            "task.yml:5: spec.sandbox.container.image: unknown key; accepted: runtime"),
+        Arguments.of("unknown limit", null, TASK + "spec:\n  sandbox:\n    limits: {cpu: 2}\n",
+            "task.yml:5: spec.sandbox.limits.cpu: unknown key; accepted: pids, memory"),
         Arguments.of("ttl over a default the Ceiling did not set", CEILING, TASK + "spec:\n  ttl: 2h\n",
             "task.yml:4: spec.ttl: 2h widens the ceiling (built-in default under the Ceiling at org.yml:1 allows at"
                 + " most 1h)"),

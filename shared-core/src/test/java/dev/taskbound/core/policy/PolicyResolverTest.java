@@ -257,6 +257,70 @@ class PolicyResolverTest {
   }
 
   @Test
+  void narrowsSandboxLimitsBelowTheCeilingAndRecordsThemInTheDigest() throws IOException {
+    Path org = write("org.yml", "apiVersion: taskbound.dev/v1\nkind: Ceiling\nspec:\n"
+        + "  sandbox: {limits: {pids: 1024, memory: 4Gi}}\n");
+    Path task = write("task.yml", "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
+        + "  sandbox:\n    limits: {memory: 512Mi}\n");
+
+    EffectivePolicy ceilingOnly = PolicyResolver.resolve(List.of(org), Optional.empty());
+    EffectivePolicy p = PolicyResolver.resolve(List.of(org, task), Optional.empty());
+
+    assertThat(p.limits().pids()).hasValue(1024);
+    assertThat(p.limits().memoryBytes()).hasValue(512L << 20);
+    assertThat(p.provenanceOf("sandbox.limits.pids")).contains(new Provenance(org.toString(), 4));
+    assertThat(p.provenanceOf("sandbox.limits.memory")).contains(new Provenance(task.toString(), 5));
+    assertThat(p.toCanonicalJson()).contains("\"limits\":{\"memoryBytes\":536870912,\"pids\":1024}");
+    assertThat(p.digest()).isNotEqualTo(ceilingOnly.digest());
+    assertThat(PolicyExplainer.render(p)).contains("sandbox.limits.pids: 1024  (" + org + ":4)\n",
+        "sandbox.limits.memory: 512Mi  (" + task + ":5)\n");
+  }
+
+  @Test
+  void aTaskMayNameTheContainerRuntimeTheCeilingNamesAndItIsRecordedInTheDigest() throws IOException {
+    Path org = write("org.yml", "apiVersion: taskbound.dev/v1\nkind: Ceiling\nspec:\n"
+        + "  sandbox: {container: {runtime: runsc}}\n");
+    Path task = write("task.yml", "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
+        + "  sandbox:\n    container: {runtime: runsc}\n");
+
+    EffectivePolicy p = PolicyResolver.resolve(List.of(org, task), Optional.empty());
+    EffectivePolicy none = PolicyResolver.resolve(List.of(), Optional.empty());
+
+    assertThat(p.containerRuntime()).hasValue("runsc");
+    assertThat(p.provenanceOf("sandbox.container.runtime")).contains(new Provenance(task.toString(), 5));
+    assertThat(p.toCanonicalJson()).contains("\"containerRuntime\":\"runsc\"");
+    assertThat(PolicyExplainer.render(p)).contains("sandbox.container.runtime: runsc  (" + task + ":5)\n");
+    assertThat(none.containerRuntime()).isEmpty();
+    assertThat(none.toCanonicalJson()).doesNotContain("containerRuntime");
+    assertThat(PolicyExplainer.render(none)).doesNotContain("sandbox.container.runtime");
+  }
+
+  @Test
+  void defaultsToFourThousandPidsAndNoMemoryLimitWithoutAffectingTheDigest() {
+    EffectivePolicy p = PolicyResolver.resolve(List.of(), Optional.empty());
+
+    assertThat(p.limits()).isEqualTo(SandboxLimits.DEFAULT);
+    assertThat(p.limits().pids()).hasValue(4096);
+    assertThat(p.limits().memoryBytes()).isEmpty();
+    assertThat(p.toCanonicalJson()).doesNotContain("limits");
+  }
+
+  @Test
+  void parsesAndFormatsMemorySizesInBinaryUnits() {
+    assertThat(SandboxLimits.parseMemory("512Mi")).hasValue(512L << 20);
+    assertThat(SandboxLimits.parseMemory("2Gi")).hasValue(2L << 30);
+    assertThat(SandboxLimits.parseMemory("1Ti")).hasValue(1L << 40);
+    assertThat(SandboxLimits.parseMemory("65536Ki")).hasValue(64L << 20);
+    assertThat(SandboxLimits.parseMemory("63Mi")).isEmpty();
+    assertThat(SandboxLimits.parseMemory("1025Gi")).isEmpty();
+    assertThat(SandboxLimits.parseMemory("9999999999999Ti")).isEmpty();
+    assertThat(SandboxLimits.parseMemory("512MB")).isEmpty();
+    assertThat(SandboxLimits.formatMemory(512L << 20)).isEqualTo("512Mi");
+    assertThat(SandboxLimits.formatMemory(2L << 30)).isEqualTo("2Gi");
+    assertThat(SandboxLimits.formatMemory(1536L << 20)).isEqualTo("1536Mi");
+  }
+
+  @Test
   void narrowsTtlFromTheCommandLine() throws IOException {
     Path task = write("task.yml", "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  ttl: 10m\n");
     EffectivePolicy p = PolicyResolver.resolve(List.of(task), Optional.empty());

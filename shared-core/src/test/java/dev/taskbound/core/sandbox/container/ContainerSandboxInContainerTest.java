@@ -8,12 +8,15 @@ import dev.taskbound.core.egress.EgressRule;
 import dev.taskbound.core.egress.Gateway;
 import dev.taskbound.core.egress.GatewayConfig;
 import dev.taskbound.core.egress.RuleSet;
+import dev.taskbound.core.sandbox.AgentUser;
+import dev.taskbound.core.sandbox.Confinement;
 import dev.taskbound.core.sandbox.ContainerConfig;
 import dev.taskbound.core.sandbox.ContainerSandbox;
 import dev.taskbound.core.sandbox.SandboxException;
 import dev.taskbound.core.sandbox.SandboxIo;
 import dev.taskbound.core.sandbox.SandboxLaunch;
 import dev.taskbound.core.sandbox.SandboxProcess;
+import dev.taskbound.core.testing.AgentOwner;
 import java.io.File;
 import java.lang.ProcessBuilder.Redirect;
 import java.net.InetAddress;
@@ -70,7 +73,7 @@ class ContainerSandboxInContainerTest {
     gateway = Gateway.start(new GatewayConfig(run.resolve("gateway.sock"),
         RuleSet.of(List.of(EgressRule.parse("api.test:" + server.getAddress().getPort())), List.of()),
         Map.of("api.test", "127.0.0.1"), (decision, method, dialled) -> {}));
-    Files.createDirectories(dir.resolve("ws"));
+    AgentOwner.own(Files.createDirectories(dir.resolve("ws")));
     Path classes = Path.of(ContainerConfig.class.getProtectionDomain().getCodeSource().getLocation().toURI());
     // The stand-in for the Action's container: the forwarder image (it has Java), the workspace at
     // /srv/ws, and the gateway's directory and Taskbound's classes at their own paths.
@@ -101,10 +104,15 @@ class ContainerSandboxInContainerTest {
         .build());
   }
 
+  /**
+   * The workspace exists only inside the stand-in, so the agent's user is named (as a policy's
+   * sandbox.user would) rather than read from the workspace's owner.
+   */
   private SandboxLaunch launch(Path workDir, String script) {
     return new SandboxLaunch(List.of("bash", "-c", script), workDir, Map.of(), gateway.socketPath(), List.of(),
         Duration.ofSeconds(30), new SandboxIo(Redirect.from(new File("/dev/null")),
-            Redirect.to(dir.resolve("out").toFile()), Redirect.to(dir.resolve("err").toFile())));
+            Redirect.to(dir.resolve("out").toFile()), Redirect.to(dir.resolve("err").toFile())))
+        .withConfinement(Confinement.DEFAULT.withUser(new AgentUser(AgentOwner.UID, AgentOwner.UID, "nobody")));
   }
 
   @Test

@@ -9,6 +9,8 @@ import dev.taskbound.core.egress.EgressRule;
 import dev.taskbound.core.egress.Gateway;
 import dev.taskbound.core.egress.GatewayConfig;
 import dev.taskbound.core.egress.RuleSet;
+import dev.taskbound.core.policy.SandboxLimits;
+import dev.taskbound.core.sandbox.Confinement;
 import dev.taskbound.core.sandbox.ContainerConfig;
 import dev.taskbound.core.sandbox.ContainerSandbox;
 import dev.taskbound.core.sandbox.SandboxException;
@@ -16,6 +18,7 @@ import dev.taskbound.core.sandbox.SandboxIo;
 import dev.taskbound.core.sandbox.SandboxLaunch;
 import dev.taskbound.core.sandbox.SandboxProbes;
 import dev.taskbound.core.sandbox.SandboxProcess;
+import dev.taskbound.core.testing.AgentOwner;
 import java.io.File;
 import java.lang.ProcessBuilder.Redirect;
 import java.net.InetAddress;
@@ -27,6 +30,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +67,8 @@ class ContainerSandboxTest {
   @BeforeAll
   void startServerAndGateway(@TempDir Path tempDir) throws Exception {
     dir = tempDir;
+    // as root (CI), the agent runs as the workspace's owner, which must not be root
+    AgentOwner.own(Files.createDirectories(dir.resolve("work")));
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/hello", exchange -> {
       requests.incrementAndGet();
@@ -407,6 +414,132 @@ class ContainerSandboxTest {
     assertThat(p.waitFor(Duration.ofSeconds(20))).isTrue();
     assertThat(containersOfThisRun()).isEmpty();
     p.destroyTree();
+  }
+
+  // issue 11, item 6: the agent container gets the netns backend's floor
+
+  @Test
+  void theAgentRunsAsTheWorkspaceOwnerWithNoCapabilityNoNewPrivilegesSeccompAndAReadOnlyRoot() throws Exception {
+    Result r = run("id -u; id -g; grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status;"
+        + " touch /etc/x /usr/local/bin/x 2>/dev/null && echo ROOT-WRITABLE; echo $HOME; touch $HOME/h /tmp/t && echo private-ok;"
+        + " echo made > made.txt && echo workspace-ok");
+
+    int owner = (Integer) Files.getAttribute(dir.resolve("work"), "unix:uid");
+    int group = (Integer) Files.getAttribute(dir.resolve("work"), "unix:gid");
+    assertThat(r.out()).as(r.err()).isEqualTo(owner + "\n" + group + "\nCapEff:\t0000000000000000\nCapBnd:\t0000000000000000\n"
+        + "NoNewPrivs:\t1\nSeccomp:\t2\n/home/agent\nprivate-ok\nworkspace-ok\n");
+    assertThat((Integer) Files.getAttribute(dir.resolve("work/made.txt"), "unix:uid")).isEqualTo(owner);
+  }
+
+  @Test
+  void theAgentContainerHasTheLaunchsPidsAndMemoryLimitsAsCreated() throws Exception {
+    runs++;
+    SandboxProcess p = sandbox.start(new SandboxLaunch(List.of("bash", "-c", "echo started; exec sleep 600"),
+        dir.resolve("work"), Map.of(), gateway.socketPath(), List.of(), Duration.ofSeconds(30),
+        new SandboxIo(Redirect.from(new File("/dev/null")), Redirect.to(dir.resolve("out" + runs).toFile()),
+            Redirect.to(dir.resolve("err" + runs).toFile())))
+        .withConfinement(Confinement.DEFAULT.withLimits(new SandboxLimits(OptionalInt.of(64), OptionalLong.of(256L << 20)))));
+    try {
+      waitForOutput("started");
+
+      String created = dockerInspect(p.handle().get("agent"),
+          "{{.HostConfig.PidsLimit}} {{.HostConfig.Memory}} {{.HostConfig.MemorySwap}} {{.HostConfig.ReadonlyRootfs}}"
+              + " {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}} {{.HostConfig.Privileged}} {{.HostConfig.Binds}}");
+
+      assertThat(created).isEqualTo("64 268435456 268435456 true [ALL] [no-new-privileges] false []");
+      assertThat(p.confinement().get("limits")).isEqualTo(
+          Map.of("pids", 64, "memory", "256Mi", "applied_by", "docker --pids-limit/--memory (the container's cgroup)"));
+    } finally {
+      p.destroyTree();
+    }
+  }
+
+  @Test
+  void theConfinementForTheEvidenceNamesUserCapabilitiesRootLimitsRuntimeAndImageDigest() throws Exception {
+    SandboxProcess p = start("true", Map.of());
+    Map<String, Object> c;
+    try {
+      p.waitFor(Duration.ofSeconds(30));
+      c = p.confinement();
+    } finally {
+      p.destroyTree();
+    }
+
+    assertThat(c).containsEntry("uid", Files.getAttribute(dir.resolve("work"), "unix:uid"))
+        .containsEntry("capabilities", "none (--cap-drop ALL)").containsEntry("no_new_privs", true)
+        .containsEntry("seccomp", Map.of("profile", "docker default", "refused_with", "EPERM"))
+        .containsEntry("read_only_root", true)
+        .containsEntry("runtime", "runc").containsEntry("image", AGENT_IMAGE)
+        .containsEntry("image_digest", dockerImageId(AGENT_IMAGE))
+        .containsEntry("limits", Map.of("pids", SandboxLimits.DEFAULT_PIDS, "memory", "none",
+            "applied_by", "docker --pids-limit/--memory (the container's cgroup)"));
+    assertThat(c.get("filesystem").toString()).contains("read_write=[" + dir.resolve("work") + "]");
+  }
+
+  @Test
+  void aRuntimeTheDaemonOffersIsUsedForTheAgentContainer() throws Exception {
+    ContainerSandbox runc = new ContainerSandbox(ContainerConfig.builder(AGENT_IMAGE).label("dev.taskbound.test", runLabel)
+        .runtime("runc").build());
+    ContainerSandbox saved = sandbox;
+    sandbox = runc;
+    SandboxProcess p = start("echo started; exec sleep 600", Map.of());
+    try {
+      waitForOutput("started");
+
+      assertThat(dockerInspect(p.handle().get("agent"), "{{.HostConfig.Runtime}}")).isEqualTo("runc");
+      assertThat(p.confinement()).containsEntry("runtime", "runc");
+    } finally {
+      sandbox = saved;
+      p.destroyTree();
+    }
+  }
+
+  @Test
+  void preflightRefusesARuntimeTheDaemonDoesNotOfferNamingThoseItOffers() {
+    ContainerSandbox gvisor = new ContainerSandbox(ContainerConfig.builder(AGENT_IMAGE).runtime("runsc").build());
+
+    assertThatThrownBy(gvisor::preflight)
+        .isInstanceOf(SandboxException.class)
+        .hasMessageStartingWith("the container runtime 'runsc' (sandbox.container.runtime) is not offered by the Docker"
+            + " daemon at unix:///var/run/docker.sock; it offers: ")
+        .hasMessageContaining("runc")
+        .hasMessageEndingWith("Options: install the runtime and register it with the daemon (gVisor: 'runsc install', then"
+            + " restart dockerd), or name one of those");
+  }
+
+  @Test
+  void aWorkspaceOwnedByRootIsRefusedBeforeAnyContainerExists() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(AgentOwner.root(), "only root can own a workspace for someone else");
+    Path rootOwned = Files.createDirectories(dir.resolve("root-ws"));
+
+    assertThatThrownBy(() -> sandbox.start(new SandboxLaunch(List.of("touch", "marker"), rootOwned, Map.of(),
+        gateway.socketPath(), List.of(), Duration.ofSeconds(30))))
+        .isInstanceOf(SandboxException.class)
+        .hasMessageStartingWith("the workspace " + rootOwned + " belongs to root, and the agent never runs as root.");
+    assertThat(containersOfThisRun()).isEmpty();
+    assertThat(rootOwned.resolve("marker")).doesNotExist();
+  }
+
+  @Test
+  void aWorkspaceHoldingTheContainerEnginesStateIsRefused() {
+    assertThatThrownBy(() -> sandbox.start(new SandboxLaunch(List.of("true"), Path.of("/var/lib"), Map.of(),
+        gateway.socketPath(), List.of(), Duration.ofSeconds(30))))
+        .isInstanceOf(SandboxException.class)
+        .hasMessage("the workspace /var/lib contains the container engine's /var/lib/docker; the agent must never reach"
+            + " it. Choose a workspace that does not contain it");
+    assertThat(containersOfThisRun()).isEmpty();
+  }
+
+  private static String dockerInspect(String container, String format) throws Exception {
+    Process p = new ProcessBuilder("docker", "inspect", "--format", format, container).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    return out;
+  }
+
+  private static String dockerImageId(String image) throws Exception {
+    return dockerInspect(image, "{{.Id}}");
   }
 
   @Test

@@ -1,0 +1,201 @@
+package dev.taskbound.core.sandbox;
+
+import dev.taskbound.core.policy.SandboxLimits;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * How the {@code netns} sandbox applies {@link SandboxLimits} to the agent: a cgroup of its own when
+ * this process can make one (cgroup v2 where the parent already delegates the controllers, else
+ * cgroup v1's {@code pids} and {@code memory} hierarchies; both need a writable cgroup file system,
+ * in practice root), which the sandbox's setup joins before bwrap starts; otherwise {@code
+ * RLIMIT_NPROC} through util-linux {@code prlimit} for pids (a per-user count, so the agent's other
+ * processes on the host count too) and nothing for memory: {@code RLIMIT_AS} would stop JVMs, which
+ * reserve far more address space than they use, so a memory limit without a cgroup fails closed.
+ * Not thread-safe; one instance per launch.
+ */
+final class AgentLimits {
+  private final SandboxLimits limits;
+  private final List<Path> cgroups;
+  private final String how;
+
+  private AgentLimits(SandboxLimits limits, List<Path> cgroups, String how) {
+    this.limits = limits;
+    this.cgroups = List.copyOf(cgroups);
+    this.how = how;
+  }
+
+  /**
+   * Makes the cgroup for {@code limits}, or settles for an rlimit.
+   *
+   * @param cgroupRoot normally {@code /sys/fs/cgroup}
+   * @param selfCgroup normally {@code /proc/self/cgroup}
+   * @param name the new cgroup's directory name, unique to this launch
+   * @throws SandboxException if a memory limit is asked for and no cgroup can be made
+   */
+  static AgentLimits apply(SandboxLimits limits, Path cgroupRoot, Path selfCgroup, String name) {
+    if (limits.pids().isEmpty() && limits.memoryBytes().isEmpty()) {
+      return new AgentLimits(limits, List.of(), "none");
+    }
+    Map<String, String> own = ownCgroups(selfCgroup);
+    Optional<AgentLimits> made = v2(limits, cgroupRoot, own, name).or(() -> v1(limits, cgroupRoot, own, name));
+    if (made.isPresent()) {
+      return made.get();
+    }
+    if (limits.memoryBytes().isPresent()) {
+      throw new SandboxException("sandbox.limits.memory " + limits.memoryText() + " cannot be applied: this process"
+          + " cannot create a cgroup with the memory controller under " + cgroupRoot + " (no delegated cgroup v2"
+          + " subtree, no writable cgroup v1 memory hierarchy), and RLIMIT_AS would stop the JVM. Options: run"
+          + " taskbound as root on a host with a writable cgroup file system, drop sandbox.limits.memory, or use the"
+          + " container backend");
+    }
+    return new AgentLimits(limits, List.of(), "rlimit");
+  }
+
+  /** {@code controller -> path} from {@code /proc/self/cgroup}; the v2 line under the key {@code ""}. */
+  private static Map<String, String> ownCgroups(Path selfCgroup) {
+    Map<String, String> out = new LinkedHashMap<>();
+    try {
+      for (String line : Files.readAllLines(selfCgroup)) {
+        String[] f = line.split(":", 3);
+        if (f.length == 3) {
+          for (String controller : f[1].split(",")) {
+            out.put(controller, f[2]);
+          }
+        }
+      }
+    } catch (IOException e) {
+      // no cgroup information: neither version is tried
+    }
+    return out;
+  }
+
+  private static Optional<AgentLimits> v2(SandboxLimits limits, Path root, Map<String, String> own, String name) {
+    String path = own.get("");
+    if (path == null || !Files.isRegularFile(root.resolve("cgroup.controllers"))) {
+      return Optional.empty();
+    }
+    Path parent = under(root, path);
+    Map<Path, String> writes = new LinkedHashMap<>();
+    Path dir = parent.resolve(name);
+    limits.pids().ifPresent(p -> writes.put(dir.resolve("pids.max"), Integer.toString(p)));
+    limits.memoryBytes().ifPresent(m -> writes.put(dir.resolve("memory.max"), Long.toString(m)));
+    try {
+      List<String> delegated = List.of(Files.readString(parent.resolve("cgroup.subtree_control")).strip().split("\\s+"));
+      if ((limits.pids().isPresent() && !delegated.contains("pids"))
+          || (limits.memoryBytes().isPresent() && !delegated.contains("memory"))) {
+        return Optional.empty();
+      }
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    return make(limits, List.of(dir), writes, "cgroup v2 " + dir);
+  }
+
+  private static Optional<AgentLimits> v1(SandboxLimits limits, Path root, Map<String, String> own, String name) {
+    List<Path> dirs = new ArrayList<>();
+    Map<Path, String> writes = new LinkedHashMap<>();
+    if (limits.pids().isPresent()) {
+      Path dir = v1Dir(root, own, "pids", name);
+      if (dir == null) {
+        return Optional.empty();
+      }
+      dirs.add(dir);
+      writes.put(dir.resolve("pids.max"), Integer.toString(limits.pids().getAsInt()));
+    }
+    if (limits.memoryBytes().isPresent()) {
+      Path dir = v1Dir(root, own, "memory", name);
+      if (dir == null) {
+        return Optional.empty();
+      }
+      dirs.add(dir);
+      writes.put(dir.resolve("memory.limit_in_bytes"), Long.toString(limits.memoryBytes().getAsLong()));
+    }
+    return make(limits, dirs, writes, "cgroup v1 " + dirs.get(0).getParent().resolve(name));
+  }
+
+  private static Path v1Dir(Path root, Map<String, String> own, String controller, String name) {
+    Path hierarchy = root.resolve(controller);
+    String path = own.get(controller);
+    if (path == null || !Files.isRegularFile(hierarchy.resolve("cgroup.procs"))) {
+      return null;
+    }
+    return under(hierarchy, path).resolve(name);
+  }
+
+  private static Path under(Path hierarchy, String path) {
+    String relative = path.replaceFirst("^/+", "");
+    return relative.isEmpty() ? hierarchy : hierarchy.resolve(relative);
+  }
+
+  /** Creates the directories and writes the limits; on any failure removes what it made. */
+  private static Optional<AgentLimits> make(SandboxLimits limits, List<Path> dirs, Map<Path, String> writes, String how) {
+    List<Path> made = new ArrayList<>();
+    try {
+      for (Path dir : dirs) {
+        Files.createDirectory(dir);
+        made.add(dir);
+      }
+      for (Map.Entry<Path, String> w : writes.entrySet()) {
+        Files.writeString(w.getKey(), w.getValue(), StandardCharsets.US_ASCII);
+      }
+      return Optional.of(new AgentLimits(limits, made, how));
+    } catch (IOException | RuntimeException e) {
+      new AgentLimits(limits, made, how).remove();
+      return Optional.empty();
+    }
+  }
+
+  /** The {@code cgroup.procs} files the setup writes its own pid to before it starts bwrap. */
+  List<Path> joinFiles() {
+    return cgroups.stream().map(d -> d.resolve("cgroup.procs")).toList();
+  }
+
+  /** {@code prlimit --nproc=N:N --} when pids are limited by rlimit; else nothing. */
+  List<String> prlimit(String searchPath) {
+    if (!how.equals("rlimit") || limits.pids().isEmpty()) {
+      return List.of();
+    }
+    String n = Integer.toString(limits.pids().getAsInt());
+    return List.of(SandboxTools.find(searchPath, "prlimit", "util-linux").toString(), "--nproc=" + n + ":" + n, "--");
+  }
+
+  /** The evidence's {@code limits}: the values and how they are applied. */
+  Map<String, Object> describe() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("pids", limits.pids().isPresent() ? (Object) limits.pids().getAsInt() : "none");
+    out.put("memory", limits.memoryText());
+    out.put("applied_by", how.equals("rlimit") ? "RLIMIT_NPROC (per user; no cgroup available)" : how);
+    return out;
+  }
+
+  /**
+   * Removes the cgroups once their processes are gone: the sandbox's PID namespace ends with its
+   * init, and the kernel takes a moment to empty the cgroup, so this waits for that, bounded (2 s).
+   */
+  void remove() {
+    for (Path dir : cgroups) {
+      for (int attempt = 0; attempt < 200; attempt++) {
+        try {
+          Files.deleteIfExists(dir);
+          break;
+        } catch (IOException e) {
+          try {
+            TimeUnit.MILLISECONDS.sleep(10);
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            return;
+          }
+        }
+      }
+    }
+  }
+}

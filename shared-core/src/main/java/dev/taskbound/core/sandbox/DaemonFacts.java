@@ -1,0 +1,101 @@
+package dev.taskbound.core.sandbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What the Docker daemon says about the confinement it can give ({@code docker info}): the OCI
+ * runtimes it offers, its default runtime, its security options (seccomp, userns-remap).
+ * Immutable.
+ *
+ * @param runtimes the runtime names the daemon offers ({@code --runtime} takes them), sorted
+ * @param defaultRuntime the runtime used without {@code --runtime}
+ * @param securityOptions the daemon's security options as it lists them ({@code name=seccomp,profile=default})
+ */
+record DaemonFacts(Set<String> runtimes, String defaultRuntime, List<String> securityOptions) {
+  private static final String FORMAT = "{{json .Runtimes}}\n{{.DefaultRuntime}}\n{{json .SecurityOptions}}";
+
+  DaemonFacts {
+    runtimes = Set.copyOf(new TreeSet<>(runtimes));
+    securityOptions = List.copyOf(securityOptions);
+  }
+
+  /**
+   * Asks the daemon.
+   *
+   * @throws SandboxException if it does not answer, or answers in a shape not understood
+   */
+  static DaemonFacts query(DockerCli docker, Duration timeout) {
+    DockerCli.Result r = docker.run(timeout, List.of("info", "--format", FORMAT));
+    if (!r.ok()) {
+      throw new SandboxException("cannot ask the Docker daemon at " + docker.endpoint() + " which runtimes and security"
+          + " options it has: " + r.oneLine() + ". " + ContainerSandbox.OPTIONS);
+    }
+    return parse(r.output(), docker.endpoint());
+  }
+
+  static DaemonFacts parse(String output, String endpoint) {
+    String[] lines = output.strip().split("\n");
+    try {
+      if (lines.length != 3) {
+        throw new IOException("expected 3 lines, got " + lines.length);
+      }
+      JsonMapper json = new JsonMapper();
+      JsonNode runtimes = json.readTree(lines[0]);
+      JsonNode options = json.readTree(lines[2]);
+      if (!runtimes.isObject() || !(options.isArray() || options.isNull())) {
+        throw new IOException("unexpected JSON");
+      }
+      Set<String> names = new TreeSet<>();
+      runtimes.fieldNames().forEachRemaining(names::add);
+      List<String> opts = new ArrayList<>();
+      options.forEach(o -> opts.add(o.asText()));
+      return new DaemonFacts(names, lines[1].strip(), opts);
+    } catch (IOException e) {
+      throw new SandboxException("the Docker daemon at " + endpoint + " answered 'docker info' in a form Taskbound does"
+          + " not understand (" + e.getMessage() + "); accepted: Docker Engine 20.10 or later");
+    }
+  }
+
+  /**
+   * Refuses a daemon that would run the agent without its seccomp filter, and a runtime it does
+   * not offer.
+   *
+   * @param runtime the runtime the policy names, if any
+   * @throws SandboxException naming what is missing and the options
+   */
+  void requireFloor(java.util.Optional<String> runtime, String endpoint) {
+    boolean seccomp = securityOptions.stream().anyMatch(o -> o.startsWith("name=seccomp"));
+    boolean unconfined = securityOptions.stream().anyMatch(o -> o.startsWith("name=seccomp") && o.contains("profile=unconfined"));
+    if (!seccomp || unconfined) {
+      throw new SandboxException("the Docker daemon at " + endpoint + " runs containers without a seccomp filter"
+          + " (security options: " + String.join(" ", securityOptions) + "); the agent container needs Docker's"
+          + " default seccomp profile. Options: a daemon built with seccomp and started without"
+          + " --seccomp-profile=unconfined, or the netns backend");
+    }
+    runtime.ifPresent(r -> {
+      if (!runtimes.contains(r)) {
+        throw new SandboxException("the container runtime '" + r + "' (sandbox.container.runtime) is not offered by the"
+            + " Docker daemon at " + endpoint + "; it offers: " + String.join(", ", runtimes) + ". Options: install the"
+            + " runtime and register it with the daemon (gVisor: 'runsc install', then restart dockerd), or name one of"
+            + " those");
+      }
+    });
+  }
+
+  /** The runtime the agent container runs under. */
+  String effectiveRuntime(java.util.Optional<String> runtime) {
+    return runtime.orElse(defaultRuntime);
+  }
+
+  /** Whether the daemon maps container users to other host users ({@code userns-remap}). */
+  boolean remapsUsers() {
+    return securityOptions.stream().anyMatch(o -> o.startsWith("name=userns"));
+  }
+}

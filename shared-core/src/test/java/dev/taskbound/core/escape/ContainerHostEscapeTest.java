@@ -1,0 +1,407 @@
+package dev.taskbound.core.escape;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.taskbound.core.policy.SandboxLimits;
+import dev.taskbound.core.sandbox.Confinement;
+import dev.taskbound.core.sandbox.ContainerConfig;
+import dev.taskbound.core.sandbox.ContainerSandbox;
+import dev.taskbound.core.sandbox.InitCommand;
+import dev.taskbound.core.sandbox.SandboxException;
+import dev.taskbound.core.sandbox.SandboxIo;
+import dev.taskbound.core.sandbox.SandboxLaunch;
+import dev.taskbound.core.sandbox.SandboxProcess;
+import dev.taskbound.core.session.AgentEnvironment;
+import dev.taskbound.core.testing.AgentOwner;
+import java.io.IOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 11, item 6: {@link HostEscapeTest}'s attempts against the container backend, against the
+ * real Docker engine of {@code scripts/docker-test-env.sh} (fails, never skips, without one). Each
+ * case is checked inside (the attempt fails) and from the host (no marker, no secret in the
+ * agent's output, what the daemon created). As root (as CI runs) the agent is the workspace's
+ * unprivileged owner. {@code /proc/sys} is only ever checked with {@code test -w}, never written;
+ * the fork bomb is bounded (200 processes, each living 60 s at most, removed with the container).
+ *
+ * <p>Not applicable here: the host's {@code /proc} behind the agent's (the agent has only the
+ * container's, and cannot unmount it: no capability, seccomp), {@code hsperfdata} of the session's
+ * JVM and the host's {@code /tmp} (nothing of the host's {@code /tmp} is mounted).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ContainerHostEscapeTest {
+  static final String SECRET = "sentinel-secret-6c2e";
+  static final String MARKER = "tb-escape-marker-6c2e";
+  private static final String LABEL = "dev.taskbound.test";
+  private static final int PIDS = 64;
+
+  private final String runLabel = UUID.randomUUID().toString();
+  Path dir;
+  Path workspace;
+  Path appKey;
+  Path policy;
+  Path hostKey;
+  Path runnerTemp;
+  Path otherSession;
+  ServerSocketChannel gateway;
+  Path gatewaySocket;
+  ServerSocketChannel otherGateway;
+  ContainerSandbox sandbox;
+  int runs;
+
+  record Run(int status, String out, String err) {}
+
+  @BeforeAll
+  void start(@TempDir Path tempDir) throws Exception {
+    dir = tempDir;
+    workspace = AgentOwner.own(Files.createDirectories(dir.resolve("ws")));
+    // the worst cases: a secret file of root's and the App key inside the workspace itself
+    Files.writeString(workspace.resolve("root-only.txt"), SECRET + "-root\n");
+    Files.setPosixFilePermissions(workspace.resolve("root-only.txt"), PosixFilePermissions.fromString("rw-------"));
+    appKey = Files.writeString(workspace.resolve("app-key.pem"), SECRET + "-key\n");
+    policy = Files.writeString(workspace.resolve("taskbound.yml"), "apiVersion: taskbound.dev/v1\n");
+    if (AgentOwner.root()) {
+      for (Path p : List.of(appKey, policy)) {
+        Files.setAttribute(p, "unix:uid", AgentOwner.UID, LinkOption.NOFOLLOW_LINKS); // even the agent's own
+      }
+    }
+    // host credentials outside the workspace: a key file, the CI runner's temporary directory
+    hostKey = Files.writeString(dir.resolve("github-app.pem"), SECRET + "-host-key\n");
+    runnerTemp = Files.createDirectories(dir.resolve("runner-temp"));
+    Files.writeString(runnerTemp.resolve("credentials.json"), SECRET + "-runner\n");
+    // this session's runtime directory (the gateway socket, for the forwarder) and another live session's
+    Path runtime = Files.createDirectories(dir.resolve("run/tb-this"));
+    gateway = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    gatewaySocket = runtime.resolve("gateway.sock");
+    gateway.bind(UnixDomainSocketAddress.of(gatewaySocket));
+    otherSession = Files.createDirectories(dir.resolve("run/tb-other"));
+    Files.writeString(otherSession.resolve(".npmrc"), "//npm.test/:_authToken=" + SECRET + "-npm\n");
+    otherGateway = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+    otherGateway.bind(UnixDomainSocketAddress.of(otherSession.resolve("gateway.sock")));
+    otherGateway.configureBlocking(false);
+    ContainerEscapeTest.buildImageIfMissing(); // a fresh machine may run this class first
+    sandbox = new ContainerSandbox(ContainerConfig.builder(ContainerEscapeTest.IMAGE).label(LABEL, runLabel).build());
+    sandbox.preflight();
+  }
+
+  @AfterEach
+  void removeLeftoverContainers() {
+    sandbox.removeLabelled(LABEL, runLabel); // a failed case may leave its pair behind
+  }
+
+  @AfterAll
+  void stop() throws IOException {
+    for (ServerSocketChannel c : new ServerSocketChannel[] {gateway, otherGateway}) {
+      if (c != null) {
+        c.close();
+      }
+    }
+  }
+
+  private Run bash(String script) throws Exception {
+    return bash(script, Map.of());
+  }
+
+  private Run bash(String script, Map<String, String> env) throws Exception {
+    SandboxProcess p = startBash(script, env, SandboxLimits.DEFAULT);
+    try {
+      if (!p.waitFor(Duration.ofSeconds(90))) {
+        throw new AssertionError("the sandbox did not finish within 90 s");
+      }
+      return finished(p);
+    } finally {
+      p.destroyTree();
+    }
+  }
+
+  private SandboxProcess startBash(String script, Map<String, String> env, SandboxLimits limits) {
+    int n = ++runs;
+    SandboxLaunch launch = new SandboxLaunch(List.of("/bin/bash", "-c", script), workspace, env,
+        gatewaySocket, List.of(appKey),
+        Duration.ofSeconds(30),
+        new SandboxIo(Redirect.from(Path.of("/dev/null").toFile()), Redirect.to(dir.resolve("out" + n).toFile()),
+            Redirect.to(dir.resolve("err" + n).toFile())))
+        .withConfinement(new Confinement(Optional.empty(), List.of(policy), List.of(), limits));
+    return sandbox.start(launch);
+  }
+
+  private Run finished(SandboxProcess p) throws Exception {
+    Run r = new Run(p.waitFor(), Files.readString(dir.resolve("out" + runs)), Files.readString(dir.resolve("err" + runs)));
+    assertThat(r.out() + r.err()).as("no secret ever reaches the agent's output").doesNotContain(SECRET);
+    return r;
+  }
+
+  @Test
+  void theAgentIsNeverRootAndHoldsNoCapabilityUnderSeccomp() throws Exception {
+    Run r = bash("id -u; grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status; echo done");
+
+    int expected = (Integer) Files.getAttribute(workspace, "unix:uid");
+    assertThat(r.out()).isEqualTo(expected + "\nCapEff:\t0000000000000000\nCapBnd:\t0000000000000000\nNoNewPrivs:\t1\n"
+        + "Seccomp:\t2\ndone\n");
+    if (AgentOwner.root()) {
+      assertThat(expected).isEqualTo(AgentOwner.UID);
+    }
+  }
+
+  @Test
+  void secretsOfRootTheAppKeyAndShadowCannotBeRead() throws Exception {
+    Run r = bash("for f in root-only.txt app-key.pem /etc/shadow; do cat $f; echo \"$f=$?\"; done; wc -c < app-key.pem");
+
+    assertThat(r.out()).contains("root-only.txt=1\n", "/etc/shadow=1\n", "app-key.pem=0\n").endsWith("\n0\n");
+  }
+
+  @Test
+  void hostCredentialFilesAndTheRunnersTemporaryDirectoryAreNotThere() throws Exception {
+    List<Path> paths = List.of(hostKey, runnerTemp, runnerTemp.resolve("credentials.json"),
+        Path.of(System.getProperty("user.home"), ".ssh"), Path.of(System.getProperty("user.home"), ".docker/config.json"),
+        Path.of(System.getProperty("user.home"), ".m2/settings.xml"), Path.of(System.getProperty("user.home"), ".cache/taskbound"));
+    StringBuilder script = new StringBuilder();
+    for (Path p : paths) {
+      script.append("test -e '").append(p).append("' && echo PRESENT ").append(p).append("; cat '").append(p).append("' 2>/dev/null; ");
+    }
+
+    Run r = bash(script + "echo done");
+
+    assertThat(r.out()).isEqualTo("done\n");
+  }
+
+  /** Host paths are checked with {@code test -w} only; the image's own are tried for real. */
+  @Test
+  void theRootTheImageAndThePolicyFileCannotBeWritten() throws Exception {
+    List<String> targets = new ArrayList<>(List.of("/", "/etc", "/etc/cron.d", "/root", "/usr/local/bin", "/usr/bin", "/var"));
+    for (String entry : InitCommand.current().classPath().split(":")) {
+      targets.add(entry); // the Taskbound jar or classes: not even there
+    }
+    StringBuilder script = new StringBuilder();
+    for (String t : targets) {
+      script.append("test -w '").append(t).append("' && echo WRITABLE ").append(t).append("; ");
+    }
+    script.append("touch /etc/" + MARKER + " /usr/local/bin/" + MARKER + " 2>/dev/null && echo WROTE-ROOT;"
+        + " echo x >> taskbound.yml 2>/dev/null && echo WROTE-POLICY; rm -f taskbound.yml 2>/dev/null; test -f taskbound.yml"
+        + " || echo REMOVED-POLICY; echo done");
+
+    Run r = bash(script.toString());
+
+    assertThat(r.out()).isEqualTo("done\n");
+    assertThat(policy).hasContent("apiVersion: taskbound.dev/v1");
+    assertThat(Path.of("/etc", MARKER)).doesNotExist();
+  }
+
+  @Test
+  void noSetuidFileOfRootAppearsOnTheHostAndTmpIsPrivate() throws Exception {
+    Run r = bash("cp /bin/true ./suid && chmod 4755 ./suid; cp /bin/true /tmp/" + MARKER + " && chmod 4755 /tmp/" + MARKER
+        + "; ls -ln ./suid | cut -d' ' -f3; grep ' /tmp ' /proc/mounts | grep -c nosuid");
+
+    assertThat(r.out()).isEqualTo(Files.getAttribute(workspace, "unix:uid") + "\n1\n");
+    try (Stream<Path> all = Files.walk(dir)) {
+      assertThat(all.filter(Files::isRegularFile).filter(ContainerHostEscapeTest::setuidRoot).toList()).isEmpty();
+    }
+    assertThat(Path.of("/tmp", MARKER)).as("the agent's /tmp is its own").doesNotExist();
+  }
+
+  @Test
+  void kernelSettingsAreNotWritable() throws Exception {
+    // check only: never write to /proc/sys
+    Run r = bash("for f in /proc/sys/kernel/core_pattern /proc/sys/kernel/hostname /proc/sysrq-trigger"
+        + " /sys/kernel/uevent_helper /sys/fs/cgroup; do test -w $f && echo \"WRITABLE $f\"; done; echo done");
+
+    assertThat(r.out()).isEqualTo("done\n");
+  }
+
+  @Test
+  void mountUnshareSetnsAndUnmountingProcAreRefused() throws Exception {
+    Run r = bash("mount -t tmpfs x /mnt 2>/dev/null && echo MOUNTED; unshare -U true 2>/dev/null && echo USERNS;"
+        + " unshare -m true 2>/dev/null && echo MOUNTNS; unshare -Urm sh -c 'umount -l /proc' 2>/dev/null && echo UMOUNTED;"
+        + " nsenter -t 1 -m true 2>/dev/null && echo SETNS; umount /proc 2>/dev/null && echo PROC-GONE; echo done");
+
+    assertThat(r.out()).isEqualTo("done\n");
+  }
+
+  @Test
+  void containerEngineAndRuntimeSocketsAreNotThereAndNothingOfTheHostIsMounted() throws Exception {
+    SandboxProcess p = startBash("for s in /var/run/docker.sock /run/docker.sock /run/containerd/containerd.sock"
+        + " /var/run/docker/containerd/containerd.sock; do test -e $s && echo \"SOCKET $s\"; done;"
+        + " find / -xdev -type s 2>/dev/null; find /run /var/run /tmp -type s 2>/dev/null; echo done; exec sleep 60", Map.of(), SandboxLimits.DEFAULT);
+    String mounts;
+    try {
+      awaitOutput("done");
+      // from the host: what the daemon mounted into the agent container
+      mounts = docker("inspect", "--format", "{{range .Mounts}}{{.Type}}:{{.Source}}>{{.Destination}}:{{.RW}} {{end}}"
+          + "{{range $k, $v := .HostConfig.Tmpfs}}tmpfs:>{{$k}} {{end}}", p.handle().get("agent"));
+    } finally {
+      p.destroyTree();
+    }
+
+    assertThat(Files.readString(dir.resolve("out" + runs))).isEqualTo("done\n");
+    assertThat(List.of(mounts.strip().split(" "))).containsExactlyInAnyOrder(
+        "bind:" + workspace + ">" + workspace + ":true",
+        "bind:" + policy + ">" + policy + ":false",
+        "bind:/dev/null>" + appKey + ":false",
+        "tmpfs:>/home/agent", "tmpfs:>/tmp");
+  }
+
+  @Test
+  void anotherSessionsRuntimeDirectoryAndGatewayAreUnreachable() throws Exception {
+    Run r = bash("ls " + otherSession + " 2>&1; cat " + otherSession.resolve(".npmrc") + " 2>/dev/null;"
+        + " test -S " + otherSession.resolve("gateway.sock") + " && echo SOCKET; ls " + dir.resolve("run") + " 2>&1 | head -1; echo done");
+
+    assertThat(r.out()).endsWith("done\n").doesNotContain("SOCKET").contains("No such file or directory");
+    assertThat(otherGateway.accept()).as("the other session's gateway was never connected to").isNull();
+  }
+
+  @Test
+  void noBlockDeviceExistsInside() throws Exception {
+    Run r = bash("find / -xdev -type b 2>/dev/null; find /dev -type b 2>/dev/null; echo done");
+
+    assertThat(r.out()).isEqualTo("done\n");
+  }
+
+  @Test
+  void hsperfdataOfTheHostIsNotShared() throws Exception {
+    Run r = bash("ls /tmp | grep -c hsperfdata; echo done");
+
+    assertThat(r.out()).isEqualTo("0\ndone\n");
+  }
+
+  @Test
+  void hostVariablesOffTheAllowListNeverAppear() throws Exception {
+    Map<String, String> host = Map.of("PATH", "/usr/bin:/bin", "AWS_SECRET_ACCESS_KEY", SECRET + "-aws", "NPM_TOKEN",
+        SECRET + "-npm", "GOOGLE_APPLICATION_CREDENTIALS", "/" + SECRET, "GITHUB_RUN_ID", "42", "HOME", "/root");
+
+    Run r = bash("env; cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n'; echo done", AgentEnvironment.build(host, Map.of()));
+
+    assertThat(r.out()).contains("GITHUB_RUN_ID=42\n", "HOME=/home/agent\n").doesNotContain("HOME=/root")
+        .endsWith("done\n"); // and no secret: checked by bash()
+  }
+
+  /** Bounded: 200 processes at most, each gone within 60 s or with the container. */
+  @Test
+  void aForkBombStopsAtThePidsLimit() throws Exception {
+    SandboxProcess p = startBash("sh -c 'i=0; while [ $i -lt 200 ]; do sleep 60 >/dev/null 2>&1 & i=$((i+1)); done;"
+        + " echo ALL-STARTED' 2>&1; echo done; exec sleep 60", Map.of(),
+        new SandboxLimits(OptionalInt.of(PIDS), OptionalLong.empty()));
+    String processes;
+    try {
+      awaitOutput("done");
+      // from the host: the processes in the agent container, as the daemon sees them
+      processes = docker("top", p.handle().get("agent"), "-eo", "pid");
+    } finally {
+      p.destroyTree();
+    }
+
+    assertThat(Files.readString(dir.resolve("out" + runs))).contains("Cannot fork").doesNotContain("ALL-STARTED").endsWith("done\n");
+    assertThat(processes.lines().count() - 1).as("processes in the agent container").isBetween(2L, (long) PIDS);
+    assertThat(new ProcessBuilder("true").start().waitFor()).as("the host still forks").isZero();
+  }
+
+  /** Bounded: 200 MiB asked for under a 64 MiB limit (swap included); the container lives on. */
+  @Test
+  void anAllocationPastTheMemoryLimitIsKilledInsideTheContainer() throws Exception {
+    SandboxProcess p = startBash("( x=$(head -c 200m /dev/zero | tr '\\0' a); echo \"HELD ${#x}\" ) 2>/dev/null; echo status=$?; echo alive",
+        Map.of(), new SandboxLimits(OptionalInt.empty(), OptionalLong.of(SandboxLimits.MIN_MEMORY)));
+    Run r;
+    try {
+      assertThat(p.waitFor(Duration.ofSeconds(90))).as("the sandbox finished").isTrue();
+      r = finished(p);
+    } finally {
+      p.destroyTree();
+    }
+
+    assertThat(r.out()).isEqualTo("status=137\nalive\n"); // SIGKILL by the container's OOM killer, not HELD
+    assertThat(r.status()).isZero();
+  }
+
+  @Test
+  void aWorkspaceOwnedByRootIsRefusedBeforeAnyContainerExists() throws Exception {
+    assumeThat(AgentOwner.root()).as("only root can own a workspace for someone else").isTrue();
+    Path rootOwned = Files.createDirectories(dir.resolve("root-ws"));
+    SandboxLaunch launch = new SandboxLaunch(List.of("touch", MARKER), rootOwned, Map.of(),
+        gatewaySocket, List.of(), Duration.ofSeconds(20));
+
+    assertThatThrownBy(() -> sandbox.start(launch))
+        .isInstanceOf(SandboxException.class)
+        .hasMessageStartingWith("the workspace " + rootOwned + " belongs to root, and the agent never runs as root.");
+    assertThat(rootOwned.resolve(MARKER)).doesNotExist();
+    assertThat(docker("ps", "--all", "--quiet", "--filter", "label=" + LABEL + "=" + runLabel)).isEmpty();
+  }
+
+  // positive controls
+
+  @Test
+  void filesTheAgentWritesInTheWorkspaceBelongToTheWorkspaceOwnerAndGitWorks() throws Exception {
+    Run r = bash("mkdir -p out && echo made > out/file && git init -q repo && git -C repo config user.email a@b"
+        + " && git -C repo config user.name a && git -C repo commit -q --allow-empty -m one && echo git-ok;"
+        + " echo $HOME; touch $HOME/x && echo home-ok; touch /tmp/x && echo tmp-ok");
+
+    assertThat(r.out()).as(r.err()).isEqualTo("git-ok\n/home/agent\nhome-ok\ntmp-ok\n");
+    int owner = (Integer) Files.getAttribute(workspace, "unix:uid");
+    assertThat((Integer) Files.getAttribute(workspace.resolve("out/file"), "unix:uid")).isEqualTo(owner);
+    assertThat((Integer) Files.getAttribute(workspace.resolve("repo/.git/HEAD"), "unix:uid")).isEqualTo(owner);
+  }
+
+  /** Waits (bounded, 60 s) until the current run's standard output contains {@code text}. */
+  private void awaitOutput(String text) throws Exception {
+    Path out = dir.resolve("out" + runs);
+    try (var watcher = out.getFileSystem().newWatchService()) {
+      out.getParent().register(watcher, java.nio.file.StandardWatchEventKinds.ENTRY_MODIFY);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!(Files.exists(out) && Files.readString(out).contains(text))) {
+        long left = deadline - System.nanoTime();
+        assertThat(left).as("'" + text + "' appeared within 60 s").isPositive();
+        var key = watcher.poll(Math.min(left, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
+        if (key != null) {
+          key.pollEvents();
+          key.reset();
+        }
+      }
+    }
+  }
+
+  private static String docker(String... args) throws Exception {
+    List<String> argv = new ArrayList<>(List.of("docker"));
+    argv.addAll(List.of(args));
+    Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(String.join(" ", argv) + ": " + out).isZero();
+    return out;
+  }
+
+  private static boolean setuidRoot(Path p) {
+    try {
+      int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+      int uid = (Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+      return uid == 0 && (mode & 04000) != 0;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}

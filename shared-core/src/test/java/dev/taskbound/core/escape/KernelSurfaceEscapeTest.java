@@ -165,6 +165,23 @@ class KernelSurfaceEscapeTest {
     return results(out);
   }
 
+  /**
+   * bwrap's own processes in the sandbox's PID namespace run without the filter (they installed it
+   * for their child); writing their memory would be a way around it. The agent may not open it.
+   */
+  @Test
+  void theUnfilteredBwrapProcessesMemoryCannotBeOpenedByTheAgent() throws Exception {
+    String script = "import glob, os\n"
+        + "for d in sorted(glob.glob('/proc/[0-9]*')):\n"
+        + "    if open(d + '/comm').read().strip() != 'bwrap':\n        continue\n"
+        + "    try:\n        os.close(os.open(d + '/mem', os.O_RDWR))\n        print('bwrap', 'opened')\n"
+        + "    except OSError as e:\n        print('bwrap', 'refused')\n";
+
+    Run r = agent(SandboxLimits.DEFAULT, "/usr/bin/python3", "-c", script);
+
+    assertThat(r.out()).contains("bwrap refused\n").doesNotContain("opened");
+  }
+
   @Test
   void aCallUnderAnotherArchitecturesNumberingKillsTheCaller() throws Exception {
     assumeThat(SeccompProfile.current().architecture()).isEqualTo("x86_64");

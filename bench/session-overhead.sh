@@ -39,17 +39,26 @@ if [ -z "$base_jar" ] && [ -n "${BASE_REF:-}" ]; then
   base_jar="$work/base/shared-core/target/taskbound.jar"
 fi
 
+# The agent runs in a scratch workspace; as root, owned by nobody (the sandbox refuses a root-owned
+# workspace: the agent never runs as root).
+repo=$(pwd)
+jar="$repo/$jar"
+chmod 755 "$work"
+mkdir -p "$work/ws"
+[ "$(id -u)" -ne 0 ] || chown 65534:65534 "$work/ws"
+
 now() { date +%s%N; }
 export XDG_CACHE_HOME="$work/cache"
 run() { "$@" run --task BENCH --policy "$work/policy.yml" --out "$work/out" --timings -- true 2> "$work/err.txt"; }
-run bin/taskbound # warm-up: makes the launcher's class-data archive, as a first use would
+cd "$work/ws"
+run "$repo/bin/taskbound" # warm-up: makes the launcher's class-data archive, as a first use would
 : > "$work/plain.txt"; : > "$work/envelope.txt"; : > "$work/jar.txt"; : > "$work/phases.txt"
 for i in $(seq 1 "$runs"); do
   t0=$(now); true; t1=$(now)
   echo $(( (t1 - t0) / 1000 )) >> "$work/plain.txt"
   t0=$(now); run java -jar "$jar"; t1=$(now)
   echo $(( (t1 - t0) / 1000 )) >> "$work/jar.txt"
-  t0=$(now); run bin/taskbound; t1=$(now)
+  t0=$(now); run "$repo/bin/taskbound"; t1=$(now)
   echo $(( (t1 - t0) / 1000 )) >> "$work/envelope.txt"
   grep -E '^  timing ' "$work/err.txt" | awk '{print $2, $3}' >> "$work/phases.txt"
   if [ -n "$base_jar" ]; then
@@ -81,3 +90,45 @@ if [ -n "$base_jar" ]; then
     printf "  this build %-22s %8.1f  (%+.1f ms, ratio %.2f)\n", "", o, o - b, o / b
   }'
 fi
+
+# The confinement's own cost without the JVMs around it: the bwrap chain of the netns sandbox
+# running `true`, as before (no setup) against confined (the setup shell opening the seccomp program
+# on descriptor 3, bwrap --seccomp 3, and as root a pids cgroup made, joined and removed), interleaved.
+arch=$(uname -m)
+unzip -p "$jar" "dev/taskbound/core/sandbox/seccomp-$arch.bpf" > "$work/seccomp.bpf"
+ns=(bwrap --unshare-ipc --unshare-pid --unshare-net --unshare-uts --unshare-cgroup --die-with-parent
+    --ro-bind / / --proc /proc --dev /dev --)
+if [ "$(id -u)" -eq 0 ]; then
+  inner=(setpriv --reuid=65534 --regid=65534 --clear-groups -- bwrap --unshare-user --disable-userns --dev-bind / /
+         --die-with-parent --cap-drop ALL)
+  cg=/sys/fs/cgroup/pids
+  [ -f "$cg/cgroup.procs" ] || cg=""
+else
+  ns=(bwrap --unshare-user --disable-userns --cap-drop ALL "${ns[@]:1}")
+  inner=()
+  cg=""
+fi
+before() { "${ns[@]}" ${inner[@]+"${inner[@]}"} ${inner[@]+--} true; }
+dir=""
+confined() {
+  if [ -n "$cg" ]; then dir="$cg/taskbound-bench-$$"; mkdir "$dir"; echo 4096 > "$dir/pids.max"; fi
+  if [ ${#inner[@]} -gt 0 ]; then
+    sh -c 'if [ -n "$1" ]; then echo $$ > "$1/cgroup.procs"; fi; exec 3< "$2"; shift 2; exec "$@"' setup "$dir" \
+      "$work/seccomp.bpf" "${ns[@]}" "${inner[@]}" --seccomp 3 -- true
+  else
+    sh -c 'exec 3< "$1"; shift; exec "$@"' setup "$work/seccomp.bpf" "${ns[@]:0:${#ns[@]}-1}" --seccomp 3 -- true
+  fi
+}
+# outside the timed part, as the session removes its cgroup after the sandbox has ended
+uncgroup() { if [ -n "$dir" ]; then rmdir "$dir" 2>/dev/null || { sleep 0.05; rmdir "$dir"; }; fi; }
+: > "$work/chain-before.txt"; : > "$work/chain-confined.txt"
+for i in $(seq 1 $((runs * 3))); do
+  t0=$(now); before; t1=$(now); echo $(( (t1 - t0) / 1000 )) >> "$work/chain-before.txt"
+  t0=$(now); confined; t1=$(now); echo $(( (t1 - t0) / 1000 )) >> "$work/chain-confined.txt"; uncgroup
+done
+b=$(median "$work/chain-before.txt"); c=$(median "$work/chain-confined.txt")
+echo "the netns chain alone running true (median of $((runs * 3)), interleaved, ms; cgroup: ${cg:-none}):"
+awk -v b="$b" -v c="$c" 'BEGIN {
+  printf "  before (no seccomp, no limits) %8.1f\n", b / 1000
+  printf "  confined                       %8.1f  (%+.1f ms)\n", c / 1000, (c - b) / 1000
+}'

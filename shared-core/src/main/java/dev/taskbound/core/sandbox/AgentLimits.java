@@ -23,6 +23,9 @@ import java.util.concurrent.TimeUnit;
  * Not thread-safe; one instance per launch.
  */
 final class AgentLimits {
+  private static final String SWAP_V1 = "memory.memsw.limit_in_bytes";
+  private static final String SWAP_V2 = "memory.swap.max";
+
   private final SandboxLimits limits;
   private final List<Path> cgroups;
   private final String how;
@@ -88,6 +91,7 @@ final class AgentLimits {
     Path dir = parent.resolve(name);
     limits.pids().ifPresent(p -> writes.put(dir.resolve("pids.max"), Integer.toString(p)));
     limits.memoryBytes().ifPresent(m -> writes.put(dir.resolve("memory.max"), Long.toString(m)));
+    limits.memoryBytes().ifPresent(m -> writes.put(dir.resolve(SWAP_V2), "0")); // memory means memory, not swap
     try {
       List<String> delegated = List.of(Files.readString(parent.resolve("cgroup.subtree_control")).strip().split("\\s+"));
       if ((limits.pids().isPresent() && !delegated.contains("pids"))
@@ -118,6 +122,7 @@ final class AgentLimits {
       }
       dirs.add(dir);
       writes.put(dir.resolve("memory.limit_in_bytes"), Long.toString(limits.memoryBytes().getAsLong()));
+      writes.put(dir.resolve(SWAP_V1), Long.toString(limits.memoryBytes().getAsLong())); // memory + swap: no swap
     }
     return make(limits, dirs, writes, "cgroup v1 " + dirs.get(0).getParent().resolve(name));
   }
@@ -145,6 +150,10 @@ final class AgentLimits {
         made.add(dir);
       }
       for (Map.Entry<Path, String> w : writes.entrySet()) {
+        String file = w.getKey().getFileName().toString();
+        if ((file.equals(SWAP_V1) || file.equals(SWAP_V2)) && !Files.exists(w.getKey())) {
+          continue; // a kernel without swap accounting has no such file, and then no swap to limit
+        }
         Files.writeString(w.getKey(), w.getValue(), StandardCharsets.US_ASCII);
       }
       return Optional.of(new AgentLimits(limits, made, how));

@@ -7,6 +7,7 @@ import dev.taskbound.core.policy.SandboxLimits;
 import dev.taskbound.core.sandbox.Confinement;
 import dev.taskbound.core.sandbox.InitCommand;
 import dev.taskbound.core.sandbox.NetnsSandbox;
+import dev.taskbound.core.sandbox.SandboxException;
 import dev.taskbound.core.sandbox.SandboxIo;
 import dev.taskbound.core.sandbox.SandboxLaunch;
 import dev.taskbound.core.sandbox.SandboxProcess;
@@ -165,6 +166,23 @@ class KernelSurfaceEscapeTest {
     return results(out);
   }
 
+  /**
+   * bwrap's own processes in the sandbox's PID namespace run without the filter (they installed it
+   * for their child); writing their memory would be a way around it. The agent may not open it.
+   */
+  @Test
+  void theUnfilteredBwrapProcessesMemoryCannotBeOpenedByTheAgent() throws Exception {
+    String script = "import glob, os\n"
+        + "for d in sorted(glob.glob('/proc/[0-9]*')):\n"
+        + "    if open(d + '/comm').read().strip() != 'bwrap':\n        continue\n"
+        + "    try:\n        os.close(os.open(d + '/mem', os.O_RDWR))\n        print('bwrap', 'opened')\n"
+        + "    except OSError as e:\n        print('bwrap', 'refused')\n";
+
+    Run r = agent(SandboxLimits.DEFAULT, "/usr/bin/python3", "-c", script);
+
+    assertThat(r.out()).contains("bwrap refused\n").doesNotContain("opened");
+  }
+
   @Test
   void aCallUnderAnotherArchitecturesNumberingKillsTheCaller() throws Exception {
     assumeThat(SeccompProfile.current().architecture()).isEqualTo("x86_64");
@@ -175,6 +193,31 @@ class KernelSurfaceEscapeTest {
             + " echo \"status=$?\"");
 
     assertThat(r.out()).doesNotContain("survived").contains("status=159\n"); // 128 + SIGSYS
+  }
+
+  /**
+   * A memory limit needs a cgroup: where this process can make one, an allocation past it is killed
+   * inside the sandbox; where it cannot, the start is refused (never an unlimited agent).
+   */
+  @Test
+  void anAllocationPastTheMemoryLimitIsKilledOrTheStartRefused() throws Exception {
+    SandboxLimits limits = new SandboxLimits(OptionalInt.of(SandboxLimits.DEFAULT_PIDS), OptionalLong.of(256L << 20));
+    String script = "/usr/bin/python3 -c 'b = b\"x\" * (768 << 20); print(\"allocated\", len(b))'; echo \"status=$?\"";
+
+    Run r;
+    try {
+      r = agent(limits, "/bin/sh", "-c", script);
+    } catch (SandboxException e) {
+      assertThat(e.getMessage()).startsWith("sandbox.limits.memory 256Mi cannot be applied: ");
+      return;
+    }
+
+    assertThat(r.out()).doesNotContain("allocated").contains("status=137\n"); // SIGKILL by the cgroup's OOM killer
+    assertThat(hostSentinel.isAlive()).isTrue();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> applied = (Map<String, Object>) r.confinement().get("limits");
+    assertThat(applied).containsEntry("memory", "256Mi");
+    assertThat(applied.get("applied_by").toString()).startsWith("cgroup v");
   }
 
   @Test

@@ -34,6 +34,50 @@ class UnprivilegedLauncherIT {
   @TempDir Path work;
 
   @Test
+  void anOrdinaryUsersMemoryLimitWithoutACgroupStopsTheStartWith121() throws Exception {
+    assumeThat(AgentOwner.root()).as("becomes an ordinary user with setpriv").isTrue();
+    Path ws = Files.createDirectories(work.resolve("ws"));
+    Files.writeString(ws.resolve("p.yml"),
+        "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  sandbox: {backends: [netns], limits: {memory: 256Mi}}\n");
+    Files.createDirectories(work.resolve("home"));
+    giveToUser();
+
+    Result r = runAsUser(ws, "KERNEL-2", "touch", "started");
+
+    assertThat(r.status()).as(r.output()).isEqualTo(121);
+    assertThat(r.output()).contains("sandbox.limits.memory 256Mi cannot be applied: this process cannot create a"
+        + " cgroup with the memory controller");
+    assertThat(ws.resolve("started")).doesNotExist();
+  }
+
+  private record Result(int status, String output) {}
+
+  private void giveToUser() throws Exception {
+    try (Stream<Path> all = Files.walk(work)) {
+      for (Path p : (Iterable<Path>) all::iterator) {
+        Files.setAttribute(p, "unix:uid", USER, LinkOption.NOFOLLOW_LINKS);
+        Files.setAttribute(p, "unix:gid", USER, LinkOption.NOFOLLOW_LINKS);
+      }
+    }
+  }
+
+  private Result runAsUser(Path ws, String task, String... agent) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of("setpriv", "--reuid=" + USER, "--regid=" + USER,
+        "--clear-groups", "--", REPO.resolve("bin/taskbound").toString(), "run", "--task", task, "--policy", "p.yml",
+        "--out", work.resolve("out").toString(), "--"));
+    cmd.addAll(List.of(agent));
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(ws.toFile()).redirectErrorStream(true);
+    pb.environment().put("HOME", work.resolve("home").toString());
+    pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
+    pb.environment().put("XDG_CACHE_HOME", work.resolve("cache").toString());
+    pb.environment().put("TASKBOUND_JAR", JAR.toString());
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+    return new Result(p.exitValue(), out);
+  }
+
+  @Test
   void anOrdinaryUsersAgentGetsTheSameFilterAndAnRlimitOnPids() throws Exception {
     assumeThat(AgentOwner.root()).as("becomes an ordinary user with setpriv").isTrue();
     Path ws = Files.createDirectories(work.resolve("ws"));
@@ -50,26 +94,11 @@ class UnprivilegedLauncherIT {
     for (String d : List.of("home", "cache", "out")) {
       Files.createDirectories(work.resolve(d));
     }
-    try (Stream<Path> all = Files.walk(work)) {
-      for (Path p : (Iterable<Path>) all::iterator) {
-        Files.setAttribute(p, "unix:uid", USER, LinkOption.NOFOLLOW_LINKS);
-        Files.setAttribute(p, "unix:gid", USER, LinkOption.NOFOLLOW_LINKS);
-      }
-    }
-    ProcessBuilder pb = new ProcessBuilder("setpriv", "--reuid=" + USER, "--regid=" + USER, "--clear-groups", "--",
-        REPO.resolve("bin/taskbound").toString(), "run", "--task", "KERNEL-1", "--policy", "p.yml",
-        "--out", work.resolve("out").toString(), "--", "/bin/sh", "-c",
-        "/usr/bin/python3 syscall-probe.py; /usr/bin/python3 bomb.py")
-        .directory(ws.toFile()).redirectErrorStream(true);
-    pb.environment().put("HOME", work.resolve("home").toString());
-    pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
-    pb.environment().put("XDG_CACHE_HOME", work.resolve("cache").toString());
-    pb.environment().put("TASKBOUND_JAR", JAR.toString());
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+    giveToUser();
+    Result r = runAsUser(ws, "KERNEL-1", "/bin/sh", "-c", "/usr/bin/python3 syscall-probe.py; /usr/bin/python3 bomb.py");
+    String out = r.output();
 
-    assertThat(p.exitValue()).as(out).isZero();
+    assertThat(r.status()).as(out).isZero();
     for (String call : KernelSurfaceEscapeTest.REFUSED) {
       assertThat(out).as(call).contains("\n" + call + " EPERM\n");
     }

@@ -137,6 +137,26 @@ class OrgCeilingResolutionTest {
   }
 
   @Test
+  void repositoryCeilingOptionWithoutAGithubCeilingIsAUsageErrorAndAGithubCeilingNeedsAnApp() throws IOException {
+    Path task = file("task.yml", "apiVersion: taskbound.dev/v1", "kind: Task");
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    java.io.StringWriter err2 = new java.io.StringWriter();
+
+    int usage = dev.taskbound.core.cli.TaskboundCli.execute(new String[] {"policy", "check", "--repository-ceiling",
+        task.toString()}, new java.io.PrintWriter(out), new java.io.PrintWriter(err), java.util.Map.of());
+    int noApp = dev.taskbound.core.cli.TaskboundCli.execute(new String[] {"policy", "explain", "--ceiling",
+        "github:acme/.github/taskbound/ceiling.yml", task.toString()}, new java.io.PrintWriter(out),
+        new java.io.PrintWriter(err2), java.util.Map.of());
+
+    assertThat(usage).as(err.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("--repository-ceiling: only with --ceiling github:OWNER/.github/taskbound/ceiling.yml");
+    assertThat(noApp).as(err2.toString()).isEqualTo(ExitCodes.CREDENTIALS);
+    assertThat(err2.toString()).contains("read the org ceiling github:acme/.github/taskbound/ceiling.yml failed")
+        .contains("no GitHub App is configured");
+  }
+
+  @Test
   void githubLocationsParseStrictlyAndRoundTrip() {
     GithubPolicyLocation l = GithubPolicyLocation.parse("github:acme/.github/taskbound/ceiling.yml");
 

@@ -131,9 +131,11 @@ public final class OrgCeiling {
   /** One line for people: which ceiling applied, at which commit, or plainly that none did and why. */
   public String describe() {
     if (applied()) {
-      return "org ceiling " + location + " at " + read.branch() + " " + read.commit() + " (" + digest + ")";
+      return "org ceiling " + location + " at " + dev.taskbound.core.SafeText.value(read.branch()) + " " + read.commit()
+          + " (" + digest + ")";
     }
-    return "no org ceiling applied: " + read.missing().orElse("") + "; the repository's policy files decide"
+    return "no org ceiling applied: " + dev.taskbound.core.SafeText.line(read.missing().orElse(""))
+        + "; the repository's policy files decide"
         + " (ceiling: repository)";
   }
 

@@ -183,6 +183,8 @@ public final class ActionMain {
         createPrivateDirectories(Path.of(coreEnv.get(RUNTIME_DIR_VARIABLE)));
       }
 
+      // With a GitHub App the org ceiling comes from the organisation's .github repository (issue 17).
+      List<String> runArguments = OrgCeilingStep.withOrgCeiling(toRunArguments(inputs), env, coreEnv);
       Optional<Path> oidcFile = oidcTokenFile(env, sessionRoot, coreEnv, out);
       // The core hands over the issued values before the agent starts: the runner masks them (and
       // their encodings) from then on. The agent's output then reaches the runner log fenced, so
@@ -191,7 +193,7 @@ public final class ActionMain {
       coreEnv.put(MaskHandoff.VARIABLE, "stdout");
       int status;
       try (PrintStream coreOut = new PrintStream(handoff, true, StandardCharsets.UTF_8)) {
-        status = core.execute(toRunArguments(inputs), coreEnv, workspace, coreOut, err);
+        status = core.execute(runArguments, coreEnv, workspace, coreOut, err);
         err.flush();
         handoff.finish();
       } catch (IOException e) {
@@ -218,6 +220,7 @@ public final class ActionMain {
       if (bundle.isPresent() && summaryFile.isPresent()) {
         EvidenceBundles.summary(bundle.get()).ifPresent(markdown -> appendSummary(summaryFile.get(), markdown));
       }
+      summaryFile.ifPresent(f -> OrgCeilingStep.summary(bundle, coreEnv).ifPresent(line -> appendSummary(f, line)));
       return status;
     } catch (UncheckedIOException e) {
       out.println(WorkflowCommands.error(e.getMessage() + ": " + e.getCause().getMessage()));

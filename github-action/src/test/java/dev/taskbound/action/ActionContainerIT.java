@@ -77,6 +77,19 @@ class ActionContainerIT {
 
   static final String APP_ID = "12345";
   static final String INSTALLATION_TOKEN = "ghs_SENTINELactionTOKEN0123456789abcdefghijXY";
+  /** The read-only token of the org ceiling (acme/.github, contents: read). */
+  static final String CEILING_TOKEN = "ghs_SENTINELceilingACTION0123456789abcdefgXY";
+  static final String CEILING_COMMIT = "9f1c0ffee5e1f0a2b3c4d5e6f708192a3b4c5d6e";
+  static final String CEILING_CONTENTS = "GET /repos/acme/.github/contents/taskbound/ceiling.yml?ref=" + CEILING_COMMIT;
+  /** The requests that read the org ceiling, in order, as {@link #githubRequests} records them. */
+  static final List<String> CEILING_READ = List.of(
+      "GET /app app-jwt",
+      "GET /repos/acme/.github/installation app-jwt",
+      "POST /app/installations/42/access_tokens app-jwt {\"repositories\":[\".github\"],\"permissions\":{\"contents\":\"read\"}}",
+      "GET /repos/acme/.github ceiling-token",
+      "GET /repos/acme/.github/git/ref/heads/main ceiling-token",
+      CEILING_CONTENTS + " ceiling-token",
+      "DELETE /installation/token ceiling-token");
   static final KeyPair APP_KEY = rsaKey();
 
   @TempDir Path dir;
@@ -87,6 +100,9 @@ class ActionContainerIT {
   HttpServer githubApi;
   private final List<String> requests = new CopyOnWriteArrayList<>();
   final List<String> githubRequests = new CopyOnWriteArrayList<>();
+  /** Whether acme/.github holds taskbound/ceiling.yml, and what follows its spec (e.g. allowRepositoryCeiling). */
+  volatile boolean orgCeilingPresent = true;
+  volatile String orgCeilingTail = "";
   private final List<String> containers = new ArrayList<>();
 
   @BeforeEach
@@ -128,18 +144,33 @@ class ActionContainerIT {
   private void serveGithub(HttpExchange exchange) throws IOException {
     String authorization = exchange.getRequestHeaders().getFirst("Authorization");
     String credential = isAppJwt(authorization) ? "app-jwt"
-        : ("token " + INSTALLATION_TOKEN).equals(authorization) ? "token" : authorization == null ? "none" : "other";
+        : ("token " + INSTALLATION_TOKEN).equals(authorization) ? "token"
+        : ("token " + CEILING_TOKEN).equals(authorization) ? "ceiling-token"
+        : authorization == null ? "none" : "other";
     String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
     String request = exchange.getRequestMethod() + " " + exchange.getRequestURI();
     githubRequests.add(request + " " + credential + (body.isEmpty() ? "" : " " + body.replaceAll("\\s", "")));
     String base = "http://127.0.0.1:" + githubApi.getAddress().getPort();
+    boolean ceilingToken = credential.equals("ceiling-token");
     String answer = switch (request) {
+      case "GET /repos/acme/.github/installation" -> "{\"id\":42,\"app_id\":" + APP_ID
+          + ",\"account\":{\"login\":\"acme\",\"type\":\"Organization\"},\"access_tokens_url\":\"" + base
+          + "/app/installations/42/access_tokens\",\"repository_selection\":\"selected\","
+          + "\"permissions\":{\"contents\":\"write\",\"metadata\":\"read\"}}";
+      case "GET /repos/acme/.github" -> !ceilingToken ? null
+          : "{\"id\":7,\"name\":\".github\",\"full_name\":\"acme/.github\",\"default_branch\":\"main\"}";
+      case "GET /repos/acme/.github/git/ref/heads/main" -> !ceilingToken ? null
+          : "{\"ref\":\"refs/heads/main\",\"object\":{\"type\":\"commit\",\"sha\":\"" + CEILING_COMMIT + "\"}}";
+      case CEILING_CONTENTS -> !ceilingToken || !orgCeilingPresent ? null : contentsAnswer(orgCeiling());
       case "GET /app" -> "{\"id\":" + APP_ID + ",\"slug\":\"taskbound-test\",\"owner\":{\"login\":\"acme\"}}";
       case "GET /repos/acme/app/installation" -> "{\"id\":42,\"app_id\":" + APP_ID
           + ",\"account\":{\"login\":\"acme\",\"type\":\"Organization\"},\"access_tokens_url\":\"" + base
           + "/app/installations/42/access_tokens\",\"repository_selection\":\"selected\","
           + "\"permissions\":{\"contents\":\"write\",\"metadata\":\"read\"}}";
-      case "POST /app/installations/42/access_tokens" -> "{\"token\":\"" + INSTALLATION_TOKEN
+      case "POST /app/installations/42/access_tokens" -> body.contains("\".github\"")
+          ? "{\"token\":\"" + CEILING_TOKEN + "\",\"expires_at\":\"2026-11-27T13:00:00Z\",\"permissions\":{\"contents\":"
+              + "\"read\"},\"repository_selection\":\"selected\",\"repositories\":[{\"id\":7,\"name\":\".github\"}]}"
+          : "{\"token\":\"" + INSTALLATION_TOKEN
           + "\",\"expires_at\":\"2026-11-27T13:00:00Z\",\"permissions\":{\"contents\":\"read\"},"
           + "\"repository_selection\":\"selected\",\"repositories\":[{\"id\":1,\"name\":\"app\",\"full_name\":\"acme/app\"}]}";
       case "GET /installation/repositories" -> "{\"total_count\":1,\"repositories\":[{\"id\":1,\"full_name\":\"acme/app\"}]}";
@@ -152,6 +183,37 @@ class ActionContainerIT {
     exchange.sendResponseHeaders(status, status == 204 ? -1 : bytes.length);
     exchange.getResponseBody().write(bytes);
     exchange.close();
+  }
+
+  /**
+   * The org ceiling in acme/.github: the egress and pins the tests' Tasks use (both stand-ins),
+   * the container backend, acme/app with contents read, 10m; then {@link #orgCeilingTail}.
+   */
+  String orgCeiling() {
+    int port = server.getAddress().getPort();
+    int githubPort = githubApi.getAddress().getPort();
+    return """
+        apiVersion: taskbound.dev/v1
+        kind: Ceiling
+        metadata: {name: acme-org}
+        spec:
+          ttl: 10m
+          sandbox: {backends: [container]}
+          egress:
+            allow: ["api.test:%d", "api.github.test:%d"]
+            hosts: {api.test: 127.0.0.1, api.github.test: 127.0.0.1}
+          github:
+            repositories: [acme/app]
+            permissions: {contents: read}
+        """.formatted(port, githubPort) + orgCeilingTail;
+  }
+
+  /** The contents API's answer for a file: base64 in 60-character lines, as GitHub sends it. */
+  private static String contentsAnswer(String file) {
+    byte[] bytes = file.getBytes(StandardCharsets.UTF_8);
+    String base64 = Base64.getMimeEncoder(60, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(bytes);
+    return "{\"type\":\"file\",\"encoding\":\"base64\",\"size\":" + bytes.length + ",\"name\":\"ceiling.yml\","
+        + "\"path\":\"taskbound/ceiling.yml\",\"content\":\"" + base64.replace("\n", "\\n") + "\"}";
   }
 
   /** {@code Bearer} + an RS256 JWT signed with the App's key and issued by the App. */
@@ -176,6 +238,10 @@ class ActionContainerIT {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  static String sha256Hex(String text) throws NoSuchAlgorithmException {
+    return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
   }
 
   static String pkcs8Pem(KeyPair pair) {
@@ -253,12 +319,16 @@ class ActionContainerIT {
     assertThat(Files.readString(workspace.resolve("out/docker-sock.txt")).strip()).isEqualTo("absent");
     // The token: minted as the App inside the image, used by the agent, revoked once at teardown by itself.
     assertThat(Files.readString(workspace.resolve("out/repositories.txt"))).contains("\"full_name\":\"acme/app\"");
-    assertThat(githubRequests).containsExactly(
+    // First the org ceiling, read with its own token for acme/.github alone and revoked before the agent's is minted.
+    assertThat(githubRequests.subList(0, CEILING_READ.size())).containsExactlyElementsOf(CEILING_READ);
+    assertThat(githubRequests.subList(CEILING_READ.size(), githubRequests.size())).containsExactly(
         "GET /app app-jwt",
         "GET /repos/acme/app/installation app-jwt",
         "POST /app/installations/42/access_tokens app-jwt {\"repositories\":[\"app\"],\"permissions\":{\"contents\":\"read\"}}",
         "GET /installation/repositories token",
         "DELETE /installation/token token");
+    assertThat(Files.readString(fileCommands.resolve("summary"))).contains("**Org ceiling**:"
+        + " `github:acme/.github/taskbound/ceiling.yml` at `main` commit `" + CEILING_COMMIT + "`");
     // The token reaches the log only as the runner's ::add-mask:: command, before the agent's fenced output.
     assertThat(main.output()).contains("::add-mask::" + INSTALLATION_TOKEN);
     assertThat(main.output().replace("::add-mask::" + INSTALLATION_TOKEN, "")).doesNotContain(INSTALLATION_TOKEN).doesNotContain("Exception");
@@ -273,6 +343,9 @@ class ActionContainerIT {
     assertThat(verified.valid()).as(verified.message()).isTrue();
     // The action's JVM took the forwarder container's listening socket: one relay hop, not two.
     assertThat(entryText(bundle, "events.jsonl"))
+        .contains("\"policy.org_ceiling\"")
+        .contains("\"commit\":\"" + CEILING_COMMIT + "\"")
+        .contains("\"digest\":\"sha256:" + sha256Hex(orgCeiling()) + "\"")
         .contains("\"gateway.sandbox_port_taken\"")
         .doesNotContain("gateway.sandbox_port_forwarded");
     // This session's sandbox containers only: other tests may use the same daemon at the same time.
@@ -312,6 +385,8 @@ class ActionContainerIT {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("GITHUB_ACTIONS", "true");
     env.put("GITHUB_ACTION_REPOSITORY", "acme/taskbound"); // a downloaded action, not 'uses: ./'
+    env.put("GITHUB_REPOSITORY", "acme/app");
+    env.put("GITHUB_REPOSITORY_OWNER", "acme");
     env.put("GITHUB_WORKSPACE", "/github/workspace");
     env.put("HOME", "/github/home");
     env.put("GITHUB_OUTPUT", "/github/file_commands/output");

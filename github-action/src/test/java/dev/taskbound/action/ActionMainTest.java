@@ -71,6 +71,8 @@ class ActionMainTest {
     env.put("INPUT_TASK", "FIX-7");
     env.put("INPUT_POLICY-FILE", "taskbound/policy.yml");
     env.put("INPUT_COMMAND", "make test && echo done");
+    env.put("GITHUB_REPOSITORY_OWNER", "acme");
+    env.put("GITHUB_REPOSITORY", "acme/app");
   }
 
   @Test
@@ -246,6 +248,58 @@ class ActionMainTest {
     assertThat(coreEnv).contains("TASKBOUND_GITHUB_APP_ID=12345\n", "TASKBOUND_GITHUB_API_URL=https://ghe.example/api/v3\n",
         "TASKBOUND_GITHUB_APP_KEY=-----BEGIN PRIVATE KEY-----\nsentinel-key\n-----END PRIVATE KEY-----\n");
     assertThat(coreEnv).doesNotContain("INPUT_GITHUB-");
+  }
+
+  @Test
+  void withAGithubAppTheCoreReadsTheOrgCeilingFromTheOrganisationsDotGithubRepository() throws IOException {
+    env.put("INPUT_GITHUB-APP-ID", "12345");
+    env.put("FAKE_BUNDLE", bundleWith("{\"type\":\"policy.org_ceiling\",\"data\":{\"source\":"
+        + "\"github:acme/.github/taskbound/ceiling.yml\",\"applied\":true,\"branch\":\"main\",\"commit\":\"9f1c\","
+        + "\"digest\":\"sha256:ab\"}}\n", "## s\n").toString());
+
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(Files.readAllLines(capture.resolve("args")))
+        .containsSubsequence("--out", "taskbound-evidence", "--ceiling", "github:acme/.github/taskbound/ceiling.yml", "--",
+            "sh", "-c")
+        .doesNotContain("--repository-ceiling");
+    assertThat(Files.readString(fileCommands.resolve("summary"))).endsWith("**Org ceiling**:"
+        + " `github:acme/.github/taskbound/ceiling.yml` at `main` commit `9f1c` (`sha256:ab`); the repository's policy"
+        + " could only narrow it.\n");
+  }
+
+  @Test
+  void ceilingRepositoryIsPassedOnAndTheSummarySaysPlainlyThatNoOrgCeilingApplied() throws IOException {
+    env.put("INPUT_GITHUB-APP-ID", "12345");
+    env.put("INPUT_CEILING", "repository");
+    env.put("FAKE_BUNDLE", bundleWith("{\"type\":\"policy.org_ceiling\",\"data\":{\"applied\":false,"
+        + "\"missing\":\"acme/.github has no taskbound/ceiling.yml at main\"}}\n", "## s\n").toString());
+
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(Files.readAllLines(capture.resolve("args")))
+        .containsSubsequence("--ceiling", "github:acme/.github/taskbound/ceiling.yml", "--repository-ceiling", "--");
+    assertThat(Files.readString(fileCommands.resolve("summary"))).contains("**No org ceiling applied**: acme/.github has"
+        + " no taskbound/ceiling.yml at main; the repository's policy files decide (`ceiling: repository`).");
+  }
+
+  @Test
+  void withoutAGithubAppNoOrgCeilingIsAskedFor() throws IOException {
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(Files.readAllLines(capture.resolve("args"))).doesNotContain("--ceiling", "--repository-ceiling");
+  }
+
+  @Test
+  void rejectsAnUnknownCeilingInputAndStartsNothing() throws IOException {
+    env.put("INPUT_CEILING", "workflow");
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isEqualTo(ExitCodes.USAGE);
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("::error::input 'ceiling' is 'workflow': accepted values"
+        + " are 'org'");
+    assertThat(capture.resolve("args")).doesNotExist();
   }
 
   @Test

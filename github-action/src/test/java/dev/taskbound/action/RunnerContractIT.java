@@ -93,6 +93,47 @@ class RunnerContractIT extends ActionContainerIT {
     assertThat(githubRequests.stream().filter(REVOCATION::equals)).hasSize(1);
   }
 
+  /** Issue 17: no silent fallback from the org ceiling, in the runner's contract. */
+  @Test
+  void missingOrgCeilingFailsTheStepWith120NamingRepositoryAndPathBeforeAnyAgentToken() throws Exception {
+    orgCeilingPresent = false;
+
+    Result main = runAction(actionImage(), "main", List.of(), ceilingStepInputs(Map.of()));
+
+    assertThat(main.status()).as("main step; output:%n%s", main.output()).isEqualTo(120);
+    assertThat(keyValues(fileCommands.resolve("output"))).containsEntry("exit-code", "120");
+    assertThat(main.output()).contains("github:acme/.github/taskbound/ceiling.yml: the org ceiling is missing:"
+        + " acme/.github has no taskbound/ceiling.yml at main (" + CEILING_COMMIT + ")");
+    assertThat(githubRequests).containsExactlyElementsOf(CEILING_READ);
+  }
+
+  @Test
+  void ceilingRepositoryIsRefusedWhereTheOrgCeilingDoesNotAllowIt() throws Exception {
+    Result main = runAction(actionImage(), "main", List.of(), ceilingStepInputs(Map.of("INPUT_CEILING", "repository")));
+
+    assertThat(main.status()).as("main step; output:%n%s", main.output()).isEqualTo(120);
+    assertThat(main.output()).contains("ceiling: repository is refused: the org ceiling"
+        + " github:acme/.github/taskbound/ceiling.yml@" + CEILING_COMMIT.substring(0, 12) + ":1 does not set"
+        + " allowRepositoryCeiling");
+    assertThat(githubRequests).containsExactlyElementsOf(CEILING_READ);
+  }
+
+  /** A main step with the App as inputs and a repository Ceiling (which the org ceiling must allow). */
+  private Map<String, String> ceilingStepInputs(Map<String, String> extra) throws IOException {
+    Files.createDirectories(workspace.resolve("taskbound"));
+    Files.writeString(workspace.resolve("taskbound/policy.yml"),
+        "apiVersion: taskbound.dev/v1\nkind: Ceiling\nspec:\n  ttl: 5m\n");
+    Map<String, String> inputs = new LinkedHashMap<>();
+    inputs.put("INPUT_TASK", "CEIL-1");
+    inputs.put("INPUT_POLICY-FILE", "taskbound/policy.yml");
+    inputs.put("INPUT_COMMAND", "true");
+    inputs.put("INPUT_GITHUB-APP-ID", APP_ID);
+    inputs.put("INPUT_GITHUB-APP-PRIVATE-KEY", pkcs8Pem(APP_KEY));
+    inputs.put("INPUT_GITHUB-API-URL", "http://127.0.0.1:" + githubApi.getAddress().getPort());
+    inputs.putAll(extra);
+    return inputs;
+  }
+
   /**
    * Starts the main step in the background with an agent that uses its GitHub token and then waits,
    * and returns once the agent has started.

@@ -10,6 +10,7 @@ import dev.taskbound.core.policy.PolicyResolver;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -69,8 +70,25 @@ public final class PolicyCommand implements Callable<Integer> {
   public static final class Check implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--ceiling", paramLabel = "FILE", description = "The org ceiling, as 'taskbound run --ceiling'.")
-    Path ceiling;
+    @Option(
+        names = "--ceiling",
+        paramLabel = "FILE",
+        description = "The org ceiling, as 'taskbound run --ceiling': a file or github:OWNER/.github/taskbound/ceiling.yml.")
+    String ceiling;
+
+    @Option(names = "--repository-ceiling", description = "As 'taskbound run --repository-ceiling'.")
+    boolean repositoryCeiling;
+
+    private final Map<String, String> env;
+
+    /** A check without host configuration: a github: ceiling then fails for want of a GitHub App. */
+    public Check() {
+      this(Map.of());
+    }
+
+    Check(Map<String, String> env) {
+      this.env = Map.copyOf(env);
+    }
 
     @Option(names = "--profile", paramLabel = "NAME", description = "Profile to select (wins over the Task's).")
     String profile;
@@ -87,9 +105,10 @@ public final class PolicyCommand implements Callable<Integer> {
         if (task != null) {
           TaskId.parse(task);
         }
+        boolean github = CeilingOption.github(ceiling, repositoryCeiling, spec.commandLine()).isPresent();
         List<Path> all = new java.util.ArrayList<>();
-        if (ceiling != null) {
-          all.add(ceiling);
+        if (ceiling != null && !github) {
+          all.add(Path.of(ceiling));
         }
         all.addAll(files);
         for (Path f : all) {
@@ -97,9 +116,11 @@ public final class PolicyCommand implements Callable<Integer> {
           out.println("ok: " + f + " (" + String.join(", ", kinds) + ")");
         }
         // Narrowing needs every layer at once.
-        EffectivePolicy merged = PolicyResolver.resolve(all, Optional.ofNullable(profile));
-        if (all.size() > 1) {
-          out.println("ok: merge of " + all.size() + " files, " + merged.digest());
+        EffectivePolicy merged = CeilingOption.resolve(ceiling, repositoryCeiling, files, Optional.ofNullable(profile),
+            env, spec.commandLine(), line -> out.println("ok: " + line));
+        int layers = all.size() + (github ? 1 : 0);
+        if (layers > 1) {
+          out.println("ok: merge of " + layers + " files, " + merged.digest());
         }
       });
     }
@@ -119,13 +140,34 @@ public final class PolicyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the canonical JSON (as stored in evidence) instead.")
     boolean json;
 
+    @Option(
+        names = "--ceiling",
+        paramLabel = "FILE",
+        description = "The org ceiling, as 'taskbound run --ceiling': a file or github:OWNER/.github/taskbound/ceiling.yml.")
+    String ceiling;
+
+    @Option(names = "--repository-ceiling", description = "As 'taskbound run --repository-ceiling'.")
+    boolean repositoryCeiling;
+
+    private final Map<String, String> env;
+
+    /** An explain without host configuration: a github: ceiling then fails for want of a GitHub App. */
+    public Explain() {
+      this(Map.of());
+    }
+
+    Explain(Map<String, String> env) {
+      this.env = Map.copyOf(env);
+    }
+
     @Parameters(arity = "0..*", paramLabel = "FILE", description = "Policy files; none gives the built-in default.")
     List<Path> files = List.of();
 
     @Override
     public Integer call() {
       return report(spec, out -> {
-        EffectivePolicy p = PolicyResolver.resolve(files, Optional.ofNullable(profile));
+        EffectivePolicy p = CeilingOption.resolve(ceiling, repositoryCeiling, files, Optional.ofNullable(profile), env,
+            spec.commandLine(), line -> spec.commandLine().getErr().println("# " + line));
         out.print(json ? p.toCanonicalJson() + "\n" : PolicyExplainer.render(p));
       });
     }

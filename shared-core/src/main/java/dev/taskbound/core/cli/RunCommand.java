@@ -48,8 +48,20 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--ceiling",
       paramLabel = "FILE",
-      description = "The org ceiling policy (default: $TASKBOUND_CEILING if set).")
-  Path ceiling;
+      description = {
+        "The org ceiling policy (default: $TASKBOUND_CEILING if set): a file, or",
+        "github:OWNER/.github/taskbound/ceiling.yml, read with the GitHub App at the default branch's head."
+      })
+  String ceiling;
+
+  @Option(
+      names = "--repository-ceiling",
+      description = {
+        "With a github: ceiling: the policy files may hold the repository's own Ceiling. Accepted where the",
+        "org ceiling is missing (then no org ceiling applies, and the run says so), or under one that sets",
+        "allowRepositoryCeiling: true (it then narrows the org ceiling); refused otherwise."
+      })
+  boolean repositoryCeiling;
 
   @Option(names = "--profile", paramLabel = "NAME", description = "The agent profile defined by the ceiling, e.g. coding-agent.")
   String profile;
@@ -165,6 +177,7 @@ final class RunCommand implements Callable<Integer> {
             RunSummary.duration(session.policy().ttl()),
             session.identity().spiffeId(),
             session.stateDirectory());
+        session.orgCeiling().ifPresent(org -> err.printf("  ceiling:  %s%n", org.describe()));
         err.flush();
         handOffMasks(session);
         stopSwitch.attach(session);
@@ -212,10 +225,8 @@ final class RunCommand implements Callable<Integer> {
 
   private SessionSpec buildSpec() {
     SessionSpec.Builder b = SessionSpec.builder(TaskId.parse(task), command);
-    Path ceilingFile = ceiling != null ? ceiling : envPath("TASKBOUND_CEILING");
-    if (ceilingFile != null) {
-      b.policyFile(ceilingFile);
-    }
+    String ceilingSource = ceiling != null ? ceiling : env.get("TASKBOUND_CEILING");
+    CeilingOption.apply(ceilingSource, repositoryCeiling, b, spec.commandLine());
     policies.forEach(b::policyFile);
     if (profile != null) {
       b.profile(profile);

@@ -153,6 +153,12 @@ public final class TaskboundCli implements Runnable {
       if (cls == RunCommand.class) {
         return cls.cast(new RunCommand(env, listener));
       }
+      if (cls == PolicyCommand.Check.class) {
+        return cls.cast(new PolicyCommand.Check(env));
+      }
+      if (cls == PolicyCommand.Explain.class) {
+        return cls.cast(new PolicyCommand.Explain(env));
+      }
       if (cls == SecretCommand.class) {
         return cls.cast(new SecretCommand(env));
       }

@@ -18,6 +18,9 @@ import java.util.stream.Collectors;
 public enum EventType {
   SESSION_OPENED("session.opened", "the session exists: task, identity, policy digest, sandbox backend, TTL"),
   SESSION_OPEN_FAILED("session.open_failed", "opening the session failed; what was created is torn down"),
+  POLICY_ORG_CEILING(
+      "policy.org_ceiling",
+      "the org ceiling read from GitHub: source, commit SHA, SHA-256 digest, the revoked read token's fingerprint; or that none applied"),
   IDENTITY_MINTED("identity.minted", "the task identity (JWT-SVID) was minted; its fingerprint, never the token"),
   GATEWAY_STARTED("gateway.started", "the egress gateway listens on its Unix socket"),
   GATEWAY_SANDBOX_PORT_TAKEN("gateway.sandbox_port_taken", "the gateway serves the sandbox's proxy port itself (one hop)"),

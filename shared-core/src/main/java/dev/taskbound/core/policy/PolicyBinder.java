@@ -51,7 +51,7 @@ final class PolicyBinder {
   /** The longest line accepted (see {@link #checkLineLengths}). */
   static final int MAX_LINE_CHARS = 16 * 1024;
 
-  static final List<String> DOCUMENT_KEYS = List.of("apiVersion", "kind", "metadata", "profile", "profiles", "spec");
+  static final List<String> DOCUMENT_KEYS = List.of("apiVersion", "kind", "metadata", "profile", "profiles", "spec", "allowRepositoryCeiling");
   static final List<String> METADATA_KEYS = List.of("name");
   static final List<String> SPEC_KEYS =
       List.of("identity", "ttl", "sandbox", "egress", "github", "gate", "vault", "registries");
@@ -125,6 +125,11 @@ final class PolicyBinder {
    */
   static List<PolicyDocument> load(Path path) {
     return parse(path.toString(), PolicyFileReader.read(path, MAX_FILE_BYTES));
+  }
+
+  /** Binds every document of {@code text}, naming it {@code file} in messages. */
+  static List<PolicyDocument> parse(PolicyText text) {
+    return parse(text.name(), PolicyFileReader.decode(text.name(), text.content(), MAX_FILE_BYTES));
   }
 
   /** Binds every document of {@code text}, naming it {@code file} in messages. */
@@ -216,8 +221,13 @@ final class PolicyBinder {
     }
     Located<String> profile = null;
     Map<String, Located<Layer>> profiles = new LinkedHashMap<>();
+    Located<Boolean> allowRepositoryCeiling = null;
     if (kind == PolicyDocument.Kind.CEILING) {
       onlyIn(m, "profile", "a Task", kindText);
+      if (m.containsKey("allowRepositoryCeiling")) {
+        Node an = m.get("allowRepositoryCeiling").getValueNode();
+        allowRepositoryCeiling = new Located<>(bool(an, "allowRepositoryCeiling"), at(an), "allowRepositoryCeiling");
+      }
       if (m.containsKey("profiles")) {
         Node pn = m.get("profiles").getValueNode();
         for (Map.Entry<String, NodeTuple> e : mapping(pn, "profiles", null).entrySet()) {
@@ -229,6 +239,7 @@ final class PolicyBinder {
       }
     } else {
       onlyIn(m, "profiles", "a Ceiling", kindText);
+      onlyIn(m, "allowRepositoryCeiling", "a Ceiling", kindText);
       if (m.containsKey("profile")) {
         Node pn = m.get("profile").getValueNode();
         profile = new Located<>(name(pn, "profile"), at(pn), "profile");
@@ -237,7 +248,7 @@ final class PolicyBinder {
     Layer spec = m.containsKey("spec")
         ? spec(m.get("spec").getValueNode(), "spec", kind == PolicyDocument.Kind.CEILING)
         : Layer.EMPTY;
-    return new PolicyDocument(at, kind, profile, spec, Collections.unmodifiableMap(profiles));
+    return new PolicyDocument(at, kind, profile, spec, Collections.unmodifiableMap(profiles), allowRepositoryCeiling);
   }
 
   private void onlyIn(Map<String, NodeTuple> m, String key, String where, String kind) {

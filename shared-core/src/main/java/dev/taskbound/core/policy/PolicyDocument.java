@@ -10,9 +10,17 @@ import java.util.Map;
  * @param profile the profile a Task selects, or {@code null}
  * @param spec the document's own spec ({@link Layer#EMPTY} when absent)
  * @param profiles the profiles a Ceiling defines, in file order (empty for a Task)
+ * @param allowRepositoryCeiling a Ceiling's {@code allowRepositoryCeiling}, or {@code null} when
+ *     not written (false)
  */
 record PolicyDocument(
-    Provenance at, Kind kind, Located<String> profile, Layer spec, Map<String, Located<Layer>> profiles) {
+    Provenance at, Kind kind, Located<String> profile, Layer spec, Map<String, Located<Layer>> profiles,
+    Located<Boolean> allowRepositoryCeiling) {
+
+  /** Whether this org Ceiling lets a repository's own Ceiling narrow it (off unless written). */
+  boolean allowsRepositoryCeiling() {
+    return allowRepositoryCeiling != null && allowRepositoryCeiling.value();
+  }
 
   enum Kind {
     CEILING("Ceiling"),

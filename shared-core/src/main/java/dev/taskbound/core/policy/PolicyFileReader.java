@@ -53,6 +53,16 @@ final class PolicyFileReader {
     } catch (IOException e) {
       throw cannotRead(name, e);
     }
+    return decode(name, bytes, max);
+  }
+
+  /**
+   * The text of policy bytes read elsewhere (the org ceiling from GitHub), under the same rules as
+   * a file: at most {@code max} bytes, UTF-8 only.
+   *
+   * @throws PolicyException naming {@code name} if the bytes are too many or not UTF-8
+   */
+  static String decode(String name, byte[] bytes, long max) {
     if (bytes.length > max) {
       throw new PolicyException(name + ": larger than " + max + " bytes; policy files are small");
     }

@@ -45,6 +45,133 @@ public final class PolicyResolver {
     return kinds;
   }
 
+  /**
+   * Resolves the files under an org ceiling that came from elsewhere (the organisation's {@code
+   * .github} repository): the org ceiling is the top layer, and the files only narrow it. The org
+   * ceiling must be exactly one {@code Ceiling} document.
+   *
+   * <p>A {@code Ceiling} among the files (the repository's own) is accepted only when {@code
+   * repositoryCeiling} asks for it and the org ceiling sets {@code allowRepositoryCeiling: true};
+   * it then narrows the org ceiling like any lower layer (same trust domain, audiences among the
+   * org's), and a profile is looked up in it first, then in the org ceiling.
+   *
+   * @param orgCeiling the org ceiling's bytes and the name that stands for its file
+   * @param files the repository's policy files
+   * @param repositoryCeiling whether the run asked for the repository's own Ceiling ({@code
+   *     ceiling: repository}); refused when the org ceiling does not allow it, whether or not the
+   *     files hold one
+   * @throws PolicyException as {@link #resolve(List, Optional)}, and if the org ceiling is not one
+   *     Ceiling document, or a repository Ceiling is given or asked for where the org ceiling does
+   *     not allow one
+   */
+  public static EffectivePolicy resolve(
+      PolicyText orgCeiling, List<Path> files, Optional<String> profileOverride, boolean repositoryCeiling) {
+    PolicyDocument org = orgCeilingDocument(orgCeiling);
+    if (repositoryCeiling && !org.allowsRepositoryCeiling()) {
+      String said = org.allowRepositoryCeiling() == null
+          ? "does not set allowRepositoryCeiling"
+          : "sets allowRepositoryCeiling: false (" + org.allowRepositoryCeiling().at() + ")";
+      throw new PolicyException("ceiling: repository is refused: the org ceiling " + org.at() + " " + said
+          + "; accepted: leave out 'ceiling: repository' (--repository-ceiling) so that the org ceiling applies,"
+          + " or have the org ceiling set allowRepositoryCeiling: true");
+    }
+    List<PolicyDocument> docs = load(files);
+    PolicyDocument repo = single(docs, PolicyDocument.Kind.CEILING);
+    if (repo != null && !repositoryCeiling) {
+      throw new PolicyException(repo.at() + ": kind: a Ceiling, but the org ceiling " + org.at() + " applies;"
+          + " accepted: Task documents only (a repository Ceiling needs 'ceiling: repository' and an org ceiling"
+          + " with allowRepositoryCeiling: true)");
+    }
+    PolicyDocument task = single(docs, PolicyDocument.Kind.TASK);
+    Narrowing state = new Narrowing();
+    state.applyCeiling(org.at(), org.spec());
+    checkProfiles(state, org);
+    if (repo != null) {
+      checkNestedIdentity(org, repo);
+      state.applyCeiling(repo.at(), repo.spec());
+      checkProfiles(state, repo);
+    }
+    Optional<Located<String>> profile = selectedProfile(profileOverride, task);
+    if (profile.isPresent()) {
+      PolicyDocument definer = repo != null && repo.profiles().containsKey(profile.get().value()) ? repo : org;
+      state.apply(profileLayer(definer, profile.get()));
+    }
+    if (task != null) {
+      state.apply(task.spec());
+    }
+    return state.toPolicy(profile);
+  }
+
+  /**
+   * Checks the form of policy bytes from elsewhere, as {@link #check(Path)} does for a file.
+   *
+   * @throws PolicyException if the bytes are too many, not UTF-8 or a document is malformed
+   */
+  public static List<String> check(PolicyText text) {
+    List<String> kinds = new ArrayList<>();
+    for (PolicyDocument d : PolicyBinder.parse(text)) {
+      kinds.add(d.kind().yaml);
+    }
+    return kinds;
+  }
+
+  private static PolicyDocument orgCeilingDocument(PolicyText text) {
+    List<PolicyDocument> docs = PolicyBinder.parse(text);
+    for (PolicyDocument d : docs) {
+      if (d.kind() != PolicyDocument.Kind.CEILING) {
+        throw new PolicyException(d.at() + ": kind: " + d.kind().yaml + " in the org ceiling; accepted: exactly one"
+            + " Ceiling document");
+      }
+    }
+    if (docs.size() != 1) {
+      throw new PolicyException(docs.get(1).at() + ": kind: a second Ceiling (the first is at " + docs.get(0).at()
+          + "); accepted: exactly one Ceiling document in the org ceiling");
+    }
+    return docs.get(0);
+  }
+
+  /** A repository Ceiling under the org's keeps the org's trust domain and picks among its audiences. */
+  private static void checkNestedIdentity(PolicyDocument org, PolicyDocument repo) {
+    Located<String> domain = repo.spec().trustDomain();
+    String orgDomain = org.spec().trustDomain() == null ? Narrowing.DEFAULT_TRUST_DOMAIN : org.spec().trustDomain().value();
+    String orgDomainAt = org.spec().trustDomain() == null ? "built-in default under " + org.at()
+        : org.spec().trustDomain().at().toString();
+    if (domain != null && !domain.value().equals(orgDomain)) {
+      throw new PolicyException(domain.where() + ": " + domain.value() + " widens the ceiling (" + orgDomainAt
+          + " sets " + orgDomain + "); accepted: the org's trust domain or none");
+    }
+    Located<List<Located<String>>> audiences = repo.spec().audiences();
+    if (audiences == null) {
+      return;
+    }
+    List<String> allowed = new ArrayList<>();
+    Layer o = org.spec();
+    if (o.audiences() != null) {
+      o.audiences().value().forEach(a -> allowed.add(a.value()));
+    } else {
+      allowed.add(o.audience() != null ? o.audience().value() : Narrowing.DEFAULT_AUDIENCE);
+    }
+    for (Located<String> a : audiences.value()) {
+      if (!allowed.contains(a.value())) {
+        throw new PolicyException(a.where() + ": " + a.value() + " widens the ceiling (" + org.at() + " allows "
+            + String.join(", ", allowed) + ")");
+      }
+    }
+  }
+
+  private static void checkProfiles(Narrowing state, PolicyDocument ceiling) {
+    for (Located<Layer> p : ceiling.profiles().values()) {
+      state.copy().apply(p.value());
+    }
+  }
+
+  private static Optional<Located<String>> selectedProfile(Optional<String> profileOverride, PolicyDocument task) {
+    Objects.requireNonNull(profileOverride, "profileOverride");
+    return profileOverride
+        .map(name -> new Located<>(name, Provenance.commandLine("--profile"), "--profile"))
+        .or(() -> Optional.ofNullable(task == null ? null : task.profile()));
+  }
+
   /** Loads and binds every document of every file, in order. */
   static List<PolicyDocument> load(List<Path> files) {
     Objects.requireNonNull(files, "files");

@@ -66,6 +66,8 @@ import java.util.concurrent.TimeUnit;
 public final class Session implements AutoCloseable {
   private final SessionSpec spec;
   private final EffectivePolicy policy;
+  /** The org ceiling read from GitHub, when the spec named one; set once by {@link #open}. */
+  private Optional<OrgCeiling> orgCeiling = Optional.empty();
   private final SessionId id;
   private final SessionLayout layout;
   private final SessionRecord record;
@@ -114,9 +116,15 @@ public final class Session implements AutoCloseable {
     EffectivePolicy policy;
     CredentialPlan plan;
     List<RegistrySpec> registries;
+    Optional<OrgCeiling> org;
     try {
       spec.openListener().entering(OpenPhase.POLICY);
-      EffectivePolicy resolved = PolicyResolver.resolve(spec.policyFiles(), spec.profile());
+      // The org ceiling's read-only token is minted and revoked here, before any credential of the session.
+      org = spec.orgCeiling()
+          .map(location -> OrgCeiling.read(location, spec.credentialSources(), spec.repositoryCeiling()));
+      EffectivePolicy resolved = org.isPresent()
+          ? org.get().resolve(spec.policyFiles(), spec.profile())
+          : PolicyResolver.resolve(spec.policyFiles(), spec.profile());
       if (spec.ttl().isPresent()) {
         resolved = resolved.narrowTtl(spec.ttl().get());
       }
@@ -134,6 +142,7 @@ public final class Session implements AutoCloseable {
     }
     timer.mark("open.policy");
     Session session = new Session(spec, policy, timer, plan, registries);
+    session.orgCeiling = org;
     try {
       session.openSteps();
       return session;
@@ -198,11 +207,13 @@ public final class Session implements AutoCloseable {
     Map<String, Object> claims = new LinkedHashMap<>(spec.identityClaims());
     policy.profile().ifPresent(p -> claims.put("profile", p));
     claims.put("policy_digest", policy.digest());
+    orgCeiling.ifPresent(org -> claims.putAll(org.claims()));
     identity =
         issuer.mint(new IdentityRequest(policy.trustDomain(), spec.task(), id, policy.audience(), expiresAt, claims));
     writePrivate(layout.jwks(), JwkSets.merge(issuer.jwksJson(), live.sealingKey.publicJwkSetJson()));
     writePrivate(layout.identityClaims(), identity.claimsJson());
     event("session.opened", sessionOpenedData());
+    orgCeiling.ifPresent(org -> event(OrgCeiling.EVENT, org.evidence()));
     event(
         "identity.minted",
         Map.of(
@@ -732,6 +743,11 @@ public final class Session implements AutoCloseable {
 
   public SessionId id() {
     return id;
+  }
+
+  /** The org ceiling read from GitHub (or found missing), when the spec named one. */
+  public Optional<OrgCeiling> orgCeiling() {
+    return orgCeiling;
   }
 
   public EffectivePolicy policy() {

@@ -40,8 +40,12 @@ public final class SessionSpec {
   private final Optional<java.io.OutputStream> agentStderr;
   private final Optional<java.io.PrintWriter> denialNotices;
   private final List<String> passEnv;
+  private final Optional<dev.taskbound.core.policy.GithubPolicyLocation> orgCeiling;
+  private final boolean repositoryCeiling;
 
   private SessionSpec(Builder b) {
+    this.orgCeiling = b.orgCeiling;
+    this.repositoryCeiling = b.repositoryCeiling;
     this.task = b.task;
     this.policyFiles = List.copyOf(b.policyFiles);
     this.profile = b.profile;
@@ -64,6 +68,16 @@ public final class SessionSpec {
     this.denialNotices = b.denialNotices;
     this.passEnv = List.copyOf(b.passEnv);
     this.openListener = b.openListener;
+  }
+
+  /** The org ceiling to read from GitHub before anything else, if any ({@link OrgCeiling}). */
+  public Optional<dev.taskbound.core.policy.GithubPolicyLocation> orgCeiling() {
+    return orgCeiling;
+  }
+
+  /** Whether the run asked for the repository's own ceiling ({@code ceiling: repository}). */
+  public boolean repositoryCeiling() {
+    return repositoryCeiling;
   }
 
   /** Host variables the user gives the agent besides the allow-list ({@code --pass-env}). */
@@ -195,6 +209,8 @@ public final class SessionSpec {
     private Optional<java.io.OutputStream> agentStderr = Optional.empty();
     private Optional<java.io.PrintWriter> denialNotices = Optional.empty();
     private final List<String> passEnv = new java.util.ArrayList<>();
+    private Optional<dev.taskbound.core.policy.GithubPolicyLocation> orgCeiling = Optional.empty();
+    private boolean repositoryCeiling;
 
     private Builder(TaskId task, List<String> command) {
       this.task = Objects.requireNonNull(task, "task");
@@ -314,6 +330,26 @@ public final class SessionSpec {
      */
     public Builder passEnv(String name) {
       passEnv.add(Objects.requireNonNull(name, "name"));
+      return this;
+    }
+
+    /**
+     * Reads the org ceiling from GitHub with the {@link #credentialSources} App when the session
+     * opens, before any credential is minted; the policy files then narrow it ({@link OrgCeiling}).
+     * Default: none (a Ceiling among the policy files, or the built-in default, is the top layer).
+     */
+    public Builder orgCeiling(dev.taskbound.core.policy.GithubPolicyLocation location) {
+      this.orgCeiling = Optional.of(Objects.requireNonNull(location, "location"));
+      return this;
+    }
+
+    /**
+     * Asks for the repository's own Ceiling among the policy files ({@code ceiling: repository}):
+     * accepted where the org ceiling is missing, or under one that sets {@code
+     * allowRepositoryCeiling: true}; refused otherwise. Default: false.
+     */
+    public Builder repositoryCeiling(boolean value) {
+      this.repositoryCeiling = value;
       return this;
     }
 

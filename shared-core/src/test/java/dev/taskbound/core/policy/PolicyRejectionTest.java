@@ -25,7 +25,7 @@ class PolicyRejectionTest {
     return Stream.of(
         // --- form ---
         Arguments.of("unknown top-level key", null, TASK + "spce: {}\n",
-            "task.yml:3: spce: unknown key; accepted: apiVersion, kind, metadata, profile, profiles, spec"),
+            "task.yml:3: spce: unknown key; accepted: apiVersion, kind, metadata, profile, profiles, spec, allowRepositoryCeiling"),
         Arguments.of("unknown nested key", null, TASK + "spec:\n  egress:\n    allw: [a.example.com]\n",
             "task.yml:5: spec.egress.allw: unknown key; accepted: allow, deny, hosts, presets, allowPrivate"),
         Arguments.of("unknown key in a gate rule", null,

@@ -1,0 +1,191 @@
+package dev.taskbound.core.session;
+
+import dev.taskbound.core.broker.BrokerException;
+import dev.taskbound.core.broker.Retry;
+import dev.taskbound.core.broker.github.GithubFileRead;
+import dev.taskbound.core.broker.github.GithubFileReader;
+import dev.taskbound.core.policy.EffectivePolicy;
+import dev.taskbound.core.policy.GithubPolicyLocation;
+import dev.taskbound.core.policy.PolicyException;
+import dev.taskbound.core.policy.PolicyResolver;
+import dev.taskbound.core.policy.PolicyText;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The org ceiling read from the organisation's {@code .github} repository with the host's GitHub
+ * App ({@link GithubFileReader}: a {@code contents: read} token for that repository alone, revoked
+ * before this returns, so before any credential of the session is minted), and what the session
+ * records of it: the commit SHA and SHA-256 digest go into the identity's claims and the evidence.
+ *
+ * <p>No silent fallback: a missing org ceiling is an error (exit 120) naming the repository and the
+ * path, unless the run asked for the repository's own ceiling ({@code ceiling: repository}, {@code
+ * --repository-ceiling}); then the run goes on with the repository's files alone and says plainly
+ * that no org ceiling applied. Immutable.
+ */
+public final class OrgCeiling {
+  /** The evidence event recording the org ceiling (or its absence). */
+  public static final String EVENT = "policy.org_ceiling";
+
+  private final GithubPolicyLocation location;
+  private final boolean repositoryCeiling;
+  private final Optional<PolicyText> text;
+  private final GithubFileRead read;
+  private final String digest;
+
+  private OrgCeiling(GithubPolicyLocation location, boolean repositoryCeiling, Optional<PolicyText> text,
+      GithubFileRead read, String digest) {
+    this.location = location;
+    this.repositoryCeiling = repositoryCeiling;
+    this.text = text;
+    this.read = read;
+    this.digest = digest;
+  }
+
+  /**
+   * Reads the org ceiling at {@code location} with the App of {@code sources}.
+   *
+   * @param repositoryCeiling whether the run asked for the repository's own ceiling, which makes a
+   *     missing org ceiling acceptable
+   * @throws BrokerException (exit 122) if no App is configured or a GitHub request failed, naming it
+   * @throws PolicyException (exit 120) if the org ceiling is missing (and {@code repositoryCeiling}
+   *     is false) or larger than a policy may be
+   */
+  public static OrgCeiling read(GithubPolicyLocation location, CredentialSources sources, boolean repositoryCeiling) {
+    Objects.requireNonNull(location, "location");
+    CredentialSources.GithubApp app = sources.github().orElseThrow(() -> new BrokerException("github",
+        "read the org ceiling " + location, -1, "no GitHub App is configured; set TASKBOUND_GITHUB_APP_ID and"
+            + " TASKBOUND_GITHUB_APP_KEY_FILE (or TASKBOUND_GITHUB_APP_KEY), or give --ceiling a local file"));
+    GithubFileReader reader =
+        new GithubFileReader(app.appId(), app.key(), app.apiUrl(), Retry.defaults(), Duration.ofSeconds(10));
+    return of(location, reader.read(location.owner(), location.repository(), location.path(), PolicyText.MAX_BYTES),
+        repositoryCeiling);
+  }
+
+  /** What a read gave, checked: missing without {@code repositoryCeiling} or too large is an error. */
+  static OrgCeiling of(GithubPolicyLocation location, GithubFileRead read, boolean repositoryCeiling) {
+    if (read.missing().isPresent()) {
+      if (!repositoryCeiling) {
+        throw new PolicyException(location + ": the org ceiling is missing: " + read.missing().get()
+            + "; accepted: create " + location.path() + " in " + location.fullRepository() + " and install the"
+            + " GitHub App on it (docs/platform-teams.md), or, where the organisation has no org ceiling, set"
+            + " 'ceiling: repository' (--repository-ceiling)");
+      }
+      return new OrgCeiling(location, true, Optional.empty(), read, "");
+    }
+    String name = location + "@" + read.commit().substring(0, 12);
+    if (read.size() > PolicyText.MAX_BYTES) {
+      throw new PolicyException(name + ": larger than " + PolicyText.MAX_BYTES + " bytes (" + read.size()
+          + "); policy files are small");
+    }
+    byte[] content = read.content();
+    return new OrgCeiling(location, repositoryCeiling, Optional.of(new PolicyText(name, content)), read,
+        "sha256:" + sha256(content));
+  }
+
+  /**
+   * The effective policy: the repository's {@code files} under the org ceiling, or, where it is
+   * missing and the run asked for the repository's ceiling, the files alone.
+   *
+   * @throws PolicyException as {@link PolicyResolver#resolve(PolicyText, List, Optional, boolean)}
+   */
+  public EffectivePolicy resolve(List<Path> files, Optional<String> profile) {
+    return text.isPresent()
+        ? PolicyResolver.resolve(text.get(), files, profile, repositoryCeiling)
+        : PolicyResolver.resolve(files, profile);
+  }
+
+  /** Whether an org ceiling applies (false only where it is missing and the run allowed that). */
+  public boolean applied() {
+    return text.isPresent();
+  }
+
+  /** Where the org ceiling was looked for. */
+  public GithubPolicyLocation location() {
+    return location;
+  }
+
+  /** The org ceiling as read (its name holds the short commit), when it applies. */
+  public Optional<PolicyText> text() {
+    return text;
+  }
+
+  /** The full SHA of the commit the org ceiling was read at; empty when it does not apply. */
+  public String commit() {
+    return read.commit();
+  }
+
+  /** {@code sha256:<hex>} of the org ceiling's bytes; empty when it does not apply. */
+  public String digest() {
+    return digest;
+  }
+
+  /** One line for people: which ceiling applied, at which commit, or plainly that none did and why. */
+  public String describe() {
+    if (applied()) {
+      return "org ceiling " + location + " at " + dev.taskbound.core.SafeText.value(read.branch()) + " " + read.commit()
+          + " (" + digest + ")";
+    }
+    return "no org ceiling applied: " + dev.taskbound.core.SafeText.line(read.missing().orElse(""))
+        + "; the repository's policy files decide"
+        + " (ceiling: repository)";
+  }
+
+  /** The identity claims: the org ceiling's source, commit and digest, or {@code org_ceiling: none}. */
+  public Map<String, Object> claims() {
+    Map<String, Object> claims = new LinkedHashMap<>();
+    if (applied()) {
+      claims.put("ceiling_source", location.toString());
+      claims.put("ceiling_commit", read.commit());
+      claims.put("ceiling_digest", digest);
+    } else {
+      claims.put("ceiling_source", "none");
+    }
+    return claims;
+  }
+
+  /** The data of the {@value #EVENT} event. */
+  public Map<String, Object> evidence() {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("source", location.toString());
+    data.put("repository", location.fullRepository());
+    data.put("path", location.path());
+    data.put("applied", applied());
+    if (applied()) {
+      data.put("branch", read.branch());
+      data.put("commit", read.commit());
+      data.put("digest", digest);
+      data.put("size", read.size());
+      data.put("repository_ceiling", repositoryCeiling);
+    } else {
+      data.put("missing", read.missing().orElse(""));
+      data.put("note", "no org ceiling applied");
+    }
+    if (!read.tokenFingerprint().isEmpty()) {
+      data.put("read_token", Map.of("fingerprint", read.tokenFingerprint(), "permissions", Map.of("contents", "read"),
+          "revoked", true));
+    }
+    return data;
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JDK", e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "OrgCeiling[" + describe() + "]";
+  }
+}

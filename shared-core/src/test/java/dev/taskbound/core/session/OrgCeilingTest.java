@@ -1,0 +1,177 @@
+package dev.taskbound.core.session;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static dev.taskbound.core.broker.github.OrgCeilingStubs.CEILING_CREATE_BODY;
+import static dev.taskbound.core.broker.github.OrgCeilingStubs.CEILING_TOKEN;
+import static dev.taskbound.core.broker.github.OrgCeilingStubs.COMMIT;
+import static dev.taskbound.core.broker.github.OrgCeilingStubs.CONTENTS_PATH;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.TaskboundException;
+import dev.taskbound.core.broker.BrokerException;
+import dev.taskbound.core.broker.Secret;
+import dev.taskbound.core.broker.StubServerTest;
+import dev.taskbound.core.broker.TestKeys;
+import dev.taskbound.core.broker.github.GithubStubs;
+import dev.taskbound.core.broker.github.OrgCeilingStubs;
+import dev.taskbound.core.policy.EffectivePolicy;
+import dev.taskbound.core.policy.GithubPolicyLocation;
+import dev.taskbound.core.policy.PolicyException;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Issue 17: the org ceiling read from the organisation's {@code .github} repository through the
+ * GitHub API stand-in: exactly which requests, with which credentials, in which order.
+ */
+class OrgCeilingTest extends StubServerTest {
+  private static final KeyPair APP_KEY = TestKeys.rsa();
+  private static final GithubPolicyLocation LOCATION = GithubPolicyLocation.orgCeiling("acme");
+
+  private CredentialSources sources;
+  private String ceiling;
+
+  @BeforeEach
+  void stubGithub() {
+    GithubStubs.stubApp(server);
+    ceiling = OrgCeilingStubs.ceiling(server.port());
+    sources = CredentialSources.fromEnvironment(Map.of(
+        "TASKBOUND_GITHUB_APP_ID", GithubStubs.APP_ID,
+        "TASKBOUND_GITHUB_APP_KEY", TestKeys.pkcs8Pem(APP_KEY),
+        "TASKBOUND_GITHUB_API_URL", server.baseUrl()));
+  }
+
+  @Test
+  void readsTheCeilingAtTheDefaultBranchHeadWithATokenForDotGithubAloneThenRevokesIt() {
+    OrgCeilingStubs.stubOrgCeiling(server, ceiling);
+
+    OrgCeiling org = OrgCeiling.read(LOCATION, sources, false);
+
+    assertThat(org.applied()).isTrue();
+    assertThat(org.commit()).isEqualTo(COMMIT);
+    assertThat(org.digest()).isEqualTo(OrgCeilingStubs.digest(ceiling));
+    assertThat(new String(org.text().orElseThrow().content(), StandardCharsets.UTF_8)).isEqualTo(ceiling);
+    assertThat(org.text().orElseThrow().name()).isEqualTo("github:acme/.github/taskbound/ceiling.yml@" + COMMIT.substring(0, 12));
+    assertThat(OrgCeilingStubs.requestLog(server, "none")).containsExactly(
+        "GET /app [app]",
+        "GET /repos/acme/.github/installation [app]",
+        "POST /app/installations/42/access_tokens [app] " + postBody(),
+        "GET /repos/acme/.github [ceiling]",
+        "GET /repos/acme/.github/git/ref/heads/main [ceiling]",
+        "GET " + CONTENTS_PATH + " [ceiling]",
+        "DELETE /installation/token [ceiling]");
+    server.verify(1, postRequestedFor(urlEqualTo(GithubStubs.ACCESS_TOKENS_PATH))
+        .withRequestBody(equalToJson(CEILING_CREATE_BODY)));
+    assertThat(GithubStubs.isAppJwt(server.findAll(postRequestedFor(urlEqualTo(GithubStubs.ACCESS_TOKENS_PATH)))
+        .get(0).getHeader("Authorization"), APP_KEY)).isTrue();
+    assertThat(org.claims()).containsExactly(
+        Map.entry("ceiling_source", "github:acme/.github/taskbound/ceiling.yml"),
+        Map.entry("ceiling_commit", COMMIT),
+        Map.entry("ceiling_digest", OrgCeilingStubs.digest(ceiling)));
+    assertThat(org.evidence()).containsEntry("commit", COMMIT).containsEntry("digest", OrgCeilingStubs.digest(ceiling))
+        .containsEntry("read_token", Map.of("fingerprint", Secret.of(CEILING_TOKEN).fingerprint(),
+            "permissions", Map.of("contents", "read"), "revoked", true));
+    assertThat(org.toString() + org.evidence() + org.describe()).doesNotContain(CEILING_TOKEN);
+  }
+
+  @Test
+  void missingCeilingFileFailsWithThePolicyCodeNamingTheRepositoryAndPathAfterRevokingTheToken() {
+    OrgCeilingStubs.stubInstallationAndToken(server);
+    OrgCeilingStubs.stubRepositoryAndHead(server);
+    server.stubFor(get(urlEqualTo(CONTENTS_PATH)).willReturn(aResponse().withStatus(404)
+        .withHeader("Content-Type", "application/json")
+        .withBody("{\"message\":\"Not Found\",\"documentation_url\":\"https://docs.github.com/rest\",\"status\":\"404\"}")));
+
+    assertThatThrownBy(() -> OrgCeiling.read(LOCATION, sources, false))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageStartingWith("github:acme/.github/taskbound/ceiling.yml: the org ceiling is missing: acme/.github"
+            + " has no taskbound/ceiling.yml at main (" + COMMIT + ")")
+        .hasMessageContaining("create taskbound/ceiling.yml in acme/.github")
+        .satisfies(e -> assertThat(((TaskboundException) e).exitCode()).isEqualTo(ExitCodes.POLICY));
+    server.verify(1, deleteRequestedFor(urlEqualTo("/installation/token"))
+        .withHeader("Authorization", equalTo("token " + CEILING_TOKEN)));
+  }
+
+  @Test
+  void missingDotGithubRepositoryFailsWithThePolicyCode() {
+    server.stubFor(get(urlEqualTo("/repos/acme/.github/installation")).willReturn(aResponse().withStatus(404)
+        .withHeader("Content-Type", "application/json").withBody("{\"message\":\"Not Found\"}")));
+
+    assertThatThrownBy(() -> OrgCeiling.read(LOCATION, sources, false))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageStartingWith("github:acme/.github/taskbound/ceiling.yml: the org ceiling is missing: no repository"
+            + " acme/.github, or the GitHub App is not installed on it");
+    server.verify(0, postRequestedFor(urlEqualTo(GithubStubs.ACCESS_TOKENS_PATH)));
+  }
+
+  @Test
+  void missingCeilingWithRepositoryCeilingAskedForSaysPlainlyThatNoneApplied() {
+    OrgCeilingStubs.stubInstallationAndToken(server);
+    OrgCeilingStubs.stubRepositoryAndHead(server);
+    server.stubFor(get(urlEqualTo(CONTENTS_PATH)).willReturn(aResponse().withStatus(404)));
+
+    OrgCeiling org = OrgCeiling.read(LOCATION, sources, true);
+    EffectivePolicy policy = org.resolve(List.of(), Optional.empty());
+
+    assertThat(org.applied()).isFalse();
+    assertThat(org.describe()).startsWith("no org ceiling applied: acme/.github has no taskbound/ceiling.yml");
+    assertThat(org.claims()).containsExactly(Map.entry("ceiling_source", "none"));
+    assertThat(org.evidence()).containsEntry("applied", false).containsEntry("note", "no org ceiling applied");
+    assertThat(policy.provenance().get("ceiling").isBuiltIn()).isTrue();
+  }
+
+  @Test
+  void failedGithubRequestGivesTheCredentialsCodeNamingTheRequestAndStillRevokes() {
+    OrgCeilingStubs.stubInstallationAndToken(server);
+    OrgCeilingStubs.stubRepositoryAndHead(server);
+    server.stubFor(get(urlEqualTo(CONTENTS_PATH)).willReturn(aResponse().withStatus(403)
+        .withHeader("Content-Type", "application/json").withBody("{\"message\":\"Resource not accessible by integration\"}")));
+
+    assertThatThrownBy(() -> OrgCeiling.read(LOCATION, sources, true))
+        .isInstanceOf(BrokerException.class)
+        .hasMessage("github: GET " + CONTENTS_PATH + " failed: HTTP 403: Resource not accessible by integration")
+        .satisfies(e -> assertThat(((TaskboundException) e).exitCode()).isEqualTo(ExitCodes.CREDENTIALS));
+    server.verify(1, deleteRequestedFor(urlEqualTo("/installation/token"))
+        .withHeader("Authorization", equalTo("token " + CEILING_TOKEN)));
+  }
+
+  @Test
+  void ceilingLargerThanAPolicyMayBeIsRefusedWithoutDownloadingIt() {
+    OrgCeilingStubs.stubInstallationAndToken(server);
+    OrgCeilingStubs.stubRepositoryAndHead(server);
+    server.stubFor(get(urlEqualTo(CONTENTS_PATH)).willReturn(GithubStubs.okJson(
+        "{\"type\":\"file\",\"encoding\":\"none\",\"size\":5242880,\"name\":\"ceiling.yml\","
+            + "\"path\":\"taskbound/ceiling.yml\",\"content\":\"\"}")));
+
+    assertThatThrownBy(() -> OrgCeiling.read(LOCATION, sources, false))
+        .isInstanceOf(PolicyException.class)
+        .hasMessage("github:acme/.github/taskbound/ceiling.yml@" + COMMIT.substring(0, 12)
+            + ": larger than 1048576 bytes (5242880); policy files are small");
+  }
+
+  @Test
+  void withoutAGithubAppTheCeilingCannotBeReadAndNothingIsAsked() {
+    assertThatThrownBy(() -> OrgCeiling.read(LOCATION, CredentialSources.NONE, false))
+        .isInstanceOf(BrokerException.class)
+        .hasMessageContaining("read the org ceiling github:acme/.github/taskbound/ceiling.yml failed")
+        .hasMessageContaining("no GitHub App is configured");
+    assertThat(server.getAllServeEvents()).isEmpty();
+  }
+
+  private String postBody() {
+    return server.findAll(postRequestedFor(urlEqualTo(GithubStubs.ACCESS_TOKENS_PATH))).get(0).getBodyAsString();
+  }
+}

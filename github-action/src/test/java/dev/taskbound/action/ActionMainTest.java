@@ -378,14 +378,15 @@ class ActionMainTest {
   }
 
   @Test
-  void passesEgressAllowToTheCoreAsItsNarrowingOption() throws IOException {
+  void passesEgressAllowAndPassEnvToTheCoreAsItsOptions() throws IOException {
     env.put("INPUT_EGRESS-ALLOW", "api.github.com, registry.npmjs.org\n*.anthropic.com:443\n");
+    env.put("INPUT_PASS-ENV", "ANTHROPIC_API_KEY\nPROMPT");
 
     action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
     assertThat(Files.readAllLines(capture.resolve("args"))).containsSubsequence("--out", "taskbound-evidence",
         "--egress-allow", "api.github.com", "--egress-allow", "registry.npmjs.org", "--egress-allow", "*.anthropic.com:443",
-        "--", "sh");
+        "--pass-env", "ANTHROPIC_API_KEY", "--pass-env", "PROMPT", "--", "sh");
   }
 
   @Test

@@ -21,7 +21,9 @@ FROM ${DOCKER_CLI_IMAGE} AS docker-cli
 # jdk.crypto.ec for TLS to ECDSA hosts such as api.github.com). The final stage gets neither Maven
 # nor the JDK: the image went from 546 MB to under 250 MB (docs/github-action.md, bench/README.md).
 # --strip-java-debug-attributes rather than --strip-debug, which also strips native symbols with
-# objcopy (binutils), which JDK images need not have.
+# objcopy (binutils), which JDK images need not have. -Xshare:dump writes the class-data sharing
+# archive a JDK ships and a linked runtime lacks: each of the step's JVMs (the action, the core, the
+# forwarder) starts faster with it.
 FROM ${BUILD_IMAGE} AS build
 ARG JAVA_MODULES=java.base,java.desktop,java.net.http,java.rmi,java.sql,jdk.httpserver,jdk.unsupported,jdk.crypto.ec
 WORKDIR /src
@@ -33,7 +35,7 @@ RUN if [ -n "$PREBUILT_JAR" ]; then cp "$PREBUILT_JAR" /taskbound-action.jar; \
     else ./mvnw -B -ntp -Djenkins.skip -DskipTests -Dmaven.test.skip=true -pl shared-core,github-action -am package \
       && cp github-action/target/taskbound-action.jar /taskbound-action.jar; fi \
  && jlink --add-modules "$JAVA_MODULES" --strip-java-debug-attributes --no-man-pages --no-header-files --compress=2 --output /opt/java \
- && /opt/java/bin/java -version
+ && /opt/java/bin/java -Xshare:dump -version
 
 # Stage 2: a slim Debian, the linked runtime, the docker CLI and the jar; nothing else.
 FROM ${RUNTIME_IMAGE}

@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * @param policyFiles workspace-relative policy files in the order given, never empty
  * @param profile the policy profile to apply, if any
  * @param command the agent command, run with {@code sh -c}, never blank
- * @param sandbox the sandbox backend, one of {@link #SANDBOXES}, if given
+ * @param sandbox the sandbox backend, one of {@link #SANDBOXES}; {@link #DEFAULT_SANDBOX} when the
+ *     input is empty (the record itself also takes empty, which leaves the choice to the policy)
  * @param agentImage the image the agent command runs in with the {@code container} backend, if
  *     given; a reference the runner's Docker daemon already has (it is never pulled)
  * @param ttl the session TTL as the core's duration syntax, if given

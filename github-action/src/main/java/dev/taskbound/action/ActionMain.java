@@ -143,8 +143,10 @@ public final class ActionMain {
   public int runMain(Map<String, String> env, PrintStream out, PrintStream err) {
     Optional<Path> outputFile = runnerFile(env, "GITHUB_OUTPUT");
     ActionInputs inputs;
+    VaultInputs vault;
     try {
       inputs = ActionInputs.parse(env);
+      vault = VaultInputs.parse(env);
     } catch (ActionInputException e) {
       e.problems().forEach(problem -> out.println(WorkflowCommands.error(problem)));
       outputFile.ifPresent(f -> fileCommands.append(f, "exit-code", Integer.toString(e.exitCode())));
@@ -163,14 +165,15 @@ public final class ActionMain {
     Thread keepResults = new Thread(() -> awaitQuietly(resultsWritten), "taskbound-keep-results");
     Runtime.getRuntime().addShutdownHook(keepResults);
     try {
-      return runCore(inputs, env, outputFile, out, err);
+      return runCore(inputs, vault, env, outputFile, out, err);
     } finally {
       resultsWritten.countDown();
       removeHook(keepResults);
     }
   }
 
-  private int runCore(ActionInputs inputs, Map<String, String> env, Optional<Path> outputFile, PrintStream out, PrintStream err) {
+  private int runCore(ActionInputs inputs, VaultInputs vault, Map<String, String> env, Optional<Path> outputFile,
+      PrintStream out, PrintStream err) {
     Path workspace = workspace(env);
     Path sessionRoot = Path.of(env.getOrDefault("HOME", "/github/home"), ".taskbound", "sessions");
     try {
@@ -183,9 +186,12 @@ public final class ActionMain {
         createPrivateDirectories(Path.of(coreEnv.get(RUNTIME_DIR_VARIABLE)));
       }
 
+      Optional<String> oidcToken = oidcToken(env, vault, out);
+      // The claims first: a token they cannot be read from stops the step before the file exists.
+      List<String> runArguments = RunOptions.withExtras(toRunArguments(inputs), RunOptions.extras(env, RunClaims.of(oidcToken, env)));
       // With a GitHub App the org ceiling comes from the organisation's .github repository (issue 17).
-      List<String> runArguments = OrgCeilingStep.withOrgCeiling(toRunArguments(inputs), env, coreEnv);
-      Optional<Path> oidcFile = oidcTokenFile(env, sessionRoot, coreEnv, out);
+      runArguments = OrgCeilingStep.withOrgCeiling(runArguments, env, coreEnv);
+      Optional<Path> oidcFile = oidcTokenFile(oidcToken, sessionRoot, coreEnv);
       // The core hands over the issued values before the agent starts: the runner masks them (and
       // their encodings) from then on. The agent's output then reaches the runner log fenced, so
       // nothing it prints (::warning::, ::add-mask::, ::stop-commands::) is run as a command.
@@ -202,6 +208,8 @@ public final class ActionMain {
         oidcFile.ifPresent(ActionMain::deleteQuietly);
       }
 
+      // Taskbound's files go to the runner's user, so later steps (upload-artifact) can read them.
+      WorkspaceOwner.giveToWorkspaceOwner(workspace, evidenceDir);
       Optional<Path> bundle = EvidenceBundles.written(evidenceDir, inputs.task(), before);
       Map<String, String> blocked = bundle.map(EvidenceBundles::blockedHosts).orElse(Map.of());
       if (outputFile.isPresent()) {
@@ -209,6 +217,7 @@ public final class ActionMain {
         fileCommands.append(outputFile.get(), "bundle", bundle.map(b -> workspace.relativize(b).toString()).orElse(""));
         fileCommands.append(outputFile.get(), "session-id", bundle.map(b -> EvidenceBundles.sessionId(b, inputs.task())).orElse(""));
         fileCommands.append(outputFile.get(), "blocked-hosts", String.join(",", blocked.keySet()));
+        fileCommands.append(outputFile.get(), "spiffe-id", bundle.flatMap(EvidenceBundles::spiffeId).orElse(""));
       }
       blocked.forEach((host, rule) -> out.println(WorkflowCommands.warning(ANNOTATION_TITLE,
           "egress to " + host + " was blocked; if the agent needs it, add '" + rule + "' to spec.egress.allow in the policy")));
@@ -233,17 +242,29 @@ public final class ActionMain {
   }
 
   /**
-   * With input {@code oidc-audience}: the job's OIDC token for it, masked, in a 0600 file under the
-   * runner's home (not the workspace, so not the agent's), named to the core as the Vault JWT file.
+   * The job's OIDC token, masked, when the action needs one: for {@code vault-auth: jwt} (audience
+   * {@code oidc-audience}, else the Vault URL) or when {@code oidc-audience} is set.
    */
-  private static Optional<Path> oidcTokenFile(Map<String, String> env, Path sessionRoot, Map<String, String> coreEnv, PrintStream out) {
-    Optional<String> audience = Optional.ofNullable(env.get(ActionInputs.variableFor("oidc-audience")))
-        .map(String::strip).filter(a -> !a.isEmpty());
+  private static Optional<String> oidcToken(Map<String, String> env, VaultInputs vault, PrintStream out) {
+    Optional<String> audience = vault.oidcAudience().or(() -> Optional.ofNullable(env.get(ActionInputs.variableFor("oidc-audience")))
+        .map(String::strip).filter(a -> !a.isEmpty()));
     if (audience.isEmpty()) {
       return Optional.empty();
     }
     String token = OidcToken.fetch(env, audience.get());
     WorkflowCommands.addMask(token).forEach(out::println);
+    return Optional.of(token);
+  }
+
+  /**
+   * The OIDC token in a 0600 file under the runner's home (not the workspace, so not the agent's),
+   * named to the core as the Vault JWT file.
+   */
+  private static Optional<Path> oidcTokenFile(Optional<String> oidcToken, Path sessionRoot, Map<String, String> coreEnv) {
+    if (oidcToken.isEmpty()) {
+      return Optional.empty();
+    }
+    String token = oidcToken.get();
     try {
       Path file = OidcToken.write(sessionRoot.resolveSibling("oidc"), token);
       coreEnv.put(OIDC_TOKEN_FILE_VARIABLE, file.toString());
@@ -295,6 +316,15 @@ public final class ActionMain {
         first = status;
       }
     }
+    // A bundle the post step sealed is root's too; it goes to the runner's user like the main step's.
+    try {
+      Path workspace = workspace(env);
+      String evidence = Optional.ofNullable(env.get(ActionInputs.variableFor("evidence-dir"))).map(String::strip)
+          .filter(d -> !d.isEmpty() && !Path.of(d).isAbsolute()).orElse(ActionInputs.DEFAULT_EVIDENCE_DIR);
+      WorkspaceOwner.giveToWorkspaceOwner(workspace, workspace.resolve(evidence));
+    } catch (UncheckedIOException e) {
+      out.println(WorkflowCommands.warning(ANNOTATION_TITLE, e.getMessage() + ": " + e.getCause().getMessage()));
+    }
     return first;
   }
 
@@ -333,6 +363,14 @@ public final class ActionMain {
         coreEnv.put(variable, value.strip());
       }
     });
+    // The same for Vault (the secret id and token among them); the post step's teardown needs only
+    // the address, so inputs it cannot read are left out there rather than failing it.
+    VaultInputs.NAMES.forEach(input -> coreEnv.remove(ActionInputs.variableFor(input)));
+    try {
+      coreEnv.putAll(VaultInputs.parse(env).variables());
+    } catch (ActionInputException e) {
+      // Reported by the main step, which parses them before anything starts.
+    }
     coreEnv.put(SESSION_ROOT_VARIABLE, sessionRoot.toString());
     self.id().ifPresent(id -> {
       coreEnv.put(DOCKER_SELF_VARIABLE, id);

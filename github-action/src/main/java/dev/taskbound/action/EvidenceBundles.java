@@ -109,6 +109,24 @@ public final class EvidenceBundles {
     }
   }
 
+  /**
+   * The task identity's SPIFFE ID: {@code sub} of the bundle's {@code identity.json}, if it has one.
+   *
+   * @throws UncheckedIOException if the bundle is not a readable zip file
+   */
+  public static Optional<String> spiffeId(Path bundle) {
+    try (ZipFile zip = new ZipFile(bundle.toFile())) {
+      ZipEntry identity = zip.getEntry("identity.json");
+      if (identity == null) {
+        return Optional.empty();
+      }
+      JsonNode sub = new ObjectMapper().readTree(zip.getInputStream(identity)).path("sub");
+      return sub.isTextual() ? Optional.of(sub.asText()) : Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read evidence bundle " + bundle, e);
+    }
+  }
+
   /** The session id in a bundle's name, {@code <task>-<session>.zip}. */
   public static String sessionId(Path bundle, String task) {
     String name = bundle.getFileName().toString();

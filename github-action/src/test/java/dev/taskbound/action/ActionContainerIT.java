@@ -61,8 +61,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class ActionContainerIT {
   private static final String BASE_IMAGE = "taskbound/debian-base:bookworm";
-  /** Debian with a JRE, made by scripts/docker-test-env.sh: the stand-in for eclipse-temurin:17-jre. */
-  private static final String RUNTIME_IMAGE = "taskbound/forwarder:17";
+  /** The debootstrap Debian: the stand-in for debian:bookworm-slim, which gets a jlink'd runtime. */
+  private static final String RUNTIME_IMAGE = BASE_IMAGE;
   static final String AGENT_IMAGE = "taskbound/escape-agent:bookworm";
   /** The uid (and gid) of the user GitHub's hosted runners run jobs as. */
   static final int RUNNER_UID = 1001;
@@ -423,17 +423,19 @@ class ActionContainerIT {
         .as("%s must exist: run scripts/docker-test-env.sh as root", BASE_IMAGE)
         .isTrue();
     String cli = dockerCliImage(root);
+    String jdk = jdkImage(root);
     Result built =
         docker(
             Duration.ofMinutes(8),
             Map.of("DOCKER_BUILDKIT", "0"),
             List.of("build", "--quiet", "--file", root.resolve("Dockerfile").toString(),
-                "--build-arg", "BUILD_IMAGE=" + BASE_IMAGE, "--build-arg", "RUNTIME_IMAGE=" + RUNTIME_IMAGE,
+                "--build-arg", "BUILD_IMAGE=" + jdk, "--build-arg", "RUNTIME_IMAGE=" + RUNTIME_IMAGE,
                 "--build-arg", "DOCKER_CLI_IMAGE=" + cli, "--build-arg", "DOCKER_CLI_PATH=/usr/bin/docker",
                 "--build-arg", "PREBUILT_JAR=" + root.relativize(jar.toAbsolutePath().normalize()),
                 "--tag", image, root.toString()));
     assertThat(built.ok()).as("docker build of %s:%n%s", root, built.output()).isTrue();
-    System.out.printf("ActionContainerIT: built %s in %d ms%n", image, millisSince(started));
+    System.out.printf("ActionContainerIT: built %s in %d ms, %s bytes%n", image, millisSince(started),
+        docker(Duration.ofSeconds(30), "image", "inspect", "--format", "{{.Size}}", image).output().strip());
     return image;
   }
 
@@ -448,6 +450,31 @@ class ActionContainerIT {
       assertThat(built.ok()).as("docker build of %s:%n%s", dockerfile, built.output()).isTrue();
     }
     return cli;
+  }
+
+  /**
+   * A local JDK image (src/test/docker/jdk.Dockerfile) for the build stage's jlink, built once from
+   * the JDK running this test, with its links resolved (Debian links its JDK's configuration to /etc).
+   */
+  private static String jdkImage(Path root) throws IOException {
+    String jdk = "taskbound/jdk:17";
+    if (!docker(Duration.ofSeconds(30), "image", "inspect", "--format", "{{.Id}}", jdk).ok()) {
+      Path context = Files.createTempDirectory("taskbound-jdk-context");
+      try {
+        // Dangling links (Debian's lib/src.zip without the source package) are left out.
+        Files.createDirectories(context.resolve("jdk"));
+        Result copied = run(Duration.ofMinutes(4), Map.of("JDK", System.getProperty("java.home"), "TO", context.resolve("jdk").toString()),
+            List.of("sh", "-c", "cd \"$JDK\" && find -L . ! -type l -print0 | tar --null --no-recursion -chf - -T - | tar -C \"$TO\" -xf -"));
+        assertThat(copied.ok()).as("copy of the JDK:%n%s", copied.output()).isTrue();
+        Path dockerfile = root.resolve("github-action/src/test/docker/jdk.Dockerfile");
+        Result built = docker(Duration.ofMinutes(8), Map.of("DOCKER_BUILDKIT", "0"), List.of("build", "--quiet",
+            "--build-arg", "BASE=" + BASE_IMAGE, "--file", dockerfile.toString(), "--tag", jdk, context.toString()));
+        assertThat(built.ok()).as("docker build of %s:%n%s", dockerfile, built.output()).isTrue();
+      } finally {
+        run(Duration.ofMinutes(2), Map.of(), List.of("rm", "-rf", context.toString()));
+      }
+    }
+    return jdk;
   }
 
   /** Builds the agent image with scripts/docker-escape-image.sh when it is missing (a no-op otherwise). */

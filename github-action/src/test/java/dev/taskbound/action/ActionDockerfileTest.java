@@ -42,7 +42,7 @@ class ActionDockerfileTest {
     for (String arg : List.of("BUILD_IMAGE", "RUNTIME_IMAGE", "DOCKER_CLI_IMAGE")) {
       assertThat(defaults.get(arg)).as(arg).matches(OFFICIAL_IMAGE);
     }
-    assertThat(defaults.get("RUNTIME_IMAGE")).as("a JRE, not a JDK").endsWith("-jre");
+    assertThat(defaults.get("RUNTIME_IMAGE")).as("a slim base, no JDK or Maven").endsWith("-slim");
   }
 
   @Test
@@ -58,6 +58,9 @@ class ActionDockerfileTest {
     assertThat(defaults).containsEntry("PREBUILT_JAR", "");
     assertThat(dockerfile).contains("./mvnw ").doesNotContainPattern("(?m)^COPY\\s+\\S*target/");
     assertThat(dockerfile.lines().filter(l -> l.startsWith("FROM ")).count()).as("multi-stage").isGreaterThanOrEqualTo(3);
+    // The final stage copies a linked runtime from the build stage, never the build image's JDK.
+    assertThat(dockerfile).contains("jlink --add-modules \"$JAVA_MODULES\"", "COPY --from=build /opt/java /opt/java");
+    assertThat(defaults.get("JAVA_MODULES")).startsWith("java.base,").contains("jdk.crypto.ec");
   }
 
   /** The first declaration of each ARG with its default (empty when declared with '='). */

@@ -16,7 +16,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ActionInputsTest {
 
   private static final Map<String, String> MINIMAL =
-      Map.of("INPUT_TASK", "FIX-123", "INPUT_POLICY-FILE", "taskbound/policy.yml", "INPUT_COMMAND", "make test");
+      Map.of("INPUT_TASK", "FIX-123", "INPUT_POLICY-FILE", "taskbound/policy.yml", "INPUT_COMMAND", "make test",
+          "INPUT_AGENT-IMAGE", "node:20-bookworm");
 
   @Test
   void readsHyphenatedInputNamesAsTheRunnerSetsThem() {
@@ -72,7 +73,7 @@ class ActionInputsTest {
   }
 
   @Test
-  void leavesOptionalInputsEmptyAndDefaultsEvidenceDir() {
+  void leavesOptionalInputsEmptyAndDefaultsEvidenceDirAndTheContainerSandbox() {
     Map<String, String> env = new HashMap<>(MINIMAL);
     env.put("INPUT_PROFILE", "   ");
     env.put("INPUT_SANDBOX", "");
@@ -80,8 +81,7 @@ class ActionInputsTest {
     ActionInputs inputs = ActionInputs.parse(env);
 
     assertThat(inputs.profile()).isEmpty();
-    assertThat(inputs.sandbox()).isEmpty();
-    assertThat(inputs.agentImage()).isEmpty();
+    assertThat(inputs.sandbox()).contains("container");
     assertThat(inputs.ttl()).isEmpty();
     assertThat(inputs.evidenceDir()).isEqualTo("taskbound-evidence");
   }
@@ -94,8 +94,8 @@ class ActionInputsTest {
           INPUT_TASK        | ''          | input 'task' is required: set it to the approved task ID, e.g. 'task: FIX-123'
           INPUT_POLICY-FILE | ' , \n '    | input 'policy-file' is required: set it to one or more workspace-relative policy files, one per line or comma-separated
           INPUT_COMMAND     | '  '        | input 'command' is required: set it to the agent command, which runs with 'sh -c'
-          INPUT_SANDBOX     | docker      | input 'sandbox' is 'docker': accepted values are netns, container, proxy, or empty for the policy's choice
-          INPUT_SANDBOX     | NETNS       | input 'sandbox' is 'NETNS': accepted values are netns, container, proxy, or empty for the policy's choice
+          INPUT_SANDBOX     | docker      | input 'sandbox' is 'docker': accepted values are netns, container, proxy, or empty for container
+          INPUT_SANDBOX     | NETNS       | input 'sandbox' is 'NETNS': accepted values are netns, container, proxy, or empty for container
           INPUT_AGENT-IMAGE | '-v /:/host'| input 'agent-image' is '-v /:/host': give an image reference the runner's Docker daemon has, e.g. 'node:20-bookworm' or 'ghcr.io/acme/agent@sha256:...' (letters, digits and . _ / : @ -)
           INPUT_AGENT-IMAGE | node 20     | input 'agent-image' is 'node 20': give an image reference the runner's Docker daemon has, e.g. 'node:20-bookworm' or 'ghcr.io/acme/agent@sha256:...' (letters, digits and . _ / : @ -)
           INPUT_EVIDENCE-DIR| /tmp/ev     | input 'evidence-dir' is '/tmp/ev': give a path relative to the workspace, e.g. 'taskbound-evidence'
@@ -122,7 +122,32 @@ class ActionInputsTest {
     assertThat(thrown.problems())
         .containsExactly(
             "input 'agent-image' is set but 'sandbox' is 'netns': the agent image is used only by the container"
-                + " backend; set 'sandbox: container' (or leave it empty for the policy's choice) or remove 'agent-image'");
+                + " backend; set 'sandbox: container' (or leave it empty) or remove 'agent-image'");
+  }
+
+  @Test
+  void saysHowToProvideTheAgentImageWhenTheContainerSandboxHasNone() {
+    Map<String, String> env = new HashMap<>(MINIMAL);
+    env.remove("INPUT_AGENT-IMAGE");
+
+    ActionInputException thrown = assertThrows(ActionInputException.class, () -> ActionInputs.parse(env));
+
+    assertThat(thrown.problems()).containsExactly("input 'agent-image' is required with the container sandbox: build or"
+        + " pull the agent's image in an earlier step (e.g. 'run: docker build -t my-agent:ci .agent' or 'run: docker pull"
+        + " node:20-bookworm') and set 'agent-image: my-agent:ci'; the action never pulls it");
+  }
+
+  @Test
+  void needsNoAgentImageForOtherBackendsOrWhenTheCoreVariableNamesOne() {
+    Map<String, String> netns = new HashMap<>(MINIMAL);
+    netns.remove("INPUT_AGENT-IMAGE");
+    netns.put("INPUT_SANDBOX", "netns");
+    Map<String, String> fromVariable = new HashMap<>(MINIMAL);
+    fromVariable.remove("INPUT_AGENT-IMAGE");
+    fromVariable.put("TASKBOUND_AGENT_IMAGE", "node:20");
+
+    assertThat(ActionInputs.parse(netns).sandbox()).contains("netns");
+    assertThat(ActionInputs.parse(fromVariable).agentImage()).isEmpty();
   }
 
   @Test

@@ -45,6 +45,14 @@ class ActionMainTest {
       exit "${FAKE_STATUS:-0}"
       """;
 
+  /** A job OIDC token as the runner hands it out: header, the documented claims, a signature. */
+  static final String OIDC_JWT = jwt("{\"iss\":\"https://token.actions.githubusercontent.com\",\"aud\":\"https://vault.example\","
+      + "\"sub\":\"repo:acme/app:ref:refs/heads/main\",\"repository\":\"acme/app\",\"repository_owner\":\"acme\","
+      + "\"actor\":\"octocat\",\"ref\":\"refs/heads/main\",\"sha\":\"0123456789abcdef0123456789abcdef01234567\","
+      + "\"workflow_ref\":\"acme/app/.github/workflows/agent.yml@refs/heads/main\","
+      + "\"job_workflow_ref\":\"acme/app/.github/workflows/agent.yml@refs/heads/main\",\"run_id\":\"5964880612\","
+      + "\"run_attempt\":\"2\",\"event_name\":\"push\"}");
+
   @TempDir Path dir;
   private Path workspace;
   private Path capture;
@@ -73,6 +81,7 @@ class ActionMainTest {
     env.put("INPUT_COMMAND", "make test && echo done");
     env.put("GITHUB_REPOSITORY_OWNER", "acme");
     env.put("GITHUB_REPOSITORY", "acme/app");
+    env.put("INPUT_AGENT-IMAGE", "node:20-bookworm");
   }
 
   @Test
@@ -116,11 +125,13 @@ class ActionMainTest {
     assertThat(status).isEqualTo(3);
     assertThat(Files.readAllLines(capture.resolve("args")))
         .containsExactly(
-            "run", "--task", "FIX-7", "--policy", "taskbound/policy.yml", "--out", "taskbound-evidence",
-            "--", "sh", "-c", "make test && echo done");
+            "run", "--task", "FIX-7", "--policy", "taskbound/policy.yml", "--sandbox", "container", "--image",
+            "node:20-bookworm", "--out", "taskbound-evidence", "--claim", "repository=acme/app", "--", "sh", "-c",
+            "make test && echo done");
     assertThat(Files.readString(capture.resolve("cwd")).strip()).isEqualTo(workspace.toString());
     assertThat(Files.readString(fileCommands.resolve("output")))
-        .isEqualTo("exit-code=3\nbundle=taskbound-evidence/FIX-7-s1.zip\nsession-id=s1\nblocked-hosts=\n");
+        .isEqualTo("exit-code=3\nbundle=taskbound-evidence/FIX-7-s1.zip\nsession-id=s1\nblocked-hosts=\n"
+            + "spiffe-id=spiffe://taskbound.local/task/FIX-7/s1\n");
     assertThat(Files.readString(fileCommands.resolve("summary"))).isEqualTo("## Taskbound FIX-7\n\n3 egress decisions\n");
     assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("taskbound: FIX-7 finished");
   }
@@ -133,7 +144,7 @@ class ActionMainTest {
     int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
     assertThat(status).isZero();
-    assertThat(Files.readString(fileCommands.resolve("output"))).isEqualTo("exit-code=0\nbundle=\nsession-id=\nblocked-hosts=\n");
+    assertThat(Files.readString(fileCommands.resolve("output"))).isEqualTo("exit-code=0\nbundle=\nsession-id=\nblocked-hosts=\nspiffe-id=\n");
     assertThat(fileCommands.resolve("summary")).doesNotExist();
   }
 
@@ -171,7 +182,7 @@ class ActionMainTest {
     assertThat(stdout.toString(StandardCharsets.UTF_8).lines())
         .containsExactly(
             "::error::input 'task' is required: set it to the approved task ID, e.g. 'task: FIX-123'",
-            "::error::input 'sandbox' is 'docker': accepted values are netns, container, proxy, or empty for the policy's choice");
+            "::error::input 'sandbox' is 'docker': accepted values are netns, container, proxy, or empty for container");
     assertThat(Files.readString(fileCommands.resolve("output"))).isEqualTo("exit-code=125\n");
     assertThat(capture.resolve("args")).doesNotExist();
     assertThat(fileCommands.resolve("state")).doesNotExist();
@@ -309,7 +320,7 @@ class ActionMainTest {
         new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
     runner.createContext("/", exchange -> {
       requests.add(exchange.getRequestURI() + " " + exchange.getRequestHeaders().getFirst("Authorization"));
-      byte[] body = "{\"count\":1,\"value\":\"eyJ.oidc-jwt.sig\"}".getBytes(StandardCharsets.UTF_8);
+      byte[] body = ("{\"count\":1,\"value\":\"" + OIDC_JWT + "\"}").getBytes(StandardCharsets.UTF_8);
       exchange.sendResponseHeaders(200, body.length);
       exchange.getResponseBody().write(body);
       exchange.close();
@@ -324,18 +335,183 @@ class ActionMainTest {
 
       assertThat(status).isZero();
       assertThat(requests).containsExactly("/token?api-version=2.0&audience=https%3A%2F%2Fvault.example bearer sentinel-request-token");
-      assertThat(Files.readString(capture.resolve("jwt"))).isEqualTo("eyJ.oidc-jwt.sig");
+      assertThat(Files.readString(capture.resolve("jwt"))).isEqualTo(OIDC_JWT);
       assertThat(Files.readString(capture.resolve("jwt-mode")).strip()).isEqualTo("600");
       assertThat(Files.readString(capture.resolve("env")))
           .contains("TASKBOUND_VAULT_JWT_FILE=" + dir.resolve("home/.taskbound/oidc"))
           .doesNotContain("sentinel-request-token");
-      assertThat(stdout.toString(StandardCharsets.UTF_8)).startsWith("::add-mask::eyJ.oidc-jwt.sig\n");
+      assertThat(stdout.toString(StandardCharsets.UTF_8)).startsWith("::add-mask::" + OIDC_JWT + "\n");
       try (java.util.stream.Stream<Path> left = Files.list(dir.resolve("home/.taskbound/oidc"))) {
         assertThat(left).as("the token file is removed after the run").isEmpty();
       }
     } finally {
       runner.stop(0);
     }
+  }
+
+  @Test
+  void putsTheOidcTokensRunClaimsIntoTheIdentity() throws IOException {
+    List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer runner = oidcStandIn(requests);
+    try {
+      env.put("INPUT_OIDC-AUDIENCE", "https://vault.example");
+      env.put("GITHUB_REPOSITORY", "other/repository-from-env");
+
+      action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+      assertThat(Files.readAllLines(capture.resolve("args"))).containsSubsequence(
+          "--claim", "repository=acme/app", "--claim", "run_id=5964880612", "--claim", "run_attempt=2",
+          "--claim", "workflow_ref=acme/app/.github/workflows/agent.yml@refs/heads/main",
+          "--claim", "sha=0123456789abcdef0123456789abcdef01234567", "--claim", "actor=octocat",
+          "--claim", "job_workflow_ref=acme/app/.github/workflows/agent.yml@refs/heads/main", "--", "sh");
+      assertThat(Files.readString(capture.resolve("args"))).doesNotContain("repository-from-env", "event_name");
+    } finally {
+      runner.stop(0);
+    }
+  }
+
+  @Test
+  void stopsBeforeTheCoreWhenTheOidcTokenIsNoJwtNeverQuotingIt() throws IOException {
+    com.sun.net.httpserver.HttpServer runner = oidcStandIn(new java.util.concurrent.CopyOnWriteArrayList<>(), "sentinel-not-a-jwt");
+    try {
+      env.put("INPUT_OIDC-AUDIENCE", "https://vault.example");
+
+      int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+      assertThat(status).isEqualTo(ExitCodes.USAGE);
+      assertThat(stdout.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("::error")))
+          .containsExactly("::error::the runner's OIDC token is not a JWT with a JSON payload (IOException); the run's"
+              + " claims cannot be read from it");
+      assertThat(stdout.toString(StandardCharsets.UTF_8).replace("::add-mask::sentinel-not-a-jwt", "")).doesNotContain("sentinel");
+      assertThat(capture.resolve("args")).doesNotExist();
+      assertThat(dir.resolve("home/.taskbound/oidc")).doesNotExist();
+    } finally {
+      runner.stop(0);
+    }
+  }
+
+  @Test
+  void takesTheRunClaimsFromTheRunnersVariablesWithoutAnOidcToken() throws IOException {
+    env.put("GITHUB_REPOSITORY", "acme/app");
+    env.put("GITHUB_RUN_ID", "77");
+    env.put("GITHUB_RUN_ATTEMPT", "1");
+    env.put("GITHUB_WORKFLOW_REF", "acme/app/.github/workflows/agent.yml@refs/pull/3/merge");
+    env.put("GITHUB_SHA", "abc123");
+    env.put("GITHUB_ACTOR", "octocat");
+
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(Files.readAllLines(capture.resolve("args"))).containsSubsequence(
+        "--out", "taskbound-evidence", "--claim", "repository=acme/app", "--claim", "run_id=77", "--claim", "run_attempt=1",
+        "--claim", "workflow_ref=acme/app/.github/workflows/agent.yml@refs/pull/3/merge", "--claim", "sha=abc123",
+        "--claim", "actor=octocat", "--", "sh", "-c");
+    assertThat(Files.readString(capture.resolve("args"))).doesNotContain("job_workflow_ref");
+  }
+
+  @Test
+  void logsInToVaultWithTheJobsOidcTokenForTheVaultUrlAndKeepsTheInputsFromTheCore() throws IOException {
+    List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer runner = oidcStandIn(requests);
+    try {
+      env.put("INPUT_VAULT-URL", "https://vault.example:8200/");
+      env.put("INPUT_VAULT-NAMESPACE", "team-a");
+      env.put("INPUT_VAULT-AUTH", "jwt");
+      env.put("INPUT_VAULT-ROLE", "taskbound-ci");
+
+      int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+      assertThat(status).isZero();
+      assertThat(requests).containsExactly(
+          "/token?api-version=2.0&audience=https%3A%2F%2Fvault.example%3A8200 bearer sentinel-request-token");
+      String coreEnv = Files.readString(capture.resolve("env"));
+      assertThat(coreEnv).contains("TASKBOUND_VAULT_ADDR=https://vault.example:8200/\n", "TASKBOUND_VAULT_NAMESPACE=team-a\n",
+          "TASKBOUND_VAULT_AUTH=jwt\n", "TASKBOUND_VAULT_JWT_ROLE=taskbound-ci\n",
+          "TASKBOUND_VAULT_JWT_FILE=" + dir.resolve("home/.taskbound/oidc"));
+      assertThat(coreEnv).doesNotContain("INPUT_VAULT-", "sentinel-request-token");
+      assertThat(Files.readString(capture.resolve("jwt"))).isEqualTo(OIDC_JWT);
+    } finally {
+      runner.stop(0);
+    }
+  }
+
+  @Test
+  void handsAnAppRoleLoginToTheCoreWithoutFetchingAnOidcToken() throws IOException {
+    env.put("INPUT_VAULT-URL", "http://127.0.0.1:8200");
+    env.put("INPUT_VAULT-AUTH", "approle");
+    env.put("INPUT_VAULT-ROLE", "role-0001");
+    env.put("INPUT_VAULT-SECRET-ID", "sentinel-secret-id");
+    env.put("ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:9/never-asked");
+    env.put("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "sentinel-request-token");
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isZero();
+    assertThat(Files.readString(capture.resolve("env"))).contains("TASKBOUND_VAULT_AUTH=approle\n",
+        "TASKBOUND_VAULT_ROLE_ID=role-0001\n", "TASKBOUND_VAULT_SECRET_ID=sentinel-secret-id\n")
+        .doesNotContain("TASKBOUND_VAULT_JWT", "INPUT_VAULT-");
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).doesNotContain("sentinel-");
+  }
+
+  @Test
+  void passesEgressAllowAndPassEnvToTheCoreAsItsOptions() throws IOException {
+    env.put("INPUT_EGRESS-ALLOW", "api.github.com, registry.npmjs.org\n*.anthropic.com:443\n");
+    env.put("INPUT_PASS-ENV", "ANTHROPIC_API_KEY\nPROMPT");
+
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(Files.readAllLines(capture.resolve("args"))).containsSubsequence("--out", "taskbound-evidence",
+        "--egress-allow", "api.github.com", "--egress-allow", "registry.npmjs.org", "--egress-allow", "*.anthropic.com:443",
+        "--pass-env", "ANTHROPIC_API_KEY", "--pass-env", "PROMPT", "--", "sh");
+  }
+
+  @Test
+  void givesTheEvidenceToTheWorkspaceOwnerSoLaterStepsCanReadIt() throws IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to chown");
+    Files.setAttribute(workspace, "unix:uid", 1001);
+    Files.setAttribute(workspace, "unix:gid", 121);
+    env.put("FAKE_BUNDLE", bundleWithSummary("## s").toString());
+
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    Path bundle = workspace.resolve("taskbound-evidence/FIX-7-s1.zip");
+    assertThat(Files.getAttribute(bundle, "unix:uid")).isEqualTo(1001);
+    assertThat(Files.getAttribute(bundle, "unix:gid")).isEqualTo(121);
+    assertThat(Files.getAttribute(bundle.getParent(), "unix:uid")).isEqualTo(1001);
+  }
+
+  @Test
+  void leavesAnEvidenceDirectoryThatLinksOutOfTheWorkspaceAlone() throws IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to chown");
+    Files.setAttribute(workspace, "unix:uid", 1001);
+    Path outside = Files.createDirectories(dir.resolve("outside"));
+    Files.writeString(outside.resolve("FIX-7-old.zip"), "x");
+    Files.createSymbolicLink(workspace.resolve("taskbound-evidence"), outside);
+
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(Files.getAttribute(outside.resolve("FIX-7-old.zip"), "unix:uid")).isEqualTo(0);
+    assertThat(Files.getAttribute(outside, "unix:uid")).isEqualTo(0);
+  }
+
+  /** The runner's OIDC token endpoint on loopback, answering as documented and recording each request. */
+  private com.sun.net.httpserver.HttpServer oidcStandIn(List<String> requests) throws IOException {
+    return oidcStandIn(requests, OIDC_JWT);
+  }
+
+  private com.sun.net.httpserver.HttpServer oidcStandIn(List<String> requests, String token) throws IOException {
+    com.sun.net.httpserver.HttpServer runner = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    runner.createContext("/", exchange -> {
+      requests.add(exchange.getRequestURI() + " " + exchange.getRequestHeaders().getFirst("Authorization"));
+      byte[] body = ("{\"count\":1,\"value\":\"" + token + "\"}").getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    runner.start();
+    env.put("ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:" + runner.getAddress().getPort() + "/token?api-version=2.0");
+    env.put("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "sentinel-request-token");
+    return runner;
   }
 
   @Test
@@ -458,12 +634,20 @@ class ActionMainTest {
   private Path bundleWith(String events, String markdown) throws IOException {
     Path zip = dir.resolve("bundle.zip");
     try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip))) {
+      out.putNextEntry(new ZipEntry("identity.json"));
+      out.write("{\"sub\" : \"spiffe://taskbound.local/task/FIX-7/s1\", \"task\" : \"FIX-7\"}".getBytes(StandardCharsets.UTF_8));
       out.putNextEntry(new ZipEntry("events.jsonl"));
       out.write(events.getBytes(StandardCharsets.UTF_8));
       out.putNextEntry(new ZipEntry("report/summary.md"));
       out.write(markdown.getBytes(StandardCharsets.UTF_8));
     }
     return zip;
+  }
+
+  static String jwt(String payload) {
+    java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
+    return b64.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"k1\"}".getBytes(StandardCharsets.UTF_8)) + "."
+        + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8)) + ".c2lnbmF0dXJl";
   }
 
   private static PrintStream print(OutputStream out) {

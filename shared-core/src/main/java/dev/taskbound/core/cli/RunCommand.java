@@ -96,6 +96,16 @@ final class RunCommand implements Callable<Integer> {
       })
   boolean waitAll;
 
+  @Option(
+      names = "--egress-allow",
+      paramLabel = "RULE",
+      split = ",",
+      description = {
+        "Narrow egress to these host[:port] rules (repeatable or comma-separated); each must be allowed",
+        "by the policy files already: this can only take hosts away."
+      })
+  List<String> egressAllow = new ArrayList<>();
+
   @Option(names = "--ttl", paramLabel = "DURATION", description = "A TTL shorter than the policy's, e.g. 15m.")
   String ttl;
 
@@ -240,6 +250,7 @@ final class RunCommand implements Callable<Integer> {
     if (agentImage != null && !agentImage.isBlank()) {
       b.agentImage(agentImage);
     }
+    egressAllow.forEach(rule -> b.egressAllow(CliValues.egressRule("--egress-allow", rule)));
     if (ttl != null) {
       b.ttl(CliValues.duration("--ttl", ttl));
     }
@@ -305,6 +316,15 @@ final class RunCommand implements Callable<Integer> {
             + " is Taskbound's own host configuration and never reaches the agent; accepted: any other variable");
       }
       return value;
+    }
+
+    /** An egress rule; a malformed one is a policy error (120) naming the option and the rule. */
+    static dev.taskbound.core.egress.EgressRule egressRule(String option, String value) {
+      try {
+        return dev.taskbound.core.egress.EgressRule.parse(value);
+      } catch (dev.taskbound.core.egress.EgressRuleException e) {
+        throw new dev.taskbound.core.egress.EgressRuleException(option + ": " + e.getMessage());
+      }
     }
 
     static Duration duration(String option, String value) {

@@ -194,6 +194,12 @@ public record EffectivePolicy(
         && provenance.getOrDefault(field, Provenance.BUILT_IN).isBuiltIn();
   }
 
+  /** This policy with another allow list and provenance, for narrowings made outside the files. */
+  EffectivePolicy withAllow(List<EgressRule> narrowed, Map<String, Provenance> prov) {
+    return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, narrowed, deny,
+        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime);
+  }
+
   private EffectivePolicy withBackends(SandboxBackend backend, Provenance at) {
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("sandbox.backends", at);

@@ -131,6 +131,9 @@ public final class Session implements AutoCloseable {
       if (spec.backend().isPresent()) {
         resolved = resolved.narrowBackend(spec.backend().get());
       }
+      if (!spec.egressAllow().isEmpty()) {
+        resolved = dev.taskbound.core.policy.EgressAllowNarrowing.narrow(resolved, spec.egressAllow(), "--egress-allow");
+      }
       policy = resolved;
       // Policy and host configuration must agree before anything exists (exit 122 otherwise).
       plan = CredentialPlan.of(policy, spec.credentialSources(), spec.clock());

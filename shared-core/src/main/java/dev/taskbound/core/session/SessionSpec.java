@@ -21,6 +21,7 @@ public final class SessionSpec {
   private final TaskId task;
   private final List<Path> policyFiles;
   private final Optional<String> profile;
+  private final List<dev.taskbound.core.egress.EgressRule> egressAllow;
   private final Optional<SandboxBackend> backend;
   private final Optional<Duration> ttl;
   private final List<String> command;
@@ -49,6 +50,7 @@ public final class SessionSpec {
     this.task = b.task;
     this.policyFiles = List.copyOf(b.policyFiles);
     this.profile = b.profile;
+    this.egressAllow = List.copyOf(b.egressAllow);
     this.backend = b.backend;
     this.ttl = b.ttl;
     this.command = List.copyOf(b.command);
@@ -105,6 +107,11 @@ public final class SessionSpec {
 
   public Optional<String> profile() {
     return profile;
+  }
+
+  /** A host's last narrowing of the egress allow list ({@code --egress-allow}); empty when none. */
+  public List<dev.taskbound.core.egress.EgressRule> egressAllow() {
+    return egressAllow;
   }
 
   public Optional<SandboxBackend> backend() {
@@ -190,6 +197,7 @@ public final class SessionSpec {
     private final List<String> command;
     private final List<Path> policyFiles = new ArrayList<>();
     private Optional<String> profile = Optional.empty();
+    private final List<dev.taskbound.core.egress.EgressRule> egressAllow = new ArrayList<>();
     private Optional<SandboxBackend> backend = Optional.empty();
     private Optional<Duration> ttl = Optional.empty();
     private Path workDir = Path.of("").toAbsolutePath();
@@ -228,6 +236,15 @@ public final class SessionSpec {
 
     public Builder profile(String name) {
       this.profile = Optional.of(name);
+      return this;
+    }
+
+    /**
+     * Narrows the egress allow list to this rule (with the others given this way); each must be
+     * covered by the policy's allow list, or open fails with 120.
+     */
+    public Builder egressAllow(dev.taskbound.core.egress.EgressRule rule) {
+      egressAllow.add(Objects.requireNonNull(rule, "rule"));
       return this;
     }
 

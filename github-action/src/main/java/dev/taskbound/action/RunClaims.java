@@ -1,0 +1,101 @@
+package dev.taskbound.action;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The workflow run's claims the task identity carries ({@code taskbound run --claim NAME=VALUE}),
+ * so a relying party and the evidence can tell which repository, run, workflow, commit and actor the
+ * agent ran for. From the job's OIDC token when the action fetched one (the payload is decoded, not
+ * verified: the action got the token from the runner itself over the runner's own URL), else from
+ * the runner's {@code GITHUB_*} variables, which have no {@code job_workflow_ref}. Stateless.
+ */
+final class RunClaims {
+  /** The OIDC claims that matter, in the order they are passed, and the runner variable for each. */
+  static final Map<String, String> CLAIMS = orderedClaims();
+
+  /** Longer values are not a GitHub claim; they are left out rather than cut. */
+  private static final int MAX_VALUE = 1024;
+
+  private RunClaims() {}
+
+  private static Map<String, String> orderedClaims() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("repository", "GITHUB_REPOSITORY");
+    m.put("run_id", "GITHUB_RUN_ID");
+    m.put("run_attempt", "GITHUB_RUN_ATTEMPT");
+    m.put("workflow_ref", "GITHUB_WORKFLOW_REF");
+    m.put("sha", "GITHUB_SHA");
+    m.put("actor", "GITHUB_ACTOR");
+    m.put("job_workflow_ref", "");
+    return java.util.Collections.unmodifiableMap(m);
+  }
+
+  /**
+   * The claims: every one of {@link #CLAIMS} the token (or, without one, the environment) has as a
+   * string or number of at most 1,024 characters without control characters.
+   *
+   * @param oidcToken the job's OIDC token, if the action fetched one
+   * @throws ActionInputException if the token is not a JWT with a JSON payload
+   */
+  static Map<String, String> of(Optional<String> oidcToken, Map<String, String> env) {
+    Map<String, String> claims = new LinkedHashMap<>();
+    if (oidcToken.isPresent()) {
+      JsonNode payload = payload(oidcToken.get());
+      CLAIMS.keySet().forEach(name -> {
+        JsonNode v = payload.path(name);
+        if (v.isTextual() || v.isNumber()) {
+          keep(claims, name, v.asText());
+        }
+      });
+    } else {
+      CLAIMS.forEach((name, variable) -> {
+        if (!variable.isEmpty() && env.get(variable) != null) {
+          keep(claims, name, env.get(variable));
+        }
+      });
+    }
+    return claims;
+  }
+
+  /** {@code --claim NAME=VALUE} for each claim, for the {@code taskbound run} command line. */
+  static List<String> options(Map<String, String> claims) {
+    List<String> args = new ArrayList<>();
+    claims.forEach((name, value) -> args.addAll(List.of("--claim", name + "=" + value)));
+    return args;
+  }
+
+  private static void keep(Map<String, String> claims, String name, String value) {
+    String v = value.strip();
+    if (!v.isEmpty() && v.length() <= MAX_VALUE && v.chars().noneMatch(Character::isISOControl)) {
+      claims.put(name, v);
+    }
+  }
+
+  private static JsonNode payload(String token) {
+    String[] parts = token.split("\\.", -1);
+    try {
+      if (parts.length != 3) {
+        throw new IOException(parts.length + " parts");
+      }
+      JsonNode payload = new ObjectMapper().readTree(
+          new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
+      if (payload == null || !payload.isObject()) {
+        throw new IOException("not a JSON object");
+      }
+      return payload;
+    } catch (IOException | IllegalArgumentException e) {
+      // Never quote the token: it is a credential.
+      throw new ActionInputException(List.of("the runner's OIDC token is not a JWT with a JSON payload ("
+          + e.getClass().getSimpleName() + "); the run's claims cannot be read from it"));
+    }
+  }
+}

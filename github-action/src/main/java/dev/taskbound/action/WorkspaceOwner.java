@@ -1,0 +1,79 @@
+package dev.taskbound.action;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+
+/**
+ * Gives Taskbound's own files in the workspace (the evidence directory with the bundle) to the
+ * workspace's owner, the runner's user: the action runs as root, and later steps such as
+ * {@code actions/upload-artifact} run as the runner user and could not read a root-owned 0600
+ * bundle. Links are never followed (the agent could have planted one), and nothing outside the
+ * workspace is touched. Stateless.
+ */
+final class WorkspaceOwner {
+  /** More entries than a Taskbound evidence directory ever holds: a bound on the walk. */
+  private static final int MAX_ENTRIES = 10_000;
+
+  private WorkspaceOwner() {}
+
+  /**
+   * Sets the owner (uid and gid) of {@code dir} and everything under it to the owner of {@code
+   * workspace}, when they differ; a no-op if {@code dir} does not exist or is not a real directory
+   * inside the workspace.
+   *
+   * @return how many entries changed owner
+   * @throws UncheckedIOException if an owner cannot be read or set
+   */
+  static int giveToWorkspaceOwner(Path workspace, Path dir) {
+    try {
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) || !inside(workspace, dir)) {
+        return 0;
+      }
+      int uid = (Integer) Files.getAttribute(workspace, "unix:uid");
+      int gid = (Integer) Files.getAttribute(workspace, "unix:gid");
+      int[] changed = {0};
+      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+          return give(d) ? FileVisitResult.CONTINUE : FileVisitResult.TERMINATE;
+        }
+
+        @Override
+        public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+          return give(f) ? FileVisitResult.CONTINUE : FileVisitResult.TERMINATE;
+        }
+
+        private boolean give(Path p) throws IOException {
+          if (Files.isSymbolicLink(p)) {
+            return true;
+          }
+          if ((Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS) != uid
+              || (Integer) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS) != gid) {
+            Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+            changed[0]++;
+          }
+          return changed[0] < MAX_ENTRIES;
+        }
+      });
+      return changed[0];
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot give " + dir + " to the workspace's owner", e);
+    }
+  }
+
+  /** Whether {@code dir} is below the workspace through no link (a planted link would lead elsewhere). */
+  private static boolean inside(Path workspace, Path dir) throws IOException {
+    Path relative = workspace.toAbsolutePath().normalize().relativize(dir.toAbsolutePath().normalize());
+    if (relative.toString().isEmpty() || relative.startsWith("..")) {
+      return false;
+    }
+    return dir.toRealPath().equals(workspace.toRealPath().resolve(relative));
+  }
+}

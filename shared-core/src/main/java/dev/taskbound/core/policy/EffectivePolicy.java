@@ -55,6 +55,9 @@ import java.util.stream.Collectors;
  * @param registries the package-registry presets ({@code spec.registries}) the session writes
  *     client configuration for, in policy order; empty when none. Provenance keys {@code
  *     registries} and {@code registries[i]}
+ * @param inspect {@code egress.inspect}: canonical host names whose TLS the gateway terminates
+ *     (credentials injected, requests decided by the gate); empty when none. Provenance keys
+ *     {@code egress.inspect} and {@code egress.inspect[i]}
  */
 public record EffectivePolicy(
     String trustDomain,
@@ -72,7 +75,8 @@ public record EffectivePolicy(
     List<GateRule> gateRules,
     Map<String, Provenance> provenance,
     Optional<VaultPolicy> vault,
-    List<RegistryPolicy> registries) {
+    List<RegistryPolicy> registries,
+    List<String> inspect) {
 
   public EffectivePolicy {
     Objects.requireNonNull(trustDomain, "trustDomain");
@@ -99,6 +103,17 @@ public record EffectivePolicy(
     provenance = Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
     Objects.requireNonNull(vault, "vault");
     registries = List.copyOf(registries);
+    inspect = List.copyOf(inspect);
+  }
+
+  /** A policy that inspects no host. */
+  public EffectivePolicy(String trustDomain, String audience, Duration ttl, Optional<String> profile,
+      List<SandboxBackend> backends, Enforcement enforcement, List<EgressRule> allow, List<EgressRule> deny,
+      Map<String, String> hosts, boolean allowPrivate, List<String> repositories, Map<String, Permission> permissions,
+      List<GateRule> gateRules, Map<String, Provenance> provenance, Optional<VaultPolicy> vault,
+      List<RegistryPolicy> registries) {
+    this(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts, allowPrivate, repositories,
+        permissions, gateRules, provenance, vault, registries, List.of());
   }
 
   /** The preferred sandbox backend: the first of {@link #backends()}. */
@@ -176,7 +191,7 @@ public record EffectivePolicy(
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("ttl", Provenance.commandLine("--ttl"));
     return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts,
-        allowPrivate, repositories, permissions, gateRules, prov, vault, registries);
+        allowPrivate, repositories, permissions, gateRules, prov, vault, registries, inspect);
   }
 
   /** Whether {@code field} still holds the built-in default ceiling's value, whose limit is looser. */
@@ -189,7 +204,7 @@ public record EffectivePolicy(
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("sandbox.backends", at);
     return new EffectivePolicy(trustDomain, audience, ttl, profile, List.of(backend), enforcement, allow, deny,
-        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries);
+        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries, inspect);
   }
 
   /**
@@ -229,6 +244,9 @@ public record EffectivePolicy(
     vault.ifPresent(v -> root.put("vault", canonicalVault(v)));
     if (!registries.isEmpty()) {
       root.put("registries", canonicalRegistries(registries)); // only when set, so other digests stay put
+    }
+    if (!inspect.isEmpty()) {
+      root.put("inspect", sorted(inspect)); // only when set, so other digests stay put
     }
     try {
       return JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build()

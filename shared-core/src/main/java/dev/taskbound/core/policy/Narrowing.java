@@ -52,6 +52,7 @@ final class Narrowing {
   private Located<Long> vaultNumUses;
   private Located<List<Located<VaultSecretPolicy>>> vaultSecrets = builtInList(List.of(), "vault.secrets");
   private Located<List<Located<RegistryPolicy>>> registries = builtInList(List.of(), "registries");
+  private Located<List<Located<String>>> inspect = builtInList(List.of(), "egress.inspect");
 
   private static <T> Located<List<Located<T>>> builtInList(List<T> values, String field) {
     List<Located<T>> items = new ArrayList<>();
@@ -84,6 +85,7 @@ final class Narrowing {
     c.vaultNumUses = vaultNumUses;
     c.vaultSecrets = vaultSecrets;
     c.registries = registries;
+    c.inspect = inspect;
     return c;
   }
 
@@ -111,6 +113,11 @@ final class Narrowing {
     applyGate(layer.gateRules());
     applyVault(layer.vault());
     applyRegistries(layer.registries());
+    if (layer.inspect() != null) {
+      // Inspecting more is narrower: a layer adds hosts, never drops one inherited (InspectHosts).
+      inspect = new Located<>(InspectHosts.union(inspect.value(), layer.inspect().value()), layer.inspect().at(),
+          layer.inspect().field());
+    }
     // Whatever this layer set is now the limit for the layers below it.
     open = false;
   }
@@ -540,9 +547,10 @@ final class Narrowing {
     List<GateRule> rules = values(gateRules, "gate.rules", prov);
     Optional<VaultPolicy> vault = vaultPolicy(prov);
     List<RegistryPolicy> regs = values(registries, "registries", prov);
+    List<String> inspected = values(inspect, "egress.inspect", prov);
     return new EffectivePolicy(trustDomain.value(), audience.value(), ttl.value(), profile.map(Located::value),
         backends.value().stream().map(Located::value).collect(Collectors.toList()), enforcement.value(),
-        allowed, denied, pins, allowPrivate.value(), repos, perms, rules, prov, vault, regs);
+        allowed, denied, pins, allowPrivate.value(), repos, perms, rules, prov, vault, regs, inspected);
   }
 
 

@@ -57,7 +57,7 @@ final class PolicyBinder {
       List.of("identity", "ttl", "sandbox", "egress", "github", "gate", "vault", "registries");
   static final List<String> IDENTITY_KEYS = List.of("trustDomain", "audience", "audiences");
   static final List<String> SANDBOX_KEYS = List.of("backends", "enforcement");
-  static final List<String> EGRESS_KEYS = List.of("allow", "deny", "hosts", "presets", "allowPrivate");
+  static final List<String> EGRESS_KEYS = List.of("allow", "deny", "hosts", "presets", "allowPrivate", "inspect");
   static final List<String> GITHUB_KEYS = List.of("repositories", "permissions");
   static final List<String> GATE_KEYS = List.of("rules");
   static final List<String> RULE_KEYS = List.of("action", "decision");
@@ -297,6 +297,7 @@ final class PolicyBinder {
     Located<List<Located<EgressRule>>> deny = null;
     Located<Map<String, Located<String>>> hosts = null;
     Located<Boolean> allowPrivate = null;
+    Located<List<Located<String>>> inspect = null;
     if (m.containsKey("egress")) {
       String p = path + ".egress";
       Map<String, NodeTuple> eg = mapping(m.get("egress").getValueNode(), p, EGRESS_KEYS);
@@ -315,6 +316,9 @@ final class PolicyBinder {
       noMetadata(allow, hosts);
       if (eg.containsKey("allowPrivate")) {
         allowPrivate = scalar(eg.get("allowPrivate"), p + ".allowPrivate", this::bool);
+      }
+      if (eg.containsKey("inspect")) {
+        inspect = list(eg.get("inspect"), p + ".inspect", (n, f) -> parsed(n, f, InspectHosts::canonical));
       }
     }
     Located<List<Located<String>>> repositories = null;
@@ -349,7 +353,7 @@ final class PolicyBinder {
     Located<List<Located<RegistryPolicy>>> registries =
         m.containsKey("registries") ? list(m.get("registries"), path + ".registries", this::registry) : null;
     return new Layer(trustDomain, audience, audiences, ttl, backends, enforcement, allow, deny, hosts,
-        repositories, permissions, gateRules, vault, allowPrivate, registries);
+        repositories, permissions, gateRules, vault, allowPrivate, registries, inspect);
   }
 
   // ---- spec.vault ----

@@ -10,7 +10,6 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -23,7 +22,6 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * One CONNECT tunnel to a host marked for inspection, served on a worker thread once the gateway has
@@ -441,15 +439,7 @@ final class InspectedConnection implements Runnable {
   }
 
   private SSLContext upstreamContext() throws IOException {
-    try {
-      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(inspection.upstreamTrust().orElse(null)); // null: the JDK's default, the system's CAs
-      SSLContext c = SSLContext.getInstance("TLS");
-      c.init(null, tmf.getTrustManagers(), null);
-      return c;
-    } catch (GeneralSecurityException e) {
-      throw new IOException("cannot set up upstream TLS: " + e, e);
-    }
+    return inspection.upstreamContext();
   }
 
   private void closeUpstream() {

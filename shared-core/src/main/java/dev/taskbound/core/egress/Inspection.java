@@ -23,6 +23,8 @@ public final class Inspection {
   private final Optional<KeyStore> upstreamTrust;
   private final InjectedCredentials credentials;
   private final RequestGate gate;
+  /** Made on first use; a benign race makes at most a few. */
+  private volatile javax.net.ssl.SSLContext upstreamContext;
 
   private Inspection(Set<String> hosts, SessionCa ca, Optional<KeyStore> upstreamTrust,
       InjectedCredentials credentials, RequestGate gate) {
@@ -70,6 +72,24 @@ public final class Inspection {
 
   Optional<KeyStore> upstreamTrust() {
     return upstreamTrust;
+  }
+
+  /** The client context for upstream TLS, made once: a new one per connection costs milliseconds. */
+  javax.net.ssl.SSLContext upstreamContext() throws java.io.IOException {
+    javax.net.ssl.SSLContext c = upstreamContext;
+    if (c == null) {
+      try {
+        javax.net.ssl.TrustManagerFactory tmf =
+            javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(upstreamTrust.orElse(null)); // null: the JDK's default, the system's CAs
+        c = javax.net.ssl.SSLContext.getInstance("TLS");
+        c.init(null, tmf.getTrustManagers(), null);
+      } catch (java.security.GeneralSecurityException e) {
+        throw new java.io.IOException("cannot set up upstream TLS: " + e, e);
+      }
+      upstreamContext = c;
+    }
+    return c;
   }
 
   InjectedCredentials credentials() {

@@ -49,7 +49,9 @@ public final class Gateway implements AutoCloseable {
       Relay relay,
       Set<SocketChannel> open,
       Counters counters,
-      java.util.function.Consumer<Throwable> fail) {}
+      java.util.function.Consumer<Throwable> fail,
+      Inspection inspection,
+      RequestActions actions) {}
 
   static final class Counters {
     final AtomicLong connections = new AtomicLong();
@@ -92,7 +94,9 @@ public final class Gateway implements AutoCloseable {
             relay,
             ConcurrentHashMap.newKeySet(),
             new Counters(),
-            this::fail);
+            this::fail,
+            config.inspection(),
+            config.inspection().hosts().isEmpty() ? null : RequestActions.shipped());
     this.slots = new Semaphore(o.maxConnections());
   }
 
@@ -357,6 +361,9 @@ public final class Gateway implements AutoCloseable {
     }
     sandboxListeners.forEach(this::closeListener);
     ctx.relay().close();
+    if (ctx.inspection().ca() != null) {
+      ctx.inspection().ca().close(); // the session CA's key dies with the gateway
+    }
     for (SocketChannel ch : ctx.open()) {
       ProxyConnection.closeQuietly(ch);
     }

@@ -15,9 +15,12 @@ import java.util.Objects;
  * @param hostPins the policy's {@code hosts} map: host name to IP literal, consulted before DNS
  * @param listener receives every decision
  * @param options limits, resolver and address guard
+ * @param inspection the hosts whose TLS the gateway terminates and whose requests it decides
+ *     ({@link Inspection#NONE}: every tunnel opaque)
  */
 public record GatewayConfig(
-    Path socketPath, RuleSet rules, Map<String, String> hostPins, EgressListener listener, GatewayOptions options) {
+    Path socketPath, RuleSet rules, Map<String, String> hostPins, EgressListener listener, GatewayOptions options,
+    Inspection inspection) {
 
   /**
    * Validates the configuration and copies the pins.
@@ -31,8 +34,20 @@ public record GatewayConfig(
     Objects.requireNonNull(hostPins, "hostPins");
     Objects.requireNonNull(listener, "listener");
     Objects.requireNonNull(options, "options");
+    Objects.requireNonNull(inspection, "inspection");
     hostPins = Map.copyOf(hostPins);
     pinnedAddresses(hostPins);
+  }
+
+  /** A configuration without inspection. */
+  public GatewayConfig(Path socketPath, RuleSet rules, Map<String, String> hostPins, EgressListener listener,
+      GatewayOptions options) {
+    this(socketPath, rules, hostPins, listener, options, Inspection.NONE);
+  }
+
+  /** The same configuration with {@code inspection}. */
+  public GatewayConfig withInspection(Inspection inspection) {
+    return new GatewayConfig(socketPath, rules, hostPins, listener, options, inspection);
   }
 
   /** A configuration with {@link GatewayOptions#DEFAULTS}. */

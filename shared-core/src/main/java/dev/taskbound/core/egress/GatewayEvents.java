@@ -40,7 +40,14 @@ public interface GatewayEvents {
     /** A relayed connection was idle too long. */
     IDLE_TIMEOUT,
     /** The gateway stopped serving. */
-    GATEWAY_FAILED
+    GATEWAY_FAILED,
+    /**
+     * On an inspected host: a credential placeholder sent to a host it is not bound to (or in a place
+     * it is not replaced), or a credential the gateway did not inject; 403, nothing sent.
+     */
+    CREDENTIAL_MISUSE,
+    /** On an inspected host: the upstream's certificate or TLS failed verification; 502, nothing sent. */
+    UPSTREAM_TLS
   }
 
   /** Shorthands for the kinds. */
@@ -53,6 +60,8 @@ public interface GatewayEvents {
   Kind TOO_MANY_CONNECTIONS = Kind.TOO_MANY_CONNECTIONS;
   Kind IDLE_TIMEOUT = Kind.IDLE_TIMEOUT;
   Kind GATEWAY_FAILED = Kind.GATEWAY_FAILED;
+  Kind CREDENTIAL_MISUSE = Kind.CREDENTIAL_MISUSE;
+  Kind UPSTREAM_TLS = Kind.UPSTREAM_TLS;
 
   /**
    * @param kind what happened

@@ -52,6 +52,8 @@ final class ProxyConnection implements Relay.Handler {
   private SocketChannel upstream;
   private SelectionKey upstreamKey;
   private ByteBuffer response;
+  /** The CONNECT host is marked for inspection: after the ClientHello, a worker serves it. */
+  private boolean inspecting;
 
   /** @param done run exactly once when the connection is over (the gateway frees its slot) */
   ProxyConnection(SocketChannel client, Gateway.Context ctx, Relay.Loop loop, Runnable done) {
@@ -205,6 +207,10 @@ final class ProxyConnection implements Relay.Handler {
       if (recorded(() -> ctx.listener().onDecision(decision, head.method(), Optional.empty()))) {
         respond(403, denialText(decision, decision.reason()), true);
       }
+      return;
+    }
+    if (connect && ctx.inspection().inspects(decision.host())) {
+      inspectAfterHello();
       return;
     }
     Optional<List<InetAddress>> known = ctx.dialer().knownAddresses(decision.host());
@@ -374,6 +380,43 @@ final class ProxyConnection implements Relay.Handler {
   // --- the ClientHello of a TLS tunnel ---------------------------------------------------------
 
   /**
+   * A host marked for inspection: nothing is dialled yet. The tunnel is answered, its ClientHello
+   * checked as for any tunnel, and then the connection goes to an {@link InspectedConnection} on a
+   * worker thread, which dials only for a request the gate allows.
+   */
+  private void inspectAfterHello() throws IOException {
+    if (!recorded(() -> ctx.listener().onDecision(decision, head.method(), Optional.empty()))) {
+      return;
+    }
+    inspecting = true;
+    writeAll(ByteBuffer.wrap("HTTP/1.1 200 Connection Established\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)));
+    ByteBuffer early = head.rest();
+    in = ByteBuffer.allocate(Math.max(FIRST_BUFFER, early.remaining())).put(early);
+    enter(Phase.CLIENT_HELLO);
+    clientKey.interestOps(SelectionKey.OP_READ);
+    after(ctx.options().headerTimeout(), () -> refuseTunnel(
+        notTls("no ClientHello within " + ctx.options().headerTimeout().toMillis() + " ms")));
+    readClientHello();
+  }
+
+  /** From here a worker thread owns the client: this loop lets go of it. */
+  private void handToInspection(ByteBuffer hello) {
+    SelectionKey key = clientKey;
+    EgressDecision decided = decision;
+    enter(Phase.RELAYED);
+    loop.forget(this);
+    if (key != null) {
+      key.cancel();
+    }
+    try {
+      ctx.pool().execute(new InspectedConnection(ctx, ctx.inspection(), ctx.actions(), client, hello, decided, done));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      closeQuietly(client);
+      done.run();
+    }
+  }
+
+  /**
    * Reads the client's first bytes after {@code 200} until a whole TLS ClientHello is in, and checks
    * its SNI against the CONNECT host. Names need an equal SNI; IP-literal targets need none (SNI
    * never carries an address). On a mismatch nothing has reached the upstream: the tunnel is closed.
@@ -409,6 +452,10 @@ final class ProxyConnection implements Relay.Handler {
     Optional<String> refusal = sniRefusal(r);
     if (refusal.isPresent()) {
       refuseTunnel(refusal.get());
+      return;
+    }
+    if (inspecting) {
+      handToInspection(in.flip());
       return;
     }
     handOff(new Relay.Options(in.flip(), Long.MAX_VALUE, true, ctx.options().idleTimeout()));

@@ -60,6 +60,9 @@ import java.util.stream.Collectors;
  *     Provenance key {@code sandbox.container.runtime} (only when set)
  * @param limits the sandbox's resource limits ({@code spec.sandbox.limits}); provenance keys {@code
  *     sandbox.limits.pids} and {@code sandbox.limits.memory} (the latter only when set)
+ * @param inspect {@code egress.inspect}: canonical host names whose TLS the gateway terminates
+ *     (credentials injected, requests decided by the gate); empty when none. Provenance keys
+ *     {@code egress.inspect} and {@code egress.inspect[i]}
  */
 public record EffectivePolicy(
     String trustDomain,
@@ -79,7 +82,8 @@ public record EffectivePolicy(
     Optional<VaultPolicy> vault,
     List<RegistryPolicy> registries,
     SandboxLimits limits,
-    Optional<String> containerRuntime) {
+    Optional<String> containerRuntime,
+    List<String> inspect) {
 
   public EffectivePolicy {
     Objects.requireNonNull(trustDomain, "trustDomain");
@@ -108,6 +112,17 @@ public record EffectivePolicy(
     registries = List.copyOf(registries);
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(containerRuntime, "containerRuntime");
+    inspect = List.copyOf(inspect);
+  }
+
+  /** A policy that inspects no host. */
+  public EffectivePolicy(String trustDomain, String audience, Duration ttl, Optional<String> profile,
+      List<SandboxBackend> backends, Enforcement enforcement, List<EgressRule> allow, List<EgressRule> deny,
+      Map<String, String> hosts, boolean allowPrivate, List<String> repositories, Map<String, Permission> permissions,
+      List<GateRule> gateRules, Map<String, Provenance> provenance, Optional<VaultPolicy> vault,
+      List<RegistryPolicy> registries, SandboxLimits limits, Optional<String> containerRuntime) {
+    this(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts, allowPrivate, repositories,
+        permissions, gateRules, provenance, vault, registries, limits, containerRuntime, List.of());
   }
 
   /** The preferred sandbox backend: the first of {@link #backends()}. */
@@ -185,7 +200,7 @@ public record EffectivePolicy(
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("ttl", Provenance.commandLine("--ttl"));
     return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts,
-        allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime);
+        allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime, inspect);
   }
 
   /** Whether {@code field} still holds the built-in default ceiling's value, whose limit is looser. */
@@ -197,14 +212,14 @@ public record EffectivePolicy(
   /** This policy with another allow list and provenance, for narrowings made outside the files. */
   EffectivePolicy withAllow(List<EgressRule> narrowed, Map<String, Provenance> prov) {
     return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, narrowed, deny,
-        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime);
+        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime, inspect);
   }
 
   private EffectivePolicy withBackends(SandboxBackend backend, Provenance at) {
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("sandbox.backends", at);
     return new EffectivePolicy(trustDomain, audience, ttl, profile, List.of(backend), enforcement, allow, deny,
-        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime);
+        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime, inspect);
   }
 
   /**
@@ -249,6 +264,9 @@ public record EffectivePolicy(
       root.put("limits", canonicalLimits(limits)); // only when not the default, so other digests stay put
     }
     containerRuntime.ifPresent(r -> root.put("containerRuntime", r)); // only when set, so other digests stay put
+    if (!inspect.isEmpty()) {
+      root.put("inspect", sorted(inspect)); // only when set, so other digests stay put
+    }
     try {
       return JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build()
           .writeValueAsString(root);

@@ -27,8 +27,21 @@ record Layer(
     Located<List<Located<RegistryPolicy>>> registries,
     Located<Integer> pids,
     Located<Long> memory,
-    Located<String> containerRuntime) {
+    Located<String> containerRuntime,
+    Located<List<Located<String>>> inspect) {
 
-  static final Layer EMPTY =
-      new Layer(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+  static final Layer EMPTY = new Layer(
+      null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+
+  /** A layer that does not mention {@code egress.inspect}. */
+  Layer(Located<String> trustDomain, Located<String> audience, Located<List<Located<String>>> audiences,
+      Located<Duration> ttl, Located<List<Located<SandboxBackend>>> backends, Located<Enforcement> enforcement,
+      Located<List<Located<EgressRule>>> allow, Located<List<Located<EgressRule>>> deny,
+      Located<Map<String, Located<String>>> hosts, Located<List<Located<String>>> repositories,
+      Located<Map<String, Located<Permission>>> permissions, Located<List<Located<GateRule>>> gateRules,
+      Located<VaultLayer> vault, Located<Boolean> allowPrivate, Located<List<Located<RegistryPolicy>>> registries,
+      Located<Integer> pids, Located<Long> memory, Located<String> containerRuntime) {
+    this(trustDomain, audience, audiences, ttl, backends, enforcement, allow, deny, hosts, repositories, permissions,
+        gateRules, vault, allowPrivate, registries, pids, memory, containerRuntime, null);
+  }
 }

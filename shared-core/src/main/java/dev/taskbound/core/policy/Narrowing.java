@@ -57,6 +57,7 @@ final class Narrowing {
   private Located<Long> memory;
   /** {@code null}: the Docker daemon's default runtime. */
   private Located<String> containerRuntime;
+  private Located<List<Located<String>>> inspect = builtInList(List.of(), "egress.inspect");
 
   private static <T> Located<List<Located<T>>> builtInList(List<T> values, String field) {
     List<Located<T>> items = new ArrayList<>();
@@ -92,6 +93,7 @@ final class Narrowing {
     c.pids = pids;
     c.memory = memory;
     c.containerRuntime = containerRuntime;
+    c.inspect = inspect;
     return c;
   }
 
@@ -121,6 +123,11 @@ final class Narrowing {
     applyGate(layer.gateRules());
     applyVault(layer.vault());
     applyRegistries(layer.registries());
+    if (layer.inspect() != null) {
+      // Inspecting more is narrower: a layer adds hosts, never drops one inherited (InspectHosts).
+      inspect = new Located<>(InspectHosts.union(inspect.value(), layer.inspect().value()), layer.inspect().at(),
+          layer.inspect().field());
+    }
     // Whatever this layer set is now the limit for the layers below it.
     open = false;
   }
@@ -595,10 +602,11 @@ final class Narrowing {
     List<GateRule> rules = values(gateRules, "gate.rules", prov);
     Optional<VaultPolicy> vault = vaultPolicy(prov);
     List<RegistryPolicy> regs = values(registries, "registries", prov);
+    List<String> inspected = values(inspect, "egress.inspect", prov);
     return new EffectivePolicy(trustDomain.value(), audience.value(), ttl.value(), profile.map(Located::value),
         backends.value().stream().map(Located::value).collect(Collectors.toList()), enforcement.value(),
         allowed, denied, pins, allowPrivate.value(), repos, perms, rules, prov, vault, regs, limits,
-        Optional.ofNullable(containerRuntime).map(Located::value));
+        Optional.ofNullable(containerRuntime).map(Located::value), inspected);
   }
 
 

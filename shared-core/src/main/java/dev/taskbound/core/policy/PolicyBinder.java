@@ -61,7 +61,7 @@ final class PolicyBinder {
   /** A runtime name as dockerd registers it ({@code runc}, {@code runsc}, {@code io.containerd.runc.v2}). */
   private static final Pattern CONTAINER_RUNTIME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   static final List<String> LIMITS_KEYS = List.of("pids", "memory");
-  static final List<String> EGRESS_KEYS = List.of("allow", "deny", "hosts", "presets", "allowPrivate");
+  static final List<String> EGRESS_KEYS = List.of("allow", "deny", "hosts", "presets", "allowPrivate", "inspect");
   static final List<String> GITHUB_KEYS = List.of("repositories", "permissions");
   static final List<String> GATE_KEYS = List.of("rules");
   static final List<String> RULE_KEYS = List.of("action", "decision");
@@ -334,6 +334,7 @@ final class PolicyBinder {
     Located<List<Located<EgressRule>>> deny = null;
     Located<Map<String, Located<String>>> hosts = null;
     Located<Boolean> allowPrivate = null;
+    Located<List<Located<String>>> inspect = null;
     if (m.containsKey("egress")) {
       String p = path + ".egress";
       Map<String, NodeTuple> eg = mapping(m.get("egress").getValueNode(), p, EGRESS_KEYS);
@@ -352,6 +353,9 @@ final class PolicyBinder {
       noMetadata(allow, hosts);
       if (eg.containsKey("allowPrivate")) {
         allowPrivate = scalar(eg.get("allowPrivate"), p + ".allowPrivate", this::bool);
+      }
+      if (eg.containsKey("inspect")) {
+        inspect = list(eg.get("inspect"), p + ".inspect", (n, f) -> parsed(n, f, InspectHosts::canonical));
       }
     }
     Located<List<Located<String>>> repositories = null;
@@ -386,7 +390,7 @@ final class PolicyBinder {
     Located<List<Located<RegistryPolicy>>> registries =
         m.containsKey("registries") ? list(m.get("registries"), path + ".registries", this::registry) : null;
     return new Layer(trustDomain, audience, audiences, ttl, backends, enforcement, allow, deny, hosts,
-        repositories, permissions, gateRules, vault, allowPrivate, registries, pids, memory, containerRuntime);
+        repositories, permissions, gateRules, vault, allowPrivate, registries, pids, memory, containerRuntime, inspect);
   }
 
   // ---- spec.sandbox.limits ----

@@ -101,6 +101,8 @@ final class EgressEvidence implements EgressListener, GatewayEvents {
       case TOO_MANY_CONNECTIONS: return EventType.EGRESS_LIMIT_CONNECTIONS;
       case IDLE_TIMEOUT: return EventType.EGRESS_LIMIT_IDLE;
       case GATEWAY_FAILED: return EventType.EGRESS_GATEWAY_FAILED;
+      case CREDENTIAL_MISUSE: return EventType.EGRESS_DENIED_CREDENTIAL_MISUSE;
+      case UPSTREAM_TLS: return EventType.EGRESS_UPSTREAM_TLS;
       default: throw new AssertionError(kind);
     }
   }
@@ -108,7 +110,7 @@ final class EgressEvidence implements EgressListener, GatewayEvents {
   /** Whether the gateway refused the request (counted as a denial), rather than hit a limit. */
   static boolean isDenial(Kind kind) {
     return kind == Kind.SNI_MISMATCH || kind == Kind.HOST_MISMATCH || kind == Kind.SMUGGLING
-        || kind == Kind.MALFORMED;
+        || kind == Kind.MALFORMED || kind == Kind.CREDENTIAL_MISUSE;
   }
 
   /** {@code loopback}, {@code private}, {@code metadata}, ...; {@code guard} for an extra guard's refusal. */

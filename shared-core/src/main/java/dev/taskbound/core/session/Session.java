@@ -79,6 +79,8 @@ public final class Session implements AutoCloseable {
   private final CredentialPlan plan;
   /** Issued credentials and what the agent sees of them; null until the journal exists. */
   private volatile SessionCredentials credentials;
+  /** {@code egress.inspect}: the session CA and the trust files; empty when no host is inspected. */
+  private Optional<SessionInspection> inspection = Optional.empty();
   private TeardownJournal journal;
   private TaskIdentity identity;
   private Sandbox sandbox;
@@ -237,8 +239,17 @@ public final class Session implements AutoCloseable {
     GatewayOptions options = GatewayOptions.DEFAULTS
         .withAllowPrivateAddresses(policy.allowPrivate())
         .withEvents(egress);
-    live.gateway = Gateway.start(
-        new GatewayConfig(layout.gatewaySocket(), RuleSet.of(allow, policy.deny()), pins, egress, options));
+    GatewayConfig gatewayConfig = new GatewayConfig(layout.gatewaySocket(), RuleSet.of(allow, policy.deny()), pins, egress, options);
+    if (!policy.inspect().isEmpty()) {
+      SessionInspection inspecting = SessionInspection.start(policy.inspect(), id.value(), spec.clock(),
+          layout.runtimeDir().resolve("inspect"), spec.inspectionUpstreamTrust(),
+          new dev.taskbound.core.gate.ActionRules(dev.taskbound.core.gate.GateRules.of(policy), spec.task().value()),
+          this::event);
+      inspection = Optional.of(inspecting);
+      credentials.injectInto(inspecting.credentials(), inspecting.inspection().hosts());
+      gatewayConfig = gatewayConfig.withInspection(inspecting.inspection());
+    }
+    live.gateway = Gateway.start(gatewayConfig);
     // Fail closed, loudly: a gateway that dies mid-run cuts the agent off, and the run fails.
     live.gateway.onFailure(cause -> stopAgent("gateway failed: " + TeardownRunner.describe(cause), ExitCodes.SANDBOX));
     event("gateway.started", Map.of("socket", layout.gatewaySocket().toString()));
@@ -385,6 +396,7 @@ public final class Session implements AutoCloseable {
     }
     int entry = journal.register(TeardownRunner.STOP_SANDBOX, undo);
     Map<String, String> sessionVariables = new LinkedHashMap<>(credentials.agentEnvironment());
+    inspection.ifPresent(i -> sessionVariables.putAll(i.agentEnvironment()));
     sessionVariables.put("TASKBOUND_TASK", spec.task().value());
     sessionVariables.put("TASKBOUND_SESSION", id.value());
     sessionVariables.put("TASKBOUND_SPIFFE_ID", identity.spiffeId().toString());
@@ -444,7 +456,7 @@ public final class Session implements AutoCloseable {
                 io,
                 spec.waitForAll(),
                 // what the agent's variables point at; a container sees nothing of the host otherwise
-                List.of(layout.credentialsDir(), layout.registriesDir()))
+                agentPaths())
                 // the gateway accepts the agent's connections itself where the backend allows
                 .withListenerSink(this::serveSandboxPort)
                 // the policy files stay read-only even inside the workspace
@@ -791,6 +803,13 @@ public final class Session implements AutoCloseable {
           e);
     }
     journal = TeardownJournal.create(layout.journal());
+  }
+
+  /** What the agent's variables point at, read-only; a container sees nothing of the host otherwise. */
+  private List<Path> agentPaths() {
+    List<Path> paths = new java.util.ArrayList<>(List.of(layout.credentialsDir(), layout.registriesDir()));
+    inspection.ifPresent(i -> paths.add(i.dir()));
+    return paths;
   }
 
   private void createRuntimeDirectory() {

@@ -46,6 +46,9 @@ final class SessionCredentials {
   private final Map<String, String> credentialEnv = new java.util.TreeMap<>();
   private final Map<String, Secret> onRequest = new LinkedHashMap<>();
   private final AgentApiBinding agentApiBinding;
+  /** {@code egress.inspect}: where credentials for inspected hosts are bound to placeholders. */
+  private dev.taskbound.core.egress.InjectedCredentials injected = dev.taskbound.core.egress.InjectedCredentials.NONE;
+  private java.util.Set<String> inspectedHosts = java.util.Set.of();
   /** Journal entry of each GitHub token's revocation, by the token's fingerprint. */
   private final Map<String, Integer> githubTokenEntries = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -151,12 +154,44 @@ final class SessionCredentials {
     events.accept(EventType.AGENT_API_STARTED.wireName(), Map.of("url", api.agentUrl()));
   }
 
+  /**
+   * Issue 15: credentials for hosts the gateway inspects are shown to the agent as placeholders,
+   * which the gateway replaces on the way to their hosts; the real values never enter the sandbox.
+   * Called before {@link #issue()}.
+   */
+  void injectInto(dev.taskbound.core.egress.InjectedCredentials credentials, java.util.Set<String> hosts) {
+    this.injected = credentials;
+    this.inspectedHosts = java.util.Set.copyOf(hosts);
+  }
+
+  /** The GitHub hosts a GitHub token is used on. */
+  static final java.util.Set<String> GITHUB_HOSTS = java.util.Set.of("github.com", "api.github.com", "uploads.github.com");
+
+  /** The placeholder for {@code value} when it belongs to inspected hosts, else {@code null}. */
+  private String placeholderFor(Secret value, java.util.Set<String> hosts) {
+    java.util.Set<String> bound = new java.util.TreeSet<>(hosts);
+    bound.retainAll(inspectedHosts);
+    if (bound.isEmpty() || injected == dev.taskbound.core.egress.InjectedCredentials.NONE) {
+      return null;
+    }
+    return injected.bind(bound, "", value);
+  }
+
   /** Environment variables and 0600 files per policy; on-request secrets stay in memory only. */
   private void exposeCredentials(List<IssuedCredential> issued) {
     Map<String, Secret> files = new java.util.TreeMap<>();
+    List<String> injectedNames = new java.util.ArrayList<>();
     for (IssuedCredential c : issued) {
       if (plan.onRequest(c.name())) {
         onRequest.put(c.name(), c.value());
+        continue;
+      }
+      String placeholder = c.kind().equals("github-token") ? placeholderFor(c.value(), GITHUB_HOSTS) : null;
+      if (placeholder != null) {
+        String real = c.value().reveal();
+        injectedNames.add(c.name());
+        c.environment().forEach((k, v) -> credentialEnv.put(k, v.replace(real, placeholder)));
+        c.files().forEach((k, v) -> files.put(k, Secret.of(v.reveal().replace(real, placeholder))));
         continue;
       }
       credentialEnv.putAll(c.environment());
@@ -183,6 +218,9 @@ final class SessionCredentials {
     data.put("environment", List.copyOf(credentialEnv.keySet()));
     data.put("files", List.copyOf(files.keySet()));
     data.put("on_request", List.copyOf(onRequest.keySet()));
+    if (!injectedNames.isEmpty()) {
+      data.put("injected", List.copyOf(injectedNames)); // the agent holds placeholders for these
+    }
     events.accept(EventType.CREDENTIALS_EXPOSED.wireName(), data);
   }
 
@@ -208,13 +246,56 @@ final class SessionCredentials {
     // No Maven <proxies>: the netns forwarder's port is chosen only when the sandbox starts; Maven
     // takes the proxy from the JAVA_TOOL_OPTIONS the sandbox sets.
     List<Path> files = RegistryConfig.write(dir, registries);
+    List<String> injectedRegistries = placeholdersInRegistryFiles(files);
     credentialEnv.putAll(RegistryConfig.environment(files));
     files.stream().filter(f -> f.getFileName().toString().equals(RegistryConfig.GITCONFIG)).findFirst()
         .ifPresent(f -> RegistryFiles.includeGitConfig(credentialEnv, f));
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("registries", registries.stream().map(r -> r.kind()).toList());
     data.put("files", files.stream().map(f -> f.getFileName().toString()).toList());
+    if (!injectedRegistries.isEmpty()) {
+      data.put("injected", injectedRegistries);
+    }
     events.accept(EventType.REGISTRIES_CONFIGURED.wireName(), data);
+  }
+
+  /** Registry tokens of inspected hosts: the written files get placeholders instead. */
+  private List<String> placeholdersInRegistryFiles(List<Path> files) {
+    List<String> kinds = new java.util.ArrayList<>();
+    for (RegistrySpec spec : registries) {
+      java.net.URI url = null;
+      Secret value = null;
+      if (spec instanceof RegistrySpec.Npm n && n.token().isPresent()) {
+        url = n.registry();
+        value = n.token().get();
+      } else if (spec instanceof RegistrySpec.Pypi p && p.credentials().isPresent()) {
+        url = p.indexUrl();
+        value = p.credentials().get().password();
+      } else if (spec instanceof RegistrySpec.Maven m && m.credentials().isPresent()) {
+        url = m.url();
+        value = m.credentials().get().password();
+      }
+      if (url == null || url.getHost() == null) {
+        continue;
+      }
+      String placeholder = placeholderFor(value, java.util.Set.of(url.getHost().toLowerCase(java.util.Locale.ROOT)));
+      if (placeholder == null) {
+        continue;
+      }
+      kinds.add(spec.kind());
+      String real = value.reveal();
+      for (Path f : files) {
+        try {
+          String text = Files.readString(f);
+          if (text.contains(real)) {
+            Files.writeString(f, text.replace(real, placeholder), java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
+          }
+        } catch (IOException e) {
+          throw new SessionException("cannot put the placeholder into " + f + ": " + e.getMessage(), ExitCodes.CREDENTIALS, e);
+        }
+      }
+    }
+    return kinds;
   }
 
   /**

@@ -37,6 +37,7 @@ public final class SessionSpec {
   private final CredentialSources credentialSources;
   private final Optional<String> agentImage;
   private final boolean waitForAll;
+  private final Optional<Path> inspectionUpstreamTrust;
   private final Optional<java.io.OutputStream> agentStdout;
   private final Optional<java.io.OutputStream> agentStderr;
   private final Optional<java.io.PrintWriter> denialNotices;
@@ -65,6 +66,7 @@ public final class SessionSpec {
     this.credentialSources = b.credentialSources;
     this.agentImage = b.agentImage;
     this.waitForAll = b.waitForAll;
+    this.inspectionUpstreamTrust = Optional.ofNullable(b.inspectionUpstreamTrust);
     this.agentStdout = b.agentStdout;
     this.agentStderr = b.agentStderr;
     this.denialNotices = b.denialNotices;
@@ -168,6 +170,15 @@ public final class SessionSpec {
     return waitForAll;
   }
 
+  /**
+   * A PEM file of CA certificates the inspecting gateway verifies upstream certificates against
+   * instead of the system's trust store (a host setting for tests with local upstreams; a policy
+   * cannot set it). Empty: the system's.
+   */
+  public Optional<Path> inspectionUpstreamTrust() {
+    return inspectionUpstreamTrust;
+  }
+
   /** The agent's container image, for the {@code container} backend. */
   public Optional<String> agentImage() {
     return agentImage;
@@ -212,6 +223,7 @@ public final class SessionSpec {
     private Duration stopGrace = Duration.ofSeconds(5);
     private Optional<String> agentImage = Optional.empty();
     private boolean waitForAll;
+    private Path inspectionUpstreamTrust;
     private CredentialSources credentialSources = CredentialSources.NONE;
     private Optional<java.io.OutputStream> agentStdout = Optional.empty();
     private Optional<java.io.OutputStream> agentStderr = Optional.empty();
@@ -381,6 +393,12 @@ public final class SessionSpec {
      * the run's): for hosts whose command backgrounds the real work, such as Jenkins' durable
      * {@code sh}. The TTL still bounds it. netns backend only.
      */
+    /** @see SessionSpec#inspectionUpstreamTrust() */
+    public Builder inspectionUpstreamTrust(Path pemFile) {
+      this.inspectionUpstreamTrust = java.util.Objects.requireNonNull(pemFile, "pemFile");
+      return this;
+    }
+
     public Builder waitForAll(boolean value) {
       this.waitForAll = value;
       return this;

@@ -69,6 +69,15 @@ final class ClientsHarness implements AutoCloseable {
    * @param extraPins more names pinned to 127.0.0.1
    */
   ClientsHarness(Path dir, List<String> extraAllow, List<String> extraPins) throws Exception {
+    this(dir, extraAllow, extraPins, upstreamTrust -> dev.taskbound.core.egress.Inspection.NONE);
+  }
+
+  /**
+   * As above, with the gateway inspecting what {@code inspection} says; it is given a trust store
+   * holding the origin's certificate, for the gateway's upstream verification (issue 15).
+   */
+  ClientsHarness(Path dir, List<String> extraAllow, List<String> extraPins,
+      java.util.function.Function<KeyStore, dev.taskbound.core.egress.Inspection> inspection) throws Exception {
     this.dir = dir;
     gitRoot = Files.createDirectories(dir.resolve("git"));
     mavenRoot = Files.createDirectories(dir.resolve("maven"));
@@ -110,7 +119,15 @@ final class ClientsHarness implements AutoCloseable {
     gateway =
         Gateway.start(
             new GatewayConfig(dir.resolve("gw.sock"), RuleSet.of(allow, List.of()), pins,
-                (d, m, a) -> seen.add(new Seen(d, m, a))));
+                (d, m, a) -> seen.add(new Seen(d, m, a))).withInspection(inspection.apply(loadTrustStore(trustStore))));
+  }
+
+  private static KeyStore loadTrustStore(Path file) throws Exception {
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    try (var in = Files.newInputStream(file)) {
+      ks.load(in, "changeit".toCharArray());
+    }
+    return ks;
   }
 
   int port() {

@@ -389,7 +389,7 @@ class EveryClientTest {
     assertThat(h.served).isEmpty();
   }
 
-  private static Path jarOf(Class<?> main, Path jar) throws Exception {
+  static Path jarOf(Class<?> main, Path jar) throws Exception {
     Manifest manifest = new Manifest();
     manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
     manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, main.getName());

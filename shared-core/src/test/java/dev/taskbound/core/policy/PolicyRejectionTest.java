@@ -27,7 +27,7 @@ class PolicyRejectionTest {
         Arguments.of("unknown top-level key", null, TASK + "spce: {}\n",
             "task.yml:3: spce: unknown key; accepted: apiVersion, kind, metadata, profile, profiles, spec, allowRepositoryCeiling"),
         Arguments.of("unknown nested key", null, TASK + "spec:\n  egress:\n    allw: [a.example.com]\n",
-            "task.yml:5: spec.egress.allw: unknown key; accepted: allow, deny, hosts, presets, allowPrivate"),
+            "task.yml:5: spec.egress.allw: unknown key; accepted: allow, deny, hosts, presets, allowPrivate, inspect"),
         Arguments.of("unknown key in a gate rule", null,
             TASK + "spec:\n  gate:\n    rules:\n      - {action: git.push, decision: deny, why: x}\n",
             "task.yml:6: spec.gate.rules[0].why: unknown key; accepted: action, decision"),

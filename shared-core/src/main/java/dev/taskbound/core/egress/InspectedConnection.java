@@ -1,0 +1,601 @@
+package dev.taskbound.core.egress;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * One CONNECT tunnel to a host marked for inspection, served on a worker thread once the gateway has
+ * allowed it and checked its ClientHello: terminates the agent's TLS with the session CA's leaf for
+ * the CONNECT host (ALPN: http/1.1 only), reads one request at a time, refuses anything another
+ * reader could take differently (a Host other than the CONNECT target, ambiguous framing, a
+ * pipelined request, HTTP/2), maps it to gate actions, injects credentials, and only then dials the
+ * checked address and opens TLS to the upstream with full verification. A refused request reaches
+ * no upstream.
+ */
+final class InspectedConnection implements Runnable {
+  /** Hop-by-hop headers (RFC 9110 7.6.1) and Expect, which the gateway answers itself. */
+  private static final Set<String> NOT_FORWARDED = Set.of("connection", "proxy-connection", "keep-alive",
+      "proxy-authorization", "proxy-authenticate", "te", "trailer", "upgrade", "http2-settings", "expect");
+  /** The most of a git-receive-pack body read before the ref updates must have been seen. */
+  private static final int MAX_COMMANDS_BYTES = 1024 * 1024;
+  private static final int COPY_BYTES = 64 * 1024;
+
+  private final Gateway.Context ctx;
+  private final Inspection inspection;
+  private final SocketChannel client;
+  private final ByteBuffer early;
+  private final EgressDecision decision;
+  private final Runnable done;
+  private final RequestActions actions;
+  private EngineStream tls;
+  private SSLSocket upstream;
+  private InputStream upIn;
+  private OutputStream upOut;
+
+  InspectedConnection(Gateway.Context ctx, Inspection inspection, RequestActions actions, SocketChannel client,
+      ByteBuffer early, EgressDecision decision, Runnable done) {
+    this.ctx = ctx;
+    this.inspection = inspection;
+    this.actions = actions;
+    this.client = client;
+    this.early = early;
+    this.decision = decision;
+    this.done = done;
+  }
+
+  @Override
+  public void run() {
+    try {
+      SSLEngine engine = inspection.ca().serverContext(decision.host()).createSSLEngine();
+      engine.setUseClientMode(false);
+      SSLParameters p = engine.getSSLParameters();
+      p.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+      p.setApplicationProtocols(new String[] {"http/1.1"});
+      engine.setSSLParameters(p);
+      tls = new EngineStream(client, engine, early, ctx.options().idleTimeout());
+      tls.handshake();
+      while (serveOne()) {
+        // one request at a time, until either side closes
+      }
+    } catch (IOException | RuntimeException e) {
+      // the agent or the upstream went away, or the gateway is closing
+    } finally {
+      closeUpstream();
+      if (tls != null) {
+        tls.close();
+      } else {
+        Relay.closeQuietly(client);
+      }
+      done.run();
+    }
+  }
+
+  // --- one request -------------------------------------------------------------------------------
+
+  /** Serves one request; false when the connection is over. */
+  private boolean serveOne() throws IOException {
+    ByteBuffer in = ByteBuffer.allocate(ctx.options().maxHeaderBytes());
+    RequestHead head;
+    try {
+      head = readHead(in);
+      if (head == null) {
+        return false;
+      }
+      return forward(head);
+    } catch (ProxyRequestException e) {
+      refuse(e);
+      return false;
+    }
+  }
+
+  private RequestHead readHead(ByteBuffer in) throws IOException, ProxyRequestException {
+    int scanned = 0;
+    while (true) {
+      RequestHead found = RequestHead.find(in, scanned);
+      if (found != null) {
+        return found;
+      }
+      scanned = in.position();
+      if (!in.hasRemaining()) {
+        throw new ProxyRequestException(431, "the request head is larger than " + in.capacity() + " bytes");
+      }
+      if (tls.read(in) < 0) {
+        if (in.position() == 0) {
+          return null;
+        }
+        throw new ProxyRequestException(400, "the connection ended before the end of the request head");
+      }
+    }
+  }
+
+  private boolean forward(RequestHead head) throws IOException, ProxyRequestException {
+    if (!head.target().startsWith("/")) {
+      throw new ProxyRequestException(400, "request target '" + RequestHead.printable(head.target())
+          + "' inside an inspected tunnel; accepted: origin form (/path)", GatewayEvents.MALFORMED);
+    }
+    checkHost(head);
+    long length = PlainRequest.bodyLength(head);
+    // Bytes after the body in the same read are a pipelined request: refused, one at a time.
+    ChunkedBody chunked = PlainRequest.checkEarlyBody(head, length);
+    boolean isChunked = length == Long.MAX_VALUE;
+    RequestActions.Match match = actions.match(decision.host(), head.method(), head.target());
+    ByteArrayOutputStream prefix = new ByteArrayOutputStream();
+    ByteBuffer rest = head.rest();
+    byte[] early = new byte[rest.remaining()];
+    rest.get(early);
+    prefix.write(early);
+    List<RequestGate.RequestAction> named = new ArrayList<>();
+    if (match.needsReceivePack()) {
+      List<ReceivePack.Update> updates = readCommands(prefix, isChunked, length, chunked);
+      for (ReceivePack.Update u : updates) {
+        named.add(new RequestGate.RequestAction(u.delete() ? "git.ref.delete" : "git.push", u.ref()));
+      }
+    } else {
+      named.add(new RequestGate.RequestAction(match.action(), match.pathTarget()));
+    }
+    RequestGate.Verdict verdict = strictest(named);
+    if (!verdict.allowed()) {
+      ctx.counters().denied.incrementAndGet();
+      record(head, match, named, verdict, 0);
+      String what = verdict.kind() == RequestGate.Verdict.Kind.APPROVE
+          ? "needs approval, which this version cannot grant (it fails closed): " : "is denied: ";
+      respond(403, "taskbound: " + head.method() + " " + decision.host() + match.template() + " (" + named.get(0)
+          + (named.size() > 1 ? " and " + (named.size() - 1) + " more" : "") + ") " + what + verdict.reason() + "\n");
+      return false;
+    }
+    List<RequestHead.Header> headers = credentials(head);
+    boolean expectContinue = head.values("Expect").stream().anyMatch(v -> v.equalsIgnoreCase("100-continue"));
+    if (!connectUpstream()) {
+      return false;
+    }
+    if (expectContinue && !match.needsReceivePack()) {
+      tls.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+    }
+    boolean clientCloses = head.connectionTokens().contains("close") || head.version().equals("HTTP/1.0");
+    upOut.write(forwardedHead(head, headers, clientCloses));
+    upOut.write(prefix.toByteArray());
+    long sent = prefix.size();
+    if (isChunked) {
+      streamChunked(chunked);
+    } else {
+      copy(tls.input(), upOut, length - sent);
+    }
+    upOut.flush();
+    ctx.counters().allowed.incrementAndGet();
+    int status = relayResponse(head);
+    record(head, match, named, verdict, status);
+    return status > 0 && !clientCloses && !lastResponseCloses;
+  }
+
+  private boolean lastResponseCloses;
+
+  /** Exactly one Host, naming the CONNECT target's host (and port, when one is given). */
+  private void checkHost(RequestHead head) throws ProxyRequestException {
+    List<String> hosts = head.values("Host");
+    boolean ok = hosts.size() == 1;
+    if (ok) {
+      String value = hosts.get(0).strip();
+      // Without a port, the Host names https' default port (RFC 9110 7.2).
+      String authority = value.matches(".*:[0-9]+") && (!value.startsWith("[") || value.contains("]:")) ? value : value + ":443";
+      try {
+        ProxyTarget t = ProxyTarget.parse("CONNECT", authority);
+        ok = RuleSet.canonicalHost(t.host()).equals(decision.host()) && t.port() == decision.port();
+      } catch (ProxyRequestException | EgressRuleException e) {
+        ok = false;
+      }
+    }
+    if (!ok) {
+      throw new ProxyRequestException(400, "the Host header " + (hosts.isEmpty() ? "is missing" : hosts.size() > 1
+          ? "appears " + hosts.size() + " times" : "'" + RequestHead.printable(hosts.get(0)) + "' does not name " + ProxyConnection.hostPort(decision))
+          + "; accepted: one Host naming the CONNECT target", GatewayEvents.HOST_MISMATCH);
+    }
+  }
+
+  /** Reads the body until its ref-update commands are complete; what was read stays in {@code prefix}. */
+  private List<ReceivePack.Update> readCommands(ByteArrayOutputStream prefix, boolean isChunked, long length,
+      ChunkedBody chunked) throws IOException, ProxyRequestException {
+    byte[] buf = new byte[8192];
+    while (true) {
+      byte[] raw = prefix.toByteArray();
+      byte[] body = isChunked ? Dechunk.prefix(raw) : raw;
+      Optional<List<ReceivePack.Update>> updates = ReceivePack.parse(body, body.length);
+      if (updates.isPresent()) {
+        return updates.get();
+      }
+      if (raw.length >= MAX_COMMANDS_BYTES || !isChunked && raw.length >= length) {
+        throw new ProxyRequestException(400, "the git-receive-pack request's ref updates do not end within "
+            + Math.min(MAX_COMMANDS_BYTES, length) + " bytes");
+      }
+      int max = isChunked ? buf.length : (int) Math.min(buf.length, length - raw.length);
+      int n = tls.input().read(buf, 0, max);
+      if (n < 0) {
+        throw new ProxyRequestException(400, "the connection ended inside the git-receive-pack request");
+      }
+      if (isChunked && chunked != null) {
+        chunked.check(ByteBuffer.wrap(buf, 0, n));
+      }
+      prefix.write(buf, 0, n);
+    }
+  }
+
+  /** The strictest verdict among the actions ({@code deny} over {@code approve} over {@code allow}). */
+  private RequestGate.Verdict strictest(List<RequestGate.RequestAction> named) {
+    RequestGate.Verdict worst = null;
+    for (RequestGate.RequestAction a : named) {
+      RequestGate.Verdict v = inspection.gate().decide(a);
+      if (worst == null || rank(v) > rank(worst)) {
+        worst = v;
+      }
+    }
+    return worst;
+  }
+
+  private static int rank(RequestGate.Verdict v) {
+    return switch (v.kind()) {
+      case ALLOW -> 0;
+      case APPROVE -> 1;
+      case DENY -> 2;
+    };
+  }
+
+  // --- credentials -------------------------------------------------------------------------------
+
+  /**
+   * The headers to send upstream: placeholders bound to this host replaced by the real value in
+   * {@code Authorization} and the binding's header. Refused: a placeholder bound elsewhere or in
+   * another header or the target, a real credential value anywhere, or (on a host the gateway holds a
+   * credential for) a credential header without a placeholder: the gateway injected none of those.
+   */
+  private List<RequestHead.Header> credentials(RequestHead head) throws ProxyRequestException {
+    InjectedCredentials creds = inspection.credentials();
+    String host = decision.host();
+    if (creds.placeholderIn(head.target()).isPresent() || creds.realValueIn(head.target()).isPresent()) {
+      throw misuse("a credential (or its placeholder) in the request target; placeholders are replaced only in "
+          + String.join(", ", creds.headersFor(host)));
+    }
+    Set<String> credentialHeaders = creds.headersFor(host);
+    List<RequestHead.Header> out = new ArrayList<>();
+    for (RequestHead.Header h : head.headers()) {
+      String name = h.name().toLowerCase(Locale.ROOT);
+      String value = h.value();
+      String decoded = basicDecoded(value);
+      String seen = decoded == null ? value : value + "\n" + decoded;
+      if (creds.realValueIn(seen).isPresent()) {
+        throw misuse("a real credential in header " + h.name() + " that the gateway did not inject");
+      }
+      Optional<InjectedCredentials.Binding> b = creds.placeholderIn(seen);
+      if (b.isPresent()) {
+        InjectedCredentials.Binding binding = b.get();
+        if (!binding.hosts().contains(host)) {
+          throw misuse("the placeholder of a credential for " + String.join(", ", binding.hosts())
+              + " sent to " + host);
+        }
+        if (!name.equals("authorization") && !name.equals(binding.header())) {
+          throw misuse("a placeholder in header " + h.name() + "; accepted: "
+              + String.join(", ", credentialHeaders));
+        }
+        String real = binding.real().reveal();
+        String replaced = decoded == null
+            ? value.replace(binding.placeholder(), real)
+            : value.substring(0, 6) + Base64.getEncoder().encodeToString(
+                decoded.replace(binding.placeholder(), real).getBytes(StandardCharsets.UTF_8));
+        out.add(new RequestHead.Header(h.name(), replaced));
+        continue;
+      }
+      if (credentialHeaders.contains(name) && creds.hasBindingFor(host)) {
+        throw misuse("header " + h.name() + " carries a credential the gateway did not inject; the session's"
+            + " credential for " + host + " is injected from its placeholder");
+      }
+      out.add(h);
+    }
+    return out;
+  }
+
+  private static String basicDecoded(String value) {
+    if (value.length() < 7 || !value.regionMatches(true, 0, "Basic ", 0, 6)) {
+      return null;
+    }
+    try {
+      return new String(Base64.getDecoder().decode(value.substring(6).strip()), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  private ProxyRequestException misuse(String why) {
+    return new ProxyRequestException(403, why + "; refused", GatewayEvents.CREDENTIAL_MISUSE);
+  }
+
+  private byte[] forwardedHead(RequestHead head, List<RequestHead.Header> headers, boolean close) {
+    var dropped = head.connectionTokens();
+    StringBuilder sb = new StringBuilder();
+    sb.append(head.method()).append(' ').append(head.target()).append(' ').append(head.version()).append("\r\n");
+    for (RequestHead.Header h : headers) {
+      String name = h.name().toLowerCase(Locale.ROOT);
+      if (NOT_FORWARDED.contains(name) || dropped.contains(name) && !name.equals("content-length")
+          && !name.equals("transfer-encoding") && !name.equals("host")) {
+        continue;
+      }
+      sb.append(h.name()).append(": ").append(h.value()).append("\r\n");
+    }
+    if (close) {
+      sb.append("Connection: close\r\n");
+    }
+    sb.append("\r\n");
+    return sb.toString().getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  // --- upstream ----------------------------------------------------------------------------------
+
+  /** Dials the checked address and opens verified TLS once; on failure tells the agent why. */
+  private boolean connectUpstream() throws IOException {
+    if (upstream != null && !upstream.isClosed()) {
+      return true;
+    }
+    String host = decision.host();
+    Dialer dialer = ctx.dialer();
+    Dialer.Attempts attempts;
+    try {
+      List<InetAddress> addresses = dialer.knownAddresses(host).isPresent()
+          ? dialer.knownAddresses(host).get() : dialer.lookUp(host);
+      attempts = dialer.attempts(decision, addresses);
+    } catch (DialException e) {
+      ctx.counters().upstreamFailures.incrementAndGet();
+      respond(502, "taskbound: egress to " + ProxyConnection.hostPort(decision) + " allowed, but " + e.getMessage() + "\n");
+      return false;
+    }
+    Socket socket = null;
+    while (socket == null) {
+      Optional<InetSocketAddress> next = attempts.next();
+      if (next.isEmpty()) {
+        DialException e = attempts.failure();
+        ctx.counters().upstreamFailures.incrementAndGet();
+        respond(e.kind() == DialException.Kind.REFUSED ? 403 : 502,
+            "taskbound: egress to " + ProxyConnection.hostPort(decision) + ": " + e.getMessage() + "\n");
+        return false;
+      }
+      Socket s = new Socket();
+      try {
+        s.setTcpNoDelay(true);
+        s.connect(next.get(), (int) dialer.connectTimeout().toMillis());
+        socket = s;
+      } catch (IOException e) {
+        s.close();
+        attempts.failed(e);
+      }
+    }
+    try {
+      SSLSocket ssl = (SSLSocket) upstreamContext().getSocketFactory().createSocket(socket, host, decision.port(), true);
+      SSLParameters p = ssl.getSSLParameters();
+      p.setEndpointIdentificationAlgorithm("HTTPS"); // the hostname check a browser makes
+      p.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+      p.setApplicationProtocols(new String[] {"http/1.1"});
+      if (IpLiteral.tryParse(host.contains(":") ? "[" + host + "]" : host) == null) {
+        p.setServerNames(List.of(new SNIHostName(host)));
+      }
+      ssl.setSSLParameters(p);
+      ssl.setSoTimeout((int) ctx.options().idleTimeout().toMillis());
+      ssl.startHandshake();
+      upstream = ssl;
+      upIn = new java.io.BufferedInputStream(ssl.getInputStream(), COPY_BYTES);
+      upOut = new java.io.BufferedOutputStream(ssl.getOutputStream(), COPY_BYTES);
+      return true;
+    } catch (SSLException e) {
+      socket.close();
+      ctx.counters().upstreamFailures.incrementAndGet();
+      String why = tlsFailure(e);
+      ProxyConnection.event(ctx, GatewayEvents.UPSTREAM_TLS, host, decision.port(),
+          "the upstream's TLS failed verification (" + why + "); nothing was sent");
+      respond(502, "taskbound: the upstream " + ProxyConnection.hostPort(decision) + " failed TLS verification ("
+          + why + "); nothing was sent\n");
+      return false;
+    } catch (IOException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  /** What was wrong with the upstream's TLS, in words. */
+  private static String tlsFailure(SSLException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.security.cert.CertificateExpiredException) {
+        return "its certificate has expired";
+      }
+      if (t instanceof java.security.cert.CertificateNotYetValidException) {
+        return "its certificate is not yet valid";
+      }
+      if (t instanceof java.security.cert.CertPathValidatorException v
+          && v.getReason() == java.security.cert.CertPathValidatorException.BasicReason.EXPIRED) {
+        return "its certificate has expired";
+      }
+      if (t instanceof java.security.cert.CertificateException c && String.valueOf(c.getMessage()).startsWith("No subject alternative")) {
+        return "its certificate does not name the host";
+      }
+      if (t instanceof java.security.cert.CertPathBuilderException) {
+        return "its certificate is not signed by a CA the gateway trusts";
+      }
+    }
+    return dev.taskbound.core.SafeText.line(String.valueOf(e.getMessage()));
+  }
+
+  private SSLContext upstreamContext() throws IOException {
+    return inspection.upstreamContext();
+  }
+
+  private void closeUpstream() {
+    if (upstream != null) {
+      try {
+        upstream.close();
+      } catch (IOException e) {
+        // closing anyway
+      }
+      upstream = null;
+    }
+  }
+
+  /** Relays the upstream's response (1xx heads first) to the agent; returns its status, 0 if none came. */
+  private int relayResponse(RequestHead request) throws IOException, ProxyRequestException {
+    while (true) {
+      byte[] head = readResponseHead();
+      if (head == null) {
+        return 0;
+      }
+      ResponseHead r = ResponseHead.parse(head, head.length - 4);
+      tls.write(head);
+      if (r.status() == 101) {
+        lastResponseCloses = true;
+        return r.status();
+      }
+      if (r.status() < 200) {
+        continue;
+      }
+      lastResponseCloses = r.closes();
+      if (request.method().equals("HEAD") || r.status() == 204 || r.status() == 304) {
+        return r.status();
+      }
+      if (r.chunked()) {
+        ChunkedBody body = new ChunkedBody();
+        byte[] buf = new byte[COPY_BYTES];
+        while (!body.complete()) {
+          int n = upIn.read(buf, 0, body.complete() ? 0 : buf.length);
+          if (n < 0) {
+            lastResponseCloses = true;
+            return r.status();
+          }
+          body.check(ByteBuffer.wrap(buf, 0, n));
+          tls.write(ByteBuffer.wrap(buf, 0, n));
+        }
+        return r.status();
+      }
+      long length = r.contentLength();
+      if (length >= 0) {
+        copy(upIn, tls.output(), length);
+        return r.status();
+      }
+      copy(upIn, tls.output(), Long.MAX_VALUE); // until the upstream closes
+      lastResponseCloses = true;
+      return r.status();
+    }
+  }
+
+  private byte[] readResponseHead() throws IOException, ProxyRequestException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int state = 0;
+    while (true) {
+      int c = upIn.read();
+      if (c < 0) {
+        if (out.size() == 0) {
+          return null;
+        }
+        throw new ProxyRequestException(502, "the upstream closed inside its response head");
+      }
+      out.write(c);
+      state = (c == '\r' && (state == 0 || state == 2)) ? state + 1 : (c == '\n' && (state == 1 || state == 3)) ? state + 1 : 0;
+      if (state == 4) {
+        return out.toByteArray();
+      }
+      if (out.size() > 64 * 1024) {
+        throw new ProxyRequestException(502, "the upstream's response head is larger than 64 KiB");
+      }
+    }
+  }
+
+  /** Streams the rest of a chunked request body upstream, checked as it goes. */
+  private void streamChunked(ChunkedBody chunked) throws IOException, ProxyRequestException {
+    if (chunked == null) {
+      return; // it all came with the head
+    }
+    byte[] buf = new byte[COPY_BYTES];
+    while (!chunked.complete()) {
+      int n = tls.input().read(buf, 0, buf.length);
+      if (n < 0) {
+        throw new ProxyRequestException(400, "the connection ended inside a chunked body", GatewayEvents.SMUGGLING);
+      }
+      chunked.check(ByteBuffer.wrap(buf, 0, n));
+      upOut.write(buf, 0, n);
+    }
+  }
+
+  private static void copy(InputStream from, OutputStream to, long count) throws IOException {
+    byte[] buf = new byte[COPY_BYTES];
+    long left = count;
+    while (left > 0) {
+      int n = from.read(buf, 0, (int) Math.min(buf.length, left));
+      if (n < 0) {
+        if (count == Long.MAX_VALUE) {
+          to.flush();
+          return;
+        }
+        throw new IOException("the stream ended " + left + " bytes early");
+      }
+      to.write(buf, 0, n);
+      left -= n;
+    }
+    to.flush();
+  }
+
+  // --- answers and evidence ----------------------------------------------------------------------
+
+  private void refuse(ProxyRequestException e) {
+    ctx.counters().malformed.incrementAndGet();
+    GatewayEvents.Kind kind = e.event() != null ? e.event() : GatewayEvents.MALFORMED;
+    // The message may quote the target (which may hold a credential): the evidence gets the kind's own words.
+    ProxyConnection.event(ctx, kind, decision.host(), decision.port(), e.evidence() == null ? e.getMessage() : e.evidence());
+    try {
+      respond(e.status(), "taskbound: " + e.getMessage() + "\n");
+    } catch (IOException | RuntimeException gone) {
+      // the agent is gone
+    }
+  }
+
+  private void respond(int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    String head = "HTTP/1.1 " + status + " " + ProxyConnection.reasonPhrase(status) + "\r\n"
+        + "Content-Type: text/plain; charset=utf-8\r\n"
+        + "Content-Length: " + bytes.length + "\r\n"
+        + (status == 403 ? "X-Taskbound-Decision: denied\r\n" : "")
+        + "Connection: close\r\n\r\n";
+    byte[] h = head.getBytes(StandardCharsets.ISO_8859_1);
+    tls.write(ByteBuffer.allocate(h.length + bytes.length).put(h).put(bytes).flip());
+    // What the agent still sends is dropped, so that closing does not reset the connection before
+    // the agent has read the answer.
+    tls.closeAfterAnswer();
+  }
+
+  private void record(RequestHead head, RequestActions.Match match, List<RequestGate.RequestAction> named,
+      RequestGate.Verdict verdict, int status) {
+    String decided = switch (verdict.kind()) {
+      case ALLOW -> "allowed";
+      case DENY -> "denied";
+      case APPROVE -> "approval_required";
+    };
+    try {
+      inspection.gate().onRequest(new RequestGate.InspectedRequest(head.method(), decision.host(), match.template(),
+          named, decided, verdict.rule(), status));
+    } catch (RuntimeException e) {
+      // Nothing is dropped: an unrecorded request stops the gateway, which closes every connection.
+      ctx.fail().accept(new IOException("an inspected request to " + decision.host() + " could not be recorded: " + e, e));
+      throw e;
+    }
+  }
+}

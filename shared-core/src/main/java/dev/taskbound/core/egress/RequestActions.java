@@ -1,0 +1,157 @@
+package dev.taskbound.core.egress;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The shipped table of {@code request-actions.yml} (this package's resource): which method and path
+ * on which inspected host is which gate action ({@code git.push}, {@code github.pr.merge},
+ * {@code package.publish}, {@code model.call}, ...). Data, like the egress presets; the first entry
+ * that matches decides. Immutable and thread-safe.
+ */
+final class RequestActions {
+  /** The action of a request no entry names. */
+  static final String UNNAMED = "http.request";
+
+  /**
+   * One table entry.
+   *
+   * @param target {@code receive-pack}, {@code {name}} of the path, or {@code ""}
+   */
+  record Entry(List<String> hosts, String method, String path, String action, String target) {
+    boolean appliesTo(String host, String m) {
+      return method.equals(m) && (hosts.contains("*") || hosts.contains(host));
+    }
+  }
+
+  /**
+   * What a request is.
+   *
+   * @param entry the entry that matched, if any
+   * @param template the path template the evidence records (never the query's values)
+   * @param action the action name
+   * @param pathTarget the target taken from the path, or {@code ""}
+   */
+  record Match(Optional<Entry> entry, String template, String action, String pathTarget) {
+    boolean needsReceivePack() {
+      return entry.isPresent() && entry.get().target().equals("receive-pack");
+    }
+  }
+
+  private final List<Entry> entries;
+
+  private RequestActions(List<Entry> entries) {
+    this.entries = List.copyOf(entries);
+  }
+
+  /** The shipped table. */
+  static RequestActions shipped() {
+    try (InputStream in = RequestActions.class.getResourceAsStream("request-actions.yml")) {
+      if (in == null) {
+        throw new IllegalStateException("request-actions.yml is missing from the classpath");
+      }
+      List<Map<String, Object>> raw = new ObjectMapper(new YAMLFactory()).readValue(in, new TypeReference<>() {});
+      List<Entry> entries = new ArrayList<>();
+      for (Map<String, Object> e : raw) {
+        @SuppressWarnings("unchecked")
+        List<String> hosts = (List<String>) e.get("hosts");
+        String path = (String) e.get("path");
+        if (hosts == null || e.get("method") == null || path == null || !path.startsWith("/") || e.get("action") == null) {
+          throw new IllegalStateException("request-actions.yml: an entry needs hosts, method, path (from /) and action: " + e);
+        }
+        entries.add(new Entry(List.copyOf(hosts), (String) e.get("method"), path, (String) e.get("action"),
+            (String) e.getOrDefault("target", "")));
+      }
+      return new RequestActions(entries);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read request-actions.yml", e);
+    }
+  }
+
+  /** Every entry, in table order. */
+  List<Entry> entries() {
+    return entries;
+  }
+
+  /**
+   * What a request is.
+   *
+   * @param host the canonical host
+   * @param method the request method
+   * @param target the origin-form request target ({@code /path?query})
+   */
+  Match match(String host, String method, String target) {
+    int q = target.indexOf('?');
+    String path = q < 0 ? target : target.substring(0, q);
+    String[] segments = path.substring(1).split("/", -1);
+    for (Entry e : entries) {
+      if (!e.appliesTo(host, method)) {
+        continue;
+      }
+      Map<String, String> vars = new java.util.HashMap<>();
+      if (matches(e.path().substring(1).split("/", -1), 0, segments, 0, vars)) {
+        String t = e.target();
+        String pathTarget = t.startsWith("{") && t.endsWith("}") ? vars.getOrDefault(t.substring(1, t.length() - 1), "") : "";
+        return new Match(Optional.of(e), e.path(), e.action(), pathTarget);
+      }
+    }
+    return new Match(Optional.empty(), withoutQueryValues(path, q < 0 ? "" : target.substring(q + 1)), UNNAMED, "");
+  }
+
+  private static boolean matches(String[] pattern, int p, String[] path, int s, Map<String, String> vars) {
+    if (p == pattern.length) {
+      return s == path.length;
+    }
+    String seg = pattern[p];
+    if (seg.equals("**")) {
+      // one or more segments, then the rest of the pattern
+      for (int k = s + 1; k <= path.length; k++) {
+        if (matches(pattern, p + 1, path, k, vars)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    if (s == path.length) {
+      return false;
+    }
+    String actual = path[s];
+    if (seg.startsWith("{") && seg.endsWith("}")) {
+      if (actual.isEmpty()) {
+        return false;
+      }
+      vars.put(seg.substring(1, seg.length() - 1), actual);
+    } else if (seg.contains("*")) {
+      String[] parts = seg.split("\\*", -1);
+      if (!actual.startsWith(parts[0]) || !actual.endsWith(parts[parts.length - 1])
+          || actual.length() < parts[0].length() + parts[parts.length - 1].length()) {
+        return false;
+      }
+    } else if (!seg.equals(actual)) {
+      return false;
+    }
+    return matches(pattern, p + 1, path, s + 1, vars);
+  }
+
+  /** The path, and the query's names with their values left out: {@code /search?q=&page=}. */
+  private static String withoutQueryValues(String path, String query) {
+    if (query.isEmpty()) {
+      return path;
+    }
+    StringBuilder sb = new StringBuilder(path).append('?');
+    String[] pairs = query.split("&");
+    for (int i = 0; i < pairs.length; i++) {
+      int eq = pairs[i].indexOf('=');
+      sb.append(i == 0 ? "" : "&").append(eq < 0 ? pairs[i] : pairs[i].substring(0, eq)).append('=');
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,96 @@
+package dev.taskbound.core.egress;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Decides and records the requests the inspecting gateway reads on hosts marked for inspection
+ * ({@code egress.inspect}). The gateway maps each request to named actions ({@link RequestActions});
+ * the session answers with the policy's {@code gate.rules}. Called on gateway worker threads, possibly
+ * many at once: implementations must be thread-safe.
+ *
+ * <p>Nothing is dropped: if {@link #onRequest} throws, the request is not relayed and the gateway
+ * fails closed.
+ */
+public interface RequestGate {
+  /** Allows every action and records nothing (tests of the relay alone). */
+  RequestGate ALLOW_ALL = new RequestGate() {
+    @Override
+    public Verdict decide(RequestAction action) {
+      return new Verdict(Verdict.Kind.ALLOW, "default", "no gate");
+    }
+
+    @Override
+    public void onRequest(InspectedRequest request) {}
+  };
+
+  /**
+   * One action a request would perform.
+   *
+   * @param name the action, e.g. {@code git.push}, {@code github.pr.merge}, {@code http.request}
+   * @param target what it acts on, e.g. {@code refs/heads/main}; {@code ""} when nothing is named
+   */
+  record RequestAction(String name, String target) {
+    public RequestAction {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(target, "target");
+    }
+
+    @Override
+    public String toString() {
+      return target.isEmpty() ? name : name + " " + target;
+    }
+  }
+
+  /**
+   * What the gate decided about one action.
+   *
+   * @param kind allow, deny, or approval needed (which fails closed until approvals exist)
+   * @param rule the deciding rule as the evidence names it ({@code git.push: deny}, {@code default})
+   * @param reason one line for the agent's 403 and the evidence; never a secret
+   */
+  record Verdict(Kind kind, String rule, String reason) {
+    /** The three outcomes. */
+    public enum Kind { ALLOW, DENY, APPROVE }
+
+    public Verdict {
+      Objects.requireNonNull(kind, "kind");
+      Objects.requireNonNull(rule, "rule");
+      Objects.requireNonNull(reason, "reason");
+    }
+
+    public boolean allowed() {
+      return kind == Kind.ALLOW;
+    }
+  }
+
+  /**
+   * One request read on an inspected connection, as the evidence records it: never a body, a
+   * header value or a query value.
+   *
+   * @param method the request method
+   * @param host the canonical host (the CONNECT target)
+   * @param pathTemplate the path with its variable segments named ({@code /repos/{owner}/{repo}/pulls}),
+   *     or the path without its query for a request no table entry names
+   * @param actions the actions, each with its target
+   * @param decision {@code allowed}, {@code denied} or {@code approval_required}
+   * @param rule the rule that decided (the strictest, for several actions)
+   * @param status the upstream's status code, or 0 when the request was not sent
+   */
+  record InspectedRequest(String method, String host, String pathTemplate, List<RequestAction> actions,
+      String decision, String rule, int status) {
+    public InspectedRequest {
+      actions = List.copyOf(actions);
+    }
+  }
+
+  /** Decides one action. */
+  Verdict decide(RequestAction action);
+
+  /**
+   * Records one request, once it is decided (and, when sent, answered).
+   *
+   * @throws RuntimeException if it cannot be recorded; the gateway then fails closed
+   */
+  void onRequest(InspectedRequest request);
+}

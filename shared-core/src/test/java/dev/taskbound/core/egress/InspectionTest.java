@@ -1,0 +1,467 @@
+package dev.taskbound.core.egress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.taskbound.core.broker.Secret;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ProxySelector;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 15: the inspecting gateway with real TLS on both sides. The agent's side is the JDK's
+ * HttpClient (and raw TLS sockets for the escape cases) trusting only the session CA; the upstream
+ * is a local HTTPS stand-in with a certificate from a test CA, which the gateway is told to trust
+ * through the host-only upstream trust setting.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class InspectionTest {
+  private static final String REAL = "ghs_realTokenValue0123456789abcdefghijklmnop";
+
+  @TempDir Path dir;
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final List<RequestGate.InspectedRequest> recorded = new CopyOnWriteArrayList<>();
+  private final List<String> events = new CopyOnWriteArrayList<>();
+  private final SessionCa upstreamCa = SessionCa.generate("upstream-test-ca", Clock.systemUTC());
+  private SessionCa sessionCa;
+  private InjectedCredentials credentials;
+  private int proxyPort;
+
+  @AfterEach
+  void closeAll() throws Exception {
+    for (AutoCloseable c : closeables) {
+      c.close();
+    }
+  }
+
+  /** A gate that denies pushes to main and ref deletions, and allows the rest. */
+  private final RequestGate gate = new RequestGate() {
+    @Override
+    public Verdict decide(RequestAction action) {
+      if (action.name().equals("git.push") && action.target().equals("refs/heads/main")
+          || action.name().equals("git.ref.delete")) {
+        return new Verdict(Verdict.Kind.DENY, action.name() + ": deny", "the test gate refuses it");
+      }
+      if (action.name().equals("github.pr.merge")) {
+        return new Verdict(Verdict.Kind.APPROVE, "github.pr.merge: approve", "a person must approve merges");
+      }
+      return new Verdict(Verdict.Kind.ALLOW, "default", "allowed");
+    }
+
+    @Override
+    public void onRequest(InspectedRequest request) {
+      recorded.add(request);
+    }
+  };
+
+  private HttpsStandIn standIn(String host) throws IOException {
+    HttpsStandIn s = new HttpsStandIn(upstreamCa.serverContext(host));
+    closeables.add(s);
+    return s;
+  }
+
+  /** The gateway on a loopback port, inspecting {@code inspected}, trusting the upstream test CA. */
+  private void gateway(Set<String> inspected, Map<String, String> pins, KeyStore upstreamTrust, String... allow)
+      throws Exception {
+    sessionCa = SessionCa.generate("test-session", Clock.systemUTC());
+    credentials = InjectedCredentials.create();
+    Inspection inspection = Inspection.of(inspected, sessionCa, Optional.of(upstreamTrust), credentials, gate);
+    RuleSet rules = RuleSet.of(java.util.Arrays.stream(allow).map(EgressRule::parse).toList(), List.of());
+    Gateway g = Gateway.start(new GatewayConfig(dir.resolve("gw.sock"), rules, pins, EgressListener.NONE,
+        GatewayOptions.DEFAULTS.withAllowPrivateAddresses(true)
+            .withEvents((kind, host, port, detail) -> events.add(kind + " " + host + " " + detail)),
+        inspection));
+    closeables.add(g);
+    ServerSocketChannel port = ServerSocketChannel.open().bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    g.serveFrom(port);
+    proxyPort = ((InetSocketAddress) port.getLocalAddress()).getPort();
+  }
+
+  private static KeyStore trusting(X509Certificate... certs) throws Exception {
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    for (int i = 0; i < certs.length; i++) {
+      ks.setCertificateEntry("ca" + i, certs[i]);
+    }
+    return ks;
+  }
+
+  private HttpClient agentClient() throws Exception {
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trusting(sessionCa.certificate()));
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return HttpClient.newBuilder().sslContext(ctx)
+        .proxy(ProxySelector.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), proxyPort)))
+        .connectTimeout(Duration.ofSeconds(10)).build();
+  }
+
+  private void githubGateway(HttpsStandIn up) throws Exception {
+    gateway(Set.of("api.github.com"), Map.of("api.github.com", "127.0.0.1"), trusting(upstreamCa.certificate()),
+        "api.github.com:" + up.port());
+  }
+
+  @Test
+  void injectsTheRealTokenInPlaceOfItsPlaceholderOnlyOnTheWayToItsHost() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+    String placeholder = credentials.bind(Set.of("api.github.com"), "", Secret.of(REAL));
+
+    HttpResponse<String> r = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port()
+        + "/repos/o/r/issues?state=open")).header("Authorization", "Bearer " + placeholder).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(placeholder).startsWith("ghs_tbph").doesNotContain(REAL);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).isEqualTo("ok");
+    assertThat(up.received()).singleElement().satisfies(req -> {
+      assertThat(req.authorization()).isEqualTo("Bearer " + REAL);
+      assertThat(req.path()).isEqualTo("/repos/o/r/issues?state=open");
+    });
+    assertThat(recorded).singleElement().satisfies(req -> {
+      assertThat(req.pathTemplate()).isEqualTo("/repos/o/r/issues?state=").doesNotContain("open");
+      assertThat(req.decision()).isEqualTo("allowed");
+      assertThat(req.status()).isEqualTo(200);
+      assertThat(req.actions()).extracting(RequestGate.RequestAction::name).containsExactly("http.request");
+    });
+  }
+
+  @Test
+  void injectsIntoBasicAuthenticationAsGitSendsIt() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+    String placeholder = credentials.bind(Set.of("api.github.com"), "", Secret.of(REAL));
+    String basic = Base64.getEncoder().encodeToString(("x-access-token:" + placeholder).getBytes(StandardCharsets.UTF_8));
+
+    HttpResponse<String> r = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port()
+        + "/o/r.git/info/refs?service=git-upload-pack")).header("Authorization", "Basic " + basic).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    String sent = new String(Base64.getDecoder().decode(up.received().get(0).authorization().substring(6)),
+        StandardCharsets.UTF_8);
+    assertThat(sent).isEqualTo("x-access-token:" + REAL);
+  }
+
+  @Test
+  void refusesAPlaceholderSentToAnotherAllowedHostAndSendsNothing() throws Exception {
+    HttpsStandIn github = standIn("api.github.com");
+    HttpsStandIn other = standIn("api.other.test");
+    gateway(Set.of("api.github.com", "api.other.test"),
+        Map.of("api.github.com", "127.0.0.1", "api.other.test", "127.0.0.1"), trusting(upstreamCa.certificate()),
+        "api.github.com:" + github.port(), "api.other.test:" + other.port());
+    String placeholder = credentials.bind(Set.of("api.github.com"), "", Secret.of(REAL));
+
+    HttpResponse<String> r = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.other.test:"
+        + other.port() + "/collect")).header("Authorization", "token " + placeholder).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(r.body()).contains("placeholder of a credential for api.github.com sent to api.other.test");
+    assertThat(other.received()).isEmpty();
+    assertThat(events).anySatisfy(e -> assertThat(e).startsWith("CREDENTIAL_MISUSE api.other.test"));
+  }
+
+  @Test
+  void refusesAForgedAuthorizationOnAHostWhoseCredentialTheGatewayInjects() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+    credentials.bind(Set.of("api.github.com"), "", Secret.of(REAL));
+
+    HttpResponse<String> forged = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:"
+        + up.port() + "/user")).header("Authorization", "Bearer ghp_someOtherTokenTheAgentFound").build(),
+        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> real = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:"
+        + up.port() + "/user")).header("Authorization", "Bearer " + REAL).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(forged.statusCode()).isEqualTo(403);
+    assertThat(forged.body()).contains("carries a credential the gateway did not inject");
+    assertThat(real.statusCode()).isEqualTo(403);
+    assertThat(real.body()).contains("a real credential").doesNotContain(REAL);
+    assertThat(up.received()).isEmpty();
+    assertThat(String.join("\n", events)).doesNotContain(REAL);
+  }
+
+  @Test
+  void decidesAGitPushByItsRefAndSendsOnlyAllowedOnes() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+    HttpClient agent = agentClient();
+
+    HttpResponse<String> toMain = agent.send(receivePack(up, "refs/heads/main", false), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> toTask = agent.send(receivePack(up, "refs/heads/taskbound/t1/work", false),
+        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> delete = agent.send(receivePack(up, "refs/heads/old", true), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(toMain.statusCode()).isEqualTo(403);
+    assertThat(toMain.body()).contains("git.push refs/heads/main").contains("the test gate refuses it");
+    assertThat(toTask.statusCode()).isEqualTo(200);
+    assertThat(delete.statusCode()).isEqualTo(403);
+    assertThat(up.received()).singleElement().satisfies(req -> {
+      assertThat(req.path()).isEqualTo("/o/r.git/git-receive-pack");
+      assertThat(new String(req.body(), StandardCharsets.ISO_8859_1)).contains("refs/heads/taskbound/t1/work").endsWith("PACK-DATA");
+    });
+    assertThat(recorded).extracting(RequestGate.InspectedRequest::decision).containsExactly("denied", "allowed", "denied");
+    assertThat(recorded.get(0).rule()).isEqualTo("git.push: deny");
+    assertThat(recorded.get(2).actions()).extracting(RequestGate.RequestAction::name).containsExactly("git.ref.delete");
+    assertThat(recorded.get(0).pathTemplate()).isEqualTo("/**/git-receive-pack");
+  }
+
+  private static HttpRequest receivePack(HttpsStandIn up, String ref, boolean delete) {
+    String old = delete ? "1".repeat(40) : "0".repeat(40);
+    String neu = delete ? "0".repeat(40) : "2".repeat(40);
+    String cmd = old + " " + neu + " " + ref + "\0report-status side-band-64k\n";
+    String pkt = String.format("%04x", cmd.length() + 4) + cmd + "0000" + "PACK-DATA";
+    return HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port() + "/o/r.git/git-receive-pack"))
+        .header("Content-Type", "application/x-git-receive-pack-request")
+        .POST(HttpRequest.BodyPublishers.ofString(pkt, StandardCharsets.ISO_8859_1)).build();
+  }
+
+  @Test
+  void anApprovalRuleFailsClosedWithAMessage() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+
+    HttpResponse<String> r = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port()
+        + "/repos/o/r/pulls/7/merge")).PUT(HttpRequest.BodyPublishers.ofString("{}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(r.body()).contains("needs approval").contains("a person must approve merges");
+    assertThat(up.received()).isEmpty();
+    assertThat(recorded).singleElement().satisfies(req -> {
+      assertThat(req.decision()).isEqualTo("approval_required");
+      assertThat(req.pathTemplate()).isEqualTo("/repos/{owner}/{repo}/pulls/{number}/merge");
+    });
+  }
+
+  @Test
+  void anUpstreamCertificateFromAnUnknownCaGivesTheAgentAnErrorAndSendsNothing() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    SessionCa stranger = SessionCa.generate("stranger", Clock.systemUTC());
+    gateway(Set.of("api.github.com"), Map.of("api.github.com", "127.0.0.1"), trusting(stranger.certificate()),
+        "api.github.com:" + up.port());
+
+    HttpResponse<String> r = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port()
+        + "/user")).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(502);
+    assertThat(r.body()).contains("failed TLS verification").contains("not signed by a CA the gateway trusts")
+        .contains("nothing was sent");
+    assertThat(up.received()).isEmpty();
+    assertThat(events).anySatisfy(e -> assertThat(e).startsWith("UPSTREAM_TLS api.github.com"));
+  }
+
+  @Test
+  void anUpstreamCertificateForAnotherNameIsRefused() throws Exception {
+    HttpsStandIn up = standIn("wrong.example");
+    githubGateway(up);
+
+    HttpResponse<String> r = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port()
+        + "/user")).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(502);
+    assertThat(r.body()).contains("its certificate does not name the host");
+    assertThat(up.received()).isEmpty();
+  }
+
+  @Test
+  void anExpiredUpstreamCertificateIsRefused() throws Exception {
+    SessionCa old = SessionCa.generate("old", Clock.fixed(Instant.now().minus(Duration.ofDays(3)), ZoneOffset.UTC));
+    HttpsStandIn up = new HttpsStandIn(old.serverContext("api.github.com"));
+    closeables.add(up);
+    gateway(Set.of("api.github.com"), Map.of("api.github.com", "127.0.0.1"), trusting(old.certificate()),
+        "api.github.com:" + up.port());
+
+    HttpResponse<String> r = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port()
+        + "/user")).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(502);
+    assertThat(r.body()).contains("its certificate has expired");
+    assertThat(up.received()).isEmpty();
+  }
+
+  // --- escape cases on the inspected path --------------------------------------------------------
+
+  /** A TLS connection through CONNECT, trusting the session CA, with {@code sni} in its ClientHello. */
+  private SSLSocket tunnel(String connectHost, int port, String sni) throws Exception {
+    Socket s = new Socket(InetAddress.getLoopbackAddress(), proxyPort);
+    s.setSoTimeout(10_000);
+    s.getOutputStream().write(("CONNECT " + connectHost + ":" + port + " HTTP/1.1\r\nHost: " + connectHost + ":" + port
+        + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    byte[] established = s.getInputStream().readNBytes(ProxyClient.ESTABLISHED.length());
+    assertThat(new String(established, StandardCharsets.ISO_8859_1)).isEqualTo(ProxyClient.ESTABLISHED);
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trusting(sessionCa.certificate()));
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    SSLSocket tls = (SSLSocket) ctx.getSocketFactory().createSocket(s, sni, port, true);
+    tls.startHandshake();
+    return tls;
+  }
+
+  private static String exchange(SSLSocket tls, String request) throws IOException {
+    OutputStream out = tls.getOutputStream();
+    out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+    InputStream in = tls.getInputStream();
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
+    byte[] buf = new byte[4096];
+    // Until the end of one response with Content-Length, or the close.
+    while (true) {
+      int n;
+      try {
+        n = in.read(buf);
+      } catch (IOException e) {
+        break; // the gateway closed after its answer
+      }
+      if (n < 0) {
+        break;
+      }
+      got.write(buf, 0, n);
+      String text = got.toString(StandardCharsets.ISO_8859_1);
+      int end = text.indexOf("\r\n\r\n");
+      if (end > 0) {
+        var m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(text.substring(0, end));
+        if (m.find() && text.length() - end - 4 >= Integer.parseInt(m.group(1))) {
+          break;
+        }
+      }
+    }
+    return got.toString(StandardCharsets.ISO_8859_1);
+  }
+
+  @Test
+  void aSecondRequestNamingAnotherHostInTheSameConnectionIsRefused() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+
+    try (SSLSocket tls = tunnel("api.github.com", up.port(), "api.github.com")) {
+      String first = exchange(tls, "GET /one HTTP/1.1\r\nHost: api.github.com:" + up.port() + "\r\n\r\n");
+      String second = exchange(tls, "GET /two HTTP/1.1\r\nHost: evil.example\r\n\r\n");
+
+      assertThat(first).startsWith("HTTP/1.1 200");
+      assertThat(second).startsWith("HTTP/1.1 400").contains("Host header 'evil.example' does not name");
+    }
+    assertThat(up.received()).extracting(HttpsStandIn.Received::path).containsExactly("/one");
+    assertThat(events).anySatisfy(e -> assertThat(e).startsWith("HOST_MISMATCH api.github.com"));
+  }
+
+  @Test
+  void http2PriorKnowledgeInsideAnInspectedTunnelIsRefused() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+
+    try (SSLSocket tls = tunnel("api.github.com", up.port(), "api.github.com")) {
+      String answer = exchange(tls, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+      assertThat(answer).startsWith("HTTP/1.1 400").contains("unsupported protocol 'HTTP/2.0'");
+    }
+    assertThat(up.received()).isEmpty();
+  }
+
+  @Test
+  void aSmuggledSecondRequestBehindTheFirstsBodyIsRefused() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+
+    try (SSLSocket tls = tunnel("api.github.com", up.port(), "api.github.com")) {
+      String answer = exchange(tls, "POST /a HTTP/1.1\r\nHost: api.github.com:" + up.port() + "\r\nContent-Length: 5\r\n"
+          + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: api.github.com\r\n\r\n");
+
+      assertThat(answer).startsWith("HTTP/1.1 400").contains("both Transfer-Encoding and Content-Length");
+    }
+    assertThat(up.received()).isEmpty();
+  }
+
+  @Test
+  void aClientHelloNamingAnotherHostThanTheConnectIsCutOff() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> tunnel("api.github.com", up.port(), "evil.example").close())
+        .isInstanceOf(IOException.class);
+    assertThat(up.received()).isEmpty();
+    assertThat(events).anySatisfy(e -> assertThat(e).startsWith("SNI_MISMATCH api.github.com"));
+  }
+
+  @Test
+  void anAgentOfferingOnlyHttp2GetsNoHandshake() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> {
+      Socket s = new Socket(InetAddress.getLoopbackAddress(), proxyPort);
+      s.getOutputStream().write(("CONNECT api.github.com:" + up.port() + " HTTP/1.1\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      s.getInputStream().readNBytes(ProxyClient.ESTABLISHED.length());
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trusting(sessionCa.certificate()));
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(null, tmf.getTrustManagers(), null);
+      try (SSLSocket tls = (SSLSocket) ctx.getSocketFactory().createSocket(s, "api.github.com", up.port(), true)) {
+        var p = tls.getSSLParameters();
+        p.setApplicationProtocols(new String[] {"h2"});
+        tls.setSSLParameters(p);
+        tls.startHandshake();
+      }
+    }).isInstanceOf(SSLHandshakeException.class);
+    assertThat(up.received()).isEmpty();
+  }
+
+  @Test
+  void hostsNotMarkedForInspectionStayOpaqueTunnels() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    gateway(Set.of("other.example"), Map.of("api.github.com", "127.0.0.1"), trusting(upstreamCa.certificate()),
+        "api.github.com:" + up.port());
+
+    // The agent trusting only the session CA cannot talk to an opaque tunnel: the upstream's own certificate arrives.
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> tunnel("api.github.com", up.port(), "api.github.com"))
+        .isInstanceOf(SSLHandshakeException.class);
+    assertThat(recorded).isEmpty();
+  }
+
+  @Test
+  void theSessionCaForgetsItsKeyWhenTheGatewayCloses() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+
+    closeAll();
+    closeables.clear();
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> sessionCa.serverContext("new.example"))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+  }
+}

@@ -84,6 +84,8 @@ public final class Session implements AutoCloseable {
   private volatile String stopCause;
   private volatile int stopExitCode;
   private TeardownReport report;
+  /** The kid of the session's evidence key, kept after the key itself is dropped at the seal. */
+  private volatile String evidenceKid;
   /** The open phase under way, for reporting an unexpected failure as that phase's. */
   private volatile OpenPhase phase = OpenPhase.STATE;
   /** {@code spec.registries} with the credentials read from the host environment. */
@@ -186,8 +188,10 @@ public final class Session implements AutoCloseable {
     timer.mark("open.state-dir");
 
     journal.register(TeardownRunner.SEAL_EVIDENCE, Map.of("events", layout.events().toString()));
+    // Held by this process only, never written to disk (issue 14): a recovery after this process
+    // died seals with a new key and says so (evidence.rekeyed).
     live.sealingKey = SealingKey.generate();
-    live.sealingKey.writeTo(layout.sealingKey());
+    evidenceKid = live.sealingKey.keyId();
     live.evidence = EvidenceLog.create(layout.events(), id.value(), spec.clock());
     writePrivate(layout.effectivePolicy(), policy.toCanonicalJson());
     timer.mark("open.evidence");
@@ -283,6 +287,7 @@ public final class Session implements AutoCloseable {
     data.put("spiffe_id", identity.spiffeId().toString());
     data.put("profile", policy.profile().orElse(null));
     data.put("policy_digest", policy.digest());
+    data.put("sealing_kid", live.sealingKey.keyId());
     data.put("backend", policy.backend().name().toLowerCase(java.util.Locale.ROOT));
     data.put("enforcement", policy.enforcement().name().toLowerCase(java.util.Locale.ROOT));
     data.put("ttl_seconds", policy.ttl().toSeconds());
@@ -730,6 +735,14 @@ public final class Session implements AutoCloseable {
 
   public SessionId id() {
     return id;
+  }
+
+  /**
+   * The kid (RFC 7638 thumbprint) of the key that will seal this session's evidence: what a host
+   * records at open, before the agent starts, for {@code taskbound verify --expect-kid}.
+   */
+  public String evidenceKeyId() {
+    return evidenceKid;
   }
 
   public EffectivePolicy policy() {

@@ -52,6 +52,9 @@ import java.util.stream.Collectors;
  *     {@code gate.rules[i]}, {@code vault.policies[i]}, {@code vault.ttl}, {@code vault.numUses},
  *     {@code vault.secrets[i]}
  * @param vault what the Vault broker may grant ({@code spec.vault}); empty when nothing
+ * @param evidenceSigner the org signer that certifies the session's evidence key ({@code
+ *     spec.evidence.signer}, the Ceiling's only); empty when none. Provenance key {@code
+ *     evidence.signer}
  * @param registries the package-registry presets ({@code spec.registries}) the session writes
  *     client configuration for, in policy order; empty when none. Provenance keys {@code
  *     registries} and {@code registries[i]}
@@ -72,7 +75,8 @@ public record EffectivePolicy(
     List<GateRule> gateRules,
     Map<String, Provenance> provenance,
     Optional<VaultPolicy> vault,
-    List<RegistryPolicy> registries) {
+    List<RegistryPolicy> registries,
+    Optional<EvidenceSigner> evidenceSigner) {
 
   public EffectivePolicy {
     Objects.requireNonNull(trustDomain, "trustDomain");
@@ -99,6 +103,7 @@ public record EffectivePolicy(
     provenance = Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
     Objects.requireNonNull(vault, "vault");
     registries = List.copyOf(registries);
+    Objects.requireNonNull(evidenceSigner, "evidenceSigner");
   }
 
   /** The preferred sandbox backend: the first of {@link #backends()}. */
@@ -176,7 +181,7 @@ public record EffectivePolicy(
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("ttl", Provenance.commandLine("--ttl"));
     return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts,
-        allowPrivate, repositories, permissions, gateRules, prov, vault, registries);
+        allowPrivate, repositories, permissions, gateRules, prov, vault, registries, evidenceSigner);
   }
 
   /** Whether {@code field} still holds the built-in default ceiling's value, whose limit is looser. */
@@ -189,7 +194,7 @@ public record EffectivePolicy(
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("sandbox.backends", at);
     return new EffectivePolicy(trustDomain, audience, ttl, profile, List.of(backend), enforcement, allow, deny,
-        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries);
+        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries, evidenceSigner);
   }
 
   /**
@@ -230,6 +235,8 @@ public record EffectivePolicy(
     if (!registries.isEmpty()) {
       root.put("registries", canonicalRegistries(registries)); // only when set, so other digests stay put
     }
+    evidenceSigner.ifPresent(sg -> root.put("evidence", Map.of("signer", Map.of("vault-transit",
+        Map.of("mount", sg.mount(), "key", sg.key()))))); // only when set, so other digests stay put
     try {
       return JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build()
           .writeValueAsString(root);

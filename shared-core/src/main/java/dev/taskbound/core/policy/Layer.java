@@ -24,8 +24,9 @@ record Layer(
     Located<List<Located<GateRule>>> gateRules,
     Located<VaultLayer> vault,
     Located<Boolean> allowPrivate,
-    Located<List<Located<RegistryPolicy>>> registries) {
+    Located<List<Located<RegistryPolicy>>> registries,
+    Located<EvidenceSigner> signer) {
 
   static final Layer EMPTY =
-      new Layer(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+      new Layer(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 }

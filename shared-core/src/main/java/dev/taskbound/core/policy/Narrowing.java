@@ -50,6 +50,8 @@ final class Narrowing {
   private Located<List<Located<String>>> vaultPolicies = builtInList(List.of(), "vault.policies");
   private Located<Duration> vaultTtl;
   private Located<Long> vaultNumUses;
+  /** {@code evidence.signer}: the Ceiling's only (the binder refuses it below), never narrowed away. */
+  private Located<EvidenceSigner> signer;
   private Located<List<Located<VaultSecretPolicy>>> vaultSecrets = builtInList(List.of(), "vault.secrets");
   private Located<List<Located<RegistryPolicy>>> registries = builtInList(List.of(), "registries");
 
@@ -82,6 +84,7 @@ final class Narrowing {
     c.vaultPolicies = vaultPolicies;
     c.vaultTtl = vaultTtl;
     c.vaultNumUses = vaultNumUses;
+    c.signer = signer;
     c.vaultSecrets = vaultSecrets;
     c.registries = registries;
     return c;
@@ -111,6 +114,9 @@ final class Narrowing {
     applyGate(layer.gateRules());
     applyVault(layer.vault());
     applyRegistries(layer.registries());
+    if (layer.signer() != null) {
+      signer = layer.signer();
+    }
     // Whatever this layer set is now the limit for the layers below it.
     open = false;
   }
@@ -542,7 +548,11 @@ final class Narrowing {
     List<RegistryPolicy> regs = values(registries, "registries", prov);
     return new EffectivePolicy(trustDomain.value(), audience.value(), ttl.value(), profile.map(Located::value),
         backends.value().stream().map(Located::value).collect(Collectors.toList()), enforcement.value(),
-        allowed, denied, pins, allowPrivate.value(), repos, perms, rules, prov, vault, regs);
+        allowed, denied, pins, allowPrivate.value(), repos, perms, rules, prov, vault, regs,
+        Optional.ofNullable(signer).map(sg -> {
+          prov.put("evidence.signer", sg.at());
+          return sg.value();
+        }));
   }
 
 

@@ -206,7 +206,14 @@ public final class Session implements AutoCloseable {
         issuer.mint(new IdentityRequest(policy.trustDomain(), spec.task(), id, policy.audience(), expiresAt, claims));
     writePrivate(layout.jwks(), JwkSets.merge(issuer.jwksJson(), live.sealingKey.publicJwkSetJson()));
     writePrivate(layout.identityClaims(), identity.claimsJson());
-    event("session.opened", sessionOpenedData());
+    // The org signer certifies the evidence key before anything is recorded; unreachable: no session (exit 122).
+    Optional<com.fasterxml.jackson.databind.node.ObjectNode> statement = OrgCertifier.of(
+            policy.evidenceSigner(), spec.credentialSources(), spec.clock())
+        .map(c -> c.certifyOpening(live.sealingKey, spec.task().value(), id.value(), policy));
+    statement.ifPresent(st -> writePrivate(layout.signerStatement(), st.toPrettyString()));
+    Map<String, Object> opened = sessionOpenedData();
+    statement.ifPresent(st -> opened.put("signer_statement", st));
+    event("session.opened", opened);
     event(
         "identity.minted",
         Map.of(

@@ -100,7 +100,7 @@ public final class Session implements AutoCloseable {
     this.policy = policy;
     this.id = SessionId.random();
     this.layout = SessionLayout.of(spec.sessionRoot(), spec.runtimeRoot(), id.value());
-    this.record = new SessionRecord(id.value(), spec.task().value(), spec.outDir(), layout.runtimeDir());
+    this.record = new SessionRecord(id.value(), spec.task().value(), recordedOutDir(spec.outDir()), layout.runtimeDir());
     this.notices = spec.denialNotices().map(out -> new DenialNotices(out, text -> masker().mask(text)));
   }
 
@@ -638,9 +638,19 @@ public final class Session implements AutoCloseable {
    * Writes the teardown report and the summary next to the bundle. Failing to write them is itself
    * a teardown failure: the returned report then says so.
    */
+  /** The evidence directory as it resolves now, before the agent runs (see {@link EvidenceFiles#resolveNow}). */
+  private static Path recordedOutDir(Path outDir) {
+    try {
+      return EvidenceFiles.resolveNow(outDir);
+    } catch (IOException e) {
+      throw new SessionException("cannot resolve the evidence directory " + outDir + ": " + e.getMessage()
+          + "; accepted: a directory path whose existing part can be resolved", ExitCodes.SANDBOX);
+    }
+  }
+
   static TeardownReport writeReports(SessionRecord record, TeardownReport report) {
     try {
-      Files.createDirectories(record.outDir());
+      EvidenceFiles.createRecordedDirectory(record.outDir());
       EvidenceFiles.publish(record.teardownReport(), report.toJson());
       // The summary of the latest sealed state: the newest addendum's, else the bundle's.
       List<Path> addenda = Addenda.of(record.bundle());

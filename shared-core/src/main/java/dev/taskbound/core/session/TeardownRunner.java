@@ -7,6 +7,7 @@ import dev.taskbound.core.broker.registry.RegistryConfig;
 import dev.taskbound.core.evidence.Addenda;
 import dev.taskbound.core.evidence.BundleInputs;
 import dev.taskbound.core.evidence.BundleWriter;
+import dev.taskbound.core.evidence.EvidenceFiles;
 import dev.taskbound.core.evidence.EvidenceLog;
 import dev.taskbound.core.evidence.SealingKey;
 import dev.taskbound.core.evidence.Sealer;
@@ -186,6 +187,7 @@ final class TeardownRunner {
       long baseCount = JSON.readTree(layout.stateDir().resolve("seal.json").toFile()).path("count").asLong();
       TeardownReport report = new TeardownReport(record.sessionId(), soFar);
       String teardownJson = (previous == null ? report : report.after(previous)).toJson();
+      EvidenceFiles.createRecordedDirectory(record.outDir()); // no symbolic link planted since
       BundleWriter.writeAddendum(
           layout.events(), baseCount, seal, teardownJson, record.bundle(), Addenda.path(record.bundle(), attempt));
       live.evidence = null;
@@ -322,7 +324,7 @@ final class TeardownRunner {
       soFar.add(planned);
     }
     String teardownJson = new TeardownReport(record.sessionId(), soFar).toJson();
-    Files.createDirectories(record.outDir());
+    EvidenceFiles.createRecordedDirectory(record.outDir()); // no symbolic link the agent planted
     BundleWriter.write(
         new BundleInputs(
             layout.events(),

@@ -43,15 +43,20 @@ if [ "$(id -u)" -eq 0 ] && [ "$(stat -c %u .)" -eq 0 ]; then
   echo "demo: running as root in a root-owned checkout; the agent's workspace is $workspace (owned by uid 65534)"
 fi
 
+# The run prints the evidence key's kid before the agent starts: the host's record of who may seal
+# the bundle. Keep a copy of Taskbound's stderr to verify against it.
+host_record=$(mktemp)
+trap 'rm -f "$host_record"' EXIT
 set +e
 (cd "$workspace" && "$root/bin/taskbound" run --task DEMO-1 --policy "$root/examples/policies/demo.yml" \
-  --out "$root/taskbound-evidence" -- sh examples/demo-agent.sh)
-status=$?
+  --out "$root/taskbound-evidence" -- sh examples/demo-agent.sh) 2>&1 | tee "$host_record"
+status=${PIPESTATUS[0]}
 set -e
+kid=$(sed -n 's/^  evidence key: kid \([A-Za-z0-9_-]*\).*/\1/p' "$host_record" | sed -n 1p)
 # sed -n 1p reads to the end: an early-exiting head would SIGPIPE ls under pipefail.
 latest=$(ls -t taskbound-evidence/DEMO-1-*.zip 2>/dev/null | sed -n 1p || true)
 if [ -n "$latest" ]; then
   echo
-  bin/taskbound verify "$latest"
+  bin/taskbound verify --expect-kid "$kid" "$latest"
 fi
 exit $status

@@ -198,8 +198,12 @@ public final class ActionMain {
       MaskHandoff handoff = new MaskHandoff(out, WorkflowCommands.stopToken());
       coreEnv.put(MaskHandoff.VARIABLE, "stdout");
       int status;
+      // The evidence key's kid goes to the step summary the moment the core prints it (issue 14).
+      PrintStream coreErr = new PrintStream(new HostRecord(err, runnerFile(env, "GITHUB_STEP_SUMMARY")), true,
+          StandardCharsets.UTF_8);
       try (PrintStream coreOut = new PrintStream(handoff, true, StandardCharsets.UTF_8)) {
-        status = core.execute(runArguments, coreEnv, workspace, coreOut, err);
+        status = core.execute(runArguments, coreEnv, workspace, coreOut, coreErr);
+        coreErr.flush();
         err.flush();
         handoff.finish();
       } catch (IOException e) {

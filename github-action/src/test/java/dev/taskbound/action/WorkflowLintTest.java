@@ -36,9 +36,17 @@ class WorkflowLintTest {
     assertThat(lint.output()).as("every workflow was checked").contains("Checking " + workflows.size() + " workflow file(s)");
   }
 
+  /**
+   * action-validator 0.6.0's schema predates the {@code attestations} permission that
+   * actions/attest-build-provenance needs (it reports "Additional property 'attestations' is not
+   * allowed"); actionlint, which knows it, still checks that workflow.
+   */
+  private static final java.util.Set<String> SCHEMA_TOO_OLD_FOR = java.util.Set.of("examples/github/attest-evidence.yml");
+
   @Test
   void workflowsAndActionYmlPassActionValidator() throws Exception {
     List<Path> files = new ArrayList<>(workflows());
+    files.removeIf(f -> SCHEMA_TOO_OLD_FOR.contains(ROOT.relativize(f).toString()));
     files.add(ROOT.resolve("action.yml"));
 
     for (Path file : files) {

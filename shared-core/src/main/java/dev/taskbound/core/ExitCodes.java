@@ -32,4 +32,21 @@ public final class ExitCodes {
   public static final int SIGNAL_BASE = 128;
 
   private ExitCodes() {}
+
+  /**
+   * The exit codes of {@code taskbound verify} (its own small range, not {@code run}'s). Documented
+   * in {@code docs/cli.md} and {@code docs/evidence.md}.
+   */
+  public static final class Verify {
+    /** Intact, and a trust anchor verified who sealed it (or {@code --allow-unverified-signer}). */
+    public static final int VALID = 0;
+    /** Tampered with, incomplete, or a trust anchor contradicts the signer. */
+    public static final int INVALID = 1;
+    /** The bundle or an anchor file cannot be read or parsed. */
+    public static final int UNREADABLE = 2;
+    /** Intact, but no trust anchor verified who sealed it: self-signed, as far as the verifier knows. */
+    public static final int SIGNER_NOT_VERIFIED = 3;
+
+    private Verify() {}
+  }
 }

@@ -180,13 +180,15 @@ final class RunCommand implements Callable<Integer> {
       int status;
       try {
         err.printf(
-            "taskbound: task %s, session %s, %s sandbox, ttl %s%n  identity: %s%n  session:  %s%n",
+            "taskbound: task %s, session %s, %s sandbox, ttl %s%n  identity: %s%n  session:  %s%n"
+                + "  evidence key: kid %s (record it; verify with --expect-kid)%n",
             sessionSpec.task().value(),
             session.id().value(),
             session.policy().backend().name().toLowerCase(Locale.ROOT),
             RunSummary.duration(session.policy().ttl()),
             session.identity().spiffeId(),
-            session.stateDirectory());
+            session.stateDirectory(),
+            session.evidenceKeyId());
         session.orgCeiling().ifPresent(org -> err.printf("  ceiling:  %s%n", org.describe()));
         err.flush();
         handOffMasks(session);

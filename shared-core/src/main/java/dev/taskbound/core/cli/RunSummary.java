@@ -30,7 +30,7 @@ final class RunSummary {
     if (Files.exists(session.record().bundle())) {
       err.printf("  evidence: %s%n", session.record().bundle());
       err.printf("  summary:  %s%n", session.record().summary());
-      err.printf("  verify:   taskbound verify %s%n", session.record().bundle());
+      err.printf("  verify:   taskbound verify --expect-kid %s %s%n", session.evidenceKeyId(), session.record().bundle());
     }
     err.flush();
   }

@@ -20,6 +20,8 @@ final class Bundle {
   static final String TEARDOWN = "teardown.json";
   static final String SUMMARY = "summary.md";
   static final String REPORT = "report.html";
+  /** The org signer's statement on the evidence key, copied from session.opened (when configured). */
+  static final String STATEMENT = "signer-statement.json";
   /** In an addendum only: which bundle it continues, after which line. */
   static final String ADDENDUM = "addendum.json";
   /** Bundles are small; this bounds what a hostile zip can make us hold. */

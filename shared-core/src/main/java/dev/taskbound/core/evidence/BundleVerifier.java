@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.text.ParseException;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -21,24 +22,30 @@ import java.util.Map;
  * Verifies an evidence bundle (zip or directory): every line of {@code events.jsonl} parses, its
  * hash matches its canonical content, its {@code prev} matches the line before, {@code seq} runs
  * 1..n, all lines name one session; then the seal's ES256 signature (key by {@code kid} from the
- * bundle's {@code jwks.json}, or from a trusted JWK Set when given) and that the seal's session,
- * count and final hash match the events. Stops at the first problem and names it.
+ * bundle's {@code jwks.json}, or from a trusted JWK Set when given; the key's RFC 7638 thumbprint
+ * must be its kid) and that the seal's session, count and final hash match the events. Stops at
+ * the first problem and names it.
  *
- * <p>With the bundle's own {@code jwks.json} a valid result proves integrity (nothing was edited,
- * removed, reordered or appended after sealing, unless the whole bundle was re-made with a new key);
- * only a trusted JWK Set proves who sealed it. Stateless and thread-safe.
+ * <p>Then the signer, against the {@link TrustAnchors} given: with none, the result is valid but
+ * its signer is NOT verified (anyone who holds the bundle can re-seal it with a key of their own).
+ * Every anchor given must vouch for the sealing key; one that contradicts it makes the result
+ * invalid. A seal by a recovery key (the session's key was lost with its process, see {@code
+ * evidence.rekeyed}) is checked with the key that event certifies; only the org signer can vouch
+ * for it. Stateless and thread-safe.
  */
 public final class BundleVerifier {
+  static final String REKEYED = "evidence.rekeyed";
+
   private BundleVerifier() {}
 
   /**
-   * Verifies with the key from the bundle's own {@code jwks.json}.
+   * Verifies with the key from the bundle's own {@code jwks.json} and no trust anchor.
    *
    * @throws EvidenceException if the bundle cannot be read at all (missing, not a zip or
    *     directory); tampering gives an invalid result instead
    */
   public static VerificationResult verify(Path bundleZipOrDirectory) {
-    return verify(bundleZipOrDirectory, null);
+    return verify(bundleZipOrDirectory, TrustAnchors.none());
   }
 
   /**
@@ -48,20 +55,29 @@ public final class BundleVerifier {
    *     a JWK Set
    */
   public static VerificationResult verify(Path bundleZipOrDirectory, String trustedJwksJson) {
-    JWKSet trusted = null;
-    if (trustedJwksJson != null) {
-      try {
-        trusted = JWKSet.parse(trustedJwksJson);
-      } catch (ParseException e) {
-        throw new EvidenceException("trusted JWKS is not a JWK Set (expected {\"keys\":[...]}): " + e.getMessage(), e);
-      }
-    }
+    return verify(bundleZipOrDirectory, trustedJwksJson == null ? TrustAnchors.none() : TrustAnchors.none().withJwks(trustedJwksJson));
+  }
+
+  /**
+   * Verifies integrity, then the signer against {@code anchors}.
+   *
+   * @throws EvidenceException if the bundle cannot be read at all
+   */
+  public static VerificationResult verify(Path bundleZipOrDirectory, TrustAnchors anchors) {
+    JWKSet trusted = anchors.jwks().orElse(null);
     Path base = Addenda.baseOf(bundleZipOrDirectory).orElse(bundleZipOrDirectory);
     List<Path> addenda = base.equals(bundleZipOrDirectory) ? Addenda.of(base) : List.of(bundleZipOrDirectory);
     Map<String, byte[]> files = Bundle.read(base);
     Checked checked = check(files, trusted);
-    if (!checked.result().valid() || addenda.isEmpty()) {
+    if (!checked.result().valid()) {
       return checked.result();
+    }
+    Signer signer = signer(anchors, checked.chain().events(), checked.sealed(), "");
+    if (signer.rejected() != null) {
+      return signer.rejected();
+    }
+    if (addenda.isEmpty()) {
+      return checked.result().withSigner(signer.verified(), signer.text());
     }
     StringBuilder message = new StringBuilder(checked.result().message());
     List<String> lines = checked.lines();
@@ -87,19 +103,25 @@ public final class BundleVerifier {
       if (combined.size() == lines.size()) {
         return VerificationResult.bad(n, 0, label + ": holds no events");
       }
-      Sealed sealed = checkSeal(more.get(Bundle.SEAL), keys(files, trusted), n, chain, checked.kid(), label + ": ");
+      Sealed sealed = checkSeal(more.get(Bundle.SEAL), keys(files, trusted), n, chain, checked.sealed().kid(), label + ": ");
       if (sealed.problem() != null) {
         return sealed.problem();
       }
-      message.append("; ").append(label).append(": ").append(n - lines.size()).append(" more events, resealed by kid ")
-          .append(sealed.kid());
+      Signer more2 = signer(anchors, chain.events(), sealed, label + ": ");
+      if (more2.rejected() != null) {
+        return more2.rejected();
+      }
+      signer = signer.and(more2, label);
+      message.append("; ").append(label).append(": ").append(n - lines.size()).append(" more events, ")
+          .append(sealed.rekey() != null ? "resealed by recovery key " : "resealed by kid ").append(sealed.kid());
       all = chain.events();
     }
-    return VerificationResult.ok(all.size(), message.append("; ").append(Addenda.teardownAttempts(all)).toString());
+    return VerificationResult.ok(all.size(), message.append("; ").append(Addenda.teardownAttempts(all)).toString())
+        .withSigner(signer.verified(), signer.text());
   }
 
-  /** A bundle's verdict with what an addendum continues: its lines, chain and sealing kid. */
-  private record Checked(VerificationResult result, List<String> lines, Chain.Result chain, String kid) {}
+  /** A bundle's verdict with what an addendum continues: its lines, chain and seal. */
+  private record Checked(VerificationResult result, List<String> lines, Chain.Result chain, Sealed sealed) {}
 
   private static Checked check(Map<String, byte[]> files, JWKSet trusted) {
     byte[] events = files.get(Bundle.EVENTS);
@@ -122,8 +144,15 @@ public final class BundleVerifier {
     if (sealed.problem() != null) {
       return new Checked(sealed.problem(), lines, chain, null);
     }
-    String message = "ok: " + n + " events, sealed by kid " + sealed.kid() + (trusted != null ? " (trusted JWKS)" : " (key from the bundle)");
-    return new Checked(VerificationResult.ok(n, message), lines, chain, sealed.kid());
+    String message = sealed.rekey() != null
+        ? "ok: " + n + " events, resealed by recovery key " + sealed.kid() + " (" + recoveryNote(sealed.rekey()) + ")"
+        : "ok: " + n + " events, sealed by kid " + sealed.kid() + (trusted != null ? " (trusted JWKS)" : " (key from the bundle)");
+    return new Checked(VerificationResult.ok(n, message), lines, chain, sealed);
+  }
+
+  private static String recoveryNote(EvidenceEvent rekey) {
+    return "the session's key " + rekey.data().path("previous_kid").asText("?") + " was lost; linked at line "
+        + (rekey.seq() - 1) + " to its chain head " + rekey.prev();
   }
 
   /** The keys a seal is checked with, and where they came from (for messages). */
@@ -145,14 +174,18 @@ public final class BundleVerifier {
     }
   }
 
-  /** A seal's verdict: the problem (null when good) and the kid that signed it. */
-  private record Sealed(VerificationResult problem, String kid) {}
+  /**
+   * A seal's verdict: the problem (null when good), the kid that signed it, when, and the {@code
+   * evidence.rekeyed} event that certifies it when it is a recovery key.
+   */
+  private record Sealed(VerificationResult problem, String kid, Instant sealedAt, EvidenceEvent rekey) {}
 
   /**
-   * Checks a seal over {@code chain} ({@code n} lines): ES256 by a P-256 key of {@code keys}, and
-   * the signed session, count and final hash match. {@code requiredKid}, when not null, is the only
-   * key accepted (an addendum must be sealed by the key that sealed its bundle). {@code where}
-   * prefixes messages.
+   * Checks a seal over {@code chain} ({@code n} lines): ES256 by a P-256 key of {@code keys} (or, for
+   * a kid an {@code evidence.rekeyed} event of the chain names, the key it names), and the signed
+   * session, count and final hash match. {@code requiredKid}, when not null, is the only key
+   * accepted besides a recovery key (an addendum is sealed by its bundle's key or a recovery key).
+   * {@code where} prefixes messages.
    */
   private static Sealed checkSeal(byte[] sealBytes, Keys keys, long n, Chain.Result chain, String requiredKid, String where) {
     if (sealBytes == null) {
@@ -176,21 +209,38 @@ public final class BundleVerifier {
     if (kid == null || kid.isBlank()) {
       return bad(n, 0, where + "seal: JWS header has no kid");
     }
-    if (requiredKid != null && !requiredKid.equals(kid)) {
-      return bad(n, 0, where + "seal: signed by kid " + kid + ", not by the bundle's sealing key " + requiredKid);
+    EvidenceEvent rekey = rekeyFor(chain.events(), kid);
+    if (requiredKid != null && !requiredKid.equals(kid) && rekey == null) {
+      return bad(n, 0, where + "seal: signed by kid " + kid + ", not by the bundle's sealing key " + requiredKid
+          + " nor by a recovery key an evidence.rekeyed event names");
     }
-    if (keys.problem() != null) {
-      return bad(n, 0, where + keys.problem());
-    }
-    JWK key = keys.set().getKeyByKeyId(kid);
-    if (key == null) {
-      return bad(n, 0, where + "seal: kid " + kid + " is not in " + keys.source());
+    JWK key;
+    String source;
+    if (rekey != null) {
+      source = "the evidence.rekeyed event at line " + rekey.seq();
+      try {
+        key = JWK.parse(CanonicalJson.MAPPER.writeValueAsString(rekey.data().path("jwk")));
+      } catch (IOException | ParseException e) {
+        return bad(n, rekey.seq(), where + "seal: " + source + " holds no JWK");
+      }
+    } else {
+      if (keys.problem() != null) {
+        return bad(n, 0, where + keys.problem());
+      }
+      source = keys.source();
+      key = keys.set().getKeyByKeyId(kid);
+      if (key == null) {
+        return bad(n, 0, where + "seal: kid " + kid + " is not in " + keys.source());
+      }
     }
     if (!(key instanceof ECKey ec) || !Curve.P_256.equals(ec.getCurve())
         || (key.getKeyUse() != null && !KeyUse.SIGNATURE.equals(key.getKeyUse()))) {
-      return bad(n, 0, where + "seal: key " + kid + " in " + keys.source() + " is not an EC P-256 key with use sig");
+      return bad(n, 0, where + "seal: key " + kid + " in " + source + " is not an EC P-256 key with use sig");
     }
     try {
+      if (!kid.equals(ec.computeThumbprint().toString())) {
+        return bad(n, 0, where + "seal: key labelled kid " + kid + " in " + source + " is not the key with that thumbprint");
+      }
       if (!jws.verify(new ECDSAVerifier(ec.toECPublicKey()))) {
         return bad(n, 0, where + "seal: bad signature");
       }
@@ -225,10 +275,118 @@ public final class BundleVerifier {
     if (!chain.lastHash().equals(payload.get("final_hash").asText())) {
       return bad(n, n, where + "seal: final hash does not match line " + n + " (edited and re-chained?)");
     }
-    return new Sealed(null, kid);
+    return new Sealed(null, kid, KeyStatement.instant(payload, "sealed_at"), rekey);
   }
 
   private static Sealed bad(long n, long line, String message) {
-    return new Sealed(VerificationResult.bad(n, line, message), null);
+    return new Sealed(VerificationResult.bad(n, line, message), null, null, null);
+  }
+
+  /** The last {@code evidence.rekeyed} event that names {@code kid} as its new key, or null. */
+  private static EvidenceEvent rekeyFor(List<EvidenceEvent> events, String kid) {
+    EvidenceEvent found = null;
+    for (EvidenceEvent e : events) {
+      if (e.type().equals(REKEYED) && kid.equals(e.data().path("kid").asText(null))) {
+        found = e;
+      }
+    }
+    return found;
+  }
+
+  /**
+   * The signer's verdict: {@code rejected} (an anchor contradicts the seal) as an invalid result,
+   * else whether the anchors verified it and the text saying by what, or why not.
+   */
+  private record Signer(VerificationResult rejected, boolean verified, String text) {
+    Signer and(Signer addendum, String label) {
+      if (verified && addendum.verified()) {
+        return this;
+      }
+      return new Signer(null, false, verified ? "NOT verified: " + label + ": " + addendum.text().replaceFirst("^NOT verified: ", "")
+          : text);
+    }
+  }
+
+  private static Signer signer(TrustAnchors anchors, List<EvidenceEvent> events, Sealed sealed, String where) {
+    long n = events.size();
+    EvidenceEvent opened = events.isEmpty() || !events.get(0).type().equals("session.opened") ? null : events.get(0);
+    for (EvidenceEvent e : events) {
+      if (opened == null && e.type().equals("session.opened")) {
+        opened = e;
+      }
+    }
+    String openedKid = opened == null ? null : opened.data().path("sealing_kid").asText(null);
+    EvidenceEvent rekey = sealed.rekey();
+    if (rekey == null && openedKid != null && !openedKid.equals(sealed.kid())) {
+      return rejected(n, opened.seq(), where + "signer: sealed by kid " + sealed.kid() + ", but session.opened records the"
+          + " session's evidence key " + openedKid + " and no evidence.rekeyed event names " + sealed.kid()
+          + " (re-signed with another key?)");
+    }
+    String recovery = rekey == null ? "" : "sealed by recovery key " + sealed.kid() + " after " + recoveryNote(rekey) + "; ";
+    if (anchors.isEmpty()) {
+      return new Signer(null, false, "NOT verified: " + recovery + "no trust anchor given, so anyone who holds the bundle"
+          + " could have re-sealed it; accepted anchors: " + TrustAnchors.accepted());
+    }
+    List<String> verifiedBy = new java.util.ArrayList<>();
+    List<String> notVerified = new java.util.ArrayList<>();
+    if (anchors.orgKeys().isPresent()) {
+      EvidenceEvent carrier = rekey != null ? rekey : opened;
+      JsonNode statement = carrier == null ? null : carrier.data().get("signer_statement");
+      if (statement == null) {
+        return rejected(n, carrier == null ? 0 : carrier.seq(), where + "signer: " + (carrier == null ? "no session.opened event"
+            : carrier.type() + " at line " + carrier.seq()) + " holds no org-signed statement (signer_statement),"
+            + " so --trusted-keys cannot vouch for kid " + sealed.kid());
+      }
+      KeyStatement.Checked c = KeyStatement.check(statement, anchors.orgKeys().get());
+      if (c.problem() != null) {
+        return rejected(n, carrier.seq(), where + "signer: " + c.problem());
+      }
+      String session = events.isEmpty() ? null : events.get(0).session();
+      if (!c.claims().path("session").asText("").equals(session)) {
+        return rejected(n, carrier.seq(), where + "signer: statement certifies session " + c.claims().path("session").asText("?")
+            + ", not this bundle's session " + session);
+      }
+      if (!c.claims().path("kid").asText("").equals(sealed.kid())) {
+        return rejected(n, carrier.seq(), where + "signer: statement certifies evidence key " + c.claims().path("kid").asText("?")
+            + ", but the seal is by kid " + sealed.kid() + " (re-signed with another key?)");
+      }
+      Instant expires = KeyStatement.instant(c.claims(), "expires_at");
+      if (expires == null || sealed.sealedAt() == null || sealed.sealedAt().isAfter(expires)) {
+        return rejected(n, carrier.seq(), where + "signer: statement expired at " + c.claims().path("expires_at").asText("?")
+            + ", before the seal at " + sealed.sealedAt());
+      }
+      if (rekey != null && !c.claims().path("recovery_of").path("chain_head").asText("").equals(rekey.prev())) {
+        return rejected(n, carrier.seq(), where + "signer: statement for recovery key " + sealed.kid()
+            + " does not name the chain head " + rekey.prev() + " it continues");
+      }
+      verifiedBy.add("org signer " + statement.path("signer").asText("?") + " key version " + c.version() + " (--trusted-keys)");
+    }
+    if (!anchors.expectedKids().isEmpty()) {
+      if (anchors.expectedKids().contains(sealed.kid())) {
+        verifiedBy.add("the host record (--expect-kid " + sealed.kid() + ")");
+      } else if (rekey != null && anchors.expectedKids().contains(rekey.data().path("previous_kid").asText(""))) {
+        notVerified.add("the host recorded the lost key " + rekey.data().path("previous_kid").asText() + ", which sealed nothing");
+      } else {
+        return rejected(n, 0, where + "signer: sealed by kid " + sealed.kid() + ", but the host recorded kid "
+            + String.join(", ", anchors.expectedKids()) + " (re-signed with another key?)");
+      }
+    }
+    if (anchors.jwks().isPresent()) {
+      if (rekey == null) {
+        verifiedBy.add("the trusted JWKS (--jwks)");
+      } else {
+        notVerified.add("--jwks cannot vouch for a recovery key");
+      }
+    }
+    if (!notVerified.isEmpty() || verifiedBy.isEmpty()) {
+      return new Signer(null, false, "NOT verified: " + recovery + String.join("; ", notVerified)
+          + "; accepted anchors: " + TrustAnchors.accepted());
+    }
+    return new Signer(null, true, "verified by " + String.join(" and ", verifiedBy) + (rekey == null ? "" : "; " + recovery
+        .replaceFirst("; $", "")));
+  }
+
+  private static Signer rejected(long n, long line, String message) {
+    return new Signer(VerificationResult.bad(n, line, message), false, "");
   }
 }

@@ -40,6 +40,7 @@ public final class BundleWriter {
         put(zip, Bundle.POLICY, in.effectivePolicyJson());
         put(zip, Bundle.IDENTITY, in.identityClaimsJson());
         put(zip, Bundle.TEARDOWN, in.teardownJson());
+        put(zip, Bundle.STATEMENT, signerStatement(parsed));
         put(zip, Bundle.SUMMARY, SummaryRenderer.markdown(parsed, in.teardownJson()));
         put(zip, Bundle.REPORT, HtmlReportRenderer.html(parsed, in.teardownJson()));
       });
@@ -93,6 +94,16 @@ public final class BundleWriter {
     } catch (IOException e) {
       throw new EvidenceException("cannot write addendum " + zipFile + ": " + e.getMessage(), e);
     }
+  }
+
+  /** A copy of the org signer's statement from session.opened (the chain holds the original), or null. */
+  private static String signerStatement(List<EvidenceEvent> events) {
+    for (EvidenceEvent e : events) {
+      if (e.type().equals("session.opened") && e.data().hasNonNull("signer_statement")) {
+        return e.data().get("signer_statement").toPrettyString();
+      }
+    }
+    return null;
   }
 
   /** The entries of one zip. */

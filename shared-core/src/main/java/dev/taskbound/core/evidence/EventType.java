@@ -71,6 +71,9 @@ public enum EventType {
   TEARDOWN_STEP("teardown.step", "one teardown step ran (or is scheduled to run after sealing): step, outcome, attempts, error"),
   TEARDOWN_RESUMED("teardown.resumed", "a teardown retried after the bundle was sealed continues the chain"),
   TEARDOWN_COMPLETED("teardown.completed", "the end of a retried teardown, sealed into an addendum"),
+  EVIDENCE_REKEYED(
+      "evidence.rekeyed",
+      "a recovery seals with a new key (the session's key was lost with its process): old kid, new key, chain head"),
   SESSION_CLOSED("session.closed", "the last event before the seal: exit code, reason, whether teardown succeeded");
 
   private static final Pattern WIRE = Pattern.compile("[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)*");

@@ -22,6 +22,45 @@ public final class EvidenceFiles {
 
   private EvidenceFiles() {}
 
+  /**
+   * {@code dir} as the host sees it now, before the agent runs: the real path of its nearest existing
+   * ancestor plus the rest. The evidence directory is recorded this way at open, so that a symbolic
+   * link the agent plants later (the default {@code ./taskbound-evidence} sits in the workspace the
+   * agent writes) is caught by {@link #createRecordedDirectory}.
+   *
+   * @throws IOException if an existing ancestor cannot be resolved
+   */
+  public static Path resolveNow(Path dir) throws IOException {
+    Path abs = dir.toAbsolutePath().normalize();
+    Path existing = abs;
+    while (existing != null && !Files.exists(existing, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      return abs;
+    }
+    return existing.toRealPath().resolve(existing.relativize(abs));
+  }
+
+  /**
+   * Creates the evidence directory recorded at open by {@link #resolveNow} (if missing) and checks
+   * that it still is what it was: if anything on its path became a symbolic link since (planted by
+   * the agent, say to a host directory), nothing is written there.
+   *
+   * @throws IOException naming the directory and where it now leads, if it moved
+   */
+  public static Path createRecordedDirectory(Path recorded) throws IOException {
+    Files.createDirectories(recorded);
+    Path now = recorded.toRealPath();
+    if (!now.equals(recorded)) {
+      throw new IOException("evidence directory " + recorded + " now leads to " + now + " through a symbolic link that was"
+          + " not there when the session opened (planted by the agent?); nothing was written there; accepted: a"
+          + " directory whose path has no symbolic link added during the run (remove the link, then run taskbound"
+          + " teardown --session again)");
+    }
+    return recorded;
+  }
+
   /** Gives {@code file} the published mode (0644). */
   public static void makeReadable(Path file) throws IOException {
     Files.setPosixFilePermissions(file, PUBLISHED);

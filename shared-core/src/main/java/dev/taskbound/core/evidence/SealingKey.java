@@ -76,6 +76,11 @@ public final class SealingKey {
     return new JWKSet(key.toPublicJWK()).toString();
   }
 
+  /** The public key as one JWK's members ({@code kty}, {@code crv}, {@code x}, {@code y}, {@code kid}, ...). */
+  public java.util.Map<String, Object> publicJwk() {
+    return key.toPublicJWK().toJSONObject();
+  }
+
   ECKey privateKey() {
     return key;
   }

@@ -52,6 +52,9 @@ import java.util.stream.Collectors;
  *     {@code gate.rules[i]}, {@code vault.policies[i]}, {@code vault.ttl}, {@code vault.numUses},
  *     {@code vault.secrets[i]}
  * @param vault what the Vault broker may grant ({@code spec.vault}); empty when nothing
+ * @param evidenceSigner the org signer that certifies the session's evidence key ({@code
+ *     spec.evidence.signer}, the Ceiling's only); empty when none. Provenance key {@code
+ *     evidence.signer}
  * @param registries the package-registry presets ({@code spec.registries}) the session writes
  *     client configuration for, in policy order; empty when none. Provenance keys {@code
  *     registries} and {@code registries[i]}
@@ -83,7 +86,8 @@ public record EffectivePolicy(
     List<RegistryPolicy> registries,
     SandboxLimits limits,
     Optional<String> containerRuntime,
-    List<String> inspect) {
+    List<String> inspect,
+    Optional<EvidenceSigner> evidenceSigner) {
 
   public EffectivePolicy {
     Objects.requireNonNull(trustDomain, "trustDomain");
@@ -113,16 +117,17 @@ public record EffectivePolicy(
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(containerRuntime, "containerRuntime");
     inspect = List.copyOf(inspect);
+    Objects.requireNonNull(evidenceSigner, "evidenceSigner");
   }
 
-  /** A policy that inspects no host. */
+  /** A policy that inspects no host and names no evidence signer. */
   public EffectivePolicy(String trustDomain, String audience, Duration ttl, Optional<String> profile,
       List<SandboxBackend> backends, Enforcement enforcement, List<EgressRule> allow, List<EgressRule> deny,
       Map<String, String> hosts, boolean allowPrivate, List<String> repositories, Map<String, Permission> permissions,
       List<GateRule> gateRules, Map<String, Provenance> provenance, Optional<VaultPolicy> vault,
       List<RegistryPolicy> registries, SandboxLimits limits, Optional<String> containerRuntime) {
     this(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts, allowPrivate, repositories,
-        permissions, gateRules, provenance, vault, registries, limits, containerRuntime, List.of());
+        permissions, gateRules, provenance, vault, registries, limits, containerRuntime, List.of(), Optional.empty());
   }
 
   /** The preferred sandbox backend: the first of {@link #backends()}. */
@@ -200,7 +205,8 @@ public record EffectivePolicy(
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("ttl", Provenance.commandLine("--ttl"));
     return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts,
-        allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime, inspect);
+        allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime, inspect,
+        evidenceSigner);
   }
 
   /** Whether {@code field} still holds the built-in default ceiling's value, whose limit is looser. */
@@ -212,14 +218,16 @@ public record EffectivePolicy(
   /** This policy with another allow list and provenance, for narrowings made outside the files. */
   EffectivePolicy withAllow(List<EgressRule> narrowed, Map<String, Provenance> prov) {
     return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, narrowed, deny,
-        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime, inspect);
+        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime, inspect,
+        evidenceSigner);
   }
 
   private EffectivePolicy withBackends(SandboxBackend backend, Provenance at) {
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("sandbox.backends", at);
     return new EffectivePolicy(trustDomain, audience, ttl, profile, List.of(backend), enforcement, allow, deny,
-        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime, inspect);
+        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime,
+        inspect, evidenceSigner);
   }
 
   /**
@@ -267,6 +275,8 @@ public record EffectivePolicy(
     if (!inspect.isEmpty()) {
       root.put("inspect", sorted(inspect)); // only when set, so other digests stay put
     }
+    evidenceSigner.ifPresent(sg -> root.put("evidence", Map.of("signer", Map.of("vault-transit",
+        Map.of("mount", sg.mount(), "key", sg.key()))))); // only when set, so other digests stay put
     try {
       return JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build()
           .writeValueAsString(root);

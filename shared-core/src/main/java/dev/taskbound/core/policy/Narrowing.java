@@ -50,6 +50,8 @@ final class Narrowing {
   private Located<List<Located<String>>> vaultPolicies = builtInList(List.of(), "vault.policies");
   private Located<Duration> vaultTtl;
   private Located<Long> vaultNumUses;
+  /** {@code evidence.signer}: the Ceiling's only (the binder refuses it below), never narrowed away. */
+  private Located<EvidenceSigner> signer;
   private Located<List<Located<VaultSecretPolicy>>> vaultSecrets = builtInList(List.of(), "vault.secrets");
   private Located<List<Located<RegistryPolicy>>> registries = builtInList(List.of(), "registries");
   private Located<Integer> pids = Located.builtIn(SandboxLimits.DEFAULT_PIDS, "sandbox.limits.pids");
@@ -88,6 +90,7 @@ final class Narrowing {
     c.vaultPolicies = vaultPolicies;
     c.vaultTtl = vaultTtl;
     c.vaultNumUses = vaultNumUses;
+    c.signer = signer;
     c.vaultSecrets = vaultSecrets;
     c.registries = registries;
     c.pids = pids;
@@ -127,6 +130,9 @@ final class Narrowing {
       // Inspecting more is narrower: a layer adds hosts, never drops one inherited (InspectHosts).
       inspect = new Located<>(InspectHosts.union(inspect.value(), layer.inspect().value()), layer.inspect().at(),
           layer.inspect().field());
+    }
+    if (layer.signer() != null) {
+      signer = layer.signer();
     }
     // Whatever this layer set is now the limit for the layers below it.
     open = false;
@@ -606,7 +612,11 @@ final class Narrowing {
     return new EffectivePolicy(trustDomain.value(), audience.value(), ttl.value(), profile.map(Located::value),
         backends.value().stream().map(Located::value).collect(Collectors.toList()), enforcement.value(),
         allowed, denied, pins, allowPrivate.value(), repos, perms, rules, prov, vault, regs, limits,
-        Optional.ofNullable(containerRuntime).map(Located::value), inspected);
+        Optional.ofNullable(containerRuntime).map(Located::value), inspected,
+        Optional.ofNullable(signer).map(sg -> {
+          prov.put("evidence.signer", sg.at());
+          return sg.value();
+        }));
   }
 
 

@@ -54,7 +54,7 @@ final class PolicyBinder {
   static final List<String> DOCUMENT_KEYS = List.of("apiVersion", "kind", "metadata", "profile", "profiles", "spec", "allowRepositoryCeiling");
   static final List<String> METADATA_KEYS = List.of("name");
   static final List<String> SPEC_KEYS =
-      List.of("identity", "ttl", "sandbox", "egress", "github", "gate", "vault", "registries");
+      List.of("identity", "ttl", "sandbox", "egress", "github", "gate", "vault", "registries", "evidence");
   static final List<String> IDENTITY_KEYS = List.of("trustDomain", "audience", "audiences");
   static final List<String> SANDBOX_KEYS = List.of("backends", "enforcement", "limits", "container");
   static final List<String> CONTAINER_KEYS = List.of("runtime");
@@ -71,6 +71,9 @@ final class PolicyBinder {
   static final List<String> REGISTRY_KEYS =
       List.of("kind", "url", "scope", "id", "mirrorOf", "insteadOf", "token", "credentials");
   static final List<String> SECRET_REF_KEYS = List.of("env");
+  static final List<String> EVIDENCE_KEYS = List.of("signer");
+  static final List<String> SIGNER_KEYS = List.of("vault-transit");
+  static final List<String> TRANSIT_KEYS = List.of("mount", "key");
   static final List<String> CREDENTIALS_KEYS = List.of("username", "password");
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");
@@ -115,6 +118,9 @@ final class PolicyBinder {
     keys.put("registry", REGISTRY_KEYS);
     keys.put("secretRef", SECRET_REF_KEYS);
     keys.put("credentials", CREDENTIALS_KEYS);
+    keys.put("evidence", EVIDENCE_KEYS);
+    keys.put("signer", SIGNER_KEYS);
+    keys.put("vaultTransit", TRANSIT_KEYS);
     return Collections.unmodifiableMap(keys);
   }
 
@@ -389,8 +395,10 @@ final class PolicyBinder {
     Located<VaultLayer> vault = m.containsKey("vault") ? vault(m.get("vault"), path + ".vault") : null;
     Located<List<Located<RegistryPolicy>>> registries =
         m.containsKey("registries") ? list(m.get("registries"), path + ".registries", this::registry) : null;
+    Located<EvidenceSigner> signer = m.containsKey("evidence") ? evidence(m.get("evidence"), path + ".evidence", ceiling) : null;
     return new Layer(trustDomain, audience, audiences, ttl, backends, enforcement, allow, deny, hosts,
-        repositories, permissions, gateRules, vault, allowPrivate, registries, pids, memory, containerRuntime, inspect);
+        repositories, permissions, gateRules, vault, allowPrivate, registries, pids, memory, containerRuntime, inspect,
+        signer);
   }
 
   // ---- spec.sandbox.limits ----
@@ -418,6 +426,41 @@ final class PolicyBinder {
     String text = ((ScalarNode) n).getValue();
     return SandboxLimits.parseMemory(text).orElseThrow(() ->
         fail(n, field, SafeText.quoted(text) + " is not accepted; accepted: " + SandboxLimits.MEMORY_ACCEPTED));
+  }
+
+  // ---- spec.evidence (issue 14) ----
+
+  /** {@code evidence: {signer: {vault-transit: {mount, key}}}}: the Ceiling's only, so no lower layer can drop it. */
+  private Located<EvidenceSigner> evidence(NodeTuple t, String p, boolean ceiling) {
+    if (!ceiling) {
+      throw fail(t.getKeyNode(), p, "only accepted in the Ceiling's spec; the org signer is the organisation's, so a"
+          + " profile or Task can neither set nor remove it");
+    }
+    Map<String, NodeTuple> e = mapping(t.getValueNode(), p, EVIDENCE_KEYS);
+    if (!e.containsKey("signer")) {
+      throw fail(t.getValueNode(), p + ".signer", "missing; accepted: signer: {vault-transit: {mount: transit, key: NAME}}");
+    }
+    Map<String, NodeTuple> s = mapping(e.get("signer").getValueNode(), p + ".signer", SIGNER_KEYS);
+    if (!s.containsKey("vault-transit")) {
+      throw fail(e.get("signer").getValueNode(), p + ".signer", "names no signer; accepted: vault-transit: {mount: transit,"
+          + " key: NAME}");
+    }
+    String tp = p + ".signer.vault-transit";
+    NodeTuple vt = s.get("vault-transit");
+    Map<String, NodeTuple> v = mapping(vt.getValueNode(), tp, TRANSIT_KEYS);
+    String mount = v.containsKey("mount")
+        ? matching(v.get("mount").getValueNode(), tp + ".mount", EvidenceSigner.MOUNT, "a Vault mount path such as transit")
+        : "transit";
+    if (!v.containsKey("key")) {
+      throw fail(vt.getValueNode(), tp + ".key", "missing; accepted: the name of a Transit key of type ecdsa-p256,"
+          + " e.g. taskbound-evidence");
+    }
+    String key = matching(v.get("key").getValueNode(), tp + ".key", EvidenceSigner.KEY,
+        "a Transit key name of 1-128 of A-Z, a-z, 0-9, '.', '_', '-'");
+    if (mount.contains("..") || key.equals("..")) {
+      throw fail(vt.getValueNode(), tp, "'..' is not a Vault path segment; accepted: a mount such as transit and a key name");
+    }
+    return new Located<>(new EvidenceSigner(mount, key), at(t.getKeyNode()), p + ".signer");
   }
 
   // ---- spec.vault ----

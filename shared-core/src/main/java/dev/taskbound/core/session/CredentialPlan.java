@@ -153,7 +153,8 @@ final class CredentialPlan {
 
   private static Optional<VaultBroker> vault(EffectivePolicy policy, CredentialSources sources, Clock clock) {
     if (policy.vault().isEmpty()) {
-      if (sources.vault().isPresent()) {
+      // The Ceiling's org signer (evidence.signer) is the other use of the host's Vault (issue 14).
+      if (sources.vault().isPresent() && policy.evidenceSigner().isEmpty()) {
         throw mismatch("vault", "Vault is configured (TASKBOUND_VAULT_ADDR) but the policy grants no Vault"
             + " access; set spec.vault, or unset TASKBOUND_VAULT_* for this run");
       }

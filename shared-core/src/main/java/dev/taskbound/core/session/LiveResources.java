@@ -15,7 +15,10 @@ final class LiveResources {
   volatile dev.taskbound.core.gate.AgentApi agentApi;
   volatile SandboxProcess agent;
   volatile EvidenceLog evidence;
+  /** The session's evidence key: in memory only, dropped once the evidence is sealed. */
   volatile SealingKey sealingKey;
+  /** Certifies a recovery key with the org signer, when the policy names one. */
+  volatile KeyCertifier recoveryCertifier = KeyCertifier.NONE;
   /** Set once {@code session.closed} is in the log: nothing more may be appended before the seal. */
   volatile boolean closedRecorded;
   volatile OptionalInt exitCode = OptionalInt.empty();

@@ -88,6 +88,8 @@ public final class Session implements AutoCloseable {
   private volatile String stopCause;
   private volatile int stopExitCode;
   private TeardownReport report;
+  /** The kid of the session's evidence key, kept after the key itself is dropped at the seal. */
+  private volatile String evidenceKid;
   /** The open phase under way, for reporting an unexpected failure as that phase's. */
   private volatile OpenPhase phase = OpenPhase.STATE;
   /** {@code spec.registries} with the credentials read from the host environment. */
@@ -102,7 +104,7 @@ public final class Session implements AutoCloseable {
     this.policy = policy;
     this.id = SessionId.random();
     this.layout = SessionLayout.of(spec.sessionRoot(), spec.runtimeRoot(), id.value());
-    this.record = new SessionRecord(id.value(), spec.task().value(), spec.outDir(), layout.runtimeDir());
+    this.record = new SessionRecord(id.value(), spec.task().value(), recordedOutDir(spec.outDir()), layout.runtimeDir());
     this.notices = spec.denialNotices().map(out -> new DenialNotices(out, text -> masker().mask(text)));
   }
 
@@ -200,8 +202,10 @@ public final class Session implements AutoCloseable {
     timer.mark("open.state-dir");
 
     journal.register(TeardownRunner.SEAL_EVIDENCE, Map.of("events", layout.events().toString()));
+    // Held by this process only, never written to disk (issue 14): a recovery after this process
+    // died seals with a new key and says so (evidence.rekeyed).
     live.sealingKey = SealingKey.generate();
-    live.sealingKey.writeTo(layout.sealingKey());
+    evidenceKid = live.sealingKey.keyId();
     live.evidence = EvidenceLog.create(layout.events(), id.value(), spec.clock());
     writePrivate(layout.effectivePolicy(), policy.toCanonicalJson());
     timer.mark("open.evidence");
@@ -217,7 +221,14 @@ public final class Session implements AutoCloseable {
         issuer.mint(new IdentityRequest(policy.trustDomain(), spec.task(), id, policy.audience(), expiresAt, claims));
     writePrivate(layout.jwks(), JwkSets.merge(issuer.jwksJson(), live.sealingKey.publicJwkSetJson()));
     writePrivate(layout.identityClaims(), identity.claimsJson());
-    event("session.opened", sessionOpenedData());
+    // The org signer certifies the evidence key before anything is recorded; unreachable: no session (exit 122).
+    Optional<com.fasterxml.jackson.databind.node.ObjectNode> statement = OrgCertifier.of(
+            policy.evidenceSigner(), spec.credentialSources(), spec.clock())
+        .map(c -> c.certifyOpening(live.sealingKey, spec.task().value(), id.value(), policy));
+    statement.ifPresent(st -> writePrivate(layout.signerStatement(), st.toPrettyString()));
+    Map<String, Object> opened = sessionOpenedData();
+    statement.ifPresent(st -> opened.put("signer_statement", st));
+    event("session.opened", opened);
     orgCeiling.ifPresent(org -> event(OrgCeiling.EVENT, org.evidence()));
     event(
         "identity.minted",
@@ -308,6 +319,7 @@ public final class Session implements AutoCloseable {
     data.put("spiffe_id", identity.spiffeId().toString());
     data.put("profile", policy.profile().orElse(null));
     data.put("policy_digest", policy.digest());
+    data.put("sealing_kid", live.sealingKey.keyId());
     data.put("backend", policy.backend().name().toLowerCase(java.util.Locale.ROOT));
     data.put("enforcement", policy.enforcement().name().toLowerCase(java.util.Locale.ROOT));
     data.put("ttl_seconds", policy.ttl().toSeconds());
@@ -654,9 +666,19 @@ public final class Session implements AutoCloseable {
    * Writes the teardown report and the summary next to the bundle. Failing to write them is itself
    * a teardown failure: the returned report then says so.
    */
+  /** The evidence directory as it resolves now, before the agent runs (see {@link EvidenceFiles#resolveNow}). */
+  private static Path recordedOutDir(Path outDir) {
+    try {
+      return EvidenceFiles.resolveNow(outDir);
+    } catch (IOException e) {
+      throw new SessionException("cannot resolve the evidence directory " + outDir + ": " + e.getMessage()
+          + "; accepted: a directory path whose existing part can be resolved", ExitCodes.SANDBOX);
+    }
+  }
+
   static TeardownReport writeReports(SessionRecord record, TeardownReport report) {
     try {
-      Files.createDirectories(record.outDir());
+      EvidenceFiles.createRecordedDirectory(record.outDir());
       EvidenceFiles.publish(record.teardownReport(), report.toJson());
       // The summary of the latest sealed state: the newest addendum's, else the bundle's.
       List<Path> addenda = Addenda.of(record.bundle());
@@ -763,6 +785,14 @@ public final class Session implements AutoCloseable {
   /** The org ceiling read from GitHub (or found missing), when the spec named one. */
   public Optional<OrgCeiling> orgCeiling() {
     return orgCeiling;
+  }
+
+  /**
+   * The kid (RFC 7638 thumbprint) of the key that will seal this session's evidence: what a host
+   * records at open, before the agent starts, for {@code taskbound verify --expect-kid}.
+   */
+  public String evidenceKeyId() {
+    return evidenceKid;
   }
 
   public EffectivePolicy policy() {

@@ -9,11 +9,12 @@ import java.util.Objects;
  * and sits on a short path because Unix socket paths are limited to about 100 bytes.
  *
  * <pre>
- * &lt;sessionRoot&gt;/&lt;session-id&gt;/          0700, hidden inside the sandbox
+ * &lt;sessionRoot&gt;/&lt;session-id&gt;/          0700, hidden inside the sandbox (the evidence
+ *     sealing key is never written: it lives in the session's memory only)
  *     session.json    what teardown needs to know (task, out dir, runtime dir)
  *     journal.jsonl   the teardown journal
  *     events.jsonl    the evidence log
- *     sealing-key.jwk the evidence sealing key (0600)
+ *     signer-statement.json  the org signer's statement on the evidence key (when configured)
  *     effective-policy.json, identity.json
  * &lt;runtimeRoot&gt;/tb-&lt;session-id&gt;/gateway.sock
  * &lt;runtimeRoot&gt;/tb-&lt;session-id&gt;/credentials/   0700, files 0600; visible to the agent,
@@ -81,6 +82,11 @@ public record SessionLayout(Path sessionRoot, Path stateDir, Path runtimeDir) {
 
   public Path sealingKey() {
     return stateDir.resolve("sealing-key.jwk");
+  }
+
+  /** The org signer's statement certifying the evidence key, when the Ceiling names a signer. */
+  public Path signerStatement() {
+    return stateDir.resolve("signer-statement.json");
   }
 
   public Path effectivePolicy() {

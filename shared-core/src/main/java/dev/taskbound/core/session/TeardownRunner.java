@@ -7,6 +7,7 @@ import dev.taskbound.core.broker.registry.RegistryConfig;
 import dev.taskbound.core.evidence.Addenda;
 import dev.taskbound.core.evidence.BundleInputs;
 import dev.taskbound.core.evidence.BundleWriter;
+import dev.taskbound.core.evidence.EvidenceFiles;
 import dev.taskbound.core.evidence.EvidenceLog;
 import dev.taskbound.core.evidence.SealingKey;
 import dev.taskbound.core.evidence.Sealer;
@@ -177,16 +178,20 @@ final class TeardownRunner {
       completed.put("teardown_ok", ok);
       log.append("teardown.completed", completed);
       live.closedRecorded = true;
+      int before = results.size();
+      SealingKey key = keyFor(log);
+      soFar.addAll(soFar.size() - 2, results.subList(before, results.size()));
       log.close();
-      SealingKey key = live.sealingKey != null ? live.sealingKey : SealingKey.load(layout.sealingKey());
       Path seal = layout.stateDir().resolve("seal-" + attempt + ".json");
       Sealer.seal(log, key, seal);
       long baseCount = JSON.readTree(layout.stateDir().resolve("seal.json").toFile()).path("count").asLong();
       TeardownReport report = new TeardownReport(record.sessionId(), soFar);
       String teardownJson = (previous == null ? report : report.after(previous)).toJson();
+      EvidenceFiles.createRecordedDirectory(record.outDir()); // no symbolic link planted since
       BundleWriter.writeAddendum(
           layout.events(), baseCount, seal, teardownJson, record.bundle(), Addenda.path(record.bundle(), attempt));
       live.evidence = null;
+      live.sealingKey = null; // never used after the seal
       return StepResult.ok(SEAL_ADDENDUM, 1);
     } catch (IOException | RuntimeException e) {
       return StepResult.failed(SEAL_ADDENDUM, 1, describe(e));
@@ -308,9 +313,9 @@ final class TeardownRunner {
       log.append("session.closed", closed);
       live.closedRecorded = true;
     }
+    SealingKey key = keyFor(log);
     // Idempotent: a retry after a failed bundle write seals the same closed log again.
     log.close();
-    SealingKey key = live.sealingKey != null ? live.sealingKey : SealingKey.load(layout.sealingKey());
     Path seal = layout.stateDir().resolve("seal.json");
     Sealer.seal(log, key, seal);
     List<StepResult> soFar = new ArrayList<>(results);
@@ -319,7 +324,7 @@ final class TeardownRunner {
       soFar.add(planned);
     }
     String teardownJson = new TeardownReport(record.sessionId(), soFar).toJson();
-    Files.createDirectories(record.outDir());
+    EvidenceFiles.createRecordedDirectory(record.outDir()); // no symbolic link the agent planted
     BundleWriter.write(
         new BundleInputs(
             layout.events(),
@@ -331,6 +336,48 @@ final class TeardownRunner {
             teardownJson),
         record.bundle());
     live.evidence = null;
+    live.sealingKey = null; // never used after the seal
+  }
+
+  /** Not journalled: a recovery that could not use the session's key seals with a new one. */
+  static final String REKEY_EVIDENCE = "rekey-evidence";
+
+  /**
+   * The key that seals {@code log}: the session's own while its process holds it; otherwise (the
+   * process died, or sealed and forgot it before this retry) a new key, announced in the chain by
+   * {@code evidence.rekeyed} with the lost key's kid and the chain head it continues, and reported
+   * as a {@code rekey-evidence} step. Called while the log is still open.
+   */
+  private SealingKey keyFor(EvidenceLog log) {
+    if (live.sealingKey != null) {
+      return live.sealingKey;
+    }
+    SealingKey fresh = SealingKey.generate();
+    String head = log.lastHash();
+    String lost = lostKid();
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("reason", "the session's evidence key lived only in the memory of its process, which is gone;"
+        + " this recovery seals with a new key");
+    data.put("previous_kid", lost);
+    data.put("kid", fresh.keyId());
+    data.put("jwk", fresh.publicJwk());
+    data.put("chain_head", head);
+    live.recoveryCertifier.certify(fresh, head, lost).ifPresent(st -> data.put("signer_statement", st));
+    log.append("evidence.rekeyed", data);
+    live.sealingKey = fresh;
+    results.add(new StepResult(REKEY_EVIDENCE, "ok", 1, Optional.of("sealed with a new key " + fresh.keyId()
+        + ": the session's key " + lost + " was lost with its process; the new seal continues its chain head " + head)));
+    return fresh;
+  }
+
+  /** The session's own evidence key, as session.opened recorded it. */
+  private String lostKid() {
+    for (var e : EvidenceLog.read(layout.events())) {
+      if (e.type().equals("session.opened")) {
+        return e.text("sealing_kid");
+      }
+    }
+    return null;
   }
 
   private void resumeEvidence() {

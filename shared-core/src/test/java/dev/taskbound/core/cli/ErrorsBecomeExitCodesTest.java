@@ -141,8 +141,8 @@ class ErrorsBecomeExitCodesTest {
     int after = TaskboundCli.execute(new String[] {"verify", "--debug", work.resolve("none.zip").toString()},
         new PrintWriter(new StringWriter()), new PrintWriter(err), Map.of());
 
-    assertThat(before).as(err.toString()).isEqualTo(VerifyCommand.UNREADABLE);
-    assertThat(after).as(err.toString()).isEqualTo(VerifyCommand.UNREADABLE);
+    assertThat(before).as(err.toString()).isEqualTo(dev.taskbound.core.ExitCodes.Verify.UNREADABLE);
+    assertThat(after).as(err.toString()).isEqualTo(dev.taskbound.core.ExitCodes.Verify.UNREADABLE);
   }
 
   /**

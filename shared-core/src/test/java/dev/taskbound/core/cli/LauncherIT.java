@@ -55,11 +55,15 @@ class LauncherIT {
       bundle = out.filter(p -> p.toString().endsWith(".zip")).findFirst().orElseThrow();
     }
 
-    Result verify = run(List.of("java", "-jar", JAR.toString(), "verify", bundle.toString()), cache);
+    String kid = hostRecordedKid(run.output);
+    Result verify = run(List.of("java", "-jar", JAR.toString(), "verify", "--expect-kid", kid, bundle.toString()), cache);
+    Result selfSigned = run(List.of("java", "-jar", JAR.toString(), "verify", bundle.toString()), cache);
 
     assertThat(run.status).as(run.output).isZero();
     assertThat(verify.status).as(verify.output).isZero();
-    assertThat(verify.output).startsWith("ok: ");
+    assertThat(verify.output).startsWith("ok: ").contains("signer verified by the host record (--expect-kid " + kid + ")");
+    assertThat(selfSigned.status).as(selfSigned.output).isEqualTo(3); // issue 14: never verified without an anchor
+    assertThat(selfSigned.output).contains("signer NOT verified");
   }
 
   @Test
@@ -100,5 +104,12 @@ class LauncherIT {
       throw new AssertionError("timed out: " + command);
     }
     return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+  }
+
+  /** The evidence key's kid the run printed on stderr at open, before the agent started (issue 14). */
+  private static String hostRecordedKid(String output) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("evidence key: kid ([A-Za-z0-9_-]{43})").matcher(output);
+    assertThat(m.find()).as(output).isTrue();
+    return m.group(1);
   }
 }

@@ -106,8 +106,12 @@ class TeardownRetryEvidenceTest {
     assertThat(Files.readAllBytes(bundle)).isEqualTo(sealedFirst); // the sealed first attempt stays as it was
     VerificationResult verified = BundleVerifier.verify(bundle);
     assertThat(verified.valid()).as(verified.message()).isTrue();
-    assertThat(verified.message()).contains("addendum " + addendum.getFileName()).contains("resealed by kid")
+    // The bundle's key was dropped at its seal: the retry seals with a new key and says so (issue 14).
+    assertThat(verified.message()).contains("addendum " + addendum.getFileName()).contains("resealed by recovery key")
         .endsWith("teardown: attempt 1 failed, attempt 2 ok");
+    assertThat(verified.signerVerified()).isFalse();
+    assertThat(entry(addendum, "events.jsonl")).contains("\"evidence.rekeyed\"");
+    assertThat(entry(addendum, "teardown.json")).contains("rekey-evidence").contains("sealed with a new key");
     assertThat(BundleVerifier.verify(addendum).valid()).isTrue();
     JsonNode report = JSON.readTree(sideFile(".teardown.json").toFile());
     assertThat(report.path("ok").asBoolean()).isTrue();

@@ -150,4 +150,12 @@ final class SampleSession {
         new BundleInputs(events, seal, key.publicJwkSetJson(), "{\"apiVersion\":\"taskbound.dev/v1\"}", "{\"sub\":\"" + SPIFFE_ID + "\"}", TEARDOWN_JSON),
         zipFile);
   }
+
+  /** The text of member {@code name} of the zip {@code zip}. */
+  static String entry(Path zip, String name) throws IOException {
+    try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(zip.toFile())) {
+      java.util.zip.ZipEntry e = z.getEntry(name);
+      return e == null ? null : new String(z.getInputStream(e).readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
 }

@@ -24,14 +24,60 @@ class VerifyCommandTest {
   }
 
   @Test
-  void exitsZeroAndCountsEventsForAnIntactBundle() {
+  void neverCallsASelfSignedBundleVerifiedAndExitsThreeNamingTheAnchorsItWouldAccept() {
     SampleSession s = SampleSession.write(tmp.resolve("s"));
     Path zip = s.zip(tmp.resolve("bundle.zip"));
 
     int code = run(zip.toString());
 
-    assertThat(code).isZero();
+    assertThat(code).isEqualTo(3);
     assertThat(out.toString()).isEqualTo("ok: 17 events, sealed by kid " + s.key.keyId() + " (key from the bundle)" + System.lineSeparator());
+    assertThat(err.toString()).startsWith("signer NOT verified: no trust anchor given")
+        .contains("--trusted-keys FILE").contains("--expect-kid KID").contains("--jwks FILE");
+  }
+
+  @Test
+  void allowUnverifiedSignerExitsZeroButStillSaysSo() {
+    SampleSession s = SampleSession.write(tmp.resolve("s"));
+
+    int code = run(s.dir.toString(), "--allow-unverified-signer");
+
+    assertThat(code).isZero();
+    assertThat(err.toString()).startsWith("signer NOT verified");
+  }
+
+  @Test
+  void theHostRecordedKidVerifiesTheSignerAndSaysWhichAnchorDidIt() {
+    SampleSession s = SampleSession.write(tmp.resolve("s"));
+
+    int code = run(s.dir.toString(), "--expect-kid", s.key.keyId());
+
+    assertThat(code).isZero();
+    assertThat(out.toString()).endsWith("signer verified by the host record (--expect-kid " + s.key.keyId() + ")"
+        + System.lineSeparator());
+    assertThat(err.toString()).isEmpty();
+  }
+
+  @Test
+  void aBundleResealedWithAnotherKeyFailsAgainstTheHostRecord() {
+    SampleSession s = SampleSession.write(tmp.resolve("s"));
+    SampleSession remade = SampleSession.write(tmp.resolve("remade"), SampleSession.script(), SealingKey.generate());
+
+    int code = run(remade.dir.toString(), "--expect-kid", s.key.keyId());
+
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString()).isEqualTo("invalid: signer: sealed by kid " + remade.key.keyId() + ", but the host recorded kid "
+        + s.key.keyId() + " (re-signed with another key?)" + System.lineSeparator());
+  }
+
+  @Test
+  void exitsTwoForAMalformedExpectedKid() {
+    SampleSession s = SampleSession.write(tmp.resolve("s"));
+
+    int code = run(s.dir.toString(), "--expect-kid", "abc");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).startsWith("taskbound verify: --expect-kid 'abc' is not a key thumbprint");
   }
 
   @Test

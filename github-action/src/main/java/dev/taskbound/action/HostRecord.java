@@ -1,0 +1,66 @@
+package dev.taskbound.action;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The host's record of the session's evidence key (issue 14): passes the core's stderr through to
+ * the job log unchanged and, the moment the core prints {@code evidence key: kid KID} at open
+ * (before the agent starts), appends the kid to the step summary, where the agent cannot rewrite
+ * it. A reviewer then runs {@code taskbound verify --expect-kid KID}.
+ */
+final class HostRecord extends OutputStream {
+  private static final Pattern KID = Pattern.compile("evidence key: kid ([A-Za-z0-9_-]{43})");
+
+  private final OutputStream log;
+  private final Optional<Path> summary;
+  private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+  private boolean recorded;
+
+  HostRecord(OutputStream log, Optional<Path> summary) {
+    this.log = log;
+    this.summary = summary;
+  }
+
+  @Override
+  public void write(int b) throws IOException {
+    log.write(b);
+    if (recorded) {
+      return;
+    }
+    if (b == '\n') {
+      Matcher m = KID.matcher(line.toString(StandardCharsets.UTF_8));
+      line.reset();
+      if (m.find()) {
+        recorded = true;
+        summary.ifPresent(file -> append(file, m.group(1)));
+      }
+    } else if (line.size() < 4096) {
+      line.write(b);
+    }
+  }
+
+  @Override
+  public void flush() throws IOException {
+    log.flush();
+  }
+
+  private static void append(Path file, String kid) {
+    String text = "**Taskbound evidence key** (recorded by the runner at open, before the agent started): `" + kid
+        + "`  \nVerify the bundle with `taskbound verify --expect-kid " + kid + " BUNDLE`\n\n";
+    try {
+      Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot append to " + file, e);
+    }
+  }
+}

@@ -1,0 +1,186 @@
+package dev.taskbound.core.evidence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskbound.core.broker.vault.TransitStub;
+import dev.taskbound.core.cli.VerifyCommand;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The tamper table of issue 14: a bundle whose evidence key the org signer (Vault Transit) certified,
+ * checked by {@code taskbound verify --trusted-keys} after each way a reviewer would try to rewrite
+ * it. Each row gives the documented exit code and names what failed.
+ */
+class OrgSignedBundleTest {
+  @TempDir Path tmp;
+
+  private final TransitStub transit = new TransitStub();
+
+  /** A session's script whose session.opened records {@code key} and the org's statement on it. */
+  private List<Map<String, Object>> certified(SealingKey key, Consumer<Map<String, Object>> editClaims, int version) {
+    Map<String, Object> claims = new LinkedHashMap<>();
+    claims.put("kid", key.keyId());
+    claims.put("jwk", key.publicJwk());
+    claims.put("task", SampleSession.TASK);
+    claims.put("session", SampleSession.SESSION);
+    claims.put("trust_domain", "acme.dev");
+    claims.put("policy_digest", "sha256:0123456789ab");
+    claims.put("issued_at", "2026-11-27T10:00:00Z");
+    claims.put("expires_at", "2026-11-27T11:15:00Z");
+    editClaims.accept(claims);
+    ObjectNode statement = KeyStatement.issue("vault-transit:transit/taskbound-evidence", claims, b -> transit.sign(version, b));
+    List<Map<String, Object>> script = SampleSession.script();
+    script.get(0).put("sealing_kid", key.keyId());
+    script.get(0).put("signer_statement", statement);
+    return script;
+  }
+
+  private record Verdict(int code, String out, String err) {}
+
+  private Verdict verify(Path bundle, String trustedKeys) throws Exception {
+    Path keys = Files.writeString(tmp.resolve("trusted-" + System.nanoTime() + ".json"), trustedKeys);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = new CommandLine(new VerifyCommand()).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
+        .execute(bundle.toString(), "--trusted-keys", keys.toString());
+    return new Verdict(code, out.toString().strip(), err.toString().strip());
+  }
+
+  @Test
+  void anIntactCertifiedBundleVerifiesAndNamesTheOrgKeyVersion() throws Exception {
+    SealingKey key = SealingKey.generate();
+    SampleSession s = SampleSession.write(tmp.resolve("s"), certified(key, c -> { }, 1), key);
+    Path zip = s.zip(tmp.resolve("bundle.zip"));
+
+    Verdict v = verify(zip, transit.keysResponse());
+
+    assertThat(v.code()).as(v.err()).isZero();
+    assertThat(v.out()).endsWith("signer verified by org signer vault-transit:transit/taskbound-evidence key version 1"
+        + " (--trusted-keys)");
+    assertThat(SampleSession.entry(zip, "signer-statement.json")).contains("\"signature\" : \"vault:v1:");
+  }
+
+  @Test
+  void editedRemovedReorderedAndAppendedEventsFailOnTheirLine() throws Exception {
+    SealingKey key = SealingKey.generate();
+    List<Map<String, Object>> script = certified(key, c -> { }, 1);
+    String keys = transit.keysResponse();
+    Map<String, String> expected = new LinkedHashMap<>();
+    expected.put("edited", "invalid: line 9: hash mismatch (edited?)");
+    expected.put("removed", "invalid: line 9: prev does not match line 8 (deleted or reordered?)");
+    expected.put("reordered", "invalid: line 9: prev does not match line 8 (deleted or reordered?)");
+    expected.put("appended", "invalid: seal: count 17 but bundle has 18 lines (appended?)");
+
+    for (Map.Entry<String, String> row : expected.entrySet()) {
+      SampleSession s = SampleSession.write(tmp.resolve(row.getKey()), script, key);
+      List<String> lines = s.lines();
+      switch (row.getKey()) {
+        case "edited" -> lines.set(8, lines.get(8).replace("203.0.113.9", "203.0.113.10"));
+        case "removed" -> lines.remove(8);
+        case "reordered" -> lines.add(9, lines.remove(8));
+        default -> { }
+      }
+      s.writeLines(lines);
+      if (row.getKey().equals("appended")) { // properly chained, after the seal
+        try (EvidenceLog log = EvidenceLog.resume(s.events, SampleSession.SESSION, java.time.Clock.systemUTC())) {
+          log.append("egress.allowed", Map.of("host", "exfil.example"));
+        }
+      }
+
+      Verdict v = verify(s.dir, keys);
+
+      assertThat(v.code()).as(row.getKey()).isEqualTo(1);
+      assertThat(v.err()).as(row.getKey()).isEqualTo(row.getValue());
+    }
+  }
+
+  @Test
+  void aBundleRechainedAndResealedWithASwappedJwksFailsOnTheStatementsKid() throws Exception {
+    SealingKey key = SealingKey.generate();
+    List<Map<String, Object>> script = certified(key, c -> { }, 1);
+    script.remove(8); // the egress.denied the attacker wants gone
+    SealingKey attacker = SealingKey.generate();
+    script.get(0).put("sealing_kid", attacker.keyId()); // rewritten too, so only the org's statement disagrees
+    SampleSession remade = SampleSession.write(tmp.resolve("remade"), script, attacker); // its own jwks.json
+
+    Verdict v = verify(remade.dir, transit.keysResponse());
+
+    assertThat(v.code()).isEqualTo(1);
+    assertThat(v.err()).isEqualTo("invalid: signer: statement certifies evidence key " + key.keyId()
+        + ", but the seal is by kid " + attacker.keyId() + " (re-signed with another key?)");
+  }
+
+  @Test
+  void aStatementForAnotherSessionFails() throws Exception {
+    SealingKey key = SealingKey.generate();
+    SampleSession s = SampleSession.write(tmp.resolve("s"), certified(key, c -> c.put("session", "01jqotherotherother0"), 1), key);
+
+    Verdict v = verify(s.dir, transit.keysResponse());
+
+    assertThat(v.code()).isEqualTo(1);
+    assertThat(v.err()).isEqualTo("invalid: signer: statement certifies session 01jqotherotherother0, not this bundle's"
+        + " session " + SampleSession.SESSION);
+  }
+
+  @Test
+  void anExpiredStatementFails() throws Exception {
+    SealingKey key = SealingKey.generate();
+    SampleSession s = SampleSession.write(tmp.resolve("s"), certified(key, c -> c.put("expires_at", "2026-11-27T10:00:05Z"), 1), key);
+
+    Verdict v = verify(s.dir, transit.keysResponse());
+
+    assertThat(v.code()).isEqualTo(1);
+    assertThat(v.err()).isEqualTo("invalid: signer: statement expired at 2026-11-27T10:00:05Z, before the seal at"
+        + " 2026-11-27T10:00:10Z");
+  }
+
+  @Test
+  void afterRotationTheOldVersionStaysTrustedWhileInTheFileAndAnUnknownVersionFails() throws Exception {
+    String onlyV1 = transit.keysResponse();
+    transit.rotate();
+    SealingKey old = SealingKey.generate();
+    SampleSession byV1 = SampleSession.write(tmp.resolve("v1"), certified(old, c -> { }, 1), old);
+    SealingKey fresh = SealingKey.generate();
+    SampleSession byV2 = SampleSession.write(tmp.resolve("v2"), certified(fresh, c -> { }, 2), fresh);
+
+    Verdict oldTrusted = verify(byV1.dir, transit.keysResponse());
+    Verdict unknown = verify(byV2.dir, onlyV1);
+
+    assertThat(oldTrusted.code()).as(oldTrusted.err()).isZero();
+    assertThat(oldTrusted.out()).endsWith("key version 1 (--trusted-keys)");
+    assertThat(unknown.code()).isEqualTo(1);
+    assertThat(unknown.err()).isEqualTo("invalid: signer: statement: signed by vault-transit:transit/taskbound-evidence"
+        + " key version 2, which --trusted-keys does not hold (it holds version 1)");
+  }
+
+  @Test
+  void aStatementSignedByAnotherKeyAndAMissingStatementFail() throws Exception {
+    SealingKey key = SealingKey.generate();
+    TransitStub impostor = new TransitStub();
+    SampleSession forged = SampleSession.write(tmp.resolve("forged"), certified(key, c -> { }, 1), key);
+    List<Map<String, Object>> bare = SampleSession.script();
+    bare.get(0).put("sealing_kid", key.keyId());
+    SampleSession missing = SampleSession.write(tmp.resolve("missing"), bare, key);
+
+    Verdict f = verify(forged.dir, impostor.keysResponse());
+    Verdict m = verify(missing.dir, transit.keysResponse());
+
+    assertThat(f.code()).isEqualTo(1);
+    assertThat(f.err()).isEqualTo("invalid: signer: statement: bad signature (not by vault-transit:transit/taskbound-evidence"
+        + " key version 1)");
+    assertThat(m.code()).isEqualTo(1);
+    assertThat(m.err()).isEqualTo("invalid: signer: session.opened at line 1 holds no org-signed statement"
+        + " (signer_statement), so --trusted-keys cannot vouch for kid " + key.keyId());
+  }
+}

@@ -127,9 +127,28 @@ final class DurableShellLaunch {
     cmd.add(controlDir + "/jenkins-log.txt");
     cmd.add(controlDir + "/jenkins-result.txt");
     cmd.add(controlDir + "/" + INNER_RESULT);
-    cmd.addAll(escaped(envelope));
+    cmd.addAll(escaped(withControlDir(envelope, controlDir)));
     cmd.addAll(List.of("sh", "-c", innerWrapper()));
     return List.copyOf(cmd);
+  }
+
+  /**
+   * A {@code session exec ... --} prefix with {@code --rw DIR} added before its {@code --}: the
+   * wrapper inside writes the script's copy and status into durable-task's control directory, which
+   * the sandbox otherwise shows read-only (the core accepts only a directory under the workspace's
+   * {@code @tmp} sibling). Any other prefix ({@code run ... --}) is returned as it is.
+   */
+  static List<String> withControlDir(List<String> envelope, String dir) {
+    int dashes = envelope.lastIndexOf("--");
+    int exec = envelope.indexOf("exec");
+    if (dashes < 0 || exec < 1 || !envelope.get(exec - 1).equals("session") || exec > dashes) {
+      return envelope;
+    }
+    List<String> out = new ArrayList<>(envelope.subList(0, dashes));
+    out.add("--rw");
+    out.add(dir);
+    out.addAll(envelope.subList(dashes, envelope.size()));
+    return List.copyOf(out);
   }
 
   /** A command that only reports {@code message} and fails the step with {@link EnvelopeExit#SANDBOX}. */

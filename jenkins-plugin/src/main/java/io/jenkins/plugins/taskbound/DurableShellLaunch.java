@@ -15,10 +15,10 @@ import java.util.regex.Pattern;
  * <p>durable-task's {@code sh} launches {@code nohup sh -c '(WRAPPER) >&- 2>&- &'}: the wrapper runs
  * the script in the background with its output in {@code <control dir>/jenkins-log.txt} and its
  * status in {@code jenkins-result.txt}, and the launched process returns at once, its own output
- * discarded. Prefixing that with {@code taskbound run} would let the envelope end (or refuse to
+ * discarded. Prefixing that with {@code taskbound session exec} (or {@code run}) would let the envelope end (or refuse to
  * start) unseen. So for that command this class builds, instead:
  *
- * <pre>nohup sh -c '(REPORTER) &gt;&amp;- 2&gt;&amp;- &amp;' taskbound-envelope LOG RESULT INNER taskbound run ... -- sh -c WRAPPER'</pre>
+ * <pre>nohup sh -c '(REPORTER) &gt;&amp;- 2&gt;&amp;- &amp;' taskbound-envelope LOG RESULT INNER taskbound session exec --session H --rw CONTROL_DIR -- sh -c WRAPPER'</pre>
  *
  * where {@code WRAPPER'} is durable-task's wrapper run in the foreground inside the envelope, the
  * script's output going to the envelope (whose masker hides the credentials it issued) and its
@@ -51,7 +51,7 @@ final class DurableShellLaunch {
 
   /**
    * The command to launch for {@code command} inside the envelope that {@code envelope} starts
-   * ({@code taskbound run ... --}, plain strings).
+   * ({@code taskbound session exec --session H --} or {@code taskbound run ... --}, plain strings).
    *
    * @param sandbox the backend the step asked for, or null for the policy's choice
    */

@@ -1,5 +1,6 @@
 package dev.taskbound.core.cli;
 
+import dev.taskbound.core.session.NoticeFanout;
 import dev.taskbound.core.session.OpenPhase;
 import dev.taskbound.core.session.Session;
 import dev.taskbound.core.session.SessionSpec;
@@ -40,7 +41,9 @@ final class SessionSuperviseCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter hostErr = spec.commandLine().getErr();
-    SessionSpec sessionSpec = envelope.builder(NO_COMMAND, env).denialNotices(hostErr).openListener(openListener).build();
+    NoticeFanout notices = new NoticeFanout(hostErr); // blocked hosts: the log, and the commands running
+    SessionSpec sessionSpec = envelope.builder(NO_COMMAND, env)
+        .denialNotices(new PrintWriter(notices, true)).openListener(openListener).build();
     AtomicReference<SessionSupervisor> supervisor = new AtomicReference<>();
     AtomicReference<String> early = new AtomicReference<>();
     try (SignalRelay relay = SignalRelay.install((name, number) -> {
@@ -54,7 +57,7 @@ final class SessionSuperviseCommand implements Callable<Integer> {
       Session session = Session.open(sessionSpec);
       PrintWriter err = MaskingWriter.wrap(hostErr, session.masker());
       try {
-        supervisor.set(SessionSupervisor.serve(session));
+        supervisor.set(SessionSupervisor.serve(session, notices));
       } catch (RuntimeException | Error e) {
         RunSummary.printTeardown(err, session.teardown());
         throw e;

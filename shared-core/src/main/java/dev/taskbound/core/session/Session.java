@@ -620,7 +620,15 @@ public final class Session implements AutoCloseable {
     synchronized (this) {
       if (execSandboxEntry < 0) {
         // One entry for every exec: teardown finds each exec's sandbox by the runtime directory on its command line.
-        execSandboxEntry = journal.register(TeardownRunner.STOP_SANDBOX, Map.of("marker", layout.runtimeDir().toString()));
+        Map<String, Object> undo = new LinkedHashMap<>();
+        undo.put("marker", layout.runtimeDir().toString());
+        if (sandbox instanceof ContainerSandbox) {
+          // Containers outlive a killed supervisor: teardown removes every exec's by the session's label.
+          undo.put("backend", "container");
+          undo.put("endpoint", dockerEndpoint());
+          undo.put("label", SESSION_LABEL + "=" + id.value());
+        }
+        execSandboxEntry = journal.register(TeardownRunner.STOP_SANDBOX, undo);
       }
     }
     Map<String, String> host = new LinkedHashMap<>();

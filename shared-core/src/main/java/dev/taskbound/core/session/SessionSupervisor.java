@@ -38,11 +38,13 @@ public final class SessionSupervisor implements AutoCloseable {
   private final List<ControlChannel> enders = new ArrayList<>();
   private volatile String endCause;
   private final String owner = System.getProperty("user.name");
+  private final NoticeFanout notices;
 
-  private SessionSupervisor(Session session, ServerSocketChannel server, Path socket) {
+  private SessionSupervisor(Session session, ServerSocketChannel server, Path socket, NoticeFanout notices) {
     this.session = session;
     this.server = server;
     this.socket = socket;
+    this.notices = notices;
   }
 
   /** Where the supervisor of the session with this runtime directory listens. */
@@ -57,6 +59,14 @@ public final class SessionSupervisor implements AutoCloseable {
    * @throws SessionException (exit 121) if the socket cannot be made
    */
   public static SessionSupervisor serve(Session session) {
+    return serve(session, null);
+  }
+
+  /**
+   * As {@link #serve(Session)}, copying the session's live notices ({@code notices}, the session's
+   * {@code denialNotices} writer) to the standard error of each command while it runs.
+   */
+  public static SessionSupervisor serve(Session session, NoticeFanout notices) {
     Path socket = controlSocket(session.record().runtimeDir());
     ServerSocketChannel server;
     try {
@@ -67,7 +77,7 @@ public final class SessionSupervisor implements AutoCloseable {
       throw new SessionException("cannot listen on the session's control socket " + socket + ": " + e.getMessage(),
           ExitCodes.SANDBOX, e);
     }
-    SessionSupervisor supervisor = new SessionSupervisor(session, server, socket);
+    SessionSupervisor supervisor = new SessionSupervisor(session, server, socket, notices);
     Thread acceptor = new Thread(supervisor::acceptLoop, "taskbound-control");
     acceptor.setDaemon(true);
     acceptor.start();
@@ -187,11 +197,14 @@ public final class SessionSupervisor implements AutoCloseable {
     }, "taskbound-control-watch");
     watcher.setDaemon(true);
     Map<String, Object> reply = new LinkedHashMap<>();
+    java.io.OutputStream stderr = c.stream(ControlChannel.STDERR);
     try {
       SessionExec exec = new SessionExec(command, Path.of(r.path("workdir").asText()), env,
-          r.path("wait_all").asBoolean(false), readWrite, c.stream(ControlChannel.STDOUT), c.stream(ControlChannel.STDERR),
-          abandoned);
+          r.path("wait_all").asBoolean(false), readWrite, c.stream(ControlChannel.STDOUT), stderr, abandoned);
       watcher.start();
+      if (notices != null) {
+        notices.attach(stderr);
+      }
       reply.put("exit", session.exec(exec));
     } catch (TaskboundException e) {
       reply.put("error", session.masker().mask(e.getMessage()));
@@ -203,6 +216,10 @@ public final class SessionSupervisor implements AutoCloseable {
       Thread.currentThread().interrupt();
       reply.put("error", "the supervisor was interrupted");
       reply.put("code", ExitCodes.SANDBOX);
+    } finally {
+      if (notices != null) {
+        notices.detach(stderr);
+      }
     }
     c.send(reply);
   }

@@ -76,6 +76,7 @@ class SessionCommandsIT {
     assertThat(first.stdout).contains("session api");
     assertThat(second.status).as(second.all()).isEqualTo(7);
     assertThat(second.stdout).doesNotContain("leaked").contains("403");
+    assertThat(second.stderr).contains("taskbound: denied blocked.test:" + port); // live, next to the command
     assertThat(end.status).as(end.all()).isZero();
     assertThat(end.stderr).contains("seal-evidence").contains("ok");
     assertThat(again.status).as(again.all()).isZero();

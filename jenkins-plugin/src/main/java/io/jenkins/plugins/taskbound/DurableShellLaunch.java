@@ -15,10 +15,10 @@ import java.util.regex.Pattern;
  * <p>durable-task's {@code sh} launches {@code nohup sh -c '(WRAPPER) >&- 2>&- &'}: the wrapper runs
  * the script in the background with its output in {@code <control dir>/jenkins-log.txt} and its
  * status in {@code jenkins-result.txt}, and the launched process returns at once, its own output
- * discarded. Prefixing that with {@code taskbound run} would let the envelope end (or refuse to
+ * discarded. Prefixing that with {@code taskbound session exec} (or {@code run}) would let the envelope end (or refuse to
  * start) unseen. So for that command this class builds, instead:
  *
- * <pre>nohup sh -c '(REPORTER) &gt;&amp;- 2&gt;&amp;- &amp;' taskbound-envelope LOG RESULT INNER taskbound run ... -- sh -c WRAPPER'</pre>
+ * <pre>nohup sh -c '(REPORTER) &gt;&amp;- 2&gt;&amp;- &amp;' taskbound-envelope LOG RESULT INNER taskbound session exec --session H --rw CONTROL_DIR -- sh -c WRAPPER'</pre>
  *
  * where {@code WRAPPER'} is durable-task's wrapper run in the foreground inside the envelope, the
  * script's output going to the envelope (whose masker hides the credentials it issued) and its
@@ -51,7 +51,7 @@ final class DurableShellLaunch {
 
   /**
    * The command to launch for {@code command} inside the envelope that {@code envelope} starts
-   * ({@code taskbound run ... --}, plain strings).
+   * ({@code taskbound session exec --session H --} or {@code taskbound run ... --}, plain strings).
    *
    * @param sandbox the backend the step asked for, or null for the policy's choice
    */
@@ -127,9 +127,28 @@ final class DurableShellLaunch {
     cmd.add(controlDir + "/jenkins-log.txt");
     cmd.add(controlDir + "/jenkins-result.txt");
     cmd.add(controlDir + "/" + INNER_RESULT);
-    cmd.addAll(escaped(envelope));
+    cmd.addAll(escaped(withControlDir(envelope, controlDir)));
     cmd.addAll(List.of("sh", "-c", innerWrapper()));
     return List.copyOf(cmd);
+  }
+
+  /**
+   * A {@code session exec ... --} prefix with {@code --rw DIR} added before its {@code --}: the
+   * wrapper inside writes the script's copy and status into durable-task's control directory, which
+   * the sandbox otherwise shows read-only (the core accepts only a directory under the workspace's
+   * {@code @tmp} sibling). Any other prefix ({@code run ... --}) is returned as it is.
+   */
+  static List<String> withControlDir(List<String> envelope, String dir) {
+    int dashes = envelope.lastIndexOf("--");
+    int exec = envelope.indexOf("exec");
+    if (dashes < 0 || exec < 1 || !envelope.get(exec - 1).equals("session") || exec > dashes) {
+      return envelope;
+    }
+    List<String> out = new ArrayList<>(envelope.subList(0, dashes));
+    out.add("--rw");
+    out.add(dir);
+    out.addAll(envelope.subList(dashes, envelope.size()));
+    return List.copyOf(out);
   }
 
   /** A command that only reports {@code message} and fails the step with {@link EnvelopeExit#SANDBOX}. */

@@ -73,6 +73,47 @@ public record EnvelopeCommand(
   }
 
   /**
+   * Opens the block's session: {@code java -jar JAR session start --task T --policy P... [--ceiling C]
+   * [--profile X] [--sandbox S] [--image I] [--ttl D] --out DIR}. It returns once the session is open,
+   * its handle the only line on standard output ({@link SessionHandle#parse}), its supervisor left
+   * running on the agent.
+   */
+  @NonNull
+  public List<String> sessionStart() {
+    List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar, "session", "start", "--task", task));
+    for (String policy : policies) {
+      cmd.add("--policy");
+      cmd.add(policy);
+    }
+    addOptions(cmd, true);
+    cmd.add("--out");
+    cmd.add(evidenceDir);
+    return List.copyOf(cmd);
+  }
+
+  /**
+   * The prefix put in front of every command launched inside the block: {@code java -jar JAR session
+   * exec --session H --}. {@link DurableShellLaunch} adds {@code --rw} with durable-task's control
+   * directory for an {@code sh} step.
+   */
+  @NonNull
+  public List<String> sessionExec(@NonNull SessionHandle handle) {
+    return List.of(java, "-jar", jar, "session", "exec", "--session", handle.path(), "--");
+  }
+
+  /** Ends the block's session: {@code java -jar JAR session end --session H} (idempotent). */
+  @NonNull
+  public List<String> sessionEnd(@NonNull SessionHandle handle) {
+    return sessionEnd(java, jar, handle);
+  }
+
+  /** As {@link #sessionEnd(SessionHandle)}, from what a build's action recorded (the backstop). */
+  @NonNull
+  static List<String> sessionEnd(@NonNull String java, @NonNull String jar, @NonNull SessionHandle handle) {
+    return List.of(java, "-jar", jar, "session", "end", "--session", handle.path());
+  }
+
+  /**
    * The check run once before the block: {@code java -jar JAR policy check --task T [--ceiling C]
    * [--profile X] P...}. It validates everything {@code run} would validate about the inputs without
    * starting anything, so a bad task ID or policy fails the step before any command runs.

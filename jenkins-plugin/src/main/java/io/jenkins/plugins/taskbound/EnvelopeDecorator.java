@@ -17,13 +17,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs every command launched inside the step's block in its own task envelope, as {@link
- * DurableShellLaunch} builds it: durable-task's {@code sh} wrapper so that the core's messages and
- * exit codes reach the build log and the step's status, anything else prefixed with {@code taskbound
- * run ... --}. Arguments the caller masked stay masked. {@code kill} is delegated, so an aborted
- * build kills the script's processes (they carry durable-task's cookie; the envelope does not), and
- * the envelope, its sandbox emptied, tears down. Serializable because it lives in the Pipeline
- * program state.
+ * Runs every command launched inside the step's block in a fresh sandbox of the block's session, as
+ * {@link DurableShellLaunch} builds it: durable-task's {@code sh} wrapper so that the core's messages
+ * and exit codes reach the build log and the step's status, anything else prefixed with {@code
+ * taskbound session exec --session H --}. Arguments the caller masked stay masked. {@code kill} is
+ * delegated, so an aborted build kills the script's processes (they carry durable-task's cookie) and
+ * the exec client, whose sandbox the session's supervisor then stops. Serializable because it lives
+ * in the Pipeline program state.
  */
 final class EnvelopeDecorator extends LauncherDecorator implements Serializable {
   private static final long serialVersionUID = 2L;
@@ -32,7 +32,7 @@ final class EnvelopeDecorator extends LauncherDecorator implements Serializable 
   private final String sandbox;
 
   /**
-   * @param envelope {@code taskbound run ... --}, plain strings
+   * @param envelope {@code taskbound session exec --session H --} (or {@code run ... --}), plain strings
    * @param sandbox the backend the step asked for, or null for the policy's choice
    */
   EnvelopeDecorator(@NonNull List<String> envelope, @CheckForNull String sandbox) {

@@ -18,13 +18,17 @@ final class EnvelopeExit {
   /** The sandbox or gateway could not be set up. */
   static final int SANDBOX = 121;
 
+  /** The session's TTL expired. */
+  static final int TTL_EXPIRED = 124;
+
   private static final Map<Integer, String> MEANINGS = new TreeMap<>(Map.of(
       120, "the envelope refused the policy or an option (--sandbox, --ttl, --image) before starting anything",
-      121, "the sandbox or gateway could not be set up as the policy demands; the command never started",
+      121, "the sandbox or gateway could not be set up as the policy demands, or the block's session has ended or lost its"
+          + " supervisor; the command never started",
       122, "identity or credentials could not be issued; the command never started",
       123, "a teardown step of the envelope failed (the lines above name it; the session can be torn down with"
           + " taskbound teardown --session DIR); the step fails because a credential may still be live",
-      124, "the session's TTL expired and the command's whole process tree was stopped",
+      124, "the session's TTL expired: the command's whole process tree was stopped, or it never started",
       125, "the envelope was started with a bad command line or hit an internal error"));
 
   private EnvelopeExit() {}

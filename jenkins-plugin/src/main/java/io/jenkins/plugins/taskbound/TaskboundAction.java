@@ -23,6 +23,10 @@ public final class TaskboundAction implements RunAction2, Serializable {
   private final String node;
   private final String evidenceDir;
   private final List<String> bundles = new ArrayList<>();
+  /** The block's open session, and how to end it on its node; null once it has ended. */
+  @CheckForNull private SessionHandle session;
+  @CheckForNull private String java;
+  @CheckForNull private String jar;
   @SuppressFBWarnings(value = "SE_TRANSIENT_FIELD_NOT_RESTORED", justification = "set again by onLoad")
   private transient Run<?, ?> run;
 
@@ -61,6 +65,33 @@ public final class TaskboundAction implements RunAction2, Serializable {
 
   synchronized void addBundles(List<String> names) {
     bundles.addAll(names);
+  }
+
+  /**
+   * Records the block's session as open, with the {@code java} and core jar on its node that end it:
+   * if the build dies before the block's end, {@link SessionBackstop} ends it from here.
+   */
+  synchronized void sessionOpened(@NonNull SessionHandle handle, @NonNull String javaOnNode, @NonNull String jarOnNode) {
+    this.session = handle;
+    this.java = javaOnNode;
+    this.jar = jarOnNode;
+  }
+
+  /** Records that the block's session has ended (its teardown ran). */
+  synchronized void sessionEnded() {
+    this.session = null;
+  }
+
+  /** The session still open, as the command that ends it on its node; null when there is none. */
+  @CheckForNull
+  synchronized List<String> pendingSessionEnd() {
+    return session == null || java == null || jar == null ? null : EnvelopeCommand.sessionEnd(java, jar, session);
+  }
+
+  /** The handle of the block's session while it is open, else null. */
+  @CheckForNull
+  public synchronized String getSession() {
+    return session == null ? null : session.path();
   }
 
   /** The build this action belongs to, or {@code null} before it is attached. */

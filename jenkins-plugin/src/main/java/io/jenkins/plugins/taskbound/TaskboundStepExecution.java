@@ -33,8 +33,10 @@ import org.jenkinsci.plugins.workflow.steps.StepContext;
  * bundles the block wrote, prints one summary line, and fails the step if any envelope input was
  * rewritten while the block ran.
  *
- * <p>Each command of the block is its own envelope, opened and torn down by the core around it;
- * this execution holds no session and so has nothing to tear down itself.
+ * <p>The block has one session ({@code taskbound session start} on the agent, {@link AgentSession}):
+ * each command of the block runs in a fresh sandbox of it ({@code session exec}), and the tail call
+ * ends it ({@code session end}) however the body ended; the handle is recorded in the build's
+ * {@link TaskboundAction} first, so {@link SessionBackstop} ends it if the build dies.
  */
 final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
   private static final long serialVersionUID = 1L;
@@ -117,15 +119,28 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
 
     String id = UUID.randomUUID().toString();
     String node = env.get("NODE_NAME", "unknown");
-    run.addAction(new TaskboundAction(id, task, node, evidence.getRemote()));
+    TaskboundAction action = new TaskboundAction(id, task, node, evidence.getRemote());
+    run.addAction(action);
     run.save();
-    listener.getLogger().println("taskbound: task " + task + ": each command in this block runs in its own envelope; evidence goes to " + evidence.getRemote());
+    SessionHandle session;
+    try {
+      session = AgentSession.start(command, workspace, launcher, env, listener);
+    } catch (Exception e) {
+      inputs.cleanUp(workspace.getChannel());
+      throw e;
+    }
+    // Recorded before any command runs: a build that dies from here on is ended by the backstop.
+    action.sessionOpened(session, command.java(), command.jar());
+    run.save();
+    listener.getLogger().println("taskbound: task " + task + ": one session for this block (" + session.path()
+        + "); each command runs in its own sandbox; evidence goes to " + evidence.getRemote());
 
     context
         .newBodyInvoker()
-        .withContext(BodyInvoker.mergeLauncherDecorators(context.get(LauncherDecorator.class), new EnvelopeDecorator(command.runPrefix(), sandbox)))
+        .withContext(BodyInvoker.mergeLauncherDecorators(context.get(LauncherDecorator.class),
+            new EnvelopeDecorator(command.sessionExec(session), sandbox)))
         .withContext(BodyInvoker.mergeConsoleLogFilters(context.get(ConsoleLogFilter.class), new MaskingConsoleLogFilter(run.getCharset())))
-        .withCallback(new Finish(id, task, bundleNames(evidence, task), inputs))
+        .withCallback(new Finish(id, task, bundleNames(evidence, task), inputs, command.sessionEnd(session)))
         .start();
   }
 
@@ -168,20 +183,26 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     return names;
   }
 
-  /** Records the block's bundles, verifies and removes the envelope inputs; runs off the CPS thread. */
+  /**
+   * Ends the block's session (on success, failure, abort and {@code timeout} alike: the body's end
+   * in any form), records the bundle, verifies and removes the envelope inputs; runs off the CPS
+   * thread. A teardown that failed (123) or a session its TTL ended (124) fails the step.
+   */
   private final class Finish extends TailCall {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     private final String actionId;
     private final String task;
     private final TreeSet<String> before;
     private final EnvelopeInputs inputs;
+    private final ArrayList<String> end;
 
-    Finish(String actionId, String task, Set<String> before, EnvelopeInputs inputs) {
+    Finish(String actionId, String task, Set<String> before, EnvelopeInputs inputs, List<String> end) {
       this.actionId = actionId;
       this.task = task;
       this.before = new TreeSet<>(before);
       this.inputs = inputs;
+      this.end = new ArrayList<>(end);
     }
 
     @Override
@@ -189,11 +210,15 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
       FilePath workspace = context.get(FilePath.class);
       Run<?, ?> run = context.get(Run.class);
       TaskListener listener = context.get(TaskListener.class);
+      int status = AgentSession.end(end, workspace, context.get(Launcher.class), context.get(EnvVars.class), listener);
+      TaskboundAction action = TaskboundAction.find(run, actionId);
       FilePath evidence = workspace.child(EVIDENCE_DIR);
       List<String> written = new ArrayList<>(bundleNames(evidence, task));
       written.removeAll(before);
-      TaskboundAction action = TaskboundAction.find(run, actionId);
       if (action != null) {
+        if (status == 0 || status == EnvelopeExit.TTL_EXPIRED) {
+          action.sessionEnded();
+        }
         action.addBundles(written);
         run.save();
       }
@@ -204,6 +229,10 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
         inputs.verify(workspace.getChannel());
       } finally {
         inputs.cleanUp(workspace.getChannel());
+      }
+      if (status != 0) {
+        String line = EnvelopeExit.message(status);
+        throw new AbortException(line != null ? line : "taskbound: session end failed with status " + status);
       }
     }
   }

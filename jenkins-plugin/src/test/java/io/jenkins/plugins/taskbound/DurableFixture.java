@@ -24,9 +24,22 @@ record DurableFixture(Path workspace, Path controlDir, List<String> command) {
 
   /** A workspace under {@code root} with {@code script} ready to launch. */
   static DurableFixture of(Path root, String script) {
+    return of(root, script, "durable-0c1d2e3f");
+  }
+
+  /**
+   * As {@link #of(Path, String)}, in control directory {@code name} (several steps, one workspace).
+   * As root, the workspace and its {@code @tmp} belong to an unprivileged user, as a CI user's do:
+   * the agent runs as the workspace's owner and never as root.
+   */
+  static DurableFixture of(Path root, String script, String name) {
     try {
       Path ws = Files.createDirectories(root.resolve("ws"));
-      Path dir = Files.createDirectories(root.resolve("ws@tmp").resolve("durable-0c1d2e3f"));
+      Path dir = Files.createDirectories(root.resolve("ws@tmp").resolve(name));
+      for (Path p : List.of(ws, dir.getParent(), dir)) {
+        ownedByAnUnprivilegedUser(p);
+      }
+      traversable(root);
       Path scriptFile = Files.writeString(dir.resolve("script.sh"), script + "\n");
       String copy = scriptFile + ".copy";
       String log = dir.resolve("jenkins-log.txt").toString();
@@ -38,6 +51,19 @@ record DurableFixture(Path workspace, Path controlDir, List<String> command) {
       return new DurableFixture(ws, dir, List.of("nohup", "sh", "-c", "(" + wrapper.replace("$", "$$") + ") >&- 2>&- &"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A test's temporary directory (0700) opened for the agent's user to reach the workspace below it. */
+  static void traversable(Path dir) throws IOException {
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  /** {@code nobody} (65534) owns {@code p} when this JVM runs as root; otherwise it stays the caller's. */
+  private static void ownedByAnUnprivilegedUser(Path p) throws IOException {
+    if ("root".equals(System.getProperty("user.name"))) {
+      Files.setAttribute(p, "unix:uid", 65534);
+      Files.setAttribute(p, "unix:gid", 65534);
     }
   }
 

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A durable {@code sh} step's command in a real envelope: the core CLI the plugin bundles (the
- * shaded jar), {@code taskbound run} with the netns sandbox, the plugin's reporter. No Jenkins
+ * shaded jar), the block's session ({@code session start}, {@code session exec} per step, {@code
+ * session end}) with the netns sandbox, the plugin's reporter; and {@code run} refusing a TTL. No Jenkins
  * needed; Linux with root or unprivileged user namespaces, as {@link TaskboundStepTest}.
  */
 class EnvelopedShellStepTest {
@@ -32,6 +33,7 @@ class EnvelopedShellStepTest {
   static void extractTheBundledCore() throws IOException {
     URL bundled = EnvelopedShellStepTest.class.getResource(CoreJarCache.BUNDLED_RESOURCE);
     assertNotNull(bundled, CoreJarCache.BUNDLED_RESOURCE + " is bundled by the build (process-resources)");
+    DurableFixture.traversable(shared); // the sandbox's init runs from this jar as the agent's user
     core = shared.resolve("taskbound.jar");
     try (InputStream in = bundled.openStream()) {
       Files.copy(in, core);
@@ -39,17 +41,22 @@ class EnvelopedShellStepTest {
   }
 
   @Test
-  void runsTheScriptInTheEnvelopeWithItsStatusAndTheEnvelopesLinesInTheLog() throws Exception {
-    DurableFixture step = DurableFixture.of(root, "echo from-the-script; exit 3");
+  void runsEachScriptOfABlockInTheBlocksSessionWithItsStatusAndOneBundle() throws Exception {
+    DurableFixture first = DurableFixture.of(root, "echo from-the-script; exit 3");
+    DurableFixture second = DurableFixture.of(root, "echo second-script", "durable-4a5b6c7d");
+    String handle = startSession(first);
 
-    String result = step.launch(envelope(step), null);
+    String firstResult = first.launch(sessionExec(handle), null);
+    String secondResult = second.launch(sessionExec(handle), null);
+    Cli end = core(first, "session", "end", "--session", handle);
 
-    assertEquals("3", result);
-    String log = step.log();
-    assertTrue(log.contains("taskbound: task T-1, session "), log);
-    assertTrue(log.contains("from-the-script\n"), log);
-    assertTrue(log.contains("teardown ok"), log);
-    try (Stream<Path> bundles = Files.list(step.workspace().resolve("taskbound-evidence"))) {
+    assertEquals("3", firstResult);
+    assertEquals("0", secondResult);
+    assertTrue(first.log().contains("from-the-script\n"), first.log());
+    assertTrue(second.log().contains("second-script\n"), second.log());
+    assertEquals(0, end.status, end.output);
+    assertTrue(end.output.contains("seal-evidence"), end.output);
+    try (Stream<Path> bundles = Files.list(first.workspace().resolve("taskbound-evidence"))) {
       assertEquals(1, bundles.filter(p -> p.getFileName().toString().matches("T-1-.+\\.zip")).count());
     }
   }
@@ -68,27 +75,66 @@ class EnvelopedShellStepTest {
   }
 
   @Test
-  void failsWith124WhenTheTtlExpires() throws Exception {
+  void failsWith124WhenTheSessionsTtlExpires() throws Exception {
     DurableFixture step = DurableFixture.of(root, "echo started; sleep 60; echo slept");
+    String handle = startSession(step, "--ttl", "10s");
 
-    String result = step.launch(envelope(step, "--ttl", "3s"), null);
+    String result = step.launch(sessionExec(handle), null);
 
     assertEquals("124", result);
     String log = step.log();
-    assertTrue(log.contains("started\n"), log);
     assertTrue(log.contains(EnvelopeExit.message(124)), log);
     assertFalse(log.contains("slept\n"), log);
   }
 
-  private static List<String> envelope(DurableFixture step, String... options) throws IOException {
+  /** {@code session start} as the step runs it; returns the handle. */
+  private static String startSession(DurableFixture step, String... options) throws Exception {
+    List<String> args = new ArrayList<>(List.of("session", "start", "--task", "T-1", "--policy", policy(step).toString(),
+        "--sandbox", "netns"));
+    args.addAll(List.of(options));
+    args.addAll(List.of("--out", step.workspace().resolve("taskbound-evidence").toString()));
+    Cli start = core(step, args.toArray(String[]::new));
+    assertEquals(0, start.status, start.output);
+    return SessionHandle.parse(start.stdout).path();
+  }
+
+  private static List<String> sessionExec(String handle) {
+    return new EnvelopeCommand(java(), core.toString(), "T-1", List.of("p.yml"), null, null, null, null, null, "/unused")
+        .sessionExec(new SessionHandle(handle));
+  }
+
+  private record Cli(int status, String stdout, String output) {}
+
+  private static Cli core(DurableFixture step, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(java(), "-jar", core.toString()));
+    cmd.addAll(List.of(args));
+    Path err = Files.createTempFile(step.workspace().getParent(), "core-", ".err");
+    Process p = new ProcessBuilder(cmd).directory(step.workspace().toFile())
+        .redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(180, java.util.concurrent.TimeUnit.SECONDS), "taskbound " + args[0] + " " + args[1] + " returns");
+    String all = out + Files.readString(err);
+    return new Cli(p.exitValue(), out, all);
+  }
+
+  private static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  private static Path policy(DurableFixture step) throws IOException {
     Path policy = step.workspace().resolve("p.yml");
-    try (InputStream in = EnvelopedShellStepTest.class.getResourceAsStream("minimal-policy.yml")) {
-      assertNotNull(in, "minimal-policy.yml is a test resource");
-      Files.copy(in, policy);
+    if (!Files.exists(policy)) {
+      try (InputStream in = EnvelopedShellStepTest.class.getResourceAsStream("minimal-policy.yml")) {
+        assertNotNull(in, "minimal-policy.yml is a test resource");
+        Files.copy(in, policy);
+      }
     }
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", core.toString(),
-        "run", "--task", "T-1", "--policy", policy.toString(), "--sandbox", "netns"));
+    return policy;
+  }
+
+  private static List<String> envelope(DurableFixture step, String... options) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(java(), "-jar", core.toString(),
+        "run", "--task", "T-1", "--policy", policy(step).toString(), "--sandbox", "netns"));
     cmd.addAll(List.of(options));
     cmd.addAll(List.of("--out", step.workspace().resolve("taskbound-evidence").toString(), "--"));
     return cmd;

@@ -1,6 +1,9 @@
 package io.jenkins.plugins.taskbound;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import hudson.FilePath;
@@ -28,12 +31,14 @@ class TaskboundStepTest {
     WorkflowRun build = r.buildAndAssertSuccess(job);
 
     r.assertLogContains("hi", build);
-    r.assertLogContains("taskbound: task T-1: each command in this block runs in its own envelope", build);
+    r.assertLogContains("taskbound: task T-1: one session for this block", build);
+    r.assertLogContains("seal-evidence", build);
     r.assertLogContains("taskbound: task T-1: 1 evidence bundle(s) in ", build);
     List<TaskboundAction> actions = build.getActions(TaskboundAction.class);
     assertEquals(1, actions.size());
     assertEquals("T-1", actions.get(0).getTask());
     assertEquals(1, actions.get(0).getBundles().size());
+    assertNull(actions.get(0).getSession(), "the tail call ended the session");
     assertTrue(actions.get(0).getBundles().get(0).matches("T-1-.+\\.zip"), actions.get(0).getBundles().toString());
   }
 
@@ -80,15 +85,14 @@ class TaskboundStepTest {
   }
 
   @Test
-  void failsTheShStepWithTheEnvelopesMessageWhenRunRefusesWhatCheckAccepted(JenkinsRule r) throws Exception {
-    // policy check does not see --ttl; run refuses a TTL longer than the policy's. Without the
-    // reporter, durable-task would wait for its heartbeat check (300 s) and say the process never started.
+  void failsTheStepWithTheCoresMessageWhenTheSessionRefusesWhatCheckAccepted(JenkinsRule r) throws Exception {
+    // policy check does not see --ttl; session start refuses a TTL longer than the policy's, before any command.
     WorkflowJob job = PipelineScripts.job(r, "ttl-too-long", "task: 'T-7', policy: 'p.yml', ttl: '999h'", "sh 'echo block-ran'");
 
     WorkflowRun build = r.buildAndAssertStatus(Result.FAILURE, job);
 
+    r.assertLogContains("taskbound: the block's session could not open (exit 120)", build);
     r.assertLogContains(EnvelopeExit.message(120), build);
-    r.assertLogContains("script returned exit code 120", build);
     r.assertLogNotContains("block-ran", build);
     r.assertLogNotContains("process apparently never started", build);
   }
@@ -102,6 +106,69 @@ class TaskboundStepTest {
     r.assertLogContains(EnvelopeExit.message(124), build);
     r.assertLogContains("script returned exit code 124", build);
     r.assertLogNotContains("slept", build);
+    assertNull(build.getAction(TaskboundAction.class).getSession(), "the TTL's teardown counts as ended");
+  }
+
+  @Test
+  void givesTwoBlocksOfOneBuildASessionEachAndEachItsBundle(JenkinsRule r) throws Exception {
+    WorkflowJob job = r.createProject(WorkflowJob.class, "two-blocks");
+    job.setDefinition(new CpsFlowDefinition(PipelineScripts.withPolicy(
+        "task: 'T-10', policy: 'p.yml'", "sh 'echo first-a'; sh 'echo first-b'",
+        "taskbound(task: 'T-11', policy: 'p.yml') { sh 'echo second-block' }"), true));
+
+    WorkflowRun build = r.buildAndAssertSuccess(job);
+
+    r.assertLogContains("first-b", build);
+    r.assertLogContains("second-block", build);
+    List<TaskboundAction> actions = build.getActions(TaskboundAction.class);
+    assertEquals(2, actions.size());
+    for (TaskboundAction action : actions) {
+      assertEquals(1, action.getBundles().size(), action.getTask() + ": one session, one bundle");
+      assertNull(action.getSession(), action.getTask() + ": ended by the tail call");
+    }
+  }
+
+  @Test
+  void endsTheSessionWhenTheBuildIsAborted(JenkinsRule r) throws Exception {
+    WorkflowJob job = PipelineScripts.job(r, "abort", "task: 'T-12', policy: 'p.yml'", "sh 'echo sleeping; sleep 300'");
+    WorkflowRun build = job.scheduleBuild2(0).waitForStart();
+    r.waitForMessage("sleeping", build);
+
+    build.doStop();
+    r.waitForCompletion(build);
+
+    r.assertBuildStatus(Result.ABORTED, build);
+    r.assertLogContains("seal-evidence", build);
+    TaskboundAction action = build.getAction(TaskboundAction.class);
+    assertNull(action.getSession(), "the tail call ended the session on abort");
+    assertEquals(1, action.getBundles().size());
+  }
+
+  @Test
+  void endsTheSessionWhenATimeoutInsideTheBlockFires(JenkinsRule r) throws Exception {
+    WorkflowJob job = PipelineScripts.job(r, "timeout", "task: 'T-13', policy: 'p.yml'",
+        "timeout(time: 5, unit: 'SECONDS') { sh 'sleep 300' }");
+
+    WorkflowRun build = r.buildAndAssertStatus(Result.ABORTED, job);
+
+    r.assertLogContains("seal-evidence", build);
+    assertNull(build.getAction(TaskboundAction.class).getSession());
+  }
+
+  @Test
+  void theBackstopEndsTheSessionOfABuildKilledHard(JenkinsRule r) throws Exception {
+    WorkflowJob job = PipelineScripts.job(r, "killed", "task: 'T-14', policy: 'p.yml'", "sh 'echo sleeping; sleep 300'");
+    WorkflowRun build = job.scheduleBuild2(0).waitForStart();
+    r.waitForMessage("sleeping", build);
+    String handle = build.getAction(TaskboundAction.class).getSession();
+
+    build.doKill(); // no tail call runs
+    r.waitForCompletion(build);
+
+    assertNotNull(handle);
+    r.assertLogContains("the build ended inside a taskbound block; ending its session", build);
+    assertNull(build.getAction(TaskboundAction.class).getSession());
+    assertFalse(new java.io.File(handle, "session.json").exists(), "the session's state is gone");
   }
 
   @Test
@@ -128,13 +195,13 @@ class TaskboundStepTest {
   }
 
   @Test
-  void laterCommandsReadThePolicyAsCheckedNotAsTheAgentEditedIt(JenkinsRule r) throws Exception {
+  void laterCommandsRunUnderThePolicyTheSessionOpenedWith(JenkinsRule r) throws Exception {
     WorkflowJob job = PipelineScripts.job(r, "edited-policy", "task: 'T-3', policy: 'p.yml'", "sh 'echo not-a-policy > p.yml'; sh 'true'");
 
     WorkflowRun build = r.buildAndAssertSuccess(job);
 
-    // Had the second command read the edited p.yml, its envelope would have refused it (status 120).
-    r.assertLogContains("taskbound: task T-3: 2 evidence bundle(s)", build);
+    // The session read the policy once, at start: the second command ran although p.yml is now invalid.
+    r.assertLogContains("taskbound: task T-3: 1 evidence bundle(s)", build);
   }
 
   @Test

@@ -1,19 +1,15 @@
 package dev.taskbound.core.cli;
 
 import dev.taskbound.core.ExitCodes;
-import dev.taskbound.core.identity.TaskId;
 import dev.taskbound.core.policy.SandboxBackend;
 import dev.taskbound.core.TaskboundException;
-import dev.taskbound.core.session.CredentialSources;
 import dev.taskbound.core.session.OpenPhase;
 import dev.taskbound.core.session.SessionException;
 import dev.taskbound.core.session.Session;
 import dev.taskbound.core.session.SessionSpec;
 import dev.taskbound.core.session.TeardownReport;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,57 +32,7 @@ import picocli.CommandLine.Parameters;
 final class RunCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--task", required = true, paramLabel = "ID", description = "The approved task, e.g. FIX-123 ([A-Za-z0-9._-]).")
-  String task;
-
-  @Option(
-      names = "--policy",
-      paramLabel = "FILE",
-      description = "A policy file (Task, and/or Ceiling documents); repeatable. Without one, the built-in default applies.")
-  List<Path> policies = new ArrayList<>();
-
-  @Option(
-      names = "--ceiling",
-      paramLabel = "FILE",
-      description = {
-        "The org ceiling policy (default: $TASKBOUND_CEILING if set): a file, or",
-        "github:OWNER/.github/taskbound/ceiling.yml, read with the GitHub App at the default branch's head."
-      })
-  String ceiling;
-
-  @Option(
-      names = "--repository-ceiling",
-      description = {
-        "With a github: ceiling: the policy files may hold the repository's own Ceiling. Accepted where the",
-        "org ceiling is missing (then no org ceiling applies, and the run says so), or under one that sets",
-        "allowRepositoryCeiling: true (it then narrows the org ceiling); refused otherwise."
-      })
-  boolean repositoryCeiling;
-
-  @Option(names = "--profile", paramLabel = "NAME", description = "The agent profile defined by the ceiling, e.g. coding-agent.")
-  String profile;
-
-  @Option(
-      names = "--sandbox",
-      paramLabel = "BACKEND",
-      description = "netns, container or proxy; must be allowed by the policy (default: the policy's first).")
-  String sandbox;
-
-  @Option(
-      names = "--image",
-      paramLabel = "IMAGE",
-      description = "The agent's image for --sandbox container (default: $TASKBOUND_AGENT_IMAGE); it needs nothing of ours.")
-  String image;
-
-  @Option(
-      names = "--pass-env",
-      paramLabel = "NAME",
-      split = ",",
-      description = {
-        "Give the agent this host variable too (repeatable or comma-separated), e.g. ANTHROPIC_API_KEY:",
-        "the agent's environment is otherwise an allow-list. Not masked: it is the host's value, not one issued."
-      })
-  List<String> passEnv = new java.util.ArrayList<>();
+  @CommandLine.Mixin EnvelopeOptions envelope = new EnvelopeOptions();
 
   @Option(
       names = "--wait-all",
@@ -95,41 +41,6 @@ final class RunCommand implements Callable<Integer> {
         "whose command backgrounds the real work, such as Jenkins' durable sh). netns backend only."
       })
   boolean waitAll;
-
-  @Option(
-      names = "--egress-allow",
-      paramLabel = "RULE",
-      split = ",",
-      description = {
-        "Narrow egress to these host[:port] rules (repeatable or comma-separated); each must be allowed",
-        "by the policy files already: this can only take hosts away."
-      })
-  List<String> egressAllow = new ArrayList<>();
-
-  @Option(names = "--ttl", paramLabel = "DURATION", description = "A TTL shorter than the policy's, e.g. 15m.")
-  String ttl;
-
-  @Option(
-      names = "--out",
-      paramLabel = "DIR",
-      description = "Where the evidence bundle and reports go (default: ./taskbound-evidence).")
-  Path out = Path.of("taskbound-evidence");
-
-  @Option(
-      names = "--session-root",
-      paramLabel = "DIR",
-      description = {
-        "Where session state lives (default: $TASKBOUND_SESSION_ROOT, else $TASKBOUND_HOME/sessions,",
-        "else ~/.taskbound/sessions).",
-        "The gateway socket goes under $TASKBOUND_RUNTIME_DIR (default: the JVM's temp directory)."
-      })
-  Path sessionRoot;
-
-  @Option(
-      names = "--claim",
-      paramLabel = "NAME=VALUE",
-      description = "An extra identity claim, e.g. repository=acme/app or run_url=...; repeatable.")
-  Map<String, String> claims = Map.of();
 
   @Option(names = "--timings", description = "Print how long each open/run/close phase took.")
   boolean timings;
@@ -236,50 +147,12 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private SessionSpec buildSpec() {
-    SessionSpec.Builder b = SessionSpec.builder(TaskId.parse(task), command);
-    String ceilingSource = ceiling != null ? ceiling : env.get("TASKBOUND_CEILING");
-    CeilingOption.apply(ceilingSource, repositoryCeiling, b, spec.commandLine());
-    policies.forEach(b::policyFile);
-    if (profile != null) {
-      b.profile(profile);
-    }
-    if (sandbox != null) {
-      b.backend(CliValues.backend(sandbox));
-    }
+    SessionSpec.Builder b = envelope.builder(command, env, spec.commandLine());
     b.waitForAll(waitAll);
-    passEnv.forEach(name -> b.passEnv(CliValues.variableName(name)));
-    String agentImage = image != null ? image : env.get("TASKBOUND_AGENT_IMAGE");
-    if (agentImage != null && !agentImage.isBlank()) {
-      b.agentImage(agentImage);
-    }
-    egressAllow.forEach(rule -> b.egressAllow(CliValues.egressRule("--egress-allow", rule)));
-    if (ttl != null) {
-      b.ttl(CliValues.duration("--ttl", ttl));
-    }
-    Path home = envPath("TASKBOUND_HOME");
-    Path rootFromEnv = envPath("TASKBOUND_SESSION_ROOT");
-    if (sessionRoot != null) {
-      b.sessionRoot(sessionRoot);
-    } else if (rootFromEnv != null) {
-      b.sessionRoot(rootFromEnv);
-    } else if (home != null) {
-      b.sessionRoot(home.resolve("sessions"));
-    }
-    Path runtime = envPath("TASKBOUND_RUNTIME_DIR");
-    if (runtime != null) {
-      b.runtimeRoot(runtime);
-    }
-    claims.forEach(b::identityClaim);
-    // Host configuration for the brokers, read once here; secrets come from the environment or files.
-    b.credentialSources(CredentialSources.fromEnvironment(env));
     b.denialNotices(spec.commandLine().getErr()); // a forgotten allow rule shows the moment it bites
-    return b.outDir(out).hostEnvironment(env).openListener(openListener).build();
+    return b.openListener(openListener).build();
   }
 
-  private Path envPath(String name) {
-    String value = env.get(name);
-    return value == null || value.isBlank() ? null : Path.of(value);
-  }
 
   /** Converts command-line strings to policy values with messages that name the option. */
   static final class CliValues {

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       TeardownCommand.class,
       SecretCommand.class,
       TokenCommand.class,
+      SessionCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes of 'run':%n",
@@ -167,6 +168,10 @@ public final class TaskboundCli implements Runnable {
       }
       if (cls == TeardownCommand.class) {
         return cls.cast(new TeardownCommand(env));
+      }
+      if (cls == SessionStartCommand.class || cls == SessionExecCommand.class || cls == SessionEndCommand.class
+          || cls == SessionSuperviseCommand.class) {
+        return cls.cast(SessionCommands.create(cls, env, listener));
       }
       return fallback.create(cls);
     }

@@ -52,10 +52,14 @@ final class TeardownCommand implements Callable<Integer> {
    * and the Vault steps then fail naming what is missing (exit 123, retry possible).
    */
   private RevocationContext revocationContext() {
+    return revocationContext(env, spec.commandLine().getErr());
+  }
+
+  /** As {@link #revocationContext()}, for {@code session end} finishing a crashed session. */
+  static RevocationContext revocationContext(Map<String, String> env, PrintWriter err) {
     try {
       return CredentialSources.fromEnvironment(env).revocationContext();
     } catch (BrokerException e) {
-      PrintWriter err = spec.commandLine().getErr();
       err.println("taskbound: warning: " + e.getMessage() + "; Vault credentials cannot be revoked by this teardown");
       err.flush();
       return RevocationContext.builder().build();

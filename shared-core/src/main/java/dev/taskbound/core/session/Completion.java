@@ -23,7 +23,12 @@ final class Completion {
   private Completion() {}
 
   /** What a completion record says, for the message of a repeated teardown. */
-  record Record(String sessionId, String completedAt, String bundle) {
+  record Record(String sessionId, String completedAt, String bundle, String reason) {
+    /** Whether the session ended because its TTL expired (its later commands then exit 124). */
+    boolean ttlExpired() {
+      return reason.equals("ttl expired");
+    }
+
     String describe() {
       return "the teardown of session " + sessionId + " already completed at " + completedAt + "; evidence: " + bundle
           + "; nothing left to do";
@@ -34,12 +39,13 @@ final class Completion {
     return sessionRoot.resolve(sessionId + SUFFIX);
   }
 
-  static void write(SessionLayout layout, SessionRecord record, Instant at) throws IOException {
+  static void write(SessionLayout layout, SessionRecord record, Instant at, String reason) throws IOException {
     Path dir = layout.sessionRoot();
     ObjectNode node = JSON.createObjectNode()
         .put("session", record.sessionId())
         .put("task", record.taskId())
         .put("completed_at", at.toString())
+        .put("reason", reason)
         .put("bundle", record.bundle().toString())
         .put("teardown_report", record.teardownReport().toString());
     Path target = file(layout.sessionRoot(), record.sessionId());
@@ -64,7 +70,8 @@ final class Completion {
     }
     try {
       JsonNode node = JSON.readTree(file.toFile());
-      return Optional.of(new Record(node.path("session").asText(), node.path("completed_at").asText(), node.path("bundle").asText()));
+      return Optional.of(new Record(node.path("session").asText(), node.path("completed_at").asText(), node.path("bundle").asText(),
+          node.path("reason").asText("")));
     } catch (IOException e) {
       return Optional.empty();
     }

@@ -94,6 +94,12 @@ public final class Session implements AutoCloseable {
   private volatile OpenPhase phase = OpenPhase.STATE;
   /** {@code spec.registries} with the credentials read from the host environment. */
   private final List<RegistrySpec> registries;
+  /** The commands of a multi-command session ({@link #exec}) now running, by number. */
+  private final Map<Integer, SandboxProcess> execs = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger execCount = new java.util.concurrent.atomic.AtomicInteger();
+  /** The journal entry that stops every exec's sandbox at teardown; -1 until the first exec. */
+  private int execSandboxEntry = -1;
+  private ScheduledExecutorService sessionWatchdog;
 
   private Session(SessionSpec spec, EffectivePolicy policy, PhaseTimer timer, CredentialPlan plan,
       List<RegistrySpec> registries) {
@@ -407,14 +413,8 @@ public final class Session implements AutoCloseable {
       undo.put("label", SESSION_LABEL + "=" + id.value());
     }
     int entry = journal.register(TeardownRunner.STOP_SANDBOX, undo);
-    Map<String, String> sessionVariables = new LinkedHashMap<>(credentials.agentEnvironment());
-    inspection.ifPresent(i -> sessionVariables.putAll(i.agentEnvironment()));
-    sessionVariables.put("TASKBOUND_TASK", spec.task().value());
-    sessionVariables.put("TASKBOUND_SESSION", id.value());
-    sessionVariables.put("TASKBOUND_SPIFFE_ID", identity.spiffeId().toString());
-    sessionVariables.put("TASKBOUND_SVID", identity.token());
     Map<String, String> env = AgentEnvironment.build(
-        RegistryFiles.withoutCredentialVariables(spec.hostEnvironment(), policy.registries()), sessionVariables,
+        RegistryFiles.withoutCredentialVariables(spec.hostEnvironment(), policy.registries()), sessionVariables(),
         spec.passEnv());
     List<MaskingPump> pumps = credentials.needsMasking() ? startPumps() : List.of();
     SandboxIo io = pumps.isEmpty()
@@ -427,6 +427,17 @@ public final class Session implements AutoCloseable {
         pump.close();
       }
     }
+  }
+
+  /** The session's own variables: identity, and the credentials the policy exposes. */
+  private Map<String, String> sessionVariables() {
+    Map<String, String> sessionVariables = new LinkedHashMap<>(credentials.agentEnvironment());
+    inspection.ifPresent(i -> sessionVariables.putAll(i.agentEnvironment()));
+    sessionVariables.put("TASKBOUND_TASK", spec.task().value());
+    sessionVariables.put("TASKBOUND_SESSION", id.value());
+    sessionVariables.put("TASKBOUND_SPIFFE_ID", identity.spiffeId().toString());
+    sessionVariables.put("TASKBOUND_SVID", identity.token());
+    return sessionVariables;
   }
 
   /** The agent's stdout and stderr go through the masker once any credential exists. */
@@ -539,6 +550,7 @@ public final class Session implements AutoCloseable {
 
   private void stopAgent(String cause, int exitCode) {
     SandboxProcess agent;
+    List<SandboxProcess> commands;
     synchronized (agentHandoff) {
       if (stopCause != null) {
         return;
@@ -546,9 +558,26 @@ public final class Session implements AutoCloseable {
       stopExitCode = exitCode;
       stopCause = cause;
       agent = live.agent;
+      commands = List.copyOf(execs.values());
     }
     if (agent != null) {
       terminate(agent);
+    }
+    terminateAll(commands);
+  }
+
+  /** SIGTERM to every tree at once, then SIGKILL to those still there after the grace period. */
+  private void terminateAll(List<SandboxProcess> trees) {
+    trees.forEach(SandboxProcess::terminate);
+    for (SandboxProcess p : trees) {
+      try {
+        if (!p.waitFor(spec.stopGrace())) {
+          p.destroyTree();
+        }
+      } catch (InterruptedException e) {
+        p.destroyTree();
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -562,6 +591,166 @@ public final class Session implements AutoCloseable {
     } catch (InterruptedException e) {
       agent.destroyTree();
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Starts the TTL of a multi-command session ({@code taskbound session start}): when it expires,
+   * {@code session.ttl_expired} is recorded, every running {@link #exec} is stopped (each returns
+   * {@link ExitCodes#TTL_EXPIRED}), no further one starts, and {@code onExpiry} runs (the supervisor
+   * then tears the session down). Calling it again has no effect.
+   */
+  public synchronized void startTtl(Runnable onExpiry) {
+    if (sessionWatchdog != null) {
+      return;
+    }
+    sessionWatchdog = Executors.newSingleThreadScheduledExecutor(daemon("taskbound-session-ttl"));
+    sessionWatchdog.schedule(() -> {
+      try {
+        expire();
+        live.endReason = "ttl expired";
+        live.exitCode = OptionalInt.of(ExitCodes.TTL_EXPIRED);
+      } finally {
+        onExpiry.run();
+      }
+    }, Math.max(1, policy.ttl().toMillis()), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Ends a multi-command session's work ({@code taskbound session end}): every running {@link #exec}
+   * is stopped (SIGTERM, SIGKILL after the grace period) and returns 128+15; no further one starts.
+   * The caller then tears down. Idempotent; a stop already under way (the TTL) keeps its cause.
+   */
+  public void endCommands(String cause) {
+    stopAgent(cause, ExitCodes.SIGNAL_BASE + 15);
+    synchronized (this) {
+      if (sessionWatchdog != null) {
+        sessionWatchdog.shutdownNow();
+      }
+    }
+    if (live.endReason.startsWith("finished by taskbound teardown")) {
+      live.endReason = cause;
+    }
+  }
+
+  /** Why this session stopped taking commands (TTL, end, a failure), if it did; its exit code follows in the exception. */
+  public Optional<String> stopped() {
+    return Optional.ofNullable(stopCause);
+  }
+
+  /**
+   * Runs one command of a multi-command session in a fresh sandbox of its own (own namespaces, own
+   * process tree) attached to this session's gateway, policy, credentials and evidence, and waits for
+   * it. Several may run at once. Records {@code agent.started}, {@code sandbox.started},
+   * {@code agent.running} and {@code agent.exited}, each with the command's number {@code exec}.
+   *
+   * @return the command's exit status; {@link ExitCodes#TTL_EXPIRED} if the TTL stopped it;
+   *     128+N if it was stopped by the session's end or its caller went away
+   * @throws SessionException if the session no longer takes commands (its stop's exit code), or an
+   *     {@code --rw} path is refused (125)
+   * @throws SandboxException if the sandbox could not be started
+   */
+  public int exec(SessionExec request) throws InterruptedException {
+    String refused = stopCause;
+    if (refused != null) {
+      throw new SessionException("session " + id.value() + " takes no more commands: " + refused, stopExitCode);
+    }
+    List<Path> readWrite = ExecPaths.readWrite(request.workDir(), request.readWrite());
+    int n = execCount.incrementAndGet();
+    synchronized (this) {
+      if (execSandboxEntry < 0) {
+        // One entry for every exec: teardown finds each exec's sandbox by the runtime directory on its command line.
+        Map<String, Object> undo = new LinkedHashMap<>();
+        undo.put("marker", layout.runtimeDir().toString());
+        if (sandbox instanceof ContainerSandbox) {
+          // Containers outlive a killed supervisor: teardown removes every exec's by the session's label.
+          undo.put("backend", "container");
+          undo.put("endpoint", dockerEndpoint());
+          undo.put("label", SESSION_LABEL + "=" + id.value());
+        }
+        execSandboxEntry = journal.register(TeardownRunner.STOP_SANDBOX, undo);
+      }
+    }
+    Map<String, String> host = new LinkedHashMap<>();
+    spec.passEnv().forEach(name -> {
+      String value = spec.hostEnvironment().get(name);
+      if (value != null) {
+        host.put(name, value);
+      }
+    });
+    request.hostEnvironment().forEach((name, value) -> {
+      if (AgentEnvironment.isAllowed(name)) {
+        host.put(name, value);
+      }
+    });
+    Map<String, String> env = AgentEnvironment.build(
+        RegistryFiles.withoutCredentialVariables(host, policy.registries()), sessionVariables(), spec.passEnv());
+    Map<String, Object> started = new LinkedHashMap<>();
+    started.put("exec", n);
+    started.put("command", request.command().stream().map(masker()::mask).toList());
+    started.put("workdir", request.workDir().toString());
+    if (!readWrite.isEmpty()) {
+      started.put("read_write", readWrite.stream().map(Path::toString).toList());
+    }
+    event("agent.started", started);
+    MaskingPump out = MaskingPump.start(layout.stateDir().resolve("exec-" + n + "-1.pipe"), request.stdout(), masker(), n + "-stdout");
+    MaskingPump err = null;
+    long begun = System.nanoTime();
+    try {
+      err = MaskingPump.start(layout.stateDir().resolve("exec-" + n + "-2.pipe"), request.stderr(), masker(), n + "-stderr");
+      SandboxIo io = new SandboxIo(
+          java.lang.ProcessBuilder.Redirect.from(new java.io.File("/dev/null")), out.redirect(), err.redirect());
+      SandboxProcess process;
+      try {
+        process = sandbox.start(new SandboxLaunch(
+                request.command(), request.workDir(), env, layout.gatewaySocket(),
+                SandboxPaths.hidden(layout.sessionRoot(), layout.runtimeDir().getParent(), spec.hostEnvironment()),
+                Duration.ofSeconds(30), io, request.waitForAll(), List.of(layout.credentialsDir(), layout.registriesDir()))
+            .withListenerSink(this::serveSandboxPort)
+            .withConfinement(new Confinement(Optional.empty(), spec.policyFiles(), readWrite)));
+      } catch (RuntimeException | Error e) {
+        event("agent.start_failed", Map.of("exec", n, "error", TeardownRunner.describe(e)));
+        throw e;
+      }
+      boolean stopNow;
+      synchronized (agentHandoff) {
+        execs.put(n, process);
+        stopNow = stopCause != null;
+      }
+      request.abandoned().thenRun(() -> terminateAll(List.of(process)));
+      if (stopNow) {
+        terminateAll(List.of(process));
+      }
+      try {
+        if (!process.confinement().isEmpty()) {
+          Map<String, Object> confinement = new LinkedHashMap<>(process.confinement());
+          confinement.put("exec", n);
+          event("sandbox.started", confinement);
+        }
+        event("agent.running", Map.of("exec", n, "pid", process.pid()));
+        int status = process.waitFor();
+        Map<String, Object> exited = new LinkedHashMap<>();
+        exited.put("exec", n);
+        exited.put("exit_code", status);
+        exited.put("duration_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begun));
+        String cause = stopCause;
+        if (cause != null) {
+          exited.put("stopped_by", cause);
+          status = stopExitCode;
+        } else if (request.abandoned().isDone()) {
+          exited.put("stopped_by", "the caller went away");
+          status = ExitCodes.SIGNAL_BASE + 15;
+        }
+        event("agent.exited", exited);
+        return status;
+      } finally {
+        execs.remove(n);
+      }
+    } finally {
+      out.close();
+      if (err != null) {
+        err.close();
+      }
     }
   }
 
@@ -616,6 +805,12 @@ public final class Session implements AutoCloseable {
       stopExitCode = ExitCodes.SANDBOX;
       stopCause = cause;
       agent = live.agent;
+    }
+    List<SandboxProcess> commands = List.copyOf(execs.values());
+    if (!commands.isEmpty()) {
+      Thread stopper = new Thread(() -> terminateAll(commands), "taskbound-evidence-failed-execs");
+      stopper.setDaemon(true);
+      stopper.start();
     }
     if (agent != null) {
       Thread stopper = new Thread(() -> terminate(agent), "taskbound-evidence-failed");

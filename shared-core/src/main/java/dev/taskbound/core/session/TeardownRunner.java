@@ -248,7 +248,7 @@ final class TeardownRunner {
         deleteTree(record.runtimeDir());
         // What survives the private state: a record that the teardown is complete, so that a second
         // `taskbound teardown --session` (an always-run post step) can say so and exit 0.
-        Completion.write(layout, record, clock.instant());
+        Completion.write(layout, record, clock.instant(), live.endReason);
         break;
       default:
         if (Revocations.handles(entry.step())) {

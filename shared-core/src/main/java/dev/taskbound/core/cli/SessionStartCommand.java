@@ -1,0 +1,146 @@
+package dev.taskbound.core.cli;
+
+import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.sandbox.InitCommand;
+import dev.taskbound.core.session.SessionException;
+import dev.taskbound.core.session.SessionSpec;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code taskbound session start}: opens a session in a supervisor process of its own and returns
+ * once the session is open, printing its handle. The supervisor runs detached ({@code setsid}) with
+ * its log in the session root, and lives until {@code session end}, its TTL or a signal.
+ */
+@Command(
+    name = "start",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Opens a task envelope for several commands and prints its handle (the session's state directory)",
+      "as the only line on standard output; its summary goes to standard error.",
+      "A small supervisor process keeps the gateway, the evidence and the TTL until 'session end',",
+      "the TTL or SIGTERM; its log is <session-root>/<session>.supervisor.log.",
+      "Takes the options of 'run'. Exit codes as for 'run' (120-122 when the session cannot open)."
+    })
+final class SessionStartCommand implements Callable<Integer> {
+  /** How long the supervisor may take to open the session (the sandbox preflight, brokers' retries). */
+  static final long READY_SECONDS = 120;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @CommandLine.Mixin EnvelopeOptions envelope = new EnvelopeOptions();
+
+  private final Map<String, String> env;
+
+  SessionStartCommand(Map<String, String> env) {
+    this.env = env;
+  }
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    // Bad values fail here, in one line, before any process starts.
+    SessionSpec checked = envelope.builder(SessionSuperviseCommand.NO_COMMAND, env, spec.commandLine()).build();
+    Path root = checked.sessionRoot().toAbsolutePath().normalize();
+    Files.createDirectories(root);
+    Path log = Files.createTempFile(root, "supervisor-", ".log"); // 0600
+    Process supervisor;
+    try {
+      ProcessBuilder pb = new ProcessBuilder(supervisorCommand())
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .redirectOutput(ProcessBuilder.Redirect.PIPE)
+          .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      pb.environment().clear();
+      pb.environment().putAll(env);
+      supervisor = pb.start();
+    } catch (IOException e) {
+      Files.deleteIfExists(log);
+      throw new SessionException("cannot start the session's supervisor: " + e.getMessage(), ExitCodes.SANDBOX, e);
+    }
+    String handle = awaitReady(supervisor);
+    PrintWriter err = spec.commandLine().getErr();
+    if (handle == null) {
+      // It failed to open: its own lines (the error, a teardown) are in the log.
+      int status = supervisor.waitFor(30, TimeUnit.SECONDS) ? supervisor.exitValue() : ExitCodes.SANDBOX;
+      err.print(Files.readString(log, StandardCharsets.UTF_8));
+      err.flush();
+      Files.deleteIfExists(log);
+      supervisor.destroyForcibly();
+      return status == 0 ? ExitCodes.SANDBOX : status;
+    }
+    Path state = Path.of(handle);
+    Path named = state.resolveSibling(state.getFileName() + ".supervisor.log");
+    Files.move(log, named);
+    err.print(Files.readString(named, StandardCharsets.UTF_8));
+    err.println("  supervisor: pid " + supervisor.pid() + ", log " + named);
+    err.flush();
+    PrintWriter out = spec.commandLine().getOut();
+    out.println(handle);
+    out.flush();
+    return 0;
+  }
+
+  /** The handle line, or null when the supervisor ended (or timed out) before the session opened. */
+  private static String awaitReady(Process supervisor) throws InterruptedException {
+    CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(supervisor.getInputStream(), StandardCharsets.UTF_8))) {
+        return r.readLine();
+      } catch (IOException e) {
+        return null;
+      }
+    });
+    try {
+      String handle = line.get(READY_SECONDS, TimeUnit.SECONDS);
+      return handle == null || handle.isBlank() ? null : handle.strip();
+    } catch (TimeoutException e) {
+      supervisor.destroy(); // SIGTERM: it tears down what it opened
+      return null;
+    } catch (ExecutionException e) {
+      return null;
+    }
+  }
+
+  /**
+   * This JVM's java and class path running {@code session supervise} with the same options, in a
+   * session of its own ({@code setsid}) so that the caller's process group and terminal signals do
+   * not reach it: only {@code session end}, the TTL or a signal to its pid end it.
+   */
+  private List<String> supervisorCommand() {
+    InitCommand self = InitCommand.current();
+    List<String> cmd = new ArrayList<>();
+    for (String setsid : new String[] {"/usr/bin/setsid", "/bin/setsid"}) {
+      if (Files.isExecutable(Path.of(setsid))) {
+        cmd.add(setsid);
+        break;
+      }
+    }
+    cmd.add(self.javaBinary().toString());
+    cmd.addAll(List.of("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+        "-Xms16m", "-XX:-UsePerfData", "-Xshare:auto"));
+    cmd.addAll(List.of("-cp", self.classPath(), Main.class.getName(), "session", "supervise"));
+    cmd.addAll(startArguments());
+    return cmd;
+  }
+
+  /** The arguments given after {@code session start}. */
+  private List<String> startArguments() {
+    List<String> all = spec.commandLine().getParseResult().originalArgs();
+    int session = all.indexOf("session");
+    int start = session < 0 ? -1 : all.subList(session, all.size()).indexOf("start");
+    return start < 0 ? List.of() : List.copyOf(all.subList(session + start + 1, all.size()));
+  }
+}

@@ -1,0 +1,195 @@
+package dev.taskbound.core.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.taskbound.core.testing.AgentOwner;
+import dev.taskbound.core.testing.LocalApi;
+import dev.taskbound.core.testing.RunArtifacts;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code session start / exec / end} as a CI host runs them: through bin/taskbound and the shaded
+ * jar, the supervisor a real detached process, each exec a real sandbox on the session's gateway.
+ */
+@Timeout(300)
+class SessionCommandsIT {
+  private static final Path REPO = Path.of(System.getProperty("taskbound.repo.root")).toAbsolutePath().normalize();
+  private static final Path JAR = Path.of(System.getProperty("taskbound.jar"));
+
+  @TempDir Path work;
+  private Path ws;
+  private HttpServer api;
+  private Path policy;
+  private final List<String> handles = new ArrayList<>();
+
+  @BeforeEach
+  void workspaceAndApi() throws IOException {
+    ws = Files.createDirectories(work.resolve("ws"));
+    AgentOwner.own(ws); // the agent runs as the workspace's owner, never root
+    api = LocalApi.serving("session api\n");
+    int port = api.getAddress().getPort();
+    policy = Files.writeString(work.resolve("p.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  ttl: 5m\n"
+        + "  sandbox: {backends: [netns]}\n  egress:\n    allow: [\"api.test:" + port + "\"]\n"
+        + "    hosts: {api.test: 127.0.0.1, blocked.test: 127.0.0.1}\n");
+  }
+
+  @AfterEach
+  void endWhatIsLeft() throws Exception {
+    api.stop(0);
+    for (String h : handles) {
+      tb("session", "end", "--session", h); // idempotent: a no-op for sessions already ended
+    }
+  }
+
+  @Test
+  void twoExecsGetFreshSandboxesOnOneGatewayAndOneSealedBundle() throws Exception {
+    int port = api.getAddress().getPort();
+    String h = start("--ttl", "5m");
+
+    Result first = tb("session", "exec", "--session", h, "--", "sh", "-c",
+        "echo mark > /tmp/mark; curl -sS --max-time 30 http://api.test:" + port + "/");
+    Result second = tb("session", "exec", "--session", h, "--", "sh", "-c",
+        "test -e /tmp/mark && echo leaked; curl -sS --max-time 30 -o /dev/null -w '%{http_code}\\n' http://blocked.test:" + port
+            + "/; exit 7");
+    Result end = tb("session", "end", "--session", h);
+    Result again = tb("session", "end", "--session", h);
+    Result after = tb("session", "exec", "--session", h, "--", "true");
+    Result verify = tb("verify", RunArtifacts.onlyBundle(work.resolve("out")).toString());
+
+    assertThat(first.status).as(first.all()).isZero();
+    assertThat(first.stdout).contains("session api");
+    assertThat(second.status).as(second.all()).isEqualTo(7);
+    assertThat(second.stdout).doesNotContain("leaked").contains("403");
+    assertThat(second.stderr).contains("taskbound: denied blocked.test:" + port); // live, next to the command
+    assertThat(end.status).as(end.all()).isZero();
+    assertThat(end.stderr).contains("seal-evidence").contains("ok");
+    assertThat(again.status).as(again.all()).isZero();
+    assertThat(again.stderr).contains("already completed");
+    assertThat(after.status).as(after.all()).isEqualTo(121);
+    assertThat(after.stderr).contains("has ended").contains("session start");
+    assertThat(verify.status).as(verify.all()).isZero();
+    String events = RunArtifacts.bundleText(work.resolve("out"), "events.jsonl");
+    assertThat(events).contains("\"egress.allowed\"").contains("\"egress.denied\"").contains("blocked.test");
+    assertThat(events.split("\"agent.exited\"", -1)).hasSize(3);
+  }
+
+  @Test
+  void endAfterTheSupervisorWasKilledFinishesFromTheJournal() throws Exception {
+    String h = start("--ttl", "5m");
+    long pid = supervisorPid(lastStart.stderr);
+    Result ran = tb("session", "exec", "--session", h, "--", "true");
+
+    ProcessHandle supervisor = ProcessHandle.of(pid).orElseThrow();
+    supervisor.destroyForcibly(); // SIGKILL
+    supervisor.onExit().get(30, TimeUnit.SECONDS);
+    Result exec = tb("session", "exec", "--session", h, "--", "true");
+    Result end = tb("session", "end", "--session", h);
+    Result verify = tb("verify", RunArtifacts.onlyBundle(work.resolve("out")).toString());
+
+    assertThat(ran.status).as(ran.all()).isZero();
+    assertThat(exec.status).as(exec.all()).isEqualTo(121);
+    assertThat(exec.stderr).contains("is not running");
+    assertThat(end.status).as(end.all()).isZero();
+    assertThat(end.stderr).contains("supervisor is gone");
+    assertThat(verify.status).as(verify.all()).isZero();
+    assertThat(Path.of(h)).doesNotExist();
+  }
+
+  @Test
+  void theCommandInsideCannotSeeTheControlSocket() throws Exception {
+    String h = start("--ttl", "5m");
+    Path runtime = Path.of(new ObjectMapper().readTree(Path.of(h, "session.json").toFile()).path("runtime_dir").asText());
+    Path control = runtime.resolve("control.sock");
+
+    Result probe = tb("session", "exec", "--session", h, "--", "sh", "-c",
+        "ls -A " + runtime + "; test -e " + control + " && echo REACHABLE; test -S " + runtime + "/gateway.sock && echo gateway-ok");
+
+    assertThat(control).exists(); // on the host it is there, owner-only
+    assertThat(probe.status).as(probe.all()).isZero();
+    assertThat(probe.stdout).doesNotContain("REACHABLE").doesNotContain("control.sock").contains("gateway-ok");
+  }
+
+  @Test
+  void theTtlStopsARunningExecWith124AndLaterCommandsSaySo() throws Exception {
+    String h = start("--ttl", "8s");
+
+    Result cut = tb("session", "exec", "--session", h, "--", "sleep", "120");
+    Result later = tb("session", "exec", "--session", h, "--", "true");
+    Result end = tb("session", "end", "--session", h);
+
+    assertThat(cut.status).as(cut.all()).isEqualTo(124);
+    assertThat(later.status).as(later.all()).isEqualTo(124);
+    assertThat(later.stderr).contains("ttl expired");
+    assertThat(end.status).as(end.all()).isEqualTo(124);
+    assertThat(RunArtifacts.bundleText(work.resolve("out"), "events.jsonl")).contains("\"session.ttl_expired\"");
+  }
+
+  private Result lastStart;
+
+  private String start(String... extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of("session", "start", "--task", "SESS-1", "--policy", policy.toString(),
+        "--out", work.resolve("out").toString()));
+    args.addAll(List.of(extra));
+    lastStart = tb(args.toArray(String[]::new));
+    assertThat(lastStart.status).as(lastStart.all()).isZero();
+    String handle = lastStart.stdout.strip();
+    assertThat(handle).doesNotContain("\n");
+    assertThat(Path.of(handle).resolve("session.json")).exists();
+    handles.add(handle);
+    return handle;
+  }
+
+  private static long supervisorPid(String stderr) {
+    Matcher m = Pattern.compile("supervisor: pid (\\d+)").matcher(stderr);
+    assertThat(m.find()).as(stderr).isTrue();
+    return Long.parseLong(m.group(1));
+  }
+
+  private record Result(int status, String stdout, String stderr) {
+    String all() {
+      return "status " + status + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
+    }
+  }
+
+  private Result tb(String... args) throws Exception {
+    List<String> command = new ArrayList<>();
+    command.add(REPO.resolve("bin/taskbound").toString());
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(ws.toFile());
+    pb.environment().put("XDG_CACHE_HOME", work.resolve("cache").toString());
+    pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
+    pb.environment().put("TASKBOUND_JAR", JAR.toString());
+    Process p = pb.start();
+    p.getOutputStream().close();
+    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
+      try {
+        return p.getErrorStream().readAllBytes();
+      } catch (IOException e) {
+        return new byte[0];
+      }
+    });
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(180, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("timed out: " + command);
+    }
+    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8),
+        new String(err.get(30, TimeUnit.SECONDS), StandardCharsets.UTF_8));
+  }
+}

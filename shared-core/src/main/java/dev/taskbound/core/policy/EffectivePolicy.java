@@ -55,6 +55,10 @@ import java.util.stream.Collectors;
  * @param registries the package-registry presets ({@code spec.registries}) the session writes
  *     client configuration for, in policy order; empty when none. Provenance keys {@code
  *     registries} and {@code registries[i]}
+ * @param confinement the sandbox's confinement beyond its floor ({@code sandbox.user}, {@code
+ *     sandbox.paths}, {@code sandbox.env.pass}, {@code sandbox.confinement}, {@code
+ *     sandbox.allowReduced}); {@link ConfinementPolicy#DEFAULT} when no layer sets any. Provenance
+ *     keys {@code sandbox.user}, {@code sandbox.confinement}, {@code sandbox.paths.readOnly[i]} and the like
  */
 public record EffectivePolicy(
     String trustDomain,
@@ -72,7 +76,8 @@ public record EffectivePolicy(
     List<GateRule> gateRules,
     Map<String, Provenance> provenance,
     Optional<VaultPolicy> vault,
-    List<RegistryPolicy> registries) {
+    List<RegistryPolicy> registries,
+    ConfinementPolicy confinement) {
 
   public EffectivePolicy {
     Objects.requireNonNull(trustDomain, "trustDomain");
@@ -99,6 +104,7 @@ public record EffectivePolicy(
     provenance = Collections.unmodifiableMap(new LinkedHashMap<>(provenance));
     Objects.requireNonNull(vault, "vault");
     registries = List.copyOf(registries);
+    Objects.requireNonNull(confinement, "confinement");
   }
 
   /** The preferred sandbox backend: the first of {@link #backends()}. */
@@ -176,7 +182,35 @@ public record EffectivePolicy(
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("ttl", Provenance.commandLine("--ttl"));
     return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts,
-        allowPrivate, repositories, permissions, gateRules, prov, vault, registries);
+        allowPrivate, repositories, permissions, gateRules, prov, vault, registries, confinement);
+  }
+
+  /**
+   * Applies {@code --pass-env NAME...}: only these host variables reach the agent besides the
+   * allow-list. Like {@code --ttl}, the command line only narrows: each name must be one the policy
+   * passes ({@code sandbox.env.pass}); under the built-in default ceiling, when nothing set that
+   * field, any name may be given (Taskbound's own {@code TASKBOUND_*} never: the caller refuses them).
+   *
+   * @throws PolicyException naming {@code --pass-env}, the variable and what the policy passes, if
+   *     the policy does not pass it
+   */
+  public EffectivePolicy narrowEnvPass(List<String> names) {
+    List<String> wanted = List.copyOf(names);
+    if (!underBuiltIn("sandbox.env.pass")) {
+      Provenance at = provenance.getOrDefault("sandbox.env.pass", Provenance.BUILT_IN);
+      for (String name : wanted) {
+        if (!confinement.envPass().contains(name)) {
+          throw new PolicyException("--pass-env " + name + " widens the policy (" + (at.isBuiltIn()
+              ? "built-in default under the Ceiling at " + provenance.getOrDefault("ceiling", Provenance.BUILT_IN)
+              : at.toString()) + (confinement.envPass().isEmpty() ? " passes no host variable" : " passes "
+              + String.join(", ", confinement.envPass())) + "); accepted: a name the policy lists in sandbox.env.pass");
+        }
+      }
+    }
+    Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
+    prov.put("sandbox.env.pass", Provenance.commandLine("--pass-env"));
+    return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts,
+        allowPrivate, repositories, permissions, gateRules, prov, vault, registries, confinement.withEnvPass(wanted));
   }
 
   /** Whether {@code field} still holds the built-in default ceiling's value, whose limit is looser. */
@@ -189,7 +223,7 @@ public record EffectivePolicy(
     Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
     prov.put("sandbox.backends", at);
     return new EffectivePolicy(trustDomain, audience, ttl, profile, List.of(backend), enforcement, allow, deny,
-        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries);
+        hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries, confinement);
   }
 
   /**
@@ -229,6 +263,10 @@ public record EffectivePolicy(
     vault.ifPresent(v -> root.put("vault", canonicalVault(v)));
     if (!registries.isEmpty()) {
       root.put("registries", canonicalRegistries(registries)); // only when set, so other digests stay put
+    }
+    Map<String, Object> sandbox = confinement.canonical();
+    if (!sandbox.isEmpty()) {
+      root.put("sandbox", sandbox); // only when set, so other digests stay put
     }
     try {
       return JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build()

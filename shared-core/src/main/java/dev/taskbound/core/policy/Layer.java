@@ -24,8 +24,10 @@ record Layer(
     Located<List<Located<GateRule>>> gateRules,
     Located<VaultLayer> vault,
     Located<Boolean> allowPrivate,
-    Located<List<Located<RegistryPolicy>>> registries) {
+    Located<List<Located<RegistryPolicy>>> registries,
+    SandboxLayer confinement) {
 
   static final Layer EMPTY =
-      new Layer(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+      new Layer(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+          SandboxLayer.EMPTY);
 }

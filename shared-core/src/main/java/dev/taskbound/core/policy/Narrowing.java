@@ -52,6 +52,7 @@ final class Narrowing {
   private Located<Long> vaultNumUses;
   private Located<List<Located<VaultSecretPolicy>>> vaultSecrets = builtInList(List.of(), "vault.secrets");
   private Located<List<Located<RegistryPolicy>>> registries = builtInList(List.of(), "registries");
+  private ConfinementNarrowing confinement = new ConfinementNarrowing();
 
   private static <T> Located<List<Located<T>>> builtInList(List<T> values, String field) {
     List<Located<T>> items = new ArrayList<>();
@@ -84,6 +85,7 @@ final class Narrowing {
     c.vaultNumUses = vaultNumUses;
     c.vaultSecrets = vaultSecrets;
     c.registries = registries;
+    c.confinement = confinement.copy();
     return c;
   }
 
@@ -111,6 +113,7 @@ final class Narrowing {
     applyGate(layer.gateRules());
     applyVault(layer.vault());
     applyRegistries(layer.registries());
+    confinement.apply(layer.confinement(), open, ceiling);
     // Whatever this layer set is now the limit for the layers below it.
     open = false;
   }
@@ -542,7 +545,7 @@ final class Narrowing {
     List<RegistryPolicy> regs = values(registries, "registries", prov);
     return new EffectivePolicy(trustDomain.value(), audience.value(), ttl.value(), profile.map(Located::value),
         backends.value().stream().map(Located::value).collect(Collectors.toList()), enforcement.value(),
-        allowed, denied, pins, allowPrivate.value(), repos, perms, rules, prov, vault, regs);
+        allowed, denied, pins, allowPrivate.value(), repos, perms, rules, prov, vault, regs, confinement.toPolicy(prov));
   }
 
 

@@ -1,5 +1,6 @@
 package dev.taskbound.core.sandbox;
 
+import dev.taskbound.core.policy.Protection;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -13,19 +14,33 @@ import java.util.Optional;
  * @param readOnly host paths the agent sees read-only at the same path (the policy files, extra
  *     tool directories); missing ones are skipped
  * @param readWrite host paths the agent may write besides the workspace; missing ones are skipped
+ * @param mayGoWithout the protections the backend may leave off when this host cannot apply them
+ *     (the policy's {@code confinement: reduced} within the Ceiling's {@code allowReduced}); empty:
+ *     a protection that cannot be applied stops the launch
  */
-public record Confinement(Optional<AgentUser> user, List<Path> readOnly, List<Path> readWrite) {
-  /** The floor alone: the workspace owner, no extra paths. */
+public record Confinement(Optional<AgentUser> user, List<Path> readOnly, List<Path> readWrite, List<Protection> mayGoWithout) {
+  /** The floor alone: the workspace owner, no extra paths, nothing may be off. */
   public static final Confinement DEFAULT = new Confinement(Optional.empty(), List.of(), List.of());
 
   public Confinement {
     Objects.requireNonNull(user, "user");
     readOnly = List.copyOf(readOnly);
     readWrite = List.copyOf(readWrite);
+    mayGoWithout = List.copyOf(mayGoWithout);
+  }
+
+  /** Full confinement: nothing may be off. */
+  public Confinement(Optional<AgentUser> user, List<Path> readOnly, List<Path> readWrite) {
+    this(user, readOnly, readWrite, List.of());
   }
 
   /** This confinement, with the agent running as {@code agentUser} under a root Taskbound. */
   public Confinement withUser(AgentUser agentUser) {
-    return new Confinement(Optional.of(agentUser), readOnly, readWrite);
+    return new Confinement(Optional.of(agentUser), readOnly, readWrite, mayGoWithout);
+  }
+
+  /** Whether the backend may run without {@code protection} where the host cannot give it. */
+  public boolean allowsWithout(Protection protection) {
+    return mayGoWithout.contains(protection);
   }
 }

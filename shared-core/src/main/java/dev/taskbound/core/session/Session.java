@@ -32,7 +32,6 @@ import dev.taskbound.core.sandbox.ProxySandbox;
 import dev.taskbound.core.sandbox.Sandbox;
 import dev.taskbound.core.sandbox.SandboxException;
 import dev.taskbound.core.sandbox.SandboxIo;
-import dev.taskbound.core.sandbox.Confinement;
 import dev.taskbound.core.sandbox.SandboxLaunch;
 import dev.taskbound.core.sandbox.SandboxProcess;
 import java.io.IOException;
@@ -88,10 +87,14 @@ public final class Session implements AutoCloseable {
   private volatile OpenPhase phase = OpenPhase.STATE;
   /** {@code spec.registries} with the credentials read from the host environment. */
   private final List<RegistrySpec> registries;
+  /** The policy's user, extra and hidden paths and reduced protections, made concrete for this host. */
+  private final PolicyConfinement confinement;
+  private volatile List<String> protectionsOff = List.of();
 
   private Session(SessionSpec spec, EffectivePolicy policy, PhaseTimer timer, CredentialPlan plan,
-      List<RegistrySpec> registries) {
+      List<RegistrySpec> registries, PolicyConfinement confinement) {
     this.spec = spec;
+    this.confinement = confinement;
     this.registries = registries;
     this.plan = plan;
     this.timer = timer;
@@ -114,6 +117,7 @@ public final class Session implements AutoCloseable {
     EffectivePolicy policy;
     CredentialPlan plan;
     List<RegistrySpec> registries;
+    PolicyConfinement confinement;
     try {
       spec.openListener().entering(OpenPhase.POLICY);
       EffectivePolicy resolved = PolicyResolver.resolve(spec.policyFiles(), spec.profile());
@@ -123,7 +127,12 @@ public final class Session implements AutoCloseable {
       if (spec.backend().isPresent()) {
         resolved = resolved.narrowBackend(spec.backend().get());
       }
+      if (!spec.passEnv().isEmpty()) {
+        resolved = resolved.narrowEnvPass(spec.passEnv());
+      }
       policy = resolved;
+      confinement = PolicyConfinement.of(policy, spec.workDir(), spec.hostEnvironment(), spec.policyFiles(),
+          spec.sessionRoot(), spec.runtimeRoot(), java.nio.file.Path.of("/etc/passwd"));
       // Policy and host configuration must agree before anything exists (exit 122 otherwise).
       plan = CredentialPlan.of(policy, spec.credentialSources(), spec.clock());
       registries = RegistryFiles.resolve(policy.registries(), spec.hostEnvironment());
@@ -133,7 +142,7 @@ public final class Session implements AutoCloseable {
       throw unexpected(OpenPhase.POLICY, e); // nothing exists yet: nothing to undo
     }
     timer.mark("open.policy");
-    Session session = new Session(spec, policy, timer, plan, registries);
+    Session session = new Session(spec, policy, timer, plan, registries, confinement);
     try {
       session.openSteps();
       return session;
@@ -375,7 +384,7 @@ public final class Session implements AutoCloseable {
     sessionVariables.put("TASKBOUND_SVID", identity.token());
     Map<String, String> env = AgentEnvironment.build(
         RegistryFiles.withoutCredentialVariables(spec.hostEnvironment(), policy.registries()), sessionVariables,
-        spec.passEnv());
+        policy.confinement().envPass());
     List<MaskingPump> pumps = credentials.needsMasking() ? startPumps() : List.of();
     SandboxIo io = pumps.isEmpty()
         ? SandboxIo.INHERIT
@@ -387,6 +396,14 @@ public final class Session implements AutoCloseable {
         pump.close();
       }
     }
+  }
+
+  /** What the sandbox always hides, then the workspace paths the policy hides ({@code sandbox.paths.hide}). */
+  private List<java.nio.file.Path> hiddenPaths() {
+    List<java.nio.file.Path> hidden =
+        new java.util.ArrayList<>(SandboxPaths.hidden(layout.sessionRoot(), layout.runtimeDir().getParent(), spec.hostEnvironment()));
+    hidden.addAll(confinement.hidden());
+    return hidden;
   }
 
   /** The agent's stdout and stderr go through the masker once any credential exists. */
@@ -423,7 +440,7 @@ public final class Session implements AutoCloseable {
                 spec.workDir(),
                 env,
                 layout.gatewaySocket(),
-                SandboxPaths.hidden(layout.sessionRoot(), layout.runtimeDir().getParent(), spec.hostEnvironment()),
+                hiddenPaths(),
                 Duration.ofSeconds(30),
                 io,
                 spec.waitForAll(),
@@ -431,8 +448,8 @@ public final class Session implements AutoCloseable {
                 List.of(layout.credentialsDir(), layout.registriesDir()))
                 // the gateway accepts the agent's connections itself where the backend allows
                 .withListenerSink(this::serveSandboxPort)
-                // the policy files stay read-only even inside the workspace
-                .withConfinement(new Confinement(Optional.empty(), spec.policyFiles(), List.of())));
+                // the policy files stay read-only even inside the workspace; the policy's user and paths
+                .withConfinement(confinement.confinement()));
     } catch (RuntimeException | Error e) {
       event("agent.start_failed", Map.of("error", TeardownRunner.describe(e)));
       throw e;
@@ -453,6 +470,9 @@ public final class Session implements AutoCloseable {
     journal.updateHandle(entry, handle);
     if (!agent.confinement().isEmpty()) {
       event("sandbox.started", agent.confinement());
+      if (agent.confinement().get("protections_off") instanceof List<?> off) {
+        protectionsOff = off.stream().map(String::valueOf).toList();
+      }
     }
     event("agent.running", Map.of("pid", agent.pid()));
     timer.mark("run.sandbox-start");
@@ -756,6 +776,15 @@ public final class Session implements AutoCloseable {
 
   public EgressTally egress() {
     return tally;
+  }
+
+  /**
+   * The sandbox protections this run went without ({@code sandbox.confinement: reduced}, as
+   * {@code sandbox.started} records them: {@code user-namespace}, ...); empty for a full confinement
+   * or before the sandbox started.
+   */
+  public List<String> protectionsOff() {
+    return protectionsOff;
   }
 
   private void createStateDirectory() {

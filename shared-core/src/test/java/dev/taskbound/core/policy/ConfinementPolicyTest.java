@@ -140,6 +140,10 @@ class ConfinementPolicyTest {
     assertThat(p.provenanceOf("sandbox.paths.readWrite[0]")).contains(new Provenance(task.toString(), 7));
     assertThat(p.toCanonicalJson()).contains("\"sandbox\":{\"allowReduced\":[\"seccomp\",\"user-namespace\"],"
         + "\"confinement\":\"reduced\",\"envPass\":[\"ANTHROPIC_API_KEY\"],");
+    assertThat(PolicyExplainer.render(p).replace(dir + "/", "")).contains(
+        "sandbox.user: 1001:1001  (org.yml:5)\n",
+        "sandbox.paths.readWrite:\n  - $WORKSPACE@tmp/durable-1  (task.yml:7)\n",
+        "sandbox.confinement: reduced  (task.yml:11)\n");
   }
 
   @Test

@@ -48,6 +48,13 @@ record DurableFixture(Path workspace, Path controlDir, List<String> command) {
           + "{ while [ -d '" + dir + "' -a \\! -f '" + result + "' ]; do touch '" + log + "'; sleep 3; done } & "
           + "jsc=durable-cookie; JENKINS_SERVER_COOKIE=$jsc 'sh' -xe '" + copy + "' > '" + log + "' 2>&1; "
           + "echo $? > '" + result + ".tmp'; mv '" + result + ".tmp' '" + result + "'; wait";
+      if ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0) {
+        // as root (CI), the agent runs as the workspace's owner and never as root: give it to nobody
+        for (Path p : List.of(ws, dir.getParent(), dir, scriptFile)) {
+          Files.setAttribute(p, "unix:uid", 65534);
+          Files.setAttribute(p, "unix:gid", 65534);
+        }
+      }
       return new DurableFixture(ws, dir, List.of("nohup", "sh", "-c", "(" + wrapper.replace("$", "$$") + ") >&- 2>&- &"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -19,6 +19,10 @@ final class RunSummary {
     if (session.policy().enforcement() == dev.taskbound.core.policy.Enforcement.COOPERATIVE) {
       err.println("  WARNING: egress was NOT enforced (cooperative: proxy variables only); use enforcement: strict");
     }
+    if (!session.protectionsOff().isEmpty()) {
+      err.println("  WARNING: confinement was REDUCED (sandbox.confinement: reduced): "
+          + String.join(", ", session.protectionsOff()) + " off; see sandbox.started in the evidence");
+    }
     EgressTally tally = session.egress();
     err.printf("  egress: %d allowed, %d denied%n", tally.total(true), tally.total(false));
     for (EgressTally.Line line : tally.lines()) {

@@ -50,6 +50,9 @@ public final class HtmlReportRenderer {
       h.append("<p class=\"failed\"><strong>Warning.</strong> ").append(esc(SessionReport.COOPERATIVE_WARNING))
           .append("</p>\n");
     }
+    if (r.reducedWarning() != null) {
+      h.append("<p class=\"failed\"><strong>Warning.</strong> ").append(esc(r.reducedWarning())).append("</p>\n");
+    }
 
     h.append("<h2>Identity</h2>\n<dl>");
     item(h, "SPIFFE ID", "<code>" + esc(r.spiffeId) + "</code>");

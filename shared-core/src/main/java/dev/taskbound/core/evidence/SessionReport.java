@@ -59,6 +59,16 @@ final class SessionReport {
   boolean cooperative() {
     return "cooperative".equals(enforcement);
   }
+
+  /** The sandbox protections the run went without ({@code sandbox.started}'s {@code protections_off}). */
+  final List<String> protectionsOff = new ArrayList<>();
+
+  /** The statement a reduced run carries, naming what was off; null for a full confinement. */
+  String reducedWarning() {
+    return protectionsOff.isEmpty() ? null
+        : "Confinement was REDUCED (sandbox.confinement: reduced, allowed by the Ceiling): the agent ran without "
+            + String.join(", ", protectionsOff) + ". See sandbox.started in the evidence.";
+  }
   String keyId;
   String audience;
   String identityExpiresAt;
@@ -116,6 +126,12 @@ final class SessionReport {
             "egress.denied.smuggling", "egress.denied.malformed" -> {
           if (e.text("host") != null) {
             r.egress(e); // a refusal after the rules allowed the destination: a denial too
+          }
+        }
+        case "sandbox.started" -> {
+          JsonNode off = e.data().get("protections_off");
+          if (off != null && off.isArray()) {
+            off.forEach(n -> r.protectionsOff.add(n.asText()));
           }
         }
         case "agent.exited" -> r.exitCode = first(r.exitCode, e.text("exit_code"));

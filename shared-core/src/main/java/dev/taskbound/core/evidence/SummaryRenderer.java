@@ -33,6 +33,9 @@ public final class SummaryRenderer {
     if (r.cooperative()) {
       md.append("\n> **Warning.** ").append(SessionReport.COOPERATIVE_WARNING).append("\n");
     }
+    if (r.reducedWarning() != null) {
+      md.append("\n> **Warning.** ").append(esc(r.reducedWarning())).append("\n");
+    }
     md.append("\n### Identity\n\n| | |\n|---|---|\n");
     row(md, "SPIFFE ID", code(r.spiffeId));
     row(md, "Key id (kid)", code(r.keyId));

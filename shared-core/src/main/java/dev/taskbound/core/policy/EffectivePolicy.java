@@ -66,6 +66,12 @@ import java.util.stream.Collectors;
  * @param inspect {@code egress.inspect}: canonical host names whose TLS the gateway terminates
  *     (credentials injected, requests decided by the gate); empty when none. Provenance keys
  *     {@code egress.inspect} and {@code egress.inspect[i]}
+ * @param evidenceSigner {@code evidence.signer}: the org signer that certifies the session's evidence
+ *     key (Ceiling only); empty when none
+ * @param confinement the sandbox's confinement beyond its floor ({@code sandbox.user}, {@code
+ *     sandbox.paths}, {@code sandbox.env.pass}, {@code sandbox.confinement}, {@code
+ *     sandbox.allowReduced}); {@link ConfinementPolicy#DEFAULT} when no layer sets any. Provenance
+ *     keys {@code sandbox.user}, {@code sandbox.confinement}, {@code sandbox.paths.readOnly[i]} and the like
  */
 public record EffectivePolicy(
     String trustDomain,
@@ -87,7 +93,8 @@ public record EffectivePolicy(
     SandboxLimits limits,
     Optional<String> containerRuntime,
     List<String> inspect,
-    Optional<EvidenceSigner> evidenceSigner) {
+    Optional<EvidenceSigner> evidenceSigner,
+    ConfinementPolicy confinement) {
 
   public EffectivePolicy {
     Objects.requireNonNull(trustDomain, "trustDomain");
@@ -118,16 +125,18 @@ public record EffectivePolicy(
     Objects.requireNonNull(containerRuntime, "containerRuntime");
     inspect = List.copyOf(inspect);
     Objects.requireNonNull(evidenceSigner, "evidenceSigner");
+    Objects.requireNonNull(confinement, "confinement");
   }
 
-  /** A policy that inspects no host and names no evidence signer. */
+  /** A policy that inspects no host, names no evidence signer and confines at the floor. */
   public EffectivePolicy(String trustDomain, String audience, Duration ttl, Optional<String> profile,
       List<SandboxBackend> backends, Enforcement enforcement, List<EgressRule> allow, List<EgressRule> deny,
       Map<String, String> hosts, boolean allowPrivate, List<String> repositories, Map<String, Permission> permissions,
       List<GateRule> gateRules, Map<String, Provenance> provenance, Optional<VaultPolicy> vault,
       List<RegistryPolicy> registries, SandboxLimits limits, Optional<String> containerRuntime) {
     this(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts, allowPrivate, repositories,
-        permissions, gateRules, provenance, vault, registries, limits, containerRuntime, List.of(), Optional.empty());
+        permissions, gateRules, provenance, vault, registries, limits, containerRuntime, List.of(), Optional.empty(),
+        ConfinementPolicy.DEFAULT);
   }
 
   /** The preferred sandbox backend: the first of {@link #backends()}. */
@@ -206,7 +215,36 @@ public record EffectivePolicy(
     prov.put("ttl", Provenance.commandLine("--ttl"));
     return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts,
         allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime, inspect,
-        evidenceSigner);
+        evidenceSigner, confinement);
+  }
+
+  /**
+   * Applies {@code --pass-env NAME...}: only these host variables reach the agent besides the
+   * allow-list. Like {@code --ttl}, the command line only narrows: each name must be one the policy
+   * passes ({@code sandbox.env.pass}); under the built-in default ceiling, when nothing set that
+   * field, any name may be given (Taskbound's own {@code TASKBOUND_*} never: the caller refuses them).
+   *
+   * @throws PolicyException naming {@code --pass-env}, the variable and what the policy passes, if
+   *     the policy does not pass it
+   */
+  public EffectivePolicy narrowEnvPass(List<String> names) {
+    List<String> wanted = List.copyOf(names);
+    if (!underBuiltIn("sandbox.env.pass")) {
+      Provenance at = provenance.getOrDefault("sandbox.env.pass", Provenance.BUILT_IN);
+      for (String name : wanted) {
+        if (!confinement.envPass().contains(name)) {
+          throw new PolicyException("--pass-env " + name + " widens the policy (" + (at.isBuiltIn()
+              ? "built-in default under the Ceiling at " + provenance.getOrDefault("ceiling", Provenance.BUILT_IN)
+              : at.toString()) + (confinement.envPass().isEmpty() ? " passes no host variable" : " passes "
+              + String.join(", ", confinement.envPass())) + "); accepted: a name the policy lists in sandbox.env.pass");
+        }
+      }
+    }
+    Map<String, Provenance> prov = new LinkedHashMap<>(provenance);
+    prov.put("sandbox.env.pass", Provenance.commandLine("--pass-env"));
+    return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts,
+        allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime, inspect,
+        evidenceSigner, confinement.withEnvPass(wanted));
   }
 
   /** Whether {@code field} still holds the built-in default ceiling's value, whose limit is looser. */
@@ -219,7 +257,7 @@ public record EffectivePolicy(
   EffectivePolicy withAllow(List<EgressRule> narrowed, Map<String, Provenance> prov) {
     return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, narrowed, deny,
         hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime, inspect,
-        evidenceSigner);
+        evidenceSigner, confinement);
   }
 
   private EffectivePolicy withBackends(SandboxBackend backend, Provenance at) {
@@ -227,7 +265,7 @@ public record EffectivePolicy(
     prov.put("sandbox.backends", at);
     return new EffectivePolicy(trustDomain, audience, ttl, profile, List.of(backend), enforcement, allow, deny,
         hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime,
-        inspect, evidenceSigner);
+        inspect, evidenceSigner, confinement);
   }
 
   /**
@@ -277,6 +315,10 @@ public record EffectivePolicy(
     }
     evidenceSigner.ifPresent(sg -> root.put("evidence", Map.of("signer", Map.of("vault-transit",
         Map.of("mount", sg.mount(), "key", sg.key()))))); // only when set, so other digests stay put
+    Map<String, Object> sandbox = confinement.canonical();
+    if (!sandbox.isEmpty()) {
+      root.put("sandbox", sandbox); // only when set, so other digests stay put
+    }
     try {
       return JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build()
           .writeValueAsString(root);

@@ -29,12 +29,13 @@ record Layer(
     Located<Long> memory,
     Located<String> containerRuntime,
     Located<List<Located<String>>> inspect,
-    Located<EvidenceSigner> signer) {
+    Located<EvidenceSigner> signer,
+    SandboxLayer confinement) {
 
   static final Layer EMPTY = new Layer(null, null, null, null, null, null, null, null, null, null, null, null, null,
-      null, null, null, null, null, null, null);
+      null, null, null, null, null, null, null, SandboxLayer.EMPTY);
 
-  /** A layer that does not mention {@code egress.inspect} nor {@code evidence}. */
+  /** A layer that does not mention {@code egress.inspect}, {@code evidence} nor the sandbox's confinement. */
   Layer(Located<String> trustDomain, Located<String> audience, Located<List<Located<String>>> audiences,
       Located<Duration> ttl, Located<List<Located<SandboxBackend>>> backends, Located<Enforcement> enforcement,
       Located<List<Located<EgressRule>>> allow, Located<List<Located<EgressRule>>> deny,
@@ -43,6 +44,6 @@ record Layer(
       Located<VaultLayer> vault, Located<Boolean> allowPrivate, Located<List<Located<RegistryPolicy>>> registries,
       Located<Integer> pids, Located<Long> memory, Located<String> containerRuntime) {
     this(trustDomain, audience, audiences, ttl, backends, enforcement, allow, deny, hosts, repositories, permissions,
-        gateRules, vault, allowPrivate, registries, pids, memory, containerRuntime, null, null);
+        gateRules, vault, allowPrivate, registries, pids, memory, containerRuntime, null, null, SandboxLayer.EMPTY);
   }
 }

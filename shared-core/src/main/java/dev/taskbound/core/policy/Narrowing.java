@@ -60,6 +60,7 @@ final class Narrowing {
   /** {@code null}: the Docker daemon's default runtime. */
   private Located<String> containerRuntime;
   private Located<List<Located<String>>> inspect = builtInList(List.of(), "egress.inspect");
+  private ConfinementNarrowing confinement = new ConfinementNarrowing();
 
   private static <T> Located<List<Located<T>>> builtInList(List<T> values, String field) {
     List<Located<T>> items = new ArrayList<>();
@@ -97,6 +98,7 @@ final class Narrowing {
     c.memory = memory;
     c.containerRuntime = containerRuntime;
     c.inspect = inspect;
+    c.confinement = confinement.copy();
     return c;
   }
 
@@ -134,6 +136,7 @@ final class Narrowing {
     if (layer.signer() != null) {
       signer = layer.signer();
     }
+    confinement.apply(layer.confinement(), open, ceiling);
     // Whatever this layer set is now the limit for the layers below it.
     open = false;
   }
@@ -616,7 +619,7 @@ final class Narrowing {
         Optional.ofNullable(signer).map(sg -> {
           prov.put("evidence.signer", sg.at());
           return sg.value();
-        }));
+        }), confinement.toPolicy(prov));
   }
 
 

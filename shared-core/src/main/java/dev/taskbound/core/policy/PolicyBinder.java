@@ -56,11 +56,14 @@ final class PolicyBinder {
   static final List<String> SPEC_KEYS =
       List.of("identity", "ttl", "sandbox", "egress", "github", "gate", "vault", "registries", "evidence");
   static final List<String> IDENTITY_KEYS = List.of("trustDomain", "audience", "audiences");
-  static final List<String> SANDBOX_KEYS = List.of("backends", "enforcement", "limits", "container");
+  static final List<String> SANDBOX_KEYS = List.of("backends", "enforcement", "limits", "container", "user", "paths",
+      "env", "confinement", "allowReduced");
   static final List<String> CONTAINER_KEYS = List.of("runtime");
   /** A runtime name as dockerd registers it ({@code runc}, {@code runsc}, {@code io.containerd.runc.v2}). */
   private static final Pattern CONTAINER_RUNTIME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   static final List<String> LIMITS_KEYS = List.of("pids", "memory");
+  static final List<String> SANDBOX_PATHS_KEYS = List.of("readOnly", "readWrite", "hide");
+  static final List<String> SANDBOX_ENV_KEYS = List.of("pass");
   static final List<String> EGRESS_KEYS = List.of("allow", "deny", "hosts", "presets", "allowPrivate", "inspect");
   static final List<String> GITHUB_KEYS = List.of("repositories", "permissions");
   static final List<String> GATE_KEYS = List.of("rules");
@@ -109,6 +112,8 @@ final class PolicyBinder {
     keys.put("sandbox", SANDBOX_KEYS);
     keys.put("limits", LIMITS_KEYS);
     keys.put("container", CONTAINER_KEYS);
+    keys.put("sandboxPaths", SANDBOX_PATHS_KEYS);
+    keys.put("sandboxEnv", SANDBOX_ENV_KEYS);
     keys.put("egress", EGRESS_KEYS);
     keys.put("github", GITHUB_KEYS);
     keys.put("gate", GATE_KEYS);
@@ -304,6 +309,7 @@ final class PolicyBinder {
     Located<Integer> pids = null;
     Located<Long> memory = null;
     Located<String> containerRuntime = null;
+    SandboxLayer confinement = SandboxLayer.EMPTY;
     if (m.containsKey("sandbox")) {
       String p = path + ".sandbox";
       Map<String, NodeTuple> sb = mapping(m.get("sandbox").getValueNode(), p, SANDBOX_KEYS);
@@ -335,6 +341,7 @@ final class PolicyBinder {
                   + " such as runsc"));
         }
       }
+      confinement = confinement(sb, p, ceiling);
     }
     Located<List<Located<EgressRule>>> allow = null;
     Located<List<Located<EgressRule>>> deny = null;
@@ -398,7 +405,7 @@ final class PolicyBinder {
     Located<EvidenceSigner> signer = m.containsKey("evidence") ? evidence(m.get("evidence"), path + ".evidence", ceiling) : null;
     return new Layer(trustDomain, audience, audiences, ttl, backends, enforcement, allow, deny, hosts,
         repositories, permissions, gateRules, vault, allowPrivate, registries, pids, memory, containerRuntime, inspect,
-        signer);
+        signer, confinement);
   }
 
   // ---- spec.sandbox.limits ----
@@ -461,6 +468,88 @@ final class PolicyBinder {
       throw fail(vt.getValueNode(), tp, "'..' is not a Vault path segment; accepted: a mount such as transit and a key name");
     }
     return new Located<>(new EvidenceSigner(mount, key), at(t.getKeyNode()), p + ".signer");
+  }
+
+  // ---- spec.sandbox's confinement fields (issue 11) ----
+
+  private static final Pattern SANDBOX_USER = Pattern.compile("[a-z_][a-z0-9_.-]{0,31}|[0-9]{1,9}(:[0-9]{1,9})?");
+
+  private SandboxLayer confinement(Map<String, NodeTuple> sb, String p, boolean ceiling) {
+    Located<String> user = null;
+    if (sb.containsKey("user")) {
+      NodeTuple t = sb.get("user");
+      ceilingOnly(t, p + ".user", ceiling, "who the agent runs as is the organisation's choice");
+      user = scalar(t, p + ".user", (n, f) -> matching(n, f, SANDBOX_USER,
+          "an account name such as ci, a uid such as 1001, or uid:gid such as 1001:1001 (never root)"));
+    }
+    Located<List<Located<PolicyPath>>> readOnly = null;
+    Located<List<Located<PolicyPath>>> readWrite = null;
+    Located<List<Located<PolicyPath>>> hide = null;
+    if (sb.containsKey("paths")) {
+      String pp = p + ".paths";
+      Map<String, NodeTuple> paths = mapping(sb.get("paths").getValueNode(), pp, SANDBOX_PATHS_KEYS);
+      if (paths.containsKey("readOnly")) {
+        readOnly = list(paths.get("readOnly"), pp + ".readOnly", (n, f) -> parsed(n, f, PolicyPath::parse));
+      }
+      if (paths.containsKey("readWrite")) {
+        readWrite = list(paths.get("readWrite"), pp + ".readWrite", (n, f) -> parsed(n, f, PolicyPath::parse));
+      }
+      if (paths.containsKey("hide")) {
+        hide = list(paths.get("hide"), pp + ".hide", this::hiddenPath);
+      }
+    }
+    Located<List<Located<String>>> envPass = null;
+    if (sb.containsKey("env")) {
+      Map<String, NodeTuple> env = mapping(sb.get("env").getValueNode(), p + ".env", SANDBOX_ENV_KEYS);
+      if (env.containsKey("pass")) {
+        envPass = list(env.get("pass"), p + ".env.pass", this::passedVariable);
+      }
+    }
+    Located<ConfinementLevel> level = sb.containsKey("confinement")
+        ? scalar(sb.get("confinement"), p + ".confinement", (n, f) -> enumValue(n, f, ConfinementLevel.class))
+        : null;
+    Located<List<Located<Protection>>> allowReduced = null;
+    if (sb.containsKey("allowReduced")) {
+      NodeTuple t = sb.get("allowReduced");
+      ceilingOnly(t, p + ".allowReduced", ceiling, "only the organisation may lower its floor");
+      allowReduced = list(t, p + ".allowReduced", (n, f) -> parsed(n, f, Protection::parse));
+      noDuplicates(allowReduced);
+    }
+    return new SandboxLayer(user, readOnly, readWrite, hide, envPass, level, allowReduced);
+  }
+
+  private void ceilingOnly(NodeTuple t, String field, boolean ceiling, String why) {
+    if (!ceiling) {
+      throw fail(t.getKeyNode(), field, "only accepted in the Ceiling's spec; " + why + ", so a profile or Task"
+          + " cannot set it");
+    }
+  }
+
+  /** A path inside the workspace: relative to it, or {@code $WORKSPACE/...}; never the workspace itself. */
+  private PolicyPath hiddenPath(Node n, String field) {
+    String text = string(n, field);
+    String accepted = "; accepted: a path inside the workspace, relative to it (such as .git/config) or as"
+        + " $WORKSPACE/PATH, without '..'";
+    String written = text.startsWith("/") || text.startsWith("~") || text.startsWith("$") ? text : "$WORKSPACE/" + text;
+    PolicyPath path;
+    try {
+      path = PolicyPath.parse(written);
+    } catch (PolicyException e) {
+      throw fail(n, field, SafeText.quoted(text) + " is not accepted" + accepted);
+    }
+    if (path.root() != PolicyPath.Root.WORKSPACE || path.rest().isEmpty() || path.rest().startsWith("@")) {
+      throw fail(n, field, SafeText.quoted(text) + " is not inside the workspace" + accepted);
+    }
+    return path;
+  }
+
+  private String passedVariable(Node n, String field) {
+    String name = matching(n, field, ENV_NAME, "an environment variable name such as ANTHROPIC_API_KEY");
+    if (name.startsWith("TASKBOUND_")) {
+      throw fail(n, field, name + " is Taskbound's own host configuration and never reaches the agent; accepted: any"
+          + " other variable");
+    }
+    return name;
   }
 
   // ---- spec.vault ----

@@ -24,6 +24,7 @@ public final class PolicyExplainer {
     line(b, p, "sandbox.limits.pids", p.limits().pidsText());
     line(b, p, "sandbox.limits.memory", p.limits().memoryText());
     p.containerRuntime().ifPresent(r -> line(b, p, "sandbox.container.runtime", r));
+    confinement(b, p);
     list(b, p, "egress.allow", p.allow(), Object::toString);
     list(b, p, "egress.deny", p.deny(), Object::toString);
     map(b, p, "egress.hosts", p.hosts(), Function.identity(), k -> "egress.hosts[" + k + "]");
@@ -34,6 +35,28 @@ public final class PolicyExplainer {
     vault(b, p);
     b.append("digest: ").append(p.digest()).append('\n');
     return b.toString();
+  }
+
+  /** The sandbox's confinement fields, only those a layer set (so a plain policy reads as before). */
+  private static void confinement(StringBuilder b, EffectivePolicy p) {
+    ConfinementPolicy c = p.confinement();
+    c.user().ifPresent(u -> line(b, p, "sandbox.user", u));
+    if (!c.readOnly().isEmpty()) {
+      list(b, p, "sandbox.paths.readOnly", c.readOnly(), Object::toString);
+    }
+    if (!c.readWrite().isEmpty()) {
+      list(b, p, "sandbox.paths.readWrite", c.readWrite(), Object::toString);
+    }
+    if (!c.hide().isEmpty()) {
+      list(b, p, "sandbox.paths.hide", c.hide(), Object::toString);
+    }
+    if (!c.envPass().isEmpty()) {
+      list(b, p, "sandbox.env.pass", c.envPass(), Function.identity());
+    }
+    if (c.level() != ConfinementLevel.FULL || !c.allowReduced().isEmpty()) {
+      line(b, p, "sandbox.confinement", c.level().yamlName());
+      list(b, p, "sandbox.allowReduced", c.allowReduced(), Protection::yamlName);
+    }
   }
 
   private static void vault(StringBuilder b, EffectivePolicy p) {

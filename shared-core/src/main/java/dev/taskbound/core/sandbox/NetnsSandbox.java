@@ -1,5 +1,6 @@
 package dev.taskbound.core.sandbox;
 
+import dev.taskbound.core.policy.Protection;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,7 +40,9 @@ public final class NetnsSandbox implements Sandbox {
   static final String OPTIONS =
       "Options: install bubblewrap and allow unprivileged user namespaces on this host (needed as root too: the agent"
           + " runs as an unprivileged user), use the container backend, or use the proxy backend with 'enforcement:"
-          + " cooperative' in the policy (proxy variables only, not enforced)";
+          + " cooperative' in the policy (proxy variables only, not enforced); as root, where the Ceiling allows it"
+          + " (sandbox.allowReduced: [user-namespace]), 'sandbox.confinement: reduced' runs the agent without its own"
+          + " user namespace";
 
   /** Files always covered with {@code /dev/null}: the Docker socket and the resolver configuration. */
   public static final List<Path> MASKED_BY_DEFAULT =
@@ -112,9 +115,36 @@ public final class NetnsSandbox implements Sandbox {
         "unprivileged user namespaces are disabled on this host (sysctl kernel.unprivileged_userns_clone=0)");
     refuseIf(sysctls, "user/max_user_namespaces", "0",
         "user namespaces are disabled on this host (sysctl user.max_user_namespaces=0)");
-    probe(tools, root);
+    probe(tools, root, true);
     return tools;
   }
+
+  /**
+   * The tools, and whether the agent gets its own user namespace: always, unless the full preflight
+   * fails as root and the launch may go without one ({@link Protection#USER_NAMESPACE}); then a
+   * probe without it must pass.
+   */
+  private Host host(boolean root, Confinement confinement) {
+    SandboxTools tools = checkedTools;
+    if (tools != null) {
+      return new Host(tools, Optional.empty());
+    }
+    try {
+      tools = preflight(searchPath, sysctls, root);
+      checkedTools = tools;
+      return new Host(tools, Optional.empty());
+    } catch (SandboxException full) {
+      if (!root || !confinement.allowsWithout(Protection.USER_NAMESPACE)) {
+        throw full;
+      }
+      SandboxTools located = SandboxTools.locate(searchPath);
+      probe(located, true, false);
+      return new Host(located, Optional.of(full.getMessage()));
+    }
+  }
+
+  /** @param withoutUserNamespace why the agent runs without its own user namespace, if it does */
+  private record Host(SandboxTools tools, Optional<String> withoutUserNamespace) {}
 
   private static void refuseIf(Path sysctls, String name, String badValue, String cause) {
     Path file = sysctls.resolve(name);
@@ -127,11 +157,11 @@ public final class NetnsSandbox implements Sandbox {
     }
   }
 
-  private static void probe(SandboxTools tools, boolean root) {
+  private static void probe(SandboxTools tools, boolean root, boolean userns) {
     List<String> cmd = bwrap(tools, root);
     cmd.addAll(List.of("--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--"));
     if (root) {
-      cmd.addAll(agentIdentity(tools, 65534, 65534)); // nobody: the user namespace is made unprivileged, as for the agent
+      cmd.addAll(agentIdentity(tools, 65534, 65534, userns)); // nobody: the user namespace is made unprivileged, as for the agent
     }
     cmd.add("true");
     String error;
@@ -181,11 +211,9 @@ public final class NetnsSandbox implements Sandbox {
   @Override
   public SandboxProcess start(SandboxLaunch launch) {
     boolean root = isRoot();
-    SandboxTools tools = checkedTools;
-    if (tools == null) {
-      tools = preflight(searchPath, sysctls, root);
-      checkedTools = tools;
-    }
+    Host host = host(root, launch.confinement());
+    SandboxTools tools = host.tools();
+    boolean userns = host.withoutUserNamespace().isEmpty();
     Path socket = launch.gatewaySocket().toAbsolutePath();
     for (Path hidden : launch.hiddenPaths()) {
       if (socket.equals(hidden.toAbsolutePath())) {
@@ -208,6 +236,7 @@ public final class NetnsSandbox implements Sandbox {
     List<Path> hidden = new ArrayList<>(launch.hiddenPaths());
     hidden.addAll(masked);
     List<Path> readWrite = launch.confinement().readWrite();
+    refuseWritableTaskbound(readWrite, init.hostPaths());
     FilesystemView view = FilesystemView.build(Path.of("/"), workDir, readWrite, readOnly, hidden, Path.of("/dev/null"));
     Map<String, String> env = new TreeMap<>(launch.environment());
     env.put("HOME", FilesystemView.AGENT_HOME.toString());
@@ -217,7 +246,7 @@ public final class NetnsSandbox implements Sandbox {
     described.put("uid", user.uid());
     described.put("gid", user.gid());
     described.put("user", user.name());
-    described.put("namespaces", NAMESPACES);
+    described.put("namespaces", userns ? NAMESPACES : NAMESPACES.subList(1, NAMESPACES.size()));
     described.put("capabilities", "none (bounding set empty)");
     described.put("no_new_privs", true);
     described.put("filesystem", view.describe());
@@ -226,6 +255,9 @@ public final class NetnsSandbox implements Sandbox {
     filter.put("architecture", seccomp.architecture());
     filter.put("refused_with", "EPERM");
     described.put("seccomp", filter);
+    described.put("confinement", launch.confinement().mayGoWithout().isEmpty() ? "full" : "reduced");
+    described.put("protections_off", userns ? List.of() : List.of(Protection.USER_NAMESPACE.yamlName()));
+    host.withoutUserNamespace().ifPresent(why -> described.put("reduced_because", why));
     AgentLimits limits = AgentLimits.apply(launch.confinement().limits(), cgroupRoot, Path.of("/proc/self/cgroup"),
         "taskbound-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()));
     described.put("limits", limits.describe());
@@ -238,15 +270,33 @@ public final class NetnsSandbox implements Sandbox {
             withControl.add(control.getParent()); // the launcher's private sockets, made just now
             Path empty = emptyFile(control.getParent());
             List<String> a = setup(seccomp.writeTo(control.getParent()), limits);
-            a.addAll(argv(located, root, user, FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty), workDir, control));
+            a.addAll(argv(located, root, userns, user,
+                FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty), workDir, control));
             return a;
-          }, root ? 3 : 2, root ? Optional.of(user) : Optional.empty(), described);
+          }, root && userns ? 3 : 2, root ? Optional.of(user) : Optional.empty(), described);
     } catch (RuntimeException | Error e) {
       limits.remove();
       throw e;
     }
     ProcessHandle.of(started.pid()).ifPresentOrElse(h -> h.onExit().thenRun(limits::remove), limits::remove);
     return started;
+  }
+
+  /**
+   * A policy's read-write path at or under what runs the sandbox (the Taskbound jar or classes, the
+   * JDK of {@link SandboxInit}) would let the agent change the next run's code: refused.
+   */
+  private static void refuseWritableTaskbound(List<Path> readWrite, List<Path> taskbound) {
+    for (Path w : readWrite) {
+      Path abs = w.toAbsolutePath().normalize();
+      for (Path t : taskbound) {
+        Path own = t.toAbsolutePath().normalize();
+        if (abs.startsWith(own)) {
+          throw new SandboxException("the read-write path " + w + " lies within " + own + ", which runs the sandbox and"
+              + " stays read-only; accepted: a path outside Taskbound's jar, classes and JDK");
+        }
+      }
+    }
   }
 
   /**
@@ -323,7 +373,12 @@ public final class NetnsSandbox implements Sandbox {
    * to itself, in which it may create no further one, with every capability dropped and
    * {@code no_new_privs}. Each step execs the next; the inner bwrap forks init once more.
    */
-  private static List<String> agentIdentity(SandboxTools tools, int uid, int gid) {
+  private static List<String> agentIdentity(SandboxTools tools, int uid, int gid, boolean userns) {
+    if (!userns) {
+      // reduced (sandbox.allowReduced: user-namespace): setpriv alone drops every capability
+      return List.of(tools.setpriv().toString(), "--reuid=" + uid, "--regid=" + gid, "--clear-groups",
+          "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--");
+    }
     return List.of(tools.setpriv().toString(), "--reuid=" + uid, "--regid=" + gid, "--clear-groups", "--",
         tools.bwrap().toString(), "--unshare-user", "--disable-userns", "--dev-bind", "/", "/", "--die-with-parent",
         "--cap-drop", "ALL", "--");
@@ -332,17 +387,22 @@ public final class NetnsSandbox implements Sandbox {
   /** bwrap reads the seccomp program from descriptor 3, opened by {@link #SETUP_SCRIPT}, and closes it. */
   private static final List<String> SECCOMP_FD = List.of("--seccomp", "3");
 
-  private List<String> argv(SandboxTools tools, boolean root, AgentUser user, FilesystemView view, Path workDir, Path control) {
+  private List<String> argv(SandboxTools tools, boolean root, boolean userns, AgentUser user, FilesystemView view, Path workDir,
+      Path control) {
     List<String> a = bwrap(tools, root);
-    if (!root) {
-      a.addAll(SECCOMP_FD); // the agent's own bwrap applies the filter (as root: the inner one)
+    if (!root || !userns) {
+      // the agent's own bwrap applies the filter (as root: the inner one; reduced, without the
+      // agent's user namespace: this one, before setpriv drops to the agent's uid)
+      a.addAll(SECCOMP_FD);
     }
     a.addAll(List.of("--hostname", "taskbound"));
     a.addAll(view.args());
     a.addAll(List.of("--chdir", workDir.toString(), "--"));
     if (root) {
-      List<String> identity = new ArrayList<>(agentIdentity(tools, user.uid(), user.gid()));
-      identity.addAll(identity.size() - 1, SECCOMP_FD); // before the inner bwrap's "--"
+      List<String> identity = new ArrayList<>(agentIdentity(tools, user.uid(), user.gid(), userns));
+      if (userns) {
+        identity.addAll(identity.size() - 1, SECCOMP_FD); // before the inner bwrap's "--"
+      }
       a.addAll(identity);
     }
     a.addAll(init.argv(control.toString()));

@@ -24,6 +24,7 @@ import dev.taskbound.core.policy.EffectivePolicy;
 import dev.taskbound.core.policy.Enforcement;
 import dev.taskbound.core.policy.PolicyResolver;
 import dev.taskbound.core.policy.SandboxBackend;
+import dev.taskbound.core.sandbox.Confinement;
 import dev.taskbound.core.sandbox.ContainerConfig;
 import dev.taskbound.core.sandbox.ContainerSandbox;
 import dev.taskbound.core.sandbox.NetnsSandbox;
@@ -32,7 +33,6 @@ import dev.taskbound.core.sandbox.ProxySandbox;
 import dev.taskbound.core.sandbox.Sandbox;
 import dev.taskbound.core.sandbox.SandboxException;
 import dev.taskbound.core.sandbox.SandboxIo;
-import dev.taskbound.core.sandbox.Confinement;
 import dev.taskbound.core.sandbox.SandboxLaunch;
 import dev.taskbound.core.sandbox.SandboxProcess;
 import java.io.IOException;
@@ -100,10 +100,14 @@ public final class Session implements AutoCloseable {
   /** The journal entry that stops every exec's sandbox at teardown; -1 until the first exec. */
   private int execSandboxEntry = -1;
   private ScheduledExecutorService sessionWatchdog;
+  /** The policy's user, extra and hidden paths and reduced protections, made concrete for this host. */
+  private final PolicyConfinement confinement;
+  private volatile List<String> protectionsOff = List.of();
 
   private Session(SessionSpec spec, EffectivePolicy policy, PhaseTimer timer, CredentialPlan plan,
-      List<RegistrySpec> registries) {
+      List<RegistrySpec> registries, PolicyConfinement confinement) {
     this.spec = spec;
+    this.confinement = confinement;
     this.registries = registries;
     this.plan = plan;
     this.timer = timer;
@@ -127,6 +131,7 @@ public final class Session implements AutoCloseable {
     CredentialPlan plan;
     List<RegistrySpec> registries;
     Optional<OrgCeiling> org;
+    PolicyConfinement confinement;
     try {
       spec.openListener().entering(OpenPhase.POLICY);
       // The org ceiling's read-only token is minted and revoked here, before any credential of the session.
@@ -144,7 +149,12 @@ public final class Session implements AutoCloseable {
       if (!spec.egressAllow().isEmpty()) {
         resolved = dev.taskbound.core.policy.EgressAllowNarrowing.narrow(resolved, spec.egressAllow(), "--egress-allow");
       }
+      if (!spec.passEnv().isEmpty()) {
+        resolved = resolved.narrowEnvPass(spec.passEnv());
+      }
       policy = resolved;
+      confinement = PolicyConfinement.of(policy, spec.workDir(), spec.hostEnvironment(), spec.policyFiles(),
+          spec.sessionRoot(), spec.runtimeRoot(), java.nio.file.Path.of("/etc/passwd"));
       // Policy and host configuration must agree before anything exists (exit 122 otherwise).
       plan = CredentialPlan.of(policy, spec.credentialSources(), spec.clock());
       registries = RegistryFiles.resolve(policy.registries(), spec.hostEnvironment());
@@ -154,7 +164,7 @@ public final class Session implements AutoCloseable {
       throw unexpected(OpenPhase.POLICY, e); // nothing exists yet: nothing to undo
     }
     timer.mark("open.policy");
-    Session session = new Session(spec, policy, timer, plan, registries);
+    Session session = new Session(spec, policy, timer, plan, registries, confinement);
     session.orgCeiling = org;
     try {
       session.openSteps();
@@ -415,7 +425,7 @@ public final class Session implements AutoCloseable {
     int entry = journal.register(TeardownRunner.STOP_SANDBOX, undo);
     Map<String, String> env = AgentEnvironment.build(
         RegistryFiles.withoutCredentialVariables(spec.hostEnvironment(), policy.registries()), sessionVariables(),
-        spec.passEnv());
+        policy.confinement().envPass());
     List<MaskingPump> pumps = credentials.needsMasking() ? startPumps() : List.of();
     SandboxIo io = pumps.isEmpty()
         ? SandboxIo.INHERIT
@@ -438,6 +448,22 @@ public final class Session implements AutoCloseable {
     sessionVariables.put("TASKBOUND_SPIFFE_ID", identity.spiffeId().toString());
     sessionVariables.put("TASKBOUND_SVID", identity.token());
     return sessionVariables;
+  }
+
+  /** The policy's confinement for one {@code session exec}, plus the directories that command may write. */
+  private Confinement execConfinement(List<java.nio.file.Path> extraReadWrite) {
+    Confinement c = confinement.confinement();
+    List<java.nio.file.Path> readWrite = new java.util.ArrayList<>(c.readWrite());
+    readWrite.addAll(extraReadWrite);
+    return new Confinement(c.user(), c.readOnly(), readWrite, policy.limits(), c.mayGoWithout());
+  }
+
+  /** What the sandbox always hides, then the workspace paths the policy hides ({@code sandbox.paths.hide}). */
+  private List<java.nio.file.Path> hiddenPaths() {
+    List<java.nio.file.Path> hidden =
+        new java.util.ArrayList<>(SandboxPaths.hidden(layout.sessionRoot(), layout.runtimeDir().getParent(), spec.hostEnvironment()));
+    hidden.addAll(confinement.hidden());
+    return hidden;
   }
 
   /** The agent's stdout and stderr go through the masker once any credential exists. */
@@ -474,7 +500,7 @@ public final class Session implements AutoCloseable {
                 spec.workDir(),
                 env,
                 layout.gatewaySocket(),
-                SandboxPaths.hidden(layout.sessionRoot(), layout.runtimeDir().getParent(), spec.hostEnvironment()),
+                hiddenPaths(),
                 Duration.ofSeconds(30),
                 io,
                 spec.waitForAll(),
@@ -482,8 +508,8 @@ public final class Session implements AutoCloseable {
                 agentPaths())
                 // the gateway accepts the agent's connections itself where the backend allows
                 .withListenerSink(this::serveSandboxPort)
-                // the policy files stay read-only even inside the workspace
-                .withConfinement(new Confinement(Optional.empty(), spec.policyFiles(), List.of()).withLimits(policy.limits())));
+                // the policy files stay read-only even inside the workspace; the policy's user, paths and limits
+                .withConfinement(confinement.confinement().withLimits(policy.limits())));
     } catch (RuntimeException | Error e) {
       event("agent.start_failed", Map.of("error", TeardownRunner.describe(e)));
       throw e;
@@ -504,6 +530,9 @@ public final class Session implements AutoCloseable {
     journal.updateHandle(entry, handle);
     if (!agent.confinement().isEmpty()) {
       event("sandbox.started", agent.confinement());
+      if (agent.confinement().get("protections_off") instanceof List<?> off) {
+        protectionsOff = off.stream().map(String::valueOf).toList();
+      }
     }
     event("agent.running", Map.of("pid", agent.pid()));
     timer.mark("run.sandbox-start");
@@ -672,7 +701,7 @@ public final class Session implements AutoCloseable {
       }
     }
     Map<String, String> host = new LinkedHashMap<>();
-    spec.passEnv().forEach(name -> {
+    policy.confinement().envPass().forEach(name -> {
       String value = spec.hostEnvironment().get(name);
       if (value != null) {
         host.put(name, value);
@@ -684,7 +713,7 @@ public final class Session implements AutoCloseable {
       }
     });
     Map<String, String> env = AgentEnvironment.build(
-        RegistryFiles.withoutCredentialVariables(host, policy.registries()), sessionVariables(), spec.passEnv());
+        RegistryFiles.withoutCredentialVariables(host, policy.registries()), sessionVariables(), policy.confinement().envPass());
     Map<String, Object> started = new LinkedHashMap<>();
     started.put("exec", n);
     started.put("command", request.command().stream().map(masker()::mask).toList());
@@ -704,10 +733,10 @@ public final class Session implements AutoCloseable {
       try {
         process = sandbox.start(new SandboxLaunch(
                 request.command(), request.workDir(), env, layout.gatewaySocket(),
-                SandboxPaths.hidden(layout.sessionRoot(), layout.runtimeDir().getParent(), spec.hostEnvironment()),
-                Duration.ofSeconds(30), io, request.waitForAll(), List.of(layout.credentialsDir(), layout.registriesDir()))
+                hiddenPaths(), Duration.ofSeconds(30), io, request.waitForAll(),
+                List.of(layout.credentialsDir(), layout.registriesDir()))
             .withListenerSink(this::serveSandboxPort)
-            .withConfinement(new Confinement(Optional.empty(), spec.policyFiles(), readWrite)));
+            .withConfinement(execConfinement(readWrite)));
       } catch (RuntimeException | Error e) {
         event("agent.start_failed", Map.of("exec", n, "error", TeardownRunner.describe(e)));
         throw e;
@@ -1014,6 +1043,15 @@ public final class Session implements AutoCloseable {
 
   public EgressTally egress() {
     return tally;
+  }
+
+  /**
+   * The sandbox protections this run went without ({@code sandbox.confinement: reduced}, as
+   * {@code sandbox.started} records them: {@code user-namespace}, ...); empty for a full confinement
+   * or before the sandbox started.
+   */
+  public List<String> protectionsOff() {
+    return protectionsOff;
   }
 
   private void createStateDirectory() {

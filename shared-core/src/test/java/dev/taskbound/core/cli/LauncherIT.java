@@ -24,12 +24,14 @@ class LauncherIT {
   private static final Path JAR = Path.of(System.getProperty("taskbound.jar"));
 
   @TempDir Path work;
+  /** The class-data cache: outside the workspace (a cache inside it is never used). */
+  @TempDir Path cacheRoot;
 
   @Test
   void launcherRunsTheShadedJarPassesTheAgentStatusAndReusesItsClassDataArchive() throws Exception {
     Path policy = Files.writeString(
         work.resolve("p.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  ttl: 5m\n  sandbox: {backends: [netns]}\n");
-    Path cache = work.resolve("cache");
+    Path cache = cacheRoot.resolve("cache");
     List<String> command = List.of(
         REPO.resolve("bin/taskbound").toString(), "run", "--task", "IT-1", "--policy", policy.toString(),
         "--out", work.resolve("out").toString(), "--", "sh", "-c", "exit 3");
@@ -40,9 +42,85 @@ class LauncherIT {
     assertThat(first.status).as(first.output).isEqualTo(3);
     assertThat(second.status).as(second.output).isEqualTo(3);
     try (Stream<Path> archives = Files.list(cache.resolve("taskbound"))) {
-      assertThat(archives.map(p -> p.getFileName().toString())).singleElement().asString().endsWith(".jsa");
+      assertThat(archives.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jsa"))).hasSize(1);
     }
     assertThat(second.output).contains("teardown ok").doesNotContain("[cds]");
+  }
+
+  /**
+   * Issue 11 item 5: the archive runs before taskbound's first line, outside the sandbox; one changed
+   * after it was written is not used (the java the launcher starts never sees it), the run still
+   * works, and the next archive replaces it with a fresh checksum.
+   */
+  @Test
+  void aTamperedClassDataArchiveIsNotUsedAndTheRunStillWorks() throws Exception {
+    Path cache = cacheRoot.resolve("cache");
+    List<String> command = List.of(REPO.resolve("bin/taskbound").toString(), "--debug", "run", "--task", "IT-5",
+        "--out", work.resolve("out").toString(), "--", "sh", "-c", "exit 4");
+    Result first = run(command, cache);
+    Path archive;
+    try (Stream<Path> archives = Files.list(cache.resolve("taskbound"))) {
+      archive = archives.filter(p -> p.toString().endsWith(".jsa")).findFirst().orElseThrow();
+    }
+    Path recorded = Path.of(archive + ".sha256");
+    Result trusted = run(command, cache);
+    assertThat(javaArguments()).as("an intact archive is used").contains("-XX:SharedArchiveFile=" + archive);
+    byte[] bytes = Files.readAllBytes(archive);
+    bytes[bytes.length / 2] ^= 1;
+    archive.toFile().setWritable(true);
+    Files.write(archive, bytes);
+
+    Result tampered = run(command, cache);
+
+    assertThat(first.status).as(first.output).isEqualTo(4);
+    assertThat(trusted.status).as(trusted.output).isEqualTo(4);
+    assertThat(tampered.status).as(tampered.output).isEqualTo(4);
+    assertThat(tampered.output).contains("taskbound: launcher: class-data archive " + archive + " does not match the"
+        + " checksum recorded when it was written: not used");
+    assertThat(javaArguments()).as("the tampered archive never reaches the JVM").doesNotContain("SharedArchiveFile");
+    assertThat(sha256(archive)).as("replaced, with its checksum").isEqualTo(Files.readString(recorded).strip());
+  }
+
+  @Test
+  void aCacheOthersCanWriteOrOneInsideTheWorkspaceIsNeverUsed() throws Exception {
+    Path open = Files.createDirectories(cacheRoot.resolve("open/taskbound"));
+    Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    List<String> command = List.of(REPO.resolve("bin/taskbound").toString(), "--debug", "run", "--task", "IT-6",
+        "--out", work.resolve("out").toString(), "--", "true");
+
+    Result writable = run(command, cacheRoot.resolve("open"));
+    Result inWorkspace = run(command, work.resolve("cache"));
+
+    assertThat(writable.status).as(writable.output).isZero();
+    assertThat(writable.output).contains("class-data cache " + open + " is missing, a link, or writable by others: not used");
+    assertThat(inWorkspace.status).as(inWorkspace.output).isZero();
+    assertThat(inWorkspace.output).contains("lies in the working directory (the agent's workspace): not used");
+    assertThat(javaArguments()).doesNotContain("SharedArchiveFile").doesNotContain("ArchiveClassesAtExit");
+    try (Stream<Path> files = Files.list(open)) {
+      assertThat(files).isEmpty();
+    }
+  }
+
+  private static String sha256(Path file) throws Exception {
+    return java.util.HexFormat.of().formatHex(
+        java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+  }
+
+  /** The arguments of the last {@code java -jar} the launcher started (through {@link #javaRecorder}). */
+  private String javaArguments() throws IOException {
+    return Files.readAllLines(cacheRoot.resolve("java-args")).stream().filter(l -> l.contains("-jar"))
+        .reduce((a, b) -> b).orElseThrow();
+  }
+
+  /** A java that records its arguments, then runs the real one: what the launcher really passed. */
+  private Path javaRecorder() throws IOException {
+    Path recorder = cacheRoot.resolve("java");
+    if (!Files.exists(recorder)) {
+      Files.writeString(recorder, "#!/bin/sh\necho \"$*\" >> " + cacheRoot.resolve("java-args") + "\nexec "
+          + ProcessHandle.current().info().command().orElse("java") + " \"$@\"\n");
+      recorder.toFile().setExecutable(true);
+    }
+    return recorder;
   }
 
   @Test
@@ -97,6 +175,7 @@ class LauncherIT {
     pb.environment().put("XDG_CACHE_HOME", cache.toString());
     pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
     pb.environment().put("TASKBOUND_JAR", JAR.toString());
+    pb.environment().put("TASKBOUND_JAVA", javaRecorder().toString());
     Process p = pb.start();
     byte[] out = p.getInputStream().readAllBytes();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {

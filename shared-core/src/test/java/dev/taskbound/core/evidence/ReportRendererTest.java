@@ -68,6 +68,31 @@ class ReportRendererTest {
   }
 
   @Test
+  void aReducedConfinementIsNamedInBothReports() {
+    Path file = tmp.resolve("events.jsonl");
+    try (EvidenceLog log = EvidenceLog.create(file, "s1", Clock.systemUTC())) {
+      log.append("session.opened", Map.of("task", "T-1", "backend", "netns", "enforcement", "strict"));
+      log.append("sandbox.started", Map.of("uid", 1001, "confinement", "reduced", "protections_off", List.of("user-namespace")));
+    }
+    List<EvidenceEvent> events = EvidenceLog.read(file);
+
+    String md = SummaryRenderer.markdown(events, null);
+    String html = HtmlReportRenderer.html(events, null);
+
+    String warning = "Confinement was REDUCED (sandbox.confinement: reduced, allowed by the Ceiling): the agent ran"
+        + " without user-namespace.";
+    assertThat(md).contains("> **Warning.** " + warning);
+    assertThat(html).contains("<strong>Warning.</strong> " + warning);
+  }
+
+  @Test
+  void aFullConfinementCarriesNoReducedWarning() {
+    String md = SummaryRenderer.markdown(sampleEvents(), SampleSession.TEARDOWN_JSON);
+
+    assertThat(md).doesNotContain("REDUCED");
+  }
+
+  @Test
   void unknownAndMissingEventsStillRender() {
     Path file = tmp.resolve("events.jsonl");
     try (EvidenceLog log = EvidenceLog.create(file, "s1", SampleSession.steppingClock(Instant.EPOCH))) {

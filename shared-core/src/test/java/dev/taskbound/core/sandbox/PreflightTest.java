@@ -21,7 +21,9 @@ class PreflightTest {
   private static final String OPTIONS =
       "Options: install bubblewrap and allow unprivileged user namespaces on this host (needed as root too: the agent"
           + " runs as an unprivileged user), use the container backend, or use the proxy backend with 'enforcement:"
-          + " cooperative' in the policy (proxy variables only, not enforced)";
+          + " cooperative' in the policy (proxy variables only, not enforced); as root, where the Ceiling allows it"
+          + " (sandbox.allowReduced: [user-namespace]), 'sandbox.confinement: reduced' runs the agent without its own"
+          + " user namespace";
   private static final String SYSTEM = SandboxTools.defaultSearchPath("");
 
   @TempDir Path dir;

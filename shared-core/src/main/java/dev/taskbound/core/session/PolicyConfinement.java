@@ -1,0 +1,92 @@
+package dev.taskbound.core.session;
+
+import dev.taskbound.core.policy.ConfinementPolicy;
+import dev.taskbound.core.policy.EffectivePolicy;
+import dev.taskbound.core.policy.PolicyPath;
+import dev.taskbound.core.policy.Provenance;
+import dev.taskbound.core.sandbox.AgentUser;
+import dev.taskbound.core.sandbox.Confinement;
+import dev.taskbound.core.sandbox.SandboxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The policy's confinement ({@code sandbox.user}, {@code sandbox.paths}, {@code sandbox.confinement})
+ * made concrete for one session on this host: {@code ~} and {@code $WORKSPACE} expanded, the user
+ * resolved, and every extra path checked against what the sandbox must keep from the agent. Built
+ * when the session opens, before anything exists. Immutable.
+ *
+ * @param confinement what the sandbox launch asks for (the policy files read-only besides the policy's paths)
+ * @param hidden the policy's hidden workspace paths, as host paths
+ */
+record PolicyConfinement(Confinement confinement, List<Path> hidden) {
+  PolicyConfinement {
+    hidden = List.copyOf(hidden);
+  }
+
+  /**
+   * @param sessionRoot where sessions keep their private state
+   * @param runtimeRoot where sessions keep their runtime directories ({@code tb-*})
+   * @throws SandboxException (exit 121) if {@code sandbox.user} is unknown or root, or a policy path
+   *     lies within what the sandbox always hides (session state, another session's runtime
+   *     directory, the launcher cache, the invoking user's credential files)
+   */
+  static PolicyConfinement of(EffectivePolicy policy, Path workDir, Map<String, String> host, List<Path> policyFiles,
+      Path sessionRoot, Path runtimeRoot, Path passwd) {
+    ConfinementPolicy c = policy.confinement();
+    Path workspace = workDir.toAbsolutePath().normalize();
+    Path home = Path.of(host.getOrDefault("HOME", System.getProperty("user.home"))).toAbsolutePath().normalize();
+    Optional<AgentUser> user = c.user().map(u -> AgentUser.resolve(u, "sandbox.user ("
+        + policy.provenanceOf("sandbox.user").map(Provenance::toString).orElse("policy") + ")", passwd));
+    List<Path> guarded = guarded(sessionRoot, host, home);
+    List<Path> readOnly = new ArrayList<>(policyFiles);
+    readOnly.addAll(expand(c.readOnly(), "sandbox.paths.readOnly", policy, home, workspace, guarded, runtimeRoot));
+    List<Path> readWrite = expand(c.readWrite(), "sandbox.paths.readWrite", policy, home, workspace, guarded, runtimeRoot);
+    List<Path> hidden = new ArrayList<>();
+    c.hide().forEach(p -> hidden.add(p.expand(home, workspace)));
+    return new PolicyConfinement(
+        new Confinement(user, readOnly, readWrite, dev.taskbound.core.policy.SandboxLimits.DEFAULT, c.reducible()), hidden);
+  }
+
+  /** Paths whose insides the agent never sees, whatever the policy adds. */
+  private static List<Path> guarded(Path sessionRoot, Map<String, String> host, Path home) {
+    List<Path> out = new ArrayList<>();
+    out.add(sessionRoot.toAbsolutePath().normalize());
+    out.add(SandboxPaths.launcherCache(host).toAbsolutePath().normalize());
+    for (String f : SandboxPaths.HOME_CREDENTIALS) {
+      out.add(home.resolve(f));
+    }
+    return out;
+  }
+
+  private static List<Path> expand(List<PolicyPath> paths, String field, EffectivePolicy policy, Path home, Path workspace,
+      List<Path> guarded, Path runtimeRoot) {
+    List<Path> out = new ArrayList<>();
+    Path runtime = runtimeRoot.toAbsolutePath().normalize();
+    for (int i = 0; i < paths.size(); i++) {
+      Path p = paths.get(i).expand(home, workspace).normalize();
+      String where = policy.provenanceOf(field + "[" + i + "]").map(Provenance::toString).orElse("policy") + ": " + field
+          + "[" + i + "]";
+      for (Path g : guarded) {
+        if (p.startsWith(g) && !p.equals(g)) {
+          throw refused(where, paths.get(i), p, g);
+        }
+      }
+      if (p.startsWith(runtime) && p.getNameCount() > runtime.getNameCount()
+          && p.getName(runtime.getNameCount()).toString().startsWith("tb-")) {
+        throw refused(where, paths.get(i), p, runtime.resolve(p.getName(runtime.getNameCount())));
+      }
+      out.add(p);
+    }
+    return out;
+  }
+
+  private static SandboxException refused(String where, PolicyPath written, Path p, Path guarded) {
+    return new SandboxException(where + ": " + written + " (" + p + ") lies within " + guarded + ", which the sandbox"
+        + " always hides (session state, other sessions, the launcher cache, credential files); accepted: a path"
+        + " outside it");
+  }
+}

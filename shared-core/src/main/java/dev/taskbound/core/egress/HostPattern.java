@@ -112,6 +112,11 @@ public final class HostPattern {
               + ", where anyone can register one; name at least a registrable domain such as *.example."
               + name);
     }
+    if (PublicSuffixes.hasIcannSuffixesBelow(name)) {
+      throw new EgressRuleException("host pattern '" + original + "' matches domains under the public suffixes *."
+          + name + ", where anyone can register one; name at least a registrable domain such as *.example.example."
+          + name);
+    }
     return name;
   }
 

@@ -72,6 +72,20 @@ final class PublicSuffixes {
     }
   }
 
+  /**
+   * Whether every name one label below {@code name} is an ICANN public suffix ({@code *.sch.uk},
+   * {@code *.kawasaki.jp}): a wildcard over {@code name} then covers domains anyone can register,
+   * though {@code name} itself is no suffix.
+   */
+  static boolean hasIcannSuffixesBelow(String name) {
+    return JDK.why == null && JDK.isWildcardParent(name);
+  }
+
+  boolean isWildcardParent(String asciiName) {
+    String name = IDN.toUnicode(asciiName, IDN.ALLOW_UNASSIGNED);
+    return byTld.computeIfAbsent(name.substring(name.lastIndexOf('.') + 1), this::read).wildcardParents().contains(name);
+  }
+
   boolean isSuffix(String asciiName) {
     String name = IDN.toUnicode(asciiName, IDN.ALLOW_UNASSIGNED);
     Rules rules = byTld.computeIfAbsent(name.substring(name.lastIndexOf('.') + 1), this::read);

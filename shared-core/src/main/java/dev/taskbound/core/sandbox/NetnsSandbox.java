@@ -359,6 +359,9 @@ public final class NetnsSandbox implements Sandbox {
       a.addAll(List.of("--unshare-user", "--disable-userns"));
     }
     a.addAll(List.of("--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup", "--die-with-parent"));
+    // A new session: no controlling terminal, so the agent cannot push keystrokes into the caller's
+    // terminal with TIOCSTI for its shell to run after the session (bubblewrap's CVE-2017-5226).
+    a.add("--new-session");
     if (!root) {
       a.addAll(List.of("--cap-drop", "ALL"));
     }

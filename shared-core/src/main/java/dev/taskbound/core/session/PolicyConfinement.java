@@ -42,13 +42,29 @@ record PolicyConfinement(Confinement confinement, List<Path> hidden) {
     Optional<AgentUser> user = c.user().map(u -> AgentUser.resolve(u, "sandbox.user ("
         + policy.provenanceOf("sandbox.user").map(Provenance::toString).orElse("policy") + ")", passwd));
     List<Path> guarded = guarded(sessionRoot, host, home);
-    List<Path> readOnly = new ArrayList<>(policyFiles);
+    List<Path> readOnly = new ArrayList<>();
+    policyFiles.forEach(f -> readOnly.add(lockedFor(f, workspace)));
     readOnly.addAll(expand(c.readOnly(), "sandbox.paths.readOnly", policy, home, workspace, guarded, runtimeRoot));
     List<Path> readWrite = expand(c.readWrite(), "sandbox.paths.readWrite", policy, home, workspace, guarded, runtimeRoot);
     List<Path> hidden = new ArrayList<>();
     c.hide().forEach(p -> hidden.add(p.expand(home, workspace)));
     return new PolicyConfinement(
         new Confinement(user, readOnly, readWrite, dev.taskbound.core.policy.SandboxLimits.DEFAULT, c.reducible()), hidden);
+  }
+
+  /**
+   * What to bind read-only so that the agent can change neither a policy file nor which file its
+   * path names: the file itself when it sits in the workspace's top level or outside it (a mount
+   * point cannot be renamed), else the workspace's top-level directory that holds it, since
+   * renaming any directory on the way ({@code mv taskbound taskbound-old; mkdir taskbound}) would
+   * carry the bound file away and put the agent's own in its place (review finding F2).
+   */
+  static Path lockedFor(Path policyFile, Path workspace) {
+    Path file = policyFile.toAbsolutePath().normalize();
+    if (!file.startsWith(workspace) || file.getParent().equals(workspace)) {
+      return file;
+    }
+    return workspace.resolve(workspace.relativize(file).getName(0));
   }
 
   /** Paths whose insides the agent never sees, whatever the policy adds. */

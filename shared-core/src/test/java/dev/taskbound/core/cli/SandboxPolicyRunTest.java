@@ -119,6 +119,27 @@ class SandboxPolicyRunTest {
         .contains(ws.resolve(".git/config").toString()).doesNotContain("withheld-host-secret");
   }
 
+  /** Review finding F2: renaming the directory that holds the policy file used to swap the file. */
+  @Test
+  void aPolicyFileInAWorkspaceDirectoryCannotBeSwappedByRenamingItsDirectory() throws Exception {
+    Path dir = Files.createDirectories(ws.resolve("taskbound/nested"));
+    Path task = Files.writeString(dir.resolve("policy.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec: {}\n");
+    AgentOwner.own(ws);
+
+    try (CliProcess run = run(ceiling(""), task, "sh", "-c", String.join("; ",
+        "mv taskbound taskbound-old 2>/dev/null && echo top-renamed || echo top-locked",
+        "mv taskbound/nested taskbound/nested-old 2>/dev/null && echo nested-renamed || echo nested-locked",
+        "echo '# TAMPERED' > taskbound/nested/policy.yml 2>/dev/null && echo written || echo file-locked",
+        "touch README-agent && echo workspace-writable"))) {
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).as(run.stderr()).isZero();
+      assertThat(run.stdout()).contains("top-locked\n", "nested-locked\n", "file-locked\n", "workspace-writable");
+    }
+    assertThat(task).hasContent("apiVersion: taskbound.dev/v1\nkind: Task\nspec: {}");
+    assertThat(ws.resolve("taskbound-old")).doesNotExist();
+  }
+
   @Test
   void theCeilingsUserRunsTheAgentAndOwnsWhatItWrites() throws Exception {
     assumeThat(AgentOwner.root()).as("sandbox.user applies when Taskbound runs as root").isTrue();

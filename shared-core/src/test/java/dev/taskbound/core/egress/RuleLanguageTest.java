@@ -83,6 +83,12 @@ class RuleLanguageTest {
         "*.xn--4pvxs.jp|rule '*.xn--4pvxs.jp': host pattern '*.xn--4pvxs.jp' matches every domain under the public"
             + " suffix xn--4pvxs.jp, where anyone can register one; name at least a registrable domain such as"
             + " *.example.xn--4pvxs.jp",
+        "*.sch.uk|rule '*.sch.uk': host pattern '*.sch.uk' matches domains under the public suffixes *.sch.uk,"
+            + " where anyone can register one; name at least a registrable domain such as"
+            + " *.example.example.sch.uk",
+        "**.kawasaki.jp|rule '**.kawasaki.jp': host pattern '**.kawasaki.jp' matches domains under the public"
+            + " suffixes *.kawasaki.jp, where anyone can register one; name at least a registrable domain such as"
+            + " *.example.example.kawasaki.jp",
         "api.*.com|rule 'api.*.com': host pattern 'api.*.com': a wildcard may only be the whole leftmost label;"
             + " accepted: host.example.com, *.example.com (subdomains only), **.example.com (apex and subdomains),"
             + " an IPv4 address, a bracketed IPv6 address, or a CIDR block such as 10.0.0.0/8",
@@ -114,7 +120,7 @@ class RuleLanguageTest {
 
   /** The list's private section names one company's platform: a rule may name it on purpose. */
   @ParameterizedTest(name = "{0}")
-  @CsvSource({"*.example.co.uk", "**.github.io", "**.githubusercontent.com", "*.s3.amazonaws.com", "*.npmjs.org", "*.www.ck"})
+  @CsvSource({"*.example.co.uk", "**.github.io", "**.githubusercontent.com", "*.s3.amazonaws.com", "*.npmjs.org", "*.www.ck", "*.example.school.sch.uk", "*.city.kawasaki.jp"})
   void acceptsWildcardsBelowAPublicSuffixOrOverAPrivateOne(String text) {
     assertThat(EgressRule.parse(text).toString()).isEqualTo(text + ":443");
   }

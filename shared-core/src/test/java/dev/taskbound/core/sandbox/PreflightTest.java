@@ -99,7 +99,7 @@ class PreflightTest {
     assertThatThrownBy(() -> NetnsSandbox.preflight(bin.toString(), Path.of("/proc/sys"), false))
         .isInstanceOf(SandboxException.class)
         .hasMessage("the netns sandbox cannot be created: the probe '" + bwrap + " --unshare-user --disable-userns --unshare-ipc --unshare-pid"
-            + " --unshare-net --unshare-uts --unshare-cgroup --die-with-parent --cap-drop ALL --ro-bind / / --proc /proc"
+            + " --unshare-net --unshare-uts --unshare-cgroup --die-with-parent --new-session --cap-drop ALL --ro-bind / / --proc /proc"
             + " --dev /dev -- true' failed (it exited with status 1: bwrap: No permissions to create new namespace). " + OPTIONS);
   }
 

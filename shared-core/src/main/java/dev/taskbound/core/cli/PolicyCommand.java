@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -70,14 +71,7 @@ public final class PolicyCommand implements Callable<Integer> {
   public static final class Check implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(
-        names = "--ceiling",
-        paramLabel = "FILE",
-        description = "The org ceiling, as 'taskbound run --ceiling': a file or github:OWNER/.github/taskbound/ceiling.yml.")
-    String ceiling;
-
-    @Option(names = "--repository-ceiling", description = "As 'taskbound run --repository-ceiling'.")
-    boolean repositoryCeiling;
+    @Mixin CeilingChoice org = new CeilingChoice();
 
     private final Map<String, String> env;
 
@@ -105,10 +99,10 @@ public final class PolicyCommand implements Callable<Integer> {
         if (task != null) {
           TaskId.parse(task);
         }
-        boolean github = CeilingOption.github(ceiling, repositoryCeiling, spec.commandLine()).isPresent();
+        boolean github = CeilingOption.github(org.ceiling, org.repositoryCeiling, spec.commandLine()).isPresent();
         List<Path> all = new java.util.ArrayList<>();
-        if (ceiling != null && !github) {
-          all.add(Path.of(ceiling));
+        if (org.ceiling != null && !github) {
+          all.add(Path.of(org.ceiling));
         }
         all.addAll(files);
         for (Path f : all) {
@@ -116,7 +110,7 @@ public final class PolicyCommand implements Callable<Integer> {
           out.println("ok: " + f + " (" + String.join(", ", kinds) + ")");
         }
         // Narrowing needs every layer at once.
-        EffectivePolicy merged = CeilingOption.resolve(ceiling, repositoryCeiling, files, Optional.ofNullable(profile),
+        EffectivePolicy merged = CeilingOption.resolve(org.ceiling, org.repositoryCeiling, files, Optional.ofNullable(profile),
             env, spec.commandLine(), line -> out.println("ok: " + line));
         int layers = all.size() + (github ? 1 : 0);
         if (layers > 1) {
@@ -140,14 +134,7 @@ public final class PolicyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the canonical JSON (as stored in evidence) instead.")
     boolean json;
 
-    @Option(
-        names = "--ceiling",
-        paramLabel = "FILE",
-        description = "The org ceiling, as 'taskbound run --ceiling': a file or github:OWNER/.github/taskbound/ceiling.yml.")
-    String ceiling;
-
-    @Option(names = "--repository-ceiling", description = "As 'taskbound run --repository-ceiling'.")
-    boolean repositoryCeiling;
+    @Mixin CeilingChoice org = new CeilingChoice();
 
     private final Map<String, String> env;
 
@@ -166,10 +153,22 @@ public final class PolicyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
       return report(spec, out -> {
-        EffectivePolicy p = CeilingOption.resolve(ceiling, repositoryCeiling, files, Optional.ofNullable(profile), env,
+        EffectivePolicy p = CeilingOption.resolve(org.ceiling, org.repositoryCeiling, files, Optional.ofNullable(profile), env,
             spec.commandLine(), line -> spec.commandLine().getErr().println("# " + line));
         out.print(json ? p.toCanonicalJson() + "\n" : PolicyExplainer.render(p));
       });
     }
+  }
+
+  /** The org ceiling options {@code check} and {@code explain} share with {@code run}. */
+  static final class CeilingChoice {
+    @Option(
+        names = "--ceiling",
+        paramLabel = "FILE",
+        description = "The org ceiling, as 'taskbound run --ceiling': a file or github:OWNER/.github/taskbound/ceiling.yml.")
+    String ceiling;
+
+    @Option(names = "--repository-ceiling", description = "As 'taskbound run --repository-ceiling'.")
+    boolean repositoryCeiling;
   }
 }

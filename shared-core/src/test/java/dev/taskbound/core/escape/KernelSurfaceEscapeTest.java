@@ -50,7 +50,7 @@ class KernelSurfaceEscapeTest {
       "fsconfig", "fsmount", "fspick", "mount_setattr", "setns", "unshare-user", "unshare-mount", "clone-user",
       "clone-net", "ptrace", "process_vm_readv", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key",
       "request_key", "open_by_handle_at", "kexec_load", "kexec_file_load", "init_module", "finit_module",
-      "delete_module", "swapon", "swapoff", "reboot", "acct", "quotactl");
+      "delete_module", "swapon", "swapoff", "reboot", "acct", "quotactl", "io_uring_setup", "pidfd_getfd");
 
   Path dir;
   Path workspace;
@@ -145,7 +145,8 @@ class KernelSurfaceEscapeTest {
     assertThat(inside).containsEntry("clone3", "ENOSYS");
     // without the filter the same calls, same user, answer otherwise: it is the filter that refuses
     assertThat(host).containsEntry("add_key", "ENODEV").containsEntry("request_key", "ENOKEY")
-        .doesNotContainEntry("clone3", "ENOSYS").doesNotContainEntry("keyctl", "EPERM");
+        .doesNotContainEntry("clone3", "ENOSYS").doesNotContainEntry("keyctl", "EPERM")
+        .containsEntry("io_uring_setup", "EFAULT").containsEntry("pidfd_getfd", "EBADF");
     SeccompProfile profile = SeccompProfile.current();
     assertThat(r.confinement().get("seccomp")).isEqualTo(
         Map.of("profile", profile.digest(), "architecture", profile.architecture(), "refused_with", "EPERM"));

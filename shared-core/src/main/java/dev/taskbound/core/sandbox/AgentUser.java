@@ -72,8 +72,22 @@ public record AgentUser(int uid, int gid, String name) {
       throw new SandboxException("the workspace " + workspace + " belongs to root, and the agent never runs as root."
           + " Option: chown the workspace to the CI user (the agent then runs as that user, and its files belong to it)");
     }
-    String name = entry(passwd, e -> e[2].equals(String.valueOf(uid))).map(e -> e[0]).orElse(String.valueOf(uid));
-    return new AgentUser(uid, gid, name);
+    Optional<String[]> account = entry(passwd, e -> e[2].equals(String.valueOf(uid)));
+    String name = account.map(e -> e[0]).orElse(String.valueOf(uid));
+    return new AgentUser(uid, gid != 0 ? gid : primaryGroupOrNogroup(account), name);
+  }
+
+  /** Group id of the {@code nogroup} group on Debian and Ubuntu. */
+  static final int NOGROUP = 65534;
+
+  /**
+   * A workspace whose group is root ({@code chown -R 1001 ws} keeps it) must not give the agent
+   * group 0, which reads every root-group file of the host's read-only view: the owner's primary
+   * group from the passwd file instead, or {@code nogroup} when that is root too or unknown.
+   */
+  private static int primaryGroupOrNogroup(Optional<String[]> account) {
+    return account.filter(e -> e.length > 3 && e[3].matches("[0-9]{1,9}")).map(e -> Integer.parseInt(e[3]))
+        .filter(g -> g != 0).orElse(NOGROUP);
   }
 
   private static void refuseRoot(int uid, String spec, String where) {

@@ -16,7 +16,7 @@ runs=${1:-10}
 agent=${AGENT_IMAGE:-taskbound/escape-agent:bookworm}
 command=${BENCH_COMMAND:-'echo hello > out.txt && cat out.txt > /dev/null'}
 image=${ACTION_IMAGE:-$(docker images --format '{{.CreatedAt}}\t{{.Repository}}:{{.Tag}}' taskbound/action \
-  | sort -r | head -n 1 | cut -f 2)}
+  | sort -r | sed -n 1p | cut -f 2)}
 [ -n "$image" ] && docker image inspect "$image" >/dev/null 2>&1 \
   || { echo "action-overhead: no action image; run ActionContainerIT once or set ACTION_IMAGE" >&2; exit 2; }
 docker image inspect "$agent" >/dev/null 2>&1 \

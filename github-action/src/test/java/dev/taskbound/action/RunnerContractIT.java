@@ -127,6 +127,8 @@ class RunnerContractIT extends ActionContainerIT {
     inputs.put("INPUT_TASK", "CEIL-1");
     inputs.put("INPUT_POLICY-FILE", "taskbound/policy.yml");
     inputs.put("INPUT_COMMAND", "true");
+    inputs.put("INPUT_SANDBOX", "container"); // the action's default, which needs an agent image
+    inputs.put("INPUT_AGENT-IMAGE", AGENT_IMAGE);
     inputs.put("INPUT_GITHUB-APP-ID", APP_ID);
     inputs.put("INPUT_GITHUB-APP-PRIVATE-KEY", pkcs8Pem(APP_KEY));
     inputs.put("INPUT_GITHUB-API-URL", "http://127.0.0.1:" + githubApi.getAddress().getPort());

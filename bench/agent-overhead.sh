@@ -82,9 +82,14 @@ now() { date +%s%N; }
 outside() { # $1: workspace
   (cd "$1" && HOME="$work/home-out" ip netns exec "$ns" claude -p "$prompt" --allowedTools Bash) > "$1.log" 2>&1
 }
-inside() {
-  (cd "$1" && HOME="$work/home-in" "$repo/bin/taskbound" run --task BENCH --policy "$work/policy.yml" \
-    --out "$work/out" --timings -- claude -p "$prompt" --allowedTools Bash) > "$1.log" 2>&1
+inside() { # the agent runs as the workspace's owner (nobody here), with a private /tmp and an
+  # environment allow-list: the stand-ins' CAs go in the workspace, Claude Code's settings by name
+  cp "$work/cas.pem" "$1/.cas.pem"
+  chown -R nobody:nogroup "$1"
+  (cd "$1" && HOME="$work/home-in" NODE_EXTRA_CA_CERTS="$1/.cas.pem" "$repo/bin/taskbound" run --task BENCH \
+    --policy "$work/policy.yml" --out "$work/out" --timings \
+    --pass-env ANTHROPIC_API_KEY,ANTHROPIC_BASE_URL,NODE_EXTRA_CA_CERTS,DISABLE_AUTOUPDATER \
+    --pass-env CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC -- claude -p "$prompt" --allowedTools Bash) > "$1.log" 2>&1
 }
 check() { # the conversation completed and the tool ran
   grep -q "Wrote agent-wrote.txt" "$1.log" && [ -f "$1/agent-wrote.txt" ] \
@@ -93,7 +98,7 @@ check() { # the conversation completed and the tool ran
 timed() { # SIDE INDEX: one run, its wall time in microseconds appended to SIDE.txt
   local side=$1 i=$2 ws="$work/ws-$1-$2"
   mkdir -p "$ws"
-  local t0 t1; t0=$(now); "$side" "$ws"; t1=$(now)
+  local t0 t1; t0=$(now); "$side" "$ws" || { echo "agent-overhead: the $side run in $ws failed:" >&2; tail -20 "$ws.log" >&2; exit 1; }; t1=$(now)
   check "$ws"
   echo $(( (t1 - t0) / 1000 )) >> "$work/$side.txt"
   grep -E '^  timing ' "$ws.log" | awk '{print $2, $3}' >> "$work/phases-$side.txt" || true

@@ -149,7 +149,7 @@ class NetnsSandboxTest {
     List<String> withoutOpens = current.jvmFlags().stream().filter(f -> !f.startsWith("--add-opens")).toList();
     NetnsSandbox closedJdk =
         new NetnsSandbox(SandboxTools.defaultSearchPath(System.getenv("PATH")), List.of(dockerSocket),
-            new InitCommand(current.javaBinary(), current.classPath(), withoutOpens));
+            new InitCommand(current.javaBinary(), current.classPath(), withoutOpens)).jvmInitOnly();
     List<ServerSocketChannel> handed = new CopyOnWriteArrayList<>();
     SandboxLaunch launch = h.launch(curlThenCountListeners(false), List.of()).withListenerSink(handed::add);
 

@@ -65,6 +65,27 @@ class NativeInitTest {
   }
 
   @Test
+  void bothInitsGiveTheAgentTheSameEnvironmentButForThePort() throws Exception {
+    java.util.Map<String, String> given = java.util.Map.of("JAVA_TOOL_OPTIONS", "  -Xss2m ", "GIT_CONFIG_COUNT", " 2",
+        "GIT_CONFIG_KEY_0", "a.b", "NO_PROXY", "example.com", "TB_VALUE", "with = and spaces\tand a tab");
+    List<String> env = List.of("env");
+
+    SandboxHarness.Result nativeInit = h.run(sandbox.start(h.launch(env, List.of(), given)));
+    SandboxHarness.Result jvmInit = h.run(sandbox.jvmInitOnly().start(h.launch(env, List.of(), given)));
+
+    assertThat(sorted(nativeInit.out())).isEqualTo(sorted(jvmInit.out()));
+    assertThat(sorted(nativeInit.out())).contains("GIT_CONFIG_COUNT=3", "GIT_CONFIG_KEY_2=http.proxy", "NO_PROXY=",
+        "JAVA_TOOL_OPTIONS=-Xss2m -Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=PORT -Dhttps.proxyHost=127.0.0.1"
+            + " -Dhttps.proxyPort=PORT -Dhttp.nonProxyHosts=", "TB_VALUE=with = and spaces\tand a tab");
+  }
+
+  /** The environment's lines sorted, the proxy port (which each sandbox picks anew) as PORT. */
+  private static List<String> sorted(String env) {
+    return env.lines().map(l -> l.replaceAll("127\\.0\\.0\\.1:[0-9]+", "127.0.0.1:PORT")
+        .replaceAll("Port=[0-9]+", "Port=PORT")).sorted().toList();
+  }
+
+  @Test
   void whileTheAgentRunsTheNativeInitHoldsOnlyItsStandardStreamsAndIsNotDumpable() throws Exception {
     String marker = "97" + ThreadLocalRandom.current().nextInt(100_000, 999_999) + ".5";
     SandboxProcess p = sandbox.start(h.launch(List.of("sleep", marker), List.of()));

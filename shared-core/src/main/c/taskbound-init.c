@@ -338,6 +338,12 @@ int main(int argc, char **argv) {
   /* First of all: nothing of this process is readable or traceable by the agent (same uid). */
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) fail("making init non-dumpable");
 
+  /* Whatever the chain left blocked or ignored (both survive exec), start clean, as a JVM does. */
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  signal(SIGCHLD, SIG_DFL); /* ignored, the agent would be reaped before init could read its status */
+
   sigset_t relayed;
   sigemptyset(&relayed);
   sigaddset(&relayed, SIGTERM);
@@ -399,10 +405,8 @@ int main(int argc, char **argv) {
   if (pid == 0) {
     struct sigaction dfl = {.sa_handler = SIG_DFL};
     for (int s = 1; s < NSIG; s++) {
-      if (sigismember(&relayed, s) == 1) sigaction(s, &dfl, NULL);
+      if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, NULL); /* fails harmlessly for glibc's own */
     }
-    sigset_t none;
-    sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     int err = 0;
     if (chdir(workdir) != 0) {

@@ -235,6 +235,17 @@ class NetnsSandboxTest {
   }
 
   @Test
+  void withWaitForAllTheSandboxLastsUntilBackgroundedWorkEndsAndKeepsTheAgentsStatus() throws Exception {
+    Path late = dir.resolve("late-" + ThreadLocalRandom.current().nextInt(1_000_000) + ".txt");
+    String agent = "(sleep 0.5; echo late > " + late + ") & exit 3";
+
+    SandboxHarness.Result r = h.run(sandbox.start(h.launch(List.of("sh", "-c", agent), List.of()).withWaitForAll()));
+
+    assertThat(r.status()).as(r.err()).isEqualTo(3);
+    assertThat(late).hasContent("late");
+  }
+
+  @Test
   void agentSeesTheProxyVariablesAndOnlyLoopback() throws Exception {
     SandboxHarness.Result r = run("sh", "-c", "echo $HTTPS_PROXY; echo \"[$NO_PROXY]\"; cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '; echo $$");
 

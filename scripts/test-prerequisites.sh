@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the programs the tests drive for real are installed: namespaces (util-linux, iproute2,
-# bubblewrap: the netns sandbox's runtime requirement),
+# bubblewrap: the netns sandbox's runtime requirement), a C compiler for the sandbox's native init,
 # clients (curl, git), and a headless browser for the HTML report test. Run by the Maven build
 # before the tests (skipped with -DskipTests); installs with apt-get when run as root, otherwise
 # says exactly what to install.
@@ -21,6 +21,7 @@ declare -A package_of=(
   [node]=nodejs
   [npm]=npm
   [python3]=python3
+  [gcc]=gcc
 )
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -110,6 +111,9 @@ done
 # libseccomp's Python binding for the system python3: SeccompProfileTest regenerates the seccomp
 # programs with scripts/seccomp-profile.py, KernelSurfaceEscapeTest's probe resolves call numbers.
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import seccomp' >/dev/null 2>&1 || missing+=(python3-seccomp)
+# A static C library: scripts/build-native-init.sh links the sandbox's native init statically
+# (NativeInitTest checks the build carries it; without it the jar falls back to the JVM init).
+compgen -G "/usr/lib/*-linux-gnu/libc.a" >/dev/null || missing+=(libc6-dev)
 if [ ${#missing[@]} -eq 0 ]; then
   docker_env
   agent_clis

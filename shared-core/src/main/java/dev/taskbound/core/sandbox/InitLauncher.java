@@ -91,6 +91,7 @@ final class InitLauncher {
         Files.deleteIfExists(control);
         Files.deleteIfExists(controlDir.resolve("empty"));
         Files.deleteIfExists(controlDir.resolve("seccomp.bpf"));
+        Files.deleteIfExists(controlDir.resolve("init")); // NativeInit's copy: running by now, or killed
         Files.deleteIfExists(controlDir);
       } catch (IOException e) {
         // a leftover empty directory in the session directory is removed with it
@@ -107,7 +108,9 @@ final class InitLauncher {
       server.close(); // nobody else, the agent included, gets to talk to us
       long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
       CompletableFuture.delayedExecutor(left, TimeUnit.MILLISECONDS).execute(() -> closeQuietly(ch));
-      process.onExit().thenRun(() -> closeQuietly(ch));
+      // Not closed when the process exits: a quick agent (`true`) can end the whole chain before this
+      // thread reads init's reply, which is then still in the socket (the old close made that a
+      // "setup exited with status 0" under load). A dead init closes its end: the read sees EOF.
       DataOutputStream out = new DataOutputStream(Channels.newOutputStream(ch));
       DataInputStream in = new DataInputStream(Channels.newInputStream(ch));
       InitProtocol.write(
@@ -150,6 +153,14 @@ final class InitLauncher {
   }
 
   private static String failure(String backend, SandboxLaunch launch, Process process, Exception e) {
+    if (e instanceof java.io.EOFException) {
+      // init closed the socket without replying: it died, and the chain ends with its status
+      try {
+        process.waitFor(2, TimeUnit.SECONDS);
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (!process.isAlive()) {
       return "the " + backend + " sandbox's setup exited with status " + process.exitValue()
           + " before the agent started (its own error message is on the job's stderr)";

@@ -34,7 +34,7 @@ final class ListenerReceiver implements AutoCloseable {
    * {@code null} otherwise (the sandbox then forwards).
    */
   static ListenerReceiver offer(SandboxLaunch launch, Path path) throws IOException {
-    if (launch.listenerSink() == null || ListenerHandoff.unavailable().isPresent()) {
+    if (!offers(launch)) {
       return null;
     }
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -47,6 +47,11 @@ final class ListenerReceiver implements AutoCloseable {
       server.close();
       throw e;
     }
+  }
+
+  /** Whether {@link #offer} makes a receiver for this launch: it has a sink and this JVM can take a listener. */
+  static boolean offers(SandboxLaunch launch) {
+    return launch.listenerSink() != null && ListenerHandoff.unavailable().isEmpty();
   }
 
   Path path() {

@@ -30,8 +30,8 @@ import java.util.concurrent.TimeUnit;
  * user, the agent is that user, and bwrap's own user namespace holds the mounts.
  *
  * <p>The process chain: {@code bwrap} (outside) → {@code bwrap} (PID 1 inside, reaping) → [as root:
- * {@code setpriv} → {@code bwrap} (the agent's user namespace)] → {@code java SandboxInit} → the
- * agent. No one in the sandbox can make another user namespace ({@code --disable-userns}). When the outermost process dies,
+ * {@code setpriv} → {@code bwrap} (the agent's user namespace)] → init ({@link NativeInit}, else
+ * {@code java SandboxInit}) → the agent. No one in the sandbox can make another user namespace ({@code --disable-userns}). When the outermost process dies,
  * {@code --die-with-parent} ends the PID namespace and with it every process the agent started.
  * Thread-safe.
  */
@@ -54,6 +54,7 @@ public final class NetnsSandbox implements Sandbox {
   private final String searchPath;
   private final List<Path> masked;
   private final InitCommand init;
+  private final Optional<NativeInit> nativeInit; // empty: always the JVM's SandboxInit
   private final Path sysctls;
   private final Path passwd;
   private final String osArch;
@@ -79,6 +80,10 @@ public final class NetnsSandbox implements Sandbox {
   }
 
   NetnsSandbox(String searchPath, List<Path> masked, InitCommand init, Path sysctls) {
+    this(searchPath, masked, init, sysctls, NativeInit.bundled(System.getProperty("os.arch")));
+  }
+
+  private NetnsSandbox(String searchPath, List<Path> masked, InitCommand init, Path sysctls, Optional<NativeInit> nativeInit) {
     this.searchPath = Objects.requireNonNull(searchPath, "searchPath");
     this.masked = List.copyOf(masked);
     this.init = Objects.requireNonNull(init, "init");
@@ -86,6 +91,15 @@ public final class NetnsSandbox implements Sandbox {
     this.passwd = Path.of("/etc/passwd");
     this.osArch = System.getProperty("os.arch");
     this.cgroupRoot = Path.of("/sys/fs/cgroup");
+    this.nativeInit = nativeInit;
+  }
+
+  /**
+   * This sandbox, but always starting the agent with the JVM's {@link SandboxInit}: what happens
+   * where the native init is unavailable (see {@link NativeInit}). For tests and comparisons.
+   */
+  public NetnsSandbox jvmInitOnly() {
+    return new NetnsSandbox(searchPath, masked, init, sysctls, Optional.empty());
   }
 
   /**
@@ -271,7 +285,8 @@ public final class NetnsSandbox implements Sandbox {
             Path empty = emptyFile(control.getParent());
             List<String> a = setup(seccomp.writeTo(control.getParent()), limits);
             a.addAll(argv(located, root, userns, user,
-                FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty), workDir, control));
+                FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty), workDir,
+                initArgv(launch, control, described)));
             return a;
           }, root && userns ? 3 : 2, root ? Optional.of(user) : Optional.empty(), described);
     } catch (RuntimeException | Error e) {
@@ -280,6 +295,18 @@ public final class NetnsSandbox implements Sandbox {
     }
     ProcessHandle.of(started.pid()).ifPresentOrElse(h -> h.onExit().thenRun(limits::remove), limits::remove);
     return started;
+  }
+
+  /**
+   * The native init where this jar carries one, the launcher offers the hand-off it needs and the
+   * launch's private directory executes programs; else the JVM's. Records which in
+   * {@code described} (read by the launcher only after this ran).
+   */
+  private List<String> initArgv(SandboxLaunch launch, Path control, Map<String, Object> described) {
+    Optional<Path> installed =
+        nativeInit.filter(n -> ListenerReceiver.offers(launch)).flatMap(n -> n.installIn(control.getParent()));
+    described.put("init", installed.isPresent() ? NativeInit.NATIVE : NativeInit.JVM);
+    return installed.map(p -> NativeInit.argv(p, control)).orElseGet(() -> init.argv(control.toString()));
   }
 
   /**
@@ -391,7 +418,7 @@ public final class NetnsSandbox implements Sandbox {
   private static final List<String> SECCOMP_FD = List.of("--seccomp", "3");
 
   private List<String> argv(SandboxTools tools, boolean root, boolean userns, AgentUser user, FilesystemView view, Path workDir,
-      Path control) {
+      List<String> initArgv) {
     List<String> a = bwrap(tools, root);
     if (!root || !userns) {
       // the agent's own bwrap applies the filter (as root: the inner one; reduced, without the
@@ -408,7 +435,7 @@ public final class NetnsSandbox implements Sandbox {
       }
       a.addAll(identity);
     }
-    a.addAll(init.argv(control.toString()));
+    a.addAll(initArgv);
     return a;
   }
 }

@@ -58,6 +58,35 @@ class SessionCommandsIT {
   }
 
   @Test
+  void thePython3ClientAndTheJvmClientOfSessionExecGiveTheSameOutputStatusAndRefusal() throws Exception {
+    String h = start("--ttl", "5m");
+    String[] exec = {"session", "exec", "--session", h, "--", "sh", "-c", "echo out; echo err >&2; exit 5"};
+    String[] refused = {"session", "exec", "--session", h, "--rw", "/nonexistent", "--", "true"};
+    // no jar: only the python3 client can answer (a fallback to the JVM would exit 125)
+    java.util.Map<String, String> noJvm = java.util.Map.of("TASKBOUND_JAR", work.resolve("no-such.jar").toString());
+    java.util.Map<String, String> jvm = java.util.Map.of("TASKBOUND_EXEC_CLIENT", "jvm");
+
+    Result python = tb(noJvm, exec);
+    Result java = tb(jvm, exec);
+    Result pythonRefused = tb(noJvm, refused);
+    Result javaRefused = tb(jvm, refused);
+    tb("session", "end", "--session", h);
+    Result pythonAfterEnd = tb(noJvm, "session", "exec", "--session", h, "--", "true");
+
+    assertThat(python.status).as(python.all()).isEqualTo(5);
+    assertThat(python.stdout).isEqualTo("out\n");
+    assertThat(python.stderr).isEqualTo("err\n");
+    assertThat(java.status).as(java.all()).isEqualTo(5);
+    assertThat(java.stdout).isEqualTo(python.stdout);
+    assertThat(java.stderr).isEqualTo(python.stderr);
+    assertThat(pythonRefused.status).as(pythonRefused.all()).isEqualTo(125).isEqualTo(javaRefused.status);
+    assertThat(pythonRefused.stderr).startsWith("taskbound: error: --rw: '/nonexistent'").isEqualTo(javaRefused.stderr);
+    // an ended session has no supervisor to ask: the python3 client hands over to the JVM one (here: no jar)
+    assertThat(pythonAfterEnd.status).isEqualTo(125);
+    assertThat(pythonAfterEnd.stderr).contains("no-such.jar not found");
+  }
+
+  @Test
   void twoExecsGetFreshSandboxesOnOneGatewayAndOneSealedBundle() throws Exception {
     int port = api.getAddress().getPort();
     String h = start("--ttl", "5m");
@@ -170,6 +199,10 @@ class SessionCommandsIT {
   }
 
   private Result tb(String... args) throws Exception {
+    return tb(java.util.Map.of(), args);
+  }
+
+  private Result tb(java.util.Map<String, String> env, String... args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(REPO.resolve("bin/taskbound").toString());
     command.addAll(List.of(args));
@@ -177,6 +210,7 @@ class SessionCommandsIT {
     pb.environment().put("XDG_CACHE_HOME", work.resolve("cache").toString());
     pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
     pb.environment().put("TASKBOUND_JAR", JAR.toString());
+    pb.environment().putAll(env);
     Process p = pb.start();
     p.getOutputStream().close();
     CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {

@@ -82,6 +82,11 @@ class KernelSurfaceEscapeTest {
   }
 
   private Run agent(SandboxLimits limits, String... command) throws Exception {
+    return agent(sandbox, false, limits, command);
+  }
+
+  /** @param handOff whether the launcher takes the proxy port (as a session does: the native init runs) */
+  private Run agent(NetnsSandbox sandbox, boolean handOff, SandboxLimits limits, String... command) throws Exception {
     int n = ++runs;
     Files.createDirectories(dir.resolve("run" + n));
     SandboxLaunch launch = new SandboxLaunch(List.of(command), workspace, Map.of("PATH", "/usr/bin:/bin"),
@@ -89,6 +94,15 @@ class KernelSurfaceEscapeTest {
         new SandboxIo(Redirect.from(Path.of("/dev/null").toFile()), Redirect.to(dir.resolve("out" + n).toFile()),
             Redirect.to(dir.resolve("err" + n).toFile())))
         .withConfinement(Confinement.DEFAULT.withLimits(limits));
+    if (handOff) {
+      launch = launch.withListenerSink(listener -> {
+        try {
+          listener.close(); // no gateway here: the agent's connections are refused
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+    }
     SandboxProcess p = sandbox.start(launch);
     try {
       if (!p.waitFor(Duration.ofSeconds(90))) {
@@ -127,6 +141,25 @@ class KernelSurfaceEscapeTest {
         "CapEff:\t0000000000000000\n", "CapBnd:\t0000000000000000\n", "CapAmb:\t0000000000000000\n",
         "NoNewPrivs:\t1\n", "Seccomp:\t2\n").endsWith("taskbound\n");
     assertThat(r.confinement()).containsEntry("namespaces", List.of("user", "mount", "pid", "net", "ipc", "uts", "cgroup"));
+  }
+
+  /** Opens each of init's /proc files that give away its memory, environment or descriptors (init is $PPID). */
+  static final String OPEN_INITS_PROC_FILES = "init=$PPID; for f in mem environ maps auxv fd/0 fd/1; do"
+      + " if ( : < /proc/$init/$f ) 2>/dev/null; then echo \"$f opened\"; else echo \"$f refused\"; fi; done;"
+      + " if ls /proc/$init/fd >/dev/null 2>&1; then echo 'fd listed'; else echo 'fd refused'; fi";
+
+  @Test
+  void theAgentCannotReadTheNativeInitsMemoryEnvironmentOrDescriptors() throws Exception {
+    // the control: the same probe against the JVM's init, which Java cannot make non-dumpable
+    Run jvm = agent(sandbox.jvmInitOnly(), true, SandboxLimits.DEFAULT, "/bin/sh", "-c", OPEN_INITS_PROC_FILES);
+
+    Run r = agent(sandbox, true, SandboxLimits.DEFAULT, "/bin/sh", "-c", OPEN_INITS_PROC_FILES);
+
+    assertThat(r.confinement()).containsEntry("init", "native");
+    assertThat(r.out()).isEqualTo("mem refused\nenviron refused\nmaps refused\nauxv refused\nfd/0 refused\n"
+        + "fd/1 refused\nfd refused\n");
+    assertThat(jvm.confinement()).containsEntry("init", "jvm");
+    assertThat(jvm.out()).as("the probe opens what a dumpable init exposes").contains("environ opened", "fd listed");
   }
 
   @Test

@@ -149,7 +149,7 @@ class NetnsSandboxTest {
     List<String> withoutOpens = current.jvmFlags().stream().filter(f -> !f.startsWith("--add-opens")).toList();
     NetnsSandbox closedJdk =
         new NetnsSandbox(SandboxTools.defaultSearchPath(System.getenv("PATH")), List.of(dockerSocket),
-            new InitCommand(current.javaBinary(), current.classPath(), withoutOpens));
+            new InitCommand(current.javaBinary(), current.classPath(), withoutOpens)).jvmInitOnly();
     List<ServerSocketChannel> handed = new CopyOnWriteArrayList<>();
     SandboxLaunch launch = h.launch(curlThenCountListeners(false), List.of()).withListenerSink(handed::add);
 
@@ -232,6 +232,17 @@ class NetnsSandboxTest {
     SandboxHarness.Result missing = run("no-such-agent-command");
     assertThat(missing.status()).isEqualTo(127);
     assertThat(missing.err()).contains("taskbound: command not found: 'no-such-agent-command'");
+  }
+
+  @Test
+  void withWaitForAllTheSandboxLastsUntilBackgroundedWorkEndsAndKeepsTheAgentsStatus() throws Exception {
+    Path late = dir.resolve("late-" + ThreadLocalRandom.current().nextInt(1_000_000) + ".txt");
+    String agent = "(sleep 0.5; echo late > " + late + ") & exit 3";
+
+    SandboxHarness.Result r = h.run(sandbox.start(h.launch(List.of("sh", "-c", agent), List.of()).withWaitForAll()));
+
+    assertThat(r.status()).as(r.err()).isEqualTo(3);
+    assertThat(late).hasContent("late");
   }
 
   @Test

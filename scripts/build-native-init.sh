@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Compiles the netns sandbox's native init (shared-core/src/main/c/taskbound-init.c) into
+# OUT_DIR/dev/taskbound/core/sandbox/taskbound-init-<arch>, a static executable the jar carries as a
+# resource (NativeInit). Run by the Maven build (generate-resources). Static, so a jar built here runs
+# on hosts with another C library; no build id and source paths mapped, so the same compiler gives
+# the same bytes. Without a C compiler (or a static C library) it says so and the jar goes without:
+# the sandbox then starts the JVM init instead (slower, and dumpable; the evidence records which).
+#
+#   scripts/build-native-init.sh OUT_DIR
+set -euo pipefail
+out=${1:?usage: build-native-init.sh OUT_DIR}
+here=$(cd "$(dirname "$0")/.." && pwd)
+src=$here/shared-core/src/main/c/taskbound-init.c
+arch=$(uname -m)
+case $arch in
+  x86_64|aarch64) ;;
+  *) echo "[WARNING] native init: no build for $arch (x86_64 and aarch64 only); the sandbox uses the JVM init" >&2; exit 0 ;;
+esac
+dir=$out/dev/taskbound/core/sandbox
+target=$dir/taskbound-init-$arch
+if [ -f "$target" ] && [ "$target" -nt "$src" ] && [ "$target" -nt "$0" ]; then
+  exit 0
+fi
+cc=${CC:-cc}
+if ! command -v "$cc" >/dev/null 2>&1; then
+  echo "[WARNING] native init: no C compiler ('$cc'); the jar goes without it and the sandbox uses the JVM init" \
+    "(install gcc and libc6-dev for the fast, non-dumpable one)" >&2
+  exit 0
+fi
+mkdir -p "$dir"
+tmp=$(mktemp "$dir/.taskbound-init.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+if ! LC_ALL=C "$cc" -std=c11 -Os -Wall -Wextra -Werror -static -s -ffile-prefix-map="$here"=. \
+    -Wl,--build-id=none -o "$tmp" "$src"; then
+  echo "[WARNING] native init: '$cc' could not build it (a static C library is needed: libc6-dev);" \
+    "the jar goes without it and the sandbox uses the JVM init" >&2
+  exit 0
+fi
+chmod 0755 "$tmp"
+mv -f "$tmp" "$target"

@@ -1,0 +1,466 @@
+/*
+ * taskbound-init: the native first process of a netns sandbox (dev.taskbound.core.sandbox.NativeInit).
+ *
+ * The same job and protocol as the JVM's SandboxInit, in a few milliseconds instead of a JVM start,
+ * and not dumpable: the agent runs as the same uid, and a dumpable init would let it read this
+ * process's memory (/proc/PID/mem, environ) or take its descriptors. It
+ *   1. makes itself non-dumpable, connects to the launcher's control socket (argv[1]) and reads the
+ *      request (InitProtocol version 3: command, working directory, environment, gateway socket,
+ *      wait-for-all, hand-off socket);
+ *   2. binds the agent's proxy port on 127.0.0.1 (any free port) and sends that listening socket to
+ *      the hand-off socket as SCM_RIGHTS (one byte, 1), then closes its own copy: the gateway serves
+ *      the agent's connections and nothing in the sandbox holds the socket. It cannot forward: the
+ *      launcher starts it only when it offers a hand-off, and a failed hand-off fails the start;
+ *   3. resolves argv[0] in the agent's PATH as a shell does (ExecutableLookup), adds the proxy
+ *      variables (ProxyEnvironment), starts the agent, replies (port, agent pid or -1) and closes
+ *      every descriptor but 0-2;
+ *   4. passes SIGTERM/SIGINT/SIGHUP on to the agent as SIGTERM and exits with the agent's status
+ *      (128+N for signal N; 127 not found, 126 not executable), after every descendant has exited
+ *      when asked to wait for all (it is their subreaper).
+ * Exit 121 when the sandbox's side cannot be set up, 125 on a usage error. Built by
+ * scripts/build-native-init.sh; every error is one line on stderr starting "taskbound:".
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PROTOCOL_VERSION 3
+#define MAX_STRING (1 << 20)
+#define MAX_ITEMS 100000
+#define EXIT_SANDBOX 121
+#define EXIT_USAGE 125
+#define EXIT_NOT_EXECUTABLE 126
+#define EXIT_NOT_FOUND 127
+#define SIGNAL_BASE 128
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define PRINTABLE_MAX 400
+
+/* 0: not started yet (a signal ends init); >0: running; -1: exited (a signal ends init). */
+static volatile sig_atomic_t agent = 0;
+
+static void fail(const char *what) {
+  fprintf(stderr, "taskbound: the sandbox could not start the agent: %s: %s\n", what, strerror(errno));
+  exit(EXIT_SANDBOX);
+}
+
+static void fail_protocol(const char *what) {
+  fprintf(stderr, "taskbound: the sandbox could not start the agent: %s\n", what);
+  exit(EXIT_SANDBOX);
+}
+
+static void on_signal(int sig) {
+  pid_t pid = agent;
+  if (pid > 0) {
+    kill(pid, SIGTERM);
+  } else {
+    _exit(SIGNAL_BASE + sig);
+  }
+}
+
+static void read_fully(int fd, void *buf, size_t n) {
+  char *p = buf;
+  while (n > 0) {
+    ssize_t r = read(fd, p, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) fail("reading the request");
+    if (r == 0) fail_protocol("reading the request: the launcher closed the control socket");
+    p += r;
+    n -= (size_t) r;
+  }
+}
+
+static int32_t read_int(int fd) {
+  uint32_t v;
+  read_fully(fd, &v, 4);
+  return (int32_t) ntohl(v);
+}
+
+static int read_count(int fd) {
+  int32_t n = read_int(fd);
+  if (n < 0 || n > MAX_ITEMS) fail_protocol("bad item count in the request");
+  return n;
+}
+
+/* A NUL-terminated copy of a length-prefixed UTF-8 string (a NUL inside is refused). */
+static char *read_string(int fd) {
+  int32_t n = read_int(fd);
+  if (n < 0 || n > MAX_STRING) fail_protocol("bad string length in the request");
+  char *s = malloc((size_t) n + 1);
+  if (s == NULL) fail("allocating the request");
+  read_fully(fd, s, (size_t) n);
+  s[n] = '\0';
+  if (strlen(s) != (size_t) n) fail_protocol("a NUL byte inside a string of the request");
+  return s;
+}
+
+static void write_fully(int fd, const void *buf, size_t n) {
+  const char *p = buf;
+  while (n > 0) {
+    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) fail("replying to the launcher");
+    p += w;
+    n -= (size_t) w;
+  }
+}
+
+static void reply(int fd, int port, int64_t pid) {
+  unsigned char b[12];
+  uint32_t p = htonl((uint32_t) port);
+  uint64_t v = (uint64_t) pid;
+  memcpy(b, &p, 4);
+  for (int i = 0; i < 8; i++) b[4 + i] = (unsigned char) (v >> (56 - 8 * i));
+  write_fully(fd, b, sizeof b);
+}
+
+static int unix_connect(const char *path, const char *what) {
+  struct sockaddr_un a = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof a.sun_path) fail_protocol("a socket path longer than the kernel accepts");
+  strcpy(a.sun_path, path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) fail(what);
+  while (connect(fd, (struct sockaddr *) &a, sizeof a) < 0) {
+    if (errno != EINTR) fail(what);
+  }
+  return fd;
+}
+
+/* The agent's proxy port: a loopback listener in the sandbox's network namespace. */
+static int bind_proxy_port(int *port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) fail("opening the proxy port");
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  if (bind(fd, (struct sockaddr *) &a, sizeof a) < 0) fail("binding the proxy port on 127.0.0.1");
+  if (listen(fd, 128) < 0) fail("listening on the proxy port");
+  socklen_t len = sizeof a;
+  if (getsockname(fd, (struct sockaddr *) &a, &len) < 0) fail("reading the proxy port");
+  *port = ntohs(a.sin_port);
+  return fd;
+}
+
+/* Sends the listener to the gateway's receiver: one byte, 1, carrying the descriptor. */
+static void hand_over(int listener, const char *handoff) {
+  int fd = unix_connect(handoff, "connecting to the launcher's hand-off socket");
+  char one = 1;
+  struct iovec iov = {.iov_base = &one, .iov_len = 1};
+  union {
+    struct cmsghdr align;
+    char buf[CMSG_SPACE(sizeof(int))];
+  } control;
+  memset(&control, 0, sizeof control);
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &listener, sizeof(int));
+  while (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0) {
+    if (errno != EINTR) fail("handing the proxy port to the gateway");
+  }
+  close(fd);
+}
+
+/* --- the agent's environment: ProxyEnvironment.forAgent --------------------------------------- */
+
+struct env {
+  char **items; /* "NAME=value" */
+  size_t n, cap;
+};
+
+static char *concat(const char *a, const char *b, const char *c) {
+  size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+  char *s = malloc(la + lb + lc + 1);
+  if (s == NULL) fail("allocating the environment");
+  memcpy(s, a, la);
+  memcpy(s + la, b, lb);
+  memcpy(s + la + lb, c, lc + 1);
+  return s;
+}
+
+static const char *env_get(const struct env *e, const char *name) {
+  size_t l = strlen(name);
+  for (size_t i = 0; i < e->n; i++) {
+    if (strncmp(e->items[i], name, l) == 0 && e->items[i][l] == '=') return e->items[i] + l + 1;
+  }
+  return NULL;
+}
+
+/* Replaces the variable where it is, or appends it (a LinkedHashMap's put). */
+static void env_put(struct env *e, const char *name, const char *value) {
+  char *item = concat(name, "=", value);
+  size_t l = strlen(name);
+  for (size_t i = 0; i < e->n; i++) {
+    if (strncmp(e->items[i], name, l) == 0 && e->items[i][l] == '=') {
+      e->items[i] = item;
+      return;
+    }
+  }
+  if (e->n + 1 >= e->cap) {
+    e->cap = e->cap * 2 + 16;
+    e->items = realloc(e->items, e->cap * sizeof(char *));
+    if (e->items == NULL) fail("allocating the environment");
+  }
+  e->items[e->n++] = item;
+  e->items[e->n] = NULL;
+}
+
+/* Java's String.strip() for ASCII whitespace and the separators Java counts (enough here). */
+static char *strip(const char *s) {
+  while (*s == ' ' || (*s >= '\t' && *s <= '\r') || (*s >= 0x1c && *s <= 0x1f)) s++;
+  size_t n = strlen(s);
+  while (n > 0 && (s[n - 1] == ' ' || (s[n - 1] >= '\t' && s[n - 1] <= '\r') || (s[n - 1] >= 0x1c && s[n - 1] <= 0x1f))) n--;
+  char *out = strndup(s, n);
+  if (out == NULL) fail("allocating the environment");
+  return out;
+}
+
+/* GIT_CONFIG_COUNT as ProxyEnvironment reads it: Integer.parseInt of the stripped value, else 0. */
+static long git_config_count(const char *value) {
+  if (value == NULL) return 0;
+  char *s = strip(value);
+  const char *p = s;
+  int negative = 0;
+  if (*p == '+' || *p == '-') negative = *p++ == '-';
+  if (*p == '\0') return 0;
+  long n = 0;
+  for (; *p; p++) {
+    if (*p < '0' || *p > '9') return 0;
+    n = n * 10 + (*p - '0');
+    if (n > 2147483647L + negative) return 0;
+  }
+  return negative ? 0 : n;
+}
+
+static void add_proxy_variables(struct env *e, int port) {
+  char url[64], opts[256], key[64], count[32];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d", port);
+  const char *names[] = {"HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy",
+                         "NO_PROXY", "no_proxy"};
+  for (int i = 0; i < 8; i++) env_put(e, names[i], i < 6 ? url : "");
+  env_put(e, "NODE_USE_ENV_PROXY", "1");
+  env_put(e, "npm_config_proxy", url);
+  env_put(e, "npm_config_https_proxy", url);
+  env_put(e, "YARN_HTTP_PROXY", url);
+  env_put(e, "YARN_HTTPS_PROXY", url);
+  env_put(e, "PIP_PROXY", url);
+  snprintf(opts, sizeof opts,
+           "-Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=%d -Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=%d"
+           " -Dhttp.nonProxyHosts=", port, port);
+  const char *existing = env_get(e, "JAVA_TOOL_OPTIONS");
+  char *kept = strip(existing == NULL ? "" : existing);
+  env_put(e, "JAVA_TOOL_OPTIONS", *kept ? concat(kept, " ", opts) : opts);
+  long n = git_config_count(env_get(e, "GIT_CONFIG_COUNT"));
+  snprintf(key, sizeof key, "GIT_CONFIG_KEY_%ld", n);
+  env_put(e, key, "http.proxy");
+  snprintf(key, sizeof key, "GIT_CONFIG_VALUE_%ld", n);
+  env_put(e, key, url);
+  snprintf(count, sizeof count, "%ld", n + 1);
+  env_put(e, "GIT_CONFIG_COUNT", count);
+}
+
+/* --- finding the program: ExecutableLookup ----------------------------------------------------- */
+
+static int executable_file(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/* The program to execute, or NULL when no PATH entry holds it. */
+static char *lookup(const char *command, const char *path, const char *workdir) {
+  if (strchr(command, '/') != NULL) return strdup(command);
+  if (*command == '\0') return NULL;
+  const char *p = path;
+  for (;;) {
+    const char *end = strchr(p, ':');
+    size_t len = end == NULL ? strlen(p) : (size_t) (end - p);
+    char *dir = strndup(p, len);
+    char *base = len == 0 ? strdup(workdir) : dir[0] == '/' ? strdup(dir) : concat(workdir, "/", dir);
+    char *candidate = concat(base, "/", command);
+    free(dir);
+    free(base);
+    if (executable_file(candidate)) return candidate;
+    free(candidate);
+    if (end == NULL) return NULL;
+    p = end + 1;
+  }
+}
+
+/* ExecutableLookup.Printable: controls escaped as \xNN (C1 too, and bytes that are not UTF-8), cut at 400. */
+static void print_printable(FILE *out, const char *s) {
+  const unsigned char *p = (const unsigned char *) s;
+  int chars = 0;
+  while (*p && chars < PRINTABLE_MAX) {
+    int n = *p < 0x80 ? 1 : (*p >= 0xc2 && *p <= 0xdf) ? 2 : (*p >= 0xe0 && *p <= 0xef) ? 3 : (*p >= 0xf0 && *p <= 0xf4) ? 4 : 0;
+    for (int i = 1; i < n; i++) {
+      if ((p[i] & 0xc0) != 0x80) n = 0;
+    }
+    if (n == 0 || *p < 0x20 || *p == 0x7f) {
+      fprintf(out, "\\x%02x", *p);
+      p++;
+    } else if (n == 2 && *p == 0xc2 && p[1] < 0xa0) {
+      fprintf(out, "\\x%02x", p[1]);
+      p += 2;
+    } else {
+      fwrite(p, 1, (size_t) n, out);
+      p += n;
+    }
+    chars++;
+  }
+  if (*p) fputs("\xe2\x80\xa6", out);
+}
+
+/* --- starting and waiting ---------------------------------------------------------------------- */
+
+static int exit_status(int st) {
+  return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? SIGNAL_BASE + WTERMSIG(st) : EXIT_SANDBOX;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fputs("taskbound: usage: taskbound-init CONTROL_SOCKET\n", stderr);
+    return EXIT_USAGE;
+  }
+  /* First of all: nothing of this process is readable or traceable by the agent (same uid). */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) fail("making init non-dumpable");
+
+  /* Whatever the chain left blocked or ignored (both survive exec), start clean, as a JVM does. */
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  signal(SIGCHLD, SIG_DFL); /* ignored, the agent would be reaped before init could read its status */
+
+  sigset_t relayed;
+  sigemptyset(&relayed);
+  sigaddset(&relayed, SIGTERM);
+  sigaddset(&relayed, SIGINT);
+  sigaddset(&relayed, SIGHUP);
+  struct sigaction sa = {.sa_handler = on_signal};
+  sigfillset(&sa.sa_mask);
+  for (int s = 1; s < NSIG; s++) {
+    if (sigismember(&relayed, s) == 1) sigaction(s, &sa, NULL);
+  }
+
+  int ctl = unix_connect(argv[1], "connecting to the launcher's control socket");
+  if (read_int(ctl) != PROTOCOL_VERSION) fail_protocol("the launcher speaks another protocol version (expected 3)");
+  int argn = read_count(ctl);
+  if (argn == 0) fail_protocol("an empty command");
+  char **command = calloc((size_t) argn + 1, sizeof(char *));
+  if (command == NULL) fail("allocating the request");
+  for (int i = 0; i < argn; i++) command[i] = read_string(ctl);
+  char *workdir = read_string(ctl);
+  struct env env = {0};
+  int envn = read_count(ctl);
+  for (int i = 0; i < envn; i++) {
+    char *name = read_string(ctl);
+    char *value = read_string(ctl);
+    env_put(&env, name, value);
+    free(name);
+    free(value);
+  }
+  free(read_string(ctl)); /* the gateway socket: only a forwarder would dial it */
+  unsigned char wait_all;
+  read_fully(ctl, &wait_all, 1);
+  char *handoff = read_string(ctl);
+  if (*handoff == '\0') fail_protocol("no hand-off socket: the native init cannot forward (the JVM init can)");
+
+  int port;
+  int listener = bind_proxy_port(&port);
+  hand_over(listener, handoff);
+  close(listener); /* the gateway holds it now; nothing in the sandbox does */
+
+  add_proxy_variables(&env, port);
+  const char *path = env_get(&env, "PATH");
+  char *program = lookup(command[0], path == NULL ? DEFAULT_PATH : path, workdir);
+  if (program == NULL) {
+    reply(ctl, port, -1);
+    fputs("taskbound: command not found: '", stderr);
+    print_printable(stderr, command[0]);
+    fputs("' (searched the agent's PATH=", stderr);
+    print_printable(stderr, path == NULL ? DEFAULT_PATH : path);
+    fputs(")\n", stderr);
+    return EXIT_NOT_FOUND;
+  }
+  if (wait_all && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) fail("becoming the subreaper of the agent's processes");
+
+  int errpipe[2];
+  if (pipe2(errpipe, O_CLOEXEC) != 0) fail("starting the agent");
+  sigprocmask(SIG_BLOCK, &relayed, NULL); /* the handler must see the agent's pid, not a half-started one */
+  pid_t pid = fork();
+  if (pid < 0) fail("starting the agent");
+  if (pid == 0) {
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    for (int s = 1; s < NSIG; s++) {
+      if (s != SIGKILL && s != SIGSTOP) sigaction(s, &dfl, NULL); /* fails harmlessly for glibc's own */
+    }
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    int err = 0;
+    if (chdir(workdir) != 0) {
+      err = errno;
+    } else {
+      execve(program, command, env.items);
+      err = errno;
+      if (err == ENOEXEC) { /* a script without #!: the shell runs it, as for execvp and the JDK */
+        char **sh = calloc((size_t) argn + 2, sizeof(char *));
+        if (sh != NULL) {
+          sh[0] = "/bin/sh";
+          sh[1] = program;
+          for (int i = 1; i < argn; i++) sh[i + 1] = command[i];
+          execve("/bin/sh", sh, env.items);
+        }
+      }
+    }
+    while (write(errpipe[1], &err, sizeof err) < 0 && errno == EINTR) {
+    }
+    _exit(EXIT_NOT_FOUND);
+  }
+  close(errpipe[1]);
+  int err = 0;
+  ssize_t got;
+  while ((got = read(errpipe[0], &err, sizeof err)) < 0 && errno == EINTR) {
+  }
+  close(errpipe[0]);
+  if (got == (ssize_t) sizeof err) {
+    waitpid(pid, NULL, 0);
+    reply(ctl, port, -1);
+    fputs("taskbound: cannot run '", stderr);
+    print_printable(stderr, command[0]);
+    fprintf(stderr, "': %s\n", strerror(err));
+    return err == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
+  }
+  agent = pid;
+  sigprocmask(SIG_UNBLOCK, &relayed, NULL);
+  reply(ctl, port, pid);
+  close(ctl);
+  for (size_t i = 0; i < env.n; i++) explicit_bzero(env.items[i], strlen(env.items[i])); /* the agent has its copy */
+
+  int status = EXIT_SANDBOX;
+  for (;;) {
+    int st;
+    pid_t done = waitpid(-1, &st, 0);
+    if (done < 0) {
+      if (errno == EINTR) continue;
+      break; /* ECHILD: no one left */
+    }
+    if (done == pid) {
+      status = exit_status(st);
+      agent = -1; /* from now on a signal ends init, and with it the sandbox */
+      if (!wait_all) break;
+    }
+  }
+  return status;
+}

@@ -1,0 +1,131 @@
+package dev.taskbound.core.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The native sandbox init (issue 11, F6; issues 13 and 19: the sandbox's start): carried by the
+ * build, chosen whenever the launcher offers the hand-off, holding nothing but its standard streams
+ * while the agent runs, and not dumpable, checked from the host. The agent's side of the same
+ * check is in {@code KernelSurfaceEscapeTest}.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class NativeInitTest {
+  @TempDir static Path dir;
+  static SandboxHarness h;
+  static NetnsSandbox sandbox;
+
+  @BeforeAll
+  static void start() throws Exception {
+    h = new SandboxHarness(dir);
+    sandbox = new NetnsSandbox(SandboxTools.defaultSearchPath(System.getenv("PATH")), List.of(), InitCommand.current());
+  }
+
+  @AfterAll
+  static void stop() {
+    h.close();
+  }
+
+  @Test
+  void theBuildCarriesTheNativeInitForThisArchitecture() {
+    Optional<NativeInit> bundled = NativeInit.bundled(System.getProperty("os.arch"));
+
+    assertThat(bundled).as("scripts/build-native-init.sh needs gcc and libc6-dev (scripts/test-prerequisites.sh)").isPresent();
+    assertThat(bundled.get().architecture()).isIn("x86_64", "aarch64");
+    assertThat(NativeInit.bundled("sparc")).isEmpty();
+  }
+
+  @Test
+  void aLaunchWithAHandOffStartsTheNativeInitAndOneWithoutItTheJvm() throws Exception {
+    SandboxProcess withHandOff = sandbox.start(h.launch(List.of("true"), List.of()));
+    SandboxHarness.Result first = h.run(withHandOff);
+    SandboxProcess forwarding = sandbox.start(h.launch(List.of("true"), List.of()).withListenerSink(null));
+    SandboxHarness.Result second = h.run(forwarding);
+    SandboxProcess jvmOnly = sandbox.jvmInitOnly().start(h.launch(List.of("true"), List.of()));
+    SandboxHarness.Result third = h.run(jvmOnly);
+
+    assertThat(List.of(first.status(), second.status(), third.status())).containsOnly(0);
+    assertThat(withHandOff.confinement()).containsEntry("init", "native");
+    assertThat(forwarding.confinement()).containsEntry("init", "jvm");
+    assertThat(jvmOnly.confinement()).containsEntry("init", "jvm");
+  }
+
+  @Test
+  void bothInitsGiveTheAgentTheSameEnvironmentButForThePort() throws Exception {
+    java.util.Map<String, String> given = java.util.Map.of("JAVA_TOOL_OPTIONS", "  -Xss2m ", "GIT_CONFIG_COUNT", " 2",
+        "GIT_CONFIG_KEY_0", "a.b", "NO_PROXY", "example.com", "TB_VALUE", "with = and spaces\tand a tab");
+    List<String> env = List.of("env");
+
+    SandboxHarness.Result nativeInit = h.run(sandbox.start(h.launch(env, List.of(), given)));
+    SandboxHarness.Result jvmInit = h.run(sandbox.jvmInitOnly().start(h.launch(env, List.of(), given)));
+
+    assertThat(sorted(nativeInit.out())).isEqualTo(sorted(jvmInit.out()));
+    assertThat(sorted(nativeInit.out())).contains("GIT_CONFIG_COUNT=3", "GIT_CONFIG_KEY_2=http.proxy", "NO_PROXY=",
+        "JAVA_TOOL_OPTIONS=-Xss2m -Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=PORT -Dhttps.proxyHost=127.0.0.1"
+            + " -Dhttps.proxyPort=PORT -Dhttp.nonProxyHosts=", "TB_VALUE=with = and spaces\tand a tab");
+  }
+
+  /** The environment's lines sorted, the proxy port (which each sandbox picks anew) as PORT. */
+  private static List<String> sorted(String env) {
+    return env.lines().map(l -> l.replaceAll("127\\.0\\.0\\.1:[0-9]+", "127.0.0.1:PORT")
+        .replaceAll("Port=[0-9]+", "Port=PORT")).sorted().toList();
+  }
+
+  @Test
+  void whileTheAgentRunsTheNativeInitHoldsOnlyItsStandardStreamsAndIsNotDumpable() throws Exception {
+    String marker = "97" + ThreadLocalRandom.current().nextInt(100_000, 999_999) + ".5";
+    SandboxProcess p = sandbox.start(h.launch(List.of("sleep", marker), List.of()));
+    List<String> descriptors;
+    PosixFileAttributes environ;
+    PosixFileAttributes agentsEnviron;
+    String initName;
+    try {
+      ProcessHandle agent = awaitSleeper(marker);
+      ProcessHandle init = agent.parent().orElseThrow();
+      initName = Files.readString(Path.of("/proc", Long.toString(init.pid()), "comm")).strip();
+
+      try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(init.pid()), "fd"))) {
+        descriptors = fds.map(f -> f.getFileName().toString()).sorted().toList();
+      }
+      environ = Files.readAttributes(Path.of("/proc", Long.toString(init.pid()), "environ"), PosixFileAttributes.class);
+      agentsEnviron = Files.readAttributes(Path.of("/proc", Long.toString(agent.pid()), "environ"), PosixFileAttributes.class);
+    } finally {
+      p.destroyTree();
+    }
+
+    assertThat(initName).isEqualTo("init");
+    assertThat(descriptors).as("no control, hand-off or listening socket is left in init").containsExactly("0", "1", "2");
+    // A process that is not dumpable has its /proc files owned by root, not by its own (the agent's) user.
+    assertThat(agentsEnviron.owner().getName()).isNotEqualTo("root");
+    assertThat(environ.owner().getName()).isEqualTo("root");
+  }
+
+  private static ProcessHandle awaitSleeper(String marker) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    for (int i = 0; i < 2000 && System.nanoTime() < deadline; i++) {
+      List<ProcessHandle> found = new ArrayList<>();
+      ProcessHandle.allProcesses()
+          .filter(ph -> ph.info().arguments().map(a -> a.length == 1 && a[0].equals(marker)).orElse(false))
+          .forEach(found::add);
+      if (!found.isEmpty()) {
+        return found.get(0);
+      }
+      TimeUnit.MILLISECONDS.sleep(10); // polling: no event exists for "a process exec'd"
+    }
+    throw new AssertionError("the agent 'sleep " + marker + "' did not appear within 20 s");
+  }
+}

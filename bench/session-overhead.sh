@@ -9,7 +9,9 @@
 # one and compares their sandbox start alone (the run.sandbox-start phase): for the kernel-surface
 # stop, BASE_REF=b41159c (before the seccomp filter and the limits) against the confined start.
 # BASE_REF is exported with git archive and built offline in the scratch directory; the repository
-# itself is not touched.
+# itself is not touched. With a base, the whole `bin/taskbound run -- true` of the base (BASE_REF's
+# launcher, else this one, with the base jar) is also interleaved with this build's, and both
+# builds' phases are shown side by side with the ratio of their overheads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-15}
@@ -38,6 +40,12 @@ if [ -z "$base_jar" ] && [ -n "${BASE_REF:-}" ]; then
   (cd "$work/base" && ./mvnw -B -q -o -Djenkins.skip -pl shared-core -DskipTests package >/dev/null)
   base_jar="$work/base/shared-core/target/taskbound.jar"
 fi
+base_launcher="$(pwd)/bin/taskbound"
+if [ -n "${BASE_REF:-}" ]; then
+  git show "$BASE_REF:bin/taskbound" > "$work/base-taskbound"
+  chmod 755 "$work/base-taskbound"
+  base_launcher="$work/base-taskbound"
+fi
 
 # The agent runs in a scratch workspace; as root, owned by nobody (the sandbox refuses a root-owned
 # workspace: the agent never runs as root).
@@ -52,6 +60,8 @@ export XDG_CACHE_HOME="$work/cache"
 run() { "$@" run --task BENCH --policy "$work/policy.yml" --out "$work/out" --timings -- true 2> "$work/err.txt"; }
 cd "$work/ws"
 run "$repo/bin/taskbound" # warm-up: makes the launcher's class-data archive, as a first use would
+[ -z "$base_jar" ] || TASKBOUND_JAR="$base_jar" run "$base_launcher"
+: > "$work/base-envelope.txt"; : > "$work/base-phases.txt"
 : > "$work/plain.txt"; : > "$work/envelope.txt"; : > "$work/jar.txt"; : > "$work/phases.txt"
 for i in $(seq 1 "$runs"); do
   t0=$(now); true; t1=$(now)
@@ -62,6 +72,9 @@ for i in $(seq 1 "$runs"); do
   echo $(( (t1 - t0) / 1000 )) >> "$work/envelope.txt"
   grep -E '^  timing ' "$work/err.txt" | awk '{print $2, $3}' >> "$work/phases.txt"
   if [ -n "$base_jar" ]; then
+    t0=$(now); TASKBOUND_JAR="$base_jar" run "$base_launcher"; t1=$(now)
+    echo $(( (t1 - t0) / 1000 )) >> "$work/base-envelope.txt"
+    grep -E '^  timing ' "$work/err.txt" | awk '{print $2, $3}' >> "$work/base-phases.txt"
     run java -jar "$base_jar"
     grep -E '^  timing run.sandbox-start ' "$work/err.txt" | awk '{print $3}' >> "$work/start-base.txt"
     run java -jar "$jar"
@@ -83,6 +96,19 @@ for phase in $(awk '{print $1}' "$work/phases.txt" | awk '!seen[$0]++'); do
   printf '  %-28s %8.1f\n' "$phase" "$(median "$work/p.txt")"
 done
 if [ -n "$base_jar" ]; then
+  benv=$(median "$work/base-envelope.txt")
+  echo "the base build, interleaved (${BASE_REF:-$base_jar}; its launcher: $base_launcher):"
+  awk -v p="$plain" -v b="$benv" -v e="$envelope" 'BEGIN {
+    printf "  base bin/taskbound run -- true:    median %8.1f ms  (overhead %.1f ms)\n", b / 1000, (b - p) / 1000
+    printf "  this bin/taskbound run -- true:    median %8.1f ms  (overhead %.1f ms; ratio of overheads %.2f)\n", e / 1000, (e - p) / 1000, (e - p) / (b - p)
+  }'
+  echo "  phases, base / this build (median, ms):"
+  for phase in $(awk '{print $1}' "$work/base-phases.txt" "$work/phases.txt" | awk '!seen[$0]++'); do
+    awk -v p="$phase" '$1==p {print $2}' "$work/base-phases.txt" > "$work/pb.txt"
+    awk -v p="$phase" '$1==p {print $2}' "$work/phases.txt" > "$work/p.txt"
+    printf '    %-28s %8s %8s\n' "$phase" "$( [ -s "$work/pb.txt" ] && median "$work/pb.txt" || echo -)" \
+      "$( [ -s "$work/p.txt" ] && median "$work/p.txt" || echo -)"
+  done
   base=$(median "$work/start-base.txt"); ours=$(median "$work/start-ours.txt")
   echo "sandbox start alone (run.sandbox-start, java -jar, interleaved, median of $runs, ms):"
   awk -v b="$base" -v o="$ours" 'BEGIN {

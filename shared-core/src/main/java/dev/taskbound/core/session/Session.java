@@ -15,7 +15,6 @@ import dev.taskbound.core.evidence.Addenda;
 import dev.taskbound.core.evidence.EvidenceFiles;
 import dev.taskbound.core.evidence.EvidenceLog;
 import dev.taskbound.core.evidence.JwkSets;
-import dev.taskbound.core.evidence.SealingKey;
 import dev.taskbound.core.identity.IdentityIssuer;
 import dev.taskbound.core.identity.IdentityRequest;
 import dev.taskbound.core.identity.SessionId;
@@ -103,10 +102,13 @@ public final class Session implements AutoCloseable {
   /** The policy's user, extra and hidden paths and reduced protections, made concrete for this host. */
   private final PolicyConfinement confinement;
   private volatile List<String> protectionsOff = List.of();
+  /** The keys and the preflight, made on a thread of their own while the open goes on. */
+  private final OpenPrefetch prefetch;
 
   private Session(SessionSpec spec, EffectivePolicy policy, PhaseTimer timer, CredentialPlan plan,
-      List<RegistrySpec> registries, PolicyConfinement confinement) {
+      List<RegistrySpec> registries, PolicyConfinement confinement, OpenPrefetch prefetch) {
     this.spec = spec;
+    this.prefetch = prefetch;
     this.confinement = confinement;
     this.registries = registries;
     this.plan = plan;
@@ -127,6 +129,8 @@ public final class Session implements AutoCloseable {
    */
   public static Session open(SessionSpec spec) {
     PhaseTimer timer = new PhaseTimer();
+    // The keys need nothing from the policy: made meanwhile, handed over where the open uses them.
+    OpenPrefetch prefetch = OpenPrefetch.start(spec.clock());
     EffectivePolicy policy;
     CredentialPlan plan;
     List<RegistrySpec> registries;
@@ -159,12 +163,21 @@ public final class Session implements AutoCloseable {
       plan = CredentialPlan.of(policy, spec.credentialSources(), spec.clock());
       registries = RegistryFiles.resolve(policy.registries(), spec.hostEnvironment());
     } catch (TaskboundException e) {
+      prefetch.noPreflight();
       throw e;
     } catch (RuntimeException | Error e) {
+      prefetch.noPreflight();
       throw unexpected(OpenPhase.POLICY, e); // nothing exists yet: nothing to undo
     }
+    if (policy.backend() == SandboxBackend.NETNS) {
+      // Only a check (tools, sysctls, a probe): it runs beside the next phases, its outcome counts
+      // where it did before, in open.sandbox-preflight.
+      prefetch.preflight(NetnsSandbox::preflight);
+    } else {
+      prefetch.noPreflight();
+    }
     timer.mark("open.policy");
-    Session session = new Session(spec, policy, timer, plan, registries, confinement);
+    Session session = new Session(spec, policy, timer, plan, registries, confinement, prefetch);
     session.orgCeiling = org;
     try {
       session.openSteps();
@@ -181,6 +194,7 @@ public final class Session implements AutoCloseable {
       } catch (RuntimeException | Error teardown) {
         e.addSuppressed(teardown);
       }
+      prefetch.settle(); // a probe still running does not outlive the failed open
       throw session.masked(e instanceof TaskboundException t ? t : unexpected(session.phase, e));
     }
   }
@@ -220,14 +234,14 @@ public final class Session implements AutoCloseable {
     journal.register(TeardownRunner.SEAL_EVIDENCE, Map.of("events", layout.events().toString()));
     // Held by this process only, never written to disk (issue 14): a recovery after this process
     // died seals with a new key and says so (evidence.rekeyed).
-    live.sealingKey = SealingKey.generate();
+    live.sealingKey = prefetch.sealingKey();
     evidenceKid = live.sealingKey.keyId();
     live.evidence = EvidenceLog.create(layout.events(), id.value(), spec.clock());
     writePrivate(layout.effectivePolicy(), policy.toCanonicalJson());
     timer.mark("open.evidence");
 
     enter(OpenPhase.IDENTITY);
-    IdentityIssuer issuer = IdentityIssuer.generate(spec.clock());
+    IdentityIssuer issuer = prefetch.issuer();
     Instant expiresAt = spec.clock().instant().plus(policy.ttl());
     Map<String, Object> claims = new LinkedHashMap<>(spec.identityClaims());
     policy.profile().ifPresent(p -> claims.put("profile", p));
@@ -348,7 +362,7 @@ public final class Session implements AutoCloseable {
   private Sandbox sandboxFor(SandboxBackend backend) {
     switch (backend) {
       case NETNS:
-        NetnsSandbox.preflight();
+        prefetch.awaitPreflight();
         return new NetnsSandbox();
       case PROXY:
         return new ProxySandbox();

@@ -62,7 +62,7 @@ class LauncherIT {
     try (Stream<Path> archives = Files.list(cache.resolve("taskbound"))) {
       archive = archives.filter(p -> p.toString().endsWith(".jsa")).findFirst().orElseThrow();
     }
-    Path recorded = Path.of(archive + ".sha256");
+    Path recorded = Path.of(archive + ".b2");
     Result trusted = run(command, cache);
     assertThat(javaArguments()).as("an intact archive is used").contains("-XX:SharedArchiveFile=" + archive);
     byte[] bytes = Files.readAllBytes(archive);
@@ -78,7 +78,7 @@ class LauncherIT {
     assertThat(tampered.output).contains("taskbound: launcher: class-data archive " + archive + " does not match the"
         + " checksum recorded when it was written: not used");
     assertThat(javaArguments()).as("the tampered archive never reaches the JVM").doesNotContain("SharedArchiveFile");
-    assertThat(sha256(archive)).as("replaced, with its checksum").isEqualTo(Files.readString(recorded).strip());
+    assertThat(b2sum(archive)).as("replaced, with its checksum").isEqualTo(Files.readString(recorded).strip());
   }
 
   @Test
@@ -101,9 +101,42 @@ class LauncherIT {
     }
   }
 
-  private static String sha256(Path file) throws Exception {
-    return java.util.HexFormat.of().formatHex(
-        java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+  /**
+   * A recorded checksum that is empty (or a record that is missing) never lets an archive through,
+   * even where no checksum can be computed; a relative cache directory (which the XDG rules say to
+   * ignore) is never used.
+   */
+  @Test
+  void anArchiveWithAnEmptyRecordOrARelativeCacheIsNeverUsed() throws Exception {
+    Path cache = cacheRoot.resolve("cache");
+    List<String> command = List.of(REPO.resolve("bin/taskbound").toString(), "--debug", "run", "--task", "IT-7",
+        "--out", work.resolve("out").toString(), "--", "true");
+    run(command, cache);
+    Path archive;
+    try (Stream<Path> archives = Files.list(cache.resolve("taskbound"))) {
+      archive = archives.filter(p -> p.toString().endsWith(".jsa")).findFirst().orElseThrow();
+    }
+    Files.writeString(Path.of(archive + ".b2"), "\n");
+
+    Result emptyRecord = run(command, cache);
+    String emptyRecordJava = javaArguments();
+    Result relative = run(command, Path.of("relative-cache"));
+
+    assertThat(emptyRecord.status).as(emptyRecord.output).isZero();
+    assertThat(emptyRecord.output).contains("class-data archive " + archive + " does not match the checksum");
+    assertThat(emptyRecordJava).doesNotContain("SharedArchiveFile");
+    assertThat(relative.status).as(relative.output).isZero();
+    assertThat(relative.output).contains("class-data cache relative-cache/taskbound is not an absolute path: not used");
+    assertThat(javaArguments()).doesNotContain("SharedArchiveFile").doesNotContain("ArchiveClassesAtExit");
+    assertThat(work.resolve("relative-cache")).doesNotExist();
+  }
+
+  /** The file's BLAKE2b-512 checksum by coreutils' b2sum (the JDK has no BLAKE2). */
+  private static String b2sum(Path file) throws Exception {
+    Process p = new ProcessBuilder("b2sum", file.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as(out).isZero();
+    return out.substring(0, out.indexOf(' '));
   }
 
   /** The arguments of the last {@code java -jar} the launcher started (through {@link #javaRecorder}). */

@@ -1,0 +1,113 @@
+package dev.taskbound.core.session;
+
+import dev.taskbound.core.evidence.SealingKey;
+import dev.taskbound.core.identity.IdentityIssuer;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Work the open does not have to wait for, done on one daemon thread while the opening thread
+ * resolves the policy and creates the session's state: the evidence sealing key and the identity
+ * key (EC P-256; the first also pays for the JCA providers' set-up), then the sandbox's preflight
+ * when it is only a check (the netns probe). Each result is handed over where the open used to
+ * make it, so what is recorded, and in which order, is unchanged, and a failure is thrown in the
+ * phase it belongs to. Nothing here is written anywhere; the keys of an open that fails earlier
+ * are dropped with it.
+ */
+final class OpenPrefetch {
+  private static final Future<Void> NONE = CompletableFuture.completedFuture(null);
+
+  private final ExecutorService worker;
+  private final Future<SealingKey> sealingKey;
+  private final Future<IdentityIssuer> issuer;
+  private volatile Future<?> preflight = NONE;
+
+  private OpenPrefetch(ExecutorService worker, Clock clock) {
+    this.worker = worker;
+    this.sealingKey = worker.submit(SealingKey::generate);
+    this.issuer = worker.submit(() -> IdentityIssuer.generate(clock));
+  }
+
+  /** Starts making the keys; the identity key reads {@code clock} as {@link IdentityIssuer#generate} does. */
+  static OpenPrefetch start(Clock clock) {
+    ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "taskbound-open-prefetch");
+      t.setDaemon(true);
+      return t;
+    });
+    return new OpenPrefetch(worker, clock);
+  }
+
+  /** Runs {@code check} after the keys; its failure is thrown by {@link #awaitPreflight}. Call once, or {@link #noPreflight}. */
+  void preflight(Runnable check) {
+    preflight = worker.submit(check);
+    worker.shutdown();
+  }
+
+  /** No preflight to run ahead (the backend's is not only a check, or the open failed before it). */
+  void noPreflight() {
+    worker.shutdown();
+  }
+
+  SealingKey sealingKey() {
+    return join(sealingKey);
+  }
+
+  IdentityIssuer issuer() {
+    return join(issuer);
+  }
+
+  /** Waits for the preflight started by {@link #preflight}; rethrows its failure. */
+  void awaitPreflight() {
+    join(preflight);
+  }
+
+  /**
+   * After a failed open: waits (bounded) for a preflight still running, so that no probe outlives
+   * the open; its result no longer matters.
+   */
+  void settle() {
+    worker.shutdown();
+    boolean interrupted = false;
+    try {
+      worker.awaitTermination(15, TimeUnit.SECONDS); // the probe itself gives up after 10 s
+    } catch (InterruptedException e) {
+      interrupted = true;
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The result, or the task's own exception rethrown on this thread; waits through interrupts (as the work did inline). */
+  private static <T> T join(Future<T> future) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return future.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      if (cause instanceof Error error) {
+        throw error;
+      }
+      throw new IllegalStateException(cause);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

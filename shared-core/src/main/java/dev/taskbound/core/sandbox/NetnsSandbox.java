@@ -271,7 +271,7 @@ public final class NetnsSandbox implements Sandbox {
             Path empty = emptyFile(control.getParent());
             List<String> a = setup(seccomp.writeTo(control.getParent()), limits);
             a.addAll(argv(located, root, userns, user,
-                FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty), workDir, control));
+                FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty, limits.views()), workDir, control));
             return a;
           }, root && userns ? 3 : 2, root ? Optional.of(user) : Optional.empty(), described);
     } catch (RuntimeException | Error e) {

@@ -1,5 +1,6 @@
 package dev.taskbound.core.sandbox;
 
+import dev.taskbound.core.policy.Protection;
 import dev.taskbound.core.policy.SandboxLimits;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +26,10 @@ import java.util.Objects;
  * @param limits the launch's resource limits ({@code sandbox.limits})
  * @param userNamespace whether the daemon remaps users ({@code userns-remap}): the agent's uid is
  *     then a different host uid
+ * @param reduced whether the launch may go without a protection ({@code sandbox.confinement: reduced})
+ * @param off the protections actually off: {@link Protection#SECCOMP} when the daemon has no filter
+ *     and the launch allowed that; the container backend never needs to take off the others (it
+ *     always runs the agent as an unprivileged uid, and needs no user namespace of its own)
  */
 record ContainerFloor(
     AgentUser user,
@@ -33,7 +38,9 @@ record ContainerFloor(
     String imageDigest,
     ContainerConfig config,
     SandboxLimits limits,
-    boolean userNamespace) {
+    boolean userNamespace,
+    boolean reduced,
+    List<Protection> off) {
   /** The agent's fresh home: an empty tmpfs owned by the agent's user. */
   static final String HOME = "/home/agent";
 
@@ -44,6 +51,13 @@ record ContainerFloor(
     Objects.requireNonNull(imageDigest, "imageDigest");
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(limits, "limits");
+    off = List.copyOf(off);
+  }
+
+  /** The floor with nothing off. */
+  ContainerFloor(AgentUser user, String runtime, String image, String imageDigest, ContainerConfig config, SandboxLimits limits,
+      boolean userNamespace) {
+    this(user, runtime, image, imageDigest, config, limits, userNamespace, false, List.of());
   }
 
   /** The {@code docker create} flags of the floor. */
@@ -88,9 +102,15 @@ record ContainerFloor(
     m.put("capabilities", "none (--cap-drop ALL)");
     m.put("no_new_privs", true);
     Map<String, Object> seccomp = new LinkedHashMap<>();
-    seccomp.put("profile", "docker default");
-    seccomp.put("refused_with", "EPERM");
+    boolean filtered = !off.contains(Protection.SECCOMP);
+    seccomp.put("profile", filtered ? "docker default" : "none");
+    seccomp.put("refused_with", filtered ? "EPERM" : "nothing: no filter (reduced confinement)");
     m.put("seccomp", seccomp);
+    m.put("confinement", reduced ? "reduced" : "full");
+    m.put("protections_off", off.stream().map(Protection::yamlName).toList());
+    if (!filtered) {
+      m.put("reduced_because", "the Docker daemon runs containers without a seccomp filter");
+    }
     m.put("read_only_root", true);
     Map<String, Object> fs = new LinkedHashMap<>();
     List<String> ro = new ArrayList<>(List.of("/ (the image " + image + ")"));

@@ -67,6 +67,8 @@ record ContainerFloor(
         "--cap-drop", "ALL",
         "--security-opt", "no-new-privileges",
         "--read-only",
+        // its own cgroup namespace: /proc/self/cgroup names no host path (Docker's default only on cgroup v2)
+        "--cgroupns", "private",
         // exec: build tools run what they unpack there; nosuid, nodev as for every tmpfs of Docker's
         "--tmpfs", "/tmp:rw,nosuid,nodev,exec,mode=1777",
         "--tmpfs", HOME + ":rw,nosuid,nodev,exec,mode=0700,uid=" + user.uid() + ",gid=" + user.gid()));
@@ -94,7 +96,7 @@ record ContainerFloor(
     m.put("uid", user.uid());
     m.put("gid", user.gid());
     m.put("user", user.name());
-    List<String> ns = new ArrayList<>(List.of("mount", "pid", "ipc", "uts", "net (the forwarder's: loopback only)"));
+    List<String> ns = new ArrayList<>(List.of("mount", "pid", "ipc", "uts", "cgroup", "net (the forwarder's: loopback only)"));
     if (userNamespace) {
       ns.add(0, "user (the daemon's userns-remap)");
     }

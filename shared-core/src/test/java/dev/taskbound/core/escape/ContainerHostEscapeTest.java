@@ -269,6 +269,23 @@ class ContainerHostEscapeTest {
         "tmpfs:>/home/agent", "tmpfs:>/tmp");
   }
 
+  /** As in the netns backend: no other cgroup, no host pid, no host cgroup path (its own cgroup namespace). */
+  @Test
+  void theAgentSeesOnlyItsOwnCgroupAndNoHostPid() throws Exception {
+    Process sentinel = new ProcessBuilder("sleep", "120").start();
+    try {
+      Run r = bash("grep -vc ':/$' /proc/self/cgroup; ls -R /sys/fs/cgroup | grep -c -e docker -e taskbound-; echo pids:;"
+          + " find /sys \\( -name cgroup.procs -o -name tasks \\) -print0 2>/dev/null | timeout 20 xargs -0 cat; echo end");
+
+      assertThat(r.out()).startsWith("0\n0\npids:\n").endsWith("end\n");
+      List<String> pids = r.out().substring(r.out().indexOf("pids:\n") + 6, r.out().indexOf("end\n")).lines().toList();
+      assertThat(pids).isNotEmpty().doesNotContain(Long.toString(sentinel.pid()), Long.toString(ProcessHandle.current().pid()))
+          .allSatisfy(pid -> assertThat(pid).matches("[0-9]{1,3}"));
+    } finally {
+      sentinel.destroyForcibly();
+    }
+  }
+
   @Test
   void anotherSessionsRuntimeDirectoryAndGatewayAreUnreachable() throws Exception {
     Run r = bash("ls " + otherSession + " 2>&1; cat " + otherSession.resolve(".npmrc") + " 2>/dev/null;"

@@ -1,5 +1,6 @@
 package dev.taskbound.core.sandbox;
 
+import dev.taskbound.core.policy.Protection;
 import dev.taskbound.core.policy.SandboxLimits;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +26,10 @@ import java.util.Objects;
  * @param limits the launch's resource limits ({@code sandbox.limits})
  * @param userNamespace whether the daemon remaps users ({@code userns-remap}): the agent's uid is
  *     then a different host uid
+ * @param reduced whether the launch may go without a protection ({@code sandbox.confinement: reduced})
+ * @param off the protections actually off: {@link Protection#SECCOMP} when the daemon has no filter
+ *     and the launch allowed that; the container backend never needs to take off the others (it
+ *     always runs the agent as an unprivileged uid, and needs no user namespace of its own)
  */
 record ContainerFloor(
     AgentUser user,
@@ -33,7 +38,9 @@ record ContainerFloor(
     String imageDigest,
     ContainerConfig config,
     SandboxLimits limits,
-    boolean userNamespace) {
+    boolean userNamespace,
+    boolean reduced,
+    List<Protection> off) {
   /** The agent's fresh home: an empty tmpfs owned by the agent's user. */
   static final String HOME = "/home/agent";
 
@@ -44,6 +51,13 @@ record ContainerFloor(
     Objects.requireNonNull(imageDigest, "imageDigest");
     Objects.requireNonNull(config, "config");
     Objects.requireNonNull(limits, "limits");
+    off = List.copyOf(off);
+  }
+
+  /** The floor with nothing off. */
+  ContainerFloor(AgentUser user, String runtime, String image, String imageDigest, ContainerConfig config, SandboxLimits limits,
+      boolean userNamespace) {
+    this(user, runtime, image, imageDigest, config, limits, userNamespace, false, List.of());
   }
 
   /** The {@code docker create} flags of the floor. */
@@ -53,6 +67,8 @@ record ContainerFloor(
         "--cap-drop", "ALL",
         "--security-opt", "no-new-privileges",
         "--read-only",
+        // its own cgroup namespace: /proc/self/cgroup names no host path (Docker's default only on cgroup v2)
+        "--cgroupns", "private",
         // exec: build tools run what they unpack there; nosuid, nodev as for every tmpfs of Docker's
         "--tmpfs", "/tmp:rw,nosuid,nodev,exec,mode=1777",
         "--tmpfs", HOME + ":rw,nosuid,nodev,exec,mode=0700,uid=" + user.uid() + ",gid=" + user.gid()));
@@ -80,7 +96,7 @@ record ContainerFloor(
     m.put("uid", user.uid());
     m.put("gid", user.gid());
     m.put("user", user.name());
-    List<String> ns = new ArrayList<>(List.of("mount", "pid", "ipc", "uts", "net (the forwarder's: loopback only)"));
+    List<String> ns = new ArrayList<>(List.of("mount", "pid", "ipc", "uts", "cgroup", "net (the forwarder's: loopback only)"));
     if (userNamespace) {
       ns.add(0, "user (the daemon's userns-remap)");
     }
@@ -88,9 +104,15 @@ record ContainerFloor(
     m.put("capabilities", "none (--cap-drop ALL)");
     m.put("no_new_privs", true);
     Map<String, Object> seccomp = new LinkedHashMap<>();
-    seccomp.put("profile", "docker default");
-    seccomp.put("refused_with", "EPERM");
+    boolean filtered = !off.contains(Protection.SECCOMP);
+    seccomp.put("profile", filtered ? "docker default" : "none");
+    seccomp.put("refused_with", filtered ? "EPERM" : "nothing: no filter (reduced confinement)");
     m.put("seccomp", seccomp);
+    m.put("confinement", reduced ? "reduced" : "full");
+    m.put("protections_off", off.stream().map(Protection::yamlName).toList());
+    if (!filtered) {
+      m.put("reduced_because", "the Docker daemon runs containers without a seccomp filter");
+    }
     m.put("read_only_root", true);
     Map<String, Object> fs = new LinkedHashMap<>();
     List<String> ro = new ArrayList<>(List.of("/ (the image " + image + ")"));

@@ -1,5 +1,6 @@
 package dev.taskbound.core.sandbox;
 
+import dev.taskbound.core.policy.Protection;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -105,6 +106,16 @@ public final class ContainerSandbox implements Sandbox {
    *     ...}, a missing CLI, a missing image) and the options
    */
   public void preflight() {
+    preflight(Confinement.DEFAULT);
+  }
+
+  /**
+   * As {@link #preflight()}, for launches with {@code confinement}: a daemon without seccomp passes
+   * only when the launch may go without the filter ({@code sandbox.allowReduced: [seccomp]}).
+   *
+   * @throws SandboxException as {@link #preflight()}
+   */
+  public void preflight(Confinement confinement) {
     if (!Files.isExecutable(config.dockerBinary())) {
       throw new SandboxException(
           "the container sandbox needs the docker CLI, which is not at " + config.dockerBinary()
@@ -116,7 +127,7 @@ public final class ContainerSandbox implements Sandbox {
           "cannot reach the Docker daemon at " + config.endpoint() + ": " + version.oneLine() + ". " + OPTIONS);
     }
     DaemonFacts facts = DaemonFacts.query(docker, CLI_TIMEOUT);
-    facts.requireFloor(config.runtime(), config.endpoint());
+    facts.requireFloor(config.runtime(), config.endpoint(), confinement);
     ContainerSelf inspected = config.runningIn().map(c -> ContainerSelf.inspect(docker, c, CLI_TIMEOUT)).orElse(null);
     String forwarderImage = inspected != null ? inspected.image() : config.forwarderImage();
     String digest = null;
@@ -159,8 +170,10 @@ public final class ContainerSandbox implements Sandbox {
           + " container backend does not have; accepted: the netns backend, or a run that ends with its agent");
     }
     if (!checked) {
-      preflight();
+      preflight(launch.confinement());
     }
+    // each launch by its own confinement: one that may not go without the filter never runs without it
+    List<Protection> off = daemon.requireFloor(config.runtime(), config.endpoint(), launch.confinement());
     Path workDir = launch.workDir().toAbsolutePath().normalize();
     config.socketPath().ifPresent(sock -> {
       if (sock.toAbsolutePath().normalize().startsWith(workDir)) {
@@ -178,13 +191,18 @@ public final class ContainerSandbox implements Sandbox {
       }
     }
     hostPath("workspace", workDir); // fails here, before any container exists, if the daemon cannot mount it
+    // what the agent sees of the host: decided, and every source checked, before any container exists
+    ContainerMounts view = ContainerMounts.plan(workDir, launch.agentPaths(), launch.confinement(), launch.hiddenPaths(),
+        self == null ? ContainerFloor.ENGINE_PATHS : List.of(), InitCommand.current().hostPaths());
+    List<String> mounts = view.args(this::hostPath, ContainerSandbox::mountable);
     // Never root: the policy's user, else the workspace's owner (whose files the agent's then are).
     AgentUser user = launch.confinement().user().orElseGet(() -> AgentUser.ownerOf(workDir, passwd));
     if (NetnsSandbox.isRoot()) {
       RuntimeAccess.grant(launch.agentPaths(), user); // the session's files its variables point at
     }
     ContainerFloor floor = new ContainerFloor(user, daemon.effectiveRuntime(config.runtime()), config.agentImage(),
-        agentImageDigest, config, launch.confinement().limits(), daemon.remapsUsers());
+        agentImageDigest, config, launch.confinement().limits(), daemon.remapsUsers(),
+        !launch.confinement().mayGoWithout().isEmpty(), off);
     String id = HexFormat.of().formatHex(randomBytes());
     String forwarder = "taskbound-" + id + "-forwarder";
     String agent = "taskbound-" + id + "-agent";
@@ -198,7 +216,7 @@ public final class ContainerSandbox implements Sandbox {
     try {
       long deadline = System.nanoTime() + launch.startTimeout().toNanos();
       process.forwarderStarted(startForwarder(launch, id, forwarder, deadline));
-      process.confined(createAgent(launch, workDir, id, agent, forwarder, floor));
+      process.confined(createAgent(launch, workDir, id, agent, forwarder, floor, view, mounts));
       process.agentStarted(startAgent(launch, agent));
       return process;
     } catch (RuntimeException e) {
@@ -376,48 +394,15 @@ public final class ContainerSandbox implements Sandbox {
 
   /** Creates the agent container under the floor; returns its description for the evidence. */
   private Map<String, Object> createAgent(SandboxLaunch launch, Path workDir, String id, String name, String forwarder,
-      ContainerFloor floor) {
+      ContainerFloor floor, ContainerMounts view, List<String> mounts) {
     Map<String, String> env = agentEnvironment(launch.environment());
     env.putAll(floor.environment());
     List<String> args = new ArrayList<>(List.of("create", "--name", name));
     args.addAll(labels(id));
     args.addAll(List.of("--pull", "never", "--network", "container:" + forwarder, "--init"));
     args.addAll(floor.args());
-    args.addAll(List.of(
-        "--mount", "type=bind,source=" + hostPath("workspace", workDir) + ",target=" + mountable("workspace", workDir),
-        "--workdir", workDir.toString()));
-    List<String> readOnly = new ArrayList<>();
-    List<String> hiddenSeen = new ArrayList<>();
-    for (Path shared : launch.agentPaths()) {
-      Path abs = shared.toAbsolutePath().normalize();
-      if (Files.exists(abs)) { // the session's credential and registry files, where the variables point
-        args.addAll(List.of("--mount", "type=bind,source=" + hostPath("agent's file", abs) + ",target="
-            + mountable("agent's file", abs) + ",readonly"));
-        readOnly.add(abs.toString());
-      }
-    }
-    for (Path ro : launch.confinement().readOnly()) {
-      Path abs = ro.toAbsolutePath().normalize();
-      if (abs.startsWith(workDir) && !abs.equals(workDir) && Files.exists(abs)) {
-        // the policy files inside the workspace stay read-only; outside it the agent sees nothing anyway
-        args.addAll(List.of("--mount", "type=bind,source=" + hostPath("read-only path", abs) + ",target="
-            + mountable("read-only path", abs) + ",readonly"));
-        readOnly.add(abs.toString());
-      }
-    }
-    for (Path hidden : launch.hiddenPaths()) {
-      Path abs = hidden.toAbsolutePath().normalize();
-      if (!abs.startsWith(workDir) || !Files.exists(abs)) {
-        continue; // outside the workspace nothing of the host is visible
-      }
-      if (abs.equals(workDir)) {
-        throw new SandboxException("hidden path " + hidden + " is the workspace itself; the agent needs the workspace");
-      }
-      args.addAll(Files.isDirectory(abs)
-          ? List.of("--mount", "type=tmpfs,target=" + mountable("hidden path", abs) + ",tmpfs-size=4096,tmpfs-mode=0")
-          : List.of("--mount", "type=bind,source=/dev/null,target=" + mountable("hidden path", abs) + ",readonly"));
-      hiddenSeen.add(abs.toString());
-    }
+    args.addAll(mounts);
+    args.addAll(List.of("--workdir", workDir.toString()));
     args.add("--interactive"); // the agent reads the launch's stdin, as in the other backends
     env.keySet().forEach(k -> args.addAll(List.of("--env", k)));
     args.add(config.agentImage());
@@ -426,7 +411,7 @@ public final class ContainerSandbox implements Sandbox {
     if (!created.ok()) {
       throw new SandboxException("cannot create the agent container from image '" + config.agentImage() + "': " + created.oneLine());
     }
-    return floor.describe(readOnly, List.of(workDir.toString()), hiddenSeen);
+    return floor.describe(view.readOnly(), view.readWrite(), view.hidden());
   }
 
   /** The variables the agent container gets: the launch's, the proxy's; see the class comment. */

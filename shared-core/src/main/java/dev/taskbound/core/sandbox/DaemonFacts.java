@@ -2,6 +2,7 @@ package dev.taskbound.core.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.taskbound.core.policy.Protection;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,13 +72,24 @@ record DaemonFacts(Set<String> runtimes, String defaultRuntime, List<String> sec
    * @throws SandboxException naming what is missing and the options
    */
   void requireFloor(java.util.Optional<String> runtime, String endpoint) {
-    boolean seccomp = securityOptions.stream().anyMatch(o -> o.startsWith("name=seccomp"));
-    boolean unconfined = securityOptions.stream().anyMatch(o -> o.startsWith("name=seccomp") && o.contains("profile=unconfined"));
-    if (!seccomp || unconfined) {
+    requireFloor(runtime, endpoint, Confinement.DEFAULT);
+  }
+
+  /**
+   * As above, except that a daemon without seccomp is accepted when the launch may go without the
+   * filter ({@code sandbox.confinement: reduced} within the Ceiling's {@code allowReduced: [seccomp]}).
+   *
+   * @return the protections this daemon leaves off: {@link Protection#SECCOMP} or nothing
+   * @throws SandboxException naming what is missing and the options
+   */
+  List<Protection> requireFloor(java.util.Optional<String> runtime, String endpoint, Confinement confinement) {
+    boolean filtered = seccomp();
+    if (!filtered && !confinement.allowsWithout(Protection.SECCOMP)) {
       throw new SandboxException("the Docker daemon at " + endpoint + " runs containers without a seccomp filter"
           + " (security options: " + String.join(" ", securityOptions) + "); the agent container needs Docker's"
           + " default seccomp profile. Options: a daemon built with seccomp and started without"
-          + " --seccomp-profile=unconfined, or the netns backend");
+          + " --seccomp-profile=unconfined, the netns backend, or, where the Ceiling allows it"
+          + " (sandbox.allowReduced: [seccomp]), 'sandbox.confinement: reduced'");
     }
     runtime.ifPresent(r -> {
       if (!runtimes.contains(r)) {
@@ -87,6 +99,14 @@ record DaemonFacts(Set<String> runtimes, String defaultRuntime, List<String> sec
             + " those");
       }
     });
+    return filtered ? List.of() : List.of(Protection.SECCOMP);
+  }
+
+  /** Whether containers get a seccomp filter: the daemon has seccomp and its profile is not {@code unconfined}. */
+  boolean seccomp() {
+    boolean seccomp = securityOptions.stream().anyMatch(o -> o.startsWith("name=seccomp"));
+    boolean unconfined = securityOptions.stream().anyMatch(o -> o.startsWith("name=seccomp") && o.contains("profile=unconfined"));
+    return seccomp && !unconfined;
   }
 
   /** The runtime the agent container runs under. */

@@ -18,7 +18,8 @@ import java.util.Set;
  * other users' and daemons' secrets and sockets; a private {@code /tmp}; a minimal {@code /dev};
  * a fresh {@code /proc}; then the workspace, the extra writable and the read-only paths, the most
  * specific path winning (a policy file or the Taskbound jar inside the workspace stays read-only),
- * then the hidden paths on top of everything. Immutable once built.
+ * then an empty {@code /sys/fs/cgroup} holding only the agent's own cgroups, then the hidden paths
+ * on top of everything. Immutable once built.
  */
 final class FilesystemView {
   /** The agent's fresh home inside the sandbox (on the private tmpfs over {@code /home}). */
@@ -28,6 +29,9 @@ final class FilesystemView {
   static final List<Path> EMPTY =
       List.of(Path.of("/root"), Path.of("/home"), Path.of("/run"), Path.of("/var/run"), Path.of("/var/tmp"),
           Path.of("/var/lib/docker"), Path.of("/var/lib/containerd"), Path.of("/var/lib/jenkins"));
+
+  /** Where cgroup hierarchies are mounted: inside, only the agent's own cgroups. */
+  static final String CGROUP_FS = "/sys/fs/cgroup";
 
   /** Top-level entries that are never bound from the host: each has its own mount below. */
   private static final Set<String> OWN_MOUNTS = Set.of("proc", "dev", "tmp", "run", "root", "home", "lost+found");
@@ -51,6 +55,19 @@ final class FilesystemView {
    */
   static FilesystemView build(Path hostRoot, Path workspace, List<Path> writable, List<Path> readOnlyPaths, List<Path> hiddenPaths,
       Path emptyFile) {
+    return build(hostRoot, workspace, writable, readOnlyPaths, hiddenPaths, emptyFile, Map.of());
+  }
+
+  /**
+   * As above, with the agent's own cgroups shown at their hierarchies' mount points ({@link
+   * AgentLimits#views()}): the host's cgroup tree, which names every cgroup on the host (other
+   * sessions', containers') and lists host pids in their {@code cgroup.procs}, is otherwise covered
+   * by an empty read-only tmpfs.
+   *
+   * @param cgroups a cgroup directory of the host -> where the agent sees it, under {@value #CGROUP_FS}
+   */
+  static FilesystemView build(Path hostRoot, Path workspace, List<Path> writable, List<Path> readOnlyPaths, List<Path> hiddenPaths,
+      Path emptyFile, Map<Path, Path> cgroups) {
     FilesystemView v = new FilesystemView();
     v.hostRoot(hostRoot);
     v.args.addAll(List.of("--dev", "/dev", "--proc", "/proc", "--perms", "01777", "--tmpfs", "/tmp"));
@@ -100,6 +117,9 @@ final class FilesystemView {
         v.bind(m.getKey(), m.getValue(), m.getKey().equals("--bind") ? v.readWrite : v.readOnly);
       }
     }
+    if (Files.isDirectory(hostRoot.resolve("sys/fs/cgroup"))) {
+      v.cgroups(cgroups);
+    }
     for (Path p : hiddenLast) {
       Path abs = real(p);
       if (alreadyInvisible(abs, shown)) {
@@ -113,6 +133,23 @@ final class FilesystemView {
       }
     }
     return v;
+  }
+
+  /**
+   * An empty tmpfs over the host's cgroup tree (bound read-only with the rest of {@code /sys}), the
+   * agent's own cgroups bound back read-only where a container would see them, then the tmpfs made
+   * read-only. After every other bind, so that no policy path can bring the host's tree back.
+   */
+  private void cgroups(Map<Path, Path> cgroups) {
+    args.addAll(List.of("--perms", "0755", "--tmpfs", CGROUP_FS));
+    for (Map.Entry<Path, Path> c : cgroups.entrySet()) {
+      String target = c.getValue().toString();
+      if (!target.equals(CGROUP_FS)) {
+        args.addAll(List.of("--perms", "0755", "--dir", target));
+      }
+      args.addAll(List.of("--ro-bind", c.getKey().toString(), target));
+    }
+    args.addAll(List.of("--remount-ro", CGROUP_FS));
   }
 
   /** The path with symbolic links resolved as far as it exists (the sandbox sees the same links). */
@@ -205,7 +242,8 @@ final class FilesystemView {
     m.put("read_only", List.copyOf(readOnly));
     m.put("read_write", List.copyOf(readWrite));
     m.put("hidden", List.copyOf(hidden));
-    m.put("private", List.of("/tmp", "/dev (null, zero, full, random, urandom, tty, pts, shm)", "/proc (own PID namespace)"));
+    m.put("private", List.of("/tmp", "/dev (null, zero, full, random, urandom, tty, pts, shm)", "/proc (own PID namespace)",
+        CGROUP_FS + " (only the agent's own cgroups, read-only)"));
     return m;
   }
 }

@@ -80,16 +80,22 @@ public final class NetnsSandbox implements Sandbox {
   }
 
   NetnsSandbox(String searchPath, List<Path> masked, InitCommand init, Path sysctls) {
-    this(searchPath, masked, init, sysctls, NativeInit.bundled(System.getProperty("os.arch")));
+    this(searchPath, masked, init, sysctls, System.getProperty("os.arch"));
   }
 
-  private NetnsSandbox(String searchPath, List<Path> masked, InitCommand init, Path sysctls, Optional<NativeInit> nativeInit) {
+  /** @param osArch the architecture whose seccomp profile applies, as {@code os.arch} names it */
+  NetnsSandbox(String searchPath, List<Path> masked, InitCommand init, Path sysctls, String osArch) {
+    this(searchPath, masked, init, sysctls, osArch, NativeInit.bundled(osArch));
+  }
+
+  private NetnsSandbox(String searchPath, List<Path> masked, InitCommand init, Path sysctls, String osArch,
+      Optional<NativeInit> nativeInit) {
     this.searchPath = Objects.requireNonNull(searchPath, "searchPath");
     this.masked = List.copyOf(masked);
     this.init = Objects.requireNonNull(init, "init");
     this.sysctls = sysctls;
     this.passwd = Path.of("/etc/passwd");
-    this.osArch = System.getProperty("os.arch");
+    this.osArch = osArch;
     this.cgroupRoot = Path.of("/sys/fs/cgroup");
     this.nativeInit = nativeInit;
   }
@@ -99,7 +105,7 @@ public final class NetnsSandbox implements Sandbox {
    * where the native init is unavailable (see {@link NativeInit}). For tests and comparisons.
    */
   public NetnsSandbox jvmInitOnly() {
-    return new NetnsSandbox(searchPath, masked, init, sysctls, Optional.empty());
+    return new NetnsSandbox(searchPath, masked, init, sysctls, osArch, Optional.empty());
   }
 
   /**
@@ -234,7 +240,7 @@ public final class NetnsSandbox implements Sandbox {
         throw new SandboxException("hidden path " + hidden + " is the gateway socket; the agent must reach the socket");
       }
     }
-    SeccompProfile seccomp = SeccompProfile.forArchitecture(osArch); // no profile: fail closed
+    Optional<SeccompProfile> seccomp = ReducedSeccomp.profile(osArch, launch.confinement()); // none: fail closed, unless reduced
     Path workDir = launch.workDir().toAbsolutePath().normalize();
     AgentUser user = root ? launch.confinement().user().orElseGet(() -> AgentUser.ownerOf(workDir, passwd)) : currentUser();
     if (root) {
@@ -264,14 +270,22 @@ public final class NetnsSandbox implements Sandbox {
     described.put("capabilities", "none (bounding set empty)");
     described.put("no_new_privs", true);
     described.put("filesystem", view.describe());
-    Map<String, Object> filter = new LinkedHashMap<>();
-    filter.put("profile", seccomp.digest());
-    filter.put("architecture", seccomp.architecture());
-    filter.put("refused_with", "EPERM");
-    described.put("seccomp", filter);
+    described.put("seccomp", ReducedSeccomp.describe(seccomp, osArch));
     described.put("confinement", launch.confinement().mayGoWithout().isEmpty() ? "full" : "reduced");
-    described.put("protections_off", userns ? List.of() : List.of(Protection.USER_NAMESPACE.yamlName()));
-    host.withoutUserNamespace().ifPresent(why -> described.put("reduced_because", why));
+    List<String> off = new ArrayList<>();
+    if (!userns) {
+      off.add(Protection.USER_NAMESPACE.yamlName());
+    }
+    if (seccomp.isEmpty()) {
+      off.add(Protection.SECCOMP.yamlName());
+    }
+    described.put("protections_off", off);
+    List<String> because = new ArrayList<>();
+    host.withoutUserNamespace().ifPresent(because::add);
+    ReducedSeccomp.because(seccomp, osArch).ifPresent(because::add);
+    if (!because.isEmpty()) {
+      described.put("reduced_because", String.join("; ", because));
+    }
     AgentLimits limits = AgentLimits.apply(launch.confinement().limits(), cgroupRoot, Path.of("/proc/self/cgroup"),
         "taskbound-" + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()));
     described.put("limits", limits.describe());
@@ -283,9 +297,9 @@ public final class NetnsSandbox implements Sandbox {
             List<Path> withControl = new ArrayList<>(readOnly);
             withControl.add(control.getParent()); // the launcher's private sockets, made just now
             Path empty = emptyFile(control.getParent());
-            List<String> a = setup(seccomp.writeTo(control.getParent()), limits);
-            a.addAll(argv(located, root, userns, user,
-                FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty), workDir,
+            List<String> a = setup(seccomp.map(f -> f.writeTo(control.getParent())).orElse(Path.of("/dev/null")), limits);
+            a.addAll(argv(located, root, userns, seccomp.isPresent(), user,
+                FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty, limits.views()), workDir,
                 initArgv(launch, control, described)));
             return a;
           }, root && userns ? 3 : 2, root ? Optional.of(user) : Optional.empty(), described);
@@ -417,10 +431,10 @@ public final class NetnsSandbox implements Sandbox {
   /** bwrap reads the seccomp program from descriptor 3, opened by {@link #SETUP_SCRIPT}, and closes it. */
   private static final List<String> SECCOMP_FD = List.of("--seccomp", "3");
 
-  private List<String> argv(SandboxTools tools, boolean root, boolean userns, AgentUser user, FilesystemView view, Path workDir,
-      List<String> initArgv) {
+  private List<String> argv(SandboxTools tools, boolean root, boolean userns, boolean filtered, AgentUser user, FilesystemView view,
+      Path workDir, List<String> initArgv) {
     List<String> a = bwrap(tools, root);
-    if (!root || !userns) {
+    if (filtered && (!root || !userns)) {
       // the agent's own bwrap applies the filter (as root: the inner one; reduced, without the
       // agent's user namespace: this one, before setpriv drops to the agent's uid)
       a.addAll(SECCOMP_FD);
@@ -430,7 +444,7 @@ public final class NetnsSandbox implements Sandbox {
     a.addAll(List.of("--chdir", workDir.toString(), "--"));
     if (root) {
       List<String> identity = new ArrayList<>(agentIdentity(tools, user.uid(), user.gid(), userns));
-      if (userns) {
+      if (userns && filtered) {
         identity.addAll(identity.size() - 1, SECCOMP_FD); // before the inner bwrap's "--"
       }
       a.addAll(identity);

@@ -42,14 +42,14 @@ public final class SeccompProfile {
    * @throws SandboxException if there is no profile for it: the sandbox fails closed
    */
   public static SeccompProfile forArchitecture(String osArch) {
-    String arch = switch (osArch.toLowerCase(Locale.ROOT)) {
-      case "amd64", "x86_64" -> "x86_64";
-      case "aarch64", "arm64" -> "aarch64";
-      default -> throw new SandboxException("the netns sandbox has no seccomp profile for the architecture '"
+    String arch = kernelName(osArch);
+    if (arch == null) {
+      throw new SandboxException("the netns sandbox has no seccomp profile for the architecture '"
           + osArch + "' (profiles exist for " + String.join(", ", ARCHITECTURES) + "), so the agent would run"
-          + " without a syscall filter; it does not start. Options: run on x86_64 or aarch64, or use the container"
-          + " backend");
-    };
+          + " without a syscall filter; it does not start. Options: run on x86_64 or aarch64, use the container"
+          + " backend, or, where the Ceiling allows it (sandbox.allowReduced: [seccomp]), 'sandbox.confinement:"
+          + " reduced' runs the agent without the filter");
+    }
     String resource = "seccomp-" + arch + ".bpf";
     try (InputStream in = SeccompProfile.class.getResourceAsStream(resource)) {
       if (in == null) {
@@ -60,6 +60,19 @@ public final class SeccompProfile {
     } catch (IOException e) {
       throw new SandboxException("cannot read the seccomp profile " + resource + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Whether a profile exists for {@code osArch} (as {@code os.arch} names it). */
+  static boolean exists(String osArch) {
+    return kernelName(osArch) != null;
+  }
+
+  private static String kernelName(String osArch) {
+    return switch (osArch.toLowerCase(Locale.ROOT)) {
+      case "amd64", "x86_64" -> "x86_64";
+      case "aarch64", "arm64" -> "aarch64";
+      default -> null;
+    };
   }
 
   /** The running JVM's profile (see {@link #forArchitecture}). */

@@ -280,6 +280,8 @@ final class TeardownRunner {
     // A process started after the journal entry but before its pid was recorded still names the
     // session's runtime directory on its command line.
     ProcessTree.killWithArgument(record.runtimeDir().toString());
+    // a netns launch killed with its Taskbound (SIGKILL) left its empty cgroup behind
+    dev.taskbound.core.sandbox.LeftoverCgroups.remove();
   }
 
   private void stopGateway() throws IOException {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.taskbound.core.policy.SandboxLimits;
+import dev.taskbound.core.sandbox.AgentUser;
 import dev.taskbound.core.sandbox.Confinement;
 import dev.taskbound.core.sandbox.ContainerConfig;
 import dev.taskbound.core.sandbox.ContainerSandbox;
@@ -268,6 +269,23 @@ class ContainerHostEscapeTest {
         "tmpfs:>/home/agent", "tmpfs:>/tmp");
   }
 
+  /** As in the netns backend: no other cgroup, no host pid, no host cgroup path (its own cgroup namespace). */
+  @Test
+  void theAgentSeesOnlyItsOwnCgroupAndNoHostPid() throws Exception {
+    Process sentinel = new ProcessBuilder("sleep", "120").start();
+    try {
+      Run r = bash("grep -vc ':/$' /proc/self/cgroup; ls -R /sys/fs/cgroup | grep -c -e docker -e taskbound-; echo pids:;"
+          + " find /sys \\( -name cgroup.procs -o -name tasks \\) -print0 2>/dev/null | timeout 20 xargs -0 cat; echo end");
+
+      assertThat(r.out()).startsWith("0\n0\npids:\n").endsWith("end\n");
+      List<String> pids = r.out().substring(r.out().indexOf("pids:\n") + 6, r.out().indexOf("end\n")).lines().toList();
+      assertThat(pids).isNotEmpty().doesNotContain(Long.toString(sentinel.pid()), Long.toString(ProcessHandle.current().pid()))
+          .allSatisfy(pid -> assertThat(pid).matches("[0-9]{1,3}"));
+    } finally {
+      sentinel.destroyForcibly();
+    }
+  }
+
   @Test
   void anotherSessionsRuntimeDirectoryAndGatewayAreUnreachable() throws Exception {
     Run r = bash("ls " + otherSession + " 2>&1; cat " + otherSession.resolve(".npmrc") + " 2>/dev/null;"
@@ -350,6 +368,76 @@ class ContainerHostEscapeTest {
         .isInstanceOf(SandboxException.class)
         .hasMessageStartingWith("the workspace " + rootOwned + " belongs to root, and the agent never runs as root.");
     assertThat(rootOwned.resolve(MARKER)).doesNotExist();
+    assertThat(docker("ps", "--all", "--quiet", "--filter", "label=" + LABEL + "=" + runLabel)).isEmpty();
+  }
+
+  /** A launch with the policy's confinement: its user, read-only and read-write paths, hidden paths. */
+  private Run bashConfined(String script, Confinement confinement, List<Path> hidden) throws Exception {
+    int n = ++runs;
+    SandboxLaunch launch = new SandboxLaunch(List.of("/bin/bash", "-c", script), workspace, Map.of(), gatewaySocket, hidden,
+        Duration.ofSeconds(30), new SandboxIo(Redirect.from(Path.of("/dev/null").toFile()),
+            Redirect.to(dir.resolve("out" + n).toFile()), Redirect.to(dir.resolve("err" + n).toFile())))
+        .withConfinement(confinement);
+    SandboxProcess p = sandbox.start(launch);
+    try {
+      if (!p.waitFor(Duration.ofSeconds(90))) {
+        throw new AssertionError("the sandbox did not finish within 90 s");
+      }
+      return finished(p);
+    } finally {
+      p.destroyTree();
+    }
+  }
+
+  @Test
+  void thePolicysPathsAppearWithTheirModeAndAHiddenPathInsideThemStaysEmpty() throws Exception {
+    Path tools = Files.createDirectories(dir.resolve("tools"));
+    Files.writeString(tools.resolve("tool.txt"), "tool\n");
+    Path toolSecret = Files.writeString(tools.resolve("secret.pem"), SECRET + "-tool\n");
+    Path scratch = AgentOwner.own(Files.createDirectories(dir.resolve("ws@tmp")));
+    Confinement paths = new Confinement(Optional.empty(), List.of(policy, tools), List.of(scratch), SandboxLimits.DEFAULT);
+
+    Run r = bashConfined("cat " + tools.resolve("tool.txt") + "; touch " + tools.resolve("x") + " 2>/dev/null && echo WROTE;"
+        + " echo made > " + scratch.resolve("made") + " && echo rw-ok; wc -c < " + toolSecret, paths, List.of(appKey, toolSecret));
+
+    assertThat(r.out()).as(r.err()).isEqualTo("tool\nrw-ok\n0\n");
+    assertThat(tools.resolve("x")).doesNotExist();
+    assertThat(scratch.resolve("made")).hasContent("made");
+    assertThat((Integer) Files.getAttribute(scratch.resolve("made"), "unix:uid"))
+        .isEqualTo((Integer) Files.getAttribute(workspace, "unix:uid"));
+  }
+
+  @Test
+  void theCeilingsUserRunsTheAgent() throws Exception {
+    assumeThat(AgentOwner.root()).as("only a root Taskbound chooses the agent's user").isTrue();
+    AgentUser daemon = AgentUser.resolve("daemon", "test", Path.of("/etc/passwd"));
+
+    Run r = bashConfined("id -u; id -g", new Confinement(Optional.of(daemon), List.of(policy), List.of()), List.of(appKey));
+
+    assertThat(r.out()).isEqualTo(daemon.uid() + "\n" + daemon.gid() + "\n");
+    assertThat(daemon.uid()).isNotZero().isNotEqualTo(AgentOwner.UID);
+  }
+
+  @Test
+  void aPolicyPathMeetingTheEngineOrAWritableTaskboundIsRefusedBeforeAnyContainerExists() throws Exception {
+    Path ownCode = Path.of(InitCommand.current().classPath().split(":")[0]).toAbsolutePath();
+    Map<Confinement, String> refused = Map.of(
+        new Confinement(Optional.empty(), List.of(Path.of("/var/run")), List.of()),
+        "sandbox.paths.readOnly /var/run contains /var/run/docker.sock, the container engine's socket or state;",
+        new Confinement(Optional.empty(), List.of(), List.of(Path.of("/var/lib/docker/volumes"))),
+        "sandbox.paths.readWrite /var/lib/docker/volumes lies within /var/lib/docker, the container engine's socket or state;",
+        new Confinement(Optional.empty(), List.of(), List.of(ownCode.getParent())),
+        "sandbox.paths.readWrite " + ownCode.getParent() + " contains " + ownCode + ", Taskbound's own code or JDK, which"
+            + " stay read-only;");
+
+    for (Map.Entry<Confinement, String> c : refused.entrySet()) {
+      assertThatThrownBy(() -> bashConfined("touch " + MARKER, c.getKey(), List.of()))
+          .isInstanceOf(SandboxException.class)
+          .hasMessageStartingWith(c.getValue())
+          .hasMessageEndingWith("the container backend never mounts it for the agent. Accepted: a path that neither"
+              + " contains nor lies within it");
+    }
+    assertThat(workspace.resolve(MARKER)).doesNotExist();
     assertThat(docker("ps", "--all", "--quiet", "--filter", "label=" + LABEL + "=" + runLabel)).isEmpty();
   }
 

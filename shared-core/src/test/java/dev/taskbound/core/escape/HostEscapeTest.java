@@ -194,6 +194,45 @@ class HostEscapeTest {
     assertThat(r.out()).isEqualTo("done\n");
   }
 
+  /**
+   * The host's cgroup tree names every cgroup on the host (other sessions', containers') and lists
+   * host pids in their {@code cgroup.procs}; inside, {@code /sys/fs/cgroup} holds only the agent's
+   * own cgroups, read-only, at the hierarchies' mount points.
+   */
+  @Test
+  void theHostsCgroupTreeIsHiddenAndOnlyTheAgentsOwnCgroupIsSeen() throws Exception {
+    Path hostProcs = hostCgroupProcs(hostSentinel.pid());
+    assertThat(Files.readAllLines(hostProcs)).as("control: the host's tree lists the sentinel")
+        .contains(Long.toString(hostSentinel.pid()));
+
+    Run r = bash("ls -R /sys/fs/cgroup | grep -c -e taskbound- -e docker;"
+        + " touch /sys/fs/cgroup/x 2>/dev/null && echo WROTE; echo pids:;"
+        + " find /sys \\( -name cgroup.procs -o -name tasks -o -name cgroup.threads \\) -print0 2>/dev/null"
+        + " | timeout 20 xargs -0 cat 2>/dev/null; echo end; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null; echo done");
+
+    assertThat(r.out()).startsWith("0\npids:\n").endsWith("done\n").doesNotContain("WROTE");
+    List<String> pids = r.out().substring(r.out().indexOf("pids:\n") + 6, r.out().indexOf("end\n")).lines().toList();
+    assertThat(pids).as("only the sandbox's own processes, as its PID namespace numbers them")
+        .doesNotContain(Long.toString(hostSentinel.pid()), Long.toString(ProcessHandle.current().pid()))
+        .allSatisfy(pid -> assertThat(pid).matches("[0-9]{1,3}"));
+    if (Files.isRegularFile(Path.of("/sys/fs/cgroup/pids/cgroup.procs")) && AgentOwner.root()) {
+      // as root on a cgroup v1 host the pids limit is a cgroup of the agent's own, which it sees as a container would
+      assertThat(r.out()).endsWith("end\n4096\ndone\n");
+    }
+  }
+
+  /** The host's {@code cgroup.procs} file listing {@code pid}: its pids (v1) or unified (v2) cgroup. */
+  private static Path hostCgroupProcs(long pid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "cgroup"))) {
+      String[] f = line.split(":", 3);
+      if (f[1].equals("pids")) {
+        return Path.of("/sys/fs/cgroup/pids" + f[2].replaceFirst("/$", ""), "cgroup.procs");
+      }
+    }
+    String v2 = Files.readAllLines(Path.of("/proc", Long.toString(pid), "cgroup")).get(0).split(":", 3)[2];
+    return Path.of("/sys/fs/cgroup" + v2.replaceFirst("/$", ""), "cgroup.procs");
+  }
+
   @Test
   void containerEngineAndRuntimeSocketsCannotBeReached() throws Exception {
     Run r = bash("for s in /var/run/docker.sock /run/docker.sock /run/containerd/containerd.sock"

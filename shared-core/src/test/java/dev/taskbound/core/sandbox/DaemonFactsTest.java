@@ -31,7 +31,8 @@ class DaemonFactsTest {
         .isInstanceOf(SandboxException.class)
         .hasMessage("the Docker daemon at " + ENDPOINT + " runs containers without a seccomp filter (security options:"
             + " name=apparmor); the agent container needs Docker's default seccomp profile. Options: a daemon built with"
-            + " seccomp and started without --seccomp-profile=unconfined, or the netns backend");
+            + " seccomp and started without --seccomp-profile=unconfined, the netns backend, or, where the Ceiling allows it"
+            + " (sandbox.allowReduced: [seccomp]), 'sandbox.confinement: reduced'");
   }
 
   @Test
@@ -61,5 +62,18 @@ class DaemonFactsTest {
         .hasMessageStartingWith("the Docker daemon at " + ENDPOINT + " answered 'docker info' in a form Taskbound does not"
             + " understand (")
         .hasMessageEndingWith("); accepted: Docker Engine 20.10 or later");
+  }
+
+  @Test
+  void aDaemonWithoutSeccompIsAcceptedOnlyForALaunchThatMayGoWithoutTheFilterAndReportsItOff() {
+    DaemonFacts without = DaemonFacts.parse(RUNTIMES + "\nrunc\n[\"name=seccomp,profile=unconfined\"]\n", ENDPOINT);
+    DaemonFacts with = DaemonFacts.parse(RUNTIMES + "\nrunc\n[\"name=seccomp,profile=default\"]\n", ENDPOINT);
+    Confinement reduced = new Confinement(Optional.empty(), java.util.List.of(), java.util.List.of(),
+        dev.taskbound.core.policy.SandboxLimits.DEFAULT, java.util.List.of(dev.taskbound.core.policy.Protection.SECCOMP));
+
+    assertThat(without.requireFloor(Optional.empty(), ENDPOINT, reduced)).containsExactly(dev.taskbound.core.policy.Protection.SECCOMP);
+    assertThat(with.requireFloor(Optional.empty(), ENDPOINT, reduced)).as("never off where the daemon has it").isEmpty();
+    assertThatThrownBy(() -> without.requireFloor(Optional.empty(), ENDPOINT, Confinement.DEFAULT))
+        .isInstanceOf(SandboxException.class).hasMessageContaining("runs containers without a seccomp filter");
   }
 }

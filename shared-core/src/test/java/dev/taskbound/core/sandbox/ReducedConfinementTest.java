@@ -88,4 +88,66 @@ class ReducedConfinementTest {
         .containsEntry("namespaces", List.of("mount", "pid", "net", "ipc", "uts", "cgroup"));
     assertThat((String) p.confinement().get("reduced_because")).contains("user namespaces are disabled on this host");
   }
+
+  /** The same host's sandbox, as if it ran on an architecture for which no seccomp profile exists. */
+  private NetnsSandbox onArchitectureWithoutProfile() {
+    return new NetnsSandbox(SandboxTools.defaultSearchPath(System.getenv("PATH")), NetnsSandbox.MASKED_BY_DEFAULT,
+        InitCommand.current(), Path.of("/proc/sys"), "riscv64");
+  }
+
+  private record Ran(int status, String out, Map<String, Object> confinement) {}
+
+  private Ran run(NetnsSandbox sandbox, Confinement confinement, String script) throws Exception {
+    SandboxProcess p = sandbox.start(launch(confinement, script));
+    try {
+      assertThat(p.waitFor(Duration.ofSeconds(60))).isTrue();
+      return new Ran(p.waitFor(), Files.readString(dir.resolve("out")), p.confinement());
+    } finally {
+      p.destroyTree();
+    }
+  }
+
+  private static Confinement reducedMayGoWithout(Protection... off) {
+    return new Confinement(Optional.empty(), List.of(), List.of(), dev.taskbound.core.policy.SandboxLimits.DEFAULT, List.of(off));
+  }
+
+  @Test
+  void withoutReducedAnArchitectureWithoutASeccompProfileStopsTheRunNamingTheOptions() {
+    SandboxException e = catchThrowableOfType(
+        () -> onArchitectureWithoutProfile().start(launch(Confinement.DEFAULT, "touch started")), SandboxException.class);
+
+    assertThat(e.exitCode()).isEqualTo(ExitCodes.SANDBOX);
+    assertThat(e.getMessage()).startsWith("the netns sandbox has no seccomp profile for the architecture 'riscv64'")
+        .contains("sandbox.allowReduced: [seccomp]", "'sandbox.confinement: reduced'", "use the container backend");
+    assertThat(workspace.resolve("started")).doesNotExist();
+  }
+
+  @Test
+  void reducedSeccompRunsTheAgentWithoutAFilterOnlyWhereNoProfileExistsAndSaysSo() throws Exception {
+    Ran r = run(onArchitectureWithoutProfile(), reducedMayGoWithout(Protection.SECCOMP),
+        "id -u; grep -E '^(CapBnd|NoNewPrivs|Seccomp):' /proc/self/status");
+
+    assertThat(r.status()).isZero();
+    assertThat(r.out()).isEqualTo(AgentOwner.UID + "\nCapBnd:\t0000000000000000\nNoNewPrivs:\t1\nSeccomp:\t0\n");
+    assertThat(r.confinement()).containsEntry("confinement", "reduced").containsEntry("protections_off", List.of("seccomp"))
+        .containsEntry("seccomp", Map.of("profile", "none", "architecture", "riscv64",
+            "refused_with", "nothing: no filter (reduced confinement)"));
+    assertThat((String) r.confinement().get("reduced_because")).isEqualTo("no seccomp profile exists for the architecture 'riscv64'");
+  }
+
+  @Test
+  void reducedNeverTakesOffAProtectionThisHostCanGive() throws Exception {
+    NetnsSandbox sandbox = new NetnsSandbox(SandboxTools.defaultSearchPath(System.getenv("PATH")),
+        NetnsSandbox.MASKED_BY_DEFAULT, InitCommand.current());
+
+    Ran r = run(sandbox, reducedMayGoWithout(Protection.SECCOMP, Protection.USER_NAMESPACE, Protection.UNPRIVILEGED_USER),
+        "id -u; grep -E '^(CapBnd|NoNewPrivs|Seccomp):' /proc/self/status");
+
+    assertThat(r.status()).isZero();
+    assertThat(r.out()).as("its own uid, no capability, the filter").isEqualTo(AgentOwner.UID
+        + "\nCapBnd:\t0000000000000000\nNoNewPrivs:\t1\nSeccomp:\t2\n");
+    assertThat(r.confinement()).containsEntry("confinement", "reduced").containsEntry("protections_off", List.of())
+        .doesNotContainKey("reduced_because");
+    assertThat(((Map<?, ?>) r.confinement().get("seccomp")).get("profile")).asString().startsWith("sha256:");
+  }
 }

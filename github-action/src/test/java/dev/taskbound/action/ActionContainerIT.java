@@ -89,6 +89,16 @@ class ActionContainerIT {
       "GET /repos/acme/.github ceiling-token",
       "GET /repos/acme/.github/git/ref/heads/main ceiling-token",
       CEILING_CONTENTS + " ceiling-token",
+      "GET /repos/acme/.github/contents/taskbound/profiles?ref=" + CEILING_COMMIT + " ceiling-token",
+      "DELETE /installation/token ceiling-token");
+  /** As {@link #CEILING_READ} where the ceiling is missing: no profiles are looked for. */
+  static final List<String> CEILING_READ_MISSING = List.of(
+      "GET /app app-jwt",
+      "GET /repos/acme/.github/installation app-jwt",
+      "POST /app/installations/42/access_tokens app-jwt {\"repositories\":[\".github\"],\"permissions\":{\"contents\":\"read\"}}",
+      "GET /repos/acme/.github ceiling-token",
+      "GET /repos/acme/.github/git/ref/heads/main ceiling-token",
+      CEILING_CONTENTS + " ceiling-token",
       "DELETE /installation/token ceiling-token");
   static final KeyPair APP_KEY = rsaKey();
 

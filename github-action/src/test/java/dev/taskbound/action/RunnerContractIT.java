@@ -104,7 +104,7 @@ class RunnerContractIT extends ActionContainerIT {
     assertThat(keyValues(fileCommands.resolve("output"))).containsEntry("exit-code", "120");
     assertThat(main.output()).contains("github:acme/.github/taskbound/ceiling.yml: the org ceiling is missing:"
         + " acme/.github has no taskbound/ceiling.yml at main (" + CEILING_COMMIT + ")");
-    assertThat(githubRequests).containsExactlyElementsOf(CEILING_READ);
+    assertThat(githubRequests).containsExactlyElementsOf(CEILING_READ_MISSING);
   }
 
   @Test

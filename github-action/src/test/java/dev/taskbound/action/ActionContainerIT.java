@@ -106,6 +106,7 @@ class ActionContainerIT {
   Path workspace;
   Path home;
   Path fileCommands;
+  Path runnerTemp;
   private HttpServer server;
   HttpServer githubApi;
   private final List<String> requests = new CopyOnWriteArrayList<>();
@@ -129,6 +130,7 @@ class ActionContainerIT {
     }
     home = Files.createDirectories(dir.resolve("home"));
     fileCommands = Files.createDirectories(dir.resolve("file_commands"));
+    runnerTemp = Files.createDirectories(dir.resolve("runner_temp"));
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext(
         "/",
@@ -391,6 +393,7 @@ class ActionContainerIT {
     args.addAll(List.of("-v", workspace + ":/github/workspace"));
     args.addAll(List.of("-v", home + ":/github/home"));
     args.addAll(List.of("-v", fileCommands + ":/github/file_commands"));
+    args.addAll(List.of("-v", runnerTemp + ":/github/runner_temp"));
     args.addAll(List.of("--workdir", "/github/workspace"));
     Map<String, String> env = new LinkedHashMap<>();
     env.put("GITHUB_ACTIONS", "true");
@@ -402,6 +405,9 @@ class ActionContainerIT {
     env.put("GITHUB_OUTPUT", "/github/file_commands/output");
     env.put("GITHUB_STATE", "/github/file_commands/state");
     env.put("GITHUB_STEP_SUMMARY", "/github/file_commands/summary");
+    env.put("GITHUB_ENV", "/github/file_commands/env");
+    env.put("GITHUB_PATH", "/github/file_commands/path");
+    env.put("RUNNER_TEMP", "/github/runner_temp");
     env.putAll(stepEnv);
     // -e NAME: the docker CLI reads the value from its own environment, as the runner passes them.
     env.keySet().forEach(k -> args.addAll(List.of("-e", k)));

@@ -89,6 +89,16 @@ class ActionContainerIT {
       "GET /repos/acme/.github ceiling-token",
       "GET /repos/acme/.github/git/ref/heads/main ceiling-token",
       CEILING_CONTENTS + " ceiling-token",
+      "GET /repos/acme/.github/contents/taskbound/profiles?ref=" + CEILING_COMMIT + " ceiling-token",
+      "DELETE /installation/token ceiling-token");
+  /** As {@link #CEILING_READ} where the ceiling is missing: no profiles are looked for. */
+  static final List<String> CEILING_READ_MISSING = List.of(
+      "GET /app app-jwt",
+      "GET /repos/acme/.github/installation app-jwt",
+      "POST /app/installations/42/access_tokens app-jwt {\"repositories\":[\".github\"],\"permissions\":{\"contents\":\"read\"}}",
+      "GET /repos/acme/.github ceiling-token",
+      "GET /repos/acme/.github/git/ref/heads/main ceiling-token",
+      CEILING_CONTENTS + " ceiling-token",
       "DELETE /installation/token ceiling-token");
   static final KeyPair APP_KEY = rsaKey();
 
@@ -96,6 +106,7 @@ class ActionContainerIT {
   Path workspace;
   Path home;
   Path fileCommands;
+  Path runnerTemp;
   private HttpServer server;
   HttpServer githubApi;
   private final List<String> requests = new CopyOnWriteArrayList<>();
@@ -119,6 +130,7 @@ class ActionContainerIT {
     }
     home = Files.createDirectories(dir.resolve("home"));
     fileCommands = Files.createDirectories(dir.resolve("file_commands"));
+    runnerTemp = Files.createDirectories(dir.resolve("runner_temp"));
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext(
         "/",
@@ -381,6 +393,7 @@ class ActionContainerIT {
     args.addAll(List.of("-v", workspace + ":/github/workspace"));
     args.addAll(List.of("-v", home + ":/github/home"));
     args.addAll(List.of("-v", fileCommands + ":/github/file_commands"));
+    args.addAll(List.of("-v", runnerTemp + ":/github/runner_temp"));
     args.addAll(List.of("--workdir", "/github/workspace"));
     Map<String, String> env = new LinkedHashMap<>();
     env.put("GITHUB_ACTIONS", "true");
@@ -392,6 +405,9 @@ class ActionContainerIT {
     env.put("GITHUB_OUTPUT", "/github/file_commands/output");
     env.put("GITHUB_STATE", "/github/file_commands/state");
     env.put("GITHUB_STEP_SUMMARY", "/github/file_commands/summary");
+    env.put("GITHUB_ENV", "/github/file_commands/env");
+    env.put("GITHUB_PATH", "/github/file_commands/path");
+    env.put("RUNNER_TEMP", "/github/runner_temp");
     env.putAll(stepEnv);
     // -e NAME: the docker CLI reads the value from its own environment, as the runner passes them.
     env.keySet().forEach(k -> args.addAll(List.of("-e", k)));

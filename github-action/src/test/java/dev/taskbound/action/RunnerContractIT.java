@@ -60,6 +60,73 @@ class RunnerContractIT extends ActionContainerIT {
     assertSealedBundle(session);
   }
 
+  /**
+   * Issue 12: the runner's file commands, its temp directory and the job's home are mounted into the
+   * action's container, never into the agent's: from inside, the agent can neither list nor write
+   * them, by their container paths, by their host paths or through the runner's variables.
+   */
+  @Test
+  void agentCannotReadOrWriteTheRunnersFileCommandsTempOrHome() throws Exception {
+    String image = actionImage();
+    requireAgentImage();
+    for (String name : List.of("summary", "output", "env", "path", "state")) {
+      Files.writeString(fileCommands.resolve(name), "");
+    }
+    Files.writeString(runnerTemp.resolve("runner-canary.txt"), "runner-temp-canary\n");
+    Files.writeString(home.resolve("home-canary.txt"), "home-canary\n");
+    Files.createDirectories(workspace.resolve("taskbound"));
+    Files.writeString(workspace.resolve("taskbound/policy.yml"), String.join("\n",
+        "apiVersion: taskbound.dev/v1",
+        "kind: Task",
+        "spec:",
+        "  ttl: 5m",
+        "  sandbox: {backends: [container], enforcement: strict}",
+        ""));
+    List<String> targets = List.of("/github/file_commands", "/github/runner_temp", "/github/home",
+        fileCommands.toString(), runnerTemp.toString(), home.toString());
+    StringBuilder probe = new StringBuilder("mkdir -p out && {");
+    for (String t : targets) {
+      probe.append(" if ls '").append(t).append("' >/dev/null 2>&1; then echo 'list ").append(t).append(": yes'; else echo 'list ")
+          .append(t).append(": no'; fi;");
+      probe.append(" if cat '").append(t).append("/runner-canary.txt' '").append(t).append("/home-canary.txt' 2>/dev/null;")
+          .append(" then echo 'read ").append(t).append(": yes'; else echo 'read ").append(t).append(": no'; fi;");
+      for (String file : List.of("summary", "output", "env", "agent-new")) {
+        probe.append(" if (echo agent-was-here >> '").append(t).append('/').append(file).append("') 2>/dev/null; then echo 'write ")
+            .append(t).append('/').append(file).append(": yes'; else echo 'write ").append(t).append('/').append(file)
+            .append(": no'; fi;");
+      }
+    }
+    for (String variable : List.of("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STATE",
+        "RUNNER_TEMP")) {
+      probe.append(" if [ -n \"$").append(variable).append("\" ] && (echo agent-was-here >> \"$").append(variable)
+          .append("\") 2>/dev/null; then echo '$").append(variable).append(": yes'; else echo '$").append(variable)
+          .append(": no'; fi;");
+    }
+    probe.append(" } > out/probe.txt; true");
+    Map<String, String> inputs = new LinkedHashMap<>();
+    inputs.put("INPUT_TASK", "PROBE-1");
+    inputs.put("INPUT_POLICY-FILE", "taskbound/policy.yml");
+    inputs.put("INPUT_COMMAND", probe.toString());
+    inputs.put("INPUT_SANDBOX", "container");
+    inputs.put("INPUT_AGENT-IMAGE", AGENT_IMAGE);
+
+    Result main = runAction(image, "main", List.of(), inputs);
+
+    assertThat(main.status()).as("main step; output:%n%s", main.output()).isZero();
+    List<String> lines = Files.readAllLines(workspace.resolve("out/probe.txt"));
+    assertThat(lines).as("the agent's probe").hasSize(targets.size() * 6 + 6).allMatch(l -> l.endsWith(": no"));
+    for (Path runnerDir : List.of(fileCommands, runnerTemp, home)) {
+      try (Stream<Path> files = Files.walk(runnerDir)) {
+        for (Path f : files.filter(Files::isRegularFile).toList()) {
+          assertThat(Files.readString(f)).as(f.toString()).doesNotContain("agent-was-here");
+        }
+      }
+      assertThat(runnerDir.resolve("agent-new")).doesNotExist();
+    }
+    // The runner's files still work for the action itself.
+    assertThat(keyValues(fileCommands.resolve("output"))).containsEntry("exit-code", "0");
+  }
+
   @Test
   void cancelledMainStepWritesOutputsSummaryAndBundleBeforeItExits() throws Exception {
     String image = actionImage();
@@ -104,7 +171,7 @@ class RunnerContractIT extends ActionContainerIT {
     assertThat(keyValues(fileCommands.resolve("output"))).containsEntry("exit-code", "120");
     assertThat(main.output()).contains("github:acme/.github/taskbound/ceiling.yml: the org ceiling is missing:"
         + " acme/.github has no taskbound/ceiling.yml at main (" + CEILING_COMMIT + ")");
-    assertThat(githubRequests).containsExactlyElementsOf(CEILING_READ);
+    assertThat(githubRequests).containsExactlyElementsOf(CEILING_READ_MISSING);
   }
 
   @Test

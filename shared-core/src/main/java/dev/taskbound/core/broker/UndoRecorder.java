@@ -22,4 +22,13 @@ public interface UndoRecorder {
 
   /** Replaces the handle of the entry {@code id} (adds the accessor, lease id or token). */
   void updateHandle(int id, Map<String, ?> handle);
+
+  /**
+   * Records that the undo of entry {@code id} has already run (a caller that revokes what it
+   * created before returning, as the org ceiling's read token). The session's own journal completes
+   * entries at teardown and ignores this.
+   */
+  default void completed(int id) {
+    // Nothing by default: the session's teardown completes its entries itself.
+  }
 }

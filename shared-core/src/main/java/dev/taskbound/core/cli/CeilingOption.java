@@ -44,6 +44,23 @@ final class CeilingOption {
   }
 
   /**
+   * Where {@code policy check} and {@code explain} journal the org ceiling's read token: the session
+   * root {@code run} would use ({@code TASKBOUND_SESSION_ROOT}, else {@code $TASKBOUND_HOME/sessions},
+   * else the default).
+   */
+  static Path sessionRoot(Map<String, String> env) {
+    String root = env.get("TASKBOUND_SESSION_ROOT");
+    if (root != null && !root.isBlank()) {
+      return Path.of(root);
+    }
+    String home = env.get("TASKBOUND_HOME");
+    if (home != null && !home.isBlank()) {
+      return Path.of(home, "sessions");
+    }
+    return dev.taskbound.core.session.SessionLayout.defaultSessionRoot(env, System.getProperty("user.home"));
+  }
+
+  /**
    * For {@code policy check} and {@code explain}: resolves {@code files} under the ceiling the way
    * {@code run} would, telling {@code report} one line about a GitHub ceiling (read or missing).
    */
@@ -58,7 +75,8 @@ final class CeilingOption {
       all.addAll(files);
       return PolicyResolver.resolve(all, profile);
     }
-    OrgCeiling org = OrgCeiling.read(github.get(), CredentialSources.fromEnvironment(env), repositoryCeiling);
+    OrgCeiling org = OrgCeiling.read(github.get(), CredentialSources.fromEnvironment(env), repositoryCeiling,
+        sessionRoot(env));
     report.accept(org.describe());
     return org.resolve(files, profile);
   }

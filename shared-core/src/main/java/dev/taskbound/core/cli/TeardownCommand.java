@@ -4,6 +4,7 @@ import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.broker.BrokerException;
 import dev.taskbound.core.broker.RevocationContext;
 import java.io.PrintWriter;
+import dev.taskbound.core.session.CeilingReadJournal;
 import dev.taskbound.core.session.CredentialSources;
 import dev.taskbound.core.session.Session;
 import dev.taskbound.core.session.TeardownReport;
@@ -68,6 +69,12 @@ final class TeardownCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (CeilingReadJournal.isOne(session)) {
+      // An org ceiling's read token whose process died between mint and revoke.
+      TeardownReport revoked = CeilingReadJournal.finish(session, revocationContext());
+      RunSummary.printTeardown(spec.commandLine().getErr(), revoked);
+      return revoked.ok() ? 0 : ExitCodes.TEARDOWN;
+    }
     java.util.Optional<String> done = Session.completedTeardown(session);
     if (done.isPresent()) {
       spec.commandLine().getErr().println("taskbound: " + done.get());

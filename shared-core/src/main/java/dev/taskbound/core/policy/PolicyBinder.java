@@ -88,6 +88,8 @@ final class PolicyBinder {
   private static final Pattern PERMISSION_NAME = Pattern.compile("[a-z_]{1,64}");
 
   private final String file;
+  /** Whether this is an org profile file, where only kind: Profile is accepted (and only there). */
+  private boolean profileFile;
   /** Loaded on first use: reading presets.yml costs more than binding a small policy. */
   private EgressPresets presets;
 
@@ -141,6 +143,34 @@ final class PolicyBinder {
   /** Binds every document of {@code text}, naming it {@code file} in messages. */
   static List<PolicyDocument> parse(PolicyText text) {
     return parse(text.name(), PolicyFileReader.decode(text.name(), text.content(), MAX_FILE_BYTES));
+  }
+
+  /**
+   * Binds an org profile file ({@code taskbound/profiles/NAME.yml} of the organisation's {@code
+   * .github} repository): exactly one {@code kind: Profile} document, whose {@code spec} is the
+   * profile (as under a Ceiling's {@code profiles.NAME}) and whose {@code metadata.name}, when
+   * written, is {@code name}.
+   *
+   * @throws PolicyException as for a file, or if the text is not one Profile named {@code name}
+   */
+  static Located<Layer> parseProfile(PolicyText text, String name) {
+    if (!NAME.matcher(name).matches()) {
+      throw new PolicyException(text.name() + ": the file's name " + SafeText.quoted(name) + " is not a profile name;"
+          + " accepted: " + NAME_ACCEPTED + ", then .yml or .yaml");
+    }
+    PolicyBinder binder = new PolicyBinder(text.name());
+    binder.profileFile = true;
+    List<PolicyDocument> docs = binder.bindAll(PolicyFileReader.decode(text.name(), text.content(), MAX_FILE_BYTES));
+    if (docs.size() != 1) {
+      throw new PolicyException(docs.get(1).at() + ": kind: a second Profile (the first is at " + docs.get(0).at()
+          + "); accepted: exactly one Profile document per profile file");
+    }
+    PolicyDocument d = docs.get(0);
+    if (d.profile() != null && !d.profile().value().equals(name)) {
+      throw new PolicyException(d.profile().where() + ": " + SafeText.quoted(d.profile().value()) + " is not the"
+          + " file's name; accepted: metadata.name " + name + " (the profile's name is the file's) or none");
+    }
+    return new Located<>(d.spec(), d.at(), "profiles." + name);
   }
 
   /** Binds every document of {@code text}, naming it {@code file} in messages. */
@@ -221,16 +251,27 @@ final class PolicyBinder {
         kind = k;
       }
     }
+    if (profileFile && kind != PolicyDocument.Kind.PROFILE) {
+      throw fail(kindNode.getValueNode(), "kind", SafeText.quoted(kindText) + " in a profile file; accepted: Profile");
+    }
+    if (kind == PolicyDocument.Kind.PROFILE && !profileFile) {
+      throw fail(kindNode.getValueNode(), "kind", "Profile is read only from an org ceiling's profiles directory"
+          + " (taskbound/profiles/NAME.yml in the organisation's .github repository); accepted here: Ceiling, Task");
+    }
     if (kind == null) {
       throw fail(kindNode.getValueNode(), "kind", SafeText.quoted(kindText) + " is not a kind; accepted: Ceiling, Task");
     }
+    Located<String> profile = null;
     if (m.containsKey("metadata")) {
       Map<String, NodeTuple> meta = mapping(m.get("metadata").getValueNode(), "metadata", METADATA_KEYS);
       if (meta.containsKey("name")) {
-        name(meta.get("name").getValueNode(), "metadata.name");
+        Node nn = meta.get("name").getValueNode();
+        String metaName = name(nn, "metadata.name");
+        if (kind == PolicyDocument.Kind.PROFILE) {
+          profile = new Located<>(metaName, at(nn), "metadata.name");
+        }
       }
     }
-    Located<String> profile = null;
     Map<String, Located<Layer>> profiles = new LinkedHashMap<>();
     Located<Boolean> allowRepositoryCeiling = null;
     if (kind == PolicyDocument.Kind.CEILING) {
@@ -248,6 +289,10 @@ final class PolicyBinder {
           profiles.put(e.getKey(), new Located<>(layer, at(e.getValue().getKeyNode()), field));
         }
       }
+    } else if (kind == PolicyDocument.Kind.PROFILE) {
+      onlyIn(m, "profile", "a Task", kindText);
+      onlyIn(m, "profiles", "a Ceiling", kindText);
+      onlyIn(m, "allowRepositoryCeiling", "a Ceiling", kindText);
     } else {
       onlyIn(m, "profiles", "a Ceiling", kindText);
       onlyIn(m, "allowRepositoryCeiling", "a Ceiling", kindText);

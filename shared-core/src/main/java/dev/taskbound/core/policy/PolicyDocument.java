@@ -7,7 +7,7 @@ import java.util.Map;
  *
  * @param at where the document starts
  * @param kind whether this is the org ceiling or the task request
- * @param profile the profile a Task selects, or {@code null}
+ * @param profile the profile a Task selects, or a Profile's {@code metadata.name}, or {@code null}
  * @param spec the document's own spec ({@link Layer#EMPTY} when absent)
  * @param profiles the profiles a Ceiling defines, in file order (empty for a Task)
  * @param allowRepositoryCeiling a Ceiling's {@code allowRepositoryCeiling}, or {@code null} when
@@ -24,7 +24,9 @@ record PolicyDocument(
 
   enum Kind {
     CEILING("Ceiling"),
-    TASK("Task");
+    TASK("Task"),
+    /** One profile in a file of its own: only in an org ceiling's profiles directory. */
+    PROFILE("Profile");
 
     final String yaml;
 

@@ -66,7 +66,19 @@ public final class PolicyResolver {
    */
   public static EffectivePolicy resolve(
       PolicyText orgCeiling, List<Path> files, Optional<String> profileOverride, boolean repositoryCeiling) {
-    PolicyDocument org = orgCeilingDocument(orgCeiling);
+    return resolve(orgCeiling, Map.of(), files, profileOverride, repositoryCeiling);
+  }
+
+  /**
+   * As {@link #resolve(PolicyText, List, Optional, boolean)}, with the org's profile files ({@code
+   * taskbound/profiles/NAME.yml}, each one {@code kind: Profile}) added to the org ceiling's
+   * profiles. A name defined both in the ceiling and by a file is refused, naming both.
+   *
+   * @param orgProfiles profile name (the file's name without {@code .yml}) to the file's bytes
+   */
+  public static EffectivePolicy resolve(PolicyText orgCeiling, Map<String, PolicyText> orgProfiles, List<Path> files,
+      Optional<String> profileOverride, boolean repositoryCeiling) {
+    PolicyDocument org = withProfiles(orgCeilingDocument(orgCeiling), orgProfiles);
     if (repositoryCeiling && !org.allowsRepositoryCeiling()) {
       String said = org.allowRepositoryCeiling() == null
           ? "does not set allowRepositoryCeiling"
@@ -128,6 +140,23 @@ public final class PolicyResolver {
           + "); accepted: exactly one Ceiling document in the org ceiling");
     }
     return docs.get(0);
+  }
+
+  private static PolicyDocument withProfiles(PolicyDocument org, Map<String, PolicyText> files) {
+    if (files.isEmpty()) {
+      return org;
+    }
+    Map<String, Located<Layer>> profiles = new java.util.LinkedHashMap<>(org.profiles());
+    for (Map.Entry<String, PolicyText> f : files.entrySet()) {
+      Located<Layer> defined = profiles.get(f.getKey());
+      if (defined != null) {
+        throw new PolicyException(f.getValue().name() + ": profile " + f.getKey() + " is defined twice (also at "
+            + defined.where() + "); accepted: each profile either in the ceiling's profiles or in a file of its own");
+      }
+      profiles.put(f.getKey(), PolicyBinder.parseProfile(f.getValue(), f.getKey()));
+    }
+    return new PolicyDocument(org.at(), org.kind(), org.profile(), org.spec(),
+        java.util.Collections.unmodifiableMap(profiles), org.allowRepositoryCeiling());
   }
 
   /** A repository Ceiling under the org's keeps the org's trust domain and picks among its audiences. */

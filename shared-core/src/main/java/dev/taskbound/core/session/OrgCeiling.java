@@ -40,9 +40,15 @@ public final class OrgCeiling {
   private final Optional<PolicyText> text;
   private final GithubFileRead read;
   private final String digest;
+  /** The org's profile files by profile name, in file-name order. */
+  private final Map<String, PolicyText> profiles;
+  /** Each profile file's repository path and {@code sha256:} digest, in the same order. */
+  private final Map<String, String> profileDigests;
 
   private OrgCeiling(GithubPolicyLocation location, boolean repositoryCeiling, Optional<PolicyText> text,
-      GithubFileRead read, String digest) {
+      GithubFileRead read, String digest, Map<String, PolicyText> profiles, Map<String, String> profileDigests) {
+    this.profiles = profiles;
+    this.profileDigests = profileDigests;
     this.location = location;
     this.repositoryCeiling = repositoryCeiling;
     this.text = text;
@@ -51,7 +57,12 @@ public final class OrgCeiling {
   }
 
   /**
-   * Reads the org ceiling at {@code location} with the App of {@code sources}.
+   * Reads the org ceiling at {@code location} with the App of {@code sources}, and every profile
+   * file ({@code *.yml}, {@code *.yaml}) in the {@code profiles} directory next to it ({@code
+   * taskbound/profiles/} for {@code taskbound/ceiling.yml}) at the same commit. The read token's
+   * revocation is journalled under {@code sessionRoot} ({@link CeilingReadJournal}) from before the
+   * mint until the token is revoked, so a process killed in between leaves it for {@code taskbound
+   * teardown --session} (the Action's post step).
    *
    * @param repositoryCeiling whether the run asked for the repository's own ceiling, which makes a
    *     missing org ceiling acceptable
@@ -59,15 +70,26 @@ public final class OrgCeiling {
    * @throws PolicyException (exit 120) if the org ceiling is missing (and {@code repositoryCeiling}
    *     is false) or larger than a policy may be
    */
-  public static OrgCeiling read(GithubPolicyLocation location, CredentialSources sources, boolean repositoryCeiling) {
+  public static OrgCeiling read(GithubPolicyLocation location, CredentialSources sources, boolean repositoryCeiling,
+      Path sessionRoot) {
     Objects.requireNonNull(location, "location");
     CredentialSources.GithubApp app = sources.github().orElseThrow(() -> new BrokerException("github",
         "read the org ceiling " + location, -1, "no GitHub App is configured; set TASKBOUND_GITHUB_APP_ID and"
             + " TASKBOUND_GITHUB_APP_KEY_FILE (or TASKBOUND_GITHUB_APP_KEY), or give --ceiling a local file"));
     GithubFileReader reader =
         new GithubFileReader(app.appId(), app.key(), app.apiUrl(), Retry.defaults(), Duration.ofSeconds(10));
-    return of(location, reader.read(location.owner(), location.repository(), location.path(), PolicyText.MAX_BYTES),
-        repositoryCeiling);
+    GithubFileRead read;
+    try (CeilingReadJournal journal = CeilingReadJournal.create(sessionRoot)) {
+      read = reader.read(location.owner(), location.repository(), location.path(), profilesDirectory(location),
+          PolicyText.MAX_BYTES, journal);
+    }
+    return of(location, read, repositoryCeiling);
+  }
+
+  /** The directory of the org's profile files: {@code profiles} next to the ceiling's file. */
+  static String profilesDirectory(GithubPolicyLocation location) {
+    int slash = location.path().lastIndexOf('/');
+    return slash < 0 ? "profiles" : location.path().substring(0, slash) + "/profiles";
   }
 
   /** What a read gave, checked: missing without {@code repositoryCeiling} or too large is an error. */
@@ -79,7 +101,7 @@ public final class OrgCeiling {
             + " GitHub App on it (docs/platform-teams.md), or, where the organisation has no org ceiling, set"
             + " 'ceiling: repository' (--repository-ceiling)");
       }
-      return new OrgCeiling(location, true, Optional.empty(), read, "");
+      return new OrgCeiling(location, true, Optional.empty(), read, "", Map.of(), Map.of());
     }
     String name = location + "@" + read.commit().substring(0, 12);
     if (read.size() > PolicyText.MAX_BYTES) {
@@ -87,8 +109,22 @@ public final class OrgCeiling {
           + "); policy files are small");
     }
     byte[] content = read.content();
+    Map<String, PolicyText> profiles = new LinkedHashMap<>();
+    Map<String, String> profileDigests = new LinkedHashMap<>();
+    String at = "@" + read.commit().substring(0, 12);
+    read.directoryFiles().forEach((path, bytes) -> {
+      String file = path.substring(path.lastIndexOf('/') + 1);
+      String profile = file.substring(0, file.lastIndexOf('.'));
+      PolicyText text = new PolicyText(GithubPolicyLocation.PREFIX + location.fullRepository() + "/" + path + at, bytes);
+      if (profiles.putIfAbsent(profile, text) != null) {
+        throw new PolicyException(text.name() + ": profile " + profile + " has two files ("
+            + profiles.get(profile).name() + "); accepted: one file per profile, .yml or .yaml");
+      }
+      profileDigests.put(path, "sha256:" + sha256(bytes));
+    });
     return new OrgCeiling(location, repositoryCeiling, Optional.of(new PolicyText(name, content)), read,
-        "sha256:" + sha256(content));
+        "sha256:" + sha256(content), java.util.Collections.unmodifiableMap(profiles),
+        java.util.Collections.unmodifiableMap(profileDigests));
   }
 
   /**
@@ -99,7 +135,7 @@ public final class OrgCeiling {
    */
   public EffectivePolicy resolve(List<Path> files, Optional<String> profile) {
     return text.isPresent()
-        ? PolicyResolver.resolve(text.get(), files, profile, repositoryCeiling)
+        ? PolicyResolver.resolve(text.get(), profiles, files, profile, repositoryCeiling)
         : PolicyResolver.resolve(files, profile);
   }
 
@@ -132,7 +168,8 @@ public final class OrgCeiling {
   public String describe() {
     if (applied()) {
       return "org ceiling " + location + " at " + dev.taskbound.core.SafeText.value(read.branch()) + " " + read.commit()
-          + " (" + digest + ")";
+          + " (" + digest + ")" + (profiles.isEmpty() ? ""
+          : "; profiles " + String.join(", ", profiles.keySet()) + " from " + profilesDirectory(location) + "/");
     }
     return "no org ceiling applied: " + dev.taskbound.core.SafeText.line(read.missing().orElse(""))
         + "; the repository's policy files decide"
@@ -146,6 +183,9 @@ public final class OrgCeiling {
       claims.put("ceiling_source", location.toString());
       claims.put("ceiling_commit", read.commit());
       claims.put("ceiling_digest", digest);
+      if (!profileDigests.isEmpty()) {
+        claims.put("ceiling_profiles_digest", profilesDigest());
+      }
     } else {
       claims.put("ceiling_source", "none");
     }
@@ -165,6 +205,10 @@ public final class OrgCeiling {
       data.put("digest", digest);
       data.put("size", read.size());
       data.put("repository_ceiling", repositoryCeiling);
+      if (!profileDigests.isEmpty()) {
+        data.put("profiles", profileDigests);
+        data.put("profiles_digest", profilesDigest());
+      }
     } else {
       data.put("missing", read.missing().orElse(""));
       data.put("note", "no org ceiling applied");
@@ -174,6 +218,21 @@ public final class OrgCeiling {
           "revoked", true));
     }
     return data;
+  }
+
+  /** The org's profile files by repository path with their {@code sha256:} digests, in name order. */
+  public Map<String, String> profileDigests() {
+    return profileDigests;
+  }
+
+  /**
+   * One digest for all profile files: SHA-256 of the lines {@code <path> <digest>\n} in name order,
+   * so that the identity carries one claim however many files there are.
+   */
+  String profilesDigest() {
+    StringBuilder lines = new StringBuilder();
+    profileDigests.forEach((path, d) -> lines.append(path).append(' ').append(d).append('\n'));
+    return "sha256:" + sha256(lines.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
   }
 
   private static String sha256(byte[] bytes) {

@@ -140,7 +140,8 @@ public final class Session implements AutoCloseable {
       spec.openListener().entering(OpenPhase.POLICY);
       // The org ceiling's read-only token is minted and revoked here, before any credential of the session.
       org = spec.orgCeiling()
-          .map(location -> OrgCeiling.read(location, spec.credentialSources(), spec.repositoryCeiling()));
+          .map(location -> OrgCeiling.read(location, spec.credentialSources(), spec.repositoryCeiling(),
+              spec.sessionRoot()));
       EffectivePolicy resolved = org.isPresent()
           ? org.get().resolve(spec.policyFiles(), spec.profile())
           : PolicyResolver.resolve(spec.policyFiles(), spec.profile());

@@ -12,6 +12,9 @@ import static dev.taskbound.core.broker.github.OrgCeilingStubs.CONTENTS_PATH;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.extension.ResponseDefinitionTransformerV2;
+import com.github.tomakehurst.wiremock.http.ResponseDefinition;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.broker.Secret;
 import dev.taskbound.core.broker.TestKeys;
@@ -19,6 +22,7 @@ import dev.taskbound.core.broker.github.GithubStubs;
 import dev.taskbound.core.broker.github.OrgCeilingStubs;
 import dev.taskbound.core.evidence.BundleVerifier;
 import dev.taskbound.core.evidence.VerificationResult;
+import dev.taskbound.core.session.CeilingReadJournal;
 import dev.taskbound.core.testing.CliProcess;
 import dev.taskbound.core.testing.FileGrep;
 import dev.taskbound.core.testing.RunArtifacts;
@@ -51,9 +55,12 @@ class OrgCeilingLauncherIT {
   private Path out;
   private String ceiling;
 
+  /** Holds the first request made with the ceiling's read token until the test lets it go. */
+  private final HoldFirstCeilingRead hold = new HoldFirstCeilingRead();
+
   @BeforeEach
   void startStandIn() throws IOException {
-    github = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+    github = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1").extensions(hold));
     github.start();
     GithubStubs.stubApp(github);
     ceiling = OrgCeilingStubs.ceiling(github.port());
@@ -63,7 +70,75 @@ class OrgCeilingLauncherIT {
 
   @AfterEach
   void stopStandIn() {
+    hold.release.countDown();
     github.stop();
+  }
+
+  @Test
+  void readTokenOfAProcessKilledBetweenMintAndRevokeIsRevokedByTeardownFromItsJournal() throws Exception {
+    OrgCeilingStubs.stubOrgCeiling(github, ceiling);
+    hold.armed = true;
+    Path sessions = work.resolve("home").resolve("sessions");
+
+    try (CliProcess run = CliProcess.startLauncher(work, hostEnv(), "run", "--task", "IT-17", "--ceiling", CEILING,
+        "--policy", task("  ttl: 10m").toString(), "--out", out.toString(), "--", "true")) {
+      // The stand-in has minted the read token and holds the first read made with it: kill now.
+      assertThat(hold.arrived.await(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS))
+          .as(run.stderr()).isTrue();
+      run.process().descendants().forEach(ProcessHandle::destroyForcibly);
+      run.process().destroyForcibly();
+      assertThat(run.waitFor(WAIT)).isEqualTo(137);
+    }
+    hold.release.countDown();
+    assertThat(OrgCeilingStubs.requestLog(github, TOKEN)).noneMatch(l -> l.startsWith("DELETE"));
+    List<Path> left;
+    try (var children = Files.list(sessions)) {
+      left = children.toList();
+    }
+    assertThat(left).singleElement()
+        .satisfies(dir -> assertThat(dir.getFileName().toString()).startsWith(CeilingReadJournal.PREFIX));
+
+    try (CliProcess teardown = CliProcess.startLauncher(work, hostEnv(), "teardown", "--session", left.get(0).toString())) {
+      assertThat(teardown.waitFor(WAIT)).as(teardown.stderr()).isZero();
+    }
+
+    List<String> log = OrgCeilingStubs.requestLog(github, TOKEN);
+    assertThat(log.subList(3, log.size())).containsExactly(
+        "GET /repos/acme/.github [ceiling]",
+        "DELETE /installation/token [ceiling]");
+    assertThat(left.get(0)).doesNotExist();
+    assertThat(FileGrep.filesContaining(CEILING_TOKEN, work)).isEmpty();
+  }
+
+  /**
+   * A WireMock extension: once armed, the first {@code GET /repos/acme/.github} made with the
+   * ceiling's token (so after the mint answered) signals {@link #arrived} and waits for {@link
+   * #release} (bounded) before it is answered.
+   */
+  static final class HoldFirstCeilingRead implements ResponseDefinitionTransformerV2 {
+    final java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
+    final java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    volatile boolean armed;
+
+    @Override
+    public ResponseDefinition transform(ServeEvent event) {
+      if (armed && event.getRequest().getUrl().equals(OrgCeilingStubs.REPO_PATH)
+          && ("token " + CEILING_TOKEN).equals(event.getRequest().getHeader("Authorization"))
+          && arrived.getCount() > 0) {
+        arrived.countDown();
+        try {
+          release.await(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return event.getResponseDefinition();
+    }
+
+    @Override
+    public String getName() {
+      return "hold-first-ceiling-read";
+    }
   }
 
   @Test
@@ -83,22 +158,23 @@ class OrgCeilingLauncherIT {
     }
 
     List<String> log = OrgCeilingStubs.requestLog(github, TOKEN);
-    assertThat(log.subList(0, 7)).containsExactly(
+    assertThat(log.subList(0, 8)).containsExactly(
         "GET /app [app]",
         "GET /repos/acme/.github/installation [app]",
         "POST " + ACCESS_TOKENS_PATH + " [app] " + log.get(2).substring(log.get(2).indexOf('{')),
         "GET /repos/acme/.github [ceiling]",
         "GET /repos/acme/.github/git/ref/heads/main [ceiling]",
         "GET " + CONTENTS_PATH + " [ceiling]",
+        "GET " + OrgCeilingStubs.PROFILES_PATH + " [ceiling]",
         "DELETE /installation/token [ceiling]");
     assertThat(log.get(2)).contains("\"repositories\":[\".github\"]").contains("\"contents\":\"read\"");
-    assertThat(log.subList(7, log.size())).containsExactly(
+    assertThat(log.subList(8, log.size())).containsExactly(
         "GET /app [app]",
         "GET /repos/acme/app/installation [app]",
-        "POST " + ACCESS_TOKENS_PATH + " [app] " + log.get(9).substring(log.get(9).indexOf('{')),
+        "POST " + ACCESS_TOKENS_PATH + " [app] " + log.get(10).substring(log.get(10).indexOf('{')),
         "GET /installation/repositories [agent]",
         "DELETE /installation/token [agent]");
-    assertThat(log.get(9)).contains("\"repositories\":[\"app\"]");
+    assertThat(log.get(10)).contains("\"repositories\":[\"app\"]");
 
     String events = RunArtifacts.bundleText(out, "events.jsonl");
     assertThat(events).contains("\"type\":\"policy.org_ceiling\"").contains("\"commit\":\"" + COMMIT + "\"")

@@ -11,6 +11,8 @@ import static dev.taskbound.core.broker.github.OrgCeilingStubs.CEILING_CREATE_BO
 import static dev.taskbound.core.broker.github.OrgCeilingStubs.CEILING_TOKEN;
 import static dev.taskbound.core.broker.github.OrgCeilingStubs.COMMIT;
 import static dev.taskbound.core.broker.github.OrgCeilingStubs.CONTENTS_PATH;
+import static dev.taskbound.core.broker.github.OrgCeilingStubs.PROFILES_PATH;
+import static com.github.tomakehurst.wiremock.client.WireMock.delete;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -26,12 +28,15 @@ import dev.taskbound.core.policy.EffectivePolicy;
 import dev.taskbound.core.policy.GithubPolicyLocation;
 import dev.taskbound.core.policy.PolicyException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issue 17: the org ceiling read from the organisation's {@code .github} repository through the
@@ -41,6 +46,7 @@ class OrgCeilingTest extends StubServerTest {
   private static final KeyPair APP_KEY = TestKeys.rsa();
   private static final GithubPolicyLocation LOCATION = GithubPolicyLocation.orgCeiling("acme");
 
+  @TempDir Path sessionRoot;
   private CredentialSources sources;
   private String ceiling;
 
@@ -58,7 +64,7 @@ class OrgCeilingTest extends StubServerTest {
   void readsTheCeilingAtTheDefaultBranchHeadWithATokenForDotGithubAloneThenRevokesIt() {
     OrgCeilingStubs.stubOrgCeiling(server, ceiling);
 
-    OrgCeiling org = OrgCeiling.read(LOCATION, sources, false);
+    OrgCeiling org = OrgCeiling.read(LOCATION, sources, false, sessionRoot);
 
     assertThat(org.applied()).isTrue();
     assertThat(org.commit()).isEqualTo(COMMIT);
@@ -72,7 +78,9 @@ class OrgCeilingTest extends StubServerTest {
         "GET /repos/acme/.github [ceiling]",
         "GET /repos/acme/.github/git/ref/heads/main [ceiling]",
         "GET " + CONTENTS_PATH + " [ceiling]",
+        "GET " + PROFILES_PATH + " [ceiling]",
         "DELETE /installation/token [ceiling]");
+    assertThat(sessionRoot).isEmptyDirectory(); // the token's journal is gone with the token
     server.verify(1, postRequestedFor(urlEqualTo(GithubStubs.ACCESS_TOKENS_PATH))
         .withRequestBody(equalToJson(CEILING_CREATE_BODY)));
     assertThat(GithubStubs.isAppJwt(server.findAll(postRequestedFor(urlEqualTo(GithubStubs.ACCESS_TOKENS_PATH)))
@@ -95,7 +103,7 @@ class OrgCeilingTest extends StubServerTest {
         .withHeader("Content-Type", "application/json")
         .withBody("{\"message\":\"Not Found\",\"documentation_url\":\"https://docs.github.com/rest\",\"status\":\"404\"}")));
 
-    assertThatThrownBy(() -> OrgCeiling.read(LOCATION, sources, false))
+    assertThatThrownBy(() -> OrgCeiling.read(LOCATION, sources, false, sessionRoot))
         .isInstanceOf(PolicyException.class)
         .hasMessageStartingWith("github:acme/.github/taskbound/ceiling.yml: the org ceiling is missing: acme/.github"
             + " has no taskbound/ceiling.yml at main (" + COMMIT + ")")
@@ -110,7 +118,7 @@ class OrgCeilingTest extends StubServerTest {
     server.stubFor(get(urlEqualTo("/repos/acme/.github/installation")).willReturn(aResponse().withStatus(404)
         .withHeader("Content-Type", "application/json").withBody("{\"message\":\"Not Found\"}")));
 
-    assertThatThrownBy(() -> OrgCeiling.read(LOCATION, sources, false))
+    assertThatThrownBy(() -> OrgCeiling.read(LOCATION, sources, false, sessionRoot))
         .isInstanceOf(PolicyException.class)
         .hasMessageStartingWith("github:acme/.github/taskbound/ceiling.yml: the org ceiling is missing: no repository"
             + " acme/.github, or the GitHub App is not installed on it");
@@ -123,7 +131,7 @@ class OrgCeilingTest extends StubServerTest {
     OrgCeilingStubs.stubRepositoryAndHead(server);
     server.stubFor(get(urlEqualTo(CONTENTS_PATH)).willReturn(aResponse().withStatus(404)));
 
-    OrgCeiling org = OrgCeiling.read(LOCATION, sources, true);
+    OrgCeiling org = OrgCeiling.read(LOCATION, sources, true, sessionRoot);
     EffectivePolicy policy = org.resolve(List.of(), Optional.empty());
 
     assertThat(org.applied()).isFalse();
@@ -140,7 +148,7 @@ class OrgCeilingTest extends StubServerTest {
     server.stubFor(get(urlEqualTo(CONTENTS_PATH)).willReturn(aResponse().withStatus(403)
         .withHeader("Content-Type", "application/json").withBody("{\"message\":\"Resource not accessible by integration\"}")));
 
-    assertThatThrownBy(() -> OrgCeiling.read(LOCATION, sources, true))
+    assertThatThrownBy(() -> OrgCeiling.read(LOCATION, sources, true, sessionRoot))
         .isInstanceOf(BrokerException.class)
         .hasMessage("github: GET " + CONTENTS_PATH + " failed: HTTP 403: Resource not accessible by integration")
         .satisfies(e -> assertThat(((TaskboundException) e).exitCode()).isEqualTo(ExitCodes.CREDENTIALS));
@@ -156,7 +164,7 @@ class OrgCeilingTest extends StubServerTest {
         "{\"type\":\"file\",\"encoding\":\"none\",\"size\":5242880,\"name\":\"ceiling.yml\","
             + "\"path\":\"taskbound/ceiling.yml\",\"content\":\"\"}")));
 
-    assertThatThrownBy(() -> OrgCeiling.read(LOCATION, sources, false))
+    assertThatThrownBy(() -> OrgCeiling.read(LOCATION, sources, false, sessionRoot))
         .isInstanceOf(PolicyException.class)
         .hasMessage("github:acme/.github/taskbound/ceiling.yml@" + COMMIT.substring(0, 12)
             + ": larger than 1048576 bytes (5242880); policy files are small");
@@ -164,11 +172,123 @@ class OrgCeilingTest extends StubServerTest {
 
   @Test
   void withoutAGithubAppTheCeilingCannotBeReadAndNothingIsAsked() {
-    assertThatThrownBy(() -> OrgCeiling.read(LOCATION, CredentialSources.NONE, false))
+    assertThatThrownBy(() -> OrgCeiling.read(LOCATION, CredentialSources.NONE, false, sessionRoot))
         .isInstanceOf(BrokerException.class)
         .hasMessageContaining("read the org ceiling github:acme/.github/taskbound/ceiling.yml failed")
         .hasMessageContaining("no GitHub App is configured");
     assertThat(server.getAllServeEvents()).isEmpty();
+  }
+
+  @Test
+  void profileFilesNextToTheCeilingAreReadAtTheSameCommitAndSelectedLikeTheCeilingsOwnProfiles() throws Exception {
+    OrgCeilingStubs.stubInstallationAndToken(server);
+    OrgCeilingStubs.stubRepositoryAndHead(server);
+    OrgCeilingStubs.stubContents(server, ceiling.getBytes(StandardCharsets.UTF_8));
+    String review = "apiVersion: taskbound.dev/v1\nkind: Profile\nmetadata: {name: review-agent}\nspec:\n  ttl: 5m\n";
+    String triage = "apiVersion: taskbound.dev/v1\nkind: Profile\nspec:\n  ttl: 7m\n";
+    OrgCeilingStubs.stubProfiles(server, Map.of("review-agent.yml", review, "triage.yaml", triage));
+
+    OrgCeiling org = OrgCeiling.read(LOCATION, sources, false, sessionRoot);
+    EffectivePolicy reviewPolicy = org.resolve(List.of(), Optional.of("review-agent"));
+    EffectivePolicy inline = org.resolve(List.of(), Optional.of("coding-agent"));
+
+    assertThat(OrgCeilingStubs.requestLog(server, "none").subList(3, 10)).containsExactly(
+        "GET /repos/acme/.github [ceiling]",
+        "GET /repos/acme/.github/git/ref/heads/main [ceiling]",
+        "GET " + CONTENTS_PATH + " [ceiling]",
+        "GET " + PROFILES_PATH + " [ceiling]",
+        "GET " + OrgCeilingStubs.contentsPath("taskbound/profiles/review-agent.yml") + " [ceiling]",
+        "GET " + OrgCeilingStubs.contentsPath("taskbound/profiles/triage.yaml") + " [ceiling]",
+        "DELETE /installation/token [ceiling]");
+    assertThat(reviewPolicy.ttl()).isEqualTo(java.time.Duration.ofMinutes(5));
+    assertThat(reviewPolicy.provenance().get("ttl").toString())
+        .startsWith("github:acme/.github/taskbound/profiles/review-agent.yml@" + COMMIT.substring(0, 12) + ":5");
+    assertThat(org.resolve(List.of(), Optional.of("triage")).ttl()).isEqualTo(java.time.Duration.ofMinutes(7));
+    assertThat(inline.ttl()).isEqualTo(java.time.Duration.ofMinutes(15));
+    assertThat(org.profileDigests()).containsExactly(
+        Map.entry("taskbound/profiles/review-agent.yml", OrgCeilingStubs.digest(review)),
+        Map.entry("taskbound/profiles/triage.yaml", OrgCeilingStubs.digest(triage)));
+    assertThat(org.claims()).containsEntry("ceiling_profiles_digest", org.profilesDigest());
+    assertThat(org.evidence()).containsEntry("profiles", org.profileDigests());
+    assertThat(org.describe()).endsWith("; profiles review-agent, triage from taskbound/profiles/");
+  }
+
+  @Test
+  void profileFileThatWidensTheCeilingIsRefusedNamingTheFileAtItsCommitAndBothValues() {
+    OrgCeilingStubs.stubOrgCeiling(server, ceiling);
+    OrgCeilingStubs.stubProfiles(server, Map.of("long.yml",
+        "apiVersion: taskbound.dev/v1\nkind: Profile\nspec:\n  ttl: 3h\n"));
+    OrgCeiling org = OrgCeiling.read(LOCATION, sources, false, sessionRoot);
+
+    assertThatThrownBy(() -> org.resolve(List.of(), Optional.empty()))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageStartingWith("github:acme/.github/taskbound/profiles/long.yml@" + COMMIT.substring(0, 12)
+            + ":4: spec.ttl: 3h widens the ceiling")
+        .hasMessageContaining("allows at most 20m");
+  }
+
+  @Test
+  void profileDefinedBothInTheCeilingAndInAFileOrNotAProfileDocumentIsRefused() {
+    OrgCeilingStubs.stubOrgCeiling(server, ceiling);
+    OrgCeilingStubs.stubProfiles(server, Map.of(
+        "coding-agent.yml", "apiVersion: taskbound.dev/v1\nkind: Profile\nspec:\n  ttl: 5m\n"));
+    OrgCeiling twice = OrgCeiling.read(LOCATION, sources, false, sessionRoot);
+
+    assertThatThrownBy(() -> twice.resolve(List.of(), Optional.empty()))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageStartingWith("github:acme/.github/taskbound/profiles/coding-agent.yml@" + COMMIT.substring(0, 12)
+            + ": profile coding-agent is defined twice (also at github:acme/.github/taskbound/ceiling.yml@");
+
+    server.resetAll();
+    GithubStubs.stubApp(server);
+    OrgCeilingStubs.stubOrgCeiling(server, ceiling);
+    OrgCeilingStubs.stubProfiles(server, Map.of(
+        "review.yml", "apiVersion: taskbound.dev/v1\nkind: Ceiling\nspec:\n  ttl: 5m\n"));
+    OrgCeiling task = OrgCeiling.read(LOCATION, sources, false, sessionRoot);
+
+    assertThatThrownBy(() -> task.resolve(List.of(), Optional.empty()))
+        .isInstanceOf(PolicyException.class)
+        .hasMessage("github:acme/.github/taskbound/profiles/review.yml@" + COMMIT.substring(0, 12)
+            + ":2: kind: 'Ceiling' in a profile file; accepted: Profile");
+  }
+
+  @Test
+  void aProfileDocumentInTheRepositorysOwnFilesIsRefused() throws Exception {
+    Path local = Files.writeString(sessionRoot.resolve("policy.yml"),
+        "apiVersion: taskbound.dev/v1\nkind: Profile\nspec:\n  ttl: 5m\n");
+
+    assertThatThrownBy(() -> dev.taskbound.core.policy.PolicyResolver.resolve(List.of(local), Optional.empty()))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageContaining(local + ":2: kind: Profile is read only from an org ceiling's profiles directory");
+  }
+
+  @Test
+  void aReadTokenTheReadCouldNotRevokeStaysJournalledAndTeardownRevokesItLater() throws Exception {
+    OrgCeilingStubs.stubOrgCeiling(server, ceiling);
+    server.stubFor(delete(urlEqualTo("/installation/token")).atPriority(1).willReturn(aResponse().withStatus(403)
+        .withHeader("Content-Type", "application/json").withBody("{\"message\":\"Forbidden\"}")));
+
+    assertThatThrownBy(() -> OrgCeiling.read(LOCATION, sources, false, sessionRoot))
+        .isInstanceOf(BrokerException.class)
+        .hasMessageContaining("403");
+    List<Path> left;
+    try (var children = Files.list(sessionRoot)) {
+      left = children.toList();
+    }
+    assertThat(left).singleElement().satisfies(dir -> {
+      assertThat(dir.getFileName().toString()).startsWith(CeilingReadJournal.PREFIX);
+      assertThat(CeilingReadJournal.isOne(dir)).isTrue();
+    });
+
+    server.resetAll();
+    server.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(204)));
+    TeardownReport report = CeilingReadJournal.finish(left.get(0), dev.taskbound.core.broker.RevocationContext.builder()
+        .retry(dev.taskbound.core.broker.Retry.of(1, java.time.Duration.ZERO, java.time.Duration.ZERO,
+            java.time.Duration.ZERO, sleeper)).build());
+
+    assertThat(report.ok()).as(report.toJson()).isTrue();
+    assertThat(OrgCeilingStubs.requestLog(server, "none")).containsExactly("DELETE /installation/token [ceiling]");
+    assertThat(sessionRoot).isEmptyDirectory();
   }
 
   private String postBody() {

@@ -1,5 +1,8 @@
 package dev.taskbound.core.broker.github;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -15,9 +18,11 @@ public final class GithubFileRead {
   private final byte[] content;
   private final long size;
   private final String tokenFingerprint;
+  private final Map<String, byte[]> directoryFiles;
 
   private GithubFileRead(Optional<String> missing, String branch, String commit, byte[] content, long size,
-      String tokenFingerprint) {
+      Map<String, byte[]> directoryFiles, String tokenFingerprint) {
+    this.directoryFiles = directoryFiles;
     this.missing = missing;
     this.branch = branch;
     this.commit = commit;
@@ -26,13 +31,16 @@ public final class GithubFileRead {
     this.tokenFingerprint = tokenFingerprint;
   }
 
-  static GithubFileRead found(String branch, String commit, byte[] content, long size, String tokenFingerprint) {
+  static GithubFileRead found(String branch, String commit, byte[] content, long size,
+      Map<String, byte[]> directoryFiles, String tokenFingerprint) {
+    Map<String, byte[]> copy = new LinkedHashMap<>();
+    directoryFiles.forEach((path, bytes) -> copy.put(path, bytes.clone()));
     return new GithubFileRead(Optional.empty(), Objects.requireNonNull(branch), Objects.requireNonNull(commit),
-        content.clone(), size, tokenFingerprint);
+        content.clone(), size, Collections.unmodifiableMap(copy), tokenFingerprint);
   }
 
   static GithubFileRead missing(String reason, String tokenFingerprint) {
-    return new GithubFileRead(Optional.of(reason), "", "", new byte[0], 0, tokenFingerprint);
+    return new GithubFileRead(Optional.of(reason), "", "", new byte[0], 0, Map.of(), tokenFingerprint);
   }
 
   /** Why there is no file (one line, no secret), or empty when it was found. */
@@ -56,6 +64,16 @@ public final class GithubFileRead {
    */
   public byte[] content() {
     return content.clone();
+  }
+
+  /**
+   * The YAML files of the directory read along with the file, by repository path in name order
+   * (copies); empty when none was asked for, it is missing or the file itself is.
+   */
+  public Map<String, byte[]> directoryFiles() {
+    Map<String, byte[]> copy = new LinkedHashMap<>();
+    directoryFiles.forEach((path, bytes) -> copy.put(path, bytes.clone()));
+    return copy;
   }
 
   /** The file's size as GitHub reports it. */

@@ -51,6 +51,8 @@ public final class GithubFileReader {
   private static final long RESPONSE_OVERHEAD = 64 * 1024;
   /** Bodies of the small responses (repository, ref). */
   private static final long SMALL_RESPONSE = 256 * 1024;
+  /** The most YAML files read from one directory (an org's profiles). */
+  public static final int MAX_DIRECTORY_FILES = 64;
 
   private final String appId;
   private final GithubAppKey key;
@@ -75,20 +77,37 @@ public final class GithubFileReader {
 
   /**
    * Mints a read-only token for {@code owner/repository}, reads {@code path} at the default branch's
-   * head, and revokes the token before returning.
+   * head, and revokes the token before returning. Nothing is journalled: a process killed between
+   * mint and revoke leaves a read-only token to expire within the hour.
    *
    * @param maxBytes files larger than this (by GitHub's reported size) are not downloaded
    * @return the file, or why it is missing
    * @throws BrokerException (exit 122) naming the request that failed, or the revocation
    */
   public GithubFileRead read(String owner, String repository, String path, long maxBytes) {
+    return read(owner, repository, path, "", maxBytes, new NoJournal());
+  }
+
+  /**
+   * As {@link #read(String, String, String, long)}, also reading every {@code .yml}/{@code .yaml}
+   * file directly in {@code directory} at the same commit (none when the directory is missing; at
+   * most {@value #MAX_DIRECTORY_FILES}), and registering the token's revocation with {@code undo}
+   * before it is minted, so that a process killed between mint and revoke leaves an entry a later
+   * teardown can revoke; once this call has revoked the token it tells {@code undo} {@link
+   * UndoRecorder#completed}.
+   *
+   * @param directory a directory of the repository, or empty for none
+   * @throws BrokerException (exit 122) naming the request that failed, or the revocation
+   */
+  public GithubFileRead read(String owner, String repository, String path, String directory, long maxBytes,
+      UndoRecorder undo) {
     String full = owner + "/" + repository;
     GithubAppConfig config =
         new GithubAppConfig(appId, key, apiUrl, List.of(full), Map.of("contents", "read"));
-    NoJournal noJournal = new NoJournal();
+    Registered registered = new Registered(Objects.requireNonNull(undo, "undo"));
     IssuedCredential token;
     try {
-      token = new GithubBroker(config, retry, requestTimeout).issue(noJournal).get(0);
+      token = new GithubBroker(config, retry, requestTimeout).issue(registered).get(0);
     } catch (BrokerException e) {
       if (e.status().orElse(0) == 404) {
         return GithubFileRead.missing("no repository " + full + ", or the GitHub App is not installed on it"
@@ -98,7 +117,7 @@ public final class GithubFileReader {
     }
     BrokerException failure = null;
     try {
-      return readWith(token.value(), owner, repository, path, maxBytes);
+      return readWith(token.value(), owner, repository, path, directory, maxBytes);
     } catch (BrokerException e) {
       failure = e;
       throw e;
@@ -106,6 +125,7 @@ public final class GithubFileReader {
       try {
         GithubRevoker.revoke(apiUrl, token.value(), RevocationContext.builder().retry(retry)
             .requestTimeout(requestTimeout).build());
+        registered.completeAll();
       } catch (BrokerException revokeFailed) {
         if (failure == null) {
           throw revokeFailed;
@@ -115,7 +135,8 @@ public final class GithubFileReader {
     }
   }
 
-  private GithubFileRead readWith(Secret token, String owner, String repository, String path, long maxBytes) {
+  private GithubFileRead readWith(Secret token, String owner, String repository, String path, String directory,
+      long maxBytes) {
     String full = owner + "/" + repository;
     String fingerprint = token.fingerprint();
     String repoPath = "/repos/" + encode(owner) + "/" + encode(repository);
@@ -137,11 +158,68 @@ public final class GithubFileReader {
     if (!SHA.matcher(commit).matches()) {
       throw unusable("GET " + refPath, "object.sha is not a commit SHA");
     }
-    String contentsPath = repoPath + "/contents/" + encodePath(path) + "?ref=" + commit;
-    JsonNode file = get(token, contentsPath, maxBytes * 4 / 3 + maxBytes / 30 + RESPONSE_OVERHEAD);
+    String contentsPath = contentsPath(repoPath, path, commit);
+    FileAt file = file(token, contentsPath, path, maxBytes);
     if (file == null) {
       return GithubFileRead.missing(full + " has no " + path + " at " + branch + " (" + commit + ")"
           + " (GET " + contentsPath + ": 404)", fingerprint);
+    }
+    if (file.size() > maxBytes) {
+      return GithubFileRead.found(branch, commit, new byte[0], file.size(), Map.of(), fingerprint);
+    }
+    Map<String, byte[]> listed = directory.isEmpty() ? Map.of() : directory(token, repoPath, directory, commit, maxBytes);
+    return GithubFileRead.found(branch, commit, file.content(), file.size(), listed, fingerprint);
+  }
+
+  /** The YAML files directly in {@code directory} at {@code commit}, by path in name order; none if it is missing. */
+  private Map<String, byte[]> directory(Secret token, String repoPath, String directory, String commit,
+      long maxBytes) {
+    String listPath = contentsPath(repoPath, directory, commit);
+    JsonNode listing = get(token, listPath, SMALL_RESPONSE);
+    if (listing == null) {
+      return Map.of();
+    }
+    if (!listing.isArray()) {
+      throw unusable("GET " + listPath, directory + " is not a directory");
+    }
+    java.util.TreeMap<String, String> yaml = new java.util.TreeMap<>();
+    for (JsonNode entry : listing) {
+      String name = entry.path("name").asText("");
+      if ("file".equals(entry.path("type").asText()) && (name.endsWith(".yml") || name.endsWith(".yaml"))) {
+        yaml.put(name, directory + "/" + name);
+      }
+    }
+    if (yaml.size() > MAX_DIRECTORY_FILES) {
+      throw unusable("GET " + listPath, directory + " holds " + yaml.size() + " YAML files; at most "
+          + MAX_DIRECTORY_FILES + " are read");
+    }
+    Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+    for (String filePath : yaml.values()) {
+      String contentsPath = contentsPath(repoPath, filePath, commit);
+      FileAt file = file(token, contentsPath, filePath, maxBytes);
+      if (file == null) {
+        throw unusable("GET " + contentsPath, filePath + " is listed in " + directory + " but not found");
+      }
+      if (file.size() > maxBytes) {
+        throw unusable("GET " + contentsPath, filePath + " is larger than " + maxBytes + " bytes (" + file.size() + ")");
+      }
+      files.put(filePath, file.content());
+    }
+    return files;
+  }
+
+  private static String contentsPath(String repoPath, String path, String commit) {
+    return repoPath + "/contents/" + encodePath(path) + "?ref=" + commit;
+  }
+
+  /** A file's bytes and GitHub's size for it (no bytes when larger than the limit). */
+  private record FileAt(byte[] content, long size) {}
+
+  /** The file at {@code contentsPath}, {@code null} for a 404; never downloads more than the limit allows. */
+  private FileAt file(Secret token, String contentsPath, String path, long maxBytes) {
+    JsonNode file = get(token, contentsPath, maxBytes * 4 / 3 + maxBytes / 30 + RESPONSE_OVERHEAD);
+    if (file == null) {
+      return null;
     }
     if (!file.isObject() || !"file".equals(file.path("type").asText())) {
       throw unusable("GET " + contentsPath, path + " is not a file (a directory, link or submodule)");
@@ -151,7 +229,7 @@ public final class GithubFileReader {
       throw unusable("GET " + contentsPath, "no size");
     }
     if (size > maxBytes) {
-      return GithubFileRead.found(branch, commit, new byte[0], size, fingerprint);
+      return new FileAt(new byte[0], size);
     }
     if (!"base64".equals(file.path("encoding").asText())) {
       throw unusable("GET " + contentsPath, "encoding is not base64");
@@ -165,7 +243,7 @@ public final class GithubFileReader {
     if (content.length != size) {
       throw unusable("GET " + contentsPath, "content has " + content.length + " bytes, size says " + size);
     }
-    return GithubFileRead.found(branch, commit, content, size, fingerprint);
+    return new FileAt(content, size);
   }
 
   /** The JSON of a 200, {@code null} for a 404; other statuses fail with the request named. */
@@ -233,10 +311,7 @@ public final class GithubFileReader {
     return String.join("/", out);
   }
 
-  /**
-   * No session exists yet, so there is no journal: this call revokes the token itself before it
-   * returns (a process killed in between leaves a read-only token to expire within the hour).
-   */
+  /** For callers without a journal: the token is revoked before {@link #read} returns, or expires. */
   private static final class NoJournal implements UndoRecorder {
     @Override
     public int register(String step, Map<String, ?> handle) {
@@ -246,6 +321,32 @@ public final class GithubFileReader {
     @Override
     public void updateHandle(int id, Map<String, ?> handle) {
       // The token comes back from issue().
+    }
+  }
+
+  /** Passes registrations on, remembering their ids to mark them completed once the token is revoked. */
+  private static final class Registered implements UndoRecorder {
+    private final UndoRecorder undo;
+    private final List<Integer> ids = new ArrayList<>();
+
+    Registered(UndoRecorder undo) {
+      this.undo = undo;
+    }
+
+    @Override
+    public int register(String step, Map<String, ?> handle) {
+      int id = undo.register(step, handle);
+      ids.add(id);
+      return id;
+    }
+
+    @Override
+    public void updateHandle(int id, Map<String, ?> handle) {
+      undo.updateHandle(id, handle);
+    }
+
+    void completeAll() {
+      ids.forEach(undo::completed);
     }
   }
 }

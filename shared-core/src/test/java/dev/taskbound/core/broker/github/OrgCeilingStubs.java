@@ -32,6 +32,8 @@ public final class OrgCeilingStubs {
   public static final String REPO_PATH = "/repos/acme/.github";
   public static final String REF_PATH = REPO_PATH + "/git/ref/heads/main";
   public static final String CONTENTS_PATH = REPO_PATH + "/contents/taskbound/ceiling.yml?ref=" + COMMIT;
+  /** The listing of the org's profile files next to the ceiling, at {@link #COMMIT}. */
+  public static final String PROFILES_PATH = REPO_PATH + "/contents/taskbound/profiles?ref=" + COMMIT;
   /** The create-token body for the ceiling: the {@code .github} repository alone, contents read. */
   public static final String CEILING_CREATE_BODY =
       "{\"repositories\":[\".github\"],\"permissions\":{\"contents\":\"read\"}}";
@@ -68,6 +70,46 @@ public final class OrgCeilingStubs {
     stubInstallationAndToken(github);
     stubRepositoryAndHead(github);
     stubContents(github, ceiling.getBytes(StandardCharsets.UTF_8));
+    stubNoProfiles(github);
+  }
+
+  /** No {@code taskbound/profiles} directory: GitHub's 404 for a missing path. */
+  public static void stubNoProfiles(WireMockServer github) {
+    github.stubFor(get(urlEqualTo(PROFILES_PATH)).withHeader("Authorization", equalTo("token " + CEILING_TOKEN))
+        .willReturn(aResponse().withStatus(404).withHeader("Content-Type", "application/json")
+            .withBody("{\"message\":\"Not Found\",\"documentation_url\":"
+                + "\"https://docs.github.com/rest/repos/contents#get-repository-content\",\"status\":\"404\"}")));
+  }
+
+  /**
+   * {@code taskbound/profiles} holding {@code files} (name to content) and a README.md, listed as
+   * GitHub lists a directory (an array of entries), and each file at {@link #COMMIT}.
+   */
+  public static void stubProfiles(WireMockServer github, java.util.Map<String, String> files) {
+    StringBuilder listing = new StringBuilder("[");
+    java.util.Map<String, String> all = new java.util.LinkedHashMap<>(files);
+    all.put("README.md", "# Agent profiles\n");
+    for (java.util.Map.Entry<String, String> f : all.entrySet()) {
+      String path = "taskbound/profiles/" + f.getKey();
+      byte[] bytes = f.getValue().getBytes(StandardCharsets.UTF_8);
+      if (listing.length() > 1) {
+        listing.append(',');
+      }
+      listing.append("{\"type\":\"file\",\"size\":").append(bytes.length).append(",\"name\":\"").append(f.getKey())
+          .append("\",\"path\":\"").append(path).append("\",\"sha\":\"0000000000000000000000000000000000000001\",")
+          .append("\"url\":\"").append(github.baseUrl()).append(REPO_PATH).append("/contents/").append(path).append("\"}");
+      if (!f.getKey().equals("README.md")) {
+        stubFile(github, path, bytes);
+      }
+    }
+    listing.append(",{\"type\":\"dir\",\"size\":0,\"name\":\"drafts.yml\",\"path\":\"taskbound/profiles/drafts.yml\"}]");
+    github.stubFor(get(urlEqualTo(PROFILES_PATH)).withHeader("Authorization", equalTo("token " + CEILING_TOKEN))
+        .willReturn(GithubStubs.okJson(listing.toString())));
+  }
+
+  /** The contents path of {@code path} at {@link #COMMIT}. */
+  public static String contentsPath(String path) {
+    return REPO_PATH + "/contents/" + path + "?ref=" + COMMIT;
   }
 
   public static void stubInstallationAndToken(WireMockServer github) {
@@ -98,12 +140,17 @@ public final class OrgCeilingStubs {
 
   /** {@code GET /repos/acme/.github/contents/taskbound/ceiling.yml?ref=COMMIT} answering {@code content}. */
   public static void stubContents(WireMockServer github, byte[] content) {
+    stubFile(github, "taskbound/ceiling.yml", content);
+  }
+
+  private static void stubFile(WireMockServer github, String path, byte[] content) {
+    String name = path.substring(path.lastIndexOf('/') + 1);
     String base64 = Base64.getMimeEncoder(60, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(content) + "\n";
-    github.stubFor(get(urlEqualTo(CONTENTS_PATH)).withHeader("Authorization", equalTo("token " + CEILING_TOKEN))
+    github.stubFor(get(urlEqualTo(contentsPath(path))).withHeader("Authorization", equalTo("token " + CEILING_TOKEN))
         .willReturn(GithubStubs.okJson("{\"type\":\"file\",\"encoding\":\"base64\",\"size\":" + content.length + ","
-            + "\"name\":\"ceiling.yml\",\"path\":\"taskbound/ceiling.yml\",\"content\":\""
+            + "\"name\":\"" + name + "\",\"path\":\"" + path + "\",\"content\":\""
             + base64.replace("\n", "\\n") + "\",\"sha\":\"3d21ec53a331a6f037a91c368710b99387d012c1\","
-            + "\"url\":\"" + github.baseUrl() + CONTENTS_PATH + "\"}")));
+            + "\"url\":\"" + github.baseUrl() + contentsPath(path) + "\"}")));
   }
 
   /** The file's digest as the evidence records it. */

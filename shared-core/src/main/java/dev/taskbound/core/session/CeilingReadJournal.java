@@ -1,0 +1,154 @@
+package dev.taskbound.core.session;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskbound.core.broker.RevocationContext;
+import dev.taskbound.core.broker.Revocations;
+import dev.taskbound.core.broker.UndoRecorder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The teardown journal of the org ceiling's read token, which is minted before the session (and its
+ * own journal) exists: a directory {@code <sessionRoot>/ceiling-read-<random>/} (0700) holding
+ * {@value #FILE} (0600, a {@link TeardownJournal}). The revocation is registered before the mint
+ * and the token attached once it exists, exactly as for the session's credentials; once the read
+ * has revoked the token the directory is removed. A process killed in between leaves the directory
+ * where {@code taskbound teardown --session DIR} (and the Action's post step, which tears down every
+ * directory under the session root) finds it and revokes the token. Not thread-safe: one read.
+ */
+public final class CeilingReadJournal implements UndoRecorder, AutoCloseable {
+  /** How the directory's name starts. */
+  public static final String PREFIX = "ceiling-read-";
+  /** The journal's file name in the directory (a session's is {@code journal.jsonl}). */
+  public static final String FILE = "ceiling-journal.jsonl";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path dir;
+  private final TeardownJournal journal;
+
+  private CeilingReadJournal(Path dir, TeardownJournal journal) {
+    this.dir = dir;
+    this.journal = journal;
+  }
+
+  /**
+   * Creates a fresh directory under {@code sessionRoot} with an empty journal.
+   *
+   * @throws SessionException (exit 121) if the directory cannot be created
+   */
+  static CeilingReadJournal create(Path sessionRoot) {
+    byte[] random = new byte[8];
+    new SecureRandom().nextBytes(random);
+    Path dir = sessionRoot.toAbsolutePath().normalize().resolve(PREFIX + HexFormat.of().formatHex(random));
+    try {
+      Files.createDirectories(dir.getParent());
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } catch (IOException e) {
+      throw new SessionException("cannot create " + dir + " for the org ceiling's read token: " + e.getMessage()
+          + "; set --session-root to a writable directory", dev.taskbound.core.ExitCodes.SANDBOX, e);
+    }
+    return new CeilingReadJournal(dir, TeardownJournal.create(dir.resolve(FILE)));
+  }
+
+  /** Whether {@code dir} is such a directory (and not a session's). */
+  public static boolean isOne(Path dir) {
+    return Files.isRegularFile(dir.resolve(FILE)) && !Files.exists(dir.resolve("session.json"));
+  }
+
+  /** The directory, for messages. */
+  public Path dir() {
+    return dir;
+  }
+
+  @Override
+  public int register(String step, Map<String, ?> handle) {
+    return journal.register(step, handle);
+  }
+
+  @Override
+  public void updateHandle(int id, Map<String, ?> handle) {
+    journal.updateHandle(id, handle);
+  }
+
+  @Override
+  public void completed(int id) {
+    journal.complete(id, "ok", 1, null);
+  }
+
+  /**
+   * Closes the journal. An entry without a token (the mint failed) has nothing to revoke; when no
+   * entry with a token is left pending, the directory is removed. Otherwise (the revocation failed)
+   * it stays for {@code taskbound teardown --session}.
+   */
+  @Override
+  public void close() {
+    for (TeardownJournal.Entry e : journal.pending()) {
+      if (!e.handle().hasNonNull("token")) {
+        journal.complete(e.id(), "ok", 0, "nothing was minted");
+      }
+    }
+    boolean done = journal.pending().isEmpty();
+    journal.close();
+    if (done) {
+      remove(dir);
+    }
+  }
+
+  /**
+   * Revokes what a killed process left in {@code dir} ({@link #isOne}), then removes the directory
+   * if nothing failed.
+   *
+   * @return one step per pending entry, named by its step; a failed one keeps the directory for a retry
+   */
+  public static TeardownReport finish(Path dir, RevocationContext revocation) {
+    List<StepResult> steps = new ArrayList<>();
+    try (TeardownJournal journal = TeardownJournal.read(dir.resolve(FILE))) {
+      for (TeardownJournal.Entry e : journal.pending()) {
+        if (!Revocations.handles(e.step())) {
+          steps.add(StepResult.failed(e.step(), 0, "unknown step (journal from a newer version?)"));
+          continue;
+        }
+        try {
+          Map<String, Object> handle = JSON.convertValue(e.handle(), new TypeReference<Map<String, Object>>() {});
+          Revocations.revoke(e.step(), handle, revocation);
+          journal.complete(e.id(), "ok", 1, null);
+          steps.add(StepResult.ok(e.step(), 1));
+        } catch (RuntimeException failure) {
+          journal.complete(e.id(), "failed", 1, TeardownRunner.describe(failure));
+          steps.add(StepResult.failed(e.step(), 1, TeardownRunner.describe(failure)
+              + "; the read-only token expires within the hour; retry with: taskbound teardown --session " + dir));
+        }
+      }
+    }
+    TeardownReport report = new TeardownReport(dir.getFileName().toString(), steps);
+    if (report.ok()) {
+      remove(dir);
+    }
+    return report;
+  }
+
+  private static void remove(Path dir) {
+    try {
+      Files.deleteIfExists(dir.resolve(FILE));
+      Files.deleteIfExists(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove " + dir, e);
+    }
+  }
+
+  /** For messages: where a killed read leaves its token's revocation. */
+  @Override
+  public String toString() {
+    return "CeilingReadJournal[" + dir + "]";
+  }
+}

@@ -57,7 +57,7 @@ final class SessionEndCommand implements Callable<Integer> {
       ttl = ended.get().ttlExpired();
     } else {
       err.println("taskbound: the session's supervisor is gone; finishing its teardown from the journal");
-      report = Session.finish(session, TeardownCommand.revocationContext(env, err));
+      report = TeardownCommand.finish(session, env, err);
     }
     RunSummary.printTeardown(err, report);
     if (!report.ok()) {

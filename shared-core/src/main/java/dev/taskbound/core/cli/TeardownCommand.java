@@ -2,7 +2,6 @@ package dev.taskbound.core.cli;
 
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.broker.BrokerException;
-import dev.taskbound.core.broker.RevocationContext;
 import java.io.PrintWriter;
 import dev.taskbound.core.session.CeilingReadJournal;
 import dev.taskbound.core.session.CredentialSources;
@@ -48,23 +47,26 @@ final class TeardownCommand implements Callable<Integer> {
   }
 
   /**
-   * Vault entries are revoked after a fresh login with the same host configuration as the run. A
-   * broken configuration must not stop the rest of the teardown: GitHub tokens revoke themselves,
-   * and the Vault steps then fail naming what is missing (exit 123, retry possible).
+   * The host's credential configuration, as for the run: Vault entries are revoked after a fresh
+   * login with it, and a recovery key is certified through its Vault when the session's policy names
+   * an org signer. A broken configuration must not stop the rest of the teardown: GitHub tokens
+   * revoke themselves, and the Vault steps (and a certification) then fail naming what is missing
+   * (exit 123, retry possible).
    */
-  private RevocationContext revocationContext() {
-    return revocationContext(env, spec.commandLine().getErr());
-  }
-
-  /** As {@link #revocationContext()}, for {@code session end} finishing a crashed session. */
-  static RevocationContext revocationContext(Map<String, String> env, PrintWriter err) {
+  static CredentialSources sources(Map<String, String> env, PrintWriter err) {
     try {
-      return CredentialSources.fromEnvironment(env).revocationContext();
+      return CredentialSources.fromEnvironment(env);
     } catch (BrokerException e) {
       err.println("taskbound: warning: " + e.getMessage() + "; Vault credentials cannot be revoked by this teardown");
       err.flush();
-      return RevocationContext.builder().build();
+      return CredentialSources.NONE;
     }
+  }
+
+  /** Finishes the session in {@code stateDir} with the host's configuration in {@code env}. */
+  static TeardownReport finish(Path stateDir, Map<String, String> env, PrintWriter err) {
+    CredentialSources sources = sources(env, err);
+    return Session.finish(stateDir, sources.revocationContext(), sources);
   }
 
   @Override
@@ -81,7 +83,7 @@ final class TeardownCommand implements Callable<Integer> {
       spec.commandLine().getErr().flush();
       return 0;
     }
-    TeardownReport report = Session.finish(session, revocationContext());
+    TeardownReport report = finish(session, env, spec.commandLine().getErr());
     RunSummary.printTeardown(spec.commandLine().getErr(), report);
     return report.ok() ? 0 : ExitCodes.TEARDOWN;
   }

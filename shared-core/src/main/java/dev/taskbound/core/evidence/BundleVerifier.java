@@ -329,41 +329,25 @@ public final class BundleVerifier {
     }
     List<String> verifiedBy = new java.util.ArrayList<>();
     List<String> notVerified = new java.util.ArrayList<>();
+    boolean orgCertifiedRecovery = false;
     if (anchors.orgKeys().isPresent()) {
-      EvidenceEvent carrier = rekey != null ? rekey : opened;
-      JsonNode statement = carrier == null ? null : carrier.data().get("signer_statement");
-      if (statement == null) {
-        return rejected(n, carrier == null ? 0 : carrier.seq(), where + "signer: " + (carrier == null ? "no session.opened event"
-            : carrier.type() + " at line " + carrier.seq()) + " holds no org-signed statement (signer_statement),"
-            + " so --trusted-keys cannot vouch for kid " + sealed.kid());
+      OrgVerdict org = org(anchors.orgKeys().get(), events, opened, sealed, where);
+      if (org.rejected() != null) {
+        return org.rejected();
       }
-      KeyStatement.Checked c = KeyStatement.check(statement, anchors.orgKeys().get());
-      if (c.problem() != null) {
-        return rejected(n, carrier.seq(), where + "signer: " + c.problem());
+      if (org.verified() != null) {
+        verifiedBy.add(org.verified());
+        orgCertifiedRecovery = rekey != null;
+      } else {
+        notVerified.add(org.notVerified());
       }
-      String session = events.isEmpty() ? null : events.get(0).session();
-      if (!c.claims().path("session").asText("").equals(session)) {
-        return rejected(n, carrier.seq(), where + "signer: statement certifies session " + c.claims().path("session").asText("?")
-            + ", not this bundle's session " + session);
-      }
-      if (!c.claims().path("kid").asText("").equals(sealed.kid())) {
-        return rejected(n, carrier.seq(), where + "signer: statement certifies evidence key " + c.claims().path("kid").asText("?")
-            + ", but the seal is by kid " + sealed.kid() + " (re-signed with another key?)");
-      }
-      Instant expires = KeyStatement.instant(c.claims(), "expires_at");
-      if (expires == null || sealed.sealedAt() == null || sealed.sealedAt().isAfter(expires)) {
-        return rejected(n, carrier.seq(), where + "signer: statement expired at " + c.claims().path("expires_at").asText("?")
-            + ", before the seal at " + sealed.sealedAt());
-      }
-      if (rekey != null && !c.claims().path("recovery_of").path("chain_head").asText("").equals(rekey.prev())) {
-        return rejected(n, carrier.seq(), where + "signer: statement for recovery key " + sealed.kid()
-            + " does not name the chain head " + rekey.prev() + " it continues");
-      }
-      verifiedBy.add("org signer " + statement.path("signer").asText("?") + " key version " + c.version() + " (--trusted-keys)");
     }
     if (!anchors.expectedKids().isEmpty()) {
       if (anchors.expectedKids().contains(sealed.kid())) {
         verifiedBy.add("the host record (--expect-kid " + sealed.kid() + ")");
+      } else if (orgCertifiedRecovery && anchors.expectedKids().contains(rekey.data().path("previous_kid").asText(""))) {
+        verifiedBy.add("the host record (--expect-kid " + rekey.data().path("previous_kid").asText()
+            + ": the session's key, whose chain the certified recovery key continues)");
       } else if (rekey != null && anchors.expectedKids().contains(rekey.data().path("previous_kid").asText(""))) {
         notVerified.add("the host recorded the lost key " + rekey.data().path("previous_kid").asText() + ", which sealed nothing");
       } else {
@@ -384,6 +368,70 @@ public final class BundleVerifier {
     }
     return new Signer(null, true, "verified by " + String.join(" and ", verifiedBy) + (rekey == null ? "" : "; " + recovery
         .replaceFirst("; $", "")));
+  }
+
+  /** What the org signer's statement says of the seal: rejected, or the text of verified or notVerified. */
+  private record OrgVerdict(Signer rejected, String verified, String notVerified) {}
+
+  /**
+   * Checks the statement that certifies the sealing key: in {@code session.opened} for the session's
+   * key, in the {@code evidence.rekeyed} event for a recovery key (whose statement must also name the
+   * lost key and the chain head the recovery continues). A recovery key without a statement is not
+   * verified (exit 3): a recovery without Vault at hand forges nothing, but the org vouches for nothing.
+   */
+  private static OrgVerdict org(OrgKeys keys, List<EvidenceEvent> events, EvidenceEvent opened, Sealed sealed, String where) {
+    long n = events.size();
+    EvidenceEvent rekey = sealed.rekey();
+    EvidenceEvent carrier = rekey != null ? rekey : opened;
+    JsonNode statement = carrier == null ? null : carrier.data().get("signer_statement");
+    if (statement == null && rekey != null) {
+      return new OrgVerdict(null, null, "the org signer did not certify recovery key " + sealed.kid() + " (" + REKEYED
+          + " at line " + rekey.seq() + " holds no signer_statement)");
+    }
+    if (statement == null) {
+      return orgRejected(n, carrier == null ? 0 : carrier.seq(), where + "signer: " + (carrier == null
+          ? "no session.opened event" : carrier.type() + " at line " + carrier.seq())
+          + " holds no org-signed statement (signer_statement), so --trusted-keys cannot vouch for kid " + sealed.kid());
+    }
+    KeyStatement.Checked c = KeyStatement.check(statement, keys);
+    if (c.problem() != null) {
+      return orgRejected(n, carrier.seq(), where + "signer: " + c.problem());
+    }
+    String session = events.isEmpty() ? null : events.get(0).session();
+    if (!c.claims().path("session").asText("").equals(session)) {
+      return orgRejected(n, carrier.seq(), where + "signer: statement certifies session "
+          + c.claims().path("session").asText("?") + ", not this bundle's session " + session);
+    }
+    if (!c.claims().path("kid").asText("").equals(sealed.kid())) {
+      return orgRejected(n, carrier.seq(), where + "signer: statement certifies evidence key "
+          + c.claims().path("kid").asText("?") + ", but the seal is by kid " + sealed.kid() + " (re-signed with another key?)");
+    }
+    Instant expires = KeyStatement.instant(c.claims(), "expires_at");
+    if (expires == null || sealed.sealedAt() == null || sealed.sealedAt().isAfter(expires)) {
+      return orgRejected(n, carrier.seq(), where + "signer: statement expired at " + c.claims().path("expires_at").asText("?")
+          + ", before the seal at " + sealed.sealedAt());
+    }
+    String org = "org signer " + statement.path("signer").asText("?") + " key version " + c.version() + " (--trusted-keys)";
+    if (rekey == null) {
+      return new OrgVerdict(null, org, null);
+    }
+    JsonNode recoveryOf = c.claims().path("recovery_of");
+    if (!recoveryOf.path("chain_head").asText("").equals(rekey.prev())) {
+      return orgRejected(n, carrier.seq(), where + "signer: statement for recovery key " + sealed.kid()
+          + " does not name the chain head " + rekey.prev() + " it continues");
+    }
+    String lost = rekey.data().path("previous_kid").asText("");
+    if (!recoveryOf.path("kid").asText("").equals(lost)) {
+      return orgRejected(n, carrier.seq(), where + "signer: statement for recovery key " + sealed.kid() + " recovers key "
+          + recoveryOf.path("kid").asText("?") + ", not the lost key " + lost + " the " + REKEYED + " event names");
+    }
+    return new OrgVerdict(null, org + ", which certified recovery key " + sealed.kid() + " to continue chain head "
+        + rekey.prev() + " (line " + (rekey.seq() - 1) + ") of session " + session + " after its key " + lost
+        + " was lost", null);
+  }
+
+  private static OrgVerdict orgRejected(long n, long line, String message) {
+    return new OrgVerdict(rejected(n, line, message), null, null);
   }
 
   private static Signer rejected(long n, long line, String message) {

@@ -7,13 +7,11 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
-import java.io.IOException;
-import java.nio.file.Path;
 
 /**
  * The EC P-256 key that seals a session's evidence (ES256). Its {@code kid} is its RFC 7638
  * thumbprint; its public half is published with {@code use: sig}. Immutable and thread-safe; the
- * private half leaves the instance only through {@link #writeTo}.
+ * private half never leaves the instance (nor the process: there is no way to write or load it).
  */
 public final class SealingKey {
   private final ECKey key;
@@ -34,35 +32,6 @@ public final class SealingKey {
           new ECKey.Builder(k).keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.ES256).keyIDFromThumbprint().build());
     } catch (JOSEException e) {
       throw new EvidenceException("cannot generate an EC P-256 sealing key: " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * Loads a key written by {@link #writeTo}.
-   *
-   * @throws EvidenceException if the file cannot be read or is not a private EC P-256 JWK with a
-   *     kid; the message names the file, never the key
-   */
-  public static SealingKey load(Path file) {
-    try {
-      ECKey k = PrivateJwkFile.read(file);
-      return new SealingKey(new ECKey.Builder(k).keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.ES256).build());
-    } catch (IOException e) {
-      throw new EvidenceException("cannot load sealing key: " + e.getMessage(), e);
-    }
-  }
-
-  /**
-   * Writes the private key as a JWK, mode 0600, created atomically; replaces an existing file.
-   *
-   * @throws EvidenceException if the file cannot be written or the file system lacks POSIX
-   *     permissions
-   */
-  public void writeTo(Path file) {
-    try {
-      PrivateJwkFile.write(file, key);
-    } catch (IOException e) {
-      throw new EvidenceException("cannot write sealing key to " + file + ": " + e.getMessage(), e);
     }
   }
 

@@ -33,8 +33,9 @@ import java.util.regex.Pattern;
  * 7638 thumbprint; its public half is published by {@link #jwksJson()} with {@code use: jwt-svid},
  * so any SPIFFE library validates the tokens against that JWK Set as the trust domain's bundle.
  *
- * <p>Instances are immutable and thread-safe. The private key never leaves the instance except
- * through {@link #writePrivateKey}.
+ * <p>Instances are immutable and thread-safe. The private key never leaves the instance: a session
+ * generates its issuer at open, mints its identity and keeps nothing on disk (issue 14), so neither
+ * the agent nor a raw-disk read of the state directory finds it; nothing re-mints after open.
  */
 public final class IdentityIssuer {
   /** The JWK {@code use} value SPIFFE bundles give JWT authorities. */
@@ -69,8 +70,8 @@ public final class IdentityIssuer {
   }
 
   /**
-   * Loads a key written by {@link #writePrivateKey} (or one a platform team provides as a private EC
-   * P-256 JWK with a {@code kid}; its {@code use} is set to {@code jwt-svid}).
+   * Loads an issuer key a platform team provides as a private EC P-256 JWK with a {@code kid} (its
+   * {@code use} is set to {@code jwt-svid}). Sessions never write their own key.
    *
    * @throws IdentityException if the file cannot be read or is not such a key; the message names
    *     the file, never the key
@@ -90,21 +91,6 @@ public final class IdentityIssuer {
         .algorithm(JWSAlgorithm.ES256)
         .keyIDFromThumbprint()
         .build();
-  }
-
-  /**
-   * Writes the private key as a JWK, mode 0600, created atomically (see {@link PrivateJwkFile}).
-   * Replaces an existing file.
-   *
-   * @throws IdentityException if the file cannot be written or the file system lacks POSIX
-   *     permissions
-   */
-  public void writePrivateKey(Path file) {
-    try {
-      PrivateJwkFile.write(file, key);
-    } catch (IOException e) {
-      throw new IdentityException("cannot write identity key to " + file + ": " + e.getMessage(), e);
-    }
   }
 
   /** The {@code kid} of the signing key (its RFC 7638 thumbprint for generated keys). */

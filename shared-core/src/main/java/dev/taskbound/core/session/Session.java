@@ -991,6 +991,19 @@ public final class Session implements AutoCloseable {
    *     still holds it
    */
   public static TeardownReport finish(Path stateDir, RevocationContext revocation) {
+    return finish(stateDir, revocation, CredentialSources.NONE);
+  }
+
+  /**
+   * As {@link #finish(Path, RevocationContext)}; when the session's evidence must be sealed with a
+   * new key (its own was lost with its process) and its policy names an org signer ({@code
+   * evidence.signer}), that signer certifies the new key through {@code sources}' Vault, and the seal
+   * fails (exit 123, state kept for a retry) if it cannot.
+   *
+   * @throws SessionException if the directory is not a session's, or the session's own process
+   *     still holds it
+   */
+  public static TeardownReport finish(Path stateDir, RevocationContext revocation, CredentialSources sources) {
     Path sessionFile = stateDir.resolve("session.json");
     Optional<Completion.Record> completed = Files.isRegularFile(sessionFile) ? Optional.empty() : Completion.of(stateDir);
     if (completed.isPresent()) {
@@ -1007,6 +1020,7 @@ public final class Session implements AutoCloseable {
     TeardownReport report;
     LiveResources live = new LiveResources();
     live.revocation = java.util.Objects.requireNonNull(revocation, "revocation");
+    live.recoveryCertifier = RecoveryCertifier.of(layout, record, sources, java.time.Clock.systemUTC());
     Optional<TeardownReport> previous = previousReport(record);
     try (TeardownJournal journal = TeardownJournal.read(layout.journal())) {
       TeardownRunner runner = new TeardownRunner(

@@ -80,10 +80,6 @@ public record SessionLayout(Path sessionRoot, Path stateDir, Path runtimeDir) {
     return stateDir.resolve("events.jsonl");
   }
 
-  public Path sealingKey() {
-    return stateDir.resolve("sealing-key.jwk");
-  }
-
   /** The org signer's statement certifying the evidence key, when the Ceiling names a signer. */
   public Path signerStatement() {
     return stateDir.resolve("signer-statement.json");

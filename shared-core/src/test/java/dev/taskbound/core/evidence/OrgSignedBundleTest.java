@@ -48,15 +48,6 @@ class OrgSignedBundleTest {
 
   private record Verdict(int code, String out, String err) {}
 
-  private Verdict verify(Path bundle, String trustedKeys) throws Exception {
-    Path keys = Files.writeString(tmp.resolve("trusted-" + System.nanoTime() + ".json"), trustedKeys);
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = new CommandLine(new VerifyCommand()).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
-        .execute(bundle.toString(), "--trusted-keys", keys.toString());
-    return new Verdict(code, out.toString().strip(), err.toString().strip());
-  }
-
   @Test
   void anIntactCertifiedBundleVerifiesAndNamesTheOrgKeyVersion() throws Exception {
     SealingKey key = SealingKey.generate();
@@ -182,5 +173,136 @@ class OrgSignedBundleTest {
     assertThat(m.code()).isEqualTo(1);
     assertThat(m.err()).isEqualTo("invalid: signer: session.opened at line 1 holds no org-signed statement"
         + " (signer_statement), so --trusted-keys cannot vouch for kid " + key.keyId());
+  }
+
+  /** The claims the org signer certifies a recovery key with ({@code teardown --session} after a SIGKILL). */
+  private static Map<String, Object> recoveryClaims(SealingKey fresh, String lostKid, String chainHead) {
+    Map<String, Object> claims = new LinkedHashMap<>();
+    claims.put("kid", fresh.keyId());
+    claims.put("jwk", fresh.publicJwk());
+    claims.put("task", SampleSession.TASK);
+    claims.put("session", SampleSession.SESSION);
+    claims.put("trust_domain", "acme.dev");
+    claims.put("policy_digest", "sha256:0123456789ab");
+    claims.put("issued_at", "2026-11-27T10:00:08Z");
+    claims.put("expires_at", "2026-11-27T11:00:08Z");
+    claims.put("recovery_of", new LinkedHashMap<>(Map.of("kid", lostKid, "chain_head", chainHead)));
+    return claims;
+  }
+
+  /**
+   * A session whose process died: its certified key {@code lost} sealed nothing; a recovery appended
+   * {@code evidence.rekeyed} for {@code named} (with the statement {@code statementFor} makes from the
+   * chain head, or none) and sealed with {@code sealer}. The first {@code keep} scripted events stay.
+   */
+  private SampleSession recovered(String name, SealingKey lost, SealingKey named, SealingKey sealer, int keep,
+      java.util.function.Function<String, ObjectNode> statementFor) throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve(name));
+    Path events = dir.resolve("events.jsonl");
+    Path seal = dir.resolve("seal.json");
+    try (EvidenceLog log = EvidenceLog.create(events, SampleSession.SESSION,
+        SampleSession.steppingClock(java.time.Instant.parse("2026-11-27T10:00:00Z")))) {
+      SampleSession.writeEvents(log, certified(lost, c -> { }, 1).subList(0, keep));
+      String head = log.lastHash();
+      Map<String, Object> data = new LinkedHashMap<>();
+      data.put("reason", "the session's evidence key lived only in the memory of its process, which is gone");
+      data.put("previous_kid", lost.keyId());
+      data.put("kid", named.keyId());
+      data.put("jwk", named.publicJwk());
+      data.put("chain_head", head);
+      ObjectNode statement = statementFor.apply(head);
+      if (statement != null) {
+        data.put("signer_statement", statement);
+      }
+      log.append("evidence.rekeyed", data);
+      Sealer.seal(log, sealer, seal, java.time.Clock.fixed(java.time.Instant.parse("2026-11-27T10:00:10Z"),
+          java.time.ZoneOffset.UTC));
+    }
+    Files.writeString(dir.resolve("jwks.json"), JwkSets.merge(lost.publicJwkSetJson(), sealer.publicJwkSetJson()));
+    return SampleSession.at(dir, sealer);
+  }
+
+  private ObjectNode recoveryStatement(SealingKey fresh, String lostKid, String head, TransitStub by) {
+    return KeyStatement.issue("vault-transit:transit/taskbound-evidence", recoveryClaims(fresh, lostKid, head),
+        b -> by.sign(1, b));
+  }
+
+  private Verdict verify(Path bundle, String trustedKeys, String... more) throws Exception {
+    Path keys = Files.writeString(tmp.resolve("trusted-" + System.nanoTime() + ".json"), trustedKeys);
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    List<String> args = new java.util.ArrayList<>(List.of(bundle.toString(), "--trusted-keys", keys.toString()));
+    args.addAll(List.of(more));
+    int code = new CommandLine(new VerifyCommand()).setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
+        .execute(args.toArray(String[]::new));
+    return new Verdict(code, out.toString().strip(), err.toString().strip());
+  }
+
+  @Test
+  void aRecoveryKeyTheOrgSignerCertifiedVerifiesAndVerifySaysWhatItVerified() throws Exception {
+    SealingKey lost = SealingKey.generate();
+    SealingKey fresh = SealingKey.generate();
+    SampleSession s = recovered("certified", lost, fresh, fresh, 17, head -> recoveryStatement(fresh, lost.keyId(), head, transit));
+    String head = s.lines().get(16).replaceFirst(".*\"hash\":\"(sha256:[0-9a-f]{64})\".*", "$1");
+
+    Verdict v = verify(s.dir, transit.keysResponse(), "--expect-kid", lost.keyId());
+
+    assertThat(v.code()).as(v.err()).isZero();
+    assertThat(v.out()).contains("resealed by recovery key " + fresh.keyId())
+        .contains("signer verified by org signer vault-transit:transit/taskbound-evidence key version 1 (--trusted-keys),"
+            + " which certified recovery key " + fresh.keyId() + " to continue chain head " + head + " (line 17) of session "
+            + SampleSession.SESSION + " after its key " + lost.keyId() + " was lost")
+        .contains("the host record (--expect-kid " + lost.keyId() + ": the session's key, whose chain the certified"
+            + " recovery key continues)");
+  }
+
+  @Test
+  void aRecoveryKeyNobodyCertifiedIsNotVerifiedWithExitThree() throws Exception {
+    SealingKey lost = SealingKey.generate();
+    SealingKey fresh = SealingKey.generate();
+    SampleSession s = recovered("uncertified", lost, fresh, fresh, 17, head -> null);
+
+    Verdict v = verify(s.dir, transit.keysResponse());
+
+    assertThat(v.code()).as(v.out()).isEqualTo(3);
+    assertThat(v.out() + v.err()).contains("signer NOT verified").contains("the org signer did not certify recovery key "
+        + fresh.keyId() + " (evidence.rekeyed at line 18 holds no signer_statement)");
+  }
+
+  @Test
+  void forgedRekeysFailAndNameWhatFailed() throws Exception {
+    SealingKey lost = SealingKey.generate();
+    SealingKey genuine = SealingKey.generate();
+    SealingKey attacker = SealingKey.generate();
+    TransitStub impostor = new TransitStub();
+    String cut = "sha256:" + "ab".repeat(32);
+    Map<String, SampleSession> rows = new LinkedHashMap<>();
+    // The events from the egress.denied on cut off, a recovery appended and sealed with the attacker's key.
+    rows.put("a genuine recovery statement reused for the attacker's key", recovered("reused", lost, attacker, attacker, 8,
+        head -> recoveryStatement(genuine, lost.keyId(), head, transit)));
+    rows.put("a statement signed by another Transit key", recovered("impostor", lost, attacker, attacker, 8,
+        head -> recoveryStatement(attacker, lost.keyId(), head, impostor)));
+    rows.put("a statement certifying another chain head", recovered("head", lost, attacker, attacker, 8,
+        head -> recoveryStatement(attacker, lost.keyId(), cut, transit)));
+    rows.put("a statement recovering another session's key", recovered("other-kid", lost, attacker, attacker, 8,
+        head -> recoveryStatement(attacker, genuine.keyId(), head, transit)));
+    Map<String, String> expected = new LinkedHashMap<>();
+    expected.put("a genuine recovery statement reused for the attacker's key", "invalid: signer: statement certifies"
+        + " evidence key " + genuine.keyId() + ", but the seal is by kid " + attacker.keyId() + " (re-signed with another key?)");
+    expected.put("a statement signed by another Transit key", "invalid: signer: statement: bad signature (not by"
+        + " vault-transit:transit/taskbound-evidence key version 1)");
+    expected.put("a statement certifying another chain head", "invalid: signer: statement for recovery key "
+        + attacker.keyId() + " does not name the chain head " + rows.get("a statement certifying another chain head")
+        .lines().get(8).replaceFirst(".*\"prev\":\"(sha256:[0-9a-f]{64})\".*", "$1") + " it continues");
+    expected.put("a statement recovering another session's key", "invalid: signer: statement for recovery key "
+        + attacker.keyId() + " recovers key " + genuine.keyId() + ", not the lost key " + lost.keyId()
+        + " the evidence.rekeyed event names");
+
+    for (Map.Entry<String, SampleSession> row : rows.entrySet()) {
+      Verdict v = verify(row.getValue().dir, transit.keysResponse());
+
+      assertThat(v.code()).as(row.getKey()).isEqualTo(1);
+      assertThat(v.err()).as(row.getKey()).isEqualTo(expected.get(row.getKey()));
+    }
   }
 }

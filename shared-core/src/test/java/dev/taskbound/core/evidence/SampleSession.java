@@ -137,6 +137,11 @@ final class SampleSession {
     }
   }
 
+  /** A bundle directory written by other means, sealed by {@code key}. */
+  static SampleSession at(Path dir, SealingKey key) {
+    return new SampleSession(dir, dir.resolve("events.jsonl"), dir.resolve("seal.json"), key, -1);
+  }
+
   List<String> lines() throws IOException {
     return new ArrayList<>(Files.readAllLines(events, StandardCharsets.UTF_8));
   }

@@ -16,7 +16,6 @@ import io.spiffe.svid.jwtsvid.JwtSvid;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -162,20 +161,17 @@ class IdentityIssuerTest {
   }
 
   @Test
-  void loadedKeyKeepsItsKidAndIsWrittenOwnerOnly() throws Exception {
-    IdentityIssuer issuer = IdentityIssuer.generate(clock);
-    Path file = dir.resolve("identity.jwk");
+  void aPlatformSuppliedKeyIsLoadedWithItsKidAndMintsTokensItsJwkSetValidates() throws Exception {
+    com.nimbusds.jose.jwk.ECKey supplied = new com.nimbusds.jose.jwk.gen.ECKeyGenerator(com.nimbusds.jose.jwk.Curve.P_256)
+        .keyIDFromThumbprint(true).generate();
+    Path file = Files.writeString(dir.resolve("issuer.jwk"), supplied.toJSONString());
 
-    issuer.writePrivateKey(file);
     IdentityIssuer loaded = IdentityIssuer.load(file, clock);
     TaskIdentity identity = loaded.mint(request(AUDIENCE, clock.instant().plus(Duration.ofMinutes(5))));
 
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
-    assertThat(loaded.keyId()).isEqualTo(issuer.keyId());
-    assertThat(JwtSvid.parseAndValidate(identity.token(), bundle(issuer.jwksJson()), Set.of(AUDIENCE))).isNotNull();
-    try (var listing = Files.list(dir)) {
-      assertThat(listing).containsExactly(file);
-    }
+    assertThat(loaded.keyId()).isEqualTo(supplied.getKeyID());
+    assertThat(loaded.jwksJson()).doesNotContain("\"d\"").contains("\"use\":\"jwt-svid\"");
+    assertThat(JwtSvid.parseAndValidate(identity.token(), bundle(loaded.jwksJson()), Set.of(AUDIENCE))).isNotNull();
   }
 
   @Test

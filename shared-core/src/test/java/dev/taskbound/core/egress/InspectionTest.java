@@ -218,6 +218,27 @@ class InspectionTest {
   }
 
   @Test
+  void aModelCallIsNamedWithTheModelFromItsBodyWhichIsRelayedUnchanged() throws Exception {
+    HttpsStandIn up = standIn("api.anthropic.com");
+    gateway(Set.of("api.anthropic.com"), Map.of("api.anthropic.com", "127.0.0.1"), trusting(upstreamCa.certificate()),
+        "api.anthropic.com:" + up.port());
+    String body = "{\"max_tokens\":64,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+        + "\"model\":\"claude-sonnet-4-5\"}";
+
+    HttpResponse<String> r = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.anthropic.com:" + up.port()
+        + "/v1/messages")).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(up.received()).singleElement()
+        .satisfies(req -> assertThat(new String(req.body(), StandardCharsets.UTF_8)).isEqualTo(body));
+    assertThat(recorded).singleElement().satisfies(req -> {
+      assertThat(req.actions()).containsExactly(new RequestGate.RequestAction("model.call", "claude-sonnet-4-5"));
+      assertThat(req.pathTemplate()).isEqualTo("/v1/messages");
+    });
+  }
+
+  @Test
   void injectsIntoBasicAuthenticationAsGitSendsIt() throws Exception {
     HttpsStandIn up = standIn("api.github.com");
     githubGateway(up);

@@ -139,6 +139,12 @@ final class EnvelopeOptions {
     if (runtime != null) {
       b.runtimeRoot(runtime);
     }
+    // Issue 15: the CAs inspected upstreams are verified against instead of the system's (a host
+    // setting for local stand-ins; no policy can weaken upstream verification).
+    Path upstreamCa = envPath(env, "TASKBOUND_INSPECT_UPSTREAM_CA");
+    if (upstreamCa != null) {
+      b.inspectionUpstreamTrust(upstreamCa);
+    }
     claims.forEach(b::identityClaim);
     // Host configuration for the brokers, read once here; secrets come from the environment or files.
     b.credentialSources(CredentialSources.fromEnvironment(env));

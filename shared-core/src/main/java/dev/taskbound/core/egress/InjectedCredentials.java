@@ -42,6 +42,8 @@ public final class InjectedCredentials {
   }
 
   private final List<Binding> bindings = new CopyOnWriteArrayList<>();
+  /** Real values a {@link #rebind} replaced: still refused if the agent ever sends one. */
+  private final List<Secret> retired = new CopyOnWriteArrayList<>();
   private final SecureRandom random = new SecureRandom();
 
   /** An empty set of bindings for one session. */
@@ -63,20 +65,48 @@ public final class InjectedCredentials {
       throw new UnsupportedOperationException("InjectedCredentials.NONE binds nothing");
     }
     Objects.requireNonNull(real, "real");
-    for (Binding b : bindings) {
-      if (b.real().equals(real) && b.hosts().equals(Set.copyOf(hosts))) {
-        return b.placeholder();
+    synchronized (bindings) {
+      for (Binding b : bindings) {
+        if (b.real().equals(real) && b.hosts().equals(Set.copyOf(hosts))) {
+          return b.placeholder();
+        }
       }
+      String placeholder = newPlaceholder(real.reveal());
+      bindings.add(new Binding(Set.copyOf(hosts), header.toLowerCase(Locale.ROOT), placeholder, real));
+      return placeholder;
     }
-    String value = real.reveal();
+  }
+
+  private String newPlaceholder(String value) {
     var m = KEPT_PREFIX.matcher(value);
     StringBuilder sb = new StringBuilder(m.find() ? m.group() : "").append("tbph");
     for (int i = 0; i < 36; i++) {
       sb.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
     }
-    String placeholder = sb.toString();
-    bindings.add(new Binding(Set.copyOf(hosts), header.toLowerCase(Locale.ROOT), placeholder, real));
-    return placeholder;
+    return sb.toString();
+  }
+
+  /**
+   * Replaces the real value behind {@code placeholder} (a refreshed token): the agent keeps the
+   * placeholder it holds, and the gateway injects {@code real} from now on. The value it replaces
+   * stays refused in requests, like every real value.
+   *
+   * @return whether {@code placeholder} was bound here
+   */
+  public boolean rebind(String placeholder, Secret real) {
+    Objects.requireNonNull(placeholder, "placeholder");
+    Objects.requireNonNull(real, "real");
+    synchronized (bindings) {
+      for (int i = 0; i < bindings.size(); i++) {
+        Binding b = bindings.get(i);
+        if (b.placeholder().equals(placeholder)) {
+          bindings.set(i, new Binding(b.hosts(), b.header(), placeholder, real));
+          retired.add(b.real());
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** Whether any credential is bound to {@code host}. */
@@ -106,11 +136,46 @@ public final class InjectedCredentials {
     return Optional.empty();
   }
 
-  /** The first binding whose real value occurs in {@code text}. */
+  /** The first binding whose real value (or a value it replaced) occurs in {@code text}. */
   Optional<Binding> realValueIn(String text) {
     for (Binding b : bindings) {
       if (text.contains(b.real().reveal())) {
         return Optional.of(b);
+      }
+    }
+    for (Secret old : retired) {
+      if (text.contains(old.reveal())) {
+        return Optional.of(new Binding(Set.of(), "", "", old));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * Where a placeholder or a real value of this session occurs in {@code head} (its target, a header
+   * value, or inside {@code Basic} credentials), for a request the gateway reads in clear on a host
+   * it does not inspect: nothing is injected there, so either is refused. Empty when neither occurs.
+   */
+  Optional<String> foundIn(RequestHead head) {
+    if (bindings.isEmpty()) {
+      return Optional.empty();
+    }
+    if (placeholderIn(head.target()).isPresent() || realValueIn(head.target()).isPresent()) {
+      return Optional.of("the request target");
+    }
+    for (RequestHead.Header h : head.headers()) {
+      String value = h.value();
+      String seen = value;
+      if (value.length() > 6 && value.regionMatches(true, 0, "Basic ", 0, 6)) {
+        try {
+          seen = value + "\n" + new String(java.util.Base64.getDecoder().decode(value.substring(6).strip()),
+              java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+          // not base64: only the raw value is searched
+        }
+      }
+      if (placeholderIn(seen).isPresent() || realValueIn(seen).isPresent()) {
+        return Optional.of("header " + h.name());
       }
     }
     return Optional.empty();

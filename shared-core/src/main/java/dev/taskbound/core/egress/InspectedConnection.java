@@ -39,6 +39,9 @@ final class InspectedConnection implements Runnable {
   /** The most of a git-receive-pack body read before the ref updates must have been seen. */
   private static final int MAX_COMMANDS_BYTES = 1024 * 1024;
   private static final int COPY_BYTES = 64 * 1024;
+  /** The most of a JSON body read to find its target (a model API request). */
+  private static final int MAX_JSON_BYTES = 1024 * 1024;
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final Gateway.Context ctx;
   private final Inspection inspection;
@@ -145,11 +148,19 @@ final class InspectedConnection implements Runnable {
     rest.get(early);
     prefix.write(early);
     List<RequestGate.RequestAction> named = new ArrayList<>();
+    boolean continued = false;
     if (match.needsReceivePack()) {
       List<ReceivePack.Update> updates = readCommands(prefix, isChunked, length, chunked);
       for (ReceivePack.Update u : updates) {
         named.add(new RequestGate.RequestAction(u.delete() ? "git.ref.delete" : "git.push", u.ref()));
       }
+    } else if (match.bodyField().isPresent()) {
+      if (head.values("Expect").stream().anyMatch(v -> v.equalsIgnoreCase("100-continue"))) {
+        tls.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)); // the body is read first
+        continued = true;
+      }
+      String target = readJsonField(prefix, isChunked, length, chunked, match.bodyField().get());
+      named.add(new RequestGate.RequestAction(match.action(), target));
     } else {
       named.add(new RequestGate.RequestAction(match.action(), match.pathTarget()));
     }
@@ -168,7 +179,7 @@ final class InspectedConnection implements Runnable {
     if (!connectUpstream()) {
       return false;
     }
-    if (expectContinue && !match.needsReceivePack()) {
+    if (expectContinue && !match.needsReceivePack() && !continued) {
       tls.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
     }
     boolean clientCloses = head.connectionTokens().contains("close") || head.version().equals("HTTP/1.0");
@@ -235,6 +246,42 @@ final class InspectedConnection implements Runnable {
         chunked.check(ByteBuffer.wrap(buf, 0, n));
       }
       prefix.write(buf, 0, n);
+    }
+  }
+
+  /**
+   * Reads a JSON body of at most {@link #MAX_JSON_BYTES} whole (what was read stays in {@code prefix})
+   * and returns its top-level string {@code field}: the model a model API call names. A larger body,
+   * or one without the field, names no target ({@code ""}); the request is still decided and relayed.
+   */
+  private String readJsonField(ByteArrayOutputStream prefix, boolean isChunked, long length, ChunkedBody chunked,
+      String field) throws IOException, ProxyRequestException {
+    if (!isChunked && length > MAX_JSON_BYTES) {
+      return "";
+    }
+    byte[] buf = new byte[8192];
+    while (isChunked ? chunked != null && !chunked.complete() : prefix.size() < length) {
+      if (prefix.size() >= MAX_JSON_BYTES) {
+        return "";
+      }
+      int max = isChunked ? buf.length : (int) Math.min(buf.length, length - prefix.size());
+      int n = tls.input().read(buf, 0, max);
+      if (n < 0) {
+        throw new ProxyRequestException(400, "the connection ended inside the request body");
+      }
+      if (isChunked) {
+        chunked.check(ByteBuffer.wrap(buf, 0, n));
+      }
+      prefix.write(buf, 0, n);
+    }
+    byte[] raw = prefix.toByteArray();
+    byte[] body = isChunked ? Dechunk.prefix(raw) : raw;
+    try {
+      com.fasterxml.jackson.databind.JsonNode value = JSON.readTree(body).path(field);
+      String text = value.isTextual() ? dev.taskbound.core.SafeText.line(value.asText()) : "";
+      return text.length() > 128 ? text.substring(0, 128) : text;
+    } catch (IOException e) {
+      return ""; // not JSON: the upstream will say so; nothing names a target
     }
   }
 

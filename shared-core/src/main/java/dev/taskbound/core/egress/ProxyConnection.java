@@ -209,6 +209,16 @@ final class ProxyConnection implements Relay.Handler {
       }
       return;
     }
+    if (!connect) {
+      // Issue 15: a plain request is never inspected, so nothing is injected into it; a placeholder
+      // (or a real value) in it would leave in clear for a host it does not belong to.
+      Optional<String> where = ctx.inspection().credentials().foundIn(head);
+      if (where.isPresent()) {
+        throw new ProxyRequestException(403, "a credential of this session (or its placeholder) in " + where.get() + " of a plain"
+            + " http request to " + decision.host() + "; placeholders are replaced only on https to the hosts they"
+            + " belong to, which the gateway inspects", GatewayEvents.CREDENTIAL_MISUSE);
+      }
+    }
     if (connect && ctx.inspection().inspects(decision.host())) {
       inspectAfterHello();
       return;

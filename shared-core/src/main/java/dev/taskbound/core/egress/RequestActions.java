@@ -44,6 +44,11 @@ final class RequestActions {
     boolean needsReceivePack() {
       return entry.isPresent() && entry.get().target().equals("receive-pack");
     }
+
+    /** The top-level JSON field of the body that names the target ({@code json:model}), or empty. */
+    Optional<String> bodyField() {
+      return entry.filter(e -> e.target().startsWith("json:")).map(e -> e.target().substring("json:".length()));
+    }
   }
 
   private final List<Entry> entries;

@@ -72,6 +72,7 @@ public final class SummaryRenderer {
       }
     }
 
+    md.append(ActionTally.markdown(events)); // issue 15: inspected requests by gate action
     List<List<SessionReport.Step>> earlier = r.earlierAttempts();
     md.append(earlier.isEmpty() ? "\n### Teardown\n\n" : "\n### Teardown (attempt " + (earlier.size() + 1) + ", final)\n\n");
     if (r.steps.isEmpty()) {

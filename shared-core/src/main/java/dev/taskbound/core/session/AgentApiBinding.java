@@ -4,6 +4,7 @@ import dev.taskbound.core.broker.Secret;
 import dev.taskbound.core.broker.UndoRecorder;
 import dev.taskbound.core.broker.github.GithubBroker;
 import dev.taskbound.core.broker.github.GithubRefresh;
+import dev.taskbound.core.egress.InjectedCredentials;
 import dev.taskbound.core.evidence.EventType;
 import dev.taskbound.core.gate.AccessAction;
 import dev.taskbound.core.gate.AccessEvent;
@@ -36,6 +37,9 @@ final class AgentApiBinding {
   private final AtomicReference<Secret> githubToken = new AtomicReference<>();
   private final BiConsumer<String, Map<String, ?>> events;
   private final Consumer<Secret> revoked;
+  /** Issue 15: where the GitHub token is injected by the gateway, and the placeholder the agent holds. */
+  private volatile InjectedCredentials injected;
+  private volatile String placeholder;
 
   /**
    * @param revoked told when a replaced GitHub token was revoked, so that its journal entry is
@@ -64,6 +68,16 @@ final class AgentApiBinding {
   /** The GitHub token the agent holds now; a refresh replaces it. */
   void githubTokenIssued(Secret token) {
     githubToken.set(token);
+  }
+
+  /**
+   * The agent holds {@code placeholder} for the GitHub token (its hosts are inspected): a refresh
+   * swaps the real value behind the placeholder in the gateway and hands the agent the same
+   * placeholder again, so the real token never enters the sandbox.
+   */
+  void githubTokenInjected(InjectedCredentials credentials, String placeholder) {
+    this.injected = credentials;
+    this.placeholder = placeholder;
   }
 
   private SecretProvider secrets() {
@@ -95,6 +109,11 @@ final class AgentApiBinding {
       fresh.revokeOld().run();
       revoked.accept(current);
     };
+    InjectedCredentials credentials = injected;
+    if (credentials != null && credentials.rebind(placeholder, fresh.token().value())) {
+      // The gateway injects the new token from now on; the agent keeps its placeholder.
+      return new RefreshedToken(Secret.of(placeholder), fresh.token().expiresAt(), revokeOld);
+    }
     return new RefreshedToken(fresh.token().value(), fresh.token().expiresAt(), revokeOld);
   }
 
@@ -136,7 +155,13 @@ final class AgentApiBinding {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("name", e.name());
     data.put("outcome", e.outcome().name().toLowerCase(java.util.Locale.ROOT));
-    e.fingerprint().ifPresent(f -> data.put("fingerprint", f));
+    if (refresh && e.outcome() == AccessEvent.Outcome.GRANTED && injected != null && githubToken.get() != null) {
+      // The agent got the placeholder: the evidence names the real token the gateway now injects.
+      data.put("fingerprint", githubToken.get().fingerprint());
+      data.put("injected", true);
+    } else {
+      e.fingerprint().ifPresent(f -> data.put("fingerprint", f));
+    }
     if (!e.detail().isEmpty()) {
       data.put("detail", e.detail());
     }

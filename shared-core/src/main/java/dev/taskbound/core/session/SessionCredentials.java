@@ -190,6 +190,7 @@ final class SessionCredentials {
       if (placeholder != null) {
         String real = c.value().reveal();
         injectedNames.add(c.name());
+        agentApiBinding.githubTokenInjected(injected, placeholder);
         c.environment().forEach((k, v) -> credentialEnv.put(k, v.replace(real, placeholder)));
         c.files().forEach((k, v) -> files.put(k, Secret.of(v.reveal().replace(real, placeholder))));
         continue;

@@ -160,6 +160,85 @@ class InspectionTest {
   }
 
   @Test
+  void aRefreshedTokenIsInjectedBehindTheSamePlaceholderAndTheReplacedOneIsRefused() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+    String placeholder = credentials.bind(Set.of("api.github.com"), "", Secret.of(REAL));
+    String refreshed = "ghs_refreshedTokenValue0123456789abcdefghij";
+
+    boolean rebound = credentials.rebind(placeholder, Secret.of(refreshed));
+    HttpResponse<String> withPlaceholder = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:"
+        + up.port() + "/installation/repositories")).header("Authorization", "token " + placeholder).build(),
+        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> withOldToken = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:"
+        + up.port() + "/installation/repositories")).header("Authorization", "token " + REAL).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(rebound).isTrue();
+    assertThat(credentials.rebind("ghs_tbphNotBoundHere", Secret.of(refreshed))).isFalse();
+    assertThat(withPlaceholder.statusCode()).isEqualTo(200);
+    assertThat(withOldToken.statusCode()).isEqualTo(403);
+    assertThat(withOldToken.body()).contains("a real credential in header Authorization that the gateway did not inject");
+    assertThat(up.received()).singleElement().satisfies(req -> assertThat(req.authorization()).isEqualTo("token " + refreshed));
+  }
+
+  @Test
+  void refusesAPlaceholderInAPlainHttpRequestToAHostThatIsNotInspectedAndSendsNothing() throws Exception {
+    List<String> received = new CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer plain =
+        com.sun.net.httpserver.HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    plain.createContext("/", ex -> {
+      received.add(ex.getRequestURI().toString());
+      ex.sendResponseHeaders(200, -1);
+      ex.close();
+    });
+    plain.start();
+    closeables.add(() -> plain.stop(0));
+    int port = plain.getAddress().getPort();
+    HttpsStandIn up = standIn("api.github.com");
+    gateway(Set.of("api.github.com"), Map.of("api.github.com", "127.0.0.1", "plain.test", "127.0.0.1"),
+        trusting(upstreamCa.certificate()), "api.github.com:" + up.port(), "plain.test:" + port);
+    String placeholder = credentials.bind(Set.of("api.github.com"), "", Secret.of(REAL));
+    String basic = Base64.getEncoder().encodeToString(("x:" + placeholder).getBytes(StandardCharsets.UTF_8));
+
+    HttpResponse<String> bearer = agentClient().send(HttpRequest.newBuilder(URI.create("http://plain.test:" + port
+        + "/collect")).header("Authorization", "token " + placeholder).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> inBasic = agentClient().send(HttpRequest.newBuilder(URI.create("http://plain.test:" + port
+        + "/collect")).header("X-Anything", "Basic " + basic).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> clean = agentClient().send(HttpRequest.newBuilder(URI.create("http://plain.test:" + port
+        + "/clean")).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(bearer.statusCode()).isEqualTo(403);
+    assertThat(bearer.body()).contains("in header Authorization of a plain http request to plain.test");
+    assertThat(inBasic.statusCode()).isEqualTo(403);
+    assertThat(clean.statusCode()).isEqualTo(200);
+    assertThat(received).containsExactly("/clean");
+    assertThat(events).filteredOn(e -> e.startsWith("CREDENTIAL_MISUSE plain.test")).hasSize(2)
+        .allSatisfy(e -> assertThat(e).doesNotContain(placeholder));
+  }
+
+  @Test
+  void aModelCallIsNamedWithTheModelFromItsBodyWhichIsRelayedUnchanged() throws Exception {
+    HttpsStandIn up = standIn("api.anthropic.com");
+    gateway(Set.of("api.anthropic.com"), Map.of("api.anthropic.com", "127.0.0.1"), trusting(upstreamCa.certificate()),
+        "api.anthropic.com:" + up.port());
+    String body = "{\"max_tokens\":64,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+        + "\"model\":\"claude-sonnet-4-5\"}";
+
+    HttpResponse<String> r = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.anthropic.com:" + up.port()
+        + "/v1/messages")).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(up.received()).singleElement()
+        .satisfies(req -> assertThat(new String(req.body(), StandardCharsets.UTF_8)).isEqualTo(body));
+    assertThat(recorded).singleElement().satisfies(req -> {
+      assertThat(req.actions()).containsExactly(new RequestGate.RequestAction("model.call", "claude-sonnet-4-5"));
+      assertThat(req.pathTemplate()).isEqualTo("/v1/messages");
+    });
+  }
+
+  @Test
   void injectsIntoBasicAuthenticationAsGitSendsIt() throws Exception {
     HttpsStandIn up = standIn("api.github.com");
     githubGateway(up);

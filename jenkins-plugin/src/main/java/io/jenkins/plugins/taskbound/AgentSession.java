@@ -17,12 +17,15 @@ import java.util.List;
 final class AgentSession {
   private AgentSession() {}
 
+  /** An open session: its handle, and what {@code session start} said about it (the host record). */
+  record Opened(SessionHandle handle, SessionOpening opening) {}
+
   /**
-   * Runs {@code session start} and returns the handle it printed.
+   * Runs {@code session start} and returns the handle it printed with its identity and evidence key.
    *
    * @throws AbortException with the core's last line and exit code when the session cannot open
    */
-  static SessionHandle start(EnvelopeCommand command, FilePath workspace, Launcher launcher, EnvVars env, TaskListener listener)
+  static Opened start(EnvelopeCommand command, FilePath workspace, Launcher launcher, EnvVars env, TaskListener listener)
       throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -37,12 +40,40 @@ final class AgentSession {
       throw new AbortException("taskbound: the block's session could not open (exit " + status + "): "
           + (all.isEmpty() ? "no message" : all.get(all.size() - 1)) + (meaning == null ? "" : "\n" + meaning));
     }
+    SessionHandle handle;
     try {
-      return SessionHandle.parse(out.toString(StandardCharsets.UTF_8));
+      handle = SessionHandle.parse(out.toString(StandardCharsets.UTF_8));
     } catch (IllegalArgumentException e) {
       throw new AbortException("taskbound: " + e.getMessage());
     }
+    try {
+      return new Opened(handle, SessionOpening.parse(lines));
+    } catch (IllegalArgumentException e) {
+      // Open, but without its host record: end it rather than run commands whose evidence nobody can anchor.
+      end(EnvelopeCommand.sessionEnd(command.java(), command.jar(), handle), workspace, launcher, env, listener);
+      throw new AbortException("taskbound: " + e.getMessage());
+    }
   }
+
+  /**
+   * Runs {@code taskbound verify --expect-kid KID BUNDLE} on the agent: the bundle's chain and seal,
+   * and its sealing key against the kid Jenkins recorded when the session opened.
+   *
+   * @return the exit status (0 verified, 1 tampered or another key, 2 unreadable) and the core's lines
+   */
+  static Verified verify(List<String> java, SessionOpening opening, String bundle, FilePath workspace, Launcher launcher,
+      EnvVars env) throws Exception {
+    ByteArrayOutputStream output = new ByteArrayOutputStream();
+    List<String> cmd = new java.util.ArrayList<>(java);
+    cmd.addAll(List.of("verify", "--expect-kid", opening.kid(), bundle));
+    int status = launcher.launch()
+        .cmds(cmd.stream().map(DurableShellLaunch::escape).toList())
+        .envs(env).pwd(workspace).stdout(output).stderr(output).quiet(true).join();
+    return new Verified(status, output.toString(StandardCharsets.UTF_8).strip());
+  }
+
+  /** The result of {@link #verify}. */
+  record Verified(int status, String lines) {}
 
   /** Runs {@code session end} (idempotent) and returns its exit status; its lines go to the build log. */
   static int end(List<String> end, FilePath workspace, Launcher launcher, EnvVars env, TaskListener listener) throws Exception {

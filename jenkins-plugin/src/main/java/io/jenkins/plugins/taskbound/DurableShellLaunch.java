@@ -106,10 +106,13 @@ final class DurableShellLaunch {
    */
   @NonNull
   String innerWrapper() {
+    // Ends with the script's status, so the session's evidence records each command's real exit
+    // (durable-task's wrapper itself ends 0 once it has written the status); 1 if it wrote none.
     return wrapper
         .replace("'" + controlDir + "/jenkins-result.txt", "'" + controlDir + "/" + INNER_RESULT)
         .replace(logRedirect(controlDir), " 2>&1")
-        .replace(stderrRedirect(controlDir), "");
+        .replace(stderrRedirect(controlDir), "")
+        + "; exit $$(cat '" + controlDir + "/" + INNER_RESULT + "' 2>/dev/null || echo 1)";
   }
 
   /** How the wrapper sends the script's output to the log. */
@@ -180,7 +183,9 @@ final class DurableShellLaunch {
         + "  envelope=$?\n"
         + "  own=\n"
         + "  if [ -f \"$inner\" ]; then own=$(cat \"$inner\"); rm -f \"$inner\"; fi\n"
-        + "  if [ \"$envelope\" -ge " + EnvelopeExit.FIRST + " ] && [ \"$envelope\" -le " + EnvelopeExit.LAST + " ]; then\n"
+        + "  if [ -n \"$own\" ] && [ \"$own\" = \"$envelope\" ]; then\n"
+        + "    status=$own\n" // the script's own status, which the envelope passed on (even one in 120-125)
+        + "  elif [ \"$envelope\" -ge " + EnvelopeExit.FIRST + " ] && [ \"$envelope\" -le " + EnvelopeExit.LAST + " ]; then\n"
         + "    status=$envelope\n"
         + "    {\n"
         + "    case $envelope in\n"

@@ -27,6 +27,15 @@ public final class TaskboundAction implements RunAction2, Serializable {
   @CheckForNull private SessionHandle session;
   @CheckForNull private String java;
   @CheckForNull private String jar;
+  /** The host record: what {@code session start} printed before any command ran (kid, identity). */
+  @CheckForNull private SessionOpening opening;
+  /** What the block's sealed bundle says, once the block ended. */
+  @CheckForNull private EvidenceFacts facts;
+  /** The bundle of the block's session, once sealed. */
+  @CheckForNull private String bundle;
+  /** {@code taskbound verify --expect-kid}'s result on that bundle: its status and lines. */
+  @CheckForNull private Integer verifyStatus;
+  @CheckForNull private String verifyLines;
   @SuppressFBWarnings(value = "SE_TRANSIENT_FIELD_NOT_RESTORED", justification = "set again by onLoad")
   private transient Run<?, ?> run;
 
@@ -71,8 +80,10 @@ public final class TaskboundAction implements RunAction2, Serializable {
    * Records the block's session as open, with the {@code java} and core jar on its node that end it:
    * if the build dies before the block's end, {@link SessionBackstop} ends it from here.
    */
-  synchronized void sessionOpened(@NonNull SessionHandle handle, @NonNull String javaOnNode, @NonNull String jarOnNode) {
+  synchronized void sessionOpened(
+      @NonNull SessionHandle handle, @NonNull SessionOpening opened, @NonNull String javaOnNode, @NonNull String jarOnNode) {
     this.session = handle;
+    this.opening = opened;
     this.java = javaOnNode;
     this.jar = jarOnNode;
   }
@@ -80,6 +91,65 @@ public final class TaskboundAction implements RunAction2, Serializable {
   /** Records that the block's session has ended (its teardown ran). */
   synchronized void sessionEnded() {
     this.session = null;
+  }
+
+  /**
+   * Records the block's sealed bundle, what it says, and its verification against the kid recorded
+   * at open ({@code status} 0: verified).
+   */
+  synchronized void sealed(@NonNull String bundleName, @NonNull EvidenceFacts bundleFacts, int status, @NonNull String lines) {
+    this.bundle = bundleName;
+    this.facts = bundleFacts;
+    this.verifyStatus = status;
+    this.verifyLines = lines;
+  }
+
+  /** The block's session id, once it opened. */
+  @CheckForNull
+  public synchronized String getSessionId() {
+    return opening == null ? null : opening.session();
+  }
+
+  /** The task identity (SPIFFE ID) of the block's session. */
+  @CheckForNull
+  public synchronized String getSpiffeId() {
+    return opening == null ? null : opening.spiffeId();
+  }
+
+  /** The evidence key's kid as Jenkins recorded it when the session opened, before any command ran. */
+  @CheckForNull
+  public synchronized String getKid() {
+    return opening == null ? null : opening.kid();
+  }
+
+  /** The command a reviewer runs on the archived bundle to check it against {@link #getKid}. */
+  @CheckForNull
+  public synchronized String getVerifyCommand() {
+    return opening == null ? null : opening.verifyCommand(bundle);
+  }
+
+  /** What the sealed bundle says (outcome, exit, commands, denials, credentials), or null before the end. */
+  @CheckForNull
+  public synchronized EvidenceFacts getFacts() {
+    return facts;
+  }
+
+  /** The sealed bundle of the block's session (a file name in the evidence directory and the artifacts). */
+  @CheckForNull
+  public synchronized String getBundle() {
+    return bundle;
+  }
+
+  /** Whether {@code taskbound verify --expect-kid} verified the bundle; null before it ran. */
+  @CheckForNull
+  public synchronized Boolean getVerified() {
+    return verifyStatus == null ? null : verifyStatus == 0;
+  }
+
+  /** What {@code taskbound verify} printed. */
+  @CheckForNull
+  public synchronized String getVerifyLines() {
+    return verifyLines;
   }
 
   /** The session still open, as the command that ends it on its node; null when there is none. */

@@ -18,6 +18,7 @@ import org.kohsuke.stapler.DataBoundSetter;
 @Symbol("taskbound")
 public final class TaskboundGlobalConfiguration extends GlobalConfiguration {
   private String ceilingPolicy;
+  private boolean requireEnvelope;
 
   public TaskboundGlobalConfiguration() {
     load();
@@ -43,6 +44,20 @@ public final class TaskboundGlobalConfiguration extends GlobalConfiguration {
   public void setCeilingPolicy(@CheckForNull String ceilingPolicy) {
     this.ceilingPolicy =
         ceilingPolicy == null || ceilingPolicy.isBlank() ? null : ceilingPolicy.replace("\r\n", "\n");
+    save();
+  }
+
+  /**
+   * Whether a durable-task step ({@code sh}, {@code bat}, {@code powershell}) outside a
+   * {@code taskbound} block is refused, on every node of this controller ({@link RequireEnvelopeDecorator}).
+   */
+  public boolean isRequireEnvelope() {
+    return requireEnvelope;
+  }
+
+  @DataBoundSetter
+  public void setRequireEnvelope(boolean requireEnvelope) {
+    this.requireEnvelope = requireEnvelope;
     save();
   }
 }

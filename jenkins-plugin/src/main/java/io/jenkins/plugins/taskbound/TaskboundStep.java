@@ -38,6 +38,7 @@ public final class TaskboundStep extends Step {
   private String sandbox;
   private String image;
   private String ttl;
+  private boolean archive = true;
 
   /** @param task the approved task ID, e.g. {@code FIX-123}; the core checks its syntax */
   @DataBoundConstructor
@@ -102,6 +103,16 @@ public final class TaskboundStep extends Step {
   @DataBoundSetter
   public void setTtl(@CheckForNull String ttl) {
     this.ttl = Util.fixEmptyAndTrim(ttl);
+  }
+
+  /** Whether the block's sealed bundle is archived as a build artifact (default true). */
+  public boolean isArchive() {
+    return archive;
+  }
+
+  @DataBoundSetter
+  public void setArchive(boolean archive) {
+    this.archive = archive;
   }
 
   /** The policy files to pass to the core: {@link #getPolicy} split on commas, or the default. */

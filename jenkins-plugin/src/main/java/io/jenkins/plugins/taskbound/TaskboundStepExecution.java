@@ -10,15 +10,21 @@ import hudson.console.ConsoleLogFilter;
 import hudson.model.Computer;
 import hudson.model.Node;
 import hudson.model.Run;
+import hudson.model.StreamBuildListener;
 import hudson.model.TaskListener;
+import hudson.remoting.VirtualChannel;
 import hudson.slaves.WorkspaceList;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import jenkins.MasterToSlaveFileCallable;
 import jenkins.security.MasterToSlaveCallable;
 import org.jenkinsci.plugins.workflow.steps.BodyInvoker;
 import org.jenkinsci.plugins.workflow.steps.GeneralNonBlockingStepExecution;
@@ -122,25 +128,29 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     TaskboundAction action = new TaskboundAction(id, task, node, evidence.getRemote());
     run.addAction(action);
     run.save();
-    SessionHandle session;
+    AgentSession.Opened opened;
     try {
-      session = AgentSession.start(command, workspace, launcher, env, listener);
+      opened = AgentSession.start(command, workspace, launcher, env, listener);
     } catch (Exception e) {
       inputs.cleanUp(workspace.getChannel());
       throw e;
     }
-    // Recorded before any command runs: a build that dies from here on is ended by the backstop.
-    action.sessionOpened(session, command.java(), command.jar());
+    SessionHandle session = opened.handle();
+    // Recorded before any command runs: a build that dies from here on is ended by the backstop, and
+    // the evidence key's kid is in the build (the host record), out of the agent's reach.
+    action.sessionOpened(session, opened.opening(), command.java(), command.jar());
     run.save();
     listener.getLogger().println("taskbound: task " + task + ": one session for this block (" + session.path()
-        + "); each command runs in its own sandbox; evidence goes to " + evidence.getRemote());
+        + "); each command runs in its own sandbox; evidence goes to " + evidence.getRemote()
+        + "; evidence key kid " + opened.opening().kid() + " recorded in this build");
 
     context
         .newBodyInvoker()
         .withContext(BodyInvoker.mergeLauncherDecorators(context.get(LauncherDecorator.class),
             new EnvelopeDecorator(command.sessionExec(session), sandbox)))
         .withContext(BodyInvoker.mergeConsoleLogFilters(context.get(ConsoleLogFilter.class), new MaskingConsoleLogFilter(run.getCharset())))
-        .withCallback(new Finish(id, task, bundleNames(evidence, task), inputs, command.sessionEnd(session)))
+        .withCallback(new Finish(id, task, bundleNames(evidence, task), inputs, command.sessionEnd(session),
+            List.of(command.java(), "-jar", command.jar()), opened.opening(), step.isArchive()))
         .start();
   }
 
@@ -196,13 +206,20 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     private final TreeSet<String> before;
     private final EnvelopeInputs inputs;
     private final ArrayList<String> end;
+    private final ArrayList<String> core;
+    private final SessionOpening opening;
+    private final boolean archive;
 
-    Finish(String actionId, String task, Set<String> before, EnvelopeInputs inputs, List<String> end) {
+    Finish(String actionId, String task, Set<String> before, EnvelopeInputs inputs, List<String> end, List<String> core,
+        SessionOpening opening, boolean archive) {
       this.actionId = actionId;
       this.task = task;
       this.before = new TreeSet<>(before);
       this.inputs = inputs;
       this.end = new ArrayList<>(end);
+      this.core = new ArrayList<>(core);
+      this.opening = opening;
+      this.archive = archive;
     }
 
     @Override
@@ -225,6 +242,7 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
       listener.getLogger().println(
           "taskbound: task " + task + ": " + written.size() + " evidence bundle(s) in " + evidence.getRemote()
               + (written.isEmpty() ? "" : ": " + String.join(", ", written)));
+      boolean verified = record(context, action, evidence, written);
       try {
         inputs.verify(workspace.getChannel());
       } finally {
@@ -234,6 +252,54 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
         String line = EnvelopeExit.message(status);
         throw new AbortException(line != null ? line : "taskbound: session end failed with status " + status);
       }
+      if (!verified) {
+        throw new AbortException("taskbound: the block's evidence bundle did not verify against the evidence key kid "
+            + opening.kid() + " recorded when its session opened (lines above)");
+      }
+    }
+
+    /**
+     * Verifies the session's bundle against the kid recorded at open, reads what it says onto the
+     * build page and archives it (unless the step says not to). Returns false only when the bundle
+     * is there and did not verify; a missing bundle is reported by the session's end.
+     */
+    private boolean record(StepContext context, TaskboundAction action, FilePath evidence, List<String> written)
+        throws Exception {
+      String name = written.stream().filter(n -> n.contains(opening.session())).findFirst().orElse(null);
+      TaskListener listener = context.get(TaskListener.class);
+      if (name == null) {
+        listener.getLogger().println("taskbound: no bundle of session " + opening.session() + " in " + evidence.getRemote());
+        return true;
+      }
+      FilePath bundle = evidence.child(name);
+      FilePath workspace = context.get(FilePath.class);
+      AgentSession.Verified verified =
+          AgentSession.verify(core, opening, bundle.getRemote(), workspace, context.get(Launcher.class), context.get(EnvVars.class));
+      EvidenceFacts facts = bundle.act(new ReadFacts());
+      listener.getLogger().println("taskbound: session " + opening.session() + ": " + facts.describe());
+      listener.getLogger().println("taskbound: " + (verified.status() == 0 ? "verified" : "NOT verified (exit " + verified.status() + ")")
+          + " against kid " + opening.kid() + ": " + verified.lines().replace('\n', ' '));
+      Run<?, ?> run = context.get(Run.class);
+      if (action != null) {
+        action.sealed(name, facts, verified.status(), verified.lines());
+        run.save();
+      }
+      if (archive) {
+        run.pickArtifactManager().archive(workspace, context.get(Launcher.class),
+            new StreamBuildListener(listener.getLogger(), run.getCharset()), Map.of(EVIDENCE_DIR + "/" + name, EVIDENCE_DIR + "/" + name));
+        listener.getLogger().println("taskbound: archived " + EVIDENCE_DIR + "/" + name + " as a build artifact");
+      }
+      return verified.status() == 0;
+    }
+  }
+
+  /** Reads {@link EvidenceFacts} from a bundle on the agent. */
+  private static final class ReadFacts extends MasterToSlaveFileCallable<EvidenceFacts> {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public EvidenceFacts invoke(File bundle, VirtualChannel channel) throws IOException {
+      return EvidenceFacts.ofBundle(bundle.toPath());
     }
   }
 

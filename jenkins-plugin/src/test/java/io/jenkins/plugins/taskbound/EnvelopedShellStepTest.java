@@ -45,10 +45,19 @@ class EnvelopedShellStepTest {
     DurableFixture first = DurableFixture.of(root, "echo from-the-script; exit 3");
     DurableFixture second = DurableFixture.of(root, "echo second-script", "durable-4a5b6c7d");
     String handle = startSession(first);
+    SessionOpening opening = SessionOpening.parse(lastStart.output);
 
     String firstResult = first.launch(sessionExec(handle), null);
     String secondResult = second.launch(sessionExec(handle), null);
     Cli end = core(first, "session", "end", "--session", handle);
+    Path bundle;
+    try (Stream<Path> bundles = Files.list(first.workspace().resolve("taskbound-evidence"))) {
+      bundle = bundles.filter(p -> p.getFileName().toString().endsWith(".zip")).findFirst().orElseThrow();
+    }
+    // what the build page shows, and the reviewer's check against the kid Jenkins recorded at open
+    EvidenceFacts facts = EvidenceFacts.ofBundle(bundle);
+    Cli verify = core(first, "verify", "--expect-kid", opening.kid(), bundle.toString());
+    Cli forged = core(first, "verify", "--expect-kid", "A".repeat(43), bundle.toString()); // another key's kid
 
     assertEquals("3", firstResult);
     assertEquals("0", secondResult);
@@ -59,6 +68,12 @@ class EnvelopedShellStepTest {
     try (Stream<Path> bundles = Files.list(first.workspace().resolve("taskbound-evidence"))) {
       assertEquals(1, bundles.filter(p -> p.getFileName().toString().matches("T-1-.+\\.zip")).count());
     }
+    assertTrue(bundle.getFileName().toString().contains(opening.session()), bundle + " is session " + opening.session());
+    assertEquals("failed (command 1 of 2 exited 3)", facts.outcome());
+    assertEquals("3", facts.exitCode());
+    assertEquals(2, facts.commands());
+    assertEquals(0, verify.status, verify.output);
+    assertEquals(1, forged.status, forged.output);
   }
 
   @Test
@@ -94,6 +109,7 @@ class EnvelopedShellStepTest {
     args.addAll(List.of(options));
     args.addAll(List.of("--out", step.workspace().resolve("taskbound-evidence").toString()));
     Cli start = core(step, args.toArray(String[]::new));
+    lastStart = start;
     assertEquals(0, start.status, start.output);
     return SessionHandle.parse(start.stdout).path();
   }
@@ -104,6 +120,8 @@ class EnvelopedShellStepTest {
   }
 
   private record Cli(int status, String stdout, String output) {}
+
+  private static Cli lastStart;
 
   private static Cli core(DurableFixture step, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(java(), "-jar", core.toString()));

@@ -66,13 +66,15 @@ final class SessionSuperviseCommand implements Callable<Integer> {
         supervisor.get().requestEnd("signal " + early.get());
       }
       err.printf(
-          "taskbound: task %s, session %s, %s sandbox, ttl %s%n  identity: %s%n  session:  %s%n",
+          "taskbound: task %s, session %s, %s sandbox, ttl %s%n  identity: %s%n  session:  %s%n"
+              + "  evidence key: kid %s (record it; verify with --expect-kid)%n",
           sessionSpec.task().value(),
           session.id().value(),
           session.policy().backend().name().toLowerCase(Locale.ROOT),
           RunSummary.duration(session.policy().ttl()),
           session.identity().spiffeId(),
-          session.stateDirectory());
+          session.stateDirectory(),
+          session.evidenceKeyId());
       err.flush();
       PrintWriter out = spec.commandLine().getOut();
       out.println(session.stateDirectory());

@@ -42,7 +42,23 @@ final class SessionReport {
     }
   }
 
+  /** One command of a multi-command session ({@code session exec}), from its events. */
+  static final class Exec {
+    final int number;
+    String command;
+    String exitCode;
+    String stoppedBy;
+
+    Exec(int number) {
+      this.number = number;
+    }
+  }
+
   final List<EvidenceEvent> events;
+  /** The commands of a multi-command session by number; empty for a one-command run. */
+  final Map<Integer, Exec> execs = new java.util.TreeMap<>();
+  /** The number of the session's first command that did not exit 0, if any; the outcome names it. */
+  Integer failedExec;
   String task;
   String session;
   String spiffeId;
@@ -134,7 +150,24 @@ final class SessionReport {
             off.forEach(n -> r.protectionsOff.add(n.asText()));
           }
         }
-        case "agent.exited" -> r.exitCode = first(r.exitCode, e.text("exit_code"));
+        case "agent.started" -> {
+          Exec x = r.exec(e);
+          JsonNode command = e.data().get("command");
+          if (x != null && command != null && command.isArray()) {
+            List<String> words = new ArrayList<>();
+            command.forEach(w -> words.add(w.asText()));
+            x.command = String.join(" ", words);
+          }
+        }
+        case "agent.exited" -> {
+          Exec x = r.exec(e);
+          if (x == null) {
+            r.exitCode = first(r.exitCode, e.text("exit_code"));
+          } else {
+            x.exitCode = e.text("exit_code");
+            x.stoppedBy = e.text("stopped_by");
+          }
+        }
         case "session.ttl_expired" -> r.ttlExpired = true;
         case "session.signal" -> r.signal = e.text("signal");
         case "teardown.step" -> r.attempts.get(r.attempts.size() - 1).add(step(e.data()));
@@ -156,9 +189,36 @@ final class SessionReport {
         }
       }
     }
+    r.sessionExitCode();
     List<Step> fromFile = steps(teardownJson);
     r.steps.addAll(fromFile != null ? fromFile : r.attempts.get(r.attempts.size() - 1));
     return r;
+  }
+
+  /** The command an {@code agent.*} event of a multi-command session is about, or null for a one-command run. */
+  private Exec exec(EvidenceEvent e) {
+    JsonNode n = e.data().get("exec");
+    return n != null && n.canConvertToInt() ? execs.computeIfAbsent(n.asInt(), Exec::new) : null;
+  }
+
+  /**
+   * A multi-command session's exit code, unless {@code session.closed} gave one (the TTL, a
+   * failure): the first command that did not exit 0, else 0. The first rather than the last,
+   * because a block with a failed command failed, whatever ran after it (a CI host that catches the
+   * error goes on); the Commands table lists each one.
+   */
+  private void sessionExitCode() {
+    if (exitCode != null || execs.isEmpty()) {
+      return;
+    }
+    for (Exec x : execs.values()) {
+      if (!"0".equals(x.exitCode) || x.stoppedBy != null) {
+        failedExec = x.number;
+        exitCode = first(x.exitCode, "unknown");
+        return;
+      }
+    }
+    exitCode = "0";
   }
 
   private void egress(EvidenceEvent e) {
@@ -207,6 +267,8 @@ final class SessionReport {
       base = "TTL expired";
     } else if ("0".equals(exitCode)) {
       base = "succeeded";
+    } else if (failedExec != null) {
+      base = "failed (command " + failedExec + " of " + execs.size() + " exited " + exitCode + ")";
     } else {
       base = "failed (exit " + first(exitCode, "unknown") + ")";
     }

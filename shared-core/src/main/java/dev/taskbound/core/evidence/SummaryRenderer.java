@@ -36,6 +36,14 @@ public final class SummaryRenderer {
     if (r.reducedWarning() != null) {
       md.append("\n> **Warning.** ").append(esc(r.reducedWarning())).append("\n");
     }
+    if (!r.execs.isEmpty()) {
+      md.append("\n### Commands\n\n| # | Command | Exit code | Stopped by |\n|---:|---|---:|---|\n");
+      for (SessionReport.Exec x : r.execs.values()) {
+        md.append("| ").append(x.number).append(" | ").append(code(x.command)).append(" | ")
+            .append(x.exitCode == null ? "(did not exit)" : esc(x.exitCode)).append(" | ").append(esc(x.stoppedBy))
+            .append(" |\n");
+      }
+    }
     md.append("\n### Identity\n\n| | |\n|---|---|\n");
     row(md, "SPIFFE ID", code(r.spiffeId));
     row(md, "Key id (kid)", code(r.keyId));

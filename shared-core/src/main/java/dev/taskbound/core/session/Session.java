@@ -690,14 +690,19 @@ public final class Session implements AutoCloseable {
    *
    * @return the command's exit status; {@link ExitCodes#TTL_EXPIRED} if the TTL stopped it;
    *     128+N if it was stopped by the session's end or its caller went away
-   * @throws SessionException if the session no longer takes commands (its stop's exit code), or an
+   * @throws SessionException if the session no longer takes commands ({@link ExitCodes#TTL_EXPIRED}
+   *     after the TTL, else {@link ExitCodes#SANDBOX}: its end or a signal is under way), or an
    *     {@code --rw} path is refused (125)
    * @throws SandboxException if the sandbox could not be started
    */
   public int exec(SessionExec request) throws InterruptedException {
     String refused = stopCause;
     if (refused != null) {
-      throw new SessionException("session " + id.value() + " takes no more commands: " + refused, stopExitCode);
+      // Never started: 121 as for a session that has ended (its end or a signal is under way), 124
+      // when the TTL ended it. 128+N is only for a command that was running when the stop came.
+      int code = stopExitCode == ExitCodes.TTL_EXPIRED ? ExitCodes.TTL_EXPIRED : ExitCodes.SANDBOX;
+      throw new SessionException("session " + id.value() + " takes no more commands: " + refused
+          + "; the command was not started", code);
     }
     List<Path> readWrite = ExecPaths.readWrite(request.workDir(), request.readWrite());
     int n = execCount.incrementAndGet();

@@ -99,9 +99,13 @@ class SessionCommandsIT {
     Result end = tb("session", "end", "--session", h);
     Result again = tb("session", "end", "--session", h);
     Result after = tb("session", "exec", "--session", h, "--", "true");
-    // integrity only: the host record of the kid (--expect-kid) is LauncherIT's
     Result verify = tb("verify", "--allow-unverified-signer", RunArtifacts.onlyBundle(work.resolve("out")).toString());
+    // the host record: the kid 'session start' printed before any command ran verifies the bundle
+    Matcher kid = Pattern.compile("evidence key: kid (\\S+)").matcher(startOf(h).stderr);
+    assertThat(kid.find()).as(startOf(h).all()).isTrue();
+    Result expected = tb("verify", "--expect-kid", kid.group(1), RunArtifacts.onlyBundle(work.resolve("out")).toString());
 
+    assertThat(expected.status).as(expected.all()).isZero();
     assertThat(first.status).as(first.all()).isZero();
     assertThat(first.stdout).contains("session api");
     assertThat(second.status).as(second.all()).isEqualTo(7);
@@ -117,6 +121,61 @@ class SessionCommandsIT {
     String events = RunArtifacts.bundleText(work.resolve("out"), "events.jsonl");
     assertThat(events).contains("\"egress.allowed\"").contains("\"egress.denied\"").contains("blocked.test");
     assertThat(events.split("\"agent.exited\"", -1)).hasSize(3);
+    // the session's outcome is its failed command's, not the first command's 0
+    assertThat(RunArtifacts.bundleText(work.resolve("out"), "summary.md"))
+        .contains("| Outcome | **failed (command 2 of 2 exited 7)** |").contains("| Exit code | 7 |")
+        .contains("### Commands");
+  }
+
+  @Test
+  void anExecArrivingWhileTheSessionEndsIsRefusedWith121AndTheRunningOneGets143() throws Exception {
+    String h = start("--ttl", "5m");
+    Path started = ws.resolve("started");
+    Path termSeen = ws.resolve("term-seen");
+    // Ignores SIGTERM (the trap records it), so the end waits its grace period before SIGKILL: the window.
+    CompletableFuture<Result> running = CompletableFuture.supplyAsync(() -> call(() -> tb("session", "exec", "--session", h,
+        "--", "sh", "-c", "trap 'touch " + termSeen + "' TERM; touch " + started
+            + "; i=0; while [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done")));
+    awaitFile(started, running);
+    CompletableFuture<Result> ending = CompletableFuture.supplyAsync(() -> call(() -> tb("session", "end", "--session", h)));
+    awaitFile(termSeen, ending);
+
+    Result late = tb("session", "exec", "--session", h, "--", "true");
+    Result end = ending.get(180, TimeUnit.SECONDS);
+    Result stopped = running.get(180, TimeUnit.SECONDS);
+
+    assertThat(late.status).as(late.all()).isEqualTo(121);
+    assertThat(end.status).as(end.all()).isZero();
+    assertThat(stopped.status).as(stopped.all()).isEqualTo(143);
+  }
+
+  /** Waits for a file the command writes, as long as that command runs (bounded by its own timeout). */
+  private static void awaitFile(Path file, CompletableFuture<Result> command) throws Exception {
+    java.nio.file.WatchService watch = file.getFileSystem().newWatchService();
+    try (watch) {
+      file.getParent().register(watch, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
+      while (!Files.exists(file)) {
+        assertThat(command).as("ended before writing " + file + ": " + (command.isDone() ? command.get().all() : ""))
+            .isNotDone();
+        java.nio.file.WatchKey key = watch.poll(1, TimeUnit.SECONDS);
+        if (key != null) {
+          key.pollEvents();
+          key.reset();
+        }
+      }
+    }
+  }
+
+  private interface Call {
+    Result run() throws Exception;
+  }
+
+  private static Result call(Call c) {
+    try {
+      return c.run();
+    } catch (Exception e) {
+      throw new java.util.concurrent.CompletionException(e);
+    }
   }
 
   @Test
@@ -172,6 +231,11 @@ class SessionCommandsIT {
   }
 
   private Result lastStart;
+  private final java.util.Map<String, Result> starts = new java.util.HashMap<>();
+
+  private Result startOf(String handle) {
+    return starts.get(handle);
+  }
 
   private String start(String... extra) throws Exception {
     List<String> args = new ArrayList<>(List.of("session", "start", "--task", "SESS-1", "--policy", policy.toString(),
@@ -183,6 +247,7 @@ class SessionCommandsIT {
     assertThat(handle).doesNotContain("\n");
     assertThat(Path.of(handle).resolve("session.json")).exists();
     handles.add(handle);
+    starts.put(handle, lastStart);
     return handle;
   }
 

@@ -8,13 +8,16 @@ import java.util.regex.Pattern;
 /**
  * The "require the envelope" rule: which launched commands it refuses. A durable-task step's
  * script ({@code sh}, {@code bat}, {@code powershell}: its command names durable-task's control
- * directory {@code durable-XXXXXXXX}) is refused unless a {@code taskbound} block wrapped it (its
+ * directory {@code durable-XXXXXXXX}), or a freestyle shell or batch step's script
+ * ({@code <workspace>@tmp/jenkins<N>.sh|.bat}), is refused unless a {@code taskbound} block wrapped it (its
  * command is then a {@code session exec} or the block's reporter). Everything else passes: SCM
  * checkouts, tools that plugins launch, the plugin's own {@code policy check}/{@code session start}.
  * No Jenkins types.
  */
 final class EnvelopeRequirement {
   private static final Pattern CONTROL_DIR = Pattern.compile("[\\\\/]durable-[0-9a-f]{8}([\\\\/']|$)");
+  /** A freestyle "Execute shell" / "Execute Windows batch command" script, in the workspace's @tmp. */
+  private static final Pattern FREESTYLE_SCRIPT = Pattern.compile("@tmp[\\\\/]jenkins[0-9]+\\.(sh|bat)$");
 
   private EnvelopeRequirement() {}
 
@@ -47,6 +50,12 @@ final class EnvelopeRequirement {
   /** {@code sh}, {@code bat} or {@code powershell} for a durable-task step's launch, else null. */
   @CheckForNull
   static String durableStep(@NonNull List<String> command) {
+    for (String arg : command) {
+      java.util.regex.Matcher freestyle = FREESTYLE_SCRIPT.matcher(arg);
+      if (freestyle.find()) {
+        return freestyle.group(1).equals("bat") ? "bat" : "sh";
+      }
+    }
     boolean durable = command.stream().anyMatch(arg -> CONTROL_DIR.matcher(arg).find());
     if (!durable) {
       return null;

@@ -112,6 +112,36 @@ public record EvidenceFacts(
     }
   }
 
+  // Bean getters for the build page's Jelly view: JEXL finds getX(), not a record's accessors.
+
+  public String getOutcome() {
+    return outcome;
+  }
+
+  public String getExitCode() {
+    return exitCode;
+  }
+
+  public int getCommands() {
+    return commands;
+  }
+
+  public int getDenials() {
+    return denials;
+  }
+
+  public int getIssued() {
+    return issued;
+  }
+
+  public int getRevoked() {
+    return revoked;
+  }
+
+  public int getRevocationsFailed() {
+    return revocationsFailed;
+  }
+
   /** One line for the build log. */
   @NonNull
   public String describe() {

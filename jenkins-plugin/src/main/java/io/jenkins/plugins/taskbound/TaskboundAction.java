@@ -152,6 +152,22 @@ public final class TaskboundAction implements RunAction2, Serializable {
     return verifyLines;
   }
 
+  /** A freestyle build's envelope while its session is open ({@link TaskboundBuildWrapper}); not persisted. */
+  @CheckForNull private transient List<String> envelope;
+  @CheckForNull private transient String envelopeSandbox;
+
+  /** Sets (or, with null, clears) the {@code session exec ... --} prefix the build's launches get. */
+  synchronized void enveloping(@CheckForNull List<String> sessionExec, @CheckForNull String sandbox) {
+    this.envelope = sessionExec == null ? null : List.copyOf(sessionExec);
+    this.envelopeSandbox = sandbox;
+  }
+
+  /** The decorator for a freestyle build's launches while its session is open, else null. */
+  @CheckForNull
+  synchronized EnvelopeDecorator openEnvelope() {
+    return envelope == null || session == null ? null : new EnvelopeDecorator(envelope, envelopeSandbox);
+  }
+
   /** The session still open, as the command that ends it on its node; null when there is none. */
   @CheckForNull
   synchronized List<String> pendingSessionEnd() {

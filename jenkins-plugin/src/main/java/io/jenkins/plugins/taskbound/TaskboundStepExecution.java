@@ -160,13 +160,17 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
    */
   private static FilePath nodeRoot(StepContext context, FilePath tmp) throws Exception {
     Computer computer = context.get(Computer.class);
-    Node node = computer == null ? null : computer.getNode();
+    return nodeRoot(computer == null ? null : computer.getNode(), tmp);
+  }
+
+  /** As {@link #nodeRoot(StepContext, FilePath)} for a known node (null: unknown). */
+  static FilePath nodeRoot(Node node, FilePath tmp) {
     FilePath root = node == null ? null : node.getRootPath();
     return root != null ? root : tmp;
   }
 
   /** Runs {@code taskbound policy check} and fails the step with the core's one-line message if it objects. */
-  private static void check(EnvelopeCommand command, FilePath workspace, Launcher launcher, EnvVars env, TaskListener listener)
+  static void check(EnvelopeCommand command, FilePath workspace, Launcher launcher, EnvVars env, TaskListener listener)
       throws Exception {
     ByteArrayOutputStream output = new ByteArrayOutputStream();
     int status =
@@ -183,7 +187,7 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     lines.forEach(listener.getLogger()::println);
   }
 
-  private static Set<String> bundleNames(FilePath evidence, String task) throws Exception {
+  static Set<String> bundleNames(FilePath evidence, String task) throws Exception {
     Set<String> names = new TreeSet<>();
     if (evidence.isDirectory()) {
       for (FilePath bundle : evidence.list(task + "-*.zip")) {
@@ -242,7 +246,8 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
       listener.getLogger().println(
           "taskbound: task " + task + ": " + written.size() + " evidence bundle(s) in " + evidence.getRemote()
               + (written.isEmpty() ? "" : ": " + String.join(", ", written)));
-      boolean verified = record(context, action, evidence, written);
+      boolean verified = recordSealed(run, listener, workspace, context.get(Launcher.class), context.get(EnvVars.class),
+          action, evidence, written, core, opening, archive);
       try {
         inputs.verify(workspace.getChannel());
       } finally {
@@ -257,40 +262,38 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
             + opening.kid() + " recorded when its session opened (lines above)");
       }
     }
+  }
 
-    /**
-     * Verifies the session's bundle against the kid recorded at open, reads what it says onto the
-     * build page and archives it (unless the step says not to). Returns false only when the bundle
-     * is there and did not verify; a missing bundle is reported by the session's end.
-     */
-    private boolean record(StepContext context, TaskboundAction action, FilePath evidence, List<String> written)
-        throws Exception {
-      String name = written.stream().filter(n -> n.contains(opening.session())).findFirst().orElse(null);
-      TaskListener listener = context.get(TaskListener.class);
-      if (name == null) {
-        listener.getLogger().println("taskbound: no bundle of session " + opening.session() + " in " + evidence.getRemote());
-        return true;
-      }
-      FilePath bundle = evidence.child(name);
-      FilePath workspace = context.get(FilePath.class);
-      AgentSession.Verified verified =
-          AgentSession.verify(core, opening, bundle.getRemote(), workspace, context.get(Launcher.class), context.get(EnvVars.class));
-      EvidenceFacts facts = bundle.act(new ReadFacts());
-      listener.getLogger().println("taskbound: session " + opening.session() + ": " + facts.describe());
-      listener.getLogger().println("taskbound: " + (verified.status() == 0 ? "verified" : "NOT verified (exit " + verified.status() + ")")
-          + " against kid " + opening.kid() + ": " + verified.lines().replace('\n', ' '));
-      Run<?, ?> run = context.get(Run.class);
-      if (action != null) {
-        action.sealed(name, facts, verified.status(), verified.lines());
-        run.save();
-      }
-      if (archive) {
-        run.pickArtifactManager().archive(workspace, context.get(Launcher.class),
-            new StreamBuildListener(listener.getLogger(), run.getCharset()), Map.of(EVIDENCE_DIR + "/" + name, EVIDENCE_DIR + "/" + name));
-        listener.getLogger().println("taskbound: archived " + EVIDENCE_DIR + "/" + name + " as a build artifact");
-      }
-      return verified.status() == 0;
+  /**
+   * Verifies the session's bundle against the kid recorded at open, reads what it says onto the
+   * build page and archives it (unless told not to). Returns false only when the bundle is there
+   * and did not verify; a missing bundle is reported by the session's end. Shared with the
+   * freestyle wrapper.
+   */
+  static boolean recordSealed(Run<?, ?> run, TaskListener listener, FilePath workspace, Launcher launcher, EnvVars env,
+      TaskboundAction action, FilePath evidence, List<String> written, List<String> core, SessionOpening opening,
+      boolean archive) throws Exception {
+    String name = written.stream().filter(n -> n.contains(opening.session())).findFirst().orElse(null);
+    if (name == null) {
+      listener.getLogger().println("taskbound: no bundle of session " + opening.session() + " in " + evidence.getRemote());
+      return true;
     }
+    FilePath bundle = evidence.child(name);
+    AgentSession.Verified verified = AgentSession.verify(core, opening, bundle.getRemote(), workspace, launcher, env);
+    EvidenceFacts facts = bundle.act(new ReadFacts());
+    listener.getLogger().println("taskbound: session " + opening.session() + ": " + facts.describe());
+    listener.getLogger().println("taskbound: " + (verified.status() == 0 ? "verified" : "NOT verified (exit " + verified.status() + ")")
+        + " against kid " + opening.kid() + ": " + verified.lines().replace('\n', ' '));
+    if (action != null) {
+      action.sealed(name, facts, verified.status(), verified.lines());
+      run.save();
+    }
+    if (archive) {
+      run.pickArtifactManager().archive(workspace, launcher, new StreamBuildListener(listener.getLogger(), run.getCharset()),
+          Map.of(EVIDENCE_DIR + "/" + name, EVIDENCE_DIR + "/" + name));
+      listener.getLogger().println("taskbound: archived " + EVIDENCE_DIR + "/" + name + " as a build artifact");
+    }
+    return verified.status() == 0;
   }
 
   /** Reads {@link EvidenceFacts} from a bundle on the agent. */
@@ -304,7 +307,7 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
   }
 
   /** The {@code java} that runs the (Unix) agent itself: the core needs Java 17, which every supported agent has. */
-  private static final class AgentJava extends MasterToSlaveCallable<String, RuntimeException> {
+  static final class AgentJava extends MasterToSlaveCallable<String, RuntimeException> {
     private static final long serialVersionUID = 1L;
 
     @Override

@@ -83,6 +83,17 @@ class DurableShellLaunchTest {
   }
 
   @Test
+  void aScriptsOwnStatusInTheEnvelopesRangeIsTheStepsWithoutAnEnvelopeMessage() throws Exception {
+    // The wrapper inside ends with the script's status, which the envelope passes on: 121 here is the script's.
+    DurableFixture durable = durable("echo mine; exit 121");
+
+    String result = durable.launch(PASSING_ENVELOPE, null);
+
+    assertEquals("121", result);
+    assertFalse(durable.log().contains(EnvelopeExit.message(121)), durable.log());
+  }
+
+  @Test
   void letsTheEnvelopeMaskTheScriptsOutputBeforeItReachesTheLog() throws Exception {
     DurableFixture durable = durable("echo issued=s3cr3t-value");
     // Stands in for the core's masker, which knows the values the session issued.

@@ -49,6 +49,18 @@ class EnvelopeRequirementTest {
   }
 
   @Test
+  void refusesAFreestyleShellStepOutsideTheWrapperAndLetsItRunInsideIt() {
+    List<String> shell = List.of("sh", "-xe", "/var/lib/jenkins/workspace/job@tmp/jenkins123456789.sh");
+    List<String> wrapped = DurableShellLaunch.command(EXEC, shell, null);
+
+    String refusal = EnvelopeRequirement.refusal(shell);
+
+    assertNotNull(refusal);
+    assertTrue(refusal.contains("this sh step runs outside a taskbound block"), refusal);
+    assertNull(EnvelopeRequirement.refusal(wrapped));
+  }
+
+  @Test
   void namesBatAndPowershellSteps() {
     String bat = EnvelopeRequirement.refusal(List.of("cmd", "/c", "call", "C:\\ws@tmp\\durable-1a2b3c4d\\jenkins-wrap.bat"));
     String ps = EnvelopeRequirement.refusal(List.of("powershell.exe", "-NoProfile", "-File",

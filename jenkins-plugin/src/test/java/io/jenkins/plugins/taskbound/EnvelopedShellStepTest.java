@@ -95,11 +95,14 @@ class EnvelopedShellStepTest {
     String handle = startSession(step, "--ttl", "10s");
 
     String result = step.launch(sessionExec(handle), null);
+    // as the step's tail call does; it also waits for the TTL's teardown, which writes into this test's directory
+    Cli end = core(step, "session", "end", "--session", handle);
 
     assertEquals("124", result);
     String log = step.log();
     assertTrue(log.contains(EnvelopeExit.message(124)), log);
     assertFalse(log.contains("slept\n"), log);
+    assertEquals(124, end.status, end.output);
   }
 
   /** {@code session start} as the step runs it; returns the handle. */

@@ -3,6 +3,7 @@ package io.jenkins.plugins.taskbound;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** What the build page shows from a sealed bundle; plain JUnit, no Jenkins. */
@@ -41,6 +42,16 @@ class EvidenceFactsTest {
     assertEquals(1, facts.revocationsFailed());
     assertEquals("failed (command 2 of 2 exited 7); teardown failed, exit 7; 2 command(s), 2 egress denial(s),"
         + " credentials 2 issued / 1 revoked / 1 revocation(s) FAILED", facts.describe());
+  }
+
+  @Test
+  void offersBeanGettersForTheBuildPagesView() {
+    EvidenceFacts facts = EvidenceFacts.of(EVENTS, SUMMARY);
+
+    assertEquals(facts.outcome(), facts.getOutcome());
+    assertEquals(facts.exitCode(), facts.getExitCode());
+    assertEquals(List.of(2, 2, 2, 1, 1), List.of(facts.getCommands(), facts.getDenials(), facts.getIssued(),
+        facts.getRevoked(), facts.getRevocationsFailed()));
   }
 
   @Test

@@ -759,6 +759,12 @@ public final class Session implements AutoCloseable {
             .withConfinement(execConfinement(readWrite)));
       } catch (RuntimeException | Error e) {
         event("agent.start_failed", Map.of("exec", n, "error", TeardownRunner.describe(e)));
+        String stoppedBy = stopCause;
+        if (stoppedBy != null && e instanceof RuntimeException) {
+          // The stop (TTL, end) tore down what the sandbox was being started on: say that, with its code.
+          throw new SessionException("session " + id.value() + " stopped while the command was starting: " + stoppedBy
+              + "; the command was not started", stopExitCode == ExitCodes.TTL_EXPIRED ? ExitCodes.TTL_EXPIRED : ExitCodes.SANDBOX, e);
+        }
         throw e;
       }
       boolean stopNow;

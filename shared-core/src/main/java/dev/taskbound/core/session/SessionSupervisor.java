@@ -39,6 +39,8 @@ public final class SessionSupervisor implements AutoCloseable {
   private volatile String endCause;
   private final String owner = System.getProperty("user.name");
   private final NoticeFanout notices;
+  /** Exec requests whose reply is not sent yet: the supervisor waits for them before it exits. */
+  private int replying;
 
   private SessionSupervisor(Session session, ServerSocketChannel server, Path socket, NoticeFanout notices) {
     this.session = session;
@@ -116,8 +118,26 @@ public final class SessionSupervisor implements AutoCloseable {
         c.close();
       }
     }
+    awaitReplies(java.time.Duration.ofSeconds(30));
     close();
     return report;
+  }
+
+  /**
+   * Waits (bounded) until every exec stopped by the end has sent its exit status, so that a caller
+   * gets its 124 or 143 rather than a reset connection when this process exits right after.
+   */
+  private void awaitReplies(java.time.Duration bound) throws InterruptedException {
+    long deadline = System.nanoTime() + bound.toNanos();
+    synchronized (this) {
+      while (replying > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return;
+        }
+        wait(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left) + 1);
+      }
+    }
   }
 
   private void acceptLoop() {
@@ -178,6 +198,20 @@ public final class SessionSupervisor implements AutoCloseable {
   }
 
   private void exec(ControlChannel c, JsonNode r) throws IOException {
+    synchronized (this) {
+      replying++;
+    }
+    try {
+      execAndReply(c, r);
+    } finally {
+      synchronized (this) {
+        replying--;
+        notifyAll();
+      }
+    }
+  }
+
+  private void execAndReply(ControlChannel c, JsonNode r) throws IOException {
     List<String> command = new ArrayList<>();
     r.path("command").forEach(a -> command.add(a.asText()));
     Map<String, String> env = new LinkedHashMap<>();

@@ -1,0 +1,324 @@
+package io.jenkins.plugins.taskbound;
+
+import edu.umd.cs.findbugs.annotations.CheckForNull;
+import edu.umd.cs.findbugs.annotations.NonNull;
+import hudson.AbortException;
+import hudson.EnvVars;
+import hudson.Extension;
+import hudson.FilePath;
+import hudson.Launcher;
+import hudson.Util;
+import hudson.console.ConsoleLogFilter;
+import hudson.model.AbstractBuild;
+import hudson.model.AbstractProject;
+import hudson.model.BuildListener;
+import hudson.model.Node;
+import hudson.model.Run;
+import hudson.model.TaskListener;
+import hudson.slaves.WorkspaceList;
+import hudson.tasks.BuildWrapperDescriptor;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import jenkins.tasks.SimpleBuildWrapper;
+import org.jenkinsci.Symbol;
+import org.kohsuke.stapler.DataBoundConstructor;
+import org.kohsuke.stapler.DataBoundSetter;
+
+/**
+ * The {@code taskbound} block for freestyle jobs ("Run the build's commands in a Taskbound task
+ * envelope"): the same semantics as the Pipeline step. {@link #setUp} checks the policy and opens
+ * one session on the build's node, recording it (and the evidence key's kid) in the build; every
+ * process the build steps launch while it is open runs in a fresh sandbox of it
+ * ({@code session exec}); the disposer ends it, verifies and archives the bundle, whatever the
+ * build's result. Checkout runs before it and is not enveloped.
+ *
+ * <p>Jenkins asks a wrapper for its launcher before {@code setUp}, so the launcher it gets looks up
+ * the build's open session at each launch; the wrapper's own commands use the node's launcher.
+ */
+public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
+  private final String task;
+  private String policy;
+  private String profile;
+  private String sandbox;
+  private String image;
+  private String ttl;
+  private boolean archive = true;
+
+  @DataBoundConstructor
+  public TaskboundBuildWrapper(String task) {
+    this.task = Util.fixEmptyAndTrim(task);
+  }
+
+  @CheckForNull
+  public String getTask() {
+    return task;
+  }
+
+  @CheckForNull
+  public String getPolicy() {
+    return policy;
+  }
+
+  @DataBoundSetter
+  public void setPolicy(@CheckForNull String policy) {
+    this.policy = Util.fixEmptyAndTrim(policy);
+  }
+
+  @CheckForNull
+  public String getProfile() {
+    return profile;
+  }
+
+  @DataBoundSetter
+  public void setProfile(@CheckForNull String profile) {
+    this.profile = Util.fixEmptyAndTrim(profile);
+  }
+
+  @CheckForNull
+  public String getSandbox() {
+    return sandbox;
+  }
+
+  @DataBoundSetter
+  public void setSandbox(@CheckForNull String sandbox) {
+    this.sandbox = Util.fixEmptyAndTrim(sandbox);
+  }
+
+  @CheckForNull
+  public String getImage() {
+    return image;
+  }
+
+  @DataBoundSetter
+  public void setImage(@CheckForNull String image) {
+    this.image = Util.fixEmptyAndTrim(image);
+  }
+
+  @CheckForNull
+  public String getTtl() {
+    return ttl;
+  }
+
+  @DataBoundSetter
+  public void setTtl(@CheckForNull String ttl) {
+    this.ttl = Util.fixEmptyAndTrim(ttl);
+  }
+
+  public boolean isArchive() {
+    return archive;
+  }
+
+  @DataBoundSetter
+  public void setArchive(boolean archive) {
+    this.archive = archive;
+  }
+
+  /** The step these settings stand for, so that both hosts check and translate them one way. */
+  private TaskboundStep asStep() {
+    TaskboundStep step = new TaskboundStep(task);
+    step.setPolicy(policy);
+    step.setProfile(profile);
+    step.setSandbox(sandbox);
+    step.setImage(image);
+    step.setTtl(ttl);
+    return step;
+  }
+
+  @Override
+  public void setUp(Context context, Run<?, ?> build, FilePath workspace, Launcher launcher, TaskListener listener,
+      EnvVars env) throws IOException, InterruptedException {
+    TaskboundStep step = asStep();
+    if (task == null) {
+      throw new AbortException("taskbound: 'task' is required: give the approved task ID, e.g. FIX-123");
+    }
+    if (sandbox != null && !TaskboundStep.SANDBOXES.contains(sandbox)) {
+      throw new AbortException("taskbound: 'sandbox' is '" + sandbox + "': accepted values are "
+          + String.join(", ", TaskboundStep.SANDBOXES) + ", or leave it out for the policy's choice");
+    }
+    Node node = build instanceof AbstractBuild<?, ?> b ? b.getBuiltOn() : null;
+    if (node == null) {
+      throw new AbortException("taskbound: the build's node is gone");
+    }
+    Launcher own = node.createLauncher(listener); // not the build's: that one envelopes what it launches
+    if (!own.isUnix()) {
+      throw new AbortException("taskbound: the agent is not a Unix machine; task envelopes need a Linux agent");
+    }
+    FilePath tmp = WorkspaceList.tempDir(workspace);
+    if (tmp == null) {
+      throw new AbortException("taskbound: the workspace " + workspace.getRemote() + " has no temporary sibling directory");
+    }
+    try {
+      open(context, build, workspace, own, listener, env, step, node, tmp);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IOException(e);
+    }
+  }
+
+  private void open(Context context, Run<?, ?> build, FilePath workspace, Launcher own, TaskListener listener, EnvVars env,
+      TaskboundStep step, Node node, FilePath tmp) throws Exception {
+    EnvelopeInputs inputs = EnvelopeInputs.install(TaskboundStepExecution.nodeRoot(node, tmp), tmp.child("taskbound"),
+        TaskboundGlobalConfiguration.get().getCeilingPolicy());
+    FilePath evidence = workspace.child(TaskboundStepExecution.EVIDENCE_DIR);
+    evidence.mkdirs();
+    EnvelopeCommand checked = new EnvelopeCommand(workspace.act(new TaskboundStepExecution.AgentJava()), inputs.jar(), task,
+        step.policyFiles(), inputs.ceiling(), profile, sandbox, image, ttl, evidence.getRemote());
+    try {
+      TaskboundStepExecution.check(checked, workspace, own, env, listener);
+      inputs = inputs.withPolicySnapshots(workspace, step.policyFiles());
+    } catch (Exception e) {
+      inputs.cleanUp(workspace.getChannel());
+      throw e;
+    }
+    EnvelopeCommand command = checked.withPolicies(inputs.policies());
+    String id = UUID.randomUUID().toString();
+    TaskboundAction action = new TaskboundAction(id, task, env.get("NODE_NAME", "unknown"), evidence.getRemote());
+    build.addAction(action);
+    build.save();
+    Set<String> before = TaskboundStepExecution.bundleNames(evidence, task);
+    AgentSession.Opened opened;
+    try {
+      opened = AgentSession.start(command, workspace, own, env, listener);
+    } catch (Exception e) {
+      inputs.cleanUp(workspace.getChannel());
+      throw e;
+    }
+    action.sessionOpened(opened.handle(), opened.opening(), command.java(), command.jar());
+    action.enveloping(command.sessionExec(opened.handle()), sandbox);
+    build.save();
+    listener.getLogger().println("taskbound: task " + task + ": one session for this build's steps (" + opened.handle().path()
+        + "); evidence key kid " + opened.opening().kid() + " recorded in this build");
+    context.setDisposer(new End(id, task, before, inputs, command.sessionEnd(opened.handle()),
+        List.of(command.java(), "-jar", command.jar()), opened.opening(), archive));
+  }
+
+  @Override
+  @SuppressWarnings("rawtypes") // the signature BuildWrapper declares
+  public Launcher decorateLauncher(AbstractBuild build, Launcher launcher, BuildListener listener) {
+    return new SessionLauncher(launcher, build);
+  }
+
+  @Override
+  public ConsoleLogFilter createLoggerDecorator(@NonNull Run<?, ?> build) {
+    return new MaskingConsoleLogFilter(build.getCharset());
+  }
+
+  /** Runs each launch in the build's open session, once {@link #setUp} opened it; before that, as it is. */
+  private static final class SessionLauncher extends Launcher.DecoratedLauncher {
+    private final Run<?, ?> build;
+
+    SessionLauncher(Launcher inner, Run<?, ?> build) {
+      super(inner);
+      this.build = build;
+    }
+
+    @Override
+    public hudson.Proc launch(ProcStarter starter) throws IOException {
+      for (TaskboundAction action : build.getActions(TaskboundAction.class)) {
+        EnvelopeDecorator envelope = action.openEnvelope();
+        if (envelope != null) {
+          Node node = build instanceof AbstractBuild<?, ?> b ? b.getBuiltOn() : null;
+          if (node == null) {
+            throw new IOException("taskbound: the build's node is gone; its session is not reachable");
+          }
+          return envelope.decorate(getInner(), node).launch(starter);
+        }
+      }
+      return super.launch(starter);
+    }
+  }
+
+  /** Ends the build's session, records and verifies its bundle, checks and removes the inputs. */
+  private static final class End extends Disposer {
+    private static final long serialVersionUID = 1L;
+
+    private final String actionId;
+    private final String task;
+    private final TreeSet<String> before;
+    private final EnvelopeInputs inputs;
+    private final ArrayList<String> end;
+    private final ArrayList<String> core;
+    private final SessionOpening opening;
+    private final boolean archive;
+
+    End(String actionId, String task, Set<String> before, EnvelopeInputs inputs, List<String> end, List<String> core,
+        SessionOpening opening, boolean archive) {
+      this.actionId = actionId;
+      this.task = task;
+      this.before = new TreeSet<>(before);
+      this.inputs = inputs;
+      this.end = new ArrayList<>(end);
+      this.core = new ArrayList<>(core);
+      this.opening = opening;
+      this.archive = archive;
+    }
+
+    @Override
+    public void tearDown(Run<?, ?> build, FilePath workspace, Launcher launcher, TaskListener listener)
+        throws IOException, InterruptedException {
+      Node node = build instanceof AbstractBuild<?, ?> b ? b.getBuiltOn() : null;
+      if (node == null) {
+        throw new AbortException("taskbound: the build's node is gone; the backstop ends its session when the build completes");
+      }
+      Launcher own = node.createLauncher(listener);
+      TaskboundAction action = TaskboundAction.find(build, actionId);
+      if (action != null) {
+        action.enveloping(null, null); // from here on nothing is launched in the session
+      }
+      EnvVars env = build.getEnvironment(listener);
+      try {
+        int status = AgentSession.end(end, workspace, own, env, listener);
+        FilePath evidence = workspace.child(TaskboundStepExecution.EVIDENCE_DIR);
+        List<String> written = new ArrayList<>(TaskboundStepExecution.bundleNames(evidence, task));
+        written.removeAll(before);
+        if (action != null) {
+          if (status == 0 || status == EnvelopeExit.TTL_EXPIRED) {
+            action.sessionEnded();
+          }
+          action.addBundles(written);
+          build.save();
+        }
+        boolean verified = TaskboundStepExecution.recordSealed(build, listener, workspace, own, env, action, evidence, written,
+            core, opening, archive);
+        try {
+          inputs.verify(workspace.getChannel());
+        } finally {
+          inputs.cleanUp(workspace.getChannel());
+        }
+        if (status != 0) {
+          String line = EnvelopeExit.message(status);
+          throw new AbortException(line != null ? line : "taskbound: session end failed with status " + status);
+        }
+        if (!verified) {
+          throw new AbortException("taskbound: the build's evidence bundle did not verify against the evidence key kid "
+              + opening.kid() + " recorded when its session opened (lines above)");
+        }
+      } catch (IOException | InterruptedException | RuntimeException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new IOException(e);
+      }
+    }
+  }
+
+  /** Registers the wrapper for freestyle (and other {@code AbstractProject}) jobs. */
+  @Extension
+  @Symbol("taskbound")
+  public static final class DescriptorImpl extends BuildWrapperDescriptor {
+    @Override
+    public boolean isApplicable(AbstractProject<?, ?> item) {
+      return true;
+    }
+
+    @NonNull
+    @Override
+    public String getDisplayName() {
+      return "Run the build's commands in a Taskbound task envelope";
+    }
+  }
+}

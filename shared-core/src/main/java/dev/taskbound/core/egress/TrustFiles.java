@@ -72,7 +72,8 @@ public final class TrustFiles {
 
   /**
    * The variables that make the common clients trust the session CA: curl, git, OpenSSL-based tools,
-   * Python requests and pip read the combined bundle; Node adds the CA to its own; every JVM gets a
+   * Python requests, pip and npm ({@code NPM_CONFIG_CAFILE}) read the combined bundle; Node adds the
+   * CA to its own; every JVM gets a
    * trust store of the JDK's CAs and the session's ({@code JAVA_TOOL_OPTIONS}; the sandbox appends
    * its proxy settings to it).
    */
@@ -82,6 +83,8 @@ public final class TrustFiles {
       env.put(name, bundle().toString());
     }
     env.put("NODE_EXTRA_CA_CERTS", caCertificate().toString());
+    // npm gives node its own CA list, which replaces node's (NODE_EXTRA_CA_CERTS included): its cafile.
+    env.put("NPM_CONFIG_CAFILE", bundle().toString());
     env.put("JAVA_TOOL_OPTIONS", "-Djavax.net.ssl.trustStore=" + dir.resolve("truststore.p12")
         + " -Djavax.net.ssl.trustStoreType=PKCS12 -Djavax.net.ssl.trustStorePassword=" + TRUST_STORE_PASSWORD);
     return env;

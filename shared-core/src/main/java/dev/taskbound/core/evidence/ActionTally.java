@@ -72,6 +72,30 @@ final class ActionTally {
     return md.toString();
   }
 
+  /** The HTML report's section, or {@code ""} when no request was inspected. */
+  static String html(List<EvidenceEvent> events) {
+    Map<String, Row> rows = of(events);
+    if (rows.isEmpty()) {
+      return "";
+    }
+    StringBuilder h = new StringBuilder("<h2>Requests by action</h2>\n<table><thead><tr><th>Action</th><th>Allowed</th>"
+        + "<th>Denied</th><th>Needs approval</th><th>Targets</th><th>Refused by</th></tr></thead><tbody>\n");
+    rows.forEach((action, r) -> h.append(r.denied + r.approval > 0 ? "<tr class=\"denied\">" : "<tr>")
+        .append("<td><code>").append(HtmlReportRenderer.esc(action)).append("</code></td><td>").append(r.allowed)
+        .append("</td><td>").append(r.denied).append("</td><td>").append(r.approval).append("</td><td>")
+        .append(HtmlReportRenderer.esc(String.join(", ", first(r.targets)))).append("</td><td>")
+        .append(HtmlReportRenderer.esc(String.join(", ", first(r.refusingRules)))).append("</td></tr>\n"));
+    return h.append("</tbody></table>\n").toString();
+  }
+
+  private static List<String> first(Set<String> values) {
+    List<String> out = new java.util.ArrayList<>(values.stream().limit(MAX_LISTED).toList());
+    if (values.size() > MAX_LISTED) {
+      out.add("and " + (values.size() - MAX_LISTED) + " more");
+    }
+    return out;
+  }
+
   private static String listed(Set<String> values) {
     StringBuilder sb = new StringBuilder();
     int i = 0;

@@ -82,6 +82,7 @@ public final class HtmlReportRenderer {
       }
       h.append("</tbody></table>\n");
     }
+    h.append(ActionTally.html(events)); // issue 15: inspected requests by gate action
 
     List<List<SessionReport.Step>> earlier = r.earlierAttempts();
     h.append(earlier.isEmpty() ? "<h2>Teardown</h2>\n" : "<h2>Teardown (attempt " + (earlier.size() + 1) + ", final)</h2>\n");

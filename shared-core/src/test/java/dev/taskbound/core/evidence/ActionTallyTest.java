@@ -46,7 +46,12 @@ class ActionTallyTest {
     List<EvidenceEvent> events = EvidenceLog.read(file);
 
     String md = SummaryRenderer.markdown(events, null);
+    String html = HtmlReportRenderer.html(events, null);
 
+    assertThat(html).contains("<h2>Requests by action</h2>")
+        .contains("<tr class=\"denied\"><td><code>git.push</code></td><td>1</td><td>1</td><td>0</td>"
+            + "<td>refs/heads/main, refs/heads/taskbound/T-1/work</td>")
+        .contains("<tr><td><code>model.call</code></td><td>2</td><td>0</td><td>0</td><td>claude-sonnet-4-5</td><td></td></tr>");
     assertThat(md).contains("### Requests by action")
         .contains("| `git.push` | 1 | 1 | 0 | `refs/heads/main`, `refs/heads/taskbound/T-1/work` | `" + onlyTask + "` |")
         .contains("| `model.call` | 2 | 0 | 0 | `claude-sonnet-4-5` |  |")
@@ -63,5 +68,6 @@ class ActionTallyTest {
     String md = SummaryRenderer.markdown(EvidenceLog.read(file), null);
 
     assertThat(md).doesNotContain("Requests by action");
+    assertThat(HtmlReportRenderer.html(EvidenceLog.read(file), null)).doesNotContain("Requests by action");
   }
 }

@@ -105,13 +105,20 @@ public final class PolicyCommand implements Callable<Integer> {
           all.add(Path.of(org.ceiling));
         }
         all.addAll(files);
-        for (Path f : all) {
-          List<String> kinds = PolicyResolver.check(f);
-          out.println("ok: " + f + " (" + String.join(", ", kinds) + ")");
+        java.util.function.BiConsumer<Path, List<String>> checked =
+            (f, kinds) -> out.println("ok: " + f + " (" + String.join(", ", kinds) + ")");
+        EffectivePolicy merged;
+        if (github) {
+          for (Path f : all) {
+            checked.accept(f, PolicyResolver.check(f));
+          }
+          // Narrowing needs every layer at once.
+          merged = CeilingOption.resolve(org.ceiling, org.repositoryCeiling, files, Optional.ofNullable(profile),
+              env, spec.commandLine(), line -> out.println("ok: " + line));
+        } else {
+          // Each file is bound once: its form is reported, then every layer is merged.
+          merged = PolicyResolver.resolve(all, Optional.ofNullable(profile), checked);
         }
-        // Narrowing needs every layer at once.
-        EffectivePolicy merged = CeilingOption.resolve(org.ceiling, org.repositoryCeiling, files, Optional.ofNullable(profile),
-            env, spec.commandLine(), line -> out.println("ok: " + line));
         int layers = all.size() + (github ? 1 : 0);
         if (layers > 1) {
           out.println("ok: merge of " + layers + " files, " + merged.digest());

@@ -1,7 +1,6 @@
 package dev.taskbound.core.cli;
 
 import dev.taskbound.core.ExitCodes;
-import dev.taskbound.core.session.Session;
 import dev.taskbound.core.session.SessionClient;
 import dev.taskbound.core.session.TeardownReport;
 import java.io.PrintWriter;

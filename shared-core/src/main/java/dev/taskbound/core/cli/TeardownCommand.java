@@ -27,7 +27,10 @@ import picocli.CommandLine.Option;
       "A retry after the bundle was sealed (a failed revocation) continues the same hash chain and",
       "seals it into <bundle>.addendum-N.zip next to the bundle, which 'verify' checks with it.",
       "Credentials are revoked from the journal; give the same TASKBOUND_GITHUB_*/TASKBOUND_VAULT_*",
-      "environment as the run (Vault entries need a fresh login)."
+      "environment as the run (Vault entries need a fresh login).",
+      "The session's evidence key died with its process: the evidence is sealed with a new key",
+      "(evidence.rekeyed), which the org signer certifies through that Vault when the policy names one",
+      "(evidence.signer); if it cannot, the seal fails (123) and a rerun finishes it."
     },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {

@@ -31,6 +31,26 @@ public final class PolicyResolver {
   }
 
   /**
+   * As {@link #resolve(List, Optional)}, binding each file once and telling {@code checked} each
+   * file's document kinds in order (e.g. {@code [Ceiling, Task]}) as soon as its form is checked,
+   * before the layers are merged: what {@code taskbound policy check} reports.
+   *
+   * @throws PolicyException as {@link #resolve(List, Optional)}; the files before a malformed one
+   *     have been reported
+   */
+  public static EffectivePolicy resolve(List<Path> files, Optional<String> profileOverride,
+      java.util.function.BiConsumer<Path, List<String>> checked) {
+    Objects.requireNonNull(files, "files");
+    List<PolicyDocument> docs = new ArrayList<>();
+    for (Path f : files) {
+      List<PolicyDocument> one = PolicyBinder.load(f);
+      checked.accept(f, one.stream().map(d -> d.kind().yaml).toList());
+      docs.addAll(one);
+    }
+    return resolveDocuments(docs, profileOverride);
+  }
+
+  /**
    * Checks the form of one file alone (syntax, keys, types, values) without merging it, and names
    * the kind of each of its documents in order, e.g. {@code [Ceiling, Task]}. Narrowing is checked by
    * {@link #resolve}, which needs all the layers.

@@ -364,11 +364,13 @@ final class TeardownRunner {
     data.put("kid", fresh.keyId());
     data.put("jwk", fresh.publicJwk());
     data.put("chain_head", head);
-    live.recoveryCertifier.certify(fresh, head, lost).ifPresent(st -> data.put("signer_statement", st));
+    Optional<com.fasterxml.jackson.databind.node.ObjectNode> statement = live.recoveryCertifier.certify(fresh, head, lost);
+    statement.ifPresent(st -> data.put("signer_statement", st));
     log.append("evidence.rekeyed", data);
     live.sealingKey = fresh;
     results.add(new StepResult(REKEY_EVIDENCE, "ok", 1, Optional.of("sealed with a new key " + fresh.keyId()
-        + ": the session's key " + lost + " was lost with its process; the new seal continues its chain head " + head)));
+        + ": the session's key " + lost + " was lost with its process; the new seal continues its chain head " + head
+        + statement.map(st -> "; the new key is certified by the org signer " + st.path("signer").asText()).orElse(""))));
     return fresh;
   }
 

@@ -141,7 +141,7 @@ class CredentialsEndToEndTest {
       int status = run.waitFor(WAIT);
 
       assertThat(status).as(run.stderr()).isEqualTo(122);
-      assertThat(run.stderr()).contains("vault: create child token").contains("HTTP 403");
+      assertThat(run.stderr()).contains("vault: create child token").contains("HTTP 403: 1 error occurred: * permission denied");
     }
 
     assertThat(ran).doesNotExist();

@@ -169,6 +169,8 @@ class OrgSignerEndToEndTest {
     assertThat(withoutVault.err()).contains("seal-evidence").contains("certify the evidence key with"
         + " vault-transit:transit/taskbound-evidence");
     assertThat(recovered.status()).as(recovered.err()).isZero();
+    assertThat(RunArtifacts.bundleText(out, "summary.md")).contains("sealed with a new key")
+        .contains("the new key is certified by the org signer vault-transit:transit/taskbound-evidence");
     assertThat(stateDir).doesNotExist();
     String events = RunArtifacts.bundleText(out, "events.jsonl");
     String rekeyed = events.lines().filter(l -> l.contains("\"type\":\"evidence.rekeyed\"")).findFirst().orElseThrow();

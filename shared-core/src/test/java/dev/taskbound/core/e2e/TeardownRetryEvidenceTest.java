@@ -4,18 +4,14 @@ import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.delete;
 import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
-import static com.github.tomakehurst.wiremock.client.WireMock.get;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
-import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import dev.taskbound.core.broker.TestKeys;
+import dev.taskbound.core.broker.github.GithubStubs;
 import dev.taskbound.core.broker.vault.VaultStubs;
 import dev.taskbound.core.evidence.BundleVerifier;
 import dev.taskbound.core.evidence.VerificationResult;
@@ -38,10 +34,10 @@ import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -52,32 +48,24 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(240)
 class TeardownRetryEvidenceTest {
   private static final Duration WAIT = Duration.ofSeconds(90);
-  private static final String GH_TOKEN = "ghs_SENTINELretryTOKEN0123456789abcdefghijXYZ";
   private static final String PEM = TestKeys.pkcs1Pem(TestKeys.rsa());
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir Path work;
+  @RegisterExtension final CredentialApis apis = new CredentialApis();
   private WireMockServer github;
   private WireMockServer vault;
   private Path home;
   private Path out;
 
   @BeforeEach
-  void startStubs() throws IOException {
-    github = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-    github.start();
-    vault = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
-    vault.start();
+  void stubApis() throws IOException {
+    github = apis.github();
+    vault = apis.vault();
+    GithubStubs.stubApp(github);
     VaultStubs.stubAll(vault);
-    stubGithub();
     home = Files.createDirectories(work.resolve("home"));
     out = work.resolve("evidence");
-  }
-
-  @AfterEach
-  void stopStubs() {
-    github.stop();
-    vault.stop();
   }
 
   @Test
@@ -152,11 +140,8 @@ class TeardownRetryEvidenceTest {
 
   @Test
   void teardownRunsInTheOrderDocsCredentialsMdGivesWithTheSandboxStoppedBeforeAnyRevocation() throws Exception {
-    String refreshed = "ghs_SENTINELretryREFRESHED0123456789abcdefghij";
-    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).atPriority(1)
-        .inScenario("refresh").whenScenarioStateIs(Scenario.STARTED).willSetStateTo("refreshed").willReturn(token(GH_TOKEN)));
-    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).atPriority(1)
-        .inScenario("refresh").whenScenarioStateIs("refreshed").willReturn(token(refreshed)));
+    String refreshed = GithubStubs.REFRESHED_TOKEN;
+    GithubStubs.stubRefresh(github);
     Map<String, String> env = env(true);
     // the class path on the command line: host variables such as CLASSPATH do not reach the agent
 
@@ -239,7 +224,7 @@ class TeardownRetryEvidenceTest {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("TASKBOUND_HOME", home.toString());
     env.put("TASKBOUND_RUNTIME_DIR", Files.createDirectories(work.resolve("rt")).toString());
-    env.put("TASKBOUND_GITHUB_APP_ID", "12345");
+    env.put("TASKBOUND_GITHUB_APP_ID", GithubStubs.APP_ID);
     env.put("TASKBOUND_GITHUB_APP_KEY", PEM);
     env.put("TASKBOUND_GITHUB_API_URL", github.baseUrl());
     if (withVault) {
@@ -259,39 +244,6 @@ class TeardownRetryEvidenceTest {
         "    secrets:",
         "      - {name: db, kind: dynamic, path: database/creds/readonly, field: password, file: db.txt}",
         "");
-    return Files.writeString(work.resolve(withVault ? "task-vault.yml" : "task.yml"), String.join("\n",
-        "apiVersion: taskbound.dev/v1",
-        "kind: Task",
-        "spec:",
-        "  ttl: 10m",
-        "  sandbox:",
-        "    backends: [netns]",
-        "  github:",
-        "    repositories: [acme/app]",
-        "    permissions: {contents: read}",
-        "") + vaultSpec);
-  }
-
-  private void stubGithub() {
-    github.stubFor(get(urlEqualTo("/app")).willReturn(okJson(
-        "{\"id\":12345,\"slug\":\"taskbound-test\",\"name\":\"Taskbound test\",\"owner\":{\"login\":\"acme\"}}")));
-    github.stubFor(get(urlEqualTo("/repos/acme/app/installation")).willReturn(okJson(
-        "{\"id\":42,\"app_id\":12345,\"account\":{\"login\":\"acme\",\"type\":\"Organization\"},"
-            + "\"access_tokens_url\":\"" + github.baseUrl() + "/app/installations/42/access_tokens\","
-            + "\"repository_selection\":\"selected\",\"target_type\":\"Organization\","
-            + "\"permissions\":{\"contents\":\"write\",\"metadata\":\"read\"}}")));
-    github.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).willReturn(token(GH_TOKEN)));
-    github.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(204)));
-  }
-
-  private static ResponseDefinitionBuilder token(String token) {
-    return aResponse().withStatus(201).withHeader("Content-Type", "application/json")
-        .withBody("{\"token\":\"" + token + "\",\"expires_at\":\"2026-11-27T13:00:00Z\","
-            + "\"permissions\":{\"contents\":\"read\"},\"repository_selection\":\"selected\","
-            + "\"repositories\":[{\"id\":1,\"name\":\"app\",\"full_name\":\"acme/app\"}]}");
-  }
-
-  private static ResponseDefinitionBuilder okJson(String body) {
-    return aResponse().withStatus(200).withHeader("Content-Type", "application/json; charset=utf-8").withBody(body);
+    return apis.writeTask(work.resolve(withVault ? "task-vault.yml" : "task.yml"), vaultSpec);
   }
 }

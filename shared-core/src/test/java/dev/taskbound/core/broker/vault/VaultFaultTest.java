@@ -69,7 +69,7 @@ class VaultFaultTest extends StubServerTest {
         // The driver hides response headers, so its 429s back off rather than follow Retry-After.
         new Fault("429, then ok", json(429, errors("request path \"auth/token/create\": rate limit quota exceeded"))
             .withHeader("Retry-After", "2"), true, 2, List.of(Duration.ofMillis(10)), null),
-        new Fault("403 fails at once", json(403, errors("1 error occurred:\\n\\t* permission denied\\n\\n")), false, 1,
+        new Fault("403 fails at once", json(403, errors("1 error occurred:\n\t* permission denied\n\n")), false, 1,
             List.of(), prefix + "HTTP 403: 1 error occurred: * permission denied"),
         new Fault("503 until attempts run out", json(503, errors("Vault is sealed")), false, 3,
             List.of(Duration.ofMillis(10), Duration.ofMillis(20)), prefix + "HTTP 503: Vault is sealed (after 3 attempts)"));
@@ -140,7 +140,7 @@ class VaultFaultTest extends StubServerTest {
   @Test
   void failureMidwayRevokesWhatWasAlreadyIssued() {
     server.stubFor(get(urlEqualTo("/v1/database/creds/readonly"))
-        .willReturn(json(403, errors("1 error occurred:\\n\\t* permission denied\\n\\n"))));
+        .willReturn(json(403, errors("1 error occurred:\n\t* permission denied\n\n"))));
     RecordingUndo undo = new RecordingUndo();
     VaultBroker broker = broker(address(), new VaultAuth.AppRole(null, "role-1234", Secret.of(SECRET_ID)),
         List.of(VaultSecretSpec.env("db", VaultSecretSpec.Kind.DYNAMIC, "database/creds/readonly", Optional.empty(), "DB")));
@@ -183,7 +183,7 @@ class VaultFaultTest extends StubServerTest {
   @Test
   void aFailedLeaseRevocationKeepsVaultsErrorTextLikeTheTokenAndLoginRevocations() {
     server.stubFor(post(urlEqualTo("/v1/sys/leases/revoke"))
-        .willReturn(json(403, errors("1 error occurred:\\n\\t* permission denied on sys/leases/revoke\\n\\n"))));
+        .willReturn(json(403, errors("1 error occurred:\n\t* permission denied on sys/leases/revoke\n\n"))));
     RevocationContext ctx = RevocationContext.builder().retry(sleeper.retry(3)).requestTimeout(Duration.ofSeconds(1))
         .vaultTokens((a, ns) -> new VaultGrant(Secret.of(LOGIN_TOKEN), Optional.of(LOGIN_ACCESSOR), false)).build();
     Map<String, Object> handle = Map.of("address", address().toString(), "lease_id", LEASE_ID);

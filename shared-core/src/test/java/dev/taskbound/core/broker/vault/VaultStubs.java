@@ -40,8 +40,18 @@ public final class VaultStubs {
         + "\"entity_id\":\"\",\"token_type\":\"service\",\"orphan\":false}}";
   }
 
+  /**
+   * Vault's error body, {@code {"errors":[...]}}, each message JSON-escaped: Vault's texts hold
+   * newlines and tabs ({@code "1 error occurred:\n\t* permission denied\n\n"}), which raw in a
+   * JSON string would make the body unparseable and the client drop the text.
+   */
   public static String errors(String... errors) {
-    return "{\"errors\":[\"" + String.join("\",\"", errors) + "\"]}";
+    com.fasterxml.jackson.databind.node.ObjectNode body = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    com.fasterxml.jackson.databind.node.ArrayNode list = body.putArray("errors");
+    for (String e : errors) {
+      list.add(e);
+    }
+    return body.toString();
   }
 
   /** Logins, child token, the three secrets, and every revoke call answering 204. */

@@ -72,6 +72,8 @@ public final class SummaryRenderer {
       }
     }
 
+    md.append(ConversationReport.markdown(events));
+
     List<List<SessionReport.Step>> earlier = r.earlierAttempts();
     md.append(earlier.isEmpty() ? "\n### Teardown\n\n" : "\n### Teardown (attempt " + (earlier.size() + 1) + ", final)\n\n");
     if (r.steps.isEmpty()) {

@@ -396,6 +396,13 @@ public final class ContainerSandbox implements Sandbox {
         readOnly.add(abs.toString());
       }
     }
+    for (Map.Entry<Path, Path> placed : new java.util.TreeMap<>(launch.placed()).entrySet()) {
+      // the agent's managed settings and hook (docs/hooks.md), at the path the agent reads them from
+      Path host = placed.getValue().toAbsolutePath().normalize();
+      args.addAll(List.of("--mount", "type=bind,source=" + hostPath("agent's hook files", host) + ",target="
+          + placed.getKey() + ",readonly"));
+      readOnly.add(placed.getKey().toString());
+    }
     for (Path ro : launch.confinement().readOnly()) {
       Path abs = ro.toAbsolutePath().normalize();
       if (abs.startsWith(workDir) && !abs.equals(workDir) && Files.exists(abs)) {

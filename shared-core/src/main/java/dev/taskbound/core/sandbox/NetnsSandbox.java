@@ -237,7 +237,8 @@ public final class NetnsSandbox implements Sandbox {
     hidden.addAll(masked);
     List<Path> readWrite = launch.confinement().readWrite();
     refuseWritableTaskbound(readWrite, init.hostPaths());
-    FilesystemView view = FilesystemView.build(Path.of("/"), workDir, readWrite, readOnly, hidden, Path.of("/dev/null"));
+    FilesystemView view = FilesystemView.build(Path.of("/"), workDir, readWrite, readOnly, hidden, Path.of("/dev/null"),
+        launch.placed());
     Map<String, String> env = new TreeMap<>(launch.environment());
     env.put("HOME", FilesystemView.AGENT_HOME.toString());
     env.put("USER", user.name());
@@ -271,7 +272,8 @@ public final class NetnsSandbox implements Sandbox {
             Path empty = emptyFile(control.getParent());
             List<String> a = setup(seccomp.writeTo(control.getParent()), limits);
             a.addAll(argv(located, root, userns, user,
-                FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty), workDir, control));
+                FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty, launch.placed()), workDir,
+                control));
             return a;
           }, root && userns ? 3 : 2, root ? Optional.of(user) : Optional.empty(), described);
     } catch (RuntimeException | Error e) {

@@ -57,8 +57,11 @@ print("| no-op hook command | %.1f ms | %.1f ms |" % (pct(n, 50), pct(n, 99)))
 print("| Taskbound hook (PreToolUse -> decision) | %.1f ms | %.1f ms |" % (pct(h, 50), pct(h, 99)))
 print("| added | %.1f ms | **%.1f ms** (target < 20 ms) |" % (pct(h, 50) - pct(n, 50), pct(h, 99) - pct(n, 99)))
 PY
-chmod -R a+rwX "$work/workspace"
+chmod 755 "$work"
+# the agent never runs as root: as root, the workspace belongs to nobody (the agent then runs as it)
+if [ "$(id -u)" -eq 0 ]; then chown -R 65534:65534 "$work/workspace"; fi
+repo=$PWD
 echo "hook-roundtrip: $calls PreToolUse calls each, interleaved, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), $(date -u +%FT%TZ)"
-TASKBOUND_JAR=$PWD/$jar bin/taskbound run --task BENCH-HOOK --policy "$work/policy.yml" --out "$work/out" \
-  -- python3 "$work/workspace/measure.py" "$calls" "$work/workspace" 2> "$work/stderr" \
+(cd "$work/workspace" && TASKBOUND_JAR=$repo/$jar "$repo/bin/taskbound" run --task BENCH-HOOK --policy "$work/policy.yml" --out "$work/out" \
+  -- python3 "$work/workspace/measure.py" "$calls" "$work/workspace" 2> "$work/stderr") \
   || { cat "$work/stderr" >&2; exit 1; }

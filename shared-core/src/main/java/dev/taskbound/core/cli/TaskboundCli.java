@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
       TeardownCommand.class,
       SecretCommand.class,
       TokenCommand.class,
+      GateCommand.class,
       SessionCommand.class,
       CommandLine.HelpCommand.class
     },
@@ -165,6 +166,9 @@ public final class TaskboundCli implements Runnable {
       }
       if (cls == TokenCommand.class) {
         return cls.cast(new TokenCommand(env));
+      }
+      if (cls == GateCommand.class) {
+        return cls.cast(new GateCommand(env));
       }
       if (cls == TeardownCommand.class) {
         return cls.cast(new TeardownCommand(env));

@@ -96,6 +96,8 @@ public final class HtmlReportRenderer {
       steps(h, earlier.get(i));
     }
 
+    h.append(ConversationReport.html(r.events));
+
     h.append("<h2>Timeline</h2>\n<table><thead><tr><th>#</th><th>Time (UTC)</th><th>Event</th><th>Data</th></tr>")
         .append("</thead><tbody>\n");
     for (EvidenceEvent e : r.events) {

@@ -142,6 +142,35 @@ public final class AgentApiClient {
     return new RefreshedToken(token, expires);
   }
 
+  /**
+   * What the gate decided about an action ({@code POST /v1/gate/check}, docs/hooks.md).
+   *
+   * @param decision {@code allow}, {@code approve} or {@code deny}
+   * @param rule the deciding rule as the evidence names it
+   * @param reason one line saying why
+   */
+  public record GateAnswer(String decision, String rule, String reason) {}
+
+  /**
+   * Asks the session's gate to decide {@code action} on {@code target}; the session records the
+   * decision ({@code gate.decided}) with {@code reason}.
+   *
+   * @throws AgentApiRefusedException if the API refuses (400 bad action, 401, 404 no hooks) or fails (5xx)
+   * @throws AgentApiException if the API cannot be reached
+   */
+  public GateAnswer gateCheck(String action, String target, String reason) {
+    String what = "check " + action + " with the gate";
+    byte[] request;
+    try {
+      request = json.writeValueAsBytes(java.util.Map.of("action", action, "target", target, "reason", reason));
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    JsonNode body = call(HttpRequest.newBuilder(base.resolve(ApiHandler.GATE_CHECK_PATH))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(request)), what);
+    return new GateAnswer(text(body, "decision", what), text(body, "rule", what), body.path("reason").asText(""));
+  }
+
   private JsonNode call(HttpRequest.Builder request, String what) {
     HttpResponse<byte[]> response;
     try {

@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param listener receives every request's outcome ({@link AccessListener#NONE} by default)
  * @param maxBodyBytes the largest request body accepted (default 4096); larger gets {@code 413}
  * @param workerThreads threads serving requests (default 4)
+ * @param hooks serves the hook endpoints ({@link HookHandler#NONE} by default: {@code 404})
  */
 public record AgentApiConfig(
     SecretProvider secrets,
@@ -19,7 +20,8 @@ public record AgentApiConfig(
     AccessPolicy policy,
     AccessListener listener,
     int maxBodyBytes,
-    int workerThreads) {
+    int workerThreads,
+    HookHandler hooks) {
 
   public AgentApiConfig {
     Objects.requireNonNull(secrets, "secrets");
@@ -32,6 +34,13 @@ public record AgentApiConfig(
     if (workerThreads < 1 || workerThreads > 64) {
       throw new IllegalArgumentException("workerThreads must be within 1..64, was " + workerThreads);
     }
+    Objects.requireNonNull(hooks, "hooks");
+  }
+
+  /** A configuration that serves no hooks. */
+  public AgentApiConfig(SecretProvider secrets, Optional<TokenRefresher> tokens, AccessPolicy policy, AccessListener listener,
+      int maxBodyBytes, int workerThreads) {
+    this(secrets, tokens, policy, listener, maxBodyBytes, workerThreads, HookHandler.NONE);
   }
 
   public static Builder builder() {
@@ -40,7 +49,7 @@ public record AgentApiConfig(
 
   public Builder toBuilder() {
     Builder b = new Builder().secrets(secrets).policy(policy).listener(listener).maxBodyBytes(maxBodyBytes)
-        .workerThreads(workerThreads);
+        .workerThreads(workerThreads).hooks(hooks);
     b.tokens = tokens;
     return b;
   }
@@ -53,8 +62,14 @@ public record AgentApiConfig(
     private AccessListener listener = AccessListener.NONE;
     private int maxBodyBytes = 4096;
     private int workerThreads = 4;
+    private HookHandler hooks = HookHandler.NONE;
 
     private Builder() {}
+
+    public Builder hooks(HookHandler hooks) {
+      this.hooks = Objects.requireNonNull(hooks, "hooks");
+      return this;
+    }
 
     public Builder secrets(SecretProvider secrets) {
       this.secrets = Objects.requireNonNull(secrets, "secrets");
@@ -94,7 +109,7 @@ public record AgentApiConfig(
 
     /** @throws IllegalArgumentException if a limit is out of range */
     public AgentApiConfig build() {
-      return new AgentApiConfig(secrets, tokens, policy, listener, maxBodyBytes, workerThreads);
+      return new AgentApiConfig(secrets, tokens, policy, listener, maxBodyBytes, workerThreads, hooks);
     }
   }
 }

@@ -23,6 +23,10 @@ import java.util.regex.Pattern;
 final class ApiHandler implements HttpHandler {
   static final String SECRETS_PREFIX = "/v1/secrets/";
   static final String TOKEN_PATH = "/v1/github/token";
+  static final String HOOKS_PREFIX = "/v1/hooks/";
+  static final String GATE_CHECK_PATH = "/v1/gate/check";
+  /** A hook event carries the tool's output (PostToolUse): larger than any other request. */
+  static final int MAX_HOOK_BYTES = 16 << 20;
   /** Secret names: what the policy's {@code name} fields accept. */
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
@@ -90,6 +94,9 @@ final class ApiHandler implements HttpHandler {
               "this request needs the header 'Authorization: Bearer $TASKBOUND_AGENT_TOKEN' with this session's capability")
           .with("WWW-Authenticate", "Bearer realm=\"taskbound\"");
     }
+    if (path.startsWith(HOOKS_PREFIX) || path.equals(GATE_CHECK_PATH)) {
+      return hook(exchange, path.substring("/v1/".length()));
+    }
     if (action.isEmpty()) {
       return Reply.error(404, "not_found",
           "no such endpoint: '" + printable(path) + "'; the agent API serves GET " + SECRETS_PREFIX + "{name} and POST " + TOKEN_PATH);
@@ -113,6 +120,34 @@ final class ApiHandler implements HttpHandler {
       return refused.get();
     }
     return action.get() == AccessAction.SECRET_READ ? readSecret(name) : refreshToken();
+  }
+
+  /** A hook event or gate check: POST with a JSON object, answered by the {@link HookHandler}. */
+  private Reply hook(HttpExchange exchange, String endpoint) throws IOException {
+    if (!"POST".equals(exchange.getRequestMethod())) {
+      return Reply.error(405, "method_not_allowed", printable(exchange.getRequestMethod()) + " is not allowed on /v1/"
+          + printable(endpoint) + "; use POST").with("Allow", "POST");
+    }
+    byte[] body = exchange.getRequestBody().readNBytes(MAX_HOOK_BYTES + 1);
+    if (body.length > MAX_HOOK_BYTES) {
+      return Reply.error(413, "payload_too_large", "the hook event exceeds " + MAX_HOOK_BYTES + " bytes");
+    }
+    com.fasterxml.jackson.databind.JsonNode event;
+    try {
+      event = json.readTree(body);
+    } catch (IOException e) {
+      return Reply.error(400, "bad_request", "the body is not JSON; a hook event is the JSON object the agent's hook received");
+    }
+    if (event == null || !event.isObject()) {
+      return Reply.error(400, "bad_request", "the body is not a JSON object; a hook event is the JSON object the agent's hook received");
+    }
+    HookHandler.Answer answer;
+    try {
+      answer = config.hooks().handle(endpoint, event);
+    } catch (RuntimeException e) {
+      throw new NotRecorded();
+    }
+    return new Reply(answer.status(), answer.body());
   }
 
   private static Optional<AccessAction> route(String path) {

@@ -72,6 +72,9 @@ import java.util.stream.Collectors;
  *     sandbox.paths}, {@code sandbox.env.pass}, {@code sandbox.confinement}, {@code
  *     sandbox.allowReduced}); {@link ConfinementPolicy#DEFAULT} when no layer sets any. Provenance
  *     keys {@code sandbox.user}, {@code sandbox.confinement}, {@code sandbox.paths.readOnly[i]} and the like
+ * @param hooks {@code gate.hooks}, {@code gate.prompts} and {@code gate.tools}: which agents' hooks are installed, how they are recorded and its
+ *     tool calls decided (docs/hooks.md); {@link HookPolicy#DEFAULT} when no layer sets them.
+ *     Provenance keys {@code gate.prompts}, {@code gate.tools[i]}
  */
 public record EffectivePolicy(
     String trustDomain,
@@ -94,7 +97,8 @@ public record EffectivePolicy(
     Optional<String> containerRuntime,
     List<String> inspect,
     Optional<EvidenceSigner> evidenceSigner,
-    ConfinementPolicy confinement) {
+    ConfinementPolicy confinement,
+    HookPolicy hooks) {
 
   public EffectivePolicy {
     Objects.requireNonNull(trustDomain, "trustDomain");
@@ -126,6 +130,19 @@ public record EffectivePolicy(
     inspect = List.copyOf(inspect);
     Objects.requireNonNull(evidenceSigner, "evidenceSigner");
     Objects.requireNonNull(confinement, "confinement");
+    Objects.requireNonNull(hooks, "hooks");
+  }
+
+  /** A policy with the default hook settings ({@link HookPolicy#DEFAULT}). */
+  public EffectivePolicy(String trustDomain, String audience, Duration ttl, Optional<String> profile,
+      List<SandboxBackend> backends, Enforcement enforcement, List<EgressRule> allow, List<EgressRule> deny,
+      Map<String, String> hosts, boolean allowPrivate, List<String> repositories, Map<String, Permission> permissions,
+      List<GateRule> gateRules, Map<String, Provenance> provenance, Optional<VaultPolicy> vault,
+      List<RegistryPolicy> registries, SandboxLimits limits, Optional<String> containerRuntime, List<String> inspect,
+      Optional<EvidenceSigner> evidenceSigner, ConfinementPolicy confinement) {
+    this(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts, allowPrivate, repositories,
+        permissions, gateRules, provenance, vault, registries, limits, containerRuntime, inspect, evidenceSigner,
+        confinement, HookPolicy.DEFAULT);
   }
 
   /** A policy that inspects no host, names no evidence signer and confines at the floor. */
@@ -215,7 +232,7 @@ public record EffectivePolicy(
     prov.put("ttl", Provenance.commandLine("--ttl"));
     return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts,
         allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime, inspect,
-        evidenceSigner, confinement);
+        evidenceSigner, confinement, hooks);
   }
 
   /**
@@ -244,7 +261,7 @@ public record EffectivePolicy(
     prov.put("sandbox.env.pass", Provenance.commandLine("--pass-env"));
     return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, allow, deny, hosts,
         allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime, inspect,
-        evidenceSigner, confinement.withEnvPass(wanted));
+        evidenceSigner, confinement.withEnvPass(wanted), hooks);
   }
 
   /** Whether {@code field} still holds the built-in default ceiling's value, whose limit is looser. */
@@ -257,7 +274,7 @@ public record EffectivePolicy(
   EffectivePolicy withAllow(List<EgressRule> narrowed, Map<String, Provenance> prov) {
     return new EffectivePolicy(trustDomain, audience, ttl, profile, backends, enforcement, narrowed, deny,
         hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime, inspect,
-        evidenceSigner, confinement);
+        evidenceSigner, confinement, hooks);
   }
 
   private EffectivePolicy withBackends(SandboxBackend backend, Provenance at) {
@@ -265,7 +282,7 @@ public record EffectivePolicy(
     prov.put("sandbox.backends", at);
     return new EffectivePolicy(trustDomain, audience, ttl, profile, List.of(backend), enforcement, allow, deny,
         hosts, allowPrivate, repositories, permissions, gateRules, prov, vault, registries, limits, containerRuntime,
-        inspect, evidenceSigner, confinement);
+        inspect, evidenceSigner, confinement, hooks);
   }
 
   /**
@@ -315,6 +332,9 @@ public record EffectivePolicy(
     }
     evidenceSigner.ifPresent(sg -> root.put("evidence", Map.of("signer", Map.of("vault-transit",
         Map.of("mount", sg.mount(), "key", sg.key()))))); // only when set, so other digests stay put
+    if (!hooks.equals(HookPolicy.DEFAULT)) {
+      root.put("hooks", canonicalHooks(hooks)); // only when set, so other digests stay put
+    }
     Map<String, Object> sandbox = confinement.canonical();
     if (!sandbox.isEmpty()) {
       root.put("sandbox", sandbox); // only when set, so other digests stay put
@@ -325,6 +345,24 @@ public record EffectivePolicy(
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialise a map of strings", e);
     }
+  }
+
+  /** {@code gate.prompts} and {@code gate.tools} for the canonical JSON, the rules in their order (the first of equals wins). */
+  private static Map<String, Object> canonicalHooks(HookPolicy h) {
+    Map<String, Object> m = new TreeMap<>();
+    m.put("agents", h.agents());
+    m.put("prompts", h.prompts().yamlName());
+    List<Map<String, String>> tools = new ArrayList<>();
+    for (ToolRule r : h.tools()) {
+      Map<String, String> t = new TreeMap<>();
+      t.put("action", r.action());
+      t.put("match", r.match());
+      t.put("decision", r.decision().yamlName());
+      r.reason().ifPresent(x -> t.put("reason", x));
+      tools.add(t);
+    }
+    m.put("tools", tools);
+    return m;
   }
 
   /** {@code spec.vault} for the canonical JSON; present only when granted, so other digests stay put. */

@@ -30,10 +30,11 @@ record Layer(
     Located<String> containerRuntime,
     Located<List<Located<String>>> inspect,
     Located<EvidenceSigner> signer,
-    SandboxLayer confinement) {
+    SandboxLayer confinement,
+    HookLayer hooks) {
 
   static final Layer EMPTY = new Layer(null, null, null, null, null, null, null, null, null, null, null, null, null,
-      null, null, null, null, null, null, null, SandboxLayer.EMPTY);
+      null, null, null, null, null, null, null, SandboxLayer.EMPTY, HookLayer.EMPTY);
 
   /** A layer that does not mention {@code egress.inspect}, {@code evidence} nor the sandbox's confinement. */
   Layer(Located<String> trustDomain, Located<String> audience, Located<List<Located<String>>> audiences,
@@ -44,6 +45,7 @@ record Layer(
       Located<VaultLayer> vault, Located<Boolean> allowPrivate, Located<List<Located<RegistryPolicy>>> registries,
       Located<Integer> pids, Located<Long> memory, Located<String> containerRuntime) {
     this(trustDomain, audience, audiences, ttl, backends, enforcement, allow, deny, hosts, repositories, permissions,
-        gateRules, vault, allowPrivate, registries, pids, memory, containerRuntime, null, null, SandboxLayer.EMPTY);
+        gateRules, vault, allowPrivate, registries, pids, memory, containerRuntime, null, null, SandboxLayer.EMPTY,
+        HookLayer.EMPTY);
   }
 }

@@ -61,6 +61,9 @@ final class Narrowing {
   private Located<String> containerRuntime;
   private Located<List<Located<String>>> inspect = builtInList(List.of(), "egress.inspect");
   private ConfinementNarrowing confinement = new ConfinementNarrowing();
+  private Located<PromptRecording> prompts = Located.builtIn(HookPolicy.DEFAULT.prompts(), "gate.prompts");
+  private List<Located<ToolRule>> tools = List.of();
+  private List<Located<String>> hookAgents = List.of();
 
   private static <T> Located<List<Located<T>>> builtInList(List<T> values, String field) {
     List<Located<T>> items = new ArrayList<>();
@@ -99,6 +102,9 @@ final class Narrowing {
     c.containerRuntime = containerRuntime;
     c.inspect = inspect;
     c.confinement = confinement.copy();
+    c.prompts = prompts;
+    c.tools = tools;
+    c.hookAgents = hookAgents;
     return c;
   }
 
@@ -126,6 +132,7 @@ final class Narrowing {
     applyAllowPrivate(layer.allowPrivate());
     applyGithub(layer);
     applyGate(layer.gateRules());
+    applyHooks(layer.hooks());
     applyVault(layer.vault());
     applyRegistries(layer.registries());
     if (layer.inspect() != null) {
@@ -362,6 +369,37 @@ final class Narrowing {
       return true;
     }
     return upper.endsWith("/*") && lower.startsWith(upper.substring(0, upper.length() - 1));
+  }
+
+  /**
+   * {@code gate.hooks} add up (a layer installs more hooks, never fewer);
+   * {@code gate.prompts} may only record more ({@code off < hash < full}) than the layers above set;
+   * {@code gate.tools} add up, and since the strictest matching decision wins a rule never loosens.
+   */
+  private void applyHooks(HookLayer hooks) {
+    if (hooks.agents() != null) {
+      List<Located<String>> all = new ArrayList<>(hookAgents);
+      for (Located<String> a : hooks.agents().value()) {
+        if (all.stream().noneMatch(x -> x.value().equals(a.value()))) {
+          all.add(a);
+        }
+      }
+      hookAgents = List.copyOf(all);
+    }
+    if (hooks.prompts() != null) {
+      Located<PromptRecording> lower = hooks.prompts();
+      if (lower.value().compareTo(prompts.value()) < 0 && !prompts.at().isBuiltIn()) {
+        throw new PolicyException(lower.where() + ": " + lower.value().yamlName() + " records less than "
+            + prompts.value().yamlName() + " (" + prompts.where() + "); accepted: " + prompts.value().yamlName()
+            + " or more (off < hash < full)");
+      }
+      prompts = lower;
+    }
+    if (hooks.tools() != null) {
+      List<Located<ToolRule>> all = new ArrayList<>(tools);
+      all.addAll(hooks.tools().value());
+      tools = List.copyOf(all);
+    }
   }
 
   private void applyGate(Located<List<Located<GateRule>>> rules) {
@@ -609,6 +647,17 @@ final class Narrowing {
       prov.put("github.permissions." + name, level.at());
     });
     List<GateRule> rules = values(gateRules, "gate.rules", prov);
+    prov.put("gate.prompts", prompts.at());
+    List<String> agents = new ArrayList<>();
+    for (Located<String> a : hookAgents) {
+      prov.put("gate.hooks[" + agents.size() + "]", a.at());
+      agents.add(a.value());
+    }
+    List<ToolRule> toolRules = new ArrayList<>();
+    for (Located<ToolRule> t : tools) {
+      prov.put("gate.tools[" + toolRules.size() + "]", t.at());
+      toolRules.add(t.value());
+    }
     Optional<VaultPolicy> vault = vaultPolicy(prov);
     List<RegistryPolicy> regs = values(registries, "registries", prov);
     List<String> inspected = values(inspect, "egress.inspect", prov);
@@ -619,7 +668,7 @@ final class Narrowing {
         Optional.ofNullable(signer).map(sg -> {
           prov.put("evidence.signer", sg.at());
           return sg.value();
-        }), confinement.toPolicy(prov));
+        }), confinement.toPolicy(prov), new HookPolicy(agents, prompts.value(), toolRules));
   }
 
 

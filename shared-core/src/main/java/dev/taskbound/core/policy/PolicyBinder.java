@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.BiFunction;
@@ -66,7 +67,8 @@ final class PolicyBinder {
   static final List<String> SANDBOX_ENV_KEYS = List.of("pass");
   static final List<String> EGRESS_KEYS = List.of("allow", "deny", "hosts", "presets", "allowPrivate", "inspect");
   static final List<String> GITHUB_KEYS = List.of("repositories", "permissions");
-  static final List<String> GATE_KEYS = List.of("rules");
+  static final List<String> GATE_KEYS = List.of("rules", "hooks", "prompts", "tools");
+  static final List<String> TOOL_RULE_KEYS = List.of("action", "match", "decision", "reason");
   static final List<String> RULE_KEYS = List.of("action", "decision");
   static final List<String> VAULT_KEYS = List.of("policies", "ttl", "numUses", "secrets");
   static final List<String> VAULT_SECRET_KEYS =
@@ -120,6 +122,7 @@ final class PolicyBinder {
     keys.put("github", GITHUB_KEYS);
     keys.put("gate", GATE_KEYS);
     keys.put("rule", RULE_KEYS);
+    keys.put("toolRule", TOOL_RULE_KEYS);
     keys.put("vault", VAULT_KEYS);
     keys.put("vaultSecret", VAULT_SECRET_KEYS);
     keys.put("registry", REGISTRY_KEYS);
@@ -429,9 +432,14 @@ final class PolicyBinder {
       }
     }
     Located<List<Located<GateRule>>> gateRules = null;
+    HookLayer hooks = HookLayer.EMPTY;
     if (m.containsKey("gate")) {
       String p = path + ".gate";
       Map<String, NodeTuple> gate = mapping(m.get("gate").getValueNode(), p, GATE_KEYS);
+      hooks = new HookLayer(
+          gate.containsKey("hooks") ? list(gate.get("hooks"), p + ".hooks", this::hookAgent) : null,
+          gate.containsKey("prompts") ? scalar(gate.get("prompts"), p + ".prompts", (n, f) -> enumValue(n, f, PromptRecording.class)) : null,
+          gate.containsKey("tools") ? list(gate.get("tools"), p + ".tools", this::toolRule) : null);
       if (gate.containsKey("rules")) {
         gateRules = list(gate.get("rules"), p + ".rules", this::gateRule);
         Map<String, Located<GateRule>> seen = new LinkedHashMap<>();
@@ -450,7 +458,7 @@ final class PolicyBinder {
     Located<EvidenceSigner> signer = m.containsKey("evidence") ? evidence(m.get("evidence"), path + ".evidence", ceiling) : null;
     return new Layer(trustDomain, audience, audiences, ttl, backends, enforcement, allow, deny, hosts,
         repositories, permissions, gateRules, vault, allowPrivate, registries, pids, memory, containerRuntime, inspect,
-        signer, confinement);
+        signer, confinement, hooks);
   }
 
   // ---- spec.sandbox.limits ----
@@ -1016,6 +1024,48 @@ final class PolicyBinder {
     return new GateRule(action, enumValue(m.get("decision").getValueNode(), field + ".decision", GateDecision.class));
   }
 
+  private String hookAgent(Node n, String field) {
+    String agent = string(n, field);
+    if (!HookPolicy.KNOWN_AGENTS.contains(agent)) {
+      throw fail(n, field, SafeText.quoted(agent) + " is not an agent whose hooks Taskbound installs; accepted: "
+          + String.join(", ", HookPolicy.KNOWN_AGENTS));
+    }
+    return agent;
+  }
+
+  private ToolRule toolRule(Node n, String field) {
+    Map<String, NodeTuple> m = mapping(n, field, TOOL_RULE_KEYS);
+    for (String key : List.of("action", "decision")) {
+      if (!m.containsKey(key)) {
+        throw fail(n, field + "." + key, "missing; a tool rule needs action and decision (match and reason are optional)");
+      }
+    }
+    Node an = m.get("action").getValueNode();
+    String action = string(an, field + ".action");
+    if (!ToolRule.isValidAction(action)) {
+      throw fail(an, field + ".action", SafeText.quoted(action) + " is not a tool action; accepted: " + ToolRule.ACCEPTED_ACTIONS);
+    }
+    String match = "*";
+    if (m.containsKey("match")) {
+      Node mn = m.get("match").getValueNode();
+      match = string(mn, field + ".match");
+      if (match.isEmpty() || match.length() > 512 || match.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        throw fail(mn, field + ".match", SafeText.quoted(match) + " is not accepted; accepted: 1-512 printable characters"
+            + " (a command pattern for tool.bash, a path glob for tool.write, a host for tool.web_fetch)");
+      }
+    }
+    Optional<String> reason = Optional.empty();
+    if (m.containsKey("reason")) {
+      Node rn = m.get("reason").getValueNode();
+      String text = string(rn, field + ".reason");
+      if (text.isBlank() || text.length() > 300 || text.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        throw fail(rn, field + ".reason", "is not accepted; accepted: one line of 1-300 printable characters");
+      }
+      reason = Optional.of(text);
+    }
+    return new ToolRule(action, match, enumValue(m.get("decision").getValueNode(), field + ".decision", GateDecision.class), reason);
+  }
+
   private Located<Map<String, Located<String>>> hosts(NodeTuple t, String field) {
     Map<String, Located<String>> pins = new LinkedHashMap<>();
     for (Map.Entry<String, NodeTuple> e : mapping(t.getValueNode(), field, null).entrySet()) {
@@ -1101,7 +1151,7 @@ final class PolicyBinder {
   private <T> Located<List<Located<T>>> list(NodeTuple t, String field, BiFunction<Node, String, T> element) {
     Node n = t.getValueNode();
     if (!(n instanceof SequenceNode)) {
-      String of = field.endsWith(".rules") ? "rules" : field.endsWith(".registries") ? "registries" : "strings";
+      String of = field.endsWith(".rules") || field.endsWith(".tools") ? "rules" : field.endsWith(".registries") ? "registries" : "strings";
       throw fail(n, field, "expected a list of " + of + ", got " + describe(n));
     }
     List<Located<T>> out = new ArrayList<>();

@@ -402,6 +402,12 @@ public final class ContainerSandbox implements Sandbox {
     args.addAll(List.of("--pull", "never", "--network", "container:" + forwarder, "--init"));
     args.addAll(floor.args());
     args.addAll(mounts);
+    for (Map.Entry<Path, Path> placed : new java.util.TreeMap<>(launch.placed()).entrySet()) {
+      // the agent's managed settings and hook (docs/hooks.md), at the path the agent reads them from
+      Path host = placed.getValue().toAbsolutePath().normalize();
+      args.addAll(List.of("--mount", "type=bind,source=" + hostPath("agent's hook files", host) + ",target="
+          + placed.getKey() + ",readonly"));
+    }
     args.addAll(List.of("--workdir", workDir.toString()));
     args.add("--interactive"); // the agent reads the launch's stdin, as in the other backends
     env.keySet().forEach(k -> args.addAll(List.of("--env", k)));

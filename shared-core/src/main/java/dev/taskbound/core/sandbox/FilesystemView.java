@@ -42,6 +42,8 @@ final class FilesystemView {
   private final List<String> hidden = new ArrayList<>();
   private final Set<Path> made = new java.util.HashSet<>();
   private final Set<Path> privateRoots = new java.util.HashSet<>();
+  /** Top-level directories rebuilt to hold a placed path the host lacks. */
+  private final Set<String> rebuilt = new java.util.HashSet<>();
 
   /**
    * @param hostRoot normally {@code /}; the top-level entries bound read-only
@@ -55,21 +57,43 @@ final class FilesystemView {
    */
   static FilesystemView build(Path hostRoot, Path workspace, List<Path> writable, List<Path> readOnlyPaths, List<Path> hiddenPaths,
       Path emptyFile) {
-    return build(hostRoot, workspace, writable, readOnlyPaths, hiddenPaths, emptyFile, Map.of());
+    return build(hostRoot, workspace, writable, readOnlyPaths, hiddenPaths, emptyFile, Map.of(), Map.of());
   }
 
   /**
    * As above, with the agent's own cgroups shown at their hierarchies' mount points ({@link
    * AgentLimits#views()}): the host's cgroup tree, which names every cgroup on the host (other
    * sessions', containers') and lists host pids in their {@code cgroup.procs}, is otherwise covered
-   * by an empty read-only tmpfs.
+   * by an empty read-only tmpfs. And with {@code placed} host directories shown read-only at other
+   * paths (sandbox path to host path, {@code SandboxLaunch.placed}). A placed path the host lacks
+   * needs a mount point: its top-level directory ({@code /etc}) is then rebuilt as a read-only tmpfs
+   * holding a bind of each of the host's entries, since bwrap cannot create a directory in a
+   * read-only bind.
    *
    * @param cgroups a cgroup directory of the host -> where the agent sees it, under {@value #CGROUP_FS}
+   * @param placed a path inside the sandbox -> the host directory shown there read-only
    */
   static FilesystemView build(Path hostRoot, Path workspace, List<Path> writable, List<Path> readOnlyPaths, List<Path> hiddenPaths,
-      Path emptyFile, Map<Path, Path> cgroups) {
+      Path emptyFile, Map<Path, Path> cgroups, Map<Path, Path> placed) {
     FilesystemView v = new FilesystemView();
+    Set<String> rebuilt = new java.util.TreeSet<>();
+    for (Path inside : placed.keySet()) {
+      if (!Files.exists(hostRoot.resolve(Path.of("/").relativize(inside)), LinkOption.NOFOLLOW_LINKS)) {
+        rebuilt.add(inside.getName(0).toString());
+      }
+    }
+    v.rebuilt.addAll(rebuilt);
     v.hostRoot(hostRoot);
+    for (String top : rebuilt) {
+      v.rebuildTopLevel(hostRoot, top);
+    }
+    new java.util.TreeMap<>(placed).forEach((inside, host) -> {
+      v.args.addAll(List.of("--ro-bind", host.toAbsolutePath().normalize().toString(), inside.toString()));
+      v.readOnly.add(inside.toString());
+    });
+    for (String top : rebuilt) {
+      v.args.addAll(List.of("--remount-ro", "/" + top));
+    }
     v.args.addAll(List.of("--dev", "/dev", "--proc", "/proc", "--perms", "01777", "--tmpfs", "/tmp"));
     for (Path p : EMPTY) {
       if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
@@ -180,6 +204,28 @@ final class FilesystemView {
     return false;
   }
 
+  /** A top-level directory as a tmpfs holding a read-only bind (or symlink) of each host entry. */
+  private void rebuildTopLevel(Path hostRoot, String top) {
+    Path dir = hostRoot.resolve(top);
+    String inside = "/" + top;
+    args.addAll(List.of("--perms", "0755", "--tmpfs", inside));
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      List<Path> sorted = new ArrayList<>();
+      entries.forEach(sorted::add);
+      sorted.sort(null);
+      for (Path e : sorted) {
+        String at = inside + "/" + e.getFileName();
+        if (Files.isSymbolicLink(e)) {
+          args.addAll(List.of("--symlink", Files.readSymbolicLink(e).toString(), at));
+        } else if (Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS) || Files.isRegularFile(e, LinkOption.NOFOLLOW_LINKS)) {
+          args.addAll(List.of("--ro-bind", e.toString(), at));
+        }
+      }
+    } catch (IOException e) {
+      throw new SandboxException("cannot list the host's " + dir + " to place the agent's files in it: " + e.getMessage());
+    }
+  }
+
   private void hostRoot(Path hostRoot) {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(hostRoot)) {
       List<Path> sorted = new ArrayList<>();
@@ -188,7 +234,10 @@ final class FilesystemView {
       for (Path e : sorted) {
         String name = e.getFileName().toString();
         Path inside = Path.of("/").resolve(name);
-        if (OWN_MOUNTS.contains(name)) {
+        if (OWN_MOUNTS.contains(name) || rebuilt.contains(name) && Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS)) {
+          if (rebuilt.contains(name)) {
+            readOnly.add(inside.toString());
+          }
           continue;
         }
         if (Files.isSymbolicLink(e)) {

@@ -257,7 +257,8 @@ public final class NetnsSandbox implements Sandbox {
     hidden.addAll(masked);
     List<Path> readWrite = launch.confinement().readWrite();
     refuseWritableTaskbound(readWrite, init.hostPaths());
-    FilesystemView view = FilesystemView.build(Path.of("/"), workDir, readWrite, readOnly, hidden, Path.of("/dev/null"));
+    FilesystemView view = FilesystemView.build(Path.of("/"), workDir, readWrite, readOnly, hidden, Path.of("/dev/null"),
+        Map.of(), launch.placed());
     Map<String, String> env = new TreeMap<>(launch.environment());
     env.put("HOME", FilesystemView.AGENT_HOME.toString());
     env.put("USER", user.name());
@@ -299,8 +300,8 @@ public final class NetnsSandbox implements Sandbox {
             Path empty = emptyFile(control.getParent());
             List<String> a = setup(seccomp.map(f -> f.writeTo(control.getParent())).orElse(Path.of("/dev/null")), limits);
             a.addAll(argv(located, root, userns, seccomp.isPresent(), user,
-                FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty, limits.views()), workDir,
-                initArgv(launch, control, described)));
+                FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty, limits.views(), launch.placed()),
+                workDir, initArgv(launch, control, described)));
             return a;
           }, root && userns ? 3 : 2, root ? Optional.of(user) : Optional.empty(), described);
     } catch (RuntimeException | Error e) {

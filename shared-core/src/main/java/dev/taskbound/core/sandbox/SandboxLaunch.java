@@ -35,6 +35,8 @@ import java.util.function.Consumer;
  *     {@code gatewaySocket} instead
  * @param confinement who the agent runs as and which extra host paths it sees ({@link Confinement});
  *     the {@code netns} backend applies it, the others ignore what they cannot express
+ * @param placed host directories the agent sees read-only at another path (sandbox path to host
+ *     path), see {@link #withPlaced}
  */
 public record SandboxLaunch(
     List<String> command,
@@ -47,7 +49,8 @@ public record SandboxLaunch(
     boolean waitForAll,
     List<Path> agentPaths,
     Consumer<ServerSocketChannel> listenerSink,
-    Confinement confinement) {
+    Confinement confinement,
+    Map<Path, Path> placed) {
 
   public SandboxLaunch {
     command = List.copyOf(command);
@@ -65,6 +68,31 @@ public record SandboxLaunch(
     Objects.requireNonNull(io, "io");
     agentPaths = List.copyOf(agentPaths);
     Objects.requireNonNull(confinement, "confinement");
+    placed = Map.copyOf(placed);
+    for (Path inside : placed.keySet()) {
+      if (!inside.isAbsolute() || !inside.normalize().equals(inside) || inside.getNameCount() < 2) {
+        throw new IllegalArgumentException("a placed path must be absolute, normalised and below a top-level directory: " + inside);
+      }
+    }
+  }
+
+  /** A launch that places nothing at other paths ({@link #withPlaced}). */
+  public SandboxLaunch(List<String> command, Path workDir, Map<String, String> environment, Path gatewaySocket,
+      List<Path> hiddenPaths, Duration startTimeout, SandboxIo io, boolean waitForAll, List<Path> agentPaths,
+      Consumer<ServerSocketChannel> listenerSink, Confinement confinement) {
+    this(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, agentPaths, listenerSink,
+        confinement, Map.of());
+  }
+
+  /**
+   * This launch, with host directories shown read-only at other paths inside the sandbox
+   * (sandbox path to host path): the agent's managed settings and hook ({@code /etc/claude-code},
+   * docs/hooks.md). What the host has at such a path is hidden behind it. The {@code netns} and
+   * {@code container} backends apply it; the {@code proxy} backend cannot.
+   */
+  public SandboxLaunch withPlaced(Map<Path, Path> paths) {
+    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, agentPaths,
+        listenerSink, confinement, paths);
   }
 
   /** A launch whose connections are relayed to {@code gatewaySocket} ({@link #withListenerSink}). */
@@ -99,27 +127,27 @@ public record SandboxLaunch(
    * status stays the agent's. Only backends with their own PID namespace support it.
    */
   public SandboxLaunch withWaitForAll() {
-    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, true, agentPaths, listenerSink, confinement);
+    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, true, agentPaths, listenerSink, confinement, placed);
   }
 
   /** This launch, with {@code paths} shown to the agent read-only at the same path ({@link #agentPaths()}). */
   public SandboxLaunch withAgentPaths(List<Path> paths) {
-    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, paths, listenerSink, confinement);
+    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, paths, listenerSink, confinement, placed);
   }
 
   /** This launch, with the sandbox's listening socket handed to {@code sink} ({@link #listenerSink()}). */
   public SandboxLaunch withListenerSink(Consumer<ServerSocketChannel> sink) {
-    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, agentPaths, sink, confinement);
+    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, agentPaths, sink, confinement, placed);
   }
 
   /** This launch, with the host confinement's user and extra paths ({@link #confinement()}). */
   public SandboxLaunch withConfinement(Confinement c) {
-    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, agentPaths, listenerSink, c);
+    return new SandboxLaunch(command, workDir, environment, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, agentPaths, listenerSink, c, placed);
   }
 
   /** This launch with another environment (a backend sets the agent's home and user). */
   SandboxLaunch withEnvironment(Map<String, String> env) {
-    return new SandboxLaunch(command, workDir, env, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, agentPaths, listenerSink, confinement);
+    return new SandboxLaunch(command, workDir, env, gatewaySocket, hiddenPaths, startTimeout, io, waitForAll, agentPaths, listenerSink, confinement, placed);
   }
 
   /**

@@ -53,10 +53,10 @@ final class AgentApiBinding {
     this.revoked = revoked;
   }
 
-  /** Starts the API; the refresh endpoint exists only when the session issues a GitHub token. */
-  AgentApi start(Optional<GithubBroker> github, UndoRecorder undo) {
+  /** Starts the API; the refresh endpoint exists only when the session issues a GitHub token; {@code hooks} serves the agent's hooks. */
+  AgentApi start(Optional<GithubBroker> github, UndoRecorder undo, dev.taskbound.core.gate.HookHandler hooks) {
     AgentApiConfig.Builder config =
-        AgentApiConfig.builder().secrets(secrets()).policy(this::decide).listener(this::record);
+        AgentApiConfig.builder().secrets(secrets()).policy(this::decide).listener(this::record).hooks(hooks);
     if (github.isPresent()) {
       config.tokens(() -> refresh(github.get(), undo));
     } else {

@@ -65,9 +65,9 @@ final class CredentialPlan {
     return github;
   }
 
-  /** Whether the agent API is needed: a GitHub token to refresh, or secrets served on request. */
+  /** Whether the agent API is needed: a GitHub token to refresh, secrets served on request, or the agent's hooks. */
   boolean needsAgentApi() {
-    return github.isPresent()
+    return github.isPresent() || !policy.hooks().agents().isEmpty()
         || policy.vault().map(v -> v.secrets().stream().anyMatch(s -> s.access() == VaultSecretPolicy.Access.ON_REQUEST))
             .orElse(false);
   }

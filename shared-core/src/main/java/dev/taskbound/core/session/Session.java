@@ -80,6 +80,8 @@ public final class Session implements AutoCloseable {
   private volatile SessionCredentials credentials;
   /** {@code egress.inspect}: the session CA and the trust files; empty when no host is inspected. */
   private Optional<SessionInspection> inspection = Optional.empty();
+  /** Host directories the agent sees at other paths: Claude Code's managed settings and hook (issue 16). */
+  private Map<Path, Path> placed = Map.of();
   private TeardownJournal journal;
   private TaskIdentity identity;
   private Sandbox sandbox;
@@ -276,7 +278,7 @@ public final class Session implements AutoCloseable {
     createRuntimeDirectory();
     List<EgressRule> allow = new java.util.ArrayList<>(policy.allow());
     Map<String, String> pins = new LinkedHashMap<>(policy.hosts());
-    credentials.startAgentApi(allow, pins);
+    credentials.startAgentApi(allow, pins, agentHooks());
     EgressEvidence egress = new EgressEvidence(tally, this::event, d -> notices.ifPresent(n -> n.onDecision(d)));
     GatewayOptions options = GatewayOptions.DEFAULTS
         .withAllowPrivateAddresses(policy.allowPrivate())
@@ -524,7 +526,8 @@ public final class Session implements AutoCloseable {
                 // the gateway accepts the agent's connections itself where the backend allows
                 .withListenerSink(this::serveSandboxPort)
                 // the policy files stay read-only even inside the workspace; the policy's user, paths and limits
-                .withConfinement(confinement.confinement().withLimits(policy.limits())));
+                .withConfinement(confinement.confinement().withLimits(policy.limits()))
+                .withPlaced(placed));
     } catch (RuntimeException | Error e) {
       event("agent.start_failed", Map.of("error", TeardownRunner.describe(e)));
       throw e;
@@ -756,7 +759,8 @@ public final class Session implements AutoCloseable {
                 hiddenPaths(), Duration.ofSeconds(30), io, request.waitForAll(),
                 List.of(layout.credentialsDir(), layout.registriesDir()))
             .withListenerSink(this::serveSandboxPort)
-            .withConfinement(execConfinement(readWrite)));
+            .withConfinement(execConfinement(readWrite))
+            .withPlaced(placed));
       } catch (RuntimeException | Error e) {
         event("agent.start_failed", Map.of("exec", n, "error", TeardownRunner.describe(e)));
         String stoppedBy = stopCause;
@@ -1106,6 +1110,23 @@ public final class Session implements AutoCloseable {
           e);
     }
     journal = TeardownJournal.create(layout.journal());
+  }
+
+  /**
+   * Issue 16: with {@code gate.hooks: [claude-code]}, the session's side of the agent's hooks, and
+   * Claude Code's managed settings and hook script placed in the sandbox ({@link ClaudeCodeHookFiles}).
+   */
+  private dev.taskbound.core.gate.HookHandler agentHooks() {
+    if (policy.hooks().agents().isEmpty()) {
+      return dev.taskbound.core.gate.HookHandler.NONE;
+    }
+    placed = ClaudeCodeHookFiles.write(layout.runtimeDir().resolve("claude-code"),
+        ClaudeCodeHookFiles.INSIDE.resolve(ClaudeCodeHookFiles.SETTINGS));
+    dev.taskbound.core.gate.GateRules rules = dev.taskbound.core.gate.GateRules.of(policy);
+    dev.taskbound.core.gate.ActionRules actions = new dev.taskbound.core.gate.ActionRules(rules, spec.task().value());
+    return new AgentHooks(policy.hooks(),
+        new dev.taskbound.core.gate.ToolGate(rules, actions, policy.hooks().tools(), RuleSet.of(policy.allow(), policy.deny())),
+        actions, spec.workDir(), text -> masker().mask(text), this::event);
   }
 
   /** What the agent's variables point at, read-only; a container sees nothing of the host otherwise. */

@@ -140,11 +140,16 @@ final class SessionCredentials {
    * capability. Its stop is journalled first.
    */
   void startAgentApi(List<EgressRule> allow, Map<String, String> pins) {
+    startAgentApi(allow, pins, dev.taskbound.core.gate.HookHandler.NONE);
+  }
+
+  /** As above, with {@code hooks} serving the agent's hooks ({@code gate.hooks}, docs/hooks.md). */
+  void startAgentApi(List<EgressRule> allow, Map<String, String> pins, dev.taskbound.core.gate.HookHandler hooks) {
     if (!plan.needsAgentApi()) {
       return;
     }
     journal.register(TeardownRunner.STOP_AGENT_API, Map.of());
-    AgentApi api = agentApiBinding.start(plan.github(), journalRecorder());
+    AgentApi api = agentApiBinding.start(plan.github(), journalRecorder(), hooks);
     live.agentApi = api;
     allow.add(EgressRule.parse(api.allowRule()));
     pins.putAll(api.hostPin());

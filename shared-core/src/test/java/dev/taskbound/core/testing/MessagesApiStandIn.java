@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -30,17 +31,49 @@ public final class MessagesApiStandIn extends ModelApiStandIn {
       + " curl -sS --max-time 10 https://blocked.test/ ; echo curl-exit=$?";
   public static final String FINAL_TEXT = "Wrote agent-wrote.txt; blocked.test was refused by the gateway.";
 
+  /** What a scripted stand-in says once its script is done. */
+  public static final String SCRIPT_DONE = "All scripted tool calls were made.";
+
   private final AtomicInteger toolUses = new AtomicInteger();
   private final AtomicInteger finals = new AtomicInteger();
+  /** A scripted conversation's tool calls ({@code name}, {@code input}), in order; null: the default script. */
+  private final List<ObjectNode> script;
+  private final List<String> toolResults = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  private MessagesApiStandIn(StandInTls.Started tls, Path dir) {
+  private MessagesApiStandIn(StandInTls.Started tls, Path dir, List<ObjectNode> script) {
     super(tls, dir, "/v1/messages", "{\"type\":\"error\",\"error\":{\"type\":\"not_found_error\",\"message\":\"not in the stand-in\"}}");
+    this.script = script == null ? null : List.copyOf(script);
+  }
+
+  /**
+   * A stand-in scripted to ask for {@code toolCalls} one turn at a time (each a {@code name} and an
+   * {@code input}, the next one once the previous call's {@code tool_result} came back), then to
+   * end with {@link #SCRIPT_DONE}. Every tool result's text is kept ({@link #toolResults()}).
+   */
+  public static MessagesApiStandIn startScripted(Path dir, int port, List<ObjectNode> toolCalls) throws Exception {
+    StandInTls.Started tls = StandInTls.start(dir, "api.anthropic.com", port, "messages-api-stand-in");
+    MessagesApiStandIn standIn = new MessagesApiStandIn(tls, dir, toolCalls);
+    standIn.serve();
+    return standIn;
+  }
+
+  /** A tool call for {@link #startScripted}. */
+  public static ObjectNode toolCall(String name, Map<String, String> input) {
+    ObjectNode call = JSON.createObjectNode().put("name", name);
+    ObjectNode in = call.putObject("input");
+    input.forEach(in::put);
+    return call;
+  }
+
+  /** The text of every tool result the agent sent back, in order (scripted stand-ins). */
+  public List<String> toolResults() {
+    return List.copyOf(toolResults);
   }
 
   /** Starts on 127.0.0.1:{@code port} (0: any free port); keys and the CA go to {@code dir}. */
   public static MessagesApiStandIn start(Path dir, int port) throws Exception {
     StandInTls.Started tls = StandInTls.start(dir, "api.anthropic.com", port, "messages-api-stand-in");
-    MessagesApiStandIn standIn = new MessagesApiStandIn(tls, dir);
+    MessagesApiStandIn standIn = new MessagesApiStandIn(tls, dir, null);
     standIn.serve();
     return standIn;
   }
@@ -69,6 +102,9 @@ public final class MessagesApiStandIn extends ModelApiStandIn {
 
   /** The scripted turn: tool_use once the Bash tool is offered, final text after its result. */
   private List<ObjectNode> reply(JsonNode req) {
+    if (script != null) {
+      return scripted(req);
+    }
     JsonNode messages = req.path("messages");
     JsonNode last = messages.isArray() && messages.size() > 0 ? messages.get(messages.size() - 1) : JSON.nullNode();
     boolean hasToolResult = false;
@@ -92,6 +128,41 @@ public final class MessagesApiStandIn extends ModelApiStandIn {
       out.add(use);
     } else {
       out.add(text("ok"));
+    }
+    return out;
+  }
+
+  /** The next scripted tool call, counted by the tool results the conversation holds so far. */
+  private synchronized List<ObjectNode> scripted(JsonNode req) {
+    boolean offersTools = req.path("tools").size() > 0;
+    int results = 0;
+    List<String> texts = new ArrayList<>();
+    for (JsonNode m : req.path("messages")) {
+      for (JsonNode c : m.path("content")) {
+        if (c.path("type").asText().equals("tool_result")) {
+          results++;
+          texts.add(c.path("content").isTextual() ? c.path("content").asText() : c.path("content").toString());
+        }
+      }
+    }
+    List<ObjectNode> out = new ArrayList<>();
+    if (!offersTools) {
+      out.add(text("ok"));
+      return out;
+    }
+    if (texts.size() > toolResults.size()) {
+      toolResults.addAll(texts.subList(toolResults.size(), texts.size()));
+    }
+    if (results < script.size()) {
+      toolUses.incrementAndGet();
+      ObjectNode use = JSON.createObjectNode().put("type", "tool_use").put("id", "toolu_standin_" + (results + 1))
+          .put("name", script.get(results).path("name").asText());
+      use.set("input", script.get(results).path("input").deepCopy());
+      out.add(text("Step " + (results + 1) + "."));
+      out.add(use);
+    } else {
+      finals.incrementAndGet();
+      out.add(text(SCRIPT_DONE));
     }
     return out;
   }

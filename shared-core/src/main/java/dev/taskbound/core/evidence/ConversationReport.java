@@ -1,0 +1,112 @@
+package dev.taskbound.core.evidence;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * The agent's conversation as its hooks recorded it (docs/hooks.md): each prompt, the tool calls
+ * that answered it with the gate's decision and their outcome, and the gate's denials. Rendered as
+ * a section of {@code summary.md} and {@code report.html}; empty when the session recorded no
+ * conversation and no gate decision. Pure functions, thread-safe.
+ */
+final class ConversationReport {
+  /** One tool call with what decided it and how it ended. */
+  private record Call(String id, String prompt, String tool, String input, String decision, String rule, String reason,
+      String outcome) {}
+
+  private ConversationReport() {}
+
+  /** The {@code ### Agent conversation} section, or {@code ""}. */
+  static String markdown(List<EvidenceEvent> events) {
+    List<EvidenceEvent> prompts = of(events, "prompt.submitted");
+    List<Call> calls = calls(events);
+    List<EvidenceEvent> denials = events.stream().filter(e -> e.type().equals("gate.decided")
+        && !"allow".equals(e.text("decision"))).toList();
+    if (prompts.isEmpty() && calls.isEmpty() && denials.isEmpty()) {
+      return "";
+    }
+    UnaryOperator<String> esc = SummaryRenderer::esc;
+    StringBuilder md = new StringBuilder("\n### Agent conversation\n\n");
+    md.append(prompts.size()).append(prompts.size() == 1 ? " prompt, " : " prompts, ").append(calls.size())
+        .append(calls.size() == 1 ? " tool call, " : " tool calls, ").append(denials.size())
+        .append(denials.size() == 1 ? " refused by the gate.\n" : " refused by the gate.\n");
+    if (!denials.isEmpty()) {
+      md.append("\n**Gate denials.**\n\n| Action | Target | Decision | Rule | Reason | Tool call |\n|---|---|---|---|---|---|\n");
+      for (EvidenceEvent d : denials) {
+        md.append("| ").append(esc.apply(d.text("action"))).append(" | ").append(SummaryRenderer.code(d.text("target")))
+            .append(" | ").append(esc.apply(d.text("decision"))).append(" | ").append(SummaryRenderer.code(d.text("rule")))
+            .append(" | ").append(esc.apply(d.text("reason"))).append(" | ").append(esc.apply(d.text("tool_call"))).append(" |\n");
+      }
+    }
+    if (!calls.isEmpty()) {
+      md.append("\n| Prompt | Tool | Input | Gate | Outcome |\n|---|---|---|---|---|\n");
+      for (Call c : calls) {
+        md.append("| ").append(esc.apply(c.prompt)).append(" | ").append(esc.apply(c.tool)).append(" | ")
+            .append(SummaryRenderer.code(shorten(c.input))).append(" | ").append(esc.apply(c.decision)).append(" | ")
+            .append(esc.apply(c.outcome)).append(" |\n");
+      }
+    }
+    return md.toString();
+  }
+
+  /** The conversation as an HTML section: each prompt followed by its tool calls, or {@code ""}. */
+  static String html(List<EvidenceEvent> events) {
+    List<EvidenceEvent> prompts = of(events, "prompt.submitted");
+    List<Call> calls = calls(events);
+    if (prompts.isEmpty() && calls.isEmpty()) {
+      return "";
+    }
+    UnaryOperator<String> esc = HtmlReportRenderer::esc;
+    StringBuilder h = new StringBuilder("<h2>Agent conversation</h2>\n<table><thead><tr><th>Prompt</th><th>Tool call</th>"
+        + "<th>Input</th><th>Gate</th><th>Rule and reason</th><th>Outcome</th></tr></thead><tbody>\n");
+    List<String> shown = new ArrayList<>();
+    for (EvidenceEvent p : prompts) {
+      String id = p.text("prompt");
+      shown.add(id);
+      String text = p.text("text") != null ? p.text("text") : p.text("sha256") != null ? "(recorded as " + p.text("sha256") + ")"
+          : "(not recorded; " + p.text("length") + " characters)";
+      h.append("<tr><td><b>").append(esc.apply(id)).append("</b></td><td colspan=\"5\">").append(esc.apply(text))
+          .append("</td></tr>\n");
+      calls.stream().filter(c -> id.equals(c.prompt)).forEach(c -> row(h, c, esc));
+    }
+    calls.stream().filter(c -> !shown.contains(c.prompt)).forEach(c -> row(h, c, esc));
+    return h.append("</tbody></table>\n").toString();
+  }
+
+  private static void row(StringBuilder h, Call c, UnaryOperator<String> esc) {
+    h.append("allow".equals(c.decision) ? "<tr>" : "<tr class=\"denied\">").append("<td></td><td>").append(esc.apply(c.tool))
+        .append(" <small>").append(esc.apply(c.id)).append("</small></td><td><code>").append(esc.apply(shorten(c.input)))
+        .append("</code></td><td>").append(esc.apply(c.decision)).append("</td><td>").append(esc.apply(c.rule))
+        .append(c.reason.isEmpty() ? "" : ": " + esc.apply(c.reason)).append("</td><td>").append(esc.apply(c.outcome))
+        .append("</td></tr>\n");
+  }
+
+  private static List<Call> calls(List<EvidenceEvent> events) {
+    List<Call> out = new ArrayList<>();
+    for (EvidenceEvent e : of(events, "tool.called")) {
+      String id = nz(e.text("tool_call"));
+      EvidenceEvent decided = events.stream().filter(d -> d.type().equals("gate.decided") && id.equals(d.text("tool_call")))
+          .findFirst().orElse(null);
+      EvidenceEvent result = events.stream().filter(d -> d.type().equals("tool.result") && id.equals(d.text("tool_call")))
+          .findFirst().orElse(null);
+      String decision = decided == null ? "" : nz(decided.text("decision"));
+      String outcome = result != null ? nz(result.text("outcome")) : "allow".equals(decision) ? "no result recorded" : "not run";
+      out.add(new Call(id, nz(e.text("prompt")), nz(e.text("tool")), nz(e.text("input")), decision,
+          decided == null ? "" : nz(decided.text("rule")), decided == null ? "" : nz(decided.text("reason")), outcome));
+    }
+    return out;
+  }
+
+  private static List<EvidenceEvent> of(List<EvidenceEvent> events, String type) {
+    return events.stream().filter(e -> e.type().equals(type)).toList();
+  }
+
+  private static String shorten(String s) {
+    return s.length() > 160 ? s.substring(0, 160) + "..." : s;
+  }
+
+  private static String nz(String s) {
+    return s == null ? "" : s;
+  }
+}

@@ -1,0 +1,90 @@
+package dev.taskbound.core.gate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Maps a Claude Code tool call (its hook input's {@code tool_name} and {@code tool_input}) to a
+ * {@link ToolCall}: {@code Bash} to {@code tool.bash} with the command line, {@code Edit},
+ * {@code MultiEdit}, {@code Write} and {@code NotebookEdit} to {@code tool.write} with the path,
+ * {@code WebFetch} to {@code tool.web_fetch} with the URL's host, {@code mcp__server__tool} to
+ * {@code tool.mcp.<server>.<tool>}, any other tool to {@code tool.<name>} ({@code Read} to
+ * {@code tool.read}). Stateless.
+ */
+public final class ClaudeCodeTools {
+  private ClaudeCodeTools() {}
+
+  /**
+   * @param id the call's {@code tool_use_id}
+   * @param name {@code tool_name}
+   * @param input {@code tool_input}
+   * @param currentBranch the ref HEAD names in the agent's working directory, {@code ""} if unknown
+   */
+  public static ToolCall of(String id, String name, JsonNode input, String currentBranch) {
+    switch (name) {
+      case "Bash": {
+        String command = input.path("command").asText("");
+        List<String> pushes = new ArrayList<>();
+        List<String> deletes = new ArrayList<>();
+        for (String simple : ShellCommands.simpleCommands(command)) {
+          ShellCommands.gitPush(simple, currentBranch).ifPresent(p -> {
+            pushes.addAll(p.updates());
+            deletes.addAll(p.deletes());
+          });
+        }
+        return new ToolCall(id, name, "tool.bash", command, ToolCall.summarise(command), pushes, deletes);
+      }
+      case "Edit": case "MultiEdit": case "Write": case "NotebookEdit": {
+        String path = input.path("file_path").asText(input.path("notebook_path").asText(""));
+        return new ToolCall(id, name, "tool.write", path, ToolCall.summarise(path), List.of(), List.of());
+      }
+      case "WebFetch": {
+        String url = input.path("url").asText("");
+        return new ToolCall(id, name, "tool.web_fetch", host(url), ToolCall.summarise(url), List.of(), List.of());
+      }
+      default:
+        return new ToolCall(id, name, action(name), "", ToolCall.summarise(summaryOf(input)), List.of(), List.of());
+    }
+  }
+
+  /** The URL's host, lower case; {@code ""} when it has none. */
+  static String host(String url) {
+    try {
+      String h = URI.create(url.strip()).getHost();
+      return h == null ? "" : h.toLowerCase(Locale.ROOT);
+    } catch (IllegalArgumentException e) {
+      return "";
+    }
+  }
+
+  /** {@code tool.mcp.<server>.<tool>} for {@code mcp__server__tool}, else {@code tool.<name>} in snake case. */
+  static String action(String name) {
+    if (name.startsWith("mcp__")) {
+      String[] parts = name.substring(5).split("__", 2);
+      return "tool.mcp." + label(parts[0]) + (parts.length > 1 ? "." + label(parts[1]) : "");
+    }
+    return "tool." + label(name.replaceAll("([a-z0-9])([A-Z])", "$1_$2"));
+  }
+
+  /** A gate action label: lower case, {@code [a-z0-9_-]}, starting with a letter. */
+  private static String label(String s) {
+    String l = s.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_-]", "_");
+    if (l.isEmpty() || l.charAt(0) < 'a' || l.charAt(0) > 'z') {
+      l = "x" + l;
+    }
+    return l.length() > 64 ? l.substring(0, 64) : l;
+  }
+
+  /** For tools without a known target: the input's path, pattern, query or URL, if any. */
+  private static String summaryOf(JsonNode input) {
+    for (String key : List.of("file_path", "path", "pattern", "query", "url", "description")) {
+      if (input.path(key).isTextual()) {
+        return input.path(key).asText();
+      }
+    }
+    return "";
+  }
+}

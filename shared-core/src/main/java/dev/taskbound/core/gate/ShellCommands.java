@@ -1,0 +1,169 @@
+package dev.taskbound.core.gate;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads a shell command line well enough for the gate: splits it into simple commands (at
+ * {@code ;}, {@code &&}, {@code ||}, {@code |}, {@code &} and newlines, outside quotes) and each
+ * into words (quotes removed), and finds the refs each {@code git push} in it would update. It is
+ * no shell: what it cannot read (a push through a variable, an alias, a script) the gateway still
+ * decides on the wire, where every push on an inspected host is read from its pkt-lines.
+ */
+final class ShellCommands {
+  /** git's global options that take a value as the next word. */
+  private static final Set<String> GIT_GLOBAL_WITH_VALUE = Set.of("-C", "-c", "--git-dir", "--work-tree", "--namespace",
+      "--exec-path", "--config-env");
+  /** git push's options that take a value as the next word. */
+  private static final Set<String> PUSH_WITH_VALUE = Set.of("-o", "--push-option", "--repo", "--receive-pack", "--exec",
+      "--signed", "--force-with-lease");
+
+  /** One {@code git push}: the refs it updates and the refs it deletes. */
+  record Push(List<String> updates, List<String> deletes) {}
+
+  private ShellCommands() {}
+
+  /** The simple commands of {@code line}, each trimmed, empty ones dropped. */
+  static List<String> simpleCommands(String line) {
+    List<String> out = new ArrayList<>();
+    StringBuilder cur = new StringBuilder();
+    char quote = 0;
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if (quote != 0) {
+        cur.append(c);
+        if (c == quote) {
+          quote = 0;
+        } else if (c == '\\' && quote == '"' && i + 1 < line.length()) {
+          cur.append(line.charAt(++i));
+        }
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+        cur.append(c);
+      } else if (c == '\\' && i + 1 < line.length()) {
+        cur.append(c).append(line.charAt(++i));
+      } else if (c == ';' || c == '&' || c == '|' || c == '\n' || c == '(' || c == ')') {
+        add(out, cur);
+      } else {
+        cur.append(c);
+      }
+    }
+    add(out, cur);
+    return out;
+  }
+
+  private static void add(List<String> out, StringBuilder cur) {
+    String s = cur.toString().strip();
+    if (!s.isEmpty()) {
+      out.add(s);
+    }
+    cur.setLength(0);
+  }
+
+  /** The words of one simple command, quotes removed. */
+  static List<String> words(String command) {
+    List<String> out = new ArrayList<>();
+    StringBuilder cur = new StringBuilder();
+    boolean inWord = false;
+    char quote = 0;
+    for (int i = 0; i < command.length(); i++) {
+      char c = command.charAt(i);
+      if (quote != 0) {
+        if (c == quote) {
+          quote = 0;
+        } else if (c == '\\' && quote == '"' && i + 1 < command.length()) {
+          cur.append(command.charAt(++i));
+        } else {
+          cur.append(c);
+        }
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+        inWord = true;
+      } else if (c == '\\' && i + 1 < command.length()) {
+        cur.append(command.charAt(++i));
+        inWord = true;
+      } else if (Character.isWhitespace(c)) {
+        if (inWord) {
+          out.add(cur.toString());
+          cur.setLength(0);
+          inWord = false;
+        }
+      } else {
+        cur.append(c);
+        inWord = true;
+      }
+    }
+    if (inWord) {
+      out.add(cur.toString());
+    }
+    return out;
+  }
+
+  /**
+   * The {@code git push} of one simple command, if it is one.
+   *
+   * @param currentBranch the ref HEAD names in the working directory ({@code refs/heads/x}), or
+   *     {@code ""} when unknown: a push without refspecs pushes it
+   */
+  static java.util.Optional<Push> gitPush(String command, String currentBranch) {
+    List<String> w = words(command);
+    int i = 0;
+    while (i < w.size() && w.get(i).matches("[A-Za-z_][A-Za-z0-9_]*=.*")) {
+      i++; // VAR=value before the command
+    }
+    if (i < w.size() && (w.get(i).equals("env") || w.get(i).equals("command") || w.get(i).equals("exec"))) {
+      i++;
+    }
+    if (i >= w.size() || !(w.get(i).equals("git") || w.get(i).endsWith("/git"))) {
+      return java.util.Optional.empty();
+    }
+    i++;
+    while (i < w.size() && w.get(i).startsWith("-")) {
+      i += GIT_GLOBAL_WITH_VALUE.contains(w.get(i)) ? 2 : 1;
+    }
+    if (i >= w.size() || !w.get(i).equals("push")) {
+      return java.util.Optional.empty();
+    }
+    i++;
+    boolean delete = false;
+    boolean all = false;
+    List<String> positional = new ArrayList<>();
+    for (; i < w.size(); i++) {
+      String a = w.get(i);
+      if (a.equals("--")) {
+        positional.addAll(w.subList(i + 1, w.size()));
+        break;
+      }
+      if (a.startsWith("-")) {
+        if (a.equals("-d") || a.equals("--delete")) {
+          delete = true;
+        } else if (a.equals("--all") || a.equals("--mirror") || a.equals("--tags") || a.equals("--branches")) {
+          all = true;
+        } else if (PUSH_WITH_VALUE.contains(a)) {
+          i++;
+        }
+        continue;
+      }
+      positional.add(a);
+    }
+    List<String> updates = new ArrayList<>();
+    List<String> deletes = new ArrayList<>();
+    List<String> specs = positional.size() > 1 ? positional.subList(1, positional.size()) : List.of();
+    if (all || specs.isEmpty() && currentBranch.isEmpty()) {
+      updates.add(ToolCall.UNKNOWN_REF);
+    } else if (specs.isEmpty()) {
+      updates.add(currentBranch);
+    }
+    for (String spec : specs) {
+      String s = spec.startsWith("+") ? spec.substring(1) : spec;
+      int colon = s.indexOf(':');
+      String dst = colon >= 0 ? s.substring(colon + 1) : s;
+      boolean deletion = delete || colon == 0;
+      String ref = dst.isEmpty() || dst.equals("HEAD") ? (currentBranch.isEmpty() ? ToolCall.UNKNOWN_REF : currentBranch)
+          : dst.startsWith("refs/") ? dst : "refs/heads/" + dst;
+      (deletion ? deletes : updates).add(ref);
+    }
+    return java.util.Optional.of(new Push(updates, deletes));
+  }
+}

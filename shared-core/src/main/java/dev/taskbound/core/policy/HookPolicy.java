@@ -1,0 +1,28 @@
+package dev.taskbound.core.policy;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the policy says about the agent's own hooks (docs/hooks.md): which agents' hooks the session
+ * installs ({@code gate.hooks}), how prompts are recorded ({@code gate.prompts}) and the rules for
+ * tool calls ({@code gate.tools}). Immutable.
+ *
+ * @param agents the agents whose hooks the session installs in the sandbox ({@code gate.hooks}:
+ *     {@code claude-code}); they add up across layers, so a ceiling can require them
+ * @param prompts how the evidence records each prompt
+ * @param tools the tool rules of every layer, in order (they add up: the strictest match wins)
+ */
+public record HookPolicy(List<String> agents, PromptRecording prompts, List<ToolRule> tools) {
+  /** The agents whose hooks Taskbound knows. */
+  public static final List<String> KNOWN_AGENTS = List.of("claude-code");
+
+  /** No hooks installed, prompts recorded by hash, no tool rules. */
+  public static final HookPolicy DEFAULT = new HookPolicy(List.of(), PromptRecording.HASH, List.of());
+
+  public HookPolicy {
+    agents = List.copyOf(agents);
+    Objects.requireNonNull(prompts, "prompts");
+    tools = List.copyOf(tools);
+  }
+}

@@ -1,0 +1,290 @@
+package dev.taskbound.core.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.taskbound.core.evidence.EventType;
+import dev.taskbound.core.gate.ActionRules;
+import dev.taskbound.core.gate.ClaudeCodeTools;
+import dev.taskbound.core.gate.HookHandler;
+import dev.taskbound.core.gate.ToolCall;
+import dev.taskbound.core.gate.ToolGate;
+import dev.taskbound.core.policy.GateDecision;
+import dev.taskbound.core.policy.GateRule;
+import dev.taskbound.core.policy.HookPolicy;
+import dev.taskbound.core.policy.PromptRecording;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+
+/**
+ * The session's side of the agent's hooks (docs/hooks.md): records the conversation in the evidence
+ * ({@code conversation.started}, {@code prompt.submitted}, {@code tool.called}, {@code gate.decided},
+ * {@code tool.result}, {@code conversation.stopped}), each event linked to the prompt and the tool
+ * call that led to it, and decides each tool call with the {@link ToolGate} before it runs. Answers
+ * in the agent's documented hook output format. Thread-safe.
+ */
+final class AgentHooks implements HookHandler {
+  /** What {@code git push} without refspecs pushes, when {@code .git/HEAD} names a branch. */
+  private static final Pattern HEAD_REF = Pattern.compile("ref: (refs/heads/[A-Za-z0-9._/-]{1,200})\\s*");
+  private static final int MAX_PROMPT_CHARS = 100_000;
+
+  private final HookPolicy policy;
+  private final ToolGate tools;
+  private final ActionRules actions;
+  private final Path workspace;
+  private final UnaryOperator<String> mask;
+  private final BiConsumer<String, Map<String, ?>> events;
+  /** Per conversation ({@code session_id}): the id of its latest prompt. */
+  private final Map<String, String> promptOf = new java.util.HashMap<>();
+  /** Per tool call: the prompt it answers, so its result links to the same prompt. */
+  private final Map<String, String> promptOfCall = new java.util.HashMap<>();
+  private int prompts;
+
+  AgentHooks(HookPolicy policy, ToolGate tools, ActionRules actions, Path workspace, UnaryOperator<String> mask,
+      BiConsumer<String, Map<String, ?>> events) {
+    this.policy = policy;
+    this.tools = tools;
+    this.actions = actions;
+    this.workspace = workspace.toAbsolutePath().normalize();
+    this.mask = mask;
+    this.events = events;
+  }
+
+  @Override
+  public Answer handle(String endpoint, JsonNode event) {
+    if (endpoint.equals("gate/check")) {
+      return check(event);
+    }
+    if (!endpoint.equals("hooks/claude-code")) {
+      return Answer.error(404, "not_found", "no hooks for '" + ascii(endpoint) + "'; this session serves /v1/hooks/claude-code"
+          + " and /v1/gate/check");
+    }
+    String name = event.path("hook_event_name").asText("");
+    String conversation = ascii(event.path("session_id").asText(""));
+    switch (name) {
+      case "SessionStart":
+        return started(conversation, event);
+      case "UserPromptSubmit":
+        return prompt(conversation, event.path("prompt").asText(""));
+      case "PreToolUse":
+        return preToolUse(conversation, event);
+      case "PostToolUse":
+        return postToolUse(conversation, event);
+      case "Stop":
+        return stopped(conversation);
+      default:
+        return Answer.error(400, "bad_request", "unknown hook_event_name '" + ascii(name) + "'; accepted: SessionStart,"
+            + " UserPromptSubmit, PreToolUse, PostToolUse, Stop");
+    }
+  }
+
+  private Answer started(String conversation, JsonNode event) {
+    Map<String, Object> data = base(conversation);
+    data.put("source", ascii(event.path("source").asText("")));
+    if (event.path("model").isTextual()) {
+      data.put("model", ascii(event.path("model").asText()));
+    }
+    record(EventType.CONVERSATION_STARTED, data);
+    return Answer.ok(Map.of());
+  }
+
+  private Answer prompt(String conversation, String text) {
+    String id;
+    synchronized (this) {
+      id = "prompt-" + ++prompts;
+      promptOf.put(conversation, id);
+    }
+    Map<String, Object> data = base(conversation);
+    data.put("prompt", id);
+    data.put("length", text.length());
+    data.put("recorded", policy.prompts().yamlName());
+    if (policy.prompts() == PromptRecording.FULL) {
+      String masked = mask.apply(text);
+      data.put("text", masked.length() > MAX_PROMPT_CHARS ? masked.substring(0, MAX_PROMPT_CHARS) + "..." : masked);
+    } else if (policy.prompts() == PromptRecording.HASH) {
+      data.put("sha256", sha256(text));
+    }
+    record(EventType.PROMPT_SUBMITTED, data);
+    return Answer.ok(Map.of());
+  }
+
+  private Answer preToolUse(String conversation, JsonNode event) {
+    String cwd = event.path("cwd").asText("");
+    ToolCall call = ClaudeCodeTools.of(ascii(event.path("tool_use_id").asText("")), ascii(event.path("tool_name").asText("")),
+        event.path("tool_input"), currentBranch(cwd));
+    String prompt;
+    synchronized (this) {
+      prompt = promptOf.getOrDefault(conversation, "");
+      promptOfCall.put(call.id(), prompt);
+    }
+    Map<String, Object> called = base(conversation);
+    called.put("prompt", prompt);
+    called.put("tool_call", call.id());
+    called.put("tool", call.tool());
+    called.put("action", call.action());
+    called.put("input", mask.apply(call.summary()));
+    if (!call.pushes().isEmpty()) {
+      called.put("pushes", call.pushes());
+    }
+    if (!call.deletes().isEmpty()) {
+      called.put("deletes", call.deletes());
+    }
+    record(EventType.TOOL_CALLED, called);
+    ToolGate.Verdict v = tools.decide(call);
+    Map<String, Object> decided = new LinkedHashMap<>();
+    decided.put("action", call.action());
+    decided.put("name", call.tool());
+    decided.put("target", mask.apply(call.summary()));
+    decided.put("decision", v.decision().yamlName());
+    decided.put("rule", v.rule());
+    decided.put("reason", mask.apply(v.reason()));
+    decided.put("tool_call", call.id());
+    decided.put("prompt", prompt);
+    record(EventType.GATE_DECIDED, decided);
+    if (v.decision() == GateDecision.ALLOW) {
+      return Answer.ok(Map.of()); // Claude Code's own permission settings still apply
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("hookEventName", "PreToolUse");
+    out.put("permissionDecision", "deny");
+    out.put("permissionDecisionReason", "Taskbound's gate refused this " + call.tool() + " call (rule: " + v.rule() + "): "
+        + mask.apply(v.reason()));
+    return Answer.ok(Map.of("hookSpecificOutput", out));
+  }
+
+  private Answer postToolUse(String conversation, JsonNode event) {
+    String id = ascii(event.path("tool_use_id").asText(""));
+    String prompt;
+    synchronized (this) {
+      prompt = promptOfCall.getOrDefault(id, promptOf.getOrDefault(conversation, ""));
+    }
+    JsonNode response = event.path("tool_response");
+    boolean failed = response.path("is_error").asBoolean(false) || response.path("interrupted").asBoolean(false);
+    Map<String, Object> data = base(conversation);
+    data.put("prompt", prompt);
+    data.put("tool_call", id);
+    data.put("tool", ascii(event.path("tool_name").asText("")));
+    data.put("outcome", failed ? "error" : "ok");
+    data.put("response_bytes", response.toString().length());
+    record(EventType.TOOL_RESULT, data);
+    return Answer.ok(Map.of());
+  }
+
+  private Answer stopped(String conversation) {
+    Map<String, Object> data = base(conversation);
+    synchronized (this) {
+      data.put("prompt", promptOf.getOrDefault(conversation, ""));
+    }
+    record(EventType.CONVERSATION_STOPPED, data);
+    return Answer.ok(Map.of());
+  }
+
+  /** {@code taskbound gate check ACTION [--target T] [--reason TEXT]}: decide, record, answer. */
+  private Answer check(JsonNode event) {
+    String action = event.path("action").asText("");
+    if (!GateRule.isValidAction(action) || action.contains("*")) {
+      return Answer.error(400, "bad_request", "'" + ascii(action) + "' is not an action; accepted: dot-separated lower-case"
+          + " names such as git.push or tool.bash");
+    }
+    String target = event.path("target").asText("");
+    String why = event.path("reason").asText("");
+    String decision;
+    String rule;
+    String reason;
+    if (action.startsWith("tool.")) {
+      ToolCall call = new ToolCall("", "", action, target, target, List.of(), List.of());
+      ToolGate.Verdict v = tools.decide(call);
+      decision = v.decision().yamlName();
+      rule = v.rule();
+      reason = v.reason();
+    } else {
+      ActionRules.Outcome o = actions.decide(action, target);
+      decision = o.decision().yamlName();
+      rule = o.rule();
+      reason = o.reason();
+    }
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("action", action);
+    data.put("name", "gate check");
+    data.put("target", mask.apply(ToolCall.summariseText(target)));
+    data.put("decision", decision);
+    data.put("rule", rule);
+    data.put("reason", mask.apply(reason));
+    if (!why.isEmpty()) {
+      data.put("requested_because", mask.apply(ToolCall.summariseText(why)));
+    }
+    record(EventType.GATE_DECIDED, data);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("action", action);
+    out.put("target", target);
+    out.put("decision", decision);
+    out.put("rule", rule);
+    out.put("reason", mask.apply(reason));
+    return Answer.ok(out);
+  }
+
+  private Map<String, Object> base(String conversation) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("agent", "claude-code");
+    data.put("conversation", conversation);
+    return data;
+  }
+
+  private void record(EventType type, Map<String, Object> data) {
+    events.accept(type.wireName(), data);
+  }
+
+  /**
+   * The branch HEAD names in {@code cwd}, read from {@code .git/HEAD} (never by running git, whose
+   * configuration the agent controls), only inside the workspace; {@code ""} when unknown.
+   */
+  private String currentBranch(String cwd) {
+    try {
+      Path dir = Path.of(cwd).toAbsolutePath().normalize();
+      if (!dir.startsWith(workspace)) {
+        return "";
+      }
+      for (Path d = dir; d != null && d.startsWith(workspace); d = d.getParent()) {
+        Path head = d.resolve(".git").resolve("HEAD");
+        if (Files.isRegularFile(head, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(d.resolve(".git"))) {
+          if (Files.size(head) > 512) {
+            return "";
+          }
+          var m = HEAD_REF.matcher(Files.readString(head, StandardCharsets.UTF_8));
+          return m.matches() ? m.group(1) : "";
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
+    return "";
+  }
+
+  private static String sha256(String text) {
+    try {
+      return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Ids and names from the agent: printable ASCII, at most 200 characters. */
+  private static String ascii(String s) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < s.length() && b.length() < 200; i++) {
+      char c = s.charAt(i);
+      b.append(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    return b.toString();
+  }
+}

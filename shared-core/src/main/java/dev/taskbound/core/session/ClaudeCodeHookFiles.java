@@ -1,0 +1,89 @@
+package dev.taskbound.core.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskbound.core.ExitCodes;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes what makes Claude Code call Taskbound's hook inside the sandbox (docs/hooks.md): the hook
+ * script {@code taskbound-hook} and Claude Code's managed settings, which register it for
+ * {@code SessionStart}, {@code UserPromptSubmit}, {@code PreToolUse}, {@code PostToolUse} and
+ * {@code Stop} with {@code allowManagedHooksOnly}, so that no user, project or local settings (a
+ * {@code .claude/settings.json} the agent writes, its {@code disableAllHooks}) can switch them off
+ * or add hooks of their own. The directory is shown read-only at {@link #INSIDE}, where Claude Code
+ * reads managed settings on Linux. A host's own managed settings there are kept, with these hooks
+ * added.
+ */
+final class ClaudeCodeHookFiles {
+  /** Where Claude Code 2.1 reads managed settings on Linux ({@code managed-settings.json}). */
+  static final Path INSIDE = Path.of("/etc/claude-code");
+  static final String SETTINGS = "managed-settings.json";
+  static final String SCRIPT = "taskbound-hook";
+  static final List<String> EVENTS = List.of("SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "Stop");
+  /** Seconds Claude Code waits for the hook. */
+  static final int TIMEOUT_SECONDS = 600;
+
+  private ClaudeCodeHookFiles() {}
+
+  /**
+   * Writes the files into {@code dir} (created, mode 0755) and returns the placement for the
+   * sandbox: {@link #INSIDE} to {@code dir}.
+   *
+   * @param hostManaged the host's own managed settings ({@code /etc/claude-code/managed-settings.json}),
+   *     whose keys are kept; ignored when missing
+   * @throws SessionException (exit 121) if the files cannot be written or the host's settings are not a JSON object
+   */
+  static Map<Path, Path> write(Path dir, Path hostManaged) {
+    ObjectMapper json = new ObjectMapper();
+    try {
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+      ObjectNode settings = json.createObjectNode();
+      if (Files.isRegularFile(hostManaged, LinkOption.NOFOLLOW_LINKS)) {
+        JsonNode host = json.readTree(hostManaged.toFile());
+        if (!(host instanceof ObjectNode)) {
+          throw new SessionException("the host's Claude Code managed settings " + hostManaged + " are not a JSON object;"
+              + " Taskbound adds its hooks to them inside the sandbox, so fix or remove the file", ExitCodes.SANDBOX);
+        }
+        settings = (ObjectNode) host;
+      }
+      settings.put("allowManagedHooksOnly", true);
+      settings.remove("disableAllHooks");
+      ObjectNode hooks = settings.has("hooks") && settings.get("hooks").isObject() ? (ObjectNode) settings.get("hooks")
+          : settings.putObject("hooks");
+      // through sh: the directory may come from a noexec mount
+      String command = "/bin/sh " + INSIDE.resolve(SCRIPT) + " claude-code";
+      for (String event : EVENTS) {
+        ArrayNode list = hooks.has(event) && hooks.get(event).isArray() ? (ArrayNode) hooks.get(event) : hooks.putArray(event);
+        ObjectNode group = list.addObject();
+        if (event.endsWith("ToolUse")) {
+          group.put("matcher", "*");
+        }
+        group.putArray("hooks").addObject().put("type", "command").put("command", command).put("timeout", TIMEOUT_SECONDS);
+      }
+      Path settingsFile = dir.resolve(SETTINGS);
+      Files.writeString(settingsFile, settings.toPrettyString() + "\n");
+      Files.setPosixFilePermissions(settingsFile, PosixFilePermissions.fromString("rw-r--r--"));
+      Path script = dir.resolve(SCRIPT);
+      try (InputStream in = ClaudeCodeHookFiles.class.getResourceAsStream("taskbound-hook.sh")) {
+        if (in == null) {
+          throw new IllegalStateException("taskbound-hook.sh is missing from the jar");
+        }
+        Files.write(script, in.readAllBytes());
+      }
+      Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+    } catch (IOException e) {
+      throw new SessionException("cannot write Claude Code's hook files into " + dir + ": " + e.getMessage(), ExitCodes.SANDBOX, e);
+    }
+    return Map.of(INSIDE, dir);
+  }
+}

@@ -1,0 +1,128 @@
+package dev.taskbound.core.gate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskbound.core.egress.EgressRule;
+import dev.taskbound.core.egress.RuleSet;
+import dev.taskbound.core.policy.GateDecision;
+import dev.taskbound.core.policy.ToolRule;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Issue 16: how the gate decides an agent's tool call reported by its hooks. */
+class ToolGateTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final RuleSet EGRESS = RuleSet.of(List.of(EgressRule.parse("api.anthropic.com")), List.of());
+
+  private static ToolGate gate(ToolRule... rules) {
+    GateRules none = GateRules.none();
+    return new ToolGate(none, new ActionRules(none, "T-1"), List.of(rules), EGRESS);
+  }
+
+  private static ToolCall bash(String command, String branch) throws Exception {
+    return ClaudeCodeTools.of("toolu_1", "Bash", JSON.readTree(JSON.writeValueAsString(java.util.Map.of("command", command))), branch);
+  }
+
+  @Test
+  void aHarmlessCommandIsAllowedByDefault() throws Exception {
+    ToolGate.Verdict v = gate().decide(bash("ls -la && printf 'x' > a.txt", ""));
+
+    assertThat(v.decision()).isEqualTo(GateDecision.ALLOW);
+    assertThat(v.rule()).isEqualTo("default");
+  }
+
+  @Test
+  void aCommandRuleMatchesASimpleCommandInsideALongerLineAndItsReasonIsWhatTheAgentReads() throws Exception {
+    ToolRule rule = new ToolRule("tool.bash", "git push *", GateDecision.DENY, Optional.of("open a pull request"));
+
+    ToolGate.Verdict v = gate(rule).decide(bash("cd sub && git push origin main", ""));
+
+    assertThat(v.decision()).isEqualTo(GateDecision.DENY);
+    assertThat(v.rule()).isEqualTo("tool.bash 'git push *': deny");
+    assertThat(v.reason()).isEqualTo("open a pull request");
+  }
+
+  @Test
+  void aPushToAnotherBranchThanTheTasksIsRefusedByTheBuiltInGitPushRuleWithoutAnyToolRule() throws Exception {
+    ToolGate.Verdict main = gate().decide(bash("git -C repo push --force origin HEAD:main", ""));
+    ToolGate.Verdict own = gate().decide(bash("git push origin taskbound/T-1/fix", ""));
+    ToolGate.Verdict current = gate().decide(bash("git push", "refs/heads/taskbound/T-1/wip"));
+
+    assertThat(main.decision()).isEqualTo(GateDecision.DENY);
+    assertThat(main.rule()).isEqualTo("built-in: git.push only to refs/heads/taskbound/T-1/**");
+    assertThat(main.reason()).startsWith("git push to refs/heads/main: ");
+    assertThat(own.decision()).isEqualTo(GateDecision.ALLOW);
+    assertThat(current.decision()).isEqualTo(GateDecision.ALLOW);
+  }
+
+  @Test
+  void aPushWhoseRefsTheLineDoesNotNameIsRefused() throws Exception {
+    assertThat(gate().decide(bash("git push --all origin", "refs/heads/taskbound/T-1/x")).decision()).isEqualTo(GateDecision.DENY);
+    assertThat(gate().decide(bash("git push", "")).decision()).isEqualTo(GateDecision.DENY);
+  }
+
+  @Test
+  void aDeletingPushIsDecidedAsRefDeletion() throws Exception {
+    ToolGate.Verdict v = gate().decide(bash("git push origin :taskbound/T-1/old", ""));
+
+    assertThat(v.decision()).isEqualTo(GateDecision.DENY);
+    assertThat(v.rule()).isEqualTo("built-in: git.ref.delete denied");
+  }
+
+  @Test
+  void aFetchOfAHostTheEgressRulesRefuseIsRefusedWithTheRuleToAdd() throws Exception {
+    ToolCall fetch = ClaudeCodeTools.of("toolu_2", "WebFetch", JSON.readTree("{\"url\":\"https://Blocked.Test/page\"}"), "");
+    ToolCall allowed = ClaudeCodeTools.of("toolu_3", "WebFetch", JSON.readTree("{\"url\":\"https://api.anthropic.com/x\"}"), "");
+
+    ToolGate.Verdict v = gate().decide(fetch);
+
+    assertThat(fetch.target()).isEqualTo("blocked.test");
+    assertThat(v.decision()).isEqualTo(GateDecision.DENY);
+    assertThat(v.reason()).contains("blocked.test").contains("spec.egress.allow");
+    assertThat(gate().decide(allowed).decision()).isEqualTo(GateDecision.ALLOW);
+  }
+
+  @Test
+  void theStrictestMatchingRuleWinsSoAnAllowRuleNeverLoosensABuiltInDenial() throws Exception {
+    ToolRule allow = new ToolRule("tool.bash", "*", GateDecision.ALLOW, Optional.empty());
+
+    assertThat(gate(allow).decide(bash("git push origin main", "")).decision()).isEqualTo(GateDecision.DENY);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "Edit, .github/workflows/**, /work/ws/.github/workflows/ci.yml, true",
+    "Write, .github/workflows/**, /work/ws/src/Main.java, false",
+    "Write, /work/ws/*.txt, /work/ws/a.txt, true",
+    "Write, /work/ws/*.txt, /work/ws/sub/a.txt, false",
+    "Write, **/*.pem, /work/ws/keys/k.pem, true",
+  })
+  void pathGlobsMatchTheWrittenFile(String tool, String glob, String path, boolean matches) throws Exception {
+    ToolCall call = ClaudeCodeTools.of("t", tool, JSON.readTree("{\"file_path\":\"" + path + "\"}"), "");
+
+    assertThat(ToolGate.matches(call, glob)).isEqualTo(matches);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "mcp__github__create_issue, tool.mcp.github.create_issue",
+    "Read, tool.read",
+    "WebSearch, tool.web_search",
+    "NotebookRead, tool.notebook_read",
+  })
+  void toolNamesBecomeGateActions(String tool, String action) throws Exception {
+    assertThat(ClaudeCodeTools.of("t", tool, JSON.readTree("{}"), "").action()).isEqualTo(action);
+  }
+
+  @Test
+  void anMcpRuleWithAPrefixCoversEveryToolOfTheServer() throws Exception {
+    ToolRule rule = new ToolRule("tool.mcp.github.*", "*", GateDecision.DENY, Optional.empty());
+    ToolCall call = ClaudeCodeTools.of("t", "mcp__github__merge_pull_request", JSON.readTree("{}"), "");
+
+    assertThat(gate(rule).decide(call).decision()).isEqualTo(GateDecision.DENY);
+  }
+}

@@ -13,6 +13,10 @@
 #
 #   bench/agent-overhead.sh [RUNS]      (default 10; at least 5). Root; Claude Code installed by
 #   scripts/test-prerequisites.sh in /opt/taskbound-test/claude-code.
+#
+# With BASE_REF (a commit, exported with git archive and built offline in the scratch directory) or
+# BASE_JAR (a jar), a third side runs the same inside run with the base build (BASE_REF's launcher,
+# else this one, with the base jar), interleaved with the other two, and the ratio of what each adds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -41,6 +45,20 @@ cleanup() {
 }
 trap cleanup EXIT
 port=18$(( RANDOM % 900 + 100 ))
+
+base_jar=${BASE_JAR:-}
+if [ -z "$base_jar" ] && [ -n "${BASE_REF:-}" ]; then
+  mkdir -p "$work/base"
+  git archive "$BASE_REF" | tar -x -C "$work/base"
+  (cd "$work/base" && ./mvnw -B -q -o -Djenkins.skip -pl shared-core -DskipTests package >/dev/null)
+  base_jar="$work/base/shared-core/target/taskbound.jar"
+fi
+base_launcher="$repo/bin/taskbound"
+if [ -n "${BASE_REF:-}" ]; then
+  git show "$BASE_REF:bin/taskbound" > "$work/base-taskbound"
+  chmod 755 "$work/base-taskbound"
+  base_launcher="$work/base-taskbound"
+fi
 
 # The bare namespace for the outside runs: loopback only, api.anthropic.com -> 127.0.0.1.
 ip netns add "$ns"
@@ -82,11 +100,13 @@ now() { date +%s%N; }
 outside() { # $1: workspace
   (cd "$1" && HOME="$work/home-out" ip netns exec "$ns" claude -p "$prompt" --allowedTools Bash) > "$1.log" 2>&1
 }
-inside() { # the agent runs as the workspace's owner (nobody here), with a private /tmp and an
-  # environment allow-list: the stand-ins' CAs go in the workspace, Claude Code's settings by name
+inside() { in_envelope "$1" "$repo/bin/taskbound" "${TASKBOUND_JAR:-}"; }
+base() { in_envelope "$1" "$base_launcher" "$base_jar"; }
+in_envelope() { # WORKSPACE LAUNCHER JAR: the agent runs as the workspace's owner (nobody here), with a
+  # private /tmp and an environment allow-list: the stand-ins' CAs go in the workspace, Claude Code's settings by name
   cp "$work/cas.pem" "$1/.cas.pem"
   chown -R nobody:nogroup "$1"
-  (cd "$1" && HOME="$work/home-in" NODE_EXTRA_CA_CERTS="$1/.cas.pem" "$repo/bin/taskbound" run --task BENCH \
+  (cd "$1" && HOME="$work/home-in" NODE_EXTRA_CA_CERTS="$1/.cas.pem" env ${3:+TASKBOUND_JAR="$3"} "$2" run --task BENCH \
     --policy "$work/policy.yml" --out "$work/out" --timings \
     --pass-env ANTHROPIC_API_KEY,ANTHROPIC_BASE_URL,NODE_EXTRA_CA_CERTS,DISABLE_AUTOUPDATER \
     --pass-env CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC -- claude -p "$prompt" --allowedTools Bash) > "$1.log" 2>&1
@@ -103,12 +123,15 @@ timed() { # SIDE INDEX: one run, its wall time in microseconds appended to SIDE.
   echo $(( (t1 - t0) / 1000 )) >> "$work/$side.txt"
   grep -E '^  timing ' "$ws.log" | awk '{print $2, $3}' >> "$work/phases-$side.txt" || true
 }
+sides="outside inside"
+[ -z "$base_jar" ] || sides="outside inside base"
 
-: > "$work/outside.txt"; : > "$work/inside.txt"
-timed outside warm; timed inside warm   # warm-up: page cache, the launcher's class-data archive
-: > "$work/outside.txt"; : > "$work/inside.txt"; : > "$work/phases-inside.txt"
+rotate() { local k=$(( $1 % ($# - 1) )); shift; local a=("$@"); echo "${a[@]:k}" "${a[@]:0:k}"; }
+for side in $sides; do : > "$work/$side.txt"; timed "$side" warm; done # warm-up: page cache, the launchers' class-data archives
+for side in $sides; do : > "$work/$side.txt"; : > "$work/phases-$side.txt"; done
 for i in $(seq 1 "$runs"); do
-  if [ $(( i % 2 )) -eq 1 ]; then timed outside "$i"; timed inside "$i"; else timed inside "$i"; timed outside "$i"; fi
+  # the order rotates run by run, so no side always runs first or after the same one
+  for side in $(rotate "$i" $sides); do timed "$side" "$i"; done
 done
 
 median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -127,4 +150,20 @@ for phase in $(awk '{print $1}' "$work/phases-inside.txt" | awk '!seen[$0]++'); 
   awk -v p="$phase" '$1==p {print $2}' "$work/phases-inside.txt" > "$work/p.txt"
   printf '  %-28s %8.1f\n' "$phase" "$(median "$work/p.txt")"
 done
+if [ -n "$base_jar" ]; then
+  b=$(median "$work/base.txt")
+  echo "the base build, interleaved (${BASE_REF:-$base_jar}; its launcher: $base_launcher):"
+  awk -v o="$out" -v i="$in" -v b="$b" 'BEGIN {
+    printf "  inside, base build:          median %8.1f ms  (adds %.1f ms)\n", b / 1000, (b - o) / 1000
+    printf "  inside, this build:          median %8.1f ms  (adds %.1f ms; ratio of what they add %.2f)\n", i / 1000, (i - o) / 1000, (i - o) / (b - o)
+  }'
+  echo "  all base runs (ms): $(awk '{printf "%.0f ", $1/1000}' "$work/base.txt")"
+  echo "  phases, base / this build (median, ms):"
+  for phase in $(awk '{print $1}' "$work/phases-base.txt" "$work/phases-inside.txt" | awk '!seen[$0]++'); do
+    awk -v p="$phase" '$1==p {print $2}' "$work/phases-base.txt" > "$work/pb.txt"
+    awk -v p="$phase" '$1==p {print $2}' "$work/phases-inside.txt" > "$work/p.txt"
+    printf '    %-28s %8s %8s\n' "$phase" "$( [ -s "$work/pb.txt" ] && median "$work/pb.txt" || echo -)" \
+      "$( [ -s "$work/p.txt" ] && median "$work/p.txt" || echo -)"
+  done
+fi
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"

@@ -70,7 +70,10 @@ final class FilesystemView {
       Path emptyFile, Map<Path, Path> cgroups) {
     FilesystemView v = new FilesystemView();
     v.hostRoot(hostRoot);
-    v.args.addAll(List.of("--dev", "/dev", "--proc", "/proc", "--perms", "01777", "--tmpfs", "/tmp"));
+    // bwrap's /dev/shm is a plain directory of its /dev, which only the namespace's root may write:
+    // a private shared-memory tmpfs the agent can use (shm_open, Python's multiprocessing, browsers)
+    v.args.addAll(List.of("--dev", "/dev", "--perms", "01777", "--tmpfs", "/dev/shm", "--proc", "/proc", "--perms", "01777",
+        "--tmpfs", "/tmp"));
     for (Path p : EMPTY) {
       if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
         v.args.addAll(List.of("--perms", "0755", "--tmpfs", p.toString()));
@@ -242,7 +245,7 @@ final class FilesystemView {
     m.put("read_only", List.copyOf(readOnly));
     m.put("read_write", List.copyOf(readWrite));
     m.put("hidden", List.copyOf(hidden));
-    m.put("private", List.of("/tmp", "/dev (null, zero, full, random, urandom, tty, pts, shm)", "/proc (own PID namespace)",
+    m.put("private", List.of("/tmp", "/dev (null, zero, full, random, urandom, tty, pts; shm its own tmpfs)", "/proc (own PID namespace)",
         CGROUP_FS + " (only the agent's own cgroups, read-only)"));
     return m;
   }

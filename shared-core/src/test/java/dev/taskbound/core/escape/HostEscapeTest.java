@@ -293,6 +293,15 @@ class HostEscapeTest {
   }
 
   @Test
+  void sharedMemoryIsTheSandboxsOwnAndUsable() throws Exception {
+    Run r = bash("touch /dev/shm/" + MARKER + " && echo shm-ok; python3 -c 'import multiprocessing as m; m.Lock(); print(\"lock-ok\")';"
+        + " stat -c %a /dev/shm");
+
+    assertThat(r.out()).as(r.err()).isEqualTo("shm-ok\nlock-ok\n1777\n");
+    assertThat(Path.of("/dev/shm", MARKER)).as("the host's /dev/shm is not the sandbox's").doesNotExist();
+  }
+
+  @Test
   void aJvmToolRunsInside() throws Exception {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
 

@@ -104,6 +104,14 @@ final class FilesystemView {
         hiddenLast.add(p);
       }
     }
+    // An emptied directory inside a shown one (/var/lib/docker in a policy's /var) would come back
+    // with it: emptied again after it, the depth order below putting it on top (and what is shown
+    // inside it, a workspace under /var/lib/jenkins, on top of that).
+    for (Path e : EMPTY) {
+      if (Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS) && shown.stream().anyMatch(x -> e.startsWith(x) && !e.equals(x))) {
+        mounts.add(Map.entry("--tmpfs", e));
+      }
+    }
     // writable by the agent's user whichever user made it (as root, bwrap makes it as root)
     v.args.addAll(List.of("--perms", "0777", "--dir", AGENT_HOME.toString()));
     mounts.add(Map.entry("--bind", workspace.toAbsolutePath().normalize()));

@@ -51,6 +51,7 @@ final class ContainerMounts {
       Path abs = p.toAbsolutePath().normalize();
       refuseMeeting("sandbox.paths.readWrite", abs, engine, "the container engine's socket or state");
       refuseMeeting("sandbox.paths.readWrite", abs, taskbound, "Taskbound's own code or JDK, which stay read-only");
+      refusePrivate("sandbox.paths.readWrite", abs);
       if (Files.exists(abs)) {
         mounts.put(abs, Kind.READ_WRITE);
       }
@@ -58,6 +59,7 @@ final class ContainerMounts {
     for (Path p : confinement.readOnly()) {
       Path abs = p.toAbsolutePath().normalize();
       refuseMeeting("sandbox.paths.readOnly", abs, engine, "the container engine's socket or state");
+      refusePrivate("sandbox.paths.readOnly", abs);
       if (Files.exists(abs)) {
         mounts.remove(abs); // re-inserted last: read-only wins over an equal read-write path
         mounts.put(abs, Kind.READ_ONLY);
@@ -97,6 +99,16 @@ final class ContainerMounts {
         throw new SandboxException(field + " " + path + " " + (path.startsWith(abs) ? "lies within" : "contains") + " "
             + abs + ", " + what + "; the container backend never mounts it for the agent. Accepted: a path that"
             + " neither contains nor lies within it");
+      }
+    }
+  }
+
+  /** The container's own {@code /tmp} and home are tmpfs of the floor: a host path cannot take their place. */
+  private static void refusePrivate(String field, Path path) {
+    for (String own : List.of("/tmp", ContainerFloor.HOME)) {
+      if (path.equals(Path.of(own))) {
+        throw new SandboxException(field + " " + path + " is the agent container's private " + own + " (a tmpfs of"
+            + " its own); accepted: a path below it or elsewhere");
       }
     }
   }

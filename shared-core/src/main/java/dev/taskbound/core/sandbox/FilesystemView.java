@@ -94,7 +94,10 @@ final class FilesystemView {
     for (String top : rebuilt) {
       v.args.addAll(List.of("--remount-ro", "/" + top));
     }
-    v.args.addAll(List.of("--dev", "/dev", "--proc", "/proc", "--perms", "01777", "--tmpfs", "/tmp"));
+    // bwrap's /dev/shm is a plain directory of its /dev, which only the namespace's root may write:
+    // a private shared-memory tmpfs the agent can use (shm_open, Python's multiprocessing, browsers)
+    v.args.addAll(List.of("--dev", "/dev", "--perms", "01777", "--tmpfs", "/dev/shm", "--proc", "/proc", "--perms", "01777",
+        "--tmpfs", "/tmp"));
     for (Path p : EMPTY) {
       if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
         v.args.addAll(List.of("--perms", "0755", "--tmpfs", p.toString()));
@@ -123,6 +126,14 @@ final class FilesystemView {
         mounts.add(Map.entry("--tmpfs", abs));
       } else {
         hiddenLast.add(p);
+      }
+    }
+    // An emptied directory inside a shown one (/var/lib/docker in a policy's /var) would come back
+    // with it: emptied again after it, the depth order below putting it on top (and what is shown
+    // inside it, a workspace under /var/lib/jenkins, on top of that).
+    for (Path e : EMPTY) {
+      if (Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS) && shown.stream().anyMatch(x -> e.startsWith(x) && !e.equals(x))) {
+        mounts.add(Map.entry("--tmpfs", e));
       }
     }
     // writable by the agent's user whichever user made it (as root, bwrap makes it as root)
@@ -291,7 +302,7 @@ final class FilesystemView {
     m.put("read_only", List.copyOf(readOnly));
     m.put("read_write", List.copyOf(readWrite));
     m.put("hidden", List.copyOf(hidden));
-    m.put("private", List.of("/tmp", "/dev (null, zero, full, random, urandom, tty, pts, shm)", "/proc (own PID namespace)",
+    m.put("private", List.of("/tmp", "/dev (null, zero, full, random, urandom, tty, pts; shm its own tmpfs)", "/proc (own PID namespace)",
         CGROUP_FS + " (only the agent's own cgroups, read-only)"));
     return m;
   }

@@ -34,7 +34,8 @@ import java.util.function.Consumer;
  *     ({@link #listenerSinkUnavailable()}), the sandbox relays each connection to
  *     {@code gatewaySocket} instead
  * @param confinement who the agent runs as and which extra host paths it sees ({@link Confinement});
- *     the {@code netns} backend applies it, the others ignore what they cannot express
+ *     the {@code netns} and {@code container} backends apply it (the container backend refuses,
+ *     with a {@link SandboxException}, a path it must not mount); the {@code proxy} backend confines nothing
  * @param placed host directories the agent sees read-only at another path (sandbox path to host
  *     path), see {@link #withPlaced}
  */

@@ -91,6 +91,7 @@ record PolicyConfinement(Confinement confinement, List<Path> hidden) {
           throw refused(where, paths.get(i), p, g);
         }
       }
+      refuseKernelFileSystems(where, paths.get(i), p);
       if (p.startsWith(runtime) && p.getNameCount() > runtime.getNameCount()
           && p.getName(runtime.getNameCount()).toString().startsWith("tb-")) {
         throw refused(where, paths.get(i), p, runtime.resolve(p.getName(runtime.getNameCount())));
@@ -98,6 +99,23 @@ record PolicyConfinement(Confinement confinement, List<Path> hidden) {
       out.add(p);
     }
     return out;
+  }
+
+  /** The sandbox's own {@code /proc}, {@code /dev} and {@code /sys} view, which the host's must never replace. */
+  static final List<Path> KERNEL_FILE_SYSTEMS = List.of(Path.of("/proc"), Path.of("/dev"), Path.of("/sys"));
+
+  /**
+   * The whole host ({@code /}) or the host's {@code /proc}, {@code /dev} or {@code /sys}, bound over
+   * the sandbox's own, would show the agent every host process, the block devices, the host's
+   * cgroup tree and what else the view hides: refused whoever allows it.
+   */
+  private static void refuseKernelFileSystems(String where, PolicyPath written, Path p) {
+    Path kernel = p.getNameCount() == 0 ? p : KERNEL_FILE_SYSTEMS.stream().filter(p::startsWith).findFirst().orElse(null);
+    if (kernel != null) {
+      throw new SandboxException(where + ": " + written + " (" + p + ") " + (p.getNameCount() == 0 ? "is the host's root"
+          : "lies within " + kernel) + ", which the sandbox never shows from the host (it gives the agent its own /proc,"
+          + " /dev and /sys view); accepted: a path other than / outside /proc, /dev and /sys");
+    }
   }
 
   private static SandboxException refused(String where, PolicyPath written, Path p, Path guarded) {

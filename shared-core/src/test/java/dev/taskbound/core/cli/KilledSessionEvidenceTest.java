@@ -60,6 +60,7 @@ class KilledSessionEvidenceTest {
     String agent = "curl -sS --max-time 20 http://api.test:" + api.getAddress().getPort() + "/ok > /dev/null"
         + " && echo ran > \"$1\"; exec sleep 600";
     Path stateDir;
+    List<Path> leftCgroups;
     try (CliProcess run = taskbound("run", "--task", "T-K", "--policy", policy().toString(), "--out", out.toString(),
         "--", "sh", "-c", agent, marker, fifo.toString())) {
       stateDir = RunArtifacts.stateDir(run, WAIT);
@@ -69,6 +70,11 @@ class KilledSessionEvidenceTest {
       run.process().destroyForcibly(); // SIGKILL: nothing more is written by that process
       run.waitFor(WAIT);
       assertThat(said).isEqualTo("ran");
+      leftCgroups = cgroupsMadeBy(run.process().pid());
+    }
+    if (dev.taskbound.core.testing.AgentOwner.root() && Files.isRegularFile(Path.of("/sys/fs/cgroup/pids/cgroup.procs"))) {
+      // as root on a cgroup v1 host the launch made a pids cgroup, which its killed Taskbound never removed
+      assertThat(leftCgroups).as("the killed launch's cgroup").isNotEmpty();
     }
 
     int first;
@@ -89,6 +95,7 @@ class KilledSessionEvidenceTest {
     assertThat(secondErr).contains("already completed").contains(RunArtifacts.onlyBundle(out).toString());
     assertThat(ProcessScan.withArgument(marker)).isEmpty();
     assertThat(stateDir).doesNotExist();
+    assertThat(leftCgroups).as("teardown --session removed the killed launch's cgroups").allSatisfy(c -> assertThat(c).doesNotExist());
     VerificationResult verified = BundleVerifier.verify(RunArtifacts.onlyBundle(out));
     assertThat(verified.valid()).as(verified.message()).isTrue();
     List<String> types = RunArtifacts.bundleText(out, "events.jsonl").lines()
@@ -141,5 +148,20 @@ class KilledSessionEvidenceTest {
         "    hosts:",
         "      api.test: 127.0.0.1",
         ""));
+  }
+
+  /** The {@code taskbound-<pid>-*} cgroups beside this process's own (where a child Taskbound makes them). */
+  private static List<Path> cgroupsMadeBy(long pid) throws IOException {
+    List<Path> out = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+      String[] f = line.split(":", 3);
+      Path parent = f[1].isEmpty() ? Path.of("/sys/fs/cgroup" + f[2]) : Path.of("/sys/fs/cgroup/" + f[1] + f[2]);
+      if (Files.isDirectory(parent)) {
+        try (java.nio.file.DirectoryStream<Path> made = Files.newDirectoryStream(parent, "taskbound-" + pid + "-*")) {
+          made.forEach(out::add);
+        }
+      }
+    }
+    return out;
   }
 }

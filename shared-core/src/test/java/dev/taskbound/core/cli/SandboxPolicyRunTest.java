@@ -188,6 +188,23 @@ class SandboxPolicyRunTest {
   }
 
   @Test
+  void aPolicyPathThatWouldReplaceTheSandboxsProcDevOrSysIsRefused() throws Exception {
+    Path task = Files.writeString(work.resolve("task.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
+        + "  sandbox:\n    paths:\n      readOnly: [/opt, /proc]\n");
+
+    try (CliProcess run = CliProcess.start(ws, env, "run", "--task", "T-11", "--policy", task.toString(), "--",
+        "touch", "started")) {
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).isEqualTo(121);
+      assertThat(run.stderr()).contains(task + ":6: sandbox.paths.readOnly[1]: /proc (/proc) lies within /proc, which the"
+          + " sandbox never shows from the host (it gives the agent its own /proc, /dev and /sys view); accepted: a path"
+          + " other than / outside /proc, /dev and /sys");
+    }
+    assertThat(ws.resolve("started")).doesNotExist();
+  }
+
+  @Test
   void passEnvOnlyNarrowsWhatTheCeilingPasses() throws Exception {
     try (CliProcess run = CliProcess.start(ws, env, "run", "--task", "T-11", "--ceiling", ceiling("").toString(),
         "--pass-env", "TB_TEST_WITHHELD", "--", "touch", "started")) {

@@ -430,6 +430,11 @@ class ContainerHostEscapeTest {
         "sandbox.paths.readWrite " + ownCode.getParent() + " contains " + ownCode + ", Taskbound's own code or JDK, which"
             + " stay read-only;");
 
+    assertThatThrownBy(() -> bashConfined("touch " + MARKER, new Confinement(Optional.empty(), List.of(Path.of("/tmp")),
+        List.of()), List.of()))
+        .isInstanceOf(SandboxException.class)
+        .hasMessage("sandbox.paths.readOnly /tmp is the agent container's private /tmp (a tmpfs of its own); accepted: a"
+            + " path below it or elsewhere");
     for (Map.Entry<Confinement, String> c : refused.entrySet()) {
       assertThatThrownBy(() -> bashConfined("touch " + MARKER, c.getKey(), List.of()))
           .isInstanceOf(SandboxException.class)

@@ -233,6 +233,28 @@ class HostEscapeTest {
     return Path.of("/sys/fs/cgroup" + v2.replaceFirst("/$", ""), "cgroup.procs");
   }
 
+  /** A policy path that holds an emptied directory (a Ceiling's {@code readOnly: [/var]}) does not bring it back. */
+  @Test
+  void anEmptiedDirectoryInsideAPolicyPathStaysEmpty() throws Exception {
+    assumeThat(Path.of("/var/lib/docker")).as("a host with container engine state").isDirectory();
+    int n = ++runs;
+    SandboxLaunch launch = new SandboxLaunch(List.of("/bin/sh", "-c",
+        "ls -A /var/lib/docker | wc -l; stat -c %a /var/lib/docker /var/tmp; test -d /var/lib/dpkg && echo var-shown"),
+        workspace, Map.of("PATH", "/usr/bin:/bin"), runtime.resolve("gateway.sock"), List.of(appKey, dir.resolve("run")),
+        Duration.ofSeconds(20), new SandboxIo(Redirect.from(Path.of("/dev/null").toFile()),
+            Redirect.to(dir.resolve("out" + n).toFile()), Redirect.to(dir.resolve("err" + n).toFile())))
+        .withConfinement(new Confinement(Optional.empty(), List.of(policy, Path.of("/var")), List.of()));
+    SandboxProcess p = sandbox.start(launch);
+    try {
+      assertThat(p.waitFor(Duration.ofSeconds(60))).isTrue();
+    } finally {
+      p.destroyTree();
+    }
+
+    assertThat(Files.readString(dir.resolve("out" + n)).lines().toList()).as(Files.readString(dir.resolve("err" + n)))
+        .as("the empty tmpfs (0755), not the host's directories (0710, 1777)").containsExactly("0", "755", "755", "var-shown");
+  }
+
   @Test
   void containerEngineAndRuntimeSocketsCannotBeReached() throws Exception {
     Run r = bash("for s in /var/run/docker.sock /run/docker.sock /run/containerd/containerd.sock"
@@ -290,6 +312,15 @@ class HostEscapeTest {
     int owner = (Integer) Files.getAttribute(workspace, "unix:uid");
     assertThat((Integer) Files.getAttribute(workspace.resolve("out/file"), "unix:uid")).isEqualTo(owner);
     assertThat((Integer) Files.getAttribute(workspace.resolve("repo/.git/HEAD"), "unix:uid")).isEqualTo(owner);
+  }
+
+  @Test
+  void sharedMemoryIsTheSandboxsOwnAndUsable() throws Exception {
+    Run r = bash("touch /dev/shm/" + MARKER + " && echo shm-ok; python3 -c 'import multiprocessing as m; m.Lock(); print(\"lock-ok\")';"
+        + " stat -c %a /dev/shm");
+
+    assertThat(r.out()).as(r.err()).isEqualTo("shm-ok\nlock-ok\n1777\n");
+    assertThat(Path.of("/dev/shm", MARKER)).as("the host's /dev/shm is not the sandbox's").doesNotExist();
   }
 
   @Test

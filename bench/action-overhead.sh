@@ -46,6 +46,9 @@ spec:
   ttl: 5m
   sandbox: {backends: [container], enforcement: strict}
 POLICY
+  # As on a GitHub runner, the workspace belongs to the runner's user (1001): the container backend
+  # refuses a root-owned one (the agent never runs as root).
+  chown -R 1001:1001 "$work/run/workspace"
 }
 
 plain() {

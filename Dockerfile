@@ -23,7 +23,12 @@ FROM ${DOCKER_CLI_IMAGE} AS docker-cli
 # --strip-java-debug-attributes rather than --strip-debug, which also strips native symbols with
 # objcopy (binutils), which JDK images need not have. -Xshare:dump writes the class-data sharing
 # archive a JDK ships and a linked runtime lacks: each of the step's JVMs (the action, the core, the
-# forwarder) starts faster with it.
+# forwarder) starts faster with it. On top of it, an application archive (AppCDS, dynamic) of the
+# classes a core command loads (picocli, SnakeYAML, Jackson, the policy code), dumped from the jar
+# at the path the final stage has it; the linked runtime is told to use it (--add-options), so every
+# JVM of the image does without a flag on its command line: the entrypoint, the post step, the
+# core's child JVM and the forwarder. An archive that does not match (another jar) is ignored
+# silently (-Xlog:cds*=off: its warning would go to stdout, which the forwarder and the core use).
 FROM ${BUILD_IMAGE} AS build
 ARG JAVA_MODULES=java.base,java.desktop,java.net.http,java.rmi,java.sql,jdk.httpserver,jdk.unsupported,jdk.crypto.ec
 WORKDIR /src
@@ -31,18 +36,25 @@ COPY . .
 # PREBUILT_JAR (tests only): a context-relative jar Maven already built, for builds that cannot
 # reach Maven Central. Empty (the default and what the runner uses) builds from source.
 ARG PREBUILT_JAR=
-RUN if [ -n "$PREBUILT_JAR" ]; then cp "$PREBUILT_JAR" /taskbound-action.jar; \
+RUN mkdir -p /opt/taskbound \
+ && if [ -n "$PREBUILT_JAR" ]; then cp "$PREBUILT_JAR" /opt/taskbound/taskbound-action.jar; \
     else ./mvnw -B -ntp -Djenkins.skip -DskipTests -Dmaven.test.skip=true -pl shared-core,github-action -am package \
-      && cp github-action/target/taskbound-action.jar /taskbound-action.jar; fi \
- && jlink --add-modules "$JAVA_MODULES" --strip-java-debug-attributes --no-man-pages --no-header-files --compress=2 --output /opt/java \
- && /opt/java/bin/java -Xshare:dump -version
+      && cp github-action/target/taskbound-action.jar /opt/taskbound/taskbound-action.jar; fi \
+ && jlink --add-modules "$JAVA_MODULES" --strip-java-debug-attributes --no-man-pages --no-header-files --compress=2 \
+      --add-options="-XX:SharedArchiveFile=/opt/taskbound/taskbound.jsa -Xlog:cds*=off" --output /opt/java \
+ && /opt/java/bin/java -XX:SharedArchiveFile=/opt/java/lib/server/classes.jsa -Xshare:dump -version \
+ && printf 'apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  ttl: 5m\n  sandbox: {backends: [container]}\n' > /tmp/cds.yml \
+ && /opt/java/bin/java -XX:SharedArchiveFile=/opt/java/lib/server/classes.jsa \
+      -XX:ArchiveClassesAtExit=/opt/taskbound/taskbound.jsa -cp /opt/taskbound/taskbound-action.jar \
+      dev.taskbound.core.cli.Main policy explain /tmp/cds.yml > /dev/null
 
 # Stage 2: a slim Debian, the linked runtime, the docker CLI and the jar; nothing else.
 FROM ${RUNTIME_IMAGE}
 ARG DOCKER_CLI_PATH
 COPY --from=build /opt/java /opt/java
 COPY --from=docker-cli ${DOCKER_CLI_PATH} /usr/local/bin/docker
-COPY --from=build /taskbound-action.jar /opt/taskbound/taskbound-action.jar
+# The jar and its archive together: the archive records the jar's size and time.
+COPY --from=build /opt/taskbound /opt/taskbound
 # On PATH too: the container backend starts its forwarder from this image with '--entrypoint java'.
 ENV JAVA_HOME=/opt/java PATH=/opt/java/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -52,6 +64,8 @@ ENV JAVA_HOME=/opt/java PATH=/opt/java/bin:/usr/local/sbin:/usr/local/bin:/usr/s
 # wrapper lost the runner's STATE_* variables whose names hold '-'). No shell is involved.
 RUN printf '#!/usr/bin/env -S /opt/java/bin/java -jar /opt/taskbound/taskbound-action.jar post\n' > /opt/taskbound/post \
  && chmod 0755 /opt/taskbound/post \
- && docker --version
+ && docker --version \
+ && { java -Xshare:on -cp /opt/taskbound/taskbound-action.jar dev.taskbound.core.cli.Main --version > /dev/null \
+      || echo "warning: the application class-data archive does not match the jar; JVMs start without it"; }
 
 ENTRYPOINT ["/opt/java/bin/java", "-jar", "/opt/taskbound/taskbound-action.jar"]

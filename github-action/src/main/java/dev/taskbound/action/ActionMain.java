@@ -126,11 +126,11 @@ public final class ActionMain {
   static CoreCli productionCore() {
     // LEAD: the one wiring line. A child process keeps runner tokens out of the core's JVM; an
     // in-process alternative is (args, env, cwd, out, err) -> new CommandLine(new TaskboundCli(env, cwd))...
-    // -cp ignores the jar's manifest, so the core's JDK accesses are given here as the manifest
-    // gives them to java -jar: taking the sandbox's listening socket (one relay hop, recorded as
-    // gateway.sandbox_port_taken) and reading the JDK's public suffix list.
+    // -cp ignores the jar's manifest, so the core's JDK access is given here as the manifest gives
+    // it to java -jar: taking the sandbox's listening socket (one relay hop, recorded as
+    // gateway.sandbox_port_taken).
     return new ProcessCoreCli(List.of(javaExecutable(), "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-        "--add-exports=java.base/sun.security.util=ALL-UNNAMED", "-cp", ownJar(), dev.taskbound.core.cli.Main.class.getName()));
+        "-cp", ownJar(), dev.taskbound.core.cli.Main.class.getName()));
   }
 
   /**

@@ -544,6 +544,8 @@ class ActionMainTest {
     Path root = dir.resolve("home/.taskbound/sessions");
     Files.createDirectories(root.resolve("s2"));
     Files.createDirectories(root.resolve("s1"));
+    // An org ceiling's read token journalled by a main step killed before its session existed (issue 17).
+    Files.createDirectories(root.resolve("ceiling-read-0123456789abcdef"));
     Files.writeString(root.resolve("not-a-session.txt"), "x");
     env.put("STATE_session_root", root.toString());
     env.put("ACTIONS_RUNTIME_TOKEN", "sentinel-runtime-4c1f");
@@ -551,8 +553,9 @@ class ActionMainTest {
     int status = action.runPost(env, print(stdout), print(OutputStream.nullOutputStream()));
 
     assertThat(status).isZero();
-    assertThat(Files.readAllLines(capture.resolve("calls")))
-        .containsExactly("teardown --session " + root.resolve("s1") + " ", "teardown --session " + root.resolve("s2") + " ");
+    assertThat(Files.readAllLines(capture.resolve("calls"))).containsExactly(
+        "teardown --session " + root.resolve("ceiling-read-0123456789abcdef") + " ",
+        "teardown --session " + root.resolve("s1") + " ", "teardown --session " + root.resolve("s2") + " ");
     assertThat(Files.readString(capture.resolve("env"))).doesNotContain("sentinel-");
   }
 

@@ -35,6 +35,19 @@ final class VaultCalls {
     }
   };
 
+  /**
+   * The driver logs "The Namespace ... has been bound" at INFO through java.util.logging on every
+   * driver it builds, which lands on the CLI's stderr between the run's own lines. Only its warnings
+   * are worth a person's attention. Held here: java.util.logging keeps loggers weakly, and a logger
+   * collected with its level would come back at INFO.
+   */
+  static final java.util.logging.Logger DRIVER_LOG = quieted(java.util.logging.Logger.getLogger("io.github.jopenlibs.vault"));
+
+  private static java.util.logging.Logger quieted(java.util.logging.Logger logger) {
+    logger.setLevel(java.util.logging.Level.WARNING);
+    return logger;
+  }
+
   private final VaultConnection connection;
   private final Duration timeout;
   private final HttpClient http;

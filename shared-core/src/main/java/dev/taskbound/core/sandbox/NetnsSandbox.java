@@ -129,6 +129,11 @@ public final class NetnsSandbox implements Sandbox {
    *     the options
    */
   static SandboxTools preflight(String searchPath, Path sysctls, boolean root) {
+    String key = searchPath + '\0' + sysctls + '\0' + root;
+    SandboxTools passed = PASSED_PREFLIGHTS.get(key);
+    if (passed != null) {
+      return passed; // the open's check already ran the probe; the start does not run it again
+    }
     SandboxTools tools = SandboxTools.locate(searchPath);
     // Root too: bwrap makes the user namespace after setpriv has become the unprivileged agent user.
     refuseIf(sysctls, "kernel/unprivileged_userns_clone", "0",
@@ -136,8 +141,16 @@ public final class NetnsSandbox implements Sandbox {
     refuseIf(sysctls, "user/max_user_namespaces", "0",
         "user namespaces are disabled on this host (sysctl user.max_user_namespaces=0)");
     probe(tools, root, true);
+    PASSED_PREFLIGHTS.put(key, tools);
     return tools;
   }
+
+  /**
+   * Preflights that passed in this process, by search path, sysctl directory and root. A probe costs
+   * a bwrap start (~40 ms); the session's open checks ahead and each start would check again. A host
+   * that changes under a run still fails the start itself, with bwrap's own message.
+   */
+  private static final Map<String, SandboxTools> PASSED_PREFLIGHTS = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * The tools, and whether the agent gets its own user namespace: always, unless the full preflight

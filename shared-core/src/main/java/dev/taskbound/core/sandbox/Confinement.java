@@ -53,6 +53,41 @@ public record Confinement(
     return new Confinement(Optional.of(agentUser), readOnly, readWrite, limits, mayGoWithout);
   }
 
+  /**
+   * Refuses a read-only or read-write path that leads through a symbolic link, checked at every
+   * sandbox start (each {@code session exec} too): the policy's paths were checked as written
+   * ({@code /proc}, the session root and credential files refused), but bubblewrap and Docker follow
+   * links when they mount, so a link planted in the workspace (by a checkout, an earlier step, or the
+   * agent between two execs) would show the host's /home, /proc or /etc instead.
+   *
+   * @throws SandboxException naming the path, where it leads and what is accepted
+   */
+  public void requireNoLinks() {
+    for (List<Path> paths : List.of(readOnly, readWrite)) {
+      for (Path p : paths) {
+        Path written = p.toAbsolutePath().normalize();
+        Path real;
+        try {
+          real = written.toRealPath();
+        } catch (java.io.IOException missing) {
+          if (java.nio.file.Files.isSymbolicLink(written)) {
+            throw linked(paths == readOnly, written, "a dangling link");
+          }
+          continue; // missing paths are skipped, as before
+        }
+        if (!real.equals(written)) {
+          throw linked(paths == readOnly, written, "'" + real + "'");
+        }
+      }
+    }
+  }
+
+  private static SandboxException linked(boolean readOnly, Path written, String target) {
+    return new SandboxException("sandbox.paths." + (readOnly ? "readOnly" : "readWrite") + ": '" + written
+        + "' leads through a symbolic link to " + target + ", which the sandbox would show in its place; it does not"
+        + " start. Accepted: paths with no symbolic link in them (name the link's target itself, in the policy)");
+  }
+
   /** Whether the backend may run without {@code protection} where the host cannot give it. */
   public boolean allowsWithout(Protection protection) {
     return mayGoWithout.contains(protection);

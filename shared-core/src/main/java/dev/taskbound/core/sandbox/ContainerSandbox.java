@@ -194,6 +194,7 @@ public final class ContainerSandbox implements Sandbox {
     // what the agent sees of the host: decided, and every source checked, before any container exists
     ContainerMounts view = ContainerMounts.plan(workDir, launch.agentPaths(), launch.confinement(), launch.hiddenPaths(),
         self == null ? ContainerFloor.ENGINE_PATHS : List.of(), InitCommand.current().hostPaths());
+    launch.confinement().requireNoLinks(); // after the engine's paths, which name their own refusal
     List<String> mounts = view.args(this::hostPath, ContainerSandbox::mountable);
     // Never root: the policy's user, else the workspace's owner (whose files the agent's then are).
     AgentUser user = launch.confinement().user().orElseGet(() -> AgentUser.ownerOf(workDir, passwd));

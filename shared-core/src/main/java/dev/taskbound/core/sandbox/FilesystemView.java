@@ -87,13 +87,6 @@ final class FilesystemView {
     for (String top : rebuilt) {
       v.rebuildTopLevel(hostRoot, top);
     }
-    new java.util.TreeMap<>(placed).forEach((inside, host) -> {
-      v.args.addAll(List.of("--ro-bind", host.toAbsolutePath().normalize().toString(), inside.toString()));
-      v.readOnly.add(inside.toString());
-    });
-    for (String top : rebuilt) {
-      v.args.addAll(List.of("--remount-ro", "/" + top));
-    }
     // bwrap's /dev/shm is a plain directory of its /dev, which only the namespace's root may write:
     // a private shared-memory tmpfs the agent can use (shm_open, Python's multiprocessing, browsers)
     v.args.addAll(List.of("--dev", "/dev", "--perms", "01777", "--tmpfs", "/dev/shm", "--proc", "/proc", "--perms", "01777",
@@ -151,6 +144,15 @@ final class FilesystemView {
       } else {
         v.bind(m.getKey(), m.getValue(), m.getKey().equals("--bind") ? v.readWrite : v.readOnly);
       }
+    }
+    // Placed after every policy path, so that no policy path (readOnly: [/etc]) can cover the
+    // agent's managed settings; where one took their mount point away, bwrap fails the start.
+    new java.util.TreeMap<>(placed).forEach((inside, host) -> {
+      v.args.addAll(List.of("--ro-bind", host.toAbsolutePath().normalize().toString(), inside.toString()));
+      v.readOnly.add(inside.toString());
+    });
+    for (String top : rebuilt) {
+      v.args.addAll(List.of("--remount-ro", "/" + top));
     }
     if (Files.isDirectory(hostRoot.resolve("sys/fs/cgroup"))) {
       v.cgroups(cgroups);

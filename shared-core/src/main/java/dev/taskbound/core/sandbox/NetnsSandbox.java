@@ -262,6 +262,7 @@ public final class NetnsSandbox implements Sandbox {
       granted.add(socket);
       RuntimeAccess.grant(granted, user);
     }
+    launch.confinement().requireNoLinks();
     List<Path> readOnly = new ArrayList<>(launch.confinement().readOnly());
     readOnly.addAll(launch.agentPaths());
     readOnly.add(socket); // of this session's runtime directory, only the socket and the files above

@@ -43,7 +43,9 @@ record PolicyConfinement(Confinement confinement, List<Path> hidden) {
         + policy.provenanceOf("sandbox.user").map(Provenance::toString).orElse("policy") + ")", passwd));
     List<Path> guarded = guarded(sessionRoot, host, home);
     List<Path> readOnly = new ArrayList<>();
-    policyFiles.forEach(f -> readOnly.add(lockedFor(f, workspace)));
+    // by their real paths: the sandbox refuses a policy path that leads through a link (a policy
+    // file may be a link, or sit below a linked directory the host chose)
+    policyFiles.forEach(f -> readOnly.add(lockedFor(realOrAsWritten(f), realOrAsWritten(workspace))));
     readOnly.addAll(expand(c.readOnly(), "sandbox.paths.readOnly", policy, home, workspace, guarded, runtimeRoot));
     List<Path> readWrite = expand(c.readWrite(), "sandbox.paths.readWrite", policy, home, workspace, guarded, runtimeRoot);
     List<Path> hidden = new ArrayList<>();
@@ -65,6 +67,14 @@ record PolicyConfinement(Confinement confinement, List<Path> hidden) {
       return file;
     }
     return workspace.resolve(workspace.relativize(file).getName(0));
+  }
+
+  private static Path realOrAsWritten(Path p) {
+    try {
+      return p.toRealPath();
+    } catch (java.io.IOException e) {
+      return p.toAbsolutePath().normalize(); // a missing path is skipped by the sandbox
+    }
   }
 
   /** Paths whose insides the agent never sees, whatever the policy adds. */

@@ -205,6 +205,47 @@ class SandboxPolicyRunTest {
   }
 
   @Test
+  void aPolicyPathLeadingThroughALinkInTheWorkspaceIsRefusedAndTheLinksTargetStaysUnseen() throws Exception {
+    // A checkout (or an earlier step) plants ws/cache -> ../host-home; the policy names ws/cache.
+    Path hostHome = Files.createDirectories(work.resolve("host-home"));
+    Files.writeString(hostHome.resolve(".git-credentials"), SECRET + "\n");
+    Files.createSymbolicLink(ws.resolve("cache"), Path.of("../host-home"));
+    AgentOwner.own(ws);
+    Path task = Files.writeString(work.resolve("task.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
+        + "  sandbox:\n    paths:\n      readWrite: ['$WORKSPACE/cache']\n");
+
+    try (CliProcess run = CliProcess.start(ws, env, "run", "--task", "T-11", "--policy", task.toString(), "--",
+        "sh", "-c", "cat cache/.git-credentials; touch cache/written")) {
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).isEqualTo(121);
+      assertThat(run.stderr()).contains("sandbox.paths.readWrite: '" + ws.resolve("cache") + "' leads through a symbolic"
+          + " link to '" + hostHome.toRealPath() + "', which the sandbox would show in its place; it does not start.");
+      assertThat(run.stdout() + run.stderr()).doesNotContain(SECRET);
+    }
+    assertThat(hostHome.resolve("written")).doesNotExist();
+  }
+
+  @Test
+  void aPolicyPathOverEtcNeverRunsTheAgentWithoutItsManagedHookSettings() throws Exception {
+    Path task = Files.writeString(work.resolve("task.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
+        + "  gate:\n    hooks: [claude-code]\n  sandbox:\n    paths:\n      readOnly: [/etc]\n");
+
+    try (CliProcess run = CliProcess.start(ws, env, "run", "--task", "T-11", "--policy", task.toString(), "--",
+        "sh", "-c", "cat /etc/claude-code/managed-settings.json > seen; touch started")) {
+      int status = run.waitFor(WAIT);
+
+      // Either the start fails closed, or the agent ran with the hooks' settings in place.
+      if (Files.exists(ws.resolve("started"))) {
+        assertThat(status).as(run.stderr()).isZero();
+        assertThat(ws.resolve("seen")).content().contains("\"allowManagedHooksOnly\"");
+      } else {
+        assertThat(status).as(run.stderr()).isEqualTo(121);
+      }
+    }
+  }
+
+  @Test
   void passEnvOnlyNarrowsWhatTheCeilingPasses() throws Exception {
     try (CliProcess run = CliProcess.start(ws, env, "run", "--task", "T-11", "--ceiling", ceiling("").toString(),
         "--pass-env", "TB_TEST_WITHHELD", "--", "touch", "started")) {

@@ -60,9 +60,15 @@ public final class CeilingReadJournal implements UndoRecorder, AutoCloseable {
     return new CeilingReadJournal(dir, TeardownJournal.create(dir.resolve(FILE)));
   }
 
-  /** Whether {@code dir} is such a directory (and not a session's). */
+  /**
+   * Whether {@code dir} is such a directory (and not a session's): a real directory holding the
+   * journal as a regular file. Never through a link: teardown runs as root and appends to the
+   * journal, so a planted link would have it write elsewhere (review finding LOW-4).
+   */
   public static boolean isOne(Path dir) {
-    return Files.isRegularFile(dir.resolve(FILE)) && !Files.exists(dir.resolve("session.json"));
+    return Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+        && Files.isRegularFile(dir.resolve(FILE), java.nio.file.LinkOption.NOFOLLOW_LINKS)
+        && !Files.exists(dir.resolve("session.json"), java.nio.file.LinkOption.NOFOLLOW_LINKS);
   }
 
   /** The directory, for messages. */

@@ -17,17 +17,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Runs a coding agent inside a task envelope: task-bound identity, restricted egress, evidence, teardown.",
-    subcommands = {
-      RunCommand.class,
-      PolicyCommand.class,
-      VerifyCommand.class,
-      TeardownCommand.class,
-      SecretCommand.class,
-      TokenCommand.class,
-      GateCommand.class,
-      SessionCommand.class,
-      CommandLine.HelpCommand.class
-    },
+    // subcommands: TopCommands (registered by name, only the one asked for)
     exitCodeListHeading = "%nExit codes of 'run':%n",
     exitCodeList = {
       "0-119:the agent's own exit status",
@@ -71,7 +61,9 @@ public final class TaskboundCli implements Runnable {
   static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, OpenPhase.Listener listener) {
     boolean debug = debugWanted(args, env);
     try {
-      CommandLine cli = new CommandLine(new TaskboundCli(), new Factory(env, listener));
+      Factory factory = new Factory(env, listener);
+      CommandLine cli = new CommandLine(new TaskboundCli(), factory);
+      TopCommands.register(cli, args, factory); // before the settings below: they reach only registered commands
       cli.setOut(out);
       cli.setErr(err);
       cli.setExitCodeExceptionMapper(
@@ -140,7 +132,7 @@ public final class TaskboundCli implements Runnable {
   }
 
   /** Creates commands, giving those that need it the host environment. */
-  private static final class Factory implements CommandLine.IFactory {
+  static final class Factory implements CommandLine.IFactory {
     private final Map<String, String> env;
     private final OpenPhase.Listener listener;
     private final CommandLine.IFactory fallback = CommandLine.defaultFactory();

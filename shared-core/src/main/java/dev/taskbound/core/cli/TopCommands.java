@@ -1,0 +1,59 @@
+package dev.taskbound.core.cli;
+
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine;
+
+/**
+ * The top-level commands of {@code taskbound}, registered on demand: picocli builds a command's
+ * model (reflection over every option, mixin and nested command) when it is registered, and
+ * building all of them cost a {@code run} more CPU than the rest of its use of picocli together
+ * (bench/README.md, "Start-up"). When the arguments name a command, only that one is registered;
+ * otherwise (no command, an unknown one, {@code help}, an {@code @file}) all are, in this order, so
+ * help, suggestions and errors are those of the whole tree.
+ */
+final class TopCommands {
+  /** Each command's name as in its {@code @Command(name)} ({@code TopCommandsTest} checks they agree), in help order. */
+  static final List<Map.Entry<String, Class<?>>> ALL = List.of(
+      Map.entry("run", RunCommand.class),
+      Map.entry("policy", PolicyCommand.class),
+      Map.entry("verify", VerifyCommand.class),
+      Map.entry("teardown", TeardownCommand.class),
+      Map.entry("secret", SecretCommand.class),
+      Map.entry("token", TokenCommand.class),
+      Map.entry("gate", GateCommand.class),
+      Map.entry("session", SessionCommand.class),
+      Map.entry("help", CommandLine.HelpCommand.class));
+
+  private TopCommands() {}
+
+  /** Adds to {@code cli} the command {@code args} names, or every command when they name none of them (or {@code help}). */
+  static void register(CommandLine cli, String[] args, CommandLine.IFactory factory) {
+    String name = commandName(args);
+    for (Map.Entry<String, Class<?>> command : ALL) {
+      if (command.getKey().equals(name) && command.getValue() != CommandLine.HelpCommand.class) {
+        cli.addSubcommand(new CommandLine(command.getValue(), factory));
+        return;
+      }
+    }
+    for (Map.Entry<String, Class<?>> command : ALL) {
+      cli.addSubcommand(new CommandLine(command.getValue(), factory));
+    }
+  }
+
+  /**
+   * The first argument that is not an option, as picocli reads it (the top-level options take no
+   * value; nothing after {@code --} is a command); empty when there is none.
+   */
+  static String commandName(String[] args) {
+    for (String arg : args) {
+      if (arg.equals("--")) {
+        return "";
+      }
+      if (!arg.startsWith("-")) {
+        return arg;
+      }
+    }
+    return "";
+  }
+}

@@ -23,7 +23,7 @@ import java.util.function.BiFunction;
  * agent would change the next run's code). Immutable.
  */
 final class ContainerMounts {
-  private enum Kind { READ_WRITE, READ_ONLY, EMPTY_DIR, EMPTY_DIR_TRAVERSABLE, EMPTY_FILE }
+  private enum Kind { READ_WRITE, LOCK, READ_ONLY, EMPTY_DIR, EMPTY_DIR_TRAVERSABLE, EMPTY_FILE }
 
   private final Map<Path, Kind> mounts; // target (= host path) -> how, in the order decided
   private final List<String> hidden;
@@ -89,6 +89,13 @@ final class ContainerMounts {
       mounts.put(abs, cover);
       covered.add(abs.toString());
     }
+    List<Path> writableRoots = new ArrayList<>(confinement.readWrite());
+    writableRoots.add(workDir);
+    List<Path> readOnly = new ArrayList<>(confinement.readOnly());
+    readOnly.addAll(agentPaths);
+    for (Path lock : HiddenPathLocks.directoriesToLock(hiddenPaths, writableRoots, readOnly)) {
+      mounts.putIfAbsent(lock, Kind.LOCK); // Docker mounts parents before children
+    }
     return new ContainerMounts(mounts, List.copyOf(covered));
   }
 
@@ -135,6 +142,8 @@ final class ContainerMounts {
       Path p = m.getKey();
       String spec = switch (m.getValue()) {
         case READ_WRITE -> "type=bind,source=" + source.apply("read-write path", p) + ",target=" + target.apply("read-write path", p);
+        // the same directory bound onto itself, writable: a mount point, which the agent cannot rename (HiddenPathLocks)
+        case LOCK -> "type=bind,source=" + source.apply("read-write path", p) + ",target=" + target.apply("read-write path", p);
         case READ_ONLY -> "type=bind,source=" + source.apply("read-only path", p) + ",target=" + target.apply("read-only path", p)
             + ",readonly";
         case EMPTY_DIR -> "type=tmpfs,target=" + target.apply("hidden path", p) + ",tmpfs-size=4096,tmpfs-mode=0";

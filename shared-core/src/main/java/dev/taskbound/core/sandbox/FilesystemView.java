@@ -40,6 +40,10 @@ final class FilesystemView {
   private final List<String> readOnly = new ArrayList<>();
   private final List<String> readWrite = new ArrayList<>();
   private final List<String> hidden = new ArrayList<>();
+  /** A writable directory bound onto itself only so that it is a mount point, which cannot be renamed ({@link HiddenPathLocks}). */
+  private static final String LOCK = "lock";
+  /** Directories bound onto themselves so that a hidden path inside keeps its place. */
+  private final List<String> locked = new ArrayList<>();
   private final Set<Path> made = new java.util.HashSet<>();
   private final Set<Path> privateRoots = new java.util.HashSet<>();
   /** Top-level directories rebuilt to hold a placed path the host lacks. */
@@ -129,6 +133,9 @@ final class FilesystemView {
         mounts.add(Map.entry("--tmpfs", e));
       }
     }
+    List<Path> writableRoots = new ArrayList<>(writable);
+    writableRoots.add(workspace);
+    HiddenPathLocks.directoriesToLock(hiddenPaths, writableRoots, readOnlyPaths).forEach(a -> mounts.add(Map.entry(LOCK, a)));
     // writable by the agent's user whichever user made it (as root, bwrap makes it as root)
     v.args.addAll(List.of("--perms", "0777", "--dir", AGENT_HOME.toString()));
     mounts.add(Map.entry("--bind", workspace.toAbsolutePath().normalize()));
@@ -136,7 +143,10 @@ final class FilesystemView {
     readOnlyPaths.forEach(p -> mounts.add(Map.entry("--ro-bind", p.toAbsolutePath().normalize())));
     mounts.sort(java.util.Comparator.comparingInt(b -> b.getValue().getNameCount()));
     for (Map.Entry<String, Path> m : mounts) {
-      if (m.getKey().equals("--tmpfs")) {
+      if (m.getKey().equals(LOCK)) {
+        v.args.addAll(List.of("--bind", m.getValue().toString(), m.getValue().toString()));
+        v.locked.add(m.getValue().toString());
+      } else if (m.getKey().equals("--tmpfs")) {
         v.traversable(m.getValue());
         v.args.addAll(List.of("--perms", "0755", "--tmpfs", m.getValue().toString()));
         v.hidden.add(m.getValue().toString());
@@ -304,6 +314,9 @@ final class FilesystemView {
     m.put("read_only", List.copyOf(readOnly));
     m.put("read_write", List.copyOf(readWrite));
     m.put("hidden", List.copyOf(hidden));
+    if (!locked.isEmpty()) {
+      m.put("locked", List.copyOf(locked)); // writable, but cannot be renamed: they hold hidden paths
+    }
     m.put("private", List.of("/tmp", "/dev (null, zero, full, random, urandom, tty, pts; shm its own tmpfs)", "/proc (own PID namespace)",
         CGROUP_FS + " (only the agent's own cgroups, read-only)"));
     return m;

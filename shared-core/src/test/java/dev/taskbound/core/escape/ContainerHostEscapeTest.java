@@ -132,7 +132,11 @@ class ContainerHostEscapeTest {
   }
 
   private Run bash(String script, Map<String, String> env) throws Exception {
-    SandboxProcess p = startBash(script, env, SandboxLimits.DEFAULT);
+    return bash(script, env, List.of(appKey));
+  }
+
+  private Run bash(String script, Map<String, String> env, List<Path> hidden) throws Exception {
+    SandboxProcess p = startBash(script, env, SandboxLimits.DEFAULT, hidden);
     try {
       if (!p.waitFor(Duration.ofSeconds(90))) {
         throw new AssertionError("the sandbox did not finish within 90 s");
@@ -144,9 +148,13 @@ class ContainerHostEscapeTest {
   }
 
   private SandboxProcess startBash(String script, Map<String, String> env, SandboxLimits limits) {
+    return startBash(script, env, limits, List.of(appKey));
+  }
+
+  private SandboxProcess startBash(String script, Map<String, String> env, SandboxLimits limits, List<Path> hidden) {
     int n = ++runs;
     SandboxLaunch launch = new SandboxLaunch(List.of("/bin/bash", "-c", script), workspace, env,
-        gatewaySocket, List.of(appKey),
+        gatewaySocket, hidden,
         Duration.ofSeconds(30),
         new SandboxIo(Redirect.from(Path.of("/dev/null").toFile()), Redirect.to(dir.resolve("out" + n).toFile()),
             Redirect.to(dir.resolve("err" + n).toFile())))
@@ -158,6 +166,22 @@ class ContainerHostEscapeTest {
     Run r = new Run(p.waitFor(), Files.readString(dir.resolve("out" + runs)), Files.readString(dir.resolve("err" + runs)));
     assertThat(r.out() + r.err()).as("no secret ever reaches the agent's output").doesNotContain(SECRET);
     return r;
+  }
+
+  /** Two runs on one workspace, as a session's two {@code session exec} calls (see {@link SessionExecEscapeTest}). */
+  @Test
+  void renamingTheDirectoryOfAHiddenFileInOneRunDoesNotShowTheFileInTheNext() throws Exception {
+    Path git = Files.createDirectories(workspace.resolve("repo/.git"));
+    Files.writeString(git.resolve("config"), SECRET + "-git\n");
+    AgentOwner.own(workspace.resolve("repo"));
+    List<Path> hidden = List.of(appKey, git.resolve("config"));
+
+    Run first = bash("mv repo/.git repo/g2; echo mv=$?; mv repo/.git/config repo/.git/c2; echo mv-file=$?", Map.of(), hidden);
+    Run second = bash("cat repo/g2/config repo/.git/c2 repo/.git/config; echo done", Map.of(), hidden);
+
+    assertThat(first.out()).isEqualTo("mv=1\nmv-file=1\n");
+    assertThat(second.out()).isEqualTo("done\n");
+    assertThat(git.resolve("config")).content().contains(SECRET);
   }
 
   @Test

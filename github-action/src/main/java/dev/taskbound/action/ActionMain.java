@@ -120,17 +120,17 @@ public final class ActionMain {
   }
 
   /**
-   * The production core: the core CLI in a child process started from this action's own jar, which
-   * shades the core in.
+   * The production core: the core CLI in this JVM, which the action's jar shades in, for calls in
+   * this process's working directory (the runner's {@code --workdir}, the workspace); otherwise in a
+   * child process started from the same jar.
    */
   static CoreCli productionCore() {
-    // LEAD: the one wiring line. A child process keeps runner tokens out of the core's JVM; an
-    // in-process alternative is (args, env, cwd, out, err) -> new CommandLine(new TaskboundCli(env, cwd))...
-    // -cp ignores the jar's manifest, so the core's JDK access is given here as the manifest gives
-    // it to java -jar: taking the sandbox's listening socket (one relay hop, recorded as
-    // gateway.sandbox_port_taken).
-    return new ProcessCoreCli(List.of(javaExecutable(), "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+    // -cp ignores the jar's manifest, so the child's JDK access is given here as the manifest gives
+    // it to java -jar (and so to this JVM): taking the sandbox's listening socket (one relay hop,
+    // recorded as gateway.sandbox_port_taken).
+    CoreCli child = new ProcessCoreCli(List.of(javaExecutable(), "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
         "-cp", ownJar(), dev.taskbound.core.cli.Main.class.getName()));
+    return new InProcessCoreCli(Path.of(""), child);
   }
 
   /**
@@ -158,9 +158,11 @@ public final class ActionMain {
       outputFile.ifPresent(f -> fileCommands.append(f, "exit-code", Integer.toString(ExitCodes.USAGE)));
       return ExitCodes.USAGE;
     }
-    // A cancel stops the JVM; its shutdown hooks (ProcessCoreCli's stops the core, which tears the
-    // session down) run while this thread goes on, and the JVM halts when they return. This hook
-    // returns only once the results below are written, so a cancelled run keeps them.
+    // While the core runs in this JVM, a cancel (SIGINT, then SIGTERM) is the core's: it stops the
+    // agent, tears down and returns. Otherwise a cancel stops the JVM; its shutdown hooks (a child
+    // core's stops the core, which tears the session down) run while this thread goes on, and the
+    // JVM halts when they return. This hook returns only once the results below are written, so a
+    // cancelled run keeps them.
     CountDownLatch resultsWritten = new CountDownLatch(1);
     Thread keepResults = new Thread(() -> awaitQuietly(resultsWritten), "taskbound-keep-results");
     Runtime.getRuntime().addShutdownHook(keepResults);

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -121,18 +122,31 @@ public final class ContainerSandbox implements Sandbox {
           "the container sandbox needs the docker CLI, which is not at " + config.dockerBinary()
               + " (Debian/Ubuntu package docker.io or docker-ce-cli). " + OPTIONS);
     }
-    DockerCli.Result version = docker.run(CLI_TIMEOUT, List.of("version", "--format", "{{.Server.Version}}"));
+    // The questions are independent: asked all at once, answered in this order.
+    Optional<String> runningIn = config.runningIn();
+    List<String> images = new ArrayList<>(List.of(config.agentImage()));
+    if (runningIn.isEmpty() && !config.forwarderImage().equals(config.agentImage())) {
+      // Inside a container the forwarder runs from that container's image, which the daemon holds
+      // while the container runs.
+      images.add(config.forwarderImage());
+    }
+    List<List<String>> queries = new ArrayList<>(List.of(List.of("version", "--format", "{{.Server.Version}}"), DaemonFacts.QUERY));
+    runningIn.ifPresent(c -> queries.add(ContainerSelf.query(c)));
+    images.forEach(image -> queries.add(List.of("image", "inspect", "--format", "{{.Id}}", image)));
+    List<DockerCli.Result> answers = docker.runAll(CLI_TIMEOUT, queries);
+    DockerCli.Result version = answers.get(0);
     if (!version.ok()) {
       throw new SandboxException(
           "cannot reach the Docker daemon at " + config.endpoint() + ": " + version.oneLine() + ". " + OPTIONS);
     }
-    DaemonFacts facts = DaemonFacts.query(docker, CLI_TIMEOUT);
+    DaemonFacts facts = DaemonFacts.answered(answers.get(1), config.endpoint());
     facts.requireFloor(config.runtime(), config.endpoint(), confinement);
-    ContainerSelf inspected = config.runningIn().map(c -> ContainerSelf.inspect(docker, c, CLI_TIMEOUT)).orElse(null);
-    String forwarderImage = inspected != null ? inspected.image() : config.forwarderImage();
+    ContainerSelf inspected = runningIn.map(c -> ContainerSelf.answered(answers.get(2), c, config.endpoint())).orElse(null);
+    int first = runningIn.isPresent() ? 3 : 2;
     String digest = null;
-    for (String image : Set.copyOf(List.of(config.agentImage(), forwarderImage))) {
-      DockerCli.Result found = docker.run(CLI_TIMEOUT, List.of("image", "inspect", "--format", "{{.Id}}", image));
+    for (int i = 0; i < images.size(); i++) {
+      String image = images.get(i);
+      DockerCli.Result found = answers.get(first + i);
       if (!found.ok()) {
         throw new SandboxException(
             "the container sandbox needs the image '" + image + "', which the Docker daemon at " + config.endpoint()
@@ -214,15 +228,33 @@ public final class ContainerSandbox implements Sandbox {
     handle.put("agent", agent);
     ContainerSandboxProcess process =
         new ContainerSandboxProcess(this, handle, status -> explainNotFound(status, agent, launch));
+    // The agent container is created while the forwarder starts (the daemon resolves
+    // 'container:<forwarder>' when the agent starts, not when it is created); it starts once the
+    // forwarder listens.
+    AgentCreate create = agentCreate(launch, workDir, id, agent, forwarder, floor, mounts);
+    CompletableFuture<DockerCli.Result> created = docker.async(CLI_TIMEOUT, create.env(), create.args());
     try {
       long deadline = System.nanoTime() + launch.startTimeout().toNanos();
       process.forwarderStarted(startForwarder(launch, id, forwarder, deadline));
-      process.confined(createAgent(launch, workDir, id, agent, forwarder, floor, view, mounts));
+      requireCreated(created.join(), create);
+      process.confined(floor.describe(view.readOnly(), view.readWrite(), view.hidden()));
       process.agentStarted(startAgent(launch, agent));
       return process;
     } catch (RuntimeException e) {
+      created.join(); // bounded by the CLI's timeout; removed below, never created after the removal
       process.destroyTree();
       throw e instanceof SandboxException ? e : new SandboxException("cannot start the container sandbox: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Accepts the agent container's creation; one the daemon refused while the forwarder did not exist
+   * yet (a daemon that resolves the network container at creation) is created again now that it does.
+   */
+  private void requireCreated(DockerCli.Result created, AgentCreate create) {
+    DockerCli.Result r = created.ok() ? created : docker.run(CLI_TIMEOUT, create.env(), create.args());
+    if (!r.ok()) {
+      throw new SandboxException("cannot create the agent container from image '" + config.agentImage() + "': " + r.oneLine());
     }
   }
 
@@ -393,9 +425,12 @@ public final class ContainerSandbox implements Sandbox {
     });
   }
 
-  /** Creates the agent container under the floor; returns its description for the evidence. */
-  private Map<String, Object> createAgent(SandboxLaunch launch, Path workDir, String id, String name, String forwarder,
-      ContainerFloor floor, ContainerMounts view, List<String> mounts) {
+  /** The {@code docker create} of the agent container: its arguments and the variables the CLI passes on. */
+  private record AgentCreate(List<String> args, Map<String, String> env) {}
+
+  /** The {@code docker create} of the agent container under the floor. */
+  private AgentCreate agentCreate(SandboxLaunch launch, Path workDir, String id, String name, String forwarder,
+      ContainerFloor floor, List<String> mounts) {
     Map<String, String> env = agentEnvironment(launch.environment());
     env.putAll(floor.environment());
     List<String> args = new ArrayList<>(List.of("create", "--name", name));
@@ -414,11 +449,7 @@ public final class ContainerSandbox implements Sandbox {
     env.keySet().forEach(k -> args.addAll(List.of("--env", k)));
     args.add(config.agentImage());
     args.addAll(launch.command());
-    DockerCli.Result created = docker.run(CLI_TIMEOUT, env, args);
-    if (!created.ok()) {
-      throw new SandboxException("cannot create the agent container from image '" + config.agentImage() + "': " + created.oneLine());
-    }
-    return floor.describe(view.readOnly(), view.readWrite(), view.hidden());
+    return new AgentCreate(List.copyOf(args), Map.copyOf(env));
   }
 
   /** The variables the agent container gets: the launch's, the proxy's; see the class comment. */

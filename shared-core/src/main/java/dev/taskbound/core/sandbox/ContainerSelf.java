@@ -46,11 +46,23 @@ public record ContainerSelf(String container, String image, List<Mount> mounts) 
    * @throws SandboxException if the daemon does not know it or its answer cannot be read
    */
   static ContainerSelf inspect(DockerCli docker, String container, Duration timeout) {
-    DockerCli.Result r = docker.run(timeout,
-        List.of("container", "inspect", "--format", "{\"image\":{{json .Image}},\"mounts\":{{json .Mounts}}}", container));
+    return answered(docker.run(timeout, query(container)), container, docker.endpoint());
+  }
+
+  /** The {@code docker} arguments that ask the daemon about {@code container}. */
+  static List<String> query(String container) {
+    return List.of("container", "inspect", "--format", "{\"image\":{{json .Image}},\"mounts\":{{json .Mounts}}}", container);
+  }
+
+  /**
+   * Reads the daemon's answer to {@link #query}.
+   *
+   * @throws SandboxException as {@link #inspect}
+   */
+  static ContainerSelf answered(DockerCli.Result r, String container, String endpoint) {
     if (!r.ok()) {
       throw new SandboxException("cannot inspect the container Taskbound runs in ('" + container + "', from"
-          + " TASKBOUND_DOCKER_SELF or, when unset, /proc/self/mountinfo) at " + docker.endpoint() + ": " + r.oneLine()
+          + " TASKBOUND_DOCKER_SELF or, when unset, /proc/self/mountinfo) at " + endpoint + ": " + r.oneLine()
           + "; accepted: TASKBOUND_DOCKER_SELF=<the id or name of this container on that daemon>, or"
           + " TASKBOUND_DOCKER_SELF=none when the daemon sees this container's paths unchanged");
     }

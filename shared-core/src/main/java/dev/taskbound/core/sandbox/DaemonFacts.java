@@ -33,12 +33,23 @@ record DaemonFacts(Set<String> runtimes, String defaultRuntime, List<String> sec
    * @throws SandboxException if it does not answer, or answers in a shape not understood
    */
   static DaemonFacts query(DockerCli docker, Duration timeout) {
-    DockerCli.Result r = docker.run(timeout, List.of("info", "--format", FORMAT));
+    return answered(docker.run(timeout, QUERY), docker.endpoint());
+  }
+
+  /** The {@code docker} arguments of the query. */
+  static final List<String> QUERY = List.of("info", "--format", FORMAT);
+
+  /**
+   * Reads the daemon's answer to {@link #QUERY}.
+   *
+   * @throws SandboxException as {@link #query}
+   */
+  static DaemonFacts answered(DockerCli.Result r, String endpoint) {
     if (!r.ok()) {
-      throw new SandboxException("cannot ask the Docker daemon at " + docker.endpoint() + " which runtimes and security"
+      throw new SandboxException("cannot ask the Docker daemon at " + endpoint + " which runtimes and security"
           + " options it has: " + r.oneLine() + ". " + ContainerSandbox.OPTIONS);
     }
-    return parse(r.output(), docker.endpoint());
+    return parse(r.output(), endpoint);
   }
 
   static DaemonFacts parse(String output, String endpoint) {

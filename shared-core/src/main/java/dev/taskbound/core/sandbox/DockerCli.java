@@ -103,6 +103,36 @@ final class DockerCli {
     return run(timeout, Map.of(), args);
   }
 
+  /**
+   * Runs each of {@code commands} as {@link #run(Duration, List)} does, all at once: each call is
+   * mostly the CLI's start and a round trip to the daemon, so independent queries need not wait for
+   * one another.
+   *
+   * @return the results in the order of {@code commands}
+   */
+  List<Result> runAll(Duration timeout, List<List<String>> commands) {
+    List<CompletableFuture<Result>> running = new ArrayList<>();
+    for (List<String> args : commands) {
+      running.add(async(timeout, Map.of(), args));
+    }
+    return running.stream().map(CompletableFuture::join).toList();
+  }
+
+  /** {@link #run(Duration, Map, List)} on a thread of its own; the future never completes exceptionally. */
+  CompletableFuture<Result> async(Duration timeout, Map<String, String> env, List<String> args) {
+    CompletableFuture<Result> result = new CompletableFuture<>();
+    Thread t = new Thread(() -> {
+      try {
+        result.complete(run(timeout, env, args));
+      } catch (RuntimeException | Error e) {
+        result.complete(new Result(-1, "'docker " + String.join(" ", args) + "' failed: " + e));
+      }
+    }, "taskbound-docker-cli");
+    t.setDaemon(true);
+    t.start();
+    return result;
+  }
+
   private static byte[] readBounded(InputStream in) {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     byte[] chunk = new byte[8192];

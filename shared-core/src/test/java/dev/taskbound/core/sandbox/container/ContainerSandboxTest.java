@@ -392,6 +392,23 @@ class ContainerSandboxTest {
   }
 
   @Test
+  void aForwarderThatCannotStartLeavesNeitherContainerBehind() throws Exception {
+    // The agent container is created while the forwarder starts: a failed start removes it too.
+    ContainerSandbox saved = sandbox;
+    sandbox = new ContainerSandbox(ContainerConfig.builder(AGENT_IMAGE).label("dev.taskbound.test", runLabel)
+        .forwarderJava("/nonexistent/java").build());
+    try {
+      assertThatThrownBy(() -> start("echo never", Map.of()))
+          .isInstanceOf(SandboxException.class)
+          .hasMessageStartingWith("the container sandbox's forwarder did not start: ");
+    } finally {
+      sandbox = saved;
+    }
+
+    assertThat(containersOfThisRun()).isEmpty();
+  }
+
+  @Test
   void removeFromTheHandleAloneEndsTheSandbox() throws Exception {
     SandboxProcess p = start("sleep 600", Map.of());
 

@@ -295,6 +295,9 @@ public final class Session implements AutoCloseable {
           new dev.taskbound.core.gate.ActionRules(dev.taskbound.core.gate.GateRules.of(policy), spec.task().value()),
           this::event);
       inspection = Optional.of(inspecting);
+      Map<java.nio.file.Path, java.nio.file.Path> withBundle = new LinkedHashMap<>(placed);
+      withBundle.putAll(inspecting.placed()); // the system trust path inside: system CAs + the session CA
+      placed = Map.copyOf(withBundle);
       credentials.injectInto(inspecting.credentials(), inspecting.inspection().hosts());
       gatewayConfig = gatewayConfig.withInspection(inspecting.inspection());
     }

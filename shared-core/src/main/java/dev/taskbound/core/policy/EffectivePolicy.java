@@ -402,6 +402,7 @@ public record EffectivePolicy(
         m.put("insteadOf", r.insteadOf());
       }
       r.tokenEnv().ifPresent(e -> m.put("token", Map.of("env", e)));
+      r.header().ifPresent(h -> m.put("header", h));
       r.credentials().ifPresent(c -> m.put("credentials",
           Map.of("username", c.username(), "password", Map.of("env", c.passwordEnv()))));
       out.add(m);

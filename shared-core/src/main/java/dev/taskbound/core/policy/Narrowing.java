@@ -573,6 +573,10 @@ final class Narrowing {
       throw new PolicyException(lower.where() + ".token: env " + r.tokenEnv().get() + " widens the ceiling ("
           + limitAt(upper) + u.tokenEnv().map(e -> " reads the token from " + e).orElse(" gives no token") + ")");
     }
+    if (!r.header().equals(u.header())) {
+      throw new PolicyException(lower.where() + ".header: " + r.header().orElse("(none)") + " widens the ceiling ("
+          + limitAt(upper) + " injects the key in " + u.header().orElse("(none)") + ")");
+    }
     if (r.credentials().isPresent() && !r.credentials().equals(u.credentials())) {
       throw new PolicyException(lower.where() + ".credentials: " + r.credentials().get().username() + " with env "
           + r.credentials().get().passwordEnv() + " widens the ceiling (" + limitAt(upper) + u.credentials()

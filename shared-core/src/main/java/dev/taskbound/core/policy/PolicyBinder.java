@@ -74,7 +74,7 @@ final class PolicyBinder {
   static final List<String> VAULT_SECRET_KEYS =
       List.of("name", "kind", "path", "field", "env", "file", "wrap", "access");
   static final List<String> REGISTRY_KEYS =
-      List.of("kind", "url", "scope", "id", "mirrorOf", "insteadOf", "token", "credentials");
+      List.of("kind", "url", "scope", "id", "mirrorOf", "insteadOf", "token", "credentials", "header");
   static final List<String> SECRET_REF_KEYS = List.of("env");
   static final List<String> EVIDENCE_KEYS = List.of("signer");
   static final List<String> SIGNER_KEYS = List.of("vault-transit");
@@ -781,7 +781,9 @@ final class PolicyBinder {
       RegistryPolicy.Kind.NPM, List.of("kind", "url", "scope", "token"),
       RegistryPolicy.Kind.PYPI, List.of("kind", "url", "credentials"),
       RegistryPolicy.Kind.MAVEN, List.of("kind", "url", "id", "mirrorOf", "credentials"),
-      RegistryPolicy.Kind.GIT, List.of("kind", "url", "insteadOf"));
+      RegistryPolicy.Kind.GIT, List.of("kind", "url", "insteadOf"),
+      RegistryPolicy.Kind.MODEL, List.of("kind", "url", "header", "token"));
+  private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,63}");
 
   private RegistryPolicy registry(Node n, String field) {
     Map<String, NodeTuple> m = mapping(n, field, REGISTRY_KEYS);
@@ -832,7 +834,17 @@ final class PolicyBinder {
             + "; accepted: an https:// url for a registry with a " + key);
       }
     }
-    return new RegistryPolicy(kind, url, scope, id, mirrorOf, insteadOf, token, credentials);
+    java.util.Optional<String> header = java.util.Optional.empty();
+    if (kind == RegistryPolicy.Kind.MODEL) {
+      header = java.util.Optional.of(optional(m, "header", (v, f) -> matching(v, f, HEADER_NAME,
+          "an HTTP header name such as x-api-key or authorization"), field).orElse("authorization")
+          .toLowerCase(java.util.Locale.ROOT));
+      if (token.isEmpty()) {
+        throw fail(n, field + ".token", "missing; a model registry needs the host variable holding the API key, such as"
+            + " token: {env: ANTHROPIC_API_KEY}");
+      }
+    }
+    return new RegistryPolicy(kind, url, scope, id, mirrorOf, insteadOf, token, credentials, header);
   }
 
   private <T> java.util.Optional<T> optional(Map<String, NodeTuple> m, String key, BiFunction<Node, String, T> parser,

@@ -20,16 +20,23 @@ import java.util.Optional;
  * @param insteadOf the URL prefixes git rewrites to {@code url}; empty for other kinds
  * @param tokenEnv the host variable holding an npm read token ({@code token: {env: NAME}})
  * @param credentials a username and the host variable holding the password (pypi, maven)
+ * @param header for {@code model}: the lower-case request header the API key travels in
+ *     ({@code x-api-key}, or {@code authorization} for {@code Bearer}); empty for other kinds
  */
 public record RegistryPolicy(
     Kind kind, URI url, Optional<String> scope, Optional<String> id, Optional<String> mirrorOf,
-    List<String> insteadOf, Optional<String> tokenEnv, Optional<Credentials> credentials) {
+    List<String> insteadOf, Optional<String> tokenEnv, Optional<Credentials> credentials, Optional<String> header) {
 
   /** The package client a preset configures. */
   public enum Kind {
-    NPM, PYPI, MAVEN, GIT;
+    NPM, PYPI, MAVEN, GIT,
+    /**
+     * A model API's key (issue 15): never a client configuration; the agent gets a placeholder in
+     * the variable the policy names, and the inspecting gateway injects the key in the named header.
+     */
+    MODEL;
 
-    /** {@code npm}, {@code pypi}, {@code maven}, {@code git}. */
+    /** {@code npm}, {@code pypi}, {@code maven}, {@code git}, {@code model}. */
     public String yamlName() {
       return PolicyEnums.yamlName(this);
     }
@@ -57,6 +64,13 @@ public record RegistryPolicy(
     insteadOf = List.copyOf(insteadOf);
     Objects.requireNonNull(tokenEnv, "tokenEnv");
     Objects.requireNonNull(credentials, "credentials");
+    Objects.requireNonNull(header, "header");
+  }
+
+  /** A preset of a kind other than {@code model}: no header. */
+  public RegistryPolicy(Kind kind, URI url, Optional<String> scope, Optional<String> id, Optional<String> mirrorOf,
+      List<String> insteadOf, Optional<String> tokenEnv, Optional<Credentials> credentials) {
+    this(kind, url, scope, id, mirrorOf, insteadOf, tokenEnv, credentials, Optional.empty());
   }
 
   /** {@code kind url}, plus the scope or id: how messages name the preset. */

@@ -37,6 +37,9 @@ final class RegistryFiles {
     List<RegistrySpec> specs = new ArrayList<>();
     for (int i = 0; i < policies.size(); i++) {
       RegistryPolicy p = policies.get(i);
+      if (p.kind() == RegistryPolicy.Kind.MODEL) {
+        continue; // no client configuration: the gateway injects the key (ModelKeys)
+      }
       String where = "registries[" + i + "] (" + p.label() + ")";
       URI url = p.url();
       Optional<RegistrySpec.Credentials> credentials = p.credentials().map(c -> new RegistrySpec.Credentials(
@@ -47,6 +50,7 @@ final class RegistryFiles {
         case PYPI -> new RegistrySpec.Pypi(url, credentials);
         case MAVEN -> new RegistrySpec.Maven(p.id().orElseThrow(), url, p.mirrorOf().orElse("central"), credentials);
         case GIT -> new RegistrySpec.Git(url, p.insteadOf());
+        case MODEL -> throw new IllegalStateException("model entries are skipped above");
       });
     }
     return List.copyOf(specs);

@@ -80,6 +80,8 @@ public final class Session implements AutoCloseable {
   private volatile SessionCredentials credentials;
   /** {@code egress.inspect}: the session CA and the trust files; empty when no host is inspected. */
   private Optional<SessionInspection> inspection = Optional.empty();
+  /** {@code kind: model} registries: keys the gateway injects (issue 15). */
+  private List<ModelKeys.ModelKey> modelKeys = List.of();
   /** Host directories the agent sees at other paths: Claude Code's managed settings and hook (issue 16). */
   private Map<Path, Path> placed = Map.of();
   private TeardownJournal journal;
@@ -136,6 +138,7 @@ public final class Session implements AutoCloseable {
     EffectivePolicy policy;
     CredentialPlan plan;
     List<RegistrySpec> registries;
+    List<ModelKeys.ModelKey> modelKeys;
     Optional<OrgCeiling> org;
     PolicyConfinement confinement;
     try {
@@ -165,6 +168,7 @@ public final class Session implements AutoCloseable {
       // Policy and host configuration must agree before anything exists (exit 122 otherwise).
       plan = CredentialPlan.of(policy, spec.credentialSources(), spec.clock());
       registries = RegistryFiles.resolve(policy.registries(), spec.hostEnvironment());
+      modelKeys = ModelKeys.resolve(policy.registries(), policy.inspect(), spec.hostEnvironment());
     } catch (TaskboundException e) {
       prefetch.noPreflight();
       throw e;
@@ -182,6 +186,7 @@ public final class Session implements AutoCloseable {
     timer.mark("open.policy");
     Session session = new Session(spec, policy, timer, plan, registries, confinement, prefetch);
     session.orgCeiling = org;
+    session.modelKeys = modelKeys;
     try {
       session.openSteps();
       return session;
@@ -290,6 +295,9 @@ public final class Session implements AutoCloseable {
           new dev.taskbound.core.gate.ActionRules(dev.taskbound.core.gate.GateRules.of(policy), spec.task().value()),
           this::event);
       inspection = Optional.of(inspecting);
+      Map<java.nio.file.Path, java.nio.file.Path> withBundle = new LinkedHashMap<>(placed);
+      withBundle.putAll(inspecting.placed()); // the system trust path inside: system CAs + the session CA
+      placed = Map.copyOf(withBundle);
       credentials.injectInto(inspecting.credentials(), inspecting.inspection().hosts());
       gatewayConfig = gatewayConfig.withInspection(inspecting.inspection());
     }
@@ -302,6 +310,7 @@ public final class Session implements AutoCloseable {
     enter(OpenPhase.CREDENTIALS);
     credentials.issue();
     credentials.writeRegistryConfig();
+    credentials.injectModelKeys(modelKeys);
     timer.mark("open.credentials");
 
     enter(OpenPhase.SANDBOX_PREFLIGHT);

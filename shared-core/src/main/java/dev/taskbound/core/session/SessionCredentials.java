@@ -265,6 +265,30 @@ final class SessionCredentials {
     events.accept(EventType.REGISTRIES_CONFIGURED.wireName(), data);
   }
 
+  /**
+   * Issue 15: each model API key is bound to its host and header in the gateway; the agent gets the
+   * placeholder in the key's variable. Recorded as {@code credentials.exposed} with the variables'
+   * names and {@code injected} (names only).
+   */
+  void injectModelKeys(List<ModelKeys.ModelKey> keys) {
+    if (keys.isEmpty()) {
+      return;
+    }
+    List<String> names = new java.util.ArrayList<>();
+    for (ModelKeys.ModelKey k : keys) {
+      sessionSecrets.add(k.key());
+      credentialEnv.put(k.variable(), injected.bind(java.util.Set.of(k.host()), k.header(), k.key()));
+      names.add(k.variable());
+    }
+    masker = new SecretMasker(sessionSecrets);
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("environment", List.copyOf(names));
+    data.put("files", List.of());
+    data.put("on_request", List.of());
+    data.put("injected", List.copyOf(names));
+    events.accept(EventType.CREDENTIALS_EXPOSED.wireName(), data);
+  }
+
   /** Registry tokens of inspected hosts: the written files get placeholders instead. */
   private List<String> placeholdersInRegistryFiles(List<Path> files) {
     List<String> kinds = new java.util.ArrayList<>();

@@ -104,6 +104,20 @@ final class SessionInspection implements RequestGate {
     return trust.dir();
   }
 
+  /**
+   * The combined bundle bound read-only over the distribution's own bundle path inside the sandbox
+   * (sandbox path to host file), so a client that ignores the CA variables and reads the system's
+   * trust trusts the session CA too. Nothing when the host's bundle path is missing or a symbolic
+   * link (a mount would follow it).
+   */
+  Map<Path, Path> placed() {
+    Optional<Path> system = TrustFiles.SYSTEM_BUNDLES.stream().filter(Files::isRegularFile).findFirst();
+    if (system.isEmpty() || !Files.isRegularFile(system.get(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return Map.of();
+    }
+    return Map.of(system.get(), trust.bundle());
+  }
+
   /** The variables that point the agent's clients at the trust files ({@link TrustFiles#environment()}). */
   Map<String, String> agentEnvironment() {
     return trust.environment();

@@ -13,6 +13,7 @@ import dev.taskbound.core.sandbox.SandboxIo;
 import dev.taskbound.core.sandbox.SandboxLaunch;
 import dev.taskbound.core.sandbox.SandboxProcess;
 import dev.taskbound.core.testing.AgentOwner;
+import dev.taskbound.core.testing.GitCgi;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.ProcessBuilder.Redirect;

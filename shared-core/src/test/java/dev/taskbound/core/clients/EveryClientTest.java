@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.taskbound.core.sandbox.FetchMain;
 import dev.taskbound.core.sandbox.InitCommand;
+import dev.taskbound.core.testing.GitCgi;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

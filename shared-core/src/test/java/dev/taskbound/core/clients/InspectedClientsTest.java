@@ -10,6 +10,7 @@ import dev.taskbound.core.egress.SessionCa;
 import dev.taskbound.core.egress.TrustFiles;
 import dev.taskbound.core.gate.ActionRules;
 import dev.taskbound.core.gate.GateRules;
+import dev.taskbound.core.testing.GitCgi;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -123,6 +123,13 @@ class InspectedGithubLauncherIT {
     String fragments = TOKEN.substring(12, 30) + " " + REFRESHED_TOKEN.substring(12, 30);
     String agent = String.join("\n",
         "curl -sS --fail --max-time 20 -H \"Authorization: token $GH_TOKEN\" " + api + "; echo",
+        // clients that ignore the CA variables read the system bundle, bound over with the session CA in it
+        "noca='env -u SSL_CERT_FILE -u CURL_CA_BUNDLE -u REQUESTS_CA_BUNDLE -u SSL_CERT_DIR'",
+        "$noca curl -sS --fail --max-time 20 -o /dev/null -w 'system-trust-curl=%{http_code}\\n' -H \"Authorization: token"
+            + " $GH_TOKEN\" " + api,
+        "$noca /usr/bin/python3 -c \"import os, ssl, urllib.request as u; r = u.Request('" + api + "', headers={'Authorization':"
+            + " 'token ' + os.environ['GH_TOKEN']}); print('system-trust-python=%d' % u.urlopen(r,"
+            + " context=ssl.create_default_context(), timeout=20).status)\"",
         "basic=$(printf 'x-access-token:%s' \"$GH_TOKEN\" | base64 -w0)",
         "g() { git -c \"http.extraHeader=Authorization: Basic $basic\" -c user.name=agent -c user.email=agent@example.test"
             + " -c init.defaultBranch=main \"$@\"; }",
@@ -142,11 +149,14 @@ class InspectedGithubLauncherIT {
         "done",
         "");
 
+    Path systemBundle = Path.of("/etc/ssl/certs/ca-certificates.crt");
+    byte[] systemBundleBefore = Files.readAllBytes(systemBundle);
     try (CliProcess run = CliProcess.startLauncher(work, hostEnv(), "run", "--task", TASK, "--policy",
         policy(https).toString(), "--out", out.toString(), "--", "sh", "-c", agent)) {
       int status = run.waitFor(WAIT);
 
       assertThat(status).as(run.stdout() + "\n" + run.stderr()).isZero();
+      assertThat(run.stdout()).contains("system-trust-curl=200").contains("system-trust-python=200");
       assertThat(run.stdout()).contains("push-task=0").contains("push-main=1").contains("HTTP 403")
           .contains("plain=403").contains("refreshed=placeholder");
       assertThat(run.stdout().lines().filter(l -> l.contains("\"full_name\":\"acme/app\""))).hasSize(2);
@@ -163,6 +173,8 @@ class InspectedGithubLauncherIT {
         "POST " + ACCESS_TOKENS_PATH + " app-jwt");
     List<String> expected = new ArrayList<>(mint);
     expected.addAll(List.of(
+        "GET /installation/repositories token",
+        "GET /installation/repositories token",
         "GET /installation/repositories token",
         "GET /acme/app.git/info/refs?service=git-receive-pack basic-token",
         "POST /acme/app.git/git-receive-pack basic-token",
@@ -181,6 +193,7 @@ class InspectedGithubLauncherIT {
     String commands = new String(pack.getBody(), StandardCharsets.ISO_8859_1);
     assertThat(commands).contains(ZERO_ID + " ").contains(" " + TASK_REF).doesNotContain("refs/heads/main");
     assertThat(elsewhere.findAll(anyRequestedFor(anyUrl()))).isEmpty();
+    assertThat(Files.readAllBytes(systemBundle)).as("the host's system bundle is untouched").isEqualTo(systemBundleBefore);
 
     String events = RunArtifacts.bundleText(out, "events.jsonl");
     assertThat(events.lines().filter(l -> l.contains("\"egress.request\"") && l.contains("refs/heads/main")))

@@ -28,12 +28,15 @@ class RegistryPolicyTest {
       + "    - {kind: maven, id: corp, url: 'https://maven.corp.example/releases'}\n"
       + "    - {kind: git, url: 'https://git.mirror.example/github/', insteadOf: ['https://github.com/', 'git@github.com:']}\n";
 
+  private static final String MODEL =
+      "    - {kind: model, url: 'https://api.anthropic.com', header: X-Api-Key, token: {env: ANTHROPIC_API_KEY}}\n";
+
   @TempDir Path dir;
 
   static Stream<Arguments> rejected() {
     return Stream.of(
         Arguments.of("bad kind", null, TASK + "    - {kind: cargo, url: 'https://crates.example/'}\n",
-            "task.yml:5: spec.registries[0].kind: 'cargo' is not accepted; accepted: npm, pypi, maven, git"),
+            "task.yml:5: spec.registries[0].kind: 'cargo' is not accepted; accepted: npm, pypi, maven, git, model"),
         Arguments.of("missing url", null, TASK + "    - {kind: npm}\n",
             "task.yml:5: spec.registries[0].url: missing; a registry needs kind and url"),
         Arguments.of("not a list", null, HEAD + "kind: Task\nspec:\n  registries: {kind: npm}\n",
@@ -56,7 +59,23 @@ class RegistryPolicyTest {
                 + " accepted: an https:// url for a registry with a credentials"),
         Arguments.of("unknown key", null, TASK + "    - {kind: npm, url: 'https://registry.npmjs.org/', scop: '@a'}\n",
             "task.yml:5: spec.registries[0].scop: unknown key; accepted: kind, url, scope, id, mirrorOf, insteadOf,"
-                + " token, credentials"),
+                + " token, credentials, header"),
+        Arguments.of("model without token", null, TASK + "    - {kind: model, url: 'https://api.anthropic.com'}\n",
+            "task.yml:5: spec.registries[0].token: missing; a model registry needs the host variable holding the API"
+                + " key, such as token: {env: ANTHROPIC_API_KEY}"),
+        Arguments.of("model over plain http", null,
+            TASK + "    - {kind: model, url: 'http://api.anthropic.com', token: {env: K}}\n",
+            "task.yml:5: spec.registries[0].token: would be sent in clear text to http://api.anthropic.com; accepted: an"
+                + " https:// url for a registry with a token"),
+        Arguments.of("model header that is no header name", null,
+            TASK + "    - {kind: model, url: 'https://api.anthropic.com', header: 'x api key', token: {env: K}}\n",
+            "task.yml:5: spec.registries[0].header: 'x api key' is not accepted; accepted: an HTTP header name such as"
+                + " x-api-key or authorization"),
+        Arguments.of("model key in another header than the ceiling's", CEILING + MODEL,
+            TASK + "    - {kind: model, url: 'https://api.anthropic.com', header: authorization,"
+                + " token: {env: ANTHROPIC_API_KEY}}\n",
+            "task.yml:5: spec.registries[0].header: authorization widens the ceiling (org.yml:5 injects the key in"
+                + " x-api-key)"),
         Arguments.of("key of another kind", null,
             TASK + "    - {kind: npm, url: 'https://registry.npmjs.org/', id: corp}\n",
             "task.yml:5: spec.registries[0].id: not accepted for kind: npm; accepted: kind, url, scope, token"),
@@ -114,6 +133,22 @@ class RegistryPolicyTest {
         new RegistryPolicy(RegistryPolicy.Kind.GIT, URI.create("https://git.mirror.example/github/"), Optional.empty(),
             Optional.empty(), Optional.empty(), List.of("https://github.com/"), Optional.empty(), Optional.empty()));
     assertThat(policy.provenanceOf("registries[1]").orElseThrow().toString()).endsWith("task.yml:6");
+  }
+
+  @Test
+  void aModelKeyNamesItsHeaderInLowerCaseAndDefaultsToAuthorization() throws IOException {
+    Path task = Files.writeString(dir.resolve("task.yml"), TASK + MODEL
+        + "    - {kind: model, url: 'https://api.openai.com', token: {env: OPENAI_API_KEY}}\n");
+
+    EffectivePolicy policy = PolicyResolver.resolve(List.of(task), Optional.empty());
+
+    assertThat(policy.registries()).extracting(RegistryPolicy::kind, RegistryPolicy::header, RegistryPolicy::tokenEnv)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(RegistryPolicy.Kind.MODEL, Optional.of("x-api-key"),
+                Optional.of("ANTHROPIC_API_KEY")),
+            org.assertj.core.groups.Tuple.tuple(RegistryPolicy.Kind.MODEL, Optional.of("authorization"),
+                Optional.of("OPENAI_API_KEY")));
+    assertThat(policy.toCanonicalJson()).contains("\"header\":\"x-api-key\"");
   }
 
   @Test

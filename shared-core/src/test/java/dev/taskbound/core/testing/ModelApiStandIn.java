@@ -27,6 +27,7 @@ abstract class ModelApiStandIn implements AutoCloseable {
   private final String endpoint;
   private final String notFound;
   private final List<String> requests = new CopyOnWriteArrayList<>();
+  private final List<String> apiKeys = new CopyOnWriteArrayList<>();
 
   /**
    * @param endpoint the one path answered ({@code POST} only)
@@ -61,6 +62,14 @@ abstract class ModelApiStandIn implements AutoCloseable {
     return List.copyOf(requests);
   }
 
+  /**
+   * The credential each request to the endpoint carried, in arrival order: its {@code x-api-key}
+   * (Anthropic), else its {@code Authorization} (OpenAI-style {@code Bearer}), else {@code ""}.
+   */
+  public List<String> apiKeys() {
+    return List.copyOf(apiKeys);
+  }
+
   @Override
   public void close() {
     server.stop(0);
@@ -78,6 +87,9 @@ abstract class ModelApiStandIn implements AutoCloseable {
         send(ex, 404, "application/json", notFound);
         return;
       }
+      String key = ex.getRequestHeaders().getFirst("x-api-key");
+      String authorization = ex.getRequestHeaders().getFirst("Authorization");
+      apiKeys.add(key != null ? key : authorization != null ? authorization : "");
       answer(ex, JSON.readTree(body));
     }
   }

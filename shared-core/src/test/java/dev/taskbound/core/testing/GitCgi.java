@@ -1,4 +1,4 @@
-package dev.taskbound.core.clients;
+package dev.taskbound.core.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
@@ -18,10 +18,10 @@ import java.util.concurrent.TimeUnit;
  * a file (so the backend's output cannot block our write), the response is buffered in memory:
  * fine for the small repositories of a test.
  */
-final class GitCgi {
+public final class GitCgi {
   private GitCgi() {}
 
-  static void serve(HttpExchange ex, Path projectRoot, Path scratch) throws IOException {
+  public static void serve(HttpExchange ex, Path projectRoot, Path scratch) throws IOException {
     Path body = Files.createTempFile(scratch, "git-req", ".bin");
     try {
       try (InputStream in = ex.getRequestBody()) {
@@ -50,13 +50,13 @@ final class GitCgi {
       byte[] out = p.getInputStream().readAllBytes();
       if (!p.waitFor(30, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        ClientsHarness.respond(ex, 504, new byte[0]);
+        respondWith(ex, 504, new byte[0]);
         return;
       }
       respond(ex, out);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      ClientsHarness.respond(ex, 500, new byte[0]);
+      respondWith(ex, 500, new byte[0]);
     } finally {
       Files.deleteIfExists(body);
     }
@@ -79,7 +79,7 @@ final class GitCgi {
       }
     }
     if (split < 0) {
-      ClientsHarness.respond(ex, 502, new byte[0]);
+      respondWith(ex, 502, new byte[0]);
       return;
     }
     int status = 200;
@@ -97,18 +97,39 @@ final class GitCgi {
       }
     }
     byte[] body = java.util.Arrays.copyOfRange(cgi, split + sepLen, cgi.length);
-    ClientsHarness.respond(ex, status, body);
+    respondWith(ex, status, body);
   }
 
   /** Creates {@code <root>/<name>.git}, a bare repository with one commit holding {@code README} = {@code content}. */
-  static void createRepository(Path root, String name, String content, Path scratch) throws Exception {
+  public static void createRepository(Path root, String name, String content, Path scratch) throws Exception {
     Path work = Files.createDirectories(scratch.resolve(name + "-work"));
     Files.writeString(work.resolve("README"), content);
     Map<String, String> env =
         Map.of("GIT_AUTHOR_NAME", "t", "GIT_AUTHOR_EMAIL", "t@t.test", "GIT_COMMITTER_NAME", "t", "GIT_COMMITTER_EMAIL", "t@t.test");
-    ClientsHarness.exec(List.of("git", "init", "-q", "-b", "main", "."), work, env);
-    ClientsHarness.exec(List.of("git", "add", "README"), work, env);
-    ClientsHarness.exec(List.of("git", "commit", "-q", "-m", "init"), work, env);
-    ClientsHarness.exec(List.of("git", "clone", "-q", "--bare", work.toString(), root.resolve(name + ".git").toString()), null, env);
+    exec(List.of("git", "init", "-q", "-b", "main", "."), work, env);
+    exec(List.of("git", "add", "README"), work, env);
+    exec(List.of("git", "commit", "-q", "-m", "init"), work, env);
+    exec(List.of("git", "clone", "-q", "--bare", work.toString(), root.resolve(name + ".git").toString()), null, env);
+  }
+
+  private static void respondWith(HttpExchange ex, int status, byte[] body) throws IOException {
+    ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+    try (java.io.OutputStream os = ex.getResponseBody()) {
+      os.write(body);
+    }
+  }
+
+  private static void exec(List<String> cmd, Path workDir, Map<String, String> env) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    if (workDir != null) {
+      pb.directory(workDir.toFile());
+    }
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      p.destroyForcibly();
+      throw new IOException(cmd + " failed: " + out);
+    }
   }
 }

@@ -11,7 +11,8 @@ refuse() {
 [[ $port =~ ^[0-9]{1,5}$ ]] || refuse "the proxy port '$port' is not a port"
 [[ $api =~ ^http://([A-Za-z0-9.-]+:[0-9]{1,5})$ ]] || refuse "the agent API address is not http://host:port"
 host=${BASH_REMATCH[1]}
-event=$(</dev/stdin) || refuse "the hook event could not be read"
+# $(cat), not $(</dev/stdin): Claude Code gives the event on a socket, which /dev/stdin cannot reopen
+event=$(cat) || refuse "the hook event could not be read"
 exec 3<>"/dev/tcp/127.0.0.1/$port" || refuse "the session's gateway did not answer"
 printf 'POST %s/v1/hooks/%s HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
   "$api" "$agent" "$host" "$cap" "${#event}" "$event" >&3 || refuse "the session's gateway did not take the event"

@@ -66,6 +66,8 @@ public enum EventType {
   TOOL_CALLED("tool.called", "the agent is about to call a tool: the call's id, the tool, its input summarised, the prompt it answers"),
   TOOL_RESULT("tool.result", "a tool call ended: its id, the tool, ok or error, the prompt it answers"),
   CONVERSATION_STOPPED("conversation.stopped", "the agent's hooks report the agent finished its answer (Claude Code's Stop)"),
+  HOOK_BUDGET_EXHAUSTED("hook.budget_exhausted",
+      "the session's cap on hook events was reached: later hook events and gate checks are refused (429), so tool calls block"),
   SECRET_ACCESSED("secret.accessed", "an on-request secret was handed to the agent: name, fingerprint"),
   SECRET_DENIED("secret.denied", "an on-request secret was refused: unknown name, denied or awaiting approval"),
   SECRET_FAILED("secret.failed", "an on-request secret could not be served: the provider failed"),

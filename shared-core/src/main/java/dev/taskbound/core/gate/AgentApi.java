@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * /v1/secrets/{name}}) and GitHub token refresh ({@code POST /v1/github/token}). Every request
  * must carry {@code Authorization: Bearer <capability>}, a random 256-bit value made at {@link
  * #start} and handed to the agent in {@code TASKBOUND_AGENT_TOKEN}; anything else gets {@code
- * 401}. Each authenticated request is put to the {@link AccessPolicy}, and each outcome goes to
+ * 401}. Hook events ({@code POST /v1/hooks/{agent}}) take a second capability of their own,
+ * {@link #hookCapability()}, and only it. Each authenticated request is put to the {@link AccessPolicy}, and each outcome goes to
  * the {@link AccessListener} before any value is sent. See {@code docs/agent-api.md}.
  *
  * <p>Thread-safe. {@link #close()} stops the server at once and is idempotent.
@@ -35,16 +36,20 @@ public final class AgentApi implements AutoCloseable {
   public static final String ENV_TOKEN = "TASKBOUND_AGENT_TOKEN";
   /** Every capability starts with this, so maskers and scanners can recognise one. */
   public static final String CAPABILITY_PREFIX = "tbcap_";
+  /** Every hook capability starts with this: it is accepted on {@code /v1/hooks/*} only. */
+  public static final String HOOK_CAPABILITY_PREFIX = "tbhook_";
 
   private final HttpServer server;
   private final ExecutorService workers;
   private final Secret capability;
+  private final Secret hookCapability;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private AgentApi(HttpServer server, ExecutorService workers, Secret capability) {
+  private AgentApi(HttpServer server, ExecutorService workers, Secret capability, Secret hookCapability) {
     this.server = server;
     this.workers = workers;
     this.capability = capability;
+    this.hookCapability = hookCapability;
   }
 
   /**
@@ -54,7 +59,8 @@ public final class AgentApi implements AutoCloseable {
    */
   public static AgentApi start(AgentApiConfig config) {
     Objects.requireNonNull(config, "config");
-    Secret capability = newCapability();
+    Secret capability = newCapability(CAPABILITY_PREFIX);
+    Secret hookCapability = newCapability(HOOK_CAPABILITY_PREFIX);
     HttpServer server;
     try {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
@@ -63,15 +69,15 @@ public final class AgentApi implements AutoCloseable {
     }
     ExecutorService workers = Executors.newFixedThreadPool(config.workerThreads(), daemonThreads());
     server.setExecutor(workers);
-    server.createContext("/", new ApiHandler(config, capability));
+    server.createContext("/", new ApiHandler(config, capability, hookCapability));
     server.start();
-    return new AgentApi(server, workers, capability);
+    return new AgentApi(server, workers, capability, hookCapability);
   }
 
-  private static Secret newCapability() {
+  private static Secret newCapability(String prefix) {
     byte[] bytes = new byte[32];
     new SecureRandom().nextBytes(bytes);
-    return Secret.of(CAPABILITY_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
+    return Secret.of(prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
   }
 
   private static java.util.concurrent.ThreadFactory daemonThreads() {
@@ -91,6 +97,15 @@ public final class AgentApi implements AutoCloseable {
   /** The bearer capability every request must carry. Give it to the agent only. */
   public Secret capability() {
     return capability;
+  }
+
+  /**
+   * The capability the agent's hook command carries: accepted on {@code /v1/hooks/*} only, where
+   * the agent's own {@link #capability()} is refused. The session places it for the hook (never in
+   * the agent's environment); see docs/hooks.md for what this does and does not keep from the agent.
+   */
+  public Secret hookCapability() {
+    return hookCapability;
   }
 
   /** {@code http://taskbound.internal:<port>}: the base URL the agent uses through the gateway. */

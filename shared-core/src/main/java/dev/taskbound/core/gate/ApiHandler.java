@@ -54,13 +54,15 @@ final class ApiHandler implements HttpHandler {
 
   private final AgentApiConfig config;
   private final byte[] expected;
+  private final byte[] expectedHook;
   private final ObjectMapper json = new ObjectMapper();
   /** Refreshes run one at a time: each replaces (and revokes) the token before it. */
   private final Object refreshLock = new Object();
 
-  ApiHandler(AgentApiConfig config, Secret capability) {
+  ApiHandler(AgentApiConfig config, Secret capability, Secret hookCapability) {
     this.config = config;
     this.expected = ("Bearer " + capability.reveal()).getBytes(StandardCharsets.UTF_8);
+    this.expectedHook = ("Bearer " + hookCapability.reveal()).getBytes(StandardCharsets.UTF_8);
   }
 
   @Override
@@ -88,10 +90,14 @@ final class ApiHandler implements HttpHandler {
     Optional<AccessAction> action = route(path);
     String name = action.map(a -> a == AccessAction.SECRET_READ ? path.substring(SECRETS_PREFIX.length()) : "github")
         .filter(n -> NAME.matcher(n).matches()).orElse("");
-    if (!authenticated(exchange.getRequestHeaders().get("Authorization"))) {
+    // Hook events take the hook's capability and only it; everything else the agent's (docs/hooks.md).
+    boolean hookEvent = path.startsWith(HOOKS_PREFIX);
+    if (!authenticated(exchange.getRequestHeaders().get("Authorization"), hookEvent ? expectedHook : expected)) {
       record(action, name, AccessEvent.Outcome.UNAUTHENTICATED, "missing or invalid capability", Optional.empty());
-      return Reply.error(401, "unauthorized",
-              "this request needs the header 'Authorization: Bearer $TASKBOUND_AGENT_TOKEN' with this session's capability")
+      return Reply.error(401, "unauthorized", hookEvent
+              ? "a hook event needs the header 'Authorization: Bearer <the hook capability>' that the session placed for"
+                  + " the agent's hook command; the agent's own capability is not accepted here"
+              : "this request needs the header 'Authorization: Bearer $TASKBOUND_AGENT_TOKEN' with this session's capability")
           .with("WWW-Authenticate", "Bearer realm=\"taskbound\"");
     }
     if (path.startsWith(HOOKS_PREFIX) || path.equals(GATE_CHECK_PATH)) {
@@ -157,7 +163,7 @@ final class ApiHandler implements HttpHandler {
     return TOKEN_PATH.equals(path) ? Optional.of(AccessAction.GITHUB_TOKEN_REFRESH) : Optional.empty();
   }
 
-  private boolean authenticated(List<String> headers) {
+  private static boolean authenticated(List<String> headers, byte[] expected) {
     if (headers == null || headers.size() != 1) {
       return false;
     }

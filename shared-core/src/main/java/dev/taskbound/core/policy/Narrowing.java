@@ -64,6 +64,8 @@ final class Narrowing {
   private Located<PromptRecording> prompts = Located.builtIn(HookPolicy.DEFAULT.prompts(), "gate.prompts");
   private List<Located<ToolRule>> tools = List.of();
   private List<Located<String>> hookAgents = List.of();
+  /** {@code spec.regulated: true} and where; null when no layer set it true. */
+  private Located<Boolean> regulated;
 
   private static <T> Located<List<Located<T>>> builtInList(List<T> values, String field) {
     List<Located<T>> items = new ArrayList<>();
@@ -105,6 +107,7 @@ final class Narrowing {
     c.prompts = prompts;
     c.tools = tools;
     c.hookAgents = hookAgents;
+    c.regulated = regulated;
     return c;
   }
 
@@ -120,6 +123,7 @@ final class Narrowing {
 
   /** Applies a profile or Task layer, which must only narrow the current values. */
   void apply(Layer layer) {
+    refuseSwitchingOffRegulated(layer.hooks().regulated());
     if (layer.trustDomain() != null) {
       trustDomain = layer.trustDomain();
     }
@@ -144,6 +148,7 @@ final class Narrowing {
       signer = layer.signer();
     }
     confinement.apply(layer.confinement(), open, ceiling);
+    applyRegulated(layer.hooks().regulated(), layer.hooks().prompts());
     // Whatever this layer set is now the limit for the layers below it.
     open = false;
   }
@@ -402,6 +407,46 @@ final class Narrowing {
     }
   }
 
+  private void refuseSwitchingOffRegulated(Located<Boolean> r) {
+    if (r != null && !r.value() && regulated != null) {
+      throw new PolicyException(r.where() + ": false would switch off regulated work (" + regulated.where()
+          + ": true); accepted: true or none");
+    }
+  }
+
+  /**
+   * {@code regulated: true} tightens what this layer leaves: prompts recorded in full, the container
+   * backend only, approve at least for each write action. Values this layer set itself that fall
+   * short are refused, naming the field; those below are refused by the ordinary narrowing checks.
+   */
+  private void applyRegulated(Located<Boolean> r, Located<PromptRecording> ownPrompts) {
+    if (r == null || !r.value()) {
+      return;
+    }
+    regulated = r;
+    String requires = " falls short of regulated work (" + r.where() + ": true requires ";
+    if (ownPrompts != null && ownPrompts.value() != PromptRecording.FULL) {
+      throw new PolicyException(ownPrompts.where() + ": " + ownPrompts.value().yamlName() + requires + "full); accepted: full");
+    }
+    if (prompts.value() != PromptRecording.FULL) {
+      prompts = new Located<>(PromptRecording.FULL, r.at(), r.field().replace("regulated", "gate.prompts") + " (regulated: true)");
+    }
+    if (backends.value().stream().noneMatch(b -> b.value() == SandboxBackend.CONTAINER)) {
+      throw new PolicyException(backends.where() + ": " + join(backends.value(), SandboxBackend::yamlName) + requires
+          + "the container backend); accepted: a list with container");
+    }
+    String backendField = r.field().replace("regulated", "sandbox.backends");
+    backends = new Located<>(List.of(new Located<>(SandboxBackend.CONTAINER, r.at(), backendField + "[0]")), r.at(),
+        backendField + " (regulated: true)");
+    List<Located<GateRule>> approve = Regulated.approveRules(gateRules.value(), r);
+    if (!approve.isEmpty()) {
+      Map<String, Located<GateRule>> merged = new LinkedHashMap<>();
+      gateRules.value().forEach(g -> merged.put(g.value().action(), g));
+      approve.forEach(a -> merged.put(a.value().action(), a));
+      gateRules = new Located<>(List.copyOf(merged.values()), r.at(), gateRules.field());
+    }
+  }
+
   private void applyGate(Located<List<Located<GateRule>>> rules) {
     if (rules == null) {
       return;
@@ -617,7 +662,13 @@ final class Narrowing {
 
   /** The merged result. */
   EffectivePolicy toPolicy(Optional<Located<String>> profile) {
+    if (regulated != null) {
+      Regulated.check(regulated, signer, permissions.value(), permissions, registries.value(), inspect.value());
+    }
     Map<String, Provenance> prov = new LinkedHashMap<>();
+    if (regulated != null) {
+      prov.put("regulated", regulated.at());
+    }
     prov.put("ceiling", ceiling);
     prov.put("identity.trustDomain", trustDomain.at());
     prov.put("identity.audience", audience.at());
@@ -672,7 +723,7 @@ final class Narrowing {
         Optional.ofNullable(signer).map(sg -> {
           prov.put("evidence.signer", sg.at());
           return sg.value();
-        }), confinement.toPolicy(prov), new HookPolicy(agents, prompts.value(), toolRules));
+        }), confinement.toPolicy(prov), new HookPolicy(agents, prompts.value(), toolRules, regulated != null));
   }
 
 

@@ -55,7 +55,7 @@ final class PolicyBinder {
   static final List<String> DOCUMENT_KEYS = List.of("apiVersion", "kind", "metadata", "profile", "profiles", "spec", "allowRepositoryCeiling");
   static final List<String> METADATA_KEYS = List.of("name");
   static final List<String> SPEC_KEYS =
-      List.of("identity", "ttl", "sandbox", "egress", "github", "gate", "vault", "registries", "evidence");
+      List.of("identity", "ttl", "sandbox", "egress", "github", "gate", "vault", "registries", "evidence", "regulated");
   static final List<String> IDENTITY_KEYS = List.of("trustDomain", "audience", "audiences");
   static final List<String> SANDBOX_KEYS = List.of("backends", "enforcement", "limits", "container", "user", "paths",
       "env", "confinement", "allowReduced");
@@ -451,6 +451,9 @@ final class PolicyBinder {
           }
         }
       }
+    }
+    if (m.containsKey("regulated")) {
+      hooks = hooks.withRegulated(scalar(m.get("regulated"), path + ".regulated", this::bool));
     }
     Located<VaultLayer> vault = m.containsKey("vault") ? vault(m.get("vault"), path + ".vault") : null;
     Located<List<Located<RegistryPolicy>>> registries =

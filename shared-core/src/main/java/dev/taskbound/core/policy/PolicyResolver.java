@@ -258,15 +258,20 @@ public final class PolicyResolver {
   private static Layer profileLayer(PolicyDocument ceiling, Located<String> selected) {
     String name = selected.value();
     String where = selected.at().line() == 0 ? selected.at() + " " + name : selected.where() + ": " + name;
-    if (ceiling == null) {
-      throw new PolicyException(where + " is not defined: no Ceiling was given, and the built-in default ceiling"
-          + " defines no profiles");
+    Located<Layer> layer = ceiling == null ? null : ceiling.profiles().get(name);
+    if (layer == null) {
+      // A Ceiling's own profile wins; else Taskbound's shipped one (it narrows like any profile).
+      layer = ShippedProfiles.find(name).orElse(null);
     }
-    Located<Layer> layer = ceiling.profiles().get(name);
+    String shipped = "; shipped: " + String.join(", ", ShippedProfiles.NAMES);
+    if (layer == null && ceiling == null) {
+      throw new PolicyException(where + " is not defined: no Ceiling was given, and the built-in default ceiling"
+          + " defines no profiles" + shipped);
+    }
     if (layer == null) {
       Map<String, Located<Layer>> defined = ceiling.profiles();
       throw new PolicyException(where + " is not defined by the Ceiling (" + ceiling.at() + "); defined: "
-          + (defined.isEmpty() ? "none" : String.join(", ", defined.keySet())));
+          + (defined.isEmpty() ? "none" : String.join(", ", defined.keySet())) + shipped);
     }
     return layer.value();
   }

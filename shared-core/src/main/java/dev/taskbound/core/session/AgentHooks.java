@@ -38,6 +38,18 @@ final class AgentHooks implements HookHandler {
   private static final Pattern HEAD_REF = Pattern.compile("ref: (refs/heads/[A-Za-z0-9._/-]{1,200})\\s*");
   private static final int MAX_PROMPT_CHARS = 100_000;
 
+  /**
+   * The per-session cap on what the hooks may add to the evidence: the hook events are the agent's
+   * own account, posted by a process the agent controls, so a flood of invented events must end.
+   *
+   * @param events hook events and gate checks recorded at most
+   * @param recordedChars characters of recorded event data at most (prompt texts dominate)
+   */
+  record Budget(int events, long recordedChars) {
+    /** 20,000 events, 64 Mi characters: far above a long agent run, far below a full disk. */
+    static final Budget DEFAULT = new Budget(20_000, 64L << 20);
+  }
+
   private final HookPolicy policy;
   private final ToolGate tools;
   private final ActionRules actions;
@@ -49,9 +61,20 @@ final class AgentHooks implements HookHandler {
   /** Per tool call: the prompt it answers, so its result links to the same prompt. */
   private final Map<String, String> promptOfCall = new java.util.HashMap<>();
   private int prompts;
+  private final Budget budget;
+  /** Guarded by {@code this}: what the hooks recorded so far, and whether the cap was reported. */
+  private int recordedEvents;
+  private long recordedChars;
+  private boolean exhausted;
 
   AgentHooks(HookPolicy policy, ToolGate tools, ActionRules actions, Path workspace, UnaryOperator<String> mask,
       BiConsumer<String, Map<String, ?>> events) {
+    this(policy, tools, actions, workspace, mask, events, Budget.DEFAULT);
+  }
+
+  AgentHooks(HookPolicy policy, ToolGate tools, ActionRules actions, Path workspace, UnaryOperator<String> mask,
+      BiConsumer<String, Map<String, ?>> events, Budget budget) {
+    this.budget = budget;
     this.policy = policy;
     this.tools = tools;
     this.actions = actions;
@@ -62,6 +85,10 @@ final class AgentHooks implements HookHandler {
 
   @Override
   public Answer handle(String endpoint, JsonNode event) {
+    if (overBudget()) {
+      return Answer.error(429, "budget_exhausted", "this session's cap on hook events (" + budget.events() + " events, "
+          + budget.recordedChars() + " recorded characters) was reached; nothing more is recorded or decided here");
+    }
     if (endpoint.equals("gate/check")) {
       return check(event);
     }
@@ -241,7 +268,32 @@ final class AgentHooks implements HookHandler {
   }
 
   private void record(EventType type, Map<String, Object> data) {
+    data.put("reported_by", "agent"); // the agent's account, never an observation of Taskbound's
+    synchronized (this) {
+      recordedEvents++;
+      recordedChars += data.toString().length();
+    }
     events.accept(type.wireName(), data);
+  }
+
+  /** True once the cap is reached; the first time, records {@code hook.budget_exhausted}. */
+  private boolean overBudget() {
+    Map<String, Object> data = new LinkedHashMap<>();
+    synchronized (this) {
+      if (recordedEvents < budget.events() && recordedChars < budget.recordedChars()) {
+        return false;
+      }
+      if (exhausted) {
+        return true;
+      }
+      exhausted = true;
+      data.put("events", recordedEvents);
+      data.put("recorded_chars", recordedChars);
+      data.put("max_events", budget.events());
+      data.put("max_recorded_chars", budget.recordedChars());
+    }
+    events.accept(EventType.HOOK_BUDGET_EXHAUSTED.wireName(), data);
+    return true;
   }
 
   /**

@@ -29,6 +29,8 @@ final class ClaudeCodeHookFiles {
   static final Path INSIDE = Path.of("/etc/claude-code");
   static final String SETTINGS = "managed-settings.json";
   static final String SCRIPT = "taskbound-hook";
+  /** The agent API's address and the hook's own capability, read by the script (never from the environment). */
+  static final String CAPABILITY = "hook-capability";
   static final List<String> EVENTS = List.of("SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "Stop");
   /** Seconds Claude Code waits for the hook. */
   static final int TIMEOUT_SECONDS = 600;
@@ -73,17 +75,39 @@ final class ClaudeCodeHookFiles {
       Path settingsFile = dir.resolve(SETTINGS);
       Files.writeString(settingsFile, settings.toPrettyString() + "\n");
       Files.setPosixFilePermissions(settingsFile, PosixFilePermissions.fromString("rw-r--r--"));
-      Path script = dir.resolve(SCRIPT);
-      try (InputStream in = ClaudeCodeHookFiles.class.getResourceAsStream("taskbound-hook.sh")) {
-        if (in == null) {
-          throw new IllegalStateException("taskbound-hook.sh is missing from the jar");
-        }
-        Files.write(script, in.readAllBytes());
-      }
-      Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+      copyResource("taskbound-hook.sh", dir.resolve(SCRIPT));
+      copyResource("taskbound-hook.bash", dir.resolve(SCRIPT + ".bash"));
     } catch (IOException e) {
       throw new SessionException("cannot write Claude Code's hook files into " + dir + ": " + e.getMessage(), ExitCodes.SANDBOX, e);
     }
     return Map.of(INSIDE, dir);
+  }
+
+  private static void copyResource(String name, Path to) throws IOException {
+    try (InputStream in = ClaudeCodeHookFiles.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException(name + " is missing from the jar");
+      }
+      Files.write(to, in.readAllBytes());
+    }
+    Files.setPosixFilePermissions(to, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  /**
+   * Writes the agent API's address and the hook's capability ({@code AgentApi.hookCapability()}) beside the script, readable by
+   * the agent's uid because Claude Code runs the hook as that uid (docs/hooks.md says what that
+   * means). The file lives in the session's runtime directory, which teardown removes.
+   *
+   * @throws SessionException (exit 121) if the file cannot be written
+   */
+  static void writeCapability(Path dir, String apiUrl, dev.taskbound.core.broker.Secret capability) {
+    Path file = dir.resolve(CAPABILITY);
+    try {
+      Files.writeString(Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
+          apiUrl + " " + capability.reveal() + "\n");
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--r--r--"));
+    } catch (IOException e) {
+      throw new SessionException("cannot write the hook's capability into " + dir + ": " + e.getMessage(), ExitCodes.SANDBOX, e);
+    }
   }
 }

@@ -284,6 +284,8 @@ public final class Session implements AutoCloseable {
     List<EgressRule> allow = new java.util.ArrayList<>(policy.allow());
     Map<String, String> pins = new LinkedHashMap<>(policy.hosts());
     credentials.startAgentApi(allow, pins, agentHooks());
+    placed.values().forEach(dir -> credentials.agentApi().ifPresent(api -> ClaudeCodeHookFiles.writeCapability(dir, api.agentUrl(),
+        api.hookCapability())));
     EgressEvidence egress = new EgressEvidence(tally, this::event, d -> notices.ifPresent(n -> n.onDecision(d)));
     GatewayOptions options = GatewayOptions.DEFAULTS
         .withAllowPrivateAddresses(policy.allowPrivate())

@@ -68,6 +68,11 @@ final class SessionCredentials {
     return Map.copyOf(credentialEnv);
   }
 
+  /** The agent API, once it runs (its hook capability goes to the hook, docs/hooks.md). */
+  java.util.Optional<AgentApi> agentApi() {
+    return java.util.Optional.ofNullable(live.agentApi);
+  }
+
   /** Whether the agent's output must pass through the masker: anything secret was issued. */
   boolean needsMasking() {
     return !plan.isEmpty() || !sessionSecrets.isEmpty();
@@ -155,6 +160,7 @@ final class SessionCredentials {
     pins.putAll(api.hostPin());
     credentialEnv.putAll(api.agentEnvironment());
     sessionSecrets.add(api.capability());
+    sessionSecrets.add(api.hookCapability());
     masker = new SecretMasker(sessionSecrets);
     events.accept(EventType.AGENT_API_STARTED.wireName(), Map.of("url", api.agentUrl()));
   }

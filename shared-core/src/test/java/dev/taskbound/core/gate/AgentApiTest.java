@@ -380,4 +380,37 @@ class AgentApiTest {
       return java.util.Set.of();
     }
   }
+
+  @Test
+  void hookEventsTakeTheHooksOwnCapabilityAndRefuseTheAgents() throws Exception {
+    AtomicInteger handled = new AtomicInteger();
+    start(AgentApiConfig.builder().hooks((endpoint, event) -> {
+      handled.incrementAndGet();
+      return HookHandler.Answer.ok(Map.of());
+    }));
+    String event = "{\"hook_event_name\":\"UserPromptSubmit\",\"prompt\":\"invented\"}";
+
+    HttpResponse<String> withAgents = send("POST", "/v1/hooks/claude-code", Optional.of("Bearer " + api.capability().reveal()), event);
+    HttpResponse<String> withHooks = send("POST", "/v1/hooks/claude-code", Optional.of("Bearer " + api.hookCapability().reveal()), event);
+
+    assertThat(withAgents.statusCode()).isEqualTo(401);
+    assertThat(body(withAgents).path("message").asText()).contains("the agent's own capability is not accepted here");
+    assertThat(withHooks.statusCode()).isEqualTo(200);
+    assertThat(handled).hasValue(1);
+    assertThat(api.hookCapability().reveal()).startsWith(AgentApi.HOOK_CAPABILITY_PREFIX).isNotEqualTo(api.capability().reveal());
+    assertThat(api.agentEnvironment().values()).doesNotContain(api.hookCapability().reveal());
+  }
+
+  @Test
+  void theHookCapabilityOpensNothingButHookEvents() throws Exception {
+    startWithSecrets();
+    Optional<String> hook = Optional.of("Bearer " + api.hookCapability().reveal());
+
+    HttpResponse<String> secret = send("GET", "/v1/secrets/api-key", hook, "");
+    HttpResponse<String> check = send("POST", "/v1/gate/check", hook, "{\"action\":\"tool.bash\"}");
+    HttpResponse<String> refresh = send("POST", "/v1/github/token", hook, "");
+
+    assertThat(List.of(secret.statusCode(), check.statusCode(), refresh.statusCode())).containsOnly(401);
+    assertThat(secret.body()).doesNotContain(VALUE);
+  }
 }

@@ -136,6 +136,7 @@ class PolicyCommandTest {
 
     assertThat(code).isEqualTo(ExitCodes.POLICY);
     assertThat(err.toString()).isEqualTo("error: command line --profile release is not defined by the Ceiling ("
-        + org + ":3); defined: coding-agent, ops-agent" + System.lineSeparator());
+        + org + ":3); defined: coding-agent, ops-agent; shipped: coding-agent, review-agent, ops-agent"
+        + System.lineSeparator());
   }
 }

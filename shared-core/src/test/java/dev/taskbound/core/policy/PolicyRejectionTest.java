@@ -213,10 +213,10 @@ class PolicyRejectionTest {
             CEILING + "profiles:\n  coding-agent: {ttl: 1h}\n  ops-agent: {ttl: 5m}\n",
             TASK + "profile: release\n",
             "task.yml:3: profile: release is not defined by the Ceiling (org.yml:1); defined: coding-agent,"
-                + " ops-agent"),
-        Arguments.of("profile without a ceiling", null, TASK + "profile: coding-agent\n",
-            "task.yml:3: profile: coding-agent is not defined: no Ceiling was given, and the built-in default"
-                + " ceiling defines no profiles"),
+                + " ops-agent; shipped: coding-agent, review-agent, ops-agent"),
+        Arguments.of("profile without a ceiling", null, TASK + "profile: release\n",
+            "task.yml:3: profile: release is not defined: no Ceiling was given, and the built-in default"
+                + " ceiling defines no profiles; shipped: coding-agent, review-agent, ops-agent"),
         Arguments.of("profile widening its ceiling, even when not selected",
             CEILING + "spec:\n  ttl: 1h\nprofiles:\n  slow: {ttl: 2h}\n", TASK,
             "org.yml:6: profiles.slow.ttl: 2h widens the ceiling (org.yml:4 allows at most 1h)"));

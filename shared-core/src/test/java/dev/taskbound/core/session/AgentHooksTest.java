@@ -140,4 +140,56 @@ class AgentHooksTest {
 
     assertThatThrownBy(() -> broken.handle("hooks/claude-code", pre)).isInstanceOf(IllegalStateException.class);
   }
+
+  private AgentHooks hooks(AgentHooks.Budget budget) {
+    GateRules none = GateRules.none();
+    ActionRules actions = new ActionRules(none, "T-1");
+    return new AgentHooks(new HookPolicy(List.of("claude-code"), PromptRecording.FULL, List.of()),
+        new ToolGate(none, actions, List.of(), RuleSet.of(List.of(), List.of())), actions, workspace, t -> t,
+        (type, data) -> events.add(Map.entry(type, new java.util.LinkedHashMap<String, Object>(data))), budget);
+  }
+
+  @Test
+  void everyHookEventIsMarkedAsTheAgentsOwnAccount() throws Exception {
+    AgentHooks hooks = hooks(PromptRecording.HASH);
+
+    send(hooks, "{\"hook_event_name\":\"SessionStart\",\"session_id\":\"c1\"}");
+    send(hooks, "{\"hook_event_name\":\"UserPromptSubmit\",\"session_id\":\"c1\",\"prompt\":\"hi\"}");
+    send(hooks, "{\"hook_event_name\":\"PreToolUse\",\"session_id\":\"c1\",\"tool_name\":\"Read\",\"tool_use_id\":\"t1\"}");
+    hooks.handle("gate/check", JSON.readTree("{\"action\":\"tool.bash\",\"target\":\"ls\"}"));
+
+    assertThat(events).hasSize(5).allSatisfy(e -> assertThat(e.getValue()).containsEntry("reported_by", "agent"));
+  }
+
+  @Test
+  void aFloodOfInventedEventsEndsAtTheSessionsCapWithOneRecordedNotice() throws Exception {
+    AgentHooks hooks = hooks(new AgentHooks.Budget(3, 1 << 20));
+    List<Integer> statuses = new ArrayList<>();
+
+    for (int i = 0; i < 6; i++) {
+      statuses.add(send(hooks, "{\"hook_event_name\":\"UserPromptSubmit\",\"session_id\":\"c1\",\"prompt\":\"p" + i + "\"}").status());
+    }
+    HookHandler.Answer check = hooks.handle("gate/check", JSON.readTree("{\"action\":\"tool.bash\",\"target\":\"ls\"}"));
+
+    assertThat(statuses).containsExactly(200, 200, 200, 429, 429, 429);
+    assertThat(check.status()).isEqualTo(429);
+    assertThat(check.body().get("message").toString()).contains("cap on hook events (3 events");
+    assertThat(events).extracting(Map.Entry::getKey)
+        .containsExactly("prompt.submitted", "prompt.submitted", "prompt.submitted", "hook.budget_exhausted");
+    assertThat(events.get(3).getValue()).containsEntry("events", 3).containsEntry("max_events", 3);
+  }
+
+  @Test
+  void largePromptsEndAtTheCapOnRecordedCharactersSoAForgerCannotFillTheDisk() throws Exception {
+    AgentHooks hooks = hooks(new AgentHooks.Budget(1000, 250_000));
+    String big = "x".repeat(100_000);
+
+    List<Integer> statuses = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      statuses.add(send(hooks, "{\"hook_event_name\":\"UserPromptSubmit\",\"session_id\":\"c1\",\"prompt\":\"" + big + "\"}").status());
+    }
+
+    assertThat(statuses).containsExactly(200, 200, 200, 429);
+    assertThat(events).extracting(Map.Entry::getKey).endsWith("hook.budget_exhausted").hasSize(4);
+  }
 }

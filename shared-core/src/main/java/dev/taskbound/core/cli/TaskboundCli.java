@@ -26,6 +26,9 @@ import picocli.CommandLine.Command;
       TokenCommand.class,
       GateCommand.class,
       SessionCommand.class,
+      ApprovalCommands.Approve.class,
+      ApprovalCommands.Deny.class,
+      ApprovalCommands.Pending.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes of 'run':%n",

@@ -12,8 +12,9 @@ import java.util.Objects;
  *     {@code claude-code}); they add up across layers, so a ceiling can require them
  * @param prompts how the evidence records each prompt
  * @param tools the tool rules of every layer, in order (they add up: the strictest match wins)
+ * @param approval how {@code approve} decisions are settled ({@code gate.approval})
  */
-public record HookPolicy(List<String> agents, PromptRecording prompts, List<ToolRule> tools) {
+public record HookPolicy(List<String> agents, PromptRecording prompts, List<ToolRule> tools, ApprovalPolicy approval) {
   /** The agents whose hooks Taskbound knows. */
   public static final List<String> KNOWN_AGENTS = List.of("claude-code");
 
@@ -24,5 +25,11 @@ public record HookPolicy(List<String> agents, PromptRecording prompts, List<Tool
     agents = List.copyOf(agents);
     Objects.requireNonNull(prompts, "prompts");
     tools = List.copyOf(tools);
+    Objects.requireNonNull(approval, "approval");
+  }
+
+  /** With the default approval settings ({@link ApprovalPolicy#DEFAULT}). */
+  public HookPolicy(List<String> agents, PromptRecording prompts, List<ToolRule> tools) {
+    this(agents, prompts, tools, ApprovalPolicy.DEFAULT);
   }
 }

@@ -45,6 +45,24 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--timings", description = "Print how long each open/run/close phase took.")
   boolean timings;
 
+  @Option(
+      names = "--approvals-before-run",
+      description = {
+        "Settle every 'approve' decision at once instead of waiting for a person (hosts that cannot pause,",
+        "such as GitHub Actions): granted only when --approval-environment is one of the policy's",
+        "gate.approval.environments, else denied saying so."
+      })
+  boolean approvalsBeforeRun;
+
+  @Option(
+      names = "--approval-environment",
+      paramLabel = "NAME",
+      description = "With --approvals-before-run: the job's environment, as the host verified it (the OIDC token's claim).")
+  String approvalEnvironment;
+
+  @Option(names = "--no-approval-prompt", description = "Never prompt for approvals on the controlling terminal.")
+  boolean noApprovalPrompt;
+
   @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The agent command and its arguments (after --).")
   List<String> command;
 
@@ -103,6 +121,9 @@ final class RunCommand implements Callable<Integer> {
         session.orgCeiling().ifPresent(org -> err.printf("  ceiling:  %s%n", org.describe()));
         err.flush();
         handOffMasks(session);
+        if (!approvalsBeforeRun && !noApprovalPrompt) {
+          TerminalApprovals.attach(session.approvals(), System.getProperty("user.name"), "/dev/tty");
+        }
         stopSwitch.attach(session);
         status = session.runAgent();
       } catch (InterruptedException e) {
@@ -149,6 +170,14 @@ final class RunCommand implements Callable<Integer> {
   private SessionSpec buildSpec() {
     SessionSpec.Builder b = envelope.builder(command, env, spec.commandLine());
     b.waitForAll(waitAll);
+    if (approvalEnvironment != null && !approvalsBeforeRun) {
+      throw new CommandLine.ParameterException(spec.commandLine(),
+          "--approval-environment: only with --approvals-before-run (a host that cannot pause for a person)");
+    }
+    if (approvalsBeforeRun) {
+      b.approvalsBeforeRun(java.util.Optional.ofNullable(approvalEnvironment).map(String::strip).filter(e -> !e.isEmpty()),
+          "");
+    }
     b.denialNotices(spec.commandLine().getErr()); // a forgotten allow rule shows the moment it bites
     return b.openListener(openListener).build();
   }

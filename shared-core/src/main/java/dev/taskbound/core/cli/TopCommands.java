@@ -23,6 +23,9 @@ final class TopCommands {
       Map.entry("token", TokenCommand.class),
       Map.entry("gate", GateCommand.class),
       Map.entry("session", SessionCommand.class),
+      Map.entry("approve", ApprovalCommands.Approve.class),
+      Map.entry("deny", ApprovalCommands.Deny.class),
+      Map.entry("approvals", ApprovalCommands.Pending.class),
       Map.entry("help", CommandLine.HelpCommand.class));
 
   private TopCommands() {}

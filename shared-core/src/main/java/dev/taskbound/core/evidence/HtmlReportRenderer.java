@@ -97,6 +97,7 @@ public final class HtmlReportRenderer {
     }
 
     h.append(ConversationReport.html(r.events));
+    h.append(ApprovalReport.html(r.events)); // issue 16: who approved or denied what
 
     h.append("<h2>Timeline</h2>\n<table><thead><tr><th>#</th><th>Time (UTC)</th><th>Event</th><th>Data</th></tr>")
         .append("</thead><tbody>\n");

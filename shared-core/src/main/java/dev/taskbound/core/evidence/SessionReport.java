@@ -247,7 +247,8 @@ final class SessionReport {
 
   /** {@code egress.denied} and its refinements ({@code egress.denied.address}, ...). */
   static boolean isDenial(String type) {
-    return type.equals("egress.denied") || type.startsWith("egress.denied.");
+    return type.equals("egress.denied") || type.startsWith("egress.denied.") || type.equals("approval.denied")
+        || type.equals("approval.expired");
   }
 
   /** Hosts with denials first, then by name. */

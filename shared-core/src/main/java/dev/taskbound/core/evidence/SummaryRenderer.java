@@ -82,6 +82,7 @@ public final class SummaryRenderer {
 
     md.append(ActionTally.markdown(events)); // issue 15: inspected requests by gate action
     md.append(ConversationReport.markdown(events)); // issue 16: the agent's prompts and tool calls
+    md.append(ApprovalReport.markdown(events)); // issue 16: who approved or denied what
 
     List<List<SessionReport.Step>> earlier = r.earlierAttempts();
     md.append(earlier.isEmpty() ? "\n### Teardown\n\n" : "\n### Teardown (attempt " + (earlier.size() + 1) + ", final)\n\n");

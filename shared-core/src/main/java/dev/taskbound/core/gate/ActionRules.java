@@ -10,7 +10,7 @@ import java.util.Set;
  * {@code gate.rules} entry that matches the action decides; without one, the built-in defaults that
  * let a coding agent work and nothing more: pushes only to {@code refs/heads/taskbound/<task>/**}, no
  * ref deletion, no merge, no release, no workflow dispatch; anything else allowed. {@code approve}
- * fails closed until approvals exist. Immutable and thread-safe.
+ * is settled by the session's approvals. Immutable and thread-safe.
  */
 public final class ActionRules {
   /** Actions the built-in defaults refuse when no gate rule names them. */
@@ -20,7 +20,7 @@ public final class ActionRules {
   /**
    * What decided one action.
    *
-   * @param decision allow, approve (fails closed for now) or deny
+   * @param decision allow, approve (settled by the session's approvals) or deny
    * @param rule the deciding rule as the evidence names it ({@code git.push: deny}, {@code built-in: ...})
    * @param reason one line for the agent and the evidence
    */
@@ -53,7 +53,7 @@ public final class ActionRules {
       String reason = switch (v.decision()) {
         case ALLOW -> "allowed by " + v.describe();
         case DENY -> "refused by " + v.describe();
-        case APPROVE -> "needs approval by " + v.describe() + "; approvals are not available yet, so it is refused";
+        case APPROVE -> "needs approval by " + v.describe();
       };
       return new Outcome(v.decision(), v.ruleName(), reason);
     }

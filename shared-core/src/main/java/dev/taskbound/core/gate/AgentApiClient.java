@@ -166,7 +166,8 @@ public final class AgentApiClient {
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
-    JsonNode body = call(HttpRequest.newBuilder(base.resolve(ApiHandler.GATE_CHECK_PATH))
+    // An approve decision waits for a person up to gate.approval.timeout (at most 9 minutes).
+    JsonNode body = call(HttpRequest.newBuilder(base.resolve(ApiHandler.GATE_CHECK_PATH)).timeout(Duration.ofMinutes(10))
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(request)), what);
     return new GateAnswer(text(body, "decision", what), text(body, "rule", what), body.path("reason").asText(""));
   }
@@ -174,7 +175,8 @@ public final class AgentApiClient {
   private JsonNode call(HttpRequest.Builder request, String what) {
     HttpResponse<byte[]> response;
     try {
-      response = http.send(request.timeout(timeout).header("Authorization", "Bearer " + capability.reveal())
+      HttpRequest.Builder timed = request.build().timeout().isPresent() ? request : request.timeout(timeout);
+      response = http.send(timed.header("Authorization", "Bearer " + capability.reveal())
           .header("Accept", "application/json").build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
       throw new AgentApiException("could not " + what + ": the agent API at " + base + " is unreachable ("

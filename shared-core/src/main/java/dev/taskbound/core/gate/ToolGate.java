@@ -99,7 +99,7 @@ public final class ToolGate {
       case DENY:
         return "refused by " + by;
       default:
-        return "needs a person's approval by " + by + "; approvals are not available yet, so it is refused";
+        return "needs a person's approval by " + by;
     }
   }
 

@@ -362,6 +362,9 @@ public record EffectivePolicy(
       tools.add(t);
     }
     m.put("tools", tools);
+    if (!h.approval().equals(ApprovalPolicy.DEFAULT)) {
+      m.put("approval", Map.of("timeout", DurationFormat.format(h.approval().timeout()), "environments", h.approval().environments()));
+    }
     return m;
   }
 

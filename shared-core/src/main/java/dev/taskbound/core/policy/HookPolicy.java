@@ -12,24 +12,37 @@ import java.util.Objects;
  *     {@code claude-code}); they add up across layers, so a ceiling can require them
  * @param prompts how the evidence records each prompt
  * @param tools the tool rules of every layer, in order (they add up: the strictest match wins)
+ * @param approval how {@code approve} decisions are settled ({@code gate.approval})
  * @param regulated {@code spec.regulated}: a Ceiling or profile asked for regulated work (docs/policy.md),
  *     which the merged policy then satisfies; no lower layer can switch it off
  */
-public record HookPolicy(List<String> agents, PromptRecording prompts, List<ToolRule> tools, boolean regulated) {
+public record HookPolicy(List<String> agents, PromptRecording prompts, List<ToolRule> tools, ApprovalPolicy approval,
+    boolean regulated) {
   /** The agents whose hooks Taskbound knows. */
   public static final List<String> KNOWN_AGENTS = List.of("claude-code");
 
   /** No hooks installed, prompts recorded by hash, no tool rules. */
-  public static final HookPolicy DEFAULT = new HookPolicy(List.of(), PromptRecording.HASH, List.of(), false);
+  public static final HookPolicy DEFAULT = new HookPolicy(List.of(), PromptRecording.HASH, List.of(), ApprovalPolicy.DEFAULT, false);
 
   public HookPolicy {
     agents = List.copyOf(agents);
     Objects.requireNonNull(prompts, "prompts");
     tools = List.copyOf(tools);
+    Objects.requireNonNull(approval, "approval");
+  }
+
+  /** With the default approval settings ({@link ApprovalPolicy#DEFAULT}), not regulated. */
+  public HookPolicy(List<String> agents, PromptRecording prompts, List<ToolRule> tools) {
+    this(agents, prompts, tools, ApprovalPolicy.DEFAULT, false);
+  }
+
+  /** With the default approval settings. */
+  public HookPolicy(List<String> agents, PromptRecording prompts, List<ToolRule> tools, boolean regulated) {
+    this(agents, prompts, tools, ApprovalPolicy.DEFAULT, regulated);
   }
 
   /** Not regulated. */
-  public HookPolicy(List<String> agents, PromptRecording prompts, List<ToolRule> tools) {
-    this(agents, prompts, tools, false);
+  public HookPolicy(List<String> agents, PromptRecording prompts, List<ToolRule> tools, ApprovalPolicy approval) {
+    this(agents, prompts, tools, approval, false);
   }
 }

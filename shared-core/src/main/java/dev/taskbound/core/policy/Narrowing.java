@@ -66,6 +66,8 @@ final class Narrowing {
   private List<Located<String>> hookAgents = List.of();
   /** {@code spec.regulated: true} and where; null when no layer set it true. */
   private Located<Boolean> regulated;
+  private Located<Duration> approvalTimeout = Located.builtIn(ApprovalPolicy.DEFAULT_TIMEOUT, "gate.approval.timeout");
+  private Located<List<Located<String>>> approvalEnvironments = builtInList(List.of(), "gate.approval.environments");
 
   private static <T> Located<List<Located<T>>> builtInList(List<T> values, String field) {
     List<Located<T>> items = new ArrayList<>();
@@ -108,6 +110,8 @@ final class Narrowing {
     c.tools = tools;
     c.hookAgents = hookAgents;
     c.regulated = regulated;
+    c.approvalTimeout = approvalTimeout;
+    c.approvalEnvironments = approvalEnvironments;
     return c;
   }
 
@@ -404,6 +408,32 @@ final class Narrowing {
       List<Located<ToolRule>> all = new ArrayList<>(tools);
       all.addAll(hooks.tools().value());
       tools = List.copyOf(all);
+    }
+    applyApproval(hooks.approval());
+  }
+
+  /**
+   * {@code gate.approval.timeout} may only shorten (a person gets less time, the agent waits less);
+   * {@code gate.approval.environments} may only name fewer of the environments set above.
+   */
+  private void applyApproval(ApprovalLayer a) {
+    if (a.timeout() != null) {
+      if (a.timeout().value().compareTo(approvalTimeout.value()) > 0 && !approvalTimeout.at().isBuiltIn()) {
+        throw widens(a.timeout(), DurationFormat.format(a.timeout().value()),
+            limitAt(approvalTimeout) + " allows at most " + DurationFormat.format(approvalTimeout.value()));
+      }
+      approvalTimeout = a.timeout();
+    }
+    if (a.environments() != null) {
+      if (!approvalEnvironments.at().isBuiltIn()) {
+        for (Located<String> e : a.environments().value()) {
+          if (approvalEnvironments.value().stream().noneMatch(x -> x.value().equals(e.value()))) {
+            throw widens(e, e.value(), limitAt(approvalEnvironments) + " allows "
+                + (approvalEnvironments.value().isEmpty() ? "none" : join(approvalEnvironments.value(), Function.identity())));
+          }
+        }
+      }
+      approvalEnvironments = a.environments();
     }
   }
 
@@ -723,9 +753,17 @@ final class Narrowing {
         Optional.ofNullable(signer).map(sg -> {
           prov.put("evidence.signer", sg.at());
           return sg.value();
-        }), confinement.toPolicy(prov), new HookPolicy(agents, prompts.value(), toolRules, regulated != null));
+        }), confinement.toPolicy(prov), new HookPolicy(agents, prompts.value(), toolRules, approvalPolicy(prov),
+            regulated != null));
   }
 
+
+  private ApprovalPolicy approvalPolicy(Map<String, Provenance> prov) {
+    if (!approvalTimeout.at().isBuiltIn()) {
+      prov.put("gate.approval.timeout", approvalTimeout.at());
+    }
+    return new ApprovalPolicy(approvalTimeout.value(), values(approvalEnvironments, "gate.approval.environments", prov));
+  }
 
   /** The merged {@code spec.vault}, empty when no layer granted a Vault policy or secret. */
   private Optional<VaultPolicy> vaultPolicy(Map<String, Provenance> prov) {

@@ -67,7 +67,8 @@ final class PolicyBinder {
   static final List<String> SANDBOX_ENV_KEYS = List.of("pass");
   static final List<String> EGRESS_KEYS = List.of("allow", "deny", "hosts", "presets", "allowPrivate", "inspect");
   static final List<String> GITHUB_KEYS = List.of("repositories", "permissions");
-  static final List<String> GATE_KEYS = List.of("rules", "hooks", "prompts", "tools");
+  static final List<String> GATE_KEYS = List.of("rules", "hooks", "prompts", "tools", "approval");
+  static final List<String> APPROVAL_KEYS = List.of("timeout", "environments");
   static final List<String> TOOL_RULE_KEYS = List.of("action", "match", "decision", "reason");
   static final List<String> RULE_KEYS = List.of("action", "decision");
   static final List<String> VAULT_KEYS = List.of("policies", "ttl", "numUses", "secrets");
@@ -123,6 +124,7 @@ final class PolicyBinder {
     keys.put("gate", GATE_KEYS);
     keys.put("rule", RULE_KEYS);
     keys.put("toolRule", TOOL_RULE_KEYS);
+    keys.put("gate.approval", APPROVAL_KEYS);
     keys.put("vault", VAULT_KEYS);
     keys.put("vaultSecret", VAULT_SECRET_KEYS);
     keys.put("registry", REGISTRY_KEYS);
@@ -439,7 +441,8 @@ final class PolicyBinder {
       hooks = new HookLayer(
           gate.containsKey("hooks") ? list(gate.get("hooks"), p + ".hooks", this::hookAgent) : null,
           gate.containsKey("prompts") ? scalar(gate.get("prompts"), p + ".prompts", (n, f) -> enumValue(n, f, PromptRecording.class)) : null,
-          gate.containsKey("tools") ? list(gate.get("tools"), p + ".tools", this::toolRule) : null);
+          gate.containsKey("tools") ? list(gate.get("tools"), p + ".tools", this::toolRule) : null,
+          gate.containsKey("approval") ? approval(gate.get("approval"), p + ".approval") : ApprovalLayer.EMPTY);
       if (gate.containsKey("rules")) {
         gateRules = list(gate.get("rules"), p + ".rules", this::gateRule);
         Map<String, Located<GateRule>> seen = new LinkedHashMap<>();
@@ -462,6 +465,34 @@ final class PolicyBinder {
     return new Layer(trustDomain, audience, audiences, ttl, backends, enforcement, allow, deny, hosts,
         repositories, permissions, gateRules, vault, allowPrivate, registries, pids, memory, containerRuntime, inspect,
         signer, confinement, hooks);
+  }
+
+  /** {@code gate.approval}: {@code timeout} (a duration up to 1h), {@code environments} (GitHub environment names). */
+  private ApprovalLayer approval(NodeTuple t, String p) {
+    Map<String, NodeTuple> a = mapping(t.getValueNode(), p, APPROVAL_KEYS);
+    Located<Duration> timeout = a.containsKey("timeout") ? scalar(a.get("timeout"), p + ".timeout", this::approvalTimeout) : null;
+    Located<List<Located<String>>> environments =
+        a.containsKey("environments") ? list(a.get("environments"), p + ".environments", this::environmentName) : null;
+    return new ApprovalLayer(timeout, environments);
+  }
+
+  private Duration approvalTimeout(Node n, String field) {
+    Duration d = duration(n, field);
+    if (d.isZero() || d.compareTo(ApprovalPolicy.MAX_TIMEOUT) > 0) {
+      throw fail(n, field, DurationFormat.format(d) + " is not accepted; accepted: a duration above 0 and at most "
+          + DurationFormat.format(ApprovalPolicy.MAX_TIMEOUT) + " (30s, 5m)");
+    }
+    return d;
+  }
+
+  /** A GitHub environment name: up to 255 characters, no control characters, no quotes or commas. */
+  private String environmentName(Node n, String field) {
+    String name = string(n, field);
+    if (!name.matches("[A-Za-z0-9._ -]{1,255}") || name.isBlank()) {
+      throw fail(n, field, SafeText.quoted(name) + " is not a GitHub environment name; accepted: 1-255 letters, digits,"
+          + " '.', '_', '-' or spaces");
+    }
+    return name;
   }
 
   // ---- spec.sandbox.limits ----

@@ -56,7 +56,8 @@ final class AgentApiBinding {
   /** Starts the API; the refresh endpoint exists only when the session issues a GitHub token; {@code hooks} serves the agent's hooks. */
   AgentApi start(Optional<GithubBroker> github, UndoRecorder undo, dev.taskbound.core.gate.HookHandler hooks) {
     AgentApiConfig.Builder config =
-        AgentApiConfig.builder().secrets(secrets()).policy(this::decide).listener(this::record).hooks(hooks);
+        AgentApiConfig.builder().secrets(secrets()).policy(this::decide).listener(this::record).hooks(hooks)
+            .workerThreads(4 + dev.taskbound.core.gate.ApprovalBroker.MAX_PENDING); // waiting approvals hold a worker each
     if (github.isPresent()) {
       config.tokens(() -> refresh(github.get(), undo));
     } else {

@@ -66,6 +66,8 @@ final class AgentHooks implements HookHandler {
   private int recordedEvents;
   private long recordedChars;
   private boolean exhausted;
+  /** Issue 16: where {@code approve} verdicts wait for a person; null: they are refused. */
+  private volatile dev.taskbound.core.gate.ApprovalBroker approvals;
 
   AgentHooks(HookPolicy policy, ToolGate tools, ActionRules actions, Path workspace, UnaryOperator<String> mask,
       BiConsumer<String, Map<String, ?>> events) {
@@ -81,6 +83,20 @@ final class AgentHooks implements HookHandler {
     this.workspace = workspace.toAbsolutePath().normalize();
     this.mask = mask;
     this.events = events;
+  }
+
+  /** Lets {@code approve} verdicts wait for a person's answer on {@code broker}. */
+  AgentHooks withApprovals(dev.taskbound.core.gate.ApprovalBroker broker) {
+    this.approvals = broker;
+    return this;
+  }
+
+  /**
+   * An {@code approve} verdict settled: waits for a person (or the approval given before the run)
+   * and answers whether the action may go on, with a line saying who decided.
+   */
+  private ApprovalGate.Settled settle(String action, String target, String rule, String reason, Map<String, String> links) {
+    return ApprovalGate.settle(approvals, action, target, rule, reason, links);
   }
 
   @Override
@@ -178,6 +194,15 @@ final class AgentHooks implements HookHandler {
     decided.put("tool_call", call.id());
     decided.put("prompt", prompt);
     record(EventType.GATE_DECIDED, decided);
+    String why = mask.apply(v.reason());
+    if (v.decision() == GateDecision.APPROVE) {
+      ApprovalGate.Settled settled = settle(call.action(), mask.apply(call.summary()), v.rule(), why,
+          Map.of("source", "hook PreToolUse", "tool_call", call.id(), "prompt", prompt, "conversation", conversation));
+      if (settled.granted()) {
+        return Answer.ok(Map.of()); // approved; Claude Code's own permission settings still apply
+      }
+      why = settled.line();
+    }
     if (v.decision() == GateDecision.ALLOW) {
       return Answer.ok(Map.of()); // Claude Code's own permission settings still apply
     }
@@ -185,7 +210,7 @@ final class AgentHooks implements HookHandler {
     out.put("hookEventName", "PreToolUse");
     out.put("permissionDecision", "deny");
     out.put("permissionDecisionReason", "Taskbound's gate refused this " + call.tool() + " call (rule: " + v.rule() + "): "
-        + mask.apply(v.reason()));
+        + why);
     return Answer.ok(Map.of("hookSpecificOutput", out));
   }
 
@@ -254,6 +279,17 @@ final class AgentHooks implements HookHandler {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("action", action);
     out.put("target", target);
+    if (decision.equals(GateDecision.APPROVE.yamlName())) {
+      Map<String, String> links = new LinkedHashMap<>();
+      links.put("source", "gate check");
+      if (!why.isEmpty()) {
+        links.put("requested_because", mask.apply(ToolCall.summariseText(why)));
+      }
+      ApprovalGate.Settled settled = settle(action, mask.apply(ToolCall.summariseText(target)), rule, mask.apply(reason), links);
+      decision = settled.granted() ? GateDecision.ALLOW.yamlName() : GateDecision.DENY.yamlName();
+      reason = settled.line();
+      out.put("approval", settled.request());
+    }
     out.put("decision", decision);
     out.put("rule", rule);
     out.put("reason", mask.apply(reason));

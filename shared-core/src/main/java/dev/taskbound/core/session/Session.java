@@ -105,6 +105,9 @@ public final class Session implements AutoCloseable {
   private ScheduledExecutorService sessionWatchdog;
   /** The policy's user, extra and hidden paths and reduced protections, made concrete for this host. */
   private final PolicyConfinement confinement;
+  /** Issue 16: approve decisions wait here for a person; people answer on the socket. */
+  private dev.taskbound.core.gate.ApprovalBroker approvals;
+  private ApprovalSocket approvalSocket;
   private volatile List<String> protectionsOff = List.of();
   /** The keys and the preflight, made on a thread of their own while the open goes on. */
   private final OpenPrefetch prefetch;
@@ -283,6 +286,7 @@ public final class Session implements AutoCloseable {
     createRuntimeDirectory();
     List<EgressRule> allow = new java.util.ArrayList<>(policy.allow());
     Map<String, String> pins = new LinkedHashMap<>(policy.hosts());
+    approvals = newApprovals();
     credentials.startAgentApi(allow, pins, agentHooks());
     placed.values().forEach(dir -> credentials.agentApi().ifPresent(api -> ClaudeCodeHookFiles.writeCapability(dir, api.agentUrl(),
         api.hookCapability())));
@@ -296,6 +300,7 @@ public final class Session implements AutoCloseable {
           layout.runtimeDir().resolve("inspect"), spec.inspectionUpstreamTrust(),
           new dev.taskbound.core.gate.ActionRules(dev.taskbound.core.gate.GateRules.of(policy), spec.task().value()),
           this::event);
+      inspecting.approvals(approvals);
       inspection = Optional.of(inspecting);
       Map<java.nio.file.Path, java.nio.file.Path> withBundle = new LinkedHashMap<>(placed);
       withBundle.putAll(inspecting.placed()); // the system trust path inside: system CAs + the session CA
@@ -910,6 +915,7 @@ public final class Session implements AutoCloseable {
     if (report != null) {
       return report;
     }
+    closeApprovals();
     if (journal == null) {
       report = new TeardownReport(id.value(), List.of());
       return report;
@@ -919,6 +925,20 @@ public final class Session implements AutoCloseable {
     report = writeReports(record, report);
     timer.mark("close.reports");
     return report;
+  }
+
+  /** Stops taking approvals; what still waits expires (recorded before the evidence is sealed). */
+  private void closeApprovals() {
+    if (approvalSocket != null) {
+      approvalSocket.close();
+    }
+    if (approvals != null) {
+      try {
+        approvals.close();
+      } catch (RuntimeException e) {
+        // the waiting callers were released; the evidence failure already stopped the run
+      }
+    }
   }
 
   /** Same as {@link #teardown()}, for try-with-resources. */
@@ -1137,7 +1157,31 @@ public final class Session implements AutoCloseable {
     dev.taskbound.core.gate.ActionRules actions = new dev.taskbound.core.gate.ActionRules(rules, spec.task().value());
     return new AgentHooks(policy.hooks(),
         new dev.taskbound.core.gate.ToolGate(rules, actions, policy.hooks().tools(), RuleSet.of(policy.allow(), policy.deny())),
-        actions, spec.workDir(), text -> masker().mask(text), this::event);
+        actions, spec.workDir(), text -> masker().mask(text), this::event).withApprovals(approvals);
+  }
+
+  /**
+   * Issue 16: the broker that holds {@code approve} decisions for a person (or settles them by the
+   * approval given before the run), and the approvals socket people answer on ({@link ApprovalClient}).
+   */
+  private dev.taskbound.core.gate.ApprovalBroker newApprovals() {
+    dev.taskbound.core.policy.ApprovalPolicy p = policy.hooks().approval();
+    dev.taskbound.core.gate.ApprovalBroker broker = spec.approvalsBeforeRun()
+        .map(b -> dev.taskbound.core.gate.ApprovalBroker.beforeRun(
+            new dev.taskbound.core.gate.ApprovalBroker.BeforeRun(b.environment(), p.environments(), b.actor()), spec.clock(), this::event))
+        .orElseGet(() -> dev.taskbound.core.gate.ApprovalBroker.waiting(p.timeout(), spec.clock(), this::event));
+    if (spec.approvalsBeforeRun().isEmpty()) {
+      approvalSocket = ApprovalSocket.serve(layout.runtimeDir(), broker, text -> masker().mask(text));
+    }
+    return broker;
+  }
+
+  /**
+   * The session's approvals: a host adds a channel ({@link dev.taskbound.core.gate.ApprovalBroker#watch},
+   * the launcher's terminal); null before the gateway phase of {@link #open}.
+   */
+  public dev.taskbound.core.gate.ApprovalBroker approvals() {
+    return approvals;
   }
 
   /** What the agent's variables point at, read-only; a container sees nothing of the host otherwise. */

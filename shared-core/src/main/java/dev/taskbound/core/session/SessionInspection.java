@@ -34,6 +34,7 @@ import java.util.function.BiConsumer;
  * goes with the session's runtime directory.
  */
 final class SessionInspection implements RequestGate {
+  private volatile dev.taskbound.core.gate.ApprovalBroker approvals;
   private final Inspection inspection;
   private final InjectedCredentials credentials;
   private final TrustFiles trust;
@@ -123,9 +124,19 @@ final class SessionInspection implements RequestGate {
     return trust.environment();
   }
 
+  /** Issue 16: lets {@code approve} verdicts wait for a person on {@code broker} (null: refused). */
+  void approvals(dev.taskbound.core.gate.ApprovalBroker broker) {
+    this.approvals = broker;
+  }
+
   @Override
   public Verdict decide(RequestAction action) {
     ActionRules.Outcome o = rules.decide(action.name(), action.target());
+    if (o.decision() == dev.taskbound.core.policy.GateDecision.APPROVE && approvals != null) {
+      ApprovalGate.Settled settled = ApprovalGate.settle(approvals, action.name(), action.target(), o.rule(), o.reason(),
+          Map.of("source", "egress.request"));
+      return new Verdict(settled.granted() ? Verdict.Kind.ALLOW : Verdict.Kind.DENY, o.rule(), settled.line());
+    }
     Verdict.Kind kind = switch (o.decision()) {
       case ALLOW -> Verdict.Kind.ALLOW;
       case DENY -> Verdict.Kind.DENY;

@@ -41,6 +41,7 @@ public final class SessionSpec {
   private final Optional<java.io.OutputStream> agentStdout;
   private final Optional<java.io.OutputStream> agentStderr;
   private final Optional<java.io.PrintWriter> denialNotices;
+  private final Optional<dev.taskbound.core.gate.ApprovalBroker.BeforeRun> approvalsBeforeRun;
   private final List<String> passEnv;
   private final Optional<dev.taskbound.core.policy.GithubPolicyLocation> orgCeiling;
   private final boolean repositoryCeiling;
@@ -70,6 +71,7 @@ public final class SessionSpec {
     this.agentStdout = b.agentStdout;
     this.agentStderr = b.agentStderr;
     this.denialNotices = b.denialNotices;
+    this.approvalsBeforeRun = b.approvalsBeforeRun;
     this.passEnv = List.copyOf(b.passEnv);
     this.openListener = b.openListener;
   }
@@ -202,6 +204,15 @@ public final class SessionSpec {
     return denialNotices;
   }
 
+  /**
+   * For a host that cannot pause for a person (GitHub Actions): approvals are settled at once by the
+   * approval given before the run (its {@code accepted} list is the policy's, filled in at open);
+   * empty: requests wait for a person.
+   */
+  public Optional<dev.taskbound.core.gate.ApprovalBroker.BeforeRun> approvalsBeforeRun() {
+    return approvalsBeforeRun;
+  }
+
   /** Builds a {@link SessionSpec}. Defaults: no policy file (built-in default), cwd, ~/.taskbound. */
   public static final class Builder {
     private final TaskId task;
@@ -228,6 +239,7 @@ public final class SessionSpec {
     private Optional<java.io.OutputStream> agentStdout = Optional.empty();
     private Optional<java.io.OutputStream> agentStderr = Optional.empty();
     private Optional<java.io.PrintWriter> denialNotices = Optional.empty();
+    private Optional<dev.taskbound.core.gate.ApprovalBroker.BeforeRun> approvalsBeforeRun = Optional.empty();
     private final List<String> passEnv = new java.util.ArrayList<>();
     private Optional<dev.taskbound.core.policy.GithubPolicyLocation> orgCeiling = Optional.empty();
     private boolean repositoryCeiling;
@@ -349,6 +361,19 @@ public final class SessionSpec {
      */
     public Builder denialNotices(java.io.PrintWriter err) {
       this.denialNotices = Optional.of(Objects.requireNonNull(err, "err"));
+      return this;
+    }
+
+    /**
+     * Settles every {@code approve} decision at once instead of waiting for a person (a host that
+     * cannot pause, GitHub Actions): granted when {@code environment}, checked by the host, is one of
+     * the policy's {@code gate.approval.environments}, else denied saying why. Default: wait.
+     *
+     * @param environment the job's verified environment; empty when it ran in none
+     * @param actor who started the run, for the evidence ({@code ""} when unknown)
+     */
+    public Builder approvalsBeforeRun(Optional<String> environment, String actor) {
+      this.approvalsBeforeRun = Optional.of(new dev.taskbound.core.gate.ApprovalBroker.BeforeRun(environment, List.of(), actor));
       return this;
     }
 

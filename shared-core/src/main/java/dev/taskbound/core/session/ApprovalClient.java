@@ -1,0 +1,127 @@
+package dev.taskbound.core.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.taskbound.core.ExitCodes;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A person's side of a session's approvals ({@code taskbound approve|deny|approvals --session H}, a
+ * Jenkins button): lists the waiting requests and answers one, through the session's approvals
+ * socket. The session records who answered from the socket's peer credentials. Not thread-safe; one
+ * request per connection.
+ */
+public final class ApprovalClient {
+  private final Path stateDir;
+  private final SessionRecord record;
+
+  private ApprovalClient(Path stateDir, SessionRecord record) {
+    this.stateDir = stateDir;
+    this.record = record;
+  }
+
+  /** A request waiting for approval, as the session lists it (each field as text). */
+  public record Waiting(Map<String, String> fields) {
+    public Waiting {
+      fields = Map.copyOf(fields);
+    }
+
+    public String id() {
+      return fields.getOrDefault("request", "");
+    }
+
+    /** {@code approval-1  git.push refs/heads/main  (rule git.push: approve)  expires 2026-...}. */
+    public String describe() {
+      String target = fields.getOrDefault("target", "");
+      return id() + "  " + fields.getOrDefault("action", "") + (target.isEmpty() ? "" : " " + target) + "  (rule "
+          + fields.getOrDefault("rule", "") + ")  expires " + fields.getOrDefault("expires_at", "")
+          + (fields.containsKey("tool_call") ? "  tool call " + fields.get("tool_call") : "");
+    }
+  }
+
+  /** What the session recorded for an answer. */
+  public record Answered(String request, String outcome, String who, String channel, String at) {}
+
+  /**
+   * The session with this handle (the state directory {@code taskbound run} or {@code session start} printed).
+   *
+   * @throws SessionException (125) if the path is not a running session's handle
+   */
+  public static ApprovalClient of(Path handle) {
+    Path stateDir = handle.toAbsolutePath().normalize();
+    Path file = stateDir.resolve("session.json");
+    if (!Files.isRegularFile(file)) {
+      throw new SessionException("--session: '" + handle + "' is not the handle of a running session (no session.json there);"
+          + " accepted: the 'session:' path 'taskbound run' or 'taskbound session start' printed", ExitCodes.USAGE);
+    }
+    return new ApprovalClient(stateDir, SessionRecord.read(file));
+  }
+
+  /** The requests waiting now, oldest first. */
+  public List<Waiting> pending() {
+    JsonNode reply = call(Map.of("op", "list"));
+    List<Waiting> out = new ArrayList<>();
+    reply.path("pending").forEach(n -> {
+      Map<String, String> m = new LinkedHashMap<>();
+      n.fields().forEachRemaining(e -> m.put(e.getKey(), e.getValue().asText()));
+      out.add(new Waiting(m));
+    });
+    return out;
+  }
+
+  /**
+   * Grants or denies the waiting request {@code id}.
+   *
+   * @param channel how the person answered ({@code cli}, {@code jenkins})
+   * @param onBehalfOf whom the caller acts for ({@code ""}: itself); recorded beside the peer user
+   * @throws SessionException (125) if no such request waits, (121) if the session is not running
+   */
+  public Answered answer(String id, boolean grant, String reason, String channel, String onBehalfOf) {
+    Map<String, Object> request = new LinkedHashMap<>();
+    request.put("op", "answer");
+    request.put("request", Objects.requireNonNull(id, "id"));
+    request.put("grant", grant);
+    request.put("reason", Objects.requireNonNull(reason, "reason"));
+    request.put("channel", Objects.requireNonNull(channel, "channel"));
+    request.put("on_behalf_of", Objects.requireNonNull(onBehalfOf, "onBehalfOf"));
+    JsonNode r = call(request);
+    return new Answered(r.path("request").asText(), r.path("outcome").asText(), r.path("who").asText(),
+        r.path("channel").asText(), r.path("at").asText());
+  }
+
+  private JsonNode call(Map<String, ?> request) {
+    Path socket = ApprovalSocket.path(record.runtimeDir());
+    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      try {
+        ch.connect(UnixDomainSocketAddress.of(socket));
+      } catch (IOException e) {
+        throw new SessionException("session " + record.sessionId() + " takes no approvals now (" + socket + ": " + e.getMessage()
+            + "); has it ended? Its state is in " + stateDir, ExitCodes.SANDBOX, e);
+      }
+      ControlChannel c = new ControlChannel(ch);
+      c.send(request);
+      ControlChannel.Frame f = c.read();
+      if (f == null) {
+        throw new SessionException("session " + record.sessionId() + " closed its approvals socket without answering",
+            ExitCodes.SANDBOX);
+      }
+      JsonNode reply = f.json();
+      if (reply.has("error")) {
+        throw new SessionException(reply.path("error").asText(), reply.path("code").asInt(ExitCodes.USAGE));
+      }
+      return reply;
+    } catch (IOException e) {
+      throw new SessionException("lost the connection to session " + record.sessionId() + "'s approvals socket: "
+          + e.getMessage(), ExitCodes.SANDBOX, e);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package dev.taskbound.core.session;
+
+import dev.taskbound.core.gate.ApprovalBroker;
+import java.util.Map;
+
+/**
+ * Turns an {@code approve} verdict into allow or deny by asking the {@link ApprovalBroker}, for the
+ * session's decision call sites (the agent's hooks, {@code gate check}, inspected requests). Without
+ * a broker, or when the wait cannot be recorded, the action is refused: fail closed.
+ */
+final class ApprovalGate {
+  private ApprovalGate() {}
+
+  /**
+   * How an approval ended.
+   *
+   * @param granted whether the action may go on
+   * @param request the request's id ({@code ""} when none was made)
+   * @param line one line for the agent: what needed approval and who decided
+   */
+  record Settled(boolean granted, String request, String line) {}
+
+  static Settled settle(ApprovalBroker broker, String action, String target, String rule, String reason,
+      Map<String, String> links) {
+    if (broker == null) {
+      return new Settled(false, "", reason + "; this session takes no approvals, so it is refused");
+    }
+    ApprovalBroker.Answer a;
+    try {
+      a = broker.await(new ApprovalBroker.Request(action, target, reason, rule, links));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Settled(false, "", reason + "; the wait for approval was interrupted, so it is refused");
+    }
+    return new Settled(a.granted(), a.id(), reason + "; " + a.describe());
+  }
+}

@@ -1,0 +1,163 @@
+package dev.taskbound.core.gate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Issue 16: approve decisions wait for a person, are answered once, expire, and are all recorded. */
+@Timeout(60)
+class ApprovalBrokerTest {
+  private record Event(String type, Map<String, Object> data) {}
+
+  private final List<Event> events = java.util.Collections.synchronizedList(new ArrayList<>());
+  private final LinkedBlockingQueue<ApprovalBroker.Pending> seen = new LinkedBlockingQueue<>();
+
+  private ApprovalBroker waiting(Duration timeout) {
+    ApprovalBroker b = ApprovalBroker.waiting(timeout, Clock.systemUTC(), (t, d) -> events.add(new Event(t, Map.<String, Object>copyOf(d))));
+    b.watch(seen::add);
+    return b;
+  }
+
+  private static ApprovalBroker.Request merge() {
+    return new ApprovalBroker.Request("github.pr.merge", "", "needs approval by gate rule 'github.pr.merge: approve'",
+        "github.pr.merge: approve", Map.of("source", "gate check"));
+  }
+
+  private CompletableFuture<ApprovalBroker.Answer> ask(ApprovalBroker b, ApprovalBroker.Request r) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return b.await(r);
+      } catch (InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  @Test
+  void aWaitingRequestIsGrantedByThePersonWhoAnswersAndRecordedWithWhoChannelAndReason() throws Exception {
+    ApprovalBroker b = waiting(Duration.ofMinutes(5));
+    CompletableFuture<ApprovalBroker.Answer> asked = ask(b, merge());
+    ApprovalBroker.Pending p = seen.poll(30, TimeUnit.SECONDS);
+
+    Optional<ApprovalBroker.Answer> answered = b.answer(p.id(), true, "alice", "cli", "reviewed the diff");
+    ApprovalBroker.Answer a = asked.get(30, TimeUnit.SECONDS);
+
+    assertThat(answered).isPresent();
+    assertThat(a.granted()).isTrue();
+    assertThat(a.describe()).isEqualTo("approval-1 granted by alice (cli): reviewed the diff");
+    assertThat(events).extracting(Event::type).containsExactly("approval.requested", "approval.granted");
+    assertThat(events.get(0).data()).containsEntry("request", "approval-1").containsEntry("action", "github.pr.merge")
+        .containsEntry("rule", "github.pr.merge: approve").containsEntry("source", "gate check").containsKey("expires_at");
+    assertThat(events.get(1).data()).containsEntry("who", "alice").containsEntry("channel", "cli")
+        .containsEntry("reason", "reviewed the diff").containsKey("at");
+    assertThat(b.pending()).isEmpty();
+  }
+
+  @Test
+  void aDeniedRequestIsRefusedAndASecondAnswerToItChangesNothing() throws Exception {
+    ApprovalBroker b = waiting(Duration.ofMinutes(5));
+    CompletableFuture<ApprovalBroker.Answer> asked = ask(b, merge());
+    ApprovalBroker.Pending p = seen.poll(30, TimeUnit.SECONDS);
+
+    b.answer(p.id(), false, "bob", "terminal", "not today");
+    Optional<ApprovalBroker.Answer> late = b.answer(p.id(), true, "mallory", "cli", "");
+
+    assertThat(asked.get(30, TimeUnit.SECONDS).outcome()).isEqualTo(ApprovalBroker.Outcome.DENIED);
+    assertThat(late).isEmpty();
+    assertThat(events).extracting(Event::type).containsExactly("approval.requested", "approval.denied");
+  }
+
+  @Test
+  void nobodyAnsweringExpiresTheRequestAsDeniedAfterTheTimeout() throws Exception {
+    ApprovalBroker b = waiting(Duration.ofMillis(200));
+
+    ApprovalBroker.Answer a = b.await(merge());
+
+    assertThat(a.outcome()).isEqualTo(ApprovalBroker.Outcome.EXPIRED);
+    assertThat(a.granted()).isFalse();
+    assertThat(a.channel()).isEqualTo("timeout");
+    assertThat(events).extracting(Event::type).containsExactly("approval.requested", "approval.expired");
+    assertThat(events.get(1).data().get("reason").toString()).contains("gate.approval.timeout");
+    assertThat(b.answer(a.id(), true, "alice", "cli", "")).isEmpty();
+  }
+
+  @Test
+  void closingTheSessionExpiresWhatStillWaitsAndRefusesNewRequests() throws Exception {
+    ApprovalBroker b = waiting(Duration.ofMinutes(5));
+    CompletableFuture<ApprovalBroker.Answer> asked = ask(b, merge());
+    seen.poll(30, TimeUnit.SECONDS);
+
+    b.close();
+    ApprovalBroker.Answer after = b.await(merge());
+
+    assertThat(asked.get(30, TimeUnit.SECONDS).outcome()).isEqualTo(ApprovalBroker.Outcome.EXPIRED);
+    assertThat(asked.get().channel()).isEqualTo("session-end");
+    assertThat(after.outcome()).isEqualTo(ApprovalBroker.Outcome.DENIED);
+    assertThat(after.reason()).contains("the session is ending");
+  }
+
+  @Test
+  void moreThanTheCapOfWaitingRequestsAreDeniedAtOnce() throws Exception {
+    ApprovalBroker b = waiting(Duration.ofMinutes(5));
+    List<CompletableFuture<ApprovalBroker.Answer>> asked = new ArrayList<>();
+    for (int i = 0; i < ApprovalBroker.MAX_PENDING; i++) {
+      asked.add(ask(b, merge()));
+      seen.poll(30, TimeUnit.SECONDS);
+    }
+
+    ApprovalBroker.Answer extra = b.await(merge());
+    b.close();
+
+    assertThat(extra.outcome()).isEqualTo(ApprovalBroker.Outcome.DENIED);
+    assertThat(extra.reason()).contains("too many requests wait for approval");
+    for (CompletableFuture<ApprovalBroker.Answer> f : asked) {
+      assertThat(f.get(30, TimeUnit.SECONDS).granted()).isFalse();
+    }
+  }
+
+  @Test
+  void beforeTheRunAnApprovalIsGrantedOnlyByAnEnvironmentThePolicyNames() throws Exception {
+    ApprovalBroker named = ApprovalBroker.beforeRun(new ApprovalBroker.BeforeRun(Optional.of("production"),
+        List.of("production"), "octocat"), Clock.systemUTC(), (t, d) -> events.add(new Event(t, Map.<String, Object>copyOf(d))));
+    ApprovalBroker other = ApprovalBroker.beforeRun(new ApprovalBroker.BeforeRun(Optional.of("dev"),
+        List.of("production"), ""), Clock.systemUTC(), (t, d) -> events.add(new Event(t, Map.<String, Object>copyOf(d))));
+    ApprovalBroker none = ApprovalBroker.beforeRun(new ApprovalBroker.BeforeRun(Optional.empty(),
+        List.of("production"), ""), Clock.systemUTC(), (t, d) -> events.add(new Event(t, Map.<String, Object>copyOf(d))));
+
+    ApprovalBroker.Answer granted = named.await(merge());
+    ApprovalBroker.Answer refused = other.await(merge());
+    ApprovalBroker.Answer noEnvironment = none.await(merge());
+
+    assertThat(granted.granted()).isTrue();
+    assertThat(granted.who()).isEqualTo("github-environment:production (run by octocat)");
+    assertThat(granted.channel()).isEqualTo("github-environment");
+    assertThat(refused.granted()).isFalse();
+    assertThat(refused.reason()).contains("GitHub Actions cannot pause a step for a person")
+        .contains("'dev' is not in gate.approval.environments (production)");
+    assertThat(noEnvironment.reason()).contains("the job ran in no (verified) environment");
+    assertThat(events).extracting(Event::type).containsExactly("approval.requested", "approval.granted",
+        "approval.requested", "approval.denied", "approval.requested", "approval.denied");
+    assertThat(events.get(0).data()).containsEntry("mode", "before-run");
+  }
+
+  @Test
+  void aRequestTheEvidenceCannotRecordIsNotHeldAndFailsTheCaller() {
+    ApprovalBroker b = ApprovalBroker.waiting(Duration.ofMinutes(5), Clock.systemUTC(), (t, d) -> {
+      throw new IllegalStateException("disk full");
+    });
+
+    assertThatThrownBy(() -> b.await(merge())).hasMessageContaining("disk full");
+    assertThat(b.pending()).isEmpty();
+  }
+}

@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       TokenCommand.class,
       GateCommand.class,
       SessionCommand.class,
+      CredentialsCommand.class,
       CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit codes of 'run':%n",
@@ -176,6 +177,9 @@ public final class TaskboundCli implements Runnable {
       if (cls == SessionStartCommand.class || cls == SessionExecCommand.class || cls == SessionEndCommand.class
           || cls == SessionSuperviseCommand.class) {
         return cls.cast(SessionCommands.create(cls, env, listener));
+      }
+      if (CredentialsCommand.WITH_ENV.contains(cls)) {
+        return cls.cast(CredentialsCommand.create(cls, env));
       }
       return fallback.create(cls);
     }

@@ -41,15 +41,16 @@ final class CredentialsCommand implements Runnable {
       description = {
         "Resolves the effective policy exactly as 'session start' will (same --task, --policy, --ceiling,",
         "--profile, --ttl, --sandbox) and issues what it grants with the TASKBOUND_GITHUB_APP_* and",
-        "TASKBOUND_VAULT_* environment; writes the values to --handoff (0600, must not exist) and prints",
+        "TASKBOUND_VAULT_* environment (only the services the policy grants from are used); writes the",
+        "values to --handoff (0600, must not exist) and prints",
         "the journal directory that 'credentials revoke --journal' takes as the only line on standard",
         "output. Names and fingerprints go to standard error, never a value."
       },
       exitCodeListHeading = "%nExit codes:%n",
       exitCodeList = {
-        "0:issued and handed off",
+        "0:issued and handed off (or nothing to issue, with --allow-none: no output)",
         "120:the policy is invalid",
-        "122:nothing to issue, the configuration does not match the policy, or a broker failed (what was issued is revoked)"
+        "122:nothing to issue, a source the policy needs is not configured, or a broker failed (what was issued is revoked)"
       })
   static final class Issue implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -59,6 +60,10 @@ final class CredentialsCommand implements Runnable {
     @Option(names = "--handoff", required = true, paramLabel = "FILE",
         description = "Where the hand-off goes (created 0600; must not exist). Copy it to the session's host, never print it.")
     Path handoff;
+
+    @Option(names = "--allow-none",
+        description = "A policy that grants no GitHub or Vault credentials is not an error: exit 0, print nothing on standard output.")
+    boolean allowNone;
 
     private final Map<String, String> env;
 
@@ -72,9 +77,16 @@ final class CredentialsCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--credentials-handoff is for 'session start'; 'credentials issue' writes the hand-off to --handoff");
       }
-      CredentialIssue.Issued issued = CredentialIssue.issue(
+      java.util.Optional<CredentialIssue.Issued> result = CredentialIssue.issue(
           envelope.builder(SessionSuperviseCommand.NO_COMMAND, env, spec.commandLine()).build(), handoff);
       PrintWriter err = spec.commandLine().getErr();
+      if (result.isEmpty()) {
+        err.println("taskbound: the effective policy grants no GitHub or Vault credentials: nothing issued, no hand-off"
+            + " written; open the session without --credentials-handoff");
+        err.flush();
+        return allowNone ? 0 : ExitCodes.CREDENTIALS;
+      }
+      CredentialIssue.Issued issued = result.get();
       err.println("taskbound: credentials issued to " + handoff + ":");
       issued.credentials().forEach(line -> err.println("  " + line));
       err.println("  revoke with: taskbound credentials revoke --journal " + issued.journalDir());

@@ -54,19 +54,25 @@ public final class CredentialIssue {
   /**
    * Resolves {@code spec}'s effective policy as the session's open will, issues what it grants with
    * {@code spec}'s credential sources, and writes the hand-off to {@code handoff} (0600, must not
-   * exist). On any failure everything already issued is revoked and no hand-off is left.
+   * exist). Of the sources, only those the policy grants from are used. On any failure everything
+   * already issued is revoked and no hand-off is left.
    *
-   * @throws dev.taskbound.core.TaskboundException 120 for an invalid policy, 122 if the policy grants
-   *     no credentials, the sources do not match it, a broker fails or the hand-off cannot be written
+   * @return empty, with nothing written, when the policy grants no GitHub or Vault credentials
+   * @throws dev.taskbound.core.TaskboundException 120 for an invalid policy, 122 if a source the
+   *     policy needs is not configured, a broker fails or the hand-off cannot be written
    */
-  public static Issued issue(SessionSpec spec, Path handoff) {
+  public static Optional<Issued> issue(SessionSpec spec, Path handoff) {
     Optional<OrgCeiling> org = spec.orgCeiling()
         .map(location -> OrgCeiling.read(location, spec.credentialSources(), spec.repositoryCeiling(), spec.sessionRoot()));
     EffectivePolicy policy = Session.resolvePolicy(spec, org);
-    CredentialPlan plan = CredentialPlan.of(policy, spec.credentialSources(), spec.clock());
+    // A controller configures its App and Vault once for every job: only what this policy grants is used.
+    CredentialSources all = spec.credentialSources();
+    CredentialSources used = new CredentialSources(
+        policy.repositories().isEmpty() ? Optional.empty() : all.github(),
+        policy.vault().isEmpty() ? Optional.empty() : all.vault());
+    CredentialPlan plan = CredentialPlan.of(policy, used, spec.clock());
     if (plan.isEmpty()) {
-      throw new SessionException("the effective policy grants no GitHub or Vault credentials: nothing to issue;"
-          + " open the session without --credentials-handoff", ExitCodes.CREDENTIALS);
+      return Optional.empty();
     }
     if (Files.exists(handoff, LinkOption.NOFOLLOW_LINKS)) {
       throw CredentialHandoff.failure(handoff, "it already exists; accepted: a path that does not exist yet");
@@ -95,7 +101,7 @@ public final class CredentialIssue {
         }
         throw e;
       }
-      return new Issued(dir, lines);
+      return Optional.of(new Issued(dir, lines));
     }
   }
 

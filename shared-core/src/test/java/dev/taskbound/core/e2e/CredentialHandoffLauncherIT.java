@@ -192,6 +192,33 @@ class CredentialHandoffLauncherIT {
     assertThat(githubRequests()).last().isEqualTo("DELETE /installation/token token");
   }
 
+  @Test
+  void aControllerConfiguredForBothServicesUsesOnlyWhatThePolicyGrantsAndNothingGrantedWritesNothing() throws Exception {
+    Path githubOnly = apis.writeTask(work.resolve("github-only.yml"), "");
+    Path handoff = work.resolve("handoff.json");
+
+    try (CliProcess issue = taskbound(controllerEnv(), "credentials", "issue", "--task", "IT-62", "--policy",
+        githubOnly.toString(), "--handoff", handoff.toString())) {
+      assertThat(issue.waitFor(WAIT)).as(issue.stderr()).isZero();
+    }
+    assertThat(vaultRequests()).as("Vault is configured but not granted: never called").isEmpty();
+    assertThat(githubRequests()).hasSize(3);
+
+    Path none = Files.writeString(work.resolve("none.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  ttl: 10m\n");
+    Path noHandoff = work.resolve("none.json");
+    try (CliProcess issue = taskbound(controllerEnv(), "credentials", "issue", "--task", "IT-62", "--policy",
+        none.toString(), "--handoff", noHandoff.toString(), "--allow-none")) {
+      assertThat(issue.waitFor(WAIT)).as(issue.stderr()).isZero();
+      assertThat(issue.stdout()).isEmpty();
+      assertThat(issue.stderr()).contains("nothing issued");
+    }
+    try (CliProcess issue = taskbound(controllerEnv(), "credentials", "issue", "--task", "IT-62", "--policy",
+        none.toString(), "--handoff", noHandoff.toString())) {
+      assertThat(issue.waitFor(WAIT)).isEqualTo(122);
+    }
+    assertThat(noHandoff).doesNotExist();
+  }
+
   private static String sha256(String value) throws Exception {
     return java.util.HexFormat.of().formatHex(
         java.security.MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));

@@ -202,7 +202,8 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
     }
     AgentSession.Opened opened;
     try {
-      opened = AgentSession.start(command, issued == null ? null : issued.agentHandoff(), workspace, own, env, listener);
+      opened = AgentSession.start(command, issued == null ? null : issued.agentHandoff(),
+          TaskboundStepExecution.claims(build, env.get("NODE_NAME", "unknown")), workspace, own, env, listener);
     } catch (Exception e) {
       inputs.cleanUp(workspace.getChannel());
       if (issued != null) {

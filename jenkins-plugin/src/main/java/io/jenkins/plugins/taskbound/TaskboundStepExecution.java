@@ -152,7 +152,8 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     }
     AgentSession.Opened opened;
     try {
-      opened = AgentSession.start(command, issued == null ? null : issued.agentHandoff(), workspace, launcher, env, listener);
+      opened = AgentSession.start(command, issued == null ? null : issued.agentHandoff(), claims(run, node), workspace,
+          launcher, env, listener);
     } catch (Exception e) {
       inputs.cleanUp(workspace.getChannel());
       if (issued != null) {
@@ -183,6 +184,12 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
             List.of(command.java(), "-jar", command.jar()), opened.opening(), step.isArchive(),
             issued == null ? null : issued.journal())))
         .start();
+  }
+
+  /** The identity claims of a block of {@code run} on {@code node} ({@link JenkinsClaims}). */
+  static Map<String, String> claims(Run<?, ?> run, String node) {
+    return JenkinsClaims.of(jenkins.model.Jenkins.get().getRootUrl(), run.getParent().getFullName(), run.getNumber(),
+        run.getUrl(), node);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.jenkins.plugins.taskbound;
 
+import edu.umd.cs.findbugs.annotations.CheckForNull;
 import hudson.AbortException;
 import hudson.EnvVars;
 import hudson.FilePath;
@@ -22,15 +23,20 @@ final class AgentSession {
 
   /**
    * Runs {@code session start} and returns the handle it printed with its identity and evidence key.
+   * With {@code handoff}, the session uses the credentials the controller issued (the file on the
+   * agent, which the session reads and deletes) instead of minting any. {@code claims} go into the
+   * session's identity ({@link JenkinsClaims}).
    *
    * @throws AbortException with the core's last line and exit code when the session cannot open
    */
-  static Opened start(EnvelopeCommand command, FilePath workspace, Launcher launcher, EnvVars env, TaskListener listener)
-      throws Exception {
+  static Opened start(EnvelopeCommand command, @CheckForNull String handoff, java.util.Map<String, String> claims,
+      FilePath workspace, Launcher launcher, EnvVars env, TaskListener listener) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(handoff == null ? command.sessionStart() : command.sessionStart(handoff));
+    cmd.addAll(JenkinsClaims.options(claims));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int status = launcher.launch()
-        .cmds(command.sessionStart().stream().map(DurableShellLaunch::escape).toList()) // the launcher expands $NAME
+        .cmds(cmd.stream().map(DurableShellLaunch::escape).toList()) // the launcher expands $NAME
         .envs(env).pwd(workspace).stdout(out).stderr(err).quiet(true).join();
     String lines = err.toString(StandardCharsets.UTF_8);
     listener.getLogger().print(lines);

@@ -92,6 +92,45 @@ public record EnvelopeCommand(
   }
 
   /**
+   * As {@link #sessionStart()}, with the credentials the controller issued: {@code ...
+   * --credentials-handoff FILE}; the session reads the 0600 file and deletes it.
+   */
+  @NonNull
+  public List<String> sessionStart(@NonNull String handoff) {
+    List<String> cmd = new ArrayList<>(sessionStart());
+    cmd.add("--credentials-handoff");
+    cmd.add(handoff);
+    return List.copyOf(cmd);
+  }
+
+  /**
+   * Issues the block's credentials on the controller: {@code java -jar JAR credentials issue --task T
+   * --policy P... [--ceiling C] [--profile X] [--sandbox S] [--ttl D] --session-root R --handoff FILE
+   * --allow-none}, with this command's java, jar and files being the controller's copies. The App key
+   * and the Vault login come in the process's environment only, never here.
+   */
+  @NonNull
+  public List<String> credentialsIssue(@NonNull String sessionRoot, @NonNull String handoff) {
+    List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar, "credentials", "issue", "--task", task));
+    for (String policy : policies) {
+      cmd.add("--policy");
+      cmd.add(policy);
+    }
+    addIfSet(cmd, "--ceiling", ceiling);
+    addIfSet(cmd, "--profile", profile);
+    addIfSet(cmd, "--sandbox", sandbox);
+    addIfSet(cmd, "--ttl", ttl);
+    cmd.addAll(List.of("--session-root", sessionRoot, "--handoff", handoff, "--allow-none"));
+    return List.copyOf(cmd);
+  }
+
+  /** Revokes what {@link #credentialsIssue} issued: {@code java -jar JAR credentials revoke --journal DIR}. */
+  @NonNull
+  static List<String> credentialsRevoke(@NonNull String java, @NonNull String jar, @NonNull String journal) {
+    return List.of(java, "-jar", jar, "credentials", "revoke", "--journal", journal);
+  }
+
+  /**
    * The prefix put in front of every command launched inside the block: {@code java -jar JAR session
    * exec --session H --}. {@link DurableShellLaunch} adds {@code --rw} with durable-task's control
    * directory for an {@code sh} step.

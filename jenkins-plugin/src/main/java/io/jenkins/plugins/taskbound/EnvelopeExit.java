@@ -45,10 +45,34 @@ final class EnvelopeExit {
     return meaning == null ? null : "taskbound: envelope exit " + status + ": " + meaning;
   }
 
-  /** Every code with its message line, in order. */
+  /** A failed teardown: only {@code session end} (and a one-shot {@code run}) ends with it. */
+  static final int TEARDOWN_FAILED = 123;
+
+  /**
+   * The codes a command launched in the block's session ({@code session exec}) can end with on the
+   * envelope's own account, with their message lines, in order. Not 123: an exec never tears the
+   * session down, so a 123 there is the command's own status; the block's teardown result is read
+   * from {@code session end} ({@link #endMessage}).
+   */
   static Map<Integer, String> messages() {
     Map<Integer, String> all = new TreeMap<>();
-    MEANINGS.keySet().forEach(code -> all.put(code, message(code)));
+    MEANINGS.keySet().stream().filter(code -> code != TEARDOWN_FAILED).forEach(code -> all.put(code, message(code)));
     return all;
+  }
+
+  /**
+   * The line for the status of {@code session end}, which runs no command of the user's: 123 is the
+   * session's teardown (its report is in the lines above), 124 its TTL; null for 0.
+   */
+  @CheckForNull
+  static String endMessage(int status) {
+    if (status == 0) {
+      return null;
+    }
+    String meaning = MEANINGS.get(status);
+    return "taskbound: the block's session end exited " + status + ": "
+        + (status == TEARDOWN_FAILED ? "the session's teardown failed, so a credential may still be live (its teardown"
+            + " report is in the lines above; finish it on the node with taskbound teardown --session DIR)"
+            : meaning != null ? meaning : "unexpected status");
   }
 }

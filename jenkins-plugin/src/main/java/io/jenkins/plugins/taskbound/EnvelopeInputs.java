@@ -59,7 +59,7 @@ final class EnvelopeInputs implements Serializable {
   }
 
   /** The node's copy of the bundled core CLI, copied from the controller only if the node lacks it. */
-  private static FilePath cachedJar(FilePath nodeRoot) throws IOException, InterruptedException {
+  static FilePath cachedJar(FilePath nodeRoot) throws IOException, InterruptedException {
     String sha256 = Bundled.sha256();
     FilePath jar = new FilePath(nodeRoot.getChannel(), nodeRoot.act(new JarPath(sha256)));
     if (jar.act(new IsCurrent(sha256))) {

@@ -24,6 +24,7 @@ public final class SessionBackstop extends RunListener<Run<?, ?>> {
   @Override
   public void onCompleted(@NonNull Run<?, ?> run, @NonNull TaskListener listener) {
     for (TaskboundAction action : run.getActions(TaskboundAction.class)) {
+      revokeIssued(run, action, listener);
       List<String> end = action.pendingSessionEnd();
       if (end == null) {
         continue;
@@ -40,6 +41,26 @@ public final class SessionBackstop extends RunListener<Run<?, ?>> {
         Thread.currentThread().interrupt();
         return;
       }
+    }
+  }
+
+  /** Revokes what the controller issued for a block whose end never ran; needs no agent. */
+  private static void revokeIssued(Run<?, ?> run, TaskboundAction action, TaskListener listener) {
+    String journal = action.pendingCredentialsJournal();
+    if (journal == null) {
+      return;
+    }
+    try {
+      listener.getLogger().println("taskbound: the build ended inside a taskbound block; revoking what the controller issued");
+      if (ControllerCredentials.revoke(run, journal, listener)) {
+        action.credentialsRevoked();
+        run.save();
+      }
+    } catch (IOException | RuntimeException e) {
+      listener.getLogger().println("taskbound: could not revoke the credentials in " + journal + ": " + e.getMessage()
+          + "; run on the controller: " + String.join(" ", ControllerCredentials.revokeCommandFor(journal)));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

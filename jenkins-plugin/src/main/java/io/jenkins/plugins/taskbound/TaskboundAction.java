@@ -88,6 +88,37 @@ public final class TaskboundAction implements RunAction2, Serializable {
     this.jar = jarOnNode;
   }
 
+  /** The controller's journal of the credentials it issued for the block, until they are revoked. */
+  @CheckForNull private String credentialsJournal;
+
+  /** Records that the controller issued the block's credentials: the backstop revokes them if the build dies. */
+  synchronized void credentialsIssued(@NonNull String journal) {
+    this.credentialsJournal = journal;
+  }
+
+  /** Records that the controller revoked what it issued. */
+  synchronized void credentialsRevoked() {
+    this.credentialsJournal = null;
+  }
+
+  /** The journal of credentials the controller issued and has not revoked yet, else null. */
+  @CheckForNull
+  synchronized String pendingCredentialsJournal() {
+    return credentialsJournal;
+  }
+
+  /** A freestyle build's issued values, for its log's masking; in memory only, never persisted. */
+  @CheckForNull private transient List<String> maskValues;
+
+  synchronized void masking(@NonNull List<String> values) {
+    this.maskValues = List.copyOf(values);
+  }
+
+  @NonNull
+  synchronized List<String> maskValues() {
+    return maskValues == null ? List.of() : maskValues;
+  }
+
   /** Records that the block's session has ended (its teardown ran). */
   synchronized void sessionEnded() {
     this.session = null;

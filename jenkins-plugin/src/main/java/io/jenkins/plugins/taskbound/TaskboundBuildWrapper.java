@@ -162,12 +162,19 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
 
   private void open(Context context, Run<?, ?> build, FilePath workspace, Launcher own, TaskListener listener, EnvVars env,
       TaskboundStep step, Node node, FilePath tmp) throws Exception {
+    String chosenProfile;
+    try {
+      chosenProfile = FolderRules.profile(TaskboundGlobalConfiguration.get().rulesFor(build.getParent().getFullName()),
+          profile);
+    } catch (IllegalArgumentException e) {
+      throw new AbortException(e.getMessage());
+    }
     EnvelopeInputs inputs = EnvelopeInputs.install(TaskboundStepExecution.nodeRoot(node, tmp), tmp.child("taskbound"),
         TaskboundGlobalConfiguration.get().getCeilingPolicy());
     FilePath evidence = workspace.child(TaskboundStepExecution.EVIDENCE_DIR);
     evidence.mkdirs();
     EnvelopeCommand checked = new EnvelopeCommand(workspace.act(new TaskboundStepExecution.AgentJava()), inputs.jar(), task,
-        step.policyFiles(), inputs.ceiling(), profile, sandbox, image, ttl, evidence.getRemote());
+        step.policyFiles(), inputs.ceiling(), chosenProfile, sandbox, image, ttl, evidence.getRemote());
     try {
       TaskboundStepExecution.check(checked, workspace, own, env, listener);
       inputs = inputs.withPolicySnapshots(workspace, step.policyFiles());
@@ -181,11 +188,31 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
     build.addAction(action);
     build.save();
     Set<String> before = TaskboundStepExecution.bundleNames(evidence, task);
-    AgentSession.Opened opened;
+    ControllerCredentials.Issued issued;
     try {
-      opened = AgentSession.start(command, workspace, own, env, listener);
+      issued = ControllerCredentials.issue(build, command, tmp.child("taskbound"), listener);
     } catch (Exception e) {
       inputs.cleanUp(workspace.getChannel());
+      throw e;
+    }
+    if (issued != null) {
+      action.credentialsIssued(issued.journal());
+      action.masking(issued.values());
+      build.save();
+    }
+    AgentSession.Opened opened;
+    try {
+      opened = AgentSession.start(command, issued == null ? null : issued.agentHandoff(),
+          TaskboundStepExecution.claims(build, env.get("NODE_NAME", "unknown")), workspace, own, env, listener);
+    } catch (Exception e) {
+      inputs.cleanUp(workspace.getChannel());
+      if (issued != null) {
+        new FilePath(workspace.getChannel(), issued.agentHandoff()).delete();
+        if (ControllerCredentials.revoke(build, issued.journal(), listener)) {
+          action.credentialsRevoked();
+          build.save();
+        }
+      }
       throw e;
     }
     action.sessionOpened(opened.handle(), opened.opening(), command.java(), command.jar());
@@ -193,8 +220,9 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
     build.save();
     listener.getLogger().println("taskbound: task " + task + ": one session for this build's steps (" + opened.handle().path()
         + "); evidence key kid " + opened.opening().kid() + " recorded in this build");
-    context.setDisposer(new End(id, task, before, inputs, command.sessionEnd(opened.handle()),
-        List.of(command.java(), "-jar", command.jar()), opened.opening(), archive));
+    context.setDisposer(new End(new BlockEnd(id, task, before, inputs, command.sessionEnd(opened.handle()),
+        List.of(command.java(), "-jar", command.jar()), opened.opening(), archive,
+        issued == null ? null : issued.journal())));
   }
 
   @Override
@@ -205,7 +233,21 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
 
   @Override
   public ConsoleLogFilter createLoggerDecorator(@NonNull Run<?, ?> build) {
-    return new MaskingConsoleLogFilter(build.getCharset());
+    return new IssuedValuesFilter();
+  }
+
+  /** Masks token shapes, and the values the controller issued once {@link #setUp} has them (read per line). */
+  private static final class IssuedValuesFilter extends ConsoleLogFilter {
+    @Override
+    @SuppressWarnings("rawtypes") // the signature ConsoleLogFilter declares
+    public java.io.OutputStream decorateLogger(Run build, java.io.OutputStream logger) {
+      Run<?, ?> run = build;
+      return MaskingConsoleLogFilter.masking(logger, run.getCharset(), () -> {
+        List<String> values = new ArrayList<>();
+        run.getActions(TaskboundAction.class).forEach(a -> values.addAll(a.maskValues()));
+        return values;
+      });
+    }
   }
 
   /** Runs each launch in the build's open session, once {@link #setUp} opened it; before that, as it is. */
@@ -233,29 +275,18 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
     }
   }
 
-  /** Ends the build's session, records and verifies its bundle, checks and removes the inputs. */
+  /**
+   * Ends the build's session with the shared {@link BlockEnd}. A freestyle build's disposer lives
+   * only in memory while the build runs (such builds do not survive a restart), so no earlier
+   * serialized form needs reading.
+   */
   private static final class End extends Disposer {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
-    private final String actionId;
-    private final String task;
-    private final TreeSet<String> before;
-    private final EnvelopeInputs inputs;
-    private final ArrayList<String> end;
-    private final ArrayList<String> core;
-    private final SessionOpening opening;
-    private final boolean archive;
+    private final BlockEnd block;
 
-    End(String actionId, String task, Set<String> before, EnvelopeInputs inputs, List<String> end, List<String> core,
-        SessionOpening opening, boolean archive) {
-      this.actionId = actionId;
-      this.task = task;
-      this.before = new TreeSet<>(before);
-      this.inputs = inputs;
-      this.end = new ArrayList<>(end);
-      this.core = new ArrayList<>(core);
-      this.opening = opening;
-      this.archive = archive;
+    End(BlockEnd block) {
+      this.block = block;
     }
 
     @Override
@@ -265,39 +296,12 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
       if (node == null) {
         throw new AbortException("taskbound: the build's node is gone; the backstop ends its session when the build completes");
       }
-      Launcher own = node.createLauncher(listener);
-      TaskboundAction action = TaskboundAction.find(build, actionId);
+      TaskboundAction action = TaskboundAction.find(build, block.actionId());
       if (action != null) {
         action.enveloping(null, null); // from here on nothing is launched in the session
       }
-      EnvVars env = build.getEnvironment(listener);
       try {
-        int status = AgentSession.end(end, workspace, own, env, listener);
-        FilePath evidence = workspace.child(TaskboundStepExecution.EVIDENCE_DIR);
-        List<String> written = new ArrayList<>(TaskboundStepExecution.bundleNames(evidence, task));
-        written.removeAll(before);
-        if (action != null) {
-          if (status == 0 || status == EnvelopeExit.TTL_EXPIRED) {
-            action.sessionEnded();
-          }
-          action.addBundles(written);
-          build.save();
-        }
-        boolean verified = TaskboundStepExecution.recordSealed(build, listener, workspace, own, env, action, evidence, written,
-            core, opening, archive);
-        try {
-          inputs.verify(workspace.getChannel());
-        } finally {
-          inputs.cleanUp(workspace.getChannel());
-        }
-        if (status != 0) {
-          String line = EnvelopeExit.message(status);
-          throw new AbortException(line != null ? line : "taskbound: session end failed with status " + status);
-        }
-        if (!verified) {
-          throw new AbortException("taskbound: the build's evidence bundle did not verify against the evidence key kid "
-              + opening.kid() + " recorded when its session opened (lines above)");
-        }
+        block.finish(build, workspace, node.createLauncher(listener), build.getEnvironment(listener), listener, "build");
       } catch (IOException | InterruptedException | RuntimeException e) {
         throw e;
       } catch (Exception e) {

@@ -4,6 +4,9 @@ import edu.umd.cs.findbugs.annotations.CheckForNull;
 import edu.umd.cs.findbugs.annotations.NonNull;
 import hudson.Extension;
 import hudson.ExtensionList;
+import hudson.Util;
+import java.util.ArrayList;
+import java.util.List;
 import jenkins.model.GlobalConfiguration;
 import org.jenkinsci.Symbol;
 import org.kohsuke.stapler.DataBoundSetter;
@@ -19,6 +22,12 @@ import org.kohsuke.stapler.DataBoundSetter;
 public final class TaskboundGlobalConfiguration extends GlobalConfiguration {
   private String ceilingPolicy;
   private boolean requireEnvelope;
+  private List<FolderRule> folders = new ArrayList<>();
+  @CheckForNull private String githubAppCredentialsId;
+  @CheckForNull private String vaultAddress;
+  @CheckForNull private String vaultNamespace;
+  @CheckForNull private String vaultCredentialsId;
+  @CheckForNull private String vaultAuthMount;
 
   public TaskboundGlobalConfiguration() {
     load();
@@ -58,6 +67,91 @@ public final class TaskboundGlobalConfiguration extends GlobalConfiguration {
   @DataBoundSetter
   public void setRequireEnvelope(boolean requireEnvelope) {
     this.requireEnvelope = requireEnvelope;
+    save();
+  }
+  /**
+   * Folder-scoped rules, each narrowing what applies to the items under one folder (a profile of the
+   * ceiling, "require the envelope"). Admin-only like the rest of this page, and JCasC-able.
+   */
+  @NonNull
+  public List<FolderRule> getFolders() {
+    return folders == null ? List.of() : List.copyOf(folders);
+  }
+
+  @DataBoundSetter
+  public void setFolders(@CheckForNull List<FolderRule> folders) {
+    this.folders = folders == null ? new ArrayList<>() : new ArrayList<>(folders);
+    save();
+  }
+
+  /** The folder rules that apply to the item {@code fullName}, with the global switch. */
+  @NonNull
+  FolderRules.Resolved rulesFor(@CheckForNull String fullName) {
+    return FolderRules.forItem(fullName, getFolders().stream().map(FolderRule::rule).toList(), requireEnvelope);
+  }
+
+  /**
+   * The id of a {@link TaskboundGitHubAppCredentials} in the Credentials store: when set, the
+   * controller mints each block's installation token and the App key never reaches an agent.
+   */
+  @CheckForNull
+  public String getGithubAppCredentialsId() {
+    return githubAppCredentialsId;
+  }
+
+  @DataBoundSetter
+  public void setGithubAppCredentialsId(@CheckForNull String id) {
+    this.githubAppCredentialsId = Util.fixEmptyAndTrim(id);
+    save();
+  }
+
+  /** Vault's address (e.g. {@code https://vault.example.com:8200}), for the controller's Vault login. */
+  @CheckForNull
+  public String getVaultAddress() {
+    return vaultAddress;
+  }
+
+  @DataBoundSetter
+  public void setVaultAddress(@CheckForNull String vaultAddress) {
+    this.vaultAddress = Util.fixEmptyAndTrim(vaultAddress);
+    save();
+  }
+
+  @CheckForNull
+  public String getVaultNamespace() {
+    return vaultNamespace;
+  }
+
+  @DataBoundSetter
+  public void setVaultNamespace(@CheckForNull String vaultNamespace) {
+    this.vaultNamespace = Util.fixEmptyAndTrim(vaultNamespace);
+    save();
+  }
+
+  /**
+   * The id of the controller's Vault login in the Credentials store: a secret text (a Vault token)
+   * or a username with password (AppRole: role id and secret id).
+   */
+  @CheckForNull
+  public String getVaultCredentialsId() {
+    return vaultCredentialsId;
+  }
+
+  @DataBoundSetter
+  public void setVaultCredentialsId(@CheckForNull String id) {
+    this.vaultCredentialsId = Util.fixEmptyAndTrim(id);
+    save();
+  }
+
+  /** The AppRole auth mount, when it is not {@code approle}. */
+  @CheckForNull
+  public String getVaultAuthMount() {
+    return vaultAuthMount;
+  }
+
+  @DataBoundSetter
+  public void setVaultAuthMount(@CheckForNull String vaultAuthMount) {
+    this.vaultAuthMount = Util.fixEmptyAndTrim(vaultAuthMount);
     save();
   }
 }

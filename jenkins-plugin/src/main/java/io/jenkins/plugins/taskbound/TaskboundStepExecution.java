@@ -1,5 +1,6 @@
 package io.jenkins.plugins.taskbound;
 
+import edu.umd.cs.findbugs.annotations.CheckForNull;
 import edu.umd.cs.findbugs.annotations.SuppressFBWarnings;
 import hudson.AbortException;
 import hudson.EnvVars;
@@ -95,6 +96,14 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     if (tmp == null) {
       throw new AbortException("taskbound: the workspace " + workspace.getRemote() + " has no temporary sibling directory");
     }
+    String profile;
+    try {
+      // An administrator's folder rule may fix the profile (a narrowing of the ceiling) for every block under it.
+      profile = FolderRules.profile(TaskboundGlobalConfiguration.get().rulesFor(run.getParent().getFullName()),
+          step.getProfile());
+    } catch (IllegalArgumentException e) {
+      throw new AbortException(e.getMessage());
+    }
     EnvelopeInputs inputs =
         EnvelopeInputs.install(nodeRoot(context, tmp), tmp.child("taskbound"), TaskboundGlobalConfiguration.get().getCeilingPolicy());
     FilePath evidence = workspace.child(EVIDENCE_DIR);
@@ -109,7 +118,7 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
             task,
             step.policyFiles(),
             inputs.ceiling(),
-            step.getProfile(),
+            profile,
             sandbox,
             image,
             step.getTtl(),
@@ -128,11 +137,32 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     TaskboundAction action = new TaskboundAction(id, task, node, evidence.getRemote());
     run.addAction(action);
     run.save();
-    AgentSession.Opened opened;
+    // The controller issues the block's credentials when it holds the App key or the Vault login:
+    // only the issued values reach the agent, in a hand-off file its session reads and deletes.
+    ControllerCredentials.Issued issued;
     try {
-      opened = AgentSession.start(command, workspace, launcher, env, listener);
+      issued = ControllerCredentials.issue(run, command, tmp.child("taskbound"), listener);
     } catch (Exception e) {
       inputs.cleanUp(workspace.getChannel());
+      throw e;
+    }
+    if (issued != null) {
+      action.credentialsIssued(issued.journal());
+      run.save();
+    }
+    AgentSession.Opened opened;
+    try {
+      opened = AgentSession.start(command, issued == null ? null : issued.agentHandoff(), claims(run, node), workspace,
+          launcher, env, listener);
+    } catch (Exception e) {
+      inputs.cleanUp(workspace.getChannel());
+      if (issued != null) {
+        new FilePath(workspace.getChannel(), issued.agentHandoff()).delete(); // the session deletes it; a start that never ran does not
+        if (ControllerCredentials.revoke(run, issued.journal(), listener)) {
+          action.credentialsRevoked();
+          run.save();
+        }
+      }
       throw e;
     }
     SessionHandle session = opened.handle();
@@ -148,10 +178,18 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
         .newBodyInvoker()
         .withContext(BodyInvoker.mergeLauncherDecorators(context.get(LauncherDecorator.class),
             new EnvelopeDecorator(command.sessionExec(session), sandbox)))
-        .withContext(BodyInvoker.mergeConsoleLogFilters(context.get(ConsoleLogFilter.class), new MaskingConsoleLogFilter(run.getCharset())))
-        .withCallback(new Finish(id, task, bundleNames(evidence, task), inputs, command.sessionEnd(session),
-            List.of(command.java(), "-jar", command.jar()), opened.opening(), step.isArchive()))
+        .withContext(BodyInvoker.mergeConsoleLogFilters(context.get(ConsoleLogFilter.class),
+            new MaskingConsoleLogFilter(run.getCharset(), issued == null ? List.of() : issued.values())))
+        .withCallback(new Finish(new BlockEnd(id, task, bundleNames(evidence, task), inputs, command.sessionEnd(session),
+            List.of(command.java(), "-jar", command.jar()), opened.opening(), step.isArchive(),
+            issued == null ? null : issued.journal())))
         .start();
+  }
+
+  /** The identity claims of a block of {@code run} on {@code node} ({@link JenkinsClaims}). */
+  static Map<String, String> claims(Run<?, ?> run, String node) {
+    return JenkinsClaims.of(jenkins.model.Jenkins.get().getRootUrl(), run.getParent().getFullName(), run.getNumber(),
+        run.getUrl(), node);
   }
 
   /**
@@ -198,69 +236,40 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
   }
 
   /**
-   * Ends the block's session (on success, failure, abort and {@code timeout} alike: the body's end
-   * in any form), records the bundle, verifies and removes the envelope inputs; runs off the CPS
-   * thread. A teardown that failed (123) or a session its TTL ended (124) fails the step.
+   * Ends the block (on success, failure, abort and {@code timeout} alike: the body's end in any
+   * form) with the shared {@link BlockEnd}; runs off the CPS thread.
+   *
+   * <p>Serialized in the Pipeline program state. Builds whose state was written before the end was
+   * shared hold the eight fields below instead of {@link #block} (same serialVersionUID, so they
+   * still load); {@link #block()} rebuilds the end from them. New builds write only {@link #block}.
    */
   private final class Finish extends TailCall {
     private static final long serialVersionUID = 2L;
 
-    private final String actionId;
-    private final String task;
-    private final TreeSet<String> before;
-    private final EnvelopeInputs inputs;
-    private final ArrayList<String> end;
-    private final ArrayList<String> core;
-    private final SessionOpening opening;
-    private final boolean archive;
+    @CheckForNull private final BlockEnd block;
 
-    Finish(String actionId, String task, Set<String> before, EnvelopeInputs inputs, List<String> end, List<String> core,
-        SessionOpening opening, boolean archive) {
-      this.actionId = actionId;
-      this.task = task;
-      this.before = new TreeSet<>(before);
-      this.inputs = inputs;
-      this.end = new ArrayList<>(end);
-      this.core = new ArrayList<>(core);
-      this.opening = opening;
-      this.archive = archive;
+    // Read only from program state written by the previous version of this class.
+    @CheckForNull private String actionId;
+    @CheckForNull private String task;
+    @CheckForNull private TreeSet<String> before;
+    @CheckForNull private EnvelopeInputs inputs;
+    @CheckForNull private ArrayList<String> end;
+    @CheckForNull private ArrayList<String> core;
+    @CheckForNull private SessionOpening opening;
+    private boolean archive;
+
+    Finish(BlockEnd block) {
+      this.block = block;
+    }
+
+    private BlockEnd block() {
+      return block != null ? block : new BlockEnd(actionId, task, before, inputs, end, core, opening, archive, null);
     }
 
     @Override
     protected void finished(StepContext context) throws Exception {
-      FilePath workspace = context.get(FilePath.class);
-      Run<?, ?> run = context.get(Run.class);
-      TaskListener listener = context.get(TaskListener.class);
-      int status = AgentSession.end(end, workspace, context.get(Launcher.class), context.get(EnvVars.class), listener);
-      TaskboundAction action = TaskboundAction.find(run, actionId);
-      FilePath evidence = workspace.child(EVIDENCE_DIR);
-      List<String> written = new ArrayList<>(bundleNames(evidence, task));
-      written.removeAll(before);
-      if (action != null) {
-        if (status == 0 || status == EnvelopeExit.TTL_EXPIRED) {
-          action.sessionEnded();
-        }
-        action.addBundles(written);
-        run.save();
-      }
-      listener.getLogger().println(
-          "taskbound: task " + task + ": " + written.size() + " evidence bundle(s) in " + evidence.getRemote()
-              + (written.isEmpty() ? "" : ": " + String.join(", ", written)));
-      boolean verified = recordSealed(run, listener, workspace, context.get(Launcher.class), context.get(EnvVars.class),
-          action, evidence, written, core, opening, archive);
-      try {
-        inputs.verify(workspace.getChannel());
-      } finally {
-        inputs.cleanUp(workspace.getChannel());
-      }
-      if (status != 0) {
-        String line = EnvelopeExit.message(status);
-        throw new AbortException(line != null ? line : "taskbound: session end failed with status " + status);
-      }
-      if (!verified) {
-        throw new AbortException("taskbound: the block's evidence bundle did not verify against the evidence key kid "
-            + opening.kid() + " recorded when its session opened (lines above)");
-      }
+      block().finish(context.get(Run.class), context.get(FilePath.class), context.get(Launcher.class),
+          context.get(EnvVars.class), context.get(TaskListener.class), "block");
     }
   }
 

@@ -32,4 +32,21 @@ final class TokenMasker {
   static boolean mightHoldToken(@NonNull String line) {
     return line.contains("gh") || line.contains("hv");
   }
+
+  /**
+   * {@code line} with each of {@code values} (the values the controller issued, longest first, so a
+   * value containing another is masked whole) and then every token-shaped run replaced by {@link #MASK}.
+   */
+  @NonNull
+  static String mask(@NonNull String line, @NonNull java.util.List<String> values) {
+    String masked = line;
+    java.util.List<String> longestFirst = new java.util.ArrayList<>(values);
+    longestFirst.sort(java.util.Comparator.comparingInt(String::length).reversed());
+    for (String value : longestFirst) {
+      if (!value.isEmpty() && masked.contains(value)) {
+        masked = masked.replace(value, MASK);
+      }
+    }
+    return mightHoldToken(masked) ? mask(masked) : masked;
+  }
 }

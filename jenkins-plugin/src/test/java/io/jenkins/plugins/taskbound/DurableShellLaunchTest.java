@@ -132,18 +132,32 @@ class DurableShellLaunchTest {
   }
 
   @Test
-  void failsTheStepWith123WhenTeardownFailsThoughTheScriptSucceeded() throws Exception {
-    DurableFixture durable = durable("true");
-    List<String> teardownFails =
-        List.of("sh", "-c", "\"$@\"; echo 'taskbound: teardown: github token revoke failed' >&2; exit 123", "stub-core");
+  void aScriptThatItselfExits123EndsWith123AndIsNeverCalledAFailedTeardown() throws Exception {
+    DurableFixture durable = durable("echo ran; exit 123");
 
-    String result = durable.launch(teardownFails, null);
+    String result = durable.launch(PASSING_ENVELOPE, null);
 
     assertEquals("123", result);
     String log = durable.log();
-    assertTrue(log.contains("taskbound: teardown: github token revoke failed\n"), log);
-    assertTrue(log.contains(EnvelopeExit.message(123) + "\n"), log);
-    assertTrue(log.contains("taskbound: the command itself ended with status 0\n"), log);
+    assertTrue(log.contains("ran\n"), log);
+    assertFalse(log.contains("teardown"), log);
+    assertFalse(log.contains("envelope exit"), log);
+  }
+
+  @Test
+  void aSessionExecNeverClaimsATeardownFailureOnlySessionEndDoes() throws Exception {
+    DurableFixture durable = durable("true");
+    List<String> exec123 = List.of("sh", "-c", "\"$@\"; exit 123", "stub-core");
+
+    String result = durable.launch(exec123, null);
+
+    assertEquals("123", result);
+    assertFalse(durable.log().contains("teardown"), durable.log());
+    assertTrue(durable.log().contains("taskbound: the command itself ended with status 0\n"), durable.log());
+    assertFalse(EnvelopeExit.messages().containsKey(123));
+    assertTrue(EnvelopeExit.endMessage(123).contains("the session's teardown failed"));
+    assertTrue(EnvelopeExit.endMessage(124).contains("TTL expired"));
+    assertNull(EnvelopeExit.endMessage(0));
   }
 
   @Test

@@ -29,4 +29,13 @@ class TokenMaskerTest {
 
     assertEquals(line, TokenMasker.mask(line));
   }
+
+  @Test
+  void masksTheValuesTheControllerIssuedWholeEvenWhenOneContainsAnother() {
+    String line = "db=pw-SENTINEL-long url=postgres://u:pw-SENTINEL-long@db token=pw-SENTINEL";
+
+    String masked = TokenMasker.mask(line, java.util.List.of("pw-SENTINEL", "pw-SENTINEL-long"));
+
+    org.junit.jupiter.api.Assertions.assertEquals("db=**** url=postgres://u:****@db token=****", masked);
+  }
 }

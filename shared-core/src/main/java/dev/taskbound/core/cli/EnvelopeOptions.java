@@ -102,6 +102,16 @@ final class EnvelopeOptions {
       description = "An extra identity claim, e.g. repository=acme/app or run_url=...; repeatable.")
   Map<String, String> claims = Map.of();
 
+  @Option(
+      names = "--credentials-handoff",
+      paramLabel = "FILE",
+      description = {
+        "Use the credentials another host issued ('taskbound credentials issue') instead of minting here:",
+        "the 0600 file is read and deleted at open, and refused (122) unless it grants exactly what the",
+        "effective policy grants. This host then needs no GitHub App key or Vault login."
+      })
+  Path credentialHandoff;
+
   /**
    * A session spec builder for these options, reading the host configuration (ceiling, roots,
    * credential sources) from {@code env} once.
@@ -148,6 +158,9 @@ final class EnvelopeOptions {
     claims.forEach(b::identityClaim);
     // Host configuration for the brokers, read once here; secrets come from the environment or files.
     b.credentialSources(CredentialSources.fromEnvironment(env));
+    if (credentialHandoff != null) {
+      b.credentialHandoff(credentialHandoff.toAbsolutePath());
+    }
     return b.outDir(out).hostEnvironment(env);
   }
 

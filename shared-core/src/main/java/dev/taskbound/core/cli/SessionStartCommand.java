@@ -69,6 +69,9 @@ final class SessionStartCommand implements Callable<Integer> {
       supervisor = pb.start();
     } catch (IOException e) {
       Files.deleteIfExists(log);
+      if (checked.credentialHandoff().isPresent()) {
+        Files.deleteIfExists(checked.credentialHandoff().get());
+      }
       throw new SessionException("cannot start the session's supervisor: " + e.getMessage(), ExitCodes.SANDBOX, e);
     }
     String handle = awaitReady(supervisor);
@@ -80,6 +83,10 @@ final class SessionStartCommand implements Callable<Integer> {
       err.flush();
       Files.deleteIfExists(log);
       supervisor.destroyForcibly();
+      // The supervisor deletes a hand-off as it opens; one it never reached is not left behind.
+      if (checked.credentialHandoff().isPresent()) {
+        Files.deleteIfExists(checked.credentialHandoff().get());
+      }
       return status == 0 ? ExitCodes.SANDBOX : status;
     }
     Path state = Path.of(handle);

@@ -169,6 +169,9 @@ public final class TaskboundCli implements Runnable {
           || cls == SessionSuperviseCommand.class) {
         return cls.cast(SessionCommands.create(cls, env, listener));
       }
+      if (CredentialsCommand.WITH_ENV.contains(cls)) {
+        return cls.cast(CredentialsCommand.create(cls, env));
+      }
       return fallback.create(cls);
     }
   }

@@ -26,6 +26,7 @@ final class TopCommands {
       Map.entry("approve", ApprovalCommands.Approve.class),
       Map.entry("deny", ApprovalCommands.Deny.class),
       Map.entry("approvals", ApprovalCommands.Pending.class),
+      Map.entry("credentials", CredentialsCommand.class),
       Map.entry("help", CommandLine.HelpCommand.class));
 
   private TopCommands() {}

@@ -34,11 +34,21 @@ final class CredentialPlan {
   private final Optional<GithubBroker> github;
   private final Optional<VaultBroker> vault;
   private final EffectivePolicy policy;
+  /** Credentials another host issued for this session, instead of this host's brokers. */
+  private final Optional<HandedOffBroker> handedOff;
 
   private CredentialPlan(EffectivePolicy policy, Optional<GithubBroker> github, Optional<VaultBroker> vault) {
     this.policy = policy;
     this.github = github;
     this.vault = vault;
+    this.handedOff = Optional.empty();
+  }
+
+  private CredentialPlan(EffectivePolicy policy, HandedOffBroker handedOff) {
+    this.policy = policy;
+    this.github = Optional.empty();
+    this.vault = Optional.empty();
+    this.handedOff = Optional.of(handedOff);
   }
 
   /**
@@ -51,8 +61,68 @@ final class CredentialPlan {
     return new CredentialPlan(policy, github(policy, sources), vault(policy, sources, clock));
   }
 
+  /**
+   * A plan that issues the credentials handed off by another host ({@code taskbound credentials
+   * issue}), which must grant exactly what {@code policy} grants: the same credentials, each with the
+   * same scope. This host must configure no GitHub App or Vault login of its own.
+   *
+   * @throws BrokerException (exit 122) naming the credential whose scope differs, the one missing or
+   *     the one the policy does not grant
+   */
+  static CredentialPlan handedOff(EffectivePolicy policy, CredentialHandoff handoff, CredentialSources sources) {
+    if (sources.github().isPresent() || sources.vault().isPresent()) {
+      throw mismatch("handoff", "credentials were handed off (--credentials-handoff) and this host configures its own"
+          + " (" + sources + "); accepted: one of the two; unset TASKBOUND_GITHUB_APP_* and TASKBOUND_VAULT_*");
+    }
+    CredentialPlan plan = new CredentialPlan(policy, new HandedOffBroker(handoff));
+    java.util.Set<String> expected = new java.util.TreeSet<>(plan.grantedNames());
+    java.util.Set<String> given = new java.util.TreeSet<>();
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    for (CredentialHandoff.Entry e : handoff.entries()) {
+      String name = e.credential().name();
+      if (!given.add(name)) {
+        throw mismatch("handoff", "the hand-off holds '" + name + "' twice");
+      }
+      if (!expected.contains(name)) {
+        throw mismatch("handoff", "the hand-off holds '" + name + "' (" + e.credential().kind() + "), which the"
+            + " effective policy does not grant; it grants " + (expected.isEmpty() ? "no credentials" : expected));
+      }
+      try {
+        // Both sides through JSON text, so numbers compare by value, not by Java type.
+        com.fasterxml.jackson.databind.JsonNode want =
+            json.readTree(json.writeValueAsString(plan.scope(name, e.credential().kind())));
+        if (!want.equals(e.scope())) {
+          throw mismatch("handoff", "'" + name + "' was issued for " + e.scope() + " but the effective policy grants "
+              + want + "; issue the credentials with the same policy files, profile and TTL as the session");
+        }
+      } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+        throw mismatch("handoff", "cannot compare the scope of '" + name + "'");
+      }
+    }
+    expected.removeAll(given);
+    if (!expected.isEmpty()) {
+      throw mismatch("handoff", "the effective policy grants " + expected + " but the hand-off does not hold them");
+    }
+    return plan;
+  }
+
+  /** The names of the credentials this policy's brokers would issue: {@code github}, {@code vault-token}, secrets. */
+  private List<String> grantedNames() {
+    List<String> names = new ArrayList<>();
+    if (!policy.repositories().isEmpty()) {
+      names.add("github");
+    }
+    policy.vault().ifPresent(v -> {
+      names.add("vault-token");
+      boolean served = GateRules.of(policy).decide(AccessAction.SECRET_READ.wireName()).decision() == GateDecision.ALLOW;
+      v.secrets().stream().filter(s -> s.access() != VaultSecretPolicy.Access.ON_REQUEST || served)
+          .forEach(s -> names.add(s.name()));
+    });
+    return names;
+  }
+
   boolean isEmpty() {
-    return github.isEmpty() && vault.isEmpty();
+    return github.isEmpty() && vault.isEmpty() && handedOff.isEmpty();
   }
 
   /** The runtime gate's rules, which decide the agent API's actions. */
@@ -75,6 +145,7 @@ final class CredentialPlan {
   /** The brokers in issue order: GitHub, then Vault. */
   List<CredentialBroker> brokers() {
     List<CredentialBroker> brokers = new ArrayList<>();
+    handedOff.ifPresent(brokers::add);
     github.ifPresent(brokers::add);
     vault.ifPresent(brokers::add);
     return brokers;

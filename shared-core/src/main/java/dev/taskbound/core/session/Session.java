@@ -146,30 +146,19 @@ public final class Session implements AutoCloseable {
     PolicyConfinement confinement;
     try {
       spec.openListener().entering(OpenPhase.POLICY);
+      // Read and deleted first: a hand-off never outlives an open, whatever fails next.
+      Optional<CredentialHandoff> handoff = spec.credentialHandoff().map(CredentialHandoff::take);
       // The org ceiling's read-only token is minted and revoked here, before any credential of the session.
       org = spec.orgCeiling()
           .map(location -> OrgCeiling.read(location, spec.credentialSources(), spec.repositoryCeiling(),
               spec.sessionRoot()));
-      EffectivePolicy resolved = org.isPresent()
-          ? org.get().resolve(spec.policyFiles(), spec.profile())
-          : PolicyResolver.resolve(spec.policyFiles(), spec.profile());
-      if (spec.ttl().isPresent()) {
-        resolved = resolved.narrowTtl(spec.ttl().get());
-      }
-      if (spec.backend().isPresent()) {
-        resolved = resolved.narrowBackend(spec.backend().get());
-      }
-      if (!spec.egressAllow().isEmpty()) {
-        resolved = dev.taskbound.core.policy.EgressAllowNarrowing.narrow(resolved, spec.egressAllow(), "--egress-allow");
-      }
-      if (!spec.passEnv().isEmpty()) {
-        resolved = resolved.narrowEnvPass(spec.passEnv());
-      }
-      policy = resolved;
+      policy = resolvePolicy(spec, org);
       confinement = PolicyConfinement.of(policy, spec.workDir(), spec.hostEnvironment(), spec.policyFiles(),
           spec.sessionRoot(), spec.runtimeRoot(), java.nio.file.Path.of("/etc/passwd"));
       // Policy and host configuration must agree before anything exists (exit 122 otherwise).
-      plan = CredentialPlan.of(policy, spec.credentialSources(), spec.clock());
+      plan = handoff.isPresent()
+          ? CredentialPlan.handedOff(policy, handoff.get(), spec.credentialSources())
+          : CredentialPlan.of(policy, spec.credentialSources(), spec.clock());
       registries = RegistryFiles.resolve(policy.registries(), spec.hostEnvironment());
       modelKeys = ModelKeys.resolve(policy.registries(), policy.inspect(), spec.hostEnvironment());
     } catch (TaskboundException e) {
@@ -1075,6 +1064,30 @@ public final class Session implements AutoCloseable {
       report = runner.run(journal);
     }
     return writeReports(record, report);
+  }
+
+  /**
+   * The effective policy of {@code spec}: its files under the org ceiling when one was read, then
+   * narrowed by the spec's TTL, backend, egress and passed variables. Shared by the open and by
+   * {@link CredentialIssue}, which must grant exactly what the session's open will expect.
+   */
+  static EffectivePolicy resolvePolicy(SessionSpec spec, Optional<OrgCeiling> org) {
+    EffectivePolicy resolved = org.isPresent()
+        ? org.get().resolve(spec.policyFiles(), spec.profile())
+        : PolicyResolver.resolve(spec.policyFiles(), spec.profile());
+    if (spec.ttl().isPresent()) {
+      resolved = resolved.narrowTtl(spec.ttl().get());
+    }
+    if (spec.backend().isPresent()) {
+      resolved = resolved.narrowBackend(spec.backend().get());
+    }
+    if (!spec.egressAllow().isEmpty()) {
+      resolved = dev.taskbound.core.policy.EgressAllowNarrowing.narrow(resolved, spec.egressAllow(), "--egress-allow");
+    }
+    if (!spec.passEnv().isEmpty()) {
+      resolved = resolved.narrowEnvPass(spec.passEnv());
+    }
+    return resolved;
   }
 
   public SessionId id() {

@@ -45,8 +45,10 @@ public final class SessionSpec {
   private final List<String> passEnv;
   private final Optional<dev.taskbound.core.policy.GithubPolicyLocation> orgCeiling;
   private final boolean repositoryCeiling;
+  private final Optional<Path> credentialHandoff;
 
   private SessionSpec(Builder b) {
+    this.credentialHandoff = Optional.ofNullable(b.credentialHandoff);
     this.orgCeiling = b.orgCeiling;
     this.repositoryCeiling = b.repositoryCeiling;
     this.task = b.task;
@@ -167,6 +169,11 @@ public final class SessionSpec {
     return credentialSources;
   }
 
+  /** The hand-off file of credentials another host issued ({@code taskbound credentials issue}), if any. */
+  public Optional<Path> credentialHandoff() {
+    return credentialHandoff;
+  }
+
   /** Whether the run lasts until every process in the sandbox has exited, not only the agent. */
   public boolean waitForAll() {
     return waitForAll;
@@ -236,6 +243,7 @@ public final class SessionSpec {
     private boolean waitForAll;
     private Path inspectionUpstreamTrust;
     private CredentialSources credentialSources = CredentialSources.NONE;
+    private Path credentialHandoff;
     private Optional<java.io.OutputStream> agentStdout = Optional.empty();
     private Optional<java.io.OutputStream> agentStderr = Optional.empty();
     private Optional<java.io.PrintWriter> denialNotices = Optional.empty();
@@ -339,6 +347,16 @@ public final class SessionSpec {
      */
     public Builder credentialSources(CredentialSources sources) {
       this.credentialSources = Objects.requireNonNull(sources, "sources");
+      return this;
+    }
+
+    /**
+     * Credentials issued elsewhere ({@code taskbound credentials issue} on a CI controller) instead of
+     * by this host's brokers: the open reads the 0600 file and deletes it before anything else, and
+     * refuses it (exit 122) unless it grants exactly what the effective policy grants.
+     */
+    public Builder credentialHandoff(Path file) {
+      this.credentialHandoff = Objects.requireNonNull(file, "file");
       return this;
     }
 

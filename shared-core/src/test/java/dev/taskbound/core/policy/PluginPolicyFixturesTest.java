@@ -28,6 +28,7 @@ class PluginPolicyFixturesTest {
   private static final Path ROOT = Path.of(System.getProperty("taskbound.repo.root"));
   private static final Path PLUGIN_RESOURCES = ROOT.resolve("jenkins-plugin/src/test/resources");
   private static final Path JENKINS_DOC = ROOT.resolve("docs/jenkins.md");
+  private static final Path PLATFORM_DOC = ROOT.resolve("docs/platform-teams.md");
 
   /** A {@code ceilingPolicy: |} block of a JCasC example: the indented lines after it. */
   private static final Pattern CASC_CEILING = Pattern.compile("(?m)^( *)ceilingPolicy: \\|\\n((?:\\1  .*\\n)+)");
@@ -57,6 +58,16 @@ class PluginPolicyFixturesTest {
     for (int i = 0; i < ceilings.size(); i++) {
       Path file = Files.writeString(dir.resolve("jenkins-md-ceiling-" + (i + 1) + ".yml"), ceilings.get(i));
       assertPassesPolicyCheck(file);
+    }
+  }
+
+  @Test
+  void everyJenkinsCeilingInThePlatformTeamsDocPassesPolicyCheck() throws IOException {
+    List<String> ceilings = cascCeilings(Files.readString(PLATFORM_DOC));
+    assertThat(ceilings).as("ceilingPolicy examples in " + PLATFORM_DOC).isNotEmpty();
+
+    for (int i = 0; i < ceilings.size(); i++) {
+      assertPassesPolicyCheck(Files.writeString(dir.resolve("platform-md-ceiling-" + (i + 1) + ".yml"), ceilings.get(i)));
     }
   }
 

@@ -1,0 +1,325 @@
+package io.jenkins.plugins.taskbound;
+
+import com.cloudbees.plugins.credentials.CredentialsProvider;
+import com.cloudbees.plugins.credentials.common.StandardCredentials;
+import com.cloudbees.plugins.credentials.common.StandardUsernamePasswordCredentials;
+import edu.umd.cs.findbugs.annotations.CheckForNull;
+import edu.umd.cs.findbugs.annotations.NonNull;
+import hudson.AbortException;
+import hudson.FilePath;
+import hudson.model.Run;
+import hudson.model.TaskListener;
+import hudson.remoting.VirtualChannel;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import jenkins.MasterToSlaveFileCallable;
+import jenkins.model.Jenkins;
+import net.sf.json.JSONArray;
+import net.sf.json.JSONObject;
+import org.jenkinsci.plugins.plaincredentials.StringCredentials;
+
+/**
+ * Credentials held by the controller (issue 13): the GitHub App key and the Vault login stay in the
+ * Jenkins Credentials store and in the controller's memory. For each block the controller runs the
+ * core's {@code taskbound credentials issue} itself, with those secrets in the process's environment
+ * only (never on a command line), for the block's checked policy files; the issued values alone go to
+ * the agent as a 0600 hand-off file in the step's own directory under {@code <workspace>@tmp}, which
+ * {@code session start --credentials-handoff} reads and deletes. The controller keeps the issue's
+ * journal under {@code $JENKINS_HOME/taskbound/credentials} and revokes from it at block end and
+ * from the backstop ({@code taskbound credentials revoke}).
+ */
+final class ControllerCredentials {
+  /** How long the controller waits for the core to issue or revoke (the brokers retry transient faults). */
+  private static final long TIMEOUT_SECONDS = 180;
+
+  /**
+   * What the controller issued for a block.
+   *
+   * @param agentHandoff the hand-off file on the agent, for {@code --credentials-handoff}
+   * @param journal the controller's journal directory, for the revocation
+   * @param values the issued values (and the variables carrying them), to mask in the build log
+   */
+  record Issued(@NonNull String agentHandoff, @NonNull String journal, @NonNull List<String> values) {}
+
+  private ControllerCredentials() {}
+
+  /** Whether a GitHub App or a Vault login is configured for the controller to issue with. */
+  static boolean configured() {
+    TaskboundGlobalConfiguration c = TaskboundGlobalConfiguration.get();
+    return c.getGithubAppCredentialsId() != null || c.getVaultCredentialsId() != null;
+  }
+
+  /**
+   * Issues what the block's effective policy grants, on the controller, and hands it to the agent.
+   *
+   * @param checked the block's command on the agent, its policies the checked snapshots
+   * @param toolDir the step's own directory on the agent ({@code <workspace>@tmp/taskbound})
+   * @return null when nothing is configured or the policy grants no credentials
+   * @throws AbortException with the core's last line when issuing fails (what was issued is revoked)
+   */
+  @CheckForNull
+  static Issued issue(@NonNull Run<?, ?> run, @NonNull EnvelopeCommand checked, @NonNull FilePath toolDir,
+      @NonNull TaskListener listener) throws IOException, InterruptedException {
+    if (!configured()) {
+      return null;
+    }
+    Map<String, String> secrets = issuerEnvironment(run);
+    Path work = Files.createDirectories(root().resolve("issue"));
+    Path dir = Files.createTempDirectory(work, "block-", PosixFilePermissions.asFileAttribute(
+        PosixFilePermissions.fromString("rwx------")));
+    try {
+      VirtualChannel channel = toolDir.getChannel();
+      List<String> policies = new ArrayList<>();
+      int i = 0;
+      for (String policy : checked.policies()) {
+        policies.add(copyHere(new FilePath(channel, policy), dir.resolve("policy-" + i++ + ".yml")));
+      }
+      String ceiling = checked.ceiling() == null ? null : copyHere(new FilePath(channel, checked.ceiling()),
+          dir.resolve("ceiling.yml"));
+      Path handoff = dir.resolve("handoff.json");
+      EnvelopeCommand here = new EnvelopeCommand(controllerJava(), controllerJar(), checked.task(), policies, ceiling,
+          checked.profile(), checked.sandbox(), checked.image(), checked.ttl(), checked.evidenceDir());
+      Result result = runCore(here.credentialsIssue(root().resolve("credentials").toString(), handoff.toString()),
+          secrets);
+      listener.getLogger().print(result.err());
+      if (result.status() != 0) {
+        List<String> lines = result.err().lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
+        String meaning = EnvelopeExit.message(result.status());
+        throw new AbortException("taskbound: the controller could not issue the block's credentials (exit "
+            + result.status() + "): " + (lines.isEmpty() ? "no message" : lines.get(lines.size() - 1))
+            + (meaning == null ? "" : "\n" + meaning));
+      }
+      String journal = result.out().strip();
+      if (journal.isEmpty()) {
+        return null; // the policy grants nothing: the session opens without a hand-off
+      }
+      byte[] bytes = Files.readAllBytes(handoff);
+      List<String> values = values(new String(bytes, StandardCharsets.UTF_8));
+      FilePath target = toolDir.child("handoff-" + UUID.randomUUID() + ".json");
+      target.act(new WritePrivate(bytes));
+      return new Issued(target.getRemote(), journal, values);
+    } finally {
+      deleteTree(dir); // the controller's copy of the hand-off goes at once, whatever happened
+    }
+  }
+
+  /**
+   * Revokes what the controller issued for a block ({@code taskbound credentials revoke}); the core's
+   * lines go to the build log. A lookup that fails (a credential deleted since) still revokes the
+   * GitHub token, which needs only itself, and fails the Vault steps naming what is missing.
+   *
+   * @return whether everything was revoked
+   */
+  static boolean revoke(@NonNull Run<?, ?> run, @NonNull String journal, @NonNull TaskListener listener)
+      throws IOException, InterruptedException {
+    Map<String, String> secrets;
+    try {
+      secrets = issuerEnvironment(run);
+    } catch (AbortException e) {
+      listener.getLogger().println(e.getMessage() + "; revoking without it");
+      secrets = Map.of();
+    }
+    Result result = runCore(EnvelopeCommand.credentialsRevoke(controllerJava(), controllerJar(), journal), secrets);
+    listener.getLogger().print(result.err());
+    if (result.status() != 0) {
+      listener.getLogger().println("taskbound: the controller's revocation exited " + result.status() + "; retry on the"
+          + " controller with: " + String.join(" ", revokeCommandFor(journal)));
+    }
+    return result.status() == 0;
+  }
+
+  /** The command an administrator runs on the controller to retry a revocation (with the TASKBOUND_* environment). */
+  @NonNull
+  static List<String> revokeCommandFor(@NonNull String journal) {
+    try {
+      return EnvelopeCommand.credentialsRevoke(controllerJava(), controllerJar(), journal);
+    } catch (IOException | InterruptedException e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      return EnvelopeCommand.credentialsRevoke("java", "taskbound.jar", journal);
+    }
+  }
+
+  /**
+   * The core's host configuration, from the Credentials store as the build sees it: {@code
+   * TASKBOUND_GITHUB_APP_*} and {@code TASKBOUND_VAULT_*}. Only ever a process environment.
+   *
+   * @throws AbortException naming the id that is missing or of a type that is not accepted
+   */
+  @NonNull
+  static Map<String, String> issuerEnvironment(@NonNull Run<?, ?> run) throws AbortException {
+    TaskboundGlobalConfiguration c = TaskboundGlobalConfiguration.get();
+    Map<String, String> env = new LinkedHashMap<>();
+    if (c.getGithubAppCredentialsId() != null) {
+      TaskboundGitHubAppCredentials app = CredentialsProvider.findCredentialById(c.getGithubAppCredentialsId(),
+          TaskboundGitHubAppCredentials.class, run);
+      if (app == null || app.getAppId() == null) {
+        throw new AbortException("taskbound: the GitHub App credentials '" + c.getGithubAppCredentialsId() + "' (Manage"
+            + " Jenkins » System » Taskbound) are not in the Credentials store this build sees, or have no App ID;"
+            + " accepted: a 'Taskbound GitHub App' credential");
+      }
+      env.put("TASKBOUND_GITHUB_APP_ID", app.getAppId());
+      env.put("TASKBOUND_GITHUB_APP_KEY", app.getPrivateKey().getPlainText());
+      if (app.getApiUrl() != null) {
+        env.put("TASKBOUND_GITHUB_API_URL", app.getApiUrl());
+      }
+    }
+    if (c.getVaultCredentialsId() != null) {
+      if (c.getVaultAddress() == null) {
+        throw new AbortException("taskbound: Vault login credentials are configured but no Vault address; set it in"
+            + " Manage Jenkins » System » Taskbound");
+      }
+      StandardCredentials login = CredentialsProvider.findCredentialById(c.getVaultCredentialsId(),
+          StandardCredentials.class, run);
+      env.put("TASKBOUND_VAULT_ADDR", c.getVaultAddress());
+      if (c.getVaultNamespace() != null) {
+        env.put("TASKBOUND_VAULT_NAMESPACE", c.getVaultNamespace());
+      }
+      if (login instanceof StringCredentials token) {
+        env.put("TASKBOUND_VAULT_AUTH", "token");
+        env.put("TASKBOUND_VAULT_TOKEN", token.getSecret().getPlainText());
+      } else if (login instanceof StandardUsernamePasswordCredentials appRole) {
+        env.put("TASKBOUND_VAULT_AUTH", "approle");
+        env.put("TASKBOUND_VAULT_ROLE_ID", appRole.getUsername());
+        env.put("TASKBOUND_VAULT_SECRET_ID", appRole.getPassword().getPlainText());
+        if (c.getVaultAuthMount() != null) {
+          env.put("TASKBOUND_VAULT_AUTH_MOUNT", c.getVaultAuthMount());
+        }
+      } else {
+        throw new AbortException("taskbound: the Vault login credentials '" + c.getVaultCredentialsId() + "' are "
+            + (login == null ? "not in the Credentials store this build sees" : "of another type")
+            + "; accepted: secret text (a Vault token) or username with password (AppRole role id and secret id)");
+      }
+    }
+    return env;
+  }
+
+  /**
+   * The values a hand-off carries (each credential's value and the variables that carry it), read
+   * with json-lib on the controller; never logged.
+   */
+  @NonNull
+  static List<String> values(@NonNull String handoff) {
+    List<String> values = new ArrayList<>();
+    JSONArray credentials = JSONObject.fromObject(handoff).optJSONArray("credentials");
+    if (credentials == null) {
+      return values;
+    }
+    for (int i = 0; i < credentials.size(); i++) {
+      JSONObject c = credentials.getJSONObject(i);
+      values.add(c.optString("value", ""));
+      JSONObject env = c.optJSONObject("environment");
+      if (env != null) {
+        for (Object key : env.keySet()) {
+          values.add(env.optString(String.valueOf(key), ""));
+        }
+      }
+    }
+    values.removeIf(String::isBlank);
+    return List.copyOf(new java.util.LinkedHashSet<>(values));
+  }
+
+  /** {@code $JENKINS_HOME/taskbound}: the controller's copy of the core and its journals. */
+  private static Path root() {
+    return Jenkins.get().getRootDir().toPath().resolve("taskbound");
+  }
+
+  private static String controllerJava() {
+    return System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+  }
+
+  /** The controller's copy of the bundled core, in the same digest-keyed cache the agents use. */
+  private static String controllerJar() throws IOException, InterruptedException {
+    return EnvelopeInputs.cachedJar(new FilePath(Jenkins.get().getRootDir())).getRemote();
+  }
+
+  private static String copyHere(FilePath source, Path target) throws IOException, InterruptedException {
+    try (InputStream in = source.read();
+        OutputStream out = Files.newOutputStream(Files.createFile(target, PosixFilePermissions.asFileAttribute(
+            PosixFilePermissions.fromString("rw-------"))), StandardOpenOption.WRITE)) {
+      in.transferTo(out);
+    }
+    return target.toString();
+  }
+
+  private record Result(int status, String out, String err) {}
+
+  /** Runs the core on the controller with {@code secrets} added to a minimal environment; never a shell. */
+  private static Result runCore(List<String> command, Map<String, String> secrets) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    Map<String, String> env = pb.environment();
+    String path = env.get("PATH");
+    env.clear();
+    env.put("PATH", path == null ? "/usr/bin:/bin" : path);
+    env.put("TASKBOUND_HOME", root().resolve("home").toString());
+    env.putAll(secrets);
+    Process p = pb.start();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    Thread outPump = pump(p.getInputStream(), out, "stdout");
+    Thread errPump = pump(p.getErrorStream(), err, "stderr");
+    if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+      p.destroy();
+      throw new AbortException("taskbound: the core on the controller did not finish within " + TIMEOUT_SECONDS + " s");
+    }
+    outPump.join(TimeUnit.SECONDS.toMillis(10));
+    errPump.join(TimeUnit.SECONDS.toMillis(10));
+    return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  private static Thread pump(InputStream from, ByteArrayOutputStream to, String name) {
+    Thread t = new Thread(() -> {
+      try (InputStream in = from) {
+        in.transferTo(to);
+      } catch (IOException ignored) {
+        // the process ended
+      }
+    }, "taskbound-controller-core-" + name);
+    t.setDaemon(true);
+    t.start();
+    return t;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  /** Writes the hand-off on the agent: a new file, 0600 from its creation, never through a link. */
+  private static final class WritePrivate extends MasterToSlaveFileCallable<Void> {
+    private static final long serialVersionUID = 1L;
+    private final byte[] bytes;
+
+    WritePrivate(byte[] bytes) {
+      this.bytes = bytes.clone();
+    }
+
+    @Override
+    public Void invoke(File file, VirtualChannel channel) throws IOException {
+      Files.write(Files.createFile(file.toPath(), PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rw-------"))), bytes, StandardOpenOption.WRITE);
+      return null;
+    }
+  }
+}

@@ -1,0 +1,189 @@
+package dev.taskbound.core.session;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskbound.core.broker.BrokerException;
+import dev.taskbound.core.broker.IssuedCredential;
+import dev.taskbound.core.broker.Secret;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The credentials a CI controller issued for one session ({@code taskbound credentials issue}),
+ * carried to the host that opens the session as a 0600 file: each credential's value, the variables
+ * and files the agent gets, the scope it was issued for, and for a GitHub token the API it revokes
+ * at. The App key and the Vault login never enter it. The file is read once and deleted by the
+ * open ({@link #take}); a file readable by others, a link or a second read are refused.
+ */
+final class CredentialHandoff {
+  /** The format's name and version, the file's first field. */
+  static final String FORMAT = "taskbound-credential-handoff/1";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** One handed-off credential and the scope the issuer recorded for it. */
+  record Entry(IssuedCredential credential, JsonNode scope, Optional<String> apiUrl) {}
+
+  private final List<Entry> entries;
+
+  private CredentialHandoff(List<Entry> entries) {
+    this.entries = List.copyOf(entries);
+  }
+
+  List<Entry> entries() {
+    return entries;
+  }
+
+  /**
+   * Writes {@code entries} to {@code file}, which must not exist yet (created 0600, never through a
+   * link).
+   *
+   * @throws BrokerException (exit 122) if the file exists or cannot be written; nothing is left
+   */
+  static void write(Path file, List<Entry> entries) {
+    ObjectNode root = JSON.createObjectNode().put("format", FORMAT);
+    ArrayNode list = root.putArray("credentials");
+    for (Entry e : entries) {
+      IssuedCredential c = e.credential();
+      ObjectNode node = list.addObject().put("name", c.name()).put("kind", c.kind()).put("value", c.value().reveal());
+      c.expiresAt().ifPresent(t -> node.put("expires_at", t.toString()));
+      ObjectNode env = node.putObject("environment");
+      new java.util.TreeMap<>(c.environment()).forEach(env::put);
+      ObjectNode files = node.putObject("files");
+      new java.util.TreeMap<>(c.files()).forEach((k, v) -> files.put(k, v.reveal()));
+      node.set("scope", e.scope());
+      e.apiUrl().ifPresent(u -> node.put("api_url", u));
+    }
+    byte[] bytes;
+    try {
+      bytes = JSON.writeValueAsBytes(root);
+    } catch (IOException e) {
+      throw failure(file, "cannot encode it (" + e.getClass().getSimpleName() + ")");
+    }
+    try (OutputStream out = Files.newOutputStream(Files.createFile(file,
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))), StandardOpenOption.WRITE)) {
+      out.write(bytes);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      throw failure(file, "it already exists; accepted: a path that does not exist yet");
+    } catch (IOException e) {
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException ignored) { // NOPMD: the write's failure is the one to report
+        // nothing more to do
+      }
+      throw failure(file, "cannot write it (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  /**
+   * Reads the hand-off in {@code file} and deletes it, whatever its content: a refused hand-off is
+   * not left for another reader.
+   *
+   * @throws BrokerException (exit 122) if it is missing, a link, not a regular file, readable or
+   *     writable by anyone but its owner, or not a hand-off; the message never quotes a value
+   */
+  static CredentialHandoff take(Path file) {
+    try {
+      if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+        throw failure(file, Files.exists(file, LinkOption.NOFOLLOW_LINKS)
+            ? "it is not a regular file (a link or a directory); accepted: the 0600 file 'credentials issue' wrote"
+            : "it does not exist (a hand-off is read once, then deleted)");
+      }
+      Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+      if (mode.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+        throw failure(file, "its mode is " + PosixFilePermissions.toString(mode) + "; accepted: rw------- (0600)");
+      }
+      byte[] bytes = Files.readAllBytes(file);
+      return parse(file, bytes);
+    } catch (IOException e) {
+      throw failure(file, "cannot read it (" + e.getClass().getSimpleName() + ")");
+    } finally {
+      try {
+        Files.deleteIfExists(file);
+      } catch (IOException e) { // NOPMD: reported below only if nothing else failed
+        throw failure(file, "cannot delete it after reading (" + e.getClass().getSimpleName() + ")");
+      }
+    }
+  }
+
+  private static CredentialHandoff parse(Path file, byte[] bytes) {
+    JsonNode root;
+    try {
+      root = JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw failure(file, "it is not JSON; accepted: the file 'credentials issue' wrote");
+    }
+    if (root == null || !FORMAT.equals(root.path("format").asText())) {
+      throw failure(file, "its format is not " + FORMAT);
+    }
+    List<Entry> entries = new ArrayList<>();
+    int index = 0;
+    for (JsonNode node : root.path("credentials")) {
+      String at = "credentials[" + index++ + "]";
+      String name = text(file, node, "name", at);
+      String kind = text(file, node, "kind", at);
+      if (!Set.of("github-token", "vault-token", "vault-secret").contains(kind)) {
+        throw failure(file, at + ".kind " + dev.taskbound.core.SafeText.quoted(kind) + " is not accepted; accepted:"
+            + " github-token, vault-token, vault-secret");
+      }
+      Secret value = Secret.of(text(file, node, "value", at));
+      Optional<Instant> expires = Optional.empty();
+      if (node.hasNonNull("expires_at")) {
+        try {
+          expires = Optional.of(Instant.parse(node.get("expires_at").asText()));
+        } catch (java.time.format.DateTimeParseException e) {
+          throw failure(file, at + ".expires_at is not an ISO-8601 instant");
+        }
+      }
+      Map<String, String> env = new LinkedHashMap<>();
+      fields(node.path("environment")).forEachRemaining(f -> env.put(f.getKey(), f.getValue().asText()));
+      Map<String, Secret> files = new LinkedHashMap<>();
+      fields(node.path("files")).forEachRemaining(f -> files.put(f.getKey(), Secret.of(f.getValue().asText())));
+      Optional<String> apiUrl = node.hasNonNull("api_url") ? Optional.of(node.get("api_url").asText()) : Optional.empty();
+      entries.add(new Entry(new IssuedCredential(name, kind, value, expires, env, files), node.path("scope"), apiUrl));
+    }
+    if (entries.isEmpty()) {
+      throw failure(file, "it holds no credentials");
+    }
+    return new CredentialHandoff(entries);
+  }
+
+  private static Iterator<Map.Entry<String, JsonNode>> fields(JsonNode node) {
+    return node.isObject() ? node.fields() : java.util.Collections.emptyIterator();
+  }
+
+  private static String text(Path file, JsonNode node, String field, String at) {
+    JsonNode v = node.get(field);
+    if (v == null || !v.isTextual() || v.asText().isEmpty()) {
+      throw failure(file, at + "." + field + " is missing or not a string");
+    }
+    return v.asText();
+  }
+
+  static BrokerException failure(Path file, String detail) {
+    return new BrokerException("handoff", "read the credential hand-off " + file, -1, detail);
+  }
+
+  /** Names what is handed off, never a value. */
+  @Override
+  public String toString() {
+    return "CredentialHandoff" + entries.stream().map(e -> e.credential().name() + ":" + e.credential().kind()).toList();
+  }
+}

@@ -1,0 +1,192 @@
+package dev.taskbound.core.session;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.broker.CredentialBroker;
+import dev.taskbound.core.broker.IssuedCredential;
+import dev.taskbound.core.broker.RevocationContext;
+import dev.taskbound.core.broker.Revocations;
+import dev.taskbound.core.broker.UndoRecorder;
+import dev.taskbound.core.policy.EffectivePolicy;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Issues a session's credentials on one host (a CI controller, which holds the GitHub App key and
+ * the Vault login) for a session another host opens ({@code taskbound credentials issue}, then
+ * {@code session start --credentials-handoff}). The brokers run exactly as in a session's open, for
+ * the same effective policy, with a teardown journal of their own in {@code
+ * <sessionRoot>/credentials-issued-<random>/} ({@value #FILE}, 0600): every creation is registered
+ * before it happens, so {@link #revoke} (block end, or a backstop after a crash) revokes the child
+ * token, the leases, the GitHub token and the Vault login from the journal alone.
+ */
+public final class CredentialIssue {
+  /** How the journal directory's name starts. */
+  public static final String PREFIX = "credentials-issued-";
+  /** The journal's file name in the directory. */
+  public static final String FILE = "issued-journal.jsonl";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * What was issued: where its revocation is journalled, and one line per credential (name, kind,
+   * fingerprint; never a value).
+   */
+  public record Issued(Path journalDir, List<String> credentials) {
+    public Issued {
+      credentials = List.copyOf(credentials);
+    }
+  }
+
+  private CredentialIssue() {}
+
+  /**
+   * Resolves {@code spec}'s effective policy as the session's open will, issues what it grants with
+   * {@code spec}'s credential sources, and writes the hand-off to {@code handoff} (0600, must not
+   * exist). Of the sources, only those the policy grants from are used. On any failure everything
+   * already issued is revoked and no hand-off is left.
+   *
+   * @return empty, with nothing written, when the policy grants no GitHub or Vault credentials
+   * @throws dev.taskbound.core.TaskboundException 120 for an invalid policy, 122 if a source the
+   *     policy needs is not configured, a broker fails or the hand-off cannot be written
+   */
+  public static Optional<Issued> issue(SessionSpec spec, Path handoff) {
+    Optional<OrgCeiling> org = spec.orgCeiling()
+        .map(location -> OrgCeiling.read(location, spec.credentialSources(), spec.repositoryCeiling(), spec.sessionRoot()));
+    EffectivePolicy policy = Session.resolvePolicy(spec, org);
+    // A controller configures its App and Vault once for every job: only what this policy grants is used.
+    CredentialSources all = spec.credentialSources();
+    CredentialSources used = new CredentialSources(
+        policy.repositories().isEmpty() ? Optional.empty() : all.github(),
+        policy.vault().isEmpty() ? Optional.empty() : all.vault());
+    CredentialPlan plan = CredentialPlan.of(policy, used, spec.clock());
+    if (plan.isEmpty()) {
+      return Optional.empty();
+    }
+    if (Files.exists(handoff, LinkOption.NOFOLLOW_LINKS)) {
+      throw CredentialHandoff.failure(handoff, "it already exists; accepted: a path that does not exist yet");
+    }
+    Path dir = createDir(spec.sessionRoot());
+    Optional<String> apiUrl = spec.credentialSources().github().map(g -> g.apiUrl().toString());
+    try (TeardownJournal journal = TeardownJournal.create(dir.resolve(FILE))) {
+      UndoRecorder undo = recorder(journal);
+      List<CredentialHandoff.Entry> entries = new ArrayList<>();
+      List<String> lines = new ArrayList<>();
+      try {
+        for (CredentialBroker broker : plan.brokers()) {
+          for (IssuedCredential c : broker.issue(undo)) {
+            entries.add(new CredentialHandoff.Entry(c, JSON.valueToTree(plan.scope(c.name(), c.kind())),
+                c.kind().equals("github-token") ? apiUrl : Optional.empty()));
+            lines.add(c.name() + " (" + c.kind() + ") " + c.value().fingerprint());
+          }
+        }
+        CredentialHandoff.write(handoff, entries);
+      } catch (RuntimeException | Error e) {
+        journal.close();
+        TeardownReport undone = revoke(dir, plan.revocationContext());
+        if (!undone.ok()) {
+          e.addSuppressed(new SessionException("revoking what was issued failed: " + undone.failures()
+              + "; retry with: taskbound credentials revoke --journal " + dir, ExitCodes.TEARDOWN));
+        }
+        throw e;
+      }
+      return Optional.of(new Issued(dir, lines));
+    }
+  }
+
+  /** Whether {@code dir} is such a journal directory: a real directory holding the journal as a regular file. */
+  public static boolean isOne(Path dir) {
+    return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+        && Files.isRegularFile(dir.resolve(FILE), LinkOption.NOFOLLOW_LINKS)
+        && !Files.exists(dir.resolve("session.json"), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /**
+   * Revokes every pending entry of the journal in {@code dir}, newest first (the leases and child
+   * token before the Vault login they hang from), each at most once; removes the directory when
+   * nothing failed. Idempotent: a GitHub token already revoked by the session counts as revoked.
+   *
+   * @param revocation Vault entries need its token source (a fresh login, {@link
+   *     CredentialSources#revocationContext()}); GitHub tokens revoke themselves
+   * @throws SessionException (exit 125) if {@code dir} is not such a directory
+   */
+  public static TeardownReport revoke(Path dir, RevocationContext revocation) {
+    if (!isOne(dir)) {
+      throw new SessionException("'" + dir + "' is not a directory 'credentials issue' printed (no " + FILE
+          + " in it)", ExitCodes.USAGE);
+    }
+    List<StepResult> steps = new ArrayList<>();
+    try (TeardownJournal journal = TeardownJournal.read(dir.resolve(FILE))) {
+      for (TeardownJournal.Entry e : journal.pending()) { // newest first
+        if (!Revocations.handles(e.step())) {
+          steps.add(StepResult.failed(e.step(), 0, "unknown step (journal from a newer version?)"));
+          continue;
+        }
+        try {
+          Map<String, Object> handle = JSON.convertValue(e.handle(), new TypeReference<Map<String, Object>>() {});
+          Revocations.revoke(e.step(), handle, revocation);
+          journal.complete(e.id(), "ok", 1, null);
+          steps.add(StepResult.ok(e.step(), 1));
+        } catch (RuntimeException failure) {
+          journal.complete(e.id(), "failed", 1, TeardownRunner.describe(failure));
+          steps.add(StepResult.failed(e.step(), 1, TeardownRunner.describe(failure)
+              + "; retry with: taskbound credentials revoke --journal " + dir));
+        }
+      }
+    }
+    TeardownReport report = new TeardownReport(dir.getFileName().toString(), steps);
+    if (report.ok()) {
+      try {
+        Files.deleteIfExists(dir.resolve(FILE));
+        Files.deleteIfExists(dir);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot remove " + dir, e);
+      }
+    }
+    return report;
+  }
+
+  private static Path createDir(Path sessionRoot) {
+    byte[] random = new byte[8];
+    new SecureRandom().nextBytes(random);
+    Path dir = sessionRoot.toAbsolutePath().normalize().resolve(PREFIX + HexFormat.of().formatHex(random));
+    try {
+      Files.createDirectories(dir.getParent());
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } catch (IOException e) {
+      throw new SessionException("cannot create " + dir + " for the issued credentials' journal: " + e.getMessage()
+          + "; set --session-root to a writable directory", ExitCodes.CREDENTIALS, e);
+    }
+    return dir;
+  }
+
+  private static UndoRecorder recorder(TeardownJournal journal) {
+    return new UndoRecorder() {
+      @Override
+      public int register(String step, Map<String, ?> handle) {
+        return journal.register(step, handle);
+      }
+
+      @Override
+      public void updateHandle(int id, Map<String, ?> handle) {
+        journal.updateHandle(id, handle);
+      }
+
+      @Override
+      public void completed(int id) {
+        journal.complete(id, "ok", 1, null);
+      }
+    };
+  }
+}

@@ -1,0 +1,128 @@
+package dev.taskbound.core.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskbound.core.TaskboundException;
+import dev.taskbound.core.broker.IssuedCredential;
+import dev.taskbound.core.broker.Secret;
+import dev.taskbound.core.policy.EffectivePolicy;
+import dev.taskbound.core.policy.PolicyResolver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The hand-off file between {@code credentials issue} and {@code session start --credentials-handoff}. */
+class CredentialHandoffTest {
+  private static final String TOKEN = "ghs_SENTINELhandoffTOKEN";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  @Test
+  void aWrittenHandoffIsOwnerOnlyAndIsReadOnceThenDeleted() throws Exception {
+    Path file = dir.resolve("handoff.json");
+    CredentialHandoff.write(file, List.of(github("read")));
+
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+    CredentialHandoff taken = CredentialHandoff.take(file);
+
+    assertThat(file).doesNotExist();
+    IssuedCredential c = taken.entries().get(0).credential();
+    assertThat(c.value().reveal()).isEqualTo(TOKEN);
+    assertThat(c.environment()).containsEntry("GH_TOKEN", TOKEN);
+    assertThat(taken.entries().get(0).apiUrl()).contains("http://127.0.0.1:9/api");
+    assertThat(taken.toString()).doesNotContain(TOKEN);
+    assertThatThrownBy(() -> CredentialHandoff.take(file)).isInstanceOf(TaskboundException.class)
+        .hasMessageContaining("does not exist");
+  }
+
+  @Test
+  void aHandoffOthersCanReadIsRefusedAndStillDeleted() throws Exception {
+    Path file = dir.resolve("handoff.json");
+    CredentialHandoff.write(file, List.of(github("read")));
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+
+    assertThatThrownBy(() -> CredentialHandoff.take(file)).isInstanceOf(TaskboundException.class)
+        .hasMessageContaining("rw-r--r--").hasMessageContaining("0600")
+        .satisfies(e -> assertThat(((TaskboundException) e).exitCode()).isEqualTo(122))
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain(TOKEN));
+    assertThat(file).doesNotExist();
+  }
+
+  @Test
+  void aLinkInPlaceOfTheHandoffIsRefused() throws Exception {
+    Path real = dir.resolve("real.json");
+    CredentialHandoff.write(real, List.of(github("read")));
+    Path link = Files.createSymbolicLink(dir.resolve("handoff.json"), real);
+
+    assertThatThrownBy(() -> CredentialHandoff.take(link)).isInstanceOf(TaskboundException.class)
+        .hasMessageContaining("not a regular file");
+    assertThat(real).exists();
+  }
+
+  @Test
+  void anExistingFileIsNeverOverwritten() throws Exception {
+    Path file = Files.writeString(dir.resolve("handoff.json"), "keep");
+
+    assertThatThrownBy(() -> CredentialHandoff.write(file, List.of(github("read"))))
+        .isInstanceOf(TaskboundException.class).hasMessageContaining("already exists");
+    assertThat(file).hasContent("keep");
+  }
+
+  @Test
+  void thePlanAcceptsAHandoffWithThePolicysScopeAndRefusesAWiderOne() throws Exception {
+    EffectivePolicy policy = policy();
+    Path ok = dir.resolve("ok.json");
+    CredentialHandoff.write(ok, List.of(github("read")));
+    Path wider = dir.resolve("wider.json");
+    CredentialHandoff.write(wider, List.of(github("write")));
+
+    CredentialPlan plan = CredentialPlan.handedOff(policy, CredentialHandoff.take(ok), CredentialSources.NONE);
+
+    assertThat(plan.isEmpty()).isFalse();
+    assertThat(plan.github()).isEmpty(); // no App here: nothing to refresh with
+    CredentialHandoff widerHandoff = CredentialHandoff.take(wider);
+    assertThatThrownBy(() -> CredentialPlan.handedOff(policy, widerHandoff, CredentialSources.NONE))
+        .isInstanceOf(TaskboundException.class)
+        .hasMessageContaining("'github' was issued for").hasMessageContaining("\"contents\":\"write\"")
+        .hasMessageContaining("\"contents\":\"read\"");
+  }
+
+  @Test
+  void aHandoffWithoutWhatThePolicyGrantsIsRefused() throws Exception {
+    Path file = dir.resolve("vault.json");
+    IssuedCredential vault = new IssuedCredential("vault-token", "vault-token", Secret.of("hvs.SENTINEL"),
+        Optional.empty(), Map.of("VAULT_TOKEN", "hvs.SENTINEL"), Map.of());
+    CredentialHandoff.write(file, List.of(new CredentialHandoff.Entry(vault, JSON.createObjectNode(), Optional.empty())));
+
+    assertThatThrownBy(() -> CredentialPlan.handedOff(policy(), CredentialHandoff.take(file), CredentialSources.NONE))
+        .isInstanceOf(TaskboundException.class).hasMessageContaining("'vault-token'")
+        .hasMessageContaining("does not grant");
+  }
+
+  private EffectivePolicy policy() throws Exception {
+    Path file = Files.writeString(dir.resolve("task.yml"), String.join("\n",
+        "apiVersion: taskbound.dev/v1",
+        "kind: Task",
+        "spec:",
+        "  github:",
+        "    repositories: [acme/app]",
+        "    permissions: {contents: read}",
+        ""));
+    return PolicyResolver.resolve(List.of(file), Optional.empty());
+  }
+
+  private static CredentialHandoff.Entry github(String access) {
+    IssuedCredential c = new IssuedCredential("github", "github-token", Secret.of(TOKEN), Optional.empty(),
+        Map.of("GH_TOKEN", TOKEN), Map.of());
+    return new CredentialHandoff.Entry(c, JSON.valueToTree(Map.of("repositories", List.of("acme/app"),
+        "permissions", Map.of("contents", access))), Optional.of("http://127.0.0.1:9/api"));
+  }
+}

@@ -41,7 +41,8 @@ class TopCommandsTest {
 
       assertThat(cli.getSubcommands().keySet())
           .as(String.join(" ", args))
-          .containsExactly("run", "policy", "verify", "teardown", "secret", "token", "gate", "session", "help");
+          .containsExactly("run", "policy", "verify", "teardown", "secret", "token", "gate", "session", "approve", "deny",
+              "approvals", "credentials", "help");
     }
   }
 

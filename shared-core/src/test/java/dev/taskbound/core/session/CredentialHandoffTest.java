@@ -107,6 +107,20 @@ class CredentialHandoffTest {
         .hasMessageContaining("does not grant");
   }
 
+  @Test
+  void aHostThatConfiguresItsOwnAppAsWellIsRefusedRatherThanMixingTheTwo() throws Exception {
+    Path file = dir.resolve("both.json");
+    CredentialHandoff.write(file, List.of(github("read")));
+    Path key = Files.writeString(dir.resolve("app.pem"), dev.taskbound.core.broker.TestKeys.pkcs1Pem(
+        dev.taskbound.core.broker.TestKeys.rsa()));
+    CredentialSources own = CredentialSources.fromEnvironment(Map.of(
+        "TASKBOUND_GITHUB_APP_ID", "1", "TASKBOUND_GITHUB_APP_KEY_FILE", key.toString()));
+
+    assertThatThrownBy(() -> CredentialPlan.handedOff(policy(), CredentialHandoff.take(file), own))
+        .isInstanceOf(TaskboundException.class).hasMessageContaining("accepted: one of the two");
+    assertThat(file).doesNotExist();
+  }
+
   private EffectivePolicy policy() throws Exception {
     Path file = Files.writeString(dir.resolve("task.yml"), String.join("\n",
         "apiVersion: taskbound.dev/v1",

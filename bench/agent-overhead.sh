@@ -17,6 +17,10 @@
 # With BASE_REF (a commit, exported with git archive and built offline in the scratch directory) or
 # BASE_JAR (a jar), a third side runs the same inside run with the base build (BASE_REF's launcher,
 # else this one, with the base jar), interleaved with the other two, and the ratio of what each adds.
+#
+# RT=1 runs every measured command at real-time priority (chrt -r 5; root), as session-overhead.sh
+# does: on a machine busy with other work the figures then come near an idle machine's. Every
+# command here is bounded (the stand-in's script ends each conversation; the policy's TTL is 5m).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -96,9 +100,11 @@ export PATH="$claude_bin:$PATH" ANTHROPIC_API_KEY=sk-ant-api03-bench-stand-in \
 mkdir -p "$TASKBOUND_RUNTIME_DIR" "$work/home-out" "$work/home-in"
 prompt="Write agent-wrote.txt and try blocked.test"
 now() { date +%s%N; }
+prio=()
+[ "${RT:-0}" != 1 ] || prio=(chrt -r 5)
 
 outside() { # $1: workspace
-  (cd "$1" && HOME="$work/home-out" ip netns exec "$ns" claude -p "$prompt" --allowedTools Bash) > "$1.log" 2>&1
+  (cd "$1" && HOME="$work/home-out" ${prio[@]+"${prio[@]}"} ip netns exec "$ns" claude -p "$prompt" --allowedTools Bash) > "$1.log" 2>&1
 }
 inside() { in_envelope "$1" "$repo/bin/taskbound" "${TASKBOUND_JAR:-}"; }
 base() { in_envelope "$1" "$base_launcher" "$base_jar"; }
@@ -106,7 +112,7 @@ in_envelope() { # WORKSPACE LAUNCHER JAR: the agent runs as the workspace's owne
   # private /tmp and an environment allow-list: the stand-ins' CAs go in the workspace, Claude Code's settings by name
   cp "$work/cas.pem" "$1/.cas.pem"
   chown -R nobody:nogroup "$1"
-  (cd "$1" && HOME="$work/home-in" NODE_EXTRA_CA_CERTS="$1/.cas.pem" env ${3:+TASKBOUND_JAR="$3"} "$2" run --task BENCH \
+  (cd "$1" && HOME="$work/home-in" NODE_EXTRA_CA_CERTS="$1/.cas.pem" ${prio[@]+"${prio[@]}"} env ${3:+TASKBOUND_JAR="$3"} "$2" run --task BENCH \
     --policy "$work/policy.yml" --out "$work/out" --timings \
     --pass-env ANTHROPIC_API_KEY,ANTHROPIC_BASE_URL,NODE_EXTRA_CA_CERTS,DISABLE_AUTOUPDATER \
     --pass-env CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC -- claude -p "$prompt" --allowedTools Bash) > "$1.log" 2>&1

@@ -5,6 +5,9 @@
 #      new tunnels per second with 4 client threads (rounds, paths interleaved round by round)
 #   3. CONCURRENT tunnels held open at once: success and each proxy's RSS
 #   4. per-command overhead of entering the netns sandbox (SandboxStartBench)
+#   5. the inspected path (issue 15): a host the gateway inspects (TLS terminated with a session CA,
+#      each request read and decided, TLS to the origin verified) against the same gateway's opaque
+#      tunnel and squid with `ssl_bump bump all` (squid-openssl): throughput, p99, connections per second
 # The origin is nginx with a self-signed certificate on 127.0.0.1. Taskbound's path is what an
 # agent sees: the client runs inside a real netns sandbox whose listening socket was handed to the
 # gateway (a standalone JVM, GatewayMain, so its RSS and CPU are its own), so the gateway accepts
@@ -19,7 +22,7 @@
 # Every server it starts is stopped on exit.
 #
 #   bench/proxy-bench.sh [SIZE_MIB] [RUNS] [CONCURRENT]     (defaults 1024 3 1000)
-# Environment: SECTIONS (default 1234: which measurements to run), LATENCY_OPS (1000 per path),
+# Environment: SECTIONS (default 12345: which measurements to run), LATENCY_OPS (1000 per path),
 #   LATENCY_ROUNDS (4: rounds of own-JVM latency clients, 2a'),
 #   RATE_THREADS (4), RATE_SECONDS (4 per path and round), RATE_ROUNDS (5), RATE_MAX_OPS (20000).
 set -euo pipefail
@@ -32,10 +35,10 @@ rate_rounds=${RATE_ROUNDS:-5}
 rate_threads=${RATE_THREADS:-4}
 latency_ops=${LATENCY_OPS:-1000}
 rate_max_ops=${RATE_MAX_OPS:-20000}
-sections=${SECTIONS:-1234}
+sections=${SECTIONS:-12345}
 
 need=()
-command -v squid >/dev/null || need+=(squid)
+command -v squid >/dev/null || need+=(squid-openssl) # squid with TLS, for section 5's ssl_bump
 command -v tinyproxy >/dev/null || need+=(tinyproxy)
 command -v nginx >/dev/null || need+=(nginx-light)
 command -v curl >/dev/null || need+=(curl)
@@ -49,9 +52,11 @@ fi
 
 [ -d shared-core/target/test-classes/dev/taskbound/core/clients/bench ] \
   || ./mvnw -B -q -o -Djenkins.skip -pl shared-core test-compile
-# The sandbox hands its listening socket to the gateway through junixsocket: its jars are needed.
+# The sandbox hands its listening socket to the gateway through junixsocket: its jars are needed;
+# the inspecting gateway (section 5) needs more of the runtime classpath (BouncyCastle, Jackson).
 junixsocket=$(./mvnw -q -Djenkins.skip -pl shared-core dependency:build-classpath \
-  -DincludeArtifactIds=junixsocket-common,junixsocket-native-common -Dmdep.outputFile=/dev/stdout)
+  -DincludeScope=runtime \
+  -Dmdep.outputFile=/dev/stdout)
 cp="$PWD/shared-core/target/classes:$PWD/shared-core/target/test-classes:$junixsocket"
 
 ulimit -n 20000 2>/dev/null || true
@@ -62,6 +67,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   [ -f "$work/squid.pid" ] && kill "$(cat "$work/squid.pid")" 2>/dev/null || true
+  [ -f "$work/squid-bump.pid" ] && kill "$(cat "$work/squid-bump.pid")" 2>/dev/null || true
   for p in "${pids[@]}"; do
     for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$p" 2>/dev/null || true
@@ -84,7 +90,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 
 # --- origin: nginx, TLS, a SIZE_MIB file and a small response ---------------------------------
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=127.0.0.1 \
-  -addext "subjectAltName=IP:127.0.0.1" -keyout "$work/origin.key" -out "$work/origin.pem" 2>/dev/null
+  -addext "subjectAltName=IP:127.0.0.1,DNS:origin.test,DNS:opaque.test" -keyout "$work/origin.key" -out "$work/origin.pem" 2>/dev/null
 mkdir -p "$work/www" "$work/nginx"
 truncate -s "${size_mib}M" "$work/www/big"
 origin_port=$(free_port)
@@ -362,6 +368,121 @@ if [[ $sections == *4* ]]; then
 echo
 echo "4. per-command overhead of the netns sandbox (agent 'true'), SandboxStartBench"
 java $opens -cp "$cp" dev.taskbound.core.sandbox.SandboxStartBench netns 20 | sed 's/^/  /'
+fi
+
+if [[ $sections == *5* ]]; then
+# --- 5. the inspected path (issue 15) -------------------------------------------------------------
+# Names, since inspection is by host name: origin.test is inspected, opaque.test is the same origin
+# through the same gateway as an opaque tunnel (the baseline). squid bumps every tunnel with a CA of
+# its own and verifies the origin against origin.pem, as the gateway does. Host clients, one hop each.
+echo
+echo "5. the inspected path: the gateway inspecting origin.test (session CA, each request read and decided,"
+echo "   origin TLS verified) against its own opaque tunnel (opaque.test) and squid 'ssl_bump bump all'"
+if ! squid -v | grep -q -- '--with-openssl'; then
+  [ "$(id -u)" -eq 0 ] || { echo "squid without TLS support: install squid-openssl (apt-get install squid-openssl)" >&2; exit 2; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends squid-openssl >/dev/null
+fi
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=bench squid bump CA" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+  -keyout "$work/bump-ca.key" -out "$work/bump-ca.pem" 2>/dev/null
+certgen=/usr/lib/squid/security_file_certgen
+"$certgen" -c -s "$work/ssl_db" -M 16MB >/dev/null
+chown -R proxy "$work/ssl_db" 2>/dev/null || true
+chmod 644 "$work/bump-ca.key"
+printf '127.0.0.1 origin.test opaque.test\n' > "$work/hosts"
+bump_port=$(free_port)
+cat > "$work/squid-bump.conf" <<SQUIDCONF
+http_port 127.0.0.1:$bump_port ssl-bump tls-cert=$work/bump-ca.pem tls-key=$work/bump-ca.key generate-host-certificates=on dynamic_cert_mem_cache_size=16MB
+sslcrtd_program $certgen -s $work/ssl_db -M 16MB
+sslcrtd_children 8 startup=2 idle=1
+ssl_bump bump all
+tls_outgoing_options cafile=$work/origin.pem
+hosts_file $work/hosts
+acl bench_dst port $origin_port
+http_access allow localhost bench_dst
+http_access deny all
+cache deny all
+cache_mem 8 MB
+access_log none
+cache_log $work/squid-bump-cache.log
+pid_filename $work/squid-bump.pid
+coredump_dir $work
+max_filedescriptors 16384
+shutdown_lifetime 0 seconds
+SQUIDCONF
+squid -N -f "$work/squid-bump.conf" 2>"$work/squid-bump.err" &
+pids+=($!)
+wait_port "$bump_port" squid-bump
+insp_port=$(free_port)
+java $gateway_flags $opens -cp "$cp" dev.taskbound.core.clients.bench.GatewayMain "$work/gw-insp.sock" 4096 \
+  "origin.test:$origin_port" "opaque.test:$origin_port" --pin origin.test=127.0.0.1 --pin opaque.test=127.0.0.1 \
+  --inspect origin.test --upstream-ca "$work/origin.pem" --ca-out "$work/session-ca.pem" --tcp "$insp_port" \
+  > "$work/gateway-insp.out" 2>"$work/gateway-insp.err" &
+pids+=($!)
+for _ in $(seq 100); do grep -q '^ready' "$work/gateway-insp.out" 2>/dev/null && break; sleep 0.1; done
+grep -q '^ready' "$work/gateway-insp.out" || { cat "$work/gateway-insp.err" >&2; exit 1; }
+spec5() { # path -> proxy port, host name, the CA its client trusts
+  case $1 in
+    opaque) echo "$insp_port opaque.test $work/origin.pem" ;;
+    inspected) echo "$insp_port origin.test $work/session-ca.pem" ;;
+    squid-bump) echo "$bump_port origin.test $work/bump-ca.pem" ;;
+  esac
+}
+paths5="opaque inspected squid-bump"
+echo "   5a. throughput: ${size_mib} MiB, curl, median of $runs, paths interleaved (MB/s after the first byte)"
+for p in $paths5; do : > "$work/t5.$p"; done
+for _ in $(seq "$runs"); do
+  for p in $paths5; do
+    read -r port host ca <<< "$(spec5 "$p")"
+    curl -sS -o /dev/null -x "http://127.0.0.1:$port" --cacert "$ca" -w '%{size_download} %{time_starttransfer} %{time_total}\n' \
+      "https://$host:$origin_port/big" | awk '{ printf "%.0f\n", $1 / ($3 - $2) }' >> "$work/t5.$p"
+  done
+done
+opaque_tp=$(median < "$work/t5.opaque"); bump_tp=$(median < "$work/t5.squid-bump")
+for p in $paths5; do
+  awk -v p="$p" -v m="$(median < "$work/t5.$p")" -v o="$opaque_tp" -v b="$bump_tp" -v all="$(tr '\n' ' ' < "$work/t5.$p")" \
+    'BEGIN { printf "     %-11s %8.0f MB/s  %.2fx opaque  %.2fx squid-bump   (runs: %s)\n", p, m/1e6, m/o, m/b, all }'
+done
+rounds5=${LATENCY_ROUNDS:-4}
+echo "   5b. latency: new connection + CONNECT + TLS + GET /small, 1 client thread, $latency_ops per path,"
+echo "       a client JVM per path (each trusts its own CA), $rounds5 rounds in turn, samples pooled"
+mkdir -p "$work/samples5"
+export TUNNELBENCH_SAMPLES_DIR="$work/samples5"
+for _ in $(seq "$rounds5"); do
+  for p in $paths5; do
+    read -r port host ca <<< "$(spec5 "$p")"
+    java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench latency "$p=127.0.0.1:$port" \
+      "$host" "$origin_port" "$ca" $(( latency_ops / rounds5 )) 300 > /dev/null 2>"$work/latency5.err" \
+      || { cat "$work/latency5.err" >&2; exit 1; }
+  done
+done
+unset TUNNELBENCH_SAMPLES_DIR
+pct5() { sort -g "$1" | awk -v q="$2" '{a[NR]=$1} END {i=int(q*NR+0.999999); if (i<1) i=1; print a[i]}'; }
+o50=$(pct5 "$work/samples5/opaque.samples" 0.5); o99=$(pct5 "$work/samples5/opaque.samples" 0.99)
+for p in $paths5; do
+  f="$work/samples5/$p.samples"
+  awk -v p="$p" -v n="$(wc -l < "$f")" -v a="$(pct5 "$f" 0.5)" -v b="$(pct5 "$f" 0.99)" -v oa="$o50" -v ob="$o99" \
+    'BEGIN { printf "     %-11s p50 %6.3f ms  p99 %6.3f ms   added to opaque: p50 %+6.3f ms  p99 %+6.3f ms  (%d samples)\n", p, a, b, a - oa, b - ob, n }'
+done
+echo "   5c. new connections (CONNECT + TLS + one request) per second, $rate_threads client threads,"
+echo "       ${rate_seconds} s per path per round, $rate_rounds rounds, paths interleaved (medians over rounds)"
+: > "$work/rate5"
+for _ in $(seq "$rate_rounds"); do
+  for p in $paths5; do
+    read -r port host ca <<< "$(spec5 "$p")"
+    line=$(java -cp "$cp" dev.taskbound.core.clients.bench.TunnelBench rate "127.0.0.1:$port" "$host" "$origin_port" \
+      "$ca" "$rate_seconds" "$rate_max_ops" "$rate_threads" 2>"$work/rate5.err" | grep '^rate') || { cat "$work/rate5.err" >&2; exit 1; }
+    echo "$p $line" >> "$work/rate5"
+  done
+done
+for p in $paths5; do
+  rates=$(awk -v p="$p" '$1 == p { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "per_second") print kv[2] } }' "$work/rate5")
+  errors=$(awk -v p="$p" '$1 == p { for (i = 2; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "errors") e += kv[2] } } END { print e + 0 }' "$work/rate5")
+  echo "$p $(echo "$rates" | median) $errors"
+done > "$work/rate5.median"
+awk '{ r[$1] = $2; e[$1] = $3; n[NR] = $1 } END { for (i = 1; i <= NR; i++) { p = n[i]
+  printf "     %-11s %6.0f per second  %.2fx opaque  %.2fx squid-bump   errors %d\n", p, r[p], r[p] / r["opaque"], r[p] / r["squid-bump"], e[p] } }' "$work/rate5.median"
+echo "   targets (issue 15): inspected throughput >= squid-bump and >= 0.6x opaque; added p99 < 3 ms over opaque"
 fi
 
 echo

@@ -21,6 +21,7 @@ declare -A package_of=(
   [node]=nodejs
   [npm]=npm
   [python3]=python3
+  [mvn]=maven
   [gcc]=gcc
 )
 
@@ -102,6 +103,34 @@ workflow_linters() {
   fi
   echo "$want" > "$manifest"
 }
+
+# InspectedMavenDeployLauncherIT runs `mvn deploy:deploy-file` offline in the sandbox (which reaches
+# only loopback stand-ins): the deploy plugin and what it needs are fetched from Maven Central here,
+# into a repository of their own the test copies.
+MAVEN_DEPLOY_PLUGIN_VERSION=3.1.2
+MAVEN_DEPLOY_DIR=$AGENT_PREFIX/maven-deploy
+maven_deploy_repo() {
+  local stamp="$MAVEN_DEPLOY_DIR/plugin-version"
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$MAVEN_DEPLOY_PLUGIN_VERSION" ]; then
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test prerequisites: maven-deploy-plugin missing from $MAVEN_DEPLOY_DIR; as root run scripts/test-prerequisites.sh" >&2
+    exit 1
+  fi
+  echo "test prerequisites: fetching maven-deploy-plugin $MAVEN_DEPLOY_PLUGIN_VERSION into $MAVEN_DEPLOY_DIR/m2" >&2
+  rm -rf "$MAVEN_DEPLOY_DIR"
+  mkdir -p "$MAVEN_DEPLOY_DIR"
+  # from its own directory: in a project directory mvn would build the project first
+  if ! (cd "$MAVEN_DEPLOY_DIR" && mvn -B -q -Dmaven.repo.local="$MAVEN_DEPLOY_DIR/m2" \
+      org.apache.maven.plugins:maven-dependency-plugin:3.6.1:get \
+      -Dartifact="org.apache.maven.plugins:maven-deploy-plugin:$MAVEN_DEPLOY_PLUGIN_VERSION" >&2); then
+    echo "test prerequisites: fetching maven-deploy-plugin failed (needs Maven Central)" >&2
+    rm -rf "$MAVEN_DEPLOY_DIR"
+    exit 1
+  fi
+  echo "$MAVEN_DEPLOY_PLUGIN_VERSION" > "$stamp"
+}
 # ---------------------------------------------------------------------------------------------
 
 missing=()
@@ -118,6 +147,7 @@ if [ ${#missing[@]} -eq 0 ]; then
   docker_env
   agent_clis
   workflow_linters
+  maven_deploy_repo
   exit 0
 fi
 
@@ -129,6 +159,7 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   docker_env
   agent_clis
   workflow_linters
+  maven_deploy_repo
   exit 0
 fi
 echo "test prerequisites missing: ${missing[*]}; install them (e.g. sudo apt-get install ${missing[*]}) and run again" >&2

@@ -132,7 +132,9 @@ class ApprovalsIT {
             + " -d '{\"request\":\"" + id + "\",\"grant\":true}' \"$TASKBOUND_AGENT_API$p\"; done"));
     List<String> stillWaiting = tb("approvals", "--session", h).stdout.lines().toList();
     String modeOnTheHost = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(socket));
-    Result deny = tb("deny", "--session", h, id, "--reason", "cleanup");
+    Result listed = tb("approvals", "--session", h, "--json");
+    // as the Jenkins build page answers for a Jenkins user
+    Result deny = tb("deny", "--session", h, id, "--reason", "cleanup", "--channel", "jenkins", "--on-behalf-of", "alice");
     waiting.get(300, TimeUnit.SECONDS);
     tb("session", "end", "--session", h);
 
@@ -142,8 +144,13 @@ class ApprovalsIT {
         .contains("/v1/gate/approve 404");
     assertThat(stillWaiting).hasSize(1);
     assertThat(stillWaiting.get(0)).startsWith(id + "  github.pr.merge");
+    assertThat(JSON.readTree(listed.stdout.lines().findFirst().orElse("{}")).path("request").asText()).as(listed.all()).isEqualTo(id);
+    assertThat(JSON.readTree(listed.stdout.lines().findFirst().orElse("{}")).path("source").asText()).isEqualTo("gate check");
     assertThat(deny.status).as(deny.all()).isZero();
     assertThat(events("self").stream().filter(e -> e.path("type").asText().equals("approval.granted"))).isEmpty();
+    JsonNode denied = only(events("self"), "approval.denied", id);
+    assertThat(denied.path("who").asText()).isEqualTo("alice (via root)");
+    assertThat(denied.path("channel").asText()).isEqualTo("jenkins");
   }
 
   @Test

@@ -190,7 +190,10 @@ public final class ActionMain {
 
       Optional<String> oidcToken = oidcToken(env, vault, out);
       // The claims first: a token they cannot be read from stops the step before the file exists.
-      List<String> runArguments = RunOptions.withExtras(toRunArguments(inputs), RunOptions.extras(env, RunClaims.of(oidcToken, env)));
+      Map<String, String> claims = RunClaims.of(oidcToken, env);
+      List<String> extras = new java.util.ArrayList<>(RunOptions.extras(env, claims));
+      extras.addAll(ActionApprovals.options(env, claims, oidcToken.isPresent())); // issue 16: approvals given before the run
+      List<String> runArguments = RunOptions.withExtras(toRunArguments(inputs), extras);
       // With a GitHub App the org ceiling comes from the organisation's .github repository (issue 17).
       runArguments = OrgCeilingStep.withOrgCeiling(runArguments, env, coreEnv);
       Optional<Path> oidcFile = oidcTokenFile(oidcToken, sessionRoot, coreEnv);

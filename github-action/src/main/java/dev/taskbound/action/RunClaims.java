@@ -36,6 +36,7 @@ final class RunClaims {
     m.put("sha", "GITHUB_SHA");
     m.put("actor", "GITHUB_ACTOR");
     m.put("job_workflow_ref", "");
+    m.put("environment", ""); // only from the token: GitHub sets it for a job that ran in an environment
     return java.util.Collections.unmodifiableMap(m);
   }
 

@@ -126,8 +126,8 @@ class ActionMainTest {
     assertThat(Files.readAllLines(capture.resolve("args")))
         .containsExactly(
             "run", "--task", "FIX-7", "--policy", "taskbound/policy.yml", "--sandbox", "container", "--image",
-            "node:20-bookworm", "--out", "taskbound-evidence", "--claim", "repository=acme/app", "--", "sh", "-c",
-            "make test && echo done");
+            "node:20-bookworm", "--out", "taskbound-evidence", "--claim", "repository=acme/app", "--approvals-before-run",
+            "--", "sh", "-c", "make test && echo done");
     assertThat(Files.readString(capture.resolve("cwd")).strip()).isEqualTo(workspace.toString());
     assertThat(Files.readString(fileCommands.resolve("output")))
         .isEqualTo("exit-code=3\nbundle=taskbound-evidence/FIX-7-s1.zip\nsession-id=s1\nblocked-hosts=\n"
@@ -491,6 +491,68 @@ class ActionMainTest {
 
     assertThat(Files.getAttribute(outside.resolve("FIX-7-old.zip"), "unix:uid")).isEqualTo(0);
     assertThat(Files.getAttribute(outside, "unix:uid")).isEqualTo(0);
+  }
+
+  /** A job that ran in environment 'production': GitHub adds the claim (and the sub form) to its token. */
+  static final String OIDC_JWT_PRODUCTION = jwt("{\"iss\":\"https://token.actions.githubusercontent.com\","
+      + "\"aud\":\"https://vault.example\",\"sub\":\"repo:acme/app:environment:production\",\"repository\":\"acme/app\","
+      + "\"actor\":\"octocat\",\"environment\":\"production\",\"run_id\":\"5964880612\"}");
+
+  @Test
+  void approvalsAreSettledBeforeTheRunAndTheEnvironmentCountsWhenTheTokensClaimConfirmsIt() throws IOException {
+    com.sun.net.httpserver.HttpServer runner = oidcStandIn(new java.util.concurrent.CopyOnWriteArrayList<>(), OIDC_JWT_PRODUCTION);
+    try {
+      env.put("INPUT_OIDC-AUDIENCE", "https://vault.example");
+      env.put("INPUT_ENVIRONMENT", "production");
+
+      int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+      assertThat(status).isZero();
+      assertThat(Files.readAllLines(capture.resolve("args"))).containsSubsequence("--claim", "environment=production",
+          "--approvals-before-run", "--approval-environment", "production", "--", "sh");
+    } finally {
+      runner.stop(0);
+    }
+  }
+
+  @Test
+  void withoutAnEnvironmentEveryApproveIsSettledBeforeTheRunSoTheCoreDeniesIt() throws IOException {
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    List<String> args = Files.readAllLines(capture.resolve("args"));
+    assertThat(args).containsSubsequence("--approvals-before-run", "--", "sh");
+    assertThat(args).doesNotContain("--approval-environment");
+  }
+
+  @Test
+  void refusesAnEnvironmentInputTheTokenDoesNotConfirmAndStartsNothing() throws IOException {
+    com.sun.net.httpserver.HttpServer runner = oidcStandIn(new java.util.concurrent.CopyOnWriteArrayList<>(), OIDC_JWT_PRODUCTION);
+    try {
+      env.put("INPUT_OIDC-AUDIENCE", "https://vault.example");
+      env.put("INPUT_ENVIRONMENT", "staging");
+
+      int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+      assertThat(status).isEqualTo(ExitCodes.USAGE);
+      assertThat(stdout.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("::error")))
+          .containsExactly("::error::input 'environment' is 'staging' but the job ran in environment 'production' (the OIDC"
+              + " token's environment claim); accepted: the job's own environment");
+      assertThat(capture.resolve("args")).doesNotExist();
+    } finally {
+      runner.stop(0);
+    }
+  }
+
+  @Test
+  void refusesAnEnvironmentInputWithoutTheOidcTokenToCheckItAgainst() throws IOException {
+    env.put("INPUT_ENVIRONMENT", "production");
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isEqualTo(ExitCodes.USAGE);
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("::error::input 'environment' (production) is checked against"
+        + " the job's OIDC token, which the action did not fetch");
+    assertThat(capture.resolve("args")).doesNotExist();
   }
 
   /** The runner's OIDC token endpoint on loopback, answering as documented and recording each request. */

@@ -169,6 +169,7 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     // Recorded before any command runs: a build that dies from here on is ended by the backstop, and
     // the evidence key's kid is in the build (the host record), out of the agent's reach.
     action.sessionOpened(session, opened.opening(), command.java(), command.jar());
+    run.addAction(new ApprovalAction(node, session.path(), command.java(), command.jar(), List.of())); // issue 16: Approve/Deny on the build page
     run.save();
     listener.getLogger().println("taskbound: task " + task + ": one session for this block (" + session.path()
         + "); each command runs in its own sandbox; evidence goes to " + evidence.getRemote()

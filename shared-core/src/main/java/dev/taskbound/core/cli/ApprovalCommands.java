@@ -33,11 +33,19 @@ final class ApprovalCommands {
     @Option(names = "--reason", paramLabel = "TEXT", defaultValue = "", description = "Why; recorded with the answer.")
     String reason;
 
+    @Option(names = "--channel", paramLabel = "NAME", defaultValue = "cli",
+        description = "For hosts answering for a person (the Jenkins build page passes 'jenkins'); default cli.")
+    String channel;
+
+    @Option(names = "--on-behalf-of", paramLabel = "USER", defaultValue = "",
+        description = "For hosts answering for a person: whom; recorded as 'USER (via <this OS user>)'.")
+    String onBehalfOf;
+
     abstract boolean grant();
 
     @Override
     public Integer call() {
-      ApprovalClient.Answered a = ApprovalClient.of(session).answer(request, grant(), reason, "cli", "");
+      ApprovalClient.Answered a = ApprovalClient.of(session).answer(request, grant(), reason, channel, onBehalfOf);
       PrintWriter out = spec.commandLine().getOut();
       out.println(a.request() + " " + a.outcome() + " by " + a.who() + " at " + a.at());
       out.flush();
@@ -92,11 +100,17 @@ final class ApprovalCommands {
         description = "The session's handle: the 'session:' path 'taskbound run' or 'taskbound session start' printed.")
     Path session;
 
+    @Option(names = "--json", description = "One JSON object a line, with every field (for hosts such as the Jenkins build page).")
+    boolean json;
+
     @Override
-    public Integer call() {
+    public Integer call() throws com.fasterxml.jackson.core.JsonProcessingException {
       List<ApprovalClient.Waiting> waiting = ApprovalClient.of(session).pending();
       PrintWriter out = spec.commandLine().getOut();
-      waiting.forEach(w -> out.println(w.describe()));
+      com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+      for (ApprovalClient.Waiting w : waiting) {
+        out.println(json ? mapper.writeValueAsString(new java.util.TreeMap<>(w.fields())) : w.describe());
+      }
       out.flush();
       return 0;
     }

@@ -132,7 +132,9 @@ class ApprovalsIT {
             + " -d '{\"request\":\"" + id + "\",\"grant\":true}' \"$TASKBOUND_AGENT_API$p\"; done"));
     List<String> stillWaiting = tb("approvals", "--session", h).stdout.lines().toList();
     String modeOnTheHost = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(socket));
-    Result deny = tb("deny", "--session", h, id, "--reason", "cleanup");
+    Result listed = tb("approvals", "--session", h, "--json");
+    // as the Jenkins build page answers for a Jenkins user
+    Result deny = tb("deny", "--session", h, id, "--reason", "cleanup", "--channel", "jenkins", "--on-behalf-of", "alice");
     waiting.get(300, TimeUnit.SECONDS);
     tb("session", "end", "--session", h);
 
@@ -142,8 +144,39 @@ class ApprovalsIT {
         .contains("/v1/gate/approve 404");
     assertThat(stillWaiting).hasSize(1);
     assertThat(stillWaiting.get(0)).startsWith(id + "  github.pr.merge");
+    assertThat(JSON.readTree(listed.stdout.lines().findFirst().orElse("{}")).path("request").asText()).as(listed.all()).isEqualTo(id);
+    assertThat(JSON.readTree(listed.stdout.lines().findFirst().orElse("{}")).path("source").asText()).isEqualTo("gate check");
     assertThat(deny.status).as(deny.all()).isZero();
     assertThat(events("self").stream().filter(e -> e.path("type").asText().equals("approval.granted"))).isEmpty();
+    JsonNode denied = only(events("self"), "approval.denied", id);
+    assertThat(denied.path("who").asText()).isEqualTo("alice (via root)");
+    assertThat(denied.path("channel").asText()).isEqualTo("jenkins");
+  }
+
+  @Test
+  void asTheGithubActionRunsItAnApproveIsGrantedOnlyByAnEnvironmentThePolicyNamesElseDeniedSayingWhy() throws Exception {
+    Path policy = Files.writeString(work.resolve("gh.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
+        + "  ttl: 5m\n  sandbox: {backends: [netns]}\n  gate:\n    hooks: [claude-code]\n"
+        + "    rules: [{action: github.pr.merge, decision: approve}]\n    approval: {environments: [production]}\n");
+
+    Result approved = tb("run", "--task", "GH-1", "--policy", policy.toString(), "--out", work.resolve("out-gh").toString(),
+        "--approvals-before-run", "--approval-environment", "production", "--", "sh", "-c", CHECK);
+    Result denied = tb("run", "--task", "GH-2", "--policy", policy.toString(), "--out", work.resolve("out-gh2").toString(),
+        "--approvals-before-run", "--", "sh", "-c", CHECK);
+
+    assertThat(approved.status).as(approved.all()).isZero();
+    JsonNode yes = JSON.readTree(approved.stdout.lines().filter(l -> l.startsWith("{")).findFirst().orElse("{}"));
+    assertThat(yes.path("decision").asText()).as(approved.all()).isEqualTo("allow");
+    assertThat(yes.path("reason").asText()).contains("granted by github-environment:production (github-environment)");
+    JsonNode no = JSON.readTree(denied.stdout.lines().filter(l -> l.startsWith("{")).findFirst().orElse("{}"));
+    assertThat(no.path("decision").asText()).as(denied.all()).isEqualTo("deny");
+    assertThat(no.path("reason").asText()).contains("GitHub Actions cannot pause a step for a person")
+        .contains("the job ran in no (verified) environment");
+    JsonNode granted = only(events("gh"), "approval.granted", "approval-1");
+    assertThat(granted.path("who").asText()).isEqualTo("github-environment:production");
+    assertThat(granted.path("channel").asText()).isEqualTo("github-environment");
+    assertThat(only(events("gh2"), "approval.requested", "approval-1").path("mode").asText()).isEqualTo("before-run");
+    assertThat(only(events("gh2"), "approval.denied", "approval-1").path("who").asText()).isEqualTo("taskbound");
   }
 
   /** Polls the listing (one JVM per call paces it) until a request waits; fails if the agent's call ended first. */

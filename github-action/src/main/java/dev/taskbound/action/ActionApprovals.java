@@ -1,0 +1,54 @@
+package dev.taskbound.action;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Approvals in GitHub Actions (docs/github-action.md, "Approvals"): a step cannot pause for a person,
+ * so the core settles every {@code approve} decision at once ({@code --approvals-before-run}). The
+ * only approval that counts is one given before the run: the protection rules (required reviewers,
+ * wait timers) of the job's environment. The runner exports no variable naming that environment, so
+ * the workflow names it in the {@code environment} input and the action checks it against the
+ * {@code environment} claim of the job's OIDC token, which GitHub sets only for a job that ran in that
+ * environment, after its protection rules passed. Stateless.
+ */
+final class ActionApprovals {
+  static final String INPUT = "environment";
+
+  private ActionApprovals() {}
+
+  /**
+   * {@code --approvals-before-run}, and {@code --approval-environment NAME} when the input names the
+   * environment the OIDC token's claim confirms.
+   *
+   * @param claims the run's claims ({@link RunClaims}); {@code environment} is there only from a token
+   * @throws ActionInputException if the input names an environment the token does not confirm (no
+   *     token, a job without an environment, or another one)
+   */
+  static List<String> options(Map<String, String> env, Map<String, String> claims, boolean fromToken) {
+    List<String> args = new ArrayList<>(List.of("--approvals-before-run"));
+    Optional<String> wanted = Optional.ofNullable(env.get(ActionInputs.variableFor(INPUT))).map(String::strip)
+        .filter(e -> !e.isEmpty());
+    if (wanted.isEmpty()) {
+      return args;
+    }
+    if (!fromToken) {
+      throw new ActionInputException(List.of("input 'environment' (" + wanted.get() + ") is checked against the job's OIDC"
+          + " token, which the action did not fetch; set oidc-audience and 'permissions: id-token: write', or leave"
+          + " 'environment' empty (then every approve rule is denied)"));
+    }
+    String claimed = claims.get("environment");
+    if (claimed == null) {
+      throw new ActionInputException(List.of("input 'environment' is '" + wanted.get() + "' but the job's OIDC token names no"
+          + " environment; set 'environment: " + wanted.get() + "' on the job, or leave the input empty"));
+    }
+    if (!claimed.equals(wanted.get())) {
+      throw new ActionInputException(List.of("input 'environment' is '" + wanted.get() + "' but the job ran in environment '"
+          + claimed + "' (the OIDC token's environment claim); accepted: the job's own environment"));
+    }
+    args.addAll(List.of("--approval-environment", claimed));
+    return args;
+  }
+}

@@ -1,0 +1,96 @@
+package dev.taskbound.core.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskbound.core.egress.RuleSet;
+import dev.taskbound.core.gate.ActionRules;
+import dev.taskbound.core.gate.ApprovalBroker;
+import dev.taskbound.core.gate.GateRules;
+import dev.taskbound.core.gate.HookHandler;
+import dev.taskbound.core.gate.ToolGate;
+import dev.taskbound.core.policy.GateDecision;
+import dev.taskbound.core.policy.HookPolicy;
+import dev.taskbound.core.policy.PromptRecording;
+import dev.taskbound.core.policy.ToolRule;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Issue 16: a tool call whose rule says approve waits for a person; the answer is Claude Code's. */
+@Timeout(60)
+class AgentHooksApprovalTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String PUSH = "{\"hook_event_name\":\"PreToolUse\",\"session_id\":\"c1\",\"tool_use_id\":\"toolu_1\","
+      + "\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"npm publish\"}}";
+
+  @TempDir Path workspace;
+  private final List<String> events = new CopyOnWriteArrayList<>();
+  private final LinkedBlockingQueue<ApprovalBroker.Pending> seen = new LinkedBlockingQueue<>();
+
+  private AgentHooks hooks(ApprovalBroker broker) {
+    ToolRule publish = new ToolRule("tool.bash", "npm publish*", GateDecision.APPROVE, Optional.of("a person checks releases"));
+    ActionRules actions = new ActionRules(GateRules.none(), "T-1");
+    return new AgentHooks(new HookPolicy(List.of("claude-code"), PromptRecording.HASH, List.of(publish)),
+        new ToolGate(GateRules.none(), actions, List.of(publish), RuleSet.of(List.of(), List.of())), actions, workspace,
+        text -> text, (type, data) -> events.add(type)).withApprovals(broker);
+  }
+
+  private ApprovalBroker broker(Duration timeout) {
+    ApprovalBroker b = ApprovalBroker.waiting(timeout, Clock.systemUTC(), (type, data) -> events.add(type + " " + data.get("tool_call")));
+    b.watch(seen::add);
+    return b;
+  }
+
+  private static CompletableFuture<HookHandler.Answer> preToolUse(AgentHooks hooks) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return hooks.handle("hooks/claude-code", JSON.readTree(PUSH));
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  @Test
+  void anApprovedToolCallGoesOnAndTheRequestNamesTheToolCall() throws Exception {
+    ApprovalBroker broker = broker(Duration.ofMinutes(5));
+    CompletableFuture<HookHandler.Answer> answer = preToolUse(hooks(broker));
+    ApprovalBroker.Pending p = seen.poll(30, TimeUnit.SECONDS);
+
+    broker.answer(p.id(), true, "alice", "cli", "ok");
+
+    assertThat(answer.get(30, TimeUnit.SECONDS).body()).isEmpty();
+    assertThat(p.request().action()).isEqualTo("tool.bash");
+    assertThat(p.request().links()).containsEntry("tool_call", "toolu_1").containsEntry("source", "hook PreToolUse");
+    assertThat(events).containsSubsequence("tool.called", "gate.decided", "approval.requested toolu_1", "approval.granted toolu_1");
+  }
+
+  @Test
+  void aDeniedOrExpiredToolCallIsBlockedWithWhoDecidedInTheReason() throws Exception {
+    ApprovalBroker broker = broker(Duration.ofMinutes(5));
+    CompletableFuture<HookHandler.Answer> denied = preToolUse(hooks(broker));
+    broker.answer(seen.poll(30, TimeUnit.SECONDS).id(), false, "bob", "terminal", "not now");
+    HookHandler.Answer expired = hooks(broker(Duration.ofMillis(100))).handle("hooks/claude-code", JSON.readTree(PUSH));
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> out = (Map<String, Object>) denied.get(30, TimeUnit.SECONDS).body().get("hookSpecificOutput");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> late = (Map<String, Object>) expired.body().get("hookSpecificOutput");
+
+    assertThat(out).containsEntry("permissionDecision", "deny");
+    assertThat(out.get("permissionDecisionReason").toString()).contains("a person checks releases")
+        .contains("approval-1 denied by bob (terminal): not now");
+    assertThat(late.get("permissionDecisionReason").toString()).contains("expired by taskbound (timeout)");
+  }
+}

@@ -22,12 +22,12 @@ FROM ${DOCKER_CLI_IMAGE} AS docker-cli
 # nor the JDK: the image went from 546 MB to under 250 MB (docs/github-action.md, bench/README.md).
 # --strip-java-debug-attributes rather than --strip-debug, which also strips native symbols with
 # objcopy (binutils), which JDK images need not have. -Xshare:dump writes the class-data sharing
-# archive a JDK ships and a linked runtime lacks: each of the step's JVMs (the action, the core, the
-# forwarder) starts faster with it. On top of it, an application archive (AppCDS, dynamic) of the
+# archive a JDK ships and a linked runtime lacks: each of the step's JVMs (the action, which runs the
+# core, and the forwarder) starts faster with it. On top of it, an application archive (AppCDS, dynamic) of the
 # classes a core command loads (picocli, SnakeYAML, Jackson, the policy code), dumped from the jar
 # at the path the final stage has it; the linked runtime is told to use it (--add-options), so every
-# JVM of the image does without a flag on its command line: the entrypoint, the post step, the
-# core's child JVM and the forwarder. An archive that does not match (another jar) is ignored
+# JVM of the image does without a flag on its command line: the entrypoint, the post step, a child
+# JVM of the core and the forwarder. An archive that does not match (another jar) is ignored
 # silently (-Xlog:cds*=off: its warning would go to stdout, which the forwarder and the core use).
 FROM ${BUILD_IMAGE} AS build
 ARG JAVA_MODULES=java.base,java.desktop,java.net.http,java.rmi,java.sql,jdk.httpserver,jdk.unsupported,jdk.crypto.ec

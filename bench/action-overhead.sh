@@ -7,29 +7,73 @@
 # difference. The agent's containers have no network; nothing leaves loopback.
 #
 #   bench/action-overhead.sh [RUNS]    (default 10; at least 5). Needs a Docker daemon
-#   (scripts/docker-test-env.sh), the agent image (scripts/docker-escape-image.sh) and an action
-#   image: ACTION_IMAGE=<tag>, else the newest taskbound/action:* that ActionContainerIT built.
-#   BASE_ACTION_IMAGE=<tag> adds a third column, another action image (an earlier build) run in the
-#   same interleaving, and the ratio of the two action steps' medians.
+#   (scripts/docker-test-env.sh), the agent image (scripts/docker-escape-image.sh) and the local
+#   build images ActionContainerIT makes (taskbound/jdk:17, taskbound/docker-cli:bookworm).
+#
+# The action image: ACTION_IMAGE=<tag>, else this checkout's, built (Maven offline, then the
+# Dockerfile with the tests' local build arguments) and tagged by the jar's and Dockerfile's hash.
+# The base: BASE_ACTION_IMAGE=<tag>, else BASE_REF's (default 9cf0058, the commit before the
+# overhead cuts of issue 12's third stop; BASE_REF=none: no base), exported with git archive and
+# built the same way in a scratch directory. The base's steps run in the same interleaving; the
+# ratio of the two steps' medians follows.
+#
+# Each action step's phases come from its own evidence bundle (events.jsonl timestamps, the same
+# clock): until session.opened (the action container, the JVM, policy and evidence set-up), the
+# session's opening (identity, gateway, the Docker preflight) until sandbox.prepared, the sandbox's
+# start (forwarder and agent containers) until agent.running, the agent until agent.exited, the
+# teardown until session.closed, and the step's end (results, exit, the container's removal).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
 [ "$runs" -ge 5 ] || { echo "RUNS must be at least 5" >&2; exit 2; }
 agent=${AGENT_IMAGE:-taskbound/escape-agent:bookworm}
 command=${BENCH_COMMAND:-'echo hello > out.txt && cat out.txt > /dev/null'}
-image=${ACTION_IMAGE:-$(docker images --format '{{.CreatedAt}}\t{{.Repository}}:{{.Tag}}' taskbound/action \
-  | sort -r | sed -n 1p | cut -f 2)}
-[ -n "$image" ] && docker image inspect "$image" >/dev/null 2>&1 \
-  || { echo "action-overhead: no action image; run ActionContainerIT once or set ACTION_IMAGE" >&2; exit 2; }
-base_image=${BASE_ACTION_IMAGE:-}
-[ -z "$base_image" ] || docker image inspect "$base_image" >/dev/null 2>&1 \
-  || { echo "action-overhead: no image $base_image (BASE_ACTION_IMAGE)" >&2; exit 2; }
+base_ref=${BASE_REF:-9cf0058}
 docker image inspect "$agent" >/dev/null 2>&1 \
   || { echo "action-overhead: no $agent; run scripts/docker-escape-image.sh $agent" >&2; exit 2; }
 
+# The action image of the checkout in $1, its jar built offline first; tagged by the jar's and the
+# Dockerfile's hash, and built only when no image has that tag.
+build_image() {
+  local dir=$1
+  (cd "$dir" && ./mvnw -B -q -o -Djenkins.skip -DskipTests -pl shared-core,github-action -am package >/dev/null)
+  local tag
+  tag="taskbound/action-bench:$(cat "$dir/github-action/target/taskbound-action.jar" "$dir/Dockerfile" | sha256sum | cut -c1-16)"
+  if ! docker image inspect "$tag" >/dev/null 2>&1; then
+    for needed in taskbound/jdk:17 taskbound/docker-cli:bookworm taskbound/debian-base:bookworm; do
+      docker image inspect "$needed" >/dev/null 2>&1 \
+        || { echo "action-overhead: no $needed; run ActionContainerIT once (it builds it)" >&2; exit 2; }
+    done
+    DOCKER_BUILDKIT=0 docker build --quiet --file "$dir/Dockerfile" --build-arg BUILD_IMAGE=taskbound/jdk:17 \
+      --build-arg RUNTIME_IMAGE=taskbound/debian-base:bookworm --build-arg DOCKER_CLI_IMAGE=taskbound/docker-cli:bookworm \
+      --build-arg DOCKER_CLI_PATH=/usr/bin/docker --build-arg PREBUILT_JAR=github-action/target/taskbound-action.jar \
+      --tag "$tag" "$dir" >/dev/null 2>"$scratch/build.log" \
+      || { echo "action-overhead: docker build of $dir failed:" >&2; cat "$scratch/build.log" >&2; exit 1; }
+  fi
+  echo "$tag"
+}
+
+scratch=$(mktemp -d /tmp/tb-action-base.XXXXXX)
+trap 'rm -rf "$scratch"' EXIT
+image=${ACTION_IMAGE:-}
+if [ -z "$image" ]; then
+  echo "building this checkout's action image..." >&2
+  image=$(build_image "$(pwd)")
+fi
+docker image inspect "$image" >/dev/null 2>&1 || { echo "action-overhead: no image $image (ACTION_IMAGE)" >&2; exit 2; }
+base_image=${BASE_ACTION_IMAGE:-}
+if [ -z "$base_image" ] && [ "$base_ref" != none ]; then
+  echo "building the action image of $base_ref..." >&2
+  mkdir "$scratch/base"
+  git archive "$base_ref" | tar -x -C "$scratch/base"
+  base_image=$(build_image "$scratch/base")
+fi
+[ -z "$base_image" ] || docker image inspect "$base_image" >/dev/null 2>&1 \
+  || { echo "action-overhead: no image $base_image (BASE_ACTION_IMAGE)" >&2; exit 2; }
+
 work=$(mktemp -d /tmp/tb-action-bench.XXXXXX)
 chmod 755 "$work"
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "$scratch"' EXIT
 
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
@@ -73,11 +117,33 @@ run_action() {
     || { echo "action-overhead: the action step failed:" >&2; cat "$work/action.log" >&2; exit 1; }
 }
 
+# The phases of the step that just ended ($1 its start, $2 its end, in ns), from its bundle's events;
+# one line of milliseconds appended to $3.
+phases() {
+  local bundle
+  bundle=$(ls "$work"/run/workspace/taskbound-evidence/*.zip 2>/dev/null | head -1)
+  [ -n "$bundle" ] || return 0
+  unzip -p "$bundle" events.jsonl | python3 -c '
+import sys, json, datetime
+start, end = int(sys.argv[1]), int(sys.argv[2])
+t = {}
+for line in sys.stdin:
+    e = json.loads(line)
+    ts = datetime.datetime.strptime(e["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+    t.setdefault(e["type"], int(ts.timestamp() * 1e9))
+marks = [start] + [t.get(k) for k in ("session.opened", "sandbox.prepared", "agent.running", "agent.exited", "session.closed")] + [end]
+if None not in marks:
+    print(" ".join(str(round((b - a) / 1e6)) for a, b in zip(marks, marks[1:])))
+' "$1" "$2" >> "$3" || true
+}
+
 timed() { # FUNCTION -> milliseconds on stdout
   prepare
-  local t0; t0=$(ms)
+  local t0 t1; t0=$(date +%s%N)
   "$1"
-  echo $(( $(ms) - t0 ))
+  t1=$(date +%s%N)
+  [ "$1" = plain ] || phases "$t0" "$t1" "$work/phases-$1.txt"
+  echo $(( (t1 - t0) / 1000000 ))
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print int((a[NR/2]+a[NR/2+1])/2)}'; }
@@ -89,6 +155,7 @@ echo "load before:  $(cut -d' ' -f1-3 /proc/loadavg)"
 timed plain >/dev/null
 timed action >/dev/null
 [ -z "$base_image" ] || timed base_action >/dev/null
+rm -f "$work"/phases-*.txt # the warm-ups' phases
 plain_ms=(); action_ms=(); base_ms=()
 for i in $(seq 1 "$runs"); do
   plain_ms+=("$(timed plain)")
@@ -109,6 +176,16 @@ if [ -n "$base_image" ]; then
   echo "action step / base action step: $(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", a/b}')"
 fi
 echo "load after:   $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ -s "$work/phases-action.txt" ]; then
+  echo "phases of the action step, medians in ms (this image${base_image:+ / base image}):"
+  names=("until session.opened" "session opening" "sandbox start" "agent" "teardown" "results and exit")
+  for i in 0 1 2 3 4 5; do
+    col() { [ -s "$1" ] && awk -v c=$((i + 1)) '{print $c}' "$1" | median; }
+    this=$(col "$work/phases-action.txt")
+    base=$( [ -z "$base_image" ] || col "$work/phases-base_action.txt" || true)
+    printf '  %-22s %6s%s\n' "${names[$i]}" "$this" "${base:+ / $base}"
+  done
+fi
 echo "median docker run:   $p ms"
 echo "median action step:  $a ms"
 echo "added by the action: $(( a - p )) ms (x$(awk -v a="$a" -v p="$p" 'BEGIN {printf "%.2f", a/p}'))"

@@ -20,10 +20,11 @@ final class ConversationReport {
   /** The {@code ### Agent conversation} section, or {@code ""}. */
   static String markdown(List<EvidenceEvent> events) {
     List<EvidenceEvent> prompts = of(events, "prompt.submitted");
+    // gate checks and hook events may all have been refused at the cap: the notice still shows
     List<Call> calls = calls(events);
     List<EvidenceEvent> denials = events.stream().filter(e -> e.type().equals("gate.decided")
         && !"allow".equals(e.text("decision"))).toList();
-    if (prompts.isEmpty() && calls.isEmpty() && denials.isEmpty()) {
+    if (prompts.isEmpty() && calls.isEmpty() && denials.isEmpty() && of(events, "hook.budget_exhausted").isEmpty()) {
       return "";
     }
     UnaryOperator<String> esc = SummaryRenderer::esc;
@@ -31,6 +32,12 @@ final class ConversationReport {
     md.append(prompts.size()).append(prompts.size() == 1 ? " prompt, " : " prompts, ").append(calls.size())
         .append(calls.size() == 1 ? " tool call, " : " tool calls, ").append(denials.size())
         .append(denials.size() == 1 ? " refused by the gate.\n" : " refused by the gate.\n");
+    md.append("Prompts, tool calls and results are the agent's own account, as its hooks reported them"
+        + " (`reported_by: agent`); the gate's decisions are Taskbound's.\n");
+    if (!of(events, "hook.budget_exhausted").isEmpty()) {
+      md.append("\n**The session's cap on hook events was reached:** later hook events and gate checks were refused"
+          + " and not recorded, so the agent's tool calls were blocked.\n");
+    }
     if (!denials.isEmpty()) {
       md.append("\n**Gate denials.**\n\n| Action | Target | Decision | Rule | Reason | Tool call |\n|---|---|---|---|---|---|\n");
       for (EvidenceEvent d : denials) {

@@ -81,7 +81,11 @@ public final class ContainerSandbox implements Sandbox {
   private static final String CODE_MOUNT = "/opt/taskbound/code";
 
   private final SecureRandom random = new SecureRandom();
-  private final ContainerConfig config;
+  /** Hardened OCI runtimes, strongest first: gVisor, then Kata Containers (regulated work, docs/policy.md). */
+  public static final List<String> HARDENED_RUNTIMES = List.of("runsc", "kata-runtime", "kata");
+
+  private volatile ContainerConfig config; // its runtime may be chosen by preflight (preferRuntimes)
+  private volatile List<String> preferredRuntimes = List.of();
   private final DockerCli docker;
   private volatile boolean checked; // preflight passed once for this instance
   private volatile ContainerSelf self; // set by preflight when Taskbound runs in a container
@@ -96,6 +100,20 @@ public final class ContainerSandbox implements Sandbox {
 
   public ContainerConfig config() {
     return config;
+  }
+
+  /**
+   * When the configuration names no runtime, preflight picks the first of {@code runtimes} the
+   * daemon offers (regulated work asks for {@link #HARDENED_RUNTIMES}); with none offered, the
+   * daemon's default. Call before {@link #preflight}.
+   */
+  public void preferRuntimes(List<String> runtimes) {
+    preferredRuntimes = List.copyOf(runtimes);
+  }
+
+  /** The runtime named, else the first preferred one offered, else empty (the daemon's default). */
+  static java.util.Optional<String> chooseRuntime(java.util.Optional<String> named, Set<String> offered, List<String> preferred) {
+    return named.isPresent() ? named : preferred.stream().filter(offered::contains).findFirst();
   }
 
   /**
@@ -139,6 +157,10 @@ public final class ContainerSandbox implements Sandbox {
           "cannot reach the Docker daemon at " + config.endpoint() + ": " + version.oneLine() + ". " + OPTIONS);
     }
     DaemonFacts facts = DaemonFacts.answered(answers.get(1), config.endpoint());
+    java.util.Optional<String> runtime = chooseRuntime(config.runtime(), facts.runtimes(), preferredRuntimes);
+    if (config.runtime().isEmpty() && runtime.isPresent()) {
+      config = config.toBuilder().runtime(runtime.get()).build();
+    }
     facts.requireFloor(config.runtime(), config.endpoint(), confinement);
     ContainerSelf inspected = runningIn.map(c -> ContainerSelf.answered(answers.get(2), c, config.endpoint())).orElse(null);
     int first = runningIn.isPresent() ? 3 : 2;

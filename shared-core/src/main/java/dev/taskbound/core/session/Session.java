@@ -392,6 +392,9 @@ public final class Session implements AutoCloseable {
           throw new SandboxException("TASKBOUND_DOCKER_SELF is '" + self + "': " + e.getMessage()
               + "; accepted: the id or name of the container taskbound runs in", e);
         }
+        if (policy.hooks().regulated()) {
+          container.preferRuntimes(ContainerSandbox.HARDENED_RUNTIMES); // regulated work: gVisor or Kata when offered
+        }
         container.preflight(confinement.confinement()); // a daemon without seccomp only where reduced allows it
         return container;
       default:

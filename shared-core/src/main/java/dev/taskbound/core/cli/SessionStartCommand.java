@@ -56,8 +56,15 @@ final class SessionStartCommand implements Callable<Integer> {
     // Bad values fail here, in one line, before any process starts.
     SessionSpec checked = envelope.builder(SessionSuperviseCommand.NO_COMMAND, env, spec.commandLine()).build();
     Path root = checked.sessionRoot().toAbsolutePath().normalize();
-    Files.createDirectories(root);
-    Path log = Files.createTempFile(root, "supervisor-", ".log"); // 0600
+    Path log;
+    try {
+      Files.createDirectories(root);
+      log = Files.createTempFile(root, "supervisor-", ".log"); // 0600
+    } catch (IOException e) {
+      // the same one line (121) as `run` gives for an unwritable home, not an internal error (review finding LOW-5)
+      throw new SessionException("cannot create the session directory " + root + ": " + e.getMessage()
+          + "; set --session-root to a writable directory", ExitCodes.SANDBOX, e);
+    }
     Process supervisor;
     try {
       ProcessBuilder pb = new ProcessBuilder(supervisorCommand())

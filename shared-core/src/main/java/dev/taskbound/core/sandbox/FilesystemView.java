@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -86,7 +85,7 @@ final class FilesystemView {
    */
   static FilesystemView build(Path hostRoot, Path workspace, List<Path> writable, List<Path> readOnlyPaths, List<Path> hiddenPaths,
       Path emptyFile, Map<Path, Path> cgroups, Map<Path, Path> placed) {
-    return build(hostRoot, workspace, writable, readOnlyPaths, hiddenPaths, emptyFile, cgroups, placed, Optional.empty());
+    return build(hostRoot, workspace, writable, readOnlyPaths, hiddenPaths, emptyFile, cgroups, placed, Set.of());
   }
 
   /**
@@ -98,14 +97,13 @@ final class FilesystemView {
    * was checked, whatever is renamed or linked in its place meanwhile (by the agent of a concurrent
    * {@code session exec}); a name path would be resolved again when bwrap mounts it.
    *
-   * @param heldSources the paths to bind by descriptor (the policy's, which may lie where the agent
-   *     writes); empty: every path by name
+   * @param heldSources the paths to bind by descriptor: the policy's, which may lie where the agent writes
    */
   static FilesystemView build(Path hostRoot, Path workspace, List<Path> writable, List<Path> readOnlyPaths, List<Path> hiddenPaths,
-      Path emptyFile, Map<Path, Path> cgroups, Map<Path, Path> placed, Optional<Set<Path>> heldSources) {
+      Path emptyFile, Map<Path, Path> cgroups, Map<Path, Path> placed, Set<Path> heldSources) {
     FilesystemView v = new FilesystemView();
-    heldSources.ifPresent(h -> h.forEach(p -> v.holdable.add(p.toAbsolutePath().normalize())));
-    v.holdLocks = heldSources.isPresent();
+    heldSources.forEach(p -> v.holdable.add(p.toAbsolutePath().normalize()));
+    v.holdLocks = !heldSources.isEmpty();
     Set<String> rebuilt = new java.util.TreeSet<>();
     for (Path inside : placed.keySet()) {
       if (!Files.exists(hostRoot.resolve(Path.of("/").relativize(inside)), LinkOption.NOFOLLOW_LINKS)) {

@@ -315,7 +315,7 @@ public final class NetnsSandbox implements Sandbox {
             Optional<Path> installed = nativeInit.flatMap(n -> n.installIn(control.getParent()));
             // with the native init at hand, the policy's paths are opened without following a link
             // and bound from those descriptors (see FilesystemView.held); without it, by name
-            Optional<java.util.Set<Path>> held = installed.map(i -> policyPaths(launch.confinement()));
+            java.util.Set<Path> held = installed.isPresent() ? policyPaths(launch.confinement()) : java.util.Set.of();
             FilesystemView inside =
                 FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty, limits.views(), launch.placed(), held);
             described.put("paths_bound_by", installed.isPresent() ? "descriptor" : "name");

@@ -156,9 +156,9 @@ tiny_pid=$!
 wait_port "$tiny_port" tinyproxy
 
 # --- taskbound: standalone gateway on a Unix socket ----------------------------------------------
-# GATEWAY_JVM_FLAGS: by default those of bin/taskbound, whose JVM runs the gateway in a real session.
-gateway_flags=${GATEWAY_JVM_FLAGS-$(sed -n 's/^jvm_flags="\(.*\)"$/\1/p' bin/taskbound)}
-[ -n "${GATEWAY_JVM_FLAGS+set}" ] || [ -n "$gateway_flags" ] || { echo "no jvm_flags line in bin/taskbound" >&2; exit 1; }
+# GATEWAY_JVM_FLAGS: by default those bin/taskbound gives `run`, whose JVM runs the gateway in a real session.
+gateway_flags=${GATEWAY_JVM_FLAGS-$(sed -n 's/^gateway_jvm_flags="\(.*\)"$/\1/p' bin/taskbound)}
+[ -n "${GATEWAY_JVM_FLAGS+set}" ] || [ -n "$gateway_flags" ] || { echo "no gateway_jvm_flags line in bin/taskbound" >&2; exit 1; }
 # Both JVMs open the JDK's channel internals, as the jar's manifest does (ListenerHandoff).
 opens="--add-opens java.base/sun.nio.ch=ALL-UNNAMED"
 onehop_port=$(free_port)

@@ -143,7 +143,9 @@ final class SessionStartCommand implements Callable<Integer> {
       }
     }
     cmd.add(self.javaBinary().toString());
-    cmd.addAll(List.of("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+    // No TieredStopAtLevel=1: the supervisor hosts the session's gateway, and only C2 has the JDK's
+    // AES-GCM intrinsics that the inspected path needs (bin/taskbound's gateway_jvm_flags).
+    cmd.addAll(List.of("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "-XX:+UseSerialGC",
         "-Xms16m", "-XX:-UsePerfData", "-Xshare:auto"));
     cmd.addAll(List.of("-cp", self.classPath(), Main.class.getName(), "session", "supervise"));
     cmd.addAll(startArguments());

@@ -268,6 +268,7 @@ class CredentialHandoffLauncherIT {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("TASKBOUND_HOME", work.resolve("agent-home").toString());
     env.put("TASKBOUND_RUNTIME_DIR", work.resolve("rt").toString());
+    env.put("TASKBOUND_GITHUB_API_URL", github.baseUrl()); // revocation goes to this host's API, not the file's
     return env;
   }
 

@@ -166,9 +166,17 @@ final class CredentialHandoff {
     return attrs;
   }
 
-  /** This process's effective uid: the owner of {@code /proc/self}. */
+  /**
+   * This process's effective uid, from {@code /proc/self/status} ({@code Uid: real effective saved fs});
+   * not the owner of {@code /proc/self}, which is root for a process that is not dumpable.
+   */
   private static int effectiveUid() throws IOException {
-    return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("Uid:")) {
+        return Integer.parseInt(line.substring(4).strip().split("\\s+")[1]);
+      }
+    }
+    throw new IOException("no Uid line in /proc/self/status");
   }
 
   private static CredentialHandoff parse(Path file, byte[] bytes) {

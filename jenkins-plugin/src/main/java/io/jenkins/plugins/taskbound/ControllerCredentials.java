@@ -67,13 +67,15 @@ final class ControllerCredentials {
    * Issues what the block's effective policy grants, on the controller, and hands it to the agent.
    *
    * @param checked the block's command on the agent, its policies the checked snapshots
+   * @param ceilingText the global ceiling as the controller read it for this block (null: none); never
+   *     the copy on the node, which any process running as the node's user could rewrite
    * @param toolDir the step's own directory on the agent ({@code <workspace>@tmp/taskbound})
    * @return null when nothing is configured or the policy grants no credentials
    * @throws AbortException with the core's last line when issuing fails (what was issued is revoked)
    */
   @CheckForNull
-  static Issued issue(@NonNull Run<?, ?> run, @NonNull EnvelopeCommand checked, @NonNull FilePath toolDir,
-      @NonNull TaskListener listener) throws IOException, InterruptedException {
+  static Issued issue(@NonNull Run<?, ?> run, @NonNull EnvelopeCommand checked, @CheckForNull String ceilingText,
+      @NonNull FilePath toolDir, @NonNull TaskListener listener) throws IOException, InterruptedException {
     if (!configured()) {
       return null;
     }
@@ -88,8 +90,11 @@ final class ControllerCredentials {
       for (String policy : checked.policies()) {
         policies.add(copyHere(new FilePath(channel, policy), dir.resolve("policy-" + i++ + ".yml")));
       }
-      String ceiling = checked.ceiling() == null ? null : copyHere(new FilePath(channel, checked.ceiling()),
-          dir.resolve("ceiling.yml"));
+      // The ceiling bounds what the App and Vault issue: the controller's own text, written here. The
+      // session on the node computes its effective policy from the node's copy and refuses a hand-off
+      // whose scopes differ, so a rewritten copy there makes the session fail, not widen.
+      String ceiling = ceilingText == null ? null : writePrivate(dir.resolve("ceiling.yml"),
+          ceilingText.getBytes(StandardCharsets.UTF_8));
       Path handoff = dir.resolve("handoff.json");
       EnvelopeCommand here = new EnvelopeCommand(controllerJava(), controllerJar(), checked.task(), policies, ceiling,
           checked.profile(), checked.sandbox(), checked.image(), checked.ttl(), checked.evidenceDir());
@@ -254,6 +259,12 @@ final class ControllerCredentials {
             PosixFilePermissions.fromString("rw-------"))), StandardOpenOption.WRITE)) {
       in.transferTo(out);
     }
+    return target.toString();
+  }
+
+  private static String writePrivate(Path target, byte[] bytes) throws IOException {
+    Files.write(Files.createFile(target, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
+        bytes, StandardOpenOption.WRITE);
     return target.toString();
   }
 

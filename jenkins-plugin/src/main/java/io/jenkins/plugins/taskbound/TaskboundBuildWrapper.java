@@ -169,8 +169,10 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
     } catch (IllegalArgumentException e) {
       throw new AbortException(e.getMessage());
     }
+    // Read once on the controller: the node gets a copy for its checks, the controller issues against this text.
+    String ceilingText = TaskboundGlobalConfiguration.get().getCeilingPolicy();
     EnvelopeInputs inputs = EnvelopeInputs.install(TaskboundStepExecution.nodeRoot(node, tmp), tmp.child("taskbound"),
-        TaskboundGlobalConfiguration.get().getCeilingPolicy());
+        ceilingText);
     FilePath evidence = workspace.child(TaskboundStepExecution.EVIDENCE_DIR);
     evidence.mkdirs();
     EnvelopeCommand checked = new EnvelopeCommand(workspace.act(new TaskboundStepExecution.AgentJava()), inputs.jar(), task,
@@ -190,7 +192,7 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
     Set<String> before = TaskboundStepExecution.bundleNames(evidence, task);
     ControllerCredentials.Issued issued;
     try {
-      issued = ControllerCredentials.issue(build, command, tmp.child("taskbound"), listener);
+      issued = ControllerCredentials.issue(build, command, ceilingText, tmp.child("taskbound"), listener);
     } catch (Exception e) {
       inputs.cleanUp(workspace.getChannel());
       throw e;

@@ -104,8 +104,9 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     } catch (IllegalArgumentException e) {
       throw new AbortException(e.getMessage());
     }
-    EnvelopeInputs inputs =
-        EnvelopeInputs.install(nodeRoot(context, tmp), tmp.child("taskbound"), TaskboundGlobalConfiguration.get().getCeilingPolicy());
+    // Read once on the controller: the node gets a copy for its checks, the controller issues against this text.
+    String ceilingText = TaskboundGlobalConfiguration.get().getCeilingPolicy();
+    EnvelopeInputs inputs = EnvelopeInputs.install(nodeRoot(context, tmp), tmp.child("taskbound"), ceilingText);
     FilePath evidence = workspace.child(EVIDENCE_DIR);
     evidence.mkdirs();
 
@@ -141,7 +142,7 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     // only the issued values reach the agent, in a hand-off file its session reads and deletes.
     ControllerCredentials.Issued issued;
     try {
-      issued = ControllerCredentials.issue(run, command, tmp.child("taskbound"), listener);
+      issued = ControllerCredentials.issue(run, command, ceilingText, tmp.child("taskbound"), listener);
     } catch (Exception e) {
       inputs.cleanUp(workspace.getChannel());
       throw e;

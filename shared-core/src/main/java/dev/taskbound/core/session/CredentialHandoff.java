@@ -14,6 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
@@ -30,13 +33,23 @@ import java.util.Set;
  * carried to the host that opens the session as a 0600 file: each credential's value, the variables
  * and files the agent gets, the scope it was issued for, and for a GitHub token the API it revokes
  * at. The App key and the Vault login never enter it. The file is read once and deleted by the
- * open ({@link #take}); a file readable by others, a link or a second read are refused.
+ * open ({@link #take}); a file another user owns, a file readable by others, a link or a second read
+ * are refused.
  */
 final class CredentialHandoff {
   /** The format's name and version, the file's first field. */
   static final String FORMAT = "taskbound-credential-handoff/1";
 
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** A hand-off holds a few tokens and small files; anything larger is not one. */
+  private static final int MAX_BYTES = 1 << 20;
+
+  /**
+   * A credential file's name: one path element, as {@code vault.secrets[].file} accepts, never
+   * {@code .} or {@code ..}; the session writes it into its own credentials directory.
+   */
+  private static final java.util.regex.Pattern FILE_NAME = java.util.regex.Pattern.compile("(?!\\.{1,2}$)[A-Za-z0-9._-]{1,128}");
 
   /** One handed-off credential and the scope the issuer recorded for it. */
   record Entry(IssuedCredential credential, JsonNode scope, Optional<String> apiUrl) {}
@@ -96,21 +109,26 @@ final class CredentialHandoff {
    * Reads the hand-off in {@code file} and deletes it, whatever its content: a refused hand-off is
    * not left for another reader.
    *
-   * @throws BrokerException (exit 122) if it is missing, a link, not a regular file, readable or
-   *     writable by anyone but its owner, or not a hand-off; the message never quotes a value
+   * @throws BrokerException (exit 122) if it is missing, a link, not a regular file, owned by another
+   *     user, readable or writable by anyone but its owner, replaced while read, or not a hand-off
+   *     (a credential file name that is not one plain name included); the message never quotes a value
    */
   static CredentialHandoff take(Path file) {
     try {
-      if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-        throw failure(file, Files.exists(file, LinkOption.NOFOLLOW_LINKS)
-            ? "it is not a regular file (a link or a directory); accepted: the 0600 file 'credentials issue' wrote"
-            : "it does not exist (a hand-off is read once, then deleted)");
+      BasicFileAttributes before = checkedAttributes(file);
+      byte[] bytes;
+      // O_NOFOLLOW: a link put in its place after the check is not followed.
+      try (SeekableByteChannel in = Files.newByteChannel(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))) {
+        bytes = java.nio.channels.Channels.newInputStream(in).readNBytes(MAX_BYTES + 1);
       }
-      Set<PosixFilePermission> mode = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
-      if (mode.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
-        throw failure(file, "its mode is " + PosixFilePermissions.toString(mode) + "; accepted: rw------- (0600)");
+      // The file read is the one checked: same device and inode before the open and after the read.
+      BasicFileAttributes after = checkedAttributes(file);
+      if (before.fileKey() == null || !before.fileKey().equals(after.fileKey())) {
+        throw failure(file, "it was replaced while it was read; accepted: a file no one else can write or rename");
       }
-      byte[] bytes = Files.readAllBytes(file);
+      if (bytes.length > MAX_BYTES) {
+        throw failure(file, "it is larger than " + MAX_BYTES + " bytes");
+      }
       return parse(file, bytes);
     } catch (IOException e) {
       throw failure(file, "cannot read it (" + e.getClass().getSimpleName() + ")");
@@ -121,6 +139,44 @@ final class CredentialHandoff {
         throw failure(file, "cannot delete it after reading (" + e.getClass().getSimpleName() + ")");
       }
     }
+  }
+
+  /**
+   * The file's own attributes (never a link's target), if it is a regular file owned by this
+   * process's effective user with no group or other bits: a file another user wrote is refused,
+   * whatever its mode, since that user chose its content.
+   */
+  private static BasicFileAttributes checkedAttributes(Path file) throws IOException {
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+      throw failure(file, Files.exists(file, LinkOption.NOFOLLOW_LINKS)
+          ? "it is not a regular file (a link or a directory); accepted: the 0600 file 'credentials issue' wrote"
+          : "it does not exist (a hand-off is read once, then deleted)");
+    }
+    PosixFileAttributes attrs = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    int owner = (Integer) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    int self = effectiveUid();
+    if (owner != self) {
+      throw failure(file, "it is owned by uid " + owner + "; accepted: a file owned by the user opening the session"
+          + " (uid " + self + ")");
+    }
+    Set<PosixFilePermission> mode = attrs.permissions();
+    if (mode.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+      throw failure(file, "its mode is " + PosixFilePermissions.toString(mode) + "; accepted: rw------- (0600)");
+    }
+    return attrs;
+  }
+
+  /**
+   * This process's effective uid, from {@code /proc/self/status} ({@code Uid: real effective saved fs});
+   * not the owner of {@code /proc/self}, which is root for a process that is not dumpable.
+   */
+  private static int effectiveUid() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("Uid:")) {
+        return Integer.parseInt(line.substring(4).strip().split("\\s+")[1]);
+      }
+    }
+    throw new IOException("no Uid line in /proc/self/status");
   }
 
   private static CredentialHandoff parse(Path file, byte[] bytes) {
@@ -155,7 +211,13 @@ final class CredentialHandoff {
       Map<String, String> env = new LinkedHashMap<>();
       fields(node.path("environment")).forEachRemaining(f -> env.put(f.getKey(), f.getValue().asText()));
       Map<String, Secret> files = new LinkedHashMap<>();
-      fields(node.path("files")).forEachRemaining(f -> files.put(f.getKey(), Secret.of(f.getValue().asText())));
+      fields(node.path("files")).forEachRemaining(f -> {
+        if (!FILE_NAME.matcher(f.getKey()).matches()) {
+          throw failure(file, at + ".files has the name " + dev.taskbound.core.SafeText.quoted(f.getKey())
+              + "; accepted: one file name of [A-Za-z0-9._-], at most 128, not . or .. (no '/')");
+        }
+        files.put(f.getKey(), Secret.of(f.getValue().asText()));
+      });
       Optional<String> apiUrl = node.hasNonNull("api_url") ? Optional.of(node.get("api_url").asText()) : Optional.empty();
       entries.add(new Entry(new IssuedCredential(name, kind, value, expires, env, files), node.path("scope"), apiUrl));
     }

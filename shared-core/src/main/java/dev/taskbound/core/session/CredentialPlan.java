@@ -69,12 +69,21 @@ final class CredentialPlan {
    * @throws BrokerException (exit 122) naming the credential whose scope differs, the one missing or
    *     the one the policy does not grant
    */
-  static CredentialPlan handedOff(EffectivePolicy policy, CredentialHandoff handoff, CredentialSources sources) {
+  static CredentialPlan handedOff(EffectivePolicy policy, CredentialHandoff handoff, CredentialSources sources,
+      String githubApi) {
     if (sources.github().isPresent() || sources.vault().isPresent()) {
       throw mismatch("handoff", "credentials were handed off (--credentials-handoff) and this host configures its own"
           + " (" + sources + "); accepted: one of the two; unset TASKBOUND_GITHUB_APP_* and TASKBOUND_VAULT_*");
     }
-    CredentialPlan plan = new CredentialPlan(policy, new HandedOffBroker(handoff));
+    for (CredentialHandoff.Entry e : handoff.entries()) {
+      // The token is revoked at this host's API, never at an address the file names.
+      if (e.apiUrl().isPresent() && !sameApi(e.apiUrl().get(), githubApi)) {
+        throw mismatch("handoff", "'" + e.credential().name() + "' names the GitHub API "
+            + dev.taskbound.core.SafeText.quoted(e.apiUrl().get()) + " but this host's is " + githubApi
+            + "; accepted: the same TASKBOUND_GITHUB_API_URL on both hosts (default " + GithubAppConfig.GITHUB_COM + ")");
+      }
+    }
+    CredentialPlan plan = new CredentialPlan(policy, new HandedOffBroker(handoff, githubApi));
     java.util.Set<String> expected = new java.util.TreeSet<>(plan.grantedNames());
     java.util.Set<String> given = new java.util.TreeSet<>();
     com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -104,6 +113,16 @@ final class CredentialPlan {
       throw mismatch("handoff", "the effective policy grants " + expected + " but the hand-off does not hold them");
     }
     return plan;
+  }
+
+  /** The GitHub API this host revokes handed-off tokens at: {@code TASKBOUND_GITHUB_API_URL}, else github.com's. */
+  static String hostGithubApi(Map<String, String> env) {
+    String api = env.get("TASKBOUND_GITHUB_API_URL");
+    return api == null || api.isBlank() ? GithubAppConfig.GITHUB_COM.toString() : api.strip();
+  }
+
+  private static boolean sameApi(String a, String b) {
+    return a.replaceAll("/+$", "").equals(b.replaceAll("/+$", ""));
   }
 
   /** The names of the credentials this policy's brokers would issue: {@code github}, {@code vault-token}, secrets. */

@@ -17,9 +17,12 @@ import java.util.Map;
  */
 final class HandedOffBroker implements CredentialBroker {
   private final CredentialHandoff handoff;
+  private final String githubApi;
 
-  HandedOffBroker(CredentialHandoff handoff) {
+  /** {@code githubApi}: this host's GitHub API, where a handed-off token is revoked (never the file's). */
+  HandedOffBroker(CredentialHandoff handoff, String githubApi) {
     this.handoff = handoff;
+    this.githubApi = githubApi;
   }
 
   @Override
@@ -27,7 +30,7 @@ final class HandedOffBroker implements CredentialBroker {
     for (CredentialHandoff.Entry e : handoff.entries()) {
       if (e.credential().kind().equals("github-token")) {
         Map<String, String> handle = new LinkedHashMap<>();
-        e.apiUrl().ifPresent(url -> handle.put("api_url", url));
+        handle.put("api_url", githubApi);
         handle.put("token", e.credential().value().reveal());
         undo.register(Revocations.REVOKE_GITHUB_TOKEN, handle);
       }

@@ -157,7 +157,8 @@ public final class Session implements AutoCloseable {
           spec.sessionRoot(), spec.runtimeRoot(), java.nio.file.Path.of("/etc/passwd"));
       // Policy and host configuration must agree before anything exists (exit 122 otherwise).
       plan = handoff.isPresent()
-          ? CredentialPlan.handedOff(policy, handoff.get(), spec.credentialSources())
+          ? CredentialPlan.handedOff(policy, handoff.get(), spec.credentialSources(),
+              CredentialPlan.hostGithubApi(spec.hostEnvironment()))
           : CredentialPlan.of(policy, spec.credentialSources(), spec.clock());
       registries = RegistryFiles.resolve(policy.registries(), spec.hostEnvironment());
       modelKeys = ModelKeys.resolve(policy.registries(), policy.inspect(), spec.hostEnvironment());

@@ -219,7 +219,15 @@ final class SessionCredentials {
         throw new SessionException("cannot create the credentials directory " + dir + ": " + e.getMessage(),
             ExitCodes.CREDENTIALS, e);
       }
-      files.forEach((name, content) -> Session.writePrivate(dir.resolve(name), content.reveal()));
+      files.forEach((name, content) -> {
+        Path target = dir.resolve(name).normalize();
+        if (!dir.equals(target.getParent())) {
+          // Brokers and the hand-off give plain names; anything else would land outside the scrubbed directory.
+          throw new SessionException("the credential file name " + dev.taskbound.core.SafeText.quoted(name)
+              + " is not one name inside " + dir, ExitCodes.CREDENTIALS);
+        }
+        Session.writePrivate(target, content.reveal());
+      });
       credentialEnv.put("TASKBOUND_CREDENTIALS_DIR", dir.toString());
       if (files.containsKey(GithubBroker.GITCONFIG_FILE)) {
         // git reads the credential helper from an include, so the token is never in a URL or config.

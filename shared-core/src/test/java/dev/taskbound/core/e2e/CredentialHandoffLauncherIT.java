@@ -59,6 +59,8 @@ class CredentialHandoffLauncherIT {
   private static final Pattern SUPERVISOR = Pattern.compile("supervisor: pid (\\d+)");
 
   @TempDir Path work;
+  /** The hand-offs: a directory of the test's own user, since the launcher gives {@code work} to the agent's user. */
+  @TempDir Path issuer;
   @RegisterExtension final CredentialApis apis = new CredentialApis();
   private WireMockServer github;
   private WireMockServer vault;
@@ -74,7 +76,7 @@ class CredentialHandoffLauncherIT {
   @Test
   void theControllerIssuesTheAgentsSessionUsesTheHandoffAndBothEndsRevokeWithoutTheKeyOnTheAgent() throws Exception {
     Path policy = policy("contents: read");
-    Path handoff = work.resolve("handoff.json");
+    Path handoff = issuer.resolve("handoff.json");
 
     // Given: the controller issues what the policy grants, with the App key and the AppRole login.
     Path journal;
@@ -170,7 +172,7 @@ class CredentialHandoffLauncherIT {
 
   @Test
   void aHandoffIssuedForAWiderPolicyIsRefusedAndDeleted() throws Exception {
-    Path handoff = work.resolve("handoff.json");
+    Path handoff = issuer.resolve("handoff.json");
     Path journal;
     try (CliProcess issue = taskbound(controllerEnv(), "credentials", "issue", "--task", "IT-61", "--policy",
         policy("contents: write").toString(), "--handoff", handoff.toString())) {
@@ -195,7 +197,7 @@ class CredentialHandoffLauncherIT {
   @Test
   void aControllerConfiguredForBothServicesUsesOnlyWhatThePolicyGrantsAndNothingGrantedWritesNothing() throws Exception {
     Path githubOnly = apis.writeTask(work.resolve("github-only.yml"), "");
-    Path handoff = work.resolve("handoff.json");
+    Path handoff = issuer.resolve("handoff.json");
 
     try (CliProcess issue = taskbound(controllerEnv(), "credentials", "issue", "--task", "IT-62", "--policy",
         githubOnly.toString(), "--handoff", handoff.toString())) {
@@ -205,7 +207,7 @@ class CredentialHandoffLauncherIT {
     assertThat(githubRequests()).hasSize(3);
 
     Path none = Files.writeString(work.resolve("none.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  ttl: 10m\n");
-    Path noHandoff = work.resolve("none.json");
+    Path noHandoff = issuer.resolve("none.json");
     try (CliProcess issue = taskbound(controllerEnv(), "credentials", "issue", "--task", "IT-62", "--policy",
         none.toString(), "--handoff", noHandoff.toString(), "--allow-none")) {
       assertThat(issue.waitFor(WAIT)).as(issue.stderr()).isZero();
@@ -268,6 +270,7 @@ class CredentialHandoffLauncherIT {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("TASKBOUND_HOME", work.resolve("agent-home").toString());
     env.put("TASKBOUND_RUNTIME_DIR", work.resolve("rt").toString());
+    env.put("TASKBOUND_GITHUB_API_URL", github.baseUrl()); // revocation goes to this host's API, not the file's
     return env;
   }
 

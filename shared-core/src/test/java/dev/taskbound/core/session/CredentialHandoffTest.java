@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CredentialHandoffTest {
   private static final String TOKEN = "ghs_SENTINELhandoffTOKEN";
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String API = "http://127.0.0.1:9/api";
 
   @TempDir Path dir;
 
@@ -57,6 +58,49 @@ class CredentialHandoffTest {
   }
 
   @Test
+  void aHandoffAnotherUserOwnsIsRefusedWhateverItsModeAndStillDeleted() throws Exception {
+    // Given: a well-formed 0600 hand-off that another user (uid 65534) owns, so chose the content of.
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        "0".equals(String.valueOf(Files.getAttribute(Files.createTempFile(dir, "uid", ""), "unix:uid"))), "chown needs root");
+    Path file = dir.resolve("handoff.json");
+    CredentialHandoff.write(file, List.of(github("read")));
+    Files.setAttribute(file, "unix:uid", 65534);
+
+    // Then: it is refused for its owner, and deleted.
+    assertThatThrownBy(() -> CredentialHandoff.take(file)).isInstanceOf(TaskboundException.class)
+        .hasMessageContaining("owned by uid 65534").hasMessageContaining("uid 0")
+        .satisfies(e -> assertThat(((TaskboundException) e).exitCode()).isEqualTo(122));
+    assertThat(file).doesNotExist();
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"/tmp/PWNED-by-handoff", "../escaped", "..", "a/b", "."})
+  void aCredentialFileNameThatIsNotOnePlainNameIsRefused(String name) throws Exception {
+    Path file = dir.resolve("handoff.json");
+    CredentialHandoff.write(file, List.of(new CredentialHandoff.Entry(new IssuedCredential("github", "github-token",
+        Secret.of(TOKEN), Optional.empty(), Map.of("GH_TOKEN", TOKEN), Map.of(name, Secret.of("x"))),
+        JSON.createObjectNode(), Optional.of(API))));
+
+    assertThatThrownBy(() -> CredentialHandoff.take(file)).isInstanceOf(TaskboundException.class)
+        .hasMessageContaining("credentials[0].files").hasMessageContaining("accepted: one file name");
+    assertThat(file).doesNotExist();
+  }
+
+  @Test
+  void aHandoffNamingAnotherGithubApiThanThisHostsIsRefused() throws Exception {
+    Path file = dir.resolve("handoff.json");
+    CredentialHandoff.write(file, List.of(github("read")));
+    CredentialHandoff taken = CredentialHandoff.take(file);
+
+    assertThatThrownBy(() -> CredentialPlan.handedOff(policy(), taken, CredentialSources.NONE,
+        CredentialPlan.hostGithubApi(Map.of())))
+        .isInstanceOf(TaskboundException.class).hasMessageContaining("names the GitHub API")
+        .hasMessageContaining("https://api.github.com");
+    assertThat(CredentialPlan.handedOff(policy(), taken, CredentialSources.NONE,
+        CredentialPlan.hostGithubApi(Map.of("TASKBOUND_GITHUB_API_URL", API + "/"))).isEmpty()).isFalse();
+  }
+
+  @Test
   void aLinkInPlaceOfTheHandoffIsRefused() throws Exception {
     Path real = dir.resolve("real.json");
     CredentialHandoff.write(real, List.of(github("read")));
@@ -84,12 +128,12 @@ class CredentialHandoffTest {
     Path wider = dir.resolve("wider.json");
     CredentialHandoff.write(wider, List.of(github("write")));
 
-    CredentialPlan plan = CredentialPlan.handedOff(policy, CredentialHandoff.take(ok), CredentialSources.NONE);
+    CredentialPlan plan = CredentialPlan.handedOff(policy, CredentialHandoff.take(ok), CredentialSources.NONE, API);
 
     assertThat(plan.isEmpty()).isFalse();
     assertThat(plan.github()).isEmpty(); // no App here: nothing to refresh with
     CredentialHandoff widerHandoff = CredentialHandoff.take(wider);
-    assertThatThrownBy(() -> CredentialPlan.handedOff(policy, widerHandoff, CredentialSources.NONE))
+    assertThatThrownBy(() -> CredentialPlan.handedOff(policy, widerHandoff, CredentialSources.NONE, API))
         .isInstanceOf(TaskboundException.class)
         .hasMessageContaining("'github' was issued for").hasMessageContaining("\"contents\":\"write\"")
         .hasMessageContaining("\"contents\":\"read\"");
@@ -102,7 +146,7 @@ class CredentialHandoffTest {
         Optional.empty(), Map.of("VAULT_TOKEN", "hvs.SENTINEL"), Map.of());
     CredentialHandoff.write(file, List.of(new CredentialHandoff.Entry(vault, JSON.createObjectNode(), Optional.empty())));
 
-    assertThatThrownBy(() -> CredentialPlan.handedOff(policy(), CredentialHandoff.take(file), CredentialSources.NONE))
+    assertThatThrownBy(() -> CredentialPlan.handedOff(policy(), CredentialHandoff.take(file), CredentialSources.NONE, API))
         .isInstanceOf(TaskboundException.class).hasMessageContaining("'vault-token'")
         .hasMessageContaining("does not grant");
   }
@@ -116,7 +160,7 @@ class CredentialHandoffTest {
     CredentialSources own = CredentialSources.fromEnvironment(Map.of(
         "TASKBOUND_GITHUB_APP_ID", "1", "TASKBOUND_GITHUB_APP_KEY_FILE", key.toString()));
 
-    assertThatThrownBy(() -> CredentialPlan.handedOff(policy(), CredentialHandoff.take(file), own))
+    assertThatThrownBy(() -> CredentialPlan.handedOff(policy(), CredentialHandoff.take(file), own, API))
         .isInstanceOf(TaskboundException.class).hasMessageContaining("accepted: one of the two");
     assertThat(file).doesNotExist();
   }
@@ -137,6 +181,6 @@ class CredentialHandoffTest {
     IssuedCredential c = new IssuedCredential("github", "github-token", Secret.of(TOKEN), Optional.empty(),
         Map.of("GH_TOKEN", TOKEN), Map.of());
     return new CredentialHandoff.Entry(c, JSON.valueToTree(Map.of("repositories", List.of("acme/app"),
-        "permissions", Map.of("contents", access))), Optional.of("http://127.0.0.1:9/api"));
+        "permissions", Map.of("contents", access))), Optional.of(API));
   }
 }

@@ -60,7 +60,8 @@ final class RunCommand implements Callable<Integer> {
       description = "With --approvals-before-run: the job's environment, as the host verified it (the OIDC token's claim).")
   String approvalEnvironment;
 
-  @Option(names = "--no-approval-prompt", description = "Never prompt for approvals on the controlling terminal.")
+  @Option(names = "--no-approval-prompt", description = {"Print no 'waits for approval' lines on standard error.",
+      "(There is never a prompt on the run's terminal: the agent shares it.)"})
   boolean noApprovalPrompt;
 
   @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The agent command and its arguments (after --).")
@@ -122,7 +123,7 @@ final class RunCommand implements Callable<Integer> {
         err.flush();
         handOffMasks(session);
         if (!approvalsBeforeRun && !noApprovalPrompt) {
-          TerminalApprovals.attach(session.approvals(), System.getProperty("user.name"), "/dev/tty");
+          ApprovalHints.attach(session.approvals(), session.stateDirectory(), err);
         }
         stopSwitch.attach(session);
         status = session.runAgent();

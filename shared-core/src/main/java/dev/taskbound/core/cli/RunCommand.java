@@ -57,7 +57,8 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--approval-environment",
       paramLabel = "NAME",
-      description = "With --approvals-before-run: the job's environment, as the host verified it (the OIDC token's claim).")
+      description = {"With --approvals-before-run: the job's environment, as the host verified it (the OIDC token's claim).",
+          "Taken as given: a host-side assertion; the agent cannot set it, the host must verify it first."})
   String approvalEnvironment;
 
   @Option(names = "--no-approval-prompt", description = {"Print no 'waits for approval' lines on standard error.",

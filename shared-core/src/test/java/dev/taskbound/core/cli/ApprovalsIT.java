@@ -166,7 +166,9 @@ class ApprovalsIT {
 
     assertThat(modeOnTheHost).isEqualTo("rw-------"); // on the host it is there, owner-only
     assertThat(self.stdout).as(self.all()).doesNotContain("SOCKET-VISIBLE").doesNotContain("approvals.sock")
-        .contains("/v1/approvals/" + id + " 404").contains("/v1/approve 404").contains("/v1/hooks/approve 404")
+        .contains("/v1/approvals/" + id + " 404").contains("/v1/approve 404")
+        // /v1/hooks/* takes the hook's own capability, never the agent token: refused before routing
+        .contains("/v1/hooks/approve 401")
         .contains("/v1/gate/approve 404");
     assertThat(stillWaiting).hasSize(1);
     assertThat(stillWaiting.get(0)).startsWith(id + "  github.pr.merge");

@@ -9,6 +9,7 @@ set -euo pipefail
 declare -A package_of=(
   [unshare]=util-linux
   [setpriv]=util-linux
+  [script]=bsdutils
   [bwrap]=bubblewrap
   [ip]=iproute2
   [curl]=curl

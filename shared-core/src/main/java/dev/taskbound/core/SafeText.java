@@ -32,6 +32,15 @@ public final class SafeText {
     return escape(text, MAX_VALUE_CHARS, true);
   }
 
+  /**
+   * One untrusted value escaped like {@link #value} but never cut: for text a person decides on
+   * (an approval's target), where a cut would hide part of what is approved.
+   */
+  public static String whole(String text) {
+    Objects.requireNonNull(text, "text");
+    return escape(text, Integer.MAX_VALUE, true);
+  }
+
   /** {@link #value} in single quotes, the way messages quote a value. */
   public static String quoted(String text) {
     return "'" + value(text) + "'";

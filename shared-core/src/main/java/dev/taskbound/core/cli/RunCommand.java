@@ -57,10 +57,12 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--approval-environment",
       paramLabel = "NAME",
-      description = "With --approvals-before-run: the job's environment, as the host verified it (the OIDC token's claim).")
+      description = {"With --approvals-before-run: the job's environment, as the host verified it (the OIDC token's claim).",
+          "Taken as given: a host-side assertion; the agent cannot set it, the host must verify it first."})
   String approvalEnvironment;
 
-  @Option(names = "--no-approval-prompt", description = "Never prompt for approvals on the controlling terminal.")
+  @Option(names = "--no-approval-prompt", description = {"Print no 'waits for approval' lines on standard error.",
+      "(There is never a prompt on the run's terminal: the agent shares it.)"})
   boolean noApprovalPrompt;
 
   @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The agent command and its arguments (after --).")
@@ -122,7 +124,7 @@ final class RunCommand implements Callable<Integer> {
         err.flush();
         handOffMasks(session);
         if (!approvalsBeforeRun && !noApprovalPrompt) {
-          TerminalApprovals.attach(session.approvals(), System.getProperty("user.name"), "/dev/tty");
+          ApprovalHints.attach(session.approvals(), session.stateDirectory(), err);
         }
         stopSwitch.attach(session);
         status = session.runAgent();

@@ -414,7 +414,10 @@ final class Narrowing {
 
   /**
    * {@code gate.approval.timeout} may only shorten (a person gets less time, the agent waits less);
-   * {@code gate.approval.environments} may only name fewer of the environments set above.
+   * {@code gate.approval.environments} may only name fewer of the environments set above; below an
+   * upper layer the built-in "none" is a limit too (an environment's protection rules become
+   * approvals, so only the top layer grants that: the org Ceiling when there is one, as regulated
+   * work always has).
    */
   private void applyApproval(ApprovalLayer a) {
     if (a.timeout() != null) {
@@ -425,7 +428,7 @@ final class Narrowing {
       approvalTimeout = a.timeout();
     }
     if (a.environments() != null) {
-      if (!approvalEnvironments.at().isBuiltIn()) {
+      if (!open) {
         for (Located<String> e : a.environments().value()) {
           if (approvalEnvironments.value().stream().noneMatch(x -> x.value().equals(e.value()))) {
             throw widens(e, e.value(), limitAt(approvalEnvironments) + " allows "

@@ -95,8 +95,8 @@ final class AgentHooks implements HookHandler {
    * An {@code approve} verdict settled: waits for a person (or the approval given before the run)
    * and answers whether the action may go on, with a line saying who decided.
    */
-  private ApprovalGate.Settled settle(String action, String target, String rule, String reason, Map<String, String> links) {
-    return ApprovalGate.settle(approvals, action, target, rule, reason, links);
+  private ApprovalGate.Settled settle(String action, String summary, String rule, String reason, Map<String, String> links) {
+    return ApprovalGate.settle(approvals, action, mask.apply(summary), summary.length(), rule, reason, links);
   }
 
   @Override
@@ -196,7 +196,7 @@ final class AgentHooks implements HookHandler {
     record(EventType.GATE_DECIDED, decided);
     String why = mask.apply(v.reason());
     if (v.decision() == GateDecision.APPROVE) {
-      ApprovalGate.Settled settled = settle(call.action(), mask.apply(call.summary()), v.rule(), why,
+      ApprovalGate.Settled settled = settle(call.action(), call.summary(), v.rule(), why,
           Map.of("source", "hook PreToolUse", "tool_call", call.id(), "prompt", prompt, "conversation", conversation));
       if (settled.granted()) {
         return Answer.ok(Map.of()); // approved; Claude Code's own permission settings still apply
@@ -285,7 +285,7 @@ final class AgentHooks implements HookHandler {
       if (!why.isEmpty()) {
         links.put("requested_because", mask.apply(ToolCall.summariseText(why)));
       }
-      ApprovalGate.Settled settled = settle(action, mask.apply(ToolCall.summariseText(target)), rule, mask.apply(reason), links);
+      ApprovalGate.Settled settled = settle(action, ToolCall.summariseText(target), rule, mask.apply(reason), links);
       decision = settled.granted() ? GateDecision.ALLOW.yamlName() : GateDecision.DENY.yamlName();
       reason = settled.line();
       out.put("approval", settled.request());

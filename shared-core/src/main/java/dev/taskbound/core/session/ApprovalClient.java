@@ -2,6 +2,7 @@ package dev.taskbound.core.session;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.SafeText;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -39,12 +40,20 @@ public final class ApprovalClient {
       return fields.getOrDefault("request", "");
     }
 
-    /** {@code approval-1  git.push refs/heads/main  (rule git.push: approve)  expires 2026-...}. */
+    /**
+     * {@code approval-1  git.push 'refs/heads/main'  (rule git.push: approve)  expires 2026-...}: one
+     * line, every field escaped ({@link SafeText#whole}: control, C1, format and bidi characters become
+     * visible escapes) and never cut, so the line shows exactly what an approval grants.
+     */
     public String describe() {
       String target = fields.getOrDefault("target", "");
-      return id() + "  " + fields.getOrDefault("action", "") + (target.isEmpty() ? "" : " " + target) + "  (rule "
-          + fields.getOrDefault("rule", "") + ")  expires " + fields.getOrDefault("expires_at", "")
-          + (fields.containsKey("tool_call") ? "  tool call " + fields.get("tool_call") : "");
+      return show("request") + "  " + show("action") + (target.isEmpty() ? "" : " '" + SafeText.whole(target) + "'")
+          + "  (rule " + show("rule") + ")  expires " + show("expires_at")
+          + (fields.containsKey("tool_call") ? "  tool call " + show("tool_call") : "");
+    }
+
+    private String show(String field) {
+      return SafeText.whole(fields.getOrDefault(field, ""));
     }
   }
 

@@ -22,8 +22,22 @@ final class ApprovalGate {
 
   static Settled settle(ApprovalBroker broker, String action, String target, String rule, String reason,
       Map<String, String> links) {
+    return settle(broker, action, target, target.length(), rule, reason, links);
+  }
+
+  /**
+   * As above, for a target that was masked after it was summarised: {@code unmaskedLength} is the
+   * summary's length before masking (a mask can shorten a cut summary below the limit).
+   */
+  static Settled settle(ApprovalBroker broker, String action, String target, int unmaskedLength, String rule,
+      String reason, Map<String, String> links) {
     if (broker == null) {
       return new Settled(false, "", reason + "; this session takes no approvals, so it is refused");
+    }
+    if (Math.max(target.length(), unmaskedLength) > dev.taskbound.core.gate.ToolCall.SUMMARY_LIMIT) {
+      // a person is shown the whole target or is not asked: a cut text would hide what is granted
+      return new Settled(false, "", reason + "; its target is longer than " + dev.taskbound.core.gate.ToolCall.SUMMARY_LIMIT
+          + " characters, too long to show a person whole, so it is refused without asking");
     }
     ApprovalBroker.Answer a;
     try {

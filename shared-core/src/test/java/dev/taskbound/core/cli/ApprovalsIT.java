@@ -115,6 +115,32 @@ class ApprovalsIT {
     assertThat(e.path("who").asText()).isEqualTo("taskbound");
   }
 
+  /**
+   * The attack this answers: the agent shares the run's terminal, so a prompt there could be erased
+   * and redrawn by the agent (and its answer read by it). With the agent's standard streams on a
+   * pty (script(1)), {@code run} shows no prompt at all, only a line pointing to another shell.
+   */
+  @Test
+  void onATerminalTheAgentSharesRunShowsNoPromptOnlyAHintToAnswerFromAnotherShell() throws Exception {
+    Path policy = Files.writeString(work.resolve("tty.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
+        + "  ttl: 5m\n  sandbox: {backends: [netns]}\n  gate:\n    hooks: [claude-code]\n"
+        + "    rules: [{action: github.pr.merge, decision: approve}]\n    approval: {timeout: 3s}\n");
+    Files.writeString(ws.resolve("agent.sh"), CHECK + "\n");
+    AgentOwner.own(ws);
+    Path typescript = work.resolve("tty.typescript");
+    String run = REPO.resolve("bin/taskbound") + " run --task TTY-1 --policy " + policy + " --out " + work.resolve("out-tty")
+        + " -- sh ./agent.sh";
+
+    Result r = host("script", "-qfec", run, typescript.toString());
+
+    String screen = Files.readString(typescript, StandardCharsets.UTF_8);
+    assertThat(r.status).as(r.all() + screen).isZero();
+    assertThat(screen).doesNotContain("approve? [y/N]")
+        .contains("taskbound: approval-1 waits for approval: github.pr.merge (rule github.pr.merge: approve")
+        .contains("check and answer from another shell, never this one: taskbound approvals --session ")
+        .contains("approval-1 expired by taskbound (timeout)");
+  }
+
   @Test
   void theAgentCannotReachTheApprovalsSocketNorApproveThroughTheAgentApi() throws Exception {
     String h = start("self", "5m");
@@ -140,7 +166,9 @@ class ApprovalsIT {
 
     assertThat(modeOnTheHost).isEqualTo("rw-------"); // on the host it is there, owner-only
     assertThat(self.stdout).as(self.all()).doesNotContain("SOCKET-VISIBLE").doesNotContain("approvals.sock")
-        .contains("/v1/approvals/" + id + " 404").contains("/v1/approve 404").contains("/v1/hooks/approve 404")
+        .contains("/v1/approvals/" + id + " 404").contains("/v1/approve 404")
+        // /v1/hooks/* takes the hook's own capability, never the agent token: refused before routing
+        .contains("/v1/hooks/approve 401")
         .contains("/v1/gate/approve 404");
     assertThat(stillWaiting).hasSize(1);
     assertThat(stillWaiting.get(0)).startsWith(id + "  github.pr.merge");
@@ -243,6 +271,11 @@ class ApprovalsIT {
     List<String> command = new ArrayList<>();
     command.add(REPO.resolve("bin/taskbound").toString());
     command.addAll(List.of(args));
+    return host(command.toArray(String[]::new));
+  }
+
+  private Result host(String... args) throws Exception {
+    List<String> command = List.of(args);
     ProcessBuilder pb = new ProcessBuilder(command).directory(ws.toFile());
     pb.environment().put("XDG_CACHE_HOME", work.resolve("cache").toString());
     pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());

@@ -53,6 +53,27 @@ class ApprovalPolicyTest {
         .hasMessageContaining("production");
   }
 
+  /** The attack: a Ceiling that names no environment left the built-in "none", and a task named one freely. */
+  @Test
+  void underACeilingThatNamesNoEnvironmentATaskCannotNameOne() throws IOException {
+    Path org = write("org.yml", "Ceiling", "approval: {timeout: 5m}");
+    Path task = write("task.yml", "Task", "approval: {environments: [production]}");
+
+    assertThatThrownBy(() -> PolicyResolver.resolve(List.of(org, task), Optional.empty()))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageContaining("task.yml:5: spec.gate.approval.environments[0]: production widens the ceiling")
+        .hasMessageContaining("built-in default under the Ceiling at").hasMessageContaining("allows none");
+  }
+
+  @Test
+  void withoutACeilingTheTaskIsTheTopLayerAndNamesEnvironments() throws IOException {
+    Path top = write("top.yml", "Task", "approval: {environments: [production]}");
+
+    EffectivePolicy p = PolicyResolver.resolve(List.of(top), Optional.empty());
+
+    assertThat(p.hooks().approval().environments()).containsExactly("production");
+  }
+
   @Test
   void withoutTheKeyTheDefaultsApplyAndTheDigestStaysPut() throws IOException {
     Path task = write("task.yml", "Task", "hooks: [claude-code]");

@@ -184,6 +184,23 @@ class ContainerHostEscapeTest {
     assertThat(git.resolve("config")).content().contains(SECRET);
   }
 
+  /** As above with the directories holding the workspace (the host's {@code /tmp}, a home) among the hidden paths. */
+  @Test
+  void renamingADirectoryAboveAHiddenFileStaysRefusedWhenADirectoryHoldingTheWorkspaceIsHidden() throws Exception {
+    Path er = Files.createDirectories(workspace.resolve("held/deep/er"));
+    Files.writeString(er.resolve("token"), SECRET + "-held\n");
+    AgentOwner.own(workspace.resolve("held"));
+    List<Path> hidden = List.of(appKey, dir.getParent(), dir, er.resolve("token"));
+
+    Run first = bash("cat held/deep/er/token; mv held/deep held/d2; echo outer=$?; mv held/deep/er held/deep/moved; echo inner=$?",
+        Map.of(), hidden);
+    Run second = bash("cat held/d2/er/token held/deep/moved/token held/deep/er/token; echo done", Map.of(), hidden);
+
+    assertThat(first.out()).isEqualTo("outer=1\ninner=1\n");
+    assertThat(second.out()).isEqualTo("done\n");
+    assertThat(er.resolve("token")).content().contains(SECRET);
+  }
+
   @Test
   void theAgentIsNeverRootAndHoldsNoCapabilityUnderSeccomp() throws Exception {
     Run r = bash("id -u; grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status; echo done");

@@ -110,6 +110,23 @@ class SessionExecEscapeTest {
   }
 
   /**
+   * A workspace under a directory the sandbox hides (the host's {@code /tmp}, which a session's
+   * hidden paths hold as its runtime root, or a home holding the workspace): the directories above
+   * the hidden file are locked all the same.
+   */
+  @Test
+  void renamingADirectoryAboveAHiddenFileStaysRefusedWhenADirectoryHoldingTheWorkspaceIsHidden() throws Exception {
+    List<Path> hidden = List.of(dir.getParent(), dir, workspace.resolve("deep/er/token"));
+
+    Run first = exec("cat deep/er/token; mv deep d2; echo outer=$?; mv deep/er deep/moved; echo inner=$?", hidden);
+    Run second = exec("cat d2/er/token deep/moved/token deep/er/token; echo done", hidden);
+
+    assertThat(first.out()).isEqualTo("outer=1\ninner=1\n");
+    assertThat(second.out()).isEqualTo("done\n");
+    assertThat(workspace.resolve("deep/er/token")).as("the host's file is where it was").content().contains(SECRET);
+  }
+
+  /**
    * Two execs at once: the agent of the running one swaps a policy path for a link between the
    * starting one's check and bwrap's mount. Made deterministic by a setup shell that does the swap
    * itself, after the launcher's check and before bwrap runs, as that agent would.

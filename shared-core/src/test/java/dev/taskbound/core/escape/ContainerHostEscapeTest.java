@@ -184,6 +184,20 @@ class ContainerHostEscapeTest {
     assertThat(git.resolve("config")).content().contains(SECRET);
   }
 
+  /** A hard link made before the run would show the hidden file under its other name: refused before any container exists. */
+  @Test
+  void aHiddenFileWithAHardLinkInTheWorkspaceRefusesTheStartNamingBothPaths() throws Exception {
+    Path linked = Files.writeString(Files.createDirectories(workspace.resolve("linked")).resolve("token"), SECRET + "-linked\n");
+    Files.createLink(workspace.resolve("linked/innocent.txt"), linked);
+    try {
+      assertThatThrownBy(() -> startBash("cat linked/innocent.txt", Map.of(), SandboxLimits.DEFAULT, List.of(appKey, linked)))
+          .isInstanceOf(SandboxException.class)
+          .hasMessageContaining("hidden path " + linked + " has 2 hard links (also at " + workspace.resolve("linked/innocent.txt") + ")");
+    } finally {
+      Files.delete(workspace.resolve("linked/innocent.txt"));
+    }
+  }
+
   /** As above with the directories holding the workspace (the host's {@code /tmp}, a home) among the hidden paths. */
   @Test
   void renamingADirectoryAboveAHiddenFileStaysRefusedWhenADirectoryHoldingTheWorkspaceIsHidden() throws Exception {

@@ -171,13 +171,14 @@ class ContainerHostEscapeTest {
   /** Two runs on one workspace, as a session's two {@code session exec} calls (see {@link SessionExecEscapeTest}). */
   @Test
   void renamingTheDirectoryOfAHiddenFileInOneRunDoesNotShowTheFileInTheNext() throws Exception {
-    Path git = Files.createDirectories(workspace.resolve("repo/.git"));
+    Path git = Files.createDirectories(workspace.resolve("hidden-repo/.git"));
     Files.writeString(git.resolve("config"), SECRET + "-git\n");
-    AgentOwner.own(workspace.resolve("repo"));
+    AgentOwner.own(workspace.resolve("hidden-repo"));
     List<Path> hidden = List.of(appKey, git.resolve("config"));
 
-    Run first = bash("mv repo/.git repo/g2; echo mv=$?; mv repo/.git/config repo/.git/c2; echo mv-file=$?", Map.of(), hidden);
-    Run second = bash("cat repo/g2/config repo/.git/c2 repo/.git/config; echo done", Map.of(), hidden);
+    Run first = bash("mv hidden-repo/.git hidden-repo/g2; echo mv=$?; mv hidden-repo/.git/config hidden-repo/.git/c2;"
+        + " echo mv-file=$?", Map.of(), hidden);
+    Run second = bash("cat hidden-repo/g2/config hidden-repo/.git/c2 hidden-repo/.git/config; echo done", Map.of(), hidden);
 
     assertThat(first.out()).isEqualTo("mv=1\nmv-file=1\n");
     assertThat(second.out()).isEqualTo("done\n");

@@ -227,6 +227,7 @@ public final class ContainerSandbox implements Sandbox {
       }
     }
     hostPath("workspace", workDir); // fails here, before any container exists, if the daemon cannot mount it
+    HardLinkedHidden.refuse(launch.hiddenPaths(), workDir); // a hidden file's other name would show it
     // what the agent sees of the host: decided, and every source checked, before any container exists
     ContainerMounts view = ContainerMounts.plan(workDir, launch.agentPaths(), launch.confinement(), launch.hiddenPaths(),
         self == null ? ContainerFloor.ENGINE_PATHS : List.of(), InitCommand.current().hostPaths());

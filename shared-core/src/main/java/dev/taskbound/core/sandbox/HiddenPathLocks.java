@@ -16,7 +16,9 @@ import java.util.TreeSet;
  * hidden path itself is one already (its cover). Without it, an agent in a multi-command session
  * could rename {@code .git} in one {@code session exec} and read {@code .git-old/config} in the next,
  * whose view hides only what is then at {@code .git/config}. Directories within a read-only path or
- * within a hidden one are left alone: nothing there can be renamed, or it is not shown.
+ * within a hidden one are left alone: nothing there can be renamed, or it is not shown. A hidden
+ * directory that holds the root (the host's {@code /tmp} or a home holding the workspace) does not
+ * count: the root is bound back over it, and everything under the root is shown.
  */
 final class HiddenPathLocks {
   private HiddenPathLocks() {}
@@ -43,7 +45,9 @@ final class HiddenPathLocks {
         for (Path a = h.getParent(); a != null && !a.equals(root); a = a.getParent()) {
           Path at = a;
           boolean inReadOnly = fixed.stream().anyMatch(r -> at.startsWith(r) && r.getNameCount() > root.getNameCount());
-          boolean inHidden = covered.stream().anyMatch(at::startsWith);
+          // only a hidden path inside this root hides what lies under it: one that holds the root
+          // (the private /tmp, a home holding the workspace) has the root bound back over it
+          boolean inHidden = covered.stream().anyMatch(c -> c.startsWith(root) && !c.equals(root) && at.startsWith(c));
           if (!inReadOnly && !inHidden && !roots.contains(at) && Files.isDirectory(at, LinkOption.NOFOLLOW_LINKS)) {
             locked.add(at);
           }

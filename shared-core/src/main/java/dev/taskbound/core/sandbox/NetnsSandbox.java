@@ -255,6 +255,7 @@ public final class NetnsSandbox implements Sandbox {
     }
     Optional<SeccompProfile> seccomp = ReducedSeccomp.profile(osArch, launch.confinement()); // none: fail closed, unless reduced
     Path workDir = launch.workDir().toAbsolutePath().normalize();
+    HardLinkedHidden.refuse(launch.hiddenPaths(), workDir); // a hidden file's other name would show it
     AgentUser user = root ? launch.confinement().user().orElseGet(() -> AgentUser.ownerOf(workDir, passwd)) : currentUser();
     if (root) {
       // the gateway socket and the files the agent's variables point at become the agent user's

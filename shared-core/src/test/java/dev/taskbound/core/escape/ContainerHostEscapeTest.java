@@ -171,17 +171,49 @@ class ContainerHostEscapeTest {
   /** Two runs on one workspace, as a session's two {@code session exec} calls (see {@link SessionExecEscapeTest}). */
   @Test
   void renamingTheDirectoryOfAHiddenFileInOneRunDoesNotShowTheFileInTheNext() throws Exception {
-    Path git = Files.createDirectories(workspace.resolve("repo/.git"));
+    Path git = Files.createDirectories(workspace.resolve("hidden-repo/.git"));
     Files.writeString(git.resolve("config"), SECRET + "-git\n");
-    AgentOwner.own(workspace.resolve("repo"));
+    AgentOwner.own(workspace.resolve("hidden-repo"));
     List<Path> hidden = List.of(appKey, git.resolve("config"));
 
-    Run first = bash("mv repo/.git repo/g2; echo mv=$?; mv repo/.git/config repo/.git/c2; echo mv-file=$?", Map.of(), hidden);
-    Run second = bash("cat repo/g2/config repo/.git/c2 repo/.git/config; echo done", Map.of(), hidden);
+    Run first = bash("mv hidden-repo/.git hidden-repo/g2; echo mv=$?; mv hidden-repo/.git/config hidden-repo/.git/c2;"
+        + " echo mv-file=$?", Map.of(), hidden);
+    Run second = bash("cat hidden-repo/g2/config hidden-repo/.git/c2 hidden-repo/.git/config; echo done", Map.of(), hidden);
 
     assertThat(first.out()).isEqualTo("mv=1\nmv-file=1\n");
     assertThat(second.out()).isEqualTo("done\n");
     assertThat(git.resolve("config")).content().contains(SECRET);
+  }
+
+  /** A hard link made before the run would show the hidden file under its other name: refused before any container exists. */
+  @Test
+  void aHiddenFileWithAHardLinkInTheWorkspaceRefusesTheStartNamingBothPaths() throws Exception {
+    Path linked = Files.writeString(Files.createDirectories(workspace.resolve("linked")).resolve("token"), SECRET + "-linked\n");
+    Files.createLink(workspace.resolve("linked/innocent.txt"), linked);
+    try {
+      assertThatThrownBy(() -> startBash("cat linked/innocent.txt", Map.of(), SandboxLimits.DEFAULT, List.of(appKey, linked)))
+          .isInstanceOf(SandboxException.class)
+          .hasMessageContaining("hidden path " + linked + " has 2 hard links (also at " + workspace.resolve("linked/innocent.txt") + ")");
+    } finally {
+      Files.delete(workspace.resolve("linked/innocent.txt"));
+    }
+  }
+
+  /** As above with the directories holding the workspace (the host's {@code /tmp}, a home) among the hidden paths. */
+  @Test
+  void renamingADirectoryAboveAHiddenFileStaysRefusedWhenADirectoryHoldingTheWorkspaceIsHidden() throws Exception {
+    Path er = Files.createDirectories(workspace.resolve("held/deep/er"));
+    Files.writeString(er.resolve("token"), SECRET + "-held\n");
+    AgentOwner.own(workspace.resolve("held"));
+    List<Path> hidden = List.of(appKey, dir.getParent(), dir, er.resolve("token"));
+
+    Run first = bash("cat held/deep/er/token; mv held/deep held/d2; echo outer=$?; mv held/deep/er held/deep/moved; echo inner=$?",
+        Map.of(), hidden);
+    Run second = bash("cat held/d2/er/token held/deep/moved/token held/deep/er/token; echo done", Map.of(), hidden);
+
+    assertThat(first.out()).isEqualTo("outer=1\ninner=1\n");
+    assertThat(second.out()).isEqualTo("done\n");
+    assertThat(er.resolve("token")).content().contains(SECRET);
   }
 
   @Test

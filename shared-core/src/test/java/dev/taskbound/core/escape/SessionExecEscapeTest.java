@@ -96,4 +96,39 @@ class SessionExecEscapeTest {
     assertThat(first.out()).isEqualTo("inner=1\nouter=1\n");
     assertThat(second.out()).isEqualTo("done\n");
   }
+
+  /** A hard link made before the session (an earlier build step, {@code cp -al}) would show the hidden file under its other name. */
+  @Test
+  void aHiddenFileWithAHardLinkInTheWorkspaceRefusesTheStartNamingBothPaths() throws Exception {
+    Files.createLink(workspace.resolve("innocent.txt"), workspace.resolve("deep/er/token"));
+    List<Path> hidden = List.of(workspace.resolve("deep/er/token"));
+
+    SandboxLaunch launch = new SandboxLaunch(List.of("/bin/sh", "-c", "cat innocent.txt"), workspace, Map.of("PATH", "/usr/bin:/bin"),
+        runtime.resolve("gateway.sock"), hidden, Duration.ofSeconds(20),
+        new SandboxIo(Redirect.from(Path.of("/dev/null").toFile()), Redirect.to(dir.resolve("out").toFile()),
+            Redirect.to(dir.resolve("err").toFile())));
+
+    assertThatThrownBy(() -> sandbox.start(launch))
+        .isInstanceOf(SandboxException.class)
+        .hasMessageContaining("hidden path " + workspace.resolve("deep/er/token") + " has 2 hard links (also at "
+            + workspace.resolve("innocent.txt") + ")");
+    assertThat(dir.resolve("out")).as("the agent never ran").doesNotExist();
+  }
+
+  /**
+   * A workspace under a directory the sandbox hides (the host's {@code /tmp}, which a session's
+   * hidden paths hold as its runtime root, or a home holding the workspace): the directories above
+   * the hidden file are locked all the same.
+   */
+  @Test
+  void renamingADirectoryAboveAHiddenFileStaysRefusedWhenADirectoryHoldingTheWorkspaceIsHidden() throws Exception {
+    List<Path> hidden = List.of(dir.getParent(), dir, workspace.resolve("deep/er/token"));
+
+    Run first = exec("cat deep/er/token; mv deep d2; echo outer=$?; mv deep/er deep/moved; echo inner=$?", hidden);
+    Run second = exec("cat d2/er/token deep/moved/token deep/er/token; echo done", hidden);
+
+    assertThat(first.out()).isEqualTo("outer=1\ninner=1\n");
+    assertThat(second.out()).isEqualTo("done\n");
+    assertThat(workspace.resolve("deep/er/token")).as("the host's file is where it was").content().contains(SECRET);
+  }
 }

@@ -1,10 +1,12 @@
 package dev.taskbound.core.escape;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.taskbound.core.sandbox.Confinement;
 import dev.taskbound.core.sandbox.InitCommand;
 import dev.taskbound.core.sandbox.NetnsSandbox;
+import dev.taskbound.core.sandbox.SandboxException;
 import dev.taskbound.core.sandbox.SandboxIo;
 import dev.taskbound.core.sandbox.SandboxLaunch;
 import dev.taskbound.core.sandbox.SandboxProcess;

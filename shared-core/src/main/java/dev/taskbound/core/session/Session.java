@@ -287,7 +287,7 @@ public final class Session implements AutoCloseable {
     if (!policy.inspect().isEmpty()) {
       SessionInspection inspecting = SessionInspection.start(policy.inspect(), id.value(), spec.clock(),
           layout.runtimeDir().resolve("inspect"), spec.inspectionUpstreamTrust(),
-          new dev.taskbound.core.gate.ActionRules(dev.taskbound.core.gate.GateRules.of(policy), spec.task().value()),
+          dev.taskbound.core.gate.ActionRules.of(policy, spec.task().value()),
           this::event);
       inspecting.approvals(approvals);
       inspection = Optional.of(inspecting);
@@ -1170,7 +1170,7 @@ public final class Session implements AutoCloseable {
     placed = ClaudeCodeHookFiles.write(layout.runtimeDir().resolve("claude-code"),
         ClaudeCodeHookFiles.INSIDE.resolve(ClaudeCodeHookFiles.SETTINGS));
     dev.taskbound.core.gate.GateRules rules = dev.taskbound.core.gate.GateRules.of(policy);
-    dev.taskbound.core.gate.ActionRules actions = new dev.taskbound.core.gate.ActionRules(rules, spec.task().value());
+    dev.taskbound.core.gate.ActionRules actions = dev.taskbound.core.gate.ActionRules.of(policy, spec.task().value());
     return new AgentHooks(policy.hooks(),
         new dev.taskbound.core.gate.ToolGate(rules, actions, policy.hooks().tools(), RuleSet.of(policy.allow(), policy.deny())),
         actions, spec.workDir(), text -> masker().mask(text), this::event).withApprovals(approvals);

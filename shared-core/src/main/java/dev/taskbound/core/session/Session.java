@@ -159,6 +159,7 @@ public final class Session implements AutoCloseable {
       plan = handoff.isPresent()
           ? CredentialPlan.handedOff(policy, handoff.get(), spec.credentialSources())
           : CredentialPlan.of(policy, spec.credentialSources(), spec.clock());
+      GithubHosts.checkRegulated(policy, spec.credentialSources());
       registries = RegistryFiles.resolve(policy.registries(), spec.hostEnvironment());
       modelKeys = ModelKeys.resolve(policy.registries(), policy.inspect(), spec.hostEnvironment());
     } catch (TaskboundException e) {
@@ -294,7 +295,8 @@ public final class Session implements AutoCloseable {
       Map<java.nio.file.Path, java.nio.file.Path> withBundle = new LinkedHashMap<>(placed);
       withBundle.putAll(inspecting.placed()); // the system trust path inside: system CAs + the session CA
       placed = Map.copyOf(withBundle);
-      credentials.injectInto(inspecting.credentials(), inspecting.inspection().hosts());
+      credentials.injectInto(inspecting.credentials(), inspecting.inspection().hosts(),
+          spec.credentialSources().github().map(g -> GithubHosts.of(g.apiUrl())).orElse(SessionCredentials.GITHUB_HOSTS));
       gatewayConfig = gatewayConfig.withInspection(inspecting.inspection());
     }
     live.gateway = Gateway.start(gatewayConfig);

@@ -141,6 +141,14 @@ final class InspectedConnection implements Runnable {
     // Bytes after the body in the same read are a pipelined request: refused, one at a time.
     ChunkedBody chunked = PlainRequest.checkEarlyBody(head, length);
     boolean isChunked = length == Long.MAX_VALUE;
+    String rawPath = head.target().indexOf('?') < 0 ? head.target() : head.target().substring(0, head.target().indexOf('?'));
+    try {
+      RequestActions.normalised(rawPath);
+    } catch (IllegalArgumentException e) {
+      // a spelling the table may not see as the server does: refused rather than guessed (fail closed)
+      throw new ProxyRequestException(403, "request path '" + RequestHead.printable(rawPath) + "' has " + e.getMessage()
+          + "; accepted: a path without //, . or .. segments and with well-formed % escapes", GatewayEvents.MALFORMED);
+    }
     RequestActions.Match match = actions.match(decision.host(), head.method(), head.target());
     ByteArrayOutputStream prefix = new ByteArrayOutputStream();
     ByteBuffer rest = head.rest();
@@ -154,12 +162,13 @@ final class InspectedConnection implements Runnable {
       for (ReceivePack.Update u : updates) {
         named.add(new RequestGate.RequestAction(u.delete() ? "git.ref.delete" : "git.push", u.ref()));
       }
-    } else if (match.bodyField().isPresent()) {
+    } else if (match.bodyField().isPresent() || match.needsGraphql()) {
       if (head.values("Expect").stream().anyMatch(v -> v.equalsIgnoreCase("100-continue"))) {
         tls.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)); // the body is read first
         continued = true;
       }
-      String target = readJsonField(prefix, isChunked, length, chunked, match.bodyField().get());
+      String target = match.needsGraphql() ? graphqlKind(readJson(prefix, isChunked, length, chunked))
+          : jsonField(readJson(prefix, isChunked, length, chunked), match.bodyField().get());
       named.add(new RequestGate.RequestAction(match.action(), target));
     } else {
       named.add(new RequestGate.RequestAction(match.action(), match.pathTarget()));
@@ -254,15 +263,38 @@ final class InspectedConnection implements Runnable {
    * and returns its top-level string {@code field}: the model a model API call names. A larger body,
    * or one without the field, names no target ({@code ""}); the request is still decided and relayed.
    */
-  private String readJsonField(ByteArrayOutputStream prefix, boolean isChunked, long length, ChunkedBody chunked,
-      String field) throws IOException, ProxyRequestException {
-    if (!isChunked && length > MAX_JSON_BYTES) {
+  /**
+   * {@code query} when the GraphQL body is one document with no mutation or subscription in it, else
+   * {@code mutation} (a batch, no JSON, a body too large to read, or any {@code mutation} word: fail closed).
+   */
+  static String graphqlKind(com.fasterxml.jackson.databind.JsonNode body) {
+    com.fasterxml.jackson.databind.JsonNode q = body == null ? null : body.path("query");
+    if (q == null || !q.isTextual()) {
+      return "mutation";
+    }
+    String text = q.asText();
+    return text.contains("mutation") || text.contains("subscription") ? "mutation" : "query";
+  }
+
+  private static String jsonField(com.fasterxml.jackson.databind.JsonNode body, String field) {
+    if (body == null) {
       return "";
+    }
+    com.fasterxml.jackson.databind.JsonNode value = body.path(field);
+    String text = value.isTextual() ? dev.taskbound.core.SafeText.line(value.asText()) : "";
+    return text.length() > 128 ? text.substring(0, 128) : text;
+  }
+
+  /** The JSON body (read into {@code prefix}, which is forwarded as is), or null when it is none or too large. */
+  private com.fasterxml.jackson.databind.JsonNode readJson(ByteArrayOutputStream prefix, boolean isChunked, long length,
+      ChunkedBody chunked) throws IOException, ProxyRequestException {
+    if (!isChunked && length > MAX_JSON_BYTES) {
+      return null;
     }
     byte[] buf = new byte[8192];
     while (isChunked ? chunked != null && !chunked.complete() : prefix.size() < length) {
       if (prefix.size() >= MAX_JSON_BYTES) {
-        return "";
+        return null;
       }
       int max = isChunked ? buf.length : (int) Math.min(buf.length, length - prefix.size());
       int n = tls.input().read(buf, 0, max);
@@ -277,11 +309,9 @@ final class InspectedConnection implements Runnable {
     byte[] raw = prefix.toByteArray();
     byte[] body = isChunked ? Dechunk.prefix(raw) : raw;
     try {
-      com.fasterxml.jackson.databind.JsonNode value = JSON.readTree(body).path(field);
-      String text = value.isTextual() ? dev.taskbound.core.SafeText.line(value.asText()) : "";
-      return text.length() > 128 ? text.substring(0, 128) : text;
+      return JSON.readTree(body);
     } catch (IOException e) {
-      return ""; // not JSON: the upstream will say so; nothing names a target
+      return null; // not JSON: the upstream will say so; nothing names a target
     }
   }
 

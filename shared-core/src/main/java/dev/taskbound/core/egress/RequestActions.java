@@ -45,6 +45,11 @@ final class RequestActions {
       return entry.isPresent() && entry.get().target().equals("receive-pack");
     }
 
+    /** Whether the target is what the body's GraphQL document is ({@code query} or {@code mutation}). */
+    boolean needsGraphql() {
+      return entry.isPresent() && entry.get().target().equals("graphql");
+    }
+
     /** The top-level JSON field of the body that names the target ({@code json:model}), or empty. */
     Optional<String> bodyField() {
       return entry.filter(e -> e.target().startsWith("json:")).map(e -> e.target().substring("json:".length()));
@@ -95,7 +100,7 @@ final class RequestActions {
    */
   Match match(String host, String method, String target) {
     int q = target.indexOf('?');
-    String path = q < 0 ? target : target.substring(0, q);
+    String path = normalised(q < 0 ? target : target.substring(0, q));
     String[] segments = path.substring(1).split("/", -1);
     for (Entry e : entries) {
       if (!e.appliesTo(host, method)) {
@@ -104,11 +109,65 @@ final class RequestActions {
       Map<String, String> vars = new java.util.HashMap<>();
       if (matches(e.path().substring(1).split("/", -1), 0, segments, 0, vars)) {
         String t = e.target();
-        String pathTarget = t.startsWith("{") && t.endsWith("}") ? vars.getOrDefault(t.substring(1, t.length() - 1), "") : "";
+        String pathTarget = t.startsWith("{") && t.endsWith("}") ? vars.getOrDefault(t.substring(1, t.length() - 1), "")
+            : t.equals("ref") ? refOf(path) : "";
         return new Match(Optional.of(e), e.path(), e.action(), pathTarget);
       }
     }
     return new Match(Optional.empty(), withoutQueryValues(path, q < 0 ? "" : target.substring(q + 1)), UNNAMED, "");
+  }
+
+  /** The ref an API path names: from its {@code /git/refs/} on, without {@code /git/}. */
+  private static String refOf(String path) {
+    int at = path.toLowerCase(java.util.Locale.ROOT).indexOf("/git/refs/");
+    return at < 0 ? "" : "refs/" + path.substring(at + "/git/refs/".length());
+  }
+
+  private static final String UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~";
+
+  /**
+   * The path with {@code %XX} of unreserved characters decoded (RFC 3986: the same path to any
+   * server), so {@code git%2Dreceive-pack} is {@code git-receive-pack}; other escapes stay.
+   *
+   * @throws IllegalArgumentException naming what is wrong when the path has an empty segment, a dot
+   *     segment or a malformed escape: the gateway refuses it rather than guess what the server reads
+   */
+  static String normalised(String path) {
+    StringBuilder sb = new StringBuilder(path.length());
+    for (int i = 0; i < path.length(); i++) {
+      char c = path.charAt(i);
+      if (c == '%') {
+        int v = i + 2 < path.length() ? hex(path.charAt(i + 1)) * 16 + hex(path.charAt(i + 2)) : -1;
+        if (v < 0) {
+          throw new IllegalArgumentException("a malformed % escape");
+        }
+        if (UNRESERVED.indexOf(v) >= 0) {
+          sb.append((char) v);
+        } else {
+          sb.append(path, i, i + 3);
+        }
+        i += 2;
+      } else {
+        sb.append(c);
+      }
+    }
+    String decoded = sb.toString();
+    String[] segments = decoded.substring(1).split("/", -1);
+    for (int i = 0; i < segments.length; i++) {
+      String s = segments[i];
+      if (s.equals(".") || s.equals("..")) {
+        throw new IllegalArgumentException("a dot segment (" + s + ")");
+      }
+      if (s.isEmpty() && segments.length > 1 && i < segments.length - 1) {
+        throw new IllegalArgumentException("an empty segment (//)");
+      }
+    }
+    return decoded;
+  }
+
+  private static int hex(char c) {
+    int d = Character.digit(c, 16);
+    return d < 0 ? -4096 : d;
   }
 
   private static boolean matches(String[] pattern, int p, String[] path, int s, Map<String, String> vars) {
@@ -136,11 +195,13 @@ final class RequestActions {
       vars.put(seg.substring(1, seg.length() - 1), actual);
     } else if (seg.contains("*")) {
       String[] parts = seg.split("\\*", -1);
-      if (!actual.startsWith(parts[0]) || !actual.endsWith(parts[parts.length - 1])
+      String lower = actual.toLowerCase(java.util.Locale.ROOT);
+      if (!lower.startsWith(parts[0].toLowerCase(java.util.Locale.ROOT))
+          || !lower.endsWith(parts[parts.length - 1].toLowerCase(java.util.Locale.ROOT))
           || actual.length() < parts[0].length() + parts[parts.length - 1].length()) {
         return false;
       }
-    } else if (!seg.equals(actual)) {
+    } else if (!seg.equalsIgnoreCase(actual)) {
       return false;
     }
     return matches(pattern, p + 1, path, s + 1, vars);

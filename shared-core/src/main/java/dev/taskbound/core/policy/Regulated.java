@@ -20,10 +20,10 @@ final class Regulated {
   /** The gateway's write actions on an inspected host (docs/gate.md): each needs at least approve. */
   static final List<String> WRITE_ACTIONS = List.of("git.push", "git.ref.delete", "github.pr.create", "github.pr.merge",
       "github.issue.comment", "github.release.create", "github.workflow.dispatch", "github.contents.write",
-      "package.publish");
+      "package.publish", "github.api.write", "github.graphql");
   /** Write actions the gate denies when no rule names them (mirrors {@code ActionRules.DENIED_BY_DEFAULT}). */
   static final Set<String> DENIED_BY_DEFAULT =
-      Set.of("git.ref.delete", "github.pr.merge", "github.release.create", "github.workflow.dispatch");
+      Set.of("git.ref.delete", "github.pr.merge", "github.release.create", "github.workflow.dispatch", "github.api.write");
   /** The hosts a GitHub installation token is used on by git and the API. */
   static final List<String> GITHUB_HOSTS = List.of("github.com", "api.github.com");
 
@@ -42,6 +42,7 @@ final class Regulated {
           .max(Enum::compareTo);
       boolean allowed = strictest.map(d -> d == GateDecision.ALLOW).orElse(!DENIED_BY_DEFAULT.contains(action));
       if (allowed) {
+        // the approve keeps the branch default's limits (pushes only to the task's branches): ActionRules
         added.add(new Located<>(new GateRule(action, GateDecision.APPROVE), regulated.at(),
             "gate.rules (regulated: true, " + action + ")"));
       }

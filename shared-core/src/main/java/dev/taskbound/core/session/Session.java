@@ -160,6 +160,7 @@ public final class Session implements AutoCloseable {
           ? CredentialPlan.handedOff(policy, handoff.get(), spec.credentialSources(),
               CredentialPlan.hostGithubApi(spec.hostEnvironment()))
           : CredentialPlan.of(policy, spec.credentialSources(), spec.clock());
+      GithubHosts.checkRegulated(policy, spec.credentialSources());
       registries = RegistryFiles.resolve(policy.registries(), spec.hostEnvironment());
       modelKeys = ModelKeys.resolve(policy.registries(), policy.inspect(), spec.hostEnvironment());
     } catch (TaskboundException e) {
@@ -288,14 +289,15 @@ public final class Session implements AutoCloseable {
     if (!policy.inspect().isEmpty()) {
       SessionInspection inspecting = SessionInspection.start(policy.inspect(), id.value(), spec.clock(),
           layout.runtimeDir().resolve("inspect"), spec.inspectionUpstreamTrust(),
-          new dev.taskbound.core.gate.ActionRules(dev.taskbound.core.gate.GateRules.of(policy), spec.task().value()),
+          dev.taskbound.core.gate.ActionRules.of(policy, spec.task().value()),
           this::event);
       inspecting.approvals(approvals);
       inspection = Optional.of(inspecting);
       Map<java.nio.file.Path, java.nio.file.Path> withBundle = new LinkedHashMap<>(placed);
       withBundle.putAll(inspecting.placed()); // the system trust path inside: system CAs + the session CA
       placed = Map.copyOf(withBundle);
-      credentials.injectInto(inspecting.credentials(), inspecting.inspection().hosts());
+      credentials.injectInto(inspecting.credentials(), inspecting.inspection().hosts(),
+          spec.credentialSources().github().map(g -> GithubHosts.of(g.apiUrl())).orElse(SessionCredentials.GITHUB_HOSTS));
       gatewayConfig = gatewayConfig.withInspection(inspecting.inspection());
     }
     live.gateway = Gateway.start(gatewayConfig);
@@ -1171,7 +1173,7 @@ public final class Session implements AutoCloseable {
     placed = ClaudeCodeHookFiles.write(layout.runtimeDir().resolve("claude-code"),
         ClaudeCodeHookFiles.INSIDE.resolve(ClaudeCodeHookFiles.SETTINGS));
     dev.taskbound.core.gate.GateRules rules = dev.taskbound.core.gate.GateRules.of(policy);
-    dev.taskbound.core.gate.ActionRules actions = new dev.taskbound.core.gate.ActionRules(rules, spec.task().value());
+    dev.taskbound.core.gate.ActionRules actions = dev.taskbound.core.gate.ActionRules.of(policy, spec.task().value());
     return new AgentHooks(policy.hooks(),
         new dev.taskbound.core.gate.ToolGate(rules, actions, policy.hooks().tools(), RuleSet.of(policy.allow(), policy.deny())),
         actions, spec.workDir(), text -> masker().mask(text), this::event).withApprovals(approvals);

@@ -170,10 +170,15 @@ final class SessionCredentials {
    * which the gateway replaces on the way to their hosts; the real values never enter the sandbox.
    * Called before {@link #issue()}.
    */
-  void injectInto(dev.taskbound.core.egress.InjectedCredentials credentials, java.util.Set<String> hosts) {
+  void injectInto(dev.taskbound.core.egress.InjectedCredentials credentials, java.util.Set<String> hosts,
+      java.util.Set<String> githubHosts) {
     this.injected = credentials;
     this.inspectedHosts = java.util.Set.copyOf(hosts);
+    this.githubHosts = java.util.Set.copyOf(githubHosts);
   }
+
+  /** The hosts the GitHub token is used on (github.com's, or a GitHub Enterprise host). */
+  private java.util.Set<String> githubHosts = GITHUB_HOSTS;
 
   /** The GitHub hosts a GitHub token is used on. */
   static final java.util.Set<String> GITHUB_HOSTS = java.util.Set.of("github.com", "api.github.com", "uploads.github.com");
@@ -197,7 +202,7 @@ final class SessionCredentials {
         onRequest.put(c.name(), c.value());
         continue;
       }
-      String placeholder = c.kind().equals("github-token") ? placeholderFor(c.value(), GITHUB_HOSTS) : null;
+      String placeholder = c.kind().equals("github-token") ? placeholderFor(c.value(), githubHosts) : null;
       if (placeholder != null) {
         String real = c.value().reveal();
         injectedNames.add(c.name());

@@ -185,6 +185,23 @@ class InspectedClientsTest {
   }
 
   @Test
+  void aPushToMainSpelledWithAnEscapeOrADoubleSlashIsStillRefused() throws Exception {
+    // given a receive-pack request updating main, its path spelled so a raw match would miss it
+    String pkt = "0000000000000000000000000000000000000000 " + "a".repeat(40) + " refs/heads/main\\0report-status\\n";
+    String len = String.format("%04x", 4 + 40 + 1 + 40 + 1 + "refs/heads/main".length() + 1 + "report-status".length() + 1);
+    ClientsHarness.Result r = run("sh", "-c", "printf '" + len + pkt + "0000' > body && "
+        + "curl -sS -o /dev/null -w '%{http_code}\\n' --data-binary @body " + h.url("git.test", "/git/demo.git/git%2Dreceive-pack")
+        + " && curl -sS -o /dev/null -w '%{http_code}\\n' --data-binary @body " + h.url("git.test", "/git//demo.git/git-receive-pack"));
+
+    // then the gate reads the escaped one as the push it is and refuses the odd path outright
+    assertThat(r.out()).as(r.err()).isEqualTo("403\n403\n");
+    assertThat(recorded).anySatisfy(q -> assertThat(q.actions().get(0) + " " + q.decision()).isEqualTo("git.push refs/heads/main denied"));
+    String mainLog = ClientsHarness.exec(List.of("git", "-C", h.gitRoot.resolve("demo.git").toString(), "log",
+        "--format=%s", "main"), null, Map.of());
+    assertThat(mainLog.strip()).isEqualTo("init");
+  }
+
+  @Test
   void theRealTokenIsNowhereTheAgentCanLook() throws Exception {
     ClientsHarness.Result r = run("sh", "-c", "env; found=$(grep -rs -l -F \"$1\" \"$HOME\" \"$PWD\" " + trust.dir()
         + " /tmp); echo \"found=[$found]\"", "sh", REAL.substring(4));

@@ -71,6 +71,20 @@ class RegulatedPolicyTest {
   }
 
   @Test
+  void regulatedWorkMakesAPushToTheTaskBranchNeedApprovalAndLeavesAPushToMainDenied() throws Exception {
+    // given a regulated Ceiling whose only rule is "*: allow" (no rule names git.push itself)
+    EffectivePolicy p = resolve(CEILING.replace("\"git.*\"", "\"*\""), TASK);
+    dev.taskbound.core.gate.ActionRules rules = dev.taskbound.core.gate.ActionRules.of(p, "T-1");
+
+    // then the approve regulated work added keeps the built-in default's limits
+    assertThat(rules.decide("git.push", "refs/heads/taskbound/T-1/work").decision()).isEqualTo(GateDecision.APPROVE);
+    assertThat(rules.decide("git.push", "refs/heads/main").decision()).isEqualTo(GateDecision.DENY);
+    assertThat(rules.decide("github.contents.write", "main").decision()).isEqualTo(GateDecision.DENY);
+    assertThat(rules.decide("github.contents.write", "").decision()).isEqualTo(GateDecision.DENY);
+    assertThat(rules.decide("github.contents.write", "taskbound/T-1/x").decision()).isEqualTo(GateDecision.APPROVE);
+  }
+
+  @Test
   void aTaskCannotSwitchRegulatedWorkOff() {
     assertThatThrownBy(() -> resolve(CEILING, TASK + "spec:\n  regulated: false\n"))
         .isInstanceOf(PolicyException.class)

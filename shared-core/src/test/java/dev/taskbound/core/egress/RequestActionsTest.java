@@ -1,0 +1,69 @@
+package dev.taskbound.core.egress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+/** The shipped request-action table: GitHub's ref-moving and write endpoints are named, and odd spellings are refused. */
+class RequestActionsTest {
+  private static final RequestActions TABLE = RequestActions.shipped();
+
+  private static String named(String method, String target) {
+    RequestActions.Match m = TABLE.match("api.github.com", method, target);
+    return m.action() + " " + m.pathTarget();
+  }
+
+  @Test
+  void theRefEndpointsAreAPushOrADeletionOfTheRefInThePath() {
+    assertThat(named("PATCH", "/repos/o/r/git/refs/heads/main")).isEqualTo("git.push refs/heads/main");
+    assertThat(named("DELETE", "/repos/o/r/git/refs/heads/main")).isEqualTo("git.ref.delete refs/heads/main");
+    RequestActions.Match create = TABLE.match("api.github.com", "POST", "/repos/o/r/git/refs");
+    assertThat(create.action()).isEqualTo("git.push");
+    assertThat(create.bodyField()).hasValue("ref");
+  }
+
+  @Test
+  void contentWritesTakeTheirBranchFromTheBodyAndGraphqlIsNamed() {
+    assertThat(TABLE.match("api.github.com", "PUT", "/repos/o/r/contents/a/b.txt").bodyField()).hasValue("branch");
+    RequestActions.Match g = TABLE.match("api.github.com", "POST", "/graphql");
+    assertThat(g.action()).isEqualTo("github.graphql");
+    assertThat(g.needsGraphql()).isTrue();
+  }
+
+  @Test
+  void anyOtherGithubApiWriteIsNamedAndReadsAreNot() {
+    assertThat(named("PATCH", "/repos/o/r").strip()).isEqualTo("github.api.write");
+    assertThat(named("PUT", "/repos/o/r/branches/main/protection").strip()).isEqualTo("github.api.write");
+    assertThat(named("GET", "/repos/o/r").strip()).isEqualTo(RequestActions.UNNAMED);
+  }
+
+  @Test
+  void encodedAndOddlyCasedSpellingsMatchAsTheServerReadsThem() {
+    assertThat(TABLE.match("git.test", "POST", "/o/r.git/git%2Dreceive-pack").needsReceivePack()).isTrue();
+    assertThat(TABLE.match("git.test", "POST", "/o/r.git/GIT-RECEIVE-PACK").needsReceivePack()).isTrue();
+    assertThat(named("PATCH", "/REPOS/o/r/Git/Refs/heads/main")).isEqualTo("git.push refs/heads/main");
+  }
+
+  @Test
+  void pathsWithEmptyOrDotSegmentsOrBadEscapesAreRefused() {
+    for (String p : new String[] {"/repos/o/r//git/refs/heads/main", "/repos/o/r/x/../git/refs/heads/main",
+        "/repos/o/r/%2e%2e/git", "/repos/o/r/./git", "/repos/%zz", "/repos/%2"}) {
+      assertThatThrownBy(() -> RequestActions.normalised(p)).as(p).isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThat(RequestActions.normalised("/@scope%2fname")).isEqualTo("/@scope%2fname");
+    assertThat(RequestActions.normalised("/repos/o/r/")).isEqualTo("/repos/o/r/");
+  }
+
+  @Test
+  void aGraphqlBodyIsAQueryOnlyWhenItCanBeReadAsOneWithoutAMutation() throws Exception {
+    ObjectMapper json = new ObjectMapper();
+    assertThat(InspectedConnection.graphqlKind(json.readTree("{\"query\":\"query { viewer { login } }\"}"))).isEqualTo("query");
+    assertThat(InspectedConnection.graphqlKind(json.readTree(
+        "{\"query\":\"mutation($i:CreateCommitOnBranchInput!){createCommitOnBranch(input:$i){commit{oid}}}\"}")))
+        .isEqualTo("mutation");
+    assertThat(InspectedConnection.graphqlKind(json.readTree("[{\"query\":\"query { a }\"}]"))).isEqualTo("mutation");
+    assertThat(InspectedConnection.graphqlKind(null)).isEqualTo("mutation");
+  }
+}

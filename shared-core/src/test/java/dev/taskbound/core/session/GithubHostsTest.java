@@ -1,0 +1,70 @@
+package dev.taskbound.core.session;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.broker.TestKeys;
+import dev.taskbound.core.policy.EffectivePolicy;
+import dev.taskbound.core.policy.PolicyResolver;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The GitHub token's hosts follow TASKBOUND_GITHUB_API_URL, and regulated work needs them inspected. */
+class GithubHostsTest {
+  private static final String CEILING = """
+      apiVersion: taskbound.dev/v1
+      kind: Ceiling
+      spec:
+        regulated: true
+        egress:
+          allow: [github.com, api.github.com, ghe.example]
+          inspect: [github.com, api.github.com]
+        github:
+          repositories: [acme/app]
+          permissions: {contents: write}
+        evidence:
+          signer:
+            vault-transit: {mount: transit, key: taskbound-evidence}
+      """;
+
+  @TempDir Path dir;
+
+  private EffectivePolicy regulated(String ceiling) throws Exception {
+    return PolicyResolver.resolve(List.of(Files.writeString(dir.resolve("org.yml"), ceiling),
+        Files.writeString(dir.resolve("task.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\n")), Optional.empty());
+  }
+
+  private static CredentialSources app(String apiUrl) {
+    return CredentialSources.fromEnvironment(Map.of("TASKBOUND_GITHUB_APP_ID", "1",
+        "TASKBOUND_GITHUB_APP_KEY", TestKeys.pkcs8Pem(TestKeys.rsa()), "TASKBOUND_GITHUB_API_URL", apiUrl));
+  }
+
+  @Test
+  void githubComHasItsThreeHostsAndAnEnterpriseServerItsOne() {
+    assertThat(GithubHosts.of(URI.create("https://api.github.com")))
+        .containsExactlyInAnyOrder("github.com", "api.github.com", "uploads.github.com");
+    assertThat(GithubHosts.of(URI.create("https://ghe.example/api/v3"))).containsExactly("ghe.example");
+  }
+
+  @Test
+  void regulatedWorkWithAnUninspectedEnterpriseHostFailsTheOpenNamingTheHost() throws Exception {
+    EffectivePolicy policy = regulated(CEILING);
+
+    assertThatThrownBy(() -> GithubHosts.checkRegulated(policy, app("https://ghe.example/api/v3")))
+        .isInstanceOf(SessionException.class)
+        .hasMessageContaining("egress.inspect lacks ghe.example")
+        .satisfies(e -> assertThat(((SessionException) e).exitCode()).isEqualTo(ExitCodes.POLICY));
+    assertThatCode(() -> GithubHosts.checkRegulated(policy, app("https://api.github.com"))).doesNotThrowAnyException();
+    EffectivePolicy inspected = regulated(CEILING.replace("inspect: [github.com, api.github.com]",
+        "inspect: [github.com, api.github.com, ghe.example]"));
+    assertThatCode(() -> GithubHosts.checkRegulated(inspected, app("https://ghe.example/api/v3"))).doesNotThrowAnyException();
+  }
+}

@@ -120,9 +120,10 @@ run_action() {
 # The phases of the step that just ended ($1 its start, $2 its end, in ns), from its bundle's events;
 # one line of milliseconds appended to $3.
 phases() {
-  local bundle
-  bundle=$(ls "$work"/run/workspace/taskbound-evidence/*.zip 2>/dev/null | head -1)
-  [ -n "$bundle" ] || return 0
+  local bundle found
+  found=("$work"/run/workspace/taskbound-evidence/*.zip)
+  bundle=${found[0]}
+  [ -f "$bundle" ] || return 0
   unzip -p "$bundle" events.jsonl | python3 -c '
 import sys, json, datetime
 start, end = int(sys.argv[1]), int(sys.argv[2])

@@ -378,7 +378,7 @@ if [[ $sections == *5* ]]; then
 echo
 echo "5. the inspected path: the gateway inspecting origin.test (session CA, each request read and decided,"
 echo "   origin TLS verified) against its own opaque tunnel (opaque.test) and squid 'ssl_bump bump all'"
-if ! squid -v | grep -q -- '--with-openssl'; then
+if [[ $(squid -v) != *--with-openssl* ]]; then
   [ "$(id -u)" -eq 0 ] || { echo "squid without TLS support: install squid-openssl (apt-get install squid-openssl)" >&2; exit 2; }
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends squid-openssl >/dev/null
 fi

@@ -1,9 +1,6 @@
 package dev.taskbound.core.session;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskbound.core.broker.RevocationContext;
-import dev.taskbound.core.broker.Revocations;
 import dev.taskbound.core.broker.UndoRecorder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -30,8 +26,6 @@ public final class CeilingReadJournal implements UndoRecorder, AutoCloseable {
   public static final String PREFIX = "ceiling-read-";
   /** The journal's file name in the directory (a session's is {@code journal.jsonl}). */
   public static final String FILE = "ceiling-journal.jsonl";
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path dir;
   private final TeardownJournal journal;
@@ -117,25 +111,8 @@ public final class CeilingReadJournal implements UndoRecorder, AutoCloseable {
    * @return one step per pending entry, named by its step; a failed one keeps the directory for a retry
    */
   public static TeardownReport finish(Path dir, RevocationContext revocation) {
-    List<StepResult> steps = new ArrayList<>();
-    try (TeardownJournal journal = TeardownJournal.read(dir.resolve(FILE))) {
-      for (TeardownJournal.Entry e : journal.pending()) {
-        if (!Revocations.handles(e.step())) {
-          steps.add(StepResult.failed(e.step(), 0, "unknown step (journal from a newer version?)"));
-          continue;
-        }
-        try {
-          Map<String, Object> handle = JSON.convertValue(e.handle(), new TypeReference<Map<String, Object>>() {});
-          Revocations.revoke(e.step(), handle, revocation);
-          journal.complete(e.id(), "ok", 1, null);
-          steps.add(StepResult.ok(e.step(), 1));
-        } catch (RuntimeException failure) {
-          journal.complete(e.id(), "failed", 1, TeardownRunner.describe(failure));
-          steps.add(StepResult.failed(e.step(), 1, TeardownRunner.describe(failure)
-              + "; the read-only token expires within the hour; retry with: taskbound teardown --session " + dir));
-        }
-      }
-    }
+    List<StepResult> steps = JournalRevocations.revokePending(dir.resolve(FILE), revocation,
+        "the read-only token expires within the hour; retry with: taskbound teardown --session " + dir);
     TeardownReport report = new TeardownReport(dir.getFileName().toString(), steps);
     if (report.ok()) {
       remove(dir);

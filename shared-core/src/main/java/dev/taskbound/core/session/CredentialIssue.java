@@ -1,12 +1,10 @@
 package dev.taskbound.core.session;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.broker.CredentialBroker;
 import dev.taskbound.core.broker.IssuedCredential;
 import dev.taskbound.core.broker.RevocationContext;
-import dev.taskbound.core.broker.Revocations;
 import dev.taskbound.core.broker.UndoRecorder;
 import dev.taskbound.core.policy.EffectivePolicy;
 import java.io.IOException;
@@ -126,25 +124,8 @@ public final class CredentialIssue {
       throw new SessionException("'" + dir + "' is not a directory 'credentials issue' printed (no " + FILE
           + " in it)", ExitCodes.USAGE);
     }
-    List<StepResult> steps = new ArrayList<>();
-    try (TeardownJournal journal = TeardownJournal.read(dir.resolve(FILE))) {
-      for (TeardownJournal.Entry e : journal.pending()) { // newest first
-        if (!Revocations.handles(e.step())) {
-          steps.add(StepResult.failed(e.step(), 0, "unknown step (journal from a newer version?)"));
-          continue;
-        }
-        try {
-          Map<String, Object> handle = JSON.convertValue(e.handle(), new TypeReference<Map<String, Object>>() {});
-          Revocations.revoke(e.step(), handle, revocation);
-          journal.complete(e.id(), "ok", 1, null);
-          steps.add(StepResult.ok(e.step(), 1));
-        } catch (RuntimeException failure) {
-          journal.complete(e.id(), "failed", 1, TeardownRunner.describe(failure));
-          steps.add(StepResult.failed(e.step(), 1, TeardownRunner.describe(failure)
-              + "; retry with: taskbound credentials revoke --journal " + dir));
-        }
-      }
-    }
+    List<StepResult> steps = JournalRevocations.revokePending(dir.resolve(FILE), revocation, // newest first
+        "retry with: taskbound credentials revoke --journal " + dir);
     TeardownReport report = new TeardownReport(dir.getFileName().toString(), steps);
     if (report.ok()) {
       try {

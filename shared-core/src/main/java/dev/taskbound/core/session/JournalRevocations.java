@@ -1,0 +1,44 @@
+package dev.taskbound.core.session;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskbound.core.broker.RevocationContext;
+import dev.taskbound.core.broker.Revocations;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Revokes what a journal written outside a session still holds (a ceiling's read token, a
+ * controller's issued credentials): each pending entry, newest first, marked done or failed in the
+ * journal so that a retry takes only what is left.
+ */
+final class JournalRevocations {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private JournalRevocations() {}
+
+  /** One step per pending entry of the journal at {@code file}; a failed step ends with {@code retry}. */
+  static List<StepResult> revokePending(Path file, RevocationContext revocation, String retry) {
+    List<StepResult> steps = new ArrayList<>();
+    try (TeardownJournal journal = TeardownJournal.read(file)) {
+      for (TeardownJournal.Entry e : journal.pending()) {
+        if (!Revocations.handles(e.step())) {
+          steps.add(StepResult.failed(e.step(), 0, "unknown step (journal from a newer version?)"));
+          continue;
+        }
+        try {
+          Map<String, Object> handle = JSON.convertValue(e.handle(), new TypeReference<Map<String, Object>>() {});
+          Revocations.revoke(e.step(), handle, revocation);
+          journal.complete(e.id(), "ok", 1, null);
+          steps.add(StepResult.ok(e.step(), 1));
+        } catch (RuntimeException failure) {
+          journal.complete(e.id(), "failed", 1, TeardownRunner.describe(failure));
+          steps.add(StepResult.failed(e.step(), 1, TeardownRunner.describe(failure) + "; " + retry));
+        }
+      }
+    }
+    return steps;
+  }
+}

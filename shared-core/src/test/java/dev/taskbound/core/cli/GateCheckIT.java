@@ -34,7 +34,9 @@ class GateCheckIT {
     Path workspace = Files.createDirectories(work.resolve("workspace"));
     AgentOwner.own(workspace);
     Path policy = Files.writeString(work.resolve("gate.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
-        + "  ttl: 5m\n  sandbox: {backends: [netns]}\n"
+        // the checkout may sit where the sandbox shows nothing (a CI clone under /tmp): the agent's
+        // taskbound is bound in read-only, as an installation under a hidden home would need
+        + "  ttl: 5m\n  sandbox: {backends: [netns], paths: {readOnly: ['" + REPO + "']}}\n"
         + "  gate:\n    hooks: [claude-code]\n    rules:\n      - {action: package.publish, decision: deny}\n    tools:\n"
         + "      - {action: tool.bash, match: \"git push *\", decision: deny, reason: \"open a pull request\"}\n");
     String tb = REPO.resolve("bin/taskbound").toString();

@@ -21,6 +21,18 @@ final class GithubHosts {
   }
 
   /**
+   * The hosts the session binds the token's placeholder to: {@link #of} and github.com's. An API URL
+   * that is not GitHub's own (a stand-in, a proxy) does not move git off github.com, and a placeholder
+   * bound to a host the token is not valid on costs nothing; what must never happen is the real token
+   * handed to the agent while a host it is used on is inspected.
+   */
+  static Set<String> placeholderHosts(URI apiUrl) {
+    Set<String> hosts = new TreeSet<>(of(apiUrl));
+    hosts.addAll(SessionCredentials.GITHUB_HOSTS);
+    return Set.copyOf(hosts);
+  }
+
+  /**
    * Regulated work needs every host the GitHub token goes to inspected; the policy check knows only
    * github.com's, so a GitHub Enterprise host is checked here, before anything exists.
    *

@@ -297,7 +297,7 @@ public final class Session implements AutoCloseable {
       withBundle.putAll(inspecting.placed()); // the system trust path inside: system CAs + the session CA
       placed = Map.copyOf(withBundle);
       credentials.injectInto(inspecting.credentials(), inspecting.inspection().hosts(),
-          spec.credentialSources().github().map(g -> GithubHosts.of(g.apiUrl())).orElse(SessionCredentials.GITHUB_HOSTS));
+          spec.credentialSources().github().map(g -> GithubHosts.placeholderHosts(g.apiUrl())).orElse(SessionCredentials.GITHUB_HOSTS));
       gatewayConfig = gatewayConfig.withInspection(inspecting.inspection());
     }
     live.gateway = Gateway.start(gatewayConfig);

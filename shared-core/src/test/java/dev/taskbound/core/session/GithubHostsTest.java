@@ -54,6 +54,15 @@ class GithubHostsTest {
     assertThat(GithubHosts.of(URI.create("https://ghe.example/api/v3"))).containsExactly("ghe.example");
   }
 
+  /** A stand-in API on loopback (the suite's) or an Enterprise host: github.com's hosts still get the placeholder. */
+  @Test
+  void thePlaceholderIsBoundToTheApiHostAndGithubComsHostsWhateverTheApiUrl() {
+    assertThat(GithubHosts.placeholderHosts(URI.create("http://127.0.0.1:8080")))
+        .containsExactlyInAnyOrder("127.0.0.1", "github.com", "api.github.com", "uploads.github.com");
+    assertThat(GithubHosts.placeholderHosts(URI.create("https://ghe.example/api/v3")))
+        .containsExactlyInAnyOrder("ghe.example", "github.com", "api.github.com", "uploads.github.com");
+  }
+
   @Test
   void regulatedWorkWithAnUninspectedEnterpriseHostFailsTheOpenNamingTheHost() throws Exception {
     EffectivePolicy policy = regulated(CEILING);

@@ -78,7 +78,7 @@ public final class CredentialIssue {
     Path dir = createDir(spec.sessionRoot());
     Optional<String> apiUrl = spec.credentialSources().github().map(g -> g.apiUrl().toString());
     try (TeardownJournal journal = TeardownJournal.create(dir.resolve(FILE))) {
-      UndoRecorder undo = recorder(journal);
+      UndoRecorder undo = journal.asUndoRecorder();
       List<CredentialHandoff.Entry> entries = new ArrayList<>();
       List<String> lines = new ArrayList<>();
       try {
@@ -150,24 +150,5 @@ public final class CredentialIssue {
           + "; set --session-root to a writable directory", ExitCodes.CREDENTIALS, e);
     }
     return dir;
-  }
-
-  private static UndoRecorder recorder(TeardownJournal journal) {
-    return new UndoRecorder() {
-      @Override
-      public int register(String step, Map<String, ?> handle) {
-        return journal.register(step, handle);
-      }
-
-      @Override
-      public void updateHandle(int id, Map<String, ?> handle) {
-        journal.updateHandle(id, handle);
-      }
-
-      @Override
-      public void completed(int id) {
-        journal.complete(id, "ok", 1, null);
-      }
-    };
   }
 }

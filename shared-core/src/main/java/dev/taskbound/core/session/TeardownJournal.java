@@ -3,6 +3,7 @@ package dev.taskbound.core.session;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskbound.core.broker.UndoRecorder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -154,6 +155,29 @@ public final class TeardownJournal implements AutoCloseable {
     ObjectNode line = JSON.createObjectNode().put("op", "handle").put("id", id);
     line.set("handle", JSON.valueToTree(handle));
     write(line);
+  }
+
+  /**
+   * This journal as a broker's undo recorder: each creation registered before it happens, its handle
+   * completed as it becomes known, and an undo the broker ran itself marked done.
+   */
+  public UndoRecorder asUndoRecorder() {
+    return new UndoRecorder() {
+      @Override
+      public int register(String step, Map<String, ?> handle) {
+        return TeardownJournal.this.register(step, handle);
+      }
+
+      @Override
+      public void updateHandle(int id, Map<String, ?> handle) {
+        TeardownJournal.this.updateHandle(id, handle);
+      }
+
+      @Override
+      public void completed(int id) {
+        complete(id, "ok", 1, null);
+      }
+    };
   }
 
   /** Records the outcome of running an entry's undo ({@code ok} or {@code failed}). */

@@ -4,13 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.gate.ApprovalBroker;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,39 +53,15 @@ final class ApprovalSocket implements AutoCloseable {
    */
   static ApprovalSocket serve(Path runtimeDir, ApprovalBroker broker, UnaryOperator<String> mask) {
     Path socket = path(runtimeDir);
-    ServerSocketChannel server;
-    try {
-      server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      server.bind(UnixDomainSocketAddress.of(socket));
-      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-    } catch (IOException e) {
-      throw new SessionException("cannot listen on the session's approvals socket " + socket + ": " + e.getMessage(),
-          ExitCodes.SANDBOX, e);
-    }
+    ServerSocketChannel server = OwnerSocket.listen(socket, "approvals");
     ApprovalSocket s = new ApprovalSocket(server, socket, broker, mask);
-    Thread acceptor = new Thread(s::acceptLoop, "taskbound-approvals");
-    acceptor.setDaemon(true);
-    acceptor.start();
+    OwnerSocket.acceptEach(server, "taskbound-approvals", s::handle);
     return s;
-  }
-
-  private void acceptLoop() {
-    while (server.isOpen()) {
-      SocketChannel ch;
-      try {
-        ch = server.accept();
-      } catch (IOException e) {
-        return; // closed
-      }
-      Thread t = new Thread(() -> handle(new ControlChannel(ch)), "taskbound-approvals-conn");
-      t.setDaemon(true);
-      t.start();
-    }
   }
 
   private void handle(ControlChannel c) {
     try (c) {
-      Optional<String> peer = peer(c.channel());
+      Optional<String> peer = OwnerSocket.peerUser(c.channel());
       if (peer.isEmpty() || !(peer.get().equals("root") || peer.get().equals(owner))) {
         c.send(Map.of("error", "refused: only the session's own user (" + owner + ") or root may answer its approvals",
             "code", ExitCodes.USAGE));
@@ -151,14 +123,6 @@ final class ApprovalSocket implements AutoCloseable {
     out.put("channel", a.get().channel());
     out.put("at", a.get().at().toString());
     return out;
-  }
-
-  private static Optional<String> peer(SocketChannel ch) {
-    try {
-      return Optional.of(ch.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED).user().getName());
-    } catch (IOException | UnsupportedOperationException e) {
-      return Optional.empty();
-    }
   }
 
   /** Text from the caller: printable ASCII, at most 300 characters. */

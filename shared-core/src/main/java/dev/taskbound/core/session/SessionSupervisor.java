@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.TaskboundException;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -70,19 +68,9 @@ public final class SessionSupervisor implements AutoCloseable {
    */
   public static SessionSupervisor serve(Session session, NoticeFanout notices) {
     Path socket = controlSocket(session.record().runtimeDir());
-    ServerSocketChannel server;
-    try {
-      server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      server.bind(UnixDomainSocketAddress.of(socket));
-      Files.setPosixFilePermissions(socket, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-    } catch (IOException e) {
-      throw new SessionException("cannot listen on the session's control socket " + socket + ": " + e.getMessage(),
-          ExitCodes.SANDBOX, e);
-    }
+    ServerSocketChannel server = OwnerSocket.listen(socket, "control");
     SessionSupervisor supervisor = new SessionSupervisor(session, server, socket, notices);
-    Thread acceptor = new Thread(supervisor::acceptLoop, "taskbound-control");
-    acceptor.setDaemon(true);
-    acceptor.start();
+    OwnerSocket.acceptEach(server, "taskbound-control", supervisor::handle);
     session.startTtl(() -> supervisor.requestEnd("ttl expired"));
     return supervisor;
   }
@@ -140,20 +128,6 @@ public final class SessionSupervisor implements AutoCloseable {
     }
   }
 
-  private void acceptLoop() {
-    while (server.isOpen()) {
-      SocketChannel ch;
-      try {
-        ch = server.accept();
-      } catch (IOException e) {
-        return; // closed
-      }
-      Thread t = new Thread(() -> handle(new ControlChannel(ch)), "taskbound-control-conn");
-      t.setDaemon(true);
-      t.start();
-    }
-  }
-
   private void handle(ControlChannel c) {
     boolean keep = false;
     try {
@@ -188,13 +162,7 @@ public final class SessionSupervisor implements AutoCloseable {
   }
 
   private boolean trusted(SocketChannel ch) {
-    try {
-      var peer = ch.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED);
-      String user = peer.user().getName();
-      return user.equals("root") || user.equals(owner);
-    } catch (IOException | UnsupportedOperationException e) {
-      return false;
-    }
+    return OwnerSocket.peerUser(ch).filter(user -> user.equals("root") || user.equals(owner)).isPresent();
   }
 
   private void exec(ControlChannel c, JsonNode r) throws IOException {

@@ -17,6 +17,8 @@
  *   4. passes SIGTERM/SIGINT/SIGHUP on to the agent as SIGTERM and exits with the agent's status
  *      (128+N for signal N; 127 not found, 126 not executable), after every descendant has exited
  *      when asked to wait for all (it is their subreaper).
+ * With --hold N PATH... -- COMMAND... it is instead the first step of the setup, on the host: it opens
+ * each path without following a link and leaves it on descriptor 20 + i for bwrap's --bind-fd (see hold).
  * Exit 121 when the sandbox's side cannot be set up, 125 on a usage error. Built by
  * scripts/build-native-init.sh; every error is one line on stderr starting "taskbound:".
  */
@@ -47,6 +49,8 @@
 #define SIGNAL_BASE 128
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define PRINTABLE_MAX 400
+#define HOLD_BASE 20 /* dev.taskbound.core.sandbox.FilesystemView.HELD_FD_BASE */
+#define HOLD_MAX 900
 
 /* 0: not started yet (a signal ends init); >0: running; -1: exited (a signal ends init). */
 static volatile sig_atomic_t agent = 0;
@@ -330,9 +334,75 @@ static int exit_status(int st) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? SIGNAL_BASE + WTERMSIG(st) : EXIT_SANDBOX;
 }
 
+/* --- holding the sandbox's sources open: taskbound-init --hold N PATH... -- COMMAND... ------------ */
+
+/*
+ * Opens an absolute path one component at a time, each with O_PATH|O_NOFOLLOW from the one before,
+ * refusing a component that is a symbolic link: the descriptor names exactly the object checked,
+ * whatever is renamed or linked after. Exit 121 on a link, a missing component or "." / "..".
+ */
+static int open_without_links(const char *path) {
+  if (path[0] != '/') {
+    fprintf(stderr, "taskbound: the sandbox did not start: '%s' is not an absolute path\n", path);
+    exit(EXIT_SANDBOX);
+  }
+  int fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail("opening /");
+  char *copy = strdup(path);
+  if (copy == NULL) fail("allocating a path");
+  char *save = NULL;
+  for (char *name = strtok_r(copy, "/", &save); name != NULL; name = strtok_r(NULL, "/", &save)) {
+    if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+      fprintf(stderr, "taskbound: the sandbox did not start: '%s' is not a normal path\n", path);
+      exit(EXIT_SANDBOX);
+    }
+    int next = openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (next < 0) {
+      fprintf(stderr, "taskbound: the sandbox did not start: '%s' (at '%s'): %s; it changed since the start was"
+              " planned (accepted: policy paths that stay in place while a command starts)\n", path, name, strerror(errno));
+      exit(EXIT_SANDBOX);
+    }
+    struct stat st;
+    if (fstat(next, &st) != 0) fail("checking a sandbox path");
+    if (S_ISLNK(st.st_mode)) {
+      fprintf(stderr, "taskbound: the sandbox did not start: '%s' leads through a symbolic link at '%s', which the"
+              " sandbox would show in its place (accepted: paths with no symbolic link in them)\n", path, name);
+      exit(EXIT_SANDBOX);
+    }
+    close(fd);
+    fd = next;
+  }
+  free(copy);
+  return fd;
+}
+
+/*
+ * The first step of the netns sandbox's setup, on the host: opens each path the view binds and
+ * leaves it on descriptor HOLD_BASE + i (bwrap's --bind-fd / --ro-bind-fd mount the descriptor, so
+ * the object mounted is the object checked, and bwrap closes each once mounted), then executes the
+ * rest of the setup.
+ */
+static int hold(int argc, char **argv) {
+  char *end;
+  long n = argc > 2 ? strtol(argv[2], &end, 10) : -1;
+  if (argc < 5 || *end != '\0' || n < 0 || n > HOLD_MAX || argc < 5 + n || strcmp(argv[3 + n], "--") != 0) {
+    fputs("taskbound: usage: taskbound-init --hold N PATH... -- COMMAND...\n", stderr);
+    return EXIT_USAGE;
+  }
+  for (long i = 0; i < n; i++) {
+    int fd = open_without_links(argv[3 + i]);
+    if (dup2(fd, HOLD_BASE + (int) i) < 0) fail("holding a sandbox path"); /* the copy is not close-on-exec */
+    close(fd);
+  }
+  execv(argv[4 + n], argv + 4 + n);
+  fail("starting the sandbox's setup");
+  return EXIT_SANDBOX;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 2 && strcmp(argv[1], "--hold") == 0) return hold(argc, argv);
   if (argc != 2) {
-    fputs("taskbound: usage: taskbound-init CONTROL_SOCKET\n", stderr);
+    fputs("taskbound: usage: taskbound-init CONTROL_SOCKET | --hold N PATH... -- COMMAND...\n", stderr);
     return EXIT_USAGE;
   }
   /* First of all: nothing of this process is readable or traceable by the agent (same uid). */

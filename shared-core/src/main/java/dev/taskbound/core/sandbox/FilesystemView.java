@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -42,6 +43,12 @@ final class FilesystemView {
   private final List<String> hidden = new ArrayList<>();
   /** A writable directory bound onto itself only so that it is a mount point, which cannot be renamed ({@link HiddenPathLocks}). */
   private static final String LOCK = "lock";
+  /** The first descriptor of {@link #held()}; the native init's {@code HOLD_BASE}. */
+  static final int HELD_FD_BASE = 20;
+
+  private final Set<Path> holdable = new java.util.HashSet<>();
+  private final List<Path> held = new ArrayList<>();
+  private boolean holdLocks;
   /** Directories bound onto themselves so that a hidden path inside keeps its place. */
   private final List<String> locked = new ArrayList<>();
   private final Set<Path> made = new java.util.HashSet<>();
@@ -79,7 +86,26 @@ final class FilesystemView {
    */
   static FilesystemView build(Path hostRoot, Path workspace, List<Path> writable, List<Path> readOnlyPaths, List<Path> hiddenPaths,
       Path emptyFile, Map<Path, Path> cgroups, Map<Path, Path> placed) {
+    return build(hostRoot, workspace, writable, readOnlyPaths, hiddenPaths, emptyFile, cgroups, placed, Optional.empty());
+  }
+
+  /**
+   * As above, with each of {@code heldSources} that the view binds (and each directory it binds onto
+   * itself to keep a hidden path in place) bound from a descriptor ({@code --bind-fd},
+   * {@code --ro-bind-fd}) rather than by name: {@link #held()} lists them in the order of their
+   * descriptors, {@value #HELD_FD_BASE} onwards, which the launcher must open, without following a
+   * link, before bwrap starts (the native init's {@code --hold}). bwrap then mounts the object that
+   * was checked, whatever is renamed or linked in its place meanwhile (by the agent of a concurrent
+   * {@code session exec}); a name path would be resolved again when bwrap mounts it.
+   *
+   * @param heldSources the paths to bind by descriptor (the policy's, which may lie where the agent
+   *     writes); empty: every path by name
+   */
+  static FilesystemView build(Path hostRoot, Path workspace, List<Path> writable, List<Path> readOnlyPaths, List<Path> hiddenPaths,
+      Path emptyFile, Map<Path, Path> cgroups, Map<Path, Path> placed, Optional<Set<Path>> heldSources) {
     FilesystemView v = new FilesystemView();
+    heldSources.ifPresent(h -> h.forEach(p -> v.holdable.add(p.toAbsolutePath().normalize())));
+    v.holdLocks = heldSources.isPresent();
     Set<String> rebuilt = new java.util.TreeSet<>();
     for (Path inside : placed.keySet()) {
       if (!Files.exists(hostRoot.resolve(Path.of("/").relativize(inside)), LinkOption.NOFOLLOW_LINKS)) {
@@ -144,7 +170,8 @@ final class FilesystemView {
     mounts.sort(java.util.Comparator.comparingInt(b -> b.getValue().getNameCount()));
     for (Map.Entry<String, Path> m : mounts) {
       if (m.getKey().equals(LOCK)) {
-        v.args.addAll(List.of("--bind", m.getValue().toString(), m.getValue().toString()));
+        v.args.addAll(v.source("--bind", m.getValue(), v.holdLocks));
+        v.args.add(m.getValue().toString());
         v.locked.add(m.getValue().toString());
       } else if (m.getKey().equals("--tmpfs")) {
         v.traversable(m.getValue());
@@ -279,9 +306,27 @@ final class FilesystemView {
     Path abs = p.toAbsolutePath().normalize();
     if (Files.exists(abs)) {
       traversable(abs);
-      args.addAll(List.of(how, abs.toString(), abs.toString()));
+      args.addAll(source(how, abs, holdable.contains(abs)));
+      args.add(abs.toString());
       record.add(abs.toString());
     }
+  }
+
+  /** A bind's operator and source: by name, or by the descriptor the launcher holds for it ({@link #held()}). */
+  private List<String> source(String how, Path abs, boolean byDescriptor) {
+    if (!byDescriptor) {
+      return List.of(how, abs.toString());
+    }
+    held.add(abs);
+    return List.of(how + "-fd", Integer.toString(HELD_FD_BASE + held.size() - 1));
+  }
+
+  /**
+   * The sources bound by descriptor, in order: the {@code i}th on descriptor {@value #HELD_FD_BASE}
+   * {@code + i}. Each is a normal absolute path with no symbolic link in it, as checked when it was planned.
+   */
+  List<Path> held() {
+    return List.copyOf(held);
   }
 
   /**

@@ -86,6 +86,22 @@ final class NativeInit {
     return Files.isExecutable(file) ? Optional.of(file) : Optional.empty();
   }
 
+  /**
+   * The command line that, on the host, opens each of {@code paths} without following a link, leaves
+   * it on descriptor {@link FilesystemView#HELD_FD_BASE} {@code + i} and executes what follows it
+   * (appended by the caller); it exits 121, naming the path, if one now leads through a link or is
+   * gone. Empty when there is nothing to hold.
+   */
+  static List<String> holdArgv(Path installed, List<Path> paths) {
+    if (paths.isEmpty()) {
+      return List.of();
+    }
+    List<String> a = new java.util.ArrayList<>(List.of(installed.toString(), "--hold", Integer.toString(paths.size())));
+    paths.forEach(p -> a.add(p.toString()));
+    a.add("--");
+    return a;
+  }
+
   /** The command line that runs an installed copy with the control socket. */
   static List<String> argv(Path installed, Path control) {
     return List.of(installed.toString(), control.toString());

@@ -313,10 +313,18 @@ public final class NetnsSandbox implements Sandbox {
             List<Path> withControl = new ArrayList<>(readOnly);
             withControl.add(control.getParent()); // the launcher's private sockets, made just now
             Path empty = emptyFile(control.getParent());
-            List<String> a = setup(seccomp.map(f -> f.writeTo(control.getParent())).orElse(Path.of("/dev/null")), limits);
-            a.addAll(argv(located, root, userns, seccomp.isPresent(), user,
-                FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty, limits.views(), launch.placed()),
-                workDir, initArgv(launch, control, described)));
+            Optional<Path> installed = nativeInit.flatMap(n -> n.installIn(control.getParent()));
+            // with the native init at hand, the policy's paths are opened without following a link
+            // and bound from those descriptors (see FilesystemView.held); without it, by name
+            Optional<java.util.Set<Path>> held = installed.map(i -> policyPaths(launch.confinement()));
+            FilesystemView inside =
+                FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty, limits.views(), launch.placed(), held);
+            described.put("paths_bound_by", installed.isPresent() ? "descriptor" : "name");
+            List<String> a = new ArrayList<>();
+            installed.ifPresent(i -> a.addAll(NativeInit.holdArgv(i, inside.held())));
+            a.addAll(setup(seccomp.map(f -> f.writeTo(control.getParent())).orElse(Path.of("/dev/null")), limits));
+            a.addAll(argv(located, root, userns, seccomp.isPresent(), user, inside, workDir,
+                initArgv(launch, control, installed.filter(i -> ListenerReceiver.offers(launch)), described)));
             return a;
           }, root && userns ? 3 : 2, root ? Optional.of(user) : Optional.empty(), described);
     } catch (RuntimeException | Error e) {
@@ -332,11 +340,17 @@ public final class NetnsSandbox implements Sandbox {
    * launch's private directory executes programs; else the JVM's. Records which in
    * {@code described} (read by the launcher only after this ran).
    */
-  private List<String> initArgv(SandboxLaunch launch, Path control, Map<String, Object> described) {
-    Optional<Path> installed =
-        nativeInit.filter(n -> ListenerReceiver.offers(launch)).flatMap(n -> n.installIn(control.getParent()));
+  private List<String> initArgv(SandboxLaunch launch, Path control, Optional<Path> installed, Map<String, Object> described) {
     described.put("init", installed.isPresent() ? NativeInit.NATIVE : NativeInit.JVM);
     return installed.map(p -> NativeInit.argv(p, control)).orElseGet(() -> init.argv(control.toString()));
+  }
+
+  /** The policy's read-only and read-write paths: checked for links, and where the agent may write. */
+  private static java.util.Set<Path> policyPaths(Confinement confinement) {
+    java.util.Set<Path> out = new java.util.HashSet<>();
+    confinement.readOnly().forEach(p -> out.add(p.toAbsolutePath().normalize()));
+    confinement.readWrite().forEach(p -> out.add(p.toAbsolutePath().normalize()));
+    return out;
   }
 
   /**

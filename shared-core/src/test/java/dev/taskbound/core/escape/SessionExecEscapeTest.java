@@ -15,6 +15,7 @@ import dev.taskbound.core.testing.AgentOwner;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -56,13 +57,22 @@ class SessionExecEscapeTest {
   }
 
   private Run exec(String script, List<Path> hidden) throws Exception {
+    return exec(sandbox, script, hidden, Confinement.DEFAULT);
+  }
+
+  private Run exec(NetnsSandbox in, String script, List<Path> hidden, Confinement confinement) throws Exception {
     int n = ++runs;
     SandboxLaunch launch = new SandboxLaunch(List.of("/bin/sh", "-c", script), workspace, Map.of("PATH", "/usr/bin:/bin"),
         runtime.resolve("gateway.sock"), hidden, Duration.ofSeconds(20),
         new SandboxIo(Redirect.from(Path.of("/dev/null").toFile()), Redirect.to(dir.resolve("out" + n).toFile()),
             Redirect.to(dir.resolve("err" + n).toFile())))
-        .withConfinement(new Confinement(Optional.empty(), List.of(), List.of()));
-    SandboxProcess p = sandbox.start(launch);
+        .withConfinement(confinement);
+    SandboxProcess p;
+    try {
+      p = in.start(launch);
+    } catch (SandboxException e) {
+      throw new AssertionError(e.getMessage() + "; stderr: " + Files.readString(dir.resolve("err" + n)), e);
+    }
     try {
       assertThat(p.waitFor(Duration.ofSeconds(60))).as("the sandbox finished").isTrue();
       Run r = new Run(p.waitFor(), Files.readString(dir.resolve("out" + n)), Files.readString(dir.resolve("err" + n)));
@@ -132,5 +142,48 @@ class SessionExecEscapeTest {
     assertThat(first.out()).isEqualTo("outer=1\ninner=1\n");
     assertThat(second.out()).isEqualTo("done\n");
     assertThat(workspace.resolve("deep/er/token")).as("the host's file is where it was").content().contains(SECRET);
+  }
+
+  /**
+   * Two execs at once: the agent of the running one swaps a policy path for a link between the
+   * starting one's check and bwrap's mount. Made deterministic by a setup shell that does the swap
+   * itself, after the launcher's check and before bwrap runs, as that agent would.
+   */
+  @Test
+  void aPolicyPathSwappedForALinkAfterItsCheckIsStillBoundFromWhatWasChecked() throws Exception {
+    Path cache = Files.createDirectories(workspace.resolve("cache"));
+    Files.writeString(cache.resolve("mine"), "own\n");
+    AgentOwner.own(workspace);
+    // a host directory the sandbox shows empty (an empty tmpfs over /var/tmp), with a secret in it;
+    // the link is relative, as bwrap resolves the source in the host's tree and the target in the view
+    Path hostTmp = Files.createTempDirectory(Path.of("/var/tmp"), "tb-race-");
+    try {
+      Files.writeString(hostTmp.resolve("secret"), SECRET + "-host\n");
+      Path tools = Files.createDirectories(dir.resolve("tools"));
+      Path sh = Files.writeString(tools.resolve("sh"), "#!/bin/sh\n"
+          + "mv '" + cache + "' '" + cache + "-orig' && ln -s '" + workspace.relativize(Path.of("/var/tmp"))
+          + "' '" + cache + "' || exit 99\n"
+          + "exec /bin/sh \"$@\"\n");
+      Files.setPosixFilePermissions(sh, PosixFilePermissions.fromString("rwxr-xr-x"));
+      NetnsSandbox racing = new NetnsSandbox(tools + ":" + SandboxTools.defaultSearchPath(System.getenv("PATH")),
+          NetnsSandbox.MASKED_BY_DEFAULT, InitCommand.current());
+
+      int n = ++runs;
+      SandboxLaunch launch = new SandboxLaunch(List.of("/bin/sh", "-c", "ls /var/tmp; cat /var/tmp/*/secret; echo done"),
+          workspace, Map.of("PATH", "/usr/bin:/bin"), runtime.resolve("gateway.sock"), List.of(), Duration.ofSeconds(20),
+          new SandboxIo(Redirect.from(Path.of("/dev/null").toFile()), Redirect.to(dir.resolve("out" + n).toFile()),
+              Redirect.to(dir.resolve("err" + n).toFile())))
+          .withConfinement(new Confinement(Optional.empty(), List.of(), List.of(cache)));
+
+      assertThatThrownBy(() -> racing.start(launch).destroyTree()).isInstanceOf(SandboxException.class)
+          .hasMessageContaining("setup exited with status 1 before the agent started");
+      assertThat(Files.isSymbolicLink(cache)).as("the swap happened").isTrue();
+      // bwrap mounted the directory checked, then found a link at its place: it stops (0.8 and later)
+      assertThat(Files.readString(dir.resolve("err" + n))).contains("Race condition binding dirfd").doesNotContain(SECRET);
+      assertThat(Files.readString(dir.resolve("out" + n))).isEmpty();
+    } finally {
+      Files.deleteIfExists(hostTmp.resolve("secret"));
+      Files.deleteIfExists(hostTmp);
+    }
   }
 }

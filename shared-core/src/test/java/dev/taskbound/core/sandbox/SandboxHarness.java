@@ -50,6 +50,7 @@ final class SandboxHarness implements AutoCloseable {
   private int runs;
 
   SandboxHarness(Path dir) throws Exception {
+    requireHostDevNull();
     this.dir = dir;
     Path keyStore = dir.resolve("server.p12");
     certPem = dir.resolve("api.pem");
@@ -80,6 +81,20 @@ final class SandboxHarness implements AutoCloseable {
                 Map.of("api.test", "127.0.0.1"),
                 (d, m, a) -> seen.add(new Seen(d, m, a))));
     AgentOwner.own(dir); // the agent runs as the workspace's owner, never root
+  }
+
+  /**
+   * Every sandbox binds the host's {@code /dev/null} into its minimal {@code /dev}, and these tests
+   * redirect the agent's input from it. When it is not the character device (a stray script once
+   * replaced it with a regular file on the shared test machine, and the unprivileged agent could not
+   * open it), every case that uses it fails for a reason outside the sandbox: say so once, first.
+   */
+  static void requireHostDevNull() throws IOException {
+    int mode = (Integer) Files.getAttribute(Path.of("/dev/null"), "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    if ((mode & 0170000) != 0020000 || (mode & 0666) != 0666) {
+      throw new IllegalStateException(String.format("the host's /dev/null is not a character device readable and writable"
+          + " by everyone (mode %o): the machine is broken, not the sandbox; restore it (mknod -m 666 /dev/null c 1 3)", mode));
+    }
   }
 
   int port() {

@@ -94,10 +94,13 @@ public final class ContainerSandbox implements Sandbox {
   private volatile DaemonFacts daemon; // set by preflight
   private volatile AgentImage agentImage; // set by preflight
   private final Path passwd = Path.of("/etc/passwd");
+  private static final Path PROC = Path.of("/proc");
+  private final ContainerOwner owner; // on every container we make: a later start removes them once we are gone
 
   public ContainerSandbox(ContainerConfig config) {
     this.config = Objects.requireNonNull(config, "config");
     this.docker = new DockerCli(config.dockerBinary(), config.endpoint());
+    this.owner = ContainerOwner.current(config.runningIn(), PROC);
   }
 
   public ContainerConfig config() {
@@ -209,6 +212,16 @@ public final class ContainerSandbox implements Sandbox {
     if (!checked) {
       preflight(launch.confinement());
     }
+    // what Taskbound processes killed before their teardown left, removed beside this start
+    CompletableFuture<Integer> swept = CompletableFuture.supplyAsync(this::removeLeftovers).exceptionally(e -> 0);
+    try {
+      return startSandbox(launch);
+    } finally {
+      swept.join(); // never fails; bounded by the CLI's timeout
+    }
+  }
+
+  private SandboxProcess startSandbox(SandboxLaunch launch) {
     // each launch by its own confinement: one that may not go without the filter never runs without it
     List<Protection> off = daemon.requireFloor(config.runtime(), config.endpoint(), launch.confinement());
     Path workDir = launch.workDir().toAbsolutePath().normalize();
@@ -398,7 +411,7 @@ public final class ContainerSandbox implements Sandbox {
   }
 
   private List<String> labels(String id) {
-    List<String> a = new ArrayList<>(List.of("--label", LABEL + "=" + id));
+    List<String> a = new ArrayList<>(List.of("--label", LABEL + "=" + id, "--label", ContainerOwner.LABEL + "=" + owner.value()));
     config.labels().forEach((k, v) -> a.addAll(List.of("--label", k + "=" + v)));
     return a;
   }
@@ -682,6 +695,42 @@ public final class ContainerSandbox implements Sandbox {
     List<String> args = new ArrayList<>(List.of("rm", "--force", "--volumes"));
     args.addAll(names);
     requireRemoved(names, docker.run(CLI_TIMEOUT, args));
+  }
+
+  /**
+   * Removes the containers of this backend, running or not, whose maker is gone: a Taskbound killed
+   * before its teardown ran (each container carries its maker as {@link ContainerOwner}). A
+   * container whose maker lives, or cannot be judged from here (another boot, PID namespace or
+   * machine), stays. Every {@link #start} does this beside its own start; {@code teardown --session}
+   * does it after removing a dead session's containers. Never fails: what cannot be listed or
+   * removed stays for the next start.
+   *
+   * @return how many containers were removed
+   */
+  public int removeLeftovers() {
+    List<DockerCli.Result> answers = docker.runAll(CLI_TIMEOUT, List.of(
+        List.of("ps", "--all", "--no-trunc", "--filter", "label=" + ContainerOwner.LABEL,
+            "--format", "{{.ID}}\t{{.Label \"" + ContainerOwner.LABEL + "\"}}"),
+        List.of("ps", "--no-trunc", "--format", "{{.ID}}\t{{.Names}}")));
+    if (!answers.get(0).ok() || !answers.get(1).ok()) {
+      return 0;
+    }
+    Set<String> running = new java.util.HashSet<>();
+    answers.get(1).output().lines().forEach(l -> running.addAll(List.of(l.strip().split("\t"))));
+    List<String> gone = new ArrayList<>();
+    for (String line : answers.get(0).output().lines().toList()) {
+      String[] f = line.strip().split("\t", 2);
+      if (f.length == 2 && f[0].matches("[0-9a-f]{12,64}") && new ContainerOwner(f[1]).isGone(running, PROC)) {
+        gone.add(f[0]);
+      }
+    }
+    if (gone.isEmpty()) {
+      return 0;
+    }
+    List<String> args = new ArrayList<>(List.of("rm", "--force", "--volumes"));
+    args.addAll(gone);
+    DockerCli.Result r = docker.run(CLI_TIMEOUT, args);
+    return r.ok() ? gone.size() : (int) gone.stream().filter(id -> !r.output().contains(id)).count();
   }
 
   /**

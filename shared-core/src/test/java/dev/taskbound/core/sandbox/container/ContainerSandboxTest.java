@@ -150,8 +150,12 @@ class ContainerSandboxTest {
   }
 
   private List<String> containersOfThisRun() {
+    return containersLabelled(runLabel);
+  }
+
+  private static List<String> containersLabelled(String label) {
     try {
-      Process p = new ProcessBuilder("docker", "ps", "--all", "--quiet", "--filter", "label=dev.taskbound.test=" + runLabel)
+      Process p = new ProcessBuilder("docker", "ps", "--all", "--quiet", "--filter", "label=dev.taskbound.test=" + label)
           .redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -455,6 +459,43 @@ class ContainerSandboxTest {
       handOver = true;
     }
 
+    assertThat(containersOfThisRun()).isEmpty();
+  }
+
+  // issue 12: a Taskbound killed before its teardown ran leaves its containers; the next start
+  // removes those whose maker is gone, as LeftoverCgroups does for the netns backend
+
+  @Test
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void theNextStartRemovesTheContainersOfARunKilledMidStartAndKeepsThoseOfALiveOne() throws Exception {
+    SandboxProcess live = start("sleep 600", Map.of());
+    String killedLabel = UUID.randomUUID().toString();
+    Path socketDir = Files.createTempDirectory(dir, "killed");
+    String java = ProcessHandle.current().info().command().orElseThrow();
+    Process killed = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        StartThenWaitToBeKilled.class.getName(), AGENT_IMAGE, killedLabel, dir.resolve("work").toString(), socketDir.toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("killed.log").toFile()).start();
+    try {
+      // mid-start: killed as soon as both of its containers exist, while the forwarder's JVM starts
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+      while (containersLabelled(killedLabel).size() < 2) {
+        assertThat(killed.isAlive()).as(Files.readString(dir.resolve("killed.log"))).isTrue();
+        assertThat(System.nanoTime()).as("both containers of the killed run exist").isLessThan(deadline);
+      }
+    } finally {
+      List<ProcessHandle> clis = killed.descendants().toList();
+      killed.destroyForcibly();
+      clis.forEach(ProcessHandle::destroyForcibly);
+      assertThat(killed.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(containersLabelled(killedLabel)).as("left behind by the kill").hasSize(2);
+
+    Result next = run("echo next");
+
+    assertThat(next.out()).isEqualTo("next\n");
+    assertThat(containersLabelled(killedLabel)).as("removed by the next start").isEmpty();
+    assertThat(containersOfThisRun()).as("the live run's container stays").hasSize(1);
+    live.destroyTree();
     assertThat(containersOfThisRun()).isEmpty();
   }
 

@@ -19,6 +19,8 @@
  *      when asked to wait for all (it is their subreaper).
  * With --hold N PATH... -- COMMAND... it is instead the first step of the setup, on the host: it opens
  * each path without following a link and leaves it on descriptor 20 + i for bwrap's --bind-fd (see hold).
+ * With --hand-off it is instead the container backend's first process in the agent container
+ * (container_mode below): bind, hand over, exec the agent.
  * Exit 121 when the sandbox's side cannot be set up, 125 on a usage error. Built by
  * scripts/build-native-init.sh; every error is one line on stderr starting "taskbound:".
  */
@@ -142,13 +144,13 @@ static int unix_connect(const char *path, const char *what) {
   return fd;
 }
 
-/* The agent's proxy port: a loopback listener in the sandbox's network namespace. */
+/* The agent's proxy port: a loopback listener in the sandbox's network namespace (*port 0: any free one). */
 static int bind_proxy_port(int *port) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) fail("opening the proxy port");
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t) *port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   if (bind(fd, (struct sockaddr *) &a, sizeof a) < 0) fail("binding the proxy port on 127.0.0.1");
   if (listen(fd, 128) < 0) fail("listening on the proxy port");
   socklen_t len = sizeof a;
@@ -399,10 +401,47 @@ static int hold(int argc, char **argv) {
   return EXIT_SANDBOX;
 }
 
+
+/*
+ * The container backend's mode (ContainerSandbox): the first process of the agent container, under
+ * Docker's init, in the container's own network namespace (--network none: loopback only). Binds
+ * 127.0.0.1:PORT, hands that listener to the launcher's hand-off socket (bind-mounted into the
+ * container, as this executable is), closes its copy and execs the agent's command with the
+ * container's environment (the launcher set the proxy variables for PORT). No relay and no forwarder
+ * container: the gateway accepts the agent's connections on this namespace's own port. A failed
+ * hand-off ends the container with 121 before the agent exists.
+ */
+static int container_mode(int argc, char **argv) {
+  if (argc < 5) {
+    fputs("taskbound: usage: taskbound-init --hand-off HANDOFF_SOCKET PORT COMMAND [ARG...]\n", stderr);
+    return EXIT_USAGE;
+  }
+  char *end;
+  long wanted = strtol(argv[3], &end, 10);
+  if (*argv[3] == '\0' || *end != '\0' || wanted < 1 || wanted > 65535) {
+    fputs("taskbound: the proxy port must be a number from 1 to 65535\n", stderr);
+    return EXIT_USAGE;
+  }
+  int port = (int) wanted;
+  int listener = bind_proxy_port(&port);
+  hand_over(listener, argv[2]);
+  close(listener); /* the gateway holds it now; nothing in the container does */
+  char **command = argv + 4;
+  execvp(command[0], command);
+  int err = errno;
+  fputs("taskbound: cannot run '", stderr);
+  print_printable(stderr, command[0]);
+  fprintf(stderr, "': %s\n", strerror(err));
+  return err == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "--hold") == 0) return hold(argc, argv);
+  if (argc >= 2 && strcmp(argv[1], "--hand-off") == 0) {
+    return container_mode(argc, argv);
+  }
   if (argc != 2) {
-    fputs("taskbound: usage: taskbound-init CONTROL_SOCKET | --hold N PATH... -- COMMAND...\n", stderr);
+    fputs("taskbound: usage: taskbound-init CONTROL_SOCKET | --hold N PATH... -- COMMAND... | --hand-off HANDOFF_SOCKET PORT COMMAND...\n", stderr);
     return EXIT_USAGE;
   }
   /* First of all: nothing of this process is readable or traceable by the agent (same uid). */
@@ -448,7 +487,7 @@ int main(int argc, char **argv) {
   char *handoff = read_string(ctl);
   if (*handoff == '\0') fail_protocol("no hand-off socket: the native init cannot forward (the JVM init can)");
 
-  int port;
+  int port = 0;
   int listener = bind_proxy_port(&port);
   hand_over(listener, handoff);
   close(listener); /* the gateway holds it now; nothing in the sandbox does */

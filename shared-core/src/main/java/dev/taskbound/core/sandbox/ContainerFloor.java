@@ -92,11 +92,16 @@ record ContainerFloor(
    * @param hidden paths covered inside what is mounted
    */
   Map<String, Object> describe(List<String> readOnly, List<String> readWrite, List<String> hidden) {
+    return describe(readOnly, readWrite, hidden, "net (the forwarder's: loopback only)");
+  }
+
+  /** As above, naming the network namespace the agent container has ({@code network}). */
+  Map<String, Object> describe(List<String> readOnly, List<String> readWrite, List<String> hidden, String network) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("uid", user.uid());
     m.put("gid", user.gid());
     m.put("user", user.name());
-    List<String> ns = new ArrayList<>(List.of("mount", "pid", "ipc", "uts", "cgroup", "net (the forwarder's: loopback only)"));
+    List<String> ns = new ArrayList<>(List.of("mount", "pid", "ipc", "uts", "cgroup", network));
     if (userNamespace) {
       ns.add(0, "user (the daemon's userns-remap)");
     }

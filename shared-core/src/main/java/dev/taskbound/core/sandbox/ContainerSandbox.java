@@ -80,6 +80,7 @@ public final class ContainerSandbox implements Sandbox {
   private static final Duration CLI_TIMEOUT = Duration.ofSeconds(30);
   private static final String GATEWAY_DIR = "/run/taskbound/gateway";
   private static final String CODE_MOUNT = "/opt/taskbound/code";
+  private static final String IMAGE_FORMAT = AgentImage.FORMAT;
 
   private final SecureRandom random = new SecureRandom();
   /** Hardened OCI runtimes, strongest first: gVisor, then Kata Containers (regulated work, docs/policy.md). */
@@ -91,12 +92,15 @@ public final class ContainerSandbox implements Sandbox {
   private volatile boolean checked; // preflight passed once for this instance
   private volatile ContainerSelf self; // set by preflight when Taskbound runs in a container
   private volatile DaemonFacts daemon; // set by preflight
-  private volatile String agentImageDigest; // set by preflight
+  private volatile AgentImage agentImage; // set by preflight
   private final Path passwd = Path.of("/etc/passwd");
+  private static final Path PROC = Path.of("/proc");
+  private final ContainerOwner owner; // on every container we make: a later start removes them once we are gone
 
   public ContainerSandbox(ContainerConfig config) {
     this.config = Objects.requireNonNull(config, "config");
     this.docker = new DockerCli(config.dockerBinary(), config.endpoint());
+    this.owner = ContainerOwner.current(config.runningIn(), PROC);
   }
 
   public ContainerConfig config() {
@@ -150,7 +154,7 @@ public final class ContainerSandbox implements Sandbox {
     }
     List<List<String>> queries = new ArrayList<>(List.of(List.of("version", "--format", "{{.Server.Version}}"), DaemonFacts.QUERY));
     runningIn.ifPresent(c -> queries.add(ContainerSelf.query(c)));
-    images.forEach(image -> queries.add(List.of("image", "inspect", "--format", "{{.Id}}", image)));
+    images.forEach(image -> queries.add(List.of("image", "inspect", "--format", IMAGE_FORMAT, image)));
     List<DockerCli.Result> answers = docker.runAll(CLI_TIMEOUT, queries);
     DockerCli.Result version = answers.get(0);
     if (!version.ok()) {
@@ -165,7 +169,7 @@ public final class ContainerSandbox implements Sandbox {
     facts.requireFloor(config.runtime(), config.endpoint(), confinement);
     ContainerSelf inspected = runningIn.map(c -> ContainerSelf.answered(answers.get(2), c, config.endpoint())).orElse(null);
     int first = runningIn.isPresent() ? 3 : 2;
-    String digest = null;
+    AgentImage agentFacts = null;
     for (int i = 0; i < images.size(); i++) {
       String image = images.get(i);
       DockerCli.Result found = answers.get(first + i);
@@ -176,12 +180,12 @@ public final class ContainerSandbox implements Sandbox {
                 + " builds " + ContainerConfig.DEFAULT_FORWARDER_IMAGE + ")");
       }
       if (image.equals(config.agentImage())) {
-        digest = found.output().strip();
+        agentFacts = AgentImage.parse(found.output(), image, config.endpoint());
       }
     }
     self = inspected;
     daemon = facts;
-    agentImageDigest = digest;
+    agentImage = agentFacts;
     checked = true;
   }
 
@@ -208,6 +212,16 @@ public final class ContainerSandbox implements Sandbox {
     if (!checked) {
       preflight(launch.confinement());
     }
+    // what Taskbound processes killed before their teardown left, removed beside this start
+    CompletableFuture<Integer> swept = CompletableFuture.supplyAsync(this::removeLeftovers).exceptionally(e -> 0);
+    try {
+      return startSandbox(launch);
+    } finally {
+      swept.join(); // never fails; bounded by the CLI's timeout
+    }
+  }
+
+  private SandboxProcess startSandbox(SandboxLaunch launch) {
     // each launch by its own confinement: one that may not go without the filter never runs without it
     List<Protection> off = daemon.requireFloor(config.runtime(), config.endpoint(), launch.confinement());
     Path workDir = launch.workDir().toAbsolutePath().normalize();
@@ -239,11 +253,18 @@ public final class ContainerSandbox implements Sandbox {
       RuntimeAccess.grant(launch.agentPaths(), user); // the session's files its variables point at
     }
     ContainerFloor floor = new ContainerFloor(user, daemon.effectiveRuntime(config.runtime()), config.agentImage(),
-        agentImageDigest, config, launch.confinement().limits(), daemon.remapsUsers(),
+        agentImage.digest(), config, launch.confinement().limits(), daemon.remapsUsers(),
         !launch.confinement().mayGoWithout().isEmpty(), off);
     String id = HexFormat.of().formatHex(randomBytes());
-    String forwarder = "taskbound-" + id + "-forwarder";
     String agent = "taskbound-" + id + "-agent";
+    Optional<NativeInit> handsOver = handOffInit(launch);
+    if (handsOver.isPresent()) {
+      Optional<SandboxProcess> started = startHandingOver(launch, workDir, id, agent, floor, view, mounts, handsOver.get());
+      if (started.isPresent()) {
+        return started.get();
+      }
+    }
+    String forwarder = "taskbound-" + id + "-forwarder";
     Map<String, String> handle = new LinkedHashMap<>();
     handle.put("backend", "container");
     handle.put("endpoint", config.endpoint());
@@ -254,7 +275,8 @@ public final class ContainerSandbox implements Sandbox {
     // The agent container is created while the forwarder starts (the daemon resolves
     // 'container:<forwarder>' when the agent starts, not when it is created); it starts once the
     // forwarder listens.
-    AgentCreate create = agentCreate(launch, workDir, id, agent, forwarder, floor, mounts);
+    AgentCreate create = agentCreate(launch, workDir, id, agent, "container:" + forwarder, floor, mounts, List.of(),
+        launch.command());
     CompletableFuture<DockerCli.Result> created = docker.async(CLI_TIMEOUT, create.env(), create.args());
     try {
       long deadline = System.nanoTime() + launch.startTimeout().toNanos();
@@ -267,6 +289,96 @@ public final class ContainerSandbox implements Sandbox {
       created.join(); // bounded by the CLI's timeout; removed below, never created after the removal
       process.destroyTree();
       throw e instanceof SandboxException ? e : new SandboxException("cannot start the container sandbox: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The native init that lets the agent container hand its own proxy port to the gateway, when this
+   * launch can use it: the launch takes the listener and this JVM can receive it, the jar carries an
+   * init for the image's architecture, and the agent runs under runc or crun (a runtime such as
+   * gVisor keeps sockets in its own network stack, which cannot pass a descriptor to the host).
+   * Empty: the forwarder container.
+   */
+  private Optional<NativeInit> handOffInit(SandboxLaunch launch) {
+    if (!ListenerReceiver.offers(launch) || !HANDS_OVER.contains(daemon.effectiveRuntime(config.runtime()))) {
+      return Optional.empty();
+    }
+    return NativeInit.bundled(agentImage.architecture());
+  }
+
+  /** The runtimes under which the agent container's init hands its listener over (see {@link #handOffInit}). */
+  private static final Set<String> HANDS_OVER = Set.of("runc", "io.containerd.runc.v2", "crun");
+  private static final String INIT_TARGET = "/run/taskbound-init";
+  private static final String HANDOFF_TARGET = "/run/taskbound-handoff.sock";
+
+  /**
+   * One container: the agent container in a network namespace of its own ({@code --network none}),
+   * whose first process (under Docker's init) is the native init, bind-mounted read-only. It binds
+   * the proxy port, hands the listener to this JVM through a one-connection socket bind-mounted
+   * beside it (one per launch, beside the gateway socket), and execs the agent (the image's
+   * entrypoint, then the command, as Docker would). Returns once the init has handed the port over
+   * (or the container ended first: its status then says why, e.g. 121 from the init); the copies
+   * of the init and the socket are removed at once (the container's mounts keep what they need).
+   *
+   * @return empty when the init cannot be executed where the daemon can mount it ({@code noexec}):
+   *     the forwarder container then
+   * @throws SandboxException if a container cannot be created or the init does not hand over within
+   *     the start timeout (the container is removed)
+   */
+  private Optional<SandboxProcess> startHandingOver(SandboxLaunch launch, Path workDir, String id, String agent,
+      ContainerFloor floor, ContainerMounts view, List<String> mounts, NativeInit init) {
+    Path socketDir = launch.gatewaySocket().toAbsolutePath().getParent();
+    Path initCopy = socketDir.resolve("init-" + id);
+    Path handoffPath = socketDir.resolve("handoff-" + id + ".sock");
+    Map<String, String> handle = new LinkedHashMap<>();
+    handle.put("backend", "container");
+    handle.put("endpoint", config.endpoint());
+    handle.put("agent", agent);
+    ContainerSandboxProcess process =
+        new ContainerSandboxProcess(this, handle, status -> explainNotFound(status, agent, launch));
+    try {
+      if (init.installAs(initCopy).isEmpty()) {
+        return Optional.empty();
+      }
+      try (ListenerReceiver handoff = ListenerReceiver.offer(launch, handoffPath)) {
+        if (handoff == null) {
+          return Optional.empty();
+        }
+        // the init runs as the agent's user; only this container sees the socket (its directory is private)
+        Files.setPosixFilePermissions(handoffPath, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        List<String> all = new ArrayList<>(mounts);
+        all.addAll(List.of(
+            "--mount", "type=bind,source=" + hostPath("sandbox's native init", initCopy) + ",target=" + INIT_TARGET + ",readonly",
+            "--mount", "type=bind,source=" + hostPath("hand-off socket", handoffPath) + ",target=" + HANDOFF_TARGET + ",readonly"));
+        List<String> command = new ArrayList<>(agentImage.entrypoint());
+        command.addAll(launch.command());
+        List<String> argv = NativeInit.containerArgv(INIT_TARGET, HANDOFF_TARGET, config.forwarderPort(), command);
+        AgentCreate create = agentCreate(launch, workDir, id, agent, "none", floor, all, List.of("--entrypoint", argv.get(0)),
+            argv.subList(1, argv.size()));
+        long deadline = System.nanoTime() + launch.startTimeout().toNanos();
+        requireCreated(docker.run(CLI_TIMEOUT, create.env(), create.args()), create);
+        process.confined(floor.describe(view.readOnly(), view.readWrite(), view.hidden(),
+            "net (its own: loopback only, the proxy port handed to the gateway)"));
+        Process cli = startAgent(launch, agent);
+        process.agentStarted(cli);
+        if (!handoff.awaitFrom(cli, deadline, launch.startTimeout()) && cli.isAlive()) {
+          throw new SandboxException("the agent container did not hand its proxy port over within the start timeout;"
+              + " it was removed");
+        }
+        return Optional.of(process);
+      }
+    } catch (IOException e) {
+      process.destroyTree();
+      throw new SandboxException("cannot start the container sandbox: " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      process.destroyTree();
+      throw e instanceof SandboxException ? e : new SandboxException("cannot start the container sandbox: " + e.getMessage(), e);
+    } finally {
+      try {
+        Files.deleteIfExists(initCopy);
+      } catch (IOException e) {
+        // removed with the session's runtime directory
+      }
     }
   }
 
@@ -299,7 +411,7 @@ public final class ContainerSandbox implements Sandbox {
   }
 
   private List<String> labels(String id) {
-    List<String> a = new ArrayList<>(List.of("--label", LABEL + "=" + id));
+    List<String> a = new ArrayList<>(List.of("--label", LABEL + "=" + id, "--label", ContainerOwner.LABEL + "=" + owner.value()));
     config.labels().forEach((k, v) -> a.addAll(List.of("--label", k + "=" + v)));
     return a;
   }
@@ -451,14 +563,18 @@ public final class ContainerSandbox implements Sandbox {
   /** The {@code docker create} of the agent container: its arguments and the variables the CLI passes on. */
   private record AgentCreate(List<String> args, Map<String, String> env) {}
 
-  /** The {@code docker create} of the agent container under the floor. */
-  private AgentCreate agentCreate(SandboxLaunch launch, Path workDir, String id, String name, String forwarder,
-      ContainerFloor floor, List<String> mounts) {
+  /**
+   * The {@code docker create} of the agent container under the floor, on {@code network}
+   * ({@code none}, or {@code container:<forwarder>}), with {@code entrypoint} flags (none: the
+   * image's) and {@code command}.
+   */
+  private AgentCreate agentCreate(SandboxLaunch launch, Path workDir, String id, String name, String network,
+      ContainerFloor floor, List<String> mounts, List<String> entrypoint, List<String> command) {
     Map<String, String> env = agentEnvironment(launch.environment());
     env.putAll(floor.environment());
     List<String> args = new ArrayList<>(List.of("create", "--name", name));
     args.addAll(labels(id));
-    args.addAll(List.of("--pull", "never", "--network", "container:" + forwarder, "--init"));
+    args.addAll(List.of("--pull", "never", "--network", network, "--init"));
     args.addAll(floor.args());
     args.addAll(mounts);
     for (Map.Entry<Path, Path> placed : new java.util.TreeMap<>(launch.placed()).entrySet()) {
@@ -470,8 +586,9 @@ public final class ContainerSandbox implements Sandbox {
     args.addAll(List.of("--workdir", workDir.toString()));
     args.add("--interactive"); // the agent reads the launch's stdin, as in the other backends
     env.keySet().forEach(k -> args.addAll(List.of("--env", k)));
+    args.addAll(entrypoint);
     args.add(config.agentImage());
-    args.addAll(launch.command());
+    args.addAll(command);
     return new AgentCreate(List.copyOf(args), Map.copyOf(env));
   }
 
@@ -578,6 +695,42 @@ public final class ContainerSandbox implements Sandbox {
     List<String> args = new ArrayList<>(List.of("rm", "--force", "--volumes"));
     args.addAll(names);
     requireRemoved(names, docker.run(CLI_TIMEOUT, args));
+  }
+
+  /**
+   * Removes the containers of this backend, running or not, whose maker is gone: a Taskbound killed
+   * before its teardown ran (each container carries its maker as {@link ContainerOwner}). A
+   * container whose maker lives, or cannot be judged from here (another boot, PID namespace or
+   * machine), stays. Every {@link #start} does this beside its own start; {@code teardown --session}
+   * does it after removing a dead session's containers. Never fails: what cannot be listed or
+   * removed stays for the next start.
+   *
+   * @return how many containers were removed
+   */
+  public int removeLeftovers() {
+    List<DockerCli.Result> answers = docker.runAll(CLI_TIMEOUT, List.of(
+        List.of("ps", "--all", "--no-trunc", "--filter", "label=" + ContainerOwner.LABEL,
+            "--format", "{{.ID}}\t{{.Label \"" + ContainerOwner.LABEL + "\"}}"),
+        List.of("ps", "--no-trunc", "--format", "{{.ID}}\t{{.Names}}")));
+    if (!answers.get(0).ok() || !answers.get(1).ok()) {
+      return 0;
+    }
+    Set<String> running = new java.util.HashSet<>();
+    answers.get(1).output().lines().forEach(l -> running.addAll(List.of(l.strip().split("\t"))));
+    List<String> gone = new ArrayList<>();
+    for (String line : answers.get(0).output().lines().toList()) {
+      String[] f = line.strip().split("\t", 2);
+      if (f.length == 2 && f[0].matches("[0-9a-f]{12,64}") && new ContainerOwner(f[1]).isGone(running, PROC)) {
+        gone.add(f[0]);
+      }
+    }
+    if (gone.isEmpty()) {
+      return 0;
+    }
+    List<String> args = new ArrayList<>(List.of("rm", "--force", "--volumes"));
+    args.addAll(gone);
+    DockerCli.Result r = docker.run(CLI_TIMEOUT, args);
+    return r.ok() ? gone.size() : (int) gone.stream().filter(id -> !r.output().contains(id)).count();
   }
 
   /**

@@ -4,11 +4,14 @@ import dev.taskbound.core.egress.Relay;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
@@ -69,6 +72,39 @@ final class ListenerReceiver implements AutoCloseable {
     if (fromSandbox == null) {
       return; // the sandbox did not connect: it forwards
     }
+    receiveInBackground(fromSandbox, sandbox, timeout);
+  }
+
+  /**
+   * Waits until the sandbox's side connects (the container backend's agent container, whose first
+   * process connects before it execs the agent), the sandbox's process ends, or {@code deadline}
+   * ({@link System#nanoTime()}) passes; then receives the listener as {@link #collect} does. The
+   * wait ends at once on a connection or the process's end, never on a timer tick.
+   *
+   * @return whether the sandbox's side connected
+   * @throws IOException if the socket fails while waiting
+   */
+  boolean awaitFrom(Process sandbox, long deadline, Duration timeout) throws IOException {
+    try (Selector selector = Selector.open()) {
+      server.register(selector, SelectionKey.OP_ACCEPT);
+      sandbox.onExit().thenRun(selector::wakeup);
+      while (true) {
+        SocketChannel fromSandbox = server.accept();
+        if (fromSandbox != null) {
+          receiveInBackground(fromSandbox, sandbox, timeout);
+          return true;
+        }
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (!sandbox.isAlive() || left <= 0) {
+          return false;
+        }
+        selector.select(left);
+        selector.selectedKeys().clear();
+      }
+    }
+  }
+
+  private void receiveInBackground(SocketChannel fromSandbox, Process sandbox, Duration timeout) {
     Thread receiver = new Thread(() -> {
       try (fromSandbox) {
         fromSandbox.configureBlocking(true);

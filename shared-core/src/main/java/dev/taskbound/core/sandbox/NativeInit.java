@@ -75,12 +75,19 @@ final class NativeInit {
    * @throws SandboxException if it cannot be written
    */
   Optional<Path> installIn(Path dir) {
-    Path file = dir.resolve("init");
+    return installAs(dir.resolve("init"));
+  }
+
+  /**
+   * As {@link #installIn}, at {@code file} (the container backend names one copy per launch beside
+   * the gateway socket, whose directory the daemon can mount).
+   */
+  Optional<Path> installAs(Path file) {
     try {
       Files.write(file, executable);
       Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r-xr-xr-x"));
     } catch (IOException e) {
-      throw new SandboxException("cannot write the sandbox's native init into " + dir + ": " + e.getMessage(), e);
+      throw new SandboxException("cannot write the sandbox's native init to " + file + ": " + e.getMessage(), e);
     }
     // access(2) refuses X_OK on a noexec mount, for root too
     return Files.isExecutable(file) ? Optional.of(file) : Optional.empty();
@@ -100,6 +107,16 @@ final class NativeInit {
     paths.forEach(p -> a.add(p.toString()));
     a.add("--");
     return a;
+  }
+
+  /**
+   * The agent container's command line ({@code taskbound-init.c}'s container mode): bind
+   * {@code 127.0.0.1:port}, hand it to {@code handoff}, exec {@code command}.
+   */
+  static List<String> containerArgv(String installed, String handoff, int port, List<String> command) {
+    List<String> argv = new java.util.ArrayList<>(List.of(installed, "--hand-off", handoff, String.valueOf(port)));
+    argv.addAll(command);
+    return argv;
   }
 
   /** The command line that runs an installed copy with the control socket. */

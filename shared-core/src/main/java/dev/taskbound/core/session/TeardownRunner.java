@@ -274,8 +274,10 @@ final class TeardownRunner {
     }
     if ("container".equals(entry.handle().path("backend").asText())) {
       String[] label = entry.handle().get("label").asText().split("=", 2);
-      new ContainerSandbox(ContainerConfig.builder("scratch").endpoint(entry.handle().get("endpoint").asText()).build())
-          .removeLabelled(label[0], label[1]);
+      ContainerSandbox containers =
+          new ContainerSandbox(ContainerConfig.builder("scratch").endpoint(entry.handle().get("endpoint").asText()).build());
+      containers.removeLabelled(label[0], label[1]);
+      containers.removeLeftovers(); // and what other dead sessions on this daemon left
     }
     // A process started after the journal entry but before its pid was recorded still names the
     // session's runtime directory on its command line.

@@ -150,8 +150,12 @@ class ContainerSandboxTest {
   }
 
   private List<String> containersOfThisRun() {
+    return containersLabelled(runLabel);
+  }
+
+  private static List<String> containersLabelled(String label) {
     try {
-      Process p = new ProcessBuilder("docker", "ps", "--all", "--quiet", "--filter", "label=dev.taskbound.test=" + runLabel)
+      Process p = new ProcessBuilder("docker", "ps", "--all", "--quiet", "--filter", "label=dev.taskbound.test=" + label)
           .redirectErrorStream(true).start();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -176,14 +180,43 @@ class ContainerSandboxTest {
   }
 
   @Test
-  void theGatewayTakesOverTheForwardersListeningSocketAndReleasesItWithTheSandbox() throws Exception {
+  void theGatewayTakesOverTheAgentContainersOwnListeningSocketAndReleasesItWithTheSandbox() throws Exception {
     handed.clear();
 
-    Result r = run(proxiedGet("allowed.test"));
+    Result r = run(proxiedGet("allowed.test") + "echo NET; cat /proc/net/dev");
 
     assertThat(r.out().strip()).as(r.err()).startsWith("HTTP/1.1 200").contains(BODY);
     assertThat(handed).singleElement();
-    SandboxProbes.awaitClosed(handed.get(0)); // the forwarder container is gone, and with it the namespace
+    // one container, in a namespace of its own with loopback only: no forwarder, no other interface
+    String interfaces = r.out().substring(r.out().lastIndexOf("NET\n") + 4);
+    assertThat(interfaces.lines().filter(l -> l.contains(":") && !l.contains("|")).map(l -> l.split(":")[0].strip()))
+        .containsExactly("lo");
+    SandboxProbes.awaitClosed(handed.get(0)); // the agent container is gone, and with it the namespace
+  }
+
+  @Test
+  void theImagesEntrypointStillRunsBeforeTheCommand() throws Exception {
+    String image = "taskbound/entrypoint-probe:" + runLabel.substring(0, 8);
+    Process build = new ProcessBuilder("docker", "build", "--quiet", "--tag", image, "-")
+        .redirectErrorStream(true).start();
+    try (var in = build.getOutputStream()) {
+      in.write(("FROM " + AGENT_IMAGE + "\nENTRYPOINT [\"/usr/bin/env\", \"FROM_ENTRYPOINT=yes\"]\n").getBytes(StandardCharsets.UTF_8));
+    }
+    String built = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(build.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(build.exitValue()).as(built).isZero();
+    ContainerSandbox saved = sandbox;
+    sandbox = new ContainerSandbox(ContainerConfig.builder(image).label("dev.taskbound.test", runLabel).build());
+    Result r;
+    try {
+      r = run("echo \"entrypoint said $FROM_ENTRYPOINT\"");
+    } finally {
+      sandbox = saved;
+      new ProcessBuilder("docker", "rmi", "--force", image).redirectErrorStream(true).start().waitFor(30, TimeUnit.SECONDS);
+    }
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out().strip()).isEqualTo("entrypoint said yes");
   }
 
   @Test
@@ -290,7 +323,7 @@ class ContainerSandboxTest {
     } finally {
       p.destroyTree();
     }
-    assertThat(Files.readString(dir.resolve("err" + runs))).contains("exec no-such-command failed")
+    assertThat(Files.readString(dir.resolve("err" + runs))).contains("taskbound: cannot run 'no-such-command': No such file or directory")
         .contains("taskbound: the agent exited 127; if 'no-such-command' was not found: the agent container searched"
             + " the image's PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin (the host's PATH does not"
             + " apply in the container backend)\n");
@@ -379,32 +412,90 @@ class ContainerSandboxTest {
   }
 
   @Test
-  void destroyTreeRemovesBothContainersAndIsIdempotent() throws Exception {
+  void destroyTreeRemovesTheAgentContainerAndIsIdempotent() throws Exception {
     SandboxProcess p = start("sleep 600", Map.of());
-    assertThat(containersOfThisRun()).hasSize(2);
+    assertThat(containersOfThisRun()).hasSize(1);
 
     p.destroyTree();
     p.destroyTree();
 
     assertThat(containersOfThisRun()).isEmpty();
     assertThat(p.waitFor(Duration.ofSeconds(10))).isTrue();
-    assertThat(p.handle()).containsEntry("backend", "container").containsKeys("agent", "forwarder", "endpoint");
+    assertThat(p.handle()).containsEntry("backend", "container").containsKeys("agent", "endpoint")
+        .doesNotContainKey("forwarder");
+  }
+
+  @Test
+  void withoutAListenerSinkDestroyTreeRemovesTheForwarderAndTheAgentContainer() throws Exception {
+    handOver = false;
+    SandboxProcess p;
+    try {
+      p = start("sleep 600", Map.of());
+    } finally {
+      handOver = true;
+    }
+    assertThat(containersOfThisRun()).hasSize(2);
+
+    p.destroyTree();
+
+    assertThat(containersOfThisRun()).isEmpty();
+    assertThat(p.handle()).containsKeys("agent", "forwarder", "endpoint");
   }
 
   @Test
   void aForwarderThatCannotStartLeavesNeitherContainerBehind() throws Exception {
     // The agent container is created while the forwarder starts: a failed start removes it too.
+    // (the forwarder runs where the gateway cannot take the listener: a launch without a sink)
     ContainerSandbox saved = sandbox;
     sandbox = new ContainerSandbox(ContainerConfig.builder(AGENT_IMAGE).label("dev.taskbound.test", runLabel)
         .forwarderJava("/nonexistent/java").build());
+    handOver = false;
     try {
       assertThatThrownBy(() -> start("echo never", Map.of()))
           .isInstanceOf(SandboxException.class)
           .hasMessageStartingWith("the container sandbox's forwarder did not start: ");
     } finally {
       sandbox = saved;
+      handOver = true;
     }
 
+    assertThat(containersOfThisRun()).isEmpty();
+  }
+
+  // issue 12: a Taskbound killed before its teardown ran leaves its containers; the next start
+  // removes those whose maker is gone, as LeftoverCgroups does for the netns backend
+
+  @Test
+  @Timeout(value = 240, unit = TimeUnit.SECONDS)
+  void theNextStartRemovesTheContainersOfARunKilledMidStartAndKeepsThoseOfALiveOne() throws Exception {
+    SandboxProcess live = start("sleep 600", Map.of());
+    String killedLabel = UUID.randomUUID().toString();
+    Path socketDir = Files.createTempDirectory(dir, "killed");
+    String java = ProcessHandle.current().info().command().orElseThrow();
+    Process killed = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        StartThenWaitToBeKilled.class.getName(), AGENT_IMAGE, killedLabel, dir.resolve("work").toString(), socketDir.toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("killed.log").toFile()).start();
+    try {
+      // mid-start: killed as soon as both of its containers exist, while the forwarder's JVM starts
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+      while (containersLabelled(killedLabel).size() < 2) {
+        assertThat(killed.isAlive()).as(Files.readString(dir.resolve("killed.log"))).isTrue();
+        assertThat(System.nanoTime()).as("both containers of the killed run exist").isLessThan(deadline);
+      }
+    } finally {
+      List<ProcessHandle> clis = killed.descendants().toList();
+      killed.destroyForcibly();
+      clis.forEach(ProcessHandle::destroyForcibly);
+      assertThat(killed.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(containersLabelled(killedLabel)).as("left behind by the kill").hasSize(2);
+
+    Result next = run("echo next");
+
+    assertThat(next.out()).isEqualTo("next\n");
+    assertThat(containersLabelled(killedLabel)).as("removed by the next start").isEmpty();
+    assertThat(containersOfThisRun()).as("the live run's container stays").hasSize(1);
+    live.destroyTree();
     assertThat(containersOfThisRun()).isEmpty();
   }
 
@@ -426,7 +517,7 @@ class ContainerSandboxTest {
     int removed = sandbox.removeLabelled("dev.taskbound.test", runLabel);
     int again = sandbox.removeLabelled("dev.taskbound.test", runLabel);
 
-    assertThat(removed).isEqualTo(2);
+    assertThat(removed).isEqualTo(1);
     assertThat(again).isZero();
     assertThat(p.waitFor(Duration.ofSeconds(20))).isTrue();
     assertThat(containersOfThisRun()).isEmpty();

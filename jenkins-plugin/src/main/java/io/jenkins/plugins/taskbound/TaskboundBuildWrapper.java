@@ -204,12 +204,11 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
     }
     AgentSession.Opened opened;
     try {
-      opened = AgentSession.start(command, issued == null ? null : issued.agentHandoff(),
+      opened = AgentSession.start(command, issued == null ? null : issued.handoff(),
           TaskboundStepExecution.claims(build, env.get("NODE_NAME", "unknown")), workspace, own, env, listener);
     } catch (Exception e) {
       inputs.cleanUp(workspace.getChannel());
       if (issued != null) {
-        new FilePath(workspace.getChannel(), issued.agentHandoff()).delete();
         if (ControllerCredentials.revoke(build, issued.journal(), listener)) {
           action.credentialsRevoked();
           build.save();

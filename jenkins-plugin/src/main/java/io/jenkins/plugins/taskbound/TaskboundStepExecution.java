@@ -139,7 +139,7 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     run.addAction(action);
     run.save();
     // The controller issues the block's credentials when it holds the App key or the Vault login:
-    // only the issued values reach the agent, in a hand-off file its session reads and deletes.
+    // only the issued values reach the agent, on its session start's standard input, never in a file there.
     ControllerCredentials.Issued issued;
     try {
       issued = ControllerCredentials.issue(run, command, ceilingText, tmp.child("taskbound"), listener);
@@ -153,12 +153,11 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     }
     AgentSession.Opened opened;
     try {
-      opened = AgentSession.start(command, issued == null ? null : issued.agentHandoff(), claims(run, node), workspace,
+      opened = AgentSession.start(command, issued == null ? null : issued.handoff(), claims(run, node), workspace,
           launcher, env, listener);
     } catch (Exception e) {
       inputs.cleanUp(workspace.getChannel());
       if (issued != null) {
-        new FilePath(workspace.getChannel(), issued.agentHandoff()).delete(); // the session deletes it; a start that never ran does not
         if (ControllerCredentials.revoke(run, issued.journal(), listener)) {
           action.credentialsRevoked();
           run.save();

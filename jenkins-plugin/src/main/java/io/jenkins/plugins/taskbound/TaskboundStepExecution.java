@@ -97,10 +97,12 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
       throw new AbortException("taskbound: the workspace " + workspace.getRemote() + " has no temporary sibling directory");
     }
     String profile;
+    List<String> approvers;
     try {
       // An administrator's folder rule may fix the profile (a narrowing of the ceiling) for every block under it.
       profile = FolderRules.profile(TaskboundGlobalConfiguration.get().rulesFor(run.getParent().getFullName()),
           step.getProfile());
+      approvers = ApproverList.parse(step.getApprovers());
     } catch (IllegalArgumentException e) {
       throw new AbortException(e.getMessage());
     }
@@ -169,7 +171,7 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     // Recorded before any command runs: a build that dies from here on is ended by the backstop, and
     // the evidence key's kid is in the build (the host record), out of the agent's reach.
     action.sessionOpened(session, opened.opening(), command.java(), command.jar());
-    run.addAction(new ApprovalAction(node, session.path(), command.java(), command.jar(), List.of())); // issue 16: Approve/Deny on the build page
+    run.addAction(new ApprovalAction(node, session.path(), command.java(), command.jar(), approvers)); // issue 16: Approve/Deny on the build page
     run.save();
     listener.getLogger().println("taskbound: task " + task + ": one session for this block (" + session.path()
         + "); each command runs in its own sandbox; evidence goes to " + evidence.getRemote()

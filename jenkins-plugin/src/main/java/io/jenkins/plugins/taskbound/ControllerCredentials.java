@@ -192,20 +192,21 @@ final class ControllerCredentials {
       if (c.getVaultNamespace() != null) {
         env.put("TASKBOUND_VAULT_NAMESPACE", c.getVaultNamespace());
       }
-      if (login instanceof StringCredentials token) {
-        env.put("TASKBOUND_VAULT_AUTH", "token");
-        env.put("TASKBOUND_VAULT_TOKEN", token.getSecret().getPlainText());
+      if (login instanceof StringCredentials text && c.getVaultJwtRole() != null) {
+        // A JWT (stored, or an id token credential minting a fresh one at each getSecret): the controller
+        // logs in with it, at issue and again at revocation; the node gets only what the login issued.
+        env.putAll(VaultLoginEnvironment.jwt(c.getVaultJwtRole(), text.getSecret().getPlainText(),
+            c.getVaultAuthMount()));
+      } else if (login instanceof StringCredentials token) {
+        env.putAll(VaultLoginEnvironment.token(token.getSecret().getPlainText()));
       } else if (login instanceof StandardUsernamePasswordCredentials appRole) {
-        env.put("TASKBOUND_VAULT_AUTH", "approle");
-        env.put("TASKBOUND_VAULT_ROLE_ID", appRole.getUsername());
-        env.put("TASKBOUND_VAULT_SECRET_ID", appRole.getPassword().getPlainText());
-        if (c.getVaultAuthMount() != null) {
-          env.put("TASKBOUND_VAULT_AUTH_MOUNT", c.getVaultAuthMount());
-        }
+        env.putAll(VaultLoginEnvironment.appRole(appRole.getUsername(), appRole.getPassword().getPlainText(),
+            c.getVaultAuthMount()));
       } else {
         throw new AbortException("taskbound: the Vault login credentials '" + c.getVaultCredentialsId() + "' are "
             + (login == null ? "not in the Credentials store this build sees" : "of another type")
-            + "; accepted: secret text (a Vault token) or username with password (AppRole role id and secret id)");
+            + "; accepted: secret text (a Vault token, or a JWT when a Vault JWT role is set) or username with"
+            + " password (AppRole role id and secret id)");
       }
     }
     return env;

@@ -23,21 +23,28 @@ final class AgentSession {
 
   /**
    * Runs {@code session start} and returns the handle it printed with its identity and evidence key.
-   * With {@code handoff}, the session uses the credentials the controller issued (the file on the
-   * agent, which the session reads and deletes) instead of minting any. {@code claims} go into the
+   * With {@code handoff}, the session uses the credentials the controller issued instead of minting
+   * any: the hand-off goes to {@code session start}'s standard input ({@code --credentials-handoff -}),
+   * pumped over the agent channel, so no file of it exists on the agent. {@code claims} go into the
    * session's identity ({@link JenkinsClaims}).
    *
    * @throws AbortException with the core's last line and exit code when the session cannot open
    */
-  static Opened start(EnvelopeCommand command, @CheckForNull String handoff, java.util.Map<String, String> claims,
-      FilePath workspace, Launcher launcher, EnvVars env, TaskListener listener) throws Exception {
-    List<String> cmd = new java.util.ArrayList<>(handoff == null ? command.sessionStart() : command.sessionStart(handoff));
+  static Opened start(EnvelopeCommand command, @CheckForNull hudson.util.Secret handoff,
+      java.util.Map<String, String> claims, FilePath workspace, Launcher launcher, EnvVars env, TaskListener listener)
+      throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(handoff == null ? command.sessionStart()
+        : command.sessionStartWithHandoffOnStdin());
     cmd.addAll(JenkinsClaims.options(claims));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int status = launcher.launch()
+    Launcher.ProcStarter starter = launcher.launch()
         .cmds(cmd.stream().map(DurableShellLaunch::escape).toList()) // the launcher expands $NAME
-        .envs(env).pwd(workspace).stdout(out).stderr(err).quiet(true).join();
+        .envs(env).pwd(workspace).stdout(out).stderr(err).quiet(true);
+    if (handoff != null) {
+      starter.stdin(new java.io.ByteArrayInputStream(handoff.getPlainText().getBytes(StandardCharsets.UTF_8)));
+    }
+    int status = starter.join();
     String lines = err.toString(StandardCharsets.UTF_8);
     listener.getLogger().print(lines);
     if (status != 0) {

@@ -28,10 +28,12 @@ import org.kohsuke.stapler.QueryParameter;
 import org.kohsuke.stapler.interceptor.RequirePOST;
 
 /**
- * The build page's approvals for one {@code taskbound} block (docs/jenkins.md, "Approvals"): lists the
- * requests the block's session holds for a person, with Approve and Deny buttons. The permission
- * model is the {@code input} step's: {@link Item#BUILD} on the job, or, when the block names
- * approvers, only those users. Answers are POST only ({@link RequirePOST}, with Jenkins' crumb) and go
+ * The build page's approvals for one {@code taskbound} block or freestyle build (docs/jenkins.md,
+ * "Approvals"): lists the requests the session holds for a person, with Approve and Deny buttons. The
+ * permission model is the {@code input} step's ({@link ApproverList}): {@link Item#BUILD} on the job,
+ * or, when the block names approvers, only those users and members of those groups. What the page
+ * shows of a request (target, reason, rule) is escaped by the core ({@code approvals --json}: control,
+ * C1, format and bidi characters as visible escapes, never cut), then HTML-escaped by Jelly. Answers are POST only ({@link RequirePOST}, with Jenkins' crumb) and go
  * to the session's approvals socket on its node through the core's CLI ({@code taskbound approve|deny
  * --channel jenkins --on-behalf-of USER}, {@code taskbound approvals --json}), run on that node as the
  * agent's user, who owns the session; the session records the Jenkins user with channel {@code jenkins}.
@@ -53,7 +55,8 @@ public final class ApprovalAction implements RunAction2, Serializable {
    * @param handle the session's handle on that node
    * @param java the node's java, as the block runs the core with
    * @param jar the node's copy of the core jar
-   * @param approvers the Jenkins user ids who may answer; empty: anyone with {@link Item#BUILD}
+   * @param approvers the Jenkins user ids and group names who may answer ({@link ApproverList#parse});
+   *     empty: anyone with {@link Item#BUILD}
    */
   public ApprovalAction(@NonNull String node, @NonNull String handle, @NonNull String java, @NonNull String jar,
       @NonNull List<String> approvers) {
@@ -92,10 +95,13 @@ public final class ApprovalAction implements RunAction2, Serializable {
 
   /** Who may answer: {@code Item.BUILD on the job}, or the named approvers. */
   public String getWhoMayAnswer() {
-    return approvers.isEmpty() ? "anyone who may build this job" : String.join(", ", approvers);
+    return ApproverList.describe(approvers);
   }
 
-  /** The requests waiting now (each field as text), or an empty list when the session takes no approvals. */
+  /**
+   * The requests waiting now, each field as the core shows it to a person (escaped by its {@code
+   * SafeText}, never the raw text), or an empty list when the session takes no approvals.
+   */
   public List<Map<String, String>> getPending() {
     try {
       Core r = core(List.of("approvals", "--session", handle, "--json"));
@@ -137,14 +143,20 @@ public final class ApprovalAction implements RunAction2, Serializable {
     return HttpResponses.redirectToDot();
   }
 
-  /** The current user's id once checked; refuses as the {@code input} step does. */
+  /** The current user's id once checked; refuses as the {@code input} step does ({@link ApproverList}). */
   String checkMayAnswer() {
     Objects.requireNonNull(run, "the action is not attached to a build");
-    run.getParent().checkPermission(Item.BUILD);
+    run.getParent().checkPermission(Item.READ);
+    org.springframework.security.core.Authentication auth = Jenkins.getAuthentication2();
     User user = User.current();
     String id = user == null ? "anonymous" : user.getId();
-    if (!approvers.isEmpty() && !approvers.contains(id)) {
-      throw new AccessDeniedException3(Jenkins.getAuthentication2(), Item.BUILD);
+    hudson.security.SecurityRealm realm = Jenkins.get().getSecurityRealm();
+    List<String> groups = auth.getAuthorities().stream()
+        .map(org.springframework.security.core.GrantedAuthority::getAuthority).filter(Objects::nonNull).toList();
+    if (!ApproverList.mayAnswer(approvers, run.getParent().hasPermission(Item.BUILD), id, groups,
+        (named, user2) -> realm.getUserIdStrategy().equals(named, user2),
+        (named, group) -> realm.getGroupIdStrategy().equals(named, group))) {
+      throw new AccessDeniedException3(auth, Item.BUILD);
     }
     return id;
   }

@@ -24,9 +24,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import jenkins.MasterToSlaveFileCallable;
 import jenkins.model.Jenkins;
 import net.sf.json.JSONArray;
 import net.sf.json.JSONObject;
@@ -37,8 +35,9 @@ import org.jenkinsci.plugins.plaincredentials.StringCredentials;
  * Jenkins Credentials store and in the controller's memory. For each block the controller runs the
  * core's {@code taskbound credentials issue} itself, with those secrets in the process's environment
  * only (never on a command line), for the block's checked policy files; the issued values alone go to
- * the agent as a 0600 hand-off file in the step's own directory under {@code <workspace>@tmp}, which
- * {@code session start --credentials-handoff} reads and deletes. The controller keeps the issue's
+ * the agent, on {@code session start --credentials-handoff -}'s standard input: no file of the
+ * hand-off exists on the agent (the controller's own copy, in a 0700 directory under {@code
+ * $JENKINS_HOME}, is deleted as soon as it is read). The controller keeps the issue's
  * journal under {@code $JENKINS_HOME/taskbound/credentials} and revokes from it at block end and
  * from the backstop ({@code taskbound credentials revoke}).
  */
@@ -49,11 +48,11 @@ final class ControllerCredentials {
   /**
    * What the controller issued for a block.
    *
-   * @param agentHandoff the hand-off file on the agent, for {@code --credentials-handoff}
+   * @param handoff the hand-off, for {@code session start}'s standard input; held encrypted, never written
    * @param journal the controller's journal directory, for the revocation
    * @param values the issued values (and the variables carrying them), to mask in the build log
    */
-  record Issued(@NonNull String agentHandoff, @NonNull String journal, @NonNull List<String> values) {}
+  record Issued(@NonNull hudson.util.Secret handoff, @NonNull String journal, @NonNull List<String> values) {}
 
   private ControllerCredentials() {}
 
@@ -69,7 +68,8 @@ final class ControllerCredentials {
    * @param checked the block's command on the agent, its policies the checked snapshots
    * @param ceilingText the global ceiling as the controller read it for this block (null: none); never
    *     the copy on the node, which any process running as the node's user could rewrite
-   * @param toolDir the step's own directory on the agent ({@code <workspace>@tmp/taskbound})
+   * @param toolDir the step's own directory on the agent ({@code <workspace>@tmp/taskbound}): its channel
+   *     reads the block's checked policy files; nothing is written there
    * @return null when nothing is configured or the policy grants no credentials
    * @throws AbortException with the core's last line when issuing fails (what was issued is revoked)
    */
@@ -112,11 +112,8 @@ final class ControllerCredentials {
       if (journal.isEmpty()) {
         return null; // the policy grants nothing: the session opens without a hand-off
       }
-      byte[] bytes = Files.readAllBytes(handoff);
-      List<String> values = values(new String(bytes, StandardCharsets.UTF_8));
-      FilePath target = toolDir.child("handoff-" + UUID.randomUUID() + ".json");
-      target.act(new WritePrivate(bytes));
-      return new Issued(target.getRemote(), journal, values);
+      String text = Files.readString(handoff, StandardCharsets.UTF_8);
+      return new Issued(hudson.util.Secret.fromString(text), journal, values(text));
     } finally {
       deleteTree(dir); // the controller's copy of the hand-off goes at once, whatever happened
     }
@@ -195,20 +192,21 @@ final class ControllerCredentials {
       if (c.getVaultNamespace() != null) {
         env.put("TASKBOUND_VAULT_NAMESPACE", c.getVaultNamespace());
       }
-      if (login instanceof StringCredentials token) {
-        env.put("TASKBOUND_VAULT_AUTH", "token");
-        env.put("TASKBOUND_VAULT_TOKEN", token.getSecret().getPlainText());
+      if (login instanceof StringCredentials text && c.getVaultJwtRole() != null) {
+        // A JWT (stored, or an id token credential minting a fresh one at each getSecret): the controller
+        // logs in with it, at issue and again at revocation; the node gets only what the login issued.
+        env.putAll(VaultLoginEnvironment.jwt(c.getVaultJwtRole(), text.getSecret().getPlainText(),
+            c.getVaultAuthMount()));
+      } else if (login instanceof StringCredentials token) {
+        env.putAll(VaultLoginEnvironment.token(token.getSecret().getPlainText()));
       } else if (login instanceof StandardUsernamePasswordCredentials appRole) {
-        env.put("TASKBOUND_VAULT_AUTH", "approle");
-        env.put("TASKBOUND_VAULT_ROLE_ID", appRole.getUsername());
-        env.put("TASKBOUND_VAULT_SECRET_ID", appRole.getPassword().getPlainText());
-        if (c.getVaultAuthMount() != null) {
-          env.put("TASKBOUND_VAULT_AUTH_MOUNT", c.getVaultAuthMount());
-        }
+        env.putAll(VaultLoginEnvironment.appRole(appRole.getUsername(), appRole.getPassword().getPlainText(),
+            c.getVaultAuthMount()));
       } else {
         throw new AbortException("taskbound: the Vault login credentials '" + c.getVaultCredentialsId() + "' are "
             + (login == null ? "not in the Credentials store this build sees" : "of another type")
-            + "; accepted: secret text (a Vault token) or username with password (AppRole role id and secret id)");
+            + "; accepted: secret text (a Vault token, or a JWT when a Vault JWT role is set) or username with"
+            + " password (AppRole role id and secret id)");
       }
     }
     return env;
@@ -317,20 +315,4 @@ final class ControllerCredentials {
     }
   }
 
-  /** Writes the hand-off on the agent: a new file, 0600 from its creation, never through a link. */
-  private static final class WritePrivate extends MasterToSlaveFileCallable<Void> {
-    private static final long serialVersionUID = 1L;
-    private final byte[] bytes;
-
-    WritePrivate(byte[] bytes) {
-      this.bytes = bytes.clone();
-    }
-
-    @Override
-    public Void invoke(File file, VirtualChannel channel) throws IOException {
-      Files.write(Files.createFile(file.toPath(), PosixFilePermissions.asFileAttribute(
-          PosixFilePermissions.fromString("rw-------"))), bytes, StandardOpenOption.WRITE);
-      return null;
-    }
-  }
 }

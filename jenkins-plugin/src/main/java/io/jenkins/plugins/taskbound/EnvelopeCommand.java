@@ -93,13 +93,14 @@ public record EnvelopeCommand(
 
   /**
    * As {@link #sessionStart()}, with the credentials the controller issued: {@code ...
-   * --credentials-handoff FILE}; the session reads the 0600 file and deletes it.
+   * --credentials-handoff -}; the caller writes the hand-off to the process's standard input, so no
+   * file of it ever exists on the agent.
    */
   @NonNull
-  public List<String> sessionStart(@NonNull String handoff) {
+  public List<String> sessionStartWithHandoffOnStdin() {
     List<String> cmd = new ArrayList<>(sessionStart());
     cmd.add("--credentials-handoff");
-    cmd.add(handoff);
+    cmd.add("-");
     return List.copyOf(cmd);
   }
 

@@ -47,6 +47,7 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
   private String image;
   private String ttl;
   private boolean archive = true;
+  private String approvers;
 
   @DataBoundConstructor
   public TaskboundBuildWrapper(String task) {
@@ -117,6 +118,20 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
     this.archive = archive;
   }
 
+  /**
+   * Who may answer the block's approval requests on the build page: Jenkins user ids and group names,
+   * comma-separated ({@link ApproverList}); {@code null}: anyone with {@code Item.BUILD} on the job.
+   */
+  @CheckForNull
+  public String getApprovers() {
+    return approvers;
+  }
+
+  @DataBoundSetter
+  public void setApprovers(@CheckForNull String approvers) {
+    this.approvers = Util.fixEmptyAndTrim(approvers);
+  }
+
   /** The step these settings stand for, so that both hosts check and translate them one way. */
   private TaskboundStep asStep() {
     TaskboundStep step = new TaskboundStep(task);
@@ -125,6 +140,7 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
     step.setSandbox(sandbox);
     step.setImage(image);
     step.setTtl(ttl);
+    step.setApprovers(approvers);
     return step;
   }
 
@@ -134,6 +150,12 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
     TaskboundStep step = asStep();
     if (task == null) {
       throw new AbortException("taskbound: 'task' is required: give the approved task ID, e.g. FIX-123");
+    }
+    List<String> approverList;
+    try {
+      approverList = ApproverList.parse(approvers);
+    } catch (IllegalArgumentException e) {
+      throw new AbortException(e.getMessage());
     }
     if (sandbox != null && !TaskboundStep.SANDBOXES.contains(sandbox)) {
       throw new AbortException("taskbound: 'sandbox' is '" + sandbox + "': accepted values are "
@@ -152,7 +174,7 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
       throw new AbortException("taskbound: the workspace " + workspace.getRemote() + " has no temporary sibling directory");
     }
     try {
-      open(context, build, workspace, own, listener, env, step, node, tmp);
+      open(context, build, workspace, own, listener, env, step, node, tmp, approverList);
     } catch (IOException | InterruptedException | RuntimeException e) {
       throw e;
     } catch (Exception e) {
@@ -161,7 +183,7 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
   }
 
   private void open(Context context, Run<?, ?> build, FilePath workspace, Launcher own, TaskListener listener, EnvVars env,
-      TaskboundStep step, Node node, FilePath tmp) throws Exception {
+      TaskboundStep step, Node node, FilePath tmp, List<String> approverList) throws Exception {
     String chosenProfile;
     try {
       chosenProfile = FolderRules.profile(TaskboundGlobalConfiguration.get().rulesFor(build.getParent().getFullName()),
@@ -204,12 +226,11 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
     }
     AgentSession.Opened opened;
     try {
-      opened = AgentSession.start(command, issued == null ? null : issued.agentHandoff(),
+      opened = AgentSession.start(command, issued == null ? null : issued.handoff(),
           TaskboundStepExecution.claims(build, env.get("NODE_NAME", "unknown")), workspace, own, env, listener);
     } catch (Exception e) {
       inputs.cleanUp(workspace.getChannel());
       if (issued != null) {
-        new FilePath(workspace.getChannel(), issued.agentHandoff()).delete();
         if (ControllerCredentials.revoke(build, issued.journal(), listener)) {
           action.credentialsRevoked();
           build.save();
@@ -219,6 +240,9 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
     }
     action.sessionOpened(opened.handle(), opened.opening(), command.java(), command.jar());
     action.enveloping(command.sessionExec(opened.handle()), sandbox);
+    // issue 16: Approve/Deny on the build page, as the Pipeline step registers it
+    build.addAction(new ApprovalAction(env.get("NODE_NAME", "unknown"), opened.handle().path(), command.java(),
+        command.jar(), approverList));
     build.save();
     listener.getLogger().println("taskbound: task " + task + ": one session for this build's steps (" + opened.handle().path()
         + "); evidence key kid " + opened.opening().kid() + " recorded in this build");

@@ -28,6 +28,7 @@ public final class TaskboundGlobalConfiguration extends GlobalConfiguration {
   @CheckForNull private String vaultNamespace;
   @CheckForNull private String vaultCredentialsId;
   @CheckForNull private String vaultAuthMount;
+  @CheckForNull private String vaultJwtRole;
 
   public TaskboundGlobalConfiguration() {
     load();
@@ -143,7 +144,22 @@ public final class TaskboundGlobalConfiguration extends GlobalConfiguration {
     save();
   }
 
-  /** The AppRole auth mount, when it is not {@code approle}. */
+  /**
+   * The Vault JWT role the controller logs in with, when the Vault login credentials are a secret text
+   * holding a JWT (or an id token credential that mints one) rather than a Vault token; null: a token.
+   */
+  @CheckForNull
+  public String getVaultJwtRole() {
+    return vaultJwtRole;
+  }
+
+  @DataBoundSetter
+  public void setVaultJwtRole(@CheckForNull String vaultJwtRole) {
+    this.vaultJwtRole = Util.fixEmptyAndTrim(vaultJwtRole);
+    save();
+  }
+
+  /** The AppRole or JWT auth mount, when it is not {@code approle} or {@code jwt}. */
   @CheckForNull
   public String getVaultAuthMount() {
     return vaultAuthMount;

@@ -39,6 +39,7 @@ public final class TaskboundStep extends Step {
   private String image;
   private String ttl;
   private boolean archive = true;
+  private String approvers;
 
   /** @param task the approved task ID, e.g. {@code FIX-123}; the core checks its syntax */
   @DataBoundConstructor
@@ -113,6 +114,20 @@ public final class TaskboundStep extends Step {
   @DataBoundSetter
   public void setArchive(boolean archive) {
     this.archive = archive;
+  }
+
+  /**
+   * Who may answer the block's approval requests on the build page: Jenkins user ids and group names,
+   * comma-separated ({@link ApproverList}); {@code null}: anyone with {@code Item.BUILD} on the job.
+   */
+  @CheckForNull
+  public String getApprovers() {
+    return approvers;
+  }
+
+  @DataBoundSetter
+  public void setApprovers(@CheckForNull String approvers) {
+    this.approvers = Util.fixEmptyAndTrim(approvers);
   }
 
   /** The policy files to pass to the core: {@link #getPolicy} split on commas, or the default. */

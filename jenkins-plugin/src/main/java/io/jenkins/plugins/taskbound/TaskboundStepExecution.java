@@ -97,10 +97,12 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
       throw new AbortException("taskbound: the workspace " + workspace.getRemote() + " has no temporary sibling directory");
     }
     String profile;
+    List<String> approvers;
     try {
       // An administrator's folder rule may fix the profile (a narrowing of the ceiling) for every block under it.
       profile = FolderRules.profile(TaskboundGlobalConfiguration.get().rulesFor(run.getParent().getFullName()),
           step.getProfile());
+      approvers = ApproverList.parse(step.getApprovers());
     } catch (IllegalArgumentException e) {
       throw new AbortException(e.getMessage());
     }
@@ -139,7 +141,7 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     run.addAction(action);
     run.save();
     // The controller issues the block's credentials when it holds the App key or the Vault login:
-    // only the issued values reach the agent, in a hand-off file its session reads and deletes.
+    // only the issued values reach the agent, on its session start's standard input, never in a file there.
     ControllerCredentials.Issued issued;
     try {
       issued = ControllerCredentials.issue(run, command, ceilingText, tmp.child("taskbound"), listener);
@@ -153,12 +155,11 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     }
     AgentSession.Opened opened;
     try {
-      opened = AgentSession.start(command, issued == null ? null : issued.agentHandoff(), claims(run, node), workspace,
+      opened = AgentSession.start(command, issued == null ? null : issued.handoff(), claims(run, node), workspace,
           launcher, env, listener);
     } catch (Exception e) {
       inputs.cleanUp(workspace.getChannel());
       if (issued != null) {
-        new FilePath(workspace.getChannel(), issued.agentHandoff()).delete(); // the session deletes it; a start that never ran does not
         if (ControllerCredentials.revoke(run, issued.journal(), listener)) {
           action.credentialsRevoked();
           run.save();
@@ -170,7 +171,7 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     // Recorded before any command runs: a build that dies from here on is ended by the backstop, and
     // the evidence key's kid is in the build (the host record), out of the agent's reach.
     action.sessionOpened(session, opened.opening(), command.java(), command.jar());
-    run.addAction(new ApprovalAction(node, session.path(), command.java(), command.jar(), List.of())); // issue 16: Approve/Deny on the build page
+    run.addAction(new ApprovalAction(node, session.path(), command.java(), command.jar(), approvers)); // issue 16: Approve/Deny on the build page
     run.save();
     listener.getLogger().println("taskbound: task " + task + ": one session for this block (" + session.path()
         + "); each command runs in its own sandbox; evidence goes to " + evidence.getRemote()

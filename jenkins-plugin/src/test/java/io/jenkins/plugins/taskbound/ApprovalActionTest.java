@@ -91,6 +91,30 @@ class ApprovalActionTest {
   }
 
   @Test
+  void aMemberOfANamedGroupMayAnswerWithoutItemBuild(JenkinsRule r) throws Exception {
+    JenkinsRule.DummySecurityRealm realm = r.createDummySecurityRealm();
+    realm.addGroups("carol", "security-reviewers");
+    r.jenkins.setSecurityRealm(realm);
+    r.jenkins.setAuthorizationStrategy(new MockAuthorizationStrategy()
+        .grant(Jenkins.READ, Item.READ).everywhere().to("carol", "reader"));
+    WorkflowRun build = buildWith(r, new ApprovalAction("built-in", "/tmp/no-such-session", "java",
+        "/nonexistent/taskbound.jar", ApproverList.parse("alice, security-reviewers")));
+    JenkinsRule.WebClient carol = r.createWebClient().withThrowExceptionOnFailingStatusCode(false).login("carol");
+    JenkinsRule.WebClient reader = r.createWebClient().withThrowExceptionOnFailingStatusCode(false).login("reader");
+
+    WebRequest byCarol = new WebRequest(new URL(r.getURL(), build.getUrl()
+        + "taskbound-approvals/answer?request=approval-1&grant=true"), HttpMethod.POST);
+    carol.addCrumb(byCarol);
+    WebRequest byReader = new WebRequest(new URL(r.getURL(), build.getUrl()
+        + "taskbound-approvals/answer?request=approval-1&grant=true"), HttpMethod.POST);
+    reader.addCrumb(byReader);
+
+    // carol may answer; the session is gone, so the core's refusal comes back (409), not a permission error
+    assertEquals(409, carol.getPage(byCarol).getWebResponse().getStatusCode());
+    assertEquals(403, reader.getPage(byReader).getWebResponse().getStatusCode());
+  }
+
+  @Test
   void thePageSaysWhoMayAnswerAndThatNothingWaitsWhenTheSessionTakesNoApprovals(JenkinsRule r) throws Exception {
     WorkflowRun build = buildWith(r, new ApprovalAction("built-in", "/tmp/no-such-session", "java", "/nonexistent/taskbound.jar", List.of()));
 

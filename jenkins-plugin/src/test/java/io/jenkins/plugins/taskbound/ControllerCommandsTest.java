@@ -26,10 +26,10 @@ class ControllerCommandsTest {
   }
 
   @Test
-  void opensTheSessionWithTheHandoffAsItsLastOption() {
-    List<String> start = FULL.sessionStart("/ws@tmp/taskbound/handoff-1.json");
+  void opensTheSessionWithTheHandoffOnStandardInputNeverAFileOnTheAgent() {
+    List<String> start = FULL.sessionStartWithHandoffOnStdin();
 
     assertEquals(FULL.sessionStart(), start.subList(0, start.size() - 2));
-    assertEquals(List.of("--credentials-handoff", "/ws@tmp/taskbound/handoff-1.json"), start.subList(start.size() - 2, start.size()));
+    assertEquals(List.of("--credentials-handoff", "-"), start.subList(start.size() - 2, start.size()));
   }
 }

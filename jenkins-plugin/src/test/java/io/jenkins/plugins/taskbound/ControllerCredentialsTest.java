@@ -54,6 +54,27 @@ class ControllerCredentialsTest {
   }
 
   @Test
+  void aSecretTextWithAJwtRoleBecomesTheCoresJwtLoginNotAToken(JenkinsRule r) throws Exception {
+    var store = CredentialsProvider.lookupStores(r.jenkins).iterator().next();
+    store.addCredentials(Domain.global(), new org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl(
+        CredentialsScope.GLOBAL, "vault-jwt", "a JWT for Vault", Secret.fromString("eyJ.SENTINEL.sig")));
+    TaskboundGlobalConfiguration config = TaskboundGlobalConfiguration.get();
+    config.setVaultAddress("https://vault.example.invalid:8200");
+    config.setVaultCredentialsId("vault-jwt");
+    config.setVaultJwtRole("jenkins-controller");
+    WorkflowJob job = r.createProject(WorkflowJob.class, "jwt-env");
+    job.setDefinition(new org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition("echo 'no block'", true));
+    WorkflowRun build = r.buildAndAssertSuccess(job);
+
+    Map<String, String> env = ControllerCredentials.issuerEnvironment(build);
+
+    assertEquals("jwt", env.get("TASKBOUND_VAULT_AUTH"));
+    assertEquals("jenkins-controller", env.get("TASKBOUND_VAULT_JWT_ROLE"));
+    assertEquals("eyJ.SENTINEL.sig", env.get("TASKBOUND_VAULT_JWT"));
+    assertNull(env.get("TASKBOUND_VAULT_TOKEN"));
+  }
+
+  @Test
   void aConfiguredAppThatIsNotInTheStoreFailsTheStepBeforeTheBlockRuns(JenkinsRule r) throws Exception {
     TaskboundGlobalConfiguration.get().setGithubAppCredentialsId("missing-app");
     WorkflowJob job = PipelineScripts.job(r, "missing", "task: 'T-40', policy: 'p.yml'", "sh 'echo ran'");

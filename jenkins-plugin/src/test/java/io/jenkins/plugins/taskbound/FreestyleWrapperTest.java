@@ -35,6 +35,7 @@ class FreestyleWrapperTest {
     FreeStyleProject p = project(r, "freestyle", "echo first-step", "echo second-step");
     TaskboundBuildWrapper wrapper = new TaskboundBuildWrapper("T-30");
     wrapper.setPolicy("p.yml");
+    wrapper.setApprovers("alice, security-reviewers");
     p.getBuildWrappersList().add(wrapper);
 
     FreeStyleBuild build = r.buildAndAssertSuccess(p);
@@ -48,6 +49,9 @@ class FreestyleWrapperTest {
     assertEquals(Boolean.TRUE, action.getVerified(), action.getVerifyLines());
     assertEquals(2, action.getFacts().commands());
     assertEquals(1, build.getArtifacts().size());
+    // issue 16: the build page's approvals, as the Pipeline step registers them, with the named approvers
+    assertEquals("only alice, security-reviewers (users, or members of these groups)",
+        build.getAction(ApprovalAction.class).getWhoMayAnswer());
   }
 
   @Test
@@ -71,6 +75,7 @@ class FreestyleWrapperTest {
     TaskboundBuildWrapper wrapper = new TaskboundBuildWrapper("T-32");
     wrapper.setPolicy("a.yml, b.yml");
     wrapper.setTtl("30m");
+    wrapper.setApprovers("alice, security-reviewers");
     wrapper.setArchive(false);
     p.getBuildWrappersList().add(wrapper);
 

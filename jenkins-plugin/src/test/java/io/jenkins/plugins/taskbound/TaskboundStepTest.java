@@ -229,6 +229,7 @@ class TaskboundStepTest {
     step.setSandbox("container");
     step.setImage("node:22-bookworm");
     step.setTtl("45m");
+    step.setApprovers("alice, security-reviewers");
 
     TaskboundStep after = new StepConfigTester(r).configRoundTrip(step);
 

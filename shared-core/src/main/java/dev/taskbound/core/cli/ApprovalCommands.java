@@ -100,16 +100,16 @@ final class ApprovalCommands {
         description = "The session's handle: the 'session:' path 'taskbound run' or 'taskbound session start' printed.")
     Path session;
 
-    @Option(names = "--json", description = "One JSON object a line, with every field (for hosts such as the Jenkins build page).")
+    @Option(names = "--json", description = {"One JSON object a line, with every field (for hosts such as the Jenkins build page),",
+        "each escaped as the listing shows it (control, C1, format and bidi characters as visible escapes; never cut)."})
     boolean json;
 
     @Override
-    public Integer call() throws com.fasterxml.jackson.core.JsonProcessingException {
+    public Integer call() {
       List<ApprovalClient.Waiting> waiting = ApprovalClient.of(session).pending();
       PrintWriter out = spec.commandLine().getOut();
-      com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
       for (ApprovalClient.Waiting w : waiting) {
-        out.println(json ? mapper.writeValueAsString(new java.util.TreeMap<>(w.fields())) : w.describe());
+        out.println(json ? w.json() : w.describe());
       }
       out.flush();
       return 0;

@@ -78,7 +78,7 @@ final class CredentialsCommand implements Runnable {
             "--credentials-handoff is for 'session start'; 'credentials issue' writes the hand-off to --handoff");
       }
       java.util.Optional<CredentialIssue.Issued> result = CredentialIssue.issue(
-          envelope.builder(SessionSuperviseCommand.NO_COMMAND, env, spec.commandLine()).build(), handoff);
+          envelope.builder(SessionSuperviseCommand.NO_COMMAND, env, java.io.InputStream.nullInputStream(), spec.commandLine()).build(), handoff);
       PrintWriter err = spec.commandLine().getErr();
       if (result.isEmpty()) {
         err.println("taskbound: the effective policy grants no GitHub or Vault credentials: nothing issued, no hand-off"

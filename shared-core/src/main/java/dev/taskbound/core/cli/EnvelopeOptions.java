@@ -1,6 +1,7 @@
 package dev.taskbound.core.cli;
 
 import dev.taskbound.core.identity.TaskId;
+import dev.taskbound.core.session.CredentialHandoffInput;
 import dev.taskbound.core.session.CredentialSources;
 import dev.taskbound.core.session.SessionSpec;
 import java.nio.file.Path;
@@ -104,19 +105,26 @@ final class EnvelopeOptions {
 
   @Option(
       names = "--credentials-handoff",
-      paramLabel = "FILE",
+      paramLabel = "FILE|-",
       description = {
         "Use the credentials another host issued ('taskbound credentials issue') instead of minting here:",
-        "the 0600 file is read and deleted at open, and refused (122) unless it grants exactly what the",
-        "effective policy grants. This host then needs no GitHub App key or Vault login."
+        "the 0600 file is read and deleted at open; '-' reads the hand-off from standard input instead, so",
+        "no file of it exists on this host. Refused (122) unless it grants exactly what the effective policy",
+        "grants, and (122) when it is not a hand-off or standard input is empty. This host then needs no",
+        "GitHub App key or Vault login."
       })
-  Path credentialHandoff;
+  String credentialHandoff;
+
+  /** The value of {@code --credentials-handoff} that reads the hand-off from standard input. */
+  static final String STDIN = "-";
 
   /**
    * A session spec builder for these options, reading the host configuration (ceiling, roots,
-   * credential sources) from {@code env} once.
+   * credential sources) from {@code env} once. {@code stdin} is read (to its end) only for {@code
+   * --credentials-handoff -}.
    */
-  SessionSpec.Builder builder(List<String> command, Map<String, String> env, CommandLine usage) {
+  SessionSpec.Builder builder(List<String> command, Map<String, String> env, java.io.InputStream stdin,
+      CommandLine usage) {
     SessionSpec.Builder b = SessionSpec.builder(TaskId.parse(task), command);
     String ceilingSource = ceiling != null ? ceiling : env.get("TASKBOUND_CEILING");
     CeilingOption.apply(ceilingSource, repositoryCeiling, b, usage);
@@ -158,8 +166,10 @@ final class EnvelopeOptions {
     claims.forEach(b::identityClaim);
     // Host configuration for the brokers, read once here; secrets come from the environment or files.
     b.credentialSources(CredentialSources.fromEnvironment(env));
-    if (credentialHandoff != null) {
-      b.credentialHandoff(credentialHandoff.toAbsolutePath());
+    if (STDIN.equals(credentialHandoff)) {
+      b.credentialHandoff(CredentialHandoffInput.read(stdin)); // an empty or bad one fails here (122), before anything starts
+    } else if (credentialHandoff != null) {
+      b.credentialHandoff(Path.of(credentialHandoff).toAbsolutePath());
     }
     return b.outDir(out).hostEnvironment(env);
   }

@@ -12,7 +12,7 @@ public final class Main {
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
     int status;
     try {
-      status = TaskboundCli.execute(args, out, err, System.getenv());
+      status = TaskboundCli.execute(args, System.in, out, err, System.getenv());
     } catch (Throwable e) { // execute reports everything; this is the last line of defence
       status = dev.taskbound.core.ExitCodes.INTERNAL;
     }

@@ -72,10 +72,12 @@ final class RunCommand implements Callable<Integer> {
   static final String MASK_HANDOFF = "TASKBOUND_MASK_HANDOFF";
 
   private final Map<String, String> env;
+  private final java.io.InputStream stdin;
   private final OpenPhase.Listener openListener;
 
-  RunCommand(Map<String, String> env, OpenPhase.Listener openListener) {
+  RunCommand(Map<String, String> env, java.io.InputStream stdin, OpenPhase.Listener openListener) {
     this.env = env;
+    this.stdin = stdin;
     this.openListener = openListener;
   }
 
@@ -170,7 +172,7 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private SessionSpec buildSpec() {
-    SessionSpec.Builder b = envelope.builder(command, env, spec.commandLine());
+    SessionSpec.Builder b = envelope.builder(command, env, stdin, spec.commandLine());
     b.waitForAll(waitAll);
     if (approvalEnvironment != null && !approvalsBeforeRun) {
       throw new CommandLine.ParameterException(spec.commandLine(),

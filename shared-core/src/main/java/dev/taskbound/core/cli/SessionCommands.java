@@ -7,9 +7,9 @@ import java.util.Map;
 final class SessionCommands {
   private SessionCommands() {}
 
-  static Object create(Class<?> cls, Map<String, String> env, OpenPhase.Listener listener) {
+  static Object create(Class<?> cls, Map<String, String> env, java.io.InputStream in, OpenPhase.Listener listener) {
     if (cls == SessionStartCommand.class) {
-      return new SessionStartCommand(env);
+      return new SessionStartCommand(env, in);
     }
     if (cls == SessionExecCommand.class) {
       return new SessionExecCommand(env);
@@ -18,7 +18,7 @@ final class SessionCommands {
       return new SessionEndCommand(env);
     }
     if (cls == SessionSuperviseCommand.class) {
-      return new SessionSuperviseCommand(env, listener);
+      return new SessionSuperviseCommand(env, in, listener);
     }
     throw new IllegalArgumentException(cls.getName());
   }

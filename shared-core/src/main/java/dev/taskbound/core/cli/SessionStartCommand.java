@@ -46,15 +46,18 @@ final class SessionStartCommand implements Callable<Integer> {
   @CommandLine.Mixin EnvelopeOptions envelope = new EnvelopeOptions();
 
   private final Map<String, String> env;
+  private final java.io.InputStream stdin;
 
-  SessionStartCommand(Map<String, String> env) {
+  SessionStartCommand(Map<String, String> env, java.io.InputStream stdin) {
     this.env = env;
+    this.stdin = stdin;
   }
 
   @Override
   public Integer call() throws IOException, InterruptedException {
     // Bad values fail here, in one line, before any process starts.
-    SessionSpec checked = envelope.builder(SessionSuperviseCommand.NO_COMMAND, env, spec.commandLine()).build();
+    // A hand-off on standard input is read and checked here too (122 before any process starts).
+    SessionSpec checked = envelope.builder(SessionSuperviseCommand.NO_COMMAND, env, stdin, spec.commandLine()).build();
     Path root = checked.sessionRoot().toAbsolutePath().normalize();
     Path log;
     try {
@@ -67,13 +70,18 @@ final class SessionStartCommand implements Callable<Integer> {
     }
     Process supervisor;
     try {
+      // A hand-off read from standard input goes on to the supervisor through a pipe, never a file.
       ProcessBuilder pb = new ProcessBuilder(supervisorCommand())
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .redirectInput(checked.credentialHandoffInput().isPresent() ? ProcessBuilder.Redirect.PIPE
+              : ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
           .redirectOutput(ProcessBuilder.Redirect.PIPE)
           .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
       pb.environment().clear();
       pb.environment().putAll(env);
       supervisor = pb.start();
+      if (checked.credentialHandoffInput().isPresent()) {
+        pipeHandoff(checked.credentialHandoffInput().get(), supervisor);
+      }
     } catch (IOException e) {
       Files.deleteIfExists(log);
       if (checked.credentialHandoff().isPresent()) {
@@ -106,6 +114,23 @@ final class SessionStartCommand implements Callable<Integer> {
     out.println(handle);
     out.flush();
     return 0;
+  }
+
+  /**
+   * Writes the hand-off to the supervisor's standard input and closes it, on a thread of its own: a
+   * hand-off larger than the pipe's buffer waits for the supervisor's open to read it. A supervisor
+   * that ends first fails its own open, which {@link #awaitReady} reports.
+   */
+  private static void pipeHandoff(dev.taskbound.core.session.CredentialHandoffInput handoff, Process supervisor) {
+    Thread writer = new Thread(() -> {
+      try {
+        handoff.writeTo(supervisor.getOutputStream());
+      } catch (IOException e) { // NOPMD: the supervisor ended or closed its input; its log says why
+        // nothing more to do
+      }
+    }, "taskbound-handoff-pipe");
+    writer.setDaemon(true);
+    writer.start();
   }
 
   /** The handle line, or null when the supervisor ended (or timed out) before the session opened. */

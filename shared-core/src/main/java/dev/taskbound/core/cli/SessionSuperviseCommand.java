@@ -31,10 +31,12 @@ final class SessionSuperviseCommand implements Callable<Integer> {
   @CommandLine.Mixin EnvelopeOptions envelope = new EnvelopeOptions();
 
   private final Map<String, String> env;
+  private final java.io.InputStream stdin;
   private final OpenPhase.Listener openListener;
 
-  SessionSuperviseCommand(Map<String, String> env, OpenPhase.Listener openListener) {
+  SessionSuperviseCommand(Map<String, String> env, java.io.InputStream stdin, OpenPhase.Listener openListener) {
     this.env = env;
+    this.stdin = stdin; // the hand-off `session start` pipes in for --credentials-handoff -
     this.openListener = openListener;
   }
 
@@ -42,7 +44,7 @@ final class SessionSuperviseCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     PrintWriter hostErr = spec.commandLine().getErr();
     NoticeFanout notices = new NoticeFanout(hostErr); // blocked hosts: the log, and the commands running
-    SessionSpec sessionSpec = envelope.builder(NO_COMMAND, env, spec.commandLine())
+    SessionSpec sessionSpec = envelope.builder(NO_COMMAND, env, stdin, spec.commandLine())
         .denialNotices(new PrintWriter(notices, true)).openListener(openListener).build();
     AtomicReference<SessionSupervisor> supervisor = new AtomicReference<>();
     AtomicReference<String> early = new AtomicReference<>();

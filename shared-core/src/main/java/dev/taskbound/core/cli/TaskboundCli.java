@@ -3,6 +3,7 @@ package dev.taskbound.core.cli;
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.TaskboundException;
 import dev.taskbound.core.session.OpenPhase;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.Map;
 import picocli.CommandLine;
@@ -54,14 +55,30 @@ public final class TaskboundCli implements Runnable {
    * @param env the host environment, read once by the caller
    */
   public static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
-    return execute(args, out, err, env, OpenPhase.Listener.NONE);
+    return execute(args, InputStream.nullInputStream(), out, err, env, OpenPhase.Listener.NONE);
+  }
+
+  /**
+   * As {@link #execute(String[], PrintWriter, PrintWriter, Map)}, with the host's standard input,
+   * which a command reads only where an option says so ({@code --credentials-handoff -}); without
+   * it, standard input is empty.
+   *
+   * @param in the host's standard input; not closed
+   */
+  public static int execute(String[] args, InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env) {
+    return execute(args, in, out, err, env, OpenPhase.Listener.NONE);
   }
 
   /** As {@link #execute(String[], PrintWriter, PrintWriter, Map)}, telling {@code listener} of each open phase. */
   static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, OpenPhase.Listener listener) {
+    return execute(args, InputStream.nullInputStream(), out, err, env, listener);
+  }
+
+  private static int execute(String[] args, InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env,
+      OpenPhase.Listener listener) {
     boolean debug = debugWanted(args, env);
     try {
-      Factory factory = new Factory(env, listener);
+      Factory factory = new Factory(env, in, listener);
       CommandLine cli = new CommandLine(new TaskboundCli(), factory);
       TopCommands.register(cli, args, factory); // before the settings below: they reach only registered commands
       cli.setOut(out);
@@ -134,18 +151,20 @@ public final class TaskboundCli implements Runnable {
   /** Creates commands, giving those that need it the host environment. */
   static final class Factory implements CommandLine.IFactory {
     private final Map<String, String> env;
+    private final InputStream in;
     private final OpenPhase.Listener listener;
     private final CommandLine.IFactory fallback = CommandLine.defaultFactory();
 
-    Factory(Map<String, String> env, OpenPhase.Listener listener) {
+    Factory(Map<String, String> env, InputStream in, OpenPhase.Listener listener) {
       this.env = Map.copyOf(env);
+      this.in = in;
       this.listener = listener;
     }
 
     @Override
     public <K> K create(Class<K> cls) throws Exception {
       if (cls == RunCommand.class) {
-        return cls.cast(new RunCommand(env, listener));
+        return cls.cast(new RunCommand(env, in, listener));
       }
       if (cls == PolicyCommand.Check.class) {
         return cls.cast(new PolicyCommand.Check(env));
@@ -167,7 +186,7 @@ public final class TaskboundCli implements Runnable {
       }
       if (cls == SessionStartCommand.class || cls == SessionExecCommand.class || cls == SessionEndCommand.class
           || cls == SessionSuperviseCommand.class) {
-        return cls.cast(SessionCommands.create(cls, env, listener));
+        return cls.cast(SessionCommands.create(cls, env, in, listener));
       }
       if (CredentialsCommand.WITH_ENV.contains(cls)) {
         return cls.cast(CredentialsCommand.create(cls, env));

@@ -55,6 +55,26 @@ public final class ApprovalClient {
     private String show(String field) {
       return SafeText.whole(fields.getOrDefault(field, ""));
     }
+
+    /**
+     * Every field as a person is shown it ({@link SafeText#whole}: escaped, never cut), sorted by
+     * name: what a host that renders its own page (the Jenkins build page) shows, so no host shows
+     * the raw text a target or reason holds.
+     */
+    public Map<String, String> shown() {
+      Map<String, String> out = new java.util.TreeMap<>();
+      fields.forEach((k, v) -> out.put(SafeText.whole(k), SafeText.whole(v)));
+      return out;
+    }
+
+    /** {@link #shown} as one JSON object on one line ({@code taskbound approvals --json}). */
+    public String json() {
+      try {
+        return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(shown());
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException("a map of strings is always JSON", e);
+      }
+    }
   }
 
   /** What the session recorded for an answer. */

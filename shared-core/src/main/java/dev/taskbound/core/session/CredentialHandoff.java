@@ -43,7 +43,7 @@ final class CredentialHandoff {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A hand-off holds a few tokens and small files; anything larger is not one. */
-  private static final int MAX_BYTES = 1 << 20;
+  static final int MAX_BYTES = 1 << 20;
 
   /**
    * A credential file's name: one path element, as {@code vault.secrets[].file} accepts, never
@@ -129,7 +129,7 @@ final class CredentialHandoff {
       if (bytes.length > MAX_BYTES) {
         throw failure(file, "it is larger than " + MAX_BYTES + " bytes");
       }
-      return parse(file, bytes);
+      return parse(file.toString(), bytes);
     } catch (IOException e) {
       throw failure(file, "cannot read it (" + e.getClass().getSimpleName() + ")");
     } finally {
@@ -179,12 +179,17 @@ final class CredentialHandoff {
     throw new IOException("no Uid line in /proc/self/status");
   }
 
-  private static CredentialHandoff parse(Path file, byte[] bytes) {
+  /**
+   * Reads a hand-off from {@code bytes} ({@code source} names where they came from in messages).
+   *
+   * @throws BrokerException (exit 122) if the bytes are not a hand-off; the message never quotes a value
+   */
+  static CredentialHandoff parse(String file, byte[] bytes) {
     JsonNode root;
     try {
       root = JSON.readTree(new String(bytes, StandardCharsets.UTF_8));
     } catch (IOException e) {
-      throw failure(file, "it is not JSON; accepted: the file 'credentials issue' wrote");
+      throw failure(file, "it is not JSON; accepted: the hand-off 'credentials issue' wrote");
     }
     if (root == null || !FORMAT.equals(root.path("format").asText())) {
       throw failure(file, "its format is not " + FORMAT);
@@ -231,7 +236,7 @@ final class CredentialHandoff {
     return node.isObject() ? node.fields() : java.util.Collections.emptyIterator();
   }
 
-  private static String text(Path file, JsonNode node, String field, String at) {
+  private static String text(String file, JsonNode node, String field, String at) {
     JsonNode v = node.get(field);
     if (v == null || !v.isTextual() || v.asText().isEmpty()) {
       throw failure(file, at + "." + field + " is missing or not a string");
@@ -240,7 +245,12 @@ final class CredentialHandoff {
   }
 
   static BrokerException failure(Path file, String detail) {
-    return new BrokerException("handoff", "read the credential hand-off " + file, -1, detail);
+    return failure(file.toString(), detail);
+  }
+
+  /** {@code source}: the file, or {@link CredentialHandoffInput#SOURCE}. */
+  static BrokerException failure(String source, String detail) {
+    return new BrokerException("handoff", "read the credential hand-off " + source, -1, detail);
   }
 
   /** Names what is handed off, never a value. */

@@ -36,7 +36,7 @@ import java.util.Optional;
  *   <tr><td>{@code TASKBOUND_VAULT_AUTH}</td><td>{@code token} (default), {@code approle} or {@code jwt}</td></tr>
  *   <tr><td>{@code TASKBOUND_VAULT_TOKEN}</td><td>for {@code token}</td></tr>
  *   <tr><td>{@code TASKBOUND_VAULT_ROLE_ID}, {@code TASKBOUND_VAULT_SECRET_ID}</td><td>for {@code approle}</td></tr>
- *   <tr><td>{@code TASKBOUND_VAULT_JWT_ROLE}, {@code TASKBOUND_VAULT_JWT_FILE}</td><td>for {@code jwt}</td></tr>
+ *   <tr><td>{@code TASKBOUND_VAULT_JWT_ROLE}, and {@code TASKBOUND_VAULT_JWT} or {@code TASKBOUND_VAULT_JWT_FILE}</td><td>for {@code jwt}</td></tr>
  *   <tr><td>{@code TASKBOUND_VAULT_AUTH_MOUNT}</td><td>default {@code approle} or {@code jwt}</td></tr>
  * </table>
  *
@@ -137,8 +137,23 @@ public record CredentialSources(Optional<GithubApp> github, Optional<VaultSource
     return Optional.of(new VaultSource(connection, auth));
   }
 
-  /** The JWT is read from a file at each call: a teardown in a fresh process needs a fresh one. */
+  /**
+   * The JWT: {@code TASKBOUND_VAULT_JWT} itself (a host that holds it in memory, such as a Jenkins
+   * controller, passes it in the process environment only), or read from {@code
+   * TASKBOUND_VAULT_JWT_FILE} (a file a runner refreshes: a teardown in a fresh process reads a fresh
+   * one). Exactly one of the two.
+   */
   private static Secret jwt(Map<String, String> env) {
+    String inline = value(env, "TASKBOUND_VAULT_JWT");
+    if (inline != null && value(env, "TASKBOUND_VAULT_JWT_FILE") != null) {
+      throw vault("both TASKBOUND_VAULT_JWT and TASKBOUND_VAULT_JWT_FILE are set; accepted: one of them");
+    }
+    if (inline != null) {
+      return Secret.of(inline.strip());
+    }
+    if (value(env, "TASKBOUND_VAULT_JWT_FILE") == null) {
+      throw vault("neither TASKBOUND_VAULT_JWT nor TASKBOUND_VAULT_JWT_FILE is set; TASKBOUND_VAULT_AUTH=jwt needs one");
+    }
     String file = required(env, "TASKBOUND_VAULT_JWT_FILE", "jwt");
     try {
       String jwt = Files.readString(Path.of(file)).strip();

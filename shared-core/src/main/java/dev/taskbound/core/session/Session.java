@@ -147,7 +147,8 @@ public final class Session implements AutoCloseable {
     try {
       spec.openListener().entering(OpenPhase.POLICY);
       // Read and deleted first: a hand-off never outlives an open, whatever fails next.
-      Optional<CredentialHandoff> handoff = spec.credentialHandoff().map(CredentialHandoff::take);
+      Optional<CredentialHandoff> handoff = spec.credentialHandoff().map(CredentialHandoff::take)
+          .or(() -> spec.credentialHandoffInput().map(CredentialHandoffInput::handoff));
       // The org ceiling's read-only token is minted and revoked here, before any credential of the session.
       org = spec.orgCeiling()
           .map(location -> OrgCeiling.read(location, spec.credentialSources(), spec.repositoryCeiling(),

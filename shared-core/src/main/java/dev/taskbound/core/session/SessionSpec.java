@@ -46,9 +46,11 @@ public final class SessionSpec {
   private final Optional<dev.taskbound.core.policy.GithubPolicyLocation> orgCeiling;
   private final boolean repositoryCeiling;
   private final Optional<Path> credentialHandoff;
+  private final Optional<CredentialHandoffInput> credentialHandoffInput;
 
   private SessionSpec(Builder b) {
     this.credentialHandoff = Optional.ofNullable(b.credentialHandoff);
+    this.credentialHandoffInput = Optional.ofNullable(b.credentialHandoffInput);
     this.orgCeiling = b.orgCeiling;
     this.repositoryCeiling = b.repositoryCeiling;
     this.task = b.task;
@@ -174,6 +176,11 @@ public final class SessionSpec {
     return credentialHandoff;
   }
 
+  /** The hand-off the host read from its standard input instead of a file, if any. */
+  public Optional<CredentialHandoffInput> credentialHandoffInput() {
+    return credentialHandoffInput;
+  }
+
   /** Whether the run lasts until every process in the sandbox has exited, not only the agent. */
   public boolean waitForAll() {
     return waitForAll;
@@ -244,6 +251,7 @@ public final class SessionSpec {
     private Path inspectionUpstreamTrust;
     private CredentialSources credentialSources = CredentialSources.NONE;
     private Path credentialHandoff;
+    private CredentialHandoffInput credentialHandoffInput;
     private Optional<java.io.OutputStream> agentStdout = Optional.empty();
     private Optional<java.io.OutputStream> agentStderr = Optional.empty();
     private Optional<java.io.PrintWriter> denialNotices = Optional.empty();
@@ -357,6 +365,18 @@ public final class SessionSpec {
      */
     public Builder credentialHandoff(Path file) {
       this.credentialHandoff = Objects.requireNonNull(file, "file");
+      this.credentialHandoffInput = null;
+      return this;
+    }
+
+    /**
+     * As {@link #credentialHandoff(Path)}, with a hand-off the host read from its standard input
+     * ({@link CredentialHandoffInput#read}): no file exists; the open checks its scope the same way.
+     * Replaces a hand-off file set before.
+     */
+    public Builder credentialHandoff(CredentialHandoffInput input) {
+      this.credentialHandoffInput = Objects.requireNonNull(input, "input");
+      this.credentialHandoff = null;
       return this;
     }
 

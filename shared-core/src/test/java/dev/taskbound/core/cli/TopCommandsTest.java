@@ -12,7 +12,7 @@ import picocli.CommandLine;
 
 /** Only the command the arguments name is built; without one, help and errors show the whole tree. */
 class TopCommandsTest {
-  private static final CommandLine.IFactory FACTORY = new TaskboundCli.Factory(Map.of(), OpenPhase.Listener.NONE);
+  private static final CommandLine.IFactory FACTORY = new TaskboundCli.Factory(Map.of(), java.io.InputStream.nullInputStream(), OpenPhase.Listener.NONE);
 
   @Test
   void everyNameIsTheOneItsCommandDeclares() {

@@ -57,6 +57,8 @@ class CredentialHandoffLauncherIT {
   private static final Duration WAIT = Duration.ofSeconds(120);
   private static final KeyPair APP_KEY = TestKeys.rsa();
   private static final Pattern SUPERVISOR = Pattern.compile("supervisor: pid (\\d+)");
+  /** How a hand-off's bytes begin ({@code credentials issue}); no file on the agent host may hold them. */
+  private static final String HANDOFF_MARKER = "{\"format\":\"taskbound-credential-handoff/1\"";
 
   @TempDir Path work;
   /** The hand-offs: a directory of the test's own user, since the launcher gives {@code work} to the agent's user. */
@@ -219,6 +221,97 @@ class CredentialHandoffLauncherIT {
       assertThat(issue.waitFor(WAIT)).isEqualTo(122);
     }
     assertThat(noHandoff).doesNotExist();
+  }
+
+  @Test
+  void aHandoffPipedIntoSessionStartOpensTheSessionAndNoFileOfItEverReachesTheAgentHost() throws Exception {
+    Path policy = policy("contents: read");
+    byte[] handoff = issue("IT-63", policy);
+
+    // When: the agent host opens the session with the hand-off on standard input.
+    String handle;
+    long supervisor;
+    try (CliProcess start = taskbound(agentEnv(), "session", "start", "--task", "IT-63", "--policy", policy.toString(),
+        "--credentials-handoff", "-", "--out", work.resolve("evidence").toString())) {
+      try (var stdin = start.process().getOutputStream()) {
+        stdin.write(handoff);
+      }
+      assertThat(start.waitFor(WAIT)).as(start.stderr()).isZero();
+      handle = start.stdout().strip();
+      Matcher pid = SUPERVISOR.matcher(start.stderr());
+      assertThat(pid.find()).as(start.stderr()).isTrue();
+      supervisor = Long.parseLong(pid.group(1));
+    }
+
+    // Then: no file on the agent host holds the hand-off, the supervisor's input is a pipe, not a file,
+    // and the command in the session holds the token.
+    assertThat(FileGrep.filesContaining(HANDOFF_MARKER, work)).isEmpty();
+    assertThat(Files.readSymbolicLink(Path.of("/proc", Long.toString(supervisor), "fd", "0")).toString())
+        .startsWith("pipe:");
+    String api = "http://api.github.test:" + github.port() + "/installation/repositories";
+    try (CliProcess exec = taskbound(agentEnv(), "session", "exec", "--session", handle, "--", "sh", "-c",
+        "curl -sS --max-time 10 -H \"Authorization: token $GH_TOKEN\" " + api + "; echo")) {
+      assertThat(exec.waitFor(WAIT)).as(exec.stderr()).isZero();
+      assertThat(exec.stdout()).contains("\"full_name\":\"acme/app\"");
+    }
+    try (CliProcess end = taskbound(agentEnv(), "session", "end", "--session", handle)) {
+      assertThat(end.waitFor(WAIT)).as(end.stderr()).isZero();
+    }
+    assertThat(githubRequests()).endsWith("GET /installation/repositories token", "DELETE /installation/token token");
+    assertThat(FileGrep.filesContaining(HANDOFF_MARKER, work)).isEmpty();
+  }
+
+  @Test
+  void aWiderHandoffOnStandardInputIsRefusedAsAFileIs() throws Exception {
+    byte[] handoff = issue("IT-64", policy("contents: write"));
+
+    try (CliProcess start = taskbound(agentEnv(), "session", "start", "--task", "IT-64", "--policy",
+        policy("contents: read").toString(), "--credentials-handoff", "-")) {
+      try (var stdin = start.process().getOutputStream()) {
+        stdin.write(handoff);
+      }
+      assertThat(start.waitFor(WAIT)).isEqualTo(122);
+      assertThat(start.stderr()).contains("'github' was issued for").contains("\"contents\":\"write\"")
+          .contains("\"contents\":\"read\"").doesNotContain(TOKEN);
+    }
+    assertThat(FileGrep.filesContaining(HANDOFF_MARKER, work)).isEmpty();
+  }
+
+  @Test
+  void emptyOrGarbageStandardInputIsOneLineAndExit122BeforeAnySessionStarts() throws Exception {
+    Path policy = apis.writeTask(work.resolve("github-only.yml"), "");
+
+    try (CliProcess start = taskbound(agentEnv(), "session", "start", "--task", "IT-65", "--policy", policy.toString(),
+        "--credentials-handoff", "-")) {
+      start.process().getOutputStream().close();
+      assertThat(start.waitFor(WAIT)).isEqualTo(122);
+      assertThat(start.stderr()).isEqualTo("taskbound: error: handoff: read the credential hand-off from standard input"
+          + " failed: it is empty; accepted: the hand-off 'taskbound credentials issue' wrote, piped in"
+          + " (--credentials-handoff - < FILE)");
+    }
+    try (CliProcess run = taskbound(agentEnv(), "run", "--task", "IT-65", "--policy", policy.toString(),
+        "--credentials-handoff", "-", "--", "true")) {
+      try (var stdin = run.process().getOutputStream()) {
+        stdin.write("GH_TOKEN=not-a-handoff\n".getBytes(StandardCharsets.UTF_8));
+      }
+      assertThat(run.waitFor(WAIT)).isEqualTo(122);
+      assertThat(run.stderr()).isEqualTo("taskbound: error: handoff: read the credential hand-off from standard input"
+          + " failed: it is not JSON; accepted: the hand-off 'credentials issue' wrote");
+    }
+    assertThat(work.resolve("agent-home/sessions")).as("no session, no supervisor log").satisfiesAnyOf(
+        p -> assertThat(p).doesNotExist(), p -> assertThat(p).isEmptyDirectory());
+  }
+
+  /** The controller's side: issues for {@code policy} and returns the hand-off's bytes, its file deleted at once. */
+  private byte[] issue(String task, Path policy) throws Exception {
+    Path file = issuer.resolve(task + ".json");
+    try (CliProcess issue = taskbound(controllerEnv(), "credentials", "issue", "--task", task, "--policy",
+        policy.toString(), "--handoff", file.toString())) {
+      assertThat(issue.waitFor(WAIT)).as(issue.stderr()).isZero();
+    }
+    byte[] bytes = Files.readAllBytes(file);
+    Files.delete(file);
+    return bytes;
   }
 
   private static String sha256(String value) throws Exception {

@@ -165,6 +165,54 @@ class CredentialHandoffTest {
     assertThat(file).doesNotExist();
   }
 
+  @Test
+  void aHandoffOnStandardInputIsReadWithoutAFileAndGrantsWhatTheFileWould() throws Exception {
+    Path file = dir.resolve("handoff.json");
+    CredentialHandoff.write(file, List.of(github("read")));
+    byte[] bytes = Files.readAllBytes(file);
+    Files.delete(file);
+
+    CredentialHandoffInput input = CredentialHandoffInput.read(new java.io.ByteArrayInputStream(bytes));
+
+    CredentialPlan plan = CredentialPlan.handedOff(policy(), input.handoff(), CredentialSources.NONE, API);
+    assertThat(plan).isNotNull();
+    assertThat(input.handoff().entries().get(0).credential().value().reveal()).isEqualTo(TOKEN);
+    assertThat(input.toString()).doesNotContain(TOKEN).contains("standard input");
+    try (var listing = Files.list(dir)) {
+      assertThat(listing.filter(p -> !p.getFileName().toString().equals("task.yml"))).isEmpty();
+    }
+  }
+
+  @Test
+  void aWiderHandoffOnStandardInputIsRefusedAsAFileIs() throws Exception {
+    Path file = dir.resolve("handoff.json");
+    CredentialHandoff.write(file, List.of(github("write")));
+    CredentialHandoffInput input = CredentialHandoffInput.read(new java.io.ByteArrayInputStream(Files.readAllBytes(file)));
+
+    Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
+        () -> CredentialPlan.handedOff(policy(), input.handoff(), CredentialSources.NONE, API));
+
+    assertThat(refused).isInstanceOf(TaskboundException.class).hasMessageContaining("'github' was issued for")
+        .hasMessageContaining("\"contents\":\"write\"").hasMessageNotContaining(TOKEN);
+    assertThat(((TaskboundException) refused).exitCode()).isEqualTo(122);
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      "''                                     | handoff: read the credential hand-off from standard input failed: it is empty; accepted: the hand-off 'taskbound credentials issue' wrote, piped in (--credentials-handoff - < FILE)",
+      "not json at all                        | handoff: read the credential hand-off from standard input failed: it is not JSON; accepted: the hand-off 'credentials issue' wrote",
+      "{\"format\":\"other/1\"}                  | handoff: read the credential hand-off from standard input failed: its format is not taskbound-credential-handoff/1",
+      "{\"format\":\"taskbound-credential-handoff/1\",\"credentials\":[]} | handoff: read the credential hand-off from standard input failed: it holds no credentials"})
+  void emptyOrGarbageOnStandardInputIsRefusedInOneLineWithExit122(String text, String message) {
+    byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
+        () -> CredentialHandoffInput.read(new java.io.ByteArrayInputStream(bytes)));
+
+    assertThat(refused).isInstanceOf(TaskboundException.class).hasMessage(message);
+    assertThat(((TaskboundException) refused).exitCode()).isEqualTo(122);
+  }
+
   private EffectivePolicy policy() throws Exception {
     Path file = Files.writeString(dir.resolve("task.yml"), String.join("\n",
         "apiVersion: taskbound.dev/v1",

@@ -52,8 +52,12 @@ class CredentialSourcesTest {
                 + " TASKBOUND_VAULT_AUTH=approle needs it"),
         Arguments.of(Map.of("TASKBOUND_VAULT_ADDR", "https://vault.test", "TASKBOUND_VAULT_AUTH", "jwt",
                 "TASKBOUND_VAULT_JWT_ROLE", "ci"),
-            "vault: read the Vault configuration failed: TASKBOUND_VAULT_JWT_FILE is not set;"
-                + " TASKBOUND_VAULT_AUTH=jwt needs it"),
+            "vault: read the Vault configuration failed: neither TASKBOUND_VAULT_JWT nor TASKBOUND_VAULT_JWT_FILE is"
+                + " set; TASKBOUND_VAULT_AUTH=jwt needs one"),
+        Arguments.of(Map.of("TASKBOUND_VAULT_ADDR", "https://vault.test", "TASKBOUND_VAULT_AUTH", "jwt",
+                "TASKBOUND_VAULT_JWT_ROLE", "ci", "TASKBOUND_VAULT_JWT", SECRET, "TASKBOUND_VAULT_JWT_FILE", "/run/jwt"),
+            "vault: read the Vault configuration failed: both TASKBOUND_VAULT_JWT and TASKBOUND_VAULT_JWT_FILE are set;"
+                + " accepted: one of them"),
         Arguments.of(Map.of("TASKBOUND_VAULT_ADDR", "http://vault.test", "TASKBOUND_VAULT_TOKEN", SECRET),
             "vault: configure the Vault broker failed: address 'http://vault.test' must be https (http only for a"
                 + " loopback host)"));
@@ -98,5 +102,18 @@ class CredentialSourcesTest {
     assertThat(auth.jwt().reveal()).isEqualTo(SECRET);
     assertThat(sources.vault().get().connection().namespace()).contains("team-a");
     assertThat(sources.toString()).doesNotContain(SECRET).contains("app 12345").contains("(jwt)");
+  }
+
+  @Test
+  void aJwtHeldInMemoryComesInTheEnvironmentWithNoFile() {
+    CredentialSources sources = CredentialSources.fromEnvironment(Map.of("TASKBOUND_VAULT_ADDR", "https://vault.test",
+        "TASKBOUND_VAULT_AUTH", "jwt", "TASKBOUND_VAULT_JWT_ROLE", "jenkins-controller", "TASKBOUND_VAULT_JWT",
+        SECRET + "\n"));
+
+    VaultAuth.Jwt auth = (VaultAuth.Jwt) sources.vault().orElseThrow().auth();
+
+    assertThat(auth.role()).isEqualTo("jenkins-controller");
+    assertThat(auth.jwt().reveal()).isEqualTo(SECRET);
+    assertThat(sources.toString()).doesNotContain(SECRET);
   }
 }

@@ -22,7 +22,7 @@ public record AccessEvent(
     GRANTED,
     /** The {@link AccessPolicy} denied it. */
     DENIED,
-    /** The {@link AccessPolicy} asked for approval; refused until the gate can wait for one. */
+    /** The {@link AccessPolicy} asked for approval and could not wait for one: refused. */
     APPROVAL_REQUIRED,
     /** No on-request secret has that name. */
     NOT_FOUND,

@@ -29,6 +29,9 @@ public final class AgentApiClient {
   /** Proxy variables for an {@code http://} URL, in the order they are consulted. */
   static final List<String> PROXY_VARIABLES = List.of("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "https_proxy", "HTTPS_PROXY");
 
+  /** Longer than the longest approval wait ({@code gate.approval.timeout}, at most 9 minutes). */
+  private static final Duration APPROVAL_WAIT = Duration.ofMinutes(10);
+
   private final URI base;
   private final Secret capability;
   private final HttpClient http;
@@ -116,7 +119,9 @@ public final class AgentApiClient {
       throw new AgentApiUsageException("invalid secret name '" + name
           + "': a name is 1-128 characters of A-Z a-z 0-9 . _ - starting with a letter or digit");
     }
-    JsonNode body = call(HttpRequest.newBuilder(base.resolve(ApiHandler.SECRETS_PREFIX + name)).GET(), "get secret '" + name + "'");
+    // An approve decision waits for a person up to gate.approval.timeout (at most 9 minutes).
+    JsonNode body = call(HttpRequest.newBuilder(base.resolve(ApiHandler.SECRETS_PREFIX + name)).timeout(APPROVAL_WAIT).GET(),
+        "get secret '" + name + "'");
     return Secret.of(text(body, "value", "get secret '" + name + "'"));
   }
 
@@ -128,7 +133,8 @@ public final class AgentApiClient {
    */
   public RefreshedToken refreshToken() {
     String what = "refresh the GitHub token";
-    JsonNode body = call(HttpRequest.newBuilder(base.resolve(ApiHandler.TOKEN_PATH)).POST(HttpRequest.BodyPublishers.noBody()), what);
+    JsonNode body = call(HttpRequest.newBuilder(base.resolve(ApiHandler.TOKEN_PATH)).timeout(APPROVAL_WAIT)
+        .POST(HttpRequest.BodyPublishers.noBody()), what);
     Secret token = Secret.of(text(body, "token", what));
     Optional<Instant> expires = Optional.empty();
     JsonNode at = body.get("expires_at");
@@ -167,7 +173,7 @@ public final class AgentApiClient {
       throw new IllegalStateException(e);
     }
     // An approve decision waits for a person up to gate.approval.timeout (at most 9 minutes).
-    JsonNode body = call(HttpRequest.newBuilder(base.resolve(ApiHandler.GATE_CHECK_PATH)).timeout(Duration.ofMinutes(10))
+    JsonNode body = call(HttpRequest.newBuilder(base.resolve(ApiHandler.GATE_CHECK_PATH)).timeout(APPROVAL_WAIT)
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(request)), what);
     return new GateAnswer(text(body, "decision", what), text(body, "rule", what), body.path("reason").asText(""));
   }

@@ -22,9 +22,9 @@ public sealed interface Decision {
   }
 
   /**
-   * A person must approve first. Until the runtime gate can hold a request for approval, the
-   * agent API answers {@code 403} with error {@code approval_required} and {@code reason}, so
-   * the request fails closed.
+   * A person must approve first, and this policy cannot wait for one: the agent API answers
+   * {@code 403} with error {@code approval_required} and {@code reason}, so the request fails
+   * closed. A session's policy waits for the answer itself and returns allow or deny.
    *
    * @param reason what needs approval and why; never a secret value
    */

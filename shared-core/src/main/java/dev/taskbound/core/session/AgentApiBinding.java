@@ -40,6 +40,8 @@ final class AgentApiBinding {
   /** Issue 15: where the GitHub token is injected by the gateway, and the placeholder the agent holds. */
   private volatile InjectedCredentials injected;
   private volatile String placeholder;
+  /** Issue 16: where {@code approve} verdicts wait for a person; null: they are refused. */
+  private volatile dev.taskbound.core.gate.ApprovalBroker approvals;
 
   /**
    * @param revoked told when a replaced GitHub token was revoked, so that its journal entry is
@@ -64,6 +66,11 @@ final class AgentApiBinding {
       config.noTokens();
     }
     return AgentApi.start(config.build());
+  }
+
+  /** Lets {@code approve} verdicts wait for a person's answer on {@code broker} (docs/gate.md, "Approvals"). */
+  void approvals(dev.taskbound.core.gate.ApprovalBroker broker) {
+    this.approvals = broker;
   }
 
   /** The GitHub token the agent holds now; a refresh replaces it. */
@@ -120,7 +127,8 @@ final class AgentApiBinding {
 
   /**
    * The runtime gate: the effective {@code gate.rules} decide each authenticated request, and the
-   * decision is recorded (with the rule that made it, or the default) before anything is served.
+   * decision is recorded (with the rule that made it, or the default) before anything is served. An
+   * {@code approve} waits for a person.
    */
   Decision decide(AccessRequest request) {
     GateRules.Verdict verdict = gate.decide(request.action().wireName(), request.name());
@@ -137,18 +145,26 @@ final class AgentApiBinding {
       case DENY:
         return Decision.deny("denied by " + verdict.describe());
       case APPROVE:
-        return Decision.needsApproval(approvalRefusal(verdict));
+        return settle(request, verdict);
       default:
         throw new AssertionError(verdict.decision());
     }
   }
 
-  /** What the agent (and the evidence) is told when a rule asks for an approval it cannot get yet. */
-  static String approvalRefusal(GateRules.Verdict verdict) {
-    return verdict.describe() + " requires a person's approval, and approvals are not available yet, so the request"
-        + " is refused. Approvals will be given by a person outside the sandbox, through the host that runs the session"
-        + " (the taskbound CLI, the Jenkins step or the GitHub Action), never by the agent; until then the policy must"
-        + " allow or deny " + verdict.action();
+  /**
+   * An {@code approve} verdict: the request waits (on this API worker, one of {@link
+   * dev.taskbound.core.gate.ApprovalBroker#MAX_PENDING} kept for waiting) for a person's answer, the
+   * approval given before the run, or the timeout; granted is served, anything else refused naming
+   * who decided. Without a broker it is refused ({@code 403 approval_required}): fail closed.
+   */
+  private Decision settle(AccessRequest request, GateRules.Verdict verdict) {
+    String reason = verdict.describe() + " requires a person's approval";
+    if (approvals == null) {
+      return Decision.needsApproval(reason + "; this session takes no approvals, so the request is refused");
+    }
+    ApprovalGate.Settled settled = ApprovalGate.settle(approvals, verdict.action(), request.name(), verdict.ruleName(), reason,
+        Map.of("source", "agent api"));
+    return settled.granted() ? Decision.ALLOW : Decision.deny(settled.line());
   }
 
   private void record(AccessEvent e) {

@@ -133,7 +133,7 @@ final class CredentialPlan {
     }
     policy.vault().ifPresent(v -> {
       names.add("vault-token");
-      boolean served = GateRules.of(policy).decide(AccessAction.SECRET_READ.wireName()).decision() == GateDecision.ALLOW;
+      boolean served = GateRules.of(policy).decide(AccessAction.SECRET_READ.wireName()).decision() != GateDecision.DENY;
       v.secrets().stream().filter(s -> s.access() != VaultSecretPolicy.Access.ON_REQUEST || served)
           .forEach(s -> names.add(s.name()));
     });
@@ -257,10 +257,10 @@ final class CredentialPlan {
     }
     VaultPolicy v = policy.vault().get();
     List<VaultSecretSpec> secrets = new ArrayList<>();
-    boolean served = GateRules.of(policy).decide(AccessAction.SECRET_READ.wireName()).decision() == GateDecision.ALLOW;
+    boolean served = GateRules.of(policy).decide(AccessAction.SECRET_READ.wireName()).decision() != GateDecision.DENY;
     for (VaultSecretPolicy s : v.secrets()) {
       if (s.access() == VaultSecretPolicy.Access.ON_REQUEST && !served) {
-        continue; // the gate would never hand it out: never fetch it
+        continue; // the gate would never hand it out: never fetch it (approve may: fetched, served once granted)
       }
       VaultSecretSpec.Kind kind = VaultSecretSpec.Kind.valueOf(s.kind().name());
       // An on-request secret is read like a file secret, under a name no exposed file can take; the

@@ -279,6 +279,7 @@ public final class Session implements AutoCloseable {
     List<EgressRule> allow = new java.util.ArrayList<>(policy.allow());
     Map<String, String> pins = new LinkedHashMap<>(policy.hosts());
     approvals = newApprovals();
+    credentials.approvals(approvals);
     credentials.startAgentApi(allow, pins, agentHooks());
     placed.values().forEach(dir -> credentials.agentApi().ifPresent(api -> ClaudeCodeHookFiles.writeCapability(dir, api.agentUrl(),
         api.hookCapability())));

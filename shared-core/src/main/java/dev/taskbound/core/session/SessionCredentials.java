@@ -148,6 +148,11 @@ final class SessionCredentials {
     startAgentApi(allow, pins, dev.taskbound.core.gate.HookHandler.NONE);
   }
 
+  /** Issue 16: {@code approve} verdicts on the agent API's actions wait for a person on {@code broker}. */
+  void approvals(dev.taskbound.core.gate.ApprovalBroker broker) {
+    agentApiBinding.approvals(broker);
+  }
+
   /** As above, with {@code hooks} serving the agent's hooks ({@code gate.hooks}, docs/hooks.md). */
   void startAgentApi(List<EgressRule> allow, Map<String, String> pins, dev.taskbound.core.gate.HookHandler hooks) {
     if (!plan.needsAgentApi()) {

@@ -132,26 +132,30 @@ class GateRulesEndToEndTest {
   }
 
   @Test
-  void anApproveRuleFailsClosedSayingApprovalsAreNotAvailableYet() throws Exception {
-    try (CliProcess run = run("T-10-approve", "    - {action: \"*\", decision: approve}")) {
+  void anApproveRuleNobodyAnswersWaitsThePolicysTimeoutThenRefusesBothActionsSayingItExpired() throws Exception {
+    try (CliProcess run = run("T-10-approve", "    - {action: \"*\", decision: approve}", "    approval: {timeout: 1s}")) {
       int status = run.waitFor(WAIT);
 
       assertThat(status).as(run.stderr()).isZero();
-      assertThat(run.stdout()).contains("secret-status=122").contains("refresh-status=122");
+      assertThat(run.stdout()).contains("secret-status=122").contains("refresh-status=122").doesNotContain("signing-sha=");
       assertThat(run.stderr())
-          .contains("403 approval_required: secret.read of 'signing' needs approval: gate rule '*: approve' ("
-              + policyFile() + ":14) requires a person's approval, and approvals are not available yet, so the request"
-              + " is refused. Approvals will be given by a person outside the sandbox");
+          .contains("403 forbidden: secret.read of 'signing' denied: gate rule '*: approve' (" + policyFile()
+              + ":14) requires a person's approval; approval-1 expired by taskbound (timeout): nobody answered within 1s"
+              + " (gate.approval.timeout)")
+          .contains("403 forbidden: github.token.refresh of 'github' denied: gate rule '*: approve' (" + policyFile()
+              + ":14) requires a person's approval; approval-2 expired by taskbound (timeout)");
     }
 
-    vault.verify(0, getRequestedFor(urlEqualTo(KV2_PATH)));
+    // fetched at open, because an approval could serve it; never handed out
+    vault.verify(1, getRequestedFor(urlEqualTo(KV2_PATH)));
     github.verify(1, postRequestedFor(urlEqualTo(MINT_PATH)));
     assertThat(gateDecisions()).extracting(d -> d.get("decision").asText() + " by " + d.get("rule").asText())
         .containsExactly("approve by *: approve", "approve by *: approve");
-    List<JsonNode> refused = events().stream()
-        .filter(e -> e.get("type").asText().equals("secret.denied")).map(e -> e.get("data")).toList();
-    assertThat(refused).singleElement()
-        .satisfies(d -> assertThat(d.get("outcome").asText()).isEqualTo("approval_required"));
+    assertThat(events().stream().filter(e -> e.get("type").asText().startsWith("approval."))
+        .map(e -> e.get("type").asText() + " " + e.get("data").get("action").asText() + " " + e.get("data").get("source").asText()))
+        .containsExactly("approval.requested secret.read agent api", "approval.expired secret.read agent api",
+            "approval.requested github.token.refresh agent api", "approval.expired github.token.refresh agent api");
+    assertThat(types()).contains("secret.denied").doesNotContain("secret.accessed", "credential.refreshed");
   }
 
   private CliProcess run(String task, String... rules) throws IOException {

@@ -96,7 +96,8 @@ public final class Gateway implements AutoCloseable {
             new Counters(),
             this::fail,
             config.inspection(),
-            config.inspection().hosts().isEmpty() ? null : RequestActions.shipped());
+            config.inspection().hosts().isEmpty() ? null
+                : RequestActions.shipped().withGithubEnterprise(config.inspection().githubEnterprise()));
     this.slots = new Semaphore(o.maxConnections());
   }
 

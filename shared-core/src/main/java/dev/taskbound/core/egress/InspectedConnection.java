@@ -157,10 +157,15 @@ final class InspectedConnection implements Runnable {
     prefix.write(early);
     List<RequestGate.RequestAction> named = new ArrayList<>();
     boolean continued = false;
+    ReceivePack.Commands commands = null;
     if (match.needsReceivePack()) {
-      List<ReceivePack.Update> updates = readCommands(prefix, isChunked, length, chunked);
-      for (ReceivePack.Update u : updates) {
+      commands = readCommands(prefix, isChunked, length, chunked);
+      for (ReceivePack.Update u : commands.updates()) {
         named.add(new RequestGate.RequestAction(u.delete() ? "git.ref.delete" : "git.push", u.ref()));
+      }
+      if (named.isEmpty()) {
+        // git's probe before a large push (a lone flush-pkt): it updates nothing
+        named.add(new RequestGate.RequestAction(RequestActions.UNNAMED, ""));
       }
     } else if (match.bodyField().isPresent() || match.needsGraphql()) {
       if (head.values("Expect").stream().anyMatch(v -> v.equalsIgnoreCase("100-continue"))) {
@@ -173,10 +178,18 @@ final class InspectedConnection implements Runnable {
     } else {
       named.add(new RequestGate.RequestAction(match.action(), match.pathTarget()));
     }
-    RequestGate.Verdict verdict = strictest(named);
+    List<RequestGate.Verdict> verdicts = new ArrayList<>();
+    for (RequestGate.RequestAction a : named) {
+      verdicts.add(inspection.gate().decide(a));
+    }
+    RequestGate.Verdict verdict = strictest(verdicts);
     if (!verdict.allowed()) {
       ctx.counters().denied.incrementAndGet();
       record(head, match, named, verdict, 0);
+      if (commands != null && !commands.updates().isEmpty() && ReceivePackReport.wanted(commands.capabilities())) {
+        refusePush(commands, named, verdicts, prefix.size(), isChunked, length, chunked);
+        return false;
+      }
       String what = verdict.kind() == RequestGate.Verdict.Kind.APPROVE
           ? "needs approval, which this version cannot grant (it fails closed): " : "is denied: ";
       respond(403, "taskbound: " + head.method() + " " + decision.host() + match.template() + " (" + named.get(0)
@@ -231,16 +244,22 @@ final class InspectedConnection implements Runnable {
     }
   }
 
-  /** Reads the body until its ref-update commands are complete; what was read stays in {@code prefix}. */
-  private List<ReceivePack.Update> readCommands(ByteArrayOutputStream prefix, boolean isChunked, long length,
+  /**
+   * Reads the body until its ref-update commands are complete; what was read stays in {@code prefix}.
+   * A body of one flush-pkt (git's probe before a large push) has no commands.
+   */
+  private ReceivePack.Commands readCommands(ByteArrayOutputStream prefix, boolean isChunked, long length,
       ChunkedBody chunked) throws IOException, ProxyRequestException {
     byte[] buf = new byte[8192];
     while (true) {
       byte[] raw = prefix.toByteArray();
+      if (!isChunked && length == 4 && raw.length == 4 && new String(raw, StandardCharsets.ISO_8859_1).equals("0000")) {
+        return new ReceivePack.Commands(List.of(), Set.of());
+      }
       byte[] body = isChunked ? Dechunk.prefix(raw) : raw;
-      Optional<List<ReceivePack.Update>> updates = ReceivePack.parse(body, body.length);
-      if (updates.isPresent()) {
-        return updates.get();
+      Optional<ReceivePack.Commands> commands = ReceivePack.parseCommands(body, body.length);
+      if (commands.isPresent()) {
+        return commands.get();
       }
       if (raw.length >= MAX_COMMANDS_BYTES || !isChunked && raw.length >= length) {
         throw new ProxyRequestException(400, "the git-receive-pack request's ref updates do not end within "
@@ -315,11 +334,10 @@ final class InspectedConnection implements Runnable {
     }
   }
 
-  /** The strictest verdict among the actions ({@code deny} over {@code approve} over {@code allow}). */
-  private RequestGate.Verdict strictest(List<RequestGate.RequestAction> named) {
+  /** The strictest of the verdicts ({@code deny} over {@code approve} over {@code allow}). */
+  private static RequestGate.Verdict strictest(List<RequestGate.Verdict> verdicts) {
     RequestGate.Verdict worst = null;
-    for (RequestGate.RequestAction a : named) {
-      RequestGate.Verdict v = inspection.gate().decide(a);
+    for (RequestGate.Verdict v : verdicts) {
       if (worst == null || rank(v) > rank(worst)) {
         worst = v;
       }
@@ -333,6 +351,60 @@ final class InspectedConnection implements Runnable {
       case APPROVE -> 1;
       case DENY -> 2;
     };
+  }
+
+  /** The most of a refused push's pack read (and dropped) so that git reads the report, not a reset. */
+  private static final long MAX_DRAINED_BYTES = 256L * 1024 * 1024;
+
+  /**
+   * Answers a refused push the way git-receive-pack would (a report-status with {@code ng} and the
+   * rule for every ref; none was updated), after reading and dropping the rest of its body: the
+   * pack never goes upstream.
+   */
+  private void refusePush(ReceivePack.Commands commands, List<RequestGate.RequestAction> named,
+      List<RequestGate.Verdict> verdicts, long read, boolean isChunked, long length, ChunkedBody chunked)
+      throws IOException, ProxyRequestException {
+    List<ReceivePackReport.Refused> refs = new ArrayList<>();
+    List<String> message = new ArrayList<>();
+    for (int i = 0; i < named.size(); i++) {
+      RequestGate.Verdict v = verdicts.get(i);
+      String ref = commands.updates().get(i).ref();
+      if (v.allowed()) {
+        refs.add(new ReceivePackReport.Refused(ref, "taskbound: not pushed, another ref of this push was refused"));
+        continue;
+      }
+      String what = v.kind() == RequestGate.Verdict.Kind.APPROVE ? " was not approved by " : " denied by ";
+      refs.add(new ReceivePackReport.Refused(ref, "taskbound: " + named.get(i).name() + what + v.rule()));
+      message.add("taskbound: " + named.get(i) + ": " + v.reason());
+    }
+    drain(read, isChunked, length, chunked);
+    byte[] body = ReceivePackReport.body(commands.capabilities(), refs, message);
+    String head = "HTTP/1.1 200 OK\r\n"
+        + "Content-Type: application/x-git-receive-pack-result\r\n"
+        + "Cache-Control: no-cache\r\n"
+        + "Content-Length: " + body.length + "\r\n"
+        + "X-Taskbound-Decision: denied\r\n"
+        + "Connection: close\r\n\r\n";
+    byte[] h = head.getBytes(StandardCharsets.ISO_8859_1);
+    tls.write(ByteBuffer.allocate(h.length + body.length).put(h).put(body).flip());
+    tls.closeAfterAnswer();
+  }
+
+  /** Reads and drops the rest of the request body (up to {@link #MAX_DRAINED_BYTES}). */
+  private void drain(long read, boolean isChunked, long length, ChunkedBody chunked) throws IOException, ProxyRequestException {
+    byte[] buf = new byte[COPY_BYTES];
+    long dropped = 0;
+    while (dropped < MAX_DRAINED_BYTES && (isChunked ? chunked != null && !chunked.complete() : read + dropped < length)) {
+      int max = isChunked ? buf.length : (int) Math.min(buf.length, length - read - dropped);
+      int n = tls.input().read(buf, 0, max);
+      if (n < 0) {
+        return;
+      }
+      if (isChunked) {
+        chunked.check(ByteBuffer.wrap(buf, 0, n));
+      }
+      dropped += n;
+    }
   }
 
   // --- credentials -------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ public final class Inspection {
       RequestGate.ALLOW_ALL);
 
   private final Set<String> hosts;
+  private final Optional<GithubApiPaths> githubEnterprise;
   private final SessionCa ca;
   private final Optional<KeyStore> upstreamTrust;
   private final InjectedCredentials credentials;
@@ -28,7 +29,13 @@ public final class Inspection {
 
   private Inspection(Set<String> hosts, SessionCa ca, Optional<KeyStore> upstreamTrust,
       InjectedCredentials credentials, RequestGate gate) {
+    this(hosts, Optional.empty(), ca, upstreamTrust, credentials, gate);
+  }
+
+  private Inspection(Set<String> hosts, Optional<GithubApiPaths> githubEnterprise, SessionCa ca,
+      Optional<KeyStore> upstreamTrust, InjectedCredentials credentials, RequestGate gate) {
     this.hosts = Set.copyOf(hosts);
+    this.githubEnterprise = githubEnterprise;
     this.ca = ca;
     this.upstreamTrust = upstreamTrust;
     this.credentials = credentials;
@@ -54,6 +61,25 @@ public final class Inspection {
       canonical.add(RuleSet.canonicalHost(h));
     }
     return new Inspection(canonical, ca, upstreamTrust, credentials, gate);
+  }
+
+  /**
+   * This inspection, knowing the GitHub API the session's token is for: when {@code apiUrl} names a
+   * GitHub Enterprise Server host ({@code https://ghe.example/api/v3}), the action table's entries for
+   * {@code api.github.com} and {@code uploads.github.com} apply to that host's {@code /api/v3},
+   * {@code /api/graphql} and {@code /api/uploads} paths (when it is inspected). github.com's own API
+   * URL changes nothing.
+   *
+   * @throws EgressRuleException if the URL's host is not a valid host name
+   */
+  public Inspection withGithubApi(java.net.URI apiUrl) {
+    Objects.requireNonNull(apiUrl, "apiUrl");
+    return new Inspection(hosts, GithubApiPaths.of(apiUrl), ca, upstreamTrust, credentials, gate);
+  }
+
+  /** The GitHub Enterprise host's API paths, when the session's token is for one. */
+  Optional<GithubApiPaths> githubEnterprise() {
+    return githubEnterprise;
   }
 
   /** Whether connections to {@code host} (canonical) are inspected. */

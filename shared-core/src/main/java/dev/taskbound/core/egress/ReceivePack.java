@@ -3,7 +3,9 @@ package dev.taskbound.core.egress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The ref updates at the start of a git smart-HTTP {@code git-receive-pack} request body
@@ -14,6 +16,17 @@ final class ReceivePack {
   /** One ref update. */
   record Update(String ref, boolean create, boolean delete) {}
 
+  /**
+   * The command list: its updates and the capabilities the client asked for after the first
+   * command's NUL ({@code report-status}, {@code side-band-64k}, ...).
+   */
+  record Commands(List<Update> updates, Set<String> capabilities) {
+    Commands {
+      updates = List.copyOf(updates);
+      capabilities = Set.copyOf(capabilities);
+    }
+  }
+
   private ReceivePack() {}
 
   /**
@@ -23,7 +36,18 @@ final class ReceivePack {
    * @throws ProxyRequestException 400 if the bytes are not a command list
    */
   static Optional<List<Update>> parse(byte[] body, int length) throws ProxyRequestException {
+    return parseCommands(body, length).map(Commands::updates);
+  }
+
+  /**
+   * The command list with the capabilities asked for, once it is complete in {@code body} (its
+   * first {@code length} bytes, de-chunked); empty while more bytes are needed.
+   *
+   * @throws ProxyRequestException 400 if the bytes are not a command list
+   */
+  static Optional<Commands> parseCommands(byte[] body, int length) throws ProxyRequestException {
     List<Update> out = new ArrayList<>();
+    Set<String> capabilities = new HashSet<>();
     int i = 0;
     while (true) {
       if (length - i < 4) {
@@ -34,7 +58,7 @@ final class ReceivePack {
         if (out.isEmpty()) {
           throw bad("an empty command list");
         }
-        return Optional.of(List.copyOf(out));
+        return Optional.of(new Commands(out, capabilities));
       }
       if (len < 4) {
         throw bad("a pkt-line length of " + len);
@@ -45,6 +69,10 @@ final class ReceivePack {
       String line = new String(body, i + 4, len - 4, StandardCharsets.ISO_8859_1);
       int nul = line.indexOf('\0');
       if (nul >= 0) {
+        if (out.isEmpty()) {
+          String asked = line.substring(nul + 1).strip();
+          capabilities.addAll(asked.isEmpty() ? List.of() : List.of(asked.split(" +")));
+        }
         line = line.substring(0, nul);
       }
       line = line.endsWith("\n") ? line.substring(0, line.length() - 1) : line;

@@ -57,9 +57,19 @@ final class RequestActions {
   }
 
   private final List<Entry> entries;
+  private final Optional<GithubApiPaths> enterprise;
 
-  private RequestActions(List<Entry> entries) {
+  private RequestActions(List<Entry> entries, Optional<GithubApiPaths> enterprise) {
     this.entries = List.copyOf(entries);
+    this.enterprise = enterprise;
+  }
+
+  /**
+   * This table, with {@code api.github.com}'s and {@code uploads.github.com}'s entries applying to a
+   * GitHub Enterprise host's REST, GraphQL and upload paths as well.
+   */
+  RequestActions withGithubEnterprise(Optional<GithubApiPaths> paths) {
+    return new RequestActions(entries, paths);
   }
 
   /** The shipped table. */
@@ -80,7 +90,7 @@ final class RequestActions {
         entries.add(new Entry(List.copyOf(hosts), (String) e.get("method"), path, (String) e.get("action"),
             (String) e.getOrDefault("target", "")));
       }
-      return new RequestActions(entries);
+      return new RequestActions(entries, Optional.empty());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read request-actions.yml", e);
     }
@@ -100,10 +110,13 @@ final class RequestActions {
    */
   Match match(String host, String method, String target) {
     int q = target.indexOf('?');
-    String path = normalised(q < 0 ? target : target.substring(0, q));
+    String full = normalised(q < 0 ? target : target.substring(0, q));
+    GithubApiPaths.Matched as = enterprise.filter(g -> g.host().equals(host)).map(g -> g.asGithub(full))
+        .orElse(new GithubApiPaths.Matched(host, full, ""));
+    String path = as.path().isEmpty() ? "/" : as.path();
     String[] segments = path.substring(1).split("/", -1);
     for (Entry e : entries) {
-      if (!e.appliesTo(host, method)) {
+      if (!e.appliesTo(as.host(), method)) {
         continue;
       }
       Map<String, String> vars = new java.util.HashMap<>();
@@ -111,10 +124,10 @@ final class RequestActions {
         String t = e.target();
         String pathTarget = t.startsWith("{") && t.endsWith("}") ? vars.getOrDefault(t.substring(1, t.length() - 1), "")
             : t.equals("ref") ? refOf(path) : "";
-        return new Match(Optional.of(e), e.path(), e.action(), pathTarget);
+        return new Match(Optional.of(e), as.prefix() + e.path(), e.action(), pathTarget);
       }
     }
-    return new Match(Optional.empty(), withoutQueryValues(path, q < 0 ? "" : target.substring(q + 1)), UNNAMED, "");
+    return new Match(Optional.empty(), withoutQueryValues(full, q < 0 ? "" : target.substring(q + 1)), UNNAMED, "");
   }
 
   /** The ref an API path names: from its {@code /git/refs/} on, without {@code /git/}. */

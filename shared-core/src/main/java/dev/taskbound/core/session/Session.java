@@ -300,7 +300,8 @@ public final class Session implements AutoCloseable {
       placed = Map.copyOf(withBundle);
       credentials.injectInto(inspecting.credentials(), inspecting.inspection().hosts(),
           spec.credentialSources().github().map(g -> GithubHosts.placeholderHosts(g.apiUrl())).orElse(SessionCredentials.GITHUB_HOSTS));
-      gatewayConfig = gatewayConfig.withInspection(inspecting.inspection());
+      gatewayConfig = gatewayConfig.withInspection(spec.credentialSources().github()
+          .map(g -> inspecting.inspection().withGithubApi(g.apiUrl())).orElse(inspecting.inspection()));
     }
     live.gateway = Gateway.start(gatewayConfig);
     // Fail closed, loudly: a gateway that dies mid-run cuts the agent off, and the run fails.

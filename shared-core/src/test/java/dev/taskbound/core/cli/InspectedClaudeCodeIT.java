@@ -137,7 +137,11 @@ class InspectedClaudeCodeIT {
       }
       // the task branch was pushed, main was not
       assertThat(results.get(0)).contains("push-task=0");
-      assertThat(results.get(1)).contains("push-main=1").contains("403");
+      // git names the rule (the gateway answers the refused push with git's own status report)
+      assertThat(results.get(1)).contains("push-main=1")
+          .contains("! [remote rejected] HEAD -> main (taskbound: git.push denied by built-in: git.push only to"
+              + " refs/heads/taskbound/" + TASK + "/**)")
+          .contains("remote: taskbound: git.push refs/heads/main: the built-in default lets the agent write only to");
       assertThat(results.get(2).lines().filter(l -> l.startsWith("env-hits="))).containsExactly("env-hits=0", "env-hits=0");
       assertThat(results.get(2).lines().filter(l -> l.startsWith("file-hits="))).containsExactly("file-hits=[]", "file-hits=[]");
       assertThat(results.get(2)).contains("model-key=placeholder").contains("gh-token=placeholder");

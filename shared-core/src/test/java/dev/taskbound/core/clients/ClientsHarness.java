@@ -60,6 +60,8 @@ final class ClientsHarness implements AutoCloseable {
   final HttpsServer server;
   /** The {@code Host} header of every request the origin served. */
   final List<String> served = new CopyOnWriteArrayList<>();
+  /** {@code METHOD /path} of every request the origin served (the query left out). */
+  final List<String> servedRequests = new CopyOnWriteArrayList<>();
   final List<Seen> seen = new CopyOnWriteArrayList<>();
   final Gateway gateway;
   private final NetnsSandbox sandbox = new NetnsSandbox();
@@ -144,6 +146,7 @@ final class ClientsHarness implements AutoCloseable {
   void forget() {
     seen.clear();
     served.clear();
+    servedRequests.clear();
   }
 
   /**
@@ -177,6 +180,7 @@ final class ClientsHarness implements AutoCloseable {
 
   private void record(HttpExchange ex) {
     served.add(String.valueOf(ex.getRequestHeaders().getFirst("Host")));
+    servedRequests.add(ex.getRequestMethod() + " " + ex.getRequestURI().getPath());
   }
 
   static void respond(HttpExchange ex, int status, byte[] body) throws IOException {

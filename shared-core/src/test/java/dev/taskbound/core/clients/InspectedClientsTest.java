@@ -165,7 +165,17 @@ class InspectedClientsTest {
         + "(" + git + " push -q origin :refs/heads/taskbound/" + TASK + "/work 2>&1; echo delete=$?)");
 
     assertThat(r.out()).as(r.err()).contains("task=0").contains("main=1").contains("delete=1");
-    assertThat(r.out()).contains("HTTP 403");
+    // git itself names the rule: a report-status ng line, and the reason on side-band 2 as remote:
+    assertThat(r.out()).doesNotContain("HTTP 403")
+        .contains("! [remote rejected] HEAD -> main (taskbound: git.push denied by built-in: git.push only to"
+            + " refs/heads/taskbound/" + TASK + "/**)")
+        .contains("remote: taskbound: git.push refs/heads/main: the built-in default lets the agent write only to"
+            + " refs/heads/taskbound/" + TASK + "/**")
+        .contains("! [remote rejected] taskbound/" + TASK + "/work (taskbound: git.ref.delete denied by built-in:"
+            + " git.ref.delete denied)");
+    // the origin received one pack: the task branch's; the refused pushes ended at the gateway
+    assertThat(h.servedRequests).filteredOn(q -> q.endsWith("/git-receive-pack"))
+        .containsExactly("POST /git/demo.git/git-receive-pack");
     String refs = ClientsHarness.exec(List.of("git", "-C", h.gitRoot.resolve("demo.git").toString(), "for-each-ref",
         "--format=%(refname)"), null, Map.of());
     assertThat(refs).contains("refs/heads/taskbound/" + TASK + "/work").contains("refs/heads/main");
@@ -185,16 +195,47 @@ class InspectedClientsTest {
   }
 
   @Test
+  void aLargePushToMainIsRefusedInGitsOwnTermsAndItsPackNeverReachesTheOrigin() throws Exception {
+    // given a commit too large for one request: git probes with a lone flush-pkt, then streams the pack chunked
+    String basic = Base64.getEncoder().encodeToString(("x-access-token:" + placeholder).getBytes(StandardCharsets.UTF_8));
+    String git = "git -c http.extraHeader='Authorization: Basic " + basic + "' -c user.name=a -c user.email=a@a.test";
+    String url = h.url("git.test", "/git/demo.git");
+
+    // when the agent pushes it to main
+    ClientsHarness.Result r = run("sh", "-c", git + " clone -q " + url + " c && cd c && head -c 300000 /dev/urandom > blob"
+        + " && git add blob && " + git + " commit -qm big && (" + git + " -c http.postBuffer=65536 push origin HEAD:main 2>&1;"
+        + " echo main=$?)");
+
+    // then git names the rule, the origin got the probe only, and the evidence has the denial
+    assertThat(r.out()).as(r.err()).contains("main=1")
+        .contains("! [remote rejected] HEAD -> main (taskbound: git.push denied by built-in: git.push only to"
+            + " refs/heads/taskbound/" + TASK + "/**)");
+    assertThat(h.servedRequests).filteredOn(q -> q.endsWith("/git-receive-pack"))
+        .containsExactly("POST /git/demo.git/git-receive-pack");
+    List<String> decisions = new ArrayList<>();
+    for (RequestGate.InspectedRequest q : recorded) {
+      if (q.pathTemplate().equals("/**/git-receive-pack")) {
+        decisions.add(q.actions().get(0) + " " + q.decision() + " " + q.status());
+      }
+    }
+    assertThat(decisions).containsExactly("http.request allowed 200", "git.push refs/heads/main denied 0");
+    String mainLog = ClientsHarness.exec(List.of("git", "-C", h.gitRoot.resolve("demo.git").toString(), "log",
+        "--format=%s", "main"), null, Map.of());
+    assertThat(mainLog.strip()).isEqualTo("init");
+  }
+
+  @Test
   void aPushToMainSpelledWithAnEscapeOrADoubleSlashIsStillRefused() throws Exception {
     // given a receive-pack request updating main, its path spelled so a raw match would miss it
     String pkt = "0000000000000000000000000000000000000000 " + "a".repeat(40) + " refs/heads/main\\0report-status\\n";
     String len = String.format("%04x", 4 + 40 + 1 + 40 + 1 + "refs/heads/main".length() + 1 + "report-status".length() + 1);
     ClientsHarness.Result r = run("sh", "-c", "printf '" + len + pkt + "0000' > body && "
-        + "curl -sS -o /dev/null -w '%{http_code}\\n' --data-binary @body " + h.url("git.test", "/git/demo.git/git%2Dreceive-pack")
+        + "curl -sS -o report -w '%{http_code}\\n' --data-binary @body " + h.url("git.test", "/git/demo.git/git%2Dreceive-pack")
+        + " && grep -c -a 'ng refs/heads/main taskbound: git.push denied' report"
         + " && curl -sS -o /dev/null -w '%{http_code}\\n' --data-binary @body " + h.url("git.test", "/git//demo.git/git-receive-pack"));
 
-    // then the gate reads the escaped one as the push it is and refuses the odd path outright
-    assertThat(r.out()).as(r.err()).isEqualTo("403\n403\n");
+    // then the gate reads the escaped one as the push it is (git's report refuses main) and refuses the odd path outright
+    assertThat(r.out()).as(r.err()).isEqualTo("200\n1\n403\n");
     assertThat(recorded).anySatisfy(q -> assertThat(q.actions().get(0) + " " + q.decision()).isEqualTo("git.push refs/heads/main denied"));
     String mainLog = ClientsHarness.exec(List.of("git", "-C", h.gitRoot.resolve("demo.git").toString(), "log",
         "--format=%s", "main"), null, Map.of());

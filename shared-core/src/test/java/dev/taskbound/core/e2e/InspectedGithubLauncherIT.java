@@ -157,7 +157,9 @@ class InspectedGithubLauncherIT {
 
       assertThat(status).as(run.stdout() + "\n" + run.stderr()).isZero();
       assertThat(run.stdout()).contains("system-trust-curl=200").contains("system-trust-python=200");
-      assertThat(run.stdout()).contains("push-task=0").contains("push-main=1").contains("HTTP 403")
+      assertThat(run.stdout()).contains("push-task=0").contains("push-main=1").doesNotContain("HTTP 403")
+          .contains("! [remote rejected] HEAD -> main (taskbound: git.push denied by built-in: git.push only to"
+              + " refs/heads/taskbound/" + TASK + "/**)")
           .contains("plain=403").contains("refreshed=placeholder");
       assertThat(run.stdout().lines().filter(l -> l.contains("\"full_name\":\"acme/app\""))).hasSize(2);
       assertThat(run.stdout().lines().filter(l -> l.startsWith("env-hits="))).containsExactly("env-hits=0", "env-hits=0");

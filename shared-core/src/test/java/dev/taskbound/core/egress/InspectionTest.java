@@ -304,25 +304,39 @@ class InspectionTest {
     HttpResponse<String> toTask = agent.send(receivePack(up, "refs/heads/taskbound/t1/work", false),
         HttpResponse.BodyHandlers.ofString());
     HttpResponse<String> delete = agent.send(receivePack(up, "refs/heads/old", true), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> noReport = agent.send(receivePack(up, "refs/heads/main", false, "ofs-delta"),
+        HttpResponse.BodyHandlers.ofString());
 
-    assertThat(toMain.statusCode()).isEqualTo(403);
-    assertThat(toMain.body()).contains("git.push refs/heads/main").contains("the test gate refuses it");
+    // a client that asked for a status report gets git's own answer naming the rule; one that did not, a 403
+    assertThat(toMain.statusCode()).isEqualTo(200);
+    assertThat(toMain.headers().firstValue("Content-Type")).hasValue("application/x-git-receive-pack-result");
+    assertThat(toMain.headers().firstValue("X-Taskbound-Decision")).hasValue("denied");
+    assertThat(toMain.body()).contains("ng refs/heads/main taskbound: git.push denied by git.push: deny")
+        .contains("taskbound: git.push refs/heads/main: the test gate refuses it");
     assertThat(toTask.statusCode()).isEqualTo(200);
-    assertThat(delete.statusCode()).isEqualTo(403);
+    assertThat(delete.statusCode()).isEqualTo(200);
+    assertThat(delete.body()).contains("ng refs/heads/old taskbound: git.ref.delete denied by");
+    assertThat(noReport.statusCode()).isEqualTo(403);
+    assertThat(noReport.body()).contains("git.push refs/heads/main").contains("the test gate refuses it");
     assertThat(up.received()).singleElement().satisfies(req -> {
       assertThat(req.path()).isEqualTo("/o/r.git/git-receive-pack");
       assertThat(new String(req.body(), StandardCharsets.ISO_8859_1)).contains("refs/heads/taskbound/t1/work").endsWith("PACK-DATA");
     });
-    assertThat(recorded).extracting(RequestGate.InspectedRequest::decision).containsExactly("denied", "allowed", "denied");
+    assertThat(recorded).extracting(RequestGate.InspectedRequest::decision).containsExactly("denied", "allowed", "denied",
+        "denied");
     assertThat(recorded.get(0).rule()).isEqualTo("git.push: deny");
     assertThat(recorded.get(2).actions()).extracting(RequestGate.RequestAction::name).containsExactly("git.ref.delete");
     assertThat(recorded.get(0).pathTemplate()).isEqualTo("/**/git-receive-pack");
   }
 
   private static HttpRequest receivePack(HttpsStandIn up, String ref, boolean delete) {
+    return receivePack(up, ref, delete, "report-status side-band-64k");
+  }
+
+  private static HttpRequest receivePack(HttpsStandIn up, String ref, boolean delete, String capabilities) {
     String old = delete ? "1".repeat(40) : "0".repeat(40);
     String neu = delete ? "0".repeat(40) : "2".repeat(40);
-    String cmd = old + " " + neu + " " + ref + "\0report-status side-band-64k\n";
+    String cmd = old + " " + neu + " " + ref + "\0" + capabilities + "\n";
     String pkt = String.format("%04x", cmd.length() + 4) + cmd + "0000" + "PACK-DATA";
     return HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port() + "/o/r.git/git-receive-pack"))
         .header("Content-Type", "application/x-git-receive-pack-request")

@@ -2,8 +2,11 @@ package dev.taskbound.core.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -34,6 +37,33 @@ class ShadedJarManifestIT {
               + " add <Multi-Release>true</Multi-Release> to the shade plugin's manifestEntries",
               JAR, versioned.size(), versioned.stream().limit(3).toList(), multiRelease)
           .isTrue();
+    }
+  }
+
+  /**
+   * Issue 19: picocli's own jar is Java 5 bytecode, which JDK 17's dynamic class-data archive
+   * refuses; the shade takes it compiled at release 17 (shared-core/pom.xml, picocli-release-17), so
+   * the launcher's archive holds it. Fails if the dependency's classes come back.
+   */
+  @Test
+  void picocliIsShippedAsClassesTheClassDataArchiveCanHold() throws IOException {
+    try (JarFile jar = new JarFile(JAR.toFile())) {
+      List<String> picocli = jar.stream().map(JarEntry::getName)
+          .filter(name -> name.startsWith("picocli/") && name.endsWith(".class")).toList();
+      List<String> old = new ArrayList<>();
+      for (String name : picocli) {
+        try (InputStream in = jar.getInputStream(jar.getJarEntry(name))) {
+          DataInputStream data = new DataInputStream(in);
+          data.readInt(); // magic
+          data.readUnsignedShort(); // minor
+          if (data.readUnsignedShort() < 61) {
+            old.add(name);
+          }
+        }
+      }
+
+      assertThat(picocli).as("picocli's classes in %s", JAR).hasSizeGreaterThan(100);
+      assertThat(old).as("picocli classes below Java 17's class file version (61)").isEmpty();
     }
   }
 

@@ -21,6 +21,9 @@
  * each path without following a link and leaves it on descriptor 20 + i for bwrap's --bind-fd (see hold).
  * With --hand-off it is instead the container backend's first process in the agent container
  * (container_mode below): bind, hand over, exec the agent.
+ * With --watch PID PARENT it is the launcher's host-side watch on the agent (see watch): it prints
+ * "exited STATUS" (or "exited unknown") once the agent process PID has exited, whether or not its
+ * init, which the agent can stop with SIGSTOP, is there to reap it.
  * Exit 121 when the sandbox's side cannot be set up, 125 on a usage error. Built by
  * scripts/build-native-init.sh; every error is one line on stderr starting "taskbound:".
  */
@@ -34,7 +37,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -435,13 +440,90 @@ static int container_mode(int argc, char **argv) {
   return err == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
 }
 
+/* --- the launcher's host-side watch on the agent: taskbound-init --watch PID PARENT ------------- */
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434 /* the same number on x86_64 and aarch64 */
+#endif
+
+/*
+ * Field n (1-based, n >= 3) of /proc/PID/stat as a number, or -1 when the process is gone (reaped)
+ * or the field is not there. The fields after the command's name, which may hold anything, start
+ * after its last ')'.
+ */
+static long long stat_field(long pid, int n) {
+  char path[64], buf[4096];
+  snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t got = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (got <= 0) return -1;
+  buf[got] = '\0';
+  char *p = strrchr(buf, ')');
+  if (p == NULL) return -1;
+  p += 2; /* field 3, the state */
+  for (int i = 3; i < n; i++) {
+    p = strchr(p, ' ');
+    if (p == NULL) return -1;
+    p++;
+  }
+  return strtoll(p, NULL, 10);
+}
+
+/*
+ * Waits, from the host, for the agent process PID (a child of the init PARENT, both host pids) to
+ * exit, with a pidfd: readable as soon as the process has exited, reaped or not. A stopped init
+ * cannot reap its agent, nor end the sandbox; the launcher learns the agent's end from this and
+ * ends the sandbox itself. Prints "exited STATUS" (the status as init reports it: the exit code, or
+ * 128+N for signal N), read from the zombie's /proc/PID/stat (field 52, exit_code), or "exited
+ * unknown" when init has reaped it already (then init reports the status itself). Exit 0; 121 if
+ * no pidfd can be had (a kernel before 5.3), 125 on a usage error.
+ */
+static int watch(int argc, char **argv) {
+  char *end1, *end2;
+  long pid = argc == 4 ? strtol(argv[2], &end1, 10) : -1;
+  long parent = argc == 4 ? strtol(argv[3], &end2, 10) : -1;
+  if (argc != 4 || *end1 != '\0' || *end2 != '\0' || pid <= 0 || parent <= 0) {
+    fputs("taskbound: usage: taskbound-init --watch PID PARENT\n", stderr);
+    return EXIT_USAGE;
+  }
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) fail("making the watch non-dumpable");
+  int fd = (int) syscall(SYS_pidfd_open, (pid_t) pid, 0);
+  if (fd < 0) {
+    if (errno == ESRCH) {
+      puts("exited unknown"); /* gone and reaped already */
+      return 0;
+    }
+    fail("watching the agent (pidfd_open)");
+  }
+  /* The pid named the agent when the launcher found it; the pidfd names whatever holds the pid now.
+     Still init's child: the same process (init starts one). Otherwise it was reaped meanwhile. */
+  if (stat_field(pid, 4) != parent) {
+    puts("exited unknown");
+    return 0;
+  }
+  struct pollfd p = {.fd = fd, .events = POLLIN};
+  while (poll(&p, 1, -1) < 0) {
+    if (errno != EINTR) fail("watching the agent (poll)");
+  }
+  long long code = stat_field(pid, 52);
+  if (code < 0 || stat_field(pid, 4) != parent) {
+    puts("exited unknown");
+  } else {
+    int st = (int) code;
+    printf("exited %d\n", WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? SIGNAL_BASE + WTERMSIG(st) : EXIT_SANDBOX);
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "--hold") == 0) return hold(argc, argv);
-  if (argc >= 2 && strcmp(argv[1], "--hand-off") == 0) {
-    return container_mode(argc, argv);
-  }
+  if (argc >= 2 && strcmp(argv[1], "--hand-off") == 0) return container_mode(argc, argv);
+  if (argc >= 2 && strcmp(argv[1], "--watch") == 0) return watch(argc, argv);
   if (argc != 2) {
-    fputs("taskbound: usage: taskbound-init CONTROL_SOCKET | --hold N PATH... -- COMMAND... | --hand-off HANDOFF_SOCKET PORT COMMAND...\n", stderr);
+    fputs("taskbound: usage: taskbound-init CONTROL_SOCKET | --hold N PATH... -- COMMAND... | --hand-off HANDOFF_SOCKET PORT COMMAND..."
+          " | --watch PID PARENT\n", stderr);
     return EXIT_USAGE;
   }
   /* First of all: nothing of this process is readable or traceable by the agent (same uid). */

@@ -75,6 +75,10 @@ final class InitLauncher {
       try {
         handshake(backend, launch, server, process, handoff);
         sandbox.initReportedIn();
+        Path watcher = controlDir.resolve("init"); // NativeInit's copy, where one was installed
+        if (!launch.waitForAll() && Files.isExecutable(watcher)) {
+          sandbox.watchAgent(watcher);
+        }
         return sandbox;
       } catch (IOException | RuntimeException e) {
         String message = e instanceof SandboxException ? e.getMessage() : failure(backend, launch, process, e);

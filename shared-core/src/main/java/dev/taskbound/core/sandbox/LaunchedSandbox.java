@@ -1,7 +1,14 @@
 package dev.taskbound.core.sandbox;
 
+import java.io.IOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -13,6 +20,12 @@ final class LaunchedSandbox implements SandboxProcess {
   private final int initDepth;
   private final Map<String, Object> confinement;
   private volatile Optional<ProcessHandle> init = Optional.empty();
+  /** Set, before the sandbox is killed, when the agent exited and its init did not end the sandbox. */
+  private volatile Map<String, Object> ending = Map.of();
+  private volatile int stalledStatus = -1;
+
+  /** How long an init that is not stopped gets to end the sandbox after its agent has exited. */
+  static final Duration INIT_GRACE = Duration.ofSeconds(5);
 
   /**
    * @param initDepth how many first-child steps below {@code process} init is (0: it is init)
@@ -34,6 +47,95 @@ final class LaunchedSandbox implements SandboxProcess {
     init = found;
   }
 
+  /**
+   * Watches the agent from the host (LOW-3): the agent, the init's user, can stop its init with
+   * SIGSTOP, and a stopped init neither reaps the agent nor ends the sandbox, so processes the agent
+   * left in the background would run on until the TTL. {@code watcher} is the native init's
+   * executable, run on the host as {@code --watch AGENT INIT}: it exits as soon as the agent has
+   * exited, reaped or not (a pidfd), with the agent's status while it is unreaped. If the sandbox
+   * has not ended by then, this ends it: at once when the init is stopped, else after
+   * {@link #INIT_GRACE}; {@link #waitFor()} then returns the agent's status and {@link #ending()}
+   * says why. Not for a launch that waits for every process (its init outlives the agent on
+   * purpose; the TTL bounds it). Does nothing when the agent is gone already.
+   *
+   * @throws SandboxException if the watch cannot be started
+   */
+  void watchAgent(Path watcher) {
+    Optional<ProcessHandle> initHandle = init;
+    Optional<ProcessHandle> agent = initHandle.flatMap(i -> i.children().findFirst());
+    if (agent.isEmpty() || !process.isAlive()) {
+      return;
+    }
+    Process watch;
+    try {
+      ProcessBuilder pb = new ProcessBuilder(List.of(watcher.toString(), "--watch", Long.toString(agent.get().pid()),
+          Long.toString(initHandle.get().pid()))).redirectError(Redirect.DISCARD).redirectInput(Redirect.from(new java.io.File("/dev/null")));
+      pb.environment().clear();
+      watch = pb.start();
+    } catch (IOException e) {
+      throw new SandboxException("cannot start the host's watch on the agent (" + watcher + "): " + e.getMessage(), e);
+    }
+    process.onExit().thenRun(watch::destroyForcibly);
+    // its own thread: the grace below must not hold a thread of the common pool, which completes
+    // every onExit of this JVM
+    Thread waiter = new Thread(() -> {
+      try {
+        watch.waitFor();
+        agentExited(watch, initHandle.get());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "taskbound-agent-watch");
+    waiter.setDaemon(true);
+    waiter.start();
+  }
+
+  private void agentExited(Process watch, ProcessHandle initHandle) {
+    String line;
+    try {
+      line = new String(watch.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      return;
+    }
+    // "exited unknown": init reaped the agent, so it is running and reports the status itself
+    if (!line.matches("exited [0-9]{1,3}") || !process.isAlive()) {
+      return;
+    }
+    try {
+      if (!stopped(initHandle) && process.waitFor(INIT_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (!process.isAlive()) {
+      return;
+    }
+    Map<String, Object> why = new LinkedHashMap<>();
+    why.put("ended_by", "host watch");
+    why.put("reason", "the agent exited and its init " + (stopped(initHandle) ? "was stopped" : "did not end the sandbox")
+        + ": the sandbox was killed with what the agent left running");
+    stalledStatus = Integer.parseInt(line.substring("exited ".length()));
+    ending = Map.copyOf(why);
+    destroyTree();
+  }
+
+  /** Whether the process is stopped or traced ({@code /proc/PID/stat} state T or t). */
+  private static boolean stopped(ProcessHandle p) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(p.pid()), "stat"));
+      char state = stat.charAt(stat.lastIndexOf(')') + 2);
+      return state == 'T' || state == 't';
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public Map<String, Object> ending() {
+    return ending;
+  }
+
   @Override
   public Map<String, Object> confinement() {
     return confinement;
@@ -51,7 +153,9 @@ final class LaunchedSandbox implements SandboxProcess {
 
   @Override
   public int waitFor() throws InterruptedException {
-    return process.waitFor();
+    int status = process.waitFor();
+    int stalled = stalledStatus;
+    return stalled >= 0 ? stalled : status;
   }
 
   @Override

@@ -37,6 +37,16 @@ public interface SandboxProcess {
   }
 
   /**
+   * How the sandbox ended, when not the usual way (its init reporting the agent's status), for the
+   * {@code agent.exited} evidence event: {@code ended_by} and {@code reason}, e.g. when the host's
+   * watch on the agent ended a sandbox whose init the agent had stopped. Read after
+   * {@link #waitFor()} has returned. No secrets. Empty otherwise.
+   */
+  default Map<String, Object> ending() {
+    return Map.of();
+  }
+
+  /**
    * Waits for the sandbox to end.
    *
    * @return the agent's exit status: 0-255, or 128+N when signal N ended it (or the sandbox)

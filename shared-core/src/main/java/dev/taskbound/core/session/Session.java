@@ -584,6 +584,7 @@ public final class Session implements AutoCloseable {
     Map<String, Object> exited = new LinkedHashMap<>();
     exited.put("exit_code", status);
     exited.put("duration_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    exited.putAll(agent.ending());
     if (stopCause != null) {
       exited.put("stopped_by", stopCause);
       status = stopExitCode;
@@ -806,6 +807,7 @@ public final class Session implements AutoCloseable {
         exited.put("exec", n);
         exited.put("exit_code", status);
         exited.put("duration_ms", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begun));
+        exited.putAll(process.ending());
         String cause = stopCause;
         if (cause != null) {
           exited.put("stopped_by", cause);

@@ -114,6 +114,53 @@ class NativeInitTest {
     assertThat(environ.owner().getName()).isEqualTo("root");
   }
 
+  /**
+   * LOW-3: the agent, the init's user, stops its init with SIGSTOP and leaves a process in the
+   * background. A stopped init can neither reap the agent nor end the sandbox; the host's watch on
+   * the agent ends it when the agent exits, with the agent's status, and says so.
+   */
+  @Test
+  void anAgentThatStopsItsInitStillEndsTheSandboxWhenItExits() throws Exception {
+    String marker = "96" + ThreadLocalRandom.current().nextInt(100_000, 999_999) + ".5";
+    String agent = "sleep " + marker + " & kill -STOP $PPID; grep '^State' /proc/$PPID/status; kill -0 $! && echo sleeper alive; exit 5";
+    SandboxProcess p = sandbox.start(h.launch(List.of("sh", "-c", agent), List.of()));
+
+    SandboxHarness.Result r = h.run(p); // waits at most 60 s: without the watch, until the sleeper ends (> 11 days)
+
+    assertThat(r.out()).as(r.err()).isEqualTo("State:\tT (stopped)\nsleeper alive\n");
+    assertThat(r.status()).isEqualTo(5);
+    assertThat(p.ending()).containsEntry("ended_by", "host watch")
+        .hasEntrySatisfying("reason", why -> assertThat(why).asString().contains("its init was stopped"));
+    assertThat(awaitGone(marker)).as("what the agent left running went with the sandbox").isEmpty();
+  }
+
+  /** The ordinary way: the init reports the agent's status, and the watch adds nothing. */
+  @Test
+  void anInitThatIsNotStoppedEndsTheSandboxItselfAndTheWatchAddsNothing() throws Exception {
+    SandboxProcess p = sandbox.start(h.launch(List.of("sh", "-c", "exit 6"), List.of()));
+
+    SandboxHarness.Result r = h.run(p);
+
+    assertThat(r.status()).as(r.err()).isEqualTo(6);
+    assertThat(p.ending()).isEmpty();
+  }
+
+  /** The processes running {@code sleep marker}, once there are none or after 20 s (a SIGKILLed tree is reaped soon after). */
+  private static List<ProcessHandle> awaitGone(String marker) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    List<ProcessHandle> left = sleepers(marker);
+    for (int i = 0; i < 2000 && !left.isEmpty() && System.nanoTime() < deadline; i++) {
+      TimeUnit.MILLISECONDS.sleep(10); // polling: no event exists for another process's exit here
+      left = sleepers(marker);
+    }
+    return left;
+  }
+
+  private static List<ProcessHandle> sleepers(String marker) {
+    return ProcessHandle.allProcesses()
+        .filter(ph -> ph.info().arguments().map(a -> a.length == 1 && a[0].equals(marker)).orElse(false)).toList();
+  }
+
   private static ProcessHandle awaitSleeper(String marker) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     for (int i = 0; i < 2000 && System.nanoTime() < deadline; i++) {

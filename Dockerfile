@@ -35,10 +35,15 @@ WORKDIR /src
 COPY . .
 # PREBUILT_JAR (tests only): a context-relative jar Maven already built, for builds that cannot
 # reach Maven Central. Empty (the default and what the runner uses) builds from source.
+# Building from source needs a C compiler and a static C library for the native init the jar
+# carries (scripts/build-native-init.sh): the container backend's agent container hands its own
+# proxy port to the gateway with it, instead of a forwarder container and its JVM. The Maven image
+# has neither, so they are installed in this stage only.
 ARG PREBUILT_JAR=
 RUN mkdir -p /opt/taskbound \
  && if [ -n "$PREBUILT_JAR" ]; then cp "$PREBUILT_JAR" /opt/taskbound/taskbound-action.jar; \
-    else ./mvnw -B -ntp -Djenkins.skip -DskipTests -Dmaven.test.skip=true -pl shared-core,github-action -am package \
+    else { command -v cc > /dev/null || { apt-get update -q && apt-get install -y -q --no-install-recommends gcc libc6-dev; }; } \
+      && ./mvnw -B -ntp -Djenkins.skip -DskipTests -Dmaven.test.skip=true -pl shared-core,github-action -am package \
       && cp github-action/target/taskbound-action.jar /opt/taskbound/taskbound-action.jar; fi \
  && jlink --add-modules "$JAVA_MODULES" --strip-java-debug-attributes --no-man-pages --no-header-files --compress=2 \
       --add-options="-XX:SharedArchiveFile=/opt/taskbound/taskbound.jsa -Xlog:cds*=off" --output /opt/java \

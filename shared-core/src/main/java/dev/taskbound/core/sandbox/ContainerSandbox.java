@@ -584,7 +584,10 @@ public final class ContainerSandbox implements Sandbox {
           + placed.getKey() + ",readonly"));
     }
     args.addAll(List.of("--workdir", workDir.toString()));
-    args.add("--interactive"); // the agent reads the launch's stdin, as in the other backends
+    // the agent reads the launch's stdin, as in the other backends; never --tty: the daemon reads
+    // detach keys (ctrl-p ctrl-q) only on a TTY's input, so whoever feeds the agent's stdin cannot
+    // detach the CLI and end the run with 0 while the agent runs on
+    args.add("--interactive");
     env.keySet().forEach(k -> args.addAll(List.of("--env", k)));
     args.addAll(entrypoint);
     args.add(config.agentImage());

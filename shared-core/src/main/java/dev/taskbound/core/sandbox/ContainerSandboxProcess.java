@@ -67,8 +67,8 @@ final class ContainerSandboxProcess implements SandboxProcess {
    * The agent container's exit status as the daemon recorded it (127 when the command was not
    * found, 126 when it could not be executed, 128+N after signal N); the status of {@code docker
    * start --attach} when the container is already gone or still runs. A status 0 of the CLI is the
-   * container's own or a detach (where the daemon's record says no more), so only other statuses
-   * cost the daemon a question.
+   * container's own (the container has no TTY, so no detach sequence on its input detaches the
+   * CLI), so only other statuses cost the daemon a question.
    */
   @Override
   public int waitFor() throws InterruptedException {

@@ -307,6 +307,28 @@ class ContainerSandboxTest {
   }
 
   @Test
+  void dockersDetachKeysOnTheAgentsStandardInputNeitherDetachNorEndTheRun() throws Exception {
+    // Docker's default detach sequence (ctrl-p ctrl-q), then more input: whoever feeds the agent's
+    // stdin must not be able to detach the CLI (which would end the run with 0 while the agent runs
+    // on). The agent container has no TTY, and the daemon reads detach keys only on a TTY's stdin.
+    byte[] input = "before\u0010\u0011after\n\u0010\u0011".getBytes(StandardCharsets.UTF_8);
+    Path stdin = Files.write(dir.resolve("detach-stdin"), input);
+    SandboxProcess p = start(List.of("bash", "-c", "cat; echo; echo still-attached; exit 3"), Map.of(), List.of(), stdin.toFile());
+
+    int status;
+    try {
+      assertThat(p.waitFor(Duration.ofSeconds(30))).isTrue();
+      status = p.waitFor();
+    } finally {
+      p.destroyTree();
+    }
+
+    assertThat(status).isEqualTo(3);
+    assertThat(Files.readAllBytes(dir.resolve("out" + runs)))
+        .isEqualTo("before\u0010\u0011after\n\u0010\u0011\nstill-attached\n".getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
   void exitStatusPassesThrough() throws Exception {
     Result r = run("exit 42");
 

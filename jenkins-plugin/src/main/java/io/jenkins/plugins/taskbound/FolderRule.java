@@ -39,7 +39,7 @@ public final class FolderRule implements Describable<FolderRule> {
 
   @DataBoundSetter
   public void setProfile(@CheckForNull String profile) {
-    this.profile = Util.fixEmptyAndTrim(profile);
+    this.profile = BlockSettings.text(profile); // read as the step's and the wrapper's profile is
   }
 
   public boolean isRequireEnvelope() {

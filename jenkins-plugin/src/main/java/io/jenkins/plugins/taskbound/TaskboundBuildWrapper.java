@@ -41,17 +41,42 @@ import org.kohsuke.stapler.DataBoundSetter;
  */
 public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
   private final String task;
-  private String policy;
-  private String profile;
-  private String sandbox;
-  private String image;
-  private String ttl;
-  private boolean archive = true;
-  private String approvers;
+  /** Non-final: XStream does not run initialisers, and {@link #readResolve} makes it for an old job. */
+  private BlockSettings settings = new BlockSettings();
+
+  // The wrapper's fields before BlockSettings: read from jobs saved then, moved into settings by
+  // readResolve, never written again (XStream omits nulls).
+  @Deprecated @CheckForNull private String policy;
+  @Deprecated @CheckForNull private String profile;
+  @Deprecated @CheckForNull private String sandbox;
+  @Deprecated @CheckForNull private String image;
+  @Deprecated @CheckForNull private String ttl;
+  @Deprecated @CheckForNull private Boolean archive;
 
   @DataBoundConstructor
   public TaskboundBuildWrapper(String task) {
     this.task = Util.fixEmptyAndTrim(task);
+  }
+
+  /** A job saved before {@link BlockSettings}: its settings moved over, as they were. */
+  @SuppressWarnings("deprecation")
+  Object readResolve() {
+    if (settings == null) {
+      settings = new BlockSettings();
+      settings.policy(policy);
+      settings.profile(profile);
+      settings.sandbox(sandbox);
+      settings.image(image);
+      settings.ttl(ttl);
+      settings.archive(archive == null || archive);
+    }
+    policy = null;
+    profile = null;
+    sandbox = null;
+    image = null;
+    ttl = null;
+    archive = null;
+    return this;
   }
 
   @CheckForNull
@@ -61,105 +86,88 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
 
   @CheckForNull
   public String getPolicy() {
-    return policy;
+    return settings.policy();
   }
 
   @DataBoundSetter
   public void setPolicy(@CheckForNull String policy) {
-    this.policy = Util.fixEmptyAndTrim(policy);
+    settings.policy(policy);
   }
 
   @CheckForNull
   public String getProfile() {
-    return profile;
+    return settings.profile();
   }
 
   @DataBoundSetter
   public void setProfile(@CheckForNull String profile) {
-    this.profile = Util.fixEmptyAndTrim(profile);
+    settings.profile(profile);
   }
 
   @CheckForNull
   public String getSandbox() {
-    return sandbox;
+    return settings.sandbox();
   }
 
   @DataBoundSetter
   public void setSandbox(@CheckForNull String sandbox) {
-    this.sandbox = Util.fixEmptyAndTrim(sandbox);
+    settings.sandbox(sandbox);
   }
 
   @CheckForNull
   public String getImage() {
-    return image;
+    return settings.image();
   }
 
   @DataBoundSetter
   public void setImage(@CheckForNull String image) {
-    this.image = Util.fixEmptyAndTrim(image);
+    settings.image(image);
   }
 
   @CheckForNull
   public String getTtl() {
-    return ttl;
+    return settings.ttl();
   }
 
   @DataBoundSetter
   public void setTtl(@CheckForNull String ttl) {
-    this.ttl = Util.fixEmptyAndTrim(ttl);
+    settings.ttl(ttl);
   }
 
   public boolean isArchive() {
-    return archive;
+    return settings.archive();
   }
 
   @DataBoundSetter
   public void setArchive(boolean archive) {
-    this.archive = archive;
+    settings.archive(archive);
   }
 
   /**
-   * Who may answer the block's approval requests on the build page: Jenkins user ids and group names,
+   * Who may answer the build's approval requests on the build page: Jenkins user ids and group names,
    * comma-separated ({@link ApproverList}); {@code null}: anyone with {@code Item.BUILD} on the job.
    */
   @CheckForNull
   public String getApprovers() {
-    return approvers;
+    return settings.approvers();
   }
 
   @DataBoundSetter
   public void setApprovers(@CheckForNull String approvers) {
-    this.approvers = Util.fixEmptyAndTrim(approvers);
-  }
-
-  /** The step these settings stand for, so that both hosts check and translate them one way. */
-  private TaskboundStep asStep() {
-    TaskboundStep step = new TaskboundStep(task);
-    step.setPolicy(policy);
-    step.setProfile(profile);
-    step.setSandbox(sandbox);
-    step.setImage(image);
-    step.setTtl(ttl);
-    step.setApprovers(approvers);
-    return step;
+    settings.approvers(approvers);
   }
 
   @Override
   public void setUp(Context context, Run<?, ?> build, FilePath workspace, Launcher launcher, TaskListener listener,
       EnvVars env) throws IOException, InterruptedException {
-    TaskboundStep step = asStep();
     if (task == null) {
       throw new AbortException("taskbound: 'task' is required: give the approved task ID, e.g. FIX-123");
     }
     List<String> approverList;
     try {
-      approverList = ApproverList.parse(approvers);
+      approverList = settings.check(); // the same checks and messages as the Pipeline step's
     } catch (IllegalArgumentException e) {
       throw new AbortException(e.getMessage());
-    }
-    if (sandbox != null && !TaskboundStep.SANDBOXES.contains(sandbox)) {
-      throw new AbortException("taskbound: 'sandbox' is '" + sandbox + "': accepted values are "
-          + String.join(", ", TaskboundStep.SANDBOXES) + ", or leave it out for the policy's choice");
     }
     Node node = build instanceof AbstractBuild<?, ?> b ? b.getBuiltOn() : null;
     if (node == null) {
@@ -174,7 +182,7 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
       throw new AbortException("taskbound: the workspace " + workspace.getRemote() + " has no temporary sibling directory");
     }
     try {
-      open(context, build, workspace, own, listener, env, step, node, tmp, approverList);
+      open(context, build, workspace, own, listener, env, node, tmp, approverList);
     } catch (IOException | InterruptedException | RuntimeException e) {
       throw e;
     } catch (Exception e) {
@@ -183,11 +191,11 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
   }
 
   private void open(Context context, Run<?, ?> build, FilePath workspace, Launcher own, TaskListener listener, EnvVars env,
-      TaskboundStep step, Node node, FilePath tmp, List<String> approverList) throws Exception {
+      Node node, FilePath tmp, List<String> approverList) throws Exception {
     String chosenProfile;
     try {
       chosenProfile = FolderRules.profile(TaskboundGlobalConfiguration.get().rulesFor(build.getParent().getFullName()),
-          profile);
+          settings.profile());
     } catch (IllegalArgumentException e) {
       throw new AbortException(e.getMessage());
     }
@@ -197,11 +205,11 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
         ceilingText);
     FilePath evidence = workspace.child(TaskboundStepExecution.EVIDENCE_DIR);
     evidence.mkdirs();
-    EnvelopeCommand checked = new EnvelopeCommand(workspace.act(new TaskboundStepExecution.AgentJava()), inputs.jar(), task,
-        step.policyFiles(), inputs.ceiling(), chosenProfile, sandbox, image, ttl, evidence.getRemote());
+    EnvelopeCommand checked = settings.command(workspace.act(new TaskboundStepExecution.AgentJava()), inputs.jar(), task,
+        inputs.ceiling(), chosenProfile, evidence.getRemote());
     try {
       TaskboundStepExecution.check(checked, workspace, own, env, listener);
-      inputs = inputs.withPolicySnapshots(workspace, step.policyFiles());
+      inputs = inputs.withPolicySnapshots(workspace, settings.policyFiles());
     } catch (Exception e) {
       inputs.cleanUp(workspace.getChannel());
       throw e;
@@ -239,7 +247,7 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
       throw e;
     }
     action.sessionOpened(opened.handle(), opened.opening(), command.java(), command.jar());
-    action.enveloping(command.sessionExec(opened.handle()), sandbox);
+    action.enveloping(command.sessionExec(opened.handle()), settings.sandbox());
     // issue 16: Approve/Deny on the build page, as the Pipeline step registers it
     build.addAction(new ApprovalAction(env.get("NODE_NAME", "unknown"), opened.handle().path(), command.java(),
         command.jar(), approverList));
@@ -247,7 +255,7 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
     listener.getLogger().println("taskbound: task " + task + ": one session for this build's steps (" + opened.handle().path()
         + "); evidence key kid " + opened.opening().kid() + " recorded in this build");
     context.setDisposer(new End(new BlockEnd(id, task, before, inputs, command.sessionEnd(opened.handle()),
-        List.of(command.java(), "-jar", command.jar()), opened.opening(), archive,
+        List.of(command.java(), "-jar", command.jar()), opened.opening(), settings.archive(),
         issued == null ? null : issued.journal())));
   }
 

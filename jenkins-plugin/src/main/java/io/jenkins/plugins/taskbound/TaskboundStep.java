@@ -9,7 +9,6 @@ import hudson.Launcher;
 import hudson.Util;
 import hudson.model.Run;
 import hudson.model.TaskListener;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.jenkinsci.Symbol;
@@ -27,19 +26,13 @@ import org.kohsuke.stapler.DataBoundSetter;
  */
 public final class TaskboundStep extends Step {
   /** The policy file used when {@code policy} is not given. */
-  public static final String DEFAULT_POLICY = "taskbound/policy.yml";
+  public static final String DEFAULT_POLICY = BlockSettings.DEFAULT_POLICY;
 
   /** The sandbox backends the core offers. */
-  public static final List<String> SANDBOXES = List.of("netns", "container", "proxy");
+  public static final List<String> SANDBOXES = BlockSettings.SANDBOXES;
 
   private final String task;
-  private String policy;
-  private String profile;
-  private String sandbox;
-  private String image;
-  private String ttl;
-  private boolean archive = true;
-  private String approvers;
+  private final BlockSettings settings = new BlockSettings();
 
   /** @param task the approved task ID, e.g. {@code FIX-123}; the core checks its syntax */
   @DataBoundConstructor
@@ -55,65 +48,65 @@ public final class TaskboundStep extends Step {
   /** Workspace-relative policy files, comma-separated, as given; {@code null} means {@link #DEFAULT_POLICY}. */
   @CheckForNull
   public String getPolicy() {
-    return policy;
+    return settings.policy();
   }
 
   @DataBoundSetter
   public void setPolicy(@CheckForNull String policy) {
-    this.policy = Util.fixEmptyAndTrim(policy);
+    settings.policy(policy);
   }
 
   @CheckForNull
   public String getProfile() {
-    return profile;
+    return settings.profile();
   }
 
   @DataBoundSetter
   public void setProfile(@CheckForNull String profile) {
-    this.profile = Util.fixEmptyAndTrim(profile);
+    settings.profile(profile);
   }
 
   /** One of {@link #SANDBOXES}, or {@code null} for the policy's choice. */
   @CheckForNull
   public String getSandbox() {
-    return sandbox;
+    return settings.sandbox();
   }
 
   @DataBoundSetter
   public void setSandbox(@CheckForNull String sandbox) {
-    this.sandbox = Util.fixEmptyAndTrim(sandbox);
+    settings.sandbox(sandbox);
   }
 
   /** The agent's image for the {@code container} sandbox (the core's {@code --image}), or {@code null}. */
   @CheckForNull
   public String getImage() {
-    return image;
+    return settings.image();
   }
 
   @DataBoundSetter
   public void setImage(@CheckForNull String image) {
-    this.image = Util.fixEmptyAndTrim(image);
+    settings.image(image);
   }
 
   /** The session TTL in the core's duration syntax (e.g. {@code 45m}), or {@code null} for the policy's. */
   @CheckForNull
   public String getTtl() {
-    return ttl;
+    return settings.ttl();
   }
 
   @DataBoundSetter
   public void setTtl(@CheckForNull String ttl) {
-    this.ttl = Util.fixEmptyAndTrim(ttl);
+    settings.ttl(ttl);
   }
 
   /** Whether the block's sealed bundle is archived as a build artifact (default true). */
   public boolean isArchive() {
-    return archive;
+    return settings.archive();
   }
 
   @DataBoundSetter
   public void setArchive(boolean archive) {
-    this.archive = archive;
+    settings.archive(archive);
   }
 
   /**
@@ -122,22 +115,24 @@ public final class TaskboundStep extends Step {
    */
   @CheckForNull
   public String getApprovers() {
-    return approvers;
+    return settings.approvers();
   }
 
   @DataBoundSetter
   public void setApprovers(@CheckForNull String approvers) {
-    this.approvers = Util.fixEmptyAndTrim(approvers);
+    settings.approvers(approvers);
   }
 
   /** The policy files to pass to the core: {@link #getPolicy} split on commas, or the default. */
   @NonNull
   List<String> policyFiles() {
-    List<String> files =
-        policy == null
-            ? List.of()
-            : Arrays.stream(policy.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
-    return files.isEmpty() ? List.of(DEFAULT_POLICY) : files;
+    return settings.policyFiles();
+  }
+
+  /** The settings besides the task, normalised, checked and translated as the freestyle wrapper's are. */
+  @NonNull
+  BlockSettings settings() {
+    return settings;
   }
 
   @Override

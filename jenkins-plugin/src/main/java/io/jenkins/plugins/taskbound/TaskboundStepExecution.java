@@ -77,17 +77,13 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     if (task == null) {
       throw new AbortException("taskbound: 'task' is required: give the approved task ID, e.g. taskbound(task: 'FIX-123') { ... }");
     }
-    String sandbox = step.getSandbox();
-    if (sandbox != null && !TaskboundStep.SANDBOXES.contains(sandbox)) {
-      throw new AbortException(
-          "taskbound: 'sandbox' is '" + sandbox + "': accepted values are " + String.join(", ", TaskboundStep.SANDBOXES)
-              + ", or leave it out for the policy's choice");
-    }
-    String image = step.getImage();
-    if (image != null && sandbox != null && !sandbox.equals("container")) {
-      throw new AbortException(
-          "taskbound: 'image' is set but 'sandbox' is '" + sandbox + "': the image is only used by the container sandbox;"
-              + " set sandbox: 'container' or leave image out");
+    BlockSettings settings = step.settings();
+    String sandbox = settings.sandbox();
+    List<String> approvers;
+    try {
+      approvers = settings.check(); // the same checks and messages as the freestyle wrapper's
+    } catch (IllegalArgumentException e) {
+      throw new AbortException(e.getMessage());
     }
     if (!launcher.isUnix()) {
       throw new AbortException("taskbound: the agent is not a Unix machine; task envelopes need a Linux agent");
@@ -97,12 +93,10 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
       throw new AbortException("taskbound: the workspace " + workspace.getRemote() + " has no temporary sibling directory");
     }
     String profile;
-    List<String> approvers;
     try {
       // An administrator's folder rule may fix the profile (a narrowing of the ceiling) for every block under it.
       profile = FolderRules.profile(TaskboundGlobalConfiguration.get().rulesFor(run.getParent().getFullName()),
-          step.getProfile());
-      approvers = ApproverList.parse(step.getApprovers());
+          settings.profile());
     } catch (IllegalArgumentException e) {
       throw new AbortException(e.getMessage());
     }
@@ -114,21 +108,11 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
 
     // Checked against the workspace's files, so the core's messages name the user's paths; the
     // envelopes then read snapshots taken right after the check.
-    EnvelopeCommand checked =
-        new EnvelopeCommand(
-            workspace.act(new AgentJava()),
-            inputs.jar(),
-            task,
-            step.policyFiles(),
-            inputs.ceiling(),
-            profile,
-            sandbox,
-            image,
-            step.getTtl(),
-            evidence.getRemote());
+    EnvelopeCommand checked = settings.command(workspace.act(new AgentJava()), inputs.jar(), task, inputs.ceiling(),
+        profile, evidence.getRemote());
     try {
       check(checked, workspace, launcher, env, listener);
-      inputs = inputs.withPolicySnapshots(workspace, step.policyFiles());
+      inputs = inputs.withPolicySnapshots(workspace, settings.policyFiles());
     } catch (Exception e) {
       inputs.cleanUp(workspace.getChannel());
       throw e;
@@ -184,7 +168,7 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
         .withContext(BodyInvoker.mergeConsoleLogFilters(context.get(ConsoleLogFilter.class),
             new MaskingConsoleLogFilter(run.getCharset(), issued == null ? List.of() : issued.values())))
         .withCallback(new Finish(new BlockEnd(id, task, bundleNames(evidence, task), inputs, command.sessionEnd(session),
-            List.of(command.java(), "-jar", command.jar()), opened.opening(), step.isArchive(),
+            List.of(command.java(), "-jar", command.jar()), opened.opening(), settings.archive(),
             issued == null ? null : issued.journal())))
         .start();
   }

@@ -28,14 +28,7 @@ final class VaultLoginEnvironment {
   /** AppRole ({@code TASKBOUND_VAULT_AUTH=approle}) at {@code mount}, or {@code approle} when null. */
   @NonNull
   static Map<String, String> appRole(@NonNull String roleId, @NonNull String secretId, @CheckForNull String mount) {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("TASKBOUND_VAULT_AUTH", "approle");
-    env.put("TASKBOUND_VAULT_ROLE_ID", roleId);
-    env.put("TASKBOUND_VAULT_SECRET_ID", secretId);
-    if (mount != null) {
-      env.put("TASKBOUND_VAULT_AUTH_MOUNT", mount);
-    }
-    return env;
+    return login("approle", mount, "TASKBOUND_VAULT_ROLE_ID", roleId, "TASKBOUND_VAULT_SECRET_ID", secretId);
   }
 
   /**
@@ -44,10 +37,16 @@ final class VaultLoginEnvironment {
    */
   @NonNull
   static Map<String, String> jwt(@NonNull String role, @NonNull String jwt, @CheckForNull String mount) {
+    return login("jwt", mount, "TASKBOUND_VAULT_JWT_ROLE", role, "TASKBOUND_VAULT_JWT", jwt);
+  }
+
+  /** A login at an auth mount: its kind, its two variables, the mount when not the kind's default. */
+  private static Map<String, String> login(String kind, @CheckForNull String mount, String idName, String id,
+      String secretName, String secret) {
     Map<String, String> env = new LinkedHashMap<>();
-    env.put("TASKBOUND_VAULT_AUTH", "jwt");
-    env.put("TASKBOUND_VAULT_JWT_ROLE", role);
-    env.put("TASKBOUND_VAULT_JWT", jwt);
+    env.put("TASKBOUND_VAULT_AUTH", kind);
+    env.put(idName, id);
+    env.put(secretName, secret);
     if (mount != null) {
       env.put("TASKBOUND_VAULT_AUTH_MOUNT", mount);
     }

@@ -70,6 +70,25 @@ class FreestyleWrapperTest {
   }
 
   @Test
+  void aJobSavedBeforeTheSharedSettingsKeepsThemAndIsSavedInTheNewForm(JenkinsRule r) throws Exception {
+    String saved = "<io.jenkins.plugins.taskbound.TaskboundBuildWrapper><task>T-33</task><policy>a.yml, b.yml</policy>"
+        + "<profile>coding-agent</profile><sandbox>container</sandbox><image>node:22</image><ttl>30m</ttl>"
+        + "<archive>false</archive></io.jenkins.plugins.taskbound.TaskboundBuildWrapper>";
+
+    TaskboundBuildWrapper read = (TaskboundBuildWrapper) hudson.model.Items.XSTREAM2.fromXML(saved);
+    String written = hudson.model.Items.XSTREAM2.toXML(read);
+
+    assertEquals("a.yml, b.yml", read.getPolicy());
+    assertEquals("coding-agent", read.getProfile());
+    assertEquals("container", read.getSandbox());
+    assertEquals("node:22", read.getImage());
+    assertEquals("30m", read.getTtl());
+    assertEquals(false, read.isArchive());
+    org.junit.jupiter.api.Assertions.assertTrue(written.contains("<settings>"), written);
+    assertEquals(1, written.split("<ttl>", -1).length - 1, "the old field is not written again: " + written);
+  }
+
+  @Test
   void keepsItsSettingsThroughTheConfigForm(JenkinsRule r) throws Exception {
     FreeStyleProject p = r.createFreeStyleProject("freestyle-config");
     TaskboundBuildWrapper wrapper = new TaskboundBuildWrapper("T-32");

@@ -100,19 +100,65 @@ final class ApprovalCommands {
         description = "The session's handle: the 'session:' path 'taskbound run' or 'taskbound session start' printed.")
     Path session;
 
-    @Option(names = "--json", description = "One JSON object a line, with every field (for hosts such as the Jenkins build page).")
+    @Option(names = "--json", description = {"One JSON object a line, with every field exact (for hosts such as the Jenkins"
+        + " build page) and 'display', the line the plain listing shows. Printable ASCII only: every other character"
+        + " is a \\uXXXX escape, so a terminal shows no control or bidi character."})
     boolean json;
 
     @Override
-    public Integer call() throws com.fasterxml.jackson.core.JsonProcessingException {
+    public Integer call() {
       List<ApprovalClient.Waiting> waiting = ApprovalClient.of(session).pending();
       PrintWriter out = spec.commandLine().getOut();
-      com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
       for (ApprovalClient.Waiting w : waiting) {
-        out.println(json ? mapper.writeValueAsString(new java.util.TreeMap<>(w.fields())) : w.describe());
+        out.println(json ? jsonLine(w) : w.describe());
       }
       out.flush();
       return 0;
     }
+  }
+
+  /**
+   * One request as a JSON line: the fields exact (JSON's escapes are unambiguous for a program), plus
+   * {@code display}, the escaped line {@link ApprovalClient.Waiting#describe} shows a person. Written
+   * in printable ASCII only (every other character, DEL and C0 included, as {@code \\uXXXX}), so that
+   * a person reading the JSON in a terminal cannot be shown an ESC sequence or a bidi reordering.
+   */
+  static String jsonLine(ApprovalClient.Waiting w) {
+    java.util.Map<String, String> fields = new java.util.TreeMap<>(w.fields());
+    fields.put("display", w.describe());
+    try {
+      return ASCII_JSON.writeValueAsString(fields);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("a map of strings is always JSON", e);
+    }
+  }
+
+  /** JSON in printable ASCII: non-ASCII escaped by the generator, DEL by the escapes below. */
+  private static final com.fasterxml.jackson.databind.ObjectMapper ASCII_JSON = asciiJson();
+
+  private static com.fasterxml.jackson.databind.ObjectMapper asciiJson() {
+    com.fasterxml.jackson.core.JsonFactory factory = com.fasterxml.jackson.core.JsonFactory.builder()
+        .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.ESCAPE_NON_ASCII).build();
+    factory.setCharacterEscapes(new com.fasterxml.jackson.core.io.CharacterEscapes() {
+      private static final long serialVersionUID = 1L;
+      private final int[] ascii = standardAsciiEscapesWithDel();
+
+      @Override
+      public int[] getEscapeCodesForAscii() {
+        return ascii;
+      }
+
+      @Override
+      public com.fasterxml.jackson.core.SerializableString getEscapeSequence(int ch) {
+        return null; // only the standard escapes are used
+      }
+    });
+    return new com.fasterxml.jackson.databind.ObjectMapper(factory);
+  }
+
+  private static int[] standardAsciiEscapesWithDel() {
+    int[] codes = com.fasterxml.jackson.core.io.CharacterEscapes.standardAsciiEscapesForJSON();
+    codes[0x7f] = com.fasterxml.jackson.core.io.CharacterEscapes.ESCAPE_STANDARD;
+    return codes;
   }
 }

@@ -191,7 +191,7 @@ final class InspectedConnection implements Runnable {
         return false;
       }
       String what = verdict.kind() == RequestGate.Verdict.Kind.APPROVE
-          ? "needs approval, which this version cannot grant (it fails closed): " : "is denied: ";
+          ? "needs approval, and this session takes none (it fails closed): " : "is denied: ";
       respond(403, "taskbound: " + head.method() + " " + decision.host() + match.template() + " (" + named.get(0)
           + (named.size() > 1 ? " and " + (named.size() - 1) + " more" : "") + ") " + what + verdict.reason() + "\n");
       return false;

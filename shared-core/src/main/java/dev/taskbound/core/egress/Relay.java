@@ -57,7 +57,10 @@ public final class Relay implements AutoCloseable {
    *     {@code b}; after that {@code a} is no longer read. {@code Long.MAX_VALUE} for no limit
    * @param halfClose {@code true} for a tunnel: each side's end is passed on as a half-close and the
    *     pair finishes when both have ended. {@code false} for one request and its response: the pair
-   *     finishes as soon as {@code b} ends
+   *     finishes as soon as {@code b} ends, or as soon as {@code a} ends once its request went whole
+   *     (the client has gone, as squid's {@code half_closed_clients off}: the upstream sees the close,
+   *     so a request held for a person's approval is withdrawn); bytes {@code a} sends after its
+   *     request are read and dropped, never forwarded
    * @param idleTimeout a pair with no byte either way for this long is closed; {@link Duration#ZERO}
    *     for never
    */
@@ -596,6 +599,10 @@ public final class Relay implements AutoCloseable {
       try {
         move(toB);
         move(toA);
+        if (watchesClient() && clientGone()) {
+          end(End.FINISHED);
+          return;
+        }
       } catch (IOException e) {
         end(End.FAILED);
         return;
@@ -606,6 +613,34 @@ public final class Relay implements AutoCloseable {
       }
       interest(keyA, toB, toA);
       interest(keyB, toA, toB);
+      if (watchesClient() && (keyA.interestOps() & SelectionKey.OP_READ) == 0) {
+        keyA.interestOps(keyA.interestOps() | SelectionKey.OP_READ);
+      }
+    }
+
+    /** A request/response pair whose request went whole and whose response has not ended: watch the client's end. */
+    private boolean watchesClient() {
+      return !halfClose && toB.ended && toB.pending == null && !toA.ended;
+    }
+
+    /** Reads (and drops) what the client sends after its request; true once it has ended. */
+    private boolean clientGone() throws IOException {
+      ByteBuffer drop = worker.borrow();
+      try {
+        for (int i = 0; i < READS_PER_TURN; i++) {
+          drop.clear();
+          int n = a.read(drop);
+          if (n < 0) {
+            return true;
+          }
+          if (n == 0) {
+            return false;
+          }
+        }
+        return false;
+      } finally {
+        worker.giveBack(drop);
+      }
     }
 
     private void interest(SelectionKey key, Flow from, Flow into) {

@@ -45,7 +45,8 @@ public interface RequestGate {
   /**
    * What the gate decided about one action.
    *
-   * @param kind allow, deny, or approval needed (which fails closed until approvals exist)
+   * @param kind allow, deny, or approval needed (which fails closed: a session settles approvals in
+   *     {@link #decide} itself and answers allow or deny)
    * @param rule the deciding rule as the evidence names it ({@code git.push: deny}, {@code default})
    * @param reason one line for the agent's 403 and the evidence; never a secret
    */

@@ -72,6 +72,7 @@ public enum EventType {
   APPROVAL_GRANTED("approval.granted", "a person approved a waiting request: id, who, when, channel, reason"),
   APPROVAL_DENIED("approval.denied", "a person (or the host's rule) refused a waiting request: id, who, when, channel, reason"),
   APPROVAL_EXPIRED("approval.expired", "nobody answered a waiting request within gate.approval.timeout; it was denied"),
+  APPROVAL_WITHDRAWN("approval.withdrawn", "every caller of a waiting request went away (disconnected) before anyone answered; dropped"),
   SECRET_ACCESSED("secret.accessed", "an on-request secret was handed to the agent: name, fingerprint"),
   SECRET_DENIED("secret.denied", "an on-request secret was refused: unknown name, denied or awaiting approval"),
   SECRET_FAILED("secret.failed", "an on-request secret could not be served: the provider failed"),

@@ -13,4 +13,16 @@ public interface AccessPolicy {
 
   /** @return never null */
   Decision decide(AccessRequest request);
+
+  /**
+   * As {@link #decide(AccessRequest)}, for a caller that can tell when the client went away: a policy
+   * that waits (an approval) may stop waiting once {@code callerGone} answers true. By default the
+   * client is not asked about.
+   *
+   * @param callerGone whether the client closed its connection; cheap, may be asked repeatedly
+   * @return never null
+   */
+  default Decision decide(AccessRequest request, java.util.function.BooleanSupplier callerGone) {
+    return decide(request);
+  }
 }

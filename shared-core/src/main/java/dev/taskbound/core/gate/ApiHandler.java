@@ -121,7 +121,7 @@ final class ApiHandler implements HttpHandler {
           "invalid secret name '" + printable(path.substring(SECRETS_PREFIX.length()))
               + "': a name is 1-128 characters of A-Z a-z 0-9 . _ - starting with a letter or digit");
     }
-    Optional<Reply> refused = decide(new AccessRequest(action.get(), name));
+    Optional<Reply> refused = decide(new AccessRequest(action.get(), name), callerGone(exchange));
     if (refused.isPresent()) {
       return refused.get();
     }
@@ -149,7 +149,7 @@ final class ApiHandler implements HttpHandler {
     }
     HookHandler.Answer answer;
     try {
-      answer = config.hooks().handle(endpoint, event);
+      answer = config.hooks().handle(endpoint, event, callerGone(exchange));
     } catch (RuntimeException e) {
       throw new NotRecorded();
     }
@@ -187,8 +187,13 @@ final class ApiHandler implements HttpHandler {
     return in.readNBytes(config.maxBodyBytes() + 1).length <= config.maxBodyBytes();
   }
 
-  private Optional<Reply> decide(AccessRequest request) {
-    Decision decision = config.policy().decide(request);
+  /** Whether the client of {@code exchange} closed its connection (a decision may wait for a person meanwhile). */
+  private static java.util.function.BooleanSupplier callerGone(HttpExchange exchange) {
+    return new TcpPeerGone(exchange.getLocalAddress(), exchange.getRemoteAddress());
+  }
+
+  private Optional<Reply> decide(AccessRequest request, java.util.function.BooleanSupplier callerGone) {
+    Decision decision = config.policy().decide(request, callerGone);
     if (decision instanceof Decision.Deny deny) {
       record(Optional.of(request.action()), request.name(), AccessEvent.Outcome.DENIED, deny.reason(), Optional.empty());
       return Optional.of(Reply.error(403, "forbidden", request.action() + " of '" + request.name() + "' denied: " + deny.reason()));

@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -30,11 +31,21 @@ import java.util.function.Consumer;
  * <p>A host that cannot pause for a person (GitHub Actions) uses {@link #beforeRun}: each request is
  * settled at once, granted only by an approval given before the run (the job's environment).
  *
+ * <p>Identical requests (equal {@link Request}s: same action, target, rule, reason and links, so the
+ * same caller) that wait at once are one request: the later callers join the first, are answered
+ * with it, and record nothing of their own. A request whose every caller has gone (the caller's
+ * {@code callerGone} says so; it is asked about once a second) is settled as {@code withdrawn}.
+ *
  * <p>Thread-safe. {@link #close} settles whatever still waits as expired (the session is ending).
  */
 public final class ApprovalBroker implements AutoCloseable {
-  /** At most this many requests wait at once; more are denied at once (a flood must not pin the API's workers). */
+  /**
+   * At most this many callers wait at once, joined or not (each holds a worker of the agent API or the
+   * gateway); more are denied at once, so a flood cannot pin the workers other traffic needs.
+   */
   public static final int MAX_PENDING = 16;
+  /** How often a waiting caller is checked for having gone. */
+  private static final Duration CALLER_CHECK = Duration.ofSeconds(1);
 
   /**
    * What needs approval.
@@ -61,7 +72,9 @@ public final class ApprovalBroker implements AutoCloseable {
 
   /** How a request ended. */
   public enum Outcome {
-    GRANTED, DENIED, EXPIRED;
+    GRANTED, DENIED, EXPIRED,
+    /** Every caller went away (disconnected) before anyone answered. */
+    WITHDRAWN;
 
     /** The evidence event that records it. */
     EventType event() {
@@ -69,6 +82,7 @@ public final class ApprovalBroker implements AutoCloseable {
         case GRANTED -> EventType.APPROVAL_GRANTED;
         case DENIED -> EventType.APPROVAL_DENIED;
         case EXPIRED -> EventType.APPROVAL_EXPIRED;
+        case WITHDRAWN -> EventType.APPROVAL_WITHDRAWN;
       };
     }
   }
@@ -112,7 +126,24 @@ public final class ApprovalBroker implements AutoCloseable {
     }
   }
 
-  private record Waiting(Pending pending, CompletableFuture<Answer> answer) {}
+  /** One waiting request and how many callers wait for it (guarded by the broker's lock). */
+  private static final class Waiting {
+    private final Pending pending;
+    private final CompletableFuture<Answer> answer = new CompletableFuture<>();
+    private int callers = 1;
+
+    Waiting(Pending pending) {
+      this.pending = pending;
+    }
+
+    Pending pending() {
+      return pending;
+    }
+
+    CompletableFuture<Answer> answer() {
+      return answer;
+    }
+  }
 
   private final Duration timeout;
   private final Clock clock;
@@ -121,6 +152,8 @@ public final class ApprovalBroker implements AutoCloseable {
   private final Map<String, Waiting> waiting = new LinkedHashMap<>();
   private final List<Consumer<Pending>> watchers = new CopyOnWriteArrayList<>();
   private int next;
+  /** Callers blocked in {@link #await} now, joined ones included: at most {@link #MAX_PENDING}. */
+  private int callers;
   private boolean closed;
 
   private ApprovalBroker(Duration timeout, Clock clock, BiConsumer<String, Map<String, ?>> events, Optional<BeforeRun> beforeRun) {
@@ -154,33 +187,64 @@ public final class ApprovalBroker implements AutoCloseable {
     watchers.add(Objects.requireNonNull(watcher, "watcher"));
   }
 
+  /** As {@link #await(Request, BooleanSupplier)} for a caller that cannot tell when it has gone. */
+  public Answer await(Request request) throws InterruptedException {
+    return await(request, () -> false);
+  }
+
   /**
-   * Records the request and waits for its answer: a person's, or {@code expired} after the timeout.
-   * Never returns a grant the evidence does not hold.
+   * Records the request and waits for its answer: a person's, {@code expired} after the timeout, or
+   * {@code withdrawn} once {@code callerGone} says the caller went away. Joins an identical request
+   * that waits already instead of recording a second one. Never returns a grant the evidence does not
+   * hold.
    *
+   * @param callerGone whether the caller has gone (its connection closed); asked about once a second
+   *     on this thread; an exception counts as "still there"
    * @throws RuntimeException if the evidence could not record the request or its answer (the caller
    *     must then refuse the action)
    */
-  public Answer await(Request request) throws InterruptedException {
+  public Answer await(Request request, BooleanSupplier callerGone) throws InterruptedException {
     Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(callerGone, "callerGone");
     Instant now = clock.instant();
-    Waiting w;
+    Waiting w = null;
+    Waiting joined = null;
     String refusal = null;
     synchronized (this) {
-      String id = "approval-" + ++next;
-      w = new Waiting(new Pending(id, request, now, now.plus(timeout)), new CompletableFuture<>());
-      if (closed) {
-        refusal = "the session is ending";
-      } else if (beforeRun.isEmpty() && waiting.size() >= MAX_PENDING) {
-        refusal = "too many requests wait for approval (" + MAX_PENDING + "); answer those first";
-      } else if (beforeRun.isEmpty()) {
-        waiting.put(id, w);
+      boolean full = callers >= MAX_PENDING;
+      if (!closed && beforeRun.isEmpty() && !full) {
+        for (Waiting same : waiting.values()) {
+          if (same.pending().request().equals(request) && !same.answer().isDone()) {
+            same.callers++;
+            callers++;
+            joined = same;
+            break;
+          }
+        }
       }
+      if (joined == null) {
+        w = new Waiting(new Pending("approval-" + ++next, request, now, now.plus(timeout)));
+        if (closed) {
+          refusal = "the session is ending";
+        } else if (beforeRun.isEmpty() && full) {
+          refusal = "too many requests wait for approval (" + MAX_PENDING + "); answer those first";
+        } else if (beforeRun.isEmpty()) {
+          waiting.put(w.pending().id(), w);
+          callers++;
+        }
+      }
+    }
+    if (joined != null) {
+      return waitFor(joined, callerGone); // answered with the first caller's request
     }
     try {
       recordRequested(w.pending());
     } catch (RuntimeException e) {
-      remove(w.pending().id());
+      synchronized (this) {
+        if (waiting.remove(w.pending().id()) != null) {
+          callers--;
+        }
+      }
       throw e;
     }
     if (refusal != null) {
@@ -196,17 +260,68 @@ public final class ApprovalBroker implements AutoCloseable {
         // a prompt that fails is one channel less; the others (and the timeout) still answer
       }
     }
+    return waitFor(w, callerGone);
+  }
+
+  /**
+   * Blocks one caller of {@code w} (counted in {@link #callers} by the caller) until it is answered,
+   * expires, or this caller goes; the last caller to go withdraws the request. Called without the
+   * broker's lock held.
+   */
+  private Answer waitFor(Waiting w, BooleanSupplier callerGone) throws InterruptedException {
+    boolean counted = true;
+    // the deadline on the monotonic clock: the session's clock only dates the events
+    long end = System.nanoTime() + Duration.between(clock.instant(), w.pending().expiresAt()).toNanos();
     try {
-      return w.answer().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      Answer expired = settle(w, Outcome.EXPIRED, "taskbound", "timeout",
-          "nobody answered within " + dev.taskbound.core.policy.DurationFormat.format(timeout) + " (gate.approval.timeout)");
-      return expired;
+      while (true) {
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+          return settle(w, Outcome.EXPIRED, "taskbound", "timeout",
+              "nobody answered within " + dev.taskbound.core.policy.DurationFormat.format(timeout) + " (gate.approval.timeout)");
+        }
+        try {
+          return w.answer().get(Math.min(left, CALLER_CHECK.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+          if (!gone(callerGone)) {
+            continue;
+          }
+          boolean last;
+          synchronized (this) {
+            last = w.callers <= 1;
+            if (!last) { // the others still wait: this caller leaves quietly
+              w.callers--;
+              callers--;
+              counted = false;
+            }
+          }
+          if (last) {
+            return settle(w, Outcome.WITHDRAWN, "taskbound", "caller-gone",
+                "the caller went away (disconnected) before anyone answered");
+          }
+          return new Answer(w.pending().id(), Outcome.WITHDRAWN, "taskbound", "caller-gone",
+              "this caller went away; the request still waits for the others", clock.instant());
+        }
+      }
     } catch (ExecutionException e) {
       throw new IllegalStateException("an approval answer failed", e.getCause());
     } catch (InterruptedException e) {
       settle(w, Outcome.EXPIRED, "taskbound", "interrupted", "the waiting request was interrupted");
       throw e;
+    } finally {
+      if (counted) {
+        synchronized (this) {
+          w.callers--;
+          callers--;
+        }
+      }
+    }
+  }
+
+  private static boolean gone(BooleanSupplier callerGone) {
+    try {
+      return callerGone.getAsBoolean();
+    } catch (RuntimeException e) {
+      return false;
     }
   }
 
@@ -246,6 +361,11 @@ public final class ApprovalBroker implements AutoCloseable {
         ? Optional.of(a) : Optional.empty();
   }
 
+  /** How many callers wait now, those joined to an identical request included (at most {@link #MAX_PENDING}). */
+  public synchronized int callers() {
+    return callers;
+  }
+
   /** The requests waiting now, oldest first. */
   public synchronized List<Pending> pending() {
     List<Pending> out = new ArrayList<>();
@@ -273,6 +393,13 @@ public final class ApprovalBroker implements AutoCloseable {
       data.put("reason", reason);
       data.put("at", a.at().toString());
       w.pending().request().links().forEach(data::putIfAbsent);
+      int callersNow;
+      synchronized (this) {
+        callersNow = w.callers;
+      }
+      if (callersNow > 1) {
+        data.put("callers", callersNow); // identical requests answered as one
+      }
       events.accept(outcome.event().wireName(), data);
       remove(a.id());
       w.answer().complete(a);

@@ -39,4 +39,13 @@ public interface HookHandler {
    *     agent's hook fails closed
    */
   Answer handle(String endpoint, JsonNode event);
+
+  /**
+   * As {@link #handle(String, JsonNode)}, for a caller that can tell when the hook's client went
+   * away: a decision that waits for a person may stop waiting once {@code callerGone} answers true.
+   * By default the client is not asked about.
+   */
+  default Answer handle(String endpoint, JsonNode event, java.util.function.BooleanSupplier callerGone) {
+    return handle(endpoint, event);
+  }
 }

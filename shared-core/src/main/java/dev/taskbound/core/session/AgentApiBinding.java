@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -58,7 +59,7 @@ final class AgentApiBinding {
   /** Starts the API; the refresh endpoint exists only when the session issues a GitHub token; {@code hooks} serves the agent's hooks. */
   AgentApi start(Optional<GithubBroker> github, UndoRecorder undo, dev.taskbound.core.gate.HookHandler hooks) {
     AgentApiConfig.Builder config =
-        AgentApiConfig.builder().secrets(secrets()).policy(this::decide).listener(this::record).hooks(hooks)
+        AgentApiConfig.builder().secrets(secrets()).policy(accessPolicy()).listener(this::record).hooks(hooks)
             .workerThreads(4 + dev.taskbound.core.gate.ApprovalBroker.MAX_PENDING); // waiting approvals hold a worker each
     if (github.isPresent()) {
       config.tokens(() -> refresh(github.get(), undo));
@@ -125,12 +126,32 @@ final class AgentApiBinding {
     return new RefreshedToken(fresh.token().value(), fresh.token().expiresAt(), revokeOld);
   }
 
+  /** {@link #decide(AccessRequest, BooleanSupplier)}, knowing when the agent's client went away. */
+  private dev.taskbound.core.gate.AccessPolicy accessPolicy() {
+    return new dev.taskbound.core.gate.AccessPolicy() {
+      @Override
+      public Decision decide(AccessRequest request) {
+        return AgentApiBinding.this.decide(request, () -> false);
+      }
+
+      @Override
+      public Decision decide(AccessRequest request, BooleanSupplier callerGone) {
+        return AgentApiBinding.this.decide(request, callerGone);
+      }
+    };
+  }
+
+  /** As below, for a caller that cannot go away (the session itself). */
+  Decision decide(AccessRequest request) {
+    return decide(request, () -> false);
+  }
+
   /**
    * The runtime gate: the effective {@code gate.rules} decide each authenticated request, and the
    * decision is recorded (with the rule that made it, or the default) before anything is served. An
-   * {@code approve} waits for a person.
+   * {@code approve} waits for a person, or until {@code callerGone}.
    */
-  Decision decide(AccessRequest request) {
+  Decision decide(AccessRequest request, BooleanSupplier callerGone) {
     GateRules.Verdict verdict = gate.decide(request.action().wireName(), request.name());
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("action", verdict.action());
@@ -145,7 +166,7 @@ final class AgentApiBinding {
       case DENY:
         return Decision.deny("denied by " + verdict.describe());
       case APPROVE:
-        return settle(request, verdict);
+        return settle(request, verdict, callerGone);
       default:
         throw new AssertionError(verdict.decision());
     }
@@ -157,13 +178,13 @@ final class AgentApiBinding {
    * approval given before the run, or the timeout; granted is served, anything else refused naming
    * who decided. Without a broker it is refused ({@code 403 approval_required}): fail closed.
    */
-  private Decision settle(AccessRequest request, GateRules.Verdict verdict) {
+  private Decision settle(AccessRequest request, GateRules.Verdict verdict, BooleanSupplier callerGone) {
     String reason = verdict.describe() + " requires a person's approval";
     if (approvals == null) {
       return Decision.needsApproval(reason + "; this session takes no approvals, so the request is refused");
     }
     ApprovalGate.Settled settled = ApprovalGate.settle(approvals, verdict.action(), request.name(), verdict.ruleName(), reason,
-        Map.of("source", "agent api"));
+        Map.of("source", "agent api"), callerGone);
     return settled.granted() ? Decision.ALLOW : Decision.deny(settled.line());
   }
 

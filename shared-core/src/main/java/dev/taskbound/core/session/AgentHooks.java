@@ -95,18 +95,25 @@ final class AgentHooks implements HookHandler {
    * An {@code approve} verdict settled: waits for a person (or the approval given before the run)
    * and answers whether the action may go on, with a line saying who decided.
    */
-  private ApprovalGate.Settled settle(String action, String summary, String rule, String reason, Map<String, String> links) {
-    return ApprovalGate.settle(approvals, action, mask.apply(summary), summary.length(), rule, reason, links);
+  private ApprovalGate.Settled settle(String action, String summary, String rule, String reason, Map<String, String> links,
+      java.util.function.BooleanSupplier callerGone) {
+    return ApprovalGate.settle(approvals, action, mask.apply(summary), summary.length(), rule, reason, links, callerGone);
   }
 
   @Override
   public Answer handle(String endpoint, JsonNode event) {
+    return handle(endpoint, event, () -> false);
+  }
+
+  /** {@inheritDoc} A request held for approval is withdrawn once the hook's client went away. */
+  @Override
+  public Answer handle(String endpoint, JsonNode event, java.util.function.BooleanSupplier callerGone) {
     if (overBudget()) {
       return Answer.error(429, "budget_exhausted", "this session's cap on hook events (" + budget.events() + " events, "
           + budget.recordedChars() + " recorded characters) was reached; nothing more is recorded or decided here");
     }
     if (endpoint.equals("gate/check")) {
-      return check(event);
+      return check(event, callerGone);
     }
     if (!endpoint.equals("hooks/claude-code")) {
       return Answer.error(404, "not_found", "no hooks for '" + ascii(endpoint) + "'; this session serves /v1/hooks/claude-code"
@@ -120,7 +127,7 @@ final class AgentHooks implements HookHandler {
       case "UserPromptSubmit":
         return prompt(conversation, event.path("prompt").asText(""));
       case "PreToolUse":
-        return preToolUse(conversation, event);
+        return preToolUse(conversation, event, callerGone);
       case "PostToolUse":
         return postToolUse(conversation, event);
       case "Stop":
@@ -161,7 +168,7 @@ final class AgentHooks implements HookHandler {
     return Answer.ok(Map.of());
   }
 
-  private Answer preToolUse(String conversation, JsonNode event) {
+  private Answer preToolUse(String conversation, JsonNode event, java.util.function.BooleanSupplier callerGone) {
     String cwd = event.path("cwd").asText("");
     ToolCall call = ClaudeCodeTools.of(ascii(event.path("tool_use_id").asText("")), ascii(event.path("tool_name").asText("")),
         event.path("tool_input"), currentBranch(cwd));
@@ -197,7 +204,7 @@ final class AgentHooks implements HookHandler {
     String why = mask.apply(v.reason());
     if (v.decision() == GateDecision.APPROVE) {
       ApprovalGate.Settled settled = settle(call.action(), call.summary(), v.rule(), why,
-          Map.of("source", "hook PreToolUse", "tool_call", call.id(), "prompt", prompt, "conversation", conversation));
+          Map.of("source", "hook PreToolUse", "tool_call", call.id(), "prompt", prompt, "conversation", conversation), callerGone);
       if (settled.granted()) {
         return Answer.ok(Map.of()); // approved; Claude Code's own permission settings still apply
       }
@@ -242,7 +249,7 @@ final class AgentHooks implements HookHandler {
   }
 
   /** {@code taskbound gate check ACTION [--target T] [--reason TEXT]}: decide, record, answer. */
-  private Answer check(JsonNode event) {
+  private Answer check(JsonNode event, java.util.function.BooleanSupplier callerGone) {
     String action = event.path("action").asText("");
     if (!GateRule.isValidAction(action) || action.contains("*")) {
       return Answer.error(400, "bad_request", "'" + ascii(action) + "' is not an action; accepted: dot-separated lower-case"
@@ -285,7 +292,7 @@ final class AgentHooks implements HookHandler {
       if (!why.isEmpty()) {
         links.put("requested_because", mask.apply(ToolCall.summariseText(why)));
       }
-      ApprovalGate.Settled settled = settle(action, ToolCall.summariseText(target), rule, mask.apply(reason), links);
+      ApprovalGate.Settled settled = settle(action, ToolCall.summariseText(target), rule, mask.apply(reason), links, callerGone);
       decision = settled.granted() ? GateDecision.ALLOW.yamlName() : GateDecision.DENY.yamlName();
       reason = settled.line();
       out.put("approval", settled.request());

@@ -2,6 +2,7 @@ package dev.taskbound.core.session;
 
 import dev.taskbound.core.gate.ApprovalBroker;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * Turns an {@code approve} verdict into allow or deny by asking the {@link ApprovalBroker}, for the
@@ -22,7 +23,13 @@ final class ApprovalGate {
 
   static Settled settle(ApprovalBroker broker, String action, String target, String rule, String reason,
       Map<String, String> links) {
-    return settle(broker, action, target, target.length(), rule, reason, links);
+    return settle(broker, action, target, target.length(), rule, reason, links, () -> false);
+  }
+
+  /** As above, withdrawn once {@code callerGone} says the caller went away. */
+  static Settled settle(ApprovalBroker broker, String action, String target, String rule, String reason,
+      Map<String, String> links, BooleanSupplier callerGone) {
+    return settle(broker, action, target, target.length(), rule, reason, links, callerGone);
   }
 
   /**
@@ -31,6 +38,12 @@ final class ApprovalGate {
    */
   static Settled settle(ApprovalBroker broker, String action, String target, int unmaskedLength, String rule,
       String reason, Map<String, String> links) {
+    return settle(broker, action, target, unmaskedLength, rule, reason, links, () -> false);
+  }
+
+  /** As above, withdrawn once {@code callerGone} says the caller went away. */
+  static Settled settle(ApprovalBroker broker, String action, String target, int unmaskedLength, String rule,
+      String reason, Map<String, String> links, BooleanSupplier callerGone) {
     if (broker == null) {
       return new Settled(false, "", reason + "; this session takes no approvals, so it is refused");
     }
@@ -41,7 +54,7 @@ final class ApprovalGate {
     }
     ApprovalBroker.Answer a;
     try {
-      a = broker.await(new ApprovalBroker.Request(action, target, reason, rule, links));
+      a = broker.await(new ApprovalBroker.Request(action, target, reason, rule, links), callerGone);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return new Settled(false, "", reason + "; the wait for approval was interrupted, so it is refused");

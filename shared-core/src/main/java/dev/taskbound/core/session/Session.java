@@ -772,7 +772,8 @@ public final class Session implements AutoCloseable {
         process = sandbox.start(new SandboxLaunch(
                 request.command(), request.workDir(), env, layout.gatewaySocket(),
                 hiddenPaths(), Duration.ofSeconds(30), io, request.waitForAll(),
-                List.of(layout.credentialsDir(), layout.registriesDir()))
+                // as for run: the inspection's trust files (the session CA) too, or inspected hosts fail TLS
+                agentPaths())
             .withListenerSink(this::serveSandboxPort)
             .withConfinement(execConfinement(readWrite))
             .withPlaced(placed));

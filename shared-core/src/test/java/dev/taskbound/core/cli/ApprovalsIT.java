@@ -115,6 +115,27 @@ class ApprovalsIT {
     assertThat(e.path("who").asText()).isEqualTo("taskbound");
   }
 
+  @Test
+  void aRequestWhoseCallerGaveUpIsWithdrawnAtOnceInsteadOfStayingListedUntilItExpires() throws Exception {
+    String h = start("gone", "5m");
+
+    Result gaveUp = exec(h, CHECK.replace("--max-time 300", "--max-time 8")).get(300, TimeUnit.SECONDS);
+    boolean emptied = false;
+    for (int i = 0; i < 60 && !emptied; i++) { // polled: one JVM per call paces it
+      emptied = tb("approvals", "--session", h).stdout.isBlank();
+    }
+    tb("session", "end", "--session", h);
+
+    assertThat(gaveUp.status).as(gaveUp.all()).isEqualTo(28); // curl: operation timed out
+    assertThat(emptied).isTrue();
+    List<JsonNode> events = events("gone");
+    only(events, "approval.requested", "approval-1");
+    JsonNode withdrawn = only(events, "approval.withdrawn", "approval-1");
+    assertThat(withdrawn.path("who").asText()).isEqualTo("taskbound");
+    assertThat(withdrawn.path("channel").asText()).isEqualTo("caller-gone");
+    assertThat(events.stream().filter(e -> e.path("type").asText().equals("approval.expired"))).isEmpty();
+  }
+
   /**
    * The attack this answers: the agent shares the run's terminal, so a prompt there could be erased
    * and redrawn by the agent (and its answer read by it). With the agent's standard streams on a

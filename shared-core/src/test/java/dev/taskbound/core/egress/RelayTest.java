@@ -100,6 +100,21 @@ class RelayTest {
     assertThat(readAll(p.b())).as("nothing past the limit reached b").isEmpty();
   }
 
+  /** Issue 16: a request held for approval upstream is withdrawn when its client gives up. */
+  @Test
+  void aClientThatGoesAwayAfterItsRequestEndsTheRequestResponsePairSoTheUpstreamSeesTheClose() throws Exception {
+    ByteBuffer first = ByteBuffer.wrap("HEAD|".getBytes(StandardCharsets.US_ASCII));
+    Ends p = pair(new Relay.Options(first, 9, false, Duration.ZERO));
+    write(p.a(), "body".getBytes(StandardCharsets.US_ASCII));
+    byte[] got = readExactly(p.b(), 9);
+
+    p.a().close(); // the client gave up while the upstream had not answered yet
+
+    assertThat(p.end().get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo(Relay.End.FINISHED);
+    assertThat(new String(got, StandardCharsets.US_ASCII)).isEqualTo("HEAD|body");
+    assertThat(readAll(p.b())).as("the upstream sees the close, nothing more").isEmpty();
+  }
+
   @Test
   void stopsReadingASourceWhoseDestinationIsFull() throws Exception {
     Ends p = pair(Relay.Options.TUNNEL);

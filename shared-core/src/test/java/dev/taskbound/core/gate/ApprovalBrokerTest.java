@@ -34,10 +34,18 @@ class ApprovalBrokerTest {
         "github.pr.merge: approve", Map.of("source", "gate check"));
   }
 
+  private static ApprovalBroker.Request push(String ref) {
+    return new ApprovalBroker.Request("git.push", ref, "needs approval", "git.push: approve", Map.of("source", "egress.request"));
+  }
+
   private CompletableFuture<ApprovalBroker.Answer> ask(ApprovalBroker b, ApprovalBroker.Request r) {
+    return ask(b, r, () -> false);
+  }
+
+  private CompletableFuture<ApprovalBroker.Answer> ask(ApprovalBroker b, ApprovalBroker.Request r, java.util.function.BooleanSupplier gone) {
     return CompletableFuture.supplyAsync(() -> {
       try {
-        return b.await(r);
+        return b.await(r, gone);
       } catch (InterruptedException e) {
         throw new IllegalStateException(e);
       }
@@ -112,18 +120,92 @@ class ApprovalBrokerTest {
     ApprovalBroker b = waiting(Duration.ofMinutes(5));
     List<CompletableFuture<ApprovalBroker.Answer>> asked = new ArrayList<>();
     for (int i = 0; i < ApprovalBroker.MAX_PENDING; i++) {
-      asked.add(ask(b, merge()));
+      asked.add(ask(b, push("refs/heads/b" + i)));
       seen.poll(30, TimeUnit.SECONDS);
     }
 
-    ApprovalBroker.Answer extra = b.await(merge());
+    ApprovalBroker.Answer extra = b.await(push("refs/heads/extra"));
+    ApprovalBroker.Answer identical = b.await(push("refs/heads/b0")); // joining would hold a worker too
     b.close();
 
     assertThat(extra.outcome()).isEqualTo(ApprovalBroker.Outcome.DENIED);
     assertThat(extra.reason()).contains("too many requests wait for approval");
+    assertThat(identical.outcome()).isEqualTo(ApprovalBroker.Outcome.DENIED);
+    assertThat(identical.id()).isNotEqualTo("approval-1");
     for (CompletableFuture<ApprovalBroker.Answer> f : asked) {
       assertThat(f.get(30, TimeUnit.SECONDS).granted()).isFalse();
     }
+  }
+
+  @Test
+  void identicalRequestsWaitingAtOnceAreOneRequestAndOneAnswerReleasesEveryCaller() throws Exception {
+    ApprovalBroker b = waiting(Duration.ofMinutes(5));
+    CompletableFuture<ApprovalBroker.Answer> first = ask(b, push("refs/heads/main"));
+    ApprovalBroker.Pending p = seen.poll(30, TimeUnit.SECONDS);
+    CompletableFuture<ApprovalBroker.Answer> second = ask(b, push("refs/heads/main"));
+    CompletableFuture<ApprovalBroker.Answer> other = ask(b, push("refs/heads/dev"));
+    seen.poll(30, TimeUnit.SECONDS);
+    awaitCallers(b, 3);
+
+    List<String> listed = b.pending().stream().map(ApprovalBroker.Pending::id).toList();
+    b.answer(p.id(), true, "alice", "cli", "ok");
+    b.close();
+
+    assertThat(listed).containsExactly("approval-1", "approval-2");
+    assertThat(first.get(30, TimeUnit.SECONDS).granted()).isTrue();
+    assertThat(second.get(30, TimeUnit.SECONDS)).isEqualTo(first.get());
+    assertThat(other.get(30, TimeUnit.SECONDS).granted()).isFalse();
+    assertThat(events).extracting(e -> e.type() + " " + e.data().get("request"))
+        .containsExactly("approval.requested approval-1", "approval.requested approval-2", "approval.granted approval-1",
+            "approval.expired approval-2");
+    assertThat(events.get(2).data()).containsEntry("callers", 2);
+  }
+
+  @Test
+  void aRequestWhoseCallerWentAwayIsWithdrawnAndNoLongerListed() throws Exception {
+    ApprovalBroker b = waiting(Duration.ofMinutes(5));
+    java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+    CompletableFuture<ApprovalBroker.Answer> asked = ask(b, merge(), gone::get);
+    ApprovalBroker.Pending p = seen.poll(30, TimeUnit.SECONDS);
+
+    gone.set(true);
+    ApprovalBroker.Answer a = asked.get(30, TimeUnit.SECONDS);
+
+    assertThat(a.outcome()).isEqualTo(ApprovalBroker.Outcome.WITHDRAWN);
+    assertThat(a.channel()).isEqualTo("caller-gone");
+    assertThat(b.pending()).isEmpty();
+    assertThat(b.answer(p.id(), true, "alice", "cli", "")).isEmpty();
+    assertThat(events).extracting(Event::type).containsExactly("approval.requested", "approval.withdrawn");
+    assertThat(events.get(1).data()).containsEntry("who", "taskbound").containsEntry("channel", "caller-gone")
+        .containsEntry("reason", "the caller went away (disconnected) before anyone answered");
+  }
+
+  @Test
+  void aJoinedRequestStaysListedWhileOneOfItsCallersStillWaits() throws Exception {
+    ApprovalBroker b = waiting(Duration.ofMinutes(5));
+    java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+    CompletableFuture<ApprovalBroker.Answer> staying = ask(b, merge());
+    ApprovalBroker.Pending p = seen.poll(30, TimeUnit.SECONDS);
+    CompletableFuture<ApprovalBroker.Answer> leaving = ask(b, merge(), gone::get);
+    awaitCallers(b, 2);
+
+    gone.set(true);
+    ApprovalBroker.Answer left = leaving.get(30, TimeUnit.SECONDS);
+    List<ApprovalBroker.Pending> listed = b.pending();
+    b.answer(p.id(), false, "bob", "cli", "no");
+
+    assertThat(left.outcome()).isEqualTo(ApprovalBroker.Outcome.WITHDRAWN);
+    assertThat(listed).extracting(ApprovalBroker.Pending::id).containsExactly(p.id());
+    assertThat(staying.get(30, TimeUnit.SECONDS).outcome()).isEqualTo(ApprovalBroker.Outcome.DENIED);
+    assertThat(events).extracting(Event::type).containsExactly("approval.requested", "approval.denied");
+  }
+
+  /** Waits (bounded) until {@code n} callers wait in {@code b}: joining is not observable otherwise. */
+  private static void awaitCallers(ApprovalBroker b, int n) throws InterruptedException {
+    for (int i = 0; i < 3000 && b.callers() < n; i++) {
+      Thread.sleep(10);
+    }
+    assertThat(b.callers()).isEqualTo(n);
   }
 
   @Test

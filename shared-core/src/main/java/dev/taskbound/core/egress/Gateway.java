@@ -51,7 +51,8 @@ public final class Gateway implements AutoCloseable {
       Counters counters,
       java.util.function.Consumer<Throwable> fail,
       Inspection inspection,
-      RequestActions actions) {}
+      RequestActions actions,
+      UpstreamPool upstreams) {}
 
   static final class Counters {
     final AtomicLong connections = new AtomicLong();
@@ -97,7 +98,8 @@ public final class Gateway implements AutoCloseable {
             this::fail,
             config.inspection(),
             config.inspection().hosts().isEmpty() ? null
-                : RequestActions.shipped().withGithubEnterprise(config.inspection().githubEnterprise()));
+                : RequestActions.shipped().withGithubEnterprise(config.inspection().githubEnterprise()),
+            new UpstreamPool());
     this.slots = new Semaphore(o.maxConnections());
   }
 
@@ -368,6 +370,7 @@ public final class Gateway implements AutoCloseable {
     for (SocketChannel ch : ctx.open()) {
       ProxyConnection.closeQuietly(ch);
     }
+    ctx.upstreams().close();
     ctx.pool().shutdownNow();
     socketCheck.shutdownNow();
     try {

@@ -83,7 +83,7 @@ final class InspectedConnection implements Runnable {
     } catch (IOException | RuntimeException e) {
       // the agent or the upstream went away, or the gateway is closing
     } finally {
-      closeUpstream();
+      closeUpstream(true);
       if (tls != null) {
         tls.close();
       } else {
@@ -198,28 +198,73 @@ final class InspectedConnection implements Runnable {
     }
     List<RequestHead.Header> headers = credentials(head);
     boolean expectContinue = head.values("Expect").stream().anyMatch(v -> v.equalsIgnoreCase("100-continue"));
-    if (!connectUpstream()) {
+    // The whole body in hand: the request can be sent again on a fresh connection if a kept one is stale.
+    boolean replayable = !isChunked && prefix.size() == length;
+    if (!connectUpstream(replayable)) {
       return false;
     }
     if (expectContinue && !match.needsReceivePack() && !continued) {
       tls.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
     }
     boolean clientCloses = head.connectionTokens().contains("close") || head.version().equals("HTTP/1.0");
-    upOut.write(forwardedHead(head, headers, clientCloses));
-    upOut.write(prefix.toByteArray());
-    long sent = prefix.size();
-    if (isChunked) {
-      streamChunked(chunked);
+    // An HTTP/1.1 upstream connection outlives the agent's close: kept for the next connection (UpstreamPool).
+    boolean http11 = head.version().equals("HTTP/1.1");
+    byte[] forwarded = forwardedHead(head, headers, clientCloses && !http11);
+    upstreamReusable = false;
+    if (replayable && upstreamServed) {
+      if (!sentOnKeptConnection(forwarded, prefix)) {
+        closeUpstream(false); // the upstream closed it meanwhile: once more on a fresh connection
+        if (!connectUpstream(false)) {
+          return false;
+        }
+        upOut.write(forwarded);
+        upOut.write(prefix.toByteArray());
+        upOut.flush();
+      }
     } else {
-      copy(tls.input(), upOut, length - sent);
+      upOut.write(forwarded);
+      upOut.write(prefix.toByteArray());
+      long sent = prefix.size();
+      if (isChunked) {
+        streamChunked(chunked);
+      } else {
+        copy(tls.input(), upOut, length - sent);
+      }
+      upOut.flush();
     }
-    upOut.flush();
     ctx.counters().allowed.incrementAndGet();
     int status = relayResponse(head);
+    upstreamServed = true;
+    upstreamReusable = http11 && status >= 200 && !lastResponseCloses;
     record(head, match, named, verdict, status);
     return status > 0 && !clientCloses && !lastResponseCloses;
   }
 
+  /**
+   * Sends a request whose body is all in {@code prefix} on an upstream connection that served a
+   * response before, and waits for the first byte of the answer; false (nothing relayed) when the
+   * connection turns out closed.
+   */
+  private boolean sentOnKeptConnection(byte[] forwarded, ByteArrayOutputStream prefix) {
+    try {
+      upOut.write(forwarded);
+      upOut.write(prefix.toByteArray());
+      upOut.flush();
+      upIn.mark(1);
+      if (upIn.read() < 0) {
+        return false;
+      }
+      upIn.reset();
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Whether the upstream connection served a response before the current request (kept, or earlier on this one). */
+  private boolean upstreamServed;
+  /** Whether the upstream connection ended its last response cleanly and may serve another agent connection. */
+  private boolean upstreamReusable;
   private boolean lastResponseCloses;
 
   /** Exactly one Host, naming the CONNECT target's host (and port, when one is given). */
@@ -496,12 +541,26 @@ final class InspectedConnection implements Runnable {
 
   // --- upstream ----------------------------------------------------------------------------------
 
-  /** Dials the checked address and opens verified TLS once; on failure tells the agent why. */
-  private boolean connectUpstream() throws IOException {
+  /**
+   * Dials the checked address and opens verified TLS once, or (when {@code mayTakeKept}) takes a
+   * connection to the same host and port that the gateway kept; on failure tells the agent why.
+   */
+  private boolean connectUpstream(boolean mayTakeKept) throws IOException {
     if (upstream != null && !upstream.isClosed()) {
       return true;
     }
     String host = decision.host();
+    if (mayTakeKept) {
+      Optional<UpstreamPool.Idle> kept = ctx.upstreams().take(host, decision.port());
+      if (kept.isPresent()) {
+        upstream = kept.get().socket();
+        upIn = kept.get().in();
+        upOut = kept.get().out();
+        upstreamServed = true;
+        return true;
+      }
+    }
+    upstreamServed = false;
     Dialer dialer = ctx.dialer();
     Dialer.Attempts attempts;
     try {
@@ -591,7 +650,14 @@ final class InspectedConnection implements Runnable {
     return inspection.upstreamContext();
   }
 
-  private void closeUpstream() {
+  /** Gives a cleanly ended upstream connection to the pool ({@code keep}), else closes it. */
+  private void closeUpstream(boolean keep) {
+    if (upstream != null && keep && upstreamReusable && !upstream.isClosed()) {
+      ctx.upstreams().give(decision.host(), decision.port(),
+          new UpstreamPool.Idle(upstream, upIn, upOut, System.currentTimeMillis()));
+      upstream = null;
+      return;
+    }
     if (upstream != null) {
       try {
         upstream.close();

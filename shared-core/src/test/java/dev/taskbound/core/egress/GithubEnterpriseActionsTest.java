@@ -64,6 +64,19 @@ class GithubEnterpriseActionsTest {
   }
 
   @Test
+  void anUploadUnderApiUploadsIsTheUploadHostsAction() {
+    // given a release asset upload where Enterprise Server takes it
+
+    // when it is matched
+    RequestActions.Match m = GHE.match("ghe.example", "POST", "/api/uploads/repos/o/r/releases/1/assets?name=a.zip");
+
+    // then it is what the same upload to uploads.github.com is
+    assertThat(m.action()).isEqualTo(GHE.match("uploads.github.com", "POST", "/repos/o/r/releases/1/assets").action())
+        .isEqualTo("github.release.create");
+    assertThat(m.template()).isEqualTo("/api/uploads/repos/{owner}/{repo}/releases/{id}/assets");
+  }
+
+  @Test
   void oddlyCasedPrefixesAreMatchedAsTheServerWouldReadThem() {
     assertThat(GHE.match("ghe.example", "PATCH", "/API/V3/repos/o/r/git/refs/heads/main").action()).isEqualTo("git.push");
     assertThat(GHE.match("ghe.example", "POST", "/Api/GraphQL").action()).isEqualTo("github.graphql");

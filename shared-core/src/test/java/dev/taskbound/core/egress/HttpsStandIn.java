@@ -25,6 +25,7 @@ public final class HttpsStandIn implements AutoCloseable {
   private final HttpsServer server;
   private final ExecutorService threads = Executors.newCachedThreadPool();
   private final List<Received> received = new CopyOnWriteArrayList<>();
+  private final List<Integer> remotePorts = new CopyOnWriteArrayList<>();
 
   /** A stand-in presenting what {@code tls} holds (a certificate from a test CA). */
   public HttpsStandIn(SSLContext tls, byte[] answer) throws IOException {
@@ -32,6 +33,7 @@ public final class HttpsStandIn implements AutoCloseable {
     server.setHttpsConfigurator(new HttpsConfigurator(tls));
     server.createContext("/", exchange -> {
       byte[] body = exchange.getRequestBody().readAllBytes();
+      remotePorts.add(exchange.getRemoteAddress().getPort());
       received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
           exchange.getRequestHeaders().getFirst("Authorization"), body));
       exchange.sendResponseHeaders(200, answer.length);
@@ -50,6 +52,11 @@ public final class HttpsStandIn implements AutoCloseable {
 
   public int port() {
     return server.getAddress().getPort();
+  }
+
+  /** The client port of each request's TCP connection, in order: equal ports, one connection. */
+  public List<Integer> remotePorts() {
+    return List.copyOf(remotePorts);
   }
 
   public List<Received> received() {

@@ -474,6 +474,88 @@ class InspectionTest {
   }
 
   @Test
+  void agentConnectionsInTurnShareOneKeptUpstreamConnection() throws Exception {
+    // given an inspected host and an agent that opens a connection per request and closes it
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+
+    // when it sends two requests, each on its own tunnel, the first read to its close
+    String first;
+    try (SSLSocket tls = tunnel("api.github.com", up.port(), "api.github.com")) {
+      tls.getOutputStream().write(("GET /one HTTP/1.1\r\nHost: api.github.com:" + up.port()
+          + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      first = new String(tls.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+    }
+    String second;
+    try (SSLSocket tls = tunnel("api.github.com", up.port(), "api.github.com")) {
+      second = exchange(tls, "GET /two HTTP/1.1\r\nHost: api.github.com:" + up.port() + "\r\nConnection: close\r\n\r\n");
+    }
+
+    // then both were answered, over one upstream connection (no second TCP connect or TLS handshake)
+    assertThat(first).startsWith("HTTP/1.1 200").endsWith("ok");
+    assertThat(second).startsWith("HTTP/1.1 200").endsWith("ok");
+    assertThat(up.received()).extracting(HttpsStandIn.Received::path).containsExactly("/one", "/two");
+    assertThat(up.remotePorts()).hasSize(2).containsOnly(up.remotePorts().get(0));
+  }
+
+  @Test
+  void aKeptUpstreamConnectionTheUpstreamClosedIsReplacedAndTheRequestSentOnce() throws Exception {
+    // given an upstream that answers one request per connection with keep-alive framing, then closes it
+    try (javax.net.ssl.SSLServerSocket server = (javax.net.ssl.SSLServerSocket) upstreamCa.serverContext("api.github.com")
+        .getServerSocketFactory().createServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+      List<String> served = new CopyOnWriteArrayList<>();
+      java.util.concurrent.CountDownLatch firstClosed = new java.util.concurrent.CountDownLatch(1);
+      Thread upstream = new Thread(() -> {
+        for (int i = 0; i < 2; i++) {
+          try (Socket c = server.accept()) {
+            c.setSoTimeout(10_000);
+            InputStream in = c.getInputStream();
+            ByteArrayOutputStream head = new ByteArrayOutputStream();
+            while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+              int b = in.read();
+              if (b < 0) {
+                break;
+              }
+              head.write(b);
+            }
+            served.add(head.toString(StandardCharsets.ISO_8859_1).lines().findFirst().orElse(""));
+            c.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1));
+            c.getOutputStream().flush();
+          } catch (IOException e) {
+            return;
+          } finally {
+            firstClosed.countDown();
+          }
+        }
+      });
+      upstream.setDaemon(true);
+      upstream.start();
+      int port = server.getLocalPort();
+      gateway(Set.of("api.github.com"), Map.of("api.github.com", "127.0.0.1"), trusting(upstreamCa.certificate()),
+          "api.github.com:" + port);
+
+      // when the agent sends a request, the upstream closes that connection, and the agent sends another
+      String first;
+      try (SSLSocket tls = tunnel("api.github.com", port, "api.github.com")) {
+        tls.getOutputStream().write(("GET /one HTTP/1.1\r\nHost: api.github.com:" + port
+            + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        first = new String(tls.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      }
+      assertThat(firstClosed.await(10, TimeUnit.SECONDS)).isTrue();
+      String second;
+      try (SSLSocket tls = tunnel("api.github.com", port, "api.github.com")) {
+        second = exchange(tls, "GET /two HTTP/1.1\r\nHost: api.github.com:" + port + "\r\nConnection: close\r\n\r\n");
+      }
+
+      // then the second is answered too, sent once on a fresh connection
+      assertThat(first).startsWith("HTTP/1.1 200").endsWith("ok");
+      assertThat(second).startsWith("HTTP/1.1 200").endsWith("ok");
+      upstream.join(10_000);
+      assertThat(served).containsExactly("GET /one HTTP/1.1", "GET /two HTTP/1.1");
+    }
+  }
+
+  @Test
   void http2PriorKnowledgeInsideAnInspectedTunnelIsRefused() throws Exception {
     HttpsStandIn up = standIn("api.github.com");
     githubGateway(up);

@@ -40,6 +40,21 @@ class RequestActionsTest {
   }
 
   @Test
+  void aReleaseAssetUploadIsPartOfMakingAReleaseAndAnyOtherUploadWriteIsAnApiWrite() {
+    // given uploads.github.com, where release assets go
+
+    // when an asset upload and another write are matched
+    RequestActions.Match asset = TABLE.match("uploads.github.com", "POST", "/repos/o/r/releases/123/assets?name=app.zip");
+    RequestActions.Match other = TABLE.match("uploads.github.com", "DELETE", "/repos/o/r/releases/assets/9");
+
+    // then the upload is github.release.create (denied by default) and the query is not recorded
+    assertThat(asset.action()).isEqualTo("github.release.create");
+    assertThat(asset.template()).isEqualTo("/repos/{owner}/{repo}/releases/{id}/assets");
+    assertThat(other.action()).isEqualTo("github.api.write");
+    assertThat(TABLE.match("uploads.github.com", "GET", "/repos/o/r").action()).isEqualTo(RequestActions.UNNAMED);
+  }
+
+  @Test
   void encodedAndOddlyCasedSpellingsMatchAsTheServerReadsThem() {
     assertThat(TABLE.match("git.test", "POST", "/o/r.git/git%2Dreceive-pack").needsReceivePack()).isTrue();
     assertThat(TABLE.match("git.test", "POST", "/o/r.git/GIT-RECEIVE-PACK").needsReceivePack()).isTrue();

@@ -12,8 +12,8 @@
 #
 # The action image: ACTION_IMAGE=<tag>, else this checkout's, built (Maven offline, then the
 # Dockerfile with the tests' local build arguments) and tagged by the jar's and Dockerfile's hash.
-# The base: BASE_ACTION_IMAGE=<tag>, else BASE_REF's (default 9cf0058, the commit before the
-# overhead cuts of issue 12's third stop; BASE_REF=none: no base), exported with git archive and
+# The base: BASE_ACTION_IMAGE=<tag>, else BASE_REF's (default f201062, the commit before issue 12's
+# fourth stop: a forwarder container and its JVM beside the agent's; BASE_REF=none: no base), exported with git archive and
 # built the same way in a scratch directory. The base's steps run in the same interleaving; the
 # ratio of the two steps' medians follows.
 #
@@ -28,7 +28,7 @@ runs=${1:-10}
 [ "$runs" -ge 5 ] || { echo "RUNS must be at least 5" >&2; exit 2; }
 agent=${AGENT_IMAGE:-taskbound/escape-agent:bookworm}
 command=${BENCH_COMMAND:-'echo hello > out.txt && cat out.txt > /dev/null'}
-base_ref=${BASE_REF:-9cf0058}
+base_ref=${BASE_REF:-f201062}
 docker image inspect "$agent" >/dev/null 2>&1 \
   || { echo "action-overhead: no $agent; run scripts/docker-escape-image.sh $agent" >&2; exit 2; }
 

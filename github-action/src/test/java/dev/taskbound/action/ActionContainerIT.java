@@ -353,8 +353,10 @@ class ActionContainerIT {
     assertThat(bundle.getFileName().toString()).startsWith("E2E-1-").endsWith(".zip");
     VerificationResult verified = BundleVerifier.verify(bundle);
     assertThat(verified.valid()).as(verified.message()).isTrue();
-    // The action's JVM took the forwarder container's listening socket: one relay hop, not two.
+    // The action's JVM took the agent container's own listening socket (one container, no forwarder):
+    // one relay hop, not two.
     assertThat(entryText(bundle, "events.jsonl"))
+        .contains("net (its own: loopback only, the proxy port handed to the gateway)")
         .contains("\"policy.org_ceiling\"")
         .contains("\"commit\":\"" + CEILING_COMMIT + "\"")
         .contains("\"digest\":\"sha256:" + sha256Hex(orgCeiling()) + "\"")

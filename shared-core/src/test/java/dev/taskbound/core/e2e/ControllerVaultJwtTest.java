@@ -1,7 +1,5 @@
 package dev.taskbound.core.e2e;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor;
-import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -14,7 +12,6 @@ import static dev.taskbound.core.broker.vault.VaultStubs.LOGIN_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.taskbound.core.broker.vault.VaultStubs;
 import dev.taskbound.core.cli.TaskboundCli;
 import dev.taskbound.core.testing.FileGrep;
@@ -22,8 +19,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -122,13 +117,6 @@ class ControllerVaultJwtTest {
   }
 
   private List<String> vaultRequests() {
-    List<LoggedRequest> logged = new ArrayList<>(vault.findAll(anyRequestedFor(anyUrl())));
-    logged.sort(Comparator.comparing(LoggedRequest::getLoggedDate));
-    return logged.stream().map(r -> {
-      String token = r.getHeader("X-Vault-Token");
-      String who = token == null ? "no-token" : token.equals(LOGIN_TOKEN) ? "login-token"
-          : token.equals(CHILD_TOKEN) ? "child-token" : "other-token";
-      return r.getMethod() + " " + r.getUrl() + " " + who;
-    }).toList();
+    return apis.vaultRequests();
   }
 }

@@ -3,6 +3,7 @@ package dev.taskbound.core.e2e;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.taskbound.core.broker.vault.VaultStubs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,5 +64,22 @@ final class CredentialApis implements BeforeEachCallback, AfterEachCallback {
         "    repositories: [acme/app]",
         "    permissions: {contents: read}",
         "") + vaultSpec);
+  }
+
+  /**
+   * Every request the Vault stand-in received, oldest first, as {@code METHOD URL WHO}: WHO names the
+   * token that made it ({@code no-token}, {@code login-token}, {@code child-token}, {@code other-token}).
+   */
+  java.util.List<String> vaultRequests() {
+    java.util.List<com.github.tomakehurst.wiremock.verification.LoggedRequest> logged = new java.util.ArrayList<>(
+        vault.findAll(com.github.tomakehurst.wiremock.client.WireMock.anyRequestedFor(
+            com.github.tomakehurst.wiremock.client.WireMock.anyUrl())));
+    logged.sort(java.util.Comparator.comparing(com.github.tomakehurst.wiremock.verification.LoggedRequest::getLoggedDate));
+    return logged.stream().map(r -> {
+      String token = r.getHeader("X-Vault-Token");
+      String who = token == null ? "no-token" : token.equals(VaultStubs.LOGIN_TOKEN) ? "login-token"
+          : token.equals(VaultStubs.CHILD_TOKEN) ? "child-token" : "other-token";
+      return r.getMethod() + " " + r.getUrl() + " " + who;
+    }).toList();
   }
 }

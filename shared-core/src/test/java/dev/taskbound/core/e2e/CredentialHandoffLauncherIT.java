@@ -395,13 +395,7 @@ class CredentialHandoffLauncherIT {
   }
 
   private List<String> vaultRequests() {
-    return requests(vault, r -> {
-      String token = r.getHeader("X-Vault-Token");
-      if (token == null) {
-        return "no-token";
-      }
-      return token.equals(LOGIN_TOKEN) ? "login-token" : token.equals(CHILD_TOKEN) ? "child-token" : "other-token";
-    });
+    return apis.vaultRequests();
   }
 
   private static List<String> requests(WireMockServer server, java.util.function.Function<LoggedRequest, String> who) {

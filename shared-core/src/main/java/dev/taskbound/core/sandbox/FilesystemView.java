@@ -15,7 +15,7 @@ import java.util.Set;
 /**
  * The agent's view of the host's files in the {@code netns} sandbox, built from an allow-list as
  * {@code bwrap} arguments: the host's top-level directories read-only (never its {@code /proc},
- * {@code /sys} writable, {@code /dev} or {@code /tmp}); an empty tmpfs over the places that hold
+ * {@code /dev} or {@code /tmp}; of {@code /sys} only {@link #SYS_SHOWN}); an empty tmpfs over the places that hold
  * other users' and daemons' secrets and sockets; a private {@code /tmp}; a minimal {@code /dev};
  * a fresh {@code /proc}; then the workspace, the extra writable and the read-only paths, the most
  * specific path winning (a policy file or the Taskbound jar inside the workspace stays read-only),
@@ -34,8 +34,18 @@ final class FilesystemView {
   /** Where cgroup hierarchies are mounted: inside, only the agent's own cgroups. */
   static final String CGROUP_FS = "/sys/fs/cgroup";
 
+  /**
+   * What of the host's {@code /sys} the agent sees, read-only, on an otherwise empty tmpfs: the CPUs
+   * ({@code nproc --all}, glibc's {@code get_nprocs}), the NUMA nodes, and the transparent huge
+   * page settings a JVM reads; the cgroups are {@link #CGROUP_FS}'s own. Not the host's devices,
+   * block devices, network interfaces ({@code /sys/class/net} would list the host's, not the
+   * sandbox's), firmware or kernel parameters.
+   */
+  static final List<String> SYS_SHOWN =
+      List.of("sys/devices/system/cpu", "sys/devices/system/node", "sys/kernel/mm/transparent_hugepage");
+
   /** Top-level entries that are never bound from the host: each has its own mount below. */
-  private static final Set<String> OWN_MOUNTS = Set.of("proc", "dev", "tmp", "run", "root", "home", "lost+found");
+  private static final Set<String> OWN_MOUNTS = Set.of("proc", "dev", "tmp", "run", "root", "home", "sys", "lost+found");
 
   private final List<String> args = new ArrayList<>();
   private final List<String> readOnly = new ArrayList<>();
@@ -121,6 +131,7 @@ final class FilesystemView {
     // a private shared-memory tmpfs the agent can use (shm_open, Python's multiprocessing, browsers)
     v.args.addAll(List.of("--dev", "/dev", "--perms", "01777", "--tmpfs", "/dev/shm", "--proc", "/proc", "--perms", "01777",
         "--tmpfs", "/tmp"));
+    v.sys(hostRoot);
     for (Path p : EMPTY) {
       if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
         v.args.addAll(List.of("--perms", "0755", "--tmpfs", p.toString()));
@@ -194,6 +205,7 @@ final class FilesystemView {
     if (Files.isDirectory(hostRoot.resolve("sys/fs/cgroup"))) {
       v.cgroups(cgroups);
     }
+    v.args.addAll(List.of("--remount-ro", "/sys"));
     for (Path p : hiddenLast) {
       Path abs = real(p);
       if (alreadyInvisible(abs, shown)) {
@@ -207,6 +219,26 @@ final class FilesystemView {
       }
     }
     return v;
+  }
+
+  /** A tmpfs at {@code /sys} holding read-only binds of {@link #SYS_SHOWN} (made read-only once the cgroups are in). */
+  private void sys(Path hostRoot) {
+    args.addAll(List.of("--perms", "0755", "--tmpfs", "/sys"));
+    Set<String> dirs = new java.util.TreeSet<>();
+    for (String shown : SYS_SHOWN) {
+      Path host = hostRoot.resolve(shown);
+      if (Files.isDirectory(host, LinkOption.NOFOLLOW_LINKS)) {
+        // the directories leading to it, made 0755 (bwrap would make them 0700, root's inside)
+        Path inside = Path.of("/" + shown);
+        for (int i = 2; i < inside.getNameCount(); i++) { // top-down: /sys/devices, then /sys/devices/system
+          String at = "/" + inside.subpath(0, i);
+          if (dirs.add(at)) {
+            args.addAll(List.of("--perms", "0755", "--dir", at));
+          }
+        }
+        args.addAll(List.of("--ro-bind", host.toString(), "/" + shown));
+      }
+    }
   }
 
   /**
@@ -363,6 +395,7 @@ final class FilesystemView {
       m.put("locked", List.copyOf(locked)); // writable, but cannot be renamed: they hold hidden paths
     }
     m.put("private", List.of("/tmp", "/dev (null, zero, full, random, urandom, tty, pts; shm its own tmpfs)", "/proc (own PID namespace)",
+        "/sys (read-only: only /sys/devices/system/cpu, /sys/devices/system/node, /sys/kernel/mm/transparent_hugepage)",
         CGROUP_FS + " (only the agent's own cgroups, read-only)"));
     return m;
   }

@@ -279,6 +279,48 @@ class HostEscapeTest {
     assertThat(r.out().strip()).isEqualTo("core fd full null ptmx pts random shm stderr stdin stdout tty urandom zero");
   }
 
+  /**
+   * The host's {@code /sys} showed its network interfaces (its {@code /sys/class/net}, not the
+   * sandbox's), block devices and every device: only the CPUs, NUMA nodes, transparent huge page
+   * settings and the agent's own cgroups are left, read-only.
+   */
+  @Test
+  void sysShowsNoHostNetworkInterfaceNorBlockDevice() throws Exception {
+    List<String> hostNetifs;
+    try (Stream<Path> s = Files.list(Path.of("/sys/class/net"))) {
+      hostNetifs = s.map(p -> p.getFileName().toString()).toList();
+    }
+
+    Run r = bash("ls /sys | tr '\\n' ' '; echo; ls /sys/class/net /sys/block /sys/devices/virtual/net /sys/dev 2>&1 | grep -c 'No such file';"
+        + " find /sys -name 'eth*' -o -name 'veth*' -o -name 'docker*' -o -name 'vd[a-z]' -o -name 'sd[a-z]' -o -name 'loop[0-9]*' | wc -l;"
+        + " touch /sys/x 2>/dev/null || echo read-only");
+
+    assertThat(hostNetifs).as("the control: the host has interfaces besides lo").anyMatch(n -> !n.equals("lo"));
+    assertThat(r.out()).as(r.err()).isEqualTo("devices fs kernel \n4\n0\nread-only\n");
+  }
+
+  /** Positive control for the allow-listed {@code /sys}: the tools that count CPUs still count them. */
+  @Test
+  void nprocAndTheJvmStillCountTheCpus() throws Exception {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Files.writeString(workspace.resolve("Cpus.java"),
+        "class Cpus { public static void main(String[] a) { System.out.println(Runtime.getRuntime().availableProcessors()); } }\n");
+    String hostAll = hostOutput("nproc", "--all");
+    String host = hostOutput("nproc");
+    String online = Files.readString(Path.of("/sys/devices/system/cpu/online"));
+
+    Run r = bash("nproc; nproc --all; cat /sys/devices/system/cpu/online; '" + java + "' -XX:-UsePerfData Cpus.java");
+
+    assertThat(r.out()).as(r.err()).isEqualTo(host + hostAll + online + Runtime.getRuntime().availableProcessors() + "\n");
+  }
+
+  private static String hostOutput(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectError(Redirect.DISCARD).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    return out;
+  }
+
   @Test
   void hsperfdataAndTheHostsTmpAreNotShared() throws Exception {
     Run r = bash("ls /tmp | grep -c hsperfdata; echo done");

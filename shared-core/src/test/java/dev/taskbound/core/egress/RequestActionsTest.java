@@ -40,6 +40,16 @@ class RequestActionsTest {
   }
 
   @Test
+  void aGithubApiWriteWhosePathEndsLikeAPackageIsStillAnApiWriteNeverAPublish() {
+    // an environment (or starred repository) may be named like a file: the any-host package
+    // entries (PUT /**/*.jar, allowed by default) must not see GitHub API writes first
+    assertThat(named("PUT", "/repos/o/r/environments/prod.jar").strip()).isEqualTo("github.api.write");
+    assertThat(named("PUT", "/user/starred/o/maven-metadata.xml").strip()).isEqualTo("github.api.write");
+    assertThat(TABLE.match("uploads.github.com", "PUT", "/repos/o/r/x.pom").action()).isEqualTo("github.api.write");
+    assertThat(TABLE.match("repo.example", "PUT", "/releases/a/b/1.0/b-1.0.jar").action()).isEqualTo("package.publish");
+  }
+
+  @Test
   void aReleaseAssetUploadIsPartOfMakingAReleaseAndAnyOtherUploadWriteIsAnApiWrite() {
     // given uploads.github.com, where release assets go
 

@@ -122,7 +122,10 @@ class NativeInitTest {
   @Test
   void anAgentThatStopsItsInitStillEndsTheSandboxWhenItExits() throws Exception {
     String marker = "96" + ThreadLocalRandom.current().nextInt(100_000, 999_999) + ".5";
-    String agent = "sleep " + marker + " & kill -STOP $PPID; grep '^State' /proc/$PPID/status; kill -0 $! && echo sleeper alive; exit 5";
+    // SIGSTOP takes effect when init next runs: the agent waits (bounded) until init shows it stopped
+    String agent = "sleep " + marker + " & kill -STOP $PPID;"
+        + " for i in $(seq 200); do grep -q '^State:.T' /proc/$PPID/status && break; sleep 0.05; done;"
+        + " grep '^State' /proc/$PPID/status; kill -0 $! && echo sleeper alive; exit 5";
     SandboxProcess p = sandbox.start(h.launch(List.of("sh", "-c", agent), List.of()));
 
     SandboxHarness.Result r = h.run(p); // waits at most 60 s: without the watch, until the sleeper ends (> 11 days)

@@ -66,6 +66,11 @@ class LeftoverCgroupsTest {
     return p;
   }
 
+  private static void end(Process p) throws InterruptedException {
+    p.destroyForcibly();
+    p.waitFor();
+  }
+
   private static long deadPid() throws Exception {
     Process p = new ProcessBuilder("true").start();
     p.waitFor();
@@ -80,13 +85,18 @@ class LeftoverCgroupsTest {
   void theCgroupOfALaunchKilledWithItsTaskboundIsRemovedAtTheNextStart() throws Exception {
     // given: a launch's cgroup whose Taskbound is gone and whose agent was killed with SIGKILL;
     // beside it, the cgroup of a live Taskbound (still starting) and one still holding a process
-    AgentLimits killed = cgroupOf(deadPid());
+    // (each maker is alive until its cgroup holds what it should, so that a sweep by another run on
+    // this host cannot remove the cgroup before the test's own process joins it)
+    Process killedMaker = liveProcess();
+    AgentLimits killed = cgroupOf(killedMaker.pid());
     Process agent = joined(killed);
-    agent.destroyForcibly();
-    agent.waitFor();
+    end(agent);
+    end(killedMaker);
     AgentLimits live = cgroupOf(liveProcess().pid());
-    AgentLimits busy = cgroupOf(deadPid());
+    Process busyMaker = liveProcess();
+    AgentLimits busy = cgroupOf(busyMaker.pid());
     joined(busy);
+    end(busyMaker);
 
     // when: the next start applies its limits
     AgentLimits next = cgroupOf(ProcessHandle.current().pid());
@@ -100,8 +110,10 @@ class LeftoverCgroupsTest {
 
   @Test
   void teardownRemovesTheCgroupOfASandboxItKilledJustNow() throws Exception {
-    AgentLimits killed = cgroupOf(deadPid());
+    Process maker = liveProcess();
+    AgentLimits killed = cgroupOf(maker.pid());
     Process agent = joined(killed);
+    end(maker);
     agent.destroyForcibly(); // not waited for: the kernel may still count it when the removal starts
 
     List<Path> removed = LeftoverCgroups.remove();

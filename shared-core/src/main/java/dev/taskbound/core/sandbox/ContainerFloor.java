@@ -72,6 +72,7 @@ record ContainerFloor(
         // exec: build tools run what they unpack there; nosuid, nodev as for every tmpfs of Docker's
         "--tmpfs", "/tmp:rw,nosuid,nodev,exec,mode=1777",
         "--tmpfs", HOME + ":rw,nosuid,nodev,exec,mode=0700,uid=" + user.uid() + ",gid=" + user.gid()));
+    a.addAll(ContainerSysfs.args()); // no host block device or device names under /sys
     limits.pids().ifPresent(n -> a.addAll(List.of("--pids-limit", String.valueOf(n))));
     limits.memoryBytes().ifPresent(m -> a.addAll(List.of(
         "--memory", String.valueOf(m), "--memory-swap", String.valueOf(m)))); // no swap beyond the limit
@@ -125,7 +126,8 @@ record ContainerFloor(
     fs.put("read_only", ro);
     fs.put("read_write", List.copyOf(readWrite));
     fs.put("hidden", List.copyOf(hidden));
-    fs.put("private", List.of("/tmp", HOME, "/dev (Docker's minimal set)", "/proc (own PID namespace)"));
+    fs.put("private", List.of("/tmp", HOME, "/dev (Docker's minimal set)", "/proc (own PID namespace)",
+        "/sys (allow-list: " + String.join(", ", ContainerSysfs.BOUND_BACK) + " and the container's cgroups)"));
     m.put("filesystem", fs);
     Map<String, Object> applied = new LinkedHashMap<>();
     applied.put("pids", limits.pids().isPresent() ? (Object) limits.pids().getAsInt() : "none");

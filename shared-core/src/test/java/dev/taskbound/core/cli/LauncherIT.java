@@ -200,6 +200,53 @@ class LauncherIT {
     }
   }
 
+  /**
+   * Issue 11 (review LOW-3) as a user runs it: an agent that stops its init with SIGSTOP and exits
+   * still ends the run with its own status, and the evidence's {@code agent.exited} says the host's
+   * watch ended the sandbox and why. Bounded: the run's output goes to a file, the wait is 90 s
+   * (without the watch the run would last until the TTL, 2 minutes).
+   */
+  @Test
+  void anAgentThatStopsItsInitEndsTheRunAndTheEvidenceSaysTheHostWatchEndedIt() throws Exception {
+    String marker = "97" + java.util.concurrent.ThreadLocalRandom.current().nextInt(100_000, 999_999) + ".5";
+    Path policy = Files.writeString(
+        work.resolve("p.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  ttl: 2m\n  sandbox: {backends: [netns]}\n");
+    // SIGSTOP takes effect when init next runs: the agent waits (bounded) until init shows it stopped
+    String agent = "sleep " + marker + " >/dev/null 2>&1 & kill -STOP $PPID;"
+        + " for i in $(seq 200); do grep -q '^State:.T' /proc/$PPID/status && break; sleep 0.05; done;"
+        + " grep '^State' /proc/$PPID/status; exit 5";
+    AgentOwner.own(work);
+    Path log = cacheRoot.resolve("run.log");
+    ProcessBuilder pb = new ProcessBuilder(REPO.resolve("bin/taskbound").toString(), "run", "--task", "IT-6",
+        "--policy", policy.toString(), "--out", work.resolve("out").toString(), "--", "sh", "-c", agent)
+        .directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("XDG_CACHE_HOME", cacheRoot.resolve("cache").toString());
+    pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
+    pb.environment().put("TASKBOUND_JAR", JAR.toString());
+    Process p = pb.start();
+    boolean ended = p.waitFor(90, TimeUnit.SECONDS);
+    if (!ended) {
+      p.destroyForcibly();
+    }
+
+    assertThat(ended).as("the run ended before the TTL: " + Files.readString(log)).isTrue();
+    assertThat(p.exitValue()).as(Files.readString(log)).isEqualTo(5);
+    assertThat(Files.readString(log)).contains("State:\tT (stopped)");
+    String exited = RunArtifacts.bundleText(work.resolve("out"), "events.jsonl").lines()
+        .filter(l -> l.contains("\"agent.exited\"")).findFirst().orElseThrow();
+    assertThat(exited).containsPattern("\"ended_by\" ?: ?\"host watch\"").contains("its init was stopped");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (sleeping(marker) && System.nanoTime() < deadline) {
+      TimeUnit.MILLISECONDS.sleep(10); // polling: no event exists for another process's exit here
+    }
+    assertThat(sleeping(marker)).as("what the agent left running went with the sandbox").isFalse();
+  }
+
+  private static boolean sleeping(String marker) {
+    return ProcessHandle.allProcesses()
+        .anyMatch(ph -> ph.info().arguments().map(a -> a.length == 1 && a[0].equals(marker)).orElse(false));
+  }
+
   private record Result(int status, String output) {}
 
   private Result run(List<String> command, Path cache) throws IOException, InterruptedException {

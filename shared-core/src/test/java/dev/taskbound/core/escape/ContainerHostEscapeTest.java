@@ -318,11 +318,14 @@ class ContainerHostEscapeTest {
     }
 
     assertThat(Files.readString(dir.resolve("out" + runs))).isEqualTo("done\n");
-    assertThat(List.of(mounts.strip().split(" "))).containsExactlyInAnyOrder(
+    List<String> sysfs = Stream.of(mounts.strip().split(" ")).filter(m -> m.contains(">/sys/")).toList();
+    assertThat(Stream.of(mounts.strip().split(" ")).filter(m -> !m.contains(">/sys/")).toList()).containsExactlyInAnyOrder(
         "bind:" + workspace + ">" + workspace + ":true",
         "bind:" + policy + ">" + policy + ":false",
         "bind:/dev/null>" + appKey + ":false",
         "tmpfs:>/home/agent", "tmpfs:>/tmp");
+    assertThat(sysfs).as("only the CPU and NUMA node directories of /sys come from the host, read-only")
+        .allMatch(m -> m.matches("bind:/sys/devices/system/(cpu|node)>/sys/devices/system/(cpu|node):false|tmpfs:>/sys/.*"));
   }
 
   /** As in the netns backend: no other cgroup, no host pid, no host cgroup path (its own cgroup namespace). */
@@ -356,6 +359,39 @@ class ContainerHostEscapeTest {
     Run r = bash("find / -xdev -type b 2>/dev/null; find /dev -type b 2>/dev/null; echo done");
 
     assertThat(r.out()).isEqualTo("done\n");
+  }
+
+  /**
+   * Docker's own /sys (the container's network namespace) listed the host's block devices under
+   * /sys/block, /sys/class/block, /sys/devices/.../block and /sys/fs/ext4: only the CPUs, NUMA nodes
+   * and the container's cgroups are left, read-only.
+   */
+  @Test
+  void sysShowsNoHostNetworkInterfaceNorBlockDevice() throws Exception {
+    List<String> hostBlock;
+    try (Stream<Path> s = Files.list(Path.of("/sys/block"))) {
+      hostBlock = s.map(p -> p.getFileName().toString()).toList();
+    }
+
+    Run r = bash("ls /sys/block /sys/class /sys/dev /sys/devices/virtual 2>&1 | grep -c 'No such file';"
+        + " find /sys -name 'eth*' -o -name 'veth*' -o -name 'docker*' -o -name 'vd[a-z]' -o -name 'sd[a-z]' -o -name 'nvme*'"
+        + " -o -name 'loop[0-9]*' -o -name 'zram*' -o -name 'dm-[0-9]*' 2>/dev/null | wc -l; touch /sys/block/x 2>/dev/null || echo read-only");
+
+    assertThat(hostBlock).as("the control: the host has block devices").isNotEmpty();
+    assertThat(r.out()).as(r.err()).isEqualTo("1\n0\nread-only\n");
+  }
+
+  /** Positive control for the allow-listed {@code /sys}: nproc and the JVM's count are the host's. */
+  @Test
+  void nprocStillCountsTheCpus() throws Exception {
+    Process p = new ProcessBuilder("nproc", "--all").redirectError(Redirect.DISCARD).start();
+    String hostAll = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    String online = Files.readString(Path.of("/sys/devices/system/cpu/online"));
+
+    Run r = bash("nproc --all; cat /sys/devices/system/cpu/online");
+
+    assertThat(r.out()).as(r.err()).isEqualTo(hostAll + online);
   }
 
   @Test

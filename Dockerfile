@@ -29,6 +29,11 @@ FROM ${DOCKER_CLI_IMAGE} AS docker-cli
 # JVM of the image does without a flag on its command line: the entrypoint, the post step, a child
 # JVM of the core and the forwarder. An archive that does not match (another jar) is ignored
 # silently (-Xlog:cds*=off: its warning would go to stdout, which the forwarder and the core use).
+# The same options make every JVM of the image C1-only, as bin/taskbound's 'run' is: a step is short,
+# and C2's compiler threads cost its start more than they give back (bench/README.md). A step whose
+# inspecting gateway carries much TLS (C1 does AES-GCM at ~30 MB/s, C2 at ~700) can have C2 back
+# with the step's env 'JDK_JAVA_OPTIONS: -XX:TieredStopAtLevel=4 -XX:CICompilerCount=2', which the
+# JVM reads after these options (docs/github-action.md).
 FROM ${BUILD_IMAGE} AS build
 ARG JAVA_MODULES=java.base,java.desktop,java.net.http,java.rmi,java.sql,jdk.httpserver,jdk.unsupported,jdk.crypto.ec
 WORKDIR /src
@@ -46,7 +51,7 @@ RUN mkdir -p /opt/taskbound \
       && ./mvnw -B -ntp -Djenkins.skip -DskipTests -Dmaven.test.skip=true -pl shared-core,github-action -am package \
       && cp github-action/target/taskbound-action.jar /opt/taskbound/taskbound-action.jar; fi \
  && jlink --add-modules "$JAVA_MODULES" --strip-java-debug-attributes --no-man-pages --no-header-files --compress=2 \
-      --add-options="-XX:SharedArchiveFile=/opt/taskbound/taskbound.jsa -Xlog:cds*=off" --output /opt/java \
+      --add-options="-XX:SharedArchiveFile=/opt/taskbound/taskbound.jsa -Xlog:cds*=off -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1" --output /opt/java \
  && /opt/java/bin/java -XX:SharedArchiveFile=/opt/java/lib/server/classes.jsa -Xshare:dump -version \
  && printf 'apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  ttl: 5m\n  sandbox: {backends: [container]}\n' > /tmp/cds.yml \
  && /opt/java/bin/java -XX:SharedArchiveFile=/opt/java/lib/server/classes.jsa \

@@ -36,10 +36,11 @@ import org.jenkinsci.plugins.plaincredentials.StringCredentials;
  * core's {@code taskbound credentials issue} itself, with those secrets in the process's environment
  * only (never on a command line), for the block's checked policy files; the issued values alone go to
  * the agent, on {@code session start --credentials-handoff -}'s standard input: no file of the
- * hand-off exists on the agent (the controller's own copy, in a 0700 directory under {@code
- * $JENKINS_HOME}, is deleted as soon as it is read). The controller keeps the issue's
- * journal under {@code $JENKINS_HOME/taskbound/credentials} and revokes from it at block end and
- * from the backstop ({@code taskbound credentials revoke}).
+ * hand-off exists on the agent, nor on the controller: the core writes it to its standard output
+ * ({@code --handoff -}), which the controller reads into a {@link hudson.util.Secret}. The controller
+ * keeps the issue's revocation journal under {@code $JENKINS_HOME/taskbound/credentials} (on disk by
+ * design, to outlive a crash) and revokes from it at block end and from the backstop ({@code
+ * taskbound credentials revoke}).
  */
 final class ControllerCredentials {
   /** How long the controller waits for the core to issue or revoke (the brokers retry transient faults). */
@@ -95,10 +96,10 @@ final class ControllerCredentials {
       // whose scopes differ, so a rewritten copy there makes the session fail, not widen.
       String ceiling = ceilingText == null ? null : writePrivate(dir.resolve("ceiling.yml"),
           ceilingText.getBytes(StandardCharsets.UTF_8));
-      Path handoff = dir.resolve("handoff.json");
+      Path journal = Files.createDirectories(root().resolve("credentials")).resolve(journalName());
       EnvelopeCommand here = new EnvelopeCommand(controllerJava(), controllerJar(), checked.task(), policies, ceiling,
           checked.profile(), checked.sandbox(), checked.image(), checked.ttl(), checked.evidenceDir());
-      Result result = runCore(here.credentialsIssue(root().resolve("credentials").toString(), handoff.toString()),
+      Result result = runCore(here.credentialsIssue(root().resolve("credentials").toString(), journal.toString()),
           secrets);
       listener.getLogger().print(result.err());
       if (result.status() != 0) {
@@ -108,14 +109,22 @@ final class ControllerCredentials {
             + result.status() + "): " + (lines.isEmpty() ? "no message" : lines.get(lines.size() - 1))
             + (meaning == null ? "" : "\n" + meaning));
       }
-      String journal = result.out().strip();
-      if (journal.isEmpty()) {
+      java.util.Optional<String> handoff;
+      try {
+        handoff = HandoffOutput.read(result.out());
+      } catch (IllegalStateException e) {
+        // Fail closed: whatever the core issued is in the journal; revoke it before failing the step.
+        if (Files.isDirectory(journal)) {
+          revoke(run, journal.toString(), listener);
+        }
+        throw new AbortException(e.getMessage());
+      }
+      if (handoff.isEmpty()) {
         return null; // the policy grants nothing: the session opens without a hand-off
       }
-      String text = Files.readString(handoff, StandardCharsets.UTF_8);
-      return new Issued(hudson.util.Secret.fromString(text), journal, values(text));
+      return new Issued(hudson.util.Secret.fromString(handoff.get()), journal.toString(), values(handoff.get()));
     } finally {
-      deleteTree(dir); // the controller's copy of the hand-off goes at once, whatever happened
+      deleteTree(dir); // the block's policy copies; no hand-off is ever written here
     }
   }
 
@@ -235,6 +244,13 @@ final class ControllerCredentials {
     }
     values.removeIf(String::isBlank);
     return List.copyOf(new java.util.LinkedHashSet<>(values));
+  }
+
+  /** A new journal directory's name; the core creates it (0700) and refuses one that exists. */
+  private static String journalName() {
+    byte[] random = new byte[12];
+    new java.security.SecureRandom().nextBytes(random);
+    return "credentials-issued-" + java.util.HexFormat.of().formatHex(random);
   }
 
   /** {@code $JENKINS_HOME/taskbound}: the controller's copy of the core and its journals. */

@@ -106,12 +106,15 @@ public record EnvelopeCommand(
 
   /**
    * Issues the block's credentials on the controller: {@code java -jar JAR credentials issue --task T
-   * --policy P... [--ceiling C] [--profile X] [--sandbox S] [--ttl D] --session-root R --handoff FILE
-   * --allow-none}, with this command's java, jar and files being the controller's copies. The App key
-   * and the Vault login come in the process's environment only, never here.
+   * --policy P... [--ceiling C] [--profile X] [--sandbox S] [--ttl D] --session-root R --journal J
+   * --handoff - --allow-none}, with this command's java, jar and files being the controller's copies:
+   * the hand-off comes on the process's standard output, never in a file. The App key and the Vault
+   * login come in the process's environment only, never here.
+   *
+   * @param journal the revocation journal's directory, which the core creates (it must not exist)
    */
   @NonNull
-  public List<String> credentialsIssue(@NonNull String sessionRoot, @NonNull String handoff) {
+  public List<String> credentialsIssue(@NonNull String sessionRoot, @NonNull String journal) {
     List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar, "credentials", "issue", "--task", task));
     for (String policy : policies) {
       cmd.add("--policy");
@@ -121,7 +124,7 @@ public record EnvelopeCommand(
     addIfSet(cmd, "--profile", profile);
     addIfSet(cmd, "--sandbox", sandbox);
     addIfSet(cmd, "--ttl", ttl);
-    cmd.addAll(List.of("--session-root", sessionRoot, "--handoff", handoff, "--allow-none"));
+    cmd.addAll(List.of("--session-root", sessionRoot, "--journal", journal, "--handoff", "-", "--allow-none"));
     return List.copyOf(cmd);
   }
 

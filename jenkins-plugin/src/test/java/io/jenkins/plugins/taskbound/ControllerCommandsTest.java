@@ -13,14 +13,15 @@ class ControllerCommandsTest {
           "/ws@tmp/taskbound/ceiling-1.yml", "coding-agent", "container", "node:22", "45m", "/ws/taskbound-evidence");
 
   @Test
-  void issuesOnTheControllerWithTheSessionsPolicyAndNeverASecretOnTheCommandLine() {
+  void issuesOnTheControllerWithTheSessionsPolicyToStandardOutputAndNeverASecretOnTheCommandLine() {
     assertEquals(
         List.of(
             "/opt/java/bin/java", "-jar", "/ws@tmp/taskbound/taskbound.jar", "credentials", "issue", "--task", "FIX-123",
             "--policy", "org.yml", "--policy", "task.yml", "--ceiling", "/ws@tmp/taskbound/ceiling-1.yml",
             "--profile", "coding-agent", "--sandbox", "container", "--ttl", "45m",
-            "--session-root", "/jh/taskbound/credentials", "--handoff", "/jh/issue/h.json", "--allow-none"),
-        FULL.credentialsIssue("/jh/taskbound/credentials", "/jh/issue/h.json"));
+            "--session-root", "/jh/taskbound/credentials", "--journal", "/jh/taskbound/credentials/credentials-issued-01",
+            "--handoff", "-", "--allow-none"),
+        FULL.credentialsIssue("/jh/taskbound/credentials", "/jh/taskbound/credentials/credentials-issued-01"));
     assertEquals(List.of("java", "-jar", "tb.jar", "credentials", "revoke", "--journal", "/jh/j"),
         EnvelopeCommand.credentialsRevoke("java", "tb.jar", "/jh/j"));
   }

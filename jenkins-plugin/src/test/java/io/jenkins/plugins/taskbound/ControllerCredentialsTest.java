@@ -38,9 +38,7 @@ class ControllerCredentialsTest {
     config.setGithubAppCredentialsId("app");
     config.setVaultAddress("https://vault.example.invalid:8200");
     config.setVaultCredentialsId("vault");
-    WorkflowJob job = r.createProject(WorkflowJob.class, "env");
-    job.setDefinition(new org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition("echo 'no block'", true));
-    WorkflowRun build = r.buildAndAssertSuccess(job);
+    WorkflowRun build = aBuildWithoutABlock(r, "env");
 
     Map<String, String> env = ControllerCredentials.issuerEnvironment(build);
 
@@ -62,9 +60,7 @@ class ControllerCredentialsTest {
     config.setVaultAddress("https://vault.example.invalid:8200");
     config.setVaultCredentialsId("vault-jwt");
     config.setVaultJwtRole("jenkins-controller");
-    WorkflowJob job = r.createProject(WorkflowJob.class, "jwt-env");
-    job.setDefinition(new org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition("echo 'no block'", true));
-    WorkflowRun build = r.buildAndAssertSuccess(job);
+    WorkflowRun build = aBuildWithoutABlock(r, "jwt-env");
 
     Map<String, String> env = ControllerCredentials.issuerEnvironment(build);
 
@@ -92,5 +88,12 @@ class ControllerCredentialsTest {
         + "\"files\":{},\"scope\":{}}]}";
 
     assertEquals(List.of("pw-SENTINEL", "postgres://u:pw-SENTINEL@db"), ControllerCredentials.values(handoff));
+  }
+
+  /** A finished build of a new job, for the Credentials store lookups a build makes. */
+  private static WorkflowRun aBuildWithoutABlock(JenkinsRule r, String name) throws Exception {
+    WorkflowJob job = r.createProject(WorkflowJob.class, name);
+    job.setDefinition(new org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition("echo 'no block'", true));
+    return r.buildAndAssertSuccess(job);
   }
 }

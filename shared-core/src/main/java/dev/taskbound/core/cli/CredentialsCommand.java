@@ -3,11 +3,13 @@ package dev.taskbound.core.cli;
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.session.CredentialIssue;
 import dev.taskbound.core.session.CredentialSources;
+import dev.taskbound.core.session.SessionSpec;
 import dev.taskbound.core.session.TeardownReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,8 +24,9 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = {
       "Issues a session's credentials where the GitHub App key and the Vault login are (a CI controller),",
-      "for a session opened on another host: 'credentials issue' writes them to a 0600 hand-off file that",
-      "'session start --credentials-handoff FILE' reads and deletes; 'credentials revoke' revokes them."
+      "for a session opened on another host: 'credentials issue --handoff -' writes them to standard output",
+      "for 'session start --credentials-handoff -' (or --handoff FILE: a 0600 file that",
+      "'session start --credentials-handoff FILE' reads and deletes); 'credentials revoke' revokes them."
     },
     subcommands = {CredentialsCommand.Issue.class, CredentialsCommand.Revoke.class})
 final class CredentialsCommand implements Runnable {
@@ -42,9 +45,12 @@ final class CredentialsCommand implements Runnable {
         "Resolves the effective policy exactly as 'session start' will (same --task, --policy, --ceiling,",
         "--profile, --ttl, --sandbox) and issues what it grants with the TASKBOUND_GITHUB_APP_* and",
         "TASKBOUND_VAULT_* environment (only the services the policy grants from are used); writes the",
-        "values to --handoff (0600, must not exist) and prints",
-        "the journal directory that 'credentials revoke --journal' takes as the only line on standard",
-        "output. Names and fingerprints go to standard error, never a value."
+        "values to --handoff FILE (0600, must not exist) and prints the journal directory that",
+        "'credentials revoke --journal' takes as the only line on standard output; with --handoff -,",
+        "standard output carries the hand-off and nothing else (pipe it into 'session start",
+        "--credentials-handoff -'; no file holds it) and the journal is named on standard error.",
+        "Names and fingerprints go to standard error, never a value. On failure nothing is written to",
+        "standard output and what was issued is revoked."
       },
       exitCodeListHeading = "%nExit codes:%n",
       exitCodeList = {
@@ -53,13 +59,22 @@ final class CredentialsCommand implements Runnable {
         "122:nothing to issue, a source the policy needs is not configured, or a broker failed (what was issued is revoked)"
       })
   static final class Issue implements Callable<Integer> {
+    /** {@code --handoff -}: standard output. */
+    static final String STDOUT = "-";
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @CommandLine.Mixin EnvelopeOptions envelope = new EnvelopeOptions();
 
-    @Option(names = "--handoff", required = true, paramLabel = "FILE",
-        description = "Where the hand-off goes (created 0600; must not exist). Copy it to the session's host, never print it.")
-    Path handoff;
+    @Option(names = "--handoff", required = true, paramLabel = "FILE|-",
+        description = "Where the hand-off goes: '-' for standard output (a pipe into 'session start --credentials-handoff -'),"
+            + " or a file (created 0600; must not exist) to copy to the session's host. Never print it to a log.")
+    String handoff;
+
+    @Option(names = "--journal", paramLabel = "DIR",
+        description = "The revocation journal's directory (created 0700; must not exist; its parent must). Default: a new"
+            + " credentials-issued-<random> directory under the session root.")
+    Path journal;
 
     @Option(names = "--allow-none",
         description = "A policy that grants no GitHub or Vault credentials is not an error: exit 0, print nothing on standard output.")
@@ -77,8 +92,13 @@ final class CredentialsCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--credentials-handoff is for 'session start'; 'credentials issue' writes the hand-off to --handoff");
       }
-      java.util.Optional<CredentialIssue.Issued> result = CredentialIssue.issue(
-          envelope.builder(SessionSuperviseCommand.NO_COMMAND, env, java.io.InputStream.nullInputStream(), spec.commandLine()).build(), handoff);
+      SessionSpec session = envelope.builder(SessionSuperviseCommand.NO_COMMAND, env,
+          java.io.InputStream.nullInputStream(), spec.commandLine()).build();
+      boolean toStdout = STDOUT.equals(handoff);
+      Optional<Path> journalDir = Optional.ofNullable(journal);
+      Optional<CredentialIssue.Issued> result = toStdout
+          ? CredentialIssue.issue(session, spec.commandLine().getOut(), journalDir)
+          : CredentialIssue.issue(session, Path.of(handoff), journalDir);
       PrintWriter err = spec.commandLine().getErr();
       if (result.isEmpty()) {
         err.println("taskbound: the effective policy grants no GitHub or Vault credentials: nothing issued, no hand-off"
@@ -87,12 +107,14 @@ final class CredentialsCommand implements Runnable {
         return allowNone ? 0 : ExitCodes.CREDENTIALS;
       }
       CredentialIssue.Issued issued = result.get();
-      err.println("taskbound: credentials issued to " + handoff + ":");
+      err.println("taskbound: credentials issued to " + (toStdout ? "standard output" : handoff) + ":");
       issued.credentials().forEach(line -> err.println("  " + line));
       err.println("  revoke with: taskbound credentials revoke --journal " + issued.journalDir());
       err.flush();
-      spec.commandLine().getOut().println(issued.journalDir());
-      spec.commandLine().getOut().flush();
+      if (!toStdout) { // standard output carries the hand-off and nothing else
+        spec.commandLine().getOut().println(issued.journalDir());
+        spec.commandLine().getOut().flush();
+      }
       return 0;
     }
   }

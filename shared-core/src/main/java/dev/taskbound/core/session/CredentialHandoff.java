@@ -65,12 +65,12 @@ final class CredentialHandoff {
   }
 
   /**
-   * Writes {@code entries} to {@code file}, which must not exist yet (created 0600, never through a
-   * link).
+   * The hand-off's bytes (UTF-8 JSON, the values in clear): for a 0600 file or a pipe, never a log.
    *
-   * @throws BrokerException (exit 122) if the file exists or cannot be written; nothing is left
+   * @param destination named in the message if encoding fails
+   * @throws BrokerException (exit 122) if it cannot be encoded
    */
-  static void write(Path file, List<Entry> entries) {
+  static byte[] encode(String destination, List<Entry> entries) {
     ObjectNode root = JSON.createObjectNode().put("format", FORMAT);
     ArrayNode list = root.putArray("credentials");
     for (Entry e : entries) {
@@ -84,12 +84,21 @@ final class CredentialHandoff {
       node.set("scope", e.scope());
       e.apiUrl().ifPresent(u -> node.put("api_url", u));
     }
-    byte[] bytes;
     try {
-      bytes = JSON.writeValueAsBytes(root);
+      return JSON.writeValueAsBytes(root);
     } catch (IOException e) {
-      throw failure(file, "cannot encode it (" + e.getClass().getSimpleName() + ")");
+      throw failure(destination, "cannot encode it (" + e.getClass().getSimpleName() + ")");
     }
+  }
+
+  /**
+   * Writes {@code entries} to {@code file}, which must not exist yet (created 0600, never through a
+   * link).
+   *
+   * @throws BrokerException (exit 122) if the file exists or cannot be written; nothing is left
+   */
+  static void write(Path file, List<Entry> entries) {
+    byte[] bytes = encode(file.toString(), entries);
     try (OutputStream out = Files.newOutputStream(Files.createFile(file,
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))), StandardOpenOption.WRITE)) {
       out.write(bytes);

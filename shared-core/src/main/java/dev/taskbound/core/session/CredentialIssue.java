@@ -2,13 +2,16 @@ package dev.taskbound.core.session;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.broker.BrokerException;
 import dev.taskbound.core.broker.CredentialBroker;
 import dev.taskbound.core.broker.IssuedCredential;
 import dev.taskbound.core.broker.RevocationContext;
 import dev.taskbound.core.broker.UndoRecorder;
 import dev.taskbound.core.policy.EffectivePolicy;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -19,6 +22,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Issues a session's credentials on one host (a CI controller, which holds the GitHub App key and
@@ -36,6 +40,7 @@ public final class CredentialIssue {
   public static final String FILE = "issued-journal.jsonl";
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String STANDARD_OUTPUT = "standard output";
 
   /**
    * What was issued: where its revocation is journalled, and one line per credential (name, kind,
@@ -60,6 +65,40 @@ public final class CredentialIssue {
    *     policy needs is not configured, a broker fails or the hand-off cannot be written
    */
   public static Optional<Issued> issue(SessionSpec spec, Path handoff) {
+    return issue(spec, handoff, Optional.empty());
+  }
+
+  /**
+   * As {@link #issue(SessionSpec, Path)}, with the journal in {@code journalDir} when given (created
+   * 0700; it must not exist, its parent must) instead of a new directory under the session root.
+   */
+  public static Optional<Issued> issue(SessionSpec spec, Path handoff, Optional<Path> journalDir) {
+    return issue(spec, journalDir, Optional.of(handoff), entries -> CredentialHandoff.write(handoff, entries));
+  }
+
+  /**
+   * As {@link #issue(SessionSpec, Path, Optional)}, writing the hand-off to {@code out} (a pipe to
+   * {@code session start --credentials-handoff -}) instead of a file: no file ever holds it. Nothing
+   * is written to {@code out} unless everything was issued; if writing fails, everything issued is
+   * revoked.
+   *
+   * @throws dev.taskbound.core.TaskboundException as {@link #issue(SessionSpec, Path)}; 122 too if
+   *     {@code out} reports an error (a closed pipe)
+   */
+  public static Optional<Issued> issue(SessionSpec spec, PrintWriter out, Optional<Path> journalDir) {
+    return issue(spec, journalDir, Optional.empty(), entries -> {
+      out.print(new String(CredentialHandoff.encode(STANDARD_OUTPUT, entries), StandardCharsets.UTF_8));
+      out.flush();
+      if (out.checkError()) {
+        throw new BrokerException("handoff", "write the credential hand-off to " + STANDARD_OUTPUT, -1,
+            "the stream reported an error (closed?); accepted: standard output piped into"
+                + " 'session start --credentials-handoff -'");
+      }
+    });
+  }
+
+  private static Optional<Issued> issue(SessionSpec spec, Optional<Path> journalDir, Optional<Path> handoffFile,
+      Consumer<List<CredentialHandoff.Entry>> handOff) {
     Optional<OrgCeiling> org = spec.orgCeiling()
         .map(location -> OrgCeiling.read(location, spec.credentialSources(), spec.repositoryCeiling(), spec.sessionRoot()));
     EffectivePolicy policy = Session.resolvePolicy(spec, org);
@@ -72,10 +111,10 @@ public final class CredentialIssue {
     if (plan.isEmpty()) {
       return Optional.empty();
     }
-    if (Files.exists(handoff, LinkOption.NOFOLLOW_LINKS)) {
-      throw CredentialHandoff.failure(handoff, "it already exists; accepted: a path that does not exist yet");
+    if (handoffFile.isPresent() && Files.exists(handoffFile.get(), LinkOption.NOFOLLOW_LINKS)) {
+      throw CredentialHandoff.failure(handoffFile.get(), "it already exists; accepted: a path that does not exist yet");
     }
-    Path dir = createDir(spec.sessionRoot());
+    Path dir = createDir(journalDir.orElseGet(() -> spec.sessionRoot().toAbsolutePath().normalize().resolve(randomName())));
     Optional<String> apiUrl = spec.credentialSources().github().map(g -> g.apiUrl().toString());
     try (TeardownJournal journal = TeardownJournal.create(dir.resolve(FILE))) {
       UndoRecorder undo = journal.asUndoRecorder();
@@ -89,7 +128,7 @@ public final class CredentialIssue {
             lines.add(c.name() + " (" + c.kind() + ") " + c.value().fingerprint());
           }
         }
-        CredentialHandoff.write(handoff, entries);
+        handOff.accept(entries);
       } catch (RuntimeException | Error e) {
         journal.close();
         TeardownReport undone = revoke(dir, plan.revocationContext());
@@ -138,17 +177,25 @@ public final class CredentialIssue {
     return report;
   }
 
-  private static Path createDir(Path sessionRoot) {
+  private static String randomName() {
     byte[] random = new byte[8];
     new SecureRandom().nextBytes(random);
-    Path dir = sessionRoot.toAbsolutePath().normalize().resolve(PREFIX + HexFormat.of().formatHex(random));
+    return PREFIX + HexFormat.of().formatHex(random);
+  }
+
+  /** Creates {@code dir} (0700), which must not exist yet: a journal is never shared or reused. */
+  private static Path createDir(Path dir) {
+    Path absolute = dir.toAbsolutePath().normalize();
     try {
-      Files.createDirectories(dir.getParent());
-      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      Files.createDirectories(absolute.getParent());
+      Files.createDirectory(absolute, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      throw new SessionException("cannot create " + absolute + " for the issued credentials' journal: it already exists;"
+          + " accepted: a path that does not exist yet", ExitCodes.CREDENTIALS, e);
     } catch (IOException e) {
-      throw new SessionException("cannot create " + dir + " for the issued credentials' journal: " + e.getMessage()
-          + "; set --session-root to a writable directory", ExitCodes.CREDENTIALS, e);
+      throw new SessionException("cannot create " + absolute + " for the issued credentials' journal: " + e.getMessage()
+          + "; set --session-root (or --journal) to a writable directory", ExitCodes.CREDENTIALS, e);
     }
-    return dir;
+    return absolute;
   }
 }

@@ -66,6 +66,23 @@ public final class CliProcess implements AutoCloseable {
     return new CliProcess(pb.start());
   }
 
+  /**
+   * Runs {@code script} with {@code bash -o pipefail -c} in {@code workDir}, for a real shell pipeline
+   * between launcher runs: {@code $0} is {@code bin/taskbound} (as {@link #startLauncher}: the shaded
+   * jar, its class-data cache in {@code workDir/cache}), {@code $1...} are {@code args}.
+   */
+  public static CliProcess startPipeline(Path workDir, Map<String, String> env, String script, String... args)
+      throws IOException {
+    List<String> command = new ArrayList<>(List.of("bash", "-o", "pipefail", "-c", script, launcher().toString()));
+    command.addAll(List.of(args));
+    AgentOwner.own(workDir); // the agent runs as the workspace's owner, never root
+    ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
+    pb.environment().put("TASKBOUND_JAR", shadedJar().toString());
+    pb.environment().put("XDG_CACHE_HOME", workDir.resolve("cache").toString());
+    pb.environment().putAll(env);
+    return new CliProcess(pb.start());
+  }
+
   /** {@code bin/taskbound} of this checkout. */
   public static Path launcher() {
     return Path.of(System.getProperty("taskbound.repo.root", "..")).toAbsolutePath().normalize().resolve("bin/taskbound");

@@ -458,9 +458,14 @@ public final class Session implements AutoCloseable {
         RegistryFiles.withoutCredentialVariables(spec.hostEnvironment(), policy.registries()), sessionVariables(),
         policy.confinement().envPass());
     List<MaskingPump> pumps = credentials.needsMasking() ? startPumps() : List.of();
+    // A hand-off read from stdin (--credentials-handoff - < FILE) leaves that file as the host's fd 0:
+    // inherited, the agent could seek back to 0 (or reopen /proc/self/fd/0) and read the real token.
+    java.lang.ProcessBuilder.Redirect stdin = spec.credentialHandoffInput().isPresent()
+        ? java.lang.ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))
+        : java.lang.ProcessBuilder.Redirect.INHERIT;
     SandboxIo io = pumps.isEmpty()
-        ? SandboxIo.INHERIT
-        : new SandboxIo(java.lang.ProcessBuilder.Redirect.INHERIT, pumps.get(0).redirect(), pumps.get(1).redirect());
+        ? new SandboxIo(stdin, java.lang.ProcessBuilder.Redirect.INHERIT, java.lang.ProcessBuilder.Redirect.INHERIT)
+        : new SandboxIo(stdin, pumps.get(0).redirect(), pumps.get(1).redirect());
     try {
       return runAgent(env, entry, io);
     } finally {

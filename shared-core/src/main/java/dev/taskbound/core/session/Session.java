@@ -154,6 +154,7 @@ public final class Session implements AutoCloseable {
           .map(location -> OrgCeiling.read(location, spec.credentialSources(), spec.repositoryCeiling(),
               spec.sessionRoot()));
       policy = resolvePolicy(spec, org);
+      CooperativeExposure.check(policy.backend(), spec.hostEnvironment());
       confinement = PolicyConfinement.of(policy, spec.workDir(), spec.hostEnvironment(), spec.policyFiles(),
           spec.sessionRoot(), spec.runtimeRoot(), java.nio.file.Path.of("/etc/passwd"));
       // Policy and host configuration must agree before anything exists (exit 122 otherwise).

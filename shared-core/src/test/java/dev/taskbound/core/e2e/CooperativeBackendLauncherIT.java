@@ -2,7 +2,9 @@ package dev.taskbound.core.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.taskbound.core.broker.TestKeys;
+import dev.taskbound.core.broker.github.GithubStubs;
 import dev.taskbound.core.testing.CliProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -21,34 +24,37 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(180)
 class CooperativeBackendLauncherIT {
   private static final Duration WAIT = Duration.ofSeconds(120);
-  private static final String JWT = "eyJhbGciOiJSUzI1NiJ9.host-ci-jwt.signature";
-
   @TempDir Path work;
+  @RegisterExtension final CredentialApis apis = new CredentialApis();
 
   @Test
-  void theProxyBackendIsRefusedWhileTheVaultJwtAndAppKeyFileAreInTaskboundsEnvironment() throws Exception {
-    // Given: a cooperative policy, and the host's Vault JWT and App key file in the environment.
+  void theProxyBackendIsRefusedWhileTheAppKeyFileIsInTaskboundsEnvironmentBeforeAnyTokenIsMinted() throws Exception {
+    // Given: a cooperative policy that grants a GitHub token, and the host's App key file in the
+    // environment (the GitHub API a loopback stand-in).
+    WireMockServer github = apis.github();
+    GithubStubs.stubApp(github);
+    Path policy = apis.writeTask(work.resolve("coop-github.yml"), "");
+    Files.writeString(policy, Files.readString(policy)
+        .replace("backends: [netns]", "backends: [proxy]\n    enforcement: cooperative"));
     Path key = Files.writeString(work.resolve("app-key.pem"), TestKeys.pkcs1Pem(TestKeys.rsa()));
     Map<String, String> env = home();
-    env.put("TASKBOUND_VAULT_ADDR", "http://127.0.0.1:9");
-    env.put("TASKBOUND_VAULT_AUTH", "jwt");
-    env.put("TASKBOUND_VAULT_JWT_ROLE", "ci");
-    env.put("TASKBOUND_VAULT_JWT", JWT);
-    env.put("TASKBOUND_GITHUB_APP_ID", "1");
+    env.put("TASKBOUND_GITHUB_APP_ID", GithubStubs.APP_ID);
     env.put("TASKBOUND_GITHUB_APP_KEY_FILE", key.toString());
+    env.put("TASKBOUND_GITHUB_API_URL", github.baseUrl());
     Path marker = work.resolve("agent-ran");
 
     // When: the run asks for it.
     try (CliProcess run = CliProcess.startLauncher(work, env, "run", "--task", "COOP-1", "--policy",
-        cooperativePolicy().toString(), "--", "touch", marker.toString())) {
+        policy.toString(), "--", "touch", marker.toString())) {
 
-      // Then: one line naming the variables and the alternatives, exit 121, no agent, no session.
+      // Then: one line naming the variable and the alternatives, exit 121, no token, no agent, no session.
       assertThat(run.waitFor(WAIT)).as(run.stderr()).isEqualTo(121);
       assertThat(run.stderr()).isEqualTo("taskbound: error: the proxy backend (enforcement: cooperative) runs the"
-          + " agent as Taskbound's own user, which can read Taskbound's environment, and TASKBOUND_GITHUB_APP_KEY_FILE,"
-          + " TASKBOUND_VAULT_JWT are set there; accepted: the netns or container backend, or credentials issued"
+          + " agent as Taskbound's own user, which can read Taskbound's environment, and TASKBOUND_GITHUB_APP_KEY_FILE"
+          + " is set there; accepted: the netns or container backend, or credentials issued"
           + " elsewhere ('taskbound credentials issue') and passed with --credentials-handoff, with these variables unset");
     }
+    assertThat(github.getAllServeEvents()).as("no GitHub request").isEmpty();
     assertThat(marker).doesNotExist();
     assertThat(work.resolve("home/sessions")).satisfiesAnyOf(
         p -> assertThat(p).doesNotExist(), p -> assertThat(p).isEmptyDirectory());

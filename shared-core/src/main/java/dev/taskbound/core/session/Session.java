@@ -154,6 +154,7 @@ public final class Session implements AutoCloseable {
           .map(location -> OrgCeiling.read(location, spec.credentialSources(), spec.repositoryCeiling(),
               spec.sessionRoot()));
       policy = resolvePolicy(spec, org);
+      CooperativeExposure.check(policy.backend(), spec.hostEnvironment());
       confinement = PolicyConfinement.of(policy, spec.workDir(), spec.hostEnvironment(), spec.policyFiles(),
           spec.sessionRoot(), spec.runtimeRoot(), java.nio.file.Path.of("/etc/passwd"));
       // Policy and host configuration must agree before anything exists (exit 122 otherwise).
@@ -458,9 +459,14 @@ public final class Session implements AutoCloseable {
         RegistryFiles.withoutCredentialVariables(spec.hostEnvironment(), policy.registries()), sessionVariables(),
         policy.confinement().envPass());
     List<MaskingPump> pumps = credentials.needsMasking() ? startPumps() : List.of();
+    // A hand-off read from stdin (--credentials-handoff - < FILE) leaves that file as the host's fd 0:
+    // inherited, the agent could seek back to 0 (or reopen /proc/self/fd/0) and read the real token.
+    java.lang.ProcessBuilder.Redirect stdin = spec.credentialHandoffInput().isPresent()
+        ? java.lang.ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))
+        : java.lang.ProcessBuilder.Redirect.INHERIT;
     SandboxIo io = pumps.isEmpty()
-        ? SandboxIo.INHERIT
-        : new SandboxIo(java.lang.ProcessBuilder.Redirect.INHERIT, pumps.get(0).redirect(), pumps.get(1).redirect());
+        ? new SandboxIo(stdin, java.lang.ProcessBuilder.Redirect.INHERIT, java.lang.ProcessBuilder.Redirect.INHERIT)
+        : new SandboxIo(stdin, pumps.get(0).redirect(), pumps.get(1).redirect());
     try {
       return runAgent(env, entry, io);
     } finally {

@@ -358,15 +358,44 @@ class CredentialHandoffLauncherIT {
         .startsWith("pipe:");
     String api = "http://api.github.test:" + github.port() + "/installation/repositories";
     try (CliProcess exec = taskbound(agentEnv(), "session", "exec", "--session", handle, "--", "sh", "-c",
-        "curl -sS --max-time 10 -H \"Authorization: token $GH_TOKEN\" " + api + "; echo")) {
+        "curl -sS --max-time 10 -H \"Authorization: token $GH_TOKEN\" " + api + "; echo;"
+            + " printf 'fd0=%s\\n' \"$(readlink /proc/self/fd/0)\"")) {
       assertThat(exec.waitFor(WAIT)).as(exec.stderr()).isZero();
-      assertThat(exec.stdout()).contains("\"full_name\":\"acme/app\"");
+      // the command's input is never the stream the hand-off came from
+      assertThat(exec.stdout()).contains("\"full_name\":\"acme/app\"").contains("fd0=/dev/null");
     }
     try (CliProcess end = taskbound(agentEnv(), "session", "end", "--session", handle)) {
       assertThat(end.waitFor(WAIT)).as(end.stderr()).isZero();
     }
     assertThat(githubRequests()).endsWith("GET /installation/repositories token", "DELETE /installation/token token");
     assertThat(FileGrep.filesContaining(HANDOFF_MARKER, work)).isEmpty();
+  }
+
+  @Test
+  void aHandoffRedirectedFromAFileIntoRunIsNotTheAgentsStandardInputSoSeekingBackReadsNothing() throws Exception {
+    // Given: the hand-off as a file on the run's standard input, as the error message documents
+    // (--credentials-handoff - < FILE): the host's fd 0 is that file, seekable.
+    Path policy = policy("contents: read");
+    Path file = issuer.resolve("IT-66-stdin.json");
+    Files.write(file, issue("IT-66", policy));
+    String agent = String.join("\n",
+        "printf 'fd0=%s\\n' \"$(readlink /proc/self/fd/0)\"",
+        "perl -e 'seek(STDIN, 0, 0); local $/; my $d = <STDIN>; $d = q() unless defined $d;"
+            + " printf qq(seek-bytes=%d marker=%d\\n), length($d), ($d =~ /taskbound-credential-handoff/ ? 1 : 0)'",
+        "printf 'token-set=%s\\n' \"${GH_TOKEN:+yes}\"",
+        "");
+
+    // When: the agent seeks its standard input back to 0 and reads it all.
+    try (CliProcess run = CliProcess.startLauncher(work, agentEnv(), ProcessBuilder.Redirect.from(file.toFile()),
+        "run", "--task", "IT-66", "--sandbox", "netns", "--policy", policy.toString(), "--credentials-handoff", "-",
+        "--out", work.resolve("evidence").toString(), "--", "sh", "-c", agent)) {
+      assertThat(run.waitFor(WAIT)).as(run.stderr()).isZero();
+
+      // Then: its standard input is /dev/null, not the hand-off: no byte of it, while the session ran with it.
+      assertThat(run.stdout()).contains("token-set=yes").contains("fd0=/dev/null")
+          .contains("seek-bytes=0 marker=0").doesNotContain(file.toString());
+    }
+    assertThat(githubRequests()).last().isEqualTo("DELETE /installation/token token");
   }
 
   @Test

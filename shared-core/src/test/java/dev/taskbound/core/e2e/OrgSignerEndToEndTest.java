@@ -9,14 +9,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.taskbound.core.broker.vault.TransitStub;
 import dev.taskbound.core.broker.vault.VaultStubs;
-import dev.taskbound.core.cli.TaskboundCli;
 import dev.taskbound.core.testing.CliProcess;
 import dev.taskbound.core.testing.RunArtifacts;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -75,8 +72,7 @@ class OrgSignerEndToEndTest {
 
   private Path task() throws Exception {
     return Files.writeString(work.resolve("task.yml"), String.join("\n",
-        "apiVersion: taskbound.dev/v1", "kind: Task", "spec:", "  ttl: 10m", "  sandbox:", "    backends: [proxy]",
-        "    enforcement: cooperative", ""));
+        "apiVersion: taskbound.dev/v1", "kind: Task", "spec:", "  ttl: 10m", "  sandbox:", "    backends: [netns]", ""));
   }
 
   private Map<String, String> env(String vaultAddress) throws Exception {
@@ -92,11 +88,15 @@ class OrgSignerEndToEndTest {
 
   private record Run(int status, String out, String err) {}
 
-  private Run taskbound(Map<String, String> env, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int status = TaskboundCli.execute(args, new PrintWriter(out), new PrintWriter(err), env);
-    return new Run(status, out.toString(), err.toString());
+  /**
+   * A CLI process in {@code work} (the agent's workspace, owned by the agent's user): the netns backend,
+   * since the cooperative proxy backend is refused while the Vault token is in Taskbound's environment.
+   */
+  private Run taskbound(Map<String, String> env, String... args) throws Exception {
+    try (CliProcess p = CliProcess.start(work, env, args)) {
+      int status = p.waitFor(WAIT);
+      return new Run(status, p.stdout(), p.stderr());
+    }
   }
 
   @Test

@@ -55,6 +55,15 @@ public final class CliProcess implements AutoCloseable {
    * {@code XDG_CACHE_HOME}.
    */
   public static CliProcess startLauncher(Path workDir, Map<String, String> env, String... args) throws IOException {
+    return startLauncher(workDir, env, ProcessBuilder.Redirect.PIPE, args);
+  }
+
+  /**
+   * As {@link #startLauncher(Path, Map, String...)}, with standard input from {@code stdin} (a file:
+   * {@code taskbound ... < FILE}, as a shell redirects it).
+   */
+  public static CliProcess startLauncher(Path workDir, Map<String, String> env, ProcessBuilder.Redirect stdin,
+      String... args) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(launcher().toString());
     command.addAll(List.of(args));
@@ -63,7 +72,7 @@ public final class CliProcess implements AutoCloseable {
     pb.environment().put("TASKBOUND_JAR", shadedJar().toString());
     pb.environment().put("XDG_CACHE_HOME", workDir.resolve("cache").toString());
     pb.environment().putAll(env);
-    return new CliProcess(pb.start());
+    return new CliProcess(pb.redirectInput(stdin).start());
   }
 
   /**

@@ -55,6 +55,23 @@ record GithubApiPaths(String host, String rest, String graphql, String uploads) 
     return Optional.of(new GithubApiPaths(host, path, path + "/graphql", ""));
   }
 
+  /** Whether {@code path} is GitHub's {@code /graphql} spelled otherwise ({@code /graphql.json}, {@code /graphql/x}). */
+  static boolean isGraphqlVariant(String path) {
+    String lower = path.toLowerCase(Locale.ROOT);
+    return lower.equals("/graphql") || lower.startsWith("/graphql/") || lower.startsWith("/graphql.");
+  }
+
+  /**
+   * Whether {@code path} is under the host's API root ({@code /api} for an {@code /api/v3} REST
+   * prefix; everything for an API at the root), where a write no entry names is a GitHub API write.
+   * Git's own paths ({@code /owner/repo.git/git-upload-pack}) are not under it.
+   */
+  boolean underApi(String path) {
+    String lower = path.toLowerCase(Locale.ROOT);
+    String root = graphql.substring(0, graphql.length() - "/graphql".length());
+    return root.isEmpty() || lower.equals(root) || lower.startsWith(root + "/");
+  }
+
   /**
    * The host and path a request on the Enterprise host is matched as: an {@code api.github.com} path
    * for REST and GraphQL, an {@code uploads.github.com} path for uploads, else itself.
@@ -63,8 +80,8 @@ record GithubApiPaths(String host, String rest, String graphql, String uploads) 
    */
   Matched asGithub(String path) {
     String lower = path.toLowerCase(Locale.ROOT); // literal segments match in any case: so do the prefixes
-    if (lower.equals(graphql)) {
-      return new Matched(API_HOST, "/graphql", path.substring(0, path.length() - "/graphql".length()));
+    if (lower.equals(graphql) || lower.startsWith(graphql + "/") || lower.startsWith(graphql + ".")) {
+      return new Matched(API_HOST, "/graphql", path.substring(0, graphql.length() - "/graphql".length()));
     }
     if (!uploads.isEmpty() && lower.startsWith(uploads + "/")) {
       return new Matched(UPLOADS_HOST, path.substring(uploads.length()), path.substring(0, uploads.length()));

@@ -142,14 +142,17 @@ final class InspectedConnection implements Runnable {
     ChunkedBody chunked = PlainRequest.checkEarlyBody(head, length);
     boolean isChunked = length == Long.MAX_VALUE;
     String rawPath = head.target().indexOf('?') < 0 ? head.target() : head.target().substring(0, head.target().indexOf('?'));
+    RequestActions.Match match;
     try {
       RequestActions.normalised(rawPath);
+      match = actions.match(decision.host(), head.method(), head.target());
     } catch (IllegalArgumentException e) {
       // a spelling the table may not see as the server does: refused rather than guessed (fail closed)
-      throw new ProxyRequestException(403, "request path '" + RequestHead.printable(rawPath) + "' has " + e.getMessage()
-          + "; accepted: a path without //, . or .. segments and with well-formed % escapes", GatewayEvents.MALFORMED);
+      throw new ProxyRequestException(403, "request '" + RequestHead.printable(head.method()) + " " + RequestHead.printable(rawPath)
+          + "' has " + e.getMessage() + "; accepted: an upper-case method, a path without //, . or .. segments,"
+          + " without ; (raw or %3B), with well-formed % escapes and no %2F that changes what the request is",
+          GatewayEvents.MALFORMED);
     }
-    RequestActions.Match match = actions.match(decision.host(), head.method(), head.target());
     ByteArrayOutputStream prefix = new ByteArrayOutputStream();
     ByteBuffer rest = head.rest();
     byte[] early = new byte[rest.remaining()];

@@ -107,27 +107,73 @@ final class RequestActions {
    * @param host the canonical host
    * @param method the request method
    * @param target the origin-form request target ({@code /path?query})
+   * @throws IllegalArgumentException naming what is wrong: a method that is not upper-case, a path
+   *     {@link #normalised} refuses, or a {@code %2F} whose two readings name different actions
    */
   Match match(String host, String method, String target) {
+    if (!UPPER_CASE_METHOD.matcher(method).matches()) {
+      // entries name POST, PUT, ...; a server that reads "post" as POST would get an unjudged write
+      throw new IllegalArgumentException("a method that is not an upper-case token");
+    }
     int q = target.indexOf('?');
     String full = normalised(q < 0 ? target : target.substring(0, q));
-    GithubApiPaths.Matched as = enterprise.filter(g -> g.host().equals(host)).map(g -> g.asGithub(full))
-        .orElse(new GithubApiPaths.Matched(host, full, ""));
+    String query = q < 0 ? "" : target.substring(q + 1);
+    Match kept = matchNormalised(host, method, full, query);
+    if (!full.toLowerCase(java.util.Locale.ROOT).contains("%2f")) {
+      return kept;
+    }
+    // A server may read %2F as / (then /api%2Fv3/... is the Enterprise REST API): both readings are
+    // judged; one that names an action wins over one that names none, two different names are refused.
+    Match split = matchNormalised(host, method, normalised(full.replaceAll("(?i)%2f", "/")), query);
+    if (kept.action().equals(split.action()) || split.action().equals(UNNAMED)) {
+      return kept;
+    }
+    if (kept.action().equals(UNNAMED)) {
+      return split;
+    }
+    throw new IllegalArgumentException("an encoded / (%2F) that makes it " + kept.action() + " or " + split.action());
+  }
+
+  private Match matchNormalised(String host, String method, String full, String query) {
+    // A trailing / names the same entry: /api/graphql/ is /api/graphql, .../git-receive-pack/ is a push.
+    String bare = withoutTrailingSlash(full);
+    Optional<GithubApiPaths> ghe = enterprise.filter(g -> g.host().equals(host));
+    GithubApiPaths.Matched as = ghe.map(g -> g.asGithub(bare)).orElse(new GithubApiPaths.Matched(host, bare, ""));
     String path = as.path().isEmpty() ? "/" : as.path();
+    if (as.host().equals(GithubApiPaths.API_HOST) && GithubApiPaths.isGraphqlVariant(path)) {
+      path = "/graphql"; // /graphql.json, /graphql/x: GraphQL, judged by its document
+    }
     String[] segments = path.substring(1).split("/", -1);
     for (Entry e : entries) {
       if (!e.appliesTo(as.host(), method)) {
         continue;
       }
       Map<String, String> vars = new java.util.HashMap<>();
-      if (matches(e.path().substring(1).split("/", -1), 0, segments, 0, vars)) {
+      if (matches(withoutTrailingSlash(e.path()).substring(1).split("/", -1), 0, segments, 0, vars)) {
         String t = e.target();
         String pathTarget = t.startsWith("{") && t.endsWith("}") ? vars.getOrDefault(t.substring(1, t.length() - 1), "")
             : t.equals("ref") ? refOf(path) : "";
         return new Match(Optional.of(e), as.prefix() + e.path(), e.action(), pathTarget);
       }
     }
-    return new Match(Optional.empty(), withoutQueryValues(full, q < 0 ? "" : target.substring(q + 1)), UNNAMED, "");
+    String template = withoutQueryValues(full, query);
+    if (ghe.isPresent() && WRITES.contains(method) && ghe.get().underApi(bare)) {
+      // the Enterprise host's API paths the table does not name (/api/v3, /api/uploads, ...): judged, not relayed
+      return new Match(Optional.empty(), template, GITHUB_API_WRITE, "");
+    }
+    return new Match(Optional.empty(), template, UNNAMED, "");
+  }
+
+  /** The methods the table can name: upper-case tokens (RFC 9110: methods are case-sensitive). */
+  private static final java.util.regex.Pattern UPPER_CASE_METHOD = java.util.regex.Pattern.compile("[A-Z][A-Z_-]*");
+
+  /** The action of a write to the GitHub API that no entry names. */
+  static final String GITHUB_API_WRITE = "github.api.write";
+
+  private static final java.util.Set<String> WRITES = java.util.Set.of("POST", "PUT", "PATCH", "DELETE");
+
+  private static String withoutTrailingSlash(String path) {
+    return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
   }
 
   /** The ref an API path names: from its {@code /git/refs/} on, without {@code /git/}. */
@@ -143,7 +189,8 @@ final class RequestActions {
    * server), so {@code git%2Dreceive-pack} is {@code git-receive-pack}; other escapes stay.
    *
    * @throws IllegalArgumentException naming what is wrong when the path has an empty segment, a dot
-   *     segment or a malformed escape: the gateway refuses it rather than guess what the server reads
+   *     segment, a {@code ;} (raw or {@code %3B}) or a malformed escape: the gateway refuses it rather
+   *     than guess what the server reads
    */
   static String normalised(String path) {
     StringBuilder sb = new StringBuilder(path.length());
@@ -165,6 +212,11 @@ final class RequestActions {
       }
     }
     String decoded = sb.toString();
+    String lower = decoded.toLowerCase(java.util.Locale.ROOT);
+    if (decoded.indexOf(';') >= 0 || lower.contains("%3b")) {
+      // a path parameter (;jsessionid=x): servers differ on whether it is part of the segment
+      throw new IllegalArgumentException("a ';' (a path parameter, raw or %3B)");
+    }
     String[] segments = decoded.substring(1).split("/", -1);
     for (int i = 0; i < segments.length; i++) {
       String s = segments[i];

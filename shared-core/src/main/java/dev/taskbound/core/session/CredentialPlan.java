@@ -36,19 +36,33 @@ final class CredentialPlan {
   private final EffectivePolicy policy;
   /** Credentials another host issued for this session, instead of this host's brokers. */
   private final Optional<HandedOffBroker> handedOff;
+  /** Where the GitHub token is used: the App source's API, or this host's for handed-off credentials. */
+  private final Optional<java.net.URI> githubApi;
 
-  private CredentialPlan(EffectivePolicy policy, Optional<GithubBroker> github, Optional<VaultBroker> vault) {
+  private CredentialPlan(EffectivePolicy policy, Optional<GithubBroker> github, Optional<VaultBroker> vault,
+      Optional<java.net.URI> githubApi) {
     this.policy = policy;
     this.github = github;
     this.vault = vault;
     this.handedOff = Optional.empty();
+    this.githubApi = githubApi;
   }
 
-  private CredentialPlan(EffectivePolicy policy, HandedOffBroker handedOff) {
+  private CredentialPlan(EffectivePolicy policy, HandedOffBroker handedOff, java.net.URI githubApi) {
     this.policy = policy;
     this.github = Optional.empty();
     this.vault = Optional.empty();
     this.handedOff = Optional.of(handedOff);
+    this.githubApi = Optional.of(githubApi);
+  }
+
+  /**
+   * The GitHub API the session's token is used at (App source or hand-off alike), for the action
+   * table's GitHub Enterprise entries and the token's placeholder hosts; empty when this host has no
+   * GitHub source.
+   */
+  Optional<java.net.URI> githubApi() {
+    return githubApi;
   }
 
   /**
@@ -58,7 +72,8 @@ final class CredentialPlan {
    *     permission)
    */
   static CredentialPlan of(EffectivePolicy policy, CredentialSources sources, Clock clock) {
-    return new CredentialPlan(policy, github(policy, sources), vault(policy, sources, clock));
+    return new CredentialPlan(policy, github(policy, sources), vault(policy, sources, clock),
+        sources.github().map(CredentialSources.GithubApp::apiUrl));
   }
 
   /**
@@ -83,7 +98,18 @@ final class CredentialPlan {
             + "; accepted: the same TASKBOUND_GITHUB_API_URL on both hosts (default " + GithubAppConfig.GITHUB_COM + ")");
       }
     }
-    CredentialPlan plan = new CredentialPlan(policy, new HandedOffBroker(handoff, githubApi));
+    java.net.URI api;
+    try {
+      api = new java.net.URI(githubApi.strip());
+    } catch (java.net.URISyntaxException e) {
+      throw mismatch("handoff", "TASKBOUND_GITHUB_API_URL " + dev.taskbound.core.SafeText.quoted(githubApi)
+          + " is not a URL; accepted: https://api.github.com or a GitHub Enterprise https://host/api/v3");
+    }
+    if (api.getHost() == null) {
+      throw mismatch("handoff", "TASKBOUND_GITHUB_API_URL " + dev.taskbound.core.SafeText.quoted(githubApi)
+          + " names no host; accepted: https://api.github.com or a GitHub Enterprise https://host/api/v3");
+    }
+    CredentialPlan plan = new CredentialPlan(policy, new HandedOffBroker(handoff, githubApi), api);
     java.util.Set<String> expected = new java.util.TreeSet<>(plan.grantedNames());
     java.util.Set<String> given = new java.util.TreeSet<>();
     com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();

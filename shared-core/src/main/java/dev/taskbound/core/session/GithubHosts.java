@@ -38,17 +38,17 @@ final class GithubHosts {
    *
    * @throws SessionException (exit 120) naming the host that is not inspected
    */
-  static void checkRegulated(EffectivePolicy policy, CredentialSources sources) {
-    if (!policy.hooks().regulated() || policy.permissions().isEmpty() || sources.github().isEmpty()) {
+  static void checkRegulated(EffectivePolicy policy, java.util.Optional<URI> githubApi) {
+    if (!policy.hooks().regulated() || policy.permissions().isEmpty() || githubApi.isEmpty()) {
       return;
     }
-    Set<String> missing = new TreeSet<>(of(sources.github().get().apiUrl()));
+    Set<String> missing = new TreeSet<>(of(githubApi.get()));
     missing.remove("uploads.github.com");
     missing.removeAll(policy.inspect());
     if (!missing.isEmpty()) {
       throw new SessionException("regulated: true requires inspection of every host the GitHub token is used on;"
           + " egress.inspect lacks " + String.join(", ", missing) + " (TASKBOUND_GITHUB_API_URL "
-          + sources.github().get().apiUrl() + "); accepted: add it to spec.egress.inspect", ExitCodes.POLICY);
+          + githubApi.get() + "); accepted: add it to spec.egress.inspect", ExitCodes.POLICY);
     }
   }
 }

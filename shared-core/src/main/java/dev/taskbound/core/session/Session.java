@@ -162,7 +162,7 @@ public final class Session implements AutoCloseable {
           ? CredentialPlan.handedOff(policy, handoff.get(), spec.credentialSources(),
               CredentialPlan.hostGithubApi(spec.hostEnvironment()))
           : CredentialPlan.of(policy, spec.credentialSources(), spec.clock());
-      GithubHosts.checkRegulated(policy, spec.credentialSources());
+      GithubHosts.checkRegulated(policy, plan.githubApi());
       registries = RegistryFiles.resolve(policy.registries(), spec.hostEnvironment());
       modelKeys = ModelKeys.resolve(policy.registries(), policy.inspect(), spec.hostEnvironment());
     } catch (TaskboundException e) {
@@ -299,10 +299,11 @@ public final class Session implements AutoCloseable {
       Map<java.nio.file.Path, java.nio.file.Path> withBundle = new LinkedHashMap<>(placed);
       withBundle.putAll(inspecting.placed()); // the system trust path inside: system CAs + the session CA
       placed = Map.copyOf(withBundle);
+      // App source or hand-off alike: the token's API names the Enterprise host's actions and placeholders.
       credentials.injectInto(inspecting.credentials(), inspecting.inspection().hosts(),
-          spec.credentialSources().github().map(g -> GithubHosts.placeholderHosts(g.apiUrl())).orElse(SessionCredentials.GITHUB_HOSTS));
-      gatewayConfig = gatewayConfig.withInspection(spec.credentialSources().github()
-          .map(g -> inspecting.inspection().withGithubApi(g.apiUrl())).orElse(inspecting.inspection()));
+          credentials.githubApi().map(GithubHosts::placeholderHosts).orElse(SessionCredentials.GITHUB_HOSTS));
+      gatewayConfig = gatewayConfig.withInspection(credentials.githubApi()
+          .map(api -> inspecting.inspection().withGithubApi(api)).orElse(inspecting.inspection()));
     }
     live.gateway = Gateway.start(gatewayConfig);
     // Fail closed, loudly: a gateway that dies mid-run cuts the agent off, and the run fails.

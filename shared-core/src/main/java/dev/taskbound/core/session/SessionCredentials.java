@@ -182,6 +182,11 @@ final class SessionCredentials {
     this.githubHosts = java.util.Set.copyOf(githubHosts);
   }
 
+  /** The GitHub API the token is used at (App source or hand-off); empty without a GitHub source. */
+  java.util.Optional<java.net.URI> githubApi() {
+    return plan.githubApi();
+  }
+
   /** The hosts the GitHub token is used on (github.com's, or a GitHub Enterprise host). */
   private java.util.Set<String> githubHosts = GITHUB_HOSTS;
 

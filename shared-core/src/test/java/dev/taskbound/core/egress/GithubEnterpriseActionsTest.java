@@ -88,6 +88,37 @@ class GithubEnterpriseActionsTest {
     assertThat(GHE.match("ghe.example", "GET", "/o/r.git/info/refs").action()).isEqualTo(RequestActions.UNNAMED);
   }
 
+  /** Attack review (MEDIUM-4): the spellings that were relayed unjudged as http.request. */
+  @ParameterizedTest(name = "{0} {1} is {2}")
+  @CsvSource({
+      "POST, /api/graphql/, github.graphql",
+      "POST, /api/GraphQL/, github.graphql",
+      "POST, /api/graphql.json, github.graphql",
+      "POST, /api/v3/graphql, github.graphql",
+      "POST, /api%2Fv3/repos/o/r/pulls, github.pr.create",
+      "PATCH, /api%2fv3/repos/o/r/git/refs/heads/main, git.push",
+      "PATCH, /api/v3, github.api.write",
+      "POST, /api/v3/, github.api.write",
+      "POST, /api/uploads, github.api.write",
+      "DELETE, /api/v4/repos/o/r, github.api.write",
+      "PUT, /api, github.api.write",
+      "POST, /o/r.git/git-upload-pack, http.request",
+      "GET, /api/v3, http.request",
+  })
+  void aSpellingOnTheEnterpriseHostIsJudgedNeverRelayedUnnamed(String method, String path, String action) {
+    assertThat(GHE.match("ghe.example", method, path).action()).isEqualTo(action);
+  }
+
+  @Test
+  void pathParametersAndLowerCaseMethodsOnTheEnterpriseHostAreRefused() {
+    for (String[] c : new String[][] {{"POST", "/api/v3;x/repos/o/r/pulls"}, {"POST", "/api;x/graphql"},
+        {"PATCH", "/api/v3/repos/o/r/git/refs/heads/main;x"}, {"POST", "/api/v3%3Bx/repos/o/r/pulls"},
+        {"post", "/api/v3/repos/o/r/pulls"}, {"POST", "/api/v3%2Frepos/o/r/pulls"}, {"delete", "/api/v3/repos/o/r"}}) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> GHE.match("ghe.example", c[0], c[1]))
+          .as(c[0] + " " + c[1]).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
   @Test
   void anotherHostIsNotMappedNorIsGithubComsOwnApiUrl() {
     assertThat(GHE.match("other.example", "PATCH", "/api/v3/repos/o/r/git/refs/heads/main").action())

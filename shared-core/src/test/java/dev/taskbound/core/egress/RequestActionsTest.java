@@ -81,6 +81,62 @@ class RequestActionsTest {
     assertThat(RequestActions.normalised("/repos/o/r/")).isEqualTo("/repos/o/r/");
   }
 
+  /** Attack review (MEDIUM-4): path parameters, raw or encoded, are refused on every inspected host. */
+  @Test
+  void aSemicolonInThePathRawOrEncodedIsRefused() {
+    for (String p : new String[] {"/acme/app.git/git-receive-pack;jsessionid=x", "/acme/app.git;x/git-receive-pack",
+        "/acme/app.git/git-receive-pack%3Bx", "/acme/app.git/git-receive-pack%3bx"}) {
+      assertThatThrownBy(() -> TABLE.match("git.example.org", "POST", p)).as(p)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("';'");
+    }
+    assertThatThrownBy(() -> named("PATCH", "/repos/o/r/git/refs/heads/main;x")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aMethodThatIsNotAnUpperCaseTokenIsRefused() {
+    for (String m : new String[] {"post", "Post", "pAtCh", "delete"}) {
+      assertThatThrownBy(() -> named(m, "/repos/o/r/pulls")).as(m)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("upper-case");
+      assertThatThrownBy(() -> TABLE.match("git.example.org", m, "/acme/app.git/git-receive-pack")).as(m)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+    assertThat(named("PROPFIND", "/repos/o/r").strip()).isEqualTo(RequestActions.UNNAMED);
+  }
+
+  @Test
+  void aTrailingSlashNamesTheSameEntry() {
+    assertThat(TABLE.match("git.example.org", "POST", "/acme/app.git/git-receive-pack/").needsReceivePack()).isTrue();
+    assertThat(TABLE.match("api.github.com", "POST", "/graphql/").needsGraphql()).isTrue();
+    assertThat(named("PATCH", "/repos/o/r/git/refs/heads/main/")).startsWith("git.push refs/heads/main");
+    assertThat(named("POST", "/repos/o/r/pulls/").strip()).isEqualTo("github.pr.create");
+    assertThat(TABLE.match("upload.pypi.org", "POST", "/legacy/").action()).isEqualTo("package.publish");
+    assertThat(TABLE.match("upload.pypi.org", "POST", "/legacy").action()).isEqualTo("package.publish");
+  }
+
+  @Test
+  void graphqlSpelledOtherwiseIsStillGraphql() {
+    for (String p : new String[] {"/graphql/", "/graphql.json", "/GraphQL/", "/graphql/x"}) {
+      RequestActions.Match g = TABLE.match("api.github.com", "POST", p);
+      assertThat(g.action()).as(p).isEqualTo("github.graphql");
+      assertThat(g.needsGraphql()).as(p).isTrue();
+    }
+  }
+
+  @Test
+  void anEncodedSlashIsJudgedAsEitherReadingAndRefusedWhenTheReadingsNameDifferentActions() {
+    // an npm scope keeps its %2F: the publish is named either way
+    assertThat(TABLE.match("registry.npmjs.org", "PUT", "/@scope%2fname").action()).isEqualTo("package.publish");
+    // a server that reads %2F as / sees a push
+    assertThat(TABLE.match("git.example.org", "POST", "/acme/app.git%2Fgit-receive-pack").needsReceivePack()).isTrue();
+    // two readings, two different names (the API's catch-all write, a merge): refused
+    assertThatThrownBy(() -> named("PUT", "/repos/o/r/pulls/7%2Fmerge")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("%2F");
+    assertThatThrownBy(() -> named("POST", "/repos/o/r%2Fpulls")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("%2F");
+    assertThatThrownBy(() -> TABLE.match("git.example.org", "POST", "/a%2F..%2Fb/git-receive-pack"))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
   @Test
   void aGraphqlBodyIsAQueryOnlyWhenItCanBeReadAsOneWithoutAMutation() throws Exception {
     ObjectMapper json = new ObjectMapper();

@@ -35,7 +35,8 @@ final class ApprovalHints {
     String target = p.request().target();
     String session = SafeText.whole(handle.toString());
     return "taskbound: " + SafeText.whole(p.id()) + " waits for approval: " + SafeText.whole(p.request().action())
-        + (target.isEmpty() ? "" : " '" + SafeText.whole(target) + "'") + " (rule " + SafeText.whole(p.request().rule())
+        + (target.isEmpty() ? "" : " '" + SafeText.whole(target) + "'")
+        + dev.taskbound.core.session.ApprovalClient.Waiting.requestLine(p.request().links()) + " (rule " + SafeText.whole(p.request().rule())
         + ", expires " + p.expiresAt() + "); check and answer from another shell, never this one: taskbound approvals --session "
         + session + ", then taskbound approve|deny --session " + session + " " + SafeText.whole(p.id());
   }

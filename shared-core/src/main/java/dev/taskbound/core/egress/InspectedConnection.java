@@ -181,9 +181,13 @@ final class InspectedConnection implements Runnable {
     } else {
       named.add(new RequestGate.RequestAction(match.action(), match.pathTarget()));
     }
+    String query = head.target().indexOf('?') < 0 ? "" : head.target().substring(head.target().indexOf('?') + 1);
+    RequestGate.RequestLine line = new RequestGate.RequestLine(head.method(), decision.host(), rawPath, match.template(),
+        query.isEmpty() ? "" : sha256(query.getBytes(StandardCharsets.ISO_8859_1)),
+        commands == null && (match.bodyField().isPresent() || match.needsGraphql()) ? bodyDigest(prefix, isChunked, length, chunked) : "");
     List<RequestGate.Verdict> verdicts = new ArrayList<>();
     for (RequestGate.RequestAction a : named) {
-      verdicts.add(inspection.gate().decide(a));
+      verdicts.add(inspection.gate().decide(a, line));
     }
     RequestGate.Verdict verdict = strictest(verdicts);
     if (!verdict.allowed()) {
@@ -296,6 +300,27 @@ final class InspectedConnection implements Runnable {
    * Reads the body until its ref-update commands are complete; what was read stays in {@code prefix}.
    * A body of one flush-pkt (git's probe before a large push) has no commands.
    */
+  /**
+   * The digest of the body read whole (de-chunked) to find the target; {@code "unread"} when it was
+   * larger than the gateway reads (its target is then {@code ""}).
+   */
+  private static String bodyDigest(ByteArrayOutputStream prefix, boolean isChunked, long length, ChunkedBody chunked) {
+    boolean whole = isChunked ? chunked != null && chunked.complete() : prefix.size() == length;
+    if (!whole) {
+      return "unread";
+    }
+    byte[] raw = prefix.toByteArray();
+    return sha256(isChunked ? Dechunk.prefix(raw) : raw);
+  }
+
+  private static String sha256(byte[] bytes) {
+    try {
+      return "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
   private ReceivePack.Commands readCommands(ByteArrayOutputStream prefix, boolean isChunked, long length,
       ChunkedBody chunked) throws IOException, ProxyRequestException {
     byte[] buf = new byte[8192];

@@ -43,6 +43,46 @@ public interface RequestGate {
   }
 
   /**
+   * The request an action comes from, as a person asked to approve it is shown it and the approval
+   * request is told apart by (docs/gate.md, "Approvals"): two different requests are never one
+   * approval. Never a header value, a query value or a body: those only as digests.
+   *
+   * @param method the request method
+   * @param host the canonical host
+   * @param path the concrete path as sent, without its query
+   * @param pathTemplate the path with its variable segments named, as {@link InspectedRequest} records it
+   * @param querySha256 {@code sha256:<hex>} of the query, {@code ""} for none
+   * @param bodySha256 {@code sha256:<hex>} of the (de-chunked) body when the gateway read it whole to
+   *     find the target (a JSON field, a GraphQL operation), {@code ""} when it did not read it
+   */
+  record RequestLine(String method, String host, String path, String pathTemplate, String querySha256, String bodySha256) {
+    public RequestLine {
+      Objects.requireNonNull(method, "method");
+      Objects.requireNonNull(host, "host");
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(pathTemplate, "pathTemplate");
+      Objects.requireNonNull(querySha256, "querySha256");
+      Objects.requireNonNull(bodySha256, "bodySha256");
+    }
+
+    /** The fields an approval request carries: {@code method}, {@code host}, {@code path}, {@code path_template}, digests. */
+    public java.util.Map<String, String> fields() {
+      java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+      m.put("method", method);
+      m.put("host", host);
+      m.put("path", path);
+      m.put("path_template", pathTemplate);
+      if (!querySha256.isEmpty()) {
+        m.put("query_sha256", querySha256);
+      }
+      if (!bodySha256.isEmpty()) {
+        m.put("body_sha256", bodySha256);
+      }
+      return m;
+    }
+  }
+
+  /**
    * What the gate decided about one action.
    *
    * @param kind allow, deny, or approval needed (which fails closed: a session settles approvals in
@@ -87,6 +127,14 @@ public interface RequestGate {
 
   /** Decides one action. */
   Verdict decide(RequestAction action);
+
+  /**
+   * Decides one action of {@code request}; a gate that asks a person must show and key the approval
+   * by {@code request} too. By default as {@link #decide(RequestAction)}.
+   */
+  default Verdict decide(RequestAction action, RequestLine request) {
+    return decide(action);
+  }
 
   /**
    * Records one request, once it is decided (and, when sent, answered).

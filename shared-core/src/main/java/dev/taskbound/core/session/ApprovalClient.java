@@ -48,8 +48,22 @@ public final class ApprovalClient {
     public String describe() {
       String target = fields.getOrDefault("target", "");
       return show("request") + "  " + show("action") + (target.isEmpty() ? "" : " '" + SafeText.whole(target) + "'")
-          + "  (rule " + show("rule") + ")  expires " + show("expires_at")
+          + requestLine(fields) + "  (rule " + show("rule") + ")  expires " + show("expires_at")
           + (fields.containsKey("tool_call") ? "  tool call " + show("tool_call") : "");
+    }
+
+    /**
+     * {@code   request POST api.github.com/repos/acme/app/labels (template ..., body sha256:...)} for an
+     * inspected request, escaped; {@code ""} for others.
+     */
+    public static String requestLine(Map<String, String> f) {
+      if (!f.containsKey("method")) {
+        return "";
+      }
+      return "  request " + SafeText.whole(f.get("method")) + " " + SafeText.whole(f.getOrDefault("host", ""))
+          + SafeText.whole(f.getOrDefault("path", "")) + " (template " + SafeText.whole(f.getOrDefault("path_template", ""))
+          + (f.containsKey("query_sha256") ? ", query " + SafeText.whole(f.get("query_sha256")) : "")
+          + (f.containsKey("body_sha256") ? ", body " + SafeText.whole(f.get("body_sha256")) : "") + ")";
     }
 
     private String show(String field) {

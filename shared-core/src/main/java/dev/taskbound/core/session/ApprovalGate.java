@@ -52,6 +52,10 @@ final class ApprovalGate {
       return new Settled(false, "", reason + "; its target is longer than " + dev.taskbound.core.gate.ToolCall.SUMMARY_LIMIT
           + " characters, too long to show a person whole, so it is refused without asking");
     }
+    if (links.getOrDefault("path", "").length() > dev.taskbound.core.gate.ToolCall.SUMMARY_LIMIT) {
+      return new Settled(false, "", reason + "; its request path is longer than " + dev.taskbound.core.gate.ToolCall.SUMMARY_LIMIT
+          + " characters, too long to show a person whole, so it is refused without asking");
+    }
     ApprovalBroker.Answer a;
     try {
       a = broker.await(new ApprovalBroker.Request(action, target, reason, rule, links), callerGone);

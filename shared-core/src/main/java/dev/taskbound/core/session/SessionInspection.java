@@ -71,6 +71,11 @@ final class SessionInspection implements RequestGate {
         }
 
         @Override
+        public Verdict decide(RequestAction action, RequestLine request) {
+          return self[0].decide(action, request);
+        }
+
+        @Override
         public void onRequest(InspectedRequest request) {
           self[0].onRequest(request);
         }
@@ -129,12 +134,28 @@ final class SessionInspection implements RequestGate {
     this.approvals = broker;
   }
 
+  /** Without the request it comes from, an action that needs approval is refused: a person must see what is released. */
   @Override
   public Verdict decide(RequestAction action) {
+    return decide(action, null);
+  }
+
+  /**
+   * Decides {@code action}; one that needs approval waits as a request that names {@code request}
+   * (method, host, concrete path, template, digests), so two different requests are never one approval.
+   */
+  @Override
+  public Verdict decide(RequestAction action, RequestLine request) {
     ActionRules.Outcome o = rules.decide(action.name(), action.target());
+    if (o.decision() == dev.taskbound.core.policy.GateDecision.APPROVE && approvals != null && request == null) {
+      return new Verdict(Verdict.Kind.DENY, o.rule(), o.reason() + "; the request it comes from is unknown, so it is refused");
+    }
     if (o.decision() == dev.taskbound.core.policy.GateDecision.APPROVE && approvals != null) {
+      Map<String, String> links = new LinkedHashMap<>();
+      links.put("source", "egress.request");
+      links.putAll(request.fields());
       ApprovalGate.Settled settled = ApprovalGate.settle(approvals, action.name(), action.target(), o.rule(), o.reason(),
-          Map.of("source", "egress.request"));
+          links);
       return new Verdict(settled.granted() ? Verdict.Kind.ALLOW : Verdict.Kind.DENY, o.rule(), settled.line());
     }
     Verdict.Kind kind = switch (o.decision()) {

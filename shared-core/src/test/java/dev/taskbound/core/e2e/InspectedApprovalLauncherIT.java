@@ -2,8 +2,12 @@ package dev.taskbound.core.e2e;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
+import static com.github.tomakehurst.wiremock.client.WireMock.delete;
+import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.put;
 import static com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -64,6 +68,10 @@ class InspectedApprovalLauncherIT {
     // shaped after "Create or update file contents" and "Get a repository"
     github.stubFor(put(urlPathMatching("/repos/acme/app/contents/.*")).willReturn(aResponse().withStatus(200)
         .withHeader("Content-Type", "application/json").withBody("{\"content\":{\"name\":\"notes.txt\",\"path\":\"notes.txt\"}}")));
+    // shaped after "Create a label" and "Delete a repository"
+    github.stubFor(post(urlEqualTo("/repos/acme/app/labels")).willReturn(aResponse().withStatus(201)
+        .withHeader("Content-Type", "application/json").withBody("{\"id\":1,\"name\":\"bug\",\"color\":\"f29513\"}")));
+    github.stubFor(delete(urlEqualTo("/repos/acme/app")).willReturn(aResponse().withStatus(204)));
     github.stubFor(get(urlEqualTo("/repos/acme/app")).willReturn(aResponse().withStatus(200)
         .withHeader("Content-Type", "application/json").withBody("{\"id\":1,\"name\":\"app\",\"full_name\":\"acme/app\"}")));
     ws = Files.createDirectories(work.resolve("ws"));
@@ -95,7 +103,8 @@ class InspectedApprovalLauncherIT {
     Result end = tb("session", "end", "--session", h);
 
     assertThat(listed).singleElement().satisfies(l -> assertThat(l)
-        .startsWith(id1 + "  github.contents.write 'feature-1'  (rule github.contents.write: approve)"));
+        .startsWith(id1 + "  github.contents.write 'feature-1'  request PUT api.github.com" + CONTENTS + " (template ")
+        .contains(", body sha256:").contains(")  (rule github.contents.write: approve)"));
     assertThat(putsBeforeApproval).isZero(); // held in the gateway, nothing sent yet
     assertThat(approve.status).as(approve.all()).isZero();
     assertThat(approved.stdout).as(approved.all()).contains("put=200");
@@ -110,11 +119,53 @@ class InspectedApprovalLauncherIT {
     JsonNode requested = only(events, "approval.requested", id1);
     assertThat(requested.path("source").asText()).isEqualTo("egress.request");
     assertThat(requested.path("target").asText()).isEqualTo("feature-1");
+    assertThat(requested.path("method").asText()).isEqualTo("PUT");
+    assertThat(requested.path("path").asText()).isEqualTo(CONTENTS);
+    assertThat(requested.path("body_sha256").asText()).startsWith("sha256:");
     assertThat(only(events, "approval.granted", id1).path("reason").asText()).isEqualTo("docs only");
     assertThat(only(events, "approval.denied", id2).path("who").asText()).isEqualTo("root");
     assertThat(events.stream().filter(e -> e.path("type").asText().equals("egress.request"))
         .map(e -> e.path("data").path("decision").asText() + " " + e.path("data").path("status").asInt()))
         .containsExactly("allowed 200", "denied 0");
+  }
+
+  @Test
+  void twoDifferentWritesWithTheSameActionAndNoTargetWaitAsTwoRequestsAndAGrantReleasesOnlyTheOneItNames() throws Exception {
+    String h = start("two-writes");
+    String api = "https://api.github.com:" + github.httpsPort();
+
+    CompletableFuture<Result> both = exec(h, "(curl -sS --max-time 300 -o /dev/null -w 'labels=%{http_code}\\n' -X POST"
+        + " -H 'Content-Type: application/json' -d '{\"name\":\"bug\"}' " + api + "/repos/acme/app/labels) > /tmp/l 2>&1 &\n"
+        + "(curl -sS --max-time 300 -o /dev/null -w 'delete=%{http_code}\\n' -X DELETE " + api + "/repos/acme/app) > /tmp/d 2>&1 &\n"
+        + "wait; cat /tmp/l /tmp/d\n");
+    awaitPending(h, both, 2);
+    List<String> listed = tb("approvals", "--session", h).stdout.lines().toList();
+    String labels = listed.stream().filter(l -> l.contains("request POST api.github.com/repos/acme/app/labels ")).findFirst()
+        .orElseThrow(() -> new AssertionError("no labels request listed: " + listed)).split(" ")[0];
+    String delete = listed.stream().filter(l -> l.contains("request DELETE api.github.com/repos/acme/app ")).findFirst()
+        .orElseThrow(() -> new AssertionError("no delete request listed: " + listed)).split(" ")[0];
+    Result approve = tb("approve", "--session", h, labels, "--reason", "labels only");
+    List<String> stillListed = List.of();
+    for (int i = 0; i < 150 && (stillListed.size() != 1 || !stillListed.get(0).startsWith(delete + " ")); i++) {
+      stillListed = tb("approvals", "--session", h).stdout.lines().toList();
+    }
+    int deletesMeanwhile = github.findAll(deleteRequestedFor(anyUrl())).size();
+    Result deny = tb("deny", "--session", h, delete, "--reason", "never");
+    Result released = both.get(300, TimeUnit.SECONDS);
+    tb("session", "end", "--session", h);
+
+    assertThat(listed).hasSize(2);
+    assertThat(approve.status).as(approve.all()).isZero();
+    assertThat(stillListed).singleElement().satisfies(l -> assertThat(l).startsWith(delete + " "));
+    assertThat(deletesMeanwhile).isZero();
+    assertThat(deny.status).as(deny.all()).isZero();
+    assertThat(released.stdout).as(released.all()).contains("labels=201").contains("delete=403");
+    github.verify(1, postRequestedFor(urlEqualTo("/repos/acme/app/labels")));
+    github.verify(0, deleteRequestedFor(anyUrl()));
+    List<JsonNode> events = events("two-writes");
+    assertThat(only(events, "approval.requested", delete).path("method").asText()).isEqualTo("DELETE");
+    assertThat(only(events, "approval.granted", labels).path("path").asText()).isEqualTo("/repos/acme/app/labels");
+    assertThat(only(events, "approval.granted", labels).has("callers")).isFalse();
   }
 
   @Test
@@ -170,7 +221,7 @@ class InspectedApprovalLauncherIT {
         "    inspect: [api.github.com]",
         "    hosts: {api.github.com: 127.0.0.1}",
         "  gate:",
-        "    rules: [{action: github.contents.write, decision: approve}]",
+        "    rules: [{action: github.contents.write, decision: approve}, {action: github.api.write, decision: approve}]",
         "    approval: {timeout: 5m}",
         ""));
     Result start = tb("session", "start", "--task", "INSPECT-16", "--policy", policy.toString(), "--out",

@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskbound.core.testing.AgentOwner;
+import dev.taskbound.core.testing.FinishedCommand;
 import dev.taskbound.core.testing.RunArtifacts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -57,28 +60,28 @@ class ApprovalsIT {
   void aPersonApprovesAndDeniesFromASecondShellAndTheEvidenceNamesWhoHowAndWhy() throws Exception {
     String h = start("approved", "5m");
 
-    CompletableFuture<Result> first = exec(h, CHECK);
+    CompletableFuture<FinishedCommand> first = exec(h, CHECK);
     String id1 = awaitPending(h, first);
-    Result approve = tb("approve", "--session", h, id1, "--reason", "reviewed the diff");
-    Result approved = first.get(300, TimeUnit.SECONDS);
-    CompletableFuture<Result> second = exec(h, CHECK);
+    FinishedCommand approve = tb("approve", "--session", h, id1, "--reason", "reviewed the diff");
+    FinishedCommand approved = first.get(300, TimeUnit.SECONDS);
+    CompletableFuture<FinishedCommand> second = exec(h, CHECK);
     String id2 = awaitPending(h, second);
-    Result deny = tb("deny", "--session", h, id2, "--reason", "not on a Friday");
-    Result denied = second.get(300, TimeUnit.SECONDS);
-    Result again = tb("approve", "--session", h, id2);
-    Result end = tb("session", "end", "--session", h);
+    FinishedCommand deny = tb("deny", "--session", h, id2, "--reason", "not on a Friday");
+    FinishedCommand denied = second.get(300, TimeUnit.SECONDS);
+    FinishedCommand again = tb("approve", "--session", h, id2);
+    FinishedCommand end = tb("session", "end", "--session", h);
 
-    assertThat(approve.status).as(approve.all()).isZero();
-    assertThat(approve.stdout).startsWith(id1 + " granted by root at ");
-    assertThat(approved.status).as(approved.all()).isZero();
-    assertThat(JSON.readTree(approved.stdout).path("decision").asText()).as(approved.stdout).isEqualTo("allow");
-    assertThat(JSON.readTree(approved.stdout).path("reason").asText()).contains(id1 + " granted by root (cli): reviewed the diff");
-    assertThat(deny.status).as(deny.all()).isZero();
-    assertThat(JSON.readTree(denied.stdout).path("decision").asText()).as(denied.stdout).isEqualTo("deny");
-    assertThat(JSON.readTree(denied.stdout).path("reason").asText()).contains(id2 + " denied by root (cli): not on a Friday");
-    assertThat(again.status).as(again.all()).isEqualTo(125);
-    assertThat(again.stderr).contains("no request '" + id2 + "' waits for approval");
-    assertThat(end.status).as(end.all()).isZero();
+    assertThat(approve.status()).as(approve.all()).isZero();
+    assertThat(approve.stdout()).startsWith(id1 + " granted by root at ");
+    assertThat(approved.status()).as(approved.all()).isZero();
+    assertThat(JSON.readTree(approved.stdout()).path("decision").asText()).as(approved.stdout()).isEqualTo("allow");
+    assertThat(JSON.readTree(approved.stdout()).path("reason").asText()).contains(id1 + " granted by root (cli): reviewed the diff");
+    assertThat(deny.status()).as(deny.all()).isZero();
+    assertThat(JSON.readTree(denied.stdout()).path("decision").asText()).as(denied.stdout()).isEqualTo("deny");
+    assertThat(JSON.readTree(denied.stdout()).path("reason").asText()).contains(id2 + " denied by root (cli): not on a Friday");
+    assertThat(again.status()).as(again.all()).isEqualTo(125);
+    assertThat(again.stderr()).contains("no request '" + id2 + "' waits for approval");
+    assertThat(end.status()).as(end.all()).isZero();
     List<JsonNode> events = events("approved");
     JsonNode requested = only(events, "approval.requested", id1);
     assertThat(requested.path("action").asText()).isEqualTo("github.pr.merge");
@@ -102,14 +105,14 @@ class ApprovalsIT {
   void nobodyAnsweringExpiresTheRequestAfterThePolicysTimeoutAsADenial() throws Exception {
     String h = start("expired", "3s");
 
-    Result expired = exec(h, CHECK).get(300, TimeUnit.SECONDS);
-    Result late = tb("approve", "--session", h, "approval-1");
+    FinishedCommand expired = exec(h, CHECK).get(300, TimeUnit.SECONDS);
+    FinishedCommand late = tb("approve", "--session", h, "approval-1");
     tb("session", "end", "--session", h);
 
-    assertThat(JSON.readTree(expired.stdout).path("decision").asText()).as(expired.all()).isEqualTo("deny");
-    assertThat(JSON.readTree(expired.stdout).path("reason").asText())
+    assertThat(JSON.readTree(expired.stdout()).path("decision").asText()).as(expired.all()).isEqualTo("deny");
+    assertThat(JSON.readTree(expired.stdout()).path("reason").asText())
         .contains("approval-1 expired by taskbound (timeout): nobody answered within 3s (gate.approval.timeout)");
-    assertThat(late.status).as(late.all()).isEqualTo(125);
+    assertThat(late.status()).as(late.all()).isEqualTo(125);
     JsonNode e = only(events("expired"), "approval.expired", "approval-1");
     assertThat(e.path("channel").asText()).isEqualTo("timeout");
     assertThat(e.path("who").asText()).isEqualTo("taskbound");
@@ -119,14 +122,14 @@ class ApprovalsIT {
   void aRequestWhoseCallerGaveUpIsWithdrawnAtOnceInsteadOfStayingListedUntilItExpires() throws Exception {
     String h = start("gone", "5m");
 
-    Result gaveUp = exec(h, CHECK.replace("--max-time 300", "--max-time 8")).get(300, TimeUnit.SECONDS);
+    FinishedCommand gaveUp = exec(h, CHECK.replace("--max-time 300", "--max-time 8")).get(300, TimeUnit.SECONDS);
     boolean emptied = false;
     for (int i = 0; i < 60 && !emptied; i++) { // polled: one JVM per call paces it
-      emptied = tb("approvals", "--session", h).stdout.isBlank();
+      emptied = tb("approvals", "--session", h).stdout().isBlank();
     }
     tb("session", "end", "--session", h);
 
-    assertThat(gaveUp.status).as(gaveUp.all()).isEqualTo(28); // curl: operation timed out
+    assertThat(gaveUp.status()).as(gaveUp.all()).isEqualTo(28); // curl: operation timed out
     assertThat(emptied).isTrue();
     List<JsonNode> events = events("gone");
     only(events, "approval.requested", "approval-1");
@@ -152,10 +155,10 @@ class ApprovalsIT {
     String run = REPO.resolve("bin/taskbound") + " run --task TTY-1 --policy " + policy + " --out " + work.resolve("out-tty")
         + " -- sh ./agent.sh";
 
-    Result r = host("script", "-qfec", run, typescript.toString());
+    FinishedCommand r = host("script", "-qfec", run, typescript.toString());
 
     String screen = Files.readString(typescript, StandardCharsets.UTF_8);
-    assertThat(r.status).as(r.all() + screen).isZero();
+    assertThat(r.status()).as(r.all() + screen).isZero();
     assertThat(screen).doesNotContain("approve? [y/N]")
         .contains("taskbound: approval-1 waits for approval: github.pr.merge (rule github.pr.merge: approve")
         .contains("check and answer from another shell, never this one: taskbound approvals --session ")
@@ -168,34 +171,34 @@ class ApprovalsIT {
     Path runtime = Path.of(JSON.readTree(Path.of(h, "session.json").toFile()).path("runtime_dir").asText());
     Path socket = runtime.resolve("approvals.sock");
 
-    CompletableFuture<Result> waiting = exec(h, CHECK);
+    CompletableFuture<FinishedCommand> waiting = exec(h, CHECK);
     String id = awaitPending(h, waiting);
     String auth = "-H \"Authorization: Bearer $TASKBOUND_AGENT_TOKEN\" -H 'Content-Type: application/json'";
-    Result self = tb("session", "exec", "--session", h, "--", "sh", "-c", String.join("; ",
+    FinishedCommand self = tb("session", "exec", "--session", h, "--", "sh", "-c", String.join("; ",
         "ls -A " + runtime + " 2>&1",
         "test -e " + socket + " && echo SOCKET-VISIBLE",
         "for p in /v1/approvals/" + id + " /v1/approve /v1/hooks/approve /v1/gate/approve; do"
             + " curl -sS --max-time 30 -o /dev/null -w \"$p %{http_code}\\n\" " + auth
             + " -d '{\"request\":\"" + id + "\",\"grant\":true}' \"$TASKBOUND_AGENT_API$p\"; done"));
-    List<String> stillWaiting = tb("approvals", "--session", h).stdout.lines().toList();
+    List<String> stillWaiting = tb("approvals", "--session", h).stdout().lines().toList();
     String modeOnTheHost = java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(socket));
-    Result listed = tb("approvals", "--session", h, "--json");
+    FinishedCommand listed = tb("approvals", "--session", h, "--json");
     // as the Jenkins build page answers for a Jenkins user
-    Result deny = tb("deny", "--session", h, id, "--reason", "cleanup", "--channel", "jenkins", "--on-behalf-of", "alice");
+    FinishedCommand deny = tb("deny", "--session", h, id, "--reason", "cleanup", "--channel", "jenkins", "--on-behalf-of", "alice");
     waiting.get(300, TimeUnit.SECONDS);
     tb("session", "end", "--session", h);
 
     assertThat(modeOnTheHost).isEqualTo("rw-------"); // on the host it is there, owner-only
-    assertThat(self.stdout).as(self.all()).doesNotContain("SOCKET-VISIBLE").doesNotContain("approvals.sock")
+    assertThat(self.stdout()).as(self.all()).doesNotContain("SOCKET-VISIBLE").doesNotContain("approvals.sock")
         .contains("/v1/approvals/" + id + " 404").contains("/v1/approve 404")
         // /v1/hooks/* takes the hook's own capability, never the agent token: refused before routing
         .contains("/v1/hooks/approve 401")
         .contains("/v1/gate/approve 404");
     assertThat(stillWaiting).hasSize(1);
     assertThat(stillWaiting.get(0)).startsWith(id + "  github.pr.merge");
-    assertThat(JSON.readTree(listed.stdout.lines().findFirst().orElse("{}")).path("request").asText()).as(listed.all()).isEqualTo(id);
-    assertThat(JSON.readTree(listed.stdout.lines().findFirst().orElse("{}")).path("source").asText()).isEqualTo("gate check");
-    assertThat(deny.status).as(deny.all()).isZero();
+    assertThat(JSON.readTree(listed.stdout().lines().findFirst().orElse("{}")).path("request").asText()).as(listed.all()).isEqualTo(id);
+    assertThat(JSON.readTree(listed.stdout().lines().findFirst().orElse("{}")).path("source").asText()).isEqualTo("gate check");
+    assertThat(deny.status()).as(deny.all()).isZero();
     assertThat(events("self").stream().filter(e -> e.path("type").asText().equals("approval.granted"))).isEmpty();
     JsonNode denied = only(events("self"), "approval.denied", id);
     assertThat(denied.path("who").asText()).isEqualTo("alice (via root)");
@@ -208,16 +211,16 @@ class ApprovalsIT {
         + "  ttl: 5m\n  sandbox: {backends: [netns]}\n  gate:\n    hooks: [claude-code]\n"
         + "    rules: [{action: github.pr.merge, decision: approve}]\n    approval: {environments: [production]}\n");
 
-    Result approved = tb("run", "--task", "GH-1", "--policy", policy.toString(), "--out", work.resolve("out-gh").toString(),
+    FinishedCommand approved = tb("run", "--task", "GH-1", "--policy", policy.toString(), "--out", work.resolve("out-gh").toString(),
         "--approvals-before-run", "--approval-environment", "production", "--", "sh", "-c", CHECK);
-    Result denied = tb("run", "--task", "GH-2", "--policy", policy.toString(), "--out", work.resolve("out-gh2").toString(),
+    FinishedCommand denied = tb("run", "--task", "GH-2", "--policy", policy.toString(), "--out", work.resolve("out-gh2").toString(),
         "--approvals-before-run", "--", "sh", "-c", CHECK);
 
-    assertThat(approved.status).as(approved.all()).isZero();
-    JsonNode yes = JSON.readTree(approved.stdout.lines().filter(l -> l.startsWith("{")).findFirst().orElse("{}"));
+    assertThat(approved.status()).as(approved.all()).isZero();
+    JsonNode yes = JSON.readTree(approved.stdout().lines().filter(l -> l.startsWith("{")).findFirst().orElse("{}"));
     assertThat(yes.path("decision").asText()).as(approved.all()).isEqualTo("allow");
     assertThat(yes.path("reason").asText()).contains("granted by github-environment:production (github-environment)");
-    JsonNode no = JSON.readTree(denied.stdout.lines().filter(l -> l.startsWith("{")).findFirst().orElse("{}"));
+    JsonNode no = JSON.readTree(denied.stdout().lines().filter(l -> l.startsWith("{")).findFirst().orElse("{}"));
     assertThat(no.path("decision").asText()).as(denied.all()).isEqualTo("deny");
     assertThat(no.path("reason").asText()).contains("GitHub Actions cannot pause a step for a person")
         .contains("the job ran in no (verified) environment");
@@ -229,13 +232,13 @@ class ApprovalsIT {
   }
 
   /** Polls the listing (one JVM per call paces it) until a request waits; fails if the agent's call ended first. */
-  private String awaitPending(String h, CompletableFuture<Result> caller) throws Exception {
+  private String awaitPending(String h, CompletableFuture<FinishedCommand> caller) throws Exception {
     for (int i = 0; i < 120; i++) {
       assertThat(caller).as("ended before asking: " + (caller.isDone() ? caller.get().all() : "")).isNotDone();
-      Result list = tb("approvals", "--session", h);
-      assertThat(list.status).as(list.all()).isZero();
-      if (!list.stdout.isBlank()) {
-        return list.stdout.lines().findFirst().orElseThrow().split(" ")[0];
+      FinishedCommand list = tb("approvals", "--session", h);
+      assertThat(list.status()).as(list.all()).isZero();
+      if (!list.stdout().isBlank()) {
+        return list.stdout().lines().findFirst().orElseThrow().split(" ")[0];
       }
     }
     throw new AssertionError("no request waited for approval");
@@ -260,7 +263,7 @@ class ApprovalsIT {
     return found.get(0);
   }
 
-  private CompletableFuture<Result> exec(String h, String script) {
+  private CompletableFuture<FinishedCommand> exec(String h, String script) {
     return CompletableFuture.supplyAsync(() -> {
       try {
         return tb("session", "exec", "--session", h, "--", "sh", "-c", script);
@@ -274,48 +277,23 @@ class ApprovalsIT {
     Path policy = Files.writeString(work.resolve(name + ".yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
         + "  ttl: 5m\n  sandbox: {backends: [netns]}\n  gate:\n    hooks: [claude-code]\n"
         + "    rules: [{action: github.pr.merge, decision: approve}]\n    approval: {timeout: " + timeout + "}\n");
-    Result start = tb("session", "start", "--task", "APPROVE-1", "--policy", policy.toString(), "--out",
+    FinishedCommand start = tb("session", "start", "--task", "APPROVE-1", "--policy", policy.toString(), "--out",
         work.resolve("out-" + name).toString());
-    assertThat(start.status).as(start.all()).isZero();
-    String handle = start.stdout.strip();
+    assertThat(start.status()).as(start.all()).isZero();
+    String handle = start.stdout().strip();
     handles.add(handle);
     return handle;
   }
 
-  private record Result(int status, String stdout, String stderr) {
-    String all() {
-      return "status " + status + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
-    }
-  }
-
-  private Result tb(String... args) throws Exception {
+  private FinishedCommand tb(String... args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(REPO.resolve("bin/taskbound").toString());
     command.addAll(List.of(args));
     return host(command.toArray(String[]::new));
   }
 
-  private Result host(String... args) throws Exception {
-    List<String> command = List.of(args);
-    ProcessBuilder pb = new ProcessBuilder(command).directory(ws.toFile());
-    pb.environment().put("XDG_CACHE_HOME", work.resolve("cache").toString());
-    pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
-    pb.environment().put("TASKBOUND_JAR", JAR.toString());
-    Process p = pb.start();
-    p.getOutputStream().close();
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
-      try {
-        return p.getErrorStream().readAllBytes();
-      } catch (IOException e) {
-        return new byte[0];
-      }
-    });
-    byte[] out = p.getInputStream().readAllBytes();
-    if (!p.waitFor(300, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("timed out: " + command);
-    }
-    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8),
-        new String(err.get(30, TimeUnit.SECONDS), StandardCharsets.UTF_8));
+  private FinishedCommand host(String... args) throws Exception {
+    return FinishedCommand.run(List.of(args), ws, Map.of("XDG_CACHE_HOME", work.resolve("cache").toString(),
+        "TASKBOUND_HOME", work.resolve("home").toString(), "TASKBOUND_JAR", JAR.toString()), Duration.ofSeconds(300));
   }
 }

@@ -5,12 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.taskbound.core.testing.AgentOwner;
+import dev.taskbound.core.testing.FinishedCommand;
 import dev.taskbound.core.testing.LocalApi;
 import dev.taskbound.core.testing.RunArtifacts;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -66,24 +67,24 @@ class SessionCommandsIT {
     java.util.Map<String, String> noJvm = java.util.Map.of("TASKBOUND_JAR", work.resolve("no-such.jar").toString());
     java.util.Map<String, String> jvm = java.util.Map.of("TASKBOUND_EXEC_CLIENT", "jvm");
 
-    Result python = tb(noJvm, exec);
-    Result java = tb(jvm, exec);
-    Result pythonRefused = tb(noJvm, refused);
-    Result javaRefused = tb(jvm, refused);
+    FinishedCommand python = tb(noJvm, exec);
+    FinishedCommand java = tb(jvm, exec);
+    FinishedCommand pythonRefused = tb(noJvm, refused);
+    FinishedCommand javaRefused = tb(jvm, refused);
     tb("session", "end", "--session", h);
-    Result pythonAfterEnd = tb(noJvm, "session", "exec", "--session", h, "--", "true");
+    FinishedCommand pythonAfterEnd = tb(noJvm, "session", "exec", "--session", h, "--", "true");
 
-    assertThat(python.status).as(python.all()).isEqualTo(5);
-    assertThat(python.stdout).isEqualTo("out\n");
-    assertThat(python.stderr).isEqualTo("err\n");
-    assertThat(java.status).as(java.all()).isEqualTo(5);
-    assertThat(java.stdout).isEqualTo(python.stdout);
-    assertThat(java.stderr).isEqualTo(python.stderr);
-    assertThat(pythonRefused.status).as(pythonRefused.all()).isEqualTo(125).isEqualTo(javaRefused.status);
-    assertThat(pythonRefused.stderr).startsWith("taskbound: error: --rw: '/nonexistent'").isEqualTo(javaRefused.stderr);
+    assertThat(python.status()).as(python.all()).isEqualTo(5);
+    assertThat(python.stdout()).isEqualTo("out\n");
+    assertThat(python.stderr()).isEqualTo("err\n");
+    assertThat(java.status()).as(java.all()).isEqualTo(5);
+    assertThat(java.stdout()).isEqualTo(python.stdout());
+    assertThat(java.stderr()).isEqualTo(python.stderr());
+    assertThat(pythonRefused.status()).as(pythonRefused.all()).isEqualTo(125).isEqualTo(javaRefused.status());
+    assertThat(pythonRefused.stderr()).startsWith("taskbound: error: --rw: '/nonexistent'").isEqualTo(javaRefused.stderr());
     // an ended session has no supervisor to ask: the python3 client hands over to the JVM one (here: no jar)
-    assertThat(pythonAfterEnd.status).isEqualTo(125);
-    assertThat(pythonAfterEnd.stderr).contains("no-such.jar not found");
+    assertThat(pythonAfterEnd.status()).isEqualTo(125);
+    assertThat(pythonAfterEnd.stderr()).contains("no-such.jar not found");
   }
 
   @Test
@@ -91,33 +92,33 @@ class SessionCommandsIT {
     int port = api.getAddress().getPort();
     String h = start("--ttl", "5m");
 
-    Result first = tb("session", "exec", "--session", h, "--", "sh", "-c",
+    FinishedCommand first = tb("session", "exec", "--session", h, "--", "sh", "-c",
         "echo mark > /tmp/mark; curl -sS --max-time 30 http://api.test:" + port + "/");
-    Result second = tb("session", "exec", "--session", h, "--", "sh", "-c",
+    FinishedCommand second = tb("session", "exec", "--session", h, "--", "sh", "-c",
         "test -e /tmp/mark && echo leaked; curl -sS --max-time 30 -o /dev/null -w '%{http_code}\\n' http://blocked.test:" + port
             + "/; exit 7");
-    Result end = tb("session", "end", "--session", h);
-    Result again = tb("session", "end", "--session", h);
-    Result after = tb("session", "exec", "--session", h, "--", "true");
-    Result verify = tb("verify", "--allow-unverified-signer", RunArtifacts.onlyBundle(work.resolve("out")).toString());
+    FinishedCommand end = tb("session", "end", "--session", h);
+    FinishedCommand again = tb("session", "end", "--session", h);
+    FinishedCommand after = tb("session", "exec", "--session", h, "--", "true");
+    FinishedCommand verify = tb("verify", "--allow-unverified-signer", RunArtifacts.onlyBundle(work.resolve("out")).toString());
     // the host record: the kid 'session start' printed before any command ran verifies the bundle
-    Matcher kid = Pattern.compile("evidence key: kid (\\S+)").matcher(startOf(h).stderr);
+    Matcher kid = Pattern.compile("evidence key: kid (\\S+)").matcher(startOf(h).stderr());
     assertThat(kid.find()).as(startOf(h).all()).isTrue();
-    Result expected = tb("verify", "--expect-kid", kid.group(1), RunArtifacts.onlyBundle(work.resolve("out")).toString());
+    FinishedCommand expected = tb("verify", "--expect-kid", kid.group(1), RunArtifacts.onlyBundle(work.resolve("out")).toString());
 
-    assertThat(expected.status).as(expected.all()).isZero();
-    assertThat(first.status).as(first.all()).isZero();
-    assertThat(first.stdout).contains("session api");
-    assertThat(second.status).as(second.all()).isEqualTo(7);
-    assertThat(second.stdout).doesNotContain("leaked").contains("403");
-    assertThat(second.stderr).contains("taskbound: denied blocked.test:" + port); // live, next to the command
-    assertThat(end.status).as(end.all()).isZero();
-    assertThat(end.stderr).contains("seal-evidence").contains("ok");
-    assertThat(again.status).as(again.all()).isZero();
-    assertThat(again.stderr).contains("already completed");
-    assertThat(after.status).as(after.all()).isEqualTo(121);
-    assertThat(after.stderr).contains("has ended").contains("session start");
-    assertThat(verify.status).as(verify.all()).isZero();
+    assertThat(expected.status()).as(expected.all()).isZero();
+    assertThat(first.status()).as(first.all()).isZero();
+    assertThat(first.stdout()).contains("session api");
+    assertThat(second.status()).as(second.all()).isEqualTo(7);
+    assertThat(second.stdout()).doesNotContain("leaked").contains("403");
+    assertThat(second.stderr()).contains("taskbound: denied blocked.test:" + port); // live, next to the command
+    assertThat(end.status()).as(end.all()).isZero();
+    assertThat(end.stderr()).contains("seal-evidence").contains("ok");
+    assertThat(again.status()).as(again.all()).isZero();
+    assertThat(again.stderr()).contains("already completed");
+    assertThat(after.status()).as(after.all()).isEqualTo(121);
+    assertThat(after.stderr()).contains("has ended").contains("session start");
+    assertThat(verify.status()).as(verify.all()).isZero();
     String events = RunArtifacts.bundleText(work.resolve("out"), "events.jsonl");
     assertThat(events).contains("\"egress.allowed\"").contains("\"egress.denied\"").contains("blocked.test");
     assertThat(events.split("\"agent.exited\"", -1)).hasSize(3);
@@ -133,24 +134,24 @@ class SessionCommandsIT {
     Path started = ws.resolve("started");
     Path termSeen = ws.resolve("term-seen");
     // Ignores SIGTERM (the trap records it), so the end waits its grace period before SIGKILL: the window.
-    CompletableFuture<Result> running = CompletableFuture.supplyAsync(() -> call(() -> tb("session", "exec", "--session", h,
+    CompletableFuture<FinishedCommand> running = CompletableFuture.supplyAsync(() -> call(() -> tb("session", "exec", "--session", h,
         "--", "sh", "-c", "trap 'touch " + termSeen + "' TERM; touch " + started
             + "; i=0; while [ $i -lt 1200 ]; do sleep 0.1; i=$((i+1)); done")));
     awaitFile(started, running);
-    CompletableFuture<Result> ending = CompletableFuture.supplyAsync(() -> call(() -> tb("session", "end", "--session", h)));
+    CompletableFuture<FinishedCommand> ending = CompletableFuture.supplyAsync(() -> call(() -> tb("session", "end", "--session", h)));
     awaitFile(termSeen, ending);
 
-    Result late = tb("session", "exec", "--session", h, "--", "true");
-    Result end = ending.get(180, TimeUnit.SECONDS);
-    Result stopped = running.get(180, TimeUnit.SECONDS);
+    FinishedCommand late = tb("session", "exec", "--session", h, "--", "true");
+    FinishedCommand end = ending.get(180, TimeUnit.SECONDS);
+    FinishedCommand stopped = running.get(180, TimeUnit.SECONDS);
 
-    assertThat(late.status).as(late.all()).isEqualTo(121);
-    assertThat(end.status).as(end.all()).isZero();
-    assertThat(stopped.status).as(stopped.all()).isEqualTo(143);
+    assertThat(late.status()).as(late.all()).isEqualTo(121);
+    assertThat(end.status()).as(end.all()).isZero();
+    assertThat(stopped.status()).as(stopped.all()).isEqualTo(143);
   }
 
   /** Waits for a file the command writes, as long as that command runs (bounded by its own timeout). */
-  private static void awaitFile(Path file, CompletableFuture<Result> command) throws Exception {
+  private static void awaitFile(Path file, CompletableFuture<FinishedCommand> command) throws Exception {
     java.nio.file.WatchService watch = file.getFileSystem().newWatchService();
     try (watch) {
       file.getParent().register(watch, java.nio.file.StandardWatchEventKinds.ENTRY_CREATE);
@@ -167,10 +168,10 @@ class SessionCommandsIT {
   }
 
   private interface Call {
-    Result run() throws Exception;
+    FinishedCommand run() throws Exception;
   }
 
-  private static Result call(Call c) {
+  private static FinishedCommand call(Call c) {
     try {
       return c.run();
     } catch (Exception e) {
@@ -181,23 +182,23 @@ class SessionCommandsIT {
   @Test
   void endAfterTheSupervisorWasKilledFinishesFromTheJournal() throws Exception {
     String h = start("--ttl", "5m");
-    long pid = supervisorPid(lastStart.stderr);
-    Result ran = tb("session", "exec", "--session", h, "--", "true");
+    long pid = supervisorPid(lastStart.stderr());
+    FinishedCommand ran = tb("session", "exec", "--session", h, "--", "true");
 
     ProcessHandle supervisor = ProcessHandle.of(pid).orElseThrow();
     supervisor.destroyForcibly(); // SIGKILL
     supervisor.onExit().get(30, TimeUnit.SECONDS);
-    Result exec = tb("session", "exec", "--session", h, "--", "true");
-    Result end = tb("session", "end", "--session", h);
+    FinishedCommand exec = tb("session", "exec", "--session", h, "--", "true");
+    FinishedCommand end = tb("session", "end", "--session", h);
     // integrity only: the host record of the kid (--expect-kid) is LauncherIT's
-    Result verify = tb("verify", "--allow-unverified-signer", RunArtifacts.onlyBundle(work.resolve("out")).toString());
+    FinishedCommand verify = tb("verify", "--allow-unverified-signer", RunArtifacts.onlyBundle(work.resolve("out")).toString());
 
-    assertThat(ran.status).as(ran.all()).isZero();
-    assertThat(exec.status).as(exec.all()).isEqualTo(121);
-    assertThat(exec.stderr).contains("is not running");
-    assertThat(end.status).as(end.all()).isZero();
-    assertThat(end.stderr).contains("supervisor is gone");
-    assertThat(verify.status).as(verify.all()).isZero();
+    assertThat(ran.status()).as(ran.all()).isZero();
+    assertThat(exec.status()).as(exec.all()).isEqualTo(121);
+    assertThat(exec.stderr()).contains("is not running");
+    assertThat(end.status()).as(end.all()).isZero();
+    assertThat(end.stderr()).contains("supervisor is gone");
+    assertThat(verify.status()).as(verify.all()).isZero();
     assertThat(Path.of(h)).doesNotExist();
   }
 
@@ -207,33 +208,33 @@ class SessionCommandsIT {
     Path runtime = Path.of(new ObjectMapper().readTree(Path.of(h, "session.json").toFile()).path("runtime_dir").asText());
     Path control = runtime.resolve("control.sock");
 
-    Result probe = tb("session", "exec", "--session", h, "--", "sh", "-c",
+    FinishedCommand probe = tb("session", "exec", "--session", h, "--", "sh", "-c",
         "ls -A " + runtime + "; test -e " + control + " && echo REACHABLE; test -S " + runtime + "/gateway.sock && echo gateway-ok");
 
     assertThat(control).exists(); // on the host it is there, owner-only
-    assertThat(probe.status).as(probe.all()).isZero();
-    assertThat(probe.stdout).doesNotContain("REACHABLE").doesNotContain("control.sock").contains("gateway-ok");
+    assertThat(probe.status()).as(probe.all()).isZero();
+    assertThat(probe.stdout()).doesNotContain("REACHABLE").doesNotContain("control.sock").contains("gateway-ok");
   }
 
   @Test
   void theTtlStopsARunningExecWith124AndLaterCommandsSaySo() throws Exception {
     String h = start("--ttl", "8s");
 
-    Result cut = tb("session", "exec", "--session", h, "--", "sleep", "120");
-    Result later = tb("session", "exec", "--session", h, "--", "true");
-    Result end = tb("session", "end", "--session", h);
+    FinishedCommand cut = tb("session", "exec", "--session", h, "--", "sleep", "120");
+    FinishedCommand later = tb("session", "exec", "--session", h, "--", "true");
+    FinishedCommand end = tb("session", "end", "--session", h);
 
-    assertThat(cut.status).as(cut.all()).isEqualTo(124);
-    assertThat(later.status).as(later.all()).isEqualTo(124);
-    assertThat(later.stderr).contains("ttl expired");
-    assertThat(end.status).as(end.all()).isEqualTo(124);
+    assertThat(cut.status()).as(cut.all()).isEqualTo(124);
+    assertThat(later.status()).as(later.all()).isEqualTo(124);
+    assertThat(later.stderr()).contains("ttl expired");
+    assertThat(end.status()).as(end.all()).isEqualTo(124);
     assertThat(RunArtifacts.bundleText(work.resolve("out"), "events.jsonl")).contains("\"session.ttl_expired\"");
   }
 
-  private Result lastStart;
-  private final java.util.Map<String, Result> starts = new java.util.HashMap<>();
+  private FinishedCommand lastStart;
+  private final java.util.Map<String, FinishedCommand> starts = new java.util.HashMap<>();
 
-  private Result startOf(String handle) {
+  private FinishedCommand startOf(String handle) {
     return starts.get(handle);
   }
 
@@ -242,8 +243,8 @@ class SessionCommandsIT {
         "--out", work.resolve("out").toString()));
     args.addAll(List.of(extra));
     lastStart = tb(args.toArray(String[]::new));
-    assertThat(lastStart.status).as(lastStart.all()).isZero();
-    String handle = lastStart.stdout.strip();
+    assertThat(lastStart.status()).as(lastStart.all()).isZero();
+    String handle = lastStart.stdout().strip();
     assertThat(handle).doesNotContain("\n");
     assertThat(Path.of(handle).resolve("session.json")).exists();
     handles.add(handle);
@@ -257,40 +258,18 @@ class SessionCommandsIT {
     return Long.parseLong(m.group(1));
   }
 
-  private record Result(int status, String stdout, String stderr) {
-    String all() {
-      return "status " + status + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
-    }
-  }
-
-  private Result tb(String... args) throws Exception {
+  private FinishedCommand tb(String... args) throws Exception {
     return tb(java.util.Map.of(), args);
   }
 
-  private Result tb(java.util.Map<String, String> env, String... args) throws Exception {
+  private FinishedCommand tb(java.util.Map<String, String> env, String... args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(REPO.resolve("bin/taskbound").toString());
     command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).directory(ws.toFile());
-    pb.environment().put("XDG_CACHE_HOME", work.resolve("cache").toString());
-    pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
-    pb.environment().put("TASKBOUND_JAR", JAR.toString());
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    p.getOutputStream().close();
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
-      try {
-        return p.getErrorStream().readAllBytes();
-      } catch (IOException e) {
-        return new byte[0];
-      }
-    });
-    byte[] out = p.getInputStream().readAllBytes();
-    if (!p.waitFor(180, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("timed out: " + command);
-    }
-    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8),
-        new String(err.get(30, TimeUnit.SECONDS), StandardCharsets.UTF_8));
+    java.util.Map<String, String> all = new java.util.LinkedHashMap<>(java.util.Map.of(
+        "XDG_CACHE_HOME", work.resolve("cache").toString(), "TASKBOUND_HOME", work.resolve("home").toString(),
+        "TASKBOUND_JAR", JAR.toString()));
+    all.putAll(env);
+    return FinishedCommand.run(command, ws, all, Duration.ofSeconds(180));
   }
 }

@@ -14,6 +14,7 @@ import dev.taskbound.core.broker.vault.VaultStubs;
 import dev.taskbound.core.testing.AgentOwner;
 import dev.taskbound.core.testing.CliProcess;
 import dev.taskbound.core.testing.FileGrep;
+import dev.taskbound.core.testing.FinishedCommand;
 import dev.taskbound.core.testing.RunArtifacts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -80,25 +82,25 @@ class ApprovedSecretLauncherIT {
   void theAgentGetsAnApprovedSecretOnlyAfterAPersonApprovesFromASecondShellAndADeniedOneNever() throws Exception {
     String h = start("answered", "5m");
 
-    CompletableFuture<Result> first = exec(h, agent);
+    CompletableFuture<FinishedCommand> first = exec(h, agent);
     String id1 = awaitPending(h, first);
-    List<String> listed = tb("approvals", "--session", h).stdout.lines().toList();
-    Result approve = tb("approve", "--session", h, id1, "--reason", "release signing");
-    Result approved = first.get(300, TimeUnit.SECONDS);
-    CompletableFuture<Result> second = exec(h, agent);
+    List<String> listed = tb("approvals", "--session", h).stdout().lines().toList();
+    FinishedCommand approve = tb("approve", "--session", h, id1, "--reason", "release signing");
+    FinishedCommand approved = first.get(300, TimeUnit.SECONDS);
+    CompletableFuture<FinishedCommand> second = exec(h, agent);
     String id2 = awaitPending(h, second);
-    Result deny = tb("deny", "--session", h, id2, "--reason", "not for this task");
-    Result denied = second.get(300, TimeUnit.SECONDS);
-    Result end = tb("session", "end", "--session", h);
+    FinishedCommand deny = tb("deny", "--session", h, id2, "--reason", "not for this task");
+    FinishedCommand denied = second.get(300, TimeUnit.SECONDS);
+    FinishedCommand end = tb("session", "end", "--session", h);
 
     assertThat(listed).singleElement().satisfies(l -> assertThat(l).startsWith(id1 + "  secret.read 'signing'  (rule secret.read: approve)"));
-    assertThat(approve.status).as(approve.all()).isZero();
-    assertThat(approved.stdout).as(approved.all()).contains("secret-status=0").contains("signing-sha=" + sha256(KV2_VALUE));
-    assertThat(deny.status).as(deny.all()).isZero();
-    assertThat(denied.stdout).as(denied.all()).contains("secret-status=122").doesNotContain("signing-sha=");
-    assertThat(denied.stderr).contains("403 forbidden: secret.read of 'signing' denied: gate rule 'secret.read: approve' (")
+    assertThat(approve.status()).as(approve.all()).isZero();
+    assertThat(approved.stdout()).as(approved.all()).contains("secret-status=0").contains("signing-sha=" + sha256(KV2_VALUE));
+    assertThat(deny.status()).as(deny.all()).isZero();
+    assertThat(denied.stdout()).as(denied.all()).contains("secret-status=122").doesNotContain("signing-sha=");
+    assertThat(denied.stderr()).contains("403 forbidden: secret.read of 'signing' denied: gate rule 'secret.read: approve' (")
         .contains("requires a person's approval; " + id2 + " denied by root (cli): not for this task");
-    assertThat(end.status).as(end.all()).isZero();
+    assertThat(end.status()).as(end.all()).isZero();
     vault.verify(1, getRequestedFor(urlEqualTo("/v1/kv/data/app/db"))); // read once at open, kept in memory
     List<JsonNode> events = events("answered");
     JsonNode requested = only(events, "approval.requested", id1);
@@ -123,12 +125,12 @@ class ApprovedSecretLauncherIT {
   void aSecretNobodyApprovesExpiresAfterThePolicysTimeoutAndIsRefused() throws Exception {
     Path policy = policy("expired", "2s");
 
-    Result run = tb("run", "--task", "SECRET-2", "--policy", policy.toString(), "--out", work.resolve("out-expired").toString(),
+    FinishedCommand run = tb("run", "--task", "SECRET-2", "--policy", policy.toString(), "--out", work.resolve("out-expired").toString(),
         "--", "sh", "-c", agent);
 
-    assertThat(run.status).as(run.all()).isZero();
-    assertThat(run.stdout).contains("secret-status=122").doesNotContain("signing-sha=");
-    assertThat(run.stderr).contains("taskbound: approval-1 waits for approval: secret.read 'signing'")
+    assertThat(run.status()).as(run.all()).isZero();
+    assertThat(run.stdout()).contains("secret-status=122").doesNotContain("signing-sha=");
+    assertThat(run.stderr()).contains("taskbound: approval-1 waits for approval: secret.read 'signing'")
         .contains("approval-1 expired by taskbound (timeout): nobody answered within 2s (gate.approval.timeout)");
     JsonNode expired = only(events("expired"), "approval.expired", "approval-1");
     assertThat(expired.path("who").asText()).isEqualTo("taskbound");
@@ -156,22 +158,22 @@ class ApprovedSecretLauncherIT {
   }
 
   private String start(String name, String timeout) throws Exception {
-    Result start = tb("session", "start", "--task", "SECRET-1", "--policy", policy(name, timeout).toString(), "--out",
+    FinishedCommand start = tb("session", "start", "--task", "SECRET-1", "--policy", policy(name, timeout).toString(), "--out",
         work.resolve("out-" + name).toString());
-    assertThat(start.status).as(start.all()).isZero();
-    String handle = start.stdout.strip();
+    assertThat(start.status()).as(start.all()).isZero();
+    String handle = start.stdout().strip();
     handles.add(handle);
     return handle;
   }
 
   /** Polls the listing (one JVM per call paces it) until a request waits; fails if the agent's call ended first. */
-  private String awaitPending(String h, CompletableFuture<Result> caller) throws Exception {
+  private String awaitPending(String h, CompletableFuture<FinishedCommand> caller) throws Exception {
     for (int i = 0; i < 120; i++) {
       assertThat(caller).as("ended before asking: " + (caller.isDone() ? caller.get().all() : "")).isNotDone();
-      Result list = tb("approvals", "--session", h);
-      assertThat(list.status).as(list.all()).isZero();
-      if (!list.stdout.isBlank()) {
-        return list.stdout.lines().findFirst().orElseThrow().split(" ")[0];
+      FinishedCommand list = tb("approvals", "--session", h);
+      assertThat(list.status()).as(list.all()).isZero();
+      if (!list.stdout().isBlank()) {
+        return list.stdout().lines().findFirst().orElseThrow().split(" ")[0];
       }
     }
     throw new AssertionError("no request waited for approval");
@@ -195,7 +197,7 @@ class ApprovedSecretLauncherIT {
     return found.get(0);
   }
 
-  private CompletableFuture<Result> exec(String h, String script) {
+  private CompletableFuture<FinishedCommand> exec(String h, String script) {
     return CompletableFuture.supplyAsync(() -> {
       try {
         return tb("session", "exec", "--session", h, "--", "sh", "-c", script);
@@ -209,17 +211,10 @@ class ApprovedSecretLauncherIT {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(value.getBytes(StandardCharsets.UTF_8)));
   }
 
-  private record Result(int status, String stdout, String stderr) {
-    String all() {
-      return "status " + status + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
-    }
-  }
-
-  private Result tb(String... args) throws Exception {
+  private FinishedCommand tb(String... args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(CliProcess.launcher().toString());
     command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).directory(ws.toFile());
     Map<String, String> env = new LinkedHashMap<>();
     env.put("XDG_CACHE_HOME", work.resolve("cache").toString());
     env.put("TASKBOUND_HOME", work.resolve("home").toString());
@@ -228,22 +223,6 @@ class ApprovedSecretLauncherIT {
     env.put("TASKBOUND_VAULT_AUTH", "approle");
     env.put("TASKBOUND_VAULT_ROLE_ID", "role-0001");
     env.put("TASKBOUND_VAULT_SECRET_ID", SECRET_ID);
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    p.getOutputStream().close();
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
-      try {
-        return p.getErrorStream().readAllBytes();
-      } catch (IOException e) {
-        return new byte[0];
-      }
-    });
-    byte[] out = p.getInputStream().readAllBytes();
-    if (!p.waitFor(300, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("timed out: " + command);
-    }
-    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8),
-        new String(err.get(30, TimeUnit.SECONDS), StandardCharsets.UTF_8));
+    return FinishedCommand.run(command, ws, env, Duration.ofSeconds(300));
   }
 }

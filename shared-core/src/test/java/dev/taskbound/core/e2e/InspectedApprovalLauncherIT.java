@@ -22,14 +22,16 @@ import dev.taskbound.core.gate.ApprovalBroker;
 import dev.taskbound.core.session.ApprovalClient;
 import dev.taskbound.core.testing.AgentOwner;
 import dev.taskbound.core.testing.CliProcess;
+import dev.taskbound.core.testing.FinishedCommand;
 import dev.taskbound.core.testing.RunArtifacts;
 import dev.taskbound.core.testing.StubCertificates;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -90,29 +92,29 @@ class InspectedApprovalLauncherIT {
   void anInspectedWriteWaitsForAPersonReachesGithubOnlyWhenApprovedAndNeverWhenDenied() throws Exception {
     String h = start("answered");
 
-    CompletableFuture<Result> first = exec(h, write("feature-1", "put"));
+    CompletableFuture<FinishedCommand> first = exec(h, write("feature-1", "put"));
     String id1 = awaitPending(h, first, 1).get(0);
-    List<String> listed = tb("approvals", "--session", h).stdout.lines().toList();
+    List<String> listed = tb("approvals", "--session", h).stdout().lines().toList();
     int putsBeforeApproval = github.findAll(putRequestedFor(anyUrl())).size();
-    Result approve = tb("approve", "--session", h, id1, "--reason", "docs only");
-    Result approved = first.get(300, TimeUnit.SECONDS);
-    CompletableFuture<Result> second = exec(h, write("feature-2", "put"));
+    FinishedCommand approve = tb("approve", "--session", h, id1, "--reason", "docs only");
+    FinishedCommand approved = first.get(300, TimeUnit.SECONDS);
+    CompletableFuture<FinishedCommand> second = exec(h, write("feature-2", "put"));
     String id2 = awaitPending(h, second, 1).get(0);
-    Result deny = tb("deny", "--session", h, id2, "--reason", "wrong branch");
-    Result denied = second.get(300, TimeUnit.SECONDS);
-    Result end = tb("session", "end", "--session", h);
+    FinishedCommand deny = tb("deny", "--session", h, id2, "--reason", "wrong branch");
+    FinishedCommand denied = second.get(300, TimeUnit.SECONDS);
+    FinishedCommand end = tb("session", "end", "--session", h);
 
     assertThat(listed).singleElement().satisfies(l -> assertThat(l)
         .startsWith(id1 + "  github.contents.write 'feature-1'  request PUT api.github.com" + CONTENTS + " (template ")
         .contains(", body sha256:").contains(")  (rule github.contents.write: approve)"));
     assertThat(putsBeforeApproval).isZero(); // held in the gateway, nothing sent yet
-    assertThat(approve.status).as(approve.all()).isZero();
-    assertThat(approved.stdout).as(approved.all()).contains("put=200");
-    assertThat(deny.status).as(deny.all()).isZero();
-    assertThat(denied.stdout).as(denied.all()).contains("put=403")
+    assertThat(approve.status()).as(approve.all()).isZero();
+    assertThat(approved.stdout()).as(approved.all()).contains("put=200");
+    assertThat(deny.status()).as(deny.all()).isZero();
+    assertThat(denied.stdout()).as(denied.all()).contains("put=403")
         .contains("(github.contents.write feature-2) is denied: ")
         .contains(id2 + " denied by root (cli): wrong branch");
-    assertThat(end.status).as(end.all()).isZero();
+    assertThat(end.status()).as(end.all()).isZero();
     assertThat(github.findAll(putRequestedFor(anyUrl()))).singleElement()
         .satisfies(r -> assertThat(r.getBodyAsString()).contains("\"branch\":\"feature-1\""));
     List<JsonNode> events = events("answered");
@@ -134,32 +136,32 @@ class InspectedApprovalLauncherIT {
     String h = start("two-writes");
     String api = "https://api.github.com:" + github.httpsPort();
 
-    CompletableFuture<Result> both = exec(h, "(curl -sS --max-time 300 -o /dev/null -w 'labels=%{http_code}\\n' -X POST"
+    CompletableFuture<FinishedCommand> both = exec(h, "(curl -sS --max-time 300 -o /dev/null -w 'labels=%{http_code}\\n' -X POST"
         + " -H 'Content-Type: application/json' -d '{\"name\":\"bug\"}' " + api + "/repos/acme/app/labels) > /tmp/l 2>&1 &\n"
         + "(curl -sS --max-time 300 -o /dev/null -w 'delete=%{http_code}\\n' -X DELETE " + api + "/repos/acme/app) > /tmp/d 2>&1 &\n"
         + "wait; cat /tmp/l /tmp/d\n");
     awaitPending(h, both, 2);
-    List<String> listed = tb("approvals", "--session", h).stdout.lines().toList();
+    List<String> listed = tb("approvals", "--session", h).stdout().lines().toList();
     String labels = listed.stream().filter(l -> l.contains("request POST api.github.com/repos/acme/app/labels ")).findFirst()
         .orElseThrow(() -> new AssertionError("no labels request listed: " + listed)).split(" ")[0];
     String delete = listed.stream().filter(l -> l.contains("request DELETE api.github.com/repos/acme/app ")).findFirst()
         .orElseThrow(() -> new AssertionError("no delete request listed: " + listed)).split(" ")[0];
-    Result approve = tb("approve", "--session", h, labels, "--reason", "labels only");
+    FinishedCommand approve = tb("approve", "--session", h, labels, "--reason", "labels only");
     List<String> stillListed = List.of();
     for (int i = 0; i < 150 && (stillListed.size() != 1 || !stillListed.get(0).startsWith(delete + " ")); i++) {
-      stillListed = tb("approvals", "--session", h).stdout.lines().toList();
+      stillListed = tb("approvals", "--session", h).stdout().lines().toList();
     }
     int deletesMeanwhile = github.findAll(deleteRequestedFor(anyUrl())).size();
-    Result deny = tb("deny", "--session", h, delete, "--reason", "never");
-    Result released = both.get(300, TimeUnit.SECONDS);
+    FinishedCommand deny = tb("deny", "--session", h, delete, "--reason", "never");
+    FinishedCommand released = both.get(300, TimeUnit.SECONDS);
     tb("session", "end", "--session", h);
 
     assertThat(listed).hasSize(2);
-    assertThat(approve.status).as(approve.all()).isZero();
+    assertThat(approve.status()).as(approve.all()).isZero();
     assertThat(stillListed).singleElement().satisfies(l -> assertThat(l).startsWith(delete + " "));
     assertThat(deletesMeanwhile).isZero();
-    assertThat(deny.status).as(deny.all()).isZero();
-    assertThat(released.stdout).as(released.all()).contains("labels=201").contains("delete=403");
+    assertThat(deny.status()).as(deny.all()).isZero();
+    assertThat(released.stdout()).as(released.all()).contains("labels=201").contains("delete=403");
     github.verify(1, postRequestedFor(urlEqualTo("/repos/acme/app/labels")));
     github.verify(0, deleteRequestedFor(anyUrl()));
     List<JsonNode> events = events("two-writes");
@@ -177,23 +179,23 @@ class InspectedApprovalLauncherIT {
     }
     many.append("wait; cat /tmp/w*\n");
 
-    CompletableFuture<Result> waiting = exec(h, many.toString());
+    CompletableFuture<FinishedCommand> waiting = exec(h, many.toString());
     List<String> ids = awaitPending(h, waiting, ApprovalBroker.MAX_PENDING);
-    Result meanwhile = tb("session", "exec", "--session", h, "--", "sh", "-c", write("b17", "extra") + "; "
+    FinishedCommand meanwhile = tb("session", "exec", "--session", h, "--", "sh", "-c", write("b17", "extra") + "; "
         + "curl -sS --max-time 60 -o /dev/null -w 'read=%{http_code}\\n' https://api.github.com:" + github.httpsPort() + "/repos/acme/app");
-    int stillWaiting = tb("approvals", "--session", h).stdout.lines().toList().size();
+    int stillWaiting = tb("approvals", "--session", h).stdout().lines().toList().size();
     ApprovalClient people = ApprovalClient.of(Path.of(h));
     for (String id : ids) {
       people.answer(id, false, "cleanup", "cli", "");
     }
-    Result released = waiting.get(300, TimeUnit.SECONDS);
+    FinishedCommand released = waiting.get(300, TimeUnit.SECONDS);
     tb("session", "end", "--session", h);
 
-    assertThat(meanwhile.status).as(meanwhile.all()).isZero();
-    assertThat(meanwhile.stdout).contains("extra=403").contains("too many requests wait for approval (16)")
+    assertThat(meanwhile.status()).as(meanwhile.all()).isZero();
+    assertThat(meanwhile.stdout()).contains("extra=403").contains("too many requests wait for approval (16)")
         .contains("read=200");
     assertThat(stillWaiting).isEqualTo(ApprovalBroker.MAX_PENDING);
-    assertThat(released.stdout.lines().filter(l -> l.matches("put-b\\d+=403"))).as(released.all()).hasSize(ApprovalBroker.MAX_PENDING);
+    assertThat(released.stdout().lines().filter(l -> l.matches("put-b\\d+=403"))).as(released.all()).hasSize(ApprovalBroker.MAX_PENDING);
     assertThat(github.findAll(putRequestedFor(anyUrl()))).isEmpty();
     github.verify(1, getRequestedFor(urlEqualTo("/repos/acme/app")));
     List<JsonNode> events = events("bounded");
@@ -224,21 +226,21 @@ class InspectedApprovalLauncherIT {
         "    rules: [{action: github.contents.write, decision: approve}, {action: github.api.write, decision: approve}]",
         "    approval: {timeout: 5m}",
         ""));
-    Result start = tb("session", "start", "--task", "INSPECT-16", "--policy", policy.toString(), "--out",
+    FinishedCommand start = tb("session", "start", "--task", "INSPECT-16", "--policy", policy.toString(), "--out",
         work.resolve("out-" + name).toString());
-    assertThat(start.status).as(start.all()).isZero();
-    String handle = start.stdout.strip();
+    assertThat(start.status()).as(start.all()).isZero();
+    String handle = start.stdout().strip();
     handles.add(handle);
     return handle;
   }
 
   /** Polls the listing (one JVM per call paces it) until {@code count} requests wait; their ids. */
-  private List<String> awaitPending(String h, CompletableFuture<Result> caller, int count) throws Exception {
+  private List<String> awaitPending(String h, CompletableFuture<FinishedCommand> caller, int count) throws Exception {
     for (int i = 0; i < 150; i++) {
       assertThat(caller).as("ended before asking: " + (caller.isDone() ? caller.get().all() : "")).isNotDone();
-      Result list = tb("approvals", "--session", h);
-      assertThat(list.status).as(list.all()).isZero();
-      List<String> lines = list.stdout.lines().toList();
+      FinishedCommand list = tb("approvals", "--session", h);
+      assertThat(list.status()).as(list.all()).isZero();
+      List<String> lines = list.stdout().lines().toList();
       if (lines.size() >= count) {
         return lines.stream().map(l -> l.split(" ")[0]).toList();
       }
@@ -264,7 +266,7 @@ class InspectedApprovalLauncherIT {
     return found.get(0);
   }
 
-  private CompletableFuture<Result> exec(String h, String script) {
+  private CompletableFuture<FinishedCommand> exec(String h, String script) {
     return CompletableFuture.supplyAsync(() -> {
       try {
         return tb("session", "exec", "--session", h, "--", "sh", "-c", script);
@@ -274,36 +276,12 @@ class InspectedApprovalLauncherIT {
     });
   }
 
-  private record Result(int status, String stdout, String stderr) {
-    String all() {
-      return "status " + status + "\n--- stdout\n" + stdout + "--- stderr\n" + stderr;
-    }
-  }
-
-  private Result tb(String... args) throws Exception {
+  private FinishedCommand tb(String... args) throws Exception {
     List<String> command = new ArrayList<>();
     command.add(CliProcess.launcher().toString());
     command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).directory(ws.toFile());
-    pb.environment().put("XDG_CACHE_HOME", work.resolve("cache").toString());
-    pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
-    pb.environment().put("TASKBOUND_JAR", CliProcess.shadedJar().toString());
-    pb.environment().put("TASKBOUND_INSPECT_UPSTREAM_CA", tls.caPem().toString());
-    Process p = pb.start();
-    p.getOutputStream().close();
-    CompletableFuture<byte[]> err = CompletableFuture.supplyAsync(() -> {
-      try {
-        return p.getErrorStream().readAllBytes();
-      } catch (IOException e) {
-        return new byte[0];
-      }
-    });
-    byte[] out = p.getInputStream().readAllBytes();
-    if (!p.waitFor(300, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("timed out: " + command);
-    }
-    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8),
-        new String(err.get(30, TimeUnit.SECONDS), StandardCharsets.UTF_8));
+    return FinishedCommand.run(command, ws, Map.of("XDG_CACHE_HOME", work.resolve("cache").toString(),
+        "TASKBOUND_HOME", work.resolve("home").toString(), "TASKBOUND_JAR", CliProcess.shadedJar().toString(),
+        "TASKBOUND_INSPECT_UPSTREAM_CA", tls.caPem().toString()), Duration.ofSeconds(300));
   }
 }

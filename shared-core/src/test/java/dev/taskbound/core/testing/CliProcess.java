@@ -148,14 +148,28 @@ public final class CliProcess implements AutoCloseable {
     return pumps.stream().noneMatch(Thread::isAlive);
   }
 
-  /** Waits for the process to end and returns its exit status. */
+  /**
+   * Waits for the process to end, then for its output to be read to the end (so that {@link #stdout}
+   * and {@link #stderr} hold all of it), and returns its exit status. A child that keeps the output
+   * pipes open (a detached supervisor) bounds that second wait at {@link #OUTPUT_DRAIN}.
+   */
   public int waitFor(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       process.destroyForcibly();
       throw new AssertionError("taskbound did not end within " + timeout + "; stderr=" + stderr);
     }
+    long deadline = System.nanoTime() + OUTPUT_DRAIN.toNanos();
+    for (Thread pump : pumps) {
+      long left = deadline - System.nanoTime();
+      if (left > 0) {
+        pump.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+      }
+    }
     return process.exitValue();
   }
+
+  /** How long {@link #waitFor} waits, after the process ended, for its output to be read. */
+  private static final Duration OUTPUT_DRAIN = Duration.ofSeconds(10);
 
   public Process process() {
     return process;

@@ -67,6 +67,18 @@ class ShadedJarManifestIT {
     }
   }
 
+  /**
+   * junixsocket loads its JNI library with {@code System.loadLibrary}: from JDK 22 on every run of
+   * the jar warns about it on stderr unless the manifest enables native access for the class path
+   * (JDK 17-21 ignore the attribute).
+   */
+  @Test
+  void theJarEnablesNativeAccessSoNewerJdksRunItWithoutWarnings() throws IOException {
+    try (JarFile jar = new JarFile(JAR.toFile())) {
+      assertThat(jar.getManifest().getMainAttributes().getValue("Enable-Native-Access")).isEqualTo("ALL-UNNAMED");
+    }
+  }
+
   @Test
   void theGithubConnectorResolvesToItsJava11Class() throws IOException {
     try (JarFile jar = new JarFile(JAR.toFile(), true, ZipFile.OPEN_READ, Runtime.version())) {

@@ -1,6 +1,7 @@
 package dev.taskbound.core.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.taskbound.core.testing.AgentOwner;
@@ -131,6 +132,70 @@ class LauncherIT {
     assertThat(work.resolve("relative-cache")).doesNotExist();
   }
 
+  /**
+   * Issue 19, fourth pass: a java that has an AOT cache (JDK 24+) gets one instead of the AppCDS
+   * archive: recorded on the first run (its record line kept off the agent's stdout), made after it,
+   * used by the next run, and checked as the archive is (a tampered one never reaches the JVM and is
+   * replaced). Runs where such a JDK is installed under /usr/lib/jvm (CI's Debian has only JDK 17).
+   */
+  @Test
+  void aJavaWithAnAotCacheGetsOneOnItsFirstRunCheckedAsTheArchiveIs() throws Exception {
+    Path aotJava = installedJavaWithAotCache();
+    assumeTrue(aotJava != null, "no JDK 24+ under /usr/lib/jvm");
+    Path cache = cacheRoot.resolve("cache");
+    List<String> command = List.of(REPO.resolve("bin/taskbound").toString(), "--debug", "run", "--task", "IT-8",
+        "--out", work.resolve("out").toString(), "--", "sh", "-c", "echo agent-output; exit 4");
+
+    Result first = run(command, cache, aotJava);
+    Path aot;
+    try (Stream<Path> files = Files.list(cache.resolve("taskbound"))) {
+      List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
+      assertThat(names).as("one AOT cache and its checksum, no AppCDS archive").hasSize(2)
+          .allMatch(n -> n.endsWith(".aot") || n.endsWith(".aot.b2"));
+      aot = cache.resolve("taskbound").resolve(names.get(0));
+    }
+    Result second = run(command, cache, aotJava);
+    String secondJava = javaArguments();
+    byte[] bytes = Files.readAllBytes(aot);
+    bytes[bytes.length / 2] ^= 1;
+    aot.toFile().setWritable(true);
+    Files.write(aot, bytes);
+    Files.delete(cacheRoot.resolve("java-args"));
+    Result tampered = run(command, cache, aotJava);
+
+    assertThat(first.status).as(first.output).isEqualTo(4);
+    assertThat(first.output).contains("agent-output").doesNotContain("AOTConfiguration").doesNotContain("WARNING");
+    assertThat(second.status).as(second.output).isEqualTo(4);
+    assertThat(secondJava).contains("-XX:AOTCache=" + aot + " ").doesNotContain("SharedArchiveFile");
+    assertThat(tampered.status).as(tampered.output).isEqualTo(4);
+    assertThat(tampered.output).contains("class-data archive " + aot + " does not match the checksum");
+    assertThat(Files.readAllLines(cacheRoot.resolve("java-args")))
+        .as("the tampered cache never reaches the JVM").noneMatch(l -> l.contains("-XX:AOTCache=" + aot + " "));
+    assertThat(b2sum(aot)).as("replaced, with its checksum").isEqualTo(Files.readString(Path.of(aot + ".b2")).strip());
+  }
+
+  /** A JDK under /usr/lib/jvm whose release file names version 24 or later, or null. */
+  private static Path installedJavaWithAotCache() throws IOException {
+    Path jvms = Path.of("/usr/lib/jvm");
+    if (!Files.isDirectory(jvms)) {
+      return null;
+    }
+    try (Stream<Path> homes = Files.list(jvms)) {
+      for (Path home : homes.sorted().toList()) {
+        Path release = home.resolve("release");
+        Path binary = home.resolve("bin/java");
+        if (Files.isRegularFile(release) && Files.isExecutable(binary)) {
+          java.util.regex.Matcher m = java.util.regex.Pattern.compile("JAVA_VERSION=\"(\\d+)")
+              .matcher(Files.readString(release));
+          if (m.find() && Integer.parseInt(m.group(1)) >= 24) {
+            return binary;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
   /** The file's BLAKE2b-512 checksum by coreutils' b2sum (the JDK has no BLAKE2). */
   private static String b2sum(Path file) throws Exception {
     Process p = new ProcessBuilder("b2sum", file.toString()).redirectErrorStream(true).start();
@@ -146,11 +211,11 @@ class LauncherIT {
   }
 
   /** A java that records its arguments, then runs the real one: what the launcher really passed. */
-  private Path javaRecorder() throws IOException {
+  private Path javaRecorder(String realJava) throws IOException {
     Path recorder = cacheRoot.resolve("java");
     if (!Files.exists(recorder)) {
       Files.writeString(recorder, "#!/bin/sh\necho \"$*\" >> " + cacheRoot.resolve("java-args") + "\nexec "
-          + ProcessHandle.current().info().command().orElse("java") + " \"$@\"\n");
+          + realJava + " \"$@\"\n");
       recorder.toFile().setExecutable(true);
     }
     return recorder;
@@ -250,12 +315,16 @@ class LauncherIT {
   private record Result(int status, String output) {}
 
   private Result run(List<String> command, Path cache) throws IOException, InterruptedException {
+    return run(command, cache, Path.of(ProcessHandle.current().info().command().orElse("java")));
+  }
+
+  private Result run(List<String> command, Path cache, Path realJava) throws IOException, InterruptedException {
     AgentOwner.own(work); // the agent runs as the workspace's owner, never root
     ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true);
     pb.environment().put("XDG_CACHE_HOME", cache.toString());
     pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
     pb.environment().put("TASKBOUND_JAR", JAR.toString());
-    pb.environment().put("TASKBOUND_JAVA", javaRecorder().toString());
+    pb.environment().put("TASKBOUND_JAVA", javaRecorder(realJava.toString()).toString());
     Process p = pb.start();
     byte[] out = p.getInputStream().readAllBytes();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {

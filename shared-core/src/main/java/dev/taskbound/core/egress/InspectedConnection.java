@@ -147,13 +147,13 @@ final class InspectedConnection implements Runnable {
     String rawPath = head.target().indexOf('?') < 0 ? head.target() : head.target().substring(0, head.target().indexOf('?'));
     RequestActions.Match match;
     try {
-      RequestActions.normalised(rawPath);
       match = actions.match(decision.host(), head.method(), head.target());
     } catch (IllegalArgumentException e) {
       // a spelling the table may not see as the server does: refused rather than guessed (fail closed)
       throw new ProxyRequestException(403, "request '" + RequestHead.printable(head.method()) + " " + RequestHead.printable(rawPath)
           + "' has " + e.getMessage() + "; accepted: an upper-case method, a path without //, . or .. segments,"
-          + " without ; (raw or %3B), with well-formed % escapes and no %2F that changes what the request is",
+          + " with well-formed % escapes, no %2F that changes what the request is, and no ; (raw or %3B) in a"
+          + " write or on a GitHub host (a read elsewhere may carry path parameters)",
           GatewayEvents.MALFORMED);
     }
     ByteArrayOutputStream prefix = new ByteArrayOutputStream();

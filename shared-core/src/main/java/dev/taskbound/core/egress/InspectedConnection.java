@@ -39,6 +39,8 @@ final class InspectedConnection implements Runnable {
   /** The most of a git-receive-pack body read before the ref updates must have been seen. */
   private static final int MAX_COMMANDS_BYTES = 1024 * 1024;
   private static final int COPY_BYTES = 64 * 1024;
+  /** The methods RFC 9110 9.2.1 calls safe: the only ones sent again after a kept connection failed. */
+  private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
   /** The most of a JSON body read to find its target (a model API request). */
   private static final int MAX_JSON_BYTES = 1024 * 1024;
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
@@ -137,6 +139,7 @@ final class InspectedConnection implements Runnable {
           + "' inside an inspected tunnel; accepted: origin form (/path)", GatewayEvents.MALFORMED);
     }
     checkHost(head);
+    MethodOverride.check(head);
     long length = PlainRequest.bodyLength(head);
     // Bytes after the body in the same read are a pipelined request: refused, one at a time.
     ChunkedBody chunked = PlainRequest.checkEarlyBody(head, length);
@@ -144,13 +147,13 @@ final class InspectedConnection implements Runnable {
     String rawPath = head.target().indexOf('?') < 0 ? head.target() : head.target().substring(0, head.target().indexOf('?'));
     RequestActions.Match match;
     try {
-      RequestActions.normalised(rawPath);
       match = actions.match(decision.host(), head.method(), head.target());
     } catch (IllegalArgumentException e) {
       // a spelling the table may not see as the server does: refused rather than guessed (fail closed)
       throw new ProxyRequestException(403, "request '" + RequestHead.printable(head.method()) + " " + RequestHead.printable(rawPath)
           + "' has " + e.getMessage() + "; accepted: an upper-case method, a path without //, . or .. segments,"
-          + " without ; (raw or %3B), with well-formed % escapes and no %2F that changes what the request is",
+          + " with well-formed % escapes, no %2F that changes what the request is, and no ; (raw or %3B) in a"
+          + " write or on a GitHub host (a read elsewhere may carry path parameters)",
           GatewayEvents.MALFORMED);
     }
     ByteArrayOutputStream prefix = new ByteArrayOutputStream();
@@ -205,8 +208,14 @@ final class InspectedConnection implements Runnable {
     }
     List<RequestHead.Header> headers = credentials(head);
     boolean expectContinue = head.values("Expect").stream().anyMatch(v -> v.equalsIgnoreCase("100-continue"));
-    // The whole body in hand: the request can be sent again on a fresh connection if a kept one is stale.
-    boolean replayable = !isChunked && prefix.size() == length;
+    // A safe method (RFC 9110 9.2.1) with its whole body in hand may go on a kept connection and be
+    // sent again on a fresh one if the kept one turns out closed. Any other method goes on a connection
+    // that has served nothing yet and is never sent again: the upstream may have received it before
+    // closing (RFC 9110 9.2.2), and a push, publish or comment must not happen twice.
+    boolean replayable = SAFE_METHODS.contains(head.method()) && !isChunked && prefix.size() == length;
+    if (!replayable && upstreamServed) {
+      closeUpstream(true);
+    }
     if (!connectUpstream(replayable)) {
       return false;
     }
@@ -241,6 +250,16 @@ final class InspectedConnection implements Runnable {
     }
     ctx.counters().allowed.incrementAndGet();
     int status = relayResponse(head);
+    if (status == 0) {
+      ctx.counters().upstreamFailures.incrementAndGet();
+      try {
+        respond(502, "taskbound: the upstream " + ProxyConnection.hostPort(decision) + " closed the connection without"
+            + " answering " + head.method() + " " + match.template() + (replayable ? "" : "; it was sent once and is"
+            + " not sent again (a request that is not safe is never repeated)") + "\n");
+      } catch (IOException gone) {
+        // the agent is gone too; the request is still recorded below
+      }
+    }
     upstreamServed = true;
     upstreamReusable = http11 && status >= 200 && !lastResponseCloses;
     record(head, match, named, verdict, status);

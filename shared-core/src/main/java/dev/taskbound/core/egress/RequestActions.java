@@ -116,8 +116,53 @@ final class RequestActions {
       throw new IllegalArgumentException("a method that is not an upper-case token");
     }
     int q = target.indexOf('?');
-    String full = normalised(q < 0 ? target : target.substring(0, q));
+    String rawPath = q < 0 ? target : target.substring(0, q);
     String query = q < 0 ? "" : target.substring(q + 1);
+    if (readsPathParameters(host, method) && hasParameters(rawPath)) {
+      // A read on a host that is not GitHub's (a Maven repository's ;jsessionid=...): judged with the
+      // parameters left out, and with them as part of their segment; the two readings must agree.
+      Match stripped = matchUnsplit(host, method, normalised(withoutParameters(rawPath), false), query);
+      Match literal = matchUnsplit(host, method, normalised(rawPath, true), query);
+      if (!stripped.action().equals(literal.action())) {
+        throw new IllegalArgumentException("a ';' (a path parameter) that makes it " + stripped.action() + " or "
+            + literal.action());
+      }
+      return stripped;
+    }
+    return matchUnsplit(host, method, normalised(rawPath), query);
+  }
+
+  /**
+   * Whether a {@code ;} in the path is read as a path parameter rather than refused: only for a
+   * safe method (RFC 9110 9.2.1) on a host that is not GitHub's (github.com, its subdomains, the
+   * Enterprise host). A write, or anything on GitHub, with a {@code ;} is refused.
+   */
+  boolean readsPathParameters(String host, String method) {
+    boolean github = host.equals("github.com") || host.endsWith(".github.com") || host.endsWith(".githubusercontent.com")
+        || enterprise.map(g -> g.host().equals(host)).orElse(false);
+    return SAFE_METHODS.contains(method) && !github;
+  }
+
+  private static boolean hasParameters(String path) {
+    return path.indexOf(';') >= 0 || path.toLowerCase(java.util.Locale.ROOT).contains("%3b");
+  }
+
+  /** Each segment without its parameters: from its first {@code ;} (raw or {@code %3B}) to its end. */
+  static String withoutParameters(String path) {
+    StringBuilder sb = new StringBuilder(path.length());
+    for (String segment : path.split("/", -1)) {
+      int at = segment.indexOf(';');
+      int escaped = segment.toLowerCase(java.util.Locale.ROOT).indexOf("%3b");
+      int cut = at < 0 ? escaped : escaped < 0 ? at : Math.min(at, escaped);
+      sb.append(sb.length() == 0 && segment.isEmpty() ? "" : "/").append(cut < 0 ? segment : segment.substring(0, cut));
+    }
+    return sb.length() == 0 ? "/" : sb.toString();
+  }
+
+  /** The methods RFC 9110 9.2.1 calls safe. */
+  private static final java.util.Set<String> SAFE_METHODS = java.util.Set.of("GET", "HEAD", "OPTIONS", "TRACE");
+
+  private Match matchUnsplit(String host, String method, String full, String query) {
     Match kept = matchNormalised(host, method, full, query);
     if (!full.toLowerCase(java.util.Locale.ROOT).contains("%2f")) {
       return kept;
@@ -193,6 +238,11 @@ final class RequestActions {
    *     than guess what the server reads
    */
   static String normalised(String path) {
+    return normalised(path, false);
+  }
+
+  /** As {@link #normalised(String)}; {@code parametersAllowed}: a {@code ;} is kept as part of its segment. */
+  private static String normalised(String path, boolean parametersAllowed) {
     StringBuilder sb = new StringBuilder(path.length());
     for (int i = 0; i < path.length(); i++) {
       char c = path.charAt(i);
@@ -213,7 +263,7 @@ final class RequestActions {
     }
     String decoded = sb.toString();
     String lower = decoded.toLowerCase(java.util.Locale.ROOT);
-    if (decoded.indexOf(';') >= 0 || lower.contains("%3b")) {
+    if (!parametersAllowed && (decoded.indexOf(';') >= 0 || lower.contains("%3b"))) {
       // a path parameter (;jsessionid=x): servers differ on whether it is part of the segment
       throw new IllegalArgumentException("a ';' (a path parameter, raw or %3B)");
     }

@@ -559,6 +559,97 @@ class InspectionTest {
   }
 
   @Test
+  void aWriteTheUpstreamReceivedAndClosedOnIsSentOnceAndTheAgentGetsA502() throws Exception {
+    // given an upstream that answers GETs with keep-alive framing, and reads a POST whole and then
+    // closes without answering (as a server going away after it received the request does)
+    try (javax.net.ssl.SSLServerSocket server = (javax.net.ssl.SSLServerSocket) upstreamCa.serverContext("api.github.com")
+        .getServerSocketFactory().createServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+      List<String> served = new CopyOnWriteArrayList<>();
+      java.util.concurrent.ExecutorService connections = java.util.concurrent.Executors.newCachedThreadPool();
+      closeables.add(connections::shutdownNow);
+      Thread acceptor = new Thread(() -> {
+        for (int i = 0; i < 4; i++) {
+          Socket c;
+          try {
+            c = server.accept();
+          } catch (IOException e) {
+            return;
+          }
+          connections.submit(() -> serveUntilAPost(c, served));
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      int port = server.getLocalPort();
+      gateway(Set.of("api.github.com"), Map.of("api.github.com", "127.0.0.1"), trusting(upstreamCa.certificate()),
+          "api.github.com:" + port);
+
+      // when the agent reads (the gateway keeps that upstream connection) and then sends a comment
+      String read;
+      String write;
+      try (SSLSocket tls = tunnel("api.github.com", port, "api.github.com")) {
+        read = exchange(tls, "GET /one HTTP/1.1\r\nHost: api.github.com:" + port + "\r\n\r\n");
+        write = exchange(tls, "POST /repos/o/r/issues/1/comments HTTP/1.1\r\nHost: api.github.com:" + port
+            + "\r\nContent-Length: 13\r\n\r\n{\"body\":\"hi\"}");
+      }
+
+      // then the comment reached the upstream exactly once, and the agent is told it was not answered
+      assertThat(read).startsWith("HTTP/1.1 200");
+      assertThat(write).startsWith("HTTP/1.1 502").contains("closed the connection without answering POST")
+          .contains("is not sent again");
+      assertThat(served).containsExactly("GET /one HTTP/1.1", "POST /repos/o/r/issues/1/comments HTTP/1.1");
+    }
+  }
+
+  /** Serves GETs on {@code c} (200, keep-alive) until a POST, which it reads whole and then closes on unanswered. */
+  private static void serveUntilAPost(Socket c, List<String> served) {
+    try (c) {
+      c.setSoTimeout(10_000);
+      InputStream in = c.getInputStream();
+      while (true) {
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+          int b = in.read();
+          if (b < 0) {
+            return;
+          }
+          head.write(b);
+        }
+        String text = head.toString(StandardCharsets.ISO_8859_1);
+        served.add(text.lines().findFirst().orElse(""));
+        if (text.startsWith("POST")) {
+          var m = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(text);
+          in.readNBytes(m.find() ? Integer.parseInt(m.group(1)) : 0);
+          c.setSoTimeout(1); // close at once (the gateway sends no close_notify first)
+          return;
+        }
+        c.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.ISO_8859_1));
+        c.getOutputStream().flush();
+      }
+    } catch (IOException e) {
+      // the gateway went away
+    }
+  }
+
+  @Test
+  void aPostCarryingAMethodOverrideForADeleteIsRefusedAndSendsNothing() throws Exception {
+    // given an inspected host
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+
+    // when the agent sends a POST that a server would take as a DELETE of the repository
+    HttpResponse<String> r = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port()
+        + "/repos/o/r")).header("X-HTTP-Method-Override", "DELETE").POST(HttpRequest.BodyPublishers.ofString("{}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+
+    // then it is refused with the header named, recorded as a denial, and nothing reaches the upstream
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(r.body()).contains("X-HTTP-Method-Override: DELETE").contains("accepted: no method override header");
+    assertThat(up.received()).isEmpty();
+    assertThat(events).anySatisfy(e -> assertThat(e).startsWith("MALFORMED api.github.com").contains("method override"));
+  }
+
+  @Test
   void http2PriorKnowledgeInsideAnInspectedTunnelIsRefused() throws Exception {
     HttpsStandIn up = standIn("api.github.com");
     githubGateway(up);

@@ -81,7 +81,7 @@ class RequestActionsTest {
     assertThat(RequestActions.normalised("/repos/o/r/")).isEqualTo("/repos/o/r/");
   }
 
-  /** Attack review (MEDIUM-4): path parameters, raw or encoded, are refused on every inspected host. */
+  /** Attack review (MEDIUM-4): path parameters, raw or encoded, are refused in writes on every inspected host. */
   @Test
   void aSemicolonInThePathRawOrEncodedIsRefused() {
     for (String p : new String[] {"/acme/app.git/git-receive-pack;jsessionid=x", "/acme/app.git;x/git-receive-pack",
@@ -90,6 +90,52 @@ class RequestActionsTest {
           .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("';'");
     }
     assertThatThrownBy(() -> named("PATCH", "/repos/o/r/git/refs/heads/main;x")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0} {1}{2} is refused")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      // writes on any inspected host
+      "PUT    | repo.example      | /releases/a/b/1.0/b-1.0.jar;jsessionid=x",
+      "PUT    | registry.npmjs.org | /left-pad%3Bx",
+      "POST   | git.example.org   | /acme/app.git/git-receive-pack;x",
+      "DELETE | repo.example      | /a;x/b",
+      // reads on GitHub's hosts
+      "GET    | api.github.com    | /repos/o/r;x",
+      "GET    | github.com        | /acme/app.git/info/refs;x",
+      "HEAD   | uploads.github.com | /x%3By",
+      "GET    | objects.githubusercontent.com | /a;b",
+  })
+  void aPathParameterInAWriteOrOnAGithubHostIsRefused(String method, String host, String path) {
+    assertThatThrownBy(() -> TABLE.match(host, method, path)).as(method + " " + host + path)
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("';'");
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0} {1}{2} is judged as {3}")
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      "GET     | repo.example       | /releases/a/b/1.0/b-1.0.jar;jsessionid=x | /releases/a/b/1.0/b-1.0.jar",
+      "GET     | repo.example       | /a;v=1/b;v=2/c                          | /a/b/c",
+      "HEAD    | registry.npmjs.org | /left-pad%3Bx                           | /left-pad",
+      "OPTIONS | repo.example       | /a/b;x?q=1                              | /a/b?q=",
+      "GET     | repo.example       | /;x                                     | /",
+  })
+  void aReadOnAnotherInspectedHostIsJudgedWithoutItsPathParameters(String method, String host, String path,
+      String template) {
+    // given a read with path parameters on an inspected host that is not GitHub's (a Maven repository)
+
+    // when it is matched
+    RequestActions.Match m = TABLE.match(host, method, path);
+
+    // then it is judged (and recorded) without them; the gateway forwards the target unchanged
+    assertThat(m.action()).isEqualTo(RequestActions.UNNAMED);
+    assertThat(m.template()).isEqualTo(template).doesNotContain(";").doesNotContainIgnoringCase("%3b");
+  }
+
+  @Test
+  void aReadWithPathParametersThatStillHasADotSegmentOrEmptySegmentIsRefused() {
+    assertThatThrownBy(() -> TABLE.match("repo.example", "GET", "/a/..;x/b")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("dot segment");
+    assertThatThrownBy(() -> TABLE.match("repo.example", "GET", "/a/;x/b")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("empty segment");
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.taskbound.core.cli;
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.session.CredentialIssue;
 import dev.taskbound.core.session.CredentialSources;
+import dev.taskbound.core.session.JournalKey;
 import dev.taskbound.core.session.SessionSpec;
 import dev.taskbound.core.session.TeardownReport;
 import java.io.PrintWriter;
@@ -50,13 +51,16 @@ final class CredentialsCommand implements Runnable {
         "standard output carries the hand-off and nothing else (pipe it into 'session start",
         "--credentials-handoff -'; no file holds it) and the journal is named on standard error.",
         "Names and fingerprints go to standard error, never a value. On failure nothing is written to",
-        "standard output and what was issued is revoked."
+        "standard output and what was issued is revoked. With TASKBOUND_JOURNAL_KEY (32 random bytes in",
+        "base64) in the environment, the journal's GitHub token is sealed with it (AES-GCM): the file holds",
+        "no usable token, and 'credentials revoke' needs the same key."
       },
       exitCodeListHeading = "%nExit codes:%n",
       exitCodeList = {
         "0:issued and handed off (or nothing to issue, with --allow-none: no output)",
         "120:the policy is invalid",
-        "122:nothing to issue, a source the policy needs is not configured, or a broker failed (what was issued is revoked)"
+        "122:nothing to issue, a source the policy needs is not configured, or a broker failed (what was issued is revoked)",
+        "125:TASKBOUND_JOURNAL_KEY is not a key (nothing issued)"
       })
   static final class Issue implements Callable<Integer> {
     /** {@code --handoff -}: standard output. */
@@ -92,13 +96,14 @@ final class CredentialsCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(),
             "--credentials-handoff is for 'session start'; 'credentials issue' writes the hand-off to --handoff");
       }
+      Optional<JournalKey> journalKey = JournalKey.fromEnvironment(env); // a bad key fails before anything is issued
       SessionSpec session = envelope.builder(SessionSuperviseCommand.NO_COMMAND, env,
           java.io.InputStream.nullInputStream(), spec.commandLine()).build();
       boolean toStdout = STDOUT.equals(handoff);
       Optional<Path> journalDir = Optional.ofNullable(journal);
       Optional<CredentialIssue.Issued> result = toStdout
-          ? CredentialIssue.issue(session, spec.commandLine().getOut(), journalDir)
-          : CredentialIssue.issue(session, Path.of(handoff), journalDir);
+          ? CredentialIssue.issue(session, spec.commandLine().getOut(), journalDir, journalKey)
+          : CredentialIssue.issue(session, Path.of(handoff), journalDir, journalKey);
       PrintWriter err = spec.commandLine().getErr();
       if (result.isEmpty()) {
         err.println("taskbound: the effective policy grants no GitHub or Vault credentials: nothing issued, no hand-off"
@@ -127,10 +132,12 @@ final class CredentialsCommand implements Runnable {
         "Revokes every credential 'credentials issue' journalled in DIR, newest first, and removes DIR.",
         "Give the same TASKBOUND_VAULT_* environment as the issue (Vault entries need a fresh login);",
         "GitHub tokens revoke themselves. Safe to run again after a failure, or after the session revoked",
-        "its GitHub token itself."
+        "its GitHub token itself. A token the issue sealed needs the same TASKBOUND_JOURNAL_KEY; without it,",
+        "or with another key, that entry fails (named) and stays for a retry; the others are revoked."
       },
       exitCodeListHeading = "%nExit codes:%n",
-      exitCodeList = {"0:everything revoked", "123:a revocation failed (listed); run again to retry", "125:DIR is not a journal"})
+      exitCodeList = {"0:everything revoked", "123:a revocation failed (listed); run again to retry",
+        "125:DIR is not a journal, or TASKBOUND_JOURNAL_KEY is not a key"})
   static final class Revoke implements Callable<Integer> {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -146,8 +153,9 @@ final class CredentialsCommand implements Runnable {
     @Override
     public Integer call() {
       PrintWriter err = spec.commandLine().getErr();
+      Optional<JournalKey> journalKey = JournalKey.fromEnvironment(env);
       CredentialSources sources = TeardownCommand.sources(env, err);
-      TeardownReport report = CredentialIssue.revoke(journal, sources.revocationContext());
+      TeardownReport report = CredentialIssue.revoke(journal, sources.revocationContext(), journalKey);
       RunSummary.printTeardown(err, report);
       err.flush();
       return report.ok() ? 0 : ExitCodes.TEARDOWN;

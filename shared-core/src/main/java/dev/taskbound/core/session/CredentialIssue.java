@@ -31,7 +31,9 @@ import java.util.function.Consumer;
  * the same effective policy, with a teardown journal of their own in {@code
  * <sessionRoot>/credentials-issued-<random>/} ({@value #FILE}, 0600): every creation is registered
  * before it happens, so {@link #revoke} (block end, or a backstop after a crash) revokes the child
- * token, the leases, the GitHub token and the Vault login from the journal alone.
+ * token, the leases, the GitHub token and the Vault login from the journal alone. The journal holds
+ * Vault accessors and lease ids, and the GitHub token, which GitHub revokes only with itself: given a
+ * {@link JournalKey}, the token is sealed with it (AES-GCM) and the file holds no usable secret.
  */
 public final class CredentialIssue {
   /** How the journal directory's name starts. */
@@ -73,7 +75,17 @@ public final class CredentialIssue {
    * 0700; it must not exist, its parent must) instead of a new directory under the session root.
    */
   public static Optional<Issued> issue(SessionSpec spec, Path handoff, Optional<Path> journalDir) {
-    return issue(spec, journalDir, Optional.of(handoff), entries -> CredentialHandoff.write(handoff, entries));
+    return issue(spec, handoff, journalDir, Optional.empty());
+  }
+
+  /**
+   * As {@link #issue(SessionSpec, Path, Optional)}, with the journal's secret handle fields (the
+   * GitHub token) sealed with {@code journalKey} when given: {@link #revoke(Path, RevocationContext,
+   * Optional)} then needs the same key.
+   */
+  public static Optional<Issued> issue(SessionSpec spec, Path handoff, Optional<Path> journalDir,
+      Optional<JournalKey> journalKey) {
+    return issue(spec, journalDir, journalKey, Optional.of(handoff), entries -> CredentialHandoff.write(handoff, entries));
   }
 
   /**
@@ -86,7 +98,17 @@ public final class CredentialIssue {
    *     {@code out} reports an error (a closed pipe)
    */
   public static Optional<Issued> issue(SessionSpec spec, PrintWriter out, Optional<Path> journalDir) {
-    return issue(spec, journalDir, Optional.empty(), entries -> {
+    return issue(spec, out, journalDir, Optional.empty());
+  }
+
+  /**
+   * As {@link #issue(SessionSpec, PrintWriter, Optional)}, with the journal's secret handle fields
+   * sealed with {@code journalKey} when given (see {@link #issue(SessionSpec, Path, Optional,
+   * Optional)}).
+   */
+  public static Optional<Issued> issue(SessionSpec spec, PrintWriter out, Optional<Path> journalDir,
+      Optional<JournalKey> journalKey) {
+    return issue(spec, journalDir, journalKey, Optional.empty(), entries -> {
       out.print(new String(CredentialHandoff.encode(STANDARD_OUTPUT, entries), StandardCharsets.UTF_8));
       out.flush();
       if (out.checkError()) {
@@ -97,8 +119,8 @@ public final class CredentialIssue {
     });
   }
 
-  private static Optional<Issued> issue(SessionSpec spec, Optional<Path> journalDir, Optional<Path> handoffFile,
-      Consumer<List<CredentialHandoff.Entry>> handOff) {
+  private static Optional<Issued> issue(SessionSpec spec, Optional<Path> journalDir, Optional<JournalKey> journalKey,
+      Optional<Path> handoffFile, Consumer<List<CredentialHandoff.Entry>> handOff) {
     Optional<OrgCeiling> org = spec.orgCeiling()
         .map(location -> OrgCeiling.read(location, spec.credentialSources(), spec.repositoryCeiling(), spec.sessionRoot()));
     EffectivePolicy policy = Session.resolvePolicy(spec, org);
@@ -117,7 +139,8 @@ public final class CredentialIssue {
     Path dir = createDir(journalDir.orElseGet(() -> spec.sessionRoot().toAbsolutePath().normalize().resolve(randomName())));
     Optional<String> apiUrl = spec.credentialSources().github().map(g -> g.apiUrl().toString());
     try (TeardownJournal journal = TeardownJournal.create(dir.resolve(FILE))) {
-      UndoRecorder undo = journal.asUndoRecorder();
+      UndoRecorder undo = journalKey.map(key -> SealedHandles.sealing(journal.asUndoRecorder(), key))
+          .orElseGet(journal::asUndoRecorder);
       List<CredentialHandoff.Entry> entries = new ArrayList<>();
       List<String> lines = new ArrayList<>();
       try {
@@ -131,7 +154,7 @@ public final class CredentialIssue {
         handOff.accept(entries);
       } catch (RuntimeException | Error e) {
         journal.close();
-        TeardownReport undone = revoke(dir, plan.revocationContext());
+        TeardownReport undone = revoke(dir, plan.revocationContext(), journalKey);
         if (!undone.ok()) {
           e.addSuppressed(new SessionException("revoking what was issued failed: " + undone.failures()
               + "; retry with: taskbound credentials revoke --journal " + dir, ExitCodes.TEARDOWN));
@@ -159,11 +182,20 @@ public final class CredentialIssue {
    * @throws SessionException (exit 125) if {@code dir} is not such a directory
    */
   public static TeardownReport revoke(Path dir, RevocationContext revocation) {
+    return revoke(dir, revocation, Optional.empty());
+  }
+
+  /**
+   * As {@link #revoke(Path, RevocationContext)}, opening the journal's sealed fields with {@code
+   * journalKey}. A sealed entry it cannot open (no key, or not the key the issue sealed with) fails,
+   * named, and stays in the journal for a retry with the right key; the other entries are revoked.
+   */
+  public static TeardownReport revoke(Path dir, RevocationContext revocation, Optional<JournalKey> journalKey) {
     if (!isOne(dir)) {
       throw new SessionException("'" + dir + "' is not a directory 'credentials issue' printed (no " + FILE
           + " in it)", ExitCodes.USAGE);
     }
-    List<StepResult> steps = JournalRevocations.revokePending(dir.resolve(FILE), revocation, // newest first
+    List<StepResult> steps = JournalRevocations.revokePending(dir.resolve(FILE), revocation, journalKey, // newest first
         "retry with: taskbound credentials revoke --journal " + dir);
     TeardownReport report = new TeardownReport(dir.getFileName().toString(), steps);
     if (report.ok()) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Revokes what a journal written outside a session still holds (a ceiling's read token, a
@@ -21,6 +22,15 @@ final class JournalRevocations {
 
   /** One step per pending entry of the journal at {@code file}; a failed step ends with {@code retry}. */
   static List<StepResult> revokePending(Path file, RevocationContext revocation, String retry) {
+    return revokePending(file, revocation, Optional.empty(), retry);
+  }
+
+  /**
+   * As {@link #revokePending(Path, RevocationContext, String)}, opening sealed handle fields with
+   * {@code key}; an entry it cannot open (no key, a wrong key) fails and stays pending.
+   */
+  static List<StepResult> revokePending(Path file, RevocationContext revocation, Optional<JournalKey> key,
+      String retry) {
     List<StepResult> steps = new ArrayList<>();
     try (TeardownJournal journal = TeardownJournal.read(file)) {
       for (TeardownJournal.Entry e : journal.pending()) {
@@ -29,7 +39,9 @@ final class JournalRevocations {
           continue;
         }
         try {
-          Map<String, Object> handle = JSON.convertValue(e.handle(), new TypeReference<Map<String, Object>>() {});
+          Map<String, Object> handle = SealedHandles.open(e.step(),
+              JSON.convertValue(e.handle(), new TypeReference<Map<String, Object>>() {}), key,
+              "journal entry " + e.id() + " (" + e.step() + ")");
           Revocations.revoke(e.step(), handle, revocation);
           journal.complete(e.id(), "ok", 1, null);
           steps.add(StepResult.ok(e.step(), 1));

@@ -67,8 +67,9 @@ public final class VaultBroker implements CredentialBroker {
 
   /**
    * Issues the child token and every secret. On failure, revokes what it already created (leases,
-   * child token, its own login), in reverse order, then throws; revocation failures are attached as
-   * suppressed exceptions and their journal entries remain for the session's teardown.
+   * child token, its own login), in reverse order, marks each revoked entry done in {@code undo}
+   * ({@link UndoRecorder#completed}), then throws; revocation failures are attached as suppressed
+   * exceptions and their journal entries remain for the session's teardown.
    *
    * @return the child token ({@code vault-token}, named {@code vault-token}), then one {@code
    *     vault-secret} per configured secret, in order
@@ -76,16 +77,19 @@ public final class VaultBroker implements CredentialBroker {
    */
   @Override
   public List<IssuedCredential> issue(UndoRecorder undo) {
-    List<Map.Entry<String, Map<String, Object>>> created = new ArrayList<>();
+    List<Created> created = new ArrayList<>();
     try {
       return issue(undo, created);
     } catch (BrokerException e) {
-      rollback(created, e);
+      rollback(undo, created, e);
       throw e;
     }
   }
 
-  private List<IssuedCredential> issue(UndoRecorder undo, List<Map.Entry<String, Map<String, Object>>> created) {
+  /** What {@link #issue} created so far: its journal entry, step and handle, for a rollback. */
+  private record Created(int id, String step, Map<String, Object> handle) {}
+
+  private List<IssuedCredential> issue(UndoRecorder undo, List<Created> created) {
     String address = config.connection().address().toString();
     String namespace = config.connection().namespace().orElse(null);
     List<IssuedCredential> issued = new ArrayList<>();
@@ -98,7 +102,7 @@ public final class VaultBroker implements CredentialBroker {
       Map<String, String> handle = Handles.of("address", address, "namespace", namespace,
           "accessor", login.accessor().orElse(null));
       undo.updateHandle(id, handle);
-      created.add(Map.entry(Revocations.REVOKE_VAULT_LOGIN, new LinkedHashMap<>(handle)));
+      created.add(new Created(id, Revocations.REVOKE_VAULT_LOGIN, new LinkedHashMap<>(handle)));
     }
 
     VaultChildToken spec = config.token();
@@ -123,7 +127,7 @@ public final class VaultBroker implements CredentialBroker {
     Map<String, String> tokenHandle = Handles.of("address", address, "namespace", namespace,
         "accessor", child.getTokenAccessor());
     undo.updateHandle(tokenId, tokenHandle);
-    created.add(Map.entry(Revocations.REVOKE_VAULT_TOKEN, new LinkedHashMap<>(tokenHandle)));
+    created.add(new Created(tokenId, Revocations.REVOKE_VAULT_TOKEN, new LinkedHashMap<>(tokenHandle)));
     Map<String, String> tokenEnv = new LinkedHashMap<>();
     if (config.exposeToken()) {
       tokenEnv.put("VAULT_ADDR", address);
@@ -140,7 +144,7 @@ public final class VaultBroker implements CredentialBroker {
   }
 
   private IssuedCredential read(VaultSecretSpec secret, Secret childToken, UndoRecorder undo,
-      List<Map.Entry<String, Map<String, Object>>> created, String address, String namespace) {
+      List<Created> created, String address, String namespace) {
     String operation = "read secret " + secret.name() + " at " + secret.apiPath();
     if (secret.wrap().isPresent()) {
       Secret wrapped = retry.run("vault", operation + " (wrapped)",
@@ -163,7 +167,7 @@ public final class VaultBroker implements CredentialBroker {
       }
       Map<String, String> handle = Handles.of("address", address, "namespace", namespace, "lease_id", leaseId);
       undo.updateHandle(leaseEntry, handle);
-      created.add(Map.entry(Revocations.REVOKE_VAULT_LEASE, new LinkedHashMap<>(handle)));
+      created.add(new Created(leaseEntry, Revocations.REVOKE_VAULT_LEASE, new LinkedHashMap<>(handle)));
       expiry = response.getLeaseDuration() == null ? Optional.empty() : expiry(response.getLeaseDuration());
     }
     return expose(secret, Secret.of(value(secret, response.getData(), operation)), expiry);
@@ -214,12 +218,19 @@ public final class VaultBroker implements CredentialBroker {
     };
   }
 
-  private void rollback(List<Map.Entry<String, Map<String, Object>>> created, BrokerException failure) {
+  /**
+   * Revokes what {@link #issue} created, newest first, and marks each revoked entry done in {@code
+   * undo}: a journal replayed later (a controller's {@code credentials revoke}) must not revoke it
+   * again with a login this rollback already revoked.
+   */
+  private void rollback(UndoRecorder undo, List<Created> created, BrokerException failure) {
     RevocationContext ctx = RevocationContext.builder().retry(retry).requestTimeout(timeout)
         .vaultTokens(tokenSource()).build();
     for (int i = created.size() - 1; i >= 0; i--) {
+      Created c = created.get(i);
       try {
-        Revocations.revoke(created.get(i).getKey(), created.get(i).getValue(), ctx);
+        Revocations.revoke(c.step(), c.handle(), ctx);
+        undo.completed(c.id());
       } catch (BrokerException e) {
         failure.addSuppressed(e);
       }

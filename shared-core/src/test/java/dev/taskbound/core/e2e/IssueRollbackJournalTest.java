@@ -1,0 +1,86 @@
+package dev.taskbound.core.e2e;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static dev.taskbound.core.broker.vault.VaultStubs.CHILD_ACCESSOR;
+import static dev.taskbound.core.broker.vault.VaultStubs.SECRET_ID;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.broker.vault.VaultStubs;
+import dev.taskbound.core.cli.TaskboundCli;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 13: a Vault failure in the middle of a controller's {@code credentials issue}. The Vault
+ * broker's own rollback revokes the child token and its login; the issue's journal must then say so,
+ * so the issue's cleanup does not revoke them a second time with a login that no longer exists (real
+ * Vault answers that with 403 and the journal would stay behind).
+ */
+@Timeout(120)
+class IssueRollbackJournalTest {
+  @TempDir Path work;
+  @RegisterExtension final CredentialApis apis = new CredentialApis();
+
+  @Test
+  void aVaultFailureMidIssueRevokesTheChildTokenAndTheLoginExactlyOnceAndLeavesNoJournal() throws Exception {
+    WireMockServer vault = apis.vault();
+    VaultStubs.stubAll(vault);
+    vault.stubFor(get(urlEqualTo("/v1/database/creds/readonly")).atPriority(1)
+        .willReturn(VaultStubs.json(403, VaultStubs.errors("1 error occurred:\n\t* permission denied\n\n"))));
+    Path policy = Files.writeString(work.resolve("task.yml"), String.join("\n",
+        "apiVersion: taskbound.dev/v1",
+        "kind: Task",
+        "spec:",
+        "  ttl: 10m",
+        "  vault:",
+        "    policies: [app-read]",
+        "    ttl: 5m",
+        "    secrets:",
+        "      - {name: db, kind: dynamic, path: database/creds/readonly, field: password, file: db.txt}",
+        ""));
+    Path journal = work.resolve("issued");
+
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status = TaskboundCli.execute(new String[] {"credentials", "issue", "--task", "IT-13", "--policy",
+        policy.toString(), "--handoff", "-", "--journal", journal.toString()}, new PrintWriter(out), new PrintWriter(err),
+        controllerEnv(vault));
+
+    assertThat(status).as(err.toString()).isEqualTo(ExitCodes.CREDENTIALS);
+    assertThat(out.toString()).isEmpty();
+    assertThat(err.toString()).contains("vault: read secret db at database/creds/readonly failed: HTTP 403")
+        .doesNotContain("retry with");
+    assertThat(apis.vaultRequests()).containsExactly(
+        "POST /v1/auth/approle/login no-token",
+        "POST /v1/auth/token/create login-token",
+        "GET /v1/database/creds/readonly child-token",
+        "POST /v1/auth/token/revoke-accessor login-token",
+        "POST /v1/auth/token/revoke-self login-token");
+    vault.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/revoke-accessor"))
+        .withRequestBody(equalToJson("{\"accessor\":\"" + CHILD_ACCESSOR + "\"}")));
+    assertThat(journal).as("nothing left to revoke: the journal is gone").doesNotExist();
+  }
+
+  private Map<String, String> controllerEnv(WireMockServer vault) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("TASKBOUND_HOME", work.resolve("controller-home").toString());
+    env.put("TASKBOUND_VAULT_ADDR", vault.baseUrl());
+    env.put("TASKBOUND_VAULT_AUTH", "approle");
+    env.put("TASKBOUND_VAULT_ROLE_ID", "role-0001");
+    env.put("TASKBOUND_VAULT_SECRET_ID", SECRET_ID);
+    return env;
+  }
+}

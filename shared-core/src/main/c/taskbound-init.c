@@ -21,14 +21,16 @@
  * each path without following a link and leaves it on descriptor 20 + i for bwrap's --bind-fd (see hold).
  * With --hand-off it is instead the container backend's first process in the agent container
  * (container_mode below): bind, hand over, exec the agent.
- * With --watch PID PARENT it is the launcher's host-side watch on the agent (see watch): it prints
- * "exited STATUS" (or "exited unknown") once the agent process PID has exited, whether or not its
- * init, which the agent can stop with SIGSTOP, is there to reap it.
+ * With --watch AGENT INIT it is the launcher's host-side watch on the agent (see watch): it finds the
+ * init's child whose pid in the init's namespace is AGENT (the pid step 3 replied) and prints
+ * "exited STATUS" (or "exited unknown") once it has exited, whether or not its init, which the
+ * agent can stop with SIGSTOP, is there to reap it.
  * Exit 121 when the sandbox's side cannot be set up, 125 on a usage error. Built by
  * scripts/build-native-init.sh; every error is one line on stderr starting "taskbound:".
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -440,7 +442,7 @@ static int container_mode(int argc, char **argv) {
   return err == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
 }
 
-/* --- the launcher's host-side watch on the agent: taskbound-init --watch PID PARENT ------------- */
+/* --- the launcher's host-side watch on the agent: taskbound-init --watch AGENT INIT ------------- */
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434 /* the same number on x86_64 and aarch64 */
@@ -472,23 +474,90 @@ static long long stat_field(long pid, int n) {
 }
 
 /*
- * Waits, from the host, for the agent process PID (a child of the init PARENT, both host pids) to
- * exit, with a pidfd: readable as soon as the process has exited, reaped or not. A stopped init
- * cannot reap its agent, nor end the sandbox; the launcher learns the agent's end from this and
- * ends the sandbox itself. Prints "exited STATUS" (the status as init reports it: the exit code, or
- * 128+N for signal N), read from the zombie's /proc/PID/stat (field 52, exit_code), or "exited
- * unknown" when init has reaped it already (then init reports the status itself). Exit 0; 121 if
- * no pidfd can be had (a kernel before 5.3), 125 on a usage error.
+ * The process's pids, one per pid namespace from this /proc's down to its own (the NSpid line of
+ * /proc/PID/status): returns how many there are and leaves the last, the pid its own namespace
+ * knows it by, in *own; 0 when the process is gone or the line is missing.
+ */
+static int namespace_pids(long pid, long *own) {
+  char path[64], buf[8192];
+  snprintf(path, sizeof path, "/proc/%ld/status", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  size_t len = 0;
+  ssize_t got;
+  while (len < sizeof buf - 1 && (got = read(fd, buf + len, sizeof buf - 1 - len)) > 0) len += (size_t) got;
+  close(fd);
+  buf[len] = '\0';
+  char *p = strstr(buf, "\nNSpid:");
+  if (p == NULL) return 0;
+  p += strlen("\nNSpid:");
+  char *eol = strchr(p, '\n');
+  if (eol != NULL) *eol = '\0';
+  int levels = 0;
+  for (;;) {
+    char *end;
+    long v = strtol(p, &end, 10);
+    if (end == p) break;
+    *own = v;
+    levels++;
+    p = end;
+  }
+  return levels;
+}
+
+/*
+ * Whether PID is the agent: a child of the init PARENT, in the init's own pid namespace (as many
+ * levels as the init's LEVELS), where its pid is AGENT, the pid the init replied with. Within one
+ * namespace a pid names one process at a time, so no other child of the init (one it had before it
+ * started the agent, or an orphan it adopted) can pass.
+ */
+static int is_agent(long pid, long parent, long agent_pid, int levels) {
+  long own = -1;
+  return stat_field(pid, 4) == parent && namespace_pids(pid, &own) == levels && own == agent_pid;
+}
+
+/* The agent's host pid (this /proc's), found among every process, or -1 when it is not there. */
+static long find_agent(long parent, long agent_pid, int levels) {
+  DIR *proc = opendir("/proc");
+  if (proc == NULL) fail("watching the agent (reading /proc)");
+  long found = -1;
+  struct dirent *e;
+  while (found < 0 && (e = readdir(proc)) != NULL) {
+    char *end;
+    long pid = strtol(e->d_name, &end, 10);
+    if (*e->d_name != '\0' && *end == '\0' && pid > 0 && is_agent(pid, parent, agent_pid, levels)) found = pid;
+  }
+  closedir(proc);
+  return found;
+}
+
+/*
+ * Waits, from the host, for the agent to exit, with a pidfd: readable as soon as the process has
+ * exited, reaped or not. A stopped init cannot reap its agent, nor end the sandbox; the launcher
+ * learns the agent's end from this and ends the sandbox itself. AGENT is the pid the init replied
+ * with, in the init's own pid namespace; PARENT is the init's host pid. The agent is the init's
+ * child that has pid AGENT in the init's namespace (is_agent), not a guess among its children.
+ * Prints "exited STATUS" (the status as init reports it: the exit code, or 128+N for signal N),
+ * read from the zombie's /proc/PID/stat (field 52, exit_code), or "exited unknown" when init has
+ * reaped it already (then init reports the status itself). Exit 0; 121 if no pidfd can be had (a
+ * kernel before 5.3), 125 on a usage error.
  */
 static int watch(int argc, char **argv) {
   char *end1, *end2;
-  long pid = argc == 4 ? strtol(argv[2], &end1, 10) : -1;
+  long agent_pid = argc == 4 ? strtol(argv[2], &end1, 10) : -1;
   long parent = argc == 4 ? strtol(argv[3], &end2, 10) : -1;
-  if (argc != 4 || *end1 != '\0' || *end2 != '\0' || pid <= 0 || parent <= 0) {
-    fputs("taskbound: usage: taskbound-init --watch PID PARENT\n", stderr);
+  if (argc != 4 || *end1 != '\0' || *end2 != '\0' || agent_pid <= 0 || parent <= 0) {
+    fputs("taskbound: usage: taskbound-init --watch AGENT_PID_IN_ITS_NAMESPACE INIT_HOST_PID\n", stderr);
     return EXIT_USAGE;
   }
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) fail("making the watch non-dumpable");
+  long own;
+  int levels = namespace_pids(parent, &own);
+  long pid = levels > 0 ? find_agent(parent, agent_pid, levels) : -1;
+  if (pid < 0) {
+    puts("exited unknown"); /* reaped already (or the init is gone): the init's own status ends the run */
+    return 0;
+  }
   int fd = (int) syscall(SYS_pidfd_open, (pid_t) pid, 0);
   if (fd < 0) {
     if (errno == ESRCH) {
@@ -497,9 +566,10 @@ static int watch(int argc, char **argv) {
     }
     fail("watching the agent (pidfd_open)");
   }
-  /* The pid named the agent when the launcher found it; the pidfd names whatever holds the pid now.
-     Still init's child: the same process (init starts one). Otherwise it was reaped meanwhile. */
-  if (stat_field(pid, 4) != parent) {
+  /* The pidfd names whatever held the pid when it was opened: still the agent, or it was reaped
+     meanwhile. Its start time then tells the same process from any later holder of the pid. */
+  long long start = stat_field(pid, 22);
+  if (!is_agent(pid, parent, agent_pid, levels) || start < 0) {
     puts("exited unknown");
     return 0;
   }
@@ -508,7 +578,7 @@ static int watch(int argc, char **argv) {
     if (errno != EINTR) fail("watching the agent (poll)");
   }
   long long code = stat_field(pid, 52);
-  if (code < 0 || stat_field(pid, 4) != parent) {
+  if (code < 0 || stat_field(pid, 4) != parent || stat_field(pid, 22) != start) {
     puts("exited unknown");
   } else {
     int st = (int) code;
@@ -523,7 +593,7 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "--watch") == 0) return watch(argc, argv);
   if (argc != 2) {
     fputs("taskbound: usage: taskbound-init CONTROL_SOCKET | --hold N PATH... -- COMMAND... | --hand-off HANDOFF_SOCKET PORT COMMAND..."
-          " | --watch PID PARENT\n", stderr);
+          " | --watch AGENT_PID_IN_ITS_NAMESPACE INIT_HOST_PID\n", stderr);
     return EXIT_USAGE;
   }
   /* First of all: nothing of this process is readable or traceable by the agent (same uid). */

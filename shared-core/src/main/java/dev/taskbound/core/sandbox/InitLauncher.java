@@ -73,11 +73,11 @@ final class InitLauncher {
       }
       LaunchedSandbox sandbox = new LaunchedSandbox(process, initDepth, confinement);
       try {
-        handshake(backend, launch, server, process, handoff);
+        InitProtocol.Reply reply = handshake(backend, launch, server, process, handoff);
         sandbox.initReportedIn();
         Path watcher = controlDir.resolve("init"); // NativeInit's copy, where one was installed
-        if (!launch.waitForAll() && Files.isExecutable(watcher)) {
-          sandbox.watchAgent(watcher);
+        if (!launch.waitForAll() && reply.agentPid() > 0 && Files.isExecutable(watcher)) {
+          sandbox.watchAgent(watcher, reply.agentPid());
         }
         return sandbox;
       } catch (IOException | RuntimeException e) {
@@ -103,7 +103,7 @@ final class InitLauncher {
     }
   }
 
-  private static void handshake(
+  private static InitProtocol.Reply handshake(
       String backend, SandboxLaunch launch, ServerSocketChannel server, Process process, ListenerReceiver handoff)
       throws IOException {
     long deadline = System.nanoTime() + launch.startTimeout().toNanos();
@@ -122,10 +122,11 @@ final class InitLauncher {
           new InitProtocol.Request(launch.command(), launch.workDir(), launch.environment(),
               launch.gatewaySocket().toAbsolutePath(), launch.waitForAll(),
               Optional.ofNullable(handoff).map(ListenerReceiver::path)));
-      InitProtocol.readReply(in);
+      InitProtocol.Reply reply = InitProtocol.readReply(in);
       if (handoff != null) {
         handoff.collect(process, launch.startTimeout());
       }
+      return reply;
     }
   }
 

@@ -51,24 +51,27 @@ final class LaunchedSandbox implements SandboxProcess {
    * Watches the agent from the host (LOW-3): the agent, the init's user, can stop its init with
    * SIGSTOP, and a stopped init neither reaps the agent nor ends the sandbox, so processes the agent
    * left in the background would run on until the TTL. {@code watcher} is the native init's
-   * executable, run on the host as {@code --watch AGENT INIT}: it exits as soon as the agent has
-   * exited, reaped or not (a pidfd), with the agent's status while it is unreaped. If the sandbox
-   * has not ended by then, this ends it: at once when the init is stopped, else after
-   * {@link #INIT_GRACE}; {@link #waitFor()} then returns the agent's status and {@link #ending()}
-   * says why. Not for a launch that waits for every process (its init outlives the agent on
-   * purpose; the TTL bounds it). Does nothing when the agent is gone already.
+   * executable, run on the host as {@code --watch AGENT INIT}: it watches the init's child whose pid
+   * in the init's own pid namespace is {@code agentPid} (the pid the init replied with; not a guess
+   * among the init's children, which may include a process the init had before it started the
+   * agent, or one it adopted), and exits as soon as that process has exited, reaped or not (a
+   * pidfd), with the agent's status while it is unreaped. If the sandbox has not ended by then, this
+   * ends it: at once when the init is stopped, else after {@link #INIT_GRACE}; {@link #waitFor()}
+   * then returns the agent's status and {@link #ending()} says why. Not for a launch that waits for
+   * every process (its init outlives the agent on purpose; the TTL bounds it). Does nothing when the
+   * sandbox is gone already.
    *
+   * @param agentPid the agent's pid as the init's reply gives it, in the init's pid namespace
    * @throws SandboxException if the watch cannot be started
    */
-  void watchAgent(Path watcher) {
+  void watchAgent(Path watcher, long agentPid) {
     Optional<ProcessHandle> initHandle = init;
-    Optional<ProcessHandle> agent = initHandle.flatMap(i -> i.children().findFirst());
-    if (agent.isEmpty() || !process.isAlive()) {
+    if (initHandle.isEmpty() || !process.isAlive()) {
       return;
     }
     Process watch;
     try {
-      ProcessBuilder pb = new ProcessBuilder(List.of(watcher.toString(), "--watch", Long.toString(agent.get().pid()),
+      ProcessBuilder pb = new ProcessBuilder(List.of(watcher.toString(), "--watch", Long.toString(agentPid),
           Long.toString(initHandle.get().pid()))).redirectError(Redirect.DISCARD).redirectInput(Redirect.from(new java.io.File("/dev/null")));
       pb.environment().clear();
       watch = pb.start();

@@ -137,6 +137,35 @@ class NativeInitTest {
     assertThat(awaitGone(marker)).as("what the agent left running went with the sandbox").isEmpty();
   }
 
+  /**
+   * The watch follows the process the init started, named by the pid in the init's reply, not the
+   * init's first child. Construction: the init is started by a shell that first puts a long sleep in
+   * the background and then execs the init (the sandbox's chain execs each step the same way), so
+   * the init has a child that is not the agent, with a lower pid (what a pid wrap-around or an
+   * adopted orphan would give). The agent stops its init and exits 5. Watching the init's first
+   * child (the sleep, which never exits) the run would not end: "did not finish within 60 s".
+   */
+  @Test
+  void theHostWatchFollowsTheAgentAndNotAChildTheInitHadBeforeIt() throws Exception {
+    String decoy = "95" + ThreadLocalRandom.current().nextInt(100_000, 999_999) + ".5";
+    String agent = "kill -STOP $PPID;"
+        + " for i in $(seq 200); do grep -q '^State:.T' /proc/$PPID/status && break; sleep 0.05; done;"
+        + " grep '^State' /proc/$PPID/status; exit 5";
+    NativeInit nativeInit = NativeInit.bundled(System.getProperty("os.arch")).orElseThrow();
+    SandboxProcess p = InitLauncher.launch("test", h.launch(List.of("sh", "-c", agent), List.of()), control -> {
+      Path installed = nativeInit.installIn(control.getParent()).orElseThrow();
+      return List.of("/bin/sh", "-c", "sleep \"$0\" & exec \"$1\" \"$2\"", decoy, installed.toString(), control.toString());
+    }, 0, Optional.empty(), java.util.Map.of());
+
+    SandboxHarness.Result r = h.run(p); // waits at most 60 s
+
+    assertThat(r.out()).as(r.err()).isEqualTo("State:\tT (stopped)\n");
+    assertThat(r.status()).isEqualTo(5);
+    assertThat(p.ending()).containsEntry("ended_by", "host watch")
+        .hasEntrySatisfying("reason", why -> assertThat(why).asString().contains("its init was stopped"));
+    assertThat(awaitGone(decoy)).as("the init's other child went with the sandbox").isEmpty();
+  }
+
   /** The ordinary way: the init reports the agent's status, and the watch adds nothing. */
   @Test
   void anInitThatIsNotStoppedEndsTheSandboxItselfAndTheWatchAddsNothing() throws Exception {

@@ -232,6 +232,23 @@ final class EngineStream implements AutoCloseable {
   }
 
   /**
+   * Whether the client has closed or reset its connection, without blocking: what has arrived is
+   * read into the network buffer and kept for the next {@link #read} (a pipelined request, a
+   * close_notify), so only the end of the stream or an error counts as gone. For a request held
+   * while nothing more is expected from the client; on the worker thread.
+   */
+  boolean clientGone() {
+    if (inputClosed) {
+      return true;
+    }
+    try {
+      return netIn.hasRemaining() && channel.read(netIn) < 0;
+    } catch (IOException e) {
+      return true; // reset
+    }
+  }
+
+  /**
    * Ends the agent's side after an answer the gateway wrote itself: close_notify, the write side
    * shut, and up to 1 MiB or 1 s of what the agent still sends read and dropped.
    */

@@ -41,8 +41,6 @@ final class InspectedConnection implements Runnable {
   private static final int COPY_BYTES = 64 * 1024;
   /** The methods RFC 9110 9.2.1 calls safe: the only ones sent again after a kept connection failed. */
   private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
-  /** The most of a JSON body read to find its target (a model API request). */
-  private static final int MAX_JSON_BYTES = 1024 * 1024;
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final Gateway.Context ctx;
@@ -185,12 +183,33 @@ final class InspectedConnection implements Runnable {
       named.add(new RequestGate.RequestAction(match.action(), match.pathTarget()));
     }
     String query = head.target().indexOf('?') < 0 ? "" : head.target().substring(head.target().indexOf('?') + 1);
+    // A request a person must approve is read whole first: the approval names its body's digest, so
+    // two requests with different bodies are two approvals, and the bytes digested are the bytes sent.
+    boolean held = named.stream().anyMatch(inspection.gate()::holds);
+    if (held) {
+      if (head.values("Expect").stream().anyMatch(v -> v.equalsIgnoreCase("100-continue")) && !continued) {
+        tls.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        continued = true;
+      }
+      if (!readWhole(prefix, isChunked, length, chunked)) {
+        RequestGate.Verdict tooLarge = new RequestGate.Verdict(RequestGate.Verdict.Kind.DENY, "gate.approval",
+            "it needs approval, and its body is larger than " + MAX_HELD_BODY_BYTES + " bytes, the most the gateway reads"
+            + " whole to show a person its digest; send a smaller body, or have a rule allow the action");
+        ctx.counters().denied.incrementAndGet();
+        record(head, match, named, tooLarge, 0);
+        respond(403, "taskbound: " + head.method() + " " + decision.host() + match.template() + " (" + named.get(0)
+            + ") is refused: " + tooLarge.reason() + "\n");
+        return false;
+      }
+    }
     RequestGate.RequestLine line = new RequestGate.RequestLine(head.method(), decision.host(), rawPath, match.template(),
         query.isEmpty() ? "" : sha256(query.getBytes(StandardCharsets.ISO_8859_1)),
-        commands == null && (match.bodyField().isPresent() || match.needsGraphql()) ? bodyDigest(prefix, isChunked, length, chunked) : "");
+        held || commands == null && (match.bodyField().isPresent() || match.needsGraphql())
+            ? bodyDigest(prefix, isChunked, length, chunked) : "");
     List<RequestGate.Verdict> verdicts = new ArrayList<>();
     for (RequestGate.RequestAction a : named) {
-      verdicts.add(inspection.gate().decide(a, line));
+      // nothing more is expected from the agent while it waits: its close withdraws the request
+      verdicts.add(inspection.gate().decide(a, line, tls::clientGone));
     }
     RequestGate.Verdict verdict = strictest(verdicts);
     if (!verdict.allowed()) {
@@ -370,7 +389,7 @@ final class InspectedConnection implements Runnable {
   }
 
   /**
-   * Reads a JSON body of at most {@link #MAX_JSON_BYTES} whole (what was read stays in {@code prefix})
+   * Reads a JSON body of at most {@link #MAX_HELD_BODY_BYTES} whole (what was read stays in {@code prefix})
    * and returns its top-level string {@code field}: the model a model API call names. A larger body,
    * or one without the field, names no target ({@code ""}); the request is still decided and relayed.
    */
@@ -399,13 +418,34 @@ final class InspectedConnection implements Runnable {
   /** The JSON body (read into {@code prefix}, which is forwarded as is), or null when it is none or too large. */
   private com.fasterxml.jackson.databind.JsonNode readJson(ByteArrayOutputStream prefix, boolean isChunked, long length,
       ChunkedBody chunked) throws IOException, ProxyRequestException {
-    if (!isChunked && length > MAX_JSON_BYTES) {
+    if (!readWhole(prefix, isChunked, length, chunked)) {
       return null;
+    }
+    byte[] raw = prefix.toByteArray();
+    byte[] body = isChunked ? Dechunk.prefix(raw) : raw;
+    try {
+      return JSON.readTree(body);
+    } catch (IOException e) {
+      return null; // not JSON: the upstream will say so; nothing names a target
+    }
+  }
+
+  /** The most of a body read whole: to find a target in it (a model API request), or for a request held for a person. */
+  static final int MAX_HELD_BODY_BYTES = 1024 * 1024;
+
+  /**
+   * Reads the rest of the body into {@code prefix}; false (having read no more than the limit) when it
+   * is larger than {@link #MAX_HELD_BODY_BYTES}.
+   */
+  private boolean readWhole(ByteArrayOutputStream prefix, boolean isChunked, long length, ChunkedBody chunked)
+      throws IOException, ProxyRequestException {
+    if (!isChunked && length > MAX_HELD_BODY_BYTES) {
+      return false;
     }
     byte[] buf = new byte[8192];
     while (isChunked ? chunked != null && !chunked.complete() : prefix.size() < length) {
-      if (prefix.size() >= MAX_JSON_BYTES) {
-        return null;
+      if (prefix.size() >= MAX_HELD_BODY_BYTES) {
+        return false;
       }
       int max = isChunked ? buf.length : (int) Math.min(buf.length, length - prefix.size());
       int n = tls.input().read(buf, 0, max);
@@ -417,13 +457,7 @@ final class InspectedConnection implements Runnable {
       }
       prefix.write(buf, 0, n);
     }
-    byte[] raw = prefix.toByteArray();
-    byte[] body = isChunked ? Dechunk.prefix(raw) : raw;
-    try {
-      return JSON.readTree(body);
-    } catch (IOException e) {
-      return null; // not JSON: the upstream will say so; nothing names a target
-    }
+    return true;
   }
 
   /** The strictest of the verdicts ({@code deny} over {@code approve} over {@code allow}). */

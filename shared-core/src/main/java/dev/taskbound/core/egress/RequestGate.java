@@ -52,8 +52,9 @@ public interface RequestGate {
    * @param path the concrete path as sent, without its query
    * @param pathTemplate the path with its variable segments named, as {@link InspectedRequest} records it
    * @param querySha256 {@code sha256:<hex>} of the query, {@code ""} for none
-   * @param bodySha256 {@code sha256:<hex>} of the (de-chunked) body when the gateway read it whole to
-   *     find the target (a JSON field, a GraphQL operation), {@code ""} when it did not read it
+   * @param bodySha256 {@code sha256:<hex>} of the (de-chunked) body when the gateway read it whole:
+   *     to find the target (a JSON field, a GraphQL operation), and always for a request it holds for
+   *     a person ({@link #holds}); {@code ""} when it did not read it
    */
   record RequestLine(String method, String host, String path, String pathTemplate, String querySha256, String bodySha256) {
     public RequestLine {
@@ -134,6 +135,25 @@ public interface RequestGate {
    */
   default Verdict decide(RequestAction action, RequestLine request) {
     return decide(action);
+  }
+
+  /**
+   * Whether deciding {@code action} would hold the request for a person (an {@code approve} rule in
+   * a session that takes approvals). The gateway then reads the body whole before asking, so that
+   * the request carries its digest and two requests with different bodies are never one approval.
+   * By default none is held.
+   */
+  default boolean holds(RequestAction action) {
+    return false;
+  }
+
+  /**
+   * As {@link #decide(RequestAction, RequestLine)}; a request held for a person is withdrawn once
+   * {@code callerGone} says the agent's connection has closed (asked about once a second while it
+   * waits, on the calling thread). By default {@code callerGone} is not asked.
+   */
+  default Verdict decide(RequestAction action, RequestLine request, java.util.function.BooleanSupplier callerGone) {
+    return decide(action, request);
   }
 
   /**

@@ -76,6 +76,16 @@ final class SessionInspection implements RequestGate {
         }
 
         @Override
+        public Verdict decide(RequestAction action, RequestLine request, java.util.function.BooleanSupplier callerGone) {
+          return self[0].decide(action, request, callerGone);
+        }
+
+        @Override
+        public boolean holds(RequestAction action) {
+          return self[0].holds(action);
+        }
+
+        @Override
         public void onRequest(InspectedRequest request) {
           self[0].onRequest(request);
         }
@@ -146,6 +156,19 @@ final class SessionInspection implements RequestGate {
    */
   @Override
   public Verdict decide(RequestAction action, RequestLine request) {
+    return decide(action, request, () -> false);
+  }
+
+  /** An action an {@code approve} rule decides, in a session that takes approvals, waits for a person. */
+  @Override
+  public boolean holds(RequestAction action) {
+    return approvals != null
+        && rules.decide(action.name(), action.target()).decision() == dev.taskbound.core.policy.GateDecision.APPROVE;
+  }
+
+  /** As above; the request waiting for a person is withdrawn once {@code callerGone} says the agent has gone. */
+  @Override
+  public Verdict decide(RequestAction action, RequestLine request, java.util.function.BooleanSupplier callerGone) {
     ActionRules.Outcome o = rules.decide(action.name(), action.target());
     if (o.decision() == dev.taskbound.core.policy.GateDecision.APPROVE && approvals != null && request == null) {
       return new Verdict(Verdict.Kind.DENY, o.rule(), o.reason() + "; the request it comes from is unknown, so it is refused");
@@ -155,7 +178,7 @@ final class SessionInspection implements RequestGate {
       links.put("source", "egress.request");
       links.putAll(request.fields());
       ApprovalGate.Settled settled = ApprovalGate.settle(approvals, action.name(), action.target(), o.rule(), o.reason(),
-          links);
+          links, callerGone);
       return new Verdict(settled.granted() ? Verdict.Kind.ALLOW : Verdict.Kind.DENY, o.rule(), settled.line());
     }
     Verdict.Kind kind = switch (o.decision()) {

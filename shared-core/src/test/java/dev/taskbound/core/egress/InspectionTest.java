@@ -82,10 +82,51 @@ class InspectionTest {
     }
 
     @Override
+    public boolean holds(RequestAction action) {
+      return holder != null && action.name().equals("github.issue.comment");
+    }
+
+    @Override
+    public Verdict decide(RequestAction action, RequestLine request, java.util.function.BooleanSupplier callerGone) {
+      return holds(action) ? holder.decide(request, callerGone) : decide(action);
+    }
+
+    @Override
     public void onRequest(InspectedRequest request) {
       recorded.add(request);
     }
   };
+
+  /** A person, for a test that holds comments ({@code github.issue.comment}) for approval; null: none held. */
+  private volatile Holder holder;
+
+  @FunctionalInterface
+  private interface Holder {
+    RequestGate.Verdict decide(RequestGate.RequestLine request, java.util.function.BooleanSupplier callerGone);
+  }
+
+  /** A held request: the line the gate was shown, the agent's check, and the answer that releases it. */
+  private record Held(RequestGate.RequestLine line, java.util.function.BooleanSupplier callerGone,
+      java.util.concurrent.CompletableFuture<RequestGate.Verdict> answer) {}
+
+  private java.util.concurrent.BlockingQueue<Held> holdComments() {
+    java.util.concurrent.BlockingQueue<Held> held = new java.util.concurrent.LinkedBlockingQueue<>();
+    holder = (line, gone) -> {
+      Held h = new Held(line, gone, new java.util.concurrent.CompletableFuture<>());
+      held.add(h);
+      try {
+        return h.answer().get(60, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        return new RequestGate.Verdict(RequestGate.Verdict.Kind.DENY, "test", "not answered: " + e);
+      }
+    };
+    return held;
+  }
+
+  private static String sha256(String text) throws Exception {
+    return "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(text.getBytes(StandardCharsets.UTF_8)));
+  }
 
   private HttpsStandIn standIn(String host) throws IOException {
     HttpsStandIn s = new HttpsStandIn(upstreamCa.serverContext(host));
@@ -647,6 +688,105 @@ class InspectionTest {
     assertThat(r.body()).contains("X-HTTP-Method-Override: DELETE").contains("accepted: no method override header");
     assertThat(up.received()).isEmpty();
     assertThat(events).anySatisfy(e -> assertThat(e).startsWith("MALFORMED api.github.com").contains("method override"));
+  }
+
+  @Test
+  void twoHeldCommentsWithDifferentBodiesToOnePathAreTwoRequestsAndAGrantReleasesOnlyItsBody() throws Exception {
+    // given an inspected host whose comments a person must approve (the gateway does not read a
+    // comment's body to find a target)
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+    java.util.concurrent.BlockingQueue<Held> held = holdComments();
+    String path = "/repos/o/r/issues/1/comments";
+    String ok = "{\"body\":\"looks good\"}";
+    String bad = "{\"body\":\"please run rm -rf /\"}";
+    HttpClient agent = agentClient();
+
+    // when the agent posts both at once to the same path
+    var first = agent.sendAsync(HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port() + path))
+        .POST(HttpRequest.BodyPublishers.ofString(ok)).build(), HttpResponse.BodyHandlers.ofString());
+    var second = agent.sendAsync(HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port() + path))
+        .POST(HttpRequest.BodyPublishers.ofString(bad)).build(), HttpResponse.BodyHandlers.ofString());
+    Held a = held.poll(30, TimeUnit.SECONDS);
+    Held b = held.poll(30, TimeUnit.SECONDS);
+    assertThat(a).isNotNull();
+    assertThat(b).isNotNull();
+    boolean nothingSentWhileHeld = up.received().isEmpty();
+    Held good = a.line().bodySha256().equals(sha256(ok)) ? a : b;
+    Held other = good == a ? b : a;
+    good.answer().complete(new RequestGate.Verdict(RequestGate.Verdict.Kind.ALLOW, "test", "approved"));
+    HttpResponse<String> released = first.get(30, TimeUnit.SECONDS); // the one with the body approved
+    boolean otherStillHeld = !second.isDone();
+    other.answer().complete(new RequestGate.Verdict(RequestGate.Verdict.Kind.DENY, "test", "denied by a person"));
+    HttpResponse<String> refused = second.get(30, TimeUnit.SECONDS);
+
+    // then each was shown with its own body's digest, and only the granted body reached the upstream
+    assertThat(java.util.Set.of(a.line().bodySha256(), b.line().bodySha256())).containsExactlyInAnyOrder(sha256(ok), sha256(bad));
+    assertThat(a.line().path()).isEqualTo(path);
+    assertThat(b.line().path()).isEqualTo(path);
+    assertThat(nothingSentWhileHeld).isTrue();
+    assertThat(released.statusCode()).isEqualTo(200);
+    assertThat(otherStillHeld).isTrue();
+    assertThat(refused.statusCode()).isEqualTo(403);
+    assertThat(up.received()).singleElement().satisfies(r -> assertThat(new String(r.body(), StandardCharsets.UTF_8)).isEqualTo(ok));
+  }
+
+  @Test
+  void aHeldRequestLargerThanTheGatewayReadsWholeIsRefusedWithoutAsking() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+    java.util.concurrent.BlockingQueue<Held> held = holdComments();
+
+    HttpResponse<String> r = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port()
+        + "/repos/o/r/issues/1/comments")).POST(HttpRequest.BodyPublishers.ofString("x".repeat(1024 * 1024 + 1))).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(r.body()).contains("its body is larger than 1048576 bytes");
+    assertThat(held).isEmpty();
+    assertThat(up.received()).isEmpty();
+    assertThat(recorded).singleElement().satisfies(req -> assertThat(req.decision()).isEqualTo("denied"));
+  }
+
+  @Test
+  void aHeldRequestSeesItsAgentGoOnlyOnceTheAgentClosesItsConnection() throws Exception {
+    // given a comment held by a gate that, like the approval broker, asks while it waits whether the agent has gone
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+    java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CompletableFuture<Boolean> goneAtFirst = new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.CompletableFuture<Integer> checksUntilGone = new java.util.concurrent.CompletableFuture<>();
+    holder = (line, gone) -> {
+      goneAtFirst.complete(gone.getAsBoolean());
+      asked.countDown();
+      for (int i = 1; i <= 400; i++) { // the broker asks once a second; bounded at 20 s here
+        if (gone.getAsBoolean()) {
+          checksUntilGone.complete(i);
+          return new RequestGate.Verdict(RequestGate.Verdict.Kind.DENY, "test", "withdrawn: the agent went away");
+        }
+        try {
+          TimeUnit.MILLISECONDS.sleep(50);
+        } catch (InterruptedException e) {
+          break;
+        }
+      }
+      checksUntilGone.complete(-1);
+      return new RequestGate.Verdict(RequestGate.Verdict.Kind.DENY, "test", "expired");
+    };
+
+    // when the agent sends it, and closes its connection while it is held (as curl does when --max-time ends)
+    try (SSLSocket tls = tunnel("api.github.com", up.port(), "api.github.com")) {
+      String body = "{\"body\":\"hi\"}";
+      tls.getOutputStream().write(("POST /repos/o/r/issues/1/comments HTTP/1.1\r\nHost: api.github.com:" + up.port()
+          + "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body).getBytes(StandardCharsets.ISO_8859_1));
+      tls.getOutputStream().flush();
+      assertThat(asked.await(30, TimeUnit.SECONDS)).isTrue();
+    }
+
+    // then the gate saw it still there when it was asked, and gone after the close; nothing was sent
+    assertThat(goneAtFirst.get(30, TimeUnit.SECONDS)).isFalse();
+    assertThat(checksUntilGone.get(30, TimeUnit.SECONDS)).isPositive();
+    assertThat(up.received()).isEmpty();
   }
 
   @Test

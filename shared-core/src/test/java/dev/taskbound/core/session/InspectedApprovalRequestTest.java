@@ -136,6 +136,38 @@ class InspectedApprovalRequestTest {
   }
 
   @Test
+  void anActionARuleHoldsForAPersonIsHeldSoTheGatewayReadsItsBodyAndOthersAreNot() throws Exception {
+    SessionInspection gate = inspection(ApprovalBroker.waiting(Duration.ofMinutes(1), Clock.systemUTC(), (t, d) -> {}));
+
+    boolean write = gate.holds(new RequestGate.RequestAction("github.api.write", ""));
+    boolean read = gate.holds(new RequestGate.RequestAction("http.request", ""));
+    gate.approvals(null);
+    boolean writeWithoutBroker = gate.holds(new RequestGate.RequestAction("github.api.write", ""));
+
+    assertThat(write).isTrue();
+    assertThat(read).isFalse();
+    assertThat(writeWithoutBroker).isFalse(); // refused at once instead, nothing to read
+  }
+
+  @Test
+  void aHeldRequestWhoseAgentHasGoneIsWithdrawnAndRefused() throws Exception {
+    List<String> recorded = new ArrayList<>();
+    ApprovalBroker broker = ApprovalBroker.waiting(Duration.ofMinutes(1), Clock.systemUTC(), (t, d) -> {
+      synchronized (recorded) {
+        recorded.add(t + " " + d.get("channel"));
+      }
+    });
+    SessionInspection gate = inspection(broker);
+
+    RequestGate.Verdict v = gate.decide(new RequestGate.RequestAction("github.api.write", ""),
+        line("POST", "/repos/acme/app/labels"), () -> true);
+
+    assertThat(v.allowed()).isFalse();
+    assertThat(recorded).containsExactly("approval.requested null", "approval.withdrawn caller-gone");
+    assertThat(broker.pending()).isEmpty();
+  }
+
+  @Test
   void anApprovalWithoutTheRequestItComesFromIsRefusedWithoutAsking() throws Exception {
     ApprovalBroker broker = ApprovalBroker.waiting(Duration.ofMinutes(1), Clock.systemUTC(), (t, d) -> {});
     SessionInspection gate = inspection(broker);

@@ -10,7 +10,6 @@ import hudson.FilePath;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.remoting.VirtualChannel;
-import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,11 +19,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import jenkins.model.Jenkins;
 import net.sf.json.JSONArray;
 import net.sf.json.JSONObject;
@@ -39,12 +38,18 @@ import org.jenkinsci.plugins.plaincredentials.StringCredentials;
  * hand-off exists on the agent, nor on the controller: the core writes it to its standard output
  * ({@code --handoff -}), which the controller reads into a {@link hudson.util.Secret}. The controller
  * keeps the issue's revocation journal under {@code $JENKINS_HOME/taskbound/credentials} (on disk by
- * design, to outlive a crash) and revokes from it at block end and from the backstop ({@code
- * taskbound credentials revoke}).
+ * design, to outlive a crash), its GitHub token sealed with the global configuration's journal key
+ * ({@code TASKBOUND_JOURNAL_KEY}, a {@link hudson.util.Secret}), records it in the build before the
+ * core runs, and revokes from it at block end, when the issue times out or is interrupted, and from
+ * the backstop ({@code taskbound credentials revoke}).
  */
 final class ControllerCredentials {
   /** How long the controller waits for the core to issue or revoke (the brokers retry transient faults). */
   private static final long TIMEOUT_SECONDS = 180;
+  /** How long a stopped core gets to exit before it is killed (its journal lock goes with it). */
+  private static final long STOP_SECONDS = 10;
+  /** The core's variable for the journal key ({@code dev.taskbound.core.session.JournalKey#VARIABLE}). */
+  private static final String JOURNAL_KEY = "TASKBOUND_JOURNAL_KEY";
 
   /**
    * What the controller issued for a block.
@@ -71,12 +76,17 @@ final class ControllerCredentials {
    *     the copy on the node, which any process running as the node's user could rewrite
    * @param toolDir the step's own directory on the agent ({@code <workspace>@tmp/taskbound}): its channel
    *     reads the block's checked policy files; nothing is written there
+   * @param action the block's action: the journal is recorded in it (and the build saved) before the
+   *     core runs, so the backstop revokes it if the controller dies mid-issue; cleared when nothing
+   *     is left to revoke
    * @return null when nothing is configured or the policy grants no credentials
-   * @throws AbortException with the core's last line when issuing fails (what was issued is revoked)
+   * @throws AbortException with the core's last line when issuing fails, or when the core does not
+   *     finish in time (what was issued is revoked)
    */
   @CheckForNull
   static Issued issue(@NonNull Run<?, ?> run, @NonNull EnvelopeCommand checked, @CheckForNull String ceilingText,
-      @NonNull FilePath toolDir, @NonNull TaskListener listener) throws IOException, InterruptedException {
+      @NonNull FilePath toolDir, @NonNull TaskboundAction action, @NonNull TaskListener listener)
+      throws IOException, InterruptedException {
     if (!configured()) {
       return null;
     }
@@ -99,9 +109,30 @@ final class ControllerCredentials {
       Path journal = Files.createDirectories(root().resolve("credentials")).resolve(journalName());
       EnvelopeCommand here = new EnvelopeCommand(controllerJava(), controllerJar(), checked.task(), policies, ceiling,
           checked.profile(), checked.sandbox(), checked.image(), checked.ttl(), checked.evidenceDir());
-      Result result = runCore(here.credentialsIssue(root().resolve("credentials").toString(), journal.toString()),
-          secrets);
+      // Recorded before the core runs: if the controller dies mid-issue, the backstop revokes from it.
+      action.credentialsIssued(journal.toString());
+      run.save();
+      ControllerCore.Result result;
+      try {
+        result = runCore(here.credentialsIssue(root().resolve("credentials").toString(), journal.toString()),
+            withJournalKey(secrets));
+      } catch (InterruptedException e) {
+        // Aborted mid-issue: runCore stopped the core; revoke what it had journalled, then give up.
+        revokeStopped(run, journal, action, listener);
+        throw e;
+      }
       listener.getLogger().print(result.err());
+      if (result.timedOut()) {
+        boolean revoked = revokeStopped(run, journal, action, listener);
+        throw new AbortException("taskbound: the core on the controller did not finish issuing within " + TIMEOUT_SECONDS
+            + " s; it was stopped and " + (revoked ? "what it had issued is revoked"
+            : "revoking what it had issued failed; retry on the controller with: "
+                + String.join(" ", revokeCommandFor(journal.toString()))));
+      }
+      if (!Files.exists(journal)) {
+        action.credentialsRevoked(); // nothing issued, or the core revoked it all and removed the journal
+        run.save();
+      }
       if (result.status() != 0) {
         List<String> lines = result.err().lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
         String meaning = EnvelopeExit.message(result.status());
@@ -114,8 +145,9 @@ final class ControllerCredentials {
         handoff = HandoffOutput.read(result.out());
       } catch (IllegalStateException e) {
         // Fail closed: whatever the core issued is in the journal; revoke it before failing the step.
-        if (Files.isDirectory(journal)) {
-          revoke(run, journal.toString(), listener);
+        if (Files.isDirectory(journal) && revoke(run, journal.toString(), listener)) {
+          action.credentialsRevoked();
+          run.save();
         }
         throw new AbortException(e.getMessage());
       }
@@ -137,6 +169,9 @@ final class ControllerCredentials {
    */
   static boolean revoke(@NonNull Run<?, ?> run, @NonNull String journal, @NonNull TaskListener listener)
       throws IOException, InterruptedException {
+    if (!Files.exists(Path.of(journal))) {
+      return true; // recorded before an issue that never started or created nothing: nothing to revoke
+    }
     Map<String, String> secrets;
     try {
       secrets = issuerEnvironment(run);
@@ -144,13 +179,36 @@ final class ControllerCredentials {
       listener.getLogger().println(e.getMessage() + "; revoking without it");
       secrets = Map.of();
     }
-    Result result = runCore(EnvelopeCommand.credentialsRevoke(controllerJava(), controllerJar(), journal), secrets);
+    ControllerCore.Result result = runCore(EnvelopeCommand.credentialsRevoke(controllerJava(), controllerJar(), journal),
+        withJournalKey(secrets));
     listener.getLogger().print(result.err());
-    if (result.status() != 0) {
+    if (result.timedOut() || result.status() != 0) {
       listener.getLogger().println("taskbound: the controller's revocation exited " + result.status() + "; retry on the"
           + " controller with: " + String.join(" ", revokeCommandFor(journal)));
     }
     return result.status() == 0;
+  }
+
+  /**
+   * Revokes from the journal of an issue whose core was stopped (timeout, abort); the core's journal
+   * lock went with its process. Clears the build's record when everything is revoked.
+   */
+  private static boolean revokeStopped(Run<?, ?> run, Path journal, TaskboundAction action, TaskListener listener)
+      throws IOException, InterruptedException {
+    listener.getLogger().println("taskbound: the controller's issue was stopped; revoking what it had issued");
+    boolean revoked = revoke(run, journal.toString(), listener);
+    if (revoked) {
+      action.credentialsRevoked();
+      run.save();
+    }
+    return revoked;
+  }
+
+  /** {@code secrets} and the journal key, which seals the GitHub token in the journal on disk. */
+  private static Map<String, String> withJournalKey(Map<String, String> secrets) {
+    Map<String, String> env = new LinkedHashMap<>(secrets);
+    env.put(JOURNAL_KEY, TaskboundGlobalConfiguration.get().journalKey());
+    return env;
   }
 
   /** The command an administrator runs on the controller to retry a revocation (with the TASKBOUND_* environment). */
@@ -282,42 +340,15 @@ final class ControllerCredentials {
     return target.toString();
   }
 
-  private record Result(int status, String out, String err) {}
-
   /** Runs the core on the controller with {@code secrets} added to a minimal environment; never a shell. */
-  private static Result runCore(List<String> command, Map<String, String> secrets) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    Map<String, String> env = pb.environment();
-    String path = env.get("PATH");
-    env.clear();
+  private static ControllerCore.Result runCore(List<String> command, Map<String, String> secrets)
+      throws IOException, InterruptedException {
+    Map<String, String> env = new LinkedHashMap<>();
+    String path = System.getenv("PATH");
     env.put("PATH", path == null ? "/usr/bin:/bin" : path);
     env.put("TASKBOUND_HOME", root().resolve("home").toString());
     env.putAll(secrets);
-    Process p = pb.start();
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    Thread outPump = pump(p.getInputStream(), out, "stdout");
-    Thread errPump = pump(p.getErrorStream(), err, "stderr");
-    if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-      p.destroy();
-      throw new AbortException("taskbound: the core on the controller did not finish within " + TIMEOUT_SECONDS + " s");
-    }
-    outPump.join(TimeUnit.SECONDS.toMillis(10));
-    errPump.join(TimeUnit.SECONDS.toMillis(10));
-    return new Result(p.exitValue(), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
-  private static Thread pump(InputStream from, ByteArrayOutputStream to, String name) {
-    Thread t = new Thread(() -> {
-      try (InputStream in = from) {
-        in.transferTo(to);
-      } catch (IOException ignored) {
-        // the process ended
-      }
-    }, "taskbound-controller-core-" + name);
-    t.setDaemon(true);
-    t.start();
-    return t;
+    return ControllerCore.run(command, env, Duration.ofSeconds(TIMEOUT_SECONDS), Duration.ofSeconds(STOP_SECONDS));
   }
 
   private static void deleteTree(Path dir) throws IOException {

@@ -222,13 +222,13 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
     Set<String> before = TaskboundStepExecution.bundleNames(evidence, task);
     ControllerCredentials.Issued issued;
     try {
-      issued = ControllerCredentials.issue(build, command, ceilingText, tmp.child("taskbound"), listener);
+      // The journal is recorded in the action before the core runs (the backstop's if the controller dies).
+      issued = ControllerCredentials.issue(build, command, ceilingText, tmp.child("taskbound"), action, listener);
     } catch (Exception e) {
       inputs.cleanUp(workspace.getChannel());
       throw e;
     }
     if (issued != null) {
-      action.credentialsIssued(issued.journal());
       action.masking(issued.values());
       build.save();
     }

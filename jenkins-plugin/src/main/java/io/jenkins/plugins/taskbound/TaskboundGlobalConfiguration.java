@@ -29,6 +29,12 @@ public final class TaskboundGlobalConfiguration extends GlobalConfiguration {
   @CheckForNull private String vaultCredentialsId;
   @CheckForNull private String vaultAuthMount;
   @CheckForNull private String vaultJwtRole;
+  /**
+   * The key that seals the GitHub token in the controller's issue journals (issue 13). A {@link
+   * hudson.util.Secret}: on disk only encrypted with the controller's own secret key, never beside the
+   * journals, never in the form or Configuration as Code (no getter or setter).
+   */
+  @CheckForNull private hudson.util.Secret journalKey;
 
   public TaskboundGlobalConfiguration() {
     load();
@@ -169,5 +175,20 @@ public final class TaskboundGlobalConfiguration extends GlobalConfiguration {
   public void setVaultAuthMount(@CheckForNull String vaultAuthMount) {
     this.vaultAuthMount = Util.fixEmptyAndTrim(vaultAuthMount);
     save();
+  }
+
+  /**
+   * The journal key as {@code credentials issue} and {@code credentials revoke} take it in {@code
+   * TASKBOUND_JOURNAL_KEY}: 32 random bytes in base64, created and saved on first use. Never logged.
+   */
+  @NonNull
+  synchronized String journalKey() {
+    if (journalKey == null || journalKey.getPlainText().isEmpty()) {
+      byte[] random = new byte[32];
+      new java.security.SecureRandom().nextBytes(random);
+      journalKey = hudson.util.Secret.fromString(java.util.Base64.getEncoder().encodeToString(random));
+      save();
+    }
+    return journalKey.getPlainText();
   }
 }

@@ -128,14 +128,11 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     // only the issued values reach the agent, on its session start's standard input, never in a file there.
     ControllerCredentials.Issued issued;
     try {
-      issued = ControllerCredentials.issue(run, command, ceilingText, tmp.child("taskbound"), listener);
+      // The journal is recorded in the action before the core runs (the backstop's if the controller dies).
+      issued = ControllerCredentials.issue(run, command, ceilingText, tmp.child("taskbound"), action, listener);
     } catch (Exception e) {
       inputs.cleanUp(workspace.getChannel());
       throw e;
-    }
-    if (issued != null) {
-      action.credentialsIssued(issued.journal());
-      run.save();
     }
     AgentSession.Opened opened;
     try {

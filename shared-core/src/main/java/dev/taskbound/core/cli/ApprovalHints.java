@@ -32,12 +32,17 @@ final class ApprovalHints {
 
   /** {@code taskbound: approval-1 waits: git.push 'refs/heads/main' ...; answer from another shell: ...}. */
   static String line(ApprovalBroker.Pending p, Path handle) {
-    String target = p.request().target();
     String session = SafeText.whole(handle.toString());
-    return "taskbound: " + SafeText.whole(p.id()) + " waits for approval: " + SafeText.whole(p.request().action())
+    return "taskbound: " + request(p) + "; check and answer from another shell, never this one: taskbound approvals --session "
+        + session + ", then taskbound approve|deny --session " + session + " " + SafeText.whole(p.id());
+  }
+
+  /** {@code approval-1 waits for approval: git.push 'refs/heads/main' (rule ..., expires ...)}, every field escaped. */
+  static String request(ApprovalBroker.Pending p) {
+    String target = p.request().target();
+    return SafeText.whole(p.id()) + " waits for approval: " + SafeText.whole(p.request().action())
         + (target.isEmpty() ? "" : " '" + SafeText.whole(target) + "'")
         + dev.taskbound.core.session.ApprovalClient.Waiting.requestLine(p.request().links()) + " (rule " + SafeText.whole(p.request().rule())
-        + ", expires " + p.expiresAt() + "); check and answer from another shell, never this one: taskbound approvals --session "
-        + session + ", then taskbound approve|deny --session " + session + " " + SafeText.whole(p.id());
+        + ", expires " + p.expiresAt() + ")";
   }
 }

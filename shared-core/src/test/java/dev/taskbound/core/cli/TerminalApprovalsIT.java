@@ -113,6 +113,28 @@ class TerminalApprovalsIT {
     assertTerminalOfItsOwn(text);
   }
 
+  @Test
+  void aRunStoppedWithSigtermWhileItAsksRestoresTheTerminalAndExpiresTheRequest() throws Exception {
+    // given a run that shows its prompt
+    Screen screen = Screen.start(command("stopped").replace(REPO.resolve("bin/taskbound") + " run",
+        "sh -c 'echo RUNPID=$$; exec " + REPO.resolve("bin/taskbound") + " run \"$@\"' run"), ws);
+    screen.await("Approve? [y/n] ", screen.await("taskbound: approval requested", 0));
+
+    // when the run is stopped (bin/taskbound executes the JVM in its own process)
+    long pid = Long.parseLong(field(screen.text(), "RUNPID=(\\d+)"));
+    ProcessHandle.of(pid).orElseThrow().destroy();
+    int exit = screen.waitFor();
+
+    // then it tears down, the request expires, the terminal has its modes back and the pty is gone
+    String text = screen.text();
+    assertThat(exit).as(text).isZero();
+    assertThat(field(text, "RC=(\\d+)")).isEqualTo("143");
+    JsonNode expired = only(events("stopped"), "approval.expired");
+    assertThat(expired.path("request").asText()).isEqualTo("approval-1");
+    assertThat(events("stopped").stream().filter(e -> e.path("type").asText().equals("approval.granted"))).isEmpty();
+    assertThat(field(text, "MODES_AFTER=(\\S+)")).isEqualTo(field(text, "MODES_BEFORE=(\\S+)"));
+  }
+
   /**
    * The agent's controlling terminal and standard input are a pty, not the run's terminal; that pty
    * is gone once the run has ended; the run's terminal has its modes back.

@@ -3,7 +3,9 @@
 # OUT_DIR/dev/taskbound/core/sandbox/taskbound-init-<arch>, a static executable the jar carries as a
 # resource (NativeInit). Run by the Maven build (generate-resources). Static, so a jar built here runs
 # on hosts with another C library; no build id and source paths mapped, so the same compiler gives
-# the same bytes. Without a C compiler (or a static C library) it says so and the jar goes without:
+# the same bytes. It builds the terminal relay (taskbound-tty.c) the same way, into
+# OUT_DIR/dev/taskbound/core/cli/taskbound-tty-<arch> (TerminalRelay: `run`'s prompt on its terminal).
+# Without a C compiler (or a static C library) it says so and the jar goes without:
 # the sandbox then starts the JVM init instead (slower, and dumpable; the evidence records which).
 #
 #   scripts/build-native-init.sh OUT_DIR
@@ -16,25 +18,32 @@ case $arch in
   x86_64|aarch64) ;;
   *) echo "[WARNING] native init: no build for $arch (x86_64 and aarch64 only); the sandbox uses the JVM init" >&2; exit 0 ;;
 esac
-dir=$out/dev/taskbound/core/sandbox
-target=$dir/taskbound-init-$arch
-if [ -f "$target" ] && [ "$target" -nt "$src" ] && [ "$target" -nt "$0" ]; then
-  exit 0
-fi
+# build SOURCE TARGET: compiles one static executable, unless TARGET is newer than SOURCE and this script
+build() {
+  local src=$1 target=$2 name
+  name=$(basename "$src" .c)
+  if [ -f "$target" ] && [ "$target" -nt "$src" ] && [ "$target" -nt "$0" ]; then
+    return 0
+  fi
+  mkdir -p "$(dirname "$target")"
+  local tmp
+  tmp=$(mktemp "$(dirname "$target")/.$name.XXXXXX")
+  if ! LC_ALL=C "$cc" -std=c11 -Os -Wall -Wextra -Werror -static -s -ffile-prefix-map="$here"=. \
+      -Wl,--build-id=none -o "$tmp" "$src"; then
+    rm -f "$tmp"
+    echo "[WARNING] native $name: '$cc' could not build it (a static C library is needed: libc6-dev);" \
+      "the jar goes without it (${3})" >&2
+    return 0
+  fi
+  chmod 0755 "$tmp"
+  mv -f "$tmp" "$target"
+}
 cc=${CC:-cc}
 if ! command -v "$cc" >/dev/null 2>&1; then
   echo "[WARNING] native init: no C compiler ('$cc'); the jar goes without it and the sandbox uses the JVM init" \
-    "(install gcc and libc6-dev for the fast, non-dumpable one)" >&2
+    "(install gcc and libc6-dev for the fast, non-dumpable one), and run prompts for no approval on its terminal" >&2
   exit 0
 fi
-mkdir -p "$dir"
-tmp=$(mktemp "$dir/.taskbound-init.XXXXXX")
-trap 'rm -f "$tmp"' EXIT
-if ! LC_ALL=C "$cc" -std=c11 -Os -Wall -Wextra -Werror -static -s -ffile-prefix-map="$here"=. \
-    -Wl,--build-id=none -o "$tmp" "$src"; then
-  echo "[WARNING] native init: '$cc' could not build it (a static C library is needed: libc6-dev);" \
-    "the jar goes without it and the sandbox uses the JVM init" >&2
-  exit 0
-fi
-chmod 0755 "$tmp"
-mv -f "$tmp" "$target"
+build "$src" "$out/dev/taskbound/core/sandbox/taskbound-init-$arch" "the sandbox uses the JVM init"
+build "$here/shared-core/src/main/c/taskbound-tty.c" "$out/dev/taskbound/core/cli/taskbound-tty-$arch" \
+  "run prompts for no approval on its terminal"

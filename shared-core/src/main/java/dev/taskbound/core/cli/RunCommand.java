@@ -2,6 +2,7 @@ package dev.taskbound.core.cli;
 
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.policy.SandboxBackend;
+import dev.taskbound.core.sandbox.SandboxIo;
 import dev.taskbound.core.TaskboundException;
 import dev.taskbound.core.session.OpenPhase;
 import dev.taskbound.core.session.SessionException;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -61,8 +63,8 @@ final class RunCommand implements Callable<Integer> {
           "Taken as given: a host-side assertion; the agent cannot set it, the host must verify it first."})
   String approvalEnvironment;
 
-  @Option(names = "--no-approval-prompt", description = {"Print no 'waits for approval' lines on standard error.",
-      "(There is never a prompt on the run's terminal: the agent shares it.)"})
+  @Option(names = "--no-approval-prompt", description = {"No prompt on the terminal and no 'waits for approval' lines:",
+      "the agent shares the run's terminal, approvals come from another shell only."})
   boolean noApprovalPrompt;
 
   @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The agent command and its arguments (after --).")
@@ -103,11 +105,14 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter hostErr = spec.commandLine().getErr();
-    SessionSpec sessionSpec = buildSpec();
+    SessionSpec.Builder sessionSpec = buildSpec();
     StopSwitch stopSwitch = new StopSwitch();
     // Signals are relayed from before open, so a SIGTERM at any point still ends in teardown.
+    Optional<TerminalRelay> terminal = approvalsBeforeRun || noApprovalPrompt ? Optional.empty() : terminal(hostErr);
     try (SignalRelay relay = SignalRelay.install(stopSwitch)) {
-      Session session = Session.open(sessionSpec);
+      terminal.ifPresent(t -> sessionSpec.agentTerminal(SandboxIo.terminal(t.follower().toFile(), t.sessionPrefix())));
+      SessionSpec built = sessionSpec.build();
+      Session session = Session.open(built);
       // From here on Taskbound's own messages pass the session's masker too.
       PrintWriter err = MaskingWriter.wrap(hostErr, session.masker());
       int status;
@@ -115,7 +120,7 @@ final class RunCommand implements Callable<Integer> {
         err.printf(
             "taskbound: task %s, session %s, %s sandbox, ttl %s%n  identity: %s%n  session:  %s%n"
                 + "  evidence key: kid %s (record it; verify with --expect-kid)%n",
-            sessionSpec.task().value(),
+            built.task().value(),
             session.id().value(),
             session.policy().backend().name().toLowerCase(Locale.ROOT),
             RunSummary.duration(session.policy().ttl()),
@@ -125,11 +130,20 @@ final class RunCommand implements Callable<Integer> {
         session.orgCeiling().ifPresent(org -> err.printf("  ceiling:  %s%n", org.describe()));
         err.flush();
         handOffMasks(session);
-        if (!approvalsBeforeRun && !noApprovalPrompt) {
+        if (terminal.isPresent()) {
+          TerminalApprovals.attach(session.approvals(), terminal.get(), session.stateDirectory(), err);
+          // masked line by line when secrets were issued, as the masking pumps do; else passed through as typed
+          terminal.get().startOutput(new java.io.FileOutputStream(java.io.FileDescriptor.out), session.masksAgentOutput()
+              ? session::masker : () -> new dev.taskbound.core.broker.SecretMasker(List.of()));
+        } else if (!approvalsBeforeRun && !noApprovalPrompt) {
           ApprovalHints.attach(session.approvals(), session.stateDirectory(), err);
         }
         stopSwitch.attach(session);
-        status = session.runAgent();
+        try {
+          status = session.runAgent();
+        } finally {
+          terminal.ifPresent(TerminalRelay::close); // the terminal's modes back before anything else is printed
+        }
       } catch (InterruptedException e) {
         RunSummary.printTeardown(err, session.teardown());
         throw e;
@@ -149,7 +163,26 @@ final class RunCommand implements Callable<Integer> {
         err.flush();
       }
       return report.ok() ? status : ExitCodes.TEARDOWN;
+    } finally {
+      terminal.ifPresent(TerminalRelay::close); // a failed open, too: the relay holds the terminal
     }
+  }
+
+  /**
+   * The agent's own pseudo-terminal when this run's standard input and output are a terminal, so
+   * approvals can be asked for on it; else none, and a line saying why when a terminal is there.
+   */
+  private Optional<TerminalRelay> terminal(PrintWriter err) {
+    if (stdin != System.in || System.console() == null) { // Java 17: both streams are a terminal
+      return Optional.empty();
+    }
+    TerminalRelay.Result r = TerminalRelay.start(System.getProperty("os.arch", ""));
+    r.why().ifPresent(why -> {
+      err.println("taskbound: no approval prompt on this terminal (" + why + "); the agent shares it,"
+          + " answer approvals from another shell");
+      err.flush();
+    });
+    return r.relay();
   }
 
   /**
@@ -171,7 +204,7 @@ final class RunCommand implements Callable<Integer> {
     return copy;
   }
 
-  private SessionSpec buildSpec() {
+  private SessionSpec.Builder buildSpec() {
     SessionSpec.Builder b = envelope.builder(command, env, stdin, spec.commandLine());
     b.waitForAll(waitAll);
     if (approvalEnvironment != null && !approvalsBeforeRun) {
@@ -183,7 +216,7 @@ final class RunCommand implements Callable<Integer> {
           "");
     }
     b.denialNotices(spec.commandLine().getErr()); // a forgotten allow rule shows the moment it bites
-    return b.openListener(openListener).build();
+    return b.openListener(openListener);
   }
 
 

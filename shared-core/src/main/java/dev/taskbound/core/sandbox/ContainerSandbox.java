@@ -610,7 +610,9 @@ public final class ContainerSandbox implements Sandbox {
   private Process startAgent(SandboxLaunch launch, String name) {
     List<String> args = List.of("start", "--attach", "--interactive", name);
     try {
-      return docker.builder(args, Map.of())
+      ProcessBuilder pb = docker.builder(args, Map.of());
+      pb.command(launch.io().commandLine(pb.command())); // a terminal of its own: the docker client holds it
+      return pb
           .redirectInput(launch.io().stdin())
           .redirectOutput(launch.io().stdout())
           .redirectError(launch.io().stderr())

@@ -58,7 +58,7 @@ final class InitLauncher {
         RuntimeAccess.grant(controlDir, socketOwner.get());
       }
       ProcessBuilder pb =
-          new ProcessBuilder(argv.apply(control))
+          new ProcessBuilder(launch.io().commandLine(argv.apply(control)))
               .directory(launch.workDir().toFile())
               .redirectInput(launch.io().stdin())
               .redirectOutput(launch.io().stdout())

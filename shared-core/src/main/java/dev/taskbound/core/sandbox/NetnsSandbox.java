@@ -191,7 +191,7 @@ public final class NetnsSandbox implements Sandbox {
   }
 
   private static void probe(SandboxTools tools, boolean root, boolean userns) {
-    List<String> cmd = bwrap(tools, root);
+    List<String> cmd = bwrap(tools, root, true);
     cmd.addAll(List.of("--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--"));
     if (root) {
       cmd.addAll(agentIdentity(tools, 65534, 65534, userns)); // nobody: the user namespace is made unprivileged, as for the agent
@@ -324,7 +324,8 @@ public final class NetnsSandbox implements Sandbox {
             installed.ifPresent(i -> a.addAll(NativeInit.holdArgv(i, inside.held())));
             a.addAll(setup(seccomp.map(f -> f.writeTo(control.getParent())).orElse(Path.of("/dev/null")), limits));
             a.addAll(argv(located, root, userns, seccomp.isPresent(), user, inside, workDir,
-                initArgv(launch, control, installed.filter(i -> ListenerReceiver.offers(launch)), described)));
+                initArgv(launch, control, installed.filter(i -> ListenerReceiver.offers(launch)), described),
+                !launch.io().newSession().isEmpty()));
             return a;
           }, root && userns ? 3 : 2, root ? Optional.of(user) : Optional.empty(), described);
     } catch (RuntimeException | Error e) {
@@ -424,7 +425,7 @@ public final class NetnsSandbox implements Sandbox {
   }
 
   /** bwrap's namespaces: as root it makes no user namespace of its own (see {@link #agentIdentity}). */
-  private static List<String> bwrap(SandboxTools tools, boolean root) {
+  private static List<String> bwrap(SandboxTools tools, boolean root, boolean newSession) {
     List<String> a = new ArrayList<>(List.of(tools.bwrap().toString()));
     if (!root) {
       a.addAll(List.of("--unshare-user", "--disable-userns"));
@@ -432,7 +433,11 @@ public final class NetnsSandbox implements Sandbox {
     a.addAll(List.of("--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup", "--die-with-parent"));
     // A new session: no controlling terminal, so the agent cannot push keystrokes into the caller's
     // terminal with TIOCSTI for its shell to run after the session (bubblewrap's CVE-2017-5226).
-    a.add("--new-session");
+    // Not on a pseudo-terminal of the agent's own (SandboxIo.terminal): TIOCSTI there only types
+    // into the agent's own input, and the agent keeps that terminal as its /dev/tty.
+    if (newSession) {
+      a.add("--new-session");
+    }
     if (!root) {
       a.addAll(List.of("--cap-drop", "ALL"));
     }
@@ -462,8 +467,8 @@ public final class NetnsSandbox implements Sandbox {
   private static final List<String> SECCOMP_FD = List.of("--seccomp", "3");
 
   private List<String> argv(SandboxTools tools, boolean root, boolean userns, boolean filtered, AgentUser user, FilesystemView view,
-      Path workDir, List<String> initArgv) {
-    List<String> a = bwrap(tools, root);
+      Path workDir, List<String> initArgv, boolean ownTerminal) {
+    List<String> a = bwrap(tools, root, !ownTerminal);
     if (filtered && (!root || !userns)) {
       // the agent's own bwrap applies the filter (as root: the inner one; reduced, without the
       // agent's user namespace: this one, before setpriv drops to the agent's uid)

@@ -341,6 +341,16 @@ public final class Session implements AutoCloseable {
     return credentials == null ? List.of() : credentials.onRequestSecretNames();
   }
 
+  /**
+   * Whether the agent's output must pass the masker ({@link #masker()}) before a person sees it:
+   * the session issued something secret. The caller of {@link SessionSpec.Builder#agentTerminal}
+   * masks it then.
+   */
+  public boolean masksAgentOutput() {
+    SessionCredentials c = credentials;
+    return c != null && c.needsMasking();
+  }
+
   /** Masks every secret this session issued (and any GitHub token) in text the host prints. */
   public SecretMasker masker() {
     SessionCredentials c = credentials;
@@ -459,13 +469,14 @@ public final class Session implements AutoCloseable {
     Map<String, String> env = AgentEnvironment.build(
         RegistryFiles.withoutCredentialVariables(spec.hostEnvironment(), policy.registries()), sessionVariables(),
         policy.confinement().envPass());
-    List<MaskingPump> pumps = credentials.needsMasking() ? startPumps() : List.of();
+    // on a terminal of its own, the caller masks what it reads from the pty (SessionSpec.agentTerminal)
+    List<MaskingPump> pumps = credentials.needsMasking() && spec.agentTerminal().isEmpty() ? startPumps() : List.of();
     // A hand-off read from stdin (--credentials-handoff - < FILE) leaves that file as the host's fd 0:
     // inherited, the agent could seek back to 0 (or reopen /proc/self/fd/0) and read the real token.
     java.lang.ProcessBuilder.Redirect stdin = spec.credentialHandoffInput().isPresent()
         ? java.lang.ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))
         : java.lang.ProcessBuilder.Redirect.INHERIT;
-    SandboxIo io = pumps.isEmpty()
+    SandboxIo io = spec.agentTerminal().isPresent() ? spec.agentTerminal().get() : pumps.isEmpty()
         ? new SandboxIo(stdin, java.lang.ProcessBuilder.Redirect.INHERIT, java.lang.ProcessBuilder.Redirect.INHERIT)
         : new SandboxIo(stdin, pumps.get(0).redirect(), pumps.get(1).redirect());
     try {

@@ -39,6 +39,7 @@ public final class SessionSpec {
   private final boolean waitForAll;
   private final Optional<Path> inspectionUpstreamTrust;
   private final Optional<java.io.OutputStream> agentStdout;
+  private final Optional<dev.taskbound.core.sandbox.SandboxIo> agentTerminal;
   private final Optional<java.io.OutputStream> agentStderr;
   private final Optional<java.io.PrintWriter> denialNotices;
   private final Optional<dev.taskbound.core.gate.ApprovalBroker.BeforeRun> approvalsBeforeRun;
@@ -73,6 +74,7 @@ public final class SessionSpec {
     this.waitForAll = b.waitForAll;
     this.inspectionUpstreamTrust = Optional.ofNullable(b.inspectionUpstreamTrust);
     this.agentStdout = b.agentStdout;
+    this.agentTerminal = b.agentTerminal;
     this.agentStderr = b.agentStderr;
     this.denialNotices = b.denialNotices;
     this.approvalsBeforeRun = b.approvalsBeforeRun;
@@ -208,6 +210,14 @@ public final class SessionSpec {
     return agentStdout;
   }
 
+  /**
+   * The agent's own pseudo-terminal ({@link Builder#agentTerminal}), or empty: the agent gets this
+   * process's standard streams.
+   */
+  public Optional<dev.taskbound.core.sandbox.SandboxIo> agentTerminal() {
+    return agentTerminal;
+  }
+
   /** As {@link #agentStdout()}, for standard error. */
   public Optional<java.io.OutputStream> agentStderr() {
     return agentStderr;
@@ -253,6 +263,7 @@ public final class SessionSpec {
     private Path credentialHandoff;
     private CredentialHandoffInput credentialHandoffInput;
     private Optional<java.io.OutputStream> agentStdout = Optional.empty();
+    private Optional<dev.taskbound.core.sandbox.SandboxIo> agentTerminal = Optional.empty();
     private Optional<java.io.OutputStream> agentStderr = Optional.empty();
     private Optional<java.io.PrintWriter> denialNotices = Optional.empty();
     private Optional<dev.taskbound.core.gate.ApprovalBroker.BeforeRun> approvalsBeforeRun = Optional.empty();
@@ -377,6 +388,20 @@ public final class SessionSpec {
     public Builder credentialHandoff(CredentialHandoffInput input) {
       this.credentialHandoffInput = Objects.requireNonNull(input, "input");
       this.credentialHandoff = null;
+      return this;
+    }
+
+    /**
+     * Gives the agent a pseudo-terminal of its own ({@link dev.taskbound.core.sandbox.SandboxIo#terminal}):
+     * every standard stream on its follower, which is the sandbox's controlling terminal. The
+     * caller reads the agent's output from the pty's leader and masks it ({@link Session#masker()}):
+     * the session starts no masking pumps then.
+     */
+    public Builder agentTerminal(dev.taskbound.core.sandbox.SandboxIo io) {
+      if (Objects.requireNonNull(io, "io").newSession().isEmpty()) {
+        throw new IllegalArgumentException("not a terminal of the agent's own: " + io);
+      }
+      this.agentTerminal = Optional.of(io);
       return this;
     }
 

@@ -140,12 +140,12 @@ class ApprovalsIT {
   }
 
   /**
-   * The attack this answers: the agent shares the run's terminal, so a prompt there could be erased
-   * and redrawn by the agent (and its answer read by it). With the agent's standard streams on a
-   * pty (script(1)), {@code run} shows no prompt at all, only a line pointing to another shell.
+   * On a terminal (script(1)) the agent gets a pty of its own and run asks on the real terminal
+   * (TerminalApprovalsIT answers it); nobody answering here, the request expires and its prompt is
+   * withdrawn, and the agent carries on.
    */
   @Test
-  void onATerminalTheAgentSharesRunShowsNoPromptOnlyAHintToAnswerFromAnotherShell() throws Exception {
+  void onATerminalAPromptNobodyAnswersIsWithdrawnWhenItsRequestExpires() throws Exception {
     Path policy = Files.writeString(work.resolve("tty.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
         + "  ttl: 5m\n  sandbox: {backends: [netns]}\n  gate:\n    hooks: [claude-code]\n"
         + "    rules: [{action: github.pr.merge, decision: approve}]\n    approval: {timeout: 3s}\n");
@@ -159,9 +159,9 @@ class ApprovalsIT {
 
     String screen = Files.readString(typescript, StandardCharsets.UTF_8);
     assertThat(r.status()).as(r.all() + screen).isZero();
-    assertThat(screen).doesNotContain("approve? [y/N]")
-        .contains("taskbound: approval-1 waits for approval: github.pr.merge (rule github.pr.merge: approve")
-        .contains("check and answer from another shell, never this one: taskbound approvals --session ")
+    assertThat(screen).contains("taskbound: approval requested")
+        .contains("approval-1 waits for approval: github.pr.merge (rule github.pr.merge: approve")
+        .contains("(answered elsewhere, or expired)")
         .contains("approval-1 expired by taskbound (timeout)");
   }
 

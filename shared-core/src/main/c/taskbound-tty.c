@@ -1,0 +1,429 @@
+/*
+ * taskbound-tty: gives `taskbound run`'s agent a pseudo-terminal of its own, so that Taskbound can
+ * prompt a person on the real terminal without the agent seeing or drawing over the prompt
+ * (dev.taskbound.core.cli.TerminalRelay; docs/gate.md "A prompt on the controlling terminal").
+ *
+ * relay TTY      opens TTY (the run's terminal), a pty pair (posix_openpt, grantpt, unlockpt), copies
+ *                the terminal's modes and size to the pty, keeps the leader and holds the follower
+ *                (so the leader never hangs up before the run ends), and prints "pty PATH" on stderr.
+ *                The agent's output (read from the leader) goes to stdout, where the run masks it and
+ *                writes it to the terminal. Commands on stdin, one a line:
+ *                  go         raw mode on TTY; its keys go to the pty from now on
+ *                  line TEXT  a line of the next prompt (shown with control bytes replaced by '?')
+ *                  ask        pause: stop reading the agent's output (it blocks once the pty's
+ *                             buffer is full), discard typed-ahead keys, reset TTY (ESC c), show a
+ *                             fixed banner and the lines, read y or n from TTY only; reply
+ *                             "answer y" or "answer n" on stderr; then resume and send SIGWINCH to
+ *                             the pty's foreground group so full-screen programs redraw
+ *                  cancel     (while asking) the request was settled elsewhere: reply "cancelled"
+ *                  end        copy what the agent left in the pty, restore TTY, exit 0
+ *                End of stdin, SIGTERM, SIGINT, SIGHUP, SIGQUIT and every error also restore TTY's
+ *                modes before exit (SIGKILL cannot: `stty sane` then). SIGWINCH: TTY's size goes to
+ *                the pty (TIOCSWINSZ).
+ * session -- CMD  the first step of the sandbox's command line: a new session (setsid) whose
+ *                controlling terminal is descriptor 0 (the pty's follower), then exec CMD in this
+ *                same process. The agent then holds nothing of the real terminal, and /dev/tty is the pty.
+ *
+ * Every error is one line on stderr starting "taskbound-tty:" ("error ..." in relay mode); exit 125
+ * on a usage error, 121 when the terminal cannot be set up, 126/127 when CMD cannot be executed.
+ * Built by scripts/build-native-init.sh, static.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define MAX_LINES 16
+#define MAX_LINE 4096
+
+static int tty = -1;
+static int leader = -1;
+static int raw_on = 0;
+static struct termios saved;
+static int sig_pipe[2] = {-1, -1};
+static char prompt_lines[MAX_LINES][MAX_LINE];
+static int prompt_count = 0;
+
+static const char BANNER[] =
+    "\r\n==================== taskbound: approval requested ====================\r\n"
+    "This prompt is Taskbound's; the agent cannot read or draw on this screen now.\r\n"
+    "Anything the agent printed above this banner is not part of it.\r\n\r\n";
+
+static void restore(void) {
+  if (raw_on && tty >= 0) {
+    tcsetattr(tty, TCSADRAIN, &saved);
+    raw_on = 0;
+  }
+}
+
+static void reply(const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(buf, sizeof buf - 1, fmt, ap);
+  va_end(ap);
+  if (n < 0) {
+    return;
+  }
+  if (n > (int)sizeof buf - 2) {
+    n = sizeof buf - 2;
+  }
+  buf[n++] = '\n';
+  ssize_t off = 0;
+  while (off < n) {
+    ssize_t w = write(2, buf + off, n - off);
+    if (w < 0 && errno == EINTR) {
+      continue;
+    }
+    if (w <= 0) {
+      return;
+    }
+    off += w;
+  }
+}
+
+static void fail(const char *what) {
+  int e = errno;
+  restore();
+  reply("error taskbound-tty: %s: %s", what, strerror(e));
+  exit(121);
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = write(fd, p, n);
+    if (w < 0 && (errno == EINTR || errno == EAGAIN)) {
+      if (errno == EAGAIN) {
+        struct pollfd pf = {.fd = fd, .events = POLLOUT};
+        poll(&pf, 1, -1);
+      }
+      continue;
+    }
+    if (w <= 0) {
+      return -1;
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+static void on_signal(int sig) {
+  unsigned char s = (unsigned char)sig;
+  int e = errno;
+  if (write(sig_pipe[1], &s, 1) < 0) {
+    // the pipe is full: enough signals are queued to wake the loop
+  }
+  errno = e;
+}
+
+static void forward_size(void) {
+  struct winsize ws;
+  if (ioctl(tty, TIOCGWINSZ, &ws) == 0) {
+    ioctl(leader, TIOCSWINSZ, &ws);
+  }
+}
+
+/* Handles queued signals: SIGWINCH forwards the size; a terminating one restores TTY and exits. */
+static void drain_signals(void) {
+  unsigned char s;
+  while (read(sig_pipe[0], &s, 1) == 1) {
+    if (s == SIGWINCH) {
+      forward_size();
+    } else {
+      restore();
+      signal(s, SIG_DFL);
+      raise(s);
+      _exit(128 + s);
+    }
+  }
+}
+
+/*
+ * The agent's output on its way to stdout. stdout is non-blocking and the leader is read only when
+ * this is empty, so a run that has stopped reading (while it asks) never keeps this relay from its
+ * commands; the agent blocks once the pty's own buffer is full.
+ */
+static char out_buf[16384];
+static size_t out_len = 0, out_off = 0;
+
+static void read_output(void) {
+  ssize_t n = read(leader, out_buf, sizeof out_buf);
+  if (n > 0) {
+    out_len = (size_t)n;
+    out_off = 0;
+  } // EAGAIN, EINTR; EIO cannot happen while the follower is held
+}
+
+/* Writes what stdout takes of out_buf; returns -1 when stdout is gone (the run ended). */
+static int write_output(void) {
+  ssize_t w = write(1, out_buf + out_off, out_len - out_off);
+  if (w < 0) {
+    return errno == EAGAIN || errno == EINTR ? 0 : -1;
+  }
+  out_off += (size_t)w;
+  if (out_off == out_len) {
+    out_len = out_off = 0;
+  }
+  return 0;
+}
+
+/* Copies what is left in the pty (the leader is non-blocking: a read that finds nothing ends it). */
+static void drain_output(void) {
+  char buf[16384];
+  if (out_len > out_off && write_all(1, out_buf + out_off, out_len - out_off) != 0) {
+    return;
+  }
+  for (int i = 0; i < 4096; i++) { // bounded: an agent still writing does not hold the end up
+    ssize_t n = read(leader, buf, sizeof buf);
+    if (n <= 0 || write_all(1, buf, (size_t)n) != 0) {
+      return;
+    }
+  }
+}
+
+/* Reads one control line into line (without the newline). 1: a line, 0: end of stdin, -1: none yet. */
+static int control_line(char *line, size_t size) {
+  static char buf[MAX_LINE * 2];
+  static size_t have = 0;
+  for (;;) {
+    char *nl = memchr(buf, '\n', have);
+    if (nl != NULL) {
+      size_t len = (size_t)(nl - buf);
+      size_t copy = len < size - 1 ? len : size - 1;
+      memcpy(line, buf, copy);
+      line[copy] = '\0';
+      memmove(buf, nl + 1, have - len - 1);
+      have -= len + 1;
+      return 1;
+    }
+    if (have == sizeof buf) {
+      have = 0; // a line longer than the buffer is dropped
+    }
+    ssize_t n = read(0, buf + have, sizeof buf - have);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+      return -1;
+    }
+    if (n <= 0) {
+      return 0;
+    }
+    have += (size_t)n;
+  }
+}
+
+static void set_raw(void) {
+  struct termios raw = saved;
+  raw.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+  raw.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+  // output processing stays on: Taskbound's own lines (written past this relay) keep their \r
+  raw.c_cc[VMIN] = 1;
+  raw.c_cc[VTIME] = 0;
+  if (tcsetattr(tty, TCSADRAIN, &raw) != 0) {
+    fail("cannot put the terminal in raw mode");
+  }
+  raw_on = 1;
+}
+
+static void show_prompt(void) {
+  const char *reset = "\033c";
+  write_all(tty, reset, strlen(reset));
+  write_all(tty, BANNER, sizeof BANNER - 1);
+  for (int i = 0; i < prompt_count; i++) {
+    for (char *c = prompt_lines[i]; *c; c++) {
+      unsigned char u = (unsigned char)*c;
+      if (u < 0x20 || u == 0x7f) {
+        *c = '?'; // the run escapes every field already; a control byte must not reach the screen anyway
+      }
+    }
+    write_all(tty, prompt_lines[i], strlen(prompt_lines[i]));
+    write_all(tty, "\r\n", 2);
+  }
+  const char *q = "\r\nApprove? [y/n] ";
+  write_all(tty, q, strlen(q));
+}
+
+/* The pause: nothing of the agent's output is read, no key reaches the pty, until y, n or cancel. */
+static void ask(void) {
+  tcflush(tty, TCIFLUSH); // a key typed before the prompt was on the screen does not answer it
+  show_prompt();
+  char line[MAX_LINE];
+  for (;;) {
+    struct pollfd p[3] = {{.fd = tty, .events = POLLIN}, {.fd = 0, .events = POLLIN}, {.fd = sig_pipe[0], .events = POLLIN}};
+    if (poll(p, 3, -1) < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      fail("poll");
+    }
+    if (p[2].revents) {
+      drain_signals();
+    }
+    if (p[1].revents) {
+      int r;
+      while ((r = control_line(line, sizeof line)) == 1) {
+        if (strcmp(line, "cancel") == 0) {
+          const char *m = "\r\n(answered elsewhere, or expired)\r\n";
+          write_all(tty, m, strlen(m));
+          reply("cancelled");
+          prompt_count = 0;
+          return;
+        }
+      }
+      if (r == 0) {
+        restore();
+        exit(0);
+      }
+    }
+    if (p[0].revents) {
+      char c;
+      ssize_t n = read(tty, &c, 1);
+      if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+        restore();
+        reply("error taskbound-tty: the terminal closed while asking");
+        exit(121);
+      }
+      if (n == 1 && (c == 'y' || c == 'Y' || c == 'n' || c == 'N')) {
+        char yn = (c == 'y' || c == 'Y') ? 'y' : 'n';
+        const char *echo = yn == 'y' ? "y (granted)\r\n\r\n" : "n (denied)\r\n\r\n";
+        write_all(tty, echo, strlen(echo));
+        reply("answer %c", yn);
+        prompt_count = 0;
+        pid_t group = tcgetpgrp(leader);
+        if (group > 0) {
+          kill(-group, SIGWINCH); // a full-screen program redraws what the reset cleared
+        }
+        return;
+      }
+      if (n == 1) {
+        write_all(tty, "\a", 1);
+      }
+    }
+  }
+}
+
+static int relay(const char *path) {
+  tty = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (tty < 0 || !isatty(tty)) {
+    fail("cannot open the terminal");
+  }
+  if (tcgetattr(tty, &saved) != 0) {
+    fail("cannot read the terminal's modes");
+  }
+  leader = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (leader < 0 || grantpt(leader) != 0 || unlockpt(leader) != 0) {
+    fail("cannot open a pseudo-terminal");
+  }
+  char *name = ptsname(leader);
+  if (name == NULL) {
+    fail("cannot name the pseudo-terminal");
+  }
+  int follower = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (follower < 0) {
+    fail("cannot open the pseudo-terminal's follower");
+  }
+  tcsetattr(follower, TCSANOW, &saved); // the agent's terminal behaves as the person's (erase key, ...)
+  forward_size();
+  if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+    fail("pipe");
+  }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  int sigs[] = {SIGWINCH, SIGTERM, SIGINT, SIGHUP, SIGQUIT};
+  for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+    sigaction(sigs[i], &sa, NULL);
+  }
+  signal(SIGPIPE, SIG_IGN);
+  fcntl(leader, F_SETFL, O_NONBLOCK);
+  fcntl(0, F_SETFL, O_NONBLOCK);
+  fcntl(1, F_SETFL, O_NONBLOCK);
+  reply("pty %s", name);
+  int relaying = 0;
+  char line[MAX_LINE];
+  for (;;) {
+    struct pollfd p[5] = {{.fd = out_len ? -1 : leader, .events = POLLIN}, {.fd = 0, .events = POLLIN},
+        {.fd = sig_pipe[0], .events = POLLIN}, {.fd = relaying ? tty : -1, .events = POLLIN},
+        {.fd = out_len ? 1 : -1, .events = POLLOUT}};
+    if (poll(p, 5, -1) < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      fail("poll");
+    }
+    if (p[2].revents) {
+      drain_signals();
+    }
+    if (p[0].revents) {
+      read_output();
+    }
+    if (p[4].revents && write_output() != 0) {
+      restore();
+      exit(0); // the run is gone
+    }
+    if (p[3].revents) {
+      char buf[4096];
+      ssize_t n = read(tty, buf, sizeof buf);
+      if (n > 0) {
+        write_all(leader, buf, (size_t)n);
+      } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+        relaying = 0; // the terminal hung up: the agent gets no more keys
+      }
+    }
+    if (p[1].revents) {
+      int r;
+      while ((r = control_line(line, sizeof line)) == 1) {
+        if (strcmp(line, "go") == 0 && !raw_on) {
+          set_raw();
+          relaying = 1;
+        } else if (strncmp(line, "line ", 5) == 0 && prompt_count < MAX_LINES) {
+          snprintf(prompt_lines[prompt_count++], MAX_LINE, "%s", line + 5);
+        } else if (strcmp(line, "ask") == 0) {
+          ask();
+        } else if (strcmp(line, "end") == 0) {
+          r = 0;
+          break;
+        }
+      }
+      if (r == 0) {
+        drain_output();
+        restore();
+        close(follower);
+        return 0;
+      }
+    }
+  }
+}
+
+static int session(char **argv) {
+  if (setsid() < 0) {
+    fprintf(stderr, "taskbound-tty: cannot start a new session: %s\n", strerror(errno));
+    return 121;
+  }
+  if (ioctl(0, TIOCSCTTY, 0) != 0) {
+    fprintf(stderr, "taskbound-tty: cannot make standard input the controlling terminal: %s\n", strerror(errno));
+    return 121;
+  }
+  execvp(argv[0], argv);
+  fprintf(stderr, "taskbound-tty: cannot execute %s: %s\n", argv[0], strerror(errno));
+  return errno == ENOENT ? 127 : 126;
+}
+
+int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "relay") == 0) {
+    return relay(argv[2]);
+  }
+  if (argc >= 4 && strcmp(argv[1], "session") == 0 && strcmp(argv[2], "--") == 0) {
+    return session(argv + 3);
+  }
+  fprintf(stderr, "taskbound-tty: usage: taskbound-tty relay TTY | taskbound-tty session -- COMMAND...\n");
+  return 125;
+}

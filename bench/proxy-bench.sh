@@ -23,6 +23,7 @@
 #
 #   bench/proxy-bench.sh [SIZE_MIB] [RUNS] [CONCURRENT]     (defaults 1024 3 1000)
 # Environment: SECTIONS (default 12345: which measurements to run), LATENCY_OPS (1000 per path),
+#   BASE_CLASSES (section 5: a built base tree, interleaved as "insp-base"), INSPECT_JVM_FLAGS (section 5's gateways),
 #   LATENCY_ROUNDS (4: rounds of own-JVM latency clients, 2a'),
 #   RATE_THREADS (4), RATE_SECONDS (4 per path and round), RATE_ROUNDS (5), RATE_MAX_OPS (20000).
 set -euo pipefail
@@ -413,22 +414,36 @@ SQUIDCONF
 squid -N -f "$work/squid-bump.conf" 2>"$work/squid-bump.err" &
 pids+=($!)
 wait_port "$bump_port" squid-bump
+start_inspecting() { # name port classpath: an inspecting gateway (INSPECT_JVM_FLAGS: extra flags, e.g. a JFR recording)
+  java $gateway_flags ${INSPECT_JVM_FLAGS:-} $opens -cp "$3" dev.taskbound.core.clients.bench.GatewayMain "$work/$1.sock" 4096 \
+    "origin.test:$origin_port" "opaque.test:$origin_port" --pin origin.test=127.0.0.1 --pin opaque.test=127.0.0.1 \
+    --inspect origin.test --upstream-ca "$work/origin.pem" --ca-out "$work/$1-ca.pem" --tcp "$2" \
+    > "$work/$1.out" 2>"$work/$1.err" &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q '^ready' "$work/$1.out" 2>/dev/null && break; sleep 0.1; done
+  grep -q '^ready' "$work/$1.out" || { cat "$work/$1.err" >&2; exit 1; }
+}
 insp_port=$(free_port)
-java $gateway_flags $opens -cp "$cp" dev.taskbound.core.clients.bench.GatewayMain "$work/gw-insp.sock" 4096 \
-  "origin.test:$origin_port" "opaque.test:$origin_port" --pin origin.test=127.0.0.1 --pin opaque.test=127.0.0.1 \
-  --inspect origin.test --upstream-ca "$work/origin.pem" --ca-out "$work/session-ca.pem" --tcp "$insp_port" \
-  > "$work/gateway-insp.out" 2>"$work/gateway-insp.err" &
-pids+=($!)
-for _ in $(seq 100); do grep -q '^ready' "$work/gateway-insp.out" 2>/dev/null && break; sleep 0.1; done
-grep -q '^ready' "$work/gateway-insp.out" || { cat "$work/gateway-insp.err" >&2; exit 1; }
+start_inspecting gateway-insp "$insp_port" "$cp"
+cp "$work/gateway-insp-ca.pem" "$work/session-ca.pem"
+paths5="opaque inspected squid-bump"
+# BASE_CLASSES=DIR (a tree where `mvnw -pl shared-core test-compile` ran, e.g. a `git archive` of the
+# base commit): a second inspecting gateway built from it, interleaved as "insp-base", so that a
+# change to the inspected path is measured against its base in the same run (ratios).
+if [ -n "${BASE_CLASSES:-}" ]; then
+  base_insp_port=$(free_port)
+  start_inspecting gateway-insp-base "$base_insp_port" \
+    "$BASE_CLASSES/shared-core/target/classes:$BASE_CLASSES/shared-core/target/test-classes:$junixsocket"
+  paths5="opaque inspected insp-base squid-bump"
+fi
 spec5() { # path -> proxy port, host name, the CA its client trusts
   case $1 in
     opaque) echo "$insp_port opaque.test $work/origin.pem" ;;
     inspected) echo "$insp_port origin.test $work/session-ca.pem" ;;
+    insp-base) echo "$base_insp_port origin.test $work/gateway-insp-base-ca.pem" ;;
     squid-bump) echo "$bump_port origin.test $work/bump-ca.pem" ;;
   esac
 }
-paths5="opaque inspected squid-bump"
 echo "   5a. throughput: ${size_mib} MiB, curl, median of $runs, paths interleaved (MB/s after the first byte)"
 for p in $paths5; do : > "$work/t5.$p"; done
 for _ in $(seq "$runs"); do
@@ -439,9 +454,11 @@ for _ in $(seq "$runs"); do
   done
 done
 opaque_tp=$(median < "$work/t5.opaque"); bump_tp=$(median < "$work/t5.squid-bump")
+base_tp=$([ -s "$work/t5.insp-base" ] && median < "$work/t5.insp-base" || echo 0)
 for p in $paths5; do
-  awk -v p="$p" -v m="$(median < "$work/t5.$p")" -v o="$opaque_tp" -v b="$bump_tp" -v all="$(tr '\n' ' ' < "$work/t5.$p")" \
-    'BEGIN { printf "     %-11s %8.0f MB/s  %.2fx opaque  %.2fx squid-bump   (runs: %s)\n", p, m/1e6, m/o, m/b, all }'
+  awk -v p="$p" -v m="$(median < "$work/t5.$p")" -v o="$opaque_tp" -v b="$bump_tp" -v base="$base_tp" -v all="$(tr '\n' ' ' < "$work/t5.$p")" \
+    'BEGIN { printf "     %-11s %8.0f MB/s  %.2fx opaque  %.2fx squid-bump%s   (runs: %s)\n", p, m/1e6, m/o, m/b,
+      (base > 0 && p == "inspected") ? sprintf("  %.2fx insp-base", m/base) : "", all }'
 done
 rounds5=${LATENCY_ROUNDS:-4}
 echo "   5b. latency: new connection + CONNECT + TLS + GET /small, 1 client thread, $latency_ops per path,"
@@ -481,7 +498,8 @@ for p in $paths5; do
   echo "$p $(echo "$rates" | median) $errors"
 done > "$work/rate5.median"
 awk '{ r[$1] = $2; e[$1] = $3; n[NR] = $1 } END { for (i = 1; i <= NR; i++) { p = n[i]
-  printf "     %-11s %6.0f per second  %.2fx opaque  %.2fx squid-bump   errors %d\n", p, r[p], r[p] / r["opaque"], r[p] / r["squid-bump"], e[p] } }' "$work/rate5.median"
+  printf "     %-11s %6.0f per second  %.2fx opaque  %.2fx squid-bump%s   errors %d\n", p, r[p], r[p] / r["opaque"], r[p] / r["squid-bump"],
+    (p == "inspected" && r["insp-base"] > 0) ? sprintf("  %.2fx insp-base", r[p] / r["insp-base"]) : "", e[p] } }' "$work/rate5.median"
 echo "   targets (issue 15): inspected throughput >= squid-bump and >= 0.6x opaque; added p99 < 3 ms over opaque"
 fi
 

@@ -2,6 +2,8 @@ package dev.taskbound.core.egress;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -31,8 +33,20 @@ final class ClientHello {
   /** The bytes are not a TLS ClientHello; {@code why} says what was seen. */
   record NotTls(String why) implements Result {}
 
-  /** A complete ClientHello; {@code serverName} is empty when it carries no SNI. */
-  record Hello(Optional<String> serverName) implements Result {}
+  /**
+   * A complete ClientHello; {@code serverName} is empty when it carries no SNI, {@code alpn} when it
+   * offers no application protocols.
+   */
+  record Hello(Optional<String> serverName, Optional<List<String>> alpn) implements Result {
+    Hello(Optional<String> serverName) {
+      this(serverName, Optional.empty());
+    }
+
+    /** Whether the client may speak HTTP/1.1: it offers it, or offers no protocol list at all. */
+    boolean offersHttp11() {
+      return alpn.isEmpty() || alpn.get().contains("http/1.1");
+    }
+  }
 
   private ClientHello() {}
 
@@ -112,13 +126,14 @@ final class ClientHello {
       skip(b, u16(b)); // cipher suites
       skip(b, u8(b)); // compression methods
       if (!b.hasRemaining()) {
-        return new Hello(Optional.empty());
+        return new Hello(Optional.empty(), Optional.empty());
       }
       int extEnd = u16(b) + b.position();
       if (extEnd > b.limit()) {
         return new NotTls("malformed ClientHello extensions");
       }
       Optional<String> name = Optional.empty();
+      Optional<List<String>> alpn = Optional.empty();
       while (b.position() + 4 <= extEnd) {
         int type = u16(b);
         int len = u16(b);
@@ -134,11 +149,33 @@ final class ClientHello {
             return new NotTls("malformed server_name extension");
           }
         }
+        if (type == 16 && alpn.isEmpty()) { // application_layer_protocol_negotiation (RFC 7301)
+          alpn = Optional.of(protocols(b.slice().limit(len)));
+        }
         skip(b, len);
       }
-      return new Hello(name);
+      return new Hello(name, alpn);
     } catch (RuntimeException e) {
       return new NotTls("malformed ClientHello");
+    }
+  }
+
+  /**
+   * The protocol names an ALPN extension offers (ISO-8859-1: only compared with http/1.1); none when
+   * it is malformed (the TLS library refuses it then; an opaque tunnel's server judges it itself).
+   */
+  private static List<String> protocols(ByteBuffer b) {
+    try {
+      int listEnd = u16(b) + b.position();
+      List<String> out = new ArrayList<>();
+      while (b.position() < listEnd) {
+        byte[] name = new byte[u8(b)];
+        b.get(name);
+        out.add(new String(name, StandardCharsets.ISO_8859_1));
+      }
+      return listEnd == b.position() ? List.copyOf(out) : List.of();
+    } catch (RuntimeException e) {
+      return List.of();
     }
   }
 

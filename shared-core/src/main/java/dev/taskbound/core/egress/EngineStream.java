@@ -34,20 +34,53 @@ final class EngineStream implements AutoCloseable {
   /** Application bytes unwrapped, not yet consumed (read mode). */
   private ByteBuffer appIn;
   private boolean inputClosed;
+  /** Records per network read or write at most. */
+  private static final int RECORDS = 4;
+  private final boolean direct;
+  private final int packet;
+  /** A direct copy of what {@link #write} is given, for an engine that reads direct buffers in place. */
+  private final ByteBuffer appOut;
 
   EngineStream(SocketChannel channel, SSLEngine engine, ByteBuffer early, Duration idle) throws IOException {
+    this(channel, engine, early, idle, false);
+  }
+
+  /**
+   * @param direct direct buffers (BoringSSL's engine reads and writes them in place; the JDK's
+   *     AES-GCM is faster on heap arrays)
+   */
+  EngineStream(SocketChannel channel, SSLEngine engine, ByteBuffer early, Duration idle, boolean direct)
+      throws IOException {
     this.channel = channel;
     this.engine = engine;
     this.idle = idle;
-    int packet = engine.getSession().getPacketBufferSize();
-    this.netIn = ByteBuffer.allocate(Math.max(packet, early.remaining()));
+    this.direct = direct;
+    this.packet = engine.getSession().getPacketBufferSize();
+    // Room for several records: one read or write system call carries up to RECORDS of them.
+    this.netIn = allocate(Math.max(packet * RECORDS, early.remaining()));
     this.netIn.put(early);
-    this.netOut = ByteBuffer.allocate(packet);
-    this.appIn = ByteBuffer.allocate(engine.getSession().getApplicationBufferSize());
+    this.netOut = allocate(packet * RECORDS);
+    this.appIn = allocate(engine.getSession().getApplicationBufferSize());
     this.appIn.flip();
+    this.appOut = direct ? allocate(engine.getSession().getApplicationBufferSize()) : null;
     channel.configureBlocking(false);
     this.selector = Selector.open();
     this.key = channel.register(selector, 0);
+  }
+
+  /** TLS alert description 120 (RFC 7301 3.2): the client offers no protocol the server speaks. */
+  static final byte NO_APPLICATION_PROTOCOL = 120;
+
+  /**
+   * Ends a handshake before it starts with a fatal alert in a plaintext record, as the JDK's engine
+   * does when ALPN finds no common protocol (BoringSSL's, through Netty, cannot be told to).
+   */
+  static void refuseHandshake(SocketChannel channel, byte description) {
+    try {
+      channel.write(ByteBuffer.wrap(new byte[] {21, 3, 3, 0, 2, 2, description})); // alert, TLS 1.2, fatal
+    } catch (IOException e) {
+      // the client is gone
+    }
   }
 
   /** Runs the handshake to its end. */
@@ -101,10 +134,24 @@ final class EngineStream implements AutoCloseable {
     return n;
   }
 
-  /** Encrypts and sends all of {@code src}. */
+  /** Encrypts and sends all of {@code src}, up to {@link #RECORDS} records per system call. */
   void write(ByteBuffer src) throws IOException {
+    if (appOut == null || src.isDirect()) {
+      while (src.hasRemaining()) {
+        wrap(src);
+      }
+      return;
+    }
     while (src.hasRemaining()) {
-      wrap(src);
+      appOut.clear();
+      int n = Math.min(appOut.remaining(), src.remaining());
+      ByteBuffer slice = src.slice();
+      slice.limit(n);
+      appOut.put(slice).flip();
+      src.position(src.position() + n);
+      while (appOut.hasRemaining()) {
+        wrap(appOut);
+      }
     }
   }
 
@@ -142,20 +189,34 @@ final class EngineStream implements AutoCloseable {
     };
   }
 
+  /** Wraps records of {@code src} while a whole one still fits, then sends them in one go. */
   private void wrap(ByteBuffer src) throws IOException {
+    netOut.clear();
     while (true) {
-      netOut.clear();
       SSLEngineResult r = engine.wrap(src, netOut);
-      netOut.flip();
-      switch (r.getStatus()) {
-        case OK, CLOSED -> {
-          send(netOut);
-          return;
+      boolean more = r.getStatus() == SSLEngineResult.Status.OK && src.hasRemaining()
+          && r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NOT_HANDSHAKING
+          && netOut.remaining() >= packet;
+      if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+        if (netOut.position() > 0) {
+          break; // send what is wrapped, then wrap the rest into the emptied buffer
         }
-        case BUFFER_OVERFLOW -> netOut = ByteBuffer.allocate(netOut.capacity() * 2);
-        default -> throw new SSLException("unexpected wrap status " + r.getStatus());
+        netOut = allocate(netOut.capacity() * 2);
+        continue;
+      }
+      if (r.getStatus() != SSLEngineResult.Status.OK && r.getStatus() != SSLEngineResult.Status.CLOSED) {
+        throw new SSLException("unexpected wrap status " + r.getStatus());
+      }
+      if (!more) {
+        break;
       }
     }
+    netOut.flip();
+    send(netOut);
+  }
+
+  private ByteBuffer allocate(int size) {
+    return direct ? ByteBuffer.allocateDirect(size) : ByteBuffer.allocate(size);
   }
 
   /**
@@ -184,14 +245,14 @@ final class EngineStream implements AutoCloseable {
           return false;
         }
         case BUFFER_OVERFLOW -> {
-          ByteBuffer bigger = ByteBuffer.allocate(appIn.capacity() * 2);
+          ByteBuffer bigger = allocate(appIn.capacity() * 2);
           bigger.put(appIn).flip();
           appIn = bigger;
           continue;
         }
         case BUFFER_UNDERFLOW -> {
           if (!netIn.hasRemaining()) {
-            ByteBuffer bigger = ByteBuffer.allocate(netIn.capacity() * 2);
+            ByteBuffer bigger = allocate(netIn.capacity() * 2);
             netIn.flip();
             bigger.put(netIn);
             netIn = bigger;
@@ -295,5 +356,6 @@ final class EngineStream implements AutoCloseable {
       // closing anyway
     }
     Relay.closeQuietly(channel);
+    AgentTls.release(engine);
   }
 }

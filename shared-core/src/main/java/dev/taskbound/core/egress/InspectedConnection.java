@@ -69,13 +69,18 @@ final class InspectedConnection implements Runnable {
   @Override
   public void run() {
     try {
-      SSLEngine engine = inspection.ca().serverContext(decision.host()).createSSLEngine();
-      engine.setUseClientMode(false);
-      SSLParameters p = engine.getSSLParameters();
-      p.setProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
-      p.setApplicationProtocols(new String[] {"http/1.1"});
-      engine.setSSLParameters(p);
-      tls = new EngineStream(client, engine, early, ctx.options().idleTimeout());
+      if (ClientHello.parse(early.duplicate()) instanceof ClientHello.Hello hello && !hello.offersHttp11()) {
+        EngineStream.refuseHandshake(client, EngineStream.NO_APPLICATION_PROTOCOL); // ALPN offers only h2
+        return;
+      }
+      AgentTls agentTls = inspection.ca().agentTls(decision.host());
+      SSLEngine engine = agentTls.newEngine();
+      try {
+        tls = new EngineStream(client, engine, early, ctx.options().idleTimeout(), agentTls.isNative());
+      } catch (IOException | RuntimeException e) {
+        AgentTls.release(engine);
+        throw e;
+      }
       tls.handshake();
       while (serveOne()) {
         // one request at a time, until either side closes

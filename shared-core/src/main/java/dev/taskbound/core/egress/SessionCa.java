@@ -54,6 +54,8 @@ public final class SessionCa implements AutoCloseable {
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
   private final Map<String, SSLContext> leaves = new ConcurrentHashMap<>();
+  /** The agent-side TLS per host, made from the same leaf as {@link #leaves}. */
+  private final Map<String, AgentTls> agentSides = new ConcurrentHashMap<>();
   /** One leaf key for every host: a per-host key buys nothing when one process holds them all. */
   private volatile KeyPair leafKey;
   private volatile KeyPair caKey;
@@ -111,6 +113,27 @@ public final class SessionCa implements AutoCloseable {
     return leaves.computeIfAbsent(host, this::mint);
   }
 
+  /**
+   * The TLS the agent meets on {@code host}: the same leaf as {@link #serverContext}, through
+   * BoringSSL where it loads ({@link AgentTls}). Made once per host.
+   *
+   * @throws IllegalStateException if the CA was closed
+   */
+  AgentTls agentTls(String host) {
+    return agentSides.computeIfAbsent(host, h -> {
+      SSLContext jdk = serverContext(h);
+      KeyPair leaf = leafKey;
+      X509Certificate cert = leafCertificates.get(h);
+      if (leaf == null || cert == null) {
+        throw new IllegalStateException("the session CA is closed");
+      }
+      return AgentTls.of(leaf.getPrivate(), cert, certificate, jdk);
+    });
+  }
+
+  /** Each host's leaf certificate (public), minted with its {@link #leaves} entry. */
+  private final Map<String, X509Certificate> leafCertificates = new ConcurrentHashMap<>();
+
   private SSLContext mint(String host) {
     KeyPair ca = caKey;
     KeyPair leaf = leafKey;
@@ -131,6 +154,7 @@ public final class SessionCa implements AutoCloseable {
           .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(san))
           .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(certificate));
       X509Certificate cert = new JcaX509CertificateConverter().getCertificate(b.build(signer(ca)));
+      leafCertificates.put(host, cert);
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
       char[] pass = new char[0];
@@ -151,6 +175,9 @@ public final class SessionCa implements AutoCloseable {
     caKey = null;
     leafKey = null;
     leaves.clear();
+    leafCertificates.clear();
+    agentSides.values().forEach(AgentTls::close);
+    agentSides.clear();
   }
 
   static String pem(X509Certificate cert) {

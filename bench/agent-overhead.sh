@@ -17,6 +17,9 @@
 # With BASE_REF (a commit, exported with git archive and built offline in the scratch directory) or
 # BASE_JAR (a jar), a third side runs the same inside run with the base build (BASE_REF's launcher,
 # else this one, with the base jar), interleaved with the other two, and the ratio of what each adds.
+# BASE_JAVA sets the base side's java (TASKBOUND_JAVA of its launcher; the inside side takes
+# TASKBOUND_JAVA from the environment): BASE_REF=HEAD BASE_JAR=shared-core/target/taskbound.jar
+# BASE_JAVA=java TASKBOUND_JAVA=<JDK 25>/bin/java compares one build on two JDKs.
 #
 # RT=1 runs every measured command at real-time priority (chrt -r 5; root), as session-overhead.sh
 # does: on a machine busy with other work the figures then come near an idle machine's. Every
@@ -106,13 +109,13 @@ prio=()
 outside() { # $1: workspace
   (cd "$1" && HOME="$work/home-out" ${prio[@]+"${prio[@]}"} ip netns exec "$ns" claude -p "$prompt" --allowedTools Bash) > "$1.log" 2>&1
 }
-inside() { in_envelope "$1" "$repo/bin/taskbound" "${TASKBOUND_JAR:-}"; }
-base() { in_envelope "$1" "$base_launcher" "$base_jar"; }
-in_envelope() { # WORKSPACE LAUNCHER JAR: the agent runs as the workspace's owner (nobody here), with a
+inside() { in_envelope "$1" "$repo/bin/taskbound" "${TASKBOUND_JAR:-}" "${TASKBOUND_JAVA:-}"; }
+base() { in_envelope "$1" "$base_launcher" "$base_jar" "${BASE_JAVA:-${TASKBOUND_JAVA:-}}"; }
+in_envelope() { # WORKSPACE LAUNCHER JAR JAVA: the agent runs as the workspace's owner (nobody here), with a
   # private /tmp and an environment allow-list: the stand-ins' CAs go in the workspace, Claude Code's settings by name
   cp "$work/cas.pem" "$1/.cas.pem"
   chown -R nobody:nogroup "$1"
-  (cd "$1" && HOME="$work/home-in" NODE_EXTRA_CA_CERTS="$1/.cas.pem" ${prio[@]+"${prio[@]}"} env ${3:+TASKBOUND_JAR="$3"} "$2" run --task BENCH \
+  (cd "$1" && HOME="$work/home-in" NODE_EXTRA_CA_CERTS="$1/.cas.pem" ${prio[@]+"${prio[@]}"} env ${3:+TASKBOUND_JAR="$3"} ${4:+TASKBOUND_JAVA="$4"} "$2" run --task BENCH \
     --policy "$work/policy.yml" --out "$work/out" --timings \
     --pass-env ANTHROPIC_API_KEY,ANTHROPIC_BASE_URL,NODE_EXTRA_CA_CERTS,DISABLE_AUTOUPDATER \
     --pass-env CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC -- claude -p "$prompt" --allowedTools Bash) > "$1.log" 2>&1
@@ -158,7 +161,7 @@ for phase in $(awk '{print $1}' "$work/phases-inside.txt" | awk '!seen[$0]++'); 
 done
 if [ -n "$base_jar" ]; then
   b=$(median "$work/base.txt")
-  echo "the base build, interleaved (${BASE_REF:-$base_jar}; its launcher: $base_launcher):"
+  echo "the base build, interleaved (${BASE_REF:-$base_jar}; its launcher: $base_launcher; java: ${BASE_JAVA:-${TASKBOUND_JAVA:-java}}):"
   awk -v o="$out" -v i="$in" -v b="$b" 'BEGIN {
     printf "  inside, base build:          median %8.1f ms  (adds %.1f ms)\n", b / 1000, (b - o) / 1000
     printf "  inside, this build:          median %8.1f ms  (adds %.1f ms; ratio of what they add %.2f)\n", i / 1000, (i - o) / 1000, (i - o) / (b - o)

@@ -51,7 +51,8 @@ class LauncherIT {
   /**
    * Issue 11 item 5: the archive runs before taskbound's first line, outside the sandbox; one changed
    * after it was written is not used (the java the launcher starts never sees it), the run still
-   * works, and the next archive replaces it with a fresh checksum.
+   * works, and the next archive replaces it with a fresh checksum. Issue 19: the archive that is
+   * still the file recorded with its checksum is not read again (no {@code b2sum}); a changed one is.
    */
   @Test
   void aTamperedClassDataArchiveIsNotUsedAndTheRunStillWorks() throws Exception {
@@ -64,8 +65,11 @@ class LauncherIT {
       archive = archives.filter(p -> p.toString().endsWith(".jsa")).findFirst().orElseThrow();
     }
     Path recorded = Path.of(archive + ".b2");
+    Path checksums = cacheRoot.resolve("b2sum-calls");
+    Files.delete(checksums); // the first run checksummed the archive it wrote
     Result trusted = run(command, cache);
     assertThat(javaArguments()).as("an intact archive is used").contains("-XX:SharedArchiveFile=" + archive);
+    assertThat(checksums).as("the recorded file, unchanged: not read again").doesNotExist();
     byte[] bytes = Files.readAllBytes(archive);
     bytes[bytes.length / 2] ^= 1;
     archive.toFile().setWritable(true);
@@ -79,7 +83,7 @@ class LauncherIT {
     assertThat(tampered.output).contains("taskbound: launcher: class-data archive " + archive + " does not match the"
         + " checksum recorded when it was written: not used");
     assertThat(javaArguments()).as("the tampered archive never reaches the JVM").doesNotContain("SharedArchiveFile");
-    assertThat(b2sum(archive)).as("replaced, with its checksum").isEqualTo(Files.readString(recorded).strip());
+    assertThat(b2sum(archive)).as("replaced, with its checksum").isEqualTo(Files.readAllLines(recorded).get(0));
   }
 
   @Test
@@ -171,7 +175,7 @@ class LauncherIT {
     assertThat(tampered.output).contains("class-data archive " + aot + " does not match the checksum");
     assertThat(Files.readAllLines(cacheRoot.resolve("java-args")))
         .as("the tampered cache never reaches the JVM").noneMatch(l -> l.contains("-XX:AOTCache=" + aot + " "));
-    assertThat(b2sum(aot)).as("replaced, with its checksum").isEqualTo(Files.readString(Path.of(aot + ".b2")).strip());
+    assertThat(b2sum(aot)).as("replaced, with its checksum").isEqualTo(Files.readAllLines(Path.of(aot + ".b2")).get(0));
   }
 
   /** A JDK under /usr/lib/jvm whose release file names version 24 or later, or null. */
@@ -208,6 +212,17 @@ class LauncherIT {
   private String javaArguments() throws IOException {
     return Files.readAllLines(cacheRoot.resolve("java-args")).stream().filter(l -> l.contains("-jar"))
         .reduce((a, b) -> b).orElseThrow();
+  }
+
+  /** A b2sum first on the launcher's PATH that notes each call, then runs coreutils' own. */
+  private Path checksumRecorder() throws IOException {
+    Path recorder = cacheRoot.resolve("bin/b2sum");
+    if (!Files.exists(recorder)) {
+      Files.createDirectories(recorder.getParent());
+      Files.writeString(recorder, "#!/bin/sh\necho called >> " + cacheRoot.resolve("b2sum-calls") + "\nexec /usr/bin/b2sum \"$@\"\n");
+      recorder.toFile().setExecutable(true);
+    }
+    return recorder;
   }
 
   /** A java that records its arguments, then runs the real one: what the launcher really passed. */
@@ -325,6 +340,7 @@ class LauncherIT {
     pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
     pb.environment().put("TASKBOUND_JAR", JAR.toString());
     pb.environment().put("TASKBOUND_JAVA", javaRecorder(realJava.toString()).toString());
+    pb.environment().put("PATH", checksumRecorder().getParent() + ":" + System.getenv("PATH"));
     Process p = pb.start();
     byte[] out = p.getInputStream().readAllBytes();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {

@@ -52,6 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
 class InspectedApprovalLauncherIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String CONTENTS = "/repos/acme/app/contents/notes.txt";
+  private static final String COMMENTS = "/repos/acme/app/issues/1/comments";
 
   @TempDir Path work;
   private WireMockServer github;
@@ -74,6 +75,9 @@ class InspectedApprovalLauncherIT {
     github.stubFor(post(urlEqualTo("/repos/acme/app/labels")).willReturn(aResponse().withStatus(201)
         .withHeader("Content-Type", "application/json").withBody("{\"id\":1,\"name\":\"bug\",\"color\":\"f29513\"}")));
     github.stubFor(delete(urlEqualTo("/repos/acme/app")).willReturn(aResponse().withStatus(204)));
+    // shaped after "Create an issue comment"
+    github.stubFor(post(urlEqualTo(COMMENTS)).willReturn(aResponse().withStatus(201)
+        .withHeader("Content-Type", "application/json").withBody("{\"id\":1,\"body\":\"ok\"}")));
     github.stubFor(get(urlEqualTo("/repos/acme/app")).willReturn(aResponse().withStatus(200)
         .withHeader("Content-Type", "application/json").withBody("{\"id\":1,\"name\":\"app\",\"full_name\":\"acme/app\"}")));
     ws = Files.createDirectories(work.resolve("ws"));
@@ -171,6 +175,75 @@ class InspectedApprovalLauncherIT {
   }
 
   @Test
+  void twoCommentsWithDifferentTextsToOneIssueWaitAsTwoRequestsAndAGrantReleasesOnlyTheTextItNames() throws Exception {
+    String h = start("two-comments");
+    String api = "https://api.github.com:" + github.httpsPort();
+    String ok = "{\"body\":\"looks good\"}";
+    String other = "{\"body\":\"merge it anyway\"}";
+
+    CompletableFuture<FinishedCommand> both = exec(h, "(curl -sS --max-time 300 -o /dev/null -w 'ok=%{http_code}\\n'"
+        + " -H 'Content-Type: application/json' -d '" + ok + "' " + api + COMMENTS + ") > /tmp/a 2>&1 &\n"
+        + "(curl -sS --max-time 300 -o /dev/null -w 'other=%{http_code}\\n'"
+        + " -H 'Content-Type: application/json' -d '" + other + "' " + api + COMMENTS + ") > /tmp/b 2>&1 &\n"
+        + "wait; cat /tmp/a /tmp/b\n");
+    awaitPending(h, both, 2);
+    List<String> listed = tb("approvals", "--session", h).stdout().lines().toList();
+    String okDigest = sha256(ok);
+    String otherDigest = sha256(other);
+    String okId = listed.stream().filter(l -> l.contains("body " + okDigest + ")")).findFirst()
+        .orElseThrow(() -> new AssertionError("no request with the first body's digest: " + listed)).split(" ")[0];
+    String otherId = listed.stream().filter(l -> l.contains("body " + otherDigest + ")")).findFirst()
+        .orElseThrow(() -> new AssertionError("no request with the second body's digest: " + listed)).split(" ")[0];
+    FinishedCommand approve = tb("approve", "--session", h, okId, "--reason", "that comment only");
+    List<String> stillListed = List.of();
+    for (int i = 0; i < 150 && (stillListed.size() != 1 || !stillListed.get(0).startsWith(otherId + " ")); i++) {
+      stillListed = tb("approvals", "--session", h).stdout().lines().toList();
+    }
+    FinishedCommand deny = tb("deny", "--session", h, otherId, "--reason", "never");
+    FinishedCommand released = both.get(300, TimeUnit.SECONDS);
+    tb("session", "end", "--session", h);
+
+    assertThat(listed).hasSize(2).allSatisfy(l -> assertThat(l).contains("request POST api.github.com" + COMMENTS + " "));
+    assertThat(approve.status()).as(approve.all()).isZero();
+    assertThat(stillListed).singleElement().satisfies(l -> assertThat(l).startsWith(otherId + " "));
+    assertThat(deny.status()).as(deny.all()).isZero();
+    assertThat(released.stdout()).as(released.all()).contains("ok=201").contains("other=403");
+    assertThat(github.findAll(postRequestedFor(urlEqualTo(COMMENTS)))).singleElement()
+        .satisfies(r -> assertThat(r.getBodyAsString()).isEqualTo(ok));
+    List<JsonNode> events = events("two-comments");
+    assertThat(only(events, "approval.granted", okId).path("body_sha256").asText()).isEqualTo(sha256(ok));
+    assertThat(only(events, "approval.denied", otherId).path("body_sha256").asText()).isEqualTo(sha256(other));
+  }
+
+  @Test
+  void anInspectedWriteWhoseCallerGaveUpIsWithdrawn() throws Exception {
+    String h = start("gone");
+
+    CompletableFuture<FinishedCommand> gaveUp = exec(h, write("feature-gone", "put").replace("--max-time 300", "--max-time 10"));
+    List<String> ids = awaitPending(h, gaveUp, 1);
+    FinishedCommand curl = gaveUp.get(300, TimeUnit.SECONDS);
+    boolean emptied = false;
+    for (int i = 0; i < 60 && !emptied; i++) { // polled: one JVM per call paces it
+      emptied = tb("approvals", "--session", h).stdout().isBlank();
+    }
+    tb("session", "end", "--session", h);
+
+    assertThat(curl.all()).contains("timed out");
+    assertThat(emptied).isTrue();
+    List<JsonNode> events = events("gone");
+    JsonNode withdrawn = only(events, "approval.withdrawn", ids.get(0));
+    assertThat(withdrawn.path("who").asText()).isEqualTo("taskbound");
+    assertThat(withdrawn.path("channel").asText()).isEqualTo("caller-gone");
+    assertThat(events.stream().filter(e -> e.path("type").asText().equals("approval.expired"))).isEmpty();
+    assertThat(github.findAll(putRequestedFor(anyUrl()))).isEmpty();
+  }
+
+  private static String sha256(String text) throws java.security.NoSuchAlgorithmException {
+    return "sha256:" + java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+        .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  @Test
   void whileTheMostRequestsThatMayWaitWaitTheNextIsRefusedAtOnceAndOtherTrafficStillFlows() throws Exception {
     String h = start("bounded");
     StringBuilder many = new StringBuilder();
@@ -223,7 +296,8 @@ class InspectedApprovalLauncherIT {
         "    inspect: [api.github.com]",
         "    hosts: {api.github.com: 127.0.0.1}",
         "  gate:",
-        "    rules: [{action: github.contents.write, decision: approve}, {action: github.api.write, decision: approve}]",
+        "    rules: [{action: github.contents.write, decision: approve}, {action: github.api.write, decision: approve},"
+            + " {action: github.issue.comment, decision: approve}]",
         "    approval: {timeout: 5m}",
         ""));
     FinishedCommand start = tb("session", "start", "--task", "INSPECT-16", "--policy", policy.toString(), "--out",

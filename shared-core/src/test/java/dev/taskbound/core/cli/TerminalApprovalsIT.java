@@ -50,7 +50,7 @@ class TerminalApprovalsIT {
       "echo",
       "echo AGENT-READS-TTY",
       "IFS= read -r line </dev/tty",
-      "echo \"AGENT-GOT:[$line]\"",
+      "echo \"AGENT-GOT:[$line] INNER_SIZE=$(stty size)\"",
       "");
 
   @TempDir Path work;
@@ -72,6 +72,7 @@ class TerminalApprovalsIT {
     int prompt = screen.await("Approve? [y/n] ", screen.await("taskbound: approval requested", 0));
     screen.type("y");
     int read = screen.await("AGENT-READS-TTY", prompt);
+    resize(field(screen.text(), "OUTER_TTY=(/dev/pts/\\d+)"), "41", "123"); // SIGWINCH to the run's foreground group
     screen.type("hello\r");
     int exit = screen.waitFor();
 
@@ -82,7 +83,7 @@ class TerminalApprovalsIT {
     assertThat(text.substring(screen.index("taskbound: approval requested", 0)))
         .contains("approval-1 waits for approval: github.pr.merge 'refs/pull/7' (rule github.pr.merge: approve");
     assertThat(text).contains("\"decision\":\"allow\"").contains("approval-1 granted by root (terminal)");
-    assertThat(text.substring(read)).contains("AGENT-GOT:[hello]"); // not "yhello": the y never reached the pty
+    assertThat(text.substring(read)).contains("AGENT-GOT:[hello] INNER_SIZE=41 123"); // not "yhello": the y never reached the pty
     List<JsonNode> events = events("yes");
     JsonNode granted = only(events, "approval.granted");
     assertThat(granted.path("request").asText()).isEqualTo("approval-1");
@@ -155,6 +156,14 @@ class TerminalApprovalsIT {
     assertThat(field(text, "MODES_AFTER=(\\S+)")).isEqualTo(field(text, "MODES_BEFORE=(\\S+)"));
   }
 
+  /** Changes the terminal's size as a window would: the kernel signals its foreground group. */
+  private static void resize(String tty, String rows, String cols) throws Exception {
+    Process p = new ProcessBuilder("stty", "-F", tty, "rows", rows, "cols", cols).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+  }
+
   private static long ctime(Path node) throws IOException {
     return ((java.nio.file.attribute.FileTime) Files.getAttribute(node, "unix:ctime")).to(TimeUnit.SECONDS);
   }
@@ -170,7 +179,7 @@ class TerminalApprovalsIT {
     Path policy = Files.writeString(work.resolve(name + ".yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
         + "  ttl: 5m\n  sandbox: {backends: [netns]}\n  gate:\n    hooks: [claude-code]\n"
         + "    rules: [{action: github.pr.merge, decision: approve}]\n    approval: {timeout: 3m}\n");
-    return "echo \"OUTER_CTTY=$(cut -d' ' -f7 /proc/self/stat) MODES_BEFORE=$(stty -g)\"; "
+    return "echo \"OUTER_CTTY=$(cut -d' ' -f7 /proc/self/stat) OUTER_TTY=$(tty) MODES_BEFORE=$(stty -g)\"; "
         + REPO.resolve("bin/taskbound") + " run --task TTY-1 --policy " + policy + " --out " + work.resolve("out-" + name)
         + " -- sh ./agent.sh; echo \"RC=$? ENDED_AT=$(date +%s) MODES_AFTER=$(stty -g)\"";
   }

@@ -44,7 +44,7 @@ final class AgentTls implements AutoCloseable {
    */
   static AgentTls of(PrivateKey key, X509Certificate leaf, X509Certificate ca, SSLContext jdk) {
     if (!nativeAvailable()) {
-      return new AgentTls(null, jdk);
+      return jdkOnly(jdk);
     }
     try {
       SslContext boring = SslContextBuilder.forServer(key, leaf, ca)
@@ -56,8 +56,13 @@ final class AgentTls implements AutoCloseable {
           .build();
       return new AgentTls(boring, jdk);
     } catch (SSLException | RuntimeException e) {
-      return new AgentTls(null, jdk); // the same leaf through the JDK: slower, never weaker
+      return jdkOnly(jdk); // the same leaf through the JDK: slower, never weaker
     }
+  }
+
+  /** The JDK's engine for {@code jdk}'s leaf, whatever loads (the fallback, and its tests). */
+  static AgentTls jdkOnly(SSLContext jdk) {
+    return new AgentTls(null, jdk);
   }
 
   /** Whether BoringSSL loaded and was not turned off with {@value #PROVIDER_PROPERTY}=jdk. */

@@ -326,7 +326,7 @@ public final class NetnsSandbox implements Sandbox {
             a.addAll(argv(located, root, userns, seccomp.isPresent(), user, inside, workDir,
                 initArgv(launch, control, installed.filter(i -> ListenerReceiver.offers(launch)), described)));
             return a;
-          }, root && userns ? 3 : 2, root ? Optional.of(user) : Optional.empty(), described);
+          }, root ? Optional.of(user) : Optional.empty(), described);
     } catch (RuntimeException | Error e) {
       limits.remove();
       throw e;

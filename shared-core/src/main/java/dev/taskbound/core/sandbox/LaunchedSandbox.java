@@ -60,9 +60,8 @@ final class LaunchedSandbox implements SandboxProcess {
    * executable, run on the host as {@code --watch AGENT INIT INIT_START} (the init found by
    * {@link #initReportedIn}, host pid and start time, which the watch checks again): it watches the
    * init's child whose pid in the init's own pid namespace is {@code agentPid} (the pid the init
-   * replied with; not a guess
-   * among the init's children, which may include a process the init had before it started the
-   * agent, or one it adopted), and exits as soon as that process has exited, reaped or not (a
+   * replied with; not a guess among the init's children, which may include a process the init had
+   * before it started the agent, or one it adopted), and exits as soon as that process has exited, reaped or not (a
    * pidfd), with the agent's status while it is unreaped. If the sandbox has not ended by then, this
    * ends it: at once when the init is stopped, else after {@link #INIT_GRACE}; {@link #waitFor()}
    * then returns the agent's status and {@link #ending()} says why. Not for a launch that waits for

@@ -5,14 +5,15 @@
  * and not dumpable: the agent runs as the same uid, and a dumpable init would let it read this
  * process's memory (/proc/PID/mem, environ) or take its descriptors. It
  *   1. makes itself non-dumpable, connects to the launcher's control socket (argv[1]) and reads the
- *      request (InitProtocol version 3: command, working directory, environment, gateway socket,
+ *      request (InitProtocol version 4: command, working directory, environment, gateway socket,
  *      wait-for-all, hand-off socket);
  *   2. binds the agent's proxy port on 127.0.0.1 (any free port) and sends that listening socket to
  *      the hand-off socket as SCM_RIGHTS (one byte, 1), then closes its own copy: the gateway serves
  *      the agent's connections and nothing in the sandbox holds the socket. It cannot forward: the
  *      launcher starts it only when it offers a hand-off, and a failed hand-off fails the start;
  *   3. resolves argv[0] in the agent's PATH as a shell does (ExecutableLookup), adds the proxy
- *      variables (ProxyEnvironment), starts the agent, replies (port, agent pid or -1) and closes
+ *      variables (ProxyEnvironment), starts the agent, replies (port, agent pid or -1, and its own
+ *      pid and start time, by which the launcher finds it from the host: InitIdentity) and closes
  *      every descriptor but 0-2;
  *   4. passes SIGTERM/SIGINT/SIGHUP on to the agent as SIGTERM and exits with the agent's status
  *      (128+N for signal N; 127 not found, 126 not executable), after every descendant has exited
@@ -21,8 +22,8 @@
  * each path without following a link and leaves it on descriptor 20 + i for bwrap's --bind-fd (see hold).
  * With --hand-off it is instead the container backend's first process in the agent container
  * (container_mode below): bind, hand over, exec the agent.
- * With --watch AGENT INIT it is the launcher's host-side watch on the agent (see watch): it finds the
- * init's child whose pid in the init's namespace is AGENT (the pid step 3 replied) and prints
+ * With --watch AGENT INIT INIT_START it is the launcher's host-side watch on the agent (see watch): it
+ * finds the init's child whose pid in the init's namespace is AGENT (the pid step 3 replied) and prints
  * "exited STATUS" (or "exited unknown") once it has exited, whether or not its init, which the
  * agent can stop with SIGSTOP, is there to reap it.
  * Exit 121 when the sandbox's side cannot be set up, 125 on a usage error. Built by
@@ -48,7 +49,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define PROTOCOL_VERSION 3
+#define PROTOCOL_VERSION 4
 #define MAX_STRING (1 << 20)
 #define MAX_ITEMS 100000
 #define EXIT_SANDBOX 121
@@ -130,12 +131,22 @@ static void write_fully(int fd, const void *buf, size_t n) {
   }
 }
 
+static long long stat_field_of(const char *path, int n);
+
+static void put_long(unsigned char *b, int64_t value) {
+  uint64_t v = (uint64_t) value;
+  for (int i = 0; i < 8; i++) b[i] = (unsigned char) (v >> (56 - 8 * i));
+}
+
+/* The reply: the port, the agent's pid (or -1), then this init as the launcher finds it from the
+   host (InitIdentity): its pid in its own namespace and its start time (-1 when unreadable). */
 static void reply(int fd, int port, int64_t pid) {
-  unsigned char b[12];
+  unsigned char b[28];
   uint32_t p = htonl((uint32_t) port);
-  uint64_t v = (uint64_t) pid;
   memcpy(b, &p, 4);
-  for (int i = 0; i < 8; i++) b[4 + i] = (unsigned char) (v >> (56 - 8 * i));
+  put_long(b + 4, pid);
+  put_long(b + 12, (int64_t) getpid());
+  put_long(b + 20, (int64_t) stat_field_of("/proc/self/stat", 22));
   write_fully(fd, b, sizeof b);
 }
 
@@ -442,20 +453,19 @@ static int container_mode(int argc, char **argv) {
   return err == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
 }
 
-/* --- the launcher's host-side watch on the agent: taskbound-init --watch AGENT INIT ------------- */
+/* --- the launcher's host-side watch on the agent: taskbound-init --watch AGENT INIT INIT_START -- */
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434 /* the same number on x86_64 and aarch64 */
 #endif
 
 /*
- * Field n (1-based, n >= 3) of /proc/PID/stat as a number, or -1 when the process is gone (reaped)
- * or the field is not there. The fields after the command's name, which may hold anything, start
- * after its last ')'.
+ * Field n (1-based, n >= 3) of a /proc/.../stat file as a number, or -1 when the process is gone
+ * (reaped) or the field is not there. The fields after the command's name, which may hold anything,
+ * start after its last ')'.
  */
-static long long stat_field(long pid, int n) {
-  char path[64], buf[4096];
-  snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+static long long stat_field_of(const char *path, int n) {
+  char buf[4096];
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
   ssize_t got = read(fd, buf, sizeof buf - 1);
@@ -471,6 +481,13 @@ static long long stat_field(long pid, int n) {
     p++;
   }
   return strtoll(p, NULL, 10);
+}
+
+/* Field n of /proc/PID/stat (stat_field_of). */
+static long long stat_field(long pid, int n) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+  return stat_field_of(path, n);
 }
 
 /*
@@ -535,24 +552,28 @@ static long find_agent(long parent, long agent_pid, int levels) {
  * Waits, from the host, for the agent to exit, with a pidfd: readable as soon as the process has
  * exited, reaped or not. A stopped init cannot reap its agent, nor end the sandbox; the launcher
  * learns the agent's end from this and ends the sandbox itself. AGENT is the pid the init replied
- * with, in the init's own pid namespace; PARENT is the init's host pid. The agent is the init's
- * child that has pid AGENT in the init's namespace (is_agent), not a guess among its children.
+ * with, in the init's own pid namespace; PARENT is the init's host pid and PARENT_START its start
+ * time, as the launcher found the init by its reply (InitIdentity): a PARENT with another start
+ * time is not that init, and nothing is watched. The agent is the init's child that has pid AGENT
+ * in the init's namespace (is_agent), not a guess among its children.
  * Prints "exited STATUS" (the status as init reports it: the exit code, or 128+N for signal N),
  * read from the zombie's /proc/PID/stat (field 52, exit_code), or "exited unknown" when init has
  * reaped it already (then init reports the status itself). Exit 0; 121 if no pidfd can be had (a
  * kernel before 5.3), 125 on a usage error.
  */
 static int watch(int argc, char **argv) {
-  char *end1, *end2;
-  long agent_pid = argc == 4 ? strtol(argv[2], &end1, 10) : -1;
-  long parent = argc == 4 ? strtol(argv[3], &end2, 10) : -1;
-  if (argc != 4 || *end1 != '\0' || *end2 != '\0' || agent_pid <= 0 || parent <= 0) {
-    fputs("taskbound: usage: taskbound-init --watch AGENT_PID_IN_ITS_NAMESPACE INIT_HOST_PID\n", stderr);
+  char *end1, *end2, *end3;
+  long agent_pid = argc == 5 ? strtol(argv[2], &end1, 10) : -1;
+  long parent = argc == 5 ? strtol(argv[3], &end2, 10) : -1;
+  long long parent_start = argc == 5 ? strtoll(argv[4], &end3, 10) : -1;
+  if (argc != 5 || *end1 != '\0' || *end2 != '\0' || *end3 != '\0' || agent_pid <= 0 || parent <= 0 || parent_start < 0) {
+    fputs("taskbound: usage: taskbound-init --watch AGENT_PID_IN_ITS_NAMESPACE INIT_HOST_PID INIT_START_TIME\n", stderr);
     return EXIT_USAGE;
   }
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) fail("making the watch non-dumpable");
   long own;
-  int levels = namespace_pids(parent, &own);
+  /* PARENT still the init the launcher found (its pid not reused): only then its children count */
+  int levels = stat_field(parent, 22) == parent_start ? namespace_pids(parent, &own) : 0;
   long pid = levels > 0 ? find_agent(parent, agent_pid, levels) : -1;
   if (pid < 0) {
     puts("exited unknown"); /* reaped already (or the init is gone): the init's own status ends the run */
@@ -593,7 +614,7 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "--watch") == 0) return watch(argc, argv);
   if (argc != 2) {
     fputs("taskbound: usage: taskbound-init CONTROL_SOCKET | --hold N PATH... -- COMMAND... | --hand-off HANDOFF_SOCKET PORT COMMAND..."
-          " | --watch AGENT_PID_IN_ITS_NAMESPACE INIT_HOST_PID\n", stderr);
+          " | --watch AGENT_PID_IN_ITS_NAMESPACE INIT_HOST_PID INIT_START_TIME\n", stderr);
     return EXIT_USAGE;
   }
   /* First of all: nothing of this process is readable or traceable by the agent (same uid). */
@@ -617,7 +638,7 @@ int main(int argc, char **argv) {
   }
 
   int ctl = unix_connect(argv[1], "connecting to the launcher's control socket");
-  if (read_int(ctl) != PROTOCOL_VERSION) fail_protocol("the launcher speaks another protocol version (expected 3)");
+  if (read_int(ctl) != PROTOCOL_VERSION) fail_protocol("the launcher speaks another protocol version (expected 4)");
   int argn = read_count(ctl);
   if (argn == 0) fail_protocol("an empty command");
   char **command = calloc((size_t) argn + 1, sizeof(char *));

@@ -31,13 +31,13 @@ final class InitLauncher {
 
   /**
    * @param backend the backend's name, for messages
-   * @param argv the command line of the chain, given the control socket's path
-   * @param initDepth how many first-child steps below the spawned process init is (0: init itself)
+   * @param argv the command line of the chain, given the control socket's path; init runs at or
+   *     below the spawned process, and is found there by what its reply says of it
    * @param socketOwner the unprivileged user init runs as when this JVM is root: the control and
    *     hand-off sockets become theirs (their directory stays root's, traversable only)
    * @param confinement what the started sandbox reports as its confinement
    */
-  static SandboxProcess launch(String backend, SandboxLaunch launch, Function<Path, List<String>> argv, int initDepth,
+  static SandboxProcess launch(String backend, SandboxLaunch launch, Function<Path, List<String>> argv,
       Optional<AgentUser> socketOwner, java.util.Map<String, Object> confinement) {
     Path controlDir;
     try {
@@ -71,10 +71,14 @@ final class InitLauncher {
       } catch (IOException e) {
         throw new SandboxException("cannot start the " + backend + " sandbox: " + e.getMessage(), e);
       }
-      LaunchedSandbox sandbox = new LaunchedSandbox(process, initDepth, confinement);
+      LaunchedSandbox sandbox = new LaunchedSandbox(process, confinement);
       try {
         InitProtocol.Reply reply = handshake(backend, launch, server, process, handoff);
-        sandbox.initReportedIn();
+        if (!sandbox.initReportedIn(reply.init())) {
+          throw new SandboxException("the " + backend + " sandbox's init (pid " + reply.init().pid() + " in its namespace, start"
+              + " time " + reply.init().startTicks() + ") is not one process at or below the sandbox's pid " + process.pid()
+              + ", and the sandbox did not end: it was killed, as no signal goes to a process that may not be its init");
+        }
         Path watcher = controlDir.resolve("init"); // NativeInit's copy, where one was installed
         if (!launch.waitForAll() && reply.agentPid() > 0 && Files.isExecutable(watcher)) {
           sandbox.watchAgent(watcher, reply.agentPid());
@@ -84,6 +88,10 @@ final class InitLauncher {
         String message = e instanceof SandboxException ? e.getMessage() : failure(backend, launch, process, e);
         sandbox.destroyTree();
         throw new SandboxException(message, e);
+      } catch (InterruptedException e) {
+        sandbox.destroyTree();
+        Thread.currentThread().interrupt();
+        throw new SandboxException("the " + backend + " sandbox's start was interrupted; it was killed", e);
       }
     } catch (IOException e) {
       throw new SandboxException("cannot create the " + backend + " sandbox's control socket " + control + ": " + e, e);

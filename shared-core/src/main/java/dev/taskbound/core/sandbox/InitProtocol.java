@@ -17,7 +17,7 @@ import java.util.Optional;
  * line or into a file); init answers once the forwarder listens and the agent has been started.
  */
 final class InitProtocol {
-  private static final int VERSION = 3;
+  private static final int VERSION = 4;
   private static final int MAX_STRING = 1 << 20;
   private static final int MAX_ITEMS = 100_000;
 
@@ -40,8 +40,9 @@ final class InitProtocol {
    *
    * @param port the forwarder's port
    * @param agentPid the agent's pid inside the sandbox, or -1 when it could not be executed
+   * @param init the init itself, for the launcher to find it from the host ({@link InitIdentity})
    */
-  record Reply(int port, long agentPid) {}
+  record Reply(int port, long agentPid, InitIdentity init) {}
 
   private InitProtocol() {}
 
@@ -88,11 +89,15 @@ final class InitProtocol {
   static void write(DataOutputStream out, Reply r) throws IOException {
     out.writeInt(r.port());
     out.writeLong(r.agentPid());
+    out.writeLong(r.init().pid());
+    out.writeLong(r.init().startTicks());
     out.flush();
   }
 
   static Reply readReply(DataInputStream in) throws IOException {
-    return new Reply(in.readInt(), in.readLong());
+    int port = in.readInt();
+    long agentPid = in.readLong();
+    return new Reply(port, agentPid, new InitIdentity(in.readLong(), in.readLong()));
   }
 
   private static int count(DataInputStream in) throws IOException {

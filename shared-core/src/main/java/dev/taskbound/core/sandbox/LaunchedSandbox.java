@@ -17,9 +17,10 @@ import java.util.concurrent.TimeUnit;
 final class LaunchedSandbox implements SandboxProcess {
   private final Process process;
   private final Optional<Instant> startTime;
-  private final int initDepth;
   private final Map<String, Object> confinement;
+  /** The init as its reply identified it; empty until then, or when it was not found (see terminate). */
   private volatile Optional<ProcessHandle> init = Optional.empty();
+  private volatile InitIdentity initIdentity;
   /** Set, before the sandbox is killed, when the agent exited and its init did not end the sandbox. */
   private volatile Map<String, Object> ending = Map.of();
   private volatile int stalledStatus = -1;
@@ -27,34 +28,40 @@ final class LaunchedSandbox implements SandboxProcess {
   /** How long an init that is not stopped gets to end the sandbox after its agent has exited. */
   static final Duration INIT_GRACE = Duration.ofSeconds(5);
 
-  /**
-   * @param initDepth how many first-child steps below {@code process} init is (0: it is init)
-   * @param confinement what {@link #confinement()} reports
-   */
-  LaunchedSandbox(Process process, int initDepth, Map<String, Object> confinement) {
+  /** How long a sandbox whose init is no longer found gets to end by itself (that init has just exited). */
+  static final Duration INIT_GONE_GRACE = Duration.ofSeconds(2);
+
+  /** @param confinement what {@link #confinement()} reports */
+  LaunchedSandbox(Process process, Map<String, Object> confinement) {
     this.process = process;
     this.startTime = process.info().startInstant();
-    this.initDepth = initDepth;
     this.confinement = Map.copyOf(confinement);
   }
 
-  /** Called once init has reported in, so that it is the process found. */
-  void initReportedIn() {
-    Optional<ProcessHandle> found = Optional.of(process.toHandle());
-    for (int i = 0; i < initDepth && found.isPresent(); i++) {
-      found = found.get().children().findFirst();
-    }
-    init = found;
+  /**
+   * Called once init has replied: finds it at or below the sandbox's outermost process by what the
+   * reply says of it ({@link InitIdentity}), not by its place in the setup chain, where an orphan
+   * adopted by bwrap's pid 1 may have the lower pid. When no process, or more than one, matches,
+   * nothing is taken for the init: an init that has just exited (a quick agent) leaves a sandbox
+   * that ends within {@link #INIT_GONE_GRACE}; one that does not cannot be watched nor asked to stop.
+   *
+   * @return false when the init was not found and the sandbox still runs: the caller kills it
+   */
+  boolean initReportedIn(InitIdentity reported) throws InterruptedException {
+    initIdentity = reported;
+    init = reported.findAtOrBelow(process.toHandle());
+    return init.isPresent() || process.waitFor(INIT_GONE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /**
    * Watches the agent from the host (LOW-3): the agent, the init's user, can stop its init with
    * SIGSTOP, and a stopped init neither reaps the agent nor ends the sandbox, so processes the agent
    * left in the background would run on until the TTL. {@code watcher} is the native init's
-   * executable, run on the host as {@code --watch AGENT INIT}: it watches the init's child whose pid
-   * in the init's own pid namespace is {@code agentPid} (the pid the init replied with; not a guess
-   * among the init's children, which may include a process the init had before it started the
-   * agent, or one it adopted), and exits as soon as that process has exited, reaped or not (a
+   * executable, run on the host as {@code --watch AGENT INIT INIT_START} (the init found by
+   * {@link #initReportedIn}, host pid and start time, which the watch checks again): it watches the
+   * init's child whose pid in the init's own pid namespace is {@code agentPid} (the pid the init
+   * replied with; not a guess among the init's children, which may include a process the init had
+   * before it started the agent, or one it adopted), and exits as soon as that process has exited, reaped or not (a
    * pidfd), with the agent's status while it is unreaped. If the sandbox has not ended by then, this
    * ends it: at once when the init is stopped, else after {@link #INIT_GRACE}; {@link #waitFor()}
    * then returns the agent's status and {@link #ending()} says why. Not for a launch that waits for
@@ -72,7 +79,7 @@ final class LaunchedSandbox implements SandboxProcess {
     Process watch;
     try {
       ProcessBuilder pb = new ProcessBuilder(List.of(watcher.toString(), "--watch", Long.toString(agentPid),
-          Long.toString(initHandle.get().pid()))).redirectError(Redirect.DISCARD).redirectInput(Redirect.from(new java.io.File("/dev/null")));
+          Long.toString(initHandle.get().pid()), Long.toString(initIdentity.startTicks()))).redirectError(Redirect.DISCARD).redirectInput(Redirect.from(new java.io.File("/dev/null")));
       pb.environment().clear();
       watch = pb.start();
     } catch (IOException e) {
@@ -166,9 +173,20 @@ final class LaunchedSandbox implements SandboxProcess {
     return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * SIGTERM to the init its reply identified (the handle also checks the start time, so a reused pid
+   * is not signalled). Without one, or when that init is gone while the sandbox runs on, nothing is
+   * signalled on a guess: the whole sandbox is killed ({@link #destroyTree()}).
+   */
   @Override
   public void terminate() {
-    init.ifPresent(ProcessHandle::destroy);
+    Optional<ProcessHandle> verified = init;
+    if (verified.isPresent() && verified.get().destroy()) {
+      return;
+    }
+    if (process.isAlive()) {
+      destroyTree();
+    }
   }
 
   @Override

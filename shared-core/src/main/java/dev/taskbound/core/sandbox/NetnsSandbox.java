@@ -327,7 +327,7 @@ public final class NetnsSandbox implements Sandbox {
                 initArgv(launch, control, installed.filter(i -> ListenerReceiver.offers(launch)), described),
                 !launch.io().newSession().isEmpty()));
             return a;
-          }, root && userns ? 3 : 2, root ? Optional.of(user) : Optional.empty(), described);
+          }, root ? Optional.of(user) : Optional.empty(), described);
     } catch (RuntimeException | Error e) {
       limits.remove();
       throw e;

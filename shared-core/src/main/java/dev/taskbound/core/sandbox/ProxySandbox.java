@@ -68,8 +68,7 @@ public final class ProxySandbox implements Sandbox {
       throw new SandboxException("waiting for every process of the sandbox needs its own PID namespace, which the"
           + " proxy backend does not have; accepted: the netns backend, or a run that ends with its agent");
     }
-    return InitLauncher.launch("proxy", launch, control -> asUser(initArgv(launch, control)), 0, user, // setpriv executes the init: same process
-        Map.of());
+    return InitLauncher.launch("proxy", launch, control -> asUser(initArgv(launch, control)), user, Map.of());
   }
 
   private List<String> asUser(List<String> initArgv) {

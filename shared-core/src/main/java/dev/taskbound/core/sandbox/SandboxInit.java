@@ -60,7 +60,7 @@ public final class SandboxInit {
       List<String> command = new ArrayList<>(req.command());
       ExecutableLookup.Result found = ExecutableLookup.resolve(command.get(0), environment, req.workDir());
       if (found.program().isEmpty()) {
-        InitProtocol.write(out, new InitProtocol.Reply(port, -1));
+        InitProtocol.write(out, new InitProtocol.Reply(port, -1, InitIdentity.ofThisProcess()));
         System.err.println(found.notFound(command.get(0)));
         return ExitCodes.NOT_FOUND;
       }
@@ -71,13 +71,13 @@ public final class SandboxInit {
       try {
         agent = pb.start();
       } catch (IOException e) {
-        InitProtocol.write(out, new InitProtocol.Reply(port, -1));
+        InitProtocol.write(out, new InitProtocol.Reply(port, -1, InitIdentity.ofThisProcess()));
         String why = e.getMessage() == null ? "" : e.getMessage();
         System.err.println("taskbound: cannot run '" + req.command().get(0) + "': " + why);
         return why.contains("error=2,") ? ExitCodes.NOT_FOUND : ExitCodes.NOT_EXECUTABLE;
       }
       relaySignals(agent);
-      InitProtocol.write(out, new InitProtocol.Reply(port, agent.pid()));
+      InitProtocol.write(out, new InitProtocol.Reply(port, agent.pid(), InitIdentity.ofThisProcess()));
     }
     try {
       int status = agent.waitFor();

@@ -1,7 +1,9 @@
 package dev.taskbound.core.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.taskbound.core.testing.AgentOwner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
@@ -155,7 +157,7 @@ class NativeInitTest {
     SandboxProcess p = InitLauncher.launch("test", h.launch(List.of("sh", "-c", agent), List.of()), control -> {
       Path installed = nativeInit.installIn(control.getParent()).orElseThrow();
       return List.of("/bin/sh", "-c", "sleep \"$0\" & exec \"$1\" \"$2\"", decoy, installed.toString(), control.toString());
-    }, 0, Optional.empty(), java.util.Map.of());
+    }, Optional.empty(), java.util.Map.of());
 
     SandboxHarness.Result r = h.run(p); // waits at most 60 s
 
@@ -164,6 +166,93 @@ class NativeInitTest {
     assertThat(p.ending()).containsEntry("ended_by", "host watch")
         .hasEntrySatisfying("reason", why -> assertThat(why).asString().contains("its init was stopped"));
     assertThat(awaitGone(decoy)).as("the init's other child went with the sandbox").isEmpty();
+  }
+
+  /**
+   * The launcher finds the init by what its reply says of it (its pid in its own namespace and its
+   * start time), not as a first child down the chain. Construction: the chain's first process is a
+   * shell that puts a long sleep in the background and then starts the init as its second child, so
+   * the first child, with the lower pid, is not the init (what an orphan adopted by bwrap's pid 1
+   * would be). The agent stops its init and exits 5: only a watch on the init's own child ends the
+   * run. Taking the sleep for the init, the watch found no agent: "did not finish within 60 s".
+   */
+  @Test
+  void theHostWatchFindsTheInitThatRepliedAndNotAnEarlierChildOfTheChain() throws Exception {
+    String decoy = "94" + ThreadLocalRandom.current().nextInt(100_000, 999_999) + ".5";
+    String agent = "kill -STOP $PPID;"
+        + " for i in $(seq 200); do grep -q '^State:.T' /proc/$PPID/status && break; sleep 0.05; done;"
+        + " grep '^State' /proc/$PPID/status; exit 5";
+    SandboxProcess p = launchAfterAnEarlierChild(decoy, List.of("sh", "-c", agent));
+
+    SandboxHarness.Result r = h.run(p); // waits at most 60 s
+
+    assertThat(r.out()).as(r.err()).isEqualTo("State:\tT (stopped)\n");
+    assertThat(r.status()).isEqualTo(5);
+    assertThat(p.ending()).containsEntry("ended_by", "host watch")
+        .hasEntrySatisfying("reason", why -> assertThat(why).asString().contains("its init was stopped"));
+    assertThat(awaitGone(decoy)).as("the chain's other child went with the sandbox").isEmpty();
+  }
+
+  /**
+   * {@code terminate()} sends SIGTERM to the init that replied, which passes it on to the agent; the
+   * chain's earlier child (the same construction) is not signalled. Sent to that child instead, the
+   * agent (a long sleep) would run on: "did not finish within 60 s".
+   */
+  @Test
+  void terminateSignalsTheInitThatRepliedAndNotAnEarlierChildOfTheChain() throws Exception {
+    String decoy = "93" + ThreadLocalRandom.current().nextInt(100_000, 999_999) + ".5";
+    String agentsSleep = "92" + ThreadLocalRandom.current().nextInt(100_000, 999_999) + ".5";
+    SandboxProcess p = launchAfterAnEarlierChild(decoy, List.of("sleep", agentsSleep));
+
+    p.terminate(); // the init passes SIGTERM on to the agent, whether or not it has exec'd sleep yet
+    SandboxHarness.Result r = h.run(p); // waits at most 60 s
+
+    assertThat(r.status()).as(r.err()).isEqualTo(128 + 15);
+    assertThat(r.out()).as("the chain's first child was not signalled").isEqualTo("earlier child untouched\n");
+    assertThat(awaitGone(agentsSleep)).isEmpty();
+  }
+
+  /**
+   * Fail closed: an init the launcher cannot find by its reply is not guessed at. Construction: the
+   * chain starts the init in a time namespace of its own (unshare --time, a boot clock 100000 s
+   * ahead; not root, in a user namespace of its own), so the start time it reports is not
+   * the one the host reads. The launch fails, says why,
+   * and the sandbox, with the agent it had started, is killed: nothing is left to be signalled on a
+   * guess.
+   */
+  @Test
+  void aSandboxWhoseInitCannotBeFoundByItsReplyIsKilledAndTheLaunchFails() throws Exception {
+    String agentsSleep = "91" + ThreadLocalRandom.current().nextInt(100_000, 999_999) + ".5";
+    NativeInit nativeInit = NativeInit.bundled(System.getProperty("os.arch")).orElseThrow();
+    Path unshare = SandboxTools.find(SandboxTools.defaultSearchPath(null), "unshare", "util-linux");
+
+    assertThatThrownBy(() -> InitLauncher.launch("test", h.launch(List.of("sleep", agentsSleep), List.of()), control -> {
+      Path installed = nativeInit.installIn(control.getParent()).orElseThrow();
+      List<String> a = new ArrayList<>(List.of(unshare.toString()));
+      if (!AgentOwner.root()) {
+        a.addAll(List.of("--user", "--map-root-user")); // root keeps its own: the workspace is another user's
+      }
+      a.addAll(List.of("--time", "--boottime", "100000", installed.toString(), control.toString()));
+      return a;
+    }, Optional.empty(), java.util.Map.of()))
+        .isInstanceOf(SandboxException.class)
+        .hasMessageContaining("the test sandbox's init (pid ")
+        .hasMessageContaining("it was killed, as no signal goes to a process that may not be its init");
+    assertThat(awaitGone(agentsSleep)).as("the agent went with the sandbox").isEmpty();
+  }
+
+  /**
+   * Starts the native init as the second child of a shell whose first child is {@code sleep
+   * decoy}; once the init has exited the shell says whether that sleep still runs, ends it and
+   * exits with the init's status.
+   */
+  private static SandboxProcess launchAfterAnEarlierChild(String decoy, List<String> agent) {
+    NativeInit nativeInit = NativeInit.bundled(System.getProperty("os.arch")).orElseThrow();
+    String chain = "sleep \"$0\" & \"$1\" \"$2\"; st=$?; kill -0 $! && echo earlier child untouched; kill $!; exit $st";
+    return InitLauncher.launch("test", h.launch(agent, List.of()), control -> {
+      Path installed = nativeInit.installIn(control.getParent()).orElseThrow();
+      return List.of("/bin/sh", "-c", chain, decoy, installed.toString(), control.toString());
+    }, Optional.empty(), java.util.Map.of());
   }
 
   /** The ordinary way: the init reports the agent's status, and the watch adds nothing. */

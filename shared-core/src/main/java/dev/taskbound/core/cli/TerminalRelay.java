@@ -86,7 +86,8 @@ final class TerminalRelay implements AutoCloseable {
         deleteQuietly(dir);
         return new Result(Optional.empty(), Optional.of(dir.getParent() + " does not execute programs (noexec)"));
       }
-      ProcessBuilder pb = new ProcessBuilder(exe.toString(), "relay", terminal.toString())
+      // with its directory: it removes its copy when it ends, also after a run killed outright
+      ProcessBuilder pb = new ProcessBuilder(exe.toString(), "relay", terminal.toString(), dir.toString())
           .redirectInput(ProcessBuilder.Redirect.PIPE)
           .redirectOutput(ProcessBuilder.Redirect.PIPE)
           .redirectError(ProcessBuilder.Redirect.PIPE);

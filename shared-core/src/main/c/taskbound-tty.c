@@ -3,7 +3,7 @@
  * prompt a person on the real terminal without the agent seeing or drawing over the prompt
  * (dev.taskbound.core.cli.TerminalRelay; docs/gate.md "A prompt on the controlling terminal").
  *
- * relay TTY      opens TTY (the run's terminal), a pty pair (posix_openpt, grantpt, unlockpt), copies
+ * relay TTY [DIR] opens TTY (the run's terminal), a pty pair (posix_openpt, grantpt, unlockpt), copies
  *                the terminal's modes and size to the pty, keeps the leader and holds the follower
  *                (so the leader never hangs up before the run ends), and prints "pty PATH" on stderr.
  *                The agent's output (read from the leader) goes to stdout, where the run masks it and
@@ -19,7 +19,8 @@
  *                  end        copy what the agent left in the pty, restore TTY, exit 0
  *                End of stdin, SIGTERM, SIGINT, SIGHUP, SIGQUIT and every error also restore TTY's
  *                modes before exit (SIGKILL cannot: `stty sane` then). SIGWINCH: TTY's size goes to
- *                the pty (TIOCSWINSZ).
+ *                the pty (TIOCSWINSZ). With DIR (the private directory of this copy) it removes
+ *                DIR/taskbound-tty and DIR on every one of those exits too.
  * session -- CMD  the first step of the sandbox's command line: a new session (setsid) whose
  *                controlling terminal is descriptor 0 (the pty's follower), then exec CMD in this
  *                same process. The agent then holds nothing of the real terminal, and /dev/tty is the pty.
@@ -57,10 +58,21 @@ static const char BANNER[] =
     "This prompt is Taskbound's; the agent cannot read or draw on this screen now.\r\n"
     "Anything the agent printed above this banner is not part of it.\r\n\r\n";
 
+static const char *own_copy_dir = NULL;
+
+/* Restores TTY's modes and removes this program's private copy (relay TTY DIR): also when the run died. */
 static void restore(void) {
   if (raw_on && tty >= 0) {
     tcsetattr(tty, TCSADRAIN, &saved);
     raw_on = 0;
+  }
+  if (own_copy_dir != NULL) {
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/taskbound-tty", own_copy_dir) < (int)sizeof path) {
+      unlink(path);
+    }
+    rmdir(own_copy_dir);
+    own_copy_dir = NULL;
   }
 }
 
@@ -418,12 +430,13 @@ static int session(char **argv) {
 }
 
 int main(int argc, char **argv) {
-  if (argc == 3 && strcmp(argv[1], "relay") == 0) {
+  if ((argc == 3 || argc == 4) && strcmp(argv[1], "relay") == 0) {
+    own_copy_dir = argc == 4 ? argv[3] : NULL;
     return relay(argv[2]);
   }
   if (argc >= 4 && strcmp(argv[1], "session") == 0 && strcmp(argv[2], "--") == 0) {
     return session(argv + 3);
   }
-  fprintf(stderr, "taskbound-tty: usage: taskbound-tty relay TTY | taskbound-tty session -- COMMAND...\n");
+  fprintf(stderr, "taskbound-tty: usage: taskbound-tty relay TTY [DIR] | taskbound-tty session -- COMMAND...\n");
   return 125;
 }

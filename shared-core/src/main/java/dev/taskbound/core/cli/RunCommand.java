@@ -132,7 +132,7 @@ final class RunCommand implements Callable<Integer> {
         handOffMasks(session);
         if (terminal.isPresent()) {
           TerminalApprovals.attach(session.approvals(), terminal.get(), session.stateDirectory(), err);
-          // masked line by line when secrets were issued, as the masking pumps do; else passed through as typed
+          // masked when secrets were issued (StreamMask), else passed through as written
           terminal.get().startOutput(new java.io.FileOutputStream(java.io.FileDescriptor.out), session.masksAgentOutput()
               ? session::masker : () -> new dev.taskbound.core.broker.SecretMasker(List.of()));
         } else if (!approvalsBeforeRun && !noApprovalPrompt) {

@@ -86,7 +86,8 @@ final class TerminalRelay implements AutoCloseable {
         deleteQuietly(dir);
         return new Result(Optional.empty(), Optional.of(dir.getParent() + " does not execute programs (noexec)"));
       }
-      ProcessBuilder pb = new ProcessBuilder(exe.toString(), "relay", terminal.toString())
+      // with its directory: it removes its copy when it ends, also after a run killed outright
+      ProcessBuilder pb = new ProcessBuilder(exe.toString(), "relay", terminal.toString(), dir.toString())
           .redirectInput(ProcessBuilder.Redirect.PIPE)
           .redirectOutput(ProcessBuilder.Redirect.PIPE)
           .redirectError(ProcessBuilder.Redirect.PIPE);
@@ -145,9 +146,9 @@ final class TerminalRelay implements AutoCloseable {
   }
 
   /**
-   * Starts copying the agent's output to {@code sink}, each line masked by {@code masker} once it
-   * holds values (a partial line waits for its end then, as the masking pumps do); then raw mode
-   * on the terminal, whose keys go to the agent from now on.
+   * Starts copying the agent's output to {@code sink}, masked by {@code masker} once it holds values
+   * ({@link StreamMask}: at once, holding back only an end that could still become a secret); then
+   * raw mode on the terminal, whose keys go to the agent from now on.
    */
   void startOutput(OutputStream sink, java.util.function.Supplier<SecretMasker> masker) {
     output = new Thread(() -> copy(process.getInputStream(), sink, masker), "taskbound-tty-output");
@@ -158,30 +159,23 @@ final class TerminalRelay implements AutoCloseable {
 
   private void copy(InputStream in, OutputStream sink, java.util.function.Supplier<SecretMasker> maskers) {
     byte[] buf = new byte[16384];
-    java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+    StreamMask mask = new StreamMask();
     try {
       for (int n; (n = in.read(buf)) > 0; ) {
-        synchronized (screen) {
+        synchronized (screen) { // ask() holds it while the prompt is up: nothing of the agent's shows then
           SecretMasker masker = maskers.get(); // credentials issued later (on request) count from then on
-          if (masker.values().isEmpty() && line.size() == 0) {
+          if (masker.values().isEmpty()) {
+            sink.write(mask.rest(masker).getBytes(StandardCharsets.UTF_8));
             sink.write(buf, 0, n);
           } else {
-            for (int i = 0; i < n; i++) {
-              line.write(buf[i]);
-              if (buf[i] == '\n' || line.size() >= 1 << 16) {
-                sink.write(maskers.get().mask(line.toString(StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
-                line.reset();
-              }
-            }
+            sink.write(mask.next(buf, n, masker).getBytes(StandardCharsets.UTF_8));
           }
           sink.flush();
         }
       }
       synchronized (screen) {
-        if (line.size() > 0) {
-          sink.write(maskers.get().mask(line.toString(StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
-          sink.flush();
-        }
+        sink.write(mask.rest(maskers.get()).getBytes(StandardCharsets.UTF_8));
+        sink.flush();
       }
     } catch (IOException e) {
       // the terminal or the relay is gone: nothing more to show

@@ -79,7 +79,7 @@ public final class TaskboundCli implements Runnable {
     boolean debug = debugWanted(args, env);
     try {
       Factory factory = new Factory(env, in, listener);
-      CommandLine cli = new CommandLine(new TaskboundCli(), factory);
+      CommandLine cli = new CommandLine(StartPathModels.top(new TaskboundCli()), factory); // no reflection: StartPathModels
       TopCommands.register(cli, args, factory); // before the settings below: they reach only registered commands
       cli.setOut(out);
       cli.setErr(err);

@@ -36,12 +36,24 @@ final class TopCommands {
     String name = commandName(args);
     for (Map.Entry<String, Class<?>> command : ALL) {
       if (command.getKey().equals(name) && command.getValue() != CommandLine.HelpCommand.class) {
-        cli.addSubcommand(new CommandLine(command.getValue(), factory));
+        cli.addSubcommand(command(command.getValue(), factory));
         return;
       }
     }
     for (Map.Entry<String, Class<?>> command : ALL) {
-      cli.addSubcommand(new CommandLine(command.getValue(), factory));
+      cli.addSubcommand(command(command.getValue(), factory));
+    }
+  }
+
+  /** {@code run}'s model is built without reflection ({@link StartPathModels}); the others from their annotations. */
+  private static CommandLine command(Class<?> cls, CommandLine.IFactory factory) {
+    if (cls != RunCommand.class) {
+      return new CommandLine(cls, factory);
+    }
+    try {
+      return new CommandLine(StartPathModels.run(factory.create(RunCommand.class)), factory);
+    } catch (Exception e) {
+      throw new CommandLine.InitializationException("could not create the run command: " + e, e);
     }
   }
 

@@ -84,8 +84,8 @@ final class StartPathModels {
         "With --approvals-before-run: the job's environment, as the host verified it (the OIDC token's claim).",
         "Taken as given: a host-side assertion; the agent cannot set it, the host must verify it first."));
     spec.addOption(flag("--no-approval-prompt", "noApprovalPrompt", () -> run.noApprovalPrompt, v -> run.noApprovalPrompt = v,
-        "Print no 'waits for approval' lines on standard error.",
-        "(There is never a prompt on the run's terminal: the agent shares it.)"));
+        "No prompt on the terminal and no 'waits for approval' lines:",
+        "the agent shares the run's terminal, approvals come from another shell only."));
     BoundValue command = bind(() -> run.command, v -> run.command = cast(v));
     spec.addPositional(PositionalParamSpec.builder()
         .arity("1..*")

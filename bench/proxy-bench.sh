@@ -413,6 +413,7 @@ shutdown_lifetime 0 seconds
 SQUIDCONF
 squid -N -f "$work/squid-bump.conf" 2>"$work/squid-bump.err" &
 pids+=($!)
+bump_pid=$!
 wait_port "$bump_port" squid-bump
 start_inspecting() { # name port classpath: an inspecting gateway (INSPECT_JVM_FLAGS: extra flags, e.g. a JFR recording)
   java $gateway_flags ${INSPECT_JVM_FLAGS:-} $opens -cp "$3" dev.taskbound.core.clients.bench.GatewayMain "$work/$1.sock" 4096 \
@@ -420,6 +421,7 @@ start_inspecting() { # name port classpath: an inspecting gateway (INSPECT_JVM_F
     --inspect origin.test --upstream-ca "$work/origin.pem" --ca-out "$work/$1-ca.pem" --tcp "$2" \
     > "$work/$1.out" 2>"$work/$1.err" &
   pids+=($!)
+  eval "pid_$(echo "$1" | tr -c 'a-z0-9\n' _)=$!"
   for _ in $(seq 100); do grep -q '^ready' "$work/$1.out" 2>/dev/null && break; sleep 0.1; done
   grep -q '^ready' "$work/$1.out" || { cat "$work/$1.err" >&2; exit 1; }
 }
@@ -445,12 +447,21 @@ spec5() { # path -> proxy port, host name, the CA its client trusts
   esac
 }
 echo "   5a. throughput: ${size_mib} MiB, curl, median of $runs, paths interleaved (MB/s after the first byte)"
-for p in $paths5; do : > "$work/t5.$p"; done
+for p in $paths5; do : > "$work/t5.$p"; : > "$work/cpu5.$p"; done
+relay5() { # path -> the pid of the process that relays it (its CPU per GiB is read less noisily than MB/s under load)
+  case $1 in
+    opaque|inspected) echo "$pid_gateway_insp" ;;
+    insp-base) echo "$pid_gateway_insp_base" ;;
+    squid-bump) echo "$bump_pid" ;;
+  esac
+}
 for _ in $(seq "$runs"); do
   for p in $paths5; do
     read -r port host ca <<< "$(spec5 "$p")"
+    before=$(cpu_ticks "$(relay5 "$p")")
     curl -sS -o /dev/null -x "http://127.0.0.1:$port" --cacert "$ca" -w '%{size_download} %{time_starttransfer} %{time_total}\n' \
       "https://$host:$origin_port/big" | awk '{ printf "%.0f\n", $1 / ($3 - $2) }' >> "$work/t5.$p"
+    echo $(( $(cpu_ticks "$(relay5 "$p")") - before )) >> "$work/cpu5.$p"
   done
 done
 opaque_tp=$(median < "$work/t5.opaque"); bump_tp=$(median < "$work/t5.squid-bump")
@@ -459,6 +470,11 @@ for p in $paths5; do
   awk -v p="$p" -v m="$(median < "$work/t5.$p")" -v o="$opaque_tp" -v b="$bump_tp" -v base="$base_tp" -v all="$(tr '\n' ' ' < "$work/t5.$p")" \
     'BEGIN { printf "     %-11s %8.0f MB/s  %.2fx opaque  %.2fx squid-bump%s   (runs: %s)\n", p, m/1e6, m/o, m/b,
       (base > 0 && p == "inspected") ? sprintf("  %.2fx insp-base", m/base) : "", all }'
+done
+echo "       CPU of the relaying process per GiB (median of $runs; squid-bump's main process only, not its helpers):"
+for p in $paths5; do
+  awk -v p="$p" -v t="$(getconf CLK_TCK)" -v mib="$size_mib" -v c="$(median < "$work/cpu5.$p")" \
+    'BEGIN { printf "     %-11s %6.2f s per GiB\n", p, c / t / (mib / 1024) }'
 done
 rounds5=${LATENCY_ROUNDS:-4}
 echo "   5b. latency: new connection + CONNECT + TLS + GET /small, 1 client thread, $latency_ops per path,"

@@ -668,7 +668,7 @@ final class InspectedConnection implements Runnable {
             "taskbound: egress to " + ProxyConnection.hostPort(decision) + ": " + e.getMessage() + "\n");
         return false;
       }
-      Socket s = new Socket();
+      Socket s = new ReadAheadSocket();
       try {
         s.setTcpNoDelay(true);
         s.connect(next.get(), (int) dialer.connectTimeout().toMillis());

@@ -33,7 +33,9 @@ import java.util.function.Consumer;
  * before it happens, so {@link #revoke} (block end, or a backstop after a crash) revokes the child
  * token, the leases, the GitHub token and the Vault login from the journal alone. The journal holds
  * Vault accessors and lease ids, and the GitHub token, which GitHub revokes only with itself: given a
- * {@link JournalKey}, the token is sealed with it (AES-GCM) and the file holds no usable secret.
+ * {@link JournalKey}, every handle is sealed whole with it (AES-GCM, bound to the journal's random
+ * id in {@code journal-id}, the entry and the step): the file holds no usable secret, and no field
+ * of it can be changed or moved to another journal unnoticed.
  */
 public final class CredentialIssue {
   /** How the journal directory's name starts. */
@@ -138,8 +140,9 @@ public final class CredentialIssue {
     }
     Path dir = createDir(journalDir.orElseGet(() -> spec.sessionRoot().toAbsolutePath().normalize().resolve(randomName())));
     Optional<String> apiUrl = spec.credentialSources().github().map(g -> g.apiUrl().toString());
+    Optional<String> journalId = journalKey.map(key -> JournalId.create(dir));
     try (TeardownJournal journal = TeardownJournal.create(dir.resolve(FILE))) {
-      UndoRecorder undo = journalKey.map(key -> SealedHandles.sealing(journal.asUndoRecorder(), key))
+      UndoRecorder undo = journalKey.map(key -> SealedHandles.sealing(journal, key, journalId.orElseThrow()))
           .orElseGet(journal::asUndoRecorder);
       List<CredentialHandoff.Entry> entries = new ArrayList<>();
       List<String> lines = new ArrayList<>();
@@ -201,6 +204,7 @@ public final class CredentialIssue {
     if (report.ok()) {
       try {
         Files.deleteIfExists(dir.resolve(FILE));
+        JournalId.delete(dir);
         Files.deleteIfExists(dir);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot remove " + dir, e);

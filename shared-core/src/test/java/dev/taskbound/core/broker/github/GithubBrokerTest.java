@@ -280,6 +280,28 @@ class GithubBrokerTest extends StubServerTest {
     server.verify(1, deleteRequestedFor(urlEqualTo("/installation/token")));
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"http://api.github.example.test", "ftp://127.0.0.1/", "https://user@api.github.example.test",
+      "https://api.github.example.test/?q=1", "not a url"})
+  void aHandleWhoseApiUrlIsNotHttpsIsRefusedWithoutSendingTheToken(String apiUrl) {
+    // Parse-only addresses: the check refuses them before any request is built (review finding MEDIUM-3).
+    assertThatThrownBy(() -> GithubRevoker.revoke(Map.of("api_url", apiUrl, "token", TOKEN), ctx()))
+        .isInstanceOf(BrokerException.class)
+        .hasMessageContaining("the handle's api_url is not an https URL without user info, query or fragment (http"
+            + " only for a loopback host): the token was not sent")
+        .hasMessageNotContaining(TOKEN);
+    server.verify(0, deleteRequestedFor(urlEqualTo("/installation/token")));
+  }
+
+  @Test
+  void aHandleNamingTheLoopbackStubOverHttpIsRevoked() {
+    server.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(204)));
+
+    GithubRevoker.revoke(Map.of("api_url", server.baseUrl(), "token", TOKEN), ctx());
+
+    server.verify(1, deleteRequestedFor(urlEqualTo("/installation/token")).withHeader("Authorization", equalTo("token " + TOKEN)));
+  }
+
   @Test
   void revokeFailureNamesFingerprintNotToken() {
     server.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(500)));

@@ -124,7 +124,8 @@ public final class CredentialIssue {
   private static Optional<Issued> issue(SessionSpec spec, Optional<Path> journalDir, Optional<JournalKey> journalKey,
       Optional<Path> handoffFile, Consumer<List<CredentialHandoff.Entry>> handOff) {
     Optional<OrgCeiling> org = spec.orgCeiling()
-        .map(location -> OrgCeiling.read(location, spec.credentialSources(), spec.repositoryCeiling(), spec.sessionRoot()));
+        .map(location -> OrgCeiling.read(location, spec.credentialSources(), spec.repositoryCeiling(), spec.sessionRoot(),
+            journalKey)); // the issuer's key seals the ceiling's read token on disk too
     EffectivePolicy policy = Session.resolvePolicy(spec, org);
     // A controller configures its App and Vault once for every job: only what this policy grants is used.
     CredentialSources all = spec.credentialSources();

@@ -156,7 +156,7 @@ final class CredentialsCommand implements Runnable {
       Optional<JournalKey> journalKey = JournalKey.fromEnvironment(env);
       CredentialSources sources = TeardownCommand.sources(env, err);
       TeardownReport report = CredentialIssue.revoke(journal, sources.revocationContext(), journalKey);
-      RunSummary.printTeardown(err, report);
+      RunSummary.printTeardown(err, report, "taskbound credentials revoke --journal " + journal);
       err.flush();
       return report.ok() ? 0 : ExitCodes.TEARDOWN;
     }

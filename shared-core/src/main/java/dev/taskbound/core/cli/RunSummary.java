@@ -40,6 +40,11 @@ final class RunSummary {
   }
 
   static void printTeardown(PrintWriter err, TeardownReport report) {
+    printTeardown(err, report, "taskbound teardown --session <the session directory printed above>");
+  }
+
+  /** As {@link #printTeardown(PrintWriter, TeardownReport)}, naming {@code retry} as the command to retry with. */
+  static void printTeardown(PrintWriter err, TeardownReport report, String retry) {
     for (StepResult step : report.steps()) {
       err.printf(
           "  teardown %-22s %s%s%n",
@@ -48,7 +53,7 @@ final class RunSummary {
           step.error().map(e -> " (" + e + ")").orElse(""));
     }
     if (!report.ok()) {
-      err.println("  teardown failed; retry with: taskbound teardown --session <the session directory printed above>");
+      err.println("  teardown failed; retry with: " + retry);
     }
     err.flush();
   }

@@ -76,7 +76,8 @@ final class TeardownCommand implements Callable<Integer> {
   public Integer call() {
     if (CeilingReadJournal.isOne(session)) {
       // An org ceiling's read token whose process died between mint and revoke.
-      TeardownReport revoked = CeilingReadJournal.finish(session, sources(env, spec.commandLine().getErr()).revocationContext());
+      TeardownReport revoked = CeilingReadJournal.finish(session, sources(env, spec.commandLine().getErr()).revocationContext(),
+          dev.taskbound.core.session.JournalKey.fromEnvironment(env)); // sealed when a keyed 'credentials issue' read it
       RunSummary.printTeardown(spec.commandLine().getErr(), revoked);
       return revoked.ok() ? 0 : ExitCodes.TEARDOWN;
     }

@@ -29,10 +29,14 @@ public final class CeilingReadJournal implements UndoRecorder, AutoCloseable {
 
   private final Path dir;
   private final TeardownJournal journal;
+  private final UndoRecorder recorder;
+  /** The entries a token was attached to (a sealed handle does not show it on disk). */
+  private final java.util.Set<Integer> minted = new java.util.HashSet<>();
 
-  private CeilingReadJournal(Path dir, TeardownJournal journal) {
+  private CeilingReadJournal(Path dir, TeardownJournal journal, UndoRecorder recorder) {
     this.dir = dir;
     this.journal = journal;
+    this.recorder = recorder;
   }
 
   /**
@@ -41,6 +45,15 @@ public final class CeilingReadJournal implements UndoRecorder, AutoCloseable {
    * @throws SessionException (exit 121) if the directory cannot be created
    */
   static CeilingReadJournal create(Path sessionRoot) {
+    return create(sessionRoot, java.util.Optional.empty());
+  }
+
+  /**
+   * As {@link #create(Path)}, with every handle sealed with {@code key} when given (as an issuer's
+   * journal: {@link SealedHandles}, bound to a {@link JournalId} in the directory), so the file
+   * never holds the read token in clear; {@link #finish} then needs the same key.
+   */
+  static CeilingReadJournal create(Path sessionRoot, java.util.Optional<JournalKey> key) {
     byte[] random = new byte[8];
     new SecureRandom().nextBytes(random);
     Path dir = sessionRoot.toAbsolutePath().normalize().resolve(PREFIX + HexFormat.of().formatHex(random));
@@ -51,7 +64,11 @@ public final class CeilingReadJournal implements UndoRecorder, AutoCloseable {
       throw new SessionException("cannot create " + dir + " for the org ceiling's read token: " + e.getMessage()
           + "; set --session-root to a writable directory", dev.taskbound.core.ExitCodes.SANDBOX, e);
     }
-    return new CeilingReadJournal(dir, TeardownJournal.create(dir.resolve(FILE)));
+    java.util.Optional<String> id = key.map(k -> JournalId.create(dir));
+    TeardownJournal journal = TeardownJournal.create(dir.resolve(FILE));
+    UndoRecorder recorder = key.isPresent() ? SealedHandles.sealing(journal, key.get(), id.orElseThrow())
+        : journal.asUndoRecorder();
+    return new CeilingReadJournal(dir, journal, recorder);
   }
 
   /**
@@ -72,12 +89,19 @@ public final class CeilingReadJournal implements UndoRecorder, AutoCloseable {
 
   @Override
   public int register(String step, Map<String, ?> handle) {
-    return journal.register(step, handle);
+    int id = recorder.register(step, handle);
+    if (handle.get("token") != null) {
+      minted.add(id);
+    }
+    return id;
   }
 
   @Override
   public void updateHandle(int id, Map<String, ?> handle) {
-    journal.updateHandle(id, handle);
+    if (handle.get("token") != null) {
+      minted.add(id);
+    }
+    recorder.updateHandle(id, handle);
   }
 
   @Override
@@ -93,7 +117,7 @@ public final class CeilingReadJournal implements UndoRecorder, AutoCloseable {
   @Override
   public void close() {
     for (TeardownJournal.Entry e : journal.pending()) {
-      if (!e.handle().hasNonNull("token")) {
+      if (!minted.contains(e.id())) {
         journal.complete(e.id(), "ok", 0, "nothing was minted");
       }
     }
@@ -111,7 +135,15 @@ public final class CeilingReadJournal implements UndoRecorder, AutoCloseable {
    * @return one step per pending entry, named by its step; a failed one keeps the directory for a retry
    */
   public static TeardownReport finish(Path dir, RevocationContext revocation) {
-    List<StepResult> steps = JournalRevocations.revokePending(dir.resolve(FILE), revocation,
+    return finish(dir, revocation, java.util.Optional.empty());
+  }
+
+  /**
+   * As {@link #finish(Path, RevocationContext)}, opening sealed handles with {@code key} (the
+   * {@code TASKBOUND_JOURNAL_KEY} the read ran with); a sealed entry it cannot open fails and stays.
+   */
+  public static TeardownReport finish(Path dir, RevocationContext revocation, java.util.Optional<JournalKey> key) {
+    List<StepResult> steps = JournalRevocations.revokePending(dir.resolve(FILE), revocation, key,
         "the read-only token expires within the hour; retry with: taskbound teardown --session " + dir);
     TeardownReport report = new TeardownReport(dir.getFileName().toString(), steps);
     if (report.ok()) {
@@ -123,6 +155,7 @@ public final class CeilingReadJournal implements UndoRecorder, AutoCloseable {
   private static void remove(Path dir) {
     try {
       Files.deleteIfExists(dir.resolve(FILE));
+      JournalId.delete(dir);
       Files.deleteIfExists(dir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot remove " + dir, e);

@@ -33,7 +33,9 @@ import java.util.function.Consumer;
  * before it happens, so {@link #revoke} (block end, or a backstop after a crash) revokes the child
  * token, the leases, the GitHub token and the Vault login from the journal alone. The journal holds
  * Vault accessors and lease ids, and the GitHub token, which GitHub revokes only with itself: given a
- * {@link JournalKey}, the token is sealed with it (AES-GCM) and the file holds no usable secret.
+ * {@link JournalKey}, every handle is sealed whole with it (AES-GCM, bound to the journal's random
+ * id in {@code journal-id}, the entry and the step): the file holds no usable secret, and no field
+ * of it can be changed or moved to another journal unnoticed.
  */
 public final class CredentialIssue {
   /** How the journal directory's name starts. */
@@ -122,7 +124,8 @@ public final class CredentialIssue {
   private static Optional<Issued> issue(SessionSpec spec, Optional<Path> journalDir, Optional<JournalKey> journalKey,
       Optional<Path> handoffFile, Consumer<List<CredentialHandoff.Entry>> handOff) {
     Optional<OrgCeiling> org = spec.orgCeiling()
-        .map(location -> OrgCeiling.read(location, spec.credentialSources(), spec.repositoryCeiling(), spec.sessionRoot()));
+        .map(location -> OrgCeiling.read(location, spec.credentialSources(), spec.repositoryCeiling(), spec.sessionRoot(),
+            journalKey)); // the issuer's key seals the ceiling's read token on disk too
     EffectivePolicy policy = Session.resolvePolicy(spec, org);
     // A controller configures its App and Vault once for every job: only what this policy grants is used.
     CredentialSources all = spec.credentialSources();
@@ -138,8 +141,9 @@ public final class CredentialIssue {
     }
     Path dir = createDir(journalDir.orElseGet(() -> spec.sessionRoot().toAbsolutePath().normalize().resolve(randomName())));
     Optional<String> apiUrl = spec.credentialSources().github().map(g -> g.apiUrl().toString());
+    Optional<String> journalId = journalKey.map(key -> JournalId.create(dir));
     try (TeardownJournal journal = TeardownJournal.create(dir.resolve(FILE))) {
-      UndoRecorder undo = journalKey.map(key -> SealedHandles.sealing(journal.asUndoRecorder(), key))
+      UndoRecorder undo = journalKey.map(key -> SealedHandles.sealing(journal, key, journalId.orElseThrow()))
           .orElseGet(journal::asUndoRecorder);
       List<CredentialHandoff.Entry> entries = new ArrayList<>();
       List<String> lines = new ArrayList<>();
@@ -201,6 +205,7 @@ public final class CredentialIssue {
     if (report.ok()) {
       try {
         Files.deleteIfExists(dir.resolve(FILE));
+        JournalId.delete(dir);
         Files.deleteIfExists(dir);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot remove " + dir, e);

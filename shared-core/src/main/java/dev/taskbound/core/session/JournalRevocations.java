@@ -32,6 +32,7 @@ final class JournalRevocations {
   static List<StepResult> revokePending(Path file, RevocationContext revocation, Optional<JournalKey> key,
       String retry) {
     List<StepResult> steps = new ArrayList<>();
+    Optional<String> journalId = JournalId.read(file.getParent());
     try (TeardownJournal journal = TeardownJournal.read(file)) {
       for (TeardownJournal.Entry e : journal.pending()) {
         if (!Revocations.handles(e.step())) {
@@ -39,7 +40,7 @@ final class JournalRevocations {
           continue;
         }
         try {
-          Map<String, Object> handle = SealedHandles.open(e.step(),
+          Map<String, Object> handle = SealedHandles.open(journalId, e.id(), e.step(),
               JSON.convertValue(e.handle(), new TypeReference<Map<String, Object>>() {}), key,
               "journal entry " + e.id() + " (" + e.step() + ")");
           Revocations.revoke(e.step(), handle, revocation);

@@ -72,6 +72,16 @@ public final class OrgCeiling {
    */
   public static OrgCeiling read(GithubPolicyLocation location, CredentialSources sources, boolean repositoryCeiling,
       Path sessionRoot) {
+    return read(location, sources, repositoryCeiling, sessionRoot, java.util.Optional.empty());
+  }
+
+  /**
+   * As {@link #read(GithubPolicyLocation, CredentialSources, boolean, Path)}, with the read token's
+   * journal sealed with {@code journalKey} when given (an issuer's: the file never holds the token
+   * in clear; {@code teardown --session} on its directory then needs the same key).
+   */
+  public static OrgCeiling read(GithubPolicyLocation location, CredentialSources sources, boolean repositoryCeiling,
+      Path sessionRoot, java.util.Optional<JournalKey> journalKey) {
     Objects.requireNonNull(location, "location");
     CredentialSources.GithubApp app = sources.github().orElseThrow(() -> new BrokerException("github",
         "read the org ceiling " + location, -1, "no GitHub App is configured; set TASKBOUND_GITHUB_APP_ID and"
@@ -79,7 +89,7 @@ public final class OrgCeiling {
     GithubFileReader reader =
         new GithubFileReader(app.appId(), app.key(), app.apiUrl(), Retry.defaults(), Duration.ofSeconds(10));
     GithubFileRead read;
-    try (CeilingReadJournal journal = CeilingReadJournal.create(sessionRoot)) {
+    try (CeilingReadJournal journal = CeilingReadJournal.create(sessionRoot, journalKey)) {
       read = reader.read(location.owner(), location.repository(), location.path(), profilesDirectory(location),
           PolicyText.MAX_BYTES, journal);
     }

@@ -1,34 +1,54 @@
 package dev.taskbound.core.session;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskbound.core.broker.UndoRecorder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The secret fields of a journal entry's handle, sealed with a {@link JournalKey} on their way to
- * disk and opened on their way to a revocation. A sealed field {@code F} is stored as {@code
- * F_sealed}, bound to the entry's step and {@code F}; every other field stays as it is (Vault
- * accessors and lease ids revoke nothing without a Vault login).
+ * The handles of a keyed journal, sealed whole with a {@link JournalKey} on their way to disk and
+ * opened on their way to a revocation. A handle is stored as the one field {@value #FIELD}: every
+ * field of it (the GitHub token, and the {@code api_url} the token is sent to) is encrypted and
+ * authenticated together, bound to the journal's own random id, the entry id and the step, so
+ * neither a field edited or added beside it nor an entry moved from another journal or another
+ * entry opens (review finding MEDIUM-3: a plain {@code api_url} beside a sealed token sent the token
+ * wherever it pointed).
  */
 final class SealedHandles {
-  /** The handle fields that are secrets: a GitHub installation token, revoked only with itself. */
-  private static final Set<String> SECRET_FIELDS = Set.of("token");
-  private static final String SUFFIX = "_sealed";
+  /** The one field of a sealed handle. */
+  static final String FIELD = "sealed";
+  /** What an earlier version stored: the token alone, its neighbours unauthenticated. */
+  private static final String OLD_SUFFIX = "_sealed";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private SealedHandles() {}
 
-  /** {@code journal}, with every secret field of every handle sealed with {@code key} before it is written. */
-  static UndoRecorder sealing(UndoRecorder journal, JournalKey key) {
-    // The seal binds each value to its step; updateHandle names only the entry, so remember each entry's step.
-    Map<Integer, String> steps = new java.util.concurrent.ConcurrentHashMap<>();
+  /**
+   * {@code journal}'s recorder, with every handle sealed with {@code key} before it is written,
+   * bound to {@code journalId} (the id {@link JournalId} keeps beside the journal).
+   */
+  static UndoRecorder sealing(TeardownJournal journal, JournalKey key, String journalId) {
+    // updateHandle adds fields: seal what the entry holds in all, remembered here with its step.
+    Map<Integer, String> steps = new ConcurrentHashMap<>();
+    Map<Integer, Map<String, Object>> handles = new ConcurrentHashMap<>();
     return new UndoRecorder() {
       @Override
       public int register(String step, Map<String, ?> handle) {
-        int id = journal.register(step, seal(step, handle, key));
-        steps.put(id, step);
-        return id;
+        synchronized (journal) { // the entry id is part of the seal: no other register in between
+          int id = journal.nextId();
+          Map<String, Object> all = new LinkedHashMap<>(handle);
+          int written = journal.register(step, seal(journalId, id, step, all, key));
+          if (written != id) {
+            throw new IllegalStateException("journal entry " + written + " was registered as " + id);
+          }
+          steps.put(id, step);
+          handles.put(id, all);
+          return id;
+        }
       }
 
       @Override
@@ -37,55 +57,77 @@ final class SealedHandles {
         if (step == null) {
           throw new IllegalArgumentException("no journal entry " + id + " was registered through this recorder");
         }
-        journal.updateHandle(id, seal(step, handle, key));
+        Map<String, Object> all = handles.get(id);
+        synchronized (all) {
+          all.putAll(handle);
+          journal.updateHandle(id, seal(journalId, id, step, all, key));
+        }
       }
 
       @Override
       public void completed(int id) {
-        journal.completed(id);
+        handles.remove(id);
+        journal.asUndoRecorder().completed(id);
       }
     };
   }
 
-  static Map<String, Object> seal(String step, Map<String, ?> handle, JournalKey key) {
-    Map<String, Object> sealed = new LinkedHashMap<>();
-    handle.forEach((field, value) -> {
-      if (SECRET_FIELDS.contains(field) && value != null) {
-        sealed.put(field + SUFFIX, key.seal(value.toString(), context(step, field)));
-      } else {
-        sealed.put(field, value);
-      }
-    });
-    return sealed;
+  static Map<String, Object> seal(String journalId, int entry, String step, Map<String, ?> handle, JournalKey key) {
+    try {
+      return Map.of(FIELD, key.seal(JSON.writeValueAsString(handle), context(journalId, entry, step)));
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("a journal handle is JSON", e);
+    }
   }
 
   /**
-   * {@code handle} with its sealed fields opened.
+   * {@code handle} opened, or as it is if it was written without a key.
    *
+   * @param journalId the journal's id, empty if it has none (written without a key)
    * @param where the entry, for messages ({@code journal entry 2 (revoke-github-token)})
-   * @throws SessionException (exit 123) if a field is sealed and no key is given, or the key does not
-   *     open it; the entry stays pending for a retry with the right key
+   * @throws SessionException (exit 123) if the handle is sealed and no key is given, the key does not
+   *     open it for this journal, entry and step, a field stands beside the seal, or it holds a token
+   *     sealed the old way; the entry stays pending for a retry
    */
-  static Map<String, Object> open(String step, Map<String, Object> handle, Optional<JournalKey> key, String where) {
-    Map<String, Object> opened = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> e : handle.entrySet()) {
-      String field = e.getKey();
-      if (!field.endsWith(SUFFIX) || e.getValue() == null) {
-        opened.put(field, e.getValue());
-        continue;
+  static Map<String, Object> open(Optional<String> journalId, int entry, String step, Map<String, Object> handle,
+      Optional<JournalKey> key, String where) {
+    for (String field : handle.keySet()) {
+      if (field.endsWith(OLD_SUFFIX)) {
+        throw SessionException.teardown(where + "'s " + field + " was sealed by an earlier version, which left the"
+            + " fields beside it unauthenticated: not sent anywhere (a GitHub token expires within the hour); accepted: a"
+            + " journal 'credentials issue' wrote with this version");
       }
-      String plain = field.substring(0, field.length() - SUFFIX.length());
-      String whereField = where + "'s " + plain;
-      if (key.isEmpty()) {
-        throw SessionException.teardown(whereField + " is sealed and no journal key was given; accepted: the "
-            + JournalKey.VARIABLE + " that 'credentials issue' ran with, in the environment");
-      }
-      opened.put(plain, key.get().open(e.getValue().toString(), context(step, plain), whereField));
     }
-    return opened;
+    if (!handle.containsKey(FIELD)) {
+      if (journalId.isPresent()) {
+        throw SessionException.teardown(where + " is not sealed in a journal whose entries all are (the entry was"
+            + " altered or added); accepted: the entries 'credentials issue' wrote");
+      }
+      return handle;
+    }
+    if (handle.size() != 1) {
+      throw SessionException.teardown(where + " has fields beside its seal (the entry was altered); accepted: the"
+          + " one field '" + FIELD + "' as 'credentials issue' writes it");
+    }
+    if (key.isEmpty()) {
+      throw SessionException.teardown(where + " is sealed and no journal key was given; accepted: the "
+          + JournalKey.VARIABLE + " that 'credentials issue' ran with, in the environment");
+    }
+    if (journalId.isEmpty()) {
+      throw SessionException.teardown(where + " is sealed but the journal has no " + JournalId.FILE + " (removed?);"
+          + " accepted: the journal directory as 'credentials issue' wrote it");
+    }
+    String plain = key.get().open(String.valueOf(handle.get(FIELD)), context(journalId.get(), entry, step), where);
+    try {
+      return JSON.readValue(plain, new TypeReference<LinkedHashMap<String, Object>>() {});
+    } catch (JsonProcessingException e) {
+      throw SessionException.teardown(where + " opens to something that is not a handle; accepted: a journal"
+          + " 'credentials issue' wrote");
+    }
   }
 
-  private static String context(String step, String field) {
-    return "taskbound journal/" + step + "/" + field;
+  /** What a seal is bound to: the journal, the entry and its step (NUL-separated: none of them holds one). */
+  private static String context(String journalId, int entry, String step) {
+    return "taskbound journal v2\0" + journalId + "\0" + entry + "\0" + step;
   }
 }

@@ -150,6 +150,11 @@ public final class TeardownJournal implements AutoCloseable {
     return id;
   }
 
+  /** The id the next {@link #register} returns (for a seal bound to it; hold this journal's lock across both). */
+  synchronized int nextId() {
+    return entries.size() + 1;
+  }
+
   /** Adds fields to an entry's handle (for instance the pid once a process exists). */
   public synchronized void updateHandle(int id, Map<String, ?> handle) {
     ObjectNode line = JSON.createObjectNode().put("op", "handle").put("id", id);

@@ -19,8 +19,12 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.Writer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.KeyPair;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -67,7 +71,8 @@ class SealedIssueJournalTest {
 
     assertThat(issue.status).as(issue.err).isZero();
     assertThat(issue.out).contains(TOKEN);
-    assertThat(Files.readString(journal.resolve(CredentialIssue.FILE))).contains("token_sealed").doesNotContain(TOKEN);
+    assertThat(Files.readString(journal.resolve(CredentialIssue.FILE))).contains("\"sealed\"").doesNotContain(TOKEN)
+        .doesNotContain("api_url");
     assertThat(FileGrep.filesContaining(TOKEN, work)).as("no file holds the token").isEmpty();
     github.verify(0, deleteRequestedFor(anyUrl()));
 
@@ -92,10 +97,11 @@ class SealedIssueJournalTest {
     Result wrong = taskbound(backstopEnv(OTHER_KEY), "credentials", "revoke", "--journal", journal.toString());
 
     assertThat(wrong.status).isEqualTo(ExitCodes.TEARDOWN);
-    assertThat(wrong.err).contains("journal entry 1 (revoke-github-token)'s token cannot be opened with the journal key"
+    assertThat(wrong.err).contains("journal entry 1 (revoke-github-token) cannot be opened with the journal key"
         + " given (a wrong key, or the entry was altered); accepted: the TASKBOUND_JOURNAL_KEY that 'credentials issue'"
         + " ran with").contains("retry with: taskbound credentials revoke --journal " + journal)
-        .doesNotContain(TOKEN).doesNotContain(OTHER_KEY);
+        .contains("  teardown failed; retry with: taskbound credentials revoke --journal " + journal)
+        .doesNotContain("teardown --session").doesNotContain(TOKEN).doesNotContain(OTHER_KEY);
     github.verify(0, deleteRequestedFor(anyUrl()));
     assertThat(journal.resolve(CredentialIssue.FILE)).exists();
 
@@ -117,10 +123,63 @@ class SealedIssueJournalTest {
     Result none = taskbound(backstopEnv(null), "credentials", "revoke", "--journal", journal.toString());
 
     assertThat(none.status).isEqualTo(ExitCodes.TEARDOWN);
-    assertThat(none.err).contains("journal entry 1 (revoke-github-token)'s token is sealed and no journal key was given;"
+    assertThat(none.err).contains("journal entry 1 (revoke-github-token) is sealed and no journal key was given;"
         + " accepted: the TASKBOUND_JOURNAL_KEY that 'credentials issue' ran with, in the environment");
     github.verify(0, deleteRequestedFor(anyUrl()));
     assertThat(journal.resolve(CredentialIssue.FILE)).exists();
+  }
+
+  @Test
+  void aJournalWhoseApiUrlWasChangedIsRefusedAndTheTokenGoesNowhere() throws Exception {
+    Path journal = issue("issued");
+    try (ServerSocketChannel listener = ServerSocketChannel.open()) {
+      listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      listener.configureBlocking(false);
+      String elsewhere = "http://127.0.0.1:" + ((InetSocketAddress) listener.getLocalAddress()).getPort();
+      // Whoever can write the journal appends a handle line naming another API (review finding MEDIUM-3).
+      Files.writeString(journal.resolve(CredentialIssue.FILE),
+          "{\"op\":\"handle\",\"id\":1,\"handle\":{\"api_url\":\"" + elsewhere + "\"}}\n", StandardOpenOption.APPEND);
+
+      Result revoke = taskbound(backstopEnv(KEY), "credentials", "revoke", "--journal", journal.toString());
+
+      assertThat(revoke.status).as(revoke.err).isEqualTo(ExitCodes.TEARDOWN);
+      assertThat(revoke.err).contains("journal entry 1 (revoke-github-token) has fields beside its seal (the entry was"
+          + " altered); accepted: the one field 'sealed' as 'credentials issue' writes it")
+          .contains("  teardown failed; retry with: taskbound credentials revoke --journal " + journal)
+          .doesNotContain(TOKEN);
+      assertThat(listener.accept()).as("a connection to the address the journal was changed to").isNull();
+    }
+    github.verify(0, deleteRequestedFor(anyUrl()));
+    assertThat(journal.resolve(CredentialIssue.FILE)).exists();
+  }
+
+  @Test
+  void aSealedEntryCopiedIntoAnotherJournalIsRefused() throws Exception {
+    Path first = issue("first");
+    Path second = issue("second");
+    // The same key seals every journal: the second journal's entries replaced by the first's.
+    Files.copy(first.resolve(CredentialIssue.FILE), second.resolve(CredentialIssue.FILE),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+    Result revoke = taskbound(backstopEnv(KEY), "credentials", "revoke", "--journal", second.toString());
+
+    assertThat(revoke.status).as(revoke.err).isEqualTo(ExitCodes.TEARDOWN);
+    assertThat(revoke.err).contains("journal entry 1 (revoke-github-token) cannot be opened with the journal key given"
+        + " (a wrong key, or the entry was altered)").doesNotContain(TOKEN);
+    github.verify(0, deleteRequestedFor(anyUrl()));
+
+    Result own = taskbound(backstopEnv(KEY), "credentials", "revoke", "--journal", first.toString());
+
+    assertThat(own.status).as(own.err).isZero();
+    github.verify(1, deleteRequestedFor(urlEqualTo("/installation/token")));
+  }
+
+  private Path issue(String name) {
+    Path journal = work.resolve(name);
+    Result issue = taskbound(controllerEnv(KEY), "credentials", "issue", "--task", "IT-13", "--policy", policy.toString(),
+        "--handoff", "-", "--journal", journal.toString());
+    assertThat(issue.status).as(issue.err).isZero();
+    return journal;
   }
 
   @Test

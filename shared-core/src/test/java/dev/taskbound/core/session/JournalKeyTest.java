@@ -16,19 +16,50 @@ class JournalKeyTest {
   private static final String TOKEN = "ghs_SENTINELsealedTOKEN0123456789";
   private static final JournalKey KEY = JournalKey.parse(Base64.getEncoder().encodeToString(new byte[32]), "test");
 
+  private static final String JOURNAL = "0123456789abcdef0123456789abcdef";
+  private static final String STEP = "revoke-github-token";
+
   @Test
-  void aSealedHandleHoldsNoTokenAndOpensToTheSameHandle() {
+  void aSealedHandleHoldsNothingInClearAndOpensToTheSameHandle() {
     Map<String, Object> handle = Map.of("api_url", "https://api.github.com", "token", TOKEN);
 
-    Map<String, Object> sealed = SealedHandles.seal("revoke-github-token", handle, KEY);
+    Map<String, Object> sealed = SealedHandles.seal(JOURNAL, 1, STEP, handle, KEY);
 
-    assertThat(sealed).containsEntry("api_url", "https://api.github.com").doesNotContainKey("token");
-    assertThat(sealed.get("token_sealed").toString()).startsWith("v1:").doesNotContain(TOKEN);
-    assertThat(SealedHandles.open("revoke-github-token", sealed, Optional.of(KEY), "entry 1")).isEqualTo(handle);
+    assertThat(sealed).containsOnlyKeys("sealed");
+    assertThat(sealed.get("sealed").toString()).startsWith("v1:").doesNotContain(TOKEN).doesNotContain("api.github.com");
+    assertThat(SealedHandles.open(Optional.of(JOURNAL), 1, STEP, sealed, Optional.of(KEY), "entry 1")).isEqualTo(handle);
   }
 
   @Test
-  void aSealedValueMovedUnderAnotherStepOrAlteredDoesNotOpen() {
+  void aSealOpensOnlyInItsOwnJournalEntryAndStep() {
+    Map<String, Object> sealed = SealedHandles.seal(JOURNAL, 1, STEP, Map.of("token", TOKEN), KEY);
+
+    assertThatThrownBy(() -> SealedHandles.open(Optional.of("ffffffffffffffffffffffffffffffff"), 1, STEP, sealed,
+        Optional.of(KEY), "entry 1")).isInstanceOf(SessionException.class)
+        .hasMessageStartingWith("entry 1 cannot be opened with the journal key given");
+    assertThatThrownBy(() -> SealedHandles.open(Optional.of(JOURNAL), 2, STEP, sealed, Optional.of(KEY), "entry 2"))
+        .isInstanceOf(SessionException.class).hasMessageStartingWith("entry 2 cannot be opened");
+    assertThatThrownBy(() -> SealedHandles.open(Optional.of(JOURNAL), 1, "revoke-vault-login", sealed,
+        Optional.of(KEY), "entry 1")).isInstanceOf(SessionException.class).hasMessageStartingWith("entry 1 cannot be opened");
+  }
+
+  @Test
+  void aFieldBesideTheSealOrATokenSealedTheOldWayIsRefused() {
+    Map<String, Object> beside = new java.util.LinkedHashMap<>(SealedHandles.seal(JOURNAL, 1, STEP, Map.of("token", TOKEN), KEY));
+    beside.put("api_url", "http://127.0.0.1:1");
+    Map<String, Object> old = Map.of("api_url", "http://127.0.0.1:1", "token_sealed", "v1:AAAA");
+
+    assertThatThrownBy(() -> SealedHandles.open(Optional.of(JOURNAL), 1, STEP, beside, Optional.of(KEY), "entry 1"))
+        .isInstanceOf(SessionException.class).hasMessageStartingWith("entry 1 has fields beside its seal")
+        .satisfies(e -> assertThat(((SessionException) e).exitCode()).isEqualTo(ExitCodes.TEARDOWN));
+    assertThatThrownBy(() -> SealedHandles.open(Optional.of(JOURNAL), 1, STEP, old, Optional.of(KEY), "entry 1"))
+        .isInstanceOf(SessionException.class).hasMessageStartingWith("entry 1's token_sealed was sealed by an earlier version");
+    assertThatThrownBy(() -> SealedHandles.open(Optional.of(JOURNAL), 1, STEP, Map.of("api_url", "https://x.test"),
+        Optional.of(KEY), "entry 1")).isInstanceOf(SessionException.class).hasMessageStartingWith("entry 1 is not sealed");
+  }
+
+  @Test
+  void aSealedValueAlteredDoesNotOpen() {
     String sealed = KEY.seal(TOKEN, "taskbound journal/revoke-github-token/token");
     char[] altered = sealed.toCharArray();
     altered[10] = altered[10] == 'A' ? 'B' : 'A';

@@ -106,6 +106,11 @@ public record GithubAppConfig(
     return host.equals("api.github.com") ? "github.com" : host;
   }
 
+  /** Whether {@code host} (a URI's host) names the loopback, where plain http is accepted (tests). */
+  static boolean isLoopback(String host) {
+    return LOOPBACK.contains(host);
+  }
+
   private static URI checkApiUrl(URI url) {
     String scheme = url.getScheme();
     boolean https = "https".equals(scheme);

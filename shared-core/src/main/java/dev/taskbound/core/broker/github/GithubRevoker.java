@@ -1,5 +1,6 @@
 package dev.taskbound.core.broker.github;
 
+import dev.taskbound.core.broker.BrokerException;
 import dev.taskbound.core.broker.RevocationContext;
 import dev.taskbound.core.broker.Secret;
 import dev.taskbound.core.broker.internal.Handles;
@@ -29,7 +30,29 @@ public final class GithubRevoker {
     if (token == null) {
       return;
     }
-    revoke(URI.create(apiUrl == null ? GithubAppConfig.GITHUB_COM.toString() : apiUrl), Secret.of(token), ctx);
+    revoke(checkedApiUrl(apiUrl == null ? GithubAppConfig.GITHUB_COM.toString() : apiUrl), Secret.of(token), ctx);
+  }
+
+  /**
+   * A journal's {@code api_url}, accepted only as an issuer's configuration is ({@link
+   * GithubAppConfig}): https, or http to a loopback host (tests); the token is never sent in clear.
+   */
+  private static URI checkedApiUrl(String apiUrl) {
+    URI url;
+    try {
+      url = new URI(apiUrl);
+    } catch (java.net.URISyntaxException e) {
+      url = null;
+    }
+    boolean https = url != null && "https".equals(url.getScheme()) && url.getHost() != null;
+    boolean loopbackHttp = url != null && "http".equals(url.getScheme()) && url.getHost() != null
+        && GithubAppConfig.isLoopback(url.getHost());
+    if (!https && !loopbackHttp || url.getRawUserInfo() != null || url.getRawQuery() != null || url.getRawFragment() != null) {
+      throw new BrokerException("github", "revoke the installation token", -1, "the handle's api_url is not an"
+          + " https URL without user info, query or fragment (http only for a loopback host): the token was not sent;"
+          + " accepted: the apiUrl the issuer was configured with");
+    }
+    return url;
   }
 
   /**

@@ -280,6 +280,29 @@ class GithubBrokerTest extends StubServerTest {
     server.verify(1, deleteRequestedFor(urlEqualTo("/installation/token")));
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"http://127.0.0.2:9", "ftp://127.0.0.1:9/", "https://user@127.0.0.1:9",
+      "https://127.0.0.1:9/?q=1", "not a url"})
+  void aHandleWhoseApiUrlIsNotHttpsIsRefusedWithoutSendingTheToken(String apiUrl) {
+    // Refused before any request is built (review finding MEDIUM-3). 127.0.0.2 stands for "not the loopback
+    // names plain http is accepted for" while keeping even a regression's request on the loopback.
+    assertThatThrownBy(() -> GithubRevoker.revoke(Map.of("api_url", apiUrl, "token", TOKEN), ctx()))
+        .isInstanceOf(BrokerException.class)
+        .hasMessageContaining("the handle's api_url is not an https URL without user info, query or fragment (http"
+            + " only for a loopback host): the token was not sent")
+        .hasMessageNotContaining(TOKEN);
+    server.verify(0, deleteRequestedFor(urlEqualTo("/installation/token")));
+  }
+
+  @Test
+  void aHandleNamingTheLoopbackStubOverHttpIsRevoked() {
+    server.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(204)));
+
+    GithubRevoker.revoke(Map.of("api_url", server.baseUrl(), "token", TOKEN), ctx());
+
+    server.verify(1, deleteRequestedFor(urlEqualTo("/installation/token")).withHeader("Authorization", equalTo("token " + TOKEN)));
+  }
+
   @Test
   void revokeFailureNamesFingerprintNotToken() {
     server.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(500)));

@@ -54,6 +54,8 @@ class InspectionTest {
   @TempDir Path dir;
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final List<RequestGate.InspectedRequest> recorded = new CopyOnWriteArrayList<>();
+  /** One permit per recorded request: the gateway records a request after its response has gone to the agent. */
+  private final java.util.concurrent.Semaphore recordedCount = new java.util.concurrent.Semaphore(0);
   private final List<String> events = new CopyOnWriteArrayList<>();
   private final SessionCa upstreamCa = SessionCa.generate("upstream-test-ca", Clock.systemUTC());
   private SessionCa sessionCa;
@@ -94,6 +96,7 @@ class InspectionTest {
     @Override
     public void onRequest(InspectedRequest request) {
       recorded.add(request);
+      recordedCount.release();
     }
   };
 
@@ -192,6 +195,7 @@ class InspectionTest {
       assertThat(req.authorization()).isEqualTo("Bearer " + REAL);
       assertThat(req.path()).isEqualTo("/repos/o/r/issues?state=open");
     });
+    awaitRecorded(1);
     assertThat(recorded).singleElement().satisfies(req -> {
       assertThat(req.pathTemplate()).isEqualTo("/repos/o/r/issues?state=").doesNotContain("open");
       assertThat(req.decision()).isEqualTo("allowed");
@@ -273,6 +277,7 @@ class InspectionTest {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(up.received()).singleElement()
         .satisfies(req -> assertThat(new String(req.body(), StandardCharsets.UTF_8)).isEqualTo(body));
+    awaitRecorded(1);
     assertThat(recorded).singleElement().satisfies(req -> {
       assertThat(req.actions()).containsExactly(new RequestGate.RequestAction("model.call", "claude-sonnet-4-5"));
       assertThat(req.pathTemplate()).isEqualTo("/v1/messages");
@@ -363,6 +368,7 @@ class InspectionTest {
       assertThat(req.path()).isEqualTo("/o/r.git/git-receive-pack");
       assertThat(new String(req.body(), StandardCharsets.ISO_8859_1)).contains("refs/heads/taskbound/t1/work").endsWith("PACK-DATA");
     });
+    awaitRecorded(4);
     assertThat(recorded).extracting(RequestGate.InspectedRequest::decision).containsExactly("denied", "allowed", "denied",
         "denied");
     assertThat(recorded.get(0).rule()).isEqualTo("git.push: deny");
@@ -396,6 +402,7 @@ class InspectionTest {
     assertThat(r.statusCode()).isEqualTo(403);
     assertThat(r.body()).contains("needs approval").contains("a person must approve merges");
     assertThat(up.received()).isEmpty();
+    awaitRecorded(1);
     assertThat(recorded).singleElement().satisfies(req -> {
       assertThat(req.decision()).isEqualTo("approval_required");
       assertThat(req.pathTemplate()).isEqualTo("/repos/{owner}/{repo}/pulls/{number}/merge");
@@ -745,6 +752,7 @@ class InspectionTest {
     assertThat(r.body()).contains("its body is larger than 1048576 bytes");
     assertThat(held).isEmpty();
     assertThat(up.received()).isEmpty();
+    awaitRecorded(1);
     assertThat(recorded).singleElement().satisfies(req -> assertThat(req.decision()).isEqualTo("denied"));
   }
 
@@ -872,5 +880,12 @@ class InspectionTest {
 
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> sessionCa.serverContext("new.example"))
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+  }
+
+  /** Waits (at most 10 s) until the gateway has recorded {@code n} requests: it records each after its response. */
+  private void awaitRecorded(int n) throws InterruptedException {
+    if (recordedCount.tryAcquire(n, 10, TimeUnit.SECONDS)) {
+      recordedCount.release(n);
+    }
   }
 }

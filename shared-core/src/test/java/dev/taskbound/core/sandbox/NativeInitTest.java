@@ -125,10 +125,12 @@ class NativeInitTest {
   void anAgentThatStopsItsInitStillEndsTheSandboxWhenItExits() throws Exception {
     String marker = "96" + ThreadLocalRandom.current().nextInt(100_000, 999_999) + ".5";
     // SIGSTOP takes effect when init next runs: the agent waits (bounded) until init shows it stopped
-    String agent = "sleep " + marker + " & kill -STOP $PPID;"
+    Path go = launched();
+    String agent = "sleep " + marker + " & read go < " + go + "; kill -STOP $PPID;"
         + " for i in $(seq 200); do grep -q '^State:.T' /proc/$PPID/status && break; sleep 0.05; done;"
         + " grep '^State' /proc/$PPID/status; kill -0 $! && echo sleeper alive; exit 5";
     SandboxProcess p = sandbox.start(h.launch(List.of("sh", "-c", agent), List.of()));
+    Files.writeString(go, "go\n");
 
     SandboxHarness.Result r = h.run(p); // waits at most 60 s: without the watch, until the sleeper ends (> 11 days)
 
@@ -150,7 +152,8 @@ class NativeInitTest {
   @Test
   void theHostWatchFollowsTheAgentAndNotAChildTheInitHadBeforeIt() throws Exception {
     String decoy = "95" + ThreadLocalRandom.current().nextInt(100_000, 999_999) + ".5";
-    String agent = "kill -STOP $PPID;"
+    Path go = launched();
+    String agent = "read go < " + go + "; kill -STOP $PPID;"
         + " for i in $(seq 200); do grep -q '^State:.T' /proc/$PPID/status && break; sleep 0.05; done;"
         + " grep '^State' /proc/$PPID/status; exit 5";
     NativeInit nativeInit = NativeInit.bundled(System.getProperty("os.arch")).orElseThrow();
@@ -158,6 +161,7 @@ class NativeInitTest {
       Path installed = nativeInit.installIn(control.getParent()).orElseThrow();
       return List.of("/bin/sh", "-c", "sleep \"$0\" & exec \"$1\" \"$2\"", decoy, installed.toString(), control.toString());
     }, Optional.empty(), java.util.Map.of());
+    Files.writeString(go, "go\n");
 
     SandboxHarness.Result r = h.run(p); // waits at most 60 s
 
@@ -179,10 +183,12 @@ class NativeInitTest {
   @Test
   void theHostWatchFindsTheInitThatRepliedAndNotAnEarlierChildOfTheChain() throws Exception {
     String decoy = "94" + ThreadLocalRandom.current().nextInt(100_000, 999_999) + ".5";
-    String agent = "kill -STOP $PPID;"
+    Path go = launched();
+    String agent = "read go < " + go + "; kill -STOP $PPID;"
         + " for i in $(seq 200); do grep -q '^State:.T' /proc/$PPID/status && break; sleep 0.05; done;"
         + " grep '^State' /proc/$PPID/status; exit 5";
     SandboxProcess p = launchAfterAnEarlierChild(decoy, List.of("sh", "-c", agent));
+    Files.writeString(go, "go\n");
 
     SandboxHarness.Result r = h.run(p); // waits at most 60 s
 
@@ -295,5 +301,17 @@ class NativeInitTest {
       TimeUnit.MILLISECONDS.sleep(10); // polling: no event exists for "a process exec'd"
     }
     throw new AssertionError("the agent 'sleep " + marker + "' did not appear within 20 s");
+  }
+
+  /**
+   * A FIFO the agent reads before it stops its init: the test writes to it once the launch has
+   * returned, that is once the init has replied. An init stopped before its reply never replies,
+   * and the launch fails after its 20 s (fail closed, but not what these tests are about).
+   */
+  private static Path launched() throws Exception {
+    Path fifo = dir.resolve("launched-" + ThreadLocalRandom.current().nextInt(1_000_000));
+    Process mkfifo = new ProcessBuilder("mkfifo", "-m", "0666", fifo.toString()).inheritIO().start();
+    assertThat(mkfifo.waitFor(10, TimeUnit.SECONDS) && mkfifo.exitValue() == 0).as("mkfifo " + fifo).isTrue();
+    return fifo;
   }
 }

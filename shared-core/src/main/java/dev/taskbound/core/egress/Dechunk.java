@@ -40,6 +40,35 @@ final class Dechunk {
     }
   }
 
+  /**
+   * Whether a whole chunked body has trailer fields after its last chunk (anything but the final
+   * CRLF); false when the last chunk is not in {@code raw}.
+   */
+  static boolean hasTrailers(byte[] raw) {
+    int i = 0;
+    while (true) {
+      int eol = indexOfCrlf(raw, i);
+      if (eol < 0) {
+        return false;
+      }
+      String line = new String(raw, i, eol - i, java.nio.charset.StandardCharsets.ISO_8859_1);
+      int semi = line.indexOf(';');
+      long n;
+      try {
+        n = Long.parseLong((semi < 0 ? line : line.substring(0, semi)).strip(), 16);
+      } catch (NumberFormatException e) {
+        return false; // ChunkedBody refuses it
+      }
+      if (n == 0) {
+        return raw.length - (eol + 2) != 2 || raw[eol + 2] != '\r' || raw[eol + 3] != '\n';
+      }
+      if (n > raw.length - eol) {
+        return false;
+      }
+      i = eol + 2 + (int) n + 2;
+    }
+  }
+
   private static int indexOfCrlf(byte[] a, int from) {
     for (int k = from; k + 1 < a.length; k++) {
       if (a[k] == '\r' && a[k + 1] == '\n') {

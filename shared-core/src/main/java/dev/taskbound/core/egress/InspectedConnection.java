@@ -207,10 +207,33 @@ final class InspectedConnection implements Runnable {
         return false;
       }
     }
+    // A body a server may read as a form may carry _method: read whole (as a held body is) and checked.
+    if ((isChunked || length > 0) && MethodOverride.mayBeForm(head)) {
+      if (head.values("Expect").stream().anyMatch(v -> v.equalsIgnoreCase("100-continue")) && !continued) {
+        tls.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        continued = true;
+      }
+      if (!readWhole(prefix, isChunked, length, chunked)) {
+        throw new ProxyRequestException(403, "request '" + RequestHead.printable(head.method()) + "' has a form body (or"
+            + " one without Content-Type) larger than " + MAX_HELD_BODY_BYTES + " bytes, the most the gateway reads to"
+            + " look for a " + MethodOverride.PARAMETER + " field; accepted: a smaller form body, or a Content-Type that is"
+            + " not a form", GatewayEvents.MALFORMED, "a form body too large to look for a method override");
+      }
+      byte[] raw = prefix.toByteArray();
+      MethodOverride.checkForm(head, isChunked ? Dechunk.prefix(raw) : raw);
+    }
+    if (held && isChunked && Dechunk.hasTrailers(prefix.toByteArray())) {
+      // trailers are not in the body's digest: a request a person approves carries none
+      throw new ProxyRequestException(403, "request '" + RequestHead.printable(head.method()) + "' needs approval and"
+          + " its chunked body has trailer fields, which the approval does not show; accepted: a held request without"
+          + " trailers", GatewayEvents.MALFORMED, "trailer fields on a request held for approval");
+    }
     RequestGate.RequestLine line = new RequestGate.RequestLine(head.method(), decision.host(), rawPath, match.template(),
         query.isEmpty() ? "" : sha256(query.getBytes(StandardCharsets.ISO_8859_1)),
         held || commands == null && (match.bodyField().isPresent() || match.needsGraphql())
-            ? bodyDigest(prefix, isChunked, length, chunked) : "");
+            ? bodyDigest(prefix, isChunked, length, chunked) : "",
+        dev.taskbound.core.SafeText.line(String.join(", ", head.values("Content-Type"))),
+        dev.taskbound.core.SafeText.line(String.join(", ", head.values("Content-Encoding"))));
     List<RequestGate.Verdict> verdicts = new ArrayList<>();
     for (RequestGate.RequestAction a : named) {
       // nothing more is expected from the agent while it waits: its close withdraws the request
@@ -348,7 +371,7 @@ final class InspectedConnection implements Runnable {
    * larger than the gateway reads (its target is then {@code ""}).
    */
   private static String bodyDigest(ByteArrayOutputStream prefix, boolean isChunked, long length, ChunkedBody chunked) {
-    boolean whole = isChunked ? chunked != null && chunked.complete() : prefix.size() == length;
+    boolean whole = isChunked ? chunked == null || chunked.complete() : prefix.size() == length; // null: whole with the head
     if (!whole) {
       return "unread";
     }

@@ -66,12 +66,20 @@ final class PlainRequest {
       if (h.name().indexOf('_') < 0) {
         continue;
       }
-      String reads = h.name().replace('_', '-').toLowerCase(Locale.ROOT);
+      String reads = readsAs(h.name());
       if (FRAMING.contains(reads) || HOP_BY_HOP.contains(reads)) {
         throw new ProxyRequestException(400, "header name '" + RequestHead.printable(h.name()) + "' reads as '" + reads
             + "' to servers that map '_' to '-'; accepted: the name with '-'", GatewayEvents.SMUGGLING);
       }
     }
+  }
+
+  /**
+   * A header name as servers that map {@code _} to {@code -} and ignore case read it (lower case,
+   * {@code _} read as {@code -}): {@code X_HTTP_Method_Override} reads as {@code x-http-method-override}.
+   */
+  static String readsAs(String name) {
+    return name.replace('_', '-').toLowerCase(Locale.ROOT);
   }
 
   /**

@@ -45,7 +45,8 @@ public interface RequestGate {
   /**
    * The request an action comes from, as a person asked to approve it is shown it and the approval
    * request is told apart by (docs/gate.md, "Approvals"): two different requests are never one
-   * approval. Never a header value, a query value or a body: those only as digests.
+   * approval. Never a header value (but Content-Type and Content-Encoding, which say how the body is read), a
+   * query value or a body: those only as digests.
    *
    * @param method the request method
    * @param host the canonical host
@@ -55,9 +56,21 @@ public interface RequestGate {
    * @param bodySha256 {@code sha256:<hex>} of the (de-chunked) body when the gateway read it whole:
    *     to find the target (a JSON field, a GraphQL operation), and always for a request it holds for
    *     a person ({@link #holds}); {@code ""} when it did not read it
+   * @param contentType the {@code Content-Type} as sent (escaped; several joined with {@code ", "}), {@code ""} for
+   *     none: the same bytes are another request when a server would read them as another type
+   * @param contentEncoding the {@code Content-Encoding} as sent (escaped; several joined with {@code ", "}),
+   *     {@code ""} for none: the same bytes decode to another body under another encoding
    */
-  record RequestLine(String method, String host, String path, String pathTemplate, String querySha256, String bodySha256) {
+  record RequestLine(String method, String host, String path, String pathTemplate, String querySha256, String bodySha256,
+      String contentType, String contentEncoding) {
+    /** A request line without a {@code Content-Type} or {@code Content-Encoding}. */
+    public RequestLine(String method, String host, String path, String pathTemplate, String querySha256, String bodySha256) {
+      this(method, host, path, pathTemplate, querySha256, bodySha256, "", "");
+    }
+
     public RequestLine {
+      Objects.requireNonNull(contentType, "contentType");
+      Objects.requireNonNull(contentEncoding, "contentEncoding");
       Objects.requireNonNull(method, "method");
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(path, "path");
@@ -66,7 +79,10 @@ public interface RequestGate {
       Objects.requireNonNull(bodySha256, "bodySha256");
     }
 
-    /** The fields an approval request carries: {@code method}, {@code host}, {@code path}, {@code path_template}, digests. */
+    /**
+     * The fields an approval request carries: {@code method}, {@code host}, {@code path}, {@code path_template},
+     * digests, {@code content_type}, {@code content_encoding}.
+     */
     public java.util.Map<String, String> fields() {
       java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
       m.put("method", method);
@@ -78,6 +94,12 @@ public interface RequestGate {
       }
       if (!bodySha256.isEmpty()) {
         m.put("body_sha256", bodySha256);
+      }
+      if (!contentType.isEmpty()) {
+        m.put("content_type", contentType);
+      }
+      if (!contentEncoding.isEmpty()) {
+        m.put("content_encoding", contentEncoding);
       }
       return m;
     }

@@ -63,7 +63,9 @@ public final class ApprovalClient {
       return "  request " + SafeText.whole(f.get("method")) + " " + SafeText.whole(f.getOrDefault("host", ""))
           + SafeText.whole(f.getOrDefault("path", "")) + " (template " + SafeText.whole(f.getOrDefault("path_template", ""))
           + (f.containsKey("query_sha256") ? ", query " + SafeText.whole(f.get("query_sha256")) : "")
-          + (f.containsKey("body_sha256") ? ", body " + SafeText.whole(f.get("body_sha256")) : "") + ")";
+          + (f.containsKey("body_sha256") ? ", body " + SafeText.whole(f.get("body_sha256")) : "")
+          + (f.containsKey("content_type") ? ", content type " + SafeText.whole(f.get("content_type")) : "")
+          + (f.containsKey("content_encoding") ? ", content encoding " + SafeText.whole(f.get("content_encoding")) : "") + ")";
     }
 
     private String show(String field) {

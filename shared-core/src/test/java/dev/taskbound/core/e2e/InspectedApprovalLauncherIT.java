@@ -190,9 +190,9 @@ class InspectedApprovalLauncherIT {
     List<String> listed = tb("approvals", "--session", h).stdout().lines().toList();
     String okDigest = sha256(ok);
     String otherDigest = sha256(other);
-    String okId = listed.stream().filter(l -> l.contains("body " + okDigest + ")")).findFirst()
+    String okId = listed.stream().filter(l -> l.contains("body " + okDigest)).findFirst()
         .orElseThrow(() -> new AssertionError("no request with the first body's digest: " + listed)).split(" ")[0];
-    String otherId = listed.stream().filter(l -> l.contains("body " + otherDigest + ")")).findFirst()
+    String otherId = listed.stream().filter(l -> l.contains("body " + otherDigest)).findFirst()
         .orElseThrow(() -> new AssertionError("no request with the second body's digest: " + listed)).split(" ")[0];
     FinishedCommand approve = tb("approve", "--session", h, okId, "--reason", "that comment only");
     List<String> stillListed = List.of();

@@ -698,6 +698,58 @@ class InspectionTest {
   }
 
   @Test
+  void aPostCarryingAnUnderscoredMethodOverrideIsRefusedAndSendsNothing() throws Exception {
+    // given an inspected host
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+
+    // when the agent spells the override with underscores, as Rack, PHP/CGI and WSGI read it alike
+    HttpResponse<String> r = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port()
+        + "/repos/o/r")).header("X_HTTP_Method_Override", "DELETE").POST(HttpRequest.BodyPublishers.ofString("{}"))
+        .build(), HttpResponse.BodyHandlers.ofString());
+
+    // then it is refused with the header named, and nothing reaches the upstream
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(r.body()).containsIgnoringCase("X_HTTP_Method_Override: DELETE").contains("accepted: no method override header");
+    assertThat(up.received()).isEmpty();
+    assertThat(events).anySatisfy(e -> assertThat(e).startsWith("MALFORMED api.github.com").contains("method override"));
+  }
+
+  @Test
+  void aPostWithAMethodQueryParameterForADeleteIsRefusedAndSendsNothing() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+
+    // when the agent asks for a DELETE in the query of a POST
+    HttpResponse<String> r = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port()
+        + "/repos/o/r?_method=DELETE")).POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    // then it is refused naming the parameter, and nothing reaches the upstream
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(r.body()).contains("_method=DELETE in its query");
+    assertThat(up.received()).isEmpty();
+    assertThat(events).anySatisfy(e -> assertThat(e).startsWith("MALFORMED api.github.com").contains("_method parameter"));
+  }
+
+  @Test
+  void aPostWithAMethodFieldInItsFormBodyIsRefusedAndSendsNothing() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+
+    // when the agent posts a form body whose _method asks for a DELETE
+    HttpResponse<String> r = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port()
+        + "/repos/o/r")).header("Content-Type", "application/x-www-form-urlencoded")
+        .POST(HttpRequest.BodyPublishers.ofString("name=x&_method=delete")).build(), HttpResponse.BodyHandlers.ofString());
+
+    // then it is refused naming the field, and nothing reaches the upstream
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(r.body()).contains("_method=delete in its form body");
+    assertThat(up.received()).isEmpty();
+    assertThat(events).anySatisfy(e -> assertThat(e).startsWith("MALFORMED api.github.com").contains("_method parameter"));
+  }
+
+  @Test
   void twoHeldCommentsWithDifferentBodiesToOnePathAreTwoRequestsAndAGrantReleasesOnlyItsBody() throws Exception {
     // given an inspected host whose comments a person must approve (the gateway does not read a
     // comment's body to find a target)
@@ -808,6 +860,47 @@ class InspectionTest {
       assertThat(answer).startsWith("HTTP/1.1 400").contains("unsupported protocol 'HTTP/2.0'");
     }
     assertThat(up.received()).isEmpty();
+  }
+
+  @Test
+  void aHeldCommentWithChunkedTrailersIsRefusedWithoutAsking() throws Exception {
+    // given an inspected host whose comments a person must approve
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+    java.util.concurrent.BlockingQueue<Held> held = holdComments();
+
+    // when the agent sends a comment whose chunked body ends with a trailer field
+    try (SSLSocket tls = tunnel("api.github.com", up.port(), "api.github.com")) {
+      String answer = exchange(tls, "POST /repos/o/r/issues/1/comments HTTP/1.1\r\nHost: api.github.com:" + up.port()
+          + "\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\nX-Extra: 1\r\n\r\n");
+
+      // then it is refused (trailers are not in the digest a person is shown), nobody is asked, nothing is sent
+      assertThat(answer).startsWith("HTTP/1.1 403").contains("trailer fields");
+    }
+    assertThat(held).isEmpty();
+    assertThat(up.received()).isEmpty();
+  }
+
+  @Test
+  void heldCommentsWithTheSameBodyAndAnotherContentEncodingAreShownTheirEncoding() throws Exception {
+    // given an inspected host whose comments a person must approve
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+    java.util.concurrent.BlockingQueue<Held> held = holdComments();
+
+    // when the agent sends a comment whose body is declared gzip
+    var reply = agentClient().sendAsync(HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port()
+        + "/repos/o/r/issues/1/comments")).header("Content-Type", "application/json").header("Content-Encoding", "gzip")
+        .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+    Held h = held.poll(30, TimeUnit.SECONDS);
+    assertThat(h).isNotNull();
+    h.answer().complete(new RequestGate.Verdict(RequestGate.Verdict.Kind.DENY, "test", "no"));
+    reply.get(30, TimeUnit.SECONDS);
+
+    // then the person is shown its type and encoding with the body's digest
+    assertThat(h.line().contentType()).isEqualTo("application/json");
+    assertThat(h.line().contentEncoding()).isEqualTo("gzip");
+    assertThat(h.line().fields()).containsEntry("content_encoding", "gzip").containsEntry("body_sha256", sha256("{}"));
   }
 
   @Test

@@ -88,6 +88,40 @@ class InspectedApprovalRequestTest {
   }
 
   @Test
+  void twoBodiesThatDifferOnlyInContentEncodingWaitAsTwoRequestsAndAGrantReleasesOnlyItsOwn() throws Exception {
+    // given two held comments with the same bytes, one declared gzip
+    ApprovalBroker broker = ApprovalBroker.waiting(Duration.ofMinutes(1), Clock.systemUTC(), (t, d) -> {});
+    SessionInspection gate = inspection(broker);
+    RequestGate.RequestAction write = new RequestGate.RequestAction("github.api.write", "");
+    String body = "sha256:" + "cd".repeat(32);
+    RequestGate.RequestLine plain = new RequestGate.RequestLine("POST", "api.github.com", "/repos/acme/app/labels",
+        "/repos/{owner}/{repo}/labels", "", body, "application/json", "");
+    RequestGate.RequestLine gzip = new RequestGate.RequestLine("POST", "api.github.com", "/repos/acme/app/labels",
+        "/repos/{owner}/{repo}/labels", "", body, "application/json", "gzip");
+
+    // when both wait and the plain one is granted
+    CompletableFuture<RequestGate.Verdict> first = CompletableFuture.supplyAsync(() -> gate.decide(write, plain));
+    awaitPending(broker, 1);
+    CompletableFuture<RequestGate.Verdict> second = CompletableFuture.supplyAsync(() -> gate.decide(write, gzip));
+    List<ApprovalBroker.Pending> pending = awaitPending(broker, 2);
+    broker.answer(pending.get(0).id(), true, "alice", "cli", "plain only");
+    RequestGate.Verdict firstVerdict = first.get(30, TimeUnit.SECONDS);
+    boolean secondStillWaits = !second.isDone() && broker.pending().size() == 1;
+    broker.answer(pending.get(1).id(), false, "alice", "cli", "no");
+    RequestGate.Verdict secondVerdict = second.get(30, TimeUnit.SECONDS);
+
+    // then they were two approvals, each shown its encoding, and the grant released only the plain one
+    assertThat(pending).hasSize(2);
+    assertThat(pending.get(0).request().links()).containsEntry("content_type", "application/json")
+        .doesNotContainKey("content_encoding");
+    assertThat(pending.get(1).request().links()).containsEntry("content_encoding", "gzip");
+    assertThat(ApprovalClient.Waiting.requestLine(pending.get(1).request().links())).contains("content encoding gzip");
+    assertThat(firstVerdict.allowed()).isTrue();
+    assertThat(secondStillWaits).isTrue();
+    assertThat(secondVerdict.allowed()).isFalse();
+  }
+
+  @Test
   void theRequestedAndSettledEventsNameTheMethodHostPathAndBodyDigest() throws Exception {
     List<Map<String, Object>> recorded = new ArrayList<>();
     ApprovalBroker broker = ApprovalBroker.waiting(Duration.ofMinutes(1), Clock.systemUTC(), (t, d) -> {

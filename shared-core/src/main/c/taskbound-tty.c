@@ -12,8 +12,10 @@
  *                  line TEXT  a line of the next prompt (shown with control bytes replaced by '?')
  *                  ask        pause: stop reading the agent's output (it blocks once the pty's
  *                             buffer is full), discard typed-ahead keys, reset TTY (ESC c), show a
- *                             fixed banner and the lines, read y or n from TTY only; reply
- *                             "answer y" or "answer n" on stderr; then resume and send SIGWINCH to
+ *                             fixed banner and the lines; once TTY has been quiet for a while ask
+ *                             for a random code (approve) or n (deny) with Enter, read from TTY only,
+ *                             escape sequences dropped; reply "answer y" or "answer n" on stderr (an
+ *                             "error" without asking when a line was lost); then resume and send SIGWINCH to
  *                             the pty's foreground group so full-screen programs redraw
  *                  cancel     (while asking) the request was settled elsewhere: reply "cancelled"
  *                  end        copy what the agent left in the pty, restore TTY, exit 0

@@ -34,7 +34,8 @@ class TerminalRelayNativeTest {
   }
 
   private static String probe(String mode) throws Exception {
-    Path exe = Path.of(TerminalRelay.class.getResource("taskbound-tty-x86_64").toURI());
+    Path exe = Path.of(TerminalRelay.class.getResource("taskbound-tty-"
+        + (System.getProperty("os.arch").equals("aarch64") ? "aarch64" : "x86_64")).toURI());
     Path script = Path.of(TerminalRelayNativeTest.class.getResource("relay_probe.py").toURI());
     Process p = new ProcessBuilder("python3", script.toString(), exe.toString(), mode).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();

@@ -12,8 +12,10 @@
  *                  line TEXT  a line of the next prompt (shown with control bytes replaced by '?')
  *                  ask        pause: stop reading the agent's output (it blocks once the pty's
  *                             buffer is full), discard typed-ahead keys, reset TTY (ESC c), show a
- *                             fixed banner and the lines, read y or n from TTY only; reply
- *                             "answer y" or "answer n" on stderr; then resume and send SIGWINCH to
+ *                             fixed banner and the lines; once TTY has been quiet for a while ask
+ *                             for a random code (approve) or n (deny) with Enter, read from TTY only,
+ *                             escape sequences dropped; reply "answer y" or "answer n" on stderr (an
+ *                             "error" without asking when a line was lost); then resume and send SIGWINCH to
  *                             the pty's foreground group so full-screen programs redraw
  *                  cancel     (while asking) the request was settled elsewhere: reply "cancelled"
  *                  end        copy what the agent left in the pty, restore TTY, exit 0
@@ -37,13 +39,19 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_LINES 16
 #define MAX_LINE 4096
+#define CODE_LEN 4
+#define QUIET_MS 400
+#define QUIET_MAX_MS 10000
 
 static int tty = -1;
 static int leader = -1;
@@ -52,6 +60,7 @@ static struct termios saved;
 static int sig_pipe[2] = {-1, -1};
 static char prompt_lines[MAX_LINES][MAX_LINE];
 static int prompt_count = 0;
+static int prompt_lost = 0; // a prompt line was too long for the control buffer, or one too many: never ask then
 
 static const char BANNER[] =
     "\r\n==================== taskbound: approval requested ====================\r\n"
@@ -109,14 +118,18 @@ static void fail(const char *what) {
   exit(121);
 }
 
+static void drain_signals(void);
+
+/* Writes all of p; a terminating signal that arrives while the write waits (a reader that stopped) still ends this relay. */
 static int write_all(int fd, const char *p, size_t n) {
   while (n > 0) {
     ssize_t w = write(fd, p, n);
     if (w < 0 && (errno == EINTR || errno == EAGAIN)) {
       if (errno == EAGAIN) {
-        struct pollfd pf = {.fd = fd, .events = POLLOUT};
-        poll(&pf, 1, -1);
+        struct pollfd pf[2] = {{.fd = fd, .events = POLLOUT}, {.fd = sig_pipe[0], .events = POLLIN}};
+        poll(pf, 2, -1);
       }
+      drain_signals();
       continue;
     }
     if (w <= 0) {
@@ -206,19 +219,34 @@ static void drain_output(void) {
 static int control_line(char *line, size_t size) {
   static char buf[MAX_LINE * 2];
   static size_t have = 0;
+  static int skipping = 0; // the rest of a line longer than the buffer: thrown away up to its newline
   for (;;) {
     char *nl = memchr(buf, '\n', have);
+    if (nl != NULL && skipping) {
+      size_t len = (size_t)(nl - buf);
+      memmove(buf, nl + 1, have - len - 1);
+      have -= len + 1;
+      skipping = 0;
+      continue;
+    }
     if (nl != NULL) {
       size_t len = (size_t)(nl - buf);
       size_t copy = len < size - 1 ? len : size - 1;
       memcpy(line, buf, copy);
       line[copy] = '\0';
+      if (copy < len && strncmp(line, "line ", 5) == 0) {
+        // cut, never silently: the person sees that the line goes on (the run cuts its own lines shorter)
+        static const char mark[] = " ...[cut by taskbound-tty]";
+        memcpy(line + copy - (sizeof mark - 1), mark, sizeof mark);
+      }
       memmove(buf, nl + 1, have - len - 1);
       have -= len + 1;
       return 1;
     }
     if (have == sizeof buf) {
-      have = 0; // a line longer than the buffer is dropped
+      have = 0; // a line longer than the buffer: not a command; a prompt that would miss it is not shown
+      skipping = 1;
+      prompt_lost = 1;
     }
     ssize_t n = read(0, buf + have, sizeof buf - have);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
@@ -244,6 +272,29 @@ static void set_raw(void) {
   raw_on = 1;
 }
 
+/* Letters that no one reads as another (no i, l, o) and never n, the answer that denies. */
+static const char CODE_LETTERS[] = "abcdefghjkmpqrstuvwxyz";
+
+/* A fresh code from the kernel's CSPRNG: the agent cannot know it, so no reply it provokes spells it. */
+static void new_code(char code[CODE_LEN + 1]) {
+  unsigned char r[CODE_LEN];
+  size_t got = 0;
+  while (got < sizeof r) {
+    ssize_t n = getrandom(r + got, sizeof r - got, 0);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      fail("no random bytes for the answer code");
+    }
+    got += (size_t)n;
+  }
+  for (int i = 0; i < CODE_LEN; i++) {
+    code[i] = CODE_LETTERS[r[i] % (sizeof CODE_LETTERS - 1)]; // 22 letters: a small bias, no matter for a one-time code
+  }
+  code[CODE_LEN] = '\0';
+}
+
 static void show_prompt(void) {
   const char *reset = "\033c";
   write_all(tty, reset, strlen(reset));
@@ -258,18 +309,139 @@ static void show_prompt(void) {
     write_all(tty, prompt_lines[i], strlen(prompt_lines[i]));
     write_all(tty, "\r\n", 2);
   }
-  const char *q = "\r\nApprove? [y/n] ";
+}
+
+static void show_question(const char *code) {
+  char q[160];
+  snprintf(q, sizeof q, "\r\nTo approve type %s and Enter; to deny type n and Enter: ", code);
   write_all(tty, q, strlen(q));
 }
 
-/* The pause: nothing of the agent's output is read, no key reaches the pty, until y, n or cancel. */
+/*
+ * What the terminal sends that is not typed text: escape sequences (CSI, OSC, DCS, SOS, PM, APC,
+ * SS2/SS3 and the other two-byte ones), as a terminal answers queries (DECRQM, DA, cursor and mouse
+ * reports, title reports). They are parsed and dropped, never taken as answer letters.
+ */
+enum in_state { IN_TEXT, IN_ESC, IN_CSI, IN_STRING, IN_STRING_ESC, IN_SS, IN_MOUSE };
+static enum in_state in_state = IN_TEXT;
+static int in_skip = 0; // bytes left of an X10 mouse report (ESC [ M b x y)
+static int csi_params = 0;
+
+/* Feeds one byte from the terminal; returns it when it is typed text, -1 when it belongs to a sequence. */
+static int typed(unsigned char c) {
+  switch (in_state) {
+    case IN_TEXT:
+      if (c == 0x1b) {
+        in_state = IN_ESC;
+        return -1;
+      }
+      if (c == 0x9b) { // the 8-bit forms (C1) as well
+        in_state = IN_CSI;
+        csi_params = 0;
+        return -1;
+      }
+      if (c == 0x90 || c == 0x9d || c == 0x98 || c == 0x9e || c == 0x9f) {
+        in_state = IN_STRING;
+        return -1;
+      }
+      if (c == 0x8e || c == 0x8f) {
+        in_state = IN_SS;
+        return -1;
+      }
+      return c;
+    case IN_ESC:
+      if (c == '[') {
+        in_state = IN_CSI;
+        csi_params = 0;
+      } else if (c == ']' || c == 'P' || c == 'X' || c == '^' || c == '_') {
+        in_state = IN_STRING;
+      } else if (c == 'N' || c == 'O') {
+        in_state = IN_SS;
+      } else if (c >= 0x20 && c <= 0x2f) {
+        // an intermediate byte (ESC ( B ...): the sequence goes on to its final byte
+      } else {
+        in_state = IN_TEXT; // ESC and its final byte: dropped (ESC alone, then a key: that key too)
+      }
+      return -1;
+    case IN_CSI:
+      if (c >= 0x40 && c <= 0x7e) {
+        if (c == 'M' && csi_params == 0) {
+          in_state = IN_MOUSE; // X10 mouse report: three raw bytes follow
+          in_skip = 3;
+        } else {
+          in_state = IN_TEXT;
+        }
+      } else if (c == 0x1b) {
+        in_state = IN_ESC;
+      } else if (c >= 0x20 && c <= 0x3f) {
+        csi_params++;
+      } else if (c >= 0x80 || c < 0x20) {
+        // not part of a CSI; the sequence is broken: still nothing of it counts
+      }
+      return -1;
+    case IN_MOUSE:
+      if (--in_skip == 0) {
+        in_state = IN_TEXT;
+      }
+      return -1;
+    case IN_STRING:
+      if (c == 0x07 || c == 0x9c) {
+        in_state = IN_TEXT;
+      } else if (c == 0x1b) {
+        in_state = IN_STRING_ESC;
+      }
+      return -1;
+    case IN_STRING_ESC:
+      in_state = c == '\\' ? IN_TEXT : (c == 0x1b ? IN_STRING_ESC : IN_STRING);
+      return -1;
+    case IN_SS:
+      in_state = IN_TEXT;
+      return -1;
+  }
+  return -1;
+}
+
+static long now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/*
+ * The pause: nothing of the agent's output is read, no key reaches the pty, until an answer or
+ * cancel. The answer is deliberate: a random code shown on the screen, or n, each with Enter.
+ * Before the question shows, what the terminal sends is thrown away until it has been quiet for
+ * QUIET_MS (replies to queries the agent made before the pause, keys typed ahead), at most
+ * QUIET_MAX_MS (the code still guards what comes after).
+ */
 static void ask(void) {
   tcflush(tty, TCIFLUSH); // a key typed before the prompt was on the screen does not answer it
   show_prompt();
+  char code[CODE_LEN + 1];
+  new_code(code);
+  char typed_text[16];
+  size_t typed_len = 0;
+  int quiet = 0; // 1 once the question is up
+  long started = now_ms(), last_in = started;
   char line[MAX_LINE];
   for (;;) {
     struct pollfd p[3] = {{.fd = tty, .events = POLLIN}, {.fd = 0, .events = POLLIN}, {.fd = sig_pipe[0], .events = POLLIN}};
-    if (poll(p, 3, -1) < 0) {
+    int timeout = -1;
+    if (!quiet) {
+      long now = now_ms();
+      long left = last_in + QUIET_MS - now;
+      if (started + QUIET_MAX_MS - now < left) {
+        left = started + QUIET_MAX_MS - now;
+      }
+      if (left <= 0) {
+        quiet = 1;
+        in_state = IN_TEXT;
+        show_question(code);
+        continue;
+      }
+      timeout = (int)left;
+    }
+    if (poll(p, 3, timeout) < 0) {
       if (errno == EINTR) {
         continue;
       }
@@ -295,27 +467,64 @@ static void ask(void) {
       }
     }
     if (p[0].revents) {
-      char c;
-      ssize_t n = read(tty, &c, 1);
+      unsigned char buf[256];
+      ssize_t n = read(tty, buf, sizeof buf);
       if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
         restore();
         reply("error taskbound-tty: the terminal closed while asking");
         exit(121);
       }
-      if (n == 1 && (c == 'y' || c == 'Y' || c == 'n' || c == 'N')) {
-        char yn = (c == 'y' || c == 'Y') ? 'y' : 'n';
-        const char *echo = yn == 'y' ? "y (granted)\r\n\r\n" : "n (denied)\r\n\r\n";
-        write_all(tty, echo, strlen(echo));
-        reply("answer %c", yn);
-        prompt_count = 0;
-        pid_t group = tcgetpgrp(leader);
-        if (group > 0) {
-          kill(-group, SIGWINCH); // a full-screen program redraws what the reset cleared
+      if (!quiet) {
+        if (n > 0) {
+          last_in = now_ms(); // not yet: thrown away, and the quiet period starts again
         }
-        return;
+        continue;
       }
-      if (n == 1) {
-        write_all(tty, "\a", 1);
+      for (ssize_t i = 0; i < n; i++) {
+        int c = typed(buf[i]);
+        if (c < 0) {
+          continue;
+        }
+        if (c == '\r' || c == '\n') {
+          typed_text[typed_len] = '\0';
+          int yes = typed_len == CODE_LEN && strcasecmp(typed_text, code) == 0;
+          int no = typed_len == 1 && (typed_text[0] == 'n' || typed_text[0] == 'N');
+          if (yes || no) {
+            const char *echo = yes ? "\r\n(granted)\r\n\r\n" : "\r\n(denied)\r\n\r\n";
+            write_all(tty, echo, strlen(echo));
+            reply("answer %c", yes ? 'y' : 'n');
+            prompt_count = 0;
+            in_state = IN_TEXT;
+            pid_t group = tcgetpgrp(leader);
+            if (group > 0) {
+              kill(-group, SIGWINCH); // a full-screen program redraws what the reset cleared
+            }
+            return;
+          }
+          if (typed_len > 0) {
+            // a wrong word draws a new code: guessing gains nothing
+            new_code(code);
+            const char *m = "\a\r\nNot the code; nothing was decided. A new one:";
+            write_all(tty, m, strlen(m));
+            show_question(code);
+          }
+          typed_len = 0;
+        } else if (c == 0x7f || c == 0x08) {
+          if (typed_len > 0) {
+            typed_len--;
+            write_all(tty, "\b \b", 3);
+          }
+        } else if (c == 0x15) { // ^U
+          while (typed_len > 0) {
+            typed_len--;
+            write_all(tty, "\b \b", 3);
+          }
+        } else if (((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) && typed_len < sizeof typed_text - 1) {
+          typed_text[typed_len++] = (char)c;
+          write_all(tty, (const char *)&buf[i], 1);
+        } else {
+          write_all(tty, "\a", 1);
+        }
       }
     }
   }
@@ -396,10 +605,21 @@ static int relay(const char *path) {
         if (strcmp(line, "go") == 0 && !raw_on) {
           set_raw();
           relaying = 1;
-        } else if (strncmp(line, "line ", 5) == 0 && prompt_count < MAX_LINES) {
-          snprintf(prompt_lines[prompt_count++], MAX_LINE, "%s", line + 5);
+        } else if (strncmp(line, "line ", 5) == 0) {
+          if (prompt_count < MAX_LINES) {
+            snprintf(prompt_lines[prompt_count++], MAX_LINE, "%s", line + 5);
+          } else {
+            prompt_lost = 1;
+          }
         } else if (strcmp(line, "ask") == 0) {
-          ask();
+          if (prompt_lost || prompt_count == 0) {
+            // never ask about a request the person cannot see whole: it waits for another shell
+            reply("error taskbound-tty: a prompt line was lost (too long, or too many): not asking");
+            prompt_lost = 0;
+            prompt_count = 0;
+          } else {
+            ask();
+          }
         } else if (strcmp(line, "end") == 0) {
           r = 0;
           break;

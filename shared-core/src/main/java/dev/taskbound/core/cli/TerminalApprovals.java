@@ -14,10 +14,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 /**
  * Asks the person at {@code run}'s terminal about each waiting request, one at a time, when the
  * agent is on a pseudo-terminal of its own ({@link TerminalRelay}): the relay pauses, the request
- * is shown escaped ({@link SafeText#whole}) under a fixed banner, and the y or n typed on the real
- * terminal answers it through {@link ApprovalBroker#answer} with channel {@value #CHANNEL} and the
- * terminal's owner as who answered. A request settled meanwhile elsewhere (another shell, expiry)
- * withdraws its prompt. {@code taskbound approve} from another shell keeps working.
+ * is shown escaped ({@link SafeText#whole}; a very long line cut with a marker) under a fixed banner,
+ * and the code shown there (approve) or n (deny), typed with Enter on the real terminal, answers it
+ * through {@link ApprovalBroker#answer} with channel {@value #CHANNEL} and the terminal's owner as
+ * who answered. A request settled meanwhile elsewhere (another shell, expiry) withdraws its prompt. {@code taskbound approve} from another shell keeps working.
  */
 final class TerminalApprovals {
   static final String CHANNEL = "terminal";
@@ -88,15 +88,43 @@ final class TerminalApprovals {
     return broker.pending().stream().anyMatch(w -> w.id().equals(p.id()));
   }
 
-  /** What the person is shown: every field escaped, each its own line. */
+  /**
+   * What the person is shown: every field escaped, each its own line, a line longer than
+   * {@value #MAX_LINE} characters cut in its middle with a marker naming how much is left out and
+   * where to read it whole (its start and its end, where the body digest and rule are, stay).
+   */
   static List<String> lines(ApprovalBroker.Pending p, Path handle) {
-    List<String> lines = new java.util.ArrayList<>(List.of(ApprovalHints.request(p)));
+    String session = SafeText.whole(handle.toString());
+    String whole = "taskbound approvals --session " + session;
+    List<String> lines = new java.util.ArrayList<>(List.of(cut(ApprovalHints.request(p), whole)));
     if (!p.request().reason().isEmpty()) {
-      lines.add("reason: " + SafeText.whole(p.request().reason()));
+      lines.add(cut("reason: " + SafeText.whole(p.request().reason()), whole));
     }
-    lines.add("Answer y or n here, or from another shell: taskbound approve|deny --session " + SafeText.whole(handle.toString())
-        + " " + SafeText.whole(p.id()));
+    lines.add(cut("Answer here with the code below, or from another shell: taskbound approve|deny --session " + session
+        + " " + SafeText.whole(p.id()), whole));
     return lines;
+  }
+
+  /** The longest prompt line sent to the relay (in characters: at most 4 bytes each, under its 4096-byte line). */
+  static final int MAX_LINE = 900;
+
+  /** {@code line}, or its start and end around {@code  ...[N characters cut; whole: COMMAND]... }. */
+  static String cut(String line, String whole) {
+    if (line.length() <= MAX_LINE) {
+      return line;
+    }
+    String probe = " ...[" + line.length() + " characters cut; whole: " + whole + "]... ";
+    int room = Math.max(MAX_LINE - probe.length(), 200);
+    int head = room * 2 / 3;
+    int tail = line.length() - (room - head);
+    if (Character.isLowSurrogate(line.charAt(head))) {
+      head--;
+    }
+    if (Character.isLowSurrogate(line.charAt(tail))) {
+      tail++;
+    }
+    return line.substring(0, head) + " ...[" + (tail - head) + " characters cut; whole: " + whole + "]... "
+        + line.substring(tail);
   }
 
   private void say(String line) {

@@ -184,7 +184,8 @@ final class TerminalRelay implements AutoCloseable {
 
   /**
    * Pauses the relay and asks the person on the terminal: {@code lines} (escaped by the caller)
-   * under the relay's fixed banner, answered with y or n from the terminal only.
+   * under the relay's fixed banner, answered from the terminal only: the random code the relay shows
+   * (approve) or n (deny), each with Enter; escape sequences (the terminal's replies to queries) never count.
    *
    * @param stillOpen polled about once a second; when it turns false (answered elsewhere, expired)
    *     the prompt is withdrawn and the relay resumes
@@ -248,7 +249,10 @@ final class TerminalRelay implements AutoCloseable {
     try {
       if (!process.waitFor(5, TimeUnit.SECONDS)) {
         process.destroy(); // SIGTERM: it restores the terminal's modes on its way out
-        process.waitFor(5, TimeUnit.SECONDS);
+        if (!process.waitFor(5, TimeUnit.SECONDS)) {
+          process.destroyForcibly(); // bounded: the run's end never waits on a stuck relay (stty sane then)
+          process.waitFor(5, TimeUnit.SECONDS);
+        }
       }
       if (output != null) {
         output.join(5_000);

@@ -64,13 +64,13 @@ class TerminalApprovalsIT {
   }
 
   @Test
-  void yTypedAtTheRealPromptGrantsExactlyTheListedRequestAndNeverReachesTheAgent() throws Exception {
+  void theCodeTypedAtTheRealPromptGrantsExactlyTheListedRequestAndNeverReachesTheAgent() throws Exception {
     // given a run on a terminal whose agent asks for an approve action
     Screen screen = Screen.start(command("yes"), ws);
 
-    // when the person types y at Taskbound's prompt, then a line for the agent
-    int prompt = screen.await("Approve? [y/n] ", screen.await("taskbound: approval requested", 0));
-    screen.type("y");
+    // when the person types the code the prompt shows and Enter, then a line for the agent
+    int prompt = screen.await(QUESTION, screen.await("taskbound: approval requested", 0));
+    screen.type(code(screen, prompt) + "\r");
     int read = screen.await("AGENT-READS-TTY", prompt);
     resize(field(screen.text(), "OUTER_TTY=(/dev/pts/\\d+)"), "41", "123"); // SIGWINCH to the run's foreground group
     screen.type("hello\r");
@@ -83,7 +83,7 @@ class TerminalApprovalsIT {
     assertThat(text.substring(screen.index("taskbound: approval requested", 0)))
         .contains("approval-1 waits for approval: github.pr.merge 'refs/pull/7' (rule github.pr.merge: approve");
     assertThat(text).contains("\"decision\":\"allow\"").contains("approval-1 granted by root (terminal)");
-    assertThat(text.substring(read)).contains("AGENT-GOT:[hello] INNER_SIZE=41 123"); // not "yhello": the y never reached the pty
+    assertThat(text.substring(read)).contains("AGENT-GOT:[hello] INNER_SIZE=41 123"); // the code never reached the pty
     List<JsonNode> events = events("yes");
     JsonNode granted = only(events, "approval.granted");
     assertThat(granted.path("request").asText()).isEqualTo("approval-1");
@@ -95,11 +95,11 @@ class TerminalApprovalsIT {
   }
 
   @Test
-  void nTypedAtTheRealPromptDeniesTheRequest() throws Exception {
+  void nAndEnterTypedAtTheRealPromptDeniesTheRequest() throws Exception {
     Screen screen = Screen.start(command("no"), ws);
 
-    screen.await("Approve? [y/n] ", screen.await("taskbound: approval requested", 0));
-    screen.type("n");
+    screen.await(QUESTION, screen.await("taskbound: approval requested", 0));
+    screen.type("n\r");
     screen.await("AGENT-READS-TTY", 0);
     screen.type("after\r");
     int exit = screen.waitFor();
@@ -119,7 +119,7 @@ class TerminalApprovalsIT {
     // given a run that shows its prompt
     Screen screen = Screen.start(command("stopped").replace(REPO.resolve("bin/taskbound") + " run",
         "sh -c 'echo RUNPID=$$; exec " + REPO.resolve("bin/taskbound") + " run \"$@\"' run"), ws);
-    screen.await("Approve? [y/n] ", screen.await("taskbound: approval requested", 0));
+    screen.await(QUESTION, screen.await("taskbound: approval requested", 0));
 
     // when the run is stopped (bin/taskbound executes the JVM in its own process)
     long pid = Long.parseLong(field(screen.text(), "RUNPID=(\\d+)"));
@@ -134,6 +134,59 @@ class TerminalApprovalsIT {
     assertThat(expired.path("request").asText()).isEqualTo("approval-1");
     assertThat(events("stopped").stream().filter(e -> e.path("type").asText().equals("approval.granted"))).isEmpty();
     assertThat(field(text, "MODES_AFTER=(\\S+)")).isEqualTo(field(text, "MODES_BEFORE=(\\S+)"));
+  }
+
+  @Test
+  void theTerminalsRepliesToTheAgentsQueriesNeverAnswerThePrompt() throws Exception {
+    // given an agent that keeps terminal queries in flight (DECRQM for bracketed paste) when it asks
+    // for approval, on a terminal that answers each 150 ms later as xterm does (a terminal over ssh),
+    // with ESC [ ? 2004 ; 2 $ y, then y and Enter in its reply stream
+    Files.writeString(ws.resolve("agent.sh"), String.join("\n",
+        "( i=0; while [ $i -lt 2000 ]; do printf '\\033[?2004$p\\n'; i=$((i+1)); sleep 0.005; done ) &",
+        "loop=$!",
+        "sleep 1",
+        "curl -sS --max-time 200 -H \"Authorization: Bearer $TASKBOUND_AGENT_TOKEN\" -H 'Content-Type: application/json'"
+            + " -d '{\"action\":\"github.pr.merge\",\"target\":\"refs/pull/7\"}' \"$TASKBOUND_AGENT_API/v1/gate/check\"",
+        "echo",
+        "kill $loop 2>/dev/null",
+        "echo AGENT-DONE",
+        ""));
+    Screen screen = Screen.start(command("replies"), ws);
+    screen.answerQueries("\u001b[?2004$p", "\u001b[?2004;2$yy\r", 150);
+
+    // when the question shows, the terminal also reports the very code inside an OSC (a title report,
+    // as CSI 21 t gives) and Enter, a DECRPM and Enter, and SS3 then the code and Enter (the SS3 takes
+    // the code's first letter: a wrong word); only then does the person deny with n and Enter
+    int prompt = screen.await(QUESTION, screen.await("taskbound: approval requested", 0));
+    String code = code(screen, prompt);
+    screen.type("\u001b]l" + code + "\u001b\\\r\u001b[?2004;2$y\r\u001bO" + code + "\r");
+    screen.type("n\r");
+    int done = screen.await("AGENT-DONE", prompt);
+    int exit = screen.waitFor();
+
+    // then nothing but the person's n answered: no grant, one denial on the terminal channel
+    String text = screen.text();
+    assertThat(exit).as(text).isZero();
+    assertThat(text.substring(prompt, done)).contains("\"decision\":\"deny\"").contains("approval-1 denied by root (terminal)")
+        .doesNotContain("(granted)");
+    List<JsonNode> events = events("replies");
+    assertThat(events.stream().filter(e -> e.path("type").asText().equals("approval.granted"))).isEmpty();
+    assertThat(only(events, "approval.denied").path("channel").asText()).isEqualTo("terminal");
+    assertThat(screen.replies()).as("replies the terminal sent").isPositive();
+  }
+
+  private static final String QUESTION = " and Enter; to deny type n and Enter: ";
+
+  /** The code the prompt that ends at {@code prompt} shows. */
+  private static String code(Screen screen, int prompt) {
+    String text = screen.text().substring(0, prompt);
+    Matcher m = Pattern.compile("To approve type ([a-z]{4}) and Enter").matcher(text);
+    String code = null;
+    while (m.find()) {
+      code = m.group(1);
+    }
+    assertThat(code).as("the code in " + text).isNotNull();
+    return code;
   }
 
   /**
@@ -226,6 +279,7 @@ class TerminalApprovalsIT {
         for (int n; (n = in.read(buf)) > 0; ) {
           synchronized (shown) {
             shown.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+            answerNewQueries();
             shown.notifyAll();
           }
         }
@@ -256,6 +310,47 @@ class TerminalApprovalsIT {
       }
     }
 
+    private final java.util.concurrent.ScheduledExecutorService terminal = java.util.concurrent.Executors
+        .newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "fake-terminal");
+          t.setDaemon(true);
+          return t;
+        });
+    private volatile String query;
+    private volatile String answer;
+    private volatile long delayMillis;
+    private int seen;
+    private final java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** From now on, answers every {@code query} shown with {@code reply} on the terminal's input, {@code delayMillis} later. */
+    void answerQueries(String query, String reply, long delayMillis) {
+      this.delayMillis = delayMillis;
+      this.answer = reply;
+      this.query = query;
+    }
+
+    int replies() {
+      return sent.get();
+    }
+
+    private void answerNewQueries() { // under shown's lock
+      String q = query;
+      if (q == null) {
+        return;
+      }
+      for (int i; (i = shown.indexOf(q, seen)) >= 0; ) {
+        seen = i + q.length();
+        terminal.schedule(() -> {
+          try {
+            type(answer);
+            sent.incrementAndGet();
+          } catch (IOException e) {
+            // script ended
+          }
+        }, delayMillis, TimeUnit.MILLISECONDS);
+      }
+    }
+
     int index(String text, int from) {
       synchronized (shown) {
         return shown.indexOf(text, from);
@@ -264,8 +359,10 @@ class TerminalApprovalsIT {
 
     void type(String keys) throws IOException {
       OutputStream in = process.getOutputStream();
-      in.write(keys.getBytes(StandardCharsets.UTF_8));
-      in.flush();
+      synchronized (in) {
+        in.write(keys.getBytes(StandardCharsets.UTF_8));
+        in.flush();
+      }
     }
 
     int waitFor() throws Exception {

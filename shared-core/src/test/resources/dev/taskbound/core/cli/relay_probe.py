@@ -1,0 +1,80 @@
+"""Drives the native taskbound-tty relay on a pty of its own (TerminalRelayNativeTest).
+
+relay_probe.py EXE stuck-writer: nobody reads the relay's output, the agent fills its pty, run says
+  "end" (the relay blocks writing what is left), then SIGTERM: prints "ended SIGNAL" or "still running".
+relay_probe.py EXE replies: while a prompt shows, the terminal sends query replies with y and Enter,
+  and the code inside escape sequences; prints "answered-early" if any reply answered, then types the
+  code shown and Enter and prints the relay's reply.
+Every wait is bounded.
+"""
+import os, pty, re, select, signal, subprocess, sys, time
+
+exe, mode = sys.argv[1], sys.argv[2]
+leader, follower = pty.openpty()
+p = subprocess.Popen([exe, "relay", os.ttyname(follower)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                     stderr=subprocess.PIPE)
+agent_pty = p.stderr.readline().decode().split()[1]
+p.stdin.write(b"go\n")
+p.stdin.flush()
+
+if mode == "stuck-writer":
+    agent = os.open(agent_pty, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    written = 0
+    for _ in range(2000):  # more than the pty and the relay's stdout pipe hold (bounded: at most ~20 s)
+        try:
+            written += os.write(agent, b"x" * 4096)
+        except BlockingIOError:
+            if written > 1 << 20:
+                break
+            time.sleep(0.01)
+    p.stdin.write(b"end\n")
+    p.stdin.flush()
+    # the relay now waits to write to its stdout, which nobody reads
+    deadline = time.time() + 5
+    while time.time() < deadline and p.poll() is None:
+        time.sleep(0.05)
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(timeout=30)
+        print("ended", -p.returncode)
+    except subprocess.TimeoutExpired:
+        print("still running")
+        p.kill()
+        p.wait()
+    sys.exit(0)
+
+screen = b""
+
+
+def pump(seconds):
+    global screen
+    end = time.time() + seconds
+    while time.time() < end:
+        r, _, _ = select.select([leader], [], [], 0.05)
+        if r:
+            screen += os.read(leader, 65536)
+
+
+p.stdin.write(b"line approval-1 waits for approval: github.pr.merge 'refs/pull/7'\nask\n")
+p.stdin.flush()
+for _ in range(20):  # replies to queries made before the pause, arriving after it
+    os.write(leader, b"\x1b[?2004;2$yy\r")
+    pump(0.05)
+r, _, _ = select.select([p.stderr], [], [], 0.5)
+if r:
+    print("answered-early", p.stderr.readline().decode().strip())
+    sys.exit(0)
+deadline = time.time() + 30
+while b"To approve type" not in screen and time.time() < deadline:
+    pump(0.1)
+code = re.findall(rb"To approve type ([a-z]{4}) and Enter", screen)[-1]
+os.write(leader, b"\x1b]l" + code + b"\x1b\\\r\x1b[M" + code[:3] + b"\r")
+pump(0.5)
+r, _, _ = select.select([p.stderr], [], [], 0)
+if r:
+    print("answered-early", p.stderr.readline().decode().strip())
+os.write(leader, code.upper() + b"\r")
+print(p.stderr.readline().decode().strip())
+p.stdin.write(b"end\n")
+p.stdin.flush()
+p.wait(timeout=30)

@@ -132,9 +132,9 @@ final class RunCommand implements Callable<Integer> {
         handOffMasks(session);
         if (terminal.isPresent()) {
           TerminalApprovals.attach(session.approvals(), terminal.get(), session.stateDirectory(), err);
-          // masked when secrets were issued (StreamMask), else passed through as written
+          // masked as MaskingPump masks a pipe when the session must mask (StreamMask), else passed through as written
           terminal.get().startOutput(new java.io.FileOutputStream(java.io.FileDescriptor.out), session.masksAgentOutput()
-              ? session::masker : () -> new dev.taskbound.core.broker.SecretMasker(List.of()));
+              ? session::masker : null);
         } else if (!approvalsBeforeRun && !noApprovalPrompt) {
           ApprovalHints.attach(session.approvals(), session.stateDirectory(), err);
         }

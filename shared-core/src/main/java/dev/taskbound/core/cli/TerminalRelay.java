@@ -146,8 +146,9 @@ final class TerminalRelay implements AutoCloseable {
   }
 
   /**
-   * Starts copying the agent's output to {@code sink}, masked by {@code masker} once it holds values
-   * ({@link StreamMask}: at once, holding back only an end that could still become a secret); then
+   * Starts copying the agent's output to {@code sink}, masked by {@code masker}'s values and any GitHub
+   * token ({@link StreamMask}: at once, holding back only an end that could still become a secret), or
+   * as written when {@code masker} is null (the session has nothing to mask); then
    * raw mode on the terminal, whose keys go to the agent from now on.
    */
   void startOutput(OutputStream sink, java.util.function.Supplier<SecretMasker> masker) {
@@ -163,19 +164,19 @@ final class TerminalRelay implements AutoCloseable {
     try {
       for (int n; (n = in.read(buf)) > 0; ) {
         synchronized (screen) { // ask() holds it while the prompt is up: nothing of the agent's shows then
-          SecretMasker masker = maskers.get(); // credentials issued later (on request) count from then on
-          if (masker.values().isEmpty()) {
-            sink.write(mask.rest(masker).getBytes(StandardCharsets.UTF_8));
+          if (maskers == null) {
             sink.write(buf, 0, n);
-          } else {
-            sink.write(mask.next(buf, n, masker).getBytes(StandardCharsets.UTF_8));
+          } else { // credentials issued later (on request) count from then on; GitHub tokens by their form always
+            sink.write(mask.next(buf, n, maskers.get()).getBytes(StandardCharsets.UTF_8));
           }
           sink.flush();
         }
       }
-      synchronized (screen) {
-        sink.write(mask.rest(maskers.get()).getBytes(StandardCharsets.UTF_8));
-        sink.flush();
+      if (maskers != null) {
+        synchronized (screen) {
+          sink.write(mask.rest(maskers.get()).getBytes(StandardCharsets.UTF_8));
+          sink.flush();
+        }
       }
     } catch (IOException e) {
       // the terminal or the relay is gone: nothing more to show

@@ -43,10 +43,16 @@ final class MethodOverride {
   }
 
   /**
-   * Whether a server may read the request's body as a form ({@code application/x-www-form-urlencoded},
-   * {@code multipart/form-data}, or no {@code Content-Type} at all, which Rack reads as a form on a POST).
+   * Whether a server may read the request's body as a form that overrides its method: a {@code POST}
+   * ({@code application/x-www-form-urlencoded}, {@code multipart/form-data}, or no {@code Content-Type}
+   * at all, which Rack reads as a form on a POST). Rack, Symfony/Laravel, Spring's
+   * HiddenHttpMethodFilter and Express's method-override read {@code _method} only on a POST, so a
+   * {@code PUT} upload without a type ({@code curl -T}) is not read whole for it.
    */
   static boolean mayBeForm(RequestHead head) {
+    if (!"POST".equals(head.method())) {
+      return false;
+    }
     List<String> types = head.values("Content-Type");
     if (types.isEmpty()) {
       return true;

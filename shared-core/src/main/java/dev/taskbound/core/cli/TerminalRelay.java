@@ -183,6 +183,9 @@ final class TerminalRelay implements AutoCloseable {
     }
   }
 
+  /** A prompt is up (between ask's request and its answer): {@link #close} withdraws it first. */
+  private volatile boolean asking;
+
   /**
    * Pauses the relay and asks the person on the terminal: {@code lines} (escaped by the caller)
    * under the relay's fixed banner, answered from the terminal only: the random code the relay shows
@@ -201,21 +204,26 @@ final class TerminalRelay implements AutoCloseable {
       if (!send(b.toString())) {
         return Optional.empty();
       }
-      boolean cancelled = false;
-      while (true) {
-        String r = replies.poll(1, TimeUnit.SECONDS);
-        if (r == null) {
-          if (!cancelled && !stillOpen.getAsBoolean()) {
-            cancelled = send("cancel");
+      asking = true;
+      try {
+        boolean cancelled = false;
+        while (true) {
+          String r = replies.poll(1, TimeUnit.SECONDS);
+          if (r == null) {
+            if (!cancelled && !stillOpen.getAsBoolean()) {
+              cancelled = send("cancel");
+            }
+            continue;
           }
-          continue;
+          if (r.equals("answer y") || r.equals("answer n")) {
+            return Optional.of(r.equals("answer y"));
+          }
+          if (r.equals("cancelled") || r.equals("eof") || r.startsWith("error ")) {
+            return Optional.empty();
+          }
         }
-        if (r.equals("answer y") || r.equals("answer n")) {
-          return Optional.of(r.equals("answer y"));
-        }
-        if (r.equals("cancelled") || r.equals("eof") || r.startsWith("error ")) {
-          return Optional.empty();
-        }
+      } finally {
+        asking = false;
       }
     }
   }
@@ -240,6 +248,9 @@ final class TerminalRelay implements AutoCloseable {
   public void close() { // not synchronized: a prompt that waits (ask) ends with the relay
     if (closed.getAndSet(true)) {
       return;
+    }
+    if (asking) { // the run ends under a prompt (its request settled less than ask's poll ago): withdrawn on screen first
+      send("cancel");
     }
     send("end");
     try {

@@ -34,8 +34,9 @@ import java.util.function.Consumer;
  * token, the leases, the GitHub token and the Vault login from the journal alone. The journal holds
  * Vault accessors and lease ids, and the GitHub token, which GitHub revokes only with itself: given a
  * {@link JournalKey}, every handle is sealed whole with it (AES-GCM, bound to the journal's random
- * id in {@code journal-id}, the entry and the step): the file holds no usable secret, and no field
- * of it can be changed or moved to another journal unnoticed.
+ * id in {@code journal-id}, the entry and the step): the file holds no usable secret, and a sealed
+ * handle can be neither read, altered nor moved to another entry or journal. Not covered: the
+ * {@code result} lines (an entry can be marked done) and an older handle line of the same entry.
  */
 public final class CredentialIssue {
   /** How the journal directory's name starts. */

@@ -18,8 +18,9 @@ import javax.crypto.spec.SecretKeySpec;
  * token: GitHub revokes it only with itself) so that the journal on disk holds them encrypted: a
  * 256-bit AES-GCM key the issuer holds and the journal does not (a Jenkins controller keeps it as a
  * {@code hudson.util.Secret}; the CLI reads it from {@value #VARIABLE}). Each value is sealed with
- * a fresh 96-bit nonce and bound to the entry's step and field, so a sealed value cannot be opened
- * under another name. Immutable and thread-safe; {@link #toString} never shows the key.
+ * a fresh 96-bit nonce and bound to what its caller names ({@link SealedHandles}: the journal's id,
+ * the entry and the step, for every handle whole, Vault ones too), so a sealed value cannot be
+ * opened under another name. Immutable and thread-safe; {@link #toString} never shows the key.
  */
 public final class JournalKey {
   /** The environment variable that carries the key to {@code credentials issue} and {@code credentials revoke}. */

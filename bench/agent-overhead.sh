@@ -9,7 +9,8 @@
 #            loopback, api.anthropic.com pinned to 127.0.0.1 by the policy)
 # Both: ANTHROPIC_BASE_URL=https://api.anthropic.com:PORT, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1
 # and DISABLE_AUTOUPDATER=1 (so both sides make the same model calls and no side calls), a fresh
-# workspace per run, one warm-up run per side. Loopback and the bench's own namespace only.
+# workspace per run, prepared before its clock starts (the inside's copy of the CAs, its owner), one
+# warm-up run per side. Loopback and the bench's own namespace only.
 #
 #   bench/agent-overhead.sh [RUNS]      (default 10; at least 5). Root; Claude Code installed by
 #   scripts/test-prerequisites.sh in /opt/taskbound-test/claude-code.
@@ -111,11 +112,15 @@ outside() { # $1: workspace
 }
 inside() { in_envelope "$1" "$repo/bin/taskbound" "${TASKBOUND_JAR:-}" "${TASKBOUND_JAVA:-}"; }
 base() { in_envelope "$1" "$base_launcher" "$base_jar" "${BASE_JAVA:-${TASKBOUND_JAVA:-}}"; }
-in_envelope() { # WORKSPACE LAUNCHER JAR JAVA: the agent runs as the workspace's owner (nobody here), with a
-  # private /tmp and an environment allow-list: the stand-ins' CAs go in the workspace, Claude Code's settings by name
+prepare() { # WORKSPACE SIDE, before the clock starts: the agent runs as the workspace's owner (nobody here),
+  # with a private /tmp and an environment allow-list: the stand-ins' CAs go in the workspace, Claude Code's settings by name
+  [ "$2" = outside ] && return 0
   cp "$work/cas.pem" "$1/.cas.pem"
   chown -R nobody:nogroup "$1"
-  (cd "$1" && HOME="$work/home-in" NODE_EXTRA_CA_CERTS="$1/.cas.pem" ${prio[@]+"${prio[@]}"} env ${3:+TASKBOUND_JAR="$3"} ${4:+TASKBOUND_JAVA="$4"} "$2" run --task BENCH \
+}
+in_envelope() { # WORKSPACE LAUNCHER JAR JAVA (the jar and java exported only when given, as the launcher reads them)
+  (cd "$1" && { [ -z "$3" ] || export TASKBOUND_JAR="$3"; } && { [ -z "$4" ] || export TASKBOUND_JAVA="$4"; } \
+    && HOME="$work/home-in" NODE_EXTRA_CA_CERTS="$1/.cas.pem" ${prio[@]+"${prio[@]}"} "$2" run --task BENCH \
     --policy "$work/policy.yml" --out "$work/out" --timings \
     --pass-env ANTHROPIC_API_KEY,ANTHROPIC_BASE_URL,NODE_EXTRA_CA_CERTS,DISABLE_AUTOUPDATER \
     --pass-env CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC -- claude -p "$prompt" --allowedTools Bash) > "$1.log" 2>&1
@@ -127,6 +132,7 @@ check() { # the conversation completed and the tool ran
 timed() { # SIDE INDEX: one run, its wall time in microseconds appended to SIDE.txt
   local side=$1 i=$2 ws="$work/ws-$1-$2"
   mkdir -p "$ws"
+  prepare "$ws" "$side"
   local t0 t1; t0=$(now); "$side" "$ws" || { echo "agent-overhead: the $side run in $ws failed:" >&2; tail -20 "$ws.log" >&2; exit 1; }; t1=$(now)
   check "$ws"
   echo $(( (t1 - t0) / 1000 )) >> "$work/$side.txt"

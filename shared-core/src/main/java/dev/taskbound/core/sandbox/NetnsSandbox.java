@@ -110,12 +110,26 @@ public final class NetnsSandbox implements Sandbox {
 
   /**
    * Checks, with the system directories as the tools search path, that this host can create the
-   * sandbox.
+   * sandbox for {@code confinement}: the tools and the sysctls; the probe too where its outcome
+   * decides how the agent runs (as root, with a confinement that may go without the user
+   * namespace). Elsewhere the start itself is the probe: a start that fails runs it then, to say
+   * why ({@link #start}).
    *
    * @throws SandboxException naming the cause and the options
    */
-  public static void preflight() {
-    preflight(SandboxTools.defaultSearchPath(null), Path.of("/proc/sys"), isRoot());
+  public static void preflight(Confinement confinement) {
+    String searchPath = SandboxTools.defaultSearchPath(null);
+    boolean root = isRoot();
+    if (probeDecides(root, confinement)) {
+      preflight(searchPath, Path.of("/proc/sys"), root);
+    } else {
+      check(searchPath, Path.of("/proc/sys"));
+    }
+  }
+
+  /** Whether the probe's outcome chooses the launch: only where the reduced confinement may follow a failure. */
+  private static boolean probeDecides(boolean root, Confinement confinement) {
+    return root && confinement.allowsWithout(Protection.USER_NAMESPACE);
   }
 
   /**
@@ -134,14 +148,26 @@ public final class NetnsSandbox implements Sandbox {
     if (passed != null) {
       return passed; // the open's check already ran the probe; the start does not run it again
     }
+    SandboxTools tools = check(searchPath, sysctls);
+    probe(tools, root, true);
+    PASSED_PREFLIGHTS.put(key, tools);
+    return tools;
+  }
+
+  /**
+   * What can be known without starting anything: the tools exist and no sysctl forbids the user
+   * namespace.
+   *
+   * @return the located tools
+   * @throws SandboxException naming the missing tool or the sysctl, and the options
+   */
+  static SandboxTools check(String searchPath, Path sysctls) {
     SandboxTools tools = SandboxTools.locate(searchPath);
     // Root too: bwrap makes the user namespace after setpriv has become the unprivileged agent user.
     refuseIf(sysctls, "kernel/unprivileged_userns_clone", "0",
         "unprivileged user namespaces are disabled on this host (sysctl kernel.unprivileged_userns_clone=0)");
     refuseIf(sysctls, "user/max_user_namespaces", "0",
         "user namespaces are disabled on this host (sysctl user.max_user_namespaces=0)");
-    probe(tools, root, true);
-    PASSED_PREFLIGHTS.put(key, tools);
     return tools;
   }
 
@@ -155,29 +181,49 @@ public final class NetnsSandbox implements Sandbox {
   /**
    * The tools, and whether the agent gets its own user namespace: always, unless the full preflight
    * fails as root and the launch may go without one ({@link Protection#USER_NAMESPACE}); then a
-   * probe without it must pass.
+   * probe without it must pass. Only there does a probe run before the start: elsewhere the start
+   * is the probe (a bwrap chain as long as the probe's, ~40 ms of a 2-core host's CPU at every
+   * run's open), and one that fails runs the probe after, for its message ({@link #explain}).
    */
   private Host host(boolean root, Confinement confinement) {
     SandboxTools tools = checkedTools;
     if (tools != null) {
-      return new Host(tools, Optional.empty());
+      return new Host(tools, Optional.empty(), true);
+    }
+    if (!probeDecides(root, confinement)) {
+      return new Host(check(searchPath, sysctls), Optional.empty(), false);
     }
     try {
       tools = preflight(searchPath, sysctls, root);
       checkedTools = tools;
-      return new Host(tools, Optional.empty());
+      return new Host(tools, Optional.empty(), true);
     } catch (SandboxException full) {
-      if (!root || !confinement.allowsWithout(Protection.USER_NAMESPACE)) {
-        throw full;
-      }
       SandboxTools located = SandboxTools.locate(searchPath);
       probe(located, true, false);
-      return new Host(located, Optional.of(full.getMessage()));
+      return new Host(located, Optional.of(full.getMessage()), true);
     }
   }
 
-  /** @param withoutUserNamespace why the agent runs without its own user namespace, if it does */
-  private record Host(SandboxTools tools, Optional<String> withoutUserNamespace) {}
+  /**
+   * @param withoutUserNamespace why the agent runs without its own user namespace, if it does
+   * @param proven whether a probe or an earlier start showed this host can create the sandbox
+   */
+  private record Host(SandboxTools tools, Optional<String> withoutUserNamespace, boolean proven) {}
+
+  /**
+   * A start that failed before any probe ran: the probe's failure, which names the cause (user
+   * namespaces refused, AppArmor, seccomp) and the options, with the start's as suppressed; the
+   * start's own failure where the probe passes (the host can create sandboxes: something else failed).
+   */
+  private static SandboxException explain(SandboxException failed, SandboxTools tools, boolean root) {
+    try {
+      probe(tools, root, true);
+      return failed;
+    } catch (SandboxException cause) {
+      cause.addSuppressed(failed);
+      return cause;
+    }
+  }
 
   private static void refuseIf(Path sysctls, String name, String badValue, String cause) {
     Path file = sysctls.resolve(name);
@@ -328,9 +374,15 @@ public final class NetnsSandbox implements Sandbox {
                 !launch.io().newSession().isEmpty()));
             return a;
           }, root ? Optional.of(user) : Optional.empty(), described);
+    } catch (SandboxException e) {
+      limits.remove();
+      throw host.proven() ? e : explain(e, tools, root);
     } catch (RuntimeException | Error e) {
       limits.remove();
       throw e;
+    }
+    if (userns) {
+      checkedTools = tools; // a start with the user namespace is as good a proof as the probe
     }
     ProcessHandle.of(started.pid()).ifPresentOrElse(h -> h.onExit().thenRun(limits::remove), limits::remove);
     return started;

@@ -173,9 +173,10 @@ public final class Session implements AutoCloseable {
       throw unexpected(OpenPhase.POLICY, e); // nothing exists yet: nothing to undo
     }
     if (policy.backend() == SandboxBackend.NETNS) {
-      // Only a check (tools, sysctls, a probe): it runs beside the next phases, its outcome counts
-      // where it did before, in open.sandbox-preflight.
-      prefetch.preflight(NetnsSandbox::preflight);
+      // Only a check (tools, sysctls; a probe where it decides the launch): it runs beside the next
+      // phases, its outcome counts where it did before, in open.sandbox-preflight.
+      Confinement launchedWith = confinement.confinement();
+      prefetch.preflight(() -> NetnsSandbox.preflight(launchedWith));
     } else {
       prefetch.noPreflight();
     }

@@ -2,8 +2,11 @@ package dev.taskbound.core.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.testing.AgentOwner;
+import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -101,6 +104,69 @@ class PreflightTest {
         .hasMessage("the netns sandbox cannot be created: the probe '" + bwrap + " --unshare-user --disable-userns --unshare-ipc --unshare-pid"
             + " --unshare-net --unshare-uts --unshare-cgroup --die-with-parent --new-session --cap-drop ALL --ro-bind / / --proc /proc"
             + " --dev /dev -- true' failed (it exited with status 1: bwrap: No permissions to create new namespace). " + OPTIONS);
+  }
+
+  /**
+   * No probe before a start: the start is one (the same bwrap chain). A start that fails before the
+   * agent runs then runs the probe, so the message names the cause and the options as the probe's
+   * does, with the start's own failure attached.
+   */
+  @Test
+  void aStartThatCannotCreateTheSandboxRunsTheProbeForItsMessage() throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("fake"));
+    wrap(bin, SandboxTools.locate(SYSTEM).setpriv());
+    Path bwrap = bin.resolve("bwrap");
+    Path calls = dir.resolve("calls");
+    Files.writeString(bwrap, "#!/bin/sh\necho \"$*\" >> " + calls + "\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n");
+    bwrap.toFile().setExecutable(true);
+    Path workspace = AgentOwner.own(Files.createDirectories(dir.resolve("ws")));
+    NetnsSandbox sandbox = new NetnsSandbox(bin + ":/usr/bin:/bin", List.of(), InitCommand.current()); // sh for the setup
+    SandboxLaunch launch = new SandboxLaunch(List.of("true"), workspace, Map.of(), dir.resolve("gw.sock"), List.of(),
+        Duration.ofSeconds(10), new SandboxIo(Redirect.INHERIT, Redirect.DISCARD, Redirect.DISCARD));
+
+    SandboxException e = catchThrowableOfType(() -> sandbox.start(launch), SandboxException.class);
+
+    assertThat(e.getMessage()).startsWith("the netns sandbox cannot be created: the probe '" + bwrap + " ")
+        .contains("failed (it exited with status 1: bwrap: No permissions to create new namespace)").endsWith(OPTIONS);
+    assertThat(e.exitCode()).isEqualTo(ExitCodes.SANDBOX);
+    assertThat(e.getSuppressed()).singleElement()
+        .satisfies(start -> assertThat(start).hasMessageStartingWith("the netns sandbox's setup exited with status 1"));
+    List<String> ran = Files.readAllLines(calls);
+    assertThat(ran).as("the start's own chain, then the probe; no probe before the start").hasSize(2);
+    assertThat(ran.get(0)).contains("--bind " + workspace + " " + workspace).doesNotContain("--ro-bind / /");
+    assertThat(ran.get(1)).contains("--ro-bind / / --proc /proc --dev /dev --");
+  }
+
+  /** A host that can create the sandbox pays for no probe: bwrap runs twice (outside and the agent's namespace), no more. */
+  @Test
+  void aStartThatSucceedsRunsNoProbe() throws Exception {
+    Path workspace = Files.createDirectories(dir.resolve("ws"));
+    Path bin = Files.createDirectories(workspace.resolve("tools")); // inside the view: the agent's bwrap runs there too
+    wrap(bin, SandboxTools.locate(SYSTEM).setpriv());
+    Path calls = workspace.resolve("calls");
+    Path bwrap = bin.resolve("bwrap");
+    Files.writeString(bwrap, "#!/bin/sh\necho \"$*\" >> " + calls + "\nexec " + SandboxTools.locate(SYSTEM).bwrap() + " \"$@\"\n");
+    bwrap.toFile().setExecutable(true);
+    Files.createFile(calls);
+    AgentOwner.own(workspace);
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x")); // the agent's user reaches its bwrap
+    NetnsSandbox sandbox = new NetnsSandbox(bin + ":/usr/bin:/bin", List.of(), InitCommand.current());
+    Files.createFile(dir.resolve("gw.sock"));
+    SandboxLaunch launch = new SandboxLaunch(List.of("/bin/sh", "-c", "touch ran"), workspace, Map.of("PATH", "/usr/bin:/bin"),
+        dir.resolve("gw.sock"), List.of(), Duration.ofSeconds(30), new SandboxIo(Redirect.INHERIT, Redirect.DISCARD, Redirect.DISCARD));
+
+    SandboxProcess agent = sandbox.start(launch);
+    try {
+      assertThat(agent.waitFor(Duration.ofSeconds(30))).isTrue();
+      assertThat(agent.waitFor()).isZero();
+    } finally {
+      agent.destroyTree();
+    }
+
+    assertThat(workspace.resolve("ran")).exists();
+    List<String> ran = Files.readAllLines(calls);
+    assertThat(ran).noneMatch(line -> line.contains("--ro-bind / / --proc /proc"));
+    assertThat(ran).hasSize(AgentOwner.root() ? 2 : 1);
   }
 
   @Test

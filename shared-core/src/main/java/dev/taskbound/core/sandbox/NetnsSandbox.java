@@ -318,8 +318,6 @@ public final class NetnsSandbox implements Sandbox {
     hidden.addAll(masked);
     List<Path> readWrite = launch.confinement().readWrite();
     refuseWritableTaskbound(readWrite, init.hostPaths());
-    FilesystemView view = FilesystemView.build(Path.of("/"), workDir, readWrite, readOnly, hidden, Path.of("/dev/null"),
-        Map.of(), launch.placed());
     Map<String, String> env = new TreeMap<>(launch.environment());
     env.put("HOME", FilesystemView.AGENT_HOME.toString());
     env.put("USER", user.name());
@@ -331,7 +329,7 @@ public final class NetnsSandbox implements Sandbox {
     described.put("namespaces", userns ? NAMESPACES : NAMESPACES.subList(1, NAMESPACES.size()));
     described.put("capabilities", "none (bounding set empty)");
     described.put("no_new_privs", true);
-    described.put("filesystem", view.describe());
+    described.put("filesystem", Map.of()); // the view the launch builds, below: its place in the record kept
     described.put("seccomp", ReducedSeccomp.describe(seccomp, osArch));
     described.put("confinement", launch.confinement().mayGoWithout().isEmpty() ? "full" : "reduced");
     List<String> off = new ArrayList<>();
@@ -365,6 +363,8 @@ public final class NetnsSandbox implements Sandbox {
             Optional<java.util.Set<Path>> held = installed.map(i -> policyPaths(launch.confinement()));
             FilesystemView inside =
                 FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty, limits.views(), launch.placed(), held);
+            // built once, with the launch's own directory: what the agent is shown, as recorded
+            described.put("filesystem", inside.describe());
             described.put("paths_bound_by", installed.isPresent() ? "descriptor" : "name");
             List<String> a = new ArrayList<>();
             installed.ifPresent(i -> a.addAll(NativeInit.holdArgv(i, inside.held())));

@@ -50,12 +50,16 @@ for side in ours base; do # each takes its archive, or the comparison means noth
     || { echo "launcher-stat: the $side launcher did not take its archive" >&2; exit 1; }
 done
 
-timed() { # microseconds of one `--version` by LAUNCHER, appended to its file
-  local t0 t1
+declare -A cpu=([ours]=0 [base]=0)
+children_cpu() { local f; read -r -a f < /proc/$$/stat; echo $((f[15] + f[16])); } # cutime + cstime, ticks
+timed() { # microseconds of one `--version` by LAUNCHER, appended to its file; its CPU ticks summed
+  local t0 t1 c0
+  c0=$(children_cpu)
   t0=${EPOCHREALTIME/./}
   "$work/$1/taskbound" --version > /dev/null
   t1=${EPOCHREALTIME/./}
   echo $((t1 - t0)) >> "$work/$1.txt"
+  cpu[$1]=$((cpu[$1] + $(children_cpu) - c0))
 }
 for _ in $(seq 1 "$runs"); do
   timed base
@@ -65,6 +69,7 @@ median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR
 b=$(median "$work/base.txt")
 o=$(median "$work/ours.txt")
 echo "runs: $runs each (interleaved), $old other archives in the cache; load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
-awk -v b="$b" -v o="$o" -v r="$base_ref" 'BEGIN {
-  printf "launcher of %-10s to the exec of java: median %6.2f ms\n", r, b / 1000
-  printf "this launcher        to the exec of java: median %6.2f ms  (%+.2f ms, ratio %.2f)\n", o / 1000, (o - b) / 1000, o / b }'
+awk -v b="$b" -v o="$o" -v r="$base_ref" -v bc="${cpu[base]}" -v oc="${cpu[ours]}" -v n="$runs" -v hz="$(getconf CLK_TCK)" 'BEGIN {
+  bc = bc * 1000 / hz / n; oc = oc * 1000 / hz / n
+  printf "launcher of %-10s to the exec of java: median %6.2f ms, CPU %5.2f ms a run\n", r, b / 1000, bc
+  printf "this launcher        to the exec of java: median %6.2f ms, CPU %5.2f ms a run  (wall %+.2f ms, ratio %.2f; CPU ratio %.2f)\n", o / 1000, oc, (o - b) / 1000, o / b, oc / bc }'

@@ -117,6 +117,34 @@ class LauncherIT {
   }
 
   /**
+   * A cache holding more archives than the one {@code stat} takes (the builds of many jars: past 64
+   * files a second stat costs less than their lines) still uses this identity's archive, checked as
+   * ever, with a stat of its own.
+   */
+  @Test
+  void aCacheOfManyBuildsArchivesStillUsesItsOwnWithASecondStat() throws Exception {
+    Path cache = cacheRoot.resolve("cache");
+    List<String> command = List.of(REPO.resolve("bin/taskbound").toString(), "--debug", "--version");
+    run(List.of(REPO.resolve("bin/taskbound").toString(), "run", "--task", "IT-12", "--out", work.resolve("out").toString(),
+        "--", "true"), cache);
+    Path dir = cache.resolve("taskbound");
+    Path archive = archiveIn(dir);
+    for (int i = 0; i < 40; i++) {
+      Files.writeString(dir.resolve("taskbound-" + i + ".1.1.1.1-2.2.2.2.2-3.3.3.3.3.jsa"), "other build");
+      Files.writeString(dir.resolve("taskbound-" + i + ".1.1.1.1-2.2.2.2.2-3.3.3.3.3.jsa.b2"), "0\n1.2.3.4.5.6.7\n");
+    }
+    Files.delete(cacheRoot.resolve("stat-calls"));
+    Files.delete(cacheRoot.resolve("b2sum-calls"));
+
+    Result many = run(command, cache);
+
+    assertThat(many.status).as(many.output).isZero();
+    assertThat(javaArguments()).contains("-XX:SharedArchiveFile=" + archive + " ");
+    assertThat(Files.readAllLines(cacheRoot.resolve("stat-calls"))).as("inspect's, then the archive's own").hasSize(2);
+    assertThat(cacheRoot.resolve("b2sum-calls")).as("the recorded file, unchanged: not read again").doesNotExist();
+  }
+
+  /**
    * The one {@code stat} follows links (the java on the PATH often is one): an archive or a record
    * that is a link is still refused, even to a file with the very bytes recorded, so its checksum
    * would match.

@@ -86,6 +86,128 @@ class LauncherIT {
     assertThat(b2sum(archive)).as("replaced, with its checksum").isEqualTo(Files.readAllLines(recorded).get(0));
   }
 
+  /**
+   * Issue 19, seventh stop: a start that uses its archive spawns one {@code stat} (the launcher's
+   * identity, the cache's trust and the archive's own check in one call), picking its archive's
+   * lines by place among every archive in the cache: another build's, and names with a space and a
+   * newline, do not disturb it.
+   */
+  @Test
+  void aStartWithItsArchiveRunsOneStatAmongOtherBuildsArchives() throws Exception {
+    Path cache = cacheRoot.resolve("cache");
+    List<String> command = List.of(REPO.resolve("bin/taskbound").toString(), "--debug", "run", "--task", "IT-9",
+        "--out", work.resolve("out").toString(), "--", "sh", "-c", "exit 6");
+    Result first = run(command, cache);
+    Path dir = cache.resolve("taskbound");
+    Path archive = archiveIn(dir);
+    for (String name : List.of("taskbound-1.2.3.4.5-6.7.8.9.10-11.12.13.14.15.jsa", "taskbound-a b.jsa", "taskbound-a\nb.jsa")) {
+      Files.copy(archive, dir.resolve(name));
+      Files.writeString(dir.resolve(name + ".b2"), "0\n1.2.3.4.5.6.7\n");
+    }
+    Files.delete(cacheRoot.resolve("stat-calls")); // the first run's: it stat'ed the archive it wrote
+    Files.delete(cacheRoot.resolve("b2sum-calls")); // and checksummed it
+
+    Result second = run(command, cache);
+
+    assertThat(first.status).as(first.output).isEqualTo(6);
+    assertThat(second.status).as(second.output).isEqualTo(6);
+    assertThat(javaArguments()).contains("-XX:SharedArchiveFile=" + archive + " ");
+    assertThat(Files.readAllLines(cacheRoot.resolve("stat-calls"))).as("one stat").hasSize(1);
+    assertThat(cacheRoot.resolve("b2sum-calls")).as("the recorded file, unchanged: not read again").doesNotExist();
+  }
+
+  /**
+   * A cache holding more archives than the one {@code stat} takes (the builds of many jars: past 64
+   * files a second stat costs less than their lines) still uses this identity's archive, checked as
+   * ever, with a stat of its own.
+   */
+  @Test
+  void aCacheOfManyBuildsArchivesStillUsesItsOwnWithASecondStat() throws Exception {
+    Path cache = cacheRoot.resolve("cache");
+    List<String> command = List.of(REPO.resolve("bin/taskbound").toString(), "--debug", "--version");
+    run(List.of(REPO.resolve("bin/taskbound").toString(), "run", "--task", "IT-12", "--out", work.resolve("out").toString(),
+        "--", "true"), cache);
+    Path dir = cache.resolve("taskbound");
+    Path archive = archiveIn(dir);
+    for (int i = 0; i < 40; i++) {
+      Files.writeString(dir.resolve("taskbound-" + i + ".1.1.1.1-2.2.2.2.2-3.3.3.3.3.jsa"), "other build");
+      Files.writeString(dir.resolve("taskbound-" + i + ".1.1.1.1-2.2.2.2.2-3.3.3.3.3.jsa.b2"), "0\n1.2.3.4.5.6.7\n");
+    }
+    Files.delete(cacheRoot.resolve("stat-calls"));
+    Files.delete(cacheRoot.resolve("b2sum-calls"));
+
+    Result many = run(command, cache);
+
+    assertThat(many.status).as(many.output).isZero();
+    assertThat(javaArguments()).contains("-XX:SharedArchiveFile=" + archive + " ");
+    assertThat(Files.readAllLines(cacheRoot.resolve("stat-calls"))).as("inspect's, then the archive's own").hasSize(2);
+    assertThat(cacheRoot.resolve("b2sum-calls")).as("the recorded file, unchanged: not read again").doesNotExist();
+  }
+
+  /**
+   * The one {@code stat} follows links (the java on the PATH often is one): an archive or a record
+   * that is a link is still refused, even to a file with the very bytes recorded, so its checksum
+   * would match.
+   */
+  @Test
+  void anArchiveOrRecordThatIsALinkIsNotUsedEvenToTheRecordedBytes() throws Exception {
+    Path cache = cacheRoot.resolve("cache");
+    List<String> command = List.of(REPO.resolve("bin/taskbound").toString(), "--debug", "--version");
+    run(List.of(REPO.resolve("bin/taskbound").toString(), "run", "--task", "IT-10", "--out", work.resolve("out").toString(),
+        "--", "true"), cache);
+    Path archive = archiveIn(cache.resolve("taskbound"));
+    Path record = Path.of(archive + ".b2");
+    Path elsewhere = Files.createDirectories(cacheRoot.resolve("elsewhere"));
+    Files.move(archive, elsewhere.resolve("archive"));
+    Files.createSymbolicLink(archive, elsewhere.resolve("archive"));
+
+    Result linkedArchive = run(command, cache);
+    String linkedArchiveJava = javaArguments();
+    Files.delete(archive);
+    Files.move(elsewhere.resolve("archive"), archive);
+    Files.move(record, elsewhere.resolve("record"));
+    Files.createSymbolicLink(record, elsewhere.resolve("record"));
+    Result linkedRecord = run(command, cache);
+
+    assertThat(linkedArchive.status).as(linkedArchive.output).isZero();
+    assertThat(linkedArchive.output).contains("class-data archive " + archive + " does not match the checksum");
+    assertThat(linkedArchiveJava).doesNotContain("SharedArchiveFile");
+    assertThat(linkedRecord.status).as(linkedRecord.output).isZero();
+    assertThat(linkedRecord.output).contains("class-data archive " + archive + " does not match the checksum");
+    assertThat(javaArguments()).doesNotContain("SharedArchiveFile");
+  }
+
+  /**
+   * A file of the cache removed between the launcher's glob and its {@code stat} (a cache being
+   * cleaned) makes that stat fail: the run still works, without any archive, never with an unchecked
+   * one, and writes none (the identity that names it is unknown).
+   */
+  @Test
+  void aCacheFileRemovedWhileTheLauncherReadsTheCacheCostsTheArchiveNotTheRun() throws Exception {
+    Path cache = cacheRoot.resolve("cache");
+    List<String> command = List.of(REPO.resolve("bin/taskbound").toString(), "--debug", "run", "--task", "IT-11",
+        "--out", work.resolve("out").toString(), "--", "sh", "-c", "exit 7");
+    run(command, cache);
+    Path dir = cache.resolve("taskbound");
+    Path old = Files.writeString(dir.resolve("taskbound-1.2.3.4.5-6.7.8.9.10-11.12.13.14.15.jsa"), "old");
+    Files.writeString(cacheRoot.resolve("remove-before-stat"), old.toString());
+
+    Result removed = run(command, cache);
+
+    assertThat(removed.status).as(removed.output).isEqualTo(7);
+    assertThat(removed.output).contains("stat of java, the jar, this launcher or the class-data cache " + dir
+        + " failed: no class-data archive");
+    assertThat(javaArguments()).doesNotContain("SharedArchiveFile").doesNotContain("ArchiveClassesAtExit");
+    assertThat(old).doesNotExist();
+  }
+
+  /** The one AppCDS archive in the cache directory. */
+  private static Path archiveIn(Path dir) throws IOException {
+    try (Stream<Path> archives = Files.list(dir)) {
+      return archives.filter(p -> p.toString().endsWith(".jsa")).findFirst().orElseThrow();
+    }
+  }
+
   @Test
   void aCacheOthersCanWriteOrOneInsideTheWorkspaceIsNeverUsed() throws Exception {
     Path open = Files.createDirectories(cacheRoot.resolve("open/taskbound"));
@@ -225,6 +347,23 @@ class LauncherIT {
     return recorder;
   }
 
+  /**
+   * A stat first on the launcher's PATH that notes each call, then runs coreutils' own; first it
+   * removes the file named in {@code remove-before-stat}, if there is one (a file that goes between
+   * the launcher's glob and its stat).
+   */
+  private Path statRecorder() throws IOException {
+    Path recorder = cacheRoot.resolve("bin/stat");
+    if (!Files.exists(recorder)) {
+      Files.createDirectories(recorder.getParent());
+      Path remove = cacheRoot.resolve("remove-before-stat");
+      Files.writeString(recorder, "#!/bin/sh\necho called >> " + cacheRoot.resolve("stat-calls") + "\nif [ -f " + remove
+          + " ]; then rm -f \"$(cat " + remove + ")\" " + remove + "; fi\nexec /usr/bin/stat \"$@\"\n");
+      recorder.toFile().setExecutable(true);
+    }
+    return recorder;
+  }
+
   /** A java that records its arguments, then runs the real one: what the launcher really passed. */
   private Path javaRecorder(String realJava) throws IOException {
     Path recorder = cacheRoot.resolve("java");
@@ -340,6 +479,7 @@ class LauncherIT {
     pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
     pb.environment().put("TASKBOUND_JAR", JAR.toString());
     pb.environment().put("TASKBOUND_JAVA", javaRecorder(realJava.toString()).toString());
+    statRecorder();
     pb.environment().put("PATH", checksumRecorder().getParent() + ":" + System.getenv("PATH"));
     Process p = pb.start();
     byte[] out = p.getInputStream().readAllBytes();

@@ -8,7 +8,7 @@
 #   2. the two setups alone in front of the same bwrap chain running `true` (this build's init for
 #      both; as root a pids cgroup made, joined and removed as the session does), 3 x RUNS each.
 #
-#   bench/native-setup.sh [RUNS]      (default 15; at least 10)
+#   bench/native-setup.sh [RUNS]      (default 15; at least 10; RT=1: at real-time priority, root)
 #
 # The base is BASE_JAR (a jar) or BASE_REF (a commit; default b7e8f0a, the one before the fold),
 # exported with git archive and built offline in the scratch directory; the repository itself is
@@ -50,6 +50,9 @@ mkdir -p "$work/ws"
 [ "$(id -u)" -ne 0 ] || chown 65534:65534 "$work/ws"
 
 now() { date +%s%N; }
+# RT=1: from here on (the base built already) this script and all it starts at real-time priority
+# (chrt -r 5; root), so that a machine busy with other work delays them little, as session-overhead.sh
+[ "${RT:-0}" != 1 ] || chrt -r -p 5 $$ >/dev/null
 median() { sort -n "$1" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 # run NAME JAR: one envelope around `true`; appends the whole run (µs) and run.sandbox-start (ms)
 run() {
@@ -77,6 +80,7 @@ arch=$(uname -m)
 unzip -p "$jar" "dev/taskbound/core/sandbox/seccomp-$arch.bpf" > "$work/seccomp.bpf"
 unzip -p "$jar" "dev/taskbound/core/sandbox/taskbound-init-$arch" > "$work/init"
 chmod 555 "$work/init"
+bwrap=$(command -v bwrap) # the init executes an absolute path, as NetnsSandbox gives it
 ns=(bwrap --unshare-ipc --unshare-pid --unshare-net --unshare-uts --unshare-cgroup --die-with-parent
     --ro-bind / / --proc /proc --dev /dev --)
 if [ "$(id -u)" -eq 0 ]; then
@@ -99,12 +103,17 @@ shell_setup() {
 }
 init_setup() {
   if [ -n "$dir" ]; then set -- --join "$dir/cgroup.procs"; else set --; fi
-  "$work/init" --hold 0 "$@" --fd3 "$work/seccomp.bpf" -- "$(command -v bwrap)" "${ns[@]:1}" "${inner[@]}"
+  "$work/init" --hold 0 "$@" --fd3 "$work/seccomp.bpf" -- "$bwrap" "${ns[@]:1}" "${inner[@]}"
 }
 : > "$work/chain-shell.txt"; : > "$work/chain-init.txt"
+# chain NAME: one timed setup and chain (µs to chain-NAME.txt), in its own fresh cgroup
+chain() {
+  local t0 t1
+  cgroup; t0=$(now); "$1_setup"; t1=$(now); uncgroup
+  echo $(( (t1 - t0) / 1000 )) >> "$work/chain-$1.txt"
+}
 for i in $(seq 1 $((runs * 3))); do
-  cgroup; t0=$(now); shell_setup; t1=$(now); uncgroup; echo $(( (t1 - t0) / 1000 )) >> "$work/chain-shell.txt"
-  cgroup; t0=$(now); init_setup; t1=$(now); uncgroup; echo $(( (t1 - t0) / 1000 )) >> "$work/chain-init.txt"
+  if [ $((i % 2)) -eq 1 ]; then chain shell; chain init; else chain init; chain shell; fi
 done
 echo "the netns chain alone running true (median of $((runs * 3)), interleaved, ms; cgroup: ${cg:-none}):"
 awk -v s="$(median "$work/chain-shell.txt")" -v n="$(median "$work/chain-init.txt")" 'BEGIN {

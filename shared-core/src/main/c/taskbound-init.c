@@ -431,7 +431,7 @@ static void open_on_3(const char *path) {
     if (fcntl(fd, F_SETFD, 0) != 0) fail("passing the seccomp profile on"); /* dup2 onto itself would keep O_CLOEXEC */
   } else {
     if (dup2(fd, 3) < 0) fail("passing the seccomp profile on"); /* the copy is not close-on-exec */
-    close(fd);
+    if (close(fd) != 0) fail("passing the seccomp profile on");
   }
 }
 
@@ -447,9 +447,9 @@ static void open_on_3(const char *path) {
 static int hold(int argc, char **argv) {
   char *end;
   long n = argc > 2 ? strtol(argv[2], &end, 10) : -1;
-  int rest = 3 + (int) n; /* after the paths: the options, then "--" */
-  const char *fd3 = NULL;
   int ok = argc >= 5 && *argv[2] != '\0' && *end == '\0' && n >= 0 && n <= HOLD_MAX && argc >= 5 + n;
+  int rest = ok ? 3 + (int) n : 0; /* after the paths: the options, then "--" */
+  const char *fd3 = NULL;
   while (ok && rest < argc && strcmp(argv[rest], "--") != 0) {
     if (rest + 1 >= argc) {
       ok = 0;

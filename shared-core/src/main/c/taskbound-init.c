@@ -18,8 +18,10 @@
  *   4. passes SIGTERM/SIGINT/SIGHUP on to the agent as SIGTERM and exits with the agent's status
  *      (128+N for signal N; 127 not found, 126 not executable), after every descendant has exited
  *      when asked to wait for all (it is their subreaper).
- * With --hold N PATH... -- COMMAND... it is instead the first step of the setup, on the host: it opens
- * each path without following a link and leaves it on descriptor 20 + i for bwrap's --bind-fd (see hold).
+ * With --hold N PATH... [--join FILE]... [--fd3 FILE] -- COMMAND... it is instead the first step of the
+ * setup, on the host: it opens each path without following a link and leaves it on descriptor 20 + i for
+ * bwrap's --bind-fd, writes its pid into each cgroup.procs FILE and opens the seccomp profile on
+ * descriptor 3 for bwrap's --seccomp 3, then executes COMMAND (see hold).
  * With --hand-off it is instead the container backend's first process in the agent container
  * (container_mode below): bind, hand over, exec the agent.
  * With --watch AGENT INIT INIT_START it is the launcher's host-side watch on the agent (see watch): it
@@ -396,17 +398,72 @@ static int open_without_links(const char *path) {
   return fd;
 }
 
+static void cgroup_failed(const char *procs) {
+  fprintf(stderr, "taskbound: the sandbox did not start: cannot join the agent's cgroup through '%s': %s\n", procs, strerror(errno));
+  exit(EXIT_SANDBOX);
+}
+
+/* Moves this process into the cgroup whose cgroup.procs file is PROCS (AgentLimits): all it starts after is in it. */
+static void join_cgroup(const char *procs) {
+  char pid[32];
+  int len = snprintf(pid, sizeof pid, "%ld\n", (long) getpid());
+  int fd = open(procs, O_WRONLY | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) cgroup_failed(procs);
+  ssize_t w;
+  while ((w = write(fd, pid, (size_t) len)) < 0 && errno == EINTR) {
+  }
+  if (w < 0) cgroup_failed(procs);
+  if (w != len) {
+    errno = EIO; /* a cgroup.procs write is whole or refused */
+    cgroup_failed(procs);
+  }
+  if (close(fd) != 0) cgroup_failed(procs);
+}
+
+/* Opens PATH read-only on descriptor 3, left open across exec: bwrap's --seccomp 3 reads the profile there. */
+static void open_on_3(const char *path) {
+  int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) {
+    fprintf(stderr, "taskbound: the sandbox did not start: cannot open the seccomp profile '%s': %s\n", path, strerror(errno));
+    exit(EXIT_SANDBOX);
+  }
+  if (fd == 3) {
+    if (fcntl(fd, F_SETFD, 0) != 0) fail("passing the seccomp profile on"); /* dup2 onto itself would keep O_CLOEXEC */
+  } else {
+    if (dup2(fd, 3) < 0) fail("passing the seccomp profile on"); /* the copy is not close-on-exec */
+    if (close(fd) != 0) fail("passing the seccomp profile on");
+  }
+}
+
 /*
- * The first step of the netns sandbox's setup, on the host: opens each path the view binds and
- * leaves it on descriptor HOLD_BASE + i (bwrap's --bind-fd / --ro-bind-fd mount the descriptor, so
- * the object mounted is the object checked, and bwrap closes each once mounted), then executes the
- * rest of the setup.
+ * The first step of the netns sandbox's setup, on the host, as the user Taskbound runs as: opens each
+ * path the view binds and leaves it on descriptor HOLD_BASE + i (bwrap's --bind-fd / --ro-bind-fd
+ * mount the descriptor, so the object mounted is the object checked, and bwrap closes each once
+ * mounted); writes its pid into each --join FILE, in order (the agent's cgroups: everything the
+ * setup starts after is in them), exit 121 if one refuses; opens the --fd3 FILE (the seccomp profile)
+ * on descriptor 3; then executes the rest of the setup (an absolute path, no search, no shell). Only
+ * 0-2, the held descriptors and 3 reach it: every other descriptor this opens is close-on-exec.
  */
 static int hold(int argc, char **argv) {
   char *end;
   long n = argc > 2 ? strtol(argv[2], &end, 10) : -1;
-  if (argc < 5 || *end != '\0' || n < 0 || n > HOLD_MAX || argc < 5 + n || strcmp(argv[3 + n], "--") != 0) {
-    fputs("taskbound: usage: taskbound-init --hold N PATH... -- COMMAND...\n", stderr);
+  int ok = argc >= 5 && *argv[2] != '\0' && *end == '\0' && n >= 0 && n <= HOLD_MAX && argc >= 5 + n;
+  int rest = ok ? 3 + (int) n : 0; /* after the paths: the options, then "--" */
+  const char *fd3 = NULL;
+  while (ok && rest < argc && strcmp(argv[rest], "--") != 0) {
+    if (rest + 1 >= argc) {
+      ok = 0;
+    } else if (strcmp(argv[rest], "--join") == 0) {
+      rest += 2;
+    } else if (strcmp(argv[rest], "--fd3") == 0 && fd3 == NULL) {
+      fd3 = argv[rest + 1];
+      rest += 2;
+    } else {
+      ok = 0;
+    }
+  }
+  if (!ok || rest + 1 >= argc) {
+    fputs("taskbound: usage: taskbound-init --hold N PATH... [--join FILE]... [--fd3 FILE] -- COMMAND...\n", stderr);
     return EXIT_USAGE;
   }
   for (long i = 0; i < n; i++) {
@@ -414,11 +471,14 @@ static int hold(int argc, char **argv) {
     if (dup2(fd, HOLD_BASE + (int) i) < 0) fail("holding a sandbox path"); /* the copy is not close-on-exec */
     close(fd);
   }
-  execv(argv[4 + n], argv + 4 + n);
+  for (int i = 3 + (int) n; i < rest; i += 2) {
+    if (strcmp(argv[i], "--join") == 0) join_cgroup(argv[i + 1]);
+  }
+  if (fd3 != NULL) open_on_3(fd3);
+  execv(argv[rest + 1], argv + rest + 1);
   fail("starting the sandbox's setup");
   return EXIT_SANDBOX;
 }
-
 
 /*
  * The container backend's mode (ContainerSandbox): the first process of the agent container, under
@@ -613,7 +673,7 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "--hand-off") == 0) return container_mode(argc, argv);
   if (argc >= 2 && strcmp(argv[1], "--watch") == 0) return watch(argc, argv);
   if (argc != 2) {
-    fputs("taskbound: usage: taskbound-init CONTROL_SOCKET | --hold N PATH... -- COMMAND... | --hand-off HANDOFF_SOCKET PORT COMMAND..."
+    fputs("taskbound: usage: taskbound-init CONTROL_SOCKET | --hold N PATH... [--join FILE]... [--fd3 FILE] -- COMMAND... | --hand-off HANDOFF_SOCKET PORT COMMAND..."
           " | --watch AGENT_PID_IN_ITS_NAMESPACE INIT_HOST_PID INIT_START_TIME\n", stderr);
     return EXIT_USAGE;
   }

@@ -94,18 +94,19 @@ final class NativeInit {
   }
 
   /**
-   * The command line that, on the host, opens each of {@code paths} without following a link, leaves
-   * it on descriptor {@link FilesystemView#HELD_FD_BASE} {@code + i} and executes what follows it
-   * (appended by the caller); it exits 121, naming the path, if one now leads through a link or is
-   * gone. Empty when there is nothing to hold.
+   * The command line of the netns sandbox's setup on the host, up to the command that follows it
+   * (appended by the caller), in place of a setup shell: it opens each of {@code held} without
+   * following a link and leaves it on descriptor {@link FilesystemView#HELD_FD_BASE} {@code + i},
+   * writes its pid into each of {@code joinFiles} in order (the agent's cgroups, {@link
+   * AgentLimits#joinFiles}), opens {@code profile} on descriptor 3 (bwrap's {@code --seccomp 3})
+   * and executes what follows. It exits 121, naming the path, if a held path now leads through a
+   * link or is gone, a cgroup refuses it or the profile cannot be opened.
    */
-  static List<String> holdArgv(Path installed, List<Path> paths) {
-    if (paths.isEmpty()) {
-      return List.of();
-    }
-    List<String> a = new java.util.ArrayList<>(List.of(installed.toString(), "--hold", Integer.toString(paths.size())));
-    paths.forEach(p -> a.add(p.toString()));
-    a.add("--");
+  static List<String> setupArgv(Path installed, List<Path> held, List<Path> joinFiles, Path profile) {
+    List<String> a = new java.util.ArrayList<>(List.of(installed.toString(), "--hold", Integer.toString(held.size())));
+    held.forEach(p -> a.add(p.toString()));
+    joinFiles.forEach(f -> a.addAll(List.of("--join", f.toString())));
+    a.addAll(List.of("--fd3", profile.toString(), "--"));
     return a;
   }
 

@@ -85,18 +85,18 @@ public final class NetnsSandbox implements Sandbox {
 
   /** @param osArch the architecture whose seccomp profile applies, as {@code os.arch} names it */
   NetnsSandbox(String searchPath, List<Path> masked, InitCommand init, Path sysctls, String osArch) {
-    this(searchPath, masked, init, sysctls, osArch, NativeInit.bundled(osArch));
+    this(searchPath, masked, init, sysctls, osArch, NativeInit.bundled(osArch), Path.of("/sys/fs/cgroup"));
   }
 
   private NetnsSandbox(String searchPath, List<Path> masked, InitCommand init, Path sysctls, String osArch,
-      Optional<NativeInit> nativeInit) {
+      Optional<NativeInit> nativeInit, Path cgroupRoot) {
     this.searchPath = Objects.requireNonNull(searchPath, "searchPath");
     this.masked = List.copyOf(masked);
     this.init = Objects.requireNonNull(init, "init");
     this.sysctls = sysctls;
     this.passwd = Path.of("/etc/passwd");
     this.osArch = osArch;
-    this.cgroupRoot = Path.of("/sys/fs/cgroup");
+    this.cgroupRoot = cgroupRoot;
     this.nativeInit = nativeInit;
   }
 
@@ -105,7 +105,12 @@ public final class NetnsSandbox implements Sandbox {
    * where the native init is unavailable (see {@link NativeInit}). For tests and comparisons.
    */
   public NetnsSandbox jvmInitOnly() {
-    return new NetnsSandbox(searchPath, masked, init, sysctls, osArch, Optional.empty());
+    return new NetnsSandbox(searchPath, masked, init, sysctls, osArch, Optional.empty(), cgroupRoot);
+  }
+
+  /** This sandbox, with the agent's limits' cgroups made under {@code root} instead of {@code /sys/fs/cgroup}. For tests. */
+  NetnsSandbox withCgroupRoot(Path root) {
+    return new NetnsSandbox(searchPath, masked, init, sysctls, osArch, nativeInit, root);
   }
 
   /**
@@ -366,9 +371,11 @@ public final class NetnsSandbox implements Sandbox {
             // built once, with the launch's own directory: what the agent is shown, as recorded
             described.put("filesystem", inside.describe());
             described.put("paths_bound_by", installed.isPresent() ? "descriptor" : "name");
-            List<String> a = new ArrayList<>();
-            installed.ifPresent(i -> a.addAll(NativeInit.holdArgv(i, inside.held())));
-            a.addAll(setup(seccomp.map(f -> f.writeTo(control.getParent())).orElse(Path.of("/dev/null")), limits));
+            Path profile = seccomp.map(f -> f.writeTo(control.getParent())).orElse(Path.of("/dev/null"));
+            // the native init does the setup shell's job itself: one process fewer on the start path
+            List<String> a = new ArrayList<>(installed.map(i -> NativeInit.setupArgv(i, inside.held(), limits.joinFiles(), profile))
+                .orElseGet(() -> setup(profile, limits)));
+            a.addAll(limits.prlimit(searchPath));
             a.addAll(argv(located, root, userns, seccomp.isPresent(), user, inside, workDir,
                 initArgv(launch, control, installed.filter(i -> ListenerReceiver.offers(launch)), described),
                 !launch.io().newSession().isEmpty()));
@@ -424,16 +431,16 @@ public final class NetnsSandbox implements Sandbox {
   }
 
   /**
-   * What runs first, as the user Taskbound runs as: a POSIX shell that joins the agent's cgroups,
-   * opens the seccomp profile on descriptor 3 (bwrap's {@code --seccomp 3} reads it; Java cannot
-   * hand a child a descriptor of its choosing) and execs the rest; then {@code prlimit} when pids are
-   * limited by rlimit. Values travel as arguments, never inside the script.
+   * What runs first without the native init, as the user Taskbound runs as: a POSIX shell that joins
+   * the agent's cgroups, opens the seccomp profile on descriptor 3 (bwrap's {@code --seccomp 3} reads
+   * it; Java cannot hand a child a descriptor of its choosing) and execs the rest ({@code prlimit}
+   * when pids are limited by rlimit, then bwrap). Values travel as arguments, never inside the
+   * script. With the native init, {@link NativeInit#setupArgv} does the same without the shell.
    */
   private List<String> setup(Path profile, AgentLimits limits) {
     List<String> a = new ArrayList<>(List.of(SandboxTools.find(searchPath, "sh", "dash").toString(), "-c", SETUP_SCRIPT,
         "taskbound-setup", profile.toString(), Integer.toString(limits.joinFiles().size())));
     limits.joinFiles().forEach(f -> a.add(f.toString()));
-    a.addAll(limits.prlimit(searchPath));
     return a;
   }
 
@@ -515,7 +522,10 @@ public final class NetnsSandbox implements Sandbox {
         "--cap-drop", "ALL", "--");
   }
 
-  /** bwrap reads the seccomp program from descriptor 3, opened by {@link #SETUP_SCRIPT}, and closes it. */
+  /**
+   * bwrap reads the seccomp program from descriptor 3, opened by the native init's setup ({@link
+   * NativeInit#setupArgv}) or {@link #SETUP_SCRIPT}, and closes it.
+   */
   private static final List<String> SECCOMP_FD = List.of("--seccomp", "3");
 
   private List<String> argv(SandboxTools tools, boolean root, boolean userns, boolean filtered, AgentUser user, FilesystemView view,

@@ -146,8 +146,10 @@ class SessionExecEscapeTest {
 
   /**
    * Two execs at once: the agent of the running one swaps a policy path for a link between the
-   * starting one's check and bwrap's mount. Made deterministic by a setup shell that does the swap
-   * itself, after the launcher's check and before bwrap runs, as that agent would.
+   * starting one's check and bwrap's mount. Made deterministic by a {@code bwrap} on the tools path
+   * that does the swap itself when it is the one that mounts the held descriptors, after the
+   * launcher's check and the native init's hold and before the real bwrap runs, as that agent would
+   * (the setup runs no shell since issue 19's seventh stop; the preflight's probe mounts nothing).
    */
   @Test
   void aPolicyPathSwappedForALinkAfterItsCheckIsStillBoundFromWhatWasChecked() throws Exception {
@@ -157,14 +159,18 @@ class SessionExecEscapeTest {
     // a host directory the sandbox shows empty (an empty tmpfs over /var/tmp), with a secret in it;
     // the link is relative, as bwrap resolves the source in the host's tree and the target in the view
     Path hostTmp = Files.createTempDirectory(Path.of("/var/tmp"), "tb-race-");
+    Path tools = null;
     try {
       Files.writeString(hostTmp.resolve("secret"), SECRET + "-host\n");
-      Path tools = Files.createDirectories(dir.resolve("tools"));
-      Path sh = Files.writeString(tools.resolve("sh"), "#!/bin/sh\n"
-          + "mv '" + cache + "' '" + cache + "-orig' && ln -s '" + workspace.relativize(Path.of("/var/tmp"))
-          + "' '" + cache + "' || exit 99\n"
-          + "exec /bin/sh \"$@\"\n");
-      Files.setPosixFilePermissions(sh, PosixFilePermissions.fromString("rwxr-xr-x"));
+      // outside the test's 0700 directory: as root the preflight runs this bwrap as the agent's user too
+      tools = Files.createTempDirectory("tb-tools-");
+      Files.setPosixFilePermissions(tools, PosixFilePermissions.fromString("rwxr-xr-x"));
+      Path realBwrap = SandboxTools.locate(SandboxTools.defaultSearchPath(System.getenv("PATH"))).bwrap();
+      Path bwrap = Files.writeString(tools.resolve("bwrap"), "#!/bin/sh\n"
+          + "case \" $* \" in *\" --bind-fd \"*) mv '" + cache + "' '" + cache + "-orig' && ln -s '"
+          + workspace.relativize(Path.of("/var/tmp")) + "' '" + cache + "' || exit 99;; esac\n"
+          + "exec '" + realBwrap + "' \"$@\"\n");
+      Files.setPosixFilePermissions(bwrap, PosixFilePermissions.fromString("rwxr-xr-x"));
       NetnsSandbox racing = new NetnsSandbox(tools + ":" + SandboxTools.defaultSearchPath(System.getenv("PATH")),
           NetnsSandbox.MASKED_BY_DEFAULT, InitCommand.current());
 
@@ -184,6 +190,10 @@ class SessionExecEscapeTest {
     } finally {
       Files.deleteIfExists(hostTmp.resolve("secret"));
       Files.deleteIfExists(hostTmp);
+      if (tools != null) {
+        Files.deleteIfExists(tools.resolve("bwrap"));
+        Files.deleteIfExists(tools);
+      }
     }
   }
 }

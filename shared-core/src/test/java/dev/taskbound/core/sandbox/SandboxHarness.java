@@ -148,6 +148,11 @@ final class SandboxHarness implements AutoCloseable {
         .withListenerSink(gateway::serveFrom); // as the session does
   }
 
+  /** Where the last launch's stderr goes (read it after a start that failed). */
+  Path lastErr() {
+    return dir.resolve("err" + runs);
+  }
+
   /** Runs a command to completion in a new sandbox; the sandbox is destroyed in any case. */
   Result run(Sandbox sandbox, List<String> command, List<Path> hidden) throws Exception {
     return run(sandbox.start(launch(command, hidden)));

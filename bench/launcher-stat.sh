@@ -46,8 +46,10 @@ for i in $(seq 1 "$old"); do
 done
 cd "$work/ws"
 for side in ours base; do # each takes its archive, or the comparison means nothing
-  "$work/$side/taskbound" --version | grep -q SharedArchiveFile \
-    || { echo "launcher-stat: the $side launcher did not take its archive" >&2; exit 1; }
+  case $("$work/$side/taskbound" --version) in
+    *SharedArchiveFile*) ;;
+    *) echo "launcher-stat: the $side launcher did not take its archive" >&2; exit 1 ;;
+  esac
 done
 
 declare -A cpu=([ours]=0 [base]=0)

@@ -462,8 +462,8 @@ static int hold(int argc, char **argv) {
       ok = 0;
     }
   }
-  if (!ok || rest + 1 >= argc) {
-    fputs("taskbound: usage: taskbound-init --hold N PATH... [--join FILE]... [--fd3 FILE] -- COMMAND...\n", stderr);
+  if (!ok || rest + 1 >= argc || argv[rest + 1][0] != '/') { /* an absolute command: never one of the workspace's */
+    fputs("taskbound: usage: taskbound-init --hold N PATH... [--join FILE]... [--fd3 FILE] -- /ABSOLUTE/COMMAND...\n", stderr);
     return EXIT_USAGE;
   }
   for (long i = 0; i < n; i++) {

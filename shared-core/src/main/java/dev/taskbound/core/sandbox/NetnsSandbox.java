@@ -221,6 +221,9 @@ public final class NetnsSandbox implements Sandbox {
    * start's own failure where the probe passes (the host can create sandboxes: something else failed).
    */
   private static SandboxException explain(SandboxException failed, SandboxTools tools, boolean root) {
+    if (Thread.currentThread().isInterrupted()) {
+      return failed; // a stop or the TTL ended the start: the probe would only say it was interrupted
+    }
     try {
       probe(tools, root, true);
       return failed;

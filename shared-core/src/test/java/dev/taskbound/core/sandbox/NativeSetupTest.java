@@ -87,6 +87,25 @@ class NativeSetupTest {
     assertThat(ran).doesNotExist();
   }
 
+  /** The setup stage runs where the agent's workspace is: a relative command would be the workspace's file, run on the host. */
+  @Test
+  void theSetupStageRunsOnlyAnAbsoluteCommand() throws Exception {
+    Path init = NativeInit.bundled(System.getProperty("os.arch")).orElseThrow()
+        .installIn(Files.createDirectories(dir.resolve("installed"))).orElseThrow();
+    Path workspace = Files.createDirectories(dir.resolve("relative-ws"));
+    Path planted = workspace.resolve("setup");
+    Files.writeString(planted, "#!/bin/sh\ntouch planted-ran\n");
+    assertThat(planted.toFile().setExecutable(true)).isTrue();
+
+    Process p = new ProcessBuilder(init.toString(), "--hold", "0", "--", "./setup").directory(workspace.toFile())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+
+    assertThat(p.waitFor()).isEqualTo(125);
+    assertThat(out).contains("-- /ABSOLUTE/COMMAND...");
+    assertThat(workspace.resolve("planted-ran")).doesNotExist();
+  }
+
   /** A cgroup v2 tree in a directory where this process's own cgroup delegates pids (AgentLimits makes the child). */
   private static Path fakeCgroupV2WithPids() throws Exception {
     Path root = Files.createDirectories(dir.resolve("cgroup"));

@@ -123,12 +123,20 @@ public final class NetnsSandbox implements Sandbox {
    * @throws SandboxException naming the cause and the options
    */
   public static void preflight(Confinement confinement) {
-    String searchPath = SandboxTools.defaultSearchPath(null);
-    boolean root = isRoot();
-    if (probeDecides(root, confinement)) {
-      preflight(searchPath, Path.of("/proc/sys"), root);
-    } else {
-      check(searchPath, Path.of("/proc/sys"));
+    preflight(confinement, SandboxTools.defaultSearchPath(null), Path.of("/proc/sys"), isRoot());
+  }
+
+  /** As {@link #preflight(Confinement)}, with the tools' search path, the sysctl directory and root given. */
+  static void preflight(Confinement confinement, String searchPath, Path sysctls, boolean root) {
+    if (!probeDecides(root, confinement)) {
+      check(searchPath, sysctls);
+      return;
+    }
+    try {
+      preflight(searchPath, sysctls, root);
+    } catch (SandboxException full) {
+      // the launch may go without the user namespace: as the start's host() does, a probe without it must pass
+      probe(SandboxTools.locate(searchPath), true, false);
     }
   }
 

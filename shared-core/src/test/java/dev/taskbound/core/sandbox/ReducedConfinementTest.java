@@ -1,6 +1,7 @@
 package dev.taskbound.core.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
@@ -62,6 +63,23 @@ class ReducedConfinementTest {
         .startsWith("the netns sandbox cannot be created: user namespaces are disabled on this host")
         .contains("'sandbox.confinement: reduced'", "sandbox.allowReduced: [user-namespace]", "use the container backend");
     assertThat(workspace.resolve("started")).doesNotExist();
+  }
+
+  /**
+   * The open's preflight (a session's, before any credential counts) lets a reduced launch through
+   * where the start would run it without the user namespace, and stops a full one: before, it ran
+   * the strict probe for both, so no session could reach the reduced launch on such a host.
+   */
+  @Test
+  void theOpensPreflightLetsAReducedLaunchThroughWhereTheStartWouldRunItWithoutTheUserNamespace() {
+    String tools = SandboxTools.defaultSearchPath(System.getenv("PATH"));
+    Path sysctls = dir.resolve("sys");
+
+    assertThatCode(() -> NetnsSandbox.preflight(reducedMayGoWithout(Protection.USER_NAMESPACE), tools, sysctls, true))
+        .doesNotThrowAnyException();
+    SandboxException full = catchThrowableOfType(
+        () -> NetnsSandbox.preflight(Confinement.DEFAULT, tools, sysctls, true), SandboxException.class);
+    assertThat(full.getMessage()).startsWith("the netns sandbox cannot be created: user namespaces are disabled on this host");
   }
 
   @Test

@@ -135,9 +135,15 @@ public final class NetnsSandbox implements Sandbox {
     try {
       preflight(searchPath, sysctls, root);
     } catch (SandboxException full) {
-      // the launch may go without the user namespace: as the start's host() does, a probe without it must pass
-      probe(SandboxTools.locate(searchPath), true, false);
+      withoutUserNamespace(searchPath); // the launch may go without it, as the start's host() decides again
     }
+  }
+
+  /** The tools, where a root launch without the user namespace is possible: its own probe passes. */
+  private static SandboxTools withoutUserNamespace(String searchPath) {
+    SandboxTools located = SandboxTools.locate(searchPath);
+    probe(located, true, false);
+    return located;
   }
 
   /** Whether the probe's outcome chooses the launch: only where the reduced confinement may follow a failure. */
@@ -211,9 +217,7 @@ public final class NetnsSandbox implements Sandbox {
       checkedTools = tools;
       return new Host(tools, Optional.empty(), true);
     } catch (SandboxException full) {
-      SandboxTools located = SandboxTools.locate(searchPath);
-      probe(located, true, false);
-      return new Host(located, Optional.of(full.getMessage()), true);
+      return new Host(withoutUserNamespace(searchPath), Optional.of(full.getMessage()), true);
     }
   }
 

@@ -102,10 +102,9 @@ class LauncherIT {
     Path archive = archiveIn(dir);
     for (String name : List.of("taskbound-1.2.3.4.5-6.7.8.9.10-11.12.13.14.15.jsa", "taskbound-a b.jsa", "taskbound-a\nb.jsa")) {
       Files.copy(archive, dir.resolve(name));
-      Files.writeString(dir.resolve(name + ".b2"), "0\n1.2.3.4.5.6.7\n");
+      otherBuildsRecord(dir.resolve(name));
     }
-    Files.delete(cacheRoot.resolve("stat-calls")); // the first run's: it stat'ed the archive it wrote
-    Files.delete(cacheRoot.resolve("b2sum-calls")); // and checksummed it
+    forgetTheFirstRunsCalls();
 
     Result second = run(command, cache);
 
@@ -130,11 +129,9 @@ class LauncherIT {
     Path dir = cache.resolve("taskbound");
     Path archive = archiveIn(dir);
     for (int i = 0; i < 40; i++) {
-      Files.writeString(dir.resolve("taskbound-" + i + ".1.1.1.1-2.2.2.2.2-3.3.3.3.3.jsa"), "other build");
-      Files.writeString(dir.resolve("taskbound-" + i + ".1.1.1.1-2.2.2.2.2-3.3.3.3.3.jsa.b2"), "0\n1.2.3.4.5.6.7\n");
+      otherBuildsRecord(Files.writeString(dir.resolve("taskbound-" + i + ".1.1.1.1-2.2.2.2.2-3.3.3.3.3.jsa"), "other build"));
     }
-    Files.delete(cacheRoot.resolve("stat-calls"));
-    Files.delete(cacheRoot.resolve("b2sum-calls"));
+    forgetTheFirstRunsCalls();
 
     Result many = run(command, cache);
 
@@ -202,6 +199,17 @@ class LauncherIT {
   }
 
   /** The one AppCDS archive in the cache directory. */
+  /** A record beside another build's archive {@code archive}: a checksum and a file id that match nothing. */
+  private static void otherBuildsRecord(Path archive) throws IOException {
+    Files.writeString(Path.of(archive + ".b2"), "0\n1.2.3.4.5.6.7\n");
+  }
+
+  /** The first run stat'ed and checksummed the archive it wrote: only the next run's calls are counted. */
+  private void forgetTheFirstRunsCalls() throws IOException {
+    Files.delete(cacheRoot.resolve("stat-calls"));
+    Files.delete(cacheRoot.resolve("b2sum-calls"));
+  }
+
   private static Path archiveIn(Path dir) throws IOException {
     try (Stream<Path> archives = Files.list(dir)) {
       return archives.filter(p -> p.toString().endsWith(".jsa")).findFirst().orElseThrow();

@@ -158,6 +158,7 @@ final class RunCommand implements Callable<Integer> {
       }
       TeardownReport report = session.teardown();
       RunSummary.print(err, session, status, report);
+      ClassDataMark.runCompleted();
       if (timings) {
         session.timings().forEach(p -> err.printf("  timing %-28s %8.1f ms%n", p.name(), p.millis()));
         err.flush();

@@ -49,6 +49,51 @@ class LauncherIT {
   }
 
   /**
+   * Issue 19, eighth stop: a first run that stops at a usage error or a failed open loads a fraction
+   * of a run's classes; an archive recorded from it was kept and used by every later run, which then
+   * started without the rest (~0.3 s slower each, until the jar changed). Only a run that went through
+   * a whole session keeps the archive it recorded; the others keep nothing and leave nothing behind.
+   */
+  @Test
+  void aFirstRunThatStopsBeforeItsSessionRanKeepsNoArchiveAndTheNextWholeRunDoes() throws Exception {
+    Path cache = cacheRoot.resolve("cache");
+    Path badPolicy = Files.writeString(work.resolve("bad.yml"), "apiVersion: taskbound.dev/v1\nkind: Nonsense\n");
+    String launcher = REPO.resolve("bin/taskbound").toString();
+    String out = work.resolve("out").toString();
+
+    Result usage = run(List.of(launcher, "--debug", "run", "--", "true"), cache);
+    List<String> afterUsage = cacheFiles(cache);
+    Result failedOpen = run(List.of(launcher, "--debug", "run", "--task", "IT-9", "--policy", badPolicy.toString(),
+        "--out", out, "--", "true"), cache);
+    List<String> afterFailedOpen = cacheFiles(cache);
+    Result whole = run(List.of(launcher, "--debug", "run", "--task", "IT-9", "--out", out, "--", "sh", "-c", "exit 3"), cache);
+
+    assertThat(usage.status).as(usage.output).isEqualTo(125);
+    assertThat(failedOpen.status).as(failedOpen.output).isEqualTo(120);
+    for (Result stopped : List.of(usage, failedOpen)) {
+      assertThat(stopped.output).contains("taskbound: launcher: this run did not go through a whole session: its"
+          + " class-data archive is not kept");
+    }
+    assertThat(afterUsage).as("nothing kept, nothing left behind").isEmpty();
+    assertThat(afterFailedOpen).as("nothing kept, nothing left behind").isEmpty();
+    assertThat(whole.status).as(whole.output).isEqualTo(3);
+    assertThat(whole.output).contains("class-data archive written to").doesNotContain("did not go through");
+    assertThat(cacheFiles(cache)).as("the archive and its record, nothing else").hasSize(2)
+        .allMatch(n -> n.endsWith(".jsa") || n.endsWith(".jsa.b2"));
+  }
+
+  /** The names in the launcher's cache directory (none when it is not there). */
+  private static List<String> cacheFiles(Path cache) throws IOException {
+    Path dir = cache.resolve("taskbound");
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  /**
    * Issue 11 item 5: the archive runs before taskbound's first line, outside the sandbox; one changed
    * after it was written is not used (the java the launcher starts never sees it), the run still
    * works, and the next archive replaces it with a fresh checksum. Issue 19: the archive that is

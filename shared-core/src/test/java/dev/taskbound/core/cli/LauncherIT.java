@@ -82,6 +82,53 @@ class LauncherIT {
         .allMatch(n -> n.endsWith(".jsa") || n.endsWith(".jsa.b2"));
   }
 
+  /**
+   * Each build of the jar records its own archive (16-34 MB) and nothing removed the old ones: a run
+   * that writes one keeps the newest eight, its own among them, with their records, and removes what
+   * a recording run killed a day ago left behind. A fresh temporary file (a recording run still
+   * going) and a name the launcher never writes stay.
+   */
+  @Test
+  void aRunThatWritesAnArchiveKeepsTheNewestEightWithTheirRecords() throws Exception {
+    Path cache = cacheRoot.resolve("cache");
+    Path dir = Files.createDirectories(cache.resolve("taskbound"));
+    long now = System.currentTimeMillis();
+    List<String> others = new java.util.ArrayList<>();
+    for (int i = 0; i < 10; i++) { // ten other builds' archives, an hour apart, the oldest first
+      String name = "taskbound-1.1.1.1.1-2.2.2.2." + i + "-3.3.3.3.3.jsa";
+      others.add(name);
+      aged(Files.writeString(dir.resolve(name), "archive " + i), now - (10 - i) * 3_600_000L);
+      otherBuildsRecord(dir.resolve(name));
+    }
+    Path staleTemp = aged(Files.writeString(dir.resolve("taskbound-1.2-3.4-5.6.jsa.999.tmp"), "x"), now - 2 * 86_400_000L);
+    Path freshTemp = Files.writeString(dir.resolve("taskbound-1.2-3.4-5.6.jsa.998.tmp"), "x");
+    Path foreign = aged(Files.writeString(dir.resolve("taskbound-notes.jsa"), "x"), now - 20 * 3_600_000L);
+
+    Result whole = run(List.of(REPO.resolve("bin/taskbound").toString(), "--debug", "run", "--task", "IT-10",
+        "--out", work.resolve("out").toString(), "--", "sh", "-c", "exit 3"), cache);
+
+    assertThat(whole.status).as(whole.output).isEqualTo(3);
+    assertThat(whole.output).contains("class-data archive written to").doesNotContain("could not prune");
+    List<String> left = cacheFiles(cache);
+    List<String> own = left.stream().filter(n -> n.endsWith(".jsa") && !others.contains(n) && !n.equals("taskbound-notes.jsa"))
+        .toList();
+    assertThat(own).as("the archive this run wrote").hasSize(1);
+    List<String> expected = new java.util.ArrayList<>(List.of(own.get(0), own.get(0) + ".b2", freshTemp.getFileName().toString(),
+        foreign.getFileName().toString()));
+    for (String kept : others.subList(3, 10)) { // the seven newest others
+      expected.add(kept);
+      expected.add(kept + ".b2");
+    }
+    assertThat(left).as("the newest eight archives with their records; a fresh temporary file; a name not the launcher's")
+        .containsExactlyInAnyOrderElementsOf(expected);
+    assertThat(staleTemp).doesNotExist();
+  }
+
+  private static Path aged(Path file, long millis) throws IOException {
+    Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(millis));
+    return file;
+  }
+
   /** The names in the launcher's cache directory (none when it is not there). */
   private static List<String> cacheFiles(Path cache) throws IOException {
     Path dir = cache.resolve("taskbound");

@@ -45,4 +45,17 @@ class ShadedJarManifestIT {
       assertThat(connector.getRealName()).isEqualTo("META-INF/versions/11/" + CONNECTOR);
     }
   }
+
+  /** As the core's jar (its ShadedJarManifestIT says why): junixsocket's JNI loader at its base version. */
+  @Test
+  void junixsocketsLibraryLoaderIsTheVersionWithoutInvokedynamicStrings() throws IOException {
+    try (JarFile jar = new JarFile(JAR.toFile(), true, ZipFile.OPEN_READ, Runtime.version())) {
+      List<String> versioned = jar.stream().map(JarEntry::getName)
+          .filter(name -> name.matches("META-INF/versions/\\d+/org/newsclub/net/unix/NativeLibraryLoader(\\$.*)?\\.class"))
+          .toList();
+
+      assertThat(jar.getJarEntry("org/newsclub/net/unix/NativeLibraryLoader.class")).as("the loader in %s", JAR).isNotNull();
+      assertThat(versioned).as("Java 9+ versions of the loader's nest").isEmpty();
+    }
+  }
 }

@@ -79,6 +79,35 @@ class ShadedJarManifestIT {
     }
   }
 
+  /**
+   * Issue 19, eighth stop: every run loads junixsocket's JNI loader for the listener hand-off; its
+   * Java 9+ versions build strings with invokedynamic, and as the only such code on a run's path they
+   * paid the JDK's whole StringConcatFactory set-up (~25 ms of CPU). The shade keeps its base version
+   * (the same source at Java 7: StringBuilder), for the whole nest, as the Java 9+ inner classes
+   * would reach the outer class as nestmates. Fails if a Java 9+ version of any of them comes back.
+   */
+  @Test
+  void junixsocketsLibraryLoaderIsTheVersionWithoutInvokedynamicStrings() throws IOException {
+    try (JarFile jar = new JarFile(JAR.toFile(), true, ZipFile.OPEN_READ, Runtime.version())) {
+      List<String> nest = jar.stream().map(JarEntry::getName)
+          .filter(name -> name.matches("org/newsclub/net/unix/NativeLibraryLoader(\\$.*)?\\.class")).toList();
+      List<String> versioned = jar.stream().map(JarEntry::getName)
+          .filter(name -> name.matches("META-INF/versions/\\d+/org/newsclub/net/unix/NativeLibraryLoader(\\$.*)?\\.class"))
+          .toList();
+      JarEntry loader = jar.getJarEntry("org/newsclub/net/unix/NativeLibraryLoader.class");
+      byte[] bytes;
+      try (InputStream in = jar.getInputStream(loader)) {
+        bytes = in.readAllBytes();
+      }
+
+      assertThat(nest).as("the loader's nest in %s", JAR).contains("org/newsclub/net/unix/NativeLibraryLoader.class")
+          .hasSizeGreaterThan(2);
+      assertThat(versioned).as("Java 9+ versions of the loader's nest").isEmpty();
+      assertThat(loader.getRealName()).isEqualTo("org/newsclub/net/unix/NativeLibraryLoader.class");
+      assertThat(new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("makeConcatWithConstants");
+    }
+  }
+
   @Test
   void theGithubConnectorResolvesToItsJava11Class() throws IOException {
     try (JarFile jar = new JarFile(JAR.toFile(), true, ZipFile.OPEN_READ, Runtime.version())) {

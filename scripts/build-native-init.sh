@@ -26,18 +26,23 @@ build() {
     return 0
   fi
   mkdir -p "$(dirname "$target")"
-  local tmp
   tmp=$(mktemp "$(dirname "$target")/.$name.XXXXXX")
   if ! LC_ALL=C "$cc" -std=c11 -Os -Wall -Wextra -Werror -static -s -ffile-prefix-map="$here"=. \
       -Wl,--build-id=none -o "$tmp" "$src"; then
-    rm -f "$tmp"
+    # An older build stays out of the jar too: it may speak an older protocol than the JVM side (a
+    # native start would then fail every time instead of falling back).
+    rm -f "$tmp" "$target"
+    tmp=
     echo "[WARNING] native $name: '$cc' could not build it (a static C library is needed: libc6-dev);" \
       "the jar goes without it (${3})" >&2
     return 0
   fi
   chmod 0755 "$tmp"
   mv -f "$tmp" "$target"
+  tmp=
 }
+tmp=
+trap 'if [ -n "$tmp" ]; then rm -f "$tmp"; fi' EXIT # a build interrupted midway leaves no temporary file
 cc=${CC:-cc}
 if ! command -v "$cc" >/dev/null 2>&1; then
   echo "[WARNING] native init: no C compiler ('$cc'); the jar goes without it and the sandbox uses the JVM init" \

@@ -25,10 +25,10 @@ public interface UndoRecorder {
 
   /**
    * Records that the undo of entry {@code id} has already run (a caller that revokes what it
-   * created before returning, as the org ceiling's read token). The session's own journal completes
-   * entries at teardown and ignores this.
+   * created before returning, as the org ceiling's read token, or a broker's rollback of a failed
+   * issue), so a later replay of the journal does not run it again.
    */
   default void completed(int id) {
-    // Nothing by default: the session's teardown completes its entries itself.
+    // Nothing by default: a recorder without a journal has nothing to replay.
   }
 }

@@ -52,8 +52,9 @@ final class CredentialsCommand implements Runnable {
         "--credentials-handoff -'; no file holds it) and the journal is named on standard error.",
         "Names and fingerprints go to standard error, never a value. On failure nothing is written to",
         "standard output and what was issued is revoked. With TASKBOUND_JOURNAL_KEY (32 random bytes in",
-        "base64) in the environment, the journal's GitHub token is sealed with it (AES-GCM): the file holds",
-        "no usable token, and 'credentials revoke' needs the same key."
+        "base64) in the environment, every entry of the journal (GitHub tokens, Vault accessors and leases)",
+        "is sealed with it (AES-GCM): the file holds no usable handle, and 'credentials revoke' needs the",
+        "same key for each of them."
       },
       exitCodeListHeading = "%nExit codes:%n",
       exitCodeList = {
@@ -132,8 +133,8 @@ final class CredentialsCommand implements Runnable {
         "Revokes every credential 'credentials issue' journalled in DIR, newest first, and removes DIR.",
         "Give the same TASKBOUND_VAULT_* environment as the issue (Vault entries need a fresh login);",
         "GitHub tokens revoke themselves. Safe to run again after a failure, or after the session revoked",
-        "its GitHub token itself. A token the issue sealed needs the same TASKBOUND_JOURNAL_KEY; without it,",
-        "or with another key, that entry fails (named) and stays for a retry; the others are revoked."
+        "its GitHub token itself. A journal the issue sealed needs the same TASKBOUND_JOURNAL_KEY: without",
+        "it, or with another key, each sealed entry fails (named) and stays for a retry."
       },
       exitCodeListHeading = "%nExit codes:%n",
       exitCodeList = {"0:everything revoked", "123:a revocation failed (listed); run again to retry",

@@ -112,12 +112,21 @@ final class SessionCredentials {
     exposeCredentials(issued);
   }
 
-  /** The teardown journal, as the brokers' undo recorder. */
+  /**
+   * The teardown journal, as the brokers' undo recorder. An undo a broker ran itself (its rollback of
+   * a failed issue) is marked done, so teardown does not run it again with a login that rollback
+   * already revoked.
+   */
   private UndoRecorder journalRecorder() {
     return new UndoRecorder() {
       @Override
       public int register(String step, Map<String, ?> handle) {
         return journal.register(step, handle);
+      }
+
+      @Override
+      public void completed(int id) {
+        journal.complete(id, "ok", 1, null);
       }
 
       @Override

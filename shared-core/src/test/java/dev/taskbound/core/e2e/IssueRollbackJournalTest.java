@@ -74,6 +74,45 @@ class IssueRollbackJournalTest {
     assertThat(journal).as("nothing left to revoke: the journal is gone").doesNotExist();
   }
 
+  /**
+   * The same failure in a {@code run}'s open: the broker's rollback revokes the child token and the
+   * login, and the session's journal must say so too, or the open's teardown replays both with the
+   * revoked login (real Vault: 403, so exit 123 instead of 122 and the journal left behind).
+   */
+  @Test
+  void aVaultFailureInARunsOpenRevokesTheChildTokenAndTheLoginExactlyOnce() throws Exception {
+    WireMockServer vault = apis.vault();
+    VaultStubs.stubAll(vault);
+    vault.stubFor(get(urlEqualTo("/v1/database/creds/readonly")).atPriority(1)
+        .willReturn(VaultStubs.json(403, VaultStubs.errors("1 error occurred:\n\t* permission denied\n\n"))));
+    Path policy = Files.writeString(work.resolve("task.yml"), String.join("\n",
+        "apiVersion: taskbound.dev/v1",
+        "kind: Task",
+        "spec:",
+        "  ttl: 10m",
+        "  vault:",
+        "    policies: [app-read]",
+        "    ttl: 5m",
+        "    secrets:",
+        "      - {name: db, kind: dynamic, path: database/creds/readonly, field: password, file: db.txt}",
+        ""));
+
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status = TaskboundCli.execute(new String[] {"run", "--task", "IT-13", "--policy", policy.toString(), "--out",
+        work.resolve("out").toString(), "--", "true"}, new PrintWriter(out), new PrintWriter(err), controllerEnv(vault));
+
+    assertThat(status).as(err.toString()).isEqualTo(ExitCodes.CREDENTIALS);
+    assertThat(err.toString()).contains("vault: read secret db at database/creds/readonly failed: HTTP 403")
+        .doesNotContain("failed:  ").doesNotContain("teardown failed");
+    assertThat(apis.vaultRequests()).containsExactly(
+        "POST /v1/auth/approle/login no-token",
+        "POST /v1/auth/token/create login-token",
+        "GET /v1/database/creds/readonly child-token",
+        "POST /v1/auth/token/revoke-accessor login-token",
+        "POST /v1/auth/token/revoke-self login-token");
+  }
+
   private Map<String, String> controllerEnv(WireMockServer vault) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("TASKBOUND_HOME", work.resolve("controller-home").toString());

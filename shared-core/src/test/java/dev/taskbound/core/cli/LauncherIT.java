@@ -129,6 +129,38 @@ class LauncherIT {
     return file;
   }
 
+  /**
+   * A jar older than the launcher (TASKBOUND_JAR) never marks a run: its archive is kept as before,
+   * or each of its runs would record again (seconds each). The old jar here is this one without
+   * {@code ClassDataMark}; a usage error never reaches it.
+   */
+  @Test
+  void aJarTooOldToMarkItsRunsKeepsItsArchiveAsBefore() throws Exception {
+    Path cache = cacheRoot.resolve("cache");
+    Path old = cacheRoot.resolve("old.jar");
+    try (java.util.jar.JarFile in = new java.util.jar.JarFile(JAR.toFile());
+        java.util.jar.JarOutputStream out = new java.util.jar.JarOutputStream(Files.newOutputStream(old))) {
+      for (java.util.jar.JarEntry e : java.util.Collections.list(in.entries())) {
+        if (!e.getName().equals("dev/taskbound/core/cli/ClassDataMark.class")) {
+          out.putNextEntry(new java.util.jar.JarEntry(e.getName()));
+          try (java.io.InputStream bytes = in.getInputStream(e)) {
+            bytes.transferTo(out);
+          }
+          out.closeEntry();
+        }
+      }
+    }
+    Path java = Path.of(ProcessHandle.current().info().command().orElse("java"));
+
+    Result usage = run(List.of(REPO.resolve("bin/taskbound").toString(), "--debug", "run", "--", "true"), cache, java, old);
+
+    assertThat(usage.status).as(usage.output).isEqualTo(125);
+    assertThat(usage.output).contains("cannot say whether this run went through a whole session: its class-data"
+        + " archive is kept").doesNotContain("is not kept");
+    assertThat(cacheFiles(cache)).as("the archive and its record, as before").hasSize(2)
+        .allMatch(n -> n.endsWith(".jsa") || n.endsWith(".jsa.b2"));
+  }
+
   /** The names in the launcher's cache directory (none when it is not there). */
   private static List<String> cacheFiles(Path cache) throws IOException {
     Path dir = cache.resolve("taskbound");
@@ -573,11 +605,15 @@ class LauncherIT {
   }
 
   private Result run(List<String> command, Path cache, Path realJava) throws IOException, InterruptedException {
+    return run(command, cache, realJava, JAR);
+  }
+
+  private Result run(List<String> command, Path cache, Path realJava, Path jar) throws IOException, InterruptedException {
     AgentOwner.own(work); // the agent runs as the workspace's owner, never root
     ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true);
     pb.environment().put("XDG_CACHE_HOME", cache.toString());
     pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
-    pb.environment().put("TASKBOUND_JAR", JAR.toString());
+    pb.environment().put("TASKBOUND_JAR", jar.toString());
     pb.environment().put("TASKBOUND_JAVA", javaRecorder(realJava.toString()).toString());
     statRecorder();
     pb.environment().put("PATH", checksumRecorder().getParent() + ":" + System.getenv("PATH"));

@@ -20,9 +20,22 @@ fi
 jar=shared-core/target/taskbound.jar
 [ -f "$jar" ] || ./mvnw -B -q -Djenkins.skip -DskipTests package
 
+# Everything the demo starts or makes goes when it ends, however it ends: one trap for all of it.
+server=
+scratch=
+host_record=
+cleanup() {
+  if [ -n "$server" ]; then
+    kill "$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true # the port is free again once the demo has exited
+  fi
+  if [ -n "$scratch" ]; then rm -rf "$scratch"; fi
+  if [ -n "$host_record" ]; then rm -f "$host_record"; fi
+}
+trap cleanup EXIT
+
 java examples/DemoServer.java 18080 &
 server=$!
-trap 'kill "$server" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
   curl -s -o /dev/null http://127.0.0.1:18080/ && break
   kill -0 "$server" 2>/dev/null || { echo "demo: the demo API did not start" >&2; exit 1; }
@@ -35,8 +48,8 @@ done
 root=$PWD
 workspace=$root
 if [ "$(id -u)" -eq 0 ] && [ "$(stat -c %u .)" -eq 0 ]; then
-  workspace=$(mktemp -d /tmp/taskbound-demo.XXXXXX)
-  trap 'kill "$server" 2>/dev/null || true; rm -rf "$workspace"' EXIT
+  scratch=$(mktemp -d /tmp/taskbound-demo.XXXXXX)
+  workspace=$scratch
   mkdir -p "$workspace/examples"
   cp examples/demo-agent.sh "$workspace/examples/"
   chown -R 65534:65534 "$workspace"
@@ -46,7 +59,6 @@ fi
 # The run prints the evidence key's kid before the agent starts: the host's record of who may seal
 # the bundle. Keep a copy of Taskbound's stderr to verify against it.
 host_record=$(mktemp)
-trap 'rm -f "$host_record"' EXIT
 set +e
 (cd "$workspace" && "$root/bin/taskbound" run --task DEMO-1 --policy "$root/examples/policies/demo.yml" \
   --out "$root/taskbound-evidence" -- sh examples/demo-agent.sh) 2>&1 | tee "$host_record"

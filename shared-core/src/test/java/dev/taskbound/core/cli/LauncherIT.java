@@ -103,6 +103,10 @@ class LauncherIT {
     Path staleTemp = aged(Files.writeString(dir.resolve("taskbound-1.2-3.4-5.6.jsa.999.tmp"), "x"), now - 2 * 86_400_000L);
     Path freshTemp = Files.writeString(dir.resolve("taskbound-1.2-3.4-5.6.jsa.998.tmp"), "x");
     Path foreign = aged(Files.writeString(dir.resolve("taskbound-notes.jsa"), "x"), now - 20 * 3_600_000L);
+    Path notATemp = aged(Files.writeString(dir.resolve("taskbound-notes.tmpl"), "x"), now - 2 * 86_400_000L);
+    // a name with a newline comes out of find in two lines; neither piece may name a file to remove
+    Path split = aged(Files.writeString(dir.resolve("taskbound-1.1\n.jsa"), "x"), now - 30 * 3_600_000L);
+    Path piece = aged(Files.writeString(dir.resolve("taskbound-1.1"), "x"), now - 30 * 3_600_000L);
 
     Result whole = run(List.of(REPO.resolve("bin/taskbound").toString(), "--debug", "run", "--task", "IT-10",
         "--out", work.resolve("out").toString(), "--", "sh", "-c", "exit 3"), cache);
@@ -110,16 +114,17 @@ class LauncherIT {
     assertThat(whole.status).as(whole.output).isEqualTo(3);
     assertThat(whole.output).contains("class-data archive written to").doesNotContain("could not prune");
     List<String> left = cacheFiles(cache);
-    List<String> own = left.stream().filter(n -> n.endsWith(".jsa") && !others.contains(n) && !n.equals("taskbound-notes.jsa"))
-        .toList();
+    List<String> own = left.stream().filter(n -> n.endsWith(".jsa") && !others.contains(n) && !n.equals("taskbound-notes.jsa")
+        && !n.equals(split.getFileName().toString())).toList();
     assertThat(own).as("the archive this run wrote").hasSize(1);
     List<String> expected = new java.util.ArrayList<>(List.of(own.get(0), own.get(0) + ".b2", freshTemp.getFileName().toString(),
-        foreign.getFileName().toString()));
+        foreign.getFileName().toString(), notATemp.getFileName().toString(), split.getFileName().toString(),
+        piece.getFileName().toString()));
     for (String kept : others.subList(3, 10)) { // the seven newest others
       expected.add(kept);
       expected.add(kept + ".b2");
     }
-    assertThat(left).as("the newest eight archives with their records; a fresh temporary file; a name not the launcher's")
+    assertThat(left).as("the newest eight archives with their records; a fresh temporary file; names not the launcher's")
         .containsExactlyInAnyOrderElementsOf(expected);
     assertThat(staleTemp).doesNotExist();
   }

@@ -567,8 +567,13 @@ class LauncherIT {
     String marker = "97" + java.util.concurrent.ThreadLocalRandom.current().nextInt(100_000, 999_999) + ".5";
     Path policy = Files.writeString(
         work.resolve("p.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  ttl: 2m\n  sandbox: {backends: [netns]}\n");
-    // SIGSTOP takes effect when init next runs: the agent waits (bounded) until init shows it stopped
-    String agent = "sleep " + marker + " >/dev/null 2>&1 & kill -STOP $PPID;"
+    // The agent stops its init only once the start is complete (the session has recorded
+    // agent.running, after the init's reply): stopped before its reply, the init would hold the start
+    // until its timeout instead, and this is not what the test is about. The test says when, with a
+    // file in the workspace. SIGSTOP takes effect when init next runs: the agent waits (bounded) until
+    // init shows it stopped.
+    String agent = "sleep " + marker + " >/dev/null 2>&1 &"
+        + " for i in $(seq 600); do [ -e started ] && break; sleep 0.05; done; kill -STOP $PPID;"
         + " for i in $(seq 200); do grep -q '^State:.T' /proc/$PPID/status && break; sleep 0.05; done;"
         + " grep '^State' /proc/$PPID/status; exit 5";
     AgentOwner.own(work);
@@ -580,11 +585,21 @@ class LauncherIT {
     pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
     pb.environment().put("TASKBOUND_JAR", JAR.toString());
     Process p = pb.start();
+    boolean running = false;
+    long startDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!running && p.isAlive() && System.nanoTime() < startDeadline) {
+      running = agentRunningRecorded(work.resolve("home/sessions"));
+      if (!running) {
+        TimeUnit.MILLISECONDS.sleep(20); // polling: the session's evidence file is another process's
+      }
+    }
+    Files.writeString(work.resolve("started"), "");
     boolean ended = p.waitFor(90, TimeUnit.SECONDS);
     if (!ended) {
       p.destroyForcibly();
     }
 
+    assertThat(running).as("the session recorded agent.running: " + Files.readString(log)).isTrue();
     assertThat(ended).as("the run ended before the TTL: " + Files.readString(log)).isTrue();
     assertThat(p.exitValue()).as(Files.readString(log)).isEqualTo(5);
     assertThat(Files.readString(log)).contains("State:\tT (stopped)");
@@ -596,6 +611,25 @@ class LauncherIT {
       TimeUnit.MILLISECONDS.sleep(10); // polling: no event exists for another process's exit here
     }
     assertThat(sleeping(marker)).as("what the agent left running went with the sandbox").isFalse();
+  }
+
+  /** Whether a session under {@code sessions} has recorded {@code agent.running} in its evidence log. */
+  private static boolean agentRunningRecorded(Path sessions) throws IOException {
+    if (!Files.isDirectory(sessions)) {
+      return false;
+    }
+    try (Stream<Path> dirs = Files.list(sessions)) {
+      for (Path events : dirs.map(d -> d.resolve("events.jsonl")).filter(Files::isRegularFile).toList()) {
+        try {
+          if (Files.readString(events).contains("\"agent.running\"")) {
+            return true;
+          }
+        } catch (java.nio.file.NoSuchFileException e) {
+          // the session ended meanwhile
+        }
+      }
+    }
+    return false;
   }
 
   private static boolean sleeping(String marker) {

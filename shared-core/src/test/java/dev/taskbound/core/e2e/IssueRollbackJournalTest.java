@@ -36,21 +36,8 @@ class IssueRollbackJournalTest {
 
   @Test
   void aVaultFailureMidIssueRevokesTheChildTokenAndTheLoginExactlyOnceAndLeavesNoJournal() throws Exception {
-    WireMockServer vault = apis.vault();
-    VaultStubs.stubAll(vault);
-    vault.stubFor(get(urlEqualTo("/v1/database/creds/readonly")).atPriority(1)
-        .willReturn(VaultStubs.json(403, VaultStubs.errors("1 error occurred:\n\t* permission denied\n\n"))));
-    Path policy = Files.writeString(work.resolve("task.yml"), String.join("\n",
-        "apiVersion: taskbound.dev/v1",
-        "kind: Task",
-        "spec:",
-        "  ttl: 10m",
-        "  vault:",
-        "    policies: [app-read]",
-        "    ttl: 5m",
-        "    secrets:",
-        "      - {name: db, kind: dynamic, path: database/creds/readonly, field: password, file: db.txt}",
-        ""));
+    WireMockServer vault = vaultFailingTheDynamicSecret();
+    Path policy = policyWithADynamicSecret();
     Path journal = work.resolve("issued");
 
     StringWriter out = new StringWriter();
@@ -63,12 +50,7 @@ class IssueRollbackJournalTest {
     assertThat(out.toString()).isEmpty();
     assertThat(err.toString()).contains("vault: read secret db at database/creds/readonly failed: HTTP 403")
         .doesNotContain("retry with");
-    assertThat(apis.vaultRequests()).containsExactly(
-        "POST /v1/auth/approle/login no-token",
-        "POST /v1/auth/token/create login-token",
-        "GET /v1/database/creds/readonly child-token",
-        "POST /v1/auth/token/revoke-accessor login-token",
-        "POST /v1/auth/token/revoke-self login-token");
+    assertThat(apis.vaultRequests()).as("each revoked once, by the broker's rollback").containsExactlyElementsOf(REQUESTS);
     vault.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/revoke-accessor"))
         .withRequestBody(equalToJson("{\"accessor\":\"" + CHILD_ACCESSOR + "\"}")));
     assertThat(journal).as("nothing left to revoke: the journal is gone").doesNotExist();
@@ -81,11 +63,39 @@ class IssueRollbackJournalTest {
    */
   @Test
   void aVaultFailureInARunsOpenRevokesTheChildTokenAndTheLoginExactlyOnce() throws Exception {
+    WireMockServer vault = vaultFailingTheDynamicSecret();
+    Path policy = policyWithADynamicSecret();
+
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int status = TaskboundCli.execute(new String[] {"run", "--task", "IT-13", "--policy", policy.toString(), "--out",
+        work.resolve("out").toString(), "--", "true"}, new PrintWriter(out), new PrintWriter(err), controllerEnv(vault));
+
+    assertThat(status).as(err.toString()).isEqualTo(ExitCodes.CREDENTIALS);
+    assertThat(err.toString()).contains("vault: read secret db at database/creds/readonly failed: HTTP 403")
+        .doesNotContain("failed:  ").doesNotContain("teardown failed");
+    assertThat(apis.vaultRequests()).as("each revoked once, by the broker's rollback").containsExactlyElementsOf(REQUESTS);
+  }
+
+  /** Login, child token, the secret's read (refused), then the rollback's two revocations. */
+  private static final java.util.List<String> REQUESTS = java.util.List.of(
+      "POST /v1/auth/approle/login no-token",
+      "POST /v1/auth/token/create login-token",
+      "GET /v1/database/creds/readonly child-token",
+      "POST /v1/auth/token/revoke-accessor login-token",
+      "POST /v1/auth/token/revoke-self login-token");
+
+  /** The Vault stand-in, refusing the dynamic secret's read after a good login and child token. */
+  private WireMockServer vaultFailingTheDynamicSecret() {
     WireMockServer vault = apis.vault();
     VaultStubs.stubAll(vault);
     vault.stubFor(get(urlEqualTo("/v1/database/creds/readonly")).atPriority(1)
         .willReturn(VaultStubs.json(403, VaultStubs.errors("1 error occurred:\n\t* permission denied\n\n"))));
-    Path policy = Files.writeString(work.resolve("task.yml"), String.join("\n",
+    return vault;
+  }
+
+  private Path policyWithADynamicSecret() throws java.io.IOException {
+    return Files.writeString(work.resolve("task.yml"), String.join("\n",
         "apiVersion: taskbound.dev/v1",
         "kind: Task",
         "spec:",
@@ -96,21 +106,6 @@ class IssueRollbackJournalTest {
         "    secrets:",
         "      - {name: db, kind: dynamic, path: database/creds/readonly, field: password, file: db.txt}",
         ""));
-
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int status = TaskboundCli.execute(new String[] {"run", "--task", "IT-13", "--policy", policy.toString(), "--out",
-        work.resolve("out").toString(), "--", "true"}, new PrintWriter(out), new PrintWriter(err), controllerEnv(vault));
-
-    assertThat(status).as(err.toString()).isEqualTo(ExitCodes.CREDENTIALS);
-    assertThat(err.toString()).contains("vault: read secret db at database/creds/readonly failed: HTTP 403")
-        .doesNotContain("failed:  ").doesNotContain("teardown failed");
-    assertThat(apis.vaultRequests()).containsExactly(
-        "POST /v1/auth/approle/login no-token",
-        "POST /v1/auth/token/create login-token",
-        "GET /v1/database/creds/readonly child-token",
-        "POST /v1/auth/token/revoke-accessor login-token",
-        "POST /v1/auth/token/revoke-self login-token");
   }
 
   private Map<String, String> controllerEnv(WireMockServer vault) {

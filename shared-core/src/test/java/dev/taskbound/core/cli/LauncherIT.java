@@ -253,10 +253,8 @@ class LauncherIT {
   void aCacheOfManyBuildsArchivesStillUsesItsOwnWithASecondStat() throws Exception {
     Path cache = cacheRoot.resolve("cache");
     List<String> command = List.of(REPO.resolve("bin/taskbound").toString(), "--debug", "--version");
-    run(List.of(REPO.resolve("bin/taskbound").toString(), "run", "--task", "IT-12", "--out", work.resolve("out").toString(),
-        "--", "true"), cache);
+    Path archive = archiveOfAWholeRun(cache, "IT-12");
     Path dir = cache.resolve("taskbound");
-    Path archive = archiveIn(dir);
     for (int i = 0; i < 40; i++) {
       otherBuildsRecord(Files.writeString(dir.resolve("taskbound-" + i + ".1.1.1.1-2.2.2.2.2-3.3.3.3.3.jsa"), "other build"));
     }
@@ -279,9 +277,7 @@ class LauncherIT {
   void anArchiveOrRecordThatIsALinkIsNotUsedEvenToTheRecordedBytes() throws Exception {
     Path cache = cacheRoot.resolve("cache");
     List<String> command = List.of(REPO.resolve("bin/taskbound").toString(), "--debug", "--version");
-    run(List.of(REPO.resolve("bin/taskbound").toString(), "run", "--task", "IT-10", "--out", work.resolve("out").toString(),
-        "--", "true"), cache);
-    Path archive = archiveIn(cache.resolve("taskbound"));
+    Path archive = archiveOfAWholeRun(cache, "IT-10");
     Path record = Path.of(archive + ".b2");
     Path elsewhere = Files.createDirectories(cacheRoot.resolve("elsewhere"));
     Files.move(archive, elsewhere.resolve("archive"));
@@ -327,7 +323,6 @@ class LauncherIT {
     assertThat(old).doesNotExist();
   }
 
-  /** The one AppCDS archive in the cache directory. */
   /** A record beside another build's archive {@code archive}: a checksum and a file id that match nothing. */
   private static void otherBuildsRecord(Path archive) throws IOException {
     Files.writeString(Path.of(archive + ".b2"), "0\n1.2.3.4.5.6.7\n");
@@ -339,6 +334,14 @@ class LauncherIT {
     Files.delete(cacheRoot.resolve("b2sum-calls"));
   }
 
+  /** The archive a whole {@code run} of task {@code task} records in {@code cache}. */
+  private Path archiveOfAWholeRun(Path cache, String task) throws IOException, InterruptedException {
+    run(List.of(REPO.resolve("bin/taskbound").toString(), "run", "--task", task, "--out", work.resolve("out").toString(),
+        "--", "true"), cache);
+    return archiveIn(cache.resolve("taskbound"));
+  }
+
+  /** The one AppCDS archive in the cache directory. */
   private static Path archiveIn(Path dir) throws IOException {
     try (Stream<Path> archives = Files.list(dir)) {
       return archives.filter(p -> p.toString().endsWith(".jsa")).findFirst().orElseThrow();

@@ -12,11 +12,13 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.broker.vault.VaultStubs;
 import dev.taskbound.core.cli.TaskboundCli;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -78,7 +80,7 @@ class IssueRollbackJournalTest {
   }
 
   /** Login, child token, the secret's read (refused), then the rollback's two revocations. */
-  private static final java.util.List<String> REQUESTS = java.util.List.of(
+  private static final List<String> REQUESTS = List.of(
       "POST /v1/auth/approle/login no-token",
       "POST /v1/auth/token/create login-token",
       "GET /v1/database/creds/readonly child-token",
@@ -94,7 +96,7 @@ class IssueRollbackJournalTest {
     return vault;
   }
 
-  private Path policyWithADynamicSecret() throws java.io.IOException {
+  private Path policyWithADynamicSecret() throws IOException {
     return Files.writeString(work.resolve("task.yml"), String.join("\n",
         "apiVersion: taskbound.dev/v1",
         "kind: Task",

@@ -201,6 +201,27 @@ static int write_output(void) {
   return 0;
 }
 
+/*
+ * The person's keys on their way to the agent, the same way round: the terminal is read only when
+ * this is empty, and the leader is written when it takes more. A relay that waited to write keys
+ * (a paste bigger than the pty's input queue, to an agent busy writing) would stop reading the
+ * agent's output, and the agent, blocked writing it, would never read its keys: both would wait.
+ */
+static char key_buf[4096];
+static size_t key_len = 0, key_off = 0;
+
+static void write_keys(void) {
+  ssize_t w = write(leader, key_buf + key_off, key_len - key_off);
+  if (w > 0) {
+    key_off += (size_t)w;
+  } else if (w < 0 && errno != EAGAIN && errno != EINTR) {
+    key_off = key_len; // the pty takes no keys (it cannot while the follower is held): dropped, as a hung-up line would
+  }
+  if (key_off == key_len) {
+    key_len = key_off = 0;
+  }
+}
+
 /* Copies what is left in the pty (the leader is non-blocking: a read that finds nothing ends it). */
 static void drain_output(void) {
   char buf[16384];
@@ -571,8 +592,9 @@ static int relay(const char *path) {
   int relaying = 0;
   char line[MAX_LINE];
   for (;;) {
-    struct pollfd p[5] = {{.fd = out_len ? -1 : leader, .events = POLLIN}, {.fd = 0, .events = POLLIN},
-        {.fd = sig_pipe[0], .events = POLLIN}, {.fd = relaying ? tty : -1, .events = POLLIN},
+    short agent_events = (short)((out_len ? 0 : POLLIN) | (key_len ? POLLOUT : 0));
+    struct pollfd p[5] = {{.fd = agent_events ? leader : -1, .events = agent_events}, {.fd = 0, .events = POLLIN},
+        {.fd = sig_pipe[0], .events = POLLIN}, {.fd = relaying && !key_len ? tty : -1, .events = POLLIN},
         {.fd = out_len ? 1 : -1, .events = POLLOUT}};
     if (poll(p, 5, -1) < 0) {
       if (errno == EINTR) {
@@ -583,18 +605,22 @@ static int relay(const char *path) {
     if (p[2].revents) {
       drain_signals();
     }
-    if (p[0].revents) {
+    if (p[0].revents && !out_len) {
       read_output();
+    }
+    if (p[0].revents & POLLOUT) {
+      write_keys();
     }
     if (p[4].revents && write_output() != 0) {
       restore();
       exit(0); // the run is gone
     }
     if (p[3].revents) {
-      char buf[4096];
-      ssize_t n = read(tty, buf, sizeof buf);
+      ssize_t n = read(tty, key_buf, sizeof key_buf);
       if (n > 0) {
-        write_all(leader, buf, (size_t)n);
+        key_len = (size_t)n;
+        key_off = 0;
+        write_keys();
       } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
         relaying = 0; // the terminal hung up: the agent gets no more keys
       }

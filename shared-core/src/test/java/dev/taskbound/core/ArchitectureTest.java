@@ -51,6 +51,19 @@ class ArchitectureTest {
   static final ArchRule noStaticMutableState =
       fields().that().areStatic().and().areNotDeclaredIn(ArchitectureTest.class).should().beFinal();
 
+  /**
+   * {@link Json#MAPPER} is shared by every area, so no code reconfigures a mapper after it is made
+   * (a mapper with other settings is built with them: {@code JsonMapper.builder()}).
+   */
+  @ArchTest
+  static final ArchRule noMapperIsReconfigured =
+      noClasses()
+          .should()
+          .callMethodWhere(com.tngtech.archunit.base.DescribedPredicate.describe(
+              "an ObjectMapper's configure, enable, disable, register*, set* or add*",
+              call -> call.getTargetOwner().isAssignableTo(com.fasterxml.jackson.databind.ObjectMapper.class)
+                  && call.getName().matches("configure|enable|disable|register.*|set.*|add.*")));
+
   /** Only the host edge reads the process environment (STYLE.md #7). */
   @ArchTest
   static final ArchRule onlyMainReadsTheEnvironment =

@@ -1,5 +1,6 @@
 package dev.taskbound.core.egress;
 
+import dev.taskbound.core.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,7 +42,7 @@ final class InspectedConnection implements Runnable {
   private static final int COPY_BYTES = 64 * 1024;
   /** The methods RFC 9110 9.2.1 calls safe: the only ones sent again after a kept connection failed. */
   private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = Json.MAPPER;
 
   private final Gateway.Context ctx;
   private final Inspection inspection;

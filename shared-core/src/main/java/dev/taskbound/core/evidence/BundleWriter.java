@@ -1,11 +1,14 @@
 package dev.taskbound.core.evidence;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
@@ -119,7 +122,8 @@ public final class BundleWriter {
   private static Path writeAtomically(Path zipFile, String tmpPrefix, Entries entries) throws IOException {
     Path tmp = Files.createTempFile(zipFile.toAbsolutePath().getParent(), tmpPrefix, ".tmp");
     try {
-      try (OutputStream out = Files.newOutputStream(tmp);
+      // Buffered: the zip writes its headers a field at a time, a system call each unbuffered.
+      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 64 * 1024);
           ZipOutputStream zip = new ZipOutputStream(out, StandardCharsets.UTF_8)) {
         entries.write(zip);
       }
@@ -138,7 +142,11 @@ public final class BundleWriter {
   }
 
   private static void put(ZipOutputStream zip, String name, byte[] bytes) throws IOException {
-    zip.putNextEntry(new ZipEntry(name));
+    ZipEntry entry = new ZipEntry(name);
+    // In UTC, whatever the host's zone: the same bundle lists the same times everywhere, and the
+    // host's zone rules are not loaded for it (a few milliseconds of every run's teardown).
+    entry.setTimeLocal(LocalDateTime.now(ZoneOffset.UTC));
+    zip.putNextEntry(entry);
     zip.write(bytes);
     zip.closeEntry();
   }

@@ -172,6 +172,22 @@ public final class EvidenceLog implements AutoCloseable {
     return appendChecked(type, data);
   }
 
+  /**
+   * Computes what an append does (the data's tree, the timestamp, the hash, the line) for a sample
+   * and discards it: run on a spare thread while a session opens, so the open's first events do
+   * not pay Jackson's and the formatter's first use on the opening thread. Touches no file.
+   *
+   * @return the sample's line, as an append would write it
+   */
+  public static String warmUp() {
+    JsonNode data = CanonicalJson.MAPPER.valueToTree(
+        Map.of("warm", List.of(1, "up"), "at", java.time.Instant.EPOCH, "nested", Map.of("ok", true)));
+    String ts = EvidenceEvent.TS.format(java.time.Instant.EPOCH);
+    String hash = EvidenceEvent.hashOf(EvidenceEvent.withoutHash(1, ts, "session.opened", "warm", data, EvidenceEvent.GENESIS));
+    return new EvidenceEvent(1, EvidenceEvent.TS.parse(ts, java.time.Instant::from), "session.opened", "warm", data,
+        EvidenceEvent.GENESIS, hash).toJsonLine();
+  }
+
   private EvidenceEvent appendChecked(String type, Map<String, ?> data) {
     JsonNode node = CanonicalJson.MAPPER.valueToTree(data == null ? Map.of() : data);
     if (!node.isObject()) {

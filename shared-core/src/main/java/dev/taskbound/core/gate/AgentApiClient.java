@@ -2,6 +2,7 @@ package dev.taskbound.core.gate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskbound.core.Json;
 import dev.taskbound.core.broker.Secret;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -36,7 +37,7 @@ public final class AgentApiClient {
   private final Secret capability;
   private final HttpClient http;
   private final Duration timeout;
-  private final ObjectMapper json = new ObjectMapper();
+  private final ObjectMapper json = Json.MAPPER;
 
   private AgentApiClient(URI base, Secret capability, Optional<InetSocketAddress> proxy, Duration timeout) {
     this.base = base;

@@ -3,6 +3,7 @@ package dev.taskbound.core.gate;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import dev.taskbound.core.Json;
 import dev.taskbound.core.TaskboundException;
 import dev.taskbound.core.broker.Secret;
 import java.io.IOException;
@@ -55,7 +56,7 @@ final class ApiHandler implements HttpHandler {
   private final AgentApiConfig config;
   private final byte[] expected;
   private final byte[] expectedHook;
-  private final ObjectMapper json = new ObjectMapper();
+  private final ObjectMapper json = Json.MAPPER;
   /** Refreshes run one at a time: each replaces (and revokes) the token before it. */
   private final Object refreshLock = new Object();
 

@@ -1,8 +1,7 @@
 package dev.taskbound.core.identity;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.taskbound.core.Json;
 import dev.taskbound.core.evidence.Fingerprint;
 import java.time.Instant;
 import java.util.Collections;
@@ -52,7 +51,7 @@ public final class TaskIdentity {
   /** {@link #claims()} as a JSON object (pretty-printed, stable order). */
   public String claimsJson() {
     try {
-      return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(claims);
+      return Json.PRETTY.writeValueAsString(claims);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("claims were validated as JSON values", e);
     }

@@ -99,6 +99,10 @@ public record EffectivePolicy(
     Optional<EvidenceSigner> evidenceSigner,
     ConfinementPolicy confinement,
     HookPolicy hooks) {
+  // One for every digest: a mapper builds its serializers on first use (dev.taskbound.core.Json).
+  private static final com.fasterxml.jackson.databind.ObjectMapper SORTED_KEYS =
+      JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
+
 
   public EffectivePolicy {
     Objects.requireNonNull(trustDomain, "trustDomain");
@@ -340,8 +344,7 @@ public record EffectivePolicy(
       root.put("sandbox", sandbox); // only when set, so other digests stay put
     }
     try {
-      return JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build()
-          .writeValueAsString(root);
+      return SORTED_KEYS.writeValueAsString(root);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot serialise a map of strings", e);
     }

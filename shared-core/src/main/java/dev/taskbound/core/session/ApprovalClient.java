@@ -2,6 +2,7 @@ package dev.taskbound.core.session;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.Json;
 import dev.taskbound.core.SafeText;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -86,7 +87,7 @@ public final class ApprovalClient {
     /** {@link #shown} as one JSON object on one line ({@code taskbound approvals --json}). */
     public String json() {
       try {
-        return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(shown());
+        return Json.MAPPER.writeValueAsString(shown());
       } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
         throw new IllegalStateException("a map of strings is always JSON", e);
       }

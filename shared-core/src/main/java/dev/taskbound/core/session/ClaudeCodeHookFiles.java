@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -46,7 +47,7 @@ final class ClaudeCodeHookFiles {
    * @throws SessionException (exit 121) if the files cannot be written or the host's settings are not a JSON object
    */
   static Map<Path, Path> write(Path dir, Path hostManaged) {
-    ObjectMapper json = new ObjectMapper();
+    ObjectMapper json = Json.MAPPER;
     try {
       Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
       ObjectNode settings = json.createObjectNode();

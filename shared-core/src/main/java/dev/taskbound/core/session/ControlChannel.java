@@ -2,6 +2,7 @@ package dev.taskbound.core.session;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskbound.core.Json;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -21,7 +22,7 @@ final class ControlChannel implements AutoCloseable {
   static final byte STDERR = '2';
   /** No frame is larger: a request with a huge environment is refused, not buffered. */
   static final int MAX_FRAME = 1 << 20;
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  private static final ObjectMapper MAPPER = Json.MAPPER;
 
   /** One frame read. */
   record Frame(byte type, byte[] data) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskbound.core.Json;
 import dev.taskbound.core.broker.BrokerException;
 import dev.taskbound.core.broker.IssuedCredential;
 import dev.taskbound.core.broker.Secret;
@@ -40,7 +41,7 @@ final class CredentialHandoff {
   /** The format's name and version, the file's first field. */
   static final String FORMAT = "taskbound-credential-handoff/1";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   /** A hand-off holds a few tokens and small files; anything larger is not one. */
   static final int MAX_BYTES = 1 << 20;

@@ -2,6 +2,7 @@ package dev.taskbound.core.session;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.Json;
 import dev.taskbound.core.broker.BrokerException;
 import dev.taskbound.core.broker.CredentialBroker;
 import dev.taskbound.core.broker.IssuedCredential;
@@ -44,7 +45,7 @@ public final class CredentialIssue {
   /** The journal's file name in the directory. */
   public static final String FILE = "issued-journal.jsonl";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   private static final String STANDARD_OUTPUT = "standard output";
 
   /**

@@ -1,5 +1,6 @@
 package dev.taskbound.core.session;
 
+import dev.taskbound.core.Json;
 import dev.taskbound.core.broker.BrokerException;
 import dev.taskbound.core.broker.CredentialBroker;
 import dev.taskbound.core.broker.RevocationContext;
@@ -112,7 +113,7 @@ final class CredentialPlan {
     CredentialPlan plan = new CredentialPlan(policy, new HandedOffBroker(handoff, githubApi), api);
     java.util.Set<String> expected = new java.util.TreeSet<>(plan.grantedNames());
     java.util.Set<String> given = new java.util.TreeSet<>();
-    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.ObjectMapper json = Json.MAPPER;
     for (CredentialHandoff.Entry e : handoff.entries()) {
       String name = e.credential().name();
       if (!given.add(name)) {

@@ -2,6 +2,7 @@ package dev.taskbound.core.session;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskbound.core.Json;
 import dev.taskbound.core.broker.RevocationContext;
 import dev.taskbound.core.broker.Revocations;
 import java.nio.file.Path;
@@ -16,7 +17,7 @@ import java.util.Optional;
  * journal so that a retry takes only what is left.
  */
 final class JournalRevocations {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   private JournalRevocations() {}
 

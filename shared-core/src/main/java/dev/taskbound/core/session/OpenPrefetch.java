@@ -1,7 +1,8 @@
 package dev.taskbound.core.session;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskbound.core.Json;
+import dev.taskbound.core.evidence.EvidenceLog;
 import dev.taskbound.core.evidence.SealingKey;
 import dev.taskbound.core.identity.IdentityIssuer;
 import java.time.Clock;
@@ -38,6 +39,7 @@ final class OpenPrefetch {
     worker.execute(OpenPrefetch::warmJson);
     this.sealingKey = worker.submit(SealingKey::generate);
     this.issuer = worker.submit(() -> IdentityIssuer.generate(clock));
+    worker.execute(OpenPrefetch::warmEvidence); // the open appends its first event after it has both keys
   }
 
   /** Starts making the keys; the identity key reads {@code clock} as {@link IdentityIssuer#generate} does. */
@@ -91,13 +93,21 @@ final class OpenPrefetch {
     }
   }
 
-  /** Loads and initialises what serialising a small tree and a map needs; the open's own writes follow. */
+  /** Serialises a small tree and a map with the shared mapper, so its serializers exist before the open's own writes follow. */
   private static void warmJson() {
-    ObjectMapper json = new ObjectMapper();
     try {
-      json.writeValueAsString(json.valueToTree(Map.of("warm", List.of(1, "up"))));
+      Json.MAPPER.writeValueAsString(Json.MAPPER.valueToTree(Map.of("warm", List.of(1, "up"))));
     } catch (JsonProcessingException e) {
       // only a warm-up: the open serialises for real, and reports its own failures
+    }
+  }
+
+  /** Computes an evidence line for a sample ({@link EvidenceLog#warmUp}), so the open's first append does not pay its first use. */
+  private static void warmEvidence() {
+    try {
+      EvidenceLog.warmUp();
+    } catch (RuntimeException e) {
+      // only a warm-up: the open appends for real, and reports its own failures
     }
   }
 

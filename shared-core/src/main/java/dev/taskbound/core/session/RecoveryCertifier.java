@@ -2,6 +2,7 @@ package dev.taskbound.core.session;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskbound.core.Json;
 import dev.taskbound.core.policy.EvidenceSigner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,7 +20,7 @@ import java.util.Optional;
  * and policy digest of that policy, the lost kid and the chain head the new key continues.
  */
 final class RecoveryCertifier {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   private RecoveryCertifier() {}
 

@@ -3,6 +3,7 @@ package dev.taskbound.core.session;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskbound.core.Json;
 import dev.taskbound.core.broker.UndoRecorder;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,7 +24,7 @@ final class SealedHandles {
   static final String FIELD = "sealed";
   /** What an earlier version stored: the token alone, its neighbours unauthenticated. */
   private static final String OLD_SUFFIX = "_sealed";
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   private SealedHandles() {}
 

@@ -3,6 +3,7 @@ package dev.taskbound.core.session;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskbound.core.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,7 +14,7 @@ import java.nio.file.Path;
  * task, where the runtime directory and the output go. Stored as {@code session.json} (no secrets).
  */
 public record SessionRecord(String sessionId, String taskId, Path outDir, Path runtimeDir) {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   /** The bundle's file name: {@code <task>-<session>.zip}. */
   public String bundleName() {

@@ -2,10 +2,9 @@ package dev.taskbound.core.session;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.taskbound.core.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -56,8 +55,7 @@ public record TeardownReport(String sessionId, List<StepResult> steps, List<Tear
    * attempts, error?}], "earlier": [{"attempt", "ok", "steps"}]}}.
    */
   public String toJson() {
-    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    ObjectNode root = json.createObjectNode().put("session", sessionId).put("ok", ok()).put("attempt", attempt());
+    ObjectNode root = Json.MAPPER.createObjectNode().put("session", sessionId).put("ok", ok()).put("attempt", attempt());
     putSteps(root.putArray("steps"), steps);
     if (!earlier.isEmpty()) {
       ArrayNode history = root.putArray("earlier");
@@ -67,7 +65,7 @@ public record TeardownReport(String sessionId, List<StepResult> steps, List<Tear
       }
     }
     try {
-      return json.writeValueAsString(root) + "\n";
+      return Json.PRETTY.writeValueAsString(root) + "\n";
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
@@ -83,7 +81,7 @@ public record TeardownReport(String sessionId, List<StepResult> steps, List<Tear
   /** Reads what {@link #toJson} wrote; empty if {@code text} is not such a report. */
   static Optional<TeardownReport> parse(String text) {
     try {
-      JsonNode root = new ObjectMapper().readTree(text);
+      JsonNode root = Json.MAPPER.readTree(text);
       if (root == null || !root.path("steps").isArray()) {
         return Optional.empty();
       }

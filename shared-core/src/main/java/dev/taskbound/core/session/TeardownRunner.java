@@ -2,6 +2,7 @@ package dev.taskbound.core.session;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskbound.core.Json;
 import dev.taskbound.core.broker.Revocations;
 import dev.taskbound.core.broker.registry.RegistryConfig;
 import dev.taskbound.core.evidence.Addenda;
@@ -44,7 +45,7 @@ final class TeardownRunner {
   /** Not journalled: a retry after the seal seals the continued chain into an addendum. */
   static final String SEAL_ADDENDUM = "seal-addendum";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   private final SessionLayout layout;
   private final SessionRecord record;

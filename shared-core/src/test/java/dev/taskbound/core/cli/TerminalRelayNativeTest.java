@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The native relay ({@code taskbound-tty}, as built into the jar) on a pty of its own, driven by
- * {@code relay_probe.py} (attack review 6): query replies never answer a prompt, and SIGTERM ends a
- * relay that waits to write.
+ * {@code relay_probe.py} (attack review 6): query replies never answer a prompt, SIGTERM ends a
+ * relay that waits to write, and a big paste never stalls the agent's output.
  */
 class TerminalRelayNativeTest {
   @Test
@@ -31,6 +31,17 @@ class TerminalRelayNativeTest {
 
     // then it ends by that signal (before: it kept waiting to write)
     assertThat(out).isEqualTo("ended 15");
+  }
+
+  @Test
+  void aPasteBiggerThanThePtyTakesNeverStopsTheAgentsOutputAndArrivesWhole() throws Exception {
+    // given an agent writing without reading its keys (its pty's input queue full)
+    // when the person pastes 70 kB
+    String out = probe("paste-under-output");
+
+    // then the agent's output still reaches the run (before: the relay waited to write the keys, and
+    // stopped reading the output the agent was blocked on), and the paste arrives whole once it reads
+    assertThat(out).isEqualTo("flowing\nkeys ok");
   }
 
   private static String probe(String mode) throws Exception {

@@ -44,6 +44,26 @@ class BundleVerifierTest {
   }
 
   @Test
+  void entryTimesAreInUtcWhateverTheHostsZone() throws Exception {
+    SampleSession s = SampleSession.write(tmp.resolve("session"));
+    java.util.TimeZone hostZone = java.util.TimeZone.getDefault();
+    Path zip;
+    java.time.LocalDateTime before = java.time.LocalDateTime.now(java.time.ZoneOffset.UTC);
+    try {
+      java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("Pacific/Kiritimati")); // UTC+14
+      zip = s.zip(tmp.resolve("bundle.zip"));
+    } finally {
+      java.util.TimeZone.setDefault(hostZone);
+    }
+    java.time.LocalDateTime after = java.time.LocalDateTime.now(java.time.ZoneOffset.UTC);
+
+    try (ZipFile z = new ZipFile(zip.toFile())) {
+      assertThat(Collections.list(z.entries())).isNotEmpty().allSatisfy(e -> assertThat(e.getTimeLocal())
+          .isBetween(before.minusSeconds(2), after.plusSeconds(2))); // a zip's times are to 2 s
+    }
+  }
+
+  @Test
   void acceptsAnIntactDirectoryBundleAgainstATrustedJwks() {
     SampleSession s = SampleSession.write(tmp);
 

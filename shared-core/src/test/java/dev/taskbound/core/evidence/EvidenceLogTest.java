@@ -36,6 +36,18 @@ class EvidenceLogTest {
   private final Clock clock = SampleSession.steppingClock(Instant.parse("2026-11-27T10:00:00Z"));
 
   @Test
+  void theWarmUpComputesAWholeValidLineAsAnAppendWould() {
+    // a warm-up that stopped short (or threw, which the open ignores) would warm nothing
+    Chain.Result result = Chain.check(List.of(EvidenceLog.warmUp()));
+
+    assertThat(result.ok()).as("chain check: %s", result.problem()).isTrue();
+    assertThat(result.events()).singleElement().satisfies(e -> {
+      assertThat(e.type()).isEqualTo("session.opened");
+      assertThat(e.data().path("at").asText()).isEqualTo("1970-01-01T00:00:00Z");
+    });
+  }
+
+  @Test
   void chainsLinesFromTheGenesisValueInAnOwnerOnlyFile() throws Exception {
     Path file = dir.resolve("events.jsonl");
 

@@ -5,9 +5,13 @@ relay_probe.py EXE stuck-writer: nobody reads the relay's output, the agent fill
 relay_probe.py EXE replies: while a prompt shows, the terminal sends query replies with y and Enter,
   and the code inside escape sequences; prints "answered-early" if any reply answered, then types the
   code shown and Enter and prints the relay's reply.
+relay_probe.py EXE paste-under-output: the person pastes far more than the agent's pty takes while the
+  agent writes without reading its keys; prints "flowing" if the agent's output still reaches the run
+  (else "stalled after N bytes"), then, once the agent reads, "keys ok" if it got the whole paste in
+  order (else what it got).
 Every wait is bounded.
 """
-import os, pty, re, select, signal, subprocess, sys, time
+import os, pty, re, select, signal, subprocess, sys, time, tty
 
 exe, mode = sys.argv[1], sys.argv[2]
 leader, follower = pty.openpty()
@@ -41,6 +45,59 @@ if mode == "stuck-writer":
         print("still running")
         p.kill()
         p.wait()
+    sys.exit(0)
+
+if mode == "paste-under-output":
+    agent = os.open(agent_pty, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    tty.setraw(agent)  # the agent reads bytes as typed: no line editing, no echo
+    os.set_blocking(leader, False)
+    os.set_blocking(p.stdout.fileno(), False)
+    paste = b"".join(b"%06d," % i for i in range(10000))  # 70 kB: far more than a pty's input queue
+    pasted = forwarded = 0
+
+    def step(read_keys):
+        global pasted, forwarded
+        if pasted < len(paste):
+            try:
+                pasted += os.write(leader, paste[pasted:pasted + 4096])
+            except BlockingIOError:
+                pass
+        try:
+            os.write(agent, b"o" * 4096)
+        except BlockingIOError:
+            pass
+        try:
+            forwarded += len(os.read(p.stdout.fileno(), 65536))
+        except BlockingIOError:
+            pass
+        if read_keys:
+            try:
+                return os.read(agent, 65536)
+            except BlockingIOError:
+                pass
+        return b""
+
+    deadline = time.time() + 15
+    while forwarded < (2 << 20) and time.time() < deadline:
+        step(False)
+        select.select([p.stdout], [], [], 0.002)
+    print("flowing" if forwarded >= (2 << 20) else "stalled after %d bytes (%d of the paste typed)" % (forwarded, pasted))
+    got = b""
+    deadline = time.time() + 20
+    while len(got) < len(paste) and time.time() < deadline:
+        got += step(True)
+        select.select([p.stdout], [], [], 0.002)
+    print("keys ok" if got == paste else "keys: got %d of %d bytes, in order: %s" % (len(got), len(paste), paste.startswith(got)))
+    p.stdin.write(b"end\n")
+    p.stdin.flush()
+    for _ in range(200):  # the relay copies what is left, then ends (bounded: its stdout is read)
+        if p.poll() is not None:
+            break
+        step(False)
+        time.sleep(0.01)
+    if p.poll() is None:
+        p.kill()
+    p.wait()
     sys.exit(0)
 
 screen = b""

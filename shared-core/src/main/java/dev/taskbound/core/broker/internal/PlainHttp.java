@@ -2,6 +2,7 @@ package dev.taskbound.core.broker.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskbound.core.Json;
 import dev.taskbound.core.broker.CallFailure;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -18,7 +19,7 @@ import java.util.Map;
  * own error text, capped, before they reach a message.
  */
 public final class PlainHttp {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
   private static final int MAX_DETAIL = 200;
 
   private PlainHttp() {}

@@ -2,6 +2,7 @@ package dev.taskbound.core.broker.vault;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.taskbound.core.Json;
 import dev.taskbound.core.broker.BrokerException;
 import dev.taskbound.core.broker.CredentialBroker;
 import dev.taskbound.core.broker.IssuedCredential;
@@ -38,7 +39,7 @@ import java.util.TreeMap;
  * teardown. Not thread-safe; one instance per session.
  */
 public final class VaultBroker implements CredentialBroker {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = Json.MAPPER;
 
   private final VaultBrokerConfig config;
   private final Retry retry;

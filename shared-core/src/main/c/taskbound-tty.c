@@ -11,7 +11,8 @@
  *                  go         raw mode on TTY; its keys go to the pty from now on
  *                  line TEXT  a line of the next prompt (shown with control bytes replaced by '?')
  *                  ask        pause: stop reading the agent's output (it blocks once the pty's
- *                             buffer is full), discard typed-ahead keys, reset TTY (ESC c), show a
+ *                             buffer is full), discard typed-ahead keys (and say so when there
+ *                             were some), reset TTY (ESC c), show a
  *                             fixed banner and the lines; once TTY has been quiet for a while ask
  *                             for a random code (approve) or n (deny) with Enter, read from TTY only,
  *                             escape sequences dropped; reply "answer y" or "answer n" on stderr (an
@@ -209,6 +210,7 @@ static int write_output(void) {
  */
 static char key_buf[4096];
 static size_t key_len = 0, key_off = 0;
+static int leader_gone = 0;
 
 static void write_keys(void) {
   ssize_t w = write(leader, key_buf + key_off, key_len - key_off);
@@ -436,8 +438,18 @@ static long now_ms(void) {
  * QUIET_MAX_MS (the code still guards what comes after).
  */
 static void ask(void) {
+  // Keys still queued at the terminal are thrown away with the rest, and the person is told: a paste
+  // the prompt interrupts reaches the agent up to there (what the relay had read for it still goes).
+  int queued = 0;
+  if (ioctl(tty, FIONREAD, &queued) != 0) {
+    queued = 0;
+  }
   tcflush(tty, TCIFLUSH); // a key typed before the prompt was on the screen does not answer it
   show_prompt();
+  if (queued > 0) {
+    const char *note = "(keys you typed that the agent had not read yet were discarded: a paste may be cut here)\r\n";
+    write_all(tty, note, strlen(note));
+  }
   char code[CODE_LEN + 1];
   new_code(code);
   char typed_text[16];
@@ -592,7 +604,7 @@ static int relay(const char *path) {
   int relaying = 0;
   char line[MAX_LINE];
   for (;;) {
-    short agent_events = (short)((out_len ? 0 : POLLIN) | (key_len ? POLLOUT : 0));
+    short agent_events = leader_gone ? 0 : (short)((out_len ? 0 : POLLIN) | (key_len ? POLLOUT : 0));
     struct pollfd p[5] = {{.fd = agent_events ? leader : -1, .events = agent_events}, {.fd = 0, .events = POLLIN},
         {.fd = sig_pipe[0], .events = POLLIN}, {.fd = relaying && !key_len ? tty : -1, .events = POLLIN},
         {.fd = out_len ? 1 : -1, .events = POLLOUT}};
@@ -605,7 +617,11 @@ static int relay(const char *path) {
     if (p[2].revents) {
       drain_signals();
     }
-    if (p[0].revents && !out_len) {
+    if ((p[0].revents & (POLLHUP | POLLERR | POLLNVAL)) && !(p[0].revents & POLLIN)) {
+      // not while this relay holds the follower; were it to happen, the keys go and the loop never spins on it
+      leader_gone = 1;
+      key_len = key_off = 0;
+    } else if (p[0].revents && !out_len) {
       read_output();
     }
     if (p[0].revents & POLLOUT) {

@@ -52,17 +52,20 @@ class ArchitectureTest {
       fields().that().areStatic().and().areNotDeclaredIn(ArchitectureTest.class).should().beFinal();
 
   /**
-   * {@link Json#MAPPER} is shared by every area, so no code reconfigures a mapper after it is made
-   * (a mapper with other settings is built with them: {@code JsonMapper.builder()}).
+   * {@link Json#MAPPER} is shared by every area, and parses what agents send (the agent API), so no
+   * code reconfigures a mapper after it is made, default typing above all (a mapper with other
+   * settings is built with them: {@code JsonMapper.builder()}).
    */
   @ArchTest
   static final ArchRule noMapperIsReconfigured =
       noClasses()
           .should()
           .callMethodWhere(com.tngtech.archunit.base.DescribedPredicate.describe(
-              "an ObjectMapper's configure, enable, disable, register*, set* or add*",
-              call -> call.getTargetOwner().isAssignableTo(com.fasterxml.jackson.databind.ObjectMapper.class)
-                  && call.getName().matches("configure|enable|disable|register.*|set.*|add.*")));
+              "a method that reconfigures an ObjectMapper or its JsonFactory",
+              call -> (call.getTargetOwner().isAssignableTo(com.fasterxml.jackson.databind.ObjectMapper.class)
+                      || call.getTargetOwner().isAssignableTo(com.fasterxml.jackson.core.JsonFactory.class))
+                  && call.getName().matches("configure.*|enable.*|disable.*|activate.*|deactivate.*|register.*"
+                      + "|find.*Modules|set.*|add.*|coercionConfig.*|clear.*")));
 
   /** Only the host edge reads the process environment (STYLE.md #7). */
   @ArchTest

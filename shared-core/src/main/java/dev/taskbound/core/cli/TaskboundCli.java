@@ -153,9 +153,7 @@ public final class TaskboundCli implements Runnable {
     private final Map<String, String> env;
     private final InputStream in;
     private final OpenPhase.Listener listener;
-    // Made on first use: picocli's default factory probes for Groovy when its class initialises (a
-    // ClassNotFoundException, ~5 ms at start-up), and a `run` never needs it.
-    private CommandLine.IFactory fallback;
+    private final CommandLine.IFactory fallback = CommandLine.defaultFactory();
 
     Factory(Map<String, String> env, InputStream in, OpenPhase.Listener listener) {
       this.env = Map.copyOf(env);
@@ -192,9 +190,6 @@ public final class TaskboundCli implements Runnable {
       }
       if (CredentialsCommand.WITH_ENV.contains(cls)) {
         return cls.cast(CredentialsCommand.create(cls, env));
-      }
-      if (fallback == null) {
-        fallback = CommandLine.defaultFactory();
       }
       return fallback.create(cls);
     }

@@ -97,7 +97,7 @@ final class OpenPrefetch {
   private static void warmJson() {
     try {
       Json.MAPPER.writeValueAsString(Json.MAPPER.valueToTree(Map.of("warm", List.of(1, "up"))));
-    } catch (JsonProcessingException e) {
+    } catch (JsonProcessingException | RuntimeException | LinkageError e) {
       // only a warm-up: the open serialises for real, and reports its own failures
     }
   }
@@ -106,7 +106,7 @@ final class OpenPrefetch {
   private static void warmEvidence() {
     try {
       EvidenceLog.warmUp();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | LinkageError e) {
       // only a warm-up: the open appends for real, and reports its own failures
     }
   }

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The native relay ({@code taskbound-tty}, as built into the jar) on a pty of its own, driven by
  * {@code relay_probe.py} (attack review 6): query replies never answer a prompt, SIGTERM ends a
- * relay that waits to write, and a big paste never stalls the agent's output.
+ * relay that waits to write, a big paste never stalls the agent's output, and a prompt cuts one
+ * cleanly.
  */
 class TerminalRelayNativeTest {
   @Test
@@ -42,6 +43,17 @@ class TerminalRelayNativeTest {
     // then the agent's output still reaches the run (before: the relay waited to write the keys, and
     // stopped reading the output the agent was blocked on), and the paste arrives whole once it reads
     assertThat(out).isEqualTo("flowing\nkeys ok");
+  }
+
+  @Test
+  void aPromptCutsAPasteTheAgentHasNotReadCleanlyAndSaysSo() throws Exception {
+    // given a paste the agent has not read (its pty and the relay full)
+    // when a prompt comes, is answered, and the person types on
+    String out = probe("ask-while-pending");
+
+    // then the prompt says keys were discarded, and the agent gets a head of the paste, then what
+    // was typed after the answer (before: the same, but the person was not told)
+    assertThat(out).isEqualTo("clean cut");
   }
 
   private static String probe(String mode) throws Exception {

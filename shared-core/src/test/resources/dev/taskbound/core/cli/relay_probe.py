@@ -9,6 +9,9 @@ relay_probe.py EXE paste-under-output: the person pastes far more than the agent
   agent writes without reading its keys; prints "flowing" if the agent's output still reaches the run
   (else "stalled after N bytes"), then, once the agent reads, "keys ok" if it got the whole paste in
   order (else what it got).
+relay_probe.py EXE ask-while-pending: a paste the agent has not read when a prompt comes: prints "clean
+  cut" if the prompt says keys were discarded and the agent, once it reads, gets a head of the paste
+  followed by what is typed after the answer, nothing of the paste's rest (else what it got).
 Every wait is bounded.
 """
 import os, pty, re, select, signal, subprocess, sys, time, tty
@@ -110,6 +113,50 @@ def pump(seconds):
         r, _, _ = select.select([leader], [], [], 0.05)
         if r:
             screen += os.read(leader, 65536)
+
+
+if mode == "ask-while-pending":
+    agent = os.open(agent_pty, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    tty.setraw(agent)
+    os.set_blocking(leader, False)
+    paste = b"".join(b"%06d," % i for i in range(10000))
+    pasted = 0
+    deadline = time.time() + 10
+    while pasted < len(paste) and time.time() < deadline:  # until the queues are full: the agent reads nothing
+        try:
+            pasted += os.write(leader, paste[pasted:pasted + 4096])
+        except BlockingIOError:
+            pump(0.2)
+            try:
+                pasted += os.write(leader, paste[pasted:pasted + 4096])
+            except BlockingIOError:
+                break
+    p.stdin.write(b"line approval-1 waits for approval: github.pr.merge 'refs/pull/7'\nask\n")
+    p.stdin.flush()
+    deadline = time.time() + 30
+    while b"To approve type" not in screen and time.time() < deadline:
+        pump(0.1)
+    said = b"keys you typed that the agent had not read yet were discarded" in screen
+    code = re.findall(rb"To approve type ([a-z]{4}) and Enter", screen)[-1]
+    os.write(leader, code + b"\r")
+    answer = p.stderr.readline().decode().strip()
+    os.write(leader, b"AFTER")
+    got = b""
+    deadline = time.time() + 10
+    while not got.endswith(b"AFTER") and time.time() < deadline:
+        try:
+            got += os.read(agent, 65536)
+        except BlockingIOError:
+            time.sleep(0.01)
+    head = got[:-len(b"AFTER")] if got.endswith(b"AFTER") else got
+    if answer == "answer y" and said and got.endswith(b"AFTER") and paste.startswith(head) and len(head) < pasted:
+        print("clean cut")
+    else:
+        print("%s; said %s; the agent got %d bytes then %r; %d pasted" % (answer, said, len(head), got[-12:], pasted))
+    p.stdin.write(b"end\n")
+    p.stdin.flush()
+    p.wait(timeout=30)
+    sys.exit(0)
 
 
 p.stdin.write(b"line approval-1 waits for approval: github.pr.merge 'refs/pull/7'\nask\n")

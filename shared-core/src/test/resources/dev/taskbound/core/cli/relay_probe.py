@@ -26,12 +26,14 @@ p.stdin.flush()
 
 if mode == "stuck-writer":
     agent = os.open(agent_pty, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-    written = 0
-    for _ in range(2000):  # more than the pty and the relay's stdout pipe hold (bounded: at most ~20 s)
+    written = stalled = 0
+    for _ in range(2000):  # until the pty and the relay's stdout pipe are full (bounded: at most ~20 s)
         try:
             written += os.write(agent, b"x" * 4096)
+            stalled = 0
         except BlockingIOError:
-            if written > 1 << 20:
+            stalled += 1
+            if stalled >= 50:  # half a second without room: the relay no longer drains the pty
                 break
             time.sleep(0.01)
     p.stdin.write(b"end\n")

@@ -9,8 +9,8 @@ import picocli.CommandLine;
  * model (reflection over every option, mixin and nested command) when it is registered, and
  * building all of them cost a {@code run} more CPU than the rest of its use of picocli together
  * (bench/README.md, "Start-up"). When the arguments name a command, only that one is registered;
- * otherwise (no command, an unknown one, {@code help}, an {@code @file}) all are, in this order, so
- * help, suggestions and errors are those of the whole tree.
+ * when they only ask for the version, none; otherwise (no command, an unknown one, {@code help}, an
+ * {@code @file}) all are, in this order, so help, suggestions and errors are those of the whole tree.
  */
 final class TopCommands {
   /** Each command's name as in its {@code @Command(name)} ({@code TopCommandsTest} checks they agree), in help order. */
@@ -31,8 +31,15 @@ final class TopCommands {
 
   private TopCommands() {}
 
-  /** Adds to {@code cli} the command {@code args} names, or every command when they name none of them (or {@code help}). */
+  /**
+   * Adds to {@code cli} the command {@code args} names, or every command when they name none of them
+   * (or {@code help}); none when they only ask for the version ({@code taskbound --version} prints
+   * the top command's, and building every model by reflection cost it ~0.1 s of CPU).
+   */
   static void register(CommandLine cli, String[] args, CommandLine.IFactory factory) {
+    if (asksOnlyForTheVersion(args)) {
+      return;
+    }
     String name = commandName(args);
     for (Map.Entry<String, Class<?>> command : ALL) {
       if (command.getKey().equals(name) && command.getValue() != CommandLine.HelpCommand.class) {
@@ -55,6 +62,19 @@ final class TopCommands {
     } catch (Exception e) {
       throw new CommandLine.InitializationException("could not create the run command: " + e, e);
     }
+  }
+
+  /** {@code -V} or {@code --version}, with nothing else but {@code --debug}. */
+  static boolean asksOnlyForTheVersion(String[] args) {
+    boolean version = false;
+    for (String arg : args) {
+      if (arg.equals("-V") || arg.equals("--version")) {
+        version = true;
+      } else if (!arg.equals("--debug")) {
+        return false;
+      }
+    }
+    return version;
   }
 
   /**

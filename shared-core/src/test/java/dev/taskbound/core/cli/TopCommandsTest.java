@@ -33,8 +33,25 @@ class TopCommandsTest {
   }
 
   @Test
+  void aVersionRequestRegistersNoCommandAndStillPrintsTheVersion() {
+    for (String[] args : new String[][] {{"--version"}, {"-V"}, {"--debug", "--version"}}) {
+      CommandLine cli = new CommandLine(new TaskboundCli(), FACTORY);
+
+      TopCommands.register(cli, args, FACTORY);
+
+      assertThat(cli.getSubcommands()).as(String.join(" ", args)).isEmpty();
+    }
+    StringWriter out = new StringWriter();
+    int status = TaskboundCli.execute(new String[] {"--version"}, new PrintWriter(out), new PrintWriter(new StringWriter()), Map.of());
+    assertThat(status).isZero();
+    assertThat(out.toString()).isEqualTo(String.join(System.lineSeparator(), new VersionProvider().getVersion())
+        + System.lineSeparator());
+  }
+
+  @Test
   void withoutAKnownCommandEveryCommandIsRegisteredInHelpOrder() {
-    for (String[] args : new String[][] {{}, {"--help"}, {"help", "run"}, {"rnu"}, {"@args.txt"}, {"--", "run"}}) {
+    for (String[] args : new String[][] {{}, {"--help"}, {"help", "run"}, {"rnu"}, {"@args.txt"}, {"--", "run"},
+        {"--version", "--help"}, {"-hV"}}) {
       CommandLine cli = new CommandLine(new TaskboundCli(), FACTORY);
 
       TopCommands.register(cli, args, FACTORY);

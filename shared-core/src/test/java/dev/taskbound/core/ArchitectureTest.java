@@ -3,6 +3,9 @@ package dev.taskbound.core;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.fields;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
@@ -60,10 +63,10 @@ class ArchitectureTest {
   static final ArchRule noMapperIsReconfigured =
       noClasses()
           .should()
-          .callMethodWhere(com.tngtech.archunit.base.DescribedPredicate.describe(
+          .callMethodWhere(DescribedPredicate.describe(
               "a method that reconfigures an ObjectMapper or its JsonFactory",
-              call -> (call.getTargetOwner().isAssignableTo(com.fasterxml.jackson.databind.ObjectMapper.class)
-                      || call.getTargetOwner().isAssignableTo(com.fasterxml.jackson.core.JsonFactory.class))
+              call -> (call.getTargetOwner().isAssignableTo(ObjectMapper.class)
+                      || call.getTargetOwner().isAssignableTo(JsonFactory.class))
                   && call.getName().matches("configure.*|enable.*|disable.*|activate.*|deactivate.*|register.*"
                       + "|find.*Modules|set.*|add.*|coercionConfig.*|clear.*")));
 

@@ -1,6 +1,7 @@
 package dev.taskbound.core.policy;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.taskbound.core.egress.EgressRule;
@@ -100,9 +101,8 @@ public record EffectivePolicy(
     ConfinementPolicy confinement,
     HookPolicy hooks) {
   // One for every digest: a mapper builds its serializers on first use (dev.taskbound.core.Json).
-  private static final com.fasterxml.jackson.databind.ObjectMapper SORTED_KEYS =
+  private static final ObjectMapper SORTED_KEYS =
       JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
-
 
   public EffectivePolicy {
     Objects.requireNonNull(trustDomain, "trustDomain");

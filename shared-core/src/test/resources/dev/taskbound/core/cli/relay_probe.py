@@ -23,6 +23,16 @@ p = subprocess.Popen([exe, "relay", os.ttyname(follower)], stdin=subprocess.PIPE
 agent_pty = p.stderr.readline().decode().split()[1]
 p.stdin.write(b"go\n")
 p.stdin.flush()
+PASTE = b"".join(b"%06d," % i for i in range(10000))  # 70 kB: far more than a pty's input queue
+PROMPT = b"line approval-1 waits for approval: github.pr.merge 'refs/pull/7'\nask\n"
+
+
+def raw_agent():
+    """The agent's end of its pty, non-blocking; it reads bytes as typed: no line editing, no echo."""
+    agent = os.open(agent_pty, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+    tty.setraw(agent)
+    return agent
+
 
 if mode == "stuck-writer":
     agent = os.open(agent_pty, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
@@ -53,11 +63,10 @@ if mode == "stuck-writer":
     sys.exit(0)
 
 if mode == "paste-under-output":
-    agent = os.open(agent_pty, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-    tty.setraw(agent)  # the agent reads bytes as typed: no line editing, no echo
+    agent = raw_agent()
     os.set_blocking(leader, False)
     os.set_blocking(p.stdout.fileno(), False)
-    paste = b"".join(b"%06d," % i for i in range(10000))  # 70 kB: far more than a pty's input queue
+    paste = PASTE
     pasted = forwarded = 0
 
     def step(read_keys):
@@ -118,10 +127,9 @@ def pump(seconds):
 
 
 if mode == "ask-while-pending":
-    agent = os.open(agent_pty, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-    tty.setraw(agent)
+    agent = raw_agent()
     os.set_blocking(leader, False)
-    paste = b"".join(b"%06d," % i for i in range(10000))
+    paste = PASTE
     pasted = 0
     deadline = time.time() + 10
     while pasted < len(paste) and time.time() < deadline:  # until the queues are full: the agent reads nothing
@@ -133,7 +141,7 @@ if mode == "ask-while-pending":
                 pasted += os.write(leader, paste[pasted:pasted + 4096])
             except BlockingIOError:
                 break
-    p.stdin.write(b"line approval-1 waits for approval: github.pr.merge 'refs/pull/7'\nask\n")
+    p.stdin.write(PROMPT)
     p.stdin.flush()
     deadline = time.time() + 30
     while b"To approve type" not in screen and time.time() < deadline:
@@ -161,7 +169,7 @@ if mode == "ask-while-pending":
     sys.exit(0)
 
 
-p.stdin.write(b"line approval-1 waits for approval: github.pr.merge 'refs/pull/7'\nask\n")
+p.stdin.write(PROMPT)
 p.stdin.flush()
 for _ in range(20):  # replies to queries made before the pause, arriving after it
     os.write(leader, b"\x1b[?2004;2$yy\r")

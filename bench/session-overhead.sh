@@ -2,6 +2,9 @@
 # Overhead of a whole task envelope: `taskbound run -- true` against plain `true`, measured side by
 # side in one run (interleaved, so machine noise hits both alike), plus where the time goes
 # (taskbound's own --timings, medians per phase). Loopback only; no network service needed.
+# A third side runs the same envelope with the cooperative proxy backend (no namespaces, no bwrap):
+# the paired difference is what the netns sandbox itself costs a run, and so the most that starting
+# it sooner (during the open) could save.
 #
 #   bench/session-overhead.sh [RUNS]      (default 15; at least 10)
 #
@@ -36,6 +39,16 @@ spec:
   sandbox:
     backends: [netns]
 YAML
+# the same envelope without the sandbox: proxy variables only (cooperative), for the sandbox's share
+cat > "$work/proxy-policy.yml" <<'YAML'
+apiVersion: taskbound.dev/v1
+kind: Task
+spec:
+  ttl: 5m
+  sandbox:
+    backends: [proxy]
+    enforcement: cooperative
+YAML
 
 base_jar=${BASE_JAR:-}
 if [ -z "$base_jar" ] && [ -n "${BASE_REF:-}" ]; then
@@ -63,12 +76,15 @@ now() { date +%s%N; }
 export XDG_CACHE_HOME="$work/cache"
 prio=()
 [ "${RT:-0}" != 1 ] || prio=(chrt -r 5)
-run() { ${prio[@]+"${prio[@]}"} "$@" run --task BENCH --policy "$work/policy.yml" --out "$work/out" --timings -- true 2> "$work/err.txt"; }
+policy="$work/policy.yml"
+run() { ${prio[@]+"${prio[@]}"} "$@" run --task BENCH --policy "$policy" --out "$work/out" --timings -- true 2> "$work/err.txt"; }
+run_proxy() { policy="$work/proxy-policy.yml" run "$@"; }
 cd "$work/ws"
 run "$repo/bin/taskbound" # warm-up: makes the launcher's class-data archive, as a first use would
+run_proxy "$repo/bin/taskbound"
 [ -z "$base_jar" ] || TASKBOUND_JAR="$base_jar" run "$base_launcher"
 : > "$work/base-envelope.txt"; : > "$work/base-phases.txt"
-: > "$work/plain.txt"; : > "$work/envelope.txt"; : > "$work/jar.txt"; : > "$work/phases.txt"
+: > "$work/plain.txt"; : > "$work/envelope.txt"; : > "$work/jar.txt"; : > "$work/phases.txt"; : > "$work/proxy.txt"
 for i in $(seq 1 "$runs"); do
   t0=$(now); true; t1=$(now)
   echo $(( (t1 - t0) / 1000 )) >> "$work/plain.txt"
@@ -77,6 +93,8 @@ for i in $(seq 1 "$runs"); do
   t0=$(now); run "$repo/bin/taskbound"; t1=$(now)
   echo $(( (t1 - t0) / 1000 )) >> "$work/envelope.txt"
   grep -E '^  timing ' "$work/err.txt" | awk '{print $2, $3}' >> "$work/phases.txt"
+  t0=$(now); run_proxy "$repo/bin/taskbound"; t1=$(now)
+  echo $(( (t1 - t0) / 1000 )) >> "$work/proxy.txt"
   if [ -n "$base_jar" ]; then
     t0=$(now); TASKBOUND_JAR="$base_jar" run "$base_launcher"; t1=$(now)
     echo $(( (t1 - t0) / 1000 )) >> "$work/base-envelope.txt"
@@ -95,6 +113,12 @@ awk -v p="$plain" -v e="$envelope" -v j="$jarrun" 'BEGIN {
   printf "plain true:                          median %8.1f ms\n", p / 1000
   printf "bin/taskbound run -- true:           median %8.1f ms  (overhead %.1f ms)\n", e / 1000, (e - p) / 1000
   printf "java -jar taskbound.jar run -- true: median %8.1f ms  (overhead %.1f ms)\n", j / 1000, (j - p) / 1000
+}'
+# paired: each netns run against the proxy run right after it
+paste "$work/envelope.txt" "$work/proxy.txt" | awk '{print $1 - $2}' > "$work/sandbox-share.txt"
+awk -v x="$(median "$work/proxy.txt")" -v d="$(median "$work/sandbox-share.txt")" -v p="$plain" 'BEGIN {
+  printf "the same, proxy backend (no sandbox): median %8.1f ms  (overhead %.1f ms)\n", x / 1000, (x - p) / 1000
+  printf "the netns sandbox'"'"'s share:           %8.1f ms  (paired median, netns - proxy)\n", d / 1000
 }'
 echo "phases of bin/taskbound (median of $runs, ms; the rest of the total is JVM start-up and exit):"
 for phase in $(awk '{print $1}' "$work/phases.txt" | awk '!seen[$0]++'); do

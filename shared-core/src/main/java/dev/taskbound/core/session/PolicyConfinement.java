@@ -46,6 +46,8 @@ record PolicyConfinement(Confinement confinement, List<Path> hidden) {
     // by their real paths: the sandbox refuses a policy path that leads through a link (a policy
     // file may be a link, or sit below a linked directory the host chose)
     policyFiles.forEach(f -> readOnly.add(lockedFor(realOrAsWritten(f), realOrAsWritten(workspace))));
+    // a Jenkins build's workspace around a session in one of its directories: its parent is hidden
+    JenkinsWorkspaces.enclosingWorkspace(workspace, host).ifPresent(readOnly::add);
     readOnly.addAll(expand(c.readOnly(), "sandbox.paths.readOnly", policy, home, workspace, guarded, runtimeRoot));
     List<Path> readWrite = expand(c.readWrite(), "sandbox.paths.readWrite", policy, home, workspace, guarded, runtimeRoot);
     List<Path> hidden = new ArrayList<>();

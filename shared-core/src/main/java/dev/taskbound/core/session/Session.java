@@ -511,7 +511,8 @@ public final class Session implements AutoCloseable {
   /** What the sandbox always hides, then the workspace paths the policy hides ({@code sandbox.paths.hide}). */
   private List<java.nio.file.Path> hiddenPaths() {
     List<java.nio.file.Path> hidden =
-        new java.util.ArrayList<>(SandboxPaths.hidden(layout.sessionRoot(), layout.runtimeDir().getParent(), spec.hostEnvironment()));
+        new java.util.ArrayList<>(SandboxPaths.hidden(layout.sessionRoot(), layout.runtimeDir().getParent(), spec.workDir(),
+            spec.hostEnvironment()));
     hidden.addAll(confinement.hidden());
     return hidden;
   }

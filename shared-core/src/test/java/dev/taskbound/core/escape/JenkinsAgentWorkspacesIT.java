@@ -1,0 +1,135 @@
+package dev.taskbound.core.escape;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import dev.taskbound.core.testing.AgentOwner;
+import dev.taskbound.core.testing.CliProcess;
+import dev.taskbound.core.testing.RunArtifacts;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A Jenkins agent whose remote root lies outside what the sandbox always hides ({@code /srv/...},
+ * not {@code /home} or {@code /var/lib/jenkins}): the other builds' workspaces and their {@code @tmp}
+ * secret files, the agent user's like this build's, are not readable from a {@code bin/taskbound run}
+ * in a Jenkins build (its environment names {@code JENKINS_HOME} and {@code WORKSPACE}). The control
+ * without {@code JENKINS_HOME} shows what the agent read before.
+ */
+@Timeout(240)
+class JenkinsAgentWorkspacesIT {
+  private static final Duration WAIT = Duration.ofSeconds(120);
+  private static final String SECRET = "other-build-secret-5d1e";
+
+  @TempDir Path work;
+  private Path agentRoot;
+  private Path workspaces;
+  private Path job;
+  private Path policy;
+
+  @BeforeEach
+  void anAgentRootWithThisBuildsWorkspaceAndAnotherBuildsSecretFile() throws Exception {
+    // /srv: a place the sandbox's view shows read-only, as an agent's remote root such as /srv/jenkins
+    assumeThat(Files.isWritable(Path.of("/srv"))).as("a writable /srv (root)").isTrue();
+    agentRoot = Files.createTempDirectory(Path.of("/srv"), "taskbound-agent-");
+    Files.setPosixFilePermissions(agentRoot, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    workspaces = Files.createDirectories(agentRoot.resolve("workspace"));
+    job = Files.createDirectories(workspaces.resolve("job"));
+    Files.writeString(job.resolve("README"), "this build\n");
+    Files.createDirectories(workspaces.resolve("job@tmp/durable-1"));
+    Path secretFiles = Files.createDirectories(workspaces.resolve("other-job@tmp/secretFiles"));
+    Files.writeString(secretFiles.resolve("token"), SECRET + "\n");
+    Files.createDirectories(workspaces.resolve("other-job"));
+    AgentOwner.own(agentRoot); // all the agent user's, as on a Jenkins agent
+    policy = Files.writeString(work.resolve("task.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
+        + "  sandbox:\n    backends: [netns]\n    paths:\n      readWrite: ['$WORKSPACE@tmp/durable-1']\n");
+  }
+
+  @AfterEach
+  void removeTheAgentRoot() throws IOException {
+    if (agentRoot == null) {
+      return;
+    }
+    try (Stream<Path> all = Files.walk(agentRoot)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  private Map<String, String> build(boolean jenkins) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("TASKBOUND_HOME", work.resolve("home").toString());
+    env.put("TASKBOUND_RUNTIME_DIR", work.resolve("rt").toString());
+    env.put("XDG_CACHE_HOME", work.resolve("cache").toString()); // not in the workspace the test lists
+    env.put("WORKSPACE", job.toString());
+    if (jenkins) {
+      env.put("JENKINS_HOME", "/var/lib/jenkins");
+    }
+    return env;
+  }
+
+  private CliProcess run(Path in, Map<String, String> env, String script) throws IOException {
+    return CliProcess.startLauncher(in, env, "run", "--task", "JENKINS-WS", "--policy", policy.toString(),
+        "--out", work.resolve("out").toString(), "--", "sh", "-c", script);
+  }
+
+  private String probe() {
+    return String.join("; ",
+        "cat " + workspaces + "/other-job@tmp/secretFiles/token 2>/dev/null || echo secret-unreadable",
+        "echo entries: $(ls -A " + workspaces + ")",
+        "echo 0 > " + workspaces + "/job@tmp/durable-1/result && echo control-written",
+        "cat " + job + "/README");
+  }
+
+  @Test
+  void inAJenkinsBuildOnlyThisBuildsWorkspaceIsSeenInTheDirectoryOfAllWorkspaces() throws Exception {
+    try (CliProcess run = run(job, build(true), probe() + "; touch made-inside && echo workspace-writable")) {
+      assertThat(run.waitFor(WAIT)).as(run.stderr()).isZero();
+
+      assertThat(run.stdout()).doesNotContain(SECRET).contains("secret-unreadable\n", "entries: job job@tmp\n",
+          "control-written\n", "this build\n", "workspace-writable");
+    }
+    assertThat(job.resolve("made-inside")).exists();
+    assertThat(workspaces.resolve("job@tmp/durable-1/result")).hasContent("0");
+    assertThat(RunArtifacts.bundleText(work.resolve("out"), "events.jsonl")).contains("\"" + workspaces + "\"");
+  }
+
+  @Test
+  void aBlockInADirectoryOfTheWorkspaceStillReadsTheWorkspaceButNotTheOtherBuilds() throws Exception {
+    Path sub = Files.createDirectories(job.resolve("sub"));
+    AgentOwner.own(job);
+
+    try (CliProcess run = run(sub, build(true), probe() + "; echo x > " + job + "/README 2>/dev/null"
+        + " && echo workspace-root-writable || echo workspace-root-read-only; touch here && echo sub-writable")) {
+      assertThat(run.waitFor(WAIT)).as(run.stderr()).isZero();
+
+      // the policy's $WORKSPACE@tmp is the block's directory's (sub@tmp): nothing else of the agent root
+      assertThat(run.stdout()).doesNotContain(SECRET).contains("secret-unreadable\n", "entries: job\n",
+          "this build\n", "workspace-root-read-only\n", "sub-writable");
+    }
+    assertThat(job.resolve("README")).hasContent("this build");
+    assertThat(sub.resolve("here")).exists();
+  }
+
+  /** The control: outside a Jenkins build the directory keeps its host view, the other build's file with it. */
+  @Test
+  void withoutJenkinsHomeTheOtherBuildsFileIsWhereTheHostViewShowsIt() throws Exception {
+    try (CliProcess run = run(job, build(false), probe())) {
+      assertThat(run.waitFor(WAIT)).as(run.stderr()).isZero();
+
+      assertThat(run.stdout()).contains(SECRET, "other-job@tmp");
+    }
+  }
+}

@@ -172,6 +172,7 @@ final class SessionStartCommand implements Callable<Integer> {
     // AES-GCM intrinsics that the inspected path needs (bin/taskbound's gateway_jvm_flags).
     cmd.addAll(List.of("--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "-XX:+UseSerialGC",
         "-Xms16m", "-XX:-UsePerfData", "-Xshare:auto"));
+    cmd.addAll(HugePages.jvmFlags(HugePages.SETTING));
     cmd.addAll(List.of("-cp", self.classPath(), Main.class.getName(), "session", "supervise"));
     cmd.addAll(startArguments());
     return cmd;

@@ -269,6 +269,27 @@ class LauncherIT {
   }
 
   /**
+   * Transparent huge pages are asked for exactly where the kernel gives them on request
+   * ({@code madvise}): where it has them off, the JVM would print a warning on every start, and where
+   * they are always on, the flag adds nothing. Checked against this host's own setting.
+   */
+  @Test
+  void hugePagesAreAskedForOnlyWhereTheKernelGivesThemOnRequest() throws Exception {
+    Path setting = Path.of("/sys/kernel/mm/transparent_hugepage/enabled");
+    boolean onRequest = Files.isReadable(setting) && Files.readString(setting).contains("[madvise]");
+
+    Result version = run(List.of(REPO.resolve("bin/taskbound").toString(), "--version"), cacheRoot.resolve("cache"));
+
+    assertThat(version.status).as(version.output).isZero();
+    assertThat(version.output).doesNotContain("warning").doesNotContain("HugePages");
+    if (onRequest) {
+      assertThat(javaArguments()).contains(" -XX:+UseTransparentHugePages ");
+    } else {
+      assertThat(javaArguments()).doesNotContain("TransparentHugePages");
+    }
+  }
+
+  /**
    * The one {@code stat} follows links (the java on the PATH often is one): an archive or a record
    * that is a link is still refused, even to a file with the very bytes recorded, so its checksum
    * would match.

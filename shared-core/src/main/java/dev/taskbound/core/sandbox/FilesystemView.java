@@ -274,7 +274,7 @@ final class FilesystemView {
   }
 
   /** At or under a mount that starts empty in every sandbox ({@code /tmp}, {@link #EMPTY}, ...). */
-  private static boolean isPrivate(Path p) {
+  static boolean isPrivate(Path p) {
     if (p.startsWith("/tmp") || p.startsWith("/proc") || p.startsWith("/dev")) {
       return true;
     }

@@ -126,6 +126,14 @@ public final class NetnsSandbox implements Sandbox {
     preflight(confinement, SandboxTools.defaultSearchPath(null), Path.of("/proc/sys"), isRoot());
   }
 
+  /**
+   * Whether the agent's view starts {@code path} empty whatever the host holds there ({@code /tmp},
+   * {@code /home}, {@code /var/lib/jenkins}, ...): only what a launch binds back is seen in it.
+   */
+  public static boolean viewStartsEmpty(Path path) {
+    return FilesystemView.isPrivate(path.toAbsolutePath().normalize());
+  }
+
   /** As {@link #preflight(Confinement)}, with the tools' search path, the sysctl directory and root given. */
   static void preflight(Confinement confinement, String searchPath, Path sysctls, boolean root) {
     if (!probeDecides(root, confinement)) {

@@ -21,8 +21,10 @@ import java.util.Optional;
  *
  * @param confinement what the sandbox launch asks for (the policy files read-only besides the policy's paths)
  * @param hidden the policy's hidden workspace paths, as host paths
+ * @param otherBuilds on a Jenkins agent, the directory of the other builds' workspaces, hidden
+ *     ({@link JenkinsWorkspaces}; this build's are in {@code confinement}'s read-only paths)
  */
-record PolicyConfinement(Confinement confinement, List<Path> hidden) {
+record PolicyConfinement(Confinement confinement, List<Path> hidden, Optional<Path> otherBuilds) {
   PolicyConfinement {
     hidden = List.copyOf(hidden);
   }
@@ -46,14 +48,15 @@ record PolicyConfinement(Confinement confinement, List<Path> hidden) {
     // by their real paths: the sandbox refuses a policy path that leads through a link (a policy
     // file may be a link, or sit below a linked directory the host chose)
     policyFiles.forEach(f -> readOnly.add(lockedFor(realOrAsWritten(f), realOrAsWritten(workspace))));
-    // a Jenkins build's workspace around a session in one of its directories: its parent is hidden
-    JenkinsWorkspaces.enclosingWorkspace(workspace, host).ifPresent(readOnly::add);
     readOnly.addAll(expand(c.readOnly(), "sandbox.paths.readOnly", policy, home, workspace, guarded, runtimeRoot));
     List<Path> readWrite = expand(c.readWrite(), "sandbox.paths.readWrite", policy, home, workspace, guarded, runtimeRoot);
     List<Path> hidden = new ArrayList<>();
     c.hide().forEach(p -> hidden.add(p.expand(home, workspace)));
+    Optional<JenkinsWorkspaces> jenkins = JenkinsWorkspaces.of(workDir, host, policy.backend(), readWrite);
+    jenkins.ifPresent(j -> readOnly.addAll(j.shown()));
     return new PolicyConfinement(
-        new Confinement(user, readOnly, readWrite, dev.taskbound.core.policy.SandboxLimits.DEFAULT, c.reducible()), hidden);
+        new Confinement(user, readOnly, readWrite, dev.taskbound.core.policy.SandboxLimits.DEFAULT, c.reducible()), hidden,
+        jenkins.map(JenkinsWorkspaces::hidden));
   }
 
   /**

@@ -9,8 +9,7 @@ import java.util.Map;
  * The host paths a sandbox hides from the agent beyond its own floor: the session's private state,
  * every file a Taskbound host setting names (the GitHub App key, the Vault JWT; the ceiling is
  * shown read-only, as a policy file), the CI runner's own directories, the launcher's cache, the
- * invoking user's credential files, the runtime root that holds other sessions' sockets, and on a
- * Jenkins agent the directory holding the other builds' workspaces ({@link JenkinsWorkspaces}).
+ * invoking user's credential files, and the runtime root that holds other sessions' sockets.
  */
 final class SandboxPaths {
   /** Host variables that name a file or directory the agent must never read. */
@@ -24,11 +23,10 @@ final class SandboxPaths {
 
   private SandboxPaths() {}
 
-  static List<Path> hidden(Path sessionRoot, Path runtimeRoot, Path workDir, Map<String, String> host) {
+  static List<Path> hidden(Path sessionRoot, Path runtimeRoot, Map<String, String> host) {
     List<Path> out = new ArrayList<>();
     out.add(sessionRoot);
     out.add(runtimeRoot); // this session's socket and files are bound back in, read-only
-    JenkinsWorkspaces.parentToHide(workDir, host).ifPresent(out::add); // the workspace is bound back in
     for (String name : HIDDEN_BY_VARIABLE) {
       String value = host.get(name);
       if (value != null && !value.isBlank() && value.startsWith("/")) {

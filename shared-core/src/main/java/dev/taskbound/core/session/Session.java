@@ -508,12 +508,15 @@ public final class Session implements AutoCloseable {
     return new Confinement(c.user(), c.readOnly(), readWrite, policy.limits(), c.mayGoWithout());
   }
 
-  /** What the sandbox always hides, then the workspace paths the policy hides ({@code sandbox.paths.hide}). */
+  /**
+   * What the sandbox always hides, then the workspace paths the policy hides ({@code sandbox.paths.hide}),
+   * and on a Jenkins agent the other builds' workspaces.
+   */
   private List<java.nio.file.Path> hiddenPaths() {
     List<java.nio.file.Path> hidden =
-        new java.util.ArrayList<>(SandboxPaths.hidden(layout.sessionRoot(), layout.runtimeDir().getParent(), spec.workDir(),
-            spec.hostEnvironment()));
+        new java.util.ArrayList<>(SandboxPaths.hidden(layout.sessionRoot(), layout.runtimeDir().getParent(), spec.hostEnvironment()));
     hidden.addAll(confinement.hidden());
+    confinement.otherBuilds().ifPresent(hidden::add);
     return hidden;
   }
 

@@ -48,6 +48,7 @@ class JenkinsAgentWorkspacesIT {
     job = Files.createDirectories(workspaces.resolve("job"));
     Files.writeString(job.resolve("README"), "this build\n");
     Files.createDirectories(workspaces.resolve("job@tmp/durable-1"));
+    Files.writeString(workspaces.resolve("job@tmp/jenkins1.sh"), "echo freestyle-script-ran\n"); // an Execute shell step's
     Path secretFiles = Files.createDirectories(workspaces.resolve("other-job@tmp/secretFiles"));
     Files.writeString(secretFiles.resolve("token"), SECRET + "\n");
     Files.createDirectories(workspaces.resolve("other-job"));
@@ -74,6 +75,7 @@ class JenkinsAgentWorkspacesIT {
     env.put("TASKBOUND_RUNTIME_DIR", work.resolve("rt").toString());
     env.put("XDG_CACHE_HOME", work.resolve("cache").toString()); // not in the workspace the test lists
     env.put("WORKSPACE", job.toString());
+    env.put("JOB_NAME", "job");
     if (jenkins) {
       env.put("JENKINS_HOME", "/var/lib/jenkins");
     }
@@ -90,6 +92,8 @@ class JenkinsAgentWorkspacesIT {
         "cat " + workspaces + "/other-job@tmp/secretFiles/token 2>/dev/null || echo secret-unreadable",
         "echo entries: $(ls -A " + workspaces + ")",
         "echo 0 > " + workspaces + "/job@tmp/durable-1/result && echo control-written",
+        "sh " + workspaces + "/job@tmp/jenkins1.sh",
+        "touch " + workspaces + "/job@tmp/new 2>/dev/null && echo tmp-writable || echo tmp-read-only",
         "cat " + job + "/README");
   }
 
@@ -99,7 +103,7 @@ class JenkinsAgentWorkspacesIT {
       assertThat(run.waitFor(WAIT)).as(run.stderr()).isZero();
 
       assertThat(run.stdout()).doesNotContain(SECRET).contains("secret-unreadable\n", "entries: job job@tmp\n",
-          "control-written\n", "this build\n", "workspace-writable");
+          "control-written\n", "freestyle-script-ran\n", "tmp-read-only\n", "this build\n", "workspace-writable");
     }
     assertThat(job.resolve("made-inside")).exists();
     assertThat(workspaces.resolve("job@tmp/durable-1/result")).hasContent("0");
@@ -115,12 +119,28 @@ class JenkinsAgentWorkspacesIT {
         + " && echo workspace-root-writable || echo workspace-root-read-only; touch here && echo sub-writable")) {
       assertThat(run.waitFor(WAIT)).as(run.stderr()).isZero();
 
-      // the policy's $WORKSPACE@tmp is the block's directory's (sub@tmp): nothing else of the agent root
-      assertThat(run.stdout()).doesNotContain(SECRET).contains("secret-unreadable\n", "entries: job\n",
-          "this build\n", "workspace-root-read-only\n", "sub-writable");
+      assertThat(run.stdout()).doesNotContain(SECRET).contains("secret-unreadable\n", "entries: job job@tmp\n",
+          "freestyle-script-ran\n", "this build\n", "workspace-root-read-only\n", "sub-writable");
     }
     assertThat(job.resolve("README")).hasContent("this build");
     assertThat(sub.resolve("here")).exists();
+  }
+
+  @Test
+  void aJobInAFolderHidesEveryOtherJobsWorkspaceNotOnlyItsFolders() throws Exception {
+    Path app = Files.createDirectories(workspaces.resolve("team/app"));
+    Files.createDirectories(workspaces.resolve("team/app@tmp/durable-1"));
+    AgentOwner.own(workspaces);
+    Map<String, String> env = build(true);
+    env.put("WORKSPACE", app.toString());
+    env.put("JOB_NAME", "team/app");
+
+    try (CliProcess run = run(app, env, "cat " + workspaces + "/other-job@tmp/secretFiles/token 2>/dev/null"
+        + " || echo secret-unreadable; echo entries: $(ls -A " + workspaces + ") / $(ls -A " + workspaces + "/team)")) {
+      assertThat(run.waitFor(WAIT)).as(run.stderr()).isZero();
+
+      assertThat(run.stdout()).doesNotContain(SECRET).contains("secret-unreadable\n", "entries: team / app app@tmp");
+    }
   }
 
   /** The control: outside a Jenkins build the directory keeps its host view, the other build's file with it. */

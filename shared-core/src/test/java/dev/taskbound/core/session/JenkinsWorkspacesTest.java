@@ -2,9 +2,12 @@ package dev.taskbound.core.session;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.taskbound.core.policy.SandboxBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,66 +21,96 @@ class JenkinsWorkspacesTest {
   void anAgentRootWithTwoJobs() throws Exception {
     root = tmp.toRealPath().resolve("agent/workspace");
     job = Files.createDirectories(root.resolve("job"));
+    Files.createDirectories(root.resolve("job@tmp"));
     Files.createDirectories(root.resolve("other-job@tmp/secretFiles"));
   }
 
-  private static Map<String, String> jenkins(Path workspace) {
-    return Map.of("JENKINS_HOME", "/var/lib/jenkins", "WORKSPACE", workspace.toString());
+  private static Map<String, String> jenkins(Path workspace, String jobName) {
+    return Map.of("JENKINS_HOME", "/var/lib/jenkins", "WORKSPACE", workspace.toString(), "JOB_NAME", jobName);
+  }
+
+  /** As on a remote root the view shows (here under /tmp, which the real view empties by itself). */
+  private static Optional<JenkinsWorkspaces> of(Path workDir, Map<String, String> host, List<Path> writable) {
+    return JenkinsWorkspaces.of(workDir, host, SandboxBackend.NETNS, writable, p -> false);
   }
 
   @Test
-  void inAJenkinsBuildTheDirectoryOfAllWorkspacesIsHiddenAndNothingMoreIsShown() {
-    assertThat(JenkinsWorkspaces.parentToHide(job, jenkins(job))).contains(root);
-    assertThat(JenkinsWorkspaces.enclosingWorkspace(job, jenkins(job))).isEmpty();
-    assertThat(SandboxPaths.hidden(tmp.resolve("s"), tmp.resolve("r"), job, jenkins(job))).contains(root);
+  void inAJenkinsBuildTheDirectoryOfAllWorkspacesIsHiddenAndOnlyTheBuildsOwnTmpIsShown() {
+    assertThat(of(job, jenkins(job, "job"), List.of()))
+        .contains(new JenkinsWorkspaces(root, List.of(root.resolve("job@tmp"))));
   }
 
   @Test
-  void aSessionInADirectoryOfTheWorkspaceStillSeesTheWorkspaceItself() throws Exception {
+  void aFoldersJobAConcurrentBuildAndAFlattenedBranchAllHideTheWholeDirectory() throws Exception {
+    Path inFolder = Files.createDirectories(root.resolve("team/app"));
+    Path concurrent = Files.createDirectories(root.resolve("team/app@2"));
+    Path branch = Files.createDirectories(root.resolve("app_main-1a2b3c"));
+
+    assertThat(of(inFolder, jenkins(inFolder, "team/app"), List.of())).map(JenkinsWorkspaces::hidden).contains(root);
+    assertThat(of(concurrent, jenkins(concurrent, "team/app"), List.of())).map(JenkinsWorkspaces::hidden).contains(root);
+    assertThat(of(branch, jenkins(branch, "org/app/main"), List.of())).map(JenkinsWorkspaces::hidden).contains(root);
+    assertThat(JenkinsWorkspaces.workspacesRoot(root.resolve("job@3"), "job")).isEqualTo(root);
+    assertThat(JenkinsWorkspaces.workspacesRoot(root.resolve("custom"), "team/app")).as("a custom workspace: its parent")
+        .isEqualTo(root);
+    assertThat(JenkinsWorkspaces.workspacesRoot(root.resolve("b/app"), "a/app")).as("another folder's name").isEqualTo(root.resolve("b"));
+  }
+
+  @Test
+  void aBlockInADirectoryOfTheWorkspaceSeesTheWorkspaceAroundItReadOnly() throws Exception {
     Path sub = Files.createDirectories(job.resolve("sub"));
 
-    assertThat(JenkinsWorkspaces.parentToHide(sub, jenkins(job))).contains(root);
-    assertThat(JenkinsWorkspaces.enclosingWorkspace(sub, jenkins(job))).contains(job);
+    assertThat(of(sub, jenkins(job, "job"), List.of()))
+        .contains(new JenkinsWorkspaces(root, List.of(job, root.resolve("job@tmp"))));
   }
 
   @Test
-  void outsideAJenkinsBuildNothingChanges() {
-    assertThat(JenkinsWorkspaces.parentToHide(job, Map.of("WORKSPACE", job.toString()))).as("no JENKINS_HOME").isEmpty();
-    assertThat(JenkinsWorkspaces.parentToHide(job, Map.of("JENKINS_HOME", "/var/lib/jenkins"))).as("no WORKSPACE").isEmpty();
-    assertThat(JenkinsWorkspaces.parentToHide(job, Map.of("JENKINS_HOME", "/j", "WORKSPACE", "ws/job"))).as("relative").isEmpty();
-    assertThat(SandboxPaths.hidden(tmp.resolve("s"), tmp.resolve("r"), job, Map.of("HOME", "/nonexistent")))
-        .doesNotContain(root);
+  void whatThePolicyMakesWritableIsNotShownReadOnlyOverIt() {
+    assertThat(of(job, jenkins(job, "job"), List.of(root.resolve("job@tmp"))))
+        .contains(new JenkinsWorkspaces(root, List.of()));
   }
 
   @Test
-  void aWorkingDirectoryOutsideTheWorkspaceLeavesItsParentAlone() throws Exception {
+  void outsideAJenkinsBuildOrTheNetnsBackendNothingChanges() {
+    assertThat(of(job, Map.of("WORKSPACE", job.toString()), List.of())).as("no JENKINS_HOME").isEmpty();
+    assertThat(of(job, Map.of("JENKINS_HOME", "/var/lib/jenkins"), List.of())).as("no WORKSPACE").isEmpty();
+    assertThat(of(job, Map.of("JENKINS_HOME", "/j", "WORKSPACE", "ws/job"), List.of())).as("relative").isEmpty();
+    assertThat(JenkinsWorkspaces.of(job, jenkins(job, "job"), SandboxBackend.CONTAINER, List.of(), p -> false))
+        .as("the container backend mounts the workspace alone").isEmpty();
+  }
+
+  @Test
+  void aWorkingDirectoryOutsideTheWorkspaceLeavesTheDirectoryAlone() throws Exception {
     Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
 
-    assertThat(JenkinsWorkspaces.parentToHide(elsewhere, jenkins(job))).isEmpty();
-    assertThat(JenkinsWorkspaces.enclosingWorkspace(elsewhere, jenkins(job))).isEmpty();
+    assertThat(of(elsewhere, jenkins(job, "job"), List.of())).isEmpty();
   }
 
   @Test
-  void aTopLevelParentIsNeverHidden() throws Exception {
+  void aTopLevelDirectoryOrOneTheViewEmptiesAlreadyIsLeftAlone() throws Exception {
     Path topLevelJob = tmp.toRealPath(); // /tmp/junit...: as /opt/job, whose /opt holds what the agent runs
     assertThat(topLevelJob.getParent().getNameCount()).isEqualTo(1);
 
-    assertThat(JenkinsWorkspaces.parentToHide(topLevelJob, jenkins(topLevelJob))).isEmpty();
-    assertThat(JenkinsWorkspaces.parentToHide(Path.of("/"), jenkins(Path.of("/")))).isEmpty();
+    assertThat(of(topLevelJob, jenkins(topLevelJob, ""), List.of())).isEmpty();
+    assertThat(JenkinsWorkspaces.of(job, jenkins(job, "job"), SandboxBackend.NETNS, List.of()))
+        .as("under /tmp, which the view empties by itself").isEmpty();
+    assertThat(of(job, Map.of("JENKINS_HOME", tmp.toString(), "WORKSPACE", job.toString()), List.of()))
+        .as("under JENKINS_HOME, which the sandbox hides by itself").isEmpty();
   }
 
   @Test
-  void aWorkspaceReachedThroughALinkIsLeftAlone() throws Exception {
+  void anAgentRootReachedThroughALinkHidesTheDirectoryTheLinkLeadsTo() throws Exception {
     Path link = Files.createSymbolicLink(tmp.resolve("jenkins"), tmp.resolve("agent"));
     Path linked = link.resolve("workspace/job");
 
-    assertThat(JenkinsWorkspaces.parentToHide(linked, jenkins(linked))).isEmpty();
+    assertThat(of(job, jenkins(linked, "job"), List.of())).map(JenkinsWorkspaces::hidden).contains(root);
+    assertThat(of(linked, jenkins(linked, "job"), List.of())).as("a working directory named through the link, as the view"
+        + " would show it").isEmpty();
   }
 
   @Test
   void aMissingWorkspaceHidesNothing() {
     Path missing = root.resolve("gone");
 
-    assertThat(JenkinsWorkspaces.parentToHide(missing, jenkins(missing))).isEmpty();
+    assertThat(of(missing, jenkins(missing, "gone"), List.of())).isEmpty();
   }
 }

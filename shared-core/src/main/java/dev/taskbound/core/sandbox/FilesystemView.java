@@ -132,11 +132,9 @@ final class FilesystemView {
     v.args.addAll(List.of("--dev", "/dev", "--perms", "01777", "--tmpfs", "/dev/shm", "--proc", "/proc", "--perms", "01777",
         "--tmpfs", "/tmp"));
     v.sys(hostRoot);
-    for (Path p : EMPTY) {
-      if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-        v.args.addAll(List.of("--perms", "0755", "--tmpfs", p.toString()));
-        v.hidden.add(p.toString());
-      }
+    for (Path p : emptied()) {
+      v.args.addAll(List.of("--perms", "0755", "--tmpfs", p.toString()));
+      v.hidden.add(p.toString());
     }
     List<Path> shown = new ArrayList<>();
     shown.add(workspace.toAbsolutePath().normalize());
@@ -165,8 +163,8 @@ final class FilesystemView {
     // An emptied directory inside a shown one (/var/lib/docker in a policy's /var) would come back
     // with it: emptied again after it, the depth order below putting it on top (and what is shown
     // inside it, a workspace under /var/lib/jenkins, on top of that).
-    for (Path e : EMPTY) {
-      if (Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS) && shown.stream().anyMatch(x -> e.startsWith(x) && !e.equals(x))) {
+    for (Path e : emptied()) {
+      if (shown.stream().anyMatch(x -> e.startsWith(x) && !e.equals(x))) {
         mounts.add(Map.entry("--tmpfs", e));
       }
     }
@@ -273,17 +271,37 @@ final class FilesystemView {
     return isPrivate(p) && shown.stream().noneMatch(p::startsWith);
   }
 
-  /** At or under a mount that starts empty in every sandbox ({@code /tmp}, {@link #EMPTY}, ...). */
+  /** At or under a mount that starts empty in every sandbox ({@code /tmp}, {@link #emptied()}, ...). */
   static boolean isPrivate(Path p) {
     if (p.startsWith("/tmp") || p.startsWith("/proc") || p.startsWith("/dev")) {
       return true;
     }
-    for (Path e : EMPTY) {
-      if (p.startsWith(real(e))) {
+    for (Path e : emptied()) {
+      if (p.startsWith(e)) {
         return true;
       }
     }
     return false;
+  }
+
+  /**
+   * Where the view empties each directory of {@link #EMPTY} the host has: at its real path. A link
+   * ({@code /var/lib/jenkins -> /data/jenkins}, {@code /home -> /srv/home}, moved to a bigger disk)
+   * is emptied where it leads, which the view would otherwise show through that directory's own
+   * top-level bind; emptying only the link's name left the whole target readable, and the paths
+   * hidden under it uncovered, as if they were already empty. Never the host's root.
+   */
+  static List<Path> emptied() {
+    java.util.Set<Path> out = new java.util.LinkedHashSet<>();
+    for (Path e : EMPTY) {
+      if (Files.isDirectory(e)) {
+        Path at = real(e);
+        if (at.getNameCount() > 0) {
+          out.add(at);
+        }
+      }
+    }
+    return List.copyOf(out);
   }
 
   /** A top-level directory as a tmpfs holding a read-only bind (or symlink) of each host entry. */

@@ -21,10 +21,10 @@ import java.util.Optional;
  *
  * @param confinement what the sandbox launch asks for (the policy files read-only besides the policy's paths)
  * @param hidden the policy's hidden workspace paths, as host paths
- * @param otherBuilds on a Jenkins agent, the directory of the other builds' workspaces, hidden
- *     ({@link JenkinsWorkspaces}; this build's are in {@code confinement}'s read-only paths)
+ * @param jenkins on a Jenkins agent, the directory of the other builds' workspaces, hidden, and
+ *     this build's, shown ({@link JenkinsWorkspaces})
  */
-record PolicyConfinement(Confinement confinement, List<Path> hidden, Optional<Path> otherBuilds) {
+record PolicyConfinement(Confinement confinement, List<Path> hidden, Optional<JenkinsWorkspaces> jenkins) {
   PolicyConfinement {
     hidden = List.copyOf(hidden);
   }
@@ -52,11 +52,9 @@ record PolicyConfinement(Confinement confinement, List<Path> hidden, Optional<Pa
     List<Path> readWrite = expand(c.readWrite(), "sandbox.paths.readWrite", policy, home, workspace, guarded, runtimeRoot);
     List<Path> hidden = new ArrayList<>();
     c.hide().forEach(p -> hidden.add(p.expand(home, workspace)));
-    Optional<JenkinsWorkspaces> jenkins = JenkinsWorkspaces.of(workDir, host, policy.backend(), readWrite);
-    jenkins.ifPresent(j -> readOnly.addAll(j.shown()));
     return new PolicyConfinement(
         new Confinement(user, readOnly, readWrite, dev.taskbound.core.policy.SandboxLimits.DEFAULT, c.reducible()), hidden,
-        jenkins.map(JenkinsWorkspaces::hidden));
+        JenkinsWorkspaces.of(workDir, host, policy.backend()));
   }
 
   /**

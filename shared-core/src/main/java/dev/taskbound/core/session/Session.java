@@ -500,12 +500,17 @@ public final class Session implements AutoCloseable {
     return sessionVariables;
   }
 
-  /** The policy's confinement for one {@code session exec}, plus the directories that command may write. */
-  private Confinement execConfinement(List<java.nio.file.Path> extraReadWrite) {
+  /**
+   * The policy's confinement for a launch in {@code workDir}: plus the directories that command may
+   * write ({@code session exec --rw}), and on a Jenkins agent what of this build it sees.
+   */
+  private Confinement launchConfinement(java.nio.file.Path workDir, List<java.nio.file.Path> extraReadWrite) {
     Confinement c = confinement.confinement();
     List<java.nio.file.Path> readWrite = new java.util.ArrayList<>(c.readWrite());
     readWrite.addAll(extraReadWrite);
-    return new Confinement(c.user(), c.readOnly(), readWrite, policy.limits(), c.mayGoWithout());
+    List<java.nio.file.Path> readOnly = new java.util.ArrayList<>(c.readOnly());
+    confinement.jenkins().ifPresent(j -> readOnly.addAll(j.shownAround(workDir, readWrite)));
+    return new Confinement(c.user(), readOnly, readWrite, policy.limits(), c.mayGoWithout());
   }
 
   /**
@@ -516,7 +521,7 @@ public final class Session implements AutoCloseable {
     List<java.nio.file.Path> hidden =
         new java.util.ArrayList<>(SandboxPaths.hidden(layout.sessionRoot(), layout.runtimeDir().getParent(), spec.hostEnvironment()));
     hidden.addAll(confinement.hidden());
-    confinement.otherBuilds().ifPresent(hidden::add);
+    confinement.jenkins().ifPresent(j -> hidden.add(j.hidden()));
     return hidden;
   }
 
@@ -563,7 +568,7 @@ public final class Session implements AutoCloseable {
                 // the gateway accepts the agent's connections itself where the backend allows
                 .withListenerSink(this::serveSandboxPort)
                 // the policy files stay read-only even inside the workspace; the policy's user, paths and limits
-                .withConfinement(confinement.confinement().withLimits(policy.limits()))
+                .withConfinement(launchConfinement(spec.workDir(), List.of()))
                 .withPlaced(placed));
     } catch (RuntimeException | Error e) {
       event("agent.start_failed", Map.of("error", TeardownRunner.describe(e)));
@@ -798,7 +803,7 @@ public final class Session implements AutoCloseable {
                 // as for run: the inspection's trust files (the session CA) too, or inspected hosts fail TLS
                 agentPaths())
             .withListenerSink(this::serveSandboxPort)
-            .withConfinement(execConfinement(readWrite))
+            .withConfinement(launchConfinement(request.workDir(), readWrite))
             .withPlaced(placed));
       } catch (RuntimeException | Error e) {
         event("agent.start_failed", Map.of("exec", n, "error", TeardownRunner.describe(e)));

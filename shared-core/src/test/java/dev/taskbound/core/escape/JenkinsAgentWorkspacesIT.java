@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.taskbound.core.testing.AgentOwner;
 import dev.taskbound.core.testing.CliProcess;
+import dev.taskbound.core.testing.FinishedCommand;
 import dev.taskbound.core.testing.RunArtifacts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -126,6 +128,31 @@ class JenkinsAgentWorkspacesIT {
     assertThat(sub.resolve("here")).exists();
   }
 
+  /** A step in {@code dir('app')} inside the block is a session exec of its own in that directory. */
+  @Test
+  void aStepInADirectoryOfTheBlocksWorkspaceSeesTheWorkspaceAroundItButNotTheOtherBuilds() throws Exception {
+    Path app = Files.createDirectories(job.resolve("app"));
+    AgentOwner.own(job);
+    Map<String, String> env = build(true);
+    env.put("TASKBOUND_JAR", CliProcess.shadedJar().toString());
+    String launcher = CliProcess.launcher().toString();
+    FinishedCommand start = FinishedCommand.run(List.of(launcher, "session", "start", "--task", "JENKINS-WS", "--policy",
+        policy.toString(), "--out", work.resolve("out").toString()), job, env, WAIT);
+    assertThat(start.status()).as(start.all()).isZero();
+    String session = start.stdout().strip();
+    try {
+      FinishedCommand step = FinishedCommand.run(List.of(launcher, "session", "exec", "--session", session, "--", "sh", "-c",
+          probe() + "; cat ../README; touch ../new 2>/dev/null && echo workspace-writable || echo workspace-read-only"),
+          app, env, WAIT);
+
+      assertThat(step.status()).as(step.all()).isZero();
+      assertThat(step.stdout()).doesNotContain(SECRET).contains("secret-unreadable\n", "entries: job job@tmp\n",
+          "control-written\n", "freestyle-script-ran\n", "this build\nthis build\n", "workspace-read-only");
+    } finally {
+      FinishedCommand.run(List.of(launcher, "session", "end", "--session", session), job, env, WAIT);
+    }
+  }
+
   @Test
   void aJobInAFolderHidesEveryOtherJobsWorkspaceNotOnlyItsFolders() throws Exception {
     Path app = Files.createDirectories(workspaces.resolve("team/app"));
@@ -140,6 +167,29 @@ class JenkinsAgentWorkspacesIT {
       assertThat(run.waitFor(WAIT)).as(run.stderr()).isZero();
 
       assertThat(run.stdout()).doesNotContain(SECRET).contains("secret-unreadable\n", "entries: team / app app@tmp");
+    }
+  }
+
+  /**
+   * A directory the view empties that is a link ({@code /var/lib/jenkins -> /srv/...}, Jenkins moved
+   * to a bigger disk) is emptied where it leads: before, only the link's name was, and the target
+   * showed through its own top-level directory, {@code JENKINS_HOME}'s secrets with it.
+   */
+  @Test
+  void aJenkinsHomeThatIsALinkIsEmptiedWhereItLeads() throws Exception {
+    Path jenkinsLib = Path.of("/var/lib/jenkins");
+    assumeThat(Files.exists(jenkinsLib, java.nio.file.LinkOption.NOFOLLOW_LINKS)).as("a host without /var/lib/jenkins").isFalse();
+    Path moved = Files.createDirectories(agentRoot.resolve("jenkins-home/secrets"));
+    Files.writeString(moved.resolve("master.key"), SECRET + "\n");
+    AgentOwner.own(agentRoot);
+    Files.createSymbolicLink(jenkinsLib, agentRoot.resolve("jenkins-home"));
+    try (CliProcess run = run(job, build(false), "cat " + moved + "/master.key " + jenkinsLib + "/secrets/master.key"
+        + " 2>/dev/null; echo entries: $(ls -A " + agentRoot.resolve("jenkins-home") + ")")) {
+      assertThat(run.waitFor(WAIT)).as(run.stderr()).isZero();
+
+      assertThat(run.stdout()).doesNotContain(SECRET).doesNotContain("secrets").contains("entries:");
+    } finally {
+      Files.delete(jenkinsLib);
     }
   }
 

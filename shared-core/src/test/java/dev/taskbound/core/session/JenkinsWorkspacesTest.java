@@ -30,14 +30,16 @@ class JenkinsWorkspacesTest {
   }
 
   /** As on a remote root the view shows (here under /tmp, which the real view empties by itself). */
-  private static Optional<JenkinsWorkspaces> of(Path workDir, Map<String, String> host, List<Path> writable) {
-    return JenkinsWorkspaces.of(workDir, host, SandboxBackend.NETNS, writable, p -> false);
+  private static Optional<JenkinsWorkspaces> of(Path workDir, Map<String, String> host) {
+    return JenkinsWorkspaces.of(workDir, host, SandboxBackend.NETNS, p -> false);
   }
 
   @Test
   void inAJenkinsBuildTheDirectoryOfAllWorkspacesIsHiddenAndOnlyTheBuildsOwnTmpIsShown() {
-    assertThat(of(job, jenkins(job, "job"), List.of()))
-        .contains(new JenkinsWorkspaces(root, List.of(root.resolve("job@tmp"))));
+    Optional<JenkinsWorkspaces> jenkins = of(job, jenkins(job, "job"));
+
+    assertThat(jenkins).contains(new JenkinsWorkspaces(root, job));
+    assertThat(jenkins.orElseThrow().shownAround(job, List.of())).containsExactly(root.resolve("job@tmp"));
   }
 
   @Test
@@ -46,35 +48,56 @@ class JenkinsWorkspacesTest {
     Path concurrent = Files.createDirectories(root.resolve("team/app@2"));
     Path branch = Files.createDirectories(root.resolve("app_main-1a2b3c"));
 
-    assertThat(of(inFolder, jenkins(inFolder, "team/app"), List.of())).map(JenkinsWorkspaces::hidden).contains(root);
-    assertThat(of(concurrent, jenkins(concurrent, "team/app"), List.of())).map(JenkinsWorkspaces::hidden).contains(root);
-    assertThat(of(branch, jenkins(branch, "org/app/main"), List.of())).map(JenkinsWorkspaces::hidden).contains(root);
-    assertThat(JenkinsWorkspaces.workspacesRoot(root.resolve("job@3"), "job")).isEqualTo(root);
-    assertThat(JenkinsWorkspaces.workspacesRoot(root.resolve("custom"), "team/app")).as("a custom workspace: its parent")
-        .isEqualTo(root);
-    assertThat(JenkinsWorkspaces.workspacesRoot(root.resolve("b/app"), "a/app")).as("another folder's name").isEqualTo(root.resolve("b"));
+    assertThat(of(inFolder, jenkins(inFolder, "team/app"))).map(JenkinsWorkspaces::hidden).contains(root);
+    assertThat(of(concurrent, jenkins(concurrent, "team/app"))).map(JenkinsWorkspaces::hidden).contains(root);
+    assertThat(of(branch, jenkins(branch, "org/app/main"))).map(JenkinsWorkspaces::hidden).contains(root);
+    assertThat(JenkinsWorkspaces.workspacesRoot(root.resolve("job@3"), "job")).contains(root);
+    assertThat(JenkinsWorkspaces.workspacesRoot(root.resolve("b/app"), "a/app")).as("another folder's job: not Jenkins' layout")
+        .isEmpty();
   }
 
   @Test
-  void aBlockInADirectoryOfTheWorkspaceSeesTheWorkspaceAroundItReadOnly() throws Exception {
+  void aCustomWorkspaceLeavesItsParentAloneWhichMayHoldTheAgentsTools() throws Exception {
+    Path custom = Files.createDirectories(tmp.toRealPath().resolve("agent/build")); // ws('build'): <remote root>/build
+    Files.createDirectories(tmp.resolve("agent/tools/jdk"));
+
+    assertThat(of(custom, jenkins(custom, "job"))).isEmpty();
+    assertThat(JenkinsWorkspaces.workspacesRoot(Path.of("/"), "job")).as("WORKSPACE=/").isEmpty();
+    assertThat(JenkinsWorkspaces.workspacesRoot(Path.of("/workspace"), "")).as("a top-level directory").isEmpty();
+  }
+
+  @Test
+  void aStepInADirectoryOfTheWorkspaceSeesTheWorkspaceAroundItReadOnly() throws Exception {
     Path sub = Files.createDirectories(job.resolve("sub"));
+    JenkinsWorkspaces jenkins = of(job, jenkins(job, "job")).orElseThrow();
 
-    assertThat(of(sub, jenkins(job, "job"), List.of()))
-        .contains(new JenkinsWorkspaces(root, List.of(job, root.resolve("job@tmp"))));
+    assertThat(jenkins.shownAround(sub, List.of())).containsExactly(job, root.resolve("job@tmp"));
+    assertThat(of(sub, jenkins(job, "job"))).as("a block opened there").contains(jenkins);
   }
 
   @Test
-  void whatThePolicyMakesWritableIsNotShownReadOnlyOverIt() {
-    assertThat(of(job, jenkins(job, "job"), List.of(root.resolve("job@tmp"))))
-        .contains(new JenkinsWorkspaces(root, List.of()));
+  void whatThePolicyMakesWritableInsideTheDirectoryIsNotShownReadOnlyOverIt() {
+    JenkinsWorkspaces jenkins = of(job, jenkins(job, "job")).orElseThrow();
+
+    assertThat(jenkins.shownAround(job, List.of(root.resolve("job@tmp")))).isEmpty();
+    assertThat(jenkins.shownAround(job, List.of(tmp))).as("a writable path above the hidden directory is covered by it")
+        .containsExactly(root.resolve("job@tmp"));
+  }
+
+  @Test
+  void aTmpThatIsALinkIsNotShown() throws Exception {
+    Files.delete(root.resolve("job@tmp"));
+    Files.createSymbolicLink(root.resolve("job@tmp"), root.resolve("other-job@tmp"));
+
+    assertThat(of(job, jenkins(job, "job")).orElseThrow().shownAround(job, List.of())).isEmpty();
   }
 
   @Test
   void outsideAJenkinsBuildOrTheNetnsBackendNothingChanges() {
-    assertThat(of(job, Map.of("WORKSPACE", job.toString()), List.of())).as("no JENKINS_HOME").isEmpty();
-    assertThat(of(job, Map.of("JENKINS_HOME", "/var/lib/jenkins"), List.of())).as("no WORKSPACE").isEmpty();
-    assertThat(of(job, Map.of("JENKINS_HOME", "/j", "WORKSPACE", "ws/job"), List.of())).as("relative").isEmpty();
-    assertThat(JenkinsWorkspaces.of(job, jenkins(job, "job"), SandboxBackend.CONTAINER, List.of(), p -> false))
+    assertThat(of(job, Map.of("WORKSPACE", job.toString()))).as("no JENKINS_HOME").isEmpty();
+    assertThat(of(job, Map.of("JENKINS_HOME", "/var/lib/jenkins"))).as("no WORKSPACE").isEmpty();
+    assertThat(of(job, Map.of("JENKINS_HOME", "/j", "WORKSPACE", "ws/job"))).as("relative").isEmpty();
+    assertThat(JenkinsWorkspaces.of(job, jenkins(job, "job"), SandboxBackend.CONTAINER, p -> false))
         .as("the container backend mounts the workspace alone").isEmpty();
   }
 
@@ -82,18 +105,14 @@ class JenkinsWorkspacesTest {
   void aWorkingDirectoryOutsideTheWorkspaceLeavesTheDirectoryAlone() throws Exception {
     Path elsewhere = Files.createDirectories(tmp.resolve("elsewhere"));
 
-    assertThat(of(elsewhere, jenkins(job, "job"), List.of())).isEmpty();
+    assertThat(of(elsewhere, jenkins(job, "job"))).isEmpty();
   }
 
   @Test
-  void aTopLevelDirectoryOrOneTheViewEmptiesAlreadyIsLeftAlone() throws Exception {
-    Path topLevelJob = tmp.toRealPath(); // /tmp/junit...: as /opt/job, whose /opt holds what the agent runs
-    assertThat(topLevelJob.getParent().getNameCount()).isEqualTo(1);
-
-    assertThat(of(topLevelJob, jenkins(topLevelJob, ""), List.of())).isEmpty();
-    assertThat(JenkinsWorkspaces.of(job, jenkins(job, "job"), SandboxBackend.NETNS, List.of()))
+  void aDirectoryTheViewEmptiesAlreadyIsLeftAlone() {
+    assertThat(JenkinsWorkspaces.of(job, jenkins(job, "job"), SandboxBackend.NETNS))
         .as("under /tmp, which the view empties by itself").isEmpty();
-    assertThat(of(job, Map.of("JENKINS_HOME", tmp.toString(), "WORKSPACE", job.toString()), List.of()))
+    assertThat(of(job, Map.of("JENKINS_HOME", tmp.toString(), "WORKSPACE", job.toString())))
         .as("under JENKINS_HOME, which the sandbox hides by itself").isEmpty();
   }
 
@@ -102,8 +121,8 @@ class JenkinsWorkspacesTest {
     Path link = Files.createSymbolicLink(tmp.resolve("jenkins"), tmp.resolve("agent"));
     Path linked = link.resolve("workspace/job");
 
-    assertThat(of(job, jenkins(linked, "job"), List.of())).map(JenkinsWorkspaces::hidden).contains(root);
-    assertThat(of(linked, jenkins(linked, "job"), List.of())).as("a working directory named through the link, as the view"
+    assertThat(of(job, jenkins(linked, "job"))).map(JenkinsWorkspaces::hidden).contains(root);
+    assertThat(of(linked, jenkins(linked, "job"))).as("a working directory named through the link, as the view"
         + " would show it").isEmpty();
   }
 
@@ -111,6 +130,6 @@ class JenkinsWorkspacesTest {
   void aMissingWorkspaceHidesNothing() {
     Path missing = root.resolve("gone");
 
-    assertThat(of(missing, jenkins(missing, "gone"), List.of())).isEmpty();
+    assertThat(of(missing, jenkins(missing, "gone"))).isEmpty();
   }
 }

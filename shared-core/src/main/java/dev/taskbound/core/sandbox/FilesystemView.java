@@ -31,6 +31,9 @@ final class FilesystemView {
       List.of(Path.of("/root"), Path.of("/home"), Path.of("/run"), Path.of("/var/run"), Path.of("/var/tmp"),
           Path.of("/var/lib/docker"), Path.of("/var/lib/containerd"), Path.of("/var/lib/jenkins"));
 
+  /** What the view mounts itself, empty or its own, whatever the host has there. */
+  private static final List<Path> OWN_EMPTY = List.of(Path.of("/tmp"), Path.of("/proc"), Path.of("/dev"));
+
   /** Where cgroup hierarchies are mounted: inside, only the agent's own cgroups. */
   static final String CGROUP_FS = "/sys/fs/cgroup";
 
@@ -63,6 +66,8 @@ final class FilesystemView {
   private final List<String> locked = new ArrayList<>();
   private final Set<Path> made = new java.util.HashSet<>();
   private final Set<Path> privateRoots = new java.util.HashSet<>();
+  /** {@link #emptied()}, resolved once for the view. */
+  private List<Path> emptied = List.of();
   /** Top-level directories rebuilt to hold a placed path the host lacks. */
   private final Set<String> rebuilt = new java.util.HashSet<>();
 
@@ -132,9 +137,11 @@ final class FilesystemView {
     v.args.addAll(List.of("--dev", "/dev", "--perms", "01777", "--tmpfs", "/dev/shm", "--proc", "/proc", "--perms", "01777",
         "--tmpfs", "/tmp"));
     v.sys(hostRoot);
-    for (Path p : emptied()) {
+    v.emptied = emptied();
+    for (Path p : v.emptied) {
       v.args.addAll(List.of("--perms", "0755", "--tmpfs", p.toString()));
       v.hidden.add(p.toString());
+      v.privateRoots.add(p); // what is bound back inside gets its parents made traversable
     }
     List<Path> shown = new ArrayList<>();
     shown.add(workspace.toAbsolutePath().normalize());
@@ -152,7 +159,7 @@ final class FilesystemView {
         continue; // never the whole host: the allow-list already decides what of / is seen
       }
       boolean holdsShown = shown.stream().anyMatch(x -> x.startsWith(abs) && !x.equals(abs));
-      if (holdsShown && alreadyInvisible(abs, shown)) {
+      if (holdsShown && v.alreadyInvisible(abs, shown)) {
         v.hidden.add(abs.toString()); // already empty inside; what it holds is bound back below
       } else if (holdsShown && Files.isDirectory(abs)) {
         mounts.add(Map.entry("--tmpfs", abs));
@@ -163,7 +170,7 @@ final class FilesystemView {
     // An emptied directory inside a shown one (/var/lib/docker in a policy's /var) would come back
     // with it: emptied again after it, the depth order below putting it on top (and what is shown
     // inside it, a workspace under /var/lib/jenkins, on top of that).
-    for (Path e : emptied()) {
+    for (Path e : v.emptied) {
       if (shown.stream().anyMatch(x -> e.startsWith(x) && !e.equals(x))) {
         mounts.add(Map.entry("--tmpfs", e));
       }
@@ -206,7 +213,7 @@ final class FilesystemView {
     v.args.addAll(List.of("--remount-ro", "/sys"));
     for (Path p : hiddenLast) {
       Path abs = real(p);
-      if (alreadyInvisible(abs, shown)) {
+      if (v.alreadyInvisible(abs, shown)) {
         v.hidden.add(abs.toString());
       } else if (Files.isDirectory(abs)) {
         v.args.addAll(List.of("--perms", "0000", "--tmpfs", abs.toString(), "--remount-ro", abs.toString()));
@@ -267,21 +274,20 @@ final class FilesystemView {
   }
 
   /** Under a private or empty mount and under nothing bound from the host: nothing to cover. */
-  private static boolean alreadyInvisible(Path p, List<Path> shown) {
-    return isPrivate(p) && shown.stream().noneMatch(p::startsWith);
+  private boolean alreadyInvisible(Path p, List<Path> shown) {
+    return isPrivate(p, emptied) && shown.stream().noneMatch(p::startsWith);
   }
 
   /** At or under a mount that starts empty in every sandbox ({@code /tmp}, {@link #emptied()}, ...). */
   static boolean isPrivate(Path p) {
-    if (p.startsWith("/tmp") || p.startsWith("/proc") || p.startsWith("/dev")) {
+    return isPrivate(p, emptied());
+  }
+
+  private static boolean isPrivate(Path p, List<Path> emptied) {
+    if (OWN_EMPTY.stream().anyMatch(p::startsWith)) {
       return true;
     }
-    for (Path e : emptied()) {
-      if (p.startsWith(e)) {
-        return true;
-      }
-    }
-    return false;
+    return emptied.stream().anyMatch(p::startsWith);
   }
 
   /**
@@ -289,19 +295,28 @@ final class FilesystemView {
    * ({@code /var/lib/jenkins -> /data/jenkins}, {@code /home -> /srv/home}, moved to a bigger disk)
    * is emptied where it leads, which the view would otherwise show through that directory's own
    * top-level bind; emptying only the link's name left the whole target readable, and the paths
-   * hidden under it uncovered, as if they were already empty. Never the host's root.
+   * hidden under it uncovered, as if they were already empty. Never the host's root, nor what the
+   * view makes itself ({@code /tmp}, {@code /dev}, {@code /proc}, {@code /sys}: a link there, such as
+   * {@code /var/tmp -> /tmp}, is private already, and a second tmpfs would take {@code /tmp}'s mode),
+   * nor a directory inside another one emptied.
    */
   static List<Path> emptied() {
-    java.util.Set<Path> out = new java.util.LinkedHashSet<>();
-    for (Path e : EMPTY) {
+    return emptied(EMPTY);
+  }
+
+  /** As {@link #emptied()}, for the given directories. */
+  static List<Path> emptied(List<Path> empty) {
+    List<Path> targets = new ArrayList<>();
+    for (Path e : empty) {
       if (Files.isDirectory(e)) {
         Path at = real(e);
-        if (at.getNameCount() > 0) {
-          out.add(at);
+        if (at.getNameCount() > 0 && OWN_EMPTY.stream().noneMatch(at::startsWith) && !at.startsWith("/sys")
+            && !targets.contains(at)) {
+          targets.add(at);
         }
       }
     }
-    return List.copyOf(out);
+    return targets.stream().filter(t -> targets.stream().noneMatch(o -> !o.equals(t) && t.startsWith(o))).toList();
   }
 
   /** A top-level directory as a tmpfs holding a read-only bind (or symlink) of each host entry. */

@@ -92,7 +92,7 @@ record JenkinsWorkspaces(Path hidden, Path workspace) {
   static Optional<Path> workspacesRoot(Path workspace, String jobName) {
     Path root = jobRoot(workspace, jobName).orElse(workspace.getParent());
     return Optional.ofNullable(root)
-        .filter(r -> r.getFileName() != null && r.getFileName().toString().equals(WORKSPACES) && r.getNameCount() >= 2);
+        .filter(r -> r.getFileName() != null && r.getFileName().toString().equals(WORKSPACES)); // never /
   }
 
   private static Optional<Path> jobRoot(Path workspace, String jobName) {

@@ -193,6 +193,36 @@ class JenkinsAgentWorkspacesIT {
     }
   }
 
+  /**
+   * A workspace under such a link's target (the built-in node's, Jenkins' home moved to a bigger
+   * disk) is bound back into the emptied target, whose directories on the way bwrap makes as root
+   * under the launcher's umask: they are made traversable, so the agent still works there under 027.
+   */
+  @Test
+  void aWorkspaceUnderALinkedJenkinsHomeWorksUnderARestrictiveUmask() throws Exception {
+    Path jenkinsLib = Path.of("/var/lib/jenkins");
+    assumeThat(Files.exists(jenkinsLib, java.nio.file.LinkOption.NOFOLLOW_LINKS)).as("a host without /var/lib/jenkins").isFalse();
+    Path moved = agentRoot.resolve("jenkins-home");
+    Path builtIn = Files.createDirectories(moved.resolve("workspace/job"));
+    Files.writeString(Files.createDirectories(moved.resolve("secrets")).resolve("master.key"), SECRET + "\n");
+    AgentOwner.own(agentRoot);
+    Files.createSymbolicLink(jenkinsLib, moved);
+    try {
+      Map<String, String> env = build(false);
+      env.put("TASKBOUND_JAR", CliProcess.shadedJar().toString());
+      FinishedCommand run = FinishedCommand.run(List.of("sh", "-c", "umask 027; exec \"$0\" \"$@\"",
+          CliProcess.launcher().toString(), "run", "--task", "JENKINS-WS", "--policy", policy.toString(), "--out",
+          work.resolve("out").toString(), "--", "sh", "-c", "cat " + moved + "/secrets/master.key 2>/dev/null;"
+              + " touch made-inside && echo workspace-writable"), builtIn, env, WAIT);
+
+      assertThat(run.status()).as(run.all()).isZero();
+      assertThat(run.stdout()).doesNotContain(SECRET).contains("workspace-writable");
+      assertThat(builtIn.resolve("made-inside")).exists();
+    } finally {
+      Files.delete(jenkinsLib);
+    }
+  }
+
   /** The control: outside a Jenkins build the directory keeps its host view, the other build's file with it. */
   @Test
   void withoutJenkinsHomeTheOtherBuildsFileIsWhereTheHostViewShowsIt() throws Exception {

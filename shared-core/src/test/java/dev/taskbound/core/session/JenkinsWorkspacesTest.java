@@ -63,7 +63,9 @@ class JenkinsWorkspacesTest {
 
     assertThat(of(custom, jenkins(custom, "job"))).isEmpty();
     assertThat(JenkinsWorkspaces.workspacesRoot(Path.of("/"), "job")).as("WORKSPACE=/").isEmpty();
-    assertThat(JenkinsWorkspaces.workspacesRoot(Path.of("/workspace"), "")).as("a top-level directory").isEmpty();
+    assertThat(JenkinsWorkspaces.workspacesRoot(Path.of("/workspace"), "")).as("its parent, /").isEmpty();
+    assertThat(JenkinsWorkspaces.workspacesRoot(Path.of("/workspace/job"), "job")).as("a remote root of /")
+        .contains(Path.of("/workspace"));
   }
 
   @Test

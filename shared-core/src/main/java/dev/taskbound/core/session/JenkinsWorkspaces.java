@@ -24,6 +24,10 @@ import java.util.function.Predicate;
  * directory is hidden, and of it the agent sees what the host view showed of this build: its
  * working directory, the build's workspace around it read-only ({@code dir('app')}), and the
  * build's {@code @tmp} read-only (a freestyle step's script, this block's credential files).
+ * Where the view empties the directory already ({@code /home/jenkins/agent}, the inbound-agent
+ * image's root, or the built-in node's {@code JENKINS_HOME/workspace}), nothing more is hidden, but
+ * the same is shown: before, the working directory alone came back, and a freestyle step's script
+ * in {@code @tmp} was not there.
  *
  * <p>A Jenkins build is one whose environment names {@code JENKINS_HOME} (Jenkins sets it in every
  * build, agents included) and a {@code WORKSPACE} at or above the session's working directory. The
@@ -31,13 +35,13 @@ import java.util.function.Predicate;
  * folder's job {@code team/app} included), else {@code WORKSPACE}'s parent (a flattened multibranch
  * name), and only a directory named {@code workspace}, as Jenkins names it: a custom workspace
  * ({@code ws('build')}, {@code /opt/sdk/build}) leaves its parent alone, which may hold the
- * agent's tools. Paths are compared as the host resolves them. Left alone too: a directory the view
- * empties already, and the container backend, which mounts the workspace alone.
+ * agent's tools (its workspace and {@code @tmp} are still shown). Paths are compared as the host
+ * resolves them. Left alone: the container backend, which mounts the workspace alone.
  *
- * @param hidden the directory holding this agent's workspaces
+ * @param hidden the directory holding this agent's workspaces, where the sandbox must hide it
  * @param workspace this build's workspace ({@code WORKSPACE}, its real path)
  */
-record JenkinsWorkspaces(Path hidden, Path workspace) {
+record JenkinsWorkspaces(Optional<Path> hidden, Path workspace) {
   /** The name Jenkins gives the directory of a node's workspaces ({@code Slave.getWorkspaceRoot}). */
   static final String WORKSPACES = "workspace";
 
@@ -61,18 +65,17 @@ record JenkinsWorkspaces(Path hidden, Path workspace) {
         || !work.get().startsWith(ws.get())) {
       return Optional.empty();
     }
-    Optional<Path> root = workspacesRoot(ws.get(), host.getOrDefault("JOB_NAME", ""));
-    if (root.isEmpty() || viewStartsEmpty.test(root.get())
-        || real(jenkinsHome).map(home -> root.get().startsWith(home)).orElse(false)) {
-      return Optional.empty();
-    }
-    return Optional.of(new JenkinsWorkspaces(root.get(), ws.get()));
+    Optional<Path> hidden = workspacesRoot(ws.get(), host.getOrDefault("JOB_NAME", ""))
+        .filter(root -> !viewStartsEmpty.test(root))
+        .filter(root -> !real(jenkinsHome).map(root::startsWith).orElse(false)); // the sandbox hides JENKINS_HOME
+    return Optional.of(new JenkinsWorkspaces(hidden, ws.get()));
   }
 
   /**
    * What of this build a launch in {@code workDir} sees read-only: the build's workspace unless it is
    * the working directory, and its {@code @tmp} when it is a directory; not what {@code writable}
-   * makes writable inside the hidden directory (a policy's {@code $WORKSPACE@tmp}).
+   * makes writable (a policy's {@code $WORKSPACE@tmp}), unless it lies above the hidden directory,
+   * whose hiding covers it.
    */
   List<Path> shownAround(Path workDir, List<Path> writable) {
     List<Path> shown = new ArrayList<>();
@@ -84,7 +87,7 @@ record JenkinsWorkspaces(Path hidden, Path workspace) {
       shown.add(tmp);
     }
     shown.removeIf(p -> writable.stream().map(w -> w.toAbsolutePath().normalize())
-        .anyMatch(w -> w.startsWith(hidden) && p.startsWith(w)));
+        .anyMatch(w -> p.startsWith(w) && hidden.map(w::startsWith).orElse(true)));
     return shown;
   }
 

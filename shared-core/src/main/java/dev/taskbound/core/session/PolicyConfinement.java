@@ -21,7 +21,7 @@ import java.util.Optional;
  *
  * @param confinement what the sandbox launch asks for (the policy files read-only besides the policy's paths)
  * @param hidden the policy's hidden workspace paths, as host paths
- * @param jenkins on a Jenkins agent, the directory of the other builds' workspaces, hidden, and
+ * @param jenkins in a Jenkins build, the directory of the other builds' workspaces, hidden, and
  *     this build's, shown ({@link JenkinsWorkspaces})
  */
 record PolicyConfinement(Confinement confinement, List<Path> hidden, Optional<JenkinsWorkspaces> jenkins) {

@@ -521,7 +521,7 @@ public final class Session implements AutoCloseable {
     List<java.nio.file.Path> hidden =
         new java.util.ArrayList<>(SandboxPaths.hidden(layout.sessionRoot(), layout.runtimeDir().getParent(), spec.hostEnvironment()));
     hidden.addAll(confinement.hidden());
-    confinement.jenkins().ifPresent(j -> hidden.add(j.hidden()));
+    confinement.jenkins().flatMap(JenkinsWorkspaces::hidden).ifPresent(hidden::add);
     return hidden;
   }
 

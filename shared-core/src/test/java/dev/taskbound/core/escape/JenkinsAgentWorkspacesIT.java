@@ -61,13 +61,8 @@ class JenkinsAgentWorkspacesIT {
 
   @AfterEach
   void removeTheAgentRoot() throws IOException {
-    if (agentRoot == null) {
-      return;
-    }
-    try (Stream<Path> all = Files.walk(agentRoot)) {
-      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
+    if (agentRoot != null) {
+      deleteAll(agentRoot);
     }
   }
 
@@ -220,6 +215,84 @@ class JenkinsAgentWorkspacesIT {
       assertThat(builtIn.resolve("made-inside")).exists();
     } finally {
       Files.delete(jenkinsLib);
+    }
+  }
+
+  /**
+   * The inbound-agent image's remote root, {@code /home/jenkins/agent}: the view empties {@code /home}
+   * and binds back the working directory. A freestyle "Execute shell" step, {@code sh -xe
+   * <workspace>@tmp/jenkins<N>.sh} run in the workspace, failed there ("cannot open"): the build's
+   * {@code @tmp} now comes back read-only, as on other roots, and the other builds stay emptied away.
+   */
+  @Test
+  void aFreestyleStepsScriptRunsOnAnAgentRootedInHome() throws Exception {
+    assumeThat(Files.isWritable(Path.of("/home"))).as("a writable /home (root)").isTrue();
+    Path home = Files.createTempDirectory(Path.of("/home"), "taskbound-agent-");
+    try {
+      Files.setPosixFilePermissions(home, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+      Path inHome = Files.createDirectories(home.resolve("agent/workspace/job"));
+      Files.writeString(Files.createDirectories(home.resolve("agent/workspace/job@tmp")).resolve("jenkins7.sh"),
+          "echo freestyle-script-ran\n");
+      Files.writeString(Files.createDirectories(home.resolve("agent/workspace/other-job@tmp/secretFiles")).resolve("token"),
+          SECRET + "\n");
+      AgentOwner.own(home);
+      Map<String, String> env = build(true);
+      env.put("WORKSPACE", inHome.toString());
+
+      assertThat(freestyleStep(inHome, env, home.resolve("agent/workspace"))).contains("freestyle-script-ran\n",
+          "secret-unreadable\n", "entries: job job@tmp\n", "tmp-read-only\n", "workspace-writable");
+      assertThat(inHome.resolve("made-inside")).exists();
+    } finally {
+      deleteAll(home);
+    }
+  }
+
+  /** The built-in node's workspaces lie in {@code JENKINS_HOME}, which the sandbox hides whole: the same. */
+  @Test
+  void aFreestyleStepsScriptRunsOnTheBuiltInNode() throws Exception {
+    Path jenkinsHome = Files.createDirectories(agentRoot.resolve("jenkins-home"));
+    Files.writeString(Files.createDirectories(jenkinsHome.resolve("secrets")).resolve("master.key"), SECRET + "\n");
+    Path builtIn = Files.createDirectories(jenkinsHome.resolve("workspace/job"));
+    Files.writeString(Files.createDirectories(jenkinsHome.resolve("workspace/job@tmp")).resolve("jenkins7.sh"),
+        "echo freestyle-script-ran\n");
+    AgentOwner.own(agentRoot);
+    Map<String, String> env = build(true);
+    env.put("JENKINS_HOME", jenkinsHome.toString());
+    env.put("WORKSPACE", builtIn.toString());
+
+    assertThat(freestyleStep(builtIn, env, jenkinsHome.resolve("workspace")))
+        .contains("freestyle-script-ran\n", "entries: job job@tmp\n", "tmp-read-only\n", "workspace-writable");
+  }
+
+  /** What the freestyle wrapper runs: a session started in the workspace, the step's script a session exec there. */
+  private String freestyleStep(Path workspace, Map<String, String> env, Path allWorkspaces) throws Exception {
+    env.put("TASKBOUND_JAR", CliProcess.shadedJar().toString());
+    String launcher = CliProcess.launcher().toString();
+    FinishedCommand start = FinishedCommand.run(List.of(launcher, "session", "start", "--task", "JENKINS-FS", "--policy",
+        policy.toString(), "--out", work.resolve("out").toString()), workspace, env, WAIT);
+    assertThat(start.status()).as(start.all()).isZero();
+    String session = start.stdout().strip();
+    try {
+      Path script = Path.of(env.get("WORKSPACE") + "@tmp/jenkins7.sh");
+      FinishedCommand step = FinishedCommand.run(List.of(launcher, "session", "exec", "--session", session, "--", "sh", "-c",
+          "sh -xe " + script + "; cat " + allWorkspaces + "/other-job@tmp/secretFiles/token " + env.get("JENKINS_HOME")
+              + "/secrets/master.key 2>/dev/null || echo secret-unreadable; echo entries: $(ls -A " + allWorkspaces + ");"
+              + " touch " + script.getParent() + "/new 2>/dev/null && echo tmp-writable || echo tmp-read-only;"
+              + " touch made-inside && echo workspace-writable"), workspace, env, WAIT);
+
+      assertThat(step.status()).as(step.all()).isZero();
+      assertThat(step.stdout()).doesNotContain(SECRET);
+      return step.stdout();
+    } finally {
+      FinishedCommand.run(List.of(launcher, "session", "end", "--session", session), workspace, env, WAIT);
+    }
+  }
+
+  private static void deleteAll(Path root) throws IOException {
+    try (Stream<Path> all = Files.walk(root)) {
+      for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 

@@ -38,7 +38,7 @@ class JenkinsWorkspacesTest {
   void inAJenkinsBuildTheDirectoryOfAllWorkspacesIsHiddenAndOnlyTheBuildsOwnTmpIsShown() {
     Optional<JenkinsWorkspaces> jenkins = of(job, jenkins(job, "job"));
 
-    assertThat(jenkins).contains(new JenkinsWorkspaces(root, job));
+    assertThat(jenkins).contains(new JenkinsWorkspaces(Optional.of(root), job));
     assertThat(jenkins.orElseThrow().shownAround(job, List.of())).containsExactly(root.resolve("job@tmp"));
   }
 
@@ -48,9 +48,9 @@ class JenkinsWorkspacesTest {
     Path concurrent = Files.createDirectories(root.resolve("team/app@2"));
     Path branch = Files.createDirectories(root.resolve("app_main-1a2b3c"));
 
-    assertThat(of(inFolder, jenkins(inFolder, "team/app"))).map(JenkinsWorkspaces::hidden).contains(root);
-    assertThat(of(concurrent, jenkins(concurrent, "team/app"))).map(JenkinsWorkspaces::hidden).contains(root);
-    assertThat(of(branch, jenkins(branch, "org/app/main"))).map(JenkinsWorkspaces::hidden).contains(root);
+    assertThat(of(inFolder, jenkins(inFolder, "team/app"))).flatMap(JenkinsWorkspaces::hidden).contains(root);
+    assertThat(of(concurrent, jenkins(concurrent, "team/app"))).flatMap(JenkinsWorkspaces::hidden).contains(root);
+    assertThat(of(branch, jenkins(branch, "org/app/main"))).flatMap(JenkinsWorkspaces::hidden).contains(root);
     assertThat(JenkinsWorkspaces.workspacesRoot(root.resolve("job@3"), "job")).contains(root);
     assertThat(JenkinsWorkspaces.workspacesRoot(root.resolve("b/app"), "a/app")).as("another folder's job: not Jenkins' layout")
         .isEmpty();
@@ -61,7 +61,7 @@ class JenkinsWorkspacesTest {
     Path custom = Files.createDirectories(tmp.toRealPath().resolve("agent/build")); // ws('build'): <remote root>/build
     Files.createDirectories(tmp.resolve("agent/tools/jdk"));
 
-    assertThat(of(custom, jenkins(custom, "job"))).isEmpty();
+    assertThat(of(custom, jenkins(custom, "job"))).contains(new JenkinsWorkspaces(Optional.empty(), custom));
     assertThat(JenkinsWorkspaces.workspacesRoot(Path.of("/"), "job")).as("WORKSPACE=/").isEmpty();
     assertThat(JenkinsWorkspaces.workspacesRoot(Path.of("/workspace"), "")).as("its parent, /").isEmpty();
     assertThat(JenkinsWorkspaces.workspacesRoot(Path.of("/workspace/job"), "job")).as("a remote root of /")
@@ -111,11 +111,21 @@ class JenkinsWorkspacesTest {
   }
 
   @Test
-  void aDirectoryTheViewEmptiesAlreadyIsLeftAlone() {
-    assertThat(JenkinsWorkspaces.of(job, jenkins(job, "job"), SandboxBackend.NETNS))
-        .as("under /tmp, which the view empties by itself").isEmpty();
-    assertThat(of(job, Map.of("JENKINS_HOME", tmp.toString(), "WORKSPACE", job.toString())))
-        .as("under JENKINS_HOME, which the sandbox hides by itself").isEmpty();
+  void whereTheViewEmptiesTheDirectoryAlreadyNothingMoreIsHiddenButTheBuildIsShownAlike() throws Exception {
+    // /home/jenkins/agent (the inbound-agent image's root) or the built-in node's JENKINS_HOME/workspace:
+    // before, the working directory alone came back, and a freestyle step's script in @tmp was not there
+    Path sub = Files.createDirectories(job.resolve("sub"));
+    JenkinsWorkspaces emptied = JenkinsWorkspaces.of(job, jenkins(job, "job"), SandboxBackend.NETNS).orElseThrow();
+    Optional<JenkinsWorkspaces> underHome =
+        of(job, Map.of("JENKINS_HOME", tmp.toString(), "WORKSPACE", job.toString(), "JOB_NAME", "job"));
+
+    assertThat(emptied).as("under /tmp, which the view empties by itself")
+        .isEqualTo(new JenkinsWorkspaces(Optional.empty(), job));
+    assertThat(emptied.shownAround(job, List.of())).containsExactly(root.resolve("job@tmp"));
+    assertThat(emptied.shownAround(sub, List.of())).containsExactly(job, root.resolve("job@tmp"));
+    assertThat(emptied.shownAround(job, List.of(root))).as("made writable whole").isEmpty();
+    assertThat(underHome).as("under JENKINS_HOME, which the sandbox hides by itself")
+        .contains(new JenkinsWorkspaces(Optional.empty(), job));
   }
 
   @Test
@@ -123,7 +133,7 @@ class JenkinsWorkspacesTest {
     Path link = Files.createSymbolicLink(tmp.resolve("jenkins"), tmp.resolve("agent"));
     Path linked = link.resolve("workspace/job");
 
-    assertThat(of(job, jenkins(linked, "job"))).map(JenkinsWorkspaces::hidden).contains(root);
+    assertThat(of(job, jenkins(linked, "job"))).flatMap(JenkinsWorkspaces::hidden).contains(root);
     assertThat(of(linked, jenkins(linked, "job"))).as("a working directory named through the link, as the view"
         + " would show it").isEmpty();
   }

@@ -35,8 +35,9 @@ import java.util.function.Predicate;
  * folder's job {@code team/app} included), else {@code WORKSPACE}'s parent (a flattened multibranch
  * name), and only a directory named {@code workspace}, as Jenkins names it: a custom workspace
  * ({@code ws('build')}, {@code /opt/sdk/build}) leaves its parent alone, which may hold the
- * agent's tools (its workspace and {@code @tmp} are still shown). Paths are compared as the host
- * resolves them. Left alone: the container backend, which mounts the workspace alone.
+ * agent's tools, and nothing of it is shown around the working directory: a {@code WORKSPACE} of
+ * {@code /} or {@code ~} would show what the view hides. Paths are compared as the host resolves
+ * them. Left alone: the container backend, which mounts the workspace alone.
  *
  * @param hidden the directory holding this agent's workspaces, where the sandbox must hide it
  * @param workspace this build's workspace ({@code WORKSPACE}, its real path)
@@ -65,9 +66,13 @@ record JenkinsWorkspaces(Optional<Path> hidden, Path workspace) {
         || !work.get().startsWith(ws.get())) {
       return Optional.empty();
     }
-    Optional<Path> hidden = workspacesRoot(ws.get(), host.getOrDefault("JOB_NAME", ""))
-        .filter(root -> !viewStartsEmpty.test(root))
-        .filter(root -> !real(jenkinsHome).map(root::startsWith).orElse(false)); // the sandbox hides JENKINS_HOME
+    // only a workspace of Jenkins' own layout is shown: a WORKSPACE of / or ~ would show what the view hides
+    Optional<Path> root = workspacesRoot(ws.get(), host.getOrDefault("JOB_NAME", ""));
+    if (root.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<Path> hidden = root.filter(r -> !viewStartsEmpty.test(r))
+        .filter(r -> !real(jenkinsHome).map(r::startsWith).orElse(false)); // the sandbox hides JENKINS_HOME
     return Optional.of(new JenkinsWorkspaces(hidden, ws.get()));
   }
 

@@ -61,7 +61,9 @@ class JenkinsWorkspacesTest {
     Path custom = Files.createDirectories(tmp.toRealPath().resolve("agent/build")); // ws('build'): <remote root>/build
     Files.createDirectories(tmp.resolve("agent/tools/jdk"));
 
-    assertThat(of(custom, jenkins(custom, "job"))).contains(new JenkinsWorkspaces(Optional.empty(), custom));
+    assertThat(of(custom, jenkins(custom, "job"))).isEmpty();
+    assertThat(of(job, jenkins(tmp.toRealPath(), "job"))).as("a WORKSPACE above the workspaces: nothing shown around").isEmpty();
+    assertThat(JenkinsWorkspaces.of(job, jenkins(Path.of("/"), "job"), SandboxBackend.NETNS)).as("WORKSPACE=/").isEmpty();
     assertThat(JenkinsWorkspaces.workspacesRoot(Path.of("/"), "job")).as("WORKSPACE=/").isEmpty();
     assertThat(JenkinsWorkspaces.workspacesRoot(Path.of("/workspace"), "")).as("its parent, /").isEmpty();
     assertThat(JenkinsWorkspaces.workspacesRoot(Path.of("/workspace/job"), "job")).as("a remote root of /")

@@ -1,6 +1,6 @@
 """`taskbound session exec` without a JVM (issue 13: under 300 ms a command).
 
-bin/taskbound runs this with `python3 -I -S` for `session exec --session H [--wait-all] [--rw DIR]... -- CMD...`.
+bin/taskbound runs this with `python3 -I -S` for `session exec --session H [--wait-all] [--rw DIR]... [--ro FILE]... -- CMD...`.
 It speaks the supervisor's control socket as SessionClient.exec does (frames: a type byte, a 4-byte
 big-endian length, the bytes; 'J' JSON, '1' stdout, '2' stderr), sends only the variables an agent
 may inherit (AgentEnvironment.isAllowed; SessionExecClientTest keeps the lists equal) and exits with
@@ -50,23 +50,24 @@ def java_path(p):
 
 
 def parse(args):
-    """(handle, wait_all, read_write, command) from the words after `session exec`, or None."""
-    handle, wait_all, read_write, i = None, False, [], 0
+    """(handle, wait_all, read_write, read_only, command) from the words after `session exec`, or None."""
+    handle, wait_all, read_write, read_only, i = None, False, [], [], 0
+    paths = {"--rw": read_write, "--ro": read_only}
     while i < len(args):
         a = args[i]
         if a == "--":
             command = args[i + 1:]
-            return (handle, wait_all, read_write, command) if handle and command else None
-        if a in ("--session", "--rw") and i + 1 < len(args):
+            return (handle, wait_all, read_write, read_only, command) if handle and command else None
+        if a in ("--session", "--rw", "--ro") and i + 1 < len(args):
             if a == "--session":
                 handle = args[i + 1]
             else:
-                read_write.append(java_path(args[i + 1]))
+                paths[a].append(java_path(args[i + 1]))
             i += 2
         elif a.startswith("--session="):
             handle, i = a[len("--session="):], i + 1
-        elif a.startswith("--rw="):
-            read_write.append(java_path(a[len("--rw="):]))
+        elif a[:5] in ("--rw=", "--ro="):
+            paths[a[:4]].append(java_path(a[5:]))
             i += 1
         elif a == "--wait-all":
             wait_all, i = True, i + 1
@@ -117,7 +118,7 @@ def main():
     parsed = parse(words) if words is not None else None
     if parsed is None:
         jvm_client()
-    handle, wait_all, read_write, command = parsed
+    handle, wait_all, read_write, read_only, command = parsed
     state_dir = os.path.abspath(handle)
     try:
         with open(os.path.join(state_dir, "session.json"), "rb") as f:
@@ -133,7 +134,8 @@ def main():
         if name in BASICS or name.startswith("LC_") or name in CI_METADATA:
             env[name] = text(v)
     request = {"op": "exec", "command": command, "workdir": os.path.normpath(os.getcwd()), "env": env,
-               "wait_all": wait_all, "read_write": read_write}
+               "wait_all": wait_all, "read_write": read_write,
+               "read_only": read_only}
     body = json.dumps(request, ensure_ascii=False).encode("utf-8")
     try:
         sock.sendall(b"J" + struct.pack(">i", len(body)) + body)

@@ -59,7 +59,10 @@ final class DurableShellLaunch {
   static List<String> command(@NonNull List<String> envelope, @NonNull List<String> command, @CheckForNull String sandbox) {
     DurableShellLaunch durable = recognise(command);
     if (durable == null) {
-      List<String> prefixed = new ArrayList<>(escaped(envelope));
+      String script = EnvelopeRequirement.freestyleScript(command);
+      // the sandbox shows none of <workspace>@tmp: a freestyle step's script is named, read-only, alone
+      // (added after escaping: the script's argument is in the launcher's form already, as it is below)
+      List<String> prefixed = new ArrayList<>(script == null ? escaped(envelope) : withSessionOption(escaped(envelope), "--ro", script));
       prefixed.addAll(command);
       return List.copyOf(prefixed);
     }
@@ -142,14 +145,20 @@ final class DurableShellLaunch {
    * {@code @tmp} sibling). Any other prefix ({@code run ... --}) is returned as it is.
    */
   static List<String> withControlDir(List<String> envelope, String dir) {
+    return withSessionOption(envelope, "--rw", dir);
+  }
+
+
+  /** A {@code session exec ... --} prefix with {@code option value} added before its {@code --}; any other as it is. */
+  static List<String> withSessionOption(List<String> envelope, String option, String value) {
     int dashes = envelope.lastIndexOf("--");
     int exec = envelope.indexOf("exec");
     if (dashes < 0 || exec < 1 || !envelope.get(exec - 1).equals("session") || exec > dashes) {
       return envelope;
     }
     List<String> out = new ArrayList<>(envelope.subList(0, dashes));
-    out.add("--rw");
-    out.add(dir);
+    out.add(option);
+    out.add(value);
     out.addAll(envelope.subList(dashes, envelope.size()));
     return List.copyOf(out);
   }

@@ -47,6 +47,12 @@ final class EnvelopeRequirement {
     return (reporter == 3 || reporter == 4) && (command.get(0).equals("nohup") || command.get(0).equals("sh"));
   }
 
+  /** The script of a freestyle shell or batch step's launch ({@code <workspace>@tmp/jenkins<N>.sh}), else null. */
+  @CheckForNull
+  static String freestyleScript(@NonNull List<String> command) {
+    return command.stream().filter(arg -> FREESTYLE_SCRIPT.matcher(arg).find()).findFirst().orElse(null);
+  }
+
   /** {@code sh}, {@code bat} or {@code powershell} for a durable-task step's launch, else null. */
   @CheckForNull
   static String durableStep(@NonNull List<String> command) {

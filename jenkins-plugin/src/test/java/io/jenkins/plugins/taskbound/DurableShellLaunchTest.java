@@ -41,6 +41,23 @@ class DurableShellLaunchTest {
     assertNull(DurableShellLaunch.recognise(List.of("nohup", "sh", "-c", "(echo hi) >&- 2>&- &")));
   }
 
+  /** The sandbox shows none of {@code <workspace>@tmp}: the freestyle step's script is named for it to read. */
+  @Test
+  void namesAFreestyleStepsScriptReadOnlyForASessionExecAndLeavesARunAsItIs() {
+    List<String> shell = List.of("sh", "-xe", "/home/jenkins/agent/workspace/job@tmp/jenkins42.sh");
+    List<String> exec = List.of("/n/$x/bin/taskbound", "session", "exec", "--session", "/s/1", "--");
+
+    assertEquals(List.of("/n/$$x/bin/taskbound", "session", "exec", "--session", "/s/1",
+            "--ro", "/home/jenkins/agent/workspace/job@tmp/jenkins42.sh", "--", "sh", "-xe",
+            "/home/jenkins/agent/workspace/job@tmp/jenkins42.sh"),
+        DurableShellLaunch.command(exec, shell, null));
+    assertEquals(List.of("tb", "run", "--", "sh", "-xe", "/home/jenkins/agent/workspace/job@tmp/jenkins42.sh"),
+        DurableShellLaunch.command(List.of("tb", "run", "--"), shell, null));
+    assertEquals(List.of("tb", "session", "exec", "--session", "/s/1", "--", "sh", "-c", "echo jenkins42.sh"),
+        DurableShellLaunch.command(List.of("tb", "session", "exec", "--session", "/s/1", "--"),
+            List.of("sh", "-c", "echo jenkins42.sh"), null));
+  }
+
   @Test
   void runsTheWrapperInTheForegroundWithTheScriptsOutputToTheEnvelopeAndItsOwnResultFile() {
     DurableFixture durable = durable("echo hi");

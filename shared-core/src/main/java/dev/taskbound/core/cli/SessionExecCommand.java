@@ -41,6 +41,15 @@ final class SessionExecCommand implements Callable<Integer> {
       })
   List<Path> readWrite = new ArrayList<>();
 
+  @Option(
+      names = "--ro",
+      paramLabel = "FILE",
+      description = {
+        "Let COMMAND read FILE too (repeatable). Only a file strictly under <current directory>@tmp/",
+        "qualifies (a Jenkins freestyle step's script, jenkins<N>.sh); the rest of that directory stays hidden."
+      })
+  List<Path> readOnly = new ArrayList<>();
+
   @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The command and its arguments (after --).")
   List<String> command;
 
@@ -53,7 +62,7 @@ final class SessionExecCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Path workDir = Path.of("").toAbsolutePath();
-    return SessionClient.of(session).exec(command, workDir, env, waitAll, readWrite,
+    return SessionClient.of(session).exec(command, workDir, env, waitAll, readWrite, readOnly,
         new FileOutputStream(FileDescriptor.out), new FileOutputStream(FileDescriptor.err));
   }
 }

@@ -3,11 +3,8 @@ package dev.taskbound.core.session;
 import dev.taskbound.core.policy.SandboxBackend;
 import dev.taskbound.core.sandbox.NetnsSandbox;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,16 +15,15 @@ import java.util.function.Predicate;
  * under one directory, {@code <remote root>/workspace} ({@code workspace/<job full name>},
  * {@code <job>@2} for a concurrent build, one flat name per multibranch branch), each beside its
  * {@code @tmp}, where credentials-binding writes secret files and durable-task the steps' logs; all
- * of them belong to the agent's user, as the sandbox's agent does. The netns sandbox's view empties
- * {@code /home} and {@code /var/lib/jenkins}, but a remote root elsewhere ({@code /srv/jenkins},
- * {@code /data/ci}) showed that whole directory read-only. In a Jenkins build on such a root the
- * directory is hidden, and of it the agent sees what the host view showed of this build: its
- * working directory, the build's workspace around it read-only ({@code dir('app')}), and the
- * build's {@code @tmp} read-only (a freestyle step's script, this block's credential files).
- * Where the view empties the directory already ({@code /home/jenkins/agent}, the inbound-agent
- * image's root, or the built-in node's {@code JENKINS_HOME/workspace}), nothing more is hidden, but
- * the same is shown: before, the working directory alone came back, and a freestyle step's script
- * in {@code @tmp} was not there.
+ * of them belong to the agent's user, as the sandbox's agent does. In a Jenkins build that
+ * directory is hidden, and the agent sees of it its working directory, what {@code session exec}'s
+ * {@code --rw} and {@code --ro} open in the build's {@code @tmp} (a step's control directory, a
+ * freestyle step's script), what the policy makes writable, and, where the host view showed the
+ * directory (a remote root such as {@code /srv/jenkins}, not {@code /home/jenkins/agent}, which the
+ * view empties, nor the built-in node's {@code JENKINS_HOME/workspace}, which the sandbox hides),
+ * the build's workspace around a working directory in one of its directories ({@code dir('app')}),
+ * read-only. The hiding applies even where the view empties the directory already: a policy path
+ * above it ({@code readOnly: ['~']} with the agent's home holding the root) would show it again.
  *
  * <p>A Jenkins build is one whose environment names {@code JENKINS_HOME} (Jenkins sets it in every
  * build, agents included) and a {@code WORKSPACE} at or above the session's working directory. The
@@ -35,14 +31,14 @@ import java.util.function.Predicate;
  * folder's job {@code team/app} included), else {@code WORKSPACE}'s parent (a flattened multibranch
  * name), and only a directory named {@code workspace}, as Jenkins names it: a custom workspace
  * ({@code ws('build')}, {@code /opt/sdk/build}) leaves its parent alone, which may hold the
- * agent's tools, and nothing of it is shown around the working directory: a {@code WORKSPACE} of
- * {@code /} or {@code ~} would show what the view hides. Paths are compared as the host resolves
- * them. Left alone: the container backend, which mounts the workspace alone.
+ * agent's tools, and nothing of it is shown around the working directory. Paths are compared as
+ * the host resolves them. Left alone: the container backend, which mounts the workspace alone.
  *
- * @param hidden the directory holding this agent's workspaces, where the sandbox must hide it
+ * @param hidden the directory holding this agent's workspaces
  * @param workspace this build's workspace ({@code WORKSPACE}, its real path)
+ * @param viewShowsIt whether the host view shows the directory (it is not emptied or hidden by itself)
  */
-record JenkinsWorkspaces(Optional<Path> hidden, Path workspace) {
+record JenkinsWorkspaces(Path hidden, Path workspace, boolean viewShowsIt) {
   /** The name Jenkins gives the directory of a node's workspaces ({@code Slave.getWorkspaceRoot}). */
   static final String WORKSPACES = "workspace";
 
@@ -66,34 +62,27 @@ record JenkinsWorkspaces(Optional<Path> hidden, Path workspace) {
         || !work.get().startsWith(ws.get())) {
       return Optional.empty();
     }
-    // only a workspace of Jenkins' own layout is shown: a WORKSPACE of / or ~ would show what the view hides
     Optional<Path> root = workspacesRoot(ws.get(), host.getOrDefault("JOB_NAME", ""));
     if (root.isEmpty()) {
       return Optional.empty();
     }
-    Optional<Path> hidden = root.filter(r -> !viewStartsEmpty.test(r))
-        .filter(r -> !real(jenkinsHome).map(r::startsWith).orElse(false)); // the sandbox hides JENKINS_HOME
-    return Optional.of(new JenkinsWorkspaces(hidden, ws.get()));
+    // the sandbox hides JENKINS_HOME when it is an absolute path other than / (SandboxPaths)
+    boolean inJenkinsHome = jenkinsHome.startsWith("/")
+        && real(jenkinsHome).filter(home -> home.getNameCount() > 0).map(root.get()::startsWith).orElse(false);
+    return Optional.of(new JenkinsWorkspaces(root.get(), ws.get(), !viewStartsEmpty.test(root.get()) && !inJenkinsHome));
   }
 
   /**
-   * What of this build a launch in {@code workDir} sees read-only: the build's workspace unless it is
-   * the working directory, and its {@code @tmp} when it is a directory; not what {@code writable}
-   * makes writable (a policy's {@code $WORKSPACE@tmp}), unless it lies above the hidden directory,
-   * whose hiding covers it.
+   * What of this build a launch in {@code workDir} sees read-only besides: the build's workspace,
+   * where the host view showed it and it is not the working directory, unless {@code writable}
+   * makes it writable from inside the hidden directory.
    */
   List<Path> shownAround(Path workDir, List<Path> writable) {
-    List<Path> shown = new ArrayList<>();
-    if (!workspace.equals(workDir.toAbsolutePath().normalize())) {
-      shown.add(workspace);
+    if (!viewShowsIt || workspace.equals(workDir.toAbsolutePath().normalize())
+        || writable.stream().map(w -> w.toAbsolutePath().normalize()).anyMatch(w -> w.startsWith(hidden) && workspace.startsWith(w))) {
+      return List.of();
     }
-    Path tmp = workspace.resolveSibling(workspace.getFileName() + "@tmp");
-    if (Files.isDirectory(tmp, LinkOption.NOFOLLOW_LINKS)) {
-      shown.add(tmp);
-    }
-    shown.removeIf(p -> writable.stream().map(w -> w.toAbsolutePath().normalize())
-        .anyMatch(w -> p.startsWith(w) && hidden.map(w::startsWith).orElse(true)));
-    return shown;
+    return List.of(workspace);
   }
 
   /** {@code <root>/workspace} of {@code <root>/workspace/team/app} (or {@code app@2}) for {@code JOB_NAME=team/app}. */

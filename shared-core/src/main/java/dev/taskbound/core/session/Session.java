@@ -500,15 +500,27 @@ public final class Session implements AutoCloseable {
     return sessionVariables;
   }
 
+  /** The session's working directory as the host resolves it (as given, should it be gone). */
+  private Path sessionDir() {
+    try {
+      return spec.workDir().toRealPath();
+    } catch (java.io.IOException e) {
+      return spec.workDir().toAbsolutePath().normalize();
+    }
+  }
+
   /**
    * The policy's confinement for a launch in {@code workDir}: plus the directories that command may
-   * write ({@code session exec --rw}), and on a Jenkins agent what of this build it sees.
+   * write and the files it may read ({@code session exec --rw}, {@code --ro}), and on a Jenkins agent
+   * what of this build it sees.
    */
-  private Confinement launchConfinement(java.nio.file.Path workDir, List<java.nio.file.Path> extraReadWrite) {
+  private Confinement launchConfinement(java.nio.file.Path workDir, List<java.nio.file.Path> extraReadWrite,
+      List<java.nio.file.Path> extraReadOnly) {
     Confinement c = confinement.confinement();
     List<java.nio.file.Path> readWrite = new java.util.ArrayList<>(c.readWrite());
     readWrite.addAll(extraReadWrite);
     List<java.nio.file.Path> readOnly = new java.util.ArrayList<>(c.readOnly());
+    readOnly.addAll(extraReadOnly);
     confinement.jenkins().ifPresent(j -> readOnly.addAll(j.shownAround(workDir, readWrite)));
     return new Confinement(c.user(), readOnly, readWrite, policy.limits(), c.mayGoWithout());
   }
@@ -521,7 +533,7 @@ public final class Session implements AutoCloseable {
     List<java.nio.file.Path> hidden =
         new java.util.ArrayList<>(SandboxPaths.hidden(layout.sessionRoot(), layout.runtimeDir().getParent(), spec.hostEnvironment()));
     hidden.addAll(confinement.hidden());
-    confinement.jenkins().flatMap(JenkinsWorkspaces::hidden).ifPresent(hidden::add);
+    confinement.jenkins().ifPresent(j -> hidden.add(j.hidden()));
     return hidden;
   }
 
@@ -568,7 +580,7 @@ public final class Session implements AutoCloseable {
                 // the gateway accepts the agent's connections itself where the backend allows
                 .withListenerSink(this::serveSandboxPort)
                 // the policy files stay read-only even inside the workspace; the policy's user, paths and limits
-                .withConfinement(launchConfinement(spec.workDir(), List.of()))
+                .withConfinement(launchConfinement(spec.workDir(), List.of(), List.of()))
                 .withPlaced(placed));
     } catch (RuntimeException | Error e) {
       event("agent.start_failed", Map.of("error", TeardownRunner.describe(e)));
@@ -737,8 +749,8 @@ public final class Session implements AutoCloseable {
    * @return the command's exit status; {@link ExitCodes#TTL_EXPIRED} if the TTL stopped it;
    *     128+N if it was stopped by the session's end or its caller went away
    * @throws SessionException if the session no longer takes commands ({@link ExitCodes#TTL_EXPIRED}
-   *     after the TTL, else {@link ExitCodes#SANDBOX}: its end or a signal is under way), or an
-   *     {@code --rw} path is refused (125)
+   *     after the TTL, else {@link ExitCodes#SANDBOX}: its end or a signal is under way), or its
+   *     working directory, an {@code --rw} or an {@code --ro} path is refused (125)
    * @throws SandboxException if the sandbox could not be started
    */
   public int exec(SessionExec request) throws InterruptedException {
@@ -750,7 +762,9 @@ public final class Session implements AutoCloseable {
       throw new SessionException("session " + id.value() + " takes no more commands: " + refused
           + "; the command was not started", code);
     }
+    ExecPaths.checkWorkDir(request.workDir(), sessionDir(), confinement.jenkins().map(JenkinsWorkspaces::workspace));
     List<Path> readWrite = ExecPaths.readWrite(request.workDir(), request.readWrite());
+    List<Path> readOnly = ExecPaths.readOnly(request.workDir(), request.readOnly());
     int n = execCount.incrementAndGet();
     synchronized (this) {
       if (execSandboxEntry < 0) {
@@ -787,6 +801,9 @@ public final class Session implements AutoCloseable {
     if (!readWrite.isEmpty()) {
       started.put("read_write", readWrite.stream().map(Path::toString).toList());
     }
+    if (!readOnly.isEmpty()) {
+      started.put("read_only", readOnly.stream().map(Path::toString).toList());
+    }
     event("agent.started", started);
     MaskingPump out = MaskingPump.start(layout.stateDir().resolve("exec-" + n + "-1.pipe"), request.stdout(), masker(), n + "-stdout");
     MaskingPump err = null;
@@ -803,7 +820,7 @@ public final class Session implements AutoCloseable {
                 // as for run: the inspection's trust files (the session CA) too, or inspected hosts fail TLS
                 agentPaths())
             .withListenerSink(this::serveSandboxPort)
-            .withConfinement(launchConfinement(request.workDir(), readWrite))
+            .withConfinement(launchConfinement(request.workDir(), readWrite, readOnly))
             .withPlaced(placed));
       } catch (RuntimeException | Error e) {
         event("agent.start_failed", Map.of("exec", n, "error", TeardownRunner.describe(e)));

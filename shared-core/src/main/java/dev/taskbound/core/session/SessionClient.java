@@ -83,7 +83,7 @@ public final class SessionClient {
    *     running (121)
    */
   public int exec(List<String> command, Path workDir, Map<String, String> env, boolean waitAll, List<Path> readWrite,
-      OutputStream out, OutputStream err) {
+      List<Path> readOnly, OutputStream out, OutputStream err) {
     Map<String, String> allowed = new LinkedHashMap<>();
     env.forEach((k, v) -> {
       if (AgentEnvironment.isAllowed(k)) {
@@ -97,6 +97,7 @@ public final class SessionClient {
     request.put("env", allowed);
     request.put("wait_all", waitAll);
     request.put("read_write", readWrite.stream().map(Path::toString).toList());
+    request.put("read_only", readOnly.stream().map(Path::toString).toList());
     try (ControlChannel c = connect()) {
       c.send(request);
       while (true) {

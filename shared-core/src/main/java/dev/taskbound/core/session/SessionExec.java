@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
  * @param hostEnvironment the caller's environment; only what {@link AgentEnvironment} allows is kept
  * @param waitForAll whether the sandbox lasts until every process in it has exited
  * @param readWrite extra directories the command may write ({@link ExecPaths#readWrite})
+ * @param readOnly extra files the command may read ({@link ExecPaths#readOnly})
  * @param stdout where the command's standard output goes, masked line by line
  * @param stderr where its standard error goes, masked line by line
  * @param abandoned completed when the caller is gone: the command's whole tree is then stopped
@@ -26,6 +27,7 @@ public record SessionExec(
     Map<String, String> hostEnvironment,
     boolean waitForAll,
     List<Path> readWrite,
+    List<Path> readOnly,
     OutputStream stdout,
     OutputStream stderr,
     CompletableFuture<Void> abandoned) {
@@ -37,6 +39,7 @@ public record SessionExec(
     Objects.requireNonNull(workDir, "workDir");
     hostEnvironment = Map.copyOf(hostEnvironment);
     readWrite = List.copyOf(readWrite);
+    readOnly = List.copyOf(readOnly);
     Objects.requireNonNull(stdout, "stdout");
     Objects.requireNonNull(stderr, "stderr");
     Objects.requireNonNull(abandoned, "abandoned");
@@ -46,6 +49,6 @@ public record SessionExec(
   @Override
   public String toString() {
     return "SessionExec[command=" + command + ", workDir=" + workDir + ", environment=" + hostEnvironment.keySet()
-        + " (values hidden), waitForAll=" + waitForAll + ", readWrite=" + readWrite + "]";
+        + " (values hidden), waitForAll=" + waitForAll + ", readWrite=" + readWrite + ", readOnly=" + readOnly + "]";
   }
 }

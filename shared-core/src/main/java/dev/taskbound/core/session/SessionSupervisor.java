@@ -186,6 +186,8 @@ public final class SessionSupervisor implements AutoCloseable {
     r.path("env").fields().forEachRemaining(e -> env.put(e.getKey(), e.getValue().asText()));
     List<Path> readWrite = new ArrayList<>();
     r.path("read_write").forEach(p -> readWrite.add(Path.of(p.asText())));
+    List<Path> readOnly = new ArrayList<>();
+    r.path("read_only").forEach(p -> readOnly.add(Path.of(p.asText())));
     CompletableFuture<Void> abandoned = new CompletableFuture<>();
     Thread watcher = new Thread(() -> {
       try {
@@ -202,7 +204,7 @@ public final class SessionSupervisor implements AutoCloseable {
     java.io.OutputStream stderr = c.stream(ControlChannel.STDERR);
     try {
       SessionExec exec = new SessionExec(command, Path.of(r.path("workdir").asText()), env,
-          r.path("wait_all").asBoolean(false), readWrite, c.stream(ControlChannel.STDOUT), stderr, abandoned);
+          r.path("wait_all").asBoolean(false), readWrite, readOnly, c.stream(ControlChannel.STDOUT), stderr, abandoned);
       watcher.start();
       if (notices != null) {
         notices.attach(stderr);

@@ -63,6 +63,7 @@ class SessionCommandsIT {
     String h = start("--ttl", "5m");
     String[] exec = {"session", "exec", "--session", h, "--", "sh", "-c", "echo out; echo err >&2; exit 5"};
     String[] refused = {"session", "exec", "--session", h, "--rw", "/nonexistent", "--", "true"};
+    String[] refusedRo = {"session", "exec", "--session", h, "--ro=/nonexistent", "--", "true"};
     // no jar: only the python3 client can answer (a fallback to the JVM would exit 125)
     java.util.Map<String, String> noJvm = java.util.Map.of("TASKBOUND_JAR", work.resolve("no-such.jar").toString());
     java.util.Map<String, String> jvm = java.util.Map.of("TASKBOUND_EXEC_CLIENT", "jvm");
@@ -71,6 +72,8 @@ class SessionCommandsIT {
     FinishedCommand java = tb(jvm, exec);
     FinishedCommand pythonRefused = tb(noJvm, refused);
     FinishedCommand javaRefused = tb(jvm, refused);
+    FinishedCommand pythonRefusedRo = tb(noJvm, refusedRo);
+    FinishedCommand javaRefusedRo = tb(jvm, refusedRo);
     tb("session", "end", "--session", h);
     FinishedCommand pythonAfterEnd = tb(noJvm, "session", "exec", "--session", h, "--", "true");
 
@@ -82,6 +85,9 @@ class SessionCommandsIT {
     assertThat(java.stderr()).isEqualTo(python.stderr());
     assertThat(pythonRefused.status()).as(pythonRefused.all()).isEqualTo(125).isEqualTo(javaRefused.status());
     assertThat(pythonRefused.stderr()).startsWith("taskbound: error: --rw: '/nonexistent'").isEqualTo(javaRefused.stderr());
+    assertThat(pythonRefusedRo.status()).as(pythonRefusedRo.all()).isEqualTo(125).isEqualTo(javaRefusedRo.status());
+    assertThat(pythonRefusedRo.stderr()).startsWith("taskbound: error: --ro: '/nonexistent' is not an existing regular file")
+        .isEqualTo(javaRefusedRo.stderr());
     // an ended session has no supervisor to ask: the python3 client hands over to the JVM one (here: no jar)
     assertThat(pythonAfterEnd.status()).isEqualTo(125);
     assertThat(pythonAfterEnd.stderr()).contains("no-such.jar not found");

@@ -51,6 +51,8 @@ class JenkinsAgentWorkspacesIT {
     Files.writeString(job.resolve("README"), "this build\n");
     Files.createDirectories(workspaces.resolve("job@tmp/durable-1"));
     Files.writeString(workspaces.resolve("job@tmp/jenkins1.sh"), "echo freestyle-script-ran\n"); // an Execute shell step's
+    Files.writeString(Files.createDirectories(workspaces.resolve("job@tmp/secretFiles/3f2a")).resolve("kubeconfig"),
+        SECRET + "-own\n"); // a parallel branch's withCredentials file, this build's own
     Path secretFiles = Files.createDirectories(workspaces.resolve("other-job@tmp/secretFiles"));
     Files.writeString(secretFiles.resolve("token"), SECRET + "\n");
     Files.createDirectories(workspaces.resolve("other-job"));
@@ -89,8 +91,9 @@ class JenkinsAgentWorkspacesIT {
         "cat " + workspaces + "/other-job@tmp/secretFiles/token 2>/dev/null || echo secret-unreadable",
         "echo entries: $(ls -A " + workspaces + ")",
         "echo 0 > " + workspaces + "/job@tmp/durable-1/result && echo control-written",
-        "sh " + workspaces + "/job@tmp/jenkins1.sh",
-        "touch " + workspaces + "/job@tmp/new 2>/dev/null && echo tmp-writable || echo tmp-read-only",
+        "sh " + workspaces + "/job@tmp/jenkins1.sh 2>/dev/null || echo script-unseen",
+        "cat " + workspaces + "/job@tmp/secretFiles/3f2a/kubeconfig 2>/dev/null || echo own-secret-unreadable",
+        "echo tmp: $(ls -A " + workspaces + "/job@tmp)",
         "cat " + job + "/README");
   }
 
@@ -100,7 +103,8 @@ class JenkinsAgentWorkspacesIT {
       assertThat(run.waitFor(WAIT)).as(run.stderr()).isZero();
 
       assertThat(run.stdout()).doesNotContain(SECRET).contains("secret-unreadable\n", "entries: job job@tmp\n",
-          "control-written\n", "freestyle-script-ran\n", "tmp-read-only\n", "this build\n", "workspace-writable");
+          "control-written\n", "script-unseen\n", "own-secret-unreadable\n", "tmp: durable-1\n", "this build\n",
+          "workspace-writable");
     }
     assertThat(job.resolve("made-inside")).exists();
     assertThat(workspaces.resolve("job@tmp/durable-1/result")).hasContent("0");
@@ -116,8 +120,9 @@ class JenkinsAgentWorkspacesIT {
         + " && echo workspace-root-writable || echo workspace-root-read-only; touch here && echo sub-writable")) {
       assertThat(run.waitFor(WAIT)).as(run.stderr()).isZero();
 
-      assertThat(run.stdout()).doesNotContain(SECRET).contains("secret-unreadable\n", "entries: job job@tmp\n",
-          "freestyle-script-ran\n", "this build\n", "workspace-root-read-only\n", "sub-writable");
+      // the policy's $WORKSPACE@tmp/durable-1 is the block's: sub@tmp/durable-1, which does not exist
+      assertThat(run.stdout()).doesNotContain(SECRET).contains("secret-unreadable\n", "entries: job\n",
+          "script-unseen\n", "own-secret-unreadable\n", "this build\n", "workspace-root-read-only\n", "sub-writable");
     }
     assertThat(job.resolve("README")).hasContent("this build");
     assertThat(sub.resolve("here")).exists();
@@ -142,7 +147,17 @@ class JenkinsAgentWorkspacesIT {
 
       assertThat(step.status()).as(step.all()).isZero();
       assertThat(step.stdout()).doesNotContain(SECRET).contains("secret-unreadable\n", "entries: job job@tmp\n",
-          "control-written\n", "freestyle-script-ran\n", "this build\nthis build\n", "workspace-read-only");
+          "control-written\n", "script-unseen\n", "own-secret-unreadable\n", "this build\nthis build\n",
+          "workspace-read-only");
+
+      // a link the agent made in the workspace, to another build's: a later dir('build') step is refused
+      Path link = Files.createSymbolicLink(app.resolve("build"), workspaces.resolve("other-job"));
+      FinishedCommand linked = FinishedCommand.run(List.of(launcher, "session", "exec", "--session", session, "--", "sh", "-c",
+          "touch planted && echo other-build-writable"), link, env, WAIT);
+      assertThat(linked.status()).as(linked.all()).isEqualTo(125);
+      assertThat(linked.stderr()).contains("the working directory '" + workspaces.resolve("other-job")
+          + "' lies outside the session's working directory");
+      assertThat(workspaces.resolve("other-job/planted")).doesNotExist();
     } finally {
       FinishedCommand.run(List.of(launcher, "session", "end", "--session", session), job, env, WAIT);
     }
@@ -221,8 +236,9 @@ class JenkinsAgentWorkspacesIT {
   /**
    * The inbound-agent image's remote root, {@code /home/jenkins/agent}: the view empties {@code /home}
    * and binds back the working directory. A freestyle "Execute shell" step, {@code sh -xe
-   * <workspace>@tmp/jenkins<N>.sh} run in the workspace, failed there ("cannot open"): the build's
-   * {@code @tmp} now comes back read-only, as on other roots, and the other builds stay emptied away.
+   * <workspace>@tmp/jenkins<N>.sh} run in the workspace, failed there ("cannot open"): the plugin
+   * now names the script with {@code --ro}, and it alone of {@code @tmp} comes back, read-only. A
+   * policy path above the root does not show the other builds again.
    */
   @Test
   void aFreestyleStepsScriptRunsOnAnAgentRootedInHome() throws Exception {
@@ -235,12 +251,17 @@ class JenkinsAgentWorkspacesIT {
           "echo freestyle-script-ran\n");
       Files.writeString(Files.createDirectories(home.resolve("agent/workspace/other-job@tmp/secretFiles")).resolve("token"),
           SECRET + "\n");
+      Files.writeString(Files.createDirectories(home.resolve("agent/workspace/job@tmp/secretFiles/3f2a")).resolve("kubeconfig"),
+          SECRET + "-own\n");
       AgentOwner.own(home);
       Map<String, String> env = build(true);
       env.put("WORKSPACE", inHome.toString());
+      // a policy path above the root, which the view empties by itself: the root is hidden all the same
+      policy = Files.writeString(work.resolve("home.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
+          + "  sandbox:\n    backends: [netns]\n    paths:\n      readOnly: ['" + home + "']\n");
 
       assertThat(freestyleStep(inHome, env, home.resolve("agent/workspace"))).contains("freestyle-script-ran\n",
-          "secret-unreadable\n", "entries: job job@tmp\n", "tmp-read-only\n", "workspace-writable");
+          "secret-unreadable\n", "entries: job job@tmp\n", "tmp: jenkins7.sh\n", "workspace-writable");
       assertThat(inHome.resolve("made-inside")).exists();
     } finally {
       deleteAll(home);
@@ -253,6 +274,8 @@ class JenkinsAgentWorkspacesIT {
     Path jenkinsHome = Files.createDirectories(agentRoot.resolve("jenkins-home"));
     Files.writeString(Files.createDirectories(jenkinsHome.resolve("secrets")).resolve("master.key"), SECRET + "\n");
     Path builtIn = Files.createDirectories(jenkinsHome.resolve("workspace/job"));
+    Files.writeString(Files.createDirectories(jenkinsHome.resolve("workspace/other-job@tmp/secretFiles")).resolve("token"),
+        SECRET + "\n");
     Files.writeString(Files.createDirectories(jenkinsHome.resolve("workspace/job@tmp")).resolve("jenkins7.sh"),
         "echo freestyle-script-ran\n");
     AgentOwner.own(agentRoot);
@@ -261,10 +284,11 @@ class JenkinsAgentWorkspacesIT {
     env.put("WORKSPACE", builtIn.toString());
 
     assertThat(freestyleStep(builtIn, env, jenkinsHome.resolve("workspace")))
-        .contains("freestyle-script-ran\n", "entries: job job@tmp\n", "tmp-read-only\n", "workspace-writable");
+        .contains("freestyle-script-ran\n", "secret-unreadable\n", "entries: job job@tmp\n", "tmp: jenkins7.sh\n",
+            "workspace-writable");
   }
 
-  /** What the freestyle wrapper runs: a session started in the workspace, the step's script a session exec there. */
+  /** What the freestyle wrapper runs: a session started in the workspace, the step's script a session exec there, with {@code --ro}. */
   private String freestyleStep(Path workspace, Map<String, String> env, Path allWorkspaces) throws Exception {
     env.put("TASKBOUND_JAR", CliProcess.shadedJar().toString());
     String launcher = CliProcess.launcher().toString();
@@ -274,11 +298,12 @@ class JenkinsAgentWorkspacesIT {
     String session = start.stdout().strip();
     try {
       Path script = Path.of(env.get("WORKSPACE") + "@tmp/jenkins7.sh");
-      FinishedCommand step = FinishedCommand.run(List.of(launcher, "session", "exec", "--session", session, "--", "sh", "-c",
-          "sh -xe " + script + "; cat " + allWorkspaces + "/other-job@tmp/secretFiles/token " + env.get("JENKINS_HOME")
-              + "/secrets/master.key 2>/dev/null || echo secret-unreadable; echo entries: $(ls -A " + allWorkspaces + ");"
-              + " touch " + script.getParent() + "/new 2>/dev/null && echo tmp-writable || echo tmp-read-only;"
-              + " touch made-inside && echo workspace-writable"), workspace, env, WAIT);
+      FinishedCommand step = FinishedCommand.run(List.of(launcher, "session", "exec", "--session", session, "--ro",
+          script.toString(), "--", "sh", "-c", "sh -xe " + script + "; cat " + allWorkspaces + "/other-job@tmp/secretFiles/token "
+              + script.getParent() + "/secretFiles/3f2a/kubeconfig " + env.get("JENKINS_HOME") + "/secrets/master.key"
+              + " 2>/dev/null || echo secret-unreadable; echo entries: $(ls -A " + allWorkspaces + ");"
+              + " echo tmp: $(ls -A " + script.getParent() + "); touch made-inside && echo workspace-writable"),
+          workspace, env, WAIT);
 
       assertThat(step.status()).as(step.all()).isZero();
       assertThat(step.stdout()).doesNotContain(SECRET);

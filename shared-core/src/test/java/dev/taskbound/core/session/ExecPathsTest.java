@@ -7,10 +7,11 @@ import dev.taskbound.core.ExitCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Which extra writable directories a host may give one {@code session exec} ({@code --rw}). */
+/** Where one {@code session exec} may run, and which extra paths a host may give it ({@code --rw}, {@code --ro}). */
 class ExecPathsTest {
   @TempDir Path root;
 
@@ -47,5 +48,45 @@ class ExecPathsTest {
     assertThatThrownBy(() -> ExecPaths.readWrite(ws, List.of(link))).hasMessageContaining("is not an existing directory");
     assertThatThrownBy(() -> ExecPaths.readWrite(ws, List.of(tmp.resolve("durable-x/../../ws@tmp2"))))
         .isInstanceOf(SessionException.class);
+  }
+
+  @Test
+  void acceptsAFreestyleStepsScriptReadOnlyButNotADirectoryALinkOrAFileElsewhere() throws Exception {
+    Path ws = Files.createDirectories(root.resolve("ws"));
+    Path tmp = Files.createDirectories(root.resolve("ws@tmp"));
+    Path script = Files.writeString(tmp.resolve("jenkins12.sh"), "make\n");
+    Path secret = Files.writeString(Files.createDirectories(root.resolve("other@tmp")).resolve("jenkins1.sh"), "x\n");
+    Path link = Files.createSymbolicLink(tmp.resolve("jenkins13.sh"), secret);
+
+    assertThat(ExecPaths.readOnly(ws, List.of(script))).containsExactly(script.toRealPath());
+    assertThatThrownBy(() -> ExecPaths.readOnly(ws, List.of(secret))).hasMessageContaining("lies outside")
+        .hasMessageContaining("--ro: ").hasMessageContaining("accepted: a regular file strictly under");
+    assertThatThrownBy(() -> ExecPaths.readOnly(ws, List.of(link))).hasMessageContaining("is not an existing regular file");
+    assertThatThrownBy(() -> ExecPaths.readOnly(ws, List.of(Files.createDirectories(tmp.resolve("secretFiles")))))
+        .hasMessageContaining("is not an existing regular file");
+    assertThatThrownBy(() -> ExecPaths.readOnly(ws, List.of(Path.of("ws@tmp/jenkins12.sh"))))
+        .hasMessageContaining("given by its absolute path");
+  }
+
+  /** The sandbox makes the working directory writable: a link the agent made must not carry it elsewhere. */
+  @Test
+  void anExecRunsInTheSessionsDirectoryOrTheBuildsWorkspaceOrBelowByItsRealPath() throws Exception {
+    Path ws = Files.createDirectories(root.toRealPath().resolve("workspace/job"));
+    Path block = Files.createDirectories(ws.resolve("app"));
+    Path other = Files.createDirectories(root.toRealPath().resolve("workspace/other-job"));
+    Path link = Files.createSymbolicLink(block.resolve("build"), other);
+
+    ExecPaths.checkWorkDir(block, block, Optional.empty());
+    ExecPaths.checkWorkDir(Files.createDirectories(block.resolve("sub")), block, Optional.empty());
+    ExecPaths.checkWorkDir(ws, block, Optional.of(ws));
+    assertThatThrownBy(() -> ExecPaths.checkWorkDir(ws, block, Optional.empty())).hasMessageContaining("lies outside");
+    assertThatThrownBy(() -> ExecPaths.checkWorkDir(other, block, Optional.of(ws)))
+        .isInstanceOf(SessionException.class).hasMessageContaining("lies outside the session's working directory")
+        .hasMessageContaining("accepted: '" + block + "' or a directory below it, or the build's workspace '" + ws + "'")
+        .satisfies(e -> assertThat(((SessionException) e).exitCode()).isEqualTo(ExitCodes.USAGE));
+    assertThatThrownBy(() -> ExecPaths.checkWorkDir(link, block, Optional.of(ws)))
+        .hasMessageContaining("is reached through a symbolic link (real path " + other + ")");
+    assertThatThrownBy(() -> ExecPaths.checkWorkDir(block.resolve("gone"), block, Optional.empty()))
+        .hasMessageContaining("cannot be resolved");
   }
 }

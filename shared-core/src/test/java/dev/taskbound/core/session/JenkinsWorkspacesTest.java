@@ -35,11 +35,11 @@ class JenkinsWorkspacesTest {
   }
 
   @Test
-  void inAJenkinsBuildTheDirectoryOfAllWorkspacesIsHiddenAndOnlyTheBuildsOwnTmpIsShown() {
+  void inAJenkinsBuildTheDirectoryOfAllWorkspacesIsHiddenAndNothingOfItIsShownAroundTheWorkspace() {
     Optional<JenkinsWorkspaces> jenkins = of(job, jenkins(job, "job"));
 
-    assertThat(jenkins).contains(new JenkinsWorkspaces(Optional.of(root), job));
-    assertThat(jenkins.orElseThrow().shownAround(job, List.of())).containsExactly(root.resolve("job@tmp"));
+    assertThat(jenkins).contains(new JenkinsWorkspaces(root, job, true));
+    assertThat(jenkins.orElseThrow().shownAround(job, List.of())).as("not @tmp: other steps' logs, secret files").isEmpty();
   }
 
   @Test
@@ -48,9 +48,9 @@ class JenkinsWorkspacesTest {
     Path concurrent = Files.createDirectories(root.resolve("team/app@2"));
     Path branch = Files.createDirectories(root.resolve("app_main-1a2b3c"));
 
-    assertThat(of(inFolder, jenkins(inFolder, "team/app"))).flatMap(JenkinsWorkspaces::hidden).contains(root);
-    assertThat(of(concurrent, jenkins(concurrent, "team/app"))).flatMap(JenkinsWorkspaces::hidden).contains(root);
-    assertThat(of(branch, jenkins(branch, "org/app/main"))).flatMap(JenkinsWorkspaces::hidden).contains(root);
+    assertThat(of(inFolder, jenkins(inFolder, "team/app"))).map(JenkinsWorkspaces::hidden).contains(root);
+    assertThat(of(concurrent, jenkins(concurrent, "team/app"))).map(JenkinsWorkspaces::hidden).contains(root);
+    assertThat(of(branch, jenkins(branch, "org/app/main"))).map(JenkinsWorkspaces::hidden).contains(root);
     assertThat(JenkinsWorkspaces.workspacesRoot(root.resolve("job@3"), "job")).contains(root);
     assertThat(JenkinsWorkspaces.workspacesRoot(root.resolve("b/app"), "a/app")).as("another folder's job: not Jenkins' layout")
         .isEmpty();
@@ -71,29 +71,22 @@ class JenkinsWorkspacesTest {
   }
 
   @Test
-  void aStepInADirectoryOfTheWorkspaceSeesTheWorkspaceAroundItReadOnly() throws Exception {
+  void aStepInADirectoryOfTheWorkspaceSeesTheWorkspaceAroundItReadOnlyWhereTheHostViewShowedIt() throws Exception {
     Path sub = Files.createDirectories(job.resolve("sub"));
     JenkinsWorkspaces jenkins = of(job, jenkins(job, "job")).orElseThrow();
 
-    assertThat(jenkins.shownAround(sub, List.of())).containsExactly(job, root.resolve("job@tmp"));
+    assertThat(jenkins.shownAround(sub, List.of())).containsExactly(job);
     assertThat(of(sub, jenkins(job, "job"))).as("a block opened there").contains(jenkins);
   }
 
   @Test
-  void whatThePolicyMakesWritableInsideTheDirectoryIsNotShownReadOnlyOverIt() {
+  void whatThePolicyMakesWritableInsideTheDirectoryIsNotShownReadOnlyOverIt() throws Exception {
+    Path sub = Files.createDirectories(job.resolve("sub"));
     JenkinsWorkspaces jenkins = of(job, jenkins(job, "job")).orElseThrow();
 
-    assertThat(jenkins.shownAround(job, List.of(root.resolve("job@tmp")))).isEmpty();
-    assertThat(jenkins.shownAround(job, List.of(tmp))).as("a writable path above the hidden directory is covered by it")
-        .containsExactly(root.resolve("job@tmp"));
-  }
-
-  @Test
-  void aTmpThatIsALinkIsNotShown() throws Exception {
-    Files.delete(root.resolve("job@tmp"));
-    Files.createSymbolicLink(root.resolve("job@tmp"), root.resolve("other-job@tmp"));
-
-    assertThat(of(job, jenkins(job, "job")).orElseThrow().shownAround(job, List.of())).isEmpty();
+    assertThat(jenkins.shownAround(sub, List.of(job))).isEmpty();
+    assertThat(jenkins.shownAround(sub, List.of(tmp))).as("a writable path above the hidden directory is covered by it")
+        .containsExactly(job);
   }
 
   @Test
@@ -112,22 +105,24 @@ class JenkinsWorkspacesTest {
     assertThat(of(elsewhere, jenkins(job, "job"))).isEmpty();
   }
 
+  /**
+   * {@code /home/jenkins/agent} (the inbound-agent image's root) or the built-in node's
+   * {@code JENKINS_HOME/workspace}: hidden all the same, since a policy path above it would show it
+   * again, and nothing is shown around the workspace, which the host view did not show either.
+   */
   @Test
-  void whereTheViewEmptiesTheDirectoryAlreadyNothingMoreIsHiddenButTheBuildIsShownAlike() throws Exception {
-    // /home/jenkins/agent (the inbound-agent image's root) or the built-in node's JENKINS_HOME/workspace:
-    // before, the working directory alone came back, and a freestyle step's script in @tmp was not there
+  void whereTheViewEmptiesTheDirectoryAlreadyItIsHiddenAllTheSameAndNothingIsShownAround() throws Exception {
     Path sub = Files.createDirectories(job.resolve("sub"));
     JenkinsWorkspaces emptied = JenkinsWorkspaces.of(job, jenkins(job, "job"), SandboxBackend.NETNS).orElseThrow();
     Optional<JenkinsWorkspaces> underHome =
         of(job, Map.of("JENKINS_HOME", tmp.toString(), "WORKSPACE", job.toString(), "JOB_NAME", "job"));
 
-    assertThat(emptied).as("under /tmp, which the view empties by itself")
-        .isEqualTo(new JenkinsWorkspaces(Optional.empty(), job));
-    assertThat(emptied.shownAround(job, List.of())).containsExactly(root.resolve("job@tmp"));
-    assertThat(emptied.shownAround(sub, List.of())).containsExactly(job, root.resolve("job@tmp"));
-    assertThat(emptied.shownAround(job, List.of(root))).as("made writable whole").isEmpty();
+    assertThat(emptied).as("under /tmp, which the view empties by itself").isEqualTo(new JenkinsWorkspaces(root, job, false));
+    assertThat(emptied.shownAround(sub, List.of())).isEmpty();
     assertThat(underHome).as("under JENKINS_HOME, which the sandbox hides by itself")
-        .contains(new JenkinsWorkspaces(Optional.empty(), job));
+        .contains(new JenkinsWorkspaces(root, job, false));
+    assertThat(of(job, Map.of("JENKINS_HOME", "/", "WORKSPACE", job.toString(), "JOB_NAME", "job")))
+        .as("a JENKINS_HOME of /, which the sandbox does not hide").contains(new JenkinsWorkspaces(root, job, true));
   }
 
   @Test
@@ -135,7 +130,7 @@ class JenkinsWorkspacesTest {
     Path link = Files.createSymbolicLink(tmp.resolve("jenkins"), tmp.resolve("agent"));
     Path linked = link.resolve("workspace/job");
 
-    assertThat(of(job, jenkins(linked, "job"))).flatMap(JenkinsWorkspaces::hidden).contains(root);
+    assertThat(of(job, jenkins(linked, "job"))).map(JenkinsWorkspaces::hidden).contains(root);
     assertThat(of(linked, jenkins(linked, "job"))).as("a working directory named through the link, as the view"
         + " would show it").isEmpty();
   }

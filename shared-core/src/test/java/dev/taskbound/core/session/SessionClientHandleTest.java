@@ -50,7 +50,7 @@ class SessionClientHandleTest {
     new SessionRecord("01open", "T-1", root.resolve("out"), root.resolve("rt/tb-01open")).write(state.resolve("session.json"));
 
     assertThatThrownBy(() -> SessionClient.of(state).exec(java.util.List.of("true"), root, java.util.Map.of(), false,
-            java.util.List.of(), java.io.OutputStream.nullOutputStream(), java.io.OutputStream.nullOutputStream()))
+            java.util.List.of(), java.util.List.of(), java.io.OutputStream.nullOutputStream(), java.io.OutputStream.nullOutputStream()))
         .hasMessageContaining("the supervisor of session 01open is not running")
         .hasMessageContaining("taskbound session end --session " + state)
         .satisfies(e -> assertThat(((SessionException) e).exitCode()).isEqualTo(ExitCodes.SANDBOX));

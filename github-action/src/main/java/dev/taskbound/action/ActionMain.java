@@ -204,8 +204,8 @@ public final class ActionMain {
       coreEnv.put(MaskHandoff.VARIABLE, "stdout");
       int status;
       // The evidence key's kid goes to the step summary the moment the core prints it (issue 14).
-      PrintStream coreErr = new PrintStream(new HostRecord(err, runnerFile(env, "GITHUB_STEP_SUMMARY")), true,
-          StandardCharsets.UTF_8);
+      HostRecord hostRecord = new HostRecord(err, runnerFile(env, "GITHUB_STEP_SUMMARY"));
+      PrintStream coreErr = new PrintStream(hostRecord, true, StandardCharsets.UTF_8);
       try (PrintStream coreOut = new PrintStream(handoff, true, StandardCharsets.UTF_8)) {
         status = core.execute(runArguments, coreEnv, workspace, coreOut, coreErr);
         coreErr.flush();
@@ -219,7 +219,7 @@ public final class ActionMain {
 
       // Taskbound's files go to the runner's user, so later steps (upload-artifact) can read them.
       WorkspaceOwner.giveToWorkspaceOwner(workspace, evidenceDir);
-      Optional<Path> bundle = EvidenceBundles.written(evidenceDir, inputs.task(), before);
+      Optional<Path> bundle = EvidenceBundles.written(evidenceDir, inputs.task(), hostRecord.sessionId(), before);
       Map<String, String> blocked = bundle.map(EvidenceBundles::blockedHosts).orElse(Map.of());
       if (outputFile.isPresent()) {
         fileCommands.append(outputFile.get(), "exit-code", Integer.toString(status));

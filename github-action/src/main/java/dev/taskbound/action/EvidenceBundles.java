@@ -47,12 +47,19 @@ public final class EvidenceBundles {
   }
 
   /**
-   * The bundle a run wrote: of the bundles of {@code task} in {@code dir} that were not there
-   * before, the most recently modified one.
+   * The bundle a run wrote: {@code <task>-<session>.zip} once the core named the session (the
+   * evidence directory is in the agent's workspace, where it may plant a zip with a later time),
+   * else, for a run that stopped before its agent started, of the bundles of {@code task} in
+   * {@code dir} that were not there before, the most recently modified one.
    *
+   * @param sessionId the session the core's first line named, if it printed one
    * @param before what {@link #list} returned before the run
    */
-  public static Optional<Path> written(Path dir, String task, Set<Path> before) {
+  public static Optional<Path> written(Path dir, String task, Optional<String> sessionId, Set<Path> before) {
+    if (sessionId.isPresent()) {
+      Path named = dir.resolve(task + "-" + sessionId.get() + ".zip");
+      return Files.isRegularFile(named, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? Optional.of(named) : Optional.empty();
+    }
     return list(dir, task).stream()
         .filter(f -> !before.contains(f))
         .max(Comparator.comparing(EvidenceBundles::modified).thenComparing(Comparator.naturalOrder()));

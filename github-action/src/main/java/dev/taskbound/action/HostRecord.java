@@ -16,15 +16,19 @@ import java.util.regex.Pattern;
  * The host's record of the session's evidence key (issue 14): passes the core's stderr through to
  * the job log unchanged and, the moment the core prints {@code evidence key: kid KID} at open
  * (before the agent starts), appends the kid to the step summary, where the agent cannot rewrite
- * it. A reviewer then runs {@code taskbound verify --expect-kid KID}.
+ * it. A reviewer then runs {@code taskbound verify --expect-kid KID}. It also keeps the session's
+ * id from the core's first line ({@code taskbound: task T, session S, ...}), printed just before: the
+ * step finds the run's bundle by that name, not by a file the agent could have planted.
  */
 final class HostRecord extends OutputStream {
   private static final Pattern KID = Pattern.compile("evidence key: kid ([A-Za-z0-9_-]{43})");
+  private static final Pattern SESSION = Pattern.compile("^taskbound: task [^ ,]+, session ([0-9a-z]{1,64}), ");
 
   private final OutputStream log;
   private final Optional<Path> summary;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream();
   private boolean recorded;
+  private String sessionId;
 
   HostRecord(OutputStream log, Optional<Path> summary) {
     this.log = log;
@@ -38,8 +42,13 @@ final class HostRecord extends OutputStream {
       return;
     }
     if (b == '\n') {
-      Matcher m = KID.matcher(line.toString(StandardCharsets.UTF_8));
+      String text = line.toString(StandardCharsets.UTF_8);
+      Matcher m = KID.matcher(text);
       line.reset();
+      Matcher session = SESSION.matcher(text);
+      if (sessionId == null && session.find()) {
+        sessionId = session.group(1);
+      }
       if (m.find()) {
         recorded = true;
         summary.ifPresent(file -> append(file, m.group(1)));
@@ -47,6 +56,11 @@ final class HostRecord extends OutputStream {
     } else if (line.size() < 4096) {
       line.write(b);
     }
+  }
+
+  /** The session's id, once the core printed its first line; never what the agent prints after it. */
+  Optional<String> sessionId() {
+    return Optional.ofNullable(sessionId);
   }
 
   @Override

@@ -35,7 +35,12 @@ class ActionMainTest {
       printf '%s ' "$@" >> "$CAPTURE_DIR/calls"; echo >> "$CAPTURE_DIR/calls"
       env > "$CAPTURE_DIR/env"
       pwd > "$CAPTURE_DIR/cwd"
+      if [ -n "$FAKE_SESSION_LINE" ]; then echo "taskbound: task FIX-7, session s1, netns sandbox, ttl 1h" >&2; fi
       if [ -n "$FAKE_BUNDLE" ]; then mkdir -p taskbound-evidence && cp "$FAKE_BUNDLE" taskbound-evidence/FIX-7-s1.zip; fi
+      if [ -n "$FAKE_PLANTED" ]; then
+        echo "taskbound: task FIX-7, session zzzz, netns sandbox, ttl 1h" >&2
+        cp "$FAKE_PLANTED" taskbound-evidence/FIX-7-zzzz.zip && touch -d '2030-01-01' taskbound-evidence/FIX-7-zzzz.zip
+      fi
       if [ "$TASKBOUND_MASK_HANDOFF" = stdout ] && [ -n "$FAKE_MASK" ]; then
         printf 'taskbound-mask: %s\\n' "$(printf '%s' "$FAKE_MASK" | base64 -w0)"; echo taskbound-mask-end
       fi
@@ -134,6 +139,22 @@ class ActionMainTest {
             + "spiffe-id=spiffe://taskbound.local/task/FIX-7/s1\n");
     assertThat(Files.readString(fileCommands.resolve("summary"))).isEqualTo("## Taskbound FIX-7\n\n3 egress decisions\n");
     assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("taskbound: FIX-7 finished");
+  }
+
+  /** The evidence directory is in the agent's workspace: a zip it plants with a later time is not the run's bundle. */
+  @Test
+  void theBundleIsTheOneOfTheSessionTheCoreNamedNotANewerOneTheAgentPlanted() throws IOException {
+    env.put("FAKE_SESSION_LINE", "1");
+    env.put("FAKE_BUNDLE", Files.copy(bundleWithSummary("## Taskbound FIX-7\n\nthe run's own"), dir.resolve("own.zip")).toString());
+    Path planted = Files.copy(bundleWithSummary("## Taskbound FIX-7\n\nnothing denied"), dir.resolve("planted.zip"));
+    env.put("FAKE_PLANTED", planted.toString()); // with a fake first line too, after the core's
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isZero();
+    assertThat(workspace.resolve("taskbound-evidence/FIX-7-zzzz.zip")).exists();
+    assertThat(Files.readString(fileCommands.resolve("output"))).contains("bundle=taskbound-evidence/FIX-7-s1.zip\n", "session-id=s1\n");
+    assertThat(Files.readString(fileCommands.resolve("summary"))).contains("the run's own").doesNotContain("nothing denied");
   }
 
   @Test

@@ -32,4 +32,16 @@ class HostRecordTest {
     assertThat(Files.readString(summary)).contains("`" + KID + "`").contains("taskbound verify --expect-kid " + KID)
         .doesNotContain("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"); // only the first, the core's own line
   }
+
+  @Test
+  void theSessionIsTheOneTheCoresFirstLineNamesNotOneTheAgentPrintsAfterIt() {
+    HostRecord record = new HostRecord(new ByteArrayOutputStream(), Optional.empty());
+    try (PrintStream err = new PrintStream(record, true, StandardCharsets.UTF_8)) {
+      assertThat(record.sessionId()).isEmpty();
+      err.print("taskbound: task T-1, session 01m97bp7cdjc8tmb65hs, netns sandbox, ttl 1h\n  evidence key: kid " + KID
+          + "\ntaskbound: task T-1, session zzzz, netns sandbox, ttl 1h\n");
+    }
+
+    assertThat(record.sessionId()).contains("01m97bp7cdjc8tmb65hs");
+  }
 }

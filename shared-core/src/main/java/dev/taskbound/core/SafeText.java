@@ -5,8 +5,9 @@ import java.util.Objects;
 /**
  * Makes untrusted text safe to show in a one-line error message: control characters (C0, DEL,
  * C1), line and paragraph separators, Unicode format characters (zero-width joiners, bidi
- * overrides) and lone surrogates become visible escapes ({@code \n}, {@code \e}, {@code \x07},
- * {@code \0}, {@code \u200d}), and long text is cut with an ellipsis. A value shown this way can
+ * overrides, tags), variation selectors, Hangul fillers and lone surrogates become visible escapes
+ * ({@code \n}, {@code \e}, {@code \x07}, {@code \0}, {@code \u200d}, {@code &#92;u{e0041}}), and long
+ * text is cut with an ellipsis. A value shown this way can
  * neither forge a second line nor move the terminal's cursor. Stateless, thread-safe.
  *
  * <p>{@link #value} is for one quoted value inside a message and also escapes backslashes, so the
@@ -29,16 +30,18 @@ public final class SafeText {
    */
   public static String value(String text) {
     Objects.requireNonNull(text, "text");
-    return escape(text, MAX_VALUE_CHARS, true);
+    return escape(text, MAX_VALUE_CHARS, true, false);
   }
 
   /**
    * One untrusted value escaped like {@link #value} but never cut: for text a person decides on
-   * (an approval's target), where a cut would hide part of what is approved.
+   * (an approval's target), where a cut would hide part of what is approved. Quotes are escaped too
+   * ({@code \'}), and a run of more than two spaces is shown as {@code \s{N}}, so a value cannot
+   * close the quotes around it and draw a harmless-looking rest of the line before the real one.
    */
   public static String whole(String text) {
     Objects.requireNonNull(text, "text");
-    return escape(text, Integer.MAX_VALUE, true);
+    return escape(text, Integer.MAX_VALUE, true, true);
   }
 
   /** {@link #value} in single quotes, the way messages quote a value. */
@@ -54,7 +57,7 @@ public final class SafeText {
     if (message == null) {
       return null;
     }
-    return escape(message, MAX_LINE_CHARS, false);
+    return escape(message, MAX_LINE_CHARS, false, false);
   }
 
   /** Whether {@link #line} would show the text unchanged as far as characters go (length aside). */
@@ -68,13 +71,23 @@ public final class SafeText {
   }
 
   // O(min(n, max)): stops reading once the cut is reached.
-  private static String escape(String text, int max, boolean escapeBackslash) {
+  private static String escape(String text, int max, boolean escapeBackslash, boolean forPerson) {
     StringBuilder b = new StringBuilder(Math.min(text.length(), max) + 16);
     int i = 0;
     for (; i < text.length() && b.length() < max; i++) {
       char c = text.charAt(i);
+      int spaces = forPerson && c == ' ' ? runOfSpaces(text, i) : 0;
       if (c == '\\' && escapeBackslash) {
         b.append("\\\\");
+      } else if (c == '\'' && forPerson) {
+        b.append("\\'");
+      } else if (spaces > 2) {
+        b.append("\\s{").append(spaces).append('}');
+        i += spaces - 1;
+      } else if (Character.isHighSurrogate(c) && needsEscape(text, i) && i + 1 < text.length()
+          && Character.isLowSurrogate(text.charAt(i + 1))) {
+        b.append(String.format("\\u{%x}", text.codePointAt(i))); // an invisible supplementary character (a tag)
+        i++;
       } else if (needsEscape(text, i)) {
         b.append(escapeOf(c));
       } else {
@@ -90,20 +103,37 @@ public final class SafeText {
     return b.toString();
   }
 
+  private static int runOfSpaces(String text, int from) {
+    int end = from;
+    while (end < text.length() && text.charAt(end) == ' ') {
+      end++;
+    }
+    return end - from;
+  }
+
   private static boolean needsEscape(String text, int i) {
     char c = text.charAt(i);
     if (c < 0x20 || c >= 0x7f && c <= 0x9f) {
       return true;
     }
     if (Character.isHighSurrogate(c)) {
-      return i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1));
+      // a pair is judged by its code point: tags (U+E0000-E007F) and variation selectors 17-256 are invisible
+      return i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))
+          || invisible(text.codePointAt(i));
     }
     if (Character.isLowSurrogate(c)) {
       return i == 0 || !Character.isHighSurrogate(text.charAt(i - 1));
     }
     int type = Character.getType(c);
-    return type == Character.FORMAT || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
-        || type == Character.UNASSIGNED && c >= 0xfff0;
+    return type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
+        || type == Character.UNASSIGNED && c >= 0xfff0 || invisible(c);
+  }
+
+  /** Format characters (zero-width, bidi, tags), variation selectors and the Hangul fillers, which draw nothing. */
+  private static boolean invisible(int codePoint) {
+    return Character.getType(codePoint) == Character.FORMAT
+        || codePoint >= 0xfe00 && codePoint <= 0xfe0f || codePoint >= 0xe0100 && codePoint <= 0xe01ef
+        || codePoint == 0x115f || codePoint == 0x1160 || codePoint == 0x3164 || codePoint == 0xffa0;
   }
 
   private static String escapeOf(char c) {

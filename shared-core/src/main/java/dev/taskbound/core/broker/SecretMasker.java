@@ -1,5 +1,6 @@
 package dev.taskbound.core.broker;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -22,9 +23,17 @@ public final class SecretMasker {
   private static final Pattern GITHUB_TOKENS =
       Pattern.compile("ghs_[A-Za-z0-9._]{36,}|gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}");
 
+  /** The end of a text that may still grow into a token this masks by its form. */
+  private static final Pattern TOKEN_START = Pattern.compile(
+      "(?:g|gh|gh[pousr]|gh[pousr]_[A-Za-z0-9]*|ghs_[A-Za-z0-9._]*|gi|git|gith|githu|github|github_|github_p|github_pa"
+          + "|github_pat|github_pat_[A-Za-z0-9_]*)$");
+
   private static final String MASK = "***";
+  private static final String CUT = "...";
 
   private final List<String> needles;
+  /** The needles as ISO 8859-1 text of their UTF-8 bytes, to cut a byte stream with ({@link #safeCut(byte[], int)}). */
+  private final List<String> byteNeedles;
 
   /** @param secrets the secrets to mask; null elements are not allowed */
   public SecretMasker(Collection<Secret> secrets) {
@@ -44,6 +53,8 @@ public final class SecretMasker {
     // Longest first, so a secret containing another is masked whole.
     sorted.sort(Comparator.comparingInt(String::length).reversed());
     this.needles = List.copyOf(sorted);
+    this.byteNeedles = needles.stream()
+        .map(n -> new String(n.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)).toList();
   }
 
   /**
@@ -53,6 +64,75 @@ public final class SecretMasker {
    */
   public List<String> values() {
     return needles;
+  }
+
+  /**
+   * Where {@code text} can be cut to pass its start on before the rest has come: no secret or token
+   * across the cut, and none that could still start after it (a secret's prefix, a token's start at
+   * the end). 0 when no start can be passed on yet.
+   */
+  public int safeCut(String text) {
+    return safeCut(text, needles);
+  }
+
+  /**
+   * As {@link #safeCut(String)}, in bytes, for a stream that may not be UTF-8 (an agent's output,
+   * which it shapes): the bytes are compared as bytes with the secrets' UTF-8 bytes.
+   */
+  public int safeCut(byte[] bytes, int length) {
+    return safeCut(new String(bytes, 0, length, StandardCharsets.ISO_8859_1), byteNeedles);
+  }
+
+  private static int safeCut(String text, List<String> values) {
+    int cut = text.length();
+    for (String value : values) {
+      for (int l = Math.min(value.length() - 1, text.length()); l > 0; l--) {
+        if (text.endsWith(value.substring(0, l))) {
+          cut = Math.min(cut, text.length() - l);
+          break;
+        }
+      }
+    }
+    Matcher start = TOKEN_START.matcher(text);
+    if (start.find()) {
+      cut = Math.min(cut, start.start());
+    }
+    boolean moved = true;
+    while (moved) { // a whole secret or token across the cut moves it to the secret's start
+      moved = false;
+      for (String value : values) {
+        int from = Math.max(0, cut - value.length() + 1);
+        int at = text.indexOf(value, from);
+        if (at >= 0 && at < cut && at + value.length() > cut) {
+          cut = at;
+          moved = true;
+        }
+      }
+      Matcher m = GITHUB_TOKENS.matcher(text);
+      while (m.find()) {
+        if (m.start() < cut && m.end() > cut) {
+          cut = m.start();
+          moved = true;
+        }
+      }
+    }
+    return cut;
+  }
+
+  /**
+   * As {@link #mask}, for a text that may have been cut short before it was masked (a summary ending
+   * in {@code ...}, as {@code ToolCall} shortens them): the start of a secret just before the cut is
+   * masked too, since the agent chooses where the cut falls and could leave all of a secret but its
+   * last character before it.
+   */
+  public String maskCut(String text) {
+    String masked = mask(text);
+    if (masked == null || !masked.endsWith(CUT)) {
+      return masked;
+    }
+    String body = masked.substring(0, masked.length() - CUT.length());
+    int cut = safeCut(body);
+    return cut == body.length() ? masked : body.substring(0, cut) + MASK + CUT;
   }
 
   /** The text with every secret replaced by {@code ***}; null gives null. */

@@ -3,8 +3,6 @@ package dev.taskbound.core.cli;
 import dev.taskbound.core.broker.SecretMasker;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Masks a terminal's output as it comes, without waiting for line ends (a full-screen program
@@ -15,15 +13,6 @@ import java.util.regex.Pattern;
  */
 final class StreamMask {
   static final int MAX_HELD = 1 << 16;
-
-  /** The end of a text that may still grow into a token {@link SecretMasker} masks by its form. */
-  private static final Pattern TOKEN_START = Pattern.compile(
-      "(?:g|gh|gh[pousr]|gh[pousr]_[A-Za-z0-9]*|ghs_[A-Za-z0-9._]*|gi|git|gith|githu|github|github_|github_p|github_pa"
-          + "|github_pat|github_pat_[A-Za-z0-9_]*)$");
-
-  /** Every token form {@link SecretMasker} masks, so that none is cut where this passes text on. */
-  private static final Pattern TOKENS =
-      Pattern.compile("ghs_[A-Za-z0-9._]{36,}|gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,}");
 
   private final StringBuilder held = new StringBuilder();
   private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
@@ -37,7 +26,7 @@ final class StreamMask {
     partial.write(all, complete, all.length - complete);
     held.append(new String(all, 0, complete, StandardCharsets.UTF_8));
     String text = held.toString();
-    int cut = text.length() > MAX_HELD ? text.length() : safeCut(text, masker);
+    int cut = text.length() > MAX_HELD ? text.length() : masker.safeCut(text);
     held.setLength(0);
     held.append(text, cut, text.length());
     return masker.mask(text.substring(0, cut));
@@ -51,42 +40,6 @@ final class StreamMask {
     return masker.mask(text);
   }
 
-  /** Where {@code text} can be cut: no secret or token across the cut, and none that could still start after it. */
-  static int safeCut(String text, SecretMasker masker) {
-    int cut = text.length();
-    for (String value : masker.values()) {
-      for (int l = Math.min(value.length() - 1, text.length()); l > 0; l--) {
-        if (text.endsWith(value.substring(0, l))) {
-          cut = Math.min(cut, text.length() - l);
-          break;
-        }
-      }
-    }
-    Matcher start = TOKEN_START.matcher(text);
-    if (start.find()) {
-      cut = Math.min(cut, start.start());
-    }
-    boolean moved = true;
-    while (moved) { // a whole secret or token across the cut moves it to the secret's start
-      moved = false;
-      for (String value : masker.values()) {
-        int from = Math.max(0, cut - value.length() + 1);
-        int at = text.indexOf(value, from);
-        if (at >= 0 && at < cut && at + value.length() > cut) {
-          cut = at;
-          moved = true;
-        }
-      }
-      Matcher m = TOKENS.matcher(text);
-      while (m.find()) {
-        if (m.start() < cut && m.end() > cut) {
-          cut = m.start();
-          moved = true;
-        }
-      }
-    }
-    return cut;
-  }
 
   /** How many of {@code bytes} end on a whole UTF-8 character (a cut one waits). */
   static int completeUtf8(byte[] bytes) {

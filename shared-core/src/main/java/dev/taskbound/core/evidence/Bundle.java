@@ -1,5 +1,7 @@
 package dev.taskbound.core.evidence;
 
+import dev.taskbound.core.SafeText;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -51,8 +53,15 @@ final class Bundle {
         throw new EvidenceException("bundle " + path + " does not exist");
       }
       try (ZipFile zip = new ZipFile(path.toFile())) {
+        java.util.Set<String> names = new java.util.HashSet<>();
         for (Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements(); ) {
           ZipEntry entry = en.nextElement();
+          // One name, one member: readers differ on which of two copies they show (this one the
+          // last, unzip both), so a second copy could show other tools other events than verified.
+          if (!names.add(entry.getName())) {
+            throw new EvidenceException("bundle " + path + ": member " + SafeText.quoted(entry.getName())
+                + " appears twice (a zip made to show other readers other content?); a bundle holds each member once");
+          }
           if (entry.isDirectory() || !(entry.getName().equals(EVENTS) || entry.getName().equals(SEAL)
               || entry.getName().equals(JWKS))) {
             continue;

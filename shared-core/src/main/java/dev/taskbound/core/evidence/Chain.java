@@ -102,8 +102,15 @@ final class Chain {
     if (data == null || !data.isObject()) {
       throw new IllegalArgumentException("data is missing or not an object");
     }
-    return new EvidenceEvent(
+    EvidenceEvent event = new EvidenceEvent(
         seq.asLong(), instant, textField(obj, "type"), textField(obj, "session"), data, textField(obj, "prev"), textField(obj, "hash"));
+    // The hash covers the parsed content: text after the object, a key given twice or another
+    // spelling of the same content would otherwise ride along unhashed (and differ for other readers).
+    if (!line.equals(event.toJsonLine())) {
+      throw new IllegalArgumentException("not in canonical form (text after the object, a repeated key or other"
+          + " spacing, order or escaping: edited?)");
+    }
+    return event;
   }
 
   private static String textField(ObjectNode obj, String name) {

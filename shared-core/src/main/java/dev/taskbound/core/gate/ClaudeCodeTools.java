@@ -78,13 +78,28 @@ public final class ClaudeCodeTools {
     return l.length() > 64 ? l.substring(0, 64) : l;
   }
 
-  /** For tools without a known target: the input's path, pattern, query or URL, if any. */
+  /** The longest string value shown whole in a summary of a tool's input; longer ones are cut. */
+  private static final int MAX_SHOWN_VALUE = 200;
+
+  /**
+   * For tools without a known target (MCP tools, Read, Grep...): the whole input, as compact JSON with
+   * each long string cut, so a person asked to approve sees every argument (the repository, the pull
+   * request), not one field the agent fills as it likes ({@code description}).
+   */
   private static String summaryOf(JsonNode input) {
-    for (String key : List.of("file_path", "path", "pattern", "query", "url", "description")) {
-      if (input.path(key).isTextual()) {
-        return input.path(key).asText();
-      }
+    if (!input.isObject()) {
+      return input.isMissingNode() || input.isNull() ? "" : input.toString();
     }
-    return "";
+    com.fasterxml.jackson.databind.node.ObjectNode shown = dev.taskbound.core.Json.MAPPER.createObjectNode();
+    input.fields().forEachRemaining(field -> {
+      JsonNode value = field.getValue();
+      String text = value.isTextual() ? value.asText() : value.toString();
+      if (text.length() > MAX_SHOWN_VALUE) {
+        shown.put(field.getKey(), text.substring(0, MAX_SHOWN_VALUE) + "\u2026(" + text.length() + " chars)");
+      } else {
+        shown.set(field.getKey(), value);
+      }
+    });
+    return shown.toString();
   }
 }

@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * sandbox writes into a named pipe (a {@link Redirect} to a file is all {@code SandboxIo} takes); a
  * daemon thread reads it, masks each complete line and writes it on at once, so interactive output
  * is held back by at most one line. A line longer than {@value #MAX_LINE} bytes is passed on in
- * pieces (masking each piece).
+ * pieces, each masked and cut where no secret or token crosses the cut ({@link SecretMasker#safeCut(byte[], int)}):
+ * the agent chooses where its lines end, and a secret cut in two would pass unmasked.
  *
  * <p>Thread-safe: {@link #await} and {@link #close} may be called from any thread.
  */
@@ -75,8 +76,10 @@ final class MaskingPump implements AutoCloseable {
       while ((n = in.read(buffer)) > 0) {
         for (int i = 0; i < n; i++) {
           line.write(buffer[i]);
-          if (buffer[i] == '\n' || line.size() >= MAX_LINE) {
+          if (buffer[i] == '\n') {
             emit(line, sink, masker);
+          } else if (line.size() >= MAX_LINE) {
+            emitStart(line, sink, masker);
           }
         }
       }
@@ -84,6 +87,20 @@ final class MaskingPump implements AutoCloseable {
     } catch (IOException e) {
       // The host's stream is gone (closed terminal): nothing left to write to.
     }
+  }
+
+  /** Passes on what of a long line no secret crosses into the rest; the rest stays for what follows. */
+  private static void emitStart(ByteArrayOutputStream line, OutputStream sink, SecretMasker masker) throws IOException {
+    byte[] all = line.toByteArray();
+    int cut = masker.safeCut(all, all.length);
+    if (cut == 0) {
+      emit(line, sink, masker); // nothing can be cut off: the whole of it, masked (no secret is this long)
+      return;
+    }
+    line.reset();
+    line.write(all, 0, cut);
+    emit(line, sink, masker);
+    line.write(all, cut, all.length - cut);
   }
 
   private static void emit(ByteArrayOutputStream line, OutputStream sink, SecretMasker masker) throws IOException {

@@ -11,7 +11,6 @@ import dev.taskbound.core.egress.Gateway;
 import dev.taskbound.core.egress.GatewayConfig;
 import dev.taskbound.core.egress.GatewayOptions;
 import dev.taskbound.core.egress.RuleSet;
-import dev.taskbound.core.evidence.Addenda;
 import dev.taskbound.core.evidence.EvidenceFiles;
 import dev.taskbound.core.evidence.EvidenceLog;
 import dev.taskbound.core.evidence.JwkSets;
@@ -966,9 +965,10 @@ public final class Session implements AutoCloseable {
       report = new TeardownReport(id.value(), List.of());
       return report;
     }
-    report = new TeardownRunner(layout, record, live, new Retry(3, Duration.ofMillis(200)), spec.clock(), timer).run(journal);
+    TeardownRunner runner = new TeardownRunner(layout, record, live, new Retry(3, Duration.ofMillis(200)), spec.clock(), timer);
+    report = runner.run(journal);
     journal.close();
-    report = writeReports(record, report);
+    report = writeReports(record, report, runner.sealed());
     timer.mark("close.reports");
     return report;
   }
@@ -1007,15 +1007,14 @@ public final class Session implements AutoCloseable {
     }
   }
 
-  static TeardownReport writeReports(SessionRecord record, TeardownReport report) {
+  static TeardownReport writeReports(SessionRecord record, TeardownReport report, Optional<Path> sealed) {
     try {
       EvidenceFiles.createRecordedDirectory(record.outDir());
       EvidenceFiles.publish(record.teardownReport(), report.toJson());
-      // The summary of the latest sealed state: the newest addendum's, else the bundle's.
-      List<Path> addenda = Addenda.of(record.bundle());
-      Path latest = addenda.isEmpty() ? record.bundle() : addenda.get(addenda.size() - 1);
-      if (Files.exists(latest)) {
-        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(latest.toFile())) {
+      // The summary of the latest sealed state: of the bundle or addendum this attempt wrote (by
+      // the path it wrote, never by a name found in a directory the agent may write).
+      if (sealed.isPresent() && Files.isRegularFile(sealed.get(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(sealed.get().toFile())) {
           java.util.zip.ZipEntry summary = zip.getEntry("summary.md");
           if (summary != null) {
             EvidenceFiles.publish(record.summary(), zip.getInputStream(summary).readAllBytes());
@@ -1114,13 +1113,15 @@ public final class Session implements AutoCloseable {
     live.revocation = java.util.Objects.requireNonNull(revocation, "revocation");
     live.recoveryCertifier = RecoveryCertifier.of(layout, record, sources, java.time.Clock.systemUTC());
     Optional<TeardownReport> previous = previousReport(record);
+    Optional<Path> sealed;
     try (TeardownJournal journal = TeardownJournal.read(layout.journal())) {
       TeardownRunner runner = new TeardownRunner(
           layout, record, live, new Retry(3, Duration.ofMillis(200)), java.time.Clock.systemUTC(), new PhaseTimer());
       previous.ifPresent(runner::after);
       report = runner.run(journal);
+      sealed = runner.sealed();
     }
-    return writeReports(record, report);
+    return writeReports(record, report, sealed);
   }
 
   /**
@@ -1227,7 +1228,7 @@ public final class Session implements AutoCloseable {
     dev.taskbound.core.gate.ActionRules actions = dev.taskbound.core.gate.ActionRules.of(policy, spec.task().value());
     return new AgentHooks(policy.hooks(),
         new dev.taskbound.core.gate.ToolGate(rules, actions, policy.hooks().tools(), RuleSet.of(policy.allow(), policy.deny())),
-        actions, spec.workDir(), text -> masker().mask(text), this::event).withApprovals(approvals);
+        actions, spec.workDir(), text -> masker().maskCut(text), this::event).withApprovals(approvals);
   }
 
   /**

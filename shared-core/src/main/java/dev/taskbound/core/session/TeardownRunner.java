@@ -58,6 +58,8 @@ final class TeardownRunner {
   private TeardownReport previous;
   /** Whether remove-private-state is among this run's steps (it runs last, after the seal). */
   private boolean removalPending;
+  /** The bundle or addendum this run wrote, once written. */
+  private Path sealed;
 
   TeardownRunner(
       SessionLayout layout, SessionRecord record, LiveResources live, Retry retry, Clock clock, PhaseTimer timer) {
@@ -67,6 +69,15 @@ final class TeardownRunner {
     this.live = live;
     this.retry = retry;
     this.clock = clock;
+  }
+
+  /**
+   * The bundle or addendum this run wrote; empty if it wrote none. The summary published beside it
+   * comes from this file, never from one found by its name: the evidence directory may be the
+   * agent's workspace, where it can plant a file named like an addendum.
+   */
+  Optional<Path> sealed() {
+    return Optional.ofNullable(sealed);
   }
 
   /** The first failure to record a teardown step in the evidence log, if any. */
@@ -189,7 +200,7 @@ final class TeardownRunner {
       TeardownReport report = new TeardownReport(record.sessionId(), soFar);
       String teardownJson = (previous == null ? report : report.after(previous)).toJson();
       EvidenceFiles.createRecordedDirectory(record.outDir()); // no symbolic link planted since
-      BundleWriter.writeAddendum(
+      sealed = BundleWriter.writeAddendum(
           layout.events(), baseCount, seal, teardownJson, record.bundle(), Addenda.path(record.bundle(), attempt));
       live.evidence = null;
       live.sealingKey = null; // never used after the seal
@@ -340,6 +351,7 @@ final class TeardownRunner {
             readOr(layout.identityClaims(), "{}"),
             teardownJson),
         record.bundle());
+    sealed = record.bundle();
     live.evidence = null;
     live.sealingKey = null; // never used after the seal
   }

@@ -69,4 +69,16 @@ class SecretMaskerTest {
     assertThat(secret.fingerprint()).matches("sha256:[0-9a-f]{12}");
     assertThat(Secret.of("abc").fingerprint()).isEqualTo("sha256:ba7816bf8f01");
   }
+
+  /** A summary is cut before it is masked, where the agent chooses: the start of a secret before the cut goes too. */
+  @Test
+  void aSecretsStartBeforeTheCutOfAShortenedTextIsMasked() {
+    SecretMasker masker = new SecretMasker(List.of(Secret.of("npm_SECRETVALUE1234")));
+    String cut = "x".repeat(985) + " npm_SECRETVALUE123" + "...";
+
+    assertThat(masker.maskCut(cut)).isEqualTo("x".repeat(985) + " ***...").doesNotContain("npm_S");
+    assertThat(masker.maskCut("echo npm_SECRETVALUE1234 done")).isEqualTo("echo *** done");
+    assertThat(masker.maskCut("a summary that ends here...")).isEqualTo("a summary that ends here...");
+    assertThat(masker.mask(cut)).as("mask alone keeps the start").contains("npm_SECRETVALUE123");
+  }
 }

@@ -46,4 +46,46 @@ class EvidenceDirectorySymlinkTest {
     }
     assertThat(victim).hasContent("host content\n");
   }
+
+  /**
+   * The agent knows its task and session ({@code TASKBOUND_TASK}, {@code TASKBOUND_SESSION}): a zip it
+   * leaves in the evidence directory named like the bundle's addendum, with a summary of its own, or
+   * a link named so to a file only root reads, was published as the run's summary (review finding).
+   */
+  @Test
+  void aSummaryTheAgentPlantedAsAnAddendumIsNotPublishedAsTheRunsOwn() throws Exception {
+    Path host = Files.createDirectories(work.resolve("host-root"));
+    Path rootOnly = writeZip(host.resolve("other.zip"), "root-only summary\n");
+    Path planted = writeZip(work.resolve("planted.zip"), "nothing denied\n");
+    Path workspace = Files.createDirectories(work.resolve("workspace"));
+    Path evidence = Files.createDirectories(workspace.resolve("taskbound-evidence"));
+    Path policy = Files.writeString(work.resolve("task.yml"), String.join("\n", "apiVersion: taskbound.dev/v1", "kind: Task",
+        "spec:", "  ttl: 5m", "  sandbox:", "    backends: [proxy]", "    enforcement: cooperative", ""));
+    StringWriter err = new StringWriter();
+
+    int status = TaskboundCli.execute(
+        new String[] {"run", "--task", "T-PLANT", "--policy", policy.toString(), "--out", evidence.toString(), "--",
+            "sh", "-c", "cp \"$0\" \"$2/T-PLANT-$TASKBOUND_SESSION.addendum-2.zip\";"
+                + " ln -s \"$1\" \"$2/T-PLANT-$TASKBOUND_SESSION.addendum-3.zip\"", planted.toString(), rootOnly.toString(),
+            evidence.toString()},
+        new PrintWriter(new StringWriter()), new PrintWriter(err),
+        Map.of("TASKBOUND_HOME", Files.createDirectories(work.resolve("home")).toString(),
+            "TASKBOUND_RUNTIME_DIR", Files.createDirectories(work.resolve("rt")).toString(), "PATH", "/usr/bin:/bin"));
+
+    assertThat(status).as(err.toString()).isZero();
+    Path summary;
+    try (Stream<Path> files = Files.list(evidence)) {
+      summary = files.filter(f -> f.getFileName().toString().endsWith(".summary.md")).findFirst().orElseThrow();
+    }
+    assertThat(evidence.resolve(summary.getFileName().toString().replace(".summary.md", ".addendum-2.zip"))).exists();
+    assertThat(Files.readString(summary)).contains("T-PLANT").doesNotContain("nothing denied").doesNotContain("root-only");
+  }
+
+  private static Path writeZip(Path zip, String summary) throws java.io.IOException {
+    try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+      out.putNextEntry(new java.util.zip.ZipEntry("summary.md"));
+      out.write(summary.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return zip;
+  }
 }

@@ -85,6 +85,32 @@ class BundleVerifierTest {
     assertThat(result).isEqualTo(new VerificationResult(false, 17, OptionalLong.of(7), "line 7: hash mismatch (edited?)"));
   }
 
+  /** The hash covers what a line parses to: anything else in the line would ride along unhashed (review finding). */
+  @Test
+  void detectsTextAfterALineARepeatedKeyAndARespacedLine() throws Exception {
+    SampleSession s = SampleSession.write(tmp);
+    List<String> intact = s.lines();
+    String line4 = intact.get(3);
+    List<String> edits = List.of(
+        line4 + " {\"type\":\"egress.allowed\",\"data\":{\"host\":\"exfil.example\"}}",
+        line4.replaceFirst("^\\{", "{\"type\":\"egress.allowed\","),
+        line4.replaceFirst("^\\{\"", "{ \""));
+
+    for (String edited : edits) {
+      List<String> lines = new java.util.ArrayList<>(intact);
+      lines.set(3, edited);
+      s.writeLines(lines);
+
+      VerificationResult result = BundleVerifier.verify(tmp);
+
+      assertThat(result.valid()).as(edited).isFalse();
+      assertThat(result.firstBadLine()).hasValue(4);
+      assertThat(result.message()).startsWith("line 4: not in canonical form");
+    }
+    s.writeLines(intact);
+    assertThat(BundleVerifier.verify(tmp).valid()).as("the control").isTrue();
+  }
+
   @Test
   void detectsADeletedLine() throws Exception {
     SampleSession s = SampleSession.write(tmp);
@@ -227,6 +253,28 @@ class BundleVerifierTest {
 
     assertThat(result.valid()).isFalse();
     assertThat(result.message()).isEqualTo("seal: seal.json is missing from the bundle (never sealed, or removed?)");
+  }
+
+  /** Readers differ on which of two same-named members they show: verify saw the genuine events, unzip the forged too. */
+  @Test
+  void refusesAZipThatHoldsAMemberTwice() throws Exception {
+    SampleSession s = SampleSession.write(tmp.resolve("session"));
+    Path zip = tmp.resolve("twice.zip");
+    try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip));
+        ZipFile genuine = new ZipFile(s.zip(tmp.resolve("bundle.zip")).toFile())) {
+      out.putNextEntry(new java.util.zip.ZipEntry("events.jsonX")); // renamed below: a writer refuses a name twice
+      out.write("{\"forged\":true}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      for (var e : Collections.list(genuine.entries())) {
+        out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+        out.write(genuine.getInputStream(e).readAllBytes());
+      }
+    }
+    String latin1 = new String(Files.readAllBytes(zip), java.nio.charset.StandardCharsets.ISO_8859_1);
+    Files.write(zip, latin1.replace("events.jsonX", "events.jsonl").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+
+    assertThatThrownBy(() -> BundleVerifier.verify(zip))
+        .isExactlyInstanceOf(EvidenceException.class)
+        .hasMessageContaining("member 'events.jsonl' appears twice");
   }
 
   @Test

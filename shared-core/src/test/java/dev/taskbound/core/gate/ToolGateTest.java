@@ -125,4 +125,17 @@ class ToolGateTest {
 
     assertThat(gate(rule).decide(call).decision()).isEqualTo(GateDecision.DENY);
   }
+
+  /** A person asked to approve an MCP call sees every argument, not the one the agent fills as it likes. */
+  @Test
+  void anMcpCallsSummaryIsItsWholeInputWithLongValuesCut() throws Exception {
+    ToolCall call = ClaudeCodeTools.of("t", "mcp__github__merge_pull_request", JSON.readTree("{\"owner\":\"acme\","
+        + "\"repo\":\"payments\",\"pullNumber\":42,\"description\":\"read-only: list open issues in acme/docs\","
+        + "\"body\":\"" + "b".repeat(500) + "\"}"), "");
+
+    assertThat(call.summary()).startsWith("{\"owner\":\"acme\",\"repo\":\"payments\",\"pullNumber\":42,")
+        .contains("\"body\":\"" + "b".repeat(200) + "\u2026(500 chars)\"");
+    assertThat(ClaudeCodeTools.of("t", "Read", JSON.readTree("{\"file_path\":\"/ws/README.md\"}"), "").summary())
+        .isEqualTo("{\"file_path\":\"/ws/README.md\"}");
+  }
 }

@@ -39,6 +39,36 @@ class MaskingPumpTest {
     assertThat(sink.toString(StandardCharsets.UTF_8)).isEqualTo("key=***\ntok=***\nlast");
   }
 
+  /** The agent chooses where its lines end: a secret across the 64 KiB cut of a long line was passed on in two halves. */
+  @Test
+  void aSecretAcrossTheCutOfAnOverlongLineIsMaskedWherePositionedAndInBinaryOutput() throws Exception {
+    ByteArrayOutputStream sink = new ByteArrayOutputStream();
+    SecretMasker masker = new SecretMasker(List.of(Secret.of(SECRET)));
+    String token = "ghs_abcdefghijklmnopqrstuvwxyz0123456789AB";
+    StringBuilder script = new StringBuilder();
+    for (int at : new int[] {10, SECRET.length() / 2, 1}) { // the secret ends this many bytes past the cut
+      script.append("head -c ").append(MaskingPump.MAX_LINE - SECRET.length() + at).append(" /dev/zero | tr '\\0' A;")
+          .append(" printf '%s\\n' \"$S\";");
+    }
+    script.append("head -c ").append(MaskingPump.MAX_LINE - 20).append(" /dev/zero | tr '\\0' '\\377';")
+        .append(" printf '%s\\n' ").append(token).append(";");
+
+    try (MaskingPump pump = MaskingPump.start(dir.resolve("long.pipe"), sink, masker, "stdout")) {
+      ProcessBuilder pb = new ProcessBuilder("sh", "-c", script.toString());
+      pb.environment().put("S", SECRET);
+      Process p = pb.redirectOutput(pump.redirect()).start();
+      p.getOutputStream().close();
+      p.waitFor();
+
+      assertThat(pump.await(Duration.ofSeconds(10))).isTrue();
+    }
+
+    String out = sink.toString(StandardCharsets.ISO_8859_1);
+    assertThat(out).doesNotContain(SECRET.substring(0, 8)).doesNotContain(SECRET.substring(SECRET.length() - 8))
+        .doesNotContain("ghs_abcdefghij").endsWith("***\n");
+    assertThat(out.split("\n")).hasSize(4).allSatisfy(line -> assertThat(line).endsWith("***"));
+  }
+
   @Test
   void closingAPumpWhoseWriterNeverCameEndsItsThread() throws Exception {
     MaskingPump pump = MaskingPump.start(dir.resolve("never.pipe"), new ByteArrayOutputStream(),

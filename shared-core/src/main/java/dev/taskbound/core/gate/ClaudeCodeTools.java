@@ -39,7 +39,7 @@ public final class ClaudeCodeTools {
       }
       case "Edit": case "MultiEdit": case "Write": case "NotebookEdit": {
         String path = input.path("file_path").asText(input.path("notebook_path").asText(""));
-        return new ToolCall(id, name, "tool.write", path, ToolCall.summarise(path), List.of(), List.of());
+        return new ToolCall(id, name, "tool.write", normalised(path), ToolCall.summarise(path), List.of(), List.of());
       }
       case "WebFetch": {
         String url = input.path("url").asText("");
@@ -47,6 +47,19 @@ public final class ClaudeCodeTools {
       }
       default:
         return new ToolCall(id, name, action(name), "", ToolCall.summarise(summaryOf(input)), List.of(), List.of());
+    }
+  }
+
+  /**
+   * A path as rules match it: {@code .}, {@code ..} and repeated slashes resolved, so
+   * {@code .github/./workflows/ci.yml} meets the rule for {@code .github/workflows/**}. Links are not
+   * followed: the agent may change them between the check and the write.
+   */
+  static String normalised(String path) {
+    try {
+      return path.isEmpty() ? path : java.nio.file.Path.of(path).normalize().toString();
+    } catch (java.nio.file.InvalidPathException e) {
+      return path; // no file has such a name (a NUL): nothing to match it to
     }
   }
 

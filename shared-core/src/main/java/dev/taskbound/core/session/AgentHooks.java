@@ -345,11 +345,13 @@ final class AgentHooks implements HookHandler {
    */
   private String currentBranch(String cwd) {
     try {
-      Path dir = Path.of(cwd).toAbsolutePath().normalize();
-      if (!dir.startsWith(workspace)) {
+      // by real paths: a directory the agent linked elsewhere must not lead this (root) process out
+      Path dir = Path.of(cwd).toRealPath();
+      Path root = workspace.toRealPath();
+      if (!dir.startsWith(root)) {
         return "";
       }
-      for (Path d = dir; d != null && d.startsWith(workspace); d = d.getParent()) {
+      for (Path d = dir; d != null && d.startsWith(root); d = d.getParent()) {
         Path head = d.resolve(".git").resolve("HEAD");
         if (Files.isRegularFile(head, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(d.resolve(".git"))) {
           if (Files.size(head) > 512) {

@@ -138,4 +138,19 @@ class ToolGateTest {
     assertThat(ClaudeCodeTools.of("t", "Read", JSON.readTree("{\"file_path\":\"/ws/README.md\"}"), "").summary())
         .isEqualTo("{\"file_path\":\"/ws/README.md\"}");
   }
+
+  /** The docs' own rule for workflows was passed by {@code .github/./workflows} and {@code .github//workflows}. */
+  @ParameterizedTest
+  @CsvSource({
+    "/ws/.github/./workflows/ci.yml",
+    "/ws/.github//workflows/ci.yml",
+    "/ws/src/../.github/workflows/ci.yml",
+    "/ws/.github/workflows/./ci.yml",
+  })
+  void aWritePathIsMatchedAsItResolvesNotAsItIsSpelt(String path) throws Exception {
+    ToolCall call = ClaudeCodeTools.of("t", "Write", JSON.readTree("{\"file_path\":\"" + path + "\"}"), "");
+
+    assertThat(ToolGate.matches(call, ".github/workflows/**")).isTrue();
+    assertThat(call.summary()).as("a person sees it as the agent spelt it").isEqualTo(path);
+  }
 }

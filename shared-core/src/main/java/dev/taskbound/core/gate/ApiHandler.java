@@ -28,6 +28,11 @@ final class ApiHandler implements HttpHandler {
   static final String GATE_CHECK_PATH = "/v1/gate/check";
   /** A hook event carries the tool's output (PostToolUse): larger than any other request. */
   static final int MAX_HOOK_BYTES = 16 << 20;
+  /** A gate check names one action and its target: no more than this. */
+  static final int MAX_CHECK_BYTES = 64 << 10;
+  /** A body over this is parsed one at a time: a parsed tree takes tens of times its text, and the agent sends them. */
+  private static final int LARGE_BODY_BYTES = 1 << 20;
+  private static final java.util.concurrent.Semaphore LARGE_PARSES = new java.util.concurrent.Semaphore(1);
   /** Secret names: what the policy's {@code name} fields accept. */
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
@@ -135,15 +140,29 @@ final class ApiHandler implements HttpHandler {
       return Reply.error(405, "method_not_allowed", printable(exchange.getRequestMethod()) + " is not allowed on /v1/"
           + printable(endpoint) + "; use POST").with("Allow", "POST");
     }
-    byte[] body = exchange.getRequestBody().readNBytes(MAX_HOOK_BYTES + 1);
-    if (body.length > MAX_HOOK_BYTES) {
-      return Reply.error(413, "payload_too_large", "the hook event exceeds " + MAX_HOOK_BYTES + " bytes");
+    int limit = endpoint.equals(GATE_CHECK_PATH.substring("/v1/".length())) ? MAX_CHECK_BYTES : MAX_HOOK_BYTES;
+    byte[] body = exchange.getRequestBody().readNBytes(limit + 1);
+    if (body.length > limit) {
+      return Reply.error(413, "payload_too_large", "the " + (limit == MAX_CHECK_BYTES ? "gate check" : "hook event")
+          + " exceeds " + limit + " bytes");
     }
     com.fasterxml.jackson.databind.JsonNode event;
+    boolean large = false;
     try {
+      if (body.length > LARGE_BODY_BYTES) {
+        LARGE_PARSES.acquire();
+        large = true;
+      }
       event = json.readTree(body);
     } catch (IOException e) {
       return Reply.error(400, "bad_request", "the body is not JSON; a hook event is the JSON object the agent's hook received");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Reply.error(503, "unavailable", "the agent API is stopping");
+    } finally {
+      if (large) {
+        LARGE_PARSES.release();
+      }
     }
     if (event == null || !event.isObject()) {
       return Reply.error(400, "bad_request", "the body is not a JSON object; a hook event is the JSON object the agent's hook received");

@@ -353,6 +353,25 @@ class AgentApiTest {
     assertThat(body(r).path("message").asText()).isEqualTo("the request body exceeds 16 bytes");
   }
 
+  /** A gate check names one action: a 16 MiB one (a tree tens of times its size, twenty at once) exhausted the heap. */
+  @Test
+  void aGateCheckOver64KiBGets413WithoutBeingParsed() throws Exception {
+    AtomicInteger handled = new AtomicInteger();
+    start(AgentApiConfig.builder().hooks((endpoint, event) -> {
+      handled.incrementAndGet();
+      return HookHandler.Answer.ok(Map.of());
+    }));
+    Optional<String> agent = Optional.of("Bearer " + api.capability().reveal());
+
+    HttpResponse<String> big = send("POST", "/v1/gate/check", agent, "[" + "{},".repeat(ApiHandler.MAX_CHECK_BYTES / 3) + "{}]");
+    HttpResponse<String> small = send("POST", "/v1/gate/check", agent, "{\"action\":\"deploy\"}");
+
+    assertThat(big.statusCode()).isEqualTo(413);
+    assertThat(body(big).path("message").asText()).isEqualTo("the gate check exceeds 65536 bytes");
+    assertThat(small.statusCode()).isEqualTo(200);
+    assertThat(handled).hasValue(1);
+  }
+
   @Test
   void stopsListeningOnCloseAndCloseIsIdempotent() throws Exception {
     startWithSecrets();

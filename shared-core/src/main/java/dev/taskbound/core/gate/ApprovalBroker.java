@@ -366,6 +366,15 @@ public final class ApprovalBroker implements AutoCloseable {
     return callers;
   }
 
+  /**
+   * How many callers wait for request {@code id} now (identical requests joined to it included), 0 if
+   * it waits no more: a person sees it, since one answer releases them all.
+   */
+  public synchronized int callersOf(String id) {
+    Waiting w = waiting.get(id);
+    return w == null ? 0 : w.callers;
+  }
+
   /** The requests waiting now, oldest first. */
   public synchronized List<Pending> pending() {
     List<Pending> out = new ArrayList<>();

@@ -50,7 +50,17 @@ public final class ApprovalClient {
       String target = fields.getOrDefault("target", "");
       return show("request") + "  " + show("action") + (target.isEmpty() ? "" : " '" + SafeText.whole(target) + "'")
           + requestLine(fields) + "  (rule " + show("rule") + ")  expires " + show("expires_at")
-          + (fields.containsKey("tool_call") ? "  tool call " + show("tool_call") : "");
+          + (fields.containsKey("tool_call") ? "  tool call " + show("tool_call") : "")
+          + (joined() > 1 ? "  " + joined() + " identical requests wait: one answer releases all" : "");
+    }
+
+    /** How many callers wait for this request (identical requests join it); 1 if the session did not say. */
+    public int joined() {
+      try {
+        return Integer.parseInt(fields.getOrDefault("callers", "1"));
+      } catch (NumberFormatException e) {
+        return 1;
+      }
     }
 
     /**

@@ -94,6 +94,7 @@ final class ApprovalSocket implements AutoCloseable {
       m.put("reason", p.request().reason());
       m.put("requested_at", p.requestedAt().toString());
       m.put("expires_at", p.expiresAt().toString());
+      m.put("callers", Integer.toString(broker.callersOf(p.id())));
       m.putAll(p.request().links());
       out.add(m);
     }

@@ -148,6 +148,7 @@ class ApprovalBrokerTest {
     awaitCallers(b, 3);
 
     List<String> listed = b.pending().stream().map(ApprovalBroker.Pending::id).toList();
+    assertThat(b.callersOf(p.id())).as("what a person is shown").isEqualTo(2);
     b.answer(p.id(), true, "alice", "cli", "ok");
     b.close();
 

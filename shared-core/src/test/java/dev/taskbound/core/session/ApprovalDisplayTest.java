@@ -18,6 +18,17 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class ApprovalDisplayTest {
+  /** One answer releases every identical caller: sixteen identical POSTs approved once went out sixteen times unseen. */
+  @Test
+  void identicalRequestsWaitingTogetherAreCountedOnTheirLine() {
+    Map<String, String> fields = new java.util.HashMap<>(Map.of("request", "approval-1", "action", "gate.deploy",
+        "rule", "deploy: approve", "expires_at", "2026-12-06T10:00:00Z", "callers", "3"));
+
+    assertThat(new ApprovalClient.Waiting(fields).describe()).endsWith("  3 identical requests wait: one answer releases all");
+    fields.put("callers", "1");
+    assertThat(new ApprovalClient.Waiting(fields).describe()).doesNotContain("identical");
+  }
+
   @Test
   void aNewlineInATargetCannotForgeASecondRowOfTheListing() {
     ApprovalClient.Waiting w = new ApprovalClient.Waiting(Map.of("request", "approval-1", "action", "git.push",

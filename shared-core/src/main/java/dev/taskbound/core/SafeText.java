@@ -36,8 +36,9 @@ public final class SafeText {
   /**
    * One untrusted value escaped like {@link #value} but never cut: for text a person decides on
    * (an approval's target), where a cut would hide part of what is approved. Quotes are escaped too
-   * ({@code \'}), and a run of more than two spaces is shown as {@code \s{N}}, so a value cannot
-   * close the quotes around it and draw a harmless-looking rest of the line before the real one.
+   * ({@code \'}), a run of more than two spaces is shown as {@code \s{N}} and every other blank
+   * (no-break, em and braille spaces) as its escape, so a value cannot close the quotes around it and
+   * draw a harmless-looking rest of the line before the real one.
    */
   public static String whole(String text) {
     Objects.requireNonNull(text, "text");
@@ -88,8 +89,8 @@ public final class SafeText {
           && Character.isLowSurrogate(text.charAt(i + 1))) {
         b.append(String.format("\\u{%x}", text.codePointAt(i))); // an invisible supplementary character (a tag)
         i++;
-      } else if (needsEscape(text, i)) {
-        b.append(escapeOf(c));
+      } else if (needsEscape(text, i) || forPerson && (c == 0x2800 || c != ' ' && Character.getType(c) == Character.SPACE_SEPARATOR)) {
+        b.append(escapeOf(c)); // for a person, blanks other than the space too: no run of them passes for one
       } else {
         b.append(c);
         if (Character.isHighSurrogate(c) && i + 1 < text.length()) {

@@ -58,7 +58,9 @@ final class Bundle {
           ZipEntry entry = en.nextElement();
           // One name, one member: readers differ on which of two copies they show (this one the
           // last, unzip both), so a second copy could show other tools other events than verified.
-          if (!names.add(entry.getName())) {
+          // ./events.jsonl, /events.jsonl and EVENTS.JSONL are the same file to an extractor
+          String alias = entry.getName().replaceFirst("^(\\./|/)+", "").toLowerCase(java.util.Locale.ROOT);
+          if (!names.add(alias)) {
             throw new EvidenceException("bundle " + path + ": member " + SafeText.quoted(entry.getName())
                 + " appears twice (a zip made to show other readers other content?); a bundle holds each member once");
           }

@@ -303,11 +303,17 @@ public final class EvidenceLog implements AutoCloseable {
     for (int i = 0; i < end; i++) {
       if (bytes[i] == '\n') {
         lines.add(new String(bytes, start, i - start, StandardCharsets.UTF_8));
+        if (i - start < MIN_LINE_BYTES) {
+          return lines; // no event is this short: the chain stops at it, and millions of them would fill the heap
+        }
         start = i + 1;
       }
     }
     return lines;
   }
+
+  /** Shorter than any event line, whose {@code prev} and {@code hash} alone take 142 bytes. */
+  private static final int MIN_LINE_BYTES = 100;
 
   private static void closeQuietly(FileChannel ch) {
     if (ch != null) {

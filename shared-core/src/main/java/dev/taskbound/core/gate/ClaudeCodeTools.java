@@ -5,6 +5,7 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Maps a Claude Code tool call (its hook input's {@code tool_name} and {@code tool_input}) to a
@@ -24,6 +25,15 @@ public final class ClaudeCodeTools {
    * @param currentBranch the ref HEAD names in the agent's working directory, {@code ""} if unknown
    */
   public static ToolCall of(String id, String name, JsonNode input, String currentBranch) {
+    return of(id, name, input, currentBranch, java.util.function.UnaryOperator.identity());
+  }
+
+  /**
+   * As above, with each value of a tool without a known target masked by {@code mask} before its
+   * summary is made: the summary cuts long values, and a secret cut in two would escape masking.
+   */
+  public static ToolCall of(String id, String name, JsonNode input, String currentBranch,
+      java.util.function.UnaryOperator<String> mask) {
     switch (name) {
       case "Bash": {
         String command = input.path("command").asText("");
@@ -46,7 +56,7 @@ public final class ClaudeCodeTools {
         return new ToolCall(id, name, "tool.web_fetch", host(url), ToolCall.summarise(url), List.of(), List.of());
       }
       default:
-        return new ToolCall(id, name, action(name), "", ToolCall.summarise(summaryOf(input)), List.of(), List.of());
+        return new ToolCall(id, name, action(name), "", ToolCall.summarise(summaryOf(input, mask)), List.of(), List.of());
     }
   }
 
@@ -95,24 +105,32 @@ public final class ClaudeCodeTools {
   private static final int MAX_SHOWN_VALUE = 200;
 
   /**
-   * For tools without a known target (MCP tools, Read, Grep...): the whole input, as compact JSON with
-   * each long string cut, so a person asked to approve sees every argument (the repository, the pull
-   * request), not one field the agent fills as it likes ({@code description}).
+   * For tools without a known target (MCP tools, Read, Grep...): the whole input, as compact JSON,
+   * shortest values first and each string masked, then cut when long, so a person asked to approve
+   * sees every argument (the repository, the pull request), not one field the agent fills as it likes
+   * ({@code description}). A summary still longer than {@link ToolCall#SUMMARY_LIMIT} is never put to
+   * a person (the approval gate refuses it without asking).
    */
-  private static String summaryOf(JsonNode input) {
+  private static String summaryOf(JsonNode input, java.util.function.UnaryOperator<String> mask) {
     if (!input.isObject()) {
-      return input.isMissingNode() || input.isNull() ? "" : input.toString();
+      return input.isMissingNode() || input.isNull() ? "" : mask.apply(input.toString());
     }
+    List<Map.Entry<String, String>> fields = new ArrayList<>();
+    input.fields().forEachRemaining(f -> fields.add(Map.entry(f.getKey(),
+        mask.apply(f.getValue().isTextual() ? f.getValue().asText() : f.getValue().toString()))));
+    fields.sort(java.util.Comparator.comparingInt(f -> f.getValue().length())); // stable: short ones, in order, first
     com.fasterxml.jackson.databind.node.ObjectNode shown = dev.taskbound.core.Json.MAPPER.createObjectNode();
-    input.fields().forEachRemaining(field -> {
-      JsonNode value = field.getValue();
-      String text = value.isTextual() ? value.asText() : value.toString();
+    for (Map.Entry<String, String> f : fields) {
+      JsonNode value = input.get(f.getKey());
+      String text = f.getValue();
       if (text.length() > MAX_SHOWN_VALUE) {
-        shown.put(field.getKey(), text.substring(0, MAX_SHOWN_VALUE) + "\u2026(" + text.length() + " chars)");
+        shown.put(f.getKey(), text.substring(0, MAX_SHOWN_VALUE) + "\u2026(" + text.length() + " chars)");
+      } else if (value.isTextual() || !text.equals(value.toString())) {
+        shown.put(f.getKey(), text); // masked
       } else {
-        shown.set(field.getKey(), value);
+        shown.set(f.getKey(), value);
       }
-    });
+    }
     return shown.toString();
   }
 }

@@ -386,9 +386,11 @@ public final class NetnsSandbox implements Sandbox {
             withControl.add(control.getParent()); // the launcher's private sockets, made just now
             Path empty = emptyFile(control.getParent());
             Optional<Path> installed = nativeInit.flatMap(n -> n.installIn(control.getParent()));
-            // with the native init at hand, the policy's paths are opened without following a link
-            // and bound from those descriptors (see FilesystemView.held); without it, by name
-            Optional<java.util.Set<Path>> held = installed.map(i -> policyPaths(launch.confinement()));
+            // with the native init at hand, the policy's paths and the working directory are opened
+            // without following a link and bound from those descriptors (see FilesystemView.held);
+            // without it, by name. The working directory too: a session exec's was checked by its
+            // real path, and the agent of a concurrent exec could swap a link in after the check
+            Optional<java.util.Set<Path>> held = installed.map(i -> policyPaths(launch.confinement(), workDir));
             FilesystemView inside =
                 FilesystemView.build(Path.of("/"), workDir, readWrite, withControl, hidden, empty, limits.views(), launch.placed(), held);
             // built once, with the launch's own directory: what the agent is shown, as recorded
@@ -428,9 +430,10 @@ public final class NetnsSandbox implements Sandbox {
     return installed.map(p -> NativeInit.argv(p, control)).orElseGet(() -> init.argv(control.toString()));
   }
 
-  /** The policy's read-only and read-write paths: checked for links, and where the agent may write. */
-  private static java.util.Set<Path> policyPaths(Confinement confinement) {
+  /** The working directory and the policy's read-only and read-write paths: checked for links, and where the agent may write. */
+  private static java.util.Set<Path> policyPaths(Confinement confinement, Path workDir) {
     java.util.Set<Path> out = new java.util.HashSet<>();
+    out.add(workDir.toAbsolutePath().normalize());
     confinement.readOnly().forEach(p -> out.add(p.toAbsolutePath().normalize()));
     confinement.readWrite().forEach(p -> out.add(p.toAbsolutePath().normalize()));
     return out;

@@ -171,7 +171,7 @@ final class AgentHooks implements HookHandler {
   private Answer preToolUse(String conversation, JsonNode event, java.util.function.BooleanSupplier callerGone) {
     String cwd = event.path("cwd").asText("");
     ToolCall call = ClaudeCodeTools.of(ascii(event.path("tool_use_id").asText("")), ascii(event.path("tool_name").asText("")),
-        event.path("tool_input"), currentBranch(cwd));
+        event.path("tool_input"), currentBranch(cwd), mask);
     String prompt;
     synchronized (this) {
       prompt = promptOf.getOrDefault(conversation, "");

@@ -24,7 +24,8 @@ final class ExecPaths {
    * The real paths of {@code requested} directories, each checked ({@code --rw}).
    *
    * @throws SessionException (exit 125) naming the path and what is accepted, for a path that does
-   *     not exist, is not a directory, is reached through a link, or lies outside {@code <workdir>@tmp/}
+   *     not exist, is not a directory, is itself a link, or whose real path lies outside the real
+   *     {@code <workdir>@tmp/}
    */
   static List<Path> readWrite(Path workDir, List<Path> requested) {
     return checked(workDir, requested, "--rw", "a directory", true);
@@ -91,9 +92,9 @@ final class ExecPaths {
       } catch (IOException e) {
         throw refused(flag, what, p, workDir, "cannot be resolved (" + e.getMessage() + ")");
       }
-      if (!real.equals(p.normalize())) {
-        throw refused(flag, what, p, workDir, "is reached through a symbolic link (real path " + real + ")");
-      }
+      // by real paths: a node's root reached through a link (JENKINS_HOME=/var/lib/jenkins -> /data)
+      // names the file by the link, the working directory comes by its real path; the file itself
+      // is no link (checked above), and what is bound is its real path
       if (!real.startsWith(base) || real.equals(base)) {
         throw refused(flag, what, p, workDir, "lies outside " + base + "/");
       }

@@ -81,4 +81,32 @@ class SecretMaskerTest {
     assertThat(masker.maskCut("a summary that ends here...")).isEqualTo("a summary that ends here...");
     assertThat(masker.mask(cut)).as("mask alone keeps the start").contains("npm_SECRETVALUE123");
   }
+
+  /** What may still grow into a token waits: the start of the longest such end (a linear scan, not an anchored regex). */
+  @ParameterizedTest
+  @CsvSource({
+    "'echo g', 5",
+    "'echo gh', 5",
+    "'echo ghp', 5",
+    "'echo ghq', 8",
+    "'echo ghp_abc', 5",
+    "'echo ghp_ab.c', 13",
+    "'echo ghs_ab.c', 5",
+    "'echo github_p', 5",
+    "'echo github_pat_x_1', 5",
+    "'echo github_pat_x.1', 19",
+    "'echo gx', 7",
+    "'x ghs_ghs_ghs_', 2",
+  })
+  void safeCutStopsBeforeWhatMayStillBecomeAToken(String text, int cut) {
+    assertThat(new SecretMasker(List.of()).safeCut(text)).isEqualTo(cut);
+  }
+
+  @Test
+  void safeCutOfSixtyFourKiBOfTokenStartsEndsAtItsStart() {
+    String text = "!!" + "ghs_".repeat(16383);
+
+    assertThat(new SecretMasker(List.of()).safeCut(text)).isEqualTo(2);
+    assertThat(new SecretMasker(List.of()).safeCut(text + "!")).isEqualTo(text.length() + 1);
+  }
 }

@@ -278,6 +278,40 @@ class BundleVerifierTest {
   }
 
   @Test
+  void refusesAZipThatHoldsAMemberAgainUnderAnAliasAnExtractorWouldMerge() throws Exception {
+    SampleSession s = SampleSession.write(tmp.resolve("session"));
+    for (String alias : List.of("./events.jsonl", "/events.jsonl", "EVENTS.JSONL")) {
+      Path zip = tmp.resolve("alias.zip");
+      try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip));
+          ZipFile genuine = new ZipFile(s.zip(tmp.resolve("bundle.zip")).toFile())) {
+        for (var e : Collections.list(genuine.entries())) {
+          out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+          out.write(genuine.getInputStream(e).readAllBytes());
+        }
+        out.putNextEntry(new java.util.zip.ZipEntry(alias));
+        out.write("{\"forged\":true}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+
+      assertThatThrownBy(() -> BundleVerifier.verify(zip)).as(alias).hasMessageContaining("appears twice");
+    }
+  }
+
+  /** A 250 KB zip of 250 MiB of newlines filled the heap before the first line was judged (exit 128). */
+  @Test
+  void millionsOfEmptyLinesStopAtTheFirstWithoutBeingKept() throws Exception {
+    SampleSession s = SampleSession.write(tmp);
+    List<String> lines = new java.util.ArrayList<>(s.lines());
+    lines.addAll(3, Collections.nCopies(5_000_000, ""));
+    s.writeLines(lines);
+
+    VerificationResult result = BundleVerifier.verify(tmp);
+
+    assertThat(result.valid()).isFalse();
+    assertThat(result.message()).isEqualTo("line 4: empty line");
+    assertThat(result.events()).as("what was read up to the first line no event can be").isEqualTo(4);
+  }
+
+  @Test
   void refusesAnUnreadableBundle() throws Exception {
     SampleSession s = SampleSession.write(tmp.resolve("session"));
     Path zip = s.zip(tmp.resolve("bundle.zip"));

@@ -133,8 +133,8 @@ class ToolGateTest {
         + "\"repo\":\"payments\",\"pullNumber\":42,\"description\":\"read-only: list open issues in acme/docs\","
         + "\"body\":\"" + "b".repeat(500) + "\"}"), "");
 
-    assertThat(call.summary()).startsWith("{\"owner\":\"acme\",\"repo\":\"payments\",\"pullNumber\":42,")
-        .contains("\"body\":\"" + "b".repeat(200) + "\u2026(500 chars)\"");
+    assertThat(call.summary()).startsWith("{\"pullNumber\":42,\"owner\":\"acme\",\"repo\":\"payments\",")
+        .endsWith("\"body\":\"" + "b".repeat(200) + "\u2026(500 chars)\"}");
     assertThat(ClaudeCodeTools.of("t", "Read", JSON.readTree("{\"file_path\":\"/ws/README.md\"}"), "").summary())
         .isEqualTo("{\"file_path\":\"/ws/README.md\"}");
   }
@@ -152,5 +152,17 @@ class ToolGateTest {
 
     assertThat(ToolGate.matches(call, ".github/workflows/**")).isTrue();
     assertThat(call.summary()).as("a person sees it as the agent spelt it").isEqualTo(path);
+  }
+
+  /** Values are masked whole before they are cut or written as JSON: a cut or an escaped quote hid a secret from the masker. */
+  @Test
+  void anMcpCallsValuesAreMaskedBeforeTheyAreCutOrEscaped() throws Exception {
+    String secret = "pa\"ss\\w0rd-Zq8rT5vW2xY7kL3mN9pQ4sU";
+    String input = new ObjectMapper().writeValueAsString(java.util.Map.of("note", "f".repeat(177) + secret, "quoted", secret));
+
+    ToolCall call = ClaudeCodeTools.of("t", "mcp__x__y", JSON.readTree(input), "", text -> text.replace(secret, "***"));
+
+    assertThat(call.summary()).doesNotContain("Zq8rT5vW2xY7kL3mN9pQ4s").contains("\"quoted\":\"***\"")
+        .contains("\"note\":\"" + "f".repeat(177) + "***\"");
   }
 }

@@ -89,4 +89,19 @@ class ExecPathsTest {
     assertThatThrownBy(() -> ExecPaths.checkWorkDir(block.resolve("gone"), block, Optional.empty()))
         .hasMessageContaining("cannot be resolved");
   }
+
+  /** Jenkins names a step's files through the node's root as configured (a link), the working directory comes real. */
+  @Test
+  void aControlDirectoryAndAScriptNamedThroughALinkedRootAreAcceptedByTheirRealPaths() throws Exception {
+    Path data = Files.createDirectories(root.toRealPath().resolve("data/jenkins"));
+    Path ws = Files.createDirectories(data.resolve("workspace/job"));
+    Path control = Files.createDirectories(data.resolve("workspace/job@tmp/durable-1"));
+    Path script = Files.writeString(data.resolve("workspace/job@tmp/jenkins3.sh"), "make\n");
+    Path linkedHome = Files.createSymbolicLink(root.resolve("jenkins-home"), data);
+
+    assertThat(ExecPaths.readWrite(ws, List.of(linkedHome.resolve("workspace/job@tmp/durable-1")))).containsExactly(control);
+    assertThat(ExecPaths.readOnly(ws, List.of(linkedHome.resolve("workspace/job@tmp/jenkins3.sh")))).containsExactly(script);
+    assertThatThrownBy(() -> ExecPaths.readOnly(ws, List.of(linkedHome.resolve("workspace/other@tmp/x.sh"))))
+        .isInstanceOf(SessionException.class);
+  }
 }

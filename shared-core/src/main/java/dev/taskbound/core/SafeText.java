@@ -21,6 +21,8 @@ public final class SafeText {
   public static final int MAX_LINE_CHARS = 2000;
 
   private static final String ELLIPSIS = "…";
+  /** Characters drawn like the quote {@link #whole} escapes: they could close the quotes around a value to the eye. */
+  private static final String LOOK_ALIKE_QUOTES = "\u2018\u2019\u201b\u2032\u02bc\u02b9\uff07";
 
   private SafeText() {}
 
@@ -89,8 +91,9 @@ public final class SafeText {
           && Character.isLowSurrogate(text.charAt(i + 1))) {
         b.append(String.format("\\u{%x}", text.codePointAt(i))); // an invisible supplementary character (a tag)
         i++;
-      } else if (needsEscape(text, i) || forPerson && (c == 0x2800 || c != ' ' && Character.getType(c) == Character.SPACE_SEPARATOR)) {
-        b.append(escapeOf(c)); // for a person, blanks other than the space too: no run of them passes for one
+      } else if (needsEscape(text, i) || forPerson && (c == 0x2800 || c != ' ' && Character.getType(c) == Character.SPACE_SEPARATOR
+          || LOOK_ALIKE_QUOTES.indexOf(c) >= 0)) {
+        b.append(escapeOf(c)); // for a person, other blanks and quotes too: none passes for a space or a closing '
       } else {
         b.append(c);
         if (Character.isHighSurrogate(c) && i + 1 < text.length()) {
@@ -133,7 +136,8 @@ public final class SafeText {
   /** Format characters (zero-width, bidi, tags), variation selectors and the Hangul fillers, which draw nothing. */
   private static boolean invisible(int codePoint) {
     return Character.getType(codePoint) == Character.FORMAT
-        || codePoint >= 0xfe00 && codePoint <= 0xfe0f || codePoint >= 0xe0100 && codePoint <= 0xe01ef
+        || codePoint >= 0xfe00 && codePoint <= 0xfe0f || codePoint >= 0xe0000 && codePoint <= 0xe0fff
+        || codePoint == 0x034f || codePoint == 0x17b4 || codePoint == 0x17b5 || codePoint >= 0x180b && codePoint <= 0x180f
         || codePoint == 0x115f || codePoint == 0x1160 || codePoint == 0x3164 || codePoint == 0xffa0;
   }
 

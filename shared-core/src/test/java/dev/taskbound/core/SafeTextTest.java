@@ -71,6 +71,7 @@ class SafeTextTest {
     assertThat(SafeText.whole(tagged)).isEqualTo("README.md\\u{e0041}\\u{e0042}");
     assertThat(SafeText.whole("a\uFE0Fb\u3164c")).isEqualTo("a\\ufe0fb\\u3164c");
     assertThat(SafeText.whole("x \u00a0 \u2003\u2800y")).isEqualTo("x \\xa0 \\u2003\\u2800y");
+    assertThat(SafeText.whole("git status\u2019  (rule x)\u034f")).isEqualTo("git status\\u2019  (rule x)\\u034f");
     assertThat(SafeText.value("it's  ok")).as("other values keep quotes and spaces").isEqualTo("it's  ok");
     assertThat(SafeText.line(tagged)).isEqualTo("README.md\\u{e0041}\\u{e0042}");
     assertThat(SafeText.whole("\ud83d\ude00")).as("a visible pair stays").isEqualTo("\ud83d\ude00");

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -29,7 +30,24 @@ final class Bundle {
   /** Bundles are small; this bounds what a hostile zip can make us hold. */
   private static final long MAX_MEMBER = 256L * 1024 * 1024;
 
+  /** The members {@code BundleWriter} writes, a bundle's and an addendum's. */
+  private static final java.util.Set<String> MEMBERS = new java.util.LinkedHashSet<>(
+      List.of(EVENTS, SEAL, JWKS, POLICY, IDENTITY, TEARDOWN, STATEMENT, SUMMARY, REPORT, ADDENDUM));
+
   private Bundle() {}
+
+  /** Whether a zip entry's extra data holds an Info-ZIP Unicode Path or Comment field (0x7075, 0x6375). */
+  private static boolean renamedByExtraField(byte[] extra) {
+    for (int i = 0; extra != null && i + 4 <= extra.length; ) {
+      int id = (extra[i] & 0xff) | (extra[i + 1] & 0xff) << 8;
+      int size = (extra[i + 2] & 0xff) | (extra[i + 3] & 0xff) << 8;
+      if (id == 0x7075 || id == 0x6375) {
+        return true;
+      }
+      i += 4 + size;
+    }
+    return false;
+  }
 
   /**
    * Reads the members verification needs.
@@ -58,9 +76,14 @@ final class Bundle {
           ZipEntry entry = en.nextElement();
           // One name, one member: readers differ on which of two copies they show (this one the
           // last, unzip both), so a second copy could show other tools other events than verified.
-          // ./events.jsonl, /events.jsonl and EVENTS.JSONL are the same file to an extractor
-          String alias = entry.getName().replaceFirst("^(\\./|/)+", "").toLowerCase(java.util.Locale.ROOT);
-          if (!names.add(alias)) {
+          // only the names a bundle holds, each once, as written: an extractor takes ./events.jsonl,
+          // .\events.jsonl or a Unicode Path extra field (0x7075) naming events.jsonl for that file
+          if (!MEMBERS.contains(entry.getName()) || renamedByExtraField(entry.getExtra())) {
+            throw new EvidenceException("bundle " + path + ": member " + SafeText.quoted(entry.getName())
+                + " is not one a bundle holds (or an extra field gives it another name for extractors); a bundle holds "
+                + String.join(", ", MEMBERS));
+          }
+          if (!names.add(entry.getName())) {
             throw new EvidenceException("bundle " + path + ": member " + SafeText.quoted(entry.getName())
                 + " appears twice (a zip made to show other readers other content?); a bundle holds each member once");
           }

@@ -30,9 +30,14 @@ final class ApiHandler implements HttpHandler {
   static final int MAX_HOOK_BYTES = 16 << 20;
   /** A gate check names one action and its target: no more than this. */
   static final int MAX_CHECK_BYTES = 64 << 10;
-  /** A body over this is parsed one at a time: a parsed tree takes tens of times its text, and the agent sends them. */
-  private static final int LARGE_BODY_BYTES = 1 << 20;
-  private static final java.util.concurrent.Semaphore LARGE_PARSES = new java.util.concurrent.Semaphore(1);
+  /**
+   * The hook bodies over 64 KiB held at once, in bytes, from their parse until their answer (which may
+   * wait for a person): a parsed tree takes tens of times its text, and twenty workers each holding a
+   * 16 MiB one the agent made exhausted the heap. A larger request waits for room.
+   */
+  private static final int BODY_BYTES_IN_FLIGHT = MAX_HOOK_BYTES;
+  private static final int SMALL_BODY_BYTES = 64 << 10;
+  private static final java.util.concurrent.Semaphore IN_FLIGHT = new java.util.concurrent.Semaphore(BODY_BYTES_IN_FLIGHT);
   /** Secret names: what the policy's {@code name} fields accept. */
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
@@ -146,23 +151,26 @@ final class ApiHandler implements HttpHandler {
       return Reply.error(413, "payload_too_large", "the " + (limit == MAX_CHECK_BYTES ? "gate check" : "hook event")
           + " exceeds " + limit + " bytes");
     }
-    com.fasterxml.jackson.databind.JsonNode event;
-    boolean large = false;
+    int held = body.length > SMALL_BODY_BYTES ? body.length : 0;
     try {
-      if (body.length > LARGE_BODY_BYTES) {
-        LARGE_PARSES.acquire();
-        large = true;
-      }
-      event = json.readTree(body);
-    } catch (IOException e) {
-      return Reply.error(400, "bad_request", "the body is not JSON; a hook event is the JSON object the agent's hook received");
+      IN_FLIGHT.acquire(held);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Reply.error(503, "unavailable", "the agent API is stopping");
+    }
+    try {
+      return parsedAndHandled(exchange, endpoint, body);
     } finally {
-      if (large) {
-        LARGE_PARSES.release();
-      }
+      IN_FLIGHT.release(held);
+    }
+  }
+
+  private Reply parsedAndHandled(HttpExchange exchange, String endpoint, byte[] body) throws IOException {
+    com.fasterxml.jackson.databind.JsonNode event;
+    try {
+      event = json.readTree(body);
+    } catch (IOException e) {
+      return Reply.error(400, "bad_request", "the body is not JSON; a hook event is the JSON object the agent's hook received");
     }
     if (event == null || !event.isObject()) {
       return Reply.error(400, "bad_request", "the body is not a JSON object; a hook event is the JSON object the agent's hook received");

@@ -117,20 +117,41 @@ public final class ClaudeCodeTools {
     }
     List<Map.Entry<String, String>> fields = new ArrayList<>();
     input.fields().forEachRemaining(f -> fields.add(Map.entry(f.getKey(),
-        mask.apply(f.getValue().isTextual() ? f.getValue().asText() : f.getValue().toString()))));
+        f.getValue().isTextual() ? mask.apply(f.getValue().asText()) : masked(f.getValue(), mask).toString())));
     fields.sort(java.util.Comparator.comparingInt(f -> f.getValue().length())); // stable: short ones, in order, first
     com.fasterxml.jackson.databind.node.ObjectNode shown = dev.taskbound.core.Json.MAPPER.createObjectNode();
     for (Map.Entry<String, String> f : fields) {
       JsonNode value = input.get(f.getKey());
       String text = f.getValue();
+      String key = mask.apply(f.getKey());
       if (text.length() > MAX_SHOWN_VALUE) {
-        shown.put(f.getKey(), text.substring(0, MAX_SHOWN_VALUE) + "\u2026(" + text.length() + " chars)");
-      } else if (value.isTextual() || !text.equals(value.toString())) {
-        shown.put(f.getKey(), text); // masked
+        shown.put(key, text.substring(0, MAX_SHOWN_VALUE) + "\u2026(" + text.length() + " chars)");
+      } else if (value.isTextual()) {
+        shown.put(key, text);
       } else {
-        shown.set(f.getKey(), value);
+        shown.set(key, masked(value, mask));
       }
     }
     return shown.toString();
+  }
+
+  /** {@code node} with every string and key in it masked (before JSON escapes a secret's quotes or backslashes). */
+  private static JsonNode masked(JsonNode node, java.util.function.UnaryOperator<String> mask) {
+    if (node.isTextual()) {
+      return com.fasterxml.jackson.databind.node.TextNode.valueOf(mask.apply(node.asText()));
+    }
+    if (node.isArray()) {
+      com.fasterxml.jackson.databind.node.ArrayNode out = dev.taskbound.core.Json.MAPPER.createArrayNode();
+      node.forEach(e -> out.add(masked(e, mask)));
+      return out;
+    }
+    if (node.isObject()) {
+      com.fasterxml.jackson.databind.node.ObjectNode out = dev.taskbound.core.Json.MAPPER.createObjectNode();
+      node.fields().forEachRemaining(f -> out.set(mask.apply(f.getKey()), masked(f.getValue(), mask)));
+      return out;
+    }
+    String text = node.asText(); // a number or literal: shown as text when it holds a secret
+    String m = mask.apply(text);
+    return m.equals(text) ? node : com.fasterxml.jackson.databind.node.TextNode.valueOf(m);
   }
 }

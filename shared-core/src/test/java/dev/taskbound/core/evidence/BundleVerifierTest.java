@@ -280,7 +280,7 @@ class BundleVerifierTest {
   @Test
   void refusesAZipThatHoldsAMemberAgainUnderAnAliasAnExtractorWouldMerge() throws Exception {
     SampleSession s = SampleSession.write(tmp.resolve("session"));
-    for (String alias : List.of("./events.jsonl", "/events.jsonl", "EVENTS.JSONL")) {
+    for (String alias : List.of("./events.jsonl", "/events.jsonl", "EVENTS.JSONL", ".\\events.jsonl", "zz.txt")) {
       Path zip = tmp.resolve("alias.zip");
       try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip));
           ZipFile genuine = new ZipFile(s.zip(tmp.resolve("bundle.zip")).toFile())) {
@@ -292,8 +292,31 @@ class BundleVerifierTest {
         out.write("{\"forged\":true}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
       }
 
-      assertThatThrownBy(() -> BundleVerifier.verify(zip)).as(alias).hasMessageContaining("appears twice");
+      assertThatThrownBy(() -> BundleVerifier.verify(zip)).as(alias).hasMessageContaining("is not one a bundle holds");
     }
+  }
+
+  /** unzip writes a member whose Unicode Path extra field names events.jsonl to events.jsonl; verify read it as zz.txt. */
+  @Test
+  void refusesAMemberThatAnExtraFieldRenamesForExtractors() throws Exception {
+    SampleSession s = SampleSession.write(tmp.resolve("session"));
+    Path zip = tmp.resolve("renamed.zip");
+    try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip));
+        ZipFile genuine = new ZipFile(s.zip(tmp.resolve("bundle.zip")).toFile())) {
+      for (var e : Collections.list(genuine.entries())) {
+        java.util.zip.ZipEntry copy = new java.util.zip.ZipEntry(e.getName());
+        if (e.getName().equals("report.html")) {
+          byte[] name = "events.jsonl".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          java.nio.ByteBuffer extra = java.nio.ByteBuffer.allocate(4 + 5 + name.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+          extra.putShort((short) 0x7075).putShort((short) (5 + name.length)).put((byte) 1).putInt(0).put(name);
+          copy.setExtra(extra.array());
+        }
+        out.putNextEntry(copy);
+        out.write(genuine.getInputStream(e).readAllBytes());
+      }
+    }
+
+    assertThatThrownBy(() -> BundleVerifier.verify(zip)).hasMessageContaining("member 'report.html' is not one a bundle holds");
   }
 
   /** A 250 KB zip of 250 MiB of newlines filled the heap before the first line was judged (exit 128). */

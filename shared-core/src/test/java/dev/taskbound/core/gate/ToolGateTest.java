@@ -164,5 +164,8 @@ class ToolGateTest {
 
     assertThat(call.summary()).doesNotContain("Zq8rT5vW2xY7kL3mN9pQ4s").contains("\"quoted\":\"***\"")
         .contains("\"note\":\"" + "f".repeat(177) + "***\"");
+    ToolCall nested = ClaudeCodeTools.of("t", "mcp__x__y", JSON.readTree(new ObjectMapper().writeValueAsString(
+        java.util.Map.of("args", java.util.List.of(secret, java.util.Map.of(secret, 1))))), "", text -> text.replace(secret, "***"));
+    assertThat(nested.summary()).doesNotContain("Zq8rT5vW2xY7kL3mN9pQ4s").isEqualTo("{\"args\":[\"***\",{\"***\":1}]}");
   }
 }

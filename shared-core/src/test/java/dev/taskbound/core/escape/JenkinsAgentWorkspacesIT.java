@@ -288,6 +288,27 @@ class JenkinsAgentWorkspacesIT {
             "workspace-writable");
   }
 
+  /**
+   * A node whose root is reached through a link (Jenkins configured with {@code /srv/.../link}, the
+   * disk mounted elsewhere): Jenkins names the script through the link, the working directory comes by
+   * its real path. The script is accepted by its real path and found inside through the link.
+   */
+  @Test
+  void aFreestyleStepsScriptNamedThroughALinkedRootRuns() throws Exception {
+    Path data = Files.createDirectories(agentRoot.resolve("data/workspace/job"));
+    Files.writeString(Files.createDirectories(agentRoot.resolve("data/workspace/job@tmp")).resolve("jenkins7.sh"),
+        "echo freestyle-script-ran\n");
+    Files.writeString(Files.createDirectories(agentRoot.resolve("data/workspace/other-job@tmp/secretFiles")).resolve("token"),
+        SECRET + "\n");
+    Path link = Files.createSymbolicLink(agentRoot.resolve("link"), agentRoot.resolve("data"));
+    AgentOwner.own(agentRoot);
+    Map<String, String> env = build(true);
+    env.put("WORKSPACE", link.resolve("workspace/job").toString()); // as Jenkins names it
+
+    assertThat(freestyleStep(data, env, link.resolve("workspace"))).contains("freestyle-script-ran\n",
+        "secret-unreadable\n", "entries: job job@tmp\n", "tmp: jenkins7.sh\n", "workspace-writable");
+  }
+
   /** What the freestyle wrapper runs: a session started in the workspace, the step's script a session exec there, with {@code --ro}. */
   private String freestyleStep(Path workspace, Map<String, String> env, Path allWorkspaces) throws Exception {
     env.put("TASKBOUND_JAR", CliProcess.shadedJar().toString());

@@ -115,24 +115,25 @@ public final class ClaudeCodeTools {
     if (!input.isObject()) {
       return input.isMissingNode() || input.isNull() ? "" : mask.apply(input.toString());
     }
-    List<Map.Entry<String, String>> fields = new ArrayList<>();
-    input.fields().forEachRemaining(f -> fields.add(Map.entry(f.getKey(),
-        f.getValue().isTextual() ? mask.apply(f.getValue().asText()) : masked(f.getValue(), mask).toString())));
-    fields.sort(java.util.Comparator.comparingInt(f -> f.getValue().length())); // stable: short ones, in order, first
+    List<Map.Entry<String, JsonNode>> fields = new ArrayList<>();
+    input.fields().forEachRemaining(f -> fields.add(Map.entry(f.getKey(), masked(f.getValue(), mask))));
+    fields.sort(java.util.Comparator.comparingInt(f -> text(f.getValue()).length())); // stable: short ones, in order, first
     com.fasterxml.jackson.databind.node.ObjectNode shown = dev.taskbound.core.Json.MAPPER.createObjectNode();
-    for (Map.Entry<String, String> f : fields) {
-      JsonNode value = input.get(f.getKey());
-      String text = f.getValue();
+    for (Map.Entry<String, JsonNode> f : fields) {
+      String text = text(f.getValue());
       String key = mask.apply(f.getKey());
       if (text.length() > MAX_SHOWN_VALUE) {
         shown.put(key, text.substring(0, MAX_SHOWN_VALUE) + "\u2026(" + text.length() + " chars)");
-      } else if (value.isTextual()) {
-        shown.put(key, text);
       } else {
-        shown.set(key, masked(value, mask));
+        shown.set(key, f.getValue());
       }
     }
     return shown.toString();
+  }
+
+  /** A string value as it reads, anything else as JSON. */
+  private static String text(JsonNode node) {
+    return node.isTextual() ? node.asText() : node.toString();
   }
 
   /** {@code node} with every string and key in it masked (before JSON escapes a secret's quotes or backslashes). */

@@ -72,7 +72,8 @@ record PolicyConfinement(Confinement confinement, List<Path> hidden, Optional<Je
     return workspace.resolve(workspace.relativize(file).getName(0));
   }
 
-  private static Path realOrAsWritten(Path p) {
+  /** {@code p} as the host resolves it; as written (absolute, normalised) when it does not resolve. */
+  static Path realOrAsWritten(Path p) {
     try {
       return p.toRealPath();
     } catch (java.io.IOException e) {

@@ -499,15 +499,6 @@ public final class Session implements AutoCloseable {
     return sessionVariables;
   }
 
-  /** The session's working directory as the host resolves it (as given, should it be gone). */
-  private Path sessionDir() {
-    try {
-      return spec.workDir().toRealPath();
-    } catch (java.io.IOException e) {
-      return spec.workDir().toAbsolutePath().normalize();
-    }
-  }
-
   /**
    * The policy's confinement for a launch in {@code workDir}: plus the directories that command may
    * write and the files it may read ({@code session exec --rw}, {@code --ro}), and on a Jenkins agent
@@ -761,7 +752,7 @@ public final class Session implements AutoCloseable {
       throw new SessionException("session " + id.value() + " takes no more commands: " + refused
           + "; the command was not started", code);
     }
-    ExecPaths.checkWorkDir(request.workDir(), sessionDir(), confinement.jenkins().map(JenkinsWorkspaces::workspace));
+    ExecPaths.checkWorkDir(request.workDir(), PolicyConfinement.realOrAsWritten(spec.workDir()), confinement.jenkins().map(JenkinsWorkspaces::workspace));
     List<Path> readWrite = ExecPaths.readWrite(request.workDir(), request.readWrite());
     List<Path> readOnly = ExecPaths.readOnly(request.workDir(), request.readOnly());
     int n = execCount.incrementAndGet();

@@ -18,6 +18,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.function.UnaryOperator;
 import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -258,17 +259,8 @@ class BundleVerifierTest {
   /** Readers differ on which of two same-named members they show: verify saw the genuine events, unzip the forged too. */
   @Test
   void refusesAZipThatHoldsAMemberTwice() throws Exception {
-    SampleSession s = SampleSession.write(tmp.resolve("session"));
-    Path zip = tmp.resolve("twice.zip");
-    try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip));
-        ZipFile genuine = new ZipFile(s.zip(tmp.resolve("bundle.zip")).toFile())) {
-      out.putNextEntry(new java.util.zip.ZipEntry("events.jsonX")); // renamed below: a writer refuses a name twice
-      out.write("{\"forged\":true}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      for (var e : Collections.list(genuine.entries())) {
-        out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
-        out.write(genuine.getInputStream(e).readAllBytes());
-      }
-    }
+    // written under another name first, renamed below: a writer refuses a name twice
+    Path zip = sampleRewritten("twice.zip", Map.of("events.jsonX", FORGED), UnaryOperator.identity(), Map.of());
     String latin1 = new String(Files.readAllBytes(zip), java.nio.charset.StandardCharsets.ISO_8859_1);
     Files.write(zip, latin1.replace("events.jsonX", "events.jsonl").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
 
@@ -279,18 +271,8 @@ class BundleVerifierTest {
 
   @Test
   void refusesAZipThatHoldsAMemberAgainUnderAnAliasAnExtractorWouldMerge() throws Exception {
-    SampleSession s = SampleSession.write(tmp.resolve("session"));
     for (String alias : List.of("./events.jsonl", "/events.jsonl", "EVENTS.JSONL", ".\\events.jsonl", "zz.txt")) {
-      Path zip = tmp.resolve("alias.zip");
-      try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip));
-          ZipFile genuine = new ZipFile(s.zip(tmp.resolve("bundle.zip")).toFile())) {
-        for (var e : Collections.list(genuine.entries())) {
-          out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
-          out.write(genuine.getInputStream(e).readAllBytes());
-        }
-        out.putNextEntry(new java.util.zip.ZipEntry(alias));
-        out.write("{\"forged\":true}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      }
+      Path zip = sampleRewritten("alias.zip", Map.of(), UnaryOperator.identity(), Map.of(alias, FORGED));
 
       assertThatThrownBy(() -> BundleVerifier.verify(zip)).as(alias).hasMessageContaining("is not one a bundle holds");
     }
@@ -299,24 +281,43 @@ class BundleVerifierTest {
   /** unzip writes a member whose Unicode Path extra field names events.jsonl to events.jsonl; verify read it as zz.txt. */
   @Test
   void refusesAMemberThatAnExtraFieldRenamesForExtractors() throws Exception {
-    SampleSession s = SampleSession.write(tmp.resolve("session"));
-    Path zip = tmp.resolve("renamed.zip");
-    try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip));
-        ZipFile genuine = new ZipFile(s.zip(tmp.resolve("bundle.zip")).toFile())) {
-      for (var e : Collections.list(genuine.entries())) {
-        java.util.zip.ZipEntry copy = new java.util.zip.ZipEntry(e.getName());
-        if (e.getName().equals("report.html")) {
-          byte[] name = "events.jsonl".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-          java.nio.ByteBuffer extra = java.nio.ByteBuffer.allocate(4 + 5 + name.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-          extra.putShort((short) 0x7075).putShort((short) (5 + name.length)).put((byte) 1).putInt(0).put(name);
-          copy.setExtra(extra.array());
-        }
-        out.putNextEntry(copy);
-        out.write(genuine.getInputStream(e).readAllBytes());
+    Path zip = sampleRewritten("renamed.zip", Map.of(), entry -> {
+      if (entry.getName().equals("report.html")) {
+        byte[] name = "events.jsonl".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer extra = java.nio.ByteBuffer.allocate(4 + 5 + name.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        extra.putShort((short) 0x7075).putShort((short) (5 + name.length)).put((byte) 1).putInt(0).put(name);
+        entry.setExtra(extra.array());
       }
-    }
+      return entry;
+    }, Map.of());
 
     assertThatThrownBy(() -> BundleVerifier.verify(zip)).hasMessageContaining("member 'report.html' is not one a bundle holds");
+  }
+
+  private static final String FORGED = "{\"forged\":true}\n";
+
+  /** The sample bundle copied into {@code name}: {@code first}'s members, each genuine one as {@code entry} makes it, {@code last}'s. */
+  private Path sampleRewritten(String name, Map<String, String> first, UnaryOperator<java.util.zip.ZipEntry> entry,
+      Map<String, String> last) throws java.io.IOException {
+    Path dir = Files.createTempDirectory(tmp, "sample");
+    SampleSession s = SampleSession.write(dir.resolve("session"));
+    Path zip = dir.resolve(name);
+    try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip));
+        ZipFile genuine = new ZipFile(s.zip(dir.resolve("bundle.zip")).toFile())) {
+      for (Map.Entry<String, String> m : first.entrySet()) {
+        out.putNextEntry(new java.util.zip.ZipEntry(m.getKey()));
+        out.write(m.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+      for (var e : Collections.list(genuine.entries())) {
+        out.putNextEntry(entry.apply(new java.util.zip.ZipEntry(e.getName())));
+        out.write(genuine.getInputStream(e).readAllBytes());
+      }
+      for (Map.Entry<String, String> m : last.entrySet()) {
+        out.putNextEntry(new java.util.zip.ZipEntry(m.getKey()));
+        out.write(m.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    return zip;
   }
 
   /** A 250 KB zip of 250 MiB of newlines filled the heap before the first line was judged (exit 128). */

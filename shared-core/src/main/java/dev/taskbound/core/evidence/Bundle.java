@@ -6,10 +6,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
@@ -50,27 +53,47 @@ final class Bundle {
   }
 
   /**
+   * What verification reads of a bundle: the bytes of the log, the seal and the key set, and the
+   * seal's digest ({@link Sealer#digest}) of every other member present.
+   */
+  record Contents(Map<String, byte[]> files, Map<String, String> digests) {
+    byte[] get(String name) {
+      return files.get(name);
+    }
+  }
+
+  /** The members whose bytes verification reads; of the others it reads only a digest. */
+  private static boolean readWhole(String name) {
+    return name.equals(EVENTS) || name.equals(SEAL) || name.equals(JWKS);
+  }
+
+  /**
    * Reads the members verification needs.
    *
    * @throws EvidenceException if the path does not exist or is neither a directory nor a readable
-   *     zip file
+   *     zip file, or a member is larger than 256 MiB
    */
-  static Map<String, byte[]> read(Path path) {
+  static Contents read(Path path) {
     Map<String, byte[]> files = new LinkedHashMap<>();
+    Map<String, String> digests = new TreeMap<>();
     try {
       if (Files.isDirectory(path)) {
-        for (String name : new String[] {EVENTS, SEAL, JWKS}) {
+        for (String name : MEMBERS) {
           Path p = path.resolve(name);
           if (Files.isRegularFile(p)) {
-            files.put(name, Files.readAllBytes(p));
+            try (InputStream in = Files.newInputStream(p)) {
+              member(path, name, in, files, digests);
+            }
           }
         }
-        return files;
+        return new Contents(files, digests);
       }
       if (!Files.exists(path)) {
         throw new EvidenceException("bundle " + path + " does not exist");
       }
+      List<String> central = new java.util.ArrayList<>();
       try (ZipFile zip = new ZipFile(path.toFile())) {
+        ZipLayout.check(path); // a zip, as far as the JDK goes: is it only that?
         java.util.Set<String> names = new java.util.HashSet<>();
         for (Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements(); ) {
           ZipEntry entry = en.nextElement();
@@ -87,22 +110,70 @@ final class Bundle {
             throw new EvidenceException("bundle " + path + ": member " + SafeText.quoted(entry.getName())
                 + " appears twice (a zip made to show other readers other content?); a bundle holds each member once");
           }
-          if (entry.isDirectory() || !(entry.getName().equals(EVENTS) || entry.getName().equals(SEAL)
-              || entry.getName().equals(JWKS))) {
-            continue;
-          }
           try (InputStream in = zip.getInputStream(entry)) {
-            byte[] bytes = in.readNBytes((int) Math.min(MAX_MEMBER + 1, Integer.MAX_VALUE - 8));
-            if (bytes.length > MAX_MEMBER) {
-              throw new EvidenceException("bundle " + path + ": member " + entry.getName() + " is larger than 256 MiB");
-            }
-            files.put(entry.getName(), bytes);
+            central.add(entry.getName() + " " + member(path, entry.getName(), in, files, digests));
           }
         }
       }
-      return files;
+      // A streaming reader takes the entries' own headers in file order, not the central
+      // directory: both must show the same members with the same bytes.
+      if (!central.equals(localEntries(path))) {
+        throw new EvidenceException("bundle " + path + " is not one plain zip as Taskbound writes it: its entries"
+            + " differ from its central directory; other readers could show members verify never saw");
+      }
+      return new Contents(files, digests);
     } catch (IOException e) {
       throw new EvidenceException("cannot read bundle " + path + " (expected a zip file or a directory): " + e.getMessage(), e);
     }
+  }
+
+  /** Each entry as a streaming reader sees it, in file order: its name and the digest of its bytes. */
+  private static List<String> localEntries(Path zip) throws IOException {
+    List<String> entries = new java.util.ArrayList<>();
+    try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(
+        new java.io.BufferedInputStream(Files.newInputStream(zip)), java.nio.charset.StandardCharsets.UTF_8)) {
+      for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
+        if (entries.size() >= MEMBERS.size()) {
+          return entries; // more than a bundle holds: not the central directory's list
+        }
+        entries.add(entry.getName() + " " + member(zip, entry.getName(), in, null, new TreeMap<>()));
+      }
+    }
+    return entries;
+  }
+
+  /**
+   * Reads one member: its bytes into {@code files} when verification needs them (and {@code files}
+   * is not null), a digest unless the chain or seal is its own proof. Returns its digest.
+   */
+  private static String member(Path bundle, String name, InputStream in, Map<String, byte[]> files, Map<String, String> digests)
+      throws IOException {
+    MessageDigest sha256;
+    try {
+      sha256 = MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+    java.io.ByteArrayOutputStream whole = files != null && readWhole(name) ? new java.io.ByteArrayOutputStream() : null;
+    byte[] buffer = new byte[64 * 1024];
+    long total = 0;
+    for (int n; (n = in.read(buffer)) > 0; ) {
+      total += n;
+      if (total > MAX_MEMBER) {
+        throw new EvidenceException("bundle " + bundle + ": member " + name + " is larger than 256 MiB");
+      }
+      sha256.update(buffer, 0, n);
+      if (whole != null) {
+        whole.write(buffer, 0, n);
+      }
+    }
+    if (whole != null) {
+      files.put(name, whole.toByteArray());
+    }
+    String digest = "sha256:" + HexFormat.of().formatHex(sha256.digest());
+    if (!name.equals(EVENTS) && !name.equals(SEAL)) {
+      digests.put(name, digest);
+    }
+    return digest;
   }
 }

@@ -8,7 +8,6 @@ import java.util.Objects;
  * left out of the bundle.
  *
  * @param events the session's events.jsonl (required)
- * @param seal its seal.json, or null if sealing failed (the bundle then verifies as unsealed)
  * @param jwksJson the public JWK Set holding the sealing key and the identity key (see {@link
  *     JwkSets#merge}); required
  * @param effectivePolicyJson the effective policy, or null
@@ -17,7 +16,6 @@ import java.util.Objects;
  */
 public record BundleInputs(
     Path events,
-    Path seal,
     String jwksJson,
     String effectivePolicyJson,
     String identityClaimsJson,

@@ -1,5 +1,7 @@
 package dev.taskbound.core.evidence;
 
+import dev.taskbound.core.SafeText;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -67,7 +69,7 @@ public final class BundleVerifier {
     JWKSet trusted = anchors.jwks().orElse(null);
     Path base = Addenda.baseOf(bundleZipOrDirectory).orElse(bundleZipOrDirectory);
     List<Path> addenda = base.equals(bundleZipOrDirectory) ? Addenda.of(base) : List.of(bundleZipOrDirectory);
-    Map<String, byte[]> files = Bundle.read(base);
+    Bundle.Contents files = Bundle.read(base);
     Checked checked = check(files, trusted);
     if (!checked.result().valid()) {
       return checked.result();
@@ -84,7 +86,7 @@ public final class BundleVerifier {
     List<EvidenceEvent> all = checked.chain().events();
     for (Path addendum : addenda) {
       String label = "addendum " + addendum.getFileName();
-      Map<String, byte[]> more = Bundle.read(addendum);
+      Bundle.Contents more = Bundle.read(addendum);
       byte[] events = more.get(Bundle.EVENTS);
       if (events == null) {
         return VerificationResult.bad(lines.size(), 0, label + ": " + Bundle.EVENTS + " is missing");
@@ -103,7 +105,7 @@ public final class BundleVerifier {
       if (combined.size() == lines.size()) {
         return VerificationResult.bad(n, 0, label + ": holds no events");
       }
-      Sealed sealed = checkSeal(more.get(Bundle.SEAL), keys(files, trusted), n, chain, checked.sealed().kid(), label + ": ");
+      Sealed sealed = checkSeal(more, keys(files, trusted), n, chain, checked.sealed().kid(), label + ": ");
       if (sealed.problem() != null) {
         return sealed.problem();
       }
@@ -123,7 +125,7 @@ public final class BundleVerifier {
   /** A bundle's verdict with what an addendum continues: its lines, chain and seal. */
   private record Checked(VerificationResult result, List<String> lines, Chain.Result chain, Sealed sealed) {}
 
-  private static Checked check(Map<String, byte[]> files, JWKSet trusted) {
+  private static Checked check(Bundle.Contents files, JWKSet trusted) {
     byte[] events = files.get(Bundle.EVENTS);
     if (events == null) {
       return new Checked(VerificationResult.bad(0, 0, Bundle.EVENTS + ": missing from the bundle"), null, null, null);
@@ -140,14 +142,14 @@ public final class BundleVerifier {
       return new Checked(
           VerificationResult.bad(n, n, "line " + n + ": incomplete line (no trailing newline; torn or truncated?)"), lines, chain, null);
     }
-    Sealed sealed = checkSeal(files.get(Bundle.SEAL), keys(files, trusted), n, chain, null, "");
+    Sealed sealed = checkSeal(files, keys(files, trusted), n, chain, null, "");
     if (sealed.problem() != null) {
       return new Checked(sealed.problem(), lines, chain, null);
     }
     String message = sealed.rekey() != null
         ? "ok: " + n + " events, resealed by recovery key " + sealed.kid() + " (" + recoveryNote(sealed.rekey()) + ")"
         : "ok: " + n + " events, sealed by kid " + sealed.kid() + (trusted != null ? " (trusted JWKS)" : " (key from the bundle)");
-    return new Checked(VerificationResult.ok(n, message), lines, chain, sealed);
+    return new Checked(VerificationResult.ok(n, message + sealed.membersNote()), lines, chain, sealed);
   }
 
   private static String recoveryNote(EvidenceEvent rekey) {
@@ -158,7 +160,7 @@ public final class BundleVerifier {
   /** The keys a seal is checked with, and where they came from (for messages). */
   private record Keys(JWKSet set, String source, String problem) {}
 
-  private static Keys keys(Map<String, byte[]> files, JWKSet trusted) {
+  private static Keys keys(Bundle.Contents files, JWKSet trusted) {
     if (trusted != null) {
       return new Keys(trusted, "the trusted JWKS", null);
     }
@@ -178,7 +180,12 @@ public final class BundleVerifier {
    * A seal's verdict: the problem (null when good), the kid that signed it, when, and the {@code
    * evidence.rekeyed} event that certifies it when it is a recovery key.
    */
-  private record Sealed(VerificationResult problem, String kid, Instant sealedAt, EvidenceEvent rekey) {}
+  private record Sealed(VerificationResult problem, String kid, Instant sealedAt, EvidenceEvent rekey, boolean membersSealed) {
+    /** Said of a valid seal from before seals covered the other members (format v1). */
+    String membersNote() {
+      return membersSealed ? "" : "; its other members (summary, report, policy, teardown) are outside the seal (seal format v1)";
+    }
+  }
 
   /**
    * Checks a seal over {@code chain} ({@code n} lines): ES256 by a P-256 key of {@code keys} (or, for
@@ -187,13 +194,15 @@ public final class BundleVerifier {
    * accepted besides a recovery key (an addendum is sealed by its bundle's key or a recovery key).
    * {@code where} prefixes messages.
    */
-  private static Sealed checkSeal(byte[] sealBytes, Keys keys, long n, Chain.Result chain, String requiredKid, String where) {
+  private static Sealed checkSeal(Bundle.Contents bundle, Keys keys, long n, Chain.Result chain, String requiredKid, String where) {
+    byte[] sealBytes = bundle.get(Bundle.SEAL);
     if (sealBytes == null) {
       return bad(n, 0, where + "seal: " + Bundle.SEAL + " is missing from the bundle (never sealed, or removed?)");
     }
     JWSObject jws;
+    JsonNode seal;
     try {
-      JsonNode seal = CanonicalJson.MAPPER.readTree(sealBytes);
+      seal = CanonicalJson.MAPPER.readTree(sealBytes);
       JsonNode compact = seal == null ? null : seal.get("jws");
       if (compact == null || !compact.isTextual()) {
         return bad(n, 0, where + "seal: " + Bundle.SEAL + " has no jws member");
@@ -275,11 +284,68 @@ public final class BundleVerifier {
     if (!chain.lastHash().equals(payload.get("final_hash").asText())) {
       return bad(n, n, where + "seal: final hash does not match line " + n + " (edited and re-chained?)");
     }
-    return new Sealed(null, kid, KeyStatement.instant(payload, "sealed_at"), rekey);
+    JsonNode members = payload.get("members");
+    String problem = readableCopyProblem(seal, payload);
+    if (problem == null && members != null) {
+      problem = membersProblem(members, bundle.digests());
+    }
+    if (problem != null) {
+      return bad(n, 0, where + "seal: " + problem);
+    }
+    return new Sealed(null, kid, KeyStatement.instant(payload, "sealed_at"), rekey, members != null);
+  }
+
+  /**
+   * Why seal.json's readable fields are not exactly the signed payload's (a reader who looks there
+   * must not be told another count, time or digest), or null when they are.
+   */
+  private static String readableCopyProblem(JsonNode seal, JsonNode payload) {
+    String format = payload.has("members") ? Sealer.FORMAT : "taskbound-seal/v1";
+    if (!format.equals(seal.path("format").asText(null))) {
+      return Bundle.SEAL + "'s format is not " + format + ", which its signed payload is";
+    }
+    for (Map.Entry<String, JsonNode> field : seal.properties()) {
+      String name = field.getKey();
+      if (!name.equals("format") && !name.equals("jws") && !field.getValue().equals(payload.get(name))) {
+        return Bundle.SEAL + "'s readable " + SafeText.quoted(name) + " differs from its signed payload";
+      }
+    }
+    for (Map.Entry<String, JsonNode> field : payload.properties()) {
+      if (!seal.has(field.getKey())) {
+        return Bundle.SEAL + " lacks the readable " + SafeText.quoted(field.getKey()) + " of its signed payload";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Why the members present do not match the digests the seal signed, or null when they do: each
+   * signed member present with its digest, and no member present that the seal does not name.
+   */
+  private static String membersProblem(JsonNode signed, Map<String, String> present) {
+    if (!signed.isObject()) {
+      return "the signed members are not an object";
+    }
+    for (Map.Entry<String, JsonNode> member : signed.properties()) {
+      String name = member.getKey();
+      String digest = present.get(name);
+      if (digest == null) {
+        return "member " + SafeText.quoted(name) + " is in the seal but missing from the bundle (removed after sealing?)";
+      }
+      if (!digest.equals(member.getValue().asText(null))) {
+        return "member " + name + " does not match its digest in the seal (edited after sealing?)";
+      }
+    }
+    for (String name : present.keySet()) {
+      if (!signed.has(name)) {
+        return "member " + name + " is not in the seal (added after sealing?)";
+      }
+    }
+    return null;
   }
 
   private static Sealed bad(long n, long line, String message) {
-    return new Sealed(VerificationResult.bad(n, line, message), null, null, null);
+    return new Sealed(VerificationResult.bad(n, line, message), null, null, null, false);
   }
 
   /** The last {@code evidence.rekeyed} event that names {@code kid} as its new key, or null. */

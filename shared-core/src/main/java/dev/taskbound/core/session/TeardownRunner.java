@@ -194,14 +194,14 @@ final class TeardownRunner {
       SealingKey key = keyFor(log);
       soFar.addAll(soFar.size() - 2, results.subList(before, results.size()));
       log.close();
-      Path seal = layout.stateDir().resolve("seal-" + attempt + ".json");
-      Sealer.seal(log, key, seal);
       long baseCount = JSON.readTree(layout.stateDir().resolve("seal.json").toFile()).path("count").asLong();
       TeardownReport report = new TeardownReport(record.sessionId(), soFar);
       String teardownJson = (previous == null ? report : report.after(previous)).toJson();
+      BundleWriter.Content content = BundleWriter.renderAddendum(layout.events(), baseCount, teardownJson, record.bundle());
+      Path seal = layout.stateDir().resolve("seal-" + attempt + ".json");
+      Sealer.seal(log, key, seal, content.members());
       EvidenceFiles.createRecordedDirectory(record.outDir()); // no symbolic link planted since
-      sealed = BundleWriter.writeAddendum(
-          layout.events(), baseCount, seal, teardownJson, record.bundle(), Addenda.path(record.bundle(), attempt));
+      sealed = BundleWriter.write(content, seal, Addenda.path(record.bundle(), attempt));
       live.evidence = null;
       live.sealingKey = null; // never used after the seal
       return StepResult.ok(SEAL_ADDENDUM, 1);
@@ -332,25 +332,23 @@ final class TeardownRunner {
     SealingKey key = keyFor(log);
     // Idempotent: a retry after a failed bundle write seals the same closed log again.
     log.close();
-    Path seal = layout.stateDir().resolve("seal.json");
-    Sealer.seal(log, key, seal);
     List<StepResult> soFar = new ArrayList<>(results);
     soFar.add(StepResult.ok(SEAL_EVIDENCE, 1));
     if (planned != null) {
       soFar.add(planned);
     }
     String teardownJson = new TeardownReport(record.sessionId(), soFar).toJson();
+    BundleWriter.Content content = BundleWriter.render(new BundleInputs(
+        layout.events(),
+        // open may have failed before the identity's keys were published: the sealing key still verifies
+        readOr(layout.jwks(), key.publicJwkSetJson()),
+        readOr(layout.effectivePolicy(), "{}"),
+        readOr(layout.identityClaims(), "{}"),
+        teardownJson));
+    Path seal = layout.stateDir().resolve("seal.json");
+    Sealer.seal(log, key, seal, content.members());
     EvidenceFiles.createRecordedDirectory(record.outDir()); // no symbolic link the agent planted
-    BundleWriter.write(
-        new BundleInputs(
-            layout.events(),
-            seal,
-            // open may have failed before the identity's keys were published: the sealing key still verifies
-            readOr(layout.jwks(), key.publicJwkSetJson()),
-            readOr(layout.effectivePolicy(), "{}"),
-            readOr(layout.identityClaims(), "{}"),
-            teardownJson),
-        record.bundle());
+    BundleWriter.write(content, seal, record.bundle());
     sealed = record.bundle();
     live.evidence = null;
     live.sealingKey = null; // never used after the seal

@@ -555,6 +555,20 @@ class LauncherIT {
     assertThat(verify.output).startsWith("ok: ").contains("signer verified by the host record (--expect-kid " + kid + ")");
     assertThat(selfSigned.status).as(selfSigned.output).isEqualTo(3); // issue 14: never verified without an anchor
     assertThat(selfSigned.output).contains("signer NOT verified");
+
+    // the summary a reviewer reads is sealed too: reworded after the run, verify names it
+    Path reworded = work.resolve("reworded.zip");
+    try (java.util.zip.ZipFile in = new java.util.zip.ZipFile(bundle.toFile());
+        java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(reworded))) {
+      for (java.util.zip.ZipEntry e : java.util.Collections.list(in.entries())) {
+        byte[] bytes = in.getInputStream(e).readAllBytes();
+        out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+        out.write(e.getName().equals("summary.md") ? "# Task IT-2: nothing denied\n".getBytes(StandardCharsets.UTF_8) : bytes);
+      }
+    }
+    Result edited = run(List.of("java", "-jar", JAR.toString(), "verify", "--expect-kid", kid, reworded.toString()), cache);
+    assertThat(edited.status).as(edited.output).isEqualTo(1);
+    assertThat(edited.output).contains("invalid: seal: member summary.md does not match its digest in the seal (edited after sealing?)");
   }
 
   @Test

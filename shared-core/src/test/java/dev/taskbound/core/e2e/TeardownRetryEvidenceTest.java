@@ -114,10 +114,14 @@ class TeardownRetryEvidenceTest {
         .contains("\"teardown.completed\"");
     assertThat(stateDir).doesNotExist();
 
-    Path tampered = tamperedCopy(bundle, addendum, "\"teardown_ok\":true", "\"teardown_ok\":false");
+    Path tampered = tamperedCopy(bundle, addendum, "events.jsonl", "\"teardown_ok\":true", "\"teardown_ok\":false");
     VerificationResult caught = BundleVerifier.verify(tampered);
     assertThat(caught.valid()).isFalse();
     assertThat(caught.message()).startsWith("addendum " + tampered.getFileName() + ": line ").contains("hash mismatch");
+    // the addendum's summary is what a reader sees of the final outcome: its seal covers it
+    Path reworded = tamperedCopy(bundle, addendum, "summary.md", "| Outcome | succeeded |", "| Outcome | succeeded, nothing denied |");
+    assertThat(BundleVerifier.verify(reworded).message()).isEqualTo("addendum " + reworded.getFileName()
+        + ": seal: member summary.md does not match its digest in the seal (edited after sealing?)");
   }
 
   @Test
@@ -194,16 +198,16 @@ class TeardownRetryEvidenceTest {
     }
   }
 
-  /** A copy of {@code addendum} (same name, next to a copy of its bundle) with one event edited. */
-  private Path tamperedCopy(Path bundle, Path addendum, String from, String to) throws IOException {
-    Path dir = Files.createDirectories(work.resolve("tampered"));
+  /** A copy of {@code addendum} (same name, next to a copy of its bundle) with {@code from} replaced in {@code member}. */
+  private Path tamperedCopy(Path bundle, Path addendum, String member, String from, String to) throws IOException {
+    Path dir = Files.createDirectories(work.resolve("tampered-" + member));
     Files.copy(bundle, dir.resolve(bundle.getFileName()));
     Path copy = dir.resolve(addendum.getFileName());
     try (ZipFile in = new ZipFile(addendum.toFile()); OutputStream os = Files.newOutputStream(copy);
         ZipOutputStream zip = new ZipOutputStream(os)) {
       for (ZipEntry e : java.util.Collections.list(in.entries())) {
         byte[] bytes = in.getInputStream(e).readAllBytes();
-        if (e.getName().equals("events.jsonl")) {
+        if (e.getName().equals(member)) {
           String text = new String(bytes, StandardCharsets.UTF_8);
           assertThat(text).contains(from);
           bytes = text.replace(from, to).getBytes(StandardCharsets.UTF_8);

@@ -203,7 +203,7 @@ class BundleVerifierTest {
     SampleSession s = SampleSession.write(tmp);
     SealingKey other = SealingKey.generate();
     try (EvidenceLog log = EvidenceLog.resume(s.events, SampleSession.SESSION, Clock.systemUTC())) {
-      Sealer.seal(log, other, s.seal);
+      Sealer.seal(log, other, s.seal, Map.of());
     }
 
     VerificationResult result = BundleVerifier.verify(tmp);
@@ -296,9 +296,158 @@ class BundleVerifierTest {
 
   private static final String FORGED = "{\"forged\":true}\n";
 
+  /**
+   * The summary, report and teardown report were outside the seal: a bundle whose summary said
+   * "nothing denied" after sealing verified ok, and the Jenkins build page reads its outcome there.
+   */
+  @Test
+  void detectsAMemberEditedAfterSealing() throws Exception {
+    for (String member : List.of("summary.md", "report.html", "teardown.json", "effective-policy.json", "identity.json", "jwks.json")) {
+      Path zip = sampleRewritten("edited.zip", Map.of(), UnaryOperator.identity(),
+          (name, bytes) -> name.equals(member) ? edited((byte[]) bytes) : bytes, Map.of());
+
+      VerificationResult result = BundleVerifier.verify(zip);
+
+      assertThat(result.message()).as(member)
+          .isEqualTo("seal: member " + member + " does not match its digest in the seal (edited after sealing?)");
+      assertThat(result.valid()).isFalse();
+    }
+  }
+
+  @Test
+  void detectsAMemberRemovedOrAddedAfterSealing() throws Exception {
+    Path removed = sampleRewritten("removed.zip", Map.of(), UnaryOperator.identity(),
+        (name, bytes) -> name.equals("report.html") ? null : bytes, Map.of());
+    Path added = sampleRewritten("added.zip", Map.of(), UnaryOperator.identity(), Map.of("signer-statement.json", "{}"));
+
+    assertThat(BundleVerifier.verify(removed).message())
+        .isEqualTo("seal: member 'report.html' is in the seal but missing from the bundle (removed after sealing?)");
+    assertThat(BundleVerifier.verify(added).message())
+        .isEqualTo("seal: member signer-statement.json is not in the seal (added after sealing?)");
+  }
+
+  @Test
+  void anUnpackedBundleIsCheckedMemberByMember() throws Exception {
+    SampleSession s = SampleSession.write(tmp.resolve("session"));
+    Path unpacked = Files.createDirectories(tmp.resolve("unpacked"));
+    try (ZipFile z = new ZipFile(s.zip(tmp.resolve("bundle.zip")).toFile())) {
+      for (var e : Collections.list(z.entries())) {
+        Files.write(unpacked.resolve(e.getName()), z.getInputStream(e).readAllBytes());
+      }
+    }
+    assertThat(BundleVerifier.verify(unpacked).valid()).isTrue();
+
+    Files.writeString(unpacked.resolve("summary.md"), "# Nothing was denied\n");
+
+    assertThat(BundleVerifier.verify(unpacked).message())
+        .isEqualTo("seal: member summary.md does not match its digest in the seal (edited after sealing?)");
+  }
+
+  /** Bundles written before seals covered the other members still verify, and verify says what they do not cover. */
+  @Test
+  void aBundleSealedBeforeMembersWereSealedVerifiesAndSaysTheyAreNot() throws Exception {
+    Path zip = tmp.resolve("old.zip");
+    try (var in = BundleVerifierTest.class.getResourceAsStream("sealed-before-members.zip")) {
+      Files.copy(in, zip);
+    }
+
+    VerificationResult result = BundleVerifier.verify(zip, TrustAnchors.none().expectKid("Ysb6n14ROvHmmu_ftoYfmRkk9AK_hO3gTOsKmJJM_FQ"));
+
+    assertThat(result.valid()).isTrue();
+    assertThat(result.signerVerified()).isTrue();
+    assertThat(result.message()).isEqualTo("ok: 13 events, sealed by kid Ysb6n14ROvHmmu_ftoYfmRkk9AK_hO3gTOsKmJJM_FQ"
+        + " (key from the bundle); its other members (summary, report, policy, teardown) are outside the seal (seal format v1)");
+  }
+
+  /**
+   * The JDK's ZipFile reads a zip from its end record and skips data before it; unzip and Python
+   * follow a second directory hidden in the comment; streaming readers start at the first byte.
+   * Each of these showed a forged summary while verify said ok.
+   */
+  @Test
+  void refusesAZipWithDataBeforeAfterOrInItsComment() throws Exception {
+    Path genuine = sampleRewritten("genuine.zip", Map.of(), UnaryOperator.identity(), Map.of());
+    byte[] bytes = Files.readAllBytes(genuine);
+    byte[] forged = Files.readAllBytes(sampleRewritten("forged.zip", Map.of(), UnaryOperator.identity(),
+        (name, b) -> name.equals("summary.md") ? "# nothing denied\n".getBytes(java.nio.charset.StandardCharsets.UTF_8) : b,
+        Map.of()));
+    Path before = Files.write(tmp.resolve("before.zip"), concat(forged, bytes));
+    Path junk = Files.write(tmp.resolve("junk.zip"), concat("#!/bin/sh\nexit 0\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), bytes));
+    Path after = Files.write(tmp.resolve("after.zip"), concat(bytes, "\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    Path twoZips = Files.write(tmp.resolve("two.zip"), concat(bytes, forged));
+    byte[] commented = concat(bytes, forged);
+    int commentLength = bytes.length - 2; // the end record's comment length field
+    commented[commentLength] = (byte) forged.length;
+    commented[commentLength + 1] = (byte) (forged.length >> 8);
+    Path hidden = Files.write(tmp.resolve("hidden.zip"), commented); // a second directory in the comment
+    byte[] plain = concat(bytes, "hello".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    plain[commentLength] = 5;
+    Path comment = Files.write(tmp.resolve("comment.zip"), plain);
+    assertThat(BundleVerifier.verify(genuine).valid()).isTrue();
+
+    assertThatThrownBy(() -> BundleVerifier.verify(junk)).isExactlyInstanceOf(EvidenceException.class)
+        .hasMessageContaining("it does not start with its first member (data before the zip?)");
+    for (Path zip : List.of(before, twoZips, hidden)) {
+      assertThatThrownBy(() -> BundleVerifier.verify(zip)).as(zip.toString()).isExactlyInstanceOf(EvidenceException.class)
+          .hasMessageContaining("its central directory does not end where its end record begins");
+    }
+    assertThatThrownBy(() -> BundleVerifier.verify(after)).isExactlyInstanceOf(EvidenceException.class)
+        .hasMessageContaining("it does not end with its end record (a zip comment, or data after the zip?)");
+    assertThatThrownBy(() -> BundleVerifier.verify(comment)).isExactlyInstanceOf(EvidenceException.class)
+        .hasMessageContaining("it does not end with its end record");
+  }
+
+  /** A streaming reader takes each entry's own header; the central directory may name another. */
+  @Test
+  void refusesAZipWhoseEntriesDifferFromItsCentralDirectory() throws Exception {
+    Path zip = sampleRewritten("local.zip", Map.of(), UnaryOperator.identity(), Map.of());
+    byte[] bytes = Files.readAllBytes(zip);
+    String latin1 = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+    int local = latin1.indexOf("summary.md"); // the first: the entry's own header, before the directory
+    bytes[local + "summary.m".length()] = 'X';
+    Files.write(zip, bytes);
+
+    assertThatThrownBy(() -> BundleVerifier.verify(zip)).isExactlyInstanceOf(EvidenceException.class)
+        .hasMessageContaining("its entries differ from its central directory");
+  }
+
+  @Test
+  void detectsASealWhoseReadableCopyIsNotItsSignedPayload() throws Exception {
+    SampleSession s = SampleSession.write(tmp);
+    ObjectNode seal = (ObjectNode) CanonicalJson.MAPPER.readTree(s.seal.toFile());
+    seal.put("sealed_at", "2020-01-01T00:00:00.000Z");
+    CanonicalJson.MAPPER.writeValue(s.seal.toFile(), seal);
+
+    assertThat(BundleVerifier.verify(tmp).message()).isEqualTo("seal: seal.json's readable 'sealed_at' differs from its signed payload");
+
+    seal.remove("sealed_at");
+    seal.put("format", "taskbound-seal/v1");
+    CanonicalJson.MAPPER.writeValue(s.seal.toFile(), seal);
+
+    assertThat(BundleVerifier.verify(tmp).message()).isEqualTo("seal: seal.json's format is not taskbound-seal/v2, which its signed payload is");
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] both = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, both, a.length, b.length);
+    return both;
+  }
+
+  private static byte[] edited(byte[] bytes) {
+    byte[] copy = Arrays.copyOf(bytes, bytes.length + 1);
+    copy[bytes.length] = ' ';
+    return copy;
+  }
+
   /** The sample bundle copied into {@code name}: {@code first}'s members, each genuine one as {@code entry} makes it, {@code last}'s. */
   private Path sampleRewritten(String name, Map<String, String> first, UnaryOperator<java.util.zip.ZipEntry> entry,
       Map<String, String> last) throws java.io.IOException {
+    return sampleRewritten(name, first, entry, (member, bytes) -> bytes, last);
+  }
+
+  /** As above, each genuine member's bytes as {@code content} makes them (null: left out). */
+  private Path sampleRewritten(String name, Map<String, String> first, UnaryOperator<java.util.zip.ZipEntry> entry,
+      java.util.function.BinaryOperator<Object> content, Map<String, String> last) throws java.io.IOException {
     Path dir = Files.createTempDirectory(tmp, "sample");
     SampleSession s = SampleSession.write(dir.resolve("session"));
     Path zip = dir.resolve(name);
@@ -309,8 +458,11 @@ class BundleVerifierTest {
         out.write(m.getValue().getBytes(java.nio.charset.StandardCharsets.UTF_8));
       }
       for (var e : Collections.list(genuine.entries())) {
-        out.putNextEntry(entry.apply(new java.util.zip.ZipEntry(e.getName())));
-        out.write(genuine.getInputStream(e).readAllBytes());
+        byte[] bytes = (byte[]) content.apply(e.getName(), genuine.getInputStream(e).readAllBytes());
+        if (bytes != null) {
+          out.putNextEntry(entry.apply(new java.util.zip.ZipEntry(e.getName())));
+          out.write(bytes);
+        }
       }
       for (Map.Entry<String, String> m : last.entrySet()) {
         out.putNextEntry(new java.util.zip.ZipEntry(m.getKey()));

@@ -215,10 +215,10 @@ class OrgSignedBundleTest {
         data.put("signer_statement", statement);
       }
       log.append("evidence.rekeyed", data);
-      Sealer.seal(log, sealer, seal, java.time.Clock.fixed(java.time.Instant.parse("2026-11-27T10:00:10Z"),
-          java.time.ZoneOffset.UTC));
+      byte[] jwks = JwkSets.merge(lost.publicJwkSetJson(), sealer.publicJwkSetJson()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      Files.write(dir.resolve("jwks.json"), jwks);
+      Sealer.seal(log, sealer, seal, SampleSession.SEALED_AT, Map.of(Bundle.JWKS, jwks));
     }
-    Files.writeString(dir.resolve("jwks.json"), JwkSets.merge(lost.publicJwkSetJson(), sealer.publicJwkSetJson()));
     return SampleSession.at(dir, sealer);
   }
 

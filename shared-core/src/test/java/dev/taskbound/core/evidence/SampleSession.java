@@ -17,6 +17,7 @@ import java.util.Map;
 /** Writes the evidence of a typical session (17 events) into a directory, sealed. */
 final class SampleSession {
   static final String SESSION = "01jq8m3v0p4k2r7s9t1w";
+  static final Clock SEALED_AT = Clock.fixed(Instant.parse("2026-11-27T10:00:10Z"), ZoneOffset.UTC);
   static final String TASK = "JIRA-42";
   static final String SPIFFE_ID = "spiffe://ci.example.org/task/JIRA-42/" + SESSION;
   static final String DENIED_HOST = "evil.example.com";
@@ -128,9 +129,10 @@ final class SampleSession {
       long count;
       try (EvidenceLog log = EvidenceLog.create(events, SESSION, steppingClock(Instant.parse("2026-11-27T10:00:00Z")))) {
         count = writeEvents(log, script);
-        Sealer.seal(log, key, seal, Clock.fixed(Instant.parse("2026-11-27T10:00:10Z"), ZoneOffset.UTC));
+        byte[] jwks = key.publicJwkSetJson().getBytes(StandardCharsets.UTF_8);
+        Files.write(dir.resolve("jwks.json"), jwks);
+        Sealer.seal(log, key, seal, SEALED_AT, Map.of(Bundle.JWKS, jwks));
       }
-      Files.writeString(dir.resolve("jwks.json"), key.publicJwkSetJson());
       return new SampleSession(dir, events, seal, key, count);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
@@ -150,10 +152,24 @@ final class SampleSession {
     Files.writeString(events, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
   }
 
+  /**
+   * This session's events as a zip bundle with every member, sealed over them by its key (the
+   * directory's seal covers only its key set), as the teardown writes one.
+   */
   Path zip(Path zipFile) {
-    return BundleWriter.write(
-        new BundleInputs(events, seal, key.publicJwkSetJson(), "{\"apiVersion\":\"taskbound.dev/v1\"}", "{\"sub\":\"" + SPIFFE_ID + "\"}", TEARDOWN_JSON),
-        zipFile);
+    BundleWriter.Content content = BundleWriter.render(new BundleInputs(
+        events, key.publicJwkSetJson(), "{\"apiVersion\":\"taskbound.dev/v1\"}", "{\"sub\":\"" + SPIFFE_ID + "\"}", TEARDOWN_JSON));
+    try (EvidenceLog log = EvidenceLog.resume(events, SESSION, SEALED_AT)) {
+      Path zipSeal = Files.createTempFile(zipFile.toAbsolutePath().getParent(), "zip-seal.", ".json");
+      try {
+        Sealer.seal(log, key, zipSeal, SEALED_AT, content.members());
+        return BundleWriter.write(content, zipSeal, zipFile);
+      } finally {
+        Files.deleteIfExists(zipSeal);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** The text of member {@code name} of the zip {@code zip}. */

@@ -40,6 +40,7 @@ class SecretsStayOutOfEvidenceTest {
     SealingKey sealingKey = SealingKey.generate();
     Path events = session.resolve("events.jsonl");
     Path seal = session.resolve("seal.json");
+    Path bundle;
 
     try (EvidenceLog log = EvidenceLog.create(events, sessionId.value(), clock)) {
       log.append("identity.minted", Map.of("spiffe_id", identity.spiffeId().toString(), "kid", identity.keyId(),
@@ -48,10 +49,11 @@ class SecretsStayOutOfEvidenceTest {
       log.append("teardown.step", Map.of("step", "revoke-github-token", "outcome", "ok", "attempts", 1,
           "detail", "revoked " + Fingerprint.of(SENTINEL)));
       log.append("session.closed", Map.of("exit_code", 0, "teardown_ok", true));
-      Sealer.seal(log, sealingKey, seal);
+      BundleWriter.Content content = BundleWriter.render(new BundleInputs(events,
+          JwkSets.merge(sealingKey.publicJwkSetJson(), issuer.jwksJson()), "{}", identity.claimsJson(), "{\"steps\":[]}"));
+      Sealer.seal(log, sealingKey, seal, content.members());
+      bundle = BundleWriter.write(content, seal, session.resolve("bundle.zip"));
     }
-    Path bundle = BundleWriter.write(new BundleInputs(events, seal, JwkSets.merge(sealingKey.publicJwkSetJson(), issuer.jwksJson()),
-        "{}", identity.claimsJson(), "{\"steps\":[]}"), session.resolve("bundle.zip"));
 
     List<String> texts = allTexts(session);
     assertThat(texts).hasSizeGreaterThanOrEqualTo(8 + 3);

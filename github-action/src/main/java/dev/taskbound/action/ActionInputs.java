@@ -133,7 +133,8 @@ public record ActionInputs(
               + " and set 'agent-image: my-agent:ci'; the action never pulls it");
     }
     String evidenceDir = input(env, "evidence-dir").orElse(DEFAULT_EVIDENCE_DIR);
-    if (Path.of(evidenceDir).isAbsolute()) {
+    // inside the workspace, as the outputs and docs say: '..' could leave it (a directory of the runner's)
+    if (Path.of(evidenceDir).isAbsolute() || Path.of(evidenceDir).normalize().startsWith("..")) {
       problems.add(
           "input 'evidence-dir' is '"
               + evidenceDir

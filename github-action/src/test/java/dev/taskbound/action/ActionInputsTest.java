@@ -99,6 +99,8 @@ class ActionInputsTest {
           INPUT_AGENT-IMAGE | '-v /:/host'| input 'agent-image' is '-v /:/host': give an image reference the runner's Docker daemon has, e.g. 'node:20-bookworm' or 'ghcr.io/acme/agent@sha256:...' (letters, digits and . _ / : @ -)
           INPUT_AGENT-IMAGE | node 20     | input 'agent-image' is 'node 20': give an image reference the runner's Docker daemon has, e.g. 'node:20-bookworm' or 'ghcr.io/acme/agent@sha256:...' (letters, digits and . _ / : @ -)
           INPUT_EVIDENCE-DIR| /tmp/ev     | input 'evidence-dir' is '/tmp/ev': give a path relative to the workspace, e.g. 'taskbound-evidence'
+          INPUT_EVIDENCE-DIR| ../home/x   | input 'evidence-dir' is '../home/x': give a path relative to the workspace, e.g. 'taskbound-evidence'
+          INPUT_EVIDENCE-DIR| a/../../x   | input 'evidence-dir' is 'a/../../x': give a path relative to the workspace, e.g. 'taskbound-evidence'
           """)
   void rejectsBadInputNamingItAndWhatIsAccepted(String variable, String value, String message) {
     Map<String, String> env = new HashMap<>(MINIMAL);

@@ -81,6 +81,10 @@ public final class TaskboundCli implements Runnable {
       Factory factory = new Factory(env, in, listener);
       CommandLine cli = new CommandLine(StartPathModels.top(new TaskboundCli()), factory); // no reflection: StartPathModels
       TopCommands.register(cli, args, factory); // before the settings below: they reach only registered commands
+      // An argument is what it says: picocli would read "@NAME" as a file of more arguments, so a
+      // task, policy path or agent argument from a workflow input or a repository file could add
+      // options such as --approval-environment, and an agent's "@x" argument would be rewritten.
+      cli.setExpandAtFiles(false);
       cli.setOut(out);
       cli.setErr(err);
       cli.setExitCodeExceptionMapper(

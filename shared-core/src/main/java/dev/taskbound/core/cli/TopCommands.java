@@ -9,8 +9,8 @@ import picocli.CommandLine;
  * model (reflection over every option, mixin and nested command) when it is registered, and
  * building all of them cost a {@code run} more CPU than the rest of its use of picocli together
  * (bench/README.md, "Start-up"). When the arguments name a command, only that one is registered;
- * when they only ask for the version, none; otherwise (no command, an unknown one, {@code help}, an
- * {@code @file}) all are, in this order, so help, suggestions and errors are those of the whole tree.
+ * when they only ask for the version, none; otherwise (no command, an unknown one, {@code help}) all
+ * are, in this order, so help, suggestions and errors are those of the whole tree.
  */
 final class TopCommands {
   /** Each command's name as in its {@code @Command(name)} ({@code TopCommandsTest} checks they agree), in help order. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import dev.taskbound.core.evidence.BundleVerifier;
 import dev.taskbound.core.evidence.VerificationResult;
+import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.testing.CliProcess;
 import dev.taskbound.core.testing.FileGrep;
 import dev.taskbound.core.testing.LocalApi;
@@ -154,6 +155,29 @@ class RunCommandProcessTest {
         "run", "--task", "T-E", "--policy", policy.toString(), "--pass-env", "TASKBOUND_GITHUB_APP_KEY", "--", "true")) {
       assertThat(refused.waitFor(WAIT)).isEqualTo(125);
       assertThat(refused.stderr()).contains("--pass-env: TASKBOUND_GITHUB_APP_KEY is Taskbound's own host configuration");
+    }
+  }
+
+  /**
+   * picocli reads an argument "@NAME" as a file of more arguments by default: a task or policy path
+   * from a workflow input, with a file from the repository, added options such as --pass-env or
+   * --approval-environment, and an agent's own "@x" argument was rewritten.
+   */
+  @Test
+  void anArgumentStartingWithAtIsTakenAsWrittenNotAsAFileOfArguments() throws Exception {
+    Path policy = policy("10m");
+    Files.writeString(work.resolve("opts"), "T-AT --pass-env TB_TEST_OTHER_SECRET\n");
+    Map<String, String> env = Map.of("TASKBOUND_HOME", home.toString(), "TASKBOUND_RUNTIME_DIR", runtime.toString(),
+        "TB_TEST_OTHER_SECRET", "secret-never-passed");
+
+    try (CliProcess run = CliProcess.start(work, env, "run", "--task", "T-AT", "--policy", policy.toString(),
+        "--out", out.toString(), "--", "sh", "-c", "printf '%s|%s\\n' \"$0\" \"${TB_TEST_OTHER_SECRET:-unset}\"", "@opts")) {
+      assertThat(run.waitFor(WAIT)).as(run.stderr()).isZero();
+      assertThat(run.stdout()).contains("@opts|unset");
+    }
+    try (CliProcess task = CliProcess.start(work, env, "run", "--task", "@opts", "--policy", policy.toString(), "--", "true")) {
+      assertThat(task.waitFor(WAIT)).as(task.stderr()).isEqualTo(ExitCodes.POLICY); // a bad task id, as documented
+      assertThat(task.stderr()).contains("'@opts'").doesNotContain("secret-never-passed");
     }
   }
 

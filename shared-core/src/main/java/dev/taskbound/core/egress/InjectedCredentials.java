@@ -22,8 +22,12 @@ public final class InjectedCredentials {
   public static final InjectedCredentials NONE = new InjectedCredentials();
 
   private static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  /** A short alphanumeric prefix ending in {@code _} ({@code ghs_}, {@code npm_}) is kept: some clients check it. */
+  /**
+   * A token type's public prefix ({@code ghs_}, {@code npm_}) is kept: some clients check it. Only
+   * these: the start of any other value (a registry password {@code Hunter42_x9}) is part of the secret.
+   */
   private static final Pattern KEPT_PREFIX = Pattern.compile("^[A-Za-z0-9]{1,8}_");
+  private static final Set<String> PUBLIC_PREFIXES = Set.of("ghs_", "ghp_", "gho_", "ghu_", "ghr_", "github_", "npm_");
 
   /**
    * One credential and its placeholder.
@@ -79,7 +83,7 @@ public final class InjectedCredentials {
 
   private String newPlaceholder(String value) {
     var m = KEPT_PREFIX.matcher(value);
-    StringBuilder sb = new StringBuilder(m.find() ? m.group() : "").append("tbph");
+    StringBuilder sb = new StringBuilder(m.find() && PUBLIC_PREFIXES.contains(m.group()) ? m.group() : "").append("tbph");
     for (int i = 0; i < 36; i++) {
       sb.append(ALPHABET.charAt(random.nextInt(ALPHABET.length())));
     }

@@ -41,7 +41,9 @@ final class InspectedConnection implements Runnable {
   private static final int MAX_COMMANDS_BYTES = 1024 * 1024;
   private static final int COPY_BYTES = 64 * 1024;
   /** The methods RFC 9110 9.2.1 calls safe: the only ones sent again after a kept connection failed. */
-  private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
+  private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
+  /** Methods whose body has no defined meaning (RFC 9110 9.3.1, 9.3.2, 9.3.7): a server may leave it unread. */
+  private static final Set<String> BODY_IGNORABLE = Set.of("GET", "HEAD", "OPTIONS");
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = Json.MAPPER;
 
   private final Gateway.Context ctx;
@@ -145,6 +147,7 @@ final class InspectedConnection implements Runnable {
     checkHost(head);
     MethodOverride.check(head);
     long length = PlainRequest.bodyLength(head);
+    refuseEchoAndIgnorableBodies(head, length);
     // Bytes after the body in the same read are a pipelined request: refused, one at a time.
     ChunkedBody chunked = PlainRequest.checkEarlyBody(head, length);
     boolean isChunked = length == Long.MAX_VALUE;
@@ -340,6 +343,25 @@ final class InspectedConnection implements Runnable {
   /** Whether the upstream connection ended its last response cleanly and may serve another agent connection. */
   private boolean upstreamReusable;
   private boolean lastResponseCloses;
+
+  /**
+   * Refuses TRACE, whose answer echoes the request, the credentials the gateway injects included
+   * (RFC 9110 9.3.8), and a body on a method whose body a server may ignore (GET, HEAD, OPTIONS):
+   * such a server reads the body as a next request on the same connection, one the gate never saw,
+   * and a kept connection would then hand it the agent's next request, injected token and all.
+   */
+  private static void refuseEchoAndIgnorableBodies(RequestHead head, long length) throws ProxyRequestException {
+    if (head.method().equals("TRACE")) {
+      throw new ProxyRequestException(405, "TRACE is refused on an inspected host: its answer echoes the request, with"
+          + " the credentials the gateway adds; accepted: any other method", GatewayEvents.CREDENTIAL_MISUSE,
+          "TRACE on an inspected host");
+    }
+    if (length != 0 && BODY_IGNORABLE.contains(head.method())) {
+      throw new ProxyRequestException(400, "a " + head.method() + " request with a body is refused on an inspected host:"
+          + " a server may ignore it and read it as another request; accepted: " + head.method() + " without a body",
+          GatewayEvents.SMUGGLING);
+    }
+  }
 
   /** Exactly one Host, naming the CONNECT target's host (and port, when one is given). */
   private void checkHost(RequestHead head) throws ProxyRequestException {

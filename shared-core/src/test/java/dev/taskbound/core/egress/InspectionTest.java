@@ -320,6 +320,55 @@ class InspectionTest {
     assertThat(events).anySatisfy(e -> assertThat(e).startsWith("CREDENTIAL_MISUSE api.other.test"));
   }
 
+  /** A server that echoes TRACE (Apache's default) would hand the agent the token the gateway injected. */
+  @Test
+  void refusesTraceSoNoServerEchoesTheInjectedTokenBack() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+    String placeholder = credentials.bind(Set.of("api.github.com"), "", Secret.of(REAL));
+
+    HttpResponse<String> r = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port()
+        + "/user")).method("TRACE", HttpRequest.BodyPublishers.noBody()).header("Authorization", "token " + placeholder).build(),
+        HttpResponse.BodyHandlers.ofString());
+
+    assertThat(r.statusCode()).isEqualTo(405);
+    assertThat(r.body()).contains("TRACE is refused on an inspected host").doesNotContain(REAL);
+    assertThat(up.received()).isEmpty();
+  }
+
+  /**
+   * A server that ignores a GET's body reads it as a next request the gate never saw; on a kept
+   * connection it then took the agent's next request, injected token and all, as that one's body.
+   */
+  @Test
+  void refusesABodyOnAMethodWhoseBodyAServerMayIgnore() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+    String smuggled = "POST /markdown/raw HTTP/1.1\r\nHost: api.github.com\r\nContent-Length: 400\r\n\r\n";
+
+    for (String method : List.of("GET", "OPTIONS")) {
+      HttpResponse<String> r = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port() + "/"))
+          .method(method, HttpRequest.BodyPublishers.ofString(smuggled)).build(), HttpResponse.BodyHandlers.ofString());
+
+      assertThat(r.statusCode()).as(method).isEqualTo(400);
+      assertThat(r.body()).contains("a " + method + " request with a body is refused on an inspected host");
+    }
+    HttpResponse<String> plain = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port()
+        + "/user")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(plain.statusCode()).isEqualTo(200);
+    assertThat(up.received()).singleElement().satisfies(req -> assertThat(req.path()).isEqualTo("/user"));
+  }
+
+  /** The placeholder kept a value's first characters: a registry password's start is part of the secret. */
+  @Test
+  void aPlaceholderKeepsOnlyAPublicTokenPrefix() {
+    InjectedCredentials credentials = InjectedCredentials.create();
+    assertThat(credentials.bind(Set.of("repo.test"), "", Secret.of("Hunter42_x9"))).startsWith("tbph").doesNotContain("Hunter");
+    assertThat(credentials.bind(Set.of("registry.npmjs.org"), "", Secret.of("npm_abcdefghijklmnopqrstuvwxyz0123456789")))
+        .startsWith("npm_tbph");
+    assertThat(credentials.bind(Set.of("api.github.com"), "", Secret.of(REAL))).startsWith("ghs_tbph");
+  }
+
   @Test
   void refusesAForgedAuthorizationOnAHostWhoseCredentialTheGatewayInjects() throws Exception {
     HttpsStandIn up = standIn("api.github.com");

@@ -42,6 +42,13 @@ final class InspectedConnection implements Runnable {
   private static final int COPY_BYTES = 64 * 1024;
   /** The methods RFC 9110 9.2.1 calls safe: the only ones sent again after a kept connection failed. */
   private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
+  /**
+   * Headers the gateway's checks read (framing, Host, the body's type and coding): sent on even when
+   * the agent's Connection header lists them, so the upstream reads the request the checks judged
+   * (a JSON Content-Type dropped after the form check had passed it made a form of its body).
+   */
+  private static final Set<String> JUDGED = Set.of("content-length", "transfer-encoding", "host", "content-type",
+      "content-encoding");
   /** Methods whose body has no defined meaning (RFC 9110 9.3.1, 9.3.2, 9.3.7): a server may leave it unread. */
   private static final Set<String> BODY_IGNORABLE = Set.of("GET", "HEAD", "OPTIONS");
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = Json.MAPPER;
@@ -658,8 +665,7 @@ final class InspectedConnection implements Runnable {
     sb.append(head.method()).append(' ').append(head.target()).append(' ').append(head.version()).append("\r\n");
     for (RequestHead.Header h : headers) {
       String name = h.name().toLowerCase(Locale.ROOT);
-      if (NOT_FORWARDED.contains(name) || dropped.contains(name) && !name.equals("content-length")
-          && !name.equals("transfer-encoding") && !name.equals("host")) {
+      if (NOT_FORWARDED.contains(name) || dropped.contains(name) && !JUDGED.contains(name)) {
         continue;
       }
       sb.append(h.name()).append(": ").append(h.value()).append("\r\n");

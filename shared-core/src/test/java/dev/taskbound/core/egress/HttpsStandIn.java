@@ -15,12 +15,12 @@ import javax.net.ssl.SSLContext;
 
 /**
  * A local HTTPS stand-in of an API on 127.0.0.1 (the JDK's HttpsServer): records every request it
- * receives (method, path with query, the Authorization header, the body) and answers 200 with a
+ * receives (method, path with query, the Authorization header, the body, its Content-Type) and answers 200 with a
  * fixed body, so a test can check exactly what reached the upstream.
  */
 public final class HttpsStandIn implements AutoCloseable {
   /** One request as the stand-in received it. */
-  public record Received(String method, String path, String authorization, byte[] body) {}
+  public record Received(String method, String path, String authorization, byte[] body, String contentType) {}
 
   private final HttpsServer server;
   private final ExecutorService threads = Executors.newCachedThreadPool();
@@ -35,7 +35,7 @@ public final class HttpsStandIn implements AutoCloseable {
       byte[] body = exchange.getRequestBody().readAllBytes();
       remotePorts.add(exchange.getRemoteAddress().getPort());
       received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
-          exchange.getRequestHeaders().getFirst("Authorization"), body));
+          exchange.getRequestHeaders().getFirst("Authorization"), body, exchange.getRequestHeaders().getFirst("Content-Type")));
       exchange.sendResponseHeaders(200, answer.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(answer);

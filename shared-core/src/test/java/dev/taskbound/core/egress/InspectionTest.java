@@ -798,6 +798,26 @@ class InspectionTest {
     assertThat(events).anySatisfy(e -> assertThat(e).startsWith("MALFORMED api.github.com").contains("_method parameter"));
   }
 
+  /** Listed in Connection, a JSON Content-Type was dropped after the form check had passed the body. */
+  @Test
+  void aHeaderTheChecksReadReachesTheUpstreamEvenWhenConnectionListsIt() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+    String body = "name=x&_method=delete";
+
+    try (SSLSocket tls = tunnel("api.github.com", up.port(), "api.github.com")) {
+      String answer = exchange(tls, "POST /repos/o/r HTTP/1.1\r\nHost: api.github.com:" + up.port()
+          + "\r\nContent-Type: application/json\r\nConnection: content-type, content-length\r\nContent-Length: "
+          + body.length() + "\r\n\r\n" + body);
+
+      assertThat(answer).startsWith("HTTP/1.1 200");
+    }
+    assertThat(up.received()).singleElement().satisfies(req -> {
+      assertThat(req.contentType()).isEqualTo("application/json");
+      assertThat(new String(req.body(), StandardCharsets.UTF_8)).isEqualTo(body);
+    });
+  }
+
   @Test
   void twoHeldCommentsWithDifferentBodiesToOnePathAreTwoRequestsAndAGrantReleasesOnlyItsBody() throws Exception {
     // given an inspected host whose comments a person must approve (the gateway does not read a

@@ -122,7 +122,7 @@ final class Bundle {
             + " differ from its central directory; other readers could show members verify never saw");
       }
       return new Contents(files, digests);
-    } catch (IOException e) {
+    } catch (IOException | IllegalArgumentException e) { // ZipFile throws the latter for a name or comment not in UTF-8
       throw new EvidenceException("cannot read bundle " + path + " (expected a zip file or a directory): " + e.getMessage(), e);
     }
   }
@@ -134,7 +134,12 @@ final class Bundle {
         new java.io.BufferedInputStream(Files.newInputStream(zip)), java.nio.charset.StandardCharsets.UTF_8)) {
       for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
         if (entries.size() >= MEMBERS.size()) {
-          return entries; // more than a bundle holds: not the central directory's list
+          entries.add("(more entries than a bundle holds)"); // never the central directory's list
+          return entries;
+        }
+        if (entry.getExtra() != null && entry.getExtra().length > 0) {
+          entries.add("(an entry header with an extra field)"); // the writer adds none
+          return entries;
         }
         entries.add(entry.getName() + " " + member(zip, entry.getName(), in, null, new TreeMap<>()));
       }

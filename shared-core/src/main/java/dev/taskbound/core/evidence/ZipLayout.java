@@ -9,8 +9,9 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Checks that a bundle file is one plain zip and nothing more, as {@link BundleWriter} writes it:
- * it starts with its first entry, its central directory ends where its end record begins, and the
- * end record, without a comment, ends the file. Readers find a zip's entries in different ways (the
+ * it starts with its first entry, its central directory is exactly its entries (none with an extra
+ * field or a comment) and ends where its end record begins, and the end record, without a comment,
+ * ends the file. Readers find a zip's entries in different ways (the
  * JDK's {@code ZipFile} and {@code unzip} from the end record, streaming readers from the first
  * byte, some from a directory hidden in the comment), so bytes before it, after it or in its
  * comment could show another reader members that verification never saw.
@@ -19,6 +20,12 @@ final class ZipLayout {
   private static final int LOCAL_HEADER = 0x04034b50;
   private static final int END_RECORD = 0x06054b50;
   private static final int END_RECORD_SIZE = 22;
+  private static final int LOCAL_HEADER_SIZE = 30;
+  private static final int DATA_DESCRIPTOR = 0x08074b50;
+  private static final int CENTRAL_HEADER = 0x02014b50;
+  private static final int CENTRAL_HEADER_SIZE = 46;
+  /** Ten members with names of a few dozen bytes: 64 KiB is far more than any bundle's directory. */
+  private static final long MAX_DIRECTORY = 64 * 1024;
 
   private ZipLayout() {}
 
@@ -46,7 +53,59 @@ final class ZipLayout {
           || directoryOffset + directorySize != size - END_RECORD_SIZE) {
         throw outOfPlace(zip, "its central directory does not end where its end record begins");
       }
+      walkDirectory(zip, file, directoryOffset, directorySize, end.getShort(10) & 0xffff);
     }
+  }
+
+  /**
+   * The central directory is exactly its {@code count} entries, one after the other, each without
+   * an extra field or a comment (the writer adds none): nothing hides in it, such as a zip64 record
+   * some readers look for right before the end record.
+   */
+  private static void walkDirectory(Path zip, FileChannel file, long offset, long size, int count) throws IOException {
+    if (size > MAX_DIRECTORY) {
+      throw outOfPlace(zip, "its central directory is larger than a bundle's");
+    }
+    ByteBuffer directory = read(file, offset, (int) size);
+    int at = 0;
+    long next = 0; // where the next entry's own header must begin: entries fill the file up to the directory
+    for (int i = 0; i < count; i++) {
+      if (at + CENTRAL_HEADER_SIZE > size || directory.getInt(at) != CENTRAL_HEADER) {
+        throw outOfPlace(zip, "its central directory does not hold its " + count + " entries one after the other");
+      }
+      int name = directory.getShort(at + 28) & 0xffff;
+      int extra = directory.getShort(at + 30) & 0xffff;
+      int comment = directory.getShort(at + 32) & 0xffff;
+      if (extra != 0 || comment != 0) {
+        throw outOfPlace(zip, "an entry of its central directory has an extra field or a comment");
+      }
+      long local = directory.getInt(at + 42) & 0xffffffffL;
+      if (local != next) {
+        throw outOfPlace(zip, "its entries do not follow one another up to its central directory");
+      }
+      next = entryEnd(zip, file, local, directory.getInt(at + 20) & 0xffffffffL, (directory.getShort(at + 8) & 8) != 0);
+      at += CENTRAL_HEADER_SIZE + name;
+    }
+    if (at != size) {
+      throw outOfPlace(zip, "its central directory holds more than its " + count + " entries");
+    }
+    if (next != offset) {
+      throw outOfPlace(zip, "its entries do not follow one another up to its central directory");
+    }
+  }
+
+  /** Where the entry whose own header is at {@code local} ends: header, data and data descriptor. */
+  private static long entryEnd(Path zip, FileChannel file, long local, long compressed, boolean descriptor)
+      throws IOException {
+    ByteBuffer header = read(file, local, LOCAL_HEADER_SIZE);
+    if (header.getInt(0) != LOCAL_HEADER || (header.getShort(28) & 0xffff) != 0) {
+      throw outOfPlace(zip, "an entry's own header is missing or has an extra field");
+    }
+    long end = local + LOCAL_HEADER_SIZE + (header.getShort(26) & 0xffff) + compressed;
+    if (descriptor) {
+      end += read(file, end, 4).getInt(0) == DATA_DESCRIPTOR ? 16 : 12; // the signature is optional
+    }
+    return end;
   }
 
   private static ByteBuffer read(FileChannel file, long at, int length) throws IOException {

@@ -291,7 +291,34 @@ class BundleVerifierTest {
       return entry;
     }, Map.of());
 
-    assertThatThrownBy(() -> BundleVerifier.verify(zip)).hasMessageContaining("member 'report.html' is not one a bundle holds");
+    assertThatThrownBy(() -> BundleVerifier.verify(zip)).hasMessageContaining("an entry of its central directory has an extra field");
+  }
+
+  /**
+   * Python's zipfile read a zip64 end record hidden in a central entry's extra field and showed a
+   * second directory; a streaming reader takes an entry hidden between the last member and the
+   * directory; a comment that is no UTF-8 made ZipFile throw what verify did not catch (exit 128).
+   */
+  @Test
+  void refusesAZipWithAnythingHiddenInItsDirectoryOrBetweenItsEntries() throws Exception {
+    Path commented = sampleRewritten("commented.zip", Map.of(), entry -> {
+      if (entry.getName().equals("summary.md")) {
+        entry.setComment("x");
+      }
+      return entry;
+    }, Map.of());
+    byte[] bytes = Files.readAllBytes(sampleRewritten("gap.zip", Map.of(), UnaryOperator.identity(), Map.of()));
+    java.nio.ByteBuffer end = java.nio.ByteBuffer.wrap(bytes, bytes.length - 22, 22).slice().order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    int directory = end.getInt(16);
+    byte[] hidden = "PK\u0003\u0004 a hidden entry".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    byte[] gap = concat(concat(Arrays.copyOf(bytes, directory), hidden), Arrays.copyOfRange(bytes, directory, bytes.length));
+    java.nio.ByteBuffer.wrap(gap).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(gap.length - 22 + 16, directory + hidden.length);
+    Path withGap = Files.write(tmp.resolve("with-gap.zip"), gap);
+
+    assertThatThrownBy(() -> BundleVerifier.verify(commented)).isExactlyInstanceOf(EvidenceException.class)
+        .hasMessageContaining("an entry of its central directory has an extra field or a comment");
+    assertThatThrownBy(() -> BundleVerifier.verify(withGap)).isExactlyInstanceOf(EvidenceException.class)
+        .hasMessageContaining("its entries do not follow one another up to its central directory");
   }
 
   private static final String FORGED = "{\"forged\":true}\n";

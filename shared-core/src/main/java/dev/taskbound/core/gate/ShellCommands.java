@@ -12,12 +12,23 @@ import java.util.Set;
  * decides on the wire, where every push on an inspected host is read from its pkt-lines.
  */
 final class ShellCommands {
-  /** git's global options that take a value as the next word. */
+  /** git's global options that take a value as the next word (git.c accepts both forms). */
   private static final Set<String> GIT_GLOBAL_WITH_VALUE = Set.of("-C", "-c", "--git-dir", "--work-tree", "--namespace",
-      "--exec-path", "--config-env");
-  /** git push's options that take a value as the next word. */
-  private static final Set<String> PUSH_WITH_VALUE = Set.of("-o", "--push-option", "--repo", "--receive-pack", "--exec",
-      "--signed", "--force-with-lease");
+      "--config-env", "--attr-source", "--super-prefix");
+  /** git push's options that take a value as the next word; all others take one only as {@code --opt=value}. */
+  private static final Set<String> PUSH_WITH_VALUE = Set.of("-o", "--push-option", "--repo", "--receive-pack", "--exec");
+  /** git push's options without a value that change nothing about which refs it updates. */
+  private static final Set<String> PUSH_FLAGS = Set.of("-v", "--verbose", "-q", "--quiet", "-u", "--set-upstream", "-f",
+      "--force", "-n", "--dry-run", "--porcelain", "--progress", "--no-progress", "--verify", "--no-verify", "--thin",
+      "--no-thin", "--atomic", "--no-atomic", "--force-with-lease", "--no-force-with-lease", "--force-if-includes",
+      "--no-force-if-includes", "--signed", "--no-signed", "--follow-tags", "--no-follow-tags", "--prune", "--no-prune",
+      "-4", "--ipv4", "-6", "--ipv6", "--no-recurse-submodules", "--no-push-option");
+  /** Options that take their value only after {@code =}. */
+  private static final Set<String> PUSH_WITH_ATTACHED_VALUE = Set.of("--force-with-lease", "--signed",
+      "--recurse-submodules", "--push-option", "--repo", "--receive-pack", "--exec");
+  /** Words the shell reads before a command without being it. */
+  private static final Set<String> SHELL_PREFIXES = Set.of("then", "do", "else", "elif", "if", "while", "until", "!", "{",
+      "time");
 
   /** One {@code git push}: the refs it updates and the refs it deletes. */
   record Push(List<String> updates, List<String> deletes) {}
@@ -43,7 +54,7 @@ final class ShellCommands {
         cur.append(c);
       } else if (c == '\\' && i + 1 < line.length()) {
         cur.append(c).append(line.charAt(++i));
-      } else if (c == ';' || c == '&' || c == '|' || c == '\n' || c == '(' || c == ')') {
+      } else if (c == ';' || c == '&' || c == '|' || c == '\n' || c == '(' || c == ')' || c == '`') {
         add(out, cur);
       } else {
         cur.append(c);
@@ -80,6 +91,8 @@ final class ShellCommands {
       } else if (c == '\'' || c == '"') {
         quote = c;
         inWord = true;
+      } else if (c == '\\' && i + 1 < command.length() && command.charAt(i + 1) == '\n') {
+        i++; // a line continuation: the word goes on
       } else if (c == '\\' && i + 1 < command.length()) {
         cur.append(command.charAt(++i));
         inWord = true;
@@ -101,7 +114,10 @@ final class ShellCommands {
   }
 
   /**
-   * The {@code git push} of one simple command, if it is one.
+   * The {@code git push} of one simple command, if it is one. What it cannot read with certainty it
+   * reads as a push of refs it does not know ({@link ToolCall#UNKNOWN_REF}), which no rule that
+   * names refs allows: an option it does not know, or a {@code push} word in a git command it did
+   * not read as one ({@code env -i git push}, {@code git --unknown push}).
    *
    * @param currentBranch the ref HEAD names in the working directory ({@code refs/heads/x}), or
    *     {@code ""} when unknown: a push without refspecs pushes it
@@ -109,25 +125,30 @@ final class ShellCommands {
   static java.util.Optional<Push> gitPush(String command, String currentBranch) {
     List<String> w = words(command);
     int i = 0;
-    while (i < w.size() && w.get(i).matches("[A-Za-z_][A-Za-z0-9_]*=.*")) {
-      i++; // VAR=value before the command
+    while (i < w.size() && (SHELL_PREFIXES.contains(w.get(i)) || w.get(i).matches("[A-Za-z_][A-Za-z0-9_]*=.*"))) {
+      i++; // if/then/do..., VAR=value before the command
     }
     if (i < w.size() && (w.get(i).equals("env") || w.get(i).equals("command") || w.get(i).equals("exec"))) {
       i++;
     }
-    if (i >= w.size() || !(w.get(i).equals("git") || w.get(i).endsWith("/git"))) {
-      return java.util.Optional.empty();
+    boolean read = false;
+    if (i < w.size() && isGit(w.get(i), "git")) {
+      i++;
+      while (i < w.size() && w.get(i).startsWith("-")) {
+        i += GIT_GLOBAL_WITH_VALUE.contains(w.get(i)) ? 2 : 1;
+      }
+      read = i < w.size() && w.get(i).equals("push");
+    } else if (i < w.size() && isGit(w.get(i), "git-push")) {
+      read = true; // git's own program for the subcommand
     }
-    i++;
-    while (i < w.size() && w.get(i).startsWith("-")) {
-      i += GIT_GLOBAL_WITH_VALUE.contains(w.get(i)) ? 2 : 1;
-    }
-    if (i >= w.size() || !w.get(i).equals("push")) {
-      return java.util.Optional.empty();
+    if (!read) {
+      return mentionsAPush(w) ? java.util.Optional.of(new Push(List.of(ToolCall.UNKNOWN_REF), List.of()))
+          : java.util.Optional.empty();
     }
     i++;
     boolean delete = false;
     boolean all = false;
+    boolean unread = false;
     List<String> positional = new ArrayList<>();
     for (; i < w.size(); i++) {
       String a = w.get(i);
@@ -135,22 +156,27 @@ final class ShellCommands {
         positional.addAll(w.subList(i + 1, w.size()));
         break;
       }
-      if (a.startsWith("-")) {
-        if (a.equals("-d") || a.equals("--delete")) {
-          delete = true;
-        } else if (a.equals("--all") || a.equals("--mirror") || a.equals("--tags") || a.equals("--branches")) {
-          all = true;
-        } else if (PUSH_WITH_VALUE.contains(a)) {
-          i++;
-        }
+      if (!a.startsWith("-") || a.equals("-")) {
+        positional.add(a);
+      } else if (a.equals("-d") || a.equals("--delete")) {
+        delete = true;
+      } else if (a.equals("--all") || a.equals("--mirror") || a.equals("--tags") || a.equals("--branches")) {
+        all = true;
+      } else if (PUSH_WITH_VALUE.contains(a)) {
+        i++;
+      } else if (a.startsWith("--") && a.contains("=")
+          && PUSH_WITH_ATTACHED_VALUE.contains(a.substring(0, a.indexOf('=')))) {
         continue;
+      } else if (a.matches("-[vqufnd46]{2,}")) {
+        delete |= a.indexOf('d') > 0; // bundled short flags: -fu
+      } else if (!PUSH_FLAGS.contains(a)) {
+        unread = true; // an option this reader does not know may take the next word, or change the refs
       }
-      positional.add(a);
     }
     List<String> updates = new ArrayList<>();
     List<String> deletes = new ArrayList<>();
     List<String> specs = positional.size() > 1 ? positional.subList(1, positional.size()) : List.of();
-    if (all || specs.isEmpty() && currentBranch.isEmpty()) {
+    if (all || unread || specs.isEmpty() && currentBranch.isEmpty()) {
       updates.add(ToolCall.UNKNOWN_REF);
     } else if (specs.isEmpty()) {
       updates.add(currentBranch);
@@ -165,5 +191,36 @@ final class ShellCommands {
       (deletion ? deletes : updates).add(ref);
     }
     return java.util.Optional.of(new Push(updates, deletes));
+  }
+
+  /**
+   * A simple command as the shell runs it: its words with quotes removed, one space apart, without
+   * the keywords and assignments before the command ({@code then "rm"  -rf /} is {@code rm -rf /}).
+   */
+  static String asRun(String command) {
+    List<String> w = words(command);
+    int i = 0;
+    while (i < w.size() && (SHELL_PREFIXES.contains(w.get(i)) || w.get(i).matches("[A-Za-z_][A-Za-z0-9_]*=.*"))) {
+      i++;
+    }
+    return String.join(" ", w.subList(i, w.size()));
+  }
+
+  /** {@code git}, {@code /usr/bin/git}: the program {@code name} by itself or by a path. */
+  private static boolean isGit(String word, String name) {
+    return word.equals(name) || word.endsWith("/" + name);
+  }
+
+  /** A git program among the words and a {@code push} after it (or git's own {@code git-push}). */
+  private static boolean mentionsAPush(List<String> w) {
+    for (int g = 0; g < w.size(); g++) {
+      if (isGit(w.get(g), "git-push")) {
+        return true;
+      }
+      if (isGit(w.get(g), "git") && w.subList(g + 1, w.size()).contains("push")) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -114,7 +114,9 @@ public final class ToolGate {
         if (p.matcher(call.target().strip()).matches()) {
           return true;
         }
-        return ShellCommands.simpleCommands(call.target()).stream().anyMatch(c -> p.matcher(c).matches());
+        // as typed, and as the shell runs it (quotes removed, one space apart): "rm  -rf /" is rm -rf /
+        return ShellCommands.simpleCommands(call.target()).stream()
+            .anyMatch(c -> p.matcher(c).matches() || p.matcher(ShellCommands.asRun(c)).matches());
       }
       case "tool.write":
         return glob(pattern, false).matcher(call.target()).matches();

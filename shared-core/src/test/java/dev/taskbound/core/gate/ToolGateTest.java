@@ -65,6 +65,52 @@ class ToolGateTest {
     assertThat(gate().decide(bash("git push", "")).decision()).isEqualTo(GateDecision.DENY);
   }
 
+  /**
+   * --force-with-lease and --signed take a value only after '=': read as taking the next word, they
+   * hid "main" and the push was judged as one of the task's branch. Spellings the shell runs alike
+   * must be judged alike; what the reader cannot follow is a push of unknown refs.
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {
+      "git  push --force-with-lease origin main",
+      "git push --signed origin main",
+      "git push -fu origin main",
+      "git --attr-source HEAD push origin main",
+      "git --some-new-option push origin main",
+      "env -i git push origin main",
+      "time git push origin main",
+      "if true; then git push origin main; fi",
+      "{ git push origin main; }",
+      "echo `git push origin main`",
+      "/usr/lib/git-core/git-push origin main",
+      "git pu\\\nsh origin main",
+      "git push --unknown-option x origin main",
+      "nice git push origin taskbound/T-1/x"})
+  void aPushToMainIsRefusedHoweverTheLineSpellsIt(String command) throws Exception {
+    ToolGate.Verdict v = gate().decide(bash(command, "refs/heads/taskbound/T-1/work"));
+
+    assertThat(v.decision()).as(command + " -> " + v.reason()).isEqualTo(GateDecision.DENY);
+  }
+
+  @Test
+  void aPushWithAValueOptionOnlyAfterItsEqualsSignIsStillReadExactly() throws Exception {
+    ToolGate.Verdict own = gate().decide(bash("git push --force-with-lease=taskbound/T-1/x origin taskbound/T-1/x",
+        "refs/heads/taskbound/T-1/x"));
+    ToolGate.Verdict withOption = gate().decide(bash("git push -o ci.skip origin taskbound/T-1/x", ""));
+
+    assertThat(own.decision()).as(own.reason()).isEqualTo(GateDecision.ALLOW);
+    assertThat(withOption.decision()).as(withOption.reason()).isEqualTo(GateDecision.ALLOW);
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"rm -rf /", "rm  -rf /", "\"rm\" -rf /", "r\\m -rf /",
+      "then rm -rf /", "A=1 rm -rf /", "true && rm -rf /tmp/x"})
+  void aCommandRuleMatchesTheCommandAsTheShellRunsIt(String command) throws Exception {
+    ToolRule rule = new ToolRule("tool.bash", "rm -rf *", GateDecision.DENY, Optional.empty());
+
+    assertThat(gate(rule).decide(bash(command, "")).decision()).as(command).isEqualTo(GateDecision.DENY);
+  }
+
   @Test
   void aDeletingPushIsDecidedAsRefDeletion() throws Exception {
     ToolGate.Verdict v = gate().decide(bash("git push origin :taskbound/T-1/old", ""));

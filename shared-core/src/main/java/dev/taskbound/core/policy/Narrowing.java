@@ -597,6 +597,16 @@ final class Narrowing {
       throw new PolicyException(lower.where() + ".access: " + s.access().yamlName() + " widens the ceiling ("
           + limitAt(upper.get()) + " serves " + s.name() + " only on-request)");
     }
+    // What the agent sees of the secret: one field (not the whole data object), wrapped (not the value).
+    if (u.field().isPresent() && !u.field().equals(s.field())) {
+      throw new PolicyException(lower.where() + ".field: " + s.field().map(f -> "'" + f + "'").orElse("none (the whole data object)")
+          + " widens the ceiling (" + limitAt(upper.get()) + " exposes only field '" + u.field().get() + "' of " + s.name() + ")");
+    }
+    if (u.wrap().isPresent() && (s.wrap().isEmpty() || s.wrap().get().compareTo(u.wrap().get()) > 0)) {
+      throw new PolicyException(lower.where() + ".wrap: " + s.wrap().map(DurationFormat::format).orElse("none (the value itself)")
+          + " widens the ceiling (" + limitAt(upper.get()) + " serves " + s.name() + " only wrapped, for at most "
+          + DurationFormat.format(u.wrap().get()) + ")");
+    }
   }
 
   /**

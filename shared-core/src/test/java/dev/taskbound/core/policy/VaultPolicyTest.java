@@ -27,6 +27,9 @@ class VaultPolicyTest {
       + "      - {name: api-key, kind: kv2, path: secret/app/config, field: api_key, env: API_KEY}\n"
       + "      - {name: db, kind: dynamic, path: database/creds/ro, access: on-request}\n";
 
+  private static final String ORG_WRAPPED = CEILING + "spec:\n  ttl: 1h\n  vault:\n    policies: [app-read]\n    secrets:\n"
+      + "      - {name: tok, kind: kv2, path: secret/app/tok, field: token, env: TOK, wrap: 5m}\n";
+
   @TempDir Path dir;
 
   static Stream<Arguments> rejected() {
@@ -104,6 +107,24 @@ class VaultPolicyTest {
             TASK + "spec:\n  vault:\n    secrets:\n      - {name: api-key, kind: kv2, path: secret/admin/config, env: K}\n",
             "task.yml:6: spec.vault.secrets[0]: api-key (kv2 secret/admin/config) widens the ceiling (org.yml:9"
                 + " grants api-key (kv2 secret/app/config), db (dynamic database/creds/ro))"),
+        Arguments.of("a secret's field dropped: the whole data object", ORG_VAULT,
+            TASK + "spec:\n  vault:\n    secrets:\n      - {name: api-key, kind: kv2, path: secret/app/config, env: K}\n",
+            "task.yml:6: spec.vault.secrets[0].field: none (the whole data object) widens the ceiling (org.yml:10"
+                + " exposes only field 'api_key' of api-key)"),
+        Arguments.of("a secret's other field", ORG_VAULT,
+            TASK + "spec:\n  vault:\n    secrets:\n      - {name: api-key, kind: kv2, path: secret/app/config, field: password,"
+                + " env: K}\n",
+            "task.yml:6: spec.vault.secrets[0].field: 'password' widens the ceiling (org.yml:10 exposes only field"
+                + " 'api_key' of api-key)"),
+        Arguments.of("a wrapped secret unwrapped", ORG_WRAPPED,
+            TASK + "spec:\n  vault:\n    secrets:\n      - {name: tok, kind: kv2, path: secret/app/tok, field: token, env: T}\n",
+            "task.yml:6: spec.vault.secrets[0].wrap: none (the value itself) widens the ceiling (org.yml:8 serves tok"
+                + " only wrapped, for at most 5m)"),
+        Arguments.of("a wrapped secret wrapped for longer", ORG_WRAPPED,
+            TASK + "spec:\n  vault:\n    secrets:\n      - {name: tok, kind: kv2, path: secret/app/tok, field: token, env: T,"
+                + " wrap: 10m}\n",
+            "task.yml:6: spec.vault.secrets[0].wrap: 10m widens the ceiling (org.yml:8 serves tok only wrapped, for at"
+                + " most 5m)"),
         Arguments.of("on-request secret exposed", ORG_VAULT,
             TASK + "spec:\n  vault:\n    secrets:\n      - {name: db, kind: dynamic, path: database/creds/ro, env: DB}\n",
             "task.yml:6: spec.vault.secrets[0].access: env widens the ceiling (org.yml:11 serves db only"
@@ -132,6 +153,22 @@ class VaultPolicyTest {
       assertThat(s.file()).contains("api-key.txt");
     });
     assertThat(p.provenanceOf("vault.numUses")).contains(new Provenance(dir.resolve("task.yml").toString(), 7));
+  }
+
+  @Test
+  void aTaskMayPickAFieldOfAWholeSecretAndWrapItShorter() throws IOException {
+    String org = CEILING + "spec:\n  ttl: 1h\n  vault:\n    policies: [app-read]\n    secrets:\n"
+        + "      - {name: cfg, kind: kv2, path: secret/app/config, env: CFG}\n"
+        + "      - {name: tok, kind: kv2, path: secret/app/tok, field: token, env: TOK, wrap: 5m}\n";
+    String task = TASK + "spec:\n  vault:\n    secrets:\n"
+        + "      - {name: cfg, kind: kv2, path: secret/app/config, field: url, env: CFG, wrap: 1m}\n"
+        + "      - {name: tok, kind: kv2, path: secret/app/tok, field: token, env: TOK, wrap: 2m}\n";
+
+    VaultPolicy v = PolicyResolver.resolve(files(org, task), Optional.empty()).vault().orElseThrow();
+
+    assertThat(v.secrets()).extracting(VaultSecretPolicy::field).containsExactly(Optional.of("url"), Optional.of("token"));
+    assertThat(v.secrets()).extracting(VaultSecretPolicy::wrap)
+        .containsExactly(Optional.of(Duration.ofMinutes(1)), Optional.of(Duration.ofMinutes(2)));
   }
 
   @Test

@@ -159,7 +159,15 @@ final class Narrowing {
 
   private void applyAudience(Layer layer) {
     if (layer.audiences() != null) {
-      // Ceiling only (the binder refuses it elsewhere); the built-in ceiling accepts any list.
+      // Ceiling only (the binder refuses it elsewhere); the built-in ceiling accepts any list, a
+      // Ceiling under another (a repository's) only audiences the one above still allows.
+      if (!open) {
+        for (Located<String> a : layer.audiences().value()) {
+          if (audiences.value().stream().noneMatch(x -> x.value().equals(a.value()))) {
+            throw widens(a, a.value(), limitAt(audiences) + " allows " + join(audiences.value(), Function.identity()));
+          }
+        }
+      }
       audiences = layer.audiences();
       if (layer.audience() == null) {
         audience = layer.audiences().value().get(0);

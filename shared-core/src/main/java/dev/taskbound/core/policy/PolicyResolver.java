@@ -120,6 +120,7 @@ public final class PolicyResolver {
     checkProfiles(state, org);
     if (repo != null) {
       checkNestedIdentity(org, repo);
+      refuseOrgOnlyFields(org, repo);
       state.applyCeiling(repo.at(), repo.spec());
       checkProfiles(state, repo);
     }
@@ -205,6 +206,29 @@ public final class PolicyResolver {
         throw new PolicyException(a.where() + ": " + a.value() + " widens the ceiling (" + org.at() + " allows "
             + String.join(", ", allowed) + ")");
       }
+    }
+  }
+
+  /**
+   * Who the agent runs as, which protections may be reduced and who signs the evidence are the
+   * org's to say: a repository Ceiling under it names none of them (each is copied, not narrowed).
+   */
+  private static void refuseOrgOnlyFields(PolicyDocument org, PolicyDocument repo) {
+    SandboxLayer sandbox = repo.spec().confinement();
+    List<Located<?>> named = new ArrayList<>();
+    if (sandbox.user() != null) {
+      named.add(sandbox.user());
+    }
+    if (sandbox.allowReduced() != null) {
+      named.add(sandbox.allowReduced());
+    }
+    if (repo.spec().signer() != null) {
+      named.add(repo.spec().signer());
+    }
+    if (!named.isEmpty()) {
+      Located<?> first = named.get(0);
+      throw new PolicyException(first.where() + ": set in a repository Ceiling, but it is the org ceiling's to set ("
+          + org.at() + "); accepted: sandbox.user, sandbox.allowReduced and evidence.signer in the org ceiling only");
     }
   }
 

@@ -112,6 +112,40 @@ class OrgCeilingResolutionTest {
             + ":4 sets acme.dev); accepted: the org's trust domain or none");
   }
 
+  /** Each was copied from a repository Ceiling unchecked: another user, reduced confinement, the repository's own signer. */
+  @Test
+  void aRepositoryCeilingCannotSetWhoTheAgentIsWhatMayBeReducedOrWhoSignsTheEvidence() throws IOException {
+    PolicyText allowing = org(ORG + "allowRepositoryCeiling: true\n");
+    Path user = file("user.yml", "apiVersion: taskbound.dev/v1", "kind: Ceiling", "spec:", "  sandbox: {user: runner}");
+    Path reduced = file("reduced.yml", "apiVersion: taskbound.dev/v1", "kind: Ceiling", "spec:",
+        "  sandbox: {allowReduced: [seccomp], confinement: reduced}");
+    Path signer = file("signer.yml", "apiVersion: taskbound.dev/v1", "kind: Ceiling", "spec:",
+        "  evidence: {signer: {vault-transit: {mount: transit-team, key: repo-owned}}}");
+
+    for (Path repo : List.of(user, reduced, signer)) {
+      assertThatThrownBy(() -> PolicyResolver.resolve(allowing, List.of(repo), Optional.empty(), true)).as(repo.toString())
+          .isInstanceOf(PolicyException.class)
+          .hasMessageStartingWith(repo + ":4: ")
+          .hasMessageContaining("set in a repository Ceiling, but it is the org ceiling's to set (" + NAME + ":1)");
+    }
+  }
+
+  /** The org picked its audience: a repository Ceiling listing another of the org's audiences re-opened it. */
+  @Test
+  void aRepositoryCeilingCannotReopenAnAudienceTheOrgNarrowed() throws IOException {
+    PolicyText picked = org(ORG.replace("  identity: {trustDomain: acme.dev}",
+        "  identity: {trustDomain: acme.dev, audience: taskbound, audiences: [taskbound, vault.acme.dev]}")
+        + "allowRepositoryCeiling: true\n");
+    Path reopen = file("reopen.yml", "apiVersion: taskbound.dev/v1", "kind: Ceiling", "spec:",
+        "  identity: {audiences: [vault.acme.dev]}");
+    Path repeat = file("repeat.yml", "apiVersion: taskbound.dev/v1", "kind: Ceiling", "spec:",
+        "  identity: {audiences: [taskbound]}");
+
+    assertThatThrownBy(() -> PolicyResolver.resolve(picked, List.of(reopen), Optional.empty(), true))
+        .hasMessageStartingWith(reopen + ":4: spec.identity.audiences[0]: vault.acme.dev widens the ceiling");
+    assertThat(PolicyResolver.resolve(picked, List.of(repeat), Optional.empty(), true).audience()).isEqualTo("taskbound");
+  }
+
   @Test
   void orgCeilingMustBeOneCeilingDocumentAndFollowsTheFileLimits() {
     String task = "apiVersion: taskbound.dev/v1\nkind: Task\n";

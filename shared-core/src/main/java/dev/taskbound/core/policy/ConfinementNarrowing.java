@@ -51,6 +51,7 @@ final class ConfinementNarrowing {
       allowReduced = layer.allowReduced();
     }
     Located<List<Located<PolicyPath>>> upperReadWrite = readWrite;
+    Located<List<Located<PolicyPath>>> upperReadOnly = readOnly;
     if (layer.readWrite() != null) {
       if (!open) {
         within(layer.readWrite(), upperReadWrite.value(), upperReadWrite, ceiling, "read-write path");
@@ -64,6 +65,9 @@ final class ConfinementNarrowing {
         within(layer.readOnly(), upper, readOnly, ceiling, "path");
       }
       readOnly = layer.readOnly();
+    }
+    if (!open && (layer.readWrite() != null || layer.readOnly() != null)) {
+      keepReadOnly(layer, upperReadOnly.value(), upperReadWrite.value(), ceiling);
     }
     if (layer.hide() != null) {
       // Hiding only ever adds up.
@@ -102,6 +106,36 @@ final class ConfinementNarrowing {
       }
     }
     level = l;
+  }
+
+  /**
+   * The most specific path decides inside the sandbox, so a read-only path within a writable one is
+   * a limit of its own: a lower layer keeps each (it may name it or a path above it read-only) and
+   * opens nothing within it that the upper layer had not opened.
+   */
+  private void keepReadOnly(SandboxLayer layer, List<Located<PolicyPath>> upperReadOnly,
+      List<Located<PolicyPath>> upperReadWrite, Provenance ceiling) {
+    List<Located<PolicyPath>> lowerWritable = readWrite.value();
+    List<Located<PolicyPath>> lowerReadOnly = readOnly.value();
+    PolicyPath workspace = new PolicyPath(PolicyPath.Root.WORKSPACE, ""); // always writable
+    for (Located<PolicyPath> kept : upperReadOnly) {
+      boolean inWritable = kept.value().isWithin(workspace)
+          || lowerWritable.stream().anyMatch(w -> kept.value().isWithin(w.value()));
+      if (inWritable && lowerReadOnly.stream().noneMatch(r -> kept.value().isWithin(r.value()))) {
+        Located<?> at = layer.readOnly() != null ? layer.readOnly() : layer.readWrite();
+        throw widens(at, "leaving out " + kept.value(), limitAt(kept, ceiling) + " keeps " + kept.value()
+            + " read-only within a writable path; accepted: name it, or a path above it, read-only");
+      }
+      if (layer.readWrite() != null) {
+        for (Located<PolicyPath> w : layer.readWrite().value()) {
+          boolean opened = upperReadWrite.stream()
+              .anyMatch(u -> w.value().isWithin(u.value()) && u.value().isWithin(kept.value()) && !u.value().equals(kept.value()));
+          if (w.value().isWithin(kept.value()) && !opened) {
+            throw widens(w, w.value().toString(), limitAt(kept, ceiling) + " keeps " + kept.value() + " read-only");
+          }
+        }
+      }
+    }
   }
 
   private static void within(Located<List<Located<PolicyPath>>> lower, List<Located<PolicyPath>> upper,

@@ -146,6 +146,30 @@ class ConfinementPolicyTest {
         "sandbox.confinement: reduced  (task.yml:11)\n");
   }
 
+  /**
+   * The most specific path decides: a read-only path within the (writable) workspace is a limit of
+   * its own, and "readOnly: []" below it made .git and .github writable again.
+   */
+  @Test
+  void aLowerLayerKeepsTheCeilingsReadOnlyPathsWithinWhatIsWritable() throws IOException {
+    String org = CEILING + "spec:\n  sandbox:\n    paths:\n      readOnly: ['$WORKSPACE/.git', '$WORKSPACE/.github']\n"
+        + "      readWrite: [/var/cache/build]\n";
+
+    PolicyTables.assertRejected(dir, "dropped", org, TASK + "spec:\n  sandbox:\n    paths:\n      readOnly: []\n",
+        "task.yml:6: spec.sandbox.paths.readOnly: leaving out $WORKSPACE/.git widens the ceiling (org.yml:6 keeps"
+            + " $WORKSPACE/.git read-only within a writable path; accepted: name it, or a path above it, read-only)");
+    PolicyTables.assertRejected(dir, "a part kept", org,
+        TASK + "spec:\n  sandbox:\n    paths:\n      readOnly: ['$WORKSPACE/.git', '$WORKSPACE/.github/workflows']\n",
+        "task.yml:6: spec.sandbox.paths.readOnly: leaving out $WORKSPACE/.github widens the ceiling (org.yml:6 keeps"
+            + " $WORKSPACE/.github read-only within a writable path; accepted: name it, or a path above it, read-only)");
+    EffectivePolicy restated = PolicyResolver.resolve(List.of(
+        Files.writeString(dir.resolve("org.yml"), org),
+        Files.writeString(dir.resolve("task.yml"), TASK + "spec:\n  sandbox:\n    paths:\n      readOnly: ['$WORKSPACE/.git',"
+            + " '$WORKSPACE/.github']\n      readWrite: []\n")), Optional.empty());
+    assertThat(restated.confinement().readOnly()).extracting(PolicyPath::toString)
+        .containsExactly("$WORKSPACE/.git", "$WORKSPACE/.github");
+  }
+
   @Test
   void withoutReducedNothingMayBeOffEvenWhenTheCeilingAllowsIt() throws IOException {
     Path org = Files.writeString(dir.resolve("org.yml"), ORG);

@@ -87,17 +87,20 @@ public final class GateRules {
    * strictest deciding, so a rule written for one secret is never silently ignored.
    *
    * @param action a concrete action name such as {@code secret.read}
-   * @param target the target's name ({@code db}); a name that is no action label ({@code ""},
-   *     upper case, dots) only has the action's own rules
+   * @param target the target's name ({@code db}); a name that is no action label (upper case,
+   *     dots) has the action's own rules and those for all its targets ({@code secret.read.*})
    */
   public Verdict decide(String action, String target) {
     Objects.requireNonNull(action, "action");
     Objects.requireNonNull(target, "target");
     String named = action + "." + target;
     boolean byName = !target.isEmpty() && !target.contains(".") && GateRule.isValidAction(named);
+    // A target no rule can name (NPM_TOKEN, db.prod): still one of every target, so action.* covers it.
+    boolean unnameable = !target.isEmpty() && !byName;
     Sourced decider = null;
     for (Sourced r : rules) {
-      boolean matches = r.rule().matches(action) || byName && r.rule().matches(named);
+      boolean matches = r.rule().matches(action) || byName && r.rule().matches(named)
+          || unnameable && r.rule().matches(action + ".*");
       if (matches && (decider == null || r.rule().decision().compareTo(decider.rule().decision()) > 0)) {
         decider = r;
       }

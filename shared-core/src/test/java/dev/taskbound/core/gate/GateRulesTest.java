@@ -82,6 +82,19 @@ class GateRulesTest {
     assertThat(db.ruleName()).isEqualTo("secret.read.db: deny");
     assertThat(signing.decision()).isEqualTo(GateDecision.APPROVE);
     assertThat(unnamed.decision()).isEqualTo(GateDecision.ALLOW);
-    assertThat(notALabel.decision()).isEqualTo(GateDecision.ALLOW);
+    // a name no rule can spell is still one of every secret: secret.read.* covers it, secret.read.db does not
+    assertThat(notALabel.decision()).isEqualTo(GateDecision.APPROVE);
+    assertThat(notALabel.ruleName()).isEqualTo("secret.read.*: approve");
+  }
+
+  /** Review finding: with "secret.read.*: deny", NPM_TOKEN, db.prod and 1password were served. */
+  @Test
+  void aWildcardOverEverySecretCoversNamesNoRuleCanSpell() throws IOException {
+    GateRules gate = rules("      - {action: \"secret.read.*\", decision: deny}");
+
+    for (String name : List.of("NPM_TOKEN", "db.prod", "1password", "npm-token")) {
+      assertThat(gate.decide("secret.read", name).decision()).as(name).isEqualTo(GateDecision.DENY);
+    }
+    assertThat(gate.decide("secret.read", "").decision()).isEqualTo(GateDecision.ALLOW);
   }
 }

@@ -49,6 +49,8 @@ final class InspectedConnection implements Runnable {
    */
   private static final Set<String> JUDGED = Set.of("content-length", "transfer-encoding", "host", "content-type",
       "content-encoding");
+  /** Methods whose body every server reads: after a body on any other, the upstream connection is closed. */
+  private static final Set<String> BODY_READ = Set.of("POST", "PUT", "PATCH");
   /** Methods whose body has no defined meaning (RFC 9110 9.3.1, 9.3.2, 9.3.7): a server may leave it unread. */
   private static final Set<String> BODY_IGNORABLE = Set.of("GET", "HEAD", "OPTIONS");
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON = Json.MAPPER;
@@ -320,6 +322,12 @@ final class InspectedConnection implements Runnable {
     }
     upstreamServed = true;
     upstreamReusable = http11 && status >= 200 && !lastResponseCloses;
+    if (length != 0 && !BODY_READ.contains(head.method())) {
+      // A server may have left this body unread and taken it for a next request: the connection
+      // carries nothing more (the agent's next request, injected token and all, would be its body).
+      upstreamReusable = false;
+      closeUpstream(false);
+    }
     record(head, match, named, verdict, status);
     return status > 0 && !clientCloses && !lastResponseCloses;
   }

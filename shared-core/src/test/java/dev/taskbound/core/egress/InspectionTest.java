@@ -359,6 +359,28 @@ class InspectionTest {
     assertThat(up.received()).singleElement().satisfies(req -> assertThat(req.path()).isEqualTo("/user"));
   }
 
+  /**
+   * A DELETE's body has no defined meaning either (RFC 9110 9.3.5), but GitHub's API reads some:
+   * forwarded, then the upstream connection is not used again, so a server that left the body
+   * unread never takes the agent's next request as its continuation.
+   */
+  @Test
+  void anUpstreamConnectionThatCarriedABodyAServerMayIgnoreCarriesNothingMore() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+
+    try (SSLSocket tls = tunnel("api.github.com", up.port(), "api.github.com")) {
+      String delete = exchange(tls, "DELETE /gists/1 HTTP/1.1\r\nHost: api.github.com:" + up.port()
+          + "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+      String next = exchange(tls, "GET /user HTTP/1.1\r\nHost: api.github.com:" + up.port() + "\r\n\r\n");
+
+      assertThat(delete).startsWith("HTTP/1.1 200");
+      assertThat(next).startsWith("HTTP/1.1 200");
+    }
+    assertThat(up.received()).extracting(HttpsStandIn.Received::path).containsExactly("/gists/1", "/user");
+    assertThat(up.remotePorts()).doesNotHaveDuplicates();
+  }
+
   /** The placeholder kept a value's first characters: a registry password's start is part of the secret. */
   @Test
   void aPlaceholderKeepsOnlyAPublicTokenPrefix() {

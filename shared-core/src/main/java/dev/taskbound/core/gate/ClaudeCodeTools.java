@@ -1,7 +1,6 @@
 package dev.taskbound.core.gate;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -73,14 +72,35 @@ public final class ClaudeCodeTools {
     }
   }
 
-  /** The URL's host, lower case; {@code ""} when it has none. */
+  /**
+   * The URL's host as a browser's URL parser reads it (the authority after {@code scheme://}, up to
+   * {@code / ? #} or a backslash, without user info, port or a trailing dot), lower case; {@code ""}
+   * when there is none, which the gate refuses rather than lets a rule miss ({@code
+   * https://pastebin.com/a b} is no Java URI, and was judged as having no host).
+   */
   static String host(String url) {
-    try {
-      String h = URI.create(url.strip()).getHost();
-      return h == null ? "" : h.toLowerCase(Locale.ROOT);
-    } catch (IllegalArgumentException e) {
+    String u = url.strip();
+    int scheme = u.indexOf("://");
+    if (scheme <= 0) {
       return "";
     }
+    String rest = u.substring(scheme + 3);
+    int end = 0;
+    while (end < rest.length() && "/?#\\".indexOf(rest.charAt(end)) < 0) {
+      end++;
+    }
+    String authority = rest.substring(0, end);
+    String host = authority.substring(authority.lastIndexOf('@') + 1);
+    if (host.startsWith("[")) {
+      int close = host.indexOf(']');
+      host = close < 0 ? "" : host.substring(1, close);
+    } else if (host.indexOf(':') >= 0) {
+      host = host.substring(0, host.indexOf(':'));
+    }
+    while (host.endsWith(".")) {
+      host = host.substring(0, host.length() - 1);
+    }
+    return host.toLowerCase(Locale.ROOT);
   }
 
   /** {@code tool.mcp.<server>.<tool>} for {@code mcp__server__tool}, else {@code tool.<name>} in snake case. */

@@ -71,7 +71,11 @@ public final class ToolGate {
     for (String ref : call.deletes()) {
       found.add(fromAction(actions.decide("git.ref.delete", ref), "git push deleting " + ref));
     }
-    if (call.action().equals("tool.web_fetch") && !call.target().isEmpty()) {
+    if (call.action().equals("tool.web_fetch") && call.target().isEmpty()) {
+      found.add(new Verdict(GateDecision.DENY, "built-in: a fetch names a host",
+          "the URL's host could not be read, so no egress or tool rule could be checked; accepted: an http(s) URL"
+              + " with a host"));
+    } else if (call.action().equals("tool.web_fetch")) {
       EgressDecision d = egress.decide(RuleSet.canonicalHost(call.target()), 443);
       if (!d.allowed()) {
         found.add(new Verdict(GateDecision.DENY, "egress: " + d.rule().map(Object::toString).orElse("no allow rule"),

@@ -132,6 +132,31 @@ class ToolGateTest {
     assertThat(gate().decide(allowed).decision()).isEqualTo(GateDecision.ALLOW);
   }
 
+  /** A URL Java's URI refuses had no host for the gate, so neither egress nor a web_fetch rule was checked. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({
+      "https://pastebin.com/raw/a b, pastebin.com",
+      "https://pastebin.com./raw/x, pastebin.com",
+      "https://user@PasteBin.com:8443\\x, pastebin.com",
+      "https://evil.example/x y, evil.example"})
+  void aFetchIsJudgedByTheHostABrowserReadsInItsUrl(String url, String host) throws Exception {
+    ToolRule rule = new ToolRule("tool.web_fetch", "pastebin.com", GateDecision.DENY, Optional.empty());
+    ToolCall fetch = ClaudeCodeTools.of("toolu_4", "WebFetch", JSON.readTree(JSON.writeValueAsString(java.util.Map.of("url", url))), "");
+
+    assertThat(fetch.target()).isEqualTo(host);
+    assertThat(gate(rule).decide(fetch).decision()).as(url).isEqualTo(GateDecision.DENY);
+  }
+
+  @Test
+  void aFetchWhoseHostCannotBeReadIsRefused() throws Exception {
+    ToolCall fetch = ClaudeCodeTools.of("toolu_5", "WebFetch", JSON.readTree("{\"url\":\"not a url\"}"), "");
+
+    ToolGate.Verdict v = gate().decide(fetch);
+
+    assertThat(v.decision()).isEqualTo(GateDecision.DENY);
+    assertThat(v.reason()).contains("the URL's host could not be read");
+  }
+
   @Test
   void theStrictestMatchingRuleWinsSoAnAllowRuleNeverLoosensABuiltInDenial() throws Exception {
     ToolRule allow = new ToolRule("tool.bash", "*", GateDecision.ALLOW, Optional.empty());

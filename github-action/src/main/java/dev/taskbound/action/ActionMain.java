@@ -181,6 +181,11 @@ public final class ActionMain {
     try {
       runnerFile(env, "GITHUB_STATE").ifPresent(f -> fileCommands.append(f, SESSION_ROOT_STATE, sessionRoot.toString()));
       Path evidenceDir = workspace.resolve(inputs.evidenceDir());
+      Optional<Path> elsewhere = WorkspaceOwner.leadsOutside(workspace, evidenceDir);
+      if (elsewhere.isPresent()) {
+        throw new ActionInputException(List.of("input 'evidence-dir' is '" + inputs.evidenceDir() + "': a symbolic link"
+            + " takes it out of the workspace (to " + elsewhere.get() + "); give a directory inside the workspace"));
+      }
       Set<Path> before = EvidenceBundles.list(evidenceDir, inputs.task());
 
       Map<String, String> coreEnv = coreEnvironment(env, sessionRoot);

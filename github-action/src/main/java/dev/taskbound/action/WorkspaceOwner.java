@@ -69,6 +69,32 @@ final class WorkspaceOwner {
   }
 
   /** Whether {@code dir} is below the workspace through no link (a planted link would lead elsewhere). */
+  /**
+   * Where {@code dir} (a path under the workspace, existing or not) really leads when a symbolic link
+   * on its way takes it out of the workspace; empty when it stays inside. The nearest part of it
+   * that exists is resolved, so a directory still to be created counts by its existing parent.
+   */
+  static java.util.Optional<Path> leadsOutside(Path workspace, Path dir) {
+    try {
+      return leadsOutsideOrThrow(workspace, dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot resolve " + dir + " in the workspace", e);
+    }
+  }
+
+  private static java.util.Optional<Path> leadsOutsideOrThrow(Path workspace, Path dir) throws IOException {
+    Path root = workspace.toRealPath();
+    Path existing = dir.toAbsolutePath().normalize();
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      return java.util.Optional.empty();
+    }
+    Path real = existing.toRealPath();
+    return real.startsWith(root) ? java.util.Optional.empty() : java.util.Optional.of(real);
+  }
+
   private static boolean inside(Path workspace, Path dir) throws IOException {
     Path relative = workspace.toAbsolutePath().normalize().relativize(dir.toAbsolutePath().normalize());
     if (relative.toString().isEmpty() || relative.startsWith("..")) {

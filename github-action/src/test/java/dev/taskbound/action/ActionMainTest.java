@@ -508,8 +508,13 @@ class ActionMainTest {
     Files.writeString(outside.resolve("FIX-7-old.zip"), "x");
     Files.createSymbolicLink(workspace.resolve("taskbound-evidence"), outside);
 
-    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
+    // refused before the core runs: the bundles would be written through the link, out of the workspace
+    assertThat(status).isEqualTo(ExitCodes.USAGE);
+    assertThat(stdout.toString()).contains("input 'evidence-dir' is 'taskbound-evidence': a symbolic link takes it out of"
+        + " the workspace (to " + outside.toRealPath() + ")");
+    assertThat(capture.resolve("args")).doesNotExist();
     assertThat(Files.getAttribute(outside.resolve("FIX-7-old.zip"), "unix:uid")).isEqualTo(0);
     assertThat(Files.getAttribute(outside, "unix:uid")).isEqualTo(0);
   }

@@ -405,9 +405,11 @@ final class Narrowing {
     }
     if (hooks.prompts() != null) {
       Located<PromptRecording> lower = hooks.prompts();
-      if (lower.value().compareTo(prompts.value()) < 0 && !prompts.at().isBuiltIn()) {
+      // Below a Ceiling the built-in value is a limit too (docs/policy.md): one that omits it keeps it.
+      if (lower.value().compareTo(prompts.value()) < 0 && !open) {
         throw new PolicyException(lower.where() + ": " + lower.value().yamlName() + " records less than "
-            + prompts.value().yamlName() + " (" + prompts.where() + "); accepted: " + prompts.value().yamlName()
+            + prompts.value().yamlName() + " (" + (prompts.at().isBuiltIn() ? limitAt(prompts) : prompts.where())
+            + "); accepted: " + prompts.value().yamlName()
             + " or more (off < hash < full)");
       }
       prompts = lower;
@@ -429,7 +431,7 @@ final class Narrowing {
    */
   private void applyApproval(ApprovalLayer a) {
     if (a.timeout() != null) {
-      if (a.timeout().value().compareTo(approvalTimeout.value()) > 0 && !approvalTimeout.at().isBuiltIn()) {
+      if (a.timeout().value().compareTo(approvalTimeout.value()) > 0 && !open) {
         throw widens(a.timeout(), DurationFormat.format(a.timeout().value()),
             limitAt(approvalTimeout) + " allows at most " + DurationFormat.format(approvalTimeout.value()));
       }

@@ -52,6 +52,22 @@ class HookPolicyTest {
         .hasMessageContaining("accepted: full or more (off < hash < full)");
   }
 
+  /** A Ceiling that omits them keeps the built-in values as limits (docs/policy.md): they were open. */
+  @Test
+  void underACeilingTheBuiltInPromptsAndApprovalTimeoutAreLimits() throws IOException {
+    Path org = write("org.yml", "Ceiling", "rules: [{action: git.push, decision: deny}]");
+    Path off = write("off.yml", "Task", "prompts: 'off'");
+    Path longer = write("longer.yml", "Task", "approval: {timeout: 9m}");
+    Path alone = write("alone.yml", "Task", "prompts: 'off'");
+
+    assertThatThrownBy(() -> PolicyResolver.resolve(List.of(org, off), Optional.empty()))
+        .isInstanceOf(PolicyException.class).hasMessageContaining("spec.gate.prompts: off records less than hash (built-in");
+    assertThatThrownBy(() -> PolicyResolver.resolve(List.of(org, longer), Optional.empty()))
+        .isInstanceOf(PolicyException.class).hasMessageContaining("9m widens the ceiling");
+    assertThat(PolicyResolver.resolve(List.of(alone), Optional.empty()).hooks().prompts())
+        .isEqualTo(PromptRecording.OFF); // no Ceiling: the built-in one's limits are open
+  }
+
   @Test
   void withoutTheKeysTheDefaultsApplyAndTheDigestStaysPut() throws IOException {
     Path task = write("task.yml", "Task", "rules: [{action: git.push, decision: deny}]");

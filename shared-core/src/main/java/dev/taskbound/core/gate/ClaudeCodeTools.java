@@ -44,18 +44,20 @@ public final class ClaudeCodeTools {
             deletes.addAll(p.deletes());
           });
         }
-        return new ToolCall(id, name, "tool.bash", command, ToolCall.summarise(command), pushes, deletes);
+        return new ToolCall(id, name, "tool.bash", command, ToolCall.summarise(command), whole(command), pushes, deletes);
       }
       case "Edit": case "MultiEdit": case "Write": case "NotebookEdit": {
         String path = input.path("file_path").asText(input.path("notebook_path").asText(""));
-        return new ToolCall(id, name, "tool.write", normalised(path), ToolCall.summarise(path), List.of(), List.of());
+        return new ToolCall(id, name, "tool.write", normalised(path), ToolCall.summarise(path), whole(path), List.of(), List.of());
       }
       case "WebFetch": {
         String url = input.path("url").asText("");
-        return new ToolCall(id, name, "tool.web_fetch", host(url), ToolCall.summarise(url), List.of(), List.of());
+        return new ToolCall(id, name, "tool.web_fetch", host(url), ToolCall.summarise(url), whole(url), List.of(), List.of());
       }
       default:
-        return new ToolCall(id, name, action(name), "", ToolCall.summarise(summaryOf(input, mask)), List.of(), List.of());
+        String summary = summaryOf(input, mask);
+        return new ToolCall(id, name, action(name), "", ToolCall.summarise(summary),
+            whole(summary) && !anyValueCut(input), List.of(), List.of());
     }
   }
 
@@ -119,6 +121,23 @@ public final class ClaudeCodeTools {
       l = "x" + l;
     }
     return l.length() > 64 ? l.substring(0, 64) : l;
+  }
+
+  private static boolean whole(String text) {
+    return text.length() <= ToolCall.SUMMARY_LIMIT;
+  }
+
+  /** Whether a summary of {@code input} cuts one of its values ({@link #MAX_SHOWN_VALUE}). */
+  private static boolean anyValueCut(JsonNode input) {
+    if (!input.isObject()) {
+      return false;
+    }
+    for (java.util.Iterator<JsonNode> values = input.elements(); values.hasNext(); ) {
+      if (text(values.next()).length() > MAX_SHOWN_VALUE) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The longest string value shown whole in a summary of a tool's input; longer ones are cut. */

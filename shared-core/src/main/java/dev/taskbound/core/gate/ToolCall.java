@@ -14,12 +14,14 @@ import java.util.Objects;
  * @param action the gate action
  * @param target what {@code gate.tools} rules match against; {@code ""} when none
  * @param summary the command line, the path or the URL, at most {@link #SUMMARY_LIMIT} characters
+ * @param summaryWhole whether the summary shows the whole call (nothing cut): only then is it put to
+ *     a person for approval
  * @param pushes for a shell command that runs {@code git push}: each ref it would update
  *     ({@code refs/heads/main}); {@link #UNKNOWN_REF} when the command does not name it
  * @param deletes refs a {@code git push --delete} (or {@code :ref}) would delete
  */
-public record ToolCall(String id, String tool, String action, String target, String summary, List<String> pushes,
-    List<String> deletes) {
+public record ToolCall(String id, String tool, String action, String target, String summary, boolean summaryWhole,
+    List<String> pushes, List<String> deletes) {
   /** The longest summary kept. */
   public static final int SUMMARY_LIMIT = 1000;
   /** A push whose refs the command line does not name ({@code git push --all}, a detached HEAD). */

@@ -202,7 +202,11 @@ final class AgentHooks implements HookHandler {
     decided.put("prompt", prompt);
     record(EventType.GATE_DECIDED, decided);
     String why = mask.apply(v.reason());
-    if (v.decision() == GateDecision.APPROVE) {
+    if (v.decision() == GateDecision.APPROVE && !call.summaryWhole()) {
+      // a person is shown the whole call or is not asked: a cut value would hide what is granted
+      why = why + "; a value of its input is too long to show a person whole (over " + ToolCall.SUMMARY_LIMIT
+          + " characters in all, or one over 200), so it is refused without asking";
+    } else if (v.decision() == GateDecision.APPROVE) {
       ApprovalGate.Settled settled = settle(call.action(), call.summary(), v.rule(), why,
           Map.of("source", "hook PreToolUse", "tool_call", call.id(), "prompt", prompt, "conversation", conversation), callerGone);
       if (settled.granted()) {
@@ -261,7 +265,7 @@ final class AgentHooks implements HookHandler {
     String rule;
     String reason;
     if (action.startsWith("tool.")) {
-      ToolCall call = new ToolCall("", "", action, target, target, List.of(), List.of());
+      ToolCall call = new ToolCall("", "", action, target, target, target.length() <= ToolCall.SUMMARY_LIMIT, List.of(), List.of());
       ToolGate.Verdict v = tools.decide(call);
       decision = v.decision().yamlName();
       rule = v.rule();

@@ -38,11 +38,17 @@ public final class ClaudeCodeTools {
         String command = input.path("command").asText("");
         List<String> pushes = new ArrayList<>();
         List<String> deletes = new ArrayList<>();
+        // The branch is read before the line runs: after a command that may change it (cd, git
+        // checkout...), a push of HEAD or without refspecs names a branch this reader does not know.
+        String branch = currentBranch;
         for (String simple : ShellCommands.simpleCommands(command)) {
-          ShellCommands.gitPush(simple, currentBranch).ifPresent(p -> {
+          ShellCommands.gitPush(simple, branch).ifPresent(p -> {
             pushes.addAll(p.updates());
             deletes.addAll(p.deletes());
           });
+          if (ShellCommands.mayMoveHead(simple)) {
+            branch = "";
+          }
         }
         return new ToolCall(id, name, "tool.bash", command, ToolCall.summarise(command), whole(command), pushes, deletes);
       }
@@ -74,24 +80,31 @@ public final class ClaudeCodeTools {
     }
   }
 
+  /** The schemes a browser's URL parser reads an authority in whatever slashes follow ("https:host/"). */
+  private static final java.util.Set<String> SPECIAL_SCHEMES = java.util.Set.of("http", "https", "ws", "wss", "ftp");
+
   /**
-   * The URL's host as a browser's URL parser reads it (the authority after {@code scheme://}, up to
-   * {@code / ? #} or a backslash, without user info, port or a trailing dot), lower case; {@code ""}
-   * when there is none, which the gate refuses rather than lets a rule miss ({@code
-   * https://pastebin.com/a b} is no Java URI, and was judged as having no host).
+   * The URL's host as a browser's URL parser reads it (WHATWG: tabs and newlines dropped; for http(s)
+   * any run of {@code /} and {@code \} after the scheme's colon; the authority up to {@code / ? #} or
+   * a backslash, without user info or port), in the canonical form egress rules use (IDNA, lower
+   * case, no trailing dot); {@code ""} when there is none, which the gate refuses rather than lets a
+   * rule miss ({@code https://pastebin.com/a b} is no Java URI, and was judged as having no host).
    */
   static String host(String url) {
-    String u = url.strip();
-    int scheme = u.indexOf("://");
-    if (scheme <= 0) {
+    String u = url.strip().replaceAll("[\\t\\n\\r]", "");
+    int colon = u.indexOf(':');
+    if (colon <= 0 || !SPECIAL_SCHEMES.contains(u.substring(0, colon).toLowerCase(Locale.ROOT))) {
       return "";
     }
-    String rest = u.substring(scheme + 3);
-    int end = 0;
-    while (end < rest.length() && "/?#\\".indexOf(rest.charAt(end)) < 0) {
+    int start = colon + 1;
+    while (start < u.length() && (u.charAt(start) == '/' || u.charAt(start) == '\\')) {
+      start++;
+    }
+    int end = start;
+    while (end < u.length() && "/?#\\".indexOf(u.charAt(end)) < 0) {
       end++;
     }
-    String authority = rest.substring(0, end);
+    String authority = u.substring(start, end);
     String host = authority.substring(authority.lastIndexOf('@') + 1);
     if (host.startsWith("[")) {
       int close = host.indexOf(']');
@@ -99,10 +112,11 @@ public final class ClaudeCodeTools {
     } else if (host.indexOf(':') >= 0) {
       host = host.substring(0, host.indexOf(':'));
     }
-    while (host.endsWith(".")) {
-      host = host.substring(0, host.length() - 1);
+    try {
+      return host.isEmpty() ? "" : dev.taskbound.core.egress.RuleSet.canonicalHost(host);
+    } catch (RuntimeException unreadable) { // not a name or address egress could allow either
+      return "";
     }
-    return host.toLowerCase(Locale.ROOT);
   }
 
   /** {@code tool.mcp.<server>.<tool>} for {@code mcp__server__tool}, else {@code tool.<name>} in snake case. */

@@ -26,6 +26,9 @@ final class ShellCommands {
   /** Options that take their value only after {@code =}. */
   private static final Set<String> PUSH_WITH_ATTACHED_VALUE = Set.of("--force-with-lease", "--signed",
       "--recurse-submodules", "--push-option", "--repo", "--receive-pack", "--exec");
+  /** git's global options after which HEAD, or what a push without refspecs pushes, may be another's. */
+  private static final List<String> RESETS_HEAD = List.of("-C", "-c", "--git-dir", "--work-tree", "--config-env",
+      "--namespace");
   /** Words the shell reads before a command without being it. */
   private static final Set<String> SHELL_PREFIXES = Set.of("then", "do", "else", "elif", "if", "while", "until", "!", "{",
       "time");
@@ -88,6 +91,9 @@ final class ShellCommands {
         } else {
           cur.append(c);
         }
+      } else if (c == '$' && i + 1 < command.length() && (command.charAt(i + 1) == '\'' || command.charAt(i + 1) == '"')) {
+        quote = command.charAt(++i); // $'...' (ANSI-C) and $"..." quote as their quotes do, for plain text
+        inWord = true;
       } else if (c == '\'' || c == '"') {
         quote = c;
         inWord = true;
@@ -131,10 +137,15 @@ final class ShellCommands {
     if (i < w.size() && (w.get(i).equals("env") || w.get(i).equals("command") || w.get(i).equals("exec"))) {
       i++;
     }
+    // A setting on the line (git -c, -C, --git-dir, a GIT_* variable) may change which branch HEAD
+    // is or what a push without refspecs pushes: those then name refs this reader does not know.
+    boolean elsewhere = w.subList(0, i).stream().anyMatch(a -> a.startsWith("GIT_"));
     boolean read = false;
     if (i < w.size() && isGit(w.get(i), "git")) {
       i++;
       while (i < w.size() && w.get(i).startsWith("-")) {
+        String option = w.get(i);
+        elsewhere |= RESETS_HEAD.stream().anyMatch(o -> option.equals(o) || option.startsWith(o + "="));
         i += GIT_GLOBAL_WITH_VALUE.contains(w.get(i)) ? 2 : 1;
       }
       read = i < w.size() && w.get(i).equals("push");
@@ -145,6 +156,7 @@ final class ShellCommands {
       return mentionsAPush(w) ? java.util.Optional.of(new Push(List.of(ToolCall.UNKNOWN_REF), List.of()))
           : java.util.Optional.empty();
     }
+    String branch = elsewhere ? "" : currentBranch;
     i++;
     boolean delete = false;
     boolean all = false;
@@ -156,7 +168,12 @@ final class ShellCommands {
         positional.addAll(w.subList(i + 1, w.size()));
         break;
       }
-      if (!a.startsWith("-") || a.equals("-")) {
+      if (a.matches("[0-9]*(>>?|<|>&|<&)(.*)")) {
+        // a redirection (2>/dev/null, >log, 2>&1): not an argument; "> log" takes the next word too
+        if (a.matches("[0-9]*(>>?|<|>&|<&)")) {
+          i++;
+        }
+      } else if (!a.startsWith("-") || a.equals("-")) {
         positional.add(a);
       } else if (a.equals("-d") || a.equals("--delete")) {
         delete = true;
@@ -176,17 +193,21 @@ final class ShellCommands {
     List<String> updates = new ArrayList<>();
     List<String> deletes = new ArrayList<>();
     List<String> specs = positional.size() > 1 ? positional.subList(1, positional.size()) : List.of();
-    if (all || unread || specs.isEmpty() && currentBranch.isEmpty()) {
+    if (all || unread || specs.isEmpty() && branch.isEmpty()) {
       updates.add(ToolCall.UNKNOWN_REF);
     } else if (specs.isEmpty()) {
-      updates.add(currentBranch);
+      updates.add(branch);
     }
     for (String spec : specs) {
       String s = spec.startsWith("+") ? spec.substring(1) : spec;
       int colon = s.indexOf(':');
+      if (colon != s.lastIndexOf(':') || !plainWord(s)) {
+        updates.add(ToolCall.UNKNOWN_REF); // git splits at the last colon; an expansion is the shell's to make
+        continue;
+      }
       String dst = colon >= 0 ? s.substring(colon + 1) : s;
       boolean deletion = delete || colon == 0;
-      String ref = dst.isEmpty() || dst.equals("HEAD") ? (currentBranch.isEmpty() ? ToolCall.UNKNOWN_REF : currentBranch)
+      String ref = dst.isEmpty() || dst.equals("HEAD") || dst.equals("@") ? (branch.isEmpty() ? ToolCall.UNKNOWN_REF : branch)
           : dst.startsWith("refs/") ? dst : "refs/heads/" + dst;
       (deletion ? deletes : updates).add(ref);
     }
@@ -211,16 +232,50 @@ final class ShellCommands {
     return word.equals(name) || word.endsWith("/" + name);
   }
 
-  /** A git program among the words and a {@code push} after it (or git's own {@code git-push}). */
+  /**
+   * A word naming git and a {@code push} in it or after it, however spelt ({@code git-push}, {@code
+   * {git,push,origin,main}}, {@code -c alias.p=push}): a push, or maybe one.
+   */
   private static boolean mentionsAPush(List<String> w) {
     for (int g = 0; g < w.size(); g++) {
-      if (isGit(w.get(g), "git-push")) {
-        return true;
-      }
-      if (isGit(w.get(g), "git") && w.subList(g + 1, w.size()).contains("push")) {
+      int at = w.get(g).indexOf("git");
+      if (at >= 0 && (w.get(g).indexOf("push", at) >= 0 || w.subList(g + 1, w.size()).stream().anyMatch(x -> x.contains("push")))) {
         return true;
       }
     }
     return false;
+  }
+
+  /** A word the shell leaves as it is: no expansion ($, `, {...}, globs) that could make it another. */
+  private static boolean plainWord(String word) {
+    return word.chars().noneMatch(c -> "$`{}*?[]~".indexOf(c) >= 0);
+  }
+
+  /**
+   * Whether running {@code command} may change which branch HEAD is, or the directory, for the
+   * simple commands after it on the line ({@code cd}, {@code git checkout}, {@code git switch}...).
+   */
+  static boolean mayMoveHead(String command) {
+    List<String> w = words(asRun(command));
+    if (w.isEmpty()) {
+      return false;
+    }
+    String first = w.get(0);
+    if (Set.of("cd", "pushd", "popd", "source", ".", "eval", "exec", "env").contains(first) || !plainWord(first)) {
+      return true;
+    }
+    if (!isGit(first, "git")) {
+      return false;
+    }
+    for (String a : w.subList(1, w.size())) {
+      if (!a.startsWith("-")) {
+        return Set.of("checkout", "switch", "worktree", "branch", "symbolic-ref", "update-ref", "rebase", "bisect", "stash",
+            "reset", "pull", "am").contains(a);
+      }
+      if (RESETS_HEAD.stream().anyMatch(o -> a.equals(o) || a.startsWith(o + "="))) {
+        return true;
+      }
+    }
+    return true; // git alone, or only options: not read
   }
 }

@@ -85,11 +85,35 @@ class ToolGateTest {
       "/usr/lib/git-core/git-push origin main",
       "git pu\\\nsh origin main",
       "git push --unknown-option x origin main",
-      "nice git push origin taskbound/T-1/x"})
+      "nice git push origin taskbound/T-1/x",
+      "git -c remote.origin.push=HEAD:refs/heads/main push origin",
+      "GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=remote.origin.push GIT_CONFIG_VALUE_0=HEAD:refs/heads/main git push origin",
+      "git checkout main && git push origin HEAD",
+      "cd ../other && git push",
+      "git -C ../wt push origin HEAD",
+      "git push origin 'HEAD:refs/heads/taskbound/T-1/a:refs/heads/main'",
+      "git $'push' origin main",
+      "{git,push,origin,main}",
+      "git -c alias.p=push p origin main",
+      "git push origin $BRANCH"})
   void aPushToMainIsRefusedHoweverTheLineSpellsIt(String command) throws Exception {
     ToolGate.Verdict v = gate().decide(bash(command, "refs/heads/taskbound/T-1/work"));
 
     assertThat(v.decision()).as(command + " -> " + v.reason()).isEqualTo(GateDecision.DENY);
+  }
+
+  /** Forms git pushes the task's branch with, which the reader must not refuse. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {
+      "git push origin @",
+      "git push origin HEAD 2>&1",
+      "git push origin taskbound/T-1/work > /tmp/push.log",
+      "git add -A && git commit -m 'fix: the test' && git push -u origin HEAD",
+      "git push"})
+  void aPushOfTheTasksBranchIsAllowedAsGitWritesIt(String command) throws Exception {
+    ToolGate.Verdict v = gate().decide(bash(command, "refs/heads/taskbound/T-1/work"));
+
+    assertThat(v.decision()).as(command + " -> " + v.reason()).isEqualTo(GateDecision.ALLOW);
   }
 
   @Test
@@ -138,7 +162,12 @@ class ToolGateTest {
       "https://pastebin.com/raw/a b, pastebin.com",
       "https://pastebin.com./raw/x, pastebin.com",
       "https://user@PasteBin.com:8443\\x, pastebin.com",
-      "https://evil.example/x y, evil.example"})
+      "https://evil.example/x y, evil.example",
+      "https:pastebin.com/?://docs.github.com, pastebin.com",
+      "https:\\\\pastebin.com\\x, pastebin.com",
+      "'https://pastebin\u3002com/', pastebin.com",
+      "'https://\uff50astebin.com/', pastebin.com",
+      "'https://past\tebin.com/', pastebin.com"})
   void aFetchIsJudgedByTheHostABrowserReadsInItsUrl(String url, String host) throws Exception {
     ToolRule rule = new ToolRule("tool.web_fetch", "pastebin.com", GateDecision.DENY, Optional.empty());
     ToolCall fetch = ClaudeCodeTools.of("toolu_4", "WebFetch", JSON.readTree(JSON.writeValueAsString(java.util.Map.of("url", url))), "");

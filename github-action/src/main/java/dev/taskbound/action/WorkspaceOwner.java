@@ -85,11 +85,15 @@ final class WorkspaceOwner {
   private static java.util.Optional<Path> leadsOutsideOrThrow(Path workspace, Path dir) throws IOException {
     Path root = workspace.toRealPath();
     Path existing = dir.toAbsolutePath().normalize();
-    while (existing != null && !Files.exists(existing)) {
+    while (existing != null && !Files.exists(existing, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       existing = existing.getParent();
     }
     if (existing == null) {
       return java.util.Optional.empty();
+    }
+    if (!Files.exists(existing)) { // a link to nothing: it leads where it names, wherever that is
+      Path target = existing.getParent().resolve(Files.readSymbolicLink(existing)).normalize();
+      return target.startsWith(root) ? java.util.Optional.empty() : java.util.Optional.of(target);
     }
     Path real = existing.toRealPath();
     return real.startsWith(root) ? java.util.Optional.empty() : java.util.Optional.of(real);

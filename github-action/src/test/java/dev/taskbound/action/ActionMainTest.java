@@ -519,6 +519,17 @@ class ActionMainTest {
     assertThat(Files.getAttribute(outside, "unix:uid")).isEqualTo(0);
   }
 
+  @Test
+  void refusesAnEvidenceDirectoryThatIsALinkToNothingOutsideTheWorkspace() throws IOException {
+    Files.createSymbolicLink(workspace.resolve("taskbound-evidence"), dir.resolve("outside-not-yet"));
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isEqualTo(ExitCodes.USAGE);
+    assertThat(stdout.toString()).contains("a symbolic link takes it out of the workspace (to " + dir.resolve("outside-not-yet"));
+    assertThat(capture.resolve("args")).doesNotExist();
+  }
+
   /** A job that ran in environment 'production': GitHub adds the claim (and the sub form) to its token. */
   static final String OIDC_JWT_PRODUCTION = jwt("{\"iss\":\"https://token.actions.githubusercontent.com\","
       + "\"aud\":\"https://vault.example\",\"sub\":\"repo:acme/app:environment:production\",\"repository\":\"acme/app\","

@@ -83,7 +83,7 @@ final class ZipLayout {
       if (local != next) {
         throw outOfPlace(zip, "its entries do not follow one another up to its central directory");
       }
-      next = entryEnd(zip, file, local, directory.getInt(at + 20) & 0xffffffffL, (directory.getShort(at + 8) & 8) != 0);
+      next = entryEnd(zip, file, local, directory.slice(at, CENTRAL_HEADER_SIZE).order(ByteOrder.LITTLE_ENDIAN));
       at += CENTRAL_HEADER_SIZE + name;
     }
     if (at != size) {
@@ -94,18 +94,36 @@ final class ZipLayout {
     }
   }
 
-  /** Where the entry whose own header is at {@code local} ends: header, data and data descriptor. */
-  private static long entryEnd(Path zip, FileChannel file, long local, long compressed, boolean descriptor)
-      throws IOException {
+  /**
+   * Where the entry whose own header is at {@code local} ends (header, data and data descriptor),
+   * checking that its own header and descriptor say what its central entry {@code central} says:
+   * flags, method, name length, and CRC and sizes (so no bytes hide behind a size the directory
+   * alone makes larger).
+   */
+  private static long entryEnd(Path zip, FileChannel file, long local, ByteBuffer central) throws IOException {
     ByteBuffer header = read(file, local, LOCAL_HEADER_SIZE);
-    if (header.getInt(0) != LOCAL_HEADER || (header.getShort(28) & 0xffff) != 0) {
-      throw outOfPlace(zip, "an entry's own header is missing or has an extra field");
+    int flags = central.getShort(8) & 0xffff;
+    if (header.getInt(0) != LOCAL_HEADER || (header.getShort(28) & 0xffff) != 0
+        || (header.getShort(6) & 0xffff) != flags || header.getShort(8) != central.getShort(10)
+        || header.getShort(26) != central.getShort(28)) {
+      throw outOfPlace(zip, "an entry's own header is missing, has an extra field, or differs from its central entry");
     }
+    int crc = central.getInt(16);
+    long compressed = central.getInt(20) & 0xffffffffL;
+    int size = central.getInt(24);
     long end = local + LOCAL_HEADER_SIZE + (header.getShort(26) & 0xffff) + compressed;
-    if (descriptor) {
-      end += read(file, end, 4).getInt(0) == DATA_DESCRIPTOR ? 16 : 12; // the signature is optional
+    if ((flags & 8) == 0) {
+      if (header.getInt(14) != crc || (header.getInt(18) & 0xffffffffL) != compressed || header.getInt(22) != size) {
+        throw outOfPlace(zip, "an entry's own header gives other sizes than its central entry");
+      }
+      return end;
     }
-    return end;
+    ByteBuffer descriptor = read(file, end, 16); // as the JDK writes it: with its signature
+    if (descriptor.getInt(0) != DATA_DESCRIPTOR || descriptor.getInt(4) != crc
+        || (descriptor.getInt(8) & 0xffffffffL) != compressed || descriptor.getInt(12) != size) {
+      throw outOfPlace(zip, "an entry's data descriptor gives other sizes than its central entry");
+    }
+    return end + 16;
   }
 
   private static ByteBuffer read(FileChannel file, long at, int length) throws IOException {

@@ -321,6 +321,25 @@ class BundleVerifierTest {
         .hasMessageContaining("its entries do not follow one another up to its central directory");
   }
 
+  /** Bytes hidden behind a size only the central directory makes larger (a reader scanning for headers found them). */
+  @Test
+  void refusesAnEntryWhoseCentralSizeIsNotItsOwn() throws Exception {
+    byte[] bytes = Files.readAllBytes(sampleRewritten("sizes.zip", Map.of(), UnaryOperator.identity(), Map.of()));
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    int directory = b.getInt(bytes.length - 22 + 16);
+    int last = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).lastIndexOf("PK\u0001\u0002");
+    int local = b.getInt(last + 42);
+    int dataEnd = local + 30 + (b.getShort(local + 26) & 0xffff) + b.getInt(last + 20);
+    byte[] grown = concat(concat(Arrays.copyOf(bytes, dataEnd), new byte[] {'x'}), Arrays.copyOfRange(bytes, dataEnd, bytes.length));
+    java.nio.ByteBuffer g = java.nio.ByteBuffer.wrap(grown).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    g.putInt(last + 1 + 20, b.getInt(last + 20) + 1); // the central entry (one byte later now) claims the byte
+    g.putInt(grown.length - 22 + 16, directory + 1);
+    Path zip = Files.write(tmp.resolve("grown.zip"), grown);
+
+    assertThatThrownBy(() -> BundleVerifier.verify(zip)).isExactlyInstanceOf(EvidenceException.class)
+        .hasMessageContaining("an entry's data descriptor gives other sizes than its central entry");
+  }
+
   private static final String FORGED = "{\"forged\":true}\n";
 
   /**

@@ -98,6 +98,31 @@ class AgentApiTest {
     assertThat(events).singleElement().satisfies(e -> assertThat(e.outcome()).isEqualTo(AccessEvent.Outcome.UNAUTHENTICATED));
   }
 
+  /** Anything on the host can reach the loopback port: its refusals are recorded up to a cap, then only answered. */
+  @Test
+  void refusalsAnyoneCanCauseAreRecordedUpToACap() throws Exception {
+    startWithSecrets();
+
+    java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<Integer>> statuses = new java.util.ArrayList<>();
+      for (int i = 0; i < ApiHandler.MAX_RECORDED_REFUSALS + 5; i++) {
+        statuses.add(callers.submit(() -> send("GET", "/v1/secrets/api-key", Optional.of("Bearer wrong"), "").statusCode()));
+      }
+      for (java.util.concurrent.Future<Integer> status : statuses) {
+        assertThat(status.get(60, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(401);
+      }
+    } finally {
+      callers.shutdownNow();
+    }
+
+    assertThat(events).hasSize(ApiHandler.MAX_RECORDED_REFUSALS)
+        .allSatisfy(e -> assertThat(e.outcome()).isEqualTo(AccessEvent.Outcome.UNAUTHENTICATED));
+    assertThat(events).filteredOn(e -> e.detail().contains("the last such refusal recorded")).hasSize(1);
+    assertThat(authed("GET", "/v1/secrets/api-key").statusCode()).isEqualTo(200); // what is served is still recorded
+    assertThat(events).hasSize(ApiHandler.MAX_RECORDED_REFUSALS + 1);
+  }
+
   @Test
   void wrongOrMalformedCapabilitiesGet401() throws Exception {
     startWithSecrets();

@@ -79,6 +79,11 @@ final class ZipLayout {
       if (extra != 0 || comment != 0) {
         throw outOfPlace(zip, "an entry of its central directory has an extra field or a comment");
       }
+      // no file mode, kind or disk: an extractor would make a member a link or setuid from these
+      if ((directory.getShort(at + 4) & 0xff00) != 0 || directory.getShort(at + 34) != 0 || directory.getShort(at + 36) != 0
+          || directory.getInt(at + 38) != 0) {
+        throw outOfPlace(zip, "an entry of its central directory has file attributes a bundle's never has");
+      }
       long local = directory.getInt(at + 42) & 0xffffffffL;
       if (local != next) {
         throw outOfPlace(zip, "its entries do not follow one another up to its central directory");

@@ -97,8 +97,9 @@ final class ApiHandler implements HttpHandler {
   }
 
   /**
-   * Refusals that anything on the host can cause (a wrong capability: the API listens on loopback;
-   * a secret that does not exist) are recorded up to this many, so they cannot fill the evidence.
+   * Requests without the capability, which anything on the host can send (the API listens on
+   * loopback), are recorded up to this many, so they cannot fill the evidence. Everything a holder
+   * of the capability asks (a secret that does not exist included) is always recorded.
    */
   static final int MAX_RECORDED_REFUSALS = 200;
   private final java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
@@ -314,14 +315,14 @@ final class ApiHandler implements HttpHandler {
 
   private void record(Optional<AccessAction> action, String name, AccessEvent.Outcome outcome, String detail, Optional<String> fp) {
     String said = detail;
-    if (outcome == AccessEvent.Outcome.UNAUTHENTICATED || outcome == AccessEvent.Outcome.NOT_FOUND) {
+    if (outcome == AccessEvent.Outcome.UNAUTHENTICATED) {
       int n = refusals.incrementAndGet();
       if (n > MAX_RECORDED_REFUSALS) {
         return; // answered, not recorded: the cap below was reached and said so
       }
       if (n == MAX_RECORDED_REFUSALS) {
-        said = detail + "; the last such refusal recorded: further requests without the capability or for a secret"
-            + " that does not exist are answered, not recorded (a cap of " + MAX_RECORDED_REFUSALS + ")";
+        said = detail + "; the last such refusal recorded: further requests without the capability are answered, not"
+            + " recorded (a cap of " + MAX_RECORDED_REFUSALS + ")";
       }
     }
     try {

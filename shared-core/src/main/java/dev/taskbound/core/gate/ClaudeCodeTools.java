@@ -50,6 +50,9 @@ public final class ClaudeCodeTools {
             branch = "";
           }
         }
+        if (!ShellCommands.quotesClose(command) && command.contains("push")) {
+          pushes.add(ToolCall.UNKNOWN_REF); // this reader and the shell may split the line differently
+        }
         return new ToolCall(id, name, "tool.bash", command, ToolCall.summarise(command), whole(command), pushes, deletes);
       }
       case "Edit": case "MultiEdit": case "Write": case "NotebookEdit": {

@@ -38,25 +38,39 @@ final class ShellCommands {
 
   private ShellCommands() {}
 
-  /** The simple commands of {@code line}, each trimmed, empty ones dropped. */
+  /**
+   * The simple commands of {@code line}, each trimmed, empty ones dropped, comments left out. Quotes
+   * are followed as bash follows them: none inside {@code '...'}, a backslash escapes in {@code
+   * "..."} and {@code $'...'}.
+   */
   static List<String> simpleCommands(String line) {
     List<String> out = new ArrayList<>();
     StringBuilder cur = new StringBuilder();
     char quote = 0;
+    boolean escapes = false; // inside "..." or $'...'
     for (int i = 0; i < line.length(); i++) {
       char c = line.charAt(i);
       if (quote != 0) {
         cur.append(c);
-        if (c == quote) {
-          quote = 0;
-        } else if (c == '\\' && quote == '"' && i + 1 < line.length()) {
+        if (c == '\\' && escapes && i + 1 < line.length()) {
           cur.append(line.charAt(++i));
+        } else if (c == quote) {
+          quote = 0;
         }
+      } else if (c == '$' && i + 1 < line.length() && line.charAt(i + 1) == '\'') {
+        quote = '\'';
+        escapes = true;
+        cur.append(c).append(line.charAt(++i));
       } else if (c == '\'' || c == '"') {
         quote = c;
+        escapes = c == '"';
         cur.append(c);
       } else if (c == '\\' && i + 1 < line.length()) {
         cur.append(c).append(line.charAt(++i));
+      } else if (c == '#' && (cur.length() == 0 || Character.isWhitespace(cur.charAt(cur.length() - 1)))) {
+        while (i + 1 < line.length() && line.charAt(i + 1) != '\n') {
+          i++; // a comment, to the end of the line
+        }
       } else if (c == ';' || c == '&' || c == '|' || c == '\n' || c == '(' || c == ')' || c == '`') {
         add(out, cur);
       } else {
@@ -65,6 +79,31 @@ final class ShellCommands {
     }
     add(out, cur);
     return out;
+  }
+
+  /** Whether every quote in {@code line} closes: otherwise this reader and the shell part ways. */
+  static boolean quotesClose(String line) {
+    char quote = 0;
+    boolean escapes = false;
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if (quote != 0) {
+        if (c == '\\' && escapes) {
+          i++;
+        } else if (c == quote) {
+          quote = 0;
+        }
+      } else if (c == '$' && i + 1 < line.length() && line.charAt(i + 1) == '\'') {
+        quote = line.charAt(++i);
+        escapes = true;
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+        escapes = c == '"';
+      } else if (c == '\\') {
+        i++;
+      }
+    }
+    return quote == 0;
   }
 
   private static void add(List<String> out, StringBuilder cur) {
@@ -81,21 +120,24 @@ final class ShellCommands {
     StringBuilder cur = new StringBuilder();
     boolean inWord = false;
     char quote = 0;
+    boolean escapes = false;
     for (int i = 0; i < command.length(); i++) {
       char c = command.charAt(i);
       if (quote != 0) {
-        if (c == quote) {
-          quote = 0;
-        } else if (c == '\\' && quote == '"' && i + 1 < command.length()) {
+        if (c == '\\' && escapes && i + 1 < command.length()) {
           cur.append(command.charAt(++i));
+        } else if (c == quote) {
+          quote = 0;
         } else {
           cur.append(c);
         }
       } else if (c == '$' && i + 1 < command.length() && (command.charAt(i + 1) == '\'' || command.charAt(i + 1) == '"')) {
-        quote = command.charAt(++i); // $'...' (ANSI-C) and $"..." quote as their quotes do, for plain text
+        quote = command.charAt(++i); // $'...' (ANSI-C: backslash escapes) and $"..." quote as their quotes do
+        escapes = true;
         inWord = true;
       } else if (c == '\'' || c == '"') {
         quote = c;
+        escapes = c == '"';
         inWord = true;
       } else if (c == '\\' && i + 1 < command.length() && command.charAt(i + 1) == '\n') {
         i++; // a line continuation: the word goes on
@@ -239,7 +281,9 @@ final class ShellCommands {
   private static boolean mentionsAPush(List<String> w) {
     for (int g = 0; g < w.size(); g++) {
       int at = w.get(g).indexOf("git");
-      if (at >= 0 && (w.get(g).indexOf("push", at) >= 0 || w.subList(g + 1, w.size()).stream().anyMatch(x -> x.contains("push")))) {
+      // a later word with spaces is quoted text (a commit message), not what git runs
+      if (at >= 0 && (w.get(g).indexOf("push", at) >= 0 || w.subList(g + 1, w.size()).stream()
+          .anyMatch(x -> x.contains("push") && x.chars().noneMatch(Character::isWhitespace)))) {
         return true;
       }
     }
@@ -261,8 +305,12 @@ final class ShellCommands {
       return false;
     }
     String first = w.get(0);
-    if (Set.of("cd", "pushd", "popd", "source", ".", "eval", "exec", "env").contains(first) || !plainWord(first)) {
+    if (Set.of("cd", "pushd", "popd", "source", ".", "eval", "exec", "env", "export", "declare", "typeset", "set", "unset",
+        "alias", "local", "readonly").contains(first) || !plainWord(first) || first.startsWith("GIT_")) {
       return true;
+    }
+    if (w.stream().anyMatch(a -> a.equals(".git") || a.contains(".git/") || a.endsWith("/.git") || a.contains("GIT_"))) {
+      return true; // writes or points into a repository's own files (> .git/HEAD, GIT_DIR=...)
     }
     if (!isGit(first, "git")) {
       return false;
@@ -270,7 +318,7 @@ final class ShellCommands {
     for (String a : w.subList(1, w.size())) {
       if (!a.startsWith("-")) {
         return Set.of("checkout", "switch", "worktree", "branch", "symbolic-ref", "update-ref", "rebase", "bisect", "stash",
-            "reset", "pull", "am").contains(a);
+            "reset", "pull", "am", "config", "remote", "init", "clone").contains(a);
       }
       if (RESETS_HEAD.stream().anyMatch(o -> a.equals(o) || a.startsWith(o + "="))) {
         return true;

@@ -321,6 +321,20 @@ class BundleVerifierTest {
         .hasMessageContaining("its entries do not follow one another up to its central directory");
   }
 
+  /** A Unix mode in an entry's attributes made unzip extract summary.md as a symbolic link, with the same verified bytes. */
+  @Test
+  void refusesAnEntryWithAFileModeAnExtractorWouldApply() throws Exception {
+    byte[] bytes = Files.readAllBytes(sampleRewritten("mode.zip", Map.of(), UnaryOperator.identity(), Map.of()));
+    int central = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).lastIndexOf("PK\u0001\u0002");
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.putShort(central + 4, (short) (3 << 8 | 20)); // made on Unix
+    b.putInt(central + 38, 0120777 << 16); // a symbolic link
+    Path zip = Files.write(tmp.resolve("mode.zip"), bytes);
+
+    assertThatThrownBy(() -> BundleVerifier.verify(zip)).isExactlyInstanceOf(EvidenceException.class)
+        .hasMessageContaining("an entry of its central directory has file attributes a bundle's never has");
+  }
+
   /** Bytes hidden behind a size only the central directory makes larger (a reader scanning for headers found them). */
   @Test
   void refusesAnEntryWhoseCentralSizeIsNotItsOwn() throws Exception {

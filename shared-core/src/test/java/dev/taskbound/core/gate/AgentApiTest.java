@@ -98,7 +98,7 @@ class AgentApiTest {
     assertThat(events).singleElement().satisfies(e -> assertThat(e.outcome()).isEqualTo(AccessEvent.Outcome.UNAUTHENTICATED));
   }
 
-  /** Anything on the host can reach the loopback port: its refusals are recorded up to a cap, then only answered. */
+  /** Anything on the host can reach the loopback port: requests without the capability are recorded up to a cap. */
   @Test
   void refusalsAnyoneCanCauseAreRecordedUpToACap() throws Exception {
     startWithSecrets();
@@ -120,7 +120,9 @@ class AgentApiTest {
         .allSatisfy(e -> assertThat(e.outcome()).isEqualTo(AccessEvent.Outcome.UNAUTHENTICATED));
     assertThat(events).filteredOn(e -> e.detail().contains("the last such refusal recorded")).hasSize(1);
     assertThat(authed("GET", "/v1/secrets/api-key").statusCode()).isEqualTo(200); // what is served is still recorded
-    assertThat(events).hasSize(ApiHandler.MAX_RECORDED_REFUSALS + 1);
+    assertThat(authed("GET", "/v1/secrets/probe").statusCode()).isEqualTo(404); // and what the capability asks for
+    assertThat(events).hasSize(ApiHandler.MAX_RECORDED_REFUSALS + 2)
+        .anySatisfy(e -> assertThat(e.outcome()).isEqualTo(AccessEvent.Outcome.NOT_FOUND));
   }
 
   @Test

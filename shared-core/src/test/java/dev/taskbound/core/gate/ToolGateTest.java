@@ -95,7 +95,13 @@ class ToolGateTest {
       "git $'push' origin main",
       "{git,push,origin,main}",
       "git -c alias.p=push p origin main",
-      "git push origin $BRANCH"})
+      "git push origin $BRANCH",
+      "git -c $'a.b=\\'' -c 'c.d=;' push origin taskbound/T-1/work:main",
+      "true #'\ngit -c 'x.y=;' push origin taskbound/T-1/work:main",
+      "echo 'ref: refs/heads/main' > .git/HEAD; git push origin HEAD",
+      "export GIT_DIR=../other/.git; git push origin HEAD",
+      "git config remote.origin.pushurl x && git push",
+      "echo 'push it"})
   void aPushToMainIsRefusedHoweverTheLineSpellsIt(String command) throws Exception {
     ToolGate.Verdict v = gate().decide(bash(command, "refs/heads/taskbound/T-1/work"));
 
@@ -109,7 +115,9 @@ class ToolGateTest {
       "git push origin HEAD 2>&1",
       "git push origin taskbound/T-1/work > /tmp/push.log",
       "git add -A && git commit -m 'fix: the test' && git push -u origin HEAD",
-      "git push"})
+      "git push",
+      "cat .gitignore && git push origin HEAD",
+      "git commit -m 'push the fix' && git push origin HEAD  # done"})
   void aPushOfTheTasksBranchIsAllowedAsGitWritesIt(String command) throws Exception {
     ToolGate.Verdict v = gate().decide(bash(command, "refs/heads/taskbound/T-1/work"));
 

@@ -29,6 +29,16 @@ final class ShellCommands {
   /** git's global options after which HEAD, or what a push without refspecs pushes, may be another's. */
   private static final List<String> RESETS_HEAD = List.of("-C", "-c", "--git-dir", "--work-tree", "--config-env",
       "--namespace");
+  /** Commands after which the directory or the environment of what follows may be another. */
+  private static final Set<String> MOVES_THE_SHELL = Set.of("cd", "pushd", "popd", "source", ".", "eval", "exec", "env",
+      "export", "declare", "typeset", "set", "unset", "alias", "local", "readonly");
+  /** git subcommands after which HEAD may name another branch, or a push go elsewhere. */
+  private static final Set<String> MOVES_HEAD = Set.of("checkout", "switch", "worktree", "branch", "symbolic-ref",
+      "update-ref", "rebase", "bisect", "stash", "reset", "pull", "am", "config", "remote", "init", "clone");
+  private static final java.util.regex.Pattern ASSIGNMENT = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*=.*");
+  /** A redirection word ({@code 2>/dev/null}, {@code >log}, {@code 2>&1}), and one whose target is the next word. */
+  private static final java.util.regex.Pattern REDIRECTION = java.util.regex.Pattern.compile("[0-9]*(>>?|<|>&|<&).*");
+  private static final java.util.regex.Pattern BARE_REDIRECTION = java.util.regex.Pattern.compile("[0-9]*(>>?|<|>&|<&)");
   /** Words the shell reads before a command without being it. */
   private static final Set<String> SHELL_PREFIXES = Set.of("then", "do", "else", "elif", "if", "while", "until", "!", "{",
       "time");
@@ -173,7 +183,7 @@ final class ShellCommands {
   static java.util.Optional<Push> gitPush(String command, String currentBranch) {
     List<String> w = words(command);
     int i = 0;
-    while (i < w.size() && (SHELL_PREFIXES.contains(w.get(i)) || w.get(i).matches("[A-Za-z_][A-Za-z0-9_]*=.*"))) {
+    while (i < w.size() && (SHELL_PREFIXES.contains(w.get(i)) || ASSIGNMENT.matcher(w.get(i)).matches())) {
       i++; // if/then/do..., VAR=value before the command
     }
     if (i < w.size() && (w.get(i).equals("env") || w.get(i).equals("command") || w.get(i).equals("exec"))) {
@@ -188,7 +198,7 @@ final class ShellCommands {
       while (i < w.size() && w.get(i).startsWith("-")) {
         String option = w.get(i);
         elsewhere |= RESETS_HEAD.stream().anyMatch(o -> option.equals(o) || option.startsWith(o + "="));
-        i += GIT_GLOBAL_WITH_VALUE.contains(w.get(i)) ? 2 : 1;
+        i += GIT_GLOBAL_WITH_VALUE.contains(option) ? 2 : 1;
       }
       read = i < w.size() && w.get(i).equals("push");
     } else if (i < w.size() && isGit(w.get(i), "git-push")) {
@@ -210,9 +220,9 @@ final class ShellCommands {
         positional.addAll(w.subList(i + 1, w.size()));
         break;
       }
-      if (a.matches("[0-9]*(>>?|<|>&|<&)(.*)")) {
-        // a redirection (2>/dev/null, >log, 2>&1): not an argument; "> log" takes the next word too
-        if (a.matches("[0-9]*(>>?|<|>&|<&)")) {
+      if (REDIRECTION.matcher(a).matches()) {
+        // not an argument; "> log" takes the next word too
+        if (BARE_REDIRECTION.matcher(a).matches()) {
           i++;
         }
       } else if (!a.startsWith("-") || a.equals("-")) {
@@ -261,12 +271,17 @@ final class ShellCommands {
    * the keywords and assignments before the command ({@code then "rm"  -rf /} is {@code rm -rf /}).
    */
   static String asRun(String command) {
+    return String.join(" ", commandWords(command));
+  }
+
+  /** The words of a simple command from the command itself on: no keywords or assignments before it. */
+  private static List<String> commandWords(String command) {
     List<String> w = words(command);
     int i = 0;
-    while (i < w.size() && (SHELL_PREFIXES.contains(w.get(i)) || w.get(i).matches("[A-Za-z_][A-Za-z0-9_]*=.*"))) {
+    while (i < w.size() && (SHELL_PREFIXES.contains(w.get(i)) || ASSIGNMENT.matcher(w.get(i)).matches())) {
       i++;
     }
-    return String.join(" ", w.subList(i, w.size()));
+    return w.subList(i, w.size());
   }
 
   /** {@code git}, {@code /usr/bin/git}: the program {@code name} by itself or by a path. */
@@ -300,13 +315,12 @@ final class ShellCommands {
    * simple commands after it on the line ({@code cd}, {@code git checkout}, {@code git switch}...).
    */
   static boolean mayMoveHead(String command) {
-    List<String> w = words(asRun(command));
+    List<String> w = commandWords(command);
     if (w.isEmpty()) {
       return false;
     }
     String first = w.get(0);
-    if (Set.of("cd", "pushd", "popd", "source", ".", "eval", "exec", "env", "export", "declare", "typeset", "set", "unset",
-        "alias", "local", "readonly").contains(first) || !plainWord(first) || first.startsWith("GIT_")) {
+    if (MOVES_THE_SHELL.contains(first) || !plainWord(first)) {
       return true;
     }
     if (w.stream().anyMatch(a -> a.equals(".git") || a.contains(".git/") || a.endsWith("/.git") || a.contains("GIT_"))) {
@@ -317,8 +331,7 @@ final class ShellCommands {
     }
     for (String a : w.subList(1, w.size())) {
       if (!a.startsWith("-")) {
-        return Set.of("checkout", "switch", "worktree", "branch", "symbolic-ref", "update-ref", "rebase", "bisect", "stash",
-            "reset", "pull", "am", "config", "remote", "init", "clone").contains(a);
+        return MOVES_HEAD.contains(a);
       }
       if (RESETS_HEAD.stream().anyMatch(o -> a.equals(o) || a.startsWith(o + "="))) {
         return true;

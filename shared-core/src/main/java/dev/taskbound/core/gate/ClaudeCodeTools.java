@@ -41,7 +41,8 @@ public final class ClaudeCodeTools {
         // The branch is read before the line runs: after a command that may change it (cd, git
         // checkout...), a push of HEAD or without refspecs names a branch this reader does not know.
         String branch = currentBranch;
-        for (String simple : ShellCommands.simpleCommands(command)) {
+        ShellCommands.Split line = ShellCommands.split(command);
+        for (String simple : line.commands()) {
           ShellCommands.gitPush(simple, branch).ifPresent(p -> {
             pushes.addAll(p.updates());
             deletes.addAll(p.deletes());
@@ -50,7 +51,7 @@ public final class ClaudeCodeTools {
             branch = "";
           }
         }
-        if (!ShellCommands.quotesClose(command) && command.contains("push")) {
+        if (!line.quotesClose() && command.contains("push")) {
           pushes.add(ToolCall.UNKNOWN_REF); // this reader and the shell may split the line differently
         }
         return new ToolCall(id, name, "tool.bash", command, ToolCall.summarise(command), whole(command), pushes, deletes);

@@ -48,12 +48,20 @@ final class ShellCommands {
 
   private ShellCommands() {}
 
+  /** A line split into simple commands, and whether its quotes closed (otherwise this reader and the shell part ways). */
+  record Split(List<String> commands, boolean quotesClose) {}
+
+  /** The simple commands of {@code line}, as {@link #split} finds them. */
+  static List<String> simpleCommands(String line) {
+    return split(line).commands();
+  }
+
   /**
    * The simple commands of {@code line}, each trimmed, empty ones dropped, comments left out. Quotes
    * are followed as bash follows them: none inside {@code '...'}, a backslash escapes in {@code
    * "..."} and {@code $'...'}.
    */
-  static List<String> simpleCommands(String line) {
+  static Split split(String line) {
     List<String> out = new ArrayList<>();
     StringBuilder cur = new StringBuilder();
     char quote = 0;
@@ -88,32 +96,7 @@ final class ShellCommands {
       }
     }
     add(out, cur);
-    return out;
-  }
-
-  /** Whether every quote in {@code line} closes: otherwise this reader and the shell part ways. */
-  static boolean quotesClose(String line) {
-    char quote = 0;
-    boolean escapes = false;
-    for (int i = 0; i < line.length(); i++) {
-      char c = line.charAt(i);
-      if (quote != 0) {
-        if (c == '\\' && escapes) {
-          i++;
-        } else if (c == quote) {
-          quote = 0;
-        }
-      } else if (c == '$' && i + 1 < line.length() && line.charAt(i + 1) == '\'') {
-        quote = line.charAt(++i);
-        escapes = true;
-      } else if (c == '\'' || c == '"') {
-        quote = c;
-        escapes = c == '"';
-      } else if (c == '\\') {
-        i++;
-      }
-    }
-    return quote == 0;
+    return new Split(out, quote == 0);
   }
 
   private static void add(List<String> out, StringBuilder cur) {

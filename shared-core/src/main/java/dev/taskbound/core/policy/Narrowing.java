@@ -162,11 +162,7 @@ final class Narrowing {
       // Ceiling only (the binder refuses it elsewhere); the built-in ceiling accepts any list, a
       // Ceiling under another (a repository's) only audiences the one above still allows.
       if (!open) {
-        for (Located<String> a : layer.audiences().value()) {
-          if (audiences.value().stream().noneMatch(x -> x.value().equals(a.value()))) {
-            throw widens(a, a.value(), limitAt(audiences) + " allows " + join(audiences.value(), Function.identity()));
-          }
-        }
+        layer.audiences().value().forEach(this::requireAllowedAudience);
       }
       audiences = layer.audiences();
       if (layer.audience() == null) {
@@ -178,12 +174,18 @@ final class Narrowing {
       return;
     }
     // A Ceiling's own audience must be one of its audiences; below it, one of the ceiling's.
-    boolean limited = layer.audiences() != null || !open;
-    if (limited && audiences.value().stream().noneMatch(x -> x.value().equals(a.value()))) {
-      throw widens(a, a.value(), limitAt(audiences) + " allows " + join(audiences.value(), Function.identity()));
+    if (layer.audiences() != null || !open) {
+      requireAllowedAudience(a);
     }
     audience = a;
     audiences = singleton(a);
+  }
+
+  /** {@code a} must be one of the audiences the layers so far allow. */
+  private void requireAllowedAudience(Located<String> a) {
+    if (audiences.value().stream().noneMatch(x -> x.value().equals(a.value()))) {
+      throw widens(a, a.value(), limitAt(audiences) + " allows " + join(audiences.value(), Function.identity()));
+    }
   }
 
   private static <T> Located<List<Located<T>>> singleton(Located<T> value) {

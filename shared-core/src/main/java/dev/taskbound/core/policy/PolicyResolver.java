@@ -215,21 +215,13 @@ public final class PolicyResolver {
    */
   private static void refuseOrgOnlyFields(PolicyDocument org, PolicyDocument repo) {
     SandboxLayer sandbox = repo.spec().confinement();
-    List<Located<?>> named = new ArrayList<>();
-    if (sandbox.user() != null) {
-      named.add(sandbox.user());
-    }
-    if (sandbox.allowReduced() != null) {
-      named.add(sandbox.allowReduced());
-    }
-    if (repo.spec().signer() != null) {
-      named.add(repo.spec().signer());
-    }
-    if (!named.isEmpty()) {
-      Located<?> first = named.get(0);
-      throw new PolicyException(first.where() + ": set in a repository Ceiling, but it is the org ceiling's to set ("
-          + org.at() + "); accepted: sandbox.user, sandbox.allowReduced and evidence.signer in the org ceiling only");
-    }
+    java.util.stream.Stream.of(sandbox.user(), sandbox.allowReduced(), repo.spec().signer())
+        .filter(java.util.Objects::nonNull)
+        .findFirst()
+        .ifPresent(named -> {
+          throw new PolicyException(named.where() + ": set in a repository Ceiling, but it is the org ceiling's to set ("
+              + org.at() + "); accepted: sandbox.user, sandbox.allowReduced and evidence.signer in the org ceiling only");
+        });
   }
 
   private static void checkProfiles(Narrowing state, PolicyDocument ceiling) {

@@ -279,9 +279,10 @@ final class ApiHandler implements HttpHandler {
       } catch (TaskboundException e) {
         return failed(AccessAction.GITHUB_TOKEN_REFRESH, "github", e);
       }
+      // Recorded before the next refresh may replace the token the listener names (an injected one's)
+      record(Optional.of(AccessAction.GITHUB_TOKEN_REFRESH), "github", AccessEvent.Outcome.GRANTED, "",
+          Optional.of(fresh.token().fingerprint()));
     }
-    record(Optional.of(AccessAction.GITHUB_TOKEN_REFRESH), "github", AccessEvent.Outcome.GRANTED, "",
-        Optional.of(fresh.token().fingerprint()));
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("token", fresh.token().reveal());
     body.put("expires_at", fresh.expiresAt().map(Object::toString).orElse(null));

@@ -43,6 +43,9 @@ final class AgentApiBinding {
   private volatile String placeholder;
   /** Issue 16: where {@code approve} verdicts wait for a person; null: they are refused. */
   private volatile dev.taskbound.core.gate.ApprovalBroker approvals;
+  /** Held by a refresh while it mints; {@link #stopRefreshes()} takes it to wait for one under way. */
+  private final Object refreshing = new Object();
+  private boolean refreshesStopped;
 
   /**
    * @param revoked told when a replaced GitHub token was revoked, so that its journal entry is
@@ -107,13 +110,32 @@ final class AgentApiBinding {
     };
   }
 
-  private RefreshedToken refresh(GithubBroker broker, UndoRecorder undo) {
-    Secret current = githubToken.get();
-    if (current == null) {
-      throw new IllegalStateException("no GitHub token was issued in this session");
+  /**
+   * The teardown begins: waits for a refresh under way (its token is then journalled, so the
+   * teardown revokes it) and refuses every later one. Called before the teardown reads its journal:
+   * a token minted after that read would outlive the session unrevoked.
+   */
+  void stopRefreshes() {
+    synchronized (refreshing) {
+      refreshesStopped = true;
     }
-    GithubRefresh fresh = broker.refresh(current, undo);
-    githubToken.set(fresh.token().value());
+  }
+
+  private RefreshedToken refresh(GithubBroker broker, UndoRecorder undo) {
+    GithubRefresh fresh;
+    Secret current;
+    synchronized (refreshing) {
+      if (refreshesStopped) {
+        throw new SessionException("the session is ending: no GitHub token is issued once its teardown has begun",
+            dev.taskbound.core.ExitCodes.CREDENTIALS);
+      }
+      current = githubToken.get();
+      if (current == null) {
+        throw new IllegalStateException("no GitHub token was issued in this session");
+      }
+      fresh = broker.refresh(current, undo);
+      githubToken.set(fresh.token().value());
+    }
     Runnable revokeOld = () -> {
       fresh.revokeOld().run();
       revoked.accept(current);

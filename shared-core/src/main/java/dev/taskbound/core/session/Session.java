@@ -952,6 +952,9 @@ public final class Session implements AutoCloseable {
       return report;
     }
     closeApprovals();
+    if (credentials != null) {
+      credentials.stopRefreshes(); // before the journal is read: a token minted later would outlive the run
+    }
     if (journal == null) {
       report = new TeardownReport(id.value(), List.of());
       return report;

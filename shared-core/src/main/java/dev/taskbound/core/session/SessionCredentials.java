@@ -157,6 +157,11 @@ final class SessionCredentials {
     startAgentApi(allow, pins, dev.taskbound.core.gate.HookHandler.NONE);
   }
 
+  /** The teardown begins: no token is refreshed from now on, and one under way is journalled first. */
+  void stopRefreshes() {
+    agentApiBinding.stopRefreshes();
+  }
+
   /** Issue 16: {@code approve} verdicts on the agent API's actions wait for a person on {@code broker}. */
   void approvals(dev.taskbound.core.gate.ApprovalBroker broker) {
     agentApiBinding.approvals(broker);

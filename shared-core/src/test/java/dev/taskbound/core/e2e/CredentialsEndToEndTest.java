@@ -274,6 +274,45 @@ class CredentialsEndToEndTest {
   }
 
 
+  /**
+   * A refresh still minting when the agent exits (its client killed with the sandbox) must not
+   * outlive the run: the teardown waits for it, so the token it mints is journalled and revoked,
+   * and it refuses any refresh asked later.
+   */
+  @Test
+  void aTokenMintedWhileTheTeardownBeginsIsRevokedByIt() throws Exception {
+    String refreshed = GithubStubs.REFRESHED_TOKEN;
+    GithubStubs.stubRefresh(github);
+    // the second mint answers late, so it is still under way when the agent has gone
+    github.stubFor(post(urlEqualTo(GithubStubs.ACCESS_TOKENS_PATH)).atPriority(1)
+        .inScenario("refresh").whenScenarioStateIs("refreshed")
+        .willReturn(GithubStubs.tokenResponse(refreshed).withFixedDelay(3_000)));
+    String admin = "http://api.github.test:" + github.port() + "/__admin/requests/count";
+    String agent = String.join("\n",
+        "tb() { java -cp '" + System.getProperty("java.class.path") + "' dev.taskbound.core.cli.Main \"$@\" 2>/dev/null; }",
+        "tb token refresh >/dev/null &",
+        // the agent leaves once GitHub has the second mint request (bounded: 300 polls)
+        "i=0; while [ $i -lt 300 ]; do",
+        "  curl -sS --max-time 5 -X POST -d '{\"method\":\"POST\",\"url\":\"" + GithubStubs.ACCESS_TOKENS_PATH + "\"}' "
+            + admin + " | grep -Eq '\"count\" *: *2' && { echo mint-under-way; exit 0; }",
+        "  i=$((i+1)); sleep 0.1",
+        "done; exit 13",
+        "");
+
+    try (CliProcess run = taskbound(hostEnv(false), "run", "--task", "T-46", "--policy", policy(false).toString(),
+        "--out", out.toString(), "--", "sh", "-c", agent)) {
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).as(run.stdout() + run.stderr()).isZero();
+      assertThat(run.stdout()).contains("mint-under-way");
+    }
+
+    github.verify(2, postRequestedFor(urlEqualTo(GithubStubs.ACCESS_TOKENS_PATH)));
+    github.verify(1, deleteRequestedFor(urlEqualTo("/installation/token"))
+        .withHeader("Authorization", equalTo("token " + refreshed)));
+    assertThat(RunArtifacts.bundleText(out, "teardown.json")).doesNotContain("\"failed\"");
+  }
+
   private String agentScript() {
     return String.join("\n",
         "export GIT_TERMINAL_PROMPT=0",

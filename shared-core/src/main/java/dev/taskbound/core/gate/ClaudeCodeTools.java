@@ -72,6 +72,27 @@ public final class ClaudeCodeTools {
   }
 
   /**
+   * A {@code taskbound gate check} of a {@code tool.*} action, read as the same call through the
+   * agent's hooks is: a {@code tool.bash} target as a command line (its pushes and ref deletions
+   * found, with the branch unknown, so a push of HEAD is one of unnamed refs), a {@code tool.write}
+   * target as a path (normalised), a {@code tool.web_fetch} target as a URL (its host; none, and the
+   * gate refuses). Any other tool's target is matched as given.
+   */
+  public static ToolCall ofGateCheck(String action, String target) {
+    com.fasterxml.jackson.databind.node.ObjectNode input = dev.taskbound.core.Json.MAPPER.createObjectNode();
+    switch (action) {
+      case "tool.bash":
+        return of("", "Bash", input.put("command", target), "");
+      case "tool.write":
+        return of("", "Write", input.put("file_path", target), "");
+      case "tool.web_fetch":
+        return of("", "WebFetch", input.put("url", target), "");
+      default:
+        return new ToolCall("", "", action, target, target, whole(target), List.of(), List.of());
+    }
+  }
+
+  /**
    * A path as rules match it: {@code .}, {@code ..} and repeated slashes resolved, so
    * {@code .github/./workflows/ci.yml} meets the rule for {@code .github/workflows/**}. Links are not
    * followed: the agent may change them between the check and the write.

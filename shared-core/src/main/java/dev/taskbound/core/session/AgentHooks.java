@@ -265,8 +265,7 @@ final class AgentHooks implements HookHandler {
     String rule;
     String reason;
     if (action.startsWith("tool.")) {
-      ToolCall call = new ToolCall("", "", action, target, target, target.length() <= ToolCall.SUMMARY_LIMIT, List.of(), List.of());
-      ToolGate.Verdict v = tools.decide(call);
+      ToolGate.Verdict v = tools.decide(ClaudeCodeTools.ofGateCheck(action, target));
       decision = v.decision().yamlName();
       rule = v.rule();
       reason = v.reason();

@@ -129,6 +129,34 @@ class AgentHooksTest {
   }
 
   @Test
+  void aGateCheckOfAToolReadsItsTargetAsTheSameCallThroughAHookWould() throws Exception {
+    AgentHooks hooks = hooks(PromptRecording.OFF,
+        new ToolRule("tool.write", ".github/workflows/**", GateDecision.DENY, Optional.empty()),
+        new ToolRule("tool.web_fetch", "pastebin.com", GateDecision.DENY, Optional.empty()));
+    HookHandler.Answer hooked = send(hooks, "{\"hook_event_name\":\"PreToolUse\",\"session_id\":\"c1\",\"tool_name\":\"Bash\","
+        + "\"tool_use_id\":\"t1\",\"tool_input\":{\"command\":\"git push origin main\"}}");
+
+    Map<String, Object> push = check(hooks, "tool.bash", "git push origin main");
+    Map<String, Object> write = check(hooks, "tool.write", ".github/x/../workflows/ci.yml");
+    Map<String, Object> fetch = check(hooks, "tool.web_fetch", "https://PASTEBIN.com./raw/1");
+    Map<String, Object> noUrl = check(hooks, "tool.web_fetch", "pastebin.com");
+
+    // the built-in push check, not only the policy's tool rules
+    assertThat(JSON.writeValueAsString(hooked.body())).contains("\"permissionDecision\":\"deny\"");
+    assertThat(push).containsEntry("decision", "deny");
+    assertThat((String) push.get("rule")).startsWith("built-in");
+    assertThat(write).containsEntry("decision", "deny").containsEntry("rule", "tool.write '.github/workflows/**': deny");
+    assertThat(fetch).containsEntry("decision", "deny").containsEntry("rule", "tool.web_fetch 'pastebin.com': deny");
+    assertThat(noUrl).containsEntry("decision", "deny");
+    assertThat(check(hooks, "tool.bash", "ls -l")).containsEntry("decision", "allow");
+  }
+
+  private Map<String, Object> check(AgentHooks hooks, String action, String target) throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode body = JSON.createObjectNode().put("action", action).put("target", target);
+    return hooks.handle("gate/check", body).body();
+  }
+
+  @Test
   void anEventThatCannotBeRecordedFailsTheHookSoTheCallIsBlocked() throws Exception {
     GateRules none = GateRules.none();
     ActionRules actions = new ActionRules(none, "T-1");

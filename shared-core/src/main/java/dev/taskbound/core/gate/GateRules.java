@@ -87,15 +87,18 @@ public final class GateRules {
    * strictest deciding, so a rule written for one secret is never silently ignored.
    *
    * @param action a concrete action name such as {@code secret.read}
-   * @param target the target's name ({@code db}); a name that is no action label (upper case,
-   *     dots) has the action's own rules and those for all its targets ({@code secret.read.*})
+   * @param target the target's name ({@code db}); rules name it in lower case, its dots kept
+   *     ({@code secret.read.npm_token} decides {@code NPM_TOKEN}, {@code secret.read.db.prod}
+   *     {@code db.prod}: a rule that looks as if it named a secret must not silently miss it; folding
+   *     can only add rules, and the strictest decides). A name no rule can spell ({@code 1password})
+   *     has the action's own rules and those for all its targets ({@code secret.read.*})
    */
   public Verdict decide(String action, String target) {
     Objects.requireNonNull(action, "action");
     Objects.requireNonNull(target, "target");
-    String named = action + "." + target;
-    boolean byName = !target.isEmpty() && !target.contains(".") && GateRule.isValidAction(named);
-    // A target no rule can name (NPM_TOKEN, db.prod): still one of every target, so action.* covers it.
+    String named = action + "." + target.toLowerCase(java.util.Locale.ROOT);
+    boolean byName = !target.isEmpty() && GateRule.isValidAction(named);
+    // A target no rule can name (1password): still one of every target, so action.* covers it.
     boolean unnameable = !target.isEmpty() && !byName;
     Sourced decider = null;
     for (Sourced r : rules) {

@@ -160,11 +160,19 @@ final class CredentialPlan {
     }
     policy.vault().ifPresent(v -> {
       names.add("vault-token");
-      boolean served = GateRules.of(policy).decide(AccessAction.SECRET_READ.wireName()).decision() != GateDecision.DENY;
-      v.secrets().stream().filter(s -> s.access() != VaultSecretPolicy.Access.ON_REQUEST || served)
-          .forEach(s -> names.add(s.name()));
+      v.secrets().stream().filter(s -> fetched(policy, s)).forEach(s -> names.add(s.name()));
     });
     return names;
+  }
+
+  /**
+   * Whether the session fetches {@code s}: an on-request secret the gate would never hand out (its
+   * {@code secret.read}, or a rule naming it, says deny) is never fetched; with approve it is,
+   * served once granted.
+   */
+  private static boolean fetched(EffectivePolicy policy, VaultSecretPolicy s) {
+    return s.access() != VaultSecretPolicy.Access.ON_REQUEST
+        || GateRules.of(policy).decide(AccessAction.SECRET_READ.wireName(), s.name()).decision() != GateDecision.DENY;
   }
 
   boolean isEmpty() {
@@ -284,10 +292,9 @@ final class CredentialPlan {
     }
     VaultPolicy v = policy.vault().get();
     List<VaultSecretSpec> secrets = new ArrayList<>();
-    boolean served = GateRules.of(policy).decide(AccessAction.SECRET_READ.wireName()).decision() != GateDecision.DENY;
     for (VaultSecretPolicy s : v.secrets()) {
-      if (s.access() == VaultSecretPolicy.Access.ON_REQUEST && !served) {
-        continue; // the gate would never hand it out: never fetch it (approve may: fetched, served once granted)
+      if (!fetched(policy, s)) {
+        continue;
       }
       VaultSecretSpec.Kind kind = VaultSecretSpec.Kind.valueOf(s.kind().name());
       // An on-request secret is read like a file secret, under a name no exposed file can take; the

@@ -131,6 +131,21 @@ class GateRulesEndToEndTest {
     assertThat(RunArtifacts.bundleText(out, "events.jsonl")).doesNotContain(Secret.of(KV2_VALUE).fingerprint());
   }
 
+  /** Review finding: a deny rule naming the secret refused it, but the secret was still read from Vault at open. */
+  @Test
+  void aDenyRuleNamingTheSecretRefusesItAndItIsNeverFetched() throws Exception {
+    try (CliProcess run = run("T-10-deny-one", "    - {action: secret.read.signing, decision: deny}")) {
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).as(run.stderr()).isZero();
+      assertThat(run.stdout()).contains("secret-status=122").doesNotContain("signing-sha=");
+      assertThat(run.stderr()).contains("denied by gate rule 'secret.read.signing: deny' (" + policyFile() + ":14)");
+    }
+
+    vault.verify(0, getRequestedFor(urlEqualTo(KV2_PATH)));
+    assertThat(RunArtifacts.bundleText(out, "events.jsonl")).doesNotContain(Secret.of(KV2_VALUE).fingerprint());
+  }
+
   @Test
   void anApproveRuleNobodyAnswersWaitsThePolicysTimeoutThenRefusesBothActionsSayingItExpired() throws Exception {
     try (CliProcess run = run("T-10-approve", "    - {action: \"*\", decision: approve}", "    approval: {timeout: 1s}")) {

@@ -76,13 +76,13 @@ class GateRulesTest {
     GateRules.Verdict db = gate.decide("secret.read", "db");
     GateRules.Verdict signing = gate.decide("secret.read", "signing");
     GateRules.Verdict unnamed = gate.decide("secret.read", "");
-    GateRules.Verdict notALabel = gate.decide("secret.read", "DB");
+    GateRules.Verdict notALabel = gate.decide("secret.read", "1db");
 
     assertThat(db.decision()).isEqualTo(GateDecision.DENY);
     assertThat(db.ruleName()).isEqualTo("secret.read.db: deny");
     assertThat(signing.decision()).isEqualTo(GateDecision.APPROVE);
     assertThat(unnamed.decision()).isEqualTo(GateDecision.ALLOW);
-    // a name no rule can spell is still one of every secret: secret.read.* covers it, secret.read.db does not
+    // a name no rule can spell (a label starts with a letter) is still one of every secret: secret.read.* covers it
     assertThat(notALabel.decision()).isEqualTo(GateDecision.APPROVE);
     assertThat(notALabel.ruleName()).isEqualTo("secret.read.*: approve");
   }
@@ -96,5 +96,19 @@ class GateRulesTest {
       assertThat(gate.decide("secret.read", name).decision()).as(name).isEqualTo(GateDecision.DENY);
     }
     assertThat(gate.decide("secret.read", "").decision()).isEqualTo(GateDecision.ALLOW);
+  }
+
+  /** Review finding: "secret.read.db.prod: deny" and "secret.read.npm_token: deny" were accepted and never matched. */
+  @Test
+  void aRuleNamesASecretWithDotsOrUpperCaseInLowerCase() throws IOException {
+    GateRules gate = rules(
+        "      - {action: secret.read.db.prod, decision: deny}",
+        "      - {action: secret.read.npm_token, decision: approve}");
+
+    assertThat(gate.decide("secret.read", "db.prod").ruleName()).isEqualTo("secret.read.db.prod: deny");
+    assertThat(gate.decide("secret.read", "NPM_TOKEN").ruleName()).isEqualTo("secret.read.npm_token: approve");
+    assertThat(gate.decide("secret.read", "npm_token").decision()).isEqualTo(GateDecision.APPROVE);
+    assertThat(gate.decide("secret.read", "db").decision()).isEqualTo(GateDecision.ALLOW);
+    assertThat(gate.decide("secret.read", "db.prod2").decision()).isEqualTo(GateDecision.ALLOW);
   }
 }

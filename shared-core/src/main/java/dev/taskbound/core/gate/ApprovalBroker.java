@@ -403,21 +403,28 @@ public final class ApprovalBroker implements AutoCloseable {
       data.put("at", a.at().toString());
       w.pending().request().links().forEach(data::putIfAbsent);
       int callersNow;
+      boolean listed;
       synchronized (this) {
         callersNow = w.callers;
+        // no caller joins a request whose outcome is being recorded: the outcome predates it
+        listed = waiting.remove(a.id()) != null;
       }
       if (callersNow > 1) {
         data.put("callers", callersNow); // identical requests answered as one
       }
-      events.accept(outcome.event().wireName(), data);
-      remove(a.id());
+      try {
+        events.accept(outcome.event().wireName(), data);
+      } catch (RuntimeException e) {
+        if (listed) {
+          synchronized (this) {
+            waiting.put(a.id(), w); // still waiting: the timeout or the session's end settles it
+          }
+        }
+        throw e;
+      }
       w.answer().complete(a);
       return a;
     }
-  }
-
-  private synchronized void remove(String id) {
-    waiting.remove(id);
   }
 
   private void recordRequested(Pending p) {

@@ -162,6 +162,38 @@ class ApprovalBrokerTest {
     assertThat(events.get(2).data()).containsEntry("callers", 2);
   }
 
+  /** Review finding: an identical request arriving while a grant was being recorded joined it, released by a grant older than itself. */
+  @Test
+  void anIdenticalRequestArrivingWhileTheGrantIsRecordedIsANewRequest() throws Exception {
+    java.util.concurrent.atomic.AtomicReference<ApprovalBroker> broker = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicReference<CompletableFuture<ApprovalBroker.Answer>> late = new java.util.concurrent.atomic.AtomicReference<>();
+    ApprovalBroker b = ApprovalBroker.waiting(Duration.ofMinutes(5), Clock.systemUTC(), (t, d) -> {
+      events.add(new Event(t, Map.<String, Object>copyOf(d)));
+      if (t.equals("approval.granted")) {
+        try { // the same request asked again while the grant is being recorded
+          late.set(ask(broker.get(), push("refs/heads/main")));
+          awaitCallers(broker.get(), 2);
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    });
+    broker.set(b);
+    b.watch(seen::add);
+    CompletableFuture<ApprovalBroker.Answer> first = ask(b, push("refs/heads/main"));
+    ApprovalBroker.Pending p = seen.poll(30, TimeUnit.SECONDS);
+
+    b.answer(p.id(), true, "alice", "cli", "ok");
+    boolean lateAnsweredByTheGrant = late.get().isDone();
+    b.close();
+
+    assertThat(first.get(30, TimeUnit.SECONDS).granted()).isTrue();
+    assertThat(lateAnsweredByTheGrant).isFalse();
+    ApprovalBroker.Answer second = late.get().get(30, TimeUnit.SECONDS);
+    assertThat(second.granted()).isFalse();
+    assertThat(second.id()).isEqualTo("approval-2");
+  }
+
   @Test
   void aRequestWhoseCallerWentAwayIsWithdrawnAndNoLongerListed() throws Exception {
     ApprovalBroker b = waiting(Duration.ofMinutes(5));

@@ -7,7 +7,8 @@ SeccompProfileTest regenerates them with this script and compares the bytes, so 
 list below must be followed by running this script into that directory.
 
 Every listed call fails with EPERM; clone and unshare fail with EPERM only when they ask for a new
-namespace; clone3 fails with ENOSYS (its flags sit behind a pointer a filter cannot read, and libc
+namespace; socket fails with EPERM for AF_VSOCK, whose sockets reach the hypervisor and the host's
+vsock services whatever the network namespace (as Docker's default profile); clone3 fails with ENOSYS (its flags sit behind a pointer a filter cannot read, and libc
 then falls back to clone, whose flags are checked); a call made with another architecture's
 numbering (x32, i386 on x86_64; arm32 on aarch64) kills the process.
 Usage: /usr/bin/python3 scripts/seccomp-profile.py OUTDIR   (Debian package python3-seccomp)
@@ -41,6 +42,9 @@ DENIED = [
 NAMESPACE_FLAGS = [0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000,
                    0x40000000, 0x00000080]
 
+# vsock sockets are not confined by a network namespace: the gateway would not be the only way out
+AF_VSOCK = 40
+
 ARCHES = {"x86_64": seccomp.Arch.X86_64, "aarch64": seccomp.Arch.AARCH64}
 
 
@@ -63,6 +67,7 @@ def build(arch):
         # clone's flags are its first argument on both architectures (the stack's place differs)
         for name in ("unshare", "clone"):
             f.add_rule(eperm, name, seccomp.Arg(0, seccomp.MASKED_EQ, flag, flag))
+    f.add_rule(eperm, "socket", seccomp.Arg(0, seccomp.EQ, AF_VSOCK))
     f.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
     return f
 

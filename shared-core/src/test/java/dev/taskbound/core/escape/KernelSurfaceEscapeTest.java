@@ -50,7 +50,8 @@ class KernelSurfaceEscapeTest {
       "fsconfig", "fsmount", "fspick", "mount_setattr", "setns", "unshare-user", "unshare-mount", "clone-user",
       "clone-net", "ptrace", "process_vm_readv", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key",
       "request_key", "open_by_handle_at", "kexec_load", "kexec_file_load", "init_module", "finit_module",
-      "delete_module", "swapon", "swapoff", "reboot", "acct", "quotactl", "io_uring_setup", "pidfd_getfd");
+      "delete_module", "swapon", "swapoff", "reboot", "acct", "quotactl", "io_uring_setup", "pidfd_getfd",
+      "socket-vsock");
 
   Path dir;
   Path workspace;
@@ -175,11 +176,12 @@ class KernelSurfaceEscapeTest {
     if (inside.containsKey("iopl")) {
       assertThat(inside).containsEntry("iopl", "EPERM").containsEntry("ioperm", "EPERM");
     }
-    assertThat(inside).containsEntry("clone3", "ENOSYS");
+    assertThat(inside).containsEntry("clone3", "ENOSYS").containsEntry("socket-unix", "ok");
     // without the filter the same calls, same user, answer otherwise: it is the filter that refuses
     assertThat(host).containsEntry("add_key", "ENODEV").containsEntry("request_key", "ENOKEY")
         .doesNotContainEntry("clone3", "ENOSYS").doesNotContainEntry("keyctl", "EPERM")
-        .containsEntry("io_uring_setup", "EFAULT").containsEntry("pidfd_getfd", "EBADF");
+        .containsEntry("io_uring_setup", "EFAULT").containsEntry("pidfd_getfd", "EBADF")
+        .doesNotContainEntry("socket-vsock", "EPERM");
     SeccompProfile profile = SeccompProfile.current();
     assertThat(r.confinement().get("seccomp")).isEqualTo(
         Map.of("profile", profile.digest(), "architecture", profile.architecture(), "refused_with", "EPERM"));

@@ -23,8 +23,11 @@ import java.util.Optional;
  * @param hidden the policy's hidden workspace paths, as host paths
  * @param jenkins in a Jenkins build, the directory of the other builds' workspaces, hidden, and
  *     this build's, shown ({@link JenkinsWorkspaces})
+ * @param runner in a job on a self-hosted GitHub Actions runner, the runner's directory, hidden, and
+ *     its tool cache, shown ({@link GithubRunnerDirectory})
  */
-record PolicyConfinement(Confinement confinement, List<Path> hidden, Optional<JenkinsWorkspaces> jenkins) {
+record PolicyConfinement(Confinement confinement, List<Path> hidden, Optional<JenkinsWorkspaces> jenkins,
+    Optional<GithubRunnerDirectory> runner) {
   PolicyConfinement {
     hidden = List.copyOf(hidden);
   }
@@ -54,7 +57,8 @@ record PolicyConfinement(Confinement confinement, List<Path> hidden, Optional<Je
     c.hide().forEach(p -> hidden.add(p.expand(home, workspace)));
     return new PolicyConfinement(
         new Confinement(user, readOnly, readWrite, dev.taskbound.core.policy.SandboxLimits.DEFAULT, c.reducible()), hidden,
-        JenkinsWorkspaces.of(workDir, host, policy.backend()));
+        JenkinsWorkspaces.of(workDir, host, policy.backend()),
+        policy.backend() == dev.taskbound.core.policy.SandboxBackend.NETNS ? GithubRunnerDirectory.of(host) : Optional.empty());
   }
 
   /**

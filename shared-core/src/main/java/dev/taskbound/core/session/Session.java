@@ -501,8 +501,8 @@ public final class Session implements AutoCloseable {
 
   /**
    * The policy's confinement for a launch in {@code workDir}: plus the directories that command may
-   * write and the files it may read ({@code session exec --rw}, {@code --ro}), and on a Jenkins agent
-   * what of this build it sees.
+   * write and the files it may read ({@code session exec --rw}, {@code --ro}), on a Jenkins agent
+   * what of this build it sees, and on a self-hosted GitHub runner its tool cache.
    */
   private Confinement launchConfinement(java.nio.file.Path workDir, List<java.nio.file.Path> extraReadWrite,
       List<java.nio.file.Path> extraReadOnly) {
@@ -512,18 +512,20 @@ public final class Session implements AutoCloseable {
     List<java.nio.file.Path> readOnly = new java.util.ArrayList<>(c.readOnly());
     readOnly.addAll(extraReadOnly);
     confinement.jenkins().ifPresent(j -> readOnly.addAll(j.shownAround(workDir, readWrite)));
+    confinement.runner().flatMap(GithubRunnerDirectory::toolCache).ifPresent(readOnly::add);
     return new Confinement(c.user(), readOnly, readWrite, policy.limits(), c.mayGoWithout());
   }
 
   /**
    * What the sandbox always hides, then the workspace paths the policy hides ({@code sandbox.paths.hide}),
-   * and on a Jenkins agent the other builds' workspaces.
+   * on a Jenkins agent the other builds' workspaces, and on a self-hosted GitHub runner its directory.
    */
   private List<java.nio.file.Path> hiddenPaths() {
     List<java.nio.file.Path> hidden =
         new java.util.ArrayList<>(SandboxPaths.hidden(layout.sessionRoot(), layout.runtimeDir().getParent(), spec.hostEnvironment()));
     hidden.addAll(confinement.hidden());
     confinement.jenkins().ifPresent(j -> hidden.add(j.hidden()));
+    confinement.runner().ifPresent(r -> hidden.add(r.root()));
     return hidden;
   }
 

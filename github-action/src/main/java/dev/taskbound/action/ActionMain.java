@@ -288,6 +288,25 @@ public final class ActionMain {
     }
   }
 
+  /**
+   * The post step's OIDC token file, as the main step's: the teardown of a session the main step
+   * left behind logs in to Vault again to revoke what it issued. A token that cannot be fetched is a
+   * warning: the teardown still revokes everything else, and reports the Vault steps it could not do.
+   */
+  private static Optional<Path> postOidcTokenFile(Map<String, String> env, Path sessionRoot, Map<String, String> coreEnv,
+      PrintStream out) {
+    try {
+      return oidcTokenFile(oidcToken(env, VaultInputs.parse(env), out), sessionRoot, coreEnv);
+    } catch (ActionInputException e) {
+      e.problems().forEach(p -> out.println(WorkflowCommands.warning(ANNOTATION_TITLE, "no OIDC token for the teardown: " + p)));
+    } catch (UncheckedIOException e) {
+      out.println(WorkflowCommands.warning(ANNOTATION_TITLE, e.getMessage() + ": " + e.getCause().getMessage()));
+    } catch (RuntimeException e) {
+      out.println(WorkflowCommands.warning(ANNOTATION_TITLE, "no OIDC token for the teardown: " + e.getMessage()));
+    }
+    return Optional.empty();
+  }
+
   private static void deleteQuietly(Path file) {
     try {
       Files.deleteIfExists(file);
@@ -318,17 +337,19 @@ public final class ActionMain {
       return ExitCodes.TEARDOWN;
     }
     int first = 0;
-    for (Path session : sessions) {
-      int status =
-          core.execute(
-              List.of("teardown", "--session", session.toString()),
-              coreEnvironment(env, Path.of(root)),
-              workspace(env),
-              out,
-              err);
-      if (status != 0 && first == 0) {
-        first = status;
+    Map<String, String> coreEnv = coreEnvironment(env, Path.of(root));
+    // A session left behind (the main step cancelled or killed) revokes its Vault credentials with a
+    // Vault token of its own: with vault-auth: jwt it logs in again, with a fresh OIDC token.
+    Optional<Path> oidcFile = sessions.isEmpty() ? Optional.empty() : postOidcTokenFile(env, Path.of(root), coreEnv, out);
+    try {
+      for (Path session : sessions) {
+        int status = core.execute(List.of("teardown", "--session", session.toString()), coreEnv, workspace(env), out, err);
+        if (status != 0 && first == 0) {
+          first = status;
+        }
       }
+    } finally {
+      oidcFile.ifPresent(ActionMain::deleteQuietly);
     }
     // A bundle the post step sealed is root's too; it goes to the runner's user like the main step's.
     try {

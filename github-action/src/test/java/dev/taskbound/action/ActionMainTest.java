@@ -658,6 +658,51 @@ class ActionMainTest {
     assertThat(Files.readString(capture.resolve("env"))).doesNotContain("sentinel-");
   }
 
+  /** Review finding: a post step could not revoke a left-behind session's Vault credentials with vault-auth: jwt. */
+  @Test
+  void postLogsInToVaultAgainWithAFreshOidcTokenToTearDownALeftBehindSession() throws IOException {
+    List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer runner = oidcStandIn(requests);
+    try {
+      Path root = Files.createDirectories(dir.resolve("home/.taskbound/sessions/s1")).getParent();
+      env.put("STATE_session_root", root.toString());
+      env.put("INPUT_VAULT-URL", "https://vault.example:8200/");
+      env.put("INPUT_VAULT-AUTH", "jwt");
+      env.put("INPUT_VAULT-ROLE", "taskbound-ci");
+
+      int status = action.runPost(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+      assertThat(status).isZero();
+      assertThat(requests).containsExactly(
+          "/token?api-version=2.0&audience=https%3A%2F%2Fvault.example%3A8200 bearer sentinel-request-token");
+      assertThat(Files.readString(capture.resolve("env"))).contains("TASKBOUND_VAULT_AUTH=jwt\n",
+          "TASKBOUND_VAULT_JWT_FILE=" + dir.resolve("home/.taskbound/oidc")).doesNotContain("sentinel-request-token");
+      assertThat(Files.readString(capture.resolve("jwt"))).isEqualTo(OIDC_JWT);
+      assertThat(stdout.toString(StandardCharsets.UTF_8)).startsWith("::add-mask::" + OIDC_JWT + "\n");
+      try (java.util.stream.Stream<Path> left = Files.list(dir.resolve("home/.taskbound/oidc"))) {
+        assertThat(left).as("the token file is removed after the teardown").isEmpty();
+      }
+    } finally {
+      runner.stop(0);
+    }
+  }
+
+  @Test
+  void postWithNothingLeftBehindFetchesNoOidcToken() throws IOException {
+    Path root = Files.createDirectories(dir.resolve("home/.taskbound/sessions"));
+    env.put("STATE_session_root", root.toString());
+    env.put("INPUT_VAULT-URL", "https://vault.example:8200/");
+    env.put("INPUT_VAULT-AUTH", "jwt");
+    env.put("ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:9/never-asked");
+    env.put("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "sentinel-request-token");
+
+    int status = action.runPost(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isZero();
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).doesNotContain("::warning");
+    assertThat(capture.resolve("calls")).doesNotExist();
+  }
+
   @Test
   void postReportsFirstFailedTeardown() throws IOException {
     Path root = Files.createDirectories(dir.resolve("sessions/s1"));

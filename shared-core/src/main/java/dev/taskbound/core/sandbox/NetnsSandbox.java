@@ -354,6 +354,8 @@ public final class NetnsSandbox implements Sandbox {
     described.put("uid", user.uid());
     described.put("gid", user.gid());
     described.put("user", user.name());
+    // as root setpriv clears them; an unprivileged user namespace cannot (setgroups is denied in it)
+    described.put("supplementary_groups", root ? List.of() : supplementaryGroups(user.gid()));
     described.put("namespaces", userns ? NAMESPACES : NAMESPACES.subList(1, NAMESPACES.size()));
     described.put("capabilities", "none (bounding set empty)");
     described.put("no_new_privs", true);
@@ -507,6 +509,24 @@ public final class NetnsSandbox implements Sandbox {
       throw new SandboxException("cannot read this process's uid and gid from /proc/self/status: " + e.getMessage());
     }
     return new int[] {uid, gid};
+  }
+
+  /**
+   * This process's supplementary groups (the {@code Groups:} line of {@code /proc/self/status}) other
+   * than {@code primary}: run as an ordinary user, the agent keeps them, for the host's files.
+   */
+  static List<Integer> supplementaryGroups(int primary) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("Groups:")) {
+          return java.util.Arrays.stream(line.substring("Groups:".length()).trim().split("\\s+"))
+              .filter(g -> !g.isEmpty()).map(Integer::valueOf).filter(g -> g != primary).toList();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new SandboxException("cannot read this process's groups from /proc/self/status: " + e.getMessage());
+    }
+    return List.of();
   }
 
   /** bwrap's namespaces: as root it makes no user namespace of its own (see {@link #agentIdentity}). */

@@ -264,6 +264,28 @@ class HostEscapeTest {
     assertThat(r.out()).isEqualTo("done\n");
   }
 
+  /** Review finding: a daemon's socket outside /run (Incus, LXD) could be connected to through the read-only /var. */
+  @Test
+  void daemonSocketsOutsideRunAndTheHostsLogsAreNotThere() throws Exception {
+    Path incus = Path.of("/var/lib/incus");
+    assumeThat(Files.exists(incus, LinkOption.NOFOLLOW_LINKS)).as("a host without Incus").isFalse();
+    assumeThat(Files.isWritable(Path.of("/var/lib"))).as("root, to place a daemon's socket").isTrue();
+    Files.createDirectories(incus);
+    try (ServerSocketChannel daemon = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+      Path socket = incus.resolve("unix.socket");
+      daemon.bind(UnixDomainSocketAddress.of(socket));
+      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+      Run r = bash("test -S " + socket + " && echo \"SOCKET " + socket + "\"; echo \"logs: $(ls -A /var/log | wc -l)\";"
+          + " find /var -type s 2>/dev/null; echo done");
+
+      assertThat(r.out()).isEqualTo("logs: 0\ndone\n");
+    } finally {
+      Files.deleteIfExists(incus.resolve("unix.socket"));
+      Files.deleteIfExists(incus);
+    }
+  }
+
   @Test
   void anotherSessionsRuntimeDirectoryIsInvisible() throws Exception {
     Run r = bash("ls " + otherSession + " 2>&1; cat " + otherSession.resolve(".npmrc") + " 2>/dev/null;"

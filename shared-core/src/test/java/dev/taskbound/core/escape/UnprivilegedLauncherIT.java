@@ -62,8 +62,13 @@ class UnprivilegedLauncherIT {
   }
 
   private Result runAsUser(Path ws, String task, String... agent) throws Exception {
+    return runAsUser("--clear-groups", ws, task, agent);
+  }
+
+  /** @param groups setpriv's option for the user's supplementary groups */
+  private Result runAsUser(String groups, Path ws, String task, String... agent) throws Exception {
     List<String> cmd = new java.util.ArrayList<>(List.of("setpriv", "--reuid=" + USER, "--regid=" + USER,
-        "--clear-groups", "--", REPO.resolve("bin/taskbound").toString(), "run", "--task", task, "--policy", "p.yml",
+        groups, "--", REPO.resolve("bin/taskbound").toString(), "run", "--task", task, "--policy", "p.yml",
         "--out", work.resolve("out").toString(), "--"));
     cmd.addAll(List.of(agent));
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(ws.toFile()).redirectErrorStream(true);
@@ -75,6 +80,27 @@ class UnprivilegedLauncherIT {
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
     return new Result(p.exitValue(), out);
+  }
+
+  /**
+   * Run as an ordinary user, the agent is that user with its supplementary groups: an unprivileged
+   * user namespace cannot drop them (setgroups is denied in it). They are recorded, so the evidence
+   * says what the agent could read (review finding).
+   */
+  @Test
+  void anOrdinaryUsersSupplementaryGroupsAreRecordedInTheEvidence() throws Exception {
+    assumeThat(AgentOwner.root()).as("becomes an ordinary user with setpriv").isTrue();
+    Path ws = Files.createDirectories(work.resolve("ws"));
+    Files.writeString(ws.resolve("p.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  sandbox: {backends: [netns]}\n");
+    for (String d : List.of("home", "cache", "out")) {
+      Files.createDirectories(work.resolve(d));
+    }
+    giveToUser();
+
+    Result r = runAsUser("--groups=4,20", ws, "GROUPS-1", "id", "-G");
+
+    assertThat(r.status()).as(r.output()).isZero();
+    assertThat(RunArtifacts.bundleText(work.resolve("out"), "events.jsonl")).contains("\"supplementary_groups\":[4,20]");
   }
 
   @Test

@@ -31,13 +31,14 @@ final class ApiHandler implements HttpHandler {
   /** A gate check names one action and its target: no more than this. */
   static final int MAX_CHECK_BYTES = 64 << 10;
   /**
-   * The hook bodies over 64 KiB held at once, in bytes, from their parse until their answer (which may
-   * wait for a person): a parsed tree takes tens of times its text, and twenty workers each holding a
-   * 16 MiB one the agent made exhausted the heap. A larger request waits for room.
+   * The hook bodies over 64 KiB held at once, in bytes, from before they are read until their answer
+   * (which may wait for a person): a parsed tree takes tens of times its text, and twenty workers each
+   * holding a 16 MiB one the agent made exhausted the heap. A larger request waits for room before
+   * its body is read (room for what its {@code Content-Length} says, else for the largest body).
    */
   private static final int BODY_BYTES_IN_FLIGHT = MAX_HOOK_BYTES;
   private static final int SMALL_BODY_BYTES = 64 << 10;
-  private static final java.util.concurrent.Semaphore IN_FLIGHT = new java.util.concurrent.Semaphore(BODY_BYTES_IN_FLIGHT);
+  private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(BODY_BYTES_IN_FLIGHT);
   /** Secret names: what the policy's {@code name} fields accept. */
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
@@ -154,23 +155,38 @@ final class ApiHandler implements HttpHandler {
           + printable(endpoint) + "; use POST").with("Allow", "POST");
     }
     int limit = endpoint.equals(GATE_CHECK_PATH.substring("/v1/".length())) ? MAX_CHECK_BYTES : MAX_HOOK_BYTES;
-    byte[] body = exchange.getRequestBody().readNBytes(limit + 1);
-    if (body.length > limit) {
-      return Reply.error(413, "payload_too_large", "the " + (limit == MAX_CHECK_BYTES ? "gate check" : "hook event")
-          + " exceeds " + limit + " bytes");
-    }
-    int held = body.length > SMALL_BODY_BYTES ? body.length : 0;
+    int held = reserved(exchange.getRequestHeaders().getFirst("Content-Length"), limit);
     try {
-      IN_FLIGHT.acquire(held);
+      inFlight.acquire(held);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Reply.error(503, "unavailable", "the agent API is stopping");
     }
     try {
+      byte[] body = exchange.getRequestBody().readNBytes(limit + 1);
+      if (body.length > limit) {
+        return Reply.error(413, "payload_too_large", "the " + (limit == MAX_CHECK_BYTES ? "gate check" : "hook event")
+            + " exceeds " + limit + " bytes");
+      }
+      int needed = body.length > SMALL_BODY_BYTES ? body.length : 0;
+      inFlight.release(held - needed); // the server reads no more than Content-Length: never more than reserved
+      held = needed;
       return parsedAndHandled(exchange, endpoint, body);
     } finally {
-      IN_FLIGHT.release(held);
+      inFlight.release(held);
     }
+  }
+
+  /** Room to reserve before a body is read: none for a small one, else its declared length, else the most it may be. */
+  static int reserved(String contentLength, int limit) {
+    long declared;
+    try {
+      declared = contentLength == null ? limit : Long.parseLong(contentLength.strip());
+    } catch (NumberFormatException e) {
+      declared = limit;
+    }
+    long room = Math.min(Math.max(declared, 0), limit);
+    return room > SMALL_BODY_BYTES ? (int) room : 0;
   }
 
   private Reply parsedAndHandled(HttpExchange exchange, String endpoint, byte[] body) throws IOException {

@@ -399,6 +399,19 @@ class AgentApiTest {
     assertThat(handled).hasValue(1);
   }
 
+  /** Review finding: twenty 16 MiB hook bodies were read into memory before any waited for room. */
+  @Test
+  void roomForALargeHookBodyIsReservedBeforeItIsReadByItsDeclaredLength() {
+    int limit = ApiHandler.MAX_HOOK_BYTES;
+
+    assertThat(ApiHandler.reserved("1048576", limit)).isEqualTo(1 << 20);
+    assertThat(ApiHandler.reserved(null, limit)).as("chunked: the most it may be").isEqualTo(limit);
+    assertThat(ApiHandler.reserved("x", limit)).isEqualTo(limit);
+    assertThat(ApiHandler.reserved("99999999999", limit)).isEqualTo(limit);
+    assertThat(ApiHandler.reserved("65536", limit)).as("small bodies wait for nothing").isZero();
+    assertThat(ApiHandler.reserved(null, ApiHandler.MAX_CHECK_BYTES)).as("a gate check is small").isZero();
+  }
+
   @Test
   void stopsListeningOnCloseAndCloseIsIdempotent() throws Exception {
     startWithSecrets();

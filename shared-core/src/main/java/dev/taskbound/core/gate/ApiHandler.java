@@ -141,11 +141,29 @@ final class ApiHandler implements HttpHandler {
           "invalid secret name '" + printable(path.substring(SECRETS_PREFIX.length()))
               + "': a name is 1-128 characters of A-Z a-z 0-9 . _ - starting with a letter or digit");
     }
+    Optional<Reply> spent = overBudget(action.get(), name);
+    if (spent.isPresent()) {
+      return spent.get();
+    }
     Optional<Reply> refused = decide(new AccessRequest(action.get(), name), callerGone(exchange));
     if (refused.isPresent()) {
       return refused.get();
     }
     return action.get() == AccessAction.SECRET_READ ? readSecret(name) : refreshToken();
+  }
+
+  /** What a session serves at most ({@link ServeBudget}); past either, {@code 429}. */
+  static final int MAX_SECRET_READS = 2_000;
+  static final int MAX_REFRESHES = 100;
+  private final ServeBudget budget = new ServeBudget(MAX_SECRET_READS, MAX_REFRESHES);
+
+  private Optional<Reply> overBudget(AccessAction action, String name) {
+    return budget.spend(action).map(spent -> {
+      if (spent.first()) {
+        record(Optional.of(action), name, AccessEvent.Outcome.DENIED, spent.message(), Optional.empty());
+      }
+      return Reply.error(429, "budget_exhausted", spent.message());
+    });
   }
 
   /** A hook event or gate check: POST with a JSON object, answered by the {@link HookHandler}. */

@@ -214,6 +214,45 @@ class AgentApiTest {
     assertThat(r.body()).doesNotContain(VALUE);
   }
 
+  /** Review finding: a looping agent minted tokens on the App's shared rate limit and filled the evidence without bound. */
+  @Test
+  void aSessionServesABoundedNumberOfRefreshesAndRecordsTheFirstRefusedOnce() throws Exception {
+    AtomicInteger minted = new AtomicInteger();
+    start(AgentApiConfig.builder()
+        .tokens(() -> new RefreshedToken(Secret.of("ghs_fresh" + minted.incrementAndGet()), Optional.empty())));
+
+    for (int i = 0; i < ApiHandler.MAX_REFRESHES; i++) {
+      assertThat(authed("POST", "/v1/github/token").statusCode()).isEqualTo(200);
+    }
+    HttpResponse<String> past = authed("POST", "/v1/github/token");
+    HttpResponse<String> later = authed("POST", "/v1/github/token");
+
+    assertThat(minted).hasValue(ApiHandler.MAX_REFRESHES);
+    assertThat(past.statusCode()).isEqualTo(429);
+    assertThat(later.statusCode()).isEqualTo(429);
+    assertThat(body(past).path("error").asText()).isEqualTo("budget_exhausted");
+    assertThat(events).filteredOn(e -> e.outcome() == AccessEvent.Outcome.DENIED).extracting(AccessEvent::detail)
+        .containsExactly("this session serves at most 100 token refreshes; the budget is spent (later requests are refused"
+            + " and not recorded)");
+  }
+
+  @Test
+  void secretReadsAndRefreshesHaveBudgetsOfTheirOwn() {
+    ServeBudget budget = new ServeBudget(2, 1);
+
+    assertThat(budget.spend(AccessAction.SECRET_READ)).isEmpty();
+    assertThat(budget.spend(AccessAction.GITHUB_TOKEN_REFRESH)).isEmpty();
+    assertThat(budget.spend(AccessAction.SECRET_READ)).isEmpty();
+    Optional<ServeBudget.Spent> third = budget.spend(AccessAction.SECRET_READ);
+    Optional<ServeBudget.Spent> fourth = budget.spend(AccessAction.SECRET_READ);
+
+    assertThat(third).map(ServeBudget.Spent::first).contains(true);
+    assertThat(third.get().message()).startsWith("this session serves at most 2 secret reads");
+    assertThat(fourth).map(ServeBudget.Spent::first).contains(false);
+    assertThat(budget.spend(AccessAction.GITHUB_TOKEN_REFRESH)).map(ServeBudget.Spent::message).get().asString()
+        .startsWith("this session serves at most 1 token refreshes");
+  }
+
   @Test
   void tokenRefreshCallsTheRefresherOnceAndReturnsTheFreshToken() throws Exception {
     List<Integer> calls = new CopyOnWriteArrayList<>();

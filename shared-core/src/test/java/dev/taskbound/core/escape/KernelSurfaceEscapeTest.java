@@ -51,7 +51,7 @@ class KernelSurfaceEscapeTest {
       "clone-net", "ptrace", "process_vm_readv", "bpf", "perf_event_open", "userfaultfd", "keyctl", "add_key",
       "request_key", "open_by_handle_at", "kexec_load", "kexec_file_load", "init_module", "finit_module",
       "delete_module", "swapon", "swapoff", "reboot", "acct", "quotactl", "io_uring_setup", "pidfd_getfd",
-      "socket-vsock");
+      "socket-vsock", "socket-vsock-high");
 
   Path dir;
   Path workspace;
@@ -181,7 +181,7 @@ class KernelSurfaceEscapeTest {
     assertThat(host).containsEntry("add_key", "ENODEV").containsEntry("request_key", "ENOKEY")
         .doesNotContainEntry("clone3", "ENOSYS").doesNotContainEntry("keyctl", "EPERM")
         .containsEntry("io_uring_setup", "EFAULT").containsEntry("pidfd_getfd", "EBADF")
-        .doesNotContainEntry("socket-vsock", "EPERM");
+        .doesNotContainEntry("socket-vsock", "EPERM").doesNotContainEntry("socket-vsock-high", "EPERM");
     SeccompProfile profile = SeccompProfile.current();
     assertThat(r.confinement().get("seccomp")).isEqualTo(
         Map.of("profile", profile.digest(), "architecture", profile.architecture(), "refused_with", "EPERM"));

@@ -71,5 +71,6 @@ call("quotactl", "quotactl", L(0), None, L(0), None)
 call("io_uring_setup", "io_uring_setup", L(1), None)
 call("pidfd_getfd", "pidfd_getfd", L(-1), L(0), L(0))
 call("socket-vsock", "socket", L(40), L(1), L(0))  # AF_VSOCK, SOCK_STREAM
+call("socket-vsock-high", "socket", L(0x100000028), L(1), L(0))  # the kernel reads only the int: AF_VSOCK
 call("socket-unix", "socket", L(1), L(1), L(0))  # AF_UNIX: still made
 call("clone3", "clone3", None, L(0))

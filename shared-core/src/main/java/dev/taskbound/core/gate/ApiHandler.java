@@ -38,6 +38,8 @@ final class ApiHandler implements HttpHandler {
    */
   private static final int BODY_BYTES_IN_FLIGHT = MAX_HOOK_BYTES;
   private static final int SMALL_BODY_BYTES = 64 << 10;
+  /** How long a large hook body waits for room: less than the hook script's own deadline (600 s). */
+  static final int ROOM_WAIT_SECONDS = 300;
   private final java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(BODY_BYTES_IN_FLIGHT);
   /** Secret names: what the policy's {@code name} fields accept. */
   static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
@@ -175,7 +177,10 @@ final class ApiHandler implements HttpHandler {
     int limit = endpoint.equals(GATE_CHECK_PATH.substring("/v1/".length())) ? MAX_CHECK_BYTES : MAX_HOOK_BYTES;
     int held = reserved(exchange.getRequestHeaders().getFirst("Content-Length"), limit);
     try {
-      inFlight.acquire(held);
+      // bounded: a hook that waits past the agent's own timeout would not block the call it asks about
+      if (!inFlight.tryAcquire(held, ROOM_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+        return Reply.error(503, "busy", "other hook events hold the room for large bodies; this one is refused");
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Reply.error(503, "unavailable", "the agent API is stopping");
@@ -187,7 +192,10 @@ final class ApiHandler implements HttpHandler {
             + " exceeds " + limit + " bytes");
       }
       int needed = body.length > SMALL_BODY_BYTES ? body.length : 0;
-      inFlight.release(held - needed); // the server reads no more than Content-Length: never more than reserved
+      if (needed > held) { // longer than its Content-Length said: a framing this API does not read
+        return Reply.error(400, "bad_request", "the body is longer than its Content-Length");
+      }
+      inFlight.release(held - needed);
       held = needed;
       return parsedAndHandled(exchange, endpoint, body);
     } finally {

@@ -416,8 +416,16 @@ public final class ApprovalBroker implements AutoCloseable {
         events.accept(outcome.event().wireName(), data);
       } catch (RuntimeException e) {
         if (listed) {
+          boolean ended;
           synchronized (this) {
-            waiting.put(a.id(), w); // still waiting: the timeout or the session's end settles it
+            ended = closed;
+            if (!ended) {
+              waiting.put(a.id(), w); // still waiting: the timeout or the session's end settles it
+            }
+          }
+          if (ended) { // close() has passed it by: released as its end would have (a refusal, never a grant)
+            w.answer().complete(new Answer(a.id(), Outcome.EXPIRED, "taskbound", "session-end",
+                "the session ended before anyone answered", clock.instant()));
           }
         }
         throw e;

@@ -90,20 +90,18 @@ public final class GateRules {
    * @param target the target's name ({@code db}); rules name it in lower case, its dots kept
    *     ({@code secret.read.npm_token} decides {@code NPM_TOKEN}, {@code secret.read.db.prod}
    *     {@code db.prod}: a rule that looks as if it named a secret must not silently miss it; folding
-   *     can only add rules, and the strictest decides). A name no rule can spell ({@code 1password})
-   *     has the action's own rules and those for all its targets ({@code secret.read.*})
+   *     can only add rules, and the strictest decides). A name no rule can spell ({@code 1password},
+   *     {@code db.2024}) still meets the wildcards above it ({@code secret.read.*}, {@code secret.read.db.*})
    */
   public Verdict decide(String action, String target) {
     Objects.requireNonNull(action, "action");
     Objects.requireNonNull(target, "target");
+    // Named or not (a label cannot start with a digit: 1password), a target is one of every target:
+    // action.* covers it by prefix, as secret.read.db.* covers db.2024.
     String named = action + "." + target.toLowerCase(java.util.Locale.ROOT);
-    boolean byName = !target.isEmpty() && GateRule.isValidAction(named);
-    // A target no rule can name (1password): still one of every target, so action.* covers it.
-    boolean unnameable = !target.isEmpty() && !byName;
     Sourced decider = null;
     for (Sourced r : rules) {
-      boolean matches = r.rule().matches(action) || byName && r.rule().matches(named)
-          || unnameable && r.rule().matches(action + ".*");
+      boolean matches = r.rule().matches(action) || !target.isEmpty() && r.rule().matches(named);
       if (matches && (decider == null || r.rule().decision().compareTo(decider.rule().decision()) > 0)) {
         decider = r;
       }

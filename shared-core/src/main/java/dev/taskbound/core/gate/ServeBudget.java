@@ -13,6 +13,8 @@ final class ServeBudget {
   private final int maxRefreshes;
   private final AtomicInteger secretReads = new AtomicInteger();
   private final AtomicInteger refreshes = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicBoolean firstReadRefused = new java.util.concurrent.atomic.AtomicBoolean();
+  private final java.util.concurrent.atomic.AtomicBoolean firstRefreshRefused = new java.util.concurrent.atomic.AtomicBoolean();
 
   ServeBudget(int maxSecretReads, int maxRefreshes) {
     this.maxSecretReads = maxSecretReads;
@@ -23,12 +25,14 @@ final class ServeBudget {
   Optional<Spent> spend(AccessAction action) {
     boolean read = action == AccessAction.SECRET_READ;
     int max = read ? maxSecretReads : maxRefreshes;
-    int n = (read ? secretReads : refreshes).incrementAndGet();
+    // stops counting one past the budget: refused requests never wrap the count round to "within"
+    int n = (read ? secretReads : refreshes).updateAndGet(v -> v > max ? v : v + 1);
     if (n <= max) {
       return Optional.empty();
     }
+    boolean first = !(read ? firstReadRefused : firstRefreshRefused).getAndSet(true);
     return Optional.of(new Spent("this session serves at most " + max + (read ? " secret reads" : " token refreshes")
-        + "; the budget is spent (later requests are refused and not recorded)", n == max + 1));
+        + "; the budget is spent (later requests are refused and not recorded)", first));
   }
 
   /**

@@ -28,13 +28,13 @@ final class FilesystemView {
 
   /**
    * Covered by an empty tmpfs: other users' homes, runtime sockets, container engines' state, the
-   * host's logs, and daemons' state that holds their sockets outside {@code /run} (LXD, Incus,
-   * kubelet, k3s, libvirt, MySQL, Postfix): a read-only bind does not stop a {@code connect()}, and
+   * host's logs, and daemons' state that holds their sockets outside {@code /run} (LXD, Incus, snaps
+   * such as MicroK8s and Multipass, kubelet, k3s, libvirt, MySQL, Postfix): a read-only bind does not stop a {@code connect()}, and
    * a daemon behind a socket acts with its own privileges and network. Those the host lacks are skipped.
    */
   static final List<Path> EMPTY = List.of(Path.of("/root"), Path.of("/home"), Path.of("/run"), Path.of("/var/run"),
       Path.of("/var/tmp"), Path.of("/var/log"), Path.of("/var/lib/docker"), Path.of("/var/lib/containerd"),
-      Path.of("/var/lib/containers"), Path.of("/var/lib/jenkins"), Path.of("/var/lib/lxd"), Path.of("/var/snap/lxd"),
+      Path.of("/var/lib/containers"), Path.of("/var/lib/jenkins"), Path.of("/var/lib/lxd"), Path.of("/var/snap"),
       Path.of("/var/lib/incus"), Path.of("/var/lib/kubelet"), Path.of("/var/lib/rancher"), Path.of("/var/lib/libvirt"),
       Path.of("/var/lib/mysql"), Path.of("/var/spool/postfix"));
 

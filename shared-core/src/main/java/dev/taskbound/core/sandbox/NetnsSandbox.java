@@ -515,12 +515,13 @@ public final class NetnsSandbox implements Sandbox {
    * This process's supplementary groups (the {@code Groups:} line of {@code /proc/self/status}) other
    * than {@code primary}: run as an ordinary user, the agent keeps them, for the host's files.
    */
-  static List<Integer> supplementaryGroups(int primary) {
+  static List<Long> supplementaryGroups(int primary) {
     try {
       for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
         if (line.startsWith("Groups:")) {
+          // as unsigned 32-bit ids: nfsnobody is 4294967294
           return java.util.Arrays.stream(line.substring("Groups:".length()).trim().split("\\s+"))
-              .filter(g -> !g.isEmpty()).map(Integer::valueOf).filter(g -> g != primary).toList();
+              .filter(g -> !g.isEmpty()).map(Long::valueOf).filter(g -> g != Integer.toUnsignedLong(primary)).toList();
         }
       }
     } catch (IOException | RuntimeException e) {

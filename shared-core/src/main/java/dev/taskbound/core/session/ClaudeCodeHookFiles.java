@@ -33,8 +33,11 @@ final class ClaudeCodeHookFiles {
   /** The agent API's address and the hook's own capability, read by the script (never from the environment). */
   static final String CAPABILITY = "hook-capability";
   static final List<String> EVENTS = List.of("SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "Stop");
-  /** Seconds Claude Code waits for the hook. */
-  static final int TIMEOUT_SECONDS = 600;
+  /**
+   * Seconds Claude Code waits for the hook: longer than the script's own deadline (600 s), so the
+   * script gives up first and blocks the call (exit 2); a hook Claude Code times out does not block it.
+   */
+  static final int TIMEOUT_SECONDS = 660;
 
   private ClaudeCodeHookFiles() {}
 

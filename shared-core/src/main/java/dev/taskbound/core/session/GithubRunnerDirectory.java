@@ -23,10 +23,10 @@ import java.util.stream.Stream;
  * netns sandbox's view needs this: the container backend mounts the workspace alone, and a hosted
  * runner's directory lies under {@code /home}, which the view empties anyway.
  *
- * <p>The directory is found two levels above the job's {@code Runner.Worker} (its steps run below
+ * <p>The directory is the one two levels above the job's {@code Runner.Worker} (its steps run below
  * it: {@code <root>/bin/Runner.Worker}), which also finds a work folder configured elsewhere
- * ({@code config.sh --work}); else as the nearest directory above {@code RUNNER_WORKSPACE} holding
- * a {@code .runner} file.
+ * ({@code config.sh --work}), or {@code RUNNER_ROOT}, or the nearest above {@code RUNNER_WORKSPACE},
+ * each only where it holds the runner's {@code .runner} file.
  *
  * @param root the runner's directory, its real path
  * @param toolCache the tool cache, shown read-only, when it lies inside {@code root}
@@ -39,42 +39,65 @@ record GithubRunnerDirectory(Path root, Optional<Path> toolCache) {
   /** Bound on the walk up the process tree (the worker, a step's shell, the launcher, the JVM). */
   private static final int MAX_ANCESTORS = 32;
 
-  static Optional<GithubRunnerDirectory> of(Map<String, String> host) {
+  static List<GithubRunnerDirectory> of(Map<String, String> host) {
     return of(host, GithubRunnerDirectory::workerExecutables);
   }
 
-  /** As above, with the executables of this process's ancestors given (nearest first). */
-  static Optional<GithubRunnerDirectory> of(Map<String, String> host, Supplier<Stream<Path>> ancestors) {
+  /**
+   * As above, with the executables of this process's ancestors given (nearest first). Every
+   * candidate that holds {@link #REGISTRATION} is hidden: the directory above the job's worker (a
+   * packaged runner may keep its state apart from its binaries: then {@code RUNNER_ROOT}, where
+   * such packages put it), and the nearest above {@code RUNNER_WORKSPACE}.
+   */
+  static List<GithubRunnerDirectory> of(Map<String, String> host, Supplier<Stream<Path>> ancestors) {
     if (!"true".equals(host.get("GITHUB_ACTIONS"))) {
-      return Optional.empty();
+      return List.of();
     }
-    Optional<Path> root = ancestors.get().filter(p -> p.getFileName() != null && p.getFileName().toString().equals(WORKER))
+    List<Path> candidates = new ArrayList<>();
+    ancestors.get().filter(p -> p.getFileName() != null && p.getFileName().toString().equals(WORKER))
         .map(p -> p.getParent() == null ? null : p.getParent().getParent())
-        .filter(r -> r != null && r.getNameCount() > 0)
-        .findFirst()
-        .flatMap(GithubRunnerDirectory::real)
-        .or(() -> registeredAbove(host.get("RUNNER_WORKSPACE")));
-    return root.map(r -> new GithubRunnerDirectory(r, inside(r, host.get("RUNNER_TOOL_CACHE"))));
+        .filter(r -> r != null)
+        .findFirst().ifPresent(candidates::add);
+    absolute(host.get("RUNNER_ROOT")).ifPresent(candidates::add);
+    registeredAbove(host.get("RUNNER_WORKSPACE")).ifPresent(candidates::add);
+    Optional<Path> workspace = absolute(host.get("RUNNER_WORKSPACE")).flatMap(GithubRunnerDirectory::real);
+    return candidates.stream().map(GithubRunnerDirectory::real).flatMap(Optional::stream)
+        .filter(r -> r.getNameCount() > 0 && registered(r)).distinct()
+        .map(r -> new GithubRunnerDirectory(r, toolCache(r, host.get("RUNNER_TOOL_CACHE"), workspace)))
+        .toList();
+  }
+
+  private static boolean registered(Path dir) {
+    return Files.isRegularFile(dir.resolve(REGISTRATION), LinkOption.NOFOLLOW_LINKS);
   }
 
   /** The nearest directory at or above {@code workspace} (not {@code /}) that holds {@link #REGISTRATION}. */
   private static Optional<Path> registeredAbove(String workspace) {
-    if (workspace == null || !workspace.startsWith("/")) {
-      return Optional.empty();
-    }
-    for (Path p = real(workspace).orElse(null); p != null && p.getNameCount() > 0; p = p.getParent()) {
-      if (Files.isRegularFile(p.resolve(REGISTRATION), LinkOption.NOFOLLOW_LINKS)) {
+    for (Path p = absolute(workspace).flatMap(GithubRunnerDirectory::real).orElse(null); p != null && p.getNameCount() > 0;
+        p = p.getParent()) {
+      if (registered(p)) {
         return Optional.of(p);
       }
     }
     return Optional.empty();
   }
 
-  private static Optional<Path> inside(Path root, String path) {
+  /**
+   * The tool cache when it is a directory inside {@code root} that holds neither the workspace's
+   * directory nor the registration: a variable naming {@code _work} (every checkout) or the
+   * runner's own directory is not shown.
+   */
+  private static Optional<Path> toolCache(Path root, String path, Optional<Path> workspace) {
+    return absolute(path).flatMap(GithubRunnerDirectory::real)
+        .filter(p -> p.startsWith(root) && !p.equals(root) && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+        .filter(p -> workspace.map(w -> !w.startsWith(p)).orElse(true) && !registered(p));
+  }
+
+  private static Optional<Path> absolute(String path) {
     if (path == null || !path.startsWith("/")) {
       return Optional.empty();
     }
-    return real(path).filter(p -> p.startsWith(root) && !p.equals(root));
+    return asPath(path);
   }
 
   /** The executables of this process's ancestors, nearest first (those this user may not read are left out). */
@@ -96,15 +119,11 @@ record GithubRunnerDirectory(Path root, Optional<Path> toolCache) {
     }
   }
 
-  private static Optional<Path> real(String path) {
+  private static Optional<Path> real(Path path) {
     try {
-      return Optional.of(Path.of(path).toRealPath());
-    } catch (IOException | InvalidPathException | SecurityException e) {
+      return Optional.of(path.toRealPath());
+    } catch (IOException | SecurityException e) {
       return Optional.empty();
     }
-  }
-
-  private static Optional<Path> real(Path path) {
-    return real(path.toString());
   }
 }

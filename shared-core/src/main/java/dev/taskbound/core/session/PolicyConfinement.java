@@ -23,13 +23,14 @@ import java.util.Optional;
  * @param hidden the policy's hidden workspace paths, as host paths
  * @param jenkins in a Jenkins build, the directory of the other builds' workspaces, hidden, and
  *     this build's, shown ({@link JenkinsWorkspaces})
- * @param runner in a job on a self-hosted GitHub Actions runner, the runner's directory, hidden, and
- *     its tool cache, shown ({@link GithubRunnerDirectory})
+ * @param runners in a job on a self-hosted GitHub Actions runner, the runner's directories, hidden,
+ *     and its tool cache, shown ({@link GithubRunnerDirectory})
  */
 record PolicyConfinement(Confinement confinement, List<Path> hidden, Optional<JenkinsWorkspaces> jenkins,
-    Optional<GithubRunnerDirectory> runner) {
+    List<GithubRunnerDirectory> runners) {
   PolicyConfinement {
     hidden = List.copyOf(hidden);
+    runners = List.copyOf(runners);
   }
 
   /**
@@ -58,7 +59,7 @@ record PolicyConfinement(Confinement confinement, List<Path> hidden, Optional<Je
     return new PolicyConfinement(
         new Confinement(user, readOnly, readWrite, dev.taskbound.core.policy.SandboxLimits.DEFAULT, c.reducible()), hidden,
         JenkinsWorkspaces.of(workDir, host, policy.backend()),
-        policy.backend() == dev.taskbound.core.policy.SandboxBackend.NETNS ? GithubRunnerDirectory.of(host) : Optional.empty());
+        policy.backend() == dev.taskbound.core.policy.SandboxBackend.NETNS ? GithubRunnerDirectory.of(host) : List.of());
   }
 
   /**

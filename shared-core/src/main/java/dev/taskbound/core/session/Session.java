@@ -512,7 +512,7 @@ public final class Session implements AutoCloseable {
     List<java.nio.file.Path> readOnly = new java.util.ArrayList<>(c.readOnly());
     readOnly.addAll(extraReadOnly);
     confinement.jenkins().ifPresent(j -> readOnly.addAll(j.shownAround(workDir, readWrite)));
-    confinement.runner().flatMap(GithubRunnerDirectory::toolCache).ifPresent(readOnly::add);
+    confinement.runners().forEach(r -> r.toolCache().ifPresent(readOnly::add));
     return new Confinement(c.user(), readOnly, readWrite, policy.limits(), c.mayGoWithout());
   }
 
@@ -525,7 +525,7 @@ public final class Session implements AutoCloseable {
         new java.util.ArrayList<>(SandboxPaths.hidden(layout.sessionRoot(), layout.runtimeDir().getParent(), spec.hostEnvironment()));
     hidden.addAll(confinement.hidden());
     confinement.jenkins().ifPresent(j -> hidden.add(j.hidden()));
-    confinement.runner().ifPresent(r -> hidden.add(r.root()));
+    confinement.runners().forEach(r -> hidden.add(r.root()));
     return hidden;
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -21,9 +22,10 @@ class GithubRunnerDirectoryTest {
     runner = Files.createDirectories(tmp.toRealPath().resolve("actions-runner"));
     workspace = Files.createDirectories(runner.resolve("_work/app/app"));
     Files.createDirectories(runner.resolve("_work/_tool"));
+    Files.writeString(runner.resolve(".runner"), "{}");
   }
 
-  private static Optional<GithubRunnerDirectory> of(Map<String, String> host, Path... ancestors) {
+  private static List<GithubRunnerDirectory> of(Map<String, String> host, Path... ancestors) {
     return GithubRunnerDirectory.of(host, () -> Stream.of(ancestors));
   }
 
@@ -32,32 +34,49 @@ class GithubRunnerDirectoryTest {
   }
 
   @Test
-  void theDirectoryHoldingTheRegistrationAboveTheWorkspaceIsTheRunnersAndItsToolCacheIsShown() throws Exception {
-    Files.writeString(runner.resolve(".runner"), "{}");
-
+  void theDirectoryHoldingTheRegistrationAboveTheWorkspaceIsTheRunnersAndItsToolCacheIsShown() {
     assertThat(of(job(runner.resolve("_work/_tool").toString())))
-        .contains(new GithubRunnerDirectory(runner, Optional.of(runner.resolve("_work/_tool"))));
-    assertThat(of(job("/opt/hostedtoolcache"))).contains(new GithubRunnerDirectory(runner, Optional.empty()));
+        .containsExactly(new GithubRunnerDirectory(runner, Optional.of(runner.resolve("_work/_tool"))));
+    assertThat(of(job("/opt/hostedtoolcache"))).containsExactly(new GithubRunnerDirectory(runner, Optional.empty()));
   }
 
   @Test
-  void theRunnersDirectoryIsTheOneAboveTheJobsWorkerWhereverTheWorkFolderIs() {
-    Path elsewhere = tmp.resolve("work/app");
+  void theRunnersDirectoryIsTheOneAboveTheJobsWorkerWhereverTheWorkFolderIs() throws Exception {
+    Path elsewhere = Files.createDirectories(tmp.resolve("work/app"));
     Map<String, String> host = Map.of("GITHUB_ACTIONS", "true", "RUNNER_WORKSPACE", elsewhere.toString());
 
     assertThat(of(host, Path.of("/usr/bin/bash"), runner.resolve("bin/Runner.Worker"), Path.of("/usr/bin/bash")))
-        .contains(new GithubRunnerDirectory(runner, Optional.empty()));
+        .containsExactly(new GithubRunnerDirectory(runner, Optional.empty()));
+  }
+
+  /** Review finding: a packaged runner keeps its state (and key) apart from the worker's binaries. */
+  @Test
+  void aWorkersDirectoryWithoutTheRegistrationIsNotTakenForTheRunnersAndRunnerRootIs() throws Exception {
+    Path binaries = Files.createDirectories(tmp.resolve("store/runner"));
+    Path state = Files.createDirectories(tmp.resolve("state"));
+    Files.writeString(state.resolve(".runner"), "{}");
+    Map<String, String> host = Map.of("GITHUB_ACTIONS", "true", "RUNNER_ROOT", state.toString(),
+        "RUNNER_WORKSPACE", workspace.getParent().toString());
+
+    assertThat(of(host, binaries.resolve("bin/Runner.Worker"))).extracting(GithubRunnerDirectory::root)
+        .containsExactly(state.toRealPath(), runner);
+  }
+
+  /** Review finding: a tool cache naming the work folder (every checkout) or a file was shown. */
+  @Test
+  void aToolCacheThatHoldsTheWorkspaceOrIsNoDirectoryIsNotShown() {
+    for (String cache : List.of(runner.resolve("_work").toString(), runner.resolve(".runner").toString(), runner.toString(), "")) {
+      assertThat(of(job(cache))).as(cache).containsExactly(new GithubRunnerDirectory(runner, Optional.empty()));
+    }
   }
 
   @Test
   void outsideGithubActionsOrWithoutARegistrationNothingIsHidden() throws Exception {
-    Files.createDirectories(runner.resolve(".runner")); // a directory is no registration
-
-    assertThat(of(job(""))).isEmpty();
-    Files.delete(runner.resolve(".runner"));
-    Files.writeString(runner.resolve(".runner"), "{}");
     assertThat(of(Map.of("RUNNER_WORKSPACE", workspace.getParent().toString()), runner.resolve("bin/Runner.Worker"))).isEmpty();
     assertThat(of(Map.of("GITHUB_ACTIONS", "true", "RUNNER_WORKSPACE", "relative/app"))).isEmpty();
     assertThat(of(Map.of("GITHUB_ACTIONS", "true"), Path.of("/Runner.Worker"))).as("never /").isEmpty();
+    Files.delete(runner.resolve(".runner"));
+    Files.createDirectories(runner.resolve(".runner")); // a directory is no registration
+    assertThat(of(job(""), runner.resolve("bin/Runner.Worker"))).isEmpty();
   }
 }

@@ -127,4 +127,25 @@ class HookScriptTest {
     assertThat(r.exit()).isEqualTo(2);
     assertThat(r.err()).contains("hook-capability").contains("refused");
   }
+
+  /**
+   * Review finding: a hook Claude Code times out does not block the call it asks about, so the
+   * script's own deadlines (curl's and bash's) end first, and the script then blocks (exit 2).
+   */
+  @org.junit.jupiter.api.Test
+  void theScriptsDeadlinesEndBeforeClaudeCodesTimeoutForTheHook() throws Exception {
+    Path dir = place((endpoint, event) -> HookHandler.Answer.ok(Map.of()));
+    String settings = Files.readString(dir.resolve(ClaudeCodeHookFiles.SETTINGS));
+    String scripts = Files.readString(dir.resolve(ClaudeCodeHookFiles.SCRIPT)) + Files.readString(dir.resolve("taskbound-hook.bash"));
+
+    java.util.List<Integer> deadlines = new java.util.ArrayList<>();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:--max-time|-t) ([0-9]+)").matcher(scripts);
+    while (m.find()) {
+      deadlines.add(Integer.parseInt(m.group(1)));
+    }
+    java.util.regex.Matcher t = java.util.regex.Pattern.compile("\"timeout\"\\s*:\\s*([0-9]+)").matcher(settings);
+
+    assertThat(t.find()).as(settings).isTrue();
+    assertThat(deadlines).isNotEmpty().allSatisfy(d -> assertThat(d).isLessThan(Integer.parseInt(t.group(1))));
+  }
 }

@@ -126,6 +126,10 @@ final class EnvelopeOptions {
   SessionSpec.Builder builder(List<String> command, Map<String, String> env, java.io.InputStream stdin,
       CommandLine usage) {
     SessionSpec.Builder b = SessionSpec.builder(TaskId.parse(task), command);
+    if (ceiling != null && ceiling.isBlank()) { // silently "no ceiling" in place of $TASKBOUND_CEILING's
+      throw new CommandLine.ParameterException(usage, "--ceiling: empty; accepted: a file or"
+          + " github:OWNER/.github/taskbound/ceiling.yml (leave the option out and $TASKBOUND_CEILING applies)");
+    }
     String ceilingSource = ceiling != null ? ceiling : env.get("TASKBOUND_CEILING");
     CeilingOption.apply(ceilingSource, repositoryCeiling, b, usage);
     policies.forEach(b::policyFile);

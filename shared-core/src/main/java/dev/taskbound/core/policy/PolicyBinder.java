@@ -634,7 +634,7 @@ final class PolicyBinder {
 
   private String passedVariable(Node n, String field) {
     String name = matching(n, field, ENV_NAME, "an environment variable name such as ANTHROPIC_API_KEY");
-    if (name.startsWith("TASKBOUND_")) {
+    if (name.startsWith(RegistryPolicy.HOST_CONFIGURATION_PREFIX)) {
       throw fail(n, field, name + " is Taskbound's own host configuration and never reaches the agent; accepted: any"
           + " other variable");
     }
@@ -902,7 +902,10 @@ final class PolicyBinder {
     } catch (URISyntaxException e) {
       url = null;
     }
-    if (url != null && url.getRawUserInfo() != null) {
+    // an '@' in the authority is user info even where the text is no URI ("https://u:p^ss@h/"): never quoted
+    int authority = text.indexOf("//");
+    String rest = authority < 0 ? "" : text.substring(authority + 2).split("[/?#]", 2)[0];
+    if (url != null && url.getRawUserInfo() != null || rest.contains("@")) {
       throw fail(n, field, "contains user info (not shown); accepted: a URL without user info, with the credential in"
           + " token: {env: NAME} or credentials: {username: NAME, password: {env: NAME}}");
     }
@@ -927,8 +930,14 @@ final class PolicyBinder {
       throw fail(n, field + ".env", "missing; accepted: {env: NAME}, the host environment variable holding the"
           + " secret");
     }
-    return matching(m.get("env").getValueNode(), field + ".env", ENV_NAME,
+    String name = matching(m.get("env").getValueNode(), field + ".env", ENV_NAME,
         "an environment variable name such as NPM_READ_TOKEN");
+    if (name.startsWith(RegistryPolicy.HOST_CONFIGURATION_PREFIX)) {
+      // the App key, Vault's secret id or token: a registry entry would hand them to its host
+      throw fail(m.get("env").getValueNode(), field + ".env", name + " is Taskbound's own host configuration and never"
+          + " becomes a registry's credential; accepted: any other variable");
+    }
+    return name;
   }
 
   private RegistryPolicy.Credentials credentials(Node n, String field) {
@@ -1227,7 +1236,9 @@ final class PolicyBinder {
    */
   private Map<String, NodeTuple> mapping(Node n, String path, List<String> accepted) {
     if (!(n instanceof MappingNode)) {
-      throw fail(n, path.isEmpty() ? "(document)" : path, "expected a mapping, got " + describe(n));
+      // a whole document is never quoted: a policy path may be a link to a credential file
+      throw fail(n, path.isEmpty() ? "(document)" : path, "expected a mapping, got "
+          + (path.isEmpty() ? withoutValue(n) : describe(n)));
     }
     Map<String, NodeTuple> out = new LinkedHashMap<>();
     for (NodeTuple t : ((MappingNode) n).getValue()) {
@@ -1271,6 +1282,14 @@ final class PolicyBinder {
   /** A scalar's text, or what kind of node it is. */
   private static String shown(Node n) {
     return n instanceof ScalarNode && !n.getTag().equals(Tag.NULL) ? ((ScalarNode) n).getValue() : describe(n);
+  }
+
+  /** What {@code n} is, never what it says: {@code a string of 41 characters}. */
+  private static String withoutValue(Node n) {
+    if (n instanceof ScalarNode && n.getTag().equals(Tag.STR)) {
+      return "a string of " + ((ScalarNode) n).getValue().length() + " characters (not shown)";
+    }
+    return n instanceof ScalarNode && !n.getTag().equals(Tag.NULL) ? "a single value (not shown)" : describe(n);
   }
 
   private static String describe(Node n) {

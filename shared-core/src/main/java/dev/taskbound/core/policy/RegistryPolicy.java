@@ -51,13 +51,26 @@ public record RegistryPolicy(
   public record Credentials(String username, String passwordEnv) {
     public Credentials {
       Objects.requireNonNull(username, "username");
-      Objects.requireNonNull(passwordEnv, "passwordEnv");
+      requireNotHostConfiguration(Objects.requireNonNull(passwordEnv, "passwordEnv"));
+    }
+  }
+
+  /**
+   * Taskbound's own host configuration ({@code TASKBOUND_GITHUB_APP_KEY}, Vault's secret id and
+   * token): never a registry's credential, which the agent's client sends to the registry's host.
+   */
+  public static final String HOST_CONFIGURATION_PREFIX = "TASKBOUND_";
+
+  private static void requireNotHostConfiguration(String variable) {
+    if (variable.startsWith(HOST_CONFIGURATION_PREFIX)) {
+      throw new IllegalArgumentException(variable + " is Taskbound's own host configuration, never a registry's credential");
     }
   }
 
   public RegistryPolicy {
     Objects.requireNonNull(kind, "kind");
     Objects.requireNonNull(url, "url");
+    Objects.requireNonNull(tokenEnv, "tokenEnv").ifPresent(RegistryPolicy::requireNotHostConfiguration);
     Objects.requireNonNull(scope, "scope");
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(mirrorOf, "mirrorOf");

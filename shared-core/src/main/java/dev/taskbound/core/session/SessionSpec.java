@@ -342,11 +342,25 @@ public final class SessionSpec {
       return this;
     }
 
-    /** Extra identity claims such as {@code repository} or {@code run_url}. */
+    /**
+     * Extra identity claims such as {@code repository} or {@code run_url}; never one the session sets
+     * itself ({@code profile}, {@code policy_digest}, {@code ceiling_*}), which a run without an org
+     * ceiling or profile would otherwise carry as given: a Vault role may bind on them.
+     *
+     * @throws dev.taskbound.core.identity.IdentityInputException for a claim the session sets
+     */
     public Builder identityClaim(String name, Object value) {
-      identityClaims.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
+      Objects.requireNonNull(name, "name");
+      if (SESSION_CLAIMS.contains(name) || name.startsWith("ceiling_")) {
+        throw new dev.taskbound.core.identity.IdentityInputException("claim '" + name + "' is set by the session (from"
+            + " the policy and the org ceiling) and may not be given; reserved besides the issuer's: "
+            + String.join(", ", SESSION_CLAIMS) + ", ceiling_*");
+      }
+      identityClaims.put(name, Objects.requireNonNull(value, "value"));
       return this;
     }
+
+    private static final List<String> SESSION_CLAIMS = List.of("policy_digest", "profile");
 
     public Builder clock(Clock clock) {
       this.clock = Objects.requireNonNull(clock, "clock");

@@ -67,6 +67,34 @@ class RunHostOptionsTest {
         p -> assertThat(p).doesNotExist(), p -> assertThat(p).isEmptyDirectory());
   }
 
+  /** Review finding: without an org ceiling, --claim ceiling_source=... made a run claim a ceiling it never had. */
+  @Test
+  void aClaimTheSessionSetsItselfIsRefusedBeforeAnythingExists() throws IOException {
+    Path out = work.resolve("evidence");
+    for (String claim : java.util.List.of("ceiling_source=github:acme/.github/taskbound/ceiling.yml", "profile=prod",
+        "policy_digest=sha256:0")) {
+      StringWriter err = new StringWriter();
+
+      int status = run(err, "--claim", claim, "--out", out.toString());
+
+      assertThat(status).as(claim).isNotZero();
+      assertThat(err.toString()).as(claim).contains("is set by the session (from the policy and the org ceiling) and"
+          + " may not be given; reserved besides the issuer's: policy_digest, profile, ceiling_*");
+    }
+    assertThat(out).doesNotExist();
+  }
+
+  /** Review finding: --ceiling '' silently replaced $TASKBOUND_CEILING with no ceiling at all. */
+  @Test
+  void anEmptyCeilingIsAUsageErrorNotNoCeiling() throws IOException {
+    StringWriter err = new StringWriter();
+
+    int status = run(err, "--ceiling", "", "--out", work.resolve("evidence").toString());
+
+    assertThat(status).isEqualTo(ExitCodes.USAGE);
+    assertThat(err.toString()).contains("--ceiling: empty; accepted: a file or github:OWNER/.github/taskbound/ceiling.yml");
+  }
+
   private int run(StringWriter err, String... options) throws IOException {
     Path policy = Files.writeString(work.resolve("task.yml"), POLICY);
     Path home = Files.createDirectories(work.resolve("home"));

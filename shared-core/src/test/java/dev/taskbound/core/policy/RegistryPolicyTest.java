@@ -48,6 +48,19 @@ class RegistryPolicyTest {
             TASK + "    - {kind: pypi, url: 'https://ci:s3cret@pypi.example/simple'}\n",
             "task.yml:5: spec.registries[0].url: contains user info (not shown); accepted: a URL without user info,"
                 + " with the credential in token: {env: NAME} or credentials: {username: NAME, password: {env: NAME}}"),
+        Arguments.of("url with user info that is no URI, not echoed", null,
+            TASK + "    - {kind: pypi, url: 'https://ci:p^ss@pypi.example/simple'}\n",
+            "task.yml:5: spec.registries[0].url: contains user info (not shown); accepted: a URL without user info,"
+                + " with the credential in token: {env: NAME} or credentials: {username: NAME, password: {env: NAME}}"),
+        Arguments.of("Taskbound's own key as a registry token", null,
+            TASK + "    - {kind: npm, url: 'https://npm.evil.example/', token: {env: TASKBOUND_GITHUB_APP_KEY}}\n",
+            "task.yml:5: spec.registries[0].token.env: TASKBOUND_GITHUB_APP_KEY is Taskbound's own host configuration"
+                + " and never becomes a registry's credential; accepted: any other variable"),
+        Arguments.of("Taskbound's own secret as a registry password", null,
+            TASK + "    - kind: maven\n      id: corp\n      url: https://maven.example/\n"
+                + "      credentials: {username: ci, password: {env: TASKBOUND_VAULT_SECRET_ID}}\n",
+            "task.yml:8: spec.registries[0].credentials.password.env: TASKBOUND_VAULT_SECRET_ID is Taskbound's own host"
+                + " configuration and never becomes a registry's credential; accepted: any other variable"),
         Arguments.of("http url with a token", null,
             TASK + "    - {kind: npm, url: 'http://npm.example/', token: {env: NPM_TOKEN}}\n",
             "task.yml:5: spec.registries[0].token: would be sent in clear text to http://npm.example/; accepted: an"

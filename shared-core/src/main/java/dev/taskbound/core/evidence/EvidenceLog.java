@@ -2,14 +2,12 @@ package dev.taskbound.core.evidence;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -32,13 +30,18 @@ public final class EvidenceLog implements AutoCloseable {
   private final Path file;
   private final String session;
   private final Clock clock;
-  private final FileChannel channel;
+  /**
+   * Not a channel: a channel is closed for good when a thread is interrupted in its I/O (an agent API
+   * worker stopped by the teardown while it records an event), and every later append, the seal's
+   * included, then failed.
+   */
+  private final RandomAccessFile channel;
   private long count;
   private String lastHash;
   private long size;
   private boolean closed;
 
-  private EvidenceLog(Path file, String session, Clock clock, FileChannel channel, long count, String lastHash, long size) {
+  private EvidenceLog(Path file, String session, Clock clock, RandomAccessFile channel, long count, String lastHash, long size) {
     this.file = file;
     this.session = session;
     this.clock = clock;
@@ -57,11 +60,8 @@ public final class EvidenceLog implements AutoCloseable {
   public static EvidenceLog create(Path file, String sessionId, Clock clock) {
     checkArgs(file, sessionId, clock);
     try {
-      FileChannel ch = FileChannel.open(
-          file,
-          java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      return new EvidenceLog(file, sessionId, clock, ch, 0, EvidenceEvent.GENESIS, 0);
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      return new EvidenceLog(file, sessionId, clock, new RandomAccessFile(file.toFile(), "rw"), 0, EvidenceEvent.GENESIS, 0);
     } catch (FileAlreadyExistsException e) {
       throw new EvidenceException("evidence log " + file + " already exists; resume it instead of creating it", e);
     } catch (IOException | UnsupportedOperationException e) {
@@ -79,9 +79,12 @@ public final class EvidenceLog implements AutoCloseable {
    */
   public static EvidenceLog resume(Path file, String sessionId, Clock clock) {
     checkArgs(file, sessionId, clock);
-    FileChannel ch = null;
+    RandomAccessFile ch = null;
     try {
-      ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        throw new NoSuchFileException(file.toString());
+      }
+      ch = new RandomAccessFile(file.toFile(), "rw");
       byte[] bytes = Files.readAllBytes(file);
       int end = lastNewline(bytes) + 1;
       Chain.Result result = Chain.check(splitLines(bytes, end));
@@ -93,8 +96,8 @@ public final class EvidenceLog implements AutoCloseable {
             "evidence log " + file + " belongs to session " + result.events().get(0).session() + ", not " + sessionId);
       }
       if (end < bytes.length) {
-        ch.truncate(end); // drop the torn tail: it never had a hash anyone relied on
-        ch.force(true);
+        ch.setLength(end); // drop the torn tail: it never had a hash anyone relied on
+        ch.getFD().sync();
       }
       EvidenceLog log = new EvidenceLog(file, sessionId, clock, ch, result.events().size(), result.lastHash(), end);
       ch = null;
@@ -203,11 +206,8 @@ public final class EvidenceLog implements AutoCloseable {
       EvidenceEvent event = new EvidenceEvent(seq, EvidenceEvent.TS.parse(ts, java.time.Instant::from), type, session, node, lastHash, hash);
       byte[] line = (event.toJsonLine() + "\n").getBytes(StandardCharsets.UTF_8);
       try {
-        ByteBuffer buf = ByteBuffer.wrap(line);
-        long pos = size;
-        while (buf.hasRemaining()) {
-          pos += channel.write(buf, pos);
-        }
+        channel.seek(size);
+        channel.write(line);
       } catch (IOException e) {
         throw new EvidenceException("cannot append to evidence log " + file + ": " + e.getMessage(), e);
       }
@@ -221,7 +221,7 @@ public final class EvidenceLog implements AutoCloseable {
   /** Forces appended lines to the storage device. @throws EvidenceException if that fails */
   public synchronized void sync() {
     try {
-      channel.force(false);
+      channel.getFD().sync();
     } catch (IOException e) {
       throw new EvidenceException("cannot sync evidence log " + file + ": " + e.getMessage(), e);
     }
@@ -261,8 +261,8 @@ public final class EvidenceLog implements AutoCloseable {
       return;
     }
     closed = true;
-    try (FileChannel ch = channel) {
-      ch.force(true);
+    try (RandomAccessFile ch = channel) {
+      ch.getFD().sync();
     } catch (IOException e) {
       throw new EvidenceException("cannot close evidence log " + file + ": " + e.getMessage(), e);
     }
@@ -315,7 +315,7 @@ public final class EvidenceLog implements AutoCloseable {
   /** Shorter than any event line, whose {@code prev} and {@code hash} alone take 142 bytes. */
   private static final int MIN_LINE_BYTES = 100;
 
-  private static void closeQuietly(FileChannel ch) {
+  private static void closeQuietly(RandomAccessFile ch) {
     if (ch != null) {
       try {
         ch.close();

@@ -7,13 +7,11 @@ import dev.taskbound.core.Json;
 import dev.taskbound.core.broker.UndoRecorder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -42,18 +40,26 @@ public final class TeardownJournal implements AutoCloseable {
   private static final ObjectMapper JSON = Json.MAPPER;
 
   private final Path file;
+  /**
+   * Written through the stream, never the channel: a channel is closed for good when a thread is
+   * interrupted in its I/O, and an agent API worker stopped by the teardown (shutdownNow) may be
+   * writing a refresh's entry; every later write of the teardown then failed.
+   */
+  private final java.io.FileOutputStream out;
+  /** Held for the lock only (no I/O on it). */
   private final FileChannel channel;
   private final Map<Integer, Entry> entries;
   private final FileLock lock;
 
-  private TeardownJournal(Path file, FileChannel channel, Map<Integer, Entry> entries) throws IOException {
+  private TeardownJournal(Path file, java.io.FileOutputStream out, Map<Integer, Entry> entries) throws IOException {
     this.file = file;
-    this.channel = channel;
+    this.out = out;
+    this.channel = out.getChannel();
     this.entries = entries;
     // One owner at a time: the live session, or a later `taskbound teardown` once that process is gone.
     this.lock = tryLock(channel);
     if (lock == null) {
-      channel.close();
+      out.close();
       throw SessionException.teardown(
           "the session of journal " + file + " is still running in another taskbound process; stop that process"
               + " (SIGTERM runs its teardown) or wait for it to end");
@@ -103,8 +109,8 @@ public final class TeardownJournal implements AutoCloseable {
     }
   }
 
-  private static FileChannel openAppend(Path file) throws IOException {
-    return FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+  private static java.io.FileOutputStream openAppend(Path file) throws IOException {
+    return new java.io.FileOutputStream(file.toFile(), true);
   }
 
   private static void apply(Map<Integer, Entry> entries, JsonNode node) {
@@ -218,13 +224,9 @@ public final class TeardownJournal implements AutoCloseable {
 
   private void write(ObjectNode line) {
     try {
-      byte[] bytes = (JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
-      ByteBuffer buffer = ByteBuffer.wrap(bytes);
-      while (buffer.hasRemaining()) {
-        channel.write(buffer);
-      }
+      out.write((JSON.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8));
       // The undo must be durable before the thing it undoes exists.
-      channel.force(false);
+      out.getFD().sync();
       apply(entries, line);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write teardown journal " + file, e);
@@ -237,7 +239,7 @@ public final class TeardownJournal implements AutoCloseable {
       if (lock.isValid()) {
         lock.release();
       }
-      channel.close();
+      out.close();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot close teardown journal " + file, e);
     }

@@ -213,4 +213,27 @@ class EvidenceLogTest {
 
     assertThat(fp).matches("sha256:[0-9a-f]{12}").isEqualTo(Fingerprint.of("ghs_exampletoken")).isNotEqualTo(Fingerprint.of("ghs_exampletokeN"));
   }
+
+  /** CI finding: a thread interrupted while it appended (an agent API worker the teardown stopped) closed the log for all. */
+  @Test
+  void anAppenderThatIsInterruptedLeavesTheLogWritableForTheOthers() throws Exception {
+    try (EvidenceLog log = EvidenceLog.create(dir.resolve("interrupted.jsonl"), "s-1", java.time.Clock.systemUTC())) {
+      java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+      Thread interrupted = new Thread(() -> {
+        Thread.currentThread().interrupt();
+        try {
+          log.append(EventType.SECRET_ACCESSED, java.util.Map.of("n", 1));
+        } catch (RuntimeException e) {
+          failed.set(e);
+        }
+      });
+      interrupted.start();
+      interrupted.join();
+
+      log.append(EventType.SESSION_OPENED, java.util.Map.of());
+
+      org.assertj.core.api.Assertions.assertThat(failed.get()).isNull();
+      org.assertj.core.api.Assertions.assertThat(log.count()).isEqualTo(2);
+    }
+  }
 }

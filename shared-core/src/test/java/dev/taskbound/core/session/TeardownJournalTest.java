@@ -78,4 +78,31 @@ class TeardownJournalTest {
           .hasMessageContaining("is still running in another taskbound process");
     }
   }
+
+  /**
+   * CI finding: an agent API worker the teardown stopped (interrupted) while it journalled a
+   * refresh closed the journal's channel, and every later write of the teardown failed.
+   */
+  @Test
+  void aWriterThatIsInterruptedLeavesTheJournalWritableForTheOthers() throws Exception {
+    Path file = dir.resolve("journal.jsonl");
+    try (TeardownJournal journal = TeardownJournal.create(file)) {
+      java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+      Thread interrupted = new Thread(() -> {
+        Thread.currentThread().interrupt();
+        try {
+          journal.register("revoke-github-token", java.util.Map.of("n", 1));
+        } catch (RuntimeException e) {
+          failed.set(e);
+        }
+      });
+      interrupted.start();
+      interrupted.join();
+
+      journal.register("stop-gateway", java.util.Map.of());
+
+      assertThat(failed.get()).isNull();
+      assertThat(journal.pending()).extracting(TeardownJournal.Entry::step).containsExactly("stop-gateway", "revoke-github-token");
+    }
+  }
 }

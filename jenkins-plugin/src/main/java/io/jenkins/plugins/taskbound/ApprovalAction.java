@@ -15,11 +15,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 import jenkins.model.Jenkins;
 import jenkins.model.RunAction2;
 import org.kohsuke.stapler.HttpResponse;
@@ -88,9 +90,13 @@ public final class ApprovalAction implements RunAction2, Serializable {
     return "Taskbound approvals";
   }
 
+  /**
+   * One page per block: a build with several blocks (in sequence or in parallel) has an action for
+   * each, and a shared name would reach only the first. The session's id (its handle's last part).
+   */
   @Override
   public String getUrlName() {
-    return "taskbound-approvals";
+    return "taskbound-approvals-" + Path.of(handle).getFileName();
   }
 
   /** Who may answer: {@code Item.BUILD on the job}, or the named approvers. */
@@ -135,7 +141,10 @@ public final class ApprovalAction implements RunAction2, Serializable {
   public HttpResponse doAnswer(@QueryParameter String request, @QueryParameter boolean grant, @QueryParameter String reason)
       throws IOException, InterruptedException {
     String who = checkMayAnswer();
-    Core r = core(List.of(grant ? "approve" : "deny", "--session", handle, request == null ? "" : request, "--reason",
+    if (request == null || !REQUEST_ID.matcher(request).matches()) {
+      return HttpResponses.error(400, "not a request id; accepted: approval-N as the page lists it");
+    }
+    Core r = core(List.of(grant ? "approve" : "deny", "--session", handle, request, "--reason",
         reason == null ? "" : reason, "--channel", "jenkins", "--on-behalf-of", who));
     if (r.status != 0) {
       return HttpResponses.error(409, "could not answer " + request + ": " + r.stderr.strip());
@@ -161,6 +170,9 @@ public final class ApprovalAction implements RunAction2, Serializable {
     return id;
   }
 
+  /** The ids the session gives its requests ({@code approval-1}, ...). */
+  private static final Pattern REQUEST_ID = Pattern.compile("approval-[0-9]{1,9}");
+
   /** What one core command on the session's node printed and returned. */
   private record Core(int status, String stdout, String stderr) {}
 
@@ -173,6 +185,9 @@ public final class ApprovalAction implements RunAction2, Serializable {
     }
     List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar));
     cmd.addAll(args);
+    // the launcher expands $NAME in each argument with the node's environment: a reason or an id
+    // holding ${JENKINS_SECRET} would be answered with its value
+    cmd.replaceAll(DurableShellLaunch::escape);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     Launcher launcher = n.createLauncher(TaskListener.NULL);

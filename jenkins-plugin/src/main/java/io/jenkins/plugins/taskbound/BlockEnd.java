@@ -88,7 +88,7 @@ final class BlockEnd implements Serializable {
         "taskbound: task " + task + ": " + written.size() + " evidence bundle(s) in " + evidence.getRemote()
             + (written.isEmpty() ? "" : ": " + String.join(", ", written)));
     boolean verified = TaskboundStepExecution.recordSealed(run, listener, workspace, launcher, env, action, evidence,
-        written, core, opening, archive);
+        task, written, core, opening, archive);
     try {
       inputs.verify(workspace.getChannel());
     } finally {

@@ -27,14 +27,59 @@ import java.util.zip.ZipFile;
  * @param revoked how many revocation steps of the teardown succeeded ({@code revoke-*}, outcome ok)
  * @param revocationsFailed how many revocation steps failed
  */
-public record EvidenceFacts(
-    @NonNull String outcome,
-    @CheckForNull String exitCode,
-    int commands,
-    int denials,
-    int issued,
-    int revoked,
-    int revocationsFailed) implements Serializable {
+public final class EvidenceFacts implements Serializable {
+  // A class, not a record: Jenkins keeps it in build.xml, and its XStream cannot read records back
+  // (jenkinsci/jenkins#26077): after a restart the build page lost what the bundle said.
+  private static final long serialVersionUID = 1L;
+
+  @NonNull private final String outcome;
+  @CheckForNull private final String exitCode;
+  private final int commands;
+  private final int denials;
+  private final int issued;
+  private final int revoked;
+  private final int revocationsFailed;
+
+  public EvidenceFacts(@NonNull String outcome, @CheckForNull String exitCode, int commands, int denials, int issued,
+      int revoked, int revocationsFailed) {
+    this.outcome = java.util.Objects.requireNonNull(outcome, "outcome");
+    this.exitCode = exitCode;
+    this.commands = commands;
+    this.denials = denials;
+    this.issued = issued;
+    this.revoked = revoked;
+    this.revocationsFailed = revocationsFailed;
+  }
+
+  @NonNull
+  public String outcome() {
+    return outcome;
+  }
+
+  @CheckForNull
+  public String exitCode() {
+    return exitCode;
+  }
+
+  public int commands() {
+    return commands;
+  }
+
+  public int denials() {
+    return denials;
+  }
+
+  public int issued() {
+    return issued;
+  }
+
+  public int revoked() {
+    return revoked;
+  }
+
+  public int revocationsFailed() {
+    return revocationsFailed;
+  }
 
   // Events are canonical JSON (keys sorted): an event's own "type" is its last member.
   private static final Pattern TYPE = Pattern.compile("\"type\":\"([a-z0-9_.]+)\"}\\s*$");

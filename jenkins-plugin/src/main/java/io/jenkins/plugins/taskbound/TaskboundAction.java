@@ -23,12 +23,17 @@ public final class TaskboundAction implements RunAction2, Serializable {
   private final String node;
   private final String evidenceDir;
   private final List<String> bundles = new ArrayList<>();
-  /** The block's open session, and how to end it on its node; null once it has ended. */
-  @CheckForNull private SessionHandle session;
+  // Plain strings, not the records they come from: Jenkins keeps this action in build.xml, and its
+  // XStream cannot read records back (jenkinsci/jenkins#26077): after a restart the backstop lost the
+  // session to end and the build page the recorded kid.
+  /** The block's open session (its handle), and how to end it on its node; null once it has ended. */
+  @CheckForNull private String session;
   @CheckForNull private String java;
   @CheckForNull private String jar;
   /** The host record: what {@code session start} printed before any command ran (kid, identity). */
-  @CheckForNull private SessionOpening opening;
+  @CheckForNull private String sessionId;
+  @CheckForNull private String spiffeId;
+  @CheckForNull private String kid;
   /** What the block's sealed bundle says, once the block ended. */
   @CheckForNull private EvidenceFacts facts;
   /** The bundle of the block's session, once sealed. */
@@ -82,8 +87,10 @@ public final class TaskboundAction implements RunAction2, Serializable {
    */
   synchronized void sessionOpened(
       @NonNull SessionHandle handle, @NonNull SessionOpening opened, @NonNull String javaOnNode, @NonNull String jarOnNode) {
-    this.session = handle;
-    this.opening = opened;
+    this.session = handle.path();
+    this.sessionId = opened.session();
+    this.spiffeId = opened.spiffeId();
+    this.kid = opened.kid();
     this.java = javaOnNode;
     this.jar = jarOnNode;
   }
@@ -138,25 +145,26 @@ public final class TaskboundAction implements RunAction2, Serializable {
   /** The block's session id, once it opened. */
   @CheckForNull
   public synchronized String getSessionId() {
-    return opening == null ? null : opening.session();
+    return sessionId;
   }
 
   /** The task identity (SPIFFE ID) of the block's session. */
   @CheckForNull
   public synchronized String getSpiffeId() {
-    return opening == null ? null : opening.spiffeId();
+    return spiffeId;
   }
 
   /** The evidence key's kid as Jenkins recorded it when the session opened, before any command ran. */
   @CheckForNull
   public synchronized String getKid() {
-    return opening == null ? null : opening.kid();
+    return kid;
   }
 
   /** The command a reviewer runs on the archived bundle to check it against {@link #getKid}. */
   @CheckForNull
   public synchronized String getVerifyCommand() {
-    return opening == null ? null : opening.verifyCommand(bundle);
+    return sessionId == null || spiffeId == null || kid == null ? null
+        : new SessionOpening(sessionId, spiffeId, kid).verifyCommand(bundle);
   }
 
   /** What the sealed bundle says (outcome, exit, commands, denials, credentials), or null before the end. */
@@ -202,13 +210,14 @@ public final class TaskboundAction implements RunAction2, Serializable {
   /** The session still open, as the command that ends it on its node; null when there is none. */
   @CheckForNull
   synchronized List<String> pendingSessionEnd() {
-    return session == null || java == null || jar == null ? null : EnvelopeCommand.sessionEnd(java, jar, session);
+    return session == null || java == null || jar == null ? null
+        : EnvelopeCommand.sessionEnd(java, jar, new SessionHandle(session));
   }
 
   /** The handle of the block's session while it is open, else null. */
   @CheckForNull
   public synchronized String getSession() {
-    return session == null ? null : session.path();
+    return session;
   }
 
   /** The build this action belongs to, or {@code null} before it is attached. */

@@ -13,6 +13,7 @@ import hudson.model.AbstractBuild;
 import hudson.model.AbstractProject;
 import hudson.model.BuildListener;
 import hudson.model.Node;
+import hudson.model.Computer;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.slaves.WorkspaceList;
@@ -216,7 +217,7 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
     }
     EnvelopeCommand command = checked.withPolicies(inputs.policies());
     String id = UUID.randomUUID().toString();
-    TaskboundAction action = new TaskboundAction(id, task, env.get("NODE_NAME", "unknown"), evidence.getRemote());
+    TaskboundAction action = new TaskboundAction(id, task, TaskboundStepExecution.nodeName(Computer.currentComputer()), evidence.getRemote());
     build.addAction(action);
     build.save();
     Set<String> before = TaskboundStepExecution.bundleNames(evidence, task);
@@ -235,7 +236,7 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
     AgentSession.Opened opened;
     try {
       opened = AgentSession.start(command, issued == null ? null : issued.handoff(),
-          TaskboundStepExecution.claims(build, env.get("NODE_NAME", "unknown")), workspace, own, env, listener);
+          TaskboundStepExecution.claims(build, TaskboundStepExecution.nodeName(Computer.currentComputer())), workspace, own, env, listener);
     } catch (Exception e) {
       inputs.cleanUp(workspace.getChannel());
       if (issued != null) {
@@ -249,7 +250,7 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
     action.sessionOpened(opened.handle(), opened.opening(), command.java(), command.jar());
     action.enveloping(command.sessionExec(opened.handle()), settings.sandbox());
     // issue 16: Approve/Deny on the build page, as the Pipeline step registers it
-    build.addAction(new ApprovalAction(env.get("NODE_NAME", "unknown"), opened.handle().path(), command.java(),
+    build.addAction(new ApprovalAction(TaskboundStepExecution.nodeName(Computer.currentComputer()), opened.handle().path(), command.java(),
         command.jar(), approverList));
     build.save();
     listener.getLogger().println("taskbound: task " + task + ": one session for this build's steps (" + opened.handle().path()

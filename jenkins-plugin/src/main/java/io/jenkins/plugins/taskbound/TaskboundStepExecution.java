@@ -120,7 +120,8 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     EnvelopeCommand command = checked.withPolicies(inputs.policies());
 
     String id = UUID.randomUUID().toString();
-    String node = env.get("NODE_NAME", "unknown");
+    // the node the step runs on, not the build's NODE_NAME, which withEnv can change
+    String node = nodeName(context.get(Computer.class));
     TaskboundAction action = new TaskboundAction(id, task, node, evidence.getRemote());
     run.addAction(action);
     run.save();
@@ -168,6 +169,14 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
             List.of(command.java(), "-jar", command.jar()), opened.opening(), settings.archive(),
             issued == null ? null : issued.journal())))
         .start();
+  }
+
+  /** A node's name as blocks record it: {@code built-in} for the controller, {@code unknown} without one. */
+  static String nodeName(@CheckForNull Computer computer) {
+    if (computer == null) {
+      return "unknown";
+    }
+    return computer.getName().isEmpty() ? "built-in" : computer.getName();
   }
 
   /** The identity claims of a block of {@code run} on {@code node} ({@link JenkinsClaims}). */
@@ -264,9 +273,10 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
    * freestyle wrapper.
    */
   static boolean recordSealed(Run<?, ?> run, TaskListener listener, FilePath workspace, Launcher launcher, EnvVars env,
-      TaskboundAction action, FilePath evidence, List<String> written, List<String> core, SessionOpening opening,
-      boolean archive) throws Exception {
-    String name = written.stream().filter(n -> n.contains(opening.session())).findFirst().orElse(null);
+      TaskboundAction action, FilePath evidence, String task, List<String> written, List<String> core,
+      SessionOpening opening, boolean archive) throws Exception {
+    // its exact name: the agent can write the evidence directory, and a planted <task>-<session>-x.zip sorted first
+    String name = written.stream().filter(n -> n.equals(task + "-" + opening.session() + ".zip")).findFirst().orElse(null);
     if (name == null) {
       listener.getLogger().println("taskbound: no bundle of session " + opening.session() + " in " + evidence.getRemote());
       return true;

@@ -48,12 +48,28 @@ class ApprovalActionTest {
     WorkflowRun build = buildWith(r, new ApprovalAction("built-in", "/tmp/no-such-session", "java", "/nonexistent/taskbound.jar", List.of()));
     JenkinsRule.WebClient wc = r.createWebClient().withThrowExceptionOnFailingStatusCode(false).login("reader");
 
-    WebRequest post = new WebRequest(new URL(r.getURL(), build.getUrl() + "taskbound-approvals/answer?request=approval-1&grant=true"),
+    WebRequest post = new WebRequest(new URL(r.getURL(), build.getUrl() + "taskbound-approvals-no-such-session/answer?request=approval-1&grant=true"),
         HttpMethod.POST);
     wc.addCrumb(post);
     int status = wc.getPage(post).getWebResponse().getStatusCode();
 
     assertEquals(403, status);
+  }
+
+  /** Review finding: the launcher expanded ${NAME} in the request id and reason with the node's environment. */
+  @Test
+  void anAnswerWhoseRequestIsNoRequestIdIsRefusedBeforeAnythingRunsOnTheNode(JenkinsRule r) throws Exception {
+    secure(r);
+    WorkflowRun build = buildWith(r, new ApprovalAction("built-in", "/tmp/no-such-session", "java", "/nonexistent/taskbound.jar", List.of()));
+    JenkinsRule.WebClient wc = r.createWebClient().withThrowExceptionOnFailingStatusCode(false).login("builder");
+
+    WebRequest post = new WebRequest(new URL(r.getURL(), build.getUrl()
+        + "taskbound-approvals-no-such-session/answer?request=%24%7BJENKINS_HOME%7D&grant=true"), HttpMethod.POST);
+    wc.addCrumb(post);
+    org.htmlunit.WebResponse response = wc.getPage(post).getWebResponse();
+
+    assertEquals(400, response.getStatusCode());
+    assertTrue(!response.getContentAsString().contains(r.jenkins.getRootDir().getPath()), response.getContentAsString());
   }
 
   @Test
@@ -63,8 +79,8 @@ class ApprovalActionTest {
     JenkinsRule.WebClient wc = r.createWebClient().withThrowExceptionOnFailingStatusCode(false).login("builder");
 
     int noCrumb = wc.getPage(new WebRequest(new URL(r.getURL(), build.getUrl()
-        + "taskbound-approvals/answer?request=approval-1&grant=true"), HttpMethod.POST)).getWebResponse().getStatusCode();
-    int get = wc.goTo(build.getUrl() + "taskbound-approvals/answer?request=approval-1&grant=true", null)
+        + "taskbound-approvals-no-such-session/answer?request=approval-1&grant=true"), HttpMethod.POST)).getWebResponse().getStatusCode();
+    int get = wc.goTo(build.getUrl() + "taskbound-approvals-no-such-session/answer?request=approval-1&grant=true", null)
         .getWebResponse().getStatusCode();
 
     assertEquals(403, noCrumb);
@@ -79,10 +95,10 @@ class ApprovalActionTest {
     JenkinsRule.WebClient alice = r.createWebClient().withThrowExceptionOnFailingStatusCode(false).login("alice");
 
     WebRequest byBuilder = new WebRequest(new URL(r.getURL(), build.getUrl()
-        + "taskbound-approvals/answer?request=approval-1&grant=true"), HttpMethod.POST);
+        + "taskbound-approvals-no-such-session/answer?request=approval-1&grant=true"), HttpMethod.POST);
     builder.addCrumb(byBuilder);
     WebRequest byAlice = new WebRequest(new URL(r.getURL(), build.getUrl()
-        + "taskbound-approvals/answer?request=approval-1&grant=true"), HttpMethod.POST);
+        + "taskbound-approvals-no-such-session/answer?request=approval-1&grant=true"), HttpMethod.POST);
     alice.addCrumb(byAlice);
 
     assertEquals(403, builder.getPage(byBuilder).getWebResponse().getStatusCode());
@@ -103,10 +119,10 @@ class ApprovalActionTest {
     JenkinsRule.WebClient reader = r.createWebClient().withThrowExceptionOnFailingStatusCode(false).login("reader");
 
     WebRequest byCarol = new WebRequest(new URL(r.getURL(), build.getUrl()
-        + "taskbound-approvals/answer?request=approval-1&grant=true"), HttpMethod.POST);
+        + "taskbound-approvals-no-such-session/answer?request=approval-1&grant=true"), HttpMethod.POST);
     carol.addCrumb(byCarol);
     WebRequest byReader = new WebRequest(new URL(r.getURL(), build.getUrl()
-        + "taskbound-approvals/answer?request=approval-1&grant=true"), HttpMethod.POST);
+        + "taskbound-approvals-no-such-session/answer?request=approval-1&grant=true"), HttpMethod.POST);
     reader.addCrumb(byReader);
 
     // carol may answer; the session is gone, so the core's refusal comes back (409), not a permission error
@@ -118,7 +134,7 @@ class ApprovalActionTest {
   void thePageSaysWhoMayAnswerAndThatNothingWaitsWhenTheSessionTakesNoApprovals(JenkinsRule r) throws Exception {
     WorkflowRun build = buildWith(r, new ApprovalAction("built-in", "/tmp/no-such-session", "java", "/nonexistent/taskbound.jar", List.of()));
 
-    HtmlPage page = r.createWebClient().goTo(build.getUrl() + "taskbound-approvals/");
+    HtmlPage page = r.createWebClient().goTo(build.getUrl() + "taskbound-approvals-no-such-session/");
     String text = page.asNormalizedText();
 
     assertNotNull(build.getAction(ApprovalAction.class));

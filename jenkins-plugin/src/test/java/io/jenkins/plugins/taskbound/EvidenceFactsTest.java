@@ -61,4 +61,10 @@ class EvidenceFactsTest {
     assertEquals("unknown (the bundle has no summary)", facts.outcome());
     assertNull(facts.exitCode());
   }
+
+  /** Jenkins keeps the facts in build.xml, and its XStream cannot read a record back (jenkinsci/jenkins#26077). */
+  @Test
+  void theFactsAreAClassJenkinsCanReadBackNotARecord() {
+    assertEquals(false, EvidenceFacts.class.isRecord());
+  }
 }

@@ -15,7 +15,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -96,7 +95,7 @@ public final class ApprovalAction implements RunAction2, Serializable {
    */
   @Override
   public String getUrlName() {
-    return "taskbound-approvals-" + Path.of(handle).getFileName();
+    return "taskbound-approvals-" + handle.substring(handle.lastIndexOf('/') + 1);
   }
 
   /** Who may answer: {@code Item.BUILD on the job}, or the named approvers. */

@@ -220,6 +220,21 @@ public final class TaskboundAction implements RunAction2, Serializable {
     return session;
   }
 
+  /**
+   * A build recorded before the handle was a string held it as a record, which reads back as its
+   * whitespace: dropped, so that the backstop goes on to the build's other blocks.
+   */
+  private Object readResolve() {
+    if (session != null) {
+      try {
+        new SessionHandle(session);
+      } catch (IllegalArgumentException notAHandle) {
+        session = null;
+      }
+    }
+    return this;
+  }
+
   /** The build this action belongs to, or {@code null} before it is attached. */
   @CheckForNull
   public Run<?, ?> getRun() {

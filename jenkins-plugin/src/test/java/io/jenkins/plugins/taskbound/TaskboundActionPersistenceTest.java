@@ -30,4 +30,18 @@ class TaskboundActionPersistenceTest {
     assertEquals(List.of("/usr/bin/java", "-jar", "/srv/taskbound.jar", "session", "end", "--session", "/srv/sessions/s1"),
         back.pendingSessionEnd());
   }
+
+  /** Review finding: a build.xml written when the handle was a record read back as whitespace and stopped the backstop. */
+  @Test
+  void aHandleRecordedAsARecordBeforeIsDroppedNotThrownOnByTheBackstop() {
+    XStream2 xstream = new XStream2();
+    String old = xstream.toXML(new TaskboundAction("id-1", "FIX-7", "agent-1", "/w/taskbound-evidence"))
+        .replace("</evidenceDir>", "</evidenceDir>\n  <session>\n    <path>/srv/sessions/s1</path>\n  </session>"
+            + "\n  <java>/usr/bin/java</java>\n  <jar>/srv/taskbound.jar</jar>");
+
+    TaskboundAction back = (TaskboundAction) xstream.fromXML(old);
+
+    assertEquals(null, back.pendingSessionEnd());
+    assertEquals(null, back.getSession());
+  }
 }

@@ -81,8 +81,9 @@ public final class EvidenceLog implements AutoCloseable {
     checkArgs(file, sessionId, clock);
     RandomAccessFile ch = null;
     try {
-      if (!Files.exists(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-        throw new NoSuchFileException(file.toString());
+      // a regular file, not a link: RandomAccessFile follows links and creates what is missing
+      if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        throw new NoSuchFileException(file.toString(), null, "no regular file (a link is not followed)");
       }
       ch = new RandomAccessFile(file.toFile(), "rw");
       byte[] bytes = Files.readAllBytes(file);

@@ -892,6 +892,14 @@ final class PolicyBinder {
 
   private URI registryUrl(Node n, String field) {
     String text = string(n, field);
+    // user info first, before anything quotes the text: an '@' in the authority is user info even
+    // where the text is no URI ("https://u:p^ss@h/") or too long to be one
+    int authority = text.indexOf("//");
+    String rest = authority < 0 ? "" : text.substring(authority + 2).split("[/?#]", 2)[0];
+    if (rest.contains("@")) {
+      throw fail(n, field, "contains user info (not shown); accepted: a URL without user info, with the credential in"
+          + " token: {env: NAME} or credentials: {username: NAME, password: {env: NAME}}");
+    }
     if (text.length() > MAX_URL) {
       throw fail(n, field, SafeText.quoted(text) + " is " + text.length() + " characters long; accepted: at most "
           + MAX_URL);
@@ -902,10 +910,7 @@ final class PolicyBinder {
     } catch (URISyntaxException e) {
       url = null;
     }
-    // an '@' in the authority is user info even where the text is no URI ("https://u:p^ss@h/"): never quoted
-    int authority = text.indexOf("//");
-    String rest = authority < 0 ? "" : text.substring(authority + 2).split("[/?#]", 2)[0];
-    if (url != null && url.getRawUserInfo() != null || rest.contains("@")) {
+    if (url != null && url.getRawUserInfo() != null) {
       throw fail(n, field, "contains user info (not shown); accepted: a URL without user info, with the credential in"
           + " token: {env: NAME} or credentials: {username: NAME, password: {env: NAME}}");
     }
@@ -925,6 +930,10 @@ final class PolicyBinder {
 
   /** {@code {env: NAME}}: the name of the host environment variable holding a secret. */
   private String secretRef(Node n, String field) {
+    if (!(n instanceof MappingNode)) { // the secret itself, typed where its variable's name belongs: never quoted
+      throw fail(n, field, "expected {env: NAME}, the host environment variable holding the secret, got "
+          + withoutValue(n));
+    }
     Map<String, NodeTuple> m = mapping(n, field, SECRET_REF_KEYS);
     if (!m.containsKey("env")) {
       throw fail(n, field + ".env", "missing; accepted: {env: NAME}, the host environment variable holding the"

@@ -110,6 +110,10 @@ public final class TeardownJournal implements AutoCloseable {
   }
 
   private static java.io.FileOutputStream openAppend(Path file) throws IOException {
+    // a regular file, not a link: FileOutputStream follows links and creates what is missing
+    if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      throw new java.nio.file.NoSuchFileException(file.toString(), null, "no regular file (a link is not followed)");
+    }
     return new java.io.FileOutputStream(file.toFile(), true);
   }
 

@@ -236,4 +236,15 @@ class EvidenceLogTest {
       org.assertj.core.api.Assertions.assertThat(log.count()).isEqualTo(2);
     }
   }
+
+  /** Review finding: resuming through a dangling link created its target (the old channel did not create files). */
+  @Test
+  void resumingADanglingLinkCreatesNothing() throws Exception {
+    Path target = dir.resolve("elsewhere.jsonl");
+    Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("linked.jsonl"), target);
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> EvidenceLog.resume(link, "s-1", java.time.Clock.systemUTC()))
+        .isInstanceOf(EvidenceException.class).hasMessageContaining("does not exist");
+    org.assertj.core.api.Assertions.assertThat(target).doesNotExist();
+  }
 }

@@ -52,6 +52,14 @@ class RegistryPolicyTest {
             TASK + "    - {kind: pypi, url: 'https://ci:p^ss@pypi.example/simple'}\n",
             "task.yml:5: spec.registries[0].url: contains user info (not shown); accepted: a URL without user info,"
                 + " with the credential in token: {env: NAME} or credentials: {username: NAME, password: {env: NAME}}"),
+        Arguments.of("a long url with user info, not echoed", null,
+            TASK + "    - {kind: pypi, url: 'https://ci:s3cret@pypi.example/" + "x".repeat(600) + "'}\n",
+            "task.yml:5: spec.registries[0].url: contains user info (not shown); accepted: a URL without user info,"
+                + " with the credential in token: {env: NAME} or credentials: {username: NAME, password: {env: NAME}}"),
+        Arguments.of("the token itself in place of its variable, not echoed", null,
+            TASK + "    - {kind: npm, url: 'https://npm.example/', token: npm_SENTINELlivetoken}\n",
+            "task.yml:5: spec.registries[0].token: expected {env: NAME}, the host environment variable holding the"
+                + " secret, got a string of 21 characters (not shown)"),
         Arguments.of("Taskbound's own key as a registry token", null,
             TASK + "    - {kind: npm, url: 'https://npm.evil.example/', token: {env: TASKBOUND_GITHUB_APP_KEY}}\n",
             "task.yml:5: spec.registries[0].token.env: TASKBOUND_GITHUB_APP_KEY is Taskbound's own host configuration"

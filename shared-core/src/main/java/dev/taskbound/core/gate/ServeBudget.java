@@ -1,6 +1,7 @@
 package dev.taskbound.core.gate;
 
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -13,8 +14,8 @@ final class ServeBudget {
   private final int maxRefreshes;
   private final AtomicInteger secretReads = new AtomicInteger();
   private final AtomicInteger refreshes = new AtomicInteger();
-  private final java.util.concurrent.atomic.AtomicBoolean firstReadRefused = new java.util.concurrent.atomic.AtomicBoolean();
-  private final java.util.concurrent.atomic.AtomicBoolean firstRefreshRefused = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean firstReadRefused = new AtomicBoolean();
+  private final AtomicBoolean firstRefreshRefused = new AtomicBoolean();
 
   ServeBudget(int maxSecretReads, int maxRefreshes) {
     this.maxSecretReads = maxSecretReads;

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -56,7 +57,7 @@ record GithubRunnerDirectory(Path root, Optional<Path> toolCache) {
     List<Path> candidates = new ArrayList<>();
     ancestors.get().filter(p -> p.getFileName() != null && p.getFileName().toString().equals(WORKER))
         .map(p -> p.getParent() == null ? null : p.getParent().getParent())
-        .filter(r -> r != null)
+        .filter(Objects::nonNull)
         .findFirst().ifPresent(candidates::add);
     absolute(host.get("RUNNER_ROOT")).ifPresent(candidates::add);
     registeredAbove(host.get("RUNNER_WORKSPACE")).ifPresent(candidates::add);

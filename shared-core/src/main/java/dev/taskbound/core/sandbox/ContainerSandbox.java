@@ -189,10 +189,44 @@ public final class ContainerSandbox implements Sandbox {
     checked = true;
   }
 
-  /** A path of ours as the daemon must name it in a mount: the host path when we run in a container. */
+  /**
+   * What no mount may meet, as this process sees it: the engine's well-known paths (on the host),
+   * and the socket the daemon is reached by, as configured and where it leads (a rootless daemon's
+   * {@code /run/user/1000/docker.sock}, Docker Desktop's): a read-only bind does not stop a
+   * {@code connect()}.
+   */
+  private List<Path> enginePaths() {
+    List<Path> engine = new ArrayList<>(self == null ? ContainerFloor.ENGINE_PATHS : List.of());
+    config.socketPath().ifPresent(sock -> {
+      engine.add(sock.toAbsolutePath().normalize());
+      try {
+        engine.add(sock.toRealPath());
+      } catch (java.io.IOException | SecurityException gone) {
+        // the daemon answered the preflight through it: a socket that vanished since is no mount's
+      }
+    });
+    return engine;
+  }
+
+  /**
+   * A path of ours as the daemon must name it in a mount: the host path when we run in a container,
+   * never one meeting the host engine's paths (a mount of our container's may show the host's socket
+   * under another name).
+   */
   private String hostPath(String what, Path path) {
     ContainerSelf s = self;
-    return mountable(what, s == null ? path : s.requireHostPath(what, path));
+    String host = mountable(what, s == null ? path : s.requireHostPath(what, path));
+    if (s != null) {
+      Path onHost = Path.of(host);
+      for (Path engine : ContainerFloor.ENGINE_PATHS) {
+        if (onHost.startsWith(engine) || engine.startsWith(onHost)) {
+          throw new SandboxException("the " + what + " " + path + " is the host's " + onHost + ", which "
+              + (onHost.startsWith(engine) ? "lies within" : "contains") + " the container engine's " + engine
+              + "; the agent must never reach it. Accepted: a path that neither contains nor lies within it");
+        }
+      }
+    }
+    return host;
   }
 
   /**
@@ -244,7 +278,7 @@ public final class ContainerSandbox implements Sandbox {
     HardLinkedHidden.refuse(launch.hiddenPaths(), workDir); // a hidden file's other name would show it
     // what the agent sees of the host: decided, and every source checked, before any container exists
     ContainerMounts view = ContainerMounts.plan(workDir, launch.agentPaths(), launch.confinement(), launch.hiddenPaths(),
-        self == null ? ContainerFloor.ENGINE_PATHS : List.of(), InitCommand.current().hostPaths());
+        enginePaths(), InitCommand.current().hostPaths());
     launch.confinement().requireNoLinks(); // after the engine's paths, which name their own refusal
     List<String> mounts = view.args(this::hostPath, ContainerSandbox::mountable);
     // Never root: the policy's user, else the workspace's owner (whose files the agent's then are).
@@ -588,12 +622,27 @@ public final class ContainerSandbox implements Sandbox {
     // detach keys (ctrl-p ctrl-q) only on a TTY's input, so whoever feeds the agent's stdin cannot
     // detach the CLI and end the run with 0 while the agent runs on
     args.add("--interactive");
-    env.keySet().forEach(k -> args.addAll(List.of("--env", k)));
+    // The proxy settings go on the command line, never in the CLI's own environment: with a tcp://
+    // daemon the CLI would send the create request, every --env value in it, through that proxy.
+    Map<String, String> cliEnv = new LinkedHashMap<>();
+    env.forEach((k, v) -> {
+      if (PROXY_VARIABLES.contains(k.toLowerCase(java.util.Locale.ROOT))) {
+        args.addAll(List.of("--env", k + "=" + v));
+      } else {
+        args.addAll(List.of("--env", k));
+        cliEnv.put(k, v);
+      }
+    });
     args.addAll(entrypoint);
-    args.add(config.agentImage());
+    // by the id the preflight inspected and the evidence records: the name may be re-tagged since
+    args.add(agentImage.digest());
     args.addAll(command);
-    return new AgentCreate(List.copyOf(args), Map.copyOf(env));
+    return new AgentCreate(List.copyOf(args), Map.copyOf(cliEnv));
   }
+
+  /** Variables a client (the docker CLI among them) takes its proxy from, in lower case. */
+  static final java.util.Set<String> PROXY_VARIABLES = java.util.Set.of("http_proxy", "https_proxy", "all_proxy", "no_proxy",
+      "ftp_proxy");
 
   /** The variables the agent container gets: the launch's, the proxy's; see the class comment. */
   private Map<String, String> agentEnvironment(Map<String, String> base) {

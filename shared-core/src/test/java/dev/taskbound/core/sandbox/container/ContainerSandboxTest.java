@@ -650,6 +650,26 @@ class ContainerSandboxTest {
     assertThat(rootOwned.resolve("marker")).doesNotExist();
   }
 
+  /**
+   * Review finding: a policy path holding the daemon's socket where it is not one of the engine's
+   * well-known paths (a rootless daemon's /run/user/1000/docker.sock) was bound for the agent.
+   */
+  @Test
+  void aPolicyPathHoldingTheDaemonsOwnSocketIsRefused() throws Exception {
+    Path rootless = Files.createDirectories(dir.resolve("run-user-1000"));
+    Path socket = Files.createSymbolicLink(rootless.resolve("docker.sock"), Path.of("/var/run/docker.sock").toRealPath());
+    ContainerSandbox reachedThere = new ContainerSandbox(ContainerConfig.builder(AGENT_IMAGE)
+        .endpoint("unix://" + socket).label("dev.taskbound.test", runLabel).build());
+    Path work = Files.createDirectories(dir.resolve("work"));
+
+    assertThatThrownBy(() -> reachedThere.start(new SandboxLaunch(List.of("true"), work, Map.of(), gateway.socketPath(),
+        List.of(), Duration.ofSeconds(30)).withConfinement(new Confinement(java.util.Optional.empty(), List.of(rootless),
+        List.of()))))
+        .isInstanceOf(SandboxException.class)
+        .hasMessageContaining("sandbox.paths.readOnly " + rootless + " contains " + socket + ", the container engine's socket");
+    assertThat(containersOfThisRun()).isEmpty();
+  }
+
   @Test
   void aWorkspaceHoldingTheContainerEnginesStateIsRefused() {
     assertThatThrownBy(() -> sandbox.start(new SandboxLaunch(List.of("true"), Path.of("/var/lib"), Map.of(),

@@ -167,7 +167,7 @@ final class InspectedConnection implements Runnable {
     } catch (IllegalArgumentException e) {
       // a spelling the table may not see as the server does: refused rather than guessed (fail closed)
       throw new ProxyRequestException(403, "request '" + RequestHead.printable(head.method()) + " " + RequestHead.printable(rawPath)
-          + "' has " + e.getMessage() + "; accepted: an upper-case method, a path without //, . or .. segments,"
+          + "' has " + e.getMessage() + "; accepted: an upper-case method, a target without # or \\, a path without //, . or .. segments,"
           + " with well-formed % escapes, no %2F that changes what the request is, and no ; (raw or %3B) in a"
           + " write or on a GitHub host (a read elsewhere may carry path parameters)",
           GatewayEvents.MALFORMED);

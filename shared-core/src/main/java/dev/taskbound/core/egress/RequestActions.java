@@ -115,6 +115,11 @@ final class RequestActions {
       // entries name POST, PUT, ...; a server that reads "post" as POST would get an unjudged write
       throw new IllegalArgumentException("a method that is not an upper-case token");
     }
+    if (target.indexOf('#') >= 0 || target.indexOf('\\') >= 0) {
+      // no client sends a fragment; a server that drops it (or reads \ as /) would run a request
+      // whose path this table read as another ("/o/r.git/git-receive-pack#x" as no push at all)
+      throw new IllegalArgumentException("a '#' or a '\\', which the server may read otherwise than this table");
+    }
     int q = target.indexOf('?');
     String rawPath = q < 0 ? target : target.substring(0, q);
     String query = q < 0 ? "" : target.substring(q + 1);
@@ -188,6 +193,11 @@ final class RequestActions {
     if (as.host().equals(GithubApiPaths.API_HOST) && GithubApiPaths.isGraphqlVariant(path)) {
       path = "/graphql"; // /graphql.json, /graphql/x: GraphQL, judged by its document
     }
+    java.util.regex.Matcher byId = REPOSITORY_BY_ID.matcher(path);
+    if (as.host().equals(GithubApiPaths.API_HOST) && byId.matches()) {
+      // /repositories/{id}/... is /repos/{owner}/{repo}/... by the repository's id: the same entries judge it
+      path = "/repos/repository-" + byId.group(1) + "/by-id" + (byId.group(2) == null ? "" : byId.group(2));
+    }
     String[] segments = path.substring(1).split("/", -1);
     for (Entry e : entries) {
       if (!e.appliesTo(as.host(), method)) {
@@ -208,6 +218,10 @@ final class RequestActions {
     }
     return new Match(Optional.empty(), template, UNNAMED, "");
   }
+
+  /** GitHub's REST paths by repository id ({@code /repositories/123/pulls/1/merge}), which alias {@code /repos/o/r/...}. */
+  private static final java.util.regex.Pattern REPOSITORY_BY_ID =
+      java.util.regex.Pattern.compile("/repositories/([0-9]+)(/.*)?", java.util.regex.Pattern.CASE_INSENSITIVE);
 
   /** The methods the table can name: upper-case tokens (RFC 9110: methods are case-sensitive). */
   private static final java.util.regex.Pattern UPPER_CASE_METHOD = java.util.regex.Pattern.compile("[A-Z][A-Z_-]*");

@@ -81,6 +81,25 @@ class RequestActionsTest {
     assertThat(RequestActions.normalised("/repos/o/r/")).isEqualTo("/repos/o/r/");
   }
 
+  /** Review finding: a fragment made a push no push at all ("/o/r.git/git-receive-pack#x" matched nothing). */
+  @Test
+  void aFragmentOrABackslashInTheTargetIsRefused() {
+    for (String p : new String[] {"/acme/app.git/git-receive-pack#x", "/acme/app.git/git-receive-pack#",
+        "/acme/app.git\\git-receive-pack", "/v1/messages#x"}) {
+      assertThatThrownBy(() -> TABLE.match("git.example.org", "POST", p)).as(p)
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'#'");
+    }
+    assertThatThrownBy(() -> named("PUT", "/repos/o/r/pulls/1/merge#x")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /** Review finding: GitHub's paths by repository id fell to github.api.write, past the merge and ref rules. */
+  @Test
+  void aRepositoryByIdIsJudgedAsByItsName() {
+    assertThat(named("PUT", "/repositories/123/pulls/1/merge")).startsWith("github.pr.merge ");
+    assertThat(named("PATCH", "/repositories/123/git/refs/heads/main")).isEqualTo(named("PATCH", "/repos/o/r/git/refs/heads/main"));
+    assertThat(named("DELETE", "/repositories/123/git/refs/heads/main")).isEqualTo(named("DELETE", "/repos/o/r/git/refs/heads/main"));
+  }
+
   /** Attack review (MEDIUM-4): path parameters, raw or encoded, are refused in writes on every inspected host. */
   @Test
   void aSemicolonInThePathRawOrEncodedIsRefused() {

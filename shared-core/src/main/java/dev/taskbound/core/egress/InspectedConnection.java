@@ -309,7 +309,14 @@ final class InspectedConnection implements Runnable {
       upOut.flush();
     }
     ctx.counters().allowed.incrementAndGet();
-    int status = relayResponse(head);
+    int status;
+    try {
+      status = relayResponse(head);
+    } catch (IOException | ProxyRequestException | RuntimeException e) {
+      // it went out: recorded whatever became of its answer (the agent may reset the connection to hide it)
+      record(head, match, named, verdict, 0);
+      throw e;
+    }
     if (status == 0) {
       ctx.counters().upstreamFailures.incrementAndGet();
       try {

@@ -29,6 +29,11 @@ public final class HttpsStandIn implements AutoCloseable {
 
   /** A stand-in presenting what {@code tls} holds (a certificate from a test CA). */
   public HttpsStandIn(SSLContext tls, byte[] answer) throws IOException {
+    this(tls, answer, () -> { });
+  }
+
+  /** As above, running {@code beforeAnswer} once each request is received, before it is answered. */
+  public HttpsStandIn(SSLContext tls, byte[] answer, Runnable beforeAnswer) throws IOException {
     server = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
     server.setHttpsConfigurator(new HttpsConfigurator(tls));
     server.createContext("/", exchange -> {
@@ -36,6 +41,7 @@ public final class HttpsStandIn implements AutoCloseable {
       remotePorts.add(exchange.getRemoteAddress().getPort());
       received.add(new Received(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
           exchange.getRequestHeaders().getFirst("Authorization"), body, exchange.getRequestHeaders().getFirst("Content-Type")));
+      beforeAnswer.run();
       exchange.sendResponseHeaders(200, answer.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(answer);

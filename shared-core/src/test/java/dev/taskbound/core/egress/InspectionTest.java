@@ -321,6 +321,63 @@ class InspectionTest {
   }
 
   /** A server that echoes TRACE (Apache's default) would hand the agent the token the gateway injected. */
+  /**
+   * Review finding: an agent that reset its connection once its request had gone out (before the
+   * answer was relayed) left no record of a request the upstream received.
+   */
+  @Test
+  void aRequestThatWentOutIsRecordedEvenWhenTheAgentResetsBeforeItsAnswer() throws Exception {
+    java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch agentGone = new java.util.concurrent.CountDownLatch(1);
+    HttpsStandIn up = new HttpsStandIn(upstreamCa.serverContext("api.github.com"), "{}".getBytes(StandardCharsets.UTF_8), () -> {
+      arrived.countDown();
+      try {
+        agentGone.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    closeables.add(up);
+    githubGateway(up);
+
+    try (java.net.Socket raw = new java.net.Socket(InetAddress.getLoopbackAddress(), proxyPort)) {
+      String authority = "api.github.com:" + up.port();
+      raw.getOutputStream().write(("CONNECT " + authority + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      java.io.InputStream connectReply = raw.getInputStream();
+      StringBuilder head = new StringBuilder();
+      while (!head.toString().endsWith("\r\n\r\n") && head.length() < 4096) {
+        int b = connectReply.read();
+        if (b < 0) {
+          break;
+        }
+        head.append((char) b);
+      }
+      assertThat(head.toString()).startsWith("HTTP/1.1 200");
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trusting(sessionCa.certificate()));
+      SSLContext ctx = SSLContext.getInstance("TLS");
+      ctx.init(null, tmf.getTrustManagers(), null);
+      javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) ctx.getSocketFactory()
+          .createSocket(raw, "api.github.com", up.port(), false);
+      tls.startHandshake();
+      tls.getOutputStream().write(("POST /repos/o/r/issues/1/comments HTTP/1.1\r\nHost: " + authority
+          + "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII));
+      tls.getOutputStream().flush();
+      assertThat(arrived.await(10, TimeUnit.SECONDS)).as("the upstream received the request").isTrue();
+      raw.setSoLinger(true, 0); // a reset, before any answer
+    } finally {
+      agentGone.countDown();
+    }
+
+    awaitRecorded(1);
+    assertThat(recorded).singleElement().satisfies(req -> {
+      assertThat(req.method()).isEqualTo("POST");
+      assertThat(req.decision()).isEqualTo("allowed");
+      assertThat(req.pathTemplate()).isEqualTo("/repos/{owner}/{repo}/issues/{number}/comments");
+    });
+  }
+
   @Test
   void refusesTraceSoNoServerEchoesTheInjectedTokenBack() throws Exception {
     HttpsStandIn up = standIn("api.github.com");

@@ -8,13 +8,22 @@ import java.util.Map;
 /**
  * The host paths a sandbox hides from the agent beyond its own floor: the session's private state,
  * every file a Taskbound host setting names (the GitHub App key, the Vault JWT; the ceiling is
- * shown read-only, as a policy file), the CI runner's own directories, the launcher's cache, the
+ * shown read-only, as a policy file), the CI runner's own directories and file commands, the launcher's cache, the
  * invoking user's credential files, and the runtime root that holds other sessions' sockets.
  */
 final class SandboxPaths {
   /** Host variables that name a file or directory the agent must never read. */
   static final List<String> HIDDEN_BY_VARIABLE =
       List.of("TASKBOUND_GITHUB_APP_KEY_FILE", "TASKBOUND_VAULT_JWT_FILE", "RUNNER_TEMP", "JENKINS_HOME");
+
+  /**
+   * The runner's file commands ({@code $GITHUB_ENV}, ...): their directories are hidden, so that no
+   * policy path shows them to the agent (the Action's {@code /github/file_commands}): a line the agent
+   * wrote there would set the environment or the {@code PATH} of the job's later steps, outside any
+   * sandbox.
+   */
+  static final List<String> FILE_COMMANDS =
+      List.of("GITHUB_ENV", "GITHUB_OUTPUT", "GITHUB_PATH", "GITHUB_STATE", "GITHUB_STEP_SUMMARY");
 
   /** Files and directories in the invoking user's home that hold credentials. */
   static final List<String> HOME_CREDENTIALS =
@@ -31,6 +40,13 @@ final class SandboxPaths {
       String value = host.get(name);
       if (value != null && !value.isBlank() && value.startsWith("/")) {
         out.add(Path.of(value));
+      }
+    }
+    for (String name : FILE_COMMANDS) {
+      String value = host.get(name);
+      if (value != null && value.startsWith("/") && Path.of(value).getParent() != null
+          && Path.of(value).getParent().getNameCount() > 0) {
+        out.add(Path.of(value).getParent());
       }
     }
     out.add(launcherCache(host));

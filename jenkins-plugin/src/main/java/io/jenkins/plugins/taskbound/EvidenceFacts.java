@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
@@ -42,7 +43,7 @@ public final class EvidenceFacts implements Serializable {
 
   public EvidenceFacts(@NonNull String outcome, @CheckForNull String exitCode, int commands, int denials, int issued,
       int revoked, int revocationsFailed) {
-    this.outcome = java.util.Objects.requireNonNull(outcome, "outcome");
+    this.outcome = Objects.requireNonNull(outcome, "outcome");
     this.exitCode = exitCode;
     this.commands = commands;
     this.denials = denials;

@@ -10,6 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The shipped table of {@code request-actions.yml} (this package's resource): which method and path
@@ -193,7 +195,7 @@ final class RequestActions {
     if (as.host().equals(GithubApiPaths.API_HOST) && GithubApiPaths.isGraphqlVariant(path)) {
       path = "/graphql"; // /graphql.json, /graphql/x: GraphQL, judged by its document
     }
-    java.util.regex.Matcher byId = REPOSITORY_BY_ID.matcher(path);
+    Matcher byId = REPOSITORY_BY_ID.matcher(path);
     if (as.host().equals(GithubApiPaths.API_HOST) && byId.matches()) {
       // /repositories/{id}/... is /repos/{owner}/{repo}/... by the repository's id: the same entries judge it
       path = "/repos/repository-" + byId.group(1) + "/by-id" + (byId.group(2) == null ? "" : byId.group(2));
@@ -220,8 +222,8 @@ final class RequestActions {
   }
 
   /** GitHub's REST paths by repository id ({@code /repositories/123/pulls/1/merge}), which alias {@code /repos/o/r/...}. */
-  private static final java.util.regex.Pattern REPOSITORY_BY_ID =
-      java.util.regex.Pattern.compile("/repositories/([0-9]+)(/.*)?", java.util.regex.Pattern.CASE_INSENSITIVE);
+  private static final Pattern REPOSITORY_BY_ID =
+      Pattern.compile("/repositories/([0-9]+)(/.*)?", Pattern.CASE_INSENSITIVE);
 
   /** The methods the table can name: upper-case tokens (RFC 9110: methods are case-sensitive). */
   private static final java.util.regex.Pattern UPPER_CASE_METHOD = java.util.regex.Pattern.compile("[A-Z][A-Z_-]*");

@@ -6,6 +6,7 @@ import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -82,7 +83,7 @@ public final class EvidenceLog implements AutoCloseable {
     RandomAccessFile ch = null;
     try {
       // a regular file, not a link: RandomAccessFile follows links and creates what is missing
-      if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
         throw new NoSuchFileException(file.toString(), null, "no regular file (a link is not followed)");
       }
       ch = new RandomAccessFile(file.toFile(), "rw");

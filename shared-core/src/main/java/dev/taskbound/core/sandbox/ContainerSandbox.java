@@ -626,7 +626,7 @@ public final class ContainerSandbox implements Sandbox {
     // daemon the CLI would send the create request, every --env value in it, through that proxy.
     Map<String, String> cliEnv = new LinkedHashMap<>();
     env.forEach((k, v) -> {
-      if (PROXY_VARIABLES.contains(k.toLowerCase(java.util.Locale.ROOT))) {
+      if (PROXY_VARIABLES.contains(k.toLowerCase(Locale.ROOT))) {
         args.addAll(List.of("--env", k + "=" + v));
       } else {
         args.addAll(List.of("--env", k));
@@ -641,7 +641,7 @@ public final class ContainerSandbox implements Sandbox {
   }
 
   /** Variables a client (the docker CLI among them) takes its proxy from, in lower case. */
-  static final java.util.Set<String> PROXY_VARIABLES = java.util.Set.of("http_proxy", "https_proxy", "all_proxy", "no_proxy",
+  static final Set<String> PROXY_VARIABLES = Set.of("http_proxy", "https_proxy", "all_proxy", "no_proxy",
       "ftp_proxy");
 
   /** The variables the agent container gets: the launch's, the proxy's; see the class comment. */

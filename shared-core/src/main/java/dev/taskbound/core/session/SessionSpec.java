@@ -1,5 +1,6 @@
 package dev.taskbound.core.session;
 
+import dev.taskbound.core.identity.IdentityInputException;
 import dev.taskbound.core.identity.TaskId;
 import dev.taskbound.core.policy.SandboxBackend;
 import java.nio.file.Path;
@@ -347,12 +348,12 @@ public final class SessionSpec {
      * itself ({@code profile}, {@code policy_digest}, {@code ceiling_*}), which a run without an org
      * ceiling or profile would otherwise carry as given: a Vault role may bind on them.
      *
-     * @throws dev.taskbound.core.identity.IdentityInputException for a claim the session sets
+     * @throws IdentityInputException for a claim the session sets
      */
     public Builder identityClaim(String name, Object value) {
       Objects.requireNonNull(name, "name");
       if (SESSION_CLAIMS.contains(name) || name.startsWith("ceiling_")) {
-        throw new dev.taskbound.core.identity.IdentityInputException("claim '" + name + "' is set by the session (from"
+        throw new IdentityInputException("claim '" + name + "' is set by the session (from"
             + " the policy and the org ceiling) and may not be given; reserved besides the issuer's: "
             + String.join(", ", SESSION_CLAIMS) + ", ceiling_*");
       }

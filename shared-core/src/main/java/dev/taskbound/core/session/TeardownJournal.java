@@ -11,6 +11,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -111,7 +112,7 @@ public final class TeardownJournal implements AutoCloseable {
 
   private static java.io.FileOutputStream openAppend(Path file) throws IOException {
     // a regular file, not a link: FileOutputStream follows links and creates what is missing
-    if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
       throw new java.nio.file.NoSuchFileException(file.toString(), null, "no regular file (a link is not followed)");
     }
     return new java.io.FileOutputStream(file.toFile(), true);

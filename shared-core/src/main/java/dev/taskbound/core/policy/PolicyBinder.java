@@ -910,10 +910,6 @@ final class PolicyBinder {
     } catch (URISyntaxException e) {
       url = null;
     }
-    if (url != null && url.getRawUserInfo() != null) {
-      throw fail(n, field, "contains user info (not shown); accepted: a URL without user info, with the credential in"
-          + " token: {env: NAME} or credentials: {username: NAME, password: {env: NAME}}");
-    }
     boolean ok = url != null && ("http".equals(url.getScheme()) || "https".equals(url.getScheme()))
         && url.getHost() != null && url.getRawQuery() == null && url.getRawFragment() == null
         && URL_PREFIX.matcher(text).matches() && text.chars().noneMatch(c -> c == '<' || c == '>');

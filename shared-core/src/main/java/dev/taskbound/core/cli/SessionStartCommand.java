@@ -1,6 +1,7 @@
 package dev.taskbound.core.cli;
 
 import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.SafeText;
 import dev.taskbound.core.sandbox.InitCommand;
 import dev.taskbound.core.session.SessionException;
 import dev.taskbound.core.session.SessionSpec;
@@ -40,6 +41,9 @@ import picocli.CommandLine.Command;
 final class SessionStartCommand implements Callable<Integer> {
   /** How long the supervisor may take to open the session (the sandbox preflight, brokers' retries). */
   static final long READY_SECONDS = 120;
+  /** Sets another time to wait for the open, in seconds. */
+  static final String READY_TIMEOUT_VARIABLE = "TASKBOUND_SESSION_START_TIMEOUT";
+  private static final long MOST_READY_SECONDS = 86_400;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -58,6 +62,7 @@ final class SessionStartCommand implements Callable<Integer> {
     // Bad values fail here, in one line, before any process starts.
     // A hand-off on standard input is read and checked here too (122 before any process starts).
     SessionSpec checked = envelope.builder(SessionSuperviseCommand.NO_COMMAND, env, stdin, spec.commandLine()).build();
+    long readySeconds = readySeconds(env.get(READY_TIMEOUT_VARIABLE));
     Path root = checked.sessionRoot().toAbsolutePath().normalize();
     Path log;
     try {
@@ -89,15 +94,16 @@ final class SessionStartCommand implements Callable<Integer> {
       }
       throw new SessionException("cannot start the session's supervisor: " + e.getMessage(), ExitCodes.SANDBOX, e);
     }
-    String handle = awaitReady(supervisor);
     PrintWriter err = spec.commandLine().getErr();
+    String handle = awaitReady(supervisor, readySeconds, err);
     if (handle == null) {
-      // It failed to open: its own lines (the error, a teardown) are in the log.
-      int status = supervisor.waitFor(30, TimeUnit.SECONDS) ? supervisor.exitValue() : ExitCodes.SANDBOX;
+      // It failed to open, or was told to end: its own lines (the error, its teardown) are in the log.
+      // Waited for without a bound of ours: a kill would cut its teardown short (tokens unrevoked, the
+      // evidence unsealed); the brokers' retries and timeouts bound that teardown.
+      int status = supervisor.waitFor();
       err.print(Files.readString(log, StandardCharsets.UTF_8));
       err.flush();
       Files.deleteIfExists(log);
-      supervisor.destroyForcibly();
       // The supervisor deletes a hand-off as it opens; one it never reached is not left behind.
       if (checked.credentialHandoff().isPresent()) {
         Files.deleteIfExists(checked.credentialHandoff().get());
@@ -133,8 +139,27 @@ final class SessionStartCommand implements Callable<Integer> {
     writer.start();
   }
 
-  /** The handle line, or null when the supervisor ended (or timed out) before the session opened. */
-  private static String awaitReady(Process supervisor) throws InterruptedException {
+  /** Seconds from {@value #READY_TIMEOUT_VARIABLE}, {@link #READY_SECONDS} when unset. */
+  static long readySeconds(String value) {
+    if (value == null) {
+      return READY_SECONDS;
+    }
+    if (value.matches("[0-9]{1,6}")) {
+      long seconds = Long.parseLong(value);
+      if (seconds >= 1 && seconds <= MOST_READY_SECONDS) {
+        return seconds;
+      }
+    }
+    throw new SessionException(READY_TIMEOUT_VARIABLE + ": " + SafeText.quoted(value)
+        + " is not a time to wait for the session to open; accepted: whole seconds from 1 to "
+        + MOST_READY_SECONDS + " (default " + READY_SECONDS + ")", ExitCodes.USAGE);
+  }
+
+  /**
+   * The handle line, or null when the supervisor ended before the session opened, or did not open it
+   * within {@code seconds}: then it is told to end (SIGTERM), and tears down whatever it opened.
+   */
+  private static String awaitReady(Process supervisor, long seconds, PrintWriter err) throws InterruptedException {
     CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(supervisor.getInputStream(), StandardCharsets.UTF_8))) {
         return r.readLine();
@@ -143,9 +168,12 @@ final class SessionStartCommand implements Callable<Integer> {
       }
     });
     try {
-      String handle = line.get(READY_SECONDS, TimeUnit.SECONDS);
+      String handle = line.get(seconds, TimeUnit.SECONDS);
       return handle == null || handle.isBlank() ? null : handle.strip();
     } catch (TimeoutException e) {
+      err.println("taskbound: the session did not open within " + seconds + " s (" + READY_TIMEOUT_VARIABLE
+          + "); ending it: its supervisor (pid " + supervisor.pid() + ") tears down what it opened, waited for here");
+      err.flush();
       supervisor.destroy(); // SIGTERM: it tears down what it opened
       return null;
     } catch (ExecutionException e) {

@@ -34,8 +34,17 @@ import java.util.regex.Pattern;
  * types; the arguments are in the form {@code Launcher} takes, where {@code $$} stands for {@code $}.
  */
 final class DurableShellLaunch {
-  /** The file the wrapper inside the envelope writes the script's status to, in the control dir. */
+  /** The file the wrapper inside the envelope writes the script's status to, in {@link #SANDBOX_DIR}. */
   static final String INNER_RESULT = "taskbound-result.txt";
+  /**
+   * The one directory of the control directory the command inside may write, made by the reporter
+   * for it. Never the control directory itself: the reporter and durable-task write and read there
+   * by name on the host, so a link the agent planted there (at {@code jenkins-result.txt.tmp},
+   * {@code jenkins-log.txt}, {@code output.txt}) would have them write or read any file of the
+   * agent's host user.
+   */
+  static final String SANDBOX_DIR = "taskbound";
+  private static final String OUTPUT = "output.txt";
 
   private static final Pattern BACKGROUNDED = Pattern.compile("\\((.*)\\) >&- 2>&- &", Pattern.DOTALL);
   private static final Pattern HEARTBEAT =
@@ -109,13 +118,30 @@ final class DurableShellLaunch {
    */
   @NonNull
   String innerWrapper() {
+    String inside = controlDir + "/" + SANDBOX_DIR;
     // Ends with the script's status, so the session's evidence records each command's real exit
     // (durable-task's wrapper itself ends 0 once it has written the status); 1 if it wrote none.
+    // Everything it writes goes to the sandbox's own directory: the copy of the script, the status,
+    // returnStdout's output and its heartbeat (the reporter keeps the real log's).
     return wrapper
-        .replace("'" + controlDir + "/jenkins-result.txt", "'" + controlDir + "/" + INNER_RESULT)
+        .replace("'" + controlDir + "/jenkins-result.txt", "'" + inside + "/" + INNER_RESULT)
+        .replace("'" + script() + ".copy'", "'" + inside + "/script.sh.copy'")
+        .replace("touch '" + controlDir + "/jenkins-log.txt'", "touch '" + inside + "/heartbeat'")
+        .replace("> '" + controlDir + "/" + OUTPUT + "'", "> '" + inside + "/" + OUTPUT + "'")
         .replace(logRedirect(controlDir), " 2>&1")
         .replace(stderrRedirect(controlDir), "")
-        + "; exit $$(cat '" + controlDir + "/" + INNER_RESULT + "' 2>/dev/null || echo 1)";
+        + "; exit $$(cat '" + inside + "/" + INNER_RESULT + "' 2>/dev/null || echo 1)";
+  }
+
+  /** durable-task's script, {@code <control dir>/script.sh}: the one file of the control directory the command inside reads. */
+  @NonNull
+  String script() {
+    return controlDir + "/script.sh";
+  }
+
+  /** Whether the wrapper captures the script's standard output for {@code returnStdout}. */
+  private boolean capturesOutput() {
+    return wrapper.contains("> '" + controlDir + "/" + OUTPUT + "'");
   }
 
   /** How the wrapper sends the script's output to the log. */
@@ -130,22 +156,22 @@ final class DurableShellLaunch {
 
   private List<String> enveloped(List<String> envelope) {
     List<String> cmd = new ArrayList<>(List.of("nohup", "sh", "-c", escape(reporter()), "taskbound-envelope"));
-    cmd.add(controlDir + "/jenkins-log.txt");
-    cmd.add(controlDir + "/jenkins-result.txt");
-    cmd.add(controlDir + "/" + INNER_RESULT);
-    cmd.addAll(escaped(withControlDir(envelope, controlDir)));
+    cmd.add(controlDir); // as it is in durable-task's command: in the launcher's form already
+    cmd.add(capturesOutput() ? OUTPUT : "-");
+    cmd.addAll(withControlDir(escaped(envelope), controlDir));
     cmd.addAll(List.of("sh", "-c", innerWrapper()));
     return List.copyOf(cmd);
   }
 
   /**
-   * A {@code session exec ... --} prefix with {@code --rw DIR} added before its {@code --}: the
-   * wrapper inside writes the script's copy and status into durable-task's control directory, which
-   * the sandbox otherwise shows read-only (the core accepts only a directory under the workspace's
-   * {@code @tmp} sibling). Any other prefix ({@code run ... --}) is returned as it is.
+   * A {@code session exec ... --} prefix with {@code --rw DIR/taskbound} and {@code --ro
+   * DIR/script.sh} added before its {@code --}: the wrapper inside writes the script's copy and
+   * status in a directory of its own, made for it, and reads the script, while the sandbox shows
+   * nothing else of {@code <workspace>@tmp} (the core accepts only paths under it). Any other prefix
+   * ({@code run ... --}) is returned as it is.
    */
   static List<String> withControlDir(List<String> envelope, String dir) {
-    return withSessionOption(envelope, "--rw", dir);
+    return withSessionOption(withSessionOption(envelope, "--rw", dir + "/" + SANDBOX_DIR), "--ro", dir + "/script.sh");
   }
 
 
@@ -177,21 +203,44 @@ final class DurableShellLaunch {
   }
 
   /**
-   * The script that runs outside the envelope: {@code $1} log, {@code $2} result, {@code $3} the inner
-   * result, then the envelope command. It returns at once, as durable-task's own launch does.
+   * The script that runs outside the envelope, as the agent's host user: {@code $1} the control
+   * directory, {@code $2} {@code output.txt} when {@code returnStdout} captures it (else {@code -}),
+   * then the envelope command. It returns at once, as durable-task's own launch does. It makes the
+   * directory the command inside may write, keeps the log's heartbeat, and once the envelope has
+   * ended (and with it every process of the sandbox, so nothing inside changes that directory any
+   * more) takes from it only a number and, for {@code returnStdout}, a regular file's content:
+   * never following a link the agent left there.
    */
   static String reporter() {
     StringBuilder own = new StringBuilder();
     for (Map.Entry<Integer, String> code : EnvelopeExit.messages().entrySet()) {
       own.append("      ").append(code.getKey()).append(") echo ").append(quote(code.getValue())).append(" ;;\n");
     }
-    return "log=\"$1\" result=\"$2\" inner=\"$3\"\n"
-        + "shift 3\n"
+    return "dir=\"$1\" capture=\"$2\"\n"
+        + "shift 2\n"
+        + "log=\"$dir/jenkins-log.txt\" result=\"$dir/jenkins-result.txt\" inside=\"$dir/" + SANDBOX_DIR + "\"\n"
         + "(\n"
+        // the agent runs as the workspace's owner: as root, the directory is given to the control directory's
+        + "  mkdir -m 700 \"$inside\" && { [ \"$(id -u)\" != 0 ] || chown \"$(stat -c %u:%g \"$dir\")\" \"$inside\"; } || {\n"
+        + "    echo \"taskbound: cannot make $inside for the command\" >>\"$log\"\n"
+        + "    echo " + EnvelopeExit.SANDBOX + " >\"$result.tmp\" && mv \"$result.tmp\" \"$result\"; exit; }\n"
+        // durable-task fails a step whose log goes untouched for 300 s; the wrapper inside cannot touch it
+        + "  { while [ -d \"$dir\" ] && [ ! -f \"$result\" ]; do touch \"$log\"; sleep 3; done; } &\n"
         + "  \"$@\" >>\"$log\" 2>&1 </dev/null\n"
         + "  envelope=$?\n"
         + "  own=\n"
-        + "  if [ -f \"$inner\" ]; then own=$(cat \"$inner\"); rm -f \"$inner\"; fi\n"
+        + "  if [ -f \"$inside/" + INNER_RESULT + "\" ] && [ ! -L \"$inside/" + INNER_RESULT + "\" ]; then\n"
+        + "    own=$(head -c 16 \"$inside/" + INNER_RESULT + "\")\n"
+        + "  fi\n"
+        + "  case $own in *[!0-9]*) own= ;; esac\n"
+        + "  if [ \"$capture\" = " + OUTPUT + " ]; then\n"
+        + "    if [ -f \"$inside/" + OUTPUT + "\" ] && [ ! -L \"$inside/" + OUTPUT + "\" ]; then\n"
+        + "      cat \"$inside/" + OUTPUT + "\" >\"$dir/" + OUTPUT + "\"\n"
+        + "    else\n"
+        + "      : >\"$dir/" + OUTPUT + "\"\n"
+        + "    fi\n"
+        + "  fi\n"
+        + "  rm -rf \"$inside\"\n"
         + "  if [ -n \"$own\" ] && [ \"$own\" = \"$envelope\" ]; then\n"
         + "    status=$own\n" // the script's own status, which the envelope passed on (even one in 120-125)
         + "  elif [ \"$envelope\" -ge " + EnvelopeExit.FIRST + " ] && [ \"$envelope\" -le " + EnvelopeExit.LAST + " ]; then\n"

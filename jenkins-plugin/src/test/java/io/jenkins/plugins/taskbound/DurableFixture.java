@@ -95,6 +95,15 @@ record DurableFixture(Path workspace, Path controlDir, List<String> command) {
     return Files.readString(result, StandardCharsets.UTF_8).strip();
   }
 
+  /** This script as a {@code returnStdout} step launches it: its stdout to {@code output.txt}, its stderr to the log. */
+  DurableFixture capturingOutput() {
+    String log = controlDir.resolve("jenkins-log.txt").toString();
+    String output = controlDir.resolve("output.txt").toString();
+    return new DurableFixture(workspace, controlDir, command.stream()
+        .map(arg -> arg.replace(" > '" + log + "' 2>&1", " > '" + output + "' 2> '" + log + "'"))
+        .toList());
+  }
+
   /** What the step's log file holds so far. */
   String log() {
     try {

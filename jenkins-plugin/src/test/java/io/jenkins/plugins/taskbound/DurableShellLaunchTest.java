@@ -65,10 +65,15 @@ class DurableShellLaunchTest {
     String inner = DurableShellLaunch.recognise(durable.command()).innerWrapper();
 
     String dir = durable.controlDir().toString();
-    assertTrue(inner.contains("'sh' -xe '" + dir + "/script.sh.copy' 2>&1;"), inner);
-    assertFalse(inner.contains("> '" + dir + "/jenkins-log.txt'"), inner);
-    assertTrue(inner.contains("mv '" + dir + "/taskbound-result.txt.tmp' '" + dir + "/taskbound-result.txt'"), inner);
+    String inside = dir + "/taskbound";
+    assertTrue(inner.startsWith("cp '" + dir + "/script.sh' '" + inside + "/script.sh.copy';"), inner);
+    assertTrue(inner.contains("'sh' -xe '" + inside + "/script.sh.copy' 2>&1;"), inner);
+    assertTrue(inner.contains("touch '" + inside + "/heartbeat'"), inner);
+    assertTrue(inner.contains("mv '" + inside + "/taskbound-result.txt.tmp' '" + inside + "/taskbound-result.txt'"), inner);
+    // nothing inside writes the control directory itself: the host reads and writes it by name
+    assertFalse(inner.contains("jenkins-log.txt"), inner);
     assertFalse(inner.contains("jenkins-result.txt"), inner);
+    assertFalse(inner.replace("cp '" + dir + "/script.sh' ", "").replace(inside + "/", "").contains(dir + "/"), inner);
     assertFalse(inner.endsWith("&"), inner);
   }
 
@@ -82,8 +87,56 @@ class DurableShellLaunchTest {
 
     String inner = DurableShellLaunch.recognise(capturing).innerWrapper();
 
-    assertTrue(inner.contains("'sh' -xe '" + dir + "/script.sh.copy' > '" + dir + "/output.txt';"), inner);
+    assertTrue(inner.contains("'sh' -xe '" + dir + "/taskbound/script.sh.copy' > '" + dir + "/taskbound/output.txt';"), inner);
     assertFalse(inner.contains("2> '" + dir + "/jenkins-log.txt'"), inner);
+  }
+
+  @Test
+  void returnStdoutsOutputReachesTheControlDirectoryFromTheCommandsOwnDirectory() throws Exception {
+    DurableFixture durable = durable("echo captured-value; echo to-the-log >&2").capturingOutput();
+
+    String result = durable.launch(PASSING_ENVELOPE, null);
+
+    assertEquals("0", result);
+    assertEquals("captured-value\n", Files.readString(durable.controlDir().resolve("output.txt")));
+    assertTrue(durable.log().lines().anyMatch("to-the-log"::equals), durable.log());
+    assertFalse(durable.log().lines().anyMatch("captured-value"::equals), durable.log());
+  }
+
+  /**
+   * What the command inside leaves in its directory is read once it has ended, by the reporter on
+   * the host, as the agent's host user: a link there is never followed, a status that is no number
+   * is no status. (The sandbox shows the command nothing else of the control directory:
+   * EnvelopedShellStepTest.aStepsAgentCannotPlantLinksWhereTheHostWritesAndReads.)
+   */
+  @Test
+  void linksAndTextTheCommandLeavesInItsDirectoryAreNeitherFollowedNorTakenAsItsStatus() throws Exception {
+    Path victim = Files.writeString(ws.resolve("victim.txt"), "untouched\n");
+    Path secret = Files.writeString(ws.resolve("secret.txt"), "host-secret\n");
+    String inside = "$(dirname \"$0\")"; // the script runs as <control dir>/taskbound/script.sh.copy
+    DurableFixture durable = durable(String.join("; ",
+        "d=" + inside,
+        "ln -s '" + victim + "' \"$d/taskbound-result.txt\"",
+        "ln -sf '" + secret + "' \"$d/output.txt\"", // in place of the file its stdout goes to
+        "kill -9 $PPID")).capturingOutput(); // the wrapper never writes the real status over the link
+
+    String result = durable.launch(PASSING_ENVELOPE, null);
+
+    assertEquals("137", result, durable.log()); // the envelope's status: the wrapper was killed
+    assertEquals("untouched\n", Files.readString(victim));
+    assertEquals("", Files.readString(durable.controlDir().resolve("output.txt")));
+    assertFalse(Files.exists(durable.controlDir().resolve("taskbound")), "the command's directory is removed");
+    assertTrue(durable.log().contains("taskbound: the command left no exit status; the envelope ended with status 137"),
+        durable.log());
+  }
+
+  @Test
+  void aStatusThatIsNoNumberIsNoStatus() throws Exception {
+    DurableFixture durable = durable("printf '0; reboot' > \"$(dirname \"$0\")/taskbound-result.txt\"; kill -9 $PPID");
+
+    String result = durable.launch(PASSING_ENVELOPE, null);
+
+    assertEquals("137", result);
   }
 
   @Test
@@ -96,7 +149,7 @@ class DurableShellLaunchTest {
     String log = durable.log();
     assertTrue(log.contains("from-the-script\n"), log);
     assertTrue(log.contains("taskbound: session closed\n"), log);
-    assertFalse(Files.exists(durable.controlDir().resolve(DurableShellLaunch.INNER_RESULT)));
+    assertFalse(Files.exists(durable.controlDir().resolve(DurableShellLaunch.SANDBOX_DIR)));
   }
 
   @Test

@@ -76,6 +76,39 @@ class EnvelopedShellStepTest {
     assertEquals(1, forged.status, forged.output);
   }
 
+  /**
+   * The reporter and durable-task write and read the control directory by name on the host: the
+   * agent inside may write only the directory made for it, so it cannot plant a link there for them
+   * to follow (a status written through {@code jenkins-result.txt.tmp} into a host file, a host file
+   * read back as the log or as returnStdout's output).
+   */
+  @Test
+  void aStepsAgentCannotPlantLinksWhereTheHostWritesAndReads() throws Exception {
+    Path victim = Files.writeString(root.resolve("victim.txt"), "untouched\n");
+    DurableFixture step = DurableFixture.of(root, String.join("\n",
+        "set +e",
+        "ctl=$(dirname \"$(dirname \"$0\")\")",
+        "for f in jenkins-result.txt.tmp jenkins-log.txt output.txt; do",
+        "  if ln -sf '" + victim + "' \"$ctl/$f\" 2>/dev/null; then echo \"planted $f\"; else echo \"refused $f\"; fi",
+        "done",
+        "echo \"sees: $(ls \"$ctl\" | tr '\\n' ' ')\"",
+        "exit 0"), "durable-5e6f7a8b");
+    String handle = startSession(step);
+
+    String result = step.launch(sessionExec(handle), null);
+    Cli end = core(step, "session", "end", "--session", handle);
+
+    assertEquals("0", result, step.log());
+    String log = step.log();
+    for (String f : List.of("jenkins-result.txt.tmp", "jenkins-log.txt", "output.txt")) {
+      assertTrue(log.contains("refused " + f + "\n"), log);
+    }
+    assertTrue(log.contains("sees: script.sh taskbound \n"), log);
+    assertEquals("untouched\n", Files.readString(victim));
+    assertFalse(Files.isSymbolicLink(step.controlDir().resolve("jenkins-log.txt")));
+    assertEquals(0, end.status, end.output);
+  }
+
   @Test
   void failsWith120AndTheCoresMessageWhenRunRefusesTheTtl() throws Exception {
     DurableFixture step = DurableFixture.of(root, "echo block-ran");

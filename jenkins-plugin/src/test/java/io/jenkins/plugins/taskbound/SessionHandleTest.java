@@ -49,12 +49,13 @@ class SessionHandleTest {
   }
 
   @Test
-  void givesADurableShStepItsOwnControlDirectoryWritableAndNothingElse() {
+  void givesADurableShStepADirectoryOfItsOwnWritableAndItsScriptReadableAndNothingElse() {
     List<String> exec = COMMAND.sessionExec(new SessionHandle("/s/01abc"));
     List<String> run = COMMAND.runPrefix();
 
     assertEquals(List.of("/opt/java/bin/java", "-jar", "/node/taskbound/cli-ab12/taskbound.jar", "session", "exec",
-        "--session", "/s/01abc", "--rw", "/ws@tmp/durable-1", "--"), DurableShellLaunch.withControlDir(exec, "/ws@tmp/durable-1"));
+        "--session", "/s/01abc", "--rw", "/ws@tmp/durable-1/taskbound", "--ro", "/ws@tmp/durable-1/script.sh", "--"),
+        DurableShellLaunch.withControlDir(exec, "/ws@tmp/durable-1"));
     assertEquals(run, DurableShellLaunch.withControlDir(run, "/ws@tmp/durable-1"));
   }
 }

@@ -56,10 +56,34 @@ record PolicyConfinement(Confinement confinement, List<Path> hidden, Optional<Je
     List<Path> readWrite = expand(c.readWrite(), "sandbox.paths.readWrite", policy, home, workspace, guarded, runtimeRoot);
     List<Path> hidden = new ArrayList<>();
     c.hide().forEach(p -> hidden.add(p.expand(home, workspace)));
+    Optional<JenkinsWorkspaces> jenkins = JenkinsWorkspaces.of(workDir, host, policy.backend());
+    jenkins.ifPresent(j -> refuseControlFiles(readWrite, c.readWrite(), policy, j.workspace()));
     return new PolicyConfinement(
         new Confinement(user, readOnly, readWrite, dev.taskbound.core.policy.SandboxLimits.DEFAULT, c.reducible()), hidden,
-        JenkinsWorkspaces.of(workDir, host, policy.backend()),
+        jenkins,
         policy.backend() == dev.taskbound.core.policy.SandboxBackend.NETNS ? GithubRunnerDirectory.of(host) : List.of());
+  }
+
+  /**
+   * In a Jenkins build, a read-write path within the build's {@code <workspace>@tmp}: Jenkins' host
+   * processes (durable-task, the plugin's reporter) write and read each step's control files there
+   * by name, so a link the agent planted would have them write or read any file of the agent's
+   * host user; credentials-binding keeps the build's secret files there too. The plugin gives each
+   * step what it needs of it ({@code session exec --rw/--ro}).
+   */
+  private static void refuseControlFiles(List<Path> readWrite, List<PolicyPath> written, EffectivePolicy policy,
+      Path buildWorkspace) {
+    Path controlFiles = buildWorkspace.resolveSibling(buildWorkspace.getFileName() + "@tmp");
+    for (int i = 0; i < readWrite.size(); i++) {
+      Path p = readWrite.get(i);
+      if (p.startsWith(controlFiles) || realOrAsWritten(p).startsWith(controlFiles)) {
+        String field = "sandbox.paths.readWrite[" + i + "]";
+        throw new SandboxException(policy.provenanceOf(field).map(Provenance::toString).orElse("policy") + ": " + field
+            + ": " + written.get(i) + " (" + p + ") lies within " + controlFiles + ", where Jenkins keeps each step's"
+            + " control files, read and written by name on the host, and credentials-binding the build's secret files;"
+            + " the agent may not write there: remove it (the Taskbound plugin gives each sh step its own directory)");
+      }
+    }
   }
 
   /**

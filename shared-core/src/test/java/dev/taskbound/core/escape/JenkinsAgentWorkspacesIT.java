@@ -58,7 +58,7 @@ class JenkinsAgentWorkspacesIT {
     Files.createDirectories(workspaces.resolve("other-job"));
     AgentOwner.own(agentRoot); // all the agent user's, as on a Jenkins agent
     policy = Files.writeString(work.resolve("task.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
-        + "  sandbox:\n    backends: [netns]\n    paths:\n      readWrite: ['$WORKSPACE@tmp/durable-1']\n");
+        + "  sandbox:\n    backends: [netns]\n    paths:\n      readOnly: ['$WORKSPACE@tmp/durable-1']\n");
   }
 
   @AfterEach
@@ -90,7 +90,8 @@ class JenkinsAgentWorkspacesIT {
     return String.join("; ",
         "cat " + workspaces + "/other-job@tmp/secretFiles/token 2>/dev/null || echo secret-unreadable",
         "echo entries: $(ls -A " + workspaces + ")",
-        "echo 0 > " + workspaces + "/job@tmp/durable-1/result && echo control-written",
+        "echo 0 2>/dev/null > " + workspaces + "/job@tmp/durable-1/result && echo control-written || echo control-shown",
+        "ls -d " + workspaces + "/job@tmp/durable-1 >/dev/null && echo control-seen",
         "sh " + workspaces + "/job@tmp/jenkins1.sh 2>/dev/null || echo script-unseen",
         "cat " + workspaces + "/job@tmp/secretFiles/3f2a/kubeconfig 2>/dev/null || echo own-secret-unreadable",
         "echo tmp: $(ls -A " + workspaces + "/job@tmp)",
@@ -103,11 +104,11 @@ class JenkinsAgentWorkspacesIT {
       assertThat(run.waitFor(WAIT)).as(run.stderr()).isZero();
 
       assertThat(run.stdout()).doesNotContain(SECRET).contains("secret-unreadable\n", "entries: job job@tmp\n",
-          "control-written\n", "script-unseen\n", "own-secret-unreadable\n", "tmp: durable-1\n", "this build\n",
+          "control-shown\n", "control-seen\n", "script-unseen\n", "own-secret-unreadable\n", "tmp: durable-1\n", "this build\n",
           "workspace-writable");
     }
     assertThat(job.resolve("made-inside")).exists();
-    assertThat(workspaces.resolve("job@tmp/durable-1/result")).hasContent("0");
+    assertThat(workspaces.resolve("job@tmp/durable-1/result")).doesNotExist();
     assertThat(RunArtifacts.bundleText(work.resolve("out"), "events.jsonl")).contains("\"" + workspaces + "\"");
   }
 
@@ -147,7 +148,7 @@ class JenkinsAgentWorkspacesIT {
 
       assertThat(step.status()).as(step.all()).isZero();
       assertThat(step.stdout()).doesNotContain(SECRET).contains("secret-unreadable\n", "entries: job job@tmp\n",
-          "control-written\n", "script-unseen\n", "own-secret-unreadable\n", "this build\nthis build\n",
+          "control-shown\n", "control-seen\n", "script-unseen\n", "own-secret-unreadable\n", "this build\nthis build\n",
           "workspace-read-only");
 
       // a link the agent made in the workspace, to another build's: a later dir('build') step is refused
@@ -160,6 +161,33 @@ class JenkinsAgentWorkspacesIT {
       assertThat(workspaces.resolve("other-job/planted")).doesNotExist();
     } finally {
       FinishedCommand.run(List.of(launcher, "session", "end", "--session", session), job, env, WAIT);
+    }
+  }
+
+  /**
+   * Review finding: a policy that made the build's {@code @tmp} writable let the agent plant links
+   * where durable-task and the plugin's reporter write and read by name on the host (a step's status
+   * written through {@code jenkins-result.txt.tmp} into any file of the agent's host user). In a
+   * Jenkins build such a path is refused before anything starts; the control without
+   * {@code JENKINS_HOME} still runs with it.
+   */
+  @Test
+  void aPolicyMakingTheBuildsControlFilesWritableIsRefusedInAJenkinsBuild() throws Exception {
+    policy = Files.writeString(work.resolve("task-rw.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
+        + "  sandbox:\n    backends: [netns]\n    paths:\n      readWrite: ['$WORKSPACE@tmp/durable-1']\n");
+    String plant = "ln -s /etc/hostname " + workspaces + "/job@tmp/durable-1/jenkins-result.txt.tmp && echo planted";
+
+    try (CliProcess refused = run(job, build(true), plant)) {
+      assertThat(refused.waitFor(WAIT)).as(refused.stderr()).isEqualTo(121);
+      assertThat(refused.stderr()).contains(policy + ":7: sandbox.paths.readWrite[0]: $WORKSPACE@tmp/durable-1 ("
+          + workspaces.resolve("job@tmp/durable-1") + ") lies within " + workspaces.resolve("job@tmp")
+          + ", where Jenkins keeps each step's control files");
+      assertThat(refused.stdout()).doesNotContain("planted");
+    }
+    assertThat(workspaces.resolve("job@tmp/durable-1/jenkins-result.txt.tmp")).doesNotExist();
+    try (CliProcess control = run(job, build(false), plant)) {
+      assertThat(control.waitFor(WAIT)).as(control.stderr()).isZero();
+      assertThat(control.stdout()).contains("planted");
     }
   }
 

@@ -6,7 +6,8 @@ import java.util.List;
  * Renders the self-contained HTML report of a session ({@code report.html}): inline CSS, no
  * scripts, no external resources. Sections: header (task, session, SPIFFE ID, outcome), identity,
  * egress decisions by host with allowed/denied counts and the rule to add, teardown steps and
- * results, and a timeline of every event (unknown types included). Every value is HTML-escaped.
+ * results, and a timeline of every event (unknown types included). Every value is HTML-escaped, and
+ * invisible and bidi characters in it are shown as escapes (<code>&#92;u202e</code>).
  */
 public final class HtmlReportRenderer {
   private static final String CSS =
@@ -126,20 +127,26 @@ public final class HtmlReportRenderer {
     h.append("<dt>").append(key).append("</dt><dd>").append(valueHtml).append("</dd>");
   }
 
-  /** Escapes text for HTML element content and attribute values. */
+  /**
+   * Escapes text for HTML element content and attribute values; invisible and bidi characters become
+   * visible escapes (<code>&#92;u202e</code>), as in {@link SummaryRenderer}.
+   */
   static String esc(String text) {
     if (text == null) {
       return "";
     }
     StringBuilder out = new StringBuilder(text.length() + 16);
-    for (char c : text.toCharArray()) {
+    for (int i = 0; i < text.length(); ) {
+      int c = text.codePointAt(i);
+      i += Character.charCount(c);
       switch (c) {
         case '&' -> out.append("&amp;");
         case '<' -> out.append("&lt;");
         case '>' -> out.append("&gt;");
         case '"' -> out.append("&quot;");
         case '\'' -> out.append("&#39;");
-        default -> out.append(c);
+        case '\n', '\r', '\t' -> out.append((char) c); // white space in HTML: moves and hides nothing
+        default -> SummaryRenderer.appendVisible(out, c);
       }
     }
     return out.toString();

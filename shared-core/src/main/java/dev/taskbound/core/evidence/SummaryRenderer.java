@@ -1,12 +1,14 @@
 package dev.taskbound.core.evidence;
 
+import dev.taskbound.core.SafeText;
 import java.util.List;
 
 /**
  * Renders the Markdown summary of a session ({@code summary.md}, also fit for {@code
  * $GITHUB_STEP_SUMMARY}): task, session, outcome, exit code, duration, identity, egress by host
  * with the rule to add for each blocked host, and teardown steps with failures flagged. Values from
- * events are escaped so that they cannot inject Markdown or HTML. Unknown event types are ignored.
+ * events are escaped so that they cannot inject Markdown or HTML, and invisible and bidi characters
+ * are shown as escapes (<code>&#92;u202e</code>). Unknown event types are ignored.
  */
 public final class SummaryRenderer {
   private SummaryRenderer() {}
@@ -126,25 +128,44 @@ public final class SummaryRenderer {
       return "";
     }
     StringBuilder out = new StringBuilder(text.length());
-    for (char c : text.toCharArray()) {
+    for (int i = 0; i < text.length(); ) {
+      int c = text.codePointAt(i);
+      i += Character.charCount(c);
       switch (c) {
         case '&' -> out.append("&amp;");
         case '<' -> out.append("&lt;");
         case '>' -> out.append("&gt;");
         case '\n', '\r', '\t' -> out.append(' ');
-        case '\\', '`', '*', '_', '[', ']', '|', '#', '~', '!' -> out.append('\\').append(c);
-        default -> out.append(c);
+        case '\\', '`', '*', '_', '[', ']', '|', '#', '~', '!' -> out.append('\\').append((char) c);
+        default -> appendVisible(out, c);
       }
     }
     return out.toString();
   }
 
-  /** A code span; values with a backtick or bar fall back to escaped text. */
+  /**
+   * Appends the character, or its visible escape (<code>&#92;u202e</code>) when {@link SafeText} escapes it:
+   * controls, bidi overrides, zero-width and other invisible characters, lone surrogates. Agent text
+   * holding a right-to-left override would otherwise show a command other than the one recorded.
+   */
+  static void appendVisible(StringBuilder out, int codePoint) {
+    if (codePoint >= 0x20 && codePoint < 0x7f) {
+      out.append((char) codePoint);
+      return;
+    }
+    String c = new String(Character.toChars(codePoint));
+    out.append(SafeText.isPrintable(c) ? c : SafeText.line(c));
+  }
+
+  /**
+   * A code span; values with a backtick, bar, {@code <} or a character {@link SafeText} escapes (a
+   * line break, a bidi override) fall back to escaped text.
+   */
   static String code(String text) {
     if (text == null) {
       return "";
     }
-    if (text.indexOf('`') >= 0 || text.indexOf('|') >= 0 || text.indexOf('\n') >= 0 || text.indexOf('<') >= 0) {
+    if (text.indexOf('`') >= 0 || text.indexOf('|') >= 0 || text.indexOf('<') >= 0 || !SafeText.isPrintable(text)) {
       return esc(text);
     }
     return "`" + text + "`";

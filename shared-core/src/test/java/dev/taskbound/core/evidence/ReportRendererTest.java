@@ -67,6 +67,32 @@ class ReportRendererTest {
         .contains("&lt;/code&gt;&lt;script&gt;");
   }
 
+  /**
+   * Review finding: the agent's text reached both reports with its bidi and invisible characters, so a
+   * right-to-left override showed a command other than the one recorded.
+   */
+  @Test
+  void bidiAndInvisibleCharactersFromTheAgentAreShownAsEscapesInBothReports() {
+    Path file = tmp.resolve("events.jsonl");
+    try (EvidenceLog log = EvidenceLog.create(file, "s1", Clock.systemUTC())) {
+      log.append("prompt.submitted", Map.of("prompt", "prompt-1", "text", "tidy\u200bup", "reported_by", "agent"));
+      log.append("tool.called", Map.of("prompt", "prompt-1", "tool_call", "call-1", "tool", "Bash", "action", "tool.bash",
+          "input", "cat notes\u202etxt.sh", "reported_by", "agent"));
+      log.append("gate.decided", Map.of("action", "tool.bash", "decision", "deny", "rule", "default", "tool_call", "call-1",
+          "target", "cat notes\u202etxt.sh", "reason", "no\u200b rule allows it", "reported_by", "agent"));
+    }
+    List<EvidenceEvent> events = EvidenceLog.read(file);
+
+    String md = SummaryRenderer.markdown(events, null);
+    String html = HtmlReportRenderer.html(events, null);
+
+    for (String report : List.of(md, html)) {
+      assertThat(report).doesNotContain("\u202e").doesNotContain("\u200b")
+          .contains("cat notes\\u202etxt.sh").contains("no\\u200b rule allows it");
+    }
+    assertThat(html).contains("tidy\\u200bup");
+  }
+
   @Test
   void aReducedConfinementIsNamedInBothReports() {
     Path file = tmp.resolve("events.jsonl");

@@ -2,7 +2,10 @@ package dev.taskbound.core.evidence;
 
 import dev.taskbound.core.SafeText;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSObject;
@@ -37,6 +40,12 @@ import java.util.Map;
  */
 public final class BundleVerifier {
   static final String REKEYED = "evidence.rekeyed";
+  /**
+   * Reads seal.json: a key given twice (Jackson keeps the last, a reader who looks may see the first)
+   * or text after the object would let its readable copy say other than the signed payload.
+   */
+  private static final ObjectReader STRICT_JSON = CanonicalJson.MAPPER.reader()
+      .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION).with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private BundleVerifier() {}
 
@@ -202,13 +211,16 @@ public final class BundleVerifier {
     JWSObject jws;
     JsonNode seal;
     try {
-      seal = CanonicalJson.MAPPER.readTree(sealBytes);
+      seal = STRICT_JSON.readTree(sealBytes);
       JsonNode compact = seal == null ? null : seal.get("jws");
       if (compact == null || !compact.isTextual()) {
         return bad(n, 0, where + "seal: " + Bundle.SEAL + " has no jws member");
       }
       jws = JWSObject.parse(compact.asText());
-    } catch (IOException | ParseException e) {
+    } catch (IOException e) {
+      return bad(n, 0, where + "seal: " + Bundle.SEAL + " is not one JSON object with each key given once"
+          + " (a repeated key, text after the object, or no JSON: edited?)");
+    } catch (ParseException e) {
       return bad(n, 0, where + "seal: " + Bundle.SEAL + " does not parse");
     }
     if (!JWSAlgorithm.ES256.equals(jws.getHeader().getAlgorithm())) {

@@ -487,6 +487,31 @@ class BundleVerifierTest {
     assertThat(BundleVerifier.verify(tmp).message()).isEqualTo("seal: seal.json's format is not taskbound-seal/v2, which its signed payload is");
   }
 
+  /**
+   * Review finding: Jackson kept a repeated key's last value and ignored text after the object, so a
+   * seal.json whose first count and time were forged, or with another object after it, verified.
+   */
+  @Test
+  void detectsASealWithARepeatedKeyOrTextAfterItsObject() throws Exception {
+    SampleSession s = SampleSession.write(tmp);
+    String intact = Files.readString(s.seal);
+    List<String> edits = List.of(
+        intact.replaceFirst("\\{", "{\"count\":999,\"sealed_at\":\"1999-01-01T00:00:00.000Z\","),
+        intact + "{\"count\":999}\n",
+        intact + "junk");
+
+    for (String edited : edits) {
+      Files.writeString(s.seal, edited);
+
+      VerificationResult result = BundleVerifier.verify(tmp);
+
+      assertThat(result).as(edited).isEqualTo(new VerificationResult(false, 17, OptionalLong.empty(), "seal: seal.json is not"
+          + " one JSON object with each key given once (a repeated key, text after the object, or no JSON: edited?)"));
+    }
+    Files.writeString(s.seal, intact);
+    assertThat(BundleVerifier.verify(tmp).valid()).as("the control").isTrue();
+  }
+
   private static byte[] concat(byte[] a, byte[] b) {
     byte[] both = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, both, a.length, b.length);

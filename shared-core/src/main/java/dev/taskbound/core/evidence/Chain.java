@@ -31,12 +31,16 @@ final class Chain {
 
   private Chain() {}
 
+  /** Checks {@code lines}; a null line is one that was not valid UTF-8 ({@link EvidenceLog#splitLines}). */
   static Result check(List<String> lines) {
     List<EvidenceEvent> events = new ArrayList<>(lines.size());
     String prevHash = EvidenceEvent.GENESIS;
     String session = null;
     for (int i = 0; i < lines.size(); i++) {
       long n = i + 1;
+      if (lines.get(i) == null) {
+        return new Result(events, n, "line " + n + ": not valid UTF-8 (edited?)");
+      }
       EvidenceEvent e;
       try {
         e = parse(lines.get(i));

@@ -3,6 +3,10 @@ package dev.taskbound.core.evidence;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -298,13 +302,25 @@ public final class EvidenceLog implements AutoCloseable {
     return n;
   }
 
-  /** The lines of {@code bytes[0, end)}, which ends with a newline (or is empty). */
+  /**
+   * The lines of {@code bytes[0, end)}, which ends with a newline (or is empty), decoded as UTF-8. A
+   * line that is not valid UTF-8 ends the list as {@code null}, which {@link Chain#check} names:
+   * decoded with replacement characters, a lone 0xFF read as the U+FFFD an edit took out, and the
+   * line's hash still matched.
+   */
   static List<String> splitLines(byte[] bytes, int end) {
     List<String> lines = new ArrayList<>();
+    CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
     int start = 0;
     for (int i = 0; i < end; i++) {
       if (bytes[i] == '\n') {
-        lines.add(new String(bytes, start, i - start, StandardCharsets.UTF_8));
+        try {
+          lines.add(utf8.decode(ByteBuffer.wrap(bytes, start, i - start)).toString());
+        } catch (CharacterCodingException e) {
+          lines.add(null);
+          return lines;
+        }
         if (i - start < MIN_LINE_BYTES) {
           return lines; // no event is this short: the chain stops at it, and millions of them would fill the heap
         }

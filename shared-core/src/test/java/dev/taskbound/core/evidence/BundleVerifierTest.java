@@ -112,6 +112,30 @@ class BundleVerifierTest {
     assertThat(BundleVerifier.verify(tmp).valid()).as("the control").isTrue();
   }
 
+  /**
+   * Review finding: events.jsonl was decoded with replacement characters, so a lone 0xFF put where a
+   * line held U+FFFD (EF BF BD) read as the same text and the line's hash still matched.
+   */
+  @Test
+  void detectsALineThatIsNotValidUtf8() throws Exception {
+    List<Map<String, Object>> script = SampleSession.script();
+    script.set(10, SampleSession.event("vendor.custom_thing", "note", "shown as \ufffd by a lenient decoder"));
+    SampleSession s = SampleSession.write(tmp, script, SealingKey.generate());
+    byte[] intact = Files.readAllBytes(s.events);
+    String latin1 = new String(intact, java.nio.charset.StandardCharsets.ISO_8859_1);
+    int at = latin1.indexOf("\u00ef\u00bf\u00bd");
+    byte[] edited = concat(Arrays.copyOf(intact, at + 1), Arrays.copyOfRange(intact, at + 3, intact.length));
+    edited[at] = (byte) 0xff;
+    assertThat(BundleVerifier.verify(tmp).valid()).as("the control").isTrue();
+    Files.write(s.events, edited);
+
+    VerificationResult result = BundleVerifier.verify(tmp);
+
+    assertThat(result).isEqualTo(new VerificationResult(false, 11, OptionalLong.of(11), "line 11: not valid UTF-8 (edited?)"));
+    assertThatThrownBy(() -> EvidenceLog.read(s.events)).isExactlyInstanceOf(EvidenceException.class)
+        .hasMessage(s.events + ": line 11: not valid UTF-8 (edited?)");
+  }
+
   @Test
   void detectsADeletedLine() throws Exception {
     SampleSession s = SampleSession.write(tmp);

@@ -1,6 +1,7 @@
 package dev.taskbound.core.cli;
 
 import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.SafeText;
 import dev.taskbound.core.evidence.BundleVerifier;
 import dev.taskbound.core.evidence.EvidenceException;
 import dev.taskbound.core.evidence.OrgKeys;
@@ -23,7 +24,9 @@ import picocli.CommandLine.Spec;
  * {@code taskbound verify BUNDLE [--trusted-keys FILE] [--expect-kid KID] [--jwks FILE]}: checks an
  * evidence bundle's hash chain and seal (and its sealed addenda), then who sealed it against the
  * trust anchors given. A bundle that only vouches for itself is never called verified: exit 0 needs
- * an anchor (or {@code --allow-unverified-signer}); codes in {@link ExitCodes.Verify}.
+ * an anchor (or {@code --allow-unverified-signer}); codes in {@link ExitCodes.Verify}. Every line
+ * it prints goes through {@link SafeText#line}: the messages quote the bundle (a seal's kid, a line's
+ * session or time), whose control characters could otherwise rewrite the terminal's line.
  */
 @Command(
     name = "verify",
@@ -88,26 +91,26 @@ public final class VerifyCommand implements Callable<Integer> {
         anchors = anchors.expectKid(kid);
       }
     } catch (IOException | EvidenceException e) {
-      spec.commandLine().getErr().println("taskbound verify: " + e.getMessage());
+      spec.commandLine().getErr().println(SafeText.line("taskbound verify: " + e.getMessage()));
       return ExitCodes.Verify.UNREADABLE;
     }
     VerificationResult result;
     try {
       result = BundleVerifier.verify(bundle, anchors);
     } catch (EvidenceException e) {
-      spec.commandLine().getErr().println("taskbound verify: " + e.getMessage());
+      spec.commandLine().getErr().println(SafeText.line("taskbound verify: " + e.getMessage()));
       return ExitCodes.Verify.UNREADABLE;
     }
     if (!result.valid()) {
-      spec.commandLine().getErr().println("invalid: " + result.message());
+      spec.commandLine().getErr().println(SafeText.line("invalid: " + result.message()));
       return ExitCodes.Verify.INVALID;
     }
-    spec.commandLine().getOut().println(result.message());
+    spec.commandLine().getOut().println(SafeText.line(result.message()));
     if (result.signerVerified()) {
-      spec.commandLine().getOut().println("signer " + result.signer());
+      spec.commandLine().getOut().println(SafeText.line("signer " + result.signer()));
       return ExitCodes.Verify.VALID;
     }
-    spec.commandLine().getErr().println("signer " + result.signer());
+    spec.commandLine().getErr().println(SafeText.line("signer " + result.signer()));
     return allowUnverifiedSigner ? ExitCodes.Verify.VALID : ExitCodes.Verify.SIGNER_NOT_VERIFIED;
   }
 

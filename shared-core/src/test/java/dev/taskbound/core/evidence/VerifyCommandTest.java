@@ -2,6 +2,13 @@ package dev.taskbound.core.evidence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.Payload;
+import com.nimbusds.jose.crypto.ECDSASigner;
 import dev.taskbound.core.cli.VerifyCommand;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -102,6 +109,29 @@ class VerifyCommandTest {
 
     assertThat(code).isEqualTo(1);
     assertThat(err.toString()).isEqualTo("invalid: line 3: hash mismatch (edited?)" + System.lineSeparator());
+    assertThat(out.toString()).isEmpty();
+  }
+
+  /**
+   * Review finding: verify printed the bundle's own text as it was, so a seal kid holding a carriage
+   * return, an erase-line sequence and a line of its own drew "ok" over the "invalid:" line.
+   */
+  @Test
+  void printsControlCharactersFromTheBundleEscaped() throws Exception {
+    SampleSession s = SampleSession.write(tmp.resolve("s"));
+    ObjectNode seal = (ObjectNode) CanonicalJson.MAPPER.readTree(s.seal.toFile());
+    JWSObject original = JWSObject.parse(seal.get("jws").asText());
+    JWSObject forged = new JWSObject(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("x\r\u001b[K\nok: 17 events, sealed by kid y")
+        .type(new JOSEObjectType(Sealer.TYPE)).build(), new Payload(original.getPayload().toBytes()));
+    forged.sign(new ECDSASigner(s.key.privateKey()));
+    seal.put("jws", forged.serialize());
+    CanonicalJson.MAPPER.writeValue(s.seal.toFile(), seal);
+
+    int code = run(s.dir.toString());
+
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString()).isEqualTo("invalid: seal: kid x\\r\\e[K\\nok: 17 events, sealed by kid y is not in the bundle's"
+        + " jwks.json" + System.lineSeparator());
     assertThat(out.toString()).isEmpty();
   }
 

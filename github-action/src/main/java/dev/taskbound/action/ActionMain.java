@@ -224,7 +224,13 @@ public final class ActionMain {
 
       // Taskbound's files go to the runner's user, so later steps (upload-artifact) can read them.
       WorkspaceOwner.giveToWorkspaceOwner(workspace, evidenceDir);
-      Optional<Path> bundle = EvidenceBundles.written(evidenceDir, inputs.task(), hostRecord.sessionId(), before);
+      Optional<Path> bundle = EvidenceBundles.written(evidenceDir, inputs.task(), hostRecord.sessionId(), before)
+          .filter(b -> {
+            Optional<String> why = EvidenceBundles.notTheRuns(b, workspace, hostRecord.kid());
+            why.ifPresent(reason -> out.println(WorkflowCommands.error(ANNOTATION_TITLE,
+                "the evidence bundle is not published (no summary, outputs or attestation from it): " + reason)));
+            return why.isEmpty();
+          });
       Map<String, String> blocked = bundle.map(EvidenceBundles::blockedHosts).orElse(Map.of());
       if (outputFile.isPresent()) {
         fileCommands.append(outputFile.get(), "exit-code", Integer.toString(status));

@@ -66,6 +66,40 @@ public final class EvidenceBundles {
   }
 
   /**
+   * Why {@code bundle}, found in the evidence directory after the run, is not the run's own, or
+   * empty when it is: reached from the workspace through no link, intact, and sealed by the key
+   * whose kid the core printed at open, before the agent started. The directory is in the agent's
+   * workspace: it can plant a zip under the run's name there (kept when the seal then fails: a full
+   * disk, a link in place of the directory) and a summary, outputs and an attestation must never
+   * come from it.
+   */
+  public static Optional<String> notTheRuns(Path bundle, Path workspace, Optional<String> kid) {
+    try {
+      Path relative = workspace.toAbsolutePath().normalize().relativize(bundle.toAbsolutePath().normalize());
+      if (relative.startsWith("..") || !bundle.toRealPath().equals(workspace.toRealPath().resolve(relative))) {
+        return Optional.of(bundle + " is reached through a symbolic link");
+      }
+    } catch (IOException e) {
+      return Optional.of(bundle + " cannot be resolved: " + e.getMessage());
+    }
+    if (kid.isEmpty()) {
+      return Optional.of("the core printed no evidence key at open to check " + bundle + " against");
+    }
+    dev.taskbound.core.evidence.VerificationResult result;
+    try {
+      result = dev.taskbound.core.evidence.BundleVerifier.verify(bundle,
+          dev.taskbound.core.evidence.TrustAnchors.none().expectKid(kid.get()));
+    } catch (RuntimeException e) {
+      return Optional.of(bundle + " cannot be verified: " + e.getMessage());
+    }
+    if (!result.valid() || !result.signerVerified()) {
+      return Optional.of(bundle + " does not verify against the evidence key recorded at open (kid " + kid.get()
+          + "): " + (result.valid() ? result.signer() : result.message()));
+    }
+    return Optional.empty();
+  }
+
+  /**
    * The bundle's Markdown summary, if it holds one.
    *
    * @throws UncheckedIOException if the bundle is not a readable zip file

@@ -29,6 +29,7 @@ final class HostRecord extends OutputStream {
   private final ByteArrayOutputStream line = new ByteArrayOutputStream();
   private boolean recorded;
   private String sessionId;
+  private String kid;
 
   HostRecord(OutputStream log, Optional<Path> summary) {
     this.log = log;
@@ -51,7 +52,8 @@ final class HostRecord extends OutputStream {
       }
       if (m.find()) {
         recorded = true;
-        summary.ifPresent(file -> append(file, m.group(1)));
+        kid = m.group(1);
+        summary.ifPresent(file -> append(file, kid));
       }
     } else if (line.size() < 4096) {
       line.write(b);
@@ -61,6 +63,11 @@ final class HostRecord extends OutputStream {
   /** The session's id, once the core printed its first line; never what the agent prints after it. */
   Optional<String> sessionId() {
     return Optional.ofNullable(sessionId);
+  }
+
+  /** The evidence key's kid the core printed at open, before the agent started; never one printed after it. */
+  Optional<String> kid() {
+    return Optional.ofNullable(kid);
   }
 
   @Override

@@ -16,8 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +34,9 @@ class ActionMainTest {
       env > "$CAPTURE_DIR/env"
       pwd > "$CAPTURE_DIR/cwd"
       if [ -n "$FAKE_SESSION_LINE" ]; then echo "taskbound: task FIX-7, session s1, netns sandbox, ttl 1h" >&2; fi
+      if [ -n "$FAKE_KID" ]; then echo "  evidence key: kid $FAKE_KID (record it; verify with --expect-kid)" >&2; fi
       if [ -n "$FAKE_BUNDLE" ]; then mkdir -p taskbound-evidence && cp "$FAKE_BUNDLE" taskbound-evidence/FIX-7-s1.zip; fi
+      if [ -n "$FAKE_SWAP" ]; then mv taskbound-evidence "$FAKE_SWAP" && ln -s "$FAKE_SWAP" taskbound-evidence; fi
       if [ -n "$FAKE_PLANTED" ]; then
         echo "taskbound: task FIX-7, session zzzz, netns sandbox, ttl 1h" >&2
         cp "$FAKE_PLANTED" taskbound-evidence/FIX-7-zzzz.zip && touch -d '2030-01-01' taskbound-evidence/FIX-7-zzzz.zip
@@ -123,7 +123,7 @@ class ActionMainTest {
   @Test
   void runsCoreInWorkspaceAndReportsItsStatusAndBundle() throws IOException {
     env.put("FAKE_STATUS", "3");
-    env.put("FAKE_BUNDLE", bundleWithSummary("## Taskbound FIX-7\n\n3 egress decisions").toString());
+    SealedBundle sealed = useBundle(List.of());
 
     int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
@@ -137,16 +137,17 @@ class ActionMainTest {
     assertThat(Files.readString(fileCommands.resolve("output")))
         .isEqualTo("exit-code=3\nbundle=taskbound-evidence/FIX-7-s1.zip\nsession-id=s1\nblocked-hosts=\n"
             + "spiffe-id=spiffe://taskbound.local/task/FIX-7/s1\n");
-    assertThat(Files.readString(fileCommands.resolve("summary"))).isEqualTo("## Taskbound FIX-7\n\n3 egress decisions\n");
-    assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("taskbound: FIX-7 finished");
+    assertThat(Files.readString(fileCommands.resolve("summary"))).contains("`" + sealed.kid() + "`")
+        .contains(EvidenceBundles.summary(sealed.zip()).orElseThrow().strip());
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("taskbound: FIX-7 finished").doesNotContain("::error");
   }
 
   /** The evidence directory is in the agent's workspace: a zip it plants with a later time is not the run's bundle. */
   @Test
   void theBundleIsTheOneOfTheSessionTheCoreNamedNotANewerOneTheAgentPlanted() throws IOException {
     env.put("FAKE_SESSION_LINE", "1");
-    env.put("FAKE_BUNDLE", Files.copy(bundleWithSummary("## Taskbound FIX-7\n\nthe run's own"), dir.resolve("own.zip")).toString());
-    Path planted = Files.copy(bundleWithSummary("## Taskbound FIX-7\n\nnothing denied"), dir.resolve("planted.zip"));
+    useBundle(List.of(denied("own.example")));
+    Path planted = SealedBundle.write(dir.resolve("planted.zip"), "zzzz", List.of(denied("planted.example"))).zip();
     env.put("FAKE_PLANTED", planted.toString()); // with a fake first line too, after the core's
 
     int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
@@ -154,7 +155,43 @@ class ActionMainTest {
     assertThat(status).isZero();
     assertThat(workspace.resolve("taskbound-evidence/FIX-7-zzzz.zip")).exists();
     assertThat(Files.readString(fileCommands.resolve("output"))).contains("bundle=taskbound-evidence/FIX-7-s1.zip\n", "session-id=s1\n");
-    assertThat(Files.readString(fileCommands.resolve("summary"))).contains("the run's own").doesNotContain("nothing denied");
+    assertThat(Files.readString(fileCommands.resolve("summary"))).contains("own.example").doesNotContain("planted.example");
+  }
+
+  /**
+   * Review finding: a zip the agent planted under the run's own name stays there when the seal then
+   * fails (a full disk): the step summary, the outputs and the documented attestation came from it.
+   */
+  @Test
+  void aBundleUnderTheRunsNameSealedByAnotherKeyIsNotPublished() throws IOException {
+    SealedBundle genuine = SealedBundle.write(dir.resolve("genuine.zip"), "s1", List.of());
+    SealedBundle forged = SealedBundle.write(dir.resolve("forged.zip"), "s1", List.of(denied("forged.example")));
+    env.put("FAKE_KID", genuine.kid()); // the key the core printed at open
+    env.put("FAKE_BUNDLE", forged.zip().toString());
+    env.put("FAKE_STATUS", "123"); // the seal failed, so the planted zip stayed
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isEqualTo(123);
+    assertThat(Files.readString(fileCommands.resolve("output"))).isEqualTo("exit-code=123\nbundle=\nsession-id=\nblocked-hosts=\nspiffe-id=\n");
+    assertThat(Files.readString(fileCommands.resolve("summary"))).contains(genuine.kid()).doesNotContain("forged.example");
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("::error title=Taskbound::the evidence bundle is not published"
+        + " (no summary, outputs or attestation from it): ").contains("does not verify against the evidence key recorded at open (kid "
+        + genuine.kid() + ")").doesNotContain("forged.example");
+  }
+
+  /** Review finding: the agent swapped the evidence directory for a link to a directory holding its own zip. */
+  @Test
+  void aBundleReachedThroughALinkInPlaceOfTheEvidenceDirectoryIsNotPublished() throws IOException {
+    useBundle(List.of(denied("decoy.example"))); // sealed by the key printed: only the link gives it away
+    env.put("FAKE_SWAP", "decoy");
+
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(Files.readString(fileCommands.resolve("output"))).contains("bundle=\n", "blocked-hosts=\n");
+    assertThat(fileCommands.resolve("summary")).satisfiesAnyOf(
+        f -> assertThat(f).doesNotExist(), f -> assertThat(Files.readString(f)).doesNotContain("decoy.example"));
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("is reached through a symbolic link");
   }
 
   @Test
@@ -241,11 +278,8 @@ class ActionMainTest {
 
   @Test
   void reportsEachBlockedHostOnceAsAWarningWithTheRuleToAddAndAsAnOutput() throws IOException {
-    String denied = "{\"type\":\"egress.denied\",\"data\":{\"host\":\"%s\",\"port\":443,\"rule_to_add\":\"%s:443\"}}\n";
-    env.put("FAKE_BUNDLE", bundleWith(
-        denied.formatted("evil.example", "evil.example") + "{\"type\":\"egress.allowed\",\"data\":{\"host\":\"ok.example\"}}\n"
-            + denied.formatted("evil.example", "evil.example") + denied.formatted("cdn.example", "cdn.example"),
-        "## s").toString());
+    useBundle(List.of(denied("evil.example"), new SealedBundle.Event("egress.allowed", Map.of("host", "ok.example")),
+        denied("evil.example"), denied("cdn.example")));
 
     action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
@@ -285,9 +319,8 @@ class ActionMainTest {
   @Test
   void withAGithubAppTheCoreReadsTheOrgCeilingFromTheOrganisationsDotGithubRepository() throws IOException {
     env.put("INPUT_GITHUB-APP-ID", "12345");
-    env.put("FAKE_BUNDLE", bundleWith("{\"type\":\"policy.org_ceiling\",\"data\":{\"source\":"
-        + "\"github:acme/.github/taskbound/ceiling.yml\",\"applied\":true,\"branch\":\"main\",\"commit\":\"9f1c\","
-        + "\"digest\":\"sha256:ab\"}}\n", "## s\n").toString());
+    useBundle(List.of(new SealedBundle.Event("policy.org_ceiling", Map.of("source", "github:acme/.github/taskbound/ceiling.yml",
+        "applied", true, "branch", "main", "commit", "9f1c", "digest", "sha256:ab"))));
 
     action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
@@ -304,8 +337,8 @@ class ActionMainTest {
   void ceilingRepositoryIsPassedOnAndTheSummarySaysPlainlyThatNoOrgCeilingApplied() throws IOException {
     env.put("INPUT_GITHUB-APP-ID", "12345");
     env.put("INPUT_CEILING", "repository");
-    env.put("FAKE_BUNDLE", bundleWith("{\"type\":\"policy.org_ceiling\",\"data\":{\"applied\":false,"
-        + "\"missing\":\"acme/.github has no taskbound/ceiling.yml at main\"}}\n", "## s\n").toString());
+    useBundle(List.of(new SealedBundle.Event("policy.org_ceiling", Map.of("applied", false,
+        "missing", "acme/.github has no taskbound/ceiling.yml at main"))));
 
     action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
@@ -490,7 +523,7 @@ class ActionMainTest {
     org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to chown");
     Files.setAttribute(workspace, "unix:uid", 1001);
     Files.setAttribute(workspace, "unix:gid", 121);
-    env.put("FAKE_BUNDLE", bundleWithSummary("## s").toString());
+    useBundle(List.of());
 
     action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
@@ -774,21 +807,16 @@ class ActionMainTest {
         new ProcessCoreCli(List.of("sh", script.toString())), new FileCommands(() -> "EOF_TEST"), new OwnContainerId(root));
   }
 
-  private Path bundleWithSummary(String markdown) throws IOException {
-    return bundleWith("{}\n", markdown);
+  /** A genuine bundle of session s1 holding {@code events}, which the fake core copies where the core writes it, printing its kid. */
+  private SealedBundle useBundle(List<SealedBundle.Event> events) {
+    SealedBundle sealed = SealedBundle.write(dir.resolve("bundle.zip"), "s1", events);
+    env.put("FAKE_BUNDLE", sealed.zip().toString());
+    env.put("FAKE_KID", sealed.kid());
+    return sealed;
   }
 
-  private Path bundleWith(String events, String markdown) throws IOException {
-    Path zip = dir.resolve("bundle.zip");
-    try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip))) {
-      out.putNextEntry(new ZipEntry("identity.json"));
-      out.write("{\"sub\" : \"spiffe://taskbound.local/task/FIX-7/s1\", \"task\" : \"FIX-7\"}".getBytes(StandardCharsets.UTF_8));
-      out.putNextEntry(new ZipEntry("events.jsonl"));
-      out.write(events.getBytes(StandardCharsets.UTF_8));
-      out.putNextEntry(new ZipEntry("report/summary.md"));
-      out.write(markdown.getBytes(StandardCharsets.UTF_8));
-    }
-    return zip;
+  private static SealedBundle.Event denied(String host) {
+    return new SealedBundle.Event("egress.denied", Map.of("host", host, "port", 443, "rule_to_add", host + ":443"));
   }
 
   static String jwt(String payload) {

@@ -62,7 +62,7 @@ final class ApprovalSocket implements AutoCloseable {
   private void handle(ControlChannel c) {
     try (c) {
       Optional<String> peer = OwnerSocket.peerUser(c.channel());
-      if (peer.isEmpty() || !(peer.get().equals("root") || peer.get().equals(owner))) {
+      if (peer.isEmpty() || !OwnerSocket.ownOrRoot(peer.get())) {
         c.send(Map.of("error", "refused: only the session's own user (" + owner + ") or root may answer its approvals",
             "code", ExitCodes.USAGE));
         return;

@@ -56,6 +56,20 @@ final class OwnerSocket {
     acceptor.start();
   }
 
+  /**
+   * Whether the connecting process's user, as {@link #peerUser} names it, is this process's own or
+   * root. For a uid without a passwd entry (an arbitrary uid in a container) the JDK names the peer
+   * by its number and this process {@code ?}: compared by uid, or the session's own user is refused.
+   */
+  static boolean ownOrRoot(String peer) {
+    return sameUserOrRoot(peer, System.getProperty("user.name"), new com.sun.security.auth.module.UnixSystem().getUid());
+  }
+
+  static boolean sameUserOrRoot(String peer, String ownName, long ownUid) {
+    return peer.equals("root") || peer.equals("0") || peer.equals(String.valueOf(ownUid))
+        || (!ownName.equals("?") && peer.equals(ownName));
+  }
+
   /** The connecting process's user name; empty when the kernel does not say. */
   static Optional<String> peerUser(SocketChannel ch) {
     try {

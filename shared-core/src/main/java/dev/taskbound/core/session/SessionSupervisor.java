@@ -35,7 +35,6 @@ public final class SessionSupervisor implements AutoCloseable {
   private final CountDownLatch ended = new CountDownLatch(1);
   private final List<ControlChannel> enders = new ArrayList<>();
   private volatile String endCause;
-  private final String owner = System.getProperty("user.name");
   private final NoticeFanout notices;
   /** Exec requests whose reply is not sent yet: the supervisor waits for them before it exits. */
   private int replying;
@@ -162,7 +161,7 @@ public final class SessionSupervisor implements AutoCloseable {
   }
 
   private boolean trusted(SocketChannel ch) {
-    return OwnerSocket.peerUser(ch).filter(user -> user.equals("root") || user.equals(owner)).isPresent();
+    return OwnerSocket.peerUser(ch).filter(OwnerSocket::ownOrRoot).isPresent();
   }
 
   private void exec(ControlChannel c, JsonNode r) throws IOException {

@@ -44,6 +44,8 @@ final class SessionStartCommand implements Callable<Integer> {
   /** Sets another time to wait for the open, in seconds. */
   static final String READY_TIMEOUT_VARIABLE = "TASKBOUND_SESSION_START_TIMEOUT";
   private static final long MOST_READY_SECONDS = 86_400;
+  /** How long an ending supervisor's teardown is waited for before the step gives up on it (never killing it). */
+  static final long END_SECONDS = 600;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -98,9 +100,17 @@ final class SessionStartCommand implements Callable<Integer> {
     String handle = awaitReady(supervisor, readySeconds, err);
     if (handle == null) {
       // It failed to open, or was told to end: its own lines (the error, its teardown) are in the log.
-      // Waited for without a bound of ours: a kill would cut its teardown short (tokens unrevoked, the
-      // evidence unsealed); the brokers' retries and timeouts bound that teardown.
-      int status = supervisor.waitFor();
+      // Never killed: a kill would cut its teardown short (tokens unrevoked, the evidence unsealed).
+      // The brokers' retries and timeouts bound that teardown; one that still runs after END_SECONDS
+      // (a wedged call) is left to finish, and this step ends saying where to look.
+      if (!supervisor.waitFor(END_SECONDS, TimeUnit.SECONDS)) {
+        err.println("taskbound: the supervisor (pid " + supervisor.pid() + ") has not ended " + END_SECONDS
+            + " s after it was told to; it is left to finish its teardown; its log: " + log + "; if it is gone,"
+            + " 'taskbound teardown --session DIR' finishes it (DIR: the newest directory in " + root + ")");
+        err.flush();
+        return ExitCodes.SANDBOX;
+      }
+      int status = supervisor.exitValue();
       err.print(Files.readString(log, StandardCharsets.UTF_8));
       err.flush();
       Files.deleteIfExists(log);

@@ -56,32 +56,49 @@ record PolicyConfinement(Confinement confinement, List<Path> hidden, Optional<Je
     List<Path> readWrite = expand(c.readWrite(), "sandbox.paths.readWrite", policy, home, workspace, guarded, runtimeRoot);
     List<Path> hidden = new ArrayList<>();
     c.hide().forEach(p -> hidden.add(p.expand(home, workspace)));
-    Optional<JenkinsWorkspaces> jenkins = JenkinsWorkspaces.of(workDir, host, policy.backend());
-    jenkins.ifPresent(j -> refuseControlFiles(readWrite, c.readWrite(), policy, j.workspace()));
+    refuseControlFiles(readWrite, c.readWrite(), policy, workspace, host);
     return new PolicyConfinement(
         new Confinement(user, readOnly, readWrite, dev.taskbound.core.policy.SandboxLimits.DEFAULT, c.reducible()), hidden,
-        jenkins,
+        JenkinsWorkspaces.of(workDir, host, policy.backend()),
         policy.backend() == dev.taskbound.core.policy.SandboxBackend.NETNS ? GithubRunnerDirectory.of(host) : List.of());
   }
 
   /**
-   * In a Jenkins build, a read-write path within the build's {@code <workspace>@tmp}: Jenkins' host
-   * processes (durable-task, the plugin's reporter) write and read each step's control files there
-   * by name, so a link the agent planted would have them write or read any file of the agent's
-   * host user; credentials-binding keeps the build's secret files there too. The plugin gives each
-   * step what it needs of it ({@code session exec --rw/--ro}).
+   * In a Jenkins build ({@code JENKINS_HOME} and an absolute {@code WORKSPACE}), a read-write path
+   * within or above a {@code @tmp} of the build ({@code WORKSPACE}'s, the working directory's, as
+   * written or as the host resolves them): Jenkins' host processes (durable-task, the plugin's
+   * reporter) write and read each step's control files there by name, so a link the agent planted
+   * would have them write or read any file of the agent's host user; credentials-binding keeps the
+   * build's secret files there too. The plugin gives each step what it needs of it ({@code session
+   * exec --rw/--ro}).
    */
   private static void refuseControlFiles(List<Path> readWrite, List<PolicyPath> written, EffectivePolicy policy,
-      Path buildWorkspace) {
-    Path controlFiles = buildWorkspace.resolveSibling(buildWorkspace.getFileName() + "@tmp");
+      Path workDir, Map<String, String> host) {
+    String jenkinsHome = host.get("JENKINS_HOME");
+    String buildWorkspace = host.get("WORKSPACE");
+    if (jenkinsHome == null || jenkinsHome.isBlank() || buildWorkspace == null || !buildWorkspace.startsWith("/")) {
+      return;
+    }
+    java.util.Set<Path> controlFiles = new java.util.LinkedHashSet<>();
+    for (Path w : List.of(Path.of(buildWorkspace).normalize(), workDir)) {
+      for (Path form : List.of(w, realOrAsWritten(w))) {
+        if (form.getFileName() != null) {
+          controlFiles.add(form.resolveSibling(form.getFileName() + "@tmp"));
+        }
+      }
+    }
     for (int i = 0; i < readWrite.size(); i++) {
-      Path p = readWrite.get(i);
-      if (p.startsWith(controlFiles) || realOrAsWritten(p).startsWith(controlFiles)) {
-        String field = "sandbox.paths.readWrite[" + i + "]";
-        throw new SandboxException(policy.provenanceOf(field).map(Provenance::toString).orElse("policy") + ": " + field
-            + ": " + written.get(i) + " (" + p + ") lies within " + controlFiles + ", where Jenkins keeps each step's"
-            + " control files, read and written by name on the host, and credentials-binding the build's secret files;"
-            + " the agent may not write there: remove it (the Taskbound plugin gives each sh step its own directory)");
+      for (Path p : List.of(readWrite.get(i), realOrAsWritten(readWrite.get(i)))) {
+        for (Path t : controlFiles) {
+          if (p.startsWith(t) || t.startsWith(p)) {
+            String field = "sandbox.paths.readWrite[" + i + "]";
+            throw new SandboxException(policy.provenanceOf(field).map(Provenance::toString).orElse("policy") + ": " + field
+                + ": " + written.get(i) + " (" + readWrite.get(i) + ") " + (p.startsWith(t) ? "lies within " : "holds ") + t
+                + ", where Jenkins keeps each step's control files, read and written by name on the host, and"
+                + " credentials-binding the build's secret files; the agent may not write there: remove it (the Taskbound"
+                + " plugin gives each sh step its own directory)");
+          }
+        }
       }
     }
   }

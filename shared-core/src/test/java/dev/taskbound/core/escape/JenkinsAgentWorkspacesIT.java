@@ -191,6 +191,35 @@ class JenkinsAgentWorkspacesIT {
     }
   }
 
+  /**
+   * The same refusal is not got around (review of the fix): by a path above {@code @tmp} (the
+   * directory of every build's workspace and {@code @tmp}, which {@code ..} cannot name), by a block in
+   * {@code dir('sub')}, whose {@code $WORKSPACE@tmp} is {@code sub@tmp} inside the workspace, or by
+   * a custom workspace ({@code ws('/x')}) that the view's Jenkins handling does not recognise.
+   */
+  @Test
+  void theRefusalHoldsForAPathAboveAtTmpABlockInADirectoryAndACustomWorkspace() throws Exception {
+    Path sub = Files.createDirectories(job.resolve("sub"));
+    Path custom = Files.createDirectories(agentRoot.resolve("custom/build"));
+    AgentOwner.own(agentRoot);
+    Map<String, String> customBuild = build(true);
+    customBuild.put("WORKSPACE", custom.toString());
+    record Case(String path, Path in, Map<String, String> env, String says) {}
+    List<Case> cases = List.of(
+        new Case(workspaces.toString(), job, build(true), "holds " + workspaces.resolve("job@tmp")),
+        new Case("$WORKSPACE@tmp", sub, build(true), "lies within " + job.resolve("sub@tmp")),
+        new Case("$WORKSPACE@tmp", custom, customBuild, "lies within " + agentRoot.resolve("custom/build@tmp")));
+    for (Case c : cases) {
+      policy = Files.writeString(work.resolve("task-case.yml"), "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n"
+          + "  sandbox:\n    backends: [netns]\n    paths:\n      readWrite: ['" + c.path() + "']\n");
+      try (CliProcess run = run(c.in(), c.env(), "touch ran-" + c.in().getFileName())) {
+        assertThat(run.waitFor(WAIT)).as(c.path() + " in " + c.in() + ": " + run.stderr()).isEqualTo(121);
+        assertThat(run.stderr()).contains("sandbox.paths.readWrite[0]: " + c.path() + " (").contains(c.says());
+      }
+      assertThat(c.in().resolve("ran-" + c.in().getFileName())).doesNotExist();
+    }
+  }
+
   @Test
   void aJobInAFolderHidesEveryOtherJobsWorkspaceNotOnlyItsFolders() throws Exception {
     Path app = Files.createDirectories(workspaces.resolve("team/app"));

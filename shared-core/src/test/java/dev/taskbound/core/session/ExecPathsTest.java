@@ -25,6 +25,32 @@ class ExecPathsTest {
     assertThat(granted).containsExactly(control.toRealPath());
   }
 
+  /**
+   * Review finding: a step in {@code dir('sub')} keeps its control files in {@code sub@tmp}, inside
+   * the workspace every command of the session may write; a command beside it could plant links the
+   * host follows there. Refused for {@code --rw} and {@code --ro}; the top level's {@code @tmp} is not.
+   */
+  @Test
+  void refusesPathsOpenedInAnAtTmpThatLiesWhereTheSessionsCommandsMayWrite() throws Exception {
+    Path ws = Files.createDirectories(root.resolve("ws"));
+    Path sub = Files.createDirectories(ws.resolve("sub"));
+    Path control = Files.createDirectories(ws.resolve("sub@tmp/durable-1/taskbound"));
+    Path sessionDir = ws.toRealPath();
+
+    ExecPaths.checkNotShared(ws, List.of(Files.createDirectories(root.resolve("ws@tmp/durable-2"))), sessionDir, Optional.empty());
+    ExecPaths.checkNotShared(sub, List.of(), sessionDir, Optional.empty()); // nothing opened: a dir('sub') step runs
+    assertThatThrownBy(() -> ExecPaths.checkNotShared(sub, List.of(control), sessionDir, Optional.empty()))
+        .isInstanceOfSatisfying(SessionException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
+        .hasMessage("session exec: '" + sessionDir.resolve("sub@tmp") + "', where --rw and --ro open, lies within '"
+            + sessionDir + "', which the session's other commands may write: one running beside this command could"
+            + " plant links where the host writes and reads its files; accepted: a working directory whose @tmp lies"
+            + " outside it (in Jenkins, an sh step at the block's top level: sh 'cd sub && ...' rather than dir('sub'))");
+    // a block opened in dir('app'): its steps may run in the build's workspace, which they may then write
+    Path app = Files.createDirectories(ws.resolve("app"));
+    assertThatThrownBy(() -> ExecPaths.checkNotShared(app, List.of(control), app.toRealPath(), Optional.of(sessionDir)))
+        .hasMessageContaining("lies within '" + sessionDir + "'");
+  }
+
   @Test
   void refusesTheTmpSiblingItselfWhereTheCoresFilesMayLie() throws Exception {
     Path ws = Files.createDirectories(root.resolve("ws"));

@@ -73,6 +73,13 @@ public final class VerifyCommand implements Callable<Integer> {
   List<String> expectKids = new ArrayList<>();
 
   @Option(
+      names = "--expect-session",
+      paramLabel = "SESSION",
+      description = "The session the bundle must be of (the id the host printed at open): a key that seals"
+          + " several sessions' bundles (--trusted-keys, --jwks) verifies any of them.")
+  String expectSession;
+
+  @Option(
       names = "--allow-unverified-signer",
       description = "Exit 0 for an intact bundle whose signer no anchor verified (local use; still says so).")
   boolean allowUnverifiedSigner;
@@ -89,6 +96,9 @@ public final class VerifyCommand implements Callable<Integer> {
       }
       for (String kid : expectKids) {
         anchors = anchors.expectKid(kid);
+      }
+      if (expectSession != null) {
+        anchors = anchors.expectSession(expectSession);
       }
     } catch (IOException | EvidenceException e) {
       spec.commandLine().getErr().println(SafeText.line("taskbound verify: " + e.getMessage()));

@@ -22,6 +22,7 @@ import java.text.ParseException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Verifies an evidence bundle (zip or directory): every line of {@code events.jsonl} parses, its
@@ -82,6 +83,12 @@ public final class BundleVerifier {
     Checked checked = check(files, trusted);
     if (!checked.result().valid()) {
       return checked.result();
+    }
+    Optional<String> expected = anchors.expectedSession();
+    String session = sessionOf(checked.chain().events());
+    if (expected.isPresent() && !expected.get().equals(session)) {
+      return VerificationResult.bad(checked.result().events(), 0, "the bundle is of session " + SafeText.value(session) + " (task "
+          + task(checked.chain().events()) + "), not of the expected session " + expected.get() + " (--expect-session)");
     }
     Signer signer = signer(anchors, checked.chain().events(), checked.sealed(), "");
     if (signer.rejected() != null) {
@@ -158,7 +165,19 @@ public final class BundleVerifier {
     String message = sealed.rekey() != null
         ? "ok: " + n + " events, resealed by recovery key " + sealed.kid() + " (" + recoveryNote(sealed.rekey()) + ")"
         : "ok: " + n + " events, sealed by kid " + sealed.kid() + (trusted != null ? " (trusted JWKS)" : " (key from the bundle)");
-    return new Checked(VerificationResult.ok(n, message + sealed.membersNote()), lines, chain, sealed);
+    return new Checked(VerificationResult.ok(n, message + sealed.membersNote() + "; session "
+        + SafeText.value(sessionOf(chain.events())) + ", task " + task(chain.events())), lines, chain, sealed);
+  }
+
+  /** The session every event of the chain names ({@link Chain#check} holds them to one), {@code ?} for none. */
+  private static String sessionOf(List<EvidenceEvent> events) {
+    return events.isEmpty() ? "?" : events.get(0).session();
+  }
+
+  /** The task {@code session.opened} names, {@code ?} when the chain has none (a session that failed to open). */
+  private static String task(List<EvidenceEvent> events) {
+    return events.stream().filter(e -> e.type().equals("session.opened")).findFirst()
+        .map(e -> SafeText.value(e.data().path("task").asText("?"))).orElse("?");
   }
 
   private static String recoveryNote(EvidenceEvent rekey) {

@@ -23,16 +23,18 @@ import java.util.Set;
  * Immutable; each {@code with} method returns a new instance.
  */
 public final class TrustAnchors {
-  private static final TrustAnchors NONE = new TrustAnchors(Set.of(), null, null);
+  private static final TrustAnchors NONE = new TrustAnchors(Set.of(), null, null, null);
 
   private final Set<String> expectedKids;
   private final JWKSet jwks;
   private final OrgKeys orgKeys;
+  private final String expectedSession;
 
-  private TrustAnchors(Set<String> expectedKids, JWKSet jwks, OrgKeys orgKeys) {
+  private TrustAnchors(Set<String> expectedKids, JWKSet jwks, OrgKeys orgKeys, String expectedSession) {
     this.expectedKids = Set.copyOf(expectedKids);
     this.jwks = jwks;
     this.orgKeys = orgKeys;
+    this.expectedSession = expectedSession;
   }
 
   /** No anchor: verification proves integrity only, never who sealed the bundle. */
@@ -53,7 +55,7 @@ public final class TrustAnchors {
     }
     Set<String> kids = new LinkedHashSet<>(expectedKids);
     kids.add(kid);
-    return new TrustAnchors(kids, jwks, orgKeys);
+    return new TrustAnchors(kids, jwks, orgKeys, expectedSession);
   }
 
   /**
@@ -63,7 +65,7 @@ public final class TrustAnchors {
    */
   public TrustAnchors withJwks(String jwksJson) {
     try {
-      return new TrustAnchors(expectedKids, JWKSet.parse(jwksJson), orgKeys);
+      return new TrustAnchors(expectedKids, JWKSet.parse(jwksJson), orgKeys, expectedSession);
     } catch (ParseException e) {
       throw new EvidenceException("trusted JWKS is not a JWK Set (expected {\"keys\":[...]}): " + e.getMessage(), e);
     }
@@ -71,10 +73,30 @@ public final class TrustAnchors {
 
   /** Accepts a session key certified by the org signer with one of {@code keys}. */
   public TrustAnchors withOrgKeys(OrgKeys keys) {
-    return new TrustAnchors(expectedKids, jwks, Objects.requireNonNull(keys, "keys"));
+    return new TrustAnchors(expectedKids, jwks, Objects.requireNonNull(keys, "keys"), expectedSession);
   }
 
-  /** Whether no anchor is set. */
+  /**
+   * Also requires the bundle to be of session {@code id}: an org key or a JWK Set holding several
+   * sessions' keys verifies any of their bundles, so a reviewer checking one run names it. Not an
+   * anchor: it says which bundle, not who sealed it.
+   *
+   * @throws EvidenceException if {@code id} is not a session id
+   */
+  public TrustAnchors expectSession(String id) {
+    Objects.requireNonNull(id, "id");
+    if (!id.matches("[0-9a-z]{1,64}")) {
+      throw new EvidenceException("--expect-session '" + dev.taskbound.core.SafeText.value(id) + "' is not a session id;"
+          + " accepted: the id the host printed at open ('taskbound: task T, session S, ...'), lower-case letters and digits");
+    }
+    return new TrustAnchors(expectedKids, jwks, orgKeys, id);
+  }
+
+  Optional<String> expectedSession() {
+    return Optional.ofNullable(expectedSession);
+  }
+
+  /** Whether no anchor is set ({@link #expectSession} is none). */
   public boolean isEmpty() {
     return expectedKids.isEmpty() && jwks == null && orgKeys == null;
   }

@@ -36,7 +36,7 @@ class BundleVerifierTest {
     assertThat(result.valid()).isTrue();
     assertThat(result.events()).isEqualTo(17);
     assertThat(result.firstBadLine()).isEmpty();
-    assertThat(result.message()).isEqualTo("ok: 17 events, sealed by kid " + s.key.keyId() + " (key from the bundle)");
+    assertThat(result.message()).isEqualTo("ok: 17 events, sealed by kid " + s.key.keyId() + " (key from the bundle)" + "; session " + SampleSession.SESSION + ", task " + SampleSession.TASK);
     try (ZipFile z = new ZipFile(zip.toFile())) {
       assertThat(Collections.list(z.entries()).stream().map(e -> e.getName()))
           .containsExactly("events.jsonl", "seal.json", "jwks.json", "effective-policy.json", "identity.json",
@@ -71,7 +71,7 @@ class BundleVerifierTest {
     VerificationResult result = BundleVerifier.verify(tmp, s.key.publicJwkSetJson());
 
     assertThat(result.valid()).isTrue();
-    assertThat(result.message()).isEqualTo("ok: 17 events, sealed by kid " + s.key.keyId() + " (trusted JWKS)");
+    assertThat(result.message()).isEqualTo("ok: 17 events, sealed by kid " + s.key.keyId() + " (trusted JWKS)" + "; session " + SampleSession.SESSION + ", task " + SampleSession.TASK);
   }
 
   @Test
@@ -439,8 +439,33 @@ class BundleVerifierTest {
 
     assertThat(result.valid()).isTrue();
     assertThat(result.signerVerified()).isTrue();
-    assertThat(result.message()).isEqualTo("ok: 13 events, sealed by kid Ysb6n14ROvHmmu_ftoYfmRkk9AK_hO3gTOsKmJJM_FQ"
-        + " (key from the bundle); its other members (summary, report, policy, teardown) are outside the seal (seal format v1)");
+    assertThat(result.message()).startsWith("ok: 13 events, sealed by kid Ysb6n14ROvHmmu_ftoYfmRkk9AK_hO3gTOsKmJJM_FQ"
+        + " (key from the bundle); its other members (summary, report, policy, teardown) are outside the seal (seal format v1)"
+        + "; session ");
+  }
+
+  /**
+   * Review finding: an org key (or a JWK Set of several sessions' keys) verifies any of their
+   * bundles, and verify never said which session it had verified: an earlier, harmless run's bundle
+   * passed for this one. verify names the session and task, and --expect-session holds it to one.
+   */
+  @Test
+  void aBundleOfAnotherSessionThanTheExpectedOneIsInvalid() {
+    SampleSession s = SampleSession.write(tmp.resolve("session"));
+    Path zip = s.zip(tmp.resolve("bundle.zip"));
+    TrustAnchors byKid = TrustAnchors.none().expectKid(s.key.keyId());
+
+    VerificationResult other = BundleVerifier.verify(zip, byKid.expectSession("01m98other0000000000"));
+    VerificationResult same = BundleVerifier.verify(zip, byKid.expectSession(SampleSession.SESSION));
+
+    assertThat(other.valid()).isFalse();
+    assertThat(other.message()).isEqualTo("the bundle is of session " + SampleSession.SESSION + " (task "
+        + SampleSession.TASK + "), not of the expected session 01m98other0000000000 (--expect-session)");
+    assertThat(same.valid()).isTrue();
+    assertThat(same.signerVerified()).isTrue();
+    assertThat(same.message()).endsWith("; session " + SampleSession.SESSION + ", task " + SampleSession.TASK);
+    assertThatThrownBy(() -> TrustAnchors.none().expectSession("../x")).isInstanceOf(EvidenceException.class)
+        .hasMessageStartingWith("--expect-session '../x' is not a session id");
   }
 
   /**

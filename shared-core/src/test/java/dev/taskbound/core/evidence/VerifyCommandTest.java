@@ -38,9 +38,22 @@ class VerifyCommandTest {
     int code = run(zip.toString());
 
     assertThat(code).isEqualTo(3);
-    assertThat(out.toString()).isEqualTo("ok: 17 events, sealed by kid " + s.key.keyId() + " (key from the bundle)" + System.lineSeparator());
+    assertThat(out.toString()).isEqualTo("ok: 17 events, sealed by kid " + s.key.keyId() + " (key from the bundle); session "
+        + SampleSession.SESSION + ", task " + SampleSession.TASK + System.lineSeparator());
     assertThat(err.toString()).startsWith("signer NOT verified: no trust anchor given")
         .contains("--trusted-keys FILE").contains("--expect-kid KID").contains("--jwks FILE");
+  }
+
+  @Test
+  void expectSessionRefusesAnotherSessionsBundleWithExitOne() {
+    SampleSession s = SampleSession.write(tmp.resolve("s"));
+
+    int code = run(s.dir.toString(), "--expect-kid", s.key.keyId(), "--expect-session", "01m98other0000000000");
+
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString()).startsWith("invalid: the bundle is of session " + SampleSession.SESSION + " (task "
+        + SampleSession.TASK + "), not of the expected session 01m98other0000000000 (--expect-session)");
+    assertThat(out.toString()).isEmpty();
   }
 
   @Test

@@ -66,6 +66,7 @@ chmod 755 "$work"
 # the agent never runs as root: as root, the workspace belongs to nobody (the agent then runs as it)
 if [ "$(id -u)" -eq 0 ]; then chown -R 65534:65534 "$work/workspace"; fi
 repo=$PWD
+case ${BASE_JAR:-} in ""|/*) ;; *) BASE_JAR=$repo/$BASE_JAR ;; esac # the runs start in the work directory
 echo "agent-api-keepalive: $calls gate checks per client, interleaved, $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), $(date -u +%FT%TZ)"
 measure() { # NAME JAR
   (cd "$work/workspace" && TASKBOUND_JAR=$2 "$repo/bin/taskbound" run --task BENCH-API \

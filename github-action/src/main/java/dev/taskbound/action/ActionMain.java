@@ -99,6 +99,7 @@ public final class ActionMain {
 
   /** Runs the step named by {@code args} ({@code post} or nothing) and exits with its status. */
   public static void main(String[] args) {
+    dev.taskbound.core.gate.AgentApiJvm.applyToThisJvm(); // before the core, in this JVM, starts an agent API
     System.exit(run(List.of(args), System.getenv(), System.out, System.err));
   }
 

@@ -18,12 +18,14 @@ import java.util.regex.Pattern;
  * discarded. Prefixing that with {@code taskbound session exec} (or {@code run}) would let the envelope end (or refuse to
  * start) unseen. So for that command this class builds, instead:
  *
- * <pre>nohup sh -c '(REPORTER) &gt;&amp;- 2&gt;&amp;- &amp;' taskbound-envelope LOG RESULT INNER taskbound session exec --session H --rw CONTROL_DIR -- sh -c WRAPPER'</pre>
+ * <pre>nohup sh -c '(REPORTER) &gt;&amp;- 2&gt;&amp;- &amp;' taskbound-envelope CONTROL_DIR OUTPUT taskbound session exec --session H
+ *     --rw CONTROL_DIR/taskbound --ro CONTROL_DIR/script.sh -- sh -c WRAPPER'</pre>
  *
  * where {@code WRAPPER'} is durable-task's wrapper run in the foreground inside the envelope, the
  * script's output going to the envelope (whose masker hides the credentials it issued) and its
- * status to {@code INNER} instead of the real result file, and {@code REPORTER} (outside the
- * envelope) appends everything the core prints, its own lines and the script's, to the log, then writes
+ * status, copy and {@code returnStdout} output to {@code CONTROL_DIR/taskbound} (see {@link
+ * #SANDBOX_DIR}) instead of the real files, and {@code REPORTER} (outside the envelope) makes that
+ * directory, appends everything the core prints, its own lines and the script's, to the log, then writes
  * the step's status to the real result file: the core's own exit code (120-125) with one line saying
  * what it means, else the script's status. So a refused envelope fails the {@code sh} step within
  * durable-task's polling interval with the core's message in the build log; a TTL expiry fails it
@@ -220,8 +222,9 @@ final class DurableShellLaunch {
         + "shift 2\n"
         + "log=\"$dir/jenkins-log.txt\" result=\"$dir/jenkins-result.txt\" inside=\"$dir/" + SANDBOX_DIR + "\"\n"
         + "(\n"
-        // the agent runs as the workspace's owner: as root, the directory is given to the control directory's
-        + "  mkdir -m 700 \"$inside\" && { [ \"$(id -u)\" != 0 ] || chown \"$(stat -c %u:%g \"$dir\")\" \"$inside\"; } || {\n"
+        // the agent runs as the workspace's owner: as root (durable-task made the control directory root's),
+        // the directory is given to the owner of the step's working directory, where this runs
+        + "  mkdir -m 700 \"$inside\" && { [ \"$(id -u)\" != 0 ] || chown -h \"$(stat -c %u:%g .)\" \"$inside\"; } || {\n"
         + "    echo \"taskbound: cannot make $inside for the command\" >>\"$log\"\n"
         + "    echo " + EnvelopeExit.SANDBOX + " >\"$result.tmp\" && mv \"$result.tmp\" \"$result\"; exit; }\n"
         // durable-task fails a step whose log goes untouched for 300 s; the wrapper inside cannot touch it

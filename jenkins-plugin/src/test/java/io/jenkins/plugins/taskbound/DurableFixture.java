@@ -29,16 +29,16 @@ record DurableFixture(Path workspace, Path controlDir, List<String> command) {
 
   /**
    * As {@link #of(Path, String)}, in control directory {@code name} (several steps, one workspace).
-   * As root, the workspace and its {@code @tmp} belong to an unprivileged user, as a CI user's do:
-   * the agent runs as the workspace's owner and never as root.
+   * As root, the workspace belongs to an unprivileged user, as a CI user's does (the agent runs as
+   * the workspace's owner and never as root), and its {@code @tmp} to root, as durable-task makes it.
    */
   static DurableFixture of(Path root, String script, String name) {
     try {
       Path ws = Files.createDirectories(root.resolve("ws"));
       Path dir = Files.createDirectories(root.resolve("ws@tmp").resolve(name));
-      for (Path p : List.of(ws, dir.getParent(), dir)) {
-        ownedByAnUnprivilegedUser(p);
-      }
+      // as root (CI) the agent runs as the workspace's owner, never as root: the workspace is nobody's;
+      // @tmp, the control directory and the script stay root's, as durable-task running as root makes them
+      ownedByAnUnprivilegedUser(ws);
       traversable(root);
       Path scriptFile = Files.writeString(dir.resolve("script.sh"), script + "\n");
       String copy = scriptFile + ".copy";
@@ -48,13 +48,6 @@ record DurableFixture(Path workspace, Path controlDir, List<String> command) {
           + "{ while [ -d '" + dir + "' -a \\! -f '" + result + "' ]; do touch '" + log + "'; sleep 3; done } & "
           + "jsc=durable-cookie; JENKINS_SERVER_COOKIE=$jsc 'sh' -xe '" + copy + "' > '" + log + "' 2>&1; "
           + "echo $? > '" + result + ".tmp'; mv '" + result + ".tmp' '" + result + "'; wait";
-      if ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0) {
-        // as root (CI), the agent runs as the workspace's owner and never as root: give it to nobody
-        for (Path p : List.of(ws, dir.getParent(), dir, scriptFile)) {
-          Files.setAttribute(p, "unix:uid", 65534);
-          Files.setAttribute(p, "unix:gid", 65534);
-        }
-      }
       return new DurableFixture(ws, dir, List.of("nohup", "sh", "-c", "(" + wrapper.replace("$", "$$") + ") >&- 2>&- &"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -9,6 +9,7 @@ public final class Main {
 
   public static void main(String[] args) {
     StartupLocaleData.applyToThisJvm(); // before anything reads locale data
+    dev.taskbound.core.gate.AgentApiJvm.applyToThisJvm(); // before a session starts its agent API
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
     int status;

@@ -108,6 +108,9 @@ final class SessionStartCommand implements Callable<Integer> {
             + " s after it was told to; it is left to finish its teardown; its log: " + log + "; if it is gone,"
             + " 'taskbound teardown --session DIR' finishes it (DIR: the newest directory in " + root + ")");
         err.flush();
+        if (checked.credentialHandoff().isPresent()) {
+          Files.deleteIfExists(checked.credentialHandoff().get()); // the supervisor deletes it as it opens
+        }
         return ExitCodes.SANDBOX;
       }
       int status = supervisor.exitValue();

@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code taskbound verify BUNDLE [--trusted-keys FILE] [--expect-kid KID] [--jwks FILE]}: checks an
+ * {@code taskbound verify BUNDLE [--trusted-keys FILE] [--expect-kid KID] [--jwks FILE] [--expect-session S]}: checks an
  * evidence bundle's hash chain and seal (and its sealed addenda), then who sealed it against the
  * trust anchors given. A bundle that only vouches for itself is never called verified: exit 0 needs
  * an anchor (or {@code --allow-unverified-signer}); codes in {@link ExitCodes.Verify}. Every line

@@ -5,8 +5,9 @@ import java.util.OptionalLong;
 
 /**
  * The verdict of {@link BundleVerifier}. When valid, {@code message} reads {@code "ok: N events,
- * sealed by kid K"}; when not, it names the first bad line (or the seal, or the anchor that
- * contradicts the signer) and why, such as {@code "line 7: hash mismatch (edited?)"}.
+ * sealed by kid K; session S, task T"}; when not, it names the first bad line (or the seal, the
+ * anchor that contradicts the signer, another session than the expected) and why, such as {@code
+ * "line 7: hash mismatch (edited?)"}.
  *
  * <p>Integrity and signer are separate: a valid bundle whose signer no trust anchor vouched for
  * (none given, or a recovery key the anchors do not cover) has {@code signerVerified} false, and

@@ -61,10 +61,6 @@ public final class AgentApi implements AutoCloseable {
     Objects.requireNonNull(config, "config");
     Secret capability = newCapability(CAPABILITY_PREFIX);
     Secret hookCapability = newCapability(HOOK_CAPABILITY_PREFIX);
-    // The JDK server writes a response's headers and body apart: with Nagle's algorithm on, a client
-    // that keeps its connection waits ~40 ms (its delayed ACK) for every answer after the first.
-    // The JDK's one switch for it, read when its first server is made (bench/README.md, "Agent API").
-    System.setProperty("sun.net.httpserver.nodelay", "true");
     HttpServer server;
     try {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);

@@ -63,7 +63,8 @@ final class ApprovalSocket implements AutoCloseable {
     try (c) {
       Optional<String> peer = OwnerSocket.peerUser(c.channel());
       if (peer.isEmpty() || !OwnerSocket.ownOrRoot(peer.get())) {
-        c.send(Map.of("error", "refused: only the session's own user (" + owner + ") or root may answer its approvals",
+        c.send(Map.of("error", "refused: only the session's own user (" + owner + ", uid " + OwnerSocket.effectiveUid()
+            + ") or root may answer its approvals",
             "code", ExitCodes.USAGE));
         return;
       }

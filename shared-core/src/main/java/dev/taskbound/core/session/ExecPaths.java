@@ -70,27 +70,27 @@ final class ExecPaths {
 
   /**
    * Refuses {@code --rw} and {@code --ro} (any of {@code requested}) where the working directory's
-   * {@code @tmp} lies within a directory the session's other commands may write: its working
-   * directory, or in a Jenkins build the build's workspace. A step in {@code dir('sub')} has its
-   * control files in {@code sub@tmp}, inside the workspace, where a command running beside it could
-   * plant links that the host follows when it writes and reads them (review finding).
+   * {@code @tmp} lies within the session's working directory, which every command of the session
+   * may write. A step in {@code dir('sub')} has its control files in {@code sub@tmp}, where a
+   * command running beside it could plant links that the host follows when it writes and reads them
+   * (review finding). A block opened in {@code dir('app')} has its steps' in {@code app@tmp}, outside
+   * its working directory: accepted (only a step of that block run in the build's workspace itself
+   * could write there).
    *
    * @throws SessionException (exit 125) saying so and what to do instead
    */
-  static void checkNotShared(Path workDir, List<Path> requested, Path sessionDir, Optional<Path> buildWorkspace) {
+  static void checkNotShared(Path workDir, List<Path> requested, Path sessionDir) {
     if (requested.isEmpty()) {
       return;
     }
     Path base = PolicyConfinement.realOrAsWritten(workDir);
     base = base.resolveSibling(base.getFileName() + "@tmp");
-    for (Path writable : buildWorkspace.isPresent() ? List.of(sessionDir, buildWorkspace.get()) : List.of(sessionDir)) {
-      if (base.startsWith(writable)) {
-        throw new SessionException("session exec: " + SafeText.quoted(base.toString()) + ", where --rw and --ro open,"
-            + " lies within " + SafeText.quoted(writable.toString()) + ", which the session's other commands may write:"
-            + " one running beside this command could plant links where the host writes and reads its files; accepted:"
-            + " a working directory whose @tmp lies outside it (in Jenkins, an sh step at the block's top level:"
-            + " sh 'cd sub && ...' rather than dir('sub'))", ExitCodes.USAGE);
-      }
+    if (base.startsWith(sessionDir)) {
+      throw new SessionException("session exec: " + SafeText.quoted(base.toString()) + ", where --rw and --ro open,"
+          + " lies within the session's working directory " + SafeText.quoted(sessionDir.toString()) + ", which its"
+          + " other commands may write: one running beside this command could plant links where the host writes and"
+          + " reads its files; accepted: a working directory whose @tmp lies outside it (in Jenkins, an sh step in the"
+          + " block's own directory: sh 'cd sub && ...' rather than dir('sub') inside the block)", ExitCodes.USAGE);
     }
   }
 

@@ -62,12 +62,29 @@ final class OwnerSocket {
    * by its number and this process {@code ?}: compared by uid, or the session's own user is refused.
    */
   static boolean ownOrRoot(String peer) {
-    return sameUserOrRoot(peer, System.getProperty("user.name"), new com.sun.security.auth.module.UnixSystem().getUid());
+    return sameUserOrRoot(peer, System.getProperty("user.name"), effectiveUid());
   }
 
   static boolean sameUserOrRoot(String peer, String ownName, long ownUid) {
-    return peer.equals("root") || peer.equals("0") || peer.equals(String.valueOf(ownUid))
-        || (!ownName.equals("?") && peer.equals(ownName));
+    if (peer.equals("root")) {
+      return true;
+    }
+    // the number only for a user without a name: a user named "1001" is not uid 1001
+    return ownName.equals("?") ? ownUid >= 0 && peer.equals(String.valueOf(ownUid)) : peer.equals(ownName);
+  }
+
+  /** This process's effective uid ({@code /proc/self/status}), -1 where it cannot be read. */
+  static long effectiveUid() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+        if (line.startsWith("Uid:")) {
+          return Long.parseLong(line.substring(4).strip().split("\\s+")[1]); // real, effective, saved, fs
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // no /proc: a user without a name is then never trusted by number
+    }
+    return -1;
   }
 
   /** The connecting process's user name; empty when the kernel does not say. */

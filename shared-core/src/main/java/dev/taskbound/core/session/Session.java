@@ -757,8 +757,7 @@ public final class Session implements AutoCloseable {
     ExecPaths.checkWorkDir(request.workDir(), PolicyConfinement.realOrAsWritten(spec.workDir()), confinement.jenkins().map(JenkinsWorkspaces::workspace));
     List<Path> opened = new java.util.ArrayList<>(request.readWrite());
     opened.addAll(request.readOnly());
-    ExecPaths.checkNotShared(request.workDir(), opened, PolicyConfinement.realOrAsWritten(spec.workDir()),
-        confinement.jenkins().map(JenkinsWorkspaces::workspace));
+    ExecPaths.checkNotShared(request.workDir(), opened, PolicyConfinement.realOrAsWritten(spec.workDir()));
     List<Path> readWrite = ExecPaths.readWrite(request.workDir(), request.readWrite());
     List<Path> readOnly = ExecPaths.readOnly(request.workDir(), request.readOnly());
     int n = execCount.incrementAndGet();

@@ -29,6 +29,11 @@ import org.junit.jupiter.api.Timeout;
 /** The agent API on loopback with the JDK HttpClient: auth, routing, policy, listener, refresh. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AgentApiTest {
+  @org.junit.jupiter.api.BeforeAll
+  static void asTheHostsApplyIt() {
+    AgentApiJvm.applyToThisJvm(); // as Main does: the test's JDK client keeps its connections
+  }
+
   static final String VALUE = "s3cret-api-key-value-7f3a";
   static final Secret API_KEY = Secret.of(VALUE);
 

@@ -37,18 +37,18 @@ class ExecPathsTest {
     Path control = Files.createDirectories(ws.resolve("sub@tmp/durable-1/taskbound"));
     Path sessionDir = ws.toRealPath();
 
-    ExecPaths.checkNotShared(ws, List.of(Files.createDirectories(root.resolve("ws@tmp/durable-2"))), sessionDir, Optional.empty());
-    ExecPaths.checkNotShared(sub, List.of(), sessionDir, Optional.empty()); // nothing opened: a dir('sub') step runs
-    assertThatThrownBy(() -> ExecPaths.checkNotShared(sub, List.of(control), sessionDir, Optional.empty()))
+    ExecPaths.checkNotShared(ws, List.of(Files.createDirectories(root.resolve("ws@tmp/durable-2"))), sessionDir);
+    ExecPaths.checkNotShared(sub, List.of(), sessionDir); // nothing opened: a dir('sub') step without --rw runs
+    assertThatThrownBy(() -> ExecPaths.checkNotShared(sub, List.of(control), sessionDir))
         .isInstanceOfSatisfying(SessionException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE))
-        .hasMessage("session exec: '" + sessionDir.resolve("sub@tmp") + "', where --rw and --ro open, lies within '"
-            + sessionDir + "', which the session's other commands may write: one running beside this command could"
-            + " plant links where the host writes and reads its files; accepted: a working directory whose @tmp lies"
-            + " outside it (in Jenkins, an sh step at the block's top level: sh 'cd sub && ...' rather than dir('sub'))");
-    // a block opened in dir('app'): its steps may run in the build's workspace, which they may then write
+        .hasMessage("session exec: '" + sessionDir.resolve("sub@tmp") + "', where --rw and --ro open, lies within the"
+            + " session's working directory '" + sessionDir + "', which its other commands may write: one running beside"
+            + " this command could plant links where the host writes and reads its files; accepted: a working directory"
+            + " whose @tmp lies outside it (in Jenkins, an sh step in the block's own directory: sh 'cd sub && ...'"
+            + " rather than dir('sub') inside the block)");
+    // a block opened in dir('app'): its steps' app@tmp lies outside its working directory
     Path app = Files.createDirectories(ws.resolve("app"));
-    assertThatThrownBy(() -> ExecPaths.checkNotShared(app, List.of(control), app.toRealPath(), Optional.of(sessionDir)))
-        .hasMessageContaining("lies within '" + sessionDir + "'");
+    ExecPaths.checkNotShared(app, List.of(Files.createDirectories(ws.resolve("app@tmp/durable-3"))), app.toRealPath());
   }
 
   @Test

@@ -18,7 +18,8 @@ FROM ${DOCKER_CLI_IMAGE} AS docker-cli
 
 # Stage 1: the action's shaded jar, built from this checkout with the Maven wrapper, and a Java
 # runtime cut down to the modules the jar uses (jdeps --print-module-deps of the shaded jar, plus
-# jdk.crypto.ec for TLS to ECDSA hosts such as api.github.com). The final stage gets neither Maven
+# jdk.crypto.ec for TLS to ECDSA hosts such as api.github.com, jdk.net for SO_PEERCRED, with which
+# the sessions' control and approval sockets check each caller). The final stage gets neither Maven
 # nor the JDK: the image went from 546 MB to under 250 MB (docs/github-action.md, bench/README.md).
 # --strip-java-debug-attributes rather than --strip-debug, which also strips native symbols with
 # objcopy (binutils), which JDK images need not have. -Xshare:dump writes the class-data sharing
@@ -35,7 +36,7 @@ FROM ${DOCKER_CLI_IMAGE} AS docker-cli
 # with the step's env 'JDK_JAVA_OPTIONS: -XX:TieredStopAtLevel=4 -XX:CICompilerCount=2', which the
 # JVM reads after these options (docs/github-action.md).
 FROM ${BUILD_IMAGE} AS build
-ARG JAVA_MODULES=java.base,java.desktop,java.net.http,java.rmi,java.sql,jdk.httpserver,jdk.unsupported,jdk.crypto.ec
+ARG JAVA_MODULES=java.base,java.desktop,java.net.http,java.rmi,java.sql,jdk.httpserver,jdk.net,jdk.unsupported,jdk.crypto.ec
 WORKDIR /src
 COPY . .
 # PREBUILT_JAR (tests only): a context-relative jar Maven already built, for builds that cannot

@@ -225,20 +225,18 @@ public final class ActionMain {
 
       // Taskbound's files go to the runner's user, so later steps (upload-artifact) can read them.
       WorkspaceOwner.giveToWorkspaceOwner(workspace, evidenceDir);
-      Optional<Path> bundle = EvidenceBundles.written(evidenceDir, inputs.task(), hostRecord.sessionId(), before)
-          .filter(b -> {
-            Optional<String> why = EvidenceBundles.notTheRuns(b, workspace, hostRecord.kid());
-            why.ifPresent(reason -> out.println(WorkflowCommands.error(ANNOTATION_TITLE,
-                "the evidence bundle is not published (no summary, outputs or attestation from it): " + reason)));
-            return why.isEmpty();
-          });
-      Map<String, String> blocked = bundle.map(EvidenceBundles::blockedHosts).orElse(Map.of());
+      Optional<Path> found = EvidenceBundles.written(evidenceDir, inputs.task(), hostRecord.sessionId(), before);
+      Optional<Path> verified = found.flatMap(b -> EvidenceBundles.verifiedCopy(b, workspace, hostRecord.kid(),
+          sessionRoot.resolveSibling("verified"), reason -> out.println(WorkflowCommands.error(ANNOTATION_TITLE,
+              "the evidence bundle is not published (no summary, outputs or attestation from it): " + reason))));
+      Optional<Path> bundle = verified.isPresent() ? found : Optional.empty(); // named in the outputs; read from the copy
+      Map<String, String> blocked = verified.map(EvidenceBundles::blockedHosts).orElse(Map.of());
       if (outputFile.isPresent()) {
         fileCommands.append(outputFile.get(), "exit-code", Integer.toString(status));
         fileCommands.append(outputFile.get(), "bundle", bundle.map(b -> workspace.relativize(b).toString()).orElse(""));
         fileCommands.append(outputFile.get(), "session-id", bundle.map(b -> EvidenceBundles.sessionId(b, inputs.task())).orElse(""));
         fileCommands.append(outputFile.get(), "blocked-hosts", String.join(",", blocked.keySet()));
-        fileCommands.append(outputFile.get(), "spiffe-id", bundle.flatMap(EvidenceBundles::spiffeId).orElse(""));
+        fileCommands.append(outputFile.get(), "spiffe-id", verified.flatMap(EvidenceBundles::spiffeId).orElse(""));
       }
       blocked.forEach((host, rule) -> out.println(WorkflowCommands.warning(ANNOTATION_TITLE,
           "egress to " + host + " was blocked; if the agent needs it, add '" + rule + "' to spec.egress.allow in the policy")));
@@ -247,10 +245,11 @@ public final class ActionMain {
             + " (120 policy, 121 sandbox, 122 credentials, 123 teardown, 124 TTL expired, 125 usage); the reason is in the step's log"));
       }
       Optional<Path> summaryFile = runnerFile(env, "GITHUB_STEP_SUMMARY");
-      if (bundle.isPresent() && summaryFile.isPresent()) {
-        EvidenceBundles.summary(bundle.get()).ifPresent(markdown -> appendSummary(summaryFile.get(), markdown));
+      if (verified.isPresent() && summaryFile.isPresent()) {
+        EvidenceBundles.summary(verified.get()).ifPresent(markdown -> appendSummary(summaryFile.get(), markdown));
       }
-      summaryFile.ifPresent(f -> OrgCeilingStep.summary(bundle, coreEnv).ifPresent(line -> appendSummary(f, line)));
+      summaryFile.ifPresent(f -> OrgCeilingStep.summary(verified, coreEnv).ifPresent(line -> appendSummary(f, line)));
+      verified.ifPresent(EvidenceBundles::deleteQuietly);
       return status;
     } catch (UncheckedIOException e) {
       out.println(WorkflowCommands.error(e.getMessage() + ": " + e.getCause().getMessage()));

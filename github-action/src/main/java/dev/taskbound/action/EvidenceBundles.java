@@ -66,37 +66,76 @@ public final class EvidenceBundles {
   }
 
   /**
-   * Why {@code bundle}, found in the evidence directory after the run, is not the run's own, or
-   * empty when it is: reached from the workspace through no link, intact, and sealed by the key
-   * whose kid the core printed at open, before the agent started. The directory is in the agent's
-   * workspace: it can plant a zip under the run's name there (kept when the seal then fails: a full
-   * disk, a link in place of the directory) and a summary, outputs and an attestation must never
-   * come from it.
+   * A private copy (0600, in {@code dir}) of {@code bundle}, found in the evidence directory after
+   * the run, returned only when it is the run's own: reached from the workspace through no link,
+   * intact, and sealed by the key whose kid the core printed at open, before the agent started;
+   * else {@code refused} gets the reason. The directory is in the agent's workspace: it can plant a
+   * zip under the run's name there (kept when the seal then fails: a full disk, a link in place of
+   * the directory), and a summary, outputs and an attestation must never come from it. What the
+   * step publishes is read from the verified copy, never again from the workspace.
    */
-  public static Optional<String> notTheRuns(Path bundle, Path workspace, Optional<String> kid) {
+  public static Optional<Path> verifiedCopy(Path bundle, Path workspace, Optional<String> kid, Path dir,
+      java.util.function.Consumer<String> refused) {
+    Optional<String> linked = throughALink(bundle, workspace);
+    if (linked.isPresent()) {
+      refused.accept(linked.get());
+      return Optional.empty();
+    }
+    Path copy;
+    try {
+      Files.createDirectories(dir);
+      copy = Files.createTempFile(dir, "verified-", ".zip"); // 0600
+      Files.copy(bundle, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      refused.accept(bundle + " cannot be copied to be verified: " + e.getMessage());
+      return Optional.empty();
+    }
+    Optional<String> unsealed = notSealedBy(copy, kid).map(why -> bundle + " " + why);
+    if (unsealed.isPresent()) {
+      refused.accept(unsealed.get());
+      deleteQuietly(copy);
+      return Optional.empty();
+    }
+    return Optional.of(copy);
+  }
+
+  private static Optional<String> throughALink(Path bundle, Path workspace) {
     try {
       Path relative = workspace.toAbsolutePath().normalize().relativize(bundle.toAbsolutePath().normalize());
       if (relative.startsWith("..") || !bundle.toRealPath().equals(workspace.toRealPath().resolve(relative))) {
         return Optional.of(bundle + " is reached through a symbolic link");
       }
+      return Optional.empty();
     } catch (IOException e) {
       return Optional.of(bundle + " cannot be resolved: " + e.getMessage());
     }
+  }
+
+  private static Optional<String> notSealedBy(Path bundle, Optional<String> kid) {
     if (kid.isEmpty()) {
-      return Optional.of("the core printed no evidence key at open to check " + bundle + " against");
+      return Optional.of("cannot be checked: the core printed no evidence key at open");
     }
     dev.taskbound.core.evidence.VerificationResult result;
     try {
       result = dev.taskbound.core.evidence.BundleVerifier.verify(bundle,
           dev.taskbound.core.evidence.TrustAnchors.none().expectKid(kid.get()));
     } catch (RuntimeException e) {
-      return Optional.of(bundle + " cannot be verified: " + e.getMessage());
+      return Optional.of("cannot be verified: " + e.getMessage());
     }
     if (!result.valid() || !result.signerVerified()) {
-      return Optional.of(bundle + " does not verify against the evidence key recorded at open (kid " + kid.get()
-          + "): " + (result.valid() ? result.signer() : result.message()));
+      return Optional.of("does not verify against the evidence key recorded at open (kid " + kid.get() + "): "
+          + (result.valid() ? result.signer() : result.message()));
     }
     return Optional.empty();
+  }
+
+  /** Deletes {@code file}, ignoring that it may be gone. */
+  public static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) { // NOPMD: a private copy in the step's own directory
+      // nothing more to do
+    }
   }
 
   /**

@@ -60,7 +60,7 @@ class ActionDockerfileTest {
     assertThat(dockerfile.lines().filter(l -> l.startsWith("FROM ")).count()).as("multi-stage").isGreaterThanOrEqualTo(3);
     // The final stage copies a linked runtime from the build stage, never the build image's JDK.
     assertThat(dockerfile).contains("jlink --add-modules \"$JAVA_MODULES\"", "COPY --from=build /opt/java /opt/java");
-    assertThat(defaults.get("JAVA_MODULES")).startsWith("java.base,").contains("jdk.crypto.ec");
+    assertThat(defaults.get("JAVA_MODULES")).startsWith("java.base,").contains("jdk.crypto.ec").contains("jdk.net"); // SO_PEERCRED (OwnerSocket)
   }
 
   /** The first declaration of each ARG with its default (empty when declared with '='). */

@@ -140,6 +140,7 @@ class ActionMainTest {
     assertThat(Files.readString(fileCommands.resolve("summary"))).contains("`" + sealed.kid() + "`")
         .contains(EvidenceBundles.summary(sealed.zip()).orElseThrow().strip());
     assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("taskbound: FIX-7 finished").doesNotContain("::error");
+    assertThat(dir.resolve("home/.taskbound/verified")).as("the verified copy it read is gone").isEmptyDirectory();
   }
 
   /** The evidence directory is in the agent's workspace: a zip it plants with a later time is not the run's bundle. */

@@ -1264,6 +1264,7 @@ public final class Session implements AutoCloseable {
   private void createRuntimeDirectory() {
     try {
       Files.createDirectories(layout.runtimeDir().getParent()); // like the session root: made when missing
+      RuntimeRoot.check(layout.runtimeDir().getParent(), OwnerSocket.effectiveUid(), spec.workDir());
       Files.createDirectory(layout.runtimeDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     } catch (IOException e) {
       throw new SessionException(

@@ -180,7 +180,7 @@ final class CredentialHandoff {
    * This process's effective uid, from {@code /proc/self/status} ({@code Uid: real effective saved fs});
    * not the owner of {@code /proc/self}, which is root for a process that is not dumpable.
    */
-  private static int effectiveUid() throws IOException {
+  static int effectiveUid() throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
       if (line.startsWith("Uid:")) {
         return Integer.parseInt(line.substring(4).strip().split("\\s+")[1]);

@@ -83,8 +83,7 @@ final class ExecPaths {
     if (requested.isEmpty()) {
       return;
     }
-    Path base = PolicyConfinement.realOrAsWritten(workDir);
-    base = base.resolveSibling(base.getFileName() + "@tmp");
+    Path base = controlFilesOf(PolicyConfinement.realOrAsWritten(workDir));
     if (base.startsWith(sessionDir)) {
       throw new SessionException("session exec: " + SafeText.quoted(base.toString()) + ", where --rw and --ro open,"
           + " lies within the session's working directory " + SafeText.quoted(sessionDir.toString()) + ", which its"
@@ -92,6 +91,11 @@ final class ExecPaths {
           + " reads its files; accepted: a working directory whose @tmp lies outside it (in Jenkins, an sh step in the"
           + " block's own directory: sh 'cd sub && ...' rather than dir('sub') inside the block)", ExitCodes.USAGE);
     }
+  }
+
+  /** {@code <workspace>@tmp}, where Jenkins keeps the control files of the steps run in {@code workspace}. */
+  static Path controlFilesOf(Path workspace) {
+    return workspace.resolveSibling(workspace.getFileName() + "@tmp");
   }
 
   private static SessionException workDirRefused(Path workDir, Path sessionDir, Optional<Path> buildWorkspace, String why) {
@@ -113,8 +117,7 @@ final class ExecPaths {
           throw refused(flag, what, p, workDir, "is not an existing " + what.substring(2) + " given by its absolute path");
         }
         real = p.toRealPath();
-        Path ws = workDir.toRealPath();
-        base = ws.resolveSibling(ws.getFileName() + "@tmp");
+        base = controlFilesOf(workDir.toRealPath());
       } catch (IOException e) {
         throw refused(flag, what, p, workDir, "cannot be resolved (" + e.getMessage() + ")");
       }

@@ -73,18 +73,13 @@ final class OwnerSocket {
     return ownName.equals("?") ? ownUid >= 0 && peer.equals(String.valueOf(ownUid)) : peer.equals(ownName);
   }
 
-  /** This process's effective uid ({@code /proc/self/status}), -1 where it cannot be read. */
+  /** This process's effective uid ({@link CredentialHandoff#effectiveUid}), -1 where it cannot be read. */
   static long effectiveUid() {
     try {
-      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
-        if (line.startsWith("Uid:")) {
-          return Long.parseLong(line.substring(4).strip().split("\\s+")[1]); // real, effective, saved, fs
-        }
-      }
-    } catch (java.io.IOException | RuntimeException e) {
-      // no /proc: a user without a name is then never trusted by number
+      return CredentialHandoff.effectiveUid();
+    } catch (IOException | RuntimeException e) {
+      return -1; // no /proc: a user without a name is then never trusted by number
     }
-    return -1;
   }
 
   /** The connecting process's user name; empty when the kernel does not say. */

@@ -83,7 +83,7 @@ record PolicyConfinement(Confinement confinement, List<Path> hidden, Optional<Je
     for (Path w : List.of(Path.of(buildWorkspace).normalize(), workDir)) {
       for (Path form : List.of(w, realOrAsWritten(w))) {
         if (form.getFileName() != null) {
-          controlFiles.add(form.resolveSibling(form.getFileName() + "@tmp"));
+          controlFiles.add(ExecPaths.controlFilesOf(form));
         }
       }
     }

@@ -1,7 +1,10 @@
 package dev.taskbound.core.evidence;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
@@ -89,20 +92,54 @@ final class ConversationReport {
         .append("</td></tr>\n");
   }
 
+  /**
+   * Each {@code tool.called} with its decision and result. The agent chooses {@code tool_call} ids
+   * and may repeat one, so the decision is the {@code gate.decided} carrying the same Taskbound
+   * {@code call} number (bundles before it: the first later one with the id), and the result the
+   * first later {@code tool.result} with the id that no earlier call took (none for a denied call,
+   * which never runs): a repeated id never lends one call's decision or outcome to another.
+   */
   private static List<Call> calls(List<EvidenceEvent> events) {
+    Map<String, EvidenceEvent> decidedByNumber = new HashMap<>();
+    Map<String, ArrayDeque<Integer>> decidedById = new HashMap<>();
+    Map<String, ArrayDeque<Integer>> resultsById = new HashMap<>();
+    for (int i = 0; i < events.size(); i++) {
+      EvidenceEvent e = events.get(i);
+      if (e.type().equals("gate.decided") && e.text("call") != null) {
+        decidedByNumber.putIfAbsent(e.text("call"), e);
+      } else if (e.type().equals("gate.decided") && e.text("tool_call") != null) {
+        decidedById.computeIfAbsent(e.text("tool_call"), k -> new ArrayDeque<>()).add(i);
+      } else if (e.type().equals("tool.result")) {
+        resultsById.computeIfAbsent(nz(e.text("tool_call")), k -> new ArrayDeque<>()).add(i);
+      }
+    }
     List<Call> out = new ArrayList<>();
-    for (EvidenceEvent e : of(events, "tool.called")) {
+    for (int i = 0; i < events.size(); i++) {
+      EvidenceEvent e = events.get(i);
+      if (!e.type().equals("tool.called")) {
+        continue;
+      }
       String id = nz(e.text("tool_call"));
-      EvidenceEvent decided = events.stream().filter(d -> d.type().equals("gate.decided") && id.equals(d.text("tool_call")))
-          .findFirst().orElse(null);
-      EvidenceEvent result = events.stream().filter(d -> d.type().equals("tool.result") && id.equals(d.text("tool_call")))
-          .findFirst().orElse(null);
+      EvidenceEvent decided = e.text("call") != null ? decidedByNumber.get(e.text("call"))
+          : takeAfter(i, decidedById.get(id), events);
       String decision = decided == null ? "" : nz(decided.text("decision"));
+      EvidenceEvent result = "deny".equals(decision) ? null : takeAfter(i, resultsById.get(id), events);
       String outcome = result != null ? nz(result.text("outcome")) : "allow".equals(decision) ? "no result recorded" : "not run";
       out.add(new Call(id, nz(e.text("prompt")), nz(e.text("tool")), nz(e.text("input")), decision,
           decided == null ? "" : nz(decided.text("rule")), decided == null ? "" : nz(decided.text("reason")), outcome));
     }
     return out;
+  }
+
+  /** The first of {@code positions} after {@code from}, taken off it (those before it answer no later call); or null. */
+  private static EvidenceEvent takeAfter(int from, ArrayDeque<Integer> positions, List<EvidenceEvent> events) {
+    if (positions == null) {
+      return null;
+    }
+    while (!positions.isEmpty() && positions.peekFirst() < from) {
+      positions.pollFirst();
+    }
+    return positions.isEmpty() ? null : events.get(positions.pollFirst());
   }
 
   private static List<EvidenceEvent> of(List<EvidenceEvent> events, String type) {

@@ -61,6 +61,8 @@ final class AgentHooks implements HookHandler {
   /** Per tool call: the prompt it answers, so its result links to the same prompt. */
   private final Map<String, String> promptOfCall = new java.util.HashMap<>();
   private int prompts;
+  /** Taskbound's own number for each PreToolUse: the agent picks {@code tool_use_id}, and may repeat one. */
+  private int toolCalls;
   private final Budget budget;
   /** Guarded by {@code this}: what the hooks recorded so far, and whether the cap was reported. */
   private int recordedEvents;
@@ -173,13 +175,16 @@ final class AgentHooks implements HookHandler {
     ToolCall call = ClaudeCodeTools.of(ascii(event.path("tool_use_id").asText("")), ascii(event.path("tool_name").asText("")),
         event.path("tool_input"), currentBranch(cwd), mask);
     String prompt;
+    String number;
     synchronized (this) {
       prompt = promptOf.getOrDefault(conversation, "");
       promptOfCall.put(call.id(), prompt);
+      number = "call-" + ++toolCalls;
     }
     Map<String, Object> called = base(conversation);
     called.put("prompt", prompt);
     called.put("tool_call", call.id());
+    called.put("call", number);
     called.put("tool", call.tool());
     called.put("action", call.action());
     called.put("input", mask.apply(call.summary()));
@@ -199,6 +204,7 @@ final class AgentHooks implements HookHandler {
     decided.put("rule", v.rule());
     decided.put("reason", mask.apply(v.reason()));
     decided.put("tool_call", call.id());
+    decided.put("call", number);
     decided.put("prompt", prompt);
     record(EventType.GATE_DECIDED, decided);
     String why = mask.apply(v.reason());
@@ -208,7 +214,8 @@ final class AgentHooks implements HookHandler {
           + " characters in all, or one over 200), so it is refused without asking";
     } else if (v.decision() == GateDecision.APPROVE) {
       ApprovalGate.Settled settled = settle(call.action(), call.summary(), v.rule(), why,
-          Map.of("source", "hook PreToolUse", "tool_call", call.id(), "prompt", prompt, "conversation", conversation), callerGone);
+          Map.of("source", "hook PreToolUse", "tool_call", call.id(), "call", number, "prompt", prompt,
+              "conversation", conversation), callerGone);
       if (settled.granted()) {
         return Answer.ok(Map.of()); // approved; Claude Code's own permission settings still apply
       }

@@ -34,4 +34,33 @@ class ConversationReportTest {
 
     assertThat(md).contains("### Agent conversation").contains("**The session's cap on hook events was reached:**");
   }
+
+  @Test
+  void aRepeatedToolCallIdNeverLendsOneCallsDecisionOrOutcomeToAnother() throws Exception {
+    // the agent picks tool_use_id: the second call reuses the first one's, is denied and never runs
+    List<EvidenceEvent> events = List.of(
+        event(1, "tool.called", "{\"tool_call\":\"t1\",\"call\":\"call-1\",\"tool\":\"Bash\",\"input\":\"ls\"}"),
+        event(2, "tool.called", "{\"tool_call\":\"t1\",\"call\":\"call-2\",\"tool\":\"Bash\",\"input\":\"rm -rf x\"}"),
+        event(3, "gate.decided", "{\"tool_call\":\"t1\",\"call\":\"call-2\",\"decision\":\"deny\",\"rule\":\"r\"}"),
+        event(4, "gate.decided", "{\"tool_call\":\"t1\",\"call\":\"call-1\",\"decision\":\"allow\",\"rule\":\"default\"}"),
+        event(5, "tool.result", "{\"tool_call\":\"t1\",\"outcome\":\"ok\"}"));
+
+    String md = ConversationReport.markdown(events);
+
+    assertThat(md).contains("| Bash | `ls` | allow | ok |").contains("| Bash | `rm -rf x` | deny | not run |");
+  }
+
+  @Test
+  void inABundleWithoutCallNumbersEachCallTakesTheNextDecisionAndResultWithItsIdNotYetTaken() throws Exception {
+    List<EvidenceEvent> events = List.of(
+        event(1, "tool.called", "{\"tool_call\":\"t1\",\"tool\":\"Bash\",\"input\":\"ls\"}"),
+        event(2, "gate.decided", "{\"tool_call\":\"t1\",\"decision\":\"allow\",\"rule\":\"default\"}"),
+        event(3, "tool.result", "{\"tool_call\":\"t1\",\"outcome\":\"ok\"}"),
+        event(4, "tool.called", "{\"tool_call\":\"t1\",\"tool\":\"Bash\",\"input\":\"rm -rf x\"}"),
+        event(5, "gate.decided", "{\"tool_call\":\"t1\",\"decision\":\"deny\",\"rule\":\"r\"}"));
+
+    String md = ConversationReport.markdown(events);
+
+    assertThat(md).contains("| Bash | `ls` | allow | ok |").contains("| Bash | `rm -rf x` | deny | not run |");
+  }
 }

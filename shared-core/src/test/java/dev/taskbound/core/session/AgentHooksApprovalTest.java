@@ -76,6 +76,26 @@ class AgentHooksApprovalTest {
     assertThat(events).containsSubsequence("tool.called", "gate.decided", "approval.requested toolu_1", "approval.granted toolu_1");
   }
 
+  /** The agent picks tool_use_id: two calls under one id are two requests, each released by its own answer. */
+  @Test
+  void twoIdenticalCallsUnderOneToolUseIdAreTwoRequestsNeverJoined() throws Exception {
+    ApprovalBroker broker = broker(Duration.ofMinutes(5));
+    AgentHooks hooks = hooks(broker);
+    CompletableFuture<HookHandler.Answer> first = preToolUse(hooks);
+    ApprovalBroker.Pending p1 = seen.poll(30, TimeUnit.SECONDS);
+    CompletableFuture<HookHandler.Answer> second = preToolUse(hooks);
+    ApprovalBroker.Pending p2 = seen.poll(30, TimeUnit.SECONDS);
+
+    broker.answer(p1.id(), true, "alice", "cli", "ok");
+
+    assertThat(first.get(30, TimeUnit.SECONDS).body()).isEmpty();
+    assertThat(p2).isNotNull();
+    assertThat(p2.id()).isNotEqualTo(p1.id());
+    assertThat(second).isNotDone();
+    broker.answer(p2.id(), false, "alice", "cli", "once is enough");
+    assertThat(second.get(30, TimeUnit.SECONDS).body()).containsKey("hookSpecificOutput");
+  }
+
   /** A person saw "content": the first 200 characters and "(5000 chars)", and could grant the rest unseen. */
   @Test
   void anMcpCallWithAValueTooLongToShowWholeIsRefusedWithoutAskingAPerson() throws Exception {

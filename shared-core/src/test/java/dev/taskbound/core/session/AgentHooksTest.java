@@ -65,6 +65,19 @@ class AgentHooksTest {
   }
 
   @Test
+  void twoCallsUnderOneToolUseIdAreNumberedApartSoTheReportNeverLendsOneCallsDecisionToTheOther() throws Exception {
+    AgentHooks hooks = hooks(PromptRecording.HASH, new ToolRule("tool.bash", "rm *", GateDecision.DENY, Optional.empty()));
+    send(hooks, "{\"hook_event_name\":\"PreToolUse\",\"session_id\":\"c1\",\"tool_name\":\"Bash\",\"tool_use_id\":\"t1\","
+        + "\"tool_input\":{\"command\":\"ls\"}}");
+    send(hooks, "{\"hook_event_name\":\"PreToolUse\",\"session_id\":\"c1\",\"tool_name\":\"Bash\",\"tool_use_id\":\"t1\","
+        + "\"tool_input\":{\"command\":\"rm -rf x\"}}");
+
+    assertThat(events).extracting(Map.Entry::getKey).containsExactly("tool.called", "gate.decided", "tool.called", "gate.decided");
+    assertThat(events).extracting(e -> e.getValue().get("call")).containsExactly("call-1", "call-1", "call-2", "call-2");
+    assertThat(events).extracting(e -> e.getValue().get("tool_call")).containsOnly("t1");
+  }
+
+  @Test
   void anAllowedCallIsAnsweredWithAnEmptyObjectSoClaudeCodesOwnPermissionsStillApply() throws Exception {
     HookHandler.Answer answer = send(hooks(PromptRecording.HASH), "{\"hook_event_name\":\"PreToolUse\",\"session_id\":\"c1\","
         + "\"tool_name\":\"Read\",\"tool_use_id\":\"t1\",\"tool_input\":{\"file_path\":\"/w/a\"}}");

@@ -294,8 +294,9 @@ final class SessionCredentials {
     }
     // No Maven <proxies>: the netns forwarder's port is chosen only when the sandbox starts; Maven
     // takes the proxy from the JAVA_TOOL_OPTIONS the sandbox sets.
-    List<Path> files = RegistryConfig.write(dir, registries);
-    List<String> injectedRegistries = placeholdersInRegistryFiles(files);
+    List<String> injectedRegistries = new java.util.ArrayList<>();
+    List<RegistrySpec> written = registries.stream().map(spec -> withPlaceholder(spec, injectedRegistries)).toList();
+    List<Path> files = RegistryConfig.write(dir, written);
     credentialEnv.putAll(RegistryConfig.environment(files));
     files.stream().filter(f -> f.getFileName().toString().equals(RegistryConfig.GITCONFIG)).findFirst()
         .ifPresent(f -> RegistryFiles.includeGitConfig(credentialEnv, f));
@@ -332,43 +333,39 @@ final class SessionCredentials {
     events.accept(EventType.CREDENTIALS_EXPOSED.wireName(), data);
   }
 
-  /** Registry tokens of inspected hosts: the written files get placeholders instead. */
-  private List<String> placeholdersInRegistryFiles(List<Path> files) {
-    List<String> kinds = new java.util.ArrayList<>();
-    for (RegistrySpec spec : registries) {
-      java.net.URI url = null;
-      Secret value = null;
-      if (spec instanceof RegistrySpec.Npm n && n.token().isPresent()) {
-        url = n.registry();
-        value = n.token().get();
-      } else if (spec instanceof RegistrySpec.Pypi p && p.credentials().isPresent()) {
-        url = p.indexUrl();
-        value = p.credentials().get().password();
-      } else if (spec instanceof RegistrySpec.Maven m && m.credentials().isPresent()) {
-        url = m.url();
-        value = m.credentials().get().password();
-      }
-      if (url == null || url.getHost() == null) {
-        continue;
-      }
-      String placeholder = placeholderFor(value, java.util.Set.of(url.getHost().toLowerCase(java.util.Locale.ROOT)));
-      if (placeholder == null) {
-        continue;
-      }
-      kinds.add(spec.kind());
-      String real = value.reveal();
-      for (Path f : files) {
-        try {
-          String text = Files.readString(f);
-          if (text.contains(real)) {
-            Files.writeString(f, text.replace(real, placeholder), java.nio.file.StandardOpenOption.TRUNCATE_EXISTING);
-          }
-        } catch (IOException e) {
-          throw new SessionException("cannot put the placeholder into " + f + ": " + e.getMessage(), ExitCodes.CREDENTIALS, e);
-        }
-      }
+  /**
+   * {@code spec} as its files are written: the token of a registry on an inspected host replaced by
+   * its placeholder (its kind added to {@code injected}), so the files never hold the real value in
+   * any form (pip.conf URL-encodes the password, settings.xml escapes it); else {@code spec} itself.
+   */
+  private RegistrySpec withPlaceholder(RegistrySpec spec, List<String> injected) {
+    if (spec instanceof RegistrySpec.Npm n && n.token().isPresent()) {
+      return placeholderOn(n.registry(), n.token().get(), spec, injected)
+          .<RegistrySpec>map(p -> new RegistrySpec.Npm(n.registry(), n.scope(), java.util.Optional.of(p))).orElse(spec);
     }
-    return kinds;
+    if (spec instanceof RegistrySpec.Pypi p && p.credentials().isPresent()) {
+      RegistrySpec.Credentials c = p.credentials().get();
+      return placeholderOn(p.indexUrl(), c.password(), spec, injected).<RegistrySpec>map(ph -> new RegistrySpec.Pypi(
+          p.indexUrl(), java.util.Optional.of(new RegistrySpec.Credentials(c.username(), ph)))).orElse(spec);
+    }
+    if (spec instanceof RegistrySpec.Maven m && m.credentials().isPresent()) {
+      RegistrySpec.Credentials c = m.credentials().get();
+      return placeholderOn(m.url(), c.password(), spec, injected).<RegistrySpec>map(ph -> new RegistrySpec.Maven(m.id(),
+          m.url(), m.mirrorOf(), java.util.Optional.of(new RegistrySpec.Credentials(c.username(), ph)))).orElse(spec);
+    }
+    return spec;
+  }
+
+  private java.util.Optional<Secret> placeholderOn(java.net.URI url, Secret value, RegistrySpec spec, List<String> injected) {
+    if (url.getHost() == null) {
+      return java.util.Optional.empty();
+    }
+    String placeholder = placeholderFor(value, java.util.Set.of(url.getHost().toLowerCase(java.util.Locale.ROOT)));
+    if (placeholder == null) {
+      return java.util.Optional.empty();
+    }
+    injected.add(spec.kind());
+    return java.util.Optional.of(Secret.of(placeholder));
   }
 
   /**

@@ -21,15 +21,25 @@ final class GithubHosts {
   }
 
   /**
-   * The hosts the session binds the token's placeholder to: {@link #of} and github.com's. An API URL
-   * that is not GitHub's own (a stand-in, a proxy) does not move git off github.com, and a placeholder
-   * bound to a host the token is not valid on costs nothing; what must never happen is the real token
-   * handed to the agent while a host it is used on is inspected.
+   * The hosts the session binds the token's placeholder to: {@link #of}, and github.com's too when the
+   * API URL is a stand-in on loopback (a test's, which does not move git off github.com). An
+   * Enterprise Server's token is never bound to github.com: the gateway would put it into requests
+   * to another GitHub (review finding).
    */
   static Set<String> placeholderHosts(URI apiUrl) {
     Set<String> hosts = new TreeSet<>(of(apiUrl));
-    hosts.addAll(SessionCredentials.GITHUB_HOSTS);
+    if (isLoopback(apiUrl.getHost())) {
+      hosts.addAll(SessionCredentials.GITHUB_HOSTS);
+    }
     return Set.copyOf(hosts);
+  }
+
+  private static boolean isLoopback(String host) {
+    if (host == null) {
+      return false;
+    }
+    String h = host.toLowerCase(java.util.Locale.ROOT);
+    return h.equals("localhost") || h.equals("[::1]") || h.equals("::1") || h.matches("127(\\.\\d{1,3}){3}");
   }
 
   /**

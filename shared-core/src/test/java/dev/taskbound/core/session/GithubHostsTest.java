@@ -47,13 +47,23 @@ class GithubHostsTest {
     assertThat(GithubHosts.of(URI.create("https://ghe.example/api/v3"))).containsExactly("ghe.example");
   }
 
-  /** A stand-in API on loopback (the suite's) or an Enterprise host: github.com's hosts still get the placeholder. */
+  /** A stand-in API on loopback (the suite's): github.com's hosts still get the placeholder. */
   @Test
-  void thePlaceholderIsBoundToTheApiHostAndGithubComsHostsWhateverTheApiUrl() {
+  void thePlaceholderIsBoundToAStandInApiHostAndGithubComsHosts() {
     assertThat(GithubHosts.placeholderHosts(URI.create("http://127.0.0.1:8080")))
         .containsExactlyInAnyOrder("127.0.0.1", "github.com", "api.github.com", "uploads.github.com");
-    assertThat(GithubHosts.placeholderHosts(URI.create("https://ghe.example/api/v3")))
-        .containsExactlyInAnyOrder("ghe.example", "github.com", "api.github.com", "uploads.github.com");
+    assertThat(GithubHosts.placeholderHosts(URI.create("http://localhost:8080")))
+        .containsExactlyInAnyOrder("localhost", "github.com", "api.github.com", "uploads.github.com");
+    assertThat(GithubHosts.placeholderHosts(URI.create("https://api.github.com")))
+        .containsExactlyInAnyOrder("github.com", "api.github.com", "uploads.github.com");
+  }
+
+  /** Review finding: an Enterprise token bound to github.com went into requests to public GitHub. */
+  @Test
+  void anEnterpriseServersTokenIsBoundToItsHostAlone() {
+    assertThat(GithubHosts.placeholderHosts(URI.create("https://ghe.example/api/v3"))).containsExactly("ghe.example");
+    assertThat(GithubHosts.placeholderHosts(URI.create("https://127.0.0.1.ghe.example/api/v3")))
+        .containsExactly("127.0.0.1.ghe.example");
   }
 
   @Test

@@ -163,7 +163,7 @@ public final class ClaudeCodeTools {
   }
 
   private static boolean whole(String text) {
-    return text.length() <= ToolCall.SUMMARY_LIMIT;
+    return ToolCall.showsWhole(text);
   }
 
   /** Whether a summary of {@code input} cuts one of its values ({@link #MAX_SHOWN_VALUE}). */

@@ -66,6 +66,7 @@ final class ShellCommands {
     StringBuilder cur = new StringBuilder();
     char quote = 0;
     boolean escapes = false; // inside "..." or $'...'
+    boolean wordStart = true; // a '#' here begins a comment: only after a blank or an operator, as in bash
     for (int i = 0; i < line.length(); i++) {
       char c = line.charAt(i);
       if (quote != 0) {
@@ -75,28 +76,40 @@ final class ShellCommands {
         } else if (c == quote) {
           quote = 0;
         }
+      } else if (c == '\\' && i + 1 < line.length() && line.charAt(i + 1) == '\n') {
+        i++; // a line continuation: bash removes both, the word goes on (or a blank before it still counts)
       } else if (c == '$' && i + 1 < line.length() && line.charAt(i + 1) == '\'') {
         quote = '\'';
         escapes = true;
+        wordStart = false;
         cur.append(c).append(line.charAt(++i));
       } else if (c == '\'' || c == '"') {
         quote = c;
         escapes = c == '"';
+        wordStart = false;
         cur.append(c);
       } else if (c == '\\' && i + 1 < line.length()) {
+        wordStart = false; // an escaped blank is part of the word
         cur.append(c).append(line.charAt(++i));
-      } else if (c == '#' && (cur.length() == 0 || Character.isWhitespace(cur.charAt(cur.length() - 1)))) {
+      } else if (c == '#' && wordStart) {
         while (i + 1 < line.length() && line.charAt(i + 1) != '\n') {
           i++; // a comment, to the end of the line
         }
       } else if (c == ';' || c == '&' || c == '|' || c == '\n' || c == '(' || c == ')' || c == '`') {
         add(out, cur);
+        wordStart = true;
       } else {
         cur.append(c);
+        wordStart = isBlank(c) || c == '<' || c == '>';
       }
     }
     add(out, cur);
     return new Split(out, quote == 0);
+  }
+
+  /** What bash splits words at: space and tab (newlines end commands); not \v, \f or other Unicode spaces. */
+  private static boolean isBlank(char c) {
+    return c == ' ' || c == '\t';
   }
 
   private static void add(List<String> out, StringBuilder cur) {
@@ -137,7 +150,7 @@ final class ShellCommands {
       } else if (c == '\\' && i + 1 < command.length()) {
         cur.append(command.charAt(++i));
         inWord = true;
-      } else if (Character.isWhitespace(c)) {
+      } else if (isBlank(c) || c == '\n') {
         if (inWord) {
           out.add(cur.toString());
           cur.setLength(0);

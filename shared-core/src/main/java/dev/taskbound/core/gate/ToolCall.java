@@ -37,7 +37,7 @@ public record ToolCall(String id, String tool, String action, String target, Str
     deletes = List.copyOf(deletes);
   }
 
-  /** Shortens {@code text} to {@link #SUMMARY_LIMIT} characters, control characters as spaces. */
+  /** Shortens {@code text} to {@link #SUMMARY_LIMIT} characters, control characters but tab and newline as spaces. */
   public static String summariseText(String text) {
     return summarise(text);
   }
@@ -46,8 +46,17 @@ public record ToolCall(String id, String tool, String action, String target, Str
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < text.length() && b.length() < SUMMARY_LIMIT; i++) {
       char c = text.charAt(i);
-      b.append(c < 0x20 && c != '\n' || c == 0x7f ? ' ' : c);
+      b.append(c < 0x20 && c != '\n' && c != '\t' || c == 0x7f ? ' ' : c);
     }
     return text.length() > SUMMARY_LIMIT ? b + "..." : b.toString();
+  }
+
+  /**
+   * Whether the summary of {@code text} is {@code text} itself: nothing cut and no control character
+   * shown as a space (a vertical tab reads as a space to a person, and to bash as part of a word).
+   * Only such a text is put to a person for approval.
+   */
+  public static boolean showsWhole(String text) {
+    return text.length() <= SUMMARY_LIMIT && summarise(text).equals(text);
   }
 }

@@ -61,6 +61,10 @@ final class AgentHooks implements HookHandler {
   /** Per tool call: the prompt it answers, so its result links to the same prompt. */
   private final Map<String, String> promptOfCall = new java.util.HashMap<>();
   private int prompts;
+  /** Why an {@code approve} is refused without asking: a person is shown the whole call, or is not asked. */
+  private static final String NOT_SHOWN_WHOLE = "; its input cannot be shown to a person whole (over "
+      + ToolCall.SUMMARY_LIMIT + " characters in all, a value over 200, or a control character other than tab"
+      + " and newline), so it is refused without asking";
   /** Taskbound's own number for each PreToolUse: the agent picks {@code tool_use_id}, and may repeat one. */
   private int toolCalls;
   private final Budget budget;
@@ -210,8 +214,7 @@ final class AgentHooks implements HookHandler {
     String why = mask.apply(v.reason());
     if (v.decision() == GateDecision.APPROVE && !call.summaryWhole()) {
       // a person is shown the whole call or is not asked: a cut value would hide what is granted
-      why = why + "; a value of its input is too long to show a person whole (over " + ToolCall.SUMMARY_LIMIT
-          + " characters in all, or one over 200), so it is refused without asking";
+      why = why + NOT_SHOWN_WHOLE;
     } else if (v.decision() == GateDecision.APPROVE) {
       ApprovalGate.Settled settled = settle(call.action(), call.summary(), v.rule(), why,
           Map.of("source", "hook PreToolUse", "tool_call", call.id(), "call", number, "prompt", prompt,
@@ -296,7 +299,10 @@ final class AgentHooks implements HookHandler {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("action", action);
     out.put("target", target);
-    if (decision.equals(GateDecision.APPROVE.yamlName())) {
+    if (decision.equals(GateDecision.APPROVE.yamlName()) && !ToolCall.showsWhole(target)) {
+      decision = GateDecision.DENY.yamlName();
+      reason = reason + NOT_SHOWN_WHOLE;
+    } else if (decision.equals(GateDecision.APPROVE.yamlName())) {
       Map<String, String> links = new LinkedHashMap<>();
       links.put("source", "gate check");
       if (!why.isEmpty()) {

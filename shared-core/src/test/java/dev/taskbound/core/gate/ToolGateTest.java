@@ -101,7 +101,13 @@ class ToolGateTest {
       "echo 'ref: refs/heads/main' > .git/HEAD; git push origin HEAD",
       "export GIT_DIR=../other/.git; git push origin HEAD",
       "git config remote.origin.pushurl x && git push",
-      "echo 'push it"})
+      "echo 'push it",
+      // review finding: a '#' begins a comment only at a word's start after a space, tab or operator, as in bash
+      "echo x\\\n#; git push origin main",
+      "echo x\u000b#; git push origin main",
+      "echo x\f#; git push origin main",
+      "echo x\u3000#; git push origin main",
+      "echo a\\ #; git push origin main"})
   void aPushToMainIsRefusedHoweverTheLineSpellsIt(String command) throws Exception {
     ToolGate.Verdict v = gate().decide(bash(command, "refs/heads/taskbound/T-1/work"));
 
@@ -117,7 +123,9 @@ class ToolGateTest {
       "git add -A && git commit -m 'fix: the test' && git push -u origin HEAD",
       "git push",
       "cat .gitignore && git push origin HEAD",
-      "git commit -m 'push the fix' && git push origin HEAD  # done"})
+      "git commit -m 'push the fix' && git push origin HEAD  # done",
+      "git push origin HEAD\t# not: git push origin main",
+      "git push origin HEAD;# not: git push origin main"})
   void aPushOfTheTasksBranchIsAllowedAsGitWritesIt(String command) throws Exception {
     ToolGate.Verdict v = gate().decide(bash(command, "refs/heads/taskbound/T-1/work"));
 

@@ -1,0 +1,53 @@
+package dev.taskbound.core.gate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Review finding: the gate's reader took a '#' after a vertical tab, a form feed, an ideographic
+ * space, an escaped space or a line continuation for a comment, and bash ran the push after it.
+ * Each line here goes to the real bash with a {@code git} that logs its arguments: the reader sees a
+ * push exactly when bash runs one.
+ */
+class ShellCommentsAgreeWithBashTest {
+  @TempDir Path dir;
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "echo x\\\n#; git push origin main",
+      "echo x\u000b#; git push origin main",
+      "echo x\f#; git push origin main",
+      "echo x\u3000#; git push origin main",
+      "echo a\\ #; git push origin main",
+      "echo x #; git push origin main",
+      "echo x\t#; git push origin main",
+      "echo x;#; git push origin main",
+      "echo x \\\n#; git push origin main",
+      "echo x# ; git push origin main"})
+  void theReaderSeesAPushExactlyWhenBashRunsOne(String line) throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path log = dir.resolve("git.log");
+    Files.writeString(bin.resolve("git"), "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + log + "'\n");
+    Files.setPosixFilePermissions(bin.resolve("git"), PosixFilePermissions.fromString("rwx------"));
+    ProcessBuilder pb = new ProcessBuilder("bash", "-c", line).directory(dir.toFile()).redirectErrorStream(true);
+    pb.environment().put("PATH", bin + ":/usr/bin:/bin");
+    Process bash = pb.start();
+    bash.getInputStream().readAllBytes();
+    assertThat(bash.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    boolean bashPushed = Files.exists(log) && Files.readString(log, StandardCharsets.UTF_8).contains("push origin main");
+
+    boolean readerSeesPush = ShellCommands.simpleCommands(line).stream()
+        .anyMatch(c -> ShellCommands.gitPush(c, "").isPresent());
+
+    assertThat(readerSeesPush).as("reader on %s (bash pushed: %s)", line.replace("\n", "\\n"), bashPushed)
+        .isEqualTo(bashPushed);
+  }
+}

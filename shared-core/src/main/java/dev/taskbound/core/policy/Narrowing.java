@@ -325,6 +325,12 @@ final class Narrowing {
                 : limitAt(upper) + " pins " + name + " to " + upper.value());
           }
         }
+        // A pin holds below the layer that set it (without it the name goes to public DNS): the
+        // layer's restated pins join the upper ones, never replace them.
+        Map<String, Located<String>> kept = new LinkedHashMap<>(hosts.value());
+        kept.putAll(h.value());
+        hosts = new Located<>(Collections.unmodifiableMap(kept), h.at(), h.field());
+        return;
       }
       hosts = h;
     }

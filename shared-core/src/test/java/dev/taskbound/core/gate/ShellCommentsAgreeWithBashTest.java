@@ -31,7 +31,8 @@ class ShellCommentsAgreeWithBashTest {
       "echo x\t#; git push origin main",
       "echo x;#; git push origin main",
       "echo x \\\n#; git push origin main",
-      "echo x# ; git push origin main"})
+      "echo x# ; git push origin main",
+      "echo x>#; git push origin main"})
   void theReaderSeesAPushExactlyWhenBashRunsOne(String line) throws Exception {
     Path bin = Files.createDirectories(dir.resolve("bin"));
     Path log = dir.resolve("git.log");

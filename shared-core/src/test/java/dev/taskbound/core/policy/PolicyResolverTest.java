@@ -191,6 +191,23 @@ class PolicyResolverTest {
     assertThat(p.provenanceOf("egress.hosts[api.demo.test]")).contains(new Provenance(task.toString(), 5));
   }
 
+  /** Review finding: {@code hosts: {}} (or naming only some pins) dropped the ceiling's pins, sending the names to public DNS. */
+  @Test
+  void aTaskCannotDropAPinTheCeilingSets() throws IOException {
+    Path org = write("org.yml", ORG.replace("    hosts: {api.demo.test: 127.0.0.1}",
+        "    hosts: {api.demo.test: 127.0.0.1, registry.demo.test: 127.0.0.2}"));
+    Path none = write("none.yml", "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  egress:\n    hosts: {}\n");
+    Path some = write("some.yml", "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  egress:\n"
+        + "    hosts: {REGISTRY.demo.test.: '::ffff:127.0.0.2'}\n");
+
+    EffectivePolicy empty = PolicyResolver.resolve(List.of(org, none), Optional.empty());
+    EffectivePolicy partial = PolicyResolver.resolve(List.of(org, some), Optional.empty());
+
+    assertThat(empty.hosts()).containsOnly(entry("api.demo.test", "127.0.0.1"), entry("registry.demo.test", "127.0.0.2"));
+    assertThat(partial.hosts()).containsOnly(entry("api.demo.test", "127.0.0.1"), entry("registry.demo.test", "127.0.0.2"));
+    assertThat(partial.provenanceOf("egress.hosts[api.demo.test]")).contains(new Provenance(org.toString(), 14));
+  }
+
   @Test
   void readsSeveralDocumentsFromOneFile() throws IOException {
     Path both = write("both.yml", ORG + "---\n" + TASK);

@@ -130,7 +130,9 @@ final class ShellCommands {
     for (int i = 0; i < command.length(); i++) {
       char c = command.charAt(i);
       if (quote != 0) {
-        if (c == '\\' && escapes && i + 1 < command.length()) {
+        if (c == '\\' && quote == '"' && i + 1 < command.length() && command.charAt(i + 1) == '\n') {
+          i++; // inside "...", as outside, bash removes a backslash-newline ($'...' keeps it)
+        } else if (c == '\\' && escapes && i + 1 < command.length()) {
           cur.append(command.charAt(++i));
         } else if (c == quote) {
           quote = 0;

@@ -32,7 +32,9 @@ class ShellCommentsAgreeWithBashTest {
       "echo x;#; git push origin main",
       "echo x \\\n#; git push origin main",
       "echo x# ; git push origin main",
-      "echo x>#; git push origin main"})
+      "echo x>#; git push origin main",
+      "git \"pu\\\nsh\" origin main",
+      "git $'pu\\\nsh' origin main"})
   void theReaderSeesAPushExactlyWhenBashRunsOne(String line) throws Exception {
     Path bin = Files.createDirectories(dir.resolve("bin"));
     Path log = dir.resolve("git.log");

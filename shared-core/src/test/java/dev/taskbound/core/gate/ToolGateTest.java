@@ -107,7 +107,8 @@ class ToolGateTest {
       "echo x\u000b#; git push origin main",
       "echo x\f#; git push origin main",
       "echo x\u3000#; git push origin main",
-      "echo a\\ #; git push origin main"})
+      "echo a\\ #; git push origin main",
+      "git \"pu\\\nsh\" origin main"})
   void aPushToMainIsRefusedHoweverTheLineSpellsIt(String command) throws Exception {
     ToolGate.Verdict v = gate().decide(bash(command, "refs/heads/taskbound/T-1/work"));
 

@@ -12,7 +12,9 @@ import java.util.Optional;
  * wait timers) of the job's environment. The runner exports no variable naming that environment, so
  * the workflow names it in the {@code environment} input and the action checks it against the
  * {@code environment} claim of the job's OIDC token, which GitHub sets only for a job that ran in that
- * environment, after its protection rules passed. Stateless.
+ * environment, after its protection rules passed. The claim counts only from a token
+ * {@link OidcTokenVerifier} accepted: a job's own {@code env:} can point the action at a token server
+ * of its choosing. Stateless.
  */
 final class ActionApprovals {
   static final String INPUT = "environment";
@@ -23,7 +25,7 @@ final class ActionApprovals {
    * {@code --approvals-before-run}, and {@code --approval-environment NAME} when the input names the
    * environment the OIDC token's claim confirms.
    *
-   * @param claims the run's claims ({@link RunClaims}); {@code environment} is there only from a token
+   * @param claims the run's claims ({@link RunClaims}); {@code environment} is there only from a verified token
    * @throws ActionInputException if the input names an environment the token does not confirm (no
    *     token, a job without an environment, or another one)
    */
@@ -50,5 +52,16 @@ final class ActionApprovals {
     }
     args.addAll(List.of("--approval-environment", claimed));
     return args;
+  }
+
+  /**
+   * What the step says, besides the refusal itself, when the job's OIDC token was not accepted: that
+   * the {@code environment} input, if set, cannot be satisfied. Empty without the input.
+   */
+  static List<String> unconfirmedByRefusedToken(Map<String, String> env) {
+    return Optional.ofNullable(env.get(ActionInputs.variableFor(INPUT))).map(String::strip).filter(e -> !e.isEmpty())
+        .map(e -> List.of("input 'environment' is '" + e + "' but only a verified OIDC token can confirm it, and the job's was"
+            + " not accepted (above): no approval is settled from it"))
+        .orElse(List.of());
   }
 }

@@ -194,8 +194,10 @@ public final class ActionMain {
         createPrivateDirectories(Path.of(coreEnv.get(RUNTIME_DIR_VARIABLE)));
       }
 
-      Optional<String> oidcToken = oidcToken(env, vault, out);
-      // The claims first: a token they cannot be read from stops the step before the file exists.
+      // Verified before anything of it is used: a token that is not stops the step before the core
+      // starts and before the file exists, and says the environment input cannot be satisfied.
+      Optional<OidcTokenVerifier.VerifiedToken> oidcToken =
+          oidcToken(env, vault, out, ActionApprovals.unconfirmedByRefusedToken(env));
       Map<String, String> claims = RunClaims.of(oidcToken, env);
       List<String> extras = new java.util.ArrayList<>(RunOptions.extras(env, claims));
       extras.addAll(ActionApprovals.options(env, claims, oidcToken.isPresent())); // issue 16: approvals given before the run
@@ -262,10 +264,15 @@ public final class ActionMain {
   }
 
   /**
-   * The job's OIDC token, masked, when the action needs one: for {@code vault-auth: jwt} (audience
-   * {@code oidc-audience}, else the Vault URL) or when {@code oidc-audience} is set.
+   * The job's OIDC token, masked and verified ({@link OidcTokenVerifier}), when the action needs one:
+   * for {@code vault-auth: jwt} (audience {@code oidc-audience}, else the Vault URL) or when
+   * {@code oidc-audience} is set.
+   *
+   * @param whenRefused lines added to the refusal of a token that cannot be verified or is not accepted
+   * @throws ActionInputException if the token cannot be fetched, cannot be verified or is not accepted
    */
-  private static Optional<String> oidcToken(Map<String, String> env, VaultInputs vault, PrintStream out) {
+  private static Optional<OidcTokenVerifier.VerifiedToken> oidcToken(Map<String, String> env, VaultInputs vault, PrintStream out,
+      List<String> whenRefused) {
     Optional<String> audience = vault.oidcAudience().or(() -> Optional.ofNullable(env.get(ActionInputs.variableFor("oidc-audience")))
         .map(String::strip).filter(a -> !a.isEmpty()));
     if (audience.isEmpty()) {
@@ -273,18 +280,25 @@ public final class ActionMain {
     }
     String token = OidcToken.fetch(env, audience.get());
     WorkflowCommands.addMask(token).forEach(out::println);
-    return Optional.of(token);
+    try {
+      return Optional.of(OidcTokenVerifier.forThisRun(env).verify(token, audience.get()));
+    } catch (ActionInputException e) {
+      List<String> problems = new ArrayList<>(e.problems());
+      problems.addAll(whenRefused);
+      throw new ActionInputException(problems);
+    }
   }
 
   /**
    * The OIDC token in a 0600 file under the runner's home (not the workspace, so not the agent's),
    * named to the core as the Vault JWT file.
    */
-  private static Optional<Path> oidcTokenFile(Optional<String> oidcToken, Path sessionRoot, Map<String, String> coreEnv) {
+  private static Optional<Path> oidcTokenFile(Optional<OidcTokenVerifier.VerifiedToken> oidcToken, Path sessionRoot,
+      Map<String, String> coreEnv) {
     if (oidcToken.isEmpty()) {
       return Optional.empty();
     }
-    String token = oidcToken.get();
+    String token = oidcToken.get().serialized();
     try {
       Path file = OidcToken.write(sessionRoot.resolveSibling("oidc"), token);
       coreEnv.put(OIDC_TOKEN_FILE_VARIABLE, file.toString());
@@ -296,13 +310,14 @@ public final class ActionMain {
 
   /**
    * The post step's OIDC token file, as the main step's: the teardown of a session the main step
-   * left behind logs in to Vault again to revoke what it issued. A token that cannot be fetched is a
-   * warning: the teardown still revokes everything else, and reports the Vault steps it could not do.
+   * left behind logs in to Vault again to revoke what it issued. A token that cannot be fetched or is
+   * not accepted is a warning: the teardown still revokes everything else, and reports the Vault
+   * steps it could not do.
    */
   private static Optional<Path> postOidcTokenFile(Map<String, String> env, Path sessionRoot, Map<String, String> coreEnv,
       PrintStream out) {
     try {
-      return oidcTokenFile(oidcToken(env, VaultInputs.parse(env), out), sessionRoot, coreEnv);
+      return oidcTokenFile(oidcToken(env, VaultInputs.parse(env), out, List.of()), sessionRoot, coreEnv);
     } catch (ActionInputException e) {
       e.problems().forEach(p -> out.println(WorkflowCommands.warning(ANNOTATION_TITLE, "no OIDC token for the teardown: " + p)));
     } catch (UncheckedIOException e) {

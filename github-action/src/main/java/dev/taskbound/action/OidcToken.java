@@ -19,7 +19,9 @@ import java.util.Map;
  * Fetches the job's GitHub Actions OIDC token for an audience ({@code GET
  * $ACTIONS_ID_TOKEN_REQUEST_URL&audience=X} with {@code Authorization: bearer
  * $ACTIONS_ID_TOKEN_REQUEST_TOKEN}, answer {@code {"value": "<jwt>"}}) and writes it to a 0600 file
- * for the core, which logs in to Vault with it ({@code TASKBOUND_VAULT_JWT_FILE}). The request pair
+ * for the core, which logs in to Vault with it ({@code TASKBOUND_VAULT_JWT_FILE}). What it fetches is
+ * only a candidate: a job's own {@code env:} can set the pair when the runner does not, so nothing of
+ * the token is used (or written) before {@link OidcTokenVerifier} accepts it. The request pair
  * and the token stay with the action and the core; the file lives under the runner's home, which the
  * agent's container does not mount. Stateless.
  */

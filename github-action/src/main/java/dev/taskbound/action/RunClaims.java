@@ -1,11 +1,6 @@
 package dev.taskbound.action;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,9 +9,11 @@ import java.util.Optional;
 /**
  * The workflow run's claims the task identity carries ({@code taskbound run --claim NAME=VALUE}),
  * so a relying party and the evidence can tell which repository, run, workflow, commit and actor the
- * agent ran for. From the job's OIDC token when the action fetched one (the payload is decoded, not
- * verified: the action got the token from the runner itself over the runner's own URL), else from
- * the runner's {@code GITHUB_*} variables, which have no {@code job_workflow_ref}. Stateless.
+ * agent ran for. From the job's OIDC token when the action fetched one, and only once
+ * {@link OidcTokenVerifier} has verified it (its issuer's signature, issuer, audience, lifetime, and
+ * this run's repository and run id: the token's URL can be the job's own, so an unverified payload
+ * could say anything); else from the runner's {@code GITHUB_*} variables, which have no
+ * {@code job_workflow_ref} and no {@code environment}. Stateless.
  */
 final class RunClaims {
   /** The OIDC claims that matter, in the order they are passed, and the runner variable for each. */
@@ -44,17 +41,16 @@ final class RunClaims {
    * The claims: every one of {@link #CLAIMS} the token (or, without one, the environment) has as a
    * string or number of at most 1,024 characters without control characters.
    *
-   * @param oidcToken the job's OIDC token, if the action fetched one
-   * @throws ActionInputException if the token is not a JWT with a JSON payload
+   * @param oidcToken the job's verified OIDC token, if the action fetched one
    */
-  static Map<String, String> of(Optional<String> oidcToken, Map<String, String> env) {
+  static Map<String, String> of(Optional<OidcTokenVerifier.VerifiedToken> oidcToken, Map<String, String> env) {
     Map<String, String> claims = new LinkedHashMap<>();
     if (oidcToken.isPresent()) {
-      JsonNode payload = payload(oidcToken.get());
+      Map<String, Object> verified = oidcToken.get().claims().getClaims();
       CLAIMS.keySet().forEach(name -> {
-        JsonNode v = payload.path(name);
-        if (v.isTextual() || v.isNumber()) {
-          keep(claims, name, v.asText());
+        Object v = verified.get(name);
+        if (v instanceof String || v instanceof Number) {
+          keep(claims, name, v.toString());
         }
       });
     } else {
@@ -78,25 +74,6 @@ final class RunClaims {
     String v = value.strip();
     if (!v.isEmpty() && v.length() <= MAX_VALUE && v.chars().noneMatch(Character::isISOControl)) {
       claims.put(name, v);
-    }
-  }
-
-  private static JsonNode payload(String token) {
-    String[] parts = token.split("\\.", -1);
-    try {
-      if (parts.length != 3) {
-        throw new IOException(parts.length + " parts");
-      }
-      JsonNode payload = new ObjectMapper().readTree(
-          new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8));
-      if (payload == null || !payload.isObject()) {
-        throw new IOException("not a JSON object");
-      }
-      return payload;
-    } catch (IOException | IllegalArgumentException e) {
-      // Never quote the token: it is a credential.
-      throw new ActionInputException(List.of("the runner's OIDC token is not a JWT with a JSON payload ("
-          + e.getClass().getSimpleName() + "); the run's claims cannot be read from it"));
     }
   }
 }

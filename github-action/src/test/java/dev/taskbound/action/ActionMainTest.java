@@ -2,6 +2,7 @@ package dev.taskbound.action;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.nimbusds.jwt.JWTClaimsSet;
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.sandbox.OwnContainerId;
 import java.io.ByteArrayOutputStream;
@@ -12,10 +13,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,13 +55,8 @@ class ActionMainTest {
       exit "${FAKE_STATUS:-0}"
       """;
 
-  /** A job OIDC token as the runner hands it out: header, the documented claims, a signature. */
-  static final String OIDC_JWT = jwt("{\"iss\":\"https://token.actions.githubusercontent.com\",\"aud\":\"https://vault.example\","
-      + "\"sub\":\"repo:acme/app:ref:refs/heads/main\",\"repository\":\"acme/app\",\"repository_owner\":\"acme\","
-      + "\"actor\":\"octocat\",\"ref\":\"refs/heads/main\",\"sha\":\"0123456789abcdef0123456789abcdef01234567\","
-      + "\"workflow_ref\":\"acme/app/.github/workflows/agent.yml@refs/heads/main\","
-      + "\"job_workflow_ref\":\"acme/app/.github/workflows/agent.yml@refs/heads/main\",\"run_id\":\"5964880612\","
-      + "\"run_attempt\":\"2\",\"event_name\":\"push\"}");
+  /** The audience the OIDC tests ask for ({@code oidc-audience}). */
+  private static final String AUDIENCE = "https://vault.example";
 
   @TempDir Path dir;
   private Path workspace;
@@ -65,6 +65,15 @@ class ActionMainTest {
   private Map<String, String> env;
   private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
   private ActionMain action;
+  /** GitHub's OIDC endpoints, for the tests that start them ({@link #oidc()}). */
+  private GithubOidcStub github;
+
+  @AfterEach
+  void stopGithub() {
+    if (github != null) {
+      github.close();
+    }
+  }
 
   @BeforeEach
   void setUp() throws IOException {
@@ -369,80 +378,156 @@ class ActionMainTest {
   }
 
   @Test
-  void fetchesTheOidcTokenForTheAudienceAndHandsItToTheCoreAsAPrivateFile() throws IOException {
-    List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
-    com.sun.net.httpserver.HttpServer runner = com.sun.net.httpserver.HttpServer.create(
-        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
-    runner.createContext("/", exchange -> {
-      requests.add(exchange.getRequestURI() + " " + exchange.getRequestHeaders().getFirst("Authorization"));
-      byte[] body = ("{\"count\":1,\"value\":\"" + OIDC_JWT + "\"}").getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
-    runner.start();
-    try {
-      env.put("ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:" + runner.getAddress().getPort() + "/token?api-version=2.0");
-      env.put("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "sentinel-request-token");
-      env.put("INPUT_OIDC-AUDIENCE", "https://vault.example");
+  void fetchesTheOidcTokenForTheAudienceVerifiesItAndHandsItToTheCoreAsAPrivateFile() throws IOException {
+    String token = GithubOidcStub.sign(oidc().claims(AUDIENCE).build());
+    github.answers(AUDIENCE, token);
+    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
 
-      int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
-      assertThat(status).isZero();
-      assertThat(requests).containsExactly("/token?api-version=2.0&audience=https%3A%2F%2Fvault.example bearer sentinel-request-token");
-      assertThat(Files.readString(capture.resolve("jwt"))).isEqualTo(OIDC_JWT);
-      assertThat(Files.readString(capture.resolve("jwt-mode")).strip()).isEqualTo("600");
-      assertThat(Files.readString(capture.resolve("env")))
-          .contains("TASKBOUND_VAULT_JWT_FILE=" + dir.resolve("home/.taskbound/oidc"))
-          .doesNotContain("sentinel-request-token");
-      assertThat(stdout.toString(StandardCharsets.UTF_8)).startsWith("::add-mask::" + OIDC_JWT + "\n");
-      try (java.util.stream.Stream<Path> left = Files.list(dir.resolve("home/.taskbound/oidc"))) {
-        assertThat(left).as("the token file is removed after the run").isEmpty();
-      }
-    } finally {
-      runner.stop(0);
+    assertThat(status).isZero();
+    // The token from the runner with the request token, then the issuer's keys, asked for with no credential.
+    assertThat(github.requests()).containsExactly(GithubOidcStub.tokenRequestLine(AUDIENCE), GithubOidcStub.KEYS_REQUEST_LINE);
+    assertThat(Files.readString(capture.resolve("jwt"))).isEqualTo(token);
+    assertThat(Files.readString(capture.resolve("jwt-mode")).strip()).isEqualTo("600");
+    assertThat(Files.readString(capture.resolve("env")))
+        .contains("TASKBOUND_VAULT_JWT_FILE=" + dir.resolve("home/.taskbound/oidc"))
+        .doesNotContain("sentinel-request-token");
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).startsWith("::add-mask::" + token + "\n");
+    try (java.util.stream.Stream<Path> left = Files.list(dir.resolve("home/.taskbound/oidc"))) {
+      assertThat(left).as("the token file is removed after the run").isEmpty();
     }
   }
 
   @Test
-  void putsTheOidcTokensRunClaimsIntoTheIdentity() throws IOException {
-    List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
-    com.sun.net.httpserver.HttpServer runner = oidcStandIn(requests);
-    try {
-      env.put("INPUT_OIDC-AUDIENCE", "https://vault.example");
-      env.put("GITHUB_REPOSITORY", "other/repository-from-env");
+  void putsTheVerifiedTokensRunClaimsIntoTheIdentity() throws IOException {
+    oidc().answersSigned(AUDIENCE);
+    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
+    env.put("GITHUB_WORKFLOW_REF", "acme/app/.github/workflows/from-env.yml@refs/heads/main");
 
-      action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
-      assertThat(Files.readAllLines(capture.resolve("args"))).containsSubsequence(
-          "--claim", "repository=acme/app", "--claim", "run_id=5964880612", "--claim", "run_attempt=2",
-          "--claim", "workflow_ref=acme/app/.github/workflows/agent.yml@refs/heads/main",
-          "--claim", "sha=0123456789abcdef0123456789abcdef01234567", "--claim", "actor=octocat",
-          "--claim", "job_workflow_ref=acme/app/.github/workflows/agent.yml@refs/heads/main", "--", "sh");
-      assertThat(Files.readString(capture.resolve("args"))).doesNotContain("repository-from-env", "event_name");
-    } finally {
-      runner.stop(0);
-    }
+    assertThat(Files.readAllLines(capture.resolve("args"))).containsSubsequence(
+        "--claim", "repository=acme/app", "--claim", "run_id=5964880612", "--claim", "run_attempt=2",
+        "--claim", "workflow_ref=acme/app/.github/workflows/agent.yml@refs/heads/main",
+        "--claim", "sha=0123456789abcdef0123456789abcdef01234567", "--claim", "actor=octocat",
+        "--claim", "job_workflow_ref=acme/app/.github/workflows/agent.yml@refs/heads/main", "--", "sh");
+    assertThat(Files.readString(capture.resolve("args"))).doesNotContain("from-env", "event_name");
   }
 
   @Test
   void stopsBeforeTheCoreWhenTheOidcTokenIsNoJwtNeverQuotingIt() throws IOException {
-    com.sun.net.httpserver.HttpServer runner = oidcStandIn(new java.util.concurrent.CopyOnWriteArrayList<>(), "sentinel-not-a-jwt");
-    try {
-      env.put("INPUT_OIDC-AUDIENCE", "https://vault.example");
+    oidc().answers(AUDIENCE, "sentinel-not-a-jwt");
+    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
 
-      int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
-      assertThat(status).isEqualTo(ExitCodes.USAGE);
-      assertThat(stdout.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("::error")))
-          .containsExactly("::error::the runner's OIDC token is not a JWT with a JSON payload (IOException); the run's"
-              + " claims cannot be read from it");
-      assertThat(stdout.toString(StandardCharsets.UTF_8).replace("::add-mask::sentinel-not-a-jwt", "")).doesNotContain("sentinel");
-      assertThat(capture.resolve("args")).doesNotExist();
-      assertThat(dir.resolve("home/.taskbound/oidc")).doesNotExist();
-    } finally {
-      runner.stop(0);
-    }
+    assertRefusedBeforeTheCore(status, "sentinel-not-a-jwt",
+        "::error::the job's OIDC token is not accepted: it is not a JWT" + accepted(AUDIENCE));
+    assertThat(github.requests()).containsExactly(GithubOidcStub.tokenRequestLine(AUDIENCE));
+  }
+
+  /**
+   * Review finding (MEDIUM, approvals without a human): a job's own {@code env:} can set the OIDC
+   * request pair when the runner does not, and point it at a server handing out a token that names
+   * environment 'production'; the core then granted every approve rule of that environment.
+   */
+  @Test
+  void anUnsignedTokenNamingProductionGrantsNoApprovalAndSaysWhy() throws IOException {
+    String forged = GithubOidcStub.unsigned(production(oidc().claims(AUDIENCE)).build());
+    github.answers(AUDIENCE, forged);
+    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
+    env.put("INPUT_ENVIRONMENT", "production");
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertRefusedBeforeTheCore(status, forged,
+        "::error::the job's OIDC token is not accepted: it is unsigned (alg none)" + accepted(AUDIENCE),
+        PRODUCTION_UNCONFIRMED);
+  }
+
+  /** Review finding (MEDIUM): as above, the forgery signed with a key of its own under the issuer's kid. */
+  @Test
+  void aTokenSignedByAnotherKeyNamingProductionGrantsNoApprovalAndSaysWhy() throws IOException {
+    String forged = GithubOidcStub.sign(production(oidc().claims(AUDIENCE)).build(), GithubOidcStub.newKey());
+    github.answers(AUDIENCE, forged);
+    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
+    env.put("INPUT_ENVIRONMENT", "production");
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertRefusedBeforeTheCore(status, forged, "::error::the job's OIDC token is not accepted: its signature is not the"
+        + " issuer's (Signed JWT rejected: Invalid signature)" + accepted(AUDIENCE), PRODUCTION_UNCONFIRMED);
+    assertThat(github.requests()).containsExactly(GithubOidcStub.tokenRequestLine(AUDIENCE), GithubOidcStub.KEYS_REQUEST_LINE);
+  }
+
+  @Test
+  void refusesATokenOfAnotherIssuer() throws IOException {
+    String token = GithubOidcStub.sign(production(oidc().claims(AUDIENCE)).issuer("https://token.actions.githubusercontent.com").build());
+    github.answers(AUDIENCE, token);
+    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
+    env.put("INPUT_ENVIRONMENT", "production");
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertRefusedBeforeTheCore(status, token, "::error::the job's OIDC token is not accepted: its iss is"
+        + " 'https://token.actions.githubusercontent.com'" + accepted(AUDIENCE), PRODUCTION_UNCONFIRMED);
+  }
+
+  @Test
+  void refusesATokenForAnotherAudience() throws IOException {
+    String token = GithubOidcStub.sign(production(oidc().claims(AUDIENCE)).audience("https://other.example").build());
+    github.answers(AUDIENCE, token);
+    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
+    env.put("INPUT_ENVIRONMENT", "production");
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertRefusedBeforeTheCore(status, token, "::error::the job's OIDC token is not accepted: its aud is"
+        + " 'https://other.example'" + accepted(AUDIENCE), PRODUCTION_UNCONFIRMED);
+  }
+
+  @Test
+  void refusesAnExpiredToken() throws IOException {
+    Instant issued = Instant.now().minus(Duration.ofHours(2));
+    String token = GithubOidcStub.sign(production(oidc().claims(AUDIENCE)).issueTime(Date.from(issued))
+        .notBeforeTime(Date.from(issued.minus(Duration.ofMinutes(5)))).expirationTime(Date.from(issued.plus(Duration.ofHours(1))))
+        .build());
+    github.answers(AUDIENCE, token);
+    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
+    env.put("INPUT_ENVIRONMENT", "production");
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertRefusedBeforeTheCore(status, token, "::error::the job's OIDC token is not accepted: its claims are refused"
+        + " (Expired JWT)" + accepted(AUDIENCE), PRODUCTION_UNCONFIRMED);
+  }
+
+  @Test
+  void refusesATokenOfAnotherRepository() throws IOException {
+    String token = GithubOidcStub.sign(production(oidc().claims(AUDIENCE)).claim("repository", "acme/other")
+        .subject("repo:acme/other:environment:production").build());
+    github.answers(AUDIENCE, token);
+    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
+    env.put("INPUT_ENVIRONMENT", "production");
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertRefusedBeforeTheCore(status, token, "::error::the job's OIDC token is not accepted: its repository is"
+        + " 'acme/other'" + accepted(AUDIENCE), PRODUCTION_UNCONFIRMED);
+  }
+
+  @Test
+  void refusesATokenOfAnotherRun() throws IOException {
+    String token = GithubOidcStub.sign(production(oidc().claims(AUDIENCE)).claim("run_id", "5964880611").build());
+    github.answers(AUDIENCE, token);
+    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
+    env.put("INPUT_ENVIRONMENT", "production");
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertRefusedBeforeTheCore(status, token, "::error::the job's OIDC token is not accepted: its run_id is"
+        + " '5964880611'" + accepted(AUDIENCE), PRODUCTION_UNCONFIRMED);
   }
 
   @Test
@@ -465,28 +550,24 @@ class ActionMainTest {
 
   @Test
   void logsInToVaultWithTheJobsOidcTokenForTheVaultUrlAndKeepsTheInputsFromTheCore() throws IOException {
-    List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
-    com.sun.net.httpserver.HttpServer runner = oidcStandIn(requests);
-    try {
-      env.put("INPUT_VAULT-URL", "https://vault.example:8200/");
-      env.put("INPUT_VAULT-NAMESPACE", "team-a");
-      env.put("INPUT_VAULT-AUTH", "jwt");
-      env.put("INPUT_VAULT-ROLE", "taskbound-ci");
+    String token = GithubOidcStub.sign(oidc().claims("https://vault.example:8200").build());
+    github.answers("https://vault.example:8200", token);
+    env.put("INPUT_VAULT-URL", "https://vault.example:8200/");
+    env.put("INPUT_VAULT-NAMESPACE", "team-a");
+    env.put("INPUT_VAULT-AUTH", "jwt");
+    env.put("INPUT_VAULT-ROLE", "taskbound-ci");
 
-      int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
-      assertThat(status).isZero();
-      assertThat(requests).containsExactly(
-          "/token?api-version=2.0&audience=https%3A%2F%2Fvault.example%3A8200 bearer sentinel-request-token");
-      String coreEnv = Files.readString(capture.resolve("env"));
-      assertThat(coreEnv).contains("TASKBOUND_VAULT_ADDR=https://vault.example:8200/\n", "TASKBOUND_VAULT_NAMESPACE=team-a\n",
-          "TASKBOUND_VAULT_AUTH=jwt\n", "TASKBOUND_VAULT_JWT_ROLE=taskbound-ci\n",
-          "TASKBOUND_VAULT_JWT_FILE=" + dir.resolve("home/.taskbound/oidc"));
-      assertThat(coreEnv).doesNotContain("INPUT_VAULT-", "sentinel-request-token");
-      assertThat(Files.readString(capture.resolve("jwt"))).isEqualTo(OIDC_JWT);
-    } finally {
-      runner.stop(0);
-    }
+    assertThat(status).isZero();
+    assertThat(github.requests()).containsExactly(
+        GithubOidcStub.tokenRequestLine("https://vault.example:8200"), GithubOidcStub.KEYS_REQUEST_LINE);
+    String coreEnv = Files.readString(capture.resolve("env"));
+    assertThat(coreEnv).contains("TASKBOUND_VAULT_ADDR=https://vault.example:8200/\n", "TASKBOUND_VAULT_NAMESPACE=team-a\n",
+        "TASKBOUND_VAULT_AUTH=jwt\n", "TASKBOUND_VAULT_JWT_ROLE=taskbound-ci\n",
+        "TASKBOUND_VAULT_JWT_FILE=" + dir.resolve("home/.taskbound/oidc"));
+    assertThat(coreEnv).doesNotContain("INPUT_VAULT-", "sentinel-request-token");
+    assertThat(Files.readString(capture.resolve("jwt"))).isEqualTo(token);
   }
 
   @Test
@@ -564,26 +645,26 @@ class ActionMainTest {
     assertThat(capture.resolve("args")).doesNotExist();
   }
 
-  /** A job that ran in environment 'production': GitHub adds the claim (and the sub form) to its token. */
-  static final String OIDC_JWT_PRODUCTION = jwt("{\"iss\":\"https://token.actions.githubusercontent.com\","
-      + "\"aud\":\"https://vault.example\",\"sub\":\"repo:acme/app:environment:production\",\"repository\":\"acme/app\","
-      + "\"actor\":\"octocat\",\"environment\":\"production\",\"run_id\":\"5964880612\"}");
+  /** As a job that ran in environment 'production' gets its token: GitHub adds the claim and the sub form. */
+  private static JWTClaimsSet.Builder production(JWTClaimsSet.Builder claims) {
+    return claims.subject("repo:acme/app:environment:production").claim("environment", "production");
+  }
+
+  /** What the action says when the input names production and the token confirming it is refused. */
+  private static final String PRODUCTION_UNCONFIRMED = "::error::input 'environment' is 'production' but only a verified"
+      + " OIDC token can confirm it, and the job's was not accepted (above): no approval is settled from it";
 
   @Test
   void approvalsAreSettledBeforeTheRunAndTheEnvironmentCountsWhenTheTokensClaimConfirmsIt() throws IOException {
-    com.sun.net.httpserver.HttpServer runner = oidcStandIn(new java.util.concurrent.CopyOnWriteArrayList<>(), OIDC_JWT_PRODUCTION);
-    try {
-      env.put("INPUT_OIDC-AUDIENCE", "https://vault.example");
-      env.put("INPUT_ENVIRONMENT", "production");
+    oidc().answers(AUDIENCE, GithubOidcStub.sign(production(oidc().claims(AUDIENCE)).build()));
+    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
+    env.put("INPUT_ENVIRONMENT", "production");
 
-      int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
-      assertThat(status).isZero();
-      assertThat(Files.readAllLines(capture.resolve("args"))).containsSubsequence("--claim", "environment=production",
-          "--approvals-before-run", "--approval-environment", "production", "--", "sh");
-    } finally {
-      runner.stop(0);
-    }
+    assertThat(status).isZero();
+    assertThat(Files.readAllLines(capture.resolve("args"))).containsSubsequence("--claim", "environment=production",
+        "--approvals-before-run", "--approval-environment", "production", "--", "sh");
   }
 
   @Test
@@ -597,21 +678,16 @@ class ActionMainTest {
 
   @Test
   void refusesAnEnvironmentInputTheTokenDoesNotConfirmAndStartsNothing() throws IOException {
-    com.sun.net.httpserver.HttpServer runner = oidcStandIn(new java.util.concurrent.CopyOnWriteArrayList<>(), OIDC_JWT_PRODUCTION);
-    try {
-      env.put("INPUT_OIDC-AUDIENCE", "https://vault.example");
-      env.put("INPUT_ENVIRONMENT", "staging");
+    oidc().answers(AUDIENCE, GithubOidcStub.sign(production(oidc().claims(AUDIENCE)).build()));
+    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
+    env.put("INPUT_ENVIRONMENT", "staging");
 
-      int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
-      assertThat(status).isEqualTo(ExitCodes.USAGE);
-      assertThat(stdout.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("::error")))
-          .containsExactly("::error::input 'environment' is 'staging' but the job ran in environment 'production' (the OIDC"
-              + " token's environment claim); accepted: the job's own environment");
-      assertThat(capture.resolve("args")).doesNotExist();
-    } finally {
-      runner.stop(0);
-    }
+    assertThat(status).isEqualTo(ExitCodes.USAGE);
+    assertThat(errors()).containsExactly("::error::input 'environment' is 'staging' but the job ran in environment 'production'"
+        + " (the OIDC token's environment claim); accepted: the job's own environment");
+    assertThat(capture.resolve("args")).doesNotExist();
   }
 
   @Test
@@ -626,25 +702,46 @@ class ActionMainTest {
     assertThat(capture.resolve("args")).doesNotExist();
   }
 
-  /** The runner's OIDC token endpoint on loopback, answering as documented and recording each request. */
-  private com.sun.net.httpserver.HttpServer oidcStandIn(List<String> requests) throws IOException {
-    return oidcStandIn(requests, OIDC_JWT);
+  /**
+   * GitHub's OIDC endpoints, started once per test, with the runner's variables for them in the
+   * step's environment; it answers no token request until told to.
+   */
+  private GithubOidcStub oidc() {
+    if (github == null) {
+      github = new GithubOidcStub();
+      github.putRunnerVariables(env);
+    }
+    return github;
   }
 
-  private com.sun.net.httpserver.HttpServer oidcStandIn(List<String> requests, String token) throws IOException {
-    com.sun.net.httpserver.HttpServer runner = com.sun.net.httpserver.HttpServer.create(
-        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
-    runner.createContext("/", exchange -> {
-      requests.add(exchange.getRequestURI() + " " + exchange.getRequestHeaders().getFirst("Authorization"));
-      byte[] body = ("{\"count\":1,\"value\":\"" + token + "\"}").getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
-    runner.start();
-    env.put("ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:" + runner.getAddress().getPort() + "/token?api-version=2.0");
-    env.put("ACTIONS_ID_TOKEN_REQUEST_TOKEN", "sentinel-request-token");
-    return runner;
+  /**
+   * The end of every refusal of the job's OIDC token: what is accepted (the stub's issuer and this
+   * run), and that nothing of the token is used.
+   */
+  private String accepted(String audience) {
+    return "; accepted is an RS256 token signed by a key at " + github.issuer() + "/.well-known/jwks with iss '"
+        + github.issuer() + "', aud '" + audience + "', unexpired, repository 'acme/app' and run_id '5964880612' (this run);"
+        + " none of its claims are used";
+  }
+
+  /**
+   * The step stopped with 125 and exactly {@code errors}, before the core started (so no claim and no
+   * approval environment came from the token), without handing the token on or printing it but in
+   * its mask.
+   */
+  private void assertRefusedBeforeTheCore(int status, String token, String... errors) throws IOException {
+    assertThat(status).isEqualTo(ExitCodes.USAGE);
+    assertThat(errors()).containsExactly(errors);
+    assertThat(capture.resolve("args")).as("the core never started").doesNotExist();
+    assertThat(dir.resolve("home/.taskbound/oidc")).as("the token was never written for the core").doesNotExist();
+    assertThat(stdout.toString(StandardCharsets.UTF_8).replace("::add-mask::" + token + "\n", ""))
+        .doesNotContain(token, GithubOidcStub.REQUEST_TOKEN);
+    assertThat(Files.readString(fileCommands.resolve("output"))).isEqualTo("exit-code=125\n");
+  }
+
+  /** The {@code ::error} lines printed so far. */
+  private List<String> errors() {
+    return stdout.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("::error")).toList();
   }
 
   @Test
@@ -695,30 +792,46 @@ class ActionMainTest {
   /** Review finding: a post step could not revoke a left-behind session's Vault credentials with vault-auth: jwt. */
   @Test
   void postLogsInToVaultAgainWithAFreshOidcTokenToTearDownALeftBehindSession() throws IOException {
-    List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
-    com.sun.net.httpserver.HttpServer runner = oidcStandIn(requests);
-    try {
-      Path root = Files.createDirectories(dir.resolve("home/.taskbound/sessions/s1")).getParent();
-      env.put("STATE_session_root", root.toString());
-      env.put("INPUT_VAULT-URL", "https://vault.example:8200/");
-      env.put("INPUT_VAULT-AUTH", "jwt");
-      env.put("INPUT_VAULT-ROLE", "taskbound-ci");
+    String token = GithubOidcStub.sign(oidc().claims("https://vault.example:8200").build());
+    github.answers("https://vault.example:8200", token);
+    Path root = Files.createDirectories(dir.resolve("home/.taskbound/sessions/s1")).getParent();
+    env.put("STATE_session_root", root.toString());
+    env.put("INPUT_VAULT-URL", "https://vault.example:8200/");
+    env.put("INPUT_VAULT-AUTH", "jwt");
+    env.put("INPUT_VAULT-ROLE", "taskbound-ci");
 
-      int status = action.runPost(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = action.runPost(env, print(stdout), print(OutputStream.nullOutputStream()));
 
-      assertThat(status).isZero();
-      assertThat(requests).containsExactly(
-          "/token?api-version=2.0&audience=https%3A%2F%2Fvault.example%3A8200 bearer sentinel-request-token");
-      assertThat(Files.readString(capture.resolve("env"))).contains("TASKBOUND_VAULT_AUTH=jwt\n",
-          "TASKBOUND_VAULT_JWT_FILE=" + dir.resolve("home/.taskbound/oidc")).doesNotContain("sentinel-request-token");
-      assertThat(Files.readString(capture.resolve("jwt"))).isEqualTo(OIDC_JWT);
-      assertThat(stdout.toString(StandardCharsets.UTF_8)).startsWith("::add-mask::" + OIDC_JWT + "\n");
-      try (java.util.stream.Stream<Path> left = Files.list(dir.resolve("home/.taskbound/oidc"))) {
-        assertThat(left).as("the token file is removed after the teardown").isEmpty();
-      }
-    } finally {
-      runner.stop(0);
+    assertThat(status).isZero();
+    assertThat(github.requests()).containsExactly(
+        GithubOidcStub.tokenRequestLine("https://vault.example:8200"), GithubOidcStub.KEYS_REQUEST_LINE);
+    assertThat(Files.readString(capture.resolve("env"))).contains("TASKBOUND_VAULT_AUTH=jwt\n",
+        "TASKBOUND_VAULT_JWT_FILE=" + dir.resolve("home/.taskbound/oidc")).doesNotContain("sentinel-request-token");
+    assertThat(Files.readString(capture.resolve("jwt"))).isEqualTo(token);
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).startsWith("::add-mask::" + token + "\n");
+    try (java.util.stream.Stream<Path> left = Files.list(dir.resolve("home/.taskbound/oidc"))) {
+      assertThat(left).as("the token file is removed after the teardown").isEmpty();
     }
+  }
+
+  @Test
+  void postTearsDownWithoutTheVaultLoginWhenTheFreshTokenIsNotAccepted() throws IOException {
+    String forged = GithubOidcStub.sign(oidc().claims("https://vault.example:8200").build(), GithubOidcStub.newKey());
+    github.answers("https://vault.example:8200", forged);
+    Path root = Files.createDirectories(dir.resolve("home/.taskbound/sessions/s1")).getParent();
+    env.put("STATE_session_root", root.toString());
+    env.put("INPUT_VAULT-URL", "https://vault.example:8200/");
+    env.put("INPUT_VAULT-AUTH", "jwt");
+    env.put("INPUT_VAULT-ROLE", "taskbound-ci");
+
+    int status = action.runPost(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isZero();
+    assertThat(Files.readAllLines(capture.resolve("calls"))).containsExactly("teardown --session " + root.resolve("s1") + " ");
+    assertThat(Files.readString(capture.resolve("env"))).doesNotContain("TASKBOUND_VAULT_JWT_FILE");
+    assertThat(stdout.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("::warning"))).containsExactly(
+        "::warning title=Taskbound::no OIDC token for the teardown: the job's OIDC token is not accepted: its signature is not"
+            + " the issuer's (Signed JWT rejected: Invalid signature)" + accepted("https://vault.example:8200"));
   }
 
   @Test
@@ -818,12 +931,6 @@ class ActionMainTest {
 
   private static SealedBundle.Event denied(String host) {
     return new SealedBundle.Event("egress.denied", Map.of("host", host, "port", 443, "rule_to_add", host + ":443"));
-  }
-
-  static String jwt(String payload) {
-    java.util.Base64.Encoder b64 = java.util.Base64.getUrlEncoder().withoutPadding();
-    return b64.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"k1\"}".getBytes(StandardCharsets.UTF_8)) + "."
-        + b64.encodeToString(payload.getBytes(StandardCharsets.UTF_8)) + ".c2lnbmF0dXJl";
   }
 
   private static PrintStream print(OutputStream out) {

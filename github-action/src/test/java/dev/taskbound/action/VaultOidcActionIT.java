@@ -14,12 +14,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
-import com.sun.net.httpserver.HttpServer;
 import dev.taskbound.core.evidence.BundleVerifier;
 import dev.taskbound.core.evidence.VerificationResult;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,13 +25,13 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The Vault and OIDC inputs in the shipped image, run as the runner runs it (issue 12): the action
- * fetches the job's OIDC token from a stand-in of the runner's token URL on loopback, the core logs
+ * fetches the job's OIDC token from a stand-in of the runner's token URL on loopback and verifies it
+ * against the keys of a stand-in issuer ({@link GithubOidcStub}), the core logs
  * in to a WireMock Vault with it (JWT login, child token, a KV v2 read, revocation at teardown, each
  * request exactly as Vault documents it), the OIDC claims reach the task identity in the evidence,
  * {@code egress-allow} narrows the policy, the outputs carry the SPIFFE ID, and the bundle belongs
@@ -45,14 +42,12 @@ class VaultOidcActionIT extends ActionContainerIT {
   private static final String CHILD_TOKEN = "hvs.SENTINELchildTOKENaction";
   private static final String CHILD_ACCESSOR = "acc-child-action-0002";
   private static final String DB_PASSWORD = "SENTINEL-kv2-password-action";
-  private static final String REQUEST_TOKEN = "canary-oidc-request-token-51c8";
+  private static final String REQUEST_TOKEN = GithubOidcStub.REQUEST_TOKEN;
   private static final int WORKSPACE_UID = 1001;
   private static final int WORKSPACE_GID = 121;
-  private static final String OIDC_JWT = ActionMainTest.OIDC_JWT;
 
   private WireMockServer vault;
-  private HttpServer oidc;
-  private final List<String> oidcRequests = new CopyOnWriteArrayList<>();
+  private GithubOidcStub github;
 
   /** The plain end-to-end run is ActionContainerIT's; not run again here (a method without @Test is no test). */
   @Override
@@ -63,8 +58,8 @@ class VaultOidcActionIT extends ActionContainerIT {
     if (vault != null) {
       vault.stop();
     }
-    if (oidc != null) {
-      oidc.stop(0);
+    if (github != null) {
+      github.close();
     }
   }
 
@@ -73,7 +68,10 @@ class VaultOidcActionIT extends ActionContainerIT {
     String image = actionImage();
     requireAgentImage();
     startVault();
-    startOidc();
+    github = new GithubOidcStub();
+    String audience = vault.baseUrl(); // the Vault URL without a trailing slash: the default audience
+    String oidcJwt = GithubOidcStub.sign(github.claims(audience).build());
+    github.answers(audience, oidcJwt);
     Files.setAttribute(workspace, "unix:uid", WORKSPACE_UID);
     Files.setAttribute(workspace, "unix:gid", WORKSPACE_GID);
     Files.createDirectories(workspace.resolve("taskbound"));
@@ -105,15 +103,14 @@ class VaultOidcActionIT extends ActionContainerIT {
     inputs.put("INPUT_VAULT-NAMESPACE", "team-a");
     inputs.put("INPUT_VAULT-AUTH", "jwt");
     inputs.put("INPUT_VAULT-ROLE", "taskbound-ci");
-    inputs.put("ACTIONS_ID_TOKEN_REQUEST_URL", "http://127.0.0.1:" + oidc.getAddress().getPort() + "/idtoken?api-version=2.0");
-    inputs.put("ACTIONS_ID_TOKEN_REQUEST_TOKEN", REQUEST_TOKEN);
+    github.putRunnerVariables(inputs); // the token URL and request token, the server, repository and run
 
     Result main = runAction(image, "main", List.of(), inputs);
 
     assertThat(main.status()).as("main step status; output:%n%s", main.output()).isZero();
-    // The OIDC token: asked for once with the Vault URL as audience, by the action alone.
-    assertThat(oidcRequests).containsExactly("/idtoken?api-version=2.0&audience="
-        + java.net.URLEncoder.encode(vault.baseUrl(), StandardCharsets.UTF_8) + " bearer " + REQUEST_TOKEN);
+    // The OIDC token: asked for once with the Vault URL as audience, by the action alone, and verified
+    // against the issuer's keys (asked for without a credential).
+    assertThat(github.requests()).containsExactly(GithubOidcStub.tokenRequestLine(audience), GithubOidcStub.KEYS_REQUEST_LINE);
     // Vault, in order: JWT login with that token, a child token, the read with it; then the child
     // token revoked by accessor and the login token by itself. Every request in the namespace.
     assertThat(vaultRequests()).containsExactly(
@@ -123,7 +120,7 @@ class VaultOidcActionIT extends ActionContainerIT {
         "POST /v1/auth/token/revoke-accessor login-token",
         "POST /v1/auth/token/revoke-self login-token");
     vault.verify(1, postRequestedFor(urlEqualTo("/v1/auth/jwt/login"))
-        .withRequestBody(equalToJson("{\"role\":\"taskbound-ci\",\"jwt\":\"" + OIDC_JWT + "\"}")));
+        .withRequestBody(equalToJson("{\"role\":\"taskbound-ci\",\"jwt\":\"" + oidcJwt + "\"}")));
     vault.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/revoke-accessor"))
         .withRequestBody(equalToJson("{\"accessor\":\"" + CHILD_ACCESSOR + "\"}")));
     assertThat(vault.findAll(anyRequestedFor(anyUrl()))).allSatisfy(r ->
@@ -131,11 +128,11 @@ class VaultOidcActionIT extends ActionContainerIT {
     // The agent got the secret and nothing of the login; the log has the values only as masks.
     String agentEnv = Files.readString(workspace.resolve("out/env.txt"));
     assertThat(agentEnv).contains("DB_PASSWORD=" + DB_PASSWORD)
-        .doesNotContain(OIDC_JWT, LOGIN_TOKEN, CHILD_TOKEN, "canary-", "TASKBOUND_VAULT", "INPUT_VAULT");
+        .doesNotContain(oidcJwt, LOGIN_TOKEN, CHILD_TOKEN, REQUEST_TOKEN, "canary-", "TASKBOUND_VAULT", "INPUT_VAULT");
     List<String> lines = main.output().lines().toList();
-    assertThat(lines).contains("::add-mask::" + OIDC_JWT, "::add-mask::" + DB_PASSWORD, "::add-mask::" + CHILD_TOKEN);
+    assertThat(lines).contains("::add-mask::" + oidcJwt, "::add-mask::" + DB_PASSWORD, "::add-mask::" + CHILD_TOKEN);
     assertThat(String.join("\n", lines.stream().filter(l -> !l.startsWith("::add-mask::")).toList()))
-        .doesNotContain(OIDC_JWT, DB_PASSWORD, LOGIN_TOKEN, CHILD_TOKEN, REQUEST_TOKEN, "Exception");
+        .doesNotContain(oidcJwt, DB_PASSWORD, LOGIN_TOKEN, CHILD_TOKEN, REQUEST_TOKEN, "Exception");
     try (var left = Files.list(home.resolve(".taskbound/oidc"))) {
       assertThat(left).as("the OIDC token file is gone after the run").isEmpty();
     }
@@ -175,23 +172,6 @@ class VaultOidcActionIT extends ActionContainerIT {
             + "\"version\":3}},\"wrap_info\":null,\"warnings\":null,\"auth\":null}")));
     vault.stubFor(post(urlEqualTo("/v1/auth/token/revoke-accessor")).willReturn(aResponse().withStatus(204)));
     vault.stubFor(post(urlEqualTo("/v1/auth/token/revoke-self")).willReturn(aResponse().withStatus(204)));
-  }
-
-  /** The runner's OIDC token endpoint: {@code {"count":1,"value":"<jwt>"}} for the request bearer. */
-  private void startOidc() throws IOException {
-    oidc = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    oidc.createContext("/", exchange -> {
-      String bearer = exchange.getRequestHeaders().getFirst("Authorization");
-      oidcRequests.add(exchange.getRequestURI() + " " + bearer);
-      boolean ok = ("bearer " + REQUEST_TOKEN).equalsIgnoreCase(bearer);
-      byte[] body = (ok ? "{\"count\":1,\"value\":\"" + OIDC_JWT + "\"}" : "{\"message\":\"unauthorized\"}")
-          .getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", "application/json");
-      exchange.sendResponseHeaders(ok ? 200 : 401, body.length);
-      exchange.getResponseBody().write(body);
-      exchange.close();
-    });
-    oidc.start();
   }
 
   private static com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder json(String body) {

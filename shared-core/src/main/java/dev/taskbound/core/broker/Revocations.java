@@ -9,7 +9,8 @@ import java.util.Set;
  * Runs the undo of a teardown-journal entry a broker registered, in this process or in a fresh one
  * ({@code taskbound teardown --session DIR}). Every revocation is idempotent: an entry whose handle
  * lacks its identifier (the process died before the creation finished) is a no-op, and a
- * credential that is already gone (GitHub 401, Vault "invalid accessor") counts as revoked.
+ * credential that is already gone (GitHub 401, Vault "invalid accessor", e.g. a wrapping token
+ * the agent unwrapped) counts as revoked.
  *
  * <table>
  *   <caption>Steps and their handles</caption>
@@ -23,6 +24,9 @@ import java.util.Set;
  *   <tr><td>{@code revoke-vault-login}</td><td>address, namespace, accessor</td>
  *       <td>{@code revoke-self} with the live login token, or {@code revoke-accessor} after a
  *       fresh login</td></tr>
+ *   <tr><td>{@code revoke-vault-wrapping-token}</td><td>address, namespace, accessor</td>
+ *       <td>{@code POST /v1/auth/token/revoke-accessor} with a revoking token (a wrapping token is an
+ *       orphan: revoking the child token leaves it valid)</td></tr>
  * </table>
  */
 public final class Revocations {
@@ -30,9 +34,10 @@ public final class Revocations {
   public static final String REVOKE_VAULT_TOKEN = "revoke-vault-token";
   public static final String REVOKE_VAULT_LEASE = "revoke-vault-lease";
   public static final String REVOKE_VAULT_LOGIN = "revoke-vault-login";
+  public static final String REVOKE_VAULT_WRAPPING_TOKEN = "revoke-vault-wrapping-token";
 
   private static final Set<String> STEPS =
-      Set.of(REVOKE_GITHUB_TOKEN, REVOKE_VAULT_TOKEN, REVOKE_VAULT_LEASE, REVOKE_VAULT_LOGIN);
+      Set.of(REVOKE_GITHUB_TOKEN, REVOKE_VAULT_TOKEN, REVOKE_VAULT_LEASE, REVOKE_VAULT_LOGIN, REVOKE_VAULT_WRAPPING_TOKEN);
 
   private Revocations() {}
 
@@ -54,6 +59,7 @@ public final class Revocations {
       case REVOKE_VAULT_TOKEN -> VaultRevoker.revokeToken(handle, ctx);
       case REVOKE_VAULT_LEASE -> VaultRevoker.revokeLease(handle, ctx);
       case REVOKE_VAULT_LOGIN -> VaultRevoker.revokeLogin(handle, ctx);
+      case REVOKE_VAULT_WRAPPING_TOKEN -> VaultRevoker.revokeWrappingToken(handle, ctx);
       default -> throw new IllegalArgumentException("not a broker step: " + step + "; accepted: " + STEPS);
     }
   }

@@ -15,7 +15,8 @@ import java.util.Optional;
  * @param env the environment variable, when {@code access} is {@link Access#ENV}
  * @param file the file name in the session's credential directory, when {@code access} is {@link
  *     Access#FILE}
- * @param wrap a response-wrapping TTL: the agent gets a single-use wrapping token instead
+ * @param wrap a response-wrapping TTL: the agent gets a single-use wrapping token instead; a session
+ *     uses {@link #wrapTtl}, never longer than itself
  * @param access how the agent may see it; {@link Access#ON_REQUEST} secrets are served one request
  *     at a time and never put into the environment or a file
  */
@@ -51,5 +52,18 @@ public record VaultSecretPolicy(
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(wrap, "wrap");
     Objects.requireNonNull(access, "access");
+  }
+
+  /**
+   * The wrapping token's TTL in a session of {@code sessionTtl}: {@code wrap}, cut to the session's
+   * TTL. A wrapping token is an orphan (revoking the child token or the login leaves it valid) and
+   * Vault does not cap its TTL, so a longer {@code wrap} would let it be unwrapped after the session.
+   * Cut rather than refused: {@code wrap} is an upper bound that narrows, and a lower layer may
+   * shorten the session after the layer that set {@code wrap}, as {@link VaultPolicy#tokenTtl} cuts
+   * the child token's TTL.
+   */
+  public Optional<Duration> wrapTtl(Duration sessionTtl) {
+    Objects.requireNonNull(sessionTtl, "sessionTtl");
+    return wrap.map(w -> w.compareTo(sessionTtl) > 0 ? sessionTtl : w);
   }
 }

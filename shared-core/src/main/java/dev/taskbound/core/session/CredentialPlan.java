@@ -229,7 +229,7 @@ final class CredentialPlan {
         scope.put("kind", s.kind().yamlName());
         scope.put("path", s.path());
         scope.put("access", s.access().yamlName());
-        s.wrap().ifPresent(w -> scope.put("wrapped_ttl_seconds", w.toSeconds()));
+        s.wrapTtl(policy.ttl()).ifPresent(w -> scope.put("wrapped_ttl_seconds", w.toSeconds()));
       });
     }
     return scope;
@@ -301,7 +301,7 @@ final class CredentialPlan {
       // session keeps it in memory and never writes it.
       Optional<String> file = s.access() == VaultSecretPolicy.Access.ON_REQUEST
           ? Optional.of(".on-request/" + s.name()) : s.file();
-      secrets.add(new VaultSecretSpec(s.name(), kind, s.path(), 1, s.field(), s.env(), file, s.wrap()));
+      secrets.add(new VaultSecretSpec(s.name(), kind, s.path(), 1, s.field(), s.env(), file, s.wrapTtl(policy.ttl())));
     }
     CredentialSources.VaultSource source = sources.vault().get();
     VaultBrokerConfig config = new VaultBrokerConfig(source.connection(), source.auth(),

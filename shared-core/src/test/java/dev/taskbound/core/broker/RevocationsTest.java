@@ -12,7 +12,8 @@ class RevocationsTest {
   final RevocationContext noVault = RevocationContext.builder().build();
 
   @ParameterizedTest
-  @ValueSource(strings = {"revoke-github-token", "revoke-vault-token", "revoke-vault-lease", "revoke-vault-login"})
+  @ValueSource(strings = {"revoke-github-token", "revoke-vault-token", "revoke-vault-lease", "revoke-vault-login",
+      "revoke-vault-wrapping-token"})
   void entryWithoutItsIdentifierIsANoOp(String step) {
     Map<String, Object> handle = Map.of("address", "https://vault.example.com", "api_url", "https://api.github.com");
 

@@ -31,9 +31,10 @@ import java.util.TreeMap;
 /**
  * Issues Vault credentials for one session: logs in (unless given a token), creates a child token
  * with the configured policies, TTL and uses, and reads each secret with the child token (KV v1,
- * KV v2, dynamic secrets with their lease). Every creation is journalled first: {@code
- * revoke-vault-login} (broker logins only), {@code revoke-vault-token}, {@code revoke-vault-lease};
- * handles hold address, namespace, accessor or lease id, never a token.
+ * KV v2, dynamic secrets with their lease, wrapped secrets with their wrapping token). Every creation
+ * is journalled first: {@code revoke-vault-login} (broker logins only), {@code revoke-vault-token},
+ * {@code revoke-vault-lease}, {@code revoke-vault-wrapping-token}; handles hold address, namespace,
+ * accessor or lease id, never a token.
  *
  * <p>The login token stays in memory only; {@link #tokenSource()} lends it to an in-process
  * teardown. Not thread-safe; one instance per session.
@@ -148,9 +149,16 @@ public final class VaultBroker implements CredentialBroker {
       List<Created> created, String address, String namespace) {
     String operation = "read secret " + secret.name() + " at " + secret.apiPath();
     if (secret.wrap().isPresent()) {
-      Secret wrapped = retry.run("vault", operation + " (wrapped)",
+      // A wrapping token is an orphan: revoking the child token or the login leaves it valid until
+      // its TTL, so it is journalled and revoked by its own accessor.
+      int wrapEntry = undo.register(Revocations.REVOKE_VAULT_WRAPPING_TOKEN,
+          Handles.of("address", address, "namespace", namespace));
+      VaultCalls.WrappingToken wrapped = retry.run("vault", operation + " (wrapped)",
           () -> calls.readWrapped(childToken, secret.apiPath(), secret.wrap().get()));
-      return expose(secret, wrapped, Optional.of(clock.instant().plus(secret.wrap().get())));
+      Map<String, String> handle = Handles.of("address", address, "namespace", namespace, "accessor", wrapped.accessor());
+      undo.updateHandle(wrapEntry, handle);
+      created.add(new Created(wrapEntry, Revocations.REVOKE_VAULT_WRAPPING_TOKEN, new LinkedHashMap<>(handle)));
+      return expose(secret, wrapped.token(), Optional.of(clock.instant().plus(secret.wrap().get())));
     }
     int leaseEntry = secret.kind() == VaultSecretSpec.Kind.DYNAMIC
         ? undo.register(Revocations.REVOKE_VAULT_LEASE, Handles.of("address", address, "namespace", namespace))

@@ -169,17 +169,30 @@ final class VaultCalls {
     throw PlainHttp.failure(response);
   }
 
-  /** A wrapped read: the single-use wrapping token of {@code GET /v1/<apiPath>}. */
-  Secret readWrapped(Secret token, String apiPath, Duration ttl) throws CallFailure {
+  /** A response-wrapping token and its accessor ({@code wrap_info.token}, {@code wrap_info.accessor}). */
+  record WrappingToken(Secret token, String accessor) {}
+
+  /**
+   * A wrapped read: the single-use wrapping token of {@code GET /v1/<apiPath>}, with its accessor.
+   * The accessor is required: a wrapping token is an orphan, so revoking it by accessor is the only
+   * way to end it before its TTL.
+   */
+  WrappingToken readWrapped(Secret token, String apiPath, Duration ttl) throws CallFailure {
     HttpResponse<String> response = send("GET", apiPath, token, null, Map.of("X-Vault-Wrap-TTL", ttl.toSeconds() + "s"));
     if (response.statusCode() != 200) {
       throw PlainHttp.failure(response);
     }
-    JsonNode wrapToken = PlainHttp.parse(response.body()).path("wrap_info").path("token");
+    JsonNode wrapInfo = PlainHttp.parse(response.body()).path("wrap_info");
+    JsonNode wrapToken = wrapInfo.path("token");
     if (!wrapToken.isTextual() || wrapToken.asText().isEmpty()) {
       throw CallFailure.permanent("the response has no wrap_info.token");
     }
-    return Secret.of(wrapToken.asText());
+    JsonNode accessor = wrapInfo.path("accessor");
+    if (!accessor.isTextual() || accessor.asText().isEmpty()) {
+      throw CallFailure.permanent("the response has no wrap_info.accessor, without which the wrapping token"
+          + " could not be revoked at teardown");
+    }
+    return new WrappingToken(Secret.of(wrapToken.asText()), accessor.asText());
   }
 
   private static boolean alreadyGone(HttpResponse<String> response) {

@@ -18,11 +18,24 @@ public final class VaultRevoker {
 
   /** {@code revoke-vault-token}: revoke-accessor of the child token; no accessor is a no-op. */
   public static void revokeToken(Map<String, Object> handle, RevocationContext ctx) {
+    revokeByAccessor(handle, ctx, "token");
+  }
+
+  /**
+   * {@code revoke-vault-wrapping-token}: revoke-accessor of a wrapped secret's wrapping token (an
+   * orphan, which revoking the child token leaves valid). One the agent already unwrapped is gone:
+   * Vault answers 400 "invalid accessor", which counts as revoked. No accessor is a no-op.
+   */
+  public static void revokeWrappingToken(Map<String, Object> handle, RevocationContext ctx) {
+    revokeByAccessor(handle, ctx, "wrapping token");
+  }
+
+  private static void revokeByAccessor(Map<String, Object> handle, RevocationContext ctx, String what) {
     String accessor = Handles.field(handle, "accessor");
     if (accessor == null) {
       return;
     }
-    withGrant(handle, ctx, (calls, grant) -> ctx.retry().run("vault", "revoke token with accessor " + accessor,
+    withGrant(handle, ctx, (calls, grant) -> ctx.retry().run("vault", "revoke " + what + " with accessor " + accessor,
         () -> {
           calls.revokeAccessor(grant.token(), accessor);
           return null;

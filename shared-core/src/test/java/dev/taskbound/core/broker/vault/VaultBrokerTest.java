@@ -205,6 +205,94 @@ class VaultBrokerTest extends StubServerTest {
     server.verify(1, getRequestedFor(urlEqualTo("/v1/kv/data/app/db")).withHeader("X-Vault-Token", equalTo(CHILD_TOKEN)));
   }
 
+  static final String WRAP_ACCESSOR = "acc-wrap-0003";
+
+  /** A kv2 read wrapped for {@code ttlSeconds}, answered as Vault documents a wrapped response. */
+  void stubWrappedRead(long ttlSeconds) {
+    server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlEqualTo("/v1/kv/data/app/db"))
+        .withHeader("X-Vault-Token", equalTo(CHILD_TOKEN))
+        .withHeader("X-Vault-Wrap-TTL", equalTo(ttlSeconds + "s"))
+        .willReturn(json(200, "{\"request_id\":\"r5\",\"lease_id\":\"\",\"renewable\":false,\"lease_duration\":0,"
+            + "\"data\":null,\"wrap_info\":{\"token\":\"" + WRAP_TOKEN + "\",\"accessor\":\"" + WRAP_ACCESSOR + "\","
+            + "\"ttl\":" + ttlSeconds + ",\"creation_time\":\"2026-11-27T11:00:00Z\",\"creation_path\":\"kv/data/app/db\"},"
+            + "\"warnings\":null,\"auth\":null}")));
+  }
+
+  static VaultSecretSpec wrappedFor(Duration ttl) {
+    return new VaultSecretSpec("db-wrapped", VaultSecretSpec.Kind.KV2, "kv/app/db", 1, Optional.empty(),
+        Optional.of("DB_WRAPPED"), Optional.empty(), Optional.of(ttl));
+  }
+
+  /**
+   * A wrapping token is an orphan: revoking the child token and the login leaves it valid for its
+   * whole TTL. Its accessor is journalled and revoked by accessor at teardown, in reverse order.
+   */
+  @Test
+  void aWrappingTokenIsJournalledByItsAccessorAndRevokedAtTeardown() {
+    stubWrappedRead(86400);
+    RecordingUndo undo = new RecordingUndo();
+    VaultBroker broker = broker(new VaultAuth.AppRole(null, "role-1234", Secret.of(SECRET_ID)), null,
+        List.of(wrappedFor(Duration.ofHours(24))));
+
+    broker.issue(undo);
+    server.resetRequests();
+    undo.replay(ctx(broker.tokenSource()));
+
+    assertThat(undo.entries()).extracting(RecordingUndo.Entry::step).containsExactly(
+        Revocations.REVOKE_VAULT_LOGIN, Revocations.REVOKE_VAULT_TOKEN, Revocations.REVOKE_VAULT_WRAPPING_TOKEN);
+    assertThat(undo.entries().get(2).handle()).isEqualTo(Map.of("address", address(), "accessor", WRAP_ACCESSOR));
+    assertThat(requestsInOrder()).containsExactly(
+        "POST /v1/auth/token/revoke-accessor " + LOGIN_TOKEN,
+        "POST /v1/auth/token/revoke-accessor " + LOGIN_TOKEN,
+        "POST /v1/auth/token/revoke-self " + LOGIN_TOKEN);
+    List<String> revoked = server.getAllServeEvents().stream()
+        .sorted(Comparator.comparing(e -> e.getRequest().getLoggedDate()))
+        .filter(e -> e.getRequest().getUrl().endsWith("/revoke-accessor"))
+        .map(e -> e.getRequest().getBodyAsString()).toList();
+    assertThat(revoked).containsExactly("{\"accessor\":\"" + WRAP_ACCESSOR + "\"}", "{\"accessor\":\"" + CHILD_ACCESSOR + "\"}");
+  }
+
+  /** The agent unwrapped it: Vault revoked the single-use token, and answers 400 "invalid accessor". */
+  @Test
+  void aWrappingTokenTheAgentAlreadyUnwrappedCountsAsRevoked() {
+    stubWrappedRead(300);
+    server.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(urlEqualTo("/v1/auth/token/revoke-accessor"))
+        .withRequestBody(equalToJson("{\"accessor\":\"" + WRAP_ACCESSOR + "\"}"))
+        .willReturn(json(400, errors("invalid accessor"))));
+    RecordingUndo undo = new RecordingUndo();
+    VaultBroker broker = broker(new VaultAuth.Token(Secret.of(GIVEN_TOKEN)), null, List.of(wrappedFor(Duration.ofMinutes(5))));
+    broker.issue(undo);
+    server.resetRequests();
+
+    undo.replay(ctx(broker.tokenSource()));
+
+    server.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/revoke-accessor"))
+        .withHeader("X-Vault-Token", equalTo(GIVEN_TOKEN))
+        .withRequestBody(equalToJson("{\"accessor\":\"" + WRAP_ACCESSOR + "\"}")));
+    server.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/revoke-accessor"))
+        .withRequestBody(equalToJson("{\"accessor\":\"" + CHILD_ACCESSOR + "\"}")));
+  }
+
+  /** A process that died after issuing: a fresh login revokes the wrapping token by accessor too. */
+  @Test
+  void freshProcessTeardownRevokesTheWrappingTokenByAccessor() {
+    stubWrappedRead(300);
+    RecordingUndo undo = new RecordingUndo();
+    VaultAuth auth = new VaultAuth.AppRole(null, "role-1234", Secret.of(SECRET_ID));
+    broker(auth, null, List.of(wrappedFor(Duration.ofMinutes(5)))).issue(undo);
+    server.resetRequests();
+
+    undo.replay(ctx(VaultLogins.relogin(connection(null), auth, sleeper.retry(3), REQUEST_TIMEOUT)));
+
+    server.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/revoke-accessor"))
+        .withHeader("X-Vault-Token", equalTo(LOGIN_TOKEN))
+        .withRequestBody(equalToJson("{\"accessor\":\"" + WRAP_ACCESSOR + "\"}")));
+    assertThat(requestsInOrder()).startsWith(
+        "POST /v1/auth/approle/login -",
+        "POST /v1/auth/token/revoke-accessor " + LOGIN_TOKEN,
+        "POST /v1/auth/token/revoke-self " + LOGIN_TOKEN);
+  }
+
   /** "METHOD path X-Vault-Token" of each request, in arrival order. */
   List<String> requestsInOrder() {
     return server.getAllServeEvents().stream()

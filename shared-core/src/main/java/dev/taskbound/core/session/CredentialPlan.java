@@ -39,14 +39,17 @@ final class CredentialPlan {
   private final Optional<HandedOffBroker> handedOff;
   /** Where the GitHub token is used: the App source's API, or this host's for handed-off credentials. */
   private final Optional<java.net.URI> githubApi;
+  /** The brokers' clock, which also judges at teardown whether their tokens have expired. */
+  private final Clock clock;
 
   private CredentialPlan(EffectivePolicy policy, Optional<GithubBroker> github, Optional<VaultBroker> vault,
-      Optional<java.net.URI> githubApi) {
+      Optional<java.net.URI> githubApi, Clock clock) {
     this.policy = policy;
     this.github = github;
     this.vault = vault;
     this.handedOff = Optional.empty();
     this.githubApi = githubApi;
+    this.clock = clock;
   }
 
   private CredentialPlan(EffectivePolicy policy, HandedOffBroker handedOff, java.net.URI githubApi) {
@@ -55,6 +58,7 @@ final class CredentialPlan {
     this.vault = Optional.empty();
     this.handedOff = Optional.of(handedOff);
     this.githubApi = Optional.of(githubApi);
+    this.clock = Clock.systemUTC();
   }
 
   /**
@@ -74,7 +78,7 @@ final class CredentialPlan {
    */
   static CredentialPlan of(EffectivePolicy policy, CredentialSources sources, Clock clock) {
     return new CredentialPlan(policy, github(policy, sources), vault(policy, sources, clock),
-        sources.github().map(CredentialSources.GithubApp::apiUrl));
+        sources.github().map(CredentialSources.GithubApp::apiUrl), clock);
   }
 
   /**
@@ -208,7 +212,7 @@ final class CredentialPlan {
   /** Revocation in this process: the Vault broker lends its live login token. */
   RevocationContext revocationContext() {
     VaultTokenSource tokens = vault.map(VaultBroker::tokenSource).orElse(VaultTokenSource.NONE);
-    return RevocationContext.builder().vaultTokens(tokens).build();
+    return RevocationContext.builder().vaultTokens(tokens).clock(clock).build();
   }
 
   /** What evidence records as the scope of a credential the plan issued. */

@@ -97,12 +97,13 @@ public final class VaultBroker implements CredentialBroker {
     List<IssuedCredential> issued = new ArrayList<>();
 
     if (config.auth() instanceof VaultAuth.Token) {
-      login = VaultLogins.login(calls, config.auth(), retry);
+      login = VaultLogins.login(calls, config.auth(), retry, clock);
     } else {
       int id = undo.register(Revocations.REVOKE_VAULT_LOGIN, Handles.of("address", address, "namespace", namespace));
-      login = VaultLogins.login(calls, config.auth(), retry);
+      login = VaultLogins.login(calls, config.auth(), retry, clock);
+      // The expiry tells a revoke-self 403 of an expired token from one its policy denies.
       Map<String, String> handle = Handles.of("address", address, "namespace", namespace,
-          "accessor", login.accessor().orElse(null));
+          "accessor", login.accessor().orElse(null), "expires_at", login.expiresAt().map(Instant::toString).orElse(null));
       undo.updateHandle(id, handle);
       created.add(new Created(id, Revocations.REVOKE_VAULT_LOGIN, new LinkedHashMap<>(handle)));
     }
@@ -223,7 +224,7 @@ public final class VaultBroker implements CredentialBroker {
       if (current == null || !wanted.equals(config.connection())) {
         return VaultTokenSource.NONE.acquire(address, namespace);
       }
-      return new VaultGrant(current.token(), current.accessor(), false);
+      return new VaultGrant(current.token(), current.accessor(), false, current.expiresAt());
     };
   }
 
@@ -234,7 +235,7 @@ public final class VaultBroker implements CredentialBroker {
    */
   private void rollback(UndoRecorder undo, List<Created> created, BrokerException failure) {
     RevocationContext ctx = RevocationContext.builder().retry(retry).requestTimeout(timeout)
-        .vaultTokens(tokenSource()).build();
+        .vaultTokens(tokenSource()).clock(clock).build();
     for (int i = created.size() - 1; i >= 0; i--) {
       Created c = created.get(i);
       try {

@@ -5,6 +5,7 @@ import dev.taskbound.core.broker.Secret;
 import dev.taskbound.core.broker.VaultGrant;
 import dev.taskbound.core.broker.VaultTokenSource;
 import io.github.jopenlibs.vault.response.AuthResponse;
+import java.time.Clock;
 import java.time.Duration;
 import dev.taskbound.core.broker.BrokerException;
 import java.util.Objects;
@@ -20,11 +21,12 @@ public final class VaultLogins {
   private VaultLogins() {}
 
   /**
-   * Logs in ({@code Token} auth returns its token, not ephemeral).
+   * Logs in ({@code Token} auth returns its token, not ephemeral). The grant's expiry is {@code
+   * clock}'s now plus the login's {@code auth.lease_duration}; none when that is 0 (no expiry).
    *
    * @throws dev.taskbound.core.broker.BrokerException if the login fails after bounded retries
    */
-  static VaultGrant login(VaultCalls calls, VaultAuth auth, Retry retry) {
+  static VaultGrant login(VaultCalls calls, VaultAuth auth, Retry retry, Clock clock) {
     if (auth instanceof VaultAuth.Token t) {
       return new VaultGrant(t.token(), Optional.empty(), false);
     }
@@ -45,7 +47,9 @@ public final class VaultLogins {
     if (token == null || token.isEmpty()) {
       throw new BrokerException("vault", operation, -1, "the response has no auth.client_token");
     }
-    return new VaultGrant(Secret.of(token), Optional.ofNullable(response.getTokenAccessor()), true);
+    long leaseSeconds = response.getAuthLeaseDuration();
+    return new VaultGrant(Secret.of(token), Optional.ofNullable(response.getTokenAccessor()), true,
+        leaseSeconds > 0 ? Optional.of(clock.instant().plusSeconds(leaseSeconds)) : Optional.empty());
   }
 
   /**
@@ -54,6 +58,13 @@ public final class VaultLogins {
    * its token, not ephemeral).
    */
   public static VaultTokenSource relogin(VaultConnection connection, VaultAuth auth, Retry retry, Duration timeout) {
+    return relogin(connection, auth, retry, timeout, Clock.systemUTC());
+  }
+
+  /** As {@link #relogin(VaultConnection, VaultAuth, Retry, Duration)}, timing the logins' expiry with {@code clock}. */
+  public static VaultTokenSource relogin(VaultConnection connection, VaultAuth auth, Retry retry, Duration timeout,
+      Clock clock) {
+    Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(connection, "connection");
     Objects.requireNonNull(auth, "auth");
     VaultCalls calls = new VaultCalls(connection, timeout);
@@ -63,7 +74,7 @@ public final class VaultLogins {
         throw new BrokerException("vault", "obtain a token to revoke with on " + address, -1,
             "the journal names " + describe(wanted) + " but the configured Vault is " + describe(connection));
       }
-      return login(calls, auth, retry);
+      return login(calls, auth, retry, clock);
     };
   }
 

@@ -1,10 +1,13 @@
 package dev.taskbound.core.broker.vault;
 
 import dev.taskbound.core.broker.BrokerException;
+import dev.taskbound.core.broker.CallFailure;
 import dev.taskbound.core.broker.RevocationContext;
 import dev.taskbound.core.broker.VaultGrant;
 import dev.taskbound.core.broker.internal.Handles;
 import java.net.URI;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Optional;
 
@@ -56,8 +59,8 @@ public final class VaultRevoker {
 
   /**
    * {@code revoke-vault-login}: the broker's own login token. With the live login token (same
-   * accessor) it revokes itself ({@code revoke-self}; a 403 means it is already gone); with a fresh
-   * login it is revoked by accessor. No accessor is a no-op.
+   * accessor) it revokes itself ({@code revoke-self}; a 403 counts as gone only past the handle's
+   * {@code expires_at}); with a fresh login it is revoked by accessor. No accessor is a no-op.
    */
   public static void revokeLogin(Map<String, Object> handle, RevocationContext ctx) {
     String accessor = Handles.field(handle, "accessor");
@@ -66,7 +69,7 @@ public final class VaultRevoker {
     }
     withGrant(handle, ctx, (calls, grant) -> {
       if (grant.accessor().equals(Optional.of(accessor)) && !grant.ephemeral()) {
-        revokeSelf(calls, grant, ctx, "revoke the broker's login token (accessor " + accessor + ")");
+        revokeSelf(calls, grant, expiresAt(handle), ctx, "revoke the broker's login token (accessor " + accessor + ")");
       } else {
         ctx.retry().run("vault", "revoke the broker's login token (accessor " + accessor + ")", () -> {
           calls.revokeAccessor(grant.token(), accessor);
@@ -76,7 +79,14 @@ public final class VaultRevoker {
     });
   }
 
-  private static void revokeSelf(VaultCalls calls, VaultGrant grant, RevocationContext ctx, String operation) {
+  /**
+   * {@code revoke-self} with {@code grant}'s token. Vault answers 403 both for a token that is gone
+   * and for a live one whose policies deny revoke-self (a role with {@code
+   * token_no_default_policy=true}): a 403 counts as revoked only once the token is past {@code
+   * expiresAt}; before that it fails, saying until when the token may stay valid and how to fix it.
+   */
+  private static void revokeSelf(VaultCalls calls, VaultGrant grant, Optional<Instant> expiresAt,
+      RevocationContext ctx, String operation) {
     ctx.retry().run("vault", operation, () -> {
       var driver = calls.driver(grant.token(), 1, 1);
       try {
@@ -84,13 +94,33 @@ public final class VaultRevoker {
           driver.auth().revokeSelf();
           return null;
         });
-      } catch (dev.taskbound.core.broker.CallFailure f) {
+      } catch (CallFailure f) {
         if (f.status() != 403) {
           throw f;
+        }
+        if (expiresAt.isEmpty() || ctx.clock().instant().isBefore(expiresAt.get())) {
+          throw CallFailure.ofStatus(403, Optional.empty(), f.getMessage() + "; " + stillValid(expiresAt));
         }
       }
       return null;
     });
+  }
+
+  private static String stillValid(Optional<Instant> expiresAt) {
+    return "the login token may stay valid " + expiresAt.map(t -> "until " + t).orElse("until revoked (it has no expiry)")
+        + " (Vault answers 403 both for a token that is gone and for a policy that denies revoke-self); give the"
+        + " login's role the default policy (token_no_default_policy=false), or a policy allowing update on"
+        + " auth/token/revoke-self";
+  }
+
+  /** The login's expiry journalled with its handle; empty when absent or unreadable. */
+  private static Optional<Instant> expiresAt(Map<String, Object> handle) {
+    String text = Handles.field(handle, "expires_at");
+    try {
+      return text == null ? Optional.empty() : Optional.of(Instant.parse(text));
+    } catch (DateTimeParseException e) {
+      return Optional.empty();
+    }
   }
 
   @FunctionalInterface
@@ -116,7 +146,7 @@ public final class VaultRevoker {
     }
     if (grant.ephemeral()) {
       try {
-        revokeSelf(calls, grant, ctx, "revoke the teardown's own login token");
+        revokeSelf(calls, grant, grant.expiresAt(), ctx, "revoke the teardown's own login token");
       } catch (BrokerException e) {
         if (first == null) {
           first = e;

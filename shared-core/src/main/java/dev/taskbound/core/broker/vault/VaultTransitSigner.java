@@ -59,7 +59,7 @@ public final class VaultTransitSigner {
    */
   public String sign(byte[] input) {
     String operation = "sign the session's evidence key with transit key " + mount + "/" + key;
-    VaultGrant grant = VaultLogins.login(calls, auth, retry);
+    VaultGrant grant = VaultLogins.login(calls, auth, retry, java.time.Clock.systemUTC());
     try {
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("input", Base64.getEncoder().encodeToString(input));

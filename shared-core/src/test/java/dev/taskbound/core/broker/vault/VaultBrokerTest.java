@@ -121,7 +121,8 @@ class VaultBrokerTest extends StubServerTest {
 
     assertThat(undo.entries()).extracting(RecordingUndo.Entry::step).containsExactly(
         Revocations.REVOKE_VAULT_LOGIN, Revocations.REVOKE_VAULT_TOKEN, Revocations.REVOKE_VAULT_LEASE);
-    assertThat(undo.entries().get(0).handle()).isEqualTo(Map.of("address", address(), "accessor", LOGIN_ACCESSOR));
+    assertThat(undo.entries().get(0).handle()).isEqualTo(Map.of("address", address(), "accessor", LOGIN_ACCESSOR,
+        "expires_at", "2026-11-27T12:00:00Z"));
     List<String> calls = requestsInOrder();
     assertThat(calls).containsExactly(
         "POST /v1/sys/leases/revoke " + LOGIN_TOKEN,

@@ -14,10 +14,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 /**
  * Asks the person at {@code run}'s terminal about each waiting request, one at a time, when the
  * agent is on a pseudo-terminal of its own ({@link TerminalRelay}): the relay pauses, the request
- * is shown escaped ({@link SafeText#whole}; a very long line cut with a marker) under a fixed banner,
- * and the code shown there (approve) or n (deny), typed with Enter on the real terminal, answers it
- * through {@link ApprovalBroker#answer} with channel {@value #CHANNEL} and the terminal's owner as
- * who answered. A request settled meanwhile elsewhere (another shell, expiry) withdraws its prompt. {@code taskbound approve} from another shell keeps working.
+ * is shown whole and escaped ({@link SafeText#whole}) under a fixed banner, and the code shown there
+ * (approve) or n (deny), typed with Enter on the real terminal, answers it through
+ * {@link ApprovalBroker#answer} with channel {@value #CHANNEL} and the terminal's owner as who
+ * answered. A request too long to show whole in the prompt's lines is not asked about here: one
+ * line says so and points to another shell, where it waits ({@code taskbound approvals} lists it
+ * whole). A request settled meanwhile elsewhere (another shell, expiry) withdraws its prompt.
+ * {@code taskbound approve} from another shell keeps working.
  */
 final class TerminalApprovals {
   static final String CHANNEL = "terminal";
@@ -65,7 +68,12 @@ final class TerminalApprovals {
         if (!waiting(p)) {
           continue;
         }
-        Optional<Boolean> answer = relay.ask(lines(p, handle), () -> waiting(p));
+        List<String> lines = lines(p, handle);
+        if (lines.isEmpty()) {
+          say(tooLong(p, handle));
+          continue;
+        }
+        Optional<Boolean> answer = relay.ask(lines, () -> waiting(p));
         if (answer.isEmpty()) {
           continue;
         }
@@ -89,42 +97,36 @@ final class TerminalApprovals {
   }
 
   /**
-   * What the person is shown: every field escaped, each its own line, a line longer than
-   * {@value #MAX_LINE} characters cut in its middle with a marker naming how much is left out and
-   * where to read it whole (its start and its end, where the body digest and rule are, stay).
+   * What the person is shown: every field escaped and whole, each its own line; none (an empty
+   * list) when a line would be longer than {@value #MAX_LINE} characters. Such a request is not put
+   * to the person here: a cut line would show part of what the code grants, and the code grants
+   * the whole (review: escaping can take a target of at most 1000 characters past the limit, and
+   * the cut middle of a padded target could hold what matters).
    */
   static List<String> lines(ApprovalBroker.Pending p, Path handle) {
     String session = SafeText.whole(handle.toString());
-    String whole = "taskbound approvals --session " + session;
-    List<String> lines = new java.util.ArrayList<>(List.of(cut(ApprovalHints.request(p), whole)));
+    List<String> lines = new java.util.ArrayList<>(List.of(ApprovalHints.request(p)));
     if (!p.request().reason().isEmpty()) {
-      lines.add(cut("reason: " + SafeText.whole(p.request().reason()), whole));
+      lines.add("reason: " + SafeText.whole(p.request().reason()));
     }
-    lines.add(cut("Answer here with the code below, or from another shell: taskbound approve|deny --session " + session
-        + " " + SafeText.whole(p.id()), whole));
-    return lines;
+    lines.add("Answer here with the code below, or from another shell: taskbound approve|deny --session " + session
+        + " " + SafeText.whole(p.id()));
+    return lines.stream().allMatch(l -> l.length() <= MAX_LINE) ? List.copyOf(lines) : List.of();
   }
 
   /** The longest prompt line sent to the relay (in characters: at most 4 bytes each, under its 4096-byte line). */
   static final int MAX_LINE = 900;
 
-  /** {@code line}, or its start and end around {@code  ...[N characters cut; whole: COMMAND]... }. */
-  static String cut(String line, String whole) {
-    if (line.length() <= MAX_LINE) {
-      return line;
-    }
-    String probe = " ...[" + line.length() + " characters cut; whole: " + whole + "]... ";
-    int room = Math.max(MAX_LINE - probe.length(), 200);
-    int head = room * 2 / 3;
-    int tail = line.length() - (room - head);
-    if (Character.isLowSurrogate(line.charAt(head))) {
-      head--;
-    }
-    if (Character.isLowSurrogate(line.charAt(tail))) {
-      tail++;
-    }
-    return line.substring(0, head) + " ...[" + (tail - head) + " characters cut; whole: " + whole + "]... "
-        + line.substring(tail);
+  /**
+   * The one line shown instead of a prompt for a request {@link #lines} cannot show whole: its id
+   * and where to read and answer it, none of its content.
+   */
+  static String tooLong(ApprovalBroker.Pending p, Path handle) {
+    String session = SafeText.whole(handle.toString());
+    String id = SafeText.whole(p.id());
+    return "taskbound: " + id + " waits for approval but is too long to show whole here (over " + MAX_LINE
+        + " characters in a line), so it is not asked on this terminal; check and answer it from another shell:"
+        + " taskbound approvals --session " + session + ", then taskbound approve|deny --session " + session + " " + id;
   }
 
   private void say(String line) {

@@ -7,7 +7,9 @@
  *   1. makes itself non-dumpable, connects to the launcher's control socket (argv[1]) and reads the
  *      request (InitProtocol version 4: command, working directory, environment, gateway socket,
  *      wait-for-all, hand-off socket);
- *   2. binds the agent's proxy port on 127.0.0.1 (any free port) and sends that listening socket to
+ *   2. binds the agent's proxy port on 127.0.0.1 (argv[2] when given: the netns backend names a
+ *      fixed port, which the agent's hook is told, so that nothing the agent starts can hold it;
+ *      else any free port) and sends that listening socket to
  *      the hand-off socket as SCM_RIGHTS (one byte, 1), then closes its own copy: the gateway serves
  *      the agent's connections and nothing in the sandbox holds the socket. It cannot forward: the
  *      launcher starts it only when it offers a hand-off, and a failed hand-off fails the start;
@@ -489,18 +491,23 @@ static int hold(int argc, char **argv) {
  * container: the gateway accepts the agent's connections on this namespace's own port. A failed
  * hand-off ends the container with 121 before the agent exists.
  */
+/* A port given on the command line: 1 to 65535, else -1. */
+static int parse_port(const char *text) {
+  char *end;
+  long wanted = strtol(text, &end, 10);
+  return *text == '\0' || *end != '\0' || wanted < 1 || wanted > 65535 ? -1 : (int) wanted;
+}
+
 static int container_mode(int argc, char **argv) {
   if (argc < 5) {
     fputs("taskbound: usage: taskbound-init --hand-off HANDOFF_SOCKET PORT COMMAND [ARG...]\n", stderr);
     return EXIT_USAGE;
   }
-  char *end;
-  long wanted = strtol(argv[3], &end, 10);
-  if (*argv[3] == '\0' || *end != '\0' || wanted < 1 || wanted > 65535) {
+  int port = parse_port(argv[3]);
+  if (port < 0) {
     fputs("taskbound: the proxy port must be a number from 1 to 65535\n", stderr);
     return EXIT_USAGE;
   }
-  int port = (int) wanted;
   int listener = bind_proxy_port(&port);
   hand_over(listener, argv[2]);
   close(listener); /* the gateway holds it now; nothing in the container does */
@@ -672,9 +679,14 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "--hold") == 0) return hold(argc, argv);
   if (argc >= 2 && strcmp(argv[1], "--hand-off") == 0) return container_mode(argc, argv);
   if (argc >= 2 && strcmp(argv[1], "--watch") == 0) return watch(argc, argv);
-  if (argc != 2) {
-    fputs("taskbound: usage: taskbound-init CONTROL_SOCKET | --hold N PATH... [--join FILE]... [--fd3 FILE] -- COMMAND... | --hand-off HANDOFF_SOCKET PORT COMMAND..."
+  if (argc != 2 && argc != 3) {
+    fputs("taskbound: usage: taskbound-init CONTROL_SOCKET [PORT] | --hold N PATH... [--join FILE]... [--fd3 FILE] -- COMMAND... | --hand-off HANDOFF_SOCKET PORT COMMAND..."
           " | --watch AGENT_PID_IN_ITS_NAMESPACE INIT_HOST_PID INIT_START_TIME\n", stderr);
+    return EXIT_USAGE;
+  }
+  int port = argc == 3 ? parse_port(argv[2]) : 0;
+  if (port < 0) {
+    fputs("taskbound: the proxy port must be a number from 1 to 65535\n", stderr);
     return EXIT_USAGE;
   }
   /* First of all: nothing of this process is readable or traceable by the agent (same uid). */
@@ -720,7 +732,6 @@ int main(int argc, char **argv) {
   char *handoff = read_string(ctl);
   if (*handoff == '\0') fail_protocol("no hand-off socket: the native init cannot forward (the JVM init can)");
 
-  int port = 0;
   int listener = bind_proxy_port(&port);
   hand_over(listener, handoff);
   close(listener); /* the gateway holds it now; nothing in the sandbox does */

@@ -107,6 +107,12 @@ public final class ContainerSandbox implements Sandbox {
     return config;
   }
 
+  /** The configured forwarder port: bound (by the forwarder or the agent container's init) before the agent starts. */
+  @Override
+  public java.util.OptionalInt agentProxyPort() {
+    return java.util.OptionalInt.of(config.forwarderPort());
+  }
+
   /**
    * When the configuration names no runtime, preflight picks the first of {@code runtimes} the
    * daemon offers (regulated work asks for {@link #HARDENED_RUNTIMES}); with none offered, the

@@ -120,8 +120,12 @@ final class NativeInit {
     return argv;
   }
 
-  /** The command line that runs an installed copy with the control socket. */
-  static List<String> argv(Path installed, Path control) {
-    return List.of(installed.toString(), control.toString());
+  /**
+   * The command line that runs an installed copy with the control socket, binding the agent's
+   * proxy port on {@code port} (0: any free one).
+   */
+  static List<String> argv(Path installed, Path control, int port) {
+    return port == 0 ? List.of(installed.toString(), control.toString())
+        : List.of(installed.toString(), control.toString(), Integer.toString(port));
   }
 }

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * The {@code netns} backend: the agent runs confined by bubblewrap in new user, network, PID,
  * mount, IPC, UTS and cgroup namespaces, as an unprivileged host user, with every capability
  * dropped from its bounding set and {@code no_new_privs} set. The network namespace has only
- * loopback; {@link SandboxInit} binds the agent's proxy port there and hands it to the gateway,
+ * loopback; {@link SandboxInit} binds the agent's proxy port there ({@link #AGENT_PROXY_PORT}) and hands it to the gateway,
  * and nothing else leaves (no route, no DNS). The filesystem view is built from an allow-list
  * ({@link FilesystemView}): the host read-only, the workspace writable, a private {@code /tmp} and
  * home, an empty tmpfs over homes, runtime sockets and container engines' state, a minimal
@@ -47,6 +47,19 @@ public final class NetnsSandbox implements Sandbox {
   /** Files always covered with {@code /dev/null}: the Docker socket and the resolver configuration. */
   public static final List<Path> MASKED_BY_DEFAULT =
       List.of(Path.of("/var/run/docker.sock"), Path.of("/run/docker.sock"), Path.of("/etc/resolv.conf"));
+
+  /**
+   * The agent's proxy port on the sandbox's own loopback: fixed, and bound by init before the agent
+   * starts, so that Taskbound can tell its own clients there (the agent's hook, docs/hooks.md)
+   * where the gateway is without the agent's proxy variables, and nothing the agent starts can hold
+   * that port instead.
+   */
+  public static final int AGENT_PROXY_PORT = 3128;
+
+  @Override
+  public java.util.OptionalInt agentProxyPort() {
+    return java.util.OptionalInt.of(AGENT_PROXY_PORT);
+  }
 
   /** The namespaces every agent gets, as recorded in the evidence. */
   static final List<String> NAMESPACES = List.of("user", "mount", "pid", "net", "ipc", "uts", "cgroup");
@@ -429,7 +442,8 @@ public final class NetnsSandbox implements Sandbox {
    */
   private List<String> initArgv(SandboxLaunch launch, Path control, Optional<Path> installed, Map<String, Object> described) {
     described.put("init", installed.isPresent() ? NativeInit.NATIVE : NativeInit.JVM);
-    return installed.map(p -> NativeInit.argv(p, control)).orElseGet(() -> init.argv(control.toString()));
+    return installed.map(p -> NativeInit.argv(p, control, AGENT_PROXY_PORT))
+        .orElseGet(() -> init.argv(control.toString(), Integer.toString(AGENT_PROXY_PORT)));
   }
 
   /** The working directory and the policy's read-only and read-write paths: checked for links, and where the agent may write. */

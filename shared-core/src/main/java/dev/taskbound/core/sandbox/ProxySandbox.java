@@ -86,6 +86,6 @@ public final class ProxySandbox implements Sandbox {
   private List<String> initArgv(SandboxLaunch launch, Path control) {
     Optional<Path> installed =
         nativeInit.filter(n -> ListenerReceiver.offers(launch)).flatMap(n -> n.installIn(control.getParent()));
-    return installed.map(p -> NativeInit.argv(p, control)).orElseGet(() -> init.argv(control.toString()));
+    return installed.map(p -> NativeInit.argv(p, control, 0)).orElseGet(() -> init.argv(control.toString()));
   }
 }

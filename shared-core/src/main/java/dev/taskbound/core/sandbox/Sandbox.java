@@ -14,4 +14,15 @@ public interface Sandbox {
    *     {@link SandboxLaunch#startTimeout()}
    */
   SandboxProcess start(SandboxLaunch launch);
+
+  /**
+   * The port on {@code 127.0.0.1} inside the sandbox where the agent's connections reach the
+   * gateway, when every start binds that same port before the agent exists (so nothing the agent
+   * starts can hold it): what Taskbound tells its own clients in the sandbox (the agent's hook,
+   * docs/hooks.md) instead of the agent's proxy variables, which the agent can change. Empty when
+   * the port is chosen at each start (the {@code proxy} backend, on the host's loopback).
+   */
+  default java.util.OptionalInt agentProxyPort() {
+    return java.util.OptionalInt.empty();
+  }
 }

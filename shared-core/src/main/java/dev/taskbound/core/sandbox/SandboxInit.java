@@ -21,19 +21,22 @@ import java.util.Map;
  * the agent as SIGTERM, and exits with the agent's status (128+N for signal N; 127 if the command
  * was not found in the agent's {@code PATH} ({@link ExecutableLookup}), 126 if it could not be executed).
  *
- * <p>Usage: {@code java dev.taskbound.core.sandbox.SandboxInit CONTROL_SOCKET}. Not an API.
+ * <p>Usage: {@code java dev.taskbound.core.sandbox.SandboxInit CONTROL_SOCKET [PORT]}: the agent's
+ * proxy port is {@code PORT} when given (the {@code netns} backend's fixed port), else any free
+ * one. Not an API.
  */
 public final class SandboxInit {
   private SandboxInit() {}
 
   public static void main(String[] args) {
-    if (args.length != 1) {
-      System.err.println("taskbound: usage: SandboxInit CONTROL_SOCKET");
+    int port = args.length == 2 ? port(args[1]) : 0;
+    if (args.length < 1 || args.length > 2 || port < 0) {
+      System.err.println("taskbound: usage: SandboxInit CONTROL_SOCKET [PORT], PORT from 1 to 65535");
       System.exit(ExitCodes.USAGE);
     }
     int status;
     try {
-      status = run(Path.of(args[0]));
+      status = run(Path.of(args[0]), port);
     } catch (IOException e) {
       System.err.println("taskbound: the sandbox could not start the agent: " + e.getMessage());
       status = ExitCodes.SANDBOX;
@@ -43,7 +46,17 @@ public final class SandboxInit {
     System.exit(status);
   }
 
-  private static int run(Path control) throws IOException, InterruptedException {
+  /** {@code text} as a port from 1 to 65535, else -1. */
+  private static int port(String text) {
+    try {
+      int port = Integer.parseInt(text);
+      return port >= 1 && port <= 65535 ? port : -1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private static int run(Path control, int wantedPort) throws IOException, InterruptedException {
     boolean waitForAll;
     Process agent;
     AgentProxyPort proxyPort;
@@ -53,7 +66,7 @@ public final class SandboxInit {
       DataOutputStream out = new DataOutputStream(Channels.newOutputStream(ctl));
       InitProtocol.Request req = InitProtocol.readRequest(in);
       waitForAll = req.waitForAll();
-      proxyPort = AgentProxyPort.open(req.gatewaySocket(), req.handoffSocket());
+      proxyPort = AgentProxyPort.open(req.gatewaySocket(), req.handoffSocket(), wantedPort);
       int port = proxyPort.port();
 
       Map<String, String> environment = ProxyEnvironment.forAgent(req.environment(), port);

@@ -98,17 +98,23 @@ final class ClaudeCodeHookFiles {
   }
 
   /**
-   * Writes the agent API's address and the hook's capability ({@code AgentApi.hookCapability()}) beside the script, readable by
-   * the agent's uid because Claude Code runs the hook as that uid (docs/hooks.md says what that
-   * means). The file lives in the session's runtime directory, which teardown removes.
+   * Writes the agent API's address, the hook's capability ({@code AgentApi.hookCapability()}) and
+   * the gateway's address the hook must use ({@code http://127.0.0.1:PORT}, the sandbox's own proxy
+   * port) beside the script, as one line {@code API CAPABILITY PROXY}, readable by the agent's uid
+   * because Claude Code runs the hook as that uid (docs/hooks.md says what that means). The hook
+   * takes the gateway's address from here only, never from its environment ({@code HTTP_PROXY}
+   * and the like), which the agent's project settings can set. Without a proxy port (a sandbox
+   * that picks it at each start) the line has no third word and the hook refuses every event. The
+   * file lives in the session's runtime directory, which teardown removes.
    *
    * @throws SessionException (exit 121) if the file cannot be written
    */
-  static void writeCapability(Path dir, String apiUrl, dev.taskbound.core.broker.Secret capability) {
+  static void writeCapability(Path dir, String apiUrl, java.util.OptionalInt proxyPort, dev.taskbound.core.broker.Secret capability) {
     Path file = dir.resolve(CAPABILITY);
+    String proxy = proxyPort.isPresent() ? " http://127.0.0.1:" + proxyPort.getAsInt() : "";
     try {
       Files.writeString(Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
-          apiUrl + " " + capability.reveal() + "\n");
+          apiUrl + " " + capability.reveal() + proxy + "\n");
       Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--r--r--"));
     } catch (IOException e) {
       throw new SessionException("cannot write the hook's capability into " + dir + ": " + e.getMessage(), ExitCodes.SANDBOX, e);

@@ -83,6 +83,8 @@ public final class Session implements AutoCloseable {
   private List<ModelKeys.ModelKey> modelKeys = List.of();
   /** Host directories the agent sees at other paths: Claude Code's managed settings and hook (issue 16). */
   private Map<Path, Path> placed = Map.of();
+  /** Where the agent's hook files are written ({@link ClaudeCodeHookFiles}), with {@code gate.hooks}. */
+  private Optional<Path> hookFiles = Optional.empty();
   private TeardownJournal journal;
   private TaskIdentity identity;
   private Sandbox sandbox;
@@ -282,8 +284,6 @@ public final class Session implements AutoCloseable {
     approvals = newApprovals();
     credentials.approvals(approvals);
     credentials.startAgentApi(allow, pins, agentHooks());
-    placed.values().forEach(dir -> credentials.agentApi().ifPresent(api -> ClaudeCodeHookFiles.writeCapability(dir, api.agentUrl(),
-        api.hookCapability())));
     EgressEvidence egress = new EgressEvidence(tally, this::event, d -> notices.ifPresent(n -> n.onDecision(d)));
     GatewayOptions options = GatewayOptions.DEFAULTS
         .withAllowPrivateAddresses(policy.allowPrivate())
@@ -319,6 +319,9 @@ public final class Session implements AutoCloseable {
 
     enter(OpenPhase.SANDBOX_PREFLIGHT);
     sandbox = sandboxFor(policy.backend());
+    // the hook reaches the gateway at the sandbox's own proxy port, never at the agent's HTTP_PROXY
+    hookFiles.ifPresent(dir -> credentials.agentApi().ifPresent(api -> ClaudeCodeHookFiles.writeCapability(dir, api.agentUrl(),
+        sandbox.agentProxyPort(), api.hookCapability())));
     timer.mark("open.sandbox-preflight");
   }
 
@@ -1221,8 +1224,9 @@ public final class Session implements AutoCloseable {
     if (policy.hooks().agents().isEmpty()) {
       return dev.taskbound.core.gate.HookHandler.NONE;
     }
-    placed = ClaudeCodeHookFiles.write(layout.runtimeDir().resolve("claude-code"),
-        ClaudeCodeHookFiles.INSIDE.resolve(ClaudeCodeHookFiles.SETTINGS));
+    Path dir = layout.runtimeDir().resolve("claude-code");
+    placed = ClaudeCodeHookFiles.write(dir, ClaudeCodeHookFiles.INSIDE.resolve(ClaudeCodeHookFiles.SETTINGS));
+    hookFiles = Optional.of(dir);
     dev.taskbound.core.gate.GateRules rules = dev.taskbound.core.gate.GateRules.of(policy);
     dev.taskbound.core.gate.ActionRules actions = dev.taskbound.core.gate.ActionRules.of(policy, spec.task().value());
     return new AgentHooks(policy.hooks(),

@@ -1,7 +1,8 @@
-# taskbound-hook.bash AGENT API CAPABILITY PROXY_PORT: run by taskbound-hook (never directly):
-# one HTTP/1.1 POST of the hook event to the agent API through the sandbox's proxy port
-# (absolute-form request, Connection: close), without starting curl. Prints the body of a 200 and
-# exits 0; anything else exits 2 with the reason on stderr (the agent blocks: fail closed).
+# taskbound-hook.bash AGENT API CAPABILITY PROXY_PORT: run by taskbound-hook (never directly, and
+# with bash -p: no BASH_ENV, no functions from the environment): one HTTP/1.1 POST of the hook
+# event to the agent API through the sandbox's proxy port on 127.0.0.1 as the hook's capability
+# file names it (absolute-form request, Connection: close), without starting curl. Prints the body
+# of a 200 and exits 0; anything else exits 2 with the reason on stderr (the agent blocks: fail closed).
 export LC_ALL=C # lengths in bytes
 agent=$1 api=$2 cap=$3 port=$4
 refuse() {

@@ -5,12 +5,16 @@
 # documented hook output format. Written by the session and read-only in the sandbox; the decision
 # is the session's. Anything but a 200 from the session blocks (exit 2): fail closed.
 #
-# The endpoint and the hook's capability come from the file beside this script, never from the
-# environment, which the agent's project settings can change; so do the tools: a fixed PATH, and
-# curl without ~/.curlrc (-q). Bash talks HTTP/1.1 to the gateway itself where it can (curl's
-# start-up dominated the round trip: bench/hook-roundtrip.sh); curl is the fallback.
+# The endpoint, the hook's capability and the gateway's address (the sandbox's own proxy port) come
+# from the file beside this script, never from the environment, which the agent's project settings
+# can change (an HTTP_PROXY naming a listener of the agent's own would answer for the session); so
+# do the tools: a fixed PATH, curl without ~/.curlrc (-q) and without the proxy variables, bash
+# without BASH_ENV or functions from the environment (-p). Bash talks HTTP/1.1 to the gateway
+# itself where it can (curl's start-up dominated the round trip: bench/hook-roundtrip.sh); curl is
+# the fallback.
 PATH=/usr/local/bin:/usr/bin:/bin
 export PATH
+unset HTTP_PROXY http_proxy HTTPS_PROXY https_proxy ALL_PROXY all_proxy NO_PROXY no_proxy
 agent=${1:-claude-code}
 case $agent in
   claude-code) ;;
@@ -21,16 +25,17 @@ refuse() {
   echo "taskbound-hook: $1, so Taskbound's gate cannot decide; refused" >&2
   exit 2
 }
-IFS=' ' read -r api cap < "$dir/hook-capability" || refuse "the hook's capability ($dir/hook-capability) cannot be read"
+IFS=' ' read -r api cap proxy < "$dir/hook-capability" || refuse "the hook's capability ($dir/hook-capability) cannot be read"
 [ -n "$api" ] && [ -n "$cap" ] || refuse "the hook's capability file is incomplete"
-proxy=${HTTP_PROXY:-${http_proxy:-}}
-case ${TASKBOUND_HOOK_CLIENT:-}:$proxy in
-  curl:*) ;;
-  *:http://127.0.0.1:[0-9]*)
-    if [ -x /bin/bash ]; then
-      exec /bin/bash "$dir/taskbound-hook.bash" "$agent" "$api" "$cap" "${proxy#http://127.0.0.1:}"
-    fi ;;
+port=${proxy#http://127.0.0.1:}
+case $proxy:$port in
+  http://127.0.0.1:*:*[!0-9]*|http://127.0.0.1:*:) refuse "the gateway's address in the hook's capability file is not http://127.0.0.1:PORT" ;;
+  http://127.0.0.1:*) ;;
+  *) refuse "the hook's capability file names no gateway address (http://127.0.0.1:PORT)" ;;
 esac
+if [ "${TASKBOUND_HOOK_CLIENT:-}" != curl ] && [ -x /bin/bash ]; then
+  exec /bin/bash -p "$dir/taskbound-hook.bash" "$agent" "$api" "$cap" "$port"
+fi
 nl='
 '
 # The capability reaches curl as a configuration line on descriptor 4 (a here-document), never on
@@ -40,6 +45,7 @@ reply=$(curl -q --silent --show-error --max-time 600 --config /dev/fd/4 --reques
     --write-out "${nl}%{http_code}" "$api/v1/hooks/$agent" 4<<EOF
 header = "Authorization: Bearer $cap"
 proxy = "$proxy"
+noproxy = ""
 EOF
 ) || refuse "the session's agent API did not answer"
 status=${reply##*"$nl"}

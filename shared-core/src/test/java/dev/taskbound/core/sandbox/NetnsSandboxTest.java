@@ -245,6 +245,22 @@ class NetnsSandboxTest {
     assertThat(late).hasContent("late");
   }
 
+  /**
+   * Review finding (MEDIUM): the agent's hook is told this port in its capability file, never its
+   * proxy variables; both inits bind it before the agent starts, so nothing the agent starts can.
+   */
+  @Test
+  void bothInitsBindTheFixedProxyPortTheSandboxNamesForTheHook() throws Exception {
+    List<String> command = List.of("sh", "-c", "echo $HTTP_PROXY");
+
+    SandboxHarness.Result nativeOrJvm = h.run(sandbox, command, List.of());
+    SandboxHarness.Result jvm = h.run(sandbox.jvmInitOnly(), command, List.of());
+
+    assertThat(sandbox.agentProxyPort()).hasValue(NetnsSandbox.AGENT_PROXY_PORT);
+    assertThat(nativeOrJvm.out()).as(nativeOrJvm.err()).isEqualTo("http://127.0.0.1:" + NetnsSandbox.AGENT_PROXY_PORT + "\n");
+    assertThat(jvm.out()).as(jvm.err()).isEqualTo("http://127.0.0.1:" + NetnsSandbox.AGENT_PROXY_PORT + "\n");
+  }
+
   @Test
   void agentSeesTheProxyVariablesAndOnlyLoopback() throws Exception {
     SandboxHarness.Result r = run("sh", "-c", "echo $HTTPS_PROXY; echo \"[$NO_PROXY]\"; cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d ' '; echo $$");

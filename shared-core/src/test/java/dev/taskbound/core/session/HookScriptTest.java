@@ -48,19 +48,34 @@ class HookScriptTest {
     return dir;
   }
 
+  /** As {@link #place}, but the capability file names {@code gatewayPort} as the gateway's address. */
+  private Path placeWithGatewayAt(int gatewayPort) throws java.io.IOException {
+    api = AgentApi.start(AgentApiConfig.builder().hooks((endpoint, event) -> HookHandler.Answer.ok(Map.of())).build());
+    Path dir = tmp.resolve("claude-code");
+    ClaudeCodeHookFiles.write(dir, tmp.resolve("no-host-settings.json"));
+    ClaudeCodeHookFiles.writeCapability(dir, api.agentUrl(), java.util.OptionalInt.of(gatewayPort), api.hookCapability());
+    return dir;
+  }
+
   private record Run(int exit, String out, String err) {}
 
-  private Run run(Path dir, String client, Map<String, String> extraEnv) throws Exception {
+  /** Starts the hook as Claude Code does and gives it {@code event} on stdin. */
+  private static Process start(Path dir, String client, Map<String, String> extraEnv, String event) throws java.io.IOException {
     ProcessBuilder pb = new ProcessBuilder("/bin/sh", dir.resolve(ClaudeCodeHookFiles.SCRIPT).toString(), "claude-code");
     pb.environment().clear();
     pb.environment().put("TASKBOUND_HOOK_CLIENT", client);
     pb.environment().putAll(extraEnv);
     Process p = pb.start();
     try (var stdin = p.getOutputStream()) {
-      stdin.write(EVENT.getBytes(StandardCharsets.UTF_8));
+      stdin.write(event.getBytes(StandardCharsets.UTF_8));
     } catch (java.io.IOException e) {
       // a hook that refuses before reading the event closes its end: the exit code and stderr say why
     }
+    return p;
+  }
+
+  private Run run(Path dir, String client, Map<String, String> extraEnv) throws Exception {
+    Process p = start(dir, client, extraEnv, EVENT);
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
@@ -179,20 +194,24 @@ class HookScriptTest {
     private void serve() {
       while (!server.isClosed()) {
         try (java.net.Socket s = server.accept()) {
-          var in = new java.io.DataInputStream(s.getInputStream());
-          long length = 0;
-          for (String line; (line = readLine(in)) != null && !line.isEmpty(); ) {
-            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
-              length = Long.parseLong(line.substring(15).strip());
-            }
-          }
-          in.skipNBytes(length);
+          readRequest(s.getInputStream());
           s.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
               .getBytes(StandardCharsets.US_ASCII));
         } catch (java.io.IOException | RuntimeException e) {
           // closed, or a client that went away
         }
       }
+    }
+
+    /** Reads one request: its head, then as many bytes as its Content-Length says. */
+    static void readRequest(java.io.InputStream in) throws java.io.IOException {
+      long length = 0;
+      for (String line; (line = readLine(in)) != null && !line.isEmpty(); ) {
+        if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+          length = Long.parseLong(line.substring(15).strip());
+        }
+      }
+      in.skipNBytes(length);
     }
 
     private static String readLine(java.io.InputStream in) throws java.io.IOException {
@@ -226,22 +245,139 @@ class HookScriptTest {
 
   /**
    * Review finding: a hook Claude Code times out does not block the call it asks about, so the
-   * script's own deadlines (curl's and bash's) end first, and the script then blocks (exit 2).
+   * script's own deadline (the whole exchange, bash's and curl's) ends first, and the script then
+   * blocks (exit 2). Nothing waits on a number of its own, and the environment may only shorten it.
    */
   @org.junit.jupiter.api.Test
-  void theScriptsDeadlinesEndBeforeClaudeCodesTimeoutForTheHook() throws Exception {
+  void theScriptsDeadlineEndsBeforeClaudeCodesTimeoutForTheHook() throws Exception {
     Path dir = place((endpoint, event) -> HookHandler.Answer.ok(Map.of()));
     String settings = Files.readString(dir.resolve(ClaudeCodeHookFiles.SETTINGS));
-    String scripts = Files.readString(dir.resolve(ClaudeCodeHookFiles.SCRIPT)) + Files.readString(dir.resolve("taskbound-hook.bash"));
+    String sh = Files.readString(dir.resolve(ClaudeCodeHookFiles.SCRIPT));
+    String scripts = sh + Files.readString(dir.resolve("taskbound-hook.bash"));
 
-    java.util.List<Integer> deadlines = new java.util.ArrayList<>();
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:--max-time|-t) ([0-9]+)").matcher(scripts);
-    while (m.find()) {
-      deadlines.add(Integer.parseInt(m.group(1)));
-    }
+    java.util.regex.Matcher limit = java.util.regex.Pattern.compile("(?m)^limit=([0-9]+)$").matcher(sh);
     java.util.regex.Matcher t = java.util.regex.Pattern.compile("\"timeout\"\\s*:\\s*([0-9]+)").matcher(settings);
 
+    assertThat(limit.find()).as(sh).isTrue();
     assertThat(t.find()).as(settings).isTrue();
-    assertThat(deadlines).isNotEmpty().allSatisfy(d -> assertThat(d).isLessThan(Integer.parseInt(t.group(1))));
+    assertThat(Integer.parseInt(limit.group(1))).isLessThan(Integer.parseInt(t.group(1)));
+    assertThat(scripts).doesNotContainPattern("(?:--max-time|-t) [0-9]")
+        .contains("[1-9]|[1-9][0-9]|[1-5][0-9][0-9]) limit=$TASKBOUND_HOOK_DEADLINE");
+  }
+
+  /**
+   * Review suspicion (confirmed): the bash client wrote the event with no deadline; only its reads
+   * had one. A gateway that never reads (an agent API the agent has tied up) held a large event's
+   * hook until Claude Code's own timeout, which does not block the call. Now the whole exchange ends
+   * by the deadline and the call is blocked. The deadline is shortened here through
+   * TASKBOUND_HOOK_DEADLINE; the listener accepts and never reads, with a small receive buffer.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"bash", "curl"})
+  void aGatewayThatNeverReadsALargeEventBlocksTheCallOnceTheDeadlinePasses(String client) throws Exception {
+    // given a gateway address where a listener accepts and never reads
+    try (java.net.ServerSocket stalled = new java.net.ServerSocket()) {
+      stalled.setReceiveBufferSize(4096);
+      stalled.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+      List<java.net.Socket> held = new CopyOnWriteArrayList<>();
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            held.add(stalled.accept());
+          }
+        } catch (java.io.IOException closed) {
+          // the test is over
+        }
+      }, "accepts-never-reads");
+      acceptor.setDaemon(true);
+      acceptor.start();
+      Path dir = placeWithGatewayAt(stalled.getLocalPort());
+      String large = "{\"hook_event_name\":\"PreToolUse\",\"session_id\":\"c1\",\"tool_name\":\"Write\","
+          + "\"tool_input\":{\"file_path\":\"/w/big\",\"content\":\"" + "x".repeat(8 << 20) + "\"}}";
+
+      // when the hook sends a Write of 8 MiB with a 2 s deadline
+      Process p = start(dir, client, Map.of("TASKBOUND_HOOK_DEADLINE", "2"), large);
+      boolean ended = p.waitFor(40, TimeUnit.SECONDS);
+      if (!ended) {
+        p.destroyForcibly();
+      }
+
+      // then it has ended by itself, blocking the call (exit 2), and said why
+      assertThat(ended).as("the hook ended by its own deadline").isTrue();
+      String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(p.exitValue()).as(err).isEqualTo(2);
+      assertThat(err).contains("within 2 s").contains("refused");
+      assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEmpty();
+      for (java.net.Socket s : held) {
+        s.close();
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"bash", "curl"})
+  void aRefusedConnectionBlocksTheCall(String client) throws Exception {
+    int closed;
+    try (java.net.ServerSocket gone = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closed = gone.getLocalPort();
+    }
+    Path dir = placeWithGatewayAt(closed);
+
+    Run r = run(dir, client, Map.of());
+
+    assertThat(r.exit()).as(r.err()).isEqualTo(2);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).contains("refused");
+  }
+
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> shortAnswers() {
+    return java.util.stream.Stream.of("bash", "curl").flatMap(client -> java.util.stream.Stream.of(
+        "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{}", // the body cut short
+        "HTTP/1.1 200 OK\r\nContent-Le", // the head cut short
+        "" // no answer at all
+    ).map(answer -> org.junit.jupiter.params.provider.Arguments.of(client, answer)));
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.MethodSource("shortAnswers")
+  void aShortAnswerBlocksTheCall(String client, String answer) throws Exception {
+    try (AnswersOnce gateway = new AnswersOnce(answer)) {
+      Path dir = placeWithGatewayAt(gateway.port());
+
+      Run r = run(dir, client, Map.of());
+
+      assertThat(r.exit()).as(r.err()).isEqualTo(2);
+      assertThat(r.out()).isEmpty();
+      assertThat(r.err()).contains("refused");
+    }
+  }
+
+  /** A gateway that reads each request whole, then sends {@code answer} and closes. */
+  private static final class AnswersOnce implements AutoCloseable {
+    private final java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+
+    AnswersOnce(String answer) throws java.io.IOException {
+      Thread t = new Thread(() -> {
+        while (!server.isClosed()) {
+          try (java.net.Socket s = server.accept()) {
+            AllowEverything.readRequest(s.getInputStream());
+            s.getOutputStream().write(answer.getBytes(StandardCharsets.US_ASCII));
+          } catch (java.io.IOException | RuntimeException e) {
+            // closed, or a client that went away
+          }
+        }
+      }, "answers-once");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      server.close();
+    }
   }
 }

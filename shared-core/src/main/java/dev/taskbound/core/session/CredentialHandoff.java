@@ -46,12 +46,6 @@ final class CredentialHandoff {
   /** A hand-off holds a few tokens and small files; anything larger is not one. */
   static final int MAX_BYTES = 1 << 20;
 
-  /**
-   * A credential file's name: one path element, as {@code vault.secrets[].file} accepts, never
-   * {@code .} or {@code ..}; the session writes it into its own credentials directory.
-   */
-  private static final java.util.regex.Pattern FILE_NAME = java.util.regex.Pattern.compile("(?!\\.{1,2}$)[A-Za-z0-9._-]{1,128}");
-
   /** One handed-off credential and the scope the issuer recorded for it. */
   record Entry(IssuedCredential credential, JsonNode scope, Optional<String> apiUrl) {}
 
@@ -69,13 +63,16 @@ final class CredentialHandoff {
    * The hand-off's bytes (UTF-8 JSON, the values in clear): for a 0600 file or a pipe, never a log.
    *
    * @param destination named in the message if encoding fails
-   * @throws BrokerException (exit 122) if it cannot be encoded
+   * @throws BrokerException (exit 122) if it cannot be encoded, or holds a name the session would
+   *     refuse ({@link HandoffNames}): such a hand-off is never written
    */
   static byte[] encode(String destination, List<Entry> entries) {
     ObjectNode root = JSON.createObjectNode().put("format", FORMAT);
     ArrayNode list = root.putArray("credentials");
-    for (Entry e : entries) {
-      IssuedCredential c = e.credential();
+    for (int i = 0; i < entries.size(); i++) {
+      IssuedCredential c = entries.get(i).credential();
+      checkNames(destination, "credentials[" + i + "] ('" + c.name() + "')", c);
+      Entry e = entries.get(i);
       ObjectNode node = list.addObject().put("name", c.name()).put("kind", c.kind()).put("value", c.value().reveal());
       c.expiresAt().ifPresent(t -> node.put("expires_at", t.toString()));
       ObjectNode env = node.putObject("environment");
@@ -89,6 +86,16 @@ final class CredentialHandoff {
       return JSON.writeValueAsBytes(root);
     } catch (IOException e) {
       throw failure(destination, "cannot encode it (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  /** The issuer's own check, before anything is written: the session would refuse this hand-off. */
+  private static void checkNames(String destination, String at, IssuedCredential c) {
+    for (String file : c.files().keySet()) {
+      HandoffNames.refusedFile(at, file).ifPresent(why -> {
+        throw new BrokerException("handoff", "write the credential hand-off to " + destination, -1,
+            why + "; the session would refuse it, so nothing is handed off");
+      });
     }
   }
 
@@ -227,10 +234,9 @@ final class CredentialHandoff {
       fields(node.path("environment")).forEachRemaining(f -> env.put(f.getKey(), f.getValue().asText()));
       Map<String, Secret> files = new LinkedHashMap<>();
       fields(node.path("files")).forEachRemaining(f -> {
-        if (!FILE_NAME.matcher(f.getKey()).matches()) {
-          throw failure(file, at + ".files has the name " + dev.taskbound.core.SafeText.quoted(f.getKey())
-              + "; accepted: one file name of [A-Za-z0-9._-], at most 128, not . or .. (no '/')");
-        }
+        HandoffNames.refusedFile(at, f.getKey()).ifPresent(why -> {
+          throw failure(file, why);
+        });
         files.put(f.getKey(), Secret.of(f.getValue().asText()));
       });
       Optional<String> apiUrl = node.hasNonNull("api_url") ? Optional.of(node.get("api_url").asText()) : Optional.empty();

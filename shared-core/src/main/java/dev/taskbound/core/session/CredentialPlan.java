@@ -301,11 +301,9 @@ final class CredentialPlan {
         continue;
       }
       VaultSecretSpec.Kind kind = VaultSecretSpec.Kind.valueOf(s.kind().name());
-      // An on-request secret is read like a file secret, under a name no exposed file can take; the
-      // session keeps it in memory and never writes it.
-      Optional<String> file = s.access() == VaultSecretPolicy.Access.ON_REQUEST
-          ? Optional.of(".on-request/" + s.name()) : s.file();
-      secrets.add(new VaultSecretSpec(s.name(), kind, s.path(), 1, s.field(), s.env(), file, s.wrapTtl(policy.ttl())));
+      // An on-request secret has neither env nor file (the policy refuses them): the broker only returns
+      // its value, which the session keeps in memory, so nothing names a file for it, here or in a hand-off.
+      secrets.add(new VaultSecretSpec(s.name(), kind, s.path(), 1, s.field(), s.env(), s.file(), s.wrapTtl(policy.ttl())));
     }
     CredentialSources.VaultSource source = sources.vault().get();
     VaultBrokerConfig config = new VaultBrokerConfig(source.connection(), source.auth(),

@@ -76,13 +76,36 @@ class CredentialHandoffTest {
   @org.junit.jupiter.params.ParameterizedTest
   @org.junit.jupiter.params.provider.ValueSource(strings = {"/tmp/PWNED-by-handoff", "../escaped", "..", "a/b", "."})
   void aCredentialFileNameThatIsNotOnePlainNameIsRefused(String name) throws Exception {
-    Path file = dir.resolve("handoff.json");
-    CredentialHandoff.write(file, List.of(new CredentialHandoff.Entry(new IssuedCredential("github", "github-token",
-        Secret.of(TOKEN), Optional.empty(), Map.of("GH_TOKEN", TOKEN), Map.of(name, Secret.of("x"))),
-        JSON.createObjectNode(), Optional.of(API))));
+    // Given: a hand-off the issuer would never write, written by hand.
+    com.fasterxml.jackson.databind.node.ObjectNode credential = JSON.createObjectNode().put("name", "github")
+        .put("kind", "github-token").put("value", TOKEN).put("api_url", API);
+    credential.putObject("environment").put("GH_TOKEN", TOKEN);
+    credential.putObject("files").put(name, "x");
+    credential.putObject("scope");
+    Path file = writeRaw(credential);
 
     assertThatThrownBy(() -> CredentialHandoff.take(file)).isInstanceOf(TaskboundException.class)
         .hasMessageContaining("credentials[0].files").hasMessageContaining("accepted: one file name");
+    assertThat(file).doesNotExist();
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {".on-request/signing", "../escaped", "..", "a/b", "."})
+  void theIssuerNeverWritesAHandoffWithAFileNameTheSessionWouldRefuse(String name) {
+    Path file = dir.resolve("handoff.json");
+    CredentialHandoff.Entry entry = new CredentialHandoff.Entry(new IssuedCredential("signing", "vault-secret",
+        Secret.of("SENTINEL-value"), Optional.empty(), Map.of(), Map.of(name, Secret.of("SENTINEL-value"))),
+        JSON.createObjectNode(), Optional.empty());
+
+    Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> CredentialHandoff.write(file, List.of(entry)));
+
+    assertThat(refused).isInstanceOf(TaskboundException.class)
+        .hasMessageStartingWith("handoff: write the credential hand-off to " + file + " failed: credentials[0]"
+            + " ('signing').files has the name ")
+        .hasMessageEndingWith("; accepted: one file name of [A-Za-z0-9._-], at most 128, not . or .. (no '/');"
+            + " the session would refuse it, so nothing is handed off")
+        .hasMessageNotContaining("SENTINEL-value");
+    assertThat(((TaskboundException) refused).exitCode()).isEqualTo(122);
     assertThat(file).doesNotExist();
   }
 
@@ -211,6 +234,15 @@ class CredentialHandoffTest {
 
     assertThat(refused).isInstanceOf(TaskboundException.class).hasMessage(message);
     assertThat(((TaskboundException) refused).exitCode()).isEqualTo(122);
+  }
+
+  /** A 0600 hand-off holding {@code credential} as it is, past the issuer's own checks. */
+  private Path writeRaw(com.fasterxml.jackson.databind.node.ObjectNode credential) throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode root = JSON.createObjectNode().put("format", CredentialHandoff.FORMAT);
+    root.putArray("credentials").add(credential);
+    Path file = Files.createFile(dir.resolve("raw-handoff.json"),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    return Files.write(file, JSON.writeValueAsBytes(root));
   }
 
   private EffectivePolicy policy() throws Exception {

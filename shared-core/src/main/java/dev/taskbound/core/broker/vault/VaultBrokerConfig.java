@@ -26,7 +26,11 @@ public record VaultBrokerConfig(
     secrets = List.copyOf(secrets);
     Set<String> seen = new HashSet<>();
     for (VaultSecretSpec s : secrets) {
-      for (String key : List.of("name " + s.name(), s.env().map(e -> "env " + e).orElseGet(() -> "file " + s.file().orElseThrow()))) {
+      // A secret with neither env nor file (served on request) takes no variable or file name.
+      List<String> keys = new java.util.ArrayList<>(List.of("name " + s.name()));
+      s.env().ifPresent(e -> keys.add("env " + e));
+      s.file().ifPresent(f -> keys.add("file " + f));
+      for (String key : keys) {
         if (!seen.add(key)) {
           throw VaultConnection.invalid("secrets: duplicate " + key);
         }

@@ -15,8 +15,10 @@ import java.util.regex.Pattern;
  * @param mountDepth how many leading segments of {@code path} are the mount (KV v2 only; 1 for
  *     {@code secret/...})
  * @param field the data field to expose; empty exposes the whole data object as JSON
- * @param env the environment variable to expose it as (exactly one of env and file)
- * @param file the file name (relative, in the session's credential directory) to write it to
+ * @param env the environment variable to expose it as (at most one of env and file)
+ * @param file the file name (relative, in the session's credential directory) to write it to;
+ *     with neither env nor file the value is only returned in {@link
+ *     dev.taskbound.core.broker.IssuedCredential#value()}, for a session that serves it on request
  * @param wrap when set, the agent gets a single-use response-wrapping token with this TTL instead
  *     of the value ({@code X-Vault-Wrap-TTL}); it unwraps with {@code POST /v1/sys/wrapping/unwrap}
  */
@@ -56,8 +58,9 @@ public record VaultSecretSpec(
     if (kind == Kind.KV2 && (mountDepth < 1 || mountDepth >= path.split("/").length)) {
       throw VaultConnection.invalid(where + ".mount_depth " + mountDepth + " leaves no key in path '" + path + "'");
     }
-    if (env.isPresent() == file.isPresent()) {
-      throw VaultConnection.invalid(where + " needs exactly one of env and file");
+    if (env.isPresent() && file.isPresent()) {
+      throw VaultConnection.invalid(where + " has both env and file; accepted: at most one (neither: the value is"
+          + " only returned, for a secret served on request)");
     }
     env.ifPresent(e -> {
       if (!ENV.matcher(e).matches()) {

@@ -33,9 +33,10 @@ import java.util.Set;
  * The credentials a CI controller issued for one session ({@code taskbound credentials issue}),
  * carried to the host that opens the session as a 0600 file: each credential's value, the variables
  * and files the agent gets, the scope it was issued for, and for a GitHub token the API it revokes
- * at. The App key and the Vault login never enter it. The file is read once and deleted by the
- * open ({@link #take}); a file another user owns, a file readable by others, a link or a second read
- * are refused.
+ * at. The App key and the Vault login never enter it, nor the Vault child token's value, which the
+ * session's host never uses ({@link Withheld}). The file is read once and deleted by the open
+ * ({@link #take}); a file another user owns, a file readable by others, a link or a second read are
+ * refused.
  */
 final class CredentialHandoff {
   /** The format's name and version, the file's first field. */
@@ -49,14 +50,40 @@ final class CredentialHandoff {
   /** One handed-off credential and the scope the issuer recorded for it. */
   record Entry(IssuedCredential credential, JsonNode scope, Optional<String> apiUrl) {}
 
-  private final List<Entry> entries;
+  /**
+   * A credential whose value stays with the issuer: the Vault child token, which the session's host
+   * never uses (the issuer read the secrets with it, exposes it to no agent, and revokes it from its
+   * journal). Only what evidence records of it travels.
+   */
+  record Withheld(String name, String kind, String fingerprint, Optional<Instant> expiresAt, JsonNode scope) {}
 
-  private CredentialHandoff(List<Entry> entries) {
+  private static final String VAULT_TOKEN = "vault-token";
+  private static final java.util.regex.Pattern FINGERPRINT = java.util.regex.Pattern.compile("sha256:[0-9a-f]{12}");
+
+  private final List<Entry> entries;
+  private final List<Withheld> withheld;
+
+  private CredentialHandoff(List<Entry> entries, List<Withheld> withheld) {
     this.entries = List.copyOf(entries);
+    this.withheld = List.copyOf(withheld);
   }
 
+  /** The credentials handed off with their values. */
   List<Entry> entries() {
     return entries;
+  }
+
+  /** The credentials whose values stayed with the issuer. */
+  List<Withheld> withheld() {
+    return withheld;
+  }
+
+  /**
+   * Whether the issuer keeps {@code c}'s value: a Vault child token that no variable or file exposes
+   * (the policy cannot expose it), so the session's host has no use for it.
+   */
+  static boolean withholds(IssuedCredential c) {
+    return c.kind().equals(VAULT_TOKEN) && c.environment().isEmpty() && c.files().isEmpty();
   }
 
   /**
@@ -73,12 +100,17 @@ final class CredentialHandoff {
       IssuedCredential c = entries.get(i).credential();
       checkNames(destination, "credentials[" + i + "] ('" + c.name() + "')", c);
       Entry e = entries.get(i);
-      ObjectNode node = list.addObject().put("name", c.name()).put("kind", c.kind()).put("value", c.value().reveal());
+      ObjectNode node = list.addObject().put("name", c.name()).put("kind", c.kind());
       c.expiresAt().ifPresent(t -> node.put("expires_at", t.toString()));
-      ObjectNode env = node.putObject("environment");
-      new java.util.TreeMap<>(c.environment()).forEach(env::put);
-      ObjectNode files = node.putObject("files");
-      new java.util.TreeMap<>(c.files()).forEach((k, v) -> files.put(k, v.reveal()));
+      if (withholds(c)) {
+        node.put("fingerprint", c.value().fingerprint()); // for the session's evidence; the value stays here
+      } else {
+        node.put("value", c.value().reveal());
+        ObjectNode env = node.putObject("environment");
+        new java.util.TreeMap<>(c.environment()).forEach(env::put);
+        ObjectNode files = node.putObject("files");
+        new java.util.TreeMap<>(c.files()).forEach((k, v) -> files.put(k, v.reveal()));
+      }
       node.set("scope", e.scope());
       e.apiUrl().ifPresent(u -> node.put("api_url", u));
     }
@@ -212,6 +244,7 @@ final class CredentialHandoff {
       throw failure(file, "its format is not " + FORMAT);
     }
     List<Entry> entries = new ArrayList<>();
+    List<Withheld> withheld = new ArrayList<>();
     int index = 0;
     for (JsonNode node : root.path("credentials")) {
       String at = "credentials[" + index++ + "]";
@@ -221,7 +254,6 @@ final class CredentialHandoff {
         throw failure(file, at + ".kind " + dev.taskbound.core.SafeText.quoted(kind) + " is not accepted; accepted:"
             + " github-token, vault-token, vault-secret");
       }
-      Secret value = Secret.of(text(file, node, "value", at));
       Optional<Instant> expires = Optional.empty();
       if (node.hasNonNull("expires_at")) {
         try {
@@ -230,6 +262,14 @@ final class CredentialHandoff {
           throw failure(file, at + ".expires_at is not an ISO-8601 instant");
         }
       }
+      if (!node.has("value")) {
+        withheld.add(withheld(file, node, at, name, kind, expires));
+        continue;
+      }
+      if (node.has("fingerprint")) {
+        throw failure(file, at + " has both value and fingerprint; accepted: one of the two");
+      }
+      Secret value = Secret.of(text(file, node, "value", at));
       Map<String, String> env = new LinkedHashMap<>();
       fields(node.path("environment")).forEachRemaining(f -> env.put(f.getKey(), f.getValue().asText()));
       Map<String, Secret> files = new LinkedHashMap<>();
@@ -242,10 +282,28 @@ final class CredentialHandoff {
       Optional<String> apiUrl = node.hasNonNull("api_url") ? Optional.of(node.get("api_url").asText()) : Optional.empty();
       entries.add(new Entry(new IssuedCredential(name, kind, value, expires, env, files), node.path("scope"), apiUrl));
     }
-    if (entries.isEmpty()) {
+    if (entries.isEmpty() && withheld.isEmpty()) {
       throw failure(file, "it holds no credentials");
     }
-    return new CredentialHandoff(entries);
+    return new CredentialHandoff(entries, withheld);
+  }
+
+  /** A credential without a value: only the Vault child token, named by its fingerprint, exposed nowhere. */
+  private static Withheld withheld(String file, JsonNode node, String at, String name, String kind,
+      Optional<Instant> expires) {
+    if (!kind.equals(VAULT_TOKEN)) {
+      throw failure(file, at + " (" + dev.taskbound.core.SafeText.quoted(name) + ", " + kind + ") carries no value;"
+          + " accepted: a value for every credential but the Vault child token (" + VAULT_TOKEN + ")");
+    }
+    JsonNode fingerprint = node.get("fingerprint");
+    if (fingerprint == null || !fingerprint.isTextual() || !FINGERPRINT.matcher(fingerprint.asText()).matches()) {
+      throw failure(file, at + ".fingerprint is missing or not one; accepted: sha256: and 12 lowercase hex digits");
+    }
+    if (fields(node.path("environment")).hasNext() || fields(node.path("files")).hasNext()) {
+      throw failure(file, at + " carries no value but names variables or files; accepted: none for a credential"
+          + " whose value stays with the issuer");
+    }
+    return new Withheld(name, kind, fingerprint.asText(), expires, node.path("scope"));
   }
 
   private static Iterator<Map.Entry<String, JsonNode>> fields(JsonNode node) {
@@ -272,6 +330,7 @@ final class CredentialHandoff {
   /** Names what is handed off, never a value. */
   @Override
   public String toString() {
-    return "CredentialHandoff" + entries.stream().map(e -> e.credential().name() + ":" + e.credential().kind()).toList();
+    return "CredentialHandoff" + entries.stream().map(e -> e.credential().name() + ":" + e.credential().kind()).toList()
+        + (withheld.isEmpty() ? "" : ", withheld " + withheld.stream().map(w -> w.name() + ":" + w.kind()).toList());
   }
 }

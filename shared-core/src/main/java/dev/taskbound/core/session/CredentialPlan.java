@@ -117,33 +117,43 @@ final class CredentialPlan {
     CredentialPlan plan = new CredentialPlan(policy, new HandedOffBroker(handoff, githubApi), api);
     java.util.Set<String> expected = new java.util.TreeSet<>(plan.grantedNames());
     java.util.Set<String> given = new java.util.TreeSet<>();
-    com.fasterxml.jackson.databind.ObjectMapper json = Json.MAPPER;
     for (CredentialHandoff.Entry e : handoff.entries()) {
-      String name = e.credential().name();
-      if (!given.add(name)) {
-        throw mismatch("handoff", "the hand-off holds '" + name + "' twice");
-      }
-      if (!expected.contains(name)) {
-        throw mismatch("handoff", "the hand-off holds '" + name + "' (" + e.credential().kind() + "), which the"
-            + " effective policy does not grant; it grants " + (expected.isEmpty() ? "no credentials" : expected));
-      }
-      try {
-        // Both sides through JSON text, so numbers compare by value, not by Java type.
-        com.fasterxml.jackson.databind.JsonNode want =
-            json.readTree(json.writeValueAsString(plan.scope(name, e.credential().kind())));
-        if (!want.equals(e.scope())) {
-          throw mismatch("handoff", "'" + name + "' was issued for " + e.scope() + " but the effective policy grants "
-              + want + "; issue the credentials with the same policy files, profile and TTL as the session");
-        }
-      } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
-        throw mismatch("handoff", "cannot compare the scope of '" + name + "'");
-      }
+      plan.checkGranted(expected, given, e.credential().name(), e.credential().kind(), e.scope());
+    }
+    for (CredentialHandoff.Withheld w : handoff.withheld()) {
+      plan.checkGranted(expected, given, w.name(), w.kind(), w.scope());
     }
     expected.removeAll(given);
     if (!expected.isEmpty()) {
       throw mismatch("handoff", "the effective policy grants " + expected + " but the hand-off does not hold them");
     }
     return plan;
+  }
+
+  /**
+   * Refuses a handed-off credential named twice, one the policy does not grant, or one issued for
+   * another scope than the policy grants.
+   */
+  private void checkGranted(java.util.Set<String> expected, java.util.Set<String> given, String name, String kind,
+      com.fasterxml.jackson.databind.JsonNode scope) {
+    if (!given.add(name)) {
+      throw mismatch("handoff", "the hand-off holds '" + name + "' twice");
+    }
+    if (!expected.contains(name)) {
+      throw mismatch("handoff", "the hand-off holds '" + name + "' (" + kind + "), which the"
+          + " effective policy does not grant; it grants " + (expected.isEmpty() ? "no credentials" : expected));
+    }
+    com.fasterxml.jackson.databind.ObjectMapper json = Json.MAPPER;
+    try {
+      // Both sides through JSON text, so numbers compare by value, not by Java type.
+      com.fasterxml.jackson.databind.JsonNode want = json.readTree(json.writeValueAsString(scope(name, kind)));
+      if (!want.equals(scope)) {
+        throw mismatch("handoff", "'" + name + "' was issued for " + scope + " but the effective policy grants "
+            + want + "; issue the credentials with the same policy files, profile and TTL as the session");
+      }
+    } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+      throw mismatch("handoff", "cannot compare the scope of '" + name + "'");
+    }
   }
 
   /** The GitHub API this host revokes handed-off tokens at: {@code TASKBOUND_GITHUB_API_URL}, else github.com's. */
@@ -177,6 +187,11 @@ final class CredentialPlan {
   private static boolean fetched(EffectivePolicy policy, VaultSecretPolicy s) {
     return s.access() != VaultSecretPolicy.Access.ON_REQUEST
         || GateRules.of(policy).decide(AccessAction.SECRET_READ.wireName(), s.name()).decision() != GateDecision.DENY;
+  }
+
+  /** Handed-off credentials whose values stayed with the issuer: evidence names them by fingerprint only. */
+  List<CredentialHandoff.Withheld> withheld() {
+    return handedOff.map(HandedOffBroker::withheld).orElse(List.of());
   }
 
   boolean isEmpty() {

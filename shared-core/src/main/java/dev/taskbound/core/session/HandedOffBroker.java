@@ -38,6 +38,11 @@ final class HandedOffBroker implements CredentialBroker {
     return handoff.entries().stream().map(CredentialHandoff.Entry::credential).toList();
   }
 
+  /** What the issuer kept the values of ({@link CredentialHandoff#withheld()}); this broker returns none of them. */
+  List<CredentialHandoff.Withheld> withheld() {
+    return handoff.withheld();
+  }
+
   @Override
   public String toString() {
     return "HandedOffBroker[" + handoff + "]";

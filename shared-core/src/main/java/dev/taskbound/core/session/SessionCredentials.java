@@ -100,16 +100,24 @@ final class SessionCredentials {
         if (c.kind().equals("github-token")) {
           agentApiBinding.githubTokenIssued(c.value());
         }
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("name", c.name());
-        data.put("kind", c.kind());
-        data.put("fingerprint", c.value().fingerprint());
-        data.put("expires_at", c.expiresAt().map(Instant::toString).orElse(null));
-        data.put("scope", plan.scope(c.name(), c.kind()));
-        events.accept(EventType.CREDENTIAL_ISSUED.wireName(), data);
+        recordIssued(c.name(), c.kind(), c.value().fingerprint(), c.expiresAt());
       }
     }
+    // A hand-off's Vault child token: its value stayed with the issuer, evidence still names it.
+    for (CredentialHandoff.Withheld w : plan.withheld()) {
+      recordIssued(w.name(), w.kind(), w.fingerprint(), w.expiresAt());
+    }
     exposeCredentials(issued);
+  }
+
+  private void recordIssued(String name, String kind, String fingerprint, java.util.Optional<Instant> expiresAt) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("name", name);
+    data.put("kind", kind);
+    data.put("fingerprint", fingerprint);
+    data.put("expires_at", expiresAt.map(Instant::toString).orElse(null));
+    data.put("scope", plan.scope(name, kind));
+    events.accept(EventType.CREDENTIAL_ISSUED.wireName(), data);
   }
 
   /**

@@ -74,7 +74,8 @@ class ControllerVaultJwtTest {
     vault.verify(1, postRequestedFor(urlEqualTo("/v1/auth/jwt/login"))
         .withRequestBody(equalToJson("{\"role\":\"jenkins-controller\",\"jwt\":\"" + JWT + "\"}")));
     String handed = Files.readString(handoff);
-    assertThat(handed).contains(CHILD_TOKEN).contains(DYNAMIC_PASSWORD).doesNotContain(JWT).doesNotContain(LOGIN_TOKEN);
+    assertThat(handed).contains(DYNAMIC_PASSWORD).doesNotContain(CHILD_TOKEN).doesNotContain(JWT)
+        .doesNotContain(LOGIN_TOKEN);
     assertThat(issue.err).doesNotContain(JWT).doesNotContain(CHILD_TOKEN).doesNotContain(LOGIN_TOKEN);
 
     Files.delete(handoff);

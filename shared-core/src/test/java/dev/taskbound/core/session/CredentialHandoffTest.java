@@ -236,6 +236,42 @@ class CredentialHandoffTest {
     assertThat(((TaskboundException) refused).exitCode()).isEqualTo(122);
   }
 
+  @Test
+  void theVaultChildTokenIsHandedOffByFingerprintAndItsValueStaysWithTheIssuer() throws Exception {
+    Path file = dir.resolve("handoff.json");
+    IssuedCredential child = new IssuedCredential("vault-token", "vault-token", Secret.of("hvs.SENTINELchild"),
+        Optional.empty(), Map.of(), Map.of());
+    CredentialHandoff.write(file, List.of(github("read"), new CredentialHandoff.Entry(child, JSON.createObjectNode(),
+        Optional.empty())));
+
+    String written = Files.readString(file);
+    CredentialHandoff taken = CredentialHandoff.take(file);
+
+    assertThat(written).doesNotContain("hvs.SENTINELchild").contains(Secret.of("hvs.SENTINELchild").fingerprint());
+    assertThat(taken.entries()).extracting(e -> e.credential().name()).containsExactly("github");
+    assertThat(taken.withheld()).extracting(CredentialHandoff.Withheld::name, CredentialHandoff.Withheld::fingerprint)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("vault-token", Secret.of("hvs.SENTINELchild").fingerprint()));
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+      "github-token | sha256:0123456789ab | '' | credentials[0] ('github', github-token) carries no value; accepted: a value for every credential but the Vault child token (vault-token)",
+      "vault-token  | sha256:XYZ          | '' | credentials[0].fingerprint is missing or not one; accepted: sha256: and 12 lowercase hex digits",
+      "vault-token  | sha256:0123456789ab | VAULT_TOKEN | credentials[0] carries no value but names variables or files; accepted: none for a credential whose value stays with the issuer"})
+  void aCredentialWithoutAValueIsAcceptedOnlyAsTheVaultChildTokensFingerprint(String kind, String fingerprint,
+      String variable, String detail) throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode credential = JSON.createObjectNode().put("name", "github")
+        .put("kind", kind).put("fingerprint", fingerprint);
+    if (!variable.isEmpty()) {
+      credential.putObject("environment").put(variable, "x");
+    }
+    Path file = writeRaw(credential);
+
+    assertThatThrownBy(() -> CredentialHandoff.take(file)).isInstanceOf(TaskboundException.class)
+        .hasMessage("handoff: read the credential hand-off " + file + " failed: " + detail);
+    assertThat(file).doesNotExist();
+  }
+
   /** A 0600 hand-off holding {@code credential} as it is, past the issuer's own checks. */
   private Path writeRaw(com.fasterxml.jackson.databind.node.ObjectNode credential) throws Exception {
     com.fasterxml.jackson.databind.node.ObjectNode root = JSON.createObjectNode().put("format", CredentialHandoff.FORMAT);

@@ -123,8 +123,11 @@ final class CredentialHandoff {
 
   /** The issuer's own check, before anything is written: the session would refuse this hand-off. */
   private static void checkNames(String destination, String at, IssuedCredential c) {
-    for (String file : c.files().keySet()) {
-      HandoffNames.refusedFile(at, file).ifPresent(why -> {
+    List<Optional<String>> refusals = new ArrayList<>();
+    c.environment().keySet().forEach(variable -> refusals.add(HandoffNames.refusedVariable(at, variable)));
+    c.files().keySet().forEach(file -> refusals.add(HandoffNames.refusedFile(at, file)));
+    for (Optional<String> refusal : refusals) {
+      refusal.ifPresent(why -> {
         throw new BrokerException("handoff", "write the credential hand-off to " + destination, -1,
             why + "; the session would refuse it, so nothing is handed off");
       });
@@ -271,7 +274,12 @@ final class CredentialHandoff {
       }
       Secret value = Secret.of(text(file, node, "value", at));
       Map<String, String> env = new LinkedHashMap<>();
-      fields(node.path("environment")).forEachRemaining(f -> env.put(f.getKey(), f.getValue().asText()));
+      fields(node.path("environment")).forEachRemaining(f -> {
+        HandoffNames.refusedVariable(at, f.getKey()).ifPresent(why -> {
+          throw failure(file, why);
+        });
+        env.put(f.getKey(), f.getValue().asText());
+      });
       Map<String, Secret> files = new LinkedHashMap<>();
       fields(node.path("files")).forEachRemaining(f -> {
         HandoffNames.refusedFile(at, f.getKey()).ifPresent(why -> {

@@ -86,8 +86,9 @@ final class CredentialPlan {
    * issue}), which must grant exactly what {@code policy} grants: the same credentials, each with the
    * same scope. This host must configure no GitHub App or Vault login of its own.
    *
-   * @throws BrokerException (exit 122) naming the credential whose scope differs, the one missing or
-   *     the one the policy does not grant
+   * @throws BrokerException (exit 122) naming the credential whose scope differs, the one missing,
+   *     the one the policy does not grant, or a variable or file name the policy would not give it
+   *     ({@link PolicyExposure})
    */
   static CredentialPlan handedOff(EffectivePolicy policy, CredentialHandoff handoff, CredentialSources sources,
       String githubApi) {
@@ -119,6 +120,7 @@ final class CredentialPlan {
     java.util.Set<String> given = new java.util.TreeSet<>();
     for (CredentialHandoff.Entry e : handoff.entries()) {
       plan.checkGranted(expected, given, e.credential().name(), e.credential().kind(), e.scope());
+      PolicyExposure.check(policy, e.credential()); // no variable or file the policy would not give it
     }
     for (CredentialHandoff.Withheld w : handoff.withheld()) {
       plan.checkGranted(expected, given, w.name(), w.kind(), w.scope());

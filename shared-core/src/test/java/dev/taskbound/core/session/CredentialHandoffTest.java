@@ -272,6 +272,54 @@ class CredentialHandoffTest {
     assertThat(file).doesNotExist();
   }
 
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"LD_PRELOAD", "NODE_OPTIONS", "BASH_ENV", "API_KEY_2"})
+  void aHandedOffSecretSettingAVariableThePolicyDoesNotGiveItIsRefusedNamingIt(String variable) throws Exception {
+    EffectivePolicy policy = vaultPolicy();
+    IssuedCredential secret = new IssuedCredential("api-key", "vault-secret", Secret.of("SENTINEL-api-key"),
+        Optional.empty(), Map.of(variable, "SENTINEL-api-key"), Map.of());
+    Path file = dir.resolve("handoff.json");
+    CredentialHandoff.write(file, List.of(new CredentialHandoff.Entry(secret, JSON.valueToTree(Map.of(
+        "kind", "kv2", "path", "secret/app/config", "access", "env")), Optional.empty())));
+    CredentialHandoff handoff = CredentialHandoff.take(file);
+
+    Throwable refused = org.assertj.core.api.Assertions.catchThrowable(
+        () -> CredentialPlan.handedOff(policy, handoff, CredentialSources.NONE, API));
+
+    assertThat(refused).isInstanceOf(TaskboundException.class).hasMessage("handoff: plan the session's credentials"
+        + " failed: 'api-key' (vault-secret) sets the variable '" + variable + "', which the effective policy does not"
+        + " give it; accepted: exactly the variables [API_KEY]");
+    assertThat(((TaskboundException) refused).exitCode()).isEqualTo(122);
+  }
+
+  @Test
+  void aHandedOffGithubTokenSettingALoaderVariableBesideItsOwnIsRefused() throws Exception {
+    Path file = dir.resolve("handoff.json");
+    CredentialHandoff.write(file, List.of(github("read", Map.of("GH_TOKEN", TOKEN, "GITHUB_TOKEN", TOKEN,
+        "LD_PRELOAD", "/tmp/evil.so"))));
+    CredentialHandoff handoff = CredentialHandoff.take(file);
+
+    assertThatThrownBy(() -> CredentialPlan.handedOff(policy(), handoff, CredentialSources.NONE, API))
+        .isInstanceOf(TaskboundException.class).hasMessage("handoff: plan the session's credentials failed: 'github'"
+            + " (github-token) sets the variable 'LD_PRELOAD', which the effective policy does not give it; accepted:"
+            + " exactly the variables [GH_TOKEN, GITHUB_TOKEN]");
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"LD_PRELOAD=/tmp/evil.so", "A B", "1ABC", ""})
+  void aVariableNameThatIsNotOneIsRefusedWhenTheHandoffIsRead(String name) throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode credential = JSON.createObjectNode().put("name", "github")
+        .put("kind", "github-token").put("value", TOKEN).put("api_url", API);
+    credential.putObject("environment").put(name, TOKEN);
+    credential.putObject("scope");
+    Path file = writeRaw(credential);
+
+    assertThatThrownBy(() -> CredentialHandoff.take(file)).isInstanceOf(TaskboundException.class)
+        .hasMessage("handoff: read the credential hand-off " + file + " failed: credentials[0].environment has the"
+            + " name '" + name + "'; accepted: a variable name of [A-Za-z_][A-Za-z0-9_], at most 128");
+    assertThat(file).doesNotExist();
+  }
+
   /** A 0600 hand-off holding {@code credential} as it is, past the issuer's own checks. */
   private Path writeRaw(com.fasterxml.jackson.databind.node.ObjectNode credential) throws Exception {
     com.fasterxml.jackson.databind.node.ObjectNode root = JSON.createObjectNode().put("format", CredentialHandoff.FORMAT);
@@ -294,9 +342,27 @@ class CredentialHandoffTest {
   }
 
   private static CredentialHandoff.Entry github(String access) {
+    return github(access, Map.of("GH_TOKEN", TOKEN, "GITHUB_TOKEN", TOKEN));
+  }
+
+  private static CredentialHandoff.Entry github(String access, Map<String, String> environment) {
     IssuedCredential c = new IssuedCredential("github", "github-token", Secret.of(TOKEN), Optional.empty(),
-        Map.of("GH_TOKEN", TOKEN), Map.of());
+        environment, Map.of("github.gitconfig", Secret.of("[credential]\n")));
     return new CredentialHandoff.Entry(c, JSON.valueToTree(Map.of("repositories", List.of("acme/app"),
         "permissions", Map.of("contents", access))), Optional.of(API));
+  }
+
+  /** A policy granting one Vault secret, exposed as {@code API_KEY}. */
+  private EffectivePolicy vaultPolicy() throws Exception {
+    Path file = Files.writeString(dir.resolve("vault-task.yml"), String.join("\n",
+        "apiVersion: taskbound.dev/v1",
+        "kind: Task",
+        "spec:",
+        "  vault:",
+        "    policies: [app-read]",
+        "    secrets:",
+        "      - {name: api-key, kind: kv2, path: secret/app/config, field: api_key, env: API_KEY}",
+        ""));
+    return PolicyResolver.resolve(List.of(file), Optional.empty());
   }
 }

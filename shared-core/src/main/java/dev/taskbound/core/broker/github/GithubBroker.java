@@ -55,6 +55,8 @@ import org.kohsuke.github.extras.authorization.JWTTokenProvider;
 public final class GithubBroker implements CredentialBroker {
   /** Name of the git configuration fragment in {@link IssuedCredential#files()}. */
   public static final String GITCONFIG_FILE = "github.gitconfig";
+  /** The variables that carry the token in {@link IssuedCredential#environment()}, and no others. */
+  public static final List<String> TOKEN_VARIABLES = List.of("GH_TOKEN", "GITHUB_TOKEN");
 
   private final GithubAppConfig config;
   private final Retry retry;
@@ -132,8 +134,9 @@ public final class GithubBroker implements CredentialBroker {
     });
     Secret token = Secret.of(minted.getToken());
     undo.updateHandle(id, Handles.of("api_url", apiUrl, "token", token.reveal()));
-    return new IssuedCredential("github", "github-token", token, expiry(minted),
-        Map.of("GH_TOKEN", token.reveal(), "GITHUB_TOKEN", token.reveal()),
+    Map<String, String> environment = new LinkedHashMap<>();
+    TOKEN_VARIABLES.forEach(variable -> environment.put(variable, token.reveal()));
+    return new IssuedCredential("github", "github-token", token, expiry(minted), environment,
         Map.of(GITCONFIG_FILE, Secret.of(gitConfig(config.gitHost()))));
   }
 

@@ -73,7 +73,8 @@ final class CredentialsCommand implements Runnable {
 
     @Option(names = "--handoff", required = true, paramLabel = "FILE|-",
         description = "Where the hand-off goes: '-' for standard output (a pipe into 'session start --credentials-handoff -'),"
-            + " or a file (created 0600; must not exist) to copy to the session's host. Never print it to a log.")
+            + " or a file (created 0600; must not exist) to copy to the session's host; 'credentials revoke' deletes it"
+            + " if it is still there. Never print it to a log.")
     String handoff;
 
     @Option(names = "--journal", paramLabel = "DIR",
@@ -131,6 +132,8 @@ final class CredentialsCommand implements Runnable {
       mixinStandardHelpOptions = true,
       description = {
         "Revokes every credential 'credentials issue' journalled in DIR, newest first, and removes DIR.",
+        "First it deletes the hand-off file the issue wrote (--handoff FILE) if no session read it and it is",
+        "still that file ('teardown remove-handoff-file ok'); gone, replaced or a link is left alone (skipped, saying why).",
         "Give the same TASKBOUND_VAULT_* environment as the issue (Vault entries need a fresh login);",
         "GitHub tokens revoke themselves. Safe to run again after a failure, or after the session revoked",
         "its GitHub token itself. A journal the issue sealed needs the same TASKBOUND_JOURNAL_KEY: without",

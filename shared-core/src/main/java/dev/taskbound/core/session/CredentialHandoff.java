@@ -9,7 +9,6 @@ import dev.taskbound.core.broker.BrokerException;
 import dev.taskbound.core.broker.IssuedCredential;
 import dev.taskbound.core.broker.Secret;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -136,25 +135,12 @@ final class CredentialHandoff {
 
   /**
    * Writes {@code entries} to {@code file}, which must not exist yet (created 0600, never through a
-   * link).
+   * link), journalling nothing ({@link HandoffFile#write} journals its removal).
    *
    * @throws BrokerException (exit 122) if the file exists or cannot be written; nothing is left
    */
   static void write(Path file, List<Entry> entries) {
-    byte[] bytes = encode(file.toString(), entries);
-    try (OutputStream out = Files.newOutputStream(Files.createFile(file,
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))), StandardOpenOption.WRITE)) {
-      out.write(bytes);
-    } catch (java.nio.file.FileAlreadyExistsException e) {
-      throw failure(file, "it already exists; accepted: a path that does not exist yet");
-    } catch (IOException e) {
-      try {
-        Files.deleteIfExists(file);
-      } catch (IOException ignored) { // NOPMD: the write's failure is the one to report
-        // nothing more to do
-      }
-      throw failure(file, "cannot write it (" + e.getClass().getSimpleName() + ")");
-    }
+    HandoffFile.write(file, entries, HandoffFile.NOT_JOURNALLED);
   }
 
   /**

@@ -23,7 +23,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * Issues a session's credentials on one host (a CI controller, which holds the GitHub App key and
@@ -32,7 +32,8 @@ import java.util.function.Consumer;
  * the same effective policy, with a teardown journal of their own in {@code
  * <sessionRoot>/credentials-issued-<random>/} ({@value #FILE}, 0600): every creation is registered
  * before it happens, so {@link #revoke} (block end, or a backstop after a crash) revokes the child
- * token, the leases, the GitHub token and the Vault login from the journal alone. The journal holds
+ * token, the leases, the GitHub token and the Vault login from the journal alone, and deletes a
+ * hand-off file this issue wrote that no session read ({@link HandoffFile}). The journal holds
  * Vault accessors and lease ids, and the GitHub token, which GitHub revokes only with itself: given a
  * {@link JournalKey}, every handle is sealed whole with it (AES-GCM, bound to the journal's random
  * id in {@code journal-id}, the entry and the step): the file holds no usable secret, and a sealed
@@ -89,7 +90,9 @@ public final class CredentialIssue {
    */
   public static Optional<Issued> issue(SessionSpec spec, Path handoff, Optional<Path> journalDir,
       Optional<JournalKey> journalKey) {
-    return issue(spec, journalDir, journalKey, Optional.of(handoff), entries -> CredentialHandoff.write(handoff, entries));
+    // The file's removal is journalled too: 'credentials revoke' deletes it if no session read it.
+    return issue(spec, journalDir, journalKey, Optional.of(handoff),
+        (entries, undo) -> HandoffFile.write(handoff, entries, undo));
   }
 
   /**
@@ -112,7 +115,7 @@ public final class CredentialIssue {
    */
   public static Optional<Issued> issue(SessionSpec spec, PrintWriter out, Optional<Path> journalDir,
       Optional<JournalKey> journalKey) {
-    return issue(spec, journalDir, journalKey, Optional.empty(), entries -> {
+    return issue(spec, journalDir, journalKey, Optional.empty(), (entries, undo) -> {
       out.print(new String(CredentialHandoff.encode(STANDARD_OUTPUT, entries), StandardCharsets.UTF_8));
       out.flush();
       if (out.checkError()) {
@@ -124,7 +127,7 @@ public final class CredentialIssue {
   }
 
   private static Optional<Issued> issue(SessionSpec spec, Optional<Path> journalDir, Optional<JournalKey> journalKey,
-      Optional<Path> handoffFile, Consumer<List<CredentialHandoff.Entry>> handOff) {
+      Optional<Path> handoffFile, BiConsumer<List<CredentialHandoff.Entry>, UndoRecorder> handOff) {
     Optional<OrgCeiling> org = spec.orgCeiling()
         .map(location -> OrgCeiling.read(location, spec.credentialSources(), spec.repositoryCeiling(), spec.sessionRoot(),
             journalKey)); // the issuer's key seals the ceiling's read token on disk too
@@ -139,7 +142,8 @@ public final class CredentialIssue {
       return Optional.empty();
     }
     if (handoffFile.isPresent() && Files.exists(handoffFile.get(), LinkOption.NOFOLLOW_LINKS)) {
-      throw CredentialHandoff.failure(handoffFile.get(), "it already exists; accepted: a path that does not exist yet");
+      throw new BrokerException("handoff", "write the credential hand-off to " + handoffFile.get(), -1,
+          "it already exists; accepted: a path that does not exist yet");
     }
     Path dir = createDir(journalDir.orElseGet(() -> spec.sessionRoot().toAbsolutePath().normalize().resolve(randomName())));
     Optional<String> apiUrl = spec.credentialSources().github().map(g -> g.apiUrl().toString());
@@ -157,7 +161,7 @@ public final class CredentialIssue {
             lines.add(c.name() + " (" + c.kind() + ") " + c.value().fingerprint());
           }
         }
-        handOff.accept(entries);
+        handOff.accept(entries, undo);
       } catch (RuntimeException | Error e) {
         journal.close();
         TeardownReport undone = revoke(dir, plan.revocationContext(), journalKey);
@@ -179,9 +183,9 @@ public final class CredentialIssue {
   }
 
   /**
-   * Revokes every pending entry of the journal in {@code dir}, newest first (the leases and child
-   * token before the Vault login they hang from), each at most once; removes the directory when
-   * nothing failed. Idempotent: a GitHub token already revoked by the session counts as revoked.
+   * Revokes every pending entry of the journal in {@code dir}, newest first (the hand-off file this
+   * issue wrote, if no session read it and it is still that file; the leases and child token before
+   * the Vault login they hang from), each at most once; removes the directory when nothing failed. Idempotent: a GitHub token already revoked by the session counts as revoked.
    *
    * @param revocation Vault entries need its token source (a fresh login, {@link
    *     CredentialSources#revocationContext()}); GitHub tokens revoke themselves

@@ -36,6 +36,10 @@ final class JournalRevocations {
     Optional<String> journalId = JournalId.read(file.getParent());
     try (TeardownJournal journal = TeardownJournal.read(file)) {
       for (TeardownJournal.Entry e : journal.pending()) {
+        if (e.step().equals(HandoffFile.STEP)) {
+          steps.add(removeHandoffFile(journal, e, journalId, key, retry));
+          continue;
+        }
         if (!Revocations.handles(e.step())) {
           steps.add(StepResult.failed(e.step(), 0, "unknown step (journal from a newer version?)"));
           continue;
@@ -54,5 +58,24 @@ final class JournalRevocations {
       }
     }
     return steps;
+  }
+
+  /** A hand-off file the issue wrote: deleted if it is still that file, else left (skipped, saying why). */
+  private static StepResult removeHandoffFile(TeardownJournal journal, TeardownJournal.Entry e,
+      Optional<String> journalId, Optional<JournalKey> key, String retry) {
+    StepResult result;
+    try {
+      result = HandoffFile.remove(SealedHandles.open(journalId, e.id(), e.step(),
+          JSON.convertValue(e.handle(), new TypeReference<Map<String, Object>>() {}), key,
+          "journal entry " + e.id() + " (" + e.step() + ")"));
+    } catch (RuntimeException failure) {
+      result = StepResult.failed(e.step(), 1, TeardownRunner.describe(failure));
+    }
+    if (result.failed()) {
+      journal.complete(e.id(), "failed", 1, result.error().orElse(null));
+      return StepResult.failed(result.step(), result.attempts(), result.error().orElse("failed") + "; " + retry);
+    }
+    journal.complete(e.id(), "ok", 1, null);
+    return result;
   }
 }

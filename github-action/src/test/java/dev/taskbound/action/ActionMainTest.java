@@ -57,6 +57,8 @@ class ActionMainTest {
 
   /** The audience the OIDC tests ask for ({@code oidc-audience}). */
   private static final String AUDIENCE = "https://vault.example";
+  /** The audience of the token for a Vault JWT login at {@code https://vault.example:8200/}: its URL without the slash. */
+  private static final String VAULT_AUDIENCE = "https://vault.example:8200";
 
   @TempDir Path dir;
   private Path workspace;
@@ -380,10 +382,8 @@ class ActionMainTest {
   @Test
   void fetchesTheOidcTokenForTheAudienceVerifiesItAndHandsItToTheCoreAsAPrivateFile() throws IOException {
     String token = GithubOidcStub.sign(oidc().claims(AUDIENCE).build());
-    github.answers(AUDIENCE, token);
-    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
 
-    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = runMainWithOidcToken(token);
 
     assertThat(status).isZero();
     // The token from the runner with the request token, then the issuer's keys, asked for with no credential.
@@ -401,11 +401,9 @@ class ActionMainTest {
 
   @Test
   void putsTheVerifiedTokensRunClaimsIntoTheIdentity() throws IOException {
-    oidc().answersSigned(AUDIENCE);
-    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
     env.put("GITHUB_WORKFLOW_REF", "acme/app/.github/workflows/from-env.yml@refs/heads/main");
 
-    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    runMainWithOidcToken(GithubOidcStub.sign(oidc().claims(AUDIENCE).build()));
 
     assertThat(Files.readAllLines(capture.resolve("args"))).containsSubsequence(
         "--claim", "repository=acme/app", "--claim", "run_id=5964880612", "--claim", "run_attempt=2",
@@ -417,13 +415,9 @@ class ActionMainTest {
 
   @Test
   void stopsBeforeTheCoreWhenTheOidcTokenIsNoJwtNeverQuotingIt() throws IOException {
-    oidc().answers(AUDIENCE, "sentinel-not-a-jwt");
-    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
+    int status = runMainWithOidcToken("sentinel-not-a-jwt");
 
-    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
-
-    assertRefusedBeforeTheCore(status, "sentinel-not-a-jwt",
-        "::error::the job's OIDC token is not accepted: it is not a JWT" + accepted(AUDIENCE));
+    assertRefusedBeforeTheCore(status, "sentinel-not-a-jwt", notAccepted("it is not a JWT"));
     assertThat(github.requests()).containsExactly(GithubOidcStub.tokenRequestLine(AUDIENCE));
   }
 
@@ -434,100 +428,71 @@ class ActionMainTest {
    */
   @Test
   void anUnsignedTokenNamingProductionGrantsNoApprovalAndSaysWhy() throws IOException {
-    String forged = GithubOidcStub.unsigned(production(oidc().claims(AUDIENCE)).build());
-    github.answers(AUDIENCE, forged);
-    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
-    env.put("INPUT_ENVIRONMENT", "production");
+    String forged = GithubOidcStub.unsigned(productionClaims().build());
 
-    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = runMainWithOidcToken(forged, "production");
 
-    assertRefusedBeforeTheCore(status, forged,
-        "::error::the job's OIDC token is not accepted: it is unsigned (alg none)" + accepted(AUDIENCE),
-        PRODUCTION_UNCONFIRMED);
+    assertProductionRefused(status, forged, "it is unsigned (alg none)");
   }
 
   /** Review finding (MEDIUM): as above, the forgery signed with a key of its own under the issuer's kid. */
   @Test
   void aTokenSignedByAnotherKeyNamingProductionGrantsNoApprovalAndSaysWhy() throws IOException {
-    String forged = GithubOidcStub.sign(production(oidc().claims(AUDIENCE)).build(), GithubOidcStub.newKey());
-    github.answers(AUDIENCE, forged);
-    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
-    env.put("INPUT_ENVIRONMENT", "production");
+    String forged = GithubOidcStub.sign(productionClaims().build(), GithubOidcStub.newKey());
 
-    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = runMainWithOidcToken(forged, "production");
 
-    assertRefusedBeforeTheCore(status, forged, "::error::the job's OIDC token is not accepted: its signature is not the"
-        + " issuer's (Signed JWT rejected: Invalid signature)" + accepted(AUDIENCE), PRODUCTION_UNCONFIRMED);
+    assertProductionRefused(status, forged, "its signature is not the issuer's (Signed JWT rejected: Invalid signature)");
     assertThat(github.requests()).containsExactly(GithubOidcStub.tokenRequestLine(AUDIENCE), GithubOidcStub.KEYS_REQUEST_LINE);
   }
 
   @Test
   void refusesATokenOfAnotherIssuer() throws IOException {
-    String token = GithubOidcStub.sign(production(oidc().claims(AUDIENCE)).issuer("https://token.actions.githubusercontent.com").build());
-    github.answers(AUDIENCE, token);
-    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
-    env.put("INPUT_ENVIRONMENT", "production");
+    String token = GithubOidcStub.sign(productionClaims().issuer("https://token.actions.githubusercontent.com").build());
 
-    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = runMainWithOidcToken(token, "production");
 
-    assertRefusedBeforeTheCore(status, token, "::error::the job's OIDC token is not accepted: its iss is"
-        + " 'https://token.actions.githubusercontent.com'" + accepted(AUDIENCE), PRODUCTION_UNCONFIRMED);
+    assertProductionRefused(status, token, "its iss is 'https://token.actions.githubusercontent.com'");
   }
 
   @Test
   void refusesATokenForAnotherAudience() throws IOException {
-    String token = GithubOidcStub.sign(production(oidc().claims(AUDIENCE)).audience("https://other.example").build());
-    github.answers(AUDIENCE, token);
-    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
-    env.put("INPUT_ENVIRONMENT", "production");
+    String token = GithubOidcStub.sign(productionClaims().audience("https://other.example").build());
 
-    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = runMainWithOidcToken(token, "production");
 
-    assertRefusedBeforeTheCore(status, token, "::error::the job's OIDC token is not accepted: its aud is"
-        + " 'https://other.example'" + accepted(AUDIENCE), PRODUCTION_UNCONFIRMED);
+    assertProductionRefused(status, token, "its aud is 'https://other.example'");
   }
 
   @Test
   void refusesAnExpiredToken() throws IOException {
     Instant issued = Instant.now().minus(Duration.ofHours(2));
-    String token = GithubOidcStub.sign(production(oidc().claims(AUDIENCE)).issueTime(Date.from(issued))
+    String token = GithubOidcStub.sign(productionClaims().issueTime(Date.from(issued))
         .notBeforeTime(Date.from(issued.minus(Duration.ofMinutes(5)))).expirationTime(Date.from(issued.plus(Duration.ofHours(1))))
         .build());
-    github.answers(AUDIENCE, token);
-    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
-    env.put("INPUT_ENVIRONMENT", "production");
 
-    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = runMainWithOidcToken(token, "production");
 
-    assertRefusedBeforeTheCore(status, token, "::error::the job's OIDC token is not accepted: its claims are refused"
-        + " (Expired JWT)" + accepted(AUDIENCE), PRODUCTION_UNCONFIRMED);
+    assertProductionRefused(status, token, "its claims are refused (Expired JWT)");
   }
 
   @Test
   void refusesATokenOfAnotherRepository() throws IOException {
-    String token = GithubOidcStub.sign(production(oidc().claims(AUDIENCE)).claim("repository", "acme/other")
+    String token = GithubOidcStub.sign(productionClaims().claim("repository", "acme/other")
         .subject("repo:acme/other:environment:production").build());
-    github.answers(AUDIENCE, token);
-    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
-    env.put("INPUT_ENVIRONMENT", "production");
 
-    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = runMainWithOidcToken(token, "production");
 
-    assertRefusedBeforeTheCore(status, token, "::error::the job's OIDC token is not accepted: its repository is"
-        + " 'acme/other'" + accepted(AUDIENCE), PRODUCTION_UNCONFIRMED);
+    assertProductionRefused(status, token, "its repository is 'acme/other'");
   }
 
   @Test
   void refusesATokenOfAnotherRun() throws IOException {
-    String token = GithubOidcStub.sign(production(oidc().claims(AUDIENCE)).claim("run_id", "5964880611").build());
-    github.answers(AUDIENCE, token);
-    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
-    env.put("INPUT_ENVIRONMENT", "production");
+    String token = GithubOidcStub.sign(productionClaims().claim("run_id", "5964880611").build());
 
-    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = runMainWithOidcToken(token, "production");
 
-    assertRefusedBeforeTheCore(status, token, "::error::the job's OIDC token is not accepted: its run_id is"
-        + " '5964880611'" + accepted(AUDIENCE), PRODUCTION_UNCONFIRMED);
+    assertProductionRefused(status, token, "its run_id is '5964880611'");
   }
 
   @Test
@@ -550,18 +515,15 @@ class ActionMainTest {
 
   @Test
   void logsInToVaultWithTheJobsOidcTokenForTheVaultUrlAndKeepsTheInputsFromTheCore() throws IOException {
-    String token = GithubOidcStub.sign(oidc().claims("https://vault.example:8200").build());
-    github.answers("https://vault.example:8200", token);
-    env.put("INPUT_VAULT-URL", "https://vault.example:8200/");
+    String token = GithubOidcStub.sign(oidc().claims(VAULT_AUDIENCE).build());
+    putVaultJwtInputs(token);
     env.put("INPUT_VAULT-NAMESPACE", "team-a");
-    env.put("INPUT_VAULT-AUTH", "jwt");
-    env.put("INPUT_VAULT-ROLE", "taskbound-ci");
 
     int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 
     assertThat(status).isZero();
     assertThat(github.requests()).containsExactly(
-        GithubOidcStub.tokenRequestLine("https://vault.example:8200"), GithubOidcStub.KEYS_REQUEST_LINE);
+        GithubOidcStub.tokenRequestLine(VAULT_AUDIENCE), GithubOidcStub.KEYS_REQUEST_LINE);
     String coreEnv = Files.readString(capture.resolve("env"));
     assertThat(coreEnv).contains("TASKBOUND_VAULT_ADDR=https://vault.example:8200/\n", "TASKBOUND_VAULT_NAMESPACE=team-a\n",
         "TASKBOUND_VAULT_AUTH=jwt\n", "TASKBOUND_VAULT_JWT_ROLE=taskbound-ci\n",
@@ -645,9 +607,12 @@ class ActionMainTest {
     assertThat(capture.resolve("args")).doesNotExist();
   }
 
-  /** As a job that ran in environment 'production' gets its token: GitHub adds the claim and the sub form. */
-  private static JWTClaimsSet.Builder production(JWTClaimsSet.Builder claims) {
-    return claims.subject("repo:acme/app:environment:production").claim("environment", "production");
+  /**
+   * This run's claims for {@link #AUDIENCE} as a job that ran in environment 'production' gets them:
+   * GitHub adds the claim and the sub form.
+   */
+  private JWTClaimsSet.Builder productionClaims() {
+    return oidc().claims(AUDIENCE).subject("repo:acme/app:environment:production").claim("environment", "production");
   }
 
   /** What the action says when the input names production and the token confirming it is refused. */
@@ -656,11 +621,9 @@ class ActionMainTest {
 
   @Test
   void approvalsAreSettledBeforeTheRunAndTheEnvironmentCountsWhenTheTokensClaimConfirmsIt() throws IOException {
-    oidc().answers(AUDIENCE, GithubOidcStub.sign(production(oidc().claims(AUDIENCE)).build()));
-    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
-    env.put("INPUT_ENVIRONMENT", "production");
+    String token = GithubOidcStub.sign(productionClaims().build());
 
-    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = runMainWithOidcToken(token, "production");
 
     assertThat(status).isZero();
     assertThat(Files.readAllLines(capture.resolve("args"))).containsSubsequence("--claim", "environment=production",
@@ -678,11 +641,9 @@ class ActionMainTest {
 
   @Test
   void refusesAnEnvironmentInputTheTokenDoesNotConfirmAndStartsNothing() throws IOException {
-    oidc().answers(AUDIENCE, GithubOidcStub.sign(production(oidc().claims(AUDIENCE)).build()));
-    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
-    env.put("INPUT_ENVIRONMENT", "staging");
+    String token = GithubOidcStub.sign(productionClaims().build());
 
-    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = runMainWithOidcToken(token, "staging");
 
     assertThat(status).isEqualTo(ExitCodes.USAGE);
     assertThat(errors()).containsExactly("::error::input 'environment' is 'staging' but the job ran in environment 'production'"
@@ -714,6 +675,30 @@ class ActionMainTest {
     return github;
   }
 
+  /** The main step, asking for a token for {@link #AUDIENCE} ({@code oidc-audience}) that the runner answers with {@code token}. */
+  private int runMainWithOidcToken(String token) {
+    oidc().answers(AUDIENCE, token);
+    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
+    return action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+  }
+
+  /** As {@link #runMainWithOidcToken(String)}, with the input {@code environment}. */
+  private int runMainWithOidcToken(String token, String environment) {
+    env.put("INPUT_ENVIRONMENT", environment);
+    return runMainWithOidcToken(token);
+  }
+
+  /**
+   * The Vault inputs of a JWT login at {@code https://vault.example:8200/} (role taskbound-ci), and the
+   * runner answering the token request for {@link #VAULT_AUDIENCE} with {@code token}.
+   */
+  private void putVaultJwtInputs(String token) {
+    oidc().answers(VAULT_AUDIENCE, token);
+    env.put("INPUT_VAULT-URL", "https://vault.example:8200/");
+    env.put("INPUT_VAULT-AUTH", "jwt");
+    env.put("INPUT_VAULT-ROLE", "taskbound-ci");
+  }
+
   /**
    * The end of every refusal of the job's OIDC token: what is accepted (the stub's issuer and this
    * run), and that nothing of the token is used.
@@ -737,6 +722,19 @@ class ActionMainTest {
     assertThat(stdout.toString(StandardCharsets.UTF_8).replace("::add-mask::" + token + "\n", ""))
         .doesNotContain(token, GithubOidcStub.REQUEST_TOKEN);
     assertThat(Files.readString(fileCommands.resolve("output"))).isEqualTo("exit-code=125\n");
+  }
+
+  /** The error refusing the job's OIDC token for {@link #AUDIENCE} because {@code reason}. */
+  private String notAccepted(String reason) {
+    return "::error::the job's OIDC token is not accepted: " + reason + accepted(AUDIENCE);
+  }
+
+  /**
+   * The step refused {@code token}, which names environment 'production', for {@code reason}
+   * ({@link #assertRefusedBeforeTheCore}), and so did not take the environment input from it.
+   */
+  private void assertProductionRefused(int status, String token, String reason) throws IOException {
+    assertRefusedBeforeTheCore(status, token, notAccepted(reason), PRODUCTION_UNCONFIRMED);
   }
 
   /** The {@code ::error} lines printed so far. */
@@ -792,19 +790,13 @@ class ActionMainTest {
   /** Review finding: a post step could not revoke a left-behind session's Vault credentials with vault-auth: jwt. */
   @Test
   void postLogsInToVaultAgainWithAFreshOidcTokenToTearDownALeftBehindSession() throws IOException {
-    String token = GithubOidcStub.sign(oidc().claims("https://vault.example:8200").build());
-    github.answers("https://vault.example:8200", token);
-    Path root = Files.createDirectories(dir.resolve("home/.taskbound/sessions/s1")).getParent();
-    env.put("STATE_session_root", root.toString());
-    env.put("INPUT_VAULT-URL", "https://vault.example:8200/");
-    env.put("INPUT_VAULT-AUTH", "jwt");
-    env.put("INPUT_VAULT-ROLE", "taskbound-ci");
+    String token = GithubOidcStub.sign(oidc().claims(VAULT_AUDIENCE).build());
 
-    int status = action.runPost(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = runPostAfterSessionS1WithVaultJwt(token);
 
     assertThat(status).isZero();
     assertThat(github.requests()).containsExactly(
-        GithubOidcStub.tokenRequestLine("https://vault.example:8200"), GithubOidcStub.KEYS_REQUEST_LINE);
+        GithubOidcStub.tokenRequestLine(VAULT_AUDIENCE), GithubOidcStub.KEYS_REQUEST_LINE);
     assertThat(Files.readString(capture.resolve("env"))).contains("TASKBOUND_VAULT_AUTH=jwt\n",
         "TASKBOUND_VAULT_JWT_FILE=" + dir.resolve("home/.taskbound/oidc")).doesNotContain("sentinel-request-token");
     assertThat(Files.readString(capture.resolve("jwt"))).isEqualTo(token);
@@ -816,22 +808,28 @@ class ActionMainTest {
 
   @Test
   void postTearsDownWithoutTheVaultLoginWhenTheFreshTokenIsNotAccepted() throws IOException {
-    String forged = GithubOidcStub.sign(oidc().claims("https://vault.example:8200").build(), GithubOidcStub.newKey());
-    github.answers("https://vault.example:8200", forged);
-    Path root = Files.createDirectories(dir.resolve("home/.taskbound/sessions/s1")).getParent();
-    env.put("STATE_session_root", root.toString());
-    env.put("INPUT_VAULT-URL", "https://vault.example:8200/");
-    env.put("INPUT_VAULT-AUTH", "jwt");
-    env.put("INPUT_VAULT-ROLE", "taskbound-ci");
+    String forged = GithubOidcStub.sign(oidc().claims(VAULT_AUDIENCE).build(), GithubOidcStub.newKey());
 
-    int status = action.runPost(env, print(stdout), print(OutputStream.nullOutputStream()));
+    int status = runPostAfterSessionS1WithVaultJwt(forged);
 
     assertThat(status).isZero();
-    assertThat(Files.readAllLines(capture.resolve("calls"))).containsExactly("teardown --session " + root.resolve("s1") + " ");
+    assertThat(Files.readAllLines(capture.resolve("calls")))
+        .containsExactly("teardown --session " + dir.resolve("home/.taskbound/sessions/s1") + " ");
     assertThat(Files.readString(capture.resolve("env"))).doesNotContain("TASKBOUND_VAULT_JWT_FILE");
     assertThat(stdout.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("::warning"))).containsExactly(
         "::warning title=Taskbound::no OIDC token for the teardown: the job's OIDC token is not accepted: its signature is not"
-            + " the issuer's (Signed JWT rejected: Invalid signature)" + accepted("https://vault.example:8200"));
+            + " the issuer's (Signed JWT rejected: Invalid signature)" + accepted(VAULT_AUDIENCE));
+  }
+
+  /**
+   * The post step with session s1 left behind under the session root and the Vault inputs of a JWT
+   * login ({@link #putVaultJwtInputs}), the runner answering the token request with {@code token}.
+   */
+  private int runPostAfterSessionS1WithVaultJwt(String token) throws IOException {
+    Path root = Files.createDirectories(dir.resolve("home/.taskbound/sessions/s1")).getParent();
+    env.put("STATE_session_root", root.toString());
+    putVaultJwtInputs(token);
+    return action.runPost(env, print(stdout), print(OutputStream.nullOutputStream()));
   }
 
   @Test

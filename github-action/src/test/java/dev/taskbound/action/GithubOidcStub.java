@@ -96,11 +96,6 @@ final class GithubOidcStub implements AutoCloseable {
     return this;
   }
 
-  /** Answers the token request for {@code audience} with a token {@link #KEY} signed over {@link #claims}. */
-  GithubOidcStub answersSigned(String audience) {
-    return answers(audience, sign(claims(audience).build()));
-  }
-
   /** The path and query of the token request for {@code audience}. */
   static String tokenRequest(String audience) {
     return TOKEN_PATH + "&audience=" + URLEncoder.encode(audience, StandardCharsets.UTF_8);

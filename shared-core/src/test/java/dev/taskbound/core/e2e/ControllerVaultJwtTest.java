@@ -9,17 +9,15 @@ import static dev.taskbound.core.broker.vault.VaultStubs.DYNAMIC_PASSWORD;
 import static dev.taskbound.core.broker.vault.VaultStubs.JWT;
 import static dev.taskbound.core.broker.vault.VaultStubs.LEASE_ID;
 import static dev.taskbound.core.broker.vault.VaultStubs.LOGIN_TOKEN;
+import static dev.taskbound.core.e2e.CredentialApis.DYNAMIC_DB_SECRET;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.taskbound.core.broker.vault.VaultStubs;
-import dev.taskbound.core.cli.TaskboundCli;
+import dev.taskbound.core.e2e.CredentialApis.Result;
 import dev.taskbound.core.testing.FileGrep;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,23 +48,13 @@ class ControllerVaultJwtTest {
 
   @Test
   void theControllerLogsInWithTheJwtFromItsEnvironmentIssuesAndRevokesWithoutAnyFileOfIt() throws Exception {
-    Path policy = Files.writeString(work.resolve("task.yml"), String.join("\n",
-        "apiVersion: taskbound.dev/v1",
-        "kind: Task",
-        "spec:",
-        "  ttl: 10m",
-        "  vault:",
-        "    policies: [app-read]",
-        "    ttl: 5m",
-        "    secrets:",
-        "      - {name: db, kind: dynamic, path: database/creds/readonly, field: password, file: db.txt}",
-        ""));
+    Path policy = apis.writeVaultTask(work.resolve("task.yml"), DYNAMIC_DB_SECRET);
     Path handoff = work.resolve("handoff.json");
 
     Result issue = taskbound("credentials", "issue", "--task", "IT-66", "--policy", policy.toString(), "--handoff",
         handoff.toString());
 
-    assertThat(issue.status).as(issue.err).isZero();
+    assertThat(issue.status()).as(issue.err()).isZero();
     assertThat(vaultRequests()).containsExactly(
         "POST /v1/auth/jwt/login no-token",
         "POST /v1/auth/token/create login-token",
@@ -76,12 +64,12 @@ class ControllerVaultJwtTest {
     String handed = Files.readString(handoff);
     assertThat(handed).contains(DYNAMIC_PASSWORD).doesNotContain(CHILD_TOKEN).doesNotContain(JWT)
         .doesNotContain(LOGIN_TOKEN);
-    assertThat(issue.err).doesNotContain(JWT).doesNotContain(CHILD_TOKEN).doesNotContain(LOGIN_TOKEN);
+    assertThat(issue.err()).doesNotContain(JWT).doesNotContain(CHILD_TOKEN).doesNotContain(LOGIN_TOKEN);
 
     Files.delete(handoff);
-    Result revoke = taskbound("credentials", "revoke", "--journal", issue.out.strip());
+    Result revoke = taskbound("credentials", "revoke", "--journal", issue.out().strip());
 
-    assertThat(revoke.status).as(revoke.err).isZero();
+    assertThat(revoke.status()).as(revoke.err()).isZero();
     List<String> after = vaultRequests();
     assertThat(after.subList(3, after.size())).containsExactly(
         "POST /v1/auth/jwt/login no-token",
@@ -98,23 +86,17 @@ class ControllerVaultJwtTest {
     vault.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/revoke-accessor"))
         .withRequestBody(equalToJson("{\"accessor\":\"" + CHILD_ACCESSOR + "\"}")));
     assertThat(FileGrep.filesContaining(JWT, work)).as("the JWT is in no file").isEmpty();
-    assertThat(revoke.err).doesNotContain(JWT);
+    assertThat(revoke.err()).doesNotContain(JWT);
   }
-
-  private record Result(int status, String out, String err) {}
 
   /** The CLI in this JVM, with the controller's environment: Vault's address and the JWT login, nothing on disk. */
   private Result taskbound(String... args) {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("TASKBOUND_HOME", work.resolve("controller-home").toString());
+    Map<String, String> env = CredentialApis.homeEnv(work.resolve("controller-home"), null);
     env.put("TASKBOUND_VAULT_ADDR", vault.baseUrl());
     env.put("TASKBOUND_VAULT_AUTH", "jwt");
     env.put("TASKBOUND_VAULT_JWT_ROLE", "jenkins-controller");
     env.put("TASKBOUND_VAULT_JWT", JWT);
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int status = TaskboundCli.execute(args, new PrintWriter(out), new PrintWriter(err), env);
-    return new Result(status, out.toString(), err.toString());
+    return CredentialApis.taskbound(env, args);
   }
 
   private List<String> vaultRequests() {

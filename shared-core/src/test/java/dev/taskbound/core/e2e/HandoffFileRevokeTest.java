@@ -5,18 +5,16 @@ import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static dev.taskbound.core.broker.github.GithubStubs.TOKEN;
+import static dev.taskbound.core.e2e.CredentialApis.taskbound;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskbound.core.broker.TestKeys;
 import dev.taskbound.core.broker.github.GithubStubs;
-import dev.taskbound.core.cli.TaskboundCli;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.taskbound.core.e2e.CredentialApis.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,9 +50,9 @@ class HandoffFileRevokeTest {
 
     Result revoke = taskbound(backstopEnv(null), "credentials", "revoke", "--journal", journal.toString());
 
-    assertThat(revoke.status).as(revoke.err).isZero();
+    assertThat(revoke.status()).as(revoke.err()).isZero();
     assertThat(handoff).doesNotExist();
-    assertThat(revoke.err).containsPattern("teardown remove-handoff-file +ok\n");
+    assertThat(revoke.err()).containsPattern("teardown remove-handoff-file +ok\n");
     assertThat(journal).doesNotExist();
     apis.github().verify(1, deleteRequestedFor(urlEqualTo("/installation/token"))
         .withHeader("Authorization", equalTo("token " + TOKEN)));
@@ -68,15 +66,15 @@ class HandoffFileRevokeTest {
 
     Result without = taskbound(backstopEnv(null), "credentials", "revoke", "--journal", journal.toString());
 
-    assertThat(without.status).isEqualTo(123);
-    assertThat(without.err).contains("teardown remove-handoff-file    failed (SessionException: journal entry 2"
+    assertThat(without.status()).isEqualTo(123);
+    assertThat(without.err()).contains("teardown remove-handoff-file    failed (SessionException: journal entry 2"
         + " (remove-handoff-file) is sealed and no journal key was given");
     assertThat(handoff).exists();
 
     Result with = taskbound(backstopEnv(key), "credentials", "revoke", "--journal", journal.toString());
 
-    assertThat(with.status).as(with.err).isZero();
-    assertThat(with.err).containsPattern("teardown remove-handoff-file +ok\n");
+    assertThat(with.status()).as(with.err()).isZero();
+    assertThat(with.err()).containsPattern("teardown remove-handoff-file +ok\n");
     assertThat(handoff).doesNotExist();
   }
 
@@ -87,8 +85,8 @@ class HandoffFileRevokeTest {
 
     Result revoke = taskbound(backstopEnv(null), "credentials", "revoke", "--journal", journal.toString());
 
-    assertThat(revoke.status).as(revoke.err).isZero();
-    assertThat(revoke.err).contains("teardown remove-handoff-file    skipped (" + handoff.toAbsolutePath()
+    assertThat(revoke.status()).as(revoke.err()).isZero();
+    assertThat(revoke.err()).contains("teardown remove-handoff-file    skipped (" + handoff.toAbsolutePath()
         + " is gone (a session read it, or it was moved))");
   }
 
@@ -105,12 +103,12 @@ class HandoffFileRevokeTest {
     Result revoke = taskbound(backstopEnv(null), "credentials", "revoke", "--journal", journal.toString());
     Result revokeSecond = taskbound(backstopEnv(null), "credentials", "revoke", "--journal", second.toString());
 
-    assertThat(revoke.status).as(revoke.err).isZero();
-    assertThat(revoke.err).contains("teardown remove-handoff-file    skipped (" + handoff.toAbsolutePath()
+    assertThat(revoke.status()).as(revoke.err()).isZero();
+    assertThat(revoke.err()).contains("teardown remove-handoff-file    skipped (" + handoff.toAbsolutePath()
         + " is no longer the hand-off this issue wrote (another file, or changed since): left as it is)");
     assertThat(handoff).hasContent("the next job's hand-off");
-    assertThat(revokeSecond.status).as(revokeSecond.err).isZero();
-    assertThat(revokeSecond.err).contains("is no longer the hand-off this issue wrote");
+    assertThat(revokeSecond.status()).as(revokeSecond.err()).isZero();
+    assertThat(revokeSecond.err()).contains("is no longer the hand-off this issue wrote");
     assertThat(work.resolve("issuer").resolve("second.json")).isSymbolicLink();
     assertThat(victim).hasContent("keep");
   }
@@ -123,10 +121,10 @@ class HandoffFileRevokeTest {
     Result issue = taskbound(controllerEnv(null), "credentials", "issue", "--task", "T-43", "--policy",
         policy.toString(), "--handoff", nowhere.toString(), "--journal", journal.toString());
 
-    assertThat(issue.status).isEqualTo(122);
-    assertThat(issue.err).contains("handoff: write the credential hand-off to " + nowhere + " failed: cannot create it"
+    assertThat(issue.status()).isEqualTo(122);
+    assertThat(issue.err()).contains("handoff: write the credential hand-off to " + nowhere + " failed: cannot create it"
         + " (NoSuchFileException)").doesNotContain(TOKEN).doesNotContain("retry with");
-    assertThat(issue.out).isEmpty();
+    assertThat(issue.out()).isEmpty();
     apis.github().verify(1, deleteRequestedFor(urlEqualTo("/installation/token"))
         .withHeader("Authorization", equalTo("token " + TOKEN)));
     assertThat(journal).doesNotExist();
@@ -139,36 +137,18 @@ class HandoffFileRevokeTest {
   private Path issue(String journalKey, Path file) {
     Result issue = taskbound(controllerEnv(journalKey), "credentials", "issue", "--task", "T-43", "--policy",
         policy.toString(), "--handoff", file.toString());
-    assertThat(issue.status).as(issue.err).isZero();
+    assertThat(issue.status()).as(issue.err()).isZero();
     assertThat(file).exists();
     apis.github().verify(0, deleteRequestedFor(anyUrl()));
-    return Path.of(issue.out.strip());
-  }
-
-  private record Result(int status, String out, String err) {}
-
-  private static Result taskbound(Map<String, String> env, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int status = TaskboundCli.execute(args, new PrintWriter(out), new PrintWriter(err), env);
-    return new Result(status, out.toString(), err.toString());
+    return Path.of(issue.out().strip());
   }
 
   /** The controller: the App's key, in its process environment only. */
   private Map<String, String> controllerEnv(String journalKey) {
-    Map<String, String> env = backstopEnv(journalKey);
-    env.put("TASKBOUND_GITHUB_APP_ID", GithubStubs.APP_ID);
-    env.put("TASKBOUND_GITHUB_APP_KEY", TestKeys.pkcs1Pem(APP_KEY));
-    env.put("TASKBOUND_GITHUB_API_URL", apis.github().baseUrl());
-    return env;
+    return apis.githubAppEnv(work.resolve("controller-home"), journalKey, APP_KEY);
   }
 
   private Map<String, String> backstopEnv(String journalKey) {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("TASKBOUND_HOME", work.resolve("controller-home").toString());
-    if (journalKey != null) {
-      env.put("TASKBOUND_JOURNAL_KEY", journalKey);
-    }
-    return env;
+    return CredentialApis.homeEnv(work.resolve("controller-home"), journalKey);
   }
 }

@@ -5,19 +5,15 @@ import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static dev.taskbound.core.broker.vault.VaultStubs.CHILD_ACCESSOR;
-import static dev.taskbound.core.broker.vault.VaultStubs.SECRET_ID;
+import static dev.taskbound.core.e2e.CredentialApis.DYNAMIC_DB_SECRET;
+import static dev.taskbound.core.e2e.CredentialApis.taskbound;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.broker.vault.VaultStubs;
-import dev.taskbound.core.cli.TaskboundCli;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
+import dev.taskbound.core.e2e.CredentialApis.Result;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -39,18 +35,15 @@ class IssueRollbackJournalTest {
   @Test
   void aVaultFailureMidIssueRevokesTheChildTokenAndTheLoginExactlyOnceAndLeavesNoJournal() throws Exception {
     WireMockServer vault = vaultFailingTheDynamicSecret();
-    Path policy = policyWithADynamicSecret();
+    Path policy = apis.writeVaultTask(work.resolve("task.yml"), DYNAMIC_DB_SECRET);
     Path journal = work.resolve("issued");
 
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int status = TaskboundCli.execute(new String[] {"credentials", "issue", "--task", "IT-13", "--policy",
-        policy.toString(), "--handoff", "-", "--journal", journal.toString()}, new PrintWriter(out), new PrintWriter(err),
-        controllerEnv(vault));
+    Result issue = taskbound(controllerEnv(), "credentials", "issue", "--task", "IT-13", "--policy", policy.toString(),
+        "--handoff", "-", "--journal", journal.toString());
 
-    assertThat(status).as(err.toString()).isEqualTo(ExitCodes.CREDENTIALS);
-    assertThat(out.toString()).isEmpty();
-    assertThat(err.toString()).contains("vault: read secret db at database/creds/readonly failed: HTTP 403")
+    assertThat(issue.status()).as(issue.err()).isEqualTo(ExitCodes.CREDENTIALS);
+    assertThat(issue.out()).isEmpty();
+    assertThat(issue.err()).contains("vault: read secret db at database/creds/readonly failed: HTTP 403")
         .doesNotContain("retry with");
     assertThat(apis.vaultRequests()).as("each revoked once, by the broker's rollback").containsExactlyElementsOf(REQUESTS);
     vault.verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/revoke-accessor"))
@@ -65,16 +58,14 @@ class IssueRollbackJournalTest {
    */
   @Test
   void aVaultFailureInARunsOpenRevokesTheChildTokenAndTheLoginExactlyOnce() throws Exception {
-    WireMockServer vault = vaultFailingTheDynamicSecret();
-    Path policy = policyWithADynamicSecret();
+    vaultFailingTheDynamicSecret();
+    Path policy = apis.writeVaultTask(work.resolve("task.yml"), DYNAMIC_DB_SECRET);
 
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int status = TaskboundCli.execute(new String[] {"run", "--task", "IT-13", "--policy", policy.toString(), "--out",
-        work.resolve("out").toString(), "--", "true"}, new PrintWriter(out), new PrintWriter(err), controllerEnv(vault));
+    Result run = taskbound(controllerEnv(), "run", "--task", "IT-13", "--policy", policy.toString(), "--out",
+        work.resolve("out").toString(), "--", "true");
 
-    assertThat(status).as(err.toString()).isEqualTo(ExitCodes.CREDENTIALS);
-    assertThat(err.toString()).contains("vault: read secret db at database/creds/readonly failed: HTTP 403")
+    assertThat(run.status()).as(run.err()).isEqualTo(ExitCodes.CREDENTIALS);
+    assertThat(run.err()).contains("vault: read secret db at database/creds/readonly failed: HTTP 403")
         .doesNotContain("failed:  ").doesNotContain("teardown failed");
     assertThat(apis.vaultRequests()).as("each revoked once, by the broker's rollback").containsExactlyElementsOf(REQUESTS);
   }
@@ -96,27 +87,7 @@ class IssueRollbackJournalTest {
     return vault;
   }
 
-  private Path policyWithADynamicSecret() throws IOException {
-    return Files.writeString(work.resolve("task.yml"), String.join("\n",
-        "apiVersion: taskbound.dev/v1",
-        "kind: Task",
-        "spec:",
-        "  ttl: 10m",
-        "  vault:",
-        "    policies: [app-read]",
-        "    ttl: 5m",
-        "    secrets:",
-        "      - {name: db, kind: dynamic, path: database/creds/readonly, field: password, file: db.txt}",
-        ""));
-  }
-
-  private Map<String, String> controllerEnv(WireMockServer vault) {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("TASKBOUND_HOME", work.resolve("controller-home").toString());
-    env.put("TASKBOUND_VAULT_ADDR", vault.baseUrl());
-    env.put("TASKBOUND_VAULT_AUTH", "approle");
-    env.put("TASKBOUND_VAULT_ROLE_ID", "role-0001");
-    env.put("TASKBOUND_VAULT_SECRET_ID", SECRET_ID);
-    return env;
+  private Map<String, String> controllerEnv() {
+    return apis.vaultAppRoleEnv(work.resolve("controller-home"));
   }
 }

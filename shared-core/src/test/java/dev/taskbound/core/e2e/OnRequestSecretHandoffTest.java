@@ -1,20 +1,17 @@
 package dev.taskbound.core.e2e;
 
 import static dev.taskbound.core.broker.vault.VaultStubs.KV2_VALUE;
-import static dev.taskbound.core.broker.vault.VaultStubs.SECRET_ID;
+import static dev.taskbound.core.e2e.CredentialApis.taskbound;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskbound.core.broker.vault.VaultStubs;
-import dev.taskbound.core.cli.TaskboundCli;
+import dev.taskbound.core.e2e.CredentialApis.Result;
 import dev.taskbound.core.identity.TaskId;
 import dev.taskbound.core.session.Session;
 import dev.taskbound.core.session.SessionSpec;
 import dev.taskbound.core.testing.FileGrep;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -36,23 +33,14 @@ class OnRequestSecretHandoffTest {
   @Test
   void anOnRequestSecretTravelsInTheHandoffAndIsServedOnTheAgentHostFromMemoryOnly() throws Exception {
     VaultStubs.stubAll(apis.vault());
-    Path policy = Files.writeString(work.resolve("task.yml"), String.join("\n",
-        "apiVersion: taskbound.dev/v1",
-        "kind: Task",
-        "spec:",
-        "  ttl: 10m",
-        "  vault:",
-        "    policies: [app-read]",
-        "    ttl: 5m",
-        "    secrets:",
-        "      - {name: signing, kind: kv2, path: kv/app/db, field: password, access: on-request}",
-        ""));
+    Path policy = apis.writeVaultTask(work.resolve("task.yml"),
+        "{name: signing, kind: kv2, path: kv/app/db, field: password, access: on-request}");
     Path handoff = work.resolve("handoff.json");
 
     Result issue = taskbound(controllerEnv(), "credentials", "issue", "--task", "T-41", "--policy", policy.toString(),
         "--handoff", handoff.toString());
 
-    assertThat(issue.status).as(issue.err).isZero();
+    assertThat(issue.status()).as(issue.err()).isZero();
     assertThat(apis.vaultRequests()).containsExactly(
         "POST /v1/auth/approle/login no-token",
         "POST /v1/auth/token/create login-token",
@@ -73,9 +61,9 @@ class OnRequestSecretHandoffTest {
     }
     assertThat(apis.vaultRequests()).as("the agent host asks Vault nothing").hasSize(3);
 
-    Result revoke = taskbound(controllerEnv(), "credentials", "revoke", "--journal", issue.out.strip());
+    Result revoke = taskbound(controllerEnv(), "credentials", "revoke", "--journal", issue.out().strip());
 
-    assertThat(revoke.status).as(revoke.err).isZero();
+    assertThat(revoke.status()).as(revoke.err()).isZero();
     assertThat(apis.vaultRequests().subList(3, apis.vaultRequests().size())).containsExactly(
         "POST /v1/auth/approle/login no-token",
         "POST /v1/auth/token/revoke-accessor login-token",
@@ -85,23 +73,8 @@ class OnRequestSecretHandoffTest {
         "POST /v1/auth/token/revoke-self login-token");
   }
 
-  private record Result(int status, String out, String err) {}
-
-  private static Result taskbound(Map<String, String> env, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int status = TaskboundCli.execute(args, new PrintWriter(out), new PrintWriter(err), env);
-    return new Result(status, out.toString(), err.toString());
-  }
-
   /** The controller: Vault's address and its AppRole login, in its process environment only. */
   private Map<String, String> controllerEnv() {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("TASKBOUND_HOME", work.resolve("controller-home").toString());
-    env.put("TASKBOUND_VAULT_ADDR", apis.vault().baseUrl());
-    env.put("TASKBOUND_VAULT_AUTH", "approle");
-    env.put("TASKBOUND_VAULT_ROLE_ID", "role-0001");
-    env.put("TASKBOUND_VAULT_SECRET_ID", SECRET_ID);
-    return env;
+    return apis.vaultAppRoleEnv(work.resolve("controller-home"));
   }
 }

@@ -6,6 +6,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static dev.taskbound.core.broker.github.GithubStubs.TOKEN;
+import static dev.taskbound.core.e2e.CredentialApis.taskbound;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -13,6 +14,7 @@ import dev.taskbound.core.ExitCodes;
 import dev.taskbound.core.broker.TestKeys;
 import dev.taskbound.core.broker.github.GithubStubs;
 import dev.taskbound.core.cli.TaskboundCli;
+import dev.taskbound.core.e2e.CredentialApis.Result;
 import dev.taskbound.core.session.CredentialIssue;
 import dev.taskbound.core.testing.FileGrep;
 import java.io.IOException;
@@ -27,7 +29,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.KeyPair;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -69,8 +70,8 @@ class SealedIssueJournalTest {
     Result issue = taskbound(controllerEnv(KEY), "credentials", "issue", "--task", "IT-13", "--policy", policy.toString(),
         "--handoff", "-", "--journal", journal.toString());
 
-    assertThat(issue.status).as(issue.err).isZero();
-    assertThat(issue.out).contains(TOKEN);
+    assertThat(issue.status()).as(issue.err()).isZero();
+    assertThat(issue.out()).contains(TOKEN);
     assertThat(Files.readString(journal.resolve(CredentialIssue.FILE))).contains("\"sealed\"").doesNotContain(TOKEN)
         .doesNotContain("api_url");
     assertThat(FileGrep.filesContaining(TOKEN, work)).as("no file holds the token").isEmpty();
@@ -79,12 +80,12 @@ class SealedIssueJournalTest {
     // The controller died before the block's end: the backstop, a new process, has the journal and the key only.
     Result revoke = taskbound(backstopEnv(KEY), "credentials", "revoke", "--journal", journal.toString());
 
-    assertThat(revoke.status).as(revoke.err).isZero();
+    assertThat(revoke.status()).as(revoke.err()).isZero();
     github.verify(1, deleteRequestedFor(urlEqualTo("/installation/token"))
         .withHeader("Authorization", equalTo("token " + TOKEN)));
     github.verify(1, deleteRequestedFor(anyUrl()));
     assertThat(journal).doesNotExist();
-    assertThat(revoke.err).doesNotContain(TOKEN).doesNotContain(KEY);
+    assertThat(revoke.err()).doesNotContain(TOKEN).doesNotContain(KEY);
   }
 
   @Test
@@ -92,12 +93,12 @@ class SealedIssueJournalTest {
     Path journal = work.resolve("issued");
     Result issue = taskbound(controllerEnv(KEY), "credentials", "issue", "--task", "IT-13", "--policy", policy.toString(),
         "--handoff", "-", "--journal", journal.toString());
-    assertThat(issue.status).as(issue.err).isZero();
+    assertThat(issue.status()).as(issue.err()).isZero();
 
     Result wrong = taskbound(backstopEnv(OTHER_KEY), "credentials", "revoke", "--journal", journal.toString());
 
-    assertThat(wrong.status).isEqualTo(ExitCodes.TEARDOWN);
-    assertThat(wrong.err).contains("journal entry 1 (revoke-github-token) cannot be opened with the journal key"
+    assertThat(wrong.status()).isEqualTo(ExitCodes.TEARDOWN);
+    assertThat(wrong.err()).contains("journal entry 1 (revoke-github-token) cannot be opened with the journal key"
         + " given (a wrong key, or the entry was altered); accepted: the TASKBOUND_JOURNAL_KEY that 'credentials issue'"
         + " ran with").contains("retry with: taskbound credentials revoke --journal " + journal)
         .contains("  teardown failed; retry with: taskbound credentials revoke --journal " + journal)
@@ -107,7 +108,7 @@ class SealedIssueJournalTest {
 
     Result right = taskbound(backstopEnv(KEY), "credentials", "revoke", "--journal", journal.toString());
 
-    assertThat(right.status).as(right.err).isZero();
+    assertThat(right.status()).as(right.err()).isZero();
     github.verify(1, deleteRequestedFor(urlEqualTo("/installation/token"))
         .withHeader("Authorization", equalTo("token " + TOKEN)));
     assertThat(journal).doesNotExist();
@@ -118,12 +119,12 @@ class SealedIssueJournalTest {
     Path journal = work.resolve("issued");
     Result issue = taskbound(controllerEnv(KEY), "credentials", "issue", "--task", "IT-13", "--policy", policy.toString(),
         "--handoff", "-", "--journal", journal.toString());
-    assertThat(issue.status).as(issue.err).isZero();
+    assertThat(issue.status()).as(issue.err()).isZero();
 
     Result none = taskbound(backstopEnv(null), "credentials", "revoke", "--journal", journal.toString());
 
-    assertThat(none.status).isEqualTo(ExitCodes.TEARDOWN);
-    assertThat(none.err).contains("journal entry 1 (revoke-github-token) is sealed and no journal key was given;"
+    assertThat(none.status()).isEqualTo(ExitCodes.TEARDOWN);
+    assertThat(none.err()).contains("journal entry 1 (revoke-github-token) is sealed and no journal key was given;"
         + " accepted: the TASKBOUND_JOURNAL_KEY that 'credentials issue' ran with, in the environment");
     github.verify(0, deleteRequestedFor(anyUrl()));
     assertThat(journal.resolve(CredentialIssue.FILE)).exists();
@@ -142,8 +143,8 @@ class SealedIssueJournalTest {
 
       Result revoke = taskbound(backstopEnv(KEY), "credentials", "revoke", "--journal", journal.toString());
 
-      assertThat(revoke.status).as(revoke.err).isEqualTo(ExitCodes.TEARDOWN);
-      assertThat(revoke.err).contains("journal entry 1 (revoke-github-token) has fields beside its seal (the entry was"
+      assertThat(revoke.status()).as(revoke.err()).isEqualTo(ExitCodes.TEARDOWN);
+      assertThat(revoke.err()).contains("journal entry 1 (revoke-github-token) has fields beside its seal (the entry was"
           + " altered); accepted: the one field 'sealed' as 'credentials issue' writes it")
           .contains("  teardown failed; retry with: taskbound credentials revoke --journal " + journal)
           .doesNotContain(TOKEN);
@@ -163,14 +164,14 @@ class SealedIssueJournalTest {
 
     Result revoke = taskbound(backstopEnv(KEY), "credentials", "revoke", "--journal", second.toString());
 
-    assertThat(revoke.status).as(revoke.err).isEqualTo(ExitCodes.TEARDOWN);
-    assertThat(revoke.err).contains("journal entry 1 (revoke-github-token) cannot be opened with the journal key given"
+    assertThat(revoke.status()).as(revoke.err()).isEqualTo(ExitCodes.TEARDOWN);
+    assertThat(revoke.err()).contains("journal entry 1 (revoke-github-token) cannot be opened with the journal key given"
         + " (a wrong key, or the entry was altered)").doesNotContain(TOKEN);
     github.verify(0, deleteRequestedFor(anyUrl()));
 
     Result own = taskbound(backstopEnv(KEY), "credentials", "revoke", "--journal", first.toString());
 
-    assertThat(own.status).as(own.err).isZero();
+    assertThat(own.status()).as(own.err()).isZero();
     github.verify(1, deleteRequestedFor(urlEqualTo("/installation/token")));
   }
 
@@ -178,7 +179,7 @@ class SealedIssueJournalTest {
     Path journal = work.resolve(name);
     Result issue = taskbound(controllerEnv(KEY), "credentials", "issue", "--task", "IT-13", "--policy", policy.toString(),
         "--handoff", "-", "--journal", journal.toString());
-    assertThat(issue.status).as(issue.err).isZero();
+    assertThat(issue.status()).as(issue.err()).isZero();
     return journal;
   }
 
@@ -218,40 +219,22 @@ class SealedIssueJournalTest {
     Result issue = taskbound(controllerEnv(notAKey), "credentials", "issue", "--task", "IT-13", "--policy",
         policy.toString(), "--handoff", "-", "--journal", work.resolve("issued").toString());
 
-    assertThat(issue.status).isEqualTo(ExitCodes.USAGE);
-    assertThat(issue.out).isEmpty();
-    assertThat(issue.err).contains("TASKBOUND_JOURNAL_KEY: not a journal key; accepted: 32 random bytes in base64"
+    assertThat(issue.status()).isEqualTo(ExitCodes.USAGE);
+    assertThat(issue.out()).isEmpty();
+    assertThat(issue.err()).contains("TASKBOUND_JOURNAL_KEY: not a journal key; accepted: 32 random bytes in base64"
         + " (44 characters, as 'head -c 32 /dev/urandom | base64' prints)").doesNotContain(notAKey);
     github.verify(0, anyRequestedFor(anyUrl()));
     assertThat(work.resolve("issued")).doesNotExist();
   }
 
-  private record Result(int status, String out, String err) {}
-
-  private Result taskbound(Map<String, String> env, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int status = TaskboundCli.execute(args, new PrintWriter(out), new PrintWriter(err), env);
-    return new Result(status, out.toString(), err.toString());
-  }
-
   /** The controller: the App's key and the journal key, in its process environment only. */
   private Map<String, String> controllerEnv(String journalKey) {
-    Map<String, String> env = backstopEnv(journalKey);
-    env.put("TASKBOUND_GITHUB_APP_ID", GithubStubs.APP_ID);
-    env.put("TASKBOUND_GITHUB_APP_KEY", TestKeys.pkcs1Pem(APP_KEY));
-    env.put("TASKBOUND_GITHUB_API_URL", github.baseUrl());
-    return env;
+    return apis.githubAppEnv(work.resolve("controller-home"), journalKey, APP_KEY);
   }
 
   /** A revocation needs no App key: the token revokes itself, once opened with the journal key. */
   private Map<String, String> backstopEnv(String journalKey) {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("TASKBOUND_HOME", work.resolve("controller-home").toString());
-    if (journalKey != null) {
-      env.put("TASKBOUND_JOURNAL_KEY", journalKey);
-    }
-    return env;
+    return CredentialApis.homeEnv(work.resolve("controller-home"), journalKey);
   }
 
   private static String key(byte fill) {

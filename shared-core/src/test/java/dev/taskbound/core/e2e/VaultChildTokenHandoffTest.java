@@ -6,22 +6,20 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static dev.taskbound.core.broker.vault.VaultStubs.CHILD_ACCESSOR;
 import static dev.taskbound.core.broker.vault.VaultStubs.CHILD_TOKEN;
 import static dev.taskbound.core.broker.vault.VaultStubs.DYNAMIC_PASSWORD;
-import static dev.taskbound.core.broker.vault.VaultStubs.SECRET_ID;
+import static dev.taskbound.core.e2e.CredentialApis.DYNAMIC_DB_SECRET;
+import static dev.taskbound.core.e2e.CredentialApis.taskbound;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskbound.core.broker.Secret;
 import dev.taskbound.core.broker.vault.VaultStubs;
-import dev.taskbound.core.cli.TaskboundCli;
+import dev.taskbound.core.e2e.CredentialApis.Result;
 import dev.taskbound.core.identity.TaskId;
 import dev.taskbound.core.session.Session;
 import dev.taskbound.core.session.SessionSpec;
 import dev.taskbound.core.testing.FileGrep;
 import dev.taskbound.core.testing.RunArtifacts;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -42,23 +40,13 @@ class VaultChildTokenHandoffTest {
   @Test
   void theHandoffCarriesTheChildTokensFingerprintNotItsValueAndTheSessionStillRecordsIt() throws Exception {
     VaultStubs.stubAll(apis.vault());
-    Path policy = Files.writeString(work.resolve("task.yml"), String.join("\n",
-        "apiVersion: taskbound.dev/v1",
-        "kind: Task",
-        "spec:",
-        "  ttl: 10m",
-        "  vault:",
-        "    policies: [app-read]",
-        "    ttl: 5m",
-        "    secrets:",
-        "      - {name: db, kind: dynamic, path: database/creds/readonly, field: password, file: db.txt}",
-        ""));
+    Path policy = apis.writeVaultTask(work.resolve("task.yml"), DYNAMIC_DB_SECRET);
     Path handoff = work.resolve("handoff.json");
 
-    Result issue = taskbound("credentials", "issue", "--task", "T-42", "--policy", policy.toString(), "--handoff",
-        handoff.toString());
+    Result issue = taskbound(controllerEnv(), "credentials", "issue", "--task", "T-42", "--policy", policy.toString(),
+        "--handoff", handoff.toString());
 
-    assertThat(issue.status).as(issue.err).isZero();
+    assertThat(issue.status()).as(issue.err()).isZero();
     assertThat(Files.readString(handoff)).doesNotContain(CHILD_TOKEN).contains(Secret.of(CHILD_TOKEN).fingerprint())
         .contains(DYNAMIC_PASSWORD);
     Path runtime = Files.createDirectories(work.resolve("agent-rt"));
@@ -78,26 +66,15 @@ class VaultChildTokenHandoffTest {
             + "\"name\":\"vault-token\"");
     assertThat(FileGrep.filesContaining(CHILD_TOKEN, work)).as("no file on either side holds the child token").isEmpty();
 
-    Result revoke = taskbound("credentials", "revoke", "--journal", issue.out.strip());
+    Result revoke = taskbound(controllerEnv(), "credentials", "revoke", "--journal", issue.out().strip());
 
-    assertThat(revoke.status).as(revoke.err).isZero();
+    assertThat(revoke.status()).as(revoke.err()).isZero();
     apis.vault().verify(1, postRequestedFor(urlEqualTo("/v1/auth/token/revoke-accessor"))
         .withRequestBody(equalToJson("{\"accessor\":\"" + CHILD_ACCESSOR + "\"}")));
   }
 
-  private record Result(int status, String out, String err) {}
-
-  /** The CLI in this JVM with the controller's environment: Vault's address and its AppRole login. */
-  private Result taskbound(String... args) {
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("TASKBOUND_HOME", work.resolve("controller-home").toString());
-    env.put("TASKBOUND_VAULT_ADDR", apis.vault().baseUrl());
-    env.put("TASKBOUND_VAULT_AUTH", "approle");
-    env.put("TASKBOUND_VAULT_ROLE_ID", "role-0001");
-    env.put("TASKBOUND_VAULT_SECRET_ID", SECRET_ID);
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int status = TaskboundCli.execute(args, new PrintWriter(out), new PrintWriter(err), env);
-    return new Result(status, out.toString(), err.toString());
+  /** The controller's environment: Vault's address and its AppRole login. */
+  private Map<String, String> controllerEnv() {
+    return apis.vaultAppRoleEnv(work.resolve("controller-home"));
   }
 }

@@ -67,6 +67,7 @@ final class ShellCommands {
     char quote = 0;
     boolean escapes = false; // inside "..." or $'...'
     boolean wordStart = true; // a '#' here begins a comment: only after a blank or an operator, as in bash
+    boolean inBackquotes = false;
     for (int i = 0; i < line.length(); i++) {
       char c = line.charAt(i);
       if (quote != 0) {
@@ -92,12 +93,14 @@ final class ShellCommands {
         wordStart = false; // an escaped blank is part of the word
         cur.append(c).append(line.charAt(++i));
       } else if (c == '#' && wordStart) {
-        while (i + 1 < line.length() && line.charAt(i + 1) != '\n') {
-          i++; // a comment, to the end of the line
+        // a comment, to the end of the line; inside `...` bash finds the closing backquote first
+        while (i + 1 < line.length() && line.charAt(i + 1) != '\n' && !(inBackquotes && line.charAt(i + 1) == '`')) {
+          i++;
         }
       } else if (c == ';' || c == '&' || c == '|' || c == '\n' || c == '(' || c == ')' || c == '`') {
         add(out, cur);
         wordStart = true;
+        inBackquotes ^= c == '`';
       } else {
         cur.append(c);
         wordStart = isBlank(c) || c == '<' || c == '>';
@@ -127,11 +130,14 @@ final class ShellCommands {
     boolean inWord = false;
     char quote = 0;
     boolean escapes = false;
+    boolean ansiC = false; // inside $'...': escapes are decoded as bash decodes them
     for (int i = 0; i < command.length(); i++) {
       char c = command.charAt(i);
       if (quote != 0) {
         if (c == '\\' && quote == '"' && i + 1 < command.length() && command.charAt(i + 1) == '\n') {
           i++; // inside "...", as outside, bash removes a backslash-newline ($'...' keeps it)
+        } else if (c == '\\' && ansiC && i + 1 < command.length()) {
+          i = AnsiCEscapes.decode(command, i, cur); // $'\x70ush' is push to bash
         } else if (c == '\\' && escapes && i + 1 < command.length()) {
           cur.append(command.charAt(++i));
         } else if (c == quote) {
@@ -142,10 +148,12 @@ final class ShellCommands {
       } else if (c == '$' && i + 1 < command.length() && (command.charAt(i + 1) == '\'' || command.charAt(i + 1) == '"')) {
         quote = command.charAt(++i); // $'...' (ANSI-C: backslash escapes) and $"..." quote as their quotes do
         escapes = true;
+        ansiC = quote == '\'';
         inWord = true;
       } else if (c == '\'' || c == '"') {
         quote = c;
         escapes = c == '"';
+        ansiC = false;
         inWord = true;
       } else if (c == '\\' && i + 1 < command.length() && command.charAt(i + 1) == '\n') {
         i++; // a line continuation: the word goes on
@@ -199,6 +207,10 @@ final class ShellCommands {
         i += GIT_GLOBAL_WITH_VALUE.contains(option) ? 2 : 1;
       }
       read = i < w.size() && w.get(i).equals("push");
+      if (i < w.size() && !plainWord(w.get(i))) {
+        // an expansion the shell makes (git $CMD, git pus?): it may be push, with refs unknown here
+        return java.util.Optional.of(new Push(List.of(ToolCall.UNKNOWN_REF), List.of()));
+      }
     } else if (i < w.size() && isGit(w.get(i), "git-push")) {
       read = true; // git's own program for the subcommand
     }

@@ -34,7 +34,13 @@ class ShellCommentsAgreeWithBashTest {
       "echo x# ; git push origin main",
       "echo x>#; git push origin main",
       "git \"pu\\\nsh\" origin main",
-      "git $'pu\\\nsh' origin main"})
+      "git $'pu\\\nsh' origin main",
+      "echo `true #`; git push origin main",
+      "echo `true # x`; git push origin main",
+      "git $'\\x70ush' origin main",
+      "git $'\\160ush' origin main",
+      "git $'\\u0070ush' origin main",
+      "git $'p\\x75sh' origin main"})
   void theReaderSeesAPushExactlyWhenBashRunsOne(String line) throws Exception {
     Path bin = Files.createDirectories(dir.resolve("bin"));
     Path log = dir.resolve("git.log");

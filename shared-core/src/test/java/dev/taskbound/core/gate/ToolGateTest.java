@@ -108,7 +108,11 @@ class ToolGateTest {
       "echo x\f#; git push origin main",
       "echo x\u3000#; git push origin main",
       "echo a\\ #; git push origin main",
-      "git \"pu\\\nsh\" origin main"})
+      "git \"pu\\\nsh\" origin main",
+      "echo `true #`; git push origin main",
+      "git $'\\x70ush' origin HEAD:main",
+      "git pus? origin HEAD:main",
+      "X=push; git $X origin HEAD:main"})
   void aPushToMainIsRefusedHoweverTheLineSpellsIt(String command) throws Exception {
     ToolGate.Verdict v = gate().decide(bash(command, "refs/heads/taskbound/T-1/work"));
 

@@ -285,6 +285,10 @@ final class AgentHooks implements HookHandler {
       rule = o.rule();
       reason = o.reason();
     }
+    if (decision.equals(GateDecision.APPROVE.yamlName()) && !ToolCall.showsWhole(target)) {
+      decision = GateDecision.DENY.yamlName(); // recorded as answered: no person is asked
+      reason = reason + NOT_SHOWN_WHOLE;
+    }
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("action", action);
     data.put("name", "gate check");
@@ -299,10 +303,7 @@ final class AgentHooks implements HookHandler {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("action", action);
     out.put("target", target);
-    if (decision.equals(GateDecision.APPROVE.yamlName()) && !ToolCall.showsWhole(target)) {
-      decision = GateDecision.DENY.yamlName();
-      reason = reason + NOT_SHOWN_WHOLE;
-    } else if (decision.equals(GateDecision.APPROVE.yamlName())) {
+    if (decision.equals(GateDecision.APPROVE.yamlName())) {
       Map<String, String> links = new LinkedHashMap<>();
       links.put("source", "gate check");
       if (!why.isEmpty()) {

@@ -96,11 +96,13 @@ final class ConversationReport {
    * Each {@code tool.called} with its decision and result. The agent chooses {@code tool_call} ids
    * and may repeat one, so the decision is the {@code gate.decided} carrying the same Taskbound
    * {@code call} number (bundles before it: the first later one with the id), and the result the
-   * first later {@code tool.result} with the id that no earlier call took (none for a denied call,
-   * which never runs): a repeated id never lends one call's decision or outcome to another.
+   * first later {@code tool.result} with the id that no earlier call took (none for a denied call or
+   * an approve no person granted, which never run): a repeated id never lends one call's decision or
+   * outcome to another.
    */
   private static List<Call> calls(List<EvidenceEvent> events) {
     Map<String, EvidenceEvent> decidedByNumber = new HashMap<>();
+    java.util.Set<String> grantedNumbers = new java.util.HashSet<>();
     Map<String, ArrayDeque<Integer>> decidedById = new HashMap<>();
     Map<String, ArrayDeque<Integer>> resultsById = new HashMap<>();
     for (int i = 0; i < events.size(); i++) {
@@ -109,6 +111,8 @@ final class ConversationReport {
         decidedByNumber.putIfAbsent(e.text("call"), e);
       } else if (e.type().equals("gate.decided") && e.text("tool_call") != null) {
         decidedById.computeIfAbsent(e.text("tool_call"), k -> new ArrayDeque<>()).add(i);
+      } else if (e.type().equals("approval.granted") && e.text("call") != null) {
+        grantedNumbers.add(e.text("call"));
       } else if (e.type().equals("tool.result")) {
         resultsById.computeIfAbsent(nz(e.text("tool_call")), k -> new ArrayDeque<>()).add(i);
       }
@@ -123,7 +127,10 @@ final class ConversationReport {
       EvidenceEvent decided = e.text("call") != null ? decidedByNumber.get(e.text("call"))
           : takeAfter(i, decidedById.get(id), events);
       String decision = decided == null ? "" : nz(decided.text("decision"));
-      EvidenceEvent result = "deny".equals(decision) ? null : takeAfter(i, resultsById.get(id), events);
+      // a denied call never runs, nor an approve no person granted (numbered bundles record the grant)
+      boolean ran = !"deny".equals(decision)
+          && !("approve".equals(decision) && e.text("call") != null && !grantedNumbers.contains(e.text("call")));
+      EvidenceEvent result = ran ? takeAfter(i, resultsById.get(id), events) : null;
       String outcome = result != null ? nz(result.text("outcome")) : "allow".equals(decision) ? "no result recorded" : "not run";
       out.add(new Call(id, nz(e.text("prompt")), nz(e.text("tool")), nz(e.text("input")), decision,
           decided == null ? "" : nz(decided.text("rule")), decided == null ? "" : nz(decided.text("reason")), outcome));

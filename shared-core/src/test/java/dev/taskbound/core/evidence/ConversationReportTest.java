@@ -63,4 +63,24 @@ class ConversationReportTest {
 
     assertThat(md).contains("| Bash | `ls` | allow | ok |").contains("| Bash | `rm -rf x` | deny | not run |");
   }
+
+  @Test
+  void anApproveNoPersonGrantedNeverTakesALaterCallsResult() throws Exception {
+    List<EvidenceEvent> events = List.of(
+        event(1, "tool.called", "{\"tool_call\":\"t1\",\"call\":\"call-1\",\"tool\":\"Bash\",\"input\":\"npm publish\"}"),
+        event(2, "gate.decided", "{\"tool_call\":\"t1\",\"call\":\"call-1\",\"decision\":\"approve\",\"rule\":\"r\"}"),
+        event(3, "approval.denied", "{\"request\":\"approval-1\",\"tool_call\":\"t1\",\"call\":\"call-1\"}"),
+        event(4, "tool.called", "{\"tool_call\":\"t1\",\"call\":\"call-2\",\"tool\":\"Bash\",\"input\":\"ls\"}"),
+        event(5, "gate.decided", "{\"tool_call\":\"t1\",\"call\":\"call-2\",\"decision\":\"allow\",\"rule\":\"default\"}"),
+        event(6, "tool.result", "{\"tool_call\":\"t1\",\"outcome\":\"ok\"}"),
+        event(7, "tool.called", "{\"tool_call\":\"t2\",\"call\":\"call-3\",\"tool\":\"Bash\",\"input\":\"npm run x\"}"),
+        event(8, "gate.decided", "{\"tool_call\":\"t2\",\"call\":\"call-3\",\"decision\":\"approve\",\"rule\":\"r\"}"),
+        event(9, "approval.granted", "{\"request\":\"approval-2\",\"tool_call\":\"t2\",\"call\":\"call-3\"}"),
+        event(10, "tool.result", "{\"tool_call\":\"t2\",\"outcome\":\"error\"}"));
+
+    String md = ConversationReport.markdown(events);
+
+    assertThat(md).contains("| Bash | `npm publish` | approve | not run |").contains("| Bash | `ls` | allow | ok |")
+        .contains("| Bash | `npm run x` | approve | error |");
+  }
 }

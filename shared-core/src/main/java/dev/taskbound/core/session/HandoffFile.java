@@ -3,7 +3,6 @@ package dev.taskbound.core.session;
 import dev.taskbound.core.broker.BrokerException;
 import dev.taskbound.core.broker.UndoRecorder;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -54,23 +53,37 @@ final class HandoffFile {
   static void write(Path file, List<CredentialHandoff.Entry> entries, UndoRecorder undo) {
     byte[] bytes = CredentialHandoff.encode(file.toString(), entries);
     int id = undo.register(STEP, Map.of("path", file.toAbsolutePath().toString()));
-    try {
-      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    boolean created = false;
+    // One open that creates the file: the values go only into this 0600 inode, never into a file
+    // someone put at the path between a create and a second open (final review).
+    try (java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(file,
+        java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS),
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+      created = true;
+      undo.updateHandle(id, identity(file)); // before any value is in it
+      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+      while (buffer.hasRemaining()) {
+        out.write(buffer);
+      }
     } catch (FileAlreadyExistsException e) {
       throw failure(file, "it already exists; accepted: a path that does not exist yet");
-    } catch (IOException e) {
-      throw failure(file, "cannot create it (" + e.getClass().getSimpleName() + ")");
+    } catch (IOException | RuntimeException e) {
+      if (created) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException ignored) { // NOPMD: the write's failure is the one to report
+          // nothing more to do
+        }
+      }
+      throw e instanceof RuntimeException r ? r : failure(file, (created ? "cannot write it (" : "cannot create it (")
+          + e.getClass().getSimpleName() + ")");
     }
     try {
-      undo.updateHandle(id, identity(file)); // before any value is in it
-      try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-        out.write(bytes);
-      }
       undo.updateHandle(id, Map.of("changed_ns", String.valueOf(changed(file))));
     } catch (IOException | RuntimeException e) {
       try {
         Files.deleteIfExists(file);
-      } catch (IOException ignored) { // NOPMD: the write's failure is the one to report
+      } catch (IOException ignored) { // NOPMD: the failure to record it is the one to report
         // nothing more to do
       }
       throw e instanceof RuntimeException r ? r : failure(file, "cannot write it (" + e.getClass().getSimpleName() + ")");

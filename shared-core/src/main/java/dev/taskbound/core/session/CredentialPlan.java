@@ -120,7 +120,8 @@ final class CredentialPlan {
     java.util.Set<String> given = new java.util.TreeSet<>();
     for (CredentialHandoff.Entry e : handoff.entries()) {
       plan.checkGranted(expected, given, e.credential().name(), e.credential().kind(), e.scope());
-      PolicyExposure.check(policy, e.credential()); // no variable or file the policy would not give it
+      // no variable or file the policy would not give it, no git configuration but taskbound's
+      PolicyExposure.check(policy, e.credential(), api.getHost().equals("api.github.com") ? "github.com" : api.getHost());
     }
     for (CredentialHandoff.Withheld w : handoff.withheld()) {
       plan.checkGranted(expected, given, w.name(), w.kind(), w.scope());

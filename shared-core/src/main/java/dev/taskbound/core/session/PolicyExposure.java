@@ -22,12 +22,22 @@ final class PolicyExposure {
   private PolicyExposure() {}
 
   /**
+   * @param gitHost the host git talks to for this host's GitHub API ({@code github.com} for the public one)
    * @throws BrokerException (exit 122) naming the first variable or file of {@code handed} that the
-   *     policy does not give it, or that it gives and {@code handed} lacks, and what is accepted
+   *     policy does not give it, or that it gives and {@code handed} lacks, and what is accepted; or a
+   *     git configuration fragment other than the one this host's broker would write
    */
-  static void check(EffectivePolicy policy, IssuedCredential handed) {
+  static void check(EffectivePolicy policy, IssuedCredential handed, String gitHost) {
     compare(handed, "variable", handed.environment().keySet(), variables(policy, handed));
     compare(handed, "file", handed.files().keySet(), files(policy, handed));
+    // git reads the fragment as configuration (core.fsmonitor, a credential helper run by the shell):
+    // only the one this host's broker would write is taken (final review)
+    if (handed.kind().equals("github-token")
+        && !handed.files().get(GithubBroker.GITCONFIG_FILE).reveal().equals(GithubBroker.gitConfig(gitHost))) {
+      throw refused("'" + handed.name() + "' (github-token) hands off a " + GithubBroker.GITCONFIG_FILE
+          + " other than the one taskbound writes for https://" + gitHost + " (content not shown); accepted: the"
+          + " fragment 'taskbound credentials issue' writes, with the same TASKBOUND_GITHUB_API_URL on both hosts");
+    }
   }
 
   private static Set<String> variables(EffectivePolicy policy, IssuedCredential c) {

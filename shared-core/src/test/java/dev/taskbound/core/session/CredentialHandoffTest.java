@@ -292,6 +292,20 @@ class CredentialHandoffTest {
     assertThat(((TaskboundException) refused).exitCode()).isEqualTo(122);
   }
 
+  /** Final review: git reads the fragment as configuration, so a hand-off could run code through core.fsmonitor. */
+  @Test
+  void aHandedOffGitConfigurationOtherThanTaskboundsIsRefused() throws Exception {
+    Path file = dir.resolve("handoff.json");
+    CredentialHandoff.write(file, List.of(github("read", Map.of("GH_TOKEN", TOKEN, "GITHUB_TOKEN", TOKEN),
+        dev.taskbound.core.broker.github.GithubBroker.gitConfig("127.0.0.1") + "[core]\n\tfsmonitor = touch /tmp/pwned\n")));
+    CredentialHandoff handoff = CredentialHandoff.take(file);
+
+    assertThatThrownBy(() -> CredentialPlan.handedOff(policy(), handoff, CredentialSources.NONE, API))
+        .isInstanceOf(TaskboundException.class).hasMessageContaining("'github' (github-token) hands off a"
+            + " github.gitconfig other than the one taskbound writes for https://127.0.0.1 (content not shown)")
+        .hasMessageNotContaining("fsmonitor");
+  }
+
   @Test
   void aHandedOffGithubTokenSettingALoaderVariableBesideItsOwnIsRefused() throws Exception {
     Path file = dir.resolve("handoff.json");
@@ -346,8 +360,12 @@ class CredentialHandoffTest {
   }
 
   private static CredentialHandoff.Entry github(String access, Map<String, String> environment) {
+    return github(access, environment, dev.taskbound.core.broker.github.GithubBroker.gitConfig("127.0.0.1"));
+  }
+
+  private static CredentialHandoff.Entry github(String access, Map<String, String> environment, String gitConfig) {
     IssuedCredential c = new IssuedCredential("github", "github-token", Secret.of(TOKEN), Optional.empty(),
-        environment, Map.of("github.gitconfig", Secret.of("[credential]\n")));
+        environment, Map.of("github.gitconfig", Secret.of(gitConfig)));
     return new CredentialHandoff.Entry(c, JSON.valueToTree(Map.of("repositories", List.of("acme/app"),
         "permissions", Map.of("contents", access))), Optional.of(API));
   }

@@ -144,7 +144,7 @@ public final class GithubBroker implements CredentialBroker {
    * A git config fragment: for {@code https://HOST} only, reset inherited helpers, then answer
    * {@code get} with {@code x-access-token} and {@code $GH_TOKEN}.
    */
-  static String gitConfig(String host) {
+  public static String gitConfig(String host) {
     return "# Written by taskbound: git credentials for https://" + host + " only, read from $GH_TOKEN.\n"
         + "[credential \"https://" + host + "\"]\n"
         + "\thelper =\n"

@@ -204,7 +204,7 @@ public final class ActionMain {
       List<String> runArguments = RunOptions.withExtras(toRunArguments(inputs), extras);
       // With a GitHub App the org ceiling comes from the organisation's .github repository (issue 17).
       runArguments = OrgCeilingStep.withOrgCeiling(runArguments, env, coreEnv);
-      Optional<Path> oidcFile = oidcTokenFile(oidcToken, sessionRoot, coreEnv);
+      Optional<Path> oidcFile = oidcTokenFile(oidcToken.map(OidcTokenVerifier.VerifiedToken::serialized), sessionRoot, coreEnv);
       // The core hands over the issued values before the agent starts: the runner masks them (and
       // their encodings) from then on. The agent's output then reaches the runner log fenced, so
       // nothing it prints (::warning::, ::add-mask::, ::stop-commands::) is run as a command.
@@ -273,15 +273,12 @@ public final class ActionMain {
    */
   private static Optional<OidcTokenVerifier.VerifiedToken> oidcToken(Map<String, String> env, VaultInputs vault, PrintStream out,
       List<String> whenRefused) {
-    Optional<String> audience = vault.oidcAudience().or(() -> Optional.ofNullable(env.get(ActionInputs.variableFor("oidc-audience")))
-        .map(String::strip).filter(a -> !a.isEmpty()));
-    if (audience.isEmpty()) {
+    Optional<String> token = fetchedOidcToken(env, vault, out);
+    if (token.isEmpty()) {
       return Optional.empty();
     }
-    String token = OidcToken.fetch(env, audience.get());
-    WorkflowCommands.addMask(token).forEach(out::println);
     try {
-      return Optional.of(OidcTokenVerifier.forThisRun(env).verify(token, audience.get()));
+      return Optional.of(OidcTokenVerifier.forThisRun(env).verify(token.get(), oidcAudience(env, vault).orElseThrow()));
     } catch (ActionInputException e) {
       List<String> problems = new ArrayList<>(e.problems());
       problems.addAll(whenRefused);
@@ -289,16 +286,33 @@ public final class ActionMain {
     }
   }
 
+  /** The job's OIDC token as fetched and masked, not verified, when the action needs one. */
+  private static Optional<String> fetchedOidcToken(Map<String, String> env, VaultInputs vault, PrintStream out) {
+    Optional<String> audience = oidcAudience(env, vault);
+    if (audience.isEmpty()) {
+      return Optional.empty();
+    }
+    String token = OidcToken.fetch(env, audience.get());
+    WorkflowCommands.addMask(token).forEach(out::println);
+    return Optional.of(token);
+  }
+
+  /** {@code oidc-audience}, else the Vault URL for {@code vault-auth: jwt}; empty when no token is needed. */
+  private static Optional<String> oidcAudience(Map<String, String> env, VaultInputs vault) {
+    return vault.oidcAudience().or(() -> Optional.ofNullable(env.get(ActionInputs.variableFor("oidc-audience")))
+        .map(String::strip).filter(a -> !a.isEmpty()));
+  }
+
   /**
    * The OIDC token in a 0600 file under the runner's home (not the workspace, so not the agent's),
    * named to the core as the Vault JWT file.
    */
-  private static Optional<Path> oidcTokenFile(Optional<OidcTokenVerifier.VerifiedToken> oidcToken, Path sessionRoot,
+  private static Optional<Path> oidcTokenFile(Optional<String> oidcToken, Path sessionRoot,
       Map<String, String> coreEnv) {
     if (oidcToken.isEmpty()) {
       return Optional.empty();
     }
-    String token = oidcToken.get().serialized();
+    String token = oidcToken.get();
     try {
       Path file = OidcToken.write(sessionRoot.resolveSibling("oidc"), token);
       coreEnv.put(OIDC_TOKEN_FILE_VARIABLE, file.toString());
@@ -317,7 +331,8 @@ public final class ActionMain {
   private static Optional<Path> postOidcTokenFile(Map<String, String> env, Path sessionRoot, Map<String, String> coreEnv,
       PrintStream out) {
     try {
-      return oidcTokenFile(oidcToken(env, VaultInputs.parse(env), out, List.of()), sessionRoot, coreEnv);
+      // only Vault reads it here, and Vault verifies it: a key set unreachable now must not cost the revocations
+      return oidcTokenFile(fetchedOidcToken(env, VaultInputs.parse(env), out), sessionRoot, coreEnv);
     } catch (ActionInputException e) {
       e.problems().forEach(p -> out.println(WorkflowCommands.warning(ANNOTATION_TITLE, "no OIDC token for the teardown: " + p)));
     } catch (UncheckedIOException e) {

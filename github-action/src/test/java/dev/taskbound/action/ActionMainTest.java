@@ -795,8 +795,7 @@ class ActionMainTest {
     int status = runPostAfterSessionS1WithVaultJwt(token);
 
     assertThat(status).isZero();
-    assertThat(github.requests()).containsExactly(
-        GithubOidcStub.tokenRequestLine(VAULT_AUDIENCE), GithubOidcStub.KEYS_REQUEST_LINE);
+    assertThat(github.requests()).containsExactly(GithubOidcStub.tokenRequestLine(VAULT_AUDIENCE));
     assertThat(Files.readString(capture.resolve("env"))).contains("TASKBOUND_VAULT_AUTH=jwt\n",
         "TASKBOUND_VAULT_JWT_FILE=" + dir.resolve("home/.taskbound/oidc")).doesNotContain("sentinel-request-token");
     assertThat(Files.readString(capture.resolve("jwt"))).isEqualTo(token);
@@ -806,19 +805,20 @@ class ActionMainTest {
     }
   }
 
+  /**
+   * Final review: only Vault reads the post step's token, and Vault verifies it; verifying here too
+   * made a key set unreachable at teardown cost the Vault revocations.
+   */
   @Test
-  void postTearsDownWithoutTheVaultLoginWhenTheFreshTokenIsNotAccepted() throws IOException {
-    String forged = GithubOidcStub.sign(oidc().claims(VAULT_AUDIENCE).build(), GithubOidcStub.newKey());
+  void postHandsTheFreshTokenToVaultWithoutFetchingTheKeySet() throws IOException {
+    String otherKey = GithubOidcStub.sign(oidc().claims(VAULT_AUDIENCE).build(), GithubOidcStub.newKey());
 
-    int status = runPostAfterSessionS1WithVaultJwt(forged);
+    int status = runPostAfterSessionS1WithVaultJwt(otherKey);
 
     assertThat(status).isZero();
-    assertThat(Files.readAllLines(capture.resolve("calls")))
-        .containsExactly("teardown --session " + dir.resolve("home/.taskbound/sessions/s1") + " ");
-    assertThat(Files.readString(capture.resolve("env"))).doesNotContain("TASKBOUND_VAULT_JWT_FILE");
-    assertThat(stdout.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("::warning"))).containsExactly(
-        "::warning title=Taskbound::no OIDC token for the teardown: the job's OIDC token is not accepted: its signature is not"
-            + " the issuer's (Signed JWT rejected: Invalid signature)" + accepted(VAULT_AUDIENCE));
+    assertThat(github.requests()).containsExactly(GithubOidcStub.tokenRequestLine(VAULT_AUDIENCE));
+    assertThat(Files.readString(capture.resolve("env"))).contains("TASKBOUND_VAULT_JWT_FILE=");
+    assertThat(stdout.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("::warning"))).isEmpty();
   }
 
   /**

@@ -29,6 +29,8 @@ final class ClaudeCodeHookFiles {
   /** Where Claude Code 2.1 reads managed settings on Linux ({@code managed-settings.json}). */
   static final Path INSIDE = Path.of("/etc/claude-code");
   static final String SETTINGS = "managed-settings.json";
+  /** How Claude Code starts the hook: sh with nothing of the agent's environment. */
+  static final String HOOK_COMMAND_PREFIX = "/usr/bin/env -i /bin/sh ";
   static final String SCRIPT = "taskbound-hook";
   /** The agent API's address and the hook's own capability, read by the script (never from the environment). */
   static final String CAPABILITY = "hook-capability";
@@ -66,8 +68,10 @@ final class ClaudeCodeHookFiles {
       settings.remove("disableAllHooks");
       ObjectNode hooks = settings.has("hooks") && settings.get("hooks").isObject() ? (ObjectNode) settings.get("hooks")
           : settings.putObject("hooks");
-      // through sh: the directory may come from a noexec mount
-      String command = "/bin/sh " + INSIDE.resolve(SCRIPT) + " claude-code";
+      // through sh: the directory may come from a noexec mount; with an empty environment, since a
+      // /bin/sh that is bash would take functions (BASH_FUNC_read%%), SHELLOPTS and PS4 from the
+      // agent's settings before the script's first line could refuse them (review finding)
+      String command = HOOK_COMMAND_PREFIX + INSIDE.resolve(SCRIPT) + " claude-code";
       for (String event : EVENTS) {
         ArrayNode list = hooks.has(event) && hooks.get(event).isArray() ? (ArrayNode) hooks.get(event) : hooks.putArray(event);
         ObjectNode group = list.addObject();

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -95,6 +96,35 @@ class HookScriptTest {
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).isEqualTo("{\"hookSpecificOutput\":{\"additionalContext\":\"ok \u00e9\"}}\n");
     assertThat(seen).containsExactly("hooks/claude-code caf\u00e9 \"q\"");
+  }
+
+  /**
+   * Review finding: where /bin/sh is bash, a function in the environment (a settings' env can set
+   * BASH_FUNC_read%%) replaced the script's first `read` and the hook exited 0, allowing the call.
+   * The placed command starts sh with an empty environment; here bash in POSIX mode stands in for a
+   * /bin/sh that is bash.
+   */
+  @Test
+  void thePlacedCommandGivesAShThatIsBashNoFunctionsFromTheAgentsEnvironment() throws Exception {
+    Path dir = place((endpoint, event) -> HookHandler.Answer.error(403, "denied", "the gate refused it"));
+    String placed = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve(ClaudeCodeHookFiles.SETTINGS)
+        .toFile()).path("hooks").path("PreToolUse").path(0).path("hooks").path(0).path("command").asText();
+    assertThat(placed).startsWith(ClaudeCodeHookFiles.HOOK_COMMAND_PREFIX);
+    String command = placed.replace("/bin/sh ", "/bin/bash --posix ")
+        .replace(ClaudeCodeHookFiles.INSIDE.toString(), dir.toString());
+    ProcessBuilder pb = new ProcessBuilder(command.split(" ")); // no shell between: dash would drop the function
+    pb.environment().put("BASH_FUNC_read%%", "() { exit 0; }");
+    Process p = pb.start();
+    try (var stdin = p.getOutputStream()) {
+      stdin.write(EVENT.getBytes(StandardCharsets.UTF_8));
+    } catch (java.io.IOException e) {
+      // refused before reading: the exit code says so
+    }
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(p.exitValue()).as(err).isEqualTo(2);
+    assertThat(err).contains("HTTP 403");
   }
 
   @ParameterizedTest

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Approvals in GitHub Actions (docs/github-action.md, "Approvals"): a step cannot pause for a person,
@@ -23,13 +24,17 @@ final class ActionApprovals {
 
   /**
    * {@code --approvals-before-run}, and {@code --approval-environment NAME} when the input names the
-   * environment the OIDC token's claim confirms.
+   * environment the OIDC token's claim confirms and {@code protection} finds a person's approval
+   * stood in front of it (required reviewers, no self-review); otherwise the error saying why goes to
+   * {@code errors} and no environment is passed, so the core denies every approve rule.
    *
    * @param claims the run's claims ({@link RunClaims}); {@code environment} is there only from a verified token
+   * @param errors receives the one line saying why a confirmed environment grants no approval
    * @throws ActionInputException if the input names an environment the token does not confirm (no
    *     token, a job without an environment, or another one)
    */
-  static List<String> options(Map<String, String> env, Map<String, String> claims, boolean fromToken) {
+  static List<String> options(Map<String, String> env, Map<String, String> claims, boolean fromToken,
+      EnvironmentProtection protection, Consumer<String> errors) {
     List<String> args = new ArrayList<>(List.of("--approvals-before-run"));
     Optional<String> wanted = Optional.ofNullable(env.get(ActionInputs.variableFor(INPUT))).map(String::strip)
         .filter(e -> !e.isEmpty());
@@ -49,6 +54,11 @@ final class ActionApprovals {
     if (!claimed.equals(wanted.get())) {
       throw new ActionInputException(List.of("input 'environment' is '" + wanted.get() + "' but the job ran in environment '"
           + claimed + "' (the OIDC token's environment claim); accepted: the job's own environment"));
+    }
+    Optional<String> refusal = protection.refusal(claimed);
+    if (refusal.isPresent()) { // review finding MEDIUM: a name alone, even one GitHub created on the fly, proves no approval
+      errors.accept(refusal.get());
+      return args;
     }
     args.addAll(List.of("--approval-environment", claimed));
     return args;

@@ -200,7 +200,8 @@ public final class ActionMain {
           oidcToken(env, vault, out, ActionApprovals.unconfirmedByRefusedToken(env));
       Map<String, String> claims = RunClaims.of(oidcToken, env);
       List<String> extras = new java.util.ArrayList<>(RunOptions.extras(env, claims));
-      extras.addAll(ActionApprovals.options(env, claims, oidcToken.isPresent())); // issue 16: approvals given before the run
+      extras.addAll(ActionApprovals.options(env, claims, oidcToken.isPresent(), new EnvironmentProtection(env),
+          refusal -> out.println(WorkflowCommands.error(ANNOTATION_TITLE, refusal)))); // issue 16: approvals given before the run
       List<String> runArguments = RunOptions.withExtras(toRunArguments(inputs), extras);
       // With a GitHub App the org ceiling comes from the organisation's .github repository (issue 17).
       runArguments = OrgCeilingStep.withOrgCeiling(runArguments, env, coreEnv);
@@ -437,6 +438,8 @@ public final class ActionMain {
     // The same for Vault (the secret id and token among them); the post step's teardown needs only
     // the address, so inputs it cannot read are left out there rather than failing it.
     VaultInputs.NAMES.forEach(input -> coreEnv.remove(ActionInputs.variableFor(input)));
+    // The action's own GitHub token (it reads the environment's protection rules) is not the core's.
+    coreEnv.remove(ActionInputs.variableFor(EnvironmentProtection.TOKEN_INPUT));
     try {
       coreEnv.putAll(VaultInputs.parse(env).variables());
     } catch (ActionInputException e) {

@@ -221,7 +221,7 @@ final class OidcTokenVerifier {
     return uri + "/_services/token"; // as the server names itself, which is how it names its issuer
   }
 
-  private static boolean loopback(String host) {
+  static boolean loopback(String host) {
     if (host.equalsIgnoreCase("localhost")) {
       return true;
     }

@@ -24,6 +24,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Drives the action against a real child process standing in for the core CLI: a shell script
@@ -619,15 +622,108 @@ class ActionMainTest {
   private static final String PRODUCTION_UNCONFIRMED = "::error::input 'environment' is 'production' but only a verified"
       + " OIDC token can confirm it, and the job's was not accepted (above): no approval is settled from it";
 
+  /** The action's GitHub token ({@code github-token}), a sentinel that must reach only GitHub's API. */
+  private static final String GITHUB_TOKEN = "sentinel-github-token";
+
+  /**
+   * GitHub's "Get an environment" answer (the documented example's shape) for 'production' with
+   * {@code rules} as its protection_rules.
+   */
+  private static String environmentAnswer(String rules) {
+    return "{\"id\":161088068,\"node_id\":\"MDExOkVudmlyb25tZW50MTYxMDg4MDY4\",\"name\":\"production\","
+        + "\"url\":\"https://api.github.com/repos/acme/app/environments/production\","
+        + "\"html_url\":\"https://github.com/acme/app/deployments/activity_log?environments_filter=production\","
+        + "\"created_at\":\"2020-11-23T22:00:40Z\",\"updated_at\":\"2020-11-23T22:00:40Z\"" + rules
+        + ",\"deployment_branch_policy\":{\"protected_branches\":false,\"custom_branch_policies\":true}}";
+  }
+
+  private static final String WAIT_TIMER = "{\"id\":3736,\"node_id\":\"MDQ6R2F0ZTM3MzY=\",\"type\":\"wait_timer\",\"wait_timer\":30}";
+  private static final String BRANCH_POLICY = "{\"id\":3756,\"node_id\":\"MDQ6R2F0ZTM3NTY=\",\"type\":\"branch_policy\"}";
+
+  private static String requiredReviewers(boolean preventSelfReview) {
+    return "{\"id\":3755,\"node_id\":\"MDQ6R2F0ZTM3NTU=\",\"prevent_self_review\":" + preventSelfReview
+        + ",\"type\":\"required_reviewers\",\"reviewers\":[{\"type\":\"User\",\"reviewer\":{\"login\":\"octocat\","
+        + "\"id\":1,\"type\":\"User\"}},{\"type\":\"Team\",\"reviewer\":{\"id\":1,\"name\":\"Justice League\","
+        + "\"slug\":\"justice-league\"}}]}";
+  }
+
+  /** The request the action makes for production's protection rules, as {@link GithubOidcStub#requests()} lists it. */
+  private static final String ENVIRONMENT_REQUEST = "GET " + GithubOidcStub.environmentPath("production") + " Bearer " + GITHUB_TOKEN;
+
   @Test
   void approvalsAreSettledBeforeTheRunAndTheEnvironmentCountsWhenTheTokensClaimConfirmsIt() throws IOException {
     String token = GithubOidcStub.sign(productionClaims().build());
+    oidc().environment("production", 200, environmentAnswer(",\"protection_rules\":[" + WAIT_TIMER + ","
+        + requiredReviewers(true) + "," + BRANCH_POLICY + "]"));
 
     int status = runMainWithOidcToken(token, "production");
 
     assertThat(status).isZero();
     assertThat(Files.readAllLines(capture.resolve("args"))).containsSubsequence("--claim", "environment=production",
         "--approvals-before-run", "--approval-environment", "production", "--", "sh");
+    assertThat(github.requests()).contains(ENVIRONMENT_REQUEST);
+    assertThat(errors()).isEmpty();
+    assertThat(Files.readString(capture.resolve("env"))).doesNotContain(GITHUB_TOKEN);
+  }
+
+  static List<Arguments> environmentsWithoutAPersonsApproval() {
+    String refused = "::error title=Taskbound::environment 'production' grants no approval (every approve rule is denied): ";
+    String fix = "; with its required reviewers and 'Prevent self-review' set (Settings > Environments), GitHub holds the job"
+        + " until another person approves it";
+    return List.of(
+        Arguments.of("branch rules only", 200,
+            environmentAnswer(",\"protection_rules\":[" + BRANCH_POLICY + "]"),
+            refused + "it has no required reviewers (its protection rules: branch_policy), so GitHub ran the job without"
+                + " a person's approval" + fix),
+        Arguments.of("no rules (created by the job)", 200, environmentAnswer(""),
+            refused + "it has no required reviewers (its protection rules: none), so GitHub ran the job without"
+                + " a person's approval" + fix),
+        Arguments.of("self-review allowed", 200,
+            environmentAnswer(",\"protection_rules\":[" + requiredReviewers(false) + "]"),
+            refused + "its required reviewers may approve a run they started themselves (prevent_self_review is not true)" + fix),
+        Arguments.of("not found", 404,
+            "{\"message\":\"Not Found\",\"documentation_url\":\"https://docs.github.com/rest\"}",
+            refused + "GitHub answered 404 for @API@/repos/acme/app/environments/production: it does not exist in acme/app"
+                + " (a job naming it got one created without protection rules) or input 'github-token' cannot read it"
+                + " (needs 'permissions: actions: read'); create it with required reviewers" + fix),
+        Arguments.of("API error", 500, "{\"message\":\"Server Error\"}",
+            refused + "its protection rules cannot be read: GitHub answered HTTP 500 for"
+                + " @API@/repos/acme/app/environments/production"));
+  }
+
+  /** Review finding (MEDIUM): GitHub creates an unprotected environment for any name a job gives. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("environmentsWithoutAPersonsApproval")
+  void anEnvironmentWithoutRequiredReviewersGrantsNoApprovalAndSaysWhy(String name, int answer, String body, String error)
+      throws IOException {
+    String token = GithubOidcStub.sign(productionClaims().build());
+    oidc().environment("production", answer, body);
+
+    int status = runMainWithOidcToken(token, "production");
+
+    assertThat(status).isZero();
+    List<String> args = Files.readAllLines(capture.resolve("args"));
+    assertThat(args).containsSubsequence("--approvals-before-run", "--", "sh");
+    assertThat(args).doesNotContain("--approval-environment");
+    assertThat(errors()).containsExactly(error.replace("@API@", github.apiUrl()));
+    assertThat(github.requests()).contains(ENVIRONMENT_REQUEST);
+  }
+
+  @Test
+  void withoutAGithubTokenTheEnvironmentGrantsNoApprovalAndSaysWhatToSet() throws IOException {
+    String token = GithubOidcStub.sign(productionClaims().build());
+
+    env.put("INPUT_GITHUB-TOKEN", "");
+    oidc().answers(AUDIENCE, token);
+    env.put("INPUT_OIDC-AUDIENCE", AUDIENCE);
+    env.put("INPUT_ENVIRONMENT", "production");
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isZero();
+    assertThat(Files.readAllLines(capture.resolve("args"))).doesNotContain("--approval-environment");
+    assertThat(errors()).containsExactly("::error title=Taskbound::environment 'production' grants no approval (every approve"
+        + " rule is denied): input 'github-token' is empty, so its protection rules cannot be read; leave it at its default"
+        + " (${{ github.token }}) and give the job 'permissions: actions: read'");
   }
 
   @Test
@@ -685,6 +781,7 @@ class ActionMainTest {
   /** As {@link #runMainWithOidcToken(String)}, with the input {@code environment}. */
   private int runMainWithOidcToken(String token, String environment) {
     env.put("INPUT_ENVIRONMENT", environment);
+    env.put("INPUT_GITHUB-TOKEN", GITHUB_TOKEN);
     return runMainWithOidcToken(token);
   }
 

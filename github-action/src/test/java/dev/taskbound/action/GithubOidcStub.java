@@ -87,6 +87,24 @@ final class GithubOidcStub implements AutoCloseable {
     env.put("GITHUB_SERVER_URL", serverUrl());
     env.put("GITHUB_REPOSITORY", REPOSITORY);
     env.put("GITHUB_RUN_ID", RUN_ID);
+    env.put("GITHUB_API_URL", apiUrl());
+  }
+
+  /** The runner's {@code GITHUB_API_URL} for an Enterprise Server at this stub. */
+  String apiUrl() {
+    return serverUrl() + "/api/v3";
+  }
+
+  /** The path of GitHub's "Get an environment" for {@code name} (already URL-encoded) in {@link #REPOSITORY}. */
+  static String environmentPath(String name) {
+    return "/api/v3/repos/" + REPOSITORY + "/environments/" + name;
+  }
+
+  /** Answers "Get an environment" for {@code name} (URL-encoded) with {@code status} and the JSON {@code body}. */
+  GithubOidcStub environment(String name, int status, String body) {
+    server.stubFor(get(urlEqualTo(environmentPath(name)))
+        .willReturn(aResponse().withStatus(status).withHeader("Content-Type", "application/json").withBody(body)));
+    return this;
   }
 
   /** Answers the token request for {@code audience} (with the request token as bearer) with {@code jwt}. */

@@ -36,8 +36,10 @@ import java.util.stream.Collectors;
  * Verifies the job's GitHub Actions OIDC token before the action trusts anything in it: an RS256
  * signature by a key of the issuer's JWK set, {@code iss} exactly the issuer, {@code aud} including
  * the audience the action asked for, {@code exp} and {@code nbf} within {@link #MAX_CLOCK_SKEW}, and
- * the token bound to this run ({@code repository} and {@code run_id} equal to the runner's
- * {@code GITHUB_REPOSITORY} and {@code GITHUB_RUN_ID}).
+ * the token bound to this attempt of this run ({@code repository}, {@code run_id} and
+ * {@code run_attempt} equal to the runner's {@code GITHUB_REPOSITORY}, {@code GITHUB_RUN_ID} and
+ * {@code GITHUB_RUN_ATTEMPT}: a token of an earlier attempt, which may have run in another
+ * environment or been leaked by its agent, is not this job's).
  *
  * <p>Everything it trusts comes from the runner's {@code GITHUB_*} variables, which the runner sets
  * after the step's own {@code env:}, so a job cannot choose them; the token's URL
@@ -62,21 +64,23 @@ final class OidcTokenVerifier {
   private final URI keys;
   private final String repository;
   private final String runId;
+  private final String runAttempt;
 
   /**
-   * A verifier for tokens of {@code issuer}, whose keys are at {@code keys}, bound to run
-   * {@code runId} of {@code repository}.
+   * A verifier for tokens of {@code issuer}, whose keys are at {@code keys}, bound to attempt
+   * {@code runAttempt} of run {@code runId} of {@code repository}.
    */
-  OidcTokenVerifier(String issuer, URI keys, String repository, String runId) {
+  OidcTokenVerifier(String issuer, URI keys, String repository, String runId, String runAttempt) {
     this.issuer = Objects.requireNonNull(issuer, "issuer");
     this.keys = Objects.requireNonNull(keys, "keys");
     this.repository = Objects.requireNonNull(repository, "repository");
     this.runId = Objects.requireNonNull(runId, "runId");
+    this.runAttempt = Objects.requireNonNull(runAttempt, "runAttempt");
   }
 
   /**
-   * The verifier for this run, from the runner's {@code GITHUB_SERVER_URL}, {@code GITHUB_REPOSITORY}
-   * and {@code GITHUB_RUN_ID}.
+   * The verifier for this run, from the runner's {@code GITHUB_SERVER_URL}, {@code GITHUB_REPOSITORY},
+   * {@code GITHUB_RUN_ID} and {@code GITHUB_RUN_ATTEMPT}.
    *
    * @throws ActionInputException if one is missing, or {@code GITHUB_SERVER_URL} is not an
    *     {@code https://} origin ({@code http://} only on loopback)
@@ -85,8 +89,9 @@ final class OidcTokenVerifier {
     String server = required(env, "GITHUB_SERVER_URL");
     String repository = required(env, "GITHUB_REPOSITORY");
     String runId = required(env, "GITHUB_RUN_ID");
+    String runAttempt = required(env, "GITHUB_RUN_ATTEMPT");
     String issuer = issuerFor(server);
-    return new OidcTokenVerifier(issuer, URI.create(issuer + "/.well-known/jwks"), repository, runId);
+    return new OidcTokenVerifier(issuer, URI.create(issuer + "/.well-known/jwks"), repository, runId, runAttempt);
   }
 
   /** The issuer this verifier accepts. */
@@ -126,7 +131,7 @@ final class OidcTokenVerifier {
     processor.setJWSKeySelector(new JWSVerificationKeySelector<>(JWSAlgorithm.RS256, new ImmutableJWKSet<>(fetchKeys())));
     // After the signature: exp and nbf with the skew, and the claims checked below present.
     DefaultJWTClaimsVerifier<SecurityContext> present = new DefaultJWTClaimsVerifier<>(
-        new JWTClaimsSet.Builder().build(), Set.of("iss", "aud", "exp", "repository", "run_id"));
+        new JWTClaimsSet.Builder().build(), Set.of("iss", "aud", "exp", "repository", "run_id", "run_attempt"));
     present.setMaxClockSkew((int) MAX_CLOCK_SKEW.toSeconds());
     processor.setJWTClaimsSetVerifier(present);
     JWTClaimsSet claims;
@@ -150,6 +155,9 @@ final class OidcTokenVerifier {
     }
     if (!runId.equals(claims.getClaim("run_id"))) {
       throw refused("its run_id is " + quote(claims.getClaim("run_id")), audience);
+    }
+    if (!runAttempt.equals(claims.getClaim("run_attempt"))) { // review finding LOW: another attempt's token
+      throw refused("its run_attempt is " + quote(claims.getClaim("run_attempt")), audience);
     }
     return new VerifiedToken(token, claims);
   }
@@ -180,7 +188,7 @@ final class OidcTokenVerifier {
   private ActionInputException refused(String reason, String audience) {
     return new ActionInputException(List.of("the job's OIDC token is not accepted: " + reason + "; accepted is an RS256 token"
         + " signed by a key at " + keys + " with iss '" + issuer + "', aud '" + audience + "', unexpired, repository '"
-        + repository + "' and run_id '" + runId + "' (this run); none of its claims are used"));
+        + repository + "', run_id '" + runId + "' and run_attempt '" + runAttempt + "' (this run); none of its claims are used"));
   }
 
   private static ActionInputException unverifiable(String reason) {

@@ -498,6 +498,16 @@ class ActionMainTest {
     assertProductionRefused(status, token, "its run_id is '5964880611'");
   }
 
+  /** Review finding (LOW): a token is bound to the run's attempt, not only the run; a re-run's job gets no earlier token's claims. */
+  @Test
+  void refusesATokenOfAnotherAttemptOfThisRun() throws IOException {
+    String token = GithubOidcStub.sign(productionClaims().claim("run_attempt", "1").build());
+
+    int status = runMainWithOidcToken(token, "production");
+
+    assertProductionRefused(status, token, "its run_attempt is '1'");
+  }
+
   @Test
   void takesTheRunClaimsFromTheRunnersVariablesWithoutAnOidcToken() throws IOException {
     env.put("GITHUB_REPOSITORY", "acme/app");
@@ -802,7 +812,8 @@ class ActionMainTest {
    */
   private String accepted(String audience) {
     return "; accepted is an RS256 token signed by a key at " + github.issuer() + "/.well-known/jwks with iss '"
-        + github.issuer() + "', aud '" + audience + "', unexpired, repository 'acme/app' and run_id '5964880612' (this run);"
+        + github.issuer() + "', aud '" + audience + "', unexpired, repository 'acme/app', run_id '5964880612' and run_attempt"
+        + " '2' (this run);"
         + " none of its claims are used";
   }
 

@@ -47,6 +47,7 @@ final class GithubOidcStub implements AutoCloseable {
   static final String REQUEST_TOKEN = "sentinel-request-token";
   static final String REPOSITORY = "acme/app";
   static final String RUN_ID = "5964880612";
+  static final String RUN_ATTEMPT = "2";
   static final String TOKEN_PATH = "/_apis/distributedtask/hubs/Actions/plans/p1/jobs/j1/idtoken?api-version=2.0";
   static final String KEYS_PATH = "/_services/token/.well-known/jwks";
   static final String KID = "38826b17-6a30-5f9b-b169-8beb8202f723";
@@ -79,7 +80,7 @@ final class GithubOidcStub implements AutoCloseable {
 
   /**
    * Sets what the runner sets for a job with {@code permissions: id-token: write} in this stub's
-   * server, repository {@link #REPOSITORY}, run {@link #RUN_ID}.
+   * server, repository {@link #REPOSITORY}, run {@link #RUN_ID}, attempt {@link #RUN_ATTEMPT}.
    */
   void putRunnerVariables(Map<String, String> env) {
     env.put("ACTIONS_ID_TOKEN_REQUEST_URL", tokenUrl());
@@ -87,6 +88,7 @@ final class GithubOidcStub implements AutoCloseable {
     env.put("GITHUB_SERVER_URL", serverUrl());
     env.put("GITHUB_REPOSITORY", REPOSITORY);
     env.put("GITHUB_RUN_ID", RUN_ID);
+    env.put("GITHUB_RUN_ATTEMPT", RUN_ATTEMPT);
     env.put("GITHUB_API_URL", apiUrl());
   }
 
@@ -148,7 +150,7 @@ final class GithubOidcStub implements AutoCloseable {
         .claim("job_workflow_ref", "acme/app/.github/workflows/agent.yml@refs/heads/main")
         .claim("run_id", RUN_ID)
         .claim("run_number", "12")
-        .claim("run_attempt", "2")
+        .claim("run_attempt", RUN_ATTEMPT)
         .claim("event_name", "push")
         .claim("runner_environment", "github-hosted");
   }

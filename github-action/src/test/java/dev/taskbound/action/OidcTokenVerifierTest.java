@@ -32,7 +32,8 @@ class OidcTokenVerifierTest {
   private final GithubOidcStub github = new GithubOidcStub();
   /** GitHub.com's issuer, its keys on the stub, bound to the stub's repository and run. */
   private final OidcTokenVerifier verifier = new OidcTokenVerifier(OidcTokenVerifier.GITHUB_COM_ISSUER,
-      URI.create(github.serverUrl() + GithubOidcStub.KEYS_PATH), GithubOidcStub.REPOSITORY, GithubOidcStub.RUN_ID);
+      URI.create(github.serverUrl() + GithubOidcStub.KEYS_PATH), GithubOidcStub.REPOSITORY, GithubOidcStub.RUN_ID,
+      GithubOidcStub.RUN_ATTEMPT);
 
   @AfterEach
   void stopGithub() {
@@ -71,6 +72,7 @@ class OidcTokenVerifierTest {
     putIfSet(env, "GITHUB_SERVER_URL", server);
     putIfSet(env, "GITHUB_REPOSITORY", repository);
     putIfSet(env, "GITHUB_RUN_ID", run);
+    env.put("GITHUB_RUN_ATTEMPT", "1");
 
     assertThatThrownBy(() -> OidcTokenVerifier.forThisRun(env)).isInstanceOf(ActionInputException.class)
         .hasMessage("the job's OIDC token cannot be verified: " + reason + "; none of its claims are used");
@@ -138,7 +140,8 @@ class OidcTokenVerifierTest {
   @Test
   void saysWhereTheIssuersKeysCouldNotBeFetched() {
     OidcTokenVerifier elsewhere = new OidcTokenVerifier(OidcTokenVerifier.GITHUB_COM_ISSUER,
-        URI.create(github.serverUrl() + "/no-keys-here"), GithubOidcStub.REPOSITORY, GithubOidcStub.RUN_ID);
+        URI.create(github.serverUrl() + "/no-keys-here"), GithubOidcStub.REPOSITORY, GithubOidcStub.RUN_ID,
+      GithubOidcStub.RUN_ATTEMPT);
     String token = GithubOidcStub.sign(GithubOidcStub.claims(OidcTokenVerifier.GITHUB_COM_ISSUER, AUDIENCE).build());
 
     assertThatThrownBy(() -> elsewhere.verify(token, AUDIENCE)).isInstanceOf(ActionInputException.class)
@@ -149,11 +152,11 @@ class OidcTokenVerifierTest {
   private String accepted() {
     return "; accepted is an RS256 token signed by a key at " + github.serverUrl() + GithubOidcStub.KEYS_PATH
         + " with iss 'https://token.actions.githubusercontent.com', aud '" + AUDIENCE + "', unexpired, repository 'acme/app'"
-        + " and run_id '5964880612' (this run); none of its claims are used";
+        + ", run_id '5964880612' and run_attempt '2' (this run); none of its claims are used";
   }
 
   private static Map<String, String> runner(String server) {
-    return Map.of("GITHUB_SERVER_URL", server, "GITHUB_REPOSITORY", "acme/app", "GITHUB_RUN_ID", "77");
+    return Map.of("GITHUB_SERVER_URL", server, "GITHUB_REPOSITORY", "acme/app", "GITHUB_RUN_ID", "77", "GITHUB_RUN_ATTEMPT", "1");
   }
 
   private static void putIfSet(Map<String, String> env, String name, String value) {

@@ -187,6 +187,19 @@ public final class ActionMain {
         throw new ActionInputException(List.of("input 'evidence-dir' is '" + inputs.evidenceDir() + "': a symbolic link"
             + " takes it out of the workspace (to " + elsewhere.get() + "); give a directory inside the workspace"));
       }
+      // Review finding LOW: the agent of an earlier run (or the checkout) can leave a policy file as a
+      // link to a file the repository does not hold; the core would read it there.
+      for (String policy : inputs.policyFiles()) {
+        if (policy.startsWith(dev.taskbound.core.policy.GithubPolicyLocation.PREFIX)) {
+          continue;
+        }
+        Optional<Path> outside = WorkspaceOwner.leadsOutside(workspace, workspace.resolve(policy));
+        if (outside.isPresent()) {
+          throw new ActionInputException(List.of("input 'policy-file' names '" + policy + "', which leads out of the"
+              + " workspace (to " + outside.get() + ", through a symbolic link or the path itself); give policy files"
+              + " the repository holds, by workspace-relative paths without links"));
+        }
+      }
       Set<Path> before = EvidenceBundles.list(evidenceDir, inputs.task());
 
       Map<String, String> coreEnv = coreEnvironment(env, sessionRoot);

@@ -609,6 +609,22 @@ class ActionMainTest {
     assertThat(Files.getAttribute(outside, "unix:uid")).isEqualTo(0);
   }
 
+  /** Review finding (LOW): a policy file that is a link to a file outside the workspace is not read. */
+  @Test
+  void refusesAPolicyFileThatIsALinkToAFileOutsideTheWorkspace() throws IOException {
+    Path outside = Files.writeString(dir.resolve("outside-policy.yml"), "apiVersion: taskbound.dev/v1\n");
+    Files.createDirectories(workspace.resolve("taskbound"));
+    Files.createSymbolicLink(workspace.resolve("taskbound/policy.yml"), outside);
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isEqualTo(ExitCodes.USAGE);
+    assertThat(errors()).containsExactly("::error::input 'policy-file' names 'taskbound/policy.yml', which leads out of the"
+        + " workspace (to " + outside.toRealPath() + ", through a symbolic link or the path itself); give policy files the"
+        + " repository holds, by workspace-relative paths without links");
+    assertThat(capture.resolve("args")).as("the core never started").doesNotExist();
+  }
+
   @Test
   void refusesAnEvidenceDirectoryThatIsALinkToNothingOutsideTheWorkspace() throws IOException {
     Files.createSymbolicLink(workspace.resolve("taskbound-evidence"), dir.resolve("outside-not-yet"));

@@ -35,7 +35,8 @@ claude_bin=/opt/taskbound-test/claude-code/bin
 [ -x "$claude_bin/claude" ] || { echo "agent-overhead: no $claude_bin/claude; run scripts/test-prerequisites.sh as root" >&2; exit 2; }
 
 jar=shared-core/target/taskbound.jar
-[ -f "$jar" ] || ./mvnw -B -q -Djenkins.skip -DskipTests package
+# a jar older than any main source is rebuilt: the bench measures what the sources say
+[ -f "$jar" ] && [ -z "$(find shared-core/src/main -newer "$jar" -print -quit)" ] || ./mvnw -B -q -Djenkins.skip -DskipTests package
 [ -f shared-core/target/test-classes/dev/taskbound/core/testing/MessagesApiStandIn.class ] \
   || ./mvnw -B -q -o -Djenkins.skip -pl shared-core test-compile
 jackson=$(./mvnw -q -Djenkins.skip -pl shared-core dependency:build-classpath \

@@ -34,11 +34,14 @@ final class AnsiCEscapes {
         return number(text, at + 2, 8, 16, out, at + 1);
       }
       case 'c' -> {
-        if (at + 2 < text.length()) {
-          out.append((char) (text.charAt(at + 2) & 0x1f));
-          return at + 2;
+        // \c before the closing quote stays "\c"; \c\\ takes both backslashes; \c? is DEL (bash)
+        if (at + 2 >= text.length() || text.charAt(at + 2) == '\'') {
+          out.append("\\c");
+          return at + 1;
         }
-        out.append("\\c");
+        char x = text.charAt(at + 2);
+        out.append(x == '?' ? '\u007f' : (char) (x & 0x1f));
+        return x == '\\' && at + 3 < text.length() && text.charAt(at + 3) == '\\' ? at + 3 : at + 2;
       }
       default -> {
         if (e >= '0' && e <= '7') {
@@ -60,8 +63,9 @@ final class AnsiCEscapes {
       out.append(text, lastIfNone - 1, lastIfNone + 1); // "\x" without digits stays "\x"
       return lastIfNone;
     }
-    int code = Integer.parseInt(text.substring(from, end), radix);
-    out.appendCodePoint(Character.isValidCodePoint(code) ? code & (radix == 8 ? 0xff : -1) : '?');
+    long code = Long.parseLong(text.substring(from, end), radix); // \UFFFFFFFF overflows an int
+    out.appendCodePoint(radix == 8 ? (int) (code & 0xff) : Character.isValidCodePoint((int) code) && code <= Character.MAX_CODE_POINT
+        ? (int) code : '?');
     return end - 1;
   }
 }

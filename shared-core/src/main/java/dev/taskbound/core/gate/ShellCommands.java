@@ -70,7 +70,13 @@ final class ShellCommands {
     boolean inBackquotes = false;
     for (int i = 0; i < line.length(); i++) {
       char c = line.charAt(i);
-      if (quote != 0) {
+      if (quote != 0 && inBackquotes && c == '`') {
+        // bash ends `...` at the first unescaped backquote, inside quotes too (final review)
+        quote = 0;
+        add(out, cur);
+        wordStart = true;
+        inBackquotes = false;
+      } else if (quote != 0) {
         cur.append(c);
         if (c == '\\' && escapes && i + 1 < line.length()) {
           cur.append(line.charAt(++i));
@@ -131,17 +137,25 @@ final class ShellCommands {
     char quote = 0;
     boolean escapes = false;
     boolean ansiC = false; // inside $'...': escapes are decoded as bash decodes them
+    boolean nulCut = false; // inside $'...' after a NUL, which ends the string for bash
     for (int i = 0; i < command.length(); i++) {
       char c = command.charAt(i);
       if (quote != 0) {
         if (c == '\\' && quote == '"' && i + 1 < command.length() && command.charAt(i + 1) == '\n') {
           i++; // inside "...", as outside, bash removes a backslash-newline ($'...' keeps it)
-        } else if (c == '\\' && ansiC && i + 1 < command.length()) {
-          i = AnsiCEscapes.decode(command, i, cur); // $'\x70ush' is push to bash
-        } else if (c == '\\' && escapes && i + 1 < command.length()) {
-          cur.append(command.charAt(++i));
         } else if (c == quote) {
           quote = 0;
+          nulCut = false;
+        } else if (nulCut) {
+          i += c == '\\' && i + 1 < command.length() ? 1 : 0; // bash drops the rest of $'...' after a NUL
+        } else if (c == '\\' && ansiC && i + 1 < command.length()) {
+          i = AnsiCEscapes.decode(command, i, cur); // $'\x70ush' is push to bash
+          if (cur.length() > 0 && cur.charAt(cur.length() - 1) == 0) {
+            cur.setLength(cur.length() - 1); // $'ma\0in' is "ma" to bash
+            nulCut = true;
+          }
+        } else if (c == '\\' && escapes && i + 1 < command.length()) {
+          cur.append(command.charAt(++i));
         } else {
           cur.append(c);
         }

@@ -40,7 +40,9 @@ class ShellCommentsAgreeWithBashTest {
       "git $'\\x70ush' origin main",
       "git $'\\160ush' origin main",
       "git $'\\u0070ush' origin main",
-      "git $'p\\x75sh' origin main"})
+      "git $'p\\x75sh' origin main",
+      "x=`'`; git \"pu\"sh origin main; y=`'`",
+      "x=`\"`; git push origin main; y=`\"`"})
   void theReaderSeesAPushExactlyWhenBashRunsOne(String line) throws Exception {
     Path bin = Files.createDirectories(dir.resolve("bin"));
     Path log = dir.resolve("git.log");
@@ -58,5 +60,32 @@ class ShellCommentsAgreeWithBashTest {
 
     assertThat(readerSeesPush).as("reader on %s (bash pushed: %s)", line.replace("\n", "\\n"), bashPushed)
         .isEqualTo(bashPushed);
+  }
+
+  /** The ref a push updates, as the reader reads it, is the one bash hands git (the last word git gets). */
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "git push -o $'\\c' origin HEAD:main",
+      "git push origin 2>$'\\c' HEAD:refs/heads/main",
+      "git push origin $'ma\\0in'",
+      "git push origin $'\\x6dain'",
+      "git push origin $'\\U0000006dain'",
+      "git push origin $'m\\c\\\\ain'"})
+  void theRefAPushUpdatesIsTheOneBashHandsGit(String line) throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path log = dir.resolve("git.args");
+    Files.writeString(bin.resolve("git"), "#!/bin/bash\nfor a in \"$@\"; do last=$a; done\nprintf '%s' \"$last\" > '" + log + "'\n");
+    Files.setPosixFilePermissions(bin.resolve("git"), PosixFilePermissions.fromString("rwx------"));
+    ProcessBuilder pb = new ProcessBuilder("bash", "-c", line).directory(dir.toFile()).redirectErrorStream(true);
+    pb.environment().put("PATH", bin + ":/usr/bin:/bin");
+    Process bash = pb.start();
+    bash.getInputStream().readAllBytes();
+    assertThat(bash.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    String spec = Files.readString(log, StandardCharsets.UTF_8);
+    String dst = spec.substring(spec.lastIndexOf(':') + 1);
+    String expected = dst.startsWith("refs/") ? dst : "refs/heads/" + dst;
+
+    assertThat(ShellCommands.gitPush(line, "refs/heads/taskbound/T-1/x")).hasValueSatisfying(
+        push -> assertThat(push.updates()).as(line).containsExactly(expected));
   }
 }

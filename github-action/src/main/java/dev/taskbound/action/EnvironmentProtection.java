@@ -94,9 +94,11 @@ final class EnvironmentProtection {
       return Optional.of(refused + "its protection rules cannot be read: GitHub answered HTTP " + status + " for " + url
           + (status == 401 || status == 403 ? " (input '" + TOKEN_INPUT + "' needs 'permissions: actions: read')" : ""));
     }
+    JsonNode answer;
     JsonNode rules;
     try {
-      rules = new ObjectMapper().readTree(response.body()).path("protection_rules");
+      answer = new ObjectMapper().readTree(response.body());
+      rules = answer.path("protection_rules");
     } catch (IOException e) {
       return Optional.of(refused + "GitHub's answer from " + url + " is not JSON");
     }
@@ -106,7 +108,11 @@ final class EnvironmentProtection {
       types.add(type);
       if (type.equals("required_reviewers") && rule.path("reviewers").isArray() && !rule.path("reviewers").isEmpty()) {
         if (rule.path("prevent_self_review").asBoolean(false)) {
-          return Optional.empty();
+          // GitHub's default lets repository admins deploy past the reviewers: no second person then
+          JsonNode bypass = answer.path("can_admins_bypass");
+          return bypass.isBoolean() && !bypass.booleanValue() ? Optional.empty()
+              : Optional.of(refused + "repository administrators may bypass its required reviewers (can_admins_bypass is"
+                  + " not false); turn off 'Allow administrators to bypass configured protection rules'" + FIX);
         }
         return Optional.of(refused + "its required reviewers may approve a run they started themselves (prevent_self_review"
             + " is not true)" + FIX);

@@ -679,8 +679,8 @@ class ActionMainTest {
   @Test
   void approvalsAreSettledBeforeTheRunAndTheEnvironmentCountsWhenTheTokensClaimConfirmsIt() throws IOException {
     String token = GithubOidcStub.sign(productionClaims().build());
-    oidc().environment("production", 200, environmentAnswer(",\"protection_rules\":[" + WAIT_TIMER + ","
-        + requiredReviewers(true) + "," + BRANCH_POLICY + "]"));
+    oidc().environment("production", 200, environmentAnswer(",\"can_admins_bypass\":false,\"protection_rules\":["
+        + WAIT_TIMER + "," + requiredReviewers(true) + "," + BRANCH_POLICY + "]"));
 
     int status = runMainWithOidcToken(token, "production");
 
@@ -707,6 +707,14 @@ class ActionMainTest {
         Arguments.of("self-review allowed", 200,
             environmentAnswer(",\"protection_rules\":[" + requiredReviewers(false) + "]"),
             refused + "its required reviewers may approve a run they started themselves (prevent_self_review is not true)" + fix),
+        Arguments.of("admins may bypass (GitHub's default)", 200,
+            environmentAnswer(",\"can_admins_bypass\":true,\"protection_rules\":[" + requiredReviewers(true) + "]"),
+            refused + "repository administrators may bypass its required reviewers (can_admins_bypass is not false);"
+                + " turn off 'Allow administrators to bypass configured protection rules'" + fix),
+        Arguments.of("bypass not said", 200,
+            environmentAnswer(",\"protection_rules\":[" + requiredReviewers(true) + "]"),
+            refused + "repository administrators may bypass its required reviewers (can_admins_bypass is not false);"
+                + " turn off 'Allow administrators to bypass configured protection rules'" + fix),
         Arguments.of("not found", 404,
             "{\"message\":\"Not Found\",\"documentation_url\":\"https://docs.github.com/rest\"}",
             refused + "GitHub answered 404 for @API@/repos/acme/app/environments/production: it does not exist in acme/app"

@@ -68,11 +68,11 @@ final class WorkspaceOwner {
     }
   }
 
-  /** Whether {@code dir} is below the workspace through no link (a planted link would lead elsewhere). */
   /**
    * Where {@code dir} (a path under the workspace, existing or not) really leads when a symbolic link
    * on its way takes it out of the workspace; empty when it stays inside. The nearest part of it
-   * that exists is resolved, so a directory still to be created counts by its existing parent.
+   * that exists is resolved, so a directory still to be created counts by its existing parent. A
+   * path with a {@code ..} part is taken as leading outside.
    */
   static java.util.Optional<Path> leadsOutside(Path workspace, Path dir) {
     try {
@@ -84,6 +84,12 @@ final class WorkspaceOwner {
 
   private static java.util.Optional<Path> leadsOutsideOrThrow(Path workspace, Path dir) throws IOException {
     Path root = workspace.toRealPath();
+    for (Path part : dir) {
+      if (part.toString().equals("..")) {
+        // the kernel follows a link before "..", normalize() drops both: ln/../p.yml may open outside
+        return java.util.Optional.of(dir);
+      }
+    }
     Path existing = dir.toAbsolutePath().normalize();
     while (existing != null && !Files.exists(existing, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       existing = existing.getParent();
@@ -99,6 +105,7 @@ final class WorkspaceOwner {
     return real.startsWith(root) ? java.util.Optional.empty() : java.util.Optional.of(real);
   }
 
+  /** Whether {@code dir} is below the workspace through no link (a planted link would lead elsewhere). */
   private static boolean inside(Path workspace, Path dir) throws IOException {
     Path relative = workspace.toAbsolutePath().normalize().relativize(dir.toAbsolutePath().normalize());
     if (relative.toString().isEmpty() || relative.startsWith("..")) {

@@ -625,6 +625,23 @@ class ActionMainTest {
     assertThat(capture.resolve("args")).as("the core never started").doesNotExist();
   }
 
+  /** Final review: normalize() dropped "ln/..", while the kernel follows ln first and opens outside. */
+  @Test
+  void refusesAPolicyFileWhosePathClimbsOutOfALink() throws IOException {
+    Path outsideDir = Files.createDirectories(dir.resolve("elsewhere/deep"));
+    Files.writeString(dir.resolve("elsewhere/policy.yml"), "apiVersion: taskbound.dev/v1\n");
+    Files.writeString(workspace.resolve("policy.yml"), "apiVersion: taskbound.dev/v1\n");
+    Files.createSymbolicLink(workspace.resolve("ln"), outsideDir);
+    env.put("INPUT_POLICY-FILE", "ln/../policy.yml");
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isEqualTo(ExitCodes.USAGE);
+    assertThat(errors()).singleElement().asString().startsWith("::error::input 'policy-file' names 'ln/../policy.yml',"
+        + " which leads out of the workspace");
+    assertThat(capture.resolve("args")).as("the core never started").doesNotExist();
+  }
+
   @Test
   void refusesAnEvidenceDirectoryThatIsALinkToNothingOutsideTheWorkspace() throws IOException {
     Files.createSymbolicLink(workspace.resolve("taskbound-evidence"), dir.resolve("outside-not-yet"));

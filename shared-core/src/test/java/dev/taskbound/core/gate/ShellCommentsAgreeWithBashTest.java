@@ -44,15 +44,8 @@ class ShellCommentsAgreeWithBashTest {
       "x=`'`; git \"pu\"sh origin main; y=`'`",
       "x=`\"`; git push origin main; y=`\"`"})
   void theReaderSeesAPushExactlyWhenBashRunsOne(String line) throws Exception {
-    Path bin = Files.createDirectories(dir.resolve("bin"));
     Path log = dir.resolve("git.log");
-    Files.writeString(bin.resolve("git"), "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + log + "'\n");
-    Files.setPosixFilePermissions(bin.resolve("git"), PosixFilePermissions.fromString("rwx------"));
-    ProcessBuilder pb = new ProcessBuilder("bash", "-c", line).directory(dir.toFile()).redirectErrorStream(true);
-    pb.environment().put("PATH", bin + ":/usr/bin:/bin");
-    Process bash = pb.start();
-    bash.getInputStream().readAllBytes();
-    assertThat(bash.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    runInBash(line, "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + log + "'\n");
     boolean bashPushed = Files.exists(log) && Files.readString(log, StandardCharsets.UTF_8).contains("push origin main");
 
     boolean readerSeesPush = ShellCommands.simpleCommands(line).stream()
@@ -72,20 +65,25 @@ class ShellCommentsAgreeWithBashTest {
       "git push origin $'\\U0000006dain'",
       "git push origin $'m\\c\\\\ain'"})
   void theRefAPushUpdatesIsTheOneBashHandsGit(String line) throws Exception {
-    Path bin = Files.createDirectories(dir.resolve("bin"));
     Path log = dir.resolve("git.args");
-    Files.writeString(bin.resolve("git"), "#!/bin/bash\nfor a in \"$@\"; do last=$a; done\nprintf '%s' \"$last\" > '" + log + "'\n");
-    Files.setPosixFilePermissions(bin.resolve("git"), PosixFilePermissions.fromString("rwx------"));
-    ProcessBuilder pb = new ProcessBuilder("bash", "-c", line).directory(dir.toFile()).redirectErrorStream(true);
-    pb.environment().put("PATH", bin + ":/usr/bin:/bin");
-    Process bash = pb.start();
-    bash.getInputStream().readAllBytes();
-    assertThat(bash.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    runInBash(line, "#!/bin/bash\nfor a in \"$@\"; do last=$a; done\nprintf '%s' \"$last\" > '" + log + "'\n");
     String spec = Files.readString(log, StandardCharsets.UTF_8);
     String dst = spec.substring(spec.lastIndexOf(':') + 1);
     String expected = dst.startsWith("refs/") ? dst : "refs/heads/" + dst;
 
     assertThat(ShellCommands.gitPush(line, "refs/heads/taskbound/T-1/x")).hasValueSatisfying(
         push -> assertThat(push.updates()).as(line).containsExactly(expected));
+  }
+
+  /** Runs {@code line} in the real bash, in the test's directory, with {@code gitScript} as the only git. */
+  private void runInBash(String line, String gitScript) throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Files.writeString(bin.resolve("git"), gitScript);
+    Files.setPosixFilePermissions(bin.resolve("git"), PosixFilePermissions.fromString("rwx------"));
+    ProcessBuilder pb = new ProcessBuilder("bash", "-c", line).directory(dir.toFile()).redirectErrorStream(true);
+    pb.environment().put("PATH", bin + ":/usr/bin:/bin");
+    Process bash = pb.start();
+    bash.getInputStream().readAllBytes();
+    assertThat(bash.waitFor(30, TimeUnit.SECONDS)).isTrue();
   }
 }

@@ -28,18 +28,10 @@ final class GithubHosts {
    */
   static Set<String> placeholderHosts(URI apiUrl) {
     Set<String> hosts = new TreeSet<>(of(apiUrl));
-    if (isLoopback(apiUrl.getHost())) {
+    if (apiUrl.getHost() != null && dev.taskbound.core.broker.github.GithubAppConfig.isLoopback(apiUrl.getHost())) {
       hosts.addAll(SessionCredentials.GITHUB_HOSTS);
     }
     return Set.copyOf(hosts);
-  }
-
-  private static boolean isLoopback(String host) {
-    if (host == null) {
-      return false;
-    }
-    String h = host.toLowerCase(java.util.Locale.ROOT);
-    return h.equals("localhost") || h.equals("[::1]") || h.equals("::1") || h.matches("127(\\.\\d{1,3}){3}");
   }
 
   /**

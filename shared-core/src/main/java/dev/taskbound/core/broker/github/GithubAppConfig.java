@@ -107,7 +107,7 @@ public record GithubAppConfig(
   }
 
   /** Whether {@code host} (a URI's host) names the loopback, where plain http is accepted (tests). */
-  static boolean isLoopback(String host) {
+  public static boolean isLoopback(String host) {
     return LOOPBACK.contains(host);
   }
 

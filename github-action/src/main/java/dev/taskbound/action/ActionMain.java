@@ -9,7 +9,6 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -262,9 +261,9 @@ public final class ActionMain {
       }
       Optional<Path> summaryFile = runnerFile(env, "GITHUB_STEP_SUMMARY");
       if (verified.isPresent() && summaryFile.isPresent()) {
-        EvidenceBundles.summary(verified.get()).ifPresent(markdown -> appendSummary(summaryFile.get(), markdown));
+        EvidenceBundles.summary(verified.get()).ifPresent(markdown -> StepSummary.append(summaryFile.get(), markdown));
       }
-      summaryFile.ifPresent(f -> OrgCeilingStep.summary(verified, coreEnv).ifPresent(line -> appendSummary(f, line)));
+      summaryFile.ifPresent(f -> OrgCeilingStep.summary(verified, coreEnv).ifPresent(line -> StepSummary.append(f, line)));
       verified.ifPresent(EvidenceBundles::deleteQuietly);
       return status;
     } catch (UncheckedIOException e) {
@@ -498,15 +497,6 @@ public final class ActionMain {
 
   private static Optional<Path> runnerFile(Map<String, String> env, String variable) {
     return Optional.ofNullable(env.get(variable)).filter(s -> !s.isBlank()).map(Path::of);
-  }
-
-  private static void appendSummary(Path summaryFile, String markdown) {
-    String text = markdown.endsWith("\n") ? markdown : markdown + "\n";
-    try {
-      Files.writeString(summaryFile, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot append to " + summaryFile, e);
-    }
   }
 
   private static String javaExecutable() {

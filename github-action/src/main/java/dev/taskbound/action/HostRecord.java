@@ -3,11 +3,8 @@ package dev.taskbound.action;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -78,10 +75,6 @@ final class HostRecord extends OutputStream {
   private static void append(Path file, String kid) {
     String text = "**Taskbound evidence key** (recorded by the runner at open, before the agent started): `" + kid
         + "`  \nVerify the bundle with `taskbound verify --expect-kid " + kid + " BUNDLE`\n\n";
-    try {
-      Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot append to " + file, e);
-    }
+    StepSummary.append(file, text);
   }
 }

@@ -1,6 +1,10 @@
 package dev.taskbound.core.session;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +62,25 @@ final class SandboxPaths {
       }
     }
     return out;
+  }
+
+  /**
+   * Makes the launcher's cache where it is missing, private as the launcher makes it ({@code mkdir
+   * -p} under umask 077). A sandbox can hide only what exists: an agent that may write the cache's
+   * parent (a policy's {@code readWrite: [~/.cache]}) would otherwise make it first and leave an
+   * archive there that the host's next JVM maps before its first line, outside any sandbox. Best
+   * effort: where the host user cannot make it, an agent of that user cannot either.
+   */
+  static void makeLauncherCache(Map<String, String> host) {
+    Path cache = launcherCache(host);
+    if (Files.isDirectory(cache, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try {
+      Files.createDirectories(cache, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    } catch (IOException | UnsupportedOperationException e) { // NOPMD: a link or a file in its place stays hidden as it is
+      // nothing to make
+    }
   }
 
   /** Where {@code bin/taskbound} keeps its class-data archive: {@code $XDG_CACHE_HOME/taskbound}, else {@code ~/.cache/taskbound}. */

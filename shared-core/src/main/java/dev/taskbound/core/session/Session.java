@@ -524,6 +524,7 @@ public final class Session implements AutoCloseable {
    * on a Jenkins agent the other builds' workspaces, and on a self-hosted GitHub runner its directory.
    */
   private List<java.nio.file.Path> hiddenPaths() {
+    SandboxPaths.makeLauncherCache(spec.hostEnvironment()); // hidden only if it exists
     List<java.nio.file.Path> hidden =
         new java.util.ArrayList<>(SandboxPaths.hidden(layout.sessionRoot(), layout.runtimeDir().getParent(), spec.hostEnvironment()));
     hidden.addAll(confinement.hidden());

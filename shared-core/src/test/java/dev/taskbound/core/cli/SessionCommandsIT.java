@@ -222,6 +222,37 @@ class SessionCommandsIT {
     assertThat(probe.stdout()).doesNotContain("REACHABLE").doesNotContain("control.sock").contains("gateway-ok");
   }
 
+  /**
+   * Review finding: the launcher makes its class-data cache before a {@code run}, not before a
+   * session's commands, and a hidden path that does not exist cannot be covered; an agent allowed to
+   * write the cache's parent made it first and planted an archive the host's next JVM mapped.
+   */
+  @Test
+  void anAgentThatMayWriteTheCachesParentCannotMakeTheLaunchersCacheFirst() throws Exception {
+    Path parent = AgentOwner.own(Files.createDirectories(work.resolve("agent-writable-cache")));
+    Path cache = parent.resolve("taskbound");
+    Files.writeString(policy, Files.readString(policy).replace("backends: [netns]",
+        "backends: [netns], paths: {readWrite: [\"" + parent + "\"]}"));
+    java.util.Map<String, String> env = java.util.Map.of("XDG_CACHE_HOME", parent.toString());
+    FinishedCommand start = tb(env, "session", "start", "--task", "SESS-1", "--policy", policy.toString(),
+        "--out", work.resolve("out").toString());
+    assertThat(start.status()).as(start.all()).isZero();
+    String h = start.stdout().strip();
+    handles.add(h);
+
+    FinishedCommand plant = tb(env, "session", "exec", "--session", h, "--", "sh", "-c",
+        "touch " + parent + "/beside && echo parent-writable; mkdir -p " + cache + "; echo archive > " + cache
+            + "/taskbound-x.jsa && echo PLANTED");
+
+    assertThat(plant.stdout()).as(plant.all()).contains("parent-writable").doesNotContain("PLANTED");
+    assertThat(Files.isDirectory(cache, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isTrue();
+    assertThat(Files.getOwner(cache)).isEqualTo(Files.getOwner(work)); // the host user's, as the launcher would make it
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(cache))).isEqualTo("rwx------");
+    try (java.util.stream.Stream<Path> inCache = Files.list(cache)) {
+      assertThat(inCache.filter(f -> f.getFileName().toString().startsWith("taskbound-x"))).isEmpty();
+    }
+  }
+
   @Test
   void theTtlStopsARunningExecWith124AndLaterCommandsSaySo() throws Exception {
     String h = start("--ttl", "8s");

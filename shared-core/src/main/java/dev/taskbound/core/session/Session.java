@@ -971,7 +971,7 @@ public final class Session implements AutoCloseable {
     TeardownRunner runner = new TeardownRunner(layout, record, live, new Retry(3, Duration.ofMillis(200)), spec.clock(), timer);
     report = runner.run(journal);
     journal.close();
-    report = writeReports(record, report, runner.sealed());
+    report = writeReports(layout, record, report, runner.sealed());
     timer.mark("close.reports");
     return report;
   }
@@ -1010,8 +1010,17 @@ public final class Session implements AutoCloseable {
     }
   }
 
-  static TeardownReport writeReports(SessionRecord record, TeardownReport report, Optional<Path> sealed) {
+  static TeardownReport writeReports(SessionLayout layout, SessionRecord record, TeardownReport report, Optional<Path> sealed) {
     try {
+      // The next attempt's history comes from this private copy, never from the published one: the
+      // evidence directory is in the workspace, where the agent can plant a report of its own.
+      if (Files.isDirectory(layout.stateDir(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        Path copy = Files.createTempFile(layout.stateDir(), ".teardown-report.", ".tmp",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(copy, report.toJson());
+        Files.move(copy, layout.stateDir().resolve(PREVIOUS_REPORT), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      }
       EvidenceFiles.createRecordedDirectory(record.outDir());
       EvidenceFiles.publish(record.teardownReport(), report.toJson());
       // The summary of the latest sealed state: of the bundle or addendum this attempt wrote (by
@@ -1032,24 +1041,16 @@ public final class Session implements AutoCloseable {
     }
   }
 
-  /** The report of the teardown attempt before this one: the one next to the bundle, else the bundle's own. */
-  private static Optional<TeardownReport> previousReport(SessionRecord record) {
+  /** Where the state directory keeps the last attempt's teardown report while the session's teardown is unfinished. */
+  static final String PREVIOUS_REPORT = "teardown-report.json";
+
+  /** The report of the teardown attempt before this one, from the state directory's private copy. */
+  private static Optional<TeardownReport> previousReport(SessionLayout layout) {
     try {
-      if (Files.isRegularFile(record.teardownReport())) {
-        return TeardownReport.parse(Files.readString(record.teardownReport()));
-      }
-      if (Files.isRegularFile(record.bundle())) {
-        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(record.bundle().toFile())) {
-          java.util.zip.ZipEntry entry = zip.getEntry("teardown.json");
-          if (entry != null) {
-            return TeardownReport.parse(new String(zip.getInputStream(entry).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
-          }
-        }
-      }
+      return TeardownReport.parse(Files.readString(layout.stateDir().resolve(PREVIOUS_REPORT)));
     } catch (IOException e) {
-      // no history then: the sealed chain still holds every attempt's steps
+      return Optional.empty(); // no history then: the sealed chain still holds every attempt's steps
     }
-    return Optional.empty();
   }
 
   /**
@@ -1115,7 +1116,7 @@ public final class Session implements AutoCloseable {
     LiveResources live = new LiveResources();
     live.revocation = java.util.Objects.requireNonNull(revocation, "revocation");
     live.recoveryCertifier = RecoveryCertifier.of(layout, record, sources, java.time.Clock.systemUTC());
-    Optional<TeardownReport> previous = previousReport(record);
+    Optional<TeardownReport> previous = previousReport(layout);
     Optional<Path> sealed;
     try (TeardownJournal journal = TeardownJournal.read(layout.journal())) {
       TeardownRunner runner = new TeardownRunner(
@@ -1124,7 +1125,7 @@ public final class Session implements AutoCloseable {
       report = runner.run(journal);
       sealed = runner.sealed();
     }
-    return writeReports(record, report, sealed);
+    return writeReports(layout, record, report, sealed);
   }
 
   /**

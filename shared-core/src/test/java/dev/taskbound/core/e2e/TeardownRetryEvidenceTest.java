@@ -82,6 +82,9 @@ class TeardownRetryEvidenceTest {
     byte[] sealedFirst = Files.readAllBytes(bundle);
     JsonNode firstReport = JSON.readTree(sideFile(".teardown.json").toFile());
     int firstSteps = firstReport.path("steps").size();
+    // The evidence directory is the agent's by default: a report it plants there is not the first attempt's (review)
+    Files.writeString(sideFile(".teardown.json"), "{\"session\":\"" + firstReport.path("session").asText() + "\",\"ok\":true,"
+        + "\"steps\":[{\"step\":\"FORGED-BY-AGENT all credentials revoked\",\"outcome\":\"ok\",\"attempts\":1}]}");
 
     github.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(204)));
     try (CliProcess retry = taskbound(false, "teardown", "--session", stateDir.toString())) {
@@ -105,6 +108,7 @@ class TeardownRetryEvidenceTest {
     assertThat(report.path("ok").asBoolean()).isTrue();
     assertThat(report.path("attempt").asInt()).isEqualTo(2);
     assertThat(report.path("earlier").get(0).path("steps").size()).isEqualTo(firstSteps); // not overwritten
+    assertThat(report.toString()).doesNotContain("FORGED");
     assertThat(entry(addendum, "teardown.json")).contains("\"attempt\" : 2").contains("\"earlier\"");
     String summary = Files.readString(sideFile(".summary.md"));
     assertThat(summary).contains("### Teardown (attempt 2, final)").contains("### Teardown attempt 1 (earlier)")

@@ -41,6 +41,9 @@ import java.util.Optional;
  */
 public final class BundleVerifier {
   static final String REKEYED = "evidence.rekeyed";
+  /** A sealing key's id: its RFC 7638 thumbprint, SHA-256 in unpadded base64url. */
+  private static final java.util.regex.Pattern KEY_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{43}");
+  private static final String KEY_ID_FORM = "43 base64url characters, the key's RFC 7638 thumbprint";
   /**
    * Reads seal.json: a key given twice (Jackson keeps the last, a reader who looks may see the first)
    * or text after the object would let its readable copy say other than the signed payload.
@@ -249,7 +252,14 @@ public final class BundleVerifier {
     if (kid == null || kid.isBlank()) {
       return bad(n, 0, where + "seal: JWS header has no kid");
     }
+    if (!KEY_ID.matcher(kid).matches()) { // it is printed, and the key may be the bundle's own: no text of its choosing
+      return bad(n, 0, where + "seal: kid " + SafeText.value(kid) + " is not a key id (" + KEY_ID_FORM + ")");
+    }
     EvidenceEvent rekey = rekeyFor(chain.events(), kid);
+    if (rekey != null && !KEY_ID.matcher(rekey.data().path("previous_kid").asText("")).matches()) {
+      return bad(n, rekey.seq(), where + REKEYED + " at line " + rekey.seq() + ": previous_kid " + SafeText.value(rekey.data().path("previous_kid").asText(""))
+          + " is not a key id (" + KEY_ID_FORM + ")");
+    }
     if (requiredKid != null && !requiredKid.equals(kid) && rekey == null) {
       return bad(n, 0, where + "seal: signed by kid " + kid + ", not by the bundle's sealing key " + requiredKid
           + " nor by a recovery key an evidence.rekeyed event names");

@@ -91,6 +91,24 @@ class EvidenceLogTest {
     assertThat(sorted.writeValueAsString(parsed)).isEqualTo(line);
   }
 
+  /**
+   * The string form docs/evidence.md gives, pinned byte for byte: a verifier written from the docs
+   * alone must hash what we hash, and a Jackson that wrote strings otherwise would change the
+   * canonical form of every bundle already sealed. Review finding: the docs said all non-ASCII was
+   * literal UTF-8, but characters beyond U+FFFF are written as their surrogate pair's escapes.
+   */
+  @Test
+  void stringsAreWrittenInTheDocumentedCanonicalForm() throws Exception {
+    Path file = dir.resolve("events.jsonl");
+    try (EvidenceLog log = EvidenceLog.create(file, SESSION, clock)) {
+      log.append("agent.started", Map.of("s", "a/\u00e9\u0001\u001f\t\n\"\\\u007f\u2028\ud83d\ude80"));
+    }
+
+    String line = Files.readAllLines(file, StandardCharsets.UTF_8).get(0);
+
+    assertThat(line).contains("\"s\":\"a/\u00e9\\u0001\\u001F\\t\\n\\\"\\\\\u007f\u2028\\uD83D\\uDE80\"");
+  }
+
   @Test
   void writesInstantsAndDurationsInDataAsIsoStrings() {
     try (EvidenceLog log = EvidenceLog.create(dir.resolve("events.jsonl"), SESSION, clock)) {

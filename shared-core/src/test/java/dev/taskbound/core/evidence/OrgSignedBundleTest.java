@@ -197,6 +197,12 @@ class OrgSignedBundleTest {
    */
   private SampleSession recovered(String name, SealingKey lost, SealingKey named, SealingKey sealer, int keep,
       java.util.function.Function<String, ObjectNode> statementFor) throws Exception {
+    return recovered(name, lost, lost.keyId(), named, sealer, keep, statementFor);
+  }
+
+  /** As above, with the {@code previous_kid} the recovery names. */
+  private SampleSession recovered(String name, SealingKey lost, String previousKid, SealingKey named, SealingKey sealer,
+      int keep, java.util.function.Function<String, ObjectNode> statementFor) throws Exception {
     Path dir = Files.createDirectories(tmp.resolve(name));
     Path events = dir.resolve("events.jsonl");
     Path seal = dir.resolve("seal.json");
@@ -206,7 +212,7 @@ class OrgSignedBundleTest {
       String head = log.lastHash();
       Map<String, Object> data = new LinkedHashMap<>();
       data.put("reason", "the session's evidence key lived only in the memory of its process, which is gone");
-      data.put("previous_kid", lost.keyId());
+      data.put("previous_kid", previousKid);
       data.put("kid", named.keyId());
       data.put("jwk", named.publicJwk());
       data.put("chain_head", head);
@@ -254,6 +260,25 @@ class OrgSignedBundleTest {
             + SampleSession.SESSION + " after its key " + lost.keyId() + " was lost")
         .contains("the host record (--expect-kid " + lost.keyId() + ": the session's key, whose chain the certified"
             + " recovery key continues)");
+  }
+
+  /**
+   * Review finding: verify printed a recovery's {@code previous_kid} as it stood; a forged recovery
+   * made its {@code ok} line claim a verification that the exit code and stderr denied.
+   */
+  @Test
+  void aRecoveryWhosePreviousKidIsNoKeyIdIsInvalidAndItsTextIsNotPrinted() throws Exception {
+    SealingKey lost = SealingKey.generate();
+    SealingKey fresh = SealingKey.generate();
+    String claim = "K was lost) ; signer verified by the host record (--expect-kid K); (x";
+    SampleSession s = recovered("previous-kid", lost, claim, fresh, fresh, 17, head -> null);
+
+    Verdict v = verify(s.dir, transit.keysResponse());
+
+    assertThat(v.code()).isEqualTo(1);
+    assertThat(v.out()).isEmpty();
+    assertThat(v.err()).isEqualTo("invalid: evidence.rekeyed at line 18: previous_kid " + claim
+        + " is not a key id (43 base64url characters, the key's RFC 7638 thumbprint)");
   }
 
   @Test

@@ -143,8 +143,8 @@ class VerifyCommandTest {
     int code = run(s.dir.toString());
 
     assertThat(code).isEqualTo(1);
-    assertThat(err.toString()).isEqualTo("invalid: seal: kid x\\r\\e[K\\nok: 17 events, sealed by kid y is not in the bundle's"
-        + " jwks.json" + System.lineSeparator());
+    assertThat(err.toString()).isEqualTo("invalid: seal: kid x\\r\\e[K\\nok: 17 events, sealed by kid y is not a key id"
+        + " (43 base64url characters, the key's RFC 7638 thumbprint)" + System.lineSeparator());
     assertThat(out.toString()).isEmpty();
   }
 

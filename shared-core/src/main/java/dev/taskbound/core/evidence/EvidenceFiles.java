@@ -71,6 +71,18 @@ public final class EvidenceFiles {
     publish(file, text.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** Copies {@code source} to {@code file} atomically (temporary file, then rename), mode 0644. */
+  public static void publishCopy(Path file, Path source) throws IOException {
+    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".publish.", ".tmp");
+    try {
+      Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
+      makeReadable(tmp);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
   /** Writes {@code bytes} to {@code file} atomically (temporary file, then rename), mode 0644. */
   public static void publish(Path file, byte[] bytes) throws IOException {
     Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".publish.", ".tmp");

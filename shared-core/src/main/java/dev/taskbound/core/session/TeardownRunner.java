@@ -316,6 +316,19 @@ final class TeardownRunner {
       }
       throw new IOException("the evidence log " + layout.events() + " could not be reopened");
     }
+    Path kept = layout.stateDir().resolve(UNPUBLISHED_BUNDLE);
+    if (live.sealingKey == null && sealsTheLogAsItIs(kept)) {
+      // An earlier attempt sealed this log with the session's own key and could not publish the
+      // bundle: publish that one. Sealing again would take a recovery key, and the host's record of
+      // the session's key (verify --expect-kid) would no longer verify the bundle.
+      live.closedRecorded = true; // the sealed chain is complete: nothing is appended after it
+      log.close();
+      EvidenceFiles.createRecordedDirectory(record.outDir());
+      EvidenceFiles.publishCopy(record.bundle(), kept);
+      sealed = record.bundle();
+      live.evidence = null;
+      return;
+    }
     StepResult planned = null;
     if (!live.closedRecorded) {
       if (removalPending) {
@@ -347,11 +360,51 @@ final class TeardownRunner {
         teardownJson));
     Path seal = layout.stateDir().resolve("seal.json");
     Sealer.seal(log, key, seal, content.members());
-    EvidenceFiles.createRecordedDirectory(record.outDir()); // no symbolic link the agent planted
-    BundleWriter.write(content, seal, record.bundle());
+    try {
+      EvidenceFiles.createRecordedDirectory(record.outDir()); // no symbolic link the agent planted
+      BundleWriter.write(content, seal, record.bundle());
+    } catch (IOException | RuntimeException e) {
+      // The key goes with this process: the sealed bundle stays in the private state for the next attempt to publish.
+      BundleWriter.write(content, seal, kept);
+      throw e;
+    }
     sealed = record.bundle();
     live.evidence = null;
     live.sealingKey = null; // never used after the seal
+  }
+
+  /** The private state's copy of a bundle sealed by an attempt that could not publish it. */
+  static final String UNPUBLISHED_BUNDLE = "sealed-bundle.zip";
+
+  /** Whether {@code kept} is a bundle whose sealed events are the log as it is now (nothing appended since). */
+  private boolean sealsTheLogAsItIs(Path kept) throws IOException {
+    if (!Files.isRegularFile(kept, java.nio.file.LinkOption.NOFOLLOW_LINKS) || !Files.isRegularFile(layout.events())) {
+      return false;
+    }
+    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(kept.toFile())) {
+      java.util.zip.ZipEntry events = zip.getEntry(layout.events().getFileName().toString()); // the same name in the bundle
+      if (events == null || events.getSize() != Files.size(layout.events())) {
+        return false;
+      }
+      try (java.io.InputStream sealedEvents = zip.getInputStream(events);
+          java.io.InputStream now = Files.newInputStream(layout.events())) {
+        return sameBytes(sealedEvents, now);
+      }
+    }
+  }
+
+  private static boolean sameBytes(java.io.InputStream a, java.io.InputStream b) throws IOException {
+    byte[] x = new byte[65536];
+    byte[] y = new byte[65536];
+    while (true) {
+      int n = a.readNBytes(x, 0, x.length);
+      if (n != b.readNBytes(y, 0, y.length) || !java.util.Arrays.equals(x, 0, n, y, 0, n)) {
+        return false;
+      }
+      if (n < x.length) {
+        return true;
+      }
+    }
   }
 
   /** Not journalled: a recovery that could not use the session's key seals with a new one. */

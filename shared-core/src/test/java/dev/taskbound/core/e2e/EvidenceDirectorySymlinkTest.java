@@ -48,6 +48,54 @@ class EvidenceDirectorySymlinkTest {
   }
 
   /**
+   * Review finding: the seal is made before the bundle is written, with a key this process alone
+   * holds. When the agent's link stopped the write, the retry the docs give ({@code taskbound teardown
+   * --session}) sealed again with a recovery key, and the host's record of the session's key no
+   * longer verified the bundle: the agent had turned its bundle into one that looks like a forged
+   * recovery. The retry now publishes the bundle the session's own key sealed.
+   */
+  @Test
+  void aBundleTheAgentsLinkKeptFromBeingWrittenIsPublishedByTheRetryAsTheSessionsKeySealedIt() throws Exception {
+    Path workspace = Files.createDirectories(work.resolve("workspace"));
+    Path evidence = workspace.resolve("taskbound-evidence");
+    Path policy = Files.writeString(work.resolve("task.yml"), String.join("\n", "apiVersion: taskbound.dev/v1", "kind: Task",
+        "spec:", "  ttl: 5m", "  sandbox:", "    backends: [proxy]", "    enforcement: cooperative", ""));
+    Map<String, String> env = Map.of("TASKBOUND_HOME", Files.createDirectories(work.resolve("home")).toString(),
+        "TASKBOUND_RUNTIME_DIR", Files.createDirectories(work.resolve("rt")).toString(), "PATH", "/usr/bin:/bin");
+    StringWriter err = new StringWriter();
+    int status = TaskboundCli.execute(new String[] {"run", "--task", "T-LINK", "--policy", policy.toString(), "--out",
+        evidence.toString(), "--", "ln", "-s", Files.createDirectories(work.resolve("elsewhere")).toString(), evidence.toString()},
+        new PrintWriter(new StringWriter()), new PrintWriter(err), env);
+    assertThat(status).as(err.toString()).isEqualTo(123);
+    java.util.regex.Matcher kid = java.util.regex.Pattern.compile("evidence key: kid ([A-Za-z0-9_-]{43})").matcher(err.toString());
+    java.util.regex.Matcher state = java.util.regex.Pattern.compile("\\n  session: +(\\S+)").matcher(err.toString());
+    assertThat(kid.find() && state.find()).as(err.toString()).isTrue();
+
+    Files.delete(evidence); // as the failure says: remove what the agent left, then retry
+    StringWriter retryErr = new StringWriter();
+    int retried = TaskboundCli.execute(new String[] {"teardown", "--session", state.group(1)},
+        new PrintWriter(new StringWriter()), new PrintWriter(retryErr), env);
+    assertThat(retried).as(retryErr.toString()).isZero();
+    Path bundle;
+    try (Stream<Path> files = Files.list(evidence)) {
+      bundle = files.filter(f -> f.getFileName().toString().endsWith(".zip")).findFirst().orElseThrow();
+    }
+    StringWriter out = new StringWriter();
+    int verified = TaskboundCli.execute(new String[] {"verify", "--expect-kid", kid.group(1), bundle.toString()},
+        new PrintWriter(out), new PrintWriter(new StringWriter()), env);
+
+    assertThat(verified).as(out.toString()).isZero();
+    assertThat(out.toString()).contains("signer verified by the host record (--expect-kid " + kid.group(1))
+        .doesNotContain("recovery");
+    String events;
+    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(bundle.toFile())) {
+      events = new String(zip.getInputStream(zip.getEntry("events.jsonl")).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    assertThat(events.split("\"type\":\"session.closed\"", -1)).hasSize(2); // closed once, by the run itself
+    assertThat(Path.of(state.group(1))).doesNotExist();
+  }
+
+  /**
    * The agent knows its task and session ({@code TASKBOUND_TASK}, {@code TASKBOUND_SESSION}): a zip it
    * leaves in the evidence directory named like the bundle's addendum, with a summary of its own, or
    * a link named so to a file only root reads, was published as the run's summary (review finding).

@@ -16,6 +16,8 @@ final class RunSummary {
     err.printf(
         "taskbound: task %s finished: exit %d, teardown %s%n",
         session.record().taskId(), status, report.ok() ? "ok" : "FAILED");
+    // why Taskbound stopped the agent (the TTL, a failed gateway, a signal): the exit code alone does not say
+    session.stopped().ifPresent(cause -> err.println("  stopped: " + dev.taskbound.core.SafeText.line(cause)));
     if (session.policy().enforcement() == dev.taskbound.core.policy.Enforcement.COOPERATIVE) {
       err.println("  WARNING: egress was NOT enforced (cooperative: proxy variables only); use enforcement: strict");
     }

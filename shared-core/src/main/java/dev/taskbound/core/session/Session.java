@@ -166,6 +166,7 @@ public final class Session implements AutoCloseable {
       GithubHosts.checkRegulated(policy, plan.githubApi());
       registries = RegistryFiles.resolve(policy.registries(), spec.hostEnvironment());
       modelKeys = ModelKeys.resolve(policy.registries(), policy.inspect(), spec.hostEnvironment());
+      GatewayEventBudget.cap(spec.hostEnvironment()); // a bad setting is refused before anything exists
     } catch (TaskboundException e) {
       prefetch.noPreflight();
       throw e;
@@ -284,7 +285,9 @@ public final class Session implements AutoCloseable {
     approvals = newApprovals();
     credentials.approvals(approvals);
     credentials.startAgentApi(allow, pins, agentHooks());
-    EgressEvidence egress = new EgressEvidence(tally, this::event, d -> notices.ifPresent(n -> n.onDecision(d)));
+    // what the agent's connections make the gateway record is capped; past it the gateway fails closed
+    GatewayEventBudget gatewayEvents = new GatewayEventBudget(this::event, GatewayEventBudget.cap(spec.hostEnvironment()));
+    EgressEvidence egress = new EgressEvidence(tally, gatewayEvents, d -> notices.ifPresent(n -> n.onDecision(d)));
     GatewayOptions options = GatewayOptions.DEFAULTS
         .withAllowPrivateAddresses(policy.allowPrivate())
         .withEvents(egress);
@@ -293,7 +296,7 @@ public final class Session implements AutoCloseable {
       SessionInspection inspecting = SessionInspection.start(policy.inspect(), id.value(), spec.clock(),
           layout.runtimeDir().resolve("inspect"), spec.inspectionUpstreamTrust(),
           dev.taskbound.core.gate.ActionRules.of(policy, spec.task().value()),
-          this::event);
+          gatewayEvents);
       inspecting.approvals(approvals);
       inspection = Optional.of(inspecting);
       Map<java.nio.file.Path, java.nio.file.Path> withBundle = new LinkedHashMap<>(placed);

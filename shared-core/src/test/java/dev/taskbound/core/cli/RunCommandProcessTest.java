@@ -204,6 +204,37 @@ class RunCommandProcessTest {
     }
   }
 
+  /**
+   * Review finding: an agent connecting without end (240,000 denied CONNECTs in 36 s) grew the log,
+   * summary and report past what verify reads. The gateway's events are capped; past the cap it fails
+   * closed, the agent is stopped, and the bundle verifies.
+   */
+  @Test
+  void pastTheCapOfGatewayEventsTheGatewayFailsClosedAndTheAgentIsStopped() throws Exception {
+    Path policy = policy("10m");
+    Map<String, String> env = Map.of("TASKBOUND_HOME", home.toString(), "TASKBOUND_RUNTIME_DIR", runtime.toString(),
+        "TASKBOUND_MAX_GATEWAY_EVENTS", "3");
+    try (CliProcess run = CliProcess.start(work, env, "run", "--task", "T-CAP", "--policy", policy.toString(),
+        "--out", out.toString(), "--", "sh", "-c", "for i in 1 2 3 4 5 6; do curl -s -o /dev/null"
+            + " -w 'status %{http_code}\\n' https://blocked$i.test/; done; sleep 120", marker)) {
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).as(run.stderr()).isEqualTo(121);
+      assertThat(ProcessScan.withArgument(marker)).isEmpty();
+      String events = RunArtifacts.bundleText(out, "events.jsonl");
+      assertThat(events.split("\"type\":\"egress.denied\"", -1)).hasSize(4); // three recorded, then the cap
+      assertThat(events).contains("\"stopped_by\":\"gateway failed: ").contains("cap of 3 gateway events");
+      assertThat(run.stderr()).contains("cap of 3 gateway events");
+    }
+    try (CliProcess bad = CliProcess.start(work, Map.of("TASKBOUND_HOME", home.toString(), "TASKBOUND_RUNTIME_DIR",
+        runtime.toString(), "TASKBOUND_MAX_GATEWAY_EVENTS", "lots"), "run", "--task", "T-CAP2", "--policy", policy.toString(),
+        "--out", out.toString(), "--", "true")) {
+      assertThat(bad.waitFor(WAIT)).as(bad.stderr()).isEqualTo(125);
+      assertThat(bad.stderr()).contains("TASKBOUND_MAX_GATEWAY_EVENTS='lots' is not accepted; accepted: a whole number of"
+          + " events from 1 (default 100000)");
+    }
+  }
+
   @Test
   void aCooperativeRunSaysPlainlyThatEgressWasNotEnforced() throws Exception {
     Path policy = Files.writeString(work.resolve("coop.yml"), String.join("\n",

@@ -116,6 +116,8 @@ final class RunCommand implements Callable<Integer> {
       // From here on Taskbound's own messages pass the session's masker too.
       PrintWriter err = MaskingWriter.wrap(hostErr, session.masker());
       int status;
+      // lifted only once the sandbox is stopped: a process the agent left behind writes until then
+      Optional<WorkflowCommandFence> fence = Optional.empty();
       try {
         err.printf(
             "taskbound: task %s, session %s, %s sandbox, ttl %s%n  identity: %s%n  session:  %s%n"
@@ -139,24 +141,31 @@ final class RunCommand implements Callable<Integer> {
           ApprovalHints.attach(session.approvals(), session.stateDirectory(), err);
         }
         stopSwitch.attach(session);
+        fence = WorkflowCommandFence.open(env, spec.commandLine().getOut(), hostErr);
         try {
           status = session.runAgent();
         } finally {
           terminal.ifPresent(TerminalRelay::close); // the terminal's modes back before anything else is printed
         }
       } catch (InterruptedException e) {
-        RunSummary.printTeardown(err, session.teardown());
+        TeardownReport report = session.teardown();
+        fence.ifPresent(WorkflowCommandFence::close);
+        RunSummary.printTeardown(err, report);
         throw e;
       } catch (RuntimeException | Error e) {
         // Whatever ended the run, Errors included, the session is closed before the error is reported.
         try {
-          RunSummary.printTeardown(err, session.teardown());
+          TeardownReport report = session.teardown();
+          fence.ifPresent(WorkflowCommandFence::close);
+          RunSummary.printTeardown(err, report);
         } catch (RuntimeException | Error teardown) {
+          fence.ifPresent(WorkflowCommandFence::close);
           e.addSuppressed(teardown);
         }
         throw masked(e, session);
       }
       TeardownReport report = session.teardown();
+      fence.ifPresent(WorkflowCommandFence::close);
       RunSummary.print(err, session, status, report);
       ClassDataMark.runCompleted();
       if (timings) {

@@ -235,6 +235,40 @@ class RunCommandProcessTest {
     }
   }
 
+  /**
+   * Review finding: in a GitHub Actions step of its own ({@code run: taskbound run -- ...}) the
+   * agent's output reached the runner unfenced, and its {@code ::error::} or {@code ::add-mask::}
+   * lines were run as workflow commands. Taskbound's own report after the run is read as usual.
+   */
+  @Test
+  void onAGithubRunnerTheAgentsOutputIsFencedFromWorkflowCommands() throws Exception {
+    Path policy = policy("10m");
+    Map<String, String> env = Map.of("TASKBOUND_HOME", home.toString(), "TASKBOUND_RUNTIME_DIR", runtime.toString(),
+        "GITHUB_ACTIONS", "true");
+    try (CliProcess run = CliProcess.start(work, env, "run", "--task", "T-GH", "--policy", policy.toString(),
+        "--out", out.toString(), "--", "sh", "-c", "echo '::error::forged by the agent'; echo '::add-mask::taskbound' >&2")) {
+      assertThat(run.waitFor(WAIT)).as(run.stderr()).isZero();
+
+      java.util.regex.Matcher stop = java.util.regex.Pattern.compile("(?m)^::stop-commands::([0-9a-f]{32})$").matcher(run.stdout());
+      assertThat(stop.find()).as(run.stdout()).isTrue();
+      String token = stop.group(1);
+      String stdout = run.stdout();
+      String stderr = run.stderr();
+      assertThat(stdout.indexOf("::stop-commands::" + token)).isLessThan(stdout.indexOf("::error::forged by the agent"));
+      assertThat(stdout.indexOf("::" + token + "::")).isGreaterThan(stdout.indexOf("::error::forged by the agent"));
+      assertThat(stderr.indexOf("::stop-commands::" + token)).isNotNegative()
+          .isLessThan(stderr.indexOf("::add-mask::taskbound"));
+      assertThat(stderr.indexOf("::" + token + "::")).isGreaterThan(stderr.indexOf("::add-mask::taskbound"))
+          .isLessThan(stderr.indexOf("taskbound: task T-GH finished"));
+    }
+    try (CliProcess action = CliProcess.start(work, Map.of("TASKBOUND_HOME", home.toString(), "TASKBOUND_RUNTIME_DIR",
+        runtime.toString(), "GITHUB_ACTIONS", "true", "TASKBOUND_MASK_HANDOFF", "stdout"), "run", "--task", "T-GH2",
+        "--policy", policy.toString(), "--out", out.toString(), "--", "true")) {
+      assertThat(action.waitFor(WAIT)).as(action.stderr()).isZero();
+      assertThat(action.stdout() + action.stderr()).as("the Action fences the output itself").doesNotContain("::stop-commands::");
+    }
+  }
+
   @Test
   void aCooperativeRunSaysPlainlyThatEgressWasNotEnforced() throws Exception {
     Path policy = Files.writeString(work.resolve("coop.yml"), String.join("\n",

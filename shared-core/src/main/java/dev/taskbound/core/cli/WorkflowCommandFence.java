@@ -1,0 +1,53 @@
+package dev.taskbound.core.cli;
+
+import java.io.PrintWriter;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Fences the agent's output from the GitHub Actions runner when {@code taskbound run} is a step's
+ * own command ({@code run: taskbound run -- ...}): the runner reads every line of a step's output
+ * for workflow commands, so an agent printing {@code ::add-mask::}, {@code ::error file=...::} or
+ * {@code ::stop-commands::} would drive the job log and its annotations. Before the agent starts,
+ * {@code ::stop-commands::TOKEN} (a fresh random token) goes to standard output and standard error;
+ * after it ends, {@code ::TOKEN::} resumes them, so Taskbound's own report is read as usual. The
+ * Taskbound Action fences the output itself ({@code TASKBOUND_MASK_HANDOFF}), so it gets no second
+ * fence.
+ */
+final class WorkflowCommandFence {
+  private final String token;
+  private final PrintWriter out;
+  private final PrintWriter err;
+
+  private WorkflowCommandFence(String token, PrintWriter out, PrintWriter err) {
+    this.token = token;
+    this.out = out;
+    this.err = err;
+  }
+
+  /** Opens the fence on a GitHub Actions runner ({@code GITHUB_ACTIONS=true}) outside the Action; else none. */
+  static Optional<WorkflowCommandFence> open(Map<String, String> host, PrintWriter out, PrintWriter err) {
+    if (!"true".equals(host.get("GITHUB_ACTIONS")) || host.containsKey(RunCommand.MASK_HANDOFF)) {
+      return Optional.empty();
+    }
+    byte[] random = new byte[16];
+    new SecureRandom().nextBytes(random);
+    WorkflowCommandFence fence = new WorkflowCommandFence(HexFormat.of().formatHex(random), out, err);
+    fence.both("::stop-commands::" + fence.token);
+    return Optional.of(fence);
+  }
+
+  /** Resumes workflow commands: the agent's output has ended. */
+  void close() {
+    both("::" + token + "::");
+  }
+
+  private void both(String line) {
+    out.println(line);
+    out.flush();
+    err.println(line);
+    err.flush();
+  }
+}

@@ -183,8 +183,14 @@ public final class BundleVerifier {
         .map(e -> SafeText.value(e.data().path("task").asText("?"))).orElse("?");
   }
 
+  /** Whether a recovery names no lost key (none, or null as versions before 2026-12-07 wrote it). */
+  private static boolean namesNoKey(EvidenceEvent rekey) {
+    return rekey.data().path("previous_kid").isMissingNode() || rekey.data().path("previous_kid").isNull();
+  }
+
   private static String recoveryNote(EvidenceEvent rekey) {
-    return "the session's key " + rekey.data().path("previous_kid").asText("?") + " was lost; linked at line "
+    return (namesNoKey(rekey) ? "the session recorded no key before its process died"
+        : "the session's key " + rekey.data().path("previous_kid").asText() + " was lost") + "; linked at line "
         + (rekey.seq() - 1) + " to its chain head " + rekey.prev();
   }
 
@@ -256,7 +262,10 @@ public final class BundleVerifier {
       return bad(n, 0, where + "seal: kid " + SafeText.value(kid) + " is not a key id (" + KEY_ID_FORM + ")");
     }
     EvidenceEvent rekey = rekeyFor(chain.events(), kid);
-    if (rekey != null && !KEY_ID.matcher(rekey.data().path("previous_kid").asText("")).matches()) {
+    boolean opened = chain.events().stream().anyMatch(e -> e.type().equals("session.opened"));
+    // a recovery names the key it replaces; none only if the session died before session.opened recorded one
+    boolean namesNone = rekey != null && !opened && namesNoKey(rekey);
+    if (rekey != null && !namesNone && !KEY_ID.matcher(rekey.data().path("previous_kid").asText("")).matches()) {
       return bad(n, rekey.seq(), where + REKEYED + " at line " + rekey.seq() + ": previous_kid " + SafeText.value(rekey.data().path("previous_kid").asText(""))
           + " is not a key id (" + KEY_ID_FORM + ")");
     }

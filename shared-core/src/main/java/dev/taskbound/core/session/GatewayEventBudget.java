@@ -21,6 +21,8 @@ final class GatewayEventBudget implements BiConsumer<String, Map<String, ?>> {
   private final long cap;
   private final AtomicLong recorded = new AtomicLong();
 
+  private static final String FAILED = dev.taskbound.core.evidence.EventType.EGRESS_GATEWAY_FAILED.wireName();
+
   /** The host setting that changes the cap: a whole number of events, at least 1. */
   static final String SETTING = "TASKBOUND_MAX_GATEWAY_EVENTS";
 
@@ -54,6 +56,10 @@ final class GatewayEventBudget implements BiConsumer<String, Map<String, ?>> {
   /** @throws EvidenceException once {@code cap} events were recorded: this one is not */
   @Override
   public void accept(String type, Map<String, ?> data) {
+    if (type.equals(FAILED)) { // once per gateway, and the record of why it stopped: never held back
+      events.accept(type, data);
+      return;
+    }
     // stops counting one past the cap: later calls never wrap the count round to "within"
     if (recorded.getAndUpdate(n -> Math.min(n + 1, cap + 1)) >= cap) {
       throw new EvidenceException("this session's cap of " + cap + " gateway events (egress decisions, refusals and"

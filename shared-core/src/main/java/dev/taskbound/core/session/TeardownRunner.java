@@ -426,7 +426,9 @@ final class TeardownRunner {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("reason", "the session's evidence key lived only in the memory of its process, which is gone;"
         + " this recovery seals with a new key");
-    data.put("previous_kid", lost);
+    if (lost != null) { // none when the process died before session.opened recorded its key
+      data.put("previous_kid", lost);
+    }
     data.put("kid", fresh.keyId());
     data.put("jwk", fresh.publicJwk());
     data.put("chain_head", head);

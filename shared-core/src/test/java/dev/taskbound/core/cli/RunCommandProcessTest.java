@@ -223,7 +223,8 @@ class RunCommandProcessTest {
       assertThat(ProcessScan.withArgument(marker)).isEmpty();
       String events = RunArtifacts.bundleText(out, "events.jsonl");
       assertThat(events.split("\"type\":\"egress.denied\"", -1)).hasSize(4); // three recorded, then the cap
-      assertThat(events).contains("\"stopped_by\":\"gateway failed: ").contains("cap of 3 gateway events");
+      assertThat(events).contains("\"stopped_by\":\"gateway failed: ").contains("cap of 3 gateway events")
+          .contains("\"egress.gateway.failed\""); // the record of why the gateway stopped is never held back
       assertThat(run.stderr()).contains("cap of 3 gateway events");
     }
     try (CliProcess bad = CliProcess.start(work, Map.of("TASKBOUND_HOME", home.toString(), "TASKBOUND_RUNTIME_DIR",

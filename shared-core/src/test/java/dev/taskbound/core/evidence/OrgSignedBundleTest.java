@@ -212,7 +212,9 @@ class OrgSignedBundleTest {
       String head = log.lastHash();
       Map<String, Object> data = new LinkedHashMap<>();
       data.put("reason", "the session's evidence key lived only in the memory of its process, which is gone");
-      data.put("previous_kid", previousKid);
+      if (previousKid != null) {
+        data.put("previous_kid", previousKid);
+      }
       data.put("kid", named.keyId());
       data.put("jwk", named.publicJwk());
       data.put("chain_head", head);
@@ -279,6 +281,28 @@ class OrgSignedBundleTest {
     assertThat(v.out()).isEmpty();
     assertThat(v.err()).isEqualTo("invalid: evidence.rekeyed at line 18: previous_kid " + claim
         + " is not a key id (43 base64url characters, the key's RFC 7638 thumbprint)");
+  }
+
+  /**
+   * Review finding: a session whose process died before {@code session.opened} recorded its key has
+   * no key to name; the recovery wrote {@code previous_kid: null}, which verify then refused as no
+   * key id. Such a recovery names none, and is valid only while the chain has no session.opened.
+   */
+  @Test
+  void aRecoveryNamesNoLostKeyOnlyWhenTheChainNeverRecordedOne() throws Exception {
+    SealingKey lost = SealingKey.generate();
+    SealingKey fresh = SealingKey.generate();
+    SampleSession early = recovered("died-early", lost, null, fresh, fresh, 0, head -> null);
+    SampleSession dropped = recovered("dropped", lost, null, fresh, fresh, 17, head -> null);
+
+    Verdict v = verify(early.dir, transit.keysResponse());
+    Verdict refused = verify(dropped.dir, transit.keysResponse());
+
+    assertThat(v.code()).as(v.err()).isEqualTo(3); // valid, its signer unverified as for any uncertified recovery
+    assertThat(v.out()).contains("resealed by recovery key " + fresh.keyId() + " (the session recorded no key before its"
+        + " process died; linked at line 0");
+    assertThat(refused.code()).isEqualTo(1);
+    assertThat(refused.err()).startsWith("invalid: evidence.rekeyed at line 18: previous_kid  is not a key id");
   }
 
   @Test

@@ -40,7 +40,7 @@ final class AgentSession {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     Launcher.ProcStarter starter = launcher.launch()
         .cmds(cmd.stream().map(DurableShellLaunch::escape).toList()) // the launcher expands $NAME
-        .envs(env).pwd(workspace).stdout(out).stderr(err).quiet(true);
+        .envs(HostLaunchEnvironment.of(env)).pwd(workspace).stdout(out).stderr(err).quiet(true);
     if (handoff != null) {
       starter.stdin(new java.io.ByteArrayInputStream(handoff.getPlainText().getBytes(StandardCharsets.UTF_8)));
     }
@@ -81,7 +81,7 @@ final class AgentSession {
     cmd.addAll(List.of("verify", "--expect-kid", opening.kid(), bundle));
     int status = launcher.launch()
         .cmds(cmd.stream().map(DurableShellLaunch::escape).toList())
-        .envs(env).pwd(workspace).stdout(output).stderr(output).quiet(true).join();
+        .envs(HostLaunchEnvironment.of(env)).pwd(workspace).stdout(output).stderr(output).quiet(true).join();
     return new Verified(status, output.toString(StandardCharsets.UTF_8).strip());
   }
 
@@ -92,6 +92,6 @@ final class AgentSession {
   static int end(List<String> end, FilePath workspace, Launcher launcher, EnvVars env, TaskListener listener) throws Exception {
     return launcher.launch()
         .cmds(end.stream().map(DurableShellLaunch::escape).toList())
-        .envs(env).pwd(workspace).stdout(listener.getLogger()).stderr(listener.getLogger()).quiet(true).join();
+        .envs(HostLaunchEnvironment.of(env)).pwd(workspace).stdout(listener.getLogger()).stderr(listener.getLogger()).quiet(true).join();
   }
 }

@@ -47,6 +47,13 @@ final class DurableShellLaunch {
    */
   static final String SANDBOX_DIR = "taskbound";
   private static final String OUTPUT = "output.txt";
+  /**
+   * Variables that load code into a process the host side starts (its JVMs, the reporter's tools):
+   * never passed from a step's environment ({@code withEnv}) to them. The command inside the envelope
+   * gets only what {@code session exec} passes anyway.
+   */
+  static final List<String> HOST_CODE_VARIABLES = List.of(
+      "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT");
 
   private static final Pattern BACKGROUNDED = Pattern.compile("\\((.*)\\) >&- 2>&- &", Pattern.DOTALL);
   private static final Pattern HEARTBEAT =
@@ -157,7 +164,9 @@ final class DurableShellLaunch {
   }
 
   private List<String> enveloped(List<String> envelope) {
-    List<String> cmd = new ArrayList<>(List.of("nohup", "sh", "-c", escape(reporter()), "taskbound-envelope"));
+    // /bin/sh, never the step's PATH: a directory on it the agent writes (node_modules/.bin) would
+    // give the host its own sh, outside the envelope
+    List<String> cmd = new ArrayList<>(List.of("nohup", "/bin/sh", "-c", escape(reporter()), "taskbound-envelope"));
     cmd.add(controlDir); // as it is in durable-task's command: in the launcher's form already
     cmd.add(capturesOutput() ? OUTPUT : "-");
     cmd.addAll(withControlDir(escaped(envelope), controlDir));
@@ -195,7 +204,7 @@ final class DurableShellLaunch {
   private List<String> refusal(String message) {
     String script = "(echo " + quote(message) + " >>\"$1\"; echo " + EnvelopeExit.SANDBOX + " >\"$2.tmp\" && mv \"$2.tmp\" \"$2\")"
         + " >&- 2>&- </dev/null &";
-    return List.of("sh", "-c", escape(script), "taskbound-envelope", controlDir + "/jenkins-log.txt", controlDir + "/jenkins-result.txt");
+    return List.of("/bin/sh", "-c", escape(script), "taskbound-envelope", controlDir + "/jenkins-log.txt", controlDir + "/jenkins-result.txt");
   }
 
   private static String containerRefusal(String controlDir) {
@@ -220,6 +229,12 @@ final class DurableShellLaunch {
     }
     return "dir=\"$1\" capture=\"$2\"\n"
         + "shift 2\n"
+        // The host side's own tools come from the system, never from the step's PATH (which may hold a
+        // directory the agent writes); the envelope gets that PATH back for the command inside. Nothing
+        // in the step's environment may load code into the host's JVM or the tools.
+        + "step_path=$PATH\n"
+        + "PATH=/usr/bin:/bin; export PATH\n"
+        + "unset " + String.join(" ", HOST_CODE_VARIABLES) + "\n"
         + "log=\"$dir/jenkins-log.txt\" result=\"$dir/jenkins-result.txt\" inside=\"$dir/" + SANDBOX_DIR + "\"\n"
         + "(\n"
         // the agent runs as the workspace's owner: as root (durable-task made the control directory root's),
@@ -229,7 +244,7 @@ final class DurableShellLaunch {
         + "    echo " + EnvelopeExit.SANDBOX + " >\"$result.tmp\" && mv \"$result.tmp\" \"$result\"; exit; }\n"
         // durable-task fails a step whose log goes untouched for 300 s; the wrapper inside cannot touch it
         + "  { while [ -d \"$dir\" ] && [ ! -f \"$result\" ]; do touch \"$log\"; sleep 3; done; } &\n"
-        + "  \"$@\" >>\"$log\" 2>&1 </dev/null\n"
+        + "  PATH=$step_path \"$@\" >>\"$log\" 2>&1 </dev/null\n"
         + "  envelope=$?\n"
         + "  own=\n"
         + "  if [ -f \"$inside/" + INNER_RESULT + "\" ] && [ ! -L \"$inside/" + INNER_RESULT + "\" ]; then\n"

@@ -76,6 +76,7 @@ final class EnvelopeDecorator extends LauncherDecorator implements Serializable 
         starter.cmds(DurableShellLaunch.command(envelope, command, sandbox));
         starter.masks((boolean[]) null);
       }
+      starter.envs(HostLaunchEnvironment.of(starter.envs())); // the core's JVM on the host takes no code from withEnv
       return outer.launch(starter);
     }
 

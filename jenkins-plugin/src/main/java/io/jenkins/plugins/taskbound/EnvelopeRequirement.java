@@ -44,7 +44,7 @@ final class EnvelopeRequirement {
       }
     }
     int reporter = command.indexOf("taskbound-envelope"); // the reporter's $0, or the container refusal's
-    return (reporter == 3 || reporter == 4) && (command.get(0).equals("nohup") || command.get(0).equals("sh"));
+    return (reporter == 3 || reporter == 4) && (command.get(0).equals("nohup") || command.get(0).equals("/bin/sh"));
   }
 
   /** The script of a freestyle shell or batch step's launch ({@code <workspace>@tmp/jenkins<N>.sh}), else null. */

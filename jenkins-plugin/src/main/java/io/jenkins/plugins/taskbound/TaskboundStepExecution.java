@@ -207,7 +207,7 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     int status =
         launcher.launch()
             .cmds(command.policyCheck().stream().map(DurableShellLaunch::escape).toList()) // the launcher expands $NAME
-            .envs(env).pwd(workspace).stdout(output).stderr(output).quiet(true).join();
+            .envs(HostLaunchEnvironment.of(env)).pwd(workspace).stdout(output).stderr(output).quiet(true).join();
     List<String> lines =
         output.toString(StandardCharsets.UTF_8).lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
     if (status != 0) {

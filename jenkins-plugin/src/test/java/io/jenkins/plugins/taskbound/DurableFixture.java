@@ -73,11 +73,18 @@ record DurableFixture(Path workspace, Path controlDir, List<String> command) {
    * file, and returns its content.
    */
   String launch(List<String> envelope, String sandbox) throws IOException, InterruptedException {
+    return launch(envelope, sandbox, java.util.Map.of());
+  }
+
+  /** As {@link #launch(List, String)}, with the step's environment changed by {@code env} (as {@code withEnv} does). */
+  String launch(List<String> envelope, String sandbox, java.util.Map<String, String> env) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     for (String arg : DurableShellLaunch.command(envelope, this.command, sandbox)) {
       command.add(arg.replace("$$", "$"));
     }
-    Process p = new ProcessBuilder(command).directory(workspace.toFile()).redirectErrorStream(true).start();
+    ProcessBuilder launcher = new ProcessBuilder(command).directory(workspace.toFile()).redirectErrorStream(true);
+    launcher.environment().putAll(env);
+    Process p = launcher.start();
     assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the launch returns at once, as durable-task's does");
     Path result = controlDir.resolve("jenkins-result.txt");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);

@@ -109,6 +109,39 @@ class EnvelopedShellStepTest {
     assertEquals(0, end.status, end.output);
   }
 
+  /**
+   * Review finding: the launch ran {@code nohup sh}, and the reporter its tools, by the step's PATH,
+   * on the host. An agent that wrote {@code sh} into a directory on that PATH ({@code withEnv(["PATH+NODE=
+   * ${pwd()}/node_modules/.bin"])}) had the next step's host side run it as the agent's host user
+   * (root in CI), outside the envelope; {@code JAVA_TOOL_OPTIONS} from {@code withEnv} reached the
+   * host's JVM. The command inside still gets the step's PATH.
+   */
+  @Test
+  void theHostSideOfAStepRunsNothingFromTheStepsPathNorTakesCodeFromItsEnvironment() throws Exception {
+    Path escaped = root.resolve("ran-on-the-host");
+    DurableFixture plant = DurableFixture.of(root, String.join("\n",
+        "mkdir -p bin",
+        "printf '#!/bin/sh\\ntouch " + escaped + " 2>/dev/null\\nexec /bin/sh \"$@\"\\n' > bin/sh",
+        "chmod 755 bin/sh",
+        "echo planted"), "durable-6a7b8c9d");
+    DurableFixture next = DurableFixture.of(root, "echo \"path: $PATH\"", "durable-7b8c9d0e");
+    String handle = startSession(plant);
+    java.util.Map<String, String> withEnv = java.util.Map.of(
+        "PATH", plant.workspace().resolve("bin") + ":" + System.getenv("PATH"), "JAVA_TOOL_OPTIONS", "-Dtaskbound.test=1");
+
+    String planted = plant.launch(sessionExec(handle), null);
+    String result = next.launch(sessionExec(handle), null, withEnv);
+    Cli end = core(plant, "session", "end", "--session", handle);
+
+    assertEquals("0", planted, plant.log());
+    assertTrue(plant.log().contains("planted\n"), plant.log());
+    assertEquals("0", result, next.log());
+    assertFalse(Files.exists(escaped), "the agent's sh ran on the host; log: " + next.log());
+    assertFalse(next.log().contains("Picked up JAVA_TOOL_OPTIONS"), next.log());
+    assertTrue(next.log().contains("path: " + plant.workspace().resolve("bin") + ":"), next.log());
+    assertEquals(0, end.status, end.output);
+  }
+
   @Test
   void failsWith120AndTheCoresMessageWhenRunRefusesTheTtl() throws Exception {
     DurableFixture step = DurableFixture.of(root, "echo block-ran");

@@ -1,0 +1,39 @@
+package io.jenkins.plugins.taskbound;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The environment of a process the host side of a block starts (the core's JVMs: {@code session
+ * start}, {@code exec}, {@code end}, {@code verify}, {@code policy check}): the step's, with each
+ * variable that loads code into a process ({@link DurableShellLaunch#HOST_CODE_VARIABLES}) set empty,
+ * which a launcher's override turns into no variable at all, even where the node's own environment
+ * has it. A {@code withEnv(['JAVA_TOOL_OPTIONS=-javaagent:x.jar'])} around a block would otherwise run
+ * its code in the host's JVMs, outside the envelope. What the command inside sees is what {@code
+ * session exec} passes, as before. No Jenkins types.
+ */
+final class HostLaunchEnvironment {
+  private HostLaunchEnvironment() {}
+
+  /** The step's variables as overrides, with the code-loading ones emptied. */
+  static Map<String, String> of(Map<String, String> step) {
+    Map<String, String> out = new TreeMap<>(step);
+    DurableShellLaunch.HOST_CODE_VARIABLES.forEach(name -> out.put(name, ""));
+    return out;
+  }
+
+  /** As {@link #of(Map)}, for overrides in the launcher's {@code NAME=value} form. */
+  static String[] of(String[] step) {
+    List<String> out = new ArrayList<>();
+    for (String entry : step == null ? new String[0] : step) {
+      int eq = entry.indexOf('=');
+      if (eq < 0 || !DurableShellLaunch.HOST_CODE_VARIABLES.contains(entry.substring(0, eq))) {
+        out.add(entry);
+      }
+    }
+    DurableShellLaunch.HOST_CODE_VARIABLES.forEach(name -> out.add(name + "="));
+    return out.toArray(new String[0]);
+  }
+}

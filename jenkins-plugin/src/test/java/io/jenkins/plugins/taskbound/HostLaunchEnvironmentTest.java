@@ -1,0 +1,29 @@
+package io.jenkins.plugins.taskbound;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Review finding: {@code withEnv(['JAVA_TOOL_OPTIONS=-javaagent:x.jar'])} around a block ran its code
+ * in every JVM of the block's host side (session start and its supervisor, exec, end, verify). Each
+ * such variable is overridden empty, which Jenkins' launcher turns into no variable at all.
+ */
+class HostLaunchEnvironmentTest {
+  @Test
+  void codeLoadingVariablesAreEmptiedAndTheRestKept() {
+    Map<String, String> step = Map.of("PATH", "/ws/node_modules/.bin:/usr/bin", "JAVA_TOOL_OPTIONS", "-javaagent:x.jar",
+        "LD_PRELOAD", "/ws/evil.so", "WORKSPACE", "/ws");
+
+    Map<String, String> expected = new TreeMap<>(Map.of("PATH", "/ws/node_modules/.bin:/usr/bin", "WORKSPACE", "/ws",
+        "JAVA_TOOL_OPTIONS", "", "JDK_JAVA_OPTIONS", "", "_JAVA_OPTIONS", "", "LD_PRELOAD", "", "LD_LIBRARY_PATH", "",
+        "LD_AUDIT", ""));
+    assertEquals(expected, HostLaunchEnvironment.of(step));
+    assertArrayEquals(new String[] {"PATH=/usr/bin", "JAVA_TOOL_OPTIONS=", "JDK_JAVA_OPTIONS=", "_JAVA_OPTIONS=",
+        "LD_PRELOAD=", "LD_LIBRARY_PATH=", "LD_AUDIT="},
+        HostLaunchEnvironment.of(new String[] {"PATH=/usr/bin", "_JAVA_OPTIONS=-Xbootclasspath/a:x", "LD_AUDIT=/a.so"}));
+  }
+}

@@ -43,6 +43,8 @@ public final class BundleVerifier {
   static final String REKEYED = "evidence.rekeyed";
   /** A sealing key's id: its RFC 7638 thumbprint, SHA-256 in unpadded base64url. */
   private static final java.util.regex.Pattern KEY_ID = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{43}");
+  /** A session id's characters, as every version wrote them. */
+  private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9._-]{1,128}");
   private static final String KEY_ID_FORM = "43 base64url characters, the key's RFC 7638 thumbprint";
   /**
    * Reads seal.json: a key given twice (Jackson keeps the last, a reader who looks may see the first)
@@ -165,11 +167,37 @@ public final class BundleVerifier {
     if (sealed.problem() != null) {
       return new Checked(sealed.problem(), lines, chain, null);
     }
+    String misnamed = misnamed(chain.events());
+    if (misnamed != null) {
+      return new Checked(VerificationResult.bad(n, 1, misnamed), lines, chain, null);
+    }
     String message = sealed.rekey() != null
         ? "ok: " + n + " events, resealed by recovery key " + sealed.kid() + " (" + recoveryNote(sealed.rekey()) + ")"
         : "ok: " + n + " events, sealed by kid " + sealed.kid() + (trusted != null ? " (trusted JWKS)" : " (key from the bundle)");
     return new Checked(VerificationResult.ok(n, message + sealed.membersNote() + "; session "
         + SafeText.value(sessionOf(chain.events())) + ", task " + task(chain.events())), lines, chain, sealed);
+  }
+
+  /**
+   * Why the chain's session or task is not a name Taskbound gives (a session id, a task id), or null.
+   * The ok line prints both: a sealed bundle whose key is its own could otherwise put text of its
+   * choosing there ("signer verified by ...") while stderr and the exit code said otherwise.
+   */
+  private static String misnamed(List<EvidenceEvent> events) {
+    String session = sessionOf(events);
+    if (!events.isEmpty() && !NAME.matcher(session).matches()) {
+      return "the chain's session " + SafeText.quoted(session) + " is not a name Taskbound gives (" + NAME.pattern() + ")";
+    }
+    try {
+      for (EvidenceEvent e : events) {
+        if (e.type().equals("session.opened")) {
+          dev.taskbound.core.identity.TaskId.parse(e.data().path("task").asText(""));
+        }
+      }
+      return null;
+    } catch (dev.taskbound.core.TaskboundException e) {
+      return "the chain's task is not a name Taskbound gives: " + e.getMessage();
+    }
   }
 
   /** The session every event of the chain names ({@link Chain#check} holds them to one), {@code ?} for none. */

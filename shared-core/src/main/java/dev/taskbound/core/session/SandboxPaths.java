@@ -72,8 +72,8 @@ final class SandboxPaths {
    * effort: where the host user cannot make it, an agent of that user cannot either.
    */
   static void makeLauncherCache(Map<String, String> host) {
-    Path cache = launcherCache(host);
-    if (Files.isDirectory(cache, LinkOption.NOFOLLOW_LINKS)) {
+    Path cache = launcherCache(host).toAbsolutePath().normalize();
+    if (Files.isDirectory(cache, LinkOption.NOFOLLOW_LINKS) || !trustedAncestors(cache, OwnerSocket.effectiveUid())) {
       return;
     }
     try {
@@ -81,6 +81,33 @@ final class SandboxPaths {
     } catch (IOException | UnsupportedOperationException e) { // NOPMD: a link or a file in its place stays hidden as it is
       // nothing to make
     }
+  }
+
+  /**
+   * Whether every existing ancestor of {@code cache} is a real directory (no link) owned by root or
+   * {@code uid} and writable by no one else unless sticky: what the launcher asks of a cache it uses.
+   * Anything else it refuses anyway, and making a directory there (as root) through a link the agent
+   * planted would put one wherever the agent chose.
+   */
+  static boolean trustedAncestors(Path cache, long uid) {
+    for (Path dir = cache.getParent(); dir != null; dir = dir.getParent()) {
+      try {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+          continue; // made below, private
+        }
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+          return false;
+        }
+        int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        int mode = (Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        if (owner != 0 && owner != uid || (mode & 0022) != 0 && (mode & 01000) == 0) {
+          return false;
+        }
+      } catch (IOException | UnsupportedOperationException e) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Where {@code bin/taskbound} keeps its class-data archive: {@code $XDG_CACHE_HOME/taskbound}, else {@code ~/.cache/taskbound}. */

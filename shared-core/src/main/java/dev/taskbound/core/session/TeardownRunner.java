@@ -365,7 +365,11 @@ final class TeardownRunner {
       BundleWriter.write(content, seal, record.bundle());
     } catch (IOException | RuntimeException e) {
       // The key goes with this process: the sealed bundle stays in the private state for the next attempt to publish.
-      BundleWriter.write(content, seal, kept);
+      try {
+        BundleWriter.write(content, seal, kept);
+      } catch (RuntimeException keep) {
+        e.addSuppressed(keep); // the failure to report stays the publication's
+      }
       throw e;
     }
     sealed = record.bundle();

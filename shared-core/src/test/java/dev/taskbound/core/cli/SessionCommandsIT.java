@@ -229,7 +229,10 @@ class SessionCommandsIT {
    */
   @Test
   void anAgentThatMayWriteTheCachesParentCannotMakeTheLaunchersCacheFirst() throws Exception {
-    Path parent = AgentOwner.own(Files.createDirectories(work.resolve("agent-writable-cache")));
+    // writable by the agent yet trusted by the launcher, as /tmp is: sticky, everyone's (as the same
+    // user, which the agent is when taskbound does not run as root, any cache parent of the user's)
+    Path parent = Files.createDirectories(work.resolve("agent-writable-cache"));
+    Files.setAttribute(parent, "unix:mode", 01777);
     Path cache = parent.resolve("taskbound");
     Files.writeString(policy, Files.readString(policy).replace("backends: [netns]",
         "backends: [netns], paths: {readWrite: [\"" + parent + "\"]}"));

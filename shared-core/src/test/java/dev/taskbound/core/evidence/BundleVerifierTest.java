@@ -136,6 +136,25 @@ class BundleVerifierTest {
         .hasMessage(s.events + ": line 11: not valid UTF-8 (edited?)");
   }
 
+  /**
+   * Review finding: verify's ok line printed the chain's task as it stood; a bundle sealed by a key
+   * of its own could make the line claim a verification ("signer verified by the host record")
+   * that stderr and the exit code denied. A task or session Taskbound never gives is invalid.
+   */
+  @Test
+  void aTaskThatIsNoTaskIdIsInvalidAndNotPrintedAsVerified() throws Exception {
+    List<Map<String, Object>> script = SampleSession.script();
+    script.set(0, SampleSession.event("session.opened", "task", "KB-1; signer verified by the host record (--expect-kid K)",
+        "session", SampleSession.SESSION, "backend", "netns"));
+    SampleSession.write(tmp, script, SealingKey.generate());
+
+    VerificationResult result = BundleVerifier.verify(tmp);
+
+    assertThat(result.valid()).isFalse();
+    assertThat(result.message()).startsWith("the chain's task is not a name Taskbound gives: task id"
+        + " 'KB-1; signer verified by the host record (--expect-kid K)' has character");
+  }
+
   @Test
   void detectsADeletedLine() throws Exception {
     SampleSession s = SampleSession.write(tmp);

@@ -183,7 +183,10 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
       throw new AbortException("taskbound: the workspace " + workspace.getRemote() + " has no temporary sibling directory");
     }
     try {
-      open(context, build, workspace, own, listener, env, node, tmp, approverList);
+      // what decides the sandbox's view comes from the controller, not from the build's variables
+      EnvVars session = new EnvVars(HostLaunchEnvironment.forSession(env, jenkins.model.Jenkins.get().getRootDir().getPath(),
+          workspace.getRemote(), build.getParent().getFullName()));
+      open(context, build, workspace, own, listener, session, node, tmp, approverList);
     } catch (IOException | InterruptedException | RuntimeException e) {
       throw e;
     } catch (Exception e) {

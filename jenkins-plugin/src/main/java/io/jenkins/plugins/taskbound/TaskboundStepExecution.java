@@ -69,9 +69,11 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     StepContext context = getContext();
     FilePath workspace = context.get(FilePath.class);
     Launcher launcher = context.get(Launcher.class);
-    EnvVars env = context.get(EnvVars.class);
     TaskListener listener = context.get(TaskListener.class);
     Run<?, ?> run = context.get(Run.class);
+    // what decides the sandbox's view comes from the controller, not from withEnv around the block
+    EnvVars env = new EnvVars(HostLaunchEnvironment.forSession(context.get(EnvVars.class),
+        jenkins.model.Jenkins.get().getRootDir().getPath(), workspace.getRemote(), run.getParent().getFullName()));
 
     String task = step.getTask();
     if (task == null) {

@@ -26,4 +26,25 @@ class HostLaunchEnvironmentTest {
         "LD_PRELOAD=", "LD_LIBRARY_PATH=", "LD_AUDIT="},
         HostLaunchEnvironment.of(new String[] {"PATH=/usr/bin", "_JAVA_OPTIONS=-Xbootclasspath/a:x", "LD_AUDIT=/a.so"}));
   }
+
+  /**
+   * Review finding: {@code withEnv(['JENKINS_HOME='])} around a block turned off the hiding of the
+   * other builds' workspaces and of JENKINS_HOME, and {@code TASKBOUND_CEILING} replaced the built-in
+   * ceiling where the administrator had set none. The session takes those from the controller.
+   */
+  @Test
+  void theSessionsViewIsDecidedByTheControllersValuesNotTheSteps() {
+    Map<String, String> step = Map.of("JENKINS_HOME", "", "WORKSPACE", "/elsewhere", "JOB_NAME", "other",
+        "TASKBOUND_CEILING", "/ws/wide-open.yml", "PATH", "/usr/bin");
+
+    Map<String, String> session = HostLaunchEnvironment.forSession(step, "/var/jenkins_home",
+        "/agent/workspace/team/app", "team/app");
+
+    assertEquals("/var/jenkins_home", session.get("JENKINS_HOME"));
+    assertEquals("/agent/workspace/team/app", session.get("WORKSPACE"));
+    assertEquals("team/app", session.get("JOB_NAME"));
+    assertEquals("", session.get("TASKBOUND_CEILING")); // an empty override: no such variable at all
+    assertEquals("", session.get("JAVA_TOOL_OPTIONS"));
+    assertEquals("/usr/bin", session.get("PATH"));
+  }
 }

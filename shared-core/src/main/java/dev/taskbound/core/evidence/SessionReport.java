@@ -258,6 +258,31 @@ final class SessionReport {
     return list;
   }
 
+  /**
+   * The most hosts the summary and report list. The agent decides how many hosts it tries: a review's
+   * agent made 100,000 distinct ones, and a 100 MB summary helps no reader (every decision stays in
+   * the events).
+   */
+  static final int HOSTS_LISTED = 200;
+
+  /** The first {@link #HOSTS_LISTED} of {@link #hosts()}. */
+  List<HostStats> listedHosts() {
+    List<HostStats> all = hosts();
+    return all.size() <= HOSTS_LISTED ? all : all.subList(0, HOSTS_LISTED);
+  }
+
+  /** What the lists leave out, in a sentence, or null when they list every host. */
+  String unlistedHosts() {
+    List<HostStats> all = hosts();
+    if (all.size() <= HOSTS_LISTED) {
+      return null;
+    }
+    List<HostStats> rest = all.subList(HOSTS_LISTED, all.size());
+    long denied = rest.stream().filter(h -> h.denied > 0).count();
+    return rest.size() + " more hosts (" + denied + " with denials) are not listed here; every egress decision is in"
+        + " events.jsonl";
+  }
+
   /** A one-line outcome: succeeded, failed (exit N), TTL expired, teardown failed, incomplete. */
   String outcome() {
     if (!closed) {

@@ -55,7 +55,7 @@ public final class SummaryRenderer {
     row(md, "Policy digest", code(r.policyDigest));
 
     md.append("\n### Egress\n\n");
-    List<SessionReport.HostStats> hosts = r.hosts();
+    List<SessionReport.HostStats> hosts = r.listedHosts();
     if (hosts.isEmpty()) {
       md.append("No egress decisions were recorded.\n");
     } else {
@@ -79,6 +79,9 @@ public final class SummaryRenderer {
           }
           md.append("\n");
         }
+      }
+      if (r.unlistedHosts() != null) {
+        md.append("\n").append(r.unlistedHosts()).append(".\n");
       }
     }
 

@@ -50,6 +50,32 @@ class ReportRendererTest {
     assertThat(md).contains("| revoke-github-token | **FAILED** (failed) | 3 |").contains("| stop-gateway | ok | 1 |");
   }
 
+  /**
+   * Review finding: the agent decides how many hosts it tries, and both reports listed each (a 107 MB
+   * summary and a 146 MB report for 100,000 hosts). They list the first 200, those with denials first,
+   * and say what they leave out.
+   */
+  @Test
+  void bothReportsListAtMostTwoHundredHostsDenialsFirstAndSayHowManyMore() {
+    Path file = tmp.resolve("events.jsonl");
+    try (EvidenceLog log = EvidenceLog.create(file, "s1", Clock.systemUTC())) {
+      log.append("egress.allowed", Map.of("host", "api.example", "port", 443));
+      for (int i = 0; i < 250; i++) {
+        log.append("egress.denied", Map.of("host", String.format("h%03d.example", i), "port", 443, "rule_to_add",
+            String.format("h%03d.example", i)));
+      }
+    }
+    List<EvidenceEvent> events = EvidenceLog.read(file);
+
+    String md = SummaryRenderer.markdown(events, null);
+    String html = HtmlReportRenderer.html(events, null);
+    html = html.substring(0, html.indexOf("<h2>Timeline")); // the timeline keeps every event
+
+    String more = "51 more hosts (50 with denials) are not listed here; every egress decision is in events.jsonl.";
+    assertThat(md).contains("| h199.example |").doesNotContain("h200.example").doesNotContain("api.example").contains(more);
+    assertThat(html).contains("h199.example").doesNotContain("h200.example").doesNotContain("api.example").contains(more);
+  }
+
   @Test
   void valuesCannotInjectMarkupIntoEitherReport() {
     Path file = tmp.resolve("events.jsonl");

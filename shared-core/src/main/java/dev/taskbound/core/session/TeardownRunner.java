@@ -90,6 +90,7 @@ final class TeardownRunner {
   }
 
   TeardownReport run(TeardownJournal journal) {
+    publishKeptBundle(journal);
     List<TeardownJournal.Entry> pending = sandboxFirst(journal.pending());
     removalPending = pending.stream().anyMatch(e -> e.step().equals(REMOVE_PRIVATE_STATE));
     boolean sealPending = pending.stream().anyMatch(e -> e.step().equals(SEAL_EVIDENCE));
@@ -317,18 +318,6 @@ final class TeardownRunner {
       throw new IOException("the evidence log " + layout.events() + " could not be reopened");
     }
     Path kept = layout.stateDir().resolve(UNPUBLISHED_BUNDLE);
-    if (live.sealingKey == null && sealsTheLogAsItIs(kept)) {
-      // An earlier attempt sealed this log with the session's own key and could not publish the
-      // bundle: publish that one. Sealing again would take a recovery key, and the host's record of
-      // the session's key (verify --expect-kid) would no longer verify the bundle.
-      live.closedRecorded = true; // the sealed chain is complete: nothing is appended after it
-      log.close();
-      EvidenceFiles.createRecordedDirectory(record.outDir());
-      EvidenceFiles.publishCopy(record.bundle(), kept);
-      sealed = record.bundle();
-      live.evidence = null;
-      return;
-    }
     StepResult planned = null;
     if (!live.closedRecorded) {
       if (removalPending) {
@@ -375,6 +364,34 @@ final class TeardownRunner {
     sealed = record.bundle();
     live.evidence = null;
     live.sealingKey = null; // never used after the seal
+  }
+
+  /**
+   * Before anything is appended to the log: where an earlier attempt sealed it with the session's
+   * own key and could not publish the bundle (a link the agent put in place of the evidence
+   * directory), and the log is still what that seal covers, publishes that bundle and completes the
+   * seal step. Sealing again would take a recovery key, and the host's record of the session's key
+   * ({@code verify --expect-kid}) would no longer verify the bundle; a step still pending (a failed
+   * revocation) is then sealed into an addendum, as after any seal. If publishing fails, the seal step
+   * stays pending and runs as before.
+   */
+  private void publishKeptBundle(TeardownJournal journal) {
+    Path kept = layout.stateDir().resolve(UNPUBLISHED_BUNDLE);
+    Optional<TeardownJournal.Entry> seal = journal.pending().stream().filter(e -> e.step().equals(SEAL_EVIDENCE)).findFirst();
+    try {
+      if (seal.isEmpty() || live.sealingKey != null || live.evidence != null || !sealsTheLogAsItIs(kept)) {
+        return;
+      }
+      EvidenceFiles.createRecordedDirectory(record.outDir());
+      EvidenceFiles.publishCopy(record.bundle(), kept);
+    } catch (IOException | RuntimeException e) {
+      return; // the seal step runs below and reports its own failure
+    }
+    sealed = record.bundle();
+    StepResult published = new StepResult(SEAL_EVIDENCE, "ok", 1, Optional.of(
+        "published the bundle an earlier attempt sealed with the session's key and could not write"));
+    journal.complete(seal.get().id(), published.outcome(), published.attempts(), null);
+    results.add(published);
   }
 
   /** The private state's copy of a bundle sealed by an attempt that could not publish it. */

@@ -128,6 +128,49 @@ class TeardownRetryEvidenceTest {
         + ": seal: member summary.md does not match its digest in the seal (edited after sealing?)");
   }
 
+  /**
+   * Review finding: a retry published the bundle the session's key had sealed (its write stopped by
+   * the agent's link) only when nothing else was pending; with a failed revocation too, the retried
+   * step was recorded first, and the bundle was resealed with a recovery key the host's record does
+   * not verify. The bundle is published first; the revocation goes to an addendum.
+   */
+  @Test
+  void aBundleTheAgentKeptFromBeingWrittenIsPublishedFirstAndAFailedRevocationGoesToAnAddendum() throws Exception {
+    github.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(500)
+        .withHeader("Content-Type", "application/json").withBody("{\"message\":\"Server Error\"}")));
+    Path elsewhere = Files.createDirectories(work.resolve("elsewhere"));
+    Path stateDir;
+    String kid;
+    try (CliProcess run = taskbound(false, "run", "--task", "T-K", "--policy", policy(false).toString(),
+        "--out", out.toString(), "--", "sh", "-c", "sleep 1; ln -s " + elsewhere + " " + out)) {
+      stateDir = RunArtifacts.stateDir(run, WAIT);
+      assertThat(run.waitFor(WAIT)).as(run.stderr()).isEqualTo(123);
+      Matcher recorded = Pattern.compile("evidence key: kid ([A-Za-z0-9_-]{43})").matcher(run.stderr());
+      assertThat(recorded.find()).isTrue();
+      kid = recorded.group(1);
+    }
+    Files.delete(out); // the agent's link, as the failure says
+    github.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(204)));
+
+    try (CliProcess retry = taskbound(false, "teardown", "--session", stateDir.toString())) {
+      assertThat(retry.waitFor(WAIT)).as(retry.stderr()).isZero();
+    }
+
+    Path bundle;
+    try (Stream<Path> zips = Files.list(out)) {
+      bundle = zips.filter(p -> p.toString().endsWith(".zip") && !p.toString().contains(".addendum-")).findFirst().orElseThrow();
+    }
+    VerificationResult verified = BundleVerifier.verify(bundle);
+    assertThat(verified.valid()).as(verified.message()).isTrue();
+    assertThat(verified.message()).startsWith("ok: ").contains(" events, sealed by kid " + kid + " ")
+        .contains("addendum " + bundle.getFileName().toString().replace(".zip", ".addendum-2.zip"));
+    assertThat(entry(bundle, "events.jsonl")).doesNotContain("\"evidence.rekeyed\"");
+    JsonNode report = JSON.readTree(sideFile(".teardown.json").toFile());
+    assertThat(report.path("ok").asBoolean()).isTrue();
+    assertThat(report.toString()).contains("published the bundle an earlier attempt sealed with the session's key");
+    assertThat(stateDir).doesNotExist();
+  }
+
   @Test
   void theSealedTeardownReportListsEveryStepThatRunsAndPublishedFilesAreReadableByTheUploader() throws Exception {
     try (CliProcess run = taskbound(false, "run", "--task", "T-S", "--policy", policy(false).toString(),

@@ -250,11 +250,16 @@ public final class ActionMain {
         fileCommands.append(outputFile.get(), "exit-code", Integer.toString(status));
         fileCommands.append(outputFile.get(), "bundle", bundle.map(b -> workspace.relativize(b).toString()).orElse(""));
         fileCommands.append(outputFile.get(), "session-id", bundle.map(b -> EvidenceBundles.sessionId(b, inputs.task())).orElse(""));
-        fileCommands.append(outputFile.get(), "blocked-hosts", String.join(",", blocked.keySet()));
+        fileCommands.append(outputFile.get(), "blocked-hosts",
+            String.join(",", blocked.keySet().stream().limit(BLOCKED_HOSTS_LISTED).toList()));
         fileCommands.append(outputFile.get(), "spiffe-id", verified.flatMap(EvidenceBundles::spiffeId).orElse(""));
       }
-      blocked.forEach((host, rule) -> out.println(WorkflowCommands.warning(ANNOTATION_TITLE,
-          "egress to " + host + " was blocked; if the agent needs it, add '" + rule + "' to spec.egress.allow in the policy")));
+      blocked.entrySet().stream().limit(BLOCKED_HOSTS_ANNOTATED).forEach(b -> out.println(WorkflowCommands.warning(ANNOTATION_TITLE,
+          "egress to " + b.getKey() + " was blocked; if the agent needs it, add '" + b.getValue() + "' to spec.egress.allow in the policy")));
+      if (blocked.size() > BLOCKED_HOSTS_ANNOTATED) {
+        out.println(WorkflowCommands.warning(ANNOTATION_TITLE, (blocked.size() - BLOCKED_HOSTS_ANNOTATED)
+            + " more hosts were blocked; the job summary lists them (the bundle's events hold every one)"));
+      }
       if (status >= ExitCodes.POLICY && status <= ExitCodes.USAGE) {
         out.println(WorkflowCommands.error(ANNOTATION_TITLE, "Taskbound ended the run with exit code " + status
             + " (120 policy, 121 sandbox, 122 credentials, 123 teardown, 124 TTL expired, 125 usage); the reason is in the step's log"));
@@ -355,6 +360,14 @@ public final class ActionMain {
     }
     return Optional.empty();
   }
+
+  /**
+   * The blocked hosts given a warning each: GitHub shows 10 warnings of a step, and the agent decides
+   * how many hosts it tries; the rest are counted in one more.
+   */
+  static final int BLOCKED_HOSTS_ANNOTATED = 9;
+  /** The blocked hosts in the {@code blocked-hosts} output, as many as the job summary lists: a job's outputs hold 1 MB. */
+  static final int BLOCKED_HOSTS_LISTED = 200;
 
   private static void deleteQuietly(Path file) {
     try {

@@ -305,6 +305,30 @@ class ActionMainTest {
     assertThat(Files.readString(fileCommands.resolve("output"))).contains("blocked-hosts=evil.example:443,cdn.example:443\n");
   }
 
+  /**
+   * Review finding: the agent decides how many hosts it tries, and each got a warning and a place in
+   * the output (100,000 under the gateway's cap): GitHub shows 10 warnings of a step and a job's
+   * outputs hold 1 MB. Nine warnings, then one counting the rest; the output lists as many as the summary.
+   */
+  @Test
+  void manyBlockedHostsGetNineWarningsAndOneForTheRestAndTheOutputListsTwoHundred() throws IOException {
+    List<SealedBundle.Event> events = new java.util.ArrayList<>();
+    for (int i = 0; i < 250; i++) {
+      events.add(denied(String.format("h%03d.example", i)));
+    }
+    useBundle(events);
+
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    List<String> warnings = stdout.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("::warning")).toList();
+    assertThat(warnings).hasSize(10);
+    assertThat(warnings.get(8)).contains("egress to h008.example:443 was blocked");
+    assertThat(warnings.get(9)).isEqualTo("::warning title=Taskbound::241 more hosts were blocked; the job summary lists them"
+        + " (the bundle's events hold every one)");
+    String output = Files.readString(fileCommands.resolve("output"));
+    assertThat(output).contains("blocked-hosts=h000.example:443,").contains(",h199.example:443\n").doesNotContain("h200.example");
+  }
+
   @Test
   void annotatesTaskboundsOwnExitCodesAsErrorsButNotTheAgents() {
     env.put("FAKE_STATUS", "121");

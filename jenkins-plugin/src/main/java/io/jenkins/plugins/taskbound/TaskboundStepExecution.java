@@ -73,7 +73,7 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     Run<?, ?> run = context.get(Run.class);
     // what decides the sandbox's view comes from the controller, not from withEnv around the block
     EnvVars env = new EnvVars(HostLaunchEnvironment.forSession(context.get(EnvVars.class),
-        jenkins.model.Jenkins.get().getRootDir().getPath(), workspace.getRemote(), run.getParent().getFullName()));
+        jenkins.model.Jenkins.get().getRootDir().getPath(), run.getParent().getFullName()));
 
     String task = step.getTask();
     if (task == null) {

@@ -37,11 +37,10 @@ class HostLaunchEnvironmentTest {
     Map<String, String> step = Map.of("JENKINS_HOME", "", "WORKSPACE", "/elsewhere", "JOB_NAME", "other",
         "TASKBOUND_CEILING", "/ws/wide-open.yml", "PATH", "/usr/bin");
 
-    Map<String, String> session = HostLaunchEnvironment.forSession(step, "/var/jenkins_home",
-        "/agent/workspace/team/app", "team/app");
+    Map<String, String> session = HostLaunchEnvironment.forSession(step, "/var/jenkins_home", "team/app");
 
     assertEquals("/var/jenkins_home", session.get("JENKINS_HOME"));
-    assertEquals("/agent/workspace/team/app", session.get("WORKSPACE"));
+    assertEquals("/elsewhere", session.get("WORKSPACE")); // the step's: inside dir() the step's directory is not it
     assertEquals("team/app", session.get("JOB_NAME"));
     assertEquals("", session.get("TASKBOUND_CEILING")); // an empty override: no such variable at all
     assertEquals("", session.get("JAVA_TOOL_OPTIONS"));

@@ -39,9 +39,13 @@ final class WorkflowCommandFence {
     return Optional.of(fence);
   }
 
-  /** Resumes workflow commands: the agent's output has ended. */
+  /**
+   * Resumes workflow commands: the agent's output has ended. An empty line first: an agent whose last
+   * line lacks its newline would otherwise have the resume read as the end of its own line, and
+   * commands would stay off for the rest of the job's step.
+   */
   void close() {
-    both("::" + token + "::");
+    both(System.lineSeparator() + "::" + token + "::");
   }
 
   private void both(String line) {

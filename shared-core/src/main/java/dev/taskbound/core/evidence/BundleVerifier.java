@@ -294,8 +294,9 @@ public final class BundleVerifier {
     // a recovery names the key it replaces; none only if the session died before session.opened recorded one
     boolean namesNone = rekey != null && !opened && namesNoKey(rekey);
     if (rekey != null && !namesNone && !KEY_ID.matcher(rekey.data().path("previous_kid").asText("")).matches()) {
-      return bad(n, rekey.seq(), where + REKEYED + " at line " + rekey.seq() + ": previous_kid " + SafeText.value(rekey.data().path("previous_kid").asText(""))
-          + " is not a key id (" + KEY_ID_FORM + ")");
+      return bad(n, rekey.seq(), where + REKEYED + " at line " + rekey.seq() + (namesNoKey(rekey)
+          ? ": names no previous_kid, but the chain's session.opened recorded the session's key"
+          : ": previous_kid " + SafeText.value(rekey.data().path("previous_kid").asText("")) + " is not a key id (" + KEY_ID_FORM + ")"));
     }
     if (requiredKid != null && !requiredKid.equals(kid) && rekey == null) {
       return bad(n, 0, where + "seal: signed by kid " + kid + ", not by the bundle's sealing key " + requiredKid

@@ -283,7 +283,7 @@ public final class NetnsSandbox implements Sandbox {
     if (root) {
       cmd.addAll(agentIdentity(tools, 65534, 65534, userns)); // nobody: the user namespace is made unprivileged, as for the agent
     }
-    cmd.add("true");
+    cmd.add(SandboxTools.system("true", "coreutils").toString()); // by bwrap's PATH, the caller's: never a bare name
     String error;
     try {
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE).start();

@@ -34,6 +34,17 @@ public record SandboxTools(Path bwrap, Path setpriv) {
     return new SandboxTools(find(searchPath, "bwrap", "bubblewrap"), find(searchPath, "setpriv", "util-linux"));
   }
 
+  /**
+   * A program of the host's system directories ({@code /usr/sbin:/usr/bin:/sbin:/bin}), never one of
+   * the caller's PATH: under a CI host that PATH may hold a directory the agent writes
+   * ({@code node_modules/.bin}), and what Taskbound starts outside the sandbox would then be the agent's.
+   *
+   * @throws SandboxException naming the program, its package and the directories searched
+   */
+  public static Path system(String name, String debianPackage) {
+    return find(defaultSearchPath(null), name, debianPackage);
+  }
+
   static Path find(String searchPath, String name, String debianPackage) {
     Optional<Path> found = Optional.empty();
     for (String dir : searchPath.split(File.pathSeparator)) {

@@ -45,7 +45,9 @@ final class MaskingPump implements AutoCloseable {
    */
   static MaskingPump start(Path fifo, OutputStream sink, SecretMasker masker, String name) {
     try {
-      Process mk = new ProcessBuilder("mkfifo", "-m", "600", fifo.toString()).redirectErrorStream(true).start();
+      // from the system's directories: this process's PATH is the CI step's, which the agent may write to
+      Process mk = new ProcessBuilder(dev.taskbound.core.sandbox.SandboxTools.system("mkfifo", "coreutils").toString(),
+          "-m", "600", fifo.toString()).redirectErrorStream(true).start();
       String out = new String(mk.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
       if (!mk.waitFor(10, TimeUnit.SECONDS) || mk.exitValue() != 0) {
         throw new IOException("mkfifo " + fifo + " failed: " + out);

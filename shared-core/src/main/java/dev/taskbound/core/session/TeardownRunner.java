@@ -458,7 +458,8 @@ final class TeardownRunner {
     log.append("evidence.rekeyed", data);
     live.sealingKey = fresh;
     results.add(new StepResult(REKEY_EVIDENCE, "ok", 1, Optional.of("sealed with a new key " + fresh.keyId()
-        + ": the session's key " + lost + " was lost with its process; the new seal continues its chain head " + head
+        + (lost == null ? ": the session's process died before it recorded a key" : ": the session's key " + lost
+            + " was lost with its process") + "; the new seal continues its chain head " + head
         + statement.map(st -> "; the new key is certified by the org signer " + st.path("signer").asText()).orElse(""))));
     return fresh;
   }

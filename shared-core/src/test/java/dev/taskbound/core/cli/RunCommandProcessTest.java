@@ -247,7 +247,7 @@ class RunCommandProcessTest {
     Map<String, String> env = Map.of("TASKBOUND_HOME", home.toString(), "TASKBOUND_RUNTIME_DIR", runtime.toString(),
         "GITHUB_ACTIONS", "true");
     try (CliProcess run = CliProcess.start(work, env, "run", "--task", "T-GH", "--policy", policy.toString(),
-        "--out", out.toString(), "--", "sh", "-c", "echo '::error::forged by the agent'; echo '::add-mask::taskbound' >&2")) {
+        "--out", out.toString(), "--", "sh", "-c", "echo '::error::forged by the agent'; printf '::add-mask::taskbound' >&2")) {
       assertThat(run.waitFor(WAIT)).as(run.stderr()).isZero();
 
       java.util.regex.Matcher stop = java.util.regex.Pattern.compile("(?m)^::stop-commands::([0-9a-f]{32})$").matcher(run.stdout());
@@ -261,6 +261,8 @@ class RunCommandProcessTest {
           .isLessThan(stderr.indexOf("::add-mask::taskbound"));
       assertThat(stderr.indexOf("::" + token + "::")).isGreaterThan(stderr.indexOf("::add-mask::taskbound"))
           .isLessThan(stderr.indexOf("taskbound: task T-GH finished"));
+      // the agent's last line had no newline: the resume still starts a line of its own
+      assertThat(stderr).containsPattern("(?m)^::" + token + "::$");
     }
     try (CliProcess action = CliProcess.start(work, Map.of("TASKBOUND_HOME", home.toString(), "TASKBOUND_RUNTIME_DIR",
         runtime.toString(), "GITHUB_ACTIONS", "true", "TASKBOUND_MASK_HANDOFF", "stdout"), "run", "--task", "T-GH2",

@@ -302,7 +302,8 @@ class OrgSignedBundleTest {
     assertThat(v.out()).contains("resealed by recovery key " + fresh.keyId() + " (the session recorded no key before its"
         + " process died; linked at line 0");
     assertThat(refused.code()).isEqualTo(1);
-    assertThat(refused.err()).startsWith("invalid: evidence.rekeyed at line 18: previous_kid  is not a key id");
+    assertThat(refused.err()).startsWith("invalid: evidence.rekeyed at line 18: names no previous_kid, but the chain's"
+        + " session.opened recorded the session's key");
   }
 
   @Test

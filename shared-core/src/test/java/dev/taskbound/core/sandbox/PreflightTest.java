@@ -103,7 +103,8 @@ class PreflightTest {
         .isInstanceOf(SandboxException.class)
         .hasMessage("the netns sandbox cannot be created: the probe '" + bwrap + " --unshare-user --disable-userns --unshare-ipc --unshare-pid"
             + " --unshare-net --unshare-uts --unshare-cgroup --die-with-parent --new-session --cap-drop ALL --ro-bind / / --proc /proc"
-            + " --dev /dev -- true' failed (it exited with status 1: bwrap: No permissions to create new namespace). " + OPTIONS);
+            + " --dev /dev -- " + SandboxTools.system("true", "coreutils") + "' failed (it exited with status 1: bwrap: No permissions"
+            + " to create new namespace). " + OPTIONS);
   }
 
   /**

@@ -221,7 +221,7 @@ public final class ActionMain {
       // The core hands over the issued values before the agent starts: the runner masks them (and
       // their encodings) from then on. The agent's output then reaches the runner log fenced, so
       // nothing it prints (::warning::, ::add-mask::, ::stop-commands::) is run as a command.
-      MaskHandoff handoff = new MaskHandoff(out, WorkflowCommands.stopToken());
+      MaskHandoff handoff = new MaskHandoff(out, dev.taskbound.core.StopCommands.token());
       coreEnv.put(MaskHandoff.VARIABLE, "stdout");
       int status;
       // The evidence key's kid goes to the step summary the moment the core prints it (issue 14).

@@ -28,7 +28,7 @@ final class MaskHandoff extends OutputStream {
   private final ByteArrayOutputStream line = new ByteArrayOutputStream();
   private boolean agentOutput;
 
-  /** @param token the fence's token, from {@link WorkflowCommands#stopToken} */
+  /** @param token the fence's token, from {@link dev.taskbound.core.StopCommands#token} */
   MaskHandoff(PrintStream runnerLog, String token) {
     this.runnerLog = Objects.requireNonNull(runnerLog, "runnerLog");
     this.token = Objects.requireNonNull(token, "token");
@@ -57,7 +57,7 @@ final class MaskHandoff extends OutputStream {
         // Not the core's line: a value is never passed on raw.
       }
     } else if (text.equals(END)) {
-      runnerLog.println(WorkflowCommands.stopCommands(token));
+      runnerLog.println(dev.taskbound.core.StopCommands.stop(token));
       agentOutput = true;
     } else {
       runnerLog.println(text);
@@ -73,7 +73,7 @@ final class MaskHandoff extends OutputStream {
   void finish() throws IOException {
     if (agentOutput) {
       runnerLog.println();
-      runnerLog.println(WorkflowCommands.resumeCommands(token));
+      runnerLog.println(dev.taskbound.core.StopCommands.resume(token));
     } else if (line.size() > 0) {
       handOff(line.toString(StandardCharsets.UTF_8));
       line.reset();

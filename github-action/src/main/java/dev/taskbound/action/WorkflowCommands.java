@@ -1,8 +1,6 @@
 package dev.taskbound.action;
 
-import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 
@@ -12,7 +10,6 @@ import java.util.Objects;
  * a value can never end a command early or start another one. Stateless and thread-safe.
  */
 public final class WorkflowCommands {
-  private static final SecureRandom RANDOM = new SecureRandom();
 
   private WorkflowCommands() {}
 
@@ -48,33 +45,6 @@ public final class WorkflowCommands {
   /** An {@code ::error::} line carrying {@code message} as one escaped line. */
   public static String error(String message) {
     return "::error::" + escapeData(Objects.requireNonNull(message, "message"));
-  }
-
-  /**
-   * A fresh random token for {@link #stopCommands}: 128 bits from a {@link SecureRandom}, hex, so
-   * output that did not see it cannot end the fence.
-   */
-  public static String stopToken() {
-    byte[] bytes = new byte[16];
-    RANDOM.nextBytes(bytes);
-    return HexFormat.of().formatHex(bytes);
-  }
-
-  /** The line after which the runner runs no workflow command until {@link #resumeCommands}. */
-  public static String stopCommands(String token) {
-    return "::stop-commands::" + requireToken(token);
-  }
-
-  /** The line that ends the fence {@link #stopCommands} began. */
-  public static String resumeCommands(String token) {
-    return "::" + requireToken(token) + "::";
-  }
-
-  private static String requireToken(String token) {
-    if (!token.matches("[0-9a-f]{32,}")) {
-      throw new IllegalArgumentException("a stop-commands token is at least 32 hex digits");
-    }
-    return token;
   }
 
   /** Escapes workflow command data the way {@code @actions/core}'s {@code escapeData} does. */

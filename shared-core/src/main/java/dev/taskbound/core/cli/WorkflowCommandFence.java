@@ -1,8 +1,7 @@
 package dev.taskbound.core.cli;
 
+import dev.taskbound.core.StopCommands;
 import java.io.PrintWriter;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 
@@ -32,10 +31,8 @@ final class WorkflowCommandFence {
     if (!"true".equals(host.get("GITHUB_ACTIONS")) || host.containsKey(RunCommand.MASK_HANDOFF)) {
       return Optional.empty();
     }
-    byte[] random = new byte[16];
-    new SecureRandom().nextBytes(random);
-    WorkflowCommandFence fence = new WorkflowCommandFence(HexFormat.of().formatHex(random), out, err);
-    fence.both("::stop-commands::" + fence.token);
+    WorkflowCommandFence fence = new WorkflowCommandFence(StopCommands.token(), out, err);
+    fence.both(StopCommands.stop(fence.token));
     return Optional.of(fence);
   }
 
@@ -45,7 +42,7 @@ final class WorkflowCommandFence {
    * commands would stay off for the rest of the job's step.
    */
   void close() {
-    both(System.lineSeparator() + "::" + token + "::");
+    both(System.lineSeparator() + StopCommands.resume(token));
   }
 
   private void both(String line) {

@@ -47,13 +47,6 @@ final class DurableShellLaunch {
    */
   static final String SANDBOX_DIR = "taskbound";
   private static final String OUTPUT = "output.txt";
-  /**
-   * Variables that load code into a process the host side starts (its JVMs, the reporter's tools):
-   * never passed from a step's environment ({@code withEnv}) to them. The command inside the envelope
-   * gets only what {@code session exec} passes anyway.
-   */
-  static final List<String> HOST_CODE_VARIABLES = List.of(
-      "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT");
 
   private static final Pattern BACKGROUNDED = Pattern.compile("\\((.*)\\) >&- 2>&- &", Pattern.DOTALL);
   private static final Pattern HEARTBEAT =
@@ -234,7 +227,7 @@ final class DurableShellLaunch {
         // in the step's environment may load code into the host's JVM or the tools.
         + "step_path=$PATH\n"
         + "PATH=/usr/bin:/bin; export PATH\n"
-        + "unset " + String.join(" ", HOST_CODE_VARIABLES) + "\n"
+        + "unset " + String.join(" ", HostLaunchEnvironment.HOST_CODE_VARIABLES) + "\n"
         + "log=\"$dir/jenkins-log.txt\" result=\"$dir/jenkins-result.txt\" inside=\"$dir/" + SANDBOX_DIR + "\"\n"
         + "(\n"
         // the agent runs as the workspace's owner: as root (durable-task made the control directory root's),

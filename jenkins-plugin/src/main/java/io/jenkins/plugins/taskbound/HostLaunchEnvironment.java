@@ -8,7 +8,7 @@ import java.util.TreeMap;
 /**
  * The environment of a process the host side of a block starts (the core's JVMs: {@code session
  * start}, {@code exec}, {@code end}, {@code verify}, {@code policy check}): the step's, with each
- * variable that loads code into a process ({@link DurableShellLaunch#HOST_CODE_VARIABLES}) set empty,
+ * variable that loads code into a process ({@link #HOST_CODE_VARIABLES}) set empty,
  * which a launcher's override turns into no variable at all, even where the node's own environment
  * has it. A {@code withEnv(['JAVA_TOOL_OPTIONS=-javaagent:x.jar'])} around a block would otherwise run
  * its code in the host's JVMs, outside the envelope. What the command inside sees is what {@code
@@ -17,10 +17,19 @@ import java.util.TreeMap;
 final class HostLaunchEnvironment {
   private HostLaunchEnvironment() {}
 
+  /**
+   * Variables that load code into a process the host side starts (its JVMs, the reporter's tools):
+   * never passed from a step's environment ({@code withEnv}) to them. The command inside the envelope
+   * gets only what {@code session exec} passes anyway. A list is never complete: these are the ones
+   * the JDK and the dynamic loader read.
+   */
+  static final List<String> HOST_CODE_VARIABLES = List.of(
+      "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS", "LD_PRELOAD", "LD_LIBRARY_PATH", "LD_AUDIT");
+
   /** The step's variables as overrides, with the code-loading ones emptied. */
   static Map<String, String> of(Map<String, String> step) {
     Map<String, String> out = new TreeMap<>(step);
-    DurableShellLaunch.HOST_CODE_VARIABLES.forEach(name -> out.put(name, ""));
+    HOST_CODE_VARIABLES.forEach(name -> out.put(name, ""));
     return out;
   }
 
@@ -46,11 +55,11 @@ final class HostLaunchEnvironment {
     List<String> out = new ArrayList<>();
     for (String entry : step == null ? new String[0] : step) {
       int eq = entry.indexOf('=');
-      if (eq < 0 || !DurableShellLaunch.HOST_CODE_VARIABLES.contains(entry.substring(0, eq))) {
+      if (eq < 0 || !HOST_CODE_VARIABLES.contains(entry.substring(0, eq))) {
         out.add(entry);
       }
     }
-    DurableShellLaunch.HOST_CODE_VARIABLES.forEach(name -> out.add(name + "="));
+    HOST_CODE_VARIABLES.forEach(name -> out.add(name + "="));
     return out.toArray(new String[0]);
   }
 }

@@ -73,21 +73,24 @@ public final class EvidenceFiles {
 
   /** Copies {@code source} to {@code file} atomically (temporary file, then rename), mode 0644. */
   public static void publishCopy(Path file, Path source) throws IOException {
-    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".publish.", ".tmp");
-    try {
-      Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
-      makeReadable(tmp);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    publishFilled(file, tmp -> Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING));
   }
 
   /** Writes {@code bytes} to {@code file} atomically (temporary file, then rename), mode 0644. */
   public static void publish(Path file, byte[] bytes) throws IOException {
+    publishFilled(file, tmp -> Files.write(tmp, bytes));
+  }
+
+  /** What fills a temporary file before it is published. */
+  @FunctionalInterface
+  private interface Filling {
+    void fill(Path tmp) throws IOException;
+  }
+
+  private static void publishFilled(Path file, Filling filling) throws IOException {
     Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".publish.", ".tmp");
     try {
-      Files.write(tmp, bytes);
+      filling.fill(tmp);
       makeReadable(tmp);
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } finally {

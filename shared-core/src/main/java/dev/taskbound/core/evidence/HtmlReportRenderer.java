@@ -65,7 +65,8 @@ public final class HtmlReportRenderer {
     h.append("</dl>\n");
 
     h.append("<h2>Egress</h2>\n");
-    List<SessionReport.HostStats> hosts = r.listedHosts();
+    SessionReport.Listed listed = r.listedHosts();
+    List<SessionReport.HostStats> hosts = listed.hosts();
     if (hosts.isEmpty()) {
       h.append("<p class=\"muted\">No egress decisions were recorded.</p>\n");
     } else {
@@ -82,8 +83,8 @@ public final class HtmlReportRenderer {
         h.append("</td><td>").append(esc(String.join("; ", s.reasons))).append("</td></tr>\n");
       }
       h.append("</tbody></table>\n");
-      if (r.unlistedHosts() != null) {
-        h.append("<p class=\"muted\">").append(esc(r.unlistedHosts())).append(".</p>\n");
+      if (listed.unlisted() != null) {
+        h.append("<p class=\"muted\">").append(esc(listed.unlisted())).append(".</p>\n");
       }
     }
     h.append(ActionTally.html(events)); // issue 15: inspected requests by gate action

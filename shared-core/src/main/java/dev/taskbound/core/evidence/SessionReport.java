@@ -265,22 +265,18 @@ final class SessionReport {
    */
   static final int HOSTS_LISTED = 200;
 
-  /** The first {@link #HOSTS_LISTED} of {@link #hosts()}. */
-  List<HostStats> listedHosts() {
-    List<HostStats> all = hosts();
-    return all.size() <= HOSTS_LISTED ? all : all.subList(0, HOSTS_LISTED);
-  }
+  /** The first {@link #HOSTS_LISTED} of {@link #hosts()}, and a sentence on the rest (null when none is left out). */
+  record Listed(List<HostStats> hosts, String unlisted) {}
 
-  /** What the lists leave out, in a sentence, or null when they list every host. */
-  String unlistedHosts() {
+  Listed listedHosts() {
     List<HostStats> all = hosts();
     if (all.size() <= HOSTS_LISTED) {
-      return null;
+      return new Listed(all, null);
     }
     List<HostStats> rest = all.subList(HOSTS_LISTED, all.size());
     long denied = rest.stream().filter(h -> h.denied > 0).count();
-    return rest.size() + " more hosts (" + denied + " with denials) are not listed here; every egress decision is in"
-        + " events.jsonl";
+    return new Listed(all.subList(0, HOSTS_LISTED), rest.size() + " more hosts (" + denied + " with denials) are not"
+        + " listed here; every egress decision is in events.jsonl");
   }
 
   /** A one-line outcome: succeeded, failed (exit N), TTL expired, teardown failed, incomplete. */

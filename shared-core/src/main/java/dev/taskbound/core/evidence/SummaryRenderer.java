@@ -55,7 +55,8 @@ public final class SummaryRenderer {
     row(md, "Policy digest", code(r.policyDigest));
 
     md.append("\n### Egress\n\n");
-    List<SessionReport.HostStats> hosts = r.listedHosts();
+    SessionReport.Listed listed = r.listedHosts();
+    List<SessionReport.HostStats> hosts = listed.hosts();
     if (hosts.isEmpty()) {
       md.append("No egress decisions were recorded.\n");
     } else {
@@ -80,8 +81,8 @@ public final class SummaryRenderer {
           md.append("\n");
         }
       }
-      if (r.unlistedHosts() != null) {
-        md.append("\n").append(r.unlistedHosts()).append(".\n");
+      if (listed.unlisted() != null) {
+        md.append("\n").append(listed.unlisted()).append(".\n");
       }
     }
 

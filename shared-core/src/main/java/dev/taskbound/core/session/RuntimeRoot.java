@@ -19,6 +19,11 @@ final class RuntimeRoot {
 
   private RuntimeRoot() {}
 
+  /** Whether a directory of this mode lets others rename what is in it: writable by group or others, not sticky. */
+  static boolean othersCanRename(int mode) {
+    return (mode & GROUP_OR_OTHER_WRITE) != 0 && (mode & STICKY) == 0;
+  }
+
   /**
    * @param ownUid this process's effective uid
    * @param workDir the session's working directory, whose owner may own the runtime root too
@@ -38,7 +43,7 @@ final class RuntimeRoot {
           + "; set TASKBOUND_RUNTIME_DIR to a directory of yours", ExitCodes.SANDBOX, e);
     }
     boolean owned = uid == ownUid || uid == 0 || uid == workOwner;
-    boolean othersRename = (mode & GROUP_OR_OTHER_WRITE) != 0 && (mode & STICKY) == 0;
+    boolean othersRename = othersCanRename(mode);
     if (!owned || othersRename) {
       throw new SessionException("the runtime directory " + root + " (owner uid " + uid + ", mode "
           + String.format("%04o", mode & 07777) + ") lets another user rename what is in it: they could put their own"

@@ -100,7 +100,7 @@ final class SandboxPaths {
         }
         int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
         int mode = (Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-        if (owner != 0 && owner != uid || (mode & 0022) != 0 && (mode & 01000) == 0) {
+        if (owner != 0 && owner != uid || RuntimeRoot.othersCanRename(mode)) {
           return false;
         }
       } catch (IOException | UnsupportedOperationException e) {

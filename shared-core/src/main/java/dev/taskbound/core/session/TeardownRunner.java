@@ -317,7 +317,7 @@ final class TeardownRunner {
       }
       throw new IOException("the evidence log " + layout.events() + " could not be reopened");
     }
-    Path kept = layout.stateDir().resolve(UNPUBLISHED_BUNDLE);
+    Path kept = UnpublishedBundle.in(layout);
     StepResult planned = null;
     if (!live.closedRecorded) {
       if (removalPending) {
@@ -376,10 +376,10 @@ final class TeardownRunner {
    * stays pending and runs as before.
    */
   private void publishKeptBundle(TeardownJournal journal) {
-    Path kept = layout.stateDir().resolve(UNPUBLISHED_BUNDLE);
+    Path kept = UnpublishedBundle.in(layout);
     Optional<TeardownJournal.Entry> seal = journal.pending().stream().filter(e -> e.step().equals(SEAL_EVIDENCE)).findFirst();
     try {
-      if (seal.isEmpty() || live.sealingKey != null || live.evidence != null || !sealsTheLogAsItIs(kept)) {
+      if (seal.isEmpty() || live.sealingKey != null || live.evidence != null || !UnpublishedBundle.sealsTheLogAsItIs(kept, layout.events())) {
         return;
       }
       EvidenceFiles.createRecordedDirectory(record.outDir());
@@ -392,40 +392,6 @@ final class TeardownRunner {
         "published the bundle an earlier attempt sealed with the session's key and could not write"));
     journal.complete(seal.get().id(), published.outcome(), published.attempts(), null);
     results.add(published);
-  }
-
-  /** The private state's copy of a bundle sealed by an attempt that could not publish it. */
-  static final String UNPUBLISHED_BUNDLE = "sealed-bundle.zip";
-
-  /** Whether {@code kept} is a bundle whose sealed events are the log as it is now (nothing appended since). */
-  private boolean sealsTheLogAsItIs(Path kept) throws IOException {
-    if (!Files.isRegularFile(kept, java.nio.file.LinkOption.NOFOLLOW_LINKS) || !Files.isRegularFile(layout.events())) {
-      return false;
-    }
-    try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(kept.toFile())) {
-      java.util.zip.ZipEntry events = zip.getEntry(layout.events().getFileName().toString()); // the same name in the bundle
-      if (events == null || events.getSize() != Files.size(layout.events())) {
-        return false;
-      }
-      try (java.io.InputStream sealedEvents = zip.getInputStream(events);
-          java.io.InputStream now = Files.newInputStream(layout.events())) {
-        return sameBytes(sealedEvents, now);
-      }
-    }
-  }
-
-  private static boolean sameBytes(java.io.InputStream a, java.io.InputStream b) throws IOException {
-    byte[] x = new byte[65536];
-    byte[] y = new byte[65536];
-    while (true) {
-      int n = a.readNBytes(x, 0, x.length);
-      if (n != b.readNBytes(y, 0, y.length) || !java.util.Arrays.equals(x, 0, n, y, 0, n)) {
-        return false;
-      }
-      if (n < x.length) {
-        return true;
-      }
-    }
   }
 
   /** Not journalled: a recovery that could not use the session's key seals with a new one. */

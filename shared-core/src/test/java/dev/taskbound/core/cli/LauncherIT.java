@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -242,6 +244,44 @@ class LauncherIT {
     assertThat(javaArguments()).contains("-XX:SharedArchiveFile=" + archive + " ");
     assertThat(Files.readAllLines(cacheRoot.resolve("stat-calls"))).as("one stat").hasSize(1);
     assertThat(cacheRoot.resolve("b2sum-calls")).as("the recorded file, unchanged: not read again").doesNotExist();
+  }
+
+  /**
+   * The launcher runs on the host, often as root, and a job's PATH may hold a directory the agent
+   * writes ({@code node_modules/.bin}): its own tools come from the system's directories only, while
+   * java and the agent still get the caller's PATH. Planted tools, each of which would note that it
+   * ran, are first on the PATH of a run that records its archive, one that uses it, and a
+   * {@code session exec} on a host without the system's python3 (whose client would otherwise be
+   * looked up on the PATH).
+   */
+  @Test
+  void theLauncherRunsNoToolFromTheCallersPathAndGivesThatPathToTheAgent() throws Exception {
+    Path cache = cacheRoot.resolve("cache");
+    Path planted = Files.createDirectories(work.resolve("node_modules/.bin"));
+    Path ran = cacheRoot.resolve("planted-ran");
+    for (String tool : List.of("stat", "b2sum", "mkdir", "rm", "chmod", "mv", "find", "sort", "tail", "grep", "python3")) {
+      Path script = Files.writeString(planted.resolve(tool), "#!/bin/sh\necho " + tool + " >> " + ran + "\nexit 1\n");
+      script.toFile().setExecutable(true);
+    }
+    String callersPath = planted + ":" + System.getenv("PATH");
+    Map<String, String> env = Map.of("PATH", callersPath);
+    List<String> command = List.of(REPO.resolve("bin/taskbound").toString(), "--debug", "run", "--task", "IT-13",
+        "--out", work.resolve("out").toString(), "--", "sh", "-c", "echo \"agent PATH=$PATH\"");
+
+    Result recording = run(command, cache, env);
+    Result using = run(command, cache, env);
+    Result exec = run(List.of("/usr/bin/unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+        "mount --bind /dev/null \"$(readlink -f /usr/bin/python3)\" && exec \"$@\"", "sh",
+        REPO.resolve("bin/taskbound").toString(), "session", "exec", "--session", "nosuch", "--", "true"), cache, env);
+
+    assertThat(recording.status).as(recording.output).isZero();
+    assertThat(recording.output).contains("class-data archive written to").contains("agent PATH=" + callersPath + "\n");
+    assertThat(using.status).as(using.output).isZero();
+    assertThat(using.output).contains("agent PATH=" + callersPath + "\n");
+    assertThat(javaArguments()).contains("-XX:SharedArchiveFile=");
+    assertThat(exec.status).as(exec.output).isNotZero();
+    assertThat(exec.output).as("the JVM's client answered").contains("nosuch");
+    assertThat(ran).as("no planted tool ran").doesNotExist();
   }
 
   /**
@@ -497,32 +537,52 @@ class LauncherIT {
         .reduce((a, b) -> b).orElseThrow();
   }
 
-  /** A b2sum first on the launcher's PATH that notes each call, then runs coreutils' own. */
+  /**
+   * {@code command} in a mount namespace of its own where the system's {@code stat} and
+   * {@code b2sum}, the only ones the launcher runs, are recorders: the launcher's calls are counted
+   * while the script under test is the shipped one.
+   */
+  private List<String> withRecordedSystemTools(List<String> command) throws IOException {
+    List<String> wrapped = new ArrayList<>(List.of("/usr/bin/unshare", "--mount", "--propagation", "private", "--",
+        "/bin/sh", "-c", "mount --bind \"$1\" /usr/bin/stat && mount --bind \"$2\" /usr/bin/b2sum && shift 2 && exec \"$@\"",
+        "sh", statRecorder().toString(), checksumRecorder().toString()));
+    wrapped.addAll(command);
+    return wrapped;
+  }
+
+  /** A b2sum that notes each call, then runs a copy of coreutils' own (the original is covered by it). */
   private Path checksumRecorder() throws IOException {
     Path recorder = cacheRoot.resolve("bin/b2sum");
     if (!Files.exists(recorder)) {
-      Files.createDirectories(recorder.getParent());
-      Files.writeString(recorder, "#!/bin/sh\necho called >> " + cacheRoot.resolve("b2sum-calls") + "\nexec /usr/bin/b2sum \"$@\"\n");
+      Path real = realCopy("b2sum");
+      Files.writeString(recorder, "#!/bin/sh\necho called >> " + cacheRoot.resolve("b2sum-calls") + "\nexec " + real + " \"$@\"\n");
       recorder.toFile().setExecutable(true);
     }
     return recorder;
   }
 
   /**
-   * A stat first on the launcher's PATH that notes each call, then runs coreutils' own; first it
-   * removes the file named in {@code remove-before-stat}, if there is one (a file that goes between
-   * the launcher's glob and its stat).
+   * A stat that notes each call, then runs a copy of coreutils' own; first it removes the file named
+   * in {@code remove-before-stat}, if there is one (a file that goes between the launcher's glob and
+   * its stat).
    */
   private Path statRecorder() throws IOException {
     Path recorder = cacheRoot.resolve("bin/stat");
     if (!Files.exists(recorder)) {
-      Files.createDirectories(recorder.getParent());
+      Path real = realCopy("stat");
       Path remove = cacheRoot.resolve("remove-before-stat");
       Files.writeString(recorder, "#!/bin/sh\necho called >> " + cacheRoot.resolve("stat-calls") + "\nif [ -f " + remove
-          + " ]; then rm -f \"$(cat " + remove + ")\" " + remove + "; fi\nexec /usr/bin/stat \"$@\"\n");
+          + " ]; then rm -f \"$(cat " + remove + ")\" " + remove + "; fi\nexec " + real + " \"$@\"\n");
       recorder.toFile().setExecutable(true);
     }
     return recorder;
+  }
+
+  private Path realCopy(String program) throws IOException {
+    Path copy = cacheRoot.resolve("bin/real-" + program);
+    Files.createDirectories(copy.getParent());
+    Files.copy(Path.of("/usr/bin", program), copy, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    return copy;
   }
 
   /** A java that records its arguments, then runs the real one: what the launcher really passed. */
@@ -685,15 +745,24 @@ class LauncherIT {
     return run(command, cache, realJava, JAR);
   }
 
+  private Result run(List<String> command, Path cache, Map<String, String> env) throws IOException, InterruptedException {
+    return run(command, cache, Path.of(ProcessHandle.current().info().command().orElse("java")), JAR, env);
+  }
+
   private Result run(List<String> command, Path cache, Path realJava, Path jar) throws IOException, InterruptedException {
+    return run(command, cache, realJava, jar, Map.of());
+  }
+
+  private Result run(List<String> command, Path cache, Path realJava, Path jar, Map<String, String> env)
+      throws IOException, InterruptedException {
     AgentOwner.own(work); // the agent runs as the workspace's owner, never root
-    ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true);
+    ProcessBuilder pb = new ProcessBuilder(withRecordedSystemTools(command)).directory(work.toFile())
+        .redirectErrorStream(true);
     pb.environment().put("XDG_CACHE_HOME", cache.toString());
     pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
     pb.environment().put("TASKBOUND_JAR", jar.toString());
     pb.environment().put("TASKBOUND_JAVA", javaRecorder(realJava.toString()).toString());
-    statRecorder();
-    pb.environment().put("PATH", checksumRecorder().getParent() + ":" + System.getenv("PATH"));
+    pb.environment().putAll(env);
     Process p = pb.start();
     byte[] out = p.getInputStream().readAllBytes();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {

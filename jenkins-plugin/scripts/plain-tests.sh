@@ -30,8 +30,8 @@ pkg=io/jenkins/plugins/taskbound
 mkdir -p "$out/$pkg"
 cp "$core" "$out/$pkg/taskbound-cli.jar"
 cp "$plugin"/src/test/resources/$pkg/*.yml "$out/$pkg/"
-main=(ApproverList HostLaunchEnvironment BlockSettings ControllerCore HandoffOutput VaultLoginEnvironment CoreJarCache DurableShellLaunch EnvelopeCommand EnvelopeExit EnvelopeRequirement EvidenceFacts FolderRules JenkinsClaims SessionHandle SessionOpening TokenMasker)
-tests=(ApproverListTest HostLaunchEnvironmentTest BlockSettingsTest ControllerCoreTest HandoffOutputTest VaultLoginEnvironmentTest CoreJarCacheTest ControllerCommandsTest DurableShellLaunchTest EnvelopeRequirementTest FolderRulesTest JenkinsClaimsTest EvidenceFactsTest SessionHandleTest SessionOpeningTest TokenMaskerTest DurableFixture EnvelopedShellStepTest)
+main=(ApproverList BuildWorkspace HostLaunchEnvironment BlockSettings ControllerCore HandoffOutput VaultLoginEnvironment CoreJarCache DurableShellLaunch EnvelopeCommand EnvelopeExit EnvelopeRequirement EvidenceFacts FolderRules JenkinsClaims SessionHandle SessionOpening TokenMasker)
+tests=(ApproverListTest BuildWorkspaceTest HostLaunchEnvironmentTest BlockSettingsTest ControllerCoreTest HandoffOutputTest VaultLoginEnvironmentTest CoreJarCacheTest ControllerCommandsTest DurableShellLaunchTest EnvelopeRequirementTest FolderRulesTest JenkinsClaimsTest EvidenceFactsTest SessionHandleTest SessionOpeningTest TokenMaskerTest DurableFixture EnvelopedShellStepTest)
 sources=()
 for c in "${main[@]}"; do sources+=("$plugin/src/main/java/$pkg/$c.java"); done
 for c in "${tests[@]}"; do sources+=("$plugin/src/test/java/$pkg/$c.java"); done

@@ -35,17 +35,19 @@ final class HostLaunchEnvironment {
 
   /**
    * The environment a block's session starts with (and its policy is checked in): {@link #of(Map)},
-   * with what decides the sandbox's view taken from the controller where it knows it, never from the
-   * step, whose {@code withEnv} can change any variable: {@code JENKINS_HOME} (hidden, and with it the
-   * build's {@code @tmp} kept read-only) and {@code JOB_NAME} (with {@code WORKSPACE}, the other
-   * builds' workspaces hidden), and no {@code TASKBOUND_CEILING} (the administrator's ceiling is the
-   * one the plugin passes; without one, the core's built-in ceiling, which a job must not replace).
-   * {@code WORKSPACE} stays the step's: inside {@code dir()} the step's directory is not the workspace.
+   * with what decides the sandbox's view taken from the controller, never from the step, whose
+   * {@code withEnv} can change any variable: {@code JENKINS_HOME} (hidden, and with it the build's
+   * {@code @tmp} kept read-only), {@code JOB_NAME} and {@code WORKSPACE} (the other builds'
+   * workspaces hidden: the workspace of the {@code node} or {@code ws} block around the step, as the
+   * flow graph records it, since inside {@code dir()} the step's directory is not the workspace), and
+   * no {@code TASKBOUND_CEILING} (the administrator's ceiling is the one the plugin passes; without
+   * one, the core's built-in ceiling, which a job must not replace).
    */
-  static Map<String, String> forSession(Map<String, String> step, String jenkinsHome, String jobName) {
+  static Map<String, String> forSession(Map<String, String> step, String jenkinsHome, String jobName, String workspace) {
     Map<String, String> out = of(step);
     out.put("JENKINS_HOME", jenkinsHome);
     out.put("JOB_NAME", jobName);
+    out.put("WORKSPACE", workspace);
     out.put("TASKBOUND_CEILING", "");
     return out;
   }

@@ -185,7 +185,7 @@ public final class TaskboundBuildWrapper extends SimpleBuildWrapper {
     try {
       // what decides the sandbox's view comes from the controller, not from the build's variables
       EnvVars session = new EnvVars(HostLaunchEnvironment.forSession(env, jenkins.model.Jenkins.get().getRootDir().getPath(),
-          build.getParent().getFullName()));
+          build.getParent().getFullName(), workspace.getRemote()));
       open(context, build, workspace, own, listener, session, node, tmp, approverList);
     } catch (IOException | InterruptedException | RuntimeException e) {
       throw e;

@@ -73,7 +73,8 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     Run<?, ?> run = context.get(Run.class);
     // what decides the sandbox's view comes from the controller, not from withEnv around the block
     EnvVars env = new EnvVars(HostLaunchEnvironment.forSession(context.get(EnvVars.class),
-        jenkins.model.Jenkins.get().getRootDir().getPath(), run.getParent().getFullName()));
+        jenkins.model.Jenkins.get().getRootDir().getPath(), run.getParent().getFullName(),
+        BuildWorkspace.around(jobWorkspace(context, run), workspace.getRemote())));
 
     String task = step.getTask();
     if (task == null) {
@@ -191,6 +192,18 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
    * Where the node keeps its copy of the core across builds: its root directory (the agent's remote
    * FS root, {@code JENKINS_HOME} for the built-in node), else the workspace's temporary sibling.
    */
+  /** The job's workspace on the step's node as Jenkins allots it ({@code Node.getWorkspaceFor}), or null. */
+  @CheckForNull
+  private static String jobWorkspace(StepContext context, Run<?, ?> run) throws Exception {
+    Computer computer = context.get(Computer.class);
+    Node node = computer == null ? null : computer.getNode();
+    if (node == null || !(run.getParent() instanceof hudson.model.TopLevelItem job)) {
+      return null;
+    }
+    FilePath allotted = node.getWorkspaceFor(job);
+    return allotted == null ? null : allotted.getRemote();
+  }
+
   private static FilePath nodeRoot(StepContext context, FilePath tmp) throws Exception {
     Computer computer = context.get(Computer.class);
     return nodeRoot(computer == null ? null : computer.getNode(), tmp);

@@ -30,17 +30,19 @@ class HostLaunchEnvironmentTest {
   /**
    * Review finding: {@code withEnv(['JENKINS_HOME='])} around a block turned off the hiding of the
    * other builds' workspaces and of JENKINS_HOME, and {@code TASKBOUND_CEILING} replaced the built-in
-   * ceiling where the administrator had set none. The session takes those from the controller.
+   * ceiling where the administrator had set none; {@code withEnv(['WORKSPACE=/elsewhere'])} turned off
+   * the hiding of the other builds' workspaces. The session takes those from the controller.
    */
   @Test
   void theSessionsViewIsDecidedByTheControllersValuesNotTheSteps() {
     Map<String, String> step = Map.of("JENKINS_HOME", "", "WORKSPACE", "/elsewhere", "JOB_NAME", "other",
         "TASKBOUND_CEILING", "/ws/wide-open.yml", "PATH", "/usr/bin");
 
-    Map<String, String> session = HostLaunchEnvironment.forSession(step, "/var/jenkins_home", "team/app");
+    Map<String, String> session = HostLaunchEnvironment.forSession(step, "/var/jenkins_home", "team/app",
+        "/srv/agent/workspace/team/app");
 
     assertEquals("/var/jenkins_home", session.get("JENKINS_HOME"));
-    assertEquals("/elsewhere", session.get("WORKSPACE")); // the step's: inside dir() the step's directory is not it
+    assertEquals("/srv/agent/workspace/team/app", session.get("WORKSPACE"));
     assertEquals("team/app", session.get("JOB_NAME"));
     assertEquals("", session.get("TASKBOUND_CEILING")); // an empty override: no such variable at all
     assertEquals("", session.get("JAVA_TOOL_OPTIONS"));

@@ -2,11 +2,9 @@ package dev.taskbound.core.evidence;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
@@ -145,23 +143,15 @@ public final class BundleWriter {
     void write(ZipOutputStream zip) throws IOException;
   }
 
-  /**
-   * Writes a zip to a temporary file beside {@code zipFile}, makes it readable by the evidence rule
-   * ({@link EvidenceFiles}) and renames it into place, so a reader never sees half of one.
-   */
+  /** Writes a zip atomically, readable by the evidence rule ({@link EvidenceFiles#publish}). */
   private static Path writeAtomically(Path zipFile, String tmpPrefix, Entries entries) throws IOException {
-    Path tmp = Files.createTempFile(zipFile.toAbsolutePath().getParent(), tmpPrefix, ".tmp");
-    try {
+    EvidenceFiles.publish(zipFile, tmpPrefix, out -> {
       // Buffered: the zip writes its headers a field at a time, a system call each unbuffered.
-      try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 64 * 1024);
-          ZipOutputStream zip = new ZipOutputStream(out, StandardCharsets.UTF_8)) {
-        entries.write(zip);
-      }
-      EvidenceFiles.makeReadable(tmp);
-      Files.move(tmp, zipFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+      ZipOutputStream zip = new ZipOutputStream(new BufferedOutputStream(out, 64 * 1024), StandardCharsets.UTF_8);
+      entries.write(zip);
+      zip.finish();
+      zip.flush();
+    });
     return zipFile;
   }
 

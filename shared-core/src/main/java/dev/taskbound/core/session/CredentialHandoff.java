@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.taskbound.core.Json;
+import dev.taskbound.core.ProcessUser;
 import dev.taskbound.core.broker.BrokerException;
 import dev.taskbound.core.broker.IssuedCredential;
 import dev.taskbound.core.broker.Secret;
@@ -204,17 +205,9 @@ final class CredentialHandoff {
     return attrs;
   }
 
-  /**
-   * This process's effective uid, from {@code /proc/self/status} ({@code Uid: real effective saved fs});
-   * not the owner of {@code /proc/self}, which is root for a process that is not dumpable.
-   */
+  /** This process's effective uid ({@link ProcessUser#effectiveUid}). */
   static int effectiveUid() throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("Uid:")) {
-        return Integer.parseInt(line.substring(4).strip().split("\\s+")[1]);
-      }
-    }
-    throw new IOException("no Uid line in /proc/self/status");
+    return ProcessUser.effectiveUid();
   }
 
   /**

@@ -355,8 +355,9 @@ final class TeardownRunner {
     } catch (IOException | RuntimeException e) {
       // The key goes with this process: the sealed bundle stays in the private state for the next attempt to publish.
       try {
-        BundleWriter.write(content, seal, kept);
-      } catch (RuntimeException keep) {
+        // by the state directory's real path: it is private, and writing checks for links on the way
+        BundleWriter.write(content, seal, layout.stateDir().toRealPath().resolve(kept.getFileName()));
+      } catch (IOException | RuntimeException keep) {
         e.addSuppressed(keep); // the failure to report stays the publication's
       }
       throw e;

@@ -285,6 +285,99 @@ class LauncherIT {
   }
 
   /**
+   * Review finding: {@code java} itself came from the caller's PATH, so a {@code java} the agent left
+   * in a {@code node_modules/.bin} on it ran on the host as root; an empty PATH entry ran
+   * {@code ./java} from the workspace. A java the PATH gives must now lie, with its directory, where
+   * only root or this user can write, outside the working directory; empty and relative entries are
+   * skipped. Each planted java would note that it ran.
+   */
+  @Test
+  void aJavaThePathGivesFromWhereTheAgentCanWriteNeverRuns() throws Exception {
+    assumeTrue(AgentOwner.root(), "root, to give a directory to the agent's user");
+    Path ran = cacheRoot.resolve("planted-java-ran");
+    String planted = "#!/bin/sh\necho ran >> " + ran + "\nexit 0\n";
+    Path inWorkspace = Files.createDirectories(work.resolve("node_modules/.bin"));
+    Path agents = Files.createDirectories(cacheRoot.resolve("agents-bin"));
+    for (Path dir : List.of(inWorkspace, agents, work)) {
+      Files.writeString(dir.resolve("java"), planted).toFile().setExecutable(true, false);
+    }
+    AgentOwner.own(work);
+    AgentOwner.own(agents);
+    String system = System.getenv("PATH");
+
+    Result workspaceBin = runWithThePathsJava(inWorkspace + ":" + system);
+    Result agentsBin = runWithThePathsJava(agents + ":" + system);
+    Result emptyEntry = runWithThePathsJava(":.:" + system);
+
+    for (Result refused : List.of(workspaceBin, agentsBin)) {
+      assertThat(refused.status).as(refused.output).isEqualTo(125);
+      assertThat(refused.output).contains("taskbound: the java the PATH gives, ").contains(", is not used: ")
+          .contains("accepted: a JDK whose bin directory only root or you can write");
+    }
+    assertThat(workspaceBin.output).contains(inWorkspace.resolve("java").toString());
+    assertThat(agentsBin.output).contains(agents.resolve("java").toString());
+    assertThat(emptyEntry.status).as(emptyEntry.output).isZero();
+    assertThat(emptyEntry.output).startsWith("taskbound ");
+    assertThat(ran).as("no planted java ran").doesNotExist();
+  }
+
+  /** {@code bin/taskbound --version} in the workspace with the java {@code path} gives (no TASKBOUND_JAVA). */
+  private Result runWithThePathsJava(String path) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(REPO.resolve("bin/taskbound").toString(), "--version").directory(work.toFile())
+        .redirectErrorStream(true);
+    pb.environment().remove("TASKBOUND_JAVA");
+    pb.environment().put("TASKBOUND_JAR", JAR.toString());
+    pb.environment().put("XDG_CACHE_HOME", cacheRoot.resolve("cache").toString());
+    pb.environment().put("PATH", path);
+    Process p = pb.start();
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("timed out");
+    }
+    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Review finding: the run that records the class-data archive starts java as a background job, and
+   * a non-interactive shell starts those with SIGINT ignored, which a JVM keeps: Ctrl-C (or any
+   * SIGINT) on that first run reached no one, and the agent ran on. The launcher passes it on as
+   * SIGTERM and exits 130, as a run that got SIGINT does. Bounded: the agent would sleep 10 minutes.
+   */
+  @Test
+  void sigintOnARunThatRecordsItsArchiveTearsTheSessionDown() throws Exception {
+    AgentOwner.own(work);
+    Path log = cacheRoot.resolve("run.log");
+    ProcessBuilder pb = new ProcessBuilder(REPO.resolve("bin/taskbound").toString(), "--debug", "run", "--task", "IT-14",
+        "--out", work.resolve("out").toString(), "--", "sleep", "600")
+        .directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("XDG_CACHE_HOME", cacheRoot.resolve("cache").toString());
+    pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
+    pb.environment().put("TASKBOUND_JAR", JAR.toString());
+    Process p = pb.start();
+    boolean running = false;
+    long startDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!running && p.isAlive() && System.nanoTime() < startDeadline) {
+      running = agentRunningRecorded(work.resolve("home/sessions"));
+      if (!running) {
+        TimeUnit.MILLISECONDS.sleep(20); // polling: the session's evidence file is another process's
+      }
+    }
+    assertThat(running).as("the session recorded agent.running: " + Files.readString(log)).isTrue();
+    Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start();
+    assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).isTrue();
+    boolean ended = p.waitFor(60, TimeUnit.SECONDS);
+    if (!ended) {
+      p.destroyForcibly();
+    }
+
+    assertThat(ended).as("SIGINT ended the run: " + Files.readString(log)).isTrue();
+    assertThat(p.exitValue()).as(Files.readString(log)).isEqualTo(130);
+    assertThat(Files.readString(log)).contains("teardown seal-evidence").contains("class-data archive");
+    assertThat(RunArtifacts.bundleText(work.resolve("out"), "events.jsonl")).contains("\"agent.exited\"");
+  }
+
+  /**
    * A cache holding more archives than the one {@code stat} takes (the builds of many jars: past 64
    * files a second stat costs less than their lines) still uses this identity's archive, checked as
    * ever, with a stat of its own.

@@ -10,6 +10,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -52,15 +54,22 @@ class EvidenceDirectorySymlinkTest {
    * holds. When the agent's link stopped the write, the retry the docs give ({@code taskbound teardown
    * --session}) sealed again with a recovery key, and the host's record of the session's key no
    * longer verified the bundle: the agent had turned its bundle into one that looks like a forged
-   * recovery. The retry now publishes the bundle the session's own key sealed.
+   * recovery. The retry now publishes the bundle the session's own key sealed. A follow-up review:
+   * with the session root reached through a link, the bundle was not kept at all.
    */
-  @Test
-  void aBundleTheAgentsLinkKeptFromBeingWrittenIsPublishedByTheRetryAsTheSessionsKeySealedIt() throws Exception {
+  @ParameterizedTest(name = "session root through a link: {0}")
+  @ValueSource(booleans = {false, true})
+  void aBundleTheAgentsLinkKeptFromBeingWrittenIsPublishedByTheRetryAsTheSessionsKeySealedIt(boolean homeThroughALink)
+      throws Exception {
     Path workspace = Files.createDirectories(work.resolve("workspace"));
+    Path home = Files.createDirectories(work.resolve("home"));
+    if (homeThroughALink) {
+      home = Files.createSymbolicLink(work.resolve("home-link"), home);
+    }
     Path evidence = workspace.resolve("taskbound-evidence");
     Path policy = Files.writeString(work.resolve("task.yml"), String.join("\n", "apiVersion: taskbound.dev/v1", "kind: Task",
         "spec:", "  ttl: 5m", "  sandbox:", "    backends: [proxy]", "    enforcement: cooperative", ""));
-    Map<String, String> env = Map.of("TASKBOUND_HOME", Files.createDirectories(work.resolve("home")).toString(),
+    Map<String, String> env = Map.of("TASKBOUND_HOME", home.toString(),
         "TASKBOUND_RUNTIME_DIR", Files.createDirectories(work.resolve("rt")).toString(), "PATH", "/usr/bin:/bin");
     StringWriter err = new StringWriter();
     int status = TaskboundCli.execute(new String[] {"run", "--task", "T-LINK", "--policy", policy.toString(), "--out",

@@ -91,7 +91,8 @@ final class ListenerHandoff {
    *     still the caller's alone
    */
   static void send(SocketChannel connected, ServerSocketChannel listener) throws IOException {
-    try (AFUNIXSocket out = junixsocketView(connected)) {
+    try (JunixsocketView view = junixsocketView(connected)) {
+      AFUNIXSocket out = view.socket();
       out.setOutboundFileDescriptors(descriptorOf(listener));
       out.getOutputStream().write(1);
     }
@@ -105,7 +106,8 @@ final class ListenerHandoff {
    *     forwards instead), or what arrived is not one listening TCP socket on loopback
    */
   static ServerSocketChannel receive(SocketChannel connected, Duration timeout) throws IOException {
-    try (AFUNIXSocket in = junixsocketView(connected)) {
+    try (JunixsocketView view = junixsocketView(connected)) {
+      AFUNIXSocket in = view.socket();
       in.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis())));
       in.ensureAncillaryReceiveBufferSize(128);
       if (in.getInputStream().read() != 1) {
@@ -125,8 +127,26 @@ final class ListenerHandoff {
     }
   }
 
-  /** junixsocket's socket on a duplicate of the channel's descriptor: closing one leaves the other. */
-  private static AFUNIXSocket junixsocketView(SocketChannel channel) throws IOException {
+  /**
+   * junixsocket's socket on a duplicate of a channel's descriptor: closing it leaves the channel
+   * open. The duplicate is closed with it: junixsocket's socket made from a descriptor does not close
+   * that descriptor, and each one left open was an accepted socket of the sandbox's network
+   * namespace, which it kept alive in the session's supervisor, one per command.
+   */
+  private record JunixsocketView(AFUNIXSocket socket, FileDescriptor duplicate) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      try {
+        socket.close();
+      } finally {
+        if (duplicate.valid()) {
+          new java.io.FileInputStream(duplicate).close(); // closes the descriptor itself
+        }
+      }
+    }
+  }
+
+  private static JunixsocketView junixsocketView(SocketChannel channel) throws IOException {
     try {
       if (!AFUNIXSocket.isSupported()) {
         throw new IOException("junixsocket's native library does not load on this platform");
@@ -134,7 +154,13 @@ final class ListenerHandoff {
     } catch (LinkageError e) {
       throw new IOException("junixsocket's native library does not load: " + e, e);
     }
-    return FileDescriptorCast.duplicating(descriptorOf(channel)).as(AFUNIXSocket.class);
+    FileDescriptorCast duplicate = FileDescriptorCast.duplicating(descriptorOf(channel));
+    try {
+      return new JunixsocketView(duplicate.as(AFUNIXSocket.class), duplicate.getFileDescriptor());
+    } catch (IOException | RuntimeException e) {
+      new java.io.FileInputStream(duplicate.getFileDescriptor()).close();
+      throw e;
+    }
   }
 
   private static FileDescriptor descriptorOf(java.nio.channels.Channel channel) throws IOException {

@@ -70,6 +70,35 @@ class ListenerHandoffTest {
     assertThat(sender.isOpen()).as("the caller still owns the hand-off channel").isTrue();
   }
 
+  /**
+   * Review finding: each hand-off left a descriptor of the hand-off connection open in the receiving
+   * JVM (junixsocket's view on a duplicate never closed it), which in a session's supervisor kept
+   * one socket, and with it the sandbox's network namespace, per command. Many hand-offs, each on
+   * its own connection, leave as many descriptors open as there were before.
+   */
+  @Test
+  void handOffsLeaveNoDescriptorOpenOnEitherSide() throws Exception {
+    long before = openDescriptors();
+    for (int i = 0; i < 20; i++) {
+      try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+        server.bind(UnixDomainSocketAddress.of(dir.resolve("handoff-" + i + ".sock")));
+        try (SocketChannel from = SocketChannel.open(server.getLocalAddress()); SocketChannel to = server.accept();
+            ServerSocketChannel original = loopbackListener()) {
+          ListenerHandoff.send(from, original);
+          ListenerHandoff.receive(to, Duration.ofSeconds(10)).close();
+        }
+      }
+    }
+
+    assertThat(openDescriptors()).isEqualTo(before);
+  }
+
+  private static long openDescriptors() throws IOException {
+    try (java.util.stream.Stream<Path> fds = java.nio.file.Files.list(Path.of("/proc/self/fd"))) {
+      return fds.count();
+    }
+  }
+
   @Test
   void aSenderThatHangsUpWithoutSendingIsAnError() throws Exception {
     sender.close();

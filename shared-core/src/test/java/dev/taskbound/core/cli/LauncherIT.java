@@ -348,21 +348,8 @@ class LauncherIT {
   void sigintOnARunThatRecordsItsArchiveTearsTheSessionDown() throws Exception {
     AgentOwner.own(work);
     Path log = cacheRoot.resolve("run.log");
-    ProcessBuilder pb = new ProcessBuilder(REPO.resolve("bin/taskbound").toString(), "--debug", "run", "--task", "IT-14",
-        "--out", work.resolve("out").toString(), "--", "sleep", "600")
-        .directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("XDG_CACHE_HOME", cacheRoot.resolve("cache").toString());
-    pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
-    pb.environment().put("TASKBOUND_JAR", JAR.toString());
-    Process p = pb.start();
-    boolean running = false;
-    long startDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!running && p.isAlive() && System.nanoTime() < startDeadline) {
-      running = agentRunningRecorded(work.resolve("home/sessions"));
-      if (!running) {
-        TimeUnit.MILLISECONDS.sleep(20); // polling: the session's evidence file is another process's
-      }
-    }
+    Process p = startRun(log, "--debug", "run", "--task", "IT-14", "--out", work.resolve("out").toString(), "--", "sleep", "600");
+    boolean running = awaitAgentRunning(p);
     assertThat(running).as("the session recorded agent.running: " + Files.readString(log)).isTrue();
     Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start();
     assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).isTrue();
@@ -769,21 +756,9 @@ class LauncherIT {
         + " grep '^State' /proc/$PPID/status; exit 5";
     AgentOwner.own(work);
     Path log = cacheRoot.resolve("run.log");
-    ProcessBuilder pb = new ProcessBuilder(REPO.resolve("bin/taskbound").toString(), "run", "--task", "IT-6",
-        "--policy", policy.toString(), "--out", work.resolve("out").toString(), "--", "sh", "-c", agent)
-        .directory(work.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("XDG_CACHE_HOME", cacheRoot.resolve("cache").toString());
-    pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
-    pb.environment().put("TASKBOUND_JAR", JAR.toString());
-    Process p = pb.start();
-    boolean running = false;
-    long startDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!running && p.isAlive() && System.nanoTime() < startDeadline) {
-      running = agentRunningRecorded(work.resolve("home/sessions"));
-      if (!running) {
-        TimeUnit.MILLISECONDS.sleep(20); // polling: the session's evidence file is another process's
-      }
-    }
+    Process p = startRun(log, "run", "--task", "IT-6", "--policy", policy.toString(), "--out", work.resolve("out").toString(),
+        "--", "sh", "-c", agent);
+    boolean running = awaitAgentRunning(p);
     Files.writeString(work.resolve("started"), "");
     boolean ended = p.waitFor(90, TimeUnit.SECONDS);
     if (!ended) {
@@ -802,6 +777,30 @@ class LauncherIT {
       TimeUnit.MILLISECONDS.sleep(10); // polling: no event exists for another process's exit here
     }
     assertThat(sleeping(marker)).as("what the agent left running went with the sandbox").isFalse();
+  }
+
+  /** {@code bin/taskbound ARGS} in the workspace with the test's cache and home, its output to {@code log}; not waited for. */
+  private Process startRun(Path log, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(REPO.resolve("bin/taskbound").toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    pb.environment().put("XDG_CACHE_HOME", cacheRoot.resolve("cache").toString());
+    pb.environment().put("TASKBOUND_HOME", work.resolve("home").toString());
+    pb.environment().put("TASKBOUND_JAR", JAR.toString());
+    return pb.start();
+  }
+
+  /** Whether the run {@link #startRun} started recorded {@code agent.running} within 30 s. */
+  private boolean awaitAgentRunning(Process run) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (run.isAlive() && System.nanoTime() < deadline) {
+      if (agentRunningRecorded(work.resolve("home/sessions"))) {
+        return true;
+      }
+      TimeUnit.MILLISECONDS.sleep(20); // polling: the session's evidence file is another process's
+    }
+    return agentRunningRecorded(work.resolve("home/sessions"));
   }
 
   /** Whether a session under {@code sessions} has recorded {@code agent.running} in its evidence log. */

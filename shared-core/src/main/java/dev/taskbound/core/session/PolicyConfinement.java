@@ -34,6 +34,8 @@ record PolicyConfinement(Confinement confinement, List<Path> hidden, Optional<Je
   }
 
   /**
+   * @param evidenceDir the evidence directory as recorded at open (real path); read-only inside
+   *     when it lies in the workspace
    * @param sessionRoot where sessions keep their private state
    * @param runtimeRoot where sessions keep their runtime directories ({@code tb-*})
    * @throws SandboxException (exit 121) if {@code sandbox.user} is unknown or root, or a policy path
@@ -41,7 +43,7 @@ record PolicyConfinement(Confinement confinement, List<Path> hidden, Optional<Je
    *     directory, the launcher cache, the invoking user's credential files)
    */
   static PolicyConfinement of(EffectivePolicy policy, Path workDir, Map<String, String> host, List<Path> policyFiles,
-      Path sessionRoot, Path runtimeRoot, Path passwd) {
+      Path evidenceDir, Path sessionRoot, Path runtimeRoot, Path passwd) {
     ConfinementPolicy c = policy.confinement();
     Path workspace = workDir.toAbsolutePath().normalize();
     Path home = Path.of(host.getOrDefault("HOME", System.getProperty("user.home"))).toAbsolutePath().normalize();
@@ -52,6 +54,11 @@ record PolicyConfinement(Confinement confinement, List<Path> hidden, Optional<Je
     // by their real paths: the sandbox refuses a policy path that leads through a link (a policy
     // file may be a link, or sit below a linked directory the host chose)
     policyFiles.forEach(f -> readOnly.add(lockedFor(realOrAsWritten(f), realOrAsWritten(workspace))));
+    // The evidence directory in the workspace, read-only and a mount point the agent cannot move:
+    // nothing it plants there can stand where the bundle goes.
+    if (evidenceDir.startsWith(realOrAsWritten(workspace)) && !evidenceDir.equals(realOrAsWritten(workspace))) {
+      readOnly.add(evidenceDir);
+    }
     readOnly.addAll(expand(c.readOnly(), "sandbox.paths.readOnly", policy, home, workspace, guarded, runtimeRoot));
     List<Path> readWrite = expand(c.readWrite(), "sandbox.paths.readWrite", policy, home, workspace, guarded, runtimeRoot);
     List<Path> hidden = new ArrayList<>();

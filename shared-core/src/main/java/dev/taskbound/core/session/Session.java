@@ -114,7 +114,7 @@ public final class Session implements AutoCloseable {
   private final OpenPrefetch prefetch;
 
   private Session(SessionSpec spec, EffectivePolicy policy, PhaseTimer timer, CredentialPlan plan,
-      List<RegistrySpec> registries, PolicyConfinement confinement, OpenPrefetch prefetch) {
+      List<RegistrySpec> registries, PolicyConfinement confinement, Path evidenceDir, OpenPrefetch prefetch) {
     this.spec = spec;
     this.prefetch = prefetch;
     this.confinement = confinement;
@@ -124,7 +124,7 @@ public final class Session implements AutoCloseable {
     this.policy = policy;
     this.id = SessionId.random();
     this.layout = SessionLayout.of(spec.sessionRoot(), spec.runtimeRoot(), id.value());
-    this.record = new SessionRecord(id.value(), spec.task().value(), recordedOutDir(spec.outDir()), layout.runtimeDir());
+    this.record = new SessionRecord(id.value(), spec.task().value(), evidenceDir, layout.runtimeDir());
     this.notices = spec.denialNotices().map(out -> new DenialNotices(out, text -> masker().mask(text)));
   }
 
@@ -145,6 +145,7 @@ public final class Session implements AutoCloseable {
     List<ModelKeys.ModelKey> modelKeys;
     Optional<OrgCeiling> org;
     PolicyConfinement confinement;
+    Path evidenceDir;
     try {
       spec.openListener().entering(OpenPhase.POLICY);
       // Read and deleted first: a hand-off never outlives an open, whatever fails next.
@@ -156,7 +157,8 @@ public final class Session implements AutoCloseable {
               spec.sessionRoot()));
       policy = resolvePolicy(spec, org);
       CooperativeExposure.check(policy.backend(), spec.hostEnvironment());
-      confinement = PolicyConfinement.of(policy, spec.workDir(), spec.hostEnvironment(), spec.policyFiles(),
+      evidenceDir = recordedOutDir(spec.outDir(), spec.workDir());
+      confinement = PolicyConfinement.of(policy, spec.workDir(), spec.hostEnvironment(), spec.policyFiles(), evidenceDir,
           spec.sessionRoot(), spec.runtimeRoot(), java.nio.file.Path.of("/etc/passwd"));
       // Policy and host configuration must agree before anything exists (exit 122 otherwise).
       plan = handoff.isPresent()
@@ -183,7 +185,7 @@ public final class Session implements AutoCloseable {
       prefetch.noPreflight();
     }
     timer.mark("open.policy");
-    Session session = new Session(spec, policy, timer, plan, registries, confinement, prefetch);
+    Session session = new Session(spec, policy, timer, plan, registries, confinement, evidenceDir, prefetch);
     session.orgCeiling = org;
     session.modelKeys = modelKeys;
     try {
@@ -230,9 +232,24 @@ public final class Session implements AutoCloseable {
     spec.openListener().entering(next);
   }
 
+  /**
+   * Makes the evidence directory before the agent starts: in the workspace, the sandbox shows it
+   * read-only ({@link PolicyConfinement}), so the agent can neither plant a link or a directory there
+   * nor move it; and a directory that cannot be made fails the open, not the teardown.
+   */
+  private void createEvidenceDirectory() {
+    try {
+      EvidenceFiles.createRecordedDirectory(record.outDir());
+    } catch (IOException e) {
+      throw new SessionException("cannot create the evidence directory " + record.outDir() + ": " + e.getMessage()
+          + "; accepted: a directory Taskbound can create and write (--out)", ExitCodes.SANDBOX);
+    }
+  }
+
   private void openSteps() {
     enter(OpenPhase.STATE);
     createStateDirectory();
+    createEvidenceDirectory();
     credentials = new SessionCredentials(journal, layout, plan, registries, live, this::event);
     journal.register(TeardownRunner.REMOVE_PRIVATE_STATE, Map.of("state_dir", layout.stateDir().toString()));
     record.write(layout.sessionFile());
@@ -1000,11 +1017,24 @@ public final class Session implements AutoCloseable {
   }
 
   /**
-   * Writes the teardown report and the summary next to the bundle. Failing to write them is itself
-   * a teardown failure: the returned report then says so.
+   * The evidence directory as it resolves now, before the agent runs (see {@link EvidenceFiles#resolveNow}),
+   * refused where a link in the workspace leads it: the workspace holds what the checkout and earlier
+   * steps left, and a link there (committed, or left by an earlier run's agent) had root write the
+   * bundle wherever it led.
    */
-  /** The evidence directory as it resolves now, before the agent runs (see {@link EvidenceFiles#resolveNow}). */
-  private static Path recordedOutDir(Path outDir) {
+  private static Path recordedOutDir(Path outDir, Path workDir) {
+    Path given = outDir.toAbsolutePath().normalize();
+    Path workspace = workDir.toAbsolutePath().normalize();
+    for (Path root : List.of(workspace, PolicyConfinement.realOrAsWritten(workspace))) {
+      for (Path p = given; p != null && p.startsWith(root) && !p.equals(root); p = p.getParent()) {
+        if (Files.isSymbolicLink(p)) {
+          throw new SessionException("the evidence directory " + given + " leads through the link " + p + " in the"
+              + " workspace " + workspace + ", where the checked-out code and earlier steps put what they like; nothing"
+              + " was written there; accepted: a path in the workspace without links (remove " + p + "), or one outside"
+              + " it (--out)", ExitCodes.SANDBOX);
+        }
+      }
+    }
     try {
       return EvidenceFiles.resolveNow(outDir);
     } catch (IOException e) {
@@ -1013,6 +1043,10 @@ public final class Session implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes the teardown report and the summary next to the bundle. Failing to write them is itself
+   * a teardown failure: the returned report then says so.
+   */
   static TeardownReport writeReports(SessionLayout layout, SessionRecord record, TeardownReport report, Optional<Path> sealed) {
     try {
       // The next attempt's history comes from this private copy, never from the published one: the

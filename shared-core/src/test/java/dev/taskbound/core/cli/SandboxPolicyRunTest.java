@@ -81,11 +81,15 @@ class SandboxPolicyRunTest {
   }
 
   private CliProcess run(Path ceiling, Path task, String... command) throws IOException {
+    return runWithOut(work.resolve("evidence"), ceiling, task, command);
+  }
+
+  private CliProcess runWithOut(Path out, Path ceiling, Path task, String... command) throws IOException {
     List<String> args = new java.util.ArrayList<>(List.of("run", "--task", "T-11", "--ceiling", ceiling.toString()));
     if (task != null) {
       args.addAll(List.of("--policy", task.toString()));
     }
-    args.addAll(List.of("--out", work.resolve("evidence").toString(), "--"));
+    args.addAll(List.of("--out", out.toString(), "--"));
     args.addAll(List.of(command));
     return CliProcess.start(ws, env, args.toArray(String[]::new));
   }
@@ -138,6 +142,57 @@ class SandboxPolicyRunTest {
     }
     assertThat(task).hasContent("apiVersion: taskbound.dev/v1\nkind: Task\nspec: {}");
     assertThat(ws.resolve("taskbound-old")).doesNotExist();
+  }
+
+  /**
+   * Review findings: the default evidence directory sits in the workspace, and an agent that put a
+   * link or a directory where the bundle goes kept it from being written (in the Action, from being
+   * published at all). The directory is made at open and shown read-only: a mount point the agent can
+   * neither move, remove nor write in.
+   */
+  @Test
+  void anEvidenceDirectoryInTheWorkspaceIsReadOnlyForTheAgent() throws Exception {
+    Path evidence = ws.resolve("taskbound-evidence");
+    AgentOwner.own(ws);
+
+    try (CliProcess run = runWithOut(evidence, ceiling(""), null, "sh", "-c", String.join("; ",
+        "mv taskbound-evidence moved 2>/dev/null && echo moved || echo move-refused",
+        "rm -rf taskbound-evidence 2>/dev/null; [ -d taskbound-evidence ] && echo still-there",
+        "ln -s /etc taskbound-evidence/T-11-link 2>/dev/null && echo planted || echo link-refused",
+        "mkdir taskbound-evidence/T-11.zip 2>/dev/null && echo made || echo mkdir-refused",
+        "touch README-agent && echo workspace-writable"))) {
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).as(run.stderr()).isZero();
+      assertThat(run.stdout()).contains("move-refused\n", "still-there\n", "link-refused\n", "mkdir-refused\n",
+          "workspace-writable");
+    }
+    assertThat(RunArtifacts.bundleText(evidence, "events.jsonl")).contains("\"agent.exited\"");
+    assertThat(ws.resolve("moved")).doesNotExist();
+  }
+
+  /**
+   * A link at the evidence directory's path in the workspace, there before the run (committed in the
+   * checkout, or left by an earlier run's agent), had root write the bundle wherever it led. The run
+   * is refused before anything starts, naming the link.
+   */
+  @Test
+  void anEvidenceDirectoryALinkInTheWorkspaceLeadsToIsRefusedBeforeAnythingRuns() throws Exception {
+    Path elsewhere = Files.createDirectories(work.resolve("elsewhere"));
+    Path link = Files.createSymbolicLink(ws.resolve("taskbound-evidence"), elsewhere);
+    AgentOwner.own(ws);
+
+    try (CliProcess run = runWithOut(link.resolve("nested"), ceiling(""), null, "touch", "started")) {
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).as(run.stderr()).isEqualTo(121);
+      assertThat(run.stderr()).contains("the evidence directory " + link.resolve("nested") + " leads through the link "
+          + link + " in the workspace").contains("accepted: a path in the workspace without links");
+    }
+    try (java.util.stream.Stream<Path> files = Files.list(elsewhere)) {
+      assertThat(files).as("nothing written where the link leads").isEmpty();
+    }
+    assertThat(ws.resolve("started")).doesNotExist();
   }
 
   @Test

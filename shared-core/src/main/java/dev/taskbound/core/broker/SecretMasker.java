@@ -176,8 +176,11 @@ public final class SecretMasker {
     return i;
   }
 
-  /** The text with every secret replaced by {@code ***}; null gives null. */
-  public String mask(String text) {
+  /**
+   * The text with every secret value this masker was given replaced by {@code ***}, without the
+   * token-shaped patterns {@link #mask} also replaces; null gives null.
+   */
+  public String maskValues(String text) {
     if (text == null) {
       return null;
     }
@@ -185,6 +188,14 @@ public final class SecretMasker {
     for (String needle : needles) {
       masked = masked.replace(needle, MASK);
     }
-    return GITHUB_TOKENS.matcher(masked).replaceAll(Matcher.quoteReplacement(MASK));
+    return masked;
+  }
+
+  /** The text with every secret replaced by {@code ***}; null gives null. */
+  public String mask(String text) {
+    if (text == null) {
+      return null;
+    }
+    return GITHUB_TOKENS.matcher(maskValues(text)).replaceAll(Matcher.quoteReplacement(MASK));
   }
 }

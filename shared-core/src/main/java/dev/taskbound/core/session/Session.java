@@ -923,8 +923,9 @@ public final class Session implements AutoCloseable {
   private void event(String type, Map<String, ?> data) {
     EvidenceLog log = live.evidence;
     if (log != null && !live.closedRecorded) {
+      SessionCredentials issued = credentials;
       try {
-        log.append(type, data);
+        log.append(type, issued != null && issued.needsMasking() ? EventMasking.of(data, issued.masker()) : data);
       } catch (RuntimeException e) {
         evidenceFailed("the evidence log failed: " + TeardownRunner.describe(e));
         throw e;

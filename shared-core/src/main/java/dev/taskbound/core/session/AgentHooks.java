@@ -371,10 +371,7 @@ final class AgentHooks implements HookHandler {
       for (Path d = dir; d != null && d.startsWith(root); d = d.getParent()) {
         Path head = d.resolve(".git").resolve("HEAD");
         if (Files.isRegularFile(head, LinkOption.NOFOLLOW_LINKS) && !Files.isSymbolicLink(d.resolve(".git"))) {
-          if (Files.size(head) > 512) {
-            return "";
-          }
-          var m = HEAD_REF.matcher(Files.readString(head, StandardCharsets.UTF_8));
+          var m = HEAD_REF.matcher(readHead(head));
           return m.matches() ? m.group(1) : "";
         }
       }
@@ -382,6 +379,28 @@ final class AgentHooks implements HookHandler {
       return "";
     }
     return "";
+  }
+
+  /**
+   * {@code .git/HEAD}'s text: at most 512 bytes of a regular file, else {@code ""}. The agent can
+   * swap what the check above saw, so it is opened without following a link (a link to
+   * {@code /dev/zero} filled this root process's heap) and read-write, which never waits (read-only,
+   * a FIFO put in its place held the thread until a writer came); a FIFO has size 0, so nothing is
+   * read from one.
+   */
+  static String readHead(Path head) throws IOException {
+    try (java.nio.channels.SeekableByteChannel channel = Files.newByteChannel(head,
+        java.util.Set.of(java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS))) {
+      long size = channel.size();
+      if (size <= 0 || size > 512) {
+        return "";
+      }
+      java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate((int) size);
+      while (bytes.hasRemaining() && channel.read(bytes) > 0) {
+        // a regular file of at most 512 bytes: one read, or a few
+      }
+      return new String(bytes.array(), 0, bytes.position(), StandardCharsets.UTF_8);
+    }
   }
 
   private static String sha256(String text) {

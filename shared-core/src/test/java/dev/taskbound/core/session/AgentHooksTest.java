@@ -106,6 +106,28 @@ class AgentHooksTest {
     assertThat(events.get(0).getValue().get("pushes")).isEqualTo(List.of("refs/heads/taskbound/T-1/fix"));
   }
 
+  /**
+   * Review finding: the agent could swap {@code .git/HEAD} between the check and the read: a link to
+   * {@code /dev/zero} filled this root process's heap, a FIFO held its thread until a writer came.
+   * The read follows no link, never waits and takes at most 512 bytes (bounded here on a thread of
+   * its own: a FIFO opened the old way blocks in a call no interrupt ends).
+   */
+  @Test
+  @org.junit.jupiter.api.Timeout(value = 30, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
+  void headIsReadWithoutFollowingALinkWithoutWaitingOnAFifoAndAtMost512Bytes() throws Exception {
+    Path fifo = workspace.resolve("fifo");
+    Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+    assertThat(mkfifo.waitFor()).isZero();
+    Path zero = Files.createSymbolicLink(workspace.resolve("zero"), Path.of("/dev/zero"));
+    Path big = Files.writeString(workspace.resolve("big"), "ref: refs/heads/" + "x".repeat(600) + "\n");
+    Path head = Files.writeString(workspace.resolve("head"), "ref: refs/heads/taskbound/T-1/fix\n");
+
+    assertThat(AgentHooks.readHead(fifo)).isEmpty();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> AgentHooks.readHead(zero)).isInstanceOf(java.io.IOException.class);
+    assertThat(AgentHooks.readHead(big)).isEmpty();
+    assertThat(AgentHooks.readHead(head)).isEqualTo("ref: refs/heads/taskbound/T-1/fix\n");
+  }
+
   @Test
   void theResultOfACallLinksToThePromptItAnswered() throws Exception {
     AgentHooks hooks = hooks(PromptRecording.OFF);

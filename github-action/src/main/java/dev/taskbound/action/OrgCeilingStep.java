@@ -102,12 +102,13 @@ final class OrgCeilingStep {
   /**
    * One Markdown paragraph for the step summary: the org ceiling that applied (source, commit,
    * digest), or plainly that none applied and why. Read from the bundle's {@code policy.org_ceiling}
-   * event. Nothing without an App (no org ceiling is read then, as docs/platform-teams.md says) or
-   * without a bundle (the run failed before it; the step's log has the one-line error).
+   * event. Without an App no org ceiling is read (docs/platform-teams.md), and the summary says so:
+   * silence read as if one had applied (review finding). Nothing without a bundle (the run failed
+   * before it; the step's log has the one-line error).
    */
   static Optional<String> summary(Optional<Path> bundle, Map<String, String> coreEnv) {
     if (!appConfigured(coreEnv)) {
-      return Optional.empty();
+      return bundle.map(b -> NO_APP);
     }
     Optional<JsonNode> event = bundle.flatMap(OrgCeilingStep::orgCeilingEvent);
     if (event.isEmpty()) {
@@ -121,6 +122,10 @@ final class OrgCeilingStep {
     return Optional.of("**No org ceiling applied**: " + text(data, "missing") + "; the repository's policy files"
         + " decide (`ceiling: repository`).\n");
   }
+
+  /** The summary's line when no App is configured, so no org ceiling was read. */
+  static final String NO_APP = "**No org ceiling**: no GitHub App is configured (`github-app-id`), so none was read;"
+      + " the repository's policy files ran under Taskbound's built-in ceiling (docs/platform-teams.md).\n";
 
   /** Event values are shown as code: backticks would end it, so they go. */
   private static String text(JsonNode data, String field) {

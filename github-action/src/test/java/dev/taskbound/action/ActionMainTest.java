@@ -209,6 +209,18 @@ class ActionMainTest {
     assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("is reached through a symbolic link");
   }
 
+  /** Review finding: a workflow without the App ran under no org ceiling, and the summary said nothing of it. */
+  @Test
+  void withoutAnAppTheSummarySaysNoOrgCeilingWasRead() throws IOException {
+    useBundle(List.of(denied("example.com")));
+
+    action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(Files.readAllLines(capture.resolve("args"))).doesNotContain("--ceiling");
+    assertThat(Files.readString(fileCommands.resolve("summary"))).endsWith(OrgCeilingStep.NO_APP)
+        .contains("**No org ceiling**: no GitHub App is configured (`github-app-id`), so none was read;");
+  }
+
   @Test
   void reportsEmptyBundleWhenCoreWroteNone() throws IOException {
     Path evidence = Files.createDirectories(workspace.resolve("taskbound-evidence"));

@@ -73,6 +73,7 @@ final class OrgCeilingStep {
     if (!appConfigured(coreEnv)) {
       return runArguments;
     }
+    requireTheRunnersApi(env, coreEnv);
     List<String> extra = new ArrayList<>(List.of("--ceiling", GithubPolicyLocation.orgCeiling(owner(env)).toString()));
     if (repository) {
       extra.add("--repository-ceiling");
@@ -84,6 +85,30 @@ final class OrgCeilingStep {
       args.addAll(runArguments.subList(end, runArguments.size()));
     }
     return List.copyOf(args);
+  }
+
+  /**
+   * The org ceiling is read only from the runner's own GitHub ({@code GITHUB_API_URL}): a
+   * {@code github-api-url} naming another server let a workflow serve any file as the org ceiling,
+   * which the summary then showed as applied (review finding). Compared without a trailing slash.
+   *
+   * @throws ActionInputException naming both when they differ
+   */
+  private static void requireTheRunnersApi(Map<String, String> env, Map<String, String> coreEnv) {
+    String given = Optional.ofNullable(coreEnv.get("TASKBOUND_GITHUB_API_URL")).map(String::strip).orElse("");
+    if (given.isEmpty()) {
+      return; // the core takes the runner's
+    }
+    String runners = Optional.ofNullable(env.get("GITHUB_API_URL")).map(String::strip).orElse("");
+    if (!withoutTrailingSlash(given).equals(withoutTrailingSlash(runners))) {
+      throw new ActionInputException(List.of("github-api-url '" + given + "' is not the runner's GITHUB_API_URL '" + runners
+          + "': with a GitHub App the org ceiling is read, and only from the runner's own GitHub; accepted: leave"
+          + " github-api-url empty, or give the runner's"));
+    }
+  }
+
+  private static String withoutTrailingSlash(String url) {
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
   }
 
   private static String owner(Map<String, String> env) {

@@ -319,6 +319,7 @@ class ActionContainerIT {
     inputs.put("TASKBOUND_GITHUB_APP_ID", APP_ID);
     inputs.put("TASKBOUND_GITHUB_APP_KEY", pkcs8Pem(APP_KEY));
     inputs.put("TASKBOUND_GITHUB_API_URL", "http://127.0.0.1:" + githubPort);
+    inputs.put("GITHUB_API_URL", "http://127.0.0.1:" + githubPort); // the runner's: the same
 
     Result main = runAction(actionImage, "main", List.of(), inputs);
 

@@ -353,11 +353,32 @@ class ActionMainTest {
     assertThat(agentFailure.toString(StandardCharsets.UTF_8)).doesNotContain("::error");
   }
 
+  /**
+   * Review finding: with the App, the org ceiling was read from whatever API {@code github-api-url}
+   * named, so a workflow could serve its own file as the org ceiling and have the summary show it
+   * applied. Only the runner's own GitHub is read; the core never starts otherwise.
+   */
+  @Test
+  void withAnAppAGithubApiUrlThatIsNotTheRunnersIsRefusedBeforeTheCoreStarts() throws IOException {
+    env.put("INPUT_GITHUB-APP-ID", "12345");
+    env.put("INPUT_GITHUB-API-URL", "http://127.0.0.1:18777");
+    env.put("GITHUB_API_URL", "https://api.github.com");
+
+    int status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+
+    assertThat(status).isEqualTo(ExitCodes.USAGE);
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).contains("github-api-url 'http://127.0.0.1:18777' is not the runner's"
+        + " GITHUB_API_URL 'https://api.github.com': with a GitHub App the org ceiling is read, and only from the runner's own"
+        + " GitHub; accepted: leave github-api-url empty, or give the runner's");
+    assertThat(capture.resolve("args")).doesNotExist();
+  }
+
   @Test
   void handsTheGithubAppInputsToTheCoreAsItsVariablesAndDropsTheInputs() throws IOException {
     env.put("INPUT_GITHUB-APP-ID", "12345");
     env.put("INPUT_GITHUB-APP-PRIVATE-KEY", "-----BEGIN PRIVATE KEY-----\nsentinel-key\n-----END PRIVATE KEY-----\n");
     env.put("INPUT_GITHUB-API-URL", "https://ghe.example/api/v3");
+    env.put("GITHUB_API_URL", "https://ghe.example/api/v3/");
 
     action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
 

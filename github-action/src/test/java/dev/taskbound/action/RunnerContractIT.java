@@ -199,6 +199,7 @@ class RunnerContractIT extends ActionContainerIT {
     inputs.put("INPUT_GITHUB-APP-ID", APP_ID);
     inputs.put("INPUT_GITHUB-APP-PRIVATE-KEY", pkcs8Pem(APP_KEY));
     inputs.put("INPUT_GITHUB-API-URL", "http://127.0.0.1:" + githubApi.getAddress().getPort());
+    inputs.put("GITHUB_API_URL", "http://127.0.0.1:" + githubApi.getAddress().getPort()); // the runner's: the same
     inputs.putAll(extra);
     return inputs;
   }
@@ -243,6 +244,7 @@ class RunnerContractIT extends ActionContainerIT {
     inputs.put("INPUT_GITHUB-APP-ID", APP_ID);
     inputs.put("INPUT_GITHUB-APP-PRIVATE-KEY", pkcs8Pem(APP_KEY));
     inputs.put("INPUT_GITHUB-API-URL", "http://127.0.0.1:" + githubPort);
+    inputs.put("GITHUB_API_URL", "http://127.0.0.1:" + githubPort); // the runner's: the same
     RunnerStep step = runnerStep(image, "main", List.of(), inputs);
 
     List<String> command = new ArrayList<>(List.of("docker"));

@@ -190,6 +190,7 @@ final class InspectedConnection implements Runnable {
         named.add(new RequestGate.RequestAction(RequestActions.UNNAMED, ""));
       }
     } else if (match.bodyField().isPresent() || match.needsGraphql()) {
+      ShadowedBodyField.check(head, match.bodyField().orElse("query"));
       if (head.values("Expect").stream().anyMatch(v -> v.equalsIgnoreCase("100-continue"))) {
         tls.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)); // the body is read first
         continued = true;

@@ -96,7 +96,7 @@ final class MethodOverride {
   }
 
   /** {@code %XX} and {@code +} decoded; a malformed escape is kept as is (and so still compared). */
-  private static String formDecode(String s) {
+  static String formDecode(String s) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);

@@ -860,6 +860,27 @@ class InspectionTest {
     assertThat(events).anySatisfy(e -> assertThat(e).startsWith("MALFORMED api.github.com").contains("_method parameter"));
   }
 
+  /**
+   * Review finding: the gate judges a contents write by its body's {@code branch}; a server that
+   * merges the query over the body (Rails' params) would write to the query's branch instead.
+   */
+  @Test
+  void aWriteJudgedByItsBodysBranchWithABranchInItsQueryIsRefusedAndSendsNothing() throws Exception {
+    HttpsStandIn up = standIn("api.github.com");
+    githubGateway(up);
+
+    // when the agent names the task's branch in the body and main in the query
+    HttpResponse<String> r = agentClient().send(HttpRequest.newBuilder(URI.create("https://api.github.com:" + up.port()
+        + "/repos/o/r/contents/README.md?Branch%5B%5D=main")).PUT(HttpRequest.BodyPublishers.ofString(
+        "{\"message\":\"m\",\"content\":\"eA==\",\"branch\":\"taskbound/T-1/x\"}")).build(), HttpResponse.BodyHandlers.ofString());
+
+    // then it is refused naming the parameter, and nothing reaches the upstream
+    assertThat(r.statusCode()).isEqualTo(403);
+    assertThat(r.body()).contains("is judged by its body's 'branch' field and also has a 'branch[]' parameter in its query");
+    assertThat(up.received()).isEmpty();
+    assertThat(events).anySatisfy(e -> assertThat(e).startsWith("MALFORMED api.github.com").contains("body field"));
+  }
+
   @Test
   void aPostWithAMethodFieldInItsFormBodyIsRefusedAndSendsNothing() throws Exception {
     HttpsStandIn up = standIn("api.github.com");

@@ -188,10 +188,6 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
         run.getUrl(), node);
   }
 
-  /**
-   * Where the node keeps its copy of the core across builds: its root directory (the agent's remote
-   * FS root, {@code JENKINS_HOME} for the built-in node), else the workspace's temporary sibling.
-   */
   /** The job's workspace on the step's node as Jenkins allots it ({@code Node.getWorkspaceFor}), or null. */
   @CheckForNull
   private static String jobWorkspace(StepContext context, Run<?, ?> run) throws Exception {
@@ -204,6 +200,10 @@ final class TaskboundStepExecution extends GeneralNonBlockingStepExecution {
     return allotted == null ? null : allotted.getRemote();
   }
 
+  /**
+   * Where the node keeps its copy of the core across builds: its root directory (the agent's remote
+   * FS root, {@code JENKINS_HOME} for the built-in node), else the workspace's temporary sibling.
+   */
   private static FilePath nodeRoot(StepContext context, FilePath tmp) throws Exception {
     Computer computer = context.get(Computer.class);
     return nodeRoot(computer == null ? null : computer.getNode(), tmp);

@@ -29,6 +29,8 @@ public final class SecretMasker {
   private static final String CUT = "...";
 
   private final List<String> needles;
+  /** The needles in lower case where that differs: a host name is recorded lower-cased. */
+  private final List<String> lowerCaseNeedles;
   /** The needles as ISO 8859-1 text of their UTF-8 bytes, to cut a byte stream with ({@link #safeCut(byte[], int)}). */
   private final List<String> byteNeedles;
 
@@ -50,6 +52,8 @@ public final class SecretMasker {
     // Longest first, so a secret containing another is masked whole.
     sorted.sort(Comparator.comparingInt(String::length).reversed());
     this.needles = List.copyOf(sorted);
+    this.lowerCaseNeedles = needles.stream().map(n -> n.toLowerCase(java.util.Locale.ROOT)).filter(n -> !needles.contains(n))
+        .toList();
     this.byteNeedles = needles.stream()
         .map(n -> new String(n.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)).toList();
   }
@@ -177,8 +181,9 @@ public final class SecretMasker {
   }
 
   /**
-   * The text with every secret value this masker was given replaced by {@code ***}, without the
-   * token-shaped patterns {@link #mask} also replaces; null gives null.
+   * The text with every secret value this masker was given replaced by {@code ***}, as given and in
+   * lower case (a host name is recorded lower-cased, and a token's checksum could restore its case),
+   * without the token-shaped patterns {@link #mask} also replaces; null gives null.
    */
   public String maskValues(String text) {
     if (text == null) {
@@ -186,6 +191,9 @@ public final class SecretMasker {
     }
     String masked = text;
     for (String needle : needles) {
+      masked = masked.replace(needle, MASK);
+    }
+    for (String needle : lowerCaseNeedles) {
       masked = masked.replace(needle, MASK);
     }
     return masked;

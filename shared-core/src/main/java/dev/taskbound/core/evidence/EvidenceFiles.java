@@ -66,6 +66,14 @@ public final class EvidenceFiles {
    * @throws IOException naming the directory and where it now leads, if it moved
    */
   public static Path createRecordedDirectory(Path recorded) throws IOException {
+    // before anything is made: createDirectories would make the missing part wherever a link leads
+    Path link = linkInside(recorded, Path.of("/"));
+    if (link != null) {
+      throw new IOException("evidence directory " + recorded + " now leads through the symbolic link " + link + " -> "
+          + Files.readSymbolicLink(link) + ", which was not there when the session opened (planted by the agent?); nothing"
+          + " was made or written there; accepted: a directory whose path has no symbolic link added during the run"
+          + " (remove the link, then run taskbound teardown --session again)");
+    }
     Files.createDirectories(recorded);
     Path now = recorded.toRealPath();
     if (!now.equals(recorded)) {
@@ -75,6 +83,28 @@ public final class EvidenceFiles {
           + " teardown --session again)");
     }
     return recorded;
+  }
+
+  /**
+   * The first symbolic link on {@code path}'s way (its existing part, as written) that sits in a
+   * directory which, resolved, lies in {@code within}; null when there is none. A link elsewhere on
+   * the way (a home reached through a link) is the host's own.
+   *
+   * @throws IOException if a directory on the way cannot be resolved
+   */
+  public static Path linkInside(Path path, Path within) throws IOException {
+    Path abs = path.toAbsolutePath().normalize();
+    Path p = abs.getRoot();
+    for (Path name : abs) {
+      p = p.resolve(name);
+      if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        return null;
+      }
+      if (Files.isSymbolicLink(p) && p.getParent().toRealPath().startsWith(within)) {
+        return p;
+      }
+    }
+    return null;
   }
 
   /** Writes {@code text} to {@code file} atomically (temporary file, then rename), mode 0644. */

@@ -389,8 +389,19 @@ final class AgentHooks implements HookHandler {
    * read from one.
    */
   static String readHead(Path head) throws IOException {
-    try (java.nio.channels.SeekableByteChannel channel = Files.newByteChannel(head,
-        java.util.Set.of(java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS))) {
+    java.nio.channels.SeekableByteChannel opened;
+    try {
+      opened = Files.newByteChannel(head,
+          java.util.Set.of(java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS));
+    } catch (java.nio.file.FileSystemException e) {
+      if (!(e instanceof java.nio.file.AccessDeniedException) && !String.valueOf(e.getReason()).contains("Read-only")) {
+        throw e;
+      }
+      // a read-only file system has no FIFO to swap in; a HEAD this user may not write (a host not
+      // root) is the agent's own user's, who could only stall its own session: read it read-only
+      opened = Files.newByteChannel(head, java.util.Set.of(java.nio.file.StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+    }
+    try (java.nio.channels.SeekableByteChannel channel = opened) {
       long size = channel.size();
       if (size <= 0 || size > 512) {
         return "";

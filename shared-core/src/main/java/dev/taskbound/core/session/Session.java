@@ -1026,15 +1026,18 @@ public final class Session implements AutoCloseable {
   private static Path recordedOutDir(Path outDir, Path workDir) {
     Path given = outDir.toAbsolutePath().normalize();
     Path workspace = workDir.toAbsolutePath().normalize();
-    for (Path root : List.of(workspace, PolicyConfinement.realOrAsWritten(workspace))) {
-      for (Path p = given; p != null && p.startsWith(root) && !p.equals(root); p = p.getParent()) {
-        if (Files.isSymbolicLink(p)) {
-          throw new SessionException("the evidence directory " + given + " leads through the link " + p + " in the"
-              + " workspace " + workspace + ", where the checked-out code and earlier steps put what they like; nothing"
-              + " was written there; accepted: a path in the workspace without links (remove " + p + "), or one outside"
-              + " it (--out)", ExitCodes.SANDBOX);
-        }
-      }
+    Path link;
+    try {
+      link = EvidenceFiles.linkInside(given, PolicyConfinement.realOrAsWritten(workspace));
+    } catch (IOException e) {
+      throw new SessionException("cannot resolve the evidence directory " + outDir + ": " + e.getMessage()
+          + "; accepted: a directory path whose existing part can be resolved", ExitCodes.SANDBOX);
+    }
+    if (link != null) {
+      throw new SessionException("the evidence directory " + given + " leads through the link " + link + " in the"
+          + " workspace " + workspace + ", where the checked-out code and earlier steps put what they like; nothing"
+          + " was written there; accepted: a path in the workspace without links (remove " + link + "), or one outside"
+          + " it (--out)", ExitCodes.SANDBOX);
     }
     try {
       return EvidenceFiles.resolveNow(outDir);

@@ -321,6 +321,29 @@ class LauncherIT {
     assertThat(ran).as("no planted java ran").doesNotExist();
   }
 
+  /**
+   * A follow-up review: where the system has no {@code stat} the launcher uses (NixOS keeps it
+   * elsewhere), the java the PATH gives cannot be checked: the launcher says so, and names the way
+   * out, rather than calling the system's own java untrusted.
+   */
+  @Test
+  void withoutTheSystemsStatAJavaFromThePathIsRefusedSayingWhy() throws Exception {
+    assumeTrue(AgentOwner.root(), "root, to hide the system's stat in a mount namespace");
+    ProcessBuilder pb = new ProcessBuilder("/usr/bin/unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c",
+        "mount --bind /dev/null /usr/bin/stat && exec \"$0\" --version", REPO.resolve("bin/taskbound").toString())
+        .directory(work.toFile()).redirectErrorStream(true);
+    pb.environment().remove("TASKBOUND_JAVA");
+    pb.environment().put("TASKBOUND_JAR", JAR.toString());
+    pb.environment().put("XDG_CACHE_HOME", cacheRoot.resolve("cache").toString());
+    Process p = pb.start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(output).isEqualTo(125);
+    assertThat(output).contains("taskbound: cannot check the java the PATH gives, ")
+        .contains("accepted: TASKBOUND_JAVA naming a java by its path");
+  }
+
   /** {@code bin/taskbound --version} in the workspace with the java {@code path} gives (no TASKBOUND_JAVA). */
   private Result runWithThePathsJava(String path) throws IOException, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder(REPO.resolve("bin/taskbound").toString(), "--version").directory(work.toFile())

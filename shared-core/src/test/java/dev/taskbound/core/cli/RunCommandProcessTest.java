@@ -358,11 +358,15 @@ class RunCommandProcessTest {
   @Test
   void aFailedTeardownStepFailsTheRunAndCanBeRetried() throws Exception {
     Path policy = policy("10m");
-    Files.writeString(out, "not a directory"); // the bundle cannot be written here
     Path stateDir;
-    try (CliProcess run = taskbound(
-        "run", "--task", "T-7", "--policy", policy.toString(), "--out", out.toString(), "--", "true")) {
+    // the agent waits (bounded) for the host to break the evidence directory, made at open
+    try (CliProcess run = taskbound("run", "--task", "T-7", "--policy", policy.toString(), "--out", out.toString(), "--",
+        "sh", "-c", "touch ready; for i in $(seq 600); do [ -e go ] && exit 0; sleep 0.05; done; exit 9")) {
       stateDir = RunArtifacts.stateDir(run, WAIT);
+      RunArtifacts.awaitFile(work.resolve("ready")); // the sandbox runs: its view was checked and made
+      Files.delete(out);
+      Files.writeString(out, "not a directory"); // the bundle cannot be written here
+      Files.writeString(work.resolve("go"), "");
 
       int status = run.waitFor(WAIT);
 

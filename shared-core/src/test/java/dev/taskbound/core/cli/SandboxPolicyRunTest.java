@@ -195,6 +195,26 @@ class SandboxPolicyRunTest {
     assertThat(ws.resolve("started")).doesNotExist();
   }
 
+  /** Review finding: the same link, with {@code --out} written through a link to the workspace, was not seen. */
+  @Test
+  void anEvidenceDirectoryALinkInTheWorkspaceLeadsToIsRefusedWhenOutIsWrittenThroughALinkToTheWorkspace() throws Exception {
+    Path elsewhere = Files.createDirectories(work.resolve("elsewhere"));
+    Path link = Files.createSymbolicLink(ws.resolve("taskbound-evidence"), elsewhere);
+    Path viaLink = Files.createSymbolicLink(work.resolve("ws-link"), ws).resolve("taskbound-evidence");
+    AgentOwner.own(ws);
+
+    try (CliProcess run = runWithOut(viaLink, ceiling(""), null, "touch", "started")) {
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).as(run.stderr()).isEqualTo(121);
+      assertThat(run.stderr()).contains("the evidence directory " + viaLink + " leads through the link " + viaLink);
+    }
+    try (java.util.stream.Stream<Path> files = Files.list(elsewhere)) {
+      assertThat(files).as("nothing written where the link leads").isEmpty();
+    }
+    assertThat(Files.isSymbolicLink(link)).isTrue();
+  }
+
   @Test
   void theCeilingsUserRunsTheAgentAndOwnsWhatItWrites() throws Exception {
     assumeThat(AgentOwner.root()).as("sandbox.user applies when Taskbound runs as root").isTrue();

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class SecretsInAgentRequestsTest {
-  private static final String TOKEN = "npmtoken0sentinel0f00d";
+  /** Mixed case: a host name is recorded lower-cased, so the lower-cased token must go too (review finding). */
+  private static final String TOKEN = "NpmToken0Sentinel0F00d";
 
   @TempDir Path work;
 
@@ -46,16 +47,17 @@ class SecretsInAgentRequestsTest {
 
       assertThat(status).as(run.stderr()).isZero();
       assertThat(run.stdout()).contains("token-length=" + TOKEN.length());
+      assertThat(run.stderr()).as("the live denial notice").doesNotContainIgnoringCase(TOKEN);
     }
     String events = RunArtifacts.bundleText(out, "events.jsonl");
-    assertThat(events).contains("\"***.denied.test").doesNotContain(TOKEN);
+    assertThat(events).contains("\"***.denied.test").doesNotContainIgnoringCase(TOKEN);
     for (String member : List.of("summary.md", "report.html")) {
-      assertThat(RunArtifacts.bundleText(out, member)).as(member).doesNotContain(TOKEN);
+      assertThat(RunArtifacts.bundleText(out, member)).as(member).doesNotContainIgnoringCase(TOKEN);
     }
     try (java.util.stream.Stream<Path> files = Files.list(out)) {
       for (Path file : files.toList()) {
         if (!file.toString().endsWith(".zip")) {
-          assertThat(Files.readString(file)).as(file.toString()).doesNotContain(TOKEN);
+          assertThat(Files.readString(file)).as(file.toString()).doesNotContainIgnoringCase(TOKEN);
         }
       }
     }

@@ -27,22 +27,23 @@ class EvidenceDirectorySymlinkTest {
     Path host = Files.createDirectories(work.resolve("host-etc"));
     Path victim = Files.writeString(host.resolve("victim.conf"), "host content\n");
     Path workspace = Files.createDirectories(work.resolve("workspace"));
-    Path evidence = workspace.resolve("taskbound-evidence"); // absent at open, as on a fresh checkout
+    // made at open (empty); the cooperative backend confines no file, so the agent can replace it
+    Path evidence = workspace.resolve("taskbound-evidence");
     Path policy = Files.writeString(work.resolve("task.yml"), String.join("\n", "apiVersion: taskbound.dev/v1", "kind: Task",
         "spec:", "  ttl: 5m", "  sandbox:", "    backends: [proxy]", "    enforcement: cooperative", ""));
     StringWriter err = new StringWriter();
 
     int status = TaskboundCli.execute(
         new String[] {"run", "--task", "T-SYM", "--policy", policy.toString(), "--out", evidence.toString(), "--",
-            "ln", "-s", host.toString(), evidence.toString()},
+            "sh", "-c", "rm -r \"$2\" && ln -s \"$1\" \"$2\"", "sh", host.toString(), evidence.toString()},
         new PrintWriter(new StringWriter()), new PrintWriter(err),
         Map.of("TASKBOUND_HOME", Files.createDirectories(work.resolve("home")).toString(),
             "TASKBOUND_RUNTIME_DIR", Files.createDirectories(work.resolve("rt")).toString(), "PATH", "/usr/bin:/bin"));
 
     assertThat(Files.isSymbolicLink(evidence)).as(err.toString()).isTrue(); // the agent did plant it
     assertThat(status).as(err.toString()).isEqualTo(123);
-    assertThat(err.toString()).contains("evidence directory " + evidence + " now leads to " + host.toRealPath()
-        + " through a symbolic link");
+    assertThat(err.toString()).contains("evidence directory " + evidence + " now leads through the symbolic link "
+        + evidence + " -> " + host).contains("nothing was made or written there");
     try (Stream<Path> files = Files.list(host)) {
       assertThat(files).containsExactly(victim);
     }
@@ -73,7 +74,8 @@ class EvidenceDirectorySymlinkTest {
         "TASKBOUND_RUNTIME_DIR", Files.createDirectories(work.resolve("rt")).toString(), "PATH", "/usr/bin:/bin");
     StringWriter err = new StringWriter();
     int status = TaskboundCli.execute(new String[] {"run", "--task", "T-LINK", "--policy", policy.toString(), "--out",
-        evidence.toString(), "--", "ln", "-s", Files.createDirectories(work.resolve("elsewhere")).toString(), evidence.toString()},
+        evidence.toString(), "--", "sh", "-c", "rm -r \"$2\" && ln -s \"$1\" \"$2\"", "sh",
+        Files.createDirectories(work.resolve("elsewhere")).toString(), evidence.toString()},
         new PrintWriter(new StringWriter()), new PrintWriter(err), env);
     assertThat(status).as(err.toString()).isEqualTo(123);
     java.util.regex.Matcher kid = java.util.regex.Pattern.compile("evidence key: kid ([A-Za-z0-9_-]{43})").matcher(err.toString());

@@ -141,9 +141,15 @@ class TeardownRetryEvidenceTest {
     Path elsewhere = Files.createDirectories(work.resolve("elsewhere"));
     Path stateDir;
     String kid;
+    // The agent can no longer touch an evidence directory in the workspace (it is read-only inside):
+    // the host puts the link in its place while the agent waits (bounded), as a second session could.
     try (CliProcess run = taskbound(false, "run", "--task", "T-K", "--policy", policy(false).toString(),
-        "--out", out.toString(), "--", "sh", "-c", "sleep 1; ln -s " + elsewhere + " " + out)) {
+        "--out", out.toString(), "--", "sh", "-c", "touch ready; for i in $(seq 600); do [ -e go ] && exit 0; sleep 0.05; done; exit 9")) {
       stateDir = RunArtifacts.stateDir(run, WAIT);
+      RunArtifacts.awaitFile(work.resolve("ready")); // the sandbox runs: its view was checked and made
+      Files.delete(out);
+      Files.createSymbolicLink(out, elsewhere);
+      Files.writeString(work.resolve("go"), "");
       assertThat(run.waitFor(WAIT)).as(run.stderr()).isEqualTo(123);
       Matcher recorded = Pattern.compile("evidence key: kid ([A-Za-z0-9_-]{43})").matcher(run.stderr());
       assertThat(recorded.find()).isTrue();

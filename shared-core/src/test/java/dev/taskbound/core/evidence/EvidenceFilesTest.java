@@ -101,6 +101,23 @@ class EvidenceFilesTest {
     assertThat(names(host)).isEmpty();
   }
 
+  /**
+   * Review finding: with a nested evidence directory ({@code --out build/evidence}), an agent that
+   * moved {@code build} away and put a link in its place had root make the missing directory where
+   * the link led before the check refused it.
+   */
+  @Test
+  void aLinkPlantedOnTheWayOfTheRecordedDirectoryMakesNothingWhereItLeads() throws Exception {
+    Path recorded = EvidenceFiles.resolveNow(evidence.resolve("build/evidence"));
+    Files.createSymbolicLink(evidence.resolve("build"), host);
+
+    assertThatThrownBy(() -> EvidenceFiles.createRecordedDirectory(recorded))
+        .hasMessageContaining("evidence directory " + recorded + " now leads through the symbolic link " + evidence.resolve("build"))
+        .hasMessageContaining("nothing was made or written there");
+
+    assertThat(names(host)).isEmpty();
+  }
+
   @Test
   void aNameTakenByADirectorySaysWhichFileCouldNotBeWritten() throws Exception {
     Path file = Files.createDirectories(evidence.resolve("T-1.zip/x")).getParent();

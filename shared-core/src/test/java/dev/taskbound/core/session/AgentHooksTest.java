@@ -128,6 +128,16 @@ class AgentHooksTest {
     assertThat(AgentHooks.readHead(head)).isEqualTo("ref: refs/heads/taskbound/T-1/fix\n");
   }
 
+  /** A follow-up review: a HEAD the host may not open for writing (a host that is not root) is still read. */
+  @Test
+  void aHeadThisUserMayNotWriteIsStillRead() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeFalse(dev.taskbound.core.ProcessUser.effectiveUid() == 0, "root may write any file");
+    Path head = Files.writeString(workspace.resolve("head"), "ref: refs/heads/taskbound/T-1/fix\n");
+    Files.setPosixFilePermissions(head, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+
+    assertThat(AgentHooks.readHead(head)).isEqualTo("ref: refs/heads/taskbound/T-1/fix\n");
+  }
+
   @Test
   void theResultOfACallLinksToThePromptItAnswered() throws Exception {
     AgentHooks hooks = hooks(PromptRecording.OFF);

@@ -49,4 +49,13 @@ public final class RunArtifacts {
   public static Path stateDir(CliProcess run, Duration timeout) throws InterruptedException {
     return Path.of(run.awaitLine(l -> l.startsWith("  session:"), timeout).substring("  session:".length()).strip());
   }
+
+  /** Waits (at most 30 s) for the agent to make {@code file}: another process's file, so polled. */
+  public static void awaitFile(Path file) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (!java.nio.file.Files.exists(file) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    org.assertj.core.api.Assertions.assertThat(file).as("the agent started").exists();
+  }
 }

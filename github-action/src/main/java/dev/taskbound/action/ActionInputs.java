@@ -47,6 +47,9 @@ public record ActionInputs(
   /** Where the evidence bundle goes when the {@code evidence-dir} input is empty. */
   public static final String DEFAULT_EVIDENCE_DIR = "taskbound-evidence";
 
+  /** What an evidence directory may be written with: no control character, no space, not overlong. */
+  private static final java.util.regex.Pattern EVIDENCE_DIR = java.util.regex.Pattern.compile("[A-Za-z0-9._/-]{1,200}");
+
   /**
    * An image reference as {@code docker run} takes it (name[:tag][@digest], with a registry host
    * and port); the leading character also keeps it from being read as an option.
@@ -134,7 +137,16 @@ public record ActionInputs(
     }
     String evidenceDir = input(env, "evidence-dir").orElse(DEFAULT_EVIDENCE_DIR);
     // inside the workspace, as the outputs and docs say: '..' could leave it (a directory of the runner's)
-    if (Path.of(evidenceDir).isAbsolute() || Path.of(evidenceDir).normalize().startsWith("..")) {
+    if (!EVIDENCE_DIR.matcher(evidenceDir).matches()) {
+      // checked before the core starts: a newline went into the multi-line 'bundle' output, and an
+      // overlong path let the agent run only for the seal to fail (review finding)
+      problems.add(
+          "input 'evidence-dir' is '"
+              + dev.taskbound.core.SafeText.line(evidenceDir)
+              + "': give a path relative to the workspace of at most 200 letters, digits and . _ - /, e.g. '"
+              + DEFAULT_EVIDENCE_DIR
+              + "'");
+    } else if (Path.of(evidenceDir).isAbsolute() || Path.of(evidenceDir).normalize().startsWith("..")) {
       problems.add(
           "input 'evidence-dir' is '"
               + evidenceDir

@@ -101,6 +101,7 @@ class ActionInputsTest {
           INPUT_EVIDENCE-DIR| /tmp/ev     | input 'evidence-dir' is '/tmp/ev': give a path relative to the workspace, e.g. 'taskbound-evidence'
           INPUT_EVIDENCE-DIR| ../home/x   | input 'evidence-dir' is '../home/x': give a path relative to the workspace, e.g. 'taskbound-evidence'
           INPUT_EVIDENCE-DIR| a/../../x   | input 'evidence-dir' is 'a/../../x': give a path relative to the workspace, e.g. 'taskbound-evidence'
+          INPUT_EVIDENCE-DIR| 'ev\nbundle=x' | input 'evidence-dir' is 'ev\\nbundle=x': give a path relative to the workspace of at most 200 letters, digits and . _ - /, e.g. 'taskbound-evidence'
           """)
   void rejectsBadInputNamingItAndWhatIsAccepted(String variable, String value, String message) {
     Map<String, String> env = new HashMap<>(MINIMAL);

@@ -193,7 +193,7 @@ final class CredentialHandoff {
     }
     PosixFileAttributes attrs = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     int owner = (Integer) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-    int self = effectiveUid();
+    int self = ProcessUser.effectiveUid();
     if (owner != self) {
       throw failure(file, "it is owned by uid " + owner + "; accepted: a file owned by the user opening the session"
           + " (uid " + self + ")");
@@ -203,11 +203,6 @@ final class CredentialHandoff {
       throw failure(file, "its mode is " + PosixFilePermissions.toString(mode) + "; accepted: rw------- (0600)");
     }
     return attrs;
-  }
-
-  /** This process's effective uid ({@link ProcessUser#effectiveUid}). */
-  static int effectiveUid() throws IOException {
-    return ProcessUser.effectiveUid();
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.taskbound.core.session;
 
 import dev.taskbound.core.ExitCodes;
+import dev.taskbound.core.ProcessUser;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -73,10 +74,10 @@ final class OwnerSocket {
     return ownName.equals("?") ? ownUid >= 0 && peer.equals(String.valueOf(ownUid)) : peer.equals(ownName);
   }
 
-  /** This process's effective uid ({@link CredentialHandoff#effectiveUid}), -1 where it cannot be read. */
+  /** This process's effective uid ({@link ProcessUser#effectiveUid}), -1 where it cannot be read. */
   static long effectiveUid() {
     try {
-      return CredentialHandoff.effectiveUid();
+      return ProcessUser.effectiveUid();
     } catch (IOException | RuntimeException e) {
       return -1; // no /proc: a user without a name is then never trusted by number
     }

@@ -239,7 +239,13 @@ public final class ActionMain {
       }
 
       // Taskbound's files go to the runner's user, so later steps (upload-artifact) can read them.
-      WorkspaceOwner.giveToWorkspaceOwner(workspace, evidenceDir);
+      // A failure is a warning: the run's outputs and summary still matter more than their owner.
+      try {
+        WorkspaceOwner.giveToWorkspaceOwner(workspace, evidenceDir);
+      } catch (UncheckedIOException e) {
+        out.println(WorkflowCommands.warning(ANNOTATION_TITLE, e.getMessage() + ": " + e.getCause().getMessage()
+            + "; later steps running as the runner's user may not read the evidence"));
+      }
       Optional<Path> found = EvidenceBundles.written(evidenceDir, inputs.task(), hostRecord.sessionId(), before);
       Optional<Path> verified = found.flatMap(b -> EvidenceBundles.verifiedCopy(b, workspace, hostRecord.kid(),
           sessionRoot.resolveSibling("verified"), reason -> out.println(WorkflowCommands.error(ANNOTATION_TITLE,

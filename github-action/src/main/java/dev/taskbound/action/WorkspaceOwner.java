@@ -8,6 +8,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Gives Taskbound's own files in the workspace (the evidence directory with the bundle) to the
@@ -28,7 +30,8 @@ final class WorkspaceOwner {
    * inside the workspace.
    *
    * @return how many entries changed owner
-   * @throws UncheckedIOException if an owner cannot be read or set
+   * @throws UncheckedIOException if an owner cannot be read or set, after every other entry was given
+   *     (the first failure is its cause)
    */
   static int giveToWorkspaceOwner(Path workspace, Path dir) {
     try {
@@ -38,6 +41,7 @@ final class WorkspaceOwner {
       int uid = (Integer) Files.getAttribute(workspace, "unix:uid");
       int gid = (Integer) Files.getAttribute(workspace, "unix:gid");
       int[] changed = {0};
+      List<IOException> failed = new ArrayList<>();
       Files.walkFileTree(dir, new SimpleFileVisitor<>() {
         @Override
         public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
@@ -49,19 +53,34 @@ final class WorkspaceOwner {
           return give(f) ? FileVisitResult.CONTINUE : FileVisitResult.TERMINATE;
         }
 
-        private boolean give(Path p) throws IOException {
-          if (Files.isSymbolicLink(p)) {
-            return true;
+        @Override
+        public FileVisitResult visitFileFailed(Path f, IOException e) {
+          failed.add(e);
+          return changed[0] + failed.size() < MAX_ENTRIES ? FileVisitResult.CONTINUE : FileVisitResult.TERMINATE;
+        }
+
+        /** One entry; a failure is kept and the walk goes on, so one stuck file does not keep the bundle root's. */
+        private boolean give(Path p) {
+          try {
+            if (Files.isSymbolicLink(p)) {
+              return true;
+            }
+            if ((Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS) != uid
+                || (Integer) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS) != gid) {
+              Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
+              Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
+              changed[0]++;
+            }
+          } catch (IOException e) {
+            failed.add(e);
           }
-          if ((Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS) != uid
-              || (Integer) Files.getAttribute(p, "unix:gid", LinkOption.NOFOLLOW_LINKS) != gid) {
-            Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
-            Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
-            changed[0]++;
-          }
-          return changed[0] < MAX_ENTRIES;
+          return changed[0] + failed.size() < MAX_ENTRIES;
         }
       });
+      if (!failed.isEmpty()) {
+        throw new UncheckedIOException("cannot give " + failed.size() + (failed.size() == 1 ? " entry" : " entries")
+            + " of " + dir + " to the workspace's owner", failed.get(0));
+      }
       return changed[0];
     } catch (IOException e) {
       throw new UncheckedIOException("cannot give " + dir + " to the workspace's owner", e);

@@ -44,6 +44,7 @@ class ActionMainTest {
       if [ -n "$FAKE_SESSION_LINE" ]; then echo "taskbound: task FIX-7, session s1, netns sandbox, ttl 1h" >&2; fi
       if [ -n "$FAKE_KID" ]; then echo "  evidence key: kid $FAKE_KID (record it; verify with --expect-kid)" >&2; fi
       if [ -n "$FAKE_BUNDLE" ]; then mkdir -p taskbound-evidence && cp "$FAKE_BUNDLE" taskbound-evidence/FIX-7-s1.zip; fi
+      if [ -n "$FAKE_IMMUTABLE" ]; then touch taskbound-evidence/stuck && chattr +i taskbound-evidence/stuck; fi
       if [ -n "$FAKE_SWAP" ]; then mv taskbound-evidence "$FAKE_SWAP" && ln -s "$FAKE_SWAP" taskbound-evidence; fi
       if [ -n "$FAKE_PLANTED" ]; then
         echo "taskbound: task FIX-7, session zzzz, netns sandbox, ttl 1h" >&2
@@ -645,6 +646,34 @@ class ActionMainTest {
     assertThat(Files.getAttribute(bundle, "unix:uid")).isEqualTo(1001);
     assertThat(Files.getAttribute(bundle, "unix:gid")).isEqualTo(121);
     assertThat(Files.getAttribute(bundle.getParent(), "unix:uid")).isEqualTo(1001);
+  }
+
+  @Test
+  void anEvidenceFileThatCannotChangeOwnerIsAWarningAndTheRunsOutputsAreStillWritten() throws IOException,
+      InterruptedException {
+    org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "needs root to chown");
+    Path probe = Files.createFile(dir.resolve("probe"));
+    org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("chattr", "+i", probe.toString()).start().waitFor() == 0,
+        "needs chattr +i on this file system");
+    new ProcessBuilder("chattr", "-i", probe.toString()).start().waitFor();
+    Files.setAttribute(workspace, "unix:uid", 1001);
+    useBundle(List.of());
+    env.put("FAKE_IMMUTABLE", "1"); // root itself cannot chown an immutable file
+
+    int status;
+    try {
+      status = action.runMain(env, print(stdout), print(OutputStream.nullOutputStream()));
+    } finally {
+      new ProcessBuilder("chattr", "-i", workspace.resolve("taskbound-evidence/stuck").toString()).start().waitFor();
+    }
+
+    assertThat(status).isZero();
+    assertThat(stdout.toString(StandardCharsets.UTF_8)).containsPattern(
+        "::warning title=Taskbound::cannot give 1 entry of .*taskbound-evidence to the workspace's owner: .*stuck.*; later steps"
+            + " running as the runner's user may not read the evidence");
+    assertThat(Files.readString(fileCommands.resolve("output"))).startsWith("exit-code=0\nbundle=taskbound-evidence/FIX-7-s1.zip\n");
+    // the walk went on past the stuck file: the bundle is the runner's whatever the directory order
+    assertThat(Files.getAttribute(workspace.resolve("taskbound-evidence/FIX-7-s1.zip"), "unix:uid")).isEqualTo(1001);
   }
 
   @Test

@@ -141,12 +141,15 @@ public final class OrgCeiling {
    * The effective policy: the repository's {@code files} under the org ceiling, or, where it is
    * missing and the run asked for the repository's ceiling, the files alone.
    *
-   * @throws PolicyException as {@link PolicyResolver#resolve(PolicyText, List, Optional, boolean)}
+   * @throws PolicyException as {@link PolicyResolver#resolve(PolicyText, List, Optional, boolean)},
+   *     or when a grant above read reaches the ceiling's own repository ({@link CeilingRepositoryGuard})
    */
   public EffectivePolicy resolve(List<Path> files, Optional<String> profile) {
-    return text.isPresent()
+    EffectivePolicy policy = text.isPresent()
         ? PolicyResolver.resolve(text.get(), profiles, files, profile, repositoryCeiling)
         : PolicyResolver.resolve(files, profile);
+    CeilingRepositoryGuard.check(policy, Optional.of(location)); // even where the file is missing: the agent could create it
+    return policy;
   }
 
   /** Whether an org ceiling applies (false only where it is missing and the run allowed that). */

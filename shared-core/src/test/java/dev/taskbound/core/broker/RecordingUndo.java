@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** A journal in memory: what a broker registered and the handles it attached. */
 public final class RecordingUndo implements UndoRecorder {
@@ -11,6 +13,7 @@ public final class RecordingUndo implements UndoRecorder {
   public record Entry(String step, Map<String, Object> handle) {}
 
   private final List<Entry> entries = new ArrayList<>();
+  private final Set<Integer> completed = new TreeSet<>();
 
   @Override
   public synchronized int register(String step, Map<String, ?> handle) {
@@ -21,6 +24,16 @@ public final class RecordingUndo implements UndoRecorder {
   @Override
   public synchronized void updateHandle(int id, Map<String, ?> handle) {
     entries.set(id, new Entry(entries.get(id).step(), new LinkedHashMap<>(handle)));
+  }
+
+  @Override
+  public synchronized void completed(int id) {
+    completed.add(id);
+  }
+
+  /** The ids the broker said it has already undone. */
+  public synchronized Set<Integer> completedIds() {
+    return Set.copyOf(completed);
   }
 
   public synchronized List<Entry> entries() {

@@ -171,7 +171,9 @@ class SecretLeakTest extends StubServerTest {
     server.stubFor(get(urlEqualTo("/repos/acme/app/installation")).willReturn(aResponse().withStatus(200).withHeader("Content-Type", "application/json")
         .withBody("{\"id\":7,\"permissions\":{\"contents\":\"read\"}}")));
     server.stubFor(post(urlEqualTo("/app/installations/7/access_tokens")).willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json")
-        .withBody("{\"token\":\"" + GH_TOKEN + "\",\"expires_at\":\"2026-11-27T12:00:00Z\"}")));
+        .withBody("{\"token\":\"" + GH_TOKEN + "\",\"expires_at\":\"2026-11-27T12:00:00Z\","
+            + "\"permissions\":{\"contents\":\"read\"},\"repository_selection\":\"selected\","
+            + "\"repositories\":[{\"id\":1,\"name\":\"app\",\"full_name\":\"acme/app\"}]}")));
     server.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(500)
         .withBody("{\"message\":\"Server Error\"}")));
   }

@@ -210,6 +210,32 @@ class OrgCeilingLauncherIT {
   }
 
   @Test
+  void aWriteGrantReachingTheCeilingsOwnRepositoryIsRefusedBeforeTheAgentTokenExists() throws Exception {
+    // The ceiling lets tasks write acme/*; a task that keeps acme/* would get a token that can push
+    // to acme/.github, where the ceiling itself lives.
+    OrgCeilingStubs.stubOrgCeiling(github, ceiling.replace("permissions: {contents: read}",
+        "permissions: {contents: write, pull_requests: write}"));
+    Path task = Files.writeString(work.resolve("task.yml"), String.join("\n",
+        "apiVersion: taskbound.dev/v1", "kind: Task", "spec:", "  ttl: 10m", "  sandbox: {backends: [netns]}",
+        "  github:", "    permissions: {contents: write}", ""));
+
+    try (CliProcess run = CliProcess.startLauncher(work, hostEnv(), "run", "--task", "IT-17", "--ceiling", CEILING,
+        "--policy", task.toString(), "--out", out.toString(), "--", "true")) {
+      int status = run.waitFor(WAIT);
+
+      assertThat(status).as(run.stderr()).isEqualTo(ExitCodes.POLICY);
+      assertThat(run.stderr()).contains("spec.github.repositories 'acme/*' (" + CEILING + "@" + COMMIT.substring(0, 12)
+          + ":11) reaches acme/.github, which holds the org ceiling (" + CEILING + "), and spec.github.permissions ("
+          + task + ":7) grant contents: write: the agent could rewrite the ceiling that binds it; accepted: name the"
+          + " repositories the task works on, without acme/.github, or read-only permissions");
+    }
+    List<String> log = OrgCeilingStubs.requestLog(github, TOKEN);
+    assertThat(log).last().isEqualTo("DELETE /installation/token [ceiling]");
+    assertThat(log).filteredOn(l -> l.startsWith("POST")).singleElement().asString().contains("\".github\"");
+    assertThat(out).doesNotExist();
+  }
+
+  @Test
   void missingOrgCeilingFailsWithThePolicyCodeNamingRepositoryAndPathInRunAndPolicyCheck() throws Exception {
     OrgCeilingStubs.stubInstallationAndToken(github);
     OrgCeilingStubs.stubRepositoryAndHead(github);

@@ -5,6 +5,8 @@ import static com.github.tomakehurst.wiremock.client.WireMock.deleteRequestedFor
 import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
 import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static dev.taskbound.core.broker.github.OrgCeilingStubs.CEILING_CREATE_BODY;
@@ -93,6 +95,53 @@ class OrgCeilingTest extends StubServerTest {
         .containsEntry("read_token", Map.of("fingerprint", Secret.of(CEILING_TOKEN).fingerprint(),
             "permissions", Map.of("contents", "read"), "revoked", true));
     assertThat(org.toString() + org.evidence() + org.describe()).doesNotContain(CEILING_TOKEN);
+  }
+
+  @Test
+  void everyResolutionUnderAGithubCeilingRefusesAWriteGrantReachingItsRepositoryEvenWhereTheFileIsMissing()
+      throws Exception {
+    OrgCeilingStubs.stubOrgCeiling(server, ceiling.replace("permissions: {contents: read}", "permissions: {contents: write}"));
+    Path task = java.nio.file.Files.writeString(sessionRoot.resolveSibling(sessionRoot.getFileName() + "-task.yml"),
+        "apiVersion: taskbound.dev/v1\nkind: Task\nspec:\n  github:\n    permissions: {contents: write}\n");
+
+    // run, session start, credentials issue, policy check and explain all resolve through here
+    OrgCeiling org = OrgCeiling.read(LOCATION, sources, false, sessionRoot);
+    assertThatThrownBy(() -> org.resolve(List.of(task), Optional.empty()))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageContaining("spec.github.repositories 'acme/*'")
+        .hasMessageContaining("reaches acme/.github, which holds the org ceiling")
+        .satisfies(e -> assertThat(((TaskboundException) e).exitCode()).isEqualTo(ExitCodes.POLICY));
+
+    server.resetAll();
+    GithubStubs.stubApp(server);
+    OrgCeilingStubs.stubInstallationAndToken(server);
+    OrgCeilingStubs.stubRepositoryAndHead(server);
+    server.stubFor(get(urlEqualTo(CONTENTS_PATH)).willReturn(aResponse().withStatus(404)));
+    Path own = java.nio.file.Files.writeString(sessionRoot.resolveSibling(sessionRoot.getFileName() + "-ceiling.yml"),
+        "apiVersion: taskbound.dev/v1\nkind: Ceiling\nspec:\n  github:\n    repositories: [acme/*]\n"
+            + "    permissions: {contents: write}\n");
+    OrgCeiling missing = OrgCeiling.read(LOCATION, sources, true, sessionRoot);
+    assertThatThrownBy(() -> missing.resolve(List.of(own), Optional.empty()))
+        .isInstanceOf(PolicyException.class)
+        .hasMessageContaining("the agent could rewrite the ceiling that binds it");
+  }
+
+  @Test
+  void aCeilingReadTokenGrantingMoreThanAskedIsRevokedAndLeavesNoJournalBehind() {
+    OrgCeilingStubs.stubOrgCeiling(server, ceiling);
+    server.stubFor(post(urlEqualTo(GithubStubs.ACCESS_TOKENS_PATH)).atPriority(0)
+        .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json")
+            .withBody("{\"token\":\"" + CEILING_TOKEN + "\",\"expires_at\":\"2026-12-06T04:00:00Z\","
+                + "\"permissions\":{\"contents\":\"write\"},\"repository_selection\":\"all\"}")));
+
+    assertThatThrownBy(() -> OrgCeiling.read(LOCATION, sources, false, sessionRoot))
+        .isInstanceOf(BrokerException.class)
+        .hasMessageContaining("GitHub's answer grants more than the policy asked: contents:write where contents:read"
+            + " was asked; repository_selection is all where only [acme/.github] were asked; it was revoked");
+    server.verify(1, deleteRequestedFor(urlEqualTo("/installation/token"))
+        .withHeader("Authorization", equalTo("token " + CEILING_TOKEN)));
+    assertThat(sessionRoot).isEmptyDirectory(); // no journal left holding the revoked token
+    server.verify(0, getRequestedFor(urlEqualTo(OrgCeilingStubs.REPO_PATH)));
   }
 
   @Test

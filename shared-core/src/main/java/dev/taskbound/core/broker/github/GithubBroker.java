@@ -134,6 +134,7 @@ public final class GithubBroker implements CredentialBroker {
     });
     Secret token = Secret.of(minted.getToken());
     undo.updateHandle(id, Handles.of("api_url", apiUrl, "token", token.reveal()));
+    refuseBroaderThanAsked(minted, token, id, undo);
     Map<String, String> environment = new LinkedHashMap<>();
     TOKEN_VARIABLES.forEach(variable -> environment.put(variable, token.reveal()));
     return new IssuedCredential("github", "github-token", token, expiry(minted), environment,
@@ -153,12 +154,34 @@ public final class GithubBroker implements CredentialBroker {
         + "\tuseHttpPath = false\n";
   }
 
+  /**
+   * Revokes at once a token whose response grants more than asked, and fails the mint: the agent
+   * is promised exactly the policy's scope (docs/credentials.md).
+   */
+  private void refuseBroaderThanAsked(GHAppInstallationToken minted, Secret token, int id, UndoRecorder undo) {
+    Optional<String> beyond = GrantedScope.beyond(minted, config);
+    if (beyond.isEmpty()) {
+      return;
+    }
+    String revoked;
+    try {
+      GithubRevoker.revoke(config.apiUrl(), token, revocation);
+      undo.completed(id);
+      revoked = "it was revoked";
+    } catch (BrokerException e) {
+      revoked = "its revocation failed (" + e.getMessage() + "); the teardown tries again";
+    }
+    throw new BrokerException("github", "create installation token for " + config.repositories(), -1,
+        "GitHub's answer grants more than the policy asked: " + beyond.get() + "; " + revoked
+            + ". Check the API URL (" + config.apiUrl() + ") and what lies between it and this host");
+  }
+
   private String lacking(GHAppInstallation installation) {
     Map<String, GHPermissionType> granted = installation.getPermissions();
     List<String> missing = new ArrayList<>();
     config.permissions().forEach((name, level) -> {
       GHPermissionType has = granted == null ? null : granted.get(name);
-      if (has == null || rank(has) < rank(level)) {
+      if (has == null || GrantedScope.rank(has) < GrantedScope.rank(level)) {
         missing.add(name + ":" + level + " (installation has " + (has == null ? "none" : has.name().toLowerCase(Locale.ROOT)) + ")");
       }
     });
@@ -168,15 +191,6 @@ public final class GithubBroker implements CredentialBroker {
     }
     return "the App installation lacks permission " + String.join(", ", missing)
         + "; grant it in the App's settings and have the owner accept it, or narrow the policy";
-  }
-
-  private static int rank(Object level) {
-    return switch (level.toString().toLowerCase(Locale.ROOT)) {
-      case "read" -> 1;
-      case "write" -> 2;
-      case "admin" -> 3;
-      default -> 0;
-    };
   }
 
   private Map<String, GHPermissionType> permissionTypes() {

@@ -345,6 +345,13 @@ public final class GithubFileReader {
       undo.updateHandle(id, handle);
     }
 
+    /** The broker revoked a token itself (one broader than asked): the journal must not keep it. */
+    @Override
+    public void completed(int id) {
+      undo.completed(id);
+      ids.remove(Integer.valueOf(id));
+    }
+
     void completeAll() {
       ids.forEach(undo::completed);
     }

@@ -121,7 +121,9 @@ class GithubBrokerTest extends StubServerTest {
             + "\"access_tokens_url\":\"" + server.baseUrl() + "/app/installations/42/access_tokens\","
             + "\"repository_selection\":\"all\",\"target_type\":\"Organization\","
             + "\"permissions\":{\"contents\":\"write\",\"metadata\":\"read\"}}")));
-    stubMint(TOKEN);
+    server.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).willReturn(aResponse().withStatus(201)
+        .withHeader("Content-Type", "application/json").withBody(answerGranting(
+            "{\"contents\":\"read\",\"metadata\":\"read\"}", "all", null))));
     GithubAppConfig config = new GithubAppConfig("12345", GithubAppKey.parsePem(TestKeys.pkcs8Pem(KEYS), "test"),
         URI.create(server.baseUrl()), List.of("acme/*"), Map.of("contents", "read"));
 
@@ -192,6 +194,106 @@ class GithubBrokerTest extends StubServerTest {
         + " GitHub said: The permissions requested are not granted to this installation.");
     assertThat(e.exitCode()).isEqualTo(ExitCodes.CREDENTIALS);
     server.verify(1, postRequestedFor(urlEqualTo("/app/installations/42/access_tokens")));
+  }
+
+  /** A token answer for the default request (acme/app and acme/lib; contents:read, pull_requests:write) but for one part. */
+  static String answerGranting(String permissions, String selection, String repositories) {
+    return "{\"token\":\"" + TOKEN + "\",\"expires_at\":\"2026-11-27T12:00:00Z\""
+        + (permissions == null ? "" : ",\"permissions\":" + permissions)
+        + (selection == null ? "" : ",\"repository_selection\":\"" + selection + "\"")
+        + (repositories == null ? "" : ",\"repositories\":" + repositories) + "}";
+  }
+
+  static final String ASKED_PERMISSIONS = "{\"contents\":\"read\",\"pull_requests\":\"write\"}";
+  static final String ASKED_REPOSITORIES = "[{\"id\":1,\"name\":\"app\",\"full_name\":\"acme/app\"},"
+      + "{\"id\":2,\"name\":\"lib\",\"full_name\":\"acme/lib\"}]";
+
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> answersBroaderThanAsked() {
+    return java.util.stream.Stream.of(
+        org.junit.jupiter.params.provider.Arguments.of("a higher level",
+            answerGranting("{\"contents\":\"write\",\"pull_requests\":\"write\"}", "selected", ASKED_REPOSITORIES),
+            "contents:write where contents:read was asked"),
+        org.junit.jupiter.params.provider.Arguments.of("a permission not asked for",
+            answerGranting("{\"administration\":\"write\",\"contents\":\"read\",\"pull_requests\":\"write\"}",
+                "selected", ASKED_REPOSITORIES),
+            "administration:write was not asked for"),
+        org.junit.jupiter.params.provider.Arguments.of("a level GitHub does not document",
+            answerGranting("{\"contents\":\"owner\",\"pull_requests\":\"write\"}", "selected", ASKED_REPOSITORIES),
+            "contents:owner where contents:read was asked"),
+        org.junit.jupiter.params.provider.Arguments.of("every repository",
+            answerGranting(ASKED_PERMISSIONS, "all", ASKED_REPOSITORIES),
+            "repository_selection is all where only [acme/app, acme/lib] were asked"),
+        org.junit.jupiter.params.provider.Arguments.of("a repository not asked for",
+            answerGranting(ASKED_PERMISSIONS, "selected", ASKED_REPOSITORIES.replace("]",
+                ",{\"id\":3,\"name\":\"secrets\",\"full_name\":\"acme/secrets\"}]")),
+            "repositories [acme/secrets] were not asked for"),
+        org.junit.jupiter.params.provider.Arguments.of("a repository listed without a name",
+            answerGranting(ASKED_PERMISSIONS, "selected", ASKED_REPOSITORIES.replace("]", ",{\"id\":9}]")),
+            "repositories [(unnamed repository 9)] were not asked for"),
+        org.junit.jupiter.params.provider.Arguments.of("no permissions said",
+            answerGranting(null, "selected", ASKED_REPOSITORIES),
+            "the response does not say which permissions the token has"),
+        org.junit.jupiter.params.provider.Arguments.of("no repository selection said",
+            answerGranting(ASKED_PERMISSIONS, null, ASKED_REPOSITORIES),
+            "repository_selection is missing where only [acme/app, acme/lib] were asked"),
+        org.junit.jupiter.params.provider.Arguments.of("no repositories listed",
+            answerGranting(ASKED_PERMISSIONS, "selected", null),
+            "the response does not list the token's repositories"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.MethodSource("answersBroaderThanAsked")
+  void aTokenWhoseAnswerGrantsMoreThanAskedIsRevokedAtOnceAndNeverIssued(String what, String answer, String named) {
+    server.stubFor(post(urlEqualTo("/app/installations/42/access_tokens"))
+        .willReturn(aResponse().withStatus(201).withHeader("Content-Type", "application/json").withBody(answer)));
+    server.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(204)));
+    RecordingUndo undo = new RecordingUndo();
+
+    BrokerException e = org.junit.jupiter.api.Assertions.assertThrows(BrokerException.class,
+        () -> broker(TestKeys.pkcs8Pem(KEYS)).issue(undo));
+
+    assertThat(e.getMessage())
+        .startsWith("github: create installation token for [acme/app, acme/lib] failed: GitHub's answer grants more"
+            + " than the policy asked: ")
+        .contains(named)
+        .contains("; it was revoked. Check the API URL (" + server.baseUrl() + ")")
+        .doesNotContain(TOKEN);
+    assertThat(e.exitCode()).isEqualTo(ExitCodes.CREDENTIALS);
+    server.verify(1, deleteRequestedFor(urlEqualTo("/installation/token"))
+        .withHeader("Authorization", equalTo("token " + TOKEN)));
+    assertThat(undo.completedIds()).containsExactly(0); // the teardown does not revoke it again
+  }
+
+  @Test
+  void aBroadTokenWhoseRevocationFailsIsLeftToTheTeardown() {
+    server.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).willReturn(aResponse().withStatus(201)
+        .withHeader("Content-Type", "application/json").withBody(answerGranting(ASKED_PERMISSIONS, "all", ASKED_REPOSITORIES))));
+    server.stubFor(delete(urlEqualTo("/installation/token")).willReturn(aResponse().withStatus(500)));
+    RecordingUndo undo = new RecordingUndo();
+
+    assertThatThrownBy(() -> broker(TestKeys.pkcs8Pem(KEYS)).issue(undo))
+        .isInstanceOf(BrokerException.class)
+        .hasMessageContaining("repository_selection is all")
+        .hasMessageContaining("; its revocation failed (")
+        .hasMessageContaining("the teardown tries again");
+
+    assertThat(undo.completedIds()).isEmpty();
+    assertThat(undo.entries()).containsExactly(new RecordingUndo.Entry(Revocations.REVOKE_GITHUB_TOKEN,
+        Map.of("api_url", server.baseUrl(), "token", TOKEN)));
+  }
+
+  @Test
+  void metadataReadComesWithEveryTokenAndIsNotRefused() {
+    server.stubFor(post(urlEqualTo("/app/installations/42/access_tokens")).willReturn(aResponse().withStatus(201)
+        .withHeader("Content-Type", "application/json").withBody(answerGranting(
+            "{\"contents\":\"read\",\"metadata\":\"read\",\"pull_requests\":\"read\"}", "selected",
+            // full names are compared without case; a repository listed by name alone is the owner's
+            ASKED_REPOSITORIES.replace("acme/lib", "ACME/Lib").replace(",\"full_name\":\"acme/app\"", "")))));
+
+    List<IssuedCredential> issued = broker(TestKeys.pkcs8Pem(KEYS)).issue(new RecordingUndo());
+
+    assertThat(issued.get(0).value().reveal()).isEqualTo(TOKEN);
+    server.verify(0, deleteRequestedFor(urlEqualTo("/installation/token")));
   }
 
   @Test

@@ -1,0 +1,66 @@
+package dev.taskbound.core.session;
+
+import dev.taskbound.core.policy.EffectivePolicy;
+import dev.taskbound.core.policy.GithubPolicyLocation;
+import dev.taskbound.core.policy.PolicyException;
+import dev.taskbound.core.policy.Permission;
+import dev.taskbound.core.policy.Provenance;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * No session's GitHub token may write the repository that holds the org ceiling binding it: an
+ * agent that could push to {@code acme/.github} could widen the ceiling for every later run. A
+ * grant reaches it through {@code acme/*} (GitHub's token then covers every repository of the
+ * installation, which the ceiling's repository must be part of) or by naming it; either is refused
+ * when any permission is above read. Checked wherever a policy is resolved under a GitHub ceiling
+ * ({@link OrgCeiling#resolve}: run, session start, credentials issue, policy check and explain),
+ * before anything exists. Stateless.
+ */
+final class CeilingRepositoryGuard {
+  private CeilingRepositoryGuard() {}
+
+  /**
+   * @param ceiling where the org ceiling was read from, empty when it is a local file
+   * @throws PolicyException (exit 120) naming the grant, the ceiling and what is accepted
+   */
+  static void check(EffectivePolicy policy, Optional<GithubPolicyLocation> ceiling) {
+    if (ceiling.isEmpty()) {
+      return;
+    }
+    GithubPolicyLocation at = ceiling.get();
+    String whole = (at.owner() + "/*").toLowerCase(Locale.ROOT);
+    String named = (at.owner() + "/" + at.repository()).toLowerCase(Locale.ROOT);
+    Optional<String> reaching = policy.repositories().stream()
+        .filter(r -> r.toLowerCase(Locale.ROOT).equals(whole) || r.toLowerCase(Locale.ROOT).equals(named))
+        .findFirst();
+    Map<String, Permission> writes = new TreeMap<>();
+    policy.permissions().forEach((name, level) -> {
+      if (level != Permission.READ) {
+        writes.put(name, level);
+      }
+    });
+    if (reaching.isEmpty() || writes.isEmpty()) {
+      return;
+    }
+    throw new PolicyException("spec.github.repositories '" + reaching.get() + "' (" + at("github.repositories", policy)
+        + ") reaches " + at.owner() + "/" + at.repository() + ", which holds the org ceiling (" + at
+        + "), and spec.github.permissions (" + at("github.permissions", policy) + ") grant " + levels(writes)
+        + ": the agent could rewrite the ceiling that binds it; accepted: name the repositories the task works on,"
+        + " without " + at.owner() + "/" + at.repository() + ", or read-only permissions");
+  }
+
+  private static String at(String key, EffectivePolicy policy) {
+    Provenance provenance = policy.provenance().get(key);
+    return provenance == null ? "the effective policy" : provenance.toString();
+  }
+
+  private static String levels(Map<String, Permission> writes) {
+    StringBuilder text = new StringBuilder();
+    writes.forEach((name, level) -> text.append(text.length() == 0 ? "" : ", ").append(name).append(": ")
+        .append(level.yamlName()));
+    return text.toString();
+  }
+}

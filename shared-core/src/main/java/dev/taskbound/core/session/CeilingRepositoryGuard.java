@@ -8,6 +8,7 @@ import dev.taskbound.core.policy.Provenance;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -17,9 +18,16 @@ import java.util.TreeMap;
  * installation, which the ceiling's repository must be part of) or by naming it; either is refused
  * when any permission is above read. Checked wherever a policy is resolved under a GitHub ceiling
  * ({@link OrgCeiling#resolve}: run, session start, credentials issue, policy check and explain),
- * before anything exists. Stateless.
+ * before anything exists. The same holds for the organisation permissions that reach the ceiling
+ * by another way (a member or team given write on it, the members' base permission, a custom role,
+ * the App key's organisation secret): above read they are refused in a token of the ceiling's
+ * owner, whatever the repositories. Stateless.
  */
 final class CeilingRepositoryGuard {
+  /** Organisation permissions with which a token could get the ceiling's repository written. */
+  private static final Set<String> REACHING_ORG_PERMISSIONS = Set.of("members", "organization_administration",
+      "organization_custom_roles", "organization_custom_org_roles", "organization_secrets");
+
   private CeilingRepositoryGuard() {}
 
   /**
@@ -31,6 +39,7 @@ final class CeilingRepositoryGuard {
       return;
     }
     GithubPolicyLocation at = ceiling.get();
+    refuseReachingOrgPermissions(policy, at);
     String whole = (at.owner() + "/*").toLowerCase(Locale.ROOT);
     String named = (at.owner() + "/" + at.repository()).toLowerCase(Locale.ROOT);
     Optional<String> reaching = policy.repositories().stream()
@@ -50,6 +59,24 @@ final class CeilingRepositoryGuard {
         + "), and spec.github.permissions (" + at("github.permissions", policy) + ") grant " + levels(writes)
         + ": the agent could rewrite the ceiling that binds it; accepted: name the repositories the task works on,"
         + " without " + at.owner() + "/" + at.repository() + ", or read-only permissions");
+  }
+
+  private static void refuseReachingOrgPermissions(EffectivePolicy policy, GithubPolicyLocation at) {
+    String owner = at.owner().toLowerCase(Locale.ROOT) + "/";
+    if (policy.repositories().stream().noneMatch(r -> r.toLowerCase(Locale.ROOT).startsWith(owner))) {
+      return; // a token of another owner's installation: its organisation permissions are that owner's
+    }
+    Map<String, Permission> reaching = new TreeMap<>();
+    policy.permissions().forEach((name, level) -> {
+      if (level != Permission.READ && REACHING_ORG_PERMISSIONS.contains(name)) {
+        reaching.put(name, level);
+      }
+    });
+    if (!reaching.isEmpty()) {
+      throw new PolicyException("spec.github.permissions (" + at("github.permissions", policy) + ") grant "
+          + levels(reaching) + " on " + at.owner() + ", whose " + at.repository() + " repository holds the org ceiling ("
+          + at + "): with them the agent could get the ceiling that binds it rewritten; accepted: read, or none");
+    }
   }
 
   private static String at(String key, EffectivePolicy policy) {

@@ -61,6 +61,35 @@ class CeilingRepositoryGuardTest {
     assertThatCode(() -> CeilingRepositoryGuard.check(policy, ACME)).doesNotThrowAnyException();
   }
 
+  @ParameterizedTest
+  @CsvSource(delimiter = ';', value = {
+      "[acme/app]; {members: write}; members: write",
+      "[acme/app]; {contents: write, organization_administration: write}; organization_administration: write",
+      "[acme/app]; {organization_secrets: write}; organization_secrets: write",
+      "[acme/app]; {organization_custom_roles: admin}; organization_custom_roles: admin"})
+  void anOrganisationPermissionThatCouldGetTheCeilingWrittenIsRefusedWhateverTheRepositories(String repositories,
+      String permissions, String named) throws IOException {
+    EffectivePolicy policy = grant(repositories, permissions);
+
+    assertThatThrownBy(() -> CeilingRepositoryGuard.check(policy, ACME))
+        .isInstanceOf(dev.taskbound.core.policy.PolicyException.class)
+        .hasMessage("spec.github.permissions (" + dir.resolve("task.yml") + ":6) grant " + named + " on acme, whose"
+            + " .github repository holds the org ceiling (github:acme/.github/taskbound/ceiling.yml): with them the"
+            + " agent could get the ceiling that binds it rewritten; accepted: read, or none");
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = ';', value = {
+      "[acme/app]; {members: read, organization_secrets: read}",
+      "[acme/app]; {organization_projects: write, contents: write}",
+      "[other/app]; {members: write}"})
+  void otherOrganisationPermissionsAndAnotherOwnersTokenPass(String repositories, String permissions)
+      throws IOException {
+    EffectivePolicy policy = grant(repositories, permissions);
+
+    assertThatCode(() -> CeilingRepositoryGuard.check(policy, ACME)).doesNotThrowAnyException();
+  }
+
   @Test
   void aCeilingInALocalFileHasNoRepositoryToGuard() throws IOException {
     EffectivePolicy policy = grant("[acme/*]", "{contents: write}");

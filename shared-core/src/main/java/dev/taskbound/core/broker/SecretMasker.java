@@ -11,8 +11,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Replaces secret values in text with {@code ***}: every known secret, each line of a multi-line
- * secret (a host may print a PEM key line by line), and any GitHub token, known or not: the classic
+ * Replaces secret values in text with {@code ***}: every known secret, in the encoded forms
+ * Taskbound writes it in too ({@link EncodedForms}: URL, XML, JSON), each line of a multi-line
+ * secret (a host may print a PEM key line by line), each string member of a JSON object secret, and any GitHub token, known or not: the classic
  * {@code ghp_/gho_/ghu_/ghs_/ghr_} form, the stateless JWT-form {@code ghs_} token, and fine-grained
  * {@code github_pat_} tokens. Immutable and thread-safe.
  */
@@ -40,6 +41,11 @@ public final class SecretMasker {
     for (Secret secret : secrets) {
       String value = secret.reveal();
       values.add(value);
+      values.addAll(EncodedForms.of(value));
+      for (String member : objectMembers(value)) {
+        values.add(member);
+        values.addAll(EncodedForms.of(member));
+      }
       if (value.indexOf('\n') >= 0 || value.indexOf('\r') >= 0) {
         for (String line : value.split("\\R")) {
           if (line.strip().length() >= MIN_LINE) {
@@ -56,6 +62,31 @@ public final class SecretMasker {
         .toList();
     this.byteNeedles = needles.stream()
         .map(n -> new String(n.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)).toList();
+  }
+
+  /**
+   * The string members of a secret that is a JSON object (a Vault secret read whole, without
+   * {@code field}), each {@value #MIN_LINE} characters or more: the agent may print one alone
+   * ({@code jq -r .password}). Empty for any other secret.
+   */
+  private static List<String> objectMembers(String value) {
+    if (!value.stripLeading().startsWith("{")) {
+      return List.of();
+    }
+    try {
+      com.fasterxml.jackson.databind.JsonNode node = dev.taskbound.core.Json.MAPPER.readTree(value);
+      List<String> members = new ArrayList<>();
+      if (node != null && node.isObject()) {
+        node.elements().forEachRemaining(member -> {
+          if (member.isTextual() && member.asText().strip().length() >= MIN_LINE) {
+            members.add(member.asText());
+          }
+        });
+      }
+      return members;
+    } catch (java.io.IOException notJson) {
+      return List.of();
+    }
   }
 
   /**

@@ -38,6 +38,8 @@ final class AgentApiBinding {
   private final AtomicReference<Secret> githubToken = new AtomicReference<>();
   private final BiConsumer<String, Map<String, ?>> events;
   private final Consumer<Secret> revoked;
+  /** Told of each refreshed token before the agent gets it: the masker must know it from then on. */
+  private final Consumer<Secret> refreshed;
   /** Issue 15: where the GitHub token is injected by the gateway, and the placeholder the agent holds. */
   private volatile InjectedCredentials injected;
   private volatile String placeholder;
@@ -52,11 +54,12 @@ final class AgentApiBinding {
    *     completed and teardown does not revoke it a second time
    */
   AgentApiBinding(Map<String, Secret> onRequest, GateRules gate, BiConsumer<String, Map<String, ?>> events,
-      Consumer<Secret> revoked) {
+      Consumer<Secret> revoked, Consumer<Secret> refreshed) {
     this.onRequest = onRequest;
     this.gate = gate;
     this.events = events;
     this.revoked = revoked;
+    this.refreshed = refreshed;
   }
 
   /** Starts the API; the refresh endpoint exists only when the session issues a GitHub token; {@code hooks} serves the agent's hooks. */
@@ -134,6 +137,7 @@ final class AgentApiBinding {
         throw new IllegalStateException("no GitHub token was issued in this session");
       }
       fresh = broker.refresh(current, undo);
+      refreshed.accept(fresh.token().value());
       githubToken.set(fresh.token().value());
     }
     Runnable revokeOld = () -> {

@@ -60,7 +60,8 @@ final class SessionCredentials {
     this.registries = registries;
     this.live = live;
     this.events = events;
-    this.agentApiBinding = new AgentApiBinding(onRequest, plan.gateRules(), events, this::githubTokenRevoked);
+    this.agentApiBinding =
+        new AgentApiBinding(onRequest, plan.gateRules(), events, this::githubTokenRevoked, this::githubTokenRefreshed);
   }
 
   /** The variables the agent gets for its credentials and registries (values may be secret). */
@@ -149,6 +150,14 @@ final class SessionCredentials {
   }
 
   /** A token replaced by a refresh was revoked: its undo is done. */
+  /** A refreshed GitHub token is masked from now on, in events too, like the one issued at open. */
+  private void githubTokenRefreshed(Secret fresh) {
+    synchronized (sessionSecrets) { // on an agent API worker: the only change to the list once the agent runs
+      sessionSecrets.add(fresh);
+      masker = new SecretMasker(sessionSecrets);
+    }
+  }
+
   private void githubTokenRevoked(Secret old) {
     Integer id = githubTokenEntries.remove(old.fingerprint());
     if (id != null) {

@@ -51,6 +51,16 @@ class SecretMaskerTest {
   }
 
   @Test
+  void eachMemberOfAWholeVaultSecretIsMaskedOnItsOwnAsTheAgentMayPrintOneAlone() {
+    // a Vault secret read without `field`: the agent gets the JSON object and may `jq -r .password`
+    SecretMasker masker = new SecretMasker(List.of(Secret.of("{\"password\":\"s3cr3t&pw\",\"port\":\"5432\"}")));
+
+    assertThat(masker.mask("password is s3cr3t&pw, xml s3cr3t&amp;pw, port 5432"))
+        .isEqualTo("password is ***, xml ***, port 5432"); // a member shorter than six letters is not masked alone
+    assertThat(new SecretMasker(List.of(Secret.of("{not json: s3cr3t-pw}"))).mask("s3cr3t-pw")).isEqualTo("s3cr3t-pw");
+  }
+
+  @Test
   void shortLinesOfAMultiLineSecretAreNotMaskedOnTheirOwn() {
     SecretMasker masker = new SecretMasker(List.of(Secret.of("{\n  \"password\": \"hunter2-long\"\n}")));
 

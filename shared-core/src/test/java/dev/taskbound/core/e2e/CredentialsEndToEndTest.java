@@ -242,6 +242,8 @@ class CredentialsEndToEndTest {
         "[ \"$n\" != \"$GH_TOKEN\" ] && echo refreshed=new",
         "curl -sS --max-time 10 -H \"Authorization: token $n\" http://api.github.test:" + github.port()
             + "/installation/repositories; echo",
+        // the fresh token where the gateway records what it denies: the evidence must not keep it
+        "curl -sS --max-time 10 -o /dev/null \"http://$n.blocked.test/\" 2>/dev/null; echo \"denied-status=$?\"",
         "tb secret get nope; echo \"unknown-status=$?\"",
         "");
 
@@ -268,7 +270,9 @@ class CredentialsEndToEndTest {
         .contains("\"secret.accessed\"").contains(Secret.of(KV2_VALUE).fingerprint())
         .contains("\"credential.refreshed\"").contains(Secret.of(refreshed).fingerprint())
         .contains("\"secret.denied\"")
-        .contains("\"host\":\"taskbound.internal\"");
+        .contains("\"host\":\"taskbound.internal\"")
+        .contains(".blocked.test")
+        .doesNotContain(refreshed).doesNotContain(refreshed.toLowerCase(java.util.Locale.ROOT));
     assertThat(FileGrep.filesContaining(refreshed, work)).isEmpty();
     assertNoSecretLeftUnder(work);
   }

@@ -252,4 +252,22 @@ class RegistryConfigTest {
         new Maven("corp", URI.create("https://maven.example/"), Optional.of(new Credentials("reader", MAVEN_PASSWORD))),
         new Git(URI.create("https://git.example/"), List.of("https://github.com/")));
   }
+
+  @Test
+  void aPasswordTaskboundEncodesIntoAFileOrAnAnswerIsMaskedInThatFormToo() throws Exception {
+    // each character here changes in a URL's user info, in XML or in a JSON string
+    Secret password = Secret.of("p+w/d&<x>\"q'~ é\\1");
+    dev.taskbound.core.broker.SecretMasker masker = new dev.taskbound.core.broker.SecretMasker(List.of(password));
+    String pip = RegistryConfig.pipConf(List.of(new Pypi(URI.create("https://pypi.internal/simple/"),
+        Optional.of(new Credentials("ci", password)))));
+    String maven = RegistryConfig.mavenSettings(List.of(new Maven("corp", URI.create("https://maven.corp.example/releases"),
+        Optional.of(new Credentials("reader", password)))), 0); // no proxy
+    String json = dev.taskbound.core.Json.MAPPER.writeValueAsString(Map.of("value", password.reveal()));
+
+    assertThat(pip).doesNotContain(password.reveal()); // encoded: the plain value alone would not be found
+    assertThat(masker.mask(pip)).contains("index-url = https://ci:***@pypi.internal/simple/");
+    assertThat(masker.mask(maven)).contains("<password>***</password>");
+    assertThat(masker.mask(json)).isEqualTo("{\"value\":\"***\"}");
+    assertThat(masker.values()).contains(password.reveal()); // and the value itself, for the runner's add-mask
+  }
 }

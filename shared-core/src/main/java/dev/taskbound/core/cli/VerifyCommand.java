@@ -110,6 +110,11 @@ public final class VerifyCommand implements Callable<Integer> {
     } catch (EvidenceException e) {
       spec.commandLine().getErr().println(SafeText.line("taskbound verify: " + e.getMessage()));
       return ExitCodes.Verify.UNREADABLE;
+    } catch (OutOfMemoryError e) {
+      // A hostile bundle within every cap may still not fit this JVM's heap: unreadable, not an internal error.
+      spec.commandLine().getErr().println(SafeText.line("taskbound verify: " + bundle
+          + ": too large to verify in this process's memory (" + (Runtime.getRuntime().maxMemory() >> 20) + " MiB)"));
+      return ExitCodes.Verify.UNREADABLE;
     }
     if (!result.valid()) {
       spec.commandLine().getErr().println(SafeText.line("invalid: " + result.message()));

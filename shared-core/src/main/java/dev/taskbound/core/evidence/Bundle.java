@@ -78,10 +78,22 @@ final class Bundle {
     Map<String, String> digests = new TreeMap<>();
     try {
       if (Files.isDirectory(path)) {
+        // As for a zip: only a bundle's members, each a plain file. An extra page, or a link to some
+        // other file, would otherwise sit unverified beside a directory verify called ok.
+        try (java.util.stream.Stream<Path> listed = Files.list(path)) {
+          for (Path p : (Iterable<Path>) listed.sorted()::iterator) {
+            String name = p.getFileName().toString();
+            if (!MEMBERS.contains(name) || !Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+              throw new EvidenceException("bundle " + path + ": " + SafeText.quoted(name) + " is not a member a bundle"
+                  + " holds, as a plain file (not a link or a directory); a bundle directory holds only "
+                  + String.join(", ", MEMBERS));
+            }
+          }
+        }
         for (String name : MEMBERS) {
           Path p = path.resolve(name);
-          if (Files.isRegularFile(p)) {
-            try (InputStream in = Files.newInputStream(p)) {
+          if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (InputStream in = Files.newInputStream(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
               member(path, name, in, files, digests);
             }
           }

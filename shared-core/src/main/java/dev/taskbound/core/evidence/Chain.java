@@ -17,6 +17,14 @@ import java.util.Set;
  */
 final class Chain {
   private static final Set<String> FIELDS = Set.of("seq", "ts", "type", "session", "data", "prev", "hash");
+  /**
+   * JSON objects and arrays one line may hold, and the whole chain: every line is parsed and kept, and
+   * a small hostile bundle of empty objects (hundreds of MiB unpacked from a few hundred KiB) would
+   * take gigabytes. Far above any event Taskbound writes, and above a chain of the default 100,000
+   * gateway events with the rest of a session beside them.
+   */
+  static final int MAX_CONTAINERS_PER_LINE = 100_000;
+  static final long MAX_CONTAINERS = 2_000_000;
 
   /** The lines before the first bad one, parsed, and the problem (null when all are good). */
   record Result(List<EvidenceEvent> events, long badLine, String problem) {
@@ -33,13 +41,25 @@ final class Chain {
 
   /** Checks {@code lines}; a null line is one that was not valid UTF-8 ({@link EvidenceLog#splitLines}). */
   static Result check(List<String> lines) {
+    return check(lines, MAX_CONTAINERS_PER_LINE, MAX_CONTAINERS);
+  }
+
+  /** As {@link #check(List)}, with the caps given (a test's, small). */
+  static Result check(List<String> lines, int maxPerLine, long max) {
     List<EvidenceEvent> events = new ArrayList<>(lines.size());
     String prevHash = EvidenceEvent.GENESIS;
     String session = null;
+    long containers = 0;
     for (int i = 0; i < lines.size(); i++) {
       long n = i + 1;
       if (lines.get(i) == null) {
         return new Result(events, n, "line " + n + ": not valid UTF-8 (edited?)");
+      }
+      int inLine = containers(lines.get(i));
+      containers += inLine;
+      if (inLine > maxPerLine || containers > max) {
+        return new Result(events, n, "line " + n + ": more JSON objects and arrays than an evidence log holds (at most "
+            + maxPerLine + " in a line, " + max + " in all): not read further");
       }
       EvidenceEvent e;
       try {
@@ -69,6 +89,18 @@ final class Chain {
       prevHash = e.hash();
     }
     return new Result(events, 0, null);
+  }
+
+  /** An upper bound on the JSON objects and arrays in {@code line}: its {@code &#123;} and {@code [}, strings included. */
+  private static int containers(String line) {
+    int n = 0;
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if (c == '{' || c == '[') {
+        n++;
+      }
+    }
+    return n;
   }
 
   /** Parses one line; the exception's message says what is wrong, without the line number. */

@@ -75,6 +75,22 @@ class BundleVerifierTest {
   }
 
   @Test
+  void aDirectoryBundleWithAFileOrLinkNoBundleHoldsIsRefusedAsAZipWithOneWouldBe() throws Exception {
+    SampleSession s = SampleSession.write(tmp.resolve("page"));
+    Files.writeString(tmp.resolve("page/README-verified.html"), "<h1>All clear, verified</h1>");
+    SampleSession.write(tmp.resolve("link"));
+    Files.deleteIfExists(tmp.resolve("link/summary.md"));
+    Files.createSymbolicLink(tmp.resolve("link/summary.md"), Path.of("/etc/hostname"));
+
+    assertThatThrownBy(() -> BundleVerifier.verify(tmp.resolve("page"), s.key.publicJwkSetJson()))
+        .isInstanceOf(EvidenceException.class)
+        .hasMessageContaining("'README-verified.html' is not a member a bundle holds, as a plain file");
+    assertThatThrownBy(() -> BundleVerifier.verify(tmp.resolve("link")))
+        .isInstanceOf(EvidenceException.class)
+        .hasMessageContaining("'summary.md' is not a member a bundle holds, as a plain file (not a link");
+  }
+
+  @Test
   void detectsAnEditedLine() throws Exception {
     SampleSession s = SampleSession.write(tmp);
     List<String> lines = s.lines();

@@ -1,0 +1,56 @@
+package dev.taskbound.core.evidence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A hostile chain of empty objects is refused by counting, before it is parsed into gigabytes. */
+class ChainLimitsTest {
+
+  private static String lineOf(int objects) {
+    return "{\"data\":{\"a\":[" + String.join(",", Collections.nCopies(objects, "{}")) + "]}}";
+  }
+
+  @Test
+  void aLineWithMoreObjectsThanAnEventHoldsIsRefusedUnparsed() {
+    Chain.Result result = Chain.check(List.of(lineOf(Chain.MAX_CONTAINERS_PER_LINE)));
+
+    assertThat(result.ok()).isFalse();
+    assertThat(result.badLine()).isEqualTo(1);
+    assertThat(result.problem()).isEqualTo("line 1: more JSON objects and arrays than an evidence log holds (at most"
+        + " 100000 in a line, 2000000 in all): not read further");
+  }
+
+  @Test
+  void aValidChainWhoseLinesEachPassIsRefusedOnceTheirSumIsPastTheChainsCap() {
+    List<String> lines = new ArrayList<>();
+    String prev = EvidenceEvent.GENESIS;
+    for (int seq = 1; seq <= 5; seq++) { // each line: its event, its data and the data's array of three objects
+      com.fasterxml.jackson.databind.JsonNode data = CanonicalJson.MAPPER.valueToTree(
+          java.util.Map.of("a", List.of(java.util.Map.of(), java.util.Map.of(), java.util.Map.of())));
+      String ts = "2026-12-08T01:00:0" + seq + ".000Z"; // EvidenceEvent.TS: milliseconds
+      String hash = EvidenceEvent.hashOf(EvidenceEvent.withoutHash(seq, ts, "test.event", "s1", data, prev));
+      lines.add(new EvidenceEvent(seq, java.time.Instant.parse(ts), "test.event", "s1", data, prev, hash).toJsonLine());
+      prev = hash;
+    }
+
+    assertThat(Chain.check(lines, 6, 30).problem()).as("6 in a line, 30 in all: the chain is whole").isNull();
+    Chain.Result capped = Chain.check(lines, 6, 20);
+
+    assertThat(capped.badLine()).isEqualTo(4);
+    assertThat(capped.events()).hasSize(3);
+    assertThat(capped.problem()).isEqualTo("line 4: more JSON objects and arrays than an evidence log holds (at most"
+        + " 6 in a line, 20 in all): not read further");
+  }
+
+  @Test
+  void aLineUnderTheCapIsJudgedOnItsContentAsBefore() {
+    Chain.Result result = Chain.check(List.of(lineOf(10)));
+
+    assertThat(result.badLine()).isEqualTo(1);
+    assertThat(result.problem()).doesNotContain("more JSON objects");
+  }
+}

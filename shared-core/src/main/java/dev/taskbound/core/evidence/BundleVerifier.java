@@ -116,7 +116,7 @@ public final class BundleVerifier {
       List<String> combined = new java.util.ArrayList<>(lines);
       combined.addAll(EvidenceLog.splitLines(events, end));
       long n = combined.size() + (end < events.length ? 1 : 0);
-      Chain.Result chain = Chain.check(combined);
+      Chain.Result chain = Chain.checkReceived(combined);
       if (!chain.ok()) {
         return VerificationResult.bad(n, chain.badLine(), label + ": " + chain.problem());
       }
@@ -155,7 +155,7 @@ public final class BundleVerifier {
     List<String> lines = EvidenceLog.splitLines(events, end);
     boolean torn = end < events.length;
     long n = lines.size() + (torn ? 1 : 0);
-    Chain.Result chain = Chain.check(lines);
+    Chain.Result chain = Chain.checkReceived(lines);
     if (!chain.ok()) {
       return new Checked(VerificationResult.bad(n, chain.badLine(), chain.problem()), lines, chain, null);
     }

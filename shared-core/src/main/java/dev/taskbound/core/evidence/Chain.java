@@ -21,10 +21,11 @@ final class Chain {
    * JSON objects and arrays one line may hold, and the whole chain: every line is parsed and kept, and
    * a small hostile bundle of empty objects (hundreds of MiB unpacked from a few hundred KiB) would
    * take gigabytes. Far above any event Taskbound writes, and above a chain of the default 100,000
-   * gateway events with the rest of a session beside them.
+   * gateway events with the rest of a session beside them (a gateway event is two or three). Only
+   * for what {@code verify} is given: the session's own log is bounded by its budgets.
    */
   static final int MAX_CONTAINERS_PER_LINE = 100_000;
-  static final long MAX_CONTAINERS = 2_000_000;
+  static final long MAX_CONTAINERS = 4_000_000;
 
   /** The lines before the first bad one, parsed, and the problem (null when all are good). */
   record Result(List<EvidenceEvent> events, long badLine, String problem) {
@@ -41,10 +42,15 @@ final class Chain {
 
   /** Checks {@code lines}; a null line is one that was not valid UTF-8 ({@link EvidenceLog#splitLines}). */
   static Result check(List<String> lines) {
+    return check(lines, Integer.MAX_VALUE, Long.MAX_VALUE); // the session's own log: its budget bounds it
+  }
+
+  /** As {@link #check(List)} for a bundle from elsewhere: refused past {@link #MAX_CONTAINERS_PER_LINE} and {@link #MAX_CONTAINERS}. */
+  static Result checkReceived(List<String> lines) {
     return check(lines, MAX_CONTAINERS_PER_LINE, MAX_CONTAINERS);
   }
 
-  /** As {@link #check(List)}, with the caps given (a test's, small). */
+  /** As {@link #check(List)}, with the caps given. */
   static Result check(List<String> lines, int maxPerLine, long max) {
     List<EvidenceEvent> events = new ArrayList<>(lines.size());
     String prevHash = EvidenceEvent.GENESIS;

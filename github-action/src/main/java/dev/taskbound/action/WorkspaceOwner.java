@@ -54,6 +54,14 @@ final class WorkspaceOwner {
         }
 
         @Override
+        public FileVisitResult postVisitDirectory(Path d, IOException e) {
+          if (e != null) { // its entries could not all be listed: the walk goes on with the rest
+            failed.add(e);
+          }
+          return changed[0] + failed.size() < MAX_ENTRIES ? FileVisitResult.CONTINUE : FileVisitResult.TERMINATE;
+        }
+
+        @Override
         public FileVisitResult visitFileFailed(Path f, IOException e) {
           failed.add(e);
           return changed[0] + failed.size() < MAX_ENTRIES ? FileVisitResult.CONTINUE : FileVisitResult.TERMINATE;

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 /**
  * Replaces secret values in text with {@code ***}: every known secret, in the encoded forms
  * Taskbound writes it in too ({@link EncodedForms}: URL, XML, JSON), each line of a multi-line
- * secret (a host may print a PEM key line by line), each string member of a JSON object secret, and any GitHub token, known or not: the classic
+ * secret (a host may print a PEM key line by line), each secret-named member of a JSON object secret, and any GitHub token, known or not: the classic
  * {@code ghp_/gho_/ghu_/ghs_/ghr_} form, the stateless JWT-form {@code ghs_} token, and fine-grained
  * {@code github_pat_} tokens. Immutable and thread-safe.
  */
@@ -64,10 +64,16 @@ public final class SecretMasker {
         .map(n -> new String(n.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1)).toList();
   }
 
+  /** Words in a member's name that say its value is secret (password, api_key, client_secret, token, value...). */
+  private static final List<String> SECRET_NAMES =
+      List.of("pass", "pwd", "secret", "token", "key", "cred", "auth", "private", "value");
+
   /**
    * The string members of a secret that is a JSON object (a Vault secret read whole, without
-   * {@code field}), each {@value #MIN_LINE} characters or more: the agent may print one alone
-   * ({@code jq -r .password}). Empty for any other secret.
+   * {@code field}) whose names say they are secret ({@link #SECRET_NAMES}), each {@value #MIN_LINE}
+   * characters or more: the agent may print one alone ({@code jq -r .password}). A host name or a
+   * user name beside them stays readable, in the agent's output and in the evidence's egress events.
+   * Empty for any other secret.
    */
   private static List<String> objectMembers(String value) {
     if (!value.stripLeading().startsWith("{")) {
@@ -77,9 +83,11 @@ public final class SecretMasker {
       com.fasterxml.jackson.databind.JsonNode node = dev.taskbound.core.Json.MAPPER.readTree(value);
       List<String> members = new ArrayList<>();
       if (node != null && node.isObject()) {
-        node.elements().forEachRemaining(member -> {
-          if (member.isTextual() && member.asText().strip().length() >= MIN_LINE) {
-            members.add(member.asText());
+        node.fields().forEachRemaining(member -> {
+          String name = member.getKey().toLowerCase(java.util.Locale.ROOT);
+          if (member.getValue().isTextual() && member.getValue().asText().strip().length() >= MIN_LINE
+              && SECRET_NAMES.stream().anyMatch(name::contains)) {
+            members.add(member.getValue().asText());
           }
         });
       }

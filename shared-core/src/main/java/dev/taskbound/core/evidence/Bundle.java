@@ -37,6 +37,9 @@ final class Bundle {
   private static final java.util.Set<String> MEMBERS = new java.util.LinkedHashSet<>(
       List.of(EVENTS, SEAL, JWKS, POLICY, IDENTITY, TEARDOWN, STATEMENT, SUMMARY, REPORT, ADDENDUM));
 
+  /** The one file other than a member an unpacked bundle may hold, ignored: Finder's, once the folder was opened. */
+  private static final String FINDER_METADATA = ".DS_Store";
+
   private Bundle() {}
 
   /** Whether a zip entry's extra data holds an Info-ZIP Unicode Path or Comment field (0x7075, 0x6375). */
@@ -83,6 +86,9 @@ final class Bundle {
         try (java.util.stream.Stream<Path> listed = Files.list(path)) {
           for (Path p : (Iterable<Path>) listed.sorted()::iterator) {
             String name = p.getFileName().toString();
+            if (name.equals(FINDER_METADATA) && Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+              continue; // what macOS leaves in a folder it showed: no page, no content of the run
+            }
             if (!MEMBERS.contains(name) || !Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
               throw new EvidenceException("bundle " + path + ": " + SafeText.quoted(name) + " is not a member a bundle"
                   + " holds, as a plain file (not a link or a directory); a bundle directory holds only "

@@ -45,7 +45,11 @@ final class Chain {
     return check(lines, Integer.MAX_VALUE, Long.MAX_VALUE); // the session's own log: its budget bounds it
   }
 
-  /** As {@link #check(List)} for a bundle from elsewhere: refused past {@link #MAX_CONTAINERS_PER_LINE} and {@link #MAX_CONTAINERS}. */
+  /**
+   * As {@link #check(List)} for a bundle from elsewhere.
+   *
+   * @throws EvidenceException (unreadable, not tampered) past {@link #MAX_CONTAINERS_PER_LINE} or {@link #MAX_CONTAINERS}
+   */
   static Result checkReceived(List<String> lines) {
     return check(lines, MAX_CONTAINERS_PER_LINE, MAX_CONTAINERS);
   }
@@ -64,7 +68,7 @@ final class Chain {
       int inLine = containers(lines.get(i));
       containers += inLine;
       if (inLine > maxPerLine || containers > max) {
-        return new Result(events, n, "line " + n + ": more JSON objects and arrays than an evidence log holds (at most "
+        throw new EvidenceException("line " + n + ": more JSON objects and arrays than an evidence log holds (at most "
             + maxPerLine + " in a line, " + max + " in all): not read further");
       }
       EvidenceEvent e;
@@ -97,12 +101,24 @@ final class Chain {
     return new Result(events, 0, null);
   }
 
-  /** An upper bound on the JSON objects and arrays in {@code line}: its {@code &#123;} and {@code [}, strings included. */
+  /**
+   * The JSON objects and arrays {@code line} opens: its {@code &#123;} and {@code [} outside strings
+   * (inside them they are the agent's text, a prompt or a command, which any event may carry).
+   */
   private static int containers(String line) {
     int n = 0;
+    boolean inString = false;
     for (int i = 0; i < line.length(); i++) {
       char c = line.charAt(i);
-      if (c == '{' || c == '[') {
+      if (inString) {
+        if (c == '\\') {
+          i++; // the escaped character, a quote included
+        } else if (c == '"') {
+          inString = false;
+        }
+      } else if (c == '"') {
+        inString = true;
+      } else if (c == '{' || c == '[') {
         n++;
       }
     }

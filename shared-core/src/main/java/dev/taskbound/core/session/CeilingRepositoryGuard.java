@@ -20,13 +20,16 @@ import java.util.TreeMap;
  * ({@link OrgCeiling#resolve}: run, session start, credentials issue, policy check and explain),
  * before anything exists. The same holds for the organisation permissions that reach the ceiling
  * by another way (a member or team given write on it, the members' base permission, a custom role,
- * the App key's organisation secret): above read they are refused in a token of the ceiling's
- * owner, whatever the repositories. Stateless.
+ * the App key's organisation secret, a runner of the agent's that takes other repositories' jobs):
+ * above read they are refused in a token of the ceiling's owner, whatever the repositories. Not
+ * covered: a workflow the agent pushes to a repository it may write, which runs with that
+ * repository's secrets (docs/platform-teams.md). Stateless.
  */
 final class CeilingRepositoryGuard {
   /** Organisation permissions with which a token could get the ceiling's repository written. */
   private static final Set<String> REACHING_ORG_PERMISSIONS = Set.of("members", "organization_administration",
-      "organization_custom_roles", "organization_custom_org_roles", "organization_secrets");
+      "organization_custom_roles", "organization_custom_org_roles", "organization_secrets",
+      "organization_self_hosted_runners");
 
   private CeilingRepositoryGuard() {}
 

@@ -32,18 +32,20 @@ final class MaskingPump implements AutoCloseable {
   private final Thread thread;
   private volatile boolean connected;
 
-  private MaskingPump(Path fifo, OutputStream sink, SecretMasker masker, String name) {
+  private MaskingPump(Path fifo, OutputStream sink, java.util.function.Supplier<SecretMasker> maskers, String name) {
     this.fifo = fifo;
-    this.thread = new Thread(() -> pump(sink, masker), "taskbound-mask-" + name);
+    this.thread = new Thread(() -> pump(sink, maskers), "taskbound-mask-" + name);
     this.thread.setDaemon(true);
   }
 
   /**
-   * Creates the named pipe {@code fifo} (mode 0600) and starts reading it.
+   * Creates the named pipe {@code fifo} (mode 0600) and starts reading it. Each line is masked with
+   * the masker {@code maskers} gives then: a secret issued while the agent runs (a refreshed token)
+   * is masked from the next line on.
    *
    * @throws UncheckedIOException if the pipe cannot be made
    */
-  static MaskingPump start(Path fifo, OutputStream sink, SecretMasker masker, String name) {
+  static MaskingPump start(Path fifo, OutputStream sink, java.util.function.Supplier<SecretMasker> maskers, String name) {
     try {
       // from the system's directories: this process's PATH is the CI step's, which the agent may write to
       Process mk = new ProcessBuilder(dev.taskbound.core.sandbox.SandboxTools.system("mkfifo", "coreutils").toString(),
@@ -58,7 +60,7 @@ final class MaskingPump implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new UncheckedIOException(new IOException("interrupted while creating " + fifo));
     }
-    MaskingPump pump = new MaskingPump(fifo, sink, masker, name);
+    MaskingPump pump = new MaskingPump(fifo, sink, maskers, name);
     pump.thread.start();
     return pump;
   }
@@ -68,7 +70,7 @@ final class MaskingPump implements AutoCloseable {
     return Redirect.appendTo(fifo.toFile());
   }
 
-  private void pump(OutputStream sink, SecretMasker masker) {
+  private void pump(OutputStream sink, java.util.function.Supplier<SecretMasker> maskers) {
     // Opening a FIFO for reading blocks until the sandbox opens it for writing.
     try (InputStream in = new FileInputStream(fifo.toFile())) {
       connected = true;
@@ -79,13 +81,13 @@ final class MaskingPump implements AutoCloseable {
         for (int i = 0; i < n; i++) {
           line.write(buffer[i]);
           if (buffer[i] == '\n') {
-            emit(line, sink, masker);
+            emit(line, sink, maskers.get());
           } else if (line.size() >= MAX_LINE) {
-            emitStart(line, sink, masker);
+            emitStart(line, sink, maskers.get());
           }
         }
       }
-      emit(line, sink, masker);
+      emit(line, sink, maskers.get());
     } catch (IOException e) {
       // The host's stream is gone (closed terminal): nothing left to write to.
     }

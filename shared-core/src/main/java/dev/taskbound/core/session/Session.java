@@ -557,9 +557,9 @@ public final class Session implements AutoCloseable {
   private List<MaskingPump> startPumps() {
     java.io.OutputStream out = spec.agentStdout().orElseGet(() -> new java.io.FileOutputStream(java.io.FileDescriptor.out));
     java.io.OutputStream err = spec.agentStderr().orElseGet(() -> new java.io.FileOutputStream(java.io.FileDescriptor.err));
-    MaskingPump stdout = MaskingPump.start(layout.outputPipe(1), out, masker(), "stdout");
+    MaskingPump stdout = MaskingPump.start(layout.outputPipe(1), out, this::masker, "stdout");
     try {
-      return List.of(stdout, MaskingPump.start(layout.outputPipe(2), err, masker(), "stderr"));
+      return List.of(stdout, MaskingPump.start(layout.outputPipe(2), err, this::masker, "stderr"));
     } catch (RuntimeException e) {
       stdout.close();
       throw e;
@@ -824,11 +824,11 @@ public final class Session implements AutoCloseable {
       started.put("read_only", readOnly.stream().map(Path::toString).toList());
     }
     event("agent.started", started);
-    MaskingPump out = MaskingPump.start(layout.stateDir().resolve("exec-" + n + "-1.pipe"), request.stdout(), masker(), n + "-stdout");
+    MaskingPump out = MaskingPump.start(layout.stateDir().resolve("exec-" + n + "-1.pipe"), request.stdout(), this::masker, n + "-stdout");
     MaskingPump err = null;
     long begun = System.nanoTime();
     try {
-      err = MaskingPump.start(layout.stateDir().resolve("exec-" + n + "-2.pipe"), request.stderr(), masker(), n + "-stderr");
+      err = MaskingPump.start(layout.stateDir().resolve("exec-" + n + "-2.pipe"), request.stderr(), this::masker, n + "-stderr");
       SandboxIo io = new SandboxIo(
           java.lang.ProcessBuilder.Redirect.from(new java.io.File("/dev/null")), out.redirect(), err.redirect());
       SandboxProcess process;

@@ -53,10 +53,12 @@ class SecretMaskerTest {
   @Test
   void eachMemberOfAWholeVaultSecretIsMaskedOnItsOwnAsTheAgentMayPrintOneAlone() {
     // a Vault secret read without `field`: the agent gets the JSON object and may `jq -r .password`
-    SecretMasker masker = new SecretMasker(List.of(Secret.of("{\"password\":\"s3cr3t&pw\",\"port\":\"5432\"}")));
+    SecretMasker masker = new SecretMasker(List.of(Secret.of(
+        "{\"api_key\":\"4f9c1e7a\",\"host\":\"db.acme.internal\",\"password\":\"s3cr3t&pw\",\"pin\":\"1234\"}")));
 
-    assertThat(masker.mask("password is s3cr3t&pw, xml s3cr3t&amp;pw, port 5432"))
-        .isEqualTo("password is ***, xml ***, port 5432"); // a member shorter than six letters is not masked alone
+    assertThat(masker.mask("password is s3cr3t&pw, xml s3cr3t&amp;pw, key 4f9c1e7a on db.acme.internal"))
+        .isEqualTo("password is ***, xml ***, key *** on db.acme.internal"); // a member not named secret stays
+    assertThat(masker.mask("pin 1234")).isEqualTo("pin 1234"); // shorter than six letters: not masked alone
     assertThat(new SecretMasker(List.of(Secret.of("{not json: s3cr3t-pw}"))).mask("s3cr3t-pw")).isEqualTo("s3cr3t-pw");
   }
 

@@ -88,6 +88,10 @@ class BundleVerifierTest {
     assertThatThrownBy(() -> BundleVerifier.verify(tmp.resolve("link")))
         .isInstanceOf(EvidenceException.class)
         .hasMessageContaining("'summary.md' is not a member a bundle holds, as a plain file (not a link");
+    // a folder Finder showed: its .DS_Store is ignored
+    SampleSession shown = SampleSession.write(tmp.resolve("shown"));
+    Files.writeString(tmp.resolve("shown/.DS_Store"), "Bud1");
+    assertThat(BundleVerifier.verify(tmp.resolve("shown"), shown.key.publicJwkSetJson()).valid()).isTrue();
   }
 
   @Test

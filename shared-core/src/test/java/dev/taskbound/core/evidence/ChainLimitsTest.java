@@ -1,6 +1,7 @@
 package dev.taskbound.core.evidence;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -15,14 +16,21 @@ class ChainLimitsTest {
   }
 
   @Test
-  void aLineWithMoreObjectsThanAnEventHoldsIsRefusedUnparsed() {
-    Chain.Result result = Chain.checkReceived(List.of(lineOf(Chain.MAX_CONTAINERS_PER_LINE)));
-
-    assertThat(result.ok()).isFalse();
-    assertThat(result.badLine()).isEqualTo(1);
-    assertThat(result.problem()).isEqualTo("line 1: more JSON objects and arrays than an evidence log holds (at most"
-        + " 100000 in a line, 4000000 in all): not read further");    // the session's own log, read to seal it, is bounded by its budgets instead: never refused by count
+  void aLineWithMoreObjectsThanAnEventHoldsIsRefusedUnparsedAsUnreadable() {
+    assertThatThrownBy(() -> Chain.checkReceived(List.of(lineOf(Chain.MAX_CONTAINERS_PER_LINE))))
+        .isInstanceOf(EvidenceException.class)
+        .hasMessage("line 1: more JSON objects and arrays than an evidence log holds (at most"
+            + " 100000 in a line, 4000000 in all): not read further");
+    // the session's own log, read to seal it, is bounded by its budgets instead: never refused by count
     assertThat(Chain.check(List.of(lineOf(Chain.MAX_CONTAINERS_PER_LINE))).problem()).doesNotContain("more JSON objects");
+  }
+
+  @Test
+  void bracketsInsideStringsAreTheAgentsTextAndNeverCount() {
+    // a prompt or a command of brackets, as the agent may have written it: one object, one string
+    String line = "{\"data\":{\"prompt\":\"" + "{[".repeat(Chain.MAX_CONTAINERS_PER_LINE) + "\\\"{\"}}";
+
+    assertThat(Chain.checkReceived(List.of(line)).problem()).doesNotContain("more JSON objects");
   }
 
   @Test
@@ -39,12 +47,11 @@ class ChainLimitsTest {
     }
 
     assertThat(Chain.check(lines, 6, 30).problem()).as("6 in a line, 30 in all: the chain is whole").isNull();
-    Chain.Result capped = Chain.check(lines, 6, 20);
 
-    assertThat(capped.badLine()).isEqualTo(4);
-    assertThat(capped.events()).hasSize(3);
-    assertThat(capped.problem()).isEqualTo("line 4: more JSON objects and arrays than an evidence log holds (at most"
-        + " 6 in a line, 20 in all): not read further");
+    assertThatThrownBy(() -> Chain.check(lines, 6, 20))
+        .isInstanceOf(EvidenceException.class)
+        .hasMessage("line 4: more JSON objects and arrays than an evidence log holds (at most 6 in a line, 20 in all):"
+            + " not read further");
   }
 
   @Test

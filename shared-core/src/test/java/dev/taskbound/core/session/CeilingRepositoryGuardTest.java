@@ -66,7 +66,8 @@ class CeilingRepositoryGuardTest {
       "[acme/app]; {members: write}; members: write",
       "[acme/app]; {contents: write, organization_administration: write}; organization_administration: write",
       "[acme/app]; {organization_secrets: write}; organization_secrets: write",
-      "[acme/app]; {organization_custom_roles: admin}; organization_custom_roles: admin"})
+      "[acme/app]; {organization_custom_roles: admin}; organization_custom_roles: admin",
+      "[acme/app]; {organization_self_hosted_runners: write}; organization_self_hosted_runners: write"})
   void anOrganisationPermissionThatCouldGetTheCeilingWrittenIsRefusedWhateverTheRepositories(String repositories,
       String permissions, String named) throws IOException {
     EffectivePolicy policy = grant(repositories, permissions);

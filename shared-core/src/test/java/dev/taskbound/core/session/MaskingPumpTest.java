@@ -25,7 +25,7 @@ class MaskingPumpTest {
     ByteArrayOutputStream sink = new ByteArrayOutputStream();
     SecretMasker masker = new SecretMasker(List.of(Secret.of(SECRET)));
 
-    try (MaskingPump pump = MaskingPump.start(dir.resolve("out.pipe"), sink, masker, "stdout")) {
+    try (MaskingPump pump = MaskingPump.start(dir.resolve("out.pipe"), sink, () -> masker, "stdout")) {
       ProcessBuilder pb = new ProcessBuilder("sh", "-c",
           "echo \"key=$S\"; printf 'tok=ghs_%s\\nlast' abcdefghijklmnopqrstuvwxyz0123456789");
       pb.environment().put("S", SECRET);
@@ -37,6 +37,37 @@ class MaskingPumpTest {
     }
 
     assertThat(sink.toString(StandardCharsets.UTF_8)).isEqualTo("key=***\ntok=***\nlast");
+  }
+
+  /** A secret issued while the agent runs (a refreshed GitHub token) is masked from the next line on. */
+  @Test
+  void aSecretIssuedWhileTheAgentRunsIsMaskedFromTheNextLineOn() throws Exception {
+    String fresh = "SENTINEL-issued-mid-run"; // no GitHub token pattern: only the masker's knowledge can hide it
+    java.util.concurrent.CountDownLatch firstLine = new java.util.concurrent.CountDownLatch(1);
+    ByteArrayOutputStream sink = new ByteArrayOutputStream() {
+      @Override
+      public synchronized void write(byte[] b, int off, int len) {
+        super.write(b, off, len);
+        if (toString(StandardCharsets.UTF_8).contains("\n")) {
+          firstLine.countDown();
+        }
+      }
+    };
+    java.util.concurrent.atomic.AtomicReference<SecretMasker> current =
+        new java.util.concurrent.atomic.AtomicReference<>(new SecretMasker(List.of()));
+
+    try (MaskingPump pump = MaskingPump.start(dir.resolve("live.pipe"), sink, current::get, "stdout")) {
+      try (java.io.OutputStream agent = new java.io.FileOutputStream(dir.resolve("live.pipe").toFile())) {
+        agent.write(("before=" + fresh + "\n").getBytes(StandardCharsets.UTF_8));
+        agent.flush();
+        assertThat(firstLine.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        current.set(new SecretMasker(List.of(Secret.of(fresh)))); // the session issues it now
+        agent.write(("after=" + fresh + "\n").getBytes(StandardCharsets.UTF_8));
+      }
+      assertThat(pump.await(Duration.ofSeconds(10))).isTrue();
+    }
+
+    assertThat(sink.toString(StandardCharsets.UTF_8)).isEqualTo("before=" + fresh + "\nafter=***\n");
   }
 
   /** The agent chooses where its lines end: a secret across the 64 KiB cut of a long line was passed on in two halves. */
@@ -53,7 +84,7 @@ class MaskingPumpTest {
     script.append("head -c ").append(MaskingPump.MAX_LINE - 20).append(" /dev/zero | tr '\\0' '\\377';")
         .append(" printf '%s\\n' ").append(token).append(";");
 
-    try (MaskingPump pump = MaskingPump.start(dir.resolve("long.pipe"), sink, masker, "stdout")) {
+    try (MaskingPump pump = MaskingPump.start(dir.resolve("long.pipe"), sink, () -> masker, "stdout")) {
       ProcessBuilder pb = new ProcessBuilder("sh", "-c", script.toString());
       pb.environment().put("S", SECRET);
       Process p = pb.redirectOutput(pump.redirect()).start();
@@ -72,7 +103,7 @@ class MaskingPumpTest {
   @Test
   void closingAPumpWhoseWriterNeverCameEndsItsThread() throws Exception {
     MaskingPump pump = MaskingPump.start(dir.resolve("never.pipe"), new ByteArrayOutputStream(),
-        new SecretMasker(List.of()), "stderr");
+        () -> new SecretMasker(List.of()), "stderr");
 
     pump.close();
 

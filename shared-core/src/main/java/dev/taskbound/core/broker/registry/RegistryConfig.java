@@ -1,10 +1,10 @@
 package dev.taskbound.core.broker.registry;
 
+import dev.taskbound.core.broker.EncodedForms;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -208,12 +208,8 @@ public final class RegistryConfig {
   }
 
   private static String withUserInfo(URI url, RegistrySpec.Credentials c) {
-    String userInfo = encode(c.username()) + ":" + encode(c.password().reveal());
+    String userInfo = EncodedForms.userInfo(c.username()) + ":" + EncodedForms.userInfo(c.password().reveal());
     return url.getScheme() + "://" + userInfo + "@" + url.getRawAuthority() + Optional.ofNullable(url.getRawPath()).orElse("");
-  }
-
-  private static String encode(String s) {
-    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   static String mavenSettings(List<RegistrySpec.Maven> specs, int proxyPort) {
@@ -251,9 +247,9 @@ public final class RegistryConfig {
       b.append("  <servers>\n");
       for (RegistrySpec.Maven m : specs) {
         m.credentials().ifPresent(c -> b.append("    <server>\n")
-            .append("      <id>").append(xml(m.id())).append("</id>\n")
-            .append("      <username>").append(xml(c.username())).append("</username>\n")
-            .append("      <password>").append(xml(c.password().reveal())).append("</password>\n")
+            .append("      <id>").append(EncodedForms.xml(m.id())).append("</id>\n")
+            .append("      <username>").append(EncodedForms.xml(c.username())).append("</username>\n")
+            .append("      <password>").append(EncodedForms.xml(c.password().reveal())).append("</password>\n")
             .append("    </server>\n"));
       }
       b.append("  </servers>\n");
@@ -261,17 +257,13 @@ public final class RegistryConfig {
     b.append("  <mirrors>\n");
     for (RegistrySpec.Maven m : specs) {
       b.append("    <mirror>\n")
-          .append("      <id>").append(xml(m.id())).append("</id>\n")
-          .append("      <mirrorOf>").append(xml(m.mirrorOf())).append("</mirrorOf>\n")
-          .append("      <url>").append(xml(m.url().toString())).append("</url>\n")
+          .append("      <id>").append(EncodedForms.xml(m.id())).append("</id>\n")
+          .append("      <mirrorOf>").append(EncodedForms.xml(m.mirrorOf())).append("</mirrorOf>\n")
+          .append("      <url>").append(EncodedForms.xml(m.url().toString())).append("</url>\n")
           .append("    </mirror>\n");
     }
     b.append("  </mirrors>\n</settings>\n");
     return b.toString();
-  }
-
-  private static String xml(String s) {
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;").replace("'", "&apos;");
   }
 
   static String gitconfig(List<RegistrySpec.Git> specs) {
